@@ -1,0 +1,91 @@
+// Type-aware lint plus the dependency arrows of DESIGN.md §3, enforced by eslint-plugin-boundaries.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import boundaries from 'eslint-plugin-boundaries';
+
+const LAYERS = [
+  'core', 'diff', 'detectors', 'attest', 'ledger', 'report', 'config',
+  'engine', 'git', 'github', 'app', 'action', 'cli', 'bench', 'eval',
+];
+const DOMAIN = ['diff', 'detectors', 'attest', 'ledger', 'report', 'config'];
+const allow = (from, to) => ({
+  from: { element: { type: from } },
+  allow: { to: { element: { types: { anyOf: to } } } },
+});
+
+// Modules that must stay free of I/O: the engine does no I/O; effects come in as ports.
+const PURE = ['core', 'diff', 'detectors', 'attest', 'report', 'config', 'engine'];
+const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https'];
+const PLATFORM_SDKS = ['probot', '@octokit/*', '@actions/*'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', 'bin/**', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': LAYERS.map((type) => ({ type, pattern: `src/${type}` })),
+      'boundaries/include': ['src/**/*.ts'],
+      'import/resolver': { typescript: { alwaysTryTypes: true }, node: true },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+      'boundaries/dependencies': [2, {
+        default: 'disallow',
+        policies: [
+          allow('core', ['core']),
+          ...DOMAIN.map((d) => allow(d, ['core', d])),
+          allow('report', ['core', 'report', 'ledger']),
+          allow('engine', ['core', 'engine', ...DOMAIN]),
+          allow('git', ['core', 'git', 'diff']),
+          allow('github', ['core', 'github', 'diff', 'ledger', 'report', 'config', 'engine']),
+          allow('action', ['core', 'action', 'engine', 'github', ...DOMAIN]),
+          allow('app', ['core', 'app', 'engine', 'github', ...DOMAIN]),
+          allow('cli', ['core', 'cli', 'engine', 'git', ...DOMAIN]),
+          allow('bench', ['core', 'bench', 'engine', 'git', ...DOMAIN]),
+          allow('eval', ['core', 'eval', 'engine', 'git', ...DOMAIN]),
+        ],
+      }],
+    },
+  },
+  {
+    files: PURE.map((p) => `src/${p}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'pure module: effects come in as ports (STYLE.md rule 1)' })), patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
+      'no-restricted-globals': ['error', { name: 'fetch', message: 'pure module: no network' }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'inject a Clock' }, { object: 'Math', property: 'random', message: 'inject a Random' }],
+    },
+  },
+  {
+    // The ledger is pure log maths except its stores, which are the only file-system users.
+    files: ['src/ledger/**/*.ts'],
+    ignores: ['src/ledger/store/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'only ledger/store/ touches the file system' })), patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'inject a Clock' }, { object: 'Math', property: 'random', message: 'inject a Random' }],
+    },
+  },
+  {
+    files: ['src/{git,cli,bench,eval}/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'scripts/**/*.ts', 'vitest.config.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);
