@@ -216,3 +216,21 @@ export interface ScanResult {
   readonly findings: readonly Finding[];
   readonly ledger?: LedgerRef;
 }
+
+/**
+ * A declaration made after the fact on a pull request (App check-run button or
+ * `/trailmark attest` comment): no history rewrite needed. Evidence class `declared`,
+ * source `remediation`.
+ */
+export interface Remediation {
+  /** Login of the declaring user (verified to have write access by the adapter). */
+  readonly user: string;
+  /** The declaration text, e.g. `Assisted-by: Claude:claude-opus-4-5`. Attacker-controlled. */
+  readonly declaration: string;
+  /** Head SHA the declaration was made against. */
+  readonly headSha: string;
+  /** Paths it covers; empty means the whole change set. */
+  readonly paths: readonly string[];
+  /** RFC 3339 time it was made. */
+  readonly time: string;
+}
