@@ -1,0 +1,328 @@
+// RFC 8785 JSON Canonicalization Scheme (JCS): the only bytes the ledger hashes or signs.
+//
+// Contract of `canonicalize`: the input must be a JSON value built from plain data — null,
+// booleans, finite numbers, well-formed strings, dense arrays and plain objects (prototype
+// Object.prototype or null) without symbol keys. Everything else is refused with
+// LedgerError('CANONICAL_INPUT') naming the JSON Pointer of the offending value, instead of
+// being silently dropped or converted the way JSON.stringify would (undefined, toJSON, Map...).
+// Numbers use the ECMAScript Number-to-String algorithm (RFC 8785 §3.2.2.3), keys are sorted by
+// UTF-16 code units (§3.2.3), strings use the JSON.stringify escapes (§3.2.2.2).
+import { LedgerError } from '../core/errors.js';
+
+/** Nesting limit for both directions; ledger entries are a few levels deep. */
+export const MAX_JSON_DEPTH = 256;
+
+// In Unicode mode a surrogate pair is one code point, so this matches only lone surrogates.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+export function canonicalize(value: unknown): string {
+  return new Canonicalizer().write(value, 0);
+}
+
+export function canonicalBytes(value: unknown): Uint8Array {
+  return Buffer.from(canonicalize(value), 'utf8');
+}
+
+class Canonicalizer {
+  private readonly path: (string | number)[] = [];
+  private readonly open = new Set<object>();
+
+  write(value: unknown, depth: number): string {
+    switch (typeof value) {
+      case 'string':
+        if (LONE_SURROGATE.test(value)) this.fail('string with a lone surrogate');
+        return JSON.stringify(value);
+      case 'number':
+        if (!Number.isFinite(value)) this.fail(`non-finite number ${String(value)}`);
+        // String(-0) is "0", as RFC 8785 §3.2.2.3 requires.
+        return String(value);
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'object':
+        if (value === null) return 'null';
+        return this.writeObject(value, depth);
+      case 'undefined':
+        return this.fail('undefined');
+      case 'bigint':
+        return this.fail(`bigint ${value.toString()}`);
+      case 'function':
+        return this.fail('function');
+      case 'symbol':
+        return this.fail('symbol');
+    }
+  }
+
+  private writeObject(value: object, depth: number): string {
+    if (depth >= MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+    if (this.open.has(value)) this.fail('cycle');
+    const proto: unknown = Object.getPrototypeOf(value);
+    let out: string;
+    if (Array.isArray(value)) {
+      if (proto !== Array.prototype) this.fail('array subclass');
+      this.open.add(value);
+      const items = value as readonly unknown[];
+      out = '[';
+      for (let i = 0; i < items.length; i++) {
+        this.path.push(i);
+        if (!(i in items)) this.fail('hole in sparse array');
+        out += (i === 0 ? '' : ',') + this.write(items[i], depth + 1);
+        this.path.pop();
+      }
+      out += ']';
+    } else {
+      if (proto !== Object.prototype && proto !== null) this.fail(`non-plain object (${describeProto(proto)})`);
+      if (Object.getOwnPropertySymbols(value).length > 0) this.fail('object with symbol keys');
+      this.open.add(value);
+      const record = value as Readonly<Record<string, unknown>>;
+      const keys = Object.keys(record).sort();
+      out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        this.path.push(key);
+        if (LONE_SURROGATE.test(key)) this.fail('key with a lone surrogate');
+        out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + this.write(record[key], depth + 1);
+        this.path.pop();
+      }
+      out += '}';
+    }
+    this.open.delete(value);
+    return out;
+  }
+
+  private fail(what: string): never {
+    throw new LedgerError('CANONICAL_INPUT', `cannot canonicalize ${what} at ${jsonPointer(this.path)}`, {
+      hint: 'ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects',
+    });
+  }
+}
+
+function describeProto(proto: unknown): string {
+  if (typeof proto === 'object' && proto !== null) {
+    const ctor: unknown = (proto as { constructor?: unknown }).constructor;
+    if (typeof ctor === 'function' && ctor.name !== '') return ctor.name;
+  }
+  return 'unknown prototype';
+}
+
+/** RFC 6901 JSON Pointer of a path; "" is the root. */
+function jsonPointer(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '""';
+  return JSON.stringify(path.map((p) => '/' + String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join(''));
+}
+
+/**
+ * Parses JSON text that is attacker-controlled (ledger lines, imported records) strictly:
+ * RFC 8259 grammar only, no duplicate member names, no lone surrogates (raw or escaped), no
+ * numbers outside the double range, at most MAX_JSON_DEPTH levels. Failures are
+ * LedgerError('NOT_CANONICAL') with the UTF-16 offset of the problem.
+ * Objects are ordinary objects; a "__proto__" member becomes an own data property, as with
+ * JSON.parse.
+ */
+export function parseStrictJson(text: string): unknown {
+  const parser = new StrictParser(text);
+  parser.skipWhitespace();
+  const value = parser.value(0);
+  parser.skipWhitespace();
+  if (parser.pos !== text.length) parser.fail('unexpected data after the json value');
+  return value;
+}
+
+/**
+ * Parses text that must already be canonical (RFC 8785) and returns its value; the fast path
+ * for verifying ledger lines (native JSON.parse, then one canonicalization to compare).
+ * Duplicate keys, lone surrogates and non-canonical spellings all make the round trip differ
+ * or fail, so this accepts exactly the texts `isCanonical` accepts.
+ */
+export function parseCanonical(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new LedgerError('NOT_CANONICAL', `invalid json: ${lowerFirst(err instanceof Error ? err.message : String(err))}`, { cause: err });
+  }
+  let canonical: string;
+  try {
+    canonical = canonicalize(value);
+  } catch (err) {
+    const detail = err instanceof LedgerError ? err.message : String(err);
+    throw new LedgerError('NOT_CANONICAL', `json text has no canonical form: ${detail}`, { cause: err });
+  }
+  if (canonical !== text) {
+    throw new LedgerError('NOT_CANONICAL', `json text is not rfc 8785 canonical (first difference at position ${firstDifference(canonical, text)})`);
+  }
+  return value;
+}
+
+export function isCanonical(text: string): boolean {
+  try {
+    parseCanonical(text);
+    return true;
+  } catch (err) {
+    if (err instanceof LedgerError) return false;
+    throw err;
+  }
+}
+
+function firstDifference(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return i;
+  return n;
+}
+
+function lowerFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
+}
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+class StrictParser {
+  pos = 0;
+  constructor(private readonly text: string) {}
+
+  fail(what: string, at: number = this.pos): never {
+    throw new LedgerError('NOT_CANONICAL', `invalid json at position ${at}: ${what}`);
+  }
+
+  skipWhitespace(): void {
+    const t = this.text;
+    let i = this.pos;
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+    this.pos = i;
+  }
+
+  value(depth: number): unknown {
+    const t = this.text;
+    const c = t[this.pos];
+    switch (c) {
+      case '{':
+        return this.object(depth + 1);
+      case '[':
+        return this.array(depth + 1);
+      case '"':
+        return this.string();
+      case 't':
+        return this.literal('true', true);
+      case 'f':
+        return this.literal('false', false);
+      case 'n':
+        return this.literal('null', null);
+      case undefined:
+        return this.fail('unexpected end of text');
+      default:
+        if (c === '-' || (c >= '0' && c <= '9')) return this.number();
+        return this.fail(`unexpected character ${JSON.stringify(c)}`);
+    }
+  }
+
+  private literal<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail(`unexpected character ${JSON.stringify(this.text[this.pos])}`);
+    this.pos += word.length;
+    return value;
+  }
+
+  private number(): number {
+    const start = this.pos;
+    NUMBER.lastIndex = start;
+    const m = NUMBER.exec(this.text);
+    if (m === null) return this.fail('malformed number');
+    const end = start + m[0].length;
+    // A number must not run into further digits or signs ("01", "1.", "1e").
+    const next = this.text[end];
+    if (next !== undefined && /[0-9.eE+-]/.test(next)) this.fail('malformed number', end);
+    const n = Number(m[0]);
+    if (!Number.isFinite(n)) this.fail(`number out of range ${m[0]}`, start);
+    this.pos = end;
+    return n;
+  }
+
+  private string(): string {
+    const t = this.text;
+    const start = this.pos;
+    let i = start + 1;
+    let out = '';
+    let chunk = i;
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if (Number.isNaN(c)) this.fail('unterminated string', start);
+      if (c === 0x22) break;
+      if (c < 0x20) this.fail('control character in string', i);
+      if (c === 0x5c) {
+        out += t.slice(chunk, i);
+        const e = t[i + 1];
+        if (e === 'u') {
+          const hex = t.slice(i + 2, i + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('malformed \\u escape', i);
+          out += String.fromCharCode(parseInt(hex, 16));
+          i += 6;
+        } else {
+          const r = e === undefined ? undefined : ESCAPES[e];
+          if (r === undefined) this.fail('malformed escape', i);
+          out += r;
+          i += 2;
+        }
+        chunk = i;
+        continue;
+      }
+      i++;
+    }
+    out += t.slice(chunk, i);
+    if (LONE_SURROGATE.test(out)) this.fail('lone surrogate in string', start);
+    this.pos = i + 1;
+    return out;
+  }
+
+  private array(depth: number): unknown[] {
+    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+    this.pos++;
+    const out: unknown[] = [];
+    this.skipWhitespace();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      out.push(this.value(depth));
+      this.skipWhitespace();
+      const c = this.text[this.pos];
+      this.pos++;
+      if (c === ']') return out;
+      if (c !== ',') this.fail("expected ',' or ']'", this.pos - 1);
+    }
+  }
+
+  private object(depth: number): Record<string, unknown> {
+    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+    this.pos++;
+    const out: Record<string, unknown> = {};
+    this.skipWhitespace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWhitespace();
+      const keyAt = this.pos;
+      if (this.text[keyAt] !== '"') this.fail('expected a member name');
+      const key = this.string();
+      if (Object.hasOwn(out, key)) this.fail(`duplicate member name ${JSON.stringify(key)}`, keyAt);
+      this.skipWhitespace();
+      if (this.text[this.pos] !== ':') this.fail("expected ':'");
+      this.pos++;
+      this.skipWhitespace();
+      const v = this.value(depth);
+      // Plain assignment of "__proto__" would replace the prototype instead of adding a member.
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      this.skipWhitespace();
+      const c = this.text[this.pos];
+      this.pos++;
+      if (c === '}') return out;
+      if (c !== ',') this.fail("expected ',' or '}'", this.pos - 1);
+    }
+  }
+}
