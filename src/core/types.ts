@@ -74,6 +74,11 @@ export interface FileChange {
   /** Size in bytes of the head blob when known. */
   readonly headSize?: number;
   /**
+   * True when lines of this file's diff ended in CRLF. The "\r" of each terminator is
+   * stripped from DiffLine.text; a "\r" elsewhere in a line is content.
+   */
+  readonly crlf?: boolean;
+  /**
    * For each added line (new line number), the commit inside base..head that introduced it.
    * Empty for sources that cannot attribute (plain patches).
    */
@@ -143,10 +148,13 @@ export interface Evidence {
 }
 
 export interface SyntacticUnit {
+  /** `function` | `method` | `class` | `interface` | `arrow` (detectors/units.ts). */
   readonly kind: string;
   readonly name?: string;
   readonly startLine: number;
   readonly endLine: number;
+  /** True when the whole unit lies inside the hunk's added lines (added at once). */
+  readonly whole?: boolean;
 }
 
 export interface HunkResult {
