@@ -378,9 +378,10 @@ class Parser {
       i++;
     }
     if (oldLeft !== 0 || newLeft !== 0) {
+      const where = i < lines.length ? `line ${i + 1}` : 'end of input';
       throw this.error(
-        i,
-        `hunk ends early: "${headerLine.slice(0, 80)}" expects ${oldLeft} more old and ${newLeft} more new line(s)`,
+        start,
+        `hunk "${headerLine.slice(0, 80)}" ends early at ${where}: ${oldLeft} old and ${newLeft} new line(s) missing`,
       );
     }
     draft.hunks.push({ ...h, lines: body });
