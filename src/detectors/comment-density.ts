@@ -1,0 +1,39 @@
+// How much of the added code is comment, and how often comments trail code lines. Measured on
+// the added lines only; comparison with the rest of the file is the consistency detector's job.
+
+import type { Feature } from '../core/types.js';
+import type { Detector, DetectorContext } from './detector.js';
+import { clamp01, finish, support } from './feature.js';
+import { hunkView } from './hunk-view.js';
+
+const ID = 'comment-density';
+
+export const commentDensity: Detector = {
+  id: ID,
+  version: '1.0.0',
+  features: [
+    { id: `${ID}/density`, direction: 'ai', description: 'share of added non-blank lines that are comments, trusted from 12 code lines on' },
+    { id: `${ID}/trailing`, direction: 'ai', description: 'share of added code lines ending in a trailing comment' },
+  ],
+  detect(ctx: DetectorContext): Feature[] {
+    const { style } = hunkView(ctx);
+    const out: Feature[] = [];
+    const total = style.codeLines + style.commentLines;
+    if (style.codeLines > 0 && total > 0) {
+      const ratio = style.commentLines / total;
+      const value = ratio * support(style.codeLines, 4, 12);
+      out.push({
+        id: `${ID}/density`,
+        value: clamp01(value),
+        detail: `${style.commentLines} of ${total} added non-blank lines are comments (${Math.round(ratio * 100)}%)`,
+      });
+      const trailing = style.trailingComments / style.codeLines;
+      out.push({
+        id: `${ID}/trailing`,
+        value: clamp01(trailing * 2 * support(style.codeLines, 4, 12)),
+        detail: `${style.trailingComments} of ${style.codeLines} added code lines end in a comment`,
+      });
+    }
+    return finish(out);
+  },
+};

@@ -1,0 +1,66 @@
+// Comments that narrate the code step by step ("// Step 1:", "// First, we…", "// Now we…")
+// and the stock vocabulary of generated explanations ("comprehensive", "robust", "seamlessly").
+
+import type { Feature } from '../core/types.js';
+import type { Detector, DetectorContext } from './detector.js';
+import { finish, saturate, snippet } from './feature.js';
+import { hunkView } from './hunk-view.js';
+
+const ID = 'narration';
+
+const STEP: readonly RegExp[] = [
+  /^step\s*\d+\b/i,
+  /^\d{1,2}[.)]\s+[A-Z][a-z]+/,
+  /^(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b/i,
+  /^let'?s\s+\w+/i,
+  /^we\s+(?:need|want|have|will|can|must|should)\s+to\b/i,
+  /^(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b/i,
+];
+
+const VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
+
+export const narration: Detector = {
+  id: ID,
+  version: '1.0.0',
+  features: [
+    { id: `${ID}/step-comment`, direction: 'ai', description: 'comments narrating steps ("// Step 1:", "// First, we", "// Now we")' },
+    { id: `${ID}/stock-vocabulary`, direction: 'ai', description: 'stock words of generated explanations in comments ("comprehensive", "robust", "seamlessly")' },
+  ],
+  detect(ctx: DetectorContext): Feature[] {
+    const view = hunkView(ctx);
+    let steps = 0;
+    let stepLine = 0;
+    let stepText = '';
+    let vocab = 0;
+    let vocabLine = 0;
+    let vocabText = '';
+    for (const c of view.comments) {
+      const parts = c.style === 'line' ? [c.text] : c.text.split('\n');
+      for (let k = 0; k < parts.length; k++) {
+        const part = (parts[k] as string).trim();
+        if (part.length < 3 || part.length > 300) continue;
+        if (STEP.some((p) => p.test(part))) {
+          if (steps++ === 0) {
+            stepLine = c.line + k;
+            stepText = part;
+          }
+        }
+        const m = VOCABULARY.exec(part);
+        if (m !== null) {
+          if (vocab++ === 0) {
+            vocabLine = c.line + k;
+            vocabText = m[0];
+          }
+        }
+      }
+    }
+    const out: Feature[] = [];
+    if (steps > 0) {
+      out.push({ id: `${ID}/step-comment`, value: saturate(steps, 3), line: stepLine, detail: `${steps} comment${steps === 1 ? '' : 's'} narrating steps, e.g. ${snippet(stepText)}` });
+    }
+    if (vocab > 0) {
+      out.push({ id: `${ID}/stock-vocabulary`, value: saturate(vocab, 2), line: vocabLine, detail: `stock wording in comments, e.g. "${vocabText.toLowerCase()}"` });
+    }
+    return finish(out);
+  },
+};

@@ -1,0 +1,178 @@
+// Style measurements over a set of lines of one file: the same function measures the hunk and
+// the file's unchanged lines, so the two are compared like with like. Linear in the lines given.
+
+import { LineKind, type LineFacts } from './line-facts.js';
+
+export interface StyleMeasure {
+  readonly codeLines: number;
+  /** Lines holding a comment (comment-only or trailing). */
+  readonly commentLines: number;
+  readonly trailingComments: number;
+  readonly jsdocBlocks: number;
+  readonly singleQuotes: number;
+  readonly doubleQuotes: number;
+  /** Statement-ending lines with and without a final semicolon. */
+  readonly semicolonEnds: number;
+  readonly bareEnds: number;
+  /** Space-indented lines whose indent is 2 mod 4, and those at a positive multiple of 4. */
+  readonly indentTwo: number;
+  readonly indentFour: number;
+  readonly tabIndented: number;
+  readonly identifiers: number;
+  readonly identifierChars: number;
+  /** Identifiers of three or more words (`fetchUserProfileData`, `max_retry_count`). */
+  readonly descriptive: number;
+  readonly snakeCase: number;
+  readonly camelCase: number;
+  /** Identifiers of one or two characters other than loop counters. */
+  readonly terse: number;
+  readonly distinct: number;
+  readonly lineLengthSum: number;
+  readonly lineLengthSquares: number;
+}
+
+// Reserved words and ubiquitous built-in names: not chosen by the author, so not style.
+const NOT_NAMES = new Set(
+  ('abstract any as async await boolean break case catch class const constructor continue debugger declare default delete do else enum export ' +
+    'extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null ' +
+    'number object of package private protected public readonly require return satisfies set static string super switch symbol this throw true try ' +
+    'type typeof undefined unique unknown var void while with yield console log error warn info debug length push map filter reduce forEach then ' +
+    'Promise Error Object Array String Number Boolean JSON Math Date Map Set RegExp Symbol bigint process exports module window document'
+  ).split(' '),
+);
+
+const LOOP_COUNTERS = new Set(['i', 'j', 'k', 'n', 'x', 'y', 'z', '_', 'e', 'el', 'id', 'ok', 'fn', 'cb', 'db', 'io', 'ui', 'op', 'to', 'ms']);
+
+const IDENTIFIER = /(?<![\w$])[A-Za-z_$][\w$]*/g;
+
+/** Number of words in an identifier: camelCase humps and snake_case parts. */
+export function wordCount(name: string): number {
+  let words = 0;
+  let prevLower = false;
+  let inWord = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const upper = c >= 65 && c <= 90;
+    const lower = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (c === 95 || c === 36) {
+      inWord = false;
+      prevLower = false;
+      continue;
+    }
+    if (!inWord || (upper && prevLower)) words++;
+    inWord = true;
+    prevLower = lower;
+  }
+  return words;
+}
+
+/** Identifiers on a line of blanked code, excluding reserved words and ubiquitous built-ins. */
+export function identifiersOf(bare: string): string[] {
+  const out: string[] = [];
+  if (bare.length === 0) return out;
+  for (const m of bare.matchAll(IDENTIFIER)) {
+    const name = m[0];
+    if (!NOT_NAMES.has(name)) out.push(name);
+  }
+  return out;
+}
+
+const STATEMENT_END = /[\w$)\]'"`]$/;
+const CONTINUES = /^\s*(?:[.?:+\-*/%&|^=<>,)\]}]|\?\?|\|\||&&)/;
+
+/** Measures the lines for which `include(line)` holds (1-based), iterating lines from..to. */
+export function measureStyle(facts: LineFacts, from: number, to: number, include: (line: number) => boolean): StyleMeasure {
+  const kinds = facts.kinds;
+  let codeLines = 0;
+  let commentLines = 0;
+  let trailingComments = 0;
+  let singleQuotes = 0;
+  let doubleQuotes = 0;
+  let semicolonEnds = 0;
+  let bareEnds = 0;
+  let indentTwo = 0;
+  let indentFour = 0;
+  let tabIndented = 0;
+  let identifiers = 0;
+  let identifierChars = 0;
+  let descriptive = 0;
+  let snakeCase = 0;
+  let camelCase = 0;
+  let terse = 0;
+  let lineLengthSum = 0;
+  let lineLengthSquares = 0;
+  const seen = new Set<string>();
+  const jsdocSeen = new Set<number>();
+  const last = Math.min(to, kinds.length);
+  for (let line = Math.max(1, from); line <= last; line++) {
+    if (!include(line)) continue;
+    const index = line - 1;
+    const kind = kinds[index];
+    if (kind === LineKind.Blank) continue;
+    if (kind === LineKind.Comment || kind === LineKind.Mixed) {
+      commentLines++;
+      const at = facts.commentAt[index] as number;
+      const block = at >= 0 ? facts.comments[at] : undefined;
+      if (block !== undefined && block.style === 'jsdoc' && !jsdocSeen.has(at)) {
+        jsdocSeen.add(at);
+      }
+      if (kind === LineKind.Mixed && block !== undefined && block.trailing && block.line === line) trailingComments++;
+    }
+    if (kind !== LineKind.Code && kind !== LineKind.Mixed) continue;
+    codeLines++;
+    const raw = facts.lines[index] as string;
+    lineLengthSum += raw.length;
+    lineLengthSquares += raw.length * raw.length;
+    singleQuotes += facts.singleQuotes[index] as number;
+    doubleQuotes += facts.doubleQuotes[index] as number;
+    const bare = facts.bare[index] as string;
+    const trimmed = bare.trimEnd();
+    if (trimmed.endsWith(';')) semicolonEnds++;
+    else if (STATEMENT_END.test(trimmed)) {
+      const nextBare = facts.bare[index + 1];
+      if (nextBare === undefined || !CONTINUES.test(nextBare)) bareEnds++;
+    }
+    const first = raw.charCodeAt(0);
+    if (first === 9) tabIndented++;
+    else if (first === 32) {
+      let indent = 0;
+      while (raw.charCodeAt(indent) === 32) indent++;
+      if (indent % 4 === 2) indentTwo++;
+      else if (indent % 4 === 0) indentFour++;
+    }
+    for (const name of identifiersOf(bare)) {
+      identifiers++;
+      identifierChars += name.length;
+      seen.add(name);
+      const words = wordCount(name);
+      if (words >= 3) descriptive++;
+      if (name.length <= 2 && !LOOP_COUNTERS.has(name)) terse++;
+      if (words >= 2) {
+        if (name.includes('_') && name !== name.toUpperCase()) snakeCase++;
+        else if (!name.includes('_')) camelCase++;
+      }
+    }
+  }
+  return {
+    codeLines,
+    commentLines,
+    trailingComments,
+    jsdocBlocks: jsdocSeen.size,
+    singleQuotes,
+    doubleQuotes,
+    semicolonEnds,
+    bareEnds,
+    indentTwo,
+    indentFour,
+    tabIndented,
+    identifiers,
+    identifierChars,
+    descriptive,
+    snakeCase,
+    camelCase,
+    terse,
+    distinct: seen.size,
+    lineLengthSum,
+    lineLengthSquares,
+  };
+}
