@@ -20,7 +20,7 @@ export class UsageError extends TrailmarkError<UsageCode> {}
 export type DiffCode = 'MALFORMED_DIFF' | 'DIFF_TOO_LARGE';
 export class DiffError extends TrailmarkError<DiffCode> {}
 
-export type GitCode = 'GIT_FAILED' | 'NOT_A_REPOSITORY' | 'BAD_REVISION';
+export type GitCode = 'GIT_FAILED' | 'NOT_A_REPOSITORY' | 'BAD_REVISION' | 'OUTPUT_TOO_LARGE';
 export class GitError extends TrailmarkError<GitCode> {}
 
 export type ConfigCode = 'CONFIG_INVALID' | 'CONFIG_UNREADABLE';
@@ -42,6 +42,8 @@ export type LedgerCode =
   | 'ENTRY_TOO_LARGE'
   | 'BAD_KEY'
   | 'BAD_PROOF'
+  | 'BAD_ENTRY'
+  | 'BAD_BODY'
   | 'LOCKED'
   | 'STORE_CONTRACT'
   | 'IO';

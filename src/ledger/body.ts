@@ -1,0 +1,47 @@
+// The registry of entry kinds: each kind has exactly one body schema id (`body.schema`) and a
+// JSON Schema, checked on write (before signing) and on verify. A verifier refuses kinds and
+// schema versions it does not know: it must not vouch for what it cannot read.
+import { Ajv, type ValidateFunction } from 'ajv';
+import { LedgerError } from '../core/errors.js';
+import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, changeAnalyzedSchema } from './kinds/change-analyzed.js';
+import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema } from './kinds/change-hunks.js';
+import { FINDING_KIND, FINDING_SCHEMA, findingSchema } from './kinds/finding.js';
+
+/** An entry body: plain JSON data with its schema id. */
+export type EntryBody = { readonly schema: string } & Readonly<Record<string, unknown>>;
+
+interface KindSpec {
+  readonly schema: string;
+  readonly validate: ValidateFunction;
+}
+
+const ajv = new Ajv({ strict: true, allErrors: false });
+
+const KINDS: ReadonlyMap<string, KindSpec> = new Map([
+  [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: ajv.compile(changeAnalyzedSchema) }],
+  [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv.compile(changeHunksSchema) }],
+  [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv.compile(findingSchema) }],
+]);
+
+/** Kinds this version writes and verifies, sorted. */
+export const ENTRY_KINDS: readonly string[] = [...KINDS.keys()].sort();
+
+/** Returns null when `body` is valid for `kind`, else a lowercase description of the first problem. */
+export function bodyProblem(kind: string, body: unknown): string | null {
+  const spec = KINDS.get(kind);
+  if (spec === undefined) return `unknown entry kind ${JSON.stringify(kind)}`;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body is not an object';
+  const schema = (body as { schema?: unknown }).schema;
+  if (schema !== spec.schema) {
+    return `body schema ${JSON.stringify(schema)} does not match kind ${kind} (want ${spec.schema})`;
+  }
+  if (spec.validate(body)) return null;
+  const err = spec.validate.errors?.[0];
+  return `body${err?.instancePath ?? ''} ${err?.message ?? 'is invalid'}`;
+}
+
+/** Throws LedgerError('BAD_BODY') when `body` is not valid for `kind`. */
+export function checkBody(kind: string, body: unknown): void {
+  const problem = bodyProblem(kind, body);
+  if (problem !== null) throw new LedgerError('BAD_BODY', problem, { hint: `see docs/ledger-format.md for the ${kind} body` });
+}

@@ -1,0 +1,88 @@
+// Ledger entries: one RFC 8785 canonical JSON object per line of `entries.jsonl`.
+//
+//   {"body":{...},"kind":"finding","policy":"default-1","prev":"<hex>","seq":7,
+//    "sig":{"alg":"ed25519","kid":"<name>+<8 hex>","value":"<base64>"},"time":"<RFC 3339 UTC>","v":1}
+//
+// `prev` is the hex SHA-256 of the previous line's bytes (64 zeros for seq 0); `sig` is Ed25519
+// over the canonical JSON of the entry without `sig`, by the ledger key named by `kid`.
+import { createHash } from 'node:crypto';
+import { LedgerError } from '../core/errors.js';
+import type { EntryBody } from './body.js';
+import { checkBody } from './body.js';
+import { canonicalBytes, canonicalize } from './canonical.js';
+import { encodeBase64, encodeUtf8 } from './encoding.js';
+import { keyId, type NoteSigner } from './note.js';
+
+export const LEDGER_FORMAT_VERSION = 1;
+
+/**
+ * Largest line in bytes, without the newline. C2SP tlog-tiles entry bundles prefix each entry
+ * with a 16-bit length, so an entry is at most 2^16 - 1 bytes.
+ */
+export const MAX_LINE_BYTES = 65_535;
+
+/** `prev` of the entry with seq 0. */
+export const GENESIS_PREV = '0'.repeat(64);
+
+export const SIGNATURE_ALG = 'ed25519';
+
+export interface EntrySignature {
+  readonly alg: typeof SIGNATURE_ALG;
+  /** `<key name>+<8 hex key hash>` of the signing key (note key id). */
+  readonly kid: string;
+  /** Standard padded base64 of the 64-byte Ed25519 signature. */
+  readonly value: string;
+}
+
+export interface UnsignedEntry {
+  readonly v: typeof LEDGER_FORMAT_VERSION;
+  readonly seq: number;
+  readonly time: string;
+  readonly kind: string;
+  readonly prev: string;
+  readonly policy: string;
+  readonly body: EntryBody;
+}
+
+export interface Entry extends UnsignedEntry {
+  readonly sig: EntrySignature;
+}
+
+/** The entry fields, sorted: exactly these and no others. */
+export const ENTRY_FIELDS: readonly string[] = ['body', 'kind', 'policy', 'prev', 'seq', 'sig', 'time', 'v'];
+
+/** Hex SHA-256 of a line's bytes (without its newline): the next entry's `prev`. */
+export function lineHash(line: Uint8Array): string {
+  return createHash('sha256').update(line).digest('hex');
+}
+
+/** The bytes an entry signature covers: the canonical JSON of the entry without `sig`. */
+export function signingBytes(entry: UnsignedEntry): Uint8Array {
+  const { v, seq, time, kind, prev, policy, body } = entry;
+  return canonicalBytes({ v, seq, time, kind, prev, policy, body });
+}
+
+/**
+ * Validates the body, signs the entry and returns it with its line bytes (canonical JSON, no
+ * newline). Throws LedgerError BAD_BODY or ENTRY_TOO_LARGE before anything is written.
+ */
+export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: Entry; line: Uint8Array } {
+  checkBody(entry.kind, entry.body);
+  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(signingBytes(entry))) };
+  const signed: Entry = { ...entry, sig };
+  const line = encodeUtf8(canonicalize(signed));
+  if (line.byteLength > MAX_LINE_BYTES) {
+    throw new LedgerError('ENTRY_TOO_LARGE', `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
+      hint: 'entries hold digests, never payloads: store a sha256 of large content instead',
+    });
+  }
+  return { entry: signed, line };
+}
+
+/** RFC 3339 UTC time with millisecond precision, as written in `time`. */
+export function entryTime(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.fff]Z`: the only time spelling entries use. */
+export const ENTRY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;

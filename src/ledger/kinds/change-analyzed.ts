@@ -1,0 +1,107 @@
+// Body of a `change.analyzed` entry: what trailmark concluded about one change set, hunk by
+// hunk, with the versions of everything that produced the conclusion. Digests, never code.
+import { EVIDENCE_CLASSES, VERDICTS, type EvidenceClass, type Verdict } from '../../core/types.js';
+import { digest, nullable, score, subjects, text, uint } from './common.js';
+
+export const CHANGE_ANALYZED_KIND = 'change.analyzed';
+export const CHANGE_ANALYZED_SCHEMA = 'trailmark.change.analyzed/v1';
+
+export type ChangeAnalyzedHunk = {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  /** `sha256:<hex>` of the added lines joined with "\n" (HunkResult.contentDigest). */
+  readonly contentDigest: string;
+  readonly verdict: Verdict;
+  /** Evidence classes present for the hunk, sorted, unique. */
+  readonly evidence: readonly EvidenceClass[];
+  readonly score: number;
+};
+
+export type ChangeAnalyzedBody = {
+  readonly schema: typeof CHANGE_ANALYZED_SCHEMA;
+  readonly repository: string | null;
+  readonly pullRequest: number | null;
+  readonly base: string | null;
+  readonly head: string | null;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly detectors: readonly { readonly id: string; readonly version: string }[];
+  readonly model: string;
+  readonly thresholds: { readonly low: number; readonly high: number };
+  readonly counts: {
+    readonly files: number;
+    readonly hunks: number;
+    readonly addedLines: number;
+    readonly commits: number;
+    readonly omissions: number;
+    readonly verdicts: Readonly<Record<Verdict, number>>;
+    readonly findings: Readonly<Record<'unattested' | 'contradicted' | 'approval-drift', number>>;
+    readonly evidence: Readonly<Record<EvidenceClass, number>>;
+  };
+  readonly subjects: Readonly<Record<string, string>>;
+  /** Hunks recorded in this entry (the first page when the change is large). */
+  readonly hunks: readonly ChangeAnalyzedHunk[];
+  /** Number of `change.hunks` entries that follow with the remaining hunks (0 when none). */
+  readonly hunkPages: number;
+};
+
+const counted = (keys: readonly string[]) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: [...keys],
+  properties: Object.fromEntries(keys.map((k) => [k, uint])),
+});
+
+export const hunkSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path', 'startLine', 'endLine', 'contentDigest', 'verdict', 'evidence', 'score'],
+  properties: {
+    path: text(4096),
+    startLine: uint,
+    endLine: uint,
+    contentDigest: digest,
+    verdict: { enum: [...VERDICTS] },
+    evidence: { type: 'array', uniqueItems: true, items: { enum: [...EVIDENCE_CLASSES] } },
+    score,
+  },
+} as const;
+
+export const changeAnalyzedSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema', 'repository', 'pullRequest', 'base', 'head', 'tool', 'detectors', 'model', 'thresholds', 'counts', 'subjects', 'hunks', 'hunkPages'],
+  properties: {
+    schema: { const: CHANGE_ANALYZED_SCHEMA },
+    repository: nullable(text(512)),
+    pullRequest: nullable(uint),
+    base: nullable(text(128)),
+    head: nullable(text(128)),
+    tool: { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: text(64), version: text(64) } },
+    detectors: {
+      type: 'array',
+      maxItems: 256,
+      items: { type: 'object', additionalProperties: false, required: ['id', 'version'], properties: { id: text(128), version: text(64) } },
+    },
+    model: text(128),
+    thresholds: { type: 'object', additionalProperties: false, required: ['low', 'high'], properties: { low: score, high: score } },
+    counts: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['files', 'hunks', 'addedLines', 'commits', 'omissions', 'verdicts', 'findings', 'evidence'],
+      properties: {
+        files: uint,
+        hunks: uint,
+        addedLines: uint,
+        commits: uint,
+        omissions: uint,
+        verdicts: counted(VERDICTS),
+        findings: counted(['unattested', 'contradicted', 'approval-drift']),
+        evidence: counted(EVIDENCE_CLASSES),
+      },
+    },
+    subjects,
+    hunks: { type: 'array', items: hunkSchema },
+    hunkPages: uint,
+  },
+} as const;

@@ -1,0 +1,295 @@
+// The Ledger facade: the only writer of a ledger. One append is
+//   lock -> recover (torn tail, uncommitted lines, lagging checkpoint pointer) -> load the tree
+//   state -> build and sign every entry (nothing written yet) -> subjects -> entries ->
+//   checkpoint (commit point) -> tree-state cache -> unlock.
+// What survives a crash at each step is spelled out in ./store.ts and ./store/dir.ts; the rule
+// is that an append is committed exactly when its checkpoint is in the history, and recovery
+// removes whatever an uncommitted append left behind (never anything committed).
+//
+// Trust: appends do not re-hash the log. The cached tree state (compact range) is used only
+// when its size equals the committed size, its last-line hash equals the hash of the last
+// line, and its root equals the root of the latest checkpoint (whose signature is checked with
+// the signer's own public key). Otherwise the appender rebuilds it from every line and refuses
+// to append when the rebuilt root differs from the signed checkpoint: it never signs over a
+// log it did not write. `verify` never reads the cache.
+import { LedgerError } from '../core/errors.js';
+import type { Clock, Random } from '../core/ports.js';
+import type { EntryBody } from './body.js';
+import { openCheckpoint, signCheckpoint } from './checkpoint.js';
+import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
+import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
+import { TreeBuilder, leafHash } from './merkle.js';
+import { keyId, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
+import type { LedgerStore } from './store.js';
+import { commitSubject, type SubjectRecord } from './subjects.js';
+
+export interface AppendedEntry {
+  readonly seq: number;
+  readonly kind: string;
+  /** Hex SHA-256 of the entry's line: what the next entry's `prev` carries. */
+  readonly hash: string;
+  readonly entry: Entry;
+}
+
+export interface DraftContext {
+  /** Entries already built in this append, in order. */
+  readonly previous: readonly AppendedEntry[];
+  /** The seq this draft's entry will get. */
+  readonly seq: number;
+  /**
+   * A salted commitment to a personal value (`sha256:<hex>`); its opening goes to the side
+   * store in the same append. One commitment per distinct value per append.
+   */
+  commit(value: string): string;
+}
+
+export interface EntryDraft {
+  readonly kind: string;
+  readonly policy: string;
+  /** The body, or a function building it once earlier entries of the same append are known. */
+  readonly body: EntryBody | ((ctx: DraftContext) => EntryBody);
+}
+
+/** Something recovery had to do; reported to the caller, never silent. */
+export interface Repair {
+  readonly kind: 'torn-tail' | 'uncommitted-lines' | 'checkpoint-pointer' | 'tree-state';
+  readonly message: string;
+}
+
+export interface AppendResult {
+  readonly entries: readonly AppendedEntry[];
+  /** The new signed checkpoint (C2SP signed note). */
+  readonly checkpoint: string;
+  readonly size: number;
+  /** Hex root of the new tree. */
+  readonly root: string;
+  readonly repairs: readonly Repair[];
+}
+
+export interface LedgerHead {
+  readonly size: number;
+  readonly root: string;
+  readonly checkpoint: string | null;
+}
+
+export interface Ledger {
+  readonly origin: string;
+  readonly store: LedgerStore;
+  /** Appends all drafts atomically: after a crash either every one is committed or none. */
+  append(drafts: readonly EntryDraft[]): Promise<AppendResult>;
+  /** Takes the lock and repairs what an interrupted append left behind. */
+  recover(): Promise<Repair[]>;
+  /** The latest committed checkpoint, without locking. */
+  head(): Promise<LedgerHead>;
+}
+
+export interface LedgerOptions {
+  readonly store: LedgerStore;
+  readonly signer: NoteSigner;
+  /** Log origin (checkpoint first line); the signer's key name must equal it. */
+  readonly origin: string;
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+interface TreeState {
+  readonly size: number;
+  readonly last: string;
+  readonly builder: TreeBuilder;
+}
+
+/** The verifier key text of a signer, for checking the ledger's own checkpoints. */
+export function verifierOf(signer: NoteSigner): NoteVerifier {
+  return parseVerifierKey(`${keyId(signer)}+${encodeBase64(Uint8Array.from([0x01, ...signer.publicKey]))}`);
+}
+
+export async function openLedger(options: LedgerOptions): Promise<Ledger> {
+  if (options.signer.name !== options.origin) {
+    throw new LedgerError('BAD_KEY', `signing key ${keyId(options.signer)} is not named after the ledger origin ${JSON.stringify(options.origin)}`, {
+      hint: 'create the key with `trailmark keygen --name ORIGIN` using the ledger origin',
+    });
+  }
+  const ledger = new LogLedger(options);
+  await ledger.recover();
+  return ledger;
+}
+
+class LogLedger implements Ledger {
+  readonly origin: string;
+  readonly store: LedgerStore;
+  readonly #signer: NoteSigner;
+  readonly #verifier: NoteVerifier;
+  readonly #clock: Clock;
+  readonly #random: Random;
+
+  constructor(o: LedgerOptions) {
+    this.origin = o.origin;
+    this.store = o.store;
+    this.#signer = o.signer;
+    this.#verifier = verifierOf(o.signer);
+    this.#clock = o.clock;
+    this.#random = o.random;
+  }
+
+  async recover(): Promise<Repair[]> {
+    const lock = await this.store.lock();
+    try {
+      return await this.#recoverLocked();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async head(): Promise<LedgerHead> {
+    const sizes = await this.store.listCheckpoints();
+    const last = sizes.at(-1);
+    const text = last === undefined ? await this.store.readCheckpoint() : await this.store.readCheckpointAt(last);
+    if (text === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
+    const { checkpoint } = openCheckpoint(text, [this.#verifier], { origin: this.origin });
+    return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text };
+  }
+
+  /** The committed size: the largest checkpoint in the history (or the pointer without history). */
+  async #committed(): Promise<{ size: number; text: string | null }> {
+    const sizes = await this.store.listCheckpoints();
+    const last = sizes.at(-1);
+    if (last !== undefined) return { size: last, text: await this.store.readCheckpointAt(last) };
+    const text = await this.store.readCheckpoint();
+    if (text === null) return { size: 0, text: null };
+    return { size: openCheckpoint(text, [this.#verifier], { origin: this.origin }).checkpoint.size, text };
+  }
+
+  async #recoverLocked(): Promise<Repair[]> {
+    const repairs: Repair[] = [];
+    const tail = await this.store.tail();
+    const committed = await this.#committed();
+    if (tail.size < committed.size) {
+      throw new LedgerError('TRUNCATED', `entries in ${this.store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
+        hint: 'committed entries are missing: restore the ledger from a backup, and run `trailmark verify`',
+      });
+    }
+    if (tail.tornBytes > 0 || tail.size > committed.size) {
+      const removed = await this.store.truncate(committed.size);
+      if (tail.tornBytes > 0) {
+        repairs.push({ kind: 'torn-tail', message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
+      }
+      if (tail.size > committed.size) {
+        repairs.push({
+          kind: 'uncommitted-lines',
+          message: `removed ${tail.size - committed.size} entries (seq ${committed.size}..${tail.size - 1}, ${removed - tail.tornBytes} bytes) of an append interrupted before its checkpoint`,
+        });
+      }
+    }
+    if (committed.text !== null) {
+      const pointer = await this.store.readCheckpoint();
+      if (pointer !== committed.text) {
+        // The history write is the commit point; the pointer lags only after a crash.
+        openCheckpoint(committed.text, [this.#verifier], { origin: this.origin });
+        await this.store.writeCheckpoint(committed.size, committed.text);
+        repairs.push({ kind: 'checkpoint-pointer', message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
+      }
+    }
+    return repairs;
+  }
+
+  /** The tree of the committed entries (see the trust note at the top of this file). */
+  async #loadTree(repairs: Repair[]): Promise<TreeState> {
+    const committed = await this.#committed();
+    if (committed.text === null) return { size: 0, last: GENESIS_PREV, builder: new TreeBuilder() };
+    const { checkpoint } = openCheckpoint(committed.text, [this.#verifier], { origin: this.origin });
+    const lastLine = await this.store.lastLine();
+    const last = lastLine === null ? GENESIS_PREV : lineHash(lastLine);
+    const cached = parseTreeState(await this.store.readTreeState());
+    if (cached !== null && cached.size === checkpoint.size && cached.last === last && equalBytes(cached.builder.root(), checkpoint.root)) {
+      return cached;
+    }
+    const builder = new TreeBuilder();
+    let prev = GENESIS_PREV;
+    for await (const line of this.store.readLines(0)) {
+      if (builder.size === checkpoint.size) break;
+      builder.append(leafHash(line));
+      prev = lineHash(line);
+    }
+    if (builder.size !== checkpoint.size || !equalBytes(builder.root(), checkpoint.root)) {
+      throw new LedgerError('ROOT_MISMATCH', `entries in ${this.store.location} do not match the signed checkpoint at size ${checkpoint.size}`, {
+        hint: 'the log was altered after it was signed; run `trailmark verify` and restore from a backup',
+      });
+    }
+    repairs.push({ kind: 'tree-state', message: `rebuilt the tree state from ${checkpoint.size} entries (cache ${cached === null ? 'missing' : 'stale'})` });
+    return { size: builder.size, last: prev, builder };
+  }
+
+  async append(drafts: readonly EntryDraft[]): Promise<AppendResult> {
+    if (drafts.length === 0) throw new LedgerError('STORE_CONTRACT', 'append needs at least one entry');
+    const lock = await this.store.lock();
+    try {
+      const repairs = await this.#recoverLocked();
+      const tree = await this.#loadTree(repairs);
+      const time = entryTime(this.#clock.now());
+      const built: AppendedEntry[] = [];
+      const lines: Uint8Array[] = [];
+      const subjects: SubjectRecord[] = [];
+      const commitments = new Map<string, string>();
+      let prev = tree.last;
+      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
+      // Build and sign everything first: a bad body or an oversized entry leaves nothing behind.
+      for (const draft of drafts) {
+        const seq = tree.size + built.length;
+        const ctx: DraftContext = {
+          previous: built,
+          seq,
+          commit: (value) => {
+            const known = commitments.get(value);
+            if (known !== undefined) return known;
+            const record = commitSubject(value, seq, this.#random);
+            commitments.set(value, record.commitment);
+            subjects.push(record);
+            return record.commitment;
+          },
+        };
+        const body = typeof draft.body === 'function' ? draft.body(ctx) : draft.body;
+        const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
+        prev = lineHash(line);
+        built.push({ seq, kind: draft.kind, hash: prev, entry });
+        lines.push(line);
+        builder.append(leafHash(line));
+      }
+      const size = builder.size;
+      const root = builder.root();
+      const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
+      // Crash after: orphan subject records, no entries. Harmless.
+      await this.store.appendSubjects(subjects);
+      // Crash during or after: lines beyond the checkpoint; recovery removes them.
+      await this.store.append(lines);
+      // The commit point.
+      await this.store.writeCheckpoint(size, checkpoint);
+      // Cache only: a crash before it costs one rebuild at the next append.
+      await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
+      return { entries: built, checkpoint, size, root: encodeHex(root), repairs };
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+
+function formatTreeState(s: TreeState): string {
+  return JSON.stringify({ v: 1, size: s.size, last: s.last, range: s.builder.compactRange().map(encodeHex) });
+}
+
+/** Parses the cached tree state; null when missing or malformed (it is only a cache). */
+function parseTreeState(text: string | null): TreeState | null {
+  if (text === null) return null;
+  try {
+    const v = JSON.parse(text) as { v?: unknown; size?: unknown; last?: unknown; range?: unknown };
+    if (v.v !== 1 || typeof v.size !== 'number' || typeof v.last !== 'string' || !Array.isArray(v.range)) return null;
+    const range = v.range.map((h) => (typeof h === 'string' ? decodeHex(h) : undefined));
+    if (range.some((h) => h === undefined)) return null;
+    return { size: v.size, last: v.last, builder: TreeBuilder.fromCompactRange(v.size, range as Uint8Array[]) };
+  } catch {
+    return null;
+  }
+}

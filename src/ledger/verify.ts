@@ -1,0 +1,296 @@
+// The offline verifier: pure, no I/O. The caller feeds it the checkpoints and then every line
+// of the log in order (bytes as stored, without newlines), then the size of any torn tail.
+// Memory stays flat whatever the log size: one compact range and a few counters.
+//
+// Checks, per entry, in this order (the first failure stops the stream and names the seq):
+// size limit, UTF-8, RFC 8785 canonical form, field set and types, contiguous seq, the prev
+// chain, a known key id, the Ed25519 signature, the body schema of its kind. Per checkpoint:
+// note syntax, a valid signature by a trusted key named after the origin, one origin for all,
+// its root equal to the root of the first `size` lines, its size not beyond the log.
+import type { LedgerCode } from '../core/errors.js';
+import { LedgerError } from '../core/errors.js';
+import { bodyProblem } from './body.js';
+import { canonicalize, parseCanonical } from './canonical.js';
+import { openCheckpoint, type Checkpoint } from './checkpoint.js';
+import { decodeBase64, decodeUtf8, encodeHex } from './encoding.js';
+import { ENTRY_FIELDS, ENTRY_TIME_PATTERN, GENESIS_PREV, LEDGER_FORMAT_VERSION, MAX_LINE_BYTES, SIGNATURE_ALG, lineHash, signingBytes, type Entry } from './entry.js';
+import { EMPTY_ROOT, TreeBuilder, leafHash } from './merkle.js';
+import { keyId, type NoteVerifier } from './note.js';
+
+export interface Problem {
+  readonly code: LedgerCode;
+  /** The first bad entry, when the problem is in an entry (or the first missing one). */
+  readonly seq: number | null;
+  /** `entry <seq>`, `checkpoint` (the latest pointer) or `checkpoints/<size>`. */
+  readonly location: string;
+  readonly message: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly origin: string | null;
+  /** Complete lines read (including uncommitted ones). */
+  readonly entries: number;
+  /** Size and hex root of the largest verified checkpoint. */
+  readonly checkpoint: { readonly size: number; readonly root: string } | null;
+  readonly checkpoints: number;
+  /** Entries beyond the largest checkpoint: an interrupted append, removed by the next writer. */
+  readonly uncommitted: number;
+  readonly tornBytes: number;
+  /** Entry counts by kind and by key id, keys sorted. */
+  readonly kinds: Readonly<Record<string, number>>;
+  readonly keys: Readonly<Record<string, number>>;
+  readonly problems: readonly Problem[];
+  readonly warnings: readonly string[];
+}
+
+export interface VerifierInput {
+  readonly keys: readonly NoteVerifier[];
+  /** The latest-checkpoint pointer's text, or null. */
+  readonly latest: string | null;
+  /** Every checkpoint of the history, with the size its name claims. */
+  readonly history: readonly { readonly size: number; readonly text: string }[];
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const SIG_FIELDS = ['alg', 'kid', 'value'];
+
+/** Key ids (`name+hash`) to verifiers. */
+export function keyRing(keys: readonly NoteVerifier[]): Map<string, NoteVerifier> {
+  const ring = new Map<string, NoteVerifier>();
+  for (const k of keys) if (!ring.has(keyId(k))) ring.set(keyId(k), k);
+  return ring;
+}
+
+/**
+ * Checks one line as an entry: size, UTF-8, canonical form, fields, signature by a key of the
+ * ring, body schema, and, when `expected` is given, its seq and prev. Throws LedgerError with
+ * the problem's code; returns the parsed entry.
+ */
+export function verifyEntryLine(bytes: Uint8Array, keys: ReadonlyMap<string, NoteVerifier>, expected: { seq: number; prev: string } | null): Entry {
+  if (bytes.byteLength > MAX_LINE_BYTES) throw fail('ENTRY_TOO_LARGE', `line is ${bytes.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`);
+  // Attacker-controlled bytes: fatal UTF-8 decoding, then strict canonical JSON.
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw fail('NOT_CANONICAL', 'line is not well-formed utf-8');
+  let value: unknown;
+  try {
+    value = parseCanonical(text);
+  } catch (err) {
+    throw fail('NOT_CANONICAL', err instanceof Error ? err.message : String(err));
+  }
+  const entry = checkShape(value);
+  if (expected !== null) {
+    const seq = expected.seq;
+    if (entry.seq !== seq) {
+      throw fail(
+        'SEQ_GAP',
+        entry.seq > seq ? `gap: expected seq ${seq}, found seq ${entry.seq}` : `out of order: found seq ${entry.seq} where seq ${seq} belongs (duplicated or reordered entry)`,
+      );
+    }
+    if (entry.prev !== expected.prev) throw fail('CHAIN_MISMATCH', `prev hash mismatch: entry says ${entry.prev}, previous line hashes to ${expected.prev}`);
+  }
+  const key = keys.get(entry.sig.kid);
+  if (key === undefined) throw fail('UNKNOWN_KEY', `signed by unknown key ${JSON.stringify(entry.sig.kid)}`);
+  const sig = decodeBase64(entry.sig.value);
+  if (sig === undefined || sig.byteLength !== 64) throw fail('BAD_SIGNATURE', 'signature value is not 64 bytes of standard base64');
+  if (!key.verify(signingBytesOf(text, entry), sig)) throw fail('BAD_SIGNATURE', `bad signature by ${entry.sig.kid}`);
+  const problem = bodyProblem(entry.kind, entry.body);
+  if (problem !== null) throw fail('BAD_BODY', problem);
+  return entry;
+}
+
+function fail(code: LedgerCode, message: string): LedgerError {
+  return new LedgerError(code, message);
+}
+
+function sortedRecord(m: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export class LedgerVerifier {
+  readonly #keys: Map<string, NoteVerifier>;
+  readonly #builder = new TreeBuilder();
+  /** Verified checkpoints by size, with where they came from. */
+  readonly #checkpoints = new Map<number, { root: Uint8Array; locations: string[] }>();
+  readonly #checkpointProblems: Problem[] = [];
+  readonly #warnings: string[] = [];
+  readonly #kinds = new Map<string, number>();
+  readonly #kids = new Map<string, number>();
+  #origin: string | null = null;
+  #prev = GENESIS_PREV;
+  #entryProblem: Problem | null = null;
+  #ended = false;
+
+  constructor(input: VerifierInput) {
+    this.#keys = keyRing(input.keys);
+    const opened: { location: string; size: number | null; text: string; cp: Checkpoint | null }[] = [];
+    for (const h of [...input.history].sort((a, b) => a.size - b.size)) {
+      const location = `checkpoints/${h.size}`;
+      opened.push({ location, size: h.size, text: h.text, cp: this.#openCheckpoint(location, h.text) });
+    }
+    if (input.latest !== null) opened.push({ location: 'checkpoint', size: null, text: input.latest, cp: this.#openCheckpoint('checkpoint', input.latest) });
+    else if (input.history.length > 0) this.#warnings.push('the checkpoint pointer is missing; using the history in checkpoints/');
+    const bySize = new Map<number, string>();
+    for (const o of opened) {
+      if (o.cp === null) continue;
+      if (o.size !== null && o.cp.size !== o.size) {
+        this.#checkpointProblem('BAD_CHECKPOINT', o.location, `${o.location} holds a checkpoint of size ${o.cp.size}`);
+        continue;
+      }
+      this.#origin ??= o.cp.origin;
+      if (o.cp.origin !== this.#origin) {
+        this.#checkpointProblem('BAD_CHECKPOINT', o.location, `${o.location} names origin ${JSON.stringify(o.cp.origin)}, not ${JSON.stringify(this.#origin)}`);
+        continue;
+      }
+      const known = bySize.get(o.cp.size);
+      if (known !== undefined && known !== o.text) {
+        this.#checkpointProblem('BAD_CHECKPOINT', o.location, `${o.location} differs from checkpoints/${o.cp.size}: two checkpoints for one tree size`);
+        continue;
+      }
+      bySize.set(o.cp.size, o.text);
+      const slot = this.#checkpoints.get(o.cp.size);
+      if (slot === undefined) this.#checkpoints.set(o.cp.size, { root: o.cp.root, locations: [o.location] });
+      else slot.locations.push(o.location);
+    }
+    const zero = this.#checkpoints.get(0);
+    if (zero !== undefined) this.#compareRoot(0, zero, EMPTY_ROOT);
+    const sizes = [...this.#checkpoints.keys()];
+    const latestSize = input.latest === null ? null : this.#checkpointsAt('checkpoint');
+    const max = sizes.length === 0 ? null : Math.max(...sizes);
+    if (latestSize !== null && max !== null && latestSize < max) {
+      this.#warnings.push(`the checkpoint pointer (size ${latestSize}) lags checkpoints/${max}: an append was interrupted after its commit point; the next writer updates it`);
+    }
+  }
+
+  #checkpointsAt(location: string): number | null {
+    for (const [size, slot] of this.#checkpoints) if (slot.locations.includes(location)) return size;
+    return null;
+  }
+
+  #openCheckpoint(location: string, text: string): Checkpoint | null {
+    try {
+      // Attacker-controlled note text: openCheckpoint parses it strictly.
+      const { checkpoint, verifiedBy } = openCheckpoint(text, [...this.#keys.values()]);
+      if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
+        this.#checkpointProblem('UNKNOWN_KEY', location, `${location} is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`);
+        return null;
+      }
+      return checkpoint;
+    } catch (err) {
+      if (!(err instanceof LedgerError)) throw err;
+      const code = err.code === 'UNKNOWN_KEY' ? 'UNKNOWN_KEY' : 'BAD_CHECKPOINT';
+      this.#checkpointProblem(code, location, `${location}: ${err.message}`);
+      return null;
+    }
+  }
+
+  #checkpointProblem(code: LedgerCode, location: string, message: string, seq: number | null = null): void {
+    this.#checkpointProblems.push({ code, seq, location, message });
+  }
+
+  #compareRoot(size: number, slot: { root: Uint8Array; locations: string[] }, root: Uint8Array): void {
+    if (!Buffer.from(root).equals(Buffer.from(slot.root))) {
+      for (const location of slot.locations) {
+        this.#checkpointProblem('ROOT_MISMATCH', location, `${location}: root of the first ${size} entries is ${encodeHex(root)}, the checkpoint says ${encodeHex(slot.root)}`);
+      }
+    }
+  }
+
+  /** Feeds the next line; returns false once a problem stopped verification (stop feeding). */
+  line(bytes: Uint8Array): boolean {
+    if (this.#ended) throw new Error('LedgerVerifier.line() after end()');
+    if (this.#entryProblem !== null) return false;
+    const seq = this.#builder.size;
+    let entry: Entry;
+    try {
+      entry = verifyEntryLine(bytes, this.#keys, { seq, prev: this.#prev });
+    } catch (err) {
+      if (!(err instanceof LedgerError)) throw err;
+      this.#entryProblem = { code: err.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err.message}` };
+      return false;
+    }
+    this.#kinds.set(entry.kind, (this.#kinds.get(entry.kind) ?? 0) + 1);
+    this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
+    this.#builder.append(leafHash(bytes));
+    this.#prev = lineHash(bytes);
+    const slot = this.#checkpoints.get(this.#builder.size);
+    if (slot !== undefined) this.#compareRoot(this.#builder.size, slot, this.#builder.root());
+    return true;
+  }
+
+  /** Ends the stream. `tornBytes`: bytes after the last complete line (a partial line). */
+  end(tornBytes = 0): VerifyReport {
+    this.#ended = true;
+    const entries = this.#builder.size;
+    const problems: Problem[] = [];
+    if (this.#entryProblem !== null) problems.push(this.#entryProblem);
+    else if (tornBytes > 0) {
+      problems.push({
+        code: 'TRUNCATED',
+        seq: entries,
+        location: `entry ${entries}`,
+        message: `truncated tail: ${tornBytes} bytes after entry ${entries - 1} are a partial line (an interrupted append; the next writer or \`trailmark verify --repair\` removes it)`,
+      });
+    }
+    const checkpointProblems = [...this.#checkpointProblems];
+    if (this.#entryProblem === null) {
+      for (const [size, slot] of this.#checkpoints) {
+        if (size > entries) {
+          for (const location of slot.locations) {
+            checkpointProblems.push({ code: 'TRUNCATED', seq: entries, location, message: `${location} covers ${size} entries but the log has ${entries}: entries from seq ${entries} are missing` });
+          }
+        }
+      }
+    }
+    checkpointProblems.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
+    problems.push(...checkpointProblems);
+    const verified = [...this.#checkpoints.keys()].filter((s) => s <= entries);
+    const max = verified.length === 0 ? null : Math.max(...verified);
+    const warnings = [...this.#warnings];
+    if (max === null && entries > 0) warnings.push('no checkpoint covers the entries');
+    const uncommitted = this.#entryProblem === null ? entries - (max ?? 0) : 0;
+    if (uncommitted > 0 && max !== null) warnings.push(`${uncommitted} entries after checkpoint size ${max} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    return {
+      ok: problems.length === 0,
+      origin: this.#origin,
+      entries,
+      checkpoint: max === null ? null : { size: max, root: encodeHex(this.#checkpoints.get(max)!.root) },
+      checkpoints: this.#checkpoints.size,
+      uncommitted,
+      tornBytes,
+      kinds: sortedRecord(this.#kinds),
+      keys: sortedRecord(this.#kids),
+      problems,
+      warnings,
+    };
+  }
+}
+
+function checkShape(value: unknown): Entry {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('BAD_ENTRY', 'entry is not a json object');
+  const e = value as Record<string, unknown>;
+  const fields = Object.keys(e).sort();
+  if (fields.join(',') !== ENTRY_FIELDS.join(',')) throw fail('BAD_ENTRY', `entry fields are ${fields.join(',')}, want ${ENTRY_FIELDS.join(',')}`);
+  if (e.v !== LEDGER_FORMAT_VERSION) throw fail('BAD_ENTRY', `unsupported format version ${JSON.stringify(e.v)}`);
+  if (typeof e.seq !== 'number' || !Number.isSafeInteger(e.seq) || e.seq < 0) throw fail('BAD_ENTRY', 'seq is not a non-negative integer');
+  if (typeof e.time !== 'string' || !ENTRY_TIME_PATTERN.test(e.time)) throw fail('BAD_ENTRY', 'time is not an rfc 3339 utc time');
+  if (typeof e.kind !== 'string' || typeof e.policy !== 'string') throw fail('BAD_ENTRY', 'kind and policy must be strings');
+  if (typeof e.prev !== 'string' || !HEX64.test(e.prev)) throw fail('BAD_ENTRY', 'prev is not 64 lowercase hex digits');
+  if (typeof e.body !== 'object' || e.body === null || Array.isArray(e.body)) throw fail('BAD_ENTRY', 'body is not an object');
+  const sig = e.sig as Record<string, unknown> | null;
+  if (typeof sig !== 'object' || sig === null || Object.keys(sig).sort().join(',') !== SIG_FIELDS.join(',')) throw fail('BAD_ENTRY', 'sig must have exactly alg, kid, value');
+  if (sig.alg !== SIGNATURE_ALG || typeof sig.kid !== 'string' || typeof sig.value !== 'string') throw fail('BAD_ENTRY', `sig.alg must be ${SIGNATURE_ALG} with string kid and value`);
+  return value as Entry;
+}
+
+/**
+ * The signed bytes of a canonical line. `sig` sorts between `seq` and `time`, and the line is
+ * canonical, so the line ends with `,"sig":<sig>,"time":<time>,"v":1}`: cutting the `sig`
+ * member out of the text gives the canonical entry without it, without re-serializing the body.
+ */
+function signingBytesOf(text: string, entry: Entry): Uint8Array {
+  const tail = `,"time":${JSON.stringify(entry.time)},"v":${LEDGER_FORMAT_VERSION}}`;
+  const withSig = `,"sig":${canonicalize(entry.sig)}${tail}`;
+  if (!text.endsWith(withSig)) return signingBytes(entry);
+  return Buffer.from(text.slice(0, text.length - withSig.length) + tail, 'utf8');
+}
