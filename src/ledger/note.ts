@@ -114,28 +114,37 @@ export function parseSignerKey(text: string): NoteSigner {
   return signer;
 }
 
-/** Parses a verifier key; surrounding ASCII whitespace is ignored. */
+/** Parses an Ed25519 (type 0x01) verifier key; surrounding ASCII whitespace is ignored. */
 export function parseVerifierKey(text: string): NoteVerifier {
+  const { name, keyHash, alg, material } = decodeVerifierKey(text);
+  const id = keyId({ name, keyHash });
+  if (alg !== ALG_ED25519) throw badKey(`verifier key ${id} uses unsupported algorithm 0x${alg.toString(16).padStart(2, '0')}`, 'only ed25519 (0x01) note keys are supported');
+  return { name, keyHash, publicKey: material, verify: ed25519Verifier(id, material) };
+}
+
+/**
+ * Splits any verifier key ("name+hash+base64(type || key material)") and checks that the key
+ * hash is SHA-256(name || 0x0A || type || material)[:4]; the type is not interpreted.
+ */
+export function decodeVerifierKey(text: string): { name: string; keyHash: number; alg: number; material: Uint8Array } {
   const key = trimAscii(text);
   if (key.startsWith('PRIVATE+')) throw badKey('expected a verifier (public) key, got a signer (private) key', 'pass the name+hash+base64 public key; keep the PRIVATE+KEY file secret');
-  const { name, keyHash, alg, material } = splitKey(key, 'verifier');
-  if (alg !== ALG_ED25519) throw badKey(`verifier key ${keyId({ name, keyHash })} uses unsupported algorithm 0x${alg.toString(16).padStart(2, '0')}`, 'only ed25519 (0x01) note keys are supported');
-  if (material.byteLength !== ED25519_PUBLIC_SIZE) throw badKey(`verifier key ${keyId({ name, keyHash })} has a ${material.byteLength}-byte ed25519 public key, want ${ED25519_PUBLIC_SIZE}`);
-  const computed = computeKeyHash(name, ALG_ED25519, material);
-  if (computed !== keyHash) throw badKey(`verifier key ${keyId({ name, keyHash })} has a key hash that does not match its key (want ${hex8(computed)})`);
-  let publicKey: KeyObject;
+  const parts = splitKey(key, 'verifier');
+  const computed = computeKeyHash(parts.name, parts.alg, parts.material);
+  if (computed !== parts.keyHash) throw badKey(`verifier key ${keyId(parts)} has a key hash that does not match its key (want ${hex8(computed)})`);
+  return { ...parts, material: new Uint8Array(parts.material) };
+}
+
+/** Verification function for a raw 32-byte Ed25519 public key (RFC 8032). */
+export function ed25519Verifier(id: string, publicKey: Uint8Array): (message: Uint8Array, signature: Uint8Array) => boolean {
+  if (publicKey.byteLength !== ED25519_PUBLIC_SIZE) throw badKey(`verifier key ${id} has a ${publicKey.byteLength}-byte ed25519 public key, want ${ED25519_PUBLIC_SIZE}`);
+  let key: KeyObject;
   try {
-    publicKey = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, material]), format: 'der', type: 'spki' });
+    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
   } catch (err) {
-    throw badKey(`verifier key ${keyId({ name, keyHash })} is not a valid ed25519 public key`, undefined, err);
+    throw badKey(`verifier key ${id} is not a valid ed25519 public key`, undefined, err);
   }
-  const raw = new Uint8Array(material);
-  return {
-    name,
-    keyHash,
-    publicKey: raw,
-    verify: (message, signature) => signature.byteLength === ED25519_SIGNATURE_SIZE && cryptoVerify(null, message, publicKey, signature),
-  };
+  return (message, signature) => signature.byteLength === ED25519_SIGNATURE_SIZE && cryptoVerify(null, message, key, signature);
 }
 
 function splitKey(rest: string, kind: 'signer' | 'verifier'): { name: string; keyHash: number; alg: number; material: Uint8Array } {
