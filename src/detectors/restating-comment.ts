@@ -30,6 +30,8 @@ const OPERATOR_WORDS: readonly (readonly [RegExp, readonly string[]])[] = [
   [/\b(?:for|while)\b|\.forEach\(/, ['loop', 'iterate']],
   [/\bconsole\./, ['log', 'print']],
   [/\.push\(/, ['add', 'append', 'push']],
+  [/\[\s*\]/, ['array', 'list', 'empty']],
+  [/\{\s*\}/, ['object', 'empty', 'map']],
   [/(?<![=!<>+\-*/%&|^])=(?![=>])/, ['set', 'assign', 'store', 'initialize', 'define', 'declare', 'create', 'get']],
 ];
 

@@ -78,7 +78,9 @@ export function identifiersOf(bare: string): string[] {
 }
 
 const STATEMENT_END = /[\w$)\]'"`]$/;
-const CONTINUES = /^\s*(?:[.?:+\-*/%&|^=<>,)\]}]|\?\?|\|\||&&)/;
+/** Lines that are a whole statement by their start: declarations, returns, calls, assignments. */
+const STATEMENT_START = /^\s*(?:(?:return|const|let|var|throw|await|import|export|break|continue|yield)\b|[\w$.]+\(.*\)$|[\w$.[\]]+\s*[+\-*/]?=\s)/;
+const CONTINUES = /^\s*(?:[.?:+\-*/%&|^=<>,)\]]|\?\?|\|\||&&)/;
 
 /** Measures the lines for which `include(line)` holds (1-based), iterating lines from..to. */
 export function measureStyle(facts: LineFacts, from: number, to: number, include: (line: number) => boolean): StyleMeasure {
@@ -128,7 +130,7 @@ export function measureStyle(facts: LineFacts, from: number, to: number, include
     const bare = facts.bare[index] as string;
     const trimmed = bare.trimEnd();
     if (trimmed.endsWith(';')) semicolonEnds++;
-    else if (STATEMENT_END.test(trimmed)) {
+    else if (STATEMENT_END.test(trimmed) && STATEMENT_START.test(trimmed)) {
       const nextBare = facts.bare[index + 1];
       if (nextBare === undefined || !CONTINUES.test(nextBare)) bareEnds++;
     }

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { parseSource } from '../../src/detectors/parse.js';
+import { enclosingUnits, unitsInRange } from '../../src/detectors/units.js';
+
+const SOURCE = [
+  'import x from "x";', // 1
+  '', // 2
+  'export class Store {', // 3
+  '  private items = new Map<string, number>();', // 4
+  '', // 5
+  '  get(key: string): number | undefined {', // 6
+  '    return this.items.get(key);', // 7
+  '  }', // 8
+  '', // 9
+  '  set(key: string, value: number): void {', // 10
+  '    this.items.set(key, value);', // 11
+  '  }', // 12
+  '', // 13
+  '  onChange = (key: string) => {', // 14
+  '    console.log(key);', // 15
+  '  };', // 16
+  '}', // 17
+  '', // 18
+  'export const double = (n: number): number => n * 2;', // 19
+  '', // 20
+  'interface Shape {', // 21
+  '  area(): number;', // 22
+  '}', // 23
+  '', // 24
+  'function outer() {', // 25
+  '  function inner() {', // 26
+  '    return [1, 2].map((v) => v + 1);', // 27
+  '  }', // 28
+  '  return inner;', // 29
+  '}', // 30
+  'module.exports.handler = function () {', // 31
+  '  return 1;', // 32
+  '};', // 33
+].join('\n');
+
+const parsed = parseSource(SOURCE, 'typescript')!;
+
+describe('enclosingUnits', () => {
+  it('maps a line inside a method to the method (innermost)', () => {
+    expect(enclosingUnits(parsed, 7, 7)).toEqual([{ kind: 'method', name: 'get', startLine: 6, endLine: 8 }]);
+  });
+
+  it('maps a class field line to the class', () => {
+    expect(enclosingUnits(parsed, 4, 4)).toEqual([{ kind: 'class', name: 'Store', startLine: 3, endLine: 17 }]);
+  });
+
+  it('reports a method added complete as whole', () => {
+    expect(enclosingUnits(parsed, 10, 12)).toEqual([{ kind: 'method', name: 'set', startLine: 10, endLine: 12, whole: true }]);
+  });
+
+  it('names arrow functions by their binding and starts them at the declaration', () => {
+    expect(enclosingUnits(parsed, 19, 19)).toEqual([{ kind: 'arrow', name: 'double', startLine: 19, endLine: 19, whole: true }]);
+    expect(enclosingUnits(parsed, 15, 15)).toEqual([{ kind: 'arrow', name: 'onChange', startLine: 14, endLine: 16 }]);
+  });
+
+  it('maps a hunk spanning two methods to both, and whole units only when every line was added', () => {
+    expect(enclosingUnits(parsed, 7, 11)).toEqual([
+      { kind: 'class', name: 'Store', startLine: 3, endLine: 17 },
+      { kind: 'method', name: 'get', startLine: 6, endLine: 8 },
+      { kind: 'method', name: 'set', startLine: 10, endLine: 12 },
+    ]);
+    const added = new Set([10, 12]);
+    expect(enclosingUnits(parsed, 10, 12, (l) => added.has(l))).toEqual([{ kind: 'method', name: 'set', startLine: 10, endLine: 12 }]);
+  });
+
+  it('reports the maximal whole units of a large hunk, not their nested units', () => {
+    const units = enclosingUnits(parsed, 1, 33);
+    expect(units.filter((u) => u.whole === true).map((u) => u.name)).toEqual(['Store', 'double', 'Shape', 'outer', 'module.exports.handler']);
+  });
+
+  it('does not treat anonymous callbacks as units', () => {
+    expect(enclosingUnits(parsed, 27, 27)).toEqual([{ kind: 'function', name: 'inner', startLine: 26, endLine: 28 }]);
+  });
+
+  it('returns nothing outside units and without a tree', () => {
+    expect(enclosingUnits(parsed, 1, 2)).toEqual([]);
+    const failed = { ...parsed, tree: undefined };
+    expect(enclosingUnits(failed, 1, 33)).toEqual([]);
+  });
+
+  it('counts statements and parameters of functions', () => {
+    const get = unitsInRange(parsed, 6, 8).find((u) => u.name === 'get')!;
+    expect(get).toMatchObject({ statements: 1, parameters: 1, returnType: true });
+  });
+
+  it('is linear enough for a 5,000-line hunk', () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `function f${i}(a) {\n  if (a) {\n    return a;\n  }\n}`).join('\n');
+    const big = parseSource(text, 'javascript')!;
+    const units = enclosingUnits(big, 1, 5000);
+    expect(units).toHaveLength(1000);
+    expect(units.every((u) => u.whole === true)).toBe(true);
+  });
+});
