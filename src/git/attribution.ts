@@ -1,0 +1,141 @@
+// Which commit of base..head introduced each added line.
+//
+// Fast path (exact, no blame): in a range without merge commits, a file that only one range
+// commit touched (under its new or old path) got all of its added lines from that commit:
+// head's version is that commit's version, and that commit's parent had the base version.
+// Otherwise `git blame --porcelain` on head, restricted to the added line ranges and bounded
+// by the range; lines blamed on a boundary commit, or on any commit outside the range, are
+// left unattributed.
+
+import type { Git } from './git.js';
+import { isObjectId } from './revision.js';
+
+/** Parallel blame processes. */
+export const BLAME_CONCURRENCY = 4;
+/** Above this many separate added-line ranges, blame the whole file once instead of passing -L per range. */
+export const MAX_BLAME_RANGES = 500;
+
+/** Paths each commit changed, by `git diff-tree --stdin` over a range without merges. */
+export async function pathsTouchedByCommits(git: Git, commits: readonly string[]): Promise<Map<string, Set<string>>> {
+  const byPath = new Map<string, Set<string>>();
+  if (commits.length === 0) return byPath;
+  const { stdout } = await git.run(['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--root', '--always', '--no-ext-diff', '--stdin'], {
+    input: commits.map((c) => `${c}\n`).join(''),
+  });
+  const tokens = stdout.toString('utf8').split('\0');
+  // Commit ids come back in input order, each followed by its paths. A path can only equal an
+  // id that follows, and no path can name a commit created after it, so matching the next
+  // expected id cannot be forged.
+  let next = 0;
+  let current: string | undefined;
+  for (const token of tokens) {
+    const trimmed = token.endsWith('\n') ? token.slice(0, -1) : token;
+    if (next < commits.length && trimmed === commits[next]) {
+      current = commits[next++];
+      continue;
+    }
+    if (current === undefined || trimmed.length === 0) continue;
+    let set = byPath.get(trimmed);
+    if (set === undefined) byPath.set(trimmed, (set = new Set()));
+    set.add(current);
+  }
+  return byPath;
+}
+
+export interface BlameRequest {
+  readonly path: string;
+  /** Added line numbers in head, ascending. */
+  readonly lines: readonly number[];
+}
+
+/**
+ * Blames the added lines of each file at `head`, bounded by `base` (a commit id; undefined
+ * when the range starts at the empty tree). Returns, per path, line -> range commit.
+ */
+export async function blameAddedLines(
+  git: Git,
+  head: string,
+  base: string | undefined,
+  rangeCommits: ReadonlySet<string>,
+  requests: readonly BlameRequest[],
+  onError: (path: string, err: unknown) => void,
+): Promise<Map<string, Map<number, string>>> {
+  const result = new Map<string, Map<number, string>>();
+  let cursor = 0;
+  const worker = async (): Promise<void> => {
+    while (cursor < requests.length) {
+      const request = requests[cursor++]!;
+      try {
+        result.set(request.path, await blameOne(git, head, base, rangeCommits, request));
+      } catch (err) {
+        onError(request.path, err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BLAME_CONCURRENCY, requests.length) }, worker));
+  return result;
+}
+
+async function blameOne(
+  git: Git,
+  head: string,
+  base: string | undefined,
+  rangeCommits: ReadonlySet<string>,
+  request: BlameRequest,
+): Promise<Map<number, string>> {
+  const ranges = toRanges(request.lines);
+  const args = ['blame', '--porcelain', '--root', '--ignore-revs-file='];
+  if (ranges.length <= MAX_BLAME_RANGES) for (const [a, b] of ranges) args.push('-L', `${a},${b}`);
+  args.push(base === undefined ? head : `${base}..${head}`, '--', request.path);
+  const { stdout } = await git.run(args);
+  const blamed = parsePorcelain(stdout.toString('utf8'));
+  const wanted = new Set(request.lines);
+  const out = new Map<number, string>();
+  for (const [line, sha] of blamed.lines) {
+    if (!wanted.has(line) || blamed.boundary.has(sha) || !rangeCommits.has(sha)) continue;
+    out.set(line, sha);
+  }
+  return out;
+}
+
+function toRanges(lines: readonly number[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const n of lines) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && n === last[1] + 1) last[1] = n;
+    else ranges.push([n, n]);
+  }
+  return ranges;
+}
+
+/**
+ * `git blame --porcelain`: a header `<sha> <orig> <final> [<count>]`, property lines (only the
+ * first time a commit appears; `boundary` marks commits at the range edge), then the line
+ * content after a TAB. Headers are only read right after a content line, so a commit summary
+ * shaped like a header (attacker-controlled) is never taken for one.
+ */
+export function parsePorcelain(text: string): { lines: Map<number, string>; boundary: Set<string> } {
+  const lines = new Map<number, string>();
+  const boundary = new Set<string>();
+  let expectHeader = true;
+  let current: string | undefined;
+  for (const line of text.split('\n')) {
+    if (expectHeader) {
+      const fields = line.split(' ');
+      const sha = fields[0] ?? '';
+      const final = Number(fields[2]);
+      if ((fields.length === 3 || fields.length === 4) && isObjectId(sha) && Number.isSafeInteger(final) && final > 0) {
+        current = sha;
+        lines.set(final, sha);
+        expectHeader = false;
+      }
+      continue;
+    }
+    if (line.startsWith('\t')) {
+      expectHeader = true;
+    } else if (line === 'boundary' && current !== undefined) {
+      boundary.add(current);
+    }
+  }
+  return { lines, boundary };
+}

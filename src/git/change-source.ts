@@ -1,0 +1,216 @@
+// Change sets from a local repository: commits of base..head, the combined diff, each changed
+// file's head contents and, for every added line, the range commit that introduced it.
+// Only revisions are read, never the working tree.
+
+import { DiffError, GitError } from '../core/errors.js';
+import type { ChangeSource } from '../core/ports.js';
+import type { ChangeSet, Commit, FileChange, Omission } from '../core/types.js';
+import { DEFAULT_MAX_DIFF_BYTES, parseUnifiedDiffDetailed, type ParsedFile } from '../diff/parse.js';
+import { blameAddedLines, pathsTouchedByCommits, type BlameRequest } from './attribution.js';
+import { parseCommitObject } from './commit-object.js';
+import { Git } from './git.js';
+import { readObjects } from './objects.js';
+import { defaultBase, isObjectId, mergeBase, resolveCommit } from './revision.js';
+
+/** Head blobs larger than this are not read (`headTextMissing: 'too-large'`). */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** Commit objects larger than this are refused (a message may be large, not unbounded). */
+export const MAX_COMMIT_OBJECT_BYTES = 16 * 1024 * 1024;
+
+export interface GitChangeSourceOptions {
+  readonly repo: string;
+  /** Default: merge-base of head with the default branch, else head's first parent, else the empty tree. */
+  readonly base?: string;
+  /** Default `HEAD`. */
+  readonly head?: string;
+  readonly maxFileBytes?: number;
+  readonly maxDiffBytes?: number;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/**
+ * Pinned diff options: output must not depend on user configuration (context size, algorithm,
+ * prefixes, external drivers, textconv, submodule format) because hunks feed content digests.
+ */
+const DIFF_ARGS: readonly string[] = [
+  'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--full-index', '--find-renames',
+  '--src-prefix=a/', '--dst-prefix=b/', '-U3', '--inter-hunk-context=0', '--diff-algorithm=myers',
+  '--indent-heuristic', '--submodule=short', '--ignore-submodules=none', '--no-relative',
+];
+
+export class GitChangeSource implements ChangeSource {
+  private readonly git: Git;
+  private readonly options: GitChangeSourceOptions;
+
+  constructor(options: GitChangeSourceOptions) {
+    this.options = options;
+    this.git = new Git(options.repo);
+  }
+
+  async load(): Promise<ChangeSet> {
+    const git = this.git;
+    const headName = this.options.head ?? 'HEAD';
+    const head = await resolveCommit(git, headName);
+    const { baseCommit, diffBase } = await this.base(head);
+    const omissions: Omission[] = [];
+
+    const commitIds = await rangeCommits(git, head, baseCommit);
+    const commits = await readCommits(git, commitIds);
+    const parsed = await this.diff(diffBase, head);
+    const files = await this.readHeads(head, parsed);
+    await this.attribute(head, baseCommit, commits, files, omissions);
+
+    const result: ChangeSet = {
+      base: diffBase,
+      head,
+      commits,
+      files: files.map((f) => f.change).sort((a, b) => compare(a.path, b.path) || compare(a.status, b.status)),
+      omissions: omissions.sort((a, b) => compare(a.path ?? '', b.path ?? '') || compare(a.reason, b.reason)),
+    };
+    const branch = await currentBranch(git, headName);
+    return branch === undefined ? result : { ...result, context: { headBranch: branch } };
+  }
+
+  /** baseCommit bounds the commit range (undefined: from the root); diffBase is what the diff starts from. */
+  private async base(head: string): Promise<{ baseCommit: string | undefined; diffBase: string }> {
+    if (this.options.base !== undefined) {
+      const given = await resolveCommit(this.git, this.options.base);
+      const base = await mergeBase(this.git, given, head);
+      if (base === undefined) {
+        throw new GitError('BAD_REVISION', `'${this.options.base}' and '${this.options.head ?? 'HEAD'}' have no common history`, {
+          hint: 'pass a base that head was branched from',
+        });
+      }
+      return { baseCommit: base, diffBase: base };
+    }
+    const choice = await defaultBase(this.git, head);
+    return choice.kind === 'commit' ? { baseCommit: choice.id, diffBase: choice.id } : { baseCommit: undefined, diffBase: choice.id };
+  }
+
+  private async diff(base: string, head: string): Promise<ParsedFile[]> {
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    let stdout: Buffer;
+    try {
+      ({ stdout } = await this.git.run([...DIFF_ARGS, base, head], { maxBuffer: maxBytes }));
+    } catch (err) {
+      if (err instanceof GitError && err.code === 'OUTPUT_TOO_LARGE') {
+        throw new DiffError('DIFF_TOO_LARGE', `diff ${base.slice(0, 12)}..${head.slice(0, 12)} is larger than ${maxBytes} bytes`, {
+          cause: err,
+          hint: 'scan a smaller range, or raise the diff size limit',
+        });
+      }
+      throw err;
+    }
+    return parseUnifiedDiffDetailed(stdout.toString('utf8'), { maxBytes });
+  }
+
+  /** Reads every changed file's head blob with two cat-file processes in total. */
+  private async readHeads(head: string, parsed: readonly ParsedFile[]): Promise<ParsedFile[]> {
+    const maxFileBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const nameOf = (f: ParsedFile): string | undefined => {
+      if (f.change.status === 'deleted' || f.change.binary) return undefined;
+      if (f.newBlob !== undefined && isObjectId(f.newBlob)) return f.newBlob;
+      return `${head}:${f.change.path}`;
+    };
+    const objects = await readObjects(this.git, parsed.map(nameOf).filter((n): n is string => n !== undefined), { maxObjectBytes: maxFileBytes });
+    return parsed.map((f) => {
+      const change: FileChange = f.change;
+      if (change.status === 'deleted') return { ...f, change: { ...change, headTextMissing: 'deleted' } };
+      if (change.binary) return { ...f, change: { ...change, headTextMissing: 'binary' } };
+      const object = objects.get(nameOf(f) ?? '');
+      if (object === undefined || object.type !== 'blob') return { ...f, change: { ...change, headTextMissing: 'unavailable' } };
+      if (object.content === undefined) return { ...f, change: { ...change, headSize: object.size, headTextMissing: 'too-large' } };
+      let headText: string;
+      let invalidUtf8 = false;
+      try {
+        headText = STRICT_UTF8.decode(object.content);
+      } catch {
+        headText = LENIENT_UTF8.decode(object.content);
+        invalidUtf8 = true;
+      }
+      const withText: FileChange = { ...change, headText, headSize: object.size };
+      return { ...f, change: invalidUtf8 ? { ...withText, invalidUtf8: true } : withText };
+    });
+  }
+
+  /** Sets lineCommits on every file with added lines (mutates the list in place). */
+  private async attribute(head: string, base: string | undefined, commits: readonly Commit[], files: ParsedFile[], omissions: Omission[]): Promise<void> {
+    const inRange = new Set(commits.map((c) => c.sha));
+    const linear = commits.every((c) => c.parents.length <= 1);
+    const touched = linear ? await pathsTouchedByCommits(this.git, commits.map((c) => c.sha)) : new Map<string, Set<string>>();
+    const toBlame: BlameRequest[] = [];
+    const attributed = new Map<string, Map<number, string>>();
+    for (const f of files) {
+      const added = addedLines(f.change);
+      if (added.length === 0 || f.change.binary || f.change.status === 'deleted') continue;
+      if (f.change.headTextMissing === 'too-large') {
+        omissions.push({ path: f.change.path, reason: 'lines not attributed to commits: file over the size cap' });
+        continue;
+      }
+      const sole = linear ? soleCommit(touched, f.change) : undefined;
+      if (sole !== undefined && inRange.has(sole)) {
+        attributed.set(f.change.path, new Map(added.map((n) => [n, sole])));
+      } else {
+        toBlame.push({ path: f.change.path, lines: added });
+      }
+    }
+    const blamed = await blameAddedLines(this.git, head, base, inRange, toBlame, (path, err) => {
+      const why = err instanceof Error ? err.message : String(err);
+      omissions.push({ path, reason: `lines not attributed to commits: ${why.slice(0, 200)}` });
+    });
+    for (const [path, lines] of blamed) attributed.set(path, lines);
+    for (let k = 0; k < files.length; k++) {
+      const f = files[k]!;
+      const lineCommits = attributed.get(f.change.path);
+      if (lineCommits !== undefined && addedLines(f.change).length > 0) {
+        files[k] = { ...f, change: { ...f.change, lineCommits } };
+      }
+    }
+  }
+}
+
+function soleCommit(touched: ReadonlyMap<string, ReadonlySet<string>>, change: FileChange): string | undefined {
+  const set = new Set(touched.get(change.path) ?? []);
+  if (change.status === 'renamed' && change.oldPath !== undefined) for (const c of touched.get(change.oldPath) ?? []) set.add(c);
+  return set.size === 1 ? [...set][0] : undefined;
+}
+
+function addedLines(change: FileChange): number[] {
+  const out: number[] = [];
+  for (const h of change.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) out.push(l.newLine);
+  return out;
+}
+
+/** Commits of base..head (all ancestors of head when base is undefined), parents before children. */
+async function rangeCommits(git: Git, head: string, base: string | undefined): Promise<string[]> {
+  const args = ['rev-list', '--topo-order', '--reverse', head];
+  if (base !== undefined) args.push(`^${base}`);
+  const out = await git.text(args);
+  return out.split('\n').filter(isObjectId);
+}
+
+async function readCommits(git: Git, ids: readonly string[]): Promise<Commit[]> {
+  const objects = await readObjects(git, ids, { maxObjectBytes: MAX_COMMIT_OBJECT_BYTES });
+  return ids.map((id) => {
+    const object = objects.get(id);
+    if (object?.content === undefined || object.type !== 'commit') {
+      throw new GitError('GIT_FAILED', `cannot read commit ${id}${object === undefined ? '' : ` (${object.size} bytes)`}`, {
+        hint: `commit objects over ${MAX_COMMIT_OBJECT_BYTES} bytes are refused; check the repository with git fsck`,
+      });
+    }
+    return parseCommitObject(id, object.content);
+  });
+}
+
+async function currentBranch(git: Git, headName: string): Promise<string | undefined> {
+  if (headName !== 'HEAD') return undefined;
+  const out = await git.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowExitCodes: [1, 128] });
+  const name = out.stdout.toString('utf8').trim();
+  return out.exitCode === 0 && name.length > 0 ? name : undefined;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
