@@ -38,3 +38,6 @@ export const HEAD_TEXT_MAX_BYTES = 1024 * 1024;
  * — REST: "Rate limits for the REST API", handling rate limit errors.
  */
 export const SECONDARY_RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
+
+/** "The response includes a maximum of 300 files" — REST: commits, compare two commits. */
+export const COMPARE_FILES_LIMIT = 300;

@@ -29,8 +29,8 @@ export function concretePath(e: Pick<Expectation, 'route' | 'params'>): string {
   return e.route.replace(/\{(\w+)\}/g, (_m, name: string) => {
     const value = e.params[name];
     if (value === undefined) throw new Error(`missing param ${name} for ${e.route}`);
-    // Git ref paths keep their slashes (`heads/main`).
-    return name === 'ref' || name === 'path' ? String(value).split('/').map(encodeURIComponent).join('/') : encodeURIComponent(String(value));
+    // Octokit percent-encodes every parameter, slashes included (`src%2Fa.ts`, `heads%2Fmain`).
+    return encodeURIComponent(String(value));
   });
 }
 
