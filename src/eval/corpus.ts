@@ -43,7 +43,7 @@ export interface CorpusOptions {
 
 export const HUMAN_MANIFEST = 'eval/human-packages.json';
 /** Default cap on hunks per human package. */
-export const DEFAULT_MAX_SAMPLES = 60;
+export const DEFAULT_MAX_SAMPLES = 80;
 /** Files longer than this are skipped: in this corpus they are generated tables or bundles. */
 const MAX_FILE_LINES = 4000;
 const MIN_FILE_LINES = 5;
