@@ -16,84 +16,102 @@ export const MAX_JSON_DEPTH = 256;
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 export function canonicalize(value: unknown): string {
-  return new Canonicalizer().write(value, 0);
+  const ancestors: object[] = [];
+  try {
+    return write(value, ancestors);
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    throw new LedgerError('CANONICAL_INPUT', `cannot canonicalize ${err.what} at ${jsonPointer(err.path)}`, {
+      hint: 'ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects',
+    });
+  }
 }
 
 export function canonicalBytes(value: unknown): Uint8Array {
   return Buffer.from(canonicalize(value), 'utf8');
 }
 
-class Canonicalizer {
-  private readonly path: (string | number)[] = [];
-  private readonly open = new Set<object>();
-
-  write(value: unknown, depth: number): string {
-    switch (typeof value) {
-      case 'string':
-        if (LONE_SURROGATE.test(value)) this.fail('string with a lone surrogate');
-        return JSON.stringify(value);
-      case 'number':
-        if (!Number.isFinite(value)) this.fail(`non-finite number ${String(value)}`);
-        // String(-0) is "0", as RFC 8785 §3.2.2.3 requires.
-        return String(value);
-      case 'boolean':
-        return value ? 'true' : 'false';
-      case 'object':
-        if (value === null) return 'null';
-        return this.writeObject(value, depth);
-      case 'undefined':
-        return this.fail('undefined');
-      case 'bigint':
-        return this.fail(`bigint ${value.toString()}`);
-      case 'function':
-        return this.fail('function');
-      case 'symbol':
-        return this.fail('symbol');
-    }
+/** Internal: carries the path outwards, so the success path pays nothing for error reporting. */
+class Refusal extends Error {
+  readonly path: (string | number)[] = [];
+  constructor(readonly what: string) {
+    super(what);
   }
+}
 
-  private writeObject(value: object, depth: number): string {
-    if (depth >= MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
-    if (this.open.has(value)) this.fail('cycle');
-    const proto: unknown = Object.getPrototypeOf(value);
-    let out: string;
-    if (Array.isArray(value)) {
-      if (proto !== Array.prototype) this.fail('array subclass');
-      this.open.add(value);
-      const items = value as readonly unknown[];
-      out = '[';
-      for (let i = 0; i < items.length; i++) {
-        this.path.push(i);
-        if (!(i in items)) this.fail('hole in sparse array');
-        out += (i === 0 ? '' : ',') + this.write(items[i], depth + 1);
-        this.path.pop();
+type WellFormedString = { isWellFormed(): boolean };
+// String.prototype.isWellFormed (ES2024) is native on Node 20+; the regex is the fallback.
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as Partial<WellFormedString>).isWellFormed === 'function'
+    ? (s) => (s as unknown as WellFormedString).isWellFormed()
+    : (s) => !LONE_SURROGATE.test(s);
+
+// `ancestors` holds the open containers: a linear scan is cheapest at ledger depths (< 10).
+function write(value: unknown, ancestors: object[]): string {
+  switch (typeof value) {
+    case 'string':
+      if (!isWellFormed(value)) throw new Refusal('string with a lone surrogate');
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new Refusal(`non-finite number ${String(value)}`);
+      // String(-0) is "0", as RFC 8785 §3.2.2.3 requires.
+      return String(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return writeContainer(value, ancestors);
+    case 'undefined':
+      throw new Refusal('undefined');
+    case 'bigint':
+      throw new Refusal(`bigint ${value.toString()}`);
+    case 'function':
+      throw new Refusal('function');
+    case 'symbol':
+      throw new Refusal('symbol');
+  }
+}
+
+function writeContainer(value: object, ancestors: object[]): string {
+  if (ancestors.includes(value)) throw new Refusal('cycle');
+  if (ancestors.length >= MAX_JSON_DEPTH) throw new Refusal(`nesting deeper than ${MAX_JSON_DEPTH}`);
+  const proto: unknown = Object.getPrototypeOf(value);
+  ancestors.push(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) throw new Refusal('array subclass');
+    const items = value as readonly unknown[];
+    out = '[';
+    for (let i = 0; i < items.length; i++) {
+      try {
+        if (!(i in items)) throw new Refusal('hole in sparse array');
+        out += (i === 0 ? '' : ',') + write(items[i], ancestors);
+      } catch (err) {
+        if (err instanceof Refusal) err.path.unshift(i);
+        throw err;
       }
-      out += ']';
-    } else {
-      if (proto !== Object.prototype && proto !== null) this.fail(`non-plain object (${describeProto(proto)})`);
-      if (Object.getOwnPropertySymbols(value).length > 0) this.fail('object with symbol keys');
-      this.open.add(value);
-      const record = value as Readonly<Record<string, unknown>>;
-      const keys = Object.keys(record).sort();
-      out = '{';
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i]!;
-        this.path.push(key);
-        if (LONE_SURROGATE.test(key)) this.fail('key with a lone surrogate');
-        out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + this.write(record[key], depth + 1);
-        this.path.pop();
-      }
-      out += '}';
     }
-    this.open.delete(value);
-    return out;
+    out += ']';
+  } else {
+    if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
+    if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal('object with symbol keys');
+    const record = value as Readonly<Record<string, unknown>>;
+    const keys = Object.keys(record).sort();
+    out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      try {
+        if (!isWellFormed(key)) throw new Refusal('key with a lone surrogate');
+        out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + write(record[key], ancestors);
+      } catch (err) {
+        if (err instanceof Refusal) err.path.unshift(key);
+        throw err;
+      }
+    }
+    out += '}';
   }
-
-  private fail(what: string): never {
-    throw new LedgerError('CANONICAL_INPUT', `cannot canonicalize ${what} at ${jsonPointer(this.path)}`, {
-      hint: 'ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects',
-    });
-  }
+  ancestors.pop();
+  return out;
 }
 
 function describeProto(proto: unknown): string {

@@ -185,6 +185,13 @@ describe('parseStrictJson', () => {
     expect(messageOf(() => parseStrictJson(text))).toContain(`position ${position}:`);
   });
 
+  it('the parser and the canonicalizer share one depth limit', () => {
+    const text = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+    expect(canonicalize(parseStrictJson(text))).toBe(text);
+    expect(isCanonical(text)).toBe(true);
+    expect(isCanonical(`[${text}]`)).toBe(false);
+  });
+
   it('rejects nesting deeper than the limit instead of overflowing the stack', () => {
     const n = MAX_JSON_DEPTH + 1;
     expect(codeOf(() => parseStrictJson('['.repeat(n) + ']'.repeat(n)))).toBe('NOT_CANONICAL');
