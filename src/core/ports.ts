@@ -18,6 +18,16 @@ export interface Random {
   bytes(n: number): Uint8Array;
 }
 
+/** System randomness (Web Crypto CSPRNG), for adapters to pass into the engine. */
+export const systemRandom: Random = {
+  bytes: (n) => {
+    const out = new Uint8Array(n);
+    // getRandomValues fills at most 65536 bytes per call.
+    for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(out.subarray(o, Math.min(n, o + 65536)));
+    return out;
+  },
+};
+
 /** Loads a change set (local git, plain patch, GitHub API). */
 export interface ChangeSource {
   load(): Promise<ChangeSet>;

@@ -15,7 +15,7 @@
 import { LedgerError } from '../core/errors.js';
 import type { Clock, Random } from '../core/ports.js';
 import type { EntryBody } from './body.js';
-import { openCheckpoint, signCheckpoint } from './checkpoint.js';
+import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
 import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
@@ -90,6 +90,11 @@ export interface LedgerOptions {
   readonly origin: string;
   readonly clock: Clock;
   readonly random: Random;
+  /**
+   * Earlier keys of this ledger (key rotation): checkpoints they signed are accepted when
+   * recovering and resuming. New entries and checkpoints are always signed by `signer`.
+   */
+  readonly previousKeys?: readonly NoteVerifier[];
 }
 
 interface TreeState {
@@ -118,7 +123,7 @@ class LogLedger implements Ledger {
   readonly origin: string;
   readonly store: LedgerStore;
   readonly #signer: NoteSigner;
-  readonly #verifier: NoteVerifier;
+  readonly #verifiers: readonly NoteVerifier[];
   readonly #clock: Clock;
   readonly #random: Random;
 
@@ -126,7 +131,7 @@ class LogLedger implements Ledger {
     this.origin = o.origin;
     this.store = o.store;
     this.#signer = o.signer;
-    this.#verifier = verifierOf(o.signer);
+    this.#verifiers = [verifierOf(o.signer), ...(o.previousKeys ?? [])];
     this.#clock = o.clock;
     this.#random = o.random;
   }
@@ -134,7 +139,7 @@ class LogLedger implements Ledger {
   async recover(): Promise<Repair[]> {
     const lock = await this.store.lock();
     try {
-      return await this.#recoverLocked();
+      return await recoverLocked(this.store, this.#verifiers, this.origin);
     } finally {
       await lock.release();
     }
@@ -145,58 +150,15 @@ class LogLedger implements Ledger {
     const last = sizes.at(-1);
     const text = last === undefined ? await this.store.readCheckpoint() : await this.store.readCheckpointAt(last);
     if (text === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
-    const { checkpoint } = openCheckpoint(text, [this.#verifier], { origin: this.origin });
+    const checkpoint = openOwn(text, this.#verifiers, this.origin);
     return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text };
-  }
-
-  /** The committed size: the largest checkpoint in the history (or the pointer without history). */
-  async #committed(): Promise<{ size: number; text: string | null }> {
-    const sizes = await this.store.listCheckpoints();
-    const last = sizes.at(-1);
-    if (last !== undefined) return { size: last, text: await this.store.readCheckpointAt(last) };
-    const text = await this.store.readCheckpoint();
-    if (text === null) return { size: 0, text: null };
-    return { size: openCheckpoint(text, [this.#verifier], { origin: this.origin }).checkpoint.size, text };
-  }
-
-  async #recoverLocked(): Promise<Repair[]> {
-    const repairs: Repair[] = [];
-    const tail = await this.store.tail();
-    const committed = await this.#committed();
-    if (tail.size < committed.size) {
-      throw new LedgerError('TRUNCATED', `entries in ${this.store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
-        hint: 'committed entries are missing: restore the ledger from a backup, and run `trailmark verify`',
-      });
-    }
-    if (tail.tornBytes > 0 || tail.size > committed.size) {
-      const removed = await this.store.truncate(committed.size);
-      if (tail.tornBytes > 0) {
-        repairs.push({ kind: 'torn-tail', message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
-      }
-      if (tail.size > committed.size) {
-        repairs.push({
-          kind: 'uncommitted-lines',
-          message: `removed ${tail.size - committed.size} entries (seq ${committed.size}..${tail.size - 1}, ${removed - tail.tornBytes} bytes) of an append interrupted before its checkpoint`,
-        });
-      }
-    }
-    if (committed.text !== null) {
-      const pointer = await this.store.readCheckpoint();
-      if (pointer !== committed.text) {
-        // The history write is the commit point; the pointer lags only after a crash.
-        openCheckpoint(committed.text, [this.#verifier], { origin: this.origin });
-        await this.store.writeCheckpoint(committed.size, committed.text);
-        repairs.push({ kind: 'checkpoint-pointer', message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
-      }
-    }
-    return repairs;
   }
 
   /** The tree of the committed entries (see the trust note at the top of this file). */
   async #loadTree(repairs: Repair[]): Promise<TreeState> {
-    const committed = await this.#committed();
+    const committed = await committedCheckpoint(this.store, this.#verifiers, this.origin);
     if (committed.text === null) return { size: 0, last: GENESIS_PREV, builder: new TreeBuilder() };
-    const { checkpoint } = openCheckpoint(committed.text, [this.#verifier], { origin: this.origin });
+    const checkpoint = openOwn(committed.text, this.#verifiers, this.origin);
     const lastLine = await this.store.lastLine();
     const last = lastLine === null ? GENESIS_PREV : lineHash(lastLine);
     const cached = parseTreeState(await this.store.readTreeState());
@@ -223,7 +185,7 @@ class LogLedger implements Ledger {
     if (drafts.length === 0) throw new LedgerError('STORE_CONTRACT', 'append needs at least one entry');
     const lock = await this.store.lock();
     try {
-      const repairs = await this.#recoverLocked();
+      const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
       const tree = await this.#loadTree(repairs);
       const time = entryTime(this.#clock.now());
       const built: AppendedEntry[] = [];
@@ -269,6 +231,72 @@ class LogLedger implements Ledger {
     } finally {
       await lock.release();
     }
+  }
+}
+
+/** Opens a checkpoint of this ledger: a valid signature by a trusted key named after its origin. */
+function openOwn(text: string, verifiers: readonly NoteVerifier[], origin: string | null): Checkpoint {
+  const { checkpoint, verifiedBy } = openCheckpoint(text, verifiers, origin === null ? {} : { origin });
+  if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
+    throw new LedgerError('UNKNOWN_KEY', `checkpoint is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`, { hint: 'pass the ledger\'s own key' });
+  }
+  return checkpoint;
+}
+
+/** The committed size: the largest checkpoint in the history (or the pointer without history). */
+async function committedCheckpoint(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<{ size: number; text: string | null }> {
+  const sizes = await store.listCheckpoints();
+  const last = sizes.at(-1);
+  if (last !== undefined) return { size: last, text: await store.readCheckpointAt(last) };
+  const text = await store.readCheckpoint();
+  if (text === null) return { size: 0, text: null };
+  return { size: openOwn(text, verifiers, origin).size, text };
+}
+
+/** Recovery after a crash; the caller holds the lock. Removes only what was never committed. */
+async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<Repair[]> {
+  const repairs: Repair[] = [];
+  const tail = await store.tail();
+  const committed = await committedCheckpoint(store, verifiers, origin);
+  if (tail.size < committed.size) {
+    throw new LedgerError('TRUNCATED', `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
+      hint: 'committed entries are missing: restore the ledger from a backup, and run `trailmark verify`',
+    });
+  }
+  if (tail.tornBytes > 0 || tail.size > committed.size) {
+    const removed = await store.truncate(committed.size);
+    if (tail.tornBytes > 0) {
+      repairs.push({ kind: 'torn-tail', message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
+    }
+    if (tail.size > committed.size) {
+      repairs.push({
+        kind: 'uncommitted-lines',
+        message: `removed ${tail.size - committed.size} entries (seq ${committed.size}..${tail.size - 1}, ${removed - tail.tornBytes} bytes) of an append interrupted before its checkpoint`,
+      });
+    }
+  }
+  if (committed.text !== null) {
+    const pointer = await store.readCheckpoint();
+    if (pointer !== committed.text) {
+      // The history write is the commit point; the pointer lags only after a crash.
+      openOwn(committed.text, verifiers, origin);
+      await store.writeCheckpoint(committed.size, committed.text);
+      repairs.push({ kind: 'checkpoint-pointer', message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
+    }
+  }
+  return repairs;
+}
+
+/**
+ * Repairs what an interrupted append left behind (torn tail, uncommitted lines, lagging
+ * pointer) without a signing key: nothing is signed, only uncommitted bytes are removed.
+ */
+export async function repairLedger(store: LedgerStore, verifiers: readonly NoteVerifier[]): Promise<Repair[]> {
+  const lock = await store.lock();
+  try {
+    return await recoverLocked(store, verifiers, null);
+  } finally {
+    await lock.release();
   }
 }
 

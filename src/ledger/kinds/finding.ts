@@ -32,6 +32,6 @@ export const findingSchema = {
     endLine: uint,
     level: { enum: ['notice', 'warning'] },
     score: nullable(score),
-    message: text(4096),
+    message: text(8192),
   },
 } as const;
