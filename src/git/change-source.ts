@@ -14,6 +14,8 @@ import { defaultBase, isObjectId, mergeBase, resolveCommit } from './revision.js
 
 /** Head blobs larger than this are not read (`headTextMissing: 'too-large'`). */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** Git's buffer_is_binary() looks for a NUL byte in this many leading bytes. */
+const BINARY_PROBE_BYTES = 8000;
 /** Commit objects larger than this are refused (a message may be large, not unbounded). */
 export const MAX_COMMIT_OBJECT_BYTES = 16 * 1024 * 1024;
 
@@ -58,7 +60,7 @@ export class GitChangeSource implements ChangeSource {
 
     const commitIds = await rangeCommits(git, head, baseCommit);
     const commits = await readCommits(git, commitIds);
-    const parsed = await this.diff(diffBase, head);
+    const parsed = await this.textDiffOfFalseBinaries(diffBase, head, await this.diff(diffBase, head));
     const files = await this.readHeads(head, parsed);
     await this.attribute(head, baseCommit, commits, files, omissions);
 
@@ -89,11 +91,13 @@ export class GitChangeSource implements ChangeSource {
     return choice.kind === 'commit' ? { baseCommit: choice.id, diffBase: choice.id } : { baseCommit: undefined, diffBase: choice.id };
   }
 
-  private async diff(base: string, head: string): Promise<ParsedFile[]> {
+  private async diff(base: string, head: string, extra: { text?: boolean; paths?: readonly string[] } = {}): Promise<ParsedFile[]> {
     const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const args = ['--literal-pathspecs', ...DIFF_ARGS, ...(extra.text === true ? ['--text'] : []), base, head];
+    if (extra.paths !== undefined) args.push('--', ...extra.paths);
     let stdout: Buffer;
     try {
-      ({ stdout } = await this.git.run([...DIFF_ARGS, base, head], { maxBuffer: maxBytes }));
+      ({ stdout } = await this.git.run(args, { maxBuffer: maxBytes }));
     } catch (err) {
       if (err instanceof GitError && err.code === 'OUTPUT_TOO_LARGE') {
         throw new DiffError('DIFF_TOO_LARGE', `diff ${base.slice(0, 12)}..${head.slice(0, 12)} is larger than ${maxBytes} bytes`, {
@@ -104,6 +108,26 @@ export class GitChangeSource implements ChangeSource {
       throw err;
     }
     return parseUnifiedDiffDetailed(stdout.toString('utf8'), { maxBytes });
+  }
+
+  /**
+   * A `-diff` or `binary` attribute in the head's .gitattributes makes git print "Binary files
+   * differ" for text, which would hide code from scoring. Files git calls binary whose head blob
+   * has no NUL byte in its first 8000 bytes (git's own binary test) are diffed again with --text.
+   */
+  private async textDiffOfFalseBinaries(base: string, head: string, parsed: ParsedFile[]): Promise<ParsedFile[]> {
+    const candidates = parsed.filter((f) => f.change.binary && f.change.status !== 'deleted');
+    if (candidates.length === 0) return parsed;
+    const nameOf = (f: ParsedFile): string => (f.newBlob !== undefined && isObjectId(f.newBlob) ? f.newBlob : `${head}:${f.change.path}`);
+    const objects = await readObjects(this.git, candidates.map(nameOf), { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    const textual = candidates.filter((f) => {
+      const content = objects.get(nameOf(f))?.content;
+      return content !== undefined && !content.subarray(0, BINARY_PROBE_BYTES).includes(0);
+    });
+    if (textual.length === 0) return parsed;
+    const paths = [...new Set(textual.flatMap((f) => (f.change.oldPath === undefined ? [f.change.path] : [f.change.path, f.change.oldPath])))];
+    const redone = new Map((await this.diff(base, head, { text: true, paths })).filter((f) => f.change.status !== 'deleted').map((f) => [f.change.path, f]));
+    return parsed.map((f) => (textual.includes(f) ? redone.get(f.change.path) ?? f : f));
   }
 
   /** Reads every changed file's head blob with two cat-file processes in total. */
@@ -205,7 +229,10 @@ async function readCommits(git: Git, ids: readonly string[]): Promise<Commit[]> 
 }
 
 async function currentBranch(git: Git, headName: string): Promise<string | undefined> {
-  if (headName !== 'HEAD') return undefined;
+  if (headName !== 'HEAD') {
+    const named = await git.run(['rev-parse', '--verify', '--quiet', `refs/heads/${headName}`], { allowExitCodes: [1] });
+    return named.exitCode === 0 ? headName : undefined;
+  }
   const out = await git.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowExitCodes: [1, 128] });
   const name = out.stdout.toString('utf8').trim();
   return out.exitCode === 0 && name.length > 0 ? name : undefined;

@@ -89,5 +89,11 @@ export async function defaultBase(git: Git, head: string): Promise<BaseChoice> {
   }
   const [parent] = await parentsOf(git, head);
   if (parent !== undefined) return { kind: 'commit', id: parent, why: 'first parent of head' };
+  if ((await git.text(['rev-parse', '--is-shallow-repository'])).trim() === 'true') {
+    // A shallow clone hides head's parents: diffing against the empty tree would report every line as added.
+    throw new GitError('BAD_REVISION', `cannot find a base for ${head.slice(0, 12)} in this shallow clone`, {
+      hint: 'fetch more history (git fetch --unshallow, or actions/checkout with fetch-depth: 0), or pass --base',
+    });
+  }
   return { kind: 'empty-tree', id: await emptyTree(git), why: 'head is a root commit' };
 }

@@ -223,6 +223,32 @@ describe('GitChangeSource: file kinds and hostile content', () => {
     expect(set.commits[0]!.authorDate).toBe('2025-12-31T18:30:00-05:30');
   });
 
+  it('diffs text that .gitattributes marks as binary, and keeps real binaries binary', async () => {
+    const repo = await fixture();
+    await repo.writeFiles({ '.gitattributes': '*.ts -diff\n*.png binary\n', 'hidden.ts': 'const a = 1;\n', 'logo.png': Buffer.from([137, 80, 78, 71, 0, 1]) });
+    await repo.commit('base');
+    await repo.writeFiles({ 'hidden.ts': 'const a = 1;\nconst aiWrote = true;\n', 'logo.png': Buffer.from([137, 80, 78, 71, 0, 2]), 'moved.ts': 'x\n' });
+    const head = await repo.commit('change');
+    const raw = await repo.git(['diff', 'HEAD~1', 'HEAD', '--', 'hidden.ts']);
+    expect(raw).toContain('Binary files a/hidden.ts and b/hidden.ts differ');
+    const set = await new GitChangeSource({ repo: repo.dir }).load();
+    expect(file(set, 'hidden.ts')).toMatchObject({ binary: false, headText: 'const a = 1;\nconst aiWrote = true;\n' });
+    expect(attribution(file(set, 'hidden.ts'))).toEqual({ 'const aiWrote = true;': head });
+    expect(attribution(file(set, 'moved.ts'))).toEqual({ x: head });
+    expect(file(set, 'logo.png')).toMatchObject({ binary: true, headTextMissing: 'binary' });
+  });
+
+  it('names the head branch in the context', async () => {
+    const repo = await fixture();
+    await repo.write('a.ts', 'a\n');
+    await repo.commit('base');
+    await repo.write('a.ts', 'b\n');
+    await repo.commit('next');
+    expect((await new GitChangeSource({ repo: repo.dir, head: 'main' }).load()).context).toEqual({ headBranch: 'main' });
+    const sha = await repo.rev('HEAD');
+    expect((await new GitChangeSource({ repo: repo.dir, head: sha }).load()).context).toBeUndefined();
+  });
+
   it('rejects a diff over the size limit', async () => {
     const repo = await fixture();
     await repo.write('a.ts', 'a\n');
@@ -259,6 +285,19 @@ describe('GitChangeSource: errors', () => {
     expect(err).toBeInstanceOf(GitError);
     expect((err as GitError).code).toBe('NOT_A_REPOSITORY');
     expect((err as GitError).hint).toContain('git repository');
+  });
+
+  it('refuses to diff against the empty tree in a shallow clone', async () => {
+    const repo = await fixture();
+    await repo.write('a.ts', 'a\n');
+    await repo.commit('one');
+    await repo.write('a.ts', 'b\n');
+    await repo.commit('two');
+    await repo.run(['clone', '-q', '--depth', '1', `file://${repo.dir}`, '../shallow']);
+    const err = await new GitChangeSource({ repo: `${repo.dir}/../shallow` }).load().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as GitError).code).toBe('BAD_REVISION');
+    expect((err as GitError).hint).toContain('fetch-depth: 0');
   });
 
   it('refuses unrelated histories for an explicit base', async () => {
