@@ -1,0 +1,154 @@
+// An in-memory GitHub git data API (refs, commits, trees, blobs) on 127.0.0.1, for the ledger
+// branch store. It keeps GitHub's semantics that matter: ref creation fails with 422 when the
+// ref exists, `force: false` updates fail with 422 unless they fast-forward. Request bodies are
+// validated against GitHub's OpenAPI description. `beforeRefUpdate` injects a concurrent write.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { requestBodyErrors } from './openapi.js';
+
+type Obj =
+  | { type: 'blob'; bytes: Buffer }
+  | { type: 'tree'; files: Map<string, string> }
+  | { type: 'commit'; tree: string; parents: string[]; message: string };
+
+export class FakeGitServer {
+  readonly objects = new Map<string, Obj>();
+  readonly refs = new Map<string, string>();
+  readonly problems: string[] = [];
+  readonly log: string[] = [];
+  /** Called before a ref update is applied (ref name, e.g. `refs/heads/x`); may move refs. */
+  beforeRefUpdate: ((ref: string) => void) | undefined;
+  #server: Server | undefined;
+
+  #put(obj: Obj): string {
+    const body = obj.type === 'blob' ? obj.bytes : Buffer.from(JSON.stringify(obj.type === 'tree' ? [...obj.files].sort() : obj));
+    const sha = createHash('sha1').update(`${obj.type} ${body.byteLength}\0`).update(body).digest('hex');
+    this.objects.set(sha, obj);
+    return sha;
+  }
+
+  /** Writes a commit with `files` changed on top of `ref` directly (another writer, or a crash). */
+  commitFiles(ref: string, files: Record<string, Buffer>, message = 'external'): string {
+    const parent = this.refs.get(ref);
+    const base = parent === undefined ? new Map<string, string>() : new Map((this.objects.get((this.objects.get(parent) as { tree: string }).tree) as { files: Map<string, string> }).files);
+    for (const [path, bytes] of Object.entries(files)) base.set(path, this.#put({ type: 'blob', bytes }));
+    const tree = this.#put({ type: 'tree', files: base });
+    const commit = this.#put({ type: 'commit', tree, parents: parent === undefined ? [] : [parent], message });
+    this.refs.set(ref, commit);
+    return commit;
+  }
+
+  /** The file at `path` on `ref`, or undefined. */
+  file(ref: string, path: string): Buffer | undefined {
+    const head = this.refs.get(ref);
+    if (head === undefined) return undefined;
+    const tree = this.objects.get((this.objects.get(head) as { tree: string }).tree) as { files: Map<string, string> };
+    const sha = tree.files.get(path);
+    return sha === undefined ? undefined : (this.objects.get(sha) as { bytes: Buffer }).bytes;
+  }
+
+  #isAncestor(ancestor: string, commit: string): boolean {
+    const todo = [commit];
+    while (todo.length > 0) {
+      const c = todo.pop()!;
+      if (c === ancestor) return true;
+      const obj = this.objects.get(c);
+      if (obj?.type === 'commit') todo.push(...obj.parents);
+    }
+    return false;
+  }
+
+  #handle(method: string, path: string, query: URLSearchParams, body: unknown): { status: number; body?: unknown } {
+    const m = /^\/repos\/([^/]+)\/([^/]+)\/git\/(.*)$/.exec(path);
+    if (m === null) return { status: 404, body: { message: 'Not Found' } };
+    const rest = m[3]!;
+    const validate = (route: string) => this.problems.push(...requestBodyErrors(method, route, body));
+    const b = body as Record<string, unknown>;
+    let r: RegExpExecArray | null;
+    if (method === 'GET' && (r = /^ref\/(.+)$/.exec(rest))) {
+      const ref = `refs/${decodeURIComponent(r[1]!)}`;
+      const sha = this.refs.get(ref);
+      return sha === undefined ? { status: 404, body: { message: 'Not Found' } } : { status: 200, body: { ref, node_id: 'n', url: 'u', object: { sha, type: 'commit', url: 'u' } } };
+    }
+    if (method === 'POST' && rest === 'refs') {
+      validate('/repos/{owner}/{repo}/git/refs');
+      const ref = b.ref as string;
+      if (this.refs.has(ref)) return { status: 422, body: { message: 'Reference already exists' } };
+      this.beforeRefUpdate?.(ref);
+      if (this.refs.has(ref)) return { status: 422, body: { message: 'Reference already exists' } };
+      this.refs.set(ref, b.sha as string);
+      return { status: 201, body: { ref, node_id: 'n', url: 'u', object: { sha: b.sha, type: 'commit', url: 'u' } } };
+    }
+    if ((method === 'PATCH' || method === 'DELETE') && (r = /^refs\/(.+)$/.exec(rest))) {
+      const ref = `refs/${decodeURIComponent(r[1]!)}`;
+      if (method === 'DELETE') {
+        if (!this.refs.delete(ref)) return { status: 422, body: { message: 'Reference does not exist' } };
+        return { status: 204 };
+      }
+      validate('/repos/{owner}/{repo}/git/refs/{ref}');
+      if (b.force !== false) this.problems.push(`ref update without force: false on ${ref}`);
+      this.beforeRefUpdate?.(ref);
+      const current = this.refs.get(ref);
+      if (current === undefined) return { status: 422, body: { message: 'Reference does not exist' } };
+      if (!this.#isAncestor(current, b.sha as string)) return { status: 422, body: { message: 'Update is not a fast forward' } };
+      this.refs.set(ref, b.sha as string);
+      return { status: 200, body: { ref, node_id: 'n', url: 'u', object: { sha: b.sha, type: 'commit', url: 'u' } } };
+    }
+    if (method === 'POST' && rest === 'blobs') {
+      validate('/repos/{owner}/{repo}/git/blobs');
+      const bytes = Buffer.from(b.content as string, b.encoding === 'base64' ? 'base64' : 'utf8');
+      return { status: 201, body: { sha: this.#put({ type: 'blob', bytes }), url: 'u' } };
+    }
+    if (method === 'GET' && (r = /^blobs\/([0-9a-f]{40})$/.exec(rest))) {
+      const obj = this.objects.get(r[1]!);
+      if (obj?.type !== 'blob') return { status: 404, body: { message: 'Not Found' } };
+      return { status: 200, body: { sha: r[1], size: obj.bytes.byteLength, content: obj.bytes.toString('base64'), encoding: 'base64', url: 'u', node_id: 'n' } };
+    }
+    if (method === 'POST' && rest === 'trees') {
+      validate('/repos/{owner}/{repo}/git/trees');
+      const baseSha = b.base_tree as string | undefined;
+      const base = baseSha === undefined ? undefined : this.objects.get(baseSha);
+      if (baseSha !== undefined && base?.type !== 'tree') return { status: 422, body: { message: 'base_tree is not a valid tree' } };
+      const files = new Map(base?.type === 'tree' ? base.files : []);
+      for (const e of b.tree as { path: string; sha: string }[]) files.set(e.path, e.sha);
+      return { status: 201, body: { sha: this.#put({ type: 'tree', files }), url: 'u', tree: [], truncated: false } };
+    }
+    if (method === 'GET' && (r = /^trees\/([0-9a-f]{40})$/.exec(rest))) {
+      const obj = this.objects.get(r[1]!);
+      if (obj?.type !== 'tree' || query.get('recursive') === null) return { status: 404, body: { message: 'Not Found' } };
+      return { status: 200, body: { sha: r[1], url: 'u', truncated: false, tree: [...obj.files].sort().map(([p, sha]) => ({ path: p, mode: '100644', type: 'blob', sha, size: (this.objects.get(sha) as { bytes: Buffer }).bytes.byteLength })) } };
+    }
+    if (method === 'POST' && rest === 'commits') {
+      validate('/repos/{owner}/{repo}/git/commits');
+      const sha = this.#put({ type: 'commit', tree: b.tree as string, parents: b.parents as string[], message: b.message as string });
+      return { status: 201, body: { sha, node_id: 'n', url: 'u', html_url: 'u', message: b.message, tree: { sha: b.tree, url: 'u' }, parents: [], author: { date: '', name: '', email: '' }, committer: { date: '', name: '', email: '' }, verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null } } };
+    }
+    if (method === 'GET' && (r = /^commits\/([0-9a-f]{40})$/.exec(rest))) {
+      const obj = this.objects.get(r[1]!);
+      if (obj?.type !== 'commit') return { status: 404, body: { message: 'Not Found' } };
+      return { status: 200, body: { sha: r[1], node_id: 'n', url: 'u', html_url: 'u', message: obj.message, tree: { sha: obj.tree, url: 'u' }, parents: obj.parents.map((p) => ({ sha: p, url: 'u', html_url: 'u' })), author: { date: '', name: '', email: '' }, committer: { date: '', name: '', email: '' } } };
+    }
+    return { status: 404, body: { message: `no fake for ${method} ${path}` } };
+  }
+
+  async start(): Promise<string> {
+    this.#server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const text = Buffer.concat(chunks).toString('utf8');
+        this.log.push(`${req.method} ${url.pathname}`);
+        const out = this.#handle(req.method ?? 'GET', url.pathname, url.searchParams, text === '' ? undefined : JSON.parse(text));
+        res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body === undefined ? '' : JSON.stringify(out.body));
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.#server === undefined ? resolve() : this.#server.close(() => resolve())));
+  }
+}
