@@ -57,3 +57,22 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * An untrusted value (path, revision, header line) made safe to embed in an error message:
+ * control characters (C0, DEL, C1) and line/bidi separators are escaped, so a message cannot
+ * move the terminal cursor or forge lines; long values are cut at `max` characters.
+ */
+export function printable(value: string, max = 120): string {
+  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
+  let out = '';
+  for (const ch of cut) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) {
+      out += c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}

@@ -16,7 +16,7 @@
 // - files come back in input order; a path can appear twice (a type change is a deletion plus
 //   an addition; concatenated patch series repeat paths).
 
-import { DiffError } from '../core/errors.js';
+import { DiffError, printable } from '../core/errors.js';
 import type { DiffHunk, DiffLine, FileChange, FileStatus } from '../core/types.js';
 import { gitHeaderPrefixed, readGitHeaderNames, readNameField, stripFirstComponent } from './path-token.js';
 
@@ -24,6 +24,8 @@ import { gitHeaderPrefixed, readGitHeaderNames, readNameField, stripFirstCompone
 export const DEFAULT_MAX_DIFF_BYTES = 64 * 1024 * 1024;
 
 const DEV_NULL = '/dev/null';
+/** Longest `Binary files A and B differ` line read (two PATH_MAX paths and slack). */
+const MAX_BINARY_LINE_CHARS = 16 * 1024;
 const REGENERATE_HINT = 'regenerate the patch with `git diff` (without hand edits) and try again';
 
 export interface ParseDiffOptions {
@@ -263,7 +265,7 @@ class Parser {
 
   private mode(i: number, v: string): string {
     if (v.length < 5 || v.length > 7 || ![...v].every((c) => c >= '0' && c <= '7')) {
-      throw this.error(i, `invalid file mode "${v.slice(0, 20)}"`);
+      throw this.error(i, `invalid file mode "${printable(v, 20)}"`);
     }
     return v;
   }
@@ -324,7 +326,7 @@ class Parser {
       throw this.error(start, 'combined (merge) diffs are not supported', 'diff the merge against one parent: `git diff base..head`');
     }
     const h = parseHunkHeader(headerLine);
-    if (h === undefined) throw this.error(start, `invalid hunk header "${headerLine.slice(0, 80)}"`);
+    if (h === undefined) throw this.error(start, `invalid hunk header "${printable(headerLine, 80)}"`);
     const prev = draft.hunks[draft.hunks.length - 1];
     if (prev !== undefined && (h.oldStart < prev.oldStart + prev.oldLines || h.newStart < prev.newStart + prev.newLines)) {
       throw this.error(start, 'hunk overlaps or precedes the previous hunk of the same file');
@@ -371,7 +373,7 @@ class Parser {
       const where = i < lines.length ? `line ${i + 1}` : 'end of input';
       throw this.error(
         start,
-        `hunk "${headerLine.slice(0, 80)}" ends early at ${where}: ${oldLeft} old and ${newLeft} new line(s) missing`,
+        `hunk "${printable(headerLine, 80)}" ends early at ${where}: ${oldLeft} old and ${newLeft} new line(s) missing`,
       );
     }
     draft.hunks.push({ ...h, lines: body });
@@ -391,6 +393,8 @@ class Parser {
   private plainBinary(i: number): void {
     const l = this.lines[i]!;
     const rest = l.slice('Binary files '.length, l.length - ' differ'.length);
+    // Two paths fit in far less; the cap keeps the split search below linear-times-small.
+    if (rest.length > MAX_BINARY_LINE_CHARS) throw this.error(i, 'unreadable "Binary files" line');
     // Names may contain " and ": accept the split whose names agree after prefix stripping.
     let chosen: [string, string] | undefined;
     for (let at = rest.indexOf(' and '); at !== -1; at = rest.indexOf(' and ', at + 1)) {
@@ -432,11 +436,11 @@ class Parser {
       if (minus === DEV_NULL) draft.isNew = true;
       if (plus === DEV_NULL) draft.isDeleted = true;
       if (minus !== DEV_NULL) {
-        if (oldPath !== undefined && minus !== oldPath) throw this.error(at, `"---" names "${minus}" but the git header names "${oldPath}"`);
+        if (oldPath !== undefined && minus !== oldPath) throw this.error(at, `"---" names "${printable(minus)}" but the git header names "${printable(oldPath)}"`);
         oldPath = minus;
       }
       if (plus !== DEV_NULL) {
-        if (newPath !== undefined && plus !== newPath) throw this.error(at, `"+++" names "${plus}" but the git header names "${newPath}"`);
+        if (newPath !== undefined && plus !== newPath) throw this.error(at, `"+++" names "${printable(plus)}" but the git header names "${printable(newPath)}"`);
         newPath = plus;
       }
     }

@@ -2,7 +2,7 @@
 // file's head contents and, for every added line, the range commit that introduced it.
 // Only revisions are read, never the working tree.
 
-import { DiffError, GitError } from '../core/errors.js';
+import { DiffError, GitError, printable } from '../core/errors.js';
 import type { ChangeSource } from '../core/ports.js';
 import type { ChangeSet, Commit, FileChange, Omission } from '../core/types.js';
 import { DEFAULT_MAX_DIFF_BYTES, parseUnifiedDiffDetailed, type ParsedFile } from '../diff/parse.js';
@@ -81,7 +81,7 @@ export class GitChangeSource implements ChangeSource {
       const given = await resolveCommit(this.git, this.options.base);
       const base = await mergeBase(this.git, given, head);
       if (base === undefined) {
-        throw new GitError('BAD_REVISION', `'${this.options.base}' and '${this.options.head ?? 'HEAD'}' have no common history`, {
+        throw new GitError('BAD_REVISION', `'${printable(this.options.base)}' and '${printable(this.options.head ?? 'HEAD')}' have no common history`, {
           hint: 'pass a base that head was branched from',
         });
       }

@@ -2,7 +2,7 @@
 // options that pin every output format we parse, bounded output, typed errors.
 
 import { spawn } from 'node:child_process';
-import { GitError, type GitCode } from '../core/errors.js';
+import { GitError, printable, type GitCode } from '../core/errors.js';
 
 /** Default cap on one command's stdout. */
 export const DEFAULT_GIT_MAX_BUFFER = 256 * 1024 * 1024;
@@ -85,7 +85,7 @@ export class Git {
   run(args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
     const maxBuffer = options.maxBuffer ?? DEFAULT_GIT_MAX_BUFFER;
     const argv = [...FORCED_CONFIG.flatMap((c) => ['-c', c]), ...args];
-    const shown = `git ${args.join(' ')}`.slice(0, 300);
+    const shown = printable(`git ${args.join(' ')}`, 300);
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (err: GitError): void => {
@@ -119,7 +119,7 @@ export class Git {
       });
       child.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') {
-          fail(new GitError('GIT_FAILED', `cannot run ${this.executable} in ${this.repo}: ${err.message}`, {
+          fail(new GitError('GIT_FAILED', `cannot run ${this.executable} in ${printable(this.repo)}: ${err.message}`, {
             cause: err,
             hint: 'install git and check that the repository directory exists',
           }));
@@ -154,16 +154,16 @@ export class Git {
 /** Maps git's stderr (LC_ALL=C, so English) to a typed error with a hint. */
 function gitFailure(shown: string, exitCode: number, signal: NodeJS.Signals | null, stderr: string, repo: string): GitError {
   const firstLine = stderr.split('\n').find((l) => l.trim() !== '')?.trim() ?? (signal === null ? 'no message' : `killed by ${signal}`);
-  const message = `${shown} failed (exit ${exitCode}): ${firstLine}`;
+  const message = `${shown} failed (exit ${exitCode}): ${printable(firstLine, 300)}`;
   const lower = stderr.toLowerCase();
   let code: GitCode = 'GIT_FAILED';
   let hint = 'run the command above in the repository to see git\'s full message';
   if (lower.includes('not a git repository')) {
     code = 'NOT_A_REPOSITORY';
-    hint = `run trailmark inside a git repository, or point it at one (${repo} is not)`;
+    hint = `run trailmark inside a git repository, or point it at one (${printable(repo)} is not)`;
   } else if (lower.includes('dubious ownership')) {
     code = 'NOT_A_REPOSITORY';
-    hint = `mark the repository as safe: git config --global --add safe.directory ${repo}`;
+    hint = `mark the repository as safe: git config --global --add safe.directory ${printable(repo)}`;
   } else if (
     lower.includes('unknown revision') ||
     lower.includes('bad revision') ||

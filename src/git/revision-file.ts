@@ -1,7 +1,7 @@
 // Reading one file as it is at a revision (e.g. `.github/trailmark.yml` at the BASE revision,
 // so a pull request cannot weaken its own policy). Never reads the working tree.
 
-import { GitError } from '../core/errors.js';
+import { GitError, printable } from '../core/errors.js';
 import { Git } from './git.js';
 import { readObjects } from './objects.js';
 import { resolveTree } from './revision.js';
@@ -23,7 +23,7 @@ export async function readFileAtRevision(repo: string, rev: string, path: string
   const object = objects.get(name);
   if (object === undefined || object.type !== 'blob') return undefined;
   if (object.content === undefined) {
-    throw new GitError('GIT_FAILED', `${clean} at ${rev} is ${object.size} bytes, over the ${MAX_REVISION_FILE_BYTES}-byte limit`, {
+    throw new GitError('GIT_FAILED', `${printable(clean)} at ${printable(rev)} is ${object.size} bytes, over the ${MAX_REVISION_FILE_BYTES}-byte limit`, {
       hint: 'keep the file smaller',
     });
   }

@@ -1,6 +1,6 @@
 // Revision names to commit ids, and the base a change is measured against.
 
-import { GitError } from '../core/errors.js';
+import { GitError, printable } from '../core/errors.js';
 import type { Git } from './git.js';
 
 /**
@@ -17,12 +17,12 @@ export async function resolveTree(git: Git, rev: string): Promise<string> {
 
 async function resolveAs(git: Git, rev: string, kind: 'commit' | 'tree'): Promise<string> {
   if (rev.length === 0 || rev.startsWith('-') || rev.includes('\0') || rev.includes('\n')) {
-    throw new GitError('BAD_REVISION', `invalid revision name "${rev.slice(0, 100)}"`, { hint: 'pass a branch, tag or commit id' });
+    throw new GitError('BAD_REVISION', `invalid revision name "${printable(rev, 100)}"`, { hint: 'pass a branch, tag or commit id' });
   }
   const out = await git.run(['rev-parse', '--verify', '--quiet', `${rev}^{${kind}}`], { allowExitCodes: [1] });
   const id = out.stdout.toString('utf8').trim();
   if (out.exitCode !== 0 || !isObjectId(id)) {
-    throw new GitError('BAD_REVISION', `unknown revision '${rev.slice(0, 100)}'`, {
+    throw new GitError('BAD_REVISION', `unknown revision '${printable(rev, 100)}'`, {
       hint: 'check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)',
     });
   }
