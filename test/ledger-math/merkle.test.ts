@@ -212,7 +212,15 @@ describe('random trees (sizes 0..300): proofs verify, any bit flip fails', () =>
     c[bit >> 3]! ^= 1 << (bit & 7);
     return c;
   };
-  const dataFor = (size: number): Uint8Array[] => Array.from({ length: size }, () => new Uint8Array(pick(40)).map(() => pick(256)));
+  // Distinct leaves (a counter prefix): with equal neighbours a proof is legitimately valid at
+  // either index, which would make the index mutation below unfalsifiable.
+  let counter = 0;
+  const dataFor = (size: number): Uint8Array[] =>
+    Array.from({ length: size }, () => {
+      const d = new Uint8Array(4 + pick(40)).map(() => pick(256));
+      new DataView(d.buffer).setUint32(0, counter++);
+      return d;
+    });
   const leavesFor = (size: number): Uint8Array[] => dataFor(size).map(leafHash);
 
   it('roots agree with the reference MTH and TreeBuilder at every size; compact ranges resume', () => {
@@ -230,6 +238,27 @@ describe('random trees (sizes 0..300): proofs verify, any bit flip fails', () =>
         expect(hex(resumed.root())).toBe(hex(referenceRoot(data)));
       }
       if (size < 300) b.append(all[size]!);
+    }
+  });
+
+  it('exhaustively for sizes 1..48: every proof verifies, a bit flip in any proof hash fails', () => {
+    for (let size = 1; size <= 48; size++) {
+      const leaves = leavesFor(size);
+      const roots = Array.from({ length: size + 1 }, (_, n) => rootOf(leaves.slice(0, n)));
+      for (let i = 0; i < size; i++) {
+        const proof = inclusionProof(i, size, leaves);
+        verifyInclusion(i, size, leaves[i]!, proof, roots[size]!);
+        for (let k = 0; k < proof.length; k++) {
+          expectBadProof(() => verifyInclusion(i, size, leaves[i]!, proof.map((h, j) => (j === k ? flipBit(h) : h)), roots[size]!));
+        }
+      }
+      for (let old = 0; old <= size; old++) {
+        const proof = consistencyProof(old, size, leaves);
+        verifyConsistency(old, size, roots[old]!, roots[size]!, proof);
+        for (let k = 0; k < proof.length; k++) {
+          expectBadProof(() => verifyConsistency(old, size, roots[old]!, roots[size]!, proof.map((h, j) => (j === k ? flipBit(h) : h))));
+        }
+      }
     }
   });
 
