@@ -14,6 +14,7 @@ import { defaultBase, isObjectId, mergeBase, resolveCommit } from './revision.js
 
 /** Head blobs larger than this are not read (`headTextMissing: 'too-large'`). */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+const SUBMODULE_MODE = '160000';
 /** Git's buffer_is_binary() looks for a NUL byte in this many leading bytes. */
 const BINARY_PROBE_BYTES = 8000;
 /** Commit objects larger than this are refused (a message may be large, not unbounded). */
@@ -168,7 +169,8 @@ export class GitChangeSource implements ChangeSource {
     const attributed = new Map<string, Map<number, string>>();
     for (const f of files) {
       const added = addedLines(f.change);
-      if (added.length === 0 || f.change.binary || f.change.status === 'deleted') continue;
+      // A submodule's "Subproject commit" line is a pointer, not code: nothing to attribute.
+      if (added.length === 0 || f.change.binary || f.change.status === 'deleted' || f.change.newMode === SUBMODULE_MODE) continue;
       if (f.change.headTextMissing === 'too-large') {
         omissions.push({ path: f.change.path, reason: 'lines not attributed to commits: file over the size cap' });
         continue;

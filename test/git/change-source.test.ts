@@ -238,6 +238,27 @@ describe('GitChangeSource: file kinds and hostile content', () => {
     expect(file(set, 'logo.png')).toMatchObject({ binary: true, headTextMissing: 'binary' });
   });
 
+  it('reads a submodule pointer change without contents or attribution', async () => {
+    const repo = await fixture();
+    await repo.write('a.ts', 'a\n');
+    const first = await repo.commit('base');
+    await repo.git(['update-index', '--add', '--cacheinfo', `160000,${first},deps/lib`]);
+    await repo.commit('add submodule', { addAll: false });
+    const set = await new GitChangeSource({ repo: repo.dir }).load();
+    const sub = file(set, 'deps/lib');
+    expect(sub).toMatchObject({ status: 'added', newMode: '160000', headTextMissing: 'unavailable' });
+    expect(sub.lineCommits).toBeUndefined();
+    expect(set.omissions).toEqual([]);
+  });
+
+  it('returns an empty change set when base and head are the same commit', async () => {
+    const repo = await fixture();
+    await repo.write('a.ts', 'a\n');
+    const only = await repo.commit('only');
+    const set = await new GitChangeSource({ repo: repo.dir, base: only, head: only }).load();
+    expect(set).toMatchObject({ base: only, head: only, commits: [], files: [], omissions: [] });
+  });
+
   it('names the head branch in the context', async () => {
     const repo = await fixture();
     await repo.write('a.ts', 'a\n');
