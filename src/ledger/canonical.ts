@@ -20,10 +20,10 @@ export function canonicalize(value: unknown): string {
   try {
     return write(value, ancestors);
   } catch (err) {
-    if (!(err instanceof Refusal)) throw err;
-    throw new LedgerError('CANONICAL_INPUT', `cannot canonicalize ${err.what} at ${jsonPointer(err.path)}`, {
-      hint: 'ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects',
-    });
+    const hint = 'ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects';
+    if (err instanceof Refusal) throw new LedgerError('CANONICAL_INPUT', `cannot canonicalize ${err.what} at ${jsonPointer(err.path)}`, { hint });
+    // A getter or proxy trap threw while the value was read.
+    throw new LedgerError('CANONICAL_INPUT', `cannot canonicalize: reading the value threw (${err instanceof Error ? err.message : String(err)})`, { hint, cause: err });
   }
 }
 

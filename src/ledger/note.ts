@@ -96,6 +96,11 @@ export function generateNoteKey(name: string, seed: Uint8Array): { signerKey: st
   };
 }
 
+/** The verifier key text ("name+hash+base64(0x01 || public key)") of an Ed25519 signer or verifier. */
+export function formatVerifierKey(k: { name: string; keyHash: number; publicKey: Uint8Array }): string {
+  return `${keyId(k)}+${encodeBase64(withAlg(k.publicKey))}`;
+}
+
 /**
  * Parses a signer key. Surrounding ASCII whitespace (a key file's final newline) is ignored.
  * Error messages never echo the key text: it is secret.

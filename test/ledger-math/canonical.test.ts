@@ -110,6 +110,14 @@ describe('canonicalize', () => {
     expect(codeOf(() => canonicalBytes(value))).toBe('CANONICAL_INPUT');
   });
 
+  it('wraps errors thrown by getters and proxies while reading the value', () => {
+    const getter = { get boom(): number { throw new Error('getter failed'); } };
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error('trap failed'); } });
+    expect(codeOf(() => canonicalize(getter))).toBe('CANONICAL_INPUT');
+    expect(messageOf(() => canonicalize([getter]))).toContain('getter failed');
+    expect(codeOf(() => canonicalize(proxy))).toBe('CANONICAL_INPUT');
+  });
+
   it('gives the error a hint', () => {
     try {
       canonicalize({ a: undefined });

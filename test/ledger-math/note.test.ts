@@ -5,6 +5,7 @@ import { decodeBase64, encodeBase64 } from '../../src/ledger/encoding.js';
 import {
   MAX_NOTE_SIGNATURES,
   computeKeyHash,
+  formatVerifierKey,
   generateNoteKey,
   keyId,
   openNote,
@@ -60,6 +61,11 @@ describe('x/mod sumdb/note vectors (PeterNeumann, EnochRoot)', () => {
     expect(encodeBase64(signer.publicKey)).toBe(encodeBase64(verifier.publicKey));
     expect(keyId(signer)).toBe('PeterNeumann+c74f20a3');
     expect(keyId(parseVerifierKey(ENOCH_VKEY))).toBe('EnochRoot+af0cfe78');
+  });
+
+  it('formatVerifierKey gives the published verifier key for the signer and the verifier', () => {
+    expect(formatVerifierKey(parseSignerKey(PETER_SKEY))).toBe(PETER_VKEY);
+    expect(formatVerifierKey(parseVerifierKey(ENOCH_VKEY))).toBe(ENOCH_VKEY);
   });
 
   it('signing the text reproduces the published signature line byte for byte', () => {
