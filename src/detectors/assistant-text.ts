@@ -84,7 +84,8 @@ export const assistantText: Detector = {
       const kind = view.facts.kinds[line - 1];
       if (kind !== LineKind.Code) continue;
       const trimmed = raw.trim();
-      if (PROSE.test(trimmed) && firstMatch(CHAT_PHRASES, trimmed)) {
+      const first = trimmed.charCodeAt(0);
+      if (first >= 65 && first <= 90 && PROSE.test(trimmed) && firstMatch(CHAT_PHRASES, trimmed)) {
         if (chat++ === 0 || line < chatLine) {
           chatLine = line;
           chatText = trimmed;

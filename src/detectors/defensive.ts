@@ -44,7 +44,7 @@ export const defensive: Detector = {
       const bare = facts.bare[line - 1] as string;
       const text = facts.code[line - 1] as string;
       if (text.length > 1000) continue;
-      if (CATCH.test(bare)) {
+      if (bare.includes('catch') && CATCH.test(bare)) {
         // Scan the catch body: up to 12 following added code lines, until its braces close.
         let depth = 0;
         let opened = false;
@@ -69,12 +69,12 @@ export const defensive: Detector = {
         if (logs && throws && rethrow++ === 0) rethrowLine = line;
         if (logs && !throws && returnsEmpty && swallow++ === 0) swallowLine = line;
       }
-      const m = ERROR_IDIOM.exec(text);
+      const m = text.includes('rror') || text.includes('String(') ? ERROR_IDIOM.exec(text) : null;
       if (m !== null && idiom++ === 0) {
         idiomLine = line;
         idiomText = m[0];
       }
-      if (GUARD.test(text)) {
+      if (bare.includes('if') && GUARD.test(text)) {
         const window = [line, code[k + 1], code[k + 2]].filter((l): l is number => l !== undefined && l - line <= 2);
         if (window.some((l) => THROW_NEW.test(facts.bare[l - 1] as string)) && guards++ === 0) guardLine = line;
       }

@@ -6,5 +6,5 @@ export { analyzeHunk, coefficient, DEFAULT_MODEL, scoreFeatures, type HunkAnalys
 export { isParsable, languageOfPath, type ParsableLanguage } from './language.js';
 export { INPUT_CHUNK, nodeText, parseSource, type ParsedFile, type SyntaxNode, type Tree } from './parse.js';
 export { lineFactsOf, LineKind, splitLines, type CommentBlock, type LineFacts } from './line-facts.js';
-export { enclosingUnits, unitsInRange, type UnitInfo, type UnitKind } from './units.js';
+export { enclosingUnits, functionShape, unitsInRange, type FunctionShape, type UnitInfo, type UnitKind } from './units.js';
 export { hunkContext, type ContextFile, type ContextOptions } from './context.js';

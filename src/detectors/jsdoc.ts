@@ -6,6 +6,7 @@ import type { Detector, DetectorContext } from './detector.js';
 import { finish, saturate, support } from './feature.js';
 import { hunkView } from './hunk-view.js';
 import type { CommentBlock } from './line-facts.js';
+import { functionShape } from './units.js';
 
 const ID = 'jsdoc';
 
@@ -41,7 +42,7 @@ export const jsdoc: Detector = {
       if (doc === undefined || doc.style !== 'jsdoc' || doc.endLine !== u.declLine - 1 || !view.isAdded(doc.line)) continue;
       if (!TAGGED.test(doc.text)) continue;
       documented++;
-      if (u.statements <= 1 && u.endLine - u.startLine <= 3) {
+      if (u.endLine - u.startLine <= 3 && functionShape(u).statements <= 1) {
         if (trivial++ === 0) {
           trivialLine = doc.line;
           trivialName = u.name ?? 'anonymous function';

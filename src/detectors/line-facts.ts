@@ -6,6 +6,8 @@
 // expression literals are recognised by the previous token (the usual heuristic), JSX text is
 // lexed as code, and a quote left open at the end of a line closes there.
 
+import { nameShape, NameShape, NOT_NAMES } from './identifiers.js';
+
 /** Line kinds stored in `LineFacts.kinds`. `Mixed` is code and a comment on the same line. */
 export const LineKind = { Blank: 0, Code: 1, Comment: 2, Mixed: 3 } as const;
 
@@ -34,6 +36,13 @@ export interface LineFacts {
   readonly singleQuotes: Uint16Array;
   readonly doubleQuotes: Uint16Array;
   readonly backticks: Uint16Array;
+  /** Per line: identifiers (names the author chose, see identifiers.ts), their total length, and shapes. */
+  readonly names: Uint16Array;
+  readonly nameChars: Uint32Array;
+  readonly descriptiveNames: Uint16Array;
+  readonly terseNames: Uint16Array;
+  readonly snakeNames: Uint16Array;
+  readonly camelNames: Uint16Array;
   /** Comments in source order. */
   readonly comments: readonly CommentBlock[];
   /** Index into `comments` of the first comment touching each line, -1 when none. */
@@ -67,8 +76,12 @@ export function lineFactsOf(lines: readonly string[]): LineFacts {
   return facts;
 }
 
-const REGEX_AFTER_CHARS = new Set(['', '(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^']);
+// Characters after which a `/` starts a regular expression rather than a division.
+const REGEX_AFTER_CHARS = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^'].map((c) => c.charCodeAt(0)));
 const REGEX_AFTER_WORDS = new Set(['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'yield', 'await', 'instanceof']);
+
+const NOTHING = -1;
+const WORD = -2;
 
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c > 127;
@@ -86,12 +99,19 @@ function scan(lines: readonly string[]): LineFacts {
   const backticks = new Uint16Array(n);
   const commentAt = new Int32Array(n).fill(-1);
   const comments: CommentBlock[] = [];
+  const names = new Uint16Array(n);
+  const nameChars = new Uint32Array(n);
+  const descriptiveNames = new Uint16Array(n);
+  const terseNames = new Uint16Array(n);
+  const snakeNames = new Uint16Array(n);
+  const camelNames = new Uint16Array(n);
 
   let mode: Mode = 'code';
   // Brace depth of each open `${` inside a template literal, innermost last.
   const templateStack: number[] = [];
   let braceDepth = 0;
-  let lastSig = '';
+  // The last significant token: a character code, WORD (then lastWord holds it) or NOTHING.
+  let lastSig = NOTHING;
   let lastWord = '';
   let block: { line: number; style: CommentStyle; parts: string[]; trailing: boolean } | null = null;
 
@@ -112,6 +132,16 @@ function scan(lines: readonly string[]): LineFacts {
     let dq = 0;
     let bt = 0;
     let i = 0;
+    // Start of the pending run of plain code, copied to both outputs when flushed.
+    let seg = 0;
+    let wordStart = -1;
+    let wordEnd = -1;
+    let nameCount = 0;
+    let nameLength = 0;
+    let descriptive = 0;
+    let terse = 0;
+    let snake = 0;
+    let camel = 0;
 
     if (mode === 'block' && block !== null) {
       hasComment = true;
@@ -128,61 +158,90 @@ function scan(lines: readonly string[]): LineFacts {
       block = null;
       mode = 'code';
       i = end + 2;
+      seg = i;
     } else if (mode === 'template') {
       hasCode = true;
     }
 
     while (i < len) {
       if (mode === 'template') {
-        // Inside a template literal: find its end or an interpolation.
+        // Inside a template literal: find its end or an interpolation. Content goes to `code` only.
         const start = i;
         while (i < len) {
           const c = line.charCodeAt(i);
-          if (c === 92) { i += 2; continue; }
+          if (c === 92) {
+            i += 2;
+            continue;
+          }
           if (c === 96) break;
           if (c === 36 && line.charCodeAt(i + 1) === 123) break;
           i++;
         }
-        codeOut += line.slice(start, Math.min(i, len));
-        if (i >= len) break;
+        if (i >= len) {
+          codeOut += line.slice(start, len);
+          seg = len;
+          break;
+        }
         if (line.charCodeAt(i) === 96) {
-          codeOut += '`';
+          codeOut += line.slice(start, i + 1);
           bareOut += '`';
           i++;
           mode = 'code';
-          lastSig = '`';
-          lastWord = '';
-          continue;
+          lastSig = 96;
+        } else {
+          codeOut += line.slice(start, i + 2);
+          bareOut += '${';
+          i += 2;
+          templateStack.push(braceDepth);
+          braceDepth++;
+          mode = 'code';
+          lastSig = 123;
         }
-        codeOut += '${';
-        bareOut += '${';
-        i += 2;
-        templateStack.push(braceDepth);
-        braceDepth++;
-        mode = 'code';
-        lastSig = '{';
-        lastWord = '';
+        seg = i;
         continue;
       }
 
-      const ch = line[i] as string;
       const c = line.charCodeAt(i);
       if (c === 32 || c === 9 || c === 12 || c === 11 || c === 0xfeff) {
-        codeOut += ch;
-        bareOut += ch;
         i++;
+        continue;
+      }
+      if (isWordChar(c)) {
+        hasCode = true;
+        wordStart = i;
+        i++;
+        while (i < len && isWordChar(line.charCodeAt(i))) i++;
+        wordEnd = i;
+        lastSig = WORD;
+        if ((c < 48 || c > 57) && c < 128) {
+          const name = line.slice(wordStart, wordEnd);
+          if (!NOT_NAMES.has(name) && nameCount < 0xffff) {
+            nameCount++;
+            nameLength += name.length;
+            const shape = nameShape(name);
+            if (shape & NameShape.Descriptive) descriptive++;
+            if (shape & NameShape.Terse) terse++;
+            if (shape & NameShape.Snake) snake++;
+            if (shape & NameShape.Camel) camel++;
+          }
+        }
         continue;
       }
       if (c === 47 /* / */) {
         const next = line.charCodeAt(i + 1);
         if (next === 47) {
           hasComment = true;
+          codeOut += line.slice(seg, i);
+          bareOut += line.slice(seg, i);
           addComment({ line: li + 1, endLine: li + 1, style: 'line', text: line.slice(i + 2).trim(), trailing: hasCode });
           i = len;
+          seg = len;
           break;
         }
         if (next === 42) {
           hasComment = true;
+          codeOut += line.slice(seg, i);
+          bareOut += line.slice(seg, i);
           const jsdoc = line.charCodeAt(i + 2) === 42 && line.charCodeAt(i + 3) !== 47;
           const style: CommentStyle = jsdoc ? 'jsdoc' : 'block';
           const bodyStart = i + (jsdoc ? 3 : 2);
@@ -191,23 +250,30 @@ function scan(lines: readonly string[]): LineFacts {
             block = { line: li + 1, style, parts: [line.slice(bodyStart).trim()], trailing: hasCode };
             mode = 'block';
             i = len;
+            seg = len;
             break;
           }
           addComment({ line: li + 1, endLine: li + 1, style, text: line.slice(bodyStart, end).trim(), trailing: hasCode });
           i = end + 2;
+          seg = i;
           continue;
         }
         const prevChar = i > 0 ? line.charCodeAt(i - 1) : -1;
-        const regexStart =
-          prevChar !== 60 /* </ JSX closing tag */ && next !== 62 /* /> */ &&
-          (REGEX_AFTER_CHARS.has(lastSig) || (lastWord !== '' && REGEX_AFTER_WORDS.has(lastWord)));
-        if (regexStart) {
+        let afterOperator: boolean;
+        if (lastSig === WORD) {
+          const word = wordStart >= 0 ? line.slice(wordStart, wordEnd) : lastWord;
+          afterOperator = REGEX_AFTER_WORDS.has(word);
+        } else afterOperator = lastSig === NOTHING || REGEX_AFTER_CHARS.has(lastSig);
+        if (prevChar !== 60 /* </ JSX closing tag */ && next !== 62 /* /> */ && afterOperator) {
           hasCode = true;
           let j = i + 1;
           let inClass = false;
           while (j < len) {
             const d = line.charCodeAt(j);
-            if (d === 92) { j += 2; continue; }
+            if (d === 92) {
+              j += 2;
+              continue;
+            }
             if (d === 91) inClass = true;
             else if (d === 93) inClass = false;
             else if (d === 47 && !inClass) break;
@@ -215,11 +281,11 @@ function scan(lines: readonly string[]): LineFacts {
           }
           j = Math.min(j + 1, len);
           while (j < len && isWordChar(line.charCodeAt(j))) j++;
-          codeOut += line.slice(i, j);
-          bareOut += '//';
+          codeOut += line.slice(seg, j);
+          bareOut += `${line.slice(seg, i)}//`;
           i = j;
-          lastSig = '/';
-          lastWord = '';
+          seg = j;
+          lastSig = 47;
           continue;
         }
       }
@@ -230,35 +296,29 @@ function scan(lines: readonly string[]): LineFacts {
         let j = i + 1;
         while (j < len) {
           const d = line.charCodeAt(j);
-          if (d === 92) { j += 2; continue; }
+          if (d === 92) {
+            j += 2;
+            continue;
+          }
           if (d === c) break;
           j++;
         }
         j = Math.min(j + 1, len);
-        codeOut += line.slice(i, j);
-        bareOut += ch + ch;
+        const quote = c === 39 ? "''" : '""';
+        codeOut += line.slice(seg, j);
+        bareOut += line.slice(seg, i) + quote;
         i = j;
-        lastSig = ch;
-        lastWord = '';
+        seg = j;
+        lastSig = c;
         continue;
       }
       if (c === 96) {
         bt++;
-        codeOut += '`';
-        bareOut += '`';
+        codeOut += line.slice(seg, i + 1);
+        bareOut += line.slice(seg, i + 1);
         i++;
+        seg = i;
         mode = 'template';
-        continue;
-      }
-      if (isWordChar(c)) {
-        let j = i + 1;
-        while (j < len && isWordChar(line.charCodeAt(j))) j++;
-        const word = line.slice(i, j);
-        codeOut += word;
-        bareOut += word;
-        lastWord = word;
-        lastSig = 'a';
-        i = j;
         continue;
       }
       if (c === 123) braceDepth++;
@@ -266,30 +326,38 @@ function scan(lines: readonly string[]): LineFacts {
         braceDepth--;
         if (templateStack.length > 0 && braceDepth === templateStack[templateStack.length - 1]) {
           templateStack.pop();
-          codeOut += '}';
-          bareOut += '}';
+          codeOut += line.slice(seg, i + 1);
+          bareOut += line.slice(seg, i + 1);
           i++;
+          seg = i;
           mode = 'template';
           continue;
         }
       }
-      codeOut += ch;
-      bareOut += ch;
-      lastSig = ch;
-      lastWord = '';
+      lastSig = c;
       i++;
     }
+    if (seg < len && mode !== 'block') {
+      codeOut += line.slice(seg, len);
+      bareOut += line.slice(seg, len);
+    }
+    if (lastSig === WORD && wordStart >= 0) lastWord = line.slice(wordStart, wordEnd);
 
     code[li] = codeOut;
     bare[li] = bareOut;
     singleQuotes[li] = sq;
     doubleQuotes[li] = dq;
     backticks[li] = bt;
+    names[li] = nameCount;
+    nameChars[li] = nameLength;
+    descriptiveNames[li] = descriptive;
+    terseNames[li] = terse;
+    snakeNames[li] = snake;
+    camelNames[li] = camel;
     kinds[li] = hasCode ? (hasComment ? LineKind.Mixed : LineKind.Code) : hasComment ? LineKind.Comment : LineKind.Blank;
-    if (hasCode && codeOut.trim() === '' && mode !== 'template') kinds[li] = hasComment ? LineKind.Comment : LineKind.Blank;
   }
   if (block !== null) {
     addComment({ line: block.line, endLine: n, style: block.style, text: block.parts.join('\n').trim(), trailing: block.trailing });
   }
-  return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, comments, commentAt };
+  return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, names, nameChars, descriptiveNames, terseNames, snakeNames, camelNames, comments, commentAt };
 }

@@ -26,55 +26,8 @@ export interface StyleMeasure {
   readonly camelCase: number;
   /** Identifiers of one or two characters other than loop counters. */
   readonly terse: number;
-  readonly distinct: number;
   readonly lineLengthSum: number;
   readonly lineLengthSquares: number;
-}
-
-// Reserved words and ubiquitous built-in names: not chosen by the author, so not style.
-const NOT_NAMES = new Set(
-  ('abstract any as async await boolean break case catch class const constructor continue debugger declare default delete do else enum export ' +
-    'extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null ' +
-    'number object of package private protected public readonly require return satisfies set static string super switch symbol this throw true try ' +
-    'type typeof undefined unique unknown var void while with yield console log error warn info debug length push map filter reduce forEach then ' +
-    'Promise Error Object Array String Number Boolean JSON Math Date Map Set RegExp Symbol bigint process exports module window document'
-  ).split(' '),
-);
-
-const LOOP_COUNTERS = new Set(['i', 'j', 'k', 'n', 'x', 'y', 'z', '_', 'e', 'el', 'id', 'ok', 'fn', 'cb', 'db', 'io', 'ui', 'op', 'to', 'ms']);
-
-const IDENTIFIER = /(?<![\w$])[A-Za-z_$][\w$]*/g;
-
-/** Number of words in an identifier: camelCase humps and snake_case parts. */
-export function wordCount(name: string): number {
-  let words = 0;
-  let prevLower = false;
-  let inWord = false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    const upper = c >= 65 && c <= 90;
-    const lower = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
-    if (c === 95 || c === 36) {
-      inWord = false;
-      prevLower = false;
-      continue;
-    }
-    if (!inWord || (upper && prevLower)) words++;
-    inWord = true;
-    prevLower = lower;
-  }
-  return words;
-}
-
-/** Identifiers on a line of blanked code, excluding reserved words and ubiquitous built-ins. */
-export function identifiersOf(bare: string): string[] {
-  const out: string[] = [];
-  if (bare.length === 0) return out;
-  for (const m of bare.matchAll(IDENTIFIER)) {
-    const name = m[0];
-    if (!NOT_NAMES.has(name)) out.push(name);
-  }
-  return out;
 }
 
 const STATEMENT_END = /[\w$)\]'"`]$/;
@@ -103,7 +56,6 @@ export function measureStyle(facts: LineFacts, from: number, to: number, include
   let terse = 0;
   let lineLengthSum = 0;
   let lineLengthSquares = 0;
-  const seen = new Set<string>();
   const jsdocSeen = new Set<number>();
   const last = Math.min(to, kinds.length);
   for (let line = Math.max(1, from); line <= last; line++) {
@@ -130,7 +82,7 @@ export function measureStyle(facts: LineFacts, from: number, to: number, include
     const bare = facts.bare[index] as string;
     const trimmed = bare.trimEnd();
     if (trimmed.endsWith(';')) semicolonEnds++;
-    else if (STATEMENT_END.test(trimmed) && STATEMENT_START.test(trimmed)) {
+    else if (trimmed.length <= 300 && STATEMENT_END.test(trimmed) && STATEMENT_START.test(trimmed)) {
       const nextBare = facts.bare[index + 1];
       if (nextBare === undefined || !CONTINUES.test(nextBare)) bareEnds++;
     }
@@ -142,18 +94,12 @@ export function measureStyle(facts: LineFacts, from: number, to: number, include
       if (indent % 4 === 2) indentTwo++;
       else if (indent % 4 === 0) indentFour++;
     }
-    for (const name of identifiersOf(bare)) {
-      identifiers++;
-      identifierChars += name.length;
-      seen.add(name);
-      const words = wordCount(name);
-      if (words >= 3) descriptive++;
-      if (name.length <= 2 && !LOOP_COUNTERS.has(name)) terse++;
-      if (words >= 2) {
-        if (name.includes('_') && name !== name.toUpperCase()) snakeCase++;
-        else if (!name.includes('_')) camelCase++;
-      }
-    }
+    identifiers += facts.names[index] as number;
+    identifierChars += facts.nameChars[index] as number;
+    descriptive += facts.descriptiveNames[index] as number;
+    terse += facts.terseNames[index] as number;
+    snakeCase += facts.snakeNames[index] as number;
+    camelCase += facts.camelNames[index] as number;
   }
   return {
     codeLines,
@@ -173,7 +119,6 @@ export function measureStyle(facts: LineFacts, from: number, to: number, include
     snakeCase,
     camelCase,
     terse,
-    distinct: seen.size,
     lineLengthSum,
     lineLengthSquares,
   };

@@ -9,17 +9,22 @@ export type UnitKind = 'function' | 'method' | 'class' | 'interface' | 'arrow';
 
 export interface UnitInfo {
   readonly kind: UnitKind;
-  readonly name?: string;
+  /** The unit's name (computed on first access). */
+  readonly name: string | undefined;
   /** 1-based lines of the unit node. */
   readonly startLine: number;
   readonly endLine: number;
   /** First line of the whole declaration (`export const f = () =>` starts at `export`). */
   readonly declLine: number;
-  /** Statements in the body block; 1 for an expression-bodied arrow; 0 for classes/interfaces. */
+  /** The function-like or class node itself. */
+  readonly node: SyntaxNode;
+}
+
+export interface FunctionShape {
+  /** Named children of the body block (statements, and comments inside it); 1 for an expression body. */
   readonly statements: number;
-  /** Declared parameters (functions only). */
   readonly parameters: number;
-  /** True when the function declares a return type annotation. */
+  /** True when a return type annotation is declared. */
   readonly returnType: boolean;
 }
 
@@ -33,10 +38,9 @@ const UNIT_NODE_TYPES = [
   'interface_declaration',
   'arrow_function',
   'function_expression',
-  'function',
 ];
 
-const FUNCTION_LIKE = new Set(['function_declaration', 'generator_function_declaration', 'method_definition', 'arrow_function', 'function_expression', 'function']);
+const FUNCTION_LIKE = new Set(['function_declaration', 'generator_function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
 
 const rangeCache = new WeakMap<ParsedFile, Map<string, readonly UnitInfo[]>>();
 
@@ -53,7 +57,7 @@ export function unitsInRange(parsed: ParsedFile, startLine: number, endLine: num
   const cached = perFile.get(key);
   if (cached !== undefined) return cached;
   const nodes = tree.rootNode.descendantsOfType(UNIT_NODE_TYPES, { row: startLine - 1, column: 0 }, { row: endLine - 1, column: Number.MAX_SAFE_INTEGER >>> 1 });
-  const units: UnitInfo[] = [];
+  const units: Unit[] = [];
   for (const node of nodes) {
     const info = describeUnit(parsed, node);
     if (info !== undefined) units.push(info);
@@ -63,107 +67,115 @@ export function unitsInRange(parsed: ParsedFile, startLine: number, endLine: num
   return units;
 }
 
-function describeUnit(parsed: ParsedFile, node: SyntaxNode): UnitInfo | undefined {
+/** Shape of a function-like unit; zeros for classes and interfaces. */
+export function functionShape(unit: UnitInfo): FunctionShape {
+  const node = unit.node;
+  if (!FUNCTION_LIKE.has(node.type)) return { statements: 0, parameters: 0, returnType: false };
+  const body = node.childForFieldName('body');
+  const statements = body === null ? 0 : body.type === 'statement_block' ? body.namedChildCount : 1;
+  const params = node.childForFieldName('parameters') ?? node.childForFieldName('parameter');
+  const parameters = params === null ? 0 : params.type === 'identifier' ? 1 : params.namedChildCount;
+  return { statements, parameters, returnType: node.childForFieldName('return_type') !== null };
+}
+
+class Unit implements UnitInfo {
+  readonly kind: UnitKind;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly declLine: number;
+  readonly node: SyntaxNode;
+  readonly #parsed: ParsedFile;
+  readonly #nameNode: SyntaxNode | null;
+  #name: string | undefined | null = null;
+
+  constructor(parsed: ParsedFile, kind: UnitKind, node: SyntaxNode, decl: SyntaxNode, nameNode: SyntaxNode | null) {
+    this.#parsed = parsed;
+    this.kind = kind;
+    this.node = node;
+    this.#nameNode = nameNode;
+    const start = node.startPosition.row;
+    this.startLine = start + 1;
+    this.endLine = node.endPosition.row + 1;
+    this.declLine = Math.min(decl === node ? start : decl.startPosition.row, start) + 1;
+  }
+
+  get name(): string | undefined {
+    if (this.#name === null) {
+      const text = this.#nameNode === null ? '' : nodeText(this.#parsed, this.#nameNode);
+      this.#name = text === '' ? undefined : text.length > 80 ? text.slice(0, 80) : text;
+    }
+    return this.#name;
+  }
+}
+
+function describeUnit(parsed: ParsedFile, node: SyntaxNode): Unit | undefined {
   const type = node.type;
   let kind: UnitKind;
-  let name: string | undefined;
-  let declNode: SyntaxNode = node;
+  let nameNode: SyntaxNode | null = null;
+  let decl: SyntaxNode = node;
   if (type === 'function_declaration' || type === 'generator_function_declaration') {
     kind = 'function';
-    name = fieldText(parsed, node, 'name');
+    nameNode = node.childForFieldName('name');
   } else if (type === 'method_definition') {
     kind = 'method';
-    name = fieldText(parsed, node, 'name');
-  } else if (type === 'class_declaration' || type === 'abstract_class_declaration' || type === 'class') {
+    nameNode = node.childForFieldName('name');
+  } else if (type === 'class_declaration' || type === 'abstract_class_declaration') {
     kind = 'class';
-    name = fieldText(parsed, node, 'name');
-    if (type === 'class' && name === undefined) {
-      const assigned = assignedName(parsed, node);
-      if (assigned === undefined) return undefined;
-      name = assigned.name;
-      declNode = assigned.decl;
-    }
+    nameNode = node.childForFieldName('name');
   } else if (type === 'interface_declaration') {
     kind = 'interface';
-    name = fieldText(parsed, node, 'name');
+    nameNode = node.childForFieldName('name');
   } else {
-    // arrow_function / function_expression: a unit only when assigned to a name.
-    const assigned = assignedName(parsed, node);
-    const own = type === 'arrow_function' ? undefined : fieldText(parsed, node, 'name');
-    if (assigned === undefined) return undefined;
-    kind = type === 'arrow_function' ? 'arrow' : 'function';
-    name = own ?? assigned.name;
-    declNode = assigned.decl;
+    // arrow_function / function_expression / class expression: a unit only when bound to a name.
+    const binding = assignedName(node);
+    if (binding === undefined) return undefined;
+    kind = type === 'arrow_function' ? 'arrow' : type === 'class' ? 'class' : 'function';
+    nameNode = binding.name;
+    decl = binding.decl;
   }
-  const parent = declNode.parent;
-  if (parent !== null && parent.type === 'export_statement') declNode = parent;
-  let statements = 0;
-  let parameters = 0;
-  let returnType = false;
-  if (FUNCTION_LIKE.has(type)) {
-    const body = node.childForFieldName('body');
-    if (body !== null) statements = body.type === 'statement_block' ? countStatements(body) : 1;
-    const params = node.childForFieldName('parameters') ?? node.childForFieldName('parameter');
-    if (params !== null) parameters = params.type === 'identifier' ? 1 : params.namedChildCount;
-    returnType = node.childForFieldName('return_type') !== null;
-  }
-  const unit: UnitInfo = {
-    kind,
-    ...(name !== undefined && name !== '' ? { name } : {}),
-    startLine: node.startPosition.row + 1,
-    endLine: node.endPosition.row + 1,
-    declLine: Math.min(declNode.startPosition.row, node.startPosition.row) + 1,
-    statements,
-    parameters,
-    returnType,
-  };
-  return unit;
+  const parent = decl.parent;
+  if (parent !== null && parent.type === 'export_statement') decl = parent;
+  return new Unit(parsed, kind, node, decl, nameNode);
 }
 
-function countStatements(block: SyntaxNode): number {
-  let count = 0;
-  for (const child of block.namedChildren) if (child.type !== 'comment') count++;
-  return count;
-}
-
-function fieldText(parsed: ParsedFile, node: SyntaxNode, field: string): string | undefined {
-  const child = node.childForFieldName(field);
-  return child === null ? undefined : nodeText(parsed, child);
-}
+const WRAPPERS = new Set(['parenthesized_expression', 'as_expression', 'satisfies_expression']);
 
 /** `const f = () => …`, `{ f: () => … }`, `f = function () {}`, `class C { f = () => … }`. */
-function assignedName(parsed: ParsedFile, node: SyntaxNode): { name: string; decl: SyntaxNode } | undefined {
+function assignedName(node: SyntaxNode): { name: SyntaxNode; decl: SyntaxNode } | undefined {
   let current = node;
   let parent = node.parent;
+  if (parent === null) return undefined;
+  let parentType = parent.type;
   // Allow one wrapper such as `(…)` or `x as T` between the function and its binding.
-  if (parent !== null && (parent.type === 'parenthesized_expression' || parent.type === 'as_expression' || parent.type === 'satisfies_expression')) {
+  if (WRAPPERS.has(parentType)) {
     current = parent;
     parent = parent.parent;
+    if (parent === null) return undefined;
+    parentType = parent.type;
   }
-  if (parent === null) return undefined;
-  switch (parent.type) {
-    case 'variable_declarator': {
-      const name = fieldText(parsed, parent, 'name');
-      const decl = parent.parent ?? parent;
-      return name === undefined ? undefined : { name, decl };
-    }
-    case 'pair': {
-      const name = fieldText(parsed, parent, 'key');
-      return name === undefined ? undefined : { name, decl: parent };
-    }
+  let name: SyntaxNode | null = null;
+  let decl: SyntaxNode = parent;
+  switch (parentType) {
+    case 'variable_declarator':
+      name = parent.childForFieldName('name');
+      decl = parent.parent ?? parent;
+      break;
+    case 'pair':
+      name = parent.childForFieldName('key');
+      break;
     case 'public_field_definition':
-    case 'field_definition': {
-      const name = fieldText(parsed, parent, 'name') ?? fieldText(parsed, parent, 'property');
-      return name === undefined ? undefined : { name, decl: parent };
-    }
-    case 'assignment_expression': {
+    case 'field_definition':
+      name = parent.childForFieldName('name') ?? parent.childForFieldName('property');
+      break;
+    case 'assignment_expression':
       if (parent.childForFieldName('right')?.id !== current.id) return undefined;
-      const name = fieldText(parsed, parent, 'left');
-      return name === undefined ? undefined : { name: name.length > 80 ? name.slice(0, 80) : name, decl: parent.parent ?? parent };
-    }
+      name = parent.childForFieldName('left');
+      decl = parent.parent ?? parent;
+      break;
     default:
       return undefined;
   }
+  return name === null ? undefined : { name, decl };
 }
 
 /**

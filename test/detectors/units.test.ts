@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSource } from '../../src/detectors/parse.js';
-import { enclosingUnits, unitsInRange } from '../../src/detectors/units.js';
+import { enclosingUnits, functionShape, unitsInRange } from '../../src/detectors/units.js';
 
 const SOURCE = [
   'import x from "x";', // 1
@@ -85,7 +85,9 @@ describe('enclosingUnits', () => {
 
   it('counts statements and parameters of functions', () => {
     const get = unitsInRange(parsed, 6, 8).find((u) => u.name === 'get')!;
-    expect(get).toMatchObject({ statements: 1, parameters: 1, returnType: true });
+    expect(functionShape(get)).toEqual({ statements: 1, parameters: 1, returnType: true });
+    const onChange = unitsInRange(parsed, 14, 16).find((u) => u.name === 'onChange')!;
+    expect(functionShape(onChange)).toEqual({ statements: 1, parameters: 1, returnType: false });
   });
 
   it('is linear enough for a 5,000-line hunk', () => {
