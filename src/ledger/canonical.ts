@@ -335,7 +335,8 @@ class StrictParser {
       this.skipWhitespace();
       const v = this.value(depth);
       // Plain assignment of "__proto__" would replace the prototype instead of adding a member.
-      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
       this.skipWhitespace();
       const c = this.text[this.pos];
       this.pos++;
