@@ -146,11 +146,19 @@ describe('parseStrictJson', () => {
     ['raw astral characters', '"\u{1F600}"', '\u{1F600}'],
     ['uppercase exponent', '1E+2', 100],
     ['negative zero', '-0', -0],
+    ['members named like Object.prototype properties', '{"constructor":1,"toString":2,"hasOwnProperty":3,"__defineGetter__":4}', undefined],
     ['deep but allowed', '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH), undefined],
   ])('accepts %s', (_name, text, want) => {
     const v = parseStrictJson(text);
     if (want !== undefined) expect(v).toEqual(want);
     expect(v).toEqual(JSON.parse(text));
+  });
+
+  it('members named like prototype properties are own data members', () => {
+    const v = parseStrictJson('{"constructor":1,"toString":2}') as Record<string, unknown>;
+    expect(Object.keys(v)).toEqual(['constructor', 'toString']);
+    expect(canonicalize(v)).toBe('{"constructor":1,"toString":2}');
+    expect(codeOf(() => parseStrictJson('{"toString":1,"toString":2}'))).toBe('NOT_CANONICAL');
   });
 
   it('keeps __proto__ as an own member, like JSON.parse', () => {
