@@ -1,11 +1,7 @@
-// Which commit of base..head introduced each added line.
-//
-// Fast path (exact, no blame): in a range without merge commits, a file that only one range
-// commit touched (under its new or old path) got all of its added lines from that commit:
-// head's version is that commit's version, and that commit's parent had the base version.
-// Otherwise `git blame --porcelain` on head, restricted to the added line ranges and bounded
-// by the range; lines blamed on a boundary commit, or on any commit outside the range, are
-// left unattributed.
+// Line attribution by `git blame --porcelain` on head, restricted to the added line ranges
+// and bounded by the range; lines blamed on a boundary commit, or on any commit outside the
+// range, are left unattributed. Used for ranges with merge commits and for files that forward
+// tracking (line-tracking.ts) cannot follow.
 
 import type { Git } from './git.js';
 import { isObjectId } from './revision.js';
@@ -14,33 +10,6 @@ import { isObjectId } from './revision.js';
 export const BLAME_CONCURRENCY = 4;
 /** Above this many separate added-line ranges, blame the whole file once instead of passing -L per range. */
 export const MAX_BLAME_RANGES = 500;
-
-/** Paths each commit changed, by `git diff-tree --stdin` over a range without merges. */
-export async function pathsTouchedByCommits(git: Git, commits: readonly string[]): Promise<Map<string, Set<string>>> {
-  const byPath = new Map<string, Set<string>>();
-  if (commits.length === 0) return byPath;
-  const { stdout } = await git.run(['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--root', '--always', '--no-ext-diff', '--stdin'], {
-    input: commits.map((c) => `${c}\n`).join(''),
-  });
-  const tokens = stdout.toString('utf8').split('\0');
-  // Commit ids come back in input order, each followed by its paths. A path can only equal an
-  // id that follows, and no path can name a commit created after it, so matching the next
-  // expected id cannot be forged.
-  let next = 0;
-  let current: string | undefined;
-  for (const token of tokens) {
-    const trimmed = token.endsWith('\n') ? token.slice(0, -1) : token;
-    if (next < commits.length && trimmed === commits[next]) {
-      current = commits[next++];
-      continue;
-    }
-    if (current === undefined || trimmed.length === 0) continue;
-    let set = byPath.get(trimmed);
-    if (set === undefined) byPath.set(trimmed, (set = new Set()));
-    set.add(current);
-  }
-  return byPath;
-}
 
 export interface BlameRequest {
   readonly path: string;

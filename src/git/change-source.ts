@@ -6,7 +6,8 @@ import { DiffError, GitError, printable } from '../core/errors.js';
 import type { ChangeSource } from '../core/ports.js';
 import type { ChangeSet, Commit, FileChange, Omission } from '../core/types.js';
 import { DEFAULT_MAX_DIFF_BYTES, parseUnifiedDiffDetailed, type ParsedFile } from '../diff/parse.js';
-import { blameAddedLines, pathsTouchedByCommits, type BlameRequest } from './attribution.js';
+import { blameAddedLines, type BlameRequest } from './attribution.js';
+import { originAt, trackLinearRange, type TrackedRange } from './line-tracking.js';
 import { parseCommitObject } from './commit-object.js';
 import { Git } from './git.js';
 import { readObjects } from './objects.js';
@@ -41,6 +42,12 @@ const DIFF_ARGS: readonly string[] = [
   'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--full-index', '--find-renames',
   '--src-prefix=a/', '--dst-prefix=b/', '-U3', '--inter-hunk-context=0', '--diff-algorithm=myers',
   '--indent-heuristic', '--submodule=short', '--ignore-submodules=none', '--no-relative',
+];
+
+/** The same pinning for per-commit diffs (diff-tree takes no --submodule/--relative). */
+const TRACKING_DIFF_ARGS: readonly string[] = [
+  '--no-color', '--no-ext-diff', '--no-textconv', '--full-index', '--find-renames', '--src-prefix=a/', '--dst-prefix=b/',
+  '--diff-algorithm=myers', '--indent-heuristic',
 ];
 
 export class GitChangeSource implements ChangeSource {
@@ -164,7 +171,8 @@ export class GitChangeSource implements ChangeSource {
   private async attribute(head: string, base: string | undefined, commits: readonly Commit[], files: ParsedFile[], omissions: Omission[]): Promise<void> {
     const inRange = new Set(commits.map((c) => c.sha));
     const linear = commits.every((c) => c.parents.length <= 1);
-    const touched = linear ? await pathsTouchedByCommits(this.git, commits.map((c) => c.sha)) : new Map<string, Set<string>>();
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const tracked = linear ? await trackLinearRange(this.git, commits.map((c) => c.sha), TRACKING_DIFF_ARGS, maxBytes) : undefined;
     const toBlame: BlameRequest[] = [];
     const attributed = new Map<string, Map<number, string>>();
     for (const f of files) {
@@ -175,12 +183,9 @@ export class GitChangeSource implements ChangeSource {
         omissions.push({ path: f.change.path, reason: 'lines not attributed to commits: file over the size cap' });
         continue;
       }
-      const sole = linear ? soleCommit(touched, f.change) : undefined;
-      if (sole !== undefined && inRange.has(sole)) {
-        attributed.set(f.change.path, new Map(added.map((n) => [n, sole])));
-      } else {
-        toBlame.push({ path: f.change.path, lines: added });
-      }
+      const lines = tracked === undefined ? undefined : trackedLines(tracked, f.change.path, added, inRange);
+      if (lines !== undefined) attributed.set(f.change.path, lines);
+      else toBlame.push({ path: f.change.path, lines: added });
     }
     const blamed = await blameAddedLines(this.git, head, base, inRange, toBlame, (path, err) => {
       const why = err instanceof Error ? err.message : String(err);
@@ -197,10 +202,21 @@ export class GitChangeSource implements ChangeSource {
   }
 }
 
-function soleCommit(touched: ReadonlyMap<string, ReadonlySet<string>>, change: FileChange): string | undefined {
-  const set = new Set(touched.get(change.path) ?? []);
-  if (change.status === 'renamed' && change.oldPath !== undefined) for (const c of touched.get(change.oldPath) ?? []) set.add(c);
-  return set.size === 1 ? [...set][0] : undefined;
+/**
+ * Added lines' origins from forward tracking, or undefined to blame the file instead: when the
+ * tracker lost the file, or when it places an added line in base content (the whole-range diff
+ * aligned repeated lines differently than the per-commit diffs did).
+ */
+function trackedLines(tracked: TrackedRange, path: string, added: readonly number[], inRange: ReadonlySet<string>): Map<number, string> | undefined {
+  const runs = tracked.files.get(path);
+  if (runs === undefined || tracked.untracked.has(path)) return undefined;
+  const out = new Map<number, string>();
+  for (const line of added) {
+    const origin = originAt(runs, line);
+    if (origin === null || origin === undefined || !inRange.has(origin)) return undefined;
+    out.set(line, origin);
+  }
+  return out;
 }
 
 function addedLines(change: FileChange): number[] {

@@ -1,0 +1,96 @@
+// Forward tracking (one diff-tree for the range) must agree with git blame, line for line.
+import { describe, expect, it } from 'vitest';
+import { blameAddedLines } from '../../src/git/attribution.js';
+import { GitChangeSource } from '../../src/git/change-source.js';
+import { Git } from '../../src/git/git.js';
+import { originAt, trackLinearRange } from '../../src/git/line-tracking.js';
+import { GitFixture } from '../support/git-fixture.js';
+
+function prng(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+    return state % n;
+  };
+}
+
+// Few distinct lines, many repeats: alignment choices between identical lines are where
+// diff-based attributions could disagree.
+const VOCABULARY = ['}', '', '  return x;', 'const a = 1;', '// note', 'if (x) {', '  x++;', 'export {};'];
+
+async function randomHistory(seed: number): Promise<{ repo: GitFixture; base: string }> {
+  const next = prng(seed);
+  const repo = await GitFixture.create();
+  const files = new Map<string, string[]>();
+  for (let f = 0; f < 4; f++) files.set(`f${f}.ts`, Array.from({ length: 5 + next(15) }, () => VOCABULARY[next(VOCABULARY.length)]!));
+  for (const [path, lines] of files) await repo.write(path, lines.join('\n') + '\n');
+  const base = await repo.commit('base');
+  let serial = 0;
+  for (let c = 0; c < 6; c++) {
+    const paths = [...files.keys()];
+    for (let e = 0, edits = 1 + next(3); e < edits; e++) {
+      const path = paths[next(paths.length)]!;
+      const lines = files.get(path)!;
+      const op = next(10);
+      if (op < 4) {
+        lines.splice(next(lines.length + 1), 0, ...Array.from({ length: 1 + next(3) }, () => (next(2) === 0 ? VOCABULARY[next(VOCABULARY.length)]! : `unique ${serial++}`)));
+      } else if (op < 6 && lines.length > 1) {
+        lines.splice(next(lines.length), 1 + next(2));
+      } else if (op < 8 && lines.length > 0) {
+        lines[next(lines.length)] = `changed ${serial++}`;
+      } else if (op === 8 && paths.length > 1) {
+        const renamed = `r${serial++}.ts`;
+        files.delete(path);
+        files.set(renamed, lines);
+        await repo.remove(path);
+        paths.splice(paths.indexOf(path), 1, renamed);
+      } else {
+        lines.push(`tail ${serial++}`);
+      }
+    }
+    for (const [path, lines] of files) await repo.write(path, lines.join('\n') + '\n');
+    await repo.commit(`c${c}`, { allowEmpty: true });
+  }
+  return { repo, base };
+}
+
+let trackedFiles = 0;
+let blamedFiles = 0;
+
+describe('line attribution', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('forward tracking agrees with blame (history %i)', async (seed) => {
+    const { repo, base } = await randomHistory(seed);
+    try {
+      const set = await new GitChangeSource({ repo: repo.dir, base }).load();
+      const requests = set.files
+        .filter((f) => f.status !== 'deleted')
+        .map((f) => ({ path: f.path, lines: f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add').map((l) => l.newLine!)) }))
+        .filter((r) => r.lines.length > 0);
+      const errors: string[] = [];
+      const blamed = await blameAddedLines(new Git(repo.dir), set.head!, base, new Set(set.commits.map((c) => c.sha)), requests, (p) => errors.push(p));
+      expect(errors).toEqual([]);
+      expect(requests.length).toBeGreaterThan(0);
+      const tracker = await trackLinearRange(new Git(repo.dir), set.commits.map((c) => c.sha), ['--find-renames', '--src-prefix=a/', '--dst-prefix=b/'], 1 << 24);
+      expect(tracker).toBeDefined();
+      for (const r of requests) {
+        const expected = Object.fromEntries(blamed.get(r.path) ?? new Map());
+        const loaded = Object.fromEntries(set.files.find((f) => f.path === r.path)!.lineCommits ?? new Map());
+        expect(loaded, r.path).toEqual(expected);
+        const runs = tracker!.files.get(r.path);
+        const origins = r.lines.map((n) => (runs === undefined ? undefined : originAt(runs, n)));
+        if (origins.every((o) => typeof o === 'string')) {
+          trackedFiles++;
+          expect(Object.fromEntries(r.lines.map((n, k) => [n, origins[k]])), r.path).toEqual(expected);
+        } else {
+          blamedFiles++;
+        }
+      }
+    } finally {
+      await repo.cleanup();
+    }
+  });
+
+  it('decided most files without blame', () => {
+    expect(trackedFiles).toBeGreaterThan(3 * blamedFiles);
+  });
+});
