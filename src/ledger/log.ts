@@ -75,6 +75,8 @@ export interface LedgerHead {
 export interface Ledger {
   readonly origin: string;
   readonly store: LedgerStore;
+  /** What `openLedger` repaired when it opened the ledger (empty after a clean shutdown). */
+  readonly repairedOnOpen: readonly Repair[];
   /** Appends all drafts atomically: after a crash either every one is committed or none. */
   append(drafts: readonly EntryDraft[]): Promise<AppendResult>;
   /** Takes the lock and repairs what an interrupted append left behind. */
@@ -115,13 +117,14 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     });
   }
   const ledger = new LogLedger(options);
-  await ledger.recover();
+  ledger.repairedOnOpen = await ledger.recover();
   return ledger;
 }
 
 class LogLedger implements Ledger {
   readonly origin: string;
   readonly store: LedgerStore;
+  repairedOnOpen: readonly Repair[] = [];
   readonly #signer: NoteSigner;
   readonly #verifiers: readonly NoteVerifier[];
   readonly #clock: Clock;

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- parsed ledger lines are inspected loosely */
 import { describe, expect, it } from 'vitest';
 import type { HunkResult, ScanResult } from '../../src/core/types.js';
 import { recordScan } from '../../src/engine/record.js';
@@ -70,7 +71,7 @@ describe('recordScan', () => {
     const ref = await recordScan(scan(3, 2), ledger, { repository: 'octo/repo', pullRequest: 42, policy: 'p-7', subjects: { 'pr.author': 'octocat' } });
     expect(ref).toMatchObject({ origin: ORIGIN, size: 3, entries: [{ seq: 0, kind: 'change.analyzed' }, { seq: 1, kind: 'finding' }, { seq: 2, kind: 'finding' }] });
     expect(ref.root).toMatch(/^[0-9a-f]{64}$/);
-    const lines = store.data.lines.map((l) => JSON.parse(Buffer.from(l).toString()));
+    const lines = store.data.lines.map((l): any => JSON.parse(Buffer.from(l).toString()));
     const change = lines[0].body;
     expect(change).toMatchObject({ repository: 'octo/repo', pullRequest: 42, model: 'model-3', hunkPages: 0, counts: { omissions: 1 } });
     expect(change.detectors.map((d: { id: string }) => d.id)).toEqual(['a-detector', 'z-detector']);
@@ -98,9 +99,9 @@ describe('recordScan', () => {
     expect(kinds.at(-1)).toBe('finding');
     const pages = kinds.filter((k) => k === 'change.hunks').length;
     expect(pages).toBeGreaterThan(3);
-    const parsed = store.data.lines.map((l) => JSON.parse(Buffer.from(l).toString()));
+    const parsed = store.data.lines.map((l): any => JSON.parse(Buffer.from(l).toString()));
     expect(parsed[0].body.hunkPages).toBe(pages);
-    expect(parsed.slice(0, pages + 1).flatMap((e) => e.body.hunks).map((h: { path: string }) => h.path)).toEqual(scan(3000, 0).hunks.map((h) => h.path));
+    expect(parsed.slice(0, pages + 1).flatMap((e) => e.body.hunks as { path: string }[]).map((h: { path: string }) => h.path)).toEqual(scan(3000, 0).hunks.map((h) => h.path));
     for (const l of store.data.lines) expect(l.byteLength).toBeLessThanOrEqual(MAX_LINE_BYTES);
     expect(Math.max(...store.data.lines.map((l) => l.byteLength))).toBeGreaterThan(MAX_LINE_BYTES * 0.9);
     expect((await verifyStore(store, [key.verifier])).ok).toBe(true);

@@ -323,10 +323,11 @@ export class DirStore implements LedgerStore {
       const fileSize = this.#ops.fstatSync(fd).size;
       const target = this.#offsetOf(fd, size);
       if (target.size < size) throw new LedgerError('STORE_CONTRACT', `truncate to ${size} lines but only ${target.size} exist`);
-      if (target.bytes === fileSize) return 0;
       // The hint must never claim bytes that are about to go: write the target first (durably),
-      // so it describes a complete prefix both before and after the truncation.
+      // so it describes a complete prefix both before and after the truncation. Written even
+      // when nothing is cut: it also replaces a hint that miscounted the lines.
       this.#writeFile(LEDGER_FILES.tailHint, Buffer.from(JSON.stringify(target)), true);
+      if (target.bytes === fileSize) return 0;
       try {
         this.#ops.ftruncateSync(fd, target.bytes);
         this.#ops.fsyncSync(fd);
