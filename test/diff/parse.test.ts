@@ -262,6 +262,29 @@ describe('parseUnifiedDiff on hand-written and hostile input', () => {
     expect(f!.crlf).toBe(true);
   });
 
+  it('keeps NUL and lone carriage returns in content, and mixed CRLF/LF terminators', () => {
+    const [f] = parseUnifiedDiff('--- a/f\r\n+++ b/f\n@@ -1,2 +1,2 @@\r\n-a\0b\n-old\rmac\r\n+new\n+x\ry\n');
+    expect(f!.crlf).toBe(true);
+    expect(f!.hunks[0]!.lines.map((l) => l.text)).toEqual(['a\0b', 'old\rmac', 'new', 'x\ry']);
+  });
+
+  it('reads a "\\ No newline" marker between the old and new side', () => {
+    const [f] = parseUnifiedDiff(ok('@@ -1 +1,2 @@\n-a\n\\ No newline at end of file\n+a\n+b\n'));
+    expect(f!.hunks[0]!.lines).toEqual([
+      { kind: 'del', text: 'a', oldLine: 1, noNewlineAtEof: true },
+      { kind: 'add', text: 'a', newLine: 1 },
+      { kind: 'add', text: 'b', newLine: 2 },
+    ]);
+  });
+
+  it('reads many files and very long lines', () => {
+    const long = 'x'.repeat(1_000_000);
+    const text = Array.from({ length: 2000 }, (_, i) => `diff --git a/d/f${i}.ts b/d/f${i}.ts\n--- a/d/f${i}.ts\n+++ b/d/f${i}.ts\n@@ -0,0 +1 @@\n+${i === 7 ? long : 'y'}\n`).join('');
+    const files = parseUnifiedDiff(text);
+    expect(files).toHaveLength(2000);
+    expect(files[7]!.hunks[0]!.lines[0]!.text).toHaveLength(1_000_000);
+  });
+
   it('accepts an empty line as a context line', () => {
     const [f] = parseUnifiedDiff(ok('@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n'));
     expect(f!.hunks[0]!.lines.map((l) => l.kind)).toEqual(['context', 'context', 'del', 'add']);
