@@ -53,7 +53,7 @@ async function blameOne(
   request: BlameRequest,
 ): Promise<Map<number, string>> {
   const ranges = toRanges(request.lines);
-  const args = ['blame', '--porcelain', '--root', '--ignore-revs-file='];
+  const args = ['blame', '--porcelain', '--root', '--no-textconv', '--ignore-revs-file='];
   if (ranges.length <= MAX_BLAME_RANGES) for (const [a, b] of ranges) args.push('-L', `${a},${b}`);
   args.push(base === undefined ? head : `${base}..${head}`, '--', request.path);
   const { stdout } = await git.run(args);
