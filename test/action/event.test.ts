@@ -38,7 +38,7 @@ describe('targetOfEvent on recorded webhooks', () => {
     // The recorded branch push created the branch (before = zeros): compared with the default branch.
     const created = examples.find((e) => e.name === 'push')!.examples.find((p) => (p.ref as string).startsWith('refs/heads/'))!;
     expect(targetOfEvent('push', created, SHA)).toEqual({ kind: 'compare', base: 'master', head: created.after, event: 'push' });
-    const branchPush = { ...created, before: 'e'.repeat(40) };
+    const branchPush: Record<string, unknown> = { ...created, before: 'e'.repeat(40) };
     expect(targetOfEvent('push', branchPush, SHA)).toEqual({ kind: 'compare', base: branchPush.before, head: branchPush.after, event: 'push' });
     expect(targetOfEvent('push', example('push'), SHA)).toMatchObject({ kind: 'skip', reason: expect.stringContaining('tag') });
     expect(targetOfEvent('push', { ...branchPush, after: '0'.repeat(40) }, SHA)).toMatchObject({ kind: 'skip', reason: expect.stringContaining('deleted') });

@@ -41,7 +41,7 @@ export interface Recorded {
 }
 
 /** Checks a body against the OpenAPI description and the expectation's own assertion. */
-function check(e: Expectation, body: unknown, problems: string[]): void {
+export function check(e: Expectation, body: unknown, problems: string[]): void {
   problems.push(...requestBodyErrors(e.method, e.route, body));
   try {
     e.body?.(body);

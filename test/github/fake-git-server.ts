@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { requestBodyErrors } from './openapi.js';
+import { check, concretePath, type Expectation } from './expectations.js';
 
 type Obj =
   | { type: 'blob'; bytes: Buffer }
@@ -20,6 +21,29 @@ export class FakeGitServer {
   /** Called before a ref update is applied (ref name, e.g. `refs/heads/x`); may move refs. */
   beforeRefUpdate: ((ref: string) => void) | undefined;
   #server: Server | undefined;
+  /** Other REST calls (checks, pulls, contents) served in order, each consumed once per `times`. */
+  readonly #expected: { e: Expectation; left: number }[] = [];
+
+  expect(...expectations: Expectation[]): this {
+    for (const e of expectations) this.#expected.push({ e, left: e.times ?? 1 });
+    return this;
+  }
+
+  /** Throws unless every expectation was consumed and every request body was valid. */
+  verify(): void {
+    const left = this.#expected.filter((p) => p.left > 0).map((p) => `${p.e.method} ${concretePath(p.e)}`);
+    if (left.length > 0) throw new Error(`unconsumed GitHub expectations:\n${left.join('\n')}`);
+    if (this.problems.length > 0) throw new Error(`invalid requests:\n${this.problems.join('\n')}`);
+  }
+
+  #replay(method: string, rawPath: string, body: unknown): { status: number; body?: unknown; headers?: Record<string, string> } | undefined {
+    const slot = this.#expected.find((p) => p.left > 0 && p.e.method === method && concretePath(p.e) === rawPath);
+    if (slot === undefined) return undefined;
+    slot.left -= 1;
+    if (method !== 'GET' && method !== 'DELETE') check(slot.e, body, this.problems);
+    else slot.e.body?.(body);
+    return slot.e.reply;
+  }
 
   #put(obj: Obj): string {
     const body = obj.type === 'blob' ? obj.bytes : Buffer.from(JSON.stringify(obj.type === 'tree' ? [...obj.files].sort() : obj));
@@ -59,9 +83,15 @@ export class FakeGitServer {
     return false;
   }
 
-  #handle(method: string, path: string, query: URLSearchParams, body: unknown): { status: number; body?: unknown } {
+  #handle(method: string, rawPath: string, query: URLSearchParams, body: unknown): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const replayed = this.#replay(method, rawPath, body);
+    if (replayed !== undefined) return replayed;
+    const path = rawPath;
     const m = /^\/repos\/([^/]+)\/([^/]+)\/git\/(.*)$/.exec(path);
-    if (m === null) return { status: 404, body: { message: 'Not Found' } };
+    if (m === null) {
+      this.problems.push(`unexpected request ${method} ${rawPath}`);
+      return { status: 404, body: { message: 'Not Found' } };
+    }
     const rest = m[3]!;
     const validate = (route: string) => this.problems.push(...requestBodyErrors(method, route, body));
     const b = body as Record<string, unknown>;
@@ -141,7 +171,7 @@ export class FakeGitServer {
         const text = Buffer.concat(chunks).toString('utf8');
         this.log.push(`${req.method} ${url.pathname}`);
         const out = this.#handle(req.method ?? 'GET', url.pathname, url.searchParams, text === '' ? undefined : JSON.parse(text));
-        res.writeHead(out.status, { 'content-type': 'application/json' }).end(out.body === undefined ? '' : JSON.stringify(out.body));
+        res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers }).end(out.body === undefined ? '' : typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
       });
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));

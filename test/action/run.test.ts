@@ -1,0 +1,231 @@
+// The Action's run over a fake GitHub at the HTTP edge, with the engine and renderers injected
+// (ports of our own): publishing, fallbacks, retries, ledger and outputs.
+import { afterEach, beforeEach, expect, test, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
+import type { ChangeSet, Finding, ScanResult } from '../../src/core/types.js';
+import { recordScan } from '../../src/engine/record.js';
+import { runAndReport, type ActionDependencies } from '../../src/action/run.js';
+import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
+import { createGitHubClient } from '../../src/github/client.js';
+import { verifyStore } from '../../src/ledger/check-store.js';
+import { FakeGitServer } from '../github/fake-git-server.js';
+import type { Expectation } from '../github/expectations.js';
+import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
+import { enterRunner, recordedPullRequest, runnerFiles, type PullRequestPayload } from './harness.js';
+
+const OWNER = 'Codertocat';
+const REPO = 'Hello-World';
+const repo = { owner: OWNER, repo: REPO };
+
+function finding(i: number, extra: Partial<Finding> = {}): Finding {
+  return { kind: 'unattested', path: `src/f${i}.ts`, startLine: i + 1, endLine: i + 1, level: 'notice', message: `hunk scored ${i}`, score: 0.9, ...extra };
+}
+
+function scan(changeSet: ChangeSet, findings: readonly Finding[]): ScanResult {
+  const zero = { attested: 0, unattested: 0, contradicted: 0, clear: 0, uncertain: 0, skipped: 0 };
+  return {
+    schema: 'trailmark.scan/v1', base: changeSet.base, head: changeSet.head,
+    summary: {
+      files: changeSet.files.length, hunks: 0, addedLines: 0, commits: changeSet.commits.length, verdicts: zero,
+      findings: { unattested: findings.filter((f) => f.kind === 'unattested').length, contradicted: findings.filter((f) => f.kind === 'contradicted').length, 'approval-drift': 0 },
+      evidence: { recorded: 0, declared: 0, stamped: 0, inferred: 0 }, thresholds: { low: 0.5, high: 0.8 }, policyVersion: 'default-1', modelVersion: 'm1', detectors: [], omissions: changeSet.omissions,
+    },
+    hunks: [], findings,
+  };
+}
+
+let server: FakeGitServer;
+let apiUrl: string;
+let sleeps: number[];
+let analyzed: ChangeSet[];
+
+function deps(findings: readonly Finding[]): ActionDependencies {
+  return {
+    analyze: (cs) => { analyzed.push(cs); return Promise.resolve(scan(cs, findings)); },
+    record: recordScan,
+    parsePolicy: () => DEFAULT_POLICY,
+    renderMarkdown: (r) => `## trailmark report\n\n${r.findings.length} findings`,
+    toAnnotations: (r) => r.findings.map((f) => ({ path: f.path, startLine: f.startLine, endLine: f.endLine, level: f.level, message: f.message, title: f.kind })),
+    renderSarif: (r) => JSON.stringify({ version: '2.1.0', runs: [{ results: r.findings.length }] }),
+    env: process.env,
+    clock: fixedClock(),
+    random: seededRandom(),
+    sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },
+  };
+}
+
+const pr = (p: PullRequestPayload) => ({ ...repo, pull_number: p.number });
+const noConfig = (p: PullRequestPayload): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } }, body: () => undefined, ...{ _ref: p.pull_request.base.sha } });
+const prFiles = (p: PullRequestPayload, files: unknown[], reply: Partial<Expectation['reply']> = {}): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr(p), reply: { status: 200, body: files, ...reply } });
+const prCommits = (p: PullRequestPayload): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr(p), reply: { status: 200, body: [{ sha: p.pull_request.head.sha, parents: [{ sha: p.pull_request.base.sha }], commit: { message: 'feat: x', author: { name: 'A', email: 'a@example.com', date: '2026-01-01T00:00:00Z' }, committer: { name: 'A', email: 'a@example.com', date: '2026-01-01T00:00:00Z' } } }] } });
+const createCheck = (reply: Expectation['reply'], body?: (b: unknown) => void): Expectation => ({ method: 'POST', route: '/repos/{owner}/{repo}/check-runs', params: repo, reply, ...(body === undefined ? {} : { body }) });
+const updateCheck = (times: number, body?: (b: unknown) => void): Expectation => ({ method: 'PATCH', route: '/repos/{owner}/{repo}/check-runs/{check_run_id}', params: { ...repo, check_run_id: 7 }, times, reply: { status: 200, body: { id: 7 } }, ...(body === undefined ? {} : { body }) });
+const created = { status: 201, body: { id: 7, html_url: 'https://github.com/Codertocat/Hello-World/runs/7' } };
+const textFile = { filename: 'README.md', status: 'modified', additions: 1, deletions: 0, changes: 1, patch: '@@ -1 +1,2 @@\n a\n+b' };
+
+beforeEach(async () => {
+  server = new FakeGitServer();
+  apiUrl = await server.start();
+  sleeps = [];
+  analyzed = [];
+});
+
+afterEach(async () => {
+  await server.stop();
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+test('120 findings: check run on the PR head (not GITHUB_SHA) in 3 requests; outputs and job summary', async () => {
+  const p = recordedPullRequest('synchronize');
+  const bodies: unknown[] = [];
+  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p),
+    createCheck(created, (b) => bodies.push(b)), updateCheck(2, (b) => bodies.push(b)));
+  const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
+  enterRunner(files);
+  await runAndReport(deps(Array.from({ length: 120 }, (_, i) => finding(i))));
+  server.verify();
+  expect(process.exitCode).toBeUndefined();
+  expect(bodies[0]).toMatchObject({ name: 'trailmark', head_sha: p.pull_request.head.sha, conclusion: 'neutral', status: 'completed' });
+  expect(bodies.map((b) => (b as { output: { annotations: unknown[] } }).output.annotations.length)).toEqual([50, 50, 20]);
+  expect(files.outputs()).toMatchObject({ findings: '120', unattested: '120', contradicted: '0', checkpoint: '', 'sarif-file': '' });
+  expect(files.summary()).toContain('## trailmark report');
+  expect(files.summary()).toContain('Check run [trailmark](https://github.com/Codertocat/Hello-World/runs/7)');
+  expect(analyzed[0]!.head).toBe(p.pull_request.head.sha);
+});
+
+test('fork pull request: 403 on check runs falls back to the 10 most important workflow annotations, escaped, and says so', async () => {
+  const p = recordedPullRequest('opened');
+  p.pull_request.head.repo.full_name = 'mallory/Hello-World';
+  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p),
+    createCheck({ status: 403, body: { message: 'Resource not accessible by integration' } }));
+  const files = runnerFiles('pull_request', p, { 'signing-key': testKey().signerKey }, apiUrl);
+  const runner = enterRunner(files);
+  const hostile = finding(99, { kind: 'contradicted', level: 'warning', path: 'evil::path,\n::error::x.ts', message: 'line1\n::error file=a::pwned %0A' });
+  await runAndReport(deps([...Array.from({ length: 24 }, (_, i) => finding(i)), hostile]));
+  server.verify();
+  const out = runner.stdout();
+  const commands = out.split('\n').filter((l) => l.startsWith('::warning') || l.startsWith('::notice'));
+  expect(commands).toHaveLength(11); // 10 findings + the fallback warning itself
+  expect(out).toContain('the token cannot create check runs');
+  expect(out).toContain('15 more findings are not shown as annotations');
+  // The contradicted finding comes first, with every attacker-controlled byte escaped.
+  const first = commands.find((l) => l.includes('trailmark%3A contradicted'))!;
+  expect(first).toBe('::warning title=trailmark%3A contradicted,file=evil%3A%3Apath%2C%0A%3A%3Aerror%3A%3Ax.ts,line=100,endLine=100::line1%0A::error file=a::pwned %250A');
+  expect(out.split('\n').some((l) => l.startsWith('::error'))).toBe(false);
+  expect(files.summary()).toContain('No check run: the token cannot write checks');
+  expect(files.summary()).toContain('a pull request from a fork runs with a read-only token');
+  expect(server.refs.size).toBe(0);
+});
+
+test('502 and a secondary rate limit on GitHub are retried with the injected sleep', async () => {
+  const p = recordedPullRequest('opened');
+  server.expect(noConfig(p),
+    prFiles(p, [], { status: 502, body: { message: 'Server Error' } }),
+    prFiles(p, [], { status: 429, body: { message: 'You have exceeded a secondary rate limit' }, headers: { 'retry-after': '2' } }),
+    prFiles(p, [textFile]), prCommits(p), createCheck(created));
+  const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
+  const runner = enterRunner(files);
+  await runAndReport(deps([]));
+  server.verify();
+  expect(sleeps).toEqual([1000, 2000]);
+  expect(runner.stdout()).toContain('status 429 (secondary-rate-limit); retrying in 2 s');
+  expect(process.exitCode).toBeUndefined();
+});
+
+test('a GitHub failure that outlives the retries fails the step with a clear error in the log and the summary', async () => {
+  const p = recordedPullRequest('opened');
+  server.expect(noConfig(p), prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), { ...prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), times: 4 });
+  const files = runnerFiles('pull_request', p, {}, apiUrl);
+  const runner = enterRunner(files);
+  await runAndReport(deps([]));
+  server.verify();
+  expect(process.exitCode).toBe(1);
+  expect(runner.stdout()).toMatch(/::error::trailmark failed: github request GET \S+\/repos\/Codertocat\/Hello-World\/pulls\/2\/files\S* failed with status 503: unavailable \(hint: /);
+  expect(files.summary()).toContain('## trailmark failed');
+});
+
+test('empty pull request: success, no annotations; the API path carries no files', async () => {
+  const p = recordedPullRequest('opened');
+  let body: unknown;
+  server.expect(noConfig(p), prFiles(p, []), prCommits(p), createCheck(created, (b) => (body = b)));
+  const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
+  enterRunner(files);
+  await runAndReport(deps([]));
+  server.verify();
+  expect(body).toMatchObject({ conclusion: 'success', output: { title: 'No undeclared AI-generated changes found' } });
+  expect((body as { output: object }).output).not.toHaveProperty('annotations');
+  expect(analyzed[0]!.files).toEqual([]);
+  expect(files.outputs().findings).toBe('0');
+});
+
+test('pull request of only binary files: files marked binary, no contents fetched', async () => {
+  const p = recordedPullRequest('opened');
+  server.expect(noConfig(p), prFiles(p, [{ filename: 'logo.png', status: 'added', additions: 0, deletions: 0, changes: 0 }]), prCommits(p), createCheck(created));
+  enterRunner(runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl));
+  await runAndReport(deps([]));
+  server.verify();
+  expect(analyzed[0]!.files.map((f) => [f.path, f.binary])).toEqual([['logo.png', true]]);
+});
+
+test('ledger branch with a signing key: entries committed, checkpoint in outputs and check-run summary; verify passes on the branch', async () => {
+  const p = recordedPullRequest('opened');
+  const key = testKey('action', 'example.com/ledger');
+  let summary = '';
+  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
+  const files = runnerFiles('pull_request', p, { 'signing-key': key.signerKey, 'ledger-branch': 'audit-ledger', 'sarif-file': 'out/trailmark.sarif' }, apiUrl);
+  enterRunner(files);
+  await runAndReport(deps([finding(1)]));
+  server.verify();
+  expect(process.exitCode).toBeUndefined();
+  const checkpoint = files.outputs().checkpoint!;
+  expect(checkpoint).toMatch(/^example\.com\/ledger\n\d+\n/);
+  expect(summary).toContain(checkpoint.split('\n')[2]!);
+  expect(server.refs.has('refs/heads/audit-ledger')).toBe(true);
+  expect(server.refs.has('refs/heads/audit-ledger-lock')).toBe(false);
+  const store = new LedgerBranchStore({ client: createGitHubClient({ token: 't', baseUrl: apiUrl }), ...repo, branch: 'audit-ledger', holder: 'verifier' });
+  const report = await verifyStore(store, [key.verifier]);
+  expect(report.ok).toBe(true);
+  expect(server.file('refs/heads/audit-ledger', 'checkpoint')?.toString()).toBe(checkpoint);
+  expect(readFileSync(join(files.dir, 'out/trailmark.sarif'), 'utf8')).toBe('{"version":"2.1.0","runs":[{"results":1}]}');
+  expect(files.outputs()['sarif-file']).toBe(join(files.dir, 'out/trailmark.sarif'));
+});
+
+test('without a signing key the ledger is not written and the summary says how to add one', async () => {
+  const p = recordedPullRequest('opened');
+  server.expect(noConfig(p), prFiles(p, []), prCommits(p), createCheck(created));
+  const files = runnerFiles('pull_request', p, {}, apiUrl);
+  enterRunner(files);
+  await runAndReport(deps([]));
+  server.verify();
+  expect(files.summary()).toContain('The ledger was not written: no `signing-key` was given.');
+  expect(files.summary()).toContain('trailmark keygen');
+  expect(server.refs.size).toBe(0);
+});
+
+test('fail-on: unattested concludes failure and fails the step', async () => {
+  const p = recordedPullRequest('opened');
+  let body: unknown;
+  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (body = b)));
+  const files = runnerFiles('pull_request', p, { 'fail-on': 'unattested', ledger: 'none' }, apiUrl);
+  const runner = enterRunner(files);
+  await runAndReport(deps([finding(0)]));
+  server.verify();
+  expect(body).toMatchObject({ conclusion: 'failure' });
+  expect(process.exitCode).toBe(1);
+  expect(runner.stdout()).toContain('::error::trailmark: 1 unattested and 0 contradicted hunks (fail-on: unattested)');
+});
+
+test('an event that changes no code is skipped with a summary line and zero outputs, without calling GitHub', async () => {
+  const p = recordedPullRequest('labeled');
+  const files = runnerFiles('pull_request', p, {}, apiUrl);
+  enterRunner(files);
+  await runAndReport(deps([]));
+  server.verify();
+  expect(server.log).toEqual([]);
+  expect(files.summary()).toContain('Nothing analyzed: pull request action "labeled"');
+  expect(files.outputs().findings).toBe('0');
+});
