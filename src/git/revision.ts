@@ -23,7 +23,10 @@ async function resolveAs(git: Git, rev: string, kind: 'commit' | 'tree'): Promis
   const id = out.stdout.toString('utf8').trim();
   if (out.exitCode !== 0 || !isObjectId(id)) {
     throw new GitError('BAD_REVISION', `unknown revision '${printable(rev, 100)}'`, {
-      hint: 'check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)',
+      hint:
+        rev === 'HEAD'
+          ? 'the repository has no commits yet: commit first, or name a revision'
+          : 'check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)',
     });
   }
   return id;

@@ -298,6 +298,13 @@ describe('GitChangeSource: errors', () => {
     expect((err as GitError).hint).toBeTruthy();
   });
 
+  it('says when the repository has no commits', async () => {
+    const repo = await fixture();
+    const err = await new GitChangeSource({ repo: repo.dir }).load().then(() => undefined, (e: unknown) => e);
+    expect((err as GitError).code).toBe('BAD_REVISION');
+    expect((err as GitError).hint).toContain('no commits yet');
+  });
+
   it('says when the directory is not a repository', async () => {
     const repo = await fixture();
     const outside = `${repo.dir}/../plain`;
