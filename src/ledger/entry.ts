@@ -68,9 +68,15 @@ export function signingBytes(entry: UnsignedEntry): Uint8Array {
  */
 export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: Entry; line: Uint8Array } {
   checkBody(entry.kind, entry.body);
-  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(signingBytes(entry))) };
+  const { v, seq, time, kind, prev, policy, body } = entry;
+  const unsigned = canonicalize({ v, seq, time, kind, prev, policy, body });
+  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(encodeUtf8(unsigned))) };
   const signed: Entry = { ...entry, sig };
-  const line = encodeUtf8(canonicalize(signed));
+  // `sig` sorts between `seq` and `time`, the last two members being `time` and `v`: the
+  // canonical line is the canonical unsigned entry with the `sig` member spliced in before them.
+  const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
+  const text = unsigned.endsWith(tail) ? `${unsigned.slice(0, -tail.length)},"sig":${canonicalize(sig)}${tail}` : canonicalize(signed);
+  const line = encodeUtf8(text);
   if (line.byteLength > MAX_LINE_BYTES) {
     throw new LedgerError('ENTRY_TOO_LARGE', `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
       hint: 'entries hold digests, never payloads: store a sha256 of large content instead',
