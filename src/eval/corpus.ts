@@ -148,6 +148,7 @@ function aiEditSample(edit: AiEdit, pkg: PackageFiles): Sample {
     before = lines.slice(0, first - 1);
     deleted = lines.slice(first - 1, last);
     after = lines.slice(last);
+    if (deleted.join('\n') === code.join('\n')) throw new CorpusError('BAD_SAMPLE', `${edit.stored} replaces lines ${first}-${last} with identical text`);
   } else {
     const at = edit.after ?? 0;
     if (at > lines.length) throw new CorpusError('BAD_SAMPLE', `${edit.stored} inserts after line ${at} of a ${lines.length}-line file`);

@@ -170,6 +170,28 @@ describe('loadCorpus on a local fixture', () => {
   });
 });
 
+describe('AI edit validation', () => {
+  it('rejects an edit that replaces lines with identical text', async () => {
+    const noop = join(root, 'eval', 'ai', 'edits', 'terse-fix', 'noop.hunk');
+    writeFileSync(noop, ['---', 'target: "@fixture/lib@1.0.0:src/helper.ts"', 'replace: [2, 2]', '---', '  return x;', ''].join('\n'));
+    try {
+      await expect(loadCorpus({ root, cacheDir })).rejects.toThrow(/identical text/);
+    } finally {
+      rmSync(noop);
+    }
+  });
+
+  it('rejects an edit whose target file is missing from the package', async () => {
+    const bad = join(root, 'eval', 'ai', 'edits', 'terse-fix', 'missing.hunk');
+    writeFileSync(bad, ['---', 'target: "@fixture/lib@1.0.0:src/nope.ts"', 'after: 1', '---', 'x;', ''].join('\n'));
+    try {
+      await expect(loadCorpus({ root, cacheDir })).rejects.toMatchObject({ code: 'BAD_SAMPLE' });
+    } finally {
+      rmSync(bad);
+    }
+  });
+});
+
 describe('manifest and source filters', () => {
   const entry = { name: 'p', version: '1.0.0', integrity: 'sha512-x', license: 'MIT', repository: 'o/p', released: '2021-12-31', releaseSource: 'tag' };
   it('accepts a release before 2022 and rejects one on or after', () => {
