@@ -14,9 +14,11 @@ export const commentDensity: Detector = {
   features: [
     { id: `${ID}/density`, direction: 'ai', description: 'share of added non-blank lines that are comments, trusted from 12 code lines on' },
     { id: `${ID}/trailing`, direction: 'ai', description: 'share of added code lines ending in a trailing comment' },
+    { id: `${ID}/inline`, direction: 'ai', description: 'own-line comments between statements (not JSDoc, not trailing) per added code line' },
   ],
   detect(ctx: DetectorContext): Feature[] {
-    const { style } = hunkView(ctx);
+    const view = hunkView(ctx);
+    const { style } = view;
     const out: Feature[] = [];
     const total = style.codeLines + style.commentLines;
     if (style.codeLines > 0 && total > 0) {
@@ -33,6 +35,23 @@ export const commentDensity: Detector = {
         value: clamp01(trailing * 2 * support(style.codeLines, 4, 12)),
         detail: `${style.trailingComments} of ${style.codeLines} added code lines end in a comment`,
       });
+    }
+    if (style.codeLines > 0) {
+      let inline = 0;
+      for (const c of view.comments) {
+        // A comment between statements: not a doc block, not trailing code, and code follows it.
+        if (c.style === 'jsdoc' || c.trailing || c.line === 1) continue;
+        if (view.facts.kinds[c.endLine] === undefined) continue;
+        inline += c.endLine - c.line + 1;
+      }
+      if (inline > 0) {
+        const ratio = inline / style.codeLines;
+        out.push({
+          id: `${ID}/inline`,
+          value: clamp01(ratio * 3) * support(style.codeLines, 4, 12),
+          detail: `${inline} comment line${inline === 1 ? '' : 's'} between ${style.codeLines} added code lines`,
+        });
+      }
     }
     return finish(out);
   },

@@ -103,6 +103,13 @@ describe('comment-density', () => {
     expect(ids(commentDensity, '// note\na();')).not.toContain('comment-density/density');
   });
 
+  it('reports own-line comments between statements, not JSDoc', () => {
+    const narrated = Array.from({ length: 12 }, (_, i) => `// Compute value ${i}\nconst v${i} = compute(${i});`).join('\n');
+    expect(feature(commentDensity, narrated, 'comment-density/inline')!.value).toBe(1);
+    const documented = Array.from({ length: 12 }, (_, i) => `/** Value ${i}. */\nexport const v${i} = compute(${i});`).join('\n');
+    expect(ids(commentDensity, documented)).not.toContain('comment-density/inline');
+  });
+
   it('reports trailing comments', () => {
     const text = Array.from({ length: 12 }, (_, i) => `const v${i} = compute(${i}); // value ${i}`).join('\n');
     expect(feature(commentDensity, text, 'comment-density/trailing')!.value).toBe(1);

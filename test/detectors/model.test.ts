@@ -83,7 +83,7 @@ describe('DEFAULT_MODEL', () => {
 });
 
 describe('analyzeHunk', () => {
-  it('scores a chatty, over-commented hunk above a terse human one', () => {
+  it('flags a chatty, over-commented hunk and clears a terse human one at the shipped thresholds', () => {
     const ai = contextOf(`// Here's the updated function with the requested changes
 /**
  * Increments the counter.
@@ -100,8 +100,10 @@ export function incrementCounter(counter: number): number {
     const human = contextOf('if (!res.ok) return cb(res.status) // TODO retry?\nn += chunk.length\n', undefined, 'javascript');
     const a = analyzeHunk(ai, DEFAULT_DETECTORS, DEFAULT_MODEL);
     const h = analyzeHunk(human, DEFAULT_DETECTORS, DEFAULT_MODEL);
-    expect(a.score).toBeGreaterThan(0.9);
-    expect(h.score).toBeLessThan(0.05);
+    const { low, high } = DEFAULT_MODEL.thresholds!;
+    expect(a.score).toBeGreaterThan(high);
+    expect(h.score).toBeLessThan(low);
+    expect(a.signals[0]!.id).toBe('assistant-text/chat-phrase');
     expect(a.features.map((x) => x.id)).toEqual([...a.features.map((x) => x.id)].sort());
     expect(a.failures).toEqual([]);
   });
