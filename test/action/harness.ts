@@ -1,7 +1,7 @@
 // Runs the Action in-process the way the runner does: INPUT_* and GITHUB_* environment, an event
 // payload file from real recorded webhooks, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, and
 // stdout captured for workflow commands. GitHub is the fake server on 127.0.0.1.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ export interface RunnerFiles {
   readonly env: Record<string, string>;
   outputs(): Record<string, string>;
   summary(): string;
+  cleanup(): void;
 }
 
 /** Parses GITHUB_OUTPUT's `name<<DELIMITER` blocks (what @actions/core writes). */
@@ -41,6 +42,13 @@ function parseOutputs(text: string): Record<string, string> {
     out[m[1]!] = value.join('\n');
   }
   return out;
+}
+
+const created: string[] = [];
+
+/** Removes every runner directory made so far (call in afterEach). */
+export function removeRunnerFiles(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export function runnerFiles(eventName: string, payload: unknown, inputs: Record<string, string>, apiUrl: string): RunnerFiles {
@@ -66,7 +74,8 @@ export function runnerFiles(eventName: string, payload: unknown, inputs: Record<
     'INPUT_GITHUB-TOKEN': 'ghs_test',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
-  return { dir, env, outputs: () => parseOutputs(readFileSync(output, 'utf8')), summary: () => readFileSync(summary, 'utf8') };
+  created.push(dir);
+  return { dir, env, outputs: () => parseOutputs(readFileSync(output, 'utf8')), summary: () => readFileSync(summary, 'utf8'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Sets the environment for an in-process run and captures stdout; returns the captured text getter. */

@@ -13,7 +13,7 @@ import { verifyStore } from '../../src/ledger/check-store.js';
 import { FakeGitServer } from '../github/fake-git-server.js';
 import type { Expectation } from '../github/expectations.js';
 import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
-import { enterRunner, recordedPullRequest, runnerFiles, type PullRequestPayload } from './harness.js';
+import { enterRunner, recordedPullRequest, removeRunnerFiles, runnerFiles, type PullRequestPayload } from './harness.js';
 
 const OWNER = 'Codertocat';
 const REPO = 'Hello-World';
@@ -74,6 +74,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await server.stop();
+  removeRunnerFiles();
   vi.unstubAllEnvs();
   vi.restoreAllMocks();
   process.exitCode = undefined;
