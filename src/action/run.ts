@@ -168,6 +168,7 @@ export async function run(deps: ActionDependencies): Promise<RunOutcome> {
     title: findings === 0 ? 'No undeclared AI-generated changes found' : `${unattested} unattested, ${contradicted} contradicted`,
     summary: `${report}\n\n${ledger.note}\n`,
     annotations: deps.toAnnotations(result),
+    detailsUrl: `${env.serverUrl}/${env.owner}/${env.repo}/actions/runs/${env.runId}`,
   });
   let delivery: string;
   if (check.published) {

@@ -90,7 +90,7 @@ test('120 findings: check run on the PR head (not GITHUB_SHA) in 3 requests; out
   await runAndReport(deps(Array.from({ length: 120 }, (_, i) => finding(i))));
   server.verify();
   expect(process.exitCode).toBeUndefined();
-  expect(bodies[0]).toMatchObject({ name: 'trailmark', head_sha: p.pull_request.head.sha, conclusion: 'neutral', status: 'completed' });
+  expect(bodies[0]).toMatchObject({ name: 'trailmark', head_sha: p.pull_request.head.sha, conclusion: 'neutral', status: 'completed', details_url: 'https://github.com/Codertocat/Hello-World/actions/runs/4242' });
   expect(bodies.map((b) => (b as { output: { annotations: unknown[] } }).output.annotations.length)).toEqual([50, 50, 20]);
   expect(files.outputs()).toMatchObject({ findings: '120', unattested: '120', contradicted: '0', checkpoint: '', 'sarif-file': '' });
   expect(files.summary()).toContain('## trailmark report');
