@@ -1,7 +1,7 @@
 // Line attribution by `git blame --porcelain` on head, restricted to the added line ranges
 // and bounded by the range; lines blamed on a boundary commit, or on any commit outside the
-// range, are left unattributed. Used for ranges with merge commits and for files that forward
-// tracking (line-tracking.ts) cannot follow.
+// range, are left unattributed. Used for the files that forward tracking (line-tracking.ts)
+// cannot follow, and for whole ranges whose per-commit diff cannot be read.
 
 import type { Git } from './git.js';
 import { isObjectId } from './revision.js';

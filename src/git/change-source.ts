@@ -7,7 +7,7 @@ import type { ChangeSource } from '../core/ports.js';
 import type { ChangeSet, Commit, FileChange, Omission } from '../core/types.js';
 import { DEFAULT_MAX_DIFF_BYTES, parseUnifiedDiffDetailed, type ParsedFile } from '../diff/parse.js';
 import { blameAddedLines, type BlameRequest } from './attribution.js';
-import { originAt, trackLinearRange, type TrackedRange } from './line-tracking.js';
+import { originAt, trackRange, type TrackedRange } from './line-tracking.js';
 import { parseCommitObject } from './commit-object.js';
 import { Git } from './git.js';
 import { readObjects } from './objects.js';
@@ -170,9 +170,8 @@ export class GitChangeSource implements ChangeSource {
   /** Sets lineCommits on every file with added lines (mutates the list in place). */
   private async attribute(head: string, base: string | undefined, commits: readonly Commit[], files: ParsedFile[], omissions: Omission[]): Promise<void> {
     const inRange = new Set(commits.map((c) => c.sha));
-    const linear = commits.every((c) => c.parents.length <= 1);
     const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
-    const tracked = linear ? await trackLinearRange(this.git, commits.map((c) => c.sha), TRACKING_DIFF_ARGS, maxBytes) : undefined;
+    const tracked = await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes);
     const toBlame: BlameRequest[] = [];
     const attributed = new Map<string, Map<number, string>>();
     for (const f of files) {

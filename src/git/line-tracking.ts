@@ -1,27 +1,33 @@
-// Forward line tracking over a range without merge commits: one `git diff-tree --stdin -p -U0`
-// process for the whole range instead of one `git blame` per file.
+// Forward line tracking over a range: one `git diff-tree --stdin -p -U0` process for the whole
+// range instead of one `git blame` per file.
 //
 // Each file's lines are kept as runs of "introduced by commit X" (or by nobody in the range:
-// base content). Every commit's hunks, applied oldest first, delete and insert runs; renames
-// carry the runs to the new path. For a history without merges this is what blame computes
-// backwards (unchanged lines pass to the parent, so lines surviving from the base stay
-// unattributed). Paths the tracker cannot follow (binary in some commit, unparsable diff) are
-// reported so the caller can blame them instead.
+// content that was already there at the range's boundary). Commits are applied parents first;
+// renames carry runs to the new path. This mirrors what blame computes backwards:
+// - a line unchanged against the first parent keeps that parent's origin;
+// - in a merge, a file identical to some parent takes that parent's origins wholesale (blame's
+//   same-blob rule), and lines changed against the first parent but unchanged against a later
+//   one take that parent's origin, in parent order;
+// - what remains was introduced by the commit itself.
+// Paths the tracker cannot follow (binary in some commit) are reported so the caller can blame
+// them; an unreadable range diff makes the whole tracker give up (undefined).
 
 import { parseUnifiedDiff } from '../diff/parse.js';
-import type { DiffHunk } from '../core/types.js';
+import type { DiffHunk, FileChange } from '../core/types.js';
 import type { Git } from './git.js';
 
 interface Run {
-  /** Commit that introduced these lines; null: present at the base. */
+  /** Commit that introduced these lines; null: present at the boundary. */
   readonly origin: string | null;
   readonly length: number;
 }
 
-/** A file version as runs; the last run of a base file is open-ended. */
+/** A file version as runs; the last run of a boundary file is open-ended. */
 type Runs = Run[];
 
-const BASE_FILE: Runs = [{ origin: null, length: Number.POSITIVE_INFINITY }];
+const BOUNDARY_FILE: Runs = [{ origin: null, length: Number.POSITIVE_INFINITY }];
+/** Marks lines a merge changed against its first parent, until later parents are consulted. */
+const PENDING = '\0pending';
 
 export interface TrackedRange {
   /** Line origins of every file some range commit touched, by head path. */
@@ -30,61 +36,170 @@ export interface TrackedRange {
   readonly untracked: ReadonlySet<string>;
 }
 
+interface State {
+  readonly files: Map<string, Runs>;
+  readonly untracked: Set<string>;
+}
+
+export interface RangeCommit {
+  readonly sha: string;
+  readonly parents: readonly string[];
+}
+
 /**
- * Tracks `commits` (oldest first, each the parent of the next, the first one's parent being
- * the base). Returns undefined when the range's diff cannot be read as a whole; the caller
- * falls back to blame.
+ * Tracks `commits` (parents before children, head last; parents outside the list are at or
+ * behind the boundary). Returns undefined when the range's diff cannot be read as a whole;
+ * the caller falls back to blame.
  */
-export async function trackLinearRange(git: Git, commits: readonly string[], diffOptions: readonly string[], maxBytes: number): Promise<TrackedRange | undefined> {
+export async function trackRange(git: Git, commits: readonly RangeCommit[], diffOptions: readonly string[], maxBytes: number): Promise<TrackedRange | undefined> {
   if (commits.length === 0) return { files: new Map(), untracked: new Set() };
+  // One line per (commit, parent) pair: "<commit> <parent>" diffs the commit against that
+  // parent alone; a root commit is diffed against the empty tree (--root).
+  const pairs = commits.flatMap((c) => (c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` }))));
   let text: string;
   try {
     const { stdout } = await git.run(['--literal-pathspecs', 'diff-tree', '--stdin', '--always', '-r', '-p', '-U0', '--root', ...diffOptions], {
-      input: commits.map((c) => `${c}\n`).join(''),
+      input: pairs.map((p) => `${p.line}\n`).join(''),
       maxBuffer: maxBytes,
     });
     text = stdout.toString('utf8');
   } catch {
     return undefined;
   }
-  const chunks = splitByCommit(text, commits);
+  const chunks = splitByCommit(text, pairs.map((p) => p.sha));
   if (chunks === undefined) return undefined;
-  const files = new Map<string, Runs>();
-  const untracked = new Set<string>();
-  for (let k = 0; k < commits.length; k++) {
-    const commit = commits[k]!;
-    let changes;
-    try {
-      changes = parseUnifiedDiff(chunks[k] ?? '', { maxBytes });
-    } catch {
-      return undefined;
-    }
-    // Read every old version before writing new ones: a commit may rename a -> b and b -> a.
-    const before = new Map(files);
-    const poisoned = new Set(untracked);
-    for (const change of changes) {
-      if (change.status === 'deleted') {
-        files.delete(change.path);
-        untracked.delete(change.path);
-      } else if (change.status === 'renamed') {
-        files.delete(change.oldPath!);
-        untracked.delete(change.oldPath!);
+
+  const inRange = new Set(commits.map((c) => c.sha));
+  const children = new Map<string, number>();
+  for (const c of commits) for (const p of c.parents) children.set(p, (children.get(p) ?? 0) + 1);
+  const states = new Map<string, State>();
+  const outside: State = { files: new Map(), untracked: new Set() };
+  let chunk = 0;
+  let last: State = outside;
+  for (const commit of commits) {
+    const parentStates = commit.parents.length === 0 ? [outside] : commit.parents.map((p) => (inRange.has(p) ? states.get(p) ?? outside : outside));
+    const diffs: FileChange[][] = [];
+    for (let k = 0; k < parentStates.length; k++) {
+      try {
+        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? '', { maxBytes }));
+      } catch {
+        return undefined;
       }
     }
-    for (const change of changes) {
-      if (change.status === 'deleted') continue;
-      const from = change.status === 'renamed' || change.status === 'copied' ? change.oldPath! : change.path;
-      if (change.binary || poisoned.has(from)) {
-        untracked.add(change.path);
-        files.delete(change.path);
-        continue;
-      }
-      const old = change.status === 'added' ? [] : before.get(from) ?? BASE_FILE;
-      files.set(change.path, applyHunks(old, change.hunks, commit));
-      untracked.delete(change.path);
+    const state = applyCommit(commit.sha, parentStates, diffs);
+    states.set(commit.sha, state);
+    last = state;
+    // Free parent states no remaining child needs.
+    for (const p of commit.parents) {
+      const left = (children.get(p) ?? 0) - 1;
+      children.set(p, left);
+      if (left <= 0) states.delete(p);
     }
   }
+  return { files: last.files, untracked: last.untracked };
+}
+
+function applyCommit(sha: string, parents: readonly State[], diffs: readonly (readonly FileChange[])[]): State {
+  const first = parents[0]!;
+  const changes = diffs[0]!;
+  const files = new Map(first.files);
+  const untracked = new Set(first.untracked);
+  for (const change of changes) {
+    if (change.status === 'deleted' || change.status === 'renamed') {
+      const gone = change.status === 'deleted' ? change.path : change.oldPath!;
+      files.delete(gone);
+      untracked.delete(gone);
+    }
+  }
+  for (const change of changes) {
+    if (change.status === 'deleted') continue;
+    files.delete(change.path);
+    untracked.delete(change.path);
+    const result = fileAfter(sha, change, parents, diffs);
+    if (result === undefined) untracked.add(change.path);
+    else files.set(change.path, result);
+  }
   return { files, untracked };
+}
+
+/** Runs of `change.path` after the commit, or undefined when it cannot be followed. */
+function fileAfter(sha: string, change: FileChange, parents: readonly State[], diffs: readonly (readonly FileChange[])[]): Runs | undefined {
+  // Blame's same-blob rule: the first parent with this exact file gives all its origins.
+  for (let k = 0; k < parents.length; k++) {
+    const other = k === 0 ? change : diffs[k]!.find((c) => c.path === change.path && c.status !== 'deleted');
+    if (other === undefined) return runsIn(parents[k]!, change.path);
+    if (sameContent(other)) return runsIn(parents[k]!, sourcePath(other));
+  }
+  const from = sourcePath(change);
+  if (change.binary || parents[0]!.untracked.has(from)) return undefined;
+  const start = change.status === 'added' ? [] : runsIn(parents[0]!, from);
+  if (start === undefined) return undefined;
+  let runs = applyHunks(start, change.hunks, parents.length > 1 ? PENDING : sha);
+  for (let k = 1; k < parents.length && runs.some((r) => r.origin === PENDING); k++) {
+    const other = diffs[k]!.find((c) => c.path === change.path && c.status !== 'deleted');
+    if (other === undefined || other.status === 'added') continue;
+    if (other.binary || parents[k]!.untracked.has(sourcePath(other))) return undefined;
+    const theirs = runsIn(parents[k]!, sourcePath(other));
+    if (theirs === undefined) return undefined;
+    runs = resolvePending(runs, other.hunks, theirs);
+  }
+  return runs.map((r) => (r.origin === PENDING ? { origin: sha, length: r.length } : r));
+}
+
+function sourcePath(change: FileChange): string {
+  return change.status === 'renamed' || change.status === 'copied' ? change.oldPath! : change.path;
+}
+
+/** A diff entry that changes no line (mode change, pure rename). */
+function sameContent(change: FileChange): boolean {
+  return change.hunks.length === 0 && !change.binary && change.status !== 'added';
+}
+
+function runsIn(state: State, path: string): Runs | undefined {
+  if (state.untracked.has(path)) return undefined;
+  return state.files.get(path) ?? BOUNDARY_FILE;
+}
+
+/**
+ * Gives pending lines of `runs` the origin they have in another parent's version, where the
+ * parent's diff (`hunks`, parent -> commit) leaves them unchanged.
+ */
+function resolvePending(runs: Runs, hunks: readonly DiffHunk[], theirs: Runs): Runs {
+  const out: Runs = [];
+  const push = (run: Run): void => {
+    if (run.length <= 0) return;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.origin === run.origin) out[out.length - 1] = { origin: run.origin, length: last.length + run.length };
+    else out.push(run);
+  };
+  let line = 1;
+  for (const run of runs) {
+    if (run.origin !== PENDING) {
+      push(run);
+      line += run.length;
+      continue;
+    }
+    for (let n = line; n < line + run.length; n++) {
+      const theirLine = unchangedSource(hunks, n);
+      push({ origin: theirLine === undefined ? PENDING : originAt(theirs, theirLine) ?? PENDING, length: 1 });
+    }
+    line += run.length;
+  }
+  return out;
+}
+
+/** The old-side line of new-side line `n` when no hunk touches it; undefined when one does. */
+function unchangedSource(hunks: readonly DiffHunk[], n: number): number | undefined {
+  let delta = 0;
+  for (const h of hunks) {
+    // A side with count 0 names the line before the (empty) range.
+    const firstNew = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    const firstOld = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+    if (n < firstNew) break;
+    if (n < firstNew + h.newLines) return undefined;
+    delta = firstNew + h.newLines - (firstOld + h.oldLines);
+  }
+  return n - delta;
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { blameAddedLines } from '../../src/git/attribution.js';
 import { GitChangeSource } from '../../src/git/change-source.js';
 import { Git } from '../../src/git/git.js';
-import { originAt, trackLinearRange } from '../../src/git/line-tracking.js';
+import { originAt, trackRange } from '../../src/git/line-tracking.js';
 import { GitFixture } from '../support/git-fixture.js';
 
 function prng(seed: number): (n: number) => number {
@@ -54,12 +54,70 @@ async function randomHistory(seed: number): Promise<{ repo: GitFixture; base: st
   return { repo, base };
 }
 
+/** Random history with side branches merged back; conflicts are resolved to one side. */
+async function randomMergeHistory(seed: number): Promise<{ repo: GitFixture; base: string }> {
+  const next = prng(seed);
+  const repo = await GitFixture.create();
+  const files = ['a.ts', 'b.ts', 'c.ts', 'd.ts'];
+  const read = async (path: string): Promise<string[]> => {
+    const text = await repo.git(['show', `HEAD:${path}`]);
+    return text === '' ? [] : text.split('\n');
+  };
+  for (const f of files) await repo.write(f, Array.from({ length: 6 + next(10) }, () => VOCABULARY[next(VOCABULARY.length)]!).join('\n') + '\n');
+  const base = await repo.commit('base');
+  let serial = 0;
+  const edit = async (message: string): Promise<void> => {
+    for (let e = 0, edits = 1 + next(3); e < edits; e++) {
+      const path = files[next(files.length)]!;
+      const lines = await read(path);
+      const op = next(4);
+      if (op === 0 || lines.length < 2) lines.splice(next(lines.length + 1), 0, next(2) === 0 ? VOCABULARY[next(VOCABULARY.length)]! : `unique ${serial++}`);
+      else if (op === 1) lines.splice(next(lines.length), 1);
+      else if (op === 2) lines[next(lines.length)] = `changed ${serial++}`;
+      else lines.push(`tail ${serial++}`);
+      await repo.write(path, lines.join('\n') + '\n');
+    }
+    await repo.commit(message, { allowEmpty: true });
+  };
+  for (let step = 0; step < 5; step++) {
+    if (next(2) === 0) {
+      await edit(`main ${step}`);
+      continue;
+    }
+    const side = `side${step}`;
+    await repo.checkout(side, { create: true });
+    for (let k = 0, n = 1 + next(2); k < n; k++) await edit(`${side} ${k}`);
+    await repo.checkout('main');
+    if (next(2) === 0) await edit(`main before merge ${step}`);
+    const merged = await repo.run(['merge', '-q', '--no-ff', '--no-edit', '-m', `merge ${side}`, side]).then(() => true, () => false);
+    if (!merged) {
+      const conflicted = (await repo.git(['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+      const side0 = next(2) === 0 ? '--ours' : '--theirs';
+      for (const path of conflicted) await repo.git(['checkout', side0, '--', path]);
+      await repo.git(['add', '-A']);
+      await repo.run(['commit', '-q', '--no-edit']);
+    }
+    if (next(3) === 0) {
+      // An "evil merge": the merge commit itself adds a line.
+      const lines = await read('a.ts');
+      lines.splice(next(lines.length + 1), 0, `merge-only ${serial++}`);
+      await repo.write('a.ts', lines.join('\n') + '\n');
+      await repo.git(['add', '-A']);
+      await repo.run(['commit', '-q', '--amend', '--no-edit']);
+    }
+  }
+  return { repo, base };
+}
+
 let trackedFiles = 0;
 let blamedFiles = 0;
 
 describe('line attribution', () => {
-  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])('forward tracking agrees with blame (history %i)', async (seed) => {
-    const { repo, base } = await randomHistory(seed);
+  it.each([
+    ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map((seed) => ['linear', seed] as const),
+    ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => ['with merges', seed] as const),
+  ])('forward tracking agrees with blame (%s history %i)', async (kind, seed) => {
+    const { repo, base } = kind === 'linear' ? await randomHistory(seed) : await randomMergeHistory(seed);
     try {
       const set = await new GitChangeSource({ repo: repo.dir, base }).load();
       const requests = set.files
@@ -70,7 +128,7 @@ describe('line attribution', () => {
       const blamed = await blameAddedLines(new Git(repo.dir), set.head!, base, new Set(set.commits.map((c) => c.sha)), requests, (p) => errors.push(p));
       expect(errors).toEqual([]);
       expect(requests.length).toBeGreaterThan(0);
-      const tracker = await trackLinearRange(new Git(repo.dir), set.commits.map((c) => c.sha), ['--find-renames', '--src-prefix=a/', '--dst-prefix=b/'], 1 << 24);
+      const tracker = await trackRange(new Git(repo.dir), set.commits, ['--find-renames', '--src-prefix=a/', '--dst-prefix=b/'], 1 << 24);
       expect(tracker).toBeDefined();
       for (const r of requests) {
         const expected = Object.fromEntries(blamed.get(r.path) ?? new Map());
