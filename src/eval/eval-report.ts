@@ -40,9 +40,15 @@ export function renderText(report: EvalReport): string {
     for (const g of s.aiByStyle) out.push(`  ${g.name.padEnd(28)} ${pct(g.flaggedRate)}  (${g.flagged}/${g.total})`);
     out.push('human flag rate by span kind:');
     for (const g of s.humanBySpan) out.push(`  ${g.name.padEnd(28)} ${pct(g.flaggedRate)}  (${g.flagged}/${g.total})`);
-    out.push('detectors: mean log-odds contribution on ai / human, AUROC alone');
+    out.push('flag rate by added lines:      ai            human');
+    for (const bucket of s.aiBySize.map((g) => g.name)) {
+      const a = s.aiBySize.find((g) => g.name === bucket);
+      const h = s.humanBySize.find((g) => g.name === bucket);
+      out.push(`  ${bucket.padEnd(26)} ${pct(a?.flaggedRate ?? null)} (${a?.total ?? 0})  ${pct(h?.flaggedRate ?? null)} (${h?.total ?? 0})`);
+    }
+    out.push('detectors: mean log-odds contribution on ai / human, AUROC alone (weighted, unweighted)');
     for (const d of s.detectors) {
-      out.push(`  ${d.id.padEnd(28)} ${num(d.meanAi).padStart(7)} / ${num(d.meanHuman).padStart(7)}   ${num(d.auroc)}`);
+      out.push(`  ${d.id.padEnd(28)} ${num(d.meanAi).padStart(7)} / ${num(d.meanHuman).padStart(7)}   ${num(d.auroc)}  ${num(d.aurocUnweighted)}`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -8,7 +8,7 @@ import { TrailmarkError } from '../core/errors.js';
 import { DEFAULT_DETECTORS, DEFAULT_MODEL, DETECTORS_VERSION } from '../detectors/index.js';
 import { loadCorpus } from './corpus.js';
 import { renderText, type EvalReport } from './eval-report.js';
-import { HUMAN_FLAG_BUDGET, scoreSamples, splitReport, trainOperatingThreshold } from './evaluate.js';
+import { featureDirections, HUMAN_FLAG_BUDGET, scoreSamples, splitReport, trainOperatingThreshold } from './evaluate.js';
 
 const USAGE = 'usage: node dist/lib/eval/main.js [--json] [--split train|test] [--cache-dir DIR]';
 
@@ -45,11 +45,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const thresholds = DEFAULT_MODEL.thresholds !== undefined
     ? { ...DEFAULT_MODEL.thresholds, source: 'model' as const }
     : { ...DEFAULT_POLICY.thresholds, source: 'default-policy' as const };
-  const detectorIds = DEFAULT_DETECTORS.map((d) => d.id).sort();
+  const directions = featureDirections(DEFAULT_DETECTORS);
   const operating = trainOperatingThreshold(scored);
   const wanted: readonly ('train' | 'test')[] = only === undefined ? ['train', 'test'] : [only];
   const splits = wanted.map((split) =>
-    splitReport(scored, split, thresholds, detectorIds, operating));
+    splitReport(scored, split, thresholds, directions, operating));
   const report: EvalReport = {
     schema: 'trailmark.eval/v1',
     model: { id: DEFAULT_MODEL.id, version: DEFAULT_MODEL.version, trainedOn: DEFAULT_MODEL.trainedOn },

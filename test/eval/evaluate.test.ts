@@ -33,6 +33,8 @@ describe('scoreSamples', () => {
       model,
     );
     expect(scored.map((s) => s.contributions['step-counter'] ?? 0)).toEqual([4, 0, 2]);
+    expect(scored.map((s) => s.features['step-counter/steps'] ?? 0)).toEqual([2, 0, 1]);
+    expect(scored.map((s) => s.size)).toEqual([6, 1, 1]);
     // sigmoid(-1 + 4), sigmoid(-1), sigmoid(-1 + 2), rounded to 4 places by the model
     expect(scored.map((s) => s.score)).toEqual([0.9526, 0.2689, 0.7311]);
   });
@@ -52,21 +54,26 @@ describe('scoreSamples', () => {
 });
 
 describe('splitReport', () => {
-  const s = (id: string, label: 'ai' | 'human', split: 'train' | 'test', score: number, style: string, steps: number): ScoredSample =>
-    ({ id, label, split, style, score, contributions: steps === 0 ? {} : { 'step-counter': steps }, failures: 0 });
+  const s = (id: string, label: 'ai' | 'human', split: 'train' | 'test', score: number, style: string, steps: number, size = 2): ScoredSample => ({
+    id, label, split, style, score, size,
+    contributions: steps === 0 ? {} : { 'step-counter': steps },
+    features: steps === 0 ? {} : { 'step-counter/steps': steps / 2 },
+    failures: 0,
+  });
+  const directions = new Map([['step-counter/steps', 'ai' as const]]);
   const scored = [
     s('h1', 'human', 'test', 0.1, 'lines', 0),
     s('h2', 'human', 'test', 0.6, 'unit', 0),
     s('h3', 'human', 'test', 0.85, 'unit', 1),
     s('h4', 'human', 'test', 0.2, 'lines', 0),
-    s('a1', 'ai', 'test', 0.9, 'narrated', 2),
+    s('a1', 'ai', 'test', 0.9, 'narrated', 2, 30),
     s('a2', 'ai', 'test', 0.7, 'terse', 0),
     s('a3', 'ai', 'test', 0.3, 'terse', 0),
     s('t1', 'human', 'train', 0.4, 'lines', 0),
   ];
 
   it('counts bands, per-style recall and per-detector figures on its split only', () => {
-    const r = splitReport(scored, 'test', { low: 0.5, high: 0.8 }, ['step-counter'], 0.65);
+    const r = splitReport(scored, 'test', { low: 0.5, high: 0.8 }, directions, 0.65);
     expect(r.counts).toEqual({ human: 4, ai: 3 });
     expect(r.human).toMatchObject({ total: 4, flagged: 1, uncertain: 1, clear: 2, flaggedRate: 0.25, uncertainRate: 0.25 });
     expect(r.ai).toMatchObject({ total: 3, flagged: 1, uncertain: 1, clear: 1 });
@@ -78,9 +85,26 @@ describe('splitReport', () => {
     // AUROC by hand: ai 0.9 beats all 4; 0.7 beats 3 (0.1, 0.6, 0.2); 0.3 beats 2 → 9/12
     expect(r.auroc).toBeCloseTo(9 / 12, 12);
     // step-counter alone: ai contributions [2,0,0], human [0,0,1,0]; pairs: 2 beats all (4), each 0 beats 3 zeros at ½ and loses to 1 → 1.5+1.5 → 7/12
-    expect(r.detectors).toEqual([{ id: 'step-counter', meanAi: 2 / 3, meanHuman: 0.25, auroc: 7 / 12 }]);
+    expect(r.detectors).toEqual([{ id: 'step-counter', meanAi: 2 / 3, meanHuman: 0.25, auroc: 7 / 12, aurocUnweighted: 7 / 12 }]);
+    expect(r.features).toEqual([{ id: 'step-counter/steps', direction: 'ai', firesAi: 1 / 3, firesHuman: 0.25, auroc: 7 / 12 }]);
+    expect(r.aiBySize).toEqual([
+      { name: '1-3 lines', total: 2, flagged: 0, flaggedRate: 0 },
+      { name: '11-40 lines', total: 1, flagged: 1, flaggedRate: 1 },
+    ]);
+    expect(r.humanBySize).toEqual([{ name: '1-3 lines', total: 4, flagged: 1, flaggedRate: 0.25 }]);
     // at 0.65: humans flagged 1 of 4 (0.85), ai caught 2 of 3
     expect(r.operatingPoint).toEqual({ threshold: 0.65, humanFlagged: 0.25, aiRecall: 2 / 3 });
+  });
+
+  it('counts a human-pointing feature against AI in the unweighted AUROC', () => {
+    const rows: ScoredSample[] = [
+      { ...s('a', 'ai', 'test', 0.5, 'x', 0), features: {} },
+      { ...s('h', 'human', 'test', 0.5, 'x', 0), features: { 'marks/todo': 1 } },
+    ];
+    const r = splitReport(rows, 'test', { low: 0.5, high: 0.8 }, new Map([['marks/todo', 'human' as const]]), null);
+    expect(r.features[0]).toMatchObject({ id: 'marks/todo', direction: 'human', firesAi: 0, firesHuman: 1, auroc: 1 });
+    expect(r.detectors[0]).toMatchObject({ id: 'marks', aurocUnweighted: 1, auroc: 0.5 });
+    expect(r.operatingPoint).toEqual({ threshold: null, humanFlagged: null, aiRecall: null });
   });
 
   it('chooses the operating cut on human train hunks only', () => {
@@ -96,7 +120,7 @@ describe('splitReport', () => {
       thresholds: { low: 0.5, high: 0.8, source: 'model' },
       neverTuned: 'test',
       humanFlagBudget: 0.02,
-      splits: [splitReport(scored, 'test', { low: 0.5, high: 0.8 }, ['step-counter'], 0.65)],
+      splits: [splitReport(scored, 'test', { low: 0.5, high: 0.8 }, directions, 0.65)],
     };
     const text = renderText(report);
     expect(text).toContain('== test (never tuned on) ==');
