@@ -12,7 +12,7 @@ export const commentDensity: Detector = {
   id: ID,
   version: '1.0.0',
   features: [
-    { id: `${ID}/density`, direction: 'ai', description: 'share of added non-blank lines that are comments, trusted from 12 code lines on' },
+    { id: `${ID}/density`, direction: 'ai', description: 'share of added non-blank lines that are comments, trusted from 15 non-blank lines on' },
     { id: `${ID}/trailing`, direction: 'ai', description: 'share of added code lines ending in a trailing comment' },
     { id: `${ID}/inline`, direction: 'ai', description: 'own-line comments between statements (not JSDoc, not trailing) per added code line' },
   ],
@@ -23,7 +23,7 @@ export const commentDensity: Detector = {
     const total = style.codeLines + style.commentLines;
     if (style.codeLines > 0 && total > 0) {
       const ratio = style.commentLines / total;
-      const value = ratio * support(style.codeLines, 4, 12);
+      const value = ratio * support(total, 6, 15);
       out.push({
         id: `${ID}/density`,
         value: clamp01(value),

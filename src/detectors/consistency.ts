@@ -13,7 +13,7 @@ const ID = 'consistency';
 
 /** Unchanged code lines a file needs before its habits count. */
 export const MIN_BASELINE_LINES = 30;
-/** Added code lines a hunk needs before its style counts. */
+/** Added non-blank lines a hunk needs before its style counts (code habits: code lines). */
 export const MIN_HUNK_LINES = 5;
 
 type Habit<T> = { readonly value: T; readonly strength: number } | undefined;
@@ -76,9 +76,12 @@ export const consistency: Detector = {
   ],
   detect(ctx: DetectorContext): Feature[] {
     const { style: hunk, baseline: file } = hunkView(ctx);
-    if (file.codeLines < MIN_BASELINE_LINES || hunk.codeLines < MIN_HUNK_LINES) return [];
+    const nonBlank = hunk.codeLines + hunk.commentLines;
+    if (file.codeLines < MIN_BASELINE_LINES || hunk.codeLines === 0 || nonBlank < MIN_HUNK_LINES) return [];
     const out: Feature[] = [];
+    // Code habits need code lines; comment habits are judged on all non-blank lines.
     const trust = support(hunk.codeLines, MIN_HUNK_LINES, 15);
+    const commentTrust = support(nonBlank, MIN_HUNK_LINES, 12);
     const mismatch = <T>(id: string, what: string, f: Habit<T>, h: Habit<T>): void => {
       if (f === undefined || h === undefined || f.value === h.value) return;
       out.push({ id: `${ID}/${id}`, value: clamp01(f.strength * h.strength) * trust, detail: `${what}: hunk uses ${String(h.value)}, the rest of the file ${String(f.value)}` });
@@ -93,7 +96,7 @@ export const consistency: Detector = {
     if (hc > fc) {
       out.push({
         id: `${ID}/comment-excess`,
-        value: clamp01((hc - fc) * 2.5) * trust,
+        value: clamp01((hc - fc) * 2.5) * commentTrust,
         detail: `${Math.round(hc * 100)}% of the hunk's lines are comments, ${Math.round(fc * 100)}% in the rest of the file`,
       });
     }
@@ -110,10 +113,10 @@ export const consistency: Detector = {
     }
     const hj = hunk.jsdocBlocks / hunk.codeLines;
     const fj = file.jsdocBlocks / file.codeLines;
-    if (hunk.jsdocBlocks >= 2 && hj > fj) {
+    if (hunk.jsdocBlocks >= 1 && hj > fj) {
       out.push({
         id: `${ID}/jsdoc-excess`,
-        value: clamp01((hj - fj) * 15) * trust,
+        value: clamp01((hj - fj) * 15) * commentTrust,
         detail: `${hunk.jsdocBlocks} JSDoc blocks in ${hunk.codeLines} added code lines; the rest of the file has ${file.jsdocBlocks} in ${file.codeLines}`,
       });
     }
