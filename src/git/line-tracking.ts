@@ -102,6 +102,8 @@ export async function trackRange(git: Git, commits: readonly RangeCommit[], diff
 function applyCommit(sha: string, parents: readonly State[], diffs: readonly (readonly FileChange[])[]): State {
   const first = parents[0]!;
   const changes = diffs[0]!;
+  // Per parent: the surviving file entries by new path.
+  const byPath = diffs.map((d) => new Map(d.filter((c) => c.status !== 'deleted').map((c) => [c.path, c])));
   const files = new Map(first.files);
   const untracked = new Set(first.untracked);
   for (const change of changes) {
@@ -115,7 +117,7 @@ function applyCommit(sha: string, parents: readonly State[], diffs: readonly (re
     if (change.status === 'deleted') continue;
     files.delete(change.path);
     untracked.delete(change.path);
-    const result = fileAfter(sha, change, parents, diffs);
+    const result = fileAfter(sha, change, parents, byPath);
     if (result === undefined) untracked.add(change.path);
     else files.set(change.path, result);
   }
@@ -123,10 +125,10 @@ function applyCommit(sha: string, parents: readonly State[], diffs: readonly (re
 }
 
 /** Runs of `change.path` after the commit, or undefined when it cannot be followed. */
-function fileAfter(sha: string, change: FileChange, parents: readonly State[], diffs: readonly (readonly FileChange[])[]): Runs | undefined {
+function fileAfter(sha: string, change: FileChange, parents: readonly State[], byPath: readonly ReadonlyMap<string, FileChange>[]): Runs | undefined {
   // Blame's same-blob rule: the first parent with this exact file gives all its origins.
   for (let k = 0; k < parents.length; k++) {
-    const other = k === 0 ? change : diffs[k]!.find((c) => c.path === change.path && c.status !== 'deleted');
+    const other = k === 0 ? change : byPath[k]!.get(change.path);
     if (other === undefined) return runsIn(parents[k]!, change.path);
     if (sameContent(other)) return runsIn(parents[k]!, sourcePath(other));
   }
@@ -136,7 +138,7 @@ function fileAfter(sha: string, change: FileChange, parents: readonly State[], d
   if (start === undefined) return undefined;
   let runs = applyHunks(start, change.hunks, parents.length > 1 ? PENDING : sha);
   for (let k = 1; k < parents.length && runs.some((r) => r.origin === PENDING); k++) {
-    const other = diffs[k]!.find((c) => c.path === change.path && c.status !== 'deleted');
+    const other = byPath[k]!.get(change.path);
     if (other === undefined || other.status === 'added') continue;
     if (other.binary || parents[k]!.untracked.has(sourcePath(other))) return undefined;
     const theirs = runsIn(parents[k]!, sourcePath(other));
@@ -162,44 +164,48 @@ function runsIn(state: State, path: string): Runs | undefined {
 
 /**
  * Gives pending lines of `runs` the origin they have in another parent's version, where the
- * parent's diff (`hunks`, parent -> commit) leaves them unchanged.
+ * parent's diff (`hunks`, parent -> commit, ascending) leaves them unchanged. Linear: lines,
+ * hunks and the parent's runs are each walked once, in order.
  */
 function resolvePending(runs: Runs, hunks: readonly DiffHunk[], theirs: Runs): Runs {
   const out: Runs = [];
-  const push = (run: Run): void => {
-    if (run.length <= 0) return;
+  const push = (origin: string | null, length: number): void => {
+    if (length <= 0) return;
     const last = out[out.length - 1];
-    if (last !== undefined && last.origin === run.origin) out[out.length - 1] = { origin: run.origin, length: last.length + run.length };
-    else out.push(run);
+    if (last !== undefined && last.origin === origin) out[out.length - 1] = { origin, length: last.length + length };
+    else out.push({ origin, length });
+  };
+  let hunk = 0;
+  let delta = 0; // new line - old line for lines after the hunks passed so far
+  let run = 0; // cursor in theirs
+  let runStart = 1; // first line of theirs[run]
+  const origin = (n: number): string | null => {
+    for (; hunk < hunks.length; hunk++) {
+      const h = hunks[hunk]!;
+      // A side with count 0 names the line before its (empty) range.
+      const firstNew = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+      const firstOld = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+      if (n < firstNew) break;
+      if (n < firstNew + h.newLines) return PENDING;
+      delta = firstNew + h.newLines - (firstOld + h.oldLines);
+    }
+    const old = n - delta;
+    while (run < theirs.length && old >= runStart + theirs[run]!.length) {
+      runStart += theirs[run]!.length;
+      run++;
+    }
+    return run < theirs.length && old >= runStart ? theirs[run]!.origin : PENDING;
   };
   let line = 1;
-  for (const run of runs) {
-    if (run.origin !== PENDING) {
-      push(run);
-      line += run.length;
-      continue;
+  for (const r of runs) {
+    if (r.origin !== PENDING) {
+      push(r.origin, r.length);
+    } else {
+      for (let n = line; n < line + r.length; n++) push(origin(n), 1);
     }
-    for (let n = line; n < line + run.length; n++) {
-      const theirLine = unchangedSource(hunks, n);
-      push({ origin: theirLine === undefined ? PENDING : originAt(theirs, theirLine) ?? PENDING, length: 1 });
-    }
-    line += run.length;
+    line += r.length;
   }
   return out;
-}
-
-/** The old-side line of new-side line `n` when no hunk touches it; undefined when one does. */
-function unchangedSource(hunks: readonly DiffHunk[], n: number): number | undefined {
-  let delta = 0;
-  for (const h of hunks) {
-    // A side with count 0 names the line before the (empty) range.
-    const firstNew = h.newLines === 0 ? h.newStart + 1 : h.newStart;
-    const firstOld = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
-    if (n < firstNew) break;
-    if (n < firstNew + h.newLines) return undefined;
-    delta = firstNew + h.newLines - (firstOld + h.oldLines);
-  }
-  return n - delta;
 }
 
 /**
