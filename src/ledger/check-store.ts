@@ -5,15 +5,25 @@ import type { LedgerStore } from './store.js';
 import { LedgerVerifier, type VerifyReport } from './verify.js';
 
 export async function verifyStore(store: LedgerStore, keys: readonly NoteVerifier[]): Promise<VerifyReport> {
-  const history: { size: number; text: string }[] = [];
-  for (const size of await store.listCheckpoints()) {
-    const text = await store.readCheckpointAt(size);
-    if (text !== null) history.push({ size, text });
-  }
-  const verifier = new LedgerVerifier({ keys, latest: await store.readCheckpoint(), history });
+  // Sizes only (8 bytes each); each checkpoint text is read when the stream reaches its size.
+  const sizes = await store.listCheckpoints();
+  const verifier = new LedgerVerifier({ keys, latest: await store.readCheckpoint() });
+  let next = 0;
+  const feed = async (upTo: number) => {
+    while (next < sizes.length && sizes[next]! <= upTo) {
+      const size = sizes[next++]!;
+      const text = await store.readCheckpointAt(size);
+      if (text !== null) verifier.checkpoint(size, text);
+    }
+  };
+  let fed = 0;
+  await feed(0);
   for await (const line of store.readLines(0)) {
     if (!verifier.line(line)) break;
+    fed++;
+    if (next < sizes.length && sizes[next] === fed) await feed(fed);
   }
+  await feed(Number.MAX_SAFE_INTEGER);
   // Read after the lines: a concurrent append may have completed a line meanwhile; a tail torn
   // now is reported as torn, which a reader racing a writer can legitimately see.
   const { tornBytes } = await store.tail();

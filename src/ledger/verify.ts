@@ -48,8 +48,6 @@ export interface VerifierInput {
   readonly keys: readonly NoteVerifier[];
   /** The latest-checkpoint pointer's text, or null. */
   readonly latest: string | null;
-  /** Every checkpoint of the history, with the size its name claims. */
-  readonly history: readonly { readonly size: number; readonly text: string }[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -107,93 +105,116 @@ function sortedRecord(m: Map<string, number>): Record<string, number> {
   return Object.fromEntries([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+interface PendingCheckpoint {
+  readonly location: string;
+  readonly root: Uint8Array;
+}
+
+/**
+ * Streaming verifier. Feed, in order: `checkpoint(size, text)` for each history checkpoint when
+ * exactly `size` lines have been fed (sizes ascending; those beyond the log after the last
+ * line), `line(bytes)` for each line, then `end(tornBytes)`. State: one compact range, the
+ * checkpoints not yet reached, counters.
+ */
 export class LedgerVerifier {
   readonly #keys: Map<string, NoteVerifier>;
   readonly #builder = new TreeBuilder();
-  /** Verified checkpoints by size, with where they came from. */
-  readonly #checkpoints = new Map<number, { root: Uint8Array; locations: string[] }>();
+  /** Verified checkpoints whose size the stream has not reached yet, by size. */
+  readonly #pending = new Map<number, PendingCheckpoint[]>();
   readonly #checkpointProblems: Problem[] = [];
   readonly #warnings: string[] = [];
   readonly #kinds = new Map<string, number>();
   readonly #kids = new Map<string, number>();
+  readonly #pointer: { readonly size: number; readonly text: string } | null = null;
   #origin: string | null = null;
   #prev = GENESIS_PREV;
   #entryProblem: Problem | null = null;
   #ended = false;
+  #lastHistory = -1;
+  #historyCount = 0;
+  #largest: { size: number; root: Uint8Array } | null = null;
 
   constructor(input: VerifierInput) {
     this.#keys = keyRing(input.keys);
-    const opened: { location: string; size: number | null; text: string; cp: Checkpoint | null }[] = [];
-    for (const h of [...input.history].sort((a, b) => a.size - b.size)) {
-      const location = `checkpoints/${h.size}`;
-      opened.push({ location, size: h.size, text: h.text, cp: this.#openCheckpoint(location, h.text) });
-    }
-    if (input.latest !== null) opened.push({ location: 'checkpoint', size: null, text: input.latest, cp: this.#openCheckpoint('checkpoint', input.latest) });
-    else if (input.history.length > 0) this.#warnings.push('the checkpoint pointer is missing; using the history in checkpoints/');
-    const bySize = new Map<number, string>();
-    for (const o of opened) {
-      if (o.cp === null) continue;
-      if (o.size !== null && o.cp.size !== o.size) {
-        this.#checkpointProblem('BAD_CHECKPOINT', o.location, `${o.location} holds a checkpoint of size ${o.cp.size}`);
-        continue;
+    if (input.latest !== null) {
+      const cp = this.#open('checkpoint', input.latest);
+      if (cp !== null) {
+        this.#pointer = { size: cp.size, text: input.latest };
+        this.#accept('checkpoint', cp);
       }
-      this.#origin ??= o.cp.origin;
-      if (o.cp.origin !== this.#origin) {
-        this.#checkpointProblem('BAD_CHECKPOINT', o.location, `${o.location} names origin ${JSON.stringify(o.cp.origin)}, not ${JSON.stringify(this.#origin)}`);
-        continue;
-      }
-      const known = bySize.get(o.cp.size);
-      if (known !== undefined && known !== o.text) {
-        this.#checkpointProblem('BAD_CHECKPOINT', o.location, `${o.location} differs from checkpoints/${o.cp.size}: two checkpoints for one tree size`);
-        continue;
-      }
-      bySize.set(o.cp.size, o.text);
-      const slot = this.#checkpoints.get(o.cp.size);
-      if (slot === undefined) this.#checkpoints.set(o.cp.size, { root: o.cp.root, locations: [o.location] });
-      else slot.locations.push(o.location);
-    }
-    const zero = this.#checkpoints.get(0);
-    if (zero !== undefined) this.#compareRoot(0, zero, EMPTY_ROOT);
-    const sizes = [...this.#checkpoints.keys()];
-    const latestSize = input.latest === null ? null : this.#checkpointsAt('checkpoint');
-    const max = sizes.length === 0 ? null : Math.max(...sizes);
-    if (latestSize !== null && max !== null && latestSize < max) {
-      this.#warnings.push(`the checkpoint pointer (size ${latestSize}) lags checkpoints/${max}: an append was interrupted after its commit point; the next writer updates it`);
     }
   }
 
-  #checkpointsAt(location: string): number | null {
-    for (const [size, slot] of this.#checkpoints) if (slot.locations.includes(location)) return size;
-    return null;
+  /** A history checkpoint (`checkpoints/<size>`); see the class comment for when to call it. */
+  checkpoint(size: number, text: string): void {
+    if (this.#ended) throw new Error('LedgerVerifier.checkpoint() after end()');
+    if (size <= this.#lastHistory) throw new Error(`LedgerVerifier.checkpoint(${size}) after ${this.#lastHistory}: sizes must ascend`);
+    if (this.#entryProblem === null && size < this.#builder.size) throw new Error(`LedgerVerifier.checkpoint(${size}) after ${this.#builder.size} lines`);
+    this.#lastHistory = size;
+    const location = `checkpoints/${size}`;
+    const cp = this.#open(location, text);
+    if (cp === null) return;
+    if (cp.size !== size) {
+      this.#checkpointProblem('BAD_CHECKPOINT', location, `${location} holds a checkpoint of size ${cp.size}`);
+      return;
+    }
+    this.#historyCount++;
+    if (this.#pointer !== null && this.#pointer.size === size && this.#pointer.text !== text) {
+      this.#checkpointProblem('BAD_CHECKPOINT', 'checkpoint', `checkpoint differs from ${location}: two checkpoints for one tree size`);
+    }
+    if (this.#pointer !== null && this.#pointer.size === size) this.#pointerInHistory = true;
+    if (this.#pointer !== null && this.#pointer.size < size) this.#pointerLag = size;
+    this.#accept(location, cp);
   }
 
-  #openCheckpoint(location: string, text: string): Checkpoint | null {
+  #pointerLag: number | null = null;
+  #pointerInHistory = false;
+
+  /** Opens a signed checkpoint: syntax, signature by a trusted key named after its origin, one origin. */
+  #open(location: string, text: string): Checkpoint | null {
+    let checkpoint: Checkpoint;
     try {
       // Attacker-controlled note text: openCheckpoint parses it strictly.
-      const { checkpoint, verifiedBy } = openCheckpoint(text, [...this.#keys.values()]);
-      if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
+      const opened = openCheckpoint(text, [...this.#keys.values()]);
+      checkpoint = opened.checkpoint;
+      if (!opened.verifiedBy.some((v) => v.name === checkpoint.origin)) {
         this.#checkpointProblem('UNKNOWN_KEY', location, `${location} is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`);
         return null;
       }
-      return checkpoint;
     } catch (err) {
       if (!(err instanceof LedgerError)) throw err;
-      const code = err.code === 'UNKNOWN_KEY' ? 'UNKNOWN_KEY' : 'BAD_CHECKPOINT';
-      this.#checkpointProblem(code, location, `${location}: ${err.message}`);
+      this.#checkpointProblem(err.code === 'UNKNOWN_KEY' ? 'UNKNOWN_KEY' : 'BAD_CHECKPOINT', location, `${location}: ${err.message}`);
       return null;
     }
+    this.#origin ??= checkpoint.origin;
+    if (checkpoint.origin !== this.#origin) {
+      this.#checkpointProblem('BAD_CHECKPOINT', location, `${location} names origin ${JSON.stringify(checkpoint.origin)}, not ${JSON.stringify(this.#origin)}`);
+      return null;
+    }
+    return checkpoint;
+  }
+
+  /** Compares now when the stream is at the checkpoint's size, else keeps it until it is. */
+  #accept(location: string, cp: Checkpoint): void {
+    if (cp.size === this.#builder.size && this.#entryProblem === null) {
+      this.#compare(cp.size, { location, root: cp.root });
+      return;
+    }
+    const list = this.#pending.get(cp.size) ?? [];
+    list.push({ location, root: cp.root });
+    this.#pending.set(cp.size, list);
+  }
+
+  #compare(size: number, p: PendingCheckpoint): void {
+    const root = this.#builder.root();
+    if (!Buffer.from(root).equals(Buffer.from(p.root))) {
+      this.#checkpointProblem('ROOT_MISMATCH', p.location, `${p.location}: root of the first ${size} entries is ${encodeHex(root)}, the checkpoint says ${encodeHex(p.root)}`);
+    }
+    if (this.#largest === null || size >= this.#largest.size) this.#largest = { size, root: p.root };
   }
 
   #checkpointProblem(code: LedgerCode, location: string, message: string, seq: number | null = null): void {
     this.#checkpointProblems.push({ code, seq, location, message });
-  }
-
-  #compareRoot(size: number, slot: { root: Uint8Array; locations: string[] }, root: Uint8Array): void {
-    if (!Buffer.from(root).equals(Buffer.from(slot.root))) {
-      for (const location of slot.locations) {
-        this.#checkpointProblem('ROOT_MISMATCH', location, `${location}: root of the first ${size} entries is ${encodeHex(root)}, the checkpoint says ${encodeHex(slot.root)}`);
-      }
-    }
   }
 
   /** Feeds the next line; returns false once a problem stopped verification (stop feeding). */
@@ -213,8 +234,11 @@ export class LedgerVerifier {
     this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
     this.#builder.append(leafHash(bytes));
     this.#prev = lineHash(bytes);
-    const slot = this.#checkpoints.get(this.#builder.size);
-    if (slot !== undefined) this.#compareRoot(this.#builder.size, slot, this.#builder.root());
+    const reached = this.#pending.get(this.#builder.size);
+    if (reached !== undefined) {
+      this.#pending.delete(this.#builder.size);
+      for (const p of reached) this.#compare(this.#builder.size, p);
+    }
     return true;
   }
 
@@ -234,28 +258,29 @@ export class LedgerVerifier {
     }
     const checkpointProblems = [...this.#checkpointProblems];
     if (this.#entryProblem === null) {
-      for (const [size, slot] of this.#checkpoints) {
-        if (size > entries) {
-          for (const location of slot.locations) {
-            checkpointProblems.push({ code: 'TRUNCATED', seq: entries, location, message: `${location} covers ${size} entries but the log has ${entries}: entries from seq ${entries} are missing` });
-          }
+      for (const [size, list] of this.#pending) {
+        for (const p of list) {
+          checkpointProblems.push({ code: 'TRUNCATED', seq: entries, location: p.location, message: `${p.location} covers ${size} entries but the log has ${entries}: entries from seq ${entries} are missing` });
         }
       }
     }
     checkpointProblems.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
     problems.push(...checkpointProblems);
-    const verified = [...this.#checkpoints.keys()].filter((s) => s <= entries);
-    const max = verified.length === 0 ? null : Math.max(...verified);
     const warnings = [...this.#warnings];
-    if (max === null && entries > 0) warnings.push('no checkpoint covers the entries');
-    const uncommitted = this.#entryProblem === null ? entries - (max ?? 0) : 0;
-    if (uncommitted > 0 && max !== null) warnings.push(`${uncommitted} entries after checkpoint size ${max} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    if (this.#pointer === null && this.#historyCount > 0) warnings.push('the checkpoint pointer is missing; using the history in checkpoints/');
+    if (this.#pointerLag !== null && this.#pointer !== null) {
+      warnings.push(`the checkpoint pointer (size ${this.#pointer.size}) lags checkpoints/${this.#pointerLag}: an append was interrupted after its commit point; the next writer updates it`);
+    }
+    const largest = this.#largest;
+    if (largest === null && entries > 0) warnings.push('no checkpoint covers the entries');
+    const uncommitted = this.#entryProblem === null ? entries - (largest?.size ?? 0) : 0;
+    if (uncommitted > 0 && largest !== null) warnings.push(`${uncommitted} entries after checkpoint size ${largest.size} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
     return {
       ok: problems.length === 0,
       origin: this.#origin,
       entries,
-      checkpoint: max === null ? null : { size: max, root: encodeHex(this.#checkpoints.get(max)!.root) },
-      checkpoints: this.#checkpoints.size,
+      checkpoint: largest === null ? null : { size: largest.size, root: encodeHex(largest.root) },
+      checkpoints: this.#historyCount + (this.#pointer !== null && !this.#pointerInHistory ? 1 : 0),
       uncommitted,
       tornBytes,
       kinds: sortedRecord(this.#kinds),
@@ -264,6 +289,31 @@ export class LedgerVerifier {
       warnings,
     };
   }
+}
+
+/**
+ * Verifies a whole log held in memory or produced lazily: interleaves the history checkpoints
+ * with the lines as LedgerVerifier requires.
+ */
+export function verifyLog(input: VerifierInput & { readonly history: readonly { readonly size: number; readonly text: string }[] }, lines: Iterable<Uint8Array>, tornBytes = 0): VerifyReport {
+  const v = new LedgerVerifier(input);
+  const history = [...input.history].sort((a, b) => a.size - b.size);
+  let next = 0;
+  let fed = 0;
+  const feed = () => {
+    while (next < history.length && history[next]!.size <= fed) {
+      const h = history[next++]!;
+      v.checkpoint(h.size, h.text);
+    }
+  };
+  feed();
+  for (const line of lines) {
+    if (!v.line(line)) break;
+    fed++;
+    feed();
+  }
+  for (; next < history.length; next++) v.checkpoint(history[next]!.size, history[next]!.text);
+  return v.end(tornBytes);
 }
 
 function checkShape(value: unknown): Entry {

@@ -14,7 +14,7 @@ import { openLedger } from '../../src/ledger/log.js';
 import { rootOf, leafHash } from '../../src/ledger/merkle.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { MemoryStore } from '../../src/ledger/store/memory.js';
-import { LedgerVerifier, type VerifyReport } from '../../src/ledger/verify.js';
+import { verifyLog, type VerifyReport } from '../../src/ledger/verify.js';
 import { fixedClock, ORIGIN, prng, scanDrafts, seededRandom, testKey } from './fixtures.js';
 
 const key = testKey();
@@ -35,13 +35,13 @@ function bytesOf(lines: readonly Buffer[]): Buffer {
 
 /** Splits stored bytes the way a store reads them: complete lines, then the torn remainder. */
 function verifyBytes(entries: Buffer, pointer: string | null, history: Map<number, string>): VerifyReport {
-  const v = new LedgerVerifier({ keys: [key.verifier], latest: pointer, history: [...history].map(([size, text]) => ({ size, text })) });
   let start = 0;
+  const lines: Buffer[] = [];
   for (let i = entries.indexOf(NL); i !== -1; i = entries.indexOf(NL, start)) {
-    if (!v.line(entries.subarray(start, i))) return v.end(0);
+    lines.push(entries.subarray(start, i));
     start = i + 1;
   }
-  return v.end(entries.byteLength - start);
+  return verifyLog({ keys: [key.verifier], latest: pointer, history: [...history].map(([size, text]) => ({ size, text })) }, lines, entries.byteLength - start);
 }
 
 interface Mutation {
