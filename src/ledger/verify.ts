@@ -14,7 +14,7 @@ import { canonicalize, parseCanonical } from './canonical.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeBase64, decodeUtf8, encodeHex } from './encoding.js';
 import { ENTRY_FIELDS, ENTRY_TIME_PATTERN, GENESIS_PREV, LEDGER_FORMAT_VERSION, MAX_LINE_BYTES, SIGNATURE_ALG, lineHash, signingBytes, type Entry } from './entry.js';
-import { EMPTY_ROOT, TreeBuilder, leafHash } from './merkle.js';
+import { TreeBuilder, leafHash } from './merkle.js';
 import { keyId, type NoteVerifier } from './note.js';
 
 export interface Problem {
