@@ -7,7 +7,7 @@ import type { ChangeSource } from '../core/ports.js';
 import type { ChangeSet, Commit, FileChange, Omission } from '../core/types.js';
 import { DEFAULT_MAX_DIFF_BYTES, parseUnifiedDiffDetailed, type ParsedFile } from '../diff/parse.js';
 import { blameAddedLines, type BlameRequest } from './attribution.js';
-import { originAt, trackRange, type TrackedRange } from './line-tracking.js';
+import { originsAt, trackRange, type TrackedRange } from './line-tracking.js';
 import { parseCommitObject } from './commit-object.js';
 import { Git } from './git.js';
 import { readObjects } from './objects.js';
@@ -210,10 +210,11 @@ function trackedLines(tracked: TrackedRange, path: string, added: readonly numbe
   const runs = tracked.files.get(path);
   if (runs === undefined || tracked.untracked.has(path)) return undefined;
   const out = new Map<number, string>();
-  for (const line of added) {
-    const origin = originAt(runs, line);
+  const origins = originsAt(runs, added);
+  for (let k = 0; k < added.length; k++) {
+    const origin = origins[k];
     if (origin === null || origin === undefined || !inRange.has(origin)) return undefined;
-    out.set(line, origin);
+    out.set(added[k]!, origin);
   }
   return out;
 }

@@ -288,3 +288,18 @@ export function originAt(runs: Runs, line: number): string | null | undefined {
   }
   return undefined;
 }
+
+/** Origins of ascending 1-based `lines` in one walk over the runs; undefined past the end. */
+export function originsAt(runs: Runs, lines: readonly number[]): (string | null | undefined)[] {
+  const out: (string | null | undefined)[] = [];
+  let run = 0;
+  let start = 1;
+  for (const line of lines) {
+    while (run < runs.length && line >= start + runs[run]!.length) {
+      start += runs[run]!.length;
+      run++;
+    }
+    out.push(run < runs.length && line >= start ? runs[run]!.origin : undefined);
+  }
+  return out;
+}
