@@ -90,6 +90,9 @@ describe('trailmark verify', () => {
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toContain('no ledger directory');
     expect((await runCli(['verify', '--ledger', f.dir, '--key', 'not-a-key'], { cwd: f.root })).code).toBe(2);
+    const empty = await runCli(['verify', '--ledger', f.root, '--key', f.pubFile], { cwd: f.root });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/holds no ledger \(no entries, no checkpoint\)\nhint: pass --ledger DIR/);
   });
 
   it('accepts several keys across a key rotation', async () => {

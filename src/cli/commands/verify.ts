@@ -1,6 +1,7 @@
 // `trailmark verify --ledger DIR --key PUB...`: offline verification of a ledger directory.
 // Exit 0 when it verifies, 1 with the first bad seq and what is wrong, 2 on usage errors.
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { verifyStore } from '../../ledger/check-store.js';
 import { repairLedger, type Repair } from '../../ledger/log.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../ledger/store/dir.js';
@@ -58,6 +59,9 @@ export function register(program: Command, ctx: CommandContext): void {
       const dir = isAbsolute(opts.ledger) ? opts.ledger : join(ctx.io.cwd, opts.ledger);
       const keys = loadVerifiers(opts.key, ctx.io.cwd);
       const store = openDirStore(dir);
+      if ((await store.tail()).size === 0 && (await store.readCheckpoint()) === null && (await store.listCheckpoints()).length === 0) {
+        throw new UsageError('NOT_FOUND', `${opts.ledger} holds no ledger (no entries, no checkpoint)`, { hint: 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
+      }
       const repairs = opts.repair === true ? await repairLedger(store, keys) : [];
       const report = await verifyStore(store, keys);
       if (opts.json === true) {
