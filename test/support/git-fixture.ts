@@ -63,7 +63,7 @@ export class GitFixture {
   ) {}
 
   /** A fresh repository with `defaultBranch` (default `main`) checked out and no commits. */
-  static async create(options: { defaultBranch?: string; bare?: boolean } = {}): Promise<GitFixture> {
+  static async create(options: { defaultBranch?: string } = {}): Promise<GitFixture> {
     const home = await realpath(await mkdtemp(join(tmpdir(), 'trailmark-git-')));
     const dir = join(home, 'repo');
     await mkdir(dir);
