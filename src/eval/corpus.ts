@@ -9,8 +9,9 @@ import { splitLines } from '../detectors/index.js';
 import { readAiEdits, readAiFiles, type AiEdit } from './ai-samples.js';
 import { CorpusError } from './corpus-error.js';
 import { parseHumanManifest, type HumanPackage } from './manifest.js';
-import { loadTarball } from './package-cache.js';
-import { chooseSpans } from './spans.js';
+import { diffLines } from './line-diff.js';
+import { loadTarball, type TarballRef } from './package-cache.js';
+import { chooseSpans, WHOLE_FILE_MAX_LINES } from './spans.js';
 import { seedOf, splitOf } from './split.js';
 import { readTarGz } from './tar.js';
 
@@ -27,9 +28,12 @@ export interface Sample {
   endLine: number;
   /** `npm:<package>@<version>` for human samples, the stored file for AI samples. */
   source: string;
-  /** AI: the writing style (directory name). Human: the span kind (lines, statements, unit, block, file). */
+  /**
+   * AI: the writing style (directory name). Human: the span kind (lines, statements, unit, block,
+   * file), or `release-diff` for a real change between two releases.
+   */
   style?: string;
-  /** Lines the hunk removed, for AI edits that replace human lines; absent for pure additions. */
+  /** Lines the hunk removed (AI replacement edits, human release diffs); absent for pure additions. */
   deleted?: readonly string[];
 }
 
@@ -42,8 +46,12 @@ export interface CorpusOptions {
 }
 
 export const HUMAN_MANIFEST = 'eval/human-packages.json';
-/** Default cap on hunks per human package. */
+/** Default cap on span hunks per human package. */
 export const DEFAULT_MAX_SAMPLES = 80;
+/** Cap on release-diff hunks per human package, on top of the span hunks. */
+export const MAX_DIFF_SAMPLES = 40;
+/** Larger diff hunks are rewrites rather than edits. */
+const MAX_DIFF_HUNK_LINES = 150;
 /** Files longer than this are skipped: in this corpus they are generated tables or bundles. */
 const MAX_FILE_LINES = 4000;
 const MIN_FILE_LINES = 5;
@@ -85,25 +93,80 @@ interface PackageFiles {
   readonly pkg: HumanPackage;
   /** Path inside the package (without the leading `package/`) to text, sorted by path. */
   readonly files: ReadonlyMap<string, string>;
+  /** The same for the previous release, when the manifest names one. */
+  readonly previousFiles?: ReadonlyMap<string, string>;
 }
 
-async function loadPackage(pkg: HumanPackage, cacheDir: string): Promise<PackageFiles> {
-  const entries = readTarGz(await loadTarball(pkg, cacheDir));
+async function loadFiles(ref: TarballRef, cacheDir: string): Promise<Map<string, string>> {
+  const entries = readTarGz(await loadTarball(ref, cacheDir));
   const files = new Map<string, string>();
   for (const entry of entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const slash = entry.path.indexOf('/');
     const path = slash === -1 ? entry.path : entry.path.slice(slash + 1);
     files.set(path, entry.data.toString('utf8'));
   }
-  return { pkg, files };
+  return files;
 }
 
-function humanSamples({ pkg, files }: PackageFiles): Sample[] {
+async function loadPackage(pkg: HumanPackage, cacheDir: string): Promise<PackageFiles> {
+  const files = await loadFiles(pkg, cacheDir);
+  if (pkg.previous === undefined) return { pkg, files };
+  const previousFiles = await loadFiles({ name: pkg.name, version: pkg.previous.version, integrity: pkg.previous.integrity }, cacheDir);
+  return { pkg, files, previousFiles };
+}
+
+/**
+ * Real human edits: the changes between the previous release and this one, one sample per
+ * contiguous run of added lines (what `git diff -U0` shows), with the lines it replaced.
+ */
+function releaseDiffSamples({ pkg, files, previousFiles }: PackageFiles, usable: (path: string, text: string) => boolean): Sample[] {
+  if (previousFiles === undefined || pkg.previous === undefined) return [];
+  const split = splitOf(pkg.name);
+  const candidates: Sample[] = [];
+  for (const [path, text] of files) {
+    if (!usable(path, text)) continue;
+    const before = previousFiles.get(path);
+    if (before === text) continue;
+    const newLines = splitLines(text);
+    const oldLines = before === undefined ? [] : splitLines(before);
+    if (before === undefined && newLines.length > WHOLE_FILE_MAX_LINES) continue;
+    const changes = diffLines(oldLines, newLines);
+    if (changes === undefined) continue;
+    for (const change of changes) {
+      if (change.newCount === 0 || change.newCount > MAX_DIFF_HUNK_LINES) continue;
+      const added = newLines.slice(change.newStart - 1, change.newStart - 1 + change.newCount);
+      if (added.every((l) => l.trim() === '')) continue;
+      const deleted = change.oldCount === 0 ? [] : oldLines.slice(change.oldStart - 1, change.oldStart - 1 + change.oldCount);
+      const endLine = change.newStart + change.newCount - 1;
+      candidates.push({
+        id: `human/${pkg.name}@${pkg.version}/diff/${path}#${change.newStart}-${endLine}`,
+        label: 'human',
+        split,
+        path,
+        fileText: text,
+        startLine: change.newStart,
+        endLine,
+        source: `npm:${pkg.name}@${pkg.previous.version}..${pkg.version}`,
+        style: 'release-diff',
+        ...(deleted.length > 0 ? { deleted } : {}),
+      });
+    }
+  }
+  return candidates
+    .map((s) => ({ s, order: seedOf(s.id) }))
+    .sort((a, b) => a.order - b.order || (a.s.id < b.s.id ? -1 : 1))
+    .slice(0, MAX_DIFF_SAMPLES)
+    .map(({ s }) => s);
+}
+
+function humanSamples(loaded: PackageFiles): Sample[] {
+  const { pkg, files } = loaded;
   const split = splitOf(pkg.name);
   const include = pkg.include;
+  const usable = (path: string, text: string): boolean =>
+    (include === undefined || include.some((prefix) => path.startsWith(prefix))) && isHumanSource(path, text);
   const candidates = [...files.entries()]
-    .filter(([path]) => include === undefined || include.some((prefix) => path.startsWith(prefix)))
-    .filter(([path, text]) => isHumanSource(path, text))
+    .filter(([path, text]) => usable(path, text))
     .map(([path, text]) => ({ path, text, order: seedOf(`${pkg.name}@${pkg.version}:${path}`) }))
     .sort((a, b) => a.order - b.order || (a.path < b.path ? -1 : 1));
   const cap = pkg.maxSamples ?? DEFAULT_MAX_SAMPLES;
@@ -126,6 +189,7 @@ function humanSamples({ pkg, files }: PackageFiles): Sample[] {
       });
     }
   }
+  out.push(...releaseDiffSamples(loaded, usable));
   return out;
 }
 

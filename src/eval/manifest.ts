@@ -4,6 +4,15 @@
 
 import { CorpusError } from './corpus-error.js';
 
+/** An earlier release of the same package: real human edits are the diff between the two. */
+export interface PreviousRelease {
+  readonly version: string;
+  readonly integrity: string;
+  /** Upstream release date, YYYY-MM-DD, not after the package's own. */
+  readonly released: string;
+  readonly releaseSource: string;
+}
+
 export interface HumanPackage {
   readonly name: string;
   readonly version: string;
@@ -20,6 +29,7 @@ export interface HumanPackage {
   readonly include?: readonly string[];
   /** Cap on hunks taken from this package, so large packages do not dominate. */
   readonly maxSamples?: number;
+  readonly previous?: PreviousRelease;
 }
 
 export interface HumanManifest {
@@ -53,6 +63,21 @@ export function parseHumanManifest(value: unknown): HumanManifest {
     if (!integrity.startsWith('sha512-')) throw new CorpusError('BAD_MANIFEST', `${name} integrity must be sha512`);
     if (seen.has(name)) throw new CorpusError('BAD_MANIFEST', `package ${name} listed twice`);
     seen.add(name);
+    let previous: PreviousRelease | undefined;
+    if (p.previous !== undefined) {
+      if (typeof p.previous !== 'object' || p.previous === null) throw new CorpusError('BAD_MANIFEST', `${name}.previous must be an object`);
+      const q = p.previous as Record<string, unknown>;
+      previous = {
+        version: str(q.version, `${name}.previous.version`),
+        integrity: str(q.integrity, `${name}.previous.integrity`),
+        released: str(q.released, `${name}.previous.released`),
+        releaseSource: str(q.releaseSource, `${name}.previous.releaseSource`),
+      };
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(previous.released) || previous.released > released) {
+        throw new CorpusError('BAD_MANIFEST', `${name} previous release ${previous.released} is not a date on or before ${released}`);
+      }
+      if (!previous.integrity.startsWith('sha512-')) throw new CorpusError('BAD_MANIFEST', `${name}.previous integrity must be sha512`);
+    }
     const include = p.include === undefined ? undefined : (p.include as unknown[]).map((x, j) => str(x, `${name}.include[${j}]`));
     const maxSamples = p.maxSamples === undefined ? undefined : Number(p.maxSamples);
     if (maxSamples !== undefined && !(Number.isInteger(maxSamples) && maxSamples > 0)) {
@@ -68,6 +93,7 @@ export function parseHumanManifest(value: unknown): HumanManifest {
       releaseSource: str(p.releaseSource, `${name}.releaseSource`),
       ...(include === undefined ? {} : { include }),
       ...(maxSamples === undefined ? {} : { maxSamples }),
+      ...(previous === undefined ? {} : { previous }),
     };
   });
   return { schema: 'trailmark.devset.human/v1', packages };

@@ -8,11 +8,16 @@ import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CorpusError } from './corpus-error.js';
-import type { HumanPackage } from './manifest.js';
+/** What identifies a registry tarball: name, version and the integrity it must have. */
+export interface TarballRef {
+  readonly name: string;
+  readonly version: string;
+  readonly integrity: string;
+}
 
 const run = promisify(execFile);
 
-export function cacheFileName(pkg: Pick<HumanPackage, 'name' | 'version'>): string {
+export function cacheFileName(pkg: Pick<TarballRef, 'name' | 'version'>): string {
   // Same name `npm pack` gives the file: scope without '@', '/' replaced by '-'.
   return `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`;
 }
@@ -21,7 +26,7 @@ export function integrityOf(data: Buffer): string {
   return `sha512-${createHash('sha512').update(data).digest('base64')}`;
 }
 
-function verify(pkg: HumanPackage, data: Buffer): Buffer {
+function verify(pkg: TarballRef, data: Buffer): Buffer {
   const actual = integrityOf(data);
   if (actual !== pkg.integrity) {
     throw new CorpusError('INTEGRITY_MISMATCH', `tarball of ${pkg.name}@${pkg.version} has integrity ${actual}`, {
@@ -41,7 +46,7 @@ async function readIfPresent(path: string): Promise<Buffer | undefined> {
 }
 
 /** The verified tarball bytes of `pkg`, downloaded into `cacheDir` when absent. */
-export async function loadTarball(pkg: HumanPackage, cacheDir: string): Promise<Buffer> {
+export async function loadTarball(pkg: TarballRef, cacheDir: string): Promise<Buffer> {
   const target = join(cacheDir, cacheFileName(pkg));
   const cached = await readIfPresent(target);
   if (cached !== undefined) return verify(pkg, cached);

@@ -170,6 +170,32 @@ describe('loadCorpus on a local fixture', () => {
   });
 });
 
+describe('release diffs', () => {
+  it('turns the changes since the previous release into human hunks with their deleted lines', async () => {
+    const oldLib = LIB.replace('    return options.limit;', '    return options.limit - 1;').replace("  return helper(value);\n", '');
+    const previous = makeTarball('gnu', { 'src/lib.ts': oldLib, 'src/helper.ts': HELPER }, dir);
+    writeFileSync(join(cacheDir, cacheFileName({ name: '@fixture/lib', version: '0.9.0' })), previous);
+    writeFileSync(join(root, 'eval', 'human-packages.json'), JSON.stringify({
+      schema: 'trailmark.devset.human/v1',
+      packages: [{
+        name: '@fixture/lib', version: '1.0.0', integrity: integrityOf(tarball), license: 'MIT', repository: 'fixture/lib',
+        released: '2020-05-14', releaseSource: 'test fixture',
+        previous: { version: '0.9.0', integrity: integrityOf(previous), released: '2020-01-02', releaseSource: 'test fixture' },
+      }],
+    }));
+    try {
+      const diffs = (await loadCorpus({ root, cacheDir })).filter((s) => s.style === 'release-diff');
+      expect(diffs.map((s) => [s.id, s.startLine, s.endLine, s.deleted])).toEqual([
+        ['human/@fixture/lib@1.0.0/diff/src/lib.ts#11-11', 11, 11, undefined],
+        ['human/@fixture/lib@1.0.0/diff/src/lib.ts#9-9', 9, 9, ['    return options.limit - 1;']],
+      ]);
+      expect(diffs.every((s) => s.label === 'human' && s.fileText === LIB && s.source === 'npm:@fixture/lib@0.9.0..1.0.0')).toBe(true);
+    } finally {
+      writeManifest(integrityOf(tarball));
+    }
+  });
+});
+
 describe('AI edit validation', () => {
   it('rejects an edit that replaces lines with identical text', async () => {
     const noop = join(root, 'eval', 'ai', 'edits', 'terse-fix', 'noop.hunk');
@@ -198,6 +224,9 @@ describe('manifest and source filters', () => {
     expect(parseHumanManifest({ schema: 'trailmark.devset.human/v1', packages: [entry] }).packages[0]!.released).toBe('2021-12-31');
     expect(() => parseHumanManifest({ schema: 'trailmark.devset.human/v1', packages: [{ ...entry, released: '2022-01-01' }] })).toThrow(/before 2022/);
     expect(() => parseHumanManifest({ schema: 'trailmark.devset.human/v1', packages: [entry, entry] })).toThrow(/twice/);
+    const previous = { version: '0.9.0', integrity: 'sha512-y', released: '2021-06-01', releaseSource: 'tag' };
+    expect(parseHumanManifest({ schema: 'trailmark.devset.human/v1', packages: [{ ...entry, previous }] }).packages[0]!.previous).toEqual(previous);
+    expect(() => parseHumanManifest({ schema: 'trailmark.devset.human/v1', packages: [{ ...entry, previous: { ...previous, released: '2022-01-02' } }] })).toThrow(/on or before/);
   });
 
   it('keeps hand-written TypeScript and drops declarations and generated files', () => {

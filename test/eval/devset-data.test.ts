@@ -31,7 +31,13 @@ describe('human package manifest', () => {
       expect(p.releaseSource, p.name).toMatch(/^(GitHub tag |packaged (CHANGELOG|HISTORY)\.md: )/);
       expect(p.releaseSource.toLowerCase(), p.name).not.toContain('registry');
       expect(p.integrity, p.name).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
+      if (p.previous !== undefined) {
+        expect(p.previous.released <= p.released, p.name).toBe(true);
+        expect(p.previous.releaseSource, p.name).toMatch(/^(GitHub tag |packaged (CHANGELOG|HISTORY)\.md of )/);
+        expect(p.previous.version, p.name).not.toBe(p.version);
+      }
     }
+    expect(manifest.packages.filter((p) => p.previous !== undefined).length).toBeGreaterThanOrEqual(20);
   });
 
   it('takes nothing from the reserved repositories or packages', () => {
