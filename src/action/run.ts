@@ -158,8 +158,20 @@ export async function run(deps: ActionDependencies): Promise<RunOutcome> {
   const result = await deps.analyze(changeSet, policy);
   const { unattested, contradicted } = result.summary.findings;
 
-  const ledger = await writeLedger(deps, client, env, inputs, policy, target, result);
-  const { conclusion, failure } = conclusionOf(result, inputs.failOn);
+  // A ledger failure must not hide the findings: publish first, then fail the step.
+  let ledger: LedgerOutcome;
+  let ledgerFailure: string | undefined;
+  try {
+    ledger = await writeLedger(deps, client, env, inputs, policy, target, result);
+  } catch (err) {
+    const hint = err instanceof TrailmarkError ? err.hint : undefined;
+    ledgerFailure = `the ledger was not written: ${describeError(err)}${hint === undefined ? '' : ` (hint: ${hint})`}`;
+    core.error(`trailmark: ${ledgerFailure}`);
+    ledger = { note: `**The ledger was not written**; the step fails:\n\n${codeBlock(ledgerFailure)}` };
+  }
+  const verdict = conclusionOf(result, inputs.failOn);
+  const { conclusion } = verdict;
+  const failure = [verdict.failure, ledgerFailure].filter((f) => f !== undefined).join('; ') || undefined;
   const findings = result.findings.length;
   const report = deps.renderMarkdown(ledger.ref === undefined ? result : { ...result, ledger: ledger.ref });
 

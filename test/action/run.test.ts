@@ -230,3 +230,21 @@ test('an event that changes no code is skipped with a summary line and zero outp
   expect(files.summary()).toContain('Nothing analyzed: pull request action "labeled"');
   expect(files.outputs().findings).toBe('0');
 });
+
+test('a ledger write that GitHub refuses still publishes the check run, then fails the step with the reason', async () => {
+  const p = recordedPullRequest('opened');
+  const key = testKey('action', 'example.com/ledger');
+  let summary = '';
+  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p),
+    { method: 'POST', route: '/repos/{owner}/{repo}/git/blobs', params: repo, reply: { status: 403, body: { message: 'Resource not accessible by integration' } } },
+    createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
+  const files = runnerFiles('pull_request', p, { 'signing-key': key.signerKey }, apiUrl);
+  const runner = enterRunner(files);
+  await runAndReport(deps([finding(1)]));
+  server.verify();
+  expect(summary).toContain('**The ledger was not written**');
+  expect(summary).toContain('failed with status 403');
+  expect(process.exitCode).toBe(1);
+  expect(runner.stdout()).toMatch(/::error::trailmark: the ledger was not written: github request POST \S+\/git\/blobs failed with status 403/);
+  expect(files.outputs()).toMatchObject({ findings: '1', checkpoint: '' });
+});
