@@ -26,7 +26,11 @@ export interface Sample {
   /** 1-based inclusive range of the added lines in `fileText`. */
   startLine: number;
   endLine: number;
-  /** `npm:<package>@<version>` for human samples, the stored file for AI samples. */
+  /**
+   * Provenance group: `npm:<package>@<version>` for every human sample of a package (spans and
+   * release diffs alike, so grouped cross-validation keeps a package together), the stored file
+   * for AI samples.
+   */
   source: string;
   /**
    * AI: the writing style (directory name). Human: the span kind (lines, statements, unit, block,
@@ -146,7 +150,7 @@ function releaseDiffSamples({ pkg, files, previousFiles }: PackageFiles, usable:
         fileText: text,
         startLine: change.newStart,
         endLine,
-        source: `npm:${pkg.name}@${pkg.previous.version}..${pkg.version}`,
+        source: `npm:${pkg.name}@${pkg.version}`,
         style: 'release-diff',
         ...(deleted.length > 0 ? { deleted } : {}),
       });

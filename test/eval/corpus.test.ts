@@ -189,7 +189,7 @@ describe('release diffs', () => {
         ['human/@fixture/lib@1.0.0/diff/src/lib.ts#11-11', 11, 11, undefined],
         ['human/@fixture/lib@1.0.0/diff/src/lib.ts#9-9', 9, 9, ['    return options.limit - 1;']],
       ]);
-      expect(diffs.every((s) => s.label === 'human' && s.fileText === LIB && s.source === 'npm:@fixture/lib@0.9.0..1.0.0')).toBe(true);
+      expect(diffs.every((s) => s.label === 'human' && s.fileText === LIB && s.source === 'npm:@fixture/lib@1.0.0')).toBe(true);
     } finally {
       writeManifest(integrityOf(tarball));
     }
