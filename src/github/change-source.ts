@@ -129,7 +129,8 @@ export class GitHubChangeSource implements ChangeSource {
 
   async #compare(target: Extract<ChangeTarget, { kind: 'compare' }>, omissions: Omission[]) {
     const { client, owner, repo } = this.#o;
-    const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${target.base}...${target.head}`, per_page: REST_PER_PAGE_MAX });
+    // Unpaginated, the first page carries up to 250 commits and all (at most 300) files.
+    const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${target.base}...${target.head}` });
     const files = (res.data.files ?? []) as RestFile[];
     if (files.length >= COMPARE_FILES_LIMIT) {
       omissions.push({ reason: `GitHub's compare API lists at most ${COMPARE_FILES_LIMIT} files; the rest were not analyzed (check out the repository with full history to analyze everything)` });

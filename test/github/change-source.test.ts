@@ -99,3 +99,20 @@ test('a malformed patch is an omission, not a crash', async () => {
   expect(set.omissions[0]).toMatchObject({ path: 'x.ts', reason: expect.stringMatching(/could not be parsed/) });
   gh.verify();
 });
+
+test('compare (push, merge group, manual range): files and commits of base...head, with the caps as omissions', async () => {
+  const files300 = Array.from({ length: 300 }, (_, i) => ({ sha: 'e'.repeat(40), filename: `docs/f${String(i).padStart(3, '0')}.md`, status: 'added', additions: 1, deletions: 0, changes: 1, blob_url: 'u', raw_url: 'u', contents_url: 'u', patch: '@@ -0,0 +1 @@\n+x' }));
+  const gh = new NockGitHub().expect({
+    method: 'GET', route: '/repos/{owner}/{repo}/compare/{basehead}', params: { owner: 'o', repo: 'r', basehead: `${BASE}...${HEAD}` },
+    reply: { status: 200, body: { total_commits: 260, commits: [restCommit(HEAD, 'push')], files: files300 } },
+  });
+  const set = await new GitHubChangeSource({ client: client(), owner: 'o', repo: 'r', target: { kind: 'compare', base: BASE, head: HEAD }, needsHeadText: () => false }).load();
+  expect(set.files).toHaveLength(300);
+  expect(set.files[0]!.path).toBe('docs/f000.md');
+  expect(set.commits.map((c) => c.sha)).toEqual([HEAD]);
+  expect(set.omissions.map((o) => o.reason)).toEqual([
+    expect.stringMatching(/compare API lists at most 300 files/),
+    expect.stringMatching(/returned 1 of 260 commits/),
+  ]);
+  gh.verify();
+});
