@@ -1,15 +1,19 @@
 // The registry of subcommands. Each module exports `register(program, ctx)`.
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
+import { register as demo } from './demo.js';
 import { register as erase } from './erase.js';
 import { register as keygen } from './keygen.js';
 import { register as prove } from './prove.js';
+import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
 import { register as verifyProof } from './verify-proof.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export const COMMANDS: readonly RegisterCommand[] = [
+  scan,
+  demo,
   keygen,
   verify,
   prove,

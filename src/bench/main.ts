@@ -1,0 +1,48 @@
+// `npm run bench`: every figure is a ratio to the raw primitive measured in the same run
+// (tree-sitter parse for the scan, node:crypto Ed25519 sign/verify for the ledger), so the
+// numbers mean the same on a fast laptop and a loaded CI machine.
+//
+// Options: --json (stable machine output), --quick (smaller runs, no 1M-entry memory run).
+
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { benchScan } from './scan.js';
+import { benchLedger } from './ledger.js';
+
+const args = new Set(process.argv.slice(2));
+const json = args.has('--json');
+const quick = args.has('--quick');
+const log = (line: string): void => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const roots = [join(projectRoot, 'src'), join(projectRoot, 'test'), join(projectRoot, 'node_modules')];
+
+const scan = await benchScan({ roots, maxBytes: quick ? 2 * 1024 * 1024 : 12 * 1024 * 1024, log });
+const ledger = await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ scan, ledger }, null, 2)}\n`);
+} else {
+  const f = (n: number, d = 2): string => n.toFixed(d);
+  const lines = [
+    'trailmark bench (ratios against the raw primitive measured in this run)',
+    '',
+    `scan   ${scan.files} files, ${scan.addedLines} added lines, ${f(scan.megabytes, 1)} MiB`,
+    `       raw tree-sitter parse        ${f(scan.rawParseSec, 3)} s  (${Math.round(scan.rawParseLinesPerSec)} lines/s)`,
+    `       engine (parse+detect+score)  ${f(scan.engineSec, 3)} s  = ${f(scan.engineRatio)}× raw parse`,
+    `       git load (diff+blobs+blame)  ${f(scan.loadSec, 3)} s`,
+    `       whole scan                   ${f(scan.fullScanSec, 3)} s  = ${f(scan.fullScanRatio)}× raw parse  (${Math.round(scan.fullScanLinesPerSec)} added lines/s; goal ≤ 2×)`,
+    '',
+    `ledger entry ${ledger.entryBytes} bytes`,
+    `       append  ${Math.round(ledger.appendPerSec)}/s vs raw Ed25519 sign ${Math.round(ledger.rawSignPerSec)}/s  = ${f(ledger.appendRatio)} (goal ≥ 0.7)`,
+    `       verify  ${Math.round(ledger.verifyPerSec)}/s vs raw Ed25519 verify ${Math.round(ledger.rawVerifyPerSec)}/s  = ${f(ledger.verifyRatio)} (goal ≥ 0.7)`,
+    `       single-entry append (fsync-bound) ${f(ledger.singleAppendMs)} ms`,
+  ];
+  if (ledger.memory) {
+    const m = ledger.memory;
+    lines.push(`       verify ${m.entries} entries (${f(m.fileMiB, 0)} MiB) in ${f(m.verifySec, 1)} s: peak RSS ${f(m.peakRssMiB, 0)} MiB (baseline ${f(m.baselineRssMiB, 0)}), peak heap ${f(m.peakHeapMiB, 0)} MiB`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

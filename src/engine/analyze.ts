@@ -1,0 +1,328 @@
+// Use case `analyzeChange`: change set + policy + records → ScanResult (trailmark.scan/v1).
+// The only orchestration of diff/, detectors/, attest/ and the cross-check; it does no I/O.
+// Every file and hunk of the change set appears in the result: analysed, or `skipped` with a
+// reason — nothing is dropped silently.
+
+import { createHash } from 'node:crypto';
+import picomatch from 'picomatch';
+import type { Policy } from '../core/policy.js';
+import type { RawRecord } from '../core/ports.js';
+import type {
+  ChangeSet,
+  Commit,
+  DiffHunk,
+  Evidence,
+  EvidenceClass,
+  FileChange,
+  Finding,
+  HunkResult,
+  Language,
+  Remediation,
+  ScanResult,
+  ScanSummary,
+  Signal,
+  SyntacticUnit,
+  Verdict,
+} from '../core/types.js';
+import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
+import { classifyFile } from '../diff/classify.js';
+import { parseSource, type ParsedFile } from '../detectors/parse.js';
+import { splitLines } from '../detectors/line-facts.js';
+import { enclosingUnits } from '../detectors/units.js';
+import { DEFAULT_DETECTORS } from '../detectors/registry.js';
+import type { Detector, DetectorContext } from '../detectors/detector.js';
+import { analyzeHunk, DEFAULT_MODEL, type ScoringModel } from '../detectors/model.js';
+import { commitEvidence, contextEvidence, remediationEvidence } from '../attest/commit-evidence.js';
+import { parseRecords, recordedEvidence, type ParsedRecords } from '../attest/match.js';
+import { crosscheck } from './crosscheck.js';
+import { findingFor } from './findings.js';
+
+export interface AnalyzeOptions {
+  readonly policy: Policy;
+  readonly records?: readonly RawRecord[];
+  readonly remediations?: readonly Remediation[];
+  readonly detectors?: readonly Detector[];
+  readonly model?: ScoringModel;
+  /** Called after each file; adapters show progress on a TTY. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** How many top signals a hunk keeps in the result (the reasons shown to authors). */
+const MAX_SIGNALS_PER_HUNK = 8;
+
+export function analyzeChange(changeSet: ChangeSet, options: AnalyzeOptions): Promise<ScanResult> {
+  // Synchronous work behind an async contract: sources and sinks are async, analysis is CPU.
+  return Promise.resolve(analyzeChangeSync(changeSet, options));
+}
+
+export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions): ScanResult {
+  const { policy } = options;
+  const detectors = options.detectors ?? DEFAULT_DETECTORS;
+  const model = options.model ?? DEFAULT_MODEL;
+  const isIgnored = picomatch(policy.ignore.length > 0 ? [...policy.ignore] : ['\0never'], { dot: true });
+  const isSensitive = picomatch(policy.sensitivePaths.length > 0 ? [...policy.sensitivePaths] : ['\0never'], { dot: true });
+
+  const commitsBySha = new Map(changeSet.commits.map((c) => [c.sha, c] as const));
+  const evidenceByCommit = new Map<string, readonly Evidence[]>();
+  const evidenceOf = (commit: Commit): readonly Evidence[] => {
+    let ev = evidenceByCommit.get(commit.sha);
+    if (ev === undefined) {
+      ev = commitEvidence(commit, { extraMarkers: policy.markers });
+      evidenceByCommit.set(commit.sha, ev);
+    }
+    return ev;
+  };
+  const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
+  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r) }));
+  const { records, problems } = parseRecords(options.records ?? []);
+  const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
+
+  const hunks: HunkResult[] = [];
+  const findings: Finding[] = [];
+  const files = [...changeSet.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  files.forEach((file, index) => {
+    const ignored = isIgnored(file.path);
+    const classification = ignored
+      ? ({ skip: true, reason: 'ignored by config' } as const)
+      : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status });
+    if (classification.skip) {
+      hunks.push(...skippedHunks(file, classification.reason));
+    } else {
+      const fileHunks = analyzeFile(file, classification.language, {
+        detectors,
+        model,
+        evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits),
+      });
+      for (const h of fileHunks) {
+        const cross = h.verdict === 'skipped' ? undefined : crosscheck(h.score, h.evidence, policy.thresholds);
+        const result: HunkResult = cross ? { ...h, verdict: cross.verdict, reason: cross.reason } : h;
+        hunks.push(result);
+        const finding = findingFor(result, policy, isSensitive(file.path));
+        if (finding) findings.push(finding);
+      }
+    }
+    options.onProgress?.(index + 1, files.length);
+  });
+
+  function hunkEvidence(file: FileChange, hunk: AnalysedHunk, commitShas: readonly string[]): Evidence[] {
+    const evidence: Evidence[] = [];
+    for (const sha of commitShas) {
+      const commit = commitsBySha.get(sha);
+      if (commit) evidence.push(...evidenceOf(commit));
+    }
+    evidence.push(...changeWide);
+    for (const { r, evidence: ev } of remediations) {
+      if (ev && (r.paths.length === 0 || r.paths.includes(file.path))) evidence.push(ev);
+    }
+    evidence.push(...recordedEvidence(
+      { path: file.path, startLine: hunk.startLine, endLine: hunk.endLine, addedLines: hunk.added, commits: commitShas },
+      records,
+      changeSet.head,
+    ));
+    return dedupeEvidence(evidence);
+  }
+
+  const summary = summarize(changeSet, hunks, findings, policy, model, detectors, omissions);
+  return {
+    schema: 'trailmark.scan/v1',
+    base: changeSet.base,
+    head: changeSet.head,
+    summary,
+    hunks,
+    findings: findings.sort(compareFindings),
+  };
+}
+
+interface AnalysedHunk {
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly added: readonly { line: number; text: string }[];
+}
+
+interface FileAnalysisDeps {
+  readonly detectors: readonly Detector[];
+  readonly model: ScoringModel;
+  readonly evidenceFor: (hunk: AnalysedHunk, commits: readonly string[]) => Evidence[];
+}
+
+function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDeps): HunkResult[] {
+  // Parse the head version once per file; every hunk of the file shares the tree.
+  const text = file.headText;
+  const parsed: ParsedFile | undefined = text === undefined ? undefined : parseSource(text, language);
+  const lines: readonly string[] = parsed?.lines ?? (text === undefined ? [] : splitLines(text));
+  const addedLines = new Set<number>();
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) addedLines.add(l.newLine);
+
+  return file.hunks.map((hunk) => {
+    const added = hunk.lines.filter((l) => l.kind === 'add' && l.newLine !== undefined).map((l) => ({ line: l.newLine!, text: l.text }));
+    const deleted = hunk.lines.filter((l) => l.kind === 'del').map((l) => l.text);
+    if (added.length === 0) {
+      return skippedHunk(file, hunk, 'only deletions: nothing was written', language, deleted.length);
+    }
+    const startLine = added[0]!.line;
+    const endLine = added[added.length - 1]!.line;
+    // Without the head text (plain patch), the hunk's own lines are the only file context.
+    const fileLines = lines.length > 0 ? lines : contextFromHunk(hunk);
+    const ctx: DetectorContext = {
+      path: file.path,
+      language,
+      file: { lines: fileLines, ...(parsed?.tree ? { parsed } : {}) },
+      hunk: { startLine, endLine, added, deleted },
+      addedLines,
+    };
+    const { score, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
+    const commits = commitsOf(file, added);
+    const units: readonly SyntacticUnit[] = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines.has(l)) : [];
+    const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
+    return {
+      path: file.path,
+      startLine,
+      endLine,
+      language,
+      score: round(score),
+      signals: topSignals(signals),
+      evidence,
+      verdict: 'clear' as Verdict,
+      addedLines: added.length,
+      deletedLines: deleted.length,
+      commits,
+      units,
+      contentDigest: digestLines(added.map((a) => a.text)),
+    };
+  }).map(withInferredEvidence);
+}
+
+/** Adds the `inferred` evidence entry once the score is worth mentioning. */
+function withInferredEvidence(h: HunkResult): HunkResult {
+  if (h.verdict === 'skipped' || h.signals.length === 0) return h;
+  const top = h.signals.filter((s) => s.weight > 0).slice(0, 3).map((s) => s.detail);
+  if (top.length === 0) return h;
+  const inferred: Evidence = {
+    class: 'inferred',
+    source: 'detectors',
+    says: 'ai',
+    detail: `score ${h.score.toFixed(2)}: ${top.join('; ')}`,
+  };
+  return { ...h, evidence: [...h.evidence, inferred] };
+}
+
+function contextFromHunk(hunk: DiffHunk): string[] {
+  const lines: string[] = [];
+  for (const l of hunk.lines) if (l.kind !== 'del') lines[(l.newLine ?? 1) - 1] = l.text;
+  for (let i = 0; i < lines.length; i++) lines[i] ??= '';
+  return lines;
+}
+
+function commitsOf(file: FileChange, added: readonly { line: number }[]): string[] {
+  const map = file.lineCommits;
+  if (!map || map.size === 0) return [];
+  const seen = new Set<string>();
+  for (const a of added) {
+    const sha = map.get(a.line);
+    if (sha) seen.add(sha);
+  }
+  return [...seen];
+}
+
+function skippedHunks(file: FileChange, reason: string): HunkResult[] {
+  const language = file.binary ? 'binary' : 'unknown';
+  if (file.hunks.length === 0) {
+    return [{
+      path: file.path, startLine: 0, endLine: 0, language, score: 0, signals: [], evidence: [],
+      verdict: 'skipped', reason, addedLines: 0, deletedLines: 0, commits: [], units: [],
+      contentDigest: digestLines([]),
+    }];
+  }
+  return file.hunks.map((h) => skippedHunk(file, h, reason, language, h.lines.filter((l) => l.kind === 'del').length));
+}
+
+function skippedHunk(file: FileChange, hunk: DiffHunk, reason: string, language: Language, deletedLines: number): HunkResult {
+  const added = hunk.lines.filter((l) => l.kind === 'add');
+  const first = added[0]?.newLine ?? hunk.newStart;
+  const last = added[added.length - 1]?.newLine ?? first;
+  return {
+    path: file.path,
+    startLine: first,
+    endLine: last,
+    language,
+    score: 0,
+    signals: [],
+    evidence: [],
+    verdict: 'skipped',
+    reason,
+    addedLines: added.length,
+    deletedLines,
+    commits: commitsOf(file, added.map((l) => ({ line: l.newLine ?? 0 }))),
+    units: [],
+    contentDigest: digestLines(added.map((l) => l.text)),
+  };
+}
+
+function topSignals(signals: readonly Signal[]): Signal[] {
+  return [...signals]
+    .filter((s) => s.weight !== 0)
+    .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, MAX_SIGNALS_PER_HUNK)
+    .map((s) => ({ ...s, weight: round(s.weight) }));
+}
+
+function dedupeEvidence(evidence: readonly Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  const out: Evidence[] = [];
+  for (const e of evidence) {
+    const key = `${e.class}\0${e.source}\0${e.says}\0${e.commit ?? ''}\0${e.detail ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+/** `sha256:<hex>` of the lines joined with "\n" — the content digest in results and the ledger. */
+export function digestLines(lines: readonly string[]): string {
+  return `sha256:${createHash('sha256').update(lines.join('\n'), 'utf8').digest('hex')}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e4) / 1e4;
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
+}
+
+function summarize(
+  changeSet: ChangeSet,
+  hunks: readonly HunkResult[],
+  findings: readonly Finding[],
+  policy: Policy,
+  model: ScoringModel,
+  detectors: readonly Detector[],
+  omissions: ScanSummary['omissions'],
+): ScanSummary {
+  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  const evidence = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0])) as Record<EvidenceClass, number>;
+  let addedLines = 0;
+  for (const h of hunks) {
+    verdicts[h.verdict] += 1;
+    addedLines += h.addedLines;
+    for (const c of new Set(h.evidence.map((e) => e.class))) evidence[c] += 1;
+  }
+  const findingCounts = { unattested: 0, contradicted: 0, 'approval-drift': 0 };
+  for (const f of findings) findingCounts[f.kind] += 1;
+  return {
+    files: changeSet.files.length,
+    hunks: hunks.length,
+    addedLines,
+    commits: changeSet.commits.length,
+    verdicts,
+    findings: findingCounts,
+    evidence,
+    thresholds: { low: policy.thresholds.low, high: policy.thresholds.high },
+    policyVersion: policy.version,
+    modelVersion: `${model.id}@${model.version}`,
+    detectors: [...detectors.map((d) => ({ id: d.id, version: d.version }))],
+    omissions: [...omissions],
+  };
+}
+

@@ -1,0 +1,70 @@
+// Cross-check: evidence × inferred score → verdict (DESIGN.md §1). Pure and table-tested.
+//
+// Precedence, strongest first:
+//   1. contradicted — a human declared "no AI" (declared, says human) while line-level records
+//      say AI, a tool stamped the *same commit* as AI, or the inferred score reaches `high`.
+//   2. attested     — any recorded, declared or stamped evidence (or a remediation) says AI.
+//   3. clear        — a line-level record says a human wrote it (records outrank inference),
+//                     or a human declaration stands unchallenged.
+//   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters.
+//   5. uncertain    — low ≤ score < high: counted, never flagged.
+//   6. clear        — otherwise.
+
+import type { Evidence, Verdict } from '../core/types.js';
+
+export interface Thresholds {
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface CrosscheckResult {
+  readonly verdict: Exclude<Verdict, 'skipped'>;
+  readonly reason: string;
+}
+
+export function crosscheck(score: number, evidence: readonly Evidence[], thresholds: Thresholds): CrosscheckResult {
+  const aiClaims = evidence.filter((e) => e.says === 'ai' && e.class !== 'inferred');
+  const humanDeclarations = evidence.filter((e) => e.says === 'human' && e.class === 'declared');
+  const humanRecords = evidence.filter((e) => e.says === 'human' && e.class === 'recorded');
+
+  if (humanDeclarations.length > 0) {
+    const recordedAi = aiClaims.find((e) => e.class === 'recorded');
+    if (recordedAi) {
+      return { verdict: 'contradicted', reason: `declared human-written, but ${describe(recordedAi)} records AI` };
+    }
+    const declaredCommits = new Set(humanDeclarations.map((e) => e.commit).filter((c) => c !== undefined));
+    const stampedSameCommit = aiClaims.find((e) => e.class === 'stamped' && e.commit !== undefined && declaredCommits.has(e.commit));
+    if (stampedSameCommit) {
+      return { verdict: 'contradicted', reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
+    }
+    if (score >= thresholds.high && aiClaims.length === 0) {
+      return { verdict: 'contradicted', reason: `declared human-written, but the code scores ${score.toFixed(2)} for AI generation` };
+    }
+  }
+  if (aiClaims.length > 0) {
+    return { verdict: 'attested', reason: `AI involvement stated by ${describe(strongest(aiClaims))}` };
+  }
+  if (humanRecords.length > 0) {
+    return { verdict: 'clear', reason: `recorded as human-written by ${describe(humanRecords[0]!)}` };
+  }
+  if (humanDeclarations.length > 0) {
+    return { verdict: 'clear', reason: 'declared human-written' };
+  }
+  if (score >= thresholds.high) {
+    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high} and nothing declares AI involvement` };
+  }
+  if (score >= thresholds.low) {
+    return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
+  }
+  return { verdict: 'clear', reason: `score ${score.toFixed(2)} < ${thresholds.low}` };
+}
+
+const CLASS_RANK: Readonly<Record<Evidence['class'], number>> = { recorded: 0, declared: 1, stamped: 2, inferred: 3 };
+
+function strongest(evidence: readonly Evidence[]): Evidence {
+  return [...evidence].sort((a, b) => CLASS_RANK[a.class] - CLASS_RANK[b.class])[0]!;
+}
+
+function describe(e: Evidence): string {
+  return `${e.class} evidence (${e.source})`;
+}

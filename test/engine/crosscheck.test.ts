@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { Evidence } from '../../src/core/types.js';
+import { crosscheck } from '../../src/engine/crosscheck.js';
+
+const T = { low: 0.5, high: 0.8 };
+const declaredAi: Evidence = { class: 'declared', source: 'trailer:Assisted-by', says: 'ai', commit: 'c1' };
+const declaredHuman: Evidence = { class: 'declared', source: 'trailer:AI-Assisted', says: 'human', commit: 'c1' };
+const stampedC1: Evidence = { class: 'stamped', source: 'co-author:noreply@anthropic.com', says: 'ai', commit: 'c1' };
+const stampedC2: Evidence = { class: 'stamped', source: 'co-author:noreply@anthropic.com', says: 'ai', commit: 'c2' };
+const recordedAi: Evidence = { class: 'recorded', source: 'agent-trace', says: 'ai' };
+const recordedHuman: Evidence = { class: 'recorded', source: 'agent-trace', says: 'human' };
+const remediation: Evidence = { class: 'declared', source: 'remediation', says: 'ai' };
+const inferred: Evidence = { class: 'inferred', source: 'detectors', says: 'ai' };
+
+describe('crosscheck', () => {
+  it.each([
+    ['nothing, low score', 0.1, [], 'clear'],
+    ['nothing, at low', 0.5, [], 'uncertain'],
+    ['nothing, just under high', 0.7999, [], 'uncertain'],
+    ['nothing, at high', 0.8, [], 'unattested'],
+    ['inferred evidence alone is not an attestation', 0.95, [inferred], 'unattested'],
+    ['declared AI', 0.95, [declaredAi], 'attested'],
+    ['declared AI, low score', 0.1, [declaredAi], 'attested'],
+    ['stamped AI', 0.9, [stampedC1], 'attested'],
+    ['recorded AI', 0.2, [recordedAi], 'attested'],
+    ['remediation', 0.9, [remediation], 'attested'],
+    ['human declaration, low score', 0.2, [declaredHuman], 'clear'],
+    ['human declaration, uncertain score', 0.6, [declaredHuman], 'clear'],
+    ['human declaration, high score', 0.85, [declaredHuman], 'contradicted'],
+    ['human declaration vs recorded AI', 0.1, [declaredHuman, recordedAi], 'contradicted'],
+    ['human declaration vs stamp on the same commit', 0.1, [declaredHuman, stampedC1], 'contradicted'],
+    ['human declaration on c1, stamp on another commit c2', 0.1, [declaredHuman, stampedC2], 'attested'],
+    ['human record outranks inference', 0.95, [recordedHuman], 'clear'],
+    ['AI record beats a human record elsewhere in the hunk', 0.95, [recordedHuman, recordedAi], 'attested'],
+  ] as const)('%s → %s', (_name, score, evidence, verdict) => {
+    expect(crosscheck(score, evidence, T).verdict).toBe(verdict);
+  });
+
+  it('explains every verdict', () => {
+    expect(crosscheck(0.9, [], T).reason).toContain('0.90');
+    expect(crosscheck(0.1, [declaredHuman, recordedAi], T).reason).toContain('agent-trace');
+  });
+
+  it('respects configured thresholds', () => {
+    expect(crosscheck(0.6, [], { low: 0.3, high: 0.6 }).verdict).toBe('unattested');
+    expect(crosscheck(0.29, [], { low: 0.3, high: 0.6 }).verdict).toBe('clear');
+  });
+});
