@@ -56,6 +56,9 @@ export function lineHash(line: Uint8Array): string {
   return createHash('sha256').update(line).digest('hex');
 }
 
+/** `YYYY-MM-DDTHH:MM:SS[.fff]Z`: the only time spelling entries use. */
+export const ENTRY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
 /** The bytes an entry signature covers: the canonical JSON of the entry without `sig`. */
 export function signingBytes(entry: UnsignedEntry): Uint8Array {
   const { v, seq, time, kind, prev, policy, body } = entry;
@@ -69,14 +72,18 @@ export function signingBytes(entry: UnsignedEntry): Uint8Array {
 export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: Entry; line: Uint8Array } {
   checkBody(entry.kind, entry.body);
   const { v, seq, time, kind, prev, policy, body } = entry;
+  if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError('BAD_ENTRY', `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
   const unsigned = canonicalize({ v, seq, time, kind, prev, policy, body });
-  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(encodeUtf8(unsigned))) };
+  const unsignedBytes = encodeUtf8(unsigned);
+  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
   const signed: Entry = { ...entry, sig };
   // `sig` sorts between `seq` and `time`, the last two members being `time` and `v`: the
-  // canonical line is the canonical unsigned entry with the `sig` member spliced in before them.
+  // canonical line is the canonical unsigned entry with the `sig` member spliced in before them
+  // (`time` matches ENTRY_TIME_PATTERN, so the tail is ASCII: as many bytes as characters).
   const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
-  const text = unsigned.endsWith(tail) ? `${unsigned.slice(0, -tail.length)},"sig":${canonicalize(sig)}${tail}` : canonicalize(signed);
-  const line = encodeUtf8(text);
+  const line = unsigned.endsWith(tail)
+    ? Buffer.concat([unsignedBytes.subarray(0, unsignedBytes.byteLength - tail.length), encodeUtf8(`,"sig":${canonicalize(sig)}${tail}`)])
+    : encodeUtf8(canonicalize(signed));
   if (line.byteLength > MAX_LINE_BYTES) {
     throw new LedgerError('ENTRY_TOO_LARGE', `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
       hint: 'entries hold digests, never payloads: store a sha256 of large content instead',
@@ -90,5 +97,3 @@ export function entryTime(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-/** `YYYY-MM-DDTHH:MM:SS[.fff]Z`: the only time spelling entries use. */
-export const ENTRY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
