@@ -63,16 +63,27 @@ function build(ctx: DetectorContext): HunkView {
     lines = synthetic;
   }
   const facts = parsed !== undefined && parsed.lines === lines ? parsed.facts : lineFactsOf(lines);
-  const addedSet = new Set<number>();
   const added: number[] = [];
+  let sorted = true;
   for (const a of ctx.hunk.added) {
-    if (a.line >= 1 && a.line <= lines.length && !addedSet.has(a.line)) {
-      addedSet.add(a.line);
+    if (a.line >= 1 && a.line <= lines.length) {
+      if (added.length > 0 && a.line <= (added[added.length - 1] as number)) sorted = false;
       added.push(a.line);
     }
   }
-  added.sort((a, b) => a - b);
-  const isAdded = (line: number): boolean => addedSet.has(line);
+  let isAdded: (line: number) => boolean;
+  const lo = added[0] ?? 0;
+  const hi = added[added.length - 1] ?? -1;
+  if (sorted && hi - lo + 1 === added.length) {
+    // Contiguous (the common case): a range check, no set.
+    isAdded = (line) => line >= lo && line <= hi;
+  } else {
+    const addedSet = new Set(added);
+    added.length = 0;
+    for (const line of addedSet) added.push(line);
+    added.sort((a, b) => a - b);
+    isAdded = (line) => addedSet.has(line);
+  }
   const codeLines: number[] = [];
   const commentIndexes = new Set<number>();
   const comments: CommentBlock[] = [];

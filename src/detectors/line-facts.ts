@@ -147,7 +147,12 @@ function scan(lines: readonly string[]): LineFacts {
       hasComment = true;
       const end = line.indexOf('*/');
       const body = end === -1 ? line : line.slice(0, end);
-      block.parts.push(body.replace(/^\s*\*?\s?/, ''));
+      // Drop the indentation, one leading `*` and one space after it.
+      let k = 0;
+      while (k < body.length && (body.charCodeAt(k) === 32 || body.charCodeAt(k) === 9)) k++;
+      if (body.charCodeAt(k) === 42) k++;
+      if (body.charCodeAt(k) === 32) k++;
+      block.parts.push(k === 0 ? body : body.slice(k));
       if (end === -1) {
         kinds[li] = LineKind.Comment;
         code[li] = '';

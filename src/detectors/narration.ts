@@ -8,14 +8,9 @@ import { hunkView } from './hunk-view.js';
 
 const ID = 'narration';
 
-const STEP: readonly RegExp[] = [
-  /^step\s*\d+\b/i,
-  /^\d{1,2}[.)]\s+[A-Z][a-z]+/,
-  /^(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b/i,
-  /^let'?s\s+\w+/i,
-  /^we\s+(?:need|want|have|will|can|must|should)\s+to\b/i,
-  /^(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b/i,
-];
+const STEP =
+  /^(?:step\s*\d+\b|(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b|let'?s\s+\w+|we\s+(?:need|want|have|will|can|must|should)\s+to\b|(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b)/i;
+const NUMBERED_STEP = /^\d{1,2}[.)]\s+[A-Z][a-z]+/;
 
 const VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
 
@@ -39,7 +34,7 @@ export const narration: Detector = {
       for (let k = 0; k < parts.length; k++) {
         const part = (parts[k] as string).trim();
         if (part.length < 3 || part.length > 300) continue;
-        if (STEP.some((p) => p.test(part))) {
+        if (STEP.test(part) || NUMBERED_STEP.test(part)) {
           if (steps++ === 0) {
             stepLine = c.line + k;
             stepText = part;

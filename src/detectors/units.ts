@@ -40,6 +40,7 @@ const UNIT_NODE_TYPES = [
   'function_expression',
 ];
 
+const UNIT_TYPE_SET: ReadonlySet<string> = new Set(UNIT_NODE_TYPES);
 const FUNCTION_LIKE = new Set(['function_declaration', 'generator_function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
 
 const rangeCache = new WeakMap<ParsedFile, Map<string, readonly UnitInfo[]>>();
@@ -56,9 +57,20 @@ export function unitsInRange(parsed: ParsedFile, startLine: number, endLine: num
   const key = `${startLine}:${endLine}`;
   const cached = perFile.get(key);
   if (cached !== undefined) return cached;
-  const nodes = tree.rootNode.descendantsOfType(UNIT_NODE_TYPES, { row: startLine - 1, column: 0 }, { row: endLine - 1, column: Number.MAX_SAFE_INTEGER >>> 1 });
+  // Query only below the smallest node spanning the range (the native query skips earlier
+  // siblings one by one, so querying from the root costs O(file) per hunk), then add the units
+  // among that node's ancestors.
+  const lastLine = parsed.lines[endLine - 1] ?? '';
+  const start = { row: startLine - 1, column: 0 };
+  const end = { row: endLine - 1, column: lastLine.length * 2 + 1 };
+  const cover = tree.rootNode.descendantForPosition(start, end);
   const units: Unit[] = [];
-  for (const node of nodes) {
+  for (const node of cover.descendantsOfType(UNIT_NODE_TYPES, start, end)) {
+    const info = describeUnit(parsed, node);
+    if (info !== undefined) units.push(info);
+  }
+  for (let node = cover.parent; node !== null; node = node.parent) {
+    if (!UNIT_TYPE_SET.has(node.type)) continue;
     const info = describeUnit(parsed, node);
     if (info !== undefined) units.push(info);
   }
