@@ -9,7 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.js';
+import { Command } from 'commander';
+import { register as registerProve } from '../src/cli/commands/prove.js';
+import { register as registerVerify } from '../src/cli/commands/verify.js';
+import type { CommandContext } from '../src/cli/main.js';
 import type { Random } from '../src/core/ports.js';
 import type { ScanResult } from '../src/core/types.js';
 import { recordScan } from '../src/engine/record.js';
@@ -78,18 +81,28 @@ function scan(head: string, verdict: 'unattested' | 'attested'): ScanResult {
   };
 }
 
-/** Runs the CLI in-process and returns its standard output; fails on a non-zero exit. */
+/**
+ * Runs the ledger commands in-process (only them: the example must not depend on the rest of
+ * the CLI) and returns their standard output; fails on a non-zero exit.
+ */
 async function cli(args: string[], cwd: string): Promise<string> {
   let out = '';
   let err = '';
-  const code = await main(args, {
-    stdout: { write: (t) => void (out += t), isTTY: false },
-    stderr: { write: (t) => void (err += t), isTTY: false },
-    env: {},
-    cwd,
-    readStdin: () => Promise.resolve(Buffer.alloc(0)),
-  });
-  if (code !== 0) throw new Error(`trailmark ${args.join(' ')} exited ${code}: ${err}`);
+  const ctx: CommandContext = {
+    io: {
+      stdout: { write: (t) => void (out += t), isTTY: false },
+      stderr: { write: (t) => void (err += t), isTTY: false },
+      env: {},
+      cwd,
+      readStdin: () => Promise.resolve(Buffer.alloc(0)),
+    },
+    exitCode: 0,
+  };
+  const program = new Command('trailmark').exitOverride();
+  registerVerify(program, ctx);
+  registerProve(program, ctx);
+  await program.parseAsync(args, { from: 'user' });
+  if (ctx.exitCode !== 0) throw new Error(`trailmark ${args.join(' ')} exited ${ctx.exitCode}: ${err}`);
   return out;
 }
 
