@@ -6,7 +6,9 @@
 //   memory: peak RSS and heap while verifying a large ledger (flat: O(log n) state)
 // Entries for the memory run are generated with large batches (one fsync per batch).
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Random } from '../core/ports.js';
@@ -108,6 +110,56 @@ async function fill(dir: string, entries: number, batch: number, prebuild: boole
   return perSec(entries, start);
 }
 
+interface ChildResult {
+  readonly ok: boolean;
+  readonly entries: number;
+  readonly problem: string | null;
+  readonly verifySec: number;
+  readonly baselineRss: number;
+  readonly peakRss: number;
+  readonly peakHeap: number;
+}
+
+const CHILD_FLAG = '--trailmark-bench-verify-child';
+
+/** Verifies `dir` in a fresh process, so that its RSS is the verifier's and nothing else's. */
+function verifyInChild(dir: string, verifierKey: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, dir, verifierKey], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolve(m as ChildResult));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`verify child exited with ${code}`))));
+  });
+}
+
+async function verifyChildMain(dir: string, verifierKey: string): Promise<void> {
+  const baseline = process.memoryUsage();
+  let peakRss = baseline.rss;
+  let peakHeap = baseline.heapUsed;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 20);
+  const start = process.hrtime.bigint();
+  const report = await verifyStore(openDirStore(dir), [parseVerifierKey(verifierKey)]);
+  const verifySec = Number(process.hrtime.bigint() - start) / 1e9;
+  clearInterval(sampler);
+  const end = process.memoryUsage();
+  const result: ChildResult = {
+    ok: report.ok,
+    entries: report.entries,
+    problem: report.problems[0]?.message ?? null,
+    verifySec,
+    baselineRss: baseline.rss,
+    peakRss: Math.max(peakRss, end.rss),
+    peakHeap: Math.max(peakHeap, end.heapUsed),
+  };
+  process.send!(result, () => process.exit(0));
+}
+
+if (process.argv[2] === CHILD_FLAG) await verifyChildMain(process.argv[3]!, process.argv[4]!);
+
 export async function benchLedger(options: LedgerBenchOptions = {}): Promise<LedgerBenchReport> {
   const log = options.log ?? (() => undefined);
   const rateEntries = options.rateEntries ?? 20_000;
@@ -162,31 +214,19 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
       const gs = process.hrtime.bigint();
       await fill(memDir, memoryEntries, 10_000, false);
       const generateSec = Number(process.hrtime.bigint() - gs) / 1e9;
-      (globalThis as { gc?: () => void }).gc?.();
-      const baseline = process.memoryUsage();
-      let peakRss = baseline.rss;
-      let peakHeap = baseline.heapUsed;
-      const sampler = setInterval(() => {
-        const m = process.memoryUsage();
-        peakRss = Math.max(peakRss, m.rss);
-        peakHeap = Math.max(peakHeap, m.heapUsed);
-      }, 20);
-      const vs = process.hrtime.bigint();
-      const big = await verifyStore(openDirStore(memDir), [verifier]);
-      const verifySec = Number(process.hrtime.bigint() - vs) / 1e9;
-      clearInterval(sampler);
-      if (!big.ok || big.entries !== memoryEntries) throw new Error(`memory-run ledger does not verify: ${big.problems[0]?.message}`);
+      const m = await verifyInChild(memDir, key.verifierKey);
+      if (!m.ok || m.entries !== memoryEntries) throw new Error(`memory-run ledger does not verify: ${m.problem}`);
       const { statSync } = await import('node:fs');
       memory = {
         entries: memoryEntries,
         generateSec: Math.round(generateSec * 10) / 10,
-        verifySec: Math.round(verifySec * 10) / 10,
-        baselineRssMiB: mib(baseline.rss),
-        peakRssMiB: mib(peakRss),
-        peakHeapMiB: mib(peakHeap),
+        verifySec: Math.round(m.verifySec * 10) / 10,
+        baselineRssMiB: mib(m.baselineRss),
+        peakRssMiB: mib(m.peakRss),
+        peakHeapMiB: mib(m.peakHeap),
         fileMiB: mib(statSync(join(memDir, 'entries.jsonl')).size),
       };
-      log(`ledger verify memory on ${memoryEntries} entries (${memory.fileMiB} MiB): peak RSS ${memory.peakRssMiB} MiB (baseline ${memory.baselineRssMiB} MiB), peak heap ${memory.peakHeapMiB} MiB; verified in ${memory.verifySec} s, generated in ${memory.generateSec} s`);
+      log(`ledger verify memory on ${memoryEntries} entries (${memory.fileMiB} MiB), fresh process: peak RSS ${memory.peakRssMiB} MiB (${memory.baselineRssMiB} MiB at start), peak heap ${memory.peakHeapMiB} MiB; verified in ${memory.verifySec} s, generated in ${memory.generateSec} s`);
     }
     return {
       entryBytes: sample.byteLength,
