@@ -16,6 +16,11 @@ export const MIN_BASELINE_LINES = 30;
 /** Added non-blank lines a hunk needs before its style counts (code habits: code lines). */
 export const MIN_HUNK_LINES = 5;
 
+/** JSDoc blocks per code line at which a file has a documentation habit (one per 50 lines). */
+export const JSDOC_HABIT = 0.02;
+/** Comment share above the file's own that is still ordinary variation. */
+const COMMENT_MARGIN = 0.1;
+
 type Habit<T> = { readonly value: T; readonly strength: number } | undefined;
 
 function quoteHabit(s: StyleMeasure, min: number): Habit<'single' | 'double'> {
@@ -93,10 +98,10 @@ export const consistency: Detector = {
 
     const hc = commentShare(hunk);
     const fc = commentShare(file);
-    if (hc > fc) {
+    if (hc > fc + COMMENT_MARGIN) {
       out.push({
         id: `${ID}/comment-excess`,
-        value: clamp01((hc - fc) * 2.5) * commentTrust,
+        value: clamp01((hc - fc - COMMENT_MARGIN) * 2.5) * commentTrust,
         detail: `${Math.round(hc * 100)}% of the hunk's lines are comments, ${Math.round(fc * 100)}% in the rest of the file`,
       });
     }
@@ -113,11 +118,11 @@ export const consistency: Detector = {
     }
     const hj = hunk.jsdocBlocks / hunk.codeLines;
     const fj = file.jsdocBlocks / file.codeLines;
-    if (hunk.jsdocBlocks >= 1 && hj > fj) {
+    if (hunk.jsdocBlocks >= 1 && fj <= JSDOC_HABIT && hj > fj) {
       out.push({
         id: `${ID}/jsdoc-excess`,
-        value: clamp01((hj - fj) * 15) * commentTrust,
-        detail: `${hunk.jsdocBlocks} JSDoc blocks in ${hunk.codeLines} added code lines; the rest of the file has ${file.jsdocBlocks} in ${file.codeLines}`,
+        value: clamp01((hj - fj) * 10) * commentTrust,
+        detail: `${hunk.jsdocBlocks} JSDoc block${hunk.jsdocBlocks === 1 ? '' : 's'} in ${hunk.codeLines} added code lines; the rest of the file has ${file.jsdocBlocks} in ${file.codeLines}`,
       });
     }
     return finish(out);

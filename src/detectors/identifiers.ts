@@ -44,8 +44,14 @@ export function nameShape(name: string): number {
   if (words >= 3) shape |= NameShape.Descriptive;
   if (name.length <= 2 && !LOOP_COUNTERS.has(name)) shape |= NameShape.Terse;
   if (words >= 2) {
-    if (!name.includes('_')) shape |= NameShape.Camel;
-    else if (name !== name.toUpperCase()) shape |= NameShape.Snake;
+    // Leading and trailing underscores mark privacy or unused values, not a naming convention.
+    let from = 0;
+    let to = name.length;
+    while (from < to && name.charCodeAt(from) === 95) from++;
+    while (to > from && name.charCodeAt(to - 1) === 95) to--;
+    const core = from === 0 && to === name.length ? name : name.slice(from, to);
+    if (!core.includes('_')) shape |= NameShape.Camel;
+    else if (core !== core.toUpperCase()) shape |= NameShape.Snake;
   }
   return shape;
 }

@@ -45,7 +45,9 @@ function stem(word: string): string {
 
 function commentWords(text: string): string[] {
   const words: string[] = [];
-  for (const m of text.toLowerCase().matchAll(/[a-z]+/g)) {
+  // Quoted text in a comment names a value the code matches; it is not a description of the code.
+  const prose = text.replace(/"[^"]*"|`[^`]*`|'[^'\s]*'/g, ' ');
+  for (const m of prose.toLowerCase().matchAll(/[a-z]+/g)) {
     const w = m[0];
     if (w.length < 2 || STOP_WORDS.has(w)) continue;
     words.push(stem(w));

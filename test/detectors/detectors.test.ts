@@ -14,6 +14,7 @@ import { lexical } from '../../src/detectors/lexical.js';
 import { narration } from '../../src/detectors/narration.js';
 import { restatingComment, restates } from '../../src/detectors/restating-comment.js';
 import { DEFAULT_DETECTORS } from '../../src/detectors/registry.js';
+import { nameShape, NameShape } from '../../src/detectors/identifiers.js';
 import { appendedContext, contextOf } from './fixture.js';
 
 function ids(detector: Detector, text: string, language: Language = 'typescript'): string[] {
@@ -131,6 +132,7 @@ describe('restating-comment', () => {
     ['retry: the upstream drops the first request after idle', 'await send(req);'],
     ['counter', 'counter++;'],
     ['keep in sync with server/limits.go', 'const MAX = 50;'],
+    ['"nonce too low"', 'if (message.match(/nonce too low/)) {'],
   ])('%j does not restate %j', (comment, code) => {
     expect(restates(comment, code)).toBe(false);
   });
@@ -155,6 +157,14 @@ describe('jsdoc', () => {
   it('does not report typed JSDoc in JavaScript, where it is the only type information', () => {
     const text = `/**\n * @param {string} a\n * @returns {string}\n */\nfunction one(a) { return a; }\n/**\n * @param {string} a\n * @returns {string}\n */\nfunction two(a) { return a; }`;
     expect(ids(jsdoc, text, 'javascript')).not.toContain('jsdoc/typed-in-ts');
+  });
+
+  it('stays quiet where the rest of the file documents its functions the same way', () => {
+    const existing = Array.from({ length: 12 }, (_, i) => `/**\n * Old ${i}.\n * @param a input\n */\nexport function old${i}(a: string): string {\n  return a;\n}`).join('\n');
+    const added = [doc('one', '  return a;'), doc('two', '  return a + a;')].join('\n');
+    expect(jsdoc.detect(appendedContext(existing, added))).toEqual([]);
+    const plain = Array.from({ length: 12 }, (_, i) => `export function old${i}(a: string): string {\n  const b = a.trim();\n  return b;\n}`).join('\n');
+    expect(jsdoc.detect(appendedContext(plain, added)).map((f) => f.id)).toContain('jsdoc/uniform');
   });
 
   it('stays quiet on an untagged summary line and on a single documented function', () => {
@@ -241,6 +251,13 @@ describe('consistency', () => {
     expect(consistency.detect(appendedContext('const a = "x"\n', aiStyle, 'javascript'))).toEqual([]);
   });
 
+  it('flags JSDoc added to a file without a documentation habit, not to one with it', () => {
+    const block = '/**\n * Returns the id.\n * @returns the id\n */\nexport function id(): string {\n  return current;\n}\n';
+    expect(consistency.detect(appendedContext(existing, block, 'javascript')).map((f) => f.id)).toContain('consistency/jsdoc-excess');
+    const documented = Array.from({ length: 40 }, (_, i) => `/** F${i}. */\nfunction f${i}(a) {\n  return g(a, "k${i}")\n}`).join('\n');
+    expect(consistency.detect(appendedContext(documented, block, 'javascript')).map((f) => f.id)).not.toContain('consistency/jsdoc-excess');
+  });
+
   it('does not count lines added elsewhere in the file as baseline', () => {
     const ctx = appendedContext(existing, aiStyle, 'javascript');
     const everything = new Set(Array.from({ length: ctx.file.lines.length }, (_, i) => i + 1));
@@ -266,5 +283,19 @@ describe('human-markers', () => {
   it('reports terse names', () => {
     const text = Array.from({ length: 10 }, (_, i) => `const q${i} = pv(rb, qq);`).join('\n');
     expect(ids(humanMarkers, text)).toContain('human-markers/terse-names');
+  });
+});
+
+describe('name shapes', () => {
+  it.each([
+    ['fetchUserProfile', NameShape.Descriptive | NameShape.Camel],
+    ['_updateAudioSampleReceivedCallback', NameShape.Descriptive | NameShape.Camel],
+    ['max_retry_count', NameShape.Descriptive | NameShape.Snake],
+    ['MAX_RETRY_COUNT', NameShape.Descriptive],
+    ['q', NameShape.Terse],
+    ['i', 0],
+    ['value', 0],
+  ])('%s', (name, shape) => {
+    expect(nameShape(name)).toBe(shape);
   });
 });
