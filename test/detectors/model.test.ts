@@ -73,6 +73,21 @@ describe('DEFAULT_MODEL', () => {
     }
   });
 
+  it('never flags on the shape of a change alone', () => {
+    const shapeOnly = [f('hunk-shape/size', 1), f('hunk-shape/whole-units', 1)];
+    expect(scoreFeatures(shapeOnly, DEFAULT_MODEL).score).toBeLessThan(DEFAULT_MODEL.thresholds!.high);
+  });
+
+  it('clears a hunk with no features', () => {
+    expect(scoreFeatures([], DEFAULT_MODEL).score).toBeLessThan(DEFAULT_MODEL.thresholds!.low);
+  });
+
+  it('flags any single leftover of a chat answer', () => {
+    for (const id of ['assistant-text/chat-phrase', 'assistant-text/code-fence', 'assistant-text/placeholder']) {
+      expect(scoreFeatures([f(id, 1)], DEFAULT_MODEL).score).toBeGreaterThan(DEFAULT_MODEL.thresholds!.high);
+    }
+  });
+
   it('has a version and thresholds in order', () => {
     expect(DEFAULT_MODEL.version.length).toBeGreaterThan(0);
     const t = DEFAULT_MODEL.thresholds!;
