@@ -149,9 +149,7 @@ class LogLedger implements Ledger {
   }
 
   async head(): Promise<LedgerHead> {
-    const sizes = await this.store.listCheckpoints();
-    const last = sizes.at(-1);
-    const text = last === undefined ? await this.store.readCheckpoint() : await this.store.readCheckpointAt(last);
+    const { text } = await committedCheckpoint(this.store, this.#verifiers, this.origin);
     if (text === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
     const checkpoint = openOwn(text, this.#verifiers, this.origin);
     return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text };
@@ -246,14 +244,26 @@ function openOwn(text: string, verifiers: readonly NoteVerifier[], origin: strin
   return checkpoint;
 }
 
-/** The committed size: the largest checkpoint in the history (or the pointer without history). */
+/**
+ * The committed size: the largest checkpoint in the history. The history can be ahead of the
+ * pointer (crash between commit and pointer update) but never beyond the complete lines (lines
+ * are durable before their checkpoint is written), so only sizes between the pointer and the
+ * line count are probed: no listing of a history that grows with every append.
+ */
 async function committedCheckpoint(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<{ size: number; text: string | null }> {
-  const sizes = await store.listCheckpoints();
-  const last = sizes.at(-1);
-  if (last !== undefined) return { size: last, text: await store.readCheckpointAt(last) };
-  const text = await store.readCheckpoint();
-  if (text === null) return { size: 0, text: null };
-  return { size: openOwn(text, verifiers, origin).size, text };
+  const pointer = await store.readCheckpoint();
+  if (pointer === null) {
+    // A new ledger, or a lost pointer: the history itself says what was committed.
+    const last = (await store.listCheckpoints()).at(-1);
+    return last === undefined ? { size: 0, text: null } : { size: last, text: await store.readCheckpointAt(last) };
+  }
+  const size = openOwn(pointer, verifiers, origin).size;
+  const { size: lines } = await store.tail();
+  for (let s = lines; s > size; s--) {
+    const text = await store.readCheckpointAt(s);
+    if (text !== null) return { size: s, text };
+  }
+  return { size, text: pointer };
 }
 
 /** Recovery after a crash; the caller holds the lock. Removes only what was never committed. */

@@ -141,10 +141,10 @@ describe('directory store caches and crash leftovers', () => {
 
   it('removes temp files left by a writer that died before its rename', async () => {
     const dir = await ledgerDir(1);
-    writeFileSync(join(dir, 'checkpoints', '.tmp-1-1'), 'partial');
+    writeFileSync(join(dir, '.tmp-1-1'), 'partial');
     writeFileSync(join(dir, '.tmp-1-2'), 'partial');
     await reopen(dir);
-    expect(existsSync(join(dir, 'checkpoints', '.tmp-1-1'))).toBe(false);
+    expect(existsSync(join(dir, '.tmp-1-1'))).toBe(false);
     expect(existsSync(join(dir, '.tmp-1-2'))).toBe(false);
     expect(await openDirStore(dir).listCheckpoints()).toEqual([2]);
   });

@@ -347,6 +347,14 @@ export class DirStore implements LedgerStore {
     return buf === null ? null : buf.toString('utf8');
   }
 
+  /** Tree size named by the pointer (second line of the note), without checking its signature. */
+  #pointerSize(): number | null {
+    const buf = this.#ops.readFileOrNull(this.#path(LEDGER_FILES.checkpoint));
+    if (buf === null) return null;
+    const size = buf.toString('utf8').split('\n')[1];
+    return size !== undefined && CHECKPOINT_NAME.test(size) ? Number(size) : null;
+  }
+
   #latestHistorySize(): number | null {
     const sizes = this.#historySizes();
     return sizes.length === 0 ? null : sizes[sizes.length - 1]!;
@@ -367,7 +375,7 @@ export class DirStore implements LedgerStore {
     this.#requireLiveLock('writeCheckpoint');
     const { size: lines, tornBytes } = await this.tail();
     if (size !== lines || tornBytes !== 0) throw new LedgerError('STORE_CONTRACT', `checkpoint for size ${size} over ${lines} complete lines (${tornBytes} torn bytes)`);
-    const latest = this.#latestHistorySize();
+    const latest = this.#pointerSize();
     if (latest !== null && size < latest) throw new LedgerError('STORE_CONTRACT', `checkpoint size ${size} is smaller than the committed ${latest}`);
     const name = join(LEDGER_FILES.checkpoints, String(size));
     const bytes = Buffer.from(text, 'utf8');
@@ -482,7 +490,9 @@ export class DirStore implements LedgerStore {
   /** Write temp + (fsync) + rename + (fsync dir): after a crash the file is old or new, never a mix. */
   #writeFile(name: string, bytes: Uint8Array, durable: boolean, mode = 0o644): void {
     const target = this.#path(name);
-    const tmp = join(this.location, name.includes('/') ? LEDGER_FILES.checkpoints : '.', `.tmp-${process.pid}-${++this.#tmpCounter}`);
+    // Temporary files live in the ledger root, never in checkpoints/ (which is never listed on
+    // the append path); rename moves them into place within one file system.
+    const tmp = join(this.location, `.tmp-${process.pid}-${++this.#tmpCounter}`);
     let fd: number | null = null;
     try {
       fd = this.#ops.openSync(tmp, 'w', mode);
@@ -528,20 +538,18 @@ export class DirStore implements LedgerStore {
 
   /** Temp files of writers that crashed before their rename (only called under the lock). */
   #removeTempFiles(): void {
-    for (const d of ['.', LEDGER_FILES.checkpoints]) {
-      let names: string[];
-      try {
-        names = this.#ops.readdirSync(this.#path(d));
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        if (n.startsWith('.tmp-')) {
-          try {
-            this.#ops.unlinkSync(join(this.location, d, n));
-          } catch {
-            // Harmless leftover.
-          }
+    let names: string[];
+    try {
+      names = this.#ops.readdirSync(this.location);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (n.startsWith('.tmp-')) {
+        try {
+          this.#ops.unlinkSync(join(this.location, n));
+        } catch {
+          // Harmless leftover.
         }
       }
     }
