@@ -5,7 +5,7 @@
 //
 // `prev` is the hex SHA-256 of the previous line's bytes (64 zeros for seq 0); `sig` is Ed25519
 // over the canonical JSON of the entry without `sig`, by the ledger key named by `kid`.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LedgerError } from '../core/errors.js';
 import type { EntryBody } from './body.js';
 import { checkBody } from './body.js';
@@ -53,7 +53,7 @@ export const ENTRY_FIELDS: readonly string[] = ['body', 'kind', 'policy', 'prev'
 
 /** Hex SHA-256 of a line's bytes (without its newline): the next entry's `prev`. */
 export function lineHash(line: Uint8Array): string {
-  return createHash('sha256').update(line).digest('hex');
+  return hash('sha256', line, 'hex');
 }
 
 /** `YYYY-MM-DDTHH:MM:SS[.fff]Z`: the only time spelling entries use. */
