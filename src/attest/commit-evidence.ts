@@ -1,0 +1,227 @@
+// Commit-level evidence that is not inferred: human declarations (`declared`) and marks tools
+// leave on their own output (`stamped`), from one commit's headers and message, from the
+// pull-request context, and from remediations made later on the pull request.
+//
+// Every input here is attacker-controlled (names, e-mails, messages, branch names, PR bodies).
+// Values are compared literally against the registry and kept raw in `detail` (cut to a
+// bounded length); escaping happens where they are printed.
+
+import type { ChangeContext, Commit, Evidence, Person, Remediation } from '../core/types.js';
+import type { ExtraMarker } from '../core/policy.js';
+import { parseDeclaration } from './declaration.js';
+import {
+  branchPrefix,
+  botByLogin,
+  declarationKey,
+  footersIn,
+  hasAiderPrefix,
+  hasAiderSuffix,
+  identityOf,
+  normalizeAgent,
+  stampKey,
+  yesNo,
+} from './registry.js';
+import { parseTrailerBlock, parseTrailers, type Trailer } from './trailers.js';
+
+/** Longest attacker-supplied text copied into an evidence detail. */
+const MAX_DETAIL_VALUE = 160;
+const CO_AUTHOR_KEY = 'co-authored-by';
+
+export interface CommitEvidenceOptions {
+  /** Repository policy markers (`.github/trailmark.yml`), compared literally, case-insensitively. */
+  readonly extraMarkers?: readonly ExtraMarker[];
+}
+
+/**
+ * Evidence from one commit, in a fixed order: author, committer, subject prefix, trailers in
+ * message order, footers in registry order, then policy markers. Exact duplicates are dropped.
+ */
+export function commitEvidence(commit: Commit, options: CommitEvidenceOptions = {}): Evidence[] {
+  const out: Evidence[] = [];
+  const sha = commit.sha;
+  const extra = options.extraMarkers ?? [];
+
+  for (const [role, person] of [['author', commit.author], ['committer', commit.committer]] as const) {
+    const id = identityOf(person);
+    if (id !== undefined) {
+      out.push(withAgent({
+        class: 'stamped',
+        source: `${role}:${id.bot ?? id.matched}`,
+        detail: `${role} ${cut(person.name)} <${cut(person.email)}>`,
+        says: 'ai',
+        commit: sha,
+      }, id.agent, id.model));
+    } else if (hasAiderSuffix(person.name)) {
+      out.push({ class: 'stamped', source: `${role}:(aider)`, detail: `${role} name ${cut(person.name)}`, says: 'ai', commit: sha, agent: 'aider' });
+    }
+    for (const m of extra) {
+      if (m.kind === 'author-email' && sameText(person.email, m.value)) {
+        out.push(policyEvidence(m, `${role}:${m.value.toLowerCase()}`, `${role} <${cut(person.email)}>`, sha));
+      }
+    }
+  }
+
+  const subject = firstLine(commit.message);
+  if (hasAiderPrefix(subject)) {
+    out.push({ class: 'stamped', source: 'subject:aider', detail: `subject ${cut(subject)}`, says: 'ai', commit: sha, agent: 'aider' });
+  }
+
+  for (const t of parseTrailers(commit.message)) {
+    out.push(...trailerEvidence(t, sha, extra));
+  }
+
+  for (const f of footersIn(commit.message)) {
+    out.push({ class: 'stamped', source: `footer:${f.agent}`, detail: `footer "${f.text}"`, says: 'ai', commit: sha, agent: f.agent });
+  }
+  if (extra.some((m) => m.kind === 'footer')) {
+    const lower = commit.message.toLowerCase();
+    for (const m of extra) {
+      if (m.kind === 'footer' && m.value.length > 0 && lower.includes(m.value.toLowerCase())) {
+        out.push(policyEvidence(m, `footer:${m.agent}`, `footer "${cut(m.value)}"`, sha));
+      }
+    }
+  }
+  return dedupe(out);
+}
+
+function trailerEvidence(t: Trailer, sha: string, extra: readonly ExtraMarker[]): Evidence[] {
+  const out: Evidence[] = [];
+  const key = t.key.toLowerCase();
+  const declared = declaredEvidence(t, sha);
+  if (declared !== undefined) out.push(declared);
+
+  if (key === CO_AUTHOR_KEY) {
+    const person = parsePerson(t.value);
+    if (person !== undefined) {
+      const id = identityOf(person);
+      if (id !== undefined) {
+        out.push(withAgent({
+          class: 'stamped',
+          source: `co-author:${id.matched}`,
+          detail: `Co-authored-by: ${cut(t.value)}`,
+          says: 'ai',
+          commit: sha,
+        }, id.agent, id.model));
+      }
+      for (const m of extra) {
+        const email = person.email.toLowerCase();
+        const hit =
+          (m.kind === 'co-author-email' && sameText(email, m.value)) ||
+          (m.kind === 'co-author-domain' && email.endsWith(`@${m.value.toLowerCase()}`));
+        if (hit) out.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha));
+      }
+    }
+  }
+
+  const stamp = stampKey(t.key, t.value);
+  if (stamp !== undefined) {
+    out.push(withAgent({
+      class: 'stamped',
+      source: `trailer:${stamp.key}`,
+      detail: `${stamp.key}: ${cut(t.value)}`,
+      says: 'ai',
+      commit: sha,
+    }, stamp.agent, undefined));
+  }
+
+  for (const m of extra) {
+    if (m.kind === 'trailer-key' && sameText(t.key, m.value) && t.value.trim().length > 0) {
+      out.push(policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha));
+    }
+  }
+  return out;
+}
+
+/** A declaration trailer as `declared` evidence; undefined for other keys and empty values. */
+function declaredEvidence(t: Trailer, sha: string | undefined): Evidence | undefined {
+  const k = declarationKey(t.key);
+  if (k === undefined || t.value.trim().length === 0) return undefined;
+  const answer = k.polarityValues ? yesNo(t.value) : undefined;
+  const base = { class: 'declared' as const, source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t.value)}` };
+  const withCommit = sha === undefined ? base : { ...base, commit: sha };
+  if (answer === 'human') return { ...withCommit, says: 'human' };
+  if (answer === 'ai') return { ...withCommit, says: 'ai' };
+  const d = parseDeclaration(t.value);
+  return withAgent({ ...withCommit, says: 'ai' }, d.agent, d.model);
+}
+
+/** Change-wide evidence from the pull request: body footers, bot author, branch prefix (all weak). */
+export function contextEvidence(ctx: ChangeContext): Evidence[] {
+  const out: Evidence[] = [];
+  if (ctx.pullRequestBody !== undefined) {
+    for (const f of footersIn(ctx.pullRequestBody)) {
+      out.push({ class: 'stamped', source: `pr-body:${f.agent}`, detail: `pull request body footer "${f.text}" (weak: whole change)`, says: 'ai', agent: f.agent });
+    }
+  }
+  if (ctx.pullRequestAuthor !== undefined) {
+    const bot = botByLogin(ctx.pullRequestAuthor);
+    if (bot !== undefined) {
+      out.push({ class: 'stamped', source: `pr-author:${bot.bot}`, detail: `pull request opened by ${cut(ctx.pullRequestAuthor)} (weak: whole change)`, says: 'ai', agent: bot.agent });
+    }
+  }
+  if (ctx.headBranch !== undefined) {
+    const p = branchPrefix(ctx.headBranch);
+    if (p !== undefined) {
+      out.push({ class: 'stamped', source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: 'ai', agent: p.agent });
+    }
+  }
+  return out;
+}
+
+/**
+ * A remediation as `declared` evidence, source `remediation`. The declaration text is parsed
+ * with the trailer grammar (it is a trailer block by construction); the first declaration
+ * trailer counts. Undefined when no line is a recognised declaration.
+ */
+export function remediationEvidence(r: Remediation): Evidence | undefined {
+  for (const t of parseTrailerBlock(r.declaration)) {
+    const d = declaredEvidence(t, undefined);
+    if (d === undefined) continue;
+    return { ...d, source: 'remediation', detail: `declared by @${cut(r.user)} on ${cut(r.headSha, 12)}: ${d.detail ?? ''}` };
+  }
+  return undefined;
+}
+
+function policyEvidence(m: ExtraMarker, source: string, detail: string, sha: string): Evidence {
+  const agent = normalizeAgent(m.agent) ?? m.agent;
+  return { class: m.class, source, detail: `${detail} (policy marker)`, says: 'ai', commit: sha, ...(agent.length > 0 ? { agent } : {}) };
+}
+
+function withAgent(e: Evidence, agent: string | undefined, model: string | undefined): Evidence {
+  return { ...e, ...(agent !== undefined ? { agent } : {}), ...(model !== undefined ? { model } : {}) };
+}
+
+/** `Name <email>` as git writes identities; undefined without a well-formed `<…>` at the end. */
+export function parsePerson(value: string): Person | undefined {
+  const v = value.trim();
+  if (!v.endsWith('>')) return undefined;
+  const open = v.lastIndexOf('<');
+  if (open < 0) return undefined;
+  const email = v.slice(open + 1, -1).trim();
+  if (email.length === 0) return undefined;
+  return { name: v.slice(0, open).trim(), email };
+}
+
+function firstLine(message: string): string {
+  const nl = message.indexOf('\n');
+  const line = nl < 0 ? message : message.slice(0, nl);
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function cut(s: string, max = MAX_DETAIL_VALUE): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+function dedupe(evidence: readonly Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => {
+    const key = `${e.class}\0${e.source}\0${e.says}\0${e.detail ?? ''}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,202 @@
+// git-ai authorship notes (Git AI Standard v3.0.0, `specs/git_ai_standard_v3.0.0.md`, schema
+// `authorship/3.0.0`, stored under refs/notes/ai): an attestation section, a line that is
+// exactly `---`, then JSON metadata.
+//
+// Attestation section: a file path at column 0 (double-quoted, with backslash escapes, when it
+// holds spaces, tabs or newlines), then entries indented by two spaces: `<key> <ranges>`, ranges
+// 1-based and comma-separated (`1-4,9-10,12`). Keys:
+//   s_<14hex>::t_<14hex>  AI session + trace, looked up in metadata.sessions (by the s_ part)
+//   h_<14hex>             known human, looked up in metadata.humans
+//   <16hex> / <7hex>      legacy AI prompt (before v1.4.0 / before 1.0), in metadata.prompts
+// Lines no entry covers are "untracked": unknown, not human; they produce nothing here.
+//
+// The note is attacker-controlled (anyone who can push refs/notes/ai can write one; the spec has
+// no signature). A malformed note is rejected whole, as a RecordError value.
+
+import { RecordError, printable } from '../core/errors.js';
+
+export type GitAiContributor =
+  | { readonly kind: 'ai'; readonly tool?: string; readonly model?: string }
+  | { readonly kind: 'human'; readonly author?: string };
+
+export interface GitAiRange {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly contributor: GitAiContributor;
+  /** The attestation key as written (`s_…::t_…`, `h_…`, legacy hex). */
+  readonly key: string;
+}
+
+export interface GitAiNote {
+  readonly ranges: readonly GitAiRange[];
+  readonly schemaVersion: string;
+  readonly baseCommit?: string;
+}
+
+export const MAX_NOTE_BYTES = 1024 * 1024;
+const MAX_RANGES = 100_000;
+// Fixed patterns from the spec (not built from input).
+const SESSION_KEY = /^s_[0-9a-f]{14}::t_[0-9a-f]{14}$/;
+const HUMAN_KEY = /^h_[0-9a-f]{14}$/;
+const LEGACY_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{7})$/;
+/** `agent_id.tool` presets that denote a person, not a model (git-ai --help). */
+const HUMAN_TOOLS: readonly string[] = ['human', 'known_human'];
+
+export function parseGitAiNote(text: string, origin: string): GitAiNote | RecordError {
+  const where = printable(origin);
+  const fail = (msg: string, cause?: unknown): RecordError =>
+    new RecordError('RECORD_INVALID', `git-ai note ${where}: ${msg}`, cause === undefined ? {} : { cause });
+  if (text.length > MAX_NOTE_BYTES) {
+    return new RecordError('RECORD_TOO_LARGE', `git-ai note ${where}: ${text.length} characters exceed ${MAX_NOTE_BYTES}`);
+  }
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const divider = lines.indexOf('---');
+  if (divider < 0) return fail('no --- line between attestations and metadata');
+
+  let meta: unknown;
+  try {
+    meta = JSON.parse(lines.slice(divider + 1).join('\n'));
+  } catch (cause) {
+    return fail('metadata is not valid json', cause);
+  }
+  if (!isObj(meta)) return fail('metadata is not a json object');
+  const schema = meta['schema_version'];
+  if (typeof schema !== 'string') return fail('metadata.schema_version missing');
+  if (!schema.startsWith('authorship/3.')) return fail(`unsupported schema_version ${printable(schema, 40)}`);
+  const prompts = meta['prompts'];
+  if (!isObj(prompts)) return fail('metadata.prompts missing');
+  const sessions = meta['sessions'] ?? {};
+  const humans = meta['humans'] ?? {};
+  if (!isObj(sessions)) return fail('metadata.sessions is not an object');
+  if (!isObj(humans)) return fail('metadata.humans is not an object');
+  const base = meta['base_commit_sha'];
+
+  const ranges: GitAiRange[] = [];
+  let path: string | undefined;
+  for (let i = 0; i < divider; i++) {
+    const line = lines[i]!;
+    const n = i + 1;
+    if (line.trim().length === 0) continue;
+    if (line.startsWith('  ')) {
+      if (path === undefined) return fail(`line ${n}: entry before any file path`);
+      const entry = line.slice(2);
+      const sp = entry.indexOf(' ');
+      if (sp <= 0) return fail(`line ${n}: entry without ranges`);
+      const key = entry.slice(0, sp);
+      const contributor = contributorFor(key, sessions, humans, prompts);
+      if (contributor === undefined) return fail(`line ${n}: unknown attestation key ${printable(key, 40)}`);
+      const parsed = parseRanges(entry.slice(sp + 1).trim());
+      if (typeof parsed === 'string') return fail(`line ${n}: ${parsed}`);
+      for (const [s, e] of parsed) {
+        if (ranges.length >= MAX_RANGES) return fail(`more than ${MAX_RANGES} ranges`);
+        ranges.push({ path, startLine: s, endLine: e, contributor, key });
+      }
+    } else if (line.startsWith(' ') || line.startsWith('\t')) {
+      return fail(`line ${n}: unexpected indentation`);
+    } else {
+      const p = line.startsWith('"') ? unquote(line) : line;
+      if (p === undefined || p.length === 0) return fail(`line ${n}: malformed quoted path`);
+      path = p;
+    }
+  }
+  return {
+    ranges,
+    schemaVersion: schema,
+    ...(typeof base === 'string' && base.length > 0 ? { baseCommit: base } : {}),
+  };
+}
+
+function contributorFor(key: string, sessions: Obj, humans: Obj, prompts: Obj): GitAiContributor | undefined {
+  if (SESSION_KEY.test(key)) {
+    const session = own(sessions, key.slice(0, 16)) ?? own(sessions, key);
+    return aiFrom(session);
+  }
+  if (HUMAN_KEY.test(key)) {
+    const h = own(humans, key);
+    const author = isObj(h) && typeof h['author'] === 'string' ? h['author'] : undefined;
+    return author === undefined ? { kind: 'human' } : { kind: 'human', author };
+  }
+  if (LEGACY_KEY.test(key)) return aiFrom(own(prompts, key));
+  return undefined;
+}
+
+/** A session or legacy prompt record; `agent_id.tool` `human`/`known_human` means a person. */
+function aiFrom(record: unknown): GitAiContributor {
+  if (!isObj(record)) return { kind: 'ai' };
+  const agent = record['agent_id'];
+  if (!isObj(agent)) return { kind: 'ai' };
+  const tool = typeof agent['tool'] === 'string' && agent['tool'].length > 0 ? agent['tool'].slice(0, 100) : undefined;
+  const model = typeof agent['model'] === 'string' && agent['model'].length > 0 ? agent['model'].slice(0, 250) : undefined;
+  if (tool !== undefined && HUMAN_TOOLS.includes(tool)) {
+    const author = typeof record['human_author'] === 'string' ? record['human_author'] : undefined;
+    return author === undefined ? { kind: 'human' } : { kind: 'human', author };
+  }
+  return { kind: 'ai', ...(tool !== undefined ? { tool } : {}), ...(model !== undefined ? { model } : {}) };
+}
+
+/** `1-4,9-10,12` → [[1,4],[9,10],[12,12]]; every number ≥ 1, start ≤ end. */
+export function parseRanges(text: string): [number, number][] | string {
+  const out: [number, number][] = [];
+  for (const part of text.split(',')) {
+    const dash = part.indexOf('-');
+    const s = toLine(dash < 0 ? part : part.slice(0, dash));
+    const e = dash < 0 ? s : toLine(part.slice(dash + 1));
+    if (s === undefined || e === undefined) return `malformed range ${printable(part, 40)}`;
+    if (s > e) return `range ${s}-${e} runs backwards`;
+    out.push([s, e]);
+  }
+  return out;
+}
+
+function toLine(s: string): number | undefined {
+  const t = s.trim();
+  if (t.length === 0 || t.length > 9) return undefined;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  const n = Number(t);
+  return n >= 1 ? n : undefined;
+}
+
+/** A C-style quoted path (`"a b.ts"`, `\"`, `\\`, `\t`, `\n`, `\r`, octal `\303\251` as UTF-8 bytes). */
+function unquote(line: string): string | undefined {
+  if (line.length < 2 || !line.endsWith('"')) return undefined;
+  const body = line.slice(1, -1);
+  const bytes: number[] = [];
+  const enc = new TextEncoder();
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!;
+    if (ch === '"') return undefined;
+    if (ch !== '\\') {
+      // Push the UTF-8 bytes of this code point (surrogate pairs kept together).
+      const cp = body.codePointAt(i)!;
+      const s = String.fromCodePoint(cp);
+      bytes.push(...enc.encode(s));
+      if (s.length === 2) i++;
+      continue;
+    }
+    const next = body[++i];
+    if (next === undefined) return undefined;
+    if (next === '\\' || next === '"') bytes.push(next.charCodeAt(0));
+    else if (next === 't') bytes.push(9);
+    else if (next === 'n') bytes.push(10);
+    else if (next === 'r') bytes.push(13);
+    else if (next >= '0' && next <= '7') {
+      const oct = body.slice(i, i + 3);
+      if (oct.length !== 3 || [...oct].some((c) => c < '0' || c > '7')) return undefined;
+      bytes.push(parseInt(oct, 8) & 0xff);
+      i += 2;
+    } else return undefined;
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(new Uint8Array(bytes));
+}
+
+type Obj = Record<string, unknown>;
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function own(o: Obj, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}

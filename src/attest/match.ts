@@ -1,0 +1,220 @@
+// Recorded evidence: capture records (Agent Trace, git-ai notes) matched to a hunk's added lines.
+//
+// Approximations, stated:
+// - Line numbers in a record refer to the revision it was recorded at. An Agent Trace range is
+//   matched by path and line overlap only when its `vcs.revision` is the head, one of the
+//   commits that introduced the hunk's lines, or absent; a later commit in between may have
+//   shifted lines, and an absent revision is trusted as "recorded on this branch". When the
+//   revision is anything else, only a `content_hash` can match: `sha256:<hex>` over the range's
+//   lines joined with "\n" (no trailing newline), compared with every window of the same
+//   length over the hunk's added lines. Other algorithms (e.g. `murmur3:`) are not verified and
+//   never match by hash.
+// - A git-ai note describes the lines of its own commit; it is matched by path and line overlap
+//   when that commit is one of the hunk's commits (later commits in the range may shift lines).
+// - Paths are compared literally (records with absolute paths do not match).
+// - Contributor `unknown` (and git-ai untracked lines) produce no evidence: unknown is not human.
+
+import { createHash } from 'node:crypto';
+import type { Evidence } from '../core/types.js';
+import { RecordError, printable } from '../core/errors.js';
+import type { RawRecord } from '../core/ports.js';
+import { parseAgentTrace, type TraceRange } from './agent-trace.js';
+import { parseGitAiNote, type GitAiRange } from './git-ai.js';
+import { normalizeAgent } from './registry.js';
+
+export interface ParsedRecords {
+  /** Agent Trace ranges by path, in input order. */
+  readonly traces: ReadonlyMap<string, readonly TraceRange[]>;
+  /** git-ai ranges by lowercased commit sha, then by path. */
+  readonly gitAi: ReadonlyMap<string, { readonly origin: string; readonly byPath: ReadonlyMap<string, readonly GitAiRange[]> }>;
+}
+
+export interface HunkLines {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly addedLines: readonly { line: number; text: string }[];
+  readonly commits: readonly string[];
+}
+
+/** Budget of lines hashed per hunk when matching content hashes (bounds time on huge hunks). */
+const MAX_HASHED_LINES_PER_HUNK = 2_000_000;
+const SHA256_PREFIX = 'sha256:';
+
+export function parseRecords(raw: readonly RawRecord[]): { records: ParsedRecords; problems: RecordError[] } {
+  const traces = new Map<string, TraceRange[]>();
+  const gitAi = new Map<string, { origin: string; byPath: Map<string, GitAiRange[]> }>();
+  const problems: RecordError[] = [];
+  for (const r of raw) {
+    if (r.format === 'agent-trace') {
+      const parsed = parseAgentTrace(r.text, r.origin);
+      problems.push(...parsed.problems);
+      for (const range of parsed.ranges) push(traces, range.path, range);
+    } else if (r.format === 'git-ai') {
+      if (r.commit === undefined || r.commit.length === 0) {
+        problems.push(new RecordError('RECORD_INVALID', `git-ai note ${printable(r.origin)}: no commit attached`));
+        continue;
+      }
+      const note = parseGitAiNote(r.text, r.origin);
+      if (note instanceof RecordError) {
+        problems.push(note);
+        continue;
+      }
+      const commit = r.commit.toLowerCase();
+      if (gitAi.has(commit)) {
+        // The spec allows at most one note per commit; a second one is ignored, not merged.
+        problems.push(new RecordError('RECORD_INVALID', `git-ai note ${printable(r.origin)}: second note for commit ${printable(commit, 40)}`));
+        continue;
+      }
+      const byPath = new Map<string, GitAiRange[]>();
+      for (const range of note.ranges) push(byPath, range.path, range);
+      gitAi.set(commit, { origin: r.origin, byPath });
+    } else {
+      const format: unknown = (r as { format: unknown }).format;
+      problems.push(new RecordError('RECORD_INVALID', `record ${printable(r.origin)}: unknown format ${printable(String(format), 40)}`));
+    }
+  }
+  return { records: { traces, gitAi }, problems };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+/**
+ * `recorded` evidence for one hunk, one item per (record, contributor) that covers at least one
+ * added line, sorted by source then detail.
+ */
+export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: string | null): Evidence[] {
+  if (hunk.addedLines.length === 0) return [];
+  const commits = new Set(hunk.commits.map((c) => c.toLowerCase()));
+  const headSha = head?.toLowerCase();
+  const groups = new Map<string, { evidence: Omit<Evidence, 'detail'>; what: string; lines: Set<number>; how: string }>();
+  const windows = new WindowHashes(hunk.addedLines);
+
+  for (const range of records.traces.get(hunk.path) ?? []) {
+    if (range.contributor === 'unknown') continue;
+    const revisionOk = range.revision === undefined || range.revision === headSha || commits.has(range.revision);
+    let covered: number[] = [];
+    let how = '';
+    if (revisionOk) {
+      covered = overlap(hunk.addedLines, range.startLine, range.endLine);
+      how = range.revision === undefined ? 'lines, no revision' : 'lines';
+    }
+    if (covered.length === 0 && range.contentHash !== undefined && range.contentHash.toLowerCase().startsWith(SHA256_PREFIX)) {
+      covered = windows.find(range.endLine - range.startLine + 1, range.contentHash.slice(SHA256_PREFIX.length).toLowerCase());
+      how = 'content sha256';
+    }
+    if (covered.length === 0) continue;
+    const says = range.contributor === 'human' ? 'human' : 'ai';
+    const agent = range.tool !== undefined ? normalizeAgent(range.tool) ?? range.tool.toLowerCase() : undefined;
+    const key = `agent-trace\0${range.origin}\0${range.recordId}\0${says}\0${range.contributor}\0${range.modelId ?? ''}\0${how}`;
+    const who = [range.contributor, range.modelId, range.tool !== undefined ? `tool ${range.tool}` : undefined].filter((x) => x !== undefined).join(', ');
+    addTo(groups, key, {
+      evidence: {
+        class: 'recorded',
+        source: 'agent-trace',
+        says,
+        ...(range.revision !== undefined && commits.has(range.revision) ? { commit: range.revision } : {}),
+        ...(agent !== undefined ? { agent } : {}),
+        ...(range.modelId !== undefined ? { model: range.modelId } : {}),
+      },
+      what: `${who} in ${range.origin}:${range.line} record ${range.recordId}`,
+      how,
+    }, covered);
+  }
+
+  for (const commit of commits) {
+    const note = records.gitAi.get(commit);
+    if (note === undefined) continue;
+    for (const range of note.byPath.get(hunk.path) ?? []) {
+      const covered = overlap(hunk.addedLines, range.startLine, range.endLine);
+      if (covered.length === 0) continue;
+      const c = range.contributor;
+      const says = c.kind === 'human' ? 'human' : 'ai';
+      const tool = c.kind === 'ai' ? c.tool : undefined;
+      const model = c.kind === 'ai' ? c.model : undefined;
+      const agent = tool !== undefined ? normalizeAgent(tool) ?? tool.toLowerCase() : undefined;
+      const who = c.kind === 'human'
+        ? ['human', c.author].filter((x) => x !== undefined).join(' ')
+        : ['ai', tool !== undefined ? `tool ${tool}` : undefined, model].filter((x) => x !== undefined).join(', ');
+      addTo(groups, `git-ai\0${commit}\0${range.key}`, {
+        evidence: {
+          class: 'recorded',
+          source: 'git-ai',
+          says,
+          commit,
+          ...(agent !== undefined ? { agent } : {}),
+          ...(model !== undefined ? { model } : {}),
+        },
+        what: `${who} in ${note.origin}`,
+        how: 'lines',
+      }, covered);
+    }
+  }
+
+  const out: Evidence[] = [];
+  for (const g of groups.values()) {
+    out.push({ ...g.evidence, detail: `${g.lines.size} of ${hunk.addedLines.length} added lines by ${g.what} (${g.how})` });
+  }
+  return out.sort((a, b) => cmp(a.source, b.source) || cmp(a.says, b.says) || cmp(a.detail ?? '', b.detail ?? ''));
+}
+
+function addTo(
+  groups: Map<string, { evidence: Omit<Evidence, 'detail'>; what: string; lines: Set<number>; how: string }>,
+  key: string,
+  value: { evidence: Omit<Evidence, 'detail'>; what: string; how: string },
+  covered: readonly number[],
+): void {
+  let g = groups.get(key);
+  if (g === undefined) {
+    g = { ...value, lines: new Set() };
+    groups.set(key, g);
+  }
+  for (const l of covered) g.lines.add(l);
+}
+
+/** Added line numbers inside [start, end]. Added lines are ascending (diff order). */
+function overlap(added: readonly { line: number }[], start: number, end: number): number[] {
+  const out: number[] = [];
+  for (const a of added) if (a.line >= start && a.line <= end) out.push(a.line);
+  return out;
+}
+
+/**
+ * sha256 of every run of `n` consecutive added lines (consecutive line numbers), computed once
+ * per length and hunk, within MAX_HASHED_LINES_PER_HUNK.
+ */
+class WindowHashes {
+  private readonly byLength = new Map<number, Map<string, number[]>>();
+  private budget = MAX_HASHED_LINES_PER_HUNK;
+
+  constructor(private readonly added: readonly { line: number; text: string }[]) {}
+
+  find(n: number, hex: string): number[] {
+    return this.windows(n).get(hex) ?? [];
+  }
+
+  private windows(n: number): Map<string, number[]> {
+    let m = this.byLength.get(n);
+    if (m !== undefined) return m;
+    m = new Map();
+    this.byLength.set(n, m);
+    const a = this.added;
+    if (n > a.length || n * (a.length - n + 1) > this.budget) return m;
+    this.budget -= n * (a.length - n + 1);
+    for (let i = 0; i + n <= a.length; i++) {
+      if (a[i + n - 1]!.line - a[i]!.line !== n - 1) continue;
+      const text = a.slice(i, i + n).map((l) => l.text).join('\n');
+      const hex = createHash('sha256').update(text, 'utf8').digest('hex');
+      if (!m.has(hex)) m.set(hex, a.slice(i, i + n).map((l) => l.line));
+    }
+    return m;
+  }
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
