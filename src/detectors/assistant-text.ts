@@ -38,6 +38,8 @@ function anyOf(patterns: readonly RegExp[]): RegExp {
 
 const CHAT = anyOf(CHAT_PHRASES);
 const PLACEHOLDER = anyOf(PLACEHOLDERS);
+/** Unanchored superset of both: a comment it does not match has no matching line. */
+const PREFILTER = anyOf([...CHAT_PHRASES, ...PLACEHOLDERS].map((p) => new RegExp(p.source.replace(/^\^/, ''), 'i')));
 
 export const assistantText: Detector = {
   id: ID,
@@ -57,6 +59,7 @@ export const assistantText: Detector = {
     let placeholderLine = 0;
     let placeholderText = '';
     for (const c of view.comments) {
+      if (!PREFILTER.test(c.text)) continue;
       const parts = c.text.split('\n');
       for (let k = 0; k < parts.length; k++) {
         const part = (parts[k] as string).trim();
@@ -80,7 +83,7 @@ export const assistantText: Detector = {
     for (const line of view.added) {
       const raw = view.facts.lines[line - 1] as string;
       if (raw.length > 400) continue;
-      if (FENCE.test(raw)) {
+      if (raw.includes('```') && FENCE.test(raw)) {
         if (fences++ === 0) fenceLine = line;
         continue;
       }

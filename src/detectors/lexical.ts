@@ -9,6 +9,11 @@ import { hunkView } from './hunk-view.js';
 const ID = 'lexical';
 
 const EMOJI = /\p{Extended_Pictographic}/u;
+/** Every emoji lies above U+007F; most lines are plain ASCII and skip the Unicode test. */
+function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return true;
+  return false;
+}
 
 export const lexical: Detector = {
   id: ID,
@@ -52,7 +57,7 @@ export const lexical: Detector = {
     let emojiLine = 0;
     for (const line of view.added) {
       const raw = view.facts.lines[line - 1] as string;
-      if (raw.length <= 2000 && EMOJI.test(raw) && emoji++ === 0) emojiLine = line;
+      if (raw.length <= 2000 && hasNonAscii(raw) && EMOJI.test(raw) && emoji++ === 0) emojiLine = line;
     }
     if (emoji > 0) out.push({ id: `${ID}/emoji`, value: saturate(emoji, 2), line: emojiLine, detail: `emoji on ${emoji} added line${emoji === 1 ? '' : 's'}` });
     return finish(out);

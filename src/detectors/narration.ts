@@ -11,6 +11,9 @@ const ID = 'narration';
 const STEP =
   /^(?:step\s*\d+\b|(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b|let'?s\s+\w+|we\s+(?:need|want|have|will|can|must|should)\s+to\b|(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b)/i;
 const NUMBERED_STEP = /^\d{1,2}[.)]\s+[A-Z][a-z]+/;
+/** Unanchored supersets: a comment none of them matches has no matching line. */
+const STEP_ANYWHERE = new RegExp(STEP.source.replace(/^\^/, ''), 'i');
+const NUMBERED_ANYWHERE = new RegExp(NUMBERED_STEP.source.replace(/^\^/, ''));
 
 const VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
 
@@ -30,6 +33,7 @@ export const narration: Detector = {
     let vocabLine = 0;
     let vocabText = '';
     for (const c of view.comments) {
+      if (!STEP_ANYWHERE.test(c.text) && !NUMBERED_ANYWHERE.test(c.text) && !VOCABULARY.test(c.text)) continue;
       const parts = c.style === 'line' ? [c.text] : c.text.split('\n');
       for (let k = 0; k < parts.length; k++) {
         const part = (parts[k] as string).trim();
