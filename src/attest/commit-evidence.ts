@@ -177,7 +177,7 @@ export function remediationEvidence(r: Remediation): Evidence | undefined {
   for (const t of parseTrailerBlock(r.declaration)) {
     const d = declaredEvidence(t, undefined);
     if (d === undefined) continue;
-    return { ...d, source: 'remediation', detail: `declared by @${cut(r.user)} on ${cut(r.headSha, 12)}: ${d.detail ?? ''}` };
+    return { ...d, source: 'remediation', detail: `declared by @${cut(r.user)} on ${r.headSha.slice(0, 12)}: ${d.detail ?? ''}` };
   }
   return undefined;
 }
