@@ -3,7 +3,6 @@
 // report/ and policy parsing from config/ through `ActionDependencies` (wired in main.ts).
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import * as core from '@actions/core';
 import { TrailmarkError, UsageError, describeError } from '../core/errors.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { systemClock, systemRandom, type ChangeSource, type Clock, type Random } from '../core/ports.js';
@@ -24,6 +23,7 @@ import { readEnvironment, type ActionEnvironment } from './environment.js';
 import { targetOfEvent, type AnalysisTarget } from './event.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
 import { codeBlock } from './markdown-block.js';
+import { Runner } from './workflow-commands.js';
 import { selectWorkflowAnnotations } from './workflow-annotations.js';
 
 /** What the Action takes from the engine, report/ and config/ (and, in tests, clock and sleep). */
@@ -60,12 +60,12 @@ const SIGNING_KEY_HELP = [
   '`with: { signing-key: ${{ secrets.TRAILMARK_SIGNING_KEY }} }`. The job then needs `contents: write`.',
 ].join(' ');
 
-function setOutputs(o: { findings: number; unattested: number; contradicted: number; sarifFile?: string; checkpoint?: string }): void {
-  core.setOutput('findings', String(o.findings));
-  core.setOutput('unattested', String(o.unattested));
-  core.setOutput('contradicted', String(o.contradicted));
-  core.setOutput('sarif-file', o.sarifFile ?? '');
-  core.setOutput('checkpoint', o.checkpoint ?? '');
+function setOutputs(runner: Runner, o: { findings: number; unattested: number; contradicted: number; sarifFile?: string; checkpoint?: string }): void {
+  runner.output('findings', String(o.findings));
+  runner.output('unattested', String(o.unattested));
+  runner.output('contradicted', String(o.contradicted));
+  runner.output('sarif-file', o.sarifFile ?? '');
+  runner.output('checkpoint', o.checkpoint ?? '');
 }
 
 /** Appends to the step summary file (GITHUB_STEP_SUMMARY); no-op outside a runner. */
@@ -125,10 +125,10 @@ function conclusionOf(result: ScanResult, failOn: ActionInputs['failOn']): { con
   return { conclusion: result.findings.length > 0 ? 'neutral' : 'success' };
 }
 
-export async function run(deps: ActionDependencies): Promise<RunOutcome> {
-  const inputs = parseInputs((name) => core.getInput(name));
-  core.setSecret(inputs.token);
-  if (inputs.signingKey !== undefined) core.setSecret(inputs.signingKey);
+export async function run(deps: ActionDependencies, runner: Runner): Promise<RunOutcome> {
+  const inputs = parseInputs((name) => runner.input(name));
+  runner.mask(inputs.token);
+  if (inputs.signingKey !== undefined) runner.mask(inputs.signingKey);
   const env = readEnvironment(deps.env);
   let payload: unknown;
   try {
@@ -138,21 +138,21 @@ export async function run(deps: ActionDependencies): Promise<RunOutcome> {
   }
   const target = targetOfEvent(env.eventName, payload, env.sha);
   if (target.kind === 'skip') {
-    core.info(`trailmark: ${target.reason}`);
+    runner.info(`trailmark: ${target.reason}`);
     await writeJobSummary(deps.env, `## trailmark\n\nNothing analyzed: ${target.reason}.\n`);
-    setOutputs({ findings: 0, unattested: 0, contradicted: 0 });
+    setOutputs(runner, { findings: 0, unattested: 0, contradicted: 0 });
     return { analyzed: false, findings: 0, unattested: 0, contradicted: 0 };
   }
 
   const client = createGitHubClient({
-    token: inputs.token, baseUrl: env.apiUrl, userAgentSuffix: 'action', log: (line) => core.info(line),
+    token: inputs.token, baseUrl: env.apiUrl, userAgentSuffix: 'action', log: (line) => runner.info(line),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }), ...(deps.clock === undefined ? {} : { clock: deps.clock }),
   });
 
   // The policy comes from the base revision: a pull request cannot weaken its own policy.
   const configText = await readRepositoryFile(client, env.owner, env.repo, inputs.config, target.base);
   const policy = configText === null ? DEFAULT_POLICY : deps.parsePolicy(configText, `${inputs.config}@${target.base}`);
-  core.info(`trailmark: ${target.kind === 'pull-request' ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}; policy ${configText === null ? 'default (no config file)' : `from ${inputs.config}`}`);
+  runner.info(`trailmark: ${target.kind === 'pull-request' ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}; policy ${configText === null ? 'default (no config file)' : `from ${inputs.config}`}`);
 
   const changeSet = await sourceFor(client, env, target).load();
   const result = await deps.analyze(changeSet, policy);
@@ -166,7 +166,7 @@ export async function run(deps: ActionDependencies): Promise<RunOutcome> {
   } catch (err) {
     const hint = err instanceof TrailmarkError ? err.hint : undefined;
     ledgerFailure = `the ledger was not written: ${describeError(err)}${hint === undefined ? '' : ` (hint: ${hint})`}`;
-    core.error(`trailmark: ${ledgerFailure}`);
+    runner.error(`trailmark: ${ledgerFailure}`);
     ledger = { note: `**The ledger was not written**; the step fails:\n\n${codeBlock(ledgerFailure)}` };
   }
   const verdict = conclusionOf(result, inputs.failOn);
@@ -185,17 +185,17 @@ export async function run(deps: ActionDependencies): Promise<RunOutcome> {
   let delivery: string;
   if (check.published) {
     delivery = `Check run [${CHECK_NAME}](${check.url}) on ${target.head} (${check.requests} requests).`;
-    core.info(`trailmark: check run ${check.id} published on ${target.head} with ${findings} annotations`);
+    runner.info(`trailmark: check run ${check.id} published on ${target.head} with ${findings} annotations`);
   } else {
     // Fork pull requests get a read-only token: fall back to workflow annotations.
-    core.warning(`trailmark: the token cannot create check runs (${check.error.message}); reporting through workflow annotations and the job summary instead`);
+    runner.warning(`trailmark: the token cannot create check runs (${check.error.message}); reporting through workflow annotations and the job summary instead`);
     const { shown, hidden } = selectWorkflowAnnotations(result.findings);
     for (const f of shown) {
       const props = { title: `trailmark: ${f.kind}`, file: f.path, startLine: f.startLine, endLine: f.endLine };
-      if (f.level === 'warning') core.warning(f.message, props);
-      else core.notice(f.message, props);
+      if (f.level === 'warning') runner.warning(f.message, props);
+      else runner.notice(f.message, props);
     }
-    if (hidden > 0) core.info(`trailmark: ${hidden} more findings are not shown as annotations (GitHub displays 10 per step); see the job summary`);
+    if (hidden > 0) runner.info(`trailmark: ${hidden} more findings are not shown as annotations (GitHub displays 10 per step); see the job summary`);
     delivery = `No check run: the token cannot write checks (fork pull request or missing \`checks: write\`). ${shown.length} findings shown as workflow annotations${hidden > 0 ? `, ${hidden} more listed here` : ''}.`;
   }
   await writeJobSummary(deps.env, `${report}\n\n${ledger.note}\n\n${delivery}\n`);
@@ -209,23 +209,24 @@ export async function run(deps: ActionDependencies): Promise<RunOutcome> {
     await writeFile(path, deps.renderSarif(result));
     sarifFile = path;
   }
-  setOutputs({ findings, unattested, contradicted, ...(sarifFile === undefined ? {} : { sarifFile }), ...(ledger.ref === undefined ? {} : { checkpoint: ledger.ref.checkpoint }) });
+  setOutputs(runner, { findings, unattested, contradicted, ...(sarifFile === undefined ? {} : { sarifFile }), ...(ledger.ref === undefined ? {} : { checkpoint: ledger.ref.checkpoint }) });
   return { analyzed: true, findings, unattested, contradicted, ...(ledger.ref === undefined ? {} : { checkpoint: ledger.ref.checkpoint }), ...(failure === undefined ? {} : { failure }) };
 }
 
 /** Runs the Action; every failure becomes a clear error in the log and the step summary, never a silent pass. */
 export async function runAndReport(deps: ActionDependencies): Promise<void> {
+  const runner = new Runner(deps.env);
   try {
-    const outcome = await run(deps);
-    if (outcome.failure !== undefined) core.setFailed(`trailmark: ${outcome.failure}`);
+    const outcome = await run(deps, runner);
+    if (outcome.failure !== undefined) runner.fail(`trailmark: ${outcome.failure}`);
   } catch (err) {
     const hint = err instanceof TrailmarkError ? err.hint : undefined;
     const message = `trailmark failed: ${describeError(err)}${hint === undefined ? '' : ` (hint: ${hint})`}`;
     try {
       await writeJobSummary(deps.env, `## trailmark failed\n\n${codeBlock(message)}\n`);
     } catch (summaryErr) {
-      core.error(`trailmark: could not write the job summary: ${describeError(summaryErr)}`);
+      runner.error(`trailmark: could not write the job summary: ${describeError(summaryErr)}`);
     }
-    core.setFailed(message);
+    runner.fail(message);
   }
 }
