@@ -188,7 +188,8 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
     runner.info(`trailmark: check run ${check.id} published on ${target.head} with ${findings} annotations`);
   } else {
     // Fork pull requests get a read-only token: fall back to workflow annotations.
-    runner.warning(`trailmark: the token cannot create check runs (${check.error.message}); reporting through workflow annotations and the job summary instead`);
+    // A log line, not a warning: the 10 displayed warning annotations are kept for findings.
+    runner.info(`trailmark: the token cannot create check runs (${check.error.message}); reporting through workflow annotations and the job summary instead`);
     const { shown, hidden } = selectWorkflowAnnotations(result.findings);
     for (const f of shown) {
       const props = { title: `trailmark: ${f.kind}`, file: f.path, startLine: f.startLine, endLine: f.endLine };
