@@ -3,7 +3,7 @@
 
 import type { Feature } from '../core/types.js';
 import type { Detector, DetectorContext } from './detector.js';
-import { finish, saturate, snippet } from './feature.js';
+import { clamp01, finish, saturate, snippet } from './feature.js';
 import { hunkView } from './hunk-view.js';
 
 const ID = 'narration';
@@ -15,6 +15,10 @@ const NUMBERED_STEP = /^\d{1,2}[.)]\s+[A-Z][a-z]+/;
 const STEP_ANYWHERE = new RegExp(STEP.source.replace(/^\^/, ''), 'i');
 const NUMBERED_ANYWHERE = new RegExp(NUMBERED_STEP.source.replace(/^\^/, ''));
 
+/** "Check if we…", "Initialize the…", "Loop through each…": a capitalised imperative walking the reader through the code. */
+const IMPERATIVE =
+  /^(?:Check|Initiali[sz]e|Calculate|Compute|Create|Update|Handle|Validate|Ensure|Loop|Iterate|Convert|Parse|Set|Get|Add|Remove|Fetch|Retrieve|Return|Store|Build|Call|Find|Determine|Extract|Process|Define|Generate|Apply|Clear|Reset|Filter|Map|Sort|Format|Log|Send|Wait|Verify|Append|Increment|Decrement|Assign|Declare|Instantiate|Prepare|Perform|Use|Make|Try|Throw|Emit|Register|Merge|Normalize|Normalise|Split|Combine|Read|Write|Load|Save|Render|Show|Hide|Toggle|Skip|Start|Stop|Close|Open)\s+(?:the|a|an|if|all|each|every|through|over|up|our|this|that|any|whether|new|to|it|them|its)\b/;
+
 const VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
 
 export const narration: Detector = {
@@ -22,6 +26,7 @@ export const narration: Detector = {
   version: '1.0.0',
   features: [
     { id: `${ID}/step-comment`, direction: 'ai', description: 'comments narrating steps ("// Step 1:", "// First, we", "// Now we")' },
+    { id: `${ID}/imperative-walkthrough`, direction: 'ai', description: 'own-line comments that walk through the code in capitalised imperatives ("// Check if the…", "// Initialize the…")' },
     { id: `${ID}/stock-vocabulary`, direction: 'ai', description: 'stock words of generated explanations in comments ("comprehensive", "robust", "seamlessly")' },
   ],
   detect(ctx: DetectorContext): Feature[] {
@@ -32,7 +37,14 @@ export const narration: Detector = {
     let vocab = 0;
     let vocabLine = 0;
     let vocabText = '';
+    let lineComments = 0;
+    let imperative = 0;
+    let imperativeLine = 0;
     for (const c of view.comments) {
+      if (c.style === 'line' && !c.trailing) {
+        lineComments++;
+        if (IMPERATIVE.test(c.text) && imperative++ === 0) imperativeLine = c.line;
+      }
       if (!STEP_ANYWHERE.test(c.text) && !NUMBERED_ANYWHERE.test(c.text) && !VOCABULARY.test(c.text)) continue;
       const parts = c.style === 'line' ? [c.text] : c.text.split('\n');
       for (let k = 0; k < parts.length; k++) {
@@ -56,6 +68,14 @@ export const narration: Detector = {
     const out: Feature[] = [];
     if (steps > 0) {
       out.push({ id: `${ID}/step-comment`, value: saturate(steps, 3), line: stepLine, detail: `${steps} comment${steps === 1 ? '' : 's'} narrating steps, e.g. ${snippet(stepText)}` });
+    }
+    if (imperative >= 2) {
+      out.push({
+        id: `${ID}/imperative-walkthrough`,
+        value: clamp01(imperative / lineComments) * saturate(imperative, 4),
+        line: imperativeLine,
+        detail: `${imperative} of ${lineComments} comments walk through the code step by step ("Check if…", "Initialize the…")`,
+      });
     }
     if (vocab > 0) {
       out.push({ id: `${ID}/stock-vocabulary`, value: saturate(vocab, 2), line: vocabLine, detail: `stock wording in comments, e.g. "${vocabText.toLowerCase()}"` });

@@ -85,6 +85,15 @@ describe('narration', () => {
     expect(ids(narration, text)).toEqual([]);
   });
 
+  it('reports comments walking through the code in imperatives', () => {
+    const text = '// Initialize the pointers\nlet lo = 0;\n// Check if the list is empty\nif (!xs.length) return;\n// Loop through each item\nfor (const x of xs) use(x);';
+    const f = feature(narration, text, 'narration/imperative-walkthrough')!;
+    expect(f.value).toBeCloseTo(0.75, 5);
+    expect(f.line).toBe(1);
+    expect(ids(narration, '// Initialize the pointers\nlet lo = 0;')).toEqual([]);
+    expect(ids(narration, '// check the cache first\nget();\n// loop until drained\nrun();')).toEqual([]);
+  });
+
   it('saturates with the number of step comments', () => {
     const one = feature(narration, '// Step 1: a\na();\nb();', 'narration/step-comment')!;
     const three = feature(narration, '// Step 1: a\na();\n// Step 2: b\nb();\n// Step 3: c\nc();', 'narration/step-comment')!;
