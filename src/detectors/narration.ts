@@ -19,14 +19,18 @@ const NUMBERED_ANYWHERE = new RegExp(NUMBERED_STEP.source.replace(/^\^/, ''));
 const IMPERATIVE =
   /^(?:Check|Initiali[sz]e|Calculate|Compute|Create|Update|Handle|Validate|Ensure|Loop|Iterate|Convert|Parse|Set|Get|Add|Remove|Fetch|Retrieve|Return|Store|Build|Call|Find|Determine|Extract|Process|Define|Generate|Apply|Clear|Reset|Filter|Map|Sort|Format|Log|Send|Wait|Verify|Append|Increment|Decrement|Assign|Declare|Instantiate|Prepare|Perform|Use|Make|Try|Throw|Emit|Register|Merge|Normalize|Normalise|Split|Combine|Read|Write|Load|Save|Render|Show|Hide|Toggle|Skip|Start|Stop|Close|Open)\s+(?:the|a|an|if|all|each|every|through|over|up|our|this|that|any|whether|new|to|it|them|its)\b/;
 
+/** A capitalised comment with articles: written as a sentence for a reader, not a terse note. */
+const SENTENCE = /^[A-Z][a-z']*\b.*\b(?:the|an?)\b/;
+
 const VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
 
 export const narration: Detector = {
   id: ID,
-  version: '1.0.0',
+  version: '1.1.0',
   features: [
     { id: `${ID}/step-comment`, direction: 'ai', description: 'comments narrating steps ("// Step 1:", "// First, we", "// Now we")' },
     { id: `${ID}/imperative-walkthrough`, direction: 'ai', description: 'own-line comments that walk through the code in capitalised imperatives ("// Check if the…", "// Initialize the…")' },
+    { id: `${ID}/sentence-comments`, direction: 'ai', description: 'own-line comments written as full sentences with articles rather than terse notes' },
     { id: `${ID}/stock-vocabulary`, direction: 'ai', description: 'stock words of generated explanations in comments ("comprehensive", "robust", "seamlessly")' },
   ],
   detect(ctx: DetectorContext): Feature[] {
@@ -40,10 +44,13 @@ export const narration: Detector = {
     let lineComments = 0;
     let imperative = 0;
     let imperativeLine = 0;
+    let sentences = 0;
+    let sentenceLine = 0;
     for (const c of view.comments) {
       if (c.style === 'line' && !c.trailing) {
         lineComments++;
         if (IMPERATIVE.test(c.text) && imperative++ === 0) imperativeLine = c.line;
+        if (c.text.length <= 300 && SENTENCE.test(c.text) && sentences++ === 0) sentenceLine = c.line;
       }
       if (!STEP_ANYWHERE.test(c.text) && !NUMBERED_ANYWHERE.test(c.text) && !VOCABULARY.test(c.text)) continue;
       const parts = c.style === 'line' ? [c.text] : c.text.split('\n');
@@ -75,6 +82,14 @@ export const narration: Detector = {
         value: clamp01(imperative / lineComments) * saturate(imperative, 4),
         line: imperativeLine,
         detail: `${imperative} of ${lineComments} comments walk through the code step by step ("Check if…", "Initialize the…")`,
+      });
+    }
+    if (sentences >= 2 && sentences * 2 >= lineComments) {
+      out.push({
+        id: `${ID}/sentence-comments`,
+        value: clamp01(sentences / lineComments) * saturate(sentences, 4),
+        line: sentenceLine,
+        detail: `${sentences} of ${lineComments} comments are full sentences explaining the code`,
       });
     }
     if (vocab > 0) {

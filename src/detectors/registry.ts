@@ -26,5 +26,5 @@ export const DEFAULT_DETECTORS: readonly Detector[] = [
 ];
 
 /** Bump when any detector's version changes or detectors are added or removed. */
-export const DETECTORS_VERSION = '1.0.0';
+export const DETECTORS_VERSION = '1.1.0';
 

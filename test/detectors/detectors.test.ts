@@ -94,6 +94,13 @@ describe('narration', () => {
     expect(ids(narration, '// check the cache first\nget();\n// loop until drained\nrun();')).toEqual([]);
   });
 
+  it('reports comments written as full sentences, not terse notes', () => {
+    const text = '// Read the config from the environment\nload();\n// Keep a copy of the defaults for reset\ncopy();\n// terse note\nrun();';
+    const f = feature(narration, text, 'narration/sentence-comments')!;
+    expect(f.detail).toBe('2 of 3 comments are full sentences explaining the code');
+    expect(ids(narration, '// read config\nload();\n// keep defaults\ncopy();')).toEqual([]);
+  });
+
   it('saturates with the number of step comments', () => {
     const one = feature(narration, '// Step 1: a\na();\nb();', 'narration/step-comment')!;
     const three = feature(narration, '// Step 1: a\na();\n// Step 2: b\nb();\n// Step 3: c\nc();', 'narration/step-comment')!;
