@@ -91,7 +91,7 @@ export function verifyEntryLine(bytes: Uint8Array, keys: ReadonlyMap<string, Not
   if (key === undefined) throw fail('UNKNOWN_KEY', `signed by unknown key ${JSON.stringify(entry.sig.kid)}`);
   const sig = decodeBase64(entry.sig.value);
   if (sig === undefined || sig.byteLength !== 64) throw fail('BAD_SIGNATURE', 'signature value is not 64 bytes of standard base64');
-  if (!key.verify(signingBytesOf(text, entry), sig)) throw fail('BAD_SIGNATURE', `bad signature by ${entry.sig.kid}`);
+  if (!key.verify(signingBytesOf(bytes, text, entry), sig)) throw fail('BAD_SIGNATURE', `bad signature by ${entry.sig.kid}`);
   const problem = bodyProblem(entry.kind, entry.body);
   if (problem !== null) throw fail('BAD_BODY', problem);
   return entry;
@@ -338,9 +338,11 @@ function checkShape(value: unknown): Entry {
  * canonical, so the line ends with `,"sig":<sig>,"time":<time>,"v":1}`: cutting the `sig`
  * member out of the text gives the canonical entry without it, without re-serializing the body.
  */
-function signingBytesOf(text: string, entry: Entry): Uint8Array {
+function signingBytesOf(bytes: Uint8Array, text: string, entry: Entry): Uint8Array {
   const tail = `,"time":${JSON.stringify(entry.time)},"v":${LEDGER_FORMAT_VERSION}}`;
   const withSig = `,"sig":${canonicalize(entry.sig)}${tail}`;
   if (!text.endsWith(withSig)) return signingBytes(entry);
-  return Buffer.from(text.slice(0, text.length - withSig.length) + tail, 'utf8');
+  // Byte slicing instead of re-encoding the text: the prefix bytes are the line's own.
+  const cut = bytes.byteLength - Buffer.byteLength(withSig, 'utf8');
+  return Buffer.concat([bytes.subarray(0, cut), Buffer.from(tail, 'utf8')]);
 }
