@@ -41,7 +41,23 @@ const MAX_RANGES_PER_RECORD = 100_000;
 // RFC 3339 date-time (fixed pattern, not built from input).
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** Problems reported per text; the rest are counted in one last problem (keeps summaries short). */
+export const MAX_PROBLEMS_PER_TEXT = 20;
+
 export function parseAgentTrace(text: string, origin: string): { ranges: TraceRange[]; problems: RecordError[] } {
+  const result = parseAll(text, origin);
+  if (result.problems.length <= MAX_PROBLEMS_PER_TEXT) return result;
+  const more = result.problems.length - MAX_PROBLEMS_PER_TEXT;
+  return {
+    ranges: result.ranges,
+    problems: [
+      ...result.problems.slice(0, MAX_PROBLEMS_PER_TEXT),
+      new RecordError('RECORD_INVALID', `agent trace ${printable(origin)}: ${more} more invalid records not listed`),
+    ],
+  };
+}
+
+function parseAll(text: string, origin: string): { ranges: TraceRange[]; problems: RecordError[] } {
   const ranges: TraceRange[] = [];
   const problems: RecordError[] = [];
   const where = printable(origin);
@@ -87,6 +103,14 @@ export function parseAgentTrace(text: string, origin: string): { ranges: TraceRa
       collect(doc, `${where}:1`, 1);
       return { ranges, problems };
     }
+  }
+  // A pretty-printed object opens with a line holding only "{": it is one record, not JSONL.
+  const firstLine = trimmed.slice(0, Math.max(0, trimmed.indexOf('\n'))).trim();
+  if (firstLine === '{') {
+    problems.push(text.length > MAX_RECORD_BYTES
+      ? new RecordError('RECORD_TOO_LARGE', `agent trace ${where}:1: record of ${text.length} characters exceeds ${MAX_RECORD_BYTES}`)
+      : new RecordError('RECORD_INVALID', `agent trace ${where}:1: not valid json`));
+    return { ranges, problems };
   }
 
   // JSONL: one record per non-blank line.

@@ -126,7 +126,9 @@ function trailerEvidence(t: Trailer, sha: string, extra: readonly ExtraMarker[])
 
   for (const m of extra) {
     if (m.kind === 'trailer-key' && sameText(t.key, m.value) && t.value.trim().length > 0) {
-      out.push(policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha));
+      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha);
+      // A declared policy key answered `no`/`false` is a human declaration, like `AI-Assisted: no`.
+      out.push(m.class === 'declared' && yesNo(t.value) === 'human' ? { ...e, says: 'human' } : e);
     }
   }
   return out;

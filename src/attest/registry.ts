@@ -115,7 +115,7 @@ export function stampKey(key: string, value: string): StampKey | undefined {
 export interface IdentityMatch {
   readonly agent: string;
   readonly model?: string;
-  /** What matched: the lowercased e-mail, or the bot login for GitHub bots. */
+  /** The lowercased e-mail that matched. */
   readonly matched: string;
   /** The bot login when the identity is a GitHub App bot (`copilot-swe-agent[bot]`). */
   readonly bot?: string;
@@ -154,12 +154,12 @@ export function identityOf(person: Person): IdentityMatch | undefined {
       const bot = botsById.get(local.slice(0, plus));
       const login = local.slice(plus + 1);
       if (bot !== undefined && (bot.logins ?? []).some((l) => l.toLowerCase() === login)) {
-        return { agent: bot.agent, matched: bot.bot ?? login, bot: bot.bot ?? login };
+        return { agent: bot.agent, matched: email, bot: bot.bot ?? login };
       }
       return undefined;
     }
     const bot = botsByLogin.get(local);
-    return bot === undefined ? undefined : { agent: bot.agent, matched: local, bot: local };
+    return bot === undefined ? undefined : { agent: bot.agent, matched: email, bot: local };
   }
 
   const identity = byEmail.get(email) ?? byDomain.get(domain);

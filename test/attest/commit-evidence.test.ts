@@ -72,7 +72,7 @@ describe('commitEvidence: stamps', () => {
 
   it('VS Code / CLI Copilot co-author', () => {
     expect(brief('Fix\n\nCo-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>\n')).toEqual([
-      ['stamped', 'co-author:Copilot', 'ai', 'copilot', undefined],
+      ['stamped', 'co-author:223556219+copilot@users.noreply.github.com', 'ai', 'copilot', undefined],
     ]);
   });
 
@@ -140,6 +140,9 @@ describe('commitEvidence: policy markers', () => {
       ['stamped', 'co-author:helper@corp.example', 'claude-code'],
       ['stamped', 'footer:robo', 'robo'],
     ]);
+  });
+  it('a declared policy key answered no is a human declaration', () => {
+    expect(commitEvidence(commit('Fix\n\nX-AI-Tool: no\n'), { extraMarkers: markers }).map((e) => [e.class, e.says])).toEqual([['declared', 'human']]);
   });
   it('is not a pattern: metacharacters do not widen a match', () => {
     const m = [{ kind: 'co-author-domain', value: '.*', agent: 'x', class: 'stamped' }] as const;

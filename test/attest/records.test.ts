@@ -3,7 +3,7 @@
 // git-ai `specs/git_ai_standard_v3.0.0.md` (§1.2.5 complete example) plus the s_/h_ key forms.
 
 import { describe, expect, it } from 'vitest';
-import { MAX_RECORD_BYTES, parseAgentTrace } from '../../src/attest/agent-trace.js';
+import { MAX_PROBLEMS_PER_TEXT, MAX_RECORD_BYTES, parseAgentTrace } from '../../src/attest/agent-trace.js';
 import { parseGitAiNote, parseRanges } from '../../src/attest/git-ai.js';
 import { RecordError } from '../../src/core/errors.js';
 
@@ -94,6 +94,21 @@ describe('parseAgentTrace', () => {
     expect(problems[1]!.message).toContain(':2');
     expect(parseAgentTrace('[1, {"version": "1.0"}', 'x').problems[0]!.code).toBe('RECORD_INVALID');
     expect(parseAgentTrace('', 'x')).toEqual({ ranges: [], problems: [] });
+  });
+
+  it('treats a pretty-printed object as one record, too large or broken', () => {
+    const pretty = JSON.stringify({ ...RECORD, metadata: { pad: 'x'.repeat(MAX_RECORD_BYTES) } }, null, 2);
+    expect(parseAgentTrace(pretty, 'p').problems.map((p) => p.code)).toEqual(['RECORD_TOO_LARGE']);
+    const broken = JSON.stringify(RECORD, null, 2).slice(0, -2);
+    expect(parseAgentTrace(broken, 'p').problems.map((p) => p.message)).toEqual(['agent trace p:1: not valid json']);
+  });
+
+  it('lists at most MAX_PROBLEMS_PER_TEXT problems, then counts the rest', () => {
+    const text = `${'{"version":"1.0"}\n'.repeat(MAX_PROBLEMS_PER_TEXT + 5)}${JSON.stringify(RECORD)}\n`;
+    const { ranges, problems } = parseAgentTrace(text, 'many');
+    expect(ranges).toHaveLength(3);
+    expect(problems).toHaveLength(MAX_PROBLEMS_PER_TEXT + 1);
+    expect(problems.at(-1)!.message).toBe('agent trace many: 5 more invalid records not listed');
   });
 });
 
