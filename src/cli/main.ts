@@ -54,7 +54,8 @@ function reportError(err: unknown, io: CliIo): number {
   if (err instanceof TrailmarkError) {
     const hint = err.hint ?? (err instanceof UsageError ? 'run `trailmark --help` for usage' : undefined);
     io.stderr.write(`trailmark: ${err.message}${hint ? `\nhint: ${hint}` : ''}\n`);
-    return INTEGRITY_CODES.has(err.code) ? EXIT_INTEGRITY : EXIT_USAGE;
+    const code: string = String(err.code);
+    return INTEGRITY_CODES.has(code) ? EXIT_INTEGRITY : EXIT_USAGE;
   }
   io.stderr.write(`trailmark: unexpected error: ${describeError(err)}\nhint: this is a bug; please report it with the command you ran\n`);
   if (err instanceof Error && err.stack && io.env.TRAILMARK_DEBUG) io.stderr.write(`${err.stack}\n`);

@@ -19,6 +19,9 @@ export const MINIFIED_MIN_AVERAGE_LINE = 400;
 /** Text that is more than this share of U+FFFD after decoding is unusable. */
 export const MAX_REPLACEMENT_SHARE = 0.05;
 
+/** Agent Trace's conventional directory: its files are evidence, not code to score. */
+export const RECORD_DIR = '.agent-trace';
+
 export type SkipCategory =
   | 'binary'
   | 'deleted'
@@ -29,7 +32,8 @@ export type SkipCategory =
   | 'vendored'
   | 'minified'
   | 'too-large'
-  | 'invalid-utf8';
+  | 'invalid-utf8'
+  | 'record';
 
 export interface ClassifyInput {
   readonly path: string;
@@ -91,6 +95,7 @@ export function classifyFile(input: ClassifyInput): Classification {
   if (input.mode === '120000') return skip('symlink', 'symbolic link: the content is a path');
   if (input.binary) return skip('binary', 'binary file');
   if (LOCKFILES.has(base)) return skip('lockfile', `lockfile (${base})`);
+  if (dirs.includes(RECORD_DIR)) return skip('record', 'agent capture record: read as evidence, not scored');
   const vendorDir = dirs.find((d) => VENDOR_DIRS.has(d));
   if (vendorDir !== undefined) return skip('vendored', `vendored code (${vendorDir}/)`);
   const generatedDir = dirs.find((d) => GENERATED_DIRS.has(d));

@@ -33,7 +33,7 @@ import { DEFAULT_DETECTORS } from '../detectors/registry.js';
 import type { Detector, DetectorContext } from '../detectors/detector.js';
 import { analyzeHunk, DEFAULT_MODEL, type ScoringModel } from '../detectors/model.js';
 import { commitEvidence, contextEvidence, remediationEvidence } from '../attest/commit-evidence.js';
-import { parseRecords, recordedEvidence, type ParsedRecords } from '../attest/match.js';
+import { parseRecords, recordedEvidence } from '../attest/match.js';
 import { crosscheck } from './crosscheck.js';
 import { findingFor } from './findings.js';
 
@@ -84,13 +84,14 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
     const ignored = isIgnored(file.path);
     const classification = ignored
       ? ({ skip: true, reason: 'ignored by config' } as const)
-      : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status });
+      : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status, mode: file.newMode });
     if (classification.skip) {
       hunks.push(...skippedHunks(file, classification.reason));
     } else {
       const fileHunks = analyzeFile(file, classification.language, {
         detectors,
         model,
+        low: policy.thresholds.low,
         evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits),
       });
       for (const h of fileHunks) {
@@ -143,6 +144,7 @@ interface FileAnalysisDeps {
   readonly detectors: readonly Detector[];
   readonly model: ScoringModel;
   readonly evidenceFor: (hunk: AnalysedHunk, commits: readonly string[]) => Evidence[];
+  readonly low: number;
 }
 
 function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDeps): HunkResult[] {
@@ -182,19 +184,19 @@ function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDep
       score: round(score),
       signals: topSignals(signals),
       evidence,
-      verdict: 'clear' as Verdict,
+      verdict: 'clear',
       addedLines: added.length,
       deletedLines: deleted.length,
       commits,
       units,
       contentDigest: digestLines(added.map((a) => a.text)),
     };
-  }).map(withInferredEvidence);
+  }).map((h) => withInferredEvidence(h, deps.low));
 }
 
-/** Adds the `inferred` evidence entry once the score is worth mentioning. */
-function withInferredEvidence(h: HunkResult): HunkResult {
-  if (h.verdict === 'skipped' || h.signals.length === 0) return h;
+/** Adds the `inferred` evidence entry once the score reaches the low threshold. */
+function withInferredEvidence(h: HunkResult, low: number): HunkResult {
+  if (h.verdict === 'skipped' || h.score < low) return h;
   const top = h.signals.filter((s) => s.weight > 0).slice(0, 3).map((s) => s.detail);
   if (top.length === 0) return h;
   const inferred: Evidence = {

@@ -39,8 +39,12 @@ export function findingFor(hunk: HunkResult, policy: Policy, sensitive: boolean)
     startLine,
     endLine,
     level: policy.annotations.contradicted,
-    message: `Declared human-written, but ${hunk.reason ?? 'the evidence says AI'}.${because}${where} ` +
+    message: `${capitalize(hunk.reason ?? 'declared human-written, but the evidence says AI')}.${because}${where} ` +
       'Please check the declaration: if an AI assistant was involved, declare it with an `Assisted-by:` trailer or `/trailmark attest`.',
     score: hunk.score,
   };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
