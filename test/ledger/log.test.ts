@@ -58,3 +58,26 @@ describe('ledger facade over the memory store', () => {
     expect((await verifyStore(new MemoryStore(data), [key.verifier])).ok).toBe(true);
   });
 });
+
+describe('reading entries for reports', () => {
+  it('yields parsed entries with seq and hash, and resolves subjects until erased', async () => {
+    const { readEntries, subjectIndex } = await import('../../src/ledger/read.js');
+    const { displaySubject } = await import('../../src/ledger/subjects.js');
+    const { eraseSubject } = await import('../../src/ledger/erase.js');
+    const key = testKey();
+    const store = new MemoryStore();
+    const ledger = await openLedger({ store, signer: key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom() });
+    const r = await ledger.append([{ kind: 'change.analyzed', policy: 'p', body: (ctx) => ({ ...changeBody(0), subjects: { 'pr.author': ctx.commit('octocat') } }) }, ...scanDrafts(1)]);
+    const read = [];
+    for await (const e of readEntries(store)) read.push(e);
+    expect(read.map((e) => [e.seq, e.hash, e.entry.kind])).toEqual(r.entries.map((e) => [e.seq, e.hash, e.kind]));
+    const commitment = (read[0]!.entry.body as { subjects: Record<string, string> }).subjects['pr.author']!;
+    expect(displaySubject(commitment, await subjectIndex(store))).toBe('octocat');
+    expect(await eraseSubject(store, 'octocat', fixedClock())).toEqual({ erased: 1, seqs: [0] });
+    expect(displaySubject(commitment, await subjectIndex(store))).toBe('[erased]');
+    expect((await verifyStore(store, [key.verifier])).ok).toBe(true);
+    const tail = [];
+    for await (const e of readEntries(store, 2)) tail.push(e.seq);
+    expect(tail).toEqual([2]);
+  });
+});
