@@ -23,6 +23,12 @@ import {
 } from './registry.js';
 import { parseTrailerBlock, parseTrailers, type Trailer } from './trailers.js';
 
+/**
+ * Most evidence items kept per commit. A message may hold thousands of distinct marker trailers
+ * (attacker-controlled); beyond a few nothing new is learned, and every hunk of the commit
+ * carries its evidence, so the list is bounded. Items are kept in the documented order.
+ */
+export const MAX_EVIDENCE_PER_COMMIT = 64;
 /** Longest attacker-supplied text copied into an evidence detail. */
 const MAX_DETAIL_VALUE = 160;
 const CO_AUTHOR_KEY = 'co-authored-by';
@@ -81,7 +87,7 @@ export function commitEvidence(commit: Commit, options: CommitEvidenceOptions = 
       }
     }
   }
-  return dedupe(out);
+  return dedupe(out).slice(0, MAX_EVIDENCE_PER_COMMIT);
 }
 
 function trailerEvidence(t: Trailer, sha: string, extra: readonly ExtraMarker[]): Evidence[] {

@@ -96,7 +96,8 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
 
   for (const range of records.traces.get(hunk.path) ?? []) {
     if (range.contributor === 'unknown') continue;
-    const revisionOk = range.revision === undefined || range.revision === headSha || commits.has(range.revision);
+    const revisionCommit = range.revision === undefined ? undefined : resolveRevision(range.revision, headSha, hunk.commits);
+    const revisionOk = range.revision === undefined || revisionCommit !== undefined;
     let covered: number[] = [];
     let how = '';
     if (revisionOk) {
@@ -117,7 +118,7 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
         class: 'recorded',
         source: 'agent-trace',
         says,
-        ...(range.revision !== undefined && commits.has(range.revision) ? { commit: range.revision } : {}),
+        ...(revisionCommit !== undefined && commits.has(revisionCommit) ? { commit: revisionCommit } : {}),
         ...(agent !== undefined ? { agent } : {}),
         ...(range.modelId !== undefined ? { model: range.modelId } : {}),
       },
@@ -160,6 +161,23 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
     out.push({ ...g.evidence, detail: `${g.lines.size} of ${hunk.addedLines.length} added lines by ${g.what} (${g.how})` });
   }
   return out.sort((a, b) => cmp(a.source, b.source) || cmp(a.says, b.says) || cmp(a.detail ?? '', b.detail ?? ''));
+}
+
+/** Shortest abbreviated revision accepted (git's default abbreviation length). */
+const MIN_ABBREV = 7;
+
+/**
+ * The full sha a record revision names: the head or one of the hunk's commits, equal or an
+ * abbreviation of at least MIN_ABBREV characters. Undefined for anything else.
+ */
+function resolveRevision(revision: string, head: string | undefined, commits: readonly string[]): string | undefined {
+  const names = (sha: string): boolean => sha === revision || (revision.length >= MIN_ABBREV && sha.startsWith(revision));
+  for (const c of commits) {
+    const sha = c.toLowerCase();
+    if (names(sha)) return sha;
+  }
+  if (head !== undefined && names(head)) return head;
+  return undefined;
 }
 
 function addTo(

@@ -28,6 +28,8 @@ interface BotData {
 }
 interface StampKeyData {
   readonly key: string;
+  /** True when `key` is a prefix (`Entire-`): any longer key starting with it matches. */
+  readonly prefix?: boolean;
   readonly agent: string;
   readonly agentFromValue?: boolean;
   readonly values?: readonly string[];
@@ -100,16 +102,27 @@ export interface StampKey {
   readonly key: string;
   readonly agent?: string;
 }
-const stampKeys = new Map<string, StampKeyData>(REGISTRY.stampKeys.map((s) => [s.key.toLowerCase(), s]));
+const stampKeys = new Map<string, StampKeyData>(REGISTRY.stampKeys.filter((s) => s.prefix !== true).map((s) => [s.key.toLowerCase(), s]));
+const stampPrefixes = REGISTRY.stampKeys.filter((s) => s.prefix === true);
 
-/** A session/provenance trailer a tool writes (`Claude-Session`), when its value qualifies. */
+/**
+ * A session/provenance trailer a tool writes (`Claude-Session`), when its value qualifies. The
+ * returned key is the registry spelling, or for prefix families the prefix plus the key as
+ * written (`Entire-Transcript`).
+ */
 export function stampKey(key: string, value: string): StampKey | undefined {
-  const s = stampKeys.get(key.toLowerCase());
-  if (s === undefined || value.trim().length === 0) return undefined;
+  const lower = key.toLowerCase();
+  let s = stampKeys.get(lower);
+  let canonical = s?.key;
+  if (s === undefined) {
+    s = stampPrefixes.find((p) => lower.startsWith(p.key.toLowerCase()) && lower.length > p.key.length);
+    if (s !== undefined) canonical = `${s.key}${key.slice(s.key.length)}`;
+  }
+  if (s === undefined || canonical === undefined || value.trim().length === 0) return undefined;
   if (s.values !== undefined && !s.values.includes(value.trim().toLowerCase())) return undefined;
   const fromValue = s.agentFromValue === true ? normalizeAgent(value) : undefined;
   const agent = fromValue ?? (s.agent.length > 0 ? s.agent : undefined);
-  return agent === undefined ? { key: s.key } : { key: s.key, agent };
+  return agent === undefined ? { key: canonical } : { key: canonical, agent };
 }
 
 export interface IdentityMatch {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitEvidence, contextEvidence, remediationEvidence } from '../../src/attest/commit-evidence.js';
+import { MAX_EVIDENCE_PER_COMMIT, commitEvidence, contextEvidence, remediationEvidence } from '../../src/attest/commit-evidence.js';
 import type { Commit, Person } from '../../src/core/types.js';
 
 const HUMAN: Person = { name: 'Ada Author', email: 'ada@example.com' };
@@ -108,6 +108,19 @@ describe('commitEvidence: stamps', () => {
 
   it('identical markers repeated in one commit count once', () => {
     expect(brief('Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>\nCo-authored-by: Claude <noreply@anthropic.com>\n')).toHaveLength(1);
+  });
+
+  it('bounds the evidence of a 1 MB message full of distinct markers', () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `Co-authored-by: Claude ${i} <noreply@anthropic.com>`);
+    const msg = `Fix\n\n${lines.join('\n')}\nAI-Assisted: no\n`;
+    expect(msg.length).toBeGreaterThan(1_000_000);
+    const ev = commitEvidence(commit(msg));
+    expect(ev).toHaveLength(MAX_EVIDENCE_PER_COMMIT);
+    expect(ev[0]!.detail).toBe('Co-authored-by: Claude 0 <noreply@anthropic.com>');
+  });
+
+  it('Entire-* trailers form a family', () => {
+    expect(brief('Fix\n\nEntire-Transcript: abc\nEntire-: x\n')).toEqual([['stamped', 'trailer:Entire-Transcript', 'ai', 'entire', undefined]]);
   });
 
   it('is deterministic and cuts long attacker values in details', () => {

@@ -53,6 +53,14 @@ describe('Agent Trace matching', () => {
     expect(noRev[0]!.detail).toContain('no revision');
   });
 
+  it('accepts abbreviated revisions of at least 7 characters', () => {
+    const abbrev = evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([aiRange(10, 10)], { vcs: { type: 'git', revision: C1.slice(0, 7) } }) }]);
+    expect(abbrev.map((e) => e.commit)).toEqual([C1]);
+    const head = evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([aiRange(10, 10)], { vcs: { type: 'git', revision: HEAD.slice(0, 12) } }) }]);
+    expect(head.map((e) => [e.says, e.commit])).toEqual([['ai', undefined]]);
+    expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([aiRange(10, 10)], { vcs: { type: 'git', revision: C1.slice(0, 6) } }) }])).toEqual([]);
+  });
+
   it('does not match other revisions, other paths or lines outside the hunk', () => {
     expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([aiRange(10, 12)], { vcs: { type: 'git', revision: OTHER } }) }])).toEqual([]);
     expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([{ ...aiRange(10, 12), path: 'src/other.ts' }]) }])).toEqual([]);
