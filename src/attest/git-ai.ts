@@ -34,7 +34,11 @@ export interface GitAiNote {
   readonly baseCommit?: string;
 }
 
-export const MAX_NOTE_BYTES = 1024 * 1024;
+/**
+ * Largest note parsed. Legacy prompt records carry whole transcripts (`messages`), so notes are
+ * far larger than Agent Trace records; this equals the read cap of git/notes.ts (8 MiB).
+ */
+export const MAX_NOTE_BYTES = 8 * 1024 * 1024;
 const MAX_RANGES = 100_000;
 // Fixed patterns from the spec (not built from input).
 const SESSION_KEY = /^s_[0-9a-f]{14}::t_[0-9a-f]{14}$/;

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { MAX_PROBLEMS_PER_TEXT, MAX_RECORD_BYTES, parseAgentTrace } from '../../src/attest/agent-trace.js';
-import { parseGitAiNote, parseRanges } from '../../src/attest/git-ai.js';
+import { MAX_NOTE_BYTES, parseGitAiNote, parseRanges } from '../../src/attest/git-ai.js';
 import { RecordError } from '../../src/core/errors.js';
 
 const RECORD = {
@@ -208,7 +208,7 @@ describe('parseGitAiNote', () => {
   });
 
   it('rejects oversized notes', () => {
-    expect((parseGitAiNote('x'.repeat(1024 * 1024 + 1), 'n') as RecordError).code).toBe('RECORD_TOO_LARGE');
+    expect((parseGitAiNote('x'.repeat(MAX_NOTE_BYTES + 1), 'n') as RecordError).code).toBe('RECORD_TOO_LARGE');
   });
 
   it('parses range lists', () => {
