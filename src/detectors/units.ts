@@ -3,7 +3,7 @@
 // size of the range's subtree, not the file.
 
 import type { SyntacticUnit } from '../core/types.js';
-import { nodeText, type ParsedFile, type SyntaxNode } from './parse.js';
+import { nodeText, type ParsedFile, type SyntaxNode, type Tree } from './parse.js';
 
 export type UnitKind = 'function' | 'method' | 'class' | 'interface' | 'arrow';
 
@@ -57,6 +57,58 @@ export function unitsInRange(parsed: ParsedFile, startLine: number, endLine: num
   const key = `${startLine}:${endLine}`;
   const cached = perFile.get(key);
   if (cached !== undefined) return cached;
+  const state = fileState(parsed);
+  state.queries++;
+  let units: Unit[];
+  if (state.all === undefined && state.queries <= PER_RANGE_QUERIES) {
+    units = queryRange(parsed, tree, startLine, endLine);
+  } else {
+    // Many hunks in one file: one whole-file query, then each range is a filter over it.
+    state.all ??= sortUnits(queryWhole(parsed, tree));
+    units = state.all.filter((u) => u.startLine <= endLine && u.endLine >= startLine);
+  }
+  const sorted = sortUnits(units);
+  perFile.set(key, sorted);
+  return sorted;
+}
+
+/**
+ * Range queries per file before switching to one whole-file query: a range query costs the
+ * depth of the tree plus the siblings before the range (tree-sitter skips them one by one), so a
+ * file with many hunks is cheaper to query once.
+ */
+const PER_RANGE_QUERIES = 8;
+
+interface FileState {
+  queries: number;
+  all: Unit[] | undefined;
+}
+
+const fileStates = new WeakMap<ParsedFile, FileState>();
+
+function fileState(parsed: ParsedFile): FileState {
+  let state = fileStates.get(parsed);
+  if (state === undefined) {
+    state = { queries: 0, all: undefined };
+    fileStates.set(parsed, state);
+  }
+  return state;
+}
+
+function sortUnits(units: Unit[]): Unit[] {
+  return units.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || a.kind.localeCompare(b.kind));
+}
+
+function queryWhole(parsed: ParsedFile, tree: Tree): Unit[] {
+  const units: Unit[] = [];
+  for (const node of tree.rootNode.descendantsOfType(UNIT_NODE_TYPES)) {
+    const info = describeUnit(parsed, node);
+    if (info !== undefined) units.push(info);
+  }
+  return units;
+}
+
+function queryRange(parsed: ParsedFile, tree: Tree, startLine: number, endLine: number): Unit[] {
   // Query only below the smallest node spanning the range (the native query skips earlier
   // siblings one by one, so querying from the root costs O(file) per hunk), then add the units
   // among that node's ancestors.
@@ -74,8 +126,6 @@ export function unitsInRange(parsed: ParsedFile, startLine: number, endLine: num
     const info = describeUnit(parsed, node);
     if (info !== undefined) units.push(info);
   }
-  units.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || a.kind.localeCompare(b.kind));
-  perFile.set(key, units);
   return units;
 }
 

@@ -90,6 +90,19 @@ describe('enclosingUnits', () => {
     expect(functionShape(onChange)).toEqual({ statements: 1, parameters: 1, returnType: false });
   });
 
+  it('gives the same units after switching to one whole-file query for many hunks', () => {
+    const shared = parseSource(SOURCE, 'typescript')!;
+    const view = (units: readonly { kind: string; name: string | undefined; startLine: number; endLine: number; declLine: number }[]) =>
+      units.map((u) => [u.kind, u.name, u.startLine, u.endLine, u.declLine]);
+    const ranges: [number, number][] = [];
+    for (let s = 1; s <= 33; s++) for (const len of [0, 2, 7]) if (s + len <= 33) ranges.push([s, s + len]);
+    expect(ranges.length).toBeGreaterThan(20);
+    for (const [s, e] of ranges) {
+      const fresh = parseSource(SOURCE, 'typescript')!;
+      expect(view(unitsInRange(shared, s, e))).toEqual(view(unitsInRange(fresh, s, e)));
+    }
+  });
+
   it('is linear enough for a 5,000-line hunk', () => {
     const text = Array.from({ length: 1000 }, (_, i) => `function f${i}(a) {\n  if (a) {\n    return a;\n  }\n}`).join('\n');
     const big = parseSource(text, 'javascript')!;
