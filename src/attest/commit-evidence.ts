@@ -32,6 +32,9 @@ export const MAX_EVIDENCE_PER_COMMIT = 64;
 /** Longest attacker-supplied text copied into an evidence detail. */
 const MAX_DETAIL_VALUE = 160;
 const CO_AUTHOR_KEY = 'co-authored-by';
+// The kernel rule is that an AI must not add Signed-off-by; when one carries an AI identity,
+// a tool signed its own output.
+const SIGN_OFF_KEY = 'signed-off-by';
 
 export interface CommitEvidenceOptions {
   /** Repository policy markers (`.github/trailmark.yml`), compared literally, case-insensitively. */
@@ -110,12 +113,26 @@ function trailerEvidence(t: Trailer, sha: string, extra: readonly ExtraMarker[])
         }, id.agent, id.model));
       }
       for (const m of extra) {
-        const email = person.email.toLowerCase();
+        const email = person.email.trim().toLowerCase();
         const hit =
           (m.kind === 'co-author-email' && sameText(email, m.value)) ||
           (m.kind === 'co-author-domain' && email.endsWith(`@${m.value.toLowerCase()}`));
         if (hit) out.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha));
       }
+    }
+  }
+
+  if (key === SIGN_OFF_KEY) {
+    const person = parsePerson(t.value);
+    const id = person === undefined ? undefined : identityOf(person);
+    if (id !== undefined) {
+      out.push(withAgent({
+        class: 'stamped',
+        source: `signed-off-by:${id.matched}`,
+        detail: `Signed-off-by: ${cut(t.value)}`,
+        says: 'ai',
+        commit: sha,
+      }, id.agent, id.model));
     }
   }
 
@@ -144,7 +161,10 @@ function trailerEvidence(t: Trailer, sha: string, extra: readonly ExtraMarker[])
 function declaredEvidence(t: Trailer, sha: string | undefined): Evidence | undefined {
   const k = declarationKey(t.key);
   if (k === undefined || t.value.trim().length === 0) return undefined;
-  const answer = k.polarityValues ? yesNo(t.value) : undefined;
+  // Every declaration key may be answered in the negative (`Assisted-by: none`); only yes/no
+  // keys (`AI-Assisted`) turn `yes`/`true` into a bare AI declaration without an agent.
+  const said = yesNo(t.value);
+  const answer = said === 'human' || k.polarityValues ? said : undefined;
   const base = { class: 'declared' as const, source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t.value)}` };
   const withCommit = sha === undefined ? base : { ...base, commit: sha };
   if (answer === 'human') return { ...withCommit, says: 'human' };

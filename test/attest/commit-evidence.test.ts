@@ -31,6 +31,14 @@ describe('commitEvidence: declarations', () => {
     expect(brief('Fix\n\nAI-ASSISTED: yes\n')).toEqual([['declared', 'trailer:AI-Assisted', 'ai', undefined, undefined]]);
   });
 
+  it('a negative answer to any declaration key is a human declaration', () => {
+    expect(brief('Fix\n\nAssisted-by: none\nGenerated-by: no\n')).toEqual([
+      ['declared', 'trailer:Assisted-by', 'human', undefined, undefined],
+      ['declared', 'trailer:Generated-by', 'human', undefined, undefined],
+    ]);
+    expect(brief('Fix\n\nAssisted-by: nobody special\n')).toEqual([['declared', 'trailer:Assisted-by', 'ai', undefined, undefined]]);
+  });
+
   it('every declaration key, canonical source spelling', () => {
     expect(brief('Fix\n\ngenerated-by: Claude Code\nCo-authored-by-AI: GitHub Copilot (gpt-4.1)\nAI-used-for: test scaffolding\nSynthesized-by: generic LLM chatbot\n')).toEqual([
       ['declared', 'trailer:Generated-by', 'ai', 'claude-code', undefined],
@@ -53,6 +61,12 @@ describe('commitEvidence: stamps', () => {
       ['stamped', 'co-author:noreply@anthropic.com', 'ai', 'claude-code', 'Claude Opus 4.5'],
       ['stamped', 'co-author:cursoragent@cursor.com', 'ai', 'cursor', undefined],
       ['stamped', 'co-author:aider@aider.chat', 'ai', 'aider', 'gpt-4o'],
+    ]);
+  });
+
+  it('an AI identity in Signed-off-by is a stamp; a human sign-off is not', () => {
+    expect(brief('Fix\n\nSigned-off-by: Claude <noreply@anthropic.com>\nSigned-off-by: Claude Smith <claude@smith.dev>\n')).toEqual([
+      ['stamped', 'signed-off-by:noreply@anthropic.com', 'ai', 'claude-code', undefined],
     ]);
   });
 
