@@ -16,8 +16,9 @@
 //      next appender truncates them (recovery), and verify reports them meanwhile.
 //   3. checkpoints/<N>: write temp + fsync + rename + fsync dir. The COMMIT POINT: once the
 //      rename is durable the append is committed.
-//   4. checkpoint: write temp + fsync + rename + fsync dir. Crash before: the pointer lags the
-//      history by one; recovery rewrites it from checkpoints/<N>.
+//   4. checkpoint: write temp + fsync + rename (no directory fsync). Crash before, or power
+//      loss before the rename is durable: the pointer lags the history by one; recovery
+//      rewrites it from checkpoints/<N>.
 //   5. tree-state.json, tail-hint.json: temp + rename, no fsync. Caches: a stale or lost one is
 //      detected and rebuilt.
 /* eslint-disable @typescript-eslint/require-await -- LedgerStore methods are async by contract; this store does its I/O synchronously inside them, so errors surface as rejections. */
@@ -383,8 +384,10 @@ export class DirStore implements LedgerStore {
     if (existing !== null && !existing.equals(bytes)) throw new LedgerError('STORE_CONTRACT', `checkpoint at size ${size} already exists with different content`);
     // Step 3, the commit point: durable once the rename and the directory fsync are.
     if (existing === null) this.#writeFile(name, bytes, true);
-    // Step 4: the pointer. A crash before this leaves it one behind; recovery catches it up.
-    this.#writeFile(LEDGER_FILES.checkpoint, bytes, true);
+    // Step 4: the pointer. Its content is fsynced before the rename (never a torn pointer) but
+    // the directory is not: after a power loss the rename may be lost and the pointer one
+    // behind, which recovery catches up from the history, as after a crash before this step.
+    this.#writeFile(LEDGER_FILES.checkpoint, bytes, 'content');
   }
 
   async listCheckpoints(): Promise<number[]> {
@@ -488,7 +491,12 @@ export class DirStore implements LedgerStore {
   // ---- primitives ----
 
   /** Write temp + (fsync) + rename + (fsync dir): after a crash the file is old or new, never a mix. */
-  #writeFile(name: string, bytes: Uint8Array, durable: boolean, mode = 0o644): void {
+  /**
+   * Write temp + rename. `true`: fsync the content and the directory (durable when it returns);
+   * `'content'`: fsync the content only (atomic, but the rename may be lost on power loss);
+   * `false`: no fsync (caches).
+   */
+  #writeFile(name: string, bytes: Uint8Array, durable: boolean | 'content', mode = 0o644): void {
     const target = this.#path(name);
     // Temporary files live in the ledger root, never in checkpoints/ (which is never listed on
     // the append path); rename moves them into place within one file system.
@@ -498,7 +506,7 @@ export class DirStore implements LedgerStore {
       fd = this.#ops.openSync(tmp, 'w', mode);
       let written = 0;
       while (written < bytes.byteLength) written += this.#ops.writeSync(fd, bytes, written, bytes.byteLength - written, null);
-      if (durable) this.#ops.fsyncSync(fd);
+      if (durable !== false) this.#ops.fsyncSync(fd);
       this.#ops.closeSync(fd);
       fd = null;
       this.#ops.renameSync(tmp, target);
@@ -517,7 +525,7 @@ export class DirStore implements LedgerStore {
       }
       throw ioError(`writing ${name}`, err);
     }
-    if (durable) this.#fsyncDir(join(target, '..'));
+    if (durable === true) this.#fsyncDir(join(target, '..'));
   }
 
   #fsyncDir(dir: string): void {
