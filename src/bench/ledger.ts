@@ -227,7 +227,7 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
     }
     times.sort((a, b) => a - b);
     const singleAppendMs = Math.round(times[25]! * 100) / 100;
-    log(`ledger single-entry append: median ${singleAppendMs} ms (two fsyncs + two directory fsyncs)`);
+    log(`ledger single-entry append: median ${singleAppendMs} ms (three file fsyncs + one directory fsync)`);
 
     let memory: LedgerBenchReport['memory'] = null;
     if (memoryEntries > 0) {
