@@ -8,6 +8,8 @@
 // 25% are and one starts with a git-generated prefix), find_separator (token of letters, digits
 // and "-", optional blanks, then ":"), continuation lines (leading whitespace) appended to the
 // previous trailer, unfold_value (newline + whitespace collapse to one space).
+// One deliberate difference: the "\r" of every CRLF terminator is dropped before parsing, so a
+// continued value never holds a "\r" (git keeps it inside unfolded values: "a\r b").
 //
 // The message is attacker-controlled: it is split once into lines and every step below is a
 // single pass, so time is linear in its length. Values are kept raw (control characters and
@@ -48,7 +50,12 @@ function parseTrailerLines(lines: readonly string[]): Trailer[] {
   const out: { key: string; value: string }[] = [];
   let last: { key: string; value: string } | undefined;
   for (const line of lines) {
-    if (line.startsWith(COMMENT)) continue;
+    // trailer_info_get keeps a comment line as a non-trailer item, so it ends the previous
+    // trailer: a following indented line does not continue it.
+    if (line.startsWith(COMMENT)) {
+      last = undefined;
+      continue;
+    }
     if (last !== undefined && line.length > 0 && isSpace(line.charCodeAt(0))) {
       const more = trimSpace(line);
       if (more.length > 0) last.value = last.value.length > 0 ? `${last.value} ${more}` : more;

@@ -68,6 +68,7 @@ const CASES: { name: string; message: string; expected: string[] }[] = [
     expected: ['Assisted-by: Claude'],
   },
   { name: 'comment line inside the block is skipped', message: 'Fix\n\nAssisted-by: Claude\n# a comment\nSigned-off-by: A <a@b.c>\n', expected: ['Assisted-by: Claude', 'Signed-off-by: A <a@b.c>'] },
+  { name: 'a comment line ends the previous trailer', message: 'Fix\n\nSigned-off-by: A <a@b.c>\n# note\n  not a continuation\nAI-Assisted: no\n', expected: ['Signed-off-by: A <a@b.c>', 'AI-Assisted: no'] },
   { name: 'keys must be tokens', message: 'Fix\n\nAssisted by: Claude\n', expected: [] },
   { name: 'unicode key is not a token', message: 'Fix\n\nAssisté-by: Claude\n', expected: [] },
   { name: 'empty value kept', message: 'Fix\n\nAssisted-by:\nSigned-off-by: A <a@b.c>\n', expected: ['Assisted-by: ', 'Signed-off-by: A <a@b.c>'] },
@@ -115,6 +116,37 @@ describe('parseTrailers', () => {
   it('handles a 1 MB single line of separator-like text', () => {
     const msg = `Subject\n\n${'a-'.repeat(600_000)}\n`;
     expect(parseTrailers(msg)).toEqual([]);
+  });
+});
+
+describe('parseTrailers against git on generated messages', () => {
+  // Deterministic generator (fixed-seed LCG) over the line kinds the grammar distinguishes.
+  function* rng(seed: number): Generator<number> {
+    let x = seed >>> 0;
+    for (;;) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      yield x / 2 ** 32;
+    }
+  }
+  const KINDS = [
+    'Assisted-by: Claude:opus', 'Co-authored-by: Claude <noreply@anthropic.com>', 'Signed-off-by: Ada <ada@example.com>',
+    '(cherry picked from commit 0123456789abcdef)', 'Key : spaced', 'not-a-trailer line', 'prose with: colon later',
+    '  continuation text', '\tcontinuation tab', 'Generated-by: Claude Code', 'AI-Assisted: no', '  more continuation', '# comment', '', '   ', '---', '--- a', '---x', 'Bad Key: v', 'X:', ':nokey',
+  ];
+  it('agrees on 1000 generated messages (LF and CRLF)', () => {
+    const r = rng(20261123);
+    const next = (n: number): number => Math.floor(r.next().value! * n);
+    for (let i = 0; i < 1000; i++) {
+      const lines = next(10) === 0 ? ['Subject line'] : ['Subject line', ''];
+      const count = 1 + next(9);
+      for (let j = 0; j < count; j++) lines.push(KINDS[next(KINDS.length)]!);
+      const eol = next(4) === 0 ? '\r\n' : '\n';
+      const message = lines.join(eol) + eol;
+      // Known, intended difference: git keeps the "\r" of a CRLF line inside an unfolded value
+      // ("a\r b"); we drop every terminator's "\r" first.
+      const git = gitParse(message).map((l) => l.replaceAll('\r', '').replace(/:\s*$/, ': ').trimEnd());
+      expect({ message, trailers: ours(message).map((l) => l.trimEnd()) }).toEqual({ message, trailers: git });
+    }
   });
 });
 
