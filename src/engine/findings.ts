@@ -6,6 +6,8 @@ import type { Finding, HunkResult } from '../core/types.js';
 
 /** How many reasons a finding message quotes. */
 const REASONS_IN_MESSAGE = 3;
+/** Contributions smaller than this (log-odds) are context, not reasons worth quoting. */
+const MIN_REASON_WEIGHT = 0.15;
 
 export const HOW_TO_DECLARE =
   'If an AI assistant helped, add a trailer such as `Assisted-by: Claude:claude-opus-4-5` to the commit, ' +
@@ -15,7 +17,7 @@ export const HOW_TO_DECLARE =
 export function findingFor(hunk: HunkResult, policy: Policy, sensitive: boolean): Finding | undefined {
   if (hunk.verdict !== 'unattested' && hunk.verdict !== 'contradicted') return undefined;
   const reasons = hunk.signals
-    .filter((s) => s.weight > 0)
+    .filter((s) => s.weight >= MIN_REASON_WEIGHT)
     .slice(0, REASONS_IN_MESSAGE)
     .map((s) => s.detail);
   const because = reasons.length > 0 ? ` Signals: ${reasons.join('; ')}.` : '';

@@ -46,3 +46,11 @@ describe('crosscheck', () => {
     expect(crosscheck(0.29, [], { low: 0.3, high: 0.6 }).verdict).toBe('clear');
   });
 });
+
+describe('default thresholds', () => {
+  it('are the scoring model operating points', async () => {
+    const { DEFAULT_POLICY } = await import('../../src/core/policy.js');
+    const { DEFAULT_MODEL } = await import('../../src/detectors/model.js');
+    expect(DEFAULT_POLICY.thresholds).toEqual(DEFAULT_MODEL.thresholds);
+  });
+});
