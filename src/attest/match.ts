@@ -9,6 +9,8 @@
 //   lines joined with "\n" (no trailing newline), compared with every window of the same
 //   length over the hunk's added lines. Other algorithms (e.g. `murmur3:`) are not verified and
 //   never match by hash.
+//   Records made on the parent of one of those commits (what the reference hook writes) match
+//   the same way when the caller passes `parents`.
 // - A git-ai note describes the lines of its own commit; it is matched by path and line overlap
 //   when that commit is one of the hunk's commits (later commits in the range may shift lines).
 // - Paths are compared literally (records with absolute paths do not match).
@@ -35,6 +37,12 @@ export interface HunkLines {
   readonly endLine: number;
   readonly addedLines: readonly { line: number; text: string }[];
   readonly commits: readonly string[];
+  /**
+   * Parents of `commits`, when the caller knows them. The Agent Trace reference hook
+   * (reference/trace-store.ts) records `git rev-parse HEAD` at edit time, i.e. the parent of
+   * the commit that later holds the lines; such records match only when parents are given.
+   */
+  readonly parents?: readonly string[];
 }
 
 /** Budget of lines hashed per hunk when matching content hashes (bounds time on huge hunks). */
@@ -97,12 +105,13 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
   for (const range of records.traces.get(hunk.path) ?? []) {
     if (range.contributor === 'unknown') continue;
     const revisionCommit = range.revision === undefined ? undefined : resolveRevision(range.revision, headSha, hunk.commits);
-    const revisionOk = range.revision === undefined || revisionCommit !== undefined;
+    const onParent = range.revision !== undefined && revisionCommit === undefined && resolveRevision(range.revision, undefined, hunk.parents ?? []) !== undefined;
+    const revisionOk = range.revision === undefined || revisionCommit !== undefined || onParent;
     let covered: number[] = [];
     let how = '';
     if (revisionOk) {
       covered = overlap(hunk.addedLines, range.startLine, range.endLine);
-      how = range.revision === undefined ? 'lines, no revision' : 'lines';
+      how = range.revision === undefined ? 'lines, no revision' : onParent ? 'lines, recorded on the parent' : 'lines';
     }
     if (covered.length === 0 && range.contentHash !== undefined && range.contentHash.toLowerCase().startsWith(SHA256_PREFIX)) {
       covered = windows.find(range.endLine - range.startLine + 1, range.contentHash.slice(SHA256_PREFIX.length).toLowerCase());

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseRecords, recordedEvidence } from '../../src/attest/match.js';
+import { parseRecords, recordedEvidence, type HunkLines } from '../../src/attest/match.js';
 import type { RawRecord } from '../../src/core/ports.js';
 
 const HEAD = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -26,7 +26,7 @@ const aiRange = (start: number, end: number, more: Record<string, unknown> = {})
 });
 const sha256 = (texts: string[]) => `sha256:${createHash('sha256').update(texts.join('\n'), 'utf8').digest('hex')}`;
 
-function evidenceFor(records: RawRecord[], h = hunk, head: string | null = HEAD) {
+function evidenceFor(records: RawRecord[], h: HunkLines = hunk, head: string | null = HEAD) {
   const parsed = parseRecords(records);
   expect(parsed.problems).toEqual([]);
   return recordedEvidence(h, parsed.records, head);
@@ -51,6 +51,14 @@ describe('Agent Trace matching', () => {
     const noRev = evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([aiRange(12, 12)]) }]);
     expect(noRev).toHaveLength(1);
     expect(noRev[0]!.detail).toContain('no revision');
+  });
+
+  it('matches records made on a parent of the hunk commits only when parents are given', () => {
+    const P = 'b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0';
+    const rec: RawRecord[] = [{ format: 'agent-trace', origin: 't', text: trace([aiRange(10, 12)], { vcs: { type: 'git', revision: P } }) }];
+    expect(evidenceFor(rec)).toEqual([]);
+    const ev = evidenceFor(rec, { ...hunk, parents: [P] });
+    expect(ev.map((e) => [e.says, e.commit, e.detail])).toEqual([['ai', undefined, '3 of 3 added lines by ai, anthropic/claude-opus-4-5, tool Claude Code in t:1 record rec-1 (lines, recorded on the parent)']]);
   });
 
   it('accepts abbreviated revisions of at least 7 characters', () => {
