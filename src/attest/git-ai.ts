@@ -2,16 +2,21 @@
 // `authorship/3.0.0`, stored under refs/notes/ai): an attestation section, a line that is
 // exactly `---`, then JSON metadata.
 //
-// Attestation section: a file path at column 0 (double-quoted, with backslash escapes, when it
-// holds spaces, tabs or newlines), then entries indented by two spaces: `<key> <ranges>`, ranges
-// 1-based and comma-separated (`1-4,9-10,12`). Keys:
+// Attestation section: a file path at column 0 (wrapped in double quotes, without any escaping,
+// when it holds spaces, tabs or newlines), then entries indented by two spaces:
+// `<key> <ranges>`, ranges 1-based and comma-separated (`1-4,9-10,12`). Keys:
 //   s_<14hex>::t_<14hex>  AI session + trace, looked up in metadata.sessions (by the s_ part)
 //   h_<14hex>             known human, looked up in metadata.humans
 //   <16hex> / <7hex>      legacy AI prompt (before v1.4.0 / before 1.0), in metadata.prompts
-// Lines no entry covers are "untracked": unknown, not human; they produce nothing here.
+//   anything else         looked up in prompts / sessions / humans as written; untracked if absent
+// Lines no entry covers are "untracked": unknown, not human; they produce nothing here. When
+// entries of one file overlap, the later entry wins (git-ai get_line_attribution); match.ts
+// applies that rule.
 //
-// The note is attacker-controlled (anyone who can push refs/notes/ai can write one; the spec has
-// no signature). A malformed note is rejected whole, as a RecordError value.
+// Parsing mirrors git-ai's own reader (authorship_log_serialization.rs, parse_attestation_section):
+// lines are right-trimmed, blank lines skipped, empty parts of a range list skipped, a quoted path
+// only loses its quotes. The note is attacker-controlled (anyone who can push refs/notes/ai can
+// write one; the spec has no signature). A malformed note is rejected whole, as a RecordError value.
 
 import { RecordError, printable } from '../core/errors.js';
 
@@ -54,7 +59,7 @@ export function parseGitAiNote(text: string, origin: string): GitAiNote | Record
   if (text.length > MAX_NOTE_BYTES) {
     return new RecordError('RECORD_TOO_LARGE', `git-ai note ${where}: ${text.length} characters exceed ${MAX_NOTE_BYTES}`);
   }
-  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const lines = text.split('\n').map(trimEnd);
   const divider = lines.indexOf('---');
   if (divider < 0) return fail('no --- line between attestations and metadata');
 
@@ -81,7 +86,7 @@ export function parseGitAiNote(text: string, origin: string): GitAiNote | Record
   for (let i = 0; i < divider; i++) {
     const line = lines[i]!;
     const n = i + 1;
-    if (line.trim().length === 0) continue;
+    if (line.length === 0) continue;
     if (line.startsWith('  ')) {
       if (path === undefined) return fail(`line ${n}: entry before any file path`);
       const entry = line.slice(2);
@@ -89,9 +94,9 @@ export function parseGitAiNote(text: string, origin: string): GitAiNote | Record
       if (sp <= 0) return fail(`line ${n}: entry without ranges`);
       const key = entry.slice(0, sp);
       const contributor = contributorFor(key, sessions, humans, prompts);
-      if (contributor === undefined) return fail(`line ${n}: unknown attestation key ${printable(key, 40)}`);
       const parsed = parseRanges(entry.slice(sp + 1).trim());
       if (typeof parsed === 'string') return fail(`line ${n}: ${parsed}`);
+      if (contributor === undefined) continue; // untracked: an unknown key not in the metadata
       for (const [s, e] of parsed) {
         if (ranges.length >= MAX_RANGES) return fail(`more than ${MAX_RANGES} ranges`);
         ranges.push({ path, startLine: s, endLine: e, contributor, key });
@@ -99,8 +104,8 @@ export function parseGitAiNote(text: string, origin: string): GitAiNote | Record
     } else if (line.startsWith(' ') || line.startsWith('\t')) {
       return fail(`line ${n}: unexpected indentation`);
     } else {
-      const p = line.startsWith('"') ? unquote(line) : line;
-      if (p === undefined || p.length === 0) return fail(`line ${n}: malformed quoted path`);
+      const p = line.length >= 2 && line.startsWith('"') && line.endsWith('"') ? line.slice(1, -1) : line;
+      if (p.length === 0) return fail(`line ${n}: empty file path`);
       path = p;
     }
   }
@@ -122,7 +127,13 @@ function contributorFor(key: string, sessions: Obj, humans: Obj, prompts: Obj): 
     return author === undefined ? { kind: 'human' } : { kind: 'human', author };
   }
   if (LEGACY_KEY.test(key)) return aiFrom(own(prompts, key));
-  return undefined;
+  if (key.length > 100) return undefined;
+  const prompt = own(prompts, key) ?? own(sessions, key);
+  if (prompt !== undefined) return aiFrom(prompt);
+  const h = own(humans, key);
+  if (h === undefined) return undefined;
+  const author = isObj(h) && typeof h['author'] === 'string' ? h['author'] : undefined;
+  return author === undefined ? { kind: 'human' } : { kind: 'human', author };
 }
 
 /** A session or legacy prompt record; `agent_id.tool` `human`/`known_human` means a person. */
@@ -143,6 +154,7 @@ function aiFrom(record: unknown): GitAiContributor {
 export function parseRanges(text: string): [number, number][] | string {
   const out: [number, number][] = [];
   for (const part of text.split(',')) {
+    if (part.length === 0) continue;
     const dash = part.indexOf('-');
     const s = toLine(dash < 0 ? part : part.slice(0, dash));
     const e = dash < 0 ? s : toLine(part.slice(dash + 1));
@@ -150,7 +162,13 @@ export function parseRanges(text: string): [number, number][] | string {
     if (s > e) return `range ${s}-${e} runs backwards`;
     out.push([s, e]);
   }
-  return out;
+  return out.length > 0 ? out : 'no line ranges';
+}
+
+function trimEnd(line: string): string {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09 || line.charCodeAt(end - 1) === 0x0d)) end--;
+  return line.slice(0, end);
 }
 
 function toLine(s: string): number | undefined {
@@ -162,39 +180,6 @@ function toLine(s: string): number | undefined {
   }
   const n = Number(t);
   return n >= 1 ? n : undefined;
-}
-
-/** A C-style quoted path (`"a b.ts"`, `\"`, `\\`, `\t`, `\n`, `\r`, octal `\303\251` as UTF-8 bytes). */
-function unquote(line: string): string | undefined {
-  if (line.length < 2 || !line.endsWith('"')) return undefined;
-  const body = line.slice(1, -1);
-  const bytes: number[] = [];
-  const enc = new TextEncoder();
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
-    if (ch === '"') return undefined;
-    if (ch !== '\\') {
-      // Push the UTF-8 bytes of this code point (surrogate pairs kept together).
-      const cp = body.codePointAt(i)!;
-      const s = String.fromCodePoint(cp);
-      bytes.push(...enc.encode(s));
-      if (s.length === 2) i++;
-      continue;
-    }
-    const next = body[++i];
-    if (next === undefined) return undefined;
-    if (next === '\\' || next === '"') bytes.push(next.charCodeAt(0));
-    else if (next === 't') bytes.push(9);
-    else if (next === 'n') bytes.push(10);
-    else if (next === 'r') bytes.push(13);
-    else if (next >= '0' && next <= '7') {
-      const oct = body.slice(i, i + 3);
-      if (oct.length !== 3 || [...oct].some((c) => c < '0' || c > '7')) return undefined;
-      bytes.push(parseInt(oct, 8) & 0xff);
-      i += 2;
-    } else return undefined;
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(new Uint8Array(bytes));
 }
 
 type Obj = Record<string, unknown>;

@@ -13,6 +13,7 @@
 //   the same way when the caller passes `parents`.
 // - A git-ai note describes the lines of its own commit; it is matched by path and line overlap
 //   when that commit is one of the hunk's commits (later commits in the range may shift lines).
+//   Within a note, when entries overlap the later one wins the line, as in git-ai's blame.
 // - Paths are compared literally (records with absolute paths do not match).
 // - Contributor `unknown` (and git-ai untracked lines) produce no evidence: unknown is not human.
 
@@ -139,9 +140,7 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
   for (const commit of commits) {
     const note = records.gitAi.get(commit);
     if (note === undefined) continue;
-    for (const range of note.byPath.get(hunk.path) ?? []) {
-      const covered = overlap(hunk.addedLines, range.startLine, range.endLine);
-      if (covered.length === 0) continue;
+    for (const [range, covered] of latestWins(hunk.addedLines, note.byPath.get(hunk.path) ?? [])) {
       const c = range.contributor;
       const says = c.kind === 'human' ? 'human' : 'ai';
       const tool = c.kind === 'ai' ? c.tool : undefined;
@@ -150,7 +149,8 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
       const who = c.kind === 'human'
         ? ['human', c.author].filter((x) => x !== undefined).join(' ')
         : ['ai', tool !== undefined ? `tool ${tool}` : undefined, model].filter((x) => x !== undefined).join(', ');
-      addTo(groups, `git-ai\0${commit}\0${range.key}`, {
+      // Grouped by who, not by key: entries of one session (several traces) read as one claim.
+      addTo(groups, `git-ai\0${commit}\0${says}\0${who}`, {
         evidence: {
           class: 'recorded',
           source: 'git-ai',
@@ -206,8 +206,55 @@ function addTo(
 /** Added line numbers inside [start, end]. Added lines are ascending (diff order). */
 function overlap(added: readonly { line: number }[], start: number, end: number): number[] {
   const out: number[] = [];
-  for (const a of added) if (a.line >= start && a.line <= end) out.push(a.line);
+  for (let i = lowerBound(added, start); i < added.length && added[i]!.line <= end; i++) out.push(added[i]!.line);
   return out;
+}
+
+/** Index of the first added line ≥ `line`. */
+function lowerBound(added: readonly { line: number }[], line: number): number {
+  let lo = 0;
+  let hi = added.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (added[mid]!.line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * git-ai's rule for overlapping entries of one file: the later entry wins a line
+ * (get_line_attribution walks entries in reverse). Ranges are visited last to first and each
+ * added line is claimed once; a "next unclaimed" forest keeps this O((ranges + lines) log lines).
+ * Returns each range with the added lines it wins, ranges without any left out.
+ */
+function latestWins<R extends { readonly startLine: number; readonly endLine: number }>(
+  added: readonly { line: number }[],
+  ranges: readonly R[],
+): [R, number[]][] {
+  const next = new Int32Array(added.length + 1);
+  for (let i = 0; i <= added.length; i++) next[i] = i;
+  const find = (i: number): number => {
+    let root = i;
+    while (next[root] !== root) root = next[root]!;
+    while (next[i] !== root) {
+      const up = next[i]!;
+      next[i] = root;
+      i = up;
+    }
+    return root;
+  };
+  const out: [R, number[]][] = [];
+  for (let r = ranges.length - 1; r >= 0; r--) {
+    const range = ranges[r]!;
+    const won: number[] = [];
+    for (let i = find(lowerBound(added, range.startLine)); i < added.length && added[i]!.line <= range.endLine; i = find(i)) {
+      won.push(added[i]!.line);
+      next[i] = i + 1;
+    }
+    if (won.length > 0) out.push([range, won]);
+  }
+  return out.reverse();
 }
 
 /**

@@ -127,6 +127,21 @@ describe('git-ai matching', () => {
     ]);
   });
 
+  it('a later entry wins overlapping lines, as in git-ai blame', () => {
+    const note = `src/math.ts
+  s_0123456789abcd::t_fedcba98765432 1-100
+  h_aaaaaaaaaaaaaa 11
+  s_0123456789abcd::t_00000000000000 11
+  h_aaaaaaaaaaaaaa 12-13
+---
+{"schema_version":"authorship/3.0.0","base_commit_sha":"b","prompts":{},"sessions":{"s_0123456789abcd":{"agent_id":{"tool":"claude","id":"c","model":"m"}}},"humans":{}}`;
+    const ev = evidenceFor([{ format: 'git-ai', origin: 'n', commit: C1, text: note }]);
+    expect(ev.map((e) => [e.says, e.detail!.split(' by ')[0]])).toEqual([
+      ['ai', '2 of 3 added lines'],
+      ['human', '1 of 3 added lines'],
+    ]);
+  });
+
   it('ignores notes of other commits and other paths', () => {
     expect(evidenceFor([{ format: 'git-ai', origin: 'n', commit: OTHER, text: NOTE }])).toEqual([]);
     expect(evidenceFor([{ format: 'git-ai', origin: 'n', commit: C1, text: NOTE.replace('src/math.ts', 'src/x.ts') }])).toEqual([]);
