@@ -32,7 +32,7 @@ export async function appendScanToLedger(result: ScanResult, options: LedgerSink
     });
   }
   const ledger = await openLedger({
-    store: openDirStore(options.dir),
+    store: openDirStore(options.dir, { create: true }),
     signer,
     origin,
     clock: systemClock,

@@ -155,7 +155,7 @@ function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDep
   const addedLines = new Set<number>();
   for (const h of file.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) addedLines.add(l.newLine);
 
-  return file.hunks.map((hunk) => {
+  return file.hunks.map((hunk): HunkResult => {
     const added = hunk.lines.filter((l) => l.kind === 'add' && l.newLine !== undefined).map((l) => ({ line: l.newLine!, text: l.text }));
     const deleted = hunk.lines.filter((l) => l.kind === 'del').map((l) => l.text);
     if (added.length === 0) {

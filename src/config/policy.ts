@@ -1,0 +1,158 @@
+// `.github/trailmark.yml` → Policy. The file is read at the base revision (a pull request
+// cannot weaken its own policy) by the adapters; this module only parses and validates. The
+// text is parsed defensively all the same: size-capped, core schema only (no custom tags),
+// alias expansion bounded, duplicate keys refused.
+
+import { Ajv, type ErrorObject } from 'ajv';
+import picomatch from 'picomatch';
+import { parseDocument } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import { DEFAULT_POLICY, type ExtraMarker, type Policy } from '../core/policy.js';
+import type { FindingLevel } from '../core/types.js';
+import { KNOWN_KEYS, POLICY_FILE_SCHEMA } from './schema.js';
+
+/** Policy files larger than this are refused. */
+export const MAX_POLICY_BYTES = 256 * 1024;
+/** Bounds YAML alias expansion ("billion laughs"). */
+const MAX_ALIASES = 100;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validate = ajv.compile(POLICY_FILE_SCHEMA);
+
+interface PolicyFile {
+  'policy-version'?: string;
+  thresholds?: { low?: number; high?: number };
+  'sensitive-paths'?: string[];
+  ignore?: string[];
+  annotations?: { unattested?: FindingLevel; 'unattested-sensitive'?: FindingLevel; contradicted?: FindingLevel };
+  markers?: { kind: ExtraMarker['kind']; value: string; agent: string; class?: 'declared' | 'stamped' }[];
+  ledger?: { enabled?: boolean; origin?: string; branch?: string };
+  report?: { destination?: 'issue' | 'none' };
+  'fail-on'?: 'none' | 'unattested' | 'contradicted';
+}
+
+export interface ParsePolicyOptions {
+  /** Where the text came from, for messages (`.github/trailmark.yml@abc123`). */
+  readonly source?: string;
+  /** Policy the file is merged over: the defaults, or the organization's policy. */
+  readonly base?: Policy;
+}
+
+export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}): Policy {
+  const source = options.source ?? '.github/trailmark.yml';
+  const base = options.base ?? DEFAULT_POLICY;
+  const fail = (message: string, cause?: unknown): never => {
+    throw new ConfigError('CONFIG_INVALID', `${source}: ${message}`, {
+      ...(cause !== undefined ? { cause } : {}),
+      hint: 'fix the key named above; every key is documented in docs/config.md',
+    });
+  };
+  if (Buffer.byteLength(yamlText, 'utf8') > MAX_POLICY_BYTES) fail(`file is larger than ${MAX_POLICY_BYTES} bytes`);
+  // Attacker-influenced text: parsed with the core schema only (no custom tags, no !!js types).
+  const doc = parseDocument(yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false, strict: true });
+  if (doc.errors.length > 0) fail(`not valid YAML: ${firstLine(doc.errors[0]!.message)}`, doc.errors[0]);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    fail(`not valid YAML: ${err instanceof Error ? firstLine(err.message) : 'unreadable'}`, err);
+  }
+  if (value === null || value === undefined) return base;
+  if (!validate(value)) fail(describeErrors(validate.errors ?? []));
+  const file = value as PolicyFile;
+
+  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
+  if (thresholds.low > thresholds.high) fail(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
+  for (const [key, globs] of [['sensitive-paths', file['sensitive-paths']], ['ignore', file.ignore]] as const) {
+    globs?.forEach((g, i) => {
+      try {
+        picomatch.makeRe(g);
+      } catch (err) {
+        fail(`${key}[${i}]: ${JSON.stringify(g)} is not a valid glob`, err);
+      }
+    });
+  }
+  return {
+    version: file['policy-version'] ?? base.version,
+    thresholds,
+    sensitivePaths: file['sensitive-paths'] ?? base.sensitivePaths,
+    ignore: file.ignore ?? base.ignore,
+    annotations: {
+      unattested: file.annotations?.unattested ?? base.annotations.unattested,
+      unattestedSensitive: file.annotations?.['unattested-sensitive'] ?? base.annotations.unattestedSensitive,
+      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted,
+    },
+    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === 'trailer-key' ? 'declared' : 'stamped') })) ?? base.markers,
+    ledger: {
+      enabled: file.ledger?.enabled ?? base.ledger.enabled,
+      ...(file.ledger?.origin !== undefined ? { origin: file.ledger.origin } : base.ledger.origin !== undefined ? { origin: base.ledger.origin } : {}),
+      branch: file.ledger?.branch ?? base.ledger.branch,
+    },
+    report: { destination: file.report?.destination ?? base.report.destination },
+    blocking: { failOn: file['fail-on'] ?? base.blocking.failOn },
+  };
+}
+
+function describeErrors(errors: readonly ErrorObject[]): string {
+  // The most specific error first: unknown keys, then enum/type problems, by path.
+  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
+  const e = sorted[0];
+  if (e === undefined) return 'invalid policy';
+  const path = keyPath(e.instancePath);
+  if (e.keyword === 'additionalProperty' || e.keyword === 'additionalProperties') {
+    const key = String((e.params as { additionalProperty?: string }).additionalProperty);
+    const full = path === '' ? key : `${path}.${key}`;
+    const suggestion = closest(full);
+    return `unknown key ${JSON.stringify(full)}${suggestion !== undefined ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ''}`;
+  }
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    return `${path || '(root)'}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+  }
+  return `${path || '(root)'}: ${e.message ?? 'invalid'}`;
+}
+
+function rank(e: ErrorObject): number {
+  return e.keyword === 'additionalProperties' ? 0 : e.keyword === 'enum' || e.keyword === 'type' ? 1 : 2;
+}
+
+/** `/markers/0/kind` → `markers[0].kind` */
+function keyPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc === '' ? part : `${acc}.${part}`), '');
+}
+
+function closest(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const known of KNOWN_KEYS) {
+    const d = distance(key.toLowerCase(), known);
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+}
+
+/** Levenshtein distance; keys are short (capped by the schema) so O(n·m) is fine. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,81 @@
+// SARIF 2.1.0 for GitHub code scanning (github/codeql-action/upload-sarif). Follows GitHub's
+// "SARIF support for code scanning": tool.driver with rules, results with ruleId/ruleIndex,
+// level, message, a physical location with a repository-relative URI, and partialFingerprints
+// so an alert keeps its identity across runs while the code is unchanged.
+
+import type { Finding, HunkResult, ScanResult } from '../core/types.js';
+import { TOOL_NAME } from '../core/version.js';
+import { RULES } from './rules.js';
+import { compareStrings } from './grouping.js';
+
+export interface SarifOptions {
+  readonly toolVersion: string;
+  readonly informationUri?: string;
+}
+
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const DEFAULT_INFORMATION_URI = 'https://github.com/trailmark/trailmark';
+
+export function renderSarif(result: ScanResult, options: SarifOptions): string {
+  const hunksByLocation = new Map<string, HunkResult>();
+  for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
+  const findings = [...result.findings].sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [{
+      tool: {
+        driver: {
+          name: TOOL_NAME,
+          semanticVersion: options.toolVersion,
+          informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
+          rules: RULES.map((r) => ({
+            id: r.id,
+            name: r.kind,
+            shortDescription: { text: r.short },
+            fullDescription: { text: r.full },
+            help: { text: r.help, markdown: r.help },
+            defaultConfiguration: { level: r.kind === 'unattested' ? 'note' : 'warning' },
+            properties: { tags: ['ai-provenance', 'attestation'], precision: r.kind === 'approval-drift' ? 'very-high' : 'medium', 'problem.severity': r.kind === 'unattested' ? 'recommendation' : 'warning' },
+          })),
+        },
+      },
+      automationDetails: { id: `${TOOL_NAME}/` },
+      results: findings.map((f) => sarifResult(f, hunksByLocation.get(`${f.path}\0${f.startLine}`))),
+      properties: {
+        base: result.base,
+        head: result.head,
+        modelVersion: result.summary.modelVersion,
+        policyVersion: result.summary.policyVersion,
+      },
+    }],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
+
+function sarifResult(f: Finding, hunk: HunkResult | undefined): Record<string, unknown> {
+  const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
+  const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
+  return {
+    ruleId: RULES[ruleIndex]!.id,
+    ruleIndex,
+    level: f.level === 'warning' ? 'warning' : 'note',
+    message: { text: f.message },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: { uri: encodePath(f.path), uriBaseId: '%SRCROOT%' },
+        region: { startLine: f.startLine, endLine: f.endLine },
+      },
+    }],
+    partialFingerprints: { 'trailmarkHunk/v1': `${f.kind}:${hunk?.contentDigest ?? `${f.path}:${f.startLine}`}` },
+    properties: {
+      ...(f.score !== undefined ? { score: f.score } : {}),
+      evidence: classes,
+    },
+  };
+}
+
+/** A repository-relative URI reference: each path segment percent-encoded, slashes kept. */
+export function encodePath(path: string): string {
+  return path.split('/').map((seg) => encodeURIComponent(seg)).join('/');
+}
