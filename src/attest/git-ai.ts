@@ -73,8 +73,10 @@ export function parseGitAiNote(text: string, origin: string): GitAiNote | Record
   const schema = meta['schema_version'];
   if (typeof schema !== 'string') return fail('metadata.schema_version missing');
   if (!schema.startsWith('authorship/3.')) return fail(`unsupported schema_version ${printable(schema, 40)}`);
-  const prompts = meta['prompts'];
-  if (!isObj(prompts)) return fail('metadata.prompts missing');
+  // The spec requires `prompts`; git-ai's reader defaults it (serde default) in notes that only
+  // carry sessions and humans, and so does this one.
+  const prompts = meta['prompts'] ?? {};
+  if (!isObj(prompts)) return fail('metadata.prompts is not an object');
   const sessions = meta['sessions'] ?? {};
   const humans = meta['humans'] ?? {};
   if (!isObj(sessions)) return fail('metadata.sessions is not an object');

@@ -192,7 +192,7 @@ describe('parseGitAiNote', () => {
     ['no divider', 'a.ts\n  abcd1234abcd1234 1\n', '---'],
     ['bad json', 'a.ts\n---\n{', 'json'],
     ['wrong schema', 'a.ts\n---\n{"schema_version":"authorship/2.0.0","prompts":{}}', 'schema_version'],
-    ['no prompts', '---\n{"schema_version":"authorship/3.0.0"}', 'prompts'],
+    ['prompts not an object', '---\n{"schema_version":"authorship/3.0.0","prompts":[]}', 'prompts'],
     ['entry before path', '  abcd1234abcd1234 1\n---\n{"schema_version":"authorship/3.0.0","prompts":{}}', 'before any file path'],
     ['backwards range', 'a.ts\n  abcd1234abcd1234 5-1\n---\n{"schema_version":"authorship/3.0.0","prompts":{}}', 'backwards'],
     ['zero line', 'a.ts\n  abcd1234abcd1234 0-1\n---\n{"schema_version":"authorship/3.0.0","prompts":{}}', 'malformed range'],
