@@ -190,7 +190,7 @@ export function contextEvidence(ctx: ChangeContext): Evidence[] {
   if (ctx.headBranch !== undefined) {
     const p = branchPrefix(ctx.headBranch);
     if (p !== undefined) {
-      out.push({ class: 'stamped', source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: 'ai', agent: p.agent });
+      out.push({ class: 'stamped', source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: 'ai', agent: p.agent, weak: true });
     }
   }
   return out;

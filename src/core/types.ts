@@ -145,6 +145,8 @@ export interface Evidence {
   /** Normalised agent name (e.g. `claude-code`) and model when known. */
   readonly agent?: string;
   readonly model?: string;
+  /** Weak evidence (a branch name prefix): shown to reviewers, never decides a verdict alone. */
+  readonly weak?: boolean;
 }
 
 export interface SyntacticUnit {

@@ -116,7 +116,15 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
       if (ev && (r.paths.length === 0 || r.paths.includes(file.path))) evidence.push(ev);
     }
     evidence.push(...recordedEvidence(
-      { path: file.path, startLine: hunk.startLine, endLine: hunk.endLine, addedLines: hunk.added, commits: commitShas },
+      {
+        path: file.path,
+        startLine: hunk.startLine,
+        endLine: hunk.endLine,
+        addedLines: hunk.added,
+        commits: commitShas,
+        // Agent hooks record HEAD at edit time: the parent of the commit that later holds the lines.
+        parents: commitShas.flatMap((sha) => commitsBySha.get(sha)?.parents ?? []),
+      },
       records,
       changeSet.head,
     ));

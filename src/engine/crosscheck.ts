@@ -2,10 +2,13 @@
 //
 // Precedence, strongest first:
 //   1. contradicted — a human declared "no AI" (declared, says human) while line-level records
-//      say AI, a tool stamped the *same commit* as AI, or the inferred score reaches `high`.
+//      say AI or a tool stamped the *same commit* as AI; or a human claim (declared, or a
+//      record saying human) stands against an inferred score ≥ `high` with nothing saying AI.
+//      Records are unsigned and may come from the change itself, so a "human" record never
+//      silences strong inference: it turns the finding into a contradiction to look at.
 //   2. attested     — any recorded, declared or stamped evidence (or a remediation) says AI.
-//   3. clear        — a line-level record says a human wrote it (records outrank inference),
-//                     or a human declaration stands unchallenged.
+//      Weak evidence (a branch prefix) is shown but never decides.
+//   3. clear        — a human claim stands unchallenged.
 //   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters.
 //   5. uncertain    — low ≤ score < high: counted, never flagged.
 //   6. clear        — otherwise.
@@ -23,10 +26,13 @@ export interface CrosscheckResult {
 }
 
 export function crosscheck(score: number, evidence: readonly Evidence[], thresholds: Thresholds): CrosscheckResult {
-  const aiClaims = evidence.filter((e) => e.says === 'ai' && e.class !== 'inferred');
+  const aiClaims = evidence.filter((e) => e.says === 'ai' && e.class !== 'inferred' && e.weak !== true);
   const humanDeclarations = evidence.filter((e) => e.says === 'human' && e.class === 'declared');
   const humanRecords = evidence.filter((e) => e.says === 'human' && e.class === 'recorded');
 
+  if (score >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
+    return { verdict: 'contradicted', reason: `recorded as human-written by ${describe(humanRecords[0]!)}, but the code scores ${score.toFixed(2)} for AI generation` };
+  }
   if (humanDeclarations.length > 0) {
     const recordedAi = aiClaims.find((e) => e.class === 'recorded');
     if (recordedAi) {

@@ -25,11 +25,12 @@ function visible(c: number): string {
  * zero-width characters become visible `\xNN` / `\uNNNN` escapes; newlines become `\n` unless
  * `keepNewlines`. ANSI escape sequences are thereby shown, not executed.
  */
-export function visibleText(text: string, options: { keepNewlines?: boolean } = {}): string {
+export function visibleText(text: string, options: { keepNewlines?: boolean; keepCarriageReturns?: boolean } = {}): string {
   let out = '';
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
     if (c === 0x09) out += ch;
+    else if (c === 0x0d && options.keepCarriageReturns === true) out += ch;
     else if (c === 0x0a && options.keepNewlines === true) out += ch;
     else if (c === 0x0a) out += '\\n';
     else if (isControl(c) || isBidiOrSeparator(c) || isZeroWidth(c)) out += visible(c);
@@ -43,7 +44,9 @@ export function terminalText(text: string): string {
   return visibleText(text);
 }
 
-const MARKDOWN_SPECIAL = new Set(['\\', '`', '*', '_', '[', ']', '(', ')', '{', '}', '#', '+', '-', '!', '|', '~', '>', '<']);
+// Brackets are enough to stop links and images forming; `(`, `-`, `+` are harmless mid-line and
+// a line of ours never starts with untrusted text.
+const MARKDOWN_SPECIAL = new Set(['\\', '`', '*', '_', '[', ']', '#', '|', '~']);
 
 /**
  * Markdown inline text (also valid inside a table cell): every markdown metacharacter is
@@ -76,6 +79,7 @@ export function markdownText(text: string): string {
  */
 export function markdownCode(text: string): string {
   const safe = visibleText(text);
+  if (safe === '') return '` `';
   let longest = 0;
   let run = 0;
   for (const ch of safe) {
@@ -83,8 +87,16 @@ export function markdownCode(text: string): string {
     if (run > longest) longest = run;
   }
   const fence = '`'.repeat(longest + 1);
-  const pad = safe.startsWith('`') || safe.endsWith('`') || safe === '' ? ' ' : '';
+  const pad = safe.startsWith('`') || safe.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${safe}${pad}${fence}`;
+}
+
+/**
+ * A code span inside a GFM table cell: as markdownCode, with `|` written `\|` (GFM splits
+ * cells on pipes even inside code spans, and renders `\|` there as a literal pipe).
+ */
+export function markdownCodeCell(text: string): string {
+  return markdownCode(text).replaceAll('|', '\\|');
 }
 
 /** A fenced code block whose fence cannot be closed by the content. */
@@ -105,7 +117,7 @@ export function markdownFence(text: string, info = ''): string {
  * `toCommandValue`: `%` → `%25`, CR → `%0D`, LF → `%0A`.
  */
 export function workflowCommandData(text: string): string {
-  return visibleText(text, { keepNewlines: true }).replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+  return visibleText(text, { keepNewlines: true, keepCarriageReturns: true }).replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
 }
 
 /** A property of a workflow command (`file=`, `title=`): also `:` → `%3A`, `,` → `%2C`. */

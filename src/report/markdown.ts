@@ -6,7 +6,7 @@
 
 import type { HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { VERDICTS } from '../core/types.js';
-import { markdownCode, markdownFence, markdownText, truncate } from './escape.js';
+import { markdownCode, markdownCodeCell, markdownFence, markdownText, truncate } from './escape.js';
 import { groupByPath, pluralize } from './grouping.js';
 
 export interface MarkdownOptions {
@@ -92,7 +92,7 @@ function fileRows(result: ScanResult): string[] {
     const flagged = hunks.find((h) => h.verdict === 'contradicted' || h.verdict === 'unattested');
     const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? '' : '';
     const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : '';
-    rows.push(`| ${markdownCode(path)} | ${counts.map(([v, n]) => `${n} ${v}`).join(', ')}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
+    rows.push(`| ${markdownCodeCell(path)} | ${counts.map(([v, n]) => `${n} ${v}`).join(', ')}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
   }
   return rows;
 }

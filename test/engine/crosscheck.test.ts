@@ -10,6 +10,7 @@ const stampedC2: Evidence = { class: 'stamped', source: 'co-author:noreply@anthr
 const recordedAi: Evidence = { class: 'recorded', source: 'agent-trace', says: 'ai' };
 const recordedHuman: Evidence = { class: 'recorded', source: 'agent-trace', says: 'human' };
 const remediation: Evidence = { class: 'declared', source: 'remediation', says: 'ai' };
+const weakBranch: Evidence = { class: 'stamped', source: 'branch:claude/', says: 'ai', weak: true };
 const inferred: Evidence = { class: 'inferred', source: 'detectors', says: 'ai' };
 
 describe('crosscheck', () => {
@@ -30,7 +31,10 @@ describe('crosscheck', () => {
     ['human declaration vs recorded AI', 0.1, [declaredHuman, recordedAi], 'contradicted'],
     ['human declaration vs stamp on the same commit', 0.1, [declaredHuman, stampedC1], 'contradicted'],
     ['human declaration on c1, stamp on another commit c2', 0.1, [declaredHuman, stampedC2], 'attested'],
-    ['human record outranks inference', 0.95, [recordedHuman], 'clear'],
+    ['an unsigned human record does not silence strong inference', 0.95, [recordedHuman], 'contradicted'],
+    ['human record, uncertain score', 0.6, [recordedHuman], 'clear'],
+    ['weak evidence alone does not attest', 0.95, [weakBranch], 'unattested'],
+    ['weak evidence alone, low score', 0.1, [weakBranch], 'clear'],
     ['AI record beats a human record elsewhere in the hunk', 0.95, [recordedHuman, recordedAi], 'attested'],
   ] as const)('%s → %s', (_name, score, evidence, verdict) => {
     expect(crosscheck(score, evidence, T).verdict).toBe(verdict);

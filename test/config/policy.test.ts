@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../src/config/policy.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
+
+const FULL = `
+policy-version: acme-2026-11
+thresholds: { low: 0.4, high: 0.9 }
+sensitive-paths: ["src/auth/**", "**/crypto/**"]
+ignore: ["docs/**"]
+annotations: { unattested: warning, unattested-sensitive: warning, contradicted: notice }
+markers:
+  - { kind: co-author-email, value: Bot@Acme.ai, agent: acme-bot, class: stamped }
+  - { kind: trailer-key, value: Acme-AI, agent: acme }
+ledger: { enabled: false, origin: example.com/acme/ledger, branch: audit }
+report: { destination: issue }
+fail-on: contradicted
+`;
+
+describe('parsePolicy', () => {
+  it('reads every key', () => {
+    const p = parsePolicy(FULL);
+    expect(p).toEqual({
+      version: 'acme-2026-11',
+      thresholds: { low: 0.4, high: 0.9 },
+      sensitivePaths: ['src/auth/**', '**/crypto/**'],
+      ignore: ['docs/**'],
+      annotations: { unattested: 'warning', unattestedSensitive: 'warning', contradicted: 'notice' },
+      markers: [
+        { kind: 'co-author-email', value: 'bot@acme.ai', agent: 'acme-bot', class: 'stamped' },
+        { kind: 'trailer-key', value: 'acme-ai', agent: 'acme', class: 'declared' },
+      ],
+      ledger: { enabled: false, origin: 'example.com/acme/ledger', branch: 'audit' },
+      report: { destination: 'issue' },
+      blocking: { failOn: 'contradicted' },
+    });
+  });
+
+  it('gives the defaults for an empty file and merges partial files over a base', () => {
+    expect(parsePolicy('')).toEqual(DEFAULT_POLICY);
+    expect(parsePolicy('# only a comment\n')).toEqual(DEFAULT_POLICY);
+    const org = parsePolicy(FULL);
+    const repo = parsePolicy('thresholds: { high: 0.95 }\n', { base: org });
+    expect(repo.thresholds).toEqual({ low: 0.4, high: 0.95 });
+    expect(repo.sensitivePaths).toEqual(org.sensitivePaths);
+  });
+
+  it.each([
+    ['thresholds: { high: 1.5 }', /thresholds\.high: must be <= 1/],
+    ['thresholds: { low: 0.9, high: 0.5 }', /thresholds\.low \(0\.9\) must be <= thresholds\.high \(0\.5\)/],
+    ['treshold: 1', /unknown key "treshold"/],
+    ['sensitive-path: []', /unknown key "sensitive-path" \(did you mean "sensitive-paths"\?\)/],
+    ['thresholds: { hihg: 0.5 }', /unknown key "thresholds\.hihg" \(did you mean "thresholds\.high"\?\)/],
+    ['annotations: { unattested: error }', /annotations\.unattested: must be one of "notice", "warning"/],
+    ['markers: [{ kind: name, value: Claude, agent: x }]', /markers\[0\]\.kind: must be one of/],
+    ['ignore: "docs/**"', /ignore: must be array/],
+    ['fail-on: always', /fail-on: must be one of/],
+    ['a: 1\na: 2', /not valid YAML/],
+    ['key: [unclosed', /not valid YAML/],
+    ['- just\n- a list', /\(root\): must be object/],
+    ['x: !!js/function "function(){}"', /not valid YAML|unknown key/],
+  ])('%j → clear error naming the key', (text, message) => {
+    let error: unknown;
+    try {
+      parsePolicy(text, { source: '.github/trailmark.yml@abc' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((error as ConfigError).message).toMatch(message);
+    expect((error as ConfigError).message.startsWith('.github/trailmark.yml@abc: ')).toBe(true);
+    expect((error as ConfigError).hint).toContain('docs/config.md');
+  });
+
+  it('refuses alias bombs and oversized files', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    expect(() => parsePolicy(bomb)).toThrow(ConfigError);
+    expect(() => parsePolicy(`policy-version: ${'x'.repeat(300 * 1024)}`)).toThrow(/larger than/);
+  });
+});
