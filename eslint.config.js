@@ -19,7 +19,7 @@ const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_p
 const PLATFORM_SDKS = ['probot', '@octokit/*', '@actions/*'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', 'bin/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', 'bin/**', 'eslint.config.js', 'eval/**', 'scratch/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

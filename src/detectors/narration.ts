@@ -44,12 +44,16 @@ export const narration: Detector = {
     let lineComments = 0;
     let imperative = 0;
     let imperativeLine = 0;
+    let imperativeText = '';
     let sentences = 0;
     let sentenceLine = 0;
     for (const c of view.comments) {
       if (c.style === 'line' && !c.trailing) {
         lineComments++;
-        if (IMPERATIVE.test(c.text) && imperative++ === 0) imperativeLine = c.line;
+        if (IMPERATIVE.test(c.text) && imperative++ === 0) {
+          imperativeLine = c.line;
+          imperativeText = c.text;
+        }
         if (c.text.length <= 300 && SENTENCE.test(c.text) && sentences++ === 0) sentenceLine = c.line;
       }
       if (!STEP_ANYWHERE.test(c.text) && !NUMBERED_ANYWHERE.test(c.text) && !VOCABULARY.test(c.text)) continue;
@@ -81,7 +85,7 @@ export const narration: Detector = {
         id: `${ID}/imperative-walkthrough`,
         value: clamp01(imperative / lineComments) * saturate(imperative, 4),
         line: imperativeLine,
-        detail: `${imperative} of ${lineComments} comments walk through the code step by step ("Check if…", "Initialize the…")`,
+        detail: `${imperative} of ${lineComments} comments walk through the code step by step, e.g. ${snippet(imperativeText)}`,
       });
     }
     if (sentences >= 2 && sentences * 2 >= lineComments) {

@@ -1,8 +1,5 @@
 // Runs `main()` in-process with a fake io, and builds real ledgers in temp directories.
-// The command registry is narrowed to the ledger commands, so these tests exercise main()'s
-// parsing and exit-code mapping without depending on other areas' commands loading.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { vi } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -10,16 +7,6 @@ import type { CliIo } from '../../src/cli/io.js';
 import { openLedger, type Ledger } from '../../src/ledger/log.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { fixedClock, ORIGIN, scanDrafts, seededRandom, testKey, type TestKey } from '../ledger/fixtures.js';
-
-vi.mock('../../src/cli/commands/index.js', async () => ({
-  COMMANDS: [
-    (await import('../../src/cli/commands/keygen.js')).register,
-    (await import('../../src/cli/commands/verify.js')).register,
-    (await import('../../src/cli/commands/prove.js')).register,
-    (await import('../../src/cli/commands/verify-proof.js')).register,
-    (await import('../../src/cli/commands/erase.js')).register,
-  ],
-}));
 
 export interface CliRun {
   readonly code: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import AjvDraft04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { renderJson } from '../../src/report/json.js';
 import { renderSarif } from '../../src/report/sarif.js';
@@ -10,6 +10,10 @@ import { renderText } from '../../src/report/text.js';
 import { toAnnotations } from '../../src/report/annotations.js';
 import type { HunkResult } from '../../src/core/types.js';
 import { HOSTILE_PATH, sampleResult } from './fixture.js';
+
+// CommonJS packages: under NodeNext their `export default` is the `.default` of the module.
+const AjvDraft04 = ajvDraft04.default;
+const addFormats = ajvFormats.default;
 
 const schemaDir = new URL('../fixtures/schemas/', import.meta.url);
 const scanSchema = JSON.parse(readFileSync(new URL('scan-v1.schema.json', schemaDir), 'utf8'));
@@ -119,7 +123,7 @@ describe('renderText', () => {
   it('never lets an escape sequence through, with or without colour', () => {
     for (const color of [false, true]) {
       const text = renderText(sampleResult(), { color });
-      const withoutOurColours = text.replace(/\x1b\[(?:\d+)m/g, '');
+      const withoutOurColours = text.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), '');
       expect(withoutOurColours).not.toContain('\x1b');
       expect(text).not.toContain('\u202E');
     }

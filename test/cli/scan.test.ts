@@ -1,0 +1,146 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemoRepository, type DemoRepository } from '../../src/cli/demo/build.js';
+import { generateNoteKey } from '../../src/ledger/note.js';
+import { runCli } from '../cli-ledger/harness.js';
+import { GOLDEN_DIR, goldenOutputs } from '../../scripts/golden.js';
+
+describe('trailmark scan: golden outputs on the demo repository', () => {
+  it('matches test/golden in every format (regenerate with `npx tsx scripts/golden.ts`)', async () => {
+    const outputs = await goldenOutputs();
+    expect(Object.keys(outputs)).toHaveLength(4);
+    for (const [name, text] of Object.entries(outputs)) {
+      expect(text, name).toBe(readFileSync(new URL(name, GOLDEN_DIR), 'utf8'));
+    }
+  });
+});
+
+describe('trailmark scan', () => {
+  let root: string;
+  let repo: DemoRepository;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'trailmark-scan-cli-'));
+    repo = await buildDemoRepository(join(root, 'repo'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('defaults the base to the merge-base with the default branch', async () => {
+    const r = await runCli(['scan', '--format', 'json'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.base).toBe(repo.base);
+    expect(result.head).toBe(repo.head);
+  });
+
+  it('exits 0 with findings, 1 with --fail-on when they exist', async () => {
+    expect((await runCli(['scan', '--base', 'main'], { cwd: repo.dir })).code).toBe(0);
+    const failing = await runCli(['scan', '--base', 'main', '--fail-on', 'contradicted'], { cwd: repo.dir });
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(/1 contradicted finding/);
+  });
+
+  it('scans a plain patch from a file and from standard input', async () => {
+    const patch = [
+      'diff --git a/src/x.ts b/src/x.ts',
+      '--- a/src/x.ts',
+      '+++ b/src/x.ts',
+      '@@ -1,2 +1,3 @@',
+      ' const a = 1;',
+      '+// Here\'s the updated code with the fix applied:',
+      ' export default a;',
+      '',
+    ].join('\n');
+    const file = join(root, 'change.diff');
+    writeFileSync(file, patch);
+    const fromFile = await runCli(['scan', '--patch', file, '--format', 'json'], { cwd: root });
+    expect(fromFile.code).toBe(0);
+    const fromStdin = await runCli(['scan', '--patch', '-', '--format', 'json'], { cwd: root, stdin: patch });
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+    const result = JSON.parse(fromFile.stdout);
+    expect(result.base).toBeNull();
+    expect(result.hunks[0].signals.map((s: { id: string }) => s.id)).toContain('assistant-text/chat-phrase');
+    expect(result.hunks[0].verdict).toBe('unattested');
+  });
+
+  it('reports a malformed patch as an input error with a hint', async () => {
+    const r = await runCli(['scan', '--patch', '-'], { cwd: root, stdin: 'diff --git a/x b/x\n@@ -1,5 +1,5 @@\n+only one line\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/hint:/);
+  });
+
+  it('names the bad key of an invalid --config and exits 2', async () => {
+    const config = join(root, 'bad.yml');
+    writeFileSync(config, 'thresholds: { high: 2 }\n');
+    const r = await runCli(['scan', '--base', 'main', '--config', config], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/thresholds\.high: must be <= 1[\s\S]*hint:/);
+  });
+
+  it('exits 2 with a hint on a missing repository, a bad revision or conflicting options', async () => {
+    const notRepo = await runCli(['scan', '--repo', root], { cwd: root });
+    expect(notRepo.code).toBe(2);
+    expect(notRepo.stderr).toMatch(/hint:/);
+    const badRev = await runCli(['scan', '--base', 'no-such-branch'], { cwd: repo.dir });
+    expect(badRev.code).toBe(2);
+    expect(badRev.stderr).toMatch(/no-such-branch[\s\S]*hint:/);
+    expect((await runCli(['scan', '--patch', '-', '--base', 'main'], { cwd: repo.dir })).code).toBe(2);
+    expect((await runCli(['scan', '--format', 'yaml'], { cwd: repo.dir })).code).toBe(2);
+  });
+
+  it('refuses to write a ledger without a signing key, writing nothing', async () => {
+    const dir = join(root, 'no-key-ledger');
+    const r = await runCli(['scan', '--base', 'main', '--ledger', dir], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing to write unsigned ledger entries[\s\S]*hint: .*TRAILMARK_SIGNING_KEY/);
+    expect(existsSync(join(dir, 'entries.jsonl'))).toBe(false);
+  });
+
+  it('appends to a ledger that then verifies, and puts the checkpoint in the report', async () => {
+    const key = generateNoteKey('example.com/scan-test', Buffer.alloc(32, 7));
+    const dir = join(root, 'ledger');
+    const pub = join(root, 'scan-test.pub');
+    writeFileSync(pub, `${key.verifierKey}\n`);
+    const env = { TRAILMARK_SIGNING_KEY: key.signerKey };
+    const first = await runCli(['scan', '--base', 'main', '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env });
+    expect(first.code).toBe(0);
+    const result = JSON.parse(first.stdout);
+    expect(result.ledger.size).toBe(1 + result.findings.length);
+    expect(result.ledger.checkpoint).toMatch(/^example\.com\/scan-test\n\d+\n/);
+    const second = await runCli(['scan', '--base', 'main', '--ledger', dir, '--format', 'markdown'], { cwd: repo.dir, env });
+    expect(second.stdout).toContain('### Ledger checkpoint');
+    const verify = await runCli(['verify', '--ledger', dir, '--key', pub], { cwd: root });
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain(`${2 * (1 + result.findings.length)} entries`);
+  });
+
+  it('writes the report to --output', async () => {
+    const out = join(root, 'report.sarif');
+    const r = await runCli(['scan', '--base', 'main', '--format', 'sarif', '--output', out], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+  });
+
+  it('reads extra Agent Trace records with --records and reports invalid ones without failing', async () => {
+    const records = join(root, 'records.jsonl');
+    writeFileSync(records, '{"not":"a record"}\n');
+    const r = await runCli(['scan', '--base', 'main', '--records', records, '--format', 'json'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).summary.omissions.some((o: { reason: string }) => o.reason.startsWith('record ignored'))).toBe(true);
+  });
+});
+
+describe('trailmark demo', () => {
+  it('builds, scans, writes and verifies a ledger, proves a finding and detects tampering', async () => {
+    const r = await runCli(['demo'], { cwd: tmpdir() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('src/auth/session.ts');
+    expect(r.stdout).toMatch(/ok: .* verifies: \d+ entries/);
+    expect(r.stdout).toContain('(exit 1: the tampering is detected)');
+  });
+});
