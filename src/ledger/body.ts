@@ -6,6 +6,9 @@ import { LedgerError } from '../core/errors.js';
 import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, changeAnalyzedSchema } from './kinds/change-analyzed.js';
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema } from './kinds/change-hunks.js';
 import { FINDING_KIND, FINDING_SCHEMA, findingSchema } from './kinds/finding.js';
+import { MERGE_KIND, MERGE_SCHEMA, mergeSchema } from './kinds/merge.js';
+import { REMEDIATION_KIND, REMEDIATION_SCHEMA, remediationSchema } from './kinds/remediation.js';
+import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, reviewApprovedSchema } from './kinds/review-approved.js';
 
 /** An entry body: plain JSON data with its schema id. */
 export type EntryBody = { readonly schema: string } & Readonly<Record<string, unknown>>;
@@ -21,6 +24,10 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: ajv.compile(changeAnalyzedSchema) }],
   [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv.compile(changeHunksSchema) }],
   [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv.compile(findingSchema) }],
+  // Written by the GitHub App (src/app/).
+  [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv.compile(mergeSchema) }],
+  [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],
+  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv.compile(reviewApprovedSchema) }],
 ]);
 
 /** Kinds this version writes and verifies, sorted. */

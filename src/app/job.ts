@@ -1,0 +1,25 @@
+// Work the App does after acknowledging a webhook. Plain JSON: jobs are persisted in the queue.
+
+export interface PullRef {
+  readonly installationId: number;
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+}
+
+export type Job =
+  /** Analyze the pull request's newest head and publish the check run. Coalesced per pull request. */
+  | ({ readonly kind: 'analyze' } & PullRef)
+  | ({ readonly kind: 'review-approved'; readonly review: number; readonly head: string; readonly reviewer: string } & PullRef)
+  | ({ readonly kind: 'merged'; readonly head: string; readonly mergeCommit: string | null; readonly mergedBy: string } & PullRef)
+  | ({ readonly kind: 'command'; readonly user: string; readonly body: string } & PullRef);
+
+/** Jobs with the same key are coalesced: only the newest one runs. */
+export function jobKey(job: Job, deliveryId: string): string {
+  const pull = `${job.installationId}/${job.owner}/${job.repo}#${job.number}`;
+  return job.kind === 'analyze' ? `analyze:${pull}` : `${job.kind}:${deliveryId}`;
+}
+
+export function pullKey(p: PullRef): string {
+  return `${p.owner}/${p.repo}#${p.number}`;
+}

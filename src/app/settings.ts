@@ -1,0 +1,33 @@
+// The App's own settings, parsed once from the environment (Probot reads its own: APP_ID,
+// PRIVATE_KEY/PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL).
+import { UsageError } from '../core/errors.js';
+import type { NoteSigner } from '../ledger/note.js';
+import { loadSigner } from '../ledger/store/key-source.js';
+
+export interface AppSettings {
+  /** Ledgers, queue, delivery ids and pull request state live here. */
+  readonly dataDir: string;
+  readonly signer: NoteSigner | undefined;
+  /** REST base URL: https://api.github.com, or `GHE_PROTOCOL://GHE_HOST/api/v3`. */
+  readonly apiBaseUrl: string;
+  /** Jobs run at once; 0 accepts and queues webhooks without processing them (maintenance). */
+  readonly concurrency: number;
+}
+
+export const DEFAULT_CONCURRENCY = 2;
+
+export function readAppSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): AppSettings {
+  const dataDir = env.TRAILMARK_DATA_DIR;
+  if (dataDir === undefined || dataDir === '') {
+    throw new UsageError('USAGE', 'TRAILMARK_DATA_DIR is not set', { hint: 'set it to a persistent directory for the ledgers and the work queue (see docs/app.md)' });
+  }
+  const concurrencyText = env.TRAILMARK_CONCURRENCY ?? String(DEFAULT_CONCURRENCY);
+  const concurrency = Number(concurrencyText);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 0 || concurrency > 64) {
+    throw new UsageError('USAGE', `TRAILMARK_CONCURRENCY ${JSON.stringify(concurrencyText)} is not an integer from 0 to 64`, { hint: 'unset it for the default of 2' });
+  }
+  const host = env.GHE_HOST;
+  const apiBaseUrl = host === undefined || host === '' ? 'https://api.github.com' : `${env.GHE_PROTOCOL ?? 'https'}://${host}/api/v3`;
+  const hasKey = (env.TRAILMARK_SIGNING_KEY ?? '').trim() !== '';
+  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency };
+}

@@ -1,0 +1,232 @@
+// What each queued job does. No analysis logic: GitHub source -> analyzeChange -> recordScan ->
+// check run, with config/ for the policy and report/ for the rendering. Every failure of an
+// analysis becomes a neutral check run that says what went wrong, never a silent pass.
+import { remediationEvidence } from '../attest/commit-evidence.js';
+import { parsePolicy } from '../config/policy.js';
+import { ConfigError, TrailmarkError, describeError } from '../core/errors.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
+import type { Clock } from '../core/ports.js';
+import type { LedgerRef, Remediation, ScanResult } from '../core/types.js';
+import { isParsable, languageOfPath } from '../detectors/language.js';
+import { analyzeChange } from '../engine/analyze.js';
+import { recordScan } from '../engine/record.js';
+import { GitHubChangeSource } from '../github/change-source.js';
+import { publishCheckRun, type CheckConclusion } from '../github/check-run.js';
+import type { GitHubClient } from '../github/client.js';
+import { commentOnPullRequest } from '../github/comments.js';
+import { readRepositoryFile } from '../github/config.js';
+import { readOrganizationFile } from '../github/org-config.js';
+import { canWrite, repositoryPermission } from '../github/permissions.js';
+import { getPullRequest, listPullRequestFiles, type PullFile, type PullRequestState } from '../github/pull-request.js';
+import { FINDING_KIND, FINDING_SCHEMA, type FindingBody } from '../ledger/kinds/finding.js';
+import { MERGE_KIND, MERGE_SCHEMA, type MergeBody } from '../ledger/kinds/merge.js';
+import { REMEDIATION_KIND, REMEDIATION_SCHEMA, type RemediationBody } from '../ledger/kinds/remediation.js';
+import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, type ReviewApprovedBody } from '../ledger/kinds/review-approved.js';
+import { toAnnotations } from '../report/annotations.js';
+import { markdownCode, markdownFence } from '../report/escape.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { approvalDigest } from './approval-digest.js';
+import { parseCommand } from './command.js';
+import type { Job, PullRef } from './job.js';
+import { pullKey } from './job.js';
+import type { InstallationLedgers } from './ledgers.js';
+import type { PullStateStore } from './pull-state.js';
+
+export const CHECK_NAME = 'trailmark';
+export const CONFIG_PATH = '.github/trailmark.yml';
+
+export interface WorkerDependencies {
+  /** A client authenticated as the installation (retries and rate limits handled). */
+  readonly clientFor: (installationId: number) => Promise<GitHubClient>;
+  /** Undefined when no signing key is configured: nothing is appended, the summary says so. */
+  readonly ledgers: InstallationLedgers | undefined;
+  readonly pulls: PullStateStore;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+}
+
+const NO_KEY_NOTE = 'The ledger was not written: the App has no signing key (`TRAILMARK_SIGNING_KEY`); see docs/app.md.';
+
+function repository(p: PullRef): string {
+  return `${p.owner}/${p.repo}`;
+}
+
+/** The policy from the base revision (a pull request cannot weaken its own), else the organization's. Throws ConfigError. */
+async function loadPolicy(client: GitHubClient, p: PullRef, base: string): Promise<{ policy: Policy; source: string }> {
+  const own = await readRepositoryFile(client, p.owner, p.repo, CONFIG_PATH, base);
+  if (own !== null) return { policy: parsePolicy(own, { source: `${CONFIG_PATH}@${base}` }), source: `${CONFIG_PATH} at ${base}` };
+  const org = await readOrganizationFile(client, p.owner, CONFIG_PATH);
+  if (org !== null) return { policy: parsePolicy(org, { source: `${p.owner}/.github:${CONFIG_PATH}` }), source: `${p.owner}/.github:${CONFIG_PATH}` };
+  return { policy: DEFAULT_POLICY, source: 'defaults (no config file)' };
+}
+
+function conclusionOf(result: ScanResult, policy: Policy): CheckConclusion {
+  const { unattested, contradicted } = result.summary.findings;
+  if (policy.blocking.failOn === 'contradicted' && contradicted > 0) return 'failure';
+  if (policy.blocking.failOn === 'unattested' && unattested + contradicted > 0) return 'failure';
+  return result.findings.length > 0 ? 'neutral' : 'success';
+}
+
+function explain(err: unknown): string {
+  const hint = err instanceof TrailmarkError ? err.hint : undefined;
+  return `${describeError(err)}${hint === undefined ? '' : `\nhint: ${hint}`}`;
+}
+
+async function publishNeutral(client: GitHubClient, p: PullRef, head: string, title: string, summary: string): Promise<void> {
+  await publishCheckRun(client, { owner: p.owner, repo: p.repo, headSha: head, name: CHECK_NAME, conclusion: 'neutral', title, summary, annotations: [] });
+}
+
+export class Worker {
+  constructor(readonly deps: WorkerDependencies) {}
+
+  async run(job: Job): Promise<void> {
+    switch (job.kind) {
+      case 'analyze':
+        return this.analyze(job);
+      case 'review-approved':
+        return this.#reviewApproved(job);
+      case 'merged':
+        return this.#merged(job);
+      case 'command':
+        return this.#command(job);
+    }
+  }
+
+  /** Analyzes the pull request's newest head; returns without a check run when it is closed. */
+  async analyze(p: PullRef): Promise<void> {
+    const client = await this.deps.clientFor(p.installationId);
+    const pr = await getPullRequest(client, p.owner, p.repo, p.number);
+    if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
+    let loaded;
+    try {
+      loaded = await loadPolicy(client, p, pr.base);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      await publishNeutral(client, p, pr.head, 'Invalid trailmark configuration', `## trailmark: the configuration is invalid\n\nNothing was analyzed until it is fixed:\n\n${markdownFence(explain(err))}\n\nThe configuration is read from the base branch (\`${CONFIG_PATH}\`), or from the organization's \`.github\` repository when the repository has none. See docs/config.md.\n`);
+      return;
+    }
+    try {
+      await this.#analyzeWith(client, p, pr, loaded.policy, loaded.source);
+    } catch (err) {
+      this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
+      await publishNeutral(client, p, pr.head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. What failed:\n\n${markdownFence(explain(err))}\n\nComment \`/trailmark recheck\` to try again.\n`);
+    }
+  }
+
+  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState, policy: Policy, policySource: string): Promise<void> {
+    const source = new GitHubChangeSource({
+      client, owner: p.owner, repo: p.repo,
+      needsHeadText: (path) => isParsable(languageOfPath(path)),
+      target: { kind: 'pull-request', number: p.number, base: pr.base, head: pr.head, commitCount: pr.commits, changedFiles: pr.changedFiles },
+      context: { repository: repository(p), pullRequest: p.number, headBranch: pr.headBranch, pullRequestBody: pr.body, ...(pr.author === null ? {} : { pullRequestAuthor: pr.author }) },
+    });
+    const changeSet = await source.load();
+    const state = await this.deps.pulls.get(p.installationId, pullKey(p));
+    const result = await analyzeChange(changeSet, { policy, remediations: state.remediations });
+    let ref: LedgerRef | undefined;
+    let note = NO_KEY_NOTE;
+    if (!policy.ledger.enabled) note = 'The ledger is switched off by the repository policy.';
+    else if (this.deps.ledgers !== undefined) {
+      ref = await this.deps.ledgers.with(p.installationId, (ledger) => recordScan(result, ledger, {
+        repository: repository(p), pullRequest: p.number, policy: policy.version,
+        ...(pr.author === null ? {} : { subjects: { 'pr.author': pr.author } }),
+      }));
+      note = '';
+    }
+    const { unattested, contradicted } = result.summary.findings;
+    const report = renderMarkdown(ref === undefined ? result : { ...result, ledger: ref });
+    await publishCheckRun(client, {
+      owner: p.owner, repo: p.repo, headSha: pr.head, name: CHECK_NAME, conclusion: conclusionOf(result, policy),
+      title: result.findings.length === 0 ? 'No undeclared AI-generated changes found' : `${unattested} unattested, ${contradicted} contradicted`,
+      summary: `${report}\n\n${note}${note === '' ? '' : '\n\n'}Policy: ${policySource}. Declare AI assistance after the fact with a comment \`/trailmark attest Assisted-by: AGENT:MODEL\` (needs write access).\n`,
+      annotations: toAnnotations(result),
+    });
+  }
+
+  /** The approval digest of the diff base...`head` (the pull request files when `head` is still its head). */
+  async #digestAt(client: GitHubClient, p: PullRef, pr: PullRequestState, head: string): Promise<string> {
+    let files: readonly PullFile[];
+    if (pr.head === head) files = (await listPullRequestFiles(client, p.owner, p.repo, p.number)).files;
+    else {
+      // Pushed to since: the compare of the same base with the approved head (up to 300 files).
+      const res = await client.rest.repos.compareCommitsWithBasehead({ owner: p.owner, repo: p.repo, basehead: `${pr.base}...${head}` });
+      files = (res.data.files ?? []).map((f) => ({ filename: f.filename, status: f.status, sha: f.sha ?? null, ...(f.previous_filename === undefined ? {} : { previous_filename: f.previous_filename }), ...(f.patch === undefined ? {} : { patch: f.patch }) }));
+    }
+    return approvalDigest(files);
+  }
+
+  async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>): Promise<void> {
+    const client = await this.deps.clientFor(job.installationId);
+    const pr = await getPullRequest(client, job.owner, job.repo, job.number);
+    const digest = await this.#digestAt(client, job, pr, job.head);
+    if (this.deps.ledgers !== undefined) {
+      await this.deps.ledgers.with(job.installationId, (ledger) => ledger.append([{
+        kind: REVIEW_APPROVED_KIND, policy: 'app',
+        body: (ctx): ReviewApprovedBody => ({ schema: REVIEW_APPROVED_SCHEMA, repository: repository(job), pullRequest: job.number, review: job.review, head: job.head, diffDigest: digest, subjects: { reviewer: ctx.commit(job.reviewer) } }),
+      }]));
+    }
+    await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
+      s.approvals.push({ review: job.review, head: job.head, digest });
+    });
+  }
+
+  async #merged(job: Extract<Job, { kind: 'merged' }>): Promise<void> {
+    const client = await this.deps.clientFor(job.installationId);
+    const { files } = await listPullRequestFiles(client, job.owner, job.repo, job.number);
+    const digest = approvalDigest(files);
+    const approved = (await this.deps.pulls.get(job.installationId, pullKey(job))).approvals.at(-1);
+    let method: MergeBody['method'] = 'unknown';
+    if (job.mergeCommit !== null) {
+      const { data } = await client.rest.git.getCommit({ owner: job.owner, repo: job.repo, commit_sha: job.mergeCommit });
+      method = data.parents.length >= 2 ? 'merge' : 'squash-or-rebase';
+    }
+    const drift = approved !== undefined && approved.digest !== digest;
+    const message = drift
+      ? `merged content differs from what was last approved (review ${approved.review} on ${approved.head.slice(0, 12)}; merged head ${job.head.slice(0, 12)}): commits were pushed after the approval`
+      : '';
+    if (this.deps.ledgers !== undefined) {
+      await this.deps.ledgers.with(job.installationId, (ledger) => ledger.append([
+        {
+          kind: MERGE_KIND, policy: 'app',
+          body: (ctx): MergeBody => ({ schema: MERGE_SCHEMA, repository: repository(job), pullRequest: job.number, mergeCommit: job.mergeCommit, method, head: job.head, diffDigest: digest, approvedDigest: approved?.digest ?? null, subjects: { 'merged-by': ctx.commit(job.mergedBy) } }),
+        },
+        ...(drift ? [{
+          kind: FINDING_KIND, policy: 'app',
+          body: (ctx: { previous: readonly { seq: number; hash: string }[] }): FindingBody => ({ schema: FINDING_SCHEMA, change: { seq: ctx.previous[0]!.seq, hash: ctx.previous[0]!.hash }, finding: 'approval-drift', path: '', startLine: 0, endLine: 0, level: 'warning', score: null, message }),
+        }] : []),
+      ]));
+    }
+    if (drift) {
+      await publishNeutral(client, job, job.mergeCommit ?? job.head, 'Approval drift: merged content differs from the approved content',
+        `## trailmark: approval drift\n\nPull request #${job.number} was merged with content that differs from what was last approved: ${markdownCode(message)}.\n\nApproved digest ${markdownCode(approved.digest)}, merged digest ${markdownCode(digest)} (docs/approval-digest.md).\n`);
+    }
+  }
+
+  async #command(job: Extract<Job, { kind: 'command' }>): Promise<void> {
+    const command = parseCommand(job.body);
+    if (command === null) return;
+    const client = await this.deps.clientFor(job.installationId);
+    const reply = (text: string) => commentOnPullRequest(client, job.owner, job.repo, job.number, text);
+    if (command.kind === 'invalid') return reply(`trailmark: ${command.reason}.`);
+    if (command.kind === 'recheck') return this.analyze(job);
+    const permission = await repositoryPermission(client, job.owner, job.repo, job.user);
+    if (!canWrite(permission)) {
+      return reply(`trailmark: the declaration was not recorded. Only users with write access to ${repository(job)} can declare AI assistance on a pull request, and @${job.user} has \`${permission}\` access. Ask a maintainer to comment \`/trailmark attest ${command.declaration.replace(/`/g, "'")}\`, or add the trailer to the commits.`);
+    }
+    const pr = await getPullRequest(client, job.owner, job.repo, job.number);
+    const remediation: Remediation = { user: job.user, declaration: command.declaration, headSha: pr.head, paths: [], time: new Date(this.deps.clock.now()).toISOString() };
+    if (remediationEvidence(remediation) === undefined) {
+      return reply('trailmark: the declaration was not recognised; write it as a trailer such as `Assisted-by: AGENT:MODEL` or `AI-Assisted: yes`.');
+    }
+    if (this.deps.ledgers !== undefined) {
+      await this.deps.ledgers.with(job.installationId, (ledger) => ledger.append([{
+        kind: REMEDIATION_KIND, policy: 'app',
+        body: (ctx): RemediationBody => ({ schema: REMEDIATION_SCHEMA, repository: repository(job), pullRequest: job.number, head: pr.head, declaration: command.declaration, paths: [], subjects: { 'declared-by': ctx.commit(job.user) } }),
+      }]));
+    }
+    await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
+      s.remediations.push(remediation);
+    });
+    await this.analyze(job);
+  }
+}
