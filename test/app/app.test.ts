@@ -1,0 +1,348 @@
+// The App end to end: webhook -> durable queue -> engine -> ledger -> check run, over a mocked
+// GitHub (every request expected, consumed and checked against the OpenAPI description).
+import { afterEach, expect, test } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEntries } from '../../src/ledger/read.js';
+import { verifyStore } from '../../src/ledger/check-store.js';
+import { openDirStore } from '../../src/ledger/store/dir.js';
+import { NockGitHub, type Expectation } from '../github/expectations.js';
+import {
+  AI_FILE, INSTALLATION, OWNER, REPO, addedFile, config, createCheck, getPull, ledgerKey, noConfig, prCommits, prFiles, recorded, repo, restCommit, startApp, mockToken, updateCheck, type FileSpec,
+} from './harness.js';
+
+interface PullRequestPayload {
+  action: string;
+  number: number;
+  pull_request: { number: number; draft: boolean; merged: boolean; merge_commit_sha: string | null; head: { sha: string; repo: { full_name: string } }; base: { sha: string }; merged_by: { login: string } | null };
+}
+interface CheckBody {
+  name: string;
+  head_sha: string;
+  conclusion: string;
+  output: { title: string; summary: string; annotations?: { path: string; annotation_level: string; message: string }[] };
+}
+
+const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
+const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+const HEAD2 = '1111111111111111111111111111111111111111';
+
+let gh: NockGitHub | undefined;
+afterEach(() => {
+  gh = undefined;
+});
+
+/** GitHub with the installation token and `expectations`; `verify` checks both were consumed. */
+function github(...expectations: (Expectation | Expectation[])[]): { verify(): void } {
+  gh = new NockGitHub();
+  const tokenScope = mockToken();
+  gh.expect(...expectations.flat());
+  const mock = gh;
+  return {
+    verify: () => {
+      const tokenPending = tokenScope.pendingMocks();
+      mock.verify();
+      expect(tokenPending).toEqual([]);
+    },
+  };
+}
+
+/** Requests an expectation list stands for (each `times` counted). */
+function requestCount(expectations: readonly (Expectation | Expectation[])[]): number {
+  return expectations.flat().reduce((n, e) => n + (e.times ?? 1), 0);
+}
+
+function pullRequestEvent(action: string, head = HEAD): PullRequestPayload {
+  const p = recorded<PullRequestPayload>('pull_request', action);
+  p.pull_request.head.sha = head;
+  p.pull_request.base.sha = BASE;
+  p.pull_request.draft = false;
+  return p;
+}
+
+async function ledgerEntries(dataDir: string) {
+  const dir = join(dataDir, 'installations', String(INSTALLATION), 'ledger');
+  if (!existsSync(dir)) return { report: { ok: true }, entries: [] };
+  const store = openDirStore(join(dataDir, 'installations', String(INSTALLATION), 'ledger'));
+  const report = await verifyStore(store, [ledgerKey.verifier]);
+  const entries = [];
+  for await (const e of readEntries(store)) entries.push(e.entry);
+  return { report, entries };
+}
+
+/** The expectations of one analysis of PR #2 at `head`. */
+function analysis(head: string, files: readonly FileSpec[], capture: (b: unknown) => void, extra: { commits?: unknown[]; pull?: Partial<Parameters<typeof getPull>[0]> } = {}): Expectation[] {
+  return [
+    getPull({ number: 2, base: BASE, head, ...extra.pull }),
+    ...noConfig(),
+    ...prFiles(2, files),
+    ...prCommits(2, extra.commits ?? [restCommit(head, BASE)]),
+    createCheck(capture),
+  ];
+}
+
+test('pull request opened: analysis of the newest head, neutral check with annotations and the checkpoint, signed ledger entries', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const expectations = [analysis(HEAD, [addedFile('src/auth/session.ts', AI_FILE)], (b) => checks.push(b as CheckBody))];
+  const mock = github(...expectations);
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks).toHaveLength(1);
+  const check = checks[0]!;
+  expect(check).toMatchObject({ name: 'trailmark', head_sha: HEAD, conclusion: 'neutral' });
+  expect(check.output.annotations!.length).toBeGreaterThan(0);
+  expect(check.output.annotations!.every((a) => a.path === 'src/auth/session.ts')).toBe(true);
+  const { report, entries } = await ledgerEntries(h.dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.map((e) => e.kind)).toContain('change.analyzed');
+  expect(entries[0]!.body).toMatchObject({ repository: `${OWNER}/${REPO}`, pullRequest: 2, head: HEAD });
+  // The check-run summary carries the signed checkpoint of the ledger it just wrote.
+  expect(check.output.summary).toContain('example.com/trailmark-app');
+  expect(check.output.summary).toContain(`\n${entries.length}\n`);
+  // Plus the installation token, which Probot caches for an hour.
+  expect(requestCount(expectations)).toBe(7);
+});
+
+test('synchronize: the new head is analyzed and appended after the earlier analysis', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)), analysis(HEAD2, files, (b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  await h.receive('pull_request', pullRequestEvent('synchronize', HEAD2));
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => [c.head_sha, c.conclusion])).toEqual([[HEAD, 'success'], [HEAD2, 'success']]);
+  const { report, entries } = await ledgerEntries(h.dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.filter((e) => e.kind === 'change.analyzed').map((e) => (e.body as unknown as { head: string }).head)).toEqual([HEAD, HEAD2]);
+});
+
+test('redelivery of the same X-GitHub-Delivery never analyzes or appends twice', async () => {
+  const h = await startApp();
+  const mock = github(analysis(HEAD, [addedFile('src/lib/a.ts', 'export const a = 1;\n')], () => undefined));
+  const payload = pullRequestEvent('opened');
+  await h.receive('pull_request', payload, 'same-delivery');
+  await h.app.drain();
+  await h.receive('pull_request', payload, 'same-delivery');
+  await h.app.drain();
+  mock.verify();
+  const { entries } = await ledgerEntries(h.dataDir);
+  expect(entries.filter((e) => e.kind === 'change.analyzed')).toHaveLength(1);
+  // A restarted process remembers it too.
+  const again = await startApp({ dataDir: h.dataDir });
+  await again.receive('pull_request', payload, 'same-delivery');
+  await again.app.drain();
+  expect((await ledgerEntries(h.dataDir)).entries.filter((e) => e.kind === 'change.analyzed')).toHaveLength(1);
+});
+
+test('restart with queued work: a burst of pushes is coalesced and only the newest head is analyzed after the restart', async () => {
+  const paused = await startApp({ concurrency: 0 });
+  await paused.receive('pull_request', pullRequestEvent('opened'));
+  await paused.receive('pull_request', pullRequestEvent('synchronize', HEAD2));
+  // Nothing ran: no GitHub request was made (net connect is disabled, no mock is set up).
+  const checks: CheckBody[] = [];
+  const mock = github(analysis(HEAD2, [addedFile('src/lib/a.ts', 'export const a = 1;\n')], (b) => checks.push(b as CheckBody)));
+  const restarted = await startApp({ dataDir: paused.dataDir });
+  await restarted.app.drain();
+  mock.verify();
+  expect(checks.map((c) => c.head_sha)).toEqual([HEAD2]);
+});
+
+test('250+ commits: commits paginated up to the REST limit, the rest named in the summary', async () => {
+  const h = await startApp();
+  const commits = Array.from({ length: 250 }, (_, i) => restCommit(i.toString(16).padStart(40, '0'), BASE));
+  const checks: CheckBody[] = [];
+  const mock = github(analysis(HEAD, [addedFile('src/lib/a.ts', 'export const a = 1;\n')], (b) => checks.push(b as CheckBody), { commits, pull: { commits: 262 } }));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks[0]!.output.summary).toContain('trailers of 12 later commits were not read');
+});
+
+test('fork pull request: the App token can write checks and the ledger, so both happen', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const payload = pullRequestEvent('opened');
+  payload.pull_request.head.repo.full_name = `mallory/${REPO}`;
+  const mock = github(analysis(HEAD, [addedFile('src/lib/a.ts', 'export const a = 1;\n')], (b) => checks.push(b as CheckBody), { pull: { fork: true } }));
+  await h.receive('pull_request', payload);
+  await h.app.drain();
+  mock.verify();
+  expect(checks[0]).toMatchObject({ head_sha: HEAD, conclusion: 'success' });
+  expect((await ledgerEntries(h.dataDir)).entries.map((e) => e.kind)).toEqual(['change.analyzed']);
+});
+
+test('502 and a secondary rate limit are retried with the injected sleep', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const [listFiles, ...contents] = prFiles(2, files);
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD }), ...noConfig(),
+    { ...listFiles!, reply: { status: 502, body: { message: 'Server Error' } } },
+    { ...listFiles!, reply: { status: 429, body: { message: 'You have exceeded a secondary rate limit' }, headers: { 'retry-after': '3' } } },
+    listFiles!, ...contents, ...prCommits(2, [restCommit(HEAD, BASE)]), createCheck((b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(h.sleeps).toEqual([1000, 3000]);
+  expect(checks[0]!.conclusion).toBe('success');
+});
+
+test('invalid config: a neutral check explains the error; nothing is analyzed or appended', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD }), config('thresholds:\n  low: 2\n'), createCheck((b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks[0]).toMatchObject({ head_sha: HEAD, conclusion: 'neutral', output: { title: 'Invalid trailmark configuration' } });
+  expect(checks[0]!.output.summary).toContain('.github/trailmark.yml@');
+  expect(checks[0]!.output.summary).toContain('thresholds');
+  expect((await ledgerEntries(h.dataDir)).entries).toEqual([]);
+});
+
+test('120 annotations are sent 50 per request', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const files = Array.from({ length: 120 }, (_, i) => addedFile(`src/auth/s${String(i).padStart(3, '0')}.ts`, AI_FILE));
+  const capture = (b: unknown) => checks.push(b as CheckBody);
+  const expectations = [getPull({ number: 2, base: BASE, head: HEAD, changedFiles: 120 }), ...noConfig(), ...prFiles(2, files), ...prCommits(2, [restCommit(HEAD, BASE)]), createCheck(capture)];
+  const findings = 120;
+  const mock = github(...expectations, updateCheck(Math.ceil(findings / 50) - 1, capture));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => c.output.annotations?.length ?? 0)).toEqual([50, 50, 20]);
+});
+
+function reviewEvent(head: string) {
+  const r = recorded<{ review: { state: string; commit_id: string; id: number; user: { login: string } }; pull_request: { number: number } }>('pull_request_review', 'submitted');
+  r.review.state = 'approved';
+  r.review.commit_id = head;
+  r.pull_request.number = 2;
+  r.review.user.login = 'reviewer-jane';
+  return r;
+}
+
+function mergedEvent(head: string, mergeCommit: string) {
+  const p = pullRequestEvent('closed', head);
+  p.pull_request.merged = true;
+  p.pull_request.merge_commit_sha = mergeCommit;
+  p.pull_request.merged_by = { login: 'octocat' };
+  return p;
+}
+
+const mergeCommitOf = (sha: string, parents: number): Expectation => ({
+  method: 'GET', route: '/repos/{owner}/{repo}/git/commits/{commit_sha}', params: { ...repo, commit_sha: sha },
+  reply: { status: 200, body: { sha, parents: Array.from({ length: parents }, (_, i) => ({ sha: String(i).repeat(40) })), message: 'Merge' } },
+});
+
+test('review approved, then a new push, then merge: approval-drift in the ledger and a neutral check on the merge commit', async () => {
+  const h = await startApp();
+  const approvedFiles = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mergedFiles = [addedFile('src/lib/a.ts', 'export const a = 2;\n')];
+  const checks: CheckBody[] = [];
+  const mock = github(
+    getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, approvedFiles, { contents: false }),
+    ...prFiles(2, mergedFiles, { contents: false }), mergeCommitOf('c'.repeat(40), 2), createCheck((b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  await h.receive('pull_request', mergedEvent(HEAD2, 'c'.repeat(40)));
+  await h.app.drain();
+  mock.verify();
+  const { report, entries } = await ledgerEntries(h.dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.map((e) => e.kind)).toEqual(['review.approved', 'merge', 'finding']);
+  const approval = entries[0]!.body as unknown as { head: string; diffDigest: string; subjects: { reviewer: string } };
+  expect(approval.head).toBe(HEAD);
+  // The approver is a salted commitment, never the login.
+  expect(approval.subjects.reviewer).toMatch(/^sha256:[0-9a-f]{64}$/);
+  expect(JSON.stringify(entries)).not.toContain('reviewer-jane');
+  expect(entries[1]!.body).toMatchObject({ method: 'merge', mergeCommit: 'c'.repeat(40), head: HEAD2, approvedDigest: approval.diffDigest });
+  expect((entries[1]!.body as unknown as { diffDigest: string }).diffDigest).not.toBe(approval.diffDigest);
+  expect(entries[2]!.body).toMatchObject({ finding: 'approval-drift', level: 'warning', change: { seq: 1 } });
+  expect(checks[0]).toMatchObject({ head_sha: 'c'.repeat(40), conclusion: 'neutral' });
+  expect(checks[0]!.output.title).toContain('Approval drift');
+});
+
+test('a rebase with identical content keeps the digest: merged without approval-drift', async () => {
+  const h = await startApp();
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }), ...prFiles(2, files, { contents: false }), mergeCommitOf('d'.repeat(40), 1));
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  await h.receive('pull_request', mergedEvent(HEAD2, 'd'.repeat(40)));
+  await h.app.drain();
+  mock.verify();
+  const { entries } = await ledgerEntries(h.dataDir);
+  expect(entries.map((e) => e.kind)).toEqual(['review.approved', 'merge']);
+  expect(entries[1]!.body).toMatchObject({ method: 'squash-or-rebase' });
+});
+
+function commentEvent(body: string, login: string) {
+  const c = recorded<{ issue: { number: number; pull_request?: object }; comment: { body: string; user: { login: string; type: string } } }>('issue_comment', 'created');
+  c.issue.number = 2;
+  c.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/2` };
+  c.comment.body = body;
+  c.comment.user.login = login;
+  return c;
+}
+
+const permission = (username: string, level: string): Expectation => ({
+  method: 'GET', route: '/repos/{owner}/{repo}/collaborators/{username}/permission', params: { ...repo, username },
+  reply: { status: 200, body: { permission: level, role_name: level, user: { login: username } } },
+});
+
+test('remediation by a user without write access is refused and explained; nothing is appended', async () => {
+  const h = await startApp();
+  const comments: string[] = [];
+  const mock = github(permission('mallory', 'read'), {
+    method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...repo, issue_number: 2 },
+    reply: { status: 201, body: { id: 1 } }, body: (b) => comments.push((b as { body: string }).body),
+  });
+  await h.receive('issue_comment', commentEvent('/trailmark attest Assisted-by: Claude:claude-opus-4-5', 'mallory'));
+  await h.app.drain();
+  mock.verify();
+  expect(comments).toHaveLength(1);
+  expect(comments[0]).toContain('Only users with write access');
+  expect(comments[0]).toContain('`read`');
+  expect((await ledgerEntries(h.dataDir)).entries).toEqual([]);
+});
+
+test('remediation by a maintainer: recorded as a commitment, the hunks become attested (declared, remediation) and the check is updated', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const files = [addedFile('src/auth/session.ts', AI_FILE)];
+  const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)),
+    permission('octocat', 'write'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  await h.receive('issue_comment', commentEvent('Thanks!\n/trailmark attest Assisted-by: Claude:claude-opus-4-5\n', 'octocat'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => c.conclusion)).toEqual(['neutral', 'success']);
+  const { report, entries } = await ledgerEntries(h.dataDir);
+  expect(report.ok).toBe(true);
+  const remediation = entries.find((e) => e.kind === 'remediation')!;
+  expect(remediation.body).toMatchObject({ declaration: 'Assisted-by: Claude:claude-opus-4-5', head: HEAD, pullRequest: 2 });
+  expect(JSON.stringify(remediation.body)).not.toContain('octocat');
+  const last = entries.filter((e) => e.kind === 'change.analyzed').at(-1)!.body as unknown as { hunks: { verdict: string; evidence: string[] }[] };
+  expect(last.hunks.every((x) => x.verdict === 'attested' && x.evidence.includes('declared'))).toBe(true);
+});
+
+test('check_run rerequested re-runs the analysis', async () => {
+  const h = await startApp();
+  const payload = recorded<{ check_run: { name: string; pull_requests: { number: number }[] } }>('check_run', 'rerequested');
+  payload.check_run.name = 'trailmark';
+  payload.check_run.pull_requests = [{ number: 2 }];
+  const checks: CheckBody[] = [];
+  const mock = github(analysis(HEAD, [addedFile('src/lib/a.ts', 'export const a = 1;\n')], (b) => checks.push(b as CheckBody)));
+  await h.receive('check_run', payload);
+  await h.app.drain();
+  mock.verify();
+  expect(checks).toHaveLength(1);
+});
