@@ -59,7 +59,8 @@ function collect(roots: readonly string[], maxBytes: number, maxFileBytes: numbe
       if (!info) continue;
       if (info.isDirectory()) walk(path, base);
       else if (SOURCE_EXTENSIONS.some((e) => name.endsWith(e)) && !name.endsWith('.d.ts') && !name.includes('.min.') && info.size <= maxFileBytes) {
-        out.push({ path, rel: join(relative(dirname(base), base), relative(base, path)) });
+        // Neutral top-level names: a `node_modules/` path would be skipped as vendored code.
+        out.push({ path, rel: join(`tree${roots.indexOf(base)}`, relative(base, path).replaceAll('node_modules', 'packages')) });
         total += info.size;
       }
     }
