@@ -136,3 +136,18 @@ export function truncate(text: string, max: number, ellipsis = '…'): string {
   if (end > 0 && code >= 0xd800 && code <= 0xdbff) end -= 1;
   return text.slice(0, end) + ellipsis;
 }
+
+/**
+ * Serialized JSON with bidi controls, line/paragraph separators and zero-width characters
+ * written as `\uXXXX` escapes: the same data after parsing, but a person reading the file (or a
+ * terminal printing it) sees them instead of being misled by them. These characters can only
+ * occur inside JSON strings, so replacing them in the serialized text is safe.
+ */
+export function jsonVisible(serialized: string): string {
+  let out = '';
+  for (const ch of serialized) {
+    const c = ch.codePointAt(0)!;
+    out += isBidiOrSeparator(c) || isZeroWidth(c) ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}

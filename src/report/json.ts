@@ -4,9 +4,10 @@
 
 import type { Evidence, Finding, HunkResult, LedgerRef, ScanResult, ScanSummary, Signal, SyntacticUnit } from '../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
+import { jsonVisible } from './escape.js';
 
 export function renderJson(result: ScanResult): string {
-  return `${JSON.stringify(toJsonValue(result), null, 2)}\n`;
+  return `${jsonVisible(JSON.stringify(toJsonValue(result), null, 2))}\n`;
 }
 
 /** The ScanResult as a plain object with the contract's key order. */

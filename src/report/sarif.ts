@@ -7,6 +7,7 @@ import type { Finding, HunkResult, ScanResult } from '../core/types.js';
 import { TOOL_NAME } from '../core/version.js';
 import { RULES } from './rules.js';
 import { compareStrings } from './grouping.js';
+import { jsonVisible } from './escape.js';
 
 export interface SarifOptions {
   readonly toolVersion: string;
@@ -50,7 +51,7 @@ export function renderSarif(result: ScanResult, options: SarifOptions): string {
       },
     }],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return `${jsonVisible(JSON.stringify(log, null, 2))}\n`;
 }
 
 function sarifResult(f: Finding, hunk: HunkResult | undefined): Record<string, unknown> {

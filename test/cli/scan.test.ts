@@ -144,3 +144,41 @@ describe('trailmark demo', () => {
     expect(r.stdout).toContain('(exit 1: the tampering is detected)');
   });
 });
+
+describe('trailmark scan on hostile commits', () => {
+  it('survives a 1 MB commit message and markdown, HTML and control characters in trailers', async () => {
+    const { GitFixture } = await import('../support/git-fixture.js');
+    const repo = await GitFixture.create();
+    try {
+      await repo.write('a.ts', 'export const a = 1;\n');
+      await repo.commit('base');
+      await repo.write('a.ts', 'export const a = 1;\n// Step 1: initialize the value\nexport const b = 2;\n');
+      const body = 'x'.repeat(1024 * 1024);
+      await repo.commit(`subject\n\n${body}`, {
+        trailers: [
+          'Assisted-by: <img src=x onerror=alert(1)> @octocat [x](javascript:alert(1)) \x1b[31mred\u202E',
+          'Co-authored-by: Claude Smith <claude@smith.dev>',
+        ],
+      });
+      for (const format of ['text', 'markdown', 'json', 'sarif']) {
+        const r = await runCli(['scan', '--base', 'HEAD~1', '--format', format], { cwd: repo.dir });
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).not.toContain('\x1b[31m');
+        expect(r.stdout).not.toContain('\u202E');
+        if (format === 'markdown') {
+          const prose = r.stdout.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, '');
+          expect(prose).not.toContain('<img');
+          expect(prose).not.toContain('@octocat');
+        }
+      }
+      const json = JSON.parse((await runCli(['scan', '--base', 'HEAD~1', '--format', 'json'], { cwd: repo.dir })).stdout);
+      const hunk = json.hunks.find((h: { path: string }) => h.path === 'a.ts');
+      // The declaration counts; the human named Claude does not.
+      expect(hunk.verdict).toBe('attested');
+      expect(hunk.evidence.map((e: { source: string }) => e.source)).toEqual(expect.arrayContaining(['trailer:Assisted-by']));
+      expect(hunk.evidence.some((e: { source: string }) => e.source.includes('smith.dev'))).toBe(false);
+    } finally {
+      await repo.cleanup();
+    }
+  });
+});

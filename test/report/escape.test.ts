@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markdownCode, markdownCodeCell, markdownFence, markdownText, terminalText, truncate, visibleText, workflowCommandData, workflowCommandProperty } from '../../src/report/escape.js';
+import { jsonVisible, markdownCode, markdownCodeCell, markdownFence, markdownText, terminalText, truncate, visibleText, workflowCommandData, workflowCommandProperty } from '../../src/report/escape.js';
 
 describe('markdownText', () => {
   it.each([
@@ -53,5 +53,14 @@ describe('truncate', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('ab😀cd', 4)).toBe('ab…');
     expect(truncate('short', 10)).toBe('short');
+  });
+});
+
+describe('jsonVisible', () => {
+  it('writes bidi and zero-width characters as escapes without changing the data', () => {
+    const value = { path: 'a\u202Eb\u2028c\u200Bd', plain: 'é😀' };
+    const text = jsonVisible(JSON.stringify(value));
+    expect(text).toBe('{"path":"a\\u202eb\\u2028c\\u200bd","plain":"é😀"}');
+    expect(JSON.parse(text)).toEqual(value);
   });
 });
