@@ -1,116 +1,182 @@
-// Commit-message trailers with `git interpret-trailers` semantics (default configuration:
-// separator ":", comment character "#", divider on, no configured trailer keys).
+// Commit-message trailers with git's semantics (default configuration: separator ":", comment
+// character "#", no configured trailer keys, so only git's own prefixes are "recognized").
 //
-// Followed: git's trailer.c (v2.47) — find_end_of_log_message (patch divider "---" + space or
-// end of line, then ignored_log_message_bytes: trailing comment/blank lines and the scissors
-// line), find_trailer_block_start (the title paragraph is never trailers; scanning up from the
-// end, the last paragraph is a trailer block when all its lines are trailers, or when at least
-// 25% are and one starts with a git-generated prefix), find_separator (token of letters, digits
-// and "-", optional blanks, then ":"), continuation lines (leading whitespace) appended to the
-// previous trailer, unfold_value (newline + whitespace collapse to one space).
-// One deliberate difference: the "\r" of every CRLF terminator is dropped before parsing, so a
-// continued value never holds a "\r" (git keeps it inside unfolded values: "a\r b").
+// Followed, from git's trailer.c and commit.c (v2.47):
+// - find_end_of_log_message: with the divider on, the first line starting with "---" and a
+//   whitespace character ends the message (a patch follows); then ignored_log_message_bytes
+//   drops the scissors line (wt_status_locate_end) and everything after it, and the trailing run
+//   of comment lines, empty lines and an old-style "Conflicts:" block (tab-indented paths).
+// - find_trailer_block_start: the first paragraph is the title and is never trailers; scanning
+//   up from the end, the last paragraph is the trailer block when all its lines are trailers, or
+//   when at least 25% are and one starts with a git-generated prefix ("Signed-off-by: ",
+//   "(cherry picked from commit "); lines starting with whitespace count with the trailer they
+//   continue.
+// - find_separator: a token of [A-Za-z0-9-], optional blanks (not at the start), then ":".
+// - trailer_info_get / parse_trailers / unfold_value: a line starting with whitespace continues
+//   the previous trailer (a comment or non-trailer line in between ends it); key and value are
+//   trimmed; "\n" plus the following whitespace collapse to one space.
 //
-// The message is attacker-controlled: it is split once into lines and every step below is a
-// single pass, so time is linear in its length. Values are kept raw (control characters and
-// all); escaping is the job of whoever prints them.
+// The divider: `git interpret-trailers` honours "---" by default (its input may be a
+// format-patch e-mail), but git reads the trailers of commit objects with `no_divider` set
+// (pretty.c `%(trailers)`, ref-filter.c, sequencer.c, trailer_iterator_init), because a commit
+// message may hold a "---" line (a Markdown rule, a pasted diffstat) and still end in trailers.
+// parseTrailers therefore reads commit messages like `git log --format=%(trailers)`, and
+// `{ divider: true }` gives `git interpret-trailers --parse`.
+//
+// Deliberate differences: CRLF line terminators are read as LF (git keeps the "\r" inside values
+// and does not see a "\r"-terminated scissors, "Conflicts:" or empty line), so a message behaves
+// as git treats its LF form; a NUL is ordinary content (git stops at it: C strings).
+//
+// The message is attacker-controlled: it is split once into lines and every step is a single
+// pass, so time is linear in its length; no regular expression is used. Values are kept raw
+// (control characters, markup, NULs); escaping is the job of whoever prints them.
 
 export interface Trailer {
   /** The key as written (case preserved); compare case-insensitively. */
   readonly key: string;
-  /** The value with surrounding whitespace trimmed and continuation lines unfolded. */
+  /** The value, trimmed, continuation lines unfolded. Raw: may hold any character. */
   readonly value: string;
+}
+
+export interface TrailerOptions {
+  /**
+   * True: a line starting with "---" and whitespace ends the message, as
+   * `git interpret-trailers` does by default (for e-mailed patches). Default false, as git
+   * reads commit objects.
+   */
+  readonly divider?: boolean;
 }
 
 /** Prefixes git itself writes; one of them lets a mixed paragraph count as trailers. */
 const GIT_GENERATED_PREFIXES = ['Signed-off-by: ', '(cherry picked from commit '] as const;
 const COMMENT = '#';
-// wt-status.c cut_line: everything from this line on is ignored by `git commit --cleanup=scissors`.
+// wt-status.c cut_line, after the comment character and a space.
 const SCISSORS = '# ------------------------ >8 ------------------------';
+// commit.c ignored_log_message_bytes: the block `git merge` wrote before git 1.8.x.
+const CONFLICTS = 'Conflicts:';
+
+interface Lines {
+  /** Lines without terminators ("\n" or "\r\n"). */
+  readonly lines: readonly string[];
+  /** Whether the last line had a terminator (git tests "---" and the scissors with it). */
+  readonly lastTerminated: boolean;
+}
 
 /** Trailers of a full commit message, in message order (duplicates kept). */
-export function parseTrailers(message: string): Trailer[] {
-  const lines = splitLines(message);
-  const end = endOfMessage(lines);
-  const start = trailerBlockStart(lines, end);
+export function parseTrailers(message: string, options: TrailerOptions = {}): Trailer[] {
+  const split = splitLines(message);
+  const end = endOfMessage(split, options.divider === true);
+  const start = trailerBlockStart(split.lines, end);
   if (start >= end) return [];
-  return parseTrailerLines(lines.slice(start, end));
+  return parseTrailerLines(split.lines.slice(start, end));
 }
 
 /**
- * Parses lines that are already known to be a trailer block (e.g. a pull-request remediation
- * `Assisted-by: Claude:claude-opus-4-5`): comment lines skipped, continuation lines folded,
- * lines that are not `key: value` dropped.
+ * Parses text already known to be a trailer block (a pull-request remediation such as
+ * `Assisted-by: Claude:claude-opus-4-5`): continuation lines unfolded, comment lines and lines
+ * that are not `key: value` dropped.
  */
 export function parseTrailerBlock(text: string): Trailer[] {
-  return parseTrailerLines(splitLines(text));
+  return parseTrailerLines(splitLines(text).lines);
 }
 
 function parseTrailerLines(lines: readonly string[]): Trailer[] {
-  const out: { key: string; value: string }[] = [];
-  let last: { key: string; value: string } | undefined;
+  // trailer_info_get: items of one line each, continuation lines joined to a preceding trailer.
+  const items: { first: string; more: string[] | undefined; isTrailer: boolean }[] = [];
+  let last: { first: string; more: string[] | undefined; isTrailer: boolean } | undefined;
   for (const line of lines) {
-    // trailer_info_get keeps a comment line as a non-trailer item, so it ends the previous
-    // trailer: a following indented line does not continue it.
-    if (line.startsWith(COMMENT)) {
-      last = undefined;
-      continue;
-    }
     if (last !== undefined && line.length > 0 && isSpace(line.charCodeAt(0))) {
-      const more = trimSpace(line);
-      if (more.length > 0) last.value = last.value.length > 0 ? `${last.value} ${more}` : more;
+      (last.more ??= []).push(line);
       continue;
     }
-    const sep = findSeparator(line);
-    if (sep >= 1) {
-      last = { key: trimSpace(line.slice(0, sep)), value: trimSpace(line.slice(sep + 1)) };
-      out.push(last);
-    } else {
-      last = undefined;
-    }
+    const item = { first: line, more: undefined, isTrailer: findSeparator(line) >= 1 };
+    items.push(item);
+    last = item.isTrailer ? item : undefined;
+  }
+  // parse_trailers: comment lines and non-trailers skipped; key and value trimmed, unfolded.
+  const out: Trailer[] = [];
+  for (const item of items) {
+    if (!item.isTrailer || item.first.startsWith(COMMENT)) continue;
+    const sep = findSeparator(item.first);
+    const rest = item.first.slice(sep + 1);
+    const raw = item.more === undefined ? rest : `${rest}\n${item.more.join('\n')}`;
+    out.push({ key: trimSpace(item.first.slice(0, sep)), value: unfold(trimSpace(raw)) });
   }
   return out;
 }
 
-/** Lines without terminators; a "\r" before "\n" is dropped (CRLF tolerated). */
-function splitLines(text: string): string[] {
+/** unfold_value: each "\n" and the whitespace after it become one space; then trimmed. */
+function unfold(value: string): string {
+  if (!value.includes('\n')) return value;
+  let out = '';
+  let i = 0;
+  while (i < value.length) {
+    const nl = value.indexOf('\n', i);
+    if (nl < 0) {
+      out += value.slice(i);
+      break;
+    }
+    out += `${value.slice(i, nl)} `;
+    i = nl + 1;
+    while (i < value.length && isSpace(value.charCodeAt(i))) i++;
+  }
+  return trimSpace(out);
+}
+
+function splitLines(text: string): Lines {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
   }
   // A final "\n" terminates the last line rather than starting an empty one.
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  const lastTerminated = lines.length > 1 && lines[lines.length - 1] === '';
+  if (lastTerminated) lines.pop();
+  if (lines.length === 1 && lines[0] === '') lines.pop();
+  return { lines, lastTerminated };
 }
 
-/** Index one past the last line of the log message proper. */
-function endOfMessage(lines: readonly string[]): number {
+/** Index one past the last line of the log message proper (find_end_of_log_message). */
+function endOfMessage({ lines, lastTerminated }: Lines, divider: boolean): number {
+  const terminated = (i: number): boolean => i < lines.length - 1 || lastTerminated;
   let end = lines.length;
-  // find_patch_start: the first line starting with "---" followed by whitespace or its end.
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.startsWith('---') && (l.length === 3 || isSpace(l.charCodeAt(3)))) {
-      end = i;
-      break;
+  if (divider) {
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      // skip_prefix(s, "---") && isspace(*v): the terminator counts, the end of input does not.
+      if (l.startsWith('---') && (l.length > 3 ? isSpace(l.charCodeAt(3)) : terminated(i))) {
+        end = i;
+        break;
+      }
     }
   }
-  // ignored_log_message_bytes: the scissors line and all after it, then trailing comment and
-  // blank lines.
-  let boundary = -1;
+  // wt_status_locate_end: the first scissors line (terminated) before `end` cuts the message.
+  let cutoff = end;
   for (let i = 0; i < end; i++) {
-    const l = lines[i]!;
-    if (l === SCISSORS) {
-      if (boundary < 0) boundary = i;
+    if (lines[i] === SCISSORS && terminated(i)) {
+      cutoff = i;
       break;
     }
-    if (l.startsWith(COMMENT) || isBlank(l)) {
-      if (boundary < 0) boundary = i;
-    } else {
-      boundary = -1;
+  }
+  // ignored_log_message_bytes: the trailing run of comment lines, empty lines and a
+  // "Conflicts:" block. `boc` 0 means "no run", as in git, so a run cannot start at line 0.
+  let boc = 0;
+  let inConflicts = false;
+  for (let i = 0; i < cutoff; i++) {
+    const l = lines[i]!;
+    if (l.startsWith(COMMENT) || (l.length === 0 && terminated(i))) {
+      if (boc === 0) boc = i;
+    } else if (l === CONFLICTS && terminated(i)) {
+      inConflicts = true;
+      if (boc === 0) boc = i;
+    } else if (inConflicts && l.startsWith('\t')) {
+      // a path of the conflicts block
+    } else if (boc !== 0) {
+      boc = 0;
+      inConflicts = false;
     }
   }
-  return boundary < 0 ? end : boundary;
+  return boc !== 0 ? boc : cutoff;
 }
 
 /** find_trailer_block_start: index of the first trailer line, or `end` when there is none. */
@@ -148,7 +214,7 @@ function trailerBlockStart(lines: readonly string[], end: number): number {
     if (findSeparator(l) >= 1 && !isSpace(l.charCodeAt(0))) {
       trailerLines++;
       possibleContinuationLines = 0;
-    } else if (l.length > 0 && isSpace(l.charCodeAt(0))) {
+    } else if (isSpace(l.charCodeAt(0))) {
       possibleContinuationLines++;
     } else {
       nonTrailerLines += 1 + possibleContinuationLines;
@@ -178,7 +244,7 @@ function isAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
-/** C isspace in the "C" locale. */
+/** C isspace in the "C" locale (NaN, past the end of a string, is not a space). */
 function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }

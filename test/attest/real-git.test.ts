@@ -48,6 +48,8 @@ describe('real git commits', () => {
       'Fix\n\nAI-Assisted: no\nSigned-off-by: Ada <ada@example.com>\n',
       'Fix\n\nAssisted-by: Claude\n  continued\n\nnot trailers after all\n',
       'Fix\n\nbody\n\nReplit-Commit-Author: Agent\nReplit-Commit-Session-Id: 1f2e\n',
+      'Fix\n\nSummary\n---\nDetails\n\nAssisted-by: Claude Code:claude-opus-4-5\n',
+      'Merge x\n\nAssisted-by: Claude\n\nConflicts:\n\tsrc/a.c\n',
     ];
     for (const [i, m] of messages.entries()) {
       await repo.write('src/b.ts', `// ${i}\n`);
