@@ -22,7 +22,7 @@ import { truncateText } from '../github/truncate.js';
 import { readEnvironment, type ActionEnvironment } from './environment.js';
 import { targetOfEvent, type AnalysisTarget } from './event.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
-import { codeBlock } from './markdown-block.js';
+import { markdownFence } from '../report/escape.js';
 import { Runner } from './workflow-commands.js';
 import { selectWorkflowAnnotations } from './workflow-annotations.js';
 
@@ -114,7 +114,7 @@ async function writeLedger(deps: ActionDependencies, client: GitHubClient, env: 
   });
   return {
     ref,
-    note: `Ledger \`${inputs.ledgerBranch}\`: ${ref.entries.length} entries appended, tree size ${ref.size}. Signed checkpoint (an anchor the branch's writers cannot rewrite):\n\n${codeBlock(ref.checkpoint.trimEnd())}`,
+    note: `Ledger \`${inputs.ledgerBranch}\`: ${ref.entries.length} entries appended, tree size ${ref.size}. Signed checkpoint (an anchor the branch's writers cannot rewrite):\n\n${markdownFence(ref.checkpoint.trimEnd())}`,
   };
 }
 
@@ -167,7 +167,7 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
     const hint = err instanceof TrailmarkError ? err.hint : undefined;
     ledgerFailure = `the ledger was not written: ${describeError(err)}${hint === undefined ? '' : ` (hint: ${hint})`}`;
     runner.error(`trailmark: ${ledgerFailure}`);
-    ledger = { note: `**The ledger was not written**; the step fails:\n\n${codeBlock(ledgerFailure)}` };
+    ledger = { note: `**The ledger was not written**; the step fails:\n\n${markdownFence(ledgerFailure)}` };
   }
   const verdict = conclusionOf(result, inputs.failOn);
   const { conclusion } = verdict;
@@ -224,7 +224,7 @@ export async function runAndReport(deps: ActionDependencies): Promise<void> {
     const hint = err instanceof TrailmarkError ? err.hint : undefined;
     const message = `trailmark failed: ${describeError(err)}${hint === undefined ? '' : ` (hint: ${hint})`}`;
     try {
-      await writeJobSummary(deps.env, `## trailmark failed\n\n${codeBlock(message)}\n`);
+      await writeJobSummary(deps.env, `## trailmark failed\n\n${markdownFence(message)}\n`);
     } catch (summaryErr) {
       runner.error(`trailmark: could not write the job summary: ${describeError(summaryErr)}`);
     }

@@ -5,16 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
+import { workflowCommandData, workflowCommandProperty } from '../report/escape.js';
 
-/** Command data: `%`, CR and LF escaped (toolkit `escapeData`). */
-export function escapeData(value: string): string {
-  return value.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
-}
+/** Command data: `%`, CR and LF escaped (toolkit `escapeData`); invisible controls made visible. */
+export const escapeData = workflowCommandData;
 
 /** Command property values: also `:` and `,`, which separate properties (toolkit `escapeProperty`). */
-export function escapeProperty(value: string): string {
-  return escapeData(value).replaceAll(':', '%3A').replaceAll(',', '%2C');
-}
+export const escapeProperty = workflowCommandProperty;
 
 export interface AnnotationProperties {
   readonly title?: string;

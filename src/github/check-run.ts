@@ -23,6 +23,8 @@ export interface CheckAnnotation {
   /** Plain text (annotations do not render markdown). */
   readonly message: string;
   readonly title?: string;
+  /** Plain text shown under "Raw details". */
+  readonly rawDetails?: string;
 }
 
 export interface CheckRunRequest {
@@ -56,6 +58,7 @@ function toRest(a: CheckAnnotation) {
     annotation_level: a.level,
     message: truncateText(a.message, CHECK_RUN_ANNOTATION_MESSAGE_MAX_CHARS, '…'),
     ...(a.title === undefined ? {} : { title: truncateText(a.title, CHECK_RUN_TITLE_MAX_CHARS, '…') }),
+    ...(a.rawDetails === undefined ? {} : { raw_details: truncateText(a.rawDetails, CHECK_RUN_ANNOTATION_MESSAGE_MAX_CHARS, '…') }),
   };
 }
 
