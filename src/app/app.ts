@@ -6,10 +6,13 @@ import type { ApplicationFunction, Probot } from 'probot';
 import { describeError } from '../core/errors.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../core/ports.js';
 import { createGitHubClient, type GitHubClient, type Sleep } from '../github/client.js';
+import { httpStatusOf } from '../github/errors.js';
+import { collectorRoute, type Access } from './collector.js';
 import { DeliveryLog } from './deliveries.js';
 import { jobKey, type Job } from './job.js';
 import { InstallationLedgers } from './ledgers.js';
 import { PullStateStore } from './pull-state.js';
+import { RecordStore } from './record-store.js';
 import { WorkQueue } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { Worker } from './worker.js';
@@ -57,7 +60,8 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     };
     const pulls = new PullStateStore(settings.dataDir);
     const ledgers = settings.signer === undefined ? undefined : new InstallationLedgers(settings.dataDir, settings.signer, clock, options.random ?? systemRandom);
-    const worker = new Worker({ clientFor, ledgers, pulls, clock, log });
+    const records = new RecordStore(settings.dataDir);
+    const worker = new Worker({ clientFor, ledgers, pulls, records, clock, log });
     const deliveries = new DeliveryLog(settings.dataDir);
     const q = new WorkQueue({
       dataDir: settings.dataDir,
@@ -124,6 +128,29 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       await pulls.clear(id);
       log(`trailmark: installation ${id} removed; its queued work and pull request state were dropped, its ledger is kept`);
     });
+
+    const accessOf = async (userToken: string, owner: string, repo: string): Promise<Access> => {
+      const client = createGitHubClient({ token: userToken, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
+      try {
+        const { data } = await client.rest.repos.get({ owner, repo });
+        return data.permissions?.push === true ? 'push' : 'no-push';
+      } catch (err) {
+        const status = httpStatusOf(err);
+        if (status === 401) return 'invalid-token';
+        if (status === 403 || status === 404) return 'no-push';
+        throw err;
+      }
+    };
+    const installationOf = async (owner: string, repo: string): Promise<number | null> => {
+      const octokit = await app.auth();
+      try {
+        return (await octokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo })).data.id;
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return null;
+        throw err;
+      }
+    };
+    fnOptions.addHandler(collectorRoute({ records, ledgers, accessOf, installationOf }, (line) => app.log.error(line)));
 
     fnOptions.addHandler((req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;

@@ -31,6 +31,7 @@ import type { Job, PullRef } from './job.js';
 import { pullKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
 import type { PullStateStore } from './pull-state.js';
+import type { RecordStore } from './record-store.js';
 
 export const CHECK_NAME = 'trailmark';
 export const CONFIG_PATH = '.github/trailmark.yml';
@@ -41,6 +42,8 @@ export interface WorkerDependencies {
   /** Undefined when no signing key is configured: nothing is appended, the summary says so. */
   readonly ledgers: InstallationLedgers | undefined;
   readonly pulls: PullStateStore;
+  /** Agent Trace records posted to the collector, used as `recorded` evidence. */
+  readonly records: RecordStore;
   readonly clock: Clock;
   readonly log: (line: string) => void;
 }
@@ -122,7 +125,8 @@ export class Worker {
     });
     const changeSet = await source.load();
     const state = await this.deps.pulls.get(p.installationId, pullKey(p));
-    const result = await analyzeChange(changeSet, { policy, remediations: state.remediations });
+    const records = await this.deps.records.load(p.installationId, p.owner, p.repo);
+    const result = await analyzeChange(changeSet, { policy, remediations: state.remediations, records });
     let ref: LedgerRef | undefined;
     let note = NO_KEY_NOTE;
     if (!policy.ledger.enabled) note = 'The ledger is switched off by the repository policy.';

@@ -7,6 +7,7 @@ import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, changeAnalyzedSchema } fr
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema } from './kinds/change-hunks.js';
 import { FINDING_KIND, FINDING_SCHEMA, findingSchema } from './kinds/finding.js';
 import { MERGE_KIND, MERGE_SCHEMA, mergeSchema } from './kinds/merge.js';
+import { RECORD_KIND, RECORD_SCHEMA, recordSchema } from './kinds/record.js';
 import { REMEDIATION_KIND, REMEDIATION_SCHEMA, remediationSchema } from './kinds/remediation.js';
 import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, reviewApprovedSchema } from './kinds/review-approved.js';
 
@@ -26,6 +27,7 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv.compile(findingSchema) }],
   // Written by the GitHub App (src/app/).
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv.compile(mergeSchema) }],
+  [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],
   [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv.compile(reviewApprovedSchema) }],
 ]);

@@ -331,6 +331,7 @@ test('remediation by a maintainer: recorded as a commitment, the hunks become at
   expect(remediation.body).toMatchObject({ declaration: 'Assisted-by: Claude:claude-opus-4-5', head: HEAD, pullRequest: 2 });
   expect(JSON.stringify(remediation.body)).not.toContain('octocat');
   const last = entries.filter((e) => e.kind === 'change.analyzed').at(-1)!.body as unknown as { hunks: { verdict: string; evidence: string[] }[] };
+  expect(last.hunks.length).toBeGreaterThan(0);
   expect(last.hunks.every((x) => x.verdict === 'attested' && x.evidence.includes('declared'))).toBe(true);
 });
 

@@ -3,13 +3,17 @@
 // real recorded webhook payloads from @octokit/webhooks-examples, a real data directory and
 // real Ed25519 ledger keys.
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import examplesJson from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import nock from 'nock';
 import { pino } from 'pino';
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
+
+type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
 import { createTrailmarkApp, type TrailmarkApp } from '../../src/app/app.js';
 import { FEATURE_COMMITS } from '../../src/cli/demo/scenario.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
@@ -46,6 +50,8 @@ export interface Harness {
   readonly dataDir: string;
   readonly sleeps: number[];
   receive(name: string, payload: object, id?: string): Promise<void>;
+  /** Serves the App's HTTP routes on 127.0.0.1; returns the base URL and a stop function. */
+  serve(): Promise<{ url: string; stop(): Promise<void> }>;
 }
 
 let deliveries = 0;
@@ -65,9 +71,22 @@ export async function startApp(options: { dataDir?: string; concurrency?: number
     random: seededRandom(),
     sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },
   });
-  await probot.load(app.appFn, { cwd: dataDir, addHandler: () => undefined });
+  const handlers: Handler[] = [];
+  await probot.load(app.appFn, { cwd: dataDir, addHandler: (h) => handlers.push(h) });
   return {
     probot, app, dataDir, sleeps,
+    serve: async () => {
+      nock.enableNetConnect('127.0.0.1');
+      const server = createServer((req, res) => {
+        void (async () => {
+          for (const h of handlers) if (await h(req, res)) return;
+          res.writeHead(404).end();
+        })();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}`, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    },
     receive: (name, payload, id) => probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as Parameters<Probot['receive']>[0]),
   };
 }
