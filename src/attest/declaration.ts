@@ -7,7 +7,7 @@
 // - free text (`generic LLM chatbot`, `ChatGPTv5`): kept as text, agent only when the whole text
 //   is a known alias.
 
-import { normalizeAgent, parenthesized } from './registry.js';
+import { DEFAULT_REGISTRY, parenthesized, type Registry } from './registry.js';
 
 export interface Declaration {
   /** Registry id when the agent name is known, else the agent as written (kernel form only). */
@@ -22,9 +22,10 @@ export interface Declaration {
 const MAX_AGENT = 64;
 const MAX_MODEL = 250;
 
-export function parseDeclaration(value: string): Declaration {
+export function parseDeclaration(value: string, registry: Registry = DEFAULT_REGISTRY): Declaration {
+  const normalizeAgent = (name: string): string | undefined => registry.normalizeAgent(name);
   const text = value.trim();
-  const kernel = kernelForm(text);
+  const kernel = kernelForm(text, normalizeAgent);
   if (kernel !== undefined) return kernel;
   const model = parenthesized(text);
   if (model !== undefined && model.length <= MAX_MODEL) {
@@ -36,7 +37,7 @@ export function parseDeclaration(value: string): Declaration {
   return agent === undefined ? { tools: [], text } : { agent, tools: [], text };
 }
 
-function kernelForm(text: string): Declaration | undefined {
+function kernelForm(text: string, normalizeAgent: (name: string) => string | undefined): Declaration | undefined {
   const colon = text.indexOf(':');
   if (colon <= 0 || colon > MAX_AGENT) return undefined;
   const agentName = text.slice(0, colon).trim();

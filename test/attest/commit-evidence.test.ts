@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_EVIDENCE_PER_COMMIT, commitEvidence, contextEvidence, remediationEvidence } from '../../src/attest/commit-evidence.js';
+import { MAX_EVIDENCE_PER_COMMIT, MAX_REMEDIATION_CHARS, commitEvidence, contextEvidence, parseRemediation, remediationEvidence } from '../../src/attest/commit-evidence.js';
+import { REGISTRY, createRegistry } from '../../src/attest/registry.js';
+import { UsageError } from '../../src/core/errors.js';
 import type { Commit, Person } from '../../src/core/types.js';
 
 const HUMAN: Person = { name: 'Ada Author', email: 'ada@example.com' };
@@ -36,7 +38,7 @@ describe('commitEvidence: declarations', () => {
       ['declared', 'trailer:Assisted-by', 'human', undefined, undefined],
       ['declared', 'trailer:Generated-by', 'human', undefined, undefined],
     ]);
-    expect(brief('Fix\n\nAssisted-by: nobody special\n')).toEqual([['declared', 'trailer:Assisted-by', 'ai', undefined, undefined]]);
+    expect(brief('Fix\n\nAssisted-by: nobody special\n')).toEqual([['declared', 'trailer:Assisted-by', 'ai', 'nobody special', undefined]]);
   });
 
   it('every declaration key, canonical source spelling', () => {
@@ -44,8 +46,14 @@ describe('commitEvidence: declarations', () => {
       ['declared', 'trailer:Generated-by', 'ai', 'claude-code', undefined],
       ['declared', 'trailer:Co-authored-by-AI', 'ai', 'copilot', 'gpt-4.1'],
       ['declared', 'trailer:AI-used-for', 'ai', undefined, undefined],
-      ['declared', 'trailer:Synthesized-By', 'ai', undefined, undefined],
+      ['declared', 'trailer:Synthesized-By', 'ai', 'generic LLM chatbot', undefined],
     ]);
+  });
+
+  it('free text naming the tool is kept as the agent, as written; long text is not', () => {
+    expect(brief('Fix\n\nAssisted-by: ChatGPTv5\n')).toEqual([['declared', 'trailer:Assisted-by', 'ai', 'ChatGPTv5', undefined]]);
+    expect(brief(`Fix\n\nAssisted-by: ${'x'.repeat(65)}\n`)).toEqual([['declared', 'trailer:Assisted-by', 'ai', undefined, undefined]]);
+    expect(brief('Fix\n\nAI-Assisted: partially\n')).toEqual([['declared', 'trailer:AI-Assisted', 'ai', undefined, undefined]]);
   });
 
   it('empty declarations and declarations outside the trailer block say nothing', () => {
@@ -225,3 +233,45 @@ describe('remediationEvidence', () => {
     expect(remediationEvidence({ ...base, declaration })).toBeUndefined();
   });
 });
+
+describe('parseRemediation', () => {
+  const base = { user: 'octocat', headSha: SHA, paths: [], time: '2026-01-02T00:00:00Z' };
+  it('returns the same evidence as remediationEvidence for a declaration', () => {
+    const r = { ...base, declaration: 'Assisted-by: Claude:claude-opus-4-5' };
+    expect(parseRemediation(r)).toEqual(remediationEvidence(r));
+  });
+  it.each([
+    ['Claude wrote this', 'remediation "Claude wrote this" is not a trailer line (key: value)'],
+    ['Reviewed-by: Claude', 'remediation key "Reviewed-by" is not a declaration key or has an empty value'],
+    ['Assisted-by:   ', 'remediation key "Assisted-by" is not a declaration key or has an empty value'],
+    ['\u001b[2J<b>x</b>', 'remediation "\\x1b[2J<b>x</b>" is not a trailer line (key: value)'],
+  ])('%j is rejected with a clear error value', (declaration, message) => {
+    const e = parseRemediation({ ...base, declaration });
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e).toMatchObject({ code: 'BAD_INPUT', message });
+    expect((e as UsageError).hint).toContain('Assisted-by: Claude:claude-opus-4-5');
+  });
+  it('rejects oversized text before parsing it', () => {
+    const e = parseRemediation({ ...base, declaration: `Assisted-by: ${'x'.repeat(MAX_REMEDIATION_CHARS)}` });
+    expect(e).toMatchObject({ code: 'BAD_INPUT' });
+    expect((e as UsageError).message).toContain(`over ${MAX_REMEDIATION_CHARS}`);
+  });
+});
+
+describe('an injected registry', () => {
+  it('commitEvidence matches against the registry it is given, not the shipped one', () => {
+    const custom = createRegistry({
+      ...REGISTRY,
+      version: 'test/1',
+      declarationKeys: [{ key: 'Made-by-Robot', evidence: 'test' }],
+      identities: [{ email: 'bot@robots.example', agent: 'robot', evidence: 'test' }],
+    });
+    const c = commit('Fix\n\nMade-by-Robot: yes please\nAssisted-by: Claude\nCo-authored-by: R <bot@robots.example>\nCo-authored-by: Claude <noreply@anthropic.com>\n');
+    expect(commitEvidence(c, { registry: custom }).map((e) => [e.class, e.source, e.agent])).toEqual([
+      ['declared', 'trailer:Made-by-Robot', 'yes please'],
+      ['stamped', 'co-author:bot@robots.example', 'robot'],
+    ]);
+    expect(commitEvidence(c).map((e) => e.source)).toEqual(['trailer:Assisted-by', 'co-author:noreply@anthropic.com']);
+  });
+});
+
