@@ -45,6 +45,8 @@ const result = await build({
   entryPoints: [join(root, 'src/action/bundle.ts')],
   outfile: join(out, 'index.js'),
   absWorkingDir: root,
+  // A checkout with node_modules symlinked in (a clean export of HEAD) builds the same bytes.
+  preserveSymlinks: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
