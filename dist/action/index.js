@@ -22188,7 +22188,7 @@ var markers_v1_default = {
     { key: "Generated-by", evidence: "[doc] OpenInfra; [doc/unverified] ASF via Apache Wayang; [obs] 'Generated-by: Claude Code'" },
     { key: "Co-authored-by-AI", evidence: "[obs] OpenLiberty GENAI_GUIDELINES.md 'Co-authored-by-AI: <Tool> (<Model>)'" },
     { key: "AI-Assisted", polarityValues: true, evidence: "[doc] neovim #38269" },
-    { key: "AI-used-for", evidence: "[doc] qemu-devel (Bennée, experimental, not adopted)" },
+    { key: "AI-used-for", valueDescribesUse: true, evidence: "[doc] qemu-devel (Bennée, experimental, not adopted)" },
     { key: "Synthesized-By", evidence: "[doc] OpenInfra foundation-board list (proposed)" }
   ],
   humanValues: ["no", "false", "none", "n", "0"],
@@ -22283,84 +22283,109 @@ var markers_v1_default = {
 var REGISTRY = markers_v1_default;
 var MARKERS_VERSION = REGISTRY.version;
 var GITHUB_NOREPLY_DOMAIN = "users.noreply.github.com";
-var aliasToAgent = /* @__PURE__ */ new Map();
-for (const a of REGISTRY.agents) for (const alias of a.aliases) aliasToAgent.set(aliasKey(alias), a.id);
 function aliasKey(name2) {
   let out2 = "";
   for (const ch of name2.toLowerCase()) if (ch !== " " && ch !== "-" && ch !== "_" && ch !== "." && ch !== "	") out2 += ch;
   return out2;
 }
-function normalizeAgent(name2) {
-  if (name2.length > 80) return void 0;
-  return aliasToAgent.get(aliasKey(name2.trim()));
-}
-var declarationKeys = new Map(
-  REGISTRY.declarationKeys.map((d) => [d.key.toLowerCase(), { key: d.key, polarityValues: d.polarityValues === true }])
-);
-function declarationKey(key) {
-  return declarationKeys.get(key.toLowerCase());
-}
-var humanValues = new Set(REGISTRY.humanValues);
-var aiValues = new Set(REGISTRY.aiValues);
-function yesNo(value) {
-  const v = value.trim().toLowerCase();
-  if (humanValues.has(v)) return "human";
-  if (aiValues.has(v)) return "ai";
-  return void 0;
-}
-var stampKeys = new Map(REGISTRY.stampKeys.filter((s) => s.prefix !== true).map((s) => [s.key.toLowerCase(), s]));
-var stampPrefixes = REGISTRY.stampKeys.filter((s) => s.prefix === true);
-function stampKey(key, value) {
-  const lower = key.toLowerCase();
-  let s = stampKeys.get(lower);
-  let canonical = s?.key;
-  if (s === void 0) {
-    s = stampPrefixes.find((p) => lower.startsWith(p.key.toLowerCase()) && lower.length > p.key.length);
-    if (s !== void 0) canonical = `${s.key}${key.slice(s.key.length)}`;
+function createRegistry(d) {
+  const aliasToAgent = /* @__PURE__ */ new Map();
+  for (const a of d.agents) for (const alias of a.aliases) aliasToAgent.set(aliasKey(alias), a.id);
+  const declarationKeys = new Map(
+    d.declarationKeys.map((k) => [k.key.toLowerCase(), { key: k.key, polarityValues: k.polarityValues === true, namesAgent: k.polarityValues !== true && k.valueDescribesUse !== true }])
+  );
+  const humanValues = new Set(d.humanValues);
+  const aiValues = new Set(d.aiValues);
+  const stampKeys = new Map(d.stampKeys.filter((s) => s.prefix !== true).map((s) => [s.key.toLowerCase(), s]));
+  const stampPrefixes = d.stampKeys.filter((s) => s.prefix === true);
+  const byEmail = /* @__PURE__ */ new Map();
+  const byDomain = /* @__PURE__ */ new Map();
+  for (const i2 of d.identities) {
+    if (i2.email !== void 0) byEmail.set(i2.email.toLowerCase(), i2);
+    if (i2.domain !== void 0) byDomain.set(i2.domain.toLowerCase(), i2);
   }
-  if (s === void 0 || canonical === void 0 || value.trim().length === 0) return void 0;
-  if (s.values !== void 0 && !s.values.includes(value.trim().toLowerCase())) return void 0;
-  const fromValue = s.agentFromValue === true ? normalizeAgent(value) : void 0;
-  const agent = fromValue ?? (s.agent.length > 0 ? s.agent : void 0);
-  return agent === void 0 ? { key: canonical } : { key: canonical, agent };
-}
-var byEmail = /* @__PURE__ */ new Map();
-var byDomain = /* @__PURE__ */ new Map();
-for (const i2 of REGISTRY.identities) {
-  if (i2.email !== void 0) byEmail.set(i2.email.toLowerCase(), i2);
-  if (i2.domain !== void 0) byDomain.set(i2.domain.toLowerCase(), i2);
-}
-var botsById = /* @__PURE__ */ new Map();
-for (const b of REGISTRY.githubBots) if (b.id !== void 0) botsById.set(String(b.id), b);
-var botsByLogin = /* @__PURE__ */ new Map();
-for (const b of [...REGISTRY.githubBots, ...REGISTRY.botLoginsWithoutId]) {
-  for (const l of [...b.logins ?? [], ...b.login !== void 0 ? [b.login] : []]) {
-    if (l.endsWith("[bot]")) botsByLogin.set(l.toLowerCase(), b);
+  const botsById = /* @__PURE__ */ new Map();
+  for (const b of d.githubBots) if (b.id !== void 0) botsById.set(String(b.id), b);
+  const botsByLogin = /* @__PURE__ */ new Map();
+  for (const b of [...d.githubBots, ...d.botLoginsWithoutId]) {
+    for (const l of [...b.logins ?? [], ...b.login !== void 0 ? [b.login] : []]) {
+      if (l.endsWith("[bot]")) botsByLogin.set(l.toLowerCase(), b);
+    }
   }
-}
-function identityOf(person) {
-  const email = person.email.trim().toLowerCase();
-  const at = email.lastIndexOf("@");
-  if (at <= 0 || at === email.length - 1) return void 0;
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  if (domain === GITHUB_NOREPLY_DOMAIN) {
-    const plus = local.indexOf("+");
-    if (plus > 0) {
-      const bot2 = botsById.get(local.slice(0, plus));
-      const login = local.slice(plus + 1);
-      if (bot2 !== void 0 && (bot2.logins ?? []).some((l) => l.toLowerCase() === login)) {
-        return { agent: bot2.agent, matched: email, bot: bot2.bot ?? login };
+  const normalizeAgent2 = (name2) => {
+    if (name2.length > 80) return void 0;
+    return aliasToAgent.get(aliasKey(name2.trim()));
+  };
+  return {
+    version: d.version,
+    size: d.declarationKeys.length + d.identities.length + d.githubBots.length + d.botLoginsWithoutId.length + d.stampKeys.length + d.footers.length + 2 + d.branchPrefixes.length,
+    normalizeAgent: normalizeAgent2,
+    declarationKey: (key) => declarationKeys.get(key.toLowerCase()),
+    yesNo: (value) => {
+      const v = value.trim().toLowerCase();
+      if (humanValues.has(v)) return "human";
+      if (aiValues.has(v)) return "ai";
+      return void 0;
+    },
+    stampKey: (key, value) => {
+      const lower = key.toLowerCase();
+      let s = stampKeys.get(lower);
+      let canonical = s?.key;
+      if (s === void 0) {
+        s = stampPrefixes.find((p) => lower.startsWith(p.key.toLowerCase()) && lower.length > p.key.length);
+        if (s !== void 0) canonical = `${s.key}${key.slice(s.key.length)}`;
+      }
+      if (s === void 0 || canonical === void 0 || value.trim().length === 0) return void 0;
+      if (s.values !== void 0 && !s.values.includes(value.trim().toLowerCase())) return void 0;
+      const fromValue = s.agentFromValue === true ? normalizeAgent2(value) : void 0;
+      const agent = fromValue ?? (s.agent.length > 0 ? s.agent : void 0);
+      return agent === void 0 ? { key: canonical } : { key: canonical, agent };
+    },
+    identityOf: (person) => {
+      const email = person.email.trim().toLowerCase();
+      const at = email.lastIndexOf("@");
+      if (at <= 0 || at === email.length - 1) return void 0;
+      const local = email.slice(0, at);
+      const domain = email.slice(at + 1);
+      if (domain === GITHUB_NOREPLY_DOMAIN) {
+        const plus = local.indexOf("+");
+        if (plus > 0) {
+          const bot2 = botsById.get(local.slice(0, plus));
+          const login = local.slice(plus + 1);
+          if (bot2 !== void 0 && (bot2.logins ?? []).some((l) => l.toLowerCase() === login)) {
+            return { agent: bot2.agent, matched: email, bot: bot2.bot ?? login };
+          }
+          return void 0;
+        }
+        const bot = botsByLogin.get(local);
+        return bot === void 0 ? void 0 : { agent: bot.agent, matched: email, bot: local };
+      }
+      const identity = byEmail.get(email) ?? byDomain.get(domain);
+      if (identity === void 0) return void 0;
+      const model = modelFromName(person.name, identity);
+      return model === void 0 ? { agent: identity.agent, matched: email } : { agent: identity.agent, matched: email, model };
+    },
+    botByLogin: (login) => {
+      const key = login.trim().toLowerCase();
+      const bot = botsByLogin.get(key);
+      if (bot !== void 0) return { agent: bot.agent, bot: key };
+      for (const b of d.githubBots) {
+        if ((b.logins ?? []).some((l) => l.toLowerCase() === key)) return { agent: b.agent, bot: b.bot ?? key };
       }
       return void 0;
+    },
+    footersIn: (text2) => {
+      const lower = text2.toLowerCase();
+      return d.footers.filter((f) => lower.includes(f.text)).map((f) => ({ agent: f.agent, text: f.text }));
+    },
+    hasAiderSuffix: (name2) => name2.trimEnd().toLowerCase().endsWith(d.aider.nameSuffix),
+    hasAiderPrefix: (subject) => subject.toLowerCase().startsWith(d.aider.subjectPrefix),
+    branchPrefix: (branch) => {
+      const b = branch.toLowerCase();
+      const hit = d.branchPrefixes.find((p) => b.startsWith(p.prefix) && b.length > p.prefix.length);
+      return hit === void 0 ? void 0 : { prefix: hit.prefix, agent: hit.agent };
     }
-    const bot = botsByLogin.get(local);
-    return bot === void 0 ? void 0 : { agent: bot.agent, matched: email, bot: local };
-  }
-  const identity = byEmail.get(email) ?? byDomain.get(domain);
-  if (identity === void 0) return void 0;
-  const model = modelFromName(person.name, identity);
-  return model === void 0 ? { agent: identity.agent, matched: email } : { agent: identity.agent, matched: email, model };
+  };
 }
 function modelFromName(name2, identity) {
   const n = name2.trim();
@@ -22379,48 +22404,27 @@ function parenthesized(name2) {
   const inner = n.slice(open + 1, -1).trim();
   return inner.length > 0 ? inner : void 0;
 }
-function botByLogin(login) {
-  const key = login.trim().toLowerCase();
-  const bot = botsByLogin.get(key);
-  if (bot !== void 0) return { agent: bot.agent, bot: key };
-  for (const b of REGISTRY.githubBots) {
-    if ((b.logins ?? []).some((l) => l.toLowerCase() === key)) return { agent: b.agent, bot: b.bot ?? key };
-  }
-  return void 0;
-}
-function footersIn(text2) {
-  const lower = text2.toLowerCase();
-  return REGISTRY.footers.filter((f) => lower.includes(f.text)).map((f) => ({ agent: f.agent, text: f.text }));
-}
-function hasAiderSuffix(name2) {
-  return name2.trimEnd().toLowerCase().endsWith(REGISTRY.aider.nameSuffix);
-}
-function hasAiderPrefix(subject) {
-  return subject.toLowerCase().startsWith(REGISTRY.aider.subjectPrefix);
-}
-function branchPrefix(branch) {
-  const b = branch.toLowerCase();
-  const hit = REGISTRY.branchPrefixes.find((p) => b.startsWith(p.prefix) && b.length > p.prefix.length);
-  return hit === void 0 ? void 0 : { prefix: hit.prefix, agent: hit.agent };
-}
+var DEFAULT_REGISTRY = createRegistry(REGISTRY);
+var normalizeAgent = (name2) => DEFAULT_REGISTRY.normalizeAgent(name2);
 
 // src/attest/declaration.ts
 var MAX_AGENT = 64;
 var MAX_MODEL = 250;
-function parseDeclaration(value) {
+function parseDeclaration(value, registry = DEFAULT_REGISTRY) {
+  const normalizeAgent2 = (name2) => registry.normalizeAgent(name2);
   const text2 = value.trim();
-  const kernel = kernelForm(text2);
+  const kernel = kernelForm(text2, normalizeAgent2);
   if (kernel !== void 0) return kernel;
   const model = parenthesized(text2);
   if (model !== void 0 && model.length <= MAX_MODEL) {
     const agentName = text2.slice(0, text2.lastIndexOf("(")).trim();
-    const agent2 = normalizeAgent(agentName);
+    const agent2 = normalizeAgent2(agentName);
     if (agent2 !== void 0) return { agent: agent2, model, tools: [], text: text2 };
   }
-  const agent = normalizeAgent(text2);
+  const agent = normalizeAgent2(text2);
   return agent === void 0 ? { tools: [], text: text2 } : { agent, tools: [], text: text2 };
 }
-function kernelForm(text2) {
+function kernelForm(text2, normalizeAgent2) {
   const colon = text2.indexOf(":");
   if (colon <= 0 || colon > MAX_AGENT) return void 0;
   const agentName = text2.slice(0, colon).trim();
@@ -22429,7 +22433,7 @@ function kernelForm(text2) {
   const words = splitWords(rest);
   const model = words[0];
   if (model === void 0 || model.length > MAX_MODEL) return void 0;
-  const agent = normalizeAgent(agentName) ?? agentName.toLowerCase();
+  const agent = normalizeAgent2(agentName) ?? agentName.toLowerCase();
   return { agent, model, tools: words.slice(1).map(unbracket).filter((t) => t.length > 0), text: text2 };
 }
 function unbracket(word) {
@@ -22630,14 +22634,17 @@ function trimSpace(s) {
 // src/attest/commit-evidence.ts
 var MAX_EVIDENCE_PER_COMMIT = 64;
 var MAX_DETAIL_VALUE = 160;
+var MAX_FREE_TEXT_AGENT = 64;
+var MAX_REMEDIATION_CHARS = 4096;
 var CO_AUTHOR_KEY = "co-authored-by";
 var SIGN_OFF_KEY = "signed-off-by";
 function commitEvidence(commit, options = {}) {
   const out2 = [];
   const sha = commit.sha;
   const extra = options.extraMarkers ?? [];
+  const reg = options.registry ?? DEFAULT_REGISTRY;
   for (const [role, person] of [["author", commit.author], ["committer", commit.committer]]) {
-    const id = identityOf(person);
+    const id = reg.identityOf(person);
     if (id !== void 0) {
       out2.push(withAgent({
         class: "stamped",
@@ -22646,44 +22653,44 @@ function commitEvidence(commit, options = {}) {
         says: "ai",
         commit: sha
       }, id.agent, id.model));
-    } else if (hasAiderSuffix(person.name)) {
+    } else if (reg.hasAiderSuffix(person.name)) {
       out2.push({ class: "stamped", source: `${role}:(aider)`, detail: `${role} name ${cut(person.name)}`, says: "ai", commit: sha, agent: "aider" });
     }
     for (const m of extra) {
       if (m.kind === "author-email" && sameText(person.email, m.value)) {
-        out2.push(policyEvidence(m, `${role}:${m.value.toLowerCase()}`, `${role} <${cut(person.email)}>`, sha));
+        out2.push(policyEvidence(m, `${role}:${m.value.toLowerCase()}`, `${role} <${cut(person.email)}>`, sha, reg));
       }
     }
   }
   const subject = firstLine2(commit.message);
-  if (hasAiderPrefix(subject)) {
+  if (reg.hasAiderPrefix(subject)) {
     out2.push({ class: "stamped", source: "subject:aider", detail: `subject ${cut(subject)}`, says: "ai", commit: sha, agent: "aider" });
   }
   for (const t of parseTrailers(commit.message)) {
-    out2.push(...trailerEvidence(t, sha, extra));
+    out2.push(...trailerEvidence(t, sha, extra, reg));
   }
-  for (const f of footersIn(commit.message)) {
+  for (const f of reg.footersIn(commit.message)) {
     out2.push({ class: "stamped", source: `footer:${f.agent}`, detail: `footer "${f.text}"`, says: "ai", commit: sha, agent: f.agent });
   }
   if (extra.some((m) => m.kind === "footer")) {
     const lower = commit.message.toLowerCase();
     for (const m of extra) {
       if (m.kind === "footer" && m.value.length > 0 && lower.includes(m.value.toLowerCase())) {
-        out2.push(policyEvidence(m, `footer:${m.agent}`, `footer "${cut(m.value)}"`, sha));
+        out2.push(policyEvidence(m, `footer:${m.agent}`, `footer "${cut(m.value)}"`, sha, reg));
       }
     }
   }
   return dedupe(out2).slice(0, MAX_EVIDENCE_PER_COMMIT);
 }
-function trailerEvidence(t, sha, extra) {
+function trailerEvidence(t, sha, extra, reg) {
   const out2 = [];
   const key = t.key.toLowerCase();
-  const declared = declaredEvidence(t, sha);
+  const declared = declaredEvidence(t, sha, reg);
   if (declared !== void 0) out2.push(declared);
   if (key === CO_AUTHOR_KEY) {
     const person = parsePerson(t.value);
     if (person !== void 0) {
-      const id = identityOf(person);
+      const id = reg.identityOf(person);
       if (id !== void 0) {
         out2.push(withAgent({
           class: "stamped",
@@ -22696,13 +22703,13 @@ function trailerEvidence(t, sha, extra) {
       for (const m of extra) {
         const email = person.email.trim().toLowerCase();
         const hit = m.kind === "co-author-email" && sameText(email, m.value) || m.kind === "co-author-domain" && email.endsWith(`@${m.value.toLowerCase()}`);
-        if (hit) out2.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha));
+        if (hit) out2.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha, reg));
       }
     }
   }
   if (key === SIGN_OFF_KEY) {
     const person = parsePerson(t.value);
-    const id = person === void 0 ? void 0 : identityOf(person);
+    const id = person === void 0 ? void 0 : reg.identityOf(person);
     if (id !== void 0) {
       out2.push(withAgent({
         class: "stamped",
@@ -22713,7 +22720,7 @@ function trailerEvidence(t, sha, extra) {
       }, id.agent, id.model));
     }
   }
-  const stamp = stampKey(t.key, t.value);
+  const stamp = reg.stampKey(t.key, t.value);
   if (stamp !== void 0) {
     out2.push(withAgent({
       class: "stamped",
@@ -22725,55 +22732,67 @@ function trailerEvidence(t, sha, extra) {
   }
   for (const m of extra) {
     if (m.kind === "trailer-key" && sameText(t.key, m.value) && t.value.trim().length > 0) {
-      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha);
-      out2.push(m.class === "declared" && yesNo(t.value) === "human" ? { ...e, says: "human" } : e);
+      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha, reg);
+      out2.push(m.class === "declared" && reg.yesNo(t.value) === "human" ? { ...e, says: "human" } : e);
     }
   }
   return out2;
 }
-function declaredEvidence(t, sha) {
-  const k = declarationKey(t.key);
+function declaredEvidence(t, sha, reg) {
+  const k = reg.declarationKey(t.key);
   if (k === void 0 || t.value.trim().length === 0) return void 0;
-  const said = yesNo(t.value);
+  const said = reg.yesNo(t.value);
   const answer = said === "human" || k.polarityValues ? said : void 0;
   const base = { class: "declared", source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t.value)}` };
   const withCommit = sha === void 0 ? base : { ...base, commit: sha };
   if (answer === "human") return { ...withCommit, says: "human" };
   if (answer === "ai") return { ...withCommit, says: "ai" };
-  const d = parseDeclaration(t.value);
-  return withAgent({ ...withCommit, says: "ai" }, d.agent, d.model);
+  const d = parseDeclaration(t.value, reg);
+  const freeText = k.namesAgent && d.text.length > 0 && d.text.length <= MAX_FREE_TEXT_AGENT ? d.text : void 0;
+  return withAgent({ ...withCommit, says: "ai" }, d.agent ?? freeText, d.model);
 }
-function contextEvidence(ctx) {
+function contextEvidence(ctx, registry = DEFAULT_REGISTRY) {
   const out2 = [];
   if (ctx.pullRequestBody !== void 0) {
-    for (const f of footersIn(ctx.pullRequestBody)) {
+    for (const f of registry.footersIn(ctx.pullRequestBody)) {
       out2.push({ class: "stamped", source: `pr-body:${f.agent}`, detail: `pull request body footer "${f.text}" (weak: whole change)`, says: "ai", agent: f.agent });
     }
   }
   if (ctx.pullRequestAuthor !== void 0) {
-    const bot = botByLogin(ctx.pullRequestAuthor);
+    const bot = registry.botByLogin(ctx.pullRequestAuthor);
     if (bot !== void 0) {
       out2.push({ class: "stamped", source: `pr-author:${bot.bot}`, detail: `pull request opened by ${cut(ctx.pullRequestAuthor)} (weak: whole change)`, says: "ai", agent: bot.agent });
     }
   }
   if (ctx.headBranch !== void 0) {
-    const p = branchPrefix(ctx.headBranch);
+    const p = registry.branchPrefix(ctx.headBranch);
     if (p !== void 0) {
       out2.push({ class: "stamped", source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: "ai", agent: p.agent, weak: true });
     }
   }
   return out2;
 }
-function remediationEvidence(r) {
-  for (const t of parseTrailerBlock(r.declaration)) {
-    const d = declaredEvidence(t, void 0);
+function parseRemediation(r, registry = DEFAULT_REGISTRY) {
+  if (r.declaration.length > MAX_REMEDIATION_CHARS) {
+    return new UsageError("BAD_INPUT", `remediation by @${printable(r.user, 40)} is ${r.declaration.length} characters, over ${MAX_REMEDIATION_CHARS}`, { hint: REMEDIATION_HINT });
+  }
+  const trailers = parseTrailerBlock(r.declaration);
+  for (const t of trailers) {
+    const d = declaredEvidence(t, void 0, registry);
     if (d === void 0) continue;
     return { ...d, source: "remediation", detail: `declared by @${cut(r.user)} on ${r.headSha.slice(0, 12)}: ${d.detail ?? ""}` };
   }
-  return void 0;
+  const keys = trailers.map((t) => t.key);
+  const why = keys.length === 0 ? `remediation "${printable(r.declaration, 80)}" is not a trailer line (key: value)` : `remediation key ${keys.slice(0, 3).map((k) => `"${printable(k, 40)}"`).join(", ")} is not a declaration key or has an empty value`;
+  return new UsageError("BAD_INPUT", why, { hint: REMEDIATION_HINT });
 }
-function policyEvidence(m, source, detail, sha) {
-  const agent = normalizeAgent(m.agent) ?? m.agent;
+var REMEDIATION_HINT = 'declare with one trailer line such as "Assisted-by: Claude:claude-opus-4-5" or "AI-Assisted: no" (keys: Assisted-by, Generated-by, Co-authored-by-AI, AI-Assisted, AI-used-for, Synthesized-By)';
+function remediationEvidence(r, registry = DEFAULT_REGISTRY) {
+  const e = parseRemediation(r, registry);
+  return e instanceof UsageError ? void 0 : e;
+}
+function policyEvidence(m, source, detail, sha, reg) {
+  const agent = reg.normalizeAgent(m.agent) ?? m.agent;
   return { class: m.class, source, detail: `${detail} (policy marker)`, says: "ai", commit: sha, ...agent.length > 0 ? { agent } : {} };
 }
 function withAgent(e, agent, model) {
