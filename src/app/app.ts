@@ -15,7 +15,7 @@ import { PullStateStore } from './pull-state.js';
 import { RecordStore } from './record-store.js';
 import { WorkQueue } from './queue.js';
 import type { AppSettings } from './settings.js';
-import { Worker } from './worker.js';
+import { ATTEST_ACTION, ATTEST_ACTION_DECLARATION, CHECK_NAME, Worker } from './worker.js';
 
 export interface TrailmarkAppOptions {
   readonly settings: AppSettings;
@@ -104,10 +104,18 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     });
     app.on('check_run.rerequested', async (context) => {
       const { payload } = context;
-      if (payload.check_run.name !== 'trailmark') return;
+      if (payload.check_run.name !== CHECK_NAME) return;
       for (const pr of payload.check_run.pull_requests) {
         const ref = pullRef(payload, pr.number);
         if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'analyze', ...ref });
+      }
+    });
+    app.on('check_run.requested_action', async (context) => {
+      const { payload } = context;
+      if (payload.check_run.name !== CHECK_NAME || payload.requested_action?.identifier !== ATTEST_ACTION.identifier) return;
+      for (const pr of payload.check_run.pull_requests) {
+        const ref = pullRef(payload, pr.number);
+        if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'command', ...ref, user: payload.sender.login, body: `/trailmark attest ${ATTEST_ACTION_DECLARATION}` });
       }
     });
     app.on('issue_comment.created', async (context) => {

@@ -12,6 +12,7 @@ import { analyzeChange } from '../engine/analyze.js';
 import { recordScan } from '../engine/record.js';
 import { GitHubChangeSource } from '../github/change-source.js';
 import { publishCheckRun, type CheckConclusion } from '../github/check-run.js';
+import { setCheckRunActions } from '../github/check-run-actions.js';
 import type { GitHubClient } from '../github/client.js';
 import { commentOnPullRequest } from '../github/comments.js';
 import { readRepositoryFile } from '../github/config.js';
@@ -35,6 +36,11 @@ import type { RecordStore } from './record-store.js';
 
 export const CHECK_NAME = 'trailmark';
 export const CONFIG_PATH = '.github/trailmark.yml';
+
+/** The check-run button: the clicking user declares the change AI-assisted (`AI-Assisted: yes`). */
+export const ATTEST_ACTION = { label: 'Declare AI use', identifier: 'attest', description: 'I declare this change AI-assisted' } as const;
+/** The declaration the button makes; a comment command can name the agent and model. */
+export const ATTEST_ACTION_DECLARATION = 'AI-Assisted: yes';
 
 export interface WorkerDependencies {
   /** A client authenticated as the installation (retries and rate limits handled). */
@@ -139,12 +145,14 @@ export class Worker {
     }
     const { unattested, contradicted } = result.summary.findings;
     const report = renderMarkdown(ref === undefined ? result : { ...result, ledger: ref });
-    await publishCheckRun(client, {
+    const published = await publishCheckRun(client, {
       owner: p.owner, repo: p.repo, headSha: pr.head, name: CHECK_NAME, conclusion: conclusionOf(result, policy),
       title: result.findings.length === 0 ? 'No undeclared AI-generated changes found' : `${unattested} unattested, ${contradicted} contradicted`,
       summary: `${report}\n\n${note}${note === '' ? '' : '\n\n'}Policy: ${policySource}. Declare AI assistance after the fact with a comment \`/trailmark attest Assisted-by: AGENT:MODEL\` (needs write access).\n`,
       annotations: toAnnotations(result),
     });
+    // One more request, only when there is something to declare.
+    if (published.published && result.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, published.id, [ATTEST_ACTION]);
   }
 
   /** The approval digest of the diff base...`head` (the pull request files when `head` is still its head). */

@@ -70,6 +70,13 @@ async function ledgerEntries(dataDir: string) {
   return { report, entries };
 }
 
+/** The "Declare AI use" button added to a check run with findings. */
+const attestButton = (): Expectation => ({
+  method: 'PATCH', route: '/repos/{owner}/{repo}/check-runs/{check_run_id}', params: { ...repo, check_run_id: 7 },
+  reply: { status: 200, body: { id: 7 } },
+  body: (b) => expect(b).toEqual({ actions: [{ label: 'Declare AI use', identifier: 'attest', description: 'I declare this change AI-assisted' }] }),
+});
+
 /** The expectations of one analysis of PR #2 at `head`. */
 function analysis(head: string, files: readonly FileSpec[], capture: (b: unknown) => void, extra: { commits?: unknown[]; pull?: Partial<Parameters<typeof getPull>[0]> } = {}): Expectation[] {
   return [
@@ -84,7 +91,7 @@ function analysis(head: string, files: readonly FileSpec[], capture: (b: unknown
 test('pull request opened: analysis of the newest head, neutral check with annotations and the checkpoint, signed ledger entries', async () => {
   const h = await startApp();
   const checks: CheckBody[] = [];
-  const expectations = [analysis(HEAD, [addedFile('src/auth/session.ts', AI_FILE)], (b) => checks.push(b as CheckBody))];
+  const expectations = [analysis(HEAD, [addedFile('src/auth/session.ts', AI_FILE)], (b) => checks.push(b as CheckBody)), attestButton()];
   const mock = github(...expectations);
   await h.receive('pull_request', pullRequestEvent('opened'));
   await h.app.drain();
@@ -102,7 +109,7 @@ test('pull request opened: analysis of the newest head, neutral check with annot
   expect(check.output.summary).toContain('example.com/trailmark-app');
   expect(check.output.summary).toContain(`\n${entries.length}\n`);
   // Plus the installation token, which Probot caches for an hour.
-  expect(requestCount(expectations)).toBe(7);
+  expect(requestCount(expectations)).toBe(8);
 });
 
 test('synchronize: the new head is analyzed and appended after the earlier analysis', async () => {
@@ -212,7 +219,7 @@ test('120 annotations are sent 50 per request', async () => {
   const capture = (b: unknown) => checks.push(b as CheckBody);
   const expectations = [getPull({ number: 2, base: BASE, head: HEAD, changedFiles: 120 }), ...noConfig(), ...prFiles(2, files), ...prCommits(2, [restCommit(HEAD, BASE)]), createCheck(capture)];
   const findings = 120;
-  const mock = github(...expectations, updateCheck(Math.ceil(findings / 50) - 1, capture));
+  const mock = github(...expectations, updateCheck(Math.ceil(findings / 50) - 1, capture), attestButton());
   await h.receive('pull_request', pullRequestEvent('opened'));
   await h.app.drain();
   mock.verify();
@@ -317,7 +324,7 @@ test('remediation by a maintainer: recorded as a commitment, the hunks become at
   const h = await startApp();
   const checks: CheckBody[] = [];
   const files = [addedFile('src/auth/session.ts', AI_FILE)];
-  const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)),
+  const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)), attestButton(),
     permission('octocat', 'write'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
   await h.receive('pull_request', pullRequestEvent('opened'));
   await h.app.drain();
@@ -346,4 +353,40 @@ test('check_run rerequested re-runs the analysis', async () => {
   await h.app.drain();
   mock.verify();
   expect(checks).toHaveLength(1);
+});
+
+test('the check-run button: a maintainer clicking "Declare AI use" records AI-Assisted: yes and the check turns success', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const files = [addedFile('src/auth/session.ts', AI_FILE)];
+  const payload = recorded<{ check_run: { name: string; pull_requests: { number: number }[] }; requested_action?: { identifier: string }; sender: { login: string } }>('check_run', 'requested_action');
+  payload.check_run.name = 'trailmark';
+  payload.check_run.pull_requests = [{ number: 2 }];
+  payload.requested_action = { identifier: 'attest' };
+  payload.sender.login = 'octocat';
+  const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)), attestButton(),
+    permission('octocat', 'admin'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  await h.receive('check_run', payload);
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => c.conclusion)).toEqual(['neutral', 'success']);
+  const { entries } = await ledgerEntries(h.dataDir);
+  expect(entries.find((e) => e.kind === 'remediation')!.body).toMatchObject({ declaration: 'AI-Assisted: yes' });
+});
+
+test('installation deleted: its queued work and pull request state are dropped, other installations keep theirs', async () => {
+  const paused = await startApp({ concurrency: 0 });
+  await paused.receive('pull_request', pullRequestEvent('opened'));
+  const other = pullRequestEvent('opened');
+  (other as unknown as { installation: { id: number } }).installation = { id: 99 };
+  await paused.receive('pull_request', other);
+  const { readFileSync } = await import('node:fs');
+  const queued = () => Object.values(JSON.parse(readFileSync(join(paused.dataDir, 'queue.json'), 'utf8')) as Record<string, { job: { installationId: number } }>).map((s) => s.job.installationId).sort((a, b) => a - b);
+  expect(queued()).toEqual([1, 99]);
+  const deleted = recorded<{ installation: { id: number } }>('installation', 'deleted');
+  deleted.installation.id = INSTALLATION;
+  await paused.receive('installation', deleted);
+  expect(queued()).toEqual([99]);
 });

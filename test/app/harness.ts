@@ -31,11 +31,12 @@ export const ledgerKey = testKey('app', 'example.com/trailmark-app');
 type Json = Record<string, unknown>;
 const examples = examplesJson as unknown as { name: string; examples: Json[] }[];
 
-/** A recorded payload of `name` with `action` that carries an installation, cloned, retargeted at OWNER/REPO. */
+/** A recorded payload of `name` with `action` that carries an installation, cloned, retargeted at INSTALLATION and OWNER/REPO. */
 export function recorded<T = Json>(name: string, action: string): T {
   const found = examples.find((e) => e.name === name)!.examples.find((p) => p.action === action && p.installation !== undefined);
   if (found === undefined) throw new Error(`no recorded ${name}.${action} payload with an installation`);
-  const payload = structuredClone(found) as { repository?: { name: string; full_name: string; owner: { login: string } } };
+  const payload = structuredClone(found) as { installation: { id: number }; repository?: { name: string; full_name: string; owner: { login: string } } };
+  payload.installation.id = INSTALLATION;
   if (payload.repository !== undefined) {
     payload.repository.name = REPO;
     payload.repository.full_name = `${OWNER}/${REPO}`;
@@ -63,7 +64,7 @@ export async function startApp(options: { dataDir?: string; concurrency?: number
     appId: 1, privateKey, secret: 'test',
     // Retries are ours (github/client.ts); Probot's own token requests are not retried in tests.
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    log: pino({ level: 'silent' }),
+    log: pino({ level: process.env.TEST_LOG ?? 'silent' }),
   });
   const app = createTrailmarkApp({
     settings: { dataDir, signer: options.signed === false ? undefined : parseSignerKey(ledgerKey.signerKey), apiBaseUrl: 'https://api.github.com', concurrency: options.concurrency ?? 2 },
