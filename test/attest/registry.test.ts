@@ -56,6 +56,11 @@ describe('registry data', () => {
     }
   });
 
+  it('has a changelog whose last entry is the current version', () => {
+    expect(REGISTRY.changelog?.at(-1)?.version).toBe(MARKERS_VERSION);
+    expect(REGISTRY.changelog?.at(-1)?.changes.length).toBeGreaterThan(0);
+  });
+
   it('holds every bot id listed in MARKERS.md §12.1', () => {
     const ids = new Set(REGISTRY.githubBots.map((b) => b.id));
     for (const id of [198982749, 223556219, 167198135, 209825114, 215619710, 208546643, 206951365, 201670782, 215057067, 199175422, 176961590, 161369871, 158243242, 208079219, 205137888, 230936708, 201248094, 220155983, 138933559, 136622811]) {
@@ -237,3 +242,53 @@ describe('footers, aider, branches, bot logins', () => {
     expect(botByLogin('dependabot[bot]')).toBeUndefined();
   });
 });
+
+// Data-driven: one positive and several near-miss negatives for every entry of the shipped data,
+// so a marker added to the JSON is tested by construction.
+describe('every registry entry, positive and negative', () => {
+  const identities = REGISTRY.identities;
+  it.each(identities.filter((i) => i.email !== undefined).map((i) => [i.email!, i.agent]))('e-mail %s is %s; near misses are not', (email, agent) => {
+    const [local, domain] = email.split('@') as [string, string];
+    expect(identityOf(person('Anyone', email))?.agent).toBe(agent);
+    expect(identityOf(person('Anyone', email.toUpperCase()))?.agent).toBe(agent);
+    expect(identityOf(person('Anyone', `${local}@${domain}.evil.io`))).toBeUndefined();
+    expect(identityOf(person('Anyone', `${local}@evil-${domain}`))).toBeUndefined();
+    if (!identities.some((i) => i.domain === domain)) expect(identityOf(person('Anyone', `jane.doe@${domain}`))).toBeUndefined();
+    // The display name alone never matches.
+    expect(identityOf(person(agent, `${agent}@example.com`))).toBeUndefined();
+  });
+  it.each(identities.filter((i) => i.domain !== undefined).map((i) => [i.domain!, i.agent]))('domain %s is %s; look-alike domains are not', (domain, agent) => {
+    expect(identityOf(person('x', `anything@${domain}`))?.agent).toBe(agent);
+    expect(identityOf(person('x', `anything@${domain}.evil.io`))).toBeUndefined();
+    expect(identityOf(person('x', `anything@not${domain}`))).toBeUndefined();
+  });
+  it.each(REGISTRY.githubBots.flatMap((b) => (b.logins ?? []).map((l) => [b.id!, l, b.agent] as const)))('noreply %i+%s is %s; wrong id or login is not', (id, login, agent) => {
+    expect(identityOf(person('x', `${id}+${login}@users.noreply.github.com`))?.agent).toBe(agent);
+    expect(identityOf(person('x', `${id + 1}+${login}@users.noreply.github.com`))).toBeUndefined();
+    expect(identityOf(person('x', `${id}+${login}x@users.noreply.github.com`))).toBeUndefined();
+    expect(identityOf(person('x', `${id}+${login}@users.noreply.github.com.evil.io`))).toBeUndefined();
+    expect(identityOf(person(login, `${login.replace('[bot]', '')}@example.com`))).toBeUndefined();
+  });
+  it.each(REGISTRY.declarationKeys.map((k) => [k.key]))('declaration key %s; longer or shorter keys are not', (key) => {
+    expect(declarationKey(key)?.key).toBe(key);
+    expect(declarationKey(key.toUpperCase())?.key).toBe(key);
+    expect(declarationKey(`${key}s`)).toBeUndefined();
+    expect(declarationKey(key.slice(0, -1))).toBeUndefined();
+  });
+  it.each(REGISTRY.stampKeys.filter((s) => s.prefix !== true).map((s) => [s.key, s.values?.[0] ?? 'https://example.com/session/1']))('stamp key %s; empty values and look-alike keys are not', (key, value) => {
+    expect(stampKey(key, value)).toBeDefined();
+    expect(stampKey(key.toLowerCase(), value)).toBeDefined();
+    expect(stampKey(key, '   ')).toBeUndefined();
+    expect(stampKey(`X-${key}`, value)).toBeUndefined();
+  });
+  it.each(REGISTRY.footers.map((f) => [f.text, f.agent]))('footer %j is %s; a cut footer is not', (text, agent) => {
+    expect(footersIn(`Body\n\n${text.toUpperCase()}(https://example.com)\n`).map((f) => f.agent)).toContain(agent);
+    expect(footersIn(`Body\n\n${text.slice(0, -2)}\n`).filter((f) => f.text === text)).toEqual([]);
+  });
+  it.each(REGISTRY.branchPrefixes.map((b) => [b.prefix, b.agent]))('branch prefix %s is %s; the bare prefix and infixes are not', (prefix, agent) => {
+    expect(branchPrefix(`${prefix}fix-bug`)?.agent).toBe(agent);
+    expect(branchPrefix(prefix)).toBeUndefined();
+    expect(branchPrefix(`feature/${prefix}fix`)).toBeUndefined();
+  });
+});
+
