@@ -4,9 +4,11 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** Process-wide, so two StateFile objects over one path never share a temporary name. */
+let temporaryCounter = 0;
+
 export class StateFile<T> {
   #chain: Promise<unknown> = Promise.resolve();
-  #counter = 0;
 
   constructor(readonly path: string, readonly empty: () => T) {}
 
@@ -36,7 +38,7 @@ export class StateFile<T> {
 
   async #write(doc: T): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${this.#counter++}.tmp`;
+    const tmp = `${this.path}.${process.pid}.${temporaryCounter++}.tmp`;
     const handle = await open(tmp, 'w');
     try {
       await handle.writeFile(JSON.stringify(doc));

@@ -60,12 +60,7 @@ let deliveries = 0;
 export async function startApp(options: { dataDir?: string; concurrency?: number; signed?: boolean } = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trailmark-app-'));
   const sleeps: number[] = [];
-  const probot = new Probot({
-    appId: 1, privateKey, secret: 'test',
-    // Retries are ours (github/client.ts); Probot's own token requests are not retried in tests.
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    log: pino({ level: process.env.TEST_LOG ?? 'silent' }),
-  });
+  const probot = newProbot();
   const app = createTrailmarkApp({
     settings: { dataDir, signer: options.signed === false ? undefined : parseSignerKey(ledgerKey.signerKey), apiBaseUrl: 'https://api.github.com', concurrency: options.concurrency ?? 2 },
     clock: fixedClock(),
@@ -90,6 +85,16 @@ export async function startApp(options: { dataDir?: string; concurrency?: number
     },
     receive: (name, payload, id) => probot.receive({ id: id ?? `delivery-${++deliveries}`, name, payload } as Parameters<Probot['receive']>[0]),
   };
+}
+
+/** A Probot instance for App 1 with the test key and webhook secret `test`. */
+export function newProbot(): Probot {
+  return new Probot({
+    appId: 1, privateKey, secret: 'test',
+    // Retries are ours (github/client.ts); Probot's own token requests are not retried in tests.
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    log: pino({ level: process.env.TEST_LOG ?? 'silent' }),
+  });
 }
 
 // ---- GitHub expectations ------------------------------------------------------------------
