@@ -49,8 +49,12 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
   };
   if (Buffer.byteLength(yamlText, 'utf8') > MAX_POLICY_BYTES) fail(`file is larger than ${MAX_POLICY_BYTES} bytes`);
   // Attacker-influenced text: parsed with the core schema only (no custom tags, no !!js types).
-  const doc = parseDocument(yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true });
   if (doc.errors.length > 0) fail(`not valid YAML: ${firstLine(doc.errors[0]!.message)}`, doc.errors[0]);
+  // The core schema leaves unknown tags (`!!js/function`, `!custom`) unresolved with a warning;
+  // a policy file has no use for tags, so any tag warning refuses the file.
+  const tagWarning = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+  if (tagWarning !== undefined) fail(`custom YAML tags are not allowed: ${firstLine(tagWarning.message)}`, tagWarning);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -58,8 +62,12 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
     fail(`not valid YAML: ${err instanceof Error ? firstLine(err.message) : 'unreadable'}`, err);
   }
   if (value === null || value === undefined) return base;
-  if (!validate(value)) fail(describeErrors(validate.errors ?? []));
+  if (!validate(value)) fail(describeErrors(validate.errors ?? [], value));
   const file = value as PolicyFile;
+  file.markers?.forEach((m, i) => {
+    const problem = markerValueProblem(m.kind, m.value);
+    if (problem !== undefined) fail(`markers[${i}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
+  });
 
   const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
   if (thresholds.low > thresholds.high) fail(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
@@ -93,7 +101,24 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
   };
 }
 
-function describeErrors(errors: readonly ErrorObject[]): string {
+/** Why a marker value can never match for its kind (attest/commit-evidence.ts compares literally). */
+function markerValueProblem(kind: ExtraMarker['kind'], value: string): string | undefined {
+  const at = value.indexOf('@');
+  switch (kind) {
+    case 'co-author-email':
+    case 'author-email':
+      return at > 0 && at === value.lastIndexOf('@') && at < value.length - 1 && !/\s/.test(value) ? undefined : 'is not an e-mail address';
+    case 'co-author-domain':
+      return at === -1 && !/\s/.test(value) && value.includes('.') ? undefined : 'is not a bare domain (write acme.ai, without @)';
+    case 'trailer-key':
+      // git trailer keys: alphanumerics and hyphens, no spaces or separator.
+      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? undefined : 'is not a trailer key (letters, digits and hyphens, without the colon)';
+    case 'footer':
+      return undefined;
+  }
+}
+
+function describeErrors(errors: readonly ErrorObject[], value: unknown): string {
   // The most specific error first: unknown keys, then enum/type problems, by path.
   const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
   const e = sorted[0];
@@ -109,7 +134,22 @@ function describeErrors(errors: readonly ErrorObject[]): string {
     const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     return `${path || '(root)'}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
   }
-  return `${path || '(root)'}: ${e.message ?? 'invalid'}`;
+  // `policy-version: 2026.11` is a YAML number; say how to make it a string.
+  const actual = valueAt(value, e.instancePath);
+  const quote = e.keyword === 'type' && (e.params as { type?: unknown }).type === 'string' && (typeof actual === 'number' || typeof actual === 'boolean')
+    ? ` (quote it: "${String(actual)}")`
+    : '';
+  return `${path || '(root)'}: ${e.message ?? 'invalid'}${quote}`;
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  let at = value;
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
 
 function rank(e: ErrorObject): number {
@@ -135,7 +175,10 @@ function closest(key: string): string | undefined {
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined;
+  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
+  // `version` → `policy-version`, `high` → `thresholds.high`: a unique known key ending in it.
+  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
+  return suffixed.length === 1 ? suffixed[0] : undefined;
 }
 
 /** Levenshtein distance; keys are short (capped by the schema) so O(n·m) is fine. */

@@ -1,5 +1,8 @@
-// Check-run annotations, one per finding, shared by the Action and the App. Shapes and limits
-// follow GitHub's check-run `output.annotations[]` object.
+// Check-run annotations, one per finding with a path, shared by the Action and the App. Limits
+// follow GitHub's check-run `output.annotations[]` object; github/check-run.ts maps the camelCase
+// fields to the snake_case wire names (start_line, end_line, annotation_level, raw_details).
+// The message is the finding's: why (top reasons) and what to do (declare with `Assisted-by:` or
+// `/trailmark attest`), both written by engine/findings.ts.
 
 import type { ScanResult } from '../core/types.js';
 import { compareStrings } from './grouping.js';
@@ -25,7 +28,9 @@ export const ANNOTATION_MESSAGE_MAX = 64 * 1024 - 1;
 
 export function toAnnotations(result: ScanResult): Annotation[] {
   const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h] as const));
-  return [...result.findings]
+  // An annotation needs a file; pull-request-level findings (approval drift) go in the summary.
+  return result.findings
+    .filter((f) => f.path !== '')
     .sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind))
     .map((f) => {
       const hunk = byLine.get(`${f.path}\0${f.startLine}`);
@@ -37,8 +42,8 @@ export function toAnnotations(result: ScanResult): Annotation[] {
       ];
       const annotation: Annotation = {
         path: f.path,
-        startLine: f.startLine,
-        endLine: f.endLine,
+        startLine: Math.max(1, f.startLine),
+        endLine: Math.max(1, f.startLine, f.endLine),
         level: f.level,
         title: truncate(visibleText(ruleFor(f.kind).title), ANNOTATION_TITLE_MAX),
         // Annotations are rendered as plain text by GitHub; control and bidi characters are made visible.

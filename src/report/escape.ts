@@ -39,7 +39,10 @@ export function visibleText(text: string, options: { keepNewlines?: boolean; kee
   return out;
 }
 
-/** Terminal output: same as visibleText (no raw ESC ever reaches the terminal). */
+/**
+ * Terminal output: ANSI/C0/C1 controls (except tab), bidi controls and zero-width characters are
+ * shown as escapes, so no escape sequence from a commit or a file ever reaches the terminal.
+ */
 export function terminalText(text: string): string {
   return visibleText(text);
 }
@@ -51,8 +54,9 @@ const MARKDOWN_SPECIAL = new Set(['\\', '`', '*', '_', '[', ']', '#', '|', '~'])
 /**
  * Markdown inline text (also valid inside a table cell): every markdown metacharacter is
  * backslash-escaped, HTML-significant characters become entities, newlines become spaces, and
- * `@mention` / `#123` references are broken with a zero-width joiner-free word joiner so
- * GitHub neither pings people nor links issues.
+ * `@mention` / `#123` references and `scheme://` / `www.` autolinks are broken with a
+ * zero-width space entity, so GitHub neither pings people, links issues nor turns an
+ * attacker's URL into a link. Inline HTML and HTML comments cannot form (`<` is an entity).
  */
 export function markdownText(text: string): string {
   const safe = visibleText(text);
@@ -65,7 +69,9 @@ export function markdownText(text: string): string {
     else if (ch === '"') out += '&quot;';
     else if (ch === '@') out += '@&#8203;';
     else if (ch === '#' && /[0-9]/.test(safe[i + 1] ?? '')) out += '#&#8203;';
+    else if (ch === ':' && safe.startsWith('//', i + 1)) out += ':&#8203;';
     else if (ch === ':' && safe.slice(Math.max(0, i - 10), i).toLowerCase().endsWith('javascript')) out += '&#58;';
+    else if (ch === '.' && safe.slice(Math.max(0, i - 3), i).toLowerCase() === 'www' && !/[\p{L}\p{N}]/u.test(safe[i - 4] ?? '')) out += '&#8203;.';
     else if (MARKDOWN_SPECIAL.has(ch)) out += `\\${ch}`;
     else out += ch;
   }
@@ -148,6 +154,27 @@ export function jsonVisible(serialized: string): string {
   for (const ch of serialized) {
     const c = ch.codePointAt(0)!;
     out += isBidiOrSeparator(c) || isZeroWidth(c) ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}
+
+/**
+ * Plain text of a SARIF `message.text` (SARIF 2.1.0 §3.11.5, §3.11.6): `{` and `}` are doubled
+ * (placeholders), `[`, `]` and a backslash before them are backslash-escaped (embedded links), so untrusted text can
+ * neither inject a link to another location nor a placeholder. Controls, bidi and zero-width
+ * characters are made visible; newlines are kept (viewers show multi-line messages).
+ */
+export function sarifText(text: string): string {
+  const safe = visibleText(text, { keepNewlines: true });
+  let out = '';
+  for (let i = 0; i < safe.length; i++) {
+    const ch = safe[i]!;
+    const next = safe[i + 1];
+    if (ch === '{' || ch === '}') out += ch + ch;
+    else if (ch === '[' || ch === ']') out += `\\${ch}`;
+    // A backslash is only special before a bracket or another backslash (§3.11.6 grammar).
+    else if (ch === '\\' && (next === '[' || next === ']' || next === '\\')) out += '\\\\';
+    else out += ch;
   }
   return out;
 }

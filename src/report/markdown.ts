@@ -16,7 +16,9 @@ export interface MarkdownOptions {
 }
 
 export const CHECK_RUN_SUMMARY_MAX = 65_535;
+// Untrusted text is cut before it is escaped, so a cut never lands inside an escape.
 const REASON_MAX = 140;
+const PATH_MAX = 300;
 
 export function renderMarkdown(result: ScanResult, options: MarkdownOptions = {}): string {
   const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
@@ -92,7 +94,7 @@ function fileRows(result: ScanResult): string[] {
     const flagged = hunks.find((h) => h.verdict === 'contradicted' || h.verdict === 'unattested');
     const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? '' : '';
     const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : '';
-    rows.push(`| ${markdownCodeCell(path)} | ${counts.map(([v, n]) => `${n} ${v}`).join(', ')}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
+    rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(', ')}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
   }
   return rows;
 }
@@ -102,14 +104,14 @@ function tailSection(result: ScanResult, options: MarkdownOptions): string {
   const skipped = groupByPath(result.hunks.filter((h) => h.verdict === 'skipped'));
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 30);
-    const list = shown.map(([path, hunks]) => `- ${markdownCode(path)}: ${markdownText(hunks[0]!.reason ?? 'skipped')}`);
+    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0]!.reason ?? 'skipped', REASON_MAX))}`);
     if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, 'more file')}`);
     parts.push(['<details><summary>Skipped files</summary>', '', ...list, '', '</details>'].join('\n'));
   }
   const omissions = result.summary.omissions;
   if (omissions.length > 0) {
     const shown = omissions.slice(0, 30);
-    parts.push(['### Not analyzed', '', ...shown.map((o) => `- ${o.path !== undefined ? `${markdownCode(o.path)}: ` : ''}${markdownText(o.reason)}`), ...(omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : [])].join('\n'));
+    parts.push(['### Not analyzed', '', ...shown.map((o) => `- ${o.path !== undefined ? `${markdownCode(truncate(o.path, PATH_MAX))}: ` : ''}${markdownText(truncate(o.reason, REASON_MAX))}`), ...(omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : [])].join('\n'));
   }
   parts.push([
     '<details><summary>What the evidence classes mean</summary>',
@@ -138,8 +140,25 @@ function tailSection(result: ScanResult, options: MarkdownOptions): string {
     const l = result.ledger;
     parts.push([`### Ledger checkpoint`, '', `${pluralize(l.entries.length, 'entry', 'entries')} appended to ${markdownCode(l.origin)} (tree size ${l.size}). This signed checkpoint is an external anchor: keep it to prove later that the ledger was not rewritten.`, '', markdownFence(l.checkpoint)].join('\n'));
   }
-  if (options.detailsUrl !== undefined) parts.push(`[Details](${encodeURI(options.detailsUrl)})`);
+  const details = options.detailsUrl !== undefined ? linkDestination(options.detailsUrl) : undefined;
+  if (details !== undefined) parts.push(`[Details](${details})`);
   return parts.join('\n\n');
+}
+
+/**
+ * An http(s) URL as a markdown link destination, or undefined for anything else (`javascript:`,
+ * relative or unparsable): parentheses, spaces and angle brackets are percent-encoded so the
+ * destination cannot end early.
+ */
+function linkDestination(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  return parsed.href.replaceAll('(', '%28').replaceAll(')', '%29').replaceAll('<', '%3C').replaceAll('>', '%3E').replaceAll(' ', '%20');
 }
 
 function bytes(text: string): number {

@@ -3,11 +3,12 @@
 // level, message, a physical location with a repository-relative URI, and partialFingerprints
 // so an alert keeps its identity across runs while the code is unchanged.
 
+import { createHash } from 'node:crypto';
 import type { Finding, HunkResult, ScanResult } from '../core/types.js';
 import { TOOL_NAME } from '../core/version.js';
 import { RULES } from './rules.js';
 import { compareStrings } from './grouping.js';
-import { jsonVisible } from './escape.js';
+import { jsonVisible, sarifText } from './escape.js';
 
 export interface SarifOptions {
   readonly toolVersion: string;
@@ -20,7 +21,9 @@ const DEFAULT_INFORMATION_URI = 'https://github.com/trailmark/trailmark';
 export function renderSarif(result: ScanResult, options: SarifOptions): string {
   const hunksByLocation = new Map<string, HunkResult>();
   for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
-  const findings = [...result.findings].sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
+  // Code scanning needs a file location; pull-request-level findings (approval drift, no path)
+  // belong to the check run, not to SARIF.
+  const findings = result.findings.filter((f) => f.path !== '').sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -57,23 +60,35 @@ export function renderSarif(result: ScanResult, options: SarifOptions): string {
 function sarifResult(f: Finding, hunk: HunkResult | undefined): Record<string, unknown> {
   const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
   const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
+  // SARIF regions are 1-based; a finding on a deleted-only hunk may carry line 0.
+  const startLine = Math.max(1, f.startLine);
   return {
     ruleId: RULES[ruleIndex]!.id,
     ruleIndex,
     level: f.level === 'warning' ? 'warning' : 'note',
-    message: { text: f.message },
+    message: { text: sarifText(f.message) },
     locations: [{
       physicalLocation: {
         artifactLocation: { uri: encodePath(f.path), uriBaseId: '%SRCROOT%' },
-        region: { startLine: f.startLine, endLine: f.endLine },
+        region: { startLine, endLine: Math.max(startLine, f.endLine) },
       },
     }],
-    partialFingerprints: { 'trailmarkHunk/v1': `${f.kind}:${hunk?.contentDigest ?? `${f.path}:${f.startLine}`}` },
+    partialFingerprints: { 'trailmarkHunk/v1': fingerprint(f, hunk) },
     properties: {
       ...(f.score !== undefined ? { score: f.score } : {}),
       evidence: classes,
     },
   };
+}
+
+/**
+ * Identity of an alert across runs: rule, path and the digest of the hunk's added lines, so the
+ * alert survives unrelated edits above it (line shifts) and a new alert is raised when the code
+ * itself changes. Without a hunk (a finding the scan did not produce) the line stands in.
+ */
+function fingerprint(f: Finding, hunk: HunkResult | undefined): string {
+  const content = hunk?.contentDigest ?? `line:${f.startLine}`;
+  return createHash('sha256').update(`${f.kind}\0${f.path}\0${content}`, 'utf8').digest('hex').slice(0, 32);
 }
 
 /** A repository-relative URI reference: each path segment percent-encoded, slashes kept. */

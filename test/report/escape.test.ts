@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonVisible, markdownCode, markdownCodeCell, markdownFence, markdownText, terminalText, truncate, visibleText, workflowCommandData, workflowCommandProperty } from '../../src/report/escape.js';
+import { unsafeCharacters } from './unsafe.js';
+import { jsonVisible, markdownCode, sarifText, markdownCodeCell, markdownFence, markdownText, terminalText, truncate, visibleText, workflowCommandData, workflowCommandProperty } from '../../src/report/escape.js';
 
 describe('markdownText', () => {
   it.each([
@@ -16,6 +17,18 @@ describe('markdownText', () => {
     ['a\u202Eb', 'a\\\\u202eb'],
     ['*bold* _it_', '\\*bold\\* \\_it\\_'],
     ['a & b "q"', 'a &amp; b &quot;q&quot;'],
+    ['<!-- hidden -->', '&lt;!-- hidden --&gt;'],
+    ['<script>alert(1)</script>', '&lt;script&gt;alert(1)&lt;/script&gt;'],
+    ['see https://evil.example/x', 'see https:&#8203;//evil.example/x'],
+    ['www.evil.example', 'www&#8203;.evil.example'],
+    ['awww.example', 'awww.example'],
+    ['mail bot@acme.ai', 'mail bot@&#8203;acme.ai'],
+    ['@org/team', '@&#8203;org/team'],
+    ['zero\u200Bwidth', 'zero\\\\u200bwidth'],
+    ['tab\tkept', 'tab\tkept'],
+    ['cr\rlf', 'cr\\\\x0dlf'],
+    ['~~strike~~', '\\~\\~strike\\~\\~'],
+    ['&lt;already', '&amp;lt;already'],
   ])('%j', (input, expected) => {
     expect(markdownText(input)).toBe(expected);
   });
@@ -53,6 +66,11 @@ describe('truncate', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('ab😀cd', 4)).toBe('ab…');
     expect(truncate('short', 10)).toBe('short');
+    expect(truncate('😀😀😀', 4)).toBe('😀…');
+    expect(truncate('abc', 3)).toBe('abc');
+    // every cut of a string of astral characters is well-formed UTF-16
+    const astral = '𝒜😀𝒞😀𝒟'.repeat(5);
+    for (let max = 1; max < astral.length; max++) expect(truncate(astral, max)).not.toMatch(/\p{Cs}/u);
   });
 });
 
@@ -62,5 +80,40 @@ describe('jsonVisible', () => {
     const text = jsonVisible(JSON.stringify(value));
     expect(text).toBe('{"path":"a\\u202eb\\u2028c\\u200bd","plain":"é😀"}');
     expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe('sarifText', () => {
+  it.each([
+    ['plain text', 'plain text'],
+    ['see [here](1)', 'see \\[here\\](1)'],
+    ['function f() { return 1; }', 'function f() {{ return 1; }}'],
+    ['{0} placeholder', '{{0}} placeholder'],
+    ['back\\slash', 'back\\slash'],
+    ['not\\[a link]', 'not\\\\\\[a link\\]'],
+    ['two\nlines', 'two\nlines'],
+    ['\x1b[2Jclear', '\\x1b\\[2Jclear'],
+    ['rtl\u202Eoverride', 'rtl\\u202eoverride'],
+  ])('%j', (input, expected) => {
+    expect(sarifText(input)).toBe(expected);
+  });
+});
+
+describe('every sink neutralises the same hostile strings', () => {
+  const hostile = ['\x1b[31mred\x1b[0m', 'a\u202Ebidi', 'zero\u200Bwidth', 'nul\x00byte', 'c1\u009bcsi', 'del\x7f'];
+  const sinks: [string, (t: string) => string][] = [
+    ['terminalText', terminalText],
+    ['markdownText', markdownText],
+    ['markdownCode', markdownCode],
+    ['markdownFence', (t) => markdownFence(t)],
+    ['workflowCommandData', workflowCommandData],
+    ['workflowCommandProperty', workflowCommandProperty],
+    ['sarifText', sarifText],
+  ];
+  it.each(sinks)('%s leaves no control, bidi or zero-width character', (_name, sink) => {
+    for (const text of hostile) {
+      const out = sink(text);
+      expect(unsafeCharacters(out)).toEqual([]);
+    }
   });
 });

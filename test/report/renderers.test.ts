@@ -3,12 +3,13 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import ajvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { unsafeCharacters } from './unsafe.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderSarif } from '../../src/report/sarif.js';
 import { renderMarkdown, CHECK_RUN_SUMMARY_MAX } from '../../src/report/markdown.js';
 import { renderText } from '../../src/report/text.js';
-import { toAnnotations } from '../../src/report/annotations.js';
-import type { HunkResult } from '../../src/core/types.js';
+import { ANNOTATION_MESSAGE_MAX, ANNOTATION_TITLE_MAX, toAnnotations } from '../../src/report/annotations.js';
+import type { Finding, HunkResult } from '../../src/core/types.js';
 import { HOSTILE_PATH, sampleResult } from './fixture.js';
 
 // CommonJS packages: under NodeNext their `export default` is the `.default` of the module.
@@ -17,7 +18,11 @@ const addFormats = ajvFormats.default;
 
 const schemaDir = new URL('../fixtures/schemas/', import.meta.url);
 const scanSchema = JSON.parse(readFileSync(new URL('scan-v1.schema.json', schemaDir), 'utf8'));
-const sarifSchema = JSON.parse(readFileSync(new URL('sarif-2.1.0.json', schemaDir), 'utf8'));
+const sarifSchemas: [string, unknown][] = [
+  ['OASIS errata01 (sarif-schema-2.1.0.json)', JSON.parse(readFileSync(new URL('sarif-schema-2.1.0.json', schemaDir), 'utf8'))],
+  ['schemastore rtm.5 (sarif-2.1.0.json)', JSON.parse(readFileSync(new URL('sarif-2.1.0.json', schemaDir), 'utf8'))],
+];
+const DRIFT: Finding = { kind: 'approval-drift', path: '', startLine: 0, endLine: 0, level: 'warning', message: 'merged content differs from the approved digest' };
 
 describe('renderJson', () => {
   const result = sampleResult();
@@ -45,11 +50,50 @@ describe('renderJson', () => {
 describe('renderSarif', () => {
   const log = JSON.parse(renderSarif(sampleResult(), { toolVersion: '1.2.3' }));
 
-  it('validates against the SARIF 2.1.0 schema', () => {
+  it.each(sarifSchemas)('validates against the SARIF 2.1.0 schema, %s', (_name, schema) => {
     const ajv = new AjvDraft04({ strict: false, allErrors: true, unicodeRegExp: false });
     addFormats(ajv);
-    const validate = ajv.compile(sarifSchema);
+    const validate = ajv.compile(schema as object);
     expect(validate(log), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    // a document the schema must refuse, so the validation itself is known to bite
+    const broken = structuredClone(log);
+    broken.runs[0].results[0].locations[0].physicalLocation.region.startLine = 0;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('escapes message text (SARIF embedded links and placeholders) and leaves no control characters', () => {
+    // Only the location URI keeps the path exactly (percent-encoded); every text field is clean.
+    const texts = strings(log).filter(([key]) => key !== 'uri');
+    expect(texts.length).toBeGreaterThan(20);
+    for (const [key, value] of texts) expect(unsafeCharacters(value), key).toEqual([]);
+    const unattested = log.runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'trailmark/unattested');
+    expect(unattested.message.text).toContain('\\[click\\](javascript:alert(1))');
+    expect(unattested.message.text).toContain('\\x1b');
+    expect(unattested.properties).toEqual({ score: 0.91, evidence: ['inferred'] });
+  });
+
+  it('leaves pull-request-level findings (no path) to the check run, and clamps line 0 to 1', () => {
+    const base = sampleResult();
+    const zero: Finding = { ...base.findings[1]!, startLine: 0, endLine: 0 };
+    const out = JSON.parse(renderSarif({ ...base, findings: [...base.findings, DRIFT, zero] }, { toolVersion: '1.2.3' }));
+    expect(out.runs[0].results).toHaveLength(3);
+    expect(out.runs[0].results.every((r: { locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.locations[0]!.physicalLocation.region.startLine >= 1)).toBe(true);
+  });
+
+  it('fingerprints follow the code, not the line: shifted lines keep it, changed content changes it', () => {
+    const base = sampleResult();
+    const fp = (r: typeof base): string => {
+      const sarif = JSON.parse(renderSarif(r, { toolVersion: '1' })) as { runs: { results: { ruleId: string; partialFingerprints: Record<string, string> }[] }[] };
+      return sarif.runs[0]!.results.find((x) => x.ruleId === 'trailmark/contradicted')!.partialFingerprints['trailmarkHunk/v1']!;
+    };
+    const shift = (r: typeof base, lines: number, digest?: string): typeof base => ({
+      ...r,
+      hunks: r.hunks.map((h) => (h.path === 'src/billing/invoice.ts' ? { ...h, startLine: h.startLine + lines, endLine: h.endLine + lines, ...(digest ? { contentDigest: digest } : {}) } : h)),
+      findings: r.findings.map((f) => (f.path === 'src/billing/invoice.ts' ? { ...f, startLine: f.startLine + lines, endLine: f.endLine + lines } : f)),
+    });
+    expect(fp(shift(base, 7))).toBe(fp(base));
+    expect(fp(shift(base, 0, `sha256:${'9'.repeat(64)}`))).not.toBe(fp(base));
+    expect(fp(base)).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('has what GitHub code scanning needs', () => {
@@ -119,6 +163,35 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('renderMarkdown details link', () => {
+  it.each([
+    ['https://example.com/runs/1?x=(y)', '[Details](https://example.com/runs/1?x=%28y%29)'],
+    ['https://example.com/a b', '[Details](https://example.com/a%20b)'],
+  ])('%j is linked with a destination that cannot end early', (url, link) => {
+    expect(renderMarkdown(sampleResult(), { detailsUrl: url })).toContain(link);
+  });
+
+  it.each(['javascript:alert(1)', 'data:text/html,<b>', '/relative', 'not a url'])('%j is not linked', (url) => {
+    expect(renderMarkdown(sampleResult(), { detailsUrl: url })).not.toContain('[Details]');
+  });
+});
+
+describe('golden renderings of the hostile sample', () => {
+  const ledger = { origin: 'example.com/acme/ledger', size: 3, root: 'ab'.repeat(32), checkpoint: 'example.com/acme/ledger\n3\nq80=\n\n— example.com/acme/ledger AAAA\n', entries: [{ seq: 2, kind: 'change.analyzed' }] };
+  const result = sampleResult({ ledger });
+  it.each([
+    ['sample.txt', () => renderText(result, { color: false })],
+    ['sample.verbose.txt', () => renderText(result, { color: false, verbose: true })],
+    ['sample.color.txt', () => renderText(result, { color: true })],
+    ['sample.json', () => renderJson(result)],
+    ['sample.sarif', () => renderSarif(result, { toolVersion: '1.2.3' })],
+    ['sample.md', () => renderMarkdown(result, { detailsUrl: 'https://example.com/checks/1' })],
+    ['sample.annotations.json', () => `${JSON.stringify(toAnnotations(result), null, 2)}\n`],
+  ])('%s', async (file, render) => {
+    await expect(render()).toMatchFileSnapshot(`golden/${file}`);
+  });
+});
+
 describe('renderText', () => {
   it('never lets an escape sequence through, with or without colour', () => {
     for (const color of [false, true]) {
@@ -152,5 +225,40 @@ describe('toAnnotations', () => {
     expect(hostile.message).not.toContain('\x1b');
     expect(hostile.rawDetails).toContain('narration/step-comment');
     expect(hostile.startLine).toBe(10);
+    expect(hostile.message).toContain('Likely AI-generated');
+  });
+
+  it('sorts by path then line, and leaves pull-request-level findings to the summary', () => {
+    const base = sampleResult();
+    const extra: Finding[] = [
+      { ...base.findings[1]!, startLine: 50, endLine: 60 },
+      { ...base.findings[1]!, path: 'a/first.ts', startLine: 0, endLine: 0 },
+      DRIFT,
+    ];
+    const annotations = toAnnotations({ ...base, findings: [...extra, ...base.findings] });
+    expect(annotations.map((a) => [a.path, a.startLine, a.endLine])).toEqual([
+      ['a/first.ts', 1, 1],
+      ['src/billing/invoice.ts', 1, 43],
+      ['src/billing/invoice.ts', 50, 60],
+      [HOSTILE_PATH, 10, 40],
+    ]);
+  });
+
+  it('keeps title and message within GitHub limits without splitting a surrogate pair', () => {
+    const base = sampleResult();
+    const long: Finding = { ...base.findings[1]!, message: '😀'.repeat(70_000) };
+    const [a] = toAnnotations({ ...base, findings: [long] });
+    expect(a!.message.length).toBeLessThanOrEqual(ANNOTATION_MESSAGE_MAX);
+    expect(a!.message).not.toMatch(/\p{Cs}/u);
+    expect(a!.message.endsWith('…')).toBe(true);
+    expect(a!.title.length).toBeLessThanOrEqual(ANNOTATION_TITLE_MAX);
   });
 });
+
+/** Every string value in a JSON document, with the key it sits under. */
+function strings(value: unknown, key = ''): [string, string][] {
+  if (typeof value === 'string') return [[key, value]];
+  if (Array.isArray(value)) return value.flatMap((v) => strings(v, key));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, k));
+  return [];
+}
