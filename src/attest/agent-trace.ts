@@ -33,7 +33,7 @@ export interface TraceRange {
 
 /** Largest record accepted (serialised size), 1 MiB. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
-/** Largest text parsed as one JSON document (object or array). */
+/** Largest text accepted from one origin (array, object or JSONL), 64 MiB. */
 export const MAX_TRACE_TEXT_BYTES = 64 * 1024 * 1024;
 /** Agent Trace: model_id maxLength 250. */
 const MAX_MODEL_ID = 250;
@@ -61,13 +61,14 @@ function parseAll(text: string, origin: string): { ranges: TraceRange[]; problem
   const ranges: TraceRange[] = [];
   const problems: RecordError[] = [];
   const where = printable(origin);
+  // The per-text cap comes first, whatever the form (array, object or JSONL).
+  if (text.length > MAX_TRACE_TEXT_BYTES) {
+    problems.push(new RecordError('RECORD_TOO_LARGE', `agent trace ${where}: ${text.length} characters exceed ${MAX_TRACE_TEXT_BYTES}`));
+    return { ranges, problems };
+  }
   const trimmed = text.trimStart();
 
   if (trimmed.startsWith('[')) {
-    if (text.length > MAX_TRACE_TEXT_BYTES) {
-      problems.push(new RecordError('RECORD_TOO_LARGE', `agent trace ${where}: ${text.length} characters exceed ${MAX_TRACE_TEXT_BYTES}`));
-      return { ranges, problems };
-    }
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -245,8 +246,11 @@ function isLine(v: unknown): v is number {
 
 /** Major 0 or 1, written `M.m` or `M.m.p` (the spec's pattern and the reference store disagree). */
 function supportedVersion(v: string): boolean {
+  // Any dotted number (`^\d+(\.\d+)*$`, at most 4 parts of 6 digits): the spec's pattern, its
+  // zod schema and its reference store disagree ("0.1.0", "1.0"), so the version is not trusted
+  // to select semantics; the required fields are checked instead.
   const parts = v.split('.');
-  if (parts.length < 2 || parts.length > 3) return false;
+  if (parts.length > 4) return false;
   for (const p of parts) {
     if (p.length === 0 || p.length > 6) return false;
     for (let i = 0; i < p.length; i++) {
@@ -254,7 +258,7 @@ function supportedVersion(v: string): boolean {
       if (c < 0x30 || c > 0x39) return false;
     }
   }
-  return parts[0] === '0' || parts[0] === '1';
+  return true;
 }
 
 /** Paths are repository-relative with "/" separators; a leading "./" is dropped. */

@@ -3,7 +3,7 @@
 // git-ai `specs/git_ai_standard_v3.0.0.md` (§1.2.5 complete example) plus the s_/h_ key forms.
 
 import { describe, expect, it } from 'vitest';
-import { MAX_PROBLEMS_PER_TEXT, MAX_RECORD_BYTES, parseAgentTrace } from '../../src/attest/agent-trace.js';
+import { MAX_PROBLEMS_PER_TEXT, MAX_TRACE_TEXT_BYTES, MAX_RECORD_BYTES, parseAgentTrace } from '../../src/attest/agent-trace.js';
 import { MAX_NOTE_BYTES, parseGitAiNote, parseRanges } from '../../src/attest/git-ai.js';
 import { RecordError } from '../../src/core/errors.js';
 
@@ -51,6 +51,17 @@ describe('parseAgentTrace', () => {
     ]);
   });
 
+  it.each(['1', '1.0', '0.1.0', '2.0.0', '10.20.30.40'])('accepts any dotted-number version: %s', (version) => {
+    expect(parseAgentTrace(JSON.stringify({ ...RECORD, version }), 'v.json').problems).toEqual([]);
+  });
+
+  it('rejects a text over the per-text cap in every form, before parsing', () => {
+    const big = `${JSON.stringify(RECORD)}\n`.repeat(Math.ceil((MAX_TRACE_TEXT_BYTES + 1) / (JSON.stringify(RECORD).length + 1)));
+    const r = parseAgentTrace(big, 'big.jsonl');
+    expect(r.ranges).toEqual([]);
+    expect(r.problems.map((p) => p.code)).toEqual(['RECORD_TOO_LARGE']);
+  });
+
   it('accepts version "1.0" (reference store), arrays and JSONL', () => {
     const v1 = { ...RECORD, version: '1.0' };
     expect(parseAgentTrace(JSON.stringify([RECORD, v1]), 'a.json').ranges).toHaveLength(6);
@@ -62,8 +73,9 @@ describe('parseAgentTrace', () => {
 
   const invalid: [string, unknown, string][] = [
     ['missing version', { ...RECORD, version: undefined }, 'missing version'],
-    ['version 2.0.0', { ...RECORD, version: '2.0.0' }, 'unsupported version 2.0.0'],
     ['version v1', { ...RECORD, version: 'v1' }, 'unsupported version'],
+    ['version 1..0', { ...RECORD, version: '1..0' }, 'unsupported version'],
+    ['version 1.0-beta', { ...RECORD, version: '1.0-beta' }, 'unsupported version'],
     ['missing id', { ...RECORD, id: undefined }, 'id'],
     ['bad timestamp', { ...RECORD, timestamp: 'yesterday' }, 'timestamp'],
     ['missing files', { ...RECORD, files: undefined }, 'files'],
