@@ -8,6 +8,7 @@ import type { HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { VERDICTS } from '../core/types.js';
 import { markdownCode, markdownCodeCell, markdownFence, markdownText, truncate } from './escape.js';
 import { groupByPath, pluralize } from './grouping.js';
+import { ruleFor } from './rules.js';
 
 export interface MarkdownOptions {
   /** GitHub accepts at most 65,535 characters in a check-run summary. */
@@ -19,6 +20,7 @@ export const CHECK_RUN_SUMMARY_MAX = 65_535;
 // Untrusted text is cut before it is escaped, so a cut never lands inside an escape.
 const REASON_MAX = 140;
 const PATH_MAX = 300;
+const MESSAGE_MAX = 1000;
 
 export function renderMarkdown(result: ScanResult, options: MarkdownOptions = {}): string {
   const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
@@ -54,6 +56,9 @@ export function renderMarkdown(result: ScanResult, options: MarkdownOptions = {}
 function headSection(result: ScanResult): string {
   const s = result.summary;
   const lines = [`## trailmark: ${headline(result)}`, ''];
+  // Pull-request-level findings (approval drift) have no file, so no annotation: they go here.
+  const pullRequest = result.findings.filter((f) => f.path === '');
+  for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, '');
   lines.push('| verdict | hunks |', '|---|---|');
   for (const v of VERDICTS) if (s.verdicts[v] > 0) lines.push(`| ${VERDICT_LABEL[v]} | ${s.verdicts[v]} |`);
   lines.push('');

@@ -92,6 +92,7 @@ function summaryLines(result: ScanResult, paint: (s: Style, t: string) => string
     ? paint('green', 'no findings')
     : paint('yellow', `${pluralize(findings, 'finding')}: ${s.findings.unattested} unattested, ${s.findings.contradicted} contradicted${s.findings['approval-drift'] > 0 ? `, ${s.findings['approval-drift']} approval drift` : ''} (non-blocking)`));
   lines.push(paint('dim', `thresholds low ${s.thresholds.low} / high ${s.thresholds.high}, policy ${terminalText(s.policyVersion)}, model ${s.modelVersion}`));
+  for (const f of result.findings.filter((x) => x.path === '')) lines.push(paint('yellow', `pull request: ${terminalText(truncate(f.message, DETAIL_MAX * 2))}`));
   for (const o of s.omissions) lines.push(paint('yellow', `not analyzed: ${o.path !== undefined ? `${terminalText(o.path)}: ` : ''}${terminalText(o.reason)}`));
   if (findings > 0) lines.push(paint('dim', 'To declare AI assistance, add a trailer such as `Assisted-by: Claude:claude-opus-4-5` to the commit.'));
   if (result.ledger !== undefined) {

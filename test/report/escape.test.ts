@@ -1,3 +1,5 @@
+import { EOL } from 'node:os';
+import * as core from '@actions/core';
 import { describe, expect, it } from 'vitest';
 import { unsafeCharacters } from './unsafe.js';
 import { jsonVisible, markdownCode, sarifText, markdownCodeCell, markdownFence, markdownText, terminalText, truncate, visibleText, workflowCommandData, workflowCommandProperty } from '../../src/report/escape.js';
@@ -115,5 +117,39 @@ describe('every sink neutralises the same hostile strings', () => {
       const out = sink(text);
       expect(unsafeCharacters(out)).toEqual([]);
     }
+  });
+});
+
+describe('workflow command escaping matches @actions/core (differential)', () => {
+  // @actions/core does not export its escapers; capture what core.warning writes instead.
+  function coreWarning(data: string, title: string): string {
+    const chunks: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    });
+    try {
+      core.warning(data, { title });
+    } finally {
+      process.stdout.write = write;
+    }
+    return chunks.join('');
+  }
+
+  // Printable text plus every character @actions/core escapes; control characters other than
+  // CR/LF are left out because we deliberately show them (`\x1b`) where core passes them raw.
+  const alphabet = ['a', 'Z', '0', ' ', '%', '\r', '\n', ':', ',', '=', '::', '%0A', 'é', '😀'];
+  const samples = ['50%', 'a\r\nb', 'title: with, commas', '::error::injected', '%25 already'];
+  for (let i = 0; i < 200; i++) {
+    let s = '';
+    for (let j = 0; j < 1 + (i % 9); j++) s += alphabet[(i * 7 + j * 13 + (i >> 2)) % alphabet.length];
+    samples.push(s);
+  }
+  // core drops an empty property, so the samples are never empty.
+
+  it.each(samples.map((s) => [s]))('%j', (text) => {
+    const written = coreWarning(text, text);
+    expect(written).toBe(`::warning title=${workflowCommandProperty(text)}::${workflowCommandData(text)}${EOL}`);
   });
 });

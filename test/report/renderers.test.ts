@@ -163,6 +163,19 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('pull-request-level findings (approval drift)', () => {
+  const base = sampleResult();
+  const drift: Finding = { ...DRIFT, message: 'Pushed after approval by @alice: <b>see</b> #7' };
+  const result = { ...base, findings: [...base.findings, drift], summary: { ...base.summary, findings: { ...base.summary.findings, 'approval-drift': 1 } } };
+
+  it('are stated, escaped, in the markdown summary and the terminal report', () => {
+    const md = renderMarkdown(result);
+    expect(md.split('\n')[0]).toContain('merged content differs from the approval');
+    expect(md).toContain('> **Merged content differs from what was approved.** Pushed after approval by @&#8203;alice: &lt;b&gt;see&lt;/b&gt; #&#8203;7');
+    expect(renderText(result, { color: false })).toContain('pull request: Pushed after approval by @alice');
+  });
+});
+
 describe('renderMarkdown details link', () => {
   it.each([
     ['https://example.com/runs/1?x=(y)', '[Details](https://example.com/runs/1?x=%28y%29)'],
