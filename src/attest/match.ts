@@ -7,8 +7,10 @@
 //   shifted lines, and an absent revision is trusted as "recorded on this branch". When the
 //   revision is anything else, only a `content_hash` can match: `sha256:<hex>` over the range's
 //   lines joined with "\n" (no trailing newline), compared with every window of the same
-//   length over the hunk's added lines. Other algorithms (e.g. `murmur3:`) are not verified and
-//   never match by hash.
+//   length over the hunk's added lines. `murmur3:<8 hex>` is checked the same way with
+//   MurmurHash3 x86_32, seed 0, over the same text: the spec names the algorithm only by its
+//   example and defines neither seed nor input, so this is our reading; a record hashed another
+//   way simply does not match by hash. Other algorithms are not verified and never match by hash.
 //   Records made on the parent of one of those commits (what the reference hook writes) match
 //   the same way when the caller passes `parents`.
 // - A git-ai note describes the lines of its own commit; it is matched by path and line overlap
@@ -23,6 +25,7 @@ import { RecordError, printable } from '../core/errors.js';
 import type { RawRecord } from '../core/ports.js';
 import { parseAgentTrace, type TraceRange } from './agent-trace.js';
 import { parseGitAiNote, type GitAiRange } from './git-ai.js';
+import { murmur3Hex } from './murmur3.js';
 import { normalizeAgent } from './registry.js';
 
 export interface ParsedRecords {
@@ -49,6 +52,17 @@ export interface HunkLines {
 /** Budget of lines hashed per hunk when matching content hashes (bounds time on huge hunks). */
 const MAX_HASHED_LINES_PER_HUNK = 2_000_000;
 const SHA256_PREFIX = 'sha256:';
+const MURMUR3_PREFIX = 'murmur3:';
+
+type HashAlgorithm = 'sha256' | 'murmur3';
+
+/** The algorithm and lowercase hex digest of a content hash trailmark can check, else undefined. */
+function checkableHash(contentHash: string): { algorithm: HashAlgorithm; hex: string } | undefined {
+  const lower = contentHash.toLowerCase();
+  if (lower.startsWith(SHA256_PREFIX)) return { algorithm: 'sha256', hex: lower.slice(SHA256_PREFIX.length) };
+  if (lower.startsWith(MURMUR3_PREFIX) && lower.length === MURMUR3_PREFIX.length + 8) return { algorithm: 'murmur3', hex: lower.slice(MURMUR3_PREFIX.length) };
+  return undefined;
+}
 
 export function parseRecords(raw: readonly RawRecord[]): { records: ParsedRecords; problems: RecordError[] } {
   const traces = new Map<string, TraceRange[]>();
@@ -114,9 +128,10 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
       covered = overlap(hunk.addedLines, range.startLine, range.endLine);
       how = range.revision === undefined ? 'lines, no revision' : onParent ? 'lines, recorded on the parent' : 'lines';
     }
-    if (covered.length === 0 && range.contentHash !== undefined && range.contentHash.toLowerCase().startsWith(SHA256_PREFIX)) {
-      covered = windows.find(range.endLine - range.startLine + 1, range.contentHash.slice(SHA256_PREFIX.length).toLowerCase());
-      how = 'content sha256';
+    const hash = covered.length === 0 && range.contentHash !== undefined ? checkableHash(range.contentHash) : undefined;
+    if (hash !== undefined) {
+      covered = windows.find(hash.algorithm, range.endLine - range.startLine + 1, hash.hex);
+      how = `content ${hash.algorithm}`;
     }
     if (covered.length === 0) continue;
     const says = range.contributor === 'human' ? 'human' : 'ai';
@@ -258,31 +273,31 @@ function latestWins<R extends { readonly startLine: number; readonly endLine: nu
 }
 
 /**
- * sha256 of every run of `n` consecutive added lines (consecutive line numbers), computed once
- * per length and hunk, within MAX_HASHED_LINES_PER_HUNK.
+ * The digest of every run of `n` consecutive added lines (consecutive line numbers), joined
+ * with "\n", computed once per algorithm, length and hunk, within MAX_HASHED_LINES_PER_HUNK.
  */
 class WindowHashes {
-  private readonly byLength = new Map<number, Map<string, number[]>>();
+  private readonly byLength = new Map<string, Map<string, number[]>>();
   private budget = MAX_HASHED_LINES_PER_HUNK;
 
   constructor(private readonly added: readonly { line: number; text: string }[]) {}
 
-  find(n: number, hex: string): number[] {
-    return this.windows(n).get(hex) ?? [];
+  find(algorithm: HashAlgorithm, n: number, hex: string): number[] {
+    return this.windows(algorithm, n).get(hex) ?? [];
   }
 
-  private windows(n: number): Map<string, number[]> {
-    let m = this.byLength.get(n);
+  private windows(algorithm: HashAlgorithm, n: number): Map<string, number[]> {
+    let m = this.byLength.get(`${algorithm}:${n}`);
     if (m !== undefined) return m;
     m = new Map();
-    this.byLength.set(n, m);
+    this.byLength.set(`${algorithm}:${n}`, m);
     const a = this.added;
     if (n > a.length || n * (a.length - n + 1) > this.budget) return m;
     this.budget -= n * (a.length - n + 1);
     for (let i = 0; i + n <= a.length; i++) {
       if (a[i + n - 1]!.line - a[i]!.line !== n - 1) continue;
       const text = a.slice(i, i + n).map((l) => l.text).join('\n');
-      const hex = createHash('sha256').update(text, 'utf8').digest('hex');
+      const hex = algorithm === 'sha256' ? createHash('sha256').update(text, 'utf8').digest('hex') : murmur3Hex(text);
       if (!m.has(hex)) m.set(hex, a.slice(i, i + n).map((l) => l.line));
     }
     return m;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseRecords, recordedEvidence, type HunkLines } from '../../src/attest/match.js';
+import { murmur3Hex } from '../../src/attest/murmur3.js';
 import type { RawRecord } from '../../src/core/ports.js';
 
 const HEAD = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -75,6 +76,17 @@ describe('Agent Trace matching', () => {
     expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: trace([aiRange(1, 9), aiRange(13, 20)]) }])).toEqual([]);
   });
 
+  it('matches moved code by murmur3 (x86_32, seed 0) content hash; a wrong or malformed murmur3 does not', () => {
+    const moved = trace([aiRange(100, 102, { content_hash: `murmur3:${murmur3Hex(BODY.join('\n'))}` })], { vcs: { type: 'git', revision: OTHER } });
+    expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: moved }]).map((e) => e.detail)).toEqual(['3 of 3 added lines by ai, anthropic/claude-opus-4-5, tool Claude Code in t:1 record rec-1 (content murmur3)']);
+    const upper = trace([aiRange(100, 101, { content_hash: `MURMUR3:${murmur3Hex(BODY.slice(0, 2).join('\n')).toUpperCase()}` })], { vcs: { type: 'git', revision: OTHER } });
+    expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: upper }]).map((e) => e.detail)).toEqual(['2 of 3 added lines by ai, anthropic/claude-opus-4-5, tool Claude Code in t:1 record rec-1 (content murmur3)']);
+    const seeded = trace([aiRange(100, 102, { content_hash: `murmur3:${murmur3Hex(BODY.join('\n'), 42)}` })], { vcs: { type: 'git', revision: OTHER } });
+    expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: seeded }])).toEqual([]);
+    const short = trace([aiRange(100, 102, { content_hash: `murmur3:${murmur3Hex(BODY.join('\n')).slice(1)}` })], { vcs: { type: 'git', revision: OTHER } });
+    expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: short }])).toEqual([]);
+  });
+
   it('matches moved code by sha256 content hash; other algorithms are not verified', () => {
     const moved = trace([aiRange(100, 102, { content_hash: sha256(BODY) })], { vcs: { type: 'git', revision: OTHER } });
     const ev = evidenceFor([{ format: 'agent-trace', origin: 't', text: moved }]);
@@ -85,6 +97,8 @@ describe('Agent Trace matching', () => {
     expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: wrong }])).toEqual([]);
     const murmur = trace([aiRange(100, 102, { content_hash: 'murmur3:9f2e8a1b' })], { vcs: { type: 'git', revision: OTHER } });
     expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: murmur }])).toEqual([]);
+    const crc = trace([aiRange(100, 102, { content_hash: 'crc32:352441c2' })], { vcs: { type: 'git', revision: OTHER } });
+    expect(evidenceFor([{ format: 'agent-trace', origin: 't', text: crc }])).toEqual([]);
   });
 
   it('content hashes only match runs of consecutive lines', () => {
