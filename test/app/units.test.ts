@@ -7,6 +7,9 @@ import { approvalDigest } from '../../src/app/approval-digest.js';
 import { parseCommand } from '../../src/app/command.js';
 import type { Job } from '../../src/app/job.js';
 import { WorkQueue } from '../../src/app/queue.js';
+import { readAppSettings } from '../../src/app/settings.js';
+import { UsageError } from '../../src/core/errors.js';
+import { testKey } from '../ledger/fixtures.js';
 
 describe('approvalDigest', () => {
   const a = { filename: 'a.ts', status: 'modified', patch: '@@ -1 +1 @@\n-x\n+y' };
@@ -105,5 +108,29 @@ describe('WorkQueue', () => {
     expect(ran).toEqual([1, 2]);
     expect(errors).toEqual([2]);
     expect(await queue.pending()).toBe(0);
+  });
+});
+
+describe('readAppSettings', () => {
+  test('GitHub Enterprise Server base URL, concurrency default, no key means no ledger', () => {
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2 });
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d' }, '/').apiBaseUrl).toBe('https://api.github.com');
+  });
+  test('the signing key is parsed when given', () => {
+    const key = testKey('app', 'example.com/app');
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', TRAILMARK_SIGNING_KEY: key.signerKey }, '/').signer?.name).toBe('example.com/app');
+  });
+  test.each([
+    [{}, /TRAILMARK_DATA_DIR is not set/],
+    [{ TRAILMARK_DATA_DIR: '/d', TRAILMARK_CONCURRENCY: 'many' }, /TRAILMARK_CONCURRENCY "many"/],
+    [{ TRAILMARK_DATA_DIR: '/d', TRAILMARK_CONCURRENCY: '-1' }, /from 0 to 64/],
+  ])('refuses %j with a hint', (env, message) => {
+    expect(() => readAppSettings(env, '/')).toThrow(message);
+    try {
+      readAppSettings(env, '/');
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).hint).toBeTruthy();
+    }
   });
 });
