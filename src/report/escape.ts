@@ -137,6 +137,7 @@ export function workflowCommandProperty(text: string): string {
  */
 export function truncate(text: string, max: number, ellipsis = '…'): string {
   if (text.length <= max) return text;
+  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
   let end = Math.max(0, max - ellipsis.length);
   const code = text.charCodeAt(end - 1);
   if (end > 0 && code >= 0xd800 && code <= 0xdbff) end -= 1;

@@ -8,13 +8,15 @@ import type { Finding, HunkResult, ScanResult } from '../core/types.js';
 import { TOOL_NAME } from '../core/version.js';
 import { RULES } from './rules.js';
 import { compareStrings } from './grouping.js';
-import { jsonVisible, sarifText } from './escape.js';
+import { jsonVisible, sarifText, truncate } from './escape.js';
 
 export interface SarifOptions {
   readonly toolVersion: string;
   readonly informationUri?: string;
 }
 
+/** Result messages are cut (before escaping) at this many characters; the why fits well inside. */
+const MESSAGE_MAX = 4096;
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const DEFAULT_INFORMATION_URI = 'https://github.com/trailmark/trailmark';
 
@@ -66,7 +68,7 @@ function sarifResult(f: Finding, hunk: HunkResult | undefined): Record<string, u
     ruleId: RULES[ruleIndex]!.id,
     ruleIndex,
     level: f.level === 'warning' ? 'warning' : 'note',
-    message: { text: sarifText(f.message) },
+    message: { text: sarifText(truncate(f.message, MESSAGE_MAX)) },
     locations: [{
       physicalLocation: {
         artifactLocation: { uri: encodePath(f.path), uriBaseId: '%SRCROOT%' },

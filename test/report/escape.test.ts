@@ -70,6 +70,9 @@ describe('truncate', () => {
     expect(truncate('short', 10)).toBe('short');
     expect(truncate('😀😀😀', 4)).toBe('😀…');
     expect(truncate('abc', 3)).toBe('abc');
+    expect(truncate('abc', 1)).toBe('…');
+    expect(truncate('abc', 0)).toBe('');
+    expect(truncate('abcdef', 5, ' [cut]')).toBe(' [cut');
     // every cut of a string of astral characters is well-formed UTF-16
     const astral = '𝒜😀𝒞😀𝒟'.repeat(5);
     for (let max = 1; max < astral.length; max++) expect(truncate(astral, max)).not.toMatch(/\p{Cs}/u);

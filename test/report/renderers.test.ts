@@ -205,6 +205,27 @@ describe('golden renderings of the hostile sample', () => {
   });
 });
 
+describe('renderMarkdown size cap at every budget', () => {
+  const base = sampleResult();
+  const hunks: HunkResult[] = [];
+  for (let i = 0; i < 400; i++) hunks.push({ ...base.hunks[i % 5]!, path: `src/m${i}/${'|`<@x #1 \u202E&'.repeat(1 + (i % 7))}.ts` });
+  const result = { ...base, hunks, summary: { ...base.summary, omissions: Array.from({ length: 50 }, (_, i) => ({ path: `big/${i}.bin`, reason: 'too large '.repeat(20) })) } };
+  const full = renderMarkdown(result, { maxBytes: 10_000_000 });
+
+  it.each([1_500, 3_000, 5_000, 8_000, 12_000, 20_000, 40_000, 65_535])('maxBytes %i: under the cap, whole rows only, the gap counted', (maxBytes) => {
+    const md = renderMarkdown(result, { maxBytes });
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(maxBytes);
+    // every line of the output is a whole line of the uncapped rendering, or our own note
+    const fullLines = new Set(full.split('\n'));
+    const own = (l: string): boolean => /^_\d+ more files? not shown|^_\(summary truncated/.test(l);
+    for (const line of md.split('\n')) expect(fullLines.has(line) || own(line), line).toBe(true);
+    const rows = md.split('\n').filter((l) => l.startsWith('| `')).length;
+    const note = /_(\d+) more files? not shown/.exec(md);
+    if (note) expect(rows + Number(note[1])).toBe(400);
+    else if (!md.includes('summary truncated')) expect(rows).toBe(400);
+  });
+});
+
 describe('renderText', () => {
   it('never lets an escape sequence through, with or without colour', () => {
     for (const color of [false, true]) {
