@@ -160,6 +160,14 @@ describe('parseTrailers', () => {
     expect(parsed.length).toBe(gitParse(msg2).length);
   });
 
+  it('keeps a very long key and a key-like line with NUL or control characters apart', () => {
+    const key = `K${'-x'.repeat(300_000)}`;
+    expect(parseTrailers(`Fix\n\n${key}: v\nSigned-off-by: A <a@b.c>\n`).map((t) => [t.key.length, t.value])).toEqual([[key.length, 'v'], [13, 'A <a@b.c>']]);
+    // NUL and ESC are not token characters: such a line is not a trailer, so the paragraph is not a block.
+    expect(parseTrailers('Fix\n\nAssisted\u0000by: Claude\nGenerated-by: x\n')).toEqual([]);
+    expect(parseTrailers('Fix\n\n\u001b[1mAssisted-by: Claude\n')).toEqual([]);
+  });
+
   it('handles a 1 MB single line of separator-like text', () => {
     const msg = `Subject\n\n${'a-'.repeat(600_000)}\n`;
     expect(parseTrailers(msg)).toEqual([]);
