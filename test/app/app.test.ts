@@ -390,3 +390,18 @@ test('installation deleted: its queued work and pull request state are dropped, 
   await paused.receive('installation', deleted);
   expect(queued()).toEqual([99]);
 });
+
+test('without a repository config the organization .github config applies (here: fail-on unattested makes the check fail)', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const orgText = 'fail-on: unattested\n';
+  const [repoMissing] = noConfig();
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD }), repoMissing!,
+    { ...config(orgText), params: { owner: OWNER, repo: '.github', path: '.github/trailmark.yml' } },
+    ...prFiles(2, [addedFile('src/auth/session.ts', AI_FILE)]), ...prCommits(2, [restCommit(HEAD, BASE)]), createCheck((b) => checks.push(b as CheckBody)), attestButton());
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks[0]).toMatchObject({ conclusion: 'failure' });
+  expect(checks[0]!.output.summary).toContain(`Policy: ${OWNER}/.github:.github/trailmark.yml`);
+});
