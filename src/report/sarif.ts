@@ -15,6 +15,11 @@ export interface SarifOptions {
   readonly informationUri?: string;
 }
 
+/**
+ * "Results per run: 25,000" maximum; above it the upload is rejected — GitHub docs, "SARIF
+ * results exceed one or more limits" (code scanning displays the top 5,000 by severity).
+ */
+export const SARIF_RESULTS_PER_RUN_MAX = 25_000;
 /** Result messages are cut (before escaping) at this many characters; the why fits well inside. */
 const MESSAGE_MAX = 4096;
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -25,7 +30,12 @@ export function renderSarif(result: ScanResult, options: SarifOptions): string {
   for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
   // Code scanning needs a file location; pull-request-level findings (approval drift, no path)
   // belong to the check run, not to SARIF.
-  const findings = result.findings.filter((f) => f.path !== '').sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
+  const located = result.findings.filter((f) => f.path !== '');
+  // Over the hard limit GitHub rejects the whole file: keep warnings before notices, say the rest.
+  const kept = located.length <= SARIF_RESULTS_PER_RUN_MAX
+    ? located
+    : [...located].sort((a, b) => (a.level === b.level ? 0 : a.level === 'warning' ? -1 : 1)).slice(0, SARIF_RESULTS_PER_RUN_MAX);
+  const findings = kept.sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
   const log = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -53,6 +63,7 @@ export function renderSarif(result: ScanResult, options: SarifOptions): string {
         head: result.head,
         modelVersion: result.summary.modelVersion,
         policyVersion: result.summary.policyVersion,
+        ...(located.length > kept.length ? { omittedResults: located.length - kept.length } : {}),
       },
     }],
   };

@@ -5,7 +5,7 @@ import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { unsafeCharacters } from './unsafe.js';
 import { renderJson } from '../../src/report/json.js';
-import { renderSarif } from '../../src/report/sarif.js';
+import { renderSarif, SARIF_RESULTS_PER_RUN_MAX } from '../../src/report/sarif.js';
 import { renderMarkdown, CHECK_RUN_SUMMARY_MAX } from '../../src/report/markdown.js';
 import { renderText } from '../../src/report/text.js';
 import { ANNOTATION_MESSAGE_MAX, ANNOTATION_TITLE_MAX, toAnnotations } from '../../src/report/annotations.js';
@@ -78,6 +78,16 @@ describe('renderSarif', () => {
     const out = JSON.parse(renderSarif({ ...base, findings: [...base.findings, DRIFT, zero] }, { toolVersion: '1.2.3' }));
     expect(out.runs[0].results).toHaveLength(3);
     expect(out.runs[0].results.every((r: { locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.locations[0]!.physicalLocation.region.startLine >= 1)).toBe(true);
+  });
+
+  it('stays within GitHub\'s results-per-run limit, keeping warnings first and counting the rest', () => {
+    const base = sampleResult();
+    const many: Finding[] = [];
+    for (let i = 0; i < SARIF_RESULTS_PER_RUN_MAX + 10; i++) many.push({ ...base.findings[1]!, path: `f${i}.ts`, level: i % 1000 === 0 ? 'warning' : 'notice' });
+    const out = JSON.parse(renderSarif({ ...base, findings: many }, { toolVersion: '1' })) as { runs: { results: { level: string }[]; properties: { omittedResults?: number } }[] };
+    expect(out.runs[0]!.results).toHaveLength(SARIF_RESULTS_PER_RUN_MAX);
+    expect(out.runs[0]!.results.filter((r) => r.level === 'warning')).toHaveLength(26);
+    expect(out.runs[0]!.properties.omittedResults).toBe(10);
   });
 
   it('fingerprints follow the code, not the line: shifted lines keep it, changed content changes it', () => {
