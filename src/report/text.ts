@@ -32,12 +32,16 @@ export function renderText(result: ScanResult, options: TextOptions): string {
   out.push(paint('bold', `trailmark scan ${range}`));
   out.push('');
 
+  let clearFiles = 0;
+  let clearHunks = 0;
   for (const [path, hunks] of groupByPath(result.hunks)) {
     const shown = hunks.filter((h) => options.verbose === true || (h.verdict !== 'clear' && h.verdict !== 'skipped'));
     const skipped = hunks.filter((h) => h.verdict === 'skipped');
     const clear = hunks.filter((h) => h.verdict === 'clear');
+    // Files with nothing but clear hunks are counted, not listed, unless verbose.
     if (shown.length === 0 && skipped.length === 0 && options.verbose !== true) {
-      out.push(`${paint('green', '✓')} ${terminalText(path)} ${paint('dim', `(${pluralize(clear.length, 'hunk')} clear)`)}`);
+      clearFiles += 1;
+      clearHunks += clear.length;
       continue;
     }
     if (shown.length === 0 && skipped.length === hunks.length) {
@@ -51,6 +55,7 @@ export function renderText(result: ScanResult, options: TextOptions): string {
     if (options.verbose !== true && skipped.length > 0) out.push(paint('dim', `  ${pluralize(skipped.length, 'hunk')} skipped: ${terminalText(skipped[0]!.reason ?? '')}`));
   }
 
+  if (clearFiles > 0) out.push(`${paint('green', '✓')} ${paint('dim', `${pluralize(clearFiles, 'more file')} clear (${pluralize(clearHunks, 'hunk')}; --verbose lists them)`)}`);
   out.push('');
   out.push(...summaryLines(result, paint));
   return `${out.join('\n')}\n`;

@@ -257,6 +257,18 @@ describe('renderText', () => {
     expect(text).toContain('not analyzed: huge/blob.bin');
     expect(renderText(sampleResult(), { color: false, verbose: true })).toContain('L5-6');
   });
+
+  it('counts files with only clear hunks on one line unless verbose', () => {
+    const base = sampleResult();
+    const clearHunk = base.hunks.find((h) => h.verdict === 'clear')!;
+    const hunks = [...base.hunks, ...Array.from({ length: 300 }, (_, i) => ({ ...clearHunk, path: `lib/clear-${i}.ts` }))];
+    const quiet = renderText({ ...base, hunks }, { color: false });
+    expect(quiet).toContain('✓ 300 more files clear (300 hunks; --verbose lists them)');
+    expect(quiet).not.toContain('lib/clear-7.ts');
+    expect(quiet.split('\n').length).toBe(renderText(base, { color: false }).split('\n').length + 1);
+    const verbose = renderText({ ...base, hunks }, { color: false, verbose: true });
+    expect(verbose).toContain('lib/clear-7.ts\n  L5-6         clear        score 0.20');
+  });
 });
 
 describe('toAnnotations', () => {
