@@ -14,6 +14,11 @@ export interface MarkdownOptions {
   /** GitHub accepts at most 65,535 characters in a check-run summary. */
   readonly maxBytes?: number;
   readonly detailsUrl?: string;
+  /**
+   * The repository's opt-in blocking policy (`fail-on`), so the headline never says "nothing
+   * blocks" when the check is about to fail. `unattested` also fails on contradicted hunks.
+   */
+  readonly failOn?: 'none' | 'unattested' | 'contradicted';
 }
 
 export const CHECK_RUN_SUMMARY_MAX = 65_535;
@@ -24,7 +29,7 @@ const MESSAGE_MAX = 1000;
 
 export function renderMarkdown(result: ScanResult, options: MarkdownOptions = {}): string {
   const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
-  const head = headSection(result);
+  const head = headSection(result, options.failOn ?? 'none');
   const tail = tailSection(result, options);
   const rows = fileRows(result);
   const tableHeader = ['| file | verdicts | top reason |', '|---|---|---|'];
@@ -53,9 +58,9 @@ export function renderMarkdown(result: ScanResult, options: MarkdownOptions = {}
   return text;
 }
 
-function headSection(result: ScanResult): string {
+function headSection(result: ScanResult, failOn: 'none' | 'unattested' | 'contradicted'): string {
   const s = result.summary;
-  const lines = [`## trailmark: ${headline(result)}`, ''];
+  const lines = [`## trailmark: ${headline(result, failOn)}`, ''];
   // Pull-request-level findings (approval drift) have no file, so no annotation: they go here.
   const pullRequest = result.findings.filter((f) => f.path === '');
   for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, '');
@@ -75,7 +80,8 @@ const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
   skipped: '➖ skipped',
 };
 
-export function headline(result: ScanResult): string {
+/** One line: what was found and whether it blocks, e.g. `1 likely AI-generated hunk not declared — nothing here blocks the merge`. */
+export function headline(result: ScanResult, failOn: 'none' | 'unattested' | 'contradicted' = 'none'): string {
   const f = result.summary.findings;
   const parts: string[] = [];
   if (f.unattested > 0) parts.push(`${pluralize(f.unattested, 'likely AI-generated hunk')} not declared`);
@@ -85,7 +91,10 @@ export function headline(result: ScanResult): string {
     const attested = result.summary.verdicts.attested;
     return attested > 0 ? `no findings; ${pluralize(attested, 'hunk')} with declared or recorded AI involvement` : 'no findings';
   }
-  return `${parts.join(', ')} — nothing here blocks the merge`;
+  const blocking = failOn === 'contradicted' ? f.contradicted : failOn === 'unattested' ? f.unattested + f.contradicted : 0;
+  return blocking > 0
+    ? `${parts.join(', ')} — this check fails by repository policy (fail-on: ${failOn})`
+    : `${parts.join(', ')} — nothing here blocks the merge`;
 }
 
 function fileRows(result: ScanResult): string[] {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { unsafeCharacters } from './unsafe.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderSarif, SARIF_RESULTS_PER_RUN_MAX } from '../../src/report/sarif.js';
-import { renderMarkdown, CHECK_RUN_SUMMARY_MAX } from '../../src/report/markdown.js';
+import { headline, renderMarkdown, CHECK_RUN_SUMMARY_MAX } from '../../src/report/markdown.js';
 import { renderText } from '../../src/report/text.js';
 import { ANNOTATION_MESSAGE_MAX, ANNOTATION_TITLE_MAX, toAnnotations } from '../../src/report/annotations.js';
 import type { Finding, HunkResult } from '../../src/core/types.js';
@@ -134,6 +134,22 @@ describe('renderMarkdown', () => {
     expect(md.split('\n')[0]).toBe('## trailmark: 1 likely AI-generated hunk not declared, 1 contradicted — nothing here blocks the merge');
     expect(md).toContain('Assisted-by: Claude:claude-opus-4-5');
     expect(md).toContain('What the evidence classes mean');
+  });
+
+  it.each([
+    [undefined, 'nothing here blocks the merge'],
+    ['none', 'nothing here blocks the merge'],
+    ['contradicted', 'this check fails by repository policy (fail-on: contradicted)'],
+    ['unattested', 'this check fails by repository policy (fail-on: unattested)'],
+  ] as const)('headline with fail-on %s says %j', (failOn, says) => {
+    expect(renderMarkdown(sampleResult(), failOn === undefined ? {} : { failOn }).split('\n')[0]).toContain(says);
+  });
+
+  it('headline with fail-on contradicted and only unattested findings does not block', () => {
+    const base = sampleResult();
+    const result = { ...base, summary: { ...base.summary, findings: { unattested: 1, contradicted: 0, 'approval-drift': 0 } } };
+    expect(headline(result, 'contradicted')).toBe('1 likely AI-generated hunk not declared — nothing here blocks the merge');
+    expect(headline(result, 'unattested')).toBe('1 likely AI-generated hunk not declared — this check fails by repository policy (fail-on: unattested)');
   });
 
   it('neutralises hostile text: no raw HTML, mentions, issue links, controls or bidi overrides', () => {
