@@ -11,6 +11,8 @@ import { compareHunks, groupByPath, pluralize } from './grouping.js';
 export interface TextOptions {
   readonly color: boolean;
   readonly verbose?: boolean;
+  /** The opt-in blocking policy; findings are called non-blocking unless it makes them block. */
+  readonly failOn?: 'none' | 'unattested' | 'contradicted';
 }
 
 /** How many signals a flagged hunk lists as reasons. */
@@ -57,7 +59,7 @@ export function renderText(result: ScanResult, options: TextOptions): string {
 
   if (clearFiles > 0) out.push(`${paint('green', '✓')} ${paint('dim', `${pluralize(clearFiles, 'more file')} clear (${pluralize(clearHunks, 'hunk')}; --verbose lists them)`)}`);
   out.push('');
-  out.push(...summaryLines(result, paint));
+  out.push(...summaryLines(result, paint, options.failOn ?? 'none'));
   return `${out.join('\n')}\n`;
 }
 
@@ -85,7 +87,7 @@ function evidenceLine(e: Evidence): string {
   return `${e.class.padEnd(9)} ${terminalText(e.source)}${says}${detail}`;
 }
 
-function summaryLines(result: ScanResult, paint: (s: Style, t: string) => string): string[] {
+function summaryLines(result: ScanResult, paint: (s: Style, t: string) => string, failOn: 'none' | 'unattested' | 'contradicted'): string[] {
   const s = result.summary;
   const lines: string[] = [];
   const verdicts = VERDICTS.filter((v) => s.verdicts[v] > 0).map((v) => paint(VERDICT_STYLE[v], `${s.verdicts[v]} ${v}`));
@@ -93,9 +95,10 @@ function summaryLines(result: ScanResult, paint: (s: Style, t: string) => string
   const evidence = EVIDENCE_CLASSES.filter((c) => s.evidence[c] > 0).map((c) => `${c} ${s.evidence[c]}`);
   if (evidence.length > 0) lines.push(`evidence (hunks): ${evidence.join(', ')}`);
   const findings = s.findings.unattested + s.findings.contradicted + s.findings['approval-drift'];
+  const blocking = failOn === 'contradicted' ? s.findings.contradicted : failOn === 'unattested' ? s.findings.unattested + s.findings.contradicted : 0;
   lines.push(findings === 0
     ? paint('green', 'no findings')
-    : paint('yellow', `${pluralize(findings, 'finding')}: ${s.findings.unattested} unattested, ${s.findings.contradicted} contradicted${s.findings['approval-drift'] > 0 ? `, ${s.findings['approval-drift']} approval drift` : ''} (non-blocking)`));
+    : paint('yellow', `${pluralize(findings, 'finding')}: ${s.findings.unattested} unattested, ${s.findings.contradicted} contradicted${s.findings['approval-drift'] > 0 ? `, ${s.findings['approval-drift']} approval drift` : ''} (${blocking > 0 ? `blocking: fail-on ${failOn}` : 'non-blocking'})`));
   lines.push(paint('dim', `thresholds low ${s.thresholds.low} / high ${s.thresholds.high}, policy ${terminalText(s.policyVersion)}, model ${s.modelVersion}`));
   for (const f of result.findings.filter((x) => x.path === '')) lines.push(paint('yellow', `pull request: ${terminalText(truncate(f.message, DETAIL_MAX * 2))}`));
   for (const o of s.omissions) lines.push(paint('yellow', `not analyzed: ${o.path !== undefined ? `${terminalText(o.path)}: ` : ''}${terminalText(o.reason)}`));

@@ -274,6 +274,11 @@ describe('renderText', () => {
     expect(renderText(sampleResult(), { color: false, verbose: true })).toContain('L5-6');
   });
 
+  it('calls findings blocking only when the fail-on policy makes them so', () => {
+    expect(renderText(sampleResult(), { color: false, failOn: 'none' })).toContain('2 findings: 1 unattested, 1 contradicted (non-blocking)');
+    expect(renderText(sampleResult(), { color: false, failOn: 'contradicted' })).toContain('2 findings: 1 unattested, 1 contradicted (blocking: fail-on contradicted)');
+  });
+
   it('counts files with only clear hunks on one line unless verbose', () => {
     const base = sampleResult();
     const clearHunk = base.hunks.find((h) => h.verdict === 'clear')!;
