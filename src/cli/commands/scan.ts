@@ -152,9 +152,9 @@ function render(result: ScanResult, settings: ScanSettings, color: boolean): str
     case 'sarif':
       return renderSarif(result, { toolVersion: TOOL_VERSION });
     case 'markdown':
-      return renderMarkdown(result);
+      return renderMarkdown(result, { failOn: settings.failOn });
     case 'text':
-      return renderText(result, { color, verbose: settings.verbose });
+      return renderText(result, { color, verbose: settings.verbose, failOn: settings.failOn });
   }
 }
 
