@@ -16,7 +16,7 @@ export function main(): Promise<void> {
     analyze: (changeSet, policy) => analyzeChange(changeSet, { policy }),
     record: recordScan,
     parsePolicy: (text, source) => parsePolicy(text, { source }),
-    renderMarkdown: (result) => renderMarkdown(result, { maxBytes: 65_535 - LEDGER_NOTE_ROOM }),
+    renderMarkdown: (result, failOn) => renderMarkdown(result, { maxBytes: 65_535 - LEDGER_NOTE_ROOM, failOn }),
     toAnnotations,
     renderSarif: (result) => renderSarif(result, { toolVersion: TOOL_VERSION }),
     env: process.env,

@@ -32,7 +32,7 @@ export interface ActionDependencies {
   readonly record: (result: ScanResult, ledger: Ledger, meta: RecordMeta) => Promise<LedgerRef>;
   readonly parsePolicy: (text: string, source: string) => Policy;
   /** Markdown report of a scan (counts, verdict table per file, evidence classes, how to declare). */
-  readonly renderMarkdown: (result: ScanResult) => string;
+  readonly renderMarkdown: (result: ScanResult, failOn: ActionInputs['failOn']) => string;
   readonly toAnnotations: (result: ScanResult) => readonly CheckAnnotation[];
   readonly renderSarif: (result: ScanResult) => string;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -169,11 +169,13 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
     runner.error(`trailmark: ${ledgerFailure}`);
     ledger = { note: `**The ledger was not written**; the step fails:\n\n${markdownFence(ledgerFailure)}` };
   }
-  const verdict = conclusionOf(result, inputs.failOn);
+  // Blocking is opt-in, by the workflow (`fail-on`) or by the repository policy at the base.
+  const failOn = inputs.failOn !== 'none' ? inputs.failOn : policy.blocking.failOn;
+  const verdict = conclusionOf(result, failOn);
   const { conclusion } = verdict;
   const failure = [verdict.failure, ledgerFailure].filter((f) => f !== undefined).join('; ') || undefined;
   const findings = result.findings.length;
-  const report = deps.renderMarkdown(ledger.ref === undefined ? result : { ...result, ledger: ledger.ref });
+  const report = deps.renderMarkdown(ledger.ref === undefined ? result : { ...result, ledger: ledger.ref }, failOn);
 
   const check = await publishCheckRun(client, {
     owner: env.owner, repo: env.repo, headSha: target.head, name: CHECK_NAME, conclusion,

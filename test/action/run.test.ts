@@ -248,3 +248,18 @@ test('a ledger write that GitHub refuses still publishes the check run, then fai
   expect(runner.stdout()).toMatch(/::error::trailmark: the ledger was not written: github request POST \S+\/git\/blobs failed with status 403/);
   expect(files.outputs()).toMatchObject({ findings: '1', checkpoint: '' });
 });
+
+test('the repository policy at the base can opt in to blocking (blocking.failOn) when the input does not', async () => {
+  const p = recordedPullRequest('opened');
+  let body: unknown;
+  const config: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 200, body: { type: 'file', encoding: 'base64', size: 20, name: 'trailmark.yml', path: '.github/trailmark.yml', sha: 'c'.repeat(40), content: Buffer.from('blocking: contradicted\n').toString('base64') } } };
+  server.expect(config, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (body = b)));
+  enterRunner(runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl));
+  const d = deps([finding(0, { kind: 'contradicted', level: 'warning' })]);
+  const sources: string[] = [];
+  await runAndReport({ ...d, parsePolicy: (_text, source) => { sources.push(source); return { ...DEFAULT_POLICY, blocking: { failOn: 'contradicted' } }; } });
+  server.verify();
+  expect(sources).toEqual([`.github/trailmark.yml@${p.pull_request.base.sha}`]);
+  expect(body).toMatchObject({ conclusion: 'failure' });
+  expect(process.exitCode).toBe(1);
+});
