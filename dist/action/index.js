@@ -16204,8 +16204,10 @@ function parsePolicy(yamlText, options = {}) {
     });
   };
   if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail(`file is larger than ${MAX_POLICY_BYTES} bytes`);
-  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
   if (doc.errors.length > 0) fail(`not valid YAML: ${firstLine(doc.errors[0].message)}`, doc.errors[0]);
+  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tagWarning !== void 0) fail(`custom YAML tags are not allowed: ${firstLine(tagWarning.message)}`, tagWarning);
   let value;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
@@ -16213,8 +16215,12 @@ function parsePolicy(yamlText, options = {}) {
     fail(`not valid YAML: ${err2 instanceof Error ? firstLine(err2.message) : "unreadable"}`, err2);
   }
   if (value === null || value === void 0) return base;
-  if (!validate(value)) fail(describeErrors(validate.errors ?? []));
+  if (!validate(value)) fail(describeErrors(validate.errors ?? [], value));
   const file = value;
+  file.markers?.forEach((m, i2) => {
+    const problem = markerValueProblem(m.kind, m.value);
+    if (problem !== void 0) fail(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
+  });
   const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
   if (thresholds.low > thresholds.high) fail(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
   for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
@@ -16246,7 +16252,21 @@ function parsePolicy(yamlText, options = {}) {
     blocking: { failOn: file["fail-on"] ?? base.blocking.failOn }
   };
 }
-function describeErrors(errors) {
+function markerValueProblem(kind, value) {
+  const at = value.indexOf("@");
+  switch (kind) {
+    case "co-author-email":
+    case "author-email":
+      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
+    case "co-author-domain":
+      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
+    case "trailer-key":
+      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
+    case "footer":
+      return void 0;
+  }
+}
+function describeErrors(errors, value) {
   const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
   const e = sorted[0];
   if (e === void 0) return "invalid policy";
@@ -16261,7 +16281,18 @@ function describeErrors(errors) {
     const allowed = e.params.allowedValues ?? [];
     return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
   }
-  return `${path || "(root)"}: ${e.message ?? "invalid"}`;
+  const actual = valueAt(value, e.instancePath);
+  const quote = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
+  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote}`;
+}
+function valueAt(value, pointer) {
+  let at = value;
+  for (const part of pointer.split("/").slice(1)) {
+    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (at === null || typeof at !== "object") return void 0;
+    at = at[key];
+  }
+  return at;
 }
 function rank(e) {
   return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
@@ -16279,7 +16310,9 @@ function closest(key) {
       bestDistance = d;
     }
   }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : void 0;
+  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
+  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
+  return suffixed.length === 1 ? suffixed[0] : void 0;
 }
 function distance(a, b) {
   const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
@@ -22152,6 +22185,20 @@ var DEFAULT_MODEL = Object.freeze({
 // src/attest/markers.v1.json
 var markers_v1_default = {
   version: "markers.v1/2026-11-23",
+  changelog: [
+    {
+      version: "markers.v1/2026-11-23",
+      changes: [
+        "initial registry from shared/MARKERS.md (autumn 2026); each entry's `evidence` keeps the tag ([src], [doc], [obs], [unverified]) and where the string was seen",
+        "declaration keys: Assisted-by (kernel, Fedora, LLVM, Nextcloud, OpenInfra, OpenSSL), Generated-by (OpenInfra, ASF [unverified]), Co-authored-by-AI (OpenLiberty [obs]), AI-Assisted (neovim), AI-used-for (qemu-devel, proposed), Synthesized-By (OpenInfra, proposed)",
+        "vendor identities by exact e-mail; domain only for aider.chat (aider/repo.py); never display names",
+        "GitHub bots anchored on numeric id + login (CHAOSS constants.go [src], cross-checked against the Users API [obs]); 189301087 windsurf-bot and sweep-ai[bot] kept though no commits were seen [unverified]",
+        "session/provenance keys incl. the Entire-* family; Replit-Commit-Author only for Agent/Assistant values",
+        "footers (Claude Code, opencode, Cursor, Devin), aider (aider) suffix and 'aider: ' prefix, branch prefixes (weak)",
+        "AI-used-for marked valueDescribesUse: its free text describes the use, not the tool"
+      ]
+    }
+  ],
   source: "shared/MARKERS.md §5, §6, §12.1 (facts gathered autumn 2026). Tags: [src] tool source or spec, [doc] official docs or maintainer text, [obs] seen in real commits, [unverified] a lead only.",
   agents: [
     { id: "claude-code", aliases: ["claude", "claude code", "claudecode", "claude-code", "anthropic claude", "claude-agent"] },
@@ -22855,12 +22902,12 @@ function parseAll(text2, origin) {
   const ranges = [];
   const problems = [];
   const where = printable(origin);
+  if (text2.length > MAX_TRACE_TEXT_BYTES) {
+    problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}: ${text2.length} characters exceed ${MAX_TRACE_TEXT_BYTES}`));
+    return { ranges, problems };
+  }
   const trimmed = text2.trimStart();
   if (trimmed.startsWith("[")) {
-    if (text2.length > MAX_TRACE_TEXT_BYTES) {
-      problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}: ${text2.length} characters exceed ${MAX_TRACE_TEXT_BYTES}`));
-      return { ranges, problems };
-    }
     let doc;
     try {
       doc = JSON.parse(text2);
@@ -23021,7 +23068,7 @@ function isLine(v) {
 }
 function supportedVersion(v) {
   const parts2 = v.split(".");
-  if (parts2.length < 2 || parts2.length > 3) return false;
+  if (parts2.length > 4) return false;
   for (const p of parts2) {
     if (p.length === 0 || p.length > 6) return false;
     for (let i2 = 0; i2 < p.length; i2++) {
@@ -23029,7 +23076,7 @@ function supportedVersion(v) {
       if (c < 48 || c > 57) return false;
     }
   }
-  return parts2[0] === "0" || parts2[0] === "1";
+  return true;
 }
 function normalizePath(p) {
   let out2 = p;
@@ -23170,9 +23217,56 @@ function own(o, key) {
   return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : void 0;
 }
 
+// src/attest/murmur3.ts
+function murmur3x86_32(bytes2, seed = 0) {
+  const c1 = 3432918353;
+  const c2 = 461845907;
+  let h = seed >>> 0;
+  const blocks = bytes2.length >>> 2;
+  for (let i2 = 0; i2 < blocks; i2++) {
+    const o = i2 * 4;
+    let k = (bytes2[o] | bytes2[o + 1] << 8 | bytes2[o + 2] << 16 | bytes2[o + 3] << 24) >>> 0;
+    k = Math.imul(k, c1);
+    k = k << 15 | k >>> 17;
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = h << 13 | h >>> 19;
+    h = Math.imul(h, 5) + 3864292196 >>> 0;
+  }
+  const tail = blocks * 4;
+  const rest = bytes2.length & 3;
+  if (rest > 0) {
+    let k = 0;
+    if (rest === 3) k ^= bytes2[tail + 2] << 16;
+    if (rest >= 2) k ^= bytes2[tail + 1] << 8;
+    k ^= bytes2[tail];
+    k = Math.imul(k, c1);
+    k = k << 15 | k >>> 17;
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  h ^= bytes2.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 2246822507);
+  h ^= h >>> 13;
+  h = Math.imul(h, 3266489909);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+function murmur3Hex(text2, seed = 0) {
+  return murmur3x86_32(new TextEncoder().encode(text2), seed).toString(16).padStart(8, "0");
+}
+
 // src/attest/match.ts
 var MAX_HASHED_LINES_PER_HUNK = 2e6;
 var SHA256_PREFIX = "sha256:";
+var MURMUR3_PREFIX = "murmur3:";
+function checkableHash(contentHash) {
+  const lower = contentHash.toLowerCase();
+  if (lower.startsWith(SHA256_PREFIX)) return { algorithm: "sha256", hex: lower.slice(SHA256_PREFIX.length) };
+  if (lower.startsWith(MURMUR3_PREFIX) && lower.length === MURMUR3_PREFIX.length + 8) return { algorithm: "murmur3", hex: lower.slice(MURMUR3_PREFIX.length) };
+  return void 0;
+}
 function parseRecords(raw) {
   const traces = /* @__PURE__ */ new Map();
   const gitAi = /* @__PURE__ */ new Map();
@@ -23229,9 +23323,10 @@ function recordedEvidence(hunk, records, head) {
       covered = overlap(hunk.addedLines, range.startLine, range.endLine);
       how = range.revision === void 0 ? "lines, no revision" : onParent ? "lines, recorded on the parent" : "lines";
     }
-    if (covered.length === 0 && range.contentHash !== void 0 && range.contentHash.toLowerCase().startsWith(SHA256_PREFIX)) {
-      covered = windows.find(range.endLine - range.startLine + 1, range.contentHash.slice(SHA256_PREFIX.length).toLowerCase());
-      how = "content sha256";
+    const hash2 = covered.length === 0 && range.contentHash !== void 0 ? checkableHash(range.contentHash) : void 0;
+    if (hash2 !== void 0) {
+      covered = windows.find(hash2.algorithm, range.endLine - range.startLine + 1, hash2.hex);
+      how = `content ${hash2.algorithm}`;
     }
     if (covered.length === 0) continue;
     const says = range.contributor === "human" ? "human" : "ai";
@@ -23346,21 +23441,21 @@ var WindowHashes = class {
   added;
   byLength = /* @__PURE__ */ new Map();
   budget = MAX_HASHED_LINES_PER_HUNK;
-  find(n, hex) {
-    return this.windows(n).get(hex) ?? [];
+  find(algorithm, n, hex) {
+    return this.windows(algorithm, n).get(hex) ?? [];
   }
-  windows(n) {
-    let m = this.byLength.get(n);
+  windows(algorithm, n) {
+    let m = this.byLength.get(`${algorithm}:${n}`);
     if (m !== void 0) return m;
     m = /* @__PURE__ */ new Map();
-    this.byLength.set(n, m);
+    this.byLength.set(`${algorithm}:${n}`, m);
     const a = this.added;
     if (n > a.length || n * (a.length - n + 1) > this.budget) return m;
     this.budget -= n * (a.length - n + 1);
     for (let i2 = 0; i2 + n <= a.length; i2++) {
       if (a[i2 + n - 1].line - a[i2].line !== n - 1) continue;
       const text2 = a.slice(i2, i2 + n).map((l) => l.text).join("\n");
-      const hex = createHash("sha256").update(text2, "utf8").digest("hex");
+      const hex = algorithm === "sha256" ? createHash("sha256").update(text2, "utf8").digest("hex") : murmur3Hex(text2);
       if (!m.has(hex)) m.set(hex, a.slice(i2, i2 + n).map((l) => l.line));
     }
     return m;
@@ -24475,7 +24570,9 @@ function markdownText(text2) {
     else if (ch === '"') out2 += "&quot;";
     else if (ch === "@") out2 += "@&#8203;";
     else if (ch === "#" && /[0-9]/.test(safe[i2 + 1] ?? "")) out2 += "#&#8203;";
+    else if (ch === ":" && safe.startsWith("//", i2 + 1)) out2 += ":&#8203;";
     else if (ch === ":" && safe.slice(Math.max(0, i2 - 10), i2).toLowerCase().endsWith("javascript")) out2 += "&#58;";
+    else if (ch === "." && safe.slice(Math.max(0, i2 - 3), i2).toLowerCase() === "www" && !/[\p{L}\p{N}]/u.test(safe[i2 - 4] ?? "")) out2 += "&#8203;.";
     else if (MARKDOWN_SPECIAL.has(ch)) out2 += `\\${ch}`;
     else out2 += ch;
   }
@@ -24517,6 +24614,7 @@ function workflowCommandProperty(text2) {
 }
 function truncate(text2, max, ellipsis = "…") {
   if (text2.length <= max) return text2;
+  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
   let end = Math.max(0, max - ellipsis.length);
   const code = text2.charCodeAt(end - 1);
   if (end > 0 && code >= 55296 && code <= 56319) end -= 1;
@@ -24530,13 +24628,26 @@ function jsonVisible(serialized) {
   }
   return out2;
 }
+function sarifText(text2) {
+  const safe = visibleText(text2, { keepNewlines: true });
+  let out2 = "";
+  for (let i2 = 0; i2 < safe.length; i2++) {
+    const ch = safe[i2];
+    const next = safe[i2 + 1];
+    if (ch === "{" || ch === "}") out2 += ch + ch;
+    else if (ch === "[" || ch === "]") out2 += `\\${ch}`;
+    else if (ch === "\\" && (next === "[" || next === "]" || next === "\\")) out2 += "\\\\";
+    else out2 += ch;
+  }
+  return out2;
+}
 
 // src/report/annotations.ts
 var ANNOTATION_TITLE_MAX = 255;
 var ANNOTATION_MESSAGE_MAX = 64 * 1024 - 1;
 function toAnnotations(result) {
   const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h]));
-  return [...result.findings].sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
+  return result.findings.filter((f) => f.path !== "").sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
     const hunk = byLine.get(`${f.path}\0${f.startLine}`);
     const evidence = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
     const details = [
@@ -24546,8 +24657,8 @@ function toAnnotations(result) {
     ];
     const annotation = {
       path: f.path,
-      startLine: f.startLine,
-      endLine: f.endLine,
+      startLine: Math.max(1, f.startLine),
+      endLine: Math.max(1, f.startLine, f.endLine),
       level: f.level,
       title: truncate(visibleText(ruleFor(f.kind).title), ANNOTATION_TITLE_MAX),
       // Annotations are rendered as plain text by GitHub; control and bidi characters are made visible.
@@ -24561,9 +24672,11 @@ function toAnnotations(result) {
 // src/report/markdown.ts
 var CHECK_RUN_SUMMARY_MAX = 65535;
 var REASON_MAX = 140;
+var PATH_MAX = 300;
+var MESSAGE_MAX = 1e3;
 function renderMarkdown(result, options = {}) {
   const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
-  const head = headSection(result);
+  const head = headSection(result, options.failOn ?? "none");
   const tail = tailSection(result, options);
   const rows = fileRows(result);
   const tableHeader = ["| file | verdicts | top reason |", "|---|---|---|"];
@@ -24594,9 +24707,11 @@ _(summary truncated to the size limit)_
   }
   return text2;
 }
-function headSection(result) {
+function headSection(result, failOn) {
   const s = result.summary;
-  const lines = [`## trailmark: ${headline(result)}`, ""];
+  const lines = [`## trailmark: ${headline(result, failOn)}`, ""];
+  const pullRequest = result.findings.filter((f) => f.path === "");
+  for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, "");
   lines.push("| verdict | hunks |", "|---|---|");
   for (const v of VERDICTS) if (s.verdicts[v] > 0) lines.push(`| ${VERDICT_LABEL[v]} | ${s.verdicts[v]} |`);
   lines.push("");
@@ -24611,7 +24726,7 @@ var VERDICT_LABEL = {
   clear: "✔️ clear",
   skipped: "➖ skipped"
 };
-function headline(result) {
+function headline(result, failOn = "none") {
   const f = result.summary.findings;
   const parts2 = [];
   if (f.unattested > 0) parts2.push(`${pluralize(f.unattested, "likely AI-generated hunk")} not declared`);
@@ -24621,7 +24736,8 @@ function headline(result) {
     const attested = result.summary.verdicts.attested;
     return attested > 0 ? `no findings; ${pluralize(attested, "hunk")} with declared or recorded AI involvement` : "no findings";
   }
-  return `${parts2.join(", ")} — nothing here blocks the merge`;
+  const blocking = failOn === "contradicted" ? f.contradicted : failOn === "unattested" ? f.unattested + f.contradicted : 0;
+  return blocking > 0 ? `${parts2.join(", ")} — this check fails by repository policy (fail-on: ${failOn})` : `${parts2.join(", ")} — nothing here blocks the merge`;
 }
 function fileRows(result) {
   const rows = [];
@@ -24633,7 +24749,7 @@ function fileRows(result) {
     const flagged = hunks.find((h) => h.verdict === "contradicted" || h.verdict === "unattested");
     const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : "";
     const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : "";
-    rows.push(`| ${markdownCodeCell(path)} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
+    rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
   }
   return rows;
 }
@@ -24642,14 +24758,14 @@ function tailSection(result, options) {
   const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 30);
-    const list = shown.map(([path, hunks]) => `- ${markdownCode(path)}: ${markdownText(hunks[0].reason ?? "skipped")}`);
+    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`);
     if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, "more file")}`);
     parts2.push(["<details><summary>Skipped files</summary>", "", ...list, "", "</details>"].join("\n"));
   }
   const omissions = result.summary.omissions;
   if (omissions.length > 0) {
     const shown = omissions.slice(0, 30);
-    parts2.push(["### Not analyzed", "", ...shown.map((o) => `- ${o.path !== void 0 ? `${markdownCode(o.path)}: ` : ""}${markdownText(o.reason)}`), ...omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : []].join("\n"));
+    parts2.push(["### Not analyzed", "", ...shown.map((o) => `- ${o.path !== void 0 ? `${markdownCode(truncate(o.path, PATH_MAX))}: ` : ""}${markdownText(truncate(o.reason, REASON_MAX))}`), ...omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : []].join("\n"));
   }
   parts2.push([
     "<details><summary>What the evidence classes mean</summary>",
@@ -24678,20 +24794,36 @@ function tailSection(result, options) {
     const l = result.ledger;
     parts2.push([`### Ledger checkpoint`, "", `${pluralize(l.entries.length, "entry", "entries")} appended to ${markdownCode(l.origin)} (tree size ${l.size}). This signed checkpoint is an external anchor: keep it to prove later that the ledger was not rewritten.`, "", markdownFence(l.checkpoint)].join("\n"));
   }
-  if (options.detailsUrl !== void 0) parts2.push(`[Details](${encodeURI(options.detailsUrl)})`);
+  const details = options.detailsUrl !== void 0 ? linkDestination(options.detailsUrl) : void 0;
+  if (details !== void 0) parts2.push(`[Details](${details})`);
   return parts2.join("\n\n");
+}
+function linkDestination(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return void 0;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return void 0;
+  return parsed.href.replaceAll("(", "%28").replaceAll(")", "%29").replaceAll("<", "%3C").replaceAll(">", "%3E").replaceAll(" ", "%20");
 }
 function bytes(text2) {
   return Buffer.byteLength(text2, "utf8");
 }
 
 // src/report/sarif.ts
+import { createHash as createHash4 } from "node:crypto";
+var SARIF_RESULTS_PER_RUN_MAX = 25e3;
+var MESSAGE_MAX2 = 4096;
 var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 var DEFAULT_INFORMATION_URI = "https://github.com/trailmark/trailmark";
 function renderSarif(result, options) {
   const hunksByLocation = /* @__PURE__ */ new Map();
   for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
-  const findings = [...result.findings].sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
+  const located = result.findings.filter((f) => f.path !== "");
+  const kept = located.length <= SARIF_RESULTS_PER_RUN_MAX ? located : [...located].sort((a, b) => a.level === b.level ? 0 : a.level === "warning" ? -1 : 1).slice(0, SARIF_RESULTS_PER_RUN_MAX);
+  const findings = kept.sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
   const log = {
     $schema: SARIF_SCHEMA,
     version: "2.1.0",
@@ -24718,7 +24850,8 @@ function renderSarif(result, options) {
         base: result.base,
         head: result.head,
         modelVersion: result.summary.modelVersion,
-        policyVersion: result.summary.policyVersion
+        policyVersion: result.summary.policyVersion,
+        ...located.length > kept.length ? { omittedResults: located.length - kept.length } : {}
       }
     }]
   };
@@ -24728,23 +24861,28 @@ function renderSarif(result, options) {
 function sarifResult(f, hunk) {
   const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
   const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
+  const startLine = Math.max(1, f.startLine);
   return {
     ruleId: RULES[ruleIndex].id,
     ruleIndex,
     level: f.level === "warning" ? "warning" : "note",
-    message: { text: f.message },
+    message: { text: sarifText(truncate(f.message, MESSAGE_MAX2)) },
     locations: [{
       physicalLocation: {
         artifactLocation: { uri: encodePath(f.path), uriBaseId: "%SRCROOT%" },
-        region: { startLine: f.startLine, endLine: f.endLine }
+        region: { startLine, endLine: Math.max(startLine, f.endLine) }
       }
     }],
-    partialFingerprints: { "trailmarkHunk/v1": `${f.kind}:${hunk?.contentDigest ?? `${f.path}:${f.startLine}`}` },
+    partialFingerprints: { "trailmarkHunk/v1": fingerprint(f, hunk) },
     properties: {
       ...f.score !== void 0 ? { score: f.score } : {},
       evidence: classes
     }
   };
+}
+function fingerprint(f, hunk) {
+  const content = hunk?.contentDigest ?? `line:${f.startLine}`;
+  return createHash4("sha256").update(`${f.kind}\0${f.path}\0${content}`, "utf8").digest("hex").slice(0, 32);
 }
 function encodePath(path) {
   return path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
@@ -24765,7 +24903,7 @@ var systemRandom = {
 };
 
 // src/ledger/merkle.ts
-import { createHash as createHash4, hash as oneShotHash } from "node:crypto";
+import { createHash as createHash5, hash as oneShotHash } from "node:crypto";
 var HASH_SIZE = 32;
 var EMPTY_ROOT = oneShotHash("sha256", new Uint8Array(0), "buffer");
 var LEAF_SCRATCH_MAX = 4096;
@@ -24776,14 +24914,14 @@ var LEAF_PREFIX = new Uint8Array([0]);
 var NODE_PREFIX = new Uint8Array([1]);
 function leafHash(leaf) {
   const n = leaf.byteLength;
-  if (n > LEAF_SCRATCH_MAX) return createHash4("sha256").update(LEAF_PREFIX).update(leaf).digest();
+  if (n > LEAF_SCRATCH_MAX) return createHash5("sha256").update(LEAF_PREFIX).update(leaf).digest();
   leafScratch[0] = 0;
   leafScratch.set(leaf, 1);
   return oneShotHash("sha256", leafScratch.subarray(0, n + 1), "buffer");
 }
 function nodeHash(left, right) {
   if (left.byteLength !== HASH_SIZE || right.byteLength !== HASH_SIZE) {
-    return createHash4("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+    return createHash5("sha256").update(NODE_PREFIX).update(left).update(right).digest();
   }
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 1 + HASH_SIZE);
@@ -24894,10 +25032,10 @@ function bad(message) {
 }
 
 // src/ledger/subjects.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 var SALT_BYTES = 16;
 function commitmentOf(salt, value) {
-  return `sha256:${createHash5("sha256").update(salt).update(encodeUtf8(value)).digest("hex")}`;
+  return `sha256:${createHash6("sha256").update(salt).update(encodeUtf8(value)).digest("hex")}`;
 }
 function commitSubject(value, seq, random) {
   const salt = random.bytes(SALT_BYTES);
@@ -30701,11 +30839,12 @@ Nothing analyzed: ${target.reason}.
 
 ${markdownFence(ledgerFailure)}` };
   }
-  const verdict = conclusionOf(result, inputs.failOn);
+  const failOn = inputs.failOn !== "none" ? inputs.failOn : policy.blocking.failOn;
+  const verdict = conclusionOf(result, failOn);
   const { conclusion } = verdict;
   const failure = [verdict.failure, ledgerFailure].filter((f) => f !== void 0).join("; ") || void 0;
   const findings = result.findings.length;
-  const report = deps.renderMarkdown(ledger.ref === void 0 ? result : { ...result, ledger: ledger.ref });
+  const report = deps.renderMarkdown(ledger.ref === void 0 ? result : { ...result, ledger: ledger.ref }, failOn);
   const check = await publishCheckRun(client, {
     owner: env.owner,
     repo: env.repo,
@@ -30780,7 +30919,7 @@ function main() {
     analyze: (changeSet, policy) => analyzeChange(changeSet, { policy }),
     record: recordScan,
     parsePolicy: (text2, source) => parsePolicy(text2, { source }),
-    renderMarkdown: (result) => renderMarkdown(result, { maxBytes: 65535 - LEDGER_NOTE_ROOM }),
+    renderMarkdown: (result, failOn) => renderMarkdown(result, { maxBytes: 65535 - LEDGER_NOTE_ROOM, failOn }),
     toAnnotations,
     renderSarif: (result) => renderSarif(result, { toolVersion: TOOL_VERSION }),
     env: process.env
