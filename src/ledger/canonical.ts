@@ -60,7 +60,7 @@ function write(value: unknown, ancestors: object[]): string {
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      return writeContainer(value, ancestors);
+      return Array.isArray(value) ? writeArray(value, ancestors) : writeObject(value, ancestors);
     case 'undefined':
       throw new Refusal('undefined');
     case 'bigint':
@@ -72,46 +72,91 @@ function write(value: unknown, ancestors: object[]): string {
   }
 }
 
-function writeContainer(value: object, ancestors: object[]): string {
+function enter(value: object, ancestors: object[]): void {
   if (ancestors.includes(value)) throw new Refusal('cycle');
   if (ancestors.length >= MAX_JSON_DEPTH) throw new Refusal(`nesting deeper than ${MAX_JSON_DEPTH}`);
-  const proto: unknown = Object.getPrototypeOf(value);
   ancestors.push(value);
-  let out: string;
-  if (Array.isArray(value)) {
-    if (proto !== Array.prototype) throw new Refusal('array subclass');
-    const items = value as readonly unknown[];
-    out = '[';
-    for (let i = 0; i < items.length; i++) {
-      try {
-        if (!(i in items)) throw new Refusal('hole in sparse array');
-        out += (i === 0 ? '' : ',') + write(items[i], ancestors);
-      } catch (err) {
-        if (err instanceof Refusal) err.path.unshift(i);
-        throw err;
-      }
+}
+
+function writeArray(items: readonly unknown[], ancestors: object[]): string {
+  enter(items, ancestors);
+  if (Object.getPrototypeOf(items) !== Array.prototype) throw new Refusal('array subclass');
+  let out = '[';
+  let i = 0;
+  try {
+    for (; i < items.length; i++) {
+      if (!(i in items)) throw new Refusal('hole in sparse array');
+      if (i > 0) out += ',';
+      out += write(items[i], ancestors);
     }
-    out += ']';
-  } else {
-    if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal('object with symbol keys');
-    const record = value as Readonly<Record<string, unknown>>;
-    const keys = Object.keys(record).sort();
-    out = '{';
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      try {
-        if (!isWellFormed(key)) throw new Refusal('key with a lone surrogate');
-        out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + write(record[key], ancestors);
-      } catch (err) {
-        if (err instanceof Refusal) err.path.unshift(key);
-        throw err;
-      }
-    }
-    out += '}';
+  } catch (err) {
+    if (err instanceof Refusal) err.path.unshift(i);
+    throw err;
   }
   ancestors.pop();
-  return out;
+  return out + ']';
+}
+
+function writeObject(value: object, ancestors: object[]): string {
+  enter(value, ancestors);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
+  if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal('object with symbol keys');
+  const record = value as Readonly<Record<string, unknown>>;
+  const keys = sortKeys(Object.keys(record));
+  let out = '{';
+  let i = 0;
+  try {
+    for (; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (i > 0) out += ',';
+      out += memberName(key) + write(record[key], ancestors);
+    }
+  } catch (err) {
+    if (err instanceof Refusal) err.path.unshift(keys[i]!);
+    throw err;
+  }
+  ancestors.pop();
+  return out + '}';
+}
+
+/**
+ * Sorts member names by UTF-16 code units (RFC 8785 §3.2.3), in place. JS `<` on strings
+ * compares code unit sequences, exactly that order; member names are unique, so stability is
+ * moot. Insertion sort: objects have a handful of members, where it beats Array#sort.
+ */
+function sortKeys(keys: string[]): string[] {
+  const n = keys.length;
+  if (n > 32) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    if (!(k < keys[j]!)) continue;
+    do {
+      keys[j + 1] = keys[j]!;
+      j--;
+    } while (j >= 0 && k < keys[j]!);
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+
+/**
+ * `"name":` for a member name, with its well-formedness checked. Names recur from entry to
+ * entry (the body schemas fix them), so the spelling of the first MEMBER_NAME_CACHE distinct
+ * well-formed names is kept: a name is in the cache only after it passed the check, so a hit
+ * needs no re-check. The bound keeps attacker-chosen names from growing it without limit.
+ */
+const MEMBER_NAME_CACHE = 4096;
+const memberNames = new Map<string, string>();
+
+function memberName(key: string): string {
+  const cached = memberNames.get(key);
+  if (cached !== undefined) return cached;
+  if (!isWellFormed(key)) throw new Refusal('key with a lone surrogate');
+  const spelled = JSON.stringify(key) + ':';
+  if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
+  return spelled;
 }
 
 function describeProto(proto: unknown): string {
