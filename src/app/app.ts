@@ -66,7 +66,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     const q = new WorkQueue({
       dataDir: settings.dataDir,
       concurrency: settings.concurrency,
-      run: (job) => worker.run(job),
+      run: (job, key) => worker.run(job, key),
       onError: (job, err) => app.log.error(`trailmark: ${job.kind} job for ${job.owner}/${job.repo}#${job.number} failed: ${describeError(err)}`),
     });
     queue = q;
@@ -106,6 +106,15 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       const { payload } = context;
       if (payload.check_run.name !== CHECK_NAME) return;
       for (const pr of payload.check_run.pull_requests) {
+        const ref = pullRef(payload, pr.number);
+        if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'analyze', ...ref });
+      }
+    });
+    // "Re-run all checks": the suite is this App's (GitHub sends rerequested only to the suite's
+    // App). Each pull request of the suite is re-analyzed at its newest head, like a recheck.
+    app.on('check_suite.rerequested', async (context) => {
+      const { payload } = context;
+      for (const pr of payload.check_suite.pull_requests) {
         const ref = pullRef(payload, pr.number);
         if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'analyze', ...ref });
       }

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAgentTrace } from '../attest/agent-trace.js';
 import { describeError } from '../core/errors.js';
 import { RECORD_KIND, RECORD_SCHEMA, type RecordBody } from '../ledger/kinds/record.js';
-import type { InstallationLedgers } from './ledgers.js';
+import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
 import { isRepositoryName, type RecordStore } from './record-store.js';
 
 export const RECORDS_PATH = '/trailmark/records';
@@ -81,9 +81,13 @@ export async function handleRecordPost(req: IncomingMessage, res: ServerResponse
   }
   const stored = await deps.records.put(installationId, owner, repo, text);
   if (stored === null) return answer(res, 507, { error: `${owner}/${repo} holds the maximum number of records` });
-  if (stored.stored && deps.ledgers !== undefined) {
-    const body: RecordBody = { schema: RECORD_SCHEMA, repository: `${owner}/${repo}`, format: 'agent-trace', digest: stored.digest, bytes: Buffer.byteLength(text), ranges: parsed.ranges.length };
-    await deps.ledgers.with(installationId, (ledger) => ledger.append([{ kind: RECORD_KIND, policy: 'app', body }]));
+  if (deps.ledgers !== undefined) {
+    // Once per stored record, also when it was already stored: a crash between storing it and
+    // appending leaves it without an entry until the client posts it again. No repository
+    // policy is loaded here, so the entry's policy is APP_POLICY.
+    const key = `record:${owner}/${repo}:${stored.digest}`;
+    const body: RecordBody = { schema: RECORD_SCHEMA, repository: `${owner}/${repo}`, format: 'agent-trace', digest: stored.digest, bytes: Buffer.byteLength(text), ranges: parsed.ranges.length, job: key };
+    await deps.ledgers.appendOnce(installationId, key, [{ kind: RECORD_KIND, policy: APP_POLICY, body }]);
   }
   answer(res, stored.stored ? 201 : 200, { digest: stored.digest, ranges: parsed.ranges.length, stored: stored.stored });
 }

@@ -3,12 +3,20 @@
 // the store's lock file serializes them across processes.
 import { join } from 'node:path';
 import type { Clock, Random } from '../core/ports.js';
-import { openLedger, type Ledger } from '../ledger/log.js';
+import { openLedger, type AppendResult, type EntryDraft, type Ledger } from '../ledger/log.js';
 import type { NoteSigner } from '../ledger/note.js';
 import { openDirStore } from '../ledger/store/dir.js';
+import { AppendedJobs } from './appended-jobs.js';
+
+/**
+ * The `policy` of App entries whose job does not know the repository policy: collector records,
+ * and approvals, merges and remediations of a pull request no analysis has loaded the policy for.
+ */
+export const APP_POLICY = 'app';
 
 export class InstallationLedgers {
   readonly #chains = new Map<number, Promise<unknown>>();
+  readonly #jobs = new Map<number, AppendedJobs>();
 
   constructor(readonly dataDir: string, readonly signer: NoteSigner, readonly clock: Clock, readonly random: Random) {}
 
@@ -26,5 +34,19 @@ export class InstallationLedgers {
     });
     this.#chains.set(installationId, next.catch(() => undefined));
     return next;
+  }
+
+  /**
+   * Appends `drafts` once per job `key` (see appended-jobs.ts): null when an entry carrying
+   * `key` in its body's `job` field is already committed (a re-run after a crash, a redelivery).
+   */
+  appendOnce(installationId: number, key: string, drafts: readonly EntryDraft[]): Promise<AppendResult | null> {
+    let jobs = this.#jobs.get(installationId);
+    if (jobs === undefined) {
+      jobs = new AppendedJobs(join(this.dataDir, 'installations', String(installationId)));
+      this.#jobs.set(installationId, jobs);
+    }
+    const index = jobs;
+    return this.with(installationId, (ledger) => index.appendOnce(ledger, key, drafts));
   }
 }

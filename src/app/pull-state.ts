@@ -13,6 +13,8 @@ export interface ApprovalState {
 export interface PullState {
   approvals: ApprovalState[];
   remediations: Remediation[];
+  /** Policy version of the last analysis, written into the App's own entries for the pull request. */
+  policy?: string;
 }
 
 type Document = Record<string, PullState>;

@@ -21,7 +21,8 @@ type QueueDocument = Record<string, Slot>;
 export interface QueueOptions {
   readonly dataDir: string;
   readonly concurrency: number;
-  readonly run: (job: Job) => Promise<void>;
+  /** Runs a job; `key` is the key it was enqueued under (its idempotency key). */
+  readonly run: (job: Job, key: string) => Promise<void>;
   /** Called when a job throws; the job is dropped (it reported its own failure if it could). */
   readonly onError: (job: Job, err: unknown) => void;
 }
@@ -98,7 +99,7 @@ export class WorkQueue {
       const slot = (await this.#file.read())[key];
       if (slot === undefined) break;
       try {
-        await this.#o.run(slot.job);
+        await this.#o.run(slot.job, key);
       } catch (err) {
         this.#o.onError(slot.job, err);
       }

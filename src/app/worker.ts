@@ -30,7 +30,7 @@ import { approvalDigest } from './approval-digest.js';
 import { parseCommand } from './command.js';
 import type { Job, PullRef } from './job.js';
 import { pullKey } from './job.js';
-import type { InstallationLedgers } from './ledgers.js';
+import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
 import type { PullStateStore } from './pull-state.js';
 import type { RecordStore } from './record-store.js';
 
@@ -88,17 +88,26 @@ async function publishNeutral(client: GitHubClient, p: PullRef, head: string, ti
 export class Worker {
   constructor(readonly deps: WorkerDependencies) {}
 
-  async run(job: Job): Promise<void> {
+  /**
+   * Runs `job`; `key` is its queue key (kind and X-GitHub-Delivery for every job that appends
+   * an approval, merge or remediation), written into the entry so a re-run never appends twice.
+   */
+  async run(job: Job, key: string): Promise<void> {
     switch (job.kind) {
       case 'analyze':
         return this.analyze(job);
       case 'review-approved':
-        return this.#reviewApproved(job);
+        return this.#reviewApproved(job, key);
       case 'merged':
-        return this.#merged(job);
+        return this.#merged(job, key);
       case 'command':
-        return this.#command(job);
+        return this.#command(job, key);
     }
+  }
+
+  /** The policy version of the pull request's last analysis; `app` when it was never analyzed. */
+  async #policyOf(p: PullRef): Promise<string> {
+    return (await this.deps.pulls.get(p.installationId, pullKey(p))).policy ?? APP_POLICY;
   }
 
   /** Analyzes the pull request's newest head; returns without a check run when it is closed. */
@@ -133,6 +142,11 @@ export class Worker {
     const state = await this.deps.pulls.get(p.installationId, pullKey(p));
     const records = await this.deps.records.load(p.installationId, p.owner, p.repo);
     const result = await analyzeChange(changeSet, { policy, remediations: state.remediations, records });
+    if (state.policy !== policy.version) {
+      await this.deps.pulls.update(p.installationId, pullKey(p), (s) => {
+        s.policy = policy.version;
+      });
+    }
     let ref: LedgerRef | undefined;
     let note = NO_KEY_NOTE;
     if (!policy.ledger.enabled) note = 'The ledger is switched off by the repository policy.';
@@ -167,22 +181,23 @@ export class Worker {
     return approvalDigest(files);
   }
 
-  async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>): Promise<void> {
+  async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>, key: string): Promise<void> {
     const client = await this.deps.clientFor(job.installationId);
     const pr = await getPullRequest(client, job.owner, job.repo, job.number);
     const digest = await this.#digestAt(client, job, pr, job.head);
     if (this.deps.ledgers !== undefined) {
-      await this.deps.ledgers.with(job.installationId, (ledger) => ledger.append([{
-        kind: REVIEW_APPROVED_KIND, policy: 'app',
-        body: (ctx): ReviewApprovedBody => ({ schema: REVIEW_APPROVED_SCHEMA, repository: repository(job), pullRequest: job.number, review: job.review, head: job.head, diffDigest: digest, subjects: { reviewer: ctx.commit(job.reviewer) } }),
-      }]));
+      await this.deps.ledgers.appendOnce(job.installationId, key, [{
+        kind: REVIEW_APPROVED_KIND, policy: await this.#policyOf(job),
+        body: (ctx): ReviewApprovedBody => ({ schema: REVIEW_APPROVED_SCHEMA, repository: repository(job), pullRequest: job.number, review: job.review, head: job.head, diffDigest: digest, subjects: { reviewer: ctx.commit(job.reviewer) }, job: key }),
+      }]);
     }
+    // Idempotent too: a re-run finds the approval already recorded.
     await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
-      s.approvals.push({ review: job.review, head: job.head, digest });
+      if (!s.approvals.some((a) => a.review === job.review && a.head === job.head)) s.approvals.push({ review: job.review, head: job.head, digest });
     });
   }
 
-  async #merged(job: Extract<Job, { kind: 'merged' }>): Promise<void> {
+  async #merged(job: Extract<Job, { kind: 'merged' }>, key: string): Promise<void> {
     const client = await this.deps.clientFor(job.installationId);
     const { files } = await listPullRequestFiles(client, job.owner, job.repo, job.number);
     const digest = approvalDigest(files);
@@ -197,16 +212,18 @@ export class Worker {
       ? `merged content differs from what was last approved (review ${approved.review} on ${approved.head.slice(0, 12)}; merged head ${job.head.slice(0, 12)}): commits were pushed after the approval`
       : '';
     if (this.deps.ledgers !== undefined) {
-      await this.deps.ledgers.with(job.installationId, (ledger) => ledger.append([
+      const policy = await this.#policyOf(job);
+      // The finding is in the same atomic append as the merge entry that carries the job key.
+      await this.deps.ledgers.appendOnce(job.installationId, key, [
         {
-          kind: MERGE_KIND, policy: 'app',
-          body: (ctx): MergeBody => ({ schema: MERGE_SCHEMA, repository: repository(job), pullRequest: job.number, mergeCommit: job.mergeCommit, method, head: job.head, diffDigest: digest, approvedDigest: approved?.digest ?? null, subjects: { 'merged-by': ctx.commit(job.mergedBy) } }),
+          kind: MERGE_KIND, policy,
+          body: (ctx): MergeBody => ({ schema: MERGE_SCHEMA, repository: repository(job), pullRequest: job.number, mergeCommit: job.mergeCommit, method, head: job.head, diffDigest: digest, approvedDigest: approved?.digest ?? null, subjects: { 'merged-by': ctx.commit(job.mergedBy) }, job: key }),
         },
         ...(drift ? [{
-          kind: FINDING_KIND, policy: 'app',
+          kind: FINDING_KIND, policy,
           body: (ctx: { previous: readonly { seq: number; hash: string }[] }): FindingBody => ({ schema: FINDING_SCHEMA, change: { seq: ctx.previous[0]!.seq, hash: ctx.previous[0]!.hash }, finding: 'approval-drift', path: '', startLine: 0, endLine: 0, level: 'warning', score: null, message }),
         }] : []),
-      ]));
+      ]);
     }
     if (drift) {
       await publishNeutral(client, job, job.mergeCommit ?? job.head, 'Approval drift: merged content differs from the approved content',
@@ -214,7 +231,7 @@ export class Worker {
     }
   }
 
-  async #command(job: Extract<Job, { kind: 'command' }>): Promise<void> {
+  async #command(job: Extract<Job, { kind: 'command' }>, key: string): Promise<void> {
     const command = parseCommand(job.body);
     if (command === null) return;
     const client = await this.deps.clientFor(job.installationId);
@@ -231,13 +248,15 @@ export class Worker {
       return reply('trailmark: the declaration was not recognised; write it as a trailer such as `Assisted-by: AGENT:MODEL` or `AI-Assisted: yes`.');
     }
     if (this.deps.ledgers !== undefined) {
-      await this.deps.ledgers.with(job.installationId, (ledger) => ledger.append([{
-        kind: REMEDIATION_KIND, policy: 'app',
-        body: (ctx): RemediationBody => ({ schema: REMEDIATION_SCHEMA, repository: repository(job), pullRequest: job.number, head: pr.head, declaration: command.declaration, paths: [], subjects: { 'declared-by': ctx.commit(job.user) } }),
-      }]));
+      await this.deps.ledgers.appendOnce(job.installationId, key, [{
+        kind: REMEDIATION_KIND, policy: await this.#policyOf(job),
+        body: (ctx): RemediationBody => ({ schema: REMEDIATION_SCHEMA, repository: repository(job), pullRequest: job.number, head: pr.head, declaration: command.declaration, paths: [], subjects: { 'declared-by': ctx.commit(job.user) }, job: key }),
+      }]);
     }
+    // Idempotent too: a re-run finds the declaration already recorded (its time is the first run's).
     await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
-      s.remediations.push(remediation);
+      const same = (r: Remediation) => r.user === remediation.user && r.declaration === remediation.declaration && r.headSha === remediation.headSha;
+      if (!s.remediations.some(same)) s.remediations.push(remediation);
     });
     await this.analyze(job);
   }

@@ -18,6 +18,11 @@ export type MergeBody = {
   readonly diffDigest: string;
   /** The last approval's digest, null when nobody approved through a review. */
   readonly approvedDigest: string | null;
+  /**
+   * Idempotency key of the App job that wrote the entry (queue key: kind and X-GitHub-Delivery),
+   * so a re-run never appends twice. Absent in entries written before it was introduced.
+   */
+  readonly job?: string;
   /** `merged-by` → salted commitment to the login. */
   readonly subjects: Readonly<Record<string, string>>;
 };
@@ -36,5 +41,6 @@ export const mergeSchema = {
     diffDigest: digest,
     approvedDigest: nullable(digest),
     subjects,
+    job: text(200),
   },
 } as const;

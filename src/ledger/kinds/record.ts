@@ -12,6 +12,11 @@ export type RecordBody = {
   /** `sha256:<hex>` of the stored bytes. */
   readonly digest: string;
   readonly bytes: number;
+  /**
+   * Idempotency key of the App job that wrote the entry (queue key: kind and X-GitHub-Delivery),
+   * so a re-run never appends twice. Absent in entries written before it was introduced.
+   */
+  readonly job?: string;
   /** Line ranges the record attributes. */
   readonly ranges: number;
 };
@@ -27,5 +32,6 @@ export const recordSchema = {
     digest,
     bytes: uint,
     ranges: uint,
+    job: text(200),
   },
 } as const;

@@ -14,6 +14,11 @@ export type RemediationBody = {
   readonly declaration: string;
   /** Paths covered; empty means the whole pull request. */
   readonly paths: readonly string[];
+  /**
+   * Idempotency key of the App job that wrote the entry (queue key: kind and X-GitHub-Delivery),
+   * so a re-run never appends twice. Absent in entries written before it was introduced.
+   */
+  readonly job?: string;
   /** `declared-by` → salted commitment to the login. */
   readonly subjects: Readonly<Record<string, string>>;
 };
@@ -30,5 +35,6 @@ export const remediationSchema = {
     declaration: text(300),
     paths: { type: 'array', maxItems: 100, items: text(4096) },
     subjects,
+    job: text(200),
   },
 } as const;

@@ -15,6 +15,11 @@ export type ReviewApprovedBody = {
   readonly head: string;
   /** `sha256:<hex>`: the approval digest of the pull request diff base...head at approval time. */
   readonly diffDigest: string;
+  /**
+   * Idempotency key of the App job that wrote the entry (queue key: kind and X-GitHub-Delivery),
+   * so a re-run never appends twice. Absent in entries written before it was introduced.
+   */
+  readonly job?: string;
   /** `reviewer` → salted commitment to the login. */
   readonly subjects: Readonly<Record<string, string>>;
 };
@@ -31,5 +36,6 @@ export const reviewApprovedSchema = {
     head: text(64),
     diffDigest: digest,
     subjects,
+    job: text(200),
   },
 } as const;
