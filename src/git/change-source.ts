@@ -66,11 +66,19 @@ export class GitChangeSource implements ChangeSource {
     const { baseCommit, diffBase } = await this.base(head);
     const omissions: Omission[] = [];
 
-    const commitIds = await rangeCommits(git, head, baseCommit);
-    const commits = await readCommits(git, commitIds);
-    const parsed = await this.textDiffOfFalseBinaries(diffBase, head, await this.diff(diffBase, head));
+    // Independent reads run concurrently; the first failure in this order is the one reported.
+    const [commitsRead, diffRead, branchRead] = await Promise.allSettled([
+      rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
+      this.diff(diffBase, head),
+      currentBranch(git, headName),
+    ]);
+    const commits = settledValue(commitsRead);
+    const diffed = settledValue(diffRead);
+    const branch = settledValue(branchRead);
+    const rediffed = new Set<string>();
+    const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
     const files = await this.readHeads(head, parsed);
-    await this.attribute(head, baseCommit, commits, files, omissions);
+    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
 
     const result: ChangeSet = {
       base: diffBase,
@@ -79,7 +87,6 @@ export class GitChangeSource implements ChangeSource {
       files: files.map((f) => f.change).sort((a, b) => compare(a.path, b.path) || compare(a.status, b.status)),
       omissions: omissions.sort((a, b) => compare(a.path ?? '', b.path ?? '') || compare(a.reason, b.reason)),
     };
-    const branch = await currentBranch(git, headName);
     return branch === undefined ? result : { ...result, context: { headBranch: branch } };
   }
 
@@ -123,7 +130,7 @@ export class GitChangeSource implements ChangeSource {
    * differ" for text, which would hide code from scoring. Files git calls binary whose head blob
    * has no NUL byte in its first 8000 bytes (git's own binary test) are diffed again with --text.
    */
-  private async textDiffOfFalseBinaries(base: string, head: string, parsed: ParsedFile[]): Promise<ParsedFile[]> {
+  private async textDiffOfFalseBinaries(base: string, head: string, parsed: ParsedFile[], rediffed: Set<string>): Promise<ParsedFile[]> {
     const candidates = parsed.filter((f) => f.change.binary && f.change.status !== 'deleted');
     if (candidates.length === 0) return parsed;
     const nameOf = (f: ParsedFile): string => (f.newBlob !== undefined && isObjectId(f.newBlob) ? f.newBlob : `${head}:${f.change.path}`);
@@ -135,6 +142,7 @@ export class GitChangeSource implements ChangeSource {
     if (textual.length === 0) return parsed;
     const paths = [...new Set(textual.flatMap((f) => (f.change.oldPath === undefined ? [f.change.path] : [f.change.path, f.change.oldPath])))];
     const redone = new Map((await this.diff(base, head, { text: true, paths })).filter((f) => f.change.status !== 'deleted').map((f) => [f.change.path, f]));
+    for (const path of paths) rediffed.add(path);
     return parsed.map((f) => (textual.includes(f) ? redone.get(f.change.path) ?? f : f));
   }
 
@@ -167,11 +175,23 @@ export class GitChangeSource implements ChangeSource {
     });
   }
 
-  /** Sets lineCommits on every file with added lines (mutates the list in place). */
-  private async attribute(head: string, base: string | undefined, commits: readonly Commit[], files: ParsedFile[], omissions: Omission[]): Promise<void> {
+  /**
+   * Sets lineCommits on every file with added lines (mutates the list in place). `rediffed`:
+   * paths whose range diff was redone with --text (the per-commit diff sees them as binary).
+   */
+  private async attribute(
+    head: string,
+    base: string | undefined,
+    diffBase: string,
+    commits: readonly Commit[],
+    files: ParsedFile[],
+    omissions: Omission[],
+    rediffed: ReadonlySet<string>,
+  ): Promise<void> {
     const inRange = new Set(commits.map((c) => c.sha));
     const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
-    const tracked = await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes);
+    const single = singleCommitOrigin(commits, base, diffBase);
+    const tracked = single === undefined ? await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes) : undefined;
     const toBlame: BlameRequest[] = [];
     const attributed = new Map<string, Map<number, string>>();
     for (const f of files) {
@@ -182,7 +202,9 @@ export class GitChangeSource implements ChangeSource {
         omissions.push({ path: f.change.path, reason: 'lines not attributed to commits: file over the size cap' });
         continue;
       }
-      const lines = tracked === undefined ? undefined : trackedLines(tracked, f.change.path, added, inRange);
+      const lines = single !== undefined && !rediffed.has(f.change.path)
+        ? new Map(added.map((line) => [line, single]))
+        : tracked === undefined ? undefined : trackedLines(tracked, f.change.path, added, inRange);
       if (lines !== undefined) attributed.set(f.change.path, lines);
       else toBlame.push({ path: f.change.path, lines: added });
     }
@@ -199,6 +221,21 @@ export class GitChangeSource implements ChangeSource {
       }
     }
   }
+}
+
+/**
+ * The one commit every added line comes from, when the range is a single non-merge commit whose
+ * parent is the diff base (or a root commit with no base: diffed from the empty tree). Then the range diff and
+ * that commit's own diff compare the same two trees with the same pinned algorithm, so forward
+ * tracking would give every added line to that commit: diff-tree is not needed. Context size
+ * (-U3 here, -U0 there) changes hunk grouping only, never which lines are added.
+ */
+function singleCommitOrigin(commits: readonly Commit[], base: string | undefined, diffBase: string): string | undefined {
+  if (commits.length !== 1) return undefined;
+  const commit = commits[0]!;
+  if (commit.parents.length === 1 && commit.parents[0] === diffBase) return commit.sha;
+  if (commit.parents.length === 0 && base === undefined) return commit.sha;
+  return undefined;
 }
 
 /**
@@ -254,6 +291,11 @@ async function currentBranch(git: Git, headName: string): Promise<string | undef
   const out = await git.run(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowExitCodes: [1, 128] });
   const name = out.stdout.toString('utf8').trim();
   return out.exitCode === 0 && name.length > 0 ? name : undefined;
+}
+
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 function compare(a: string, b: string): number {
