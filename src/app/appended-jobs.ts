@@ -49,10 +49,12 @@ export class AppendedJobs {
    */
   async appendOnce(ledger: Ledger, key: string, drafts: readonly EntryDraft[]): Promise<AppendResult | null> {
     const doc = await this.#file.read();
-    if (doc.jobs[key] !== undefined) return null;
     const { size } = await ledger.head();
-    // A ledger shorter than the index (restored from a backup) is scanned from the start.
-    const from = doc.size <= size ? doc.size : 0;
+    // An index covering more entries than the ledger has (the ledger was restored from a backup
+    // or replaced) is not trusted: the ledger is scanned from the start.
+    const trusted = doc.size <= size;
+    if (trusted && doc.jobs[key] !== undefined) return null;
+    const from = trusted ? doc.size : 0;
     const found: Record<string, number> = {};
     for await (const stored of readEntries(ledger.store, from)) {
       if (stored.seq >= size) break;
@@ -72,8 +74,9 @@ export class AppendedJobs {
 
   async #remember(size: number, jobs: Record<string, number>): Promise<void> {
     await this.#file.update((doc) => {
+      if (doc.size > size) doc.jobs = {};
       Object.assign(doc.jobs, jobs);
-      doc.size = Math.max(doc.size <= size ? doc.size : 0, size);
+      doc.size = size;
       const keys = Object.keys(doc.jobs);
       if (keys.length > REMEMBERED_JOBS) {
         keys.sort((a, b) => doc.jobs[a]! - doc.jobs[b]!);

@@ -34,13 +34,18 @@ afterEach(() => {
 
 /** GitHub with the installation token and `expectations`; `verify` checks both were consumed. */
 function github(...expectations: (Expectation | Expectation[])[]): { verify(): void } {
+  return githubFor(1, ...expectations);
+}
+
+/** Like `github`, for `processes` App processes in turn: each requests its own installation token. */
+function githubFor(processes: number, ...expectations: (Expectation | Expectation[])[]): { verify(): void } {
   gh = new NockGitHub();
-  const tokenScope = mockToken();
+  const tokenScopes = Array.from({ length: processes }, () => mockToken());
   gh.expect(...expectations.flat());
   const mock = gh;
   return {
     verify: () => {
-      const tokenPending = tokenScope.pendingMocks();
+      const tokenPending = tokenScopes.flatMap((t) => t.pendingMocks());
       mock.verify();
       expect(tokenPending).toEqual([]);
     },
@@ -404,4 +409,143 @@ test('without a repository config the organization .github config applies (here:
   mock.verify();
   expect(checks[0]).toMatchObject({ conclusion: 'failure' });
   expect(checks[0]!.output.summary).toContain(`Policy: ${OWNER}/.github:.github/trailmark.yml`);
+});
+
+// ---- crash between a ledger append and the removal of its job ------------------------------
+
+/**
+ * Runs `deliver` on a paused App (the job is only queued), keeps the queue file, runs the job on
+ * a second process, then puts the queue file back: the data directory is exactly what a crash
+ * after the append and before the job was cleared leaves (optionally also before the
+ * appended-jobs index was written). A third process then resumes the job.
+ */
+async function crashAfterAppend(deliver: (h: Awaited<ReturnType<typeof startApp>>) => Promise<void>, beforeIndexWrite: boolean): Promise<string> {
+  const { copyFileSync, rmSync } = await import('node:fs');
+  const paused = await startApp({ concurrency: 0 });
+  await deliver(paused);
+  const queueFile = join(paused.dataDir, 'queue.json');
+  copyFileSync(queueFile, `${queueFile}.crash`);
+  const first = await startApp({ dataDir: paused.dataDir });
+  await first.app.drain();
+  copyFileSync(`${queueFile}.crash`, queueFile);
+  if (beforeIndexWrite) rmSync(join(paused.dataDir, 'installations', String(INSTALLATION), 'appended-jobs.json'));
+  return paused.dataDir;
+}
+
+test.each([false, true])('crash after the review.approved append (appended-jobs index lost too: %s): the resumed job appends nothing', async (beforeIndexWrite) => {
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  // The job runs twice (before and after the crash); both runs read GitHub.
+  const mock = githubFor(2, getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }), getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }));
+  const dataDir = await crashAfterAppend((h) => h.receive('pull_request_review', reviewEvent(HEAD), 'review-delivery'), beforeIndexWrite);
+  const { readFileSync } = await import('node:fs');
+  expect(Object.keys(JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8')) as object)).toEqual(['review-approved:review-delivery']);
+  const restarted = await startApp({ dataDir });
+  await restarted.app.drain();
+  mock.verify();
+  const { report, entries } = await ledgerEntries(dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.map((e) => e.kind)).toEqual(['review.approved']);
+  expect(entries[0]!.body).toMatchObject({ job: 'review-approved:review-delivery', head: HEAD });
+  // The queue is empty and the approval is remembered once.
+  expect(JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8'))).toEqual({});
+  const pulls = JSON.parse(readFileSync(join(dataDir, 'installations', String(INSTALLATION), 'pulls.json'), 'utf8')) as Record<string, { approvals: unknown[] }>;
+  expect(pulls[`${OWNER}/${REPO}#2`]!.approvals).toHaveLength(1);
+});
+
+test('crash after the merge append, before the index write: one merge and one approval-drift finding after the restart', async () => {
+  const approvedFiles = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mergedFiles = [addedFile('src/lib/a.ts', 'export const a = 2;\n')];
+  const mergeRun = () => [...prFiles(2, mergedFiles, { contents: false }), mergeCommitOf('c'.repeat(40), 2), createCheck(() => undefined)];
+  const mock = githubFor(3, getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, approvedFiles, { contents: false }), ...mergeRun(), ...mergeRun());
+  const dataDir = await crashAfterAppend(async (h) => {
+    // The approval runs to completion first (a paused App only queues: run it on its own).
+    const live = await startApp({ dataDir: h.dataDir });
+    await live.receive('pull_request_review', reviewEvent(HEAD));
+    await live.app.drain();
+    await h.receive('pull_request', mergedEvent(HEAD2, 'c'.repeat(40)), 'merge-delivery');
+  }, true);
+  const restarted = await startApp({ dataDir });
+  await restarted.app.drain();
+  mock.verify();
+  const { report, entries } = await ledgerEntries(dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.map((e) => e.kind)).toEqual(['review.approved', 'merge', 'finding']);
+  expect(entries[1]!.body).toMatchObject({ job: 'merged:merge-delivery' });
+});
+
+test('crash after the remediation append: the resumed command appends no second remediation and keeps one declaration', async () => {
+  const files = [addedFile('src/auth/session.ts', AI_FILE)];
+  const checks: CheckBody[] = [];
+  const commandRun = () => [permission('octocat', 'write'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, (b) => checks.push(b as CheckBody))];
+  const mock = githubFor(2, ...commandRun(), ...commandRun());
+  const dataDir = await crashAfterAppend((h) => h.receive('issue_comment', commentEvent('/trailmark attest Assisted-by: Claude:claude-opus-4-5', 'octocat'), 'attest-delivery'), false);
+  const restarted = await startApp({ dataDir });
+  await restarted.app.drain();
+  mock.verify();
+  const { report, entries } = await ledgerEntries(dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.filter((e) => e.kind === 'remediation')).toHaveLength(1);
+  // The analysis after it re-runs for the same head (documented in docs/app.md): two analyses of HEAD.
+  expect(entries.filter((e) => e.kind === 'change.analyzed').map((e) => (e.body as unknown as { head: string }).head)).toEqual([HEAD, HEAD]);
+  expect(checks.map((c) => c.conclusion)).toEqual(['success', 'success']);
+  const { readFileSync } = await import('node:fs');
+  const pulls = JSON.parse(readFileSync(join(dataDir, 'installations', String(INSTALLATION), 'pulls.json'), 'utf8')) as Record<string, { remediations: unknown[] }>;
+  expect(pulls[`${OWNER}/${REPO}#2`]!.remediations).toHaveLength(1);
+});
+
+test('a redelivered approval whose first delivery was forgotten (queued again under the same delivery id) appends once', async () => {
+  const h = await startApp();
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mock = githubFor(2, getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }), getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }));
+  await h.receive('pull_request_review', reviewEvent(HEAD), 'lost-delivery');
+  await h.app.drain();
+  // A crash after the job was queued and before the delivery id was remembered.
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(h.dataDir, 'deliveries.json'), '[]');
+  const again = await startApp({ dataDir: h.dataDir });
+  await again.receive('pull_request_review', reviewEvent(HEAD), 'lost-delivery');
+  await again.app.drain();
+  mock.verify();
+  expect((await ledgerEntries(h.dataDir)).entries.map((e) => e.kind)).toEqual(['review.approved']);
+});
+
+test('check_suite rerequested ("Re-run all checks") re-analyzes each pull request of the suite at its newest head', async () => {
+  const h = await startApp();
+  const payload = recorded<{ check_suite: { head_sha: string; pull_requests: { number: number }[] } }>('check_suite', 'rerequested');
+  expect(payload.check_suite.pull_requests.map((p) => p.number)).toEqual([2]);
+  const checks: CheckBody[] = [];
+  const mock = github(analysis(HEAD, [addedFile('src/lib/a.ts', 'export const a = 1;\n')], (b) => checks.push(b as CheckBody)));
+  await h.receive('check_suite', payload);
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => [c.head_sha, c.conclusion])).toEqual([[HEAD, 'success']]);
+  expect((await ledgerEntries(h.dataDir)).entries.map((e) => e.kind)).toEqual(['change.analyzed']);
+});
+
+test('approval and merge entries carry the policy version of the pull request\'s last analysis', async () => {
+  const h = await startApp();
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD }), config('policy-version: "acme-7"\n'), ...prFiles(2, files), ...prCommits(2, [restCommit(HEAD, BASE)]), createCheck(() => undefined),
+    getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }),
+    ...prFiles(2, files, { contents: false }), mergeCommitOf('d'.repeat(40), 1));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  await h.receive('pull_request', mergedEvent(HEAD, 'd'.repeat(40)));
+  await h.app.drain();
+  mock.verify();
+  const { report, entries } = await ledgerEntries(h.dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.map((e) => [e.kind, e.policy])).toEqual([['change.analyzed', 'acme-7'], ['review.approved', 'acme-7'], ['merge', 'acme-7']]);
+});
+
+test('without an earlier analysis the App\'s entries say policy "app"', async () => {
+  const h = await startApp();
+  const files = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, files, { contents: false }));
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  mock.verify();
+  expect((await ledgerEntries(h.dataDir)).entries.map((e) => e.policy)).toEqual(['app']);
 });

@@ -102,3 +102,21 @@ test('refuses an invalid record (422), an oversized body (413) and a path-like r
   gh.verify();
   expect(await ledgerKinds(h.dataDir)).toEqual([]);
 });
+
+test('a crash after storing a record and before its ledger entry: posting it again appends the entry, once', async () => {
+  const h = await startApp();
+  const gh = new NockGitHub();
+  const server = await h.serve();
+  stops.push(() => server.stop());
+  gh.expect(userRepo(true), installation(), userRepo(true), installation(), userRepo(true), installation());
+  const record = agentTraceRecord(HEAD);
+  expect(await post(server.url, record)).toMatchObject({ status: 201, body: { stored: true } });
+  // The state such a crash leaves: the record stored, the ledger without its entry.
+  const { rmSync } = await import('node:fs');
+  rmSync(join(h.dataDir, 'installations', String(INSTALLATION), 'ledger'), { recursive: true });
+  expect(await ledgerKinds(h.dataDir)).toEqual([]);
+  expect(await post(server.url, record)).toMatchObject({ status: 200, body: { stored: false } });
+  expect(await post(server.url, record)).toMatchObject({ status: 200, body: { stored: false } });
+  gh.verify();
+  expect(await ledgerKinds(h.dataDir)).toEqual(['record']);
+});
