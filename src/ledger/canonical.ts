@@ -50,8 +50,7 @@ const isWellFormed: (s: string) => boolean =
 function write(value: unknown, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
-      if (!isWellFormed(value)) throw new Refusal('string with a lone surrogate');
-      return JSON.stringify(value);
+      return quote(value);
     case 'number':
       if (!Number.isFinite(value)) throw new Refusal(`non-finite number ${String(value)}`);
       // String(-0) is "0", as RFC 8785 §3.2.2.3 requires.
@@ -70,6 +69,21 @@ function write(value: unknown, ancestors: object[]): string {
     case 'symbol':
       throw new Refusal('symbol');
   }
+}
+
+// Without the `u` flag a class matches single UTF-16 code units: any surrogate, paired or not.
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes.
+const ESCAPED_OR_SURROGATE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
+
+/**
+ * JSON.stringify spelling of a well-formed string (RFC 8785 §3.2.2.2). JSON.stringify escapes
+ * exactly `"`, `\\`, U+0000..U+001F and lone surrogates, so a string with none of those nor any
+ * surrogate is well-formed and spelled as itself between quotes; the rest take the full path.
+ */
+function quote(s: string): string {
+  if (!ESCAPED_OR_SURROGATE.test(s)) return '"' + s + '"';
+  if (!isWellFormed(s)) throw new Refusal('string with a lone surrogate');
+  return JSON.stringify(s);
 }
 
 function enter(value: object, ancestors: object[]): void {
