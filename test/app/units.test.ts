@@ -3,13 +3,21 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { AppendedJobs } from '../../src/app/appended-jobs.js';
 import { approvalDigest } from '../../src/app/approval-digest.js';
 import { parseCommand } from '../../src/app/command.js';
 import type { Job } from '../../src/app/job.js';
 import { WorkQueue } from '../../src/app/queue.js';
 import { readAppSettings } from '../../src/app/settings.js';
 import { UsageError } from '../../src/core/errors.js';
-import { testKey } from '../ledger/fixtures.js';
+import { verifyStore } from '../../src/ledger/check-store.js';
+import { GENESIS_PREV, LEDGER_FORMAT_VERSION, signEntry } from '../../src/ledger/entry.js';
+import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, type ReviewApprovedBody } from '../../src/ledger/kinds/review-approved.js';
+import { openLedger } from '../../src/ledger/log.js';
+import { parseSignerKey } from '../../src/ledger/note.js';
+import { readEntries } from '../../src/ledger/read.js';
+import { openDirStore } from '../../src/ledger/store/dir.js';
+import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
 
 describe('approvalDigest', () => {
   const a = { filename: 'a.ts', status: 'modified', patch: '@@ -1 +1 @@\n-x\n+y' };
@@ -132,5 +140,46 @@ describe('readAppSettings', () => {
       expect(err).toBeInstanceOf(UsageError);
       expect((err as UsageError).hint).toBeTruthy();
     }
+  });
+});
+
+describe('AppendedJobs', () => {
+  const key = testKey('app', 'example.com/trailmark-app');
+  const body = (job: string): ReviewApprovedBody => ({ schema: REVIEW_APPROVED_SCHEMA, repository: 'o/r', pullRequest: 2, review: 1, head: 'a'.repeat(40), diffDigest: `sha256:${'0'.repeat(64)}`, subjects: {}, job });
+  const open = async (dir: string) => openLedger({ store: openDirStore(dir, { create: true }), signer: parseSignerKey(key.signerKey), origin: 'example.com/trailmark-app', clock: fixedClock(), random: seededRandom() });
+  const jobsOf = async (dir: string) => {
+    const out: unknown[] = [];
+    for await (const e of readEntries(openDirStore(dir))) out.push((e.entry.body as { job?: string }).job);
+    return out;
+  };
+
+  test('an entry of the job that is written but not committed (crash before the checkpoint) is not taken for the job\'s entry', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'trailmark-jobs-'));
+    const dir = join(base, 'ledger');
+    const ledger = await open(dir);
+    // The lines an append interrupted before its checkpoint leaves behind.
+    const lock = await ledger.store.lock();
+    const { line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq: 0, time: '2026-01-02T03:04:05Z', kind: REVIEW_APPROVED_KIND, prev: GENESIS_PREV, policy: 'app', body: body('review-approved:d1') }, parseSignerKey(key.signerKey));
+    await ledger.store.append([line]);
+    await lock.release();
+    const jobs = new AppendedJobs(base);
+    expect(await jobs.appendOnce(ledger, 'review-approved:d1', [{ kind: REVIEW_APPROVED_KIND, policy: 'app', body: body('review-approved:d1') }])).not.toBeNull();
+    expect(await jobsOf(dir)).toEqual(['review-approved:d1']);
+    expect((await verifyStore(openDirStore(dir), [key.verifier])).ok).toBe(true);
+  });
+
+  test('a committed entry is found by its key: through the index, and by the ledger tail scan when the index is lost', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'trailmark-jobs-'));
+    const dir = join(base, 'ledger');
+    const draft = (job: string) => [{ kind: REVIEW_APPROVED_KIND, policy: 'app', body: body(job) }];
+    const jobs = new AppendedJobs(base);
+    expect(await jobs.appendOnce(await open(dir), 'k1', draft('k1'))).not.toBeNull();
+    expect(await jobs.appendOnce(await open(dir), 'k2', draft('k2'))).not.toBeNull();
+    expect(await jobs.appendOnce(await open(dir), 'k1', draft('k1'))).toBeNull();
+    const { rmSync } = await import('node:fs');
+    rmSync(join(base, 'appended-jobs.json'));
+    expect(await new AppendedJobs(base).appendOnce(await open(dir), 'k2', draft('k2'))).toBeNull();
+    expect(JSON.parse(readFileSync(join(base, 'appended-jobs.json'), 'utf8'))).toEqual({ size: 2, jobs: { k1: 0, k2: 1 } });
+    expect(await jobsOf(dir)).toEqual(['k1', 'k2']);
   });
 });
