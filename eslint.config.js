@@ -46,7 +46,7 @@ export default tseslint.config(
           allow('engine', ['core', 'engine', ...DOMAIN]),
           allow('git', ['core', 'git', 'diff']),
           allow('github', ['core', 'github', 'diff', 'ledger', 'report', 'config', 'engine']),
-          allow('action', ['core', 'action', 'engine', 'github', ...DOMAIN]),
+          allow('action', ['core', 'action', 'engine', 'github', 'git', ...DOMAIN]),
           allow('app', ['core', 'app', 'engine', 'github', ...DOMAIN]),
           allow('cli', ['core', 'cli', 'engine', 'git', ...DOMAIN]),
           allow('bench', ['core', 'bench', 'engine', 'git', ...DOMAIN]),

@@ -7578,7 +7578,7 @@ var require_parse = __commonJS({
       const parts2 = [];
       let bracket = 0;
       let paren = 0;
-      let quote = 0;
+      let quote2 = 0;
       let value = "";
       let escaped = false;
       for (const ch of input) {
@@ -7593,11 +7593,11 @@ var require_parse = __commonJS({
           continue;
         }
         if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
+          quote2 = quote2 === 1 ? 0 : 1;
           value += ch;
           continue;
         }
-        if (quote === 0) {
+        if (quote2 === 0) {
           if (ch === "[") {
             bracket++;
           } else if (ch === "]" && bracket > 0) {
@@ -7674,7 +7674,7 @@ var require_parse = __commonJS({
       }
       let bracket = 0;
       let paren = 0;
-      let quote = 0;
+      let quote2 = 0;
       let escaped = false;
       for (let i2 = 1; i2 < pattern.length; i2++) {
         const ch = pattern[i2];
@@ -7687,10 +7687,10 @@ var require_parse = __commonJS({
           continue;
         }
         if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
+          quote2 = quote2 === 1 ? 0 : 1;
           continue;
         }
-        if (quote === 1) {
+        if (quote2 === 1) {
           continue;
         }
         if (ch === "[") {
@@ -14722,9 +14722,9 @@ var require_lexer = __commonJS({
         }
       }
       *parseQuotedScalar() {
-        const quote = this.charAt(0);
-        let end = this.buffer.indexOf(quote, this.pos + 1);
-        if (quote === "'") {
+        const quote2 = this.charAt(0);
+        let end = this.buffer.indexOf(quote2, this.pos + 1);
+        if (quote2 === "'") {
           while (end !== -1 && this.buffer[end + 1] === "'")
             end = this.buffer.indexOf("'", end + 2);
         } else {
@@ -16070,6 +16070,8 @@ var UsageError = class extends TrailmarkError {
 };
 var DiffError = class extends TrailmarkError {
 };
+var GitError = class extends TrailmarkError {
+};
 var ConfigError = class extends TrailmarkError {
 };
 var RecordError = class extends TrailmarkError {
@@ -16282,8 +16284,8 @@ function describeErrors(errors, value) {
     return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
   }
   const actual = valueAt(value, e.instancePath);
-  const quote = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
-  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote}`;
+  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
+  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
 }
 function valueAt(value, pointer) {
   let at = value;
@@ -17728,10 +17730,10 @@ function parseAnyPredicate(steps, index, operator, textPredicates) {
         if (c.name === captureName1) nodes1.push(c.node);
         if (c.name === captureName2) nodes2.push(c.node);
       }
-      const compare = /* @__PURE__ */ __name((n1, n2, positive) => {
+      const compare2 = /* @__PURE__ */ __name((n1, n2, positive) => {
         return positive ? n1.text === n2.text : n1.text !== n2.text;
       }, "compare");
-      return matchAll ? nodes1.every((n1) => nodes2.some((n2) => compare(n1, n2, isPositive))) : nodes1.some((n1) => nodes2.some((n2) => compare(n1, n2, isPositive)));
+      return matchAll ? nodes1.every((n1) => nodes2.some((n2) => compare2(n1, n2, isPositive))) : nodes1.some((n1) => nodes2.some((n2) => compare2(n1, n2, isPositive)));
     });
   } else {
     const captureName = steps[1].name;
@@ -20734,9 +20736,9 @@ function scan(lines) {
           j++;
         }
         j = Math.min(j + 1, len);
-        const quote = c === 39 ? "''" : '""';
+        const quote2 = c === 39 ? "''" : '""';
         codeOut += line.slice(seg, j);
-        bareOut += line.slice(seg, i2) + quote;
+        bareOut += line.slice(seg, i2) + quote2;
         i2 = j;
         seg = j;
         lastSig = c;
@@ -21293,16 +21295,16 @@ function build(ctx) {
   const baseline = fromFile ? baselineOf(facts, ctx.addedLines) : measureStyle(facts, 1, 0, () => false);
   return { facts, parsed, added, isAdded, codeLines, comments, units, style, baseline };
 }
-function baselineOf(facts, addedLines) {
+function baselineOf(facts, addedLines2) {
   let perFile = baselines.get(facts.lines);
   if (perFile === void 0) {
     perFile = /* @__PURE__ */ new WeakMap();
     baselines.set(facts.lines, perFile);
   }
-  let measure = perFile.get(addedLines);
+  let measure = perFile.get(addedLines2);
   if (measure === void 0) {
-    measure = measureStyle(facts, 1, facts.lines.length, (line) => !addedLines.has(line));
-    perFile.set(addedLines, measure);
+    measure = measureStyle(facts, 1, facts.lines.length, (line) => !addedLines2.has(line));
+    perFile.set(addedLines2, measure);
   }
   return measure;
 }
@@ -23637,8 +23639,8 @@ function analyzeFile(file, language, deps) {
   const text2 = file.headText;
   const parsed = text2 === void 0 ? void 0 : parseSource(text2, language);
   const lines = parsed?.lines ?? (text2 === void 0 ? [] : splitLines(text2));
-  const addedLines = /* @__PURE__ */ new Set();
-  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines.add(l.newLine);
+  const addedLines2 = /* @__PURE__ */ new Set();
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines2.add(l.newLine);
   return file.hunks.map((hunk) => {
     const added = hunk.lines.filter((l) => l.kind === "add" && l.newLine !== void 0).map((l) => ({ line: l.newLine, text: l.text }));
     const deleted = hunk.lines.filter((l) => l.kind === "del").map((l) => l.text);
@@ -23653,11 +23655,11 @@ function analyzeFile(file, language, deps) {
       language,
       file: { lines: fileLines, ...parsed?.tree ? { parsed } : {} },
       hunk: { startLine, endLine, added, deleted },
-      addedLines
+      addedLines: addedLines2
     };
     const { score: score2, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
     const commits = commitsOf(file, added);
-    const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines.has(l)) : [];
+    const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines2.has(l)) : [];
     const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
     return {
       path: file.path,
@@ -23773,10 +23775,10 @@ function compareFindings(a, b) {
 function summarize(changeSet, hunks, findings, policy, model, detectors, omissions) {
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
   const evidence = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0]));
-  let addedLines = 0;
+  let addedLines2 = 0;
   for (const h of hunks) {
     verdicts[h.verdict] += 1;
-    addedLines += h.addedLines;
+    addedLines2 += h.addedLines;
     for (const c of new Set(h.evidence.map((e) => e.class))) evidence[c] += 1;
   }
   const findingCounts = { unattested: 0, contradicted: 0, "approval-drift": 0 };
@@ -23784,7 +23786,7 @@ function summarize(changeSet, hunks, findings, policy, model, detectors, omissio
   return {
     files: changeSet.files.length,
     hunks: hunks.length,
-    addedLines,
+    addedLines: addedLines2,
     commits: changeSet.commits.length,
     verdicts,
     findings: findingCounts,
@@ -23822,8 +23824,7 @@ var isWellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => 
 function write(value, ancestors) {
   switch (typeof value) {
     case "string":
-      if (!isWellFormed(value)) throw new Refusal("string with a lone surrogate");
-      return JSON.stringify(value);
+      return quote(value);
     case "number":
       if (!Number.isFinite(value)) throw new Refusal(`non-finite number ${String(value)}`);
       return String(value);
@@ -23831,7 +23832,7 @@ function write(value, ancestors) {
       return value ? "true" : "false";
     case "object":
       if (value === null) return "null";
-      return writeContainer(value, ancestors);
+      return Array.isArray(value) ? writeArray(value, ancestors) : writeObject(value, ancestors);
     case "undefined":
       throw new Refusal("undefined");
     case "bigint":
@@ -23842,46 +23843,81 @@ function write(value, ancestors) {
       throw new Refusal("symbol");
   }
 }
-function writeContainer(value, ancestors) {
+var ESCAPED_OR_SURROGATE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
+function quote(s) {
+  if (!ESCAPED_OR_SURROGATE.test(s)) return '"' + s + '"';
+  if (!isWellFormed(s)) throw new Refusal("string with a lone surrogate");
+  return JSON.stringify(s);
+}
+function enter(value, ancestors) {
   if (ancestors.includes(value)) throw new Refusal("cycle");
   if (ancestors.length >= MAX_JSON_DEPTH) throw new Refusal(`nesting deeper than ${MAX_JSON_DEPTH}`);
-  const proto = Object.getPrototypeOf(value);
   ancestors.push(value);
-  let out2;
-  if (Array.isArray(value)) {
-    if (proto !== Array.prototype) throw new Refusal("array subclass");
-    const items = value;
-    out2 = "[";
-    for (let i2 = 0; i2 < items.length; i2++) {
-      try {
-        if (!(i2 in items)) throw new Refusal("hole in sparse array");
-        out2 += (i2 === 0 ? "" : ",") + write(items[i2], ancestors);
-      } catch (err2) {
-        if (err2 instanceof Refusal) err2.path.unshift(i2);
-        throw err2;
-      }
+}
+function writeArray(items, ancestors) {
+  enter(items, ancestors);
+  if (Object.getPrototypeOf(items) !== Array.prototype) throw new Refusal("array subclass");
+  let out2 = "[";
+  let i2 = 0;
+  try {
+    for (; i2 < items.length; i2++) {
+      if (!(i2 in items)) throw new Refusal("hole in sparse array");
+      if (i2 > 0) out2 += ",";
+      out2 += write(items[i2], ancestors);
     }
-    out2 += "]";
-  } else {
-    if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal("object with symbol keys");
-    const record = value;
-    const keys = Object.keys(record).sort();
-    out2 = "{";
-    for (let i2 = 0; i2 < keys.length; i2++) {
-      const key = keys[i2];
-      try {
-        if (!isWellFormed(key)) throw new Refusal("key with a lone surrogate");
-        out2 += (i2 === 0 ? "" : ",") + JSON.stringify(key) + ":" + write(record[key], ancestors);
-      } catch (err2) {
-        if (err2 instanceof Refusal) err2.path.unshift(key);
-        throw err2;
-      }
-    }
-    out2 += "}";
+  } catch (err2) {
+    if (err2 instanceof Refusal) err2.path.unshift(i2);
+    throw err2;
   }
   ancestors.pop();
-  return out2;
+  return out2 + "]";
+}
+function writeObject(value, ancestors) {
+  enter(value, ancestors);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
+  if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal("object with symbol keys");
+  const record = value;
+  const keys = sortKeys(Object.keys(record));
+  let out2 = "{";
+  let i2 = 0;
+  try {
+    for (; i2 < keys.length; i2++) {
+      const key = keys[i2];
+      if (i2 > 0) out2 += ",";
+      out2 += memberName(key) + write(record[key], ancestors);
+    }
+  } catch (err2) {
+    if (err2 instanceof Refusal) err2.path.unshift(keys[i2]);
+    throw err2;
+  }
+  ancestors.pop();
+  return out2 + "}";
+}
+function sortKeys(keys) {
+  const n = keys.length;
+  if (n > 32) return keys.sort();
+  for (let i2 = 1; i2 < n; i2++) {
+    const k = keys[i2];
+    let j = i2 - 1;
+    if (!(k < keys[j])) continue;
+    do {
+      keys[j + 1] = keys[j];
+      j--;
+    } while (j >= 0 && k < keys[j]);
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+var MEMBER_NAME_CACHE = 4096;
+var memberNames = /* @__PURE__ */ new Map();
+function memberName(key) {
+  const cached = memberNames.get(key);
+  if (cached !== void 0) return cached;
+  if (!isWellFormed(key)) throw new Refusal("key with a lone surrogate");
+  const spelled = JSON.stringify(key) + ":";
+  if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
+  return spelled;
 }
 function describeProto(proto) {
   if (typeof proto === "object" && proto !== null) {
@@ -24035,7 +24071,8 @@ var mergeSchema = {
     head: text(64),
     diffDigest: digest,
     approvedDigest: nullable(digest),
-    subjects
+    subjects,
+    job: text(200)
   }
 };
 
@@ -24052,7 +24089,8 @@ var recordSchema = {
     format: { const: "agent-trace" },
     digest,
     bytes: uint,
-    ranges: uint
+    ranges: uint,
+    job: text(200)
   }
 };
 
@@ -24070,7 +24108,8 @@ var remediationSchema = {
     head: text(64),
     declaration: text(300),
     paths: { type: "array", maxItems: 100, items: text(4096) },
-    subjects
+    subjects,
+    job: text(200)
   }
 };
 
@@ -24088,7 +24127,8 @@ var reviewApprovedSchema = {
     review: uint,
     head: text(64),
     diffDigest: digest,
-    subjects
+    subjects,
+    job: text(200)
   }
 };
 
@@ -24889,8 +24929,8 @@ function encodePath(path) {
 }
 
 // src/action/run.ts
-import { appendFile, mkdir, readFile as readFile2, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
 
 // src/core/ports.ts
 var systemClock = { now: () => Date.now() };
@@ -25809,6 +25849,851 @@ function isHex(s) {
   }
   return true;
 }
+
+// src/git/revision.ts
+async function resolveCommit(git, rev) {
+  return resolveAs(git, rev, "commit");
+}
+async function resolveAs(git, rev, kind) {
+  if (rev.length === 0 || rev.startsWith("-") || rev.includes("\0") || rev.includes("\n")) {
+    throw new GitError("BAD_REVISION", `invalid revision name "${printable(rev, 100)}"`, { hint: "pass a branch, tag or commit id" });
+  }
+  const out2 = await git.run(["rev-parse", "--verify", "--quiet", `${rev}^{${kind}}`], { allowExitCodes: [1] });
+  const id = out2.stdout.toString("utf8").trim();
+  if (out2.exitCode !== 0 || !isObjectId(id)) {
+    throw new GitError("BAD_REVISION", `unknown revision '${printable(rev, 100)}'`, {
+      hint: rev === "HEAD" ? "the repository has no commits yet: commit first, or name a revision" : "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)"
+    });
+  }
+  return id;
+}
+function isObjectId(s) {
+  if (s.length !== 40 && s.length !== 64) return false;
+  for (let i2 = 0; i2 < s.length; i2++) {
+    const c = s.charCodeAt(i2);
+    if (!(c >= 48 && c <= 57 || c >= 97 && c <= 102)) return false;
+  }
+  return true;
+}
+async function emptyTree(git) {
+  return (await git.text(["hash-object", "-t", "tree", "--stdin"])).trim();
+}
+async function mergeBase(git, a, b) {
+  const out2 = await git.run(["merge-base", a, b], { allowExitCodes: [1] });
+  const id = out2.stdout.toString("utf8").trim().split("\n")[0] ?? "";
+  return out2.exitCode === 0 && isObjectId(id) ? id : void 0;
+}
+async function parentsOf(git, commit) {
+  const line = await git.text(["rev-list", "--parents", "-n", "1", commit]);
+  return line.trim().split(" ").slice(1).filter(isObjectId);
+}
+async function defaultBranchCandidates(git) {
+  const refs = [];
+  const originHead = await git.run(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], { allowExitCodes: [1, 128] });
+  const target = originHead.stdout.toString("utf8").trim();
+  if (originHead.exitCode === 0 && target.startsWith("refs/")) refs.push(target);
+  const configured = await git.run(["config", "--get", "init.defaultBranch"], { allowExitCodes: [1] });
+  const name2 = configured.stdout.toString("utf8").trim();
+  if (configured.exitCode === 0 && name2.length > 0 && !name2.startsWith("-")) {
+    refs.push(`refs/heads/${name2}`, `refs/remotes/origin/${name2}`);
+  }
+  refs.push("refs/heads/main", "refs/remotes/origin/main", "refs/heads/master", "refs/remotes/origin/master");
+  return [...new Set(refs)];
+}
+async function defaultBase(git, head) {
+  for (const ref of await defaultBranchCandidates(git)) {
+    const resolved = await git.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { allowExitCodes: [1, 128] });
+    const tip = resolved.stdout.toString("utf8").trim();
+    if (resolved.exitCode !== 0 || !isObjectId(tip)) continue;
+    const base = await mergeBase(git, head, tip);
+    if (base !== void 0 && base !== head) return { kind: "commit", id: base, why: `merge-base with ${ref}` };
+  }
+  const [parent] = await parentsOf(git, head);
+  if (parent !== void 0) return { kind: "commit", id: parent, why: "first parent of head" };
+  if ((await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
+    throw new GitError("BAD_REVISION", `cannot find a base for ${head.slice(0, 12)} in this shallow clone`, {
+      hint: "fetch more history (git fetch --unshallow, or actions/checkout with fetch-depth: 0), or pass --base"
+    });
+  }
+  return { kind: "empty-tree", id: await emptyTree(git), why: "head is a root commit" };
+}
+
+// src/git/attribution.ts
+var BLAME_CONCURRENCY = 4;
+var MAX_BLAME_RANGES = 500;
+async function blameAddedLines(git, head, base, rangeCommits2, requests, onError) {
+  const result = /* @__PURE__ */ new Map();
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < requests.length) {
+      const request2 = requests[cursor++];
+      try {
+        result.set(request2.path, await blameOne(git, head, base, rangeCommits2, request2));
+      } catch (err2) {
+        onError(request2.path, err2);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BLAME_CONCURRENCY, requests.length) }, worker));
+  return result;
+}
+async function blameOne(git, head, base, rangeCommits2, request2) {
+  const ranges = toRanges(request2.lines);
+  const args2 = ["blame", "--porcelain", "--root", "--no-textconv", "--ignore-revs-file="];
+  if (ranges.length <= MAX_BLAME_RANGES) for (const [a, b] of ranges) args2.push("-L", `${a},${b}`);
+  args2.push(base === void 0 ? head : `${base}..${head}`, "--", request2.path);
+  const { stdout: stdout2 } = await git.run(args2);
+  const blamed = parsePorcelain(stdout2.toString("utf8"));
+  const wanted = new Set(request2.lines);
+  const out2 = /* @__PURE__ */ new Map();
+  for (const [line, sha] of blamed.lines) {
+    if (!wanted.has(line) || blamed.boundary.has(sha) || !rangeCommits2.has(sha)) continue;
+    out2.set(line, sha);
+  }
+  return out2;
+}
+function toRanges(lines) {
+  const ranges = [];
+  for (const n of lines) {
+    const last = ranges[ranges.length - 1];
+    if (last !== void 0 && n === last[1] + 1) last[1] = n;
+    else ranges.push([n, n]);
+  }
+  return ranges;
+}
+function parsePorcelain(text2) {
+  const lines = /* @__PURE__ */ new Map();
+  const boundary = /* @__PURE__ */ new Set();
+  let expectHeader = true;
+  let current;
+  for (const line of text2.split("\n")) {
+    if (expectHeader) {
+      const fields = line.split(" ");
+      const sha = fields[0] ?? "";
+      const final = Number(fields[2]);
+      if ((fields.length === 3 || fields.length === 4) && isObjectId(sha) && Number.isSafeInteger(final) && final > 0) {
+        current = sha;
+        lines.set(final, sha);
+        expectHeader = false;
+      }
+      continue;
+    }
+    if (line.startsWith("	")) {
+      expectHeader = true;
+    } else if (line === "boundary" && current !== void 0) {
+      boundary.add(current);
+    }
+  }
+  return { lines, boundary };
+}
+
+// src/git/line-tracking.ts
+var BOUNDARY_FILE = [{ origin: null, length: Number.POSITIVE_INFINITY }];
+var PENDING = "\0pending";
+async function trackRange(git, commits, diffOptions, maxBytes) {
+  if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
+  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` })));
+  let text2;
+  try {
+    const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
+      input: pairs.map((p) => `${p.line}
+`).join(""),
+      maxBuffer: maxBytes
+    });
+    text2 = stdout2.toString("utf8");
+  } catch {
+    return void 0;
+  }
+  const chunks = splitByCommit(text2, pairs.map((p) => p.sha));
+  if (chunks === void 0) return void 0;
+  const inRange = new Set(commits.map((c) => c.sha));
+  const children = /* @__PURE__ */ new Map();
+  for (const c of commits) for (const p of c.parents) children.set(p, (children.get(p) ?? 0) + 1);
+  const states = /* @__PURE__ */ new Map();
+  const outside = { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
+  let chunk = 0;
+  let last = outside;
+  for (const commit of commits) {
+    const parentStates = commit.parents.length === 0 ? [outside] : commit.parents.map((p) => inRange.has(p) ? states.get(p) ?? outside : outside);
+    const diffs = [];
+    for (let k = 0; k < parentStates.length; k++) {
+      try {
+        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? "", { maxBytes }));
+      } catch {
+        return void 0;
+      }
+    }
+    const state = applyCommit(commit.sha, parentStates, diffs);
+    states.set(commit.sha, state);
+    last = state;
+    for (const p of commit.parents) {
+      const left = (children.get(p) ?? 0) - 1;
+      children.set(p, left);
+      if (left <= 0) states.delete(p);
+    }
+  }
+  return { files: last.files, untracked: last.untracked };
+}
+function applyCommit(sha, parents, diffs) {
+  const first = parents[0];
+  const changes = diffs[0];
+  const byPath = diffs.map((d) => new Map(d.filter((c) => c.status !== "deleted").map((c) => [c.path, c])));
+  const files = new Map(first.files);
+  const untracked = new Set(first.untracked);
+  for (const change of changes) {
+    if (change.status === "deleted" || change.status === "renamed") {
+      const gone = change.status === "deleted" ? change.path : change.oldPath;
+      files.delete(gone);
+      untracked.delete(gone);
+    }
+  }
+  for (const change of changes) {
+    if (change.status === "deleted") continue;
+    files.delete(change.path);
+    untracked.delete(change.path);
+    const result = fileAfter(sha, change, parents, byPath);
+    if (result === void 0) untracked.add(change.path);
+    else files.set(change.path, result);
+  }
+  return { files, untracked };
+}
+function fileAfter(sha, change, parents, byPath) {
+  for (let k = 0; k < parents.length; k++) {
+    const other = k === 0 ? change : byPath[k].get(change.path);
+    if (other === void 0) return runsIn(parents[k], change.path);
+    if (sameContent(other)) return runsIn(parents[k], sourcePath(other));
+  }
+  const from = sourcePath(change);
+  if (change.binary || parents[0].untracked.has(from)) return void 0;
+  const start2 = change.status === "added" ? [] : runsIn(parents[0], from);
+  if (start2 === void 0) return void 0;
+  let runs = applyHunks(start2, change.hunks, parents.length > 1 ? PENDING : sha);
+  for (let k = 1; k < parents.length && runs.some((r) => r.origin === PENDING); k++) {
+    const other = byPath[k].get(change.path);
+    if (other === void 0 || other.status === "added") continue;
+    if (other.binary || parents[k].untracked.has(sourcePath(other))) return void 0;
+    const theirs = runsIn(parents[k], sourcePath(other));
+    if (theirs === void 0) return void 0;
+    runs = resolvePending(runs, other.hunks, theirs);
+  }
+  return runs.map((r) => r.origin === PENDING ? { origin: sha, length: r.length } : r);
+}
+function sourcePath(change) {
+  return change.status === "renamed" || change.status === "copied" ? change.oldPath : change.path;
+}
+function sameContent(change) {
+  return change.hunks.length === 0 && !change.binary && change.status !== "added";
+}
+function runsIn(state, path) {
+  if (state.untracked.has(path)) return void 0;
+  return state.files.get(path) ?? BOUNDARY_FILE;
+}
+function resolvePending(runs, hunks, theirs) {
+  const out2 = [];
+  const push2 = (origin2, length) => {
+    if (length <= 0) return;
+    const last = out2[out2.length - 1];
+    if (last !== void 0 && last.origin === origin2) out2[out2.length - 1] = { origin: origin2, length: last.length + length };
+    else out2.push({ origin: origin2, length });
+  };
+  let hunk = 0;
+  let delta = 0;
+  let run3 = 0;
+  let runStart = 1;
+  const origin = (n) => {
+    for (; hunk < hunks.length; hunk++) {
+      const h = hunks[hunk];
+      const firstNew = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+      const firstOld = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+      if (n < firstNew) break;
+      if (n < firstNew + h.newLines) return PENDING;
+      delta = firstNew + h.newLines - (firstOld + h.oldLines);
+    }
+    const old = n - delta;
+    while (run3 < theirs.length && old >= runStart + theirs[run3].length) {
+      runStart += theirs[run3].length;
+      run3++;
+    }
+    return run3 < theirs.length && old >= runStart ? theirs[run3].origin : PENDING;
+  };
+  let line = 1;
+  for (const r of runs) {
+    if (r.origin !== PENDING) {
+      push2(r.origin, r.length);
+    } else {
+      for (let n = line; n < line + r.length; n++) push2(origin(n), 1);
+    }
+    line += r.length;
+  }
+  return out2;
+}
+function splitByCommit(text2, commits) {
+  const chunks = [];
+  let next = 0;
+  let start2 = -1;
+  let pos = 0;
+  while (pos < text2.length) {
+    const nl = text2.indexOf("\n", pos);
+    const end = nl === -1 ? text2.length : nl;
+    const id = commits[next];
+    if (id !== void 0 && end - pos === id.length && text2.startsWith(id, pos)) {
+      if (start2 !== -1) chunks.push(text2.slice(start2, pos));
+      start2 = Math.min(end + 1, text2.length);
+      next++;
+    }
+    if (nl === -1) break;
+    pos = nl + 1;
+  }
+  if (start2 !== -1) chunks.push(text2.slice(start2));
+  return next === commits.length ? chunks : void 0;
+}
+function applyHunks(old, hunks, origin) {
+  const out2 = [];
+  const push2 = (run3) => {
+    if (run3.length <= 0) return;
+    const last = out2[out2.length - 1];
+    if (last !== void 0 && last.origin === run3.origin) out2[out2.length - 1] = { origin: run3.origin, length: last.length + run3.length };
+    else out2.push(run3);
+  };
+  let index = 0;
+  let offset = 0;
+  const take = (count2, keep) => {
+    let left = count2;
+    while (left > 0 && index < old.length) {
+      const run3 = old[index];
+      const available = run3.length - offset;
+      const n = Math.min(available, left);
+      if (keep) push2({ origin: run3.origin, length: n });
+      left -= n;
+      offset += n;
+      if (offset >= run3.length) {
+        index++;
+        offset = 0;
+      }
+    }
+  };
+  let oldLine = 1;
+  for (const h of hunks) {
+    const firstReplaced = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+    take(firstReplaced - oldLine, true);
+    take(h.oldLines, false);
+    oldLine = firstReplaced + h.oldLines;
+    push2({ origin, length: h.newLines });
+  }
+  while (index < old.length) {
+    const run3 = old[index];
+    push2({ origin: run3.origin, length: run3.length - offset });
+    index++;
+    offset = 0;
+  }
+  return out2;
+}
+function originsAt(runs, lines) {
+  const out2 = [];
+  let run3 = 0;
+  let start2 = 1;
+  for (const line of lines) {
+    while (run3 < runs.length && line >= start2 + runs[run3].length) {
+      start2 += runs[run3].length;
+      run3++;
+    }
+    out2.push(run3 < runs.length && line >= start2 ? runs[run3].origin : void 0);
+  }
+  return out2;
+}
+
+// src/git/commit-object.ts
+var UTF82 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+function parseCommitObject(sha, raw) {
+  const split = raw.indexOf("\n\n");
+  const headerEnd = split === -1 ? raw.length : split;
+  const headers = raw.toString("utf8", 0, headerEnd).split("\n");
+  const parents = [];
+  let author;
+  let committer;
+  let encoding;
+  for (const line of headers) {
+    if (line.startsWith(" ")) continue;
+    const space = line.indexOf(" ");
+    if (space === -1) continue;
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === "parent") parents.push(value);
+    else if (key === "author" && author === void 0) author = value;
+    else if (key === "committer" && committer === void 0) committer = value;
+    else if (key === "encoding" && encoding === void 0) encoding = value;
+  }
+  const messageBytes = split === -1 ? Buffer.alloc(0) : raw.subarray(split + 2);
+  const a = parseIdent(author ?? "");
+  const c = parseIdent(committer ?? "");
+  return {
+    sha,
+    parents,
+    author: a.person,
+    committer: c.person,
+    authorDate: a.date,
+    message: decodeMessage(messageBytes, encoding)
+  };
+}
+function decodeMessage(bytes2, encoding) {
+  if (encoding !== void 0) {
+    try {
+      return new TextDecoder(encoding.trim(), { fatal: false, ignoreBOM: true }).decode(bytes2);
+    } catch {
+    }
+  }
+  return UTF82.decode(bytes2);
+}
+function parseIdent(value) {
+  const lt = value.indexOf("<");
+  const gt = lt === -1 ? -1 : value.indexOf(">", lt + 1);
+  if (lt === -1 || gt === -1) return { person: { name: value.trim(), email: "" }, date: rfc3339(0, "+0000") };
+  const [seconds, tz] = value.slice(gt + 1).trim().split(" ");
+  return {
+    person: { name: value.slice(0, lt).trim(), email: value.slice(lt + 1, gt) },
+    date: rfc3339(Number(seconds ?? "0"), tz ?? "+0000")
+  };
+}
+function rfc3339(seconds, tz) {
+  const valid = tz.length === 5 && (tz[0] === "+" || tz[0] === "-") && [...tz.slice(1)].every((d) => d >= "0" && d <= "9");
+  const zone = valid ? tz : "+0000";
+  const minutes = (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
+  const ms = (Number.isFinite(seconds) ? seconds : 0) * 1e3 + minutes * 6e4;
+  const date = new Date(ms);
+  const iso = Number.isNaN(date.getTime()) ? "1970-01-01T00:00:00" : date.toISOString().slice(0, 19);
+  return `${iso}${zone.slice(0, 3)}:${zone.slice(3, 5)}`;
+}
+
+// src/git/git.ts
+import { spawn } from "node:child_process";
+var DEFAULT_GIT_MAX_BUFFER = 256 * 1024 * 1024;
+var MAX_STDERR = 64 * 1024;
+var FORCED_CONFIG = [
+  "core.quotepath=off",
+  "diff.noprefix=false",
+  "diff.mnemonicPrefix=false",
+  "color.ui=false",
+  "log.showSignature=false",
+  "core.pager=cat"
+];
+var KEPT_GIT_VARIABLES = /* @__PURE__ */ new Set([
+  "GIT_EXEC_PATH",
+  "GIT_CONFIG_NOSYSTEM",
+  "GIT_CONFIG_GLOBAL",
+  "GIT_CONFIG_SYSTEM",
+  "GIT_CEILING_DIRECTORIES"
+]);
+function sanitizedEnv(env) {
+  const out2 = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("GIT_") && !KEPT_GIT_VARIABLES.has(key)) continue;
+    out2[key] = value;
+  }
+  out2.LC_ALL = "C";
+  out2.GIT_TERMINAL_PROMPT = "0";
+  out2.GIT_OPTIONAL_LOCKS = "0";
+  return out2;
+}
+var Git = class {
+  repo;
+  executable;
+  env;
+  constructor(repo, options = {}) {
+    this.repo = repo;
+    this.executable = options.executable ?? "git";
+    this.env = sanitizedEnv(options.env ?? process.env);
+  }
+  /** Runs `git <forced -c options> <args>` in the repository. */
+  run(args2, options = {}) {
+    const maxBuffer = options.maxBuffer ?? DEFAULT_GIT_MAX_BUFFER;
+    const argv = [...FORCED_CONFIG.flatMap((c) => ["-c", c]), ...args2];
+    const shown = printable(`git ${args2.join(" ")}`, 300);
+    return new Promise((resolve2, reject) => {
+      let settled = false;
+      const fail = (err2) => {
+        if (settled) return;
+        settled = true;
+        child.kill("SIGKILL");
+        reject(err2);
+      };
+      const child = spawn(this.executable, argv, {
+        cwd: this.repo,
+        env: this.env,
+        shell: false,
+        windowsHide: true,
+        stdio: ["pipe", "pipe", "pipe"]
+      });
+      const chunks = [];
+      let size = 0;
+      let stderr = "";
+      child.stdout.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > maxBuffer) {
+          fail(new GitError("OUTPUT_TOO_LARGE", `${shown}: output is larger than ${maxBuffer} bytes`, {
+            hint: "scan a smaller range or raise the size limit"
+          }));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      child.stderr.on("data", (chunk) => {
+        if (stderr.length < MAX_STDERR) stderr += chunk.toString("utf8");
+      });
+      child.on("error", (err2) => {
+        if (err2.code === "ENOENT") {
+          fail(new GitError("GIT_FAILED", `cannot run ${this.executable} in ${printable(this.repo)}: ${err2.message}`, {
+            cause: err2,
+            hint: "install git and check that the repository directory exists"
+          }));
+        } else {
+          fail(new GitError("GIT_FAILED", `${shown}: ${err2.message}`, { cause: err2 }));
+        }
+      });
+      child.stdin.on("error", () => void 0);
+      child.on("close", (code, signal) => {
+        if (settled) return;
+        settled = true;
+        const exitCode = code ?? -1;
+        if (exitCode === 0 || options.allowExitCodes?.includes(exitCode) === true) {
+          resolve2({ stdout: Buffer.concat(chunks, size), stderr, exitCode });
+          return;
+        }
+        reject(gitFailure(shown, exitCode, signal, stderr, this.repo));
+      });
+      child.stdin.end(options.input ?? "");
+    });
+  }
+  /** stdout decoded as UTF-8 (invalid bytes become U+FFFD), trailing newline removed. */
+  async text(args2, options = {}) {
+    const { stdout: stdout2 } = await this.run(args2, options);
+    const s = stdout2.toString("utf8");
+    return s.endsWith("\n") ? s.slice(0, -1) : s;
+  }
+};
+function gitFailure(shown, exitCode, signal, stderr, repo) {
+  const firstLine3 = stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? (signal === null ? "no message" : `killed by ${signal}`);
+  const message = `${shown} failed (exit ${exitCode}): ${printable(firstLine3, 300)}`;
+  const lower = stderr.toLowerCase();
+  let code = "GIT_FAILED";
+  let hint = "run the command above in the repository to see git's full message";
+  if (lower.includes("not a git repository")) {
+    code = "NOT_A_REPOSITORY";
+    hint = `run trailmark inside a git repository, or point it at one (${printable(repo)} is not)`;
+  } else if (lower.includes("dubious ownership")) {
+    code = "NOT_A_REPOSITORY";
+    hint = `mark the repository as safe: git config --global --add safe.directory ${printable(repo)}`;
+  } else if (lower.includes("unknown revision") || lower.includes("bad revision") || lower.includes("invalid object name") || lower.includes("not a valid object name") || lower.includes("needed a single revision") || lower.includes("bad object")) {
+    code = "BAD_REVISION";
+    hint = "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)";
+  }
+  return new GitError(code, message, { hint });
+}
+
+// src/git/objects.ts
+async function readObjects(git, names, options) {
+  const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes("\n") && !n.includes("\0")))];
+  const found = /* @__PURE__ */ new Map();
+  if (asked.length === 0) return found;
+  const check = await git.text(["cat-file", "--batch-check", "--buffer"], { input: asked.map((n) => `${n}
+`).join("") });
+  const lines = check.split("\n");
+  const wanted = [];
+  asked.forEach((name2, k) => {
+    const fields = (lines[k] ?? "").split(" ");
+    if (fields.length !== 3) return;
+    const [id, type, sizeText] = fields;
+    const size = Number(sizeText);
+    if (!Number.isSafeInteger(size) || size < 0) return;
+    if (size > options.maxObjectBytes) found.set(name2, { id, type, size });
+    else wanted.push({ name: name2, id, type, size });
+  });
+  if (wanted.length === 0) return found;
+  const sizes = new Map(wanted.map((w) => [w.id, w.size]));
+  const ids = [...sizes.keys()];
+  let expected = 0;
+  for (const [id, size] of sizes) expected += size + id.length + 64;
+  const { stdout: stdout2 } = await git.run(["cat-file", "--batch", "--buffer"], {
+    input: ids.map((id) => `${id}
+`).join(""),
+    maxBuffer: expected + 1024
+  });
+  const contents = parseBatch(stdout2);
+  for (const w of wanted) {
+    const content = contents.get(w.id);
+    if (content === void 0) continue;
+    found.set(w.name, { id: w.id, type: w.type, size: w.size, content });
+  }
+  return found;
+}
+function parseBatch(out2) {
+  const result = /* @__PURE__ */ new Map();
+  let pos = 0;
+  while (pos < out2.length) {
+    const nl = out2.indexOf(10, pos);
+    if (nl === -1) break;
+    const header = out2.toString("utf8", pos, nl).split(" ");
+    pos = nl + 1;
+    if (header.length !== 3) continue;
+    const size = Number(header[2]);
+    if (!Number.isSafeInteger(size) || pos + size > out2.length) {
+      throw new GitError("GIT_FAILED", `git cat-file --batch: truncated object ${header[0] ?? ""}`);
+    }
+    result.set(header[0], out2.subarray(pos, pos + size));
+    pos += size + 1;
+  }
+  return result;
+}
+
+// src/git/change-source.ts
+var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+var SUBMODULE_MODE = "160000";
+var BINARY_PROBE_BYTES = 8e3;
+var MAX_COMMIT_OBJECT_BYTES = 16 * 1024 * 1024;
+var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+var LENIENT_UTF8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+var DIFF_ARGS = [
+  "diff",
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--full-index",
+  "--find-renames",
+  "--src-prefix=a/",
+  "--dst-prefix=b/",
+  "-U3",
+  "--inter-hunk-context=0",
+  "--diff-algorithm=myers",
+  "--indent-heuristic",
+  "--submodule=short",
+  "--ignore-submodules=none",
+  "--no-relative"
+];
+var TRACKING_DIFF_ARGS = [
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--full-index",
+  "--find-renames",
+  "--src-prefix=a/",
+  "--dst-prefix=b/",
+  "--diff-algorithm=myers",
+  "--indent-heuristic"
+];
+var GitChangeSource = class {
+  git;
+  options;
+  constructor(options) {
+    this.options = options;
+    this.git = new Git(options.repo);
+  }
+  async load() {
+    const git = this.git;
+    const headName = this.options.head ?? "HEAD";
+    const head = await resolveCommit(git, headName);
+    const { baseCommit, diffBase } = await this.base(head);
+    const omissions = [];
+    const [commitsRead, diffRead, branchRead] = await Promise.allSettled([
+      rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
+      this.diff(diffBase, head),
+      currentBranch(git, headName)
+    ]);
+    const commits = settledValue(commitsRead);
+    const diffed = settledValue(diffRead);
+    const branch = settledValue(branchRead);
+    const rediffed = /* @__PURE__ */ new Set();
+    const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
+    const files = await this.readHeads(head, parsed);
+    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
+    const result = {
+      base: diffBase,
+      head,
+      commits,
+      files: files.map((f) => f.change).sort((a, b) => compare(a.path, b.path) || compare(a.status, b.status)),
+      omissions: omissions.sort((a, b) => compare(a.path ?? "", b.path ?? "") || compare(a.reason, b.reason))
+    };
+    return branch === void 0 ? result : { ...result, context: { headBranch: branch } };
+  }
+  /** baseCommit bounds the commit range (undefined: from the root); diffBase is what the diff starts from. */
+  async base(head) {
+    if (this.options.base !== void 0) {
+      const given = await resolveCommit(this.git, this.options.base);
+      const base = await mergeBase(this.git, given, head);
+      if (base === void 0) {
+        throw new GitError("BAD_REVISION", `'${printable(this.options.base)}' and '${printable(this.options.head ?? "HEAD")}' have no common history`, {
+          hint: "pass a base that head was branched from"
+        });
+      }
+      return { baseCommit: base, diffBase: base };
+    }
+    const choice = await defaultBase(this.git, head);
+    return choice.kind === "commit" ? { baseCommit: choice.id, diffBase: choice.id } : { baseCommit: void 0, diffBase: choice.id };
+  }
+  async diff(base, head, extra = {}) {
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const args2 = ["--literal-pathspecs", ...DIFF_ARGS, ...extra.text === true ? ["--text"] : [], base, head];
+    if (extra.paths !== void 0) args2.push("--", ...extra.paths);
+    let stdout2;
+    try {
+      ({ stdout: stdout2 } = await this.git.run(args2, { maxBuffer: maxBytes }));
+    } catch (err2) {
+      if (err2 instanceof GitError && err2.code === "OUTPUT_TOO_LARGE") {
+        throw new DiffError("DIFF_TOO_LARGE", `diff ${base.slice(0, 12)}..${head.slice(0, 12)} is larger than ${maxBytes} bytes`, {
+          cause: err2,
+          hint: "scan a smaller range, or raise the diff size limit"
+        });
+      }
+      throw err2;
+    }
+    return parseUnifiedDiffDetailed(stdout2.toString("utf8"), { maxBytes });
+  }
+  /**
+   * A `-diff` or `binary` attribute in the head's .gitattributes makes git print "Binary files
+   * differ" for text, which would hide code from scoring. Files git calls binary whose head blob
+   * has no NUL byte in its first 8000 bytes (git's own binary test) are diffed again with --text.
+   */
+  async textDiffOfFalseBinaries(base, head, parsed, rediffed) {
+    const candidates = parsed.filter((f) => f.change.binary && f.change.status !== "deleted");
+    if (candidates.length === 0) return parsed;
+    const nameOf = (f) => f.newBlob !== void 0 && isObjectId(f.newBlob) ? f.newBlob : `${head}:${f.change.path}`;
+    const objects = await readObjects(this.git, candidates.map(nameOf), { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    const textual = candidates.filter((f) => {
+      const content = objects.get(nameOf(f))?.content;
+      return content !== void 0 && !content.subarray(0, BINARY_PROBE_BYTES).includes(0);
+    });
+    if (textual.length === 0) return parsed;
+    const paths = [...new Set(textual.flatMap((f) => f.change.oldPath === void 0 ? [f.change.path] : [f.change.path, f.change.oldPath]))];
+    const redone = new Map((await this.diff(base, head, { text: true, paths })).filter((f) => f.change.status !== "deleted").map((f) => [f.change.path, f]));
+    for (const path of paths) rediffed.add(path);
+    return parsed.map((f) => textual.includes(f) ? redone.get(f.change.path) ?? f : f);
+  }
+  /** Reads every changed file's head blob with two cat-file processes in total. */
+  async readHeads(head, parsed) {
+    const maxFileBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const nameOf = (f) => {
+      if (f.change.status === "deleted" || f.change.binary) return void 0;
+      if (f.newBlob !== void 0 && isObjectId(f.newBlob)) return f.newBlob;
+      return `${head}:${f.change.path}`;
+    };
+    const objects = await readObjects(this.git, parsed.map(nameOf).filter((n) => n !== void 0), { maxObjectBytes: maxFileBytes });
+    return parsed.map((f) => {
+      const change = f.change;
+      if (change.status === "deleted") return { ...f, change: { ...change, headTextMissing: "deleted" } };
+      if (change.binary) return { ...f, change: { ...change, headTextMissing: "binary" } };
+      const object2 = objects.get(nameOf(f) ?? "");
+      if (object2 === void 0 || object2.type !== "blob") return { ...f, change: { ...change, headTextMissing: "unavailable" } };
+      if (object2.content === void 0) return { ...f, change: { ...change, headSize: object2.size, headTextMissing: "too-large" } };
+      let headText;
+      let invalidUtf8 = false;
+      try {
+        headText = STRICT_UTF8.decode(object2.content);
+      } catch {
+        headText = LENIENT_UTF8.decode(object2.content);
+        invalidUtf8 = true;
+      }
+      const withText = { ...change, headText, headSize: object2.size };
+      return { ...f, change: invalidUtf8 ? { ...withText, invalidUtf8: true } : withText };
+    });
+  }
+  /**
+   * Sets lineCommits on every file with added lines (mutates the list in place). `rediffed`:
+   * paths whose range diff was redone with --text (the per-commit diff sees them as binary).
+   */
+  async attribute(head, base, diffBase, commits, files, omissions, rediffed) {
+    const inRange = new Set(commits.map((c) => c.sha));
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const single = singleCommitOrigin(commits, base, diffBase);
+    const tracked = single === void 0 ? await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes) : void 0;
+    const toBlame = [];
+    const attributed = /* @__PURE__ */ new Map();
+    for (const f of files) {
+      const added = addedLines(f.change);
+      if (added.length === 0 || f.change.binary || f.change.status === "deleted" || f.change.newMode === SUBMODULE_MODE) continue;
+      if (f.change.headTextMissing === "too-large") {
+        omissions.push({ path: f.change.path, reason: "lines not attributed to commits: file over the size cap" });
+        continue;
+      }
+      const lines = single !== void 0 && !rediffed.has(f.change.path) ? new Map(added.map((line) => [line, single])) : tracked === void 0 ? void 0 : trackedLines(tracked, f.change.path, added, inRange);
+      if (lines !== void 0) attributed.set(f.change.path, lines);
+      else toBlame.push({ path: f.change.path, lines: added });
+    }
+    const blamed = await blameAddedLines(this.git, head, base, inRange, toBlame, (path, err2) => {
+      const why = err2 instanceof Error ? err2.message : String(err2);
+      omissions.push({ path, reason: `lines not attributed to commits: ${why.slice(0, 200)}` });
+    });
+    for (const [path, lines] of blamed) attributed.set(path, lines);
+    for (let k = 0; k < files.length; k++) {
+      const f = files[k];
+      const lineCommits = attributed.get(f.change.path);
+      if (lineCommits !== void 0 && addedLines(f.change).length > 0) {
+        files[k] = { ...f, change: { ...f.change, lineCommits } };
+      }
+    }
+  }
+};
+function singleCommitOrigin(commits, base, diffBase) {
+  if (commits.length !== 1) return void 0;
+  const commit = commits[0];
+  if (commit.parents.length === 1 && commit.parents[0] === diffBase) return commit.sha;
+  if (commit.parents.length === 0 && base === void 0) return commit.sha;
+  return void 0;
+}
+function trackedLines(tracked, path, added, inRange) {
+  const runs = tracked.files.get(path);
+  if (runs === void 0 || tracked.untracked.has(path)) return void 0;
+  const out2 = /* @__PURE__ */ new Map();
+  const origins = originsAt(runs, added);
+  for (let k = 0; k < added.length; k++) {
+    const origin = origins[k];
+    if (origin === null || origin === void 0 || !inRange.has(origin)) return void 0;
+    out2.set(added[k], origin);
+  }
+  return out2;
+}
+function addedLines(change) {
+  const out2 = [];
+  for (const h of change.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) out2.push(l.newLine);
+  return out2;
+}
+async function rangeCommits(git, head, base) {
+  const args2 = ["rev-list", "--topo-order", "--reverse", head];
+  if (base !== void 0) args2.push(`^${base}`);
+  const out2 = await git.text(args2);
+  return out2.split("\n").filter(isObjectId);
+}
+async function readCommits(git, ids) {
+  const objects = await readObjects(git, ids, { maxObjectBytes: MAX_COMMIT_OBJECT_BYTES });
+  return ids.map((id) => {
+    const object2 = objects.get(id);
+    if (object2?.content === void 0 || object2.type !== "commit") {
+      throw new GitError("GIT_FAILED", `cannot read commit ${id}${object2 === void 0 ? "" : ` (${object2.size} bytes)`}`, {
+        hint: `commit objects over ${MAX_COMMIT_OBJECT_BYTES} bytes are refused; check the repository with git fsck`
+      });
+    }
+    return parseCommitObject(id, object2.content);
+  });
+}
+async function currentBranch(git, headName) {
+  if (headName !== "HEAD") {
+    const named = await git.run(["rev-parse", "--verify", "--quiet", `refs/heads/${headName}`], { allowExitCodes: [1] });
+    return named.exitCode === 0 ? headName : void 0;
+  }
+  const out2 = await git.run(["symbolic-ref", "--quiet", "--short", "HEAD"], { allowExitCodes: [1, 128] });
+  const name2 = out2.stdout.toString("utf8").trim();
+  return out2.exitCode === 0 && name2.length > 0 ? name2 : void 0;
+}
+function settledValue(result) {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// src/git/revision-file.ts
+var MAX_REVISION_FILE_BYTES = 4 * 1024 * 1024;
+
+// src/git/notes.ts
+var MAX_NOTE_BYTES2 = 8 * 1024 * 1024;
 
 // src/github/errors.ts
 function isHttpFailure(err2) {
@@ -30544,6 +31429,7 @@ function readEnvironment(env) {
     apiUrl: env.GITHUB_API_URL || "https://api.github.com",
     serverUrl: env.GITHUB_SERVER_URL || "https://github.com",
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    ...env.RUNNER_TEMP ? { temp: env.RUNNER_TEMP } : {},
     runId: env.GITHUB_RUN_ID || "0",
     runAttempt: env.GITHUB_RUN_ATTEMPT || "1"
   };
@@ -30584,6 +31470,8 @@ function targetOfEvent(eventName, payloadValue, sha) {
       const commitCount = count(pr.commits);
       const changedFiles = count(pr.changed_files);
       const author = str(object(pr.user).login);
+      const headBranch = str(head.ref);
+      const body2 = str(pr.body);
       return {
         kind: "pull-request",
         number,
@@ -30592,7 +31480,9 @@ function targetOfEvent(eventName, payloadValue, sha) {
         fork: headRepo === void 0 || headRepo !== baseRepo,
         ...commitCount === void 0 ? {} : { commitCount },
         ...changedFiles === void 0 ? {} : { changedFiles },
-        ...author === void 0 ? {} : { author }
+        ...author === void 0 ? {} : { author },
+        ...headBranch === void 0 ? {} : { headBranch },
+        ...body2 === void 0 ? {} : { body: body2 }
       };
     }
     case "push": {
@@ -30650,6 +31540,124 @@ function parseInputs(read) {
     failOn: oneOf("fail-on", get("fail-on"), ["none", "unattested", "contradicted"], "none"),
     ...sarifFile === "" ? {} : { sarifFile }
   };
+}
+
+// src/action/local-checkout.ts
+import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join as join2 } from "node:path";
+var LOCAL_HISTORY_MAX_DEPTH = 1e3;
+var FIRST_DEEPEN = 50;
+var HARDENED_CONFIG = [
+  "core.hooksPath=/dev/null",
+  "core.fsmonitor=false",
+  "gc.auto=0",
+  "maintenance.auto=false",
+  "fetch.writeCommitGraph=false",
+  "submodule.recurse=false",
+  "protocol.ext.allow=never"
+];
+function remoteNamesRepository(url, owner, repo) {
+  let path = url.trim();
+  while (path.endsWith("/")) path = path.slice(0, -1);
+  if (path.endsWith(".git")) path = path.slice(0, -4);
+  const segments = path.split(/[/:]/);
+  const [o, r] = segments.slice(-2);
+  return segments.length >= 3 && o?.toLowerCase() === owner.toLowerCase() && r?.toLowerCase() === repo.toLowerCase();
+}
+var HardenedGit = class {
+  #git;
+  constructor(dir) {
+    this.#git = new Git(dir);
+  }
+  /** stdout trimmed, or undefined on one of `soft` exit codes. */
+  async read(args2, soft = []) {
+    const out2 = await this.probe(args2, soft);
+    return out2.exitCode === 0 ? out2.stdout : void 0;
+  }
+  async probe(args2, soft) {
+    const out2 = await this.#git.run([...HARDENED_CONFIG.flatMap((c) => ["-c", c]), ...args2], { allowExitCodes: soft });
+    return { stdout: out2.stdout.toString("utf8").trim(), stderr: out2.stderr, exitCode: out2.exitCode };
+  }
+  async has(commit) {
+    return await this.read(["cat-file", "-e", `${commit}^{commit}`], [1, 128]) !== void 0;
+  }
+  /** Fetches `commits` from origin (no tags, no submodules); the error message on failure. */
+  async fetch(commits, depth) {
+    try {
+      await this.read(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", ...depth === void 0 ? [] : [depth], "origin", ...commits]);
+      return void 0;
+    } catch (err2) {
+      return describeError(err2);
+    }
+  }
+};
+async function prepareLocalCheckout(request2) {
+  try {
+    return await prepare(request2);
+  } catch (err2) {
+    return { usable: false, reason: `reading the checkout failed: ${describeError(err2)}` };
+  }
+}
+async function prepare(r) {
+  const maxDepth = r.maxDepth ?? LOCAL_HISTORY_MAX_DEPTH;
+  const git = new HardenedGit(r.workspace);
+  const probe = await git.probe(["rev-parse", "--show-toplevel"], [128]);
+  if (probe.exitCode !== 0) {
+    const said = probe.stderr.split("\n").find((l) => l.trim() !== "" && !l.includes("not a git repository"));
+    return { usable: false, reason: `GITHUB_WORKSPACE is not a git work tree${said === void 0 ? " (no actions/checkout step)" : ` git can use (${printable(said.trim(), 200)})`}` };
+  }
+  const top = probe.stdout;
+  if (await realpath(top) !== await realpath(r.workspace)) return { usable: false, reason: "GITHUB_WORKSPACE is inside another work tree, not a checkout of its own" };
+  const url = await git.read(["config", "--get", "remote.origin.url"], [1]);
+  if (url === void 0 || !remoteNamesRepository(url, r.owner, r.repo)) return { usable: false, reason: `the checkout's origin is not ${r.owner}/${r.repo}` };
+  const shallow = await git.read(["rev-parse", "--is-shallow-repository"]) === "true";
+  let fetched = 0;
+  const missing = [];
+  for (const c of [r.base, r.head]) if (!await git.has(c)) missing.push(c);
+  if (missing.length > 0) {
+    const depth = shallow ? Math.min(maxDepth, (r.commitCount ?? 1) + 1) : void 0;
+    r.log(`trailmark: fetching ${missing.join(", ")} from origin${depth === void 0 ? "" : ` (depth ${depth})`}`);
+    const failure = await git.fetch(missing, depth === void 0 ? void 0 : `--depth=${depth}`);
+    if (failure !== void 0) return { usable: false, reason: `git fetch of ${missing.join(", ")} from origin failed: ${failure}` };
+    for (const c of missing) if (!await git.has(c)) return { usable: false, reason: `origin did not provide commit ${c}` };
+    fetched = depth ?? 0;
+  }
+  for (let step = FIRST_DEEPEN; ; step *= 2) {
+    const mergeBase2 = await git.read(["merge-base", r.base, r.head], [1]);
+    if (mergeBase2 !== void 0 && mergeBase2 !== "") return { usable: true, mergeBase: mergeBase2, gitDir: await commonDir(git, r.workspace) };
+    if (!shallow) return { usable: false, reason: `${r.base} and ${r.head} have no common history in the checkout` };
+    if (fetched >= maxDepth) return { usable: false, reason: `no merge base of ${r.base} and ${r.head} within ${maxDepth} commits of the shallow checkout (actions/checkout with fetch-depth: 0 avoids this)` };
+    const deepen = Math.min(step, maxDepth - fetched);
+    r.log(`trailmark: no merge base yet; deepening the shallow checkout by ${deepen} commits`);
+    const failure = await git.fetch([r.base, r.head], `--deepen=${deepen}`);
+    if (failure !== void 0) return { usable: false, reason: `git fetch --deepen=${deepen} failed: ${failure}` };
+    fetched += deepen;
+  }
+}
+async function commonDir(git, workspace) {
+  const dir = await git.read(["rev-parse", "--git-common-dir"]) ?? ".git";
+  return isAbsolute(dir) ? dir : join2(workspace, dir);
+}
+async function openReadingRepository(gitDir, parent = tmpdir()) {
+  const dir = await mkdtemp(join2(parent, "trailmark-objects-"));
+  const dispose = () => rm(dir, { recursive: true, force: true });
+  try {
+    await new HardenedGit(dir).read(["init", "--quiet", "--bare", "--template=", "."]);
+    await mkdir(join2(dir, "objects", "info"), { recursive: true });
+    await writeFile(join2(dir, "objects", "info", "alternates"), `${join2(gitDir, "objects")}
+`);
+    await writeFile(join2(dir, "config"), "[core]\n	repositoryformatversion = 0\n	bare = true\n	hooksPath = /dev/null\n	fsmonitor = false\n[gc]\n	auto = 0\n");
+    try {
+      await copyFile(join2(gitDir, "shallow"), join2(dir, "shallow"));
+    } catch (err2) {
+      if (err2.code !== "ENOENT") throw err2;
+    }
+    return { dir, dispose };
+  } catch (err2) {
+    await dispose();
+    throw err2;
+  }
 }
 
 // src/action/workflow-commands.ts
@@ -30746,9 +31754,20 @@ async function writeJobSummary(env, markdown) {
   await appendFile(file, `${text2}
 `);
 }
-function sourceFor(client, env, target) {
+function contextOf(env, target) {
+  const repository = `${env.owner}/${env.repo}`;
+  if (target.kind !== "pull-request") return { repository };
+  return {
+    repository,
+    pullRequest: target.number,
+    ...target.headBranch === void 0 ? {} : { headBranch: target.headBranch },
+    ...target.body === void 0 ? {} : { pullRequestBody: target.body },
+    ...target.author === void 0 ? {} : { pullRequestAuthor: target.author }
+  };
+}
+function apiSource(client, env, target) {
   const needsHeadText = (path) => isParsable(languageOfPath(path));
-  const common = { client, owner: env.owner, repo: env.repo, needsHeadText, context: { repository: `${env.owner}/${env.repo}`, ...target.kind === "pull-request" ? { pullRequest: target.number } : {} } };
+  const common = { client, owner: env.owner, repo: env.repo, needsHeadText, context: contextOf(env, target) };
   if (target.kind === "pull-request") {
     return new GitHubChangeSource({
       ...common,
@@ -30756,6 +31775,36 @@ function sourceFor(client, env, target) {
     });
   }
   return new GitHubChangeSource({ ...common, target: { kind: "compare", base: target.base, head: target.head } });
+}
+async function loadChangeSet(client, env, target, runner) {
+  if (target.kind !== "pull-request") return apiSource(client, env, target).load();
+  const local = await prepareLocalCheckout({
+    workspace: env.workspace,
+    owner: env.owner,
+    repo: env.repo,
+    base: target.base,
+    head: target.head,
+    ...target.commitCount === void 0 ? {} : { commitCount: target.commitCount },
+    log: (line) => runner.info(line)
+  });
+  let why;
+  if (local.usable) {
+    const reading = await openReadingRepository(local.gitDir, env.temp);
+    try {
+      const changeSet = await new GitChangeSource({ repo: reading.dir, base: target.base, head: target.head }).load();
+      runner.info(`trailmark: change set from the local checkout (${changeSet.commits.length} commits, ${changeSet.files.length} files, merge base ${changeSet.base})`);
+      return { ...changeSet, context: contextOf(env, target) };
+    } catch (err2) {
+      if (!(err2 instanceof GitError)) throw err2;
+      why = `reading the checkout failed: ${describeError(err2)}`;
+    } finally {
+      await reading.dispose();
+    }
+  } else {
+    why = local.reason;
+  }
+  runner.info(`trailmark: change set from the REST API: ${why}`);
+  return apiSource(client, env, target).load();
 }
 async function writeLedger(deps, client, env, inputs, policy, target, result) {
   if (inputs.ledger === "none" || !policy.ledger.enabled) return { note: "The ledger is switched off (`ledger: none` or the repository policy)." };
@@ -30824,7 +31873,7 @@ Nothing analyzed: ${target.reason}.
   const configText = await readRepositoryFile(client, env.owner, env.repo, inputs.config, target.base);
   const policy = configText === null ? DEFAULT_POLICY : deps.parsePolicy(configText, `${inputs.config}@${target.base}`);
   runner.info(`trailmark: ${target.kind === "pull-request" ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}; policy ${configText === null ? "default (no config file)" : `from ${inputs.config}`}`);
-  const changeSet = await sourceFor(client, env, target).load();
+  const changeSet = await loadChangeSet(client, env, target, runner);
   const result = await deps.analyze(changeSet, policy);
   const { unattested, contradicted } = result.summary.findings;
   let ledger;
@@ -30884,9 +31933,9 @@ ${delivery}
   if (inputs.sarifFile !== void 0) {
     const path = resolve(env.workspace, inputs.sarifFile);
     const rel = relative(env.workspace, path);
-    if (rel.startsWith("..") || isAbsolute(rel)) throw new UsageError("BAD_INPUT", `sarif-file ${JSON.stringify(inputs.sarifFile)} is outside the workspace`, { hint: "use a relative path such as trailmark.sarif" });
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, deps.renderSarif(result));
+    if (rel.startsWith("..") || isAbsolute2(rel)) throw new UsageError("BAD_INPUT", `sarif-file ${JSON.stringify(inputs.sarifFile)} is outside the workspace`, { hint: "use a relative path such as trailmark.sarif" });
+    await mkdir2(dirname(path), { recursive: true });
+    await writeFile2(path, deps.renderSarif(result));
     sarifFile = path;
   }
   setOutputs(runner, { findings, unattested, contradicted, ...sarifFile === void 0 ? {} : { sarifFile }, ...ledger.ref === void 0 ? {} : { checkpoint: ledger.ref.checkpoint } });

@@ -11,6 +11,8 @@ export interface ActionEnvironment {
   readonly apiUrl: string;
   readonly serverUrl: string;
   readonly workspace: string;
+  /** RUNNER_TEMP (emptied after each job), else the system temporary directory. */
+  readonly temp?: string;
   readonly runId: string;
   readonly runAttempt: string;
 }
@@ -33,6 +35,7 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    ...(env.RUNNER_TEMP ? { temp: env.RUNNER_TEMP } : {}),
     runId: env.GITHUB_RUN_ID || '0',
     runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
   };

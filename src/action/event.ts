@@ -1,6 +1,7 @@
 // What a workflow event asks us to analyze: the revisions, and the commit the results belong to.
 // The payload is GitHub's, but its strings (refs, titles, bodies, user names) are attacker-
-// controlled on pull requests from forks: only validated object ids and numbers are used here.
+// controlled on pull requests from forks: only validated object ids and numbers decide what is
+// read; the head branch name, body and author are carried as data for evidence (ChangeContext).
 import { UsageError } from '../core/errors.js';
 
 export type AnalysisTarget =
@@ -14,7 +15,10 @@ export type AnalysisTarget =
       readonly changedFiles?: number;
       /** Head repository differs from the base repository: the token is read-only. */
       readonly fork: boolean;
+      /** Attacker-controlled (as are the two below): evidence context only, never a path, ref or command. */
       readonly author?: string;
+      readonly headBranch?: string;
+      readonly body?: string;
     }
   | {
       readonly kind: 'compare';
@@ -72,6 +76,8 @@ export function targetOfEvent(eventName: string, payloadValue: unknown, sha: str
       const commitCount = count(pr.commits);
       const changedFiles = count(pr.changed_files);
       const author = str(object(pr.user).login);
+      const headBranch = str(head.ref);
+      const body = str(pr.body);
       return {
         kind: 'pull-request',
         number,
@@ -81,6 +87,8 @@ export function targetOfEvent(eventName: string, payloadValue: unknown, sha: str
         ...(commitCount === undefined ? {} : { commitCount }),
         ...(changedFiles === undefined ? {} : { changedFiles }),
         ...(author === undefined ? {} : { author }),
+        ...(headBranch === undefined ? {} : { headBranch }),
+        ...(body === undefined ? {} : { body }),
       };
     }
     case 'push': {

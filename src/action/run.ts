@@ -3,15 +3,16 @@
 // report/ and policy parsing from config/ through `ActionDependencies` (wired in main.ts).
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { TrailmarkError, UsageError, describeError } from '../core/errors.js';
+import { GitError, TrailmarkError, UsageError, describeError } from '../core/errors.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { systemClock, systemRandom, type ChangeSource, type Clock, type Random } from '../core/ports.js';
-import type { ChangeSet, LedgerRef, ScanResult } from '../core/types.js';
+import type { ChangeContext, ChangeSet, LedgerRef, ScanResult } from '../core/types.js';
 import { isParsable, languageOfPath } from '../detectors/language.js';
 import { openLedger } from '../ledger/log.js';
 import { parseSignerKey } from '../ledger/note.js';
 import type { RecordMeta } from '../engine/record.js';
 import type { Ledger } from '../ledger/log.js';
+import { GitChangeSource } from '../git/index.js';
 import { GitHubChangeSource } from '../github/change-source.js';
 import { publishCheckRun, type CheckAnnotation, type CheckConclusion } from '../github/check-run.js';
 import { createGitHubClient, type GitHubClient, type Sleep } from '../github/client.js';
@@ -22,6 +23,7 @@ import { truncateText } from '../github/truncate.js';
 import { readEnvironment, type ActionEnvironment } from './environment.js';
 import { targetOfEvent, type AnalysisTarget } from './event.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
+import { openReadingRepository, prepareLocalCheckout } from './local-checkout.js';
 import { markdownFence } from '../report/escape.js';
 import { Runner } from './workflow-commands.js';
 import { selectWorkflowAnnotations } from './workflow-annotations.js';
@@ -77,9 +79,22 @@ async function writeJobSummary(env: Readonly<Record<string, string | undefined>>
   await appendFile(file, `${text}\n`);
 }
 
-function sourceFor(client: GitHubClient, env: ActionEnvironment, target: Exclude<AnalysisTarget, { kind: 'skip' }>): ChangeSource {
+/** The same context on both paths: what the pull request says about itself is evidence too. */
+function contextOf(env: ActionEnvironment, target: Exclude<AnalysisTarget, { kind: 'skip' }>): ChangeContext {
+  const repository = `${env.owner}/${env.repo}`;
+  if (target.kind !== 'pull-request') return { repository };
+  return {
+    repository,
+    pullRequest: target.number,
+    ...(target.headBranch === undefined ? {} : { headBranch: target.headBranch }),
+    ...(target.body === undefined ? {} : { pullRequestBody: target.body }),
+    ...(target.author === undefined ? {} : { pullRequestAuthor: target.author }),
+  };
+}
+
+function apiSource(client: GitHubClient, env: ActionEnvironment, target: Exclude<AnalysisTarget, { kind: 'skip' }>): ChangeSource {
   const needsHeadText = (path: string) => isParsable(languageOfPath(path));
-  const common = { client, owner: env.owner, repo: env.repo, needsHeadText, context: { repository: `${env.owner}/${env.repo}`, ...(target.kind === 'pull-request' ? { pullRequest: target.number } : {}) } };
+  const common = { client, owner: env.owner, repo: env.repo, needsHeadText, context: contextOf(env, target) };
   if (target.kind === 'pull-request') {
     return new GitHubChangeSource({
       ...common,
@@ -87,6 +102,36 @@ function sourceFor(client: GitHubClient, env: ActionEnvironment, target: Exclude
     });
   }
   return new GitHubChangeSource({ ...common, target: { kind: 'compare', base: target.base, head: target.head } });
+}
+
+/**
+ * A pull request's change set from the local checkout when it has (or cheaply fetches) the
+ * history, else from the REST API; the log says which and why.
+ */
+async function loadChangeSet(client: GitHubClient, env: ActionEnvironment, target: Exclude<AnalysisTarget, { kind: 'skip' }>, runner: Runner): Promise<ChangeSet> {
+  if (target.kind !== 'pull-request') return apiSource(client, env, target).load();
+  const local = await prepareLocalCheckout({
+    workspace: env.workspace, owner: env.owner, repo: env.repo, base: target.base, head: target.head,
+    ...(target.commitCount === undefined ? {} : { commitCount: target.commitCount }), log: (line) => runner.info(line),
+  });
+  let why: string;
+  if (local.usable) {
+    const reading = await openReadingRepository(local.gitDir, env.temp);
+    try {
+      const changeSet = await new GitChangeSource({ repo: reading.dir, base: target.base, head: target.head }).load();
+      runner.info(`trailmark: change set from the local checkout (${changeSet.commits.length} commits, ${changeSet.files.length} files, merge base ${changeSet.base})`);
+      return { ...changeSet, context: contextOf(env, target) };
+    } catch (err) {
+      if (!(err instanceof GitError)) throw err;
+      why = `reading the checkout failed: ${describeError(err)}`;
+    } finally {
+      await reading.dispose();
+    }
+  } else {
+    why = local.reason;
+  }
+  runner.info(`trailmark: change set from the REST API: ${why}`);
+  return apiSource(client, env, target).load();
 }
 
 interface LedgerOutcome {
@@ -154,7 +199,7 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
   const policy = configText === null ? DEFAULT_POLICY : deps.parsePolicy(configText, `${inputs.config}@${target.base}`);
   runner.info(`trailmark: ${target.kind === 'pull-request' ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}; policy ${configText === null ? 'default (no config file)' : `from ${inputs.config}`}`);
 
-  const changeSet = await sourceFor(client, env, target).load();
+  const changeSet = await loadChangeSet(client, env, target, runner);
   const result = await deps.analyze(changeSet, policy);
   const { unattested, contradicted } = result.summary.findings;
 

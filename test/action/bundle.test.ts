@@ -13,6 +13,7 @@ import { verifyStore } from '../../src/ledger/check-store.js';
 import { FakeGitServer } from '../github/fake-git-server.js';
 import type { Expectation } from '../github/expectations.js';
 import { testKey } from '../ledger/fixtures.js';
+import { GitFixture } from '../support/git-fixture.js';
 import { recordedPullRequest, removeRunnerFiles, runnerFiles, type PullRequestPayload } from './harness.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -135,4 +136,41 @@ test('fork pull request: the token cannot write checks; workflow annotations and
   expect(result.stdout).toContain('\ntrailmark: the token cannot create check runs');
   expect(runner.summary()).toContain('No check run: the token cannot write checks');
   expect(server.refs.size).toBe(0);
+});
+
+test('pull_request with the repository checked out: the change set comes from git (fetched head), not from the files/commits API', async () => {
+  const upstream = await GitFixture.create();
+  try {
+    await upstream.write('README.md', 'hello\n');
+    const base = await upstream.commit('base');
+    await upstream.write('src/greet.ts', SOURCE);
+    const head = await upstream.commit('Add greet', { addAll: true });
+    await upstream.git(['reset', '--quiet', '--hard', base]);
+    await upstream.git(['config', 'uploadpack.allowAnySHA1InWant', 'true']);
+    const ws = join(upstream.dir, '..', 'workspace');
+    const remote = 'https://github.com/Codertocat/Hello-World';
+    await upstream.git(['clone', '--quiet', '--depth=1', `file://${upstream.dir}`, ws]);
+    await upstream.git(['-C', ws, 'remote', 'set-url', 'origin', remote]);
+    await upstream.git(['-C', ws, 'config', `url.file://${upstream.dir}.insteadOf`, remote]);
+    const p = recordedPullRequest('opened');
+    p.pull_request.base.sha = base;
+    p.pull_request.head.sha = head;
+    p.pull_request.commits = 1;
+    let check: { head_sha: string; output: { summary: string } } | undefined;
+    server.expect(
+      { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } } },
+      { method: 'POST', route: '/repos/{owner}/{repo}/check-runs', params: repo, reply: { status: 201, body: { id: 1, html_url: 'https://github.com/Codertocat/Hello-World/runs/1' } }, body: (b) => (check = b as typeof check) },
+    );
+    const runner = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
+    const result = await node([action], { ...runner.env, GITHUB_WORKSPACE: ws }, runner.dir);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    server.verify();
+    expect(result.stdout).toContain(`trailmark: fetching ${head} from origin (depth 2)`);
+    expect(result.stdout).toContain(`trailmark: change set from the local checkout (1 commits, 1 files, merge base ${base})`);
+    expect(check!.head_sha).toBe(head);
+    expect(check!.output.summary).toContain('src/greet.ts');
+  } finally {
+    await upstream.cleanup();
+  }
 });
