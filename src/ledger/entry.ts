@@ -10,7 +10,7 @@ import { LedgerError } from '../core/errors.js';
 import type { EntryBody } from './body.js';
 import { checkBody } from './body.js';
 import { canonicalBytes, canonicalize } from './canonical.js';
-import { encodeBase64, encodeUtf8 } from './encoding.js';
+import { encodeBase64 } from './encoding.js';
 import { keyId, type NoteSigner } from './note.js';
 
 export const LEDGER_FORMAT_VERSION = 1;
@@ -73,17 +73,27 @@ export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: En
   checkBody(entry.kind, entry.body);
   const { v, seq, time, kind, prev, policy, body } = entry;
   if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError('BAD_ENTRY', `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
-  const unsigned = canonicalize({ v, seq, time, kind, prev, policy, body });
-  const unsignedBytes = encodeUtf8(unsigned);
+  // Members listed in canonical order, so canonicalize's sort has nothing to move.
+  const unsigned = canonicalize({ body, kind, policy, prev, seq, time, v });
+  const unsignedBytes = Buffer.from(unsigned, 'utf8');
   const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
-  const signed: Entry = { ...entry, sig };
+  const signed: Entry = { v, seq, time, kind, prev, policy, body, sig };
   // `sig` sorts between `seq` and `time`, the last two members being `time` and `v`: the
   // canonical line is the canonical unsigned entry with the `sig` member spliced in before them
   // (`time` matches ENTRY_TIME_PATTERN, so the tail is ASCII: as many bytes as characters).
   const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
-  const line = unsigned.endsWith(tail)
-    ? Buffer.concat([unsignedBytes.subarray(0, unsignedBytes.byteLength - tail.length), encodeUtf8(`,"sig":${canonicalize(sig)}${tail}`)])
-    : encodeUtf8(canonicalize(signed));
+  let line: Buffer;
+  if (unsigned.endsWith(tail)) {
+    const member = `,"sig":${canonicalize(sig)}`;
+    const cut = unsignedBytes.byteLength - tail.length;
+    const memberBytes = Buffer.byteLength(member, 'utf8');
+    line = Buffer.allocUnsafe(unsignedBytes.byteLength + memberBytes);
+    unsignedBytes.copy(line, 0, 0, cut);
+    line.write(member, cut, 'utf8');
+    unsignedBytes.copy(line, cut + memberBytes, cut);
+  } else {
+    line = Buffer.from(canonicalize(signed), 'utf8');
+  }
   if (line.byteLength > MAX_LINE_BYTES) {
     throw new LedgerError('ENTRY_TOO_LARGE', `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
       hint: 'entries hold digests, never payloads: store a sha256 of large content instead',
