@@ -89,6 +89,67 @@ function isWordChar(c: number): boolean {
 
 type Mode = 'code' | 'block' | 'template';
 
+/** ShapeTable answer for words that are not names (NOT_NAMES). */
+const NOT_A_NAME = -1;
+
+/**
+ * Name shapes of the words of one file, memoised: a word seen before is answered from its hash
+ * (computed while lexing) and a comparison in place, without slicing a new string. Open
+ * addressing, linear probing, grown at half load. Lives for one scan only (keys are slices of
+ * that file's lines).
+ */
+class ShapeTable {
+  #keys: (string | undefined)[] = new Array<string | undefined>(256);
+  #hashes = new Int32Array(256);
+  #shapes = new Int8Array(256);
+  #count = 0;
+
+  of(line: string, start: number, end: number, hash: number): number {
+    let mask = this.#keys.length - 1;
+    let slot = hash & mask;
+    const length = end - start;
+    for (;;) {
+      const key = this.#keys[slot];
+      if (key === undefined) break;
+      if (this.#hashes[slot] === hash && key.length === length && line.startsWith(key, start)) return this.#shapes[slot] as number;
+      slot = (slot + 1) & mask;
+    }
+    const name = line.slice(start, end);
+    const shape = NOT_NAMES.has(name) ? NOT_A_NAME : nameShape(name);
+    if (this.#count * 2 >= this.#keys.length) {
+      this.#grow();
+      mask = this.#keys.length - 1;
+      slot = hash & mask;
+      while (this.#keys[slot] !== undefined) slot = (slot + 1) & mask;
+    }
+    this.#keys[slot] = name;
+    this.#hashes[slot] = hash;
+    this.#shapes[slot] = shape;
+    this.#count++;
+    return shape;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const hashes = this.#hashes;
+    const shapes = this.#shapes;
+    const size = keys.length * 2;
+    const mask = size - 1;
+    this.#keys = new Array<string | undefined>(size);
+    this.#hashes = new Int32Array(size);
+    this.#shapes = new Int8Array(size);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (key === undefined) continue;
+      let slot = (hashes[k] as number) & mask;
+      while (this.#keys[slot] !== undefined) slot = (slot + 1) & mask;
+      this.#keys[slot] = key;
+      this.#hashes[slot] = hashes[k] as number;
+      this.#shapes[slot] = shapes[k] as number;
+    }
+  }
+}
+
 function scan(lines: readonly string[]): LineFacts {
   const n = lines.length;
   const kinds = new Uint8Array(n);
@@ -106,6 +167,7 @@ function scan(lines: readonly string[]): LineFacts {
   const snakeNames = new Uint16Array(n);
   const camelNames = new Uint16Array(n);
 
+  const shapes = new ShapeTable();
   let mode: Mode = 'code';
   // Brace depth of each open `${` inside a template literal, innermost last.
   const templateStack: number[] = [];
@@ -214,16 +276,20 @@ function scan(lines: readonly string[]): LineFacts {
       if (isWordChar(c)) {
         hasCode = true;
         wordStart = i;
+        let hash = c;
         i++;
-        while (i < len && isWordChar(line.charCodeAt(i))) i++;
+        for (; i < len; i++) {
+          const d = line.charCodeAt(i);
+          if (!isWordChar(d)) break;
+          hash = (Math.imul(hash, 31) + d) | 0;
+        }
         wordEnd = i;
         lastSig = WORD;
         if ((c < 48 || c > 57) && c < 128) {
-          const name = line.slice(wordStart, wordEnd);
-          if (!NOT_NAMES.has(name) && nameCount < 0xffff) {
+          const shape = shapes.of(line, wordStart, wordEnd, hash);
+          if (shape !== NOT_A_NAME && nameCount < 0xffff) {
             nameCount++;
-            nameLength += name.length;
-            const shape = nameShape(name);
+            nameLength += wordEnd - wordStart;
             if (shape & NameShape.Descriptive) descriptive++;
             if (shape & NameShape.Terse) terse++;
             if (shape & NameShape.Snake) snake++;

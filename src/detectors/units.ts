@@ -147,10 +147,11 @@ class Unit implements UnitInfo {
   readonly declLine: number;
   readonly node: SyntaxNode;
   readonly #parsed: ParsedFile;
-  readonly #nameNode: SyntaxNode | null;
+  /** The name node, or undefined when it is the node's own `name` field (looked up on first use). */
+  #nameNode: SyntaxNode | null | undefined;
   #name: string | undefined | null = null;
 
-  constructor(parsed: ParsedFile, kind: UnitKind, node: SyntaxNode, decl: SyntaxNode, nameNode: SyntaxNode | null) {
+  constructor(parsed: ParsedFile, kind: UnitKind, node: SyntaxNode, decl: SyntaxNode, nameNode: SyntaxNode | null | undefined) {
     this.#parsed = parsed;
     this.kind = kind;
     this.node = node;
@@ -163,6 +164,7 @@ class Unit implements UnitInfo {
 
   get name(): string | undefined {
     if (this.#name === null) {
+      this.#nameNode ??= this.node.childForFieldName('name');
       const text = this.#nameNode === null ? '' : nodeText(this.#parsed, this.#nameNode);
       this.#name = text === '' ? undefined : text.length > 80 ? text.slice(0, 80) : text;
     }
@@ -170,23 +172,28 @@ class Unit implements UnitInfo {
   }
 }
 
+/**
+ * Declaration nodes the grammar never places directly under an `export_statement` (class
+ * members, object members): their parent need not be looked up. Trees conform to the grammar
+ * even with errors (recovery adds ERROR nodes, it never changes a rule's children).
+ */
+const NEVER_EXPORTED: ReadonlySet<string> = new Set(['method_definition', 'pair', 'public_field_definition', 'field_definition']);
+
 function describeUnit(parsed: ParsedFile, node: SyntaxNode): Unit | undefined {
   const type = node.type;
   let kind: UnitKind;
-  let nameNode: SyntaxNode | null = null;
+  // Undefined: the node's own `name` field, looked up only if the name is read.
+  let nameNode: SyntaxNode | null | undefined;
   let decl: SyntaxNode = node;
+  let declType = type;
   if (type === 'function_declaration' || type === 'generator_function_declaration') {
     kind = 'function';
-    nameNode = node.childForFieldName('name');
   } else if (type === 'method_definition') {
     kind = 'method';
-    nameNode = node.childForFieldName('name');
   } else if (type === 'class_declaration' || type === 'abstract_class_declaration') {
     kind = 'class';
-    nameNode = node.childForFieldName('name');
   } else if (type === 'interface_declaration') {
     kind = 'interface';
-    nameNode = node.childForFieldName('name');
   } else {
     // arrow_function / function_expression / class expression: a unit only when bound to a name.
     const binding = assignedName(node);
@@ -194,16 +201,20 @@ function describeUnit(parsed: ParsedFile, node: SyntaxNode): Unit | undefined {
     kind = type === 'arrow_function' ? 'arrow' : type === 'class' ? 'class' : 'function';
     nameNode = binding.name;
     decl = binding.decl;
+    declType = binding.declType;
   }
-  const parent = decl.parent;
-  if (parent !== null && parent.type === 'export_statement') decl = parent;
+  if (!NEVER_EXPORTED.has(declType)) {
+    const parent = decl.parent;
+    if (parent !== null && parent.type === 'export_statement') decl = parent;
+  }
   return new Unit(parsed, kind, node, decl, nameNode);
 }
 
 const WRAPPERS = new Set(['parenthesized_expression', 'as_expression', 'satisfies_expression']);
 
 /** `const f = () => …`, `{ f: () => … }`, `f = function () {}`, `class C { f = () => … }`. */
-function assignedName(node: SyntaxNode): { name: SyntaxNode; decl: SyntaxNode } | undefined {
+/** `declType` is the type of `decl` when known without a lookup, else ''. */
+function assignedName(node: SyntaxNode): { name: SyntaxNode; decl: SyntaxNode; declType: string } | undefined {
   let current = node;
   let parent = node.parent;
   if (parent === null) return undefined;
@@ -217,10 +228,12 @@ function assignedName(node: SyntaxNode): { name: SyntaxNode; decl: SyntaxNode } 
   }
   let name: SyntaxNode | null = null;
   let decl: SyntaxNode = parent;
+  let declType = parentType;
   switch (parentType) {
     case 'variable_declarator':
       name = parent.childForFieldName('name');
       decl = parent.parent ?? parent;
+      declType = '';
       break;
     case 'pair':
       name = parent.childForFieldName('key');
@@ -233,11 +246,12 @@ function assignedName(node: SyntaxNode): { name: SyntaxNode; decl: SyntaxNode } 
       if (parent.childForFieldName('right')?.id !== current.id) return undefined;
       name = parent.childForFieldName('left');
       decl = parent.parent ?? parent;
+      declType = '';
       break;
     default:
       return undefined;
   }
-  return name === null ? undefined : { name, decl };
+  return name === null ? undefined : { name, decl, declType };
 }
 
 /**

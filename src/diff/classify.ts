@@ -115,9 +115,9 @@ export function classifyFile(input: ClassifyInput): Classification {
     if (marker !== undefined) return skip('generated', `generated file ("${marker}" near the top)`);
     if (text.includes('\u0000')) return skip('binary', 'binary content (NUL bytes)');
     if (replacementShare(text) > MAX_REPLACEMENT_SHARE) return skip('invalid-utf8', 'text is mostly not valid UTF-8');
-    const average = averageLineLength(text);
-    if (text.length >= MINIFIED_MIN_CHARS && average >= MINIFIED_MIN_AVERAGE_LINE) {
-      return skip('minified', `minified text (average line ${Math.round(average)} characters)`);
+    if (text.length >= MINIFIED_MIN_CHARS) {
+      const average = averageLineLength(text);
+      if (average >= MINIFIED_MIN_AVERAGE_LINE) return skip('minified', `minified text (average line ${Math.round(average)} characters)`);
     }
   }
   return { skip: false, language: languageOf(lowerBase) };
