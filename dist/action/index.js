@@ -16441,9 +16441,9 @@ function classifyFile(input) {
     if (marker !== void 0) return skip("generated", `generated file ("${marker}" near the top)`);
     if (text2.includes("\0")) return skip("binary", "binary content (NUL bytes)");
     if (replacementShare(text2) > MAX_REPLACEMENT_SHARE) return skip("invalid-utf8", "text is mostly not valid UTF-8");
-    const average = averageLineLength(text2);
-    if (text2.length >= MINIFIED_MIN_CHARS && average >= MINIFIED_MIN_AVERAGE_LINE) {
-      return skip("minified", `minified text (average line ${Math.round(average)} characters)`);
+    if (text2.length >= MINIFIED_MIN_CHARS) {
+      const average = averageLineLength(text2);
+      if (average >= MINIFIED_MIN_AVERAGE_LINE) return skip("minified", `minified text (average line ${Math.round(average)} characters)`);
     }
   }
   return { skip: false, language: languageOf(lowerBase) };
@@ -20527,6 +20527,56 @@ var WORD = -2;
 function isWordChar(c) {
   return c >= 48 && c <= 57 || c >= 65 && c <= 90 || c >= 97 && c <= 122 || c === 95 || c === 36 || c > 127;
 }
+var NOT_A_NAME = -1;
+var ShapeTable = class {
+  #keys = new Array(256);
+  #hashes = new Int32Array(256);
+  #shapes = new Int8Array(256);
+  #count = 0;
+  of(line, start2, end, hash2) {
+    let mask = this.#keys.length - 1;
+    let slot = hash2 & mask;
+    const length = end - start2;
+    for (; ; ) {
+      const key = this.#keys[slot];
+      if (key === void 0) break;
+      if (this.#hashes[slot] === hash2 && key.length === length && line.startsWith(key, start2)) return this.#shapes[slot];
+      slot = slot + 1 & mask;
+    }
+    const name2 = line.slice(start2, end);
+    const shape = NOT_NAMES.has(name2) ? NOT_A_NAME : nameShape(name2);
+    if (this.#count * 2 >= this.#keys.length) {
+      this.#grow();
+      mask = this.#keys.length - 1;
+      slot = hash2 & mask;
+      while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
+    }
+    this.#keys[slot] = name2;
+    this.#hashes[slot] = hash2;
+    this.#shapes[slot] = shape;
+    this.#count++;
+    return shape;
+  }
+  #grow() {
+    const keys = this.#keys;
+    const hashes = this.#hashes;
+    const shapes = this.#shapes;
+    const size = keys.length * 2;
+    const mask = size - 1;
+    this.#keys = new Array(size);
+    this.#hashes = new Int32Array(size);
+    this.#shapes = new Int8Array(size);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (key === void 0) continue;
+      let slot = hashes[k] & mask;
+      while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
+      this.#keys[slot] = key;
+      this.#hashes[slot] = hashes[k];
+      this.#shapes[slot] = shapes[k];
+    }
+  }
+};
 function scan(lines) {
   const n = lines.length;
   const kinds = new Uint8Array(n);
@@ -20543,6 +20593,7 @@ function scan(lines) {
   const terseNames = new Uint16Array(n);
   const snakeNames = new Uint16Array(n);
   const camelNames = new Uint16Array(n);
+  const shapes = new ShapeTable();
   let mode = "code";
   const templateStack = [];
   let braceDepth = 0;
@@ -20641,16 +20692,20 @@ function scan(lines) {
       if (isWordChar(c)) {
         hasCode = true;
         wordStart = i2;
+        let hash2 = c;
         i2++;
-        while (i2 < len && isWordChar(line.charCodeAt(i2))) i2++;
+        for (; i2 < len; i2++) {
+          const d = line.charCodeAt(i2);
+          if (!isWordChar(d)) break;
+          hash2 = Math.imul(hash2, 31) + d | 0;
+        }
         wordEnd = i2;
         lastSig = WORD;
         if ((c < 48 || c > 57) && c < 128) {
-          const name2 = line.slice(wordStart, wordEnd);
-          if (!NOT_NAMES.has(name2) && nameCount < 65535) {
+          const shape = shapes.of(line, wordStart, wordEnd, hash2);
+          if (shape !== NOT_A_NAME && nameCount < 65535) {
             nameCount++;
-            nameLength += name2.length;
-            const shape = nameShape(name2);
+            nameLength += wordEnd - wordStart;
             if (shape & NameShape.Descriptive) descriptive++;
             if (shape & NameShape.Terse) terse++;
             if (shape & NameShape.Snake) snake++;
@@ -20968,6 +21023,7 @@ var Unit = class {
   declLine;
   node;
   #parsed;
+  /** The name node, or undefined when it is the node's own `name` field (looked up on first use). */
   #nameNode;
   #name = null;
   constructor(parsed, kind, node, decl, nameNode) {
@@ -20982,38 +21038,40 @@ var Unit = class {
   }
   get name() {
     if (this.#name === null) {
+      this.#nameNode ??= this.node.childForFieldName("name");
       const text2 = this.#nameNode === null ? "" : nodeText(this.#parsed, this.#nameNode);
       this.#name = text2 === "" ? void 0 : text2.length > 80 ? text2.slice(0, 80) : text2;
     }
     return this.#name;
   }
 };
+var NEVER_EXPORTED = /* @__PURE__ */ new Set(["method_definition", "pair", "public_field_definition", "field_definition"]);
 function describeUnit(parsed, node) {
   const type = node.type;
   let kind;
-  let nameNode = null;
+  let nameNode;
   let decl = node;
+  let declType = type;
   if (type === "function_declaration" || type === "generator_function_declaration") {
     kind = "function";
-    nameNode = node.childForFieldName("name");
   } else if (type === "method_definition") {
     kind = "method";
-    nameNode = node.childForFieldName("name");
   } else if (type === "class_declaration" || type === "abstract_class_declaration") {
     kind = "class";
-    nameNode = node.childForFieldName("name");
   } else if (type === "interface_declaration") {
     kind = "interface";
-    nameNode = node.childForFieldName("name");
   } else {
     const binding = assignedName(node);
     if (binding === void 0) return void 0;
     kind = type === "arrow_function" ? "arrow" : type === "class" ? "class" : "function";
     nameNode = binding.name;
     decl = binding.decl;
+    declType = binding.declType;
   }
-  const parent = decl.parent;
-  if (parent !== null && parent.type === "export_statement") decl = parent;
+  if (!NEVER_EXPORTED.has(declType)) {
+    const parent = decl.parent;
+    if (parent !== null && parent.type === "export_statement") decl = parent;
+  }
   return new Unit(parsed, kind, node, decl, nameNode);
 }
 var WRAPPERS = /* @__PURE__ */ new Set(["parenthesized_expression", "as_expression", "satisfies_expression"]);
@@ -21030,10 +21088,12 @@ function assignedName(node) {
   }
   let name2 = null;
   let decl = parent;
+  let declType = parentType;
   switch (parentType) {
     case "variable_declarator":
       name2 = parent.childForFieldName("name");
       decl = parent.parent ?? parent;
+      declType = "";
       break;
     case "pair":
       name2 = parent.childForFieldName("key");
@@ -21046,11 +21106,12 @@ function assignedName(node) {
       if (parent.childForFieldName("right")?.id !== current.id) return void 0;
       name2 = parent.childForFieldName("left");
       decl = parent.parent ?? parent;
+      declType = "";
       break;
     default:
       return void 0;
   }
-  return name2 === null ? void 0 : { name: name2, decl };
+  return name2 === null ? void 0 : { name: name2, decl, declType };
 }
 function enclosingUnits(parsed, startLine, endLine, isAdded = () => true) {
   const units = unitsInRange(parsed, startLine, endLine);
@@ -24401,12 +24462,23 @@ function signEntry(entry, signer) {
   checkBody(entry.kind, entry.body);
   const { v, seq, time, kind, prev, policy, body: body2 } = entry;
   if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError("BAD_ENTRY", `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
-  const unsigned = canonicalize({ v, seq, time, kind, prev, policy, body: body2 });
-  const unsignedBytes = encodeUtf8(unsigned);
+  const unsigned = canonicalize({ body: body2, kind, policy, prev, seq, time, v });
+  const unsignedBytes = Buffer.from(unsigned, "utf8");
   const sig = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
-  const signed = { ...entry, sig };
+  const signed = { v, seq, time, kind, prev, policy, body: body2, sig };
   const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
-  const line = unsigned.endsWith(tail) ? Buffer.concat([unsignedBytes.subarray(0, unsignedBytes.byteLength - tail.length), encodeUtf8(`,"sig":${canonicalize(sig)}${tail}`)]) : encodeUtf8(canonicalize(signed));
+  let line;
+  if (unsigned.endsWith(tail)) {
+    const member = `,"sig":${canonicalize(sig)}`;
+    const cut2 = unsignedBytes.byteLength - tail.length;
+    const memberBytes = Buffer.byteLength(member, "utf8");
+    line = Buffer.allocUnsafe(unsignedBytes.byteLength + memberBytes);
+    unsignedBytes.copy(line, 0, 0, cut2);
+    line.write(member, cut2, "utf8");
+    unsignedBytes.copy(line, cut2 + memberBytes, cut2);
+  } else {
+    line = Buffer.from(canonicalize(signed), "utf8");
+  }
   if (line.byteLength > MAX_LINE_BYTES) {
     throw new LedgerError("ENTRY_TOO_LARGE", `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
       hint: "entries hold digests, never payloads: store a sha256 of large content instead"
