@@ -10,7 +10,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import type { ChangeSet, ScanResult } from '../../src/core/types.js';
 import { recordScan } from '../../src/engine/record.js';
 import { runAndReport, type ActionDependencies } from '../../src/action/run.js';
-import { remoteNamesRepository } from '../../src/action/local-checkout.js';
+import { prepareLocalCheckout, remoteNamesRepository } from '../../src/action/local-checkout.js';
 import { FakeGitServer } from '../github/fake-git-server.js';
 import type { Expectation } from '../github/expectations.js';
 import { GitFixture } from '../support/git-fixture.js';
@@ -225,6 +225,19 @@ test('a checkout of another repository, or none, is not read', async () => {
   server.verify();
   // Nothing was fetched into the other repository's checkout.
   expect((await upstream.git(['-C', ws, 'cat-file', '-t', h.commits[1]]).catch(() => 'missing')).trim()).toBe('missing');
+});
+
+test('the history fetched to find the merge base is bounded: past the bound the checkout is not used and stays shallow', async () => {
+  const h = await history();
+  const ws = await shallowCheckout();
+  const lines: string[] = [];
+  const request = { workspace: ws, owner: OWNER, repo: REPO, base: h.base, head: h.commits[1], commitCount: 2, log: (l: string) => lines.push(l) };
+  expect(await prepareLocalCheckout({ ...request, maxDepth: 3 })).toEqual({ usable: false, reason: `no merge base of ${h.base} and ${h.commits[1]} within 3 commits of the shallow checkout (actions/checkout with fetch-depth: 0 avoids this)` });
+  expect(lines).toEqual([`trailmark: fetching ${h.commits[1]} from origin (depth 3)`]);
+  expect(await upstream.git(['-C', ws, 'rev-parse', '--is-shallow-repository'])).toBe('true');
+  // One step more is enough here.
+  expect(await prepareLocalCheckout({ ...request, maxDepth: 4 })).toMatchObject({ usable: true, mergeBase: h.branchPoint });
+  expect(lines.at(-1)).toBe('trailmark: no merge base yet; deepening the shallow checkout by 4 commits');
 });
 
 test('remote URLs name the repository by their last two segments, case-insensitively', () => {
