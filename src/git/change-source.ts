@@ -10,7 +10,7 @@ import { blameAddedLines, type BlameRequest } from './attribution.js';
 import { originsAt, trackRange, type TrackedRange } from './line-tracking.js';
 import { parseCommitObject } from './commit-object.js';
 import { Git } from './git.js';
-import { readObjects } from './objects.js';
+import { readObjects, readObjectsWithin, type GitObject } from './objects.js';
 import { defaultBase, isObjectId, mergeBase, resolveCommit } from './revision.js';
 
 /** Head blobs larger than this are not read (`headTextMissing: 'too-large'`). */
@@ -50,6 +50,11 @@ const TRACKING_DIFF_ARGS: readonly string[] = [
   '--diff-algorithm=myers', '--indent-heuristic',
 ];
 
+/** Ids of changed files, for reading head blobs while the patch is produced (see prefetchHeads). */
+const RAW_DIFF_ARGS: readonly string[] = ['diff', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none', '--no-relative'];
+/** Head contents read ahead of the patch, in total; over it, heads are read after the diff. */
+export const PREFETCH_MAX_BYTES = 64 * 1024 * 1024;
+
 export class GitChangeSource implements ChangeSource {
   private readonly git: Git;
   private readonly options: GitChangeSourceOptions;
@@ -67,17 +72,20 @@ export class GitChangeSource implements ChangeSource {
     const omissions: Omission[] = [];
 
     // Independent reads run concurrently; the first failure in this order is the one reported.
-    const [commitsRead, diffRead, branchRead] = await Promise.allSettled([
+    const [commitsRead, diffRead, branchRead, headsRead] = await Promise.allSettled([
       rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
       this.diff(diffBase, head),
       currentBranch(git, headName),
+      this.prefetchHeads(diffBase, head),
     ]);
     const commits = settledValue(commitsRead);
     const diffed = settledValue(diffRead);
     const branch = settledValue(branchRead);
+    // A failed prefetch only means the heads are read after the diff, as without it.
+    const prefetched = headsRead.status === 'fulfilled' ? headsRead.value : undefined;
     const rediffed = new Set<string>();
     const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
-    const files = await this.readHeads(head, parsed);
+    const files = await this.readHeads(head, parsed, prefetched);
     await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
 
     const result: ChangeSet = {
@@ -146,15 +154,39 @@ export class GitChangeSource implements ChangeSource {
     return parsed.map((f) => (textual.includes(f) ? redone.get(f.change.path) ?? f : f));
   }
 
-  /** Reads every changed file's head blob with two cat-file processes in total. */
-  private async readHeads(head: string, parsed: readonly ParsedFile[]): Promise<ParsedFile[]> {
+  /**
+   * The head blobs of base..head read while the patch is still being produced: ids from a
+   * `diff --raw` without rename detection (a rename's new blob id is the same either way).
+   * Undefined when they would exceed PREFETCH_MAX_BYTES in total (binaries are read too, as the
+   * raw diff cannot tell them apart; the cap bounds that waste).
+   */
+  private async prefetchHeads(base: string, head: string): Promise<Map<string, GitObject> | undefined> {
+    const { stdout } = await this.git.run(['--literal-pathspecs', ...RAW_DIFF_ARGS, base, head], { maxBuffer: this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES });
+    const ids: string[] = [];
+    // -z records: ":<old mode> <new mode> <old id> <new id> <status>" NUL <path> NUL (paths are
+    // attacker-controlled; headers and paths strictly alternate, so a path is never read as one).
+    const fields = stdout.toString('latin1').split('\0');
+    for (let k = 0; k + 1 < fields.length; k += 2) {
+      const header = fields[k]!.split(' ');
+      const [mode, id] = [header[1], header[3]];
+      if (header.length !== 5 || !header[0]!.startsWith(':') || id === undefined || !isObjectId(id) || /^0+$/.test(id)) continue;
+      if (mode === '100644' || mode === '100755' || mode === '120000') ids.push(id);
+    }
+    return readObjectsWithin(this.git, ids, { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, maxTotalBytes: PREFETCH_MAX_BYTES });
+  }
+
+  /** Reads every changed file's head blob with two cat-file processes in total (none for those prefetched). */
+  private async readHeads(head: string, parsed: readonly ParsedFile[], prefetched: ReadonlyMap<string, GitObject> | undefined): Promise<ParsedFile[]> {
     const maxFileBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const nameOf = (f: ParsedFile): string | undefined => {
       if (f.change.status === 'deleted' || f.change.binary) return undefined;
       if (f.newBlob !== undefined && isObjectId(f.newBlob)) return f.newBlob;
       return `${head}:${f.change.path}`;
     };
-    const objects = await readObjects(this.git, parsed.map(nameOf).filter((n): n is string => n !== undefined), { maxObjectBytes: maxFileBytes });
+    const names = parsed.map(nameOf).filter((n): n is string => n !== undefined);
+    const objects = new Map(prefetched);
+    const missing = names.filter((n) => !objects.has(n));
+    if (missing.length > 0) for (const [name, object] of await readObjects(this.git, missing, { maxObjectBytes: maxFileBytes })) objects.set(name, object);
     return parsed.map((f) => {
       const change: FileChange = f.change;
       if (change.status === 'deleted') return { ...f, change: { ...change, headTextMissing: 'deleted' } };

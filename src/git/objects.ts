@@ -22,6 +22,18 @@ export async function readObjects(
   names: readonly string[],
   options: { readonly maxObjectBytes: number },
 ): Promise<Map<string, GitObject>> {
+  return (await readObjectsWithin(git, names, { ...options, maxTotalBytes: Number.POSITIVE_INFINITY }))!;
+}
+
+/**
+ * readObjects, or undefined (nothing read but types and sizes) when the contents to read would
+ * exceed `maxTotalBytes` in total.
+ */
+export async function readObjectsWithin(
+  git: Git,
+  names: readonly string[],
+  options: { readonly maxObjectBytes: number; readonly maxTotalBytes: number },
+): Promise<Map<string, GitObject> | undefined> {
   const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes('\n') && !n.includes('\0')))];
   const found = new Map<string, GitObject>();
   if (asked.length === 0) return found;
@@ -41,7 +53,12 @@ export async function readObjects(
   const sizes = new Map(wanted.map((w) => [w.id, w.size]));
   const ids = [...sizes.keys()];
   let expected = 0;
-  for (const [id, size] of sizes) expected += size + id.length + 64;
+  let contentBytes = 0;
+  for (const [id, size] of sizes) {
+    expected += size + id.length + 64;
+    contentBytes += size;
+  }
+  if (contentBytes > options.maxTotalBytes) return undefined;
   const { stdout } = await git.run(['cat-file', '--batch', '--buffer'], {
     input: ids.map((id) => `${id}\n`).join(''),
     maxBuffer: expected + 1024,
