@@ -123,8 +123,7 @@ function writeObject(value: object, ancestors: object[]): string {
   try {
     for (; i < keys.length; i++) {
       const key = keys[i]!;
-      if (i > 0) out += ',';
-      out += memberName(key) + write(record[key], ancestors);
+      out += memberName(key, i > 0) + write(record[key], ancestors);
     }
   } catch (err) {
     if (err instanceof Refusal) err.path.unshift(keys[i]!);
@@ -156,21 +155,24 @@ function sortKeys(keys: string[]): string[] {
 }
 
 /**
- * `"name":` for a member name, with its well-formedness checked. Names recur from entry to
- * entry (the body schemas fix them), so the spelling of the first MEMBER_NAME_CACHE distinct
- * well-formed names is kept: a name is in the cache only after it passed the check, so a hit
- * needs no re-check. The bound keeps attacker-chosen names from growing it without limit.
+ * `"name":` for a member name, preceded by `,` when `comma`, with its well-formedness checked.
+ * Names recur from entry to entry (the body schemas fix them), so the spellings of the first
+ * MEMBER_NAME_CACHE distinct well-formed names are kept: a name is in the cache only after it
+ * passed the check, so a hit needs no re-check. The bound keeps attacker-chosen names from
+ * growing it without limit.
  */
 const MEMBER_NAME_CACHE = 4096;
-const memberNames = new Map<string, string>();
+const memberNames = new Map<string, readonly [first: string, next: string]>();
 
-function memberName(key: string): string {
-  const cached = memberNames.get(key);
-  if (cached !== undefined) return cached;
-  if (!isWellFormed(key)) throw new Refusal('key with a lone surrogate');
-  const spelled = JSON.stringify(key) + ':';
-  if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
-  return spelled;
+function memberName(key: string, comma: boolean): string {
+  let spelled = memberNames.get(key);
+  if (spelled === undefined) {
+    if (!isWellFormed(key)) throw new Refusal('key with a lone surrogate');
+    const name = JSON.stringify(key) + ':';
+    spelled = [name, ',' + name];
+    if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
+  }
+  return comma ? spelled[1] : spelled[0];
 }
 
 function describeProto(proto: unknown): string {

@@ -76,7 +76,7 @@ export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: En
   // Members listed in canonical order, so canonicalize's sort has nothing to move.
   const unsigned = canonicalize({ body, kind, policy, prev, seq, time, v });
   const unsignedBytes = Buffer.from(unsigned, 'utf8');
-  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
+  const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: signerKid(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
   const signed: Entry = { v, seq, time, kind, prev, policy, body, sig };
   // `sig` sorts between `seq` and `time`, the last two members being `time` and `v`: the
   // canonical line is the canonical unsigned entry with the `sig` member spliced in before them
@@ -100,6 +100,18 @@ export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: En
     });
   }
   return { entry: signed, line };
+}
+
+// keyId per signer, remembered with the name and key hash it was made from: a hit is used only
+// when both still match, so it always equals keyId(signer).
+const kids = new WeakMap<NoteSigner, { readonly name: string; readonly keyHash: number; readonly kid: string }>();
+
+function signerKid(signer: NoteSigner): string {
+  const known = kids.get(signer);
+  if (known !== undefined && known.name === signer.name && known.keyHash === signer.keyHash) return known.kid;
+  const kid = keyId(signer);
+  kids.set(signer, { name: signer.name, keyHash: signer.keyHash, kid });
+  return kid;
 }
 
 /** RFC 3339 UTC time with millisecond precision, as written in `time`. */
