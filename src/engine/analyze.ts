@@ -164,8 +164,15 @@ function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDep
   for (const h of file.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) addedLines.add(l.newLine);
 
   return file.hunks.map((hunk): HunkResult => {
-    const added = hunk.lines.filter((l) => l.kind === 'add' && l.newLine !== undefined).map((l) => ({ line: l.newLine!, text: l.text }));
-    const deleted = hunk.lines.filter((l) => l.kind === 'del').map((l) => l.text);
+    const added: { line: number; text: string }[] = [];
+    const deleted: string[] = [];
+    for (const l of hunk.lines) {
+      if (l.kind === 'add') {
+        if (l.newLine !== undefined) added.push({ line: l.newLine, text: l.text });
+      } else if (l.kind === 'del') {
+        deleted.push(l.text);
+      }
+    }
     if (added.length === 0) {
       return skippedHunk(file, hunk, 'only deletions: nothing was written', language, deleted.length);
     }
