@@ -248,7 +248,7 @@ export class GitChangeSource implements ChangeSource {
     for (let k = 0; k < files.length; k++) {
       const f = files[k]!;
       const lineCommits = attributed.get(f.change.path);
-      if (lineCommits !== undefined && addedLines(f.change).length > 0) {
+      if (lineCommits !== undefined && hasAddedLine(f.change)) {
         files[k] = { ...f, change: { ...f.change, lineCommits } };
       }
     }
@@ -286,6 +286,10 @@ function trackedLines(tracked: TrackedRange, path: string, added: readonly numbe
     out.set(added[k]!, origin);
   }
   return out;
+}
+
+function hasAddedLine(change: FileChange): boolean {
+  return change.hunks.some((h) => h.lines.some((l) => l.kind === 'add' && l.newLine !== undefined));
 }
 
 function addedLines(change: FileChange): number[] {
