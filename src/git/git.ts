@@ -11,9 +11,14 @@ const MAX_STDERR = 64 * 1024;
 
 /**
  * Configuration forced on every command so that user or repository settings cannot change
- * the formats we parse: raw UTF-8 paths, a/ b/ prefixes, no colour, no pager-style filters.
+ * the formats we parse (raw UTF-8 paths, a/ b/ prefixes, no colour, no pager-style filters)
+ * and cannot make git run a program of the repository's choosing: the repository may be an
+ * untrusted checkout (a fork's pull request), and `core.fsmonitor` or hooks would execute it.
  */
 const FORCED_CONFIG: readonly string[] = [
+  'core.fsmonitor=false',
+  'core.hooksPath=/dev/null',
+  'protocol.ext.allow=never',
   'core.quotepath=off',
   'diff.noprefix=false',
   'diff.mnemonicPrefix=false',
