@@ -23703,8 +23703,15 @@ function analyzeFile(file, language, deps) {
   const addedLines2 = /* @__PURE__ */ new Set();
   for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines2.add(l.newLine);
   return file.hunks.map((hunk) => {
-    const added = hunk.lines.filter((l) => l.kind === "add" && l.newLine !== void 0).map((l) => ({ line: l.newLine, text: l.text }));
-    const deleted = hunk.lines.filter((l) => l.kind === "del").map((l) => l.text);
+    const added = [];
+    const deleted = [];
+    for (const l of hunk.lines) {
+      if (l.kind === "add") {
+        if (l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
+      } else if (l.kind === "del") {
+        deleted.push(l.text);
+      }
+    }
     if (added.length === 0) {
       return skippedHunk(file, hunk, "only deletions: nothing was written", language, deleted.length);
     }
@@ -23945,8 +23952,7 @@ function writeObject(value, ancestors) {
   try {
     for (; i2 < keys.length; i2++) {
       const key = keys[i2];
-      if (i2 > 0) out2 += ",";
-      out2 += memberName(key) + write(record[key], ancestors);
+      out2 += memberName(key, i2 > 0) + write(record[key], ancestors);
     }
   } catch (err2) {
     if (err2 instanceof Refusal) err2.path.unshift(keys[i2]);
@@ -23972,13 +23978,15 @@ function sortKeys(keys) {
 }
 var MEMBER_NAME_CACHE = 4096;
 var memberNames = /* @__PURE__ */ new Map();
-function memberName(key) {
-  const cached = memberNames.get(key);
-  if (cached !== void 0) return cached;
-  if (!isWellFormed(key)) throw new Refusal("key with a lone surrogate");
-  const spelled = JSON.stringify(key) + ":";
-  if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
-  return spelled;
+function memberName(key, comma) {
+  let spelled = memberNames.get(key);
+  if (spelled === void 0) {
+    if (!isWellFormed(key)) throw new Refusal("key with a lone surrogate");
+    const name2 = JSON.stringify(key) + ":";
+    spelled = [name2, "," + name2];
+    if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
+  }
+  return comma ? spelled[1] : spelled[0];
 }
 function describeProto(proto) {
   if (typeof proto === "object" && proto !== null) {
@@ -24464,7 +24472,7 @@ function signEntry(entry, signer) {
   if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError("BAD_ENTRY", `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
   const unsigned = canonicalize({ body: body2, kind, policy, prev, seq, time, v });
   const unsignedBytes = Buffer.from(unsigned, "utf8");
-  const sig = { alg: SIGNATURE_ALG, kid: keyId(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
+  const sig = { alg: SIGNATURE_ALG, kid: signerKid(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
   const signed = { v, seq, time, kind, prev, policy, body: body2, sig };
   const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
   let line;
@@ -24485,6 +24493,14 @@ function signEntry(entry, signer) {
     });
   }
   return { entry: signed, line };
+}
+var kids = /* @__PURE__ */ new WeakMap();
+function signerKid(signer) {
+  const known = kids.get(signer);
+  if (known !== void 0 && known.name === signer.name && known.keyHash === signer.keyHash) return known.kid;
+  const kid = keyId(signer);
+  kids.set(signer, { name: signer.name, keyHash: signer.keyHash, kid });
+  return kid;
 }
 function entryTime(epochMs) {
   return new Date(epochMs).toISOString();
@@ -26341,6 +26357,9 @@ import { spawn } from "node:child_process";
 var DEFAULT_GIT_MAX_BUFFER = 256 * 1024 * 1024;
 var MAX_STDERR = 64 * 1024;
 var FORCED_CONFIG = [
+  "core.fsmonitor=false",
+  "core.hooksPath=/dev/null",
+  "protocol.ext.allow=never",
   "core.quotepath=off",
   "diff.noprefix=false",
   "diff.mnemonicPrefix=false",
@@ -26463,6 +26482,9 @@ function gitFailure(shown, exitCode, signal, stderr, repo) {
 
 // src/git/objects.ts
 async function readObjects(git, names, options) {
+  return await readObjectsWithin(git, names, { ...options, maxTotalBytes: Number.POSITIVE_INFINITY });
+}
+async function readObjectsWithin(git, names, options) {
   const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes("\n") && !n.includes("\0")))];
   const found = /* @__PURE__ */ new Map();
   if (asked.length === 0) return found;
@@ -26483,7 +26505,12 @@ async function readObjects(git, names, options) {
   const sizes = new Map(wanted.map((w) => [w.id, w.size]));
   const ids = [...sizes.keys()];
   let expected = 0;
-  for (const [id, size] of sizes) expected += size + id.length + 64;
+  let contentBytes = 0;
+  for (const [id, size] of sizes) {
+    expected += size + id.length + 64;
+    contentBytes += size;
+  }
+  if (contentBytes > options.maxTotalBytes) return void 0;
   const { stdout: stdout2 } = await git.run(["cat-file", "--batch", "--buffer"], {
     input: ids.map((id) => `${id}
 `).join(""),
@@ -26551,6 +26578,8 @@ var TRACKING_DIFF_ARGS = [
   "--diff-algorithm=myers",
   "--indent-heuristic"
 ];
+var RAW_DIFF_ARGS = ["diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "--no-relative"];
+var PREFETCH_MAX_BYTES = 64 * 1024 * 1024;
 var GitChangeSource = class {
   git;
   options;
@@ -26564,17 +26593,19 @@ var GitChangeSource = class {
     const head = await resolveCommit(git, headName);
     const { baseCommit, diffBase } = await this.base(head);
     const omissions = [];
-    const [commitsRead, diffRead, branchRead] = await Promise.allSettled([
+    const [commitsRead, diffRead, branchRead, headsRead] = await Promise.allSettled([
       rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
       this.diff(diffBase, head),
-      currentBranch(git, headName)
+      currentBranch(git, headName),
+      this.prefetchHeads(diffBase, head)
     ]);
     const commits = settledValue(commitsRead);
     const diffed = settledValue(diffRead);
     const branch = settledValue(branchRead);
+    const prefetched = headsRead.status === "fulfilled" ? headsRead.value : void 0;
     const rediffed = /* @__PURE__ */ new Set();
     const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
-    const files = await this.readHeads(head, parsed);
+    const files = await this.readHeads(head, parsed, prefetched);
     await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
     const result = {
       base: diffBase,
@@ -26638,15 +26669,36 @@ var GitChangeSource = class {
     for (const path of paths) rediffed.add(path);
     return parsed.map((f) => textual.includes(f) ? redone.get(f.change.path) ?? f : f);
   }
-  /** Reads every changed file's head blob with two cat-file processes in total. */
-  async readHeads(head, parsed) {
+  /**
+   * The head blobs of base..head read while the patch is still being produced: ids from a
+   * `diff --raw` without rename detection (a rename's new blob id is the same either way).
+   * Undefined when they would exceed PREFETCH_MAX_BYTES in total (binaries are read too, as the
+   * raw diff cannot tell them apart; the cap bounds that waste).
+   */
+  async prefetchHeads(base, head) {
+    const { stdout: stdout2 } = await this.git.run(["--literal-pathspecs", ...RAW_DIFF_ARGS, base, head], { maxBuffer: this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES });
+    const ids = [];
+    const fields = stdout2.toString("latin1").split("\0");
+    for (let k = 0; k + 1 < fields.length; k += 2) {
+      const header = fields[k].split(" ");
+      const [mode, id] = [header[1], header[3]];
+      if (header.length !== 5 || !header[0].startsWith(":") || id === void 0 || !isObjectId(id) || /^0+$/.test(id)) continue;
+      if (mode === "100644" || mode === "100755" || mode === "120000") ids.push(id);
+    }
+    return readObjectsWithin(this.git, ids, { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, maxTotalBytes: PREFETCH_MAX_BYTES });
+  }
+  /** Reads every changed file's head blob with two cat-file processes in total (none for those prefetched). */
+  async readHeads(head, parsed, prefetched) {
     const maxFileBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const nameOf = (f) => {
       if (f.change.status === "deleted" || f.change.binary) return void 0;
       if (f.newBlob !== void 0 && isObjectId(f.newBlob)) return f.newBlob;
       return `${head}:${f.change.path}`;
     };
-    const objects = await readObjects(this.git, parsed.map(nameOf).filter((n) => n !== void 0), { maxObjectBytes: maxFileBytes });
+    const names = parsed.map(nameOf).filter((n) => n !== void 0);
+    const objects = new Map(prefetched);
+    const missing = names.filter((n) => !objects.has(n));
+    if (missing.length > 0) for (const [name2, object2] of await readObjects(this.git, missing, { maxObjectBytes: maxFileBytes })) objects.set(name2, object2);
     return parsed.map((f) => {
       const change = f.change;
       if (change.status === "deleted") return { ...f, change: { ...change, headTextMissing: "deleted" } };
@@ -26696,7 +26748,7 @@ var GitChangeSource = class {
     for (let k = 0; k < files.length; k++) {
       const f = files[k];
       const lineCommits = attributed.get(f.change.path);
-      if (lineCommits !== void 0 && addedLines(f.change).length > 0) {
+      if (lineCommits !== void 0 && hasAddedLine(f.change)) {
         files[k] = { ...f, change: { ...f.change, lineCommits } };
       }
     }
@@ -26720,6 +26772,9 @@ function trackedLines(tracked, path, added, inRange) {
     out2.set(added[k], origin);
   }
   return out2;
+}
+function hasAddedLine(change) {
+  return change.hunks.some((h) => h.lines.some((l) => l.kind === "add" && l.newLine !== void 0));
 }
 function addedLines(change) {
   const out2 = [];
