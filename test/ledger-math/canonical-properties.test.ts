@@ -5,18 +5,8 @@ import referenceCanonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/core/errors.js';
 import { canonicalize, isCanonical, parseCanonical, parseStrictJson } from '../../src/ledger/canonical.js';
+import { prng } from '../support/prng.js';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 const rand = prng(0x4a435321);
 const pick = (n: number): number => Math.floor(rand() * n);

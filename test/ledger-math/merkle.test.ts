@@ -14,6 +14,7 @@ import {
   verifyInclusion,
 } from '../../src/ledger/merkle.js';
 import { numberedHexLines, vectorBytes, vectorFiles, vectorText } from './vectors.js';
+import { prng } from '../support/prng.js';
 
 const sha256 = (...parts: Uint8Array[]): Uint8Array => {
   const h = createHash('sha256');
@@ -30,18 +31,6 @@ function referenceRoot(leaves: readonly Uint8Array[]): Uint8Array {
   return sha256(new Uint8Array([1]), referenceRoot(leaves.slice(0, k)), referenceRoot(leaves.slice(k)));
 }
 
-/** Deterministic xorshift32, so failures reproduce. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 function expectBadProof(fn: () => void): void {
   let thrown: unknown;

@@ -6,18 +6,8 @@ import { formatCheckpoint, parseCheckpoint, signCheckpoint } from '../../src/led
 import { encodeBase64 } from '../../src/ledger/encoding.js';
 import { leafHash, rootOf } from '../../src/ledger/merkle.js';
 import { generateNoteKey, openNote, parseNote, parseSignerKey, parseVerifierKey } from '../../src/ledger/note.js';
+import { prng } from '../support/prng.js';
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 const rand = prng(0x6e6f7465);
 const pick = (n: number): number => Math.floor(rand() * n);
 const oneOf = <T,>(xs: readonly T[]): T => xs[pick(xs.length)]!;
