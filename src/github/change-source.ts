@@ -1,6 +1,6 @@
 // ChangeSource over the REST API, for when no local checkout has the history: the pull request's
 // files (with patches) and commits, or a compare of two commits; the head contents of the files
-// the analysis parses (GraphQL, 100 per request; an added file's contents are its patch); and,
+// the change (GraphQL, 100 per request; an added file's contents are its patch); and,
 // for every added line, the commit that introduced it, tracked forward through each commit's
 // own diff (diff/line-origins.ts, the same tracking the local-git source uses). Everything
 // GitHub caps or withholds becomes an omission; a line whose origin cannot be followed is left
@@ -33,8 +33,12 @@ export interface GitHubChangeSourceOptions {
   readonly owner: string;
   readonly repo: string;
   readonly target: ChangeTarget;
-  /** Which paths the analysis parses: only those have their head contents fetched. */
-  readonly needsHeadText: (path: string) => boolean;
+  /**
+   * @deprecated Ignored. Every text file's head contents are read, as the local-git source does:
+   * classification (generated markers, minified code, size) and scoring use them for every
+   * language, so reading only the parsed ones gave different verdicts than local git.
+   */
+  readonly needsHeadText?: (path: string) => boolean;
   readonly maxHeadTextBytes?: number;
   readonly context?: ChangeContext;
 }
@@ -81,10 +85,10 @@ function toCommit(c: RestCommit): Commit {
   };
 }
 
-/** Hunks of one file's `patch` (hunks only, no headers: GitHub's format). Throws DiffError when malformed. */
-function hunksOf(patch: string): FileChange['hunks'] {
+/** One file's `patch` (hunks only, no headers: GitHub's format). Throws DiffError when malformed. */
+function parsePatch(patch: string): Pick<FileChange, 'hunks' | 'crlf'> {
   const [file] = parseUnifiedDiff(`--- a/f\n+++ b/f\n${patch}\n`);
-  return file?.hunks ?? [];
+  return { hunks: file?.hunks ?? [], ...(file?.crlf === true ? { crlf: true } : {}) };
 }
 
 export class GitHubChangeSource implements ChangeSource {
@@ -108,10 +112,10 @@ export class GitHubChangeSource implements ChangeSource {
       const text = addedFileText(f);
       if (text !== undefined) texts.set(f.filename, text);
     }
-    const toRead = changes.filter((c) => wantsText(c, this.#o.needsHeadText) && !texts.has(c.path)).map((c) => c.path);
+    const toRead = changes.filter((c) => wantsText(c) && !texts.has(c.path)).map((c) => c.path);
     const max = this.#o.maxHeadTextBytes ?? HEAD_TEXT_MAX_BYTES;
     const blobs = toRead.length === 0 ? new Map<string, BlobContent>() : await readBlobs(toRead, { client: this.#o.client, owner: this.#o.owner, repo: this.#o.repo, rev: target.head, maxBytes: max });
-    const files = changes.map((c) => withHeadText(c, this.#o.needsHeadText, texts.get(c.path), blobs.get(c.path), max));
+    const files = changes.map((c) => withHeadText(c, texts.get(c.path), blobs.get(c.path), max));
     const commits = listed.commits.map(toCommit);
     const attributed = await this.#attribute(commits, files, listed.complete, omissions);
     return {
@@ -180,15 +184,15 @@ export class GitHubChangeSource implements ChangeSource {
       const binary = status !== 'renamed' && status !== 'copied' && status !== 'mode-changed';
       return { ...base, binary, hunks: [], ...(binary ? { headTextMissing: 'binary' as const } : {}) };
     }
-    let hunks: FileChange['hunks'];
+    let parsed: Pick<FileChange, 'hunks' | 'crlf'>;
     try {
-      hunks = hunksOf(f.patch);
+      parsed = parsePatch(f.patch);
     } catch (err) {
       if (!(err instanceof DiffError)) throw err;
       omissions.push({ path: f.filename, reason: `the diff GitHub returned could not be parsed (${err.message}); not analyzed` });
       return undefined;
     }
-    const change: FileChange = { ...base, binary: false, hunks };
+    const change: FileChange = { ...base, binary: false, ...parsed };
     return status === 'deleted' ? { ...change, headTextMissing: 'deleted' } : change;
   }
 
@@ -285,7 +289,7 @@ function trackedChange(f: RestFile): FileChange {
     return { ...base, binary: !same, hunks: [] };
   }
   try {
-    return { ...base, binary: false, hunks: zeroContextHunks(hunksOf(f.patch)) };
+    return { ...base, binary: false, hunks: zeroContextHunks(parsePatch(f.patch).hunks) };
   } catch (err) {
     if (!(err instanceof DiffError)) throw err;
     return { ...base, binary: true, hunks: [] };
@@ -317,12 +321,12 @@ function addedFileText(f: RestFile): string | undefined {
   return parts.join('\n') + (noNewline ? '' : '\n');
 }
 
-function wantsText(change: FileChange, needsHeadText: (path: string) => boolean): boolean {
-  return !change.binary && change.status !== 'deleted' && needsHeadText(change.path);
+function wantsText(change: FileChange): boolean {
+  return !change.binary && change.status !== 'deleted';
 }
 
-function withHeadText(change: FileChange, needsHeadText: (path: string) => boolean, patchText: string | undefined, blob: BlobContent | undefined, max: number): FileChange {
-  if (!wantsText(change, needsHeadText)) return change;
+function withHeadText(change: FileChange, patchText: string | undefined, blob: BlobContent | undefined, max: number): FileChange {
+  if (!wantsText(change)) return change;
   if (patchText !== undefined) {
     const size = Buffer.byteLength(patchText);
     return size > max ? { ...change, headTextMissing: 'too-large', headSize: size } : { ...change, headText: patchText, headSize: size };
