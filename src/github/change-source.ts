@@ -34,9 +34,10 @@ export interface GitHubChangeSourceOptions {
   readonly repo: string;
   readonly target: ChangeTarget;
   /**
-   * @deprecated Ignored. Every text file's head contents are read, as the local-git source does:
-   * classification (generated markers, minified code, size) and scoring use them for every
-   * language, so reading only the parsed ones gave different verdicts than local git.
+   * Which files need their head contents; default: every text file, as the local-git source
+   * reads them. Classification (generated markers, minified code, size) and scoring use head
+   * contents for every language, so a narrower predicate trades requests for results that can
+   * differ from local git on the files it leaves out.
    */
   readonly needsHeadText?: (path: string) => boolean;
   readonly maxHeadTextBytes?: number;
@@ -112,10 +113,11 @@ export class GitHubChangeSource implements ChangeSource {
       const text = addedFileText(f);
       if (text !== undefined) texts.set(f.filename, text);
     }
-    const toRead = changes.filter((c) => wantsText(c) && !texts.has(c.path)).map((c) => c.path);
+    const needs = this.#o.needsHeadText ?? (() => true);
+    const toRead = changes.filter((c) => wantsText(c, needs) && !texts.has(c.path)).map((c) => c.path);
     const max = this.#o.maxHeadTextBytes ?? HEAD_TEXT_MAX_BYTES;
     const blobs = toRead.length === 0 ? new Map<string, BlobContent>() : await readBlobs(toRead, { client: this.#o.client, owner: this.#o.owner, repo: this.#o.repo, rev: target.head, maxBytes: max });
-    const files = changes.map((c) => withHeadText(c, texts.get(c.path), blobs.get(c.path), max));
+    const files = changes.map((c) => (wantsText(c, needs) ? withHeadText(c, texts.get(c.path), blobs.get(c.path), max) : c));
     const commits = listed.commits.map(toCommit);
     const attributed = await this.#attribute(commits, files, listed.complete, omissions);
     return {
@@ -321,12 +323,11 @@ function addedFileText(f: RestFile): string | undefined {
   return parts.join('\n') + (noNewline ? '' : '\n');
 }
 
-function wantsText(change: FileChange): boolean {
-  return !change.binary && change.status !== 'deleted';
+function wantsText(change: FileChange, needs: (path: string) => boolean): boolean {
+  return !change.binary && change.status !== 'deleted' && needs(change.path);
 }
 
 function withHeadText(change: FileChange, patchText: string | undefined, blob: BlobContent | undefined, max: number): FileChange {
-  if (!wantsText(change)) return change;
   if (patchText !== undefined) {
     const size = Buffer.byteLength(patchText);
     return size > max ? { ...change, headTextMissing: 'too-large', headSize: size } : { ...change, headText: patchText, headSize: size };
