@@ -149,7 +149,8 @@ export class GitHubChangeSource implements ChangeSource {
     if (missing) {
       omissions.push({ reason: `GitHub's REST API lists at most ${PULL_REQUEST_COMMITS_REST_LIMIT} commits of a pull request; trailers of ${target.commitCount - commits.length} later commits were not read` });
     }
-    const complete = !missing && commits.length < PULL_REQUEST_COMMITS_REST_LIMIT;
+    // Without the count from the event, a full last page may have been cut at the cap.
+    const complete = target.commitCount === undefined ? commits.length < PULL_REQUEST_COMMITS_REST_LIMIT : !missing;
     return { files: files.slice(0, PULL_REQUEST_FILES_LIMIT), commits, complete };
   }
 
@@ -205,10 +206,10 @@ export class GitHubChangeSource implements ChangeSource {
    * of a merge.
    */
   async #attribute(commits: readonly Commit[], files: readonly FileChange[], complete: boolean, omissions: Omission[]): Promise<FileChange[]> {
-    const wanted = files.filter((f) => !f.binary && f.status !== 'deleted' && addedLines(f).length > 0);
-    if (wanted.length === 0) return [...files];
+    const wanted = new Set(files.filter((f) => !f.binary && f.status !== 'deleted' && addedLines(f).length > 0));
+    if (wanted.size === 0) return [...files];
     const skip = (reason: string): FileChange[] => {
-      omissions.push({ reason: `added lines of ${wanted.length} file${wanted.length === 1 ? '' : 's'} not attributed to commits: ${reason}` });
+      omissions.push({ reason: `added lines of ${wanted.size} file${wanted.size === 1 ? '' : 's'} not attributed to commits: ${reason}` });
       return [...files];
     };
     const head = this.#o.target.head;
@@ -217,7 +218,7 @@ export class GitHubChangeSource implements ChangeSource {
     const inRange = new Set(commits.map((c) => c.sha));
     const attribute = (lines: (f: FileChange, added: readonly number[]) => Map<number, string> | undefined): FileChange[] =>
       files.map((f) => {
-        if (!wanted.includes(f)) return f;
+        if (!wanted.has(f)) return f;
         if (f.headTextMissing === 'too-large') {
           omissions.push({ path: f.path, reason: 'lines not attributed to commits: file over the size cap' });
           return f;

@@ -109,12 +109,33 @@ const MERGE = {
   ],
 };
 
+/** 250 existing files modified (3 GraphQL batches, 3 listing pages), 10 of them again by a declared commit. */
+const WIDE_FILE = (i: number, extra = '') => `export function value${i}(): number {\n  return ${i};\n}\n${extra}`;
+const WIDE = {
+  name: 'differential-wide',
+  repository: { files: Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`src/wide/m${String(i).padStart(3, '0')}.ts`, WIDE_FILE(i)])) },
+  commits: [
+    {
+      message: 'refactor: export a doubled value from every module',
+      author: { ...BOB, date: at('10:00') },
+      files: Array.from({ length: 250 }, (_, i) => ({ path: `src/wide/m${String(i).padStart(3, '0')}.ts`, content: WIDE_FILE(i, `export const doubled${i} = ${2 * i};\n`) })),
+    },
+    {
+      message: 'feat: tripled values\n\nAssisted-by: Claude:claude-sonnet-4-5',
+      author: { ...ALICE, date: at('10:30') },
+      files: Array.from({ length: 10 }, (_, i) => ({ path: `src/wide/m${String(i).padStart(3, '0')}.ts`, content: WIDE_FILE(i, `export const doubled${i} = ${2 * i};\n// Return the tripled value for convenience\nexport const tripled${i} = ${3 * i};\n`) })),
+    },
+  ],
+};
+
 interface Case {
   readonly name: string;
   /** A simulator scenario name, or a scenario object (extends basic.json). */
   readonly scenario: string | object;
   /** Extra commits through the API; returns the compare range. Without it: the pull request. */
   readonly build?: (api: SimApi, pr: { baseSha: string; headSha: string }) => Promise<{ base: string; head: string }>;
+  /** Use the GitHub Enterprise Server form of the API URL (`/api/v3`, GraphQL at `/api/graphql`). */
+  readonly ghes?: boolean;
   /** What the REST result must show (so that agreeing on nothing cannot pass). */
   readonly expect: (result: ScanResult, set: ChangeSet) => void;
 }
@@ -126,8 +147,9 @@ const OLIVIA: SimPerson = { name: 'Olivia Owner', email: 'olivia@acme.test', dat
 
 const CASES: readonly Case[] = [
   {
-    name: 'basic (Claude co-author, AI-Assisted: no, rename, binary)',
+    name: 'basic (Claude co-author, AI-Assisted: no, rename, binary), over the GHES URL form',
     scenario: 'basic',
+    ghes: true,
     expect: (result, set) => {
       // The issue's case: the Claude co-authored commit's lines are attested on the API path.
       expect(evidenceOf(result, 'src/math.ts')).toEqual(['attested stamped co-author:noreply@anthropic.com', 'attested declared trailer:AI-Assisted']);
@@ -152,6 +174,16 @@ const CASES: readonly Case[] = [
       expect(origins).toEqual(new Set(['feat(util)', 'fix(util)', 'refactor: move', 'docs: explain'].map((m) => commitOf(set, m))));
       expect(evidenceOf(result, 'src/lib/retry.ts')).toEqual(expect.arrayContaining([expect.stringMatching(/ declared trailer:Assisted-by$/)]));
       expect(set.files.find((f) => f.path === 'src/crlf.ts')!.crlf).toBe(true);
+    },
+  },
+  {
+    name: '250 modified files, 10 of them again by a declared commit',
+    scenario: WIDE,
+    expect: (result, set) => {
+      const declared = commitOf(set, 'feat: tripled');
+      const touched = set.files.filter((f) => [...(f.lineCommits?.values() ?? [])].includes(declared));
+      expect(touched.map((f) => f.path)).toEqual(Array.from({ length: 10 }, (_, i) => `src/wide/m${String(i).padStart(3, '0')}.ts`));
+      expect(result.hunks.filter((h) => h.evidence.some((e) => e.source === 'trailer:Assisted-by'))).toHaveLength(10);
     },
   },
   {
@@ -239,7 +271,7 @@ describe.skipIf(unavailable !== undefined)('REST and local-git change sources ag
         const target: ChangeTarget = range === undefined
           ? { kind: 'pull-request', number: pr.number, base, head, commitCount: pr.commits.length }
           : { kind: 'compare', base, head };
-        const rest = await new GitHubChangeSource({ client: createGitHubClient({ token, baseUrl: sim.url }), owner: 'acme', repo: 'widgets', target }).load();
+        const rest = await new GitHubChangeSource({ client: createGitHubClient({ token, baseUrl: c.ghes === true ? `${sim.url}/api/v3` : sim.url }), owner: 'acme', repo: 'widgets', target }).load();
         const requests = await sim.requests(since);
 
         // The change sets: same files, hunks, head contents and commit of every added line.
@@ -264,21 +296,26 @@ describe.skipIf(unavailable !== undefined)('REST and local-git change sources ag
         const violations = (await sim.violations()).flatMap((v) => ((v as { violations?: { type: string; severity?: string }[] }).violations ?? []).map((x) => ({ ...x, operationId: v['operationId'] })));
         expect(violations.filter((v) => v.severity !== 'warning')).toEqual([]);
 
-        // Request budget: listing pages, one read per commit (one compare per extra merge parent),
-        // blob reads 100 a query; within the lead's 3 + ⌈files/100⌉ + commit reads.
+        // Request cost, exactly: listing pages (100 a page; one compare for a range), GraphQL blob
+        // reads of the text files that are not whole added files (100 a query), and, unless the
+        // range is one non-merge commit, one read per commit plus one compare per extra merge
+        // parent. Within the lead's budget of 3 + ⌈files/100⌉ + commit reads, plus the blob reads.
         const ops = requests.map((r) => String(r.operationId));
         const count = (op: string) => ops.filter((o) => o === op).length;
         const files = rest.files.length;
+        const extraParents = rest.commits.reduce((n, x) => n + Math.max(0, x.parents.length - 1), 0);
+        const commitReads = rest.commits.length > 1 || extraParents > 0 ? rest.commits.length + extraParents : 0;
+        const blobReads = Math.ceil(rest.files.filter((f) => !f.binary && f.status !== 'deleted' && f.status !== 'added').length / 100);
+        const listing = range === undefined ? Math.ceil(files / 100) + Math.ceil(rest.commits.length / 100) : 1;
         // The simulator names compare-with-basehead by its older twin.
         const compares = count('repos/compare-commits') + count('repos/compare-commits-with-basehead');
-        const commitReads = count('repos/get-commit') + (range === undefined ? compares : compares - 1);
-        const merges = rest.commits.filter((x) => x.parents.length > 1).reduce((n, x) => n + x.parents.length - 1, 0);
-        expect(count('repos/get-commit')).toBe(rest.commits.length > 1 || merges > 0 ? rest.commits.length : 0);
-        expect(commitReads).toBe(count('repos/get-commit') + merges);
-        const textNotAdded = rest.files.filter((f) => !f.binary && f.status !== 'deleted' && f.status !== 'added').length;
-        expect(count('graphql')).toBe(Math.ceil(textNotAdded / 100));
+        expect(count('repos/get-commit') + compares - (range === undefined ? 0 : 1)).toBe(commitReads);
+        expect(count('graphql')).toBe(blobReads);
         expect(count('repos/get-content')).toBe(0);
-        expect(ops.length).toBeLessThanOrEqual(3 + Math.ceil(files / 100) + commitReads);
+        expect(ops.length).toBe(listing + blobReads + commitReads);
+        expect(ops.length).toBeLessThanOrEqual(3 + Math.ceil(files / 100) + commitReads + blobReads);
+        // The simulator logs the GHES prefix apart from the path.
+        if (c.ghes === true) expect(requests.map((r) => `${String(r['prefix'])}${String(r['path'])}`).filter((p) => p.endsWith('/graphql'))).toEqual(Array(blobReads).fill('/api/graphql'));
         process.stdout.write(`${c.name}: ${ops.length} requests for ${files} files, ${rest.commits.length} commits (${[...new Set(ops)].map((o) => `${o} ${count(o)}`).join(', ')})\n`);
       } finally {
         await repo?.cleanup();

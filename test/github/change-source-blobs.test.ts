@@ -57,6 +57,14 @@ test('truncated text and invalid UTF-8 are read exactly over REST; binary, too l
   capped.verify();
 });
 
+test('GitHub Enterprise Server: a REST base of <host>/api/v3 sends GraphQL to <host>/api/graphql', async () => {
+  const graphql = new GraphQlBlobs({ [`${REV}:a.ts`]: { text: 'a\n' } }, 1, 'https://ghe.example.com', '/api/graphql');
+  const ghes = createGitHubClient({ token: 't', baseUrl: 'https://ghe.example.com/api/v3', sleep: () => Promise.resolve() });
+  const out = await readBlobs(['a.ts'], { ...options(), client: ghes });
+  graphql.verify();
+  expect(out.get('a.ts')).toMatchObject({ kind: 'text', text: 'a\n' });
+});
+
 test('a GraphQL error answer (HTTP 200) is a typed GitHubError with a hint', async () => {
   nock.disableNetConnect();
   nock('https://api.github.com').post('/graphql').reply(200, { data: { repository: null }, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] });

@@ -55,10 +55,10 @@ export class GraphQlBlobs {
   readonly problems: string[] = [];
   readonly queries: { query: string; variables: Record<string, string> }[] = [];
 
-  constructor(readonly blobs: Readonly<Record<string, FakeBlob>>, readonly times = 1, baseUrl = 'https://api.github.com') {
+  constructor(readonly blobs: Readonly<Record<string, FakeBlob>>, readonly times = 1, baseUrl = 'https://api.github.com', path = '/graphql') {
     nock.disableNetConnect();
     nock(baseUrl)
-      .post('/graphql')
+      .post(path)
       .times(times)
       .reply(async (_uri, body) => {
         const { query, variables } = body as { query: string; variables: Record<string, string> };
