@@ -1,6 +1,6 @@
 // ChangeSource over the REST API, for when no local checkout has the history: the pull request's
-// files (with patches) and commits, or a compare of two commits; the head contents of the files
-// the change (GraphQL, 100 per request; an added file's contents are its patch); and,
+// files (with patches) and commits, or a compare of two commits; the head contents of the text
+// files (GraphQL, 100 per request; a whole added file's contents are read off its patch); and,
 // for every added line, the commit that introduced it, tracked forward through each commit's
 // own diff (diff/line-origins.ts, the same tracking the local-git source uses). Everything
 // GitHub caps or withholds becomes an omission; a line whose origin cannot be followed is left
