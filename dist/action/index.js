@@ -17730,10 +17730,10 @@ function parseAnyPredicate(steps, index, operator, textPredicates) {
         if (c.name === captureName1) nodes1.push(c.node);
         if (c.name === captureName2) nodes2.push(c.node);
       }
-      const compare2 = /* @__PURE__ */ __name((n1, n2, positive) => {
+      const compare3 = /* @__PURE__ */ __name((n1, n2, positive) => {
         return positive ? n1.text === n2.text : n1.text !== n2.text;
       }, "compare");
-      return matchAll ? nodes1.every((n1) => nodes2.some((n2) => compare2(n1, n2, isPositive))) : nodes1.some((n1) => nodes2.some((n2) => compare2(n1, n2, isPositive)));
+      return matchAll ? nodes1.every((n1) => nodes2.some((n2) => compare3(n1, n2, isPositive))) : nodes1.some((n1) => nodes2.some((n2) => compare3(n1, n2, isPositive)));
     });
   } else {
     const captureName = steps[1].name;
@@ -21356,16 +21356,16 @@ function build(ctx) {
   const baseline = fromFile ? baselineOf(facts, ctx.addedLines) : measureStyle(facts, 1, 0, () => false);
   return { facts, parsed, added, isAdded, codeLines, comments, units, style, baseline };
 }
-function baselineOf(facts, addedLines2) {
+function baselineOf(facts, addedLines3) {
   let perFile = baselines.get(facts.lines);
   if (perFile === void 0) {
     perFile = /* @__PURE__ */ new WeakMap();
     baselines.set(facts.lines, perFile);
   }
-  let measure = perFile.get(addedLines2);
+  let measure = perFile.get(addedLines3);
   if (measure === void 0) {
-    measure = measureStyle(facts, 1, facts.lines.length, (line) => !addedLines2.has(line));
-    perFile.set(addedLines2, measure);
+    measure = measureStyle(facts, 1, facts.lines.length, (line) => !addedLines3.has(line));
+    perFile.set(addedLines3, measure);
   }
   return measure;
 }
@@ -23700,8 +23700,8 @@ function analyzeFile(file, language, deps) {
   const text2 = file.headText;
   const parsed = text2 === void 0 ? void 0 : parseSource(text2, language);
   const lines = parsed?.lines ?? (text2 === void 0 ? [] : splitLines(text2));
-  const addedLines2 = /* @__PURE__ */ new Set();
-  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines2.add(l.newLine);
+  const addedLines3 = /* @__PURE__ */ new Set();
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines3.add(l.newLine);
   return file.hunks.map((hunk) => {
     const added = [];
     const deleted = [];
@@ -23723,11 +23723,11 @@ function analyzeFile(file, language, deps) {
       language,
       file: { lines: fileLines, ...parsed?.tree ? { parsed } : {} },
       hunk: { startLine, endLine, added, deleted },
-      addedLines: addedLines2
+      addedLines: addedLines3
     };
     const { score: score2, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
     const commits = commitsOf(file, added);
-    const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines2.has(l)) : [];
+    const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines3.has(l)) : [];
     const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
     return {
       path: file.path,
@@ -23843,10 +23843,10 @@ function compareFindings(a, b) {
 function summarize(changeSet, hunks, findings, policy, model, detectors, omissions) {
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
   const evidence = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0]));
-  let addedLines2 = 0;
+  let addedLines3 = 0;
   for (const h of hunks) {
     verdicts[h.verdict] += 1;
-    addedLines2 += h.addedLines;
+    addedLines3 += h.addedLines;
     for (const c of new Set(h.evidence.map((e) => e.class))) evidence[c] += 1;
   }
   const findingCounts = { unattested: 0, contradicted: 0, "approval-drift": 0 };
@@ -23854,7 +23854,7 @@ function summarize(changeSet, hunks, findings, policy, model, detectors, omissio
   return {
     files: changeSet.files.length,
     hunks: hunks.length,
-    addedLines: addedLines2,
+    addedLines: addedLines3,
     commits: changeSet.commits.length,
     verdicts,
     findings: findingCounts,
@@ -26075,57 +26075,95 @@ function parsePorcelain(text2) {
   return { lines, boundary };
 }
 
-// src/git/line-tracking.ts
+// src/diff/line-origins.ts
 var BOUNDARY_FILE = [{ origin: null, length: Number.POSITIVE_INFINITY }];
 var PENDING = "\0pending";
-async function trackRange(git, commits, diffOptions, maxBytes) {
-  if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
-  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` })));
-  let text2;
-  try {
-    const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
-      input: pairs.map((p) => `${p.line}
-`).join(""),
-      maxBuffer: maxBytes
-    });
-    text2 = stdout2.toString("utf8");
-  } catch {
-    return void 0;
+var LineOriginTracker = class {
+  #inRange;
+  #children = /* @__PURE__ */ new Map();
+  #states = /* @__PURE__ */ new Map();
+  #outside = { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
+  constructor(commits) {
+    this.#inRange = new Set(commits.map((c) => c.sha));
+    for (const c of commits) for (const p of c.parents) this.#children.set(p, (this.#children.get(p) ?? 0) + 1);
   }
-  const chunks = splitByCommit(text2, pairs.map((p) => p.sha));
-  if (chunks === void 0) return void 0;
-  const inRange = new Set(commits.map((c) => c.sha));
-  const children = /* @__PURE__ */ new Map();
-  for (const c of commits) for (const p of c.parents) children.set(p, (children.get(p) ?? 0) + 1);
-  const states = /* @__PURE__ */ new Map();
-  const outside = { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
-  let chunk = 0;
-  let last = outside;
-  for (const commit of commits) {
-    const parentStates = commit.parents.length === 0 ? [outside] : commit.parents.map((p) => inRange.has(p) ? states.get(p) ?? outside : outside);
-    const diffs = [];
-    for (let k = 0; k < parentStates.length; k++) {
-      try {
-        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? "", { maxBytes }));
-      } catch {
-        return void 0;
-      }
-    }
-    const state = applyCommit(commit.sha, parentStates, diffs);
-    states.set(commit.sha, state);
-    last = state;
+  /**
+   * `diffs[k]`: the commit's diff against `commit.parents[k]` (for a root commit, one diff against
+   * the empty tree), hunks without context lines (-U0), renames detected.
+   */
+  apply(commit, diffs) {
+    const parents = commit.parents.length === 0 ? [this.#outside] : commit.parents.map((p) => this.#inRange.has(p) ? this.#states.get(p) ?? this.#outside : this.#outside);
+    this.#states.set(commit.sha, applyCommit(commit.sha, parents, diffs));
     for (const p of commit.parents) {
-      const left = (children.get(p) ?? 0) - 1;
-      children.set(p, left);
-      if (left <= 0) states.delete(p);
+      const left = (this.#children.get(p) ?? 0) - 1;
+      this.#children.set(p, left);
+      if (left <= 0) this.#states.delete(p);
     }
   }
-  return { files: last.files, untracked: last.untracked };
+  /** The line origins at `sha` (applied, with no child applied since); undefined otherwise. */
+  at(sha) {
+    const state = this.#states.get(sha);
+    return state === void 0 ? void 0 : { files: state.files, untracked: state.untracked };
+  }
+};
+function parentsFirst(commits) {
+  const known = new Set(commits.map((c) => c.sha));
+  const done = /* @__PURE__ */ new Set();
+  const out2 = [];
+  let pending = [...commits];
+  while (pending.length > 0) {
+    const next = [];
+    for (const c of pending) {
+      if (c.parents.every((p) => !known.has(p) || done.has(p))) {
+        out2.push(c);
+        done.add(c.sha);
+      } else next.push(c);
+    }
+    if (next.length === pending.length) return [...out2, ...next];
+    pending = next;
+  }
+  return out2;
+}
+function zeroContextHunks(hunks) {
+  const out2 = [];
+  for (const h of hunks) {
+    let oldNext = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+    let newNext = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    let block;
+    const close = () => {
+      if (block === void 0) return;
+      const oldLines = block.lines.filter((l) => l.kind === "del").length;
+      const newLines = block.lines.length - oldLines;
+      out2.push({
+        oldStart: oldLines === 0 ? block.oldStart - 1 : block.oldStart,
+        oldLines,
+        newStart: newLines === 0 ? block.newStart - 1 : block.newStart,
+        newLines,
+        header: h.header,
+        lines: block.lines
+      });
+      block = void 0;
+    };
+    for (const l of h.lines) {
+      if (l.kind === "context") {
+        close();
+        oldNext++;
+        newNext++;
+        continue;
+      }
+      block ??= { oldStart: oldNext, newStart: newNext, lines: [] };
+      block.lines.push(l);
+      if (l.kind === "del") oldNext++;
+      else newNext++;
+    }
+    close();
+  }
+  return out2;
 }
 function applyCommit(sha, parents, diffs) {
   const first = parents[0];
-  const changes = diffs[0];
-  const byPath = diffs.map((d) => new Map(d.filter((c) => c.status !== "deleted").map((c) => [c.path, c])));
+  const changes = diffs[0] ?? [];
+  const byPath = parents.map((_, k) => new Map((diffs[k] ?? []).filter((c) => c.status !== "deleted").map((c) => [c.path, c])));
   const files = new Map(first.files);
   const untracked = new Set(first.untracked);
   for (const change of changes) {
@@ -26215,26 +26253,6 @@ function resolvePending(runs, hunks, theirs) {
   }
   return out2;
 }
-function splitByCommit(text2, commits) {
-  const chunks = [];
-  let next = 0;
-  let start2 = -1;
-  let pos = 0;
-  while (pos < text2.length) {
-    const nl = text2.indexOf("\n", pos);
-    const end = nl === -1 ? text2.length : nl;
-    const id = commits[next];
-    if (id !== void 0 && end - pos === id.length && text2.startsWith(id, pos)) {
-      if (start2 !== -1) chunks.push(text2.slice(start2, pos));
-      start2 = Math.min(end + 1, text2.length);
-      next++;
-    }
-    if (nl === -1) break;
-    pos = nl + 1;
-  }
-  if (start2 !== -1) chunks.push(text2.slice(start2));
-  return next === commits.length ? chunks : void 0;
-}
 function applyHunks(old, hunks, origin) {
   const out2 = [];
   const push2 = (run3) => {
@@ -26288,6 +26306,59 @@ function originsAt(runs, lines) {
     out2.push(run3 < runs.length && line >= start2 ? runs[run3].origin : void 0);
   }
   return out2;
+}
+
+// src/git/line-tracking.ts
+async function trackRange(git, commits, diffOptions, maxBytes) {
+  if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
+  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` })));
+  let text2;
+  try {
+    const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
+      input: pairs.map((p) => `${p.line}
+`).join(""),
+      maxBuffer: maxBytes
+    });
+    text2 = stdout2.toString("utf8");
+  } catch {
+    return void 0;
+  }
+  const chunks = splitByCommit(text2, pairs.map((p) => p.sha));
+  if (chunks === void 0) return void 0;
+  const tracker = new LineOriginTracker(commits);
+  let chunk = 0;
+  for (const commit of commits) {
+    const diffs = [];
+    for (let k = 0; k < Math.max(1, commit.parents.length); k++) {
+      try {
+        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? "", { maxBytes }));
+      } catch {
+        return void 0;
+      }
+    }
+    tracker.apply(commit, diffs);
+  }
+  return tracker.at(commits[commits.length - 1].sha);
+}
+function splitByCommit(text2, commits) {
+  const chunks = [];
+  let next = 0;
+  let start2 = -1;
+  let pos = 0;
+  while (pos < text2.length) {
+    const nl = text2.indexOf("\n", pos);
+    const end = nl === -1 ? text2.length : nl;
+    const id = commits[next];
+    if (id !== void 0 && end - pos === id.length && text2.startsWith(id, pos)) {
+      if (start2 !== -1) chunks.push(text2.slice(start2, pos));
+      start2 = Math.min(end + 1, text2.length);
+      next++;
+    }
+    if (nl === -1) break;
+    pos = nl + 1;
+  }
+  if (start2 !== -1) chunks.push(text2.slice(start2));
+  return next === commits.length ? chunks : void 0;
 }
 
 // src/git/commit-object.ts
@@ -26866,6 +26937,85 @@ var JOB_SUMMARY_MAX_BYTES = 1024 * 1024;
 var HEAD_TEXT_MAX_BYTES = 1024 * 1024;
 var SECONDARY_RATE_LIMIT_DEFAULT_WAIT_MS = 6e4;
 var COMPARE_FILES_LIMIT = 300;
+var COMMIT_FILES_LIMIT = 3e3;
+var BLOBS_PER_GRAPHQL_QUERY = 100;
+var COMMIT_READ_CONCURRENCY = 4;
+
+// src/github/blobs.ts
+function blobQuery(count2) {
+  const vars = Array.from({ length: count2 }, (_, k) => `$e${k}: String!`).join(", ");
+  const fields = Array.from({ length: count2 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
+  return `query trailmarkBlobs($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+}
+var STRICT_UTF82 = new TextDecoder("utf-8", { fatal: true });
+var LENIENT_UTF82 = new TextDecoder("utf-8");
+function decode(bytes2) {
+  try {
+    return { kind: "text", text: STRICT_UTF82.decode(bytes2), size: bytes2.byteLength, invalidUtf8: false };
+  } catch {
+    return { kind: "text", text: LENIENT_UTF82.decode(bytes2), size: bytes2.byteLength, invalidUtf8: true };
+  }
+}
+async function readBlobs(paths, options) {
+  const { client, owner, repo, rev, maxBytes } = options;
+  const perQuery = options.perQuery ?? BLOBS_PER_GRAPHQL_QUERY;
+  const out2 = /* @__PURE__ */ new Map();
+  const unique = [...new Set(paths)];
+  for (let start2 = 0; start2 < unique.length; start2 += perQuery) {
+    const batch = unique.slice(start2, start2 + perQuery);
+    const variables = { owner, name: repo };
+    batch.forEach((path, k) => variables[`e${k}`] = `${rev}:${path}`);
+    const data = await graphql(client, blobQuery(batch.length), variables);
+    for (let k = 0; k < batch.length; k++) {
+      const path = batch[k];
+      const object2 = data.repository?.[`f${k}`] ?? null;
+      out2.set(path, await blobContent(object2, options, maxBytes));
+    }
+  }
+  return out2;
+}
+async function blobContent(object2, options, maxBytes) {
+  if (object2 === null || object2.__typename !== "Blob" || typeof object2.byteSize !== "number") return { kind: "missing" };
+  const size = object2.byteSize;
+  if (size > maxBytes) return { kind: "too-large", size };
+  if (object2.isBinary === true) return { kind: "binary", size };
+  const text2 = object2.text;
+  if (typeof text2 === "string" && object2.isTruncated !== true && !(text2.includes("�") && Buffer.byteLength(text2) !== size)) {
+    return { kind: "text", text: text2, size, invalidUtf8: false };
+  }
+  if (typeof object2.oid !== "string") return { kind: "missing" };
+  return restBlob(options, object2.oid, size);
+}
+async function restBlob(options, oid, size) {
+  const { client, owner, repo } = options;
+  let data;
+  try {
+    data = (await client.rest.git.getBlob({ owner, repo, file_sha: oid })).data;
+  } catch (err2) {
+    if (httpStatusOf(err2) === 404) return { kind: "missing" };
+    throw err2;
+  }
+  if (data.encoding !== "base64" || typeof data.content !== "string") return { kind: "too-large", size };
+  const bytes2 = Buffer.from(data.content, "base64");
+  if (bytes2.subarray(0, 8e3).includes(0)) return { kind: "binary", size: bytes2.byteLength };
+  return decode(bytes2);
+}
+async function graphql(client, query, variables) {
+  try {
+    return await client.graphql(query, variables);
+  } catch (err2) {
+    if (err2 instanceof GitHubError) throw err2;
+    const errors = err2.errors;
+    if (!Array.isArray(errors)) throw err2;
+    const first = errors[0] ?? {};
+    const type = typeof first.type === "string" ? first.type.slice(0, 40) : "UNKNOWN";
+    const code = type === "RATE_LIMITED" ? "GITHUB_RATE_LIMIT" : type === "FORBIDDEN" || type === "NOT_FOUND" ? "GITHUB_FORBIDDEN" : "GITHUB_HTTP";
+    throw new GitHubError(code, `github graphql blob read failed (${type}): ${typeof first.message === "string" ? first.message.slice(0, 200) : ""}`, {
+      cause: err2,
+      hint: code === "GITHUB_FORBIDDEN" ? "the token needs `contents: read`" : code === "GITHUB_RATE_LIMIT" ? "the GraphQL rate limit was exhausted; re-run the job later" : "GitHub failed to answer; re-run the job"
+    });
+  }
+}
 
 // src/github/change-source.ts
 var STATUS = {
@@ -26887,12 +27037,12 @@ function toCommit(c) {
     message: c.commit.message
   };
 }
-function hunksOf(patch) {
+function parsePatch(patch) {
   const [file] = parseUnifiedDiff(`--- a/f
 +++ b/f
 ${patch}
 `);
-  return file?.hunks ?? [];
+  return { hunks: file?.hunks ?? [], ...file?.crlf === true ? { crlf: true } : {} };
 }
 var GitHubChangeSource = class {
   #o;
@@ -26902,18 +27052,30 @@ var GitHubChangeSource = class {
   async load() {
     const { target } = this.#o;
     const omissions = [];
-    const { files, commits } = target.kind === "pull-request" ? await this.#pullRequest(target, omissions) : await this.#compare(target, omissions);
+    const listed = target.kind === "pull-request" ? await this.#pullRequest(target, omissions) : await this.#compare(target, omissions);
+    const sorted = [...listed.files].sort((a, b) => compare2(a.filename, b.filename));
     const changes = [];
-    for (const f of [...files].sort((a, b) => a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0)) {
-      const change = await this.#fileChange(f, target.head, omissions);
-      if (change !== void 0) changes.push(change);
+    const texts = /* @__PURE__ */ new Map();
+    for (const f of sorted) {
+      const change = this.#fileChange(f, omissions);
+      if (change === void 0) continue;
+      changes.push(change);
+      const text2 = addedFileText(f);
+      if (text2 !== void 0) texts.set(f.filename, text2);
     }
+    const needs = this.#o.needsHeadText ?? (() => true);
+    const toRead = changes.filter((c) => wantsText(c, needs) && !texts.has(c.path)).map((c) => c.path);
+    const max = this.#o.maxHeadTextBytes ?? HEAD_TEXT_MAX_BYTES;
+    const blobs = toRead.length === 0 ? /* @__PURE__ */ new Map() : await readBlobs(toRead, { client: this.#o.client, owner: this.#o.owner, repo: this.#o.repo, rev: target.head, maxBytes: max });
+    const files = changes.map((c) => wantsText(c, needs) ? withHeadText(c, texts.get(c.path), blobs.get(c.path), max) : c);
+    const commits = listed.commits.map(toCommit);
+    const attributed = await this.#attribute(commits, files, listed.complete, omissions);
     return {
       base: target.base,
       head: target.head,
-      commits: commits.map(toCommit),
-      files: changes,
-      omissions,
+      commits,
+      files: attributed,
+      omissions: omissions.sort((a, b) => compare2(a.path ?? "", b.path ?? "") || compare2(a.reason, b.reason)),
       ...this.#o.context === void 0 ? {} : { context: this.#o.context }
     };
   }
@@ -26932,10 +27094,12 @@ var GitHubChangeSource = class {
       commits.push(...page.data);
       if (commits.length >= PULL_REQUEST_COMMITS_REST_LIMIT) break;
     }
-    if (target.commitCount !== void 0 && target.commitCount > commits.length) {
+    const missing = target.commitCount !== void 0 && target.commitCount > commits.length;
+    if (missing) {
       omissions.push({ reason: `GitHub's REST API lists at most ${PULL_REQUEST_COMMITS_REST_LIMIT} commits of a pull request; trailers of ${target.commitCount - commits.length} later commits were not read` });
     }
-    return { files: files.slice(0, PULL_REQUEST_FILES_LIMIT), commits };
+    const complete = target.commitCount === void 0 ? commits.length < PULL_REQUEST_COMMITS_REST_LIMIT : !missing;
+    return { files: files.slice(0, PULL_REQUEST_FILES_LIMIT), commits, complete };
   }
   async #compare(target, omissions) {
     const { client, owner, repo } = this.#o;
@@ -26945,12 +27109,13 @@ var GitHubChangeSource = class {
       omissions.push({ reason: `GitHub's compare API lists at most ${COMPARE_FILES_LIMIT} files; the rest were not analyzed (check out the repository with full history to analyze everything)` });
     }
     const commits = res.data.commits;
-    if (res.data.total_commits > commits.length) {
+    const complete = res.data.total_commits <= commits.length;
+    if (!complete) {
       omissions.push({ reason: `the compare API returned ${commits.length} of ${res.data.total_commits} commits; trailers of the others were not read` });
     }
-    return { files, commits };
+    return { files, commits, complete };
   }
-  async #fileChange(f, head, omissions) {
+  #fileChange(f, omissions) {
     const status = STATUS[f.status] ?? "modified";
     const base = {
       path: f.filename,
@@ -26965,39 +27130,154 @@ var GitHubChangeSource = class {
       const binary2 = status !== "renamed" && status !== "copied" && status !== "mode-changed";
       return { ...base, binary: binary2, hunks: [], ...binary2 ? { headTextMissing: "binary" } : {} };
     }
-    let hunks;
+    let parsed;
     try {
-      hunks = hunksOf(f.patch);
+      parsed = parsePatch(f.patch);
     } catch (err2) {
       if (!(err2 instanceof DiffError)) throw err2;
       omissions.push({ path: f.filename, reason: `the diff GitHub returned could not be parsed (${err2.message}); not analyzed` });
       return void 0;
     }
-    const change = { ...base, binary: false, hunks };
-    if (status === "deleted") return { ...change, headTextMissing: "deleted" };
-    if (!this.#o.needsHeadText(f.filename)) return change;
-    return { ...change, ...await this.#headText(f.filename, head) };
+    const change = { ...base, binary: false, ...parsed };
+    return status === "deleted" ? { ...change, headTextMissing: "deleted" } : change;
   }
-  async #headText(path, ref) {
+  /**
+   * Sets lineCommits on every file with added lines. `complete`: the commit list is the whole
+   * range (not cut at a REST cap). Costs no request when no file has added lines or the range is
+   * one non-merge commit; otherwise one request per commit, plus one compare per extra parent
+   * of a merge.
+   */
+  async #attribute(commits, files, complete, omissions) {
+    const wanted = new Set(files.filter((f) => !f.binary && f.status !== "deleted" && addedLines2(f).length > 0));
+    if (wanted.size === 0) return [...files];
+    const skip2 = (reason) => {
+      omissions.push({ reason: `added lines of ${wanted.size} file${wanted.size === 1 ? "" : "s"} not attributed to commits: ${reason}` });
+      return [...files];
+    };
+    const head = this.#o.target.head;
+    if (!complete) return skip2("GitHub did not list every commit of the range");
+    if (!commits.some((c) => c.sha === head)) return skip2("the head commit is not among the commits GitHub listed");
+    const inRange = new Set(commits.map((c) => c.sha));
+    const attribute = (lines) => files.map((f) => {
+      if (!wanted.has(f)) return f;
+      if (f.headTextMissing === "too-large") {
+        omissions.push({ path: f.path, reason: "lines not attributed to commits: file over the size cap" });
+        return f;
+      }
+      const lineCommits = lines(f, addedLines2(f));
+      return lineCommits === void 0 ? f : { ...f, lineCommits };
+    });
+    const only = commits.length === 1 && commits[0].parents.length === 1 ? commits[0].sha : void 0;
+    if (only !== void 0) return attribute((_f, added) => new Map(added.map((line) => [line, only])));
+    const ordered = parentsFirst(commits);
+    const diffs = await pool(ordered, COMMIT_READ_CONCURRENCY, (c) => this.#commitDiffs(c));
+    const capped = ordered.find((_c, k) => diffs[k] === void 0);
+    if (capped !== void 0) return skip2(`commit ${capped.sha.slice(0, 12)} changes more files than GitHub lists (${COMMIT_FILES_LIMIT})`);
+    const tracker = new LineOriginTracker(ordered);
+    ordered.forEach((c, k) => tracker.apply(c, diffs[k]));
+    const tracked = tracker.at(head);
+    if (tracked === void 0) return skip2("the head commit could not be tracked");
+    return attribute((f, added) => {
+      const runs = tracked.files.get(f.path);
+      if (runs === void 0 || tracked.untracked.has(f.path)) {
+        omissions.push({ path: f.path, reason: "lines not attributed to commits: a commit changed this file in a way GitHub does not show as text (binary, or a diff too large for the API)" });
+        return void 0;
+      }
+      const origins = originsAt(runs, added);
+      const out2 = /* @__PURE__ */ new Map();
+      origins.forEach((origin, k) => {
+        if (origin !== null && origin !== void 0 && inRange.has(origin)) out2.set(added[k], origin);
+      });
+      return out2.size === 0 ? void 0 : out2;
+    });
+  }
+  /**
+   * The commit's diff against each parent, hunks without context, or undefined when GitHub's
+   * list of its files is cut at the API's cap for the first parent. For later parents of a merge
+   * (compare, capped at 300 files), paths missing from a capped list are marked unreadable.
+   */
+  async #commitDiffs(commit) {
     const { client, owner, repo } = this.#o;
-    const max = this.#o.maxHeadTextBytes ?? HEAD_TEXT_MAX_BYTES;
-    let data;
-    try {
-      data = (await client.rest.repos.getContent({ owner, repo, path, ref })).data;
-    } catch (err2) {
-      if (httpStatusOf(err2) === 404) return { headTextMissing: "unavailable" };
-      throw err2;
+    const first = (await client.rest.repos.getCommit({ owner, repo, ref: commit.sha })).data.files ?? [];
+    if (first.length >= COMMIT_FILES_LIMIT) return void 0;
+    const out2 = [first.map(trackedChange)];
+    for (const parent of commit.parents.slice(1)) {
+      const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${parent}...${commit.sha}` });
+      const listed = (res.data.files ?? []).map(trackedChange);
+      if (listed.length >= COMPARE_FILES_LIMIT) {
+        const seen = new Set(listed.map((c) => c.path));
+        for (const c of out2[0]) if (c.status !== "deleted" && !seen.has(c.path)) listed.push({ path: c.path, status: "modified", binary: true, hunks: [] });
+      }
+      out2.push(listed);
     }
-    if (Array.isArray(data) || data.type !== "file" || !("content" in data)) return { headTextMissing: "unavailable" };
-    if (data.size > max || data.encoding !== "base64") return { headTextMissing: "too-large", headSize: data.size };
-    const bytes2 = Buffer.from(data.content, "base64");
-    try {
-      return { headText: new TextDecoder("utf-8", { fatal: true }).decode(bytes2), headSize: bytes2.byteLength };
-    } catch {
-      return { headText: new TextDecoder("utf-8").decode(bytes2), invalidUtf8: true, headSize: bytes2.byteLength };
-    }
+    return out2;
   }
 };
+function trackedChange(f) {
+  const status = STATUS[f.status] ?? "modified";
+  const base = { path: f.filename, ...f.previous_filename === void 0 ? {} : { oldPath: f.previous_filename }, status };
+  if (f.patch === void 0) {
+    const same = f.changes === 0 && (status === "renamed" || status === "copied" || status === "mode-changed" || f.status === "unchanged");
+    return { ...base, binary: !same, hunks: [] };
+  }
+  try {
+    return { ...base, binary: false, hunks: zeroContextHunks(parsePatch(f.patch).hunks) };
+  } catch (err2) {
+    if (!(err2 instanceof DiffError)) throw err2;
+    return { ...base, binary: true, hunks: [] };
+  }
+}
+function addedFileText(f) {
+  if (f.status !== "added" || f.patch === void 0 || f.patch.includes("�")) return void 0;
+  const lines = f.patch.split("\n");
+  const header = /^@@ -0,0 \+1(?:,(\d+))? @@/.exec(lines[0] ?? "");
+  if (header === null) return void 0;
+  const count2 = header[1] === void 0 ? 1 : Number(header[1]);
+  if (count2 !== f.additions) return void 0;
+  const parts2 = [];
+  let noNewline = false;
+  for (let k = 1; k < lines.length; k++) {
+    const line = lines[k];
+    if (line.startsWith("+") && !noNewline) parts2.push(line.slice(1));
+    else if (line === "\\ No newline at end of file" && k === lines.length - 1 && parts2.length > 0) noNewline = true;
+    else return void 0;
+  }
+  if (parts2.length !== count2) return void 0;
+  return parts2.join("\n") + (noNewline ? "" : "\n");
+}
+function wantsText(change, needs) {
+  return !change.binary && change.status !== "deleted" && needs(change.path);
+}
+function withHeadText(change, patchText, blob, max) {
+  if (patchText !== void 0) {
+    const size = Buffer.byteLength(patchText);
+    return size > max ? { ...change, headTextMissing: "too-large", headSize: size } : { ...change, headText: patchText, headSize: size };
+  }
+  if (blob === void 0 || blob.kind === "missing") return { ...change, headTextMissing: "unavailable" };
+  if (blob.kind === "too-large") return { ...change, headTextMissing: "too-large", headSize: blob.size };
+  if (blob.kind === "binary") return { ...change, headTextMissing: "binary", headSize: blob.size };
+  return { ...change, headText: blob.text, headSize: blob.size, ...blob.invalidUtf8 ? { invalidUtf8: true } : {} };
+}
+function addedLines2(change) {
+  const out2 = [];
+  for (const h of change.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) out2.push(l.newLine);
+  return out2;
+}
+async function pool(items, limit, fn) {
+  const out2 = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      out2[k] = await fn(items[k]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out2;
+}
+function compare2(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 // src/github/truncate.ts
 function truncateText(text2, max, note) {
@@ -28266,7 +28546,7 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
+function graphql2(request2, query, options) {
   if (options) {
     if (typeof query === "string" && "query" in options) {
       return Promise.reject(
@@ -28318,14 +28598,14 @@ function graphql(request2, query, options) {
 function withDefaults3(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
   const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
+    return graphql2(newRequest, query, options);
   };
   return Object.assign(newApi, {
     defaults: withDefaults3.bind(null, newRequest),
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults3(request, {
+var graphql22 = withDefaults3(request, {
   headers: {
     "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
   },

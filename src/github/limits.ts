@@ -41,3 +41,20 @@ export const SECONDARY_RATE_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 /** "The response includes a maximum of 300 files" — REST: commits, compare two commits. */
 export const COMPARE_FILES_LIMIT = 300;
+
+/**
+ * "If there are more than 300 files in the commit diff and the request is not paginated, the
+ * response includes a maximum of 3000 files" — REST: commits, get a commit. A commit that lists
+ * this many may have changed more: its file list cannot be trusted for line tracking.
+ */
+export const COMMIT_FILES_LIMIT = 3_000;
+
+/**
+ * Blob reads per GraphQL query (numbered `object(expression:)` aliases). GitHub documents no
+ * alias limit; each lookup costs no connection points, and 100 keeps a response (text of up to
+ * 100 files) well inside the 10-second query timeout — GraphQL docs, "Rate limits and query limits".
+ */
+export const BLOBS_PER_GRAPHQL_QUERY = 100;
+
+/** Commit reads (REST) in flight at once during line attribution. */
+export const COMMIT_READ_CONCURRENCY = 4;

@@ -94,7 +94,7 @@ function pullRequestExpectations(p: PullRequestPayload, check: Expectation['repl
     { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } } },
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr, reply: { status: 200, body: [{ filename: 'src/greet.ts', status: 'added', additions: 13, deletions: 0, changes: 13, patch }] } },
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr, reply: { status: 200, body: [{ sha: p.pull_request.head.sha, parents: [{ sha: p.pull_request.base.sha }], commit: { message: 'Add greet\n\nSigned-off-by: Ann <ann@example.com>', author: { name: 'Ann', email: 'ann@example.com', date }, committer: { name: 'Ann', email: 'ann@example.com', date } } }] } },
-    { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: 'src/greet.ts' }, reply: { status: 200, body: { type: 'file', encoding: 'base64', size: Buffer.byteLength(SOURCE), name: 'greet.ts', path: 'src/greet.ts', sha: 'd'.repeat(40), content: Buffer.from(SOURCE).toString('base64') } } },
+    // src/greet.ts is a whole added file: its contents are read off the patch, no request.
     { method: 'POST', route: '/repos/{owner}/{repo}/check-runs', params: repo, reply: check, body: onCheck },
   ];
 }

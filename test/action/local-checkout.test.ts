@@ -189,7 +189,7 @@ test('a base commit origin cannot provide: the REST API is used and the log says
   server.expect(noConfig(p),
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr(p), reply: { status: 200, body: [{ filename: 'src/a.ts', status: 'modified', additions: 2, deletions: 0, changes: 2, patch: '@@ -1 +1,3 @@\n export const a = 1;\n+export const b = 2;\n+export const c = 3;' }] } },
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr(p), reply: { status: 200, body: [] } },
-    { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: 'src/a.ts' }, reply: { status: 200, body: { type: 'file', encoding: 'base64', size: 20, name: 'a.ts', path: 'src/a.ts', content: Buffer.from('export const a = 1;\n').toString('base64'), sha: h.commits[1], url: '', git_url: '', html_url: '', download_url: '', _links: { self: '', git: '', html: '' } } } },
+    { method: 'POST', route: '/graphql', params: {}, reply: { status: 200, body: { data: { repository: { f0: { __typename: 'Blob', oid: h.commits[1], byteSize: 20, isBinary: false, isTruncated: false, text: 'export const a = 1;\n' } } } } } },
     createCheck);
   const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
   files.env.GITHUB_WORKSPACE = ws;

@@ -114,7 +114,7 @@ test('pull request opened: analysis of the newest head, neutral check with annot
   expect(check.output.summary).toContain('example.com/trailmark-app');
   expect(check.output.summary).toContain(`\n${entries.length}\n`);
   // Plus the installation token, which Probot caches for an hour.
-  expect(requestCount(expectations)).toBe(8);
+  expect(requestCount(expectations)).toBe(7);
 });
 
 test('synchronize: the new head is analyzed and appended after the earlier analysis', async () => {

@@ -156,9 +156,13 @@ export function addedFile(filename: string, text: string): FileSpec {
   return { filename, status: 'added', text, patch: `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join('\n')}` };
 }
 
-const restFile = (f: FileSpec) => ({ sha: 'b'.repeat(40), filename: f.filename, status: f.status ?? 'added', additions: 1, deletions: 0, changes: 1, blob_url: '', raw_url: '', contents_url: '', ...(f.patch === undefined ? {} : { patch: f.patch }) });
+const patchCount = (f: FileSpec, marker: string) => (f.patch === undefined ? 1 : f.patch.split('\n').filter((l) => l.startsWith(marker)).length);
+const restFile = (f: FileSpec) => ({ sha: 'b'.repeat(40), filename: f.filename, status: f.status ?? 'added', additions: patchCount(f, '+'), deletions: f.patch === undefined ? 0 : patchCount(f, '-'), changes: patchCount(f, '+') + (f.patch === undefined ? 0 : patchCount(f, '-')), blob_url: '', raw_url: '', contents_url: '', ...(f.patch === undefined ? {} : { patch: f.patch }) });
 
-/** The files listing, 100 per page, plus one contents request per parsable file with text. */
+/**
+ * The files listing, 100 per page, plus the GraphQL blob reads (100 a request) of the parsable
+ * files with text that are not whole added files (those are read off their patch).
+ */
 export function prFiles(number: number, files: readonly FileSpec[], options: { contents?: boolean } = {}): Expectation[] {
   const out: Expectation[] = [];
   for (let i = 0; i === 0 || i < files.length; i += 100) {
@@ -170,12 +174,11 @@ export function prFiles(number: number, files: readonly FileSpec[], options: { c
     });
   }
   if (options.contents !== false) {
-    for (const f of [...files].sort((a, b) => (a.filename < b.filename ? -1 : 1))) {
-      if (f.text === undefined || !/\.(ts|tsx|js|jsx|mjs|cjs)$/.test(f.filename)) continue;
-      out.push({
-        method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: f.filename },
-        reply: { status: 200, body: { type: 'file', encoding: 'base64', size: Buffer.byteLength(f.text), name: f.filename, path: f.filename, content: Buffer.from(f.text).toString('base64') } },
-      });
+    const read = [...files].sort((a, b) => (a.filename < b.filename ? -1 : 1))
+      .filter((f) => f.text !== undefined && /\.(ts|tsx|js|jsx|mjs|cjs)$/.test(f.filename) && !(f.status === 'added' && f.patch !== undefined && f.patch.startsWith('@@ -0,0 ')));
+    for (let i = 0; i < read.length; i += 100) {
+      const repository = Object.fromEntries(read.slice(i, i + 100).map((f, k) => [`f${k}`, { __typename: 'Blob', oid: 'b'.repeat(40), byteSize: Buffer.byteLength(f.text!), isBinary: false, isTruncated: false, text: f.text }]));
+      out.push({ method: 'POST', route: '/graphql', params: {}, reply: { status: 200, body: { data: { repository } } } });
     }
   }
   return out;

@@ -3,6 +3,7 @@ import nock from 'nock';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubChangeSource } from '../../src/github/change-source.js';
 import { NockGitHub, type Expectation } from './expectations.js';
+import { GraphQlBlobs } from './change-source-graphql.js';
 
 const BASE = 'b'.repeat(40);
 const HEAD = 'c'.repeat(40);
@@ -11,10 +12,10 @@ const pr = { owner: 'o', repo: 'r', pull_number: 7 };
 const files = (body: unknown[], page?: number): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr, reply: { status: 200, body, ...(page === undefined ? {} : { headers: { link: `<https://api.github.com/repos/o/r/pulls/7/files?per_page=100&page=${page}>; rel="next"` } }) } });
 const commits = (body: unknown[]): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr, reply: { status: 200, body } });
 const restCommit = (sha: string, message: string) => ({ sha, parents: [{ sha: BASE }], commit: { message, author: { name: 'Ann', email: 'ann@example.com', date: '2026-01-02T03:04:05Z' }, committer: { name: 'Ann', email: 'ann@example.com', date: '2026-01-02T03:04:05Z' } } });
-const content = (path: string, text: string | Buffer): Expectation => {
-  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
-  return { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { owner: 'o', repo: 'r', path }, reply: { status: 200, body: { type: 'file', encoding: 'base64', size: bytes.byteLength, name: path, path, content: bytes.toString('base64'), sha: 'd'.repeat(40) } } };
-};
+const blob = (sha: string, bytes: Buffer): Expectation => ({
+  method: 'GET', route: '/repos/{owner}/{repo}/git/blobs/{file_sha}', params: { owner: 'o', repo: 'r', file_sha: sha },
+  reply: { status: 200, body: { sha, node_id: 'B_1', size: bytes.byteLength, url: 'u', content: bytes.toString('base64'), encoding: 'base64' } },
+});
 const source = (extra: object = {}) => new GitHubChangeSource({
   client: client(), owner: 'o', repo: 'r',
   target: { kind: 'pull-request', number: 7, base: BASE, head: HEAD, ...extra },
@@ -35,10 +36,16 @@ test('pull request files with patches, binaries, oversized diffs and commits bec
       { filename: 'src/gone.ts', status: 'removed', additions: 0, deletions: 1, changes: 1, patch: '@@ -1 +0,0 @@\n-x' },
     ]), params: pr },
     commits([restCommit(HEAD, 'feat: x\n\nAssisted-by: Claude:claude-opus-4-5')]),
-    content('src/a.ts', 'export const x = 1;\n'),
-    content('src/b.ts', Buffer.from([0x61, 0xff, 0x0a])),
+    // GitHub decodes invalid UTF-8 lossily in GraphQL `text`: the exact bytes come from git/blobs.
+    blob('b1'.repeat(20), Buffer.from([0x61, 0xff, 0x0a])),
   );
+  const graphql = new GraphQlBlobs({
+    [`${HEAD}:src/a.ts`]: { text: 'export const x = 1;\n' },
+    [`${HEAD}:src/b.ts`]: { text: Buffer.from([0x61, 0xff, 0x0a]), oid: 'b1'.repeat(20) },
+  });
   const set = await source({ commitCount: 1, changedFiles: 5 }).load();
+  graphql.verify();
+  expect(graphql.queries[0]!.variables).toMatchObject({ e0: `${HEAD}:src/a.ts`, e1: `${HEAD}:src/b.ts` });
   expect(set.base).toBe(BASE);
   expect(set.head).toBe(HEAD);
   expect(set.files.map((f) => [f.path, f.status, f.binary])).toEqual([
@@ -55,6 +62,10 @@ test('pull request files with patches, binaries, oversized diffs and commits bec
   expect(b!.headText).toBe('a\uFFFD\n');
   expect(b!.hunks[0]!.lines.map((l) => l.kind)).toEqual(['context', 'del', 'add', 'add']);
   expect(gone!.headTextMissing).toBe('deleted');
+  // One non-merge commit: every added line is its own, without reading the commit.
+  expect([...a!.lineCommits!]).toEqual([[1, HEAD]]);
+  expect([...b!.lineCommits!]).toEqual([[2, HEAD], [3, HEAD]]);
+  expect(gone!.lineCommits).toBeUndefined();
   expect(set.omissions).toEqual([{ path: 'big.js', reason: expect.stringMatching(/did not return a diff .*9000 changed lines/) }]);
   expect(set.commits).toEqual([{ sha: HEAD, parents: [BASE], author: { name: 'Ann', email: 'ann@example.com' }, committer: { name: 'Ann', email: 'ann@example.com' }, authorDate: '2026-01-02T03:04:05Z', message: 'feat: x\n\nAssisted-by: Claude:claude-opus-4-5' }]);
   gh.verify();
@@ -112,6 +123,7 @@ test('compare (push, merge group, manual range): files and commits of base...hea
   expect(set.commits.map((c) => c.sha)).toEqual([HEAD]);
   expect(set.omissions.map((o) => o.reason)).toEqual([
     expect.stringMatching(/compare API lists at most 300 files/),
+    'added lines of 300 files not attributed to commits: GitHub did not list every commit of the range',
     expect.stringMatching(/returned 1 of 260 commits/),
   ]);
   gh.verify();

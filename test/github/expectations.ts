@@ -40,9 +40,21 @@ export interface Recorded {
   readonly body: unknown;
 }
 
+/**
+ * GraphQL bodies (POST /graphql, outside the REST description): a query string and string
+ * variables, none of whose values appear in the query text (attacker-controlled values travel
+ * as variables). Schema validation: test/github/change-source-graphql.ts and the simulator.
+ */
+function graphqlBodyErrors(body: unknown): string[] {
+  const { query, variables } = (body ?? {}) as { query?: unknown; variables?: unknown };
+  if (typeof query !== 'string') return ['POST /graphql: no query string'];
+  const values = variables === undefined ? [] : typeof variables === 'object' && variables !== null ? Object.values(variables) : [null];
+  return values.flatMap((v) => (typeof v !== 'string' ? [`POST /graphql: variable ${JSON.stringify(v)} is not a string`] : v.length > 0 && query.includes(v) ? [`POST /graphql: ${JSON.stringify(v)} interpolated into the query`] : []));
+}
+
 /** Checks a body against the OpenAPI description and the expectation's own assertion. */
 export function check(e: Expectation, body: unknown, problems: string[]): void {
-  problems.push(...requestBodyErrors(e.method, e.route, body));
+  problems.push(...(e.route === '/graphql' ? graphqlBodyErrors(body) : requestBodyErrors(e.method, e.route, body)));
   try {
     e.body?.(body);
   } catch (err) {
