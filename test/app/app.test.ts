@@ -364,13 +364,15 @@ test('the check-run button: a maintainer clicking "Declare AI use" records AI-As
   const h = await startApp();
   const checks: CheckBody[] = [];
   const files = [addedFile('src/auth/session.ts', AI_FILE)];
-  const payload = recorded<{ check_run: { name: string; pull_requests: { number: number }[] }; requested_action?: { identifier: string }; sender: { login: string } }>('check_run', 'requested_action');
+  const payload = recorded<{ check_run: { name: string; head_sha: string; pull_requests: { number: number }[] }; requested_action?: { identifier: string }; sender: { login: string } }>('check_run', 'requested_action');
   payload.check_run.name = 'trailmark';
+  // The button declares the head of the check run the user clicked on: no pull request read.
+  payload.check_run.head_sha = HEAD;
   payload.check_run.pull_requests = [{ number: 2 }];
   payload.requested_action = { identifier: 'attest' };
   payload.sender.login = 'octocat';
   const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)), attestButton(),
-    permission('octocat', 'admin'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
+    permission('octocat', 'admin'), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
   await h.receive('pull_request', pullRequestEvent('opened'));
   await h.app.drain();
   await h.receive('check_run', payload);
@@ -378,7 +380,7 @@ test('the check-run button: a maintainer clicking "Declare AI use" records AI-As
   mock.verify();
   expect(checks.map((c) => c.conclusion)).toEqual(['neutral', 'success']);
   const { entries } = await ledgerEntries(h.dataDir);
-  expect(entries.find((e) => e.kind === 'remediation')!.body).toMatchObject({ declaration: 'AI-Assisted: yes' });
+  expect(entries.find((e) => e.kind === 'remediation')!.body).toMatchObject({ declaration: 'AI-Assisted: yes', head: HEAD });
 });
 
 test('installation deleted: its queued work and pull request state are dropped, other installations keep theirs', async () => {

@@ -62,7 +62,7 @@ export async function startApp(options: { dataDir?: string; concurrency?: number
   const sleeps: number[] = [];
   const probot = newProbot();
   const app = createTrailmarkApp({
-    settings: { dataDir, signer: options.signed === false ? undefined : parseSignerKey(ledgerKey.signerKey), apiBaseUrl: 'https://api.github.com', concurrency: options.concurrency ?? 2 },
+    settings: { dataDir, signer: options.signed === false ? undefined : parseSignerKey(ledgerKey.signerKey), apiBaseUrl: 'https://api.github.com', concurrency: options.concurrency ?? 2, webhookPath: '/api/github/webhooks', webhookSecret: 'test' },
     clock: fixedClock(),
     random: seededRandom(),
     sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },

@@ -17,7 +17,7 @@ test('a signed pull_request delivery is answered after queuing, with no GitHub r
   nock.enableNetConnect('127.0.0.1');
   // Concurrency 0: nothing runs, so any GitHub request would fail the (disabled) network.
   const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-app-'));
-  const app = createTrailmarkApp({ settings: { dataDir, signer: undefined, apiBaseUrl: 'https://api.github.com', concurrency: 0 } });
+  const app = createTrailmarkApp({ settings: { dataDir, signer: undefined, apiBaseUrl: 'https://api.github.com', concurrency: 0, webhookPath: '/api/github/webhooks', webhookSecret: 'test' } });
   const middleware = await createNodeMiddleware(app.appFn, { probot: newProbot() });
   const server = createServer((req, res) => {
     void middleware(req, res, () => res.writeHead(404).end());

@@ -72,7 +72,7 @@ describe('WorkQueue', () => {
     let peak = 0;
     const release: (() => void)[] = [];
     const queue = new WorkQueue({
-      dataDir, concurrency: 2, onError: () => undefined,
+      dataDir, concurrency: 2, retryable: () => false, onFinalFailure: () => Promise.resolve(), log: () => undefined,
       run: async (j) => {
         running++;
         peak = Math.max(peak, running);
@@ -97,14 +97,18 @@ describe('WorkQueue', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8'))).toEqual({});
   });
 
-  test('a job enqueued while its key runs makes it run again; a throwing job is reported and dropped', async () => {
+  test('a job enqueued while its key runs makes it run again; a job that throws a permanent error is reported once and kept in the failed list', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-queue-'));
     const ran: number[] = [];
     const errors: number[] = [];
     let queue: WorkQueue;
     // eslint-disable-next-line prefer-const
     queue = new WorkQueue({
-      dataDir, concurrency: 1, onError: (j) => errors.push(j.number),
+      dataDir, concurrency: 1, retryable: () => false, log: () => undefined,
+      onFinalFailure: (j) => {
+        errors.push(j.number);
+        return Promise.resolve();
+      },
       run: async (j) => {
         ran.push(j.number);
         if (j.number === 1) await queue.enqueue('k', job(2));
@@ -116,12 +120,13 @@ describe('WorkQueue', () => {
     expect(ran).toEqual([1, 2]);
     expect(errors).toEqual([2]);
     expect(await queue.pending()).toBe(0);
+    expect(Object.keys(await queue.failed())).toEqual(['k']);
   });
 });
 
 describe('readAppSettings', () => {
   test('GitHub Enterprise Server base URL, concurrency default, no key means no ledger', () => {
-    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2 });
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2, webhookPath: '/api/github/webhooks', webhookSecret: '' });
     expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d' }, '/').apiBaseUrl).toBe('https://api.github.com');
   });
   test('the signing key is parsed when given', () => {
