@@ -73,7 +73,13 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     });
     const worker: Worker = new Worker({
       clientFor, ledgers, pulls, records, clock, log,
-      requeueFailed: (p) => queue.requeueFailed((job) => job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number),
+      // A recheck analyzes the pull request itself: a failed analysis is forgotten, the other
+      // failed jobs of the pull request (approvals, merges, commands) are queued again.
+      requeueFailed: async (p) => {
+        const ofPull = (job: Job) => job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
+        await queue.dropFailed((job) => ofPull(job) && job.kind === 'analyze');
+        return queue.requeueFailed(ofPull);
+      },
     });
     queues.push(queue);
     await mkdir(settings.dataDir, { recursive: true });

@@ -106,6 +106,8 @@ export class WorkQueue {
   readonly #running = new Set<string>();
   /** Keys sleeping out a backoff delay. */
   readonly #delayed = new Set<string>();
+  /** Keys whose delay was slept out: their next run does not wait for `notBefore` again. */
+  readonly #due = new Set<string>();
   #idle: (() => void)[] = [];
 
   constructor(options: QueueOptions) {
@@ -161,6 +163,13 @@ export class WorkQueue {
     return keys.length;
   }
 
+  /** Forgets the failed jobs matching `pick` (their work is being redone another way). */
+  async dropFailed(pick: (job: Job, key: string) => boolean): Promise<void> {
+    await this.#failed.update((doc) => {
+      for (const [key, f] of Object.entries(doc)) if (pick(f.job, key)) delete doc[key];
+    });
+  }
+
   /** Resolves when nothing waits, runs or sleeps out a backoff. */
   drain(): Promise<void> {
     if (this.#isIdle()) return Promise.resolve();
@@ -181,8 +190,9 @@ export class WorkQueue {
     return this.#waiting.length === 0 && this.#running.size === 0 && this.#delayed.size === 0;
   }
 
+  /** A key scheduled while it runs waits for that run to end (its slot then decides). */
   #schedule(key: string): void {
-    if (!this.#waiting.includes(key) && !this.#running.has(key)) this.#waiting.push(key);
+    if (!this.#waiting.includes(key)) this.#waiting.push(key);
     this.#pump();
   }
 
@@ -207,6 +217,7 @@ export class WorkQueue {
     this.#delayed.add(key);
     void this.#sleep(ms).then(() => {
       this.#delayed.delete(key);
+      this.#due.add(key);
       this.#schedule(key);
     });
   }
@@ -227,8 +238,10 @@ export class WorkQueue {
     for (;;) {
       const slot = (await this.#file.read())[key];
       if (slot === undefined) return;
+      // `notBefore` is for a restart during a backoff; in this process the sleep is the wait.
+      const due = this.#due.delete(key);
       const wait = (slot.notBefore ?? 0) - this.#clock.now();
-      if (wait > 0) return this.#delay(key, wait);
+      if (wait > 0 && !due) return this.#delay(key, wait);
       let failure: { err: unknown } | undefined;
       try {
         await this.#o.run(slot.job, key);

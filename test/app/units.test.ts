@@ -122,6 +122,58 @@ describe('WorkQueue', () => {
     expect(await queue.pending()).toBe(0);
     expect(Object.keys(await queue.failed())).toEqual(['k']);
   });
+
+  test('a transient failure keeps the job with its attempt count and next time across a restart; the restarted queue waits out the rest', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-queue-'));
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const backoff = { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 };
+    const transient = new Error('502');
+    // First process: the job fails once; its sleep never ends (the process is killed meanwhile).
+    let retryLogged: () => void = () => undefined;
+    const logged = new Promise<void>((resolve) => (retryLogged = resolve));
+    const first = new WorkQueue({
+      dataDir, concurrency: 1, retryable: (e) => e === transient, onFinalFailure: () => Promise.resolve(), log: () => retryLogged(),
+      backoff, clock, random: seededRandom(), sleep: () => new Promise(() => undefined),
+      run: () => Promise.reject(transient),
+    });
+    await first.enqueue('k', job(1));
+    // The retry line is logged after the attempt count is written.
+    await logged;
+    const stored = (JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8')) as Record<string, { attempts: number; notBefore: number }>).k!;
+    expect(stored.attempts).toBe(1);
+    // Equal jitter: between half and all of the 60 s delay.
+    expect(stored.notBefore - now).toBeGreaterThanOrEqual(30_000);
+    expect(stored.notBefore - now).toBeLessThanOrEqual(60_000);
+
+    // Second process, 10 s later: waits the remaining time, runs, fails for good on attempt 3.
+    now += 10_000;
+    const slept: number[] = [];
+    const finals: string[] = [];
+    let runs = 0;
+    const second = new WorkQueue({
+      dataDir, concurrency: 1, retryable: (e) => e === transient, log: () => undefined, backoff, clock, random: seededRandom(),
+      onFinalFailure: (_j, key) => {
+        finals.push(key);
+        return Promise.resolve();
+      },
+      sleep: (ms) => {
+        slept.push(ms);
+        return Promise.resolve();
+      },
+      run: () => {
+        runs++;
+        return Promise.reject(transient);
+      },
+    });
+    expect(await second.start()).toBe(1);
+    await second.drain();
+    expect(slept[0]).toBe(stored.notBefore - now);
+    expect(runs).toBe(2);
+    expect(finals).toEqual(['k']);
+    expect(await second.pending()).toBe(0);
+    expect((await second.failed()).k).toMatchObject({ attempts: 3, error: '502' });
+  });
 });
 
 describe('readAppSettings', () => {
