@@ -29,8 +29,8 @@ export interface WebhookRouteOptions {
   readonly logError: (line: string) => void;
 }
 
-function answer(res: ServerResponse, status: number, body: string, close = false): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(`${JSON.stringify({ error: body })}\n`);
+function answer(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify({ error: body })}\n`);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -64,12 +64,13 @@ export function webhookRoute(options: WebhookRouteOptions) {
     const id = header(req, 'x-github-delivery');
     const signature = header(req, 'x-hub-signature-256');
     const what = `delivery ${shown(id)} (${shown(event)})`;
-    // Anything refused before the body is read: the rest of the body is discarded unread (no
-    // buffering), and the connection closed after the answer. Node's server requestTimeout
-    // (300 s by default) bounds a sender that never stops.
+    // Anything refused before the body is read: the answer goes out at once and the rest of the
+    // body is read and discarded (never buffered), so that the sender, still uploading, gets the
+    // answer instead of a reset connection. Node's server requestTimeout (300 s by default)
+    // bounds a sender that never stops.
     const refuse = (status: number, message: string) => {
       options.log(`trailmark: webhook ${what} refused with ${status}: ${message}`);
-      answer(res, status, message, true);
+      answer(res, status, message);
       req.resume();
     };
     if (!/^\s*application\/json\s*(;|$)/i.test(header(req, 'content-type') ?? '')) {
