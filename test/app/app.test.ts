@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { readEntries } from '../../src/ledger/read.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
+import { runCli } from '../cli-ledger/harness.js';
 import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
   AI_FILE, INSTALLATION, capturingLog, OWNER, REPO, addedFile, config, createCheck, getPull, ledgerKey, noConfig, prCommits, prFiles, recorded, repo, restCommit, startApp, mockToken, updateCheck, type FileSpec,
@@ -663,4 +664,36 @@ test('corrupt queue.json and deliveries.json are quarantined with an error line,
   expect(errors.some((m) => m.includes('deliveries.json is corrupt') && m.includes('not an array'))).toBe(true);
   // The delivery was remembered in a fresh file.
   expect(JSON.parse(readFileSync(join(dataDir, 'deliveries.json'), 'utf8'))).toHaveLength(1);
+});
+
+test('trailmark erase --app-data removes a login from every installation ledger and from the App\'s state files; the ledger still verifies', async () => {
+  const h = await startApp({ backoff: { maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000 } });
+  const files = [addedFile('src/auth/session.ts', AI_FILE)];
+  const mock = github(analysis(HEAD, files, () => undefined), attestButton(),
+    permission('octocat', 'write'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, () => undefined),
+    pullsGet502(ATTEMPTS_PER_REQUEST));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  await h.receive('issue_comment', commentEvent('/trailmark attest Assisted-by: Claude:claude-opus-4-5', 'octocat'));
+  await h.app.drain();
+  // An approval that fails for good: its job, with the reviewer's login, stays in failed.json.
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  mock.verify();
+  const pulls = join(h.dataDir, 'installations', String(INSTALLATION), 'pulls.json');
+  expect(readFileSync(pulls, 'utf8')).toContain('"octocat"');
+  expect(readFileSync(join(h.dataDir, 'failed.json'), 'utf8')).toContain('"reviewer-jane"');
+
+  const octocat = await runCli(['erase', '--app-data', h.dataDir, '--subject', 'octocat'], { cwd: h.dataDir });
+  expect(octocat.code).toBe(0);
+  expect(octocat.stdout).toMatch(/^erased [1-9]\d* record\(s\) referenced by entries /);
+  expect(octocat.stdout).toContain("erased 1 login(s) from the App's state files");
+  const jane = await runCli(['erase', '--app-data', h.dataDir, '--subject', 'reviewer-jane', '--json'], { cwd: h.dataDir });
+  expect(JSON.parse(jane.stdout)).toMatchObject({ appState: 1 });
+  expect(readFileSync(pulls, 'utf8')).not.toContain('octocat');
+  expect(readFileSync(pulls, 'utf8')).toContain('"user":"[erased]"');
+  expect(readFileSync(join(h.dataDir, 'failed.json'), 'utf8')).not.toContain('reviewer-jane');
+  // The remediation still counts (only its author is gone), and the ledger verifies.
+  expect(JSON.parse(readFileSync(pulls, 'utf8'))['Codertocat/Hello-World#2'].remediations).toHaveLength(1);
+  expect((await ledgerEntries(h.dataDir)).report.ok).toBe(true);
 });
