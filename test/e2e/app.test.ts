@@ -258,6 +258,23 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     await expectNoViolations(s);
   });
 
+  test('five 502s on pulls/get: the request retries run out, the job is attempted again after its backoff, and the check run appears', async () => {
+    const s = await sim('basic');
+    await s.admin('POST', '/_sim/faults', { match: { operationId: 'pulls/get' }, kind: 'status', status: 502, times: 5 });
+    const app = await startApp(s);
+    await send(s, app, ['--event', 'pull_request', '--action', 'opened']);
+    // Real waits: 1 + 2 + 4 + 8 s of request retries, then 15 to 30 s of job backoff.
+    await app.idle();
+    const gets = (await s.requests()).filter((r) => r.operationId === 'pulls/get').map((r) => r.status);
+    expect(gets).toEqual([502, 502, 502, 502, 502, 200]);
+    const st = await state(s);
+    expect(trailmarkChecks(st, st.pullRequest.headSha)).toHaveLength(1);
+    expect((await app.health()).failed).toBe(0);
+    expect(app.log()).toContain('failed (attempt 1 of 5), retrying in');
+    await verifyLedger(app);
+    await expectNoViolations(s);
+  });
+
   test('fork: the pull request from mallory/widgets is analyzed and its check run sits on the head', async () => {
     const s = await sim('fork');
     const app = await startApp(s);
