@@ -6,7 +6,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,7 +180,9 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     for (const app of running.splice(0)) await app.stop();
     for (const s of sims.splice(0)) await s.stop();
   });
-  afterAll(() => undefined);
+  afterAll(async () => {
+    await rm(keyDir, { recursive: true, force: true });
+  });
 
   test('basic: the installation token and every request go to GHE_HOST/api/v3; one check run on the PR head; a redelivery is a no-op; a rerequested check re-analyzes', async () => {
     const s = await sim('basic');
