@@ -22901,6 +22901,21 @@ function remediationEvidence(r, registry = DEFAULT_REGISTRY) {
   const e = parseRemediation(r, registry);
   return e instanceof UsageError ? void 0 : e;
 }
+function remediationScope(headSha, analyzedHead, commits) {
+  const parents = new Map(commits.map((c) => [c.sha, c.parents]));
+  const covered = /* @__PURE__ */ new Set();
+  const stack = parents.has(headSha) ? [headSha] : [];
+  while (stack.length > 0) {
+    const sha = stack.pop();
+    if (covered.has(sha)) continue;
+    covered.add(sha);
+    for (const p of parents.get(sha) ?? []) if (parents.has(p)) stack.push(p);
+  }
+  return { commits: covered, unattributed: analyzedHead !== null && headSha === analyzedHead };
+}
+function remediationCovers(scope, lineCommits) {
+  return lineCommits.every((sha) => sha === void 0 ? scope.unattributed : scope.commits.has(sha));
+}
 function policyEvidence(m, source, detail, sha, reg) {
   const agent = reg.normalizeAgent(m.agent) ?? m.agent;
   return { class: m.class, source, detail: `${detail} (policy marker)`, says: "ai", commit: sha, ...agent.length > 0 ? { agent } : {} };
@@ -23633,7 +23648,7 @@ function analyzeChangeSync(changeSet, options) {
     return ev;
   };
   const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
-  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r) }));
+  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
   const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
   const hunks = [];
@@ -23668,8 +23683,9 @@ function analyzeChangeSync(changeSet, options) {
       if (commit) evidence.push(...evidenceOf(commit));
     }
     evidence.push(...changeWide);
-    for (const { r, evidence: ev } of remediations) {
-      if (ev && (r.paths.length === 0 || r.paths.includes(file.path))) evidence.push(ev);
+    const lineCommits = hunk.added.map((a) => file.lineCommits?.get(a.line));
+    for (const { r, evidence: ev, scope } of remediations) {
+      if (ev && (r.paths.length === 0 || r.paths.includes(file.path)) && remediationCovers(scope, lineCommits)) evidence.push(ev);
     }
     evidence.push(...recordedEvidence(
       {

@@ -9,20 +9,25 @@ import { createGitHubClient, type GitHubClient, type Sleep } from '../github/cli
 import { httpStatusOf } from '../github/errors.js';
 import { collectorRoute, type Access } from './collector.js';
 import { DeliveryLog } from './deliveries.js';
+import { webhookDispatch } from './events.js';
 import { jobKey, type Job } from './job.js';
 import { InstallationLedgers } from './ledgers.js';
 import { PullStateStore } from './pull-state.js';
 import { RecordStore } from './record-store.js';
-import { WorkQueue } from './queue.js';
+import { WorkQueue, type BackoffPolicy } from './queue.js';
 import type { AppSettings } from './settings.js';
-import { ATTEST_ACTION, ATTEST_ACTION_DECLARATION, CHECK_NAME, Worker } from './worker.js';
+import { isTransient } from './transient.js';
+import { webhookRoute } from './webhook-route.js';
+import { Worker } from './worker.js';
 
 export interface TrailmarkAppOptions {
   readonly settings: AppSettings;
   readonly clock?: Clock;
   readonly random?: Random;
-  /** Waits between retries of GitHub requests. */
+  /** Waits between retries of GitHub requests and between attempts of a failed job. */
   readonly sleep?: Sleep;
+  /** Attempts of a failed job (queue.ts DEFAULT_BACKOFF when absent). */
+  readonly backoff?: BackoffPolicy;
 }
 
 export interface TrailmarkApp {
@@ -33,118 +38,82 @@ export interface TrailmarkApp {
 
 export const HEALTH_PATH = '/trailmark/healthz';
 
-const ANALYZED_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_review']);
-
-/** Webhook payload fields read here; payloads are attacker-controlled only in their strings. */
-interface RepoPayload {
-  readonly installation?: { readonly id: number };
-  readonly repository: { readonly name: string; readonly owner: { readonly login: string } };
-}
-
-function pullRef(payload: RepoPayload, number: number) {
-  if (payload.installation === undefined) return undefined;
-  return { installationId: payload.installation.id, owner: payload.repository.owner.login, repo: payload.repository.name, number };
-}
-
 export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const { settings } = options;
   const clock = options.clock ?? systemClock;
-  let queue: WorkQueue | undefined;
+  const random = options.random ?? systemRandom;
+  const queues: WorkQueue[] = [];
 
   const appFn: ApplicationFunction = async (app: Probot, fnOptions) => {
     const log = (line: string) => app.log.info(line);
+    const logError = (line: string) => app.log.error(line);
+    const stateFiles = { clock, report: logError };
+    // Probot's installation client only mints the token: requests go through our client, with
+    // its retries and the configured base URL (GHES: `<host>/api/v3`, see probot-octokit.ts).
     const clientFor = async (installationId: number): Promise<GitHubClient> => {
       const octokit = await app.auth(installationId);
       const { token } = (await octokit.auth({ type: 'installation' })) as { token: string };
       return createGitHubClient({ token, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
     };
-    const pulls = new PullStateStore(settings.dataDir);
-    const ledgers = settings.signer === undefined ? undefined : new InstallationLedgers(settings.dataDir, settings.signer, clock, options.random ?? systemRandom);
+    const pulls = new PullStateStore(settings.dataDir, stateFiles);
+    const ledgers = settings.signer === undefined ? undefined : new InstallationLedgers(settings.dataDir, settings.signer, clock, random, stateFiles);
     const records = new RecordStore(settings.dataDir);
-    const worker = new Worker({ clientFor, ledgers, pulls, records, clock, log });
-    const deliveries = new DeliveryLog(settings.dataDir);
-    const q = new WorkQueue({
+    const deliveries = new DeliveryLog(settings.dataDir, stateFiles);
+    // The queue and the worker call each other only once jobs run (after queue.start below).
+    const queue: WorkQueue = new WorkQueue({
       dataDir: settings.dataDir,
       concurrency: settings.concurrency,
       run: (job, key) => worker.run(job, key),
-      onError: (job, err) => app.log.error(`trailmark: ${job.kind} job for ${job.owner}/${job.repo}#${job.number} failed: ${describeError(err)}`),
+      retryable: isTransient,
+      onFinalFailure: (job, _key, err) => worker.reportFailure(job, err),
+      log: logError,
+      clock, random, stateFiles,
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     });
-    queue = q;
+    const worker: Worker = new Worker({
+      clientFor, ledgers, pulls, records, clock, log,
+      // A recheck analyzes the pull request itself: a failed analysis is forgotten, the other
+      // failed jobs of the pull request (approvals, merges, commands) are queued again.
+      requeueFailed: async (p) => {
+        const ofPull = (job: Job) => job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
+        await queue.dropFailed((job) => ofPull(job) && job.kind === 'analyze');
+        return queue.requeueFailed(ofPull);
+      },
+    });
+    queues.push(queue);
     await mkdir(settings.dataDir, { recursive: true });
-    const resumed = await q.start();
+    const resumed = await queue.start();
     if (resumed > 0) log(`trailmark: resumed ${resumed} queued jobs`);
 
+    // The delivery id is remembered only once its job is durably queued: a crash in between
+    // makes GitHub's redelivery queue it again. A redelivery of a delivery whose job failed for
+    // good queues that job again (the operator's way to retry it from GitHub's delivery log).
     const accept = async (deliveryId: string, job: Job | undefined): Promise<void> => {
       if (job === undefined) return;
+      const key = jobKey(job, deliveryId);
       if (await deliveries.has(deliveryId)) {
-        log(`trailmark: delivery ${deliveryId} was already handled; ignored`);
+        const failed = await queue.requeueFailed((_, k) => k === key);
+        log(failed > 0 ? `trailmark: delivery ${deliveryId} redelivered after its job failed; queued again` : `trailmark: delivery ${deliveryId} was already handled; ignored`);
         return;
       }
-      await q.enqueue(jobKey(job, deliveryId), job);
+      await queue.enqueue(key, job);
       await deliveries.remember(deliveryId);
     };
-
-    app.on('pull_request', async (context) => {
-      const { payload } = context;
-      const ref = pullRef(payload, payload.pull_request.number);
-      if (ref === undefined) return;
-      if (ANALYZED_ACTIONS.has(payload.action)) {
-        if (payload.pull_request.draft === true) return;
-        await accept(context.id, { kind: 'analyze', ...ref });
-      } else if (payload.action === 'closed' && payload.pull_request.merged === true) {
-        await accept(context.id, { kind: 'merged', ...ref, head: payload.pull_request.head.sha, mergeCommit: payload.pull_request.merge_commit_sha ?? null, mergedBy: payload.pull_request.merged_by?.login ?? '' });
-      }
+    const dispatch = webhookDispatch(accept, {
+      installationDeleted: async (id) => {
+        await queue.remove((job) => job.installationId === id);
+        await pulls.clear(id);
+        log(`trailmark: installation ${id} removed; its queued work and pull request state were dropped, its ledger is kept`);
+      },
+      installationCreated: async (id) => {
+        await mkdir(pulls.installationDir(id), { recursive: true });
+        log(`trailmark: installation ${id} set up`);
+      },
     });
-    app.on('pull_request_review.submitted', async (context) => {
-      const { payload } = context;
-      if (payload.review.state.toLowerCase() !== 'approved' || payload.review.commit_id === null) return;
-      const ref = pullRef(payload, payload.pull_request.number);
-      if (ref === undefined) return;
-      await accept(context.id, { kind: 'review-approved', ...ref, review: payload.review.id, head: payload.review.commit_id, reviewer: payload.review.user?.login ?? '' });
-    });
-    app.on('check_run.rerequested', async (context) => {
-      const { payload } = context;
-      if (payload.check_run.name !== CHECK_NAME) return;
-      for (const pr of payload.check_run.pull_requests) {
-        const ref = pullRef(payload, pr.number);
-        if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'analyze', ...ref });
-      }
-    });
-    // "Re-run all checks": the suite is this App's (GitHub sends rerequested only to the suite's
-    // App). Each pull request of the suite is re-analyzed at its newest head, like a recheck.
-    app.on('check_suite.rerequested', async (context) => {
-      const { payload } = context;
-      for (const pr of payload.check_suite.pull_requests) {
-        const ref = pullRef(payload, pr.number);
-        if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'analyze', ...ref });
-      }
-    });
-    app.on('check_run.requested_action', async (context) => {
-      const { payload } = context;
-      if (payload.check_run.name !== CHECK_NAME || payload.requested_action?.identifier !== ATTEST_ACTION.identifier) return;
-      for (const pr of payload.check_run.pull_requests) {
-        const ref = pullRef(payload, pr.number);
-        if (ref !== undefined) await accept(`${context.id}#${pr.number}`, { kind: 'command', ...ref, user: payload.sender.login, body: `/trailmark attest ${ATTEST_ACTION_DECLARATION}` });
-      }
-    });
-    app.on('issue_comment.created', async (context) => {
-      const { payload } = context;
-      if (payload.issue.pull_request === undefined || !payload.comment.body.includes('/trailmark')) return;
-      if (payload.comment.user?.type === 'Bot') return;
-      const ref = pullRef(payload, payload.issue.number);
-      if (ref === undefined) return;
-      await accept(context.id, { kind: 'command', ...ref, user: payload.comment.user?.login ?? '', body: payload.comment.body });
-    });
-    app.on('installation.created', async (context) => {
-      await mkdir(pulls.installationDir(context.payload.installation.id), { recursive: true });
-      log(`trailmark: installation ${context.payload.installation.id} set up`);
-    });
-    app.on('installation.deleted', async (context) => {
-      const id = context.payload.installation.id;
-      await q.remove((job) => job.installationId === id);
-      await pulls.clear(id);
-      log(`trailmark: installation ${id} removed; its queued work and pull request state were dropped, its ledger is kept`);
-    });
+    // Deliveries Probot receives itself (its middleware, `probot.receive`) take the same path.
+    app.onAny(async (context) => dispatch(context.name, context.id, context.payload));
+    fnOptions.addHandler(webhookRoute({ path: settings.webhookPath, secret: settings.webhookSecret, dispatch, log, logError }));
 
     const accessOf = async (userToken: string, owner: string, repo: string): Promise<Access> => {
       const client = createGitHubClient({ token: userToken, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
@@ -167,12 +136,12 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
         throw err;
       }
     };
-    fnOptions.addHandler(collectorRoute({ records, ledgers, accessOf, installationOf }, (line) => app.log.error(line)));
+    fnOptions.addHandler(collectorRoute({ records, ledgers, accessOf, installationOf }, logError));
 
     fnOptions.addHandler((req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;
-      void q.pending().then(
-        (pending) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pending })),
+      void Promise.all([queue.pending(), queue.failed()]).then(
+        ([pending, failed]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pending, failed: Object.keys(failed).length })),
         (err: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: describeError(err) })),
       );
       return true;
@@ -181,6 +150,8 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
 
   return {
     appFn,
-    drain: () => queue?.drain() ?? Promise.resolve(),
+    drain: async () => {
+      for (const q of queues) await q.drain();
+    },
   };
 }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { LedgerError } from '../core/errors.js';
 import type { AppendResult, EntryDraft, Ledger } from '../ledger/log.js';
 import { readEntries } from '../ledger/read.js';
-import { StateFile } from './state-file.js';
+import { StateFile, type StateFileOptions } from './state-file.js';
 
 export const REMEMBERED_JOBS = 20_000;
 
@@ -38,8 +38,8 @@ function jobOf(body: unknown): string | undefined {
 export class AppendedJobs {
   readonly #file: StateFile<IndexDocument>;
 
-  constructor(installationDir: string) {
-    this.#file = new StateFile(join(installationDir, 'appended-jobs.json'), () => ({ size: 0, jobs: {} }));
+  constructor(installationDir: string, options: StateFileOptions = {}) {
+    this.#file = new StateFile(join(installationDir, 'appended-jobs.json'), () => ({ size: 0, jobs: {} }), options);
   }
 
   /**

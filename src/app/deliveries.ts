@@ -1,7 +1,7 @@
 // Idempotency by `X-GitHub-Delivery`: a delivery id is remembered once its work is durably
 // queued, so a redelivery (manual or automatic) never appends to the ledger twice.
 import { join } from 'node:path';
-import { StateFile } from './state-file.js';
+import { StateFile, type StateFileOptions } from './state-file.js';
 
 /** Delivery ids remembered; GitHub redelivers within days, far fewer than this many events. */
 export const REMEMBERED_DELIVERIES = 20_000;
@@ -9,8 +9,8 @@ export const REMEMBERED_DELIVERIES = 20_000;
 export class DeliveryLog {
   readonly #file: StateFile<string[]>;
 
-  constructor(dataDir: string) {
-    this.#file = new StateFile(join(dataDir, 'deliveries.json'), () => []);
+  constructor(dataDir: string, options: StateFileOptions = {}) {
+    this.#file = new StateFile(join(dataDir, 'deliveries.json'), () => [], options);
   }
 
   async has(id: string): Promise<boolean> {

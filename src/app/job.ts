@@ -8,11 +8,16 @@ export interface PullRef {
 }
 
 export type Job =
-  /** Analyze the pull request's newest head and publish the check run. Coalesced per pull request. */
-  | ({ readonly kind: 'analyze' } & PullRef)
+  /**
+   * Analyze the pull request's newest head and publish the check run. Coalesced per pull
+   * request. `head`: the head the webhook named, where a final failure is reported when the
+   * pull request itself cannot be read.
+   */
+  | ({ readonly kind: 'analyze'; readonly head?: string } & PullRef)
   | ({ readonly kind: 'review-approved'; readonly review: number; readonly head: string; readonly reviewer: string } & PullRef)
   | ({ readonly kind: 'merged'; readonly head: string; readonly mergeCommit: string | null; readonly mergedBy: string } & PullRef)
-  | ({ readonly kind: 'command'; readonly user: string; readonly body: string } & PullRef);
+  /** `head`: the head the user saw when the webhook names it (the check-run button); a declaration covers that head. */
+  | ({ readonly kind: 'command'; readonly user: string; readonly body: string; readonly head?: string } & PullRef);
 
 /** Jobs with the same key are coalesced: only the newest one runs. */
 export function jobKey(job: Job, deliveryId: string): string {

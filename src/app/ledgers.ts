@@ -7,6 +7,7 @@ import { openLedger, type AppendResult, type EntryDraft, type Ledger } from '../
 import type { NoteSigner } from '../ledger/note.js';
 import { openDirStore } from '../ledger/store/dir.js';
 import { AppendedJobs } from './appended-jobs.js';
+import type { StateFileOptions } from './state-file.js';
 
 /**
  * The `policy` of App entries whose job does not know the repository policy: collector records,
@@ -18,7 +19,7 @@ export class InstallationLedgers {
   readonly #chains = new Map<number, Promise<unknown>>();
   readonly #jobs = new Map<number, AppendedJobs>();
 
-  constructor(readonly dataDir: string, readonly signer: NoteSigner, readonly clock: Clock, readonly random: Random) {}
+  constructor(readonly dataDir: string, readonly signer: NoteSigner, readonly clock: Clock, readonly random: Random, readonly stateFiles: StateFileOptions = {}) {}
 
   dirOf(installationId: number): string {
     return join(this.dataDir, 'installations', String(installationId), 'ledger');
@@ -43,7 +44,7 @@ export class InstallationLedgers {
   appendOnce(installationId: number, key: string, drafts: readonly EntryDraft[]): Promise<AppendResult | null> {
     let jobs = this.#jobs.get(installationId);
     if (jobs === undefined) {
-      jobs = new AppendedJobs(join(this.dataDir, 'installations', String(installationId)));
+      jobs = new AppendedJobs(join(this.dataDir, 'installations', String(installationId)), this.stateFiles);
       this.#jobs.set(installationId, jobs);
     }
     const index = jobs;

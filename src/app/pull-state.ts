@@ -2,7 +2,7 @@
 // and the remediations made on it, which later analyses pass to the engine.
 import { join } from 'node:path';
 import type { Remediation } from '../core/types.js';
-import { StateFile } from './state-file.js';
+import { StateFile, type StateFileOptions } from './state-file.js';
 
 export interface ApprovalState {
   readonly review: number;
@@ -22,7 +22,7 @@ type Document = Record<string, PullState>;
 export class PullStateStore {
   readonly #files = new Map<number, StateFile<Document>>();
 
-  constructor(readonly dataDir: string) {}
+  constructor(readonly dataDir: string, readonly options: StateFileOptions = {}) {}
 
   installationDir(installationId: number): string {
     return join(this.dataDir, 'installations', String(installationId));
@@ -31,7 +31,7 @@ export class PullStateStore {
   #file(installationId: number): StateFile<Document> {
     let f = this.#files.get(installationId);
     if (f === undefined) {
-      f = new StateFile(join(this.installationDir(installationId), 'pulls.json'), () => ({}));
+      f = new StateFile(join(this.installationDir(installationId), 'pulls.json'), () => ({}), this.options);
       this.#files.set(installationId, f);
     }
     return f;

@@ -3,6 +3,7 @@
 import { UsageError } from '../core/errors.js';
 import type { NoteSigner } from '../ledger/note.js';
 import { loadSigner } from '../ledger/store/key-source.js';
+import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
 
 export interface AppSettings {
   /** Ledgers, queue, delivery ids and pull request state live here. */
@@ -12,6 +13,10 @@ export interface AppSettings {
   readonly apiBaseUrl: string;
   /** Jobs run at once; 0 accepts and queues webhooks without processing them (maintenance). */
   readonly concurrency: number;
+  /** Where GitHub posts deliveries (`WEBHOOK_PATH`, Probot's default `/api/github/webhooks`). */
+  readonly webhookPath: string;
+  /** The App's webhook secret (`WEBHOOK_SECRET`): X-Hub-Signature-256 is checked with it. */
+  readonly webhookSecret: string;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -29,5 +34,12 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
   const host = env.GHE_HOST;
   const apiBaseUrl = host === undefined || host === '' ? 'https://api.github.com' : `${env.GHE_PROTOCOL ?? 'https'}://${host}/api/v3`;
   const hasKey = (env.TRAILMARK_SIGNING_KEY ?? '').trim() !== '';
-  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency };
+  const webhookSecret = env.WEBHOOK_SECRET ?? '';
+  // Without APP_ID Probot runs its setup flow, which writes the secret; with it, a missing secret
+  // would accept any signature made with Probot's public default ("development").
+  if (webhookSecret === '' && (env.APP_ID ?? '') !== '') {
+    throw new UsageError('USAGE', 'WEBHOOK_SECRET is not set', { hint: "set it to the App's webhook secret (GitHub App settings, Webhook secret)" });
+  }
+  const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
+  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret };
 }

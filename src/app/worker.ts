@@ -33,6 +33,7 @@ import { pullKey } from './job.js';
 import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
 import type { PullStateStore } from './pull-state.js';
 import type { RecordStore } from './record-store.js';
+import { isTransient } from './transient.js';
 
 export const CHECK_NAME = 'trailmark';
 export const CONFIG_PATH = '.github/trailmark.yml';
@@ -52,6 +53,8 @@ export interface WorkerDependencies {
   readonly records: RecordStore;
   readonly clock: Clock;
   readonly log: (line: string) => void;
+  /** Queues again the jobs of the pull request that failed for good (a `/trailmark recheck`). */
+  readonly requeueFailed: (p: PullRef) => Promise<number>;
 }
 
 const NO_KEY_NOTE = 'The ledger was not written: the App has no signing key (`TRAILMARK_SIGNING_KEY`); see docs/app.md.';
@@ -110,25 +113,59 @@ export class Worker {
     return (await this.deps.pulls.get(p.installationId, pullKey(p))).policy ?? APP_POLICY;
   }
 
-  /** Analyzes the pull request's newest head; returns without a check run when it is closed. */
-  async analyze(p: PullRef): Promise<void> {
-    const client = await this.deps.clientFor(p.installationId);
-    const pr = await getPullRequest(client, p.owner, p.repo, p.number);
-    if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
-    let loaded;
+  /**
+   * Analyzes the pull request's newest head; returns without a check run when it is closed.
+   * A transient failure (isTransient) is thrown for the queue to retry, and reported by
+   * `reportFailure` after the last attempt; any other failure is reported here at once, as a
+   * neutral check run on the head (`head` when the pull request itself could not be read).
+   */
+  async analyze(p: PullRef & { readonly head?: string }): Promise<void> {
+    let client: GitHubClient | undefined;
+    let pr: PullRequestState | undefined;
     try {
-      loaded = await loadPolicy(client, p, pr.base);
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      await publishNeutral(client, p, pr.head, 'Invalid trailmark configuration', `## trailmark: the configuration is invalid\n\nNothing was analyzed until it is fixed:\n\n${markdownFence(explain(err))}\n\nThe configuration is read from the base branch (\`${CONFIG_PATH}\`), or from the organization's \`.github\` repository when the repository has none. See docs/config.md.\n`);
-      return;
-    }
-    try {
+      client = await this.deps.clientFor(p.installationId);
+      pr = await getPullRequest(client, p.owner, p.repo, p.number);
+      if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
+      let loaded;
+      try {
+        loaded = await loadPolicy(client, p, pr.base);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        await publishNeutral(client, p, pr.head, 'Invalid trailmark configuration', `## trailmark: the configuration is invalid\n\nNothing was analyzed until it is fixed:\n\n${markdownFence(explain(err))}\n\nThe configuration is read from the base branch (\`${CONFIG_PATH}\`), or from the organization's \`.github\` repository when the repository has none. See docs/config.md.\n`);
+        return;
+      }
       await this.#analyzeWith(client, p, pr, loaded.policy, loaded.source);
     } catch (err) {
+      if (isTransient(err)) throw err;
       this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
-      await publishNeutral(client, p, pr.head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. What failed:\n\n${markdownFence(explain(err))}\n\nComment \`/trailmark recheck\` to try again.\n`);
+      const head = pr?.head ?? p.head;
+      if (client === undefined || head === undefined) throw err;
+      await publishNeutral(client, p, head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. What failed:\n\n${markdownFence(explain(err))}\n\nComment \`/trailmark recheck\` to try again.\n`);
     }
+  }
+
+  /**
+   * Reports a job that failed for good (the queue keeps it in failed.json): an analysis leaves
+   * a neutral check run that says why, on the pull request's head or, when that cannot be read,
+   * the head its webhook named; a command gets a reply. Approvals and merges have no place to
+   * show a failure on GitHub: the queue's log line and `/trailmark recheck` are their remedy.
+   */
+  async reportFailure(job: Job, err: unknown): Promise<void> {
+    if (job.kind !== 'analyze' && job.kind !== 'command') return;
+    const client = await this.deps.clientFor(job.installationId);
+    const why = markdownFence(explain(err));
+    if (job.kind === 'command') {
+      await commentOnPullRequest(client, job.owner, job.repo, job.number, `trailmark: the command could not be completed; GitHub kept failing after several attempts:\n\n${why}\n\nComment \`/trailmark recheck\` to retry it.`);
+      return;
+    }
+    let head = job.head;
+    try {
+      head = (await getPullRequest(client, job.owner, job.repo, job.number)).head;
+    } catch (readErr) {
+      if (head === undefined) throw readErr;
+    }
+    if (head === undefined) return;
+    await publishNeutral(client, job, head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. GitHub kept failing after several attempts:\n\n${why}\n\nComment \`/trailmark recheck\` to try again.\n`);
   }
 
   async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState, policy: Policy, policySource: string): Promise<void> {
@@ -237,20 +274,26 @@ export class Worker {
     const client = await this.deps.clientFor(job.installationId);
     const reply = (text: string) => commentOnPullRequest(client, job.owner, job.repo, job.number, text);
     if (command.kind === 'invalid') return reply(`trailmark: ${command.reason}.`);
-    if (command.kind === 'recheck') return this.analyze(job);
+    if (command.kind === 'recheck') {
+      const requeued = await this.deps.requeueFailed(job);
+      if (requeued > 0) this.deps.log(`${pullKey(job)}: recheck queued ${requeued} failed job(s) again`);
+      return this.analyze({ installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number });
+    }
     const permission = await repositoryPermission(client, job.owner, job.repo, job.user);
     if (!canWrite(permission)) {
       return reply(`trailmark: the declaration was not recorded. Only users with write access to ${repository(job)} can declare AI assistance on a pull request, and @${job.user} has \`${permission}\` access. Ask a maintainer to comment \`/trailmark attest ${command.declaration.replace(/`/g, "'")}\`, or add the trailer to the commits.`);
     }
-    const pr = await getPullRequest(client, job.owner, job.repo, job.number);
-    const remediation: Remediation = { user: job.user, declaration: command.declaration, headSha: pr.head, paths: [], time: new Date(this.deps.clock.now()).toISOString() };
+    // The declaration covers the head the user saw (the check run's, for the button), else the
+    // head now; commits pushed after it need their own evidence (engine/analyze.ts).
+    const head = job.head ?? (await getPullRequest(client, job.owner, job.repo, job.number)).head;
+    const remediation: Remediation = { user: job.user, declaration: command.declaration, headSha: head, paths: [], time: new Date(this.deps.clock.now()).toISOString() };
     if (remediationEvidence(remediation) === undefined) {
       return reply('trailmark: the declaration was not recognised; write it as a trailer such as `Assisted-by: AGENT:MODEL` or `AI-Assisted: yes`.');
     }
     if (this.deps.ledgers !== undefined) {
       await this.deps.ledgers.appendOnce(job.installationId, key, [{
         kind: REMEDIATION_KIND, policy: await this.#policyOf(job),
-        body: (ctx): RemediationBody => ({ schema: REMEDIATION_SCHEMA, repository: repository(job), pullRequest: job.number, head: pr.head, declaration: command.declaration, paths: [], subjects: { 'declared-by': ctx.commit(job.user) }, job: key }),
+        body: (ctx): RemediationBody => ({ schema: REMEDIATION_SCHEMA, repository: repository(job), pullRequest: job.number, head, declaration: command.declaration, paths: [], subjects: { 'declared-by': ctx.commit(job.user) }, job: key }),
       }]);
     }
     // Idempotent too: a re-run finds the declaration already recorded (its time is the first run's).
@@ -258,6 +301,6 @@ export class Worker {
       const same = (r: Remediation) => r.user === remediation.user && r.declaration === remediation.declaration && r.headSha === remediation.headSha;
       if (!s.remediations.some(same)) s.remediations.push(remediation);
     });
-    await this.analyze(job);
+    await this.analyze({ installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number });
   }
 }

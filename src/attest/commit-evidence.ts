@@ -227,6 +227,40 @@ export function remediationEvidence(r: Remediation, registry: Registry = DEFAULT
   return e instanceof UsageError ? undefined : e;
 }
 
+/**
+ * What a remediation made on head `headSha` covers: the content as of that head. `commits` are
+ * that commit and its ancestors among the change set's commits (parents followed within the set
+ * only, so the base and earlier history never count); lines whose introducing commit is not
+ * known (no line attribution) are covered only when the remediation was made on the analyzed
+ * head itself. Commits pushed after the declaration, by anyone, need their own evidence.
+ */
+export interface RemediationScope {
+  readonly commits: ReadonlySet<string>;
+  readonly unattributed: boolean;
+}
+
+export function remediationScope(headSha: string, analyzedHead: string | null, commits: readonly Commit[]): RemediationScope {
+  const parents = new Map(commits.map((c) => [c.sha, c.parents] as const));
+  const covered = new Set<string>();
+  const stack = parents.has(headSha) ? [headSha] : [];
+  while (stack.length > 0) {
+    const sha = stack.pop()!;
+    if (covered.has(sha)) continue;
+    covered.add(sha);
+    for (const p of parents.get(sha) ?? []) if (parents.has(p)) stack.push(p);
+  }
+  return { commits: covered, unattributed: analyzedHead !== null && headSha === analyzedHead };
+}
+
+/**
+ * Whether a remediation with `scope` covers a hunk whose added lines were introduced by
+ * `lineCommits` (one entry per added line; undefined where the line has no attribution):
+ * every line must be covered, since a declaration says nothing about lines written after it.
+ */
+export function remediationCovers(scope: RemediationScope, lineCommits: readonly (string | undefined)[]): boolean {
+  return lineCommits.every((sha) => (sha === undefined ? scope.unattributed : scope.commits.has(sha)));
+}
+
 function policyEvidence(m: ExtraMarker, source: string, detail: string, sha: string, reg: Registry): Evidence {
   const agent = reg.normalizeAgent(m.agent) ?? m.agent;
   return { class: m.class, source, detail: `${detail} (policy marker)`, says: 'ai', commit: sha, ...(agent.length > 0 ? { agent } : {}) };

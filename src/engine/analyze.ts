@@ -32,7 +32,7 @@ import { enclosingUnits } from '../detectors/units.js';
 import { DEFAULT_DETECTORS } from '../detectors/registry.js';
 import type { Detector, DetectorContext } from '../detectors/detector.js';
 import { analyzeHunk, DEFAULT_MODEL, type ScoringModel } from '../detectors/model.js';
-import { commitEvidence, contextEvidence, remediationEvidence } from '../attest/commit-evidence.js';
+import { commitEvidence, contextEvidence, remediationCovers, remediationEvidence, remediationScope } from '../attest/commit-evidence.js';
 import { parseRecords, recordedEvidence } from '../attest/match.js';
 import { crosscheck } from './crosscheck.js';
 import { findingFor } from './findings.js';
@@ -73,7 +73,7 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
     return ev;
   };
   const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
-  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r) }));
+  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
   const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
 
@@ -112,8 +112,10 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
       if (commit) evidence.push(...evidenceOf(commit));
     }
     evidence.push(...changeWide);
-    for (const { r, evidence: ev } of remediations) {
-      if (ev && (r.paths.length === 0 || r.paths.includes(file.path))) evidence.push(ev);
+    // A remediation covers the content as of the head it was made on (remediationScope).
+    const lineCommits = hunk.added.map((a) => file.lineCommits?.get(a.line));
+    for (const { r, evidence: ev, scope } of remediations) {
+      if (ev && (r.paths.length === 0 || r.paths.includes(file.path)) && remediationCovers(scope, lineCommits)) evidence.push(ev);
     }
     evidence.push(...recordedEvidence(
       {

@@ -1,14 +1,17 @@
 // The App end to end: webhook -> durable queue -> engine -> ledger -> check run, over a mocked
 // GitHub (every request expected, consumed and checked against the OpenAPI description).
 import { afterEach, expect, test } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEntries } from '../../src/ledger/read.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
+import { runCli } from '../cli-ledger/harness.js';
 import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
-  AI_FILE, INSTALLATION, OWNER, REPO, addedFile, config, createCheck, getPull, ledgerKey, noConfig, prCommits, prFiles, recorded, repo, restCommit, startApp, mockToken, updateCheck, type FileSpec,
+  AI_FILE, INSTALLATION, capturingLog, OWNER, REPO, addedFile, config, createCheck, getPull, ledgerKey, noConfig, prCommits, prFiles, recorded, repo, restCommit, startApp, mockToken, updateCheck, type FileSpec,
 } from './harness.js';
 
 interface PullRequestPayload {
@@ -364,13 +367,15 @@ test('the check-run button: a maintainer clicking "Declare AI use" records AI-As
   const h = await startApp();
   const checks: CheckBody[] = [];
   const files = [addedFile('src/auth/session.ts', AI_FILE)];
-  const payload = recorded<{ check_run: { name: string; pull_requests: { number: number }[] }; requested_action?: { identifier: string }; sender: { login: string } }>('check_run', 'requested_action');
+  const payload = recorded<{ check_run: { name: string; head_sha: string; pull_requests: { number: number }[] }; requested_action?: { identifier: string }; sender: { login: string } }>('check_run', 'requested_action');
   payload.check_run.name = 'trailmark';
+  // The button declares the head of the check run the user clicked on: no pull request read.
+  payload.check_run.head_sha = HEAD;
   payload.check_run.pull_requests = [{ number: 2 }];
   payload.requested_action = { identifier: 'attest' };
   payload.sender.login = 'octocat';
   const mock = github(analysis(HEAD, files, (b) => checks.push(b as CheckBody)), attestButton(),
-    permission('octocat', 'admin'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
+    permission('octocat', 'admin'), analysis(HEAD, files, (b) => checks.push(b as CheckBody)));
   await h.receive('pull_request', pullRequestEvent('opened'));
   await h.app.drain();
   await h.receive('check_run', payload);
@@ -378,7 +383,7 @@ test('the check-run button: a maintainer clicking "Declare AI use" records AI-As
   mock.verify();
   expect(checks.map((c) => c.conclusion)).toEqual(['neutral', 'success']);
   const { entries } = await ledgerEntries(h.dataDir);
-  expect(entries.find((e) => e.kind === 'remediation')!.body).toMatchObject({ declaration: 'AI-Assisted: yes' });
+  expect(entries.find((e) => e.kind === 'remediation')!.body).toMatchObject({ declaration: 'AI-Assisted: yes', head: HEAD });
 });
 
 test('installation deleted: its queued work and pull request state are dropped, other installations keep theirs', async () => {
@@ -548,4 +553,147 @@ test('without an earlier analysis the App\'s entries say policy "app"', async ()
   await h.app.drain();
   mock.verify();
   expect((await ledgerEntries(h.dataDir)).entries.map((e) => e.policy)).toEqual(['app']);
+});
+
+// ---- reliability: retried jobs, final failures, redeliveries, corrupt state -----------------
+
+const badGateway = (route: string, params: Record<string, string | number>, times: number): Expectation => ({
+  method: 'GET', route, params: { ...repo, ...params }, times, reply: { status: 502, body: { message: 'Bad Gateway' } },
+});
+const pullsGet502 = (times: number) => badGateway('/repos/{owner}/{repo}/pulls/{pull_number}', { pull_number: 2 }, times);
+/** Request attempts per request (github/retry.ts DEFAULT_RETRY_POLICY: 4 retries). */
+const ATTEMPTS_PER_REQUEST = 5;
+
+async function failedJobs(dataDir: string): Promise<Record<string, { attempts: number; error: string }>> {
+  const path = join(dataDir, 'failed.json');
+  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Record<string, { attempts: number; error: string }>) : {};
+}
+
+const SMALL = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
+
+test('five 502s on pulls/get: the job is attempted again after a backoff and its check run appears on the head', async () => {
+  const h = await startApp();
+  const checks: CheckBody[] = [];
+  const mock = github(pullsGet502(ATTEMPTS_PER_REQUEST), analysis(HEAD, SMALL, (b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => [c.head_sha, c.conclusion])).toEqual([[HEAD, 'success']]);
+  // Four request retries (1, 2, 4, 8 s), then the job's first backoff: 30 s, half of it jitter.
+  expect(h.sleeps.slice(0, 4)).toEqual([1000, 2000, 4000, 8000]);
+  expect(h.sleeps[4]).toBeGreaterThanOrEqual(15_000);
+  expect(h.sleeps[4]).toBeLessThanOrEqual(30_000);
+  expect(await failedJobs(h.dataDir)).toEqual({});
+});
+
+test('an analysis that fails for good leaves a neutral check run saying why on the webhook\'s head, is kept as failed, and /trailmark recheck runs it', async () => {
+  const h = await startApp({ backoff: { maxAttempts: 2, baseDelayMs: 1000, maxDelayMs: 1000 } });
+  const checks: CheckBody[] = [];
+  // Two attempts, then the report's own read of the pull request: every one answered 502.
+  const mock = github(pullsGet502(3 * ATTEMPTS_PER_REQUEST), createCheck((b) => checks.push(b as CheckBody)), analysis(HEAD, SMALL, (b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  expect(checks).toHaveLength(1);
+  expect(checks[0]).toMatchObject({ head_sha: HEAD, conclusion: 'neutral', output: { title: 'trailmark could not analyze this change' } });
+  expect(checks[0]!.output.summary).toContain('status 502');
+  expect(checks[0]!.output.summary).toContain('/trailmark recheck');
+  const failed = await failedJobs(h.dataDir);
+  expect(Object.keys(failed)).toEqual([`analyze:${INSTALLATION}/${OWNER}/${REPO}#2`]);
+  expect(failed[`analyze:${INSTALLATION}/${OWNER}/${REPO}#2`]!.attempts).toBe(2);
+
+  await h.receive('issue_comment', commentEvent('/trailmark recheck', 'octocat'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks.map((c) => c.conclusion)).toEqual(['neutral', 'success']);
+  expect(await failedJobs(h.dataDir)).toEqual({});
+});
+
+test('an approval that fails for good is kept; a redelivery of its delivery queues it again and it is appended once', async () => {
+  const h = await startApp({ backoff: { maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000 } });
+  const mock = github(pullsGet502(ATTEMPTS_PER_REQUEST), getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, SMALL, { contents: false }));
+  await h.receive('pull_request_review', reviewEvent(HEAD), 'approval-1');
+  await h.app.drain();
+  expect(Object.keys(await failedJobs(h.dataDir))).toEqual(['review-approved:approval-1']);
+  expect((await ledgerEntries(h.dataDir)).entries).toEqual([]);
+  await h.receive('pull_request_review', reviewEvent(HEAD), 'approval-1');
+  await h.app.drain();
+  // Handled now: a third delivery of the same id is a no-op (no request is left to answer it).
+  await h.receive('pull_request_review', reviewEvent(HEAD), 'approval-1');
+  await h.app.drain();
+  mock.verify();
+  const { report, entries } = await ledgerEntries(h.dataDir);
+  expect(report.ok).toBe(true);
+  expect(entries.map((e) => e.kind)).toEqual(['review.approved']);
+  expect(await failedJobs(h.dataDir)).toEqual({});
+});
+
+test('a /trailmark attest that fails for good gets a reply that says why', async () => {
+  const h = await startApp({ backoff: { maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000 } });
+  const comments: string[] = [];
+  const mock = github(badGateway('/repos/{owner}/{repo}/collaborators/{username}/permission', { username: 'dave' }, ATTEMPTS_PER_REQUEST), {
+    method: 'POST', route: '/repos/{owner}/{repo}/issues/{issue_number}/comments', params: { ...repo, issue_number: 2 },
+    reply: { status: 201, body: { id: 1 } }, body: (b) => comments.push((b as { body: string }).body),
+  });
+  await h.receive('issue_comment', commentEvent('/trailmark attest Assisted-by: Claude:claude-opus-4-5', 'dave'));
+  await h.app.drain();
+  mock.verify();
+  expect(comments).toHaveLength(1);
+  expect(comments[0]).toContain('could not be completed');
+  expect(comments[0]).toContain('status 502');
+  expect((await ledgerEntries(h.dataDir)).entries).toEqual([]);
+  expect(Object.keys(await failedJobs(h.dataDir))).toHaveLength(1);
+});
+
+test('corrupt queue.json and deliveries.json are quarantined with an error line, and the App keeps serving', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-app-'));
+  writeFileSync(join(dataDir, 'queue.json'), '{"analyze:1/o/r#1": {"job": ');
+  writeFileSync(join(dataDir, 'deliveries.json'), '{"not": "a list"}');
+  const { log, lines } = capturingLog();
+  const h = await startApp({ dataDir, log });
+  const checks: CheckBody[] = [];
+  const mock = github(analysis(HEAD, SMALL, (b) => checks.push(b as CheckBody)));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  mock.verify();
+  expect(checks).toHaveLength(1);
+  const names = readdirSync(dataDir);
+  expect(names.filter((n) => n.startsWith('queue.json.corrupt-'))).toHaveLength(1);
+  expect(names.filter((n) => n.startsWith('deliveries.json.corrupt-'))).toHaveLength(1);
+  const errors = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 50).map((l) => l.msg);
+  expect(errors.some((m) => m.includes('queue.json is corrupt'))).toBe(true);
+  expect(errors.some((m) => m.includes('deliveries.json is corrupt') && m.includes('not an array'))).toBe(true);
+  // The delivery was remembered in a fresh file.
+  expect(JSON.parse(readFileSync(join(dataDir, 'deliveries.json'), 'utf8'))).toHaveLength(1);
+});
+
+test('trailmark erase --app-data removes a login from every installation ledger and from the App\'s state files; the ledger still verifies', async () => {
+  const h = await startApp({ backoff: { maxAttempts: 1, baseDelayMs: 1000, maxDelayMs: 1000 } });
+  const files = [addedFile('src/auth/session.ts', AI_FILE)];
+  const mock = github(analysis(HEAD, files, () => undefined), attestButton(),
+    permission('octocat', 'write'), getPull({ number: 2, base: BASE, head: HEAD }), analysis(HEAD, files, () => undefined),
+    pullsGet502(ATTEMPTS_PER_REQUEST));
+  await h.receive('pull_request', pullRequestEvent('opened'));
+  await h.app.drain();
+  await h.receive('issue_comment', commentEvent('/trailmark attest Assisted-by: Claude:claude-opus-4-5', 'octocat'));
+  await h.app.drain();
+  // An approval that fails for good: its job, with the reviewer's login, stays in failed.json.
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  mock.verify();
+  const pulls = join(h.dataDir, 'installations', String(INSTALLATION), 'pulls.json');
+  expect(readFileSync(pulls, 'utf8')).toContain('"octocat"');
+  expect(readFileSync(join(h.dataDir, 'failed.json'), 'utf8')).toContain('"reviewer-jane"');
+
+  const octocat = await runCli(['erase', '--app-data', h.dataDir, '--subject', 'octocat'], { cwd: h.dataDir });
+  expect(octocat.code).toBe(0);
+  expect(octocat.stdout).toMatch(/^erased [1-9]\d* record\(s\) referenced by entries /);
+  expect(octocat.stdout).toContain("erased 1 login(s) from the App's state files");
+  const jane = await runCli(['erase', '--app-data', h.dataDir, '--subject', 'reviewer-jane', '--json'], { cwd: h.dataDir });
+  expect(JSON.parse(jane.stdout)).toMatchObject({ appState: 1 });
+  expect(readFileSync(pulls, 'utf8')).not.toContain('octocat');
+  expect(readFileSync(pulls, 'utf8')).toContain('"user":"[erased]"');
+  expect(readFileSync(join(h.dataDir, 'failed.json'), 'utf8')).not.toContain('reviewer-jane');
+  // The remediation still counts (only its author is gone), and the ledger verifies.
+  expect(JSON.parse(readFileSync(pulls, 'utf8'))['Codertocat/Hello-World#2'].remediations).toHaveLength(1);
+  expect((await ledgerEntries(h.dataDir)).report.ok).toBe(true);
 });

@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import examplesJson from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import nock from 'nock';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
 
 type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
 import { createTrailmarkApp, type TrailmarkApp } from '../../src/app/app.js';
+import type { BackoffPolicy } from '../../src/app/queue.js';
 import { FEATURE_COMMITS } from '../../src/cli/demo/scenario.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
 import type { Expectation } from '../github/expectations.js';
@@ -57,12 +58,13 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function startApp(options: { dataDir?: string; concurrency?: number; signed?: boolean } = {}): Promise<Harness> {
+export async function startApp(options: { dataDir?: string; concurrency?: number; signed?: boolean; backoff?: BackoffPolicy; log?: Logger } = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trailmark-app-'));
   const sleeps: number[] = [];
-  const probot = newProbot();
+  const probot = newProbot(options.log);
   const app = createTrailmarkApp({
-    settings: { dataDir, signer: options.signed === false ? undefined : parseSignerKey(ledgerKey.signerKey), apiBaseUrl: 'https://api.github.com', concurrency: options.concurrency ?? 2 },
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    settings: { dataDir, signer: options.signed === false ? undefined : parseSignerKey(ledgerKey.signerKey), apiBaseUrl: 'https://api.github.com', concurrency: options.concurrency ?? 2, webhookPath: '/api/github/webhooks', webhookSecret: 'test' },
     clock: fixedClock(),
     random: seededRandom(),
     sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },
@@ -87,13 +89,20 @@ export async function startApp(options: { dataDir?: string; concurrency?: number
   };
 }
 
+/** A logger that keeps every line it writes (JSON), for asserting what is and is not logged. */
+export function capturingLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+  return { log, lines };
+}
+
 /** A Probot instance for App 1 with the test key and webhook secret `test`. */
-export function newProbot(): Probot {
+export function newProbot(log?: Logger): Probot {
   return new Probot({
     appId: 1, privateKey, secret: 'test',
     // Retries are ours (github/client.ts); Probot's own token requests are not retried in tests.
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    log: pino({ level: process.env.TEST_LOG ?? 'silent' }),
+    log: log ?? pino({ level: process.env.TEST_LOG ?? 'silent' }),
   });
 }
 

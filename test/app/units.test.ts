@@ -72,7 +72,7 @@ describe('WorkQueue', () => {
     let peak = 0;
     const release: (() => void)[] = [];
     const queue = new WorkQueue({
-      dataDir, concurrency: 2, onError: () => undefined,
+      dataDir, concurrency: 2, retryable: () => false, onFinalFailure: () => Promise.resolve(), log: () => undefined,
       run: async (j) => {
         running++;
         peak = Math.max(peak, running);
@@ -97,14 +97,18 @@ describe('WorkQueue', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8'))).toEqual({});
   });
 
-  test('a job enqueued while its key runs makes it run again; a throwing job is reported and dropped', async () => {
+  test('a job enqueued while its key runs makes it run again; a job that throws a permanent error is reported once and kept in the failed list', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-queue-'));
     const ran: number[] = [];
     const errors: number[] = [];
     let queue: WorkQueue;
     // eslint-disable-next-line prefer-const
     queue = new WorkQueue({
-      dataDir, concurrency: 1, onError: (j) => errors.push(j.number),
+      dataDir, concurrency: 1, retryable: () => false, log: () => undefined,
+      onFinalFailure: (j) => {
+        errors.push(j.number);
+        return Promise.resolve();
+      },
       run: async (j) => {
         ran.push(j.number);
         if (j.number === 1) await queue.enqueue('k', job(2));
@@ -116,12 +120,65 @@ describe('WorkQueue', () => {
     expect(ran).toEqual([1, 2]);
     expect(errors).toEqual([2]);
     expect(await queue.pending()).toBe(0);
+    expect(Object.keys(await queue.failed())).toEqual(['k']);
+  });
+
+  test('a transient failure keeps the job with its attempt count and next time across a restart; the restarted queue waits out the rest', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-queue-'));
+    let now = 1_000_000;
+    const clock = { now: () => now };
+    const backoff = { maxAttempts: 3, baseDelayMs: 60_000, maxDelayMs: 60_000 };
+    const transient = new Error('502');
+    // First process: the job fails once; its sleep never ends (the process is killed meanwhile).
+    let retryLogged: () => void = () => undefined;
+    const logged = new Promise<void>((resolve) => (retryLogged = resolve));
+    const first = new WorkQueue({
+      dataDir, concurrency: 1, retryable: (e) => e === transient, onFinalFailure: () => Promise.resolve(), log: () => retryLogged(),
+      backoff, clock, random: seededRandom(), sleep: () => new Promise(() => undefined),
+      run: () => Promise.reject(transient),
+    });
+    await first.enqueue('k', job(1));
+    // The retry line is logged after the attempt count is written.
+    await logged;
+    const stored = (JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8')) as Record<string, { attempts: number; notBefore: number }>).k!;
+    expect(stored.attempts).toBe(1);
+    // Equal jitter: between half and all of the 60 s delay.
+    expect(stored.notBefore - now).toBeGreaterThanOrEqual(30_000);
+    expect(stored.notBefore - now).toBeLessThanOrEqual(60_000);
+
+    // Second process, 10 s later: waits the remaining time, runs, fails for good on attempt 3.
+    now += 10_000;
+    const slept: number[] = [];
+    const finals: string[] = [];
+    let runs = 0;
+    const second = new WorkQueue({
+      dataDir, concurrency: 1, retryable: (e) => e === transient, log: () => undefined, backoff, clock, random: seededRandom(),
+      onFinalFailure: (_j, key) => {
+        finals.push(key);
+        return Promise.resolve();
+      },
+      sleep: (ms) => {
+        slept.push(ms);
+        return Promise.resolve();
+      },
+      run: () => {
+        runs++;
+        return Promise.reject(transient);
+      },
+    });
+    expect(await second.start()).toBe(1);
+    await second.drain();
+    expect(slept[0]).toBe(stored.notBefore - now);
+    expect(runs).toBe(2);
+    expect(finals).toEqual(['k']);
+    expect(await second.pending()).toBe(0);
+    expect((await second.failed()).k).toMatchObject({ attempts: 3, error: '502' });
   });
 });
 
 describe('readAppSettings', () => {
   test('GitHub Enterprise Server base URL, concurrency default, no key means no ledger', () => {
-    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2 });
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2, webhookPath: '/api/github/webhooks', webhookSecret: '' });
     expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d' }, '/').apiBaseUrl).toBe('https://api.github.com');
   });
   test('the signing key is parsed when given', () => {
