@@ -192,7 +192,9 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     const requests = await s.requests();
     expect(requests.length).toBeGreaterThan(0);
     // Not one request went to the github.com form of the API: GHES prefix on every one, token included.
-    expect(requests.filter((r) => r.prefix !== '/api/v3').map((r) => `${String(r.method)} ${String(r.path)}`)).toEqual([]);
+    // GraphQL's GHES form is /api/graphql (prefix /api), REST's is /api/v3.
+    expect(requests.filter((r) => r.prefix !== (r.operationId === 'graphql' ? '/api' : '/api/v3')).map((r) => `${String(r.method)} ${String(r.path)} (prefix ${String(r.prefix)})`)).toEqual([]);
+    expect(requests.filter((r) => r.operationId === 'graphql').length).toBeGreaterThan(0);
     expect(requests.filter((r) => r.operationId === 'apps/create-installation-access-token')).toHaveLength(1);
     const st = await state(s);
     const onHead = trailmarkChecks(st, st.pullRequest.headSha);
