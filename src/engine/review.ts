@@ -8,19 +8,39 @@ import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import type {
   ChangeSource, CheckConclusion, CheckDelivery, CheckOutput, CheckSink, LedgerSink, PolicyLookup, PolicySource, RawRecord, RecordSource,
 } from '../core/ports.js';
-import type { LedgerRef, Remediation, ScanResult, ScanSummary } from '../core/types.js';
+import type { ChangeSet, LedgerRef, Remediation, ScanResult, ScanSummary } from '../core/types.js';
 import { parsePolicy } from '../config/policy.js';
+import { TOOL_VERSION } from '../core/version.js';
+import { isParsable, languageOfPath } from '../detectors/language.js';
 import type { AppendResult, EntryDraft } from '../ledger/log.js';
 import { toAnnotations } from '../report/annotations.js';
 import { markdownCode, markdownFence } from '../report/escape.js';
 import { renderMarkdown } from '../report/markdown.js';
-import { analyzeChange } from './analyze.js';
+import { renderSarif } from '../report/sarif.js';
+import { analyzeChange, type AnalyzeOptions } from './analyze.js';
 import { ledgerRefOf, scanDrafts } from './record.js';
 
 /** The check run's name (DESIGN.md §4), the same for the Action and the App. */
 export const CHECK_NAME = 'trailmark';
 /** The repository policy file, read at the base revision. */
 export const CONFIG_PATH = '.github/trailmark.yml';
+/** Agent Trace records committed with the change, read at the head revision. */
+export const AGENT_TRACE_PATH = '.agent-trace/traces.jsonl';
+
+/** Whether a source must fetch a file's head text: only files the detectors parse. */
+export function needsHeadText(path: string): boolean {
+  return isParsable(languageOfPath(path));
+}
+
+/** SARIF 2.1.0 of a review, for code scanning. */
+export function sarifOf(result: ScanResult): string {
+  return renderSarif(result, { toolVersion: TOOL_VERSION });
+}
+
+/** A failed run's summary paragraph (the message fenced: it may quote attacker-controlled text). */
+export function failureMarkdown(title: string, message: string): string {
+  return `## ${title}\n\n${markdownFence(message)}\n`;
+}
 
 export type FailOn = Policy['blocking']['failOn'];
 
@@ -82,11 +102,16 @@ export interface LedgerOff {
 
 export type ReviewLedger = LedgerSink<EntryDraft, AppendResult>;
 
+/** The analysis itself; the default is the engine's `analyzeChange`. */
+export type Analyze = (changeSet: ChangeSet, options: AnalyzeOptions) => Promise<ScanResult>;
+
 export interface ReviewPorts {
   readonly changes: ChangeSource;
   readonly policy: PolicySource;
   readonly records?: RecordSource;
-  readonly ledger: ReviewLedger | LedgerOff;
+  /** The sink, or why there is none; a function when it depends on the policy (its ledger origin). */
+  readonly ledger: ReviewLedger | LedgerOff | ((policy: Policy) => ReviewLedger | LedgerOff);
+  readonly analyze?: Analyze;
   /** Absent: nothing is published (the CLI renders the outcome itself). */
   readonly checks?: CheckSink;
 }
@@ -172,10 +197,11 @@ async function loadPolicy(source: PolicySource, notes: string[]): Promise<{ poli
 }
 
 async function writeLedger(ports: ReviewPorts, request: ReviewRequest, policy: Policy, result: ScanResult, notes: string[]): Promise<LedgerOutcome> {
-  const sink = ports.ledger;
-  if ('off' in sink || !policy.ledger.enabled) return { note: ledgerOffNote('off' in sink ? sink : { off: 'switched-off' }, policy) };
+  if (!policy.ledger.enabled) return { note: ledgerOffNote({ off: 'switched-off' }, policy) };
   const key = request.key(policy, { base: result.base, head: result.head });
   try {
+    const sink = typeof ports.ledger === 'function' ? ports.ledger(policy) : ports.ledger;
+    if ('off' in sink) return { note: ledgerOffNote(sink, policy) };
     const drafts = scanDrafts(result, {
       policy: policy.version,
       job: key,
@@ -225,7 +251,7 @@ export async function review(ports: ReviewPorts, request: ReviewRequest): Promis
   const changeSet = await ports.changes.load();
   const records: readonly RawRecord[] = ports.records === undefined ? [] : await ports.records.load();
   if (records.length > 0) notes.push(`records: ${records.length} (${[...new Set(records.map((r) => r.format))].join(', ')})`);
-  const result = await analyzeChange(changeSet, { policy, records, ...(request.remediations === undefined ? {} : { remediations: request.remediations }) });
+  const result = await (ports.analyze ?? analyzeChange)(changeSet, { policy, records, ...(request.remediations === undefined ? {} : { remediations: request.remediations }) });
 
   const ledger = await writeLedger(ports, request, policy, result, notes);
   const blocking = blockingOf(result.summary, effectiveFailOn(policy, request.failOn));

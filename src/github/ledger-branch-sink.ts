@@ -14,7 +14,7 @@ import { LedgerError } from '../core/errors.js';
 import type { Clock, LedgerSink, Random } from '../core/ports.js';
 import { decodeUtf8 } from '../ledger/encoding.js';
 import { openLedger, type AppendResult, type EntryDraft, type Ledger } from '../ledger/log.js';
-import type { NoteSigner } from '../ledger/note.js';
+import { parseSignerKey, type NoteSigner } from '../ledger/note.js';
 import { parseStrictJson } from '../ledger/canonical.js';
 import type { Sleep } from './client.js';
 import type { GitHubClient } from './client.js';
@@ -27,9 +27,10 @@ export interface LedgerBranchSinkOptions {
   readonly branch: string;
   /** Names the writer in commit messages. */
   readonly holder: string;
-  readonly signer: NoteSigner;
-  /** Checkpoint origin; the signer's key name must equal it. */
-  readonly origin: string;
+  /** The signer, or its C2SP key text (`PRIVATE+KEY+…`, from a secret). */
+  readonly signer: NoteSigner | string;
+  /** Checkpoint origin; the signer's key name must equal it. Default: the key name. */
+  readonly origin?: string;
   readonly clock: Clock;
   readonly random: Random;
   readonly sleep: Sleep;
@@ -66,15 +67,17 @@ async function committedKey(ledger: Ledger, key: string): Promise<boolean> {
 
 export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDraft, AppendResult> {
   const attempts = o.attempts ?? 8;
+  const signer = typeof o.signer === 'string' ? parseSignerKey(o.signer) : o.signer;
+  const origin = o.origin ?? signer.name;
   return {
     location: `${o.owner}/${o.repo}@${o.branch}`,
-    origin: o.origin,
+    origin,
     appendOnce: async (key, drafts) => {
       for (let attempt = 1; ; attempt++) {
         const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder });
         if (attempt > 1) store.refresh();
         try {
-          const ledger = await openLedger({ store, signer: o.signer, origin: o.origin, clock: o.clock, random: o.random });
+          const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
           for (const r of ledger.repairedOnOpen) o.log?.(`ledger ${store.location} repaired on open: ${r.message}`);
           if (await committedKey(ledger, key)) return null;
           return await ledger.append(drafts);
