@@ -104,12 +104,15 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
   runner.info(`trailmark: ${target.kind === 'pull-request' ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}`);
   const sources = actionSources(client, env, target, (line) => runner.info(line));
   const repository = `${env.owner}/${env.repo}`;
+  // GitHub gives `pull_request` runs from forks a read-only GITHUB_TOKEN: no check-run create
+  // that can only be refused (pull_request_target runs get a write token).
+  const readOnly = target.kind === 'pull-request' && target.fork && env.eventName === 'pull_request';
   const outcome = await review({
     changes: sources.changes,
     records: sources.records,
     policy: gitHubPolicySource(client, { owner: env.owner, repo: env.repo, path: inputs.config, base: target.base }),
     ledger: ledgerPort(deps, client, env, inputs, target, runner),
-    checks: gitHubCheckSink(client, { owner: env.owner, repo: env.repo, detailsUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}` }),
+    ...(readOnly ? {} : { checks: gitHubCheckSink(client, { owner: env.owner, repo: env.repo, detailsUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}` }) }),
     ...(deps.analyze === undefined ? {} : { analyze: deps.analyze }),
   }, {
     // The same change under the same policy is the same analysis, whichever run or attempt repeats it.
@@ -138,7 +141,7 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
   } else {
     // Fork pull requests get a read-only token: fall back to workflow annotations.
     // A log line, not a warning: the 10 displayed warning annotations are kept for findings.
-    runner.info(`trailmark: the token cannot create check runs (${outcome.delivery?.why ?? 'no check sink'}); reporting through workflow annotations and the job summary instead`);
+    runner.info(`trailmark: the token cannot create check runs (${outcome.delivery?.why ?? 'a pull request from a fork runs with a read-only token'}); reporting through workflow annotations and the job summary instead`);
     const { shown, hidden } = selectWorkflowAnnotations(result.findings);
     for (const f of shown) {
       const props = { title: `trailmark: ${f.kind}`, file: f.path, startLine: f.startLine, endLine: f.endLine };

@@ -97,11 +97,24 @@ test('120 findings: check run on the PR head (not GITHUB_SHA) in 3 requests; out
   expect(analyzed[0]!.head).toBe(p.pull_request.head.sha);
 });
 
-test('fork pull request: 403 on check runs falls back to the 10 most important workflow annotations, escaped, and says so', async () => {
+test('a token without checks: write: the 403 falls back to workflow annotations and the job summary says so', async () => {
   const p = recordedPullRequest('opened');
-  p.pull_request.head.repo.full_name = 'mallory/Hello-World';
   server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p),
     createCheck({ status: 403, body: { message: 'Resource not accessible by integration' } }));
+  const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
+  const runner = enterRunner(files);
+  await runAndReport(deps([finding(1)]));
+  server.verify();
+  expect(process.exitCode).toBeUndefined();
+  expect(runner.stdout()).toContain('the token cannot create check runs (github request POST');
+  expect(runner.stdout().split('\n').filter((l) => l.startsWith('::notice'))).toHaveLength(1);
+  expect(files.summary()).toContain('No check run: the token cannot write checks');
+});
+
+test('fork pull request: no check run attempted with the read-only token; the 10 most important workflow annotations, escaped, and says so', async () => {
+  const p = recordedPullRequest('opened');
+  p.pull_request.head.repo.full_name = 'mallory/Hello-World';
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p));
   const files = runnerFiles('pull_request', p, { 'signing-key': testKey().signerKey }, apiUrl);
   const runner = enterRunner(files);
   const hostile = finding(99, { kind: 'contradicted', level: 'warning', path: 'evil::path,\n::error::x.ts', message: 'line1\n::error file=a::pwned %0A' });
