@@ -16928,7 +16928,7 @@ function averageLineLength(text2) {
   return text2.length / lines;
 }
 
-// src/action/wasm-parse.ts
+// src/action/platform/wasm-parse.ts
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -21270,7 +21270,7 @@ function scan(lines) {
   return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, names, nameChars, descriptiveNames, terseNames, snakeNames, camelNames, comments, commentAt };
 }
 
-// src/action/wasm-parse.ts
+// src/action/platform/wasm-parse.ts
 var INPUT_CHUNK = 8192;
 var WASM_FILES = {
   runtime: "tree-sitter.wasm",
@@ -32386,7 +32386,7 @@ function actionSources(client, env, target, log) {
   };
 }
 
-// src/action/workflow-commands.ts
+// src/action/platform/workflow-commands.ts
 import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { EOL } from "node:os";

@@ -18,7 +18,7 @@ import { readEnvironment, type ActionEnvironment } from './environment.js';
 import { targetOfEvent } from './event.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
 import { actionSources, type Target } from './sources.js';
-import { Runner } from './workflow-commands.js';
+import { Runner } from './platform/workflow-commands.js';
 import { selectWorkflowAnnotations } from './workflow-annotations.js';
 
 /** What the Action takes from outside: the runner's environment, and (in tests) clock, randomness, sleep and the analysis. */
