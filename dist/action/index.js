@@ -25470,7 +25470,7 @@ function gitHubCheckSink(client, o) {
         ...o.externalId === void 0 ? {} : { externalId: o.externalId }
       });
       if (!run3.published) return { published: false, why: run3.error.message };
-      if (o.onPublished !== void 0) await o.onPublished(run3.id);
+      if (o.onPublished !== void 0) await o.onPublished(run3.id, check);
       return { published: true, url: run3.url, requests: run3.requests };
     }
   };

@@ -1,7 +1,7 @@
 // Publishes one completed check run with its annotations: create with the first batch, then one
 // update per further batch (GitHub appends annotations across updates of the same run).
 import type { GitHubError } from '../core/errors.js';
-import type { CheckConclusion, CheckSink } from '../core/ports.js';
+import type { CheckConclusion, CheckOutput, CheckSink } from '../core/ports.js';
 import type { GitHubClient } from './client.js';
 import { httpStatusOf, toGitHubError } from './errors.js';
 import {
@@ -103,8 +103,8 @@ export interface CheckSinkOptions {
   readonly repo: string;
   readonly detailsUrl?: string;
   readonly externalId?: string;
-  /** Called with the id of a published run (the App adds its "Declare AI use" button). */
-  readonly onPublished?: (id: number) => Promise<void>;
+  /** Called after a run is published, with its id (the App adds its "Declare AI use" button when there are findings). */
+  readonly onPublished?: (id: number, check: CheckOutput) => Promise<void>;
 }
 
 /** The CheckSink port on the checks API: one completed run, annotations in batches of 50. */
@@ -118,7 +118,7 @@ export function gitHubCheckSink(client: GitHubClient, o: CheckSinkOptions): Chec
         ...(o.externalId === undefined ? {} : { externalId: o.externalId }),
       });
       if (!run.published) return { published: false, why: run.error.message };
-      if (o.onPublished !== undefined) await o.onPublished(run.id);
+      if (o.onPublished !== undefined) await o.onPublished(run.id, check);
       return { published: true, url: run.url, requests: run.requests };
     },
   };

@@ -116,6 +116,12 @@ describe.skipIf(skip !== undefined)('the committed Action against the GitHub sim
       const ops = await operations(sim);
       // A new branch: one get-ref (404), then one commit: tree, commit, create-ref.
       expect(ledgerOps(ops)).toEqual({ 'git/get-ref': 1, 'git/create-tree': 1, 'git/create-commit': 1, 'git/create-ref': 1 });
+      // The rest of the budget: one page of files, one of commits, one check-run request, and
+      // contents reads: the policy at the base, the organization's, the Agent Trace file, and
+      // (REST path) the head text of each of the 6 files at most.
+      const { 'repos/get-content': contents, ...rest } = Object.fromEntries(Object.entries(ops).filter(([op]) => !LEDGER_OPS.includes(op)));
+      expect(rest).toEqual({ 'pulls/list-files': 1, 'pulls/list-commits': 1, 'checks/create': 1 });
+      expect(contents).toBeLessThanOrEqual(3 + 6);
       const ledger = await verifiedLedger(sim);
       expect(ledger.checkpoint).toBe(run.result.outputs.checkpoint);
       expect(ledger.jobs).toEqual([`analysis:action:acme/widgets#12:${(await sim.simInfo() as { pullRequest: { baseSha: string } }).pullRequest.baseSha}..${head}:default-1`]);
