@@ -187,7 +187,9 @@ export class FakeGitServer {
       }
       const sha = (this.objects.get(commit.tree) as { files: Map<string, string> }).files.get(path);
       const blob = sha === undefined ? undefined : this.objects.get(sha);
-      repository[alias!] = blob?.type !== 'blob' ? null : { __typename: 'Blob', oid: sha, text: blob.bytes.includes(0) ? null : blob.bytes.toString('utf8'), byteSize: blob.bytes.byteLength, isTruncated: false };
+      // GitHub cuts Blob.text at 512,000 bytes (isTruncated); binary blobs have no text.
+      const cut = blob?.type === 'blob' && blob.bytes.byteLength > 512_000;
+      repository[alias!] = blob?.type !== 'blob' ? null : { __typename: 'Blob', oid: sha, text: blob.bytes.includes(0) ? null : blob.bytes.subarray(0, 512_000).toString('utf8'), byteSize: blob.bytes.byteLength, isTruncated: cut };
     }
     return { status: 200, body: { data: { repository } } };
   }

@@ -183,3 +183,17 @@ test('non-UTF-8 bytes go through create-blob; everything else is inline tree con
   const fresh = open(process());
   expect(Buffer.from((await fresh.lastLine())!)).toEqual(Buffer.from([0x7b, 0xff, 0x7d]));
 });
+
+test('a ledger over GraphQL\'s 512,000-byte text cut is read whole through get-blob', async () => {
+  const { server, open, process } = await fixture();
+  const store = open();
+  const lock = await store.lock();
+  const lines = Array.from({ length: 20 }, (_, i) => Buffer.from(JSON.stringify({ seq: i, pad: 'x'.repeat(30_000) })));
+  await store.append(lines);
+  await lock.release();
+  const from = server.log.length;
+  const fresh = open(process());
+  expect((await fresh.tail()).size).toBe(20);
+  expect(Buffer.from((await fresh.lastLine())!).toString()).toBe(lines[19]!.toString());
+  expect(routes(server, from)).toEqual({ 'GET ref': 1, 'POST graphql': 1, 'GET blobs': 1 });
+});
