@@ -25233,8 +25233,10 @@ function effectiveFailOn(policy, override) {
   return override !== void 0 && override !== "none" ? override : policy.blocking.failOn;
 }
 function analysisKey(scope, base, head, policy) {
-  return `analysis:${scope}:${base ?? "-"}..${head ?? "-"}:${policy.version}`.slice(0, 200);
+  const key = `analysis:${scope}:${base ?? "-"}..${head ?? "-"}:${policy.version}`;
+  return key.length <= ANALYSIS_KEY_MAX ? key : `analysis:${digestLines([key])}`;
 }
+var ANALYSIS_KEY_MAX = 200;
 function explain(err2) {
   const hint = err2 instanceof TrailmarkError ? err2.hint : void 0;
   return `${describeError(err2)}${hint === void 0 ? "" : ` (hint: ${hint})`}`;

@@ -17,7 +17,7 @@ import { toAnnotations } from '../report/annotations.js';
 import { markdownCode, markdownFence } from '../report/escape.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
-import { analyzeChange, type AnalyzeOptions } from './analyze.js';
+import { analyzeChange, digestLines, type AnalyzeOptions } from './analyze.js';
 import { ledgerRefOf, scanDrafts } from './record.js';
 
 /** The check run's name (DESIGN.md §4), the same for the Action and the App. */
@@ -90,8 +90,14 @@ export function effectiveFailOn(policy: Policy, override: FailOn | undefined): F
  * and the subject, e.g. `action:acme/widgets#12`.
  */
 export function analysisKey(scope: string, base: string | null, head: string | null, policy: Policy): string {
-  return `analysis:${scope}:${base ?? '-'}..${head ?? '-'}:${policy.version}`.slice(0, 200);
+  const key = `analysis:${scope}:${base ?? '-'}..${head ?? '-'}:${policy.version}`;
+  // The entry's `job` holds at most ANALYSIS_KEY_MAX characters: a longer key (a long repository
+  // name or policy version) is replaced by its digest, never cut (a cut could merge two keys).
+  return key.length <= ANALYSIS_KEY_MAX ? key : `analysis:${digestLines([key])}`;
 }
+
+/** Longest `job` a change.analyzed entry carries (ledger/kinds/change-analyzed.ts). */
+export const ANALYSIS_KEY_MAX = 200;
 
 /** Why no ledger is written; the adapter says how to switch it on (`help`). */
 export interface LedgerOff {

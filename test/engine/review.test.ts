@@ -110,6 +110,15 @@ describe('fail-on, conclusion and title: one decision for every adapter', () => 
   });
 });
 
+test('analysis keys: the same change under the same policy is the same key; a long key becomes a digest, never a cut', () => {
+  const policy = { ...DEFAULT_POLICY, version: 'v1' };
+  expect(analysisKey('action:acme/widgets#1', 'a', 'b', policy)).toBe('analysis:action:acme/widgets#1:a..b:v1');
+  expect(analysisKey('action:acme/widgets#1', 'a', 'b', { ...policy, version: 'v2' })).not.toBe(analysisKey('action:acme/widgets#1', 'a', 'b', policy));
+  const long = (v: string) => analysisKey(`action:${'o'.repeat(100)}/${'r'.repeat(100)}#1`, 'a'.repeat(40), 'b'.repeat(40), { ...policy, version: v });
+  expect(long('v1')).toMatch(/^analysis:sha256:[0-9a-f]{64}$/);
+  expect(long('v1')).not.toBe(long('v2'));
+});
+
 describe('the policy: base revision, then the organization, then the defaults', () => {
   test('the repository policy at the base wins and the organization is not asked', async () => {
     let asked = false;
