@@ -7,7 +7,7 @@
 //   dist/action/LICENSES.txt  licenses of the bundled packages
 //
 // Tree-sitter runs as WASM in the bundle (one artefact for Linux x64/arm64, macOS, Windows):
-// src/detectors/parse.ts (native binding) is replaced by src/action/wasm-parse.ts, which keeps
+// src/detectors/parse.ts (native binding) is replaced by src/action/platform/wasm-parse.ts, which keeps
 // its exports and is tested to give identical trees. Output is deterministic (no timestamps,
 // sorted inputs), so CI rebuilds it and fails on `git diff --exit-code dist/action`.
 //
@@ -33,7 +33,7 @@ const wasmParser: Plugin = {
       if (!args.importer.startsWith(join(root, 'src'))) return undefined;
       const target = resolve(dirname(args.importer), args.path).replace(/\.js$/, '.ts');
       if (target !== nativeParse) return undefined;
-      return { path: join(root, 'src/action/wasm-parse.ts') };
+      return { path: join(root, 'src/action/platform/wasm-parse.ts') };
     });
   },
 };

@@ -16050,10 +16050,9 @@ var require_dist = __commonJS({
 // src/action/bundle.ts
 import { fileURLToPath } from "node:url";
 
-// src/config/policy.ts
-var import_ajv = __toESM(require_ajv(), 1);
-var import_picomatch = __toESM(require_picomatch2(), 1);
-var import_yaml = __toESM(require_dist(), 1);
+// src/action/run.ts
+import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
 
 // src/core/errors.ts
 var TrailmarkError = class extends Error {
@@ -16098,6 +16097,16 @@ function printable(value, max = 120) {
   return out2;
 }
 
+// src/core/ports.ts
+var systemClock = { now: () => Date.now() };
+var systemRandom = {
+  bytes: (n) => {
+    const out2 = new Uint8Array(n);
+    for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(out2.subarray(o, Math.min(n, o + 65536)));
+    return out2;
+  }
+};
+
 // src/core/policy.ts
 var DEFAULT_POLICY = {
   version: "default-1",
@@ -16112,6 +16121,11 @@ var DEFAULT_POLICY = {
   report: { destination: "none" },
   blocking: { failOn: "none" }
 };
+
+// src/config/policy.ts
+var import_ajv = __toESM(require_ajv(), 1);
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var import_yaml = __toESM(require_dist(), 1);
 
 // src/config/schema.ts
 var POLICY_FILE_SCHEMA = {
@@ -16337,13 +16351,421 @@ function firstLine(text2) {
 var TOOL_NAME = "trailmark";
 var TOOL_VERSION = "0.1.0";
 
-// src/engine/analyze.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-import { createHash as createHash2 } from "node:crypto";
+// src/report/grouping.ts
+function compareStrings(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function compareHunks(a, b) {
+  return compareStrings(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine;
+}
+function groupByPath(hunks) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const h of [...hunks].sort(compareHunks)) {
+    const list = groups.get(h.path);
+    if (list) list.push(h);
+    else groups.set(h.path, [h]);
+  }
+  return [...groups];
+}
+function pluralize(n, singular, plural = `${singular}s`) {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+// src/report/rules.ts
+var DECLARE_HELP = "If an AI assistant helped write this change, declare it: add a commit trailer such as `Assisted-by: Claude:claude-opus-4-5` (the Linux kernel / Fedora / LLVM form `AGENT:MODEL`), or comment `/trailmark attest Assisted-by: AGENT:MODEL` on the pull request. If it is your own work, nothing is required. `AI-Assisted: no` declares human authorship. These findings never block a merge unless the repository opts in.";
+var RULES = [
+  {
+    id: "trailmark/unattested",
+    kind: "unattested",
+    title: "Likely AI-generated, not declared",
+    short: "Code that scores as likely AI-generated, with no declaration, stamp or record of AI involvement.",
+    full: "trailmark scored this hunk at or above the repository threshold for AI-generation signals, and no commit trailer, vendor stamp, capture record or remediation says an AI was involved. The score is a signal, never proof.",
+    help: DECLARE_HELP
+  },
+  {
+    id: "trailmark/contradicted",
+    kind: "contradicted",
+    title: "Declared human-written, but evidence says AI",
+    short: "A human-authorship declaration contradicted by a capture record, a tool stamp on the same commit, or a high AI score.",
+    full: "A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or the code scores at or above the threshold.",
+    help: DECLARE_HELP
+  },
+  {
+    id: "trailmark/approval-drift",
+    kind: "approval-drift",
+    title: "Merged content differs from what was approved",
+    short: "Commits were pushed after the last approval, so what merged is not what was approved.",
+    full: "The diff digest at merge time differs from the digest recorded when the pull request was last approved: the approval does not cover the merged content.",
+    help: "Ask for a fresh review after pushing changes, or require re-approval on push in branch protection."
+  }
+];
+function ruleFor(kind) {
+  return RULES.find((r) => r.kind === kind);
+}
+
+// src/report/escape.ts
+function isBidiOrSeparator(c) {
+  return c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297 || c === 8232 || c === 8233 || c === 8206 || c === 8207 || c === 1564;
+}
+function isZeroWidth(c) {
+  return c === 8203 || c === 8204 || c === 8205 || c === 8288 || c === 65279;
+}
+function isControl(c) {
+  return c < 32 || c >= 127 && c <= 159;
+}
+function visible(c) {
+  return c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
+}
+function visibleText(text2, options = {}) {
+  let out2 = "";
+  for (const ch of text2) {
+    const c = ch.codePointAt(0);
+    if (c === 9) out2 += ch;
+    else if (c === 13 && options.keepCarriageReturns === true) out2 += ch;
+    else if (c === 10 && options.keepNewlines === true) out2 += ch;
+    else if (c === 10) out2 += "\\n";
+    else if (isControl(c) || isBidiOrSeparator(c) || isZeroWidth(c)) out2 += visible(c);
+    else out2 += ch;
+  }
+  return out2;
+}
+var MARKDOWN_SPECIAL = /* @__PURE__ */ new Set(["\\", "`", "*", "_", "[", "]", "#", "|", "~"]);
+function markdownText(text2) {
+  const safe = visibleText(text2);
+  let out2 = "";
+  for (let i2 = 0; i2 < safe.length; i2++) {
+    const ch = safe[i2];
+    if (ch === "&") out2 += "&amp;";
+    else if (ch === "<") out2 += "&lt;";
+    else if (ch === ">") out2 += "&gt;";
+    else if (ch === '"') out2 += "&quot;";
+    else if (ch === "@") out2 += "@&#8203;";
+    else if (ch === "#" && /[0-9]/.test(safe[i2 + 1] ?? "")) out2 += "#&#8203;";
+    else if (ch === ":" && safe.startsWith("//", i2 + 1)) out2 += ":&#8203;";
+    else if (ch === ":" && safe.slice(Math.max(0, i2 - 10), i2).toLowerCase().endsWith("javascript")) out2 += "&#58;";
+    else if (ch === "." && safe.slice(Math.max(0, i2 - 3), i2).toLowerCase() === "www" && !/[\p{L}\p{N}]/u.test(safe[i2 - 4] ?? "")) out2 += "&#8203;.";
+    else if (MARKDOWN_SPECIAL.has(ch)) out2 += `\\${ch}`;
+    else out2 += ch;
+  }
+  return out2;
+}
+function markdownCode(text2) {
+  const safe = visibleText(text2);
+  if (safe === "") return "` `";
+  let longest = 0;
+  let run3 = 0;
+  for (const ch of safe) {
+    run3 = ch === "`" ? run3 + 1 : 0;
+    if (run3 > longest) longest = run3;
+  }
+  const fence = "`".repeat(longest + 1);
+  const pad = safe.startsWith("`") || safe.endsWith("`") ? " " : "";
+  return `${fence}${pad}${safe}${pad}${fence}`;
+}
+function markdownCodeCell(text2) {
+  return markdownCode(text2).replaceAll("|", "\\|");
+}
+function markdownFence(text2, info2 = "") {
+  const safe = visibleText(text2, { keepNewlines: true });
+  let longest = 2;
+  let run3 = 0;
+  for (const ch of safe) {
+    run3 = ch === "`" ? run3 + 1 : 0;
+    if (run3 > longest) longest = run3;
+  }
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${info2}
+${safe}${safe.endsWith("\n") ? "" : "\n"}${fence}`;
+}
+function workflowCommandData(text2) {
+  return visibleText(text2, { keepNewlines: true, keepCarriageReturns: true }).replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+}
+function workflowCommandProperty(text2) {
+  return workflowCommandData(text2).replaceAll(":", "%3A").replaceAll(",", "%2C");
+}
+function truncate(text2, max, ellipsis = "…") {
+  if (text2.length <= max) return text2;
+  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
+  let end = Math.max(0, max - ellipsis.length);
+  const code = text2.charCodeAt(end - 1);
+  if (end > 0 && code >= 55296 && code <= 56319) end -= 1;
+  return text2.slice(0, end) + ellipsis;
+}
+function jsonVisible(serialized) {
+  let out2 = "";
+  for (const ch of serialized) {
+    const c = ch.codePointAt(0);
+    out2 += isBidiOrSeparator(c) || isZeroWidth(c) ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
+  }
+  return out2;
+}
+function sarifText(text2) {
+  const safe = visibleText(text2, { keepNewlines: true });
+  let out2 = "";
+  for (let i2 = 0; i2 < safe.length; i2++) {
+    const ch = safe[i2];
+    const next = safe[i2 + 1];
+    if (ch === "{" || ch === "}") out2 += ch + ch;
+    else if (ch === "[" || ch === "]") out2 += `\\${ch}`;
+    else if (ch === "\\" && (next === "[" || next === "]" || next === "\\")) out2 += "\\\\";
+    else out2 += ch;
+  }
+  return out2;
+}
+
+// src/report/annotations.ts
+var ANNOTATION_TITLE_MAX = 255;
+var ANNOTATION_MESSAGE_MAX = 64 * 1024 - 1;
+function toAnnotations(result) {
+  const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h]));
+  return result.findings.filter((f) => f.path !== "").sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
+    const hunk = byLine.get(`${f.path}\0${f.startLine}`);
+    const evidence = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
+    const details = [
+      ...f.score !== void 0 ? [`score ${f.score.toFixed(2)}`] : [],
+      ...evidence,
+      ...hunk?.signals.slice(0, 8).map((s) => `${s.weight >= 0 ? "+" : ""}${s.weight.toFixed(2)} ${s.id}: ${s.detail}`) ?? []
+    ];
+    const annotation = {
+      path: f.path,
+      startLine: Math.max(1, f.startLine),
+      endLine: Math.max(1, f.startLine, f.endLine),
+      level: f.level,
+      title: truncate(visibleText(ruleFor(f.kind).title), ANNOTATION_TITLE_MAX),
+      // Annotations are rendered as plain text by GitHub; control and bidi characters are made visible.
+      message: truncate(visibleText(f.message, { keepNewlines: true }), ANNOTATION_MESSAGE_MAX),
+      ...details.length > 0 ? { rawDetails: truncate(visibleText(details.join("\n"), { keepNewlines: true }), ANNOTATION_MESSAGE_MAX) } : {}
+    };
+    return annotation;
+  });
+}
 
 // src/core/types.ts
 var EVIDENCE_CLASSES = ["recorded", "declared", "stamped", "inferred"];
 var VERDICTS = ["attested", "unattested", "contradicted", "clear", "uncertain", "skipped"];
+
+// src/report/markdown.ts
+var CHECK_RUN_SUMMARY_MAX = 65535;
+var REASON_MAX = 140;
+var PATH_MAX = 300;
+var MESSAGE_MAX = 1e3;
+function renderMarkdown(result, options = {}) {
+  const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
+  const head = headSection(result, options.failOn ?? "none");
+  const tail = tailSection(result, options);
+  const rows = fileRows(result);
+  const tableHeader = ["| file | verdicts | top reason |", "|---|---|---|"];
+  const budget = maxBytes - bytes(head) - bytes(tail) - bytes(tableHeader.join("\n")) - 200;
+  const kept = [];
+  let used = 0;
+  for (const row of rows) {
+    const n = bytes(row) + 1;
+    if (used + n > budget) break;
+    kept.push(row);
+    used += n;
+  }
+  const parts2 = [head];
+  if (rows.length > 0) {
+    const omitted = rows.length - kept.length;
+    parts2.push(["### Files", "", ...tableHeader, ...kept, ...omitted > 0 ? ["", `_${pluralize(omitted, "more file")} not shown (summary size limit); see the annotations or \`trailmark scan --format json\`._`] : []].join("\n"));
+  }
+  parts2.push(tail);
+  let text2 = `${parts2.join("\n\n")}
+`;
+  if (bytes(text2) > maxBytes) {
+    const lines = text2.split("\n");
+    while (lines.length > 1 && bytes(lines.join("\n")) > maxBytes - 80) lines.pop();
+    text2 = `${lines.join("\n")}
+
+_(summary truncated to the size limit)_
+`;
+  }
+  return text2;
+}
+function headSection(result, failOn) {
+  const s = result.summary;
+  const lines = [`## trailmark: ${headline(result, failOn)}`, ""];
+  const pullRequest = result.findings.filter((f) => f.path === "");
+  for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, "");
+  lines.push("| verdict | hunks |", "|---|---|");
+  for (const v of VERDICTS) if (s.verdicts[v] > 0) lines.push(`| ${VERDICT_LABEL[v]} | ${s.verdicts[v]} |`);
+  lines.push("");
+  lines.push(`${pluralize(s.files, "file")}, ${pluralize(s.addedLines, "added line")}, ${pluralize(s.commits, "commit")} · thresholds ${s.thresholds.low} / ${s.thresholds.high} · policy ${markdownCode(s.policyVersion)} · model ${markdownCode(s.modelVersion)}`);
+  return lines.join("\n");
+}
+var VERDICT_LABEL = {
+  unattested: "⚠️ unattested (likely AI, not declared)",
+  contradicted: "❗ contradicted (declared human, evidence says AI)",
+  attested: "✅ attested (AI involvement declared or recorded)",
+  uncertain: "❔ uncertain (counted, not flagged)",
+  clear: "✔️ clear",
+  skipped: "➖ skipped"
+};
+function headline(result, failOn = "none") {
+  const f = result.summary.findings;
+  const parts2 = [];
+  if (f.unattested > 0) parts2.push(`${pluralize(f.unattested, "likely AI-generated hunk")} not declared`);
+  if (f.contradicted > 0) parts2.push(`${f.contradicted} contradicted`);
+  if (f["approval-drift"] > 0) parts2.push(`merged content differs from the approval`);
+  if (parts2.length === 0) {
+    const attested = result.summary.verdicts.attested;
+    return attested > 0 ? `no findings; ${pluralize(attested, "hunk")} with declared or recorded AI involvement` : "no findings";
+  }
+  const blocking = failOn === "contradicted" ? f.contradicted : failOn === "unattested" ? f.unattested + f.contradicted : 0;
+  return blocking > 0 ? `${parts2.join(", ")} — this check fails by repository policy (fail-on: ${failOn})` : `${parts2.join(", ")} — nothing here blocks the merge`;
+}
+function fileRows(result) {
+  const rows = [];
+  const groups = groupByPath(result.hunks).filter(([, hunks]) => hunks.some((h) => h.verdict !== "skipped"));
+  const rank2 = (hunks) => hunks.some((h) => h.verdict === "contradicted") ? 0 : hunks.some((h) => h.verdict === "unattested") ? 1 : hunks.some((h) => h.verdict === "attested") ? 2 : 3;
+  groups.sort((a, b) => rank2(a[1]) - rank2(b[1]));
+  for (const [path, hunks] of groups) {
+    const counts = VERDICTS.filter((v) => v !== "skipped").map((v) => [v, hunks.filter((h) => h.verdict === v).length]).filter(([, n]) => n > 0);
+    const flagged = hunks.find((h) => h.verdict === "contradicted" || h.verdict === "unattested");
+    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : "";
+    const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : "";
+    rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
+  }
+  return rows;
+}
+function tailSection(result, options) {
+  const parts2 = [];
+  const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 30);
+    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`);
+    if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, "more file")}`);
+    parts2.push(["<details><summary>Skipped files</summary>", "", ...list, "", "</details>"].join("\n"));
+  }
+  const omissions = result.summary.omissions;
+  if (omissions.length > 0) {
+    const shown = omissions.slice(0, 30);
+    parts2.push(["### Not analyzed", "", ...shown.map((o) => `- ${o.path !== void 0 ? `${markdownCode(truncate(o.path, PATH_MAX))}: ` : ""}${markdownText(truncate(o.reason, REASON_MAX))}`), ...omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : []].join("\n"));
+  }
+  parts2.push([
+    "<details><summary>What the evidence classes mean</summary>",
+    "",
+    "- **recorded**: an IDE or agent hook captured the edit (Agent Trace record, git-ai note): line-level, the strongest.",
+    "- **declared**: a person declared it in the commit (`Assisted-by:`, `Generated-by:`, `AI-Assisted:`) or on the pull request (`/trailmark attest`).",
+    '- **stamped**: the tool marked its own output (vendor `Co-authored-by` identity, bot author, "Generated with" footer): commit-level, can be stripped or wrong.',
+    "- **inferred**: trailmark's detectors scored the code itself: a signal, never proof.",
+    "",
+    "</details>"
+  ].join("\n"));
+  parts2.push([
+    "<details><summary>How to declare AI assistance</summary>",
+    "",
+    "Add a trailer to the commit message (the form the Linux kernel, Fedora and LLVM use):",
+    "",
+    "```",
+    "Assisted-by: Claude:claude-opus-4-5",
+    "```",
+    "",
+    "or comment `/trailmark attest Assisted-by: AGENT:MODEL` on this pull request (no history rewrite needed). `AI-Assisted: no` declares the change human-written. Findings are notices: they never block the merge unless the repository opts in.",
+    "",
+    "</details>"
+  ].join("\n"));
+  if (result.ledger !== void 0) {
+    const l = result.ledger;
+    parts2.push([`### Ledger checkpoint`, "", `${pluralize(l.entries.length, "entry", "entries")} appended to ${markdownCode(l.origin)} (tree size ${l.size}). This signed checkpoint is an external anchor: keep it to prove later that the ledger was not rewritten.`, "", markdownFence(l.checkpoint)].join("\n"));
+  }
+  const details = options.detailsUrl !== void 0 ? linkDestination(options.detailsUrl) : void 0;
+  if (details !== void 0) parts2.push(`[Details](${details})`);
+  return parts2.join("\n\n");
+}
+function linkDestination(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return void 0;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return void 0;
+  return parsed.href.replaceAll("(", "%28").replaceAll(")", "%29").replaceAll("<", "%3C").replaceAll(">", "%3E").replaceAll(" ", "%20");
+}
+function bytes(text2) {
+  return Buffer.byteLength(text2, "utf8");
+}
+
+// src/report/sarif.ts
+import { createHash } from "node:crypto";
+var SARIF_RESULTS_PER_RUN_MAX = 25e3;
+var MESSAGE_MAX2 = 4096;
+var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+var DEFAULT_INFORMATION_URI = "https://github.com/trailmark/trailmark";
+function renderSarif(result, options) {
+  const hunksByLocation = /* @__PURE__ */ new Map();
+  for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
+  const located = result.findings.filter((f) => f.path !== "");
+  const kept = located.length <= SARIF_RESULTS_PER_RUN_MAX ? located : [...located].sort((a, b) => a.level === b.level ? 0 : a.level === "warning" ? -1 : 1).slice(0, SARIF_RESULTS_PER_RUN_MAX);
+  const findings = kept.sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [{
+      tool: {
+        driver: {
+          name: TOOL_NAME,
+          semanticVersion: options.toolVersion,
+          informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
+          rules: RULES.map((r) => ({
+            id: r.id,
+            name: r.kind,
+            shortDescription: { text: r.short },
+            fullDescription: { text: r.full },
+            help: { text: r.help, markdown: r.help },
+            defaultConfiguration: { level: r.kind === "unattested" ? "note" : "warning" },
+            properties: { tags: ["ai-provenance", "attestation"], precision: r.kind === "approval-drift" ? "very-high" : "medium", "problem.severity": r.kind === "unattested" ? "recommendation" : "warning" }
+          }))
+        }
+      },
+      automationDetails: { id: `${TOOL_NAME}/` },
+      results: findings.map((f) => sarifResult(f, hunksByLocation.get(`${f.path}\0${f.startLine}`))),
+      properties: {
+        base: result.base,
+        head: result.head,
+        modelVersion: result.summary.modelVersion,
+        policyVersion: result.summary.policyVersion,
+        ...located.length > kept.length ? { omittedResults: located.length - kept.length } : {}
+      }
+    }]
+  };
+  return `${jsonVisible(JSON.stringify(log, null, 2))}
+`;
+}
+function sarifResult(f, hunk) {
+  const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
+  const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
+  const startLine = Math.max(1, f.startLine);
+  return {
+    ruleId: RULES[ruleIndex].id,
+    ruleIndex,
+    level: f.level === "warning" ? "warning" : "note",
+    message: { text: sarifText(truncate(f.message, MESSAGE_MAX2)) },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: { uri: encodePath(f.path), uriBaseId: "%SRCROOT%" },
+        region: { startLine, endLine: Math.max(startLine, f.endLine) }
+      }
+    }],
+    partialFingerprints: { "trailmarkHunk/v1": fingerprint(f, hunk) },
+    properties: {
+      ...f.score !== void 0 ? { score: f.score } : {},
+      evidence: classes
+    }
+  };
+}
+function fingerprint(f, hunk) {
+  const content = hunk?.contentDigest ?? `line:${f.startLine}`;
+  return createHash("sha256").update(`${f.kind}\0${f.path}\0${content}`, "utf8").digest("hex").slice(0, 32);
+}
+function encodePath(path) {
+  return path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
+}
+
+// src/engine/analyze.ts
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+import { createHash as createHash3 } from "node:crypto";
 
 // src/diff/classify.ts
 var MAX_CLASSIFY_BYTES = 1024 * 1024;
@@ -16482,7 +16904,7 @@ function averageLineLength(text2) {
   return text2.length / lines;
 }
 
-// src/action/wasm-parse.ts
+// src/action/platform/wasm-parse.ts
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -20434,25 +20856,6 @@ var Parser = class {
 };
 
 // src/detectors/language.ts
-var BY_EXTENSION = /* @__PURE__ */ new Map([
-  ["ts", "typescript"],
-  ["mts", "typescript"],
-  ["cts", "typescript"],
-  ["tsx", "tsx"],
-  ["js", "javascript"],
-  ["mjs", "javascript"],
-  ["cjs", "javascript"],
-  ["jsx", "jsx"]
-]);
-function languageOfPath(path) {
-  const slash = path.lastIndexOf("/");
-  const base = path.slice(slash + 1);
-  const dot = base.lastIndexOf(".");
-  if (dot <= 0) return "unknown";
-  const ext = base.slice(dot + 1).toLowerCase();
-  if (base.toLowerCase().endsWith(".d.ts")) return "typescript";
-  return BY_EXTENSION.get(ext) ?? "unknown";
-}
 function isParsable(language) {
   return language === "typescript" || language === "tsx" || language === "javascript" || language === "jsx";
 }
@@ -20848,7 +21251,7 @@ function scan(lines) {
   return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, names, nameChars, descriptiveNames, terseNames, snakeNames, camelNames, comments, commentAt };
 }
 
-// src/action/wasm-parse.ts
+// src/action/platform/wasm-parse.ts
 var INPUT_CHUNK = 8192;
 var WASM_FILES = {
   runtime: "tree-sitter.wasm",
@@ -22954,7 +23357,7 @@ function dedupe(evidence) {
 }
 
 // src/attest/match.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 
 // src/attest/agent-trace.ts
 var CONTRIBUTOR_TYPES = ["human", "ai", "mixed", "unknown"];
@@ -23533,7 +23936,7 @@ var WindowHashes = class {
     for (let i2 = 0; i2 + n <= a.length; i2++) {
       if (a[i2 + n - 1].line - a[i2].line !== n - 1) continue;
       const text2 = a.slice(i2, i2 + n).map((l) => l.text).join("\n");
-      const hex = algorithm === "sha256" ? createHash("sha256").update(text2, "utf8").digest("hex") : murmur3Hex(text2);
+      const hex = algorithm === "sha256" ? createHash2("sha256").update(text2, "utf8").digest("hex") : murmur3Hex(text2);
       if (!m.has(hex)) m.set(hex, a.slice(i2, i2 + n).map((l) => l.line));
     }
     return m;
@@ -23848,7 +24251,7 @@ function dedupeEvidence(evidence) {
   return out2;
 }
 function digestLines(lines) {
-  return `sha256:${createHash2("sha256").update(lines.join("\n"), "utf8").digest("hex")}`;
+  return `sha256:${createHash3("sha256").update(lines.join("\n"), "utf8").digest("hex")}`;
 }
 function round2(n) {
   return Math.round(n * 1e4) / 1e4;
@@ -24015,6 +24418,160 @@ function jsonPointer(path) {
   if (path.length === 0) return '""';
   return JSON.stringify(path.map((p) => "/" + String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join(""));
 }
+function parseStrictJson(text2) {
+  const parser = new StrictParser(text2);
+  parser.skipWhitespace();
+  const value = parser.value(0);
+  parser.skipWhitespace();
+  if (parser.pos !== text2.length) parser.fail("unexpected data after the json value");
+  return value;
+}
+var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+var ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+var StrictParser = class {
+  constructor(text2) {
+    this.text = text2;
+  }
+  text;
+  pos = 0;
+  fail(what, at = this.pos) {
+    throw new LedgerError("NOT_CANONICAL", `invalid json at position ${at}: ${what}`);
+  }
+  skipWhitespace() {
+    const t = this.text;
+    let i2 = this.pos;
+    for (; ; ) {
+      const c = t.charCodeAt(i2);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i2++;
+      else break;
+    }
+    this.pos = i2;
+  }
+  value(depth) {
+    const t = this.text;
+    const c = t[this.pos];
+    switch (c) {
+      case "{":
+        return this.object(depth + 1);
+      case "[":
+        return this.array(depth + 1);
+      case '"':
+        return this.string();
+      case "t":
+        return this.literal("true", true);
+      case "f":
+        return this.literal("false", false);
+      case "n":
+        return this.literal("null", null);
+      case void 0:
+        return this.fail("unexpected end of text");
+      default:
+        if (c === "-" || c >= "0" && c <= "9") return this.number();
+        return this.fail(`unexpected character ${JSON.stringify(c)}`);
+    }
+  }
+  literal(word, value) {
+    if (!this.text.startsWith(word, this.pos)) this.fail(`unexpected character ${JSON.stringify(this.text[this.pos])}`);
+    this.pos += word.length;
+    return value;
+  }
+  number() {
+    const start2 = this.pos;
+    NUMBER.lastIndex = start2;
+    const m = NUMBER.exec(this.text);
+    if (m === null) return this.fail("malformed number");
+    const end = start2 + m[0].length;
+    const next = this.text[end];
+    if (next !== void 0 && /[0-9.eE+-]/.test(next)) this.fail("malformed number", end);
+    const n = Number(m[0]);
+    if (!Number.isFinite(n)) this.fail(`number out of range ${m[0]}`, start2);
+    this.pos = end;
+    return n;
+  }
+  string() {
+    const t = this.text;
+    const start2 = this.pos;
+    let i2 = start2 + 1;
+    let out2 = "";
+    let chunk = i2;
+    for (; ; ) {
+      const c = t.charCodeAt(i2);
+      if (Number.isNaN(c)) this.fail("unterminated string", start2);
+      if (c === 34) break;
+      if (c < 32) this.fail("control character in string", i2);
+      if (c === 92) {
+        out2 += t.slice(chunk, i2);
+        const e = t[i2 + 1];
+        if (e === "u") {
+          const hex = t.slice(i2 + 2, i2 + 6);
+          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("malformed \\u escape", i2);
+          out2 += String.fromCharCode(parseInt(hex, 16));
+          i2 += 6;
+        } else {
+          const r = e === void 0 ? void 0 : ESCAPES[e];
+          if (r === void 0) this.fail("malformed escape", i2);
+          out2 += r;
+          i2 += 2;
+        }
+        chunk = i2;
+        continue;
+      }
+      i2++;
+    }
+    out2 += t.slice(chunk, i2);
+    if (LONE_SURROGATE.test(out2)) this.fail("lone surrogate in string", start2);
+    this.pos = i2 + 1;
+    return out2;
+  }
+  array(depth) {
+    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+    this.pos++;
+    const out2 = [];
+    this.skipWhitespace();
+    if (this.text[this.pos] === "]") {
+      this.pos++;
+      return out2;
+    }
+    for (; ; ) {
+      this.skipWhitespace();
+      out2.push(this.value(depth));
+      this.skipWhitespace();
+      const c = this.text[this.pos];
+      this.pos++;
+      if (c === "]") return out2;
+      if (c !== ",") this.fail("expected ',' or ']'", this.pos - 1);
+    }
+  }
+  object(depth) {
+    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+    this.pos++;
+    const out2 = {};
+    this.skipWhitespace();
+    if (this.text[this.pos] === "}") {
+      this.pos++;
+      return out2;
+    }
+    for (; ; ) {
+      this.skipWhitespace();
+      const keyAt = this.pos;
+      if (this.text[keyAt] !== '"') this.fail("expected a member name");
+      const key = this.string();
+      if (Object.hasOwn(out2, key)) this.fail(`duplicate member name ${JSON.stringify(key)}`, keyAt);
+      this.skipWhitespace();
+      if (this.text[this.pos] !== ":") this.fail("expected ':'");
+      this.pos++;
+      this.skipWhitespace();
+      const v = this.value(depth);
+      if (key === "__proto__") Object.defineProperty(out2, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out2[key] = v;
+      this.skipWhitespace();
+      const c = this.text[this.pos];
+      this.pos++;
+      if (c === "}") return out2;
+      if (c !== ",") this.fail("expected ',' or '}'", this.pos - 1);
+    }
+  }
+};
 
 // src/ledger/entry.ts
 import { hash } from "node:crypto";
@@ -24101,7 +24658,8 @@ var changeAnalyzedSchema = {
     },
     subjects,
     hunks: { type: "array", items: hunkSchema },
-    hunkPages: uint
+    hunkPages: uint,
+    job: text(200)
   }
 };
 
@@ -24273,9 +24831,16 @@ function encodeUtf8(text2) {
   return Buffer.from(text2, "utf8");
 }
 var FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+function decodeUtf8(bytes2) {
+  try {
+    return FATAL_UTF8.decode(bytes2);
+  } catch {
+    return void 0;
+  }
+}
 
 // src/ledger/note.ts
-import { createHash as createHash3, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
+import { createHash as createHash4, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
 var ALG_ED25519 = 1;
 var MAX_NOTE_SIGNATURES = 100;
 var ED25519_SEED_SIZE = 32;
@@ -24298,7 +24863,7 @@ function isValidKeyName(name2) {
   return name2 !== "" && !name2.includes("+") && !SPACE.test(name2) && !hasControlCharacter(name2, false) && !LONE_SURROGATE2.test(name2);
 }
 function computeKeyHash(name2, alg, publicKey) {
-  const digest2 = createHash3("sha256").update(name2, "utf8").update(new Uint8Array([10, alg])).update(publicKey).digest();
+  const digest2 = createHash4("sha256").update(name2, "utf8").update(new Uint8Array([10, alg])).update(publicKey).digest();
   return digest2.readUInt32BE(0);
 }
 function keyId(v) {
@@ -24556,7 +25121,7 @@ function paginate(hunks, firstBodyBytes, laterBodyBytes, policy) {
   }
   return pages;
 }
-async function recordScan(result, ledger, meta) {
+function scanDrafts(result, meta) {
   const s = result.summary;
   const hunks = result.hunks.map(hunkOf);
   const roles = Object.keys(meta.subjects ?? {}).sort();
@@ -24583,7 +25148,8 @@ async function recordScan(result, ledger, meta) {
     // Commitments are 71 characters whatever the value: a placeholder sizes them exactly.
     subjects: Object.fromEntries(roles.map((r) => [r, ctx === null ? `sha256:${"0".repeat(64)}` : ctx.commit(meta.subjects[r])])),
     hunks: pageHunks,
-    hunkPages
+    hunkPages,
+    ...meta.job === void 0 ? {} : { job: meta.job }
   });
   const pageSkeleton = { schema: CHANGE_HUNKS_SCHEMA, change: { seq: Number.MAX_SAFE_INTEGER, hash: "0".repeat(64) }, page: Number.MAX_SAFE_INTEGER, hunks: [] };
   const pages = paginate(hunks, bytesOf(changeBody(null, [], Number.MAX_SAFE_INTEGER)), bytesOf(pageSkeleton), meta.policy);
@@ -24613,10 +25179,12 @@ async function recordScan(result, ledger, meta) {
       })
     });
   }
-  const appended = await ledger.append(drafts);
+  return drafts;
+}
+function ledgerRefOf(appended, location, origin) {
   return {
-    dir: ledger.store.location,
-    origin: ledger.origin,
+    dir: location,
+    origin,
     size: appended.size,
     root: appended.root,
     checkpoint: appended.checkpoint,
@@ -24624,2290 +25192,159 @@ async function recordScan(result, ledger, meta) {
   };
 }
 
-// src/report/grouping.ts
-function compareStrings(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
+// src/engine/review.ts
+var CHECK_NAME = "trailmark";
+var CONFIG_PATH = ".github/trailmark.yml";
+var AGENT_TRACE_PATH = ".agent-trace/traces.jsonl";
+function sarifOf(result) {
+  return renderSarif(result, { toolVersion: TOOL_VERSION });
 }
-function compareHunks(a, b) {
-  return compareStrings(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine;
-}
-function groupByPath(hunks) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const h of [...hunks].sort(compareHunks)) {
-    const list = groups.get(h.path);
-    if (list) list.push(h);
-    else groups.set(h.path, [h]);
-  }
-  return [...groups];
-}
-function pluralize(n, singular, plural = `${singular}s`) {
-  return `${n} ${n === 1 ? singular : plural}`;
-}
+function failureMarkdown(title, message) {
+  return `## ${title}
 
-// src/report/rules.ts
-var DECLARE_HELP = "If an AI assistant helped write this change, declare it: add a commit trailer such as `Assisted-by: Claude:claude-opus-4-5` (the Linux kernel / Fedora / LLVM form `AGENT:MODEL`), or comment `/trailmark attest Assisted-by: AGENT:MODEL` on the pull request. If it is your own work, nothing is required. `AI-Assisted: no` declares human authorship. These findings never block a merge unless the repository opts in.";
-var RULES = [
-  {
-    id: "trailmark/unattested",
-    kind: "unattested",
-    title: "Likely AI-generated, not declared",
-    short: "Code that scores as likely AI-generated, with no declaration, stamp or record of AI involvement.",
-    full: "trailmark scored this hunk at or above the repository threshold for AI-generation signals, and no commit trailer, vendor stamp, capture record or remediation says an AI was involved. The score is a signal, never proof.",
-    help: DECLARE_HELP
-  },
-  {
-    id: "trailmark/contradicted",
-    kind: "contradicted",
-    title: "Declared human-written, but evidence says AI",
-    short: "A human-authorship declaration contradicted by a capture record, a tool stamp on the same commit, or a high AI score.",
-    full: "A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or the code scores at or above the threshold.",
-    help: DECLARE_HELP
-  },
-  {
-    id: "trailmark/approval-drift",
-    kind: "approval-drift",
-    title: "Merged content differs from what was approved",
-    short: "Commits were pushed after the last approval, so what merged is not what was approved.",
-    full: "The diff digest at merge time differs from the digest recorded when the pull request was last approved: the approval does not cover the merged content.",
-    help: "Ask for a fresh review after pushing changes, or require re-approval on push in branch protection."
-  }
-];
-function ruleFor(kind) {
-  return RULES.find((r) => r.kind === kind);
-}
-
-// src/report/escape.ts
-function isBidiOrSeparator(c) {
-  return c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297 || c === 8232 || c === 8233 || c === 8206 || c === 8207 || c === 1564;
-}
-function isZeroWidth(c) {
-  return c === 8203 || c === 8204 || c === 8205 || c === 8288 || c === 65279;
-}
-function isControl(c) {
-  return c < 32 || c >= 127 && c <= 159;
-}
-function visible(c) {
-  return c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
-}
-function visibleText(text2, options = {}) {
-  let out2 = "";
-  for (const ch of text2) {
-    const c = ch.codePointAt(0);
-    if (c === 9) out2 += ch;
-    else if (c === 13 && options.keepCarriageReturns === true) out2 += ch;
-    else if (c === 10 && options.keepNewlines === true) out2 += ch;
-    else if (c === 10) out2 += "\\n";
-    else if (isControl(c) || isBidiOrSeparator(c) || isZeroWidth(c)) out2 += visible(c);
-    else out2 += ch;
-  }
-  return out2;
-}
-var MARKDOWN_SPECIAL = /* @__PURE__ */ new Set(["\\", "`", "*", "_", "[", "]", "#", "|", "~"]);
-function markdownText(text2) {
-  const safe = visibleText(text2);
-  let out2 = "";
-  for (let i2 = 0; i2 < safe.length; i2++) {
-    const ch = safe[i2];
-    if (ch === "&") out2 += "&amp;";
-    else if (ch === "<") out2 += "&lt;";
-    else if (ch === ">") out2 += "&gt;";
-    else if (ch === '"') out2 += "&quot;";
-    else if (ch === "@") out2 += "@&#8203;";
-    else if (ch === "#" && /[0-9]/.test(safe[i2 + 1] ?? "")) out2 += "#&#8203;";
-    else if (ch === ":" && safe.startsWith("//", i2 + 1)) out2 += ":&#8203;";
-    else if (ch === ":" && safe.slice(Math.max(0, i2 - 10), i2).toLowerCase().endsWith("javascript")) out2 += "&#58;";
-    else if (ch === "." && safe.slice(Math.max(0, i2 - 3), i2).toLowerCase() === "www" && !/[\p{L}\p{N}]/u.test(safe[i2 - 4] ?? "")) out2 += "&#8203;.";
-    else if (MARKDOWN_SPECIAL.has(ch)) out2 += `\\${ch}`;
-    else out2 += ch;
-  }
-  return out2;
-}
-function markdownCode(text2) {
-  const safe = visibleText(text2);
-  if (safe === "") return "` `";
-  let longest = 0;
-  let run3 = 0;
-  for (const ch of safe) {
-    run3 = ch === "`" ? run3 + 1 : 0;
-    if (run3 > longest) longest = run3;
-  }
-  const fence = "`".repeat(longest + 1);
-  const pad = safe.startsWith("`") || safe.endsWith("`") ? " " : "";
-  return `${fence}${pad}${safe}${pad}${fence}`;
-}
-function markdownCodeCell(text2) {
-  return markdownCode(text2).replaceAll("|", "\\|");
-}
-function markdownFence(text2, info2 = "") {
-  const safe = visibleText(text2, { keepNewlines: true });
-  let longest = 2;
-  let run3 = 0;
-  for (const ch of safe) {
-    run3 = ch === "`" ? run3 + 1 : 0;
-    if (run3 > longest) longest = run3;
-  }
-  const fence = "`".repeat(longest + 1);
-  return `${fence}${info2}
-${safe}${safe.endsWith("\n") ? "" : "\n"}${fence}`;
-}
-function workflowCommandData(text2) {
-  return visibleText(text2, { keepNewlines: true, keepCarriageReturns: true }).replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
-}
-function workflowCommandProperty(text2) {
-  return workflowCommandData(text2).replaceAll(":", "%3A").replaceAll(",", "%2C");
-}
-function truncate(text2, max, ellipsis = "…") {
-  if (text2.length <= max) return text2;
-  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
-  let end = Math.max(0, max - ellipsis.length);
-  const code = text2.charCodeAt(end - 1);
-  if (end > 0 && code >= 55296 && code <= 56319) end -= 1;
-  return text2.slice(0, end) + ellipsis;
-}
-function jsonVisible(serialized) {
-  let out2 = "";
-  for (const ch of serialized) {
-    const c = ch.codePointAt(0);
-    out2 += isBidiOrSeparator(c) || isZeroWidth(c) ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
-  }
-  return out2;
-}
-function sarifText(text2) {
-  const safe = visibleText(text2, { keepNewlines: true });
-  let out2 = "";
-  for (let i2 = 0; i2 < safe.length; i2++) {
-    const ch = safe[i2];
-    const next = safe[i2 + 1];
-    if (ch === "{" || ch === "}") out2 += ch + ch;
-    else if (ch === "[" || ch === "]") out2 += `\\${ch}`;
-    else if (ch === "\\" && (next === "[" || next === "]" || next === "\\")) out2 += "\\\\";
-    else out2 += ch;
-  }
-  return out2;
-}
-
-// src/report/annotations.ts
-var ANNOTATION_TITLE_MAX = 255;
-var ANNOTATION_MESSAGE_MAX = 64 * 1024 - 1;
-function toAnnotations(result) {
-  const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h]));
-  return result.findings.filter((f) => f.path !== "").sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
-    const hunk = byLine.get(`${f.path}\0${f.startLine}`);
-    const evidence = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
-    const details = [
-      ...f.score !== void 0 ? [`score ${f.score.toFixed(2)}`] : [],
-      ...evidence,
-      ...hunk?.signals.slice(0, 8).map((s) => `${s.weight >= 0 ? "+" : ""}${s.weight.toFixed(2)} ${s.id}: ${s.detail}`) ?? []
-    ];
-    const annotation = {
-      path: f.path,
-      startLine: Math.max(1, f.startLine),
-      endLine: Math.max(1, f.startLine, f.endLine),
-      level: f.level,
-      title: truncate(visibleText(ruleFor(f.kind).title), ANNOTATION_TITLE_MAX),
-      // Annotations are rendered as plain text by GitHub; control and bidi characters are made visible.
-      message: truncate(visibleText(f.message, { keepNewlines: true }), ANNOTATION_MESSAGE_MAX),
-      ...details.length > 0 ? { rawDetails: truncate(visibleText(details.join("\n"), { keepNewlines: true }), ANNOTATION_MESSAGE_MAX) } : {}
-    };
-    return annotation;
-  });
-}
-
-// src/report/markdown.ts
-var CHECK_RUN_SUMMARY_MAX = 65535;
-var REASON_MAX = 140;
-var PATH_MAX = 300;
-var MESSAGE_MAX = 1e3;
-function renderMarkdown(result, options = {}) {
-  const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
-  const head = headSection(result, options.failOn ?? "none");
-  const tail = tailSection(result, options);
-  const rows = fileRows(result);
-  const tableHeader = ["| file | verdicts | top reason |", "|---|---|---|"];
-  const budget = maxBytes - bytes(head) - bytes(tail) - bytes(tableHeader.join("\n")) - 200;
-  const kept = [];
-  let used = 0;
-  for (const row of rows) {
-    const n = bytes(row) + 1;
-    if (used + n > budget) break;
-    kept.push(row);
-    used += n;
-  }
-  const parts2 = [head];
-  if (rows.length > 0) {
-    const omitted = rows.length - kept.length;
-    parts2.push(["### Files", "", ...tableHeader, ...kept, ...omitted > 0 ? ["", `_${pluralize(omitted, "more file")} not shown (summary size limit); see the annotations or \`trailmark scan --format json\`._`] : []].join("\n"));
-  }
-  parts2.push(tail);
-  let text2 = `${parts2.join("\n\n")}
-`;
-  if (bytes(text2) > maxBytes) {
-    const lines = text2.split("\n");
-    while (lines.length > 1 && bytes(lines.join("\n")) > maxBytes - 80) lines.pop();
-    text2 = `${lines.join("\n")}
-
-_(summary truncated to the size limit)_
-`;
-  }
-  return text2;
-}
-function headSection(result, failOn) {
-  const s = result.summary;
-  const lines = [`## trailmark: ${headline(result, failOn)}`, ""];
-  const pullRequest = result.findings.filter((f) => f.path === "");
-  for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, "");
-  lines.push("| verdict | hunks |", "|---|---|");
-  for (const v of VERDICTS) if (s.verdicts[v] > 0) lines.push(`| ${VERDICT_LABEL[v]} | ${s.verdicts[v]} |`);
-  lines.push("");
-  lines.push(`${pluralize(s.files, "file")}, ${pluralize(s.addedLines, "added line")}, ${pluralize(s.commits, "commit")} · thresholds ${s.thresholds.low} / ${s.thresholds.high} · policy ${markdownCode(s.policyVersion)} · model ${markdownCode(s.modelVersion)}`);
-  return lines.join("\n");
-}
-var VERDICT_LABEL = {
-  unattested: "⚠️ unattested (likely AI, not declared)",
-  contradicted: "❗ contradicted (declared human, evidence says AI)",
-  attested: "✅ attested (AI involvement declared or recorded)",
-  uncertain: "❔ uncertain (counted, not flagged)",
-  clear: "✔️ clear",
-  skipped: "➖ skipped"
-};
-function headline(result, failOn = "none") {
-  const f = result.summary.findings;
-  const parts2 = [];
-  if (f.unattested > 0) parts2.push(`${pluralize(f.unattested, "likely AI-generated hunk")} not declared`);
-  if (f.contradicted > 0) parts2.push(`${f.contradicted} contradicted`);
-  if (f["approval-drift"] > 0) parts2.push(`merged content differs from the approval`);
-  if (parts2.length === 0) {
-    const attested = result.summary.verdicts.attested;
-    return attested > 0 ? `no findings; ${pluralize(attested, "hunk")} with declared or recorded AI involvement` : "no findings";
-  }
-  const blocking = failOn === "contradicted" ? f.contradicted : failOn === "unattested" ? f.unattested + f.contradicted : 0;
-  return blocking > 0 ? `${parts2.join(", ")} — this check fails by repository policy (fail-on: ${failOn})` : `${parts2.join(", ")} — nothing here blocks the merge`;
-}
-function fileRows(result) {
-  const rows = [];
-  const groups = groupByPath(result.hunks).filter(([, hunks]) => hunks.some((h) => h.verdict !== "skipped"));
-  const rank2 = (hunks) => hunks.some((h) => h.verdict === "contradicted") ? 0 : hunks.some((h) => h.verdict === "unattested") ? 1 : hunks.some((h) => h.verdict === "attested") ? 2 : 3;
-  groups.sort((a, b) => rank2(a[1]) - rank2(b[1]));
-  for (const [path, hunks] of groups) {
-    const counts = VERDICTS.filter((v) => v !== "skipped").map((v) => [v, hunks.filter((h) => h.verdict === v).length]).filter(([, n]) => n > 0);
-    const flagged = hunks.find((h) => h.verdict === "contradicted" || h.verdict === "unattested");
-    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : "";
-    const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : "";
-    rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
-  }
-  return rows;
-}
-function tailSection(result, options) {
-  const parts2 = [];
-  const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
-  if (skipped.length > 0) {
-    const shown = skipped.slice(0, 30);
-    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`);
-    if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, "more file")}`);
-    parts2.push(["<details><summary>Skipped files</summary>", "", ...list, "", "</details>"].join("\n"));
-  }
-  const omissions = result.summary.omissions;
-  if (omissions.length > 0) {
-    const shown = omissions.slice(0, 30);
-    parts2.push(["### Not analyzed", "", ...shown.map((o) => `- ${o.path !== void 0 ? `${markdownCode(truncate(o.path, PATH_MAX))}: ` : ""}${markdownText(truncate(o.reason, REASON_MAX))}`), ...omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : []].join("\n"));
-  }
-  parts2.push([
-    "<details><summary>What the evidence classes mean</summary>",
-    "",
-    "- **recorded**: an IDE or agent hook captured the edit (Agent Trace record, git-ai note): line-level, the strongest.",
-    "- **declared**: a person declared it in the commit (`Assisted-by:`, `Generated-by:`, `AI-Assisted:`) or on the pull request (`/trailmark attest`).",
-    '- **stamped**: the tool marked its own output (vendor `Co-authored-by` identity, bot author, "Generated with" footer): commit-level, can be stripped or wrong.',
-    "- **inferred**: trailmark's detectors scored the code itself: a signal, never proof.",
-    "",
-    "</details>"
-  ].join("\n"));
-  parts2.push([
-    "<details><summary>How to declare AI assistance</summary>",
-    "",
-    "Add a trailer to the commit message (the form the Linux kernel, Fedora and LLVM use):",
-    "",
-    "```",
-    "Assisted-by: Claude:claude-opus-4-5",
-    "```",
-    "",
-    "or comment `/trailmark attest Assisted-by: AGENT:MODEL` on this pull request (no history rewrite needed). `AI-Assisted: no` declares the change human-written. Findings are notices: they never block the merge unless the repository opts in.",
-    "",
-    "</details>"
-  ].join("\n"));
-  if (result.ledger !== void 0) {
-    const l = result.ledger;
-    parts2.push([`### Ledger checkpoint`, "", `${pluralize(l.entries.length, "entry", "entries")} appended to ${markdownCode(l.origin)} (tree size ${l.size}). This signed checkpoint is an external anchor: keep it to prove later that the ledger was not rewritten.`, "", markdownFence(l.checkpoint)].join("\n"));
-  }
-  const details = options.detailsUrl !== void 0 ? linkDestination(options.detailsUrl) : void 0;
-  if (details !== void 0) parts2.push(`[Details](${details})`);
-  return parts2.join("\n\n");
-}
-function linkDestination(url) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return void 0;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return void 0;
-  return parsed.href.replaceAll("(", "%28").replaceAll(")", "%29").replaceAll("<", "%3C").replaceAll(">", "%3E").replaceAll(" ", "%20");
-}
-function bytes(text2) {
-  return Buffer.byteLength(text2, "utf8");
-}
-
-// src/report/sarif.ts
-import { createHash as createHash4 } from "node:crypto";
-var SARIF_RESULTS_PER_RUN_MAX = 25e3;
-var MESSAGE_MAX2 = 4096;
-var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
-var DEFAULT_INFORMATION_URI = "https://github.com/trailmark/trailmark";
-function renderSarif(result, options) {
-  const hunksByLocation = /* @__PURE__ */ new Map();
-  for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
-  const located = result.findings.filter((f) => f.path !== "");
-  const kept = located.length <= SARIF_RESULTS_PER_RUN_MAX ? located : [...located].sort((a, b) => a.level === b.level ? 0 : a.level === "warning" ? -1 : 1).slice(0, SARIF_RESULTS_PER_RUN_MAX);
-  const findings = kept.sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
-  const log = {
-    $schema: SARIF_SCHEMA,
-    version: "2.1.0",
-    runs: [{
-      tool: {
-        driver: {
-          name: TOOL_NAME,
-          semanticVersion: options.toolVersion,
-          informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
-          rules: RULES.map((r) => ({
-            id: r.id,
-            name: r.kind,
-            shortDescription: { text: r.short },
-            fullDescription: { text: r.full },
-            help: { text: r.help, markdown: r.help },
-            defaultConfiguration: { level: r.kind === "unattested" ? "note" : "warning" },
-            properties: { tags: ["ai-provenance", "attestation"], precision: r.kind === "approval-drift" ? "very-high" : "medium", "problem.severity": r.kind === "unattested" ? "recommendation" : "warning" }
-          }))
-        }
-      },
-      automationDetails: { id: `${TOOL_NAME}/` },
-      results: findings.map((f) => sarifResult(f, hunksByLocation.get(`${f.path}\0${f.startLine}`))),
-      properties: {
-        base: result.base,
-        head: result.head,
-        modelVersion: result.summary.modelVersion,
-        policyVersion: result.summary.policyVersion,
-        ...located.length > kept.length ? { omittedResults: located.length - kept.length } : {}
-      }
-    }]
-  };
-  return `${jsonVisible(JSON.stringify(log, null, 2))}
+${markdownFence(message)}
 `;
 }
-function sarifResult(f, hunk) {
-  const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
-  const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
-  const startLine = Math.max(1, f.startLine);
-  return {
-    ruleId: RULES[ruleIndex].id,
-    ruleIndex,
-    level: f.level === "warning" ? "warning" : "note",
-    message: { text: sarifText(truncate(f.message, MESSAGE_MAX2)) },
-    locations: [{
-      physicalLocation: {
-        artifactLocation: { uri: encodePath(f.path), uriBaseId: "%SRCROOT%" },
-        region: { startLine, endLine: Math.max(startLine, f.endLine) }
-      }
-    }],
-    partialFingerprints: { "trailmarkHunk/v1": fingerprint(f, hunk) },
-    properties: {
-      ...f.score !== void 0 ? { score: f.score } : {},
-      evidence: classes
+var CHECK_SUMMARY_MAX = 65535;
+var NOTES_ROOM = 2500;
+function blockingOf(summary, failOn) {
+  const { unattested, contradicted } = summary.findings;
+  if (failOn === "contradicted" && contradicted > 0) return { failOn, failing: contradicted, failure: `${contradicted} contradicted hunks (fail-on: contradicted)` };
+  if (failOn === "unattested" && unattested + contradicted > 0) {
+    return { failOn, failing: unattested + contradicted, failure: `${unattested} unattested and ${contradicted} contradicted hunks (fail-on: unattested)` };
+  }
+  return { failOn, failing: 0 };
+}
+function conclusionOf(result, blocking) {
+  if (blocking.failure !== void 0) return "failure";
+  return result.findings.length > 0 ? "neutral" : "success";
+}
+function titleOf(result) {
+  const { unattested, contradicted } = result.summary.findings;
+  return result.findings.length === 0 ? "No undeclared AI-generated changes found" : `${unattested} unattested, ${contradicted} contradicted`;
+}
+function effectiveFailOn(policy, override) {
+  return override !== void 0 && override !== "none" ? override : policy.blocking.failOn;
+}
+function analysisKey(scope, base, head, policy) {
+  const key = `analysis:${scope}:${base ?? "-"}..${head ?? "-"}:${policy.version}`;
+  return key.length <= ANALYSIS_KEY_MAX ? key : `analysis:${digestLines([key])}`;
+}
+var ANALYSIS_KEY_MAX = 200;
+function explain(err2) {
+  const hint = err2 instanceof TrailmarkError ? err2.hint : void 0;
+  return `${describeError(err2)}${hint === void 0 ? "" : ` (hint: ${hint})`}`;
+}
+function ledgerOffNote(off, policy) {
+  if (!policy.ledger.enabled) return "The ledger is switched off by the repository policy.";
+  const why = {
+    "no-signing-key": "The ledger was not written: no signing key was given.",
+    "switched-off": "The ledger is switched off.",
+    "read-only-token": "The ledger was not written: this run has a read-only token (a pull request from a fork). The entry is written when the change is pushed to a branch of this repository."
+  }[off.off];
+  return off.help === void 0 ? why : `${why} ${off.help}`;
+}
+async function loadPolicy(source, notes) {
+  const parse3 = (found) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
+  const own2 = await source.atBase();
+  if (own2.found) return parse3(own2);
+  notes.push(`no repository policy: ${own2.why}`);
+  if (source.organization !== void 0) {
+    const org = await source.organization();
+    if (org.found) return parse3(org);
+    notes.push(`no organization policy: ${org.why}`);
+  }
+  return { policy: DEFAULT_POLICY, source: "defaults (no config file)" };
+}
+async function writeLedger(ports, request2, policy, result, notes) {
+  if (!policy.ledger.enabled) return { note: ledgerOffNote({ off: "switched-off" }, policy) };
+  const key = request2.key(policy, { base: result.base, head: result.head });
+  try {
+    const sink = typeof ports.ledger === "function" ? ports.ledger(policy) : ports.ledger;
+    if ("off" in sink) return { note: ledgerOffNote(sink, policy) };
+    const drafts = scanDrafts(result, {
+      policy: policy.version,
+      job: key,
+      ...request2.repository === void 0 ? {} : { repository: request2.repository },
+      ...request2.pullRequest === void 0 ? {} : { pullRequest: request2.pullRequest },
+      ...request2.subjects === void 0 ? {} : { subjects: request2.subjects }
+    });
+    const appended = await sink.appendOnce(key, drafts);
+    if (appended === null) {
+      notes.push(`ledger ${sink.location}: analysis ${key} is already recorded; not appended again`);
+      return { appended: false, note: `Ledger ${markdownCode(sink.location)}: this analysis is already recorded (key ${markdownCode(key)}); nothing appended again.` };
     }
-  };
-}
-function fingerprint(f, hunk) {
-  const content = hunk?.contentDigest ?? `line:${f.startLine}`;
-  return createHash4("sha256").update(`${f.kind}\0${f.path}\0${content}`, "utf8").digest("hex").slice(0, 32);
-}
-function encodePath(path) {
-  return path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
-}
+    const ref = ledgerRefOf(appended, sink.location, sink.origin);
+    notes.push(`ledger ${sink.location}: ${ref.entries.length} entries appended, tree size ${ref.size}`);
+    return {
+      ref,
+      appended: true,
+      note: `Ledger ${markdownCode(sink.location)}: ${ref.entries.length} entries appended, tree size ${ref.size}. Signed checkpoint (an anchor the ledger's writers cannot rewrite):
 
-// src/action/run.ts
-import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
+${markdownFence(ref.checkpoint.trimEnd())}`
+    };
+  } catch (err2) {
+    const failure = `the ledger was not written: ${explain(err2)}`;
+    notes.push(failure);
+    return { failure, note: `**The ledger was not written**; the run fails:
 
-// src/core/ports.ts
-var systemClock = { now: () => Date.now() };
-var systemRandom = {
-  bytes: (n) => {
-    const out2 = new Uint8Array(n);
-    for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(out2.subarray(o, Math.min(n, o + 65536)));
-    return out2;
+${markdownFence(failure)}` };
   }
-};
+}
+async function review(ports, request2) {
+  const notes = [];
+  let loaded;
+  try {
+    loaded = await loadPolicy(ports.policy, notes);
+  } catch (err2) {
+    if (!(err2 instanceof ConfigError)) throw err2;
+    const summary2 = `## trailmark: the configuration is invalid
 
-// src/ledger/merkle.ts
-import { createHash as createHash5, hash as oneShotHash } from "node:crypto";
-var HASH_SIZE = 32;
-var EMPTY_ROOT = oneShotHash("sha256", new Uint8Array(0), "buffer");
-var LEAF_SCRATCH_MAX = 4096;
-var leafScratch = Buffer.alloc(1 + LEAF_SCRATCH_MAX);
-var nodeScratch = Buffer.alloc(1 + 2 * HASH_SIZE);
-nodeScratch[0] = 1;
-var LEAF_PREFIX = new Uint8Array([0]);
-var NODE_PREFIX = new Uint8Array([1]);
-function leafHash(leaf) {
-  const n = leaf.byteLength;
-  if (n > LEAF_SCRATCH_MAX) return createHash5("sha256").update(LEAF_PREFIX).update(leaf).digest();
-  leafScratch[0] = 0;
-  leafScratch.set(leaf, 1);
-  return oneShotHash("sha256", leafScratch.subarray(0, n + 1), "buffer");
-}
-function nodeHash(left, right) {
-  if (left.byteLength !== HASH_SIZE || right.byteLength !== HASH_SIZE) {
-    return createHash5("sha256").update(NODE_PREFIX).update(left).update(right).digest();
-  }
-  nodeScratch.set(left, 1);
-  nodeScratch.set(right, 1 + HASH_SIZE);
-  return oneShotHash("sha256", nodeScratch, "buffer");
-}
-var TreeBuilder = class _TreeBuilder {
-  #size = 0;
-  // Invariant: #range[i] is the root of the i-th perfect subtree from the left; their sizes are
-  // the set bits of #size in decreasing order.
-  #range = [];
-  /** Resumes from a saved compact range (as returned by `compactRange()`). */
-  static fromCompactRange(size, range) {
-    checkSize("tree size", size);
-    if (range.length !== popCount(size)) {
-      throw new LedgerError("BAD_PROOF", `compact range for size ${size} must hold ${popCount(size)} hashes, got ${range.length}`);
-    }
-    const b = new _TreeBuilder();
-    for (const h of range) b.#range.push(checkHash("compact range hash", h));
-    b.#size = size;
-    return b;
-  }
-  get size() {
-    return this.#size;
-  }
-  append(hash2) {
-    checkHash("leaf hash", hash2);
-    if (this.#size === Number.MAX_SAFE_INTEGER) throw new LedgerError("BAD_PROOF", "tree size would exceed 2^53 - 1");
-    let node = hash2;
-    for (let s = this.#size; s % 2 === 1; s = (s - 1) / 2) node = nodeHash(this.#range.pop(), node);
-    this.#range.push(node);
-    this.#size++;
-  }
-  root() {
-    const r = this.#range;
-    if (r.length === 0) return new Uint8Array(EMPTY_ROOT);
-    let h = r[r.length - 1];
-    for (let i2 = r.length - 2; i2 >= 0; i2--) h = nodeHash(r[i2], h);
-    return h;
-  }
-  /** A copy of the compact range, left to right: what `fromCompactRange` needs to resume. */
-  compactRange() {
-    return [...this.#range];
-  }
-};
-function popCount(x) {
-  let n = 0;
-  for (let v = x; v > 0; v = Math.floor(v / 2)) n += v % 2;
-  return n;
-}
-function checkSize(what, n) {
-  if (!Number.isSafeInteger(n) || n < 0) throw new LedgerError("BAD_PROOF", `${what} ${String(n)} is not a non-negative safe integer`);
-}
-function checkHash(what, h) {
-  if (h.byteLength !== HASH_SIZE) throw new LedgerError("BAD_PROOF", `${what} has ${h.byteLength} bytes, want ${HASH_SIZE}`);
-  return h;
-}
+Nothing was analyzed until it is fixed:
 
-// src/ledger/checkpoint.ts
-var DECIMAL = /^(?:0|[1-9][0-9]*)$/;
-var LONE_SURROGATE3 = /[\uD800-\uDFFF]/u;
-function formatCheckpoint(c) {
-  checkLine("origin", c.origin);
-  if (!Number.isSafeInteger(c.size) || c.size < 0) throw bad(`tree size ${String(c.size)} is not a non-negative safe integer`);
-  if (c.root.byteLength !== HASH_SIZE) throw bad(`root hash has ${c.root.byteLength} bytes, want ${HASH_SIZE}`);
-  c.extensions.forEach((e, i2) => checkLine(`extension line ${i2 + 1}`, e));
-  let out2 = `${c.origin}
-${c.size}
-${encodeBase64(c.root)}
+${markdownFence(explain(err2))}
+
+The configuration is read from the base revision (${markdownCode(CONFIG_PATH)}), or from the organization's \`.github\` repository when the repository has none. See docs/config.md.
 `;
-  for (const e of c.extensions) out2 += e + "\n";
-  return out2;
-}
-function parseCheckpoint(text2) {
-  if (!text2.endsWith("\n")) throw bad("checkpoint text must end with a newline");
-  const lines = text2.slice(0, -1).split("\n");
-  if (lines.length < 3) throw bad(`checkpoint has ${lines.length} lines, want at least 3 (origin, size, root)`);
-  const [origin, sizeText, rootText, ...extensions] = lines;
-  checkLine("origin", origin);
-  if (!DECIMAL.test(sizeText)) throw bad(`tree size ${JSON.stringify(sizeText)} is not a decimal number without leading zeros`);
-  const size = Number(sizeText);
-  if (!Number.isSafeInteger(size)) throw bad(`tree size ${sizeText} is larger than 2^53 - 1`);
-  const root = decodeBase64(rootText);
-  if (root === void 0) throw bad(`root hash ${JSON.stringify(rootText)} is not standard base64`);
-  if (root.byteLength !== HASH_SIZE) throw bad(`root hash has ${root.byteLength} bytes, want ${HASH_SIZE}`);
-  extensions.forEach((e, i2) => checkLine(`extension line ${i2 + 1}`, e));
-  return { origin, size, root, extensions };
-}
-function signCheckpoint(c, signers) {
-  return signNote(formatCheckpoint(c), signers);
-}
-function openCheckpoint(note, verifiers, options = {}) {
-  const opened = openNote(note, verifiers);
-  const checkpoint = parseCheckpoint(opened.text);
-  if (options.origin !== void 0 && checkpoint.origin !== options.origin) {
-    throw new LedgerError("BAD_CHECKPOINT", `checkpoint origin ${JSON.stringify(checkpoint.origin)} is not the expected ${JSON.stringify(options.origin)}`, {
-      hint: "the checkpoint belongs to a different log"
-    });
+    const check2 = { name: CHECK_NAME, conclusion: "neutral", title: "Invalid trailmark configuration", summary: summary2, annotations: [], findings: [] };
+    const delivery2 = ports.checks !== void 0 && request2.headSha !== void 0 ? await ports.checks.publish({ ...check2, headSha: request2.headSha }) : void 0;
+    return { status: "invalid-policy", error: err2, check: check2, failure: `invalid configuration: ${explain(err2)}`, notes, ...delivery2 === void 0 ? {} : { delivery: delivery2 } };
   }
-  return { ...opened, checkpoint };
-}
-function checkLine(what, line) {
-  if (line === "") throw bad(`${what} is empty`);
-  if (hasControlCharacter(line, false)) throw bad(`${what} contains a control character`);
-  if (LONE_SURROGATE3.test(line)) throw bad(`${what} is not well-formed unicode`);
-}
-function bad(message) {
-  return new LedgerError("BAD_CHECKPOINT", message);
-}
-
-// src/ledger/subjects.ts
-import { createHash as createHash6 } from "node:crypto";
-var SALT_BYTES = 16;
-function commitmentOf(salt, value) {
-  return `sha256:${createHash6("sha256").update(salt).update(encodeUtf8(value)).digest("hex")}`;
-}
-function commitSubject(value, seq, random) {
-  const salt = random.bytes(SALT_BYTES);
-  return { commitment: commitmentOf(salt, value), seq, salt: encodeHex(salt), value };
-}
-function parseSubjectRecord(text2) {
-  let v;
-  try {
-    v = JSON.parse(text2);
-  } catch {
-    return null;
-  }
-  if (typeof v !== "object" || v === null) return null;
-  const r = v;
-  if (typeof r.commitment !== "string" || typeof r.seq !== "number" || !Number.isSafeInteger(r.seq)) return null;
-  if (typeof r.salt === "string" && typeof r.value === "string") return { commitment: r.commitment, seq: r.seq, salt: r.salt, value: r.value };
-  if (typeof r.erased === "string") return { commitment: r.commitment, seq: r.seq, erased: r.erased };
-  return null;
-}
-function formatSubjectRecord(record) {
-  return "value" in record ? JSON.stringify({ commitment: record.commitment, seq: record.seq, salt: record.salt, value: record.value }) : JSON.stringify({ commitment: record.commitment, seq: record.seq, erased: record.erased });
-}
-
-// src/ledger/log.ts
-function verifierOf(signer) {
-  return parseVerifierKey(`${keyId(signer)}+${encodeBase64(Uint8Array.from([1, ...signer.publicKey]))}`);
-}
-async function openLedger(options) {
-  if (options.signer.name !== options.origin) {
-    throw new LedgerError("BAD_KEY", `signing key ${keyId(options.signer)} is not named after the ledger origin ${JSON.stringify(options.origin)}`, {
-      hint: "create the key with `trailmark keygen --name ORIGIN` using the ledger origin"
-    });
-  }
-  const ledger = new LogLedger(options);
-  ledger.repairedOnOpen = await ledger.recover();
-  return ledger;
-}
-var LogLedger = class {
-  origin;
-  store;
-  repairedOnOpen = [];
-  #signer;
-  #verifiers;
-  #clock;
-  #random;
-  constructor(o) {
-    this.origin = o.origin;
-    this.store = o.store;
-    this.#signer = o.signer;
-    this.#verifiers = [verifierOf(o.signer), ...o.previousKeys ?? []];
-    this.#clock = o.clock;
-    this.#random = o.random;
-  }
-  async recover() {
-    const lock = await this.store.lock();
-    try {
-      return await recoverLocked(this.store, this.#verifiers, this.origin);
-    } finally {
-      await lock.release();
-    }
-  }
-  async head() {
-    const { text: text2 } = await committedCheckpoint(this.store, this.#verifiers, this.origin);
-    if (text2 === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
-    const checkpoint = openOwn(text2, this.#verifiers, this.origin);
-    return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text2 };
-  }
-  /** The tree of the committed entries (see the trust note at the top of this file). */
-  async #loadTree(repairs) {
-    const committed = await committedCheckpoint(this.store, this.#verifiers, this.origin);
-    if (committed.text === null) return { size: 0, last: GENESIS_PREV, builder: new TreeBuilder() };
-    const checkpoint = openOwn(committed.text, this.#verifiers, this.origin);
-    const lastLine = await this.store.lastLine();
-    const last = lastLine === null ? GENESIS_PREV : lineHash(lastLine);
-    const cached = parseTreeState(await this.store.readTreeState());
-    if (cached !== null && cached.size === checkpoint.size && cached.last === last && equalBytes(cached.builder.root(), checkpoint.root)) {
-      return cached;
-    }
-    const builder = new TreeBuilder();
-    let prev = GENESIS_PREV;
-    for await (const line of this.store.readLines(0)) {
-      if (builder.size === checkpoint.size) break;
-      builder.append(leafHash(line));
-      prev = lineHash(line);
-    }
-    if (builder.size !== checkpoint.size || !equalBytes(builder.root(), checkpoint.root)) {
-      throw new LedgerError("ROOT_MISMATCH", `entries in ${this.store.location} do not match the signed checkpoint at size ${checkpoint.size}`, {
-        hint: "the log was altered after it was signed; run `trailmark verify` and restore from a backup"
-      });
-    }
-    repairs.push({ kind: "tree-state", message: `rebuilt the tree state from ${checkpoint.size} entries (cache ${cached === null ? "missing" : "stale"})` });
-    return { size: builder.size, last: prev, builder };
-  }
-  async append(drafts) {
-    if (drafts.length === 0) throw new LedgerError("STORE_CONTRACT", "append needs at least one entry");
-    const lock = await this.store.lock();
-    try {
-      const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
-      const tree = await this.#loadTree(repairs);
-      const time = entryTime(this.#clock.now());
-      const built = [];
-      const lines = [];
-      const subjects2 = [];
-      const commitments = /* @__PURE__ */ new Map();
-      let prev = tree.last;
-      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
-      for (const draft of drafts) {
-        const seq = tree.size + built.length;
-        const ctx = {
-          previous: built,
-          seq,
-          commit: (value) => {
-            const known = commitments.get(value);
-            if (known !== void 0) return known;
-            const record = commitSubject(value, seq, this.#random);
-            commitments.set(value, record.commitment);
-            subjects2.push(record);
-            return record.commitment;
-          }
-        };
-        const body2 = typeof draft.body === "function" ? draft.body(ctx) : draft.body;
-        const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body: body2 }, this.#signer);
-        prev = lineHash(line);
-        built.push({ seq, kind: draft.kind, hash: prev, entry });
-        lines.push(line);
-        builder.append(leafHash(line));
-      }
-      const size = builder.size;
-      const root = builder.root();
-      const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
-      await this.store.appendSubjects(subjects2);
-      await this.store.append(lines);
-      await this.store.writeCheckpoint(size, checkpoint);
-      await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
-      return { entries: built, checkpoint, size, root: encodeHex(root), repairs };
-    } finally {
-      await lock.release();
-    }
-  }
-};
-function openOwn(text2, verifiers, origin) {
-  const { checkpoint, verifiedBy } = openCheckpoint(text2, verifiers, origin === null ? {} : { origin });
-  if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
-    throw new LedgerError("UNKNOWN_KEY", `checkpoint is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`, { hint: "pass the ledger's own key" });
-  }
-  return checkpoint;
-}
-async function committedCheckpoint(store, verifiers, origin) {
-  const pointer = await store.readCheckpoint();
-  if (pointer === null) {
-    const last = (await store.listCheckpoints()).at(-1);
-    return last === void 0 ? { size: 0, text: null } : { size: last, text: await store.readCheckpointAt(last) };
-  }
-  const size = openOwn(pointer, verifiers, origin).size;
-  const { size: lines } = await store.tail();
-  for (let s = lines; s > size; s--) {
-    const text2 = await store.readCheckpointAt(s);
-    if (text2 !== null) return { size: s, text: text2 };
-  }
-  return { size, text: pointer };
-}
-async function recoverLocked(store, verifiers, origin) {
-  const repairs = [];
-  const tail = await store.tail();
-  const committed = await committedCheckpoint(store, verifiers, origin);
-  if (tail.size < committed.size) {
-    throw new LedgerError("TRUNCATED", `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
-      hint: "committed entries are missing: restore the ledger from a backup, and run `trailmark verify`"
-    });
-  }
-  if (tail.tornBytes > 0 || tail.size > committed.size) {
-    const removed = await store.truncate(committed.size);
-    if (tail.tornBytes > 0) {
-      repairs.push({ kind: "torn-tail", message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
-    }
-    if (tail.size > committed.size) {
-      repairs.push({
-        kind: "uncommitted-lines",
-        message: `removed ${tail.size - committed.size} entries (seq ${committed.size}..${tail.size - 1}, ${removed - tail.tornBytes} bytes) of an append interrupted before its checkpoint`
-      });
-    }
-  }
-  if (committed.text !== null) {
-    const pointer = await store.readCheckpoint();
-    if (pointer !== committed.text) {
-      openOwn(committed.text, verifiers, origin);
-      await store.writeCheckpoint(committed.size, committed.text);
-      repairs.push({ kind: "checkpoint-pointer", message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
-    }
-  }
-  return repairs;
-}
-function equalBytes(a, b) {
-  return Buffer.from(a).equals(Buffer.from(b));
-}
-function formatTreeState(s) {
-  return JSON.stringify({ v: 1, size: s.size, last: s.last, range: s.builder.compactRange().map(encodeHex) });
-}
-function parseTreeState(text2) {
-  if (text2 === null) return null;
-  try {
-    const v = JSON.parse(text2);
-    if (v.v !== 1 || typeof v.size !== "number" || typeof v.last !== "string" || !Array.isArray(v.range)) return null;
-    const range = v.range.map((h) => typeof h === "string" ? decodeHex(h) : void 0);
-    if (range.some((h) => h === void 0)) return null;
-    return { size: v.size, last: v.last, builder: TreeBuilder.fromCompactRange(v.size, range) };
-  } catch {
-    return null;
-  }
-}
-
-// src/diff/path-token.ts
-var SIMPLE_ESCAPES = {
-  a: 7,
-  b: 8,
-  t: 9,
-  n: 10,
-  v: 11,
-  f: 12,
-  r: 13,
-  '"': 34,
-  "\\": 92
-};
-var UTF8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-var ENCODER = new TextEncoder();
-function readQuoted(line, start2) {
-  if (line.charCodeAt(start2) !== 34) return void 0;
-  const bytes2 = [];
-  let i2 = start2 + 1;
-  while (i2 < line.length) {
-    const ch = line[i2];
-    if (ch === '"') {
-      return { value: UTF8.decode(Uint8Array.from(bytes2)), end: i2 + 1 };
-    }
-    if (ch !== "\\") {
-      const code = line.codePointAt(i2);
-      const width = code > 65535 ? 2 : 1;
-      for (const b of ENCODER.encode(line.slice(i2, i2 + width))) bytes2.push(b);
-      i2 += width;
-      continue;
-    }
-    const next = line[i2 + 1];
-    if (next === void 0) return void 0;
-    const simple = SIMPLE_ESCAPES[next];
-    if (simple !== void 0) {
-      bytes2.push(simple);
-      i2 += 2;
-      continue;
-    }
-    if (next >= "0" && next <= "3") {
-      const d2 = line[i2 + 2];
-      const d3 = line[i2 + 3];
-      if (d2 === void 0 || d3 === void 0 || d2 < "0" || d2 > "7" || d3 < "0" || d3 > "7") return void 0;
-      const byte = (next.charCodeAt(0) - 48) * 64 + (d2.charCodeAt(0) - 48) * 8 + (d3.charCodeAt(0) - 48);
-      if (byte === 0) return void 0;
-      bytes2.push(byte);
-      i2 += 4;
-      continue;
-    }
-    return void 0;
-  }
-  return void 0;
-}
-function readNameField(rest) {
-  if (rest.startsWith('"')) {
-    const token = readQuoted(rest, 0);
-    if (token === void 0) return void 0;
-    const tail = rest.slice(token.end);
-    if (tail !== "" && !tail.startsWith("	")) return void 0;
-    return token.value.length > 0 ? token.value : void 0;
-  }
-  const tab = rest.indexOf("	");
-  const name2 = tab === -1 ? rest : rest.slice(0, tab);
-  return name2.length > 0 ? name2 : void 0;
-}
-function stripFirstComponent(name2) {
-  const slash = name2.indexOf("/");
-  if (slash <= 0 || slash === name2.length - 1) return void 0;
-  return name2.slice(slash + 1);
-}
-function readGitHeaderNames(rest) {
-  const quoted = quotedSplit(rest);
-  if (quoted === null) return void 0;
-  if (quoted !== void 0) return classifyPair(quoted[0], quoted[1]);
-  let found;
-  if (rest.length % 2 === 1) {
-    const mid = (rest.length - 1) / 2;
-    if (rest[mid] === " " && rest.slice(0, mid) === rest.slice(mid + 1)) {
-      found = { oldName: rest.slice(0, mid), newName: rest.slice(mid + 1), prefixed: false };
-    }
-  }
-  const prefixed = prefixedSplit(rest);
-  if (prefixed !== void 0) {
-    if (found !== void 0) return void 0;
-    found = prefixed;
-  }
-  return found;
-}
-function prefixedSplit(rest) {
-  const firstSlash = rest.indexOf("/");
-  if (firstSlash <= 0) return void 0;
-  const n = rest.length;
-  let nextSlash = -1;
-  let scan2 = n - 1;
-  for (let i2 = rest.lastIndexOf(" "); i2 > firstSlash; i2 = rest.lastIndexOf(" ", i2 - 1)) {
-    while (scan2 > i2 + 1) {
-      if (rest[scan2] === "/") nextSlash = scan2;
-      scan2--;
-    }
-    if (nextSlash === -1) continue;
-    if (i2 - firstSlash !== n - nextSlash) continue;
-    const left = rest.slice(firstSlash + 1, i2);
-    const right = rest.slice(nextSlash + 1);
-    if (left.length > 0 && left === right) return { oldName: left, newName: right, prefixed: true };
-    return void 0;
-  }
-  return void 0;
-}
-function gitHeaderPrefixed(rest, oldPath, newPath) {
-  const quoted = quotedSplit(rest);
-  if (quoted === null) return void 0;
-  if (quoted !== void 0) {
-    if (quoted[0] === oldPath && quoted[1] === newPath) return false;
-    if (stripFirstComponent(quoted[0]) === oldPath && stripFirstComponent(quoted[1]) === newPath) return true;
-    return void 0;
-  }
-  if (rest === `${oldPath} ${newPath}`) return false;
-  const k = rest.length - newPath.length;
-  if (k < 2 || !rest.endsWith(newPath) || rest[k - 1] !== "/") return void 0;
-  const space = rest.lastIndexOf(" ", k - 2);
-  if (space <= 0 || space === k - 2) return void 0;
-  if (rest.slice(space + 1, k - 1).includes("/")) return void 0;
-  return stripFirstComponent(rest.slice(0, space)) === oldPath ? true : void 0;
-}
-function classifyPair(oldName, newName) {
-  if (oldName === newName) return { oldName, newName, prefixed: false };
-  const a = stripFirstComponent(oldName);
-  const b = stripFirstComponent(newName);
-  if (a !== void 0 && a === b) return { oldName: a, newName: b, prefixed: true };
-  return void 0;
-}
-function quotedSplit(rest) {
-  if (rest.startsWith('"')) {
-    const first = readQuoted(rest, 0);
-    if (first === void 0 || rest[first.end] !== " ") return null;
-    const second = rest.slice(first.end + 1);
-    if (second.startsWith('"')) {
-      const tok2 = readQuoted(second, 0);
-      if (tok2 === void 0 || tok2.end !== second.length) return null;
-      return [first.value, tok2.value];
-    }
-    return second.length > 0 ? [first.value, second] : null;
-  }
-  if (!rest.endsWith('"')) return void 0;
-  const quoteAt = rest.indexOf(' "');
-  if (quoteAt <= 0) return void 0;
-  const tok = readQuoted(rest, quoteAt + 1);
-  if (tok === void 0 || tok.end !== rest.length) return void 0;
-  return [rest.slice(0, quoteAt), tok.value];
-}
-
-// src/diff/parse.ts
-var DEFAULT_MAX_DIFF_BYTES = 64 * 1024 * 1024;
-var DEV_NULL = "/dev/null";
-var MAX_BINARY_LINE_CHARS = 16 * 1024;
-var REGENERATE_HINT = "regenerate the patch with `git diff` (without hand edits) and try again";
-function parseUnifiedDiff(text2, options = {}) {
-  return parseUnifiedDiffDetailed(text2, options).map((f) => f.change);
-}
-function parseUnifiedDiffDetailed(text2, options = {}) {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DIFF_BYTES;
-  if (text2.length > maxBytes || text2.length * 3 > maxBytes && utf8Length(text2) > maxBytes) {
-    throw new DiffError("DIFF_TOO_LARGE", `diff is larger than ${maxBytes} bytes`, {
-      hint: "scan a smaller range, or raise the diff size limit"
-    });
-  }
-  return new Parser2(text2).parse();
-}
-function utf8Length(text2) {
-  return Buffer.byteLength(text2, "utf8");
-}
-function readNumber(s, at) {
-  let end = at;
-  while (end < s.length && end - at <= 9 && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
-  if (end === at || end - at > 9) return void 0;
-  return { value: Number(s.slice(at, end)), end };
-}
-function parseHunkHeader(line) {
-  if (!line.startsWith("@@ -")) return void 0;
-  const a = readNumber(line, 4);
-  if (a === void 0) return void 0;
-  let pos = a.end;
-  let oldLines = 1;
-  if (line[pos] === ",") {
-    const b = readNumber(line, pos + 1);
-    if (b === void 0) return void 0;
-    oldLines = b.value;
-    pos = b.end;
-  }
-  if (!line.startsWith(" +", pos)) return void 0;
-  const c = readNumber(line, pos + 2);
-  if (c === void 0) return void 0;
-  pos = c.end;
-  let newLines = 1;
-  if (line[pos] === ",") {
-    const d = readNumber(line, pos + 1);
-    if (d === void 0) return void 0;
-    newLines = d.value;
-    pos = d.end;
-  }
-  if (!line.startsWith(" @@", pos)) return void 0;
-  if (a.value === 0 && oldLines !== 0 || c.value === 0 && newLines !== 0) return void 0;
-  const tail = line.slice(pos + 3);
+  const { policy } = loaded;
+  notes.push(`policy: ${loaded.source} (version ${policy.version})`);
+  const changeSet = await ports.changes.load();
+  const records = ports.records === void 0 ? [] : await ports.records.load();
+  if (records.length > 0) notes.push(`records: ${records.length} (${[...new Set(records.map((r) => r.format))].join(", ")})`);
+  const result = await (ports.analyze ?? analyzeChange)(changeSet, { policy, records, ...request2.remediations === void 0 ? {} : { remediations: request2.remediations } });
+  const ledger = await writeLedger(ports, request2, policy, result, notes);
+  const blocking = blockingOf(result.summary, effectiveFailOn(policy, request2.failOn));
+  const report = renderMarkdown(ledger.ref === void 0 ? result : { ...result, ledger: ledger.ref }, { maxBytes: CHECK_SUMMARY_MAX - NOTES_ROOM - (request2.footer?.length ?? 0), failOn: blocking.failOn });
+  const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...request2.footer === void 0 ? [] : [request2.footer]].join("\n\n");
+  const check = {
+    name: CHECK_NAME,
+    headSha: request2.headSha ?? result.head ?? "",
+    conclusion: conclusionOf(result, blocking),
+    title: titleOf(result),
+    summary: `${summary}
+`,
+    annotations: toAnnotations(result),
+    findings: result.findings
+  };
+  const delivery = ports.checks !== void 0 && check.headSha !== "" ? await ports.checks.publish(check) : void 0;
+  const failure = [blocking.failure, ledger.failure].filter((f) => f !== void 0).join("; ") || void 0;
   return {
-    oldStart: a.value,
-    oldLines,
-    newStart: c.value,
-    newLines,
-    header: tail.startsWith(" ") ? tail.slice(1) : tail
+    status: "reviewed",
+    result,
+    policy,
+    policySource: loaded.source,
+    blocking,
+    check,
+    ledger,
+    notes,
+    ...failure === void 0 ? {} : { failure },
+    ...delivery === void 0 ? {} : { delivery }
   };
 }
-var Parser2 = class {
-  lines;
-  /** 1 where the line's terminator was CRLF. */
-  crlf;
-  files = [];
-  constructor(text2) {
-    const lines = text2.split("\n");
-    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-    this.crlf = new Uint8Array(lines.length);
-    for (let i2 = 0; i2 < lines.length; i2++) {
-      const l = lines[i2];
-      if (l.endsWith("\r")) {
-        lines[i2] = l.slice(0, -1);
-        this.crlf[i2] = 1;
-      }
-    }
-    this.lines = lines;
-  }
-  parse() {
-    const { lines } = this;
-    let i2 = 0;
-    let blank = true;
-    while (i2 < lines.length) {
-      const l = lines[i2];
-      if (l.trim() !== "") blank = false;
-      if (l.startsWith("diff --git ")) {
-        i2 = this.gitBlock(i2);
-      } else if (l.startsWith("diff --cc ") || l.startsWith("diff --combined ") || l.startsWith("@@@ ")) {
-        throw this.error(i2, "combined (merge) diffs are not supported", "diff the merge against one parent: `git diff base..head`");
-      } else if (l.startsWith("--- ") && lines[i2 + 1]?.startsWith("+++ ") === true) {
-        i2 = this.plainBlock(i2);
-      } else if (l.startsWith("Binary files ") && l.endsWith(" differ")) {
-        this.plainBinary(i2);
-        i2++;
-      } else if (l.startsWith("@@ ")) {
-        throw this.error(i2, "hunk header without a file header");
-      } else {
-        i2++;
-      }
-    }
-    if (this.files.length === 0 && !blank) {
-      throw this.error(0, 'no file header found (expected "diff --git" or "---"/"+++" lines)');
-    }
-    return this.files;
-  }
-  error(index, message, hint = REGENERATE_HINT) {
-    return new DiffError("MALFORMED_DIFF", `line ${index + 1}: ${message}`, { hint });
-  }
-  gitBlock(start2) {
-    const { lines } = this;
-    const rest = lines[start2].slice("diff --git ".length);
-    const draft = newDraft(start2, this.crlf[start2] === 1);
-    draft.gitRest = rest;
-    const names = readGitHeaderNames(rest);
-    if (names !== void 0) {
-      draft.oldName = names.oldName;
-      draft.newName = names.newName;
-      draft.prefixed = names.prefixed;
-    }
-    let i2 = start2 + 1;
-    header: while (i2 < lines.length) {
-      const l = lines[i2];
-      if (l.startsWith("diff --git ")) break;
-      if (this.crlf[i2] === 1) draft.crlf = true;
-      if (l.startsWith("--- ")) {
-        i2 = this.fileNames(i2, draft);
-        i2 = this.hunks(i2, draft);
-        break;
-      }
-      if (l.startsWith("@@")) throw this.error(i2, 'hunk without "---"/"+++" lines in a git diff');
-      if (l.startsWith("Binary files ")) {
-        draft.binary = true;
-        i2++;
-        break;
-      }
-      if (l === "GIT binary patch") {
-        draft.binary = true;
-        i2++;
-        while (i2 < lines.length && !lines[i2].startsWith("diff --git ")) i2++;
-        break;
-      }
-      const field = this.extendedHeader(i2, l, draft);
-      if (!field) break header;
-      i2++;
-    }
-    this.finishGit(draft);
-    return i2;
-  }
-  /** Applies one extended header line; false when the line is not one. */
-  extendedHeader(i2, l, draft) {
-    const value = (key) => l.startsWith(key) ? l.slice(key.length) : void 0;
-    const path = (key) => {
-      const v2 = value(key);
-      if (v2 === void 0) return void 0;
-      const name2 = readNameField(v2);
-      if (name2 === void 0) throw this.error(i2, `unreadable path in "${key.trim()}" line`);
-      return name2;
-    };
-    let v;
-    if ((v = value("old mode ")) !== void 0) draft.oldMode = this.mode(i2, v);
-    else if ((v = value("new mode ")) !== void 0) draft.newMode = this.mode(i2, v);
-    else if ((v = value("deleted file mode ")) !== void 0) {
-      draft.isDeleted = true;
-      draft.oldMode = this.mode(i2, v);
-    } else if ((v = value("new file mode ")) !== void 0) {
-      draft.isNew = true;
-      draft.newMode = this.mode(i2, v);
-    } else if ((v = path("rename from ")) !== void 0 || (v = path("rename old ")) !== void 0) draft.renameFrom = v;
-    else if ((v = path("rename to ")) !== void 0 || (v = path("rename new ")) !== void 0) draft.renameTo = v;
-    else if ((v = path("copy from ")) !== void 0) draft.copyFrom = v;
-    else if ((v = path("copy to ")) !== void 0) draft.copyTo = v;
-    else if ((v = value("index ")) !== void 0) this.index(v, draft);
-    else if (l.startsWith("similarity index ") || l.startsWith("dissimilarity index ")) return true;
-    else return false;
-    return true;
-  }
-  mode(i2, v) {
-    if (v.length < 5 || v.length > 7 || ![...v].every((c) => c >= "0" && c <= "7")) {
-      throw this.error(i2, `invalid file mode "${printable(v, 20)}"`);
-    }
-    return v;
-  }
-  /** `index <old>..<new>[ <mode>]`; unreadable values are ignored (informational only). */
-  index(v, draft) {
-    const space = v.indexOf(" ");
-    const ids = space === -1 ? v : v.slice(0, space);
-    const dots = ids.indexOf("..");
-    if (dots <= 0) return;
-    const oldId = ids.slice(0, dots);
-    const newId = ids.slice(dots + 2);
-    if (!isHex(oldId) || !isHex(newId)) return;
-    draft.oldBlob = oldId;
-    draft.newBlob = newId;
-  }
-  /** `---`/`+++` pair at i; returns the index after it. */
-  fileNames(i2, draft) {
-    const plus = this.lines[i2 + 1];
-    if (plus === void 0 || !plus.startsWith("+++ ")) throw this.error(i2, '"---" line not followed by "+++"');
-    const minusName = readNameField(this.lines[i2].slice(4));
-    const plusName = readNameField(plus.slice(4));
-    if (minusName === void 0) throw this.error(i2, 'unreadable path in "---" line');
-    if (plusName === void 0) throw this.error(i2 + 1, 'unreadable path in "+++" line');
-    draft.minusName = minusName;
-    draft.plusName = plusName;
-    if (this.crlf[i2] === 1 || this.crlf[i2 + 1] === 1) draft.crlf = true;
-    return i2 + 2;
-  }
-  /** Hunks starting at i; returns the index after the last one. */
-  hunks(start2, draft) {
-    const { lines } = this;
-    let i2 = start2;
-    while (i2 < lines.length && lines[i2].startsWith("@@")) {
-      i2 = this.hunk(i2, draft);
-    }
-    if (draft.hunks.length === 0 && !draft.binary && draft.gitRest === void 0) {
-      throw this.error(start2, "file header without hunks");
-    }
-    const next = lines[i2];
-    if (next !== void 0 && (next.startsWith("+") || next.startsWith("-")) && next !== "-- " && next !== "--") {
-      const isHeader = next.startsWith("--- ") && lines[i2 + 1]?.startsWith("+++ ") === true;
-      if (!isHeader) {
-        const last = draft.hunks[draft.hunks.length - 1];
-        const counts = last === void 0 ? "" : ` (@@ -${last.oldStart},${last.oldLines} +${last.newStart},${last.newLines} @@)`;
-        throw this.error(i2, `hunk body is longer than its header says${counts}`);
-      }
-    }
-    return i2;
-  }
-  hunk(start2, draft) {
-    const { lines } = this;
-    const headerLine = lines[start2];
-    if (headerLine.startsWith("@@@")) {
-      throw this.error(start2, "combined (merge) diffs are not supported", "diff the merge against one parent: `git diff base..head`");
-    }
-    const h = parseHunkHeader(headerLine);
-    if (h === void 0) throw this.error(start2, `invalid hunk header "${printable(headerLine, 80)}"`);
-    const prev = draft.hunks[draft.hunks.length - 1];
-    if (prev !== void 0 && (h.oldStart < prev.oldStart + prev.oldLines || h.newStart < prev.newStart + prev.newLines)) {
-      throw this.error(start2, "hunk overlaps or precedes the previous hunk of the same file");
-    }
-    if (this.crlf[start2] === 1) draft.crlf = true;
-    const body2 = [];
-    let oldLeft = h.oldLines;
-    let newLeft = h.newLines;
-    let oldLine = h.oldStart;
-    let newLine = h.newStart;
-    let i2 = start2 + 1;
-    while (i2 < lines.length) {
-      const l = lines[i2];
-      const marker = l.charCodeAt(0);
-      if (marker === 92) {
-        const last = body2[body2.length - 1];
-        if (last === void 0) throw this.error(i2, '"\\ No newline at end of file" marker before any hunk line');
-        last.noNewlineAtEof = true;
-        i2++;
-        continue;
-      }
-      if (oldLeft === 0 && newLeft === 0) break;
-      if (l === "" || marker === 32) {
-        if (oldLeft === 0 || newLeft === 0) break;
-        body2.push({ kind: "context", text: l.slice(1), oldLine: oldLine++, newLine: newLine++ });
-        oldLeft--;
-        newLeft--;
-      } else if (marker === 45) {
-        if (oldLeft === 0) break;
-        body2.push({ kind: "del", text: l.slice(1), oldLine: oldLine++ });
-        oldLeft--;
-      } else if (marker === 43) {
-        if (newLeft === 0) break;
-        body2.push({ kind: "add", text: l.slice(1), newLine: newLine++ });
-        newLeft--;
-      } else {
-        break;
-      }
-      if (this.crlf[i2] === 1) draft.crlf = true;
-      i2++;
-    }
-    if (oldLeft !== 0 || newLeft !== 0) {
-      const where = i2 < lines.length ? `line ${i2 + 1}` : "end of input";
-      throw this.error(
-        start2,
-        `hunk "${printable(headerLine, 80)}" ends early at ${where}: ${oldLeft} old and ${newLeft} new line(s) missing`
-      );
-    }
-    draft.hunks.push({ ...h, lines: body2 });
-    return i2;
-  }
-  plainBlock(start2) {
-    const draft = newDraft(start2, this.crlf[start2] === 1);
-    const i2 = this.fileNames(start2, draft);
-    if (!(this.lines[i2]?.startsWith("@@") ?? false)) throw this.error(i2, "file header without hunks");
-    const end = this.hunks(i2, draft);
-    this.finishPlain(draft);
-    return end;
-  }
-  /** GNU `diff -r` reports binary files as one line: `Binary files A and B differ`. */
-  plainBinary(i2) {
-    const l = this.lines[i2];
-    const rest = l.slice("Binary files ".length, l.length - " differ".length);
-    if (rest.length > MAX_BINARY_LINE_CHARS) throw this.error(i2, 'unreadable "Binary files" line');
-    let chosen;
-    for (let at = rest.indexOf(" and "); at !== -1; at = rest.indexOf(" and ", at + 1)) {
-      const a = rest.slice(0, at);
-      const b = rest.slice(at + 5);
-      if (a === DEV_NULL || b === DEV_NULL || a === b || stripFirstComponent(a) === stripFirstComponent(b)) {
-        chosen = [a, b];
-        break;
-      }
-    }
-    if (chosen === void 0) throw this.error(i2, 'unreadable "Binary files" line');
-    const draft = newDraft(i2, this.crlf[i2] === 1);
-    draft.minusName = chosen[0];
-    draft.plusName = chosen[1];
-    draft.binary = true;
-    this.finishPlain(draft);
-  }
-  finishGit(draft) {
-    const at = draft.line;
-    if (draft.renameFrom === void 0 !== (draft.renameTo === void 0) || draft.copyFrom === void 0 !== (draft.copyTo === void 0)) {
-      throw this.error(at, "incomplete rename or copy header");
-    }
-    const moveFrom = draft.renameFrom ?? draft.copyFrom;
-    const moveTo = draft.renameTo ?? draft.copyTo;
-    let oldPath = moveFrom ?? draft.oldName;
-    let newPath = moveTo ?? draft.newName;
-    let prefixed = draft.prefixed;
-    if (moveFrom !== void 0 && moveTo !== void 0) {
-      prefixed = gitHeaderPrefixed(draft.gitRest ?? "", moveFrom, moveTo);
-      if (prefixed === void 0) throw this.error(at, '"diff --git" line does not name the renamed or copied paths');
-    }
-    if (draft.minusName !== void 0 && draft.plusName !== void 0) {
-      const minus = draft.minusName === DEV_NULL ? DEV_NULL : stripName(draft.minusName, prefixed, "a/");
-      const plus = draft.plusName === DEV_NULL ? DEV_NULL : stripName(draft.plusName, prefixed, "b/");
-      if (minus === void 0 || plus === void 0) throw this.error(at, '"---"/"+++" names lack the diff prefix');
-      if (minus === DEV_NULL && plus === DEV_NULL) throw this.error(at, '"---" and "+++" are both /dev/null');
-      if (minus === DEV_NULL) draft.isNew = true;
-      if (plus === DEV_NULL) draft.isDeleted = true;
-      if (minus !== DEV_NULL) {
-        if (oldPath !== void 0 && minus !== oldPath) throw this.error(at, `"---" names "${printable(minus)}" but the git header names "${printable(oldPath)}"`);
-        oldPath = minus;
-      }
-      if (plus !== DEV_NULL) {
-        if (newPath !== void 0 && plus !== newPath) throw this.error(at, `"+++" names "${printable(plus)}" but the git header names "${printable(newPath)}"`);
-        newPath = plus;
-      }
-    }
-    if (draft.isNew && draft.isDeleted) throw this.error(at, "file is both new and deleted");
-    const path = draft.isDeleted ? oldPath : newPath ?? oldPath;
-    if (path === void 0) throw this.error(at, 'cannot tell the file name from the "diff --git" line');
-    let status;
-    if (draft.renameFrom !== void 0) status = "renamed";
-    else if (draft.copyFrom !== void 0) status = "copied";
-    else if (draft.isNew) status = "added";
-    else if (draft.isDeleted) status = "deleted";
-    else if (draft.oldMode !== void 0 && draft.newMode !== void 0 && draft.hunks.length === 0 && !draft.binary) status = "mode-changed";
-    else status = "modified";
-    this.push(draft, path, status === "renamed" || status === "copied" ? oldPath : void 0, status);
-  }
-  finishPlain(draft) {
-    const at = draft.line;
-    const rawMinus = draft.minusName;
-    const rawPlus = draft.plusName;
-    if (rawMinus === DEV_NULL && rawPlus === DEV_NULL) throw this.error(at, '"---" and "+++" are both /dev/null');
-    let minus = rawMinus;
-    let plus = rawPlus;
-    if (rawMinus !== DEV_NULL && rawPlus !== DEV_NULL) {
-      const a = stripFirstComponent(rawMinus);
-      const b = stripFirstComponent(rawPlus);
-      if (rawMinus !== rawPlus && a !== void 0 && a === b) {
-        minus = a;
-        plus = b;
-      } else if (rawMinus !== rawPlus) {
-        minus = stripName(rawMinus, void 0, "a/") ?? rawMinus;
-        plus = stripName(rawPlus, void 0, "b/") ?? rawPlus;
-      }
-    } else if (rawMinus === DEV_NULL) {
-      plus = stripName(rawPlus, void 0, "b/") ?? rawPlus;
-    } else {
-      minus = stripName(rawMinus, void 0, "a/") ?? rawMinus;
-    }
-    const status = minus === DEV_NULL ? "added" : plus === DEV_NULL ? "deleted" : "modified";
-    this.push(draft, status === "deleted" ? minus : plus, void 0, status);
-  }
-  push(draft, path, oldPath, status) {
-    if (path.length === 0) throw this.error(draft.line, "empty file name");
-    const change = { path, status, binary: draft.binary, hunks: draft.hunks };
-    if (oldPath !== void 0 && oldPath !== path) change.oldPath = oldPath;
-    if (draft.oldMode !== void 0) change.oldMode = draft.oldMode;
-    if (draft.newMode !== void 0) change.newMode = draft.newMode;
-    if (draft.crlf) change.crlf = true;
-    const parsed = { change, line: draft.line + 1 };
-    if (draft.oldBlob !== void 0) parsed.oldBlob = draft.oldBlob;
-    if (draft.newBlob !== void 0) parsed.newBlob = draft.newBlob;
-    this.files.push(parsed);
-  }
-};
-function newDraft(line, crlf) {
-  return { line, isNew: false, isDeleted: false, binary: false, hunks: [], crlf };
-}
-function stripName(name2, prefixed, fallback) {
-  if (prefixed === false) return name2;
-  if (prefixed === true) return stripFirstComponent(name2);
-  return name2.startsWith(fallback) ? name2.slice(fallback.length) : name2;
-}
-function isHex(s) {
-  if (s.length < 4 || s.length > 64) return false;
-  for (let i2 = 0; i2 < s.length; i2++) {
-    const c = s.charCodeAt(i2);
-    if (!(c >= 48 && c <= 57 || c >= 97 && c <= 102)) return false;
-  }
-  return true;
-}
-
-// src/git/revision.ts
-async function resolveCommit(git, rev) {
-  return resolveAs(git, rev, "commit");
-}
-async function resolveAs(git, rev, kind) {
-  if (rev.length === 0 || rev.startsWith("-") || rev.includes("\0") || rev.includes("\n")) {
-    throw new GitError("BAD_REVISION", `invalid revision name "${printable(rev, 100)}"`, { hint: "pass a branch, tag or commit id" });
-  }
-  const out2 = await git.run(["rev-parse", "--verify", "--quiet", `${rev}^{${kind}}`], { allowExitCodes: [1] });
-  const id = out2.stdout.toString("utf8").trim();
-  if (out2.exitCode !== 0 || !isObjectId(id)) {
-    throw new GitError("BAD_REVISION", `unknown revision '${printable(rev, 100)}'`, {
-      hint: rev === "HEAD" ? "the repository has no commits yet: commit first, or name a revision" : "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)"
-    });
-  }
-  return id;
-}
-function isObjectId(s) {
-  if (s.length !== 40 && s.length !== 64) return false;
-  for (let i2 = 0; i2 < s.length; i2++) {
-    const c = s.charCodeAt(i2);
-    if (!(c >= 48 && c <= 57 || c >= 97 && c <= 102)) return false;
-  }
-  return true;
-}
-async function emptyTree(git) {
-  return (await git.text(["hash-object", "-t", "tree", "--stdin"])).trim();
-}
-async function mergeBase(git, a, b) {
-  const out2 = await git.run(["merge-base", a, b], { allowExitCodes: [1] });
-  const id = out2.stdout.toString("utf8").trim().split("\n")[0] ?? "";
-  return out2.exitCode === 0 && isObjectId(id) ? id : void 0;
-}
-async function parentsOf(git, commit) {
-  const line = await git.text(["rev-list", "--parents", "-n", "1", commit]);
-  return line.trim().split(" ").slice(1).filter(isObjectId);
-}
-async function defaultBranchCandidates(git) {
-  const refs = [];
-  const originHead = await git.run(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], { allowExitCodes: [1, 128] });
-  const target = originHead.stdout.toString("utf8").trim();
-  if (originHead.exitCode === 0 && target.startsWith("refs/")) refs.push(target);
-  const configured = await git.run(["config", "--get", "init.defaultBranch"], { allowExitCodes: [1] });
-  const name2 = configured.stdout.toString("utf8").trim();
-  if (configured.exitCode === 0 && name2.length > 0 && !name2.startsWith("-")) {
-    refs.push(`refs/heads/${name2}`, `refs/remotes/origin/${name2}`);
-  }
-  refs.push("refs/heads/main", "refs/remotes/origin/main", "refs/heads/master", "refs/remotes/origin/master");
-  return [...new Set(refs)];
-}
-async function defaultBase(git, head) {
-  for (const ref of await defaultBranchCandidates(git)) {
-    const resolved = await git.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { allowExitCodes: [1, 128] });
-    const tip = resolved.stdout.toString("utf8").trim();
-    if (resolved.exitCode !== 0 || !isObjectId(tip)) continue;
-    const base = await mergeBase(git, head, tip);
-    if (base !== void 0 && base !== head) return { kind: "commit", id: base, why: `merge-base with ${ref}` };
-  }
-  const [parent] = await parentsOf(git, head);
-  if (parent !== void 0) return { kind: "commit", id: parent, why: "first parent of head" };
-  if ((await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
-    throw new GitError("BAD_REVISION", `cannot find a base for ${head.slice(0, 12)} in this shallow clone`, {
-      hint: "fetch more history (git fetch --unshallow, or actions/checkout with fetch-depth: 0), or pass --base"
-    });
-  }
-  return { kind: "empty-tree", id: await emptyTree(git), why: "head is a root commit" };
-}
-
-// src/git/attribution.ts
-var BLAME_CONCURRENCY = 4;
-var MAX_BLAME_RANGES = 500;
-async function blameAddedLines(git, head, base, rangeCommits2, requests, onError) {
-  const result = /* @__PURE__ */ new Map();
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < requests.length) {
-      const request2 = requests[cursor++];
-      try {
-        result.set(request2.path, await blameOne(git, head, base, rangeCommits2, request2));
-      } catch (err2) {
-        onError(request2.path, err2);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(BLAME_CONCURRENCY, requests.length) }, worker));
-  return result;
-}
-async function blameOne(git, head, base, rangeCommits2, request2) {
-  const ranges = toRanges(request2.lines);
-  const args2 = ["blame", "--porcelain", "--root", "--no-textconv", "--ignore-revs-file="];
-  if (ranges.length <= MAX_BLAME_RANGES) for (const [a, b] of ranges) args2.push("-L", `${a},${b}`);
-  args2.push(base === void 0 ? head : `${base}..${head}`, "--", request2.path);
-  const { stdout: stdout2 } = await git.run(args2);
-  const blamed = parsePorcelain(stdout2.toString("utf8"));
-  const wanted = new Set(request2.lines);
-  const out2 = /* @__PURE__ */ new Map();
-  for (const [line, sha] of blamed.lines) {
-    if (!wanted.has(line) || blamed.boundary.has(sha) || !rangeCommits2.has(sha)) continue;
-    out2.set(line, sha);
-  }
-  return out2;
-}
-function toRanges(lines) {
-  const ranges = [];
-  for (const n of lines) {
-    const last = ranges[ranges.length - 1];
-    if (last !== void 0 && n === last[1] + 1) last[1] = n;
-    else ranges.push([n, n]);
-  }
-  return ranges;
-}
-function parsePorcelain(text2) {
-  const lines = /* @__PURE__ */ new Map();
-  const boundary = /* @__PURE__ */ new Set();
-  let expectHeader = true;
-  let current;
-  for (const line of text2.split("\n")) {
-    if (expectHeader) {
-      const fields = line.split(" ");
-      const sha = fields[0] ?? "";
-      const final = Number(fields[2]);
-      if ((fields.length === 3 || fields.length === 4) && isObjectId(sha) && Number.isSafeInteger(final) && final > 0) {
-        current = sha;
-        lines.set(final, sha);
-        expectHeader = false;
-      }
-      continue;
-    }
-    if (line.startsWith("	")) {
-      expectHeader = true;
-    } else if (line === "boundary" && current !== void 0) {
-      boundary.add(current);
-    }
-  }
-  return { lines, boundary };
-}
-
-// src/diff/line-origins.ts
-var BOUNDARY_FILE = [{ origin: null, length: Number.POSITIVE_INFINITY }];
-var PENDING = "\0pending";
-var LineOriginTracker = class {
-  #inRange;
-  #children = /* @__PURE__ */ new Map();
-  #states = /* @__PURE__ */ new Map();
-  #outside = { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
-  constructor(commits) {
-    this.#inRange = new Set(commits.map((c) => c.sha));
-    for (const c of commits) for (const p of c.parents) this.#children.set(p, (this.#children.get(p) ?? 0) + 1);
-  }
-  /**
-   * `diffs[k]`: the commit's diff against `commit.parents[k]` (for a root commit, one diff against
-   * the empty tree), hunks without context lines (-U0), renames detected.
-   */
-  apply(commit, diffs) {
-    const parents = commit.parents.length === 0 ? [this.#outside] : commit.parents.map((p) => this.#inRange.has(p) ? this.#states.get(p) ?? this.#outside : this.#outside);
-    this.#states.set(commit.sha, applyCommit(commit.sha, parents, diffs));
-    for (const p of commit.parents) {
-      const left = (this.#children.get(p) ?? 0) - 1;
-      this.#children.set(p, left);
-      if (left <= 0) this.#states.delete(p);
-    }
-  }
-  /** The line origins at `sha` (applied, with no child applied since); undefined otherwise. */
-  at(sha) {
-    const state = this.#states.get(sha);
-    return state === void 0 ? void 0 : { files: state.files, untracked: state.untracked };
-  }
-};
-function parentsFirst(commits) {
-  const known = new Set(commits.map((c) => c.sha));
-  const done = /* @__PURE__ */ new Set();
-  const out2 = [];
-  let pending = [...commits];
-  while (pending.length > 0) {
-    const next = [];
-    for (const c of pending) {
-      if (c.parents.every((p) => !known.has(p) || done.has(p))) {
-        out2.push(c);
-        done.add(c.sha);
-      } else next.push(c);
-    }
-    if (next.length === pending.length) return [...out2, ...next];
-    pending = next;
-  }
-  return out2;
-}
-function zeroContextHunks(hunks) {
-  const out2 = [];
-  for (const h of hunks) {
-    let oldNext = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
-    let newNext = h.newLines === 0 ? h.newStart + 1 : h.newStart;
-    let block;
-    const close = () => {
-      if (block === void 0) return;
-      const oldLines = block.lines.filter((l) => l.kind === "del").length;
-      const newLines = block.lines.length - oldLines;
-      out2.push({
-        oldStart: oldLines === 0 ? block.oldStart - 1 : block.oldStart,
-        oldLines,
-        newStart: newLines === 0 ? block.newStart - 1 : block.newStart,
-        newLines,
-        header: h.header,
-        lines: block.lines
-      });
-      block = void 0;
-    };
-    for (const l of h.lines) {
-      if (l.kind === "context") {
-        close();
-        oldNext++;
-        newNext++;
-        continue;
-      }
-      block ??= { oldStart: oldNext, newStart: newNext, lines: [] };
-      block.lines.push(l);
-      if (l.kind === "del") oldNext++;
-      else newNext++;
-    }
-    close();
-  }
-  return out2;
-}
-function applyCommit(sha, parents, diffs) {
-  const first = parents[0];
-  const changes = diffs[0] ?? [];
-  const byPath = parents.map((_, k) => new Map((diffs[k] ?? []).filter((c) => c.status !== "deleted").map((c) => [c.path, c])));
-  const files = new Map(first.files);
-  const untracked = new Set(first.untracked);
-  for (const change of changes) {
-    if (change.status === "deleted" || change.status === "renamed") {
-      const gone = change.status === "deleted" ? change.path : change.oldPath;
-      files.delete(gone);
-      untracked.delete(gone);
-    }
-  }
-  for (const change of changes) {
-    if (change.status === "deleted") continue;
-    files.delete(change.path);
-    untracked.delete(change.path);
-    const result = fileAfter(sha, change, parents, byPath);
-    if (result === void 0) untracked.add(change.path);
-    else files.set(change.path, result);
-  }
-  return { files, untracked };
-}
-function fileAfter(sha, change, parents, byPath) {
-  for (let k = 0; k < parents.length; k++) {
-    const other = k === 0 ? change : byPath[k].get(change.path);
-    if (other === void 0) return runsIn(parents[k], change.path);
-    if (sameContent(other)) return runsIn(parents[k], sourcePath(other));
-  }
-  const from = sourcePath(change);
-  if (change.binary || parents[0].untracked.has(from)) return void 0;
-  const start2 = change.status === "added" ? [] : runsIn(parents[0], from);
-  if (start2 === void 0) return void 0;
-  let runs = applyHunks(start2, change.hunks, parents.length > 1 ? PENDING : sha);
-  for (let k = 1; k < parents.length && runs.some((r) => r.origin === PENDING); k++) {
-    const other = byPath[k].get(change.path);
-    if (other === void 0 || other.status === "added") continue;
-    if (other.binary || parents[k].untracked.has(sourcePath(other))) return void 0;
-    const theirs = runsIn(parents[k], sourcePath(other));
-    if (theirs === void 0) return void 0;
-    runs = resolvePending(runs, other.hunks, theirs);
-  }
-  return runs.map((r) => r.origin === PENDING ? { origin: sha, length: r.length } : r);
-}
-function sourcePath(change) {
-  return change.status === "renamed" || change.status === "copied" ? change.oldPath : change.path;
-}
-function sameContent(change) {
-  return change.hunks.length === 0 && !change.binary && change.status !== "added";
-}
-function runsIn(state, path) {
-  if (state.untracked.has(path)) return void 0;
-  return state.files.get(path) ?? BOUNDARY_FILE;
-}
-function resolvePending(runs, hunks, theirs) {
-  const out2 = [];
-  const push2 = (origin2, length) => {
-    if (length <= 0) return;
-    const last = out2[out2.length - 1];
-    if (last !== void 0 && last.origin === origin2) out2[out2.length - 1] = { origin: origin2, length: last.length + length };
-    else out2.push({ origin: origin2, length });
-  };
-  let hunk = 0;
-  let delta = 0;
-  let run3 = 0;
-  let runStart = 1;
-  const origin = (n) => {
-    for (; hunk < hunks.length; hunk++) {
-      const h = hunks[hunk];
-      const firstNew = h.newLines === 0 ? h.newStart + 1 : h.newStart;
-      const firstOld = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
-      if (n < firstNew) break;
-      if (n < firstNew + h.newLines) return PENDING;
-      delta = firstNew + h.newLines - (firstOld + h.oldLines);
-    }
-    const old = n - delta;
-    while (run3 < theirs.length && old >= runStart + theirs[run3].length) {
-      runStart += theirs[run3].length;
-      run3++;
-    }
-    return run3 < theirs.length && old >= runStart ? theirs[run3].origin : PENDING;
-  };
-  let line = 1;
-  for (const r of runs) {
-    if (r.origin !== PENDING) {
-      push2(r.origin, r.length);
-    } else {
-      for (let n = line; n < line + r.length; n++) push2(origin(n), 1);
-    }
-    line += r.length;
-  }
-  return out2;
-}
-function applyHunks(old, hunks, origin) {
-  const out2 = [];
-  const push2 = (run3) => {
-    if (run3.length <= 0) return;
-    const last = out2[out2.length - 1];
-    if (last !== void 0 && last.origin === run3.origin) out2[out2.length - 1] = { origin: run3.origin, length: last.length + run3.length };
-    else out2.push(run3);
-  };
-  let index = 0;
-  let offset = 0;
-  const take = (count2, keep) => {
-    let left = count2;
-    while (left > 0 && index < old.length) {
-      const run3 = old[index];
-      const available = run3.length - offset;
-      const n = Math.min(available, left);
-      if (keep) push2({ origin: run3.origin, length: n });
-      left -= n;
-      offset += n;
-      if (offset >= run3.length) {
-        index++;
-        offset = 0;
-      }
-    }
-  };
-  let oldLine = 1;
-  for (const h of hunks) {
-    const firstReplaced = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
-    take(firstReplaced - oldLine, true);
-    take(h.oldLines, false);
-    oldLine = firstReplaced + h.oldLines;
-    push2({ origin, length: h.newLines });
-  }
-  while (index < old.length) {
-    const run3 = old[index];
-    push2({ origin: run3.origin, length: run3.length - offset });
-    index++;
-    offset = 0;
-  }
-  return out2;
-}
-function originsAt(runs, lines) {
-  const out2 = [];
-  let run3 = 0;
-  let start2 = 1;
-  for (const line of lines) {
-    while (run3 < runs.length && line >= start2 + runs[run3].length) {
-      start2 += runs[run3].length;
-      run3++;
-    }
-    out2.push(run3 < runs.length && line >= start2 ? runs[run3].origin : void 0);
-  }
-  return out2;
-}
-
-// src/git/line-tracking.ts
-async function trackRange(git, commits, diffOptions, maxBytes) {
-  if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
-  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` })));
-  let text2;
-  try {
-    const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
-      input: pairs.map((p) => `${p.line}
-`).join(""),
-      maxBuffer: maxBytes
-    });
-    text2 = stdout2.toString("utf8");
-  } catch {
-    return void 0;
-  }
-  const chunks = splitByCommit(text2, pairs.map((p) => p.sha));
-  if (chunks === void 0) return void 0;
-  const tracker = new LineOriginTracker(commits);
-  let chunk = 0;
-  for (const commit of commits) {
-    const diffs = [];
-    for (let k = 0; k < Math.max(1, commit.parents.length); k++) {
-      try {
-        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? "", { maxBytes }));
-      } catch {
-        return void 0;
-      }
-    }
-    tracker.apply(commit, diffs);
-  }
-  return tracker.at(commits[commits.length - 1].sha);
-}
-function splitByCommit(text2, commits) {
-  const chunks = [];
-  let next = 0;
-  let start2 = -1;
-  let pos = 0;
-  while (pos < text2.length) {
-    const nl = text2.indexOf("\n", pos);
-    const end = nl === -1 ? text2.length : nl;
-    const id = commits[next];
-    if (id !== void 0 && end - pos === id.length && text2.startsWith(id, pos)) {
-      if (start2 !== -1) chunks.push(text2.slice(start2, pos));
-      start2 = Math.min(end + 1, text2.length);
-      next++;
-    }
-    if (nl === -1) break;
-    pos = nl + 1;
-  }
-  if (start2 !== -1) chunks.push(text2.slice(start2));
-  return next === commits.length ? chunks : void 0;
-}
-
-// src/git/commit-object.ts
-var UTF82 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-function parseCommitObject(sha, raw) {
-  const split = raw.indexOf("\n\n");
-  const headerEnd = split === -1 ? raw.length : split;
-  const headers = raw.toString("utf8", 0, headerEnd).split("\n");
-  const parents = [];
-  let author;
-  let committer;
-  let encoding;
-  for (const line of headers) {
-    if (line.startsWith(" ")) continue;
-    const space = line.indexOf(" ");
-    if (space === -1) continue;
-    const key = line.slice(0, space);
-    const value = line.slice(space + 1);
-    if (key === "parent") parents.push(value);
-    else if (key === "author" && author === void 0) author = value;
-    else if (key === "committer" && committer === void 0) committer = value;
-    else if (key === "encoding" && encoding === void 0) encoding = value;
-  }
-  const messageBytes = split === -1 ? Buffer.alloc(0) : raw.subarray(split + 2);
-  const a = parseIdent(author ?? "");
-  const c = parseIdent(committer ?? "");
-  return {
-    sha,
-    parents,
-    author: a.person,
-    committer: c.person,
-    authorDate: a.date,
-    message: decodeMessage(messageBytes, encoding)
-  };
-}
-function decodeMessage(bytes2, encoding) {
-  if (encoding !== void 0) {
-    try {
-      return new TextDecoder(encoding.trim(), { fatal: false, ignoreBOM: true }).decode(bytes2);
-    } catch {
-    }
-  }
-  return UTF82.decode(bytes2);
-}
-function parseIdent(value) {
-  const lt = value.indexOf("<");
-  const gt = lt === -1 ? -1 : value.indexOf(">", lt + 1);
-  if (lt === -1 || gt === -1) return { person: { name: value.trim(), email: "" }, date: rfc3339(0, "+0000") };
-  const [seconds, tz] = value.slice(gt + 1).trim().split(" ");
-  return {
-    person: { name: value.slice(0, lt).trim(), email: value.slice(lt + 1, gt) },
-    date: rfc3339(Number(seconds ?? "0"), tz ?? "+0000")
-  };
-}
-function rfc3339(seconds, tz) {
-  const valid = tz.length === 5 && (tz[0] === "+" || tz[0] === "-") && [...tz.slice(1)].every((d) => d >= "0" && d <= "9");
-  const zone = valid ? tz : "+0000";
-  const minutes = (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
-  const ms = (Number.isFinite(seconds) ? seconds : 0) * 1e3 + minutes * 6e4;
-  const date = new Date(ms);
-  const iso = Number.isNaN(date.getTime()) ? "1970-01-01T00:00:00" : date.toISOString().slice(0, 19);
-  return `${iso}${zone.slice(0, 3)}:${zone.slice(3, 5)}`;
-}
-
-// src/git/git.ts
-import { spawn } from "node:child_process";
-var DEFAULT_GIT_MAX_BUFFER = 256 * 1024 * 1024;
-var MAX_STDERR = 64 * 1024;
-var FORCED_CONFIG = [
-  "core.fsmonitor=false",
-  "core.hooksPath=/dev/null",
-  "protocol.ext.allow=never",
-  "core.quotepath=off",
-  "diff.noprefix=false",
-  "diff.mnemonicPrefix=false",
-  "color.ui=false",
-  "log.showSignature=false",
-  "core.pager=cat"
-];
-var KEPT_GIT_VARIABLES = /* @__PURE__ */ new Set([
-  "GIT_EXEC_PATH",
-  "GIT_CONFIG_NOSYSTEM",
-  "GIT_CONFIG_GLOBAL",
-  "GIT_CONFIG_SYSTEM",
-  "GIT_CEILING_DIRECTORIES"
-]);
-function sanitizedEnv(env) {
-  const out2 = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith("GIT_") && !KEPT_GIT_VARIABLES.has(key)) continue;
-    out2[key] = value;
-  }
-  out2.LC_ALL = "C";
-  out2.GIT_TERMINAL_PROMPT = "0";
-  out2.GIT_OPTIONAL_LOCKS = "0";
-  return out2;
-}
-var Git = class {
-  repo;
-  executable;
-  env;
-  constructor(repo, options = {}) {
-    this.repo = repo;
-    this.executable = options.executable ?? "git";
-    this.env = sanitizedEnv(options.env ?? process.env);
-  }
-  /** Runs `git <forced -c options> <args>` in the repository. */
-  run(args2, options = {}) {
-    const maxBuffer = options.maxBuffer ?? DEFAULT_GIT_MAX_BUFFER;
-    const argv = [...FORCED_CONFIG.flatMap((c) => ["-c", c]), ...args2];
-    const shown = printable(`git ${args2.join(" ")}`, 300);
-    return new Promise((resolve2, reject) => {
-      let settled = false;
-      const fail = (err2) => {
-        if (settled) return;
-        settled = true;
-        child.kill("SIGKILL");
-        reject(err2);
-      };
-      const child = spawn(this.executable, argv, {
-        cwd: this.repo,
-        env: this.env,
-        shell: false,
-        windowsHide: true,
-        stdio: ["pipe", "pipe", "pipe"]
-      });
-      const chunks = [];
-      let size = 0;
-      let stderr = "";
-      child.stdout.on("data", (chunk) => {
-        size += chunk.length;
-        if (size > maxBuffer) {
-          fail(new GitError("OUTPUT_TOO_LARGE", `${shown}: output is larger than ${maxBuffer} bytes`, {
-            hint: "scan a smaller range or raise the size limit"
-          }));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      child.stderr.on("data", (chunk) => {
-        if (stderr.length < MAX_STDERR) stderr += chunk.toString("utf8");
-      });
-      child.on("error", (err2) => {
-        if (err2.code === "ENOENT") {
-          fail(new GitError("GIT_FAILED", `cannot run ${this.executable} in ${printable(this.repo)}: ${err2.message}`, {
-            cause: err2,
-            hint: "install git and check that the repository directory exists"
-          }));
-        } else {
-          fail(new GitError("GIT_FAILED", `${shown}: ${err2.message}`, { cause: err2 }));
-        }
-      });
-      child.stdin.on("error", () => void 0);
-      child.on("close", (code, signal) => {
-        if (settled) return;
-        settled = true;
-        const exitCode = code ?? -1;
-        if (exitCode === 0 || options.allowExitCodes?.includes(exitCode) === true) {
-          resolve2({ stdout: Buffer.concat(chunks, size), stderr, exitCode });
-          return;
-        }
-        reject(gitFailure(shown, exitCode, signal, stderr, this.repo));
-      });
-      child.stdin.end(options.input ?? "");
-    });
-  }
-  /** stdout decoded as UTF-8 (invalid bytes become U+FFFD), trailing newline removed. */
-  async text(args2, options = {}) {
-    const { stdout: stdout2 } = await this.run(args2, options);
-    const s = stdout2.toString("utf8");
-    return s.endsWith("\n") ? s.slice(0, -1) : s;
-  }
-};
-function gitFailure(shown, exitCode, signal, stderr, repo) {
-  const firstLine3 = stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? (signal === null ? "no message" : `killed by ${signal}`);
-  const message = `${shown} failed (exit ${exitCode}): ${printable(firstLine3, 300)}`;
-  const lower = stderr.toLowerCase();
-  let code = "GIT_FAILED";
-  let hint = "run the command above in the repository to see git's full message";
-  if (lower.includes("not a git repository")) {
-    code = "NOT_A_REPOSITORY";
-    hint = `run trailmark inside a git repository, or point it at one (${printable(repo)} is not)`;
-  } else if (lower.includes("dubious ownership")) {
-    code = "NOT_A_REPOSITORY";
-    hint = `mark the repository as safe: git config --global --add safe.directory ${printable(repo)}`;
-  } else if (lower.includes("unknown revision") || lower.includes("bad revision") || lower.includes("invalid object name") || lower.includes("not a valid object name") || lower.includes("needed a single revision") || lower.includes("bad object")) {
-    code = "BAD_REVISION";
-    hint = "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)";
-  }
-  return new GitError(code, message, { hint });
-}
-
-// src/git/objects.ts
-async function readObjects(git, names, options) {
-  return await readObjectsWithin(git, names, { ...options, maxTotalBytes: Number.POSITIVE_INFINITY });
-}
-async function readObjectsWithin(git, names, options) {
-  const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes("\n") && !n.includes("\0")))];
-  const found = /* @__PURE__ */ new Map();
-  if (asked.length === 0) return found;
-  const check = await git.text(["cat-file", "--batch-check", "--buffer"], { input: asked.map((n) => `${n}
-`).join("") });
-  const lines = check.split("\n");
-  const wanted = [];
-  asked.forEach((name2, k) => {
-    const fields = (lines[k] ?? "").split(" ");
-    if (fields.length !== 3) return;
-    const [id, type, sizeText] = fields;
-    const size = Number(sizeText);
-    if (!Number.isSafeInteger(size) || size < 0) return;
-    if (size > options.maxObjectBytes) found.set(name2, { id, type, size });
-    else wanted.push({ name: name2, id, type, size });
-  });
-  if (wanted.length === 0) return found;
-  const sizes = new Map(wanted.map((w) => [w.id, w.size]));
-  const ids = [...sizes.keys()];
-  let expected = 0;
-  let contentBytes = 0;
-  for (const [id, size] of sizes) {
-    expected += size + id.length + 64;
-    contentBytes += size;
-  }
-  if (contentBytes > options.maxTotalBytes) return void 0;
-  const { stdout: stdout2 } = await git.run(["cat-file", "--batch", "--buffer"], {
-    input: ids.map((id) => `${id}
-`).join(""),
-    maxBuffer: expected + 1024
-  });
-  const contents = parseBatch(stdout2);
-  for (const w of wanted) {
-    const content = contents.get(w.id);
-    if (content === void 0) continue;
-    found.set(w.name, { id: w.id, type: w.type, size: w.size, content });
-  }
-  return found;
-}
-function parseBatch(out2) {
-  const result = /* @__PURE__ */ new Map();
-  let pos = 0;
-  while (pos < out2.length) {
-    const nl = out2.indexOf(10, pos);
-    if (nl === -1) break;
-    const header = out2.toString("utf8", pos, nl).split(" ");
-    pos = nl + 1;
-    if (header.length !== 3) continue;
-    const size = Number(header[2]);
-    if (!Number.isSafeInteger(size) || pos + size > out2.length) {
-      throw new GitError("GIT_FAILED", `git cat-file --batch: truncated object ${header[0] ?? ""}`);
-    }
-    result.set(header[0], out2.subarray(pos, pos + size));
-    pos += size + 1;
-  }
-  return result;
-}
-
-// src/git/change-source.ts
-var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-var SUBMODULE_MODE = "160000";
-var BINARY_PROBE_BYTES = 8e3;
-var MAX_COMMIT_OBJECT_BYTES = 16 * 1024 * 1024;
-var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-var LENIENT_UTF8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
-var DIFF_ARGS = [
-  "diff",
-  "--no-color",
-  "--no-ext-diff",
-  "--no-textconv",
-  "--full-index",
-  "--find-renames",
-  "--src-prefix=a/",
-  "--dst-prefix=b/",
-  "-U3",
-  "--inter-hunk-context=0",
-  "--diff-algorithm=myers",
-  "--indent-heuristic",
-  "--submodule=short",
-  "--ignore-submodules=none",
-  "--no-relative"
-];
-var TRACKING_DIFF_ARGS = [
-  "--no-color",
-  "--no-ext-diff",
-  "--no-textconv",
-  "--full-index",
-  "--find-renames",
-  "--src-prefix=a/",
-  "--dst-prefix=b/",
-  "--diff-algorithm=myers",
-  "--indent-heuristic"
-];
-var RAW_DIFF_ARGS = ["diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "--no-relative"];
-var PREFETCH_MAX_BYTES = 64 * 1024 * 1024;
-var GitChangeSource = class {
-  git;
-  options;
-  constructor(options) {
-    this.options = options;
-    this.git = new Git(options.repo);
-  }
-  async load() {
-    const git = this.git;
-    const headName = this.options.head ?? "HEAD";
-    const head = await resolveCommit(git, headName);
-    const { baseCommit, diffBase } = await this.base(head);
-    const omissions = [];
-    const [commitsRead, diffRead, branchRead, headsRead] = await Promise.allSettled([
-      rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
-      this.diff(diffBase, head),
-      currentBranch(git, headName),
-      this.prefetchHeads(diffBase, head)
-    ]);
-    const commits = settledValue(commitsRead);
-    const diffed = settledValue(diffRead);
-    const branch = settledValue(branchRead);
-    const prefetched = headsRead.status === "fulfilled" ? headsRead.value : void 0;
-    const rediffed = /* @__PURE__ */ new Set();
-    const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
-    const files = await this.readHeads(head, parsed, prefetched);
-    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
-    const result = {
-      base: diffBase,
-      head,
-      commits,
-      files: files.map((f) => f.change).sort((a, b) => compare(a.path, b.path) || compare(a.status, b.status)),
-      omissions: omissions.sort((a, b) => compare(a.path ?? "", b.path ?? "") || compare(a.reason, b.reason))
-    };
-    return branch === void 0 ? result : { ...result, context: { headBranch: branch } };
-  }
-  /** baseCommit bounds the commit range (undefined: from the root); diffBase is what the diff starts from. */
-  async base(head) {
-    if (this.options.base !== void 0) {
-      const given = await resolveCommit(this.git, this.options.base);
-      const base = await mergeBase(this.git, given, head);
-      if (base === void 0) {
-        throw new GitError("BAD_REVISION", `'${printable(this.options.base)}' and '${printable(this.options.head ?? "HEAD")}' have no common history`, {
-          hint: "pass a base that head was branched from"
-        });
-      }
-      return { baseCommit: base, diffBase: base };
-    }
-    const choice = await defaultBase(this.git, head);
-    return choice.kind === "commit" ? { baseCommit: choice.id, diffBase: choice.id } : { baseCommit: void 0, diffBase: choice.id };
-  }
-  async diff(base, head, extra = {}) {
-    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
-    const args2 = ["--literal-pathspecs", ...DIFF_ARGS, ...extra.text === true ? ["--text"] : [], base, head];
-    if (extra.paths !== void 0) args2.push("--", ...extra.paths);
-    let stdout2;
-    try {
-      ({ stdout: stdout2 } = await this.git.run(args2, { maxBuffer: maxBytes }));
-    } catch (err2) {
-      if (err2 instanceof GitError && err2.code === "OUTPUT_TOO_LARGE") {
-        throw new DiffError("DIFF_TOO_LARGE", `diff ${base.slice(0, 12)}..${head.slice(0, 12)} is larger than ${maxBytes} bytes`, {
-          cause: err2,
-          hint: "scan a smaller range, or raise the diff size limit"
-        });
-      }
-      throw err2;
-    }
-    return parseUnifiedDiffDetailed(stdout2.toString("utf8"), { maxBytes });
-  }
-  /**
-   * A `-diff` or `binary` attribute in the head's .gitattributes makes git print "Binary files
-   * differ" for text, which would hide code from scoring. Files git calls binary whose head blob
-   * has no NUL byte in its first 8000 bytes (git's own binary test) are diffed again with --text.
-   */
-  async textDiffOfFalseBinaries(base, head, parsed, rediffed) {
-    const candidates = parsed.filter((f) => f.change.binary && f.change.status !== "deleted");
-    if (candidates.length === 0) return parsed;
-    const nameOf = (f) => f.newBlob !== void 0 && isObjectId(f.newBlob) ? f.newBlob : `${head}:${f.change.path}`;
-    const objects = await readObjects(this.git, candidates.map(nameOf), { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
-    const textual = candidates.filter((f) => {
-      const content = objects.get(nameOf(f))?.content;
-      return content !== void 0 && !content.subarray(0, BINARY_PROBE_BYTES).includes(0);
-    });
-    if (textual.length === 0) return parsed;
-    const paths = [...new Set(textual.flatMap((f) => f.change.oldPath === void 0 ? [f.change.path] : [f.change.path, f.change.oldPath]))];
-    const redone = new Map((await this.diff(base, head, { text: true, paths })).filter((f) => f.change.status !== "deleted").map((f) => [f.change.path, f]));
-    for (const path of paths) rediffed.add(path);
-    return parsed.map((f) => textual.includes(f) ? redone.get(f.change.path) ?? f : f);
-  }
-  /**
-   * The head blobs of base..head read while the patch is still being produced: ids from a
-   * `diff --raw` without rename detection (a rename's new blob id is the same either way).
-   * Undefined when they would exceed PREFETCH_MAX_BYTES in total (binaries are read too, as the
-   * raw diff cannot tell them apart; the cap bounds that waste).
-   */
-  async prefetchHeads(base, head) {
-    const { stdout: stdout2 } = await this.git.run(["--literal-pathspecs", ...RAW_DIFF_ARGS, base, head], { maxBuffer: this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES });
-    const ids = [];
-    const fields = stdout2.toString("latin1").split("\0");
-    for (let k = 0; k + 1 < fields.length; k += 2) {
-      const header = fields[k].split(" ");
-      const [mode, id] = [header[1], header[3]];
-      if (header.length !== 5 || !header[0].startsWith(":") || id === void 0 || !isObjectId(id) || /^0+$/.test(id)) continue;
-      if (mode === "100644" || mode === "100755" || mode === "120000") ids.push(id);
-    }
-    return readObjectsWithin(this.git, ids, { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, maxTotalBytes: PREFETCH_MAX_BYTES });
-  }
-  /** Reads every changed file's head blob with two cat-file processes in total (none for those prefetched). */
-  async readHeads(head, parsed, prefetched) {
-    const maxFileBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const nameOf = (f) => {
-      if (f.change.status === "deleted" || f.change.binary) return void 0;
-      if (f.newBlob !== void 0 && isObjectId(f.newBlob)) return f.newBlob;
-      return `${head}:${f.change.path}`;
-    };
-    const names = parsed.map(nameOf).filter((n) => n !== void 0);
-    const objects = new Map(prefetched);
-    const missing = names.filter((n) => !objects.has(n));
-    if (missing.length > 0) for (const [name2, object2] of await readObjects(this.git, missing, { maxObjectBytes: maxFileBytes })) objects.set(name2, object2);
-    return parsed.map((f) => {
-      const change = f.change;
-      if (change.status === "deleted") return { ...f, change: { ...change, headTextMissing: "deleted" } };
-      if (change.binary) return { ...f, change: { ...change, headTextMissing: "binary" } };
-      const object2 = objects.get(nameOf(f) ?? "");
-      if (object2 === void 0 || object2.type !== "blob") return { ...f, change: { ...change, headTextMissing: "unavailable" } };
-      if (object2.content === void 0) return { ...f, change: { ...change, headSize: object2.size, headTextMissing: "too-large" } };
-      let headText;
-      let invalidUtf8 = false;
-      try {
-        headText = STRICT_UTF8.decode(object2.content);
-      } catch {
-        headText = LENIENT_UTF8.decode(object2.content);
-        invalidUtf8 = true;
-      }
-      const withText = { ...change, headText, headSize: object2.size };
-      return { ...f, change: invalidUtf8 ? { ...withText, invalidUtf8: true } : withText };
-    });
-  }
-  /**
-   * Sets lineCommits on every file with added lines (mutates the list in place). `rediffed`:
-   * paths whose range diff was redone with --text (the per-commit diff sees them as binary).
-   */
-  async attribute(head, base, diffBase, commits, files, omissions, rediffed) {
-    const inRange = new Set(commits.map((c) => c.sha));
-    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
-    const single = singleCommitOrigin(commits, base, diffBase);
-    const tracked = single === void 0 ? await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes) : void 0;
-    const toBlame = [];
-    const attributed = /* @__PURE__ */ new Map();
-    for (const f of files) {
-      const added = addedLines(f.change);
-      if (added.length === 0 || f.change.binary || f.change.status === "deleted" || f.change.newMode === SUBMODULE_MODE) continue;
-      if (f.change.headTextMissing === "too-large") {
-        omissions.push({ path: f.change.path, reason: "lines not attributed to commits: file over the size cap" });
-        continue;
-      }
-      const lines = single !== void 0 && !rediffed.has(f.change.path) ? new Map(added.map((line) => [line, single])) : tracked === void 0 ? void 0 : trackedLines(tracked, f.change.path, added, inRange);
-      if (lines !== void 0) attributed.set(f.change.path, lines);
-      else toBlame.push({ path: f.change.path, lines: added });
-    }
-    const blamed = await blameAddedLines(this.git, head, base, inRange, toBlame, (path, err2) => {
-      const why = err2 instanceof Error ? err2.message : String(err2);
-      omissions.push({ path, reason: `lines not attributed to commits: ${why.slice(0, 200)}` });
-    });
-    for (const [path, lines] of blamed) attributed.set(path, lines);
-    for (let k = 0; k < files.length; k++) {
-      const f = files[k];
-      const lineCommits = attributed.get(f.change.path);
-      if (lineCommits !== void 0 && hasAddedLine(f.change)) {
-        files[k] = { ...f, change: { ...f.change, lineCommits } };
-      }
-    }
-  }
-};
-function singleCommitOrigin(commits, base, diffBase) {
-  if (commits.length !== 1) return void 0;
-  const commit = commits[0];
-  if (commit.parents.length === 1 && commit.parents[0] === diffBase) return commit.sha;
-  if (commit.parents.length === 0 && base === void 0) return commit.sha;
-  return void 0;
-}
-function trackedLines(tracked, path, added, inRange) {
-  const runs = tracked.files.get(path);
-  if (runs === void 0 || tracked.untracked.has(path)) return void 0;
-  const out2 = /* @__PURE__ */ new Map();
-  const origins = originsAt(runs, added);
-  for (let k = 0; k < added.length; k++) {
-    const origin = origins[k];
-    if (origin === null || origin === void 0 || !inRange.has(origin)) return void 0;
-    out2.set(added[k], origin);
-  }
-  return out2;
-}
-function hasAddedLine(change) {
-  return change.hunks.some((h) => h.lines.some((l) => l.kind === "add" && l.newLine !== void 0));
-}
-function addedLines(change) {
-  const out2 = [];
-  for (const h of change.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) out2.push(l.newLine);
-  return out2;
-}
-async function rangeCommits(git, head, base) {
-  const args2 = ["rev-list", "--topo-order", "--reverse", head];
-  if (base !== void 0) args2.push(`^${base}`);
-  const out2 = await git.text(args2);
-  return out2.split("\n").filter(isObjectId);
-}
-async function readCommits(git, ids) {
-  const objects = await readObjects(git, ids, { maxObjectBytes: MAX_COMMIT_OBJECT_BYTES });
-  return ids.map((id) => {
-    const object2 = objects.get(id);
-    if (object2?.content === void 0 || object2.type !== "commit") {
-      throw new GitError("GIT_FAILED", `cannot read commit ${id}${object2 === void 0 ? "" : ` (${object2.size} bytes)`}`, {
-        hint: `commit objects over ${MAX_COMMIT_OBJECT_BYTES} bytes are refused; check the repository with git fsck`
-      });
-    }
-    return parseCommitObject(id, object2.content);
-  });
-}
-async function currentBranch(git, headName) {
-  if (headName !== "HEAD") {
-    const named = await git.run(["rev-parse", "--verify", "--quiet", `refs/heads/${headName}`], { allowExitCodes: [1] });
-    return named.exitCode === 0 ? headName : void 0;
-  }
-  const out2 = await git.run(["symbolic-ref", "--quiet", "--short", "HEAD"], { allowExitCodes: [1, 128] });
-  const name2 = out2.stdout.toString("utf8").trim();
-  return out2.exitCode === 0 && name2.length > 0 ? name2 : void 0;
-}
-function settledValue(result) {
-  if (result.status === "rejected") throw result.reason;
-  return result.value;
-}
-function compare(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// src/git/revision-file.ts
-var MAX_REVISION_FILE_BYTES = 4 * 1024 * 1024;
-
-// src/git/notes.ts
-var MAX_NOTE_BYTES2 = 8 * 1024 * 1024;
 
 // src/github/errors.ts
 function isHttpFailure(err2) {
@@ -26956,344 +25393,6 @@ var COMPARE_FILES_LIMIT = 300;
 var COMMIT_FILES_LIMIT = 3e3;
 var BLOBS_PER_GRAPHQL_QUERY = 100;
 var COMMIT_READ_CONCURRENCY = 4;
-
-// src/github/blobs.ts
-function blobQuery(count2) {
-  const vars = Array.from({ length: count2 }, (_, k) => `$e${k}: String!`).join(", ");
-  const fields = Array.from({ length: count2 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
-  return `query trailmarkBlobs($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
-}
-var STRICT_UTF82 = new TextDecoder("utf-8", { fatal: true });
-var LENIENT_UTF82 = new TextDecoder("utf-8");
-function decode(bytes2) {
-  try {
-    return { kind: "text", text: STRICT_UTF82.decode(bytes2), size: bytes2.byteLength, invalidUtf8: false };
-  } catch {
-    return { kind: "text", text: LENIENT_UTF82.decode(bytes2), size: bytes2.byteLength, invalidUtf8: true };
-  }
-}
-async function readBlobs(paths, options) {
-  const { client, owner, repo, rev, maxBytes } = options;
-  const perQuery = options.perQuery ?? BLOBS_PER_GRAPHQL_QUERY;
-  const out2 = /* @__PURE__ */ new Map();
-  const unique = [...new Set(paths)];
-  for (let start2 = 0; start2 < unique.length; start2 += perQuery) {
-    const batch = unique.slice(start2, start2 + perQuery);
-    const variables = { owner, name: repo };
-    batch.forEach((path, k) => variables[`e${k}`] = `${rev}:${path}`);
-    const data = await graphql(client, blobQuery(batch.length), variables);
-    for (let k = 0; k < batch.length; k++) {
-      const path = batch[k];
-      const object2 = data.repository?.[`f${k}`] ?? null;
-      out2.set(path, await blobContent(object2, options, maxBytes));
-    }
-  }
-  return out2;
-}
-async function blobContent(object2, options, maxBytes) {
-  if (object2 === null || object2.__typename !== "Blob" || typeof object2.byteSize !== "number") return { kind: "missing" };
-  const size = object2.byteSize;
-  if (size > maxBytes) return { kind: "too-large", size };
-  if (object2.isBinary === true) return { kind: "binary", size };
-  const text2 = object2.text;
-  if (typeof text2 === "string" && object2.isTruncated !== true && !(text2.includes("�") && Buffer.byteLength(text2) !== size)) {
-    return { kind: "text", text: text2, size, invalidUtf8: false };
-  }
-  if (typeof object2.oid !== "string") return { kind: "missing" };
-  return restBlob(options, object2.oid, size);
-}
-async function restBlob(options, oid, size) {
-  const { client, owner, repo } = options;
-  let data;
-  try {
-    data = (await client.rest.git.getBlob({ owner, repo, file_sha: oid })).data;
-  } catch (err2) {
-    if (httpStatusOf(err2) === 404) return { kind: "missing" };
-    throw err2;
-  }
-  if (data.encoding !== "base64" || typeof data.content !== "string") return { kind: "too-large", size };
-  const bytes2 = Buffer.from(data.content, "base64");
-  if (bytes2.subarray(0, 8e3).includes(0)) return { kind: "binary", size: bytes2.byteLength };
-  return decode(bytes2);
-}
-async function graphql(client, query, variables) {
-  try {
-    return await client.graphql(query, variables);
-  } catch (err2) {
-    if (err2 instanceof GitHubError) throw err2;
-    const errors = err2.errors;
-    if (!Array.isArray(errors)) throw err2;
-    const first = errors[0] ?? {};
-    const type = typeof first.type === "string" ? first.type.slice(0, 40) : "UNKNOWN";
-    const code = type === "RATE_LIMITED" ? "GITHUB_RATE_LIMIT" : type === "FORBIDDEN" || type === "NOT_FOUND" ? "GITHUB_FORBIDDEN" : "GITHUB_HTTP";
-    throw new GitHubError(code, `github graphql blob read failed (${type}): ${typeof first.message === "string" ? first.message.slice(0, 200) : ""}`, {
-      cause: err2,
-      hint: code === "GITHUB_FORBIDDEN" ? "the token needs `contents: read`" : code === "GITHUB_RATE_LIMIT" ? "the GraphQL rate limit was exhausted; re-run the job later" : "GitHub failed to answer; re-run the job"
-    });
-  }
-}
-
-// src/github/change-source.ts
-var STATUS = {
-  added: "added",
-  removed: "deleted",
-  modified: "modified",
-  renamed: "renamed",
-  copied: "copied",
-  changed: "mode-changed",
-  unchanged: "modified"
-};
-function toCommit(c) {
-  return {
-    sha: c.sha,
-    parents: c.parents.map((p) => p.sha),
-    author: { name: c.commit.author?.name ?? "", email: c.commit.author?.email ?? "" },
-    committer: { name: c.commit.committer?.name ?? "", email: c.commit.committer?.email ?? "" },
-    authorDate: c.commit.author?.date ?? "",
-    message: c.commit.message
-  };
-}
-function parsePatch(patch) {
-  const [file] = parseUnifiedDiff(`--- a/f
-+++ b/f
-${patch}
-`);
-  return { hunks: file?.hunks ?? [], ...file?.crlf === true ? { crlf: true } : {} };
-}
-var GitHubChangeSource = class {
-  #o;
-  constructor(options) {
-    this.#o = options;
-  }
-  async load() {
-    const { target } = this.#o;
-    const omissions = [];
-    const listed = target.kind === "pull-request" ? await this.#pullRequest(target, omissions) : await this.#compare(target, omissions);
-    const sorted = [...listed.files].sort((a, b) => compare2(a.filename, b.filename));
-    const changes = [];
-    const texts = /* @__PURE__ */ new Map();
-    for (const f of sorted) {
-      const change = this.#fileChange(f, omissions);
-      if (change === void 0) continue;
-      changes.push(change);
-      const text2 = addedFileText(f);
-      if (text2 !== void 0) texts.set(f.filename, text2);
-    }
-    const needs = this.#o.needsHeadText ?? (() => true);
-    const toRead = changes.filter((c) => wantsText(c, needs) && !texts.has(c.path)).map((c) => c.path);
-    const max = this.#o.maxHeadTextBytes ?? HEAD_TEXT_MAX_BYTES;
-    const blobs = toRead.length === 0 ? /* @__PURE__ */ new Map() : await readBlobs(toRead, { client: this.#o.client, owner: this.#o.owner, repo: this.#o.repo, rev: target.head, maxBytes: max });
-    const files = changes.map((c) => wantsText(c, needs) ? withHeadText(c, texts.get(c.path), blobs.get(c.path), max) : c);
-    const commits = listed.commits.map(toCommit);
-    const attributed = await this.#attribute(commits, files, listed.complete, omissions);
-    return {
-      base: target.base,
-      head: target.head,
-      commits,
-      files: attributed,
-      omissions: omissions.sort((a, b) => compare2(a.path ?? "", b.path ?? "") || compare2(a.reason, b.reason)),
-      ...this.#o.context === void 0 ? {} : { context: this.#o.context }
-    };
-  }
-  async #pullRequest(target, omissions) {
-    const { client, owner, repo } = this.#o;
-    const files = [];
-    for await (const page of client.paginate.iterator(client.rest.pulls.listFiles, { owner, repo, pull_number: target.number, per_page: REST_PER_PAGE_MAX })) {
-      files.push(...page.data);
-      if (files.length >= PULL_REQUEST_FILES_LIMIT) break;
-    }
-    if (files.length >= PULL_REQUEST_FILES_LIMIT && (target.changedFiles ?? PULL_REQUEST_FILES_LIMIT + 1) > PULL_REQUEST_FILES_LIMIT) {
-      omissions.push({ reason: `GitHub lists at most ${PULL_REQUEST_FILES_LIMIT} files of a pull request${target.changedFiles === void 0 ? "" : ` (this one changes ${target.changedFiles})`}; the rest were not analyzed` });
-    }
-    const commits = [];
-    for await (const page of client.paginate.iterator(client.rest.pulls.listCommits, { owner, repo, pull_number: target.number, per_page: REST_PER_PAGE_MAX })) {
-      commits.push(...page.data);
-      if (commits.length >= PULL_REQUEST_COMMITS_REST_LIMIT) break;
-    }
-    const missing = target.commitCount !== void 0 && target.commitCount > commits.length;
-    if (missing) {
-      omissions.push({ reason: `GitHub's REST API lists at most ${PULL_REQUEST_COMMITS_REST_LIMIT} commits of a pull request; trailers of ${target.commitCount - commits.length} later commits were not read` });
-    }
-    const complete = target.commitCount === void 0 ? commits.length < PULL_REQUEST_COMMITS_REST_LIMIT : !missing;
-    return { files: files.slice(0, PULL_REQUEST_FILES_LIMIT), commits, complete };
-  }
-  async #compare(target, omissions) {
-    const { client, owner, repo } = this.#o;
-    const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${target.base}...${target.head}` });
-    const files = res.data.files ?? [];
-    if (files.length >= COMPARE_FILES_LIMIT) {
-      omissions.push({ reason: `GitHub's compare API lists at most ${COMPARE_FILES_LIMIT} files; the rest were not analyzed (check out the repository with full history to analyze everything)` });
-    }
-    const commits = res.data.commits;
-    const complete = res.data.total_commits <= commits.length;
-    if (!complete) {
-      omissions.push({ reason: `the compare API returned ${commits.length} of ${res.data.total_commits} commits; trailers of the others were not read` });
-    }
-    return { files, commits, complete };
-  }
-  #fileChange(f, omissions) {
-    const status = STATUS[f.status] ?? "modified";
-    const base = {
-      path: f.filename,
-      ...f.previous_filename === void 0 ? {} : { oldPath: f.previous_filename },
-      status
-    };
-    if (f.patch === void 0) {
-      if (f.changes > 0) {
-        omissions.push({ path: f.filename, reason: `GitHub did not return a diff for this file (${f.changes} changed lines, too large for the API); not analyzed` });
-        return void 0;
-      }
-      const binary2 = status !== "renamed" && status !== "copied" && status !== "mode-changed";
-      return { ...base, binary: binary2, hunks: [], ...binary2 ? { headTextMissing: "binary" } : {} };
-    }
-    let parsed;
-    try {
-      parsed = parsePatch(f.patch);
-    } catch (err2) {
-      if (!(err2 instanceof DiffError)) throw err2;
-      omissions.push({ path: f.filename, reason: `the diff GitHub returned could not be parsed (${err2.message}); not analyzed` });
-      return void 0;
-    }
-    const change = { ...base, binary: false, ...parsed };
-    return status === "deleted" ? { ...change, headTextMissing: "deleted" } : change;
-  }
-  /**
-   * Sets lineCommits on every file with added lines. `complete`: the commit list is the whole
-   * range (not cut at a REST cap). Costs no request when no file has added lines or the range is
-   * one non-merge commit; otherwise one request per commit, plus one compare per extra parent
-   * of a merge.
-   */
-  async #attribute(commits, files, complete, omissions) {
-    const wanted = new Set(files.filter((f) => !f.binary && f.status !== "deleted" && addedLines2(f).length > 0));
-    if (wanted.size === 0) return [...files];
-    const skip2 = (reason) => {
-      omissions.push({ reason: `added lines of ${wanted.size} file${wanted.size === 1 ? "" : "s"} not attributed to commits: ${reason}` });
-      return [...files];
-    };
-    const head = this.#o.target.head;
-    if (!complete) return skip2("GitHub did not list every commit of the range");
-    if (!commits.some((c) => c.sha === head)) return skip2("the head commit is not among the commits GitHub listed");
-    const inRange = new Set(commits.map((c) => c.sha));
-    const attribute = (lines) => files.map((f) => {
-      if (!wanted.has(f)) return f;
-      if (f.headTextMissing === "too-large") {
-        omissions.push({ path: f.path, reason: "lines not attributed to commits: file over the size cap" });
-        return f;
-      }
-      const lineCommits = lines(f, addedLines2(f));
-      return lineCommits === void 0 ? f : { ...f, lineCommits };
-    });
-    const only = commits.length === 1 && commits[0].parents.length === 1 ? commits[0].sha : void 0;
-    if (only !== void 0) return attribute((_f, added) => new Map(added.map((line) => [line, only])));
-    const ordered = parentsFirst(commits);
-    const diffs = await pool(ordered, COMMIT_READ_CONCURRENCY, (c) => this.#commitDiffs(c));
-    const capped = ordered.find((_c, k) => diffs[k] === void 0);
-    if (capped !== void 0) return skip2(`commit ${capped.sha.slice(0, 12)} changes more files than GitHub lists (${COMMIT_FILES_LIMIT})`);
-    const tracker = new LineOriginTracker(ordered);
-    ordered.forEach((c, k) => tracker.apply(c, diffs[k]));
-    const tracked = tracker.at(head);
-    if (tracked === void 0) return skip2("the head commit could not be tracked");
-    return attribute((f, added) => {
-      const runs = tracked.files.get(f.path);
-      if (runs === void 0 || tracked.untracked.has(f.path)) {
-        omissions.push({ path: f.path, reason: "lines not attributed to commits: a commit changed this file in a way GitHub does not show as text (binary, or a diff too large for the API)" });
-        return void 0;
-      }
-      const origins = originsAt(runs, added);
-      const out2 = /* @__PURE__ */ new Map();
-      origins.forEach((origin, k) => {
-        if (origin !== null && origin !== void 0 && inRange.has(origin)) out2.set(added[k], origin);
-      });
-      return out2.size === 0 ? void 0 : out2;
-    });
-  }
-  /**
-   * The commit's diff against each parent, hunks without context, or undefined when GitHub's
-   * list of its files is cut at the API's cap for the first parent. For later parents of a merge
-   * (compare, capped at 300 files), paths missing from a capped list are marked unreadable.
-   */
-  async #commitDiffs(commit) {
-    const { client, owner, repo } = this.#o;
-    const first = (await client.rest.repos.getCommit({ owner, repo, ref: commit.sha })).data.files ?? [];
-    if (first.length >= COMMIT_FILES_LIMIT) return void 0;
-    const out2 = [first.map(trackedChange)];
-    for (const parent of commit.parents.slice(1)) {
-      const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${parent}...${commit.sha}` });
-      const listed = (res.data.files ?? []).map(trackedChange);
-      if (listed.length >= COMPARE_FILES_LIMIT) {
-        const seen = new Set(listed.map((c) => c.path));
-        for (const c of out2[0]) if (c.status !== "deleted" && !seen.has(c.path)) listed.push({ path: c.path, status: "modified", binary: true, hunks: [] });
-      }
-      out2.push(listed);
-    }
-    return out2;
-  }
-};
-function trackedChange(f) {
-  const status = STATUS[f.status] ?? "modified";
-  const base = { path: f.filename, ...f.previous_filename === void 0 ? {} : { oldPath: f.previous_filename }, status };
-  if (f.patch === void 0) {
-    const same = f.changes === 0 && (status === "renamed" || status === "copied" || status === "mode-changed" || f.status === "unchanged");
-    return { ...base, binary: !same, hunks: [] };
-  }
-  try {
-    return { ...base, binary: false, hunks: zeroContextHunks(parsePatch(f.patch).hunks) };
-  } catch (err2) {
-    if (!(err2 instanceof DiffError)) throw err2;
-    return { ...base, binary: true, hunks: [] };
-  }
-}
-function addedFileText(f) {
-  if (f.status !== "added" || f.patch === void 0 || f.patch.includes("�")) return void 0;
-  const lines = f.patch.split("\n");
-  const header = /^@@ -0,0 \+1(?:,(\d+))? @@/.exec(lines[0] ?? "");
-  if (header === null) return void 0;
-  const count2 = header[1] === void 0 ? 1 : Number(header[1]);
-  if (count2 !== f.additions) return void 0;
-  const parts2 = [];
-  let noNewline = false;
-  for (let k = 1; k < lines.length; k++) {
-    const line = lines[k];
-    if (line.startsWith("+") && !noNewline) parts2.push(line.slice(1));
-    else if (line === "\\ No newline at end of file" && k === lines.length - 1 && parts2.length > 0) noNewline = true;
-    else return void 0;
-  }
-  if (parts2.length !== count2) return void 0;
-  return parts2.join("\n") + (noNewline ? "" : "\n");
-}
-function wantsText(change, needs) {
-  return !change.binary && change.status !== "deleted" && needs(change.path);
-}
-function withHeadText(change, patchText, blob, max) {
-  if (patchText !== void 0) {
-    const size = Buffer.byteLength(patchText);
-    return size > max ? { ...change, headTextMissing: "too-large", headSize: size } : { ...change, headText: patchText, headSize: size };
-  }
-  if (blob === void 0 || blob.kind === "missing") return { ...change, headTextMissing: "unavailable" };
-  if (blob.kind === "too-large") return { ...change, headTextMissing: "too-large", headSize: blob.size };
-  if (blob.kind === "binary") return { ...change, headTextMissing: "binary", headSize: blob.size };
-  return { ...change, headText: blob.text, headSize: blob.size, ...blob.invalidUtf8 ? { invalidUtf8: true } : {} };
-}
-function addedLines2(change) {
-  const out2 = [];
-  for (const h of change.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) out2.push(l.newLine);
-  return out2;
-}
-async function pool(items, limit, fn) {
-  const out2 = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const k = next++;
-      out2[k] = await fn(items[k]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out2;
-}
-function compare2(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 // src/github/truncate.ts
 function truncateText(text2, max, note) {
@@ -27353,6 +25452,27 @@ async function publishCheckRun(client, run3) {
     await client.rest.checks.update({ owner: run3.owner, repo: run3.repo, check_run_id: id, output: output(batch) });
   }
   return { published: true, id, url: created.data.html_url ?? "", requests: Math.max(1, batches.length) };
+}
+function gitHubCheckSink(client, o) {
+  return {
+    publish: async (check) => {
+      const run3 = await publishCheckRun(client, {
+        owner: o.owner,
+        repo: o.repo,
+        headSha: check.headSha,
+        name: check.name,
+        conclusion: check.conclusion,
+        title: check.title,
+        summary: check.summary,
+        annotations: check.annotations.map((a) => ({ ...a })),
+        ...o.detailsUrl === void 0 ? {} : { detailsUrl: o.detailsUrl },
+        ...o.externalId === void 0 ? {} : { externalId: o.externalId }
+      });
+      if (!run3.published) return { published: false, why: run3.error.message };
+      if (o.onPublished !== void 0) await o.onPublished(run3.id, check);
+      return { published: true, url: run3.url, requests: run3.requests };
+    }
+  };
 }
 
 // node_modules/universal-user-agent/index.js
@@ -28562,7 +26682,7 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql2(request2, query, options) {
+function graphql(request2, query, options) {
   if (options) {
     if (typeof query === "string" && "query" in options) {
       return Promise.reject(
@@ -28614,14 +26734,14 @@ function graphql2(request2, query, options) {
 function withDefaults3(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
   const newApi = (query, options) => {
-    return graphql2(newRequest, query, options);
+    return graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
     defaults: withDefaults3.bind(null, newRequest),
     endpoint: newRequest.endpoint
   });
 }
-var graphql22 = withDefaults3(request, {
+var graphql2 = withDefaults3(request, {
   headers: {
     "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
   },
@@ -31476,6 +29596,26 @@ function createGitHubClient(options) {
   return octokit;
 }
 
+// src/github/org-config.ts
+var ORGANIZATION_CONFIG_REPOSITORY = ".github";
+async function readOrganizationFile(client, owner, path) {
+  let data;
+  try {
+    data = (await client.rest.repos.getContent({ owner, repo: ORGANIZATION_CONFIG_REPOSITORY, path })).data;
+  } catch (err2) {
+    if (httpStatusOf(err2) === 404) return null;
+    throw err2;
+  }
+  const where = `${owner}/${ORGANIZATION_CONFIG_REPOSITORY}:${path}`;
+  if (Array.isArray(data) || data.type !== "file" || !("content" in data)) throw new ConfigError("CONFIG_UNREADABLE", `${where} is not a file`, { hint: "make it a YAML file" });
+  if (data.size > CONFIG_MAX_BYTES || data.encoding !== "base64") throw new ConfigError("CONFIG_UNREADABLE", `${where} is ${data.size} bytes, over the ${CONFIG_MAX_BYTES}-byte limit`, { hint: "keep the config file small" });
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(data.content, "base64"));
+  } catch (err2) {
+    throw new ConfigError("CONFIG_UNREADABLE", `${where} is not valid UTF-8`, { cause: err2, hint: "save the config file as UTF-8" });
+  }
+}
+
 // src/github/config.ts
 var CONFIG_MAX_BYTES = 256 * 1024;
 async function readRepositoryFile(client, owner, repo, path, ref) {
@@ -31498,6 +29638,373 @@ async function readRepositoryFile(client, owner, repo, path, ref) {
     throw new ConfigError("CONFIG_UNREADABLE", `${path} at ${ref} is not valid UTF-8`, { cause: err2, hint: "save the config file as UTF-8" });
   }
 }
+function gitHubPolicySource(client, o) {
+  return {
+    atBase: async () => {
+      const text2 = await readRepositoryFile(client, o.owner, o.repo, o.path, o.base);
+      return text2 === null ? { found: false, why: `${o.path} does not exist at ${o.base}` } : { found: true, text: text2, source: `${o.path}@${o.base}` };
+    },
+    organization: async () => {
+      const where = `${o.owner}/${ORGANIZATION_CONFIG_REPOSITORY}:${o.path}`;
+      try {
+        const text2 = await readOrganizationFile(client, o.owner, o.path);
+        return text2 === null ? { found: false, why: `${where} does not exist` } : { found: true, text: text2, source: where };
+      } catch (err2) {
+        const status = httpStatusOf(err2);
+        if (status === 403 || status === 404) return { found: false, why: `${where} is not readable with this token (HTTP ${status}; a GITHUB_TOKEN can read only its own repository)` };
+        throw err2;
+      }
+    }
+  };
+}
+
+// src/ledger/merkle.ts
+import { createHash as createHash5, hash as oneShotHash } from "node:crypto";
+var HASH_SIZE = 32;
+var EMPTY_ROOT = oneShotHash("sha256", new Uint8Array(0), "buffer");
+var LEAF_SCRATCH_MAX = 4096;
+var leafScratch = Buffer.alloc(1 + LEAF_SCRATCH_MAX);
+var nodeScratch = Buffer.alloc(1 + 2 * HASH_SIZE);
+nodeScratch[0] = 1;
+var LEAF_PREFIX = new Uint8Array([0]);
+var NODE_PREFIX = new Uint8Array([1]);
+function leafHash(leaf) {
+  const n = leaf.byteLength;
+  if (n > LEAF_SCRATCH_MAX) return createHash5("sha256").update(LEAF_PREFIX).update(leaf).digest();
+  leafScratch[0] = 0;
+  leafScratch.set(leaf, 1);
+  return oneShotHash("sha256", leafScratch.subarray(0, n + 1), "buffer");
+}
+function nodeHash(left, right) {
+  if (left.byteLength !== HASH_SIZE || right.byteLength !== HASH_SIZE) {
+    return createHash5("sha256").update(NODE_PREFIX).update(left).update(right).digest();
+  }
+  nodeScratch.set(left, 1);
+  nodeScratch.set(right, 1 + HASH_SIZE);
+  return oneShotHash("sha256", nodeScratch, "buffer");
+}
+var TreeBuilder = class _TreeBuilder {
+  #size = 0;
+  // Invariant: #range[i] is the root of the i-th perfect subtree from the left; their sizes are
+  // the set bits of #size in decreasing order.
+  #range = [];
+  /** Resumes from a saved compact range (as returned by `compactRange()`). */
+  static fromCompactRange(size, range) {
+    checkSize("tree size", size);
+    if (range.length !== popCount(size)) {
+      throw new LedgerError("BAD_PROOF", `compact range for size ${size} must hold ${popCount(size)} hashes, got ${range.length}`);
+    }
+    const b = new _TreeBuilder();
+    for (const h of range) b.#range.push(checkHash("compact range hash", h));
+    b.#size = size;
+    return b;
+  }
+  get size() {
+    return this.#size;
+  }
+  append(hash2) {
+    checkHash("leaf hash", hash2);
+    if (this.#size === Number.MAX_SAFE_INTEGER) throw new LedgerError("BAD_PROOF", "tree size would exceed 2^53 - 1");
+    let node = hash2;
+    for (let s = this.#size; s % 2 === 1; s = (s - 1) / 2) node = nodeHash(this.#range.pop(), node);
+    this.#range.push(node);
+    this.#size++;
+  }
+  root() {
+    const r = this.#range;
+    if (r.length === 0) return new Uint8Array(EMPTY_ROOT);
+    let h = r[r.length - 1];
+    for (let i2 = r.length - 2; i2 >= 0; i2--) h = nodeHash(r[i2], h);
+    return h;
+  }
+  /** A copy of the compact range, left to right: what `fromCompactRange` needs to resume. */
+  compactRange() {
+    return [...this.#range];
+  }
+};
+function popCount(x) {
+  let n = 0;
+  for (let v = x; v > 0; v = Math.floor(v / 2)) n += v % 2;
+  return n;
+}
+function checkSize(what, n) {
+  if (!Number.isSafeInteger(n) || n < 0) throw new LedgerError("BAD_PROOF", `${what} ${String(n)} is not a non-negative safe integer`);
+}
+function checkHash(what, h) {
+  if (h.byteLength !== HASH_SIZE) throw new LedgerError("BAD_PROOF", `${what} has ${h.byteLength} bytes, want ${HASH_SIZE}`);
+  return h;
+}
+
+// src/ledger/checkpoint.ts
+var DECIMAL = /^(?:0|[1-9][0-9]*)$/;
+var LONE_SURROGATE3 = /[\uD800-\uDFFF]/u;
+function formatCheckpoint(c) {
+  checkLine("origin", c.origin);
+  if (!Number.isSafeInteger(c.size) || c.size < 0) throw bad(`tree size ${String(c.size)} is not a non-negative safe integer`);
+  if (c.root.byteLength !== HASH_SIZE) throw bad(`root hash has ${c.root.byteLength} bytes, want ${HASH_SIZE}`);
+  c.extensions.forEach((e, i2) => checkLine(`extension line ${i2 + 1}`, e));
+  let out2 = `${c.origin}
+${c.size}
+${encodeBase64(c.root)}
+`;
+  for (const e of c.extensions) out2 += e + "\n";
+  return out2;
+}
+function parseCheckpoint(text2) {
+  if (!text2.endsWith("\n")) throw bad("checkpoint text must end with a newline");
+  const lines = text2.slice(0, -1).split("\n");
+  if (lines.length < 3) throw bad(`checkpoint has ${lines.length} lines, want at least 3 (origin, size, root)`);
+  const [origin, sizeText, rootText, ...extensions] = lines;
+  checkLine("origin", origin);
+  if (!DECIMAL.test(sizeText)) throw bad(`tree size ${JSON.stringify(sizeText)} is not a decimal number without leading zeros`);
+  const size = Number(sizeText);
+  if (!Number.isSafeInteger(size)) throw bad(`tree size ${sizeText} is larger than 2^53 - 1`);
+  const root = decodeBase64(rootText);
+  if (root === void 0) throw bad(`root hash ${JSON.stringify(rootText)} is not standard base64`);
+  if (root.byteLength !== HASH_SIZE) throw bad(`root hash has ${root.byteLength} bytes, want ${HASH_SIZE}`);
+  extensions.forEach((e, i2) => checkLine(`extension line ${i2 + 1}`, e));
+  return { origin, size, root, extensions };
+}
+function signCheckpoint(c, signers) {
+  return signNote(formatCheckpoint(c), signers);
+}
+function openCheckpoint(note, verifiers, options = {}) {
+  const opened = openNote(note, verifiers);
+  const checkpoint = parseCheckpoint(opened.text);
+  if (options.origin !== void 0 && checkpoint.origin !== options.origin) {
+    throw new LedgerError("BAD_CHECKPOINT", `checkpoint origin ${JSON.stringify(checkpoint.origin)} is not the expected ${JSON.stringify(options.origin)}`, {
+      hint: "the checkpoint belongs to a different log"
+    });
+  }
+  return { ...opened, checkpoint };
+}
+function checkLine(what, line) {
+  if (line === "") throw bad(`${what} is empty`);
+  if (hasControlCharacter(line, false)) throw bad(`${what} contains a control character`);
+  if (LONE_SURROGATE3.test(line)) throw bad(`${what} is not well-formed unicode`);
+}
+function bad(message) {
+  return new LedgerError("BAD_CHECKPOINT", message);
+}
+
+// src/ledger/subjects.ts
+import { createHash as createHash6 } from "node:crypto";
+var SALT_BYTES = 16;
+function commitmentOf(salt, value) {
+  return `sha256:${createHash6("sha256").update(salt).update(encodeUtf8(value)).digest("hex")}`;
+}
+function commitSubject(value, seq, random) {
+  const salt = random.bytes(SALT_BYTES);
+  return { commitment: commitmentOf(salt, value), seq, salt: encodeHex(salt), value };
+}
+function parseSubjectRecord(text2) {
+  let v;
+  try {
+    v = JSON.parse(text2);
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const r = v;
+  if (typeof r.commitment !== "string" || typeof r.seq !== "number" || !Number.isSafeInteger(r.seq)) return null;
+  if (typeof r.salt === "string" && typeof r.value === "string") return { commitment: r.commitment, seq: r.seq, salt: r.salt, value: r.value };
+  if (typeof r.erased === "string") return { commitment: r.commitment, seq: r.seq, erased: r.erased };
+  return null;
+}
+function formatSubjectRecord(record) {
+  return "value" in record ? JSON.stringify({ commitment: record.commitment, seq: record.seq, salt: record.salt, value: record.value }) : JSON.stringify({ commitment: record.commitment, seq: record.seq, erased: record.erased });
+}
+
+// src/ledger/log.ts
+function verifierOf(signer) {
+  return parseVerifierKey(`${keyId(signer)}+${encodeBase64(Uint8Array.from([1, ...signer.publicKey]))}`);
+}
+async function openLedger(options) {
+  if (options.signer.name !== options.origin) {
+    throw new LedgerError("BAD_KEY", `signing key ${keyId(options.signer)} is not named after the ledger origin ${JSON.stringify(options.origin)}`, {
+      hint: "create the key with `trailmark keygen --name ORIGIN` using the ledger origin"
+    });
+  }
+  const ledger = new LogLedger(options);
+  ledger.repairedOnOpen = await ledger.recover();
+  return ledger;
+}
+var LogLedger = class {
+  origin;
+  store;
+  repairedOnOpen = [];
+  #signer;
+  #verifiers;
+  #clock;
+  #random;
+  constructor(o) {
+    this.origin = o.origin;
+    this.store = o.store;
+    this.#signer = o.signer;
+    this.#verifiers = [verifierOf(o.signer), ...o.previousKeys ?? []];
+    this.#clock = o.clock;
+    this.#random = o.random;
+  }
+  async recover() {
+    const lock = await this.store.lock();
+    try {
+      return await recoverLocked(this.store, this.#verifiers, this.origin);
+    } finally {
+      await lock.release();
+    }
+  }
+  async head() {
+    const { text: text2 } = await committedCheckpoint(this.store, this.#verifiers, this.origin);
+    if (text2 === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
+    const checkpoint = openOwn(text2, this.#verifiers, this.origin);
+    return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text2 };
+  }
+  /** The tree of the committed entries (see the trust note at the top of this file). */
+  async #loadTree(repairs) {
+    const committed = await committedCheckpoint(this.store, this.#verifiers, this.origin);
+    if (committed.text === null) return { size: 0, last: GENESIS_PREV, builder: new TreeBuilder() };
+    const checkpoint = openOwn(committed.text, this.#verifiers, this.origin);
+    const lastLine = await this.store.lastLine();
+    const last = lastLine === null ? GENESIS_PREV : lineHash(lastLine);
+    const cached = parseTreeState(await this.store.readTreeState());
+    if (cached !== null && cached.size === checkpoint.size && cached.last === last && equalBytes(cached.builder.root(), checkpoint.root)) {
+      return cached;
+    }
+    const builder = new TreeBuilder();
+    let prev = GENESIS_PREV;
+    for await (const line of this.store.readLines(0)) {
+      if (builder.size === checkpoint.size) break;
+      builder.append(leafHash(line));
+      prev = lineHash(line);
+    }
+    if (builder.size !== checkpoint.size || !equalBytes(builder.root(), checkpoint.root)) {
+      throw new LedgerError("ROOT_MISMATCH", `entries in ${this.store.location} do not match the signed checkpoint at size ${checkpoint.size}`, {
+        hint: "the log was altered after it was signed; run `trailmark verify` and restore from a backup"
+      });
+    }
+    repairs.push({ kind: "tree-state", message: `rebuilt the tree state from ${checkpoint.size} entries (cache ${cached === null ? "missing" : "stale"})` });
+    return { size: builder.size, last: prev, builder };
+  }
+  async append(drafts) {
+    if (drafts.length === 0) throw new LedgerError("STORE_CONTRACT", "append needs at least one entry");
+    const lock = await this.store.lock();
+    try {
+      const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
+      const tree = await this.#loadTree(repairs);
+      const time = entryTime(this.#clock.now());
+      const built = [];
+      const lines = [];
+      const subjects2 = [];
+      const commitments = /* @__PURE__ */ new Map();
+      let prev = tree.last;
+      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
+      for (const draft of drafts) {
+        const seq = tree.size + built.length;
+        const ctx = {
+          previous: built,
+          seq,
+          commit: (value) => {
+            const known = commitments.get(value);
+            if (known !== void 0) return known;
+            const record = commitSubject(value, seq, this.#random);
+            commitments.set(value, record.commitment);
+            subjects2.push(record);
+            return record.commitment;
+          }
+        };
+        const body2 = typeof draft.body === "function" ? draft.body(ctx) : draft.body;
+        const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body: body2 }, this.#signer);
+        prev = lineHash(line);
+        built.push({ seq, kind: draft.kind, hash: prev, entry });
+        lines.push(line);
+        builder.append(leafHash(line));
+      }
+      const size = builder.size;
+      const root = builder.root();
+      const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
+      await this.store.appendSubjects(subjects2);
+      await this.store.append(lines);
+      await this.store.writeCheckpoint(size, checkpoint);
+      await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
+      return { entries: built, checkpoint, size, root: encodeHex(root), repairs };
+    } finally {
+      await lock.release();
+    }
+  }
+};
+function openOwn(text2, verifiers, origin) {
+  const { checkpoint, verifiedBy } = openCheckpoint(text2, verifiers, origin === null ? {} : { origin });
+  if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
+    throw new LedgerError("UNKNOWN_KEY", `checkpoint is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`, { hint: "pass the ledger's own key" });
+  }
+  return checkpoint;
+}
+async function committedCheckpoint(store, verifiers, origin) {
+  const pointer = await store.readCheckpoint();
+  if (pointer === null) {
+    const last = (await store.listCheckpoints()).at(-1);
+    return last === void 0 ? { size: 0, text: null } : { size: last, text: await store.readCheckpointAt(last) };
+  }
+  const size = openOwn(pointer, verifiers, origin).size;
+  const { size: lines } = await store.tail();
+  for (let s = lines; s > size; s--) {
+    const text2 = await store.readCheckpointAt(s);
+    if (text2 !== null) return { size: s, text: text2 };
+  }
+  return { size, text: pointer };
+}
+async function recoverLocked(store, verifiers, origin) {
+  const repairs = [];
+  const tail = await store.tail();
+  const committed = await committedCheckpoint(store, verifiers, origin);
+  if (tail.size < committed.size) {
+    throw new LedgerError("TRUNCATED", `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
+      hint: "committed entries are missing: restore the ledger from a backup, and run `trailmark verify`"
+    });
+  }
+  if (tail.tornBytes > 0 || tail.size > committed.size) {
+    const removed = await store.truncate(committed.size);
+    if (tail.tornBytes > 0) {
+      repairs.push({ kind: "torn-tail", message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
+    }
+    if (tail.size > committed.size) {
+      repairs.push({
+        kind: "uncommitted-lines",
+        message: `removed ${tail.size - committed.size} entries (seq ${committed.size}..${tail.size - 1}, ${removed - tail.tornBytes} bytes) of an append interrupted before its checkpoint`
+      });
+    }
+  }
+  if (committed.text !== null) {
+    const pointer = await store.readCheckpoint();
+    if (pointer !== committed.text) {
+      openOwn(committed.text, verifiers, origin);
+      await store.writeCheckpoint(committed.size, committed.text);
+      repairs.push({ kind: "checkpoint-pointer", message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
+    }
+  }
+  return repairs;
+}
+function equalBytes(a, b) {
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+function formatTreeState(s) {
+  return JSON.stringify({ v: 1, size: s.size, last: s.last, range: s.builder.compactRange().map(encodeHex) });
+}
+function parseTreeState(text2) {
+  if (text2 === null) return null;
+  try {
+    const v = JSON.parse(text2);
+    if (v.v !== 1 || typeof v.size !== "number" || typeof v.last !== "string" || !Array.isArray(v.range)) return null;
+    const range = v.range.map((h) => typeof h === "string" ? decodeHex(h) : void 0);
+    if (range.some((h) => h === void 0)) return null;
+    return { size: v.size, last: v.last, builder: TreeBuilder.fromCompactRange(v.size, range) };
+  } catch {
+    return null;
+  }
+}
+
+// src/github/ledger-branch-store.ts
+import { createHash as createHash7 } from "node:crypto";
 
 // src/ledger/store.ts
 var NEWLINE = 10;
@@ -31510,18 +30017,30 @@ var FILES = {
   subjects: "subjects.jsonl",
   treeState: "tree-state.json"
 };
-var EMPTY = { commit: null, tree: null, files: /* @__PURE__ */ new Map() };
-var LOCK_MESSAGE = "trailmark ledger writer lock";
+var TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.treeState];
+var GRAPHQL_BLOB_TEXT_MAX = 512e3;
+var SHARED = /* @__PURE__ */ new WeakMap();
+function sharedOf(client, key) {
+  let byKey = SHARED.get(client);
+  if (byKey === void 0) SHARED.set(client, byKey = /* @__PURE__ */ new Map());
+  let s = byKey.get(key);
+  if (s === void 0) byKey.set(key, s = { view: void 0, queue: Promise.resolve() });
+  return s;
+}
+var EMPTY_VIEW = () => ({ commit: null, tree: null, files: new Map(TRACKED.map((p) => [p, null])), oids: new Map(TRACKED.map((p) => [p, null])), checkpointSizes: [] });
 function contract(message) {
   return new LedgerError("STORE_CONTRACT", `ledger branch store contract violated: ${message}`);
 }
-function isLedgerFile(path) {
-  return path === FILES.entries || path === FILES.checkpoint || path === FILES.subjects || path === FILES.treeState || path.startsWith(FILES.checkpoints);
+function blobId(bytes2) {
+  return createHash7("sha1").update(`blob ${bytes2.byteLength}\0`).update(bytes2).digest("hex");
 }
-function concat(a, b) {
-  const out2 = new Uint8Array(a.byteLength + b.byteLength);
-  out2.set(a, 0);
-  out2.set(b, a.byteLength);
+function concat(...parts2) {
+  const out2 = new Uint8Array(parts2.reduce((n, p) => n + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts2) {
+    out2.set(p, o);
+    o += p.byteLength;
+  }
   return out2;
 }
 function splitComplete(bytes2) {
@@ -31535,63 +30054,115 @@ function splitComplete(bytes2) {
   }
   return { lines, torn: bytes2.byteLength - start2, completeBytes: start2 };
 }
+function historySizes(paths) {
+  const sizes = [];
+  for (const path of paths) {
+    if (!path.startsWith(FILES.checkpoints)) continue;
+    const name2 = path.slice(FILES.checkpoints.length);
+    if (/^(0|[1-9][0-9]{0,15})$/.test(name2)) sizes.push(Number(name2));
+  }
+  return sizes.sort((a, b) => a - b);
+}
 var encoder = new TextEncoder();
 var decoder = new TextDecoder("utf-8");
-var LedgerBranchStore = class _LedgerBranchStore {
+var strictDecoder = new TextDecoder("utf-8", { fatal: true });
+function utf8Text(bytes2) {
+  try {
+    return strictDecoder.decode(bytes2);
+  } catch {
+    return null;
+  }
+}
+var LedgerBranchStore = class {
   location;
   #o;
-  #clock;
-  #sleep;
-  #blobs = /* @__PURE__ */ new Map();
-  #snapshot;
-  /** The lock commit this handle holds, if any. */
-  #held = null;
+  #shared;
+  /** Staged writes of the session this handle holds (path -> new content); null: not holding. */
+  #pending = null;
+  /** The view the staged writes were computed on: the commit the compare-and-swap expects. */
+  #base;
   constructor(options) {
     this.#o = options;
-    this.#clock = options.clock ?? systemClock;
-    this.#sleep = options.sleep ?? realSleep;
     this.location = `${options.owner}/${options.repo}@${options.branch}`;
+    this.#shared = sharedOf(options.client, `${options.owner}/${options.repo}@${options.branch}`);
   }
-  get #lockRef() {
-    return `heads/${this.#o.branch}-lock`;
+  /** Forgets the cached view: the next read fetches the branch again. */
+  refresh() {
+    this.#shared.view = void 0;
   }
   // ---- reading -------------------------------------------------------------------------------
-  /** The branch as it is now: one ref read; tree listings and blobs are cached by object id. */
-  async #current() {
+  /** One get-ref and one GraphQL query (plus get-blob for cut or binary blobs). */
+  async #load() {
     const { client, owner, repo, branch } = this.#o;
     let commit;
     try {
       commit = (await client.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
     } catch (err2) {
-      if (httpStatusOf(err2) === 404) return this.#snapshot = EMPTY;
+      if (httpStatusOf(err2) === 404) return EMPTY_VIEW();
       throw err2;
     }
-    if (this.#snapshot?.commit === commit) return this.#snapshot;
-    const tree = (await client.rest.git.getCommit({ owner, repo, commit_sha: commit })).data.tree.sha;
-    const listing = (await client.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: "true" })).data;
-    if (listing.truncated) throw new LedgerError("IO", `the tree of ledger branch ${branch} is too large for the git trees API`);
+    const paths = ["", ...TRACKED];
+    const found = await this.#objects(paths.map((p) => `${commit}:${p}`));
+    const root = found[0];
+    if (root?.__typename !== "Tree") throw new LedgerError("IO", `ledger branch ${branch} at ${commit} has no tree`);
     const files = /* @__PURE__ */ new Map();
-    for (const item of listing.tree) if (item.type === "blob" && item.path !== void 0 && item.sha !== void 0) files.set(item.path, item.sha);
-    return this.#snapshot = { commit, tree, files };
+    const oids = /* @__PURE__ */ new Map();
+    for (const [i2, path] of TRACKED.entries()) {
+      const blob = found[i2 + 1];
+      if (blob === null || blob === void 0 || blob.__typename !== "Blob") {
+        files.set(path, null);
+        oids.set(path, null);
+        continue;
+      }
+      files.set(path, await this.#blobBytes(blob));
+      oids.set(path, blob.oid);
+    }
+    return { commit, tree: root.oid, files, oids };
   }
-  async #read(snapshot, path) {
-    const sha = snapshot.files.get(path);
-    if (sha === void 0) return null;
-    const cached = this.#blobs.get(sha);
-    if (cached !== void 0) return cached;
+  /** Objects by `REV:PATH` expression, in order (null: absent), in one GraphQL query. */
+  async #objects(expressions) {
     const { client, owner, repo } = this.#o;
-    const blob = (await client.rest.git.getBlob({ owner, repo, file_sha: sha })).data;
-    const bytes2 = blob.encoding === "base64" ? new Uint8Array(Buffer.from(blob.content, "base64")) : encoder.encode(blob.content);
-    this.#blobs.set(sha, bytes2);
+    const vars = expressions.map((_, i2) => `$e${i2}: String!`).join(", ");
+    const fields = expressions.map((_, i2) => `f${i2}: object(expression: $e${i2}) { __typename oid ... on Blob { text byteSize isTruncated } }`).join(" ");
+    const query = `query LedgerFiles($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+    const variables = Object.fromEntries(expressions.map((e, i2) => [`e${i2}`, e]));
+    const data = await client.graphql(query, { owner, name: repo, ...variables });
+    if (data.repository === null) throw new LedgerError("IO", `repository ${owner}/${repo} is not readable through GraphQL`);
+    return expressions.map((_, i2) => data.repository[`f${i2}`] ?? null);
+  }
+  /** A blob's bytes: GraphQL text when it is whole and UTF-8, else get-blob. */
+  async #blobBytes(blob) {
+    if (typeof blob.text === "string" && blob.isTruncated !== true && (blob.byteSize ?? 0) < GRAPHQL_BLOB_TEXT_MAX) {
+      const bytes2 = encoder.encode(blob.text);
+      if (bytes2.byteLength === blob.byteSize) return bytes2;
+    }
+    const { client, owner, repo } = this.#o;
+    const data = (await client.rest.git.getBlob({ owner, repo, file_sha: blob.oid })).data;
+    return data.encoding === "base64" ? new Uint8Array(Buffer.from(data.content, "base64")) : encoder.encode(data.content);
+  }
+  async #view() {
+    return this.#shared.view ??= await this.#load();
+  }
+  /** A file as this handle sees it: its staged write, else the view. */
+  async #file(path) {
+    const staged = this.#pending?.get(path);
+    if (staged !== void 0) return staged;
+    const view = await this.#view();
+    if (view.files.has(path)) return view.files.get(path);
+    if (view.commit === null) return null;
+    const [blob] = await this.#objects([`${view.commit}:${path}`]);
+    const bytes2 = blob === null || blob === void 0 || blob.__typename !== "Blob" ? null : await this.#blobBytes(blob);
+    view.files.set(path, bytes2);
     return bytes2;
   }
-  async #readText(snapshot, path) {
-    const bytes2 = await this.#read(snapshot, path);
-    return bytes2 === null ? null : decoder.decode(bytes2);
-  }
-  async #entries(snapshot) {
-    const bytes2 = await this.#read(snapshot ?? await this.#current(), FILES.entries) ?? new Uint8Array(0);
+  async #entries() {
+    const bytes2 = await this.#file(FILES.entries) ?? new Uint8Array(0);
     return { bytes: bytes2, ...splitComplete(bytes2) };
+  }
+  /** Lines of the published view (the invariant bound on its checkpoint sizes). */
+  async #viewLines() {
+    const bytes2 = (await this.#view()).files.get(FILES.entries) ?? null;
+    return bytes2 === null ? 0 : splitComplete(bytes2).lines.length;
   }
   async tail() {
     const { lines, torn } = await this.#entries();
@@ -31607,44 +30178,66 @@ var LedgerBranchStore = class _LedgerBranchStore {
     return last === void 0 ? null : Uint8Array.from(last);
   }
   async readCheckpoint() {
-    return this.#readText(await this.#current(), FILES.checkpoint);
+    const bytes2 = await this.#file(FILES.checkpoint);
+    return bytes2 === null ? null : decoder.decode(bytes2);
   }
   async listCheckpoints() {
-    return _LedgerBranchStore.#historySizes(await this.#current());
-  }
-  static #historySizes(snapshot) {
-    const sizes = [];
-    for (const path of snapshot.files.keys()) {
-      if (!path.startsWith(FILES.checkpoints)) continue;
-      const name2 = path.slice(FILES.checkpoints.length);
-      if (/^(0|[1-9][0-9]{0,15})$/.test(name2)) sizes.push(Number(name2));
+    const view = await this.#view();
+    if (view.checkpointSizes === void 0) {
+      if (await this.#viewLines() === 0) view.checkpointSizes = [];
+      else {
+        const { client, owner, repo, branch } = this.#o;
+        const listing = (await client.rest.git.getTree({ owner, repo, tree_sha: view.tree, recursive: "true" })).data;
+        if (listing.truncated) throw new LedgerError("IO", `the tree of ledger branch ${branch} is too large for the git trees API`);
+        view.checkpointSizes = historySizes(listing.tree.filter((t) => t.type === "blob" && t.path !== void 0).map((t) => t.path));
+      }
     }
-    return sizes.sort((a, b) => a - b);
+    const staged = historySizes(this.#pending?.keys() ?? []);
+    return [.../* @__PURE__ */ new Set([...view.checkpointSizes, ...staged])].sort((a, b) => a - b);
   }
   async readCheckpointAt(size) {
     if (!Number.isSafeInteger(size) || size < 0) return null;
-    return this.#readText(await this.#current(), `${FILES.checkpoints}${size}`);
+    const path = `${FILES.checkpoints}${size}`;
+    const staged = this.#pending?.get(path);
+    if (staged !== void 0) return decoder.decode(staged);
+    if (size > await this.#viewLines()) return null;
+    const bytes2 = await this.#file(path);
+    return bytes2 === null ? null : decoder.decode(bytes2);
   }
   async readTreeState() {
-    return this.#readText(await this.#current(), FILES.treeState);
+    const bytes2 = await this.#file(FILES.treeState);
+    return bytes2 === null ? null : decoder.decode(bytes2);
   }
   async readSubjects() {
-    const bytes2 = await this.#read(await this.#current(), FILES.subjects);
+    const bytes2 = await this.#file(FILES.subjects);
     if (bytes2 === null) return [];
-    const { lines } = splitComplete(bytes2);
     const out2 = [];
-    for (const line of lines) {
+    for (const line of splitComplete(bytes2).lines) {
       const record = parseSubjectRecord(decoder.decode(line));
       if (record !== null) out2.push(record);
     }
     return out2;
   }
-  // ---- writing -------------------------------------------------------------------------------
-  #requireLock(op) {
-    if (this.#held === null) throw contract(`${op} without holding the lock`);
+  /** The latest checkpoint size of the published view and the staged writes; listing only when `atOrBelow` needs it. */
+  async #latestAbove(size) {
+    const staged = historySizes(this.#pending?.keys() ?? []).at(-1);
+    const published = size >= await this.#viewLines() ? void 0 : (await this.listCheckpoints()).at(-1);
+    const latest = Math.max(staged ?? -1, published ?? -1);
+    return latest < 0 ? void 0 : latest;
+  }
+  // ---- writing (staged until release/flush) ----------------------------------------------------
+  #requirePending(op) {
+    if (this.#pending === null) throw contract(`${op} without holding the lock`);
+    return this.#pending;
+  }
+  /** Stages one write; the first one of a session fixes the view the commit is built on. */
+  async #stage(path, bytes2) {
+    const pending = this.#requirePending("write");
+    if (pending.size === 0) this.#base = await this.#view();
+    pending.set(path, bytes2);
   }
   async append(lines) {
-    this.#requireLock("append");
+    this.#requirePending("append");
     const entries = await this.#entries();
     if (entries.torn > 0) throw contract("append over a torn tail (truncate it first)");
     lines.forEach((line, i2) => {
@@ -31654,184 +30247,180 @@ var LedgerBranchStore = class _LedgerBranchStore {
       if (line.byteLength > MAX_LINE_BYTES) throw contract(`line at index ${index} is ${line.byteLength} bytes`);
     });
     if (lines.length === 0) return;
-    let added = new Uint8Array(0);
-    for (const line of lines) added = concat(added, concat(line, Uint8Array.of(NEWLINE)));
-    await this.#commit(/* @__PURE__ */ new Map([[FILES.entries, concat(entries.bytes, added)]]), `ledger: append ${lines.length} entries at ${entries.lines.length}`);
+    await this.#stage(FILES.entries, concat(entries.bytes, ...lines.flatMap((line) => [line, Uint8Array.of(NEWLINE)])));
   }
   async truncate(size) {
-    this.#requireLock("truncate");
+    this.#requirePending("truncate");
     if (!Number.isSafeInteger(size) || size < 0) throw contract(`truncate to ${size}`);
-    const snapshot = await this.#current();
-    const latest = _LedgerBranchStore.#historySizes(snapshot).at(-1);
+    const latest = await this.#latestAbove(size);
     if (latest !== void 0 && size < latest) throw contract(`truncate to ${size} below the checkpoint at size ${latest}`);
-    const entries = await this.#entries(snapshot);
+    const entries = await this.#entries();
     let keep = 0;
     for (const line of entries.lines.slice(0, size)) keep += line.byteLength + 1;
     const removed = entries.bytes.byteLength - keep;
-    if (removed > 0) await this.#commit(/* @__PURE__ */ new Map([[FILES.entries, entries.bytes.slice(0, keep)]]), `ledger: truncate to ${size} lines`);
+    if (removed > 0) await this.#stage(FILES.entries, entries.bytes.slice(0, keep));
     return removed;
   }
   async writeCheckpoint(size, text2) {
-    this.#requireLock("writeCheckpoint");
-    const snapshot = await this.#current();
-    const { lines } = await this.#entries(snapshot);
+    this.#requirePending("writeCheckpoint");
+    const { lines } = await this.#entries();
     if (size !== lines.length) throw contract(`checkpoint for size ${size} over ${lines.length} lines`);
-    const latest = _LedgerBranchStore.#historySizes(snapshot).at(-1);
+    const latest = await this.#latestAbove(size);
     if (latest !== void 0 && size < latest) throw contract(`checkpoint size ${size} smaller than the latest ${latest}`);
-    const old = await this.#readText(snapshot, `${FILES.checkpoints}${size}`);
+    const old = await this.readCheckpointAt(size);
     if (old !== null && old !== text2) throw contract(`checkpoint at size ${size} replaced by a different one`);
     const bytes2 = encoder.encode(text2);
-    await this.#commit(/* @__PURE__ */ new Map([[`${FILES.checkpoints}${size}`, bytes2], [FILES.checkpoint, bytes2]]), `ledger: checkpoint at size ${size}`);
+    await this.#stage(`${FILES.checkpoints}${size}`, bytes2);
+    await this.#stage(FILES.checkpoint, bytes2);
   }
   async writeTreeState(text2) {
-    this.#requireLock("writeTreeState");
-    await this.#commit(/* @__PURE__ */ new Map([[FILES.treeState, encoder.encode(text2)]]), "ledger: tree state cache");
+    this.#requirePending("writeTreeState");
+    await this.#stage(FILES.treeState, encoder.encode(text2));
   }
   async appendSubjects(records) {
-    this.#requireLock("appendSubjects");
+    this.#requirePending("appendSubjects");
     if (records.length === 0) return;
-    const snapshot = await this.#current();
-    const old = await this.#read(snapshot, FILES.subjects) ?? new Uint8Array(0);
-    const { completeBytes } = splitComplete(old);
+    const old = await this.#file(FILES.subjects) ?? new Uint8Array(0);
     const added = encoder.encode(records.map((r) => `${formatSubjectRecord(r)}
 `).join(""));
-    await this.#commit(/* @__PURE__ */ new Map([[FILES.subjects, concat(old.slice(0, completeBytes), added)]]), `ledger: ${records.length} subject records`);
+    await this.#stage(FILES.subjects, concat(old.slice(0, splitComplete(old).completeBytes), added));
   }
   async rewriteSubjects(records) {
-    this.#requireLock("rewriteSubjects");
-    const text2 = records.map((r) => `${formatSubjectRecord(r)}
-`).join("");
-    await this.#commit(/* @__PURE__ */ new Map([[FILES.subjects, encoder.encode(text2)]]), "ledger: rewrite subject records");
+    this.#requirePending("rewriteSubjects");
+    await this.#stage(FILES.subjects, encoder.encode(records.map((r) => `${formatSubjectRecord(r)}
+`).join("")));
+  }
+  /** Publishes the staged writes now (one commit); the session stays open. */
+  async flush() {
+    const pending = this.#requirePending("flush");
+    if (pending.size === 0) return;
+    await this.#publish(pending, this.#base);
+    pending.clear();
   }
   /**
-   * Publishes `changes` as one commit on the branch with a compare-and-swap ref update; rebuilds
-   * it on a moved head when no ledger file changed there.
+   * Publishes `changes` as one commit with a compare-and-swap ref update; rebuilds it on a head
+   * moved by a commit that changed no ledger file.
    */
-  async #commit(changes, message) {
-    const { client, owner, repo, branch } = this.#o;
-    const blobs = /* @__PURE__ */ new Map();
-    for (const [path, bytes2] of changes) {
-      const sha = (await client.rest.git.createBlob({ owner, repo, content: Buffer.from(bytes2).toString("base64"), encoding: "base64" })).data.sha;
-      this.#blobs.set(sha, bytes2);
-      blobs.set(path, sha);
+  async #publish(changes, staged) {
+    const { client, owner, repo, branch, holder } = this.#o;
+    const sorted = [...changes].sort(([a], [b]) => a < b ? -1 : 1);
+    const items = [];
+    for (const [path, bytes2] of sorted) {
+      const text2 = utf8Text(bytes2);
+      if (text2 !== null) items.push({ path, mode: "100644", type: "blob", content: text2 });
+      else items.push({ path, mode: "100644", type: "blob", sha: (await client.rest.git.createBlob({ owner, repo, content: Buffer.from(bytes2).toString("base64"), encoding: "base64" })).data.sha });
     }
-    let base = await this.#current();
+    const message = `ledger: ${sorted.map(([p]) => p).join(", ")}
+
+writer: ${holder.replace(/[\r\n]/g, " ")}
+`;
+    let base = staged;
     const retries = this.#o.casRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
-      const tree = (await client.rest.git.createTree({
-        owner,
-        repo,
-        ...base.tree === null ? {} : { base_tree: base.tree },
-        tree: [...blobs].sort(([a], [b]) => a < b ? -1 : 1).map(([path, sha]) => ({ path, mode: "100644", type: "blob", sha }))
-      })).data.sha;
+      const tree = (await client.rest.git.createTree({ owner, repo, ...base.tree === null ? {} : { base_tree: base.tree }, tree: items })).data.sha;
       const commit = (await client.rest.git.createCommit({ owner, repo, message, tree, parents: base.commit === null ? [] : [base.commit] })).data.sha;
       try {
         if (base.commit === null) await client.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit });
         else await client.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
-        const files = new Map(base.files);
-        for (const [path, sha] of blobs) files.set(path, sha);
-        this.#snapshot = { commit, tree, files };
-        return;
       } catch (err2) {
         if (httpStatusOf(err2) !== 422) throw err2;
+        const moved = await this.#load();
+        const changed = TRACKED.filter((p) => base.oids.get(p) !== moved.oids.get(p));
+        if (changed.length > 0 || attempt >= retries) {
+          this.#shared.view = moved;
+          throw new LedgerError("LOCKED", `ledger branch ${branch} was changed by another writer (${changed.length > 0 ? `files ${changed.join(", ")}` : `${attempt + 1} conflicting updates`}); nothing was overwritten`, {
+            hint: "append again: the ledger is re-read and the entries are signed on top of the other writer's"
+          });
+        }
+        base = moved;
+        continue;
       }
-      const moved = await this.#current();
-      const changed = [.../* @__PURE__ */ new Set([...base.files.keys(), ...moved.files.keys()])].filter((p) => isLedgerFile(p) && base.files.get(p) !== moved.files.get(p));
-      if (changed.length > 0 || attempt >= retries) {
-        throw new LedgerError("LOCKED", `ledger branch ${branch} changed under the writer lock (${changed.length > 0 ? `files ${changed.join(", ")}` : `${attempt + 1} conflicting updates`}); nothing was overwritten`, {
-          hint: `another writer ignored the lock ref ${this.#lockRef}; re-run the job`
-        });
+      const files = new Map(base.files);
+      const oids = new Map(base.oids);
+      for (const [path, bytes2] of changes) {
+        files.set(path, bytes2);
+        if (oids.has(path)) oids.set(path, blobId(bytes2));
       }
-      base = moved;
+      const published = { commit, tree, files, oids };
+      if (base.checkpointSizes !== void 0) published.checkpointSizes = [.../* @__PURE__ */ new Set([...base.checkpointSizes, ...historySizes(changes.keys())])].sort((a, b) => a - b);
+      this.#shared.view = published;
+      return;
     }
   }
   // ---- the writer lock -----------------------------------------------------------------------
   async lock() {
-    if (this.#held !== null) throw contract("lock() while this store already holds the lock (not re-entrant)");
-    const { client, owner, repo, branch } = this.#o;
-    const stale = this.#o.lockStaleMs ?? 10 * 6e4;
-    const deadline = this.#clock.now() + (this.#o.lockTimeoutMs ?? 10 * 6e4);
-    for (; ; ) {
-      const now = this.#clock.now();
-      const holder = this.#o.holder.replace(/[\r\n]/g, " ");
-      const blob = (await client.rest.git.createBlob({ owner, repo, content: `${holder}
-`, encoding: "utf-8" })).data.sha;
-      const tree = (await client.rest.git.createTree({ owner, repo, tree: [{ path: "lock", mode: "100644", type: "blob", sha: blob }] })).data.sha;
-      const message = `${LOCK_MESSAGE}
-
-holder: ${holder}
-acquired-ms: ${now}
-`;
-      let current;
-      try {
-        const lockCommit = (await client.rest.git.createCommit({ owner, repo, message, tree, parents: [] })).data.sha;
-        await client.rest.git.createRef({ owner, repo, ref: `refs/${this.#lockRef}`, sha: lockCommit });
-        return this.#acquired(lockCommit);
-      } catch (err2) {
-        if (httpStatusOf(err2) !== 422) throw err2;
-        current = await this.#readLock();
-      }
-      if (current !== void 0 && now - current.acquired > stale) {
-        const takeover = (await client.rest.git.createCommit({ owner, repo, message, tree, parents: [current.sha] })).data.sha;
-        try {
-          await client.rest.git.updateRef({ owner, repo, ref: this.#lockRef, sha: takeover, force: false });
-          return this.#acquired(takeover);
-        } catch (err2) {
-          if (httpStatusOf(err2) !== 422) throw err2;
-        }
-      }
-      if (this.#clock.now() >= deadline) {
-        throw new LedgerError("LOCKED", `ledger branch ${branch} is locked${current === void 0 ? "" : ` by ${JSON.stringify(current.holder)} since ${new Date(current.acquired).toISOString()}`}`, {
-          hint: `wait for the other run to finish, or delete the ref ${this.#lockRef} if no run is writing`
-        });
-      }
-      await this.#sleep(this.#o.lockPollMs ?? 2e3);
-    }
-  }
-  #acquired(lockCommit) {
-    this.#held = lockCommit;
-    this.#snapshot = void 0;
+    if (this.#pending !== null) throw contract("lock() while this store already holds the lock (not re-entrant)");
+    let releaseTurn;
+    const turn = new Promise((resolve2) => releaseTurn = resolve2);
+    const previous = this.#shared.queue;
+    this.#shared.queue = previous.then(() => turn);
+    await previous;
+    this.#pending = /* @__PURE__ */ new Map();
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
-        this.#held = null;
-        this.#snapshot = void 0;
-        const { client, owner, repo } = this.#o;
-        const current = await this.#readLock();
-        if (current?.sha === lockCommit) {
-          try {
-            await client.rest.git.deleteRef({ owner, repo, ref: this.#lockRef });
-          } catch (err2) {
-            if (httpStatusOf(err2) !== 422 && httpStatusOf(err2) !== 404) throw err2;
-          }
+        const pending = this.#pending;
+        this.#pending = null;
+        try {
+          if (pending.size > 0) await this.#publish(pending, this.#base);
+        } finally {
+          releaseTurn();
         }
       }
     };
   }
-  /** The lock ref's commit and when it was taken; undefined when there is no lock. */
-  async #readLock() {
-    const { client, owner, repo } = this.#o;
-    let sha;
-    try {
-      sha = (await client.rest.git.getRef({ owner, repo, ref: this.#lockRef })).data.object.sha;
-    } catch (err2) {
-      if (httpStatusOf(err2) === 404) return void 0;
-      throw err2;
-    }
-    const message = (await client.rest.git.getCommit({ owner, repo, commit_sha: sha })).data.message;
-    let acquired = 0;
-    let holder = "";
-    for (const line of message.split("\n")) {
-      if (line.startsWith("acquired-ms: ")) {
-        const n = Number(line.slice("acquired-ms: ".length));
-        if (Number.isSafeInteger(n) && n >= 0) acquired = n;
-      } else if (line.startsWith("holder: ")) holder = line.slice("holder: ".length, "holder: ".length + 200);
-    }
-    return { sha, acquired, holder };
-  }
 };
+
+// src/github/ledger-branch-sink.ts
+function carriesKey(line, quoted, key) {
+  const text2 = decodeUtf8(line);
+  if (text2 === void 0 || !text2.includes(quoted)) return false;
+  try {
+    const entry = parseStrictJson(text2);
+    return entry.body?.job === key;
+  } catch {
+    return false;
+  }
+}
+async function committedKey(ledger, key) {
+  const { size } = await ledger.head();
+  const quoted = JSON.stringify(key);
+  let seq = 0;
+  for await (const line of ledger.store.readLines(0)) {
+    if (seq++ >= size) break;
+    if (carriesKey(line, quoted, key)) return true;
+  }
+  return false;
+}
+function ledgerBranchSink(o) {
+  const attempts = o.attempts ?? 8;
+  const signer = typeof o.signer === "string" ? parseSignerKey(o.signer) : o.signer;
+  const origin = o.origin ?? signer.name;
+  return {
+    location: `${o.owner}/${o.repo}@${o.branch}`,
+    origin,
+    appendOnce: async (key, drafts) => {
+      for (let attempt = 1; ; attempt++) {
+        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder });
+        if (attempt > 1) store.refresh();
+        try {
+          const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
+          for (const r of ledger.repairedOnOpen) o.log?.(`ledger ${store.location} repaired on open: ${r.message}`);
+          if (await committedKey(ledger, key)) return null;
+          return await ledger.append(drafts);
+        } catch (err2) {
+          if (!(err2 instanceof LedgerError) || err2.code !== "LOCKED" || attempt >= attempts) throw err2;
+          const jitter = 1 + o.random.bytes(1)[0] / 256;
+          const wait = Math.round((o.backoffMs ?? 500) * 2 ** (attempt - 1) * jitter);
+          o.log?.(`ledger ${store.location}: another writer published first (${err2.message}); appending again in ${wait} ms (attempt ${attempt + 1} of ${attempts})`);
+          await o.sleep(wait);
+        }
+      }
+    }
+  };
+}
 
 // src/action/environment.ts
 function readEnvironment(env) {
@@ -31950,7 +30539,7 @@ function parseInputs(read) {
   if (token === "") throw new UsageError("BAD_INPUT", "input github-token is empty", { hint: "leave github-token at its default `${{ github.token }}` or pass a token" });
   const ledgerBranch = get("ledger-branch") || "trailmark-ledger";
   if (!validBranch(ledgerBranch)) throw new UsageError("BAD_INPUT", `input ledger-branch ${JSON.stringify(ledgerBranch)} is not a valid branch name`, { hint: "use a plain branch name such as trailmark-ledger" });
-  const config = get("config") || ".github/trailmark.yml";
+  const config = get("config") || CONFIG_PATH;
   if (config.startsWith("/") || config.split("/").includes("..")) throw new UsageError("BAD_INPUT", `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: "use a path such as .github/trailmark.yml" });
   const signingKey = read("signing-key").trim();
   const sarifFile = get("sarif-file");
@@ -31963,6 +30552,1921 @@ function parseInputs(read) {
     failOn: oneOf("fail-on", get("fail-on"), ["none", "unattested", "contradicted"], "none"),
     ...sarifFile === "" ? {} : { sarifFile }
   };
+}
+
+// src/diff/path-token.ts
+var SIMPLE_ESCAPES = {
+  a: 7,
+  b: 8,
+  t: 9,
+  n: 10,
+  v: 11,
+  f: 12,
+  r: 13,
+  '"': 34,
+  "\\": 92
+};
+var UTF8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+var ENCODER = new TextEncoder();
+function readQuoted(line, start2) {
+  if (line.charCodeAt(start2) !== 34) return void 0;
+  const bytes2 = [];
+  let i2 = start2 + 1;
+  while (i2 < line.length) {
+    const ch = line[i2];
+    if (ch === '"') {
+      return { value: UTF8.decode(Uint8Array.from(bytes2)), end: i2 + 1 };
+    }
+    if (ch !== "\\") {
+      const code = line.codePointAt(i2);
+      const width = code > 65535 ? 2 : 1;
+      for (const b of ENCODER.encode(line.slice(i2, i2 + width))) bytes2.push(b);
+      i2 += width;
+      continue;
+    }
+    const next = line[i2 + 1];
+    if (next === void 0) return void 0;
+    const simple = SIMPLE_ESCAPES[next];
+    if (simple !== void 0) {
+      bytes2.push(simple);
+      i2 += 2;
+      continue;
+    }
+    if (next >= "0" && next <= "3") {
+      const d2 = line[i2 + 2];
+      const d3 = line[i2 + 3];
+      if (d2 === void 0 || d3 === void 0 || d2 < "0" || d2 > "7" || d3 < "0" || d3 > "7") return void 0;
+      const byte = (next.charCodeAt(0) - 48) * 64 + (d2.charCodeAt(0) - 48) * 8 + (d3.charCodeAt(0) - 48);
+      if (byte === 0) return void 0;
+      bytes2.push(byte);
+      i2 += 4;
+      continue;
+    }
+    return void 0;
+  }
+  return void 0;
+}
+function readNameField(rest) {
+  if (rest.startsWith('"')) {
+    const token = readQuoted(rest, 0);
+    if (token === void 0) return void 0;
+    const tail = rest.slice(token.end);
+    if (tail !== "" && !tail.startsWith("	")) return void 0;
+    return token.value.length > 0 ? token.value : void 0;
+  }
+  const tab = rest.indexOf("	");
+  const name2 = tab === -1 ? rest : rest.slice(0, tab);
+  return name2.length > 0 ? name2 : void 0;
+}
+function stripFirstComponent(name2) {
+  const slash = name2.indexOf("/");
+  if (slash <= 0 || slash === name2.length - 1) return void 0;
+  return name2.slice(slash + 1);
+}
+function readGitHeaderNames(rest) {
+  const quoted = quotedSplit(rest);
+  if (quoted === null) return void 0;
+  if (quoted !== void 0) return classifyPair(quoted[0], quoted[1]);
+  let found;
+  if (rest.length % 2 === 1) {
+    const mid = (rest.length - 1) / 2;
+    if (rest[mid] === " " && rest.slice(0, mid) === rest.slice(mid + 1)) {
+      found = { oldName: rest.slice(0, mid), newName: rest.slice(mid + 1), prefixed: false };
+    }
+  }
+  const prefixed = prefixedSplit(rest);
+  if (prefixed !== void 0) {
+    if (found !== void 0) return void 0;
+    found = prefixed;
+  }
+  return found;
+}
+function prefixedSplit(rest) {
+  const firstSlash = rest.indexOf("/");
+  if (firstSlash <= 0) return void 0;
+  const n = rest.length;
+  let nextSlash = -1;
+  let scan2 = n - 1;
+  for (let i2 = rest.lastIndexOf(" "); i2 > firstSlash; i2 = rest.lastIndexOf(" ", i2 - 1)) {
+    while (scan2 > i2 + 1) {
+      if (rest[scan2] === "/") nextSlash = scan2;
+      scan2--;
+    }
+    if (nextSlash === -1) continue;
+    if (i2 - firstSlash !== n - nextSlash) continue;
+    const left = rest.slice(firstSlash + 1, i2);
+    const right = rest.slice(nextSlash + 1);
+    if (left.length > 0 && left === right) return { oldName: left, newName: right, prefixed: true };
+    return void 0;
+  }
+  return void 0;
+}
+function gitHeaderPrefixed(rest, oldPath, newPath) {
+  const quoted = quotedSplit(rest);
+  if (quoted === null) return void 0;
+  if (quoted !== void 0) {
+    if (quoted[0] === oldPath && quoted[1] === newPath) return false;
+    if (stripFirstComponent(quoted[0]) === oldPath && stripFirstComponent(quoted[1]) === newPath) return true;
+    return void 0;
+  }
+  if (rest === `${oldPath} ${newPath}`) return false;
+  const k = rest.length - newPath.length;
+  if (k < 2 || !rest.endsWith(newPath) || rest[k - 1] !== "/") return void 0;
+  const space = rest.lastIndexOf(" ", k - 2);
+  if (space <= 0 || space === k - 2) return void 0;
+  if (rest.slice(space + 1, k - 1).includes("/")) return void 0;
+  return stripFirstComponent(rest.slice(0, space)) === oldPath ? true : void 0;
+}
+function classifyPair(oldName, newName) {
+  if (oldName === newName) return { oldName, newName, prefixed: false };
+  const a = stripFirstComponent(oldName);
+  const b = stripFirstComponent(newName);
+  if (a !== void 0 && a === b) return { oldName: a, newName: b, prefixed: true };
+  return void 0;
+}
+function quotedSplit(rest) {
+  if (rest.startsWith('"')) {
+    const first = readQuoted(rest, 0);
+    if (first === void 0 || rest[first.end] !== " ") return null;
+    const second = rest.slice(first.end + 1);
+    if (second.startsWith('"')) {
+      const tok2 = readQuoted(second, 0);
+      if (tok2 === void 0 || tok2.end !== second.length) return null;
+      return [first.value, tok2.value];
+    }
+    return second.length > 0 ? [first.value, second] : null;
+  }
+  if (!rest.endsWith('"')) return void 0;
+  const quoteAt = rest.indexOf(' "');
+  if (quoteAt <= 0) return void 0;
+  const tok = readQuoted(rest, quoteAt + 1);
+  if (tok === void 0 || tok.end !== rest.length) return void 0;
+  return [rest.slice(0, quoteAt), tok.value];
+}
+
+// src/diff/parse.ts
+var DEFAULT_MAX_DIFF_BYTES = 64 * 1024 * 1024;
+var DEV_NULL = "/dev/null";
+var MAX_BINARY_LINE_CHARS = 16 * 1024;
+var REGENERATE_HINT = "regenerate the patch with `git diff` (without hand edits) and try again";
+function parseUnifiedDiff(text2, options = {}) {
+  return parseUnifiedDiffDetailed(text2, options).map((f) => f.change);
+}
+function parseUnifiedDiffDetailed(text2, options = {}) {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DIFF_BYTES;
+  if (text2.length > maxBytes || text2.length * 3 > maxBytes && utf8Length(text2) > maxBytes) {
+    throw new DiffError("DIFF_TOO_LARGE", `diff is larger than ${maxBytes} bytes`, {
+      hint: "scan a smaller range, or raise the diff size limit"
+    });
+  }
+  return new Parser2(text2).parse();
+}
+function utf8Length(text2) {
+  return Buffer.byteLength(text2, "utf8");
+}
+function readNumber(s, at) {
+  let end = at;
+  while (end < s.length && end - at <= 9 && s.charCodeAt(end) >= 48 && s.charCodeAt(end) <= 57) end++;
+  if (end === at || end - at > 9) return void 0;
+  return { value: Number(s.slice(at, end)), end };
+}
+function parseHunkHeader(line) {
+  if (!line.startsWith("@@ -")) return void 0;
+  const a = readNumber(line, 4);
+  if (a === void 0) return void 0;
+  let pos = a.end;
+  let oldLines = 1;
+  if (line[pos] === ",") {
+    const b = readNumber(line, pos + 1);
+    if (b === void 0) return void 0;
+    oldLines = b.value;
+    pos = b.end;
+  }
+  if (!line.startsWith(" +", pos)) return void 0;
+  const c = readNumber(line, pos + 2);
+  if (c === void 0) return void 0;
+  pos = c.end;
+  let newLines = 1;
+  if (line[pos] === ",") {
+    const d = readNumber(line, pos + 1);
+    if (d === void 0) return void 0;
+    newLines = d.value;
+    pos = d.end;
+  }
+  if (!line.startsWith(" @@", pos)) return void 0;
+  if (a.value === 0 && oldLines !== 0 || c.value === 0 && newLines !== 0) return void 0;
+  const tail = line.slice(pos + 3);
+  return {
+    oldStart: a.value,
+    oldLines,
+    newStart: c.value,
+    newLines,
+    header: tail.startsWith(" ") ? tail.slice(1) : tail
+  };
+}
+var Parser2 = class {
+  lines;
+  /** 1 where the line's terminator was CRLF. */
+  crlf;
+  files = [];
+  constructor(text2) {
+    const lines = text2.split("\n");
+    if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+    this.crlf = new Uint8Array(lines.length);
+    for (let i2 = 0; i2 < lines.length; i2++) {
+      const l = lines[i2];
+      if (l.endsWith("\r")) {
+        lines[i2] = l.slice(0, -1);
+        this.crlf[i2] = 1;
+      }
+    }
+    this.lines = lines;
+  }
+  parse() {
+    const { lines } = this;
+    let i2 = 0;
+    let blank = true;
+    while (i2 < lines.length) {
+      const l = lines[i2];
+      if (l.trim() !== "") blank = false;
+      if (l.startsWith("diff --git ")) {
+        i2 = this.gitBlock(i2);
+      } else if (l.startsWith("diff --cc ") || l.startsWith("diff --combined ") || l.startsWith("@@@ ")) {
+        throw this.error(i2, "combined (merge) diffs are not supported", "diff the merge against one parent: `git diff base..head`");
+      } else if (l.startsWith("--- ") && lines[i2 + 1]?.startsWith("+++ ") === true) {
+        i2 = this.plainBlock(i2);
+      } else if (l.startsWith("Binary files ") && l.endsWith(" differ")) {
+        this.plainBinary(i2);
+        i2++;
+      } else if (l.startsWith("@@ ")) {
+        throw this.error(i2, "hunk header without a file header");
+      } else {
+        i2++;
+      }
+    }
+    if (this.files.length === 0 && !blank) {
+      throw this.error(0, 'no file header found (expected "diff --git" or "---"/"+++" lines)');
+    }
+    return this.files;
+  }
+  error(index, message, hint = REGENERATE_HINT) {
+    return new DiffError("MALFORMED_DIFF", `line ${index + 1}: ${message}`, { hint });
+  }
+  gitBlock(start2) {
+    const { lines } = this;
+    const rest = lines[start2].slice("diff --git ".length);
+    const draft = newDraft(start2, this.crlf[start2] === 1);
+    draft.gitRest = rest;
+    const names = readGitHeaderNames(rest);
+    if (names !== void 0) {
+      draft.oldName = names.oldName;
+      draft.newName = names.newName;
+      draft.prefixed = names.prefixed;
+    }
+    let i2 = start2 + 1;
+    header: while (i2 < lines.length) {
+      const l = lines[i2];
+      if (l.startsWith("diff --git ")) break;
+      if (this.crlf[i2] === 1) draft.crlf = true;
+      if (l.startsWith("--- ")) {
+        i2 = this.fileNames(i2, draft);
+        i2 = this.hunks(i2, draft);
+        break;
+      }
+      if (l.startsWith("@@")) throw this.error(i2, 'hunk without "---"/"+++" lines in a git diff');
+      if (l.startsWith("Binary files ")) {
+        draft.binary = true;
+        i2++;
+        break;
+      }
+      if (l === "GIT binary patch") {
+        draft.binary = true;
+        i2++;
+        while (i2 < lines.length && !lines[i2].startsWith("diff --git ")) i2++;
+        break;
+      }
+      const field = this.extendedHeader(i2, l, draft);
+      if (!field) break header;
+      i2++;
+    }
+    this.finishGit(draft);
+    return i2;
+  }
+  /** Applies one extended header line; false when the line is not one. */
+  extendedHeader(i2, l, draft) {
+    const value = (key) => l.startsWith(key) ? l.slice(key.length) : void 0;
+    const path = (key) => {
+      const v2 = value(key);
+      if (v2 === void 0) return void 0;
+      const name2 = readNameField(v2);
+      if (name2 === void 0) throw this.error(i2, `unreadable path in "${key.trim()}" line`);
+      return name2;
+    };
+    let v;
+    if ((v = value("old mode ")) !== void 0) draft.oldMode = this.mode(i2, v);
+    else if ((v = value("new mode ")) !== void 0) draft.newMode = this.mode(i2, v);
+    else if ((v = value("deleted file mode ")) !== void 0) {
+      draft.isDeleted = true;
+      draft.oldMode = this.mode(i2, v);
+    } else if ((v = value("new file mode ")) !== void 0) {
+      draft.isNew = true;
+      draft.newMode = this.mode(i2, v);
+    } else if ((v = path("rename from ")) !== void 0 || (v = path("rename old ")) !== void 0) draft.renameFrom = v;
+    else if ((v = path("rename to ")) !== void 0 || (v = path("rename new ")) !== void 0) draft.renameTo = v;
+    else if ((v = path("copy from ")) !== void 0) draft.copyFrom = v;
+    else if ((v = path("copy to ")) !== void 0) draft.copyTo = v;
+    else if ((v = value("index ")) !== void 0) this.index(v, draft);
+    else if (l.startsWith("similarity index ") || l.startsWith("dissimilarity index ")) return true;
+    else return false;
+    return true;
+  }
+  mode(i2, v) {
+    if (v.length < 5 || v.length > 7 || ![...v].every((c) => c >= "0" && c <= "7")) {
+      throw this.error(i2, `invalid file mode "${printable(v, 20)}"`);
+    }
+    return v;
+  }
+  /** `index <old>..<new>[ <mode>]`; unreadable values are ignored (informational only). */
+  index(v, draft) {
+    const space = v.indexOf(" ");
+    const ids = space === -1 ? v : v.slice(0, space);
+    const dots = ids.indexOf("..");
+    if (dots <= 0) return;
+    const oldId = ids.slice(0, dots);
+    const newId = ids.slice(dots + 2);
+    if (!isHex(oldId) || !isHex(newId)) return;
+    draft.oldBlob = oldId;
+    draft.newBlob = newId;
+  }
+  /** `---`/`+++` pair at i; returns the index after it. */
+  fileNames(i2, draft) {
+    const plus = this.lines[i2 + 1];
+    if (plus === void 0 || !plus.startsWith("+++ ")) throw this.error(i2, '"---" line not followed by "+++"');
+    const minusName = readNameField(this.lines[i2].slice(4));
+    const plusName = readNameField(plus.slice(4));
+    if (minusName === void 0) throw this.error(i2, 'unreadable path in "---" line');
+    if (plusName === void 0) throw this.error(i2 + 1, 'unreadable path in "+++" line');
+    draft.minusName = minusName;
+    draft.plusName = plusName;
+    if (this.crlf[i2] === 1 || this.crlf[i2 + 1] === 1) draft.crlf = true;
+    return i2 + 2;
+  }
+  /** Hunks starting at i; returns the index after the last one. */
+  hunks(start2, draft) {
+    const { lines } = this;
+    let i2 = start2;
+    while (i2 < lines.length && lines[i2].startsWith("@@")) {
+      i2 = this.hunk(i2, draft);
+    }
+    if (draft.hunks.length === 0 && !draft.binary && draft.gitRest === void 0) {
+      throw this.error(start2, "file header without hunks");
+    }
+    const next = lines[i2];
+    if (next !== void 0 && (next.startsWith("+") || next.startsWith("-")) && next !== "-- " && next !== "--") {
+      const isHeader = next.startsWith("--- ") && lines[i2 + 1]?.startsWith("+++ ") === true;
+      if (!isHeader) {
+        const last = draft.hunks[draft.hunks.length - 1];
+        const counts = last === void 0 ? "" : ` (@@ -${last.oldStart},${last.oldLines} +${last.newStart},${last.newLines} @@)`;
+        throw this.error(i2, `hunk body is longer than its header says${counts}`);
+      }
+    }
+    return i2;
+  }
+  hunk(start2, draft) {
+    const { lines } = this;
+    const headerLine = lines[start2];
+    if (headerLine.startsWith("@@@")) {
+      throw this.error(start2, "combined (merge) diffs are not supported", "diff the merge against one parent: `git diff base..head`");
+    }
+    const h = parseHunkHeader(headerLine);
+    if (h === void 0) throw this.error(start2, `invalid hunk header "${printable(headerLine, 80)}"`);
+    const prev = draft.hunks[draft.hunks.length - 1];
+    if (prev !== void 0 && (h.oldStart < prev.oldStart + prev.oldLines || h.newStart < prev.newStart + prev.newLines)) {
+      throw this.error(start2, "hunk overlaps or precedes the previous hunk of the same file");
+    }
+    if (this.crlf[start2] === 1) draft.crlf = true;
+    const body2 = [];
+    let oldLeft = h.oldLines;
+    let newLeft = h.newLines;
+    let oldLine = h.oldStart;
+    let newLine = h.newStart;
+    let i2 = start2 + 1;
+    while (i2 < lines.length) {
+      const l = lines[i2];
+      const marker = l.charCodeAt(0);
+      if (marker === 92) {
+        const last = body2[body2.length - 1];
+        if (last === void 0) throw this.error(i2, '"\\ No newline at end of file" marker before any hunk line');
+        last.noNewlineAtEof = true;
+        i2++;
+        continue;
+      }
+      if (oldLeft === 0 && newLeft === 0) break;
+      if (l === "" || marker === 32) {
+        if (oldLeft === 0 || newLeft === 0) break;
+        body2.push({ kind: "context", text: l.slice(1), oldLine: oldLine++, newLine: newLine++ });
+        oldLeft--;
+        newLeft--;
+      } else if (marker === 45) {
+        if (oldLeft === 0) break;
+        body2.push({ kind: "del", text: l.slice(1), oldLine: oldLine++ });
+        oldLeft--;
+      } else if (marker === 43) {
+        if (newLeft === 0) break;
+        body2.push({ kind: "add", text: l.slice(1), newLine: newLine++ });
+        newLeft--;
+      } else {
+        break;
+      }
+      if (this.crlf[i2] === 1) draft.crlf = true;
+      i2++;
+    }
+    if (oldLeft !== 0 || newLeft !== 0) {
+      const where = i2 < lines.length ? `line ${i2 + 1}` : "end of input";
+      throw this.error(
+        start2,
+        `hunk "${printable(headerLine, 80)}" ends early at ${where}: ${oldLeft} old and ${newLeft} new line(s) missing`
+      );
+    }
+    draft.hunks.push({ ...h, lines: body2 });
+    return i2;
+  }
+  plainBlock(start2) {
+    const draft = newDraft(start2, this.crlf[start2] === 1);
+    const i2 = this.fileNames(start2, draft);
+    if (!(this.lines[i2]?.startsWith("@@") ?? false)) throw this.error(i2, "file header without hunks");
+    const end = this.hunks(i2, draft);
+    this.finishPlain(draft);
+    return end;
+  }
+  /** GNU `diff -r` reports binary files as one line: `Binary files A and B differ`. */
+  plainBinary(i2) {
+    const l = this.lines[i2];
+    const rest = l.slice("Binary files ".length, l.length - " differ".length);
+    if (rest.length > MAX_BINARY_LINE_CHARS) throw this.error(i2, 'unreadable "Binary files" line');
+    let chosen;
+    for (let at = rest.indexOf(" and "); at !== -1; at = rest.indexOf(" and ", at + 1)) {
+      const a = rest.slice(0, at);
+      const b = rest.slice(at + 5);
+      if (a === DEV_NULL || b === DEV_NULL || a === b || stripFirstComponent(a) === stripFirstComponent(b)) {
+        chosen = [a, b];
+        break;
+      }
+    }
+    if (chosen === void 0) throw this.error(i2, 'unreadable "Binary files" line');
+    const draft = newDraft(i2, this.crlf[i2] === 1);
+    draft.minusName = chosen[0];
+    draft.plusName = chosen[1];
+    draft.binary = true;
+    this.finishPlain(draft);
+  }
+  finishGit(draft) {
+    const at = draft.line;
+    if (draft.renameFrom === void 0 !== (draft.renameTo === void 0) || draft.copyFrom === void 0 !== (draft.copyTo === void 0)) {
+      throw this.error(at, "incomplete rename or copy header");
+    }
+    const moveFrom = draft.renameFrom ?? draft.copyFrom;
+    const moveTo = draft.renameTo ?? draft.copyTo;
+    let oldPath = moveFrom ?? draft.oldName;
+    let newPath = moveTo ?? draft.newName;
+    let prefixed = draft.prefixed;
+    if (moveFrom !== void 0 && moveTo !== void 0) {
+      prefixed = gitHeaderPrefixed(draft.gitRest ?? "", moveFrom, moveTo);
+      if (prefixed === void 0) throw this.error(at, '"diff --git" line does not name the renamed or copied paths');
+    }
+    if (draft.minusName !== void 0 && draft.plusName !== void 0) {
+      const minus = draft.minusName === DEV_NULL ? DEV_NULL : stripName(draft.minusName, prefixed, "a/");
+      const plus = draft.plusName === DEV_NULL ? DEV_NULL : stripName(draft.plusName, prefixed, "b/");
+      if (minus === void 0 || plus === void 0) throw this.error(at, '"---"/"+++" names lack the diff prefix');
+      if (minus === DEV_NULL && plus === DEV_NULL) throw this.error(at, '"---" and "+++" are both /dev/null');
+      if (minus === DEV_NULL) draft.isNew = true;
+      if (plus === DEV_NULL) draft.isDeleted = true;
+      if (minus !== DEV_NULL) {
+        if (oldPath !== void 0 && minus !== oldPath) throw this.error(at, `"---" names "${printable(minus)}" but the git header names "${printable(oldPath)}"`);
+        oldPath = minus;
+      }
+      if (plus !== DEV_NULL) {
+        if (newPath !== void 0 && plus !== newPath) throw this.error(at, `"+++" names "${printable(plus)}" but the git header names "${printable(newPath)}"`);
+        newPath = plus;
+      }
+    }
+    if (draft.isNew && draft.isDeleted) throw this.error(at, "file is both new and deleted");
+    const path = draft.isDeleted ? oldPath : newPath ?? oldPath;
+    if (path === void 0) throw this.error(at, 'cannot tell the file name from the "diff --git" line');
+    let status;
+    if (draft.renameFrom !== void 0) status = "renamed";
+    else if (draft.copyFrom !== void 0) status = "copied";
+    else if (draft.isNew) status = "added";
+    else if (draft.isDeleted) status = "deleted";
+    else if (draft.oldMode !== void 0 && draft.newMode !== void 0 && draft.hunks.length === 0 && !draft.binary) status = "mode-changed";
+    else status = "modified";
+    this.push(draft, path, status === "renamed" || status === "copied" ? oldPath : void 0, status);
+  }
+  finishPlain(draft) {
+    const at = draft.line;
+    const rawMinus = draft.minusName;
+    const rawPlus = draft.plusName;
+    if (rawMinus === DEV_NULL && rawPlus === DEV_NULL) throw this.error(at, '"---" and "+++" are both /dev/null');
+    let minus = rawMinus;
+    let plus = rawPlus;
+    if (rawMinus !== DEV_NULL && rawPlus !== DEV_NULL) {
+      const a = stripFirstComponent(rawMinus);
+      const b = stripFirstComponent(rawPlus);
+      if (rawMinus !== rawPlus && a !== void 0 && a === b) {
+        minus = a;
+        plus = b;
+      } else if (rawMinus !== rawPlus) {
+        minus = stripName(rawMinus, void 0, "a/") ?? rawMinus;
+        plus = stripName(rawPlus, void 0, "b/") ?? rawPlus;
+      }
+    } else if (rawMinus === DEV_NULL) {
+      plus = stripName(rawPlus, void 0, "b/") ?? rawPlus;
+    } else {
+      minus = stripName(rawMinus, void 0, "a/") ?? rawMinus;
+    }
+    const status = minus === DEV_NULL ? "added" : plus === DEV_NULL ? "deleted" : "modified";
+    this.push(draft, status === "deleted" ? minus : plus, void 0, status);
+  }
+  push(draft, path, oldPath, status) {
+    if (path.length === 0) throw this.error(draft.line, "empty file name");
+    const change = { path, status, binary: draft.binary, hunks: draft.hunks };
+    if (oldPath !== void 0 && oldPath !== path) change.oldPath = oldPath;
+    if (draft.oldMode !== void 0) change.oldMode = draft.oldMode;
+    if (draft.newMode !== void 0) change.newMode = draft.newMode;
+    if (draft.crlf) change.crlf = true;
+    const parsed = { change, line: draft.line + 1 };
+    if (draft.oldBlob !== void 0) parsed.oldBlob = draft.oldBlob;
+    if (draft.newBlob !== void 0) parsed.newBlob = draft.newBlob;
+    this.files.push(parsed);
+  }
+};
+function newDraft(line, crlf) {
+  return { line, isNew: false, isDeleted: false, binary: false, hunks: [], crlf };
+}
+function stripName(name2, prefixed, fallback) {
+  if (prefixed === false) return name2;
+  if (prefixed === true) return stripFirstComponent(name2);
+  return name2.startsWith(fallback) ? name2.slice(fallback.length) : name2;
+}
+function isHex(s) {
+  if (s.length < 4 || s.length > 64) return false;
+  for (let i2 = 0; i2 < s.length; i2++) {
+    const c = s.charCodeAt(i2);
+    if (!(c >= 48 && c <= 57 || c >= 97 && c <= 102)) return false;
+  }
+  return true;
+}
+
+// src/git/revision.ts
+async function resolveCommit(git, rev) {
+  return resolveAs(git, rev, "commit");
+}
+async function resolveTree(git, rev) {
+  return resolveAs(git, rev, "tree");
+}
+async function resolveAs(git, rev, kind) {
+  if (rev.length === 0 || rev.startsWith("-") || rev.includes("\0") || rev.includes("\n")) {
+    throw new GitError("BAD_REVISION", `invalid revision name "${printable(rev, 100)}"`, { hint: "pass a branch, tag or commit id" });
+  }
+  const out2 = await git.run(["rev-parse", "--verify", "--quiet", `${rev}^{${kind}}`], { allowExitCodes: [1] });
+  const id = out2.stdout.toString("utf8").trim();
+  if (out2.exitCode !== 0 || !isObjectId(id)) {
+    throw new GitError("BAD_REVISION", `unknown revision '${printable(rev, 100)}'`, {
+      hint: rev === "HEAD" ? "the repository has no commits yet: commit first, or name a revision" : "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)"
+    });
+  }
+  return id;
+}
+function isObjectId(s) {
+  if (s.length !== 40 && s.length !== 64) return false;
+  for (let i2 = 0; i2 < s.length; i2++) {
+    const c = s.charCodeAt(i2);
+    if (!(c >= 48 && c <= 57 || c >= 97 && c <= 102)) return false;
+  }
+  return true;
+}
+async function emptyTree(git) {
+  return (await git.text(["hash-object", "-t", "tree", "--stdin"])).trim();
+}
+async function mergeBase(git, a, b) {
+  const out2 = await git.run(["merge-base", a, b], { allowExitCodes: [1] });
+  const id = out2.stdout.toString("utf8").trim().split("\n")[0] ?? "";
+  return out2.exitCode === 0 && isObjectId(id) ? id : void 0;
+}
+async function parentsOf(git, commit) {
+  const line = await git.text(["rev-list", "--parents", "-n", "1", commit]);
+  return line.trim().split(" ").slice(1).filter(isObjectId);
+}
+async function defaultBranchCandidates(git) {
+  const refs = [];
+  const originHead = await git.run(["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"], { allowExitCodes: [1, 128] });
+  const target = originHead.stdout.toString("utf8").trim();
+  if (originHead.exitCode === 0 && target.startsWith("refs/")) refs.push(target);
+  const configured = await git.run(["config", "--get", "init.defaultBranch"], { allowExitCodes: [1] });
+  const name2 = configured.stdout.toString("utf8").trim();
+  if (configured.exitCode === 0 && name2.length > 0 && !name2.startsWith("-")) {
+    refs.push(`refs/heads/${name2}`, `refs/remotes/origin/${name2}`);
+  }
+  refs.push("refs/heads/main", "refs/remotes/origin/main", "refs/heads/master", "refs/remotes/origin/master");
+  return [...new Set(refs)];
+}
+async function defaultBase(git, head) {
+  for (const ref of await defaultBranchCandidates(git)) {
+    const resolved = await git.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { allowExitCodes: [1, 128] });
+    const tip = resolved.stdout.toString("utf8").trim();
+    if (resolved.exitCode !== 0 || !isObjectId(tip)) continue;
+    const base = await mergeBase(git, head, tip);
+    if (base !== void 0 && base !== head) return { kind: "commit", id: base, why: `merge-base with ${ref}` };
+  }
+  const [parent] = await parentsOf(git, head);
+  if (parent !== void 0) return { kind: "commit", id: parent, why: "first parent of head" };
+  if ((await git.text(["rev-parse", "--is-shallow-repository"])).trim() === "true") {
+    throw new GitError("BAD_REVISION", `cannot find a base for ${head.slice(0, 12)} in this shallow clone`, {
+      hint: "fetch more history (git fetch --unshallow, or actions/checkout with fetch-depth: 0), or pass --base"
+    });
+  }
+  return { kind: "empty-tree", id: await emptyTree(git), why: "head is a root commit" };
+}
+
+// src/git/attribution.ts
+var BLAME_CONCURRENCY = 4;
+var MAX_BLAME_RANGES = 500;
+async function blameAddedLines(git, head, base, rangeCommits2, requests, onError) {
+  const result = /* @__PURE__ */ new Map();
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < requests.length) {
+      const request2 = requests[cursor++];
+      try {
+        result.set(request2.path, await blameOne(git, head, base, rangeCommits2, request2));
+      } catch (err2) {
+        onError(request2.path, err2);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BLAME_CONCURRENCY, requests.length) }, worker));
+  return result;
+}
+async function blameOne(git, head, base, rangeCommits2, request2) {
+  const ranges = toRanges(request2.lines);
+  const args2 = ["blame", "--porcelain", "--root", "--no-textconv", "--ignore-revs-file="];
+  if (ranges.length <= MAX_BLAME_RANGES) for (const [a, b] of ranges) args2.push("-L", `${a},${b}`);
+  args2.push(base === void 0 ? head : `${base}..${head}`, "--", request2.path);
+  const { stdout: stdout2 } = await git.run(args2);
+  const blamed = parsePorcelain(stdout2.toString("utf8"));
+  const wanted = new Set(request2.lines);
+  const out2 = /* @__PURE__ */ new Map();
+  for (const [line, sha] of blamed.lines) {
+    if (!wanted.has(line) || blamed.boundary.has(sha) || !rangeCommits2.has(sha)) continue;
+    out2.set(line, sha);
+  }
+  return out2;
+}
+function toRanges(lines) {
+  const ranges = [];
+  for (const n of lines) {
+    const last = ranges[ranges.length - 1];
+    if (last !== void 0 && n === last[1] + 1) last[1] = n;
+    else ranges.push([n, n]);
+  }
+  return ranges;
+}
+function parsePorcelain(text2) {
+  const lines = /* @__PURE__ */ new Map();
+  const boundary = /* @__PURE__ */ new Set();
+  let expectHeader = true;
+  let current;
+  for (const line of text2.split("\n")) {
+    if (expectHeader) {
+      const fields = line.split(" ");
+      const sha = fields[0] ?? "";
+      const final = Number(fields[2]);
+      if ((fields.length === 3 || fields.length === 4) && isObjectId(sha) && Number.isSafeInteger(final) && final > 0) {
+        current = sha;
+        lines.set(final, sha);
+        expectHeader = false;
+      }
+      continue;
+    }
+    if (line.startsWith("	")) {
+      expectHeader = true;
+    } else if (line === "boundary" && current !== void 0) {
+      boundary.add(current);
+    }
+  }
+  return { lines, boundary };
+}
+
+// src/diff/line-origins.ts
+var BOUNDARY_FILE = [{ origin: null, length: Number.POSITIVE_INFINITY }];
+var PENDING = "\0pending";
+var LineOriginTracker = class {
+  #inRange;
+  #children = /* @__PURE__ */ new Map();
+  #states = /* @__PURE__ */ new Map();
+  #outside = { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
+  constructor(commits) {
+    this.#inRange = new Set(commits.map((c) => c.sha));
+    for (const c of commits) for (const p of c.parents) this.#children.set(p, (this.#children.get(p) ?? 0) + 1);
+  }
+  /**
+   * `diffs[k]`: the commit's diff against `commit.parents[k]` (for a root commit, one diff against
+   * the empty tree), hunks without context lines (-U0), renames detected.
+   */
+  apply(commit, diffs) {
+    const parents = commit.parents.length === 0 ? [this.#outside] : commit.parents.map((p) => this.#inRange.has(p) ? this.#states.get(p) ?? this.#outside : this.#outside);
+    this.#states.set(commit.sha, applyCommit(commit.sha, parents, diffs));
+    for (const p of commit.parents) {
+      const left = (this.#children.get(p) ?? 0) - 1;
+      this.#children.set(p, left);
+      if (left <= 0) this.#states.delete(p);
+    }
+  }
+  /** The line origins at `sha` (applied, with no child applied since); undefined otherwise. */
+  at(sha) {
+    const state = this.#states.get(sha);
+    return state === void 0 ? void 0 : { files: state.files, untracked: state.untracked };
+  }
+};
+function parentsFirst(commits) {
+  const known = new Set(commits.map((c) => c.sha));
+  const done = /* @__PURE__ */ new Set();
+  const out2 = [];
+  let pending = [...commits];
+  while (pending.length > 0) {
+    const next = [];
+    for (const c of pending) {
+      if (c.parents.every((p) => !known.has(p) || done.has(p))) {
+        out2.push(c);
+        done.add(c.sha);
+      } else next.push(c);
+    }
+    if (next.length === pending.length) return [...out2, ...next];
+    pending = next;
+  }
+  return out2;
+}
+function zeroContextHunks(hunks) {
+  const out2 = [];
+  for (const h of hunks) {
+    let oldNext = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+    let newNext = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    let block;
+    const close = () => {
+      if (block === void 0) return;
+      const oldLines = block.lines.filter((l) => l.kind === "del").length;
+      const newLines = block.lines.length - oldLines;
+      out2.push({
+        oldStart: oldLines === 0 ? block.oldStart - 1 : block.oldStart,
+        oldLines,
+        newStart: newLines === 0 ? block.newStart - 1 : block.newStart,
+        newLines,
+        header: h.header,
+        lines: block.lines
+      });
+      block = void 0;
+    };
+    for (const l of h.lines) {
+      if (l.kind === "context") {
+        close();
+        oldNext++;
+        newNext++;
+        continue;
+      }
+      block ??= { oldStart: oldNext, newStart: newNext, lines: [] };
+      block.lines.push(l);
+      if (l.kind === "del") oldNext++;
+      else newNext++;
+    }
+    close();
+  }
+  return out2;
+}
+function applyCommit(sha, parents, diffs) {
+  const first = parents[0];
+  const changes = diffs[0] ?? [];
+  const byPath = parents.map((_, k) => new Map((diffs[k] ?? []).filter((c) => c.status !== "deleted").map((c) => [c.path, c])));
+  const files = new Map(first.files);
+  const untracked = new Set(first.untracked);
+  for (const change of changes) {
+    if (change.status === "deleted" || change.status === "renamed") {
+      const gone = change.status === "deleted" ? change.path : change.oldPath;
+      files.delete(gone);
+      untracked.delete(gone);
+    }
+  }
+  for (const change of changes) {
+    if (change.status === "deleted") continue;
+    files.delete(change.path);
+    untracked.delete(change.path);
+    const result = fileAfter(sha, change, parents, byPath);
+    if (result === void 0) untracked.add(change.path);
+    else files.set(change.path, result);
+  }
+  return { files, untracked };
+}
+function fileAfter(sha, change, parents, byPath) {
+  for (let k = 0; k < parents.length; k++) {
+    const other = k === 0 ? change : byPath[k].get(change.path);
+    if (other === void 0) return runsIn(parents[k], change.path);
+    if (sameContent(other)) return runsIn(parents[k], sourcePath(other));
+  }
+  const from = sourcePath(change);
+  if (change.binary || parents[0].untracked.has(from)) return void 0;
+  const start2 = change.status === "added" ? [] : runsIn(parents[0], from);
+  if (start2 === void 0) return void 0;
+  let runs = applyHunks(start2, change.hunks, parents.length > 1 ? PENDING : sha);
+  for (let k = 1; k < parents.length && runs.some((r) => r.origin === PENDING); k++) {
+    const other = byPath[k].get(change.path);
+    if (other === void 0 || other.status === "added") continue;
+    if (other.binary || parents[k].untracked.has(sourcePath(other))) return void 0;
+    const theirs = runsIn(parents[k], sourcePath(other));
+    if (theirs === void 0) return void 0;
+    runs = resolvePending(runs, other.hunks, theirs);
+  }
+  return runs.map((r) => r.origin === PENDING ? { origin: sha, length: r.length } : r);
+}
+function sourcePath(change) {
+  return change.status === "renamed" || change.status === "copied" ? change.oldPath : change.path;
+}
+function sameContent(change) {
+  return change.hunks.length === 0 && !change.binary && change.status !== "added";
+}
+function runsIn(state, path) {
+  if (state.untracked.has(path)) return void 0;
+  return state.files.get(path) ?? BOUNDARY_FILE;
+}
+function resolvePending(runs, hunks, theirs) {
+  const out2 = [];
+  const push2 = (origin2, length) => {
+    if (length <= 0) return;
+    const last = out2[out2.length - 1];
+    if (last !== void 0 && last.origin === origin2) out2[out2.length - 1] = { origin: origin2, length: last.length + length };
+    else out2.push({ origin: origin2, length });
+  };
+  let hunk = 0;
+  let delta = 0;
+  let run3 = 0;
+  let runStart = 1;
+  const origin = (n) => {
+    for (; hunk < hunks.length; hunk++) {
+      const h = hunks[hunk];
+      const firstNew = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+      const firstOld = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+      if (n < firstNew) break;
+      if (n < firstNew + h.newLines) return PENDING;
+      delta = firstNew + h.newLines - (firstOld + h.oldLines);
+    }
+    const old = n - delta;
+    while (run3 < theirs.length && old >= runStart + theirs[run3].length) {
+      runStart += theirs[run3].length;
+      run3++;
+    }
+    return run3 < theirs.length && old >= runStart ? theirs[run3].origin : PENDING;
+  };
+  let line = 1;
+  for (const r of runs) {
+    if (r.origin !== PENDING) {
+      push2(r.origin, r.length);
+    } else {
+      for (let n = line; n < line + r.length; n++) push2(origin(n), 1);
+    }
+    line += r.length;
+  }
+  return out2;
+}
+function applyHunks(old, hunks, origin) {
+  const out2 = [];
+  const push2 = (run3) => {
+    if (run3.length <= 0) return;
+    const last = out2[out2.length - 1];
+    if (last !== void 0 && last.origin === run3.origin) out2[out2.length - 1] = { origin: run3.origin, length: last.length + run3.length };
+    else out2.push(run3);
+  };
+  let index = 0;
+  let offset = 0;
+  const take = (count2, keep) => {
+    let left = count2;
+    while (left > 0 && index < old.length) {
+      const run3 = old[index];
+      const available = run3.length - offset;
+      const n = Math.min(available, left);
+      if (keep) push2({ origin: run3.origin, length: n });
+      left -= n;
+      offset += n;
+      if (offset >= run3.length) {
+        index++;
+        offset = 0;
+      }
+    }
+  };
+  let oldLine = 1;
+  for (const h of hunks) {
+    const firstReplaced = h.oldLines === 0 ? h.oldStart + 1 : h.oldStart;
+    take(firstReplaced - oldLine, true);
+    take(h.oldLines, false);
+    oldLine = firstReplaced + h.oldLines;
+    push2({ origin, length: h.newLines });
+  }
+  while (index < old.length) {
+    const run3 = old[index];
+    push2({ origin: run3.origin, length: run3.length - offset });
+    index++;
+    offset = 0;
+  }
+  return out2;
+}
+function originsAt(runs, lines) {
+  const out2 = [];
+  let run3 = 0;
+  let start2 = 1;
+  for (const line of lines) {
+    while (run3 < runs.length && line >= start2 + runs[run3].length) {
+      start2 += runs[run3].length;
+      run3++;
+    }
+    out2.push(run3 < runs.length && line >= start2 ? runs[run3].origin : void 0);
+  }
+  return out2;
+}
+
+// src/git/line-tracking.ts
+async function trackRange(git, commits, diffOptions, maxBytes) {
+  if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
+  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` })));
+  let text2;
+  try {
+    const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
+      input: pairs.map((p) => `${p.line}
+`).join(""),
+      maxBuffer: maxBytes
+    });
+    text2 = stdout2.toString("utf8");
+  } catch {
+    return void 0;
+  }
+  const chunks = splitByCommit(text2, pairs.map((p) => p.sha));
+  if (chunks === void 0) return void 0;
+  const tracker = new LineOriginTracker(commits);
+  let chunk = 0;
+  for (const commit of commits) {
+    const diffs = [];
+    for (let k = 0; k < Math.max(1, commit.parents.length); k++) {
+      try {
+        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? "", { maxBytes }));
+      } catch {
+        return void 0;
+      }
+    }
+    tracker.apply(commit, diffs);
+  }
+  return tracker.at(commits[commits.length - 1].sha);
+}
+function splitByCommit(text2, commits) {
+  const chunks = [];
+  let next = 0;
+  let start2 = -1;
+  let pos = 0;
+  while (pos < text2.length) {
+    const nl = text2.indexOf("\n", pos);
+    const end = nl === -1 ? text2.length : nl;
+    const id = commits[next];
+    if (id !== void 0 && end - pos === id.length && text2.startsWith(id, pos)) {
+      if (start2 !== -1) chunks.push(text2.slice(start2, pos));
+      start2 = Math.min(end + 1, text2.length);
+      next++;
+    }
+    if (nl === -1) break;
+    pos = nl + 1;
+  }
+  if (start2 !== -1) chunks.push(text2.slice(start2));
+  return next === commits.length ? chunks : void 0;
+}
+
+// src/git/commit-object.ts
+var UTF82 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+function parseCommitObject(sha, raw) {
+  const split = raw.indexOf("\n\n");
+  const headerEnd = split === -1 ? raw.length : split;
+  const headers = raw.toString("utf8", 0, headerEnd).split("\n");
+  const parents = [];
+  let author;
+  let committer;
+  let encoding;
+  for (const line of headers) {
+    if (line.startsWith(" ")) continue;
+    const space = line.indexOf(" ");
+    if (space === -1) continue;
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === "parent") parents.push(value);
+    else if (key === "author" && author === void 0) author = value;
+    else if (key === "committer" && committer === void 0) committer = value;
+    else if (key === "encoding" && encoding === void 0) encoding = value;
+  }
+  const messageBytes = split === -1 ? Buffer.alloc(0) : raw.subarray(split + 2);
+  const a = parseIdent(author ?? "");
+  const c = parseIdent(committer ?? "");
+  return {
+    sha,
+    parents,
+    author: a.person,
+    committer: c.person,
+    authorDate: a.date,
+    message: decodeMessage(messageBytes, encoding)
+  };
+}
+function decodeMessage(bytes2, encoding) {
+  if (encoding !== void 0) {
+    try {
+      return new TextDecoder(encoding.trim(), { fatal: false, ignoreBOM: true }).decode(bytes2);
+    } catch {
+    }
+  }
+  return UTF82.decode(bytes2);
+}
+function parseIdent(value) {
+  const lt = value.indexOf("<");
+  const gt = lt === -1 ? -1 : value.indexOf(">", lt + 1);
+  if (lt === -1 || gt === -1) return { person: { name: value.trim(), email: "" }, date: rfc3339(0, "+0000") };
+  const [seconds, tz] = value.slice(gt + 1).trim().split(" ");
+  return {
+    person: { name: value.slice(0, lt).trim(), email: value.slice(lt + 1, gt) },
+    date: rfc3339(Number(seconds ?? "0"), tz ?? "+0000")
+  };
+}
+function rfc3339(seconds, tz) {
+  const valid = tz.length === 5 && (tz[0] === "+" || tz[0] === "-") && [...tz.slice(1)].every((d) => d >= "0" && d <= "9");
+  const zone = valid ? tz : "+0000";
+  const minutes = (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)));
+  const ms = (Number.isFinite(seconds) ? seconds : 0) * 1e3 + minutes * 6e4;
+  const date = new Date(ms);
+  const iso = Number.isNaN(date.getTime()) ? "1970-01-01T00:00:00" : date.toISOString().slice(0, 19);
+  return `${iso}${zone.slice(0, 3)}:${zone.slice(3, 5)}`;
+}
+
+// src/git/git.ts
+import { spawn } from "node:child_process";
+var DEFAULT_GIT_MAX_BUFFER = 256 * 1024 * 1024;
+var MAX_STDERR = 64 * 1024;
+var FORCED_CONFIG = [
+  "core.fsmonitor=false",
+  "core.hooksPath=/dev/null",
+  "protocol.ext.allow=never",
+  "core.quotepath=off",
+  "diff.noprefix=false",
+  "diff.mnemonicPrefix=false",
+  "color.ui=false",
+  "log.showSignature=false",
+  "core.pager=cat"
+];
+var KEPT_GIT_VARIABLES = /* @__PURE__ */ new Set([
+  "GIT_EXEC_PATH",
+  "GIT_CONFIG_NOSYSTEM",
+  "GIT_CONFIG_GLOBAL",
+  "GIT_CONFIG_SYSTEM",
+  "GIT_CEILING_DIRECTORIES"
+]);
+function sanitizedEnv(env) {
+  const out2 = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("GIT_") && !KEPT_GIT_VARIABLES.has(key)) continue;
+    out2[key] = value;
+  }
+  out2.LC_ALL = "C";
+  out2.GIT_TERMINAL_PROMPT = "0";
+  out2.GIT_OPTIONAL_LOCKS = "0";
+  return out2;
+}
+var Git = class {
+  repo;
+  executable;
+  env;
+  constructor(repo, options = {}) {
+    this.repo = repo;
+    this.executable = options.executable ?? "git";
+    this.env = sanitizedEnv(options.env ?? process.env);
+  }
+  /** Runs `git <forced -c options> <args>` in the repository. */
+  run(args2, options = {}) {
+    const maxBuffer = options.maxBuffer ?? DEFAULT_GIT_MAX_BUFFER;
+    const argv = [...FORCED_CONFIG.flatMap((c) => ["-c", c]), ...args2];
+    const shown = printable(`git ${args2.join(" ")}`, 300);
+    return new Promise((resolve2, reject) => {
+      let settled = false;
+      const fail = (err2) => {
+        if (settled) return;
+        settled = true;
+        child.kill("SIGKILL");
+        reject(err2);
+      };
+      const child = spawn(this.executable, argv, {
+        cwd: this.repo,
+        env: this.env,
+        shell: false,
+        windowsHide: true,
+        stdio: ["pipe", "pipe", "pipe"]
+      });
+      const chunks = [];
+      let size = 0;
+      let stderr = "";
+      child.stdout.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > maxBuffer) {
+          fail(new GitError("OUTPUT_TOO_LARGE", `${shown}: output is larger than ${maxBuffer} bytes`, {
+            hint: "scan a smaller range or raise the size limit"
+          }));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      child.stderr.on("data", (chunk) => {
+        if (stderr.length < MAX_STDERR) stderr += chunk.toString("utf8");
+      });
+      child.on("error", (err2) => {
+        if (err2.code === "ENOENT") {
+          fail(new GitError("GIT_FAILED", `cannot run ${this.executable} in ${printable(this.repo)}: ${err2.message}`, {
+            cause: err2,
+            hint: "install git and check that the repository directory exists"
+          }));
+        } else {
+          fail(new GitError("GIT_FAILED", `${shown}: ${err2.message}`, { cause: err2 }));
+        }
+      });
+      child.stdin.on("error", () => void 0);
+      child.on("close", (code, signal) => {
+        if (settled) return;
+        settled = true;
+        const exitCode = code ?? -1;
+        if (exitCode === 0 || options.allowExitCodes?.includes(exitCode) === true) {
+          resolve2({ stdout: Buffer.concat(chunks, size), stderr, exitCode });
+          return;
+        }
+        reject(gitFailure(shown, exitCode, signal, stderr, this.repo));
+      });
+      child.stdin.end(options.input ?? "");
+    });
+  }
+  /** stdout decoded as UTF-8 (invalid bytes become U+FFFD), trailing newline removed. */
+  async text(args2, options = {}) {
+    const { stdout: stdout2 } = await this.run(args2, options);
+    const s = stdout2.toString("utf8");
+    return s.endsWith("\n") ? s.slice(0, -1) : s;
+  }
+};
+function gitFailure(shown, exitCode, signal, stderr, repo) {
+  const firstLine3 = stderr.split("\n").find((l) => l.trim() !== "")?.trim() ?? (signal === null ? "no message" : `killed by ${signal}`);
+  const message = `${shown} failed (exit ${exitCode}): ${printable(firstLine3, 300)}`;
+  const lower = stderr.toLowerCase();
+  let code = "GIT_FAILED";
+  let hint = "run the command above in the repository to see git's full message";
+  if (lower.includes("not a git repository")) {
+    code = "NOT_A_REPOSITORY";
+    hint = `run trailmark inside a git repository, or point it at one (${printable(repo)} is not)`;
+  } else if (lower.includes("dubious ownership")) {
+    code = "NOT_A_REPOSITORY";
+    hint = `mark the repository as safe: git config --global --add safe.directory ${printable(repo)}`;
+  } else if (lower.includes("unknown revision") || lower.includes("bad revision") || lower.includes("invalid object name") || lower.includes("not a valid object name") || lower.includes("needed a single revision") || lower.includes("bad object")) {
+    code = "BAD_REVISION";
+    hint = "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)";
+  }
+  return new GitError(code, message, { hint });
+}
+
+// src/git/objects.ts
+async function readObjects(git, names, options) {
+  return await readObjectsWithin(git, names, { ...options, maxTotalBytes: Number.POSITIVE_INFINITY });
+}
+async function readObjectsWithin(git, names, options) {
+  const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes("\n") && !n.includes("\0")))];
+  const found = /* @__PURE__ */ new Map();
+  if (asked.length === 0) return found;
+  const check = await git.text(["cat-file", "--batch-check", "--buffer"], { input: asked.map((n) => `${n}
+`).join("") });
+  const lines = check.split("\n");
+  const wanted = [];
+  asked.forEach((name2, k) => {
+    const fields = (lines[k] ?? "").split(" ");
+    if (fields.length !== 3) return;
+    const [id, type, sizeText] = fields;
+    const size = Number(sizeText);
+    if (!Number.isSafeInteger(size) || size < 0) return;
+    if (size > options.maxObjectBytes) found.set(name2, { id, type, size });
+    else wanted.push({ name: name2, id, type, size });
+  });
+  if (wanted.length === 0) return found;
+  const sizes = new Map(wanted.map((w) => [w.id, w.size]));
+  const ids = [...sizes.keys()];
+  let expected = 0;
+  let contentBytes = 0;
+  for (const [id, size] of sizes) {
+    expected += size + id.length + 64;
+    contentBytes += size;
+  }
+  if (contentBytes > options.maxTotalBytes) return void 0;
+  const { stdout: stdout2 } = await git.run(["cat-file", "--batch", "--buffer"], {
+    input: ids.map((id) => `${id}
+`).join(""),
+    maxBuffer: expected + 1024
+  });
+  const contents = parseBatch(stdout2);
+  for (const w of wanted) {
+    const content = contents.get(w.id);
+    if (content === void 0) continue;
+    found.set(w.name, { id: w.id, type: w.type, size: w.size, content });
+  }
+  return found;
+}
+function parseBatch(out2) {
+  const result = /* @__PURE__ */ new Map();
+  let pos = 0;
+  while (pos < out2.length) {
+    const nl = out2.indexOf(10, pos);
+    if (nl === -1) break;
+    const header = out2.toString("utf8", pos, nl).split(" ");
+    pos = nl + 1;
+    if (header.length !== 3) continue;
+    const size = Number(header[2]);
+    if (!Number.isSafeInteger(size) || pos + size > out2.length) {
+      throw new GitError("GIT_FAILED", `git cat-file --batch: truncated object ${header[0] ?? ""}`);
+    }
+    result.set(header[0], out2.subarray(pos, pos + size));
+    pos += size + 1;
+  }
+  return result;
+}
+
+// src/git/change-source.ts
+var DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+var SUBMODULE_MODE = "160000";
+var BINARY_PROBE_BYTES = 8e3;
+var MAX_COMMIT_OBJECT_BYTES = 16 * 1024 * 1024;
+var STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+var LENIENT_UTF8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+var DIFF_ARGS = [
+  "diff",
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--full-index",
+  "--find-renames",
+  "--src-prefix=a/",
+  "--dst-prefix=b/",
+  "-U3",
+  "--inter-hunk-context=0",
+  "--diff-algorithm=myers",
+  "--indent-heuristic",
+  "--submodule=short",
+  "--ignore-submodules=none",
+  "--no-relative"
+];
+var TRACKING_DIFF_ARGS = [
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--full-index",
+  "--find-renames",
+  "--src-prefix=a/",
+  "--dst-prefix=b/",
+  "--diff-algorithm=myers",
+  "--indent-heuristic"
+];
+var RAW_DIFF_ARGS = ["diff", "--raw", "-z", "--no-abbrev", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "--no-relative"];
+var PREFETCH_MAX_BYTES = 64 * 1024 * 1024;
+var GitChangeSource = class {
+  git;
+  options;
+  constructor(options) {
+    this.options = options;
+    this.git = new Git(options.repo);
+  }
+  async load() {
+    const git = this.git;
+    const headName = this.options.head ?? "HEAD";
+    const head = await resolveCommit(git, headName);
+    const { baseCommit, diffBase } = await this.base(head);
+    const omissions = [];
+    const [commitsRead, diffRead, branchRead, headsRead] = await Promise.allSettled([
+      rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
+      this.diff(diffBase, head),
+      currentBranch(git, headName),
+      this.prefetchHeads(diffBase, head)
+    ]);
+    const commits = settledValue(commitsRead);
+    const diffed = settledValue(diffRead);
+    const branch = settledValue(branchRead);
+    const prefetched = headsRead.status === "fulfilled" ? headsRead.value : void 0;
+    const rediffed = /* @__PURE__ */ new Set();
+    const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
+    const files = await this.readHeads(head, parsed, prefetched);
+    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
+    const result = {
+      base: diffBase,
+      head,
+      commits,
+      files: files.map((f) => f.change).sort((a, b) => compare(a.path, b.path) || compare(a.status, b.status)),
+      omissions: omissions.sort((a, b) => compare(a.path ?? "", b.path ?? "") || compare(a.reason, b.reason))
+    };
+    return branch === void 0 ? result : { ...result, context: { headBranch: branch } };
+  }
+  /** baseCommit bounds the commit range (undefined: from the root); diffBase is what the diff starts from. */
+  async base(head) {
+    if (this.options.base !== void 0) {
+      const given = await resolveCommit(this.git, this.options.base);
+      const base = await mergeBase(this.git, given, head);
+      if (base === void 0) {
+        throw new GitError("BAD_REVISION", `'${printable(this.options.base)}' and '${printable(this.options.head ?? "HEAD")}' have no common history`, {
+          hint: "pass a base that head was branched from"
+        });
+      }
+      return { baseCommit: base, diffBase: base };
+    }
+    const choice = await defaultBase(this.git, head);
+    return choice.kind === "commit" ? { baseCommit: choice.id, diffBase: choice.id } : { baseCommit: void 0, diffBase: choice.id };
+  }
+  async diff(base, head, extra = {}) {
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const args2 = ["--literal-pathspecs", ...DIFF_ARGS, ...extra.text === true ? ["--text"] : [], base, head];
+    if (extra.paths !== void 0) args2.push("--", ...extra.paths);
+    let stdout2;
+    try {
+      ({ stdout: stdout2 } = await this.git.run(args2, { maxBuffer: maxBytes }));
+    } catch (err2) {
+      if (err2 instanceof GitError && err2.code === "OUTPUT_TOO_LARGE") {
+        throw new DiffError("DIFF_TOO_LARGE", `diff ${base.slice(0, 12)}..${head.slice(0, 12)} is larger than ${maxBytes} bytes`, {
+          cause: err2,
+          hint: "scan a smaller range, or raise the diff size limit"
+        });
+      }
+      throw err2;
+    }
+    return parseUnifiedDiffDetailed(stdout2.toString("utf8"), { maxBytes });
+  }
+  /**
+   * A `-diff` or `binary` attribute in the head's .gitattributes makes git print "Binary files
+   * differ" for text, which would hide code from scoring. Files git calls binary whose head blob
+   * has no NUL byte in its first 8000 bytes (git's own binary test) are diffed again with --text.
+   */
+  async textDiffOfFalseBinaries(base, head, parsed, rediffed) {
+    const candidates = parsed.filter((f) => f.change.binary && f.change.status !== "deleted");
+    if (candidates.length === 0) return parsed;
+    const nameOf = (f) => f.newBlob !== void 0 && isObjectId(f.newBlob) ? f.newBlob : `${head}:${f.change.path}`;
+    const objects = await readObjects(this.git, candidates.map(nameOf), { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    const textual = candidates.filter((f) => {
+      const content = objects.get(nameOf(f))?.content;
+      return content !== void 0 && !content.subarray(0, BINARY_PROBE_BYTES).includes(0);
+    });
+    if (textual.length === 0) return parsed;
+    const paths = [...new Set(textual.flatMap((f) => f.change.oldPath === void 0 ? [f.change.path] : [f.change.path, f.change.oldPath]))];
+    const redone = new Map((await this.diff(base, head, { text: true, paths })).filter((f) => f.change.status !== "deleted").map((f) => [f.change.path, f]));
+    for (const path of paths) rediffed.add(path);
+    return parsed.map((f) => textual.includes(f) ? redone.get(f.change.path) ?? f : f);
+  }
+  /**
+   * The head blobs of base..head read while the patch is still being produced: ids from a
+   * `diff --raw` without rename detection (a rename's new blob id is the same either way).
+   * Undefined when they would exceed PREFETCH_MAX_BYTES in total (binaries are read too, as the
+   * raw diff cannot tell them apart; the cap bounds that waste).
+   */
+  async prefetchHeads(base, head) {
+    const { stdout: stdout2 } = await this.git.run(["--literal-pathspecs", ...RAW_DIFF_ARGS, base, head], { maxBuffer: this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES });
+    const ids = [];
+    const fields = stdout2.toString("latin1").split("\0");
+    for (let k = 0; k + 1 < fields.length; k += 2) {
+      const header = fields[k].split(" ");
+      const [mode, id] = [header[1], header[3]];
+      if (header.length !== 5 || !header[0].startsWith(":") || id === void 0 || !isObjectId(id) || /^0+$/.test(id)) continue;
+      if (mode === "100644" || mode === "100755" || mode === "120000") ids.push(id);
+    }
+    return readObjectsWithin(this.git, ids, { maxObjectBytes: this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, maxTotalBytes: PREFETCH_MAX_BYTES });
+  }
+  /** Reads every changed file's head blob with two cat-file processes in total (none for those prefetched). */
+  async readHeads(head, parsed, prefetched) {
+    const maxFileBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const nameOf = (f) => {
+      if (f.change.status === "deleted" || f.change.binary) return void 0;
+      if (f.newBlob !== void 0 && isObjectId(f.newBlob)) return f.newBlob;
+      return `${head}:${f.change.path}`;
+    };
+    const names = parsed.map(nameOf).filter((n) => n !== void 0);
+    const objects = new Map(prefetched);
+    const missing = names.filter((n) => !objects.has(n));
+    if (missing.length > 0) for (const [name2, object2] of await readObjects(this.git, missing, { maxObjectBytes: maxFileBytes })) objects.set(name2, object2);
+    return parsed.map((f) => {
+      const change = f.change;
+      if (change.status === "deleted") return { ...f, change: { ...change, headTextMissing: "deleted" } };
+      if (change.binary) return { ...f, change: { ...change, headTextMissing: "binary" } };
+      const object2 = objects.get(nameOf(f) ?? "");
+      if (object2 === void 0 || object2.type !== "blob") return { ...f, change: { ...change, headTextMissing: "unavailable" } };
+      if (object2.content === void 0) return { ...f, change: { ...change, headSize: object2.size, headTextMissing: "too-large" } };
+      let headText;
+      let invalidUtf8 = false;
+      try {
+        headText = STRICT_UTF8.decode(object2.content);
+      } catch {
+        headText = LENIENT_UTF8.decode(object2.content);
+        invalidUtf8 = true;
+      }
+      const withText = { ...change, headText, headSize: object2.size };
+      return { ...f, change: invalidUtf8 ? { ...withText, invalidUtf8: true } : withText };
+    });
+  }
+  /**
+   * Sets lineCommits on every file with added lines (mutates the list in place). `rediffed`:
+   * paths whose range diff was redone with --text (the per-commit diff sees them as binary).
+   */
+  async attribute(head, base, diffBase, commits, files, omissions, rediffed) {
+    const inRange = new Set(commits.map((c) => c.sha));
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const single = singleCommitOrigin(commits, base, diffBase);
+    const tracked = single === void 0 ? await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes) : void 0;
+    const toBlame = [];
+    const attributed = /* @__PURE__ */ new Map();
+    for (const f of files) {
+      const added = addedLines(f.change);
+      if (added.length === 0 || f.change.binary || f.change.status === "deleted" || f.change.newMode === SUBMODULE_MODE) continue;
+      if (f.change.headTextMissing === "too-large") {
+        omissions.push({ path: f.change.path, reason: "lines not attributed to commits: file over the size cap" });
+        continue;
+      }
+      const lines = single !== void 0 && !rediffed.has(f.change.path) ? new Map(added.map((line) => [line, single])) : tracked === void 0 ? void 0 : trackedLines(tracked, f.change.path, added, inRange);
+      if (lines !== void 0) attributed.set(f.change.path, lines);
+      else toBlame.push({ path: f.change.path, lines: added });
+    }
+    const blamed = await blameAddedLines(this.git, head, base, inRange, toBlame, (path, err2) => {
+      const why = err2 instanceof Error ? err2.message : String(err2);
+      omissions.push({ path, reason: `lines not attributed to commits: ${why.slice(0, 200)}` });
+    });
+    for (const [path, lines] of blamed) attributed.set(path, lines);
+    for (let k = 0; k < files.length; k++) {
+      const f = files[k];
+      const lineCommits = attributed.get(f.change.path);
+      if (lineCommits !== void 0 && hasAddedLine(f.change)) {
+        files[k] = { ...f, change: { ...f.change, lineCommits } };
+      }
+    }
+  }
+};
+function singleCommitOrigin(commits, base, diffBase) {
+  if (commits.length !== 1) return void 0;
+  const commit = commits[0];
+  if (commit.parents.length === 1 && commit.parents[0] === diffBase) return commit.sha;
+  if (commit.parents.length === 0 && base === void 0) return commit.sha;
+  return void 0;
+}
+function trackedLines(tracked, path, added, inRange) {
+  const runs = tracked.files.get(path);
+  if (runs === void 0 || tracked.untracked.has(path)) return void 0;
+  const out2 = /* @__PURE__ */ new Map();
+  const origins = originsAt(runs, added);
+  for (let k = 0; k < added.length; k++) {
+    const origin = origins[k];
+    if (origin === null || origin === void 0 || !inRange.has(origin)) return void 0;
+    out2.set(added[k], origin);
+  }
+  return out2;
+}
+function hasAddedLine(change) {
+  return change.hunks.some((h) => h.lines.some((l) => l.kind === "add" && l.newLine !== void 0));
+}
+function addedLines(change) {
+  const out2 = [];
+  for (const h of change.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) out2.push(l.newLine);
+  return out2;
+}
+async function rangeCommits(git, head, base) {
+  const args2 = ["rev-list", "--topo-order", "--reverse", head];
+  if (base !== void 0) args2.push(`^${base}`);
+  const out2 = await git.text(args2);
+  return out2.split("\n").filter(isObjectId);
+}
+async function readCommits(git, ids) {
+  const objects = await readObjects(git, ids, { maxObjectBytes: MAX_COMMIT_OBJECT_BYTES });
+  return ids.map((id) => {
+    const object2 = objects.get(id);
+    if (object2?.content === void 0 || object2.type !== "commit") {
+      throw new GitError("GIT_FAILED", `cannot read commit ${id}${object2 === void 0 ? "" : ` (${object2.size} bytes)`}`, {
+        hint: `commit objects over ${MAX_COMMIT_OBJECT_BYTES} bytes are refused; check the repository with git fsck`
+      });
+    }
+    return parseCommitObject(id, object2.content);
+  });
+}
+async function currentBranch(git, headName) {
+  if (headName !== "HEAD") {
+    const named = await git.run(["rev-parse", "--verify", "--quiet", `refs/heads/${headName}`], { allowExitCodes: [1] });
+    return named.exitCode === 0 ? headName : void 0;
+  }
+  const out2 = await git.run(["symbolic-ref", "--quiet", "--short", "HEAD"], { allowExitCodes: [1, 128] });
+  const name2 = out2.stdout.toString("utf8").trim();
+  return out2.exitCode === 0 && name2.length > 0 ? name2 : void 0;
+}
+function settledValue(result) {
+  if (result.status === "rejected") throw result.reason;
+  return result.value;
+}
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// src/git/revision-file.ts
+var MAX_REVISION_FILE_BYTES = 4 * 1024 * 1024;
+async function readFileAtRevision(repo, rev, path) {
+  const git = new Git(repo);
+  const tree = await resolveTree(git, rev);
+  const clean = path.startsWith("/") ? path.slice(1) : path;
+  if (clean.length === 0 || clean.includes("\n") || clean.includes("\0")) return void 0;
+  const name2 = `${tree}:${clean}`;
+  const objects = await readObjects(git, [name2], { maxObjectBytes: MAX_REVISION_FILE_BYTES });
+  const object2 = objects.get(name2);
+  if (object2 === void 0 || object2.type !== "blob") return void 0;
+  if (object2.content === void 0) {
+    throw new GitError("GIT_FAILED", `${printable(clean)} at ${printable(rev)} is ${object2.size} bytes, over the ${MAX_REVISION_FILE_BYTES}-byte limit`, {
+      hint: "keep the file smaller"
+    });
+  }
+  return new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(object2.content);
+}
+
+// src/git/notes.ts
+var GIT_AI_NOTES_REF = "refs/notes/ai";
+var MAX_NOTE_BYTES2 = 8 * 1024 * 1024;
+async function readGitAiNotes(repo, commits) {
+  const git = new Git(repo);
+  const ref = await git.run(["rev-parse", "--verify", "--quiet", `${GIT_AI_NOTES_REF}^{commit}`], { allowExitCodes: [1, 128] });
+  if (ref.exitCode !== 0) return [];
+  const wanted = new Set(commits);
+  const noteOf = /* @__PURE__ */ new Map();
+  for (const line of (await git.text(["notes", `--ref=${GIT_AI_NOTES_REF}`, "list"])).split("\n")) {
+    const [blob, object2] = line.split(" ");
+    if (blob !== void 0 && object2 !== void 0 && isObjectId(blob) && wanted.has(object2)) noteOf.set(object2, blob);
+  }
+  const objects = await readObjects(git, [...noteOf.values()], { maxObjectBytes: MAX_NOTE_BYTES2 });
+  const decoder2 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  const records = [];
+  for (const commit of new Set(commits)) {
+    const blob = noteOf.get(commit);
+    const content = blob === void 0 ? void 0 : objects.get(blob)?.content;
+    if (content === void 0) continue;
+    records.push({ format: "git-ai", origin: `${GIT_AI_NOTES_REF}:${commit}`, commit, text: decoder2.decode(content) });
+  }
+  return records;
+}
+
+// src/github/blobs.ts
+function blobQuery(count2) {
+  const vars = Array.from({ length: count2 }, (_, k) => `$e${k}: String!`).join(", ");
+  const fields = Array.from({ length: count2 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
+  return `query trailmarkBlobs($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+}
+var STRICT_UTF82 = new TextDecoder("utf-8", { fatal: true });
+var LENIENT_UTF82 = new TextDecoder("utf-8");
+function decode(bytes2) {
+  try {
+    return { kind: "text", text: STRICT_UTF82.decode(bytes2), size: bytes2.byteLength, invalidUtf8: false };
+  } catch {
+    return { kind: "text", text: LENIENT_UTF82.decode(bytes2), size: bytes2.byteLength, invalidUtf8: true };
+  }
+}
+async function readBlobs(paths, options) {
+  const { client, owner, repo, rev, maxBytes } = options;
+  const perQuery = options.perQuery ?? BLOBS_PER_GRAPHQL_QUERY;
+  const out2 = /* @__PURE__ */ new Map();
+  const unique = [...new Set(paths)];
+  for (let start2 = 0; start2 < unique.length; start2 += perQuery) {
+    const batch = unique.slice(start2, start2 + perQuery);
+    const variables = { owner, name: repo };
+    batch.forEach((path, k) => variables[`e${k}`] = `${rev}:${path}`);
+    const data = await graphql3(client, blobQuery(batch.length), variables);
+    for (let k = 0; k < batch.length; k++) {
+      const path = batch[k];
+      const object2 = data.repository?.[`f${k}`] ?? null;
+      out2.set(path, await blobContent(object2, options, maxBytes));
+    }
+  }
+  return out2;
+}
+async function blobContent(object2, options, maxBytes) {
+  if (object2 === null || object2.__typename !== "Blob" || typeof object2.byteSize !== "number") return { kind: "missing" };
+  const size = object2.byteSize;
+  if (size > maxBytes) return { kind: "too-large", size };
+  if (object2.isBinary === true) return { kind: "binary", size };
+  const text2 = object2.text;
+  if (typeof text2 === "string" && object2.isTruncated !== true && !(text2.includes("�") && Buffer.byteLength(text2) !== size)) {
+    return { kind: "text", text: text2, size, invalidUtf8: false };
+  }
+  if (typeof object2.oid !== "string") return { kind: "missing" };
+  return restBlob(options, object2.oid, size);
+}
+async function restBlob(options, oid, size) {
+  const { client, owner, repo } = options;
+  let data;
+  try {
+    data = (await client.rest.git.getBlob({ owner, repo, file_sha: oid })).data;
+  } catch (err2) {
+    if (httpStatusOf(err2) === 404) return { kind: "missing" };
+    throw err2;
+  }
+  if (data.encoding !== "base64" || typeof data.content !== "string") return { kind: "too-large", size };
+  const bytes2 = Buffer.from(data.content, "base64");
+  if (bytes2.subarray(0, 8e3).includes(0)) return { kind: "binary", size: bytes2.byteLength };
+  return decode(bytes2);
+}
+async function graphql3(client, query, variables) {
+  try {
+    return await client.graphql(query, variables);
+  } catch (err2) {
+    if (err2 instanceof GitHubError) throw err2;
+    const errors = err2.errors;
+    if (!Array.isArray(errors)) throw err2;
+    const first = errors[0] ?? {};
+    const type = typeof first.type === "string" ? first.type.slice(0, 40) : "UNKNOWN";
+    const code = type === "RATE_LIMITED" ? "GITHUB_RATE_LIMIT" : type === "FORBIDDEN" || type === "NOT_FOUND" ? "GITHUB_FORBIDDEN" : "GITHUB_HTTP";
+    throw new GitHubError(code, `github graphql blob read failed (${type}): ${typeof first.message === "string" ? first.message.slice(0, 200) : ""}`, {
+      cause: err2,
+      hint: code === "GITHUB_FORBIDDEN" ? "the token needs `contents: read`" : code === "GITHUB_RATE_LIMIT" ? "the GraphQL rate limit was exhausted; re-run the job later" : "GitHub failed to answer; re-run the job"
+    });
+  }
+}
+
+// src/github/change-source.ts
+var STATUS = {
+  added: "added",
+  removed: "deleted",
+  modified: "modified",
+  renamed: "renamed",
+  copied: "copied",
+  changed: "mode-changed",
+  unchanged: "modified"
+};
+function toCommit(c) {
+  return {
+    sha: c.sha,
+    parents: c.parents.map((p) => p.sha),
+    author: { name: c.commit.author?.name ?? "", email: c.commit.author?.email ?? "" },
+    committer: { name: c.commit.committer?.name ?? "", email: c.commit.committer?.email ?? "" },
+    authorDate: c.commit.author?.date ?? "",
+    message: c.commit.message
+  };
+}
+function parsePatch(patch) {
+  const [file] = parseUnifiedDiff(`--- a/f
++++ b/f
+${patch}
+`);
+  return { hunks: file?.hunks ?? [], ...file?.crlf === true ? { crlf: true } : {} };
+}
+var GitHubChangeSource = class {
+  #o;
+  constructor(options) {
+    this.#o = options;
+  }
+  async load() {
+    const { target } = this.#o;
+    const omissions = [];
+    const listed = target.kind === "pull-request" ? await this.#pullRequest(target, omissions) : await this.#compare(target, omissions);
+    const sorted = [...listed.files].sort((a, b) => compare2(a.filename, b.filename));
+    const changes = [];
+    const texts = /* @__PURE__ */ new Map();
+    for (const f of sorted) {
+      const change = this.#fileChange(f, omissions);
+      if (change === void 0) continue;
+      changes.push(change);
+      const text2 = addedFileText(f);
+      if (text2 !== void 0) texts.set(f.filename, text2);
+    }
+    const needs = this.#o.needsHeadText ?? (() => true);
+    const toRead = changes.filter((c) => wantsText(c, needs) && !texts.has(c.path)).map((c) => c.path);
+    const max = this.#o.maxHeadTextBytes ?? HEAD_TEXT_MAX_BYTES;
+    const blobs = toRead.length === 0 ? /* @__PURE__ */ new Map() : await readBlobs(toRead, { client: this.#o.client, owner: this.#o.owner, repo: this.#o.repo, rev: target.head, maxBytes: max });
+    const files = changes.map((c) => wantsText(c, needs) ? withHeadText(c, texts.get(c.path), blobs.get(c.path), max) : c);
+    const commits = listed.commits.map(toCommit);
+    const attributed = await this.#attribute(commits, files, listed.complete, omissions);
+    return {
+      base: target.base,
+      head: target.head,
+      commits,
+      files: attributed,
+      omissions: omissions.sort((a, b) => compare2(a.path ?? "", b.path ?? "") || compare2(a.reason, b.reason)),
+      ...this.#o.context === void 0 ? {} : { context: this.#o.context }
+    };
+  }
+  async #pullRequest(target, omissions) {
+    const { client, owner, repo } = this.#o;
+    const files = [];
+    for await (const page of client.paginate.iterator(client.rest.pulls.listFiles, { owner, repo, pull_number: target.number, per_page: REST_PER_PAGE_MAX })) {
+      files.push(...page.data);
+      if (files.length >= PULL_REQUEST_FILES_LIMIT) break;
+    }
+    if (files.length >= PULL_REQUEST_FILES_LIMIT && (target.changedFiles ?? PULL_REQUEST_FILES_LIMIT + 1) > PULL_REQUEST_FILES_LIMIT) {
+      omissions.push({ reason: `GitHub lists at most ${PULL_REQUEST_FILES_LIMIT} files of a pull request${target.changedFiles === void 0 ? "" : ` (this one changes ${target.changedFiles})`}; the rest were not analyzed` });
+    }
+    const commits = [];
+    for await (const page of client.paginate.iterator(client.rest.pulls.listCommits, { owner, repo, pull_number: target.number, per_page: REST_PER_PAGE_MAX })) {
+      commits.push(...page.data);
+      if (commits.length >= PULL_REQUEST_COMMITS_REST_LIMIT) break;
+    }
+    const missing = target.commitCount !== void 0 && target.commitCount > commits.length;
+    if (missing) {
+      omissions.push({ reason: `GitHub's REST API lists at most ${PULL_REQUEST_COMMITS_REST_LIMIT} commits of a pull request; trailers of ${target.commitCount - commits.length} later commits were not read` });
+    }
+    const complete = target.commitCount === void 0 ? commits.length < PULL_REQUEST_COMMITS_REST_LIMIT : !missing;
+    return { files: files.slice(0, PULL_REQUEST_FILES_LIMIT), commits, complete };
+  }
+  async #compare(target, omissions) {
+    const { client, owner, repo } = this.#o;
+    const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${target.base}...${target.head}` });
+    const files = res.data.files ?? [];
+    if (files.length >= COMPARE_FILES_LIMIT) {
+      omissions.push({ reason: `GitHub's compare API lists at most ${COMPARE_FILES_LIMIT} files; the rest were not analyzed (check out the repository with full history to analyze everything)` });
+    }
+    const commits = res.data.commits;
+    const complete = res.data.total_commits <= commits.length;
+    if (!complete) {
+      omissions.push({ reason: `the compare API returned ${commits.length} of ${res.data.total_commits} commits; trailers of the others were not read` });
+    }
+    return { files, commits, complete };
+  }
+  #fileChange(f, omissions) {
+    const status = STATUS[f.status] ?? "modified";
+    const base = {
+      path: f.filename,
+      ...f.previous_filename === void 0 ? {} : { oldPath: f.previous_filename },
+      status
+    };
+    if (f.patch === void 0) {
+      if (f.changes > 0) {
+        omissions.push({ path: f.filename, reason: `GitHub did not return a diff for this file (${f.changes} changed lines, too large for the API); not analyzed` });
+        return void 0;
+      }
+      const binary2 = status !== "renamed" && status !== "copied" && status !== "mode-changed";
+      return { ...base, binary: binary2, hunks: [], ...binary2 ? { headTextMissing: "binary" } : {} };
+    }
+    let parsed;
+    try {
+      parsed = parsePatch(f.patch);
+    } catch (err2) {
+      if (!(err2 instanceof DiffError)) throw err2;
+      omissions.push({ path: f.filename, reason: `the diff GitHub returned could not be parsed (${err2.message}); not analyzed` });
+      return void 0;
+    }
+    const change = { ...base, binary: false, ...parsed };
+    return status === "deleted" ? { ...change, headTextMissing: "deleted" } : change;
+  }
+  /**
+   * Sets lineCommits on every file with added lines. `complete`: the commit list is the whole
+   * range (not cut at a REST cap). Costs no request when no file has added lines or the range is
+   * one non-merge commit; otherwise one request per commit, plus one compare per extra parent
+   * of a merge.
+   */
+  async #attribute(commits, files, complete, omissions) {
+    const wanted = new Set(files.filter((f) => !f.binary && f.status !== "deleted" && addedLines2(f).length > 0));
+    if (wanted.size === 0) return [...files];
+    const skip2 = (reason) => {
+      omissions.push({ reason: `added lines of ${wanted.size} file${wanted.size === 1 ? "" : "s"} not attributed to commits: ${reason}` });
+      return [...files];
+    };
+    const head = this.#o.target.head;
+    if (!complete) return skip2("GitHub did not list every commit of the range");
+    if (!commits.some((c) => c.sha === head)) return skip2("the head commit is not among the commits GitHub listed");
+    const inRange = new Set(commits.map((c) => c.sha));
+    const attribute = (lines) => files.map((f) => {
+      if (!wanted.has(f)) return f;
+      if (f.headTextMissing === "too-large") {
+        omissions.push({ path: f.path, reason: "lines not attributed to commits: file over the size cap" });
+        return f;
+      }
+      const lineCommits = lines(f, addedLines2(f));
+      return lineCommits === void 0 ? f : { ...f, lineCommits };
+    });
+    const only = commits.length === 1 && commits[0].parents.length === 1 ? commits[0].sha : void 0;
+    if (only !== void 0) return attribute((_f, added) => new Map(added.map((line) => [line, only])));
+    const ordered = parentsFirst(commits);
+    const diffs = await pool(ordered, COMMIT_READ_CONCURRENCY, (c) => this.#commitDiffs(c));
+    const capped = ordered.find((_c, k) => diffs[k] === void 0);
+    if (capped !== void 0) return skip2(`commit ${capped.sha.slice(0, 12)} changes more files than GitHub lists (${COMMIT_FILES_LIMIT})`);
+    const tracker = new LineOriginTracker(ordered);
+    ordered.forEach((c, k) => tracker.apply(c, diffs[k]));
+    const tracked = tracker.at(head);
+    if (tracked === void 0) return skip2("the head commit could not be tracked");
+    return attribute((f, added) => {
+      const runs = tracked.files.get(f.path);
+      if (runs === void 0 || tracked.untracked.has(f.path)) {
+        omissions.push({ path: f.path, reason: "lines not attributed to commits: a commit changed this file in a way GitHub does not show as text (binary, or a diff too large for the API)" });
+        return void 0;
+      }
+      const origins = originsAt(runs, added);
+      const out2 = /* @__PURE__ */ new Map();
+      origins.forEach((origin, k) => {
+        if (origin !== null && origin !== void 0 && inRange.has(origin)) out2.set(added[k], origin);
+      });
+      return out2.size === 0 ? void 0 : out2;
+    });
+  }
+  /**
+   * The commit's diff against each parent, hunks without context, or undefined when GitHub's
+   * list of its files is cut at the API's cap for the first parent. For later parents of a merge
+   * (compare, capped at 300 files), paths missing from a capped list are marked unreadable.
+   */
+  async #commitDiffs(commit) {
+    const { client, owner, repo } = this.#o;
+    const first = (await client.rest.repos.getCommit({ owner, repo, ref: commit.sha })).data.files ?? [];
+    if (first.length >= COMMIT_FILES_LIMIT) return void 0;
+    const out2 = [first.map(trackedChange)];
+    for (const parent of commit.parents.slice(1)) {
+      const res = await client.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${parent}...${commit.sha}` });
+      const listed = (res.data.files ?? []).map(trackedChange);
+      if (listed.length >= COMPARE_FILES_LIMIT) {
+        const seen = new Set(listed.map((c) => c.path));
+        for (const c of out2[0]) if (c.status !== "deleted" && !seen.has(c.path)) listed.push({ path: c.path, status: "modified", binary: true, hunks: [] });
+      }
+      out2.push(listed);
+    }
+    return out2;
+  }
+};
+function trackedChange(f) {
+  const status = STATUS[f.status] ?? "modified";
+  const base = { path: f.filename, ...f.previous_filename === void 0 ? {} : { oldPath: f.previous_filename }, status };
+  if (f.patch === void 0) {
+    const same = f.changes === 0 && (status === "renamed" || status === "copied" || status === "mode-changed" || f.status === "unchanged");
+    return { ...base, binary: !same, hunks: [] };
+  }
+  try {
+    return { ...base, binary: false, hunks: zeroContextHunks(parsePatch(f.patch).hunks) };
+  } catch (err2) {
+    if (!(err2 instanceof DiffError)) throw err2;
+    return { ...base, binary: true, hunks: [] };
+  }
+}
+function addedFileText(f) {
+  if (f.status !== "added" || f.patch === void 0 || f.patch.includes("�")) return void 0;
+  const lines = f.patch.split("\n");
+  const header = /^@@ -0,0 \+1(?:,(\d+))? @@/.exec(lines[0] ?? "");
+  if (header === null) return void 0;
+  const count2 = header[1] === void 0 ? 1 : Number(header[1]);
+  if (count2 !== f.additions) return void 0;
+  const parts2 = [];
+  let noNewline = false;
+  for (let k = 1; k < lines.length; k++) {
+    const line = lines[k];
+    if (line.startsWith("+") && !noNewline) parts2.push(line.slice(1));
+    else if (line === "\\ No newline at end of file" && k === lines.length - 1 && parts2.length > 0) noNewline = true;
+    else return void 0;
+  }
+  if (parts2.length !== count2) return void 0;
+  return parts2.join("\n") + (noNewline ? "" : "\n");
+}
+function wantsText(change, needs) {
+  return !change.binary && change.status !== "deleted" && needs(change.path);
+}
+function withHeadText(change, patchText, blob, max) {
+  if (patchText !== void 0) {
+    const size = Buffer.byteLength(patchText);
+    return size > max ? { ...change, headTextMissing: "too-large", headSize: size } : { ...change, headText: patchText, headSize: size };
+  }
+  if (blob === void 0 || blob.kind === "missing") return { ...change, headTextMissing: "unavailable" };
+  if (blob.kind === "too-large") return { ...change, headTextMissing: "too-large", headSize: blob.size };
+  if (blob.kind === "binary") return { ...change, headTextMissing: "binary", headSize: blob.size };
+  return { ...change, headText: blob.text, headSize: blob.size, ...blob.invalidUtf8 ? { invalidUtf8: true } : {} };
+}
+function addedLines2(change) {
+  const out2 = [];
+  for (const h of change.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) out2.push(l.newLine);
+  return out2;
+}
+async function pool(items, limit, fn) {
+  const out2 = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      out2[k] = await fn(items[k]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out2;
+}
+function compare2(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// src/github/records.ts
+var MAX_RECORD_FILE_BYTES = 16 * 1024 * 1024;
+async function agentTraceAtHead(client, owner, repo, head, log) {
+  let text2;
+  try {
+    const res = await client.rest.repos.getContent({ owner, repo, path: AGENT_TRACE_PATH, ref: head, mediaType: { format: "raw" } });
+    text2 = res.data;
+  } catch (err2) {
+    if (httpStatusOf(err2) === 404) return [];
+    throw err2;
+  }
+  if (typeof text2 !== "string" || Buffer.byteLength(text2) > MAX_RECORD_FILE_BYTES) {
+    log(`trailmark: ${AGENT_TRACE_PATH} at ${head} is not read (over ${MAX_RECORD_FILE_BYTES} bytes)`);
+    return [];
+  }
+  return [{ format: "agent-trace", origin: `${AGENT_TRACE_PATH}@${head.slice(0, 12)}`, text: text2 }];
 }
 
 // src/action/local-checkout.ts
@@ -32082,8 +32586,87 @@ async function openReadingRepository(gitDir, parent = tmpdir()) {
     throw err2;
   }
 }
+async function borrowNotesRef(gitDir, reading) {
+  const notes = await new HardenedGit(gitDir).read(["rev-parse", "--verify", "--quiet", `${GIT_AI_NOTES_REF}^{commit}`], [1, 128]);
+  if (notes === void 0 || !/^[0-9a-f]{40,64}$/.test(notes)) return false;
+  await new HardenedGit(reading.dir).read(["update-ref", GIT_AI_NOTES_REF, notes]);
+  return true;
+}
 
-// src/action/workflow-commands.ts
+// src/action/sources.ts
+function contextOf(env, target) {
+  const repository = `${env.owner}/${env.repo}`;
+  if (target.kind !== "pull-request") return { repository };
+  return {
+    repository,
+    pullRequest: target.number,
+    ...target.headBranch === void 0 ? {} : { headBranch: target.headBranch },
+    ...target.body === void 0 ? {} : { pullRequestBody: target.body },
+    ...target.author === void 0 ? {} : { pullRequestAuthor: target.author }
+  };
+}
+function apiSource(client, env, target) {
+  const common = { client, owner: env.owner, repo: env.repo, context: contextOf(env, target) };
+  if (target.kind === "pull-request") {
+    return new GitHubChangeSource({
+      ...common,
+      target: { kind: "pull-request", number: target.number, base: target.base, head: target.head, ...target.commitCount === void 0 ? {} : { commitCount: target.commitCount }, ...target.changedFiles === void 0 ? {} : { changedFiles: target.changedFiles } }
+    });
+  }
+  return new GitHubChangeSource({ ...common, target: { kind: "compare", base: target.base, head: target.head } });
+}
+function actionSources(client, env, target, log) {
+  let local;
+  let changeSet;
+  const loadLocal = async () => {
+    if (target.kind !== "pull-request") return "not a pull request";
+    const checkout = await prepareLocalCheckout({
+      workspace: env.workspace,
+      owner: env.owner,
+      repo: env.repo,
+      base: target.base,
+      head: target.head,
+      ...target.commitCount === void 0 ? {} : { commitCount: target.commitCount },
+      log
+    });
+    if (!checkout.usable) return checkout.reason;
+    const reading = await openReadingRepository(checkout.gitDir, env.temp);
+    try {
+      const loaded = await new GitChangeSource({ repo: reading.dir, base: target.base, head: target.head }).load();
+      log(`trailmark: change set from the local checkout (${loaded.commits.length} commits, ${loaded.files.length} files, merge base ${loaded.base})`);
+      const records = [];
+      const trace = await readFileAtRevision(reading.dir, target.head, AGENT_TRACE_PATH);
+      if (trace !== void 0) records.push({ format: "agent-trace", origin: `${AGENT_TRACE_PATH}@${target.head.slice(0, 12)}`, text: trace });
+      if (await borrowNotesRef(checkout.gitDir, reading)) records.push(...await readGitAiNotes(reading.dir, loaded.commits.map((c) => c.sha)));
+      else log("trailmark: no git-ai notes in the checkout (fetch refs/notes/ai to use them)");
+      local = records;
+      return { ...loaded, context: contextOf(env, target) };
+    } catch (err2) {
+      if (!(err2 instanceof GitError)) throw err2;
+      return `reading the checkout failed: ${describeError(err2)}`;
+    } finally {
+      await reading.dispose();
+    }
+  };
+  return {
+    changes: {
+      load: async () => {
+        const loaded = await loadLocal();
+        if (typeof loaded !== "string") return changeSet = loaded;
+        if (target.kind === "pull-request") log(`trailmark: change set from the REST API: ${loaded}`);
+        return changeSet = await apiSource(client, env, target).load();
+      }
+    },
+    records: {
+      load: async () => {
+        if (local !== void 0) return local;
+        return agentTraceAtHead(client, env.owner, env.repo, changeSet?.head ?? target.head, log);
+      }
+    }
+  };
+}
+
+// src/action/platform/workflow-commands.ts
 import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { EOL } from "node:os";
@@ -32156,9 +32739,7 @@ function selectWorkflowAnnotations(findings, limit = WORKFLOW_ANNOTATIONS_DISPLA
 }
 
 // src/action/run.ts
-var CHECK_NAME = "trailmark";
 var SIGNING_KEY_HELP = [
-  "The ledger was not written: no `signing-key` was given.",
   "Create a key with `npx trailmark keygen --name <origin>`, store the `PRIVATE+KEY+…` line as a repository secret",
   "(Settings → Secrets and variables → Actions, e.g. `TRAILMARK_SIGNING_KEY`) and pass it:",
   "`with: { signing-key: ${{ secrets.TRAILMARK_SIGNING_KEY }} }`. The job then needs `contents: write`."
@@ -32177,92 +32758,25 @@ async function writeJobSummary(env, markdown) {
   await appendFile(file, `${text2}
 `);
 }
-function contextOf(env, target) {
-  const repository = `${env.owner}/${env.repo}`;
-  if (target.kind !== "pull-request") return { repository };
-  return {
-    repository,
-    pullRequest: target.number,
-    ...target.headBranch === void 0 ? {} : { headBranch: target.headBranch },
-    ...target.body === void 0 ? {} : { pullRequestBody: target.body },
-    ...target.author === void 0 ? {} : { pullRequestAuthor: target.author }
-  };
-}
-function apiSource(client, env, target) {
-  const needsHeadText = (path) => isParsable(languageOfPath(path));
-  const common = { client, owner: env.owner, repo: env.repo, needsHeadText, context: contextOf(env, target) };
-  if (target.kind === "pull-request") {
-    return new GitHubChangeSource({
-      ...common,
-      target: { kind: "pull-request", number: target.number, base: target.base, head: target.head, ...target.commitCount === void 0 ? {} : { commitCount: target.commitCount }, ...target.changedFiles === void 0 ? {} : { changedFiles: target.changedFiles } }
+function ledgerPort(deps, client, env, inputs, target, runner) {
+  return (policy) => {
+    if (inputs.ledger === "none") return { off: "switched-off", help: "(`ledger: none`)" };
+    if (inputs.signingKey === void 0) return { off: "no-signing-key", help: SIGNING_KEY_HELP };
+    if (target.kind === "pull-request" && target.fork) return { off: "read-only-token" };
+    return ledgerBranchSink({
+      client,
+      owner: env.owner,
+      repo: env.repo,
+      branch: inputs.ledgerBranch,
+      holder: `run ${env.runId} attempt ${env.runAttempt}`,
+      signer: inputs.signingKey,
+      ...policy.ledger.origin === void 0 ? {} : { origin: policy.ledger.origin },
+      clock: deps.clock ?? systemClock,
+      random: deps.random ?? systemRandom,
+      sleep: deps.sleep ?? realSleep,
+      log: (line) => runner.info(`trailmark: ${line}`)
     });
-  }
-  return new GitHubChangeSource({ ...common, target: { kind: "compare", base: target.base, head: target.head } });
-}
-async function loadChangeSet(client, env, target, runner) {
-  if (target.kind !== "pull-request") return apiSource(client, env, target).load();
-  const local = await prepareLocalCheckout({
-    workspace: env.workspace,
-    owner: env.owner,
-    repo: env.repo,
-    base: target.base,
-    head: target.head,
-    ...target.commitCount === void 0 ? {} : { commitCount: target.commitCount },
-    log: (line) => runner.info(line)
-  });
-  let why;
-  if (local.usable) {
-    const reading = await openReadingRepository(local.gitDir, env.temp);
-    try {
-      const changeSet = await new GitChangeSource({ repo: reading.dir, base: target.base, head: target.head }).load();
-      runner.info(`trailmark: change set from the local checkout (${changeSet.commits.length} commits, ${changeSet.files.length} files, merge base ${changeSet.base})`);
-      return { ...changeSet, context: contextOf(env, target) };
-    } catch (err2) {
-      if (!(err2 instanceof GitError)) throw err2;
-      why = `reading the checkout failed: ${describeError(err2)}`;
-    } finally {
-      await reading.dispose();
-    }
-  } else {
-    why = local.reason;
-  }
-  runner.info(`trailmark: change set from the REST API: ${why}`);
-  return apiSource(client, env, target).load();
-}
-async function writeLedger(deps, client, env, inputs, policy, target, result) {
-  if (inputs.ledger === "none" || !policy.ledger.enabled) return { note: "The ledger is switched off (`ledger: none` or the repository policy)." };
-  if (inputs.signingKey === void 0) return { note: SIGNING_KEY_HELP };
-  if (target.kind === "pull-request" && target.fork) {
-    return { note: "The ledger was not written: a pull request from a fork runs with a read-only token. The entry is written when the change is pushed to a branch of this repository." };
-  }
-  const signer = parseSignerKey(inputs.signingKey);
-  const store = new LedgerBranchStore({
-    client,
-    owner: env.owner,
-    repo: env.repo,
-    branch: inputs.ledgerBranch,
-    holder: `run ${env.runId} attempt ${env.runAttempt}`,
-    ...deps.clock === void 0 ? {} : { clock: deps.clock },
-    ...deps.sleep === void 0 ? {} : { sleep: deps.sleep }
-  });
-  const ledger = await openLedger({ store, signer, origin: policy.ledger.origin ?? signer.name, clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom });
-  const ref = await deps.record(result, ledger, {
-    repository: `${env.owner}/${env.repo}`,
-    policy: policy.version,
-    ...target.kind === "pull-request" ? { pullRequest: target.number, ...target.author === void 0 ? {} : { subjects: { "pr.author": target.author } } } : {}
-  });
-  return {
-    ref,
-    note: `Ledger \`${inputs.ledgerBranch}\`: ${ref.entries.length} entries appended, tree size ${ref.size}. Signed checkpoint (an anchor the branch's writers cannot rewrite):
-
-${markdownFence(ref.checkpoint.trimEnd())}`
   };
-}
-function conclusionOf(result, failOn) {
-  const { unattested, contradicted } = result.summary.findings;
-  if (failOn === "contradicted" && contradicted > 0) return { conclusion: "failure", failure: `${contradicted} contradicted hunks (fail-on: contradicted)` };
-  if (failOn === "unattested" && unattested + contradicted > 0) return { conclusion: "failure", failure: `${unattested} unattested and ${contradicted} contradicted hunks (fail-on: unattested)` };
-  return { conclusion: result.findings.length > 0 ? "neutral" : "success" };
 }
 async function run2(deps, runner) {
   const inputs = parseInputs((name2) => runner.input(name2));
@@ -32293,50 +32807,42 @@ Nothing analyzed: ${target.reason}.
     ...deps.sleep === void 0 ? {} : { sleep: deps.sleep },
     ...deps.clock === void 0 ? {} : { clock: deps.clock }
   });
-  const configText = await readRepositoryFile(client, env.owner, env.repo, inputs.config, target.base);
-  const policy = configText === null ? DEFAULT_POLICY : deps.parsePolicy(configText, `${inputs.config}@${target.base}`);
-  runner.info(`trailmark: ${target.kind === "pull-request" ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}; policy ${configText === null ? "default (no config file)" : `from ${inputs.config}`}`);
-  const changeSet = await loadChangeSet(client, env, target, runner);
-  const result = await deps.analyze(changeSet, policy);
-  const { unattested, contradicted } = result.summary.findings;
-  let ledger;
-  let ledgerFailure;
-  try {
-    ledger = await writeLedger(deps, client, env, inputs, policy, target, result);
-  } catch (err2) {
-    const hint = err2 instanceof TrailmarkError ? err2.hint : void 0;
-    ledgerFailure = `the ledger was not written: ${describeError(err2)}${hint === void 0 ? "" : ` (hint: ${hint})`}`;
-    runner.error(`trailmark: ${ledgerFailure}`);
-    ledger = { note: `**The ledger was not written**; the step fails:
-
-${markdownFence(ledgerFailure)}` };
-  }
-  const failOn = inputs.failOn !== "none" ? inputs.failOn : policy.blocking.failOn;
-  const verdict = conclusionOf(result, failOn);
-  const { conclusion } = verdict;
-  const failure = [verdict.failure, ledgerFailure].filter((f) => f !== void 0).join("; ") || void 0;
-  const findings = result.findings.length;
-  const report = deps.renderMarkdown(ledger.ref === void 0 ? result : { ...result, ledger: ledger.ref }, failOn);
-  const check = await publishCheckRun(client, {
-    owner: env.owner,
-    repo: env.repo,
+  runner.info(`trailmark: ${target.kind === "pull-request" ? `pull request #${target.number}` : target.event} ${target.base}..${target.head}`);
+  const sources = actionSources(client, env, target, (line) => runner.info(line));
+  const repository = `${env.owner}/${env.repo}`;
+  const readOnly = target.kind === "pull-request" && target.fork && env.eventName === "pull_request";
+  const outcome = await review({
+    changes: sources.changes,
+    records: sources.records,
+    policy: gitHubPolicySource(client, { owner: env.owner, repo: env.repo, path: inputs.config, base: target.base }),
+    ledger: ledgerPort(deps, client, env, inputs, target, runner),
+    ...readOnly ? {} : { checks: gitHubCheckSink(client, { owner: env.owner, repo: env.repo, detailsUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}` }) },
+    ...deps.analyze === void 0 ? {} : { analyze: deps.analyze }
+  }, {
+    // The same change under the same policy is the same analysis, whichever run or attempt repeats it.
+    key: (policy, c) => analysisKey(`action:${repository}${target.kind === "pull-request" ? `#${target.number}` : `:${target.event}`}`, c.base, c.head, policy),
+    failOn: inputs.failOn,
+    repository,
     headSha: target.head,
-    name: CHECK_NAME,
-    conclusion,
-    title: findings === 0 ? "No undeclared AI-generated changes found" : `${unattested} unattested, ${contradicted} contradicted`,
-    summary: `${report}
-
-${ledger.note}
-`,
-    annotations: deps.toAnnotations(result),
-    detailsUrl: `${env.serverUrl}/${env.owner}/${env.repo}/actions/runs/${env.runId}`
+    ...target.kind === "pull-request" ? { pullRequest: target.number, ...target.author === void 0 ? {} : { subjects: { "pr.author": target.author } } } : {}
   });
+  for (const note of outcome.notes) runner.info(`trailmark: ${note}`);
+  if (outcome.status === "invalid-policy") {
+    runner.error(`trailmark: ${outcome.failure}`);
+    await writeJobSummary(deps.env, outcome.check.summary);
+    setOutputs(runner, { findings: 0, unattested: 0, contradicted: 0 });
+    return { analyzed: false, findings: 0, unattested: 0, contradicted: 0, failure: outcome.failure };
+  }
+  const { result, check, ledger } = outcome;
+  const { unattested, contradicted } = result.summary.findings;
+  const findings = result.findings.length;
+  if (ledger.failure !== void 0) runner.error(`trailmark: ${ledger.failure}`);
   let delivery;
-  if (check.published) {
-    delivery = `Check run [${CHECK_NAME}](${check.url}) on ${target.head} (${check.requests} requests).`;
-    runner.info(`trailmark: check run ${check.id} published on ${target.head} with ${findings} annotations`);
+  if (outcome.delivery?.published === true) {
+    delivery = `Check run [${check.name}](${outcome.delivery.url}) on ${check.headSha} (${outcome.delivery.requests} requests).`;
+    runner.info(`trailmark: check run published on ${check.headSha} with ${check.annotations.length} annotations`);
   } else {
-    runner.info(`trailmark: the token cannot create check runs (${check.error.message}); reporting through workflow annotations and the job summary instead`);
+    runner.info(`trailmark: the token cannot create check runs (${outcome.delivery?.why ?? "a pull request from a fork runs with a read-only token"}); reporting through workflow annotations and the job summary instead`);
     const { shown, hidden } = selectWorkflowAnnotations(result.findings);
     for (const f of shown) {
       const props = { title: `trailmark: ${f.kind}`, file: f.path, startLine: f.startLine, endLine: f.endLine };
@@ -32346,10 +32852,7 @@ ${ledger.note}
     if (hidden > 0) runner.info(`trailmark: ${hidden} more findings are not shown as annotations (GitHub displays 10 per step); see the job summary`);
     delivery = `No check run: the token cannot write checks (fork pull request or missing \`checks: write\`). ${shown.length} findings shown as workflow annotations${hidden > 0 ? `, ${hidden} more listed here` : ""}.`;
   }
-  await writeJobSummary(deps.env, `${report}
-
-${ledger.note}
-
+  await writeJobSummary(deps.env, `${check.summary}
 ${delivery}
 `);
   let sarifFile;
@@ -32358,11 +32861,12 @@ ${delivery}
     const rel = relative(env.workspace, path);
     if (rel.startsWith("..") || isAbsolute2(rel)) throw new UsageError("BAD_INPUT", `sarif-file ${JSON.stringify(inputs.sarifFile)} is outside the workspace`, { hint: "use a relative path such as trailmark.sarif" });
     await mkdir2(dirname(path), { recursive: true });
-    await writeFile2(path, deps.renderSarif(result));
+    await writeFile2(path, sarifOf(result));
     sarifFile = path;
   }
-  setOutputs(runner, { findings, unattested, contradicted, ...sarifFile === void 0 ? {} : { sarifFile }, ...ledger.ref === void 0 ? {} : { checkpoint: ledger.ref.checkpoint } });
-  return { analyzed: true, findings, unattested, contradicted, ...ledger.ref === void 0 ? {} : { checkpoint: ledger.ref.checkpoint }, ...failure === void 0 ? {} : { failure } };
+  const checkpoint = ledger.ref?.checkpoint;
+  setOutputs(runner, { findings, unattested, contradicted, ...sarifFile === void 0 ? {} : { sarifFile }, ...checkpoint === void 0 ? {} : { checkpoint } });
+  return { analyzed: true, findings, unattested, contradicted, ...checkpoint === void 0 ? {} : { checkpoint }, ...outcome.failure === void 0 ? {} : { failure: outcome.failure } };
 }
 async function runAndReport(deps) {
   const runner = new Runner(deps.env);
@@ -32373,10 +32877,7 @@ async function runAndReport(deps) {
     const hint = err2 instanceof TrailmarkError ? err2.hint : void 0;
     const message = `trailmark failed: ${describeError(err2)}${hint === void 0 ? "" : ` (hint: ${hint})`}`;
     try {
-      await writeJobSummary(deps.env, `## trailmark failed
-
-${markdownFence(message)}
-`);
+      await writeJobSummary(deps.env, failureMarkdown("trailmark failed", message));
     } catch (summaryErr) {
       runner.error(`trailmark: could not write the job summary: ${describeError(summaryErr)}`);
     }
@@ -32385,17 +32886,8 @@ ${markdownFence(message)}
 }
 
 // src/action/main.ts
-var LEDGER_NOTE_ROOM = 2e3;
 function main() {
-  return runAndReport({
-    analyze: (changeSet, policy) => analyzeChange(changeSet, { policy }),
-    record: recordScan,
-    parsePolicy: (text2, source) => parsePolicy(text2, { source }),
-    renderMarkdown: (result, failOn) => renderMarkdown(result, { maxBytes: 65535 - LEDGER_NOTE_ROOM, failOn }),
-    toAnnotations,
-    renderSarif: (result) => renderSarif(result, { toolVersion: TOOL_VERSION }),
-    env: process.env
-  });
+  return runAndReport({ env: process.env });
 }
 
 // src/action/bundle.ts

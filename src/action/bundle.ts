@@ -3,7 +3,7 @@
 // when running from source with the native binding.
 import { fileURLToPath } from 'node:url';
 import { main } from './main.js';
-import { initWasmParsers, wasmPathsIn } from './wasm-parse.js';
+import { initWasmParsers, wasmPathsIn } from './platform/wasm-parse.js';
 
 await initWasmParsers(wasmPathsIn(fileURLToPath(new URL('wasm/', import.meta.url))));
 await main();

@@ -1,8 +1,9 @@
 // The Action's inputs (action.yml), read once into a typed object. Values come from the workflow
 // file and secrets: trusted for meaning, validated for shape.
 import { UsageError } from '../core/errors.js';
+import { CONFIG_PATH, type FailOn } from '../engine/review.js';
 
-export type FailOn = 'none' | 'unattested' | 'contradicted';
+export type { FailOn };
 
 export interface ActionInputs {
   readonly token: string;
@@ -40,7 +41,7 @@ export function parseInputs(read: InputReader): ActionInputs {
   if (token === '') throw new UsageError('BAD_INPUT', 'input github-token is empty', { hint: 'leave github-token at its default `${{ github.token }}` or pass a token' });
   const ledgerBranch = get('ledger-branch') || 'trailmark-ledger';
   if (!validBranch(ledgerBranch)) throw new UsageError('BAD_INPUT', `input ledger-branch ${JSON.stringify(ledgerBranch)} is not a valid branch name`, { hint: 'use a plain branch name such as trailmark-ledger' });
-  const config = get('config') || '.github/trailmark.yml';
+  const config = get('config') || CONFIG_PATH;
   if (config.startsWith('/') || config.split('/').includes('..')) throw new UsageError('BAD_INPUT', `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: 'use a path such as .github/trailmark.yml' });
   const signingKey = read('signing-key').trim();
   const sarifFile = get('sarif-file');

@@ -15,7 +15,7 @@ import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { describeError, printable } from '../core/errors.js';
-import { Git } from '../git/index.js';
+import { GIT_AI_NOTES_REF, Git } from '../git/index.js';
 
 /** Commits fetched at most, in all, to find the merge base in a shallow checkout. */
 export const LOCAL_HISTORY_MAX_DEPTH = 1000;
@@ -180,4 +180,15 @@ export async function openReadingRepository(gitDir: string, parent: string = tmp
     await dispose();
     throw err;
   }
+}
+
+/**
+ * Points the reading repository's git-ai notes ref at the checkout's, when the checkout has
+ * fetched `refs/notes/ai` (`actions/checkout` does not by default). Returns whether it did.
+ */
+export async function borrowNotesRef(gitDir: string, reading: ReadingRepository): Promise<boolean> {
+  const notes = await new HardenedGit(gitDir).read(['rev-parse', '--verify', '--quiet', `${GIT_AI_NOTES_REF}^{commit}`], [1, 128]);
+  if (notes === undefined || !/^[0-9a-f]{40,64}$/.test(notes)) return false;
+  await new HardenedGit(reading.dir).read(['update-ref', GIT_AI_NOTES_REF, notes]);
+  return true;
 }

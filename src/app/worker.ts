@@ -2,30 +2,25 @@
 // check run, with config/ for the policy and report/ for the rendering. Every failure of an
 // analysis becomes a neutral check run that says what went wrong, never a silent pass.
 import { remediationEvidence } from '../attest/commit-evidence.js';
-import { parsePolicy } from '../config/policy.js';
-import { ConfigError, TrailmarkError, describeError } from '../core/errors.js';
-import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
+import { TrailmarkError, describeError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
-import type { LedgerRef, Remediation, ScanResult } from '../core/types.js';
-import { isParsable, languageOfPath } from '../detectors/language.js';
-import { analyzeChange } from '../engine/analyze.js';
-import { recordScan } from '../engine/record.js';
+import type { Remediation } from '../core/types.js';
+import { digestLines } from '../engine/analyze.js';
+import { CHECK_NAME, CONFIG_PATH, analysisKey, review } from '../engine/review.js';
 import { GitHubChangeSource } from '../github/change-source.js';
-import { publishCheckRun, type CheckConclusion } from '../github/check-run.js';
+import { gitHubCheckSink, publishCheckRun } from '../github/check-run.js';
 import { setCheckRunActions } from '../github/check-run-actions.js';
 import type { GitHubClient } from '../github/client.js';
 import { commentOnPullRequest } from '../github/comments.js';
-import { readRepositoryFile } from '../github/config.js';
-import { readOrganizationFile } from '../github/org-config.js';
+import { gitHubPolicySource } from '../github/config.js';
+import { agentTraceAtHead } from '../github/records.js';
 import { canWrite, repositoryPermission } from '../github/permissions.js';
 import { getPullRequest, listPullRequestFiles, type PullFile, type PullRequestState } from '../github/pull-request.js';
 import { FINDING_KIND, FINDING_SCHEMA, type FindingBody } from '../ledger/kinds/finding.js';
 import { MERGE_KIND, MERGE_SCHEMA, type MergeBody } from '../ledger/kinds/merge.js';
 import { REMEDIATION_KIND, REMEDIATION_SCHEMA, type RemediationBody } from '../ledger/kinds/remediation.js';
 import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, type ReviewApprovedBody } from '../ledger/kinds/review-approved.js';
-import { toAnnotations } from '../report/annotations.js';
 import { markdownCode, markdownFence } from '../report/escape.js';
-import { renderMarkdown } from '../report/markdown.js';
 import { approvalDigest } from './approval-digest.js';
 import { parseCommand } from './command.js';
 import type { Job, PullRef } from './job.js';
@@ -35,8 +30,7 @@ import type { PullStateStore } from './pull-state.js';
 import type { RecordStore } from './record-store.js';
 import { isTransient } from './transient.js';
 
-export const CHECK_NAME = 'trailmark';
-export const CONFIG_PATH = '.github/trailmark.yml';
+export { CHECK_NAME, CONFIG_PATH };
 
 /** The check-run button: the clicking user declares the change AI-assisted (`AI-Assisted: yes`). */
 export const ATTEST_ACTION = { label: 'Declare AI use', identifier: 'attest', description: 'I declare this change AI-assisted' } as const;
@@ -57,26 +51,13 @@ export interface WorkerDependencies {
   readonly requeueFailed: (p: PullRef) => Promise<number>;
 }
 
-const NO_KEY_NOTE = 'The ledger was not written: the App has no signing key (`TRAILMARK_SIGNING_KEY`); see docs/app.md.';
-
 function repository(p: PullRef): string {
   return `${p.owner}/${p.repo}`;
 }
 
-/** The policy from the base revision (a pull request cannot weaken its own), else the organization's. Throws ConfigError. */
-async function loadPolicy(client: GitHubClient, p: PullRef, base: string): Promise<{ policy: Policy; source: string }> {
-  const own = await readRepositoryFile(client, p.owner, p.repo, CONFIG_PATH, base);
-  if (own !== null) return { policy: parsePolicy(own, { source: `${CONFIG_PATH}@${base}` }), source: `${CONFIG_PATH} at ${base}` };
-  const org = await readOrganizationFile(client, p.owner, CONFIG_PATH);
-  if (org !== null) return { policy: parsePolicy(org, { source: `${p.owner}/.github:${CONFIG_PATH}` }), source: `${p.owner}/.github:${CONFIG_PATH}` };
-  return { policy: DEFAULT_POLICY, source: 'defaults (no config file)' };
-}
-
-function conclusionOf(result: ScanResult, policy: Policy): CheckConclusion {
-  const { unattested, contradicted } = result.summary.findings;
-  if (policy.blocking.failOn === 'contradicted' && contradicted > 0) return 'failure';
-  if (policy.blocking.failOn === 'unattested' && unattested + contradicted > 0) return 'failure';
-  return result.findings.length > 0 ? 'neutral' : 'success';
+/** A digest of the late declarations an analysis took into account ('' when none). */
+function remediationsKey(remediations: readonly Remediation[]): string {
+  return remediations.length === 0 ? '' : `+${digestLines(remediations.map((r) => JSON.stringify([r.user, r.declaration, r.headSha, r.paths, r.time])))}`.slice(0, 24);
 }
 
 function explain(err: unknown): string {
@@ -126,15 +107,7 @@ export class Worker {
       client = await this.deps.clientFor(p.installationId);
       pr = await getPullRequest(client, p.owner, p.repo, p.number);
       if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
-      let loaded;
-      try {
-        loaded = await loadPolicy(client, p, pr.base);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        await publishNeutral(client, p, pr.head, 'Invalid trailmark configuration', `## trailmark: the configuration is invalid\n\nNothing was analyzed until it is fixed:\n\n${markdownFence(explain(err))}\n\nThe configuration is read from the base branch (\`${CONFIG_PATH}\`), or from the organization's \`.github\` repository when the repository has none. See docs/config.md.\n`);
-        return;
-      }
-      await this.#analyzeWith(client, p, pr, loaded.policy, loaded.source);
+      await this.#analyzeWith(client, p, pr);
     } catch (err) {
       if (isTransient(err)) throw err;
       this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
@@ -168,42 +141,51 @@ export class Worker {
     await publishNeutral(client, job, head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. GitHub kept failing after several attempts:\n\n${why}\n\nComment \`/trailmark recheck\` to try again.\n`);
   }
 
-  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState, policy: Policy, policySource: string): Promise<void> {
-    const source = new GitHubChangeSource({
-      client, owner: p.owner, repo: p.repo,
-      needsHeadText: (path) => isParsable(languageOfPath(path)),
-      target: { kind: 'pull-request', number: p.number, base: pr.base, head: pr.head, commitCount: pr.commits, changedFiles: pr.changedFiles },
-      context: { repository: repository(p), pullRequest: p.number, headBranch: pr.headBranch, pullRequestBody: pr.body, ...(pr.author === null ? {} : { pullRequestAuthor: pr.author }) },
-    });
-    const changeSet = await source.load();
+  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState): Promise<void> {
     const state = await this.deps.pulls.get(p.installationId, pullKey(p));
-    const records = await this.deps.records.load(p.installationId, p.owner, p.repo);
-    const result = await analyzeChange(changeSet, { policy, remediations: state.remediations, records });
-    if (state.policy !== policy.version) {
+    const ledgers = this.deps.ledgers;
+    const outcome = await review({
+      changes: new GitHubChangeSource({
+        client, owner: p.owner, repo: p.repo,
+        target: { kind: 'pull-request', number: p.number, base: pr.base, head: pr.head, commitCount: pr.commits, changedFiles: pr.changedFiles },
+        context: { repository: repository(p), pullRequest: p.number, headBranch: pr.headBranch, pullRequestBody: pr.body, ...(pr.author === null ? {} : { pullRequestAuthor: pr.author }) },
+      }),
+      policy: gitHubPolicySource(client, { owner: p.owner, repo: p.repo, path: CONFIG_PATH, base: pr.base }),
+      // Collector uploads, and the Agent Trace file committed with the change.
+      records: {
+        load: async () => [
+          ...(await this.deps.records.load(p.installationId, p.owner, p.repo)),
+          ...(await agentTraceAtHead(client, p.owner, p.repo, pr.head, this.deps.log)),
+        ],
+      },
+      ledger: ledgers === undefined
+        ? { off: 'no-signing-key', help: 'Set `TRAILMARK_SIGNING_KEY` on the App; see docs/app.md.' }
+        : { location: `installation ${p.installationId}`, origin: ledgers.signer.name, appendOnce: (key, drafts) => ledgers.appendOnce(p.installationId, key, drafts) },
+      checks: gitHubCheckSink(client, {
+        owner: p.owner, repo: p.repo,
+        // One more request, only when there is something to declare.
+        onPublished: async (id, check) => {
+          if (check.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, id, [ATTEST_ACTION]);
+        },
+      }),
+    }, {
+      // A late declaration changes the analysis of the same head: it is part of the key.
+      key: (policy, c) => analysisKey(`app:${repository(p)}#${p.number}${remediationsKey(state.remediations)}`, c.base, c.head, policy),
+      remediations: state.remediations,
+      repository: repository(p),
+      pullRequest: p.number,
+      headSha: pr.head,
+      ...(pr.author === null ? {} : { subjects: { 'pr.author': pr.author } }),
+      footer: 'Declare AI assistance after the fact with a comment `/trailmark attest Assisted-by: AGENT:MODEL` (needs write access).',
+    });
+    for (const note of outcome.notes) this.deps.log(`${pullKey(p)}: ${note}`);
+    if (outcome.status !== 'reviewed') return;
+    if (outcome.ledger.failure !== undefined) this.deps.log(`${pullKey(p)}: ${outcome.ledger.failure}`);
+    if (state.policy !== outcome.policy.version) {
       await this.deps.pulls.update(p.installationId, pullKey(p), (s) => {
-        s.policy = policy.version;
+        s.policy = outcome.policy.version;
       });
     }
-    let ref: LedgerRef | undefined;
-    let note = NO_KEY_NOTE;
-    if (!policy.ledger.enabled) note = 'The ledger is switched off by the repository policy.';
-    else if (this.deps.ledgers !== undefined) {
-      ref = await this.deps.ledgers.with(p.installationId, (ledger) => recordScan(result, ledger, {
-        repository: repository(p), pullRequest: p.number, policy: policy.version,
-        ...(pr.author === null ? {} : { subjects: { 'pr.author': pr.author } }),
-      }));
-      note = '';
-    }
-    const { unattested, contradicted } = result.summary.findings;
-    const report = renderMarkdown(ref === undefined ? result : { ...result, ledger: ref });
-    const published = await publishCheckRun(client, {
-      owner: p.owner, repo: p.repo, headSha: pr.head, name: CHECK_NAME, conclusion: conclusionOf(result, policy),
-      title: result.findings.length === 0 ? 'No undeclared AI-generated changes found' : `${unattested} unattested, ${contradicted} contradicted`,
-      summary: `${report}\n\n${note}${note === '' ? '' : '\n\n'}Policy: ${policySource}. Declare AI assistance after the fact with a comment \`/trailmark attest Assisted-by: AGENT:MODEL\` (needs write access).\n`,
-      annotations: toAnnotations(result),
-    });
-    // One more request, only when there is something to declare.
-    if (published.published && result.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, published.id, [ATTEST_ACTION]);
   }
 
   /** The approval digest of the diff base...`head` (the pull request files when `head` is still its head). */

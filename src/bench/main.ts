@@ -2,17 +2,21 @@
 // (tree-sitter parse for the scan, node:crypto Ed25519 sign/verify for the ledger), so the
 // numbers mean the same on a fast laptop and a loaded CI machine.
 //
-// Options: --json (stable machine output), --quick (smaller runs, no 1M-entry memory run).
+// GitHub API cost is counted, not timed: requests per Action run against the simulator.
+// Options: --json (stable machine output), --quick (smaller runs, no 1M-entry memory run),
+// --api-only (only the API request counts).
 
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { benchScan } from './scan.js';
 import { benchLedger } from './ledger.js';
+import { benchApiCost } from './api-cost.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
 const scanOnly = args.has('--scan-only');
+const apiOnly = args.has('--api-only');
 const log = (line: string): void => {
   if (!json) process.stderr.write(`${line}\n`);
 };
@@ -20,11 +24,29 @@ const log = (line: string): void => {
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const roots = [join(projectRoot, 'src'), join(projectRoot, 'test'), join(projectRoot, 'node_modules')];
 
+const api = scanOnly ? null : await benchApiCost({ projectRoot, scenarios: quick ? ['basic'] : ['basic', 'large'], log });
+const apiLines = (): string[] => {
+  if (api === null) return [];
+  if (api.skipped !== undefined) return ['', `api    skipped: ${api.skipped}`];
+  const lines = ['', 'api    GitHub requests per Action run (dist/action via run-action.mjs against github-sim; counted, not timed)'];
+  for (const s of api.scenarios) {
+    for (const r of s.runs) {
+      const ops = Object.entries(r.byOperation).sort(([a], [b]) => (a < b ? -1 : 1)).map(([op, n]) => `${op} ${n}`).join(', ');
+      lines.push(`       ${s.scenario.padEnd(6)} ${r.run}: ${r.total} requests, ledger ${r.ledger}, ${r.findings} findings, exit ${r.exitCode}`, `              ${ops}`);
+    }
+  }
+  return lines;
+};
+if (apiOnly) {
+  process.stdout.write(json ? `${JSON.stringify({ api }, null, 2)}\n` : `${apiLines().join('\n')}\n`);
+  process.exit(0);
+}
+
 const scan = await benchScan({ roots, maxBytes: quick ? 2 * 1024 * 1024 : 12 * 1024 * 1024, log });
 const ledger = scanOnly ? null : await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ scan, ledger }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ scan, ledger, api }, null, 2)}\n`);
 } else {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const lines = [
@@ -47,5 +69,6 @@ if (json) {
     const m = ledger.memory;
     lines.push(`       verify ${m.entries} entries (${f(m.fileMiB, 0)} MiB) in ${f(m.verifySec, 1)} s: peak RSS ${f(m.peakRssMiB, 0)} MiB (baseline ${f(m.baselineRssMiB, 0)}), peak heap ${f(m.peakHeapMiB, 0)} MiB`);
   }
+  lines.push(...apiLines());
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,7 +1,7 @@
 // Effects enter the engine only through these ports. Implementations live in git/, github/,
 // ledger/ stores and the adapters; tests use real implementations or in-memory fakes.
 
-import type { ChangeSet } from './types.js';
+import type { ChangeSet, Finding } from './types.js';
 
 /** Injected clock: the engine never reads the system time itself. */
 export interface Clock {
@@ -49,4 +49,73 @@ export interface RawRecord {
 
 export interface RecordSource {
   load(): Promise<readonly RawRecord[]>;
+}
+
+/** A policy file found (its text and where it was read) or not (why not). */
+export type PolicyLookup =
+  | { readonly found: true; readonly text: string; readonly source: string }
+  | { readonly found: false; readonly why: string };
+
+/**
+ * Where the repository policy comes from, in precedence order. Parsing and the fallback
+ * decision belong to the engine (engine/review.ts).
+ */
+export interface PolicySource {
+  /** The repository's own policy file at the base revision: a change cannot weaken its own policy. */
+  atBase(): Promise<PolicyLookup>;
+  /** The organization-wide fallback (`<owner>/.github`), asked only when the repository has none. */
+  organization?(): Promise<PolicyLookup>;
+}
+
+/**
+ * Appends to a signed ledger at most once per idempotency key. `Draft` and `Appended` are the
+ * ledger's entry draft and append result (ledger/log.ts); core does not import ledger/.
+ */
+export interface LedgerSink<Draft, Appended> {
+  /** Where entries go, for the summary (a directory, `owner/repo@branch`, an installation). */
+  readonly location: string;
+  /** Checkpoint origin of the ledger. */
+  readonly origin: string;
+  /**
+   * Appends `drafts` atomically unless a committed entry already carries `key` in its body's
+   * `job` field (one of the drafts writes it there); null when it does.
+   */
+  appendOnce(key: string, drafts: readonly Draft[]): Promise<Appended | null>;
+}
+
+export type CheckConclusion = 'success' | 'neutral' | 'failure';
+
+/** A check-run annotation as the engine decides it; the sink maps it to its platform. */
+export interface CheckAnnotationOutput {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly level: 'notice' | 'warning' | 'failure';
+  readonly title?: string;
+  /** Plain text. */
+  readonly message: string;
+  readonly rawDetails?: string;
+}
+
+/** Everything a check run shows, decided by the engine. */
+export interface CheckOutput {
+  readonly name: string;
+  /** The change's head commit (never a test-merge commit). */
+  readonly headSha: string;
+  readonly conclusion: CheckConclusion;
+  readonly title: string;
+  /** Markdown. */
+  readonly summary: string;
+  readonly annotations: readonly CheckAnnotationOutput[];
+  /** The findings behind the annotations, for sinks that report them another way. */
+  readonly findings: readonly Finding[];
+}
+
+export type CheckDelivery =
+  | { readonly published: true; readonly url: string; readonly requests: number }
+  /** The platform refused (a read-only token): the adapter reports another way. */
+  | { readonly published: false; readonly why: string };
+
+export interface CheckSink {
+  publish(check: CheckOutput): Promise<CheckDelivery>;
 }

@@ -10,7 +10,7 @@ import { MAX_LINE_BYTES } from '../ledger/entry.js';
 import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, type ChangeAnalyzedBody, type ChangeAnalyzedHunk } from '../ledger/kinds/change-analyzed.js';
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, type ChangeHunksBody } from '../ledger/kinds/change-hunks.js';
 import { FINDING_KIND, FINDING_SCHEMA, type FindingBody } from '../ledger/kinds/finding.js';
-import type { DraftContext, EntryDraft, Ledger } from '../ledger/log.js';
+import type { AppendResult, DraftContext, EntryDraft, Ledger } from '../ledger/log.js';
 
 export interface RecordMeta {
   /** `owner/name`, when known. */
@@ -23,6 +23,8 @@ export interface RecordMeta {
    * dashes). Written only as salted commitments; the clear values go to the side store.
    */
   readonly subjects?: Readonly<Record<string, string>>;
+  /** Idempotency key written into the `change.analyzed` body (`job`). */
+  readonly job?: string;
 }
 
 /**
@@ -67,7 +69,8 @@ function paginate(hunks: readonly ChangeAnalyzedHunk[], firstBodyBytes: number, 
   return pages;
 }
 
-export async function recordScan(result: ScanResult, ledger: Ledger, meta: RecordMeta): Promise<LedgerRef> {
+/** The entries that record `result`, in append order: `change.analyzed`, its pages, the findings. */
+export function scanDrafts(result: ScanResult, meta: RecordMeta): EntryDraft[] {
   const s = result.summary;
   const hunks = result.hunks.map(hunkOf);
   const roles = Object.keys(meta.subjects ?? {}).sort();
@@ -95,6 +98,7 @@ export async function recordScan(result: ScanResult, ledger: Ledger, meta: Recor
     subjects: Object.fromEntries(roles.map((r) => [r, ctx === null ? `sha256:${'0'.repeat(64)}` : ctx.commit(meta.subjects![r]!)])),
     hunks: pageHunks,
     hunkPages,
+    ...(meta.job === undefined ? {} : { job: meta.job }),
   });
   const pageSkeleton: ChangeHunksBody = { schema: CHANGE_HUNKS_SCHEMA, change: { seq: Number.MAX_SAFE_INTEGER, hash: '0'.repeat(64) }, page: Number.MAX_SAFE_INTEGER, hunks: [] };
   const pages = paginate(hunks, bytesOf(changeBody(null, [], Number.MAX_SAFE_INTEGER)), bytesOf(pageSkeleton), meta.policy);
@@ -125,13 +129,21 @@ export async function recordScan(result: ScanResult, ledger: Ledger, meta: Recor
       }),
     });
   }
-  const appended = await ledger.append(drafts);
+  return drafts;
+}
+
+/** Where an append of `scanDrafts` went. */
+export function ledgerRefOf(appended: AppendResult, location: string, origin: string): LedgerRef {
   return {
-    dir: ledger.store.location,
-    origin: ledger.origin,
+    dir: location,
+    origin,
     size: appended.size,
     root: appended.root,
     checkpoint: appended.checkpoint,
     entries: appended.entries.map((e) => ({ seq: e.seq, kind: e.kind })),
   };
+}
+
+export async function recordScan(result: ScanResult, ledger: Ledger, meta: RecordMeta): Promise<LedgerRef> {
+  return ledgerRefOf(await ledger.append(scanDrafts(result, meta)), ledger.store.location, ledger.origin);
 }

@@ -1,6 +1,7 @@
 // Publishes one completed check run with its annotations: create with the first batch, then one
 // update per further batch (GitHub appends annotations across updates of the same run).
 import type { GitHubError } from '../core/errors.js';
+import type { CheckConclusion, CheckOutput, CheckSink } from '../core/ports.js';
 import type { GitHubClient } from './client.js';
 import { httpStatusOf, toGitHubError } from './errors.js';
 import {
@@ -11,7 +12,7 @@ import {
 } from './limits.js';
 import { truncateText } from './truncate.js';
 
-export type CheckConclusion = 'success' | 'neutral' | 'failure';
+export type { CheckConclusion } from '../core/ports.js';
 export type CheckAnnotationLevel = 'notice' | 'warning' | 'failure';
 
 export interface CheckAnnotation {
@@ -95,4 +96,30 @@ export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest
     await client.rest.checks.update({ owner: run.owner, repo: run.repo, check_run_id: id, output: output(batch) });
   }
   return { published: true, id, url: created.data.html_url ?? '', requests: Math.max(1, batches.length) };
+}
+
+export interface CheckSinkOptions {
+  readonly owner: string;
+  readonly repo: string;
+  readonly detailsUrl?: string;
+  readonly externalId?: string;
+  /** Called after a run is published, with its id (the App adds its "Declare AI use" button when there are findings). */
+  readonly onPublished?: (id: number, check: CheckOutput) => Promise<void>;
+}
+
+/** The CheckSink port on the checks API: one completed run, annotations in batches of 50. */
+export function gitHubCheckSink(client: GitHubClient, o: CheckSinkOptions): CheckSink {
+  return {
+    publish: async (check) => {
+      const run = await publishCheckRun(client, {
+        owner: o.owner, repo: o.repo, headSha: check.headSha, name: check.name, conclusion: check.conclusion, title: check.title, summary: check.summary,
+        annotations: check.annotations.map((a) => ({ ...a })),
+        ...(o.detailsUrl === undefined ? {} : { detailsUrl: o.detailsUrl }),
+        ...(o.externalId === undefined ? {} : { externalId: o.externalId }),
+      });
+      if (!run.published) return { published: false, why: run.error.message };
+      if (o.onPublished !== undefined) await o.onPublished(run.id, check);
+      return { published: true, url: run.url, requests: run.requests };
+    },
+  };
 }

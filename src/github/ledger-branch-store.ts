@@ -1,29 +1,42 @@
-// A LedgerStore on a git branch of the repository, written through the git data API (blobs,
-// trees, commits, refs). The branch holds exactly the files of the directory store
-// (entries.jsonl, checkpoint, checkpoints/<N>, subjects.jsonl, tree-state.json), so
-// `trailmark verify` works on a checkout of it.
+// A LedgerStore on a git branch of the repository, written through the git data API. The
+// branch holds exactly the files of the directory store (entries.jsonl, checkpoint,
+// checkpoints/<N>, subjects.jsonl, tree-state.json), so `trailmark verify` works on a checkout.
 //
-// Writers: `lock()` creates the ref `refs/heads/<branch>-lock` (creation fails with 422 when it
-// exists: an atomic test-and-set on GitHub). A lock older than `lockStaleMs` belongs to a dead
-// run and is taken over by a fast-forward-only update of the lock ref (a compare-and-swap: it
-// succeeds only while the ref still points at the stale lock commit).
-// Every mutation is one commit on the branch published by `PATCH .../git/refs/heads/<branch>`
-// with `force: false` (or a ref creation for the first one): a compare-and-swap. When it fails
-// (422: not a fast-forward), the branch moved: if no ledger file changed, the commit is rebuilt
-// on the new head and retried; if a ledger file changed (a writer ignored the lock), the
-// mutation fails with LedgerError('LOCKED'). The branch is never force-updated, so entries are
-// neither lost nor forked.
-// Crash consistency: a crash before the ref update leaves unreferenced objects (inert); the ref
-// update is the commit point of every mutation. `writeCheckpoint` writes checkpoints/<N> and
-// checkpoint in one commit, so the pointer never lags the history on this store.
-// Limit: each append rewrites the whole entries.jsonl blob (git has no append); the blob API
-// serves up to 100 MB.
+// Protocol (fewest requests the compare-and-swap allows):
+//  - reading the branch: one `get-ref`, then one GraphQL query for the ledger files at that
+//    commit (`object(expression: "<commit>:<path>")`, a fixed commit, so the files are
+//    consistent with each other). Blobs GraphQL cuts (over 512,000 bytes) or that are not
+//    UTF-8 text are read with `get-blob`.
+//  - a lock session (`lock()` .. `release()`) stages every mutation in memory and publishes
+//    them at `release()` (or `flush()`) as ONE commit: `create-tree` with inline content on the
+//    base tree, `create-commit`, and `update-ref` with `force: false` (a compare-and-swap: it
+//    succeeds only while the branch still points at the commit the session read) or
+//    `create-ref` for the first commit. Uncontended append: get-ref, GraphQL, 3 writes.
+//  - `lock()` serializes handles of this process on the same branch (a queue); across
+//    processes the compare-and-swap decides. When it fails and a ledger file changed, the
+//    session fails with LedgerError('LOCKED') and nothing is overwritten: the caller re-opens
+//    the ledger and appends again (github/ledger-branch-sink.ts). When only other files
+//    changed (a README commit), the commit is rebuilt on the new head and retried.
+//    The branch is never force-updated, so entries are neither lost nor forked.
+// Durability: a mutation is durable when the session's commit is published (release/flush),
+// not when the method returns; Ledger.append returns only after release, so an append is
+// reported exactly when its commit (entries and checkpoint together) is on the branch.
+// Crash consistency: a crash before the ref update leaves unreferenced objects (inert); the
+// ref update is the commit point, and entries, checkpoint and pointer change in one commit.
+// Caching: a handle reads the branch once and then serves reads from that view plus its own
+// staged writes; handles of one process on one client share the view. `refresh()` forgets it
+// (after the branch was changed by something that is not a trailmark writer of this process).
+// Invariant used to skip reads: a checkpoint `checkpoints/N` exists only with N <= the number
+// of complete lines of the same commit (lines are durable before their checkpoint, truncation
+// never goes below it); a branch that breaks it was not written by a ledger and fails verify.
+// Limit: entries.jsonl is rewritten whole on each append (git has no append); get-blob serves
+// up to 100 MB.
+import { createHash } from 'node:crypto';
 import { LedgerError } from '../core/errors.js';
-import { systemClock, type Clock } from '../core/ports.js';
 import { MAX_LINE_BYTES } from '../ledger/entry.js';
 import { NEWLINE, type LedgerStore, type StoreLock, type StoreTail } from '../ledger/store.js';
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../ledger/subjects.js';
-import { realSleep, type GitHubClient, type Sleep } from './client.js';
+import type { GitHubClient } from './client.js';
 import { httpStatusOf } from './errors.js';
 
 /** File names of the directory store (src/ledger/store/dir.ts LEDGER_FILES). */
@@ -34,6 +47,11 @@ const FILES = {
   subjects: 'subjects.jsonl',
   treeState: 'tree-state.json',
 } as const;
+/** The files read with every view; a change to any of them by another writer is a conflict. */
+const TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.treeState] as const;
+
+/** GitHub's GraphQL `Blob.text` is cut at this many bytes (observed; github-sim README). */
+const GRAPHQL_BLOB_TEXT_MAX = 512_000;
 
 export interface LedgerBranchStoreOptions {
   readonly client: GitHubClient;
@@ -41,43 +59,58 @@ export interface LedgerBranchStoreOptions {
   readonly repo: string;
   /** Branch name without `refs/heads/`. */
   readonly branch: string;
-  /** Names this writer in the lock (e.g. `run 123 attempt 1`). */
+  /** Names this writer in commit messages (e.g. `run 123 attempt 1`). */
   readonly holder: string;
-  readonly clock?: Clock;
-  readonly sleep?: Sleep;
-  /** Wait between attempts to take a held lock. Default 2 s. */
-  readonly lockPollMs?: number;
-  /** A lock older than this was left by a dead run. Default 10 minutes (an append takes seconds). */
-  readonly lockStaleMs?: number;
-  /** Give up waiting for the lock after this long. Default 10 minutes. */
-  readonly lockTimeoutMs?: number;
-  /** Rebuilds of a commit after the branch moved. Default 5. */
+  /** Rebuilds of a commit on a head moved by a non-ledger commit. Default 5. */
   readonly casRetries?: number;
 }
 
-interface Snapshot {
+interface View {
   /** Head commit of the branch, null when the branch does not exist. */
   readonly commit: string | null;
   readonly tree: string | null;
-  /** Blob sha by path (recursive). */
-  readonly files: ReadonlyMap<string, string>;
+  /** Contents of the tracked files (null: absent) and of checkpoints read so far. */
+  readonly files: Map<string, Uint8Array | null>;
+  /** Git blob ids of the tracked files (null: absent), for conflict detection. */
+  readonly oids: Map<string, string | null>;
+  /** Sizes of every checkpoint in the history, once listed. */
+  checkpointSizes?: number[];
 }
 
-const EMPTY: Snapshot = { commit: null, tree: null, files: new Map() };
-const LOCK_MESSAGE = 'trailmark ledger writer lock';
+/** State shared by the handles of one process on one branch: the view and the lock queue. */
+interface Shared {
+  view: View | undefined;
+  queue: Promise<void>;
+}
+
+const SHARED = new WeakMap<GitHubClient, Map<string, Shared>>();
+
+function sharedOf(client: GitHubClient, key: string): Shared {
+  let byKey = SHARED.get(client);
+  if (byKey === undefined) SHARED.set(client, (byKey = new Map<string, Shared>()));
+  let s = byKey.get(key);
+  if (s === undefined) byKey.set(key, (s = { view: undefined, queue: Promise.resolve() }));
+  return s;
+}
+
+const EMPTY_VIEW = (): View => ({ commit: null, tree: null, files: new Map(TRACKED.map((p) => [p, null])), oids: new Map(TRACKED.map((p) => [p, null])), checkpointSizes: [] });
 
 function contract(message: string): LedgerError {
   return new LedgerError('STORE_CONTRACT', `ledger branch store contract violated: ${message}`);
 }
 
-function isLedgerFile(path: string): boolean {
-  return path === FILES.entries || path === FILES.checkpoint || path === FILES.subjects || path === FILES.treeState || path.startsWith(FILES.checkpoints);
+/** The git blob id of `bytes` (SHA-1 over `blob <size>\0` and the bytes). */
+function blobId(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.byteLength}\0`).update(bytes).digest('hex');
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
   return out;
 }
 
@@ -94,71 +127,139 @@ function splitComplete(bytes: Uint8Array): { lines: Uint8Array[]; torn: number; 
   return { lines, torn: bytes.byteLength - start, completeBytes: start };
 }
 
+function historySizes(paths: Iterable<string>): number[] {
+  const sizes: number[] = [];
+  for (const path of paths) {
+    if (!path.startsWith(FILES.checkpoints)) continue;
+    const name = path.slice(FILES.checkpoints.length);
+    // Decimal tree sizes only, as the directory store names them.
+    if (/^(0|[1-9][0-9]{0,15})$/.test(name)) sizes.push(Number(name));
+  }
+  return sizes.sort((a, b) => a - b);
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of `bytes` when it is valid UTF-8 (inline tree content is UTF-8 text), else null. */
+function utf8Text(bytes: Uint8Array): string | null {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+interface GraphqlBlob {
+  readonly __typename: string;
+  readonly oid: string;
+  readonly text?: string | null;
+  readonly byteSize?: number;
+  readonly isTruncated?: boolean;
+}
 
 export class LedgerBranchStore implements LedgerStore {
   readonly location: string;
   readonly #o: LedgerBranchStoreOptions;
-  readonly #clock: Clock;
-  readonly #sleep: Sleep;
-  readonly #blobs = new Map<string, Uint8Array>();
-  #snapshot: Snapshot | undefined;
-  /** The lock commit this handle holds, if any. */
-  #held: string | null = null;
+  readonly #shared: Shared;
+  /** Staged writes of the session this handle holds (path -> new content); null: not holding. */
+  #pending: Map<string, Uint8Array> | null = null;
+  /** The view the staged writes were computed on: the commit the compare-and-swap expects. */
+  #base: View | undefined;
 
   constructor(options: LedgerBranchStoreOptions) {
     this.#o = options;
-    this.#clock = options.clock ?? systemClock;
-    this.#sleep = options.sleep ?? realSleep;
     this.location = `${options.owner}/${options.repo}@${options.branch}`;
+    this.#shared = sharedOf(options.client, `${options.owner}/${options.repo}@${options.branch}`);
   }
 
-  get #lockRef(): string {
-    return `heads/${this.#o.branch}-lock`;
+  /** Forgets the cached view: the next read fetches the branch again. */
+  refresh(): void {
+    this.#shared.view = undefined;
   }
 
   // ---- reading -------------------------------------------------------------------------------
 
-  /** The branch as it is now: one ref read; tree listings and blobs are cached by object id. */
-  async #current(): Promise<Snapshot> {
+  /** One get-ref and one GraphQL query (plus get-blob for cut or binary blobs). */
+  async #load(): Promise<View> {
     const { client, owner, repo, branch } = this.#o;
     let commit: string;
     try {
       commit = (await client.rest.git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
     } catch (err) {
-      if (httpStatusOf(err) === 404) return (this.#snapshot = EMPTY);
+      if (httpStatusOf(err) === 404) return EMPTY_VIEW();
       throw err;
     }
-    if (this.#snapshot?.commit === commit) return this.#snapshot;
-    const tree = (await client.rest.git.getCommit({ owner, repo, commit_sha: commit })).data.tree.sha;
-    const listing = (await client.rest.git.getTree({ owner, repo, tree_sha: tree, recursive: 'true' })).data;
-    if (listing.truncated) throw new LedgerError('IO', `the tree of ledger branch ${branch} is too large for the git trees API`);
-    const files = new Map<string, string>();
-    for (const item of listing.tree) if (item.type === 'blob' && item.path !== undefined && item.sha !== undefined) files.set(item.path, item.sha);
-    return (this.#snapshot = { commit, tree, files });
+    const paths = ['', ...TRACKED];
+    const found = await this.#objects(paths.map((p) => `${commit}:${p}`));
+    const root = found[0];
+    if (root?.__typename !== 'Tree') throw new LedgerError('IO', `ledger branch ${branch} at ${commit} has no tree`);
+    const files = new Map<string, Uint8Array | null>();
+    const oids = new Map<string, string | null>();
+    for (const [i, path] of TRACKED.entries()) {
+      const blob = found[i + 1];
+      if (blob === null || blob === undefined || blob.__typename !== 'Blob') {
+        files.set(path, null);
+        oids.set(path, null);
+        continue;
+      }
+      files.set(path, await this.#blobBytes(blob));
+      oids.set(path, blob.oid);
+    }
+    return { commit, tree: root.oid, files, oids };
   }
 
-  async #read(snapshot: Snapshot, path: string): Promise<Uint8Array | null> {
-    const sha = snapshot.files.get(path);
-    if (sha === undefined) return null;
-    const cached = this.#blobs.get(sha);
-    if (cached !== undefined) return cached;
+  /** Objects by `REV:PATH` expression, in order (null: absent), in one GraphQL query. */
+  async #objects(expressions: readonly string[]): Promise<(GraphqlBlob | null)[]> {
     const { client, owner, repo } = this.#o;
-    const blob = (await client.rest.git.getBlob({ owner, repo, file_sha: sha })).data;
-    const bytes = blob.encoding === 'base64' ? new Uint8Array(Buffer.from(blob.content, 'base64')) : encoder.encode(blob.content);
-    this.#blobs.set(sha, bytes);
+    const vars = expressions.map((_, i) => `$e${i}: String!`).join(', ');
+    const fields = expressions.map((_, i) => `f${i}: object(expression: $e${i}) { __typename oid ... on Blob { text byteSize isTruncated } }`).join(' ');
+    const query = `query LedgerFiles($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
+    const variables = Object.fromEntries(expressions.map((e, i) => [`e${i}`, e]));
+    const data = await client.graphql<{ repository: Record<string, GraphqlBlob | null> | null }>(query, { owner, name: repo, ...variables });
+    if (data.repository === null) throw new LedgerError('IO', `repository ${owner}/${repo} is not readable through GraphQL`);
+    return expressions.map((_, i) => data.repository![`f${i}`] ?? null);
+  }
+
+  /** A blob's bytes: GraphQL text when it is whole and UTF-8, else get-blob. */
+  async #blobBytes(blob: GraphqlBlob): Promise<Uint8Array> {
+    if (typeof blob.text === 'string' && blob.isTruncated !== true && (blob.byteSize ?? 0) < GRAPHQL_BLOB_TEXT_MAX) {
+      const bytes = encoder.encode(blob.text);
+      // A replacement character from invalid UTF-8 changes the size: then read the raw bytes.
+      if (bytes.byteLength === blob.byteSize) return bytes;
+    }
+    const { client, owner, repo } = this.#o;
+    const data = (await client.rest.git.getBlob({ owner, repo, file_sha: blob.oid })).data;
+    return data.encoding === 'base64' ? new Uint8Array(Buffer.from(data.content, 'base64')) : encoder.encode(data.content);
+  }
+
+  async #view(): Promise<View> {
+    return (this.#shared.view ??= await this.#load());
+  }
+
+  /** A file as this handle sees it: its staged write, else the view. */
+  async #file(path: string): Promise<Uint8Array | null> {
+    const staged = this.#pending?.get(path);
+    if (staged !== undefined) return staged;
+    const view = await this.#view();
+    if (view.files.has(path)) return view.files.get(path)!;
+    if (view.commit === null) return null;
+    const [blob] = await this.#objects([`${view.commit}:${path}`]);
+    const bytes = blob === null || blob === undefined || blob.__typename !== 'Blob' ? null : await this.#blobBytes(blob);
+    view.files.set(path, bytes);
     return bytes;
   }
 
-  async #readText(snapshot: Snapshot, path: string): Promise<string | null> {
-    const bytes = await this.#read(snapshot, path);
-    return bytes === null ? null : decoder.decode(bytes);
+  async #entries(): Promise<{ bytes: Uint8Array; lines: Uint8Array[]; torn: number; completeBytes: number }> {
+    const bytes = (await this.#file(FILES.entries)) ?? new Uint8Array(0);
+    return { bytes, ...splitComplete(bytes) };
   }
 
-  async #entries(snapshot?: Snapshot): Promise<{ bytes: Uint8Array; lines: Uint8Array[]; torn: number; completeBytes: number }> {
-    const bytes = (await this.#read(snapshot ?? (await this.#current()), FILES.entries)) ?? new Uint8Array(0);
-    return { bytes, ...splitComplete(bytes) };
+  /** Lines of the published view (the invariant bound on its checkpoint sizes). */
+  async #viewLines(): Promise<number> {
+    const bytes = (await this.#view()).files.get(FILES.entries) ?? null;
+    return bytes === null ? 0 : splitComplete(bytes).lines.length;
   }
 
   async tail(): Promise<StoreTail> {
@@ -178,54 +279,79 @@ export class LedgerBranchStore implements LedgerStore {
   }
 
   async readCheckpoint(): Promise<string | null> {
-    return this.#readText(await this.#current(), FILES.checkpoint);
+    const bytes = await this.#file(FILES.checkpoint);
+    return bytes === null ? null : decoder.decode(bytes);
   }
 
   async listCheckpoints(): Promise<number[]> {
-    return LedgerBranchStore.#historySizes(await this.#current());
-  }
-
-  static #historySizes(snapshot: Snapshot): number[] {
-    const sizes: number[] = [];
-    for (const path of snapshot.files.keys()) {
-      if (!path.startsWith(FILES.checkpoints)) continue;
-      const name = path.slice(FILES.checkpoints.length);
-      // Decimal tree sizes only, as the directory store names them.
-      if (/^(0|[1-9][0-9]{0,15})$/.test(name)) sizes.push(Number(name));
+    const view = await this.#view();
+    if (view.checkpointSizes === undefined) {
+      if ((await this.#viewLines()) === 0) view.checkpointSizes = [];
+      else {
+        // Rare (a lost pointer, recovery below the published lines): one recursive listing.
+        const { client, owner, repo, branch } = this.#o;
+        const listing = (await client.rest.git.getTree({ owner, repo, tree_sha: view.tree!, recursive: 'true' })).data;
+        if (listing.truncated) throw new LedgerError('IO', `the tree of ledger branch ${branch} is too large for the git trees API`);
+        view.checkpointSizes = historySizes(listing.tree.filter((t) => t.type === 'blob' && t.path !== undefined).map((t) => t.path));
+      }
     }
-    return sizes.sort((a, b) => a - b);
+    const staged = historySizes(this.#pending?.keys() ?? []);
+    return [...new Set([...view.checkpointSizes, ...staged])].sort((a, b) => a - b);
   }
 
   async readCheckpointAt(size: number): Promise<string | null> {
     if (!Number.isSafeInteger(size) || size < 0) return null;
-    return this.#readText(await this.#current(), `${FILES.checkpoints}${size}`);
+    const path = `${FILES.checkpoints}${size}`;
+    const staged = this.#pending?.get(path);
+    if (staged !== undefined) return decoder.decode(staged);
+    // By the invariant above, no published checkpoint is larger than the published lines.
+    if (size > (await this.#viewLines())) return null;
+    const bytes = await this.#file(path);
+    return bytes === null ? null : decoder.decode(bytes);
   }
 
   async readTreeState(): Promise<string | null> {
-    return this.#readText(await this.#current(), FILES.treeState);
+    const bytes = await this.#file(FILES.treeState);
+    return bytes === null ? null : decoder.decode(bytes);
   }
 
   async readSubjects(): Promise<SubjectRecord[]> {
-    const bytes = await this.#read(await this.#current(), FILES.subjects);
+    const bytes = await this.#file(FILES.subjects);
     if (bytes === null) return [];
     // A torn last record (no newline) is ignored, as the directory store does.
-    const { lines } = splitComplete(bytes);
     const out: SubjectRecord[] = [];
-    for (const line of lines) {
+    for (const line of splitComplete(bytes).lines) {
       const record = parseSubjectRecord(decoder.decode(line));
       if (record !== null) out.push(record);
     }
     return out;
   }
 
-  // ---- writing -------------------------------------------------------------------------------
+  /** The latest checkpoint size of the published view and the staged writes; listing only when `atOrBelow` needs it. */
+  async #latestAbove(size: number): Promise<number | undefined> {
+    const staged = historySizes(this.#pending?.keys() ?? []).at(-1);
+    // Published checkpoints are at most the published lines: no listing needed above them.
+    const published = size >= (await this.#viewLines()) ? undefined : (await this.listCheckpoints()).at(-1);
+    const latest = Math.max(staged ?? -1, published ?? -1);
+    return latest < 0 ? undefined : latest;
+  }
 
-  #requireLock(op: string): void {
-    if (this.#held === null) throw contract(`${op} without holding the lock`);
+  // ---- writing (staged until release/flush) ----------------------------------------------------
+
+  #requirePending(op: string): Map<string, Uint8Array> {
+    if (this.#pending === null) throw contract(`${op} without holding the lock`);
+    return this.#pending;
+  }
+
+  /** Stages one write; the first one of a session fixes the view the commit is built on. */
+  async #stage(path: string, bytes: Uint8Array): Promise<void> {
+    const pending = this.#requirePending('write');
+    if (pending.size === 0) this.#base = await this.#view();
+    pending.set(path, bytes);
   }
 
   async append(lines: readonly Uint8Array[]): Promise<void> {
-    this.#requireLock('append');
+    this.#requirePending('append');
     const entries = await this.#entries();
     if (entries.torn > 0) throw contract('append over a torn tail (truncate it first)');
     lines.forEach((line, i) => {
@@ -235,188 +361,135 @@ export class LedgerBranchStore implements LedgerStore {
       if (line.byteLength > MAX_LINE_BYTES) throw contract(`line at index ${index} is ${line.byteLength} bytes`);
     });
     if (lines.length === 0) return;
-    let added: Uint8Array = new Uint8Array(0);
-    for (const line of lines) added = concat(added, concat(line, Uint8Array.of(NEWLINE)));
-    await this.#commit(new Map([[FILES.entries, concat(entries.bytes, added)]]), `ledger: append ${lines.length} entries at ${entries.lines.length}`);
+    await this.#stage(FILES.entries, concat(entries.bytes, ...lines.flatMap((line) => [line, Uint8Array.of(NEWLINE)])));
   }
 
   async truncate(size: number): Promise<number> {
-    this.#requireLock('truncate');
+    this.#requirePending('truncate');
     if (!Number.isSafeInteger(size) || size < 0) throw contract(`truncate to ${size}`);
-    const snapshot = await this.#current();
-    const latest = LedgerBranchStore.#historySizes(snapshot).at(-1);
+    const latest = await this.#latestAbove(size);
     if (latest !== undefined && size < latest) throw contract(`truncate to ${size} below the checkpoint at size ${latest}`);
-    const entries = await this.#entries(snapshot);
+    const entries = await this.#entries();
     let keep = 0;
     for (const line of entries.lines.slice(0, size)) keep += line.byteLength + 1;
     const removed = entries.bytes.byteLength - keep;
-    if (removed > 0) await this.#commit(new Map([[FILES.entries, entries.bytes.slice(0, keep)]]), `ledger: truncate to ${size} lines`);
+    if (removed > 0) await this.#stage(FILES.entries, entries.bytes.slice(0, keep));
     return removed;
   }
 
   async writeCheckpoint(size: number, text: string): Promise<void> {
-    this.#requireLock('writeCheckpoint');
-    const snapshot = await this.#current();
-    const { lines } = await this.#entries(snapshot);
+    this.#requirePending('writeCheckpoint');
+    const { lines } = await this.#entries();
     if (size !== lines.length) throw contract(`checkpoint for size ${size} over ${lines.length} lines`);
-    const latest = LedgerBranchStore.#historySizes(snapshot).at(-1);
+    const latest = await this.#latestAbove(size);
     if (latest !== undefined && size < latest) throw contract(`checkpoint size ${size} smaller than the latest ${latest}`);
-    const old = await this.#readText(snapshot, `${FILES.checkpoints}${size}`);
+    const old = await this.readCheckpointAt(size);
     if (old !== null && old !== text) throw contract(`checkpoint at size ${size} replaced by a different one`);
     const bytes = encoder.encode(text);
-    await this.#commit(new Map([[`${FILES.checkpoints}${size}`, bytes], [FILES.checkpoint, bytes]]), `ledger: checkpoint at size ${size}`);
+    await this.#stage(`${FILES.checkpoints}${size}`, bytes);
+    await this.#stage(FILES.checkpoint, bytes);
   }
 
   async writeTreeState(text: string): Promise<void> {
-    this.#requireLock('writeTreeState');
-    await this.#commit(new Map([[FILES.treeState, encoder.encode(text)]]), 'ledger: tree state cache');
+    this.#requirePending('writeTreeState');
+    await this.#stage(FILES.treeState, encoder.encode(text));
   }
 
   async appendSubjects(records: readonly SubjectRecord[]): Promise<void> {
-    this.#requireLock('appendSubjects');
+    this.#requirePending('appendSubjects');
     if (records.length === 0) return;
-    const snapshot = await this.#current();
-    const old = (await this.#read(snapshot, FILES.subjects)) ?? new Uint8Array(0);
-    const { completeBytes } = splitComplete(old);
+    const old = (await this.#file(FILES.subjects)) ?? new Uint8Array(0);
     const added = encoder.encode(records.map((r) => `${formatSubjectRecord(r)}\n`).join(''));
-    await this.#commit(new Map([[FILES.subjects, concat(old.slice(0, completeBytes), added)]]), `ledger: ${records.length} subject records`);
+    await this.#stage(FILES.subjects, concat(old.slice(0, splitComplete(old).completeBytes), added));
   }
 
   async rewriteSubjects(records: readonly SubjectRecord[]): Promise<void> {
-    this.#requireLock('rewriteSubjects');
-    const text = records.map((r) => `${formatSubjectRecord(r)}\n`).join('');
-    await this.#commit(new Map([[FILES.subjects, encoder.encode(text)]]), 'ledger: rewrite subject records');
+    this.#requirePending('rewriteSubjects');
+    await this.#stage(FILES.subjects, encoder.encode(records.map((r) => `${formatSubjectRecord(r)}\n`).join('')));
+  }
+
+  /** Publishes the staged writes now (one commit); the session stays open. */
+  async flush(): Promise<void> {
+    const pending = this.#requirePending('flush');
+    if (pending.size === 0) return;
+    await this.#publish(pending, this.#base!);
+    pending.clear();
   }
 
   /**
-   * Publishes `changes` as one commit on the branch with a compare-and-swap ref update; rebuilds
-   * it on a moved head when no ledger file changed there.
+   * Publishes `changes` as one commit with a compare-and-swap ref update; rebuilds it on a head
+   * moved by a commit that changed no ledger file.
    */
-  async #commit(changes: ReadonlyMap<string, Uint8Array>, message: string): Promise<void> {
-    const { client, owner, repo, branch } = this.#o;
-    const blobs = new Map<string, string>();
-    for (const [path, bytes] of changes) {
-      const sha = (await client.rest.git.createBlob({ owner, repo, content: Buffer.from(bytes).toString('base64'), encoding: 'base64' })).data.sha;
-      this.#blobs.set(sha, bytes);
-      blobs.set(path, sha);
+  async #publish(changes: ReadonlyMap<string, Uint8Array>, staged: View): Promise<void> {
+    const { client, owner, repo, branch, holder } = this.#o;
+    const sorted = [...changes].sort(([a], [b]) => (a < b ? -1 : 1));
+    // Inline content when the file is UTF-8 text (always, for files the ledger writes); a blob otherwise.
+    const items: { path: string; mode: '100644'; type: 'blob'; content?: string; sha?: string }[] = [];
+    for (const [path, bytes] of sorted) {
+      const text = utf8Text(bytes);
+      if (text !== null) items.push({ path, mode: '100644', type: 'blob', content: text });
+      else items.push({ path, mode: '100644', type: 'blob', sha: (await client.rest.git.createBlob({ owner, repo, content: Buffer.from(bytes).toString('base64'), encoding: 'base64' })).data.sha });
     }
-    let base = await this.#current();
+    const message = `ledger: ${sorted.map(([p]) => p).join(', ')}\n\nwriter: ${holder.replace(/[\r\n]/g, ' ')}\n`;
+    let base = staged;
     const retries = this.#o.casRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
-      const tree = (await client.rest.git.createTree({
-        owner,
-        repo,
-        ...(base.tree === null ? {} : { base_tree: base.tree }),
-        tree: [...blobs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, sha]) => ({ path, mode: '100644' as const, type: 'blob' as const, sha })),
-      })).data.sha;
+      const tree = (await client.rest.git.createTree({ owner, repo, ...(base.tree === null ? {} : { base_tree: base.tree }), tree: items })).data.sha;
       const commit = (await client.rest.git.createCommit({ owner, repo, message, tree, parents: base.commit === null ? [] : [base.commit] })).data.sha;
       try {
         if (base.commit === null) await client.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit });
         else await client.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit, force: false });
-        const files = new Map(base.files);
-        for (const [path, sha] of blobs) files.set(path, sha);
-        this.#snapshot = { commit, tree, files };
-        return;
       } catch (err) {
         if (httpStatusOf(err) !== 422) throw err;
+        // The branch moved under us. Safe to rebuild only if no ledger file changed there.
+        const moved = await this.#load();
+        const changed = TRACKED.filter((p) => base.oids.get(p) !== moved.oids.get(p));
+        if (changed.length > 0 || attempt >= retries) {
+          this.#shared.view = moved;
+          throw new LedgerError('LOCKED', `ledger branch ${branch} was changed by another writer (${changed.length > 0 ? `files ${changed.join(', ')}` : `${attempt + 1} conflicting updates`}); nothing was overwritten`, {
+            hint: 'append again: the ledger is re-read and the entries are signed on top of the other writer\'s',
+          });
+        }
+        base = moved;
+        continue;
       }
-      // The branch moved under us. Safe to rebuild only if no ledger file changed there.
-      const moved = await this.#current();
-      const changed = [...new Set([...base.files.keys(), ...moved.files.keys()])].filter((p) => isLedgerFile(p) && base.files.get(p) !== moved.files.get(p));
-      if (changed.length > 0 || attempt >= retries) {
-        throw new LedgerError('LOCKED', `ledger branch ${branch} changed under the writer lock (${changed.length > 0 ? `files ${changed.join(', ')}` : `${attempt + 1} conflicting updates`}); nothing was overwritten`, {
-          hint: `another writer ignored the lock ref ${this.#lockRef}; re-run the job`,
-        });
+      const files = new Map(base.files);
+      const oids = new Map(base.oids);
+      for (const [path, bytes] of changes) {
+        files.set(path, bytes);
+        if (oids.has(path)) oids.set(path, blobId(bytes));
       }
-      base = moved;
+      const published: View = { commit, tree, files, oids };
+      if (base.checkpointSizes !== undefined) published.checkpointSizes = [...new Set([...base.checkpointSizes, ...historySizes(changes.keys())])].sort((a, b) => a - b);
+      this.#shared.view = published;
+      return;
     }
   }
 
   // ---- the writer lock -----------------------------------------------------------------------
 
   async lock(): Promise<StoreLock> {
-    if (this.#held !== null) throw contract('lock() while this store already holds the lock (not re-entrant)');
-    const { client, owner, repo, branch } = this.#o;
-    const stale = this.#o.lockStaleMs ?? 10 * 60_000;
-    const deadline = this.#clock.now() + (this.#o.lockTimeoutMs ?? 10 * 60_000);
-    for (;;) {
-      const now = this.#clock.now();
-      const holder = this.#o.holder.replace(/[\r\n]/g, ' ');
-      const blob = (await client.rest.git.createBlob({ owner, repo, content: `${holder}\n`, encoding: 'utf-8' })).data.sha;
-      const tree = (await client.rest.git.createTree({ owner, repo, tree: [{ path: 'lock', mode: '100644', type: 'blob', sha: blob }] })).data.sha;
-      const message = `${LOCK_MESSAGE}\n\nholder: ${holder}\nacquired-ms: ${now}\n`;
-      let current: { sha: string; acquired: number; holder: string } | undefined;
-      try {
-        const lockCommit = (await client.rest.git.createCommit({ owner, repo, message, tree, parents: [] })).data.sha;
-        await client.rest.git.createRef({ owner, repo, ref: `refs/${this.#lockRef}`, sha: lockCommit });
-        return this.#acquired(lockCommit);
-      } catch (err) {
-        if (httpStatusOf(err) !== 422) throw err;
-        current = await this.#readLock();
-      }
-      if (current !== undefined && now - current.acquired > stale) {
-        // Take over a dead run's lock: fast-forward only from the stale lock commit (CAS).
-        const takeover = (await client.rest.git.createCommit({ owner, repo, message, tree, parents: [current.sha] })).data.sha;
-        try {
-          await client.rest.git.updateRef({ owner, repo, ref: this.#lockRef, sha: takeover, force: false });
-          return this.#acquired(takeover);
-        } catch (err) {
-          if (httpStatusOf(err) !== 422) throw err;
-        }
-      }
-      if (this.#clock.now() >= deadline) {
-        throw new LedgerError('LOCKED', `ledger branch ${branch} is locked${current === undefined ? '' : ` by ${JSON.stringify(current.holder)} since ${new Date(current.acquired).toISOString()}`}`, {
-          hint: `wait for the other run to finish, or delete the ref ${this.#lockRef} if no run is writing`,
-        });
-      }
-      await this.#sleep(this.#o.lockPollMs ?? 2_000);
-    }
-  }
-
-  #acquired(lockCommit: string): StoreLock {
-    this.#held = lockCommit;
-    this.#snapshot = undefined;
+    if (this.#pending !== null) throw contract('lock() while this store already holds the lock (not re-entrant)');
+    // Queue behind the previous holder of this process; across processes the ref update decides.
+    let releaseTurn!: () => void;
+    const turn = new Promise<void>((resolve) => (releaseTurn = resolve));
+    const previous = this.#shared.queue;
+    this.#shared.queue = previous.then(() => turn);
+    await previous;
+    this.#pending = new Map();
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
-        this.#held = null;
-        this.#snapshot = undefined;
-        const { client, owner, repo } = this.#o;
-        // Delete the lock only while it is still ours (a takeover may have replaced it).
-        const current = await this.#readLock();
-        if (current?.sha === lockCommit) {
-          try {
-            await client.rest.git.deleteRef({ owner, repo, ref: this.#lockRef });
-          } catch (err) {
-            if (httpStatusOf(err) !== 422 && httpStatusOf(err) !== 404) throw err;
-          }
+        const pending = this.#pending!;
+        this.#pending = null;
+        try {
+          if (pending.size > 0) await this.#publish(pending, this.#base!);
+        } finally {
+          releaseTurn();
         }
       },
     };
-  }
-
-  /** The lock ref's commit and when it was taken; undefined when there is no lock. */
-  async #readLock(): Promise<{ sha: string; acquired: number; holder: string } | undefined> {
-    const { client, owner, repo } = this.#o;
-    let sha: string;
-    try {
-      sha = (await client.rest.git.getRef({ owner, repo, ref: this.#lockRef })).data.object.sha;
-    } catch (err) {
-      if (httpStatusOf(err) === 404) return undefined;
-      throw err;
-    }
-    // Written by another writer: parsed defensively; an unreadable time counts as stale.
-    const message = (await client.rest.git.getCommit({ owner, repo, commit_sha: sha })).data.message;
-    let acquired = 0;
-    let holder = '';
-    for (const line of message.split('\n')) {
-      if (line.startsWith('acquired-ms: ')) {
-        const n = Number(line.slice('acquired-ms: '.length));
-        if (Number.isSafeInteger(n) && n >= 0) acquired = n;
-      } else if (line.startsWith('holder: ')) holder = line.slice('holder: '.length, 'holder: '.length + 200);
-    }
-    return { sha, acquired, holder };
   }
 }

@@ -6,9 +6,7 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import type { ChangeSet, ScanResult } from '../../src/core/types.js';
-import { recordScan } from '../../src/engine/record.js';
 import { runAndReport, type ActionDependencies } from '../../src/action/run.js';
 import { prepareLocalCheckout, remoteNamesRepository } from '../../src/action/local-checkout.js';
 import { FakeGitServer } from '../github/fake-git-server.js';
@@ -42,16 +40,13 @@ function deps(): ActionDependencies {
       };
       return Promise.resolve(result);
     },
-    record: recordScan,
-    parsePolicy: () => DEFAULT_POLICY,
-    renderMarkdown: () => '## trailmark report',
-    toAnnotations: () => [],
-    renderSarif: () => '{}',
     env: process.env,
   };
 }
 
 const noConfig = (p: PullRequestPayload): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } }, body: () => undefined, ...{ _ref: p.pull_request.base.sha } });
+const noOrgConfig: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { owner: OWNER, repo: '.github', path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } } };
+const noRecords: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.agent-trace/traces.jsonl' }, reply: { status: 404, body: { message: 'Not Found' } } };
 const createCheck: Expectation = { method: 'POST', route: '/repos/{owner}/{repo}/check-runs', params: repo, reply: { status: 201, body: { id: 7, html_url: 'https://github.com/Codertocat/Hello-World/runs/7' } } };
 const pr = (p: PullRequestPayload) => ({ ...repo, pull_number: p.number });
 
@@ -118,7 +113,7 @@ test('a shallow checkout: head fetched, history deepened to the merge base, chan
   const h = await history();
   const ws = await shallowCheckout();
   const p = payload(h);
-  server.expect(noConfig(p), createCheck);
+  server.expect(noConfig(p), noOrgConfig, createCheck);
   const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
   files.env.GITHUB_WORKSPACE = ws;
   const temp = join(upstream.dir, '..', 'runner-temp');
@@ -167,7 +162,7 @@ test('the repository cannot make our git run its hooks or fsmonitor', async () =
   await upstream.git(['-C', ws, 'config', 'core.hooksPath', hooks]);
   await upstream.git(['-C', ws, 'config', 'gc.auto', '1']);
   const p = payload(h);
-  server.expect(noConfig(p), createCheck);
+  server.expect(noConfig(p), noOrgConfig, createCheck);
   const files = runnerFiles('pull_request_target', p, { ledger: 'none' }, apiUrl);
   files.env.GITHUB_WORKSPACE = ws;
   const runner = enterRunner(files);
@@ -186,7 +181,7 @@ test('a base commit origin cannot provide: the REST API is used and the log says
   const p = payload(h);
   const missing = 'b'.repeat(40);
   p.pull_request.base.sha = missing;
-  server.expect(noConfig(p),
+  server.expect(noConfig(p), noOrgConfig, noRecords,
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr(p), reply: { status: 200, body: [{ filename: 'src/a.ts', status: 'modified', additions: 2, deletions: 0, changes: 2, patch: '@@ -1 +1,3 @@\n export const a = 1;\n+export const b = 2;\n+export const c = 3;' }] } },
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr(p), reply: { status: 200, body: [] } },
     { method: 'POST', route: '/graphql', params: {}, reply: { status: 200, body: { data: { repository: { f0: { __typename: 'Blob', oid: h.commits[1], byteSize: 20, isBinary: false, isTruncated: false, text: 'export const a = 1;\n' } } } } } },
@@ -209,7 +204,7 @@ test('a checkout of another repository, or none, is not read', async () => {
   const ws = await shallowCheckout('https://github.com/mallory/Hello-World.git');
   for (const workspace of [ws, undefined]) {
     const p = payload(h);
-    server.expect(noConfig(p),
+    server.expect(noConfig(p), noOrgConfig, noRecords,
       { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr(p), reply: { status: 200, body: [] } },
       { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr(p), reply: { status: 200, body: [] } },
       createCheck);

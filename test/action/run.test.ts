@@ -3,9 +3,7 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import type { ChangeSet, Finding, ScanResult } from '../../src/core/types.js';
-import { recordScan } from '../../src/engine/record.js';
 import { runAndReport, type ActionDependencies } from '../../src/action/run.js';
 import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
 import { createGitHubClient } from '../../src/github/client.js';
@@ -40,15 +38,11 @@ let server: FakeGitServer;
 let apiUrl: string;
 let sleeps: number[];
 let analyzed: ChangeSet[];
+let policies: string[];
 
 function deps(findings: readonly Finding[]): ActionDependencies {
   return {
-    analyze: (cs) => { analyzed.push(cs); return Promise.resolve(scan(cs, findings)); },
-    record: recordScan,
-    parsePolicy: () => DEFAULT_POLICY,
-    renderMarkdown: (r) => `## trailmark report\n\n${r.findings.length} findings`,
-    toAnnotations: (r) => r.findings.map((f) => ({ path: f.path, startLine: f.startLine, endLine: f.endLine, level: f.level, message: f.message, title: f.kind })),
-    renderSarif: (r) => JSON.stringify({ version: '2.1.0', runs: [{ results: r.findings.length }] }),
+    analyze: (cs, options) => { analyzed.push(cs); policies.push(options.policy.blocking.failOn); return Promise.resolve(scan(cs, findings)); },
     env: process.env,
     clock: fixedClock(),
     random: seededRandom(),
@@ -58,6 +52,10 @@ function deps(findings: readonly Finding[]): ActionDependencies {
 
 const pr = (p: PullRequestPayload) => ({ ...repo, pull_number: p.number });
 const noConfig = (p: PullRequestPayload): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } }, body: () => undefined, ...{ _ref: p.pull_request.base.sha } });
+// The repository has no policy: the organization's `.github` repository is asked next (404: none).
+const noOrgConfig: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { owner: OWNER, repo: '.github', path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } } };
+// Capture records committed with the change, read at the head on the API path (404: none).
+const noRecords: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.agent-trace/traces.jsonl' }, reply: { status: 404, body: { message: 'Not Found' } } };
 const prFiles = (p: PullRequestPayload, files: unknown[], reply: Partial<Expectation['reply']> = {}): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr(p), reply: { status: 200, body: files, ...reply } });
 const prCommits = (p: PullRequestPayload): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr(p), reply: { status: 200, body: [{ sha: p.pull_request.head.sha, parents: [{ sha: p.pull_request.base.sha }], commit: { message: 'feat: x', author: { name: 'A', email: 'a@example.com', date: '2026-01-01T00:00:00Z' }, committer: { name: 'A', email: 'a@example.com', date: '2026-01-01T00:00:00Z' } } }] } });
 const createCheck = (reply: Expectation['reply'], body?: (b: unknown) => void): Expectation => ({ method: 'POST', route: '/repos/{owner}/{repo}/check-runs', params: repo, reply, ...(body === undefined ? {} : { body }) });
@@ -70,6 +68,7 @@ beforeEach(async () => {
   apiUrl = await server.start();
   sleeps = [];
   analyzed = [];
+  policies = [];
 });
 
 afterEach(async () => {
@@ -83,7 +82,7 @@ afterEach(async () => {
 test('120 findings: check run on the PR head (not GITHUB_SHA) in 3 requests; outputs and job summary', async () => {
   const p = recordedPullRequest('synchronize');
   const bodies: unknown[] = [];
-  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p),
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p),
     createCheck(created, (b) => bodies.push(b)), updateCheck(2, (b) => bodies.push(b)));
   const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
   enterRunner(files);
@@ -93,16 +92,29 @@ test('120 findings: check run on the PR head (not GITHUB_SHA) in 3 requests; out
   expect(bodies[0]).toMatchObject({ name: 'trailmark', head_sha: p.pull_request.head.sha, conclusion: 'neutral', status: 'completed', details_url: 'https://github.com/Codertocat/Hello-World/actions/runs/4242' });
   expect(bodies.map((b) => (b as { output: { annotations: unknown[] } }).output.annotations.length)).toEqual([50, 50, 20]);
   expect(files.outputs()).toMatchObject({ findings: '120', unattested: '120', contradicted: '0', checkpoint: '', 'sarif-file': '' });
-  expect(files.summary()).toContain('## trailmark report');
+  expect(files.summary()).toContain('## trailmark: 120 likely AI-generated hunks not declared');
   expect(files.summary()).toContain('Check run [trailmark](https://github.com/Codertocat/Hello-World/runs/7)');
   expect(analyzed[0]!.head).toBe(p.pull_request.head.sha);
 });
 
-test('fork pull request: 403 on check runs falls back to the 10 most important workflow annotations, escaped, and says so', async () => {
+test('a token without checks: write: the 403 falls back to workflow annotations and the job summary says so', async () => {
+  const p = recordedPullRequest('opened');
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p),
+    createCheck({ status: 403, body: { message: 'Resource not accessible by integration' } }));
+  const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
+  const runner = enterRunner(files);
+  await runAndReport(deps([finding(1)]));
+  server.verify();
+  expect(process.exitCode).toBeUndefined();
+  expect(runner.stdout()).toContain('the token cannot create check runs (github request POST');
+  expect(runner.stdout().split('\n').filter((l) => l.startsWith('::notice'))).toHaveLength(1);
+  expect(files.summary()).toContain('No check run: the token cannot write checks');
+});
+
+test('fork pull request: no check run attempted with the read-only token; the 10 most important workflow annotations, escaped, and says so', async () => {
   const p = recordedPullRequest('opened');
   p.pull_request.head.repo.full_name = 'mallory/Hello-World';
-  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p),
-    createCheck({ status: 403, body: { message: 'Resource not accessible by integration' } }));
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p));
   const files = runnerFiles('pull_request', p, { 'signing-key': testKey().signerKey }, apiUrl);
   const runner = enterRunner(files);
   const hostile = finding(99, { kind: 'contradicted', level: 'warning', path: 'evil::path,\n::error::x.ts', message: 'line1\n::error file=a::pwned %0A' });
@@ -118,13 +130,13 @@ test('fork pull request: 403 on check runs falls back to the 10 most important w
   expect(first).toBe('::warning title=trailmark%3A contradicted,file=evil%3A%3Apath%2C%0A%3A%3Aerror%3A%3Ax.ts,line=100,endLine=100::line1%0A::error file=a::pwned %250A');
   expect(out.split('\n').some((l) => l.startsWith('::error'))).toBe(false);
   expect(files.summary()).toContain('No check run: the token cannot write checks');
-  expect(files.summary()).toContain('a pull request from a fork runs with a read-only token');
+  expect(files.summary()).toContain('this run has a read-only token (a pull request from a fork)');
   expect(server.refs.size).toBe(0);
 });
 
 test('502 and a secondary rate limit on GitHub are retried with the injected sleep', async () => {
   const p = recordedPullRequest('opened');
-  server.expect(noConfig(p),
+  server.expect(noConfig(p), noOrgConfig, noRecords,
     prFiles(p, [], { status: 502, body: { message: 'Server Error' } }),
     prFiles(p, [], { status: 429, body: { message: 'You have exceeded a secondary rate limit' }, headers: { 'retry-after': '2' } }),
     prFiles(p, [textFile]), prCommits(p), createCheck(created));
@@ -139,7 +151,7 @@ test('502 and a secondary rate limit on GitHub are retried with the injected sle
 
 test('a GitHub failure that outlives the retries fails the step with a clear error in the log and the summary', async () => {
   const p = recordedPullRequest('opened');
-  server.expect(noConfig(p), prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), { ...prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), times: 4 });
+  server.expect(noConfig(p), noOrgConfig, prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), { ...prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), times: 4 });
   const files = runnerFiles('pull_request', p, {}, apiUrl);
   const runner = enterRunner(files);
   await runAndReport(deps([]));
@@ -152,7 +164,7 @@ test('a GitHub failure that outlives the retries fails the step with a clear err
 test('empty pull request: success, no annotations; the API path carries no files', async () => {
   const p = recordedPullRequest('opened');
   let body: unknown;
-  server.expect(noConfig(p), prFiles(p, []), prCommits(p), createCheck(created, (b) => (body = b)));
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, []), prCommits(p), createCheck(created, (b) => (body = b)));
   const files = runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl);
   enterRunner(files);
   await runAndReport(deps([]));
@@ -165,7 +177,7 @@ test('empty pull request: success, no annotations; the API path carries no files
 
 test('pull request of only binary files: files marked binary, no contents fetched', async () => {
   const p = recordedPullRequest('opened');
-  server.expect(noConfig(p), prFiles(p, [{ filename: 'logo.png', status: 'added', additions: 0, deletions: 0, changes: 0 }]), prCommits(p), createCheck(created));
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [{ filename: 'logo.png', status: 'added', additions: 0, deletions: 0, changes: 0 }]), prCommits(p), createCheck(created));
   enterRunner(runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl));
   await runAndReport(deps([]));
   server.verify();
@@ -176,7 +188,7 @@ test('ledger branch with a signing key: entries committed, checkpoint in outputs
   const p = recordedPullRequest('opened');
   const key = testKey('action', 'example.com/ledger');
   let summary = '';
-  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
   const files = runnerFiles('pull_request', p, { 'signing-key': key.signerKey, 'ledger-branch': 'audit-ledger', 'sarif-file': 'out/trailmark.sarif' }, apiUrl);
   enterRunner(files);
   await runAndReport(deps([finding(1)]));
@@ -191,18 +203,20 @@ test('ledger branch with a signing key: entries committed, checkpoint in outputs
   const report = await verifyStore(store, [key.verifier]);
   expect(report.ok).toBe(true);
   expect(server.file('refs/heads/audit-ledger', 'checkpoint')?.toString()).toBe(checkpoint);
-  expect(readFileSync(join(files.dir, 'out/trailmark.sarif'), 'utf8')).toBe('{"version":"2.1.0","runs":[{"results":1}]}');
+  const sarif = JSON.parse(readFileSync(join(files.dir, 'out/trailmark.sarif'), 'utf8')) as { version: string; runs: { results: unknown[] }[] };
+  expect(sarif.version).toBe('2.1.0');
+  expect(sarif.runs[0]!.results).toHaveLength(1);
   expect(files.outputs()['sarif-file']).toBe(join(files.dir, 'out/trailmark.sarif'));
 });
 
 test('without a signing key the ledger is not written and the summary says how to add one', async () => {
   const p = recordedPullRequest('opened');
-  server.expect(noConfig(p), prFiles(p, []), prCommits(p), createCheck(created));
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, []), prCommits(p), createCheck(created));
   const files = runnerFiles('pull_request', p, {}, apiUrl);
   enterRunner(files);
   await runAndReport(deps([]));
   server.verify();
-  expect(files.summary()).toContain('The ledger was not written: no `signing-key` was given.');
+  expect(files.summary()).toContain('The ledger was not written: no signing key was given.');
   expect(files.summary()).toContain('trailmark keygen');
   expect(server.refs.size).toBe(0);
 });
@@ -210,7 +224,7 @@ test('without a signing key the ledger is not written and the summary says how t
 test('fail-on: unattested concludes failure and fails the step', async () => {
   const p = recordedPullRequest('opened');
   let body: unknown;
-  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (body = b)));
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (body = b)));
   const files = runnerFiles('pull_request', p, { 'fail-on': 'unattested', ledger: 'none' }, apiUrl);
   const runner = enterRunner(files);
   await runAndReport(deps([finding(0)]));
@@ -235,8 +249,8 @@ test('a ledger write that GitHub refuses still publishes the check run, then fai
   const p = recordedPullRequest('opened');
   const key = testKey('action', 'example.com/ledger');
   let summary = '';
-  server.expect(noConfig(p), prFiles(p, [textFile]), prCommits(p),
-    { method: 'POST', route: '/repos/{owner}/{repo}/git/blobs', params: repo, reply: { status: 403, body: { message: 'Resource not accessible by integration' } } },
+  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p),
+    { method: 'POST', route: '/repos/{owner}/{repo}/git/trees', params: repo, reply: { status: 403, body: { message: 'Resource not accessible by integration' } } },
     createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
   const files = runnerFiles('pull_request', p, { 'signing-key': key.signerKey }, apiUrl);
   const runner = enterRunner(files);
@@ -245,21 +259,20 @@ test('a ledger write that GitHub refuses still publishes the check run, then fai
   expect(summary).toContain('**The ledger was not written**');
   expect(summary).toContain('failed with status 403');
   expect(process.exitCode).toBe(1);
-  expect(runner.stdout()).toMatch(/::error::trailmark: the ledger was not written: github request POST \S+\/git\/blobs failed with status 403/);
+  expect(runner.stdout()).toMatch(/::error::trailmark: the ledger was not written: github request POST \S+\/git\/trees failed with status 403/);
   expect(files.outputs()).toMatchObject({ findings: '1', checkpoint: '' });
 });
 
 test('the repository policy at the base can opt in to blocking (blocking.failOn) when the input does not', async () => {
   const p = recordedPullRequest('opened');
   let body: unknown;
-  const config: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 200, body: { type: 'file', encoding: 'base64', size: 20, name: 'trailmark.yml', path: '.github/trailmark.yml', sha: 'c'.repeat(40), content: Buffer.from('blocking: contradicted\n').toString('base64') } } };
-  server.expect(config, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (body = b)));
-  enterRunner(runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl));
-  const d = deps([finding(0, { kind: 'contradicted', level: 'warning' })]);
-  const sources: string[] = [];
-  await runAndReport({ ...d, parsePolicy: (_text, source) => { sources.push(source); return { ...DEFAULT_POLICY, blocking: { failOn: 'contradicted' } }; } });
+  const config: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 200, body: { type: 'file', encoding: 'base64', size: 20, name: 'trailmark.yml', path: '.github/trailmark.yml', sha: 'c'.repeat(40), content: Buffer.from('fail-on: contradicted\n').toString('base64') } } };
+  server.expect(config, noRecords, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (body = b)));
+  const runner = enterRunner(runnerFiles('pull_request', p, { ledger: 'none' }, apiUrl));
+  await runAndReport(deps([finding(0, { kind: 'contradicted', level: 'warning' })]));
   server.verify();
-  expect(sources).toEqual([`.github/trailmark.yml@${p.pull_request.base.sha}`]);
+  expect(policies).toEqual(['contradicted']);
+  expect(runner.stdout()).toContain(`trailmark: policy: .github/trailmark.yml@${p.pull_request.base.sha}`);
   expect(body).toMatchObject({ conclusion: 'failure' });
   expect(process.exitCode).toBe(1);
 });

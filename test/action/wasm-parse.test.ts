@@ -5,7 +5,7 @@ import { beforeAll, expect, test } from 'vitest';
 import type { Language } from '../../src/core/types.js';
 import * as native from '../../src/detectors/parse.js';
 import { languageOfPath } from '../../src/detectors/language.js';
-import * as wasm from '../../src/action/wasm-parse.js';
+import * as wasm from '../../src/action/platform/wasm-parse.js';
 import { nodeModulesWasmPaths } from './wasm-paths.js';
 
 function walk(dir: string, out: string[] = []): string[] {

@@ -1,7 +1,7 @@
 // Where the wasm files are in node_modules (the bundle script copies them from here).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { WasmPaths } from '../../src/action/wasm-parse.js';
+import type { WasmPaths } from '../../src/action/platform/wasm-parse.js';
 
 const require = createRequire(import.meta.url);
 const pkg = (name: string) => dirname(require.resolve(`${name}/package.json`));

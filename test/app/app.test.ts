@@ -117,7 +117,7 @@ test('pull request opened: analysis of the newest head, neutral check with annot
   expect(check.output.summary).toContain('example.com/trailmark-app');
   expect(check.output.summary).toContain(`\n${entries.length}\n`);
   // Plus the installation token, which Probot caches for an hour.
-  expect(requestCount(expectations)).toBe(7);
+  expect(requestCount(expectations)).toBe(8);
 });
 
 test('synchronize: the new head is analyzed and appended after the earlier analysis', async () => {
@@ -413,7 +413,7 @@ test('without a repository config the organization .github config applies (here:
   await h.app.drain();
   mock.verify();
   expect(checks[0]).toMatchObject({ conclusion: 'failure' });
-  expect(checks[0]!.output.summary).toContain(`Policy: ${OWNER}/.github:.github/trailmark.yml`);
+  expect(checks[0]!.output.summary).toContain(`Policy: \`${OWNER}/.github:.github/trailmark.yml\``);
 });
 
 // ---- crash between a ledger append and the removal of its job ------------------------------
@@ -490,8 +490,9 @@ test('crash after the remediation append: the resumed command appends no second 
   const { report, entries } = await ledgerEntries(dataDir);
   expect(report.ok).toBe(true);
   expect(entries.filter((e) => e.kind === 'remediation')).toHaveLength(1);
-  // The analysis after it re-runs for the same head (documented in docs/app.md): two analyses of HEAD.
-  expect(entries.filter((e) => e.kind === 'change.analyzed').map((e) => (e.body as unknown as { head: string }).head)).toEqual([HEAD, HEAD]);
+  // The analysis after it re-runs for the same head, base, policy and declarations: the same
+  // analysis key, so it is appended once (engine/review.ts); the check run is published again.
+  expect(entries.filter((e) => e.kind === 'change.analyzed').map((e) => (e.body as unknown as { head: string }).head)).toEqual([HEAD]);
   expect(checks.map((c) => c.conclusion)).toEqual(['success', 'success']);
   const { readFileSync } = await import('node:fs');
   const pulls = JSON.parse(readFileSync(join(dataDir, 'installations', String(INSTALLATION), 'pulls.json'), 'utf8')) as Record<string, { remediations: unknown[] }>;

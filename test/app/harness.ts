@@ -169,8 +169,9 @@ const patchCount = (f: FileSpec, marker: string) => (f.patch === undefined ? 1 :
 const restFile = (f: FileSpec) => ({ sha: 'b'.repeat(40), filename: f.filename, status: f.status ?? 'added', additions: patchCount(f, '+'), deletions: f.patch === undefined ? 0 : patchCount(f, '-'), changes: patchCount(f, '+') + (f.patch === undefined ? 0 : patchCount(f, '-')), blob_url: '', raw_url: '', contents_url: '', ...(f.patch === undefined ? {} : { patch: f.patch }) });
 
 /**
- * The files listing, 100 per page, plus the GraphQL blob reads (100 a request) of the parsable
- * files with text that are not whole added files (those are read off their patch).
+ * The files listing, 100 per page, plus the GraphQL blob reads (100 a request) of the files
+ * with text that are not whole added files (those are read off their patch), and the Agent
+ * Trace file at the head.
  */
 export function prFiles(number: number, files: readonly FileSpec[], options: { contents?: boolean } = {}): Expectation[] {
   const out: Expectation[] = [];
@@ -184,11 +185,13 @@ export function prFiles(number: number, files: readonly FileSpec[], options: { c
   }
   if (options.contents !== false) {
     const read = [...files].sort((a, b) => (a.filename < b.filename ? -1 : 1))
-      .filter((f) => f.text !== undefined && /\.(ts|tsx|js|jsx|mjs|cjs)$/.test(f.filename) && !(f.status === 'added' && f.patch !== undefined && f.patch.startsWith('@@ -0,0 ')));
+      .filter((f) => f.text !== undefined && !(f.status === 'added' && f.patch !== undefined && f.patch.startsWith('@@ -0,0 ')));
     for (let i = 0; i < read.length; i += 100) {
       const repository = Object.fromEntries(read.slice(i, i + 100).map((f, k) => [`f${k}`, { __typename: 'Blob', oid: 'b'.repeat(40), byteSize: Buffer.byteLength(f.text!), isBinary: false, isTruncated: false, text: f.text }]));
       out.push({ method: 'POST', route: '/graphql', params: {}, reply: { status: 200, body: { data: { repository } } } });
     }
+    // The Agent Trace file committed with the change, read at the head (none here).
+    out.push({ method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.agent-trace/traces.jsonl' }, reply: { status: 404, body: { message: 'Not Found' } } });
   }
   return out;
 }

@@ -25,7 +25,7 @@ async function analysisRequests(fileCount: number): Promise<number> {
   return expectations.reduce((n, e) => n + (e.times ?? 1), 0) + 1;
 }
 
-test('a 20-file pull request costs 7 requests, a 300-file one 9 (token included): added files are read off their patches', async () => {
-  expect(await analysisRequests(20)).toBe(7);
-  expect(await analysisRequests(300)).toBe(9);
+test('a 20-file pull request costs 8 requests, a 300-file one 10 (token and Agent Trace read included): added files are read off their patches', async () => {
+  expect(await analysisRequests(20)).toBe(8);
+  expect(await analysisRequests(300)).toBe(10);
 });

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +9,8 @@ import { buildDemoRepository, type DemoRepository } from '../../src/cli/demo/bui
 import { generateNoteKey } from '../../src/ledger/note.js';
 import { runCli } from '../cli-ledger/harness.js';
 import { GOLDEN_DIR, goldenOutputs } from '../../scripts/golden.js';
+
+const execFileP = promisify(execFile);
 
 describe('trailmark scan: golden outputs on the demo repository', () => {
   it('matches test/golden in every format (regenerate with `npx tsx scripts/golden.ts`)', async () => {
@@ -41,7 +45,19 @@ describe('trailmark scan', () => {
     expect((await runCli(['scan', '--base', 'main'], { cwd: repo.dir })).code).toBe(0);
     const failing = await runCli(['scan', '--base', 'main', '--fail-on', 'contradicted'], { cwd: repo.dir });
     expect(failing.code).toBe(1);
-    expect(failing.stderr).toMatch(/1 contradicted finding/);
+    expect(failing.stderr).toMatch(/1 contradicted hunks \(fail-on: contradicted\)/);
+  });
+
+  it('--fail-on unattested also fails on contradicted hunks (the Action and the App decide the same)', async () => {
+    // The demo's `AI-Assisted: no` commit reads like an assistant's: contradicted, not unattested.
+    const sha = (await execFileP('git', ['-C', repo.dir, 'log', '--format=%H', '-n1', '--grep=AI-Assisted: no'])).stdout.trim();
+    const range = ['--base', `${sha}^`, '--head', sha];
+    const json = JSON.parse((await runCli(['scan', ...range, '--format', 'json'], { cwd: repo.dir })).stdout) as { summary: { findings: { unattested: number; contradicted: number } } };
+    expect(json.summary.findings).toMatchObject({ unattested: 0 });
+    expect(json.summary.findings.contradicted).toBeGreaterThan(0);
+    const failing = await runCli(['scan', ...range, '--fail-on', 'unattested'], { cwd: repo.dir });
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain(`0 unattested and ${json.summary.findings.contradicted} contradicted hunks (fail-on: unattested)`);
   });
 
   it('scans a plain patch from a file and from standard input', async () => {

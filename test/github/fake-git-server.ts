@@ -87,6 +87,7 @@ export class FakeGitServer {
     const replayed = this.#replay(method, rawPath, body);
     if (replayed !== undefined) return replayed;
     const path = rawPath;
+    if (method === 'POST' && (path === '/graphql' || path === '/api/graphql')) return this.#graphql(body);
     const m = /^\/repos\/([^/]+)\/([^/]+)\/git\/(.*)$/.exec(path);
     if (m === null) {
       this.problems.push(`unexpected request ${method} ${rawPath}`);
@@ -141,7 +142,8 @@ export class FakeGitServer {
       const base = baseSha === undefined ? undefined : this.objects.get(baseSha);
       if (baseSha !== undefined && base?.type !== 'tree') return { status: 422, body: { message: 'base_tree is not a valid tree' } };
       const files = new Map(base?.type === 'tree' ? base.files : []);
-      for (const e of b.tree as { path: string; sha: string }[]) files.set(e.path, e.sha);
+      // Inline `content` is UTF-8 text written as a new blob, as GitHub does.
+      for (const e of b.tree as { path: string; sha?: string; content?: string }[]) files.set(e.path, e.content !== undefined ? this.#put({ type: 'blob', bytes: Buffer.from(e.content, 'utf8') }) : e.sha!);
       return { status: 201, body: { sha: this.#put({ type: 'tree', files }), url: 'u', tree: [], truncated: false } };
     }
     if (method === 'GET' && (r = /^trees\/([0-9a-f]{40})$/.exec(rest))) {
@@ -161,6 +163,39 @@ export class FakeGitServer {
     }
     return { status: 404, body: { message: `no fake for ${method} ${path}` } };
   }
+
+  /**
+   * The GraphQL subset the ledger branch store uses: aliased `object(expression: $eN)` lookups
+   * of `<commit>:<path>` (empty path: the root tree), answering Blob text as GitHub does.
+   */
+  #graphql(body: unknown): { status: number; body: unknown } {
+    const { query, variables } = body as { query: string; variables: Record<string, string> };
+    this.graphqlQueries += 1;
+    const repository: Record<string, unknown> = {};
+    for (const [, alias, variable] of query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)) {
+      const expression = variables[variable!]!;
+      const colon = expression.indexOf(':');
+      const commit = this.objects.get(expression.slice(0, colon));
+      const path = expression.slice(colon + 1);
+      if (commit?.type !== 'commit') {
+        repository[alias!] = null;
+        continue;
+      }
+      if (path === '') {
+        repository[alias!] = { __typename: 'Tree', oid: commit.tree };
+        continue;
+      }
+      const sha = (this.objects.get(commit.tree) as { files: Map<string, string> }).files.get(path);
+      const blob = sha === undefined ? undefined : this.objects.get(sha);
+      // GitHub cuts Blob.text at 512,000 bytes (isTruncated); binary blobs have no text.
+      const cut = blob?.type === 'blob' && blob.bytes.byteLength > 512_000;
+      repository[alias!] = blob?.type !== 'blob' ? null : { __typename: 'Blob', oid: sha, text: blob.bytes.includes(0) ? null : blob.bytes.subarray(0, 512_000).toString('utf8'), byteSize: blob.bytes.byteLength, isTruncated: cut };
+    }
+    return { status: 200, body: { data: { repository } } };
+  }
+
+  /** GraphQL requests served. */
+  graphqlQueries = 0;
 
   async start(): Promise<string> {
     this.#server = createServer((req: IncomingMessage, res: ServerResponse) => {

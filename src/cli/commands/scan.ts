@@ -9,6 +9,7 @@ import type { RawRecord } from '../../core/ports.js';
 import type { ChangeSet, ScanResult } from '../../core/types.js';
 import { UsageError } from '../../core/errors.js';
 import { analyzeChange } from '../../engine/analyze.js';
+import { AGENT_TRACE_PATH, CONFIG_PATH, blockingOf } from '../../engine/review.js';
 import { GitChangeSource, readFileAtRevision, readGitAiNotes } from '../../git/index.js';
 import { changeSetFromPatch } from '../../diff/patch-source.js';
 import { parsePolicy } from '../../config/policy.js';
@@ -22,8 +23,7 @@ import { EXIT_INTEGRITY } from '../io.js';
 import { appendScanToLedger } from '../ledger-sink.js';
 import { progressReporter } from '../progress.js';
 
-export const CONFIG_PATH = '.github/trailmark.yml';
-export const AGENT_TRACE_PATH = '.agent-trace/traces.jsonl';
+export { AGENT_TRACE_PATH, CONFIG_PATH };
 /** Record files bigger than this are refused rather than read into memory. */
 const MAX_RECORD_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -72,7 +72,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'markdown']).default('text'))
     .option('--config <file>', `policy file (default: ${CONFIG_PATH} at the base revision)`)
     .option('--records <path>', 'Agent Trace record file or directory (repeatable)', collect, [])
-    .addOption(new Option('--fail-on <kind>', 'exit 1 when findings of this kind exist').choices(['none', 'unattested', 'contradicted']).default('none'))
+    .addOption(new Option('--fail-on <kind>', 'exit 1 on findings: unattested (unattested or contradicted hunks) or contradicted').choices(['none', 'unattested', 'contradicted']).default('none'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .option('--ledger <dir>', 'append the analysis to this ledger directory and publish a checkpoint')
     .option('--key-file <file>', 'ledger signing key file (default: $TRAILMARK_SIGNING_KEY)')
@@ -137,9 +137,10 @@ export async function runScan(settings: ScanSettings, ctx: CommandContext): Prom
   const rendered = render(result, settings, io.stdout.isTTY && settings.output === undefined && io.env.NO_COLOR === undefined);
   if (settings.output !== undefined) await writeFile(settings.output, rendered);
   else io.stdout.write(rendered);
-  const failing = settings.failOn === 'none' ? 0 : result.summary.findings[settings.failOn];
-  if (failing > 0) {
-    io.stderr.write(`trailmark: ${failing} ${settings.failOn} finding(s) and --fail-on ${settings.failOn} was given\n`);
+  // The same decision as the Action's and the App's check conclusion (engine/review.ts).
+  const blocking = blockingOf(result.summary, settings.failOn);
+  if (blocking.failure !== undefined) {
+    io.stderr.write(`trailmark: ${blocking.failure} and --fail-on ${settings.failOn} was given\n`);
     return EXIT_INTEGRITY;
   }
   return 0;

@@ -43,6 +43,11 @@ export type ChangeAnalyzedBody = {
   readonly hunks: readonly ChangeAnalyzedHunk[];
   /** Number of `change.hunks` entries that follow with the remaining hunks (0 when none). */
   readonly hunkPages: number;
+  /**
+   * Idempotency key of the analysis (engine/review.ts `analysisKey`, or the App's job key): a
+   * re-run finds its entry and does not append the same analysis twice.
+   */
+  readonly job?: string;
 };
 
 const counted = (keys: readonly string[]) => ({
@@ -103,5 +108,6 @@ export const changeAnalyzedSchema = {
     subjects,
     hunks: { type: 'array', items: hunkSchema },
     hunkPages: uint,
+    job: text(200),
   },
 } as const;

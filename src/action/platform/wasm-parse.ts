@@ -10,10 +10,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Language as WasmLanguage, Parser as WasmParser } from 'web-tree-sitter';
-import type { Language } from '../core/types.js';
-import { isParsable, type ParsableLanguage } from '../detectors/language.js';
-import { lineFactsOf, splitLines, type LineFacts } from '../detectors/line-facts.js';
-import type * as NativeParse from '../detectors/parse.js';
+import type { Language } from '../../core/types.js';
+import { isParsable, type ParsableLanguage } from '../../detectors/language.js';
+import { lineFactsOf, splitLines, type LineFacts } from '../../detectors/line-facts.js';
+import type * as NativeParse from '../../detectors/parse.js';
 
 export type Tree = NativeParse.Tree;
 export type SyntaxNode = NativeParse.SyntaxNode;

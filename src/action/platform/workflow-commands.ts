@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
-import { workflowCommandData, workflowCommandProperty } from '../report/escape.js';
+import { workflowCommandData, workflowCommandProperty } from '../../report/escape.js';
 
 /** Command data: `%`, CR and LF escaped (toolkit `escapeData`); invisible controls made visible. */
 export const escapeData = workflowCommandData;
