@@ -1,7 +1,7 @@
 // app.yml: a valid GitHub App manifest, subscribed to exactly the events the App handles, with
 // the permissions docs/app.md justifies, and completed by Probot's real setup flow into a
 // manifest GitHub accepts (the page `npm start` serves without credentials).
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -52,13 +52,27 @@ async function appYml(): Promise<Manifest> {
   return parse(await readFile(join(REPO_ROOT, 'app.yml'), 'utf8')) as Manifest;
 }
 
-/** `event` or `event.action` for every `app.on('…')` in src/app/app.ts. */
-async function handledEvents(): Promise<string[]> {
-  const source = await readFile(join(REPO_ROOT, 'src/app/app.ts'), 'utf8');
-  const handlers = [...source.matchAll(/app\.on\(\s*'([a-z_]+(?:\.[a-z_]+)?)'/g)].map((m) => m[1]!);
-  // Every registration must have been read: an array or a variable would escape this check.
-  expect(handlers.length).toBe(source.split('app.on(').length - 1);
-  return handlers;
+/**
+ * The events src/app/ handles, as `event` or `event.action`: `app.on('…')` registrations, and
+ * the `case '<event>':` branches of a dispatcher registered with `app.onAny` (only names that
+ * are GitHub webhook events count, so job kinds and other switches are not mistaken for them).
+ */
+async function handledEvents(eventNames: ReadonlySet<string>): Promise<string[]> {
+  const dir = join(REPO_ROOT, 'src/app');
+  const handlers: string[] = [];
+  let dispatchers = 0;
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts'))) {
+    const source = await readFile(join(dir, file), 'utf8');
+    const on = [...source.matchAll(/app\.on\(\s*'([a-z_]+(?:\.[a-z_]+)?)'/g)].map((m) => m[1]!);
+    // Every registration must have been read: an array or a variable would escape this check.
+    expect(on.length, file).toBe(source.split('app.on(').length - 1);
+    handlers.push(...on);
+    dispatchers += source.split('app.onAny(').length - 1;
+    handlers.push(...[...source.matchAll(/\bcase '([a-z_]+)':/g)].map((m) => m[1]!).filter((name) => eventNames.has(name)));
+  }
+  expect(handlers.length, 'handlers found in src/app').toBeGreaterThan(0);
+  if (dispatchers > 0) expect(handlers.some((h) => !h.includes('.')), 'the onAny dispatcher\'s events').toBe(true);
+  return [...new Set(handlers)];
 }
 
 async function webhookExamples(): Promise<readonly WebhookExample[]> {
@@ -97,8 +111,8 @@ describe('app.yml', () => {
 
   test('subscribes to exactly the events the App handles, each a real GitHub event and action', async () => {
     const manifest = await appYml();
-    const handlers = await handledEvents();
     const examples = await webhookExamples();
+    const handlers = await handledEvents(new Set(examples.map((e) => e.name)));
     for (const handler of handlers) {
       const [event, action] = handler.split('.') as [string, string | undefined];
       const known = examples.find((e) => e.name === event);
