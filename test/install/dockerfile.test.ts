@@ -173,6 +173,37 @@ describe('Dockerfile', () => {
   });
 });
 
+describe('the documented docker run', () => {
+  /** Every `docker run …` command (continuations joined) in README.md and docs/deploy.md. */
+  async function dockerRuns(): Promise<{ file: string; args: string[] }[]> {
+    const out: { file: string; args: string[] }[] = [];
+    for (const file of ['README.md', 'docs/deploy.md']) {
+      const text = (await readFile(join(REPO_ROOT, file), 'utf8')).replace(/\\\n\s*/g, ' ');
+      for (const m of text.matchAll(/^docker run (.*)$/gm)) out.push({ file, args: m[1]!.trim().split(/\s+/).map((a) => a.replace(/^"|"$/g, '')) });
+    }
+    return out;
+  }
+
+  test('mounts the image\'s volume, publishes its port and passes the App\'s credentials', async () => {
+    const runs = await dockerRuns();
+    expect(runs.map((r) => r.file).sort()).toEqual(['README.md', 'docs/deploy.md']);
+    const volume = one(runtime, 'VOLUME');
+    const dataDir = (volume.exec ?? volume.args.split(/\s+/))[0]!;
+    const port = one(runtime, 'EXPOSE').args;
+    for (const { file, args } of runs) {
+      const values = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
+      expect(values('-v').some((v) => v.endsWith(`:${dataDir}`)), `${file}: -v …:${dataDir}`).toBe(true);
+      expect(values('-p').some((v) => v.endsWith(`:${port}`)), `${file}: -p …:${port}`).toBe(true);
+      const env = values('-e').map((v) => v.split('=')[0]!);
+      expect(env, file).toEqual(expect.arrayContaining(['APP_ID', 'WEBHOOK_SECRET', 'PRIVATE_KEY_PATH', 'TRAILMARK_SIGNING_KEY']));
+      // The key file is mounted where PRIVATE_KEY_PATH points, read-only.
+      const keyPath = values('-e').find((v) => v.startsWith('PRIVATE_KEY_PATH='))!.split('=')[1]!;
+      expect(values('-v').some((v) => v.endsWith(`:${keyPath}:ro`)), `${file}: key mounted at ${keyPath}`).toBe(true);
+      expect(args.at(-1), file).toBe('trailmark');
+    }
+  });
+});
+
 /** The build context of a checkout: tracked and untracked, not git-ignored files. */
 async function contextFiles(): Promise<string[]> {
   const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, maxBuffer: 64 << 20 });
