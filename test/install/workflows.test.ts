@@ -2,11 +2,12 @@
 // them (YAML): trailmark runs on its own pull requests through `uses: ./` with the history
 // checked out, least permissions, third-party actions pinned to full commit SHAs, and inputs
 // that action.yml declares; CI runs .ci/run's checks on Node 20 and 24.
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { REPO_ROOT } from '../support/github-sim.js';
+import { REPO_ROOT, simScript, simUnavailable, startSim } from '../support/github-sim.js';
 
 interface Step {
   readonly name?: string;
@@ -126,6 +127,34 @@ describe('.github/workflows', () => {
     const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     // The rest of `npm run check`: build, bundle, generated files unchanged.
     expect(runs).toContain(pkg.scripts.check!.split(' && ').filter((c) => !['npm run typecheck', 'npm run lint', 'npm test'].includes(c)).join(' && '));
+  });
+});
+
+describe('trailmark.yml, run', () => {
+  test('its `uses: ./` step, with its permissions and inputs, publishes the check run on the pull request head', async (ctx) => {
+    const unavailable = simUnavailable();
+    if (unavailable !== undefined) return ctx.skip(unavailable);
+    const { doc } = await workflow('trailmark.yml');
+    const step = Object.values(doc.jobs).flatMap((j) => j.steps).find((s) => s.uses === './')!;
+    const permissions = Object.entries(doc.permissions ?? {}).map(([name, level]) => `${name}=${level}`).join(',');
+    const inputs = Object.entries(step.with ?? {}).flatMap(([name, value]) => ['--input', `${name}=${String(value)}`]);
+    const sim = await startSim({ scenario: 'basic' });
+    const out = await mkdtemp(join(tmpdir(), 'trailmark-workflow-run-'));
+    try {
+      // run-action.mjs does what the runner does for `uses: ./`: reads action.yml in the
+      // checkout, mints a GITHUB_TOKEN with exactly these permissions, runs runs.main.
+      const r = await simScript('run-action.mjs', ['--action', REPO_ROOT, '--sim', sim.url, '--out-dir', out, '--event', Object.keys(doc.on)[0]!, '--action-type', 'opened', '--permissions', permissions, ...inputs]);
+      const result = JSON.parse(await readFile(join(out, 'result.json'), 'utf8')) as { exitCode: number; violations: unknown[] };
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(result.exitCode).toBe(0);
+      expect(result.violations).toEqual([]);
+      expect(await sim.violations()).toEqual([]);
+      const { checkRuns } = (await sim.state()) as { checkRuns: { name: string; status: string; attachedTo: string; app: string }[] };
+      expect(checkRuns).toEqual([expect.objectContaining({ name: 'trailmark', status: 'completed', attachedTo: 'pr-head' })]);
+    } finally {
+      await sim.stop();
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
 
