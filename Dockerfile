@@ -34,6 +34,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist/lib ./dist/lib
+# bin/: the CLI, to verify the ledgers in place (`docker exec trailmark node bin/trailmark.js verify …`).
+COPY bin ./bin
 COPY app.yml LICENSE ./
 # The code stays root-owned and read-only to the App; only the data directory is writable.
 RUN mkdir -p /var/lib/trailmark && chown 1000:1000 /var/lib/trailmark

@@ -396,6 +396,9 @@ describe('the image, built and run without Docker', () => {
     const report = await verifyStore(openDirStore(ledgerDir), [parseVerifierKey(ledgerKey.verifierKey)]);
     expect(report.ok).toBe(true);
     expect(report.entries).toBeGreaterThan(0);
+    // The image's own CLI verifies it in place (`docker exec trailmark node bin/trailmark.js verify …`).
+    const verified = await run(process.execPath, ['bin/trailmark.js', 'verify', '--ledger', ledgerDir, '--key', ledgerKey.verifierKey], { cwd: host('/app'), env: containerEnv, ...asUser() });
+    expect(verified.stdout).toMatch(/^ok: .* verifies: [1-9]\d* entries, origin example.com\/trailmark-image/m);
   });
 
   test('without APP_ID the image exits instead of serving Probot\'s setup pages', async (ctx) => {
