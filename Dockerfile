@@ -2,8 +2,9 @@
 # The trailmark GitHub App (Probot), as `npm start` runs it. Build and run: docs/deploy.md.
 #
 #   docker build -t trailmark .
-#   docker run -d --name trailmark -p 3000:3000 -v trailmark-data:/var/lib/trailmark \
-#     -e APP_ID -e WEBHOOK_SECRET -e PRIVATE_KEY -e TRAILMARK_SIGNING_KEY trailmark
+#   docker run -d --init --name trailmark -p 3000:3000 -v trailmark-data:/var/lib/trailmark \
+#     -v "$PWD/app-key.pem:/run/secrets/app-key.pem:ro" -e PRIVATE_KEY_PATH=/run/secrets/app-key.pem \
+#     -e APP_ID -e WEBHOOK_SECRET -e TRAILMARK_SIGNING_KEY trailmark
 #
 # The base image is pinned to an exact Node 24 release (the Action's runtime too); pin its
 # digest as well where your registry policy asks for it: FROM node:24.22.3-bookworm-slim@sha256:…

@@ -200,6 +200,8 @@ describe('the documented docker run', () => {
       const keyPath = values('-e').find((v) => v.startsWith('PRIVATE_KEY_PATH='))!.split('=')[1]!;
       expect(values('-v').some((v) => v.endsWith(`:${keyPath}:ro`)), `${file}: key mounted at ${keyPath}`).toBe(true);
       expect(args.at(-1), file).toBe('trailmark');
+      // PID 1 without an init ignores SIGTERM (no default action), so `docker stop` would kill.
+      expect(args, file).toContain('--init');
     }
   });
 });
