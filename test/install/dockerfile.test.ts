@@ -243,7 +243,10 @@ describe('the image, built and run without Docker', () => {
   /** Executes a stage's RUN and COPY steps in the directories standing in for its paths. */
   async function execute(stage: Stage, context: readonly string[], notes: string[]): Promise<void> {
     let workdir = '/';
-    const shellEnv = { PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: join(root!, 'home'), npm_config_cache: join(root!, 'npm-cache'), npm_config_update_notifier: 'false' };
+    // The builder's network settings reach a real image build too (proxy, extra CA certificates):
+    // they are passed through; everything else of this machine's environment is left out.
+    const network = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|no_proxy|npm_config_(cafile|registry|proxy|https_proxy|strict_ssl))$/i.test(k))) as Record<string, string>;
+    const shellEnv = { ...network, PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: join(root!, 'home'), npm_config_cache: join(root!, 'npm-cache'), npm_config_update_notifier: 'false' };
     for (const step of stage.instructions) {
       switch (step.keyword) {
         case 'WORKDIR':
