@@ -56,7 +56,7 @@ export default tseslint.config(
           // Adapters are wiring: the engine, the port implementations (github/, git/) and config/.
           allow('action', ['core', 'action', 'action-platform', 'engine', 'github', 'git', 'config']),
           allow('action-platform', ['core', 'action-platform', 'detectors', 'report']),
-          allow('app', ['core', 'app', 'engine', 'github', 'git', 'config', 'ledger-store']),
+          allow('app', ['core', 'app', 'engine', 'github', 'config', 'ledger-store']),
           allow('ledger-store', ['core', 'ledger', 'ledger-store']),
           // Adapters that imported the stores as ledger/ before they were an element of their own.
           allow('cli', ['ledger-store']),
