@@ -3,10 +3,8 @@
 // failure of an analysis becomes a neutral check run that says what went wrong, never a silent pass.
 import { describeError } from '../core/errors.js';
 import type { CheckOutput, Clock } from '../core/ports.js';
-import type { Remediation } from '../core/types.js';
-import { digestLines } from '../engine/analyze.js';
 import { parseCommand } from '../engine/command.js';
-import { APP_POLICY, analysisFailureCheck, commandFailureReply, recordApproval, recordMerge, recordRemediation, withApproval, withRemediation, type OutcomeLedger, type PullSubject } from '../engine/outcome.js';
+import { APP_POLICY, analysisFailureCheck, appAnalysisScope, commandFailureReply, recordApproval, recordMerge, recordRemediation, withApproval, withRemediation, type OutcomeLedger, type PullSubject } from '../engine/outcome.js';
 import { CHECK_NAME, CONFIG_PATH, analysisKey, review } from '../engine/review.js';
 import { GitHubChangeSource } from '../github/change-source.js';
 import { gitHubCheckSink } from '../github/check-run.js';
@@ -51,12 +49,7 @@ function repository(p: PullRef): string {
   return `${p.owner}/${p.repo}`;
 }
 
-/** A digest of the late declarations an analysis took into account ('' when none). */
-function remediationsKey(remediations: readonly Remediation[]): string {
-  return remediations.length === 0 ? '' : `+${digestLines(remediations.map((r) => JSON.stringify([r.user, r.declaration, r.headSha, r.paths, r.time])))}`.slice(0, 24);
-}
-
-/** A neutral check run on `head` (no annotations, no button). */
+/** Publishes a check run the engine decided, without the App's button. */
 async function publishNeutral(client: GitHubClient, p: PullRef, check: CheckOutput): Promise<void> {
   await gitHubCheckSink(client, { owner: p.owner, repo: p.repo }).publish(check);
 }
@@ -153,7 +146,7 @@ export class Worker {
       }),
     }, {
       // A late declaration changes the analysis of the same head: it is part of the key.
-      key: (policy, c) => analysisKey(`app:${repository(p)}#${p.number}${remediationsKey(state.remediations)}`, c.base, c.head, policy),
+      key: (policy, c) => analysisKey(appAnalysisScope(repository(p), p.number, state.remediations), c.base, c.head, policy),
       remediations: state.remediations,
       repository: repository(p),
       pullRequest: p.number,

@@ -20,6 +20,7 @@ import type { AppendResult, DraftContext, EntryDraft } from '../ledger/log.js';
 import { markdownCode, markdownFence } from '../report/escape.js';
 import { approvalDigest, type DiffFileEntry } from './approval-digest.js';
 import type { Command } from './command.js';
+import { digestLines } from './analyze.js';
 import { CHECK_NAME } from './review.js';
 
 export type { DiffFileEntry };
@@ -51,6 +52,16 @@ export interface PullSubject {
   readonly key: string;
   /** Policy version of the pull request's last analysis, else APP_POLICY. */
   readonly policy: string;
+}
+
+/**
+ * The scope of the App's analysis key (engine/review.ts analysisKey): the pull request, and a
+ * digest of the late declarations the analysis takes into account, since a declaration changes
+ * the analysis of the same head.
+ */
+export function appAnalysisScope(repository: string, pullRequest: number, remediations: readonly Remediation[]): string {
+  const declared = remediations.length === 0 ? '' : `+${digestLines(remediations.map((r) => JSON.stringify([r.user, r.declaration, r.headSha, r.paths, r.time])))}`.slice(0, 24);
+  return `app:${repository}#${pullRequest}${declared}`;
 }
 
 function explain(err: unknown): string {

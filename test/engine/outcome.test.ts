@@ -9,7 +9,7 @@ import { approvalDigest, type DiffFileEntry } from '../../src/engine/approval-di
 import { parseCommand, type Command } from '../../src/engine/command.js';
 import { appendOnceIndexed, openSignedLedger, type JobIndexDocument } from '../../src/engine/job-ledger.js';
 import {
-  APP_POLICY, analysisFailureCheck, recordApproval, recordCaptured, recordMerge, recordRemediation, withApproval, withRemediation,
+  APP_POLICY, analysisFailureCheck, appAnalysisScope, recordApproval, recordCaptured, recordMerge, recordRemediation, withApproval, withRemediation,
   type Approval, type OutcomeLedger, type Permission,
 } from '../../src/engine/outcome.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
@@ -209,6 +209,15 @@ describe('late declarations (/trailmark attest)', () => {
     expect(await recordRemediation(p.ports, { ...subject('k'), command: { kind: 'attest', declaration: 'Reviewed-by: someone' }, user: 'dev', head: HEAD })).toEqual({ status: 'unrecognised' });
     expect(p.replies).toEqual(['trailmark: the declaration was not recognised; write it as a trailer such as `Assisted-by: AGENT:MODEL` or `AI-Assisted: yes`.']);
     expect(await ledger.entries()).toEqual([]);
+  });
+
+  test("a declaration changes the App's analysis key: the same head is analyzed again with it", () => {
+    const r = { user: 'dev', declaration: 'AI-Assisted: yes', headSha: HEAD, paths: [], time: 't1' };
+    expect(appAnalysisScope('acme/widgets', 7, [])).toBe('app:acme/widgets#7');
+    const one = appAnalysisScope('acme/widgets', 7, [r]);
+    expect(one).toMatch(/^app:acme\/widgets#7\+sha256:[0-9a-f]{16}$/);
+    expect(appAnalysisScope('acme/widgets', 7, [{ ...r }])).toBe(one);
+    expect(appAnalysisScope('acme/widgets', 7, [r, { ...r, user: 'other' }])).not.toBe(one);
   });
 
   test('withRemediation keeps the first declaration of the same user, text and head', () => {
