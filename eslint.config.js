@@ -30,6 +30,8 @@ export default tseslint.config(
         // The Action's platform glue (first match wins): the WASM parser behind the detectors
         // for the bundle, and the runner's workflow commands (escaping from report/).
         { type: 'action-platform', pattern: 'src/action/platform' },
+        // The ledger's stores (directory, key files, memory): port implementations adapters may use.
+        { type: 'ledger-store', pattern: 'src/ledger/store' },
         ...LAYERS.map((type) => ({ type, pattern: `src/${type}` })),
       ],
       'boundaries/include': ['src/**/*.ts'],
@@ -54,7 +56,11 @@ export default tseslint.config(
           // Adapters are wiring: the engine, the port implementations (github/, git/) and config/.
           allow('action', ['core', 'action', 'action-platform', 'engine', 'github', 'git', 'config']),
           allow('action-platform', ['core', 'action-platform', 'detectors', 'report']),
-          allow('app', ['core', 'app', 'engine', 'github', ...DOMAIN]),
+          allow('app', ['core', 'app', 'engine', 'github', 'config', 'ledger-store']),
+          allow('ledger-store', ['core', 'ledger', 'ledger-store']),
+          // Adapters that imported the stores as ledger/ before they were an element of their own.
+          allow('cli', ['ledger-store']),
+          allow('bench', ['ledger-store']),
           allow('cli', ['core', 'cli', 'engine', 'git', ...DOMAIN]),
           allow('bench', ['core', 'bench', 'engine', 'git', ...DOMAIN]),
           allow('eval', ['core', 'eval', 'engine', 'git', ...DOMAIN]),

@@ -1,15 +1,14 @@
 // `POST /trailmark/records?repository=OWNER/NAME`: the collector for IDE and agent hooks.
 // Accepts one Agent Trace text (a JSON object or JSONL) from a caller holding a GitHub token
-// with push access to the repository, validates it, stores it (record-store.ts) and appends a
-// `record` entry. Later analyses of the repository use it as `recorded` evidence.
-// Everything in the request is attacker-controlled: the size is capped while reading, the
-// repository name is checked against GitHub's name grammar before it names a directory, and
-// the text is parsed by attest/ (never evaluated).
+// with push access to the repository; the engine validates it, stores it (record-store.ts) and
+// appends a `record` entry (engine/outcome.ts recordCaptured). Later analyses of the repository
+// use it as `recorded` evidence. Everything in the request is attacker-controlled: the size is
+// capped while reading, the repository name is checked against GitHub's name grammar before it
+// names a directory, and the text is parsed by attest/ (never evaluated).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseAgentTrace } from '../attest/agent-trace.js';
 import { describeError } from '../core/errors.js';
-import { RECORD_KIND, RECORD_SCHEMA, type RecordBody } from '../ledger/kinds/record.js';
-import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
+import { recordCaptured } from '../engine/outcome.js';
+import type { InstallationLedgers } from './ledgers.js';
 import { isRepositoryName, type RecordStore } from './record-store.js';
 
 export const RECORDS_PATH = '/trailmark/records';
@@ -75,21 +74,13 @@ export async function handleRecordPost(req: IncomingMessage, res: ServerResponse
 
   const text = await readBody(req, RECORD_MAX_BYTES);
   if (text === null) return answer(res, 413, { error: `records are limited to ${RECORD_MAX_BYTES} bytes` });
-  const parsed = parseAgentTrace(text, 'collector');
-  if (parsed.problems.length > 0 || parsed.ranges.length === 0) {
-    return answer(res, 422, { error: 'not a valid Agent Trace record', problems: parsed.problems.slice(0, 10).map((p) => p.message) });
-  }
-  const stored = await deps.records.put(installationId, owner, repo, text);
-  if (stored === null) return answer(res, 507, { error: `${owner}/${repo} holds the maximum number of records` });
-  if (deps.ledgers !== undefined) {
-    // Once per stored record, also when it was already stored: a crash between storing it and
-    // appending leaves it without an entry until the client posts it again. No repository
-    // policy is loaded here, so the entry's policy is APP_POLICY.
-    const key = `record:${owner}/${repo}:${stored.digest}`;
-    const body: RecordBody = { schema: RECORD_SCHEMA, repository: `${owner}/${repo}`, format: 'agent-trace', digest: stored.digest, bytes: Buffer.byteLength(text), ranges: parsed.ranges.length, job: key };
-    await deps.ledgers.appendOnce(installationId, key, [{ kind: RECORD_KIND, policy: APP_POLICY, body }]);
-  }
-  answer(res, stored.stored ? 201 : 200, { digest: stored.digest, ranges: parsed.ranges.length, stored: stored.stored });
+  const outcome = await recordCaptured({
+    store: { put: (record) => deps.records.put(installationId, owner, repo, record) },
+    ...(deps.ledgers === undefined ? {} : { ledger: deps.ledgers.sinkOf(installationId) }),
+  }, { repository: `${owner}/${repo}`, text });
+  if (outcome.status === 'invalid') return answer(res, 422, { error: 'not a valid Agent Trace record', problems: outcome.problems });
+  if (outcome.status === 'full') return answer(res, 507, { error: `${owner}/${repo} holds the maximum number of records` });
+  answer(res, outcome.stored ? 201 : 200, { digest: outcome.digest, ranges: outcome.ranges, stored: outcome.stored });
 }
 
 /** Wraps the handler so that a failure answers 500 with a message instead of hanging the request. */

@@ -3,17 +3,13 @@
 // the store's lock file serializes them across processes.
 import { join } from 'node:path';
 import type { Clock, Random } from '../core/ports.js';
-import { openLedger, type AppendResult, type EntryDraft, type Ledger } from '../ledger/log.js';
-import type { NoteSigner } from '../ledger/note.js';
+import { openSignedLedger, type AppendResult, type EntryDraft, type Ledger, type NoteSigner } from '../engine/job-ledger.js';
+import { APP_POLICY, type OutcomeLedger } from '../engine/outcome.js';
 import { openDirStore } from '../ledger/store/dir.js';
 import { AppendedJobs } from './appended-jobs.js';
 import type { StateFileOptions } from './state-file.js';
 
-/**
- * The `policy` of App entries whose job does not know the repository policy: collector records,
- * and approvals, merges and remediations of a pull request no analysis has loaded the policy for.
- */
-export const APP_POLICY = 'app';
+export { APP_POLICY };
 
 export class InstallationLedgers {
   readonly #chains = new Map<number, Promise<unknown>>();
@@ -30,7 +26,7 @@ export class InstallationLedgers {
     const previous = this.#chains.get(installationId) ?? Promise.resolve();
     const next = previous.then(async () => {
       const store = openDirStore(this.dirOf(installationId), { create: true });
-      const ledger = await openLedger({ store, signer: this.signer, origin: this.signer.name, clock: this.clock, random: this.random });
+      const ledger = await openSignedLedger(store, this.signer, this.clock, this.random);
       return write(ledger);
     });
     this.#chains.set(installationId, next.catch(() => undefined));
@@ -49,5 +45,10 @@ export class InstallationLedgers {
     }
     const index = jobs;
     return this.with(installationId, (ledger) => index.appendOnce(ledger, key, drafts));
+  }
+
+  /** The installation's ledger as the engine's sink. */
+  sinkOf(installationId: number): OutcomeLedger {
+    return { location: `installation ${installationId}`, origin: this.signer.name, appendOnce: (key, drafts) => this.appendOnce(installationId, key, drafts) };
   }
 }

@@ -1,7 +1,7 @@
 // The App's own settings, parsed once from the environment (Probot reads its own: APP_ID,
 // PRIVATE_KEY/PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL).
 import { UsageError } from '../core/errors.js';
-import type { NoteSigner } from '../ledger/note.js';
+import type { NoteSigner } from '../engine/job-ledger.js';
 import { loadSigner } from '../ledger/store/key-source.js';
 import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
 

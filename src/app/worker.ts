@@ -1,31 +1,25 @@
-// What each queued job does. No analysis logic: GitHub source -> analyzeChange -> recordScan ->
-// check run, with config/ for the policy and report/ for the rendering. Every failure of an
-// analysis becomes a neutral check run that says what went wrong, never a silent pass.
-import { remediationEvidence } from '../attest/commit-evidence.js';
-import { TrailmarkError, describeError } from '../core/errors.js';
-import type { Clock } from '../core/ports.js';
-import type { Remediation } from '../core/types.js';
-import { digestLines } from '../engine/analyze.js';
+// What each queued job does: wiring of the GitHub ports into the engine's use cases. The
+// analysis is engine/review.ts; approvals, merges and remediations are engine/outcome.ts. Every
+// failure of an analysis becomes a neutral check run that says what went wrong, never a silent pass.
+import { describeError } from '../core/errors.js';
+import type { CheckOutput, Clock } from '../core/ports.js';
+import { parseCommand } from '../engine/command.js';
+import { APP_POLICY, analysisFailureCheck, appAnalysisScope, commandFailureReply, recordApproval, recordMerge, recordRemediation, withApproval, withRemediation, type OutcomeLedger, type PullSubject } from '../engine/outcome.js';
 import { CHECK_NAME, CONFIG_PATH, analysisKey, review } from '../engine/review.js';
 import { GitHubChangeSource } from '../github/change-source.js';
-import { gitHubCheckSink, publishCheckRun } from '../github/check-run.js';
+import { gitHubCheckSink } from '../github/check-run.js';
 import { setCheckRunActions } from '../github/check-run-actions.js';
 import type { GitHubClient } from '../github/client.js';
 import { commentOnPullRequest } from '../github/comments.js';
+import { commitParents } from '../github/commits.js';
+import { pullDiffFilesAt } from '../github/compare.js';
 import { gitHubPolicySource } from '../github/config.js';
 import { agentTraceAtHead } from '../github/records.js';
-import { canWrite, repositoryPermission } from '../github/permissions.js';
-import { getPullRequest, listPullRequestFiles, type PullFile, type PullRequestState } from '../github/pull-request.js';
-import { FINDING_KIND, FINDING_SCHEMA, type FindingBody } from '../ledger/kinds/finding.js';
-import { MERGE_KIND, MERGE_SCHEMA, type MergeBody } from '../ledger/kinds/merge.js';
-import { REMEDIATION_KIND, REMEDIATION_SCHEMA, type RemediationBody } from '../ledger/kinds/remediation.js';
-import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, type ReviewApprovedBody } from '../ledger/kinds/review-approved.js';
-import { markdownCode, markdownFence } from '../report/escape.js';
-import { approvalDigest } from './approval-digest.js';
-import { parseCommand } from './command.js';
+import { repositoryPermission } from '../github/permissions.js';
+import { getPullRequest, listPullRequestFiles, type PullRequestState } from '../github/pull-request.js';
 import type { Job, PullRef } from './job.js';
 import { pullKey } from './job.js';
-import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
+import type { InstallationLedgers } from './ledgers.js';
 import type { PullStateStore } from './pull-state.js';
 import type { RecordStore } from './record-store.js';
 import { isTransient } from './transient.js';
@@ -55,18 +49,9 @@ function repository(p: PullRef): string {
   return `${p.owner}/${p.repo}`;
 }
 
-/** A digest of the late declarations an analysis took into account ('' when none). */
-function remediationsKey(remediations: readonly Remediation[]): string {
-  return remediations.length === 0 ? '' : `+${digestLines(remediations.map((r) => JSON.stringify([r.user, r.declaration, r.headSha, r.paths, r.time])))}`.slice(0, 24);
-}
-
-function explain(err: unknown): string {
-  const hint = err instanceof TrailmarkError ? err.hint : undefined;
-  return `${describeError(err)}${hint === undefined ? '' : `\nhint: ${hint}`}`;
-}
-
-async function publishNeutral(client: GitHubClient, p: PullRef, head: string, title: string, summary: string): Promise<void> {
-  await publishCheckRun(client, { owner: p.owner, repo: p.repo, headSha: head, name: CHECK_NAME, conclusion: 'neutral', title, summary, annotations: [] });
+/** Publishes a check run the engine decided, without the App's button. */
+async function publishNeutral(client: GitHubClient, p: PullRef, check: CheckOutput): Promise<void> {
+  await gitHubCheckSink(client, { owner: p.owner, repo: p.repo }).publish(check);
 }
 
 export class Worker {
@@ -89,11 +74,6 @@ export class Worker {
     }
   }
 
-  /** The policy version of the pull request's last analysis; `app` when it was never analyzed. */
-  async #policyOf(p: PullRef): Promise<string> {
-    return (await this.deps.pulls.get(p.installationId, pullKey(p))).policy ?? APP_POLICY;
-  }
-
   /**
    * Analyzes the pull request's newest head; returns without a check run when it is closed.
    * A transient failure (isTransient) is thrown for the queue to retry, and reported by
@@ -113,7 +93,7 @@ export class Worker {
       this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
       const head = pr?.head ?? p.head;
       if (client === undefined || head === undefined) throw err;
-      await publishNeutral(client, p, head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. What failed:\n\n${markdownFence(explain(err))}\n\nComment \`/trailmark recheck\` to try again.\n`);
+      await publishNeutral(client, p, analysisFailureCheck(head, err, 'failed'));
     }
   }
 
@@ -126,11 +106,7 @@ export class Worker {
   async reportFailure(job: Job, err: unknown): Promise<void> {
     if (job.kind !== 'analyze' && job.kind !== 'command') return;
     const client = await this.deps.clientFor(job.installationId);
-    const why = markdownFence(explain(err));
-    if (job.kind === 'command') {
-      await commentOnPullRequest(client, job.owner, job.repo, job.number, `trailmark: the command could not be completed; GitHub kept failing after several attempts:\n\n${why}\n\nComment \`/trailmark recheck\` to retry it.`);
-      return;
-    }
+    if (job.kind === 'command') return commentOnPullRequest(client, job.owner, job.repo, job.number, commandFailureReply(err));
     let head = job.head;
     try {
       head = (await getPullRequest(client, job.owner, job.repo, job.number)).head;
@@ -138,7 +114,7 @@ export class Worker {
       if (head === undefined) throw readErr;
     }
     if (head === undefined) return;
-    await publishNeutral(client, job, head, 'trailmark could not analyze this change', `## trailmark could not analyze this change\n\nThis check never blocks. GitHub kept failing after several attempts:\n\n${why}\n\nComment \`/trailmark recheck\` to try again.\n`);
+    await publishNeutral(client, job, analysisFailureCheck(head, err, 'gave-up'));
   }
 
   async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState): Promise<void> {
@@ -160,7 +136,7 @@ export class Worker {
       },
       ledger: ledgers === undefined
         ? { off: 'no-signing-key', help: 'Set `TRAILMARK_SIGNING_KEY` on the App; see docs/app.md.' }
-        : { location: `installation ${p.installationId}`, origin: ledgers.signer.name, appendOnce: (key, drafts) => ledgers.appendOnce(p.installationId, key, drafts) },
+        : ledgers.sinkOf(p.installationId),
       checks: gitHubCheckSink(client, {
         owner: p.owner, repo: p.repo,
         // One more request, only when there is something to declare.
@@ -170,7 +146,7 @@ export class Worker {
       }),
     }, {
       // A late declaration changes the analysis of the same head: it is part of the key.
-      key: (policy, c) => analysisKey(`app:${repository(p)}#${p.number}${remediationsKey(state.remediations)}`, c.base, c.head, policy),
+      key: (policy, c) => analysisKey(appAnalysisScope(repository(p), p.number, state.remediations), c.base, c.head, policy),
       remediations: state.remediations,
       repository: repository(p),
       pullRequest: p.number,
@@ -188,101 +164,61 @@ export class Worker {
     }
   }
 
-  /** The approval digest of the diff base...`head` (the pull request files when `head` is still its head). */
-  async #digestAt(client: GitHubClient, p: PullRef, pr: PullRequestState, head: string): Promise<string> {
-    let files: readonly PullFile[];
-    if (pr.head === head) files = (await listPullRequestFiles(client, p.owner, p.repo, p.number)).files;
-    else {
-      // Pushed to since: the compare of the same base with the approved head (up to 300 files).
-      const res = await client.rest.repos.compareCommitsWithBasehead({ owner: p.owner, repo: p.repo, basehead: `${pr.base}...${head}` });
-      files = (res.data.files ?? []).map((f) => ({ filename: f.filename, status: f.status, sha: f.sha ?? null, ...(f.previous_filename === undefined ? {} : { previous_filename: f.previous_filename }), ...(f.patch === undefined ? {} : { patch: f.patch }) }));
-    }
-    return approvalDigest(files);
-  }
-
   async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>, key: string): Promise<void> {
     const client = await this.deps.clientFor(job.installationId);
     const pr = await getPullRequest(client, job.owner, job.repo, job.number);
-    const digest = await this.#digestAt(client, job, pr, job.head);
-    if (this.deps.ledgers !== undefined) {
-      await this.deps.ledgers.appendOnce(job.installationId, key, [{
-        kind: REVIEW_APPROVED_KIND, policy: await this.#policyOf(job),
-        body: (ctx): ReviewApprovedBody => ({ schema: REVIEW_APPROVED_SCHEMA, repository: repository(job), pullRequest: job.number, review: job.review, head: job.head, diffDigest: digest, subjects: { reviewer: ctx.commit(job.reviewer) }, job: key }),
-      }]);
-    }
+    const files = await pullDiffFilesAt(client, job.owner, job.repo, pr, job.head);
+    const approval = await recordApproval(this.#ports(job), { ...(await this.#subject(job, key)), review: job.review, head: job.head, reviewer: job.reviewer, files });
     // Idempotent too: a re-run finds the approval already recorded.
     await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
-      if (!s.approvals.some((a) => a.review === job.review && a.head === job.head)) s.approvals.push({ review: job.review, head: job.head, digest });
+      s.approvals = withApproval(s.approvals, approval);
     });
   }
 
   async #merged(job: Extract<Job, { kind: 'merged' }>, key: string): Promise<void> {
     const client = await this.deps.clientFor(job.installationId);
     const { files } = await listPullRequestFiles(client, job.owner, job.repo, job.number);
-    const digest = approvalDigest(files);
-    const approved = (await this.deps.pulls.get(job.installationId, pullKey(job))).approvals.at(-1);
-    let method: MergeBody['method'] = 'unknown';
-    if (job.mergeCommit !== null) {
-      const { data } = await client.rest.git.getCommit({ owner: job.owner, repo: job.repo, commit_sha: job.mergeCommit });
-      method = data.parents.length >= 2 ? 'merge' : 'squash-or-rebase';
-    }
-    const drift = approved !== undefined && approved.digest !== digest;
-    const message = drift
-      ? `merged content differs from what was last approved (review ${approved.review} on ${approved.head.slice(0, 12)}; merged head ${job.head.slice(0, 12)}): commits were pushed after the approval`
-      : '';
-    if (this.deps.ledgers !== undefined) {
-      const policy = await this.#policyOf(job);
-      // The finding is in the same atomic append as the merge entry that carries the job key.
-      await this.deps.ledgers.appendOnce(job.installationId, key, [
-        {
-          kind: MERGE_KIND, policy,
-          body: (ctx): MergeBody => ({ schema: MERGE_SCHEMA, repository: repository(job), pullRequest: job.number, mergeCommit: job.mergeCommit, method, head: job.head, diffDigest: digest, approvedDigest: approved?.digest ?? null, subjects: { 'merged-by': ctx.commit(job.mergedBy) }, job: key }),
-        },
-        ...(drift ? [{
-          kind: FINDING_KIND, policy,
-          body: (ctx: { previous: readonly { seq: number; hash: string }[] }): FindingBody => ({ schema: FINDING_SCHEMA, change: { seq: ctx.previous[0]!.seq, hash: ctx.previous[0]!.hash }, finding: 'approval-drift', path: '', startLine: 0, endLine: 0, level: 'warning', score: null, message }),
-        }] : []),
-      ]);
-    }
-    if (drift) {
-      await publishNeutral(client, job, job.mergeCommit ?? job.head, 'Approval drift: merged content differs from the approved content',
-        `## trailmark: approval drift\n\nPull request #${job.number} was merged with content that differs from what was last approved: ${markdownCode(message)}.\n\nApproved digest ${markdownCode(approved.digest)}, merged digest ${markdownCode(digest)} (docs/approval-digest.md).\n`);
-    }
+    const { approvals } = await this.deps.pulls.get(job.installationId, pullKey(job));
+    const mergeCommitParents = job.mergeCommit === null ? undefined : await commitParents(client, job.owner, job.repo, job.mergeCommit);
+    await recordMerge({ ...this.#ports(job), checks: gitHubCheckSink(client, { owner: job.owner, repo: job.repo }) }, {
+      ...(await this.#subject(job, key)), head: job.head, mergeCommit: job.mergeCommit, mergedBy: job.mergedBy, files, approvals,
+      ...(mergeCommitParents === undefined ? {} : { mergeCommitParents }),
+    });
   }
 
   async #command(job: Extract<Job, { kind: 'command' }>, key: string): Promise<void> {
     const command = parseCommand(job.body);
     if (command === null) return;
     const client = await this.deps.clientFor(job.installationId);
-    const reply = (text: string) => commentOnPullRequest(client, job.owner, job.repo, job.number, text);
-    if (command.kind === 'invalid') return reply(`trailmark: ${command.reason}.`);
+    const again = { installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number };
     if (command.kind === 'recheck') {
       const requeued = await this.deps.requeueFailed(job);
       if (requeued > 0) this.deps.log(`${pullKey(job)}: recheck queued ${requeued} failed job(s) again`);
-      return this.analyze({ installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number });
+      return this.analyze(again);
     }
-    const permission = await repositoryPermission(client, job.owner, job.repo, job.user);
-    if (!canWrite(permission)) {
-      return reply(`trailmark: the declaration was not recorded. Only users with write access to ${repository(job)} can declare AI assistance on a pull request, and @${job.user} has \`${permission}\` access. Ask a maintainer to comment \`/trailmark attest ${command.declaration.replace(/`/g, "'")}\`, or add the trailer to the commits.`);
-    }
-    // The declaration covers the head the user saw (the check run's, for the button), else the
-    // head now; commits pushed after it need their own evidence (engine/analyze.ts).
-    const head = job.head ?? (await getPullRequest(client, job.owner, job.repo, job.number)).head;
-    const remediation: Remediation = { user: job.user, declaration: command.declaration, headSha: head, paths: [], time: new Date(this.deps.clock.now()).toISOString() };
-    if (remediationEvidence(remediation) === undefined) {
-      return reply('trailmark: the declaration was not recognised; write it as a trailer such as `Assisted-by: AGENT:MODEL` or `AI-Assisted: yes`.');
-    }
-    if (this.deps.ledgers !== undefined) {
-      await this.deps.ledgers.appendOnce(job.installationId, key, [{
-        kind: REMEDIATION_KIND, policy: await this.#policyOf(job),
-        body: (ctx): RemediationBody => ({ schema: REMEDIATION_SCHEMA, repository: repository(job), pullRequest: job.number, head, declaration: command.declaration, paths: [], subjects: { 'declared-by': ctx.commit(job.user) }, job: key }),
-      }]);
-    }
+    const outcome = await recordRemediation({
+      ...this.#ports(job),
+      reply: (text) => commentOnPullRequest(client, job.owner, job.repo, job.number, text),
+      permission: () => repositoryPermission(client, job.owner, job.repo, job.user),
+      headNow: async () => (await getPullRequest(client, job.owner, job.repo, job.number)).head,
+      clock: this.deps.clock,
+    }, { ...(await this.#subject(job, key)), command, user: job.user, ...(job.head === undefined ? {} : { head: job.head }) });
+    if (outcome.status !== 'recorded') return;
     // Idempotent too: a re-run finds the declaration already recorded (its time is the first run's).
     await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
-      const same = (r: Remediation) => r.user === remediation.user && r.declaration === remediation.declaration && r.headSha === remediation.headSha;
-      if (!s.remediations.some(same)) s.remediations.push(remediation);
+      s.remediations = withRemediation(s.remediations, outcome.remediation);
     });
-    await this.analyze({ installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number });
+    await this.analyze(again);
+  }
+
+  /** The installation's ledger, when there is a signing key. */
+  #ports(p: PullRef): { readonly ledger?: OutcomeLedger } {
+    return this.deps.ledgers === undefined ? {} : { ledger: this.deps.ledgers.sinkOf(p.installationId) };
+  }
+
+  /** The entry's subject; its policy is the pull request's last analysis's (`app` when it was never analyzed). */
+  async #subject(p: PullRef, key: string): Promise<PullSubject> {
+    const policy = (await this.deps.pulls.get(p.installationId, pullKey(p))).policy ?? APP_POLICY;
+    return { repository: repository(p), pullRequest: p.number, key, policy };
   }
 }

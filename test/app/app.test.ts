@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { approvalDigest } from '../../src/engine/approval-digest.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
@@ -282,6 +283,21 @@ test('review approved, then a new push, then merge: approval-drift in the ledger
   expect(entries[2]!.body).toMatchObject({ finding: 'approval-drift', level: 'warning', change: { seq: 1 } });
   expect(checks[0]).toMatchObject({ head_sha: 'c'.repeat(40), conclusion: 'neutral' });
   expect(checks[0]!.output.title).toContain('Approval drift');
+});
+
+test('an approval of a head that was pushed over since: the digest is of base...approved head (compare API), not of the newer head', async () => {
+  const h = await startApp();
+  const approved = [{ sha: 'b'.repeat(40), filename: 'src/lib/a.ts', status: 'added', additions: 1, deletions: 0, changes: 1, blob_url: '', raw_url: '', contents_url: '', patch: '@@ -0,0 +1 @@\n+export const a = 1;' }];
+  const mock = github(getPull({ number: 2, base: BASE, head: HEAD2 }), {
+    method: 'GET', route: '/repos/{owner}/{repo}/compare/{basehead}', params: { ...repo, basehead: `${BASE}...${HEAD}` },
+    reply: { status: 200, body: { status: 'ahead', ahead_by: 1, behind_by: 0, total_commits: 1, commits: [], files: approved } },
+  });
+  await h.receive('pull_request_review', reviewEvent(HEAD));
+  await h.app.drain();
+  mock.verify();
+  const { entries } = await ledgerEntries(h.dataDir);
+  expect(entries.map((e) => e.kind)).toEqual(['review.approved']);
+  expect(entries[0]!.body).toMatchObject({ head: HEAD, diffDigest: approvalDigest([{ filename: 'src/lib/a.ts', status: 'added', sha: 'b'.repeat(40), patch: approved[0]!.patch }]) });
 });
 
 test('a rebase with identical content keeps the digest: merged without approval-drift', async () => {
