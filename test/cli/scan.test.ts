@@ -127,11 +127,20 @@ describe('trailmark scan', () => {
     const result = JSON.parse(first.stdout);
     expect(result.ledger.size).toBe(1 + result.findings.length);
     expect(result.ledger.checkpoint).toMatch(/^example\.com\/scan-test\n\d+\n/);
-    const second = await runCli(['scan', '--base', 'main', '--ledger', dir, '--format', 'markdown'], { cwd: repo.dir, env });
-    expect(second.stdout).toContain('### Ledger checkpoint');
+    const markdown = await runCli(['scan', '--base', 'main', '--ledger', join(root, 'ledger-md'), '--format', 'markdown'], { cwd: repo.dir, env });
+    expect(markdown.stdout).toContain('### Ledger checkpoint');
+    // The same range under the same policy into the same ledger is the same analysis: recorded once.
+    const again = await runCli(['scan', '--base', 'main', '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already recorded \(analysis analysis:cli:.*\); nothing appended/);
+    expect(JSON.parse(again.stdout).ledger).toBeUndefined();
     const verify = await runCli(['verify', '--ledger', dir, '--key', pub], { cwd: root });
     expect(verify.code).toBe(0);
-    expect(verify.stdout).toContain(`${2 * (1 + result.findings.length)} entries`);
+    expect(verify.stdout).toContain(`${1 + result.findings.length} entries`);
+    // Another range is another analysis: appended.
+    const other = await runCli(['scan', '--base', `${repo.head}~1`, '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env });
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout).ledger.size).toBeGreaterThan(result.ledger.size);
   });
 
   it('writes the report to --output', async () => {
