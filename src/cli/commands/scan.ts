@@ -63,7 +63,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'markdown']).default('text'))
     .option('--config <file>', `policy file (default: ${CONFIG_PATH} at the base revision)`)
     .option('--records <path>', 'Agent Trace record file or directory (repeatable)', collect, [])
-    .addOption(new Option('--fail-on <kind>', 'exit 1 on findings: unattested (unattested or contradicted hunks) or contradicted').choices(['none', 'unattested', 'contradicted']).default('none'))
+    .addOption(new Option('--fail-on <kind>', 'exit 1 on findings: unattested (unattested or contradicted hunks) or contradicted (default: the policy\'s fail-on)').choices(['none', 'unattested', 'contradicted']).default('none'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .option('--ledger <dir>', 'append the analysis to this ledger directory and publish a checkpoint')
     .option('--key-file <file>', 'ledger signing key file (default: $TRAILMARK_SIGNING_KEY)')
