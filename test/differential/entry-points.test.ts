@@ -124,6 +124,8 @@ interface Observed {
   readonly ledger: LedgerView;
   /** Where findings show: the CLI's JSON report, the check run's annotations. */
   readonly shown: readonly { path: string; startLine: number; endLine: number }[];
+  /** Requests the run made to GitHub (the Action and the App). */
+  readonly requests?: number;
 }
 
 interface SimCheckRun { name: string; head_sha: string; conclusion: string; annotations: { path: string; start_line: number; end_line: number }[] }
@@ -159,14 +161,16 @@ async function viaCli(dir: string, repo: GitFixture, base: string, head: string)
 
 async function viaAction(dir: string, sim: RunningSim, head: string): Promise<Observed> {
   const out = await mkdtemp(join(dir, 'action-run-'));
+  const from = (await sim.requests()).length;
   const r = await simScript('run-action.mjs', [
     '--action', join(REPO_ROOT, 'action.yml'), '--sim', sim.url, '--out-dir', out,
     '--permissions', 'checks=write,contents=write,pull-requests=read', '--input', `signing-key=${KEY.signerKey}`,
   ], { timeoutMs: 240_000 });
+  const requests = (await sim.requests()).length - from;
   const check = await theCheckRun(sim, head);
   const { token } = (await sim.admin('POST', '/_sim/tokens', { kind: 'actions', permissions: { contents: 'read' } })) as { token: string };
   const store = new LedgerBranchStore({ client: createGitHubClient({ token, baseUrl: sim.url }), owner: 'acme', repo: 'widgets', branch: 'trailmark-ledger', holder: 'differential' });
-  return { failed: r.code !== 0, conclusion: check.conclusion, ledger: await ledgerView(store), shown: shownOf(check.annotations) };
+  return { failed: r.code !== 0, conclusion: check.conclusion, ledger: await ledgerView(store), shown: shownOf(check.annotations), requests };
 }
 
 function freePort(): Promise<number> {
@@ -212,6 +216,7 @@ async function viaApp(dir: string, sim: RunningSim, head: string): Promise<Obser
     while ((await pending()) !== 0) await new Promise((r) => setTimeout(r, 100));
     const check = await theCheckRun(sim, head);
     return {
+      requests: (await sim.requests()).length,
       failed: check.conclusion === 'failure',
       conclusion: check.conclusion,
       ledger: await ledgerView(openDirStore(join(dataDir, 'installations', String(sim.info.installationId), 'ledger'))),
@@ -272,7 +277,7 @@ describe.skipIf(unavailable !== undefined)('the CLI, the Action and the App conc
           expect(other.failed, `${name}: fails by policy`).toBe(cli.failed);
           expect(other.conclusion, `${name}: conclusion`).toBe(cli.conclusion);
         }
-        process.stdout.write(`${c.name}: ${cli.ledger.hunks.length} hunks, verdicts ${JSON.stringify(cli.ledger.counts.verdicts)}, conclusion ${cli.conclusion}; keys ${[cli, action, app].map((o) => o.ledger.job.split(':').slice(0, 2).join(':')).join(', ')}\n`);
+        process.stdout.write(`${c.name}: ${cli.ledger.hunks.length} hunks, verdicts ${JSON.stringify(cli.ledger.counts.verdicts)}, conclusion ${cli.conclusion}; GitHub requests: Action ${action.requests}, App ${app.requests}; keys ${[cli, action, app].map((o) => o.ledger.job.split(':').slice(0, 2).join(':')).join(', ')}\n`);
       } finally {
         await repo?.cleanup();
         await sim.stop();
