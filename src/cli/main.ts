@@ -4,15 +4,9 @@
 
 import { Command, CommanderError } from 'commander';
 import { TrailmarkError, UsageError, describeError } from '../core/errors.js';
-import { EXIT_INTEGRITY, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeOf, processIo, type CliIo } from './io.js';
 import { COMMANDS } from './commands/index.js';
 import { TOOL_VERSION } from '../core/version.js';
-
-/** Error codes that mean "the data failed verification" (exit 1), not "bad input" (exit 2). */
-const INTEGRITY_CODES = new Set([
-  'NOT_CANONICAL', 'CHAIN_MISMATCH', 'SEQ_GAP', 'BAD_SIGNATURE', 'UNKNOWN_KEY', 'ROOT_MISMATCH',
-  'BAD_CHECKPOINT', 'TRUNCATED', 'BAD_PROOF', 'INTEGRITY',
-]);
 
 export interface CommandContext {
   readonly io: CliIo;
@@ -54,8 +48,7 @@ function reportError(err: unknown, io: CliIo): number {
   if (err instanceof TrailmarkError) {
     const hint = err.hint ?? (err instanceof UsageError ? 'run `trailmark --help` for usage' : undefined);
     io.stderr.write(`trailmark: ${err.message}${hint ? `\nhint: ${hint}` : ''}\n`);
-    const code: string = String(err.code);
-    return INTEGRITY_CODES.has(code) ? EXIT_INTEGRITY : EXIT_USAGE;
+    return exitCodeOf(err);
   }
   io.stderr.write(`trailmark: unexpected error: ${describeError(err)}\nhint: this is a bug; please report it with the command you ran\n`);
   if (err instanceof Error && err.stack && io.env.TRAILMARK_DEBUG) io.stderr.write(`${err.stack}\n`);

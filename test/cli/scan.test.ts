@@ -127,11 +127,71 @@ describe('trailmark scan', () => {
     const result = JSON.parse(first.stdout);
     expect(result.ledger.size).toBe(1 + result.findings.length);
     expect(result.ledger.checkpoint).toMatch(/^example\.com\/scan-test\n\d+\n/);
-    const second = await runCli(['scan', '--base', 'main', '--ledger', dir, '--format', 'markdown'], { cwd: repo.dir, env });
-    expect(second.stdout).toContain('### Ledger checkpoint');
+    const markdown = await runCli(['scan', '--base', 'main', '--ledger', join(root, 'ledger-md'), '--format', 'markdown'], { cwd: repo.dir, env });
+    expect(markdown.stdout).toContain('### Ledger checkpoint');
+    // The same range under the same policy into the same ledger is the same analysis: recorded once.
+    const again = await runCli(['scan', '--base', 'main', '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/already recorded \(analysis analysis:cli:.*\); nothing appended/);
+    expect(JSON.parse(again.stdout).ledger).toBeUndefined();
     const verify = await runCli(['verify', '--ledger', dir, '--key', pub], { cwd: root });
     expect(verify.code).toBe(0);
-    expect(verify.stdout).toContain(`${2 * (1 + result.findings.length)} entries`);
+    expect(verify.stdout).toContain(`${1 + result.findings.length} entries`);
+    // Another range is another analysis: appended.
+    const other = await runCli(['scan', '--base', `${repo.head}~1`, '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env });
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.stdout).ledger.size).toBeGreaterThan(result.ledger.size);
+  });
+
+  it('applies the policy\'s fail-on when --fail-on is not given', async () => {
+    const config = join(root, 'fail-on.yml');
+    writeFileSync(config, 'policy-version: strict-1\nfail-on: unattested\n');
+    const r = await runCli(['scan', '--base', 'main', '--config', config, '--format', 'json'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('1 unattested and 1 contradicted hunks (fail-on: unattested) and the repository policy sets it');
+    // The command line overrides it.
+    const stricter = await runCli(['scan', '--base', 'main', '--config', config, '--fail-on', 'contradicted'], { cwd: repo.dir });
+    expect(stricter.code).toBe(1);
+    expect(stricter.stderr).toContain('1 contradicted hunks (fail-on: contradicted) and --fail-on contradicted was given');
+  });
+
+  it('writes no ledger when the policy switches it off, and says so', async () => {
+    const config = join(root, 'no-ledger.yml');
+    writeFileSync(config, 'ledger:\n  enabled: false\n');
+    const key = generateNoteKey('example.com/scan-test', Buffer.alloc(32, 7));
+    const dir = join(root, 'ledger-off');
+    const r = await runCli(['scan', '--base', 'main', '--config', config, '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env: { TRAILMARK_SIGNING_KEY: key.signerKey } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('The ledger is switched off by the repository policy.');
+    expect(JSON.parse(r.stdout).ledger).toBeUndefined();
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('records a plain patch once per patch text', async () => {
+    const key = generateNoteKey('example.com/scan-test', Buffer.alloc(32, 7));
+    const env = { TRAILMARK_SIGNING_KEY: key.signerKey };
+    const dir = join(root, 'patch-ledger');
+    const patch = (line: string) => ['diff --git a/src/x.ts b/src/x.ts', '--- a/src/x.ts', '+++ b/src/x.ts', '@@ -1,2 +1,3 @@', ' const a = 1;', `+${line}`, ' export default a;', ''].join('\n');
+    const first = await runCli(['scan', '--patch', '-', '--ledger', dir, '--format', 'json'], { cwd: root, env, stdin: patch('// one') });
+    expect(JSON.parse(first.stdout).ledger.size).toBe(1);
+    const again = await runCli(['scan', '--patch', '-', '--ledger', dir, '--format', 'json'], { cwd: root, env, stdin: patch('// one') });
+    expect(again.stderr).toMatch(/already recorded \(analysis analysis:cli:patch:sha256:[0-9a-f]{64}:-\.\.-:default-1\)/);
+    const other = await runCli(['scan', '--patch', '-', '--ledger', dir, '--format', 'json'], { cwd: root, env, stdin: patch('// two') });
+    expect(JSON.parse(other.stdout).ledger.size).toBe(2);
+  });
+
+  it('prints the report when the ledger cannot be written, then fails with the ledger\'s error', async () => {
+    const first = generateNoteKey('example.com/scan-test', Buffer.alloc(32, 7));
+    const dir = join(root, 'ledger-other-key');
+    expect((await runCli(['scan', '--base', 'main', '--ledger', dir], { cwd: repo.dir, env: { TRAILMARK_SIGNING_KEY: first.signerKey } })).code).toBe(0);
+    const entries = readFileSync(join(dir, 'entries.jsonl'), 'utf8');
+    // Another key of the same name cannot extend a ledger whose checkpoint it did not sign.
+    const impostor = generateNoteKey('example.com/scan-test', Buffer.alloc(32, 8));
+    const r = await runCli(['scan', '--base', 'main', '--head', `${repo.head}~1`, '--ledger', dir, '--format', 'json'], { cwd: repo.dir, env: { TRAILMARK_SIGNING_KEY: impostor.signerKey } });
+    expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/trailmark: the ledger was not written: /);
+    expect(r.code).toBe(1);
+    expect(readFileSync(join(dir, 'entries.jsonl'), 'utf8')).toBe(entries);
   });
 
   it('writes the report to --output', async () => {

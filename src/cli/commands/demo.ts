@@ -2,7 +2,6 @@
 // prints the report; then writes a signed ledger, verifies it, proves one finding, and shows
 // verification failing on a tampered copy.
 
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +10,8 @@ import type { CommandContext } from '../main.js';
 import { buildDemoRepository } from '../demo/build.js';
 import { runScan } from './scan.js';
 import { runLedgerDemo } from '../demo/ledger.js';
-import { generateNoteKey } from '../../ledger/note.js';
+import { newLedgerKey } from '../../engine/ledger.js';
+import { systemRandom } from '../../core/ports.js';
 
 /** Origin of the demo ledger (the checkpoint's first line and the key name). */
 const DEMO_ORIGIN = 'demo.trailmark.dev/ledger';
@@ -39,7 +39,7 @@ export function register(program: Command, ctx: CommandContext): void {
         const repo = await buildDemoRepository(join(dir, 'repo'));
         io.stderr.write(`demo repository: ${repo.dir} (scanning main..feature/pricing)\n\n`);
         // A fresh signing key for this demo only; real deployments keep theirs in a secret.
-        const key = generateNoteKey(DEMO_ORIGIN, randomBytes(32));
+        const key = newLedgerKey(DEMO_ORIGIN, systemRandom);
         const verifierKeyFile = join(dir, 'demo.pub');
         await writeFile(verifierKeyFile, `${key.verifierKey}\n`);
         const ledgerDir = join(dir, 'ledger');

@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { systemClock } from '../../core/ports.js';
-import { eraseSubject } from '../../ledger/erase.js';
+import { eraseFromLedger } from '../../engine/ledger.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../ledger/store/dir.js';
 import type { CommandContext } from '../main.js';
 
@@ -89,7 +89,7 @@ async function eraseFromAppData(dataDir: string, value: string): Promise<AppEras
     stateValues += await eraseInStateFile(join(installations, id, 'pulls.json'), value);
     const ledgerDir = join(installations, id, 'ledger');
     if (!existsSync(ledgerDir)) continue;
-    const result = await eraseSubject(openDirStore(ledgerDir), value, systemClock);
+    const result = await eraseFromLedger(openDirStore(ledgerDir), value, systemClock);
     erased += result.erased;
     seqs.push(...result.seqs);
   }
@@ -114,7 +114,7 @@ export function register(program: Command, ctx: CommandContext): void {
         result = app;
         stateValues = app.stateValues;
       } else {
-        result = await eraseSubject(openDirStore(resolve(opts.ledger)), opts.subject, systemClock);
+        result = await eraseFromLedger(openDirStore(resolve(opts.ledger)), opts.subject, systemClock);
       }
       if (opts.json === true) {
         ctx.io.stdout.write(`${JSON.stringify({ erased: result.erased, seqs: result.seqs, ...(stateValues === undefined ? {} : { appState: stateValues }) }, null, 2)}\n`);

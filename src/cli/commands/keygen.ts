@@ -5,7 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { systemRandom } from '../../core/ports.js';
-import { generateNoteKey } from '../../ledger/note.js';
+import { newLedgerKey } from '../../engine/ledger.js';
 import type { CommandContext } from '../main.js';
 
 interface KeygenOptions {
@@ -36,7 +36,7 @@ export function register(program: Command, ctx: CommandContext): void {
       for (const p of [keyPath, pubPath]) {
         if (existsSync(p)) throw new UsageError('BAD_INPUT', `${p} already exists: refusing to overwrite a key`, { hint: 'choose another --out prefix, or move the old key away first' });
       }
-      const { signerKey, verifierKey } = generateNoteKey(opts.name, systemRandom.bytes(32));
+      const { signerKey, verifierKey } = newLedgerKey(opts.name, systemRandom);
       writeNew(keyPath, `${signerKey}\n`, 0o600);
       try {
         writeNew(pubPath, `${verifierKey}\n`, 0o644);

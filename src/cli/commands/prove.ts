@@ -3,7 +3,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { proveConsistency, proveInclusion } from '../../ledger/prove.js';
+import { proveEntry, proveGrowth } from '../../engine/ledger.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../ledger/store/dir.js';
 import type { CommandContext } from '../main.js';
 
@@ -31,7 +31,7 @@ export function register(program: Command, ctx: CommandContext): void {
         throw new UsageError('USAGE', 'give either SEQ or --consistency OLD_SIZE', { hint: '`trailmark prove 12` proves entry 12; `trailmark prove --consistency 10` proves the log only grew since size 10' });
       }
       const store = openDirStore(isAbsolute(opts.ledger) ? opts.ledger : join(ctx.io.cwd, opts.ledger));
-      const proof = seq !== undefined ? await proveInclusion(store, count(seq, 'seq')) : await proveConsistency(store, count(opts.consistency!, 'old size'));
+      const proof = seq !== undefined ? await proveEntry(store, count(seq, 'seq')) : await proveGrowth(store, count(opts.consistency!, 'old size'));
       ctx.io.stdout.write(`${JSON.stringify(proof, null, 2)}\n`);
     });
 }

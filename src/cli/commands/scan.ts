@@ -1,40 +1,31 @@
-// `trailmark scan`: parse the invocation once into ScanSettings, load the change set from a
-// local repository (or a plain patch), run the engine, render, optionally append to a ledger.
+// `trailmark scan`: parse the invocation once into ScanSettings, wire the local ports (the
+// repository or a plain patch, the policy file, the records, the ledger directory), run the
+// review use case (engine/review.ts: the same policy, fail-on and idempotent append as the
+// Action and the App), render its result.
 
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { DEFAULT_POLICY, type Policy } from '../../core/policy.js';
-import type { RawRecord } from '../../core/ports.js';
-import type { ChangeSet, ScanResult } from '../../core/types.js';
+import type { ChangeSet } from '../../core/types.js';
 import { UsageError } from '../../core/errors.js';
-import { analyzeChange } from '../../engine/analyze.js';
-import { AGENT_TRACE_PATH, CONFIG_PATH, blockingOf } from '../../engine/review.js';
-import { GitChangeSource, readFileAtRevision, readGitAiNotes } from '../../git/index.js';
-import { changeSetFromPatch } from '../../diff/patch-source.js';
-import { parsePolicy } from '../../config/policy.js';
-import { renderJson } from '../../report/json.js';
-import { renderMarkdown } from '../../report/markdown.js';
-import { renderSarif } from '../../report/sarif.js';
-import { renderText } from '../../report/text.js';
-import { TOOL_VERSION } from '../../core/version.js';
+import { analyzeChange, digestLines } from '../../engine/analyze.js';
+import { patchChangeSource } from '../../engine/patch.js';
+import { renderReport, type ReportFormat } from '../../engine/render.js';
+import { AGENT_TRACE_PATH, CONFIG_PATH, analysisKey, review, type LedgerOff, type ReviewLedger } from '../../engine/review.js';
+import { GitChangeSource } from '../../git/index.js';
 import type { CommandContext } from '../main.js';
-import { EXIT_INTEGRITY } from '../io.js';
-import { appendScanToLedger } from '../ledger-sink.js';
+import { EXIT_INTEGRITY, EXIT_OK, exitCodeOf } from '../io.js';
 import { progressReporter } from '../progress.js';
+import { dirLedger, localPolicySource, localRecordSource, readInputFile, type LocalChange } from '../sources.js';
 
 export { AGENT_TRACE_PATH, CONFIG_PATH };
-/** Record files bigger than this are refused rather than read into memory. */
-const MAX_RECORD_FILE_BYTES = 16 * 1024 * 1024;
-
-type Format = 'text' | 'json' | 'sarif' | 'markdown';
 
 export interface ScanSettings {
   readonly repo: string;
   readonly base?: string;
   readonly head: string;
   readonly patch?: string;
-  readonly format: Format;
+  readonly format: ReportFormat;
   readonly configFile?: string;
   readonly records: readonly string[];
   readonly failOn: 'none' | 'unattested' | 'contradicted';
@@ -50,7 +41,7 @@ interface RawOptions {
   base?: string;
   head: string;
   patch?: string;
-  format: Format;
+  format: ReportFormat;
   config?: string;
   records: string[];
   failOn: 'none' | 'unattested' | 'contradicted';
@@ -72,7 +63,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'markdown']).default('text'))
     .option('--config <file>', `policy file (default: ${CONFIG_PATH} at the base revision)`)
     .option('--records <path>', 'Agent Trace record file or directory (repeatable)', collect, [])
-    .addOption(new Option('--fail-on <kind>', 'exit 1 on findings: unattested (unattested or contradicted hunks) or contradicted').choices(['none', 'unattested', 'contradicted']).default('none'))
+    .addOption(new Option('--fail-on <kind>', 'exit 1 on findings: unattested (unattested or contradicted hunks) or contradicted (default: the policy\'s fail-on)').choices(['none', 'unattested', 'contradicted']).default('none'))
     .option('--output <file>', 'write the report to a file instead of standard output')
     .option('--ledger <dir>', 'append the analysis to this ledger directory and publish a checkpoint')
     .option('--key-file <file>', 'ledger signing key file (default: $TRAILMARK_SIGNING_KEY)')
@@ -111,104 +102,67 @@ function parseSettings(opts: RawOptions, cwd: string): ScanSettings {
 
 export async function runScan(settings: ScanSettings, ctx: CommandContext): Promise<number> {
   const { io } = ctx;
-  const changeSet = await loadChangeSet(settings, ctx);
-  const policy = await loadPolicy(settings, changeSet);
-  const records = await loadRecords(settings, changeSet);
+  let ledgerError: unknown;
+  let ledger: ReviewLedger | LedgerOff = { off: 'switched-off', help: '(no --ledger)' };
+  if (settings.ledger !== undefined) {
+    const sink = dirLedger({ dir: settings.ledger, keyFile: settings.keyFile, origin: settings.origin, env: io.env, cwd: io.cwd, warn: (m) => io.stderr.write(`trailmark: ${m}\n`) });
+    // The review reports a ledger failure as text; the error itself decides the exit code.
+    ledger = { ...sink, appendOnce: (key, drafts) => sink.appendOnce(key, drafts).catch((err: unknown) => { ledgerError = err; throw err; }) };
+  }
+  const { change, scope } = await loadChange(settings, ctx);
+  let key = '';
   const progress = progressReporter(io, 'analyzing files');
-  let result: ScanResult;
+  let outcome;
   try {
-    result = await analyzeChange(changeSet, { policy, records, onProgress: progress.update });
+    outcome = await review({
+      changes: { load: () => Promise.resolve(change.changeSet) },
+      policy: localPolicySource(change, settings.configFile),
+      records: localRecordSource(change, settings.records),
+      ledger,
+      analyze: (changeSet, options) => analyzeChange(changeSet, { ...options, onProgress: progress.update }),
+    }, {
+      key: (policy, c) => (key = analysisKey(scope, c.base, c.head, policy)),
+      failOn: settings.failOn,
+      repository: basename(settings.repo),
+    });
   } finally {
     progress.done();
   }
-  if (settings.ledger !== undefined) {
-    const ledger = await appendScanToLedger(result, {
-      dir: settings.ledger,
-      keyFile: settings.keyFile,
-      origin: settings.origin,
-      env: io.env,
-      cwd: io.cwd,
-      repository: changeSet.context?.repository ?? basename(settings.repo),
-      policy,
-      warn: (m) => io.stderr.write(`trailmark: ${m}\n`),
-    });
-    result = { ...result, ledger };
-  }
-  const rendered = render(result, settings, io.stdout.isTTY && settings.output === undefined && io.env.NO_COLOR === undefined);
+  if (outcome.status === 'invalid-policy') throw outcome.error;
+  const result = outcome.ledger.ref === undefined ? outcome.result : { ...outcome.result, ledger: outcome.ledger.ref };
+  const color = io.stdout.isTTY && settings.output === undefined && io.env.NO_COLOR === undefined;
+  const rendered = renderReport(result, settings.format, { color, verbose: settings.verbose, failOn: outcome.blocking.failOn });
   if (settings.output !== undefined) await writeFile(settings.output, rendered);
   else io.stdout.write(rendered);
+  let code = EXIT_OK;
+  if (settings.ledger !== undefined) {
+    if (outcome.ledger.appended === false) io.stderr.write(`trailmark: ledger ${settings.ledger}: already recorded (analysis ${key}); nothing appended\n`);
+    else if (outcome.ledger.failure !== undefined) {
+      io.stderr.write(`trailmark: ${outcome.ledger.failure}\n`);
+      code = exitCodeOf(ledgerError);
+    } else if (outcome.ledger.appended !== true) io.stderr.write(`trailmark: ${outcome.ledger.note}\n`);
+  }
   // The same decision as the Action's and the App's check conclusion (engine/review.ts).
-  const blocking = blockingOf(result.summary, settings.failOn);
+  const { blocking } = outcome;
   if (blocking.failure !== undefined) {
-    io.stderr.write(`trailmark: ${blocking.failure} and --fail-on ${settings.failOn} was given\n`);
-    return EXIT_INTEGRITY;
+    io.stderr.write(`trailmark: ${blocking.failure} and ${settings.failOn === blocking.failOn ? `--fail-on ${blocking.failOn} was given` : 'the repository policy sets it'}\n`);
+    if (code === EXIT_OK) code = EXIT_INTEGRITY;
   }
-  return 0;
+  return code;
 }
 
-function render(result: ScanResult, settings: ScanSettings, color: boolean): string {
-  switch (settings.format) {
-    case 'json':
-      return renderJson(result);
-    case 'sarif':
-      return renderSarif(result, { toolVersion: TOOL_VERSION });
-    case 'markdown':
-      return renderMarkdown(result, { failOn: settings.failOn });
-    case 'text':
-      return renderText(result, { color, verbose: settings.verbose, failOn: settings.failOn });
-  }
-}
-
-async function loadChangeSet(settings: ScanSettings, ctx: CommandContext): Promise<ChangeSet> {
+/**
+ * The change set, loaded once (the policy and the records need its base and head), and the
+ * scope of its analysis key: the repository, or a plain patch's digest (a patch has no
+ * revisions, so its text names the change). The same change under the same policy is the
+ * same analysis: a re-scan into the same ledger appends nothing.
+ */
+async function loadChange(settings: ScanSettings, ctx: CommandContext): Promise<{ change: LocalChange; scope: string }> {
   if (settings.patch !== undefined) {
-    const bytes = settings.patch === '-' ? await ctx.io.readStdin() : await readInputFile(settings.patch, 'patch');
-    return changeSetFromPatch(bytes.toString('utf8'));
+    const text = (settings.patch === '-' ? await ctx.io.readStdin() : await readInputFile(settings.patch, 'patch')).toString('utf8');
+    return { change: { changeSet: await patchChangeSource(text).load() }, scope: `cli:patch:${digestLines([text])}` };
   }
   const source = new GitChangeSource({ repo: settings.repo, head: settings.head, ...(settings.base !== undefined ? { base: settings.base } : {}) });
-  return source.load();
-}
-
-/** The policy comes from the BASE revision, so a pull request cannot weaken its own policy. */
-async function loadPolicy(settings: ScanSettings, changeSet: ChangeSet): Promise<Policy> {
-  if (settings.configFile !== undefined) {
-    const text = (await readInputFile(settings.configFile, 'config')).toString('utf8');
-    return parsePolicy(text, { source: settings.configFile });
-  }
-  if (settings.patch !== undefined || changeSet.base === null) return DEFAULT_POLICY;
-  const text = await readFileAtRevision(settings.repo, changeSet.base, CONFIG_PATH);
-  return text === undefined ? DEFAULT_POLICY : parsePolicy(text, { source: `${CONFIG_PATH}@${changeSet.base.slice(0, 12)}` });
-}
-
-async function loadRecords(settings: ScanSettings, changeSet: ChangeSet): Promise<RawRecord[]> {
-  const records: RawRecord[] = [];
-  if (settings.patch === undefined && changeSet.head !== null) {
-    const inRepo = await readFileAtRevision(settings.repo, changeSet.head, AGENT_TRACE_PATH);
-    if (inRepo !== undefined) records.push({ format: 'agent-trace', origin: `${AGENT_TRACE_PATH}@${changeSet.head.slice(0, 12)}`, text: inRepo });
-    records.push(...(await readGitAiNotes(settings.repo, changeSet.commits.map((c) => c.sha))));
-  }
-  for (const path of settings.records) {
-    for (const file of await recordFiles(path)) {
-      records.push({ format: 'agent-trace', origin: file, text: (await readInputFile(file, 'record')).toString('utf8') });
-    }
-  }
-  return records;
-}
-
-async function recordFiles(path: string): Promise<string[]> {
-  const info = await stat(path).catch((cause: unknown) => {
-    throw new UsageError('NOT_FOUND', `cannot read records at ${path}`, { cause, hint: 'pass an Agent Trace .json/.jsonl file or a directory of them' });
-  });
-  if (!info.isDirectory()) return [path];
-  const names = (await readdir(path)).filter((n) => n.endsWith('.json') || n.endsWith('.jsonl')).sort();
-  return names.map((n) => join(path, n));
-}
-
-async function readInputFile(path: string, what: string): Promise<Buffer> {
-  const info = await stat(path).catch((cause: unknown) => {
-    throw new UsageError('NOT_FOUND', `cannot read ${what} file ${path}`, { cause, hint: 'check the path' });
-  });
-  if (what === 'record' && info.size > MAX_RECORD_FILE_BYTES) {
-    throw new UsageError('BAD_INPUT', `record file ${path} is ${info.size} bytes, over the ${MAX_RECORD_FILE_BYTES}-byte limit`, { hint: 'split the records into smaller files' });
-  }
-  return readFile(path);
+  const changeSet: ChangeSet = await source.load();
+  return { change: { repo: settings.repo, changeSet }, scope: `cli:${settings.repo}` };
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { LedgerError, UsageError } from '../../core/errors.js';
-import { verifyProof } from '../../ledger/proof.js';
+import { checkProof } from '../../engine/ledger.js';
 import { loadVerifiers } from '../../ledger/store/key-source.js';
 import { EXIT_INTEGRITY, EXIT_OK } from '../io.js';
 import type { CommandContext } from '../main.js';
@@ -32,7 +32,7 @@ export function register(program: Command, ctx: CommandContext): void {
         throw new UsageError('NOT_FOUND', `cannot read proof ${file}`, { cause: err, hint: 'write one with `trailmark prove SEQ > proof.json`' });
       }
       try {
-        const v = verifyProof(text, keys);
+        const v = checkProof(text, keys);
         if (opts.json === true) ctx.io.stdout.write(`${JSON.stringify({ ok: true, ...v }, null, 2)}\n`);
         else if (v.entry !== undefined) ctx.io.stdout.write(`ok: entry ${v.entry.seq} (${v.entry.kind}, signed by ${v.entry.kid}) is in ${v.origin} at tree size ${v.size}, root ${v.root}\n`);
         else if (v.consistency !== undefined) {

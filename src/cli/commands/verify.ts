@@ -2,11 +2,9 @@
 // Exit 0 when it verifies, 1 with the first bad seq and what is wrong, 2 on usage errors.
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { verifyStore } from '../../ledger/check-store.js';
-import { repairLedger, type Repair } from '../../ledger/log.js';
+import { isEmptyLedger, verifyLedger, type Repair, type VerifyReport } from '../../engine/ledger.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../ledger/store/dir.js';
 import { loadVerifiers } from '../../ledger/store/key-source.js';
-import type { VerifyReport } from '../../ledger/verify.js';
 import { EXIT_INTEGRITY, EXIT_OK } from '../io.js';
 import type { CommandContext } from '../main.js';
 import { isAbsolute, join } from 'node:path';
@@ -59,11 +57,10 @@ export function register(program: Command, ctx: CommandContext): void {
       const dir = isAbsolute(opts.ledger) ? opts.ledger : join(ctx.io.cwd, opts.ledger);
       const keys = loadVerifiers(opts.key, ctx.io.cwd);
       const store = openDirStore(dir);
-      if ((await store.tail()).size === 0 && (await store.readCheckpoint()) === null && (await store.listCheckpoints()).length === 0) {
+      if (await isEmptyLedger(store)) {
         throw new UsageError('NOT_FOUND', `${opts.ledger} holds no ledger (no entries, no checkpoint)`, { hint: 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
       }
-      const repairs = opts.repair === true ? await repairLedger(store, keys) : [];
-      const report = await verifyStore(store, keys);
+      const { repairs, report } = await verifyLedger(store, keys, { repair: opts.repair === true });
       if (opts.json === true) {
         const { ok, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings } = report;
         const doc = { ok, ledger: opts.ledger, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs };
