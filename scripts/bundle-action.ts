@@ -7,36 +7,25 @@
 //   dist/action/LICENSES.txt  licenses of the bundled packages
 //
 // Tree-sitter runs as WASM in the bundle (one artefact for Linux x64/arm64, macOS, Windows):
-// src/detectors/parse.ts (native binding) is replaced by src/action/platform/wasm-parse.ts, which keeps
-// its exports and is tested to give identical trees. Output is deterministic (no timestamps,
-// sorted inputs), so CI rebuilds it and fails on `git diff --exit-code dist/action`.
+// src/action/main.ts hands the engine the WASM backend of the parser port
+// (src/detectors/parsers/wasm.ts, loaded by src/action/platform/wasm-parse.ts). The native
+// backend is the engine's default and so is in the bundle, but the binding it requires on first
+// use is not: it is external, and the build fails if any of it reaches the bundle. Output is
+// deterministic (no timestamps, sorted inputs), so CI rebuilds it and fails on
+// `git diff --exit-code dist/action`.
 //
 // Usage: npx tsx scripts/bundle-action.ts [--out DIR]   (default dist/action)
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outFlag = process.argv.indexOf('--out');
 const out = outFlag === -1 ? join(root, 'dist/action') : resolve(process.argv[outFlag + 1] ?? 'dist/action');
 const require = createRequire(join(root, 'package.json'));
 const pkgDir = (name: string): string => dirname(require.resolve(`${name}/package.json`));
-
-/** Swaps the native tree-sitter module for the WASM one wherever it is imported. */
-const wasmParser: Plugin = {
-  name: 'trailmark-wasm-parser',
-  setup(b) {
-    const nativeParse = join(root, 'src/detectors/parse.ts');
-    b.onResolve({ filter: /(^|\/)parse\.js$/ }, (args) => {
-      if (!args.importer.startsWith(join(root, 'src'))) return undefined;
-      const target = resolve(dirname(args.importer), args.path).replace(/\.js$/, '.ts');
-      if (target !== nativeParse) return undefined;
-      return { path: join(root, 'src/action/platform/wasm-parse.ts') };
-    });
-  },
-};
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'wasm'), { recursive: true });
@@ -53,7 +42,8 @@ const result = await build({
   target: 'node20',
   // CommonJS dependencies call require(); give the ES module one.
   banner: { js: "import { createRequire as __trailmarkCreateRequire } from 'node:module';\nconst require = __trailmarkCreateRequire(import.meta.url);" },
-  plugins: [wasmParser],
+  // The native binding and its grammars (required lazily by detectors/parsers/native.ts).
+  external: ['tree-sitter', 'tree-sitter-typescript', 'tree-sitter-javascript'],
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
@@ -62,7 +52,7 @@ const result = await build({
 
 // Nothing native may remain: the bundle must run where no prebuild exists.
 const inputs = Object.keys(result.metafile.inputs).sort();
-const native = inputs.filter((p) => /node_modules\/(tree-sitter|node-gyp-build)\//.test(p) || p.endsWith('src/detectors/parse.ts'));
+const native = inputs.filter((p) => /node_modules\/(tree-sitter|tree-sitter-typescript|tree-sitter-javascript|node-gyp-build)\//.test(p));
 if (native.length > 0) throw new Error(`native tree-sitter reached the bundle through ${native.join(', ')}`);
 
 writeFileSync(join(out, 'package.json'), '{\n  "type": "module"\n}\n');

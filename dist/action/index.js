@@ -36,6 +36,1782 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
+// node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
+    exports.isRegexChar = (str2) => str2.length === 1 && exports.hasRegexChars(str2);
+    exports.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform = navigator.platform.toLowerCase();
+        return platform === "win32" || platform === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports.removeBackslashes = (str2) => {
+      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports.wrapOutput = (input, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports.basename = (path, { windows } = {}) => {
+      const segs = path.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports, module2) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan2 = (input, options) => {
+      const opts = options || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts2 = [];
+      let str2 = input;
+      let index = -1;
+      let start2 = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str2.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str2.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start2 + 1) {
+            start2 += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start2) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start2) {
+          negated = token.negated = true;
+          start2++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str2;
+      let prefix = "";
+      let glob = "";
+      if (start2 > 0) {
+        prefix = str2.slice(0, start2);
+        str2 = str2.slice(start2);
+        lastIndex -= start2;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str2.slice(0, lastIndex);
+        glob = str2.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob = str2;
+      } else {
+        base = str2;
+      }
+      if (base && base !== "" && base !== "/" && base !== str2) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob) glob = utils.removeBackslashes(glob);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start: start2,
+        base,
+        glob,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start2;
+          const i2 = slashes[idx];
+          const value2 = input.slice(n2, i2);
+          if (opts.tokens) {
+            if (idx === 0 && start2 !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i2 >= start2) {
+            parts2.push(value2);
+            prevIndex = i2;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start2;
+        const value = input.slice(n);
+        parts2.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts2;
+      }
+      return state;
+    };
+    module2.exports = scan2;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports, module2) {
+    "use strict";
+    var constants = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants;
+    var expandRange = (args2, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args2, options);
+      }
+      args2.sort();
+      const value = `[${args2.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args2.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts2 = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote2 = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote2 = quote2 === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote2 === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts2.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts2.push(value);
+      return parts2;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i2 = 0; i2 < values.length; i2++) {
+        for (let j = i2 + 1; j < values.length; j++) {
+          const a = values[i2];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote2 = 0;
+      let escaped = false;
+      for (let i2 = 1; i2 < pattern.length; i2++) {
+        const ch = pattern[i2];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote2 = quote2 === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote2 === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i2 !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i2),
+              end: i2
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body2, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body2).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse3 = (input, options) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input[state.index + n];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count2 = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count2++;
+        }
+        if (count2 % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body2 = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body2, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open = tokens[token.tokensIndex];
+          open.type = "text";
+          open.value = literal;
+          open.output = safeOutput || utils.escapeRegex(literal);
+          for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
+            tokens[i2].value = "";
+            tokens[i2].output = "";
+            delete tokens[i2].suffix;
+          }
+          state.output = token.output + open.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse3(rest, { ...options, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc) {
+              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc) {
+              return esc + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix = POSIX_REGEX_SOURCE[rest2];
+                if (posix) {
+                  prev.value = pre + posix;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open);
+          push2(open);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i2 = arr.length - 1; i2 >= 0; i2--) {
+              tokens.pop();
+              if (arr[i2].type === "brace") {
+                break;
+              }
+              if (arr[i2].type !== "dots") {
+                range.unshift(arr[i2].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out2 = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out2;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push2({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push2({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push2({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse3.fastpaths = (input, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str2) => {
+        switch (str2) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse3;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports, module2) {
+    "use strict";
+    var scan2 = require_scan();
+    var parse3 = require_parse();
+    var utils = require_utils();
+    var constants = require_constants();
+    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch3 = (glob, options, returnState = false) => {
+      if (Array.isArray(glob)) {
+        const fns = glob.map((input) => picomatch3(input, options, returnState));
+        const arrayMatcher = (str2) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str2);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject(glob) && glob.tokens && glob.input;
+      if (glob === "" || typeof glob !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix = opts.windows;
+      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch3.test(input, regex, options, { glob, posix });
+        const result = { glob, state, regex, posix, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch3.test = (input, regex, options, { glob, posix } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix ? utils.toPosixSlashes : null);
+      let match = input === glob;
+      let output = match && format ? format(input) : input;
+      if (match === false) {
+        output = format ? format(input) : input;
+        match = output === glob;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch3.matchBase(input, regex, options, posix);
+        } else {
+          match = regex.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch3.matchBase = (input, glob, options, posix = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
+      return regex.test(utils.basename(input, { windows: posix }));
+    };
+    picomatch3.isMatch = (str2, patterns, options) => picomatch3(patterns, options)(str2);
+    picomatch3.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+      return parse3(pattern, { ...options, fastpaths: false });
+    };
+    picomatch3.scan = (input, options) => scan2(input, options);
+    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch3.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch3.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse3.fastpaths(input, options);
+      }
+      if (!parsed.output) {
+        parsed = parse3(input, options);
+      }
+      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch3.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err2) {
+        if (options && options.debug === true) throw err2;
+        return /$^/;
+      }
+    };
+    picomatch3.constants = constants;
+    module2.exports = picomatch3;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch3(glob, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob, options, returnState);
+    }
+    Object.assign(picomatch3, pico);
+    module2.exports = picomatch3;
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -3107,7 +4883,7 @@ var require_data = __commonJS({
 });
 
 // node_modules/fast-uri/lib/utils.js
-var require_utils = __commonJS({
+var require_utils2 = __commonJS({
   "node_modules/fast-uri/lib/utils.js"(exports, module2) {
     "use strict";
     var isUUID = RegExp.prototype.test.bind(/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/iu);
@@ -3644,7 +5420,7 @@ var require_utils = __commonJS({
 var require_schemes = __commonJS({
   "node_modules/fast-uri/lib/schemes.js"(exports, module2) {
     "use strict";
-    var { isUUID } = require_utils();
+    var { isUUID } = require_utils2();
     var URN_REG = /^([\da-z][\d\-a-z]{0,31}):((?:[\w!$'()*+,\-./:;=@]|%[\da-f]{2})+)$/iu;
     var supportedSchemeNames = (
       /** @type {const} */
@@ -3855,7 +5631,7 @@ var require_schemes = __commonJS({
 var require_fast_uri = __commonJS({
   "node_modules/fast-uri/index.js"(exports, module2) {
     "use strict";
-    var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils();
+    var { normalizeIPv6, removeDotSegments, removeDotSegmentsRelative, recomposeAuthority, normalizePercentEncoding, normalizePathEncoding, serializePathEncoding, normalizeQueryFragmentEncoding, encodeQuery, encodeFragment, reescapeHostDelimiters, isIPv4, nonSimpleDomain } = require_utils2();
     var { SCHEMES, getSchemeHandler } = require_schemes();
     var VALID_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/u;
     var MALFORMED_SCHEME_ERROR = "URI scheme is malformed.";
@@ -6938,1782 +8714,6 @@ var require_ajv = __commonJS({
     Object.defineProperty(exports, "MissingRefError", { enumerable: true, get: function() {
       return ref_error_1.default;
     } });
-  }
-});
-
-// node_modules/picomatch/lib/constants.js
-var require_constants = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports, module2) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module2.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils2 = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants();
-    exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports.isRegexChar = (str2) => str2.length === 1 && exports.hasRegexChars(str2);
-    exports.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
-    exports.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform = navigator.platform.toLowerCase();
-        return platform === "win32" || platform === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports.removeBackslashes = (str2) => {
-      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
-    };
-    exports.removePrefix = (input, state = {}) => {
-      let output = input;
-      if (output.startsWith("./")) {
-        output = output.slice(2);
-        state.prefix = "./";
-      }
-      return output;
-    };
-    exports.wrapOutput = (input, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
-      if (state.negated === true) {
-        output = `(?:^(?!${output}).*$)`;
-      }
-      return output;
-    };
-    exports.basename = (path, { windows } = {}) => {
-      const segs = path.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports, module2) {
-    "use strict";
-    var utils = require_utils2();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan2 = (input, options) => {
-      const opts = options || {};
-      const length = input.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts2 = [];
-      let str2 = input;
-      let index = -1;
-      let start2 = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str2.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str2.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start2 + 1) {
-            start2 += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start2) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start2) {
-          negated = token.negated = true;
-          start2++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str2;
-      let prefix = "";
-      let glob = "";
-      if (start2 > 0) {
-        prefix = str2.slice(0, start2);
-        str2 = str2.slice(start2);
-        lastIndex -= start2;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str2.slice(0, lastIndex);
-        glob = str2.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob = str2;
-      } else {
-        base = str2;
-      }
-      if (base && base !== "" && base !== "/" && base !== str2) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob) glob = utils.removeBackslashes(glob);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input,
-        start: start2,
-        base,
-        glob,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start2;
-          const i2 = slashes[idx];
-          const value2 = input.slice(n2, i2);
-          if (opts.tokens) {
-            if (idx === 0 && start2 !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i2 >= start2) {
-            parts2.push(value2);
-            prevIndex = i2;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start2;
-        const value = input.slice(n);
-        parts2.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts2;
-      }
-      return state;
-    };
-    module2.exports = scan2;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports, module2) {
-    "use strict";
-    var constants = require_constants();
-    var utils = require_utils2();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants;
-    var expandRange = (args2, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args2, options);
-      }
-      args2.sort();
-      const value = `[${args2.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args2.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input) => {
-      const parts2 = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote2 = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote2 = quote2 === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote2 === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts2.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts2.push(value);
-      return parts2;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i2 = 0; i2 < values.length; i2++) {
-        for (let j = i2 + 1; j < values.length; j++) {
-          const a = values[i2];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote2 = 0;
-      let escaped = false;
-      for (let i2 = 1; i2 < pattern.length; i2++) {
-        const ch = pattern[i2];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote2 = quote2 === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote2 === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i2 !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i2),
-              end: i2
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body2, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body2).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal = normalizeSimpleBranch(branch);
-        if (literal && literal.length === 1) {
-          safeChars.push(literal);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse3 = (input, options) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input = REPLACEMENTS[input] || input;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input = utils.removePrefix(input, state);
-      len = input.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count2 = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count2++;
-        }
-        if (count2 % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push2 = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push2({ type: "paren", extglob: true, value: advance(), output });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body2 = input.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body2, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open = tokens[token.tokensIndex];
-          open.type = "text";
-          open.value = literal;
-          open.output = safeOutput || utils.escapeRegex(literal);
-          for (let i2 = token.tokensIndex + 1; i2 < tokens.length; i2++) {
-            tokens[i2].value = "";
-            tokens[i2].output = "";
-            delete tokens[i2].suffix;
-          }
-          state.output = token.output + open.output;
-          state.backtrack = true;
-          push2({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse3(rest, { ...options, fastpaths: false }).output;
-            output = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push2({ type: "paren", extglob: true, value, output });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
-        let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc) {
-              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc) {
-              return esc + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output = output.replace(/\\/g, "");
-          } else {
-            output = output.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output === input && opts.contains === true) {
-          state.output = input;
-          return state;
-        }
-        state.output = utils.wrapOutput(output, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push2({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push2({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix = POSIX_REGEX_SOURCE[rest2];
-                if (posix) {
-                  prev.value = pre + posix;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push2({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push2({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push2({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open);
-          push2(open);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push2({ type: "text", value, output: value });
-            continue;
-          }
-          let output = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i2 = arr.length - 1; i2 >= 0; i2--) {
-              tokens.pop();
-              if (arr[i2].type === "brace") {
-                break;
-              }
-              if (arr[i2].type !== "dots") {
-                range.unshift(arr[i2].value);
-              }
-            }
-            output = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out2 = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output = "\\}";
-            state.output = out2;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push2({ type: "brace", value, output });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output = "|";
-          }
-          push2({ type: "comma", value, output });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push2({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push2({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push2({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output = `\\${value}`;
-            }
-            push2({ type: "text", value, output });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push2({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push2({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push2({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push2({ type: "plus", value });
-            continue;
-          }
-          push2({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push2({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push2(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push2(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push2(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse3.fastpaths = (input, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input = REPLACEMENTS[input] || input;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str2) => {
-        switch (str2) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str2);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output = utils.removePrefix(input, state);
-      let source = create(output);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module2.exports = parse3;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports, module2) {
-    "use strict";
-    var scan2 = require_scan();
-    var parse3 = require_parse();
-    var utils = require_utils2();
-    var constants = require_constants();
-    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
-      if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch3(input, options, returnState));
-        const arrayMatcher = (str2) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str2);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject(glob) && glob.tokens && glob.input;
-      if (glob === "" || typeof glob !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix = opts.windows;
-      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch3.test(input, regex, options, { glob, posix });
-        const result = { glob, state, regex, posix, input, output, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch3.test = (input, regex, options, { glob, posix } = {}) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix ? utils.toPosixSlashes : null);
-      let match = input === glob;
-      let output = match && format ? format(input) : input;
-      if (match === false) {
-        output = format ? format(input) : input;
-        match = output === glob;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input, regex, options, posix);
-        } else {
-          match = regex.exec(output);
-        }
-      }
-      return { isMatch: Boolean(match), match, output };
-    };
-    picomatch3.matchBase = (input, glob, options, posix = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
-      return regex.test(utils.basename(input, { windows: posix }));
-    };
-    picomatch3.isMatch = (str2, patterns, options) => picomatch3(patterns, options)(str2);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
-      return parse3(pattern, { ...options, fastpaths: false });
-    };
-    picomatch3.scan = (input, options) => scan2(input, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch3.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch3.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse3.fastpaths(input, options);
-      }
-      if (!parsed.output) {
-        parsed = parse3(input, options);
-      }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch3.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err2) {
-        if (options && options.debug === true) throw err2;
-        return /$^/;
-      }
-    };
-    picomatch3.constants = constants;
-    module2.exports = picomatch3;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports, module2) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils2();
-    function picomatch3(glob, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob, options, returnState);
-    }
-    Object.assign(picomatch3, pico);
-    module2.exports = picomatch3;
   }
 });
 
@@ -16050,722 +16050,13 @@ var require_dist = __commonJS({
 // src/action/bundle.ts
 import { fileURLToPath } from "node:url";
 
-// src/action/run.ts
-import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
-
-// src/core/errors.ts
-var TrailmarkError = class extends Error {
-  code;
-  hint;
-  constructor(code, message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.code = code;
-    if (options.hint !== void 0) this.hint = options.hint;
-    this.name = new.target.name;
-  }
-};
-var UsageError = class extends TrailmarkError {
-};
-var DiffError = class extends TrailmarkError {
-};
-var GitError = class extends TrailmarkError {
-};
-var ConfigError = class extends TrailmarkError {
-};
-var RecordError = class extends TrailmarkError {
-};
-var LedgerError = class extends TrailmarkError {
-};
-var GitHubError = class extends TrailmarkError {
-};
-function describeError(err2) {
-  if (err2 instanceof Error) return err2.message;
-  return String(err2);
-}
-function printable(value, max = 120) {
-  const cut2 = value.length > max ? `${value.slice(0, max)}…` : value;
-  let out2 = "";
-  for (const ch of cut2) {
-    const c = ch.codePointAt(0);
-    if (c < 32 || c >= 127 && c <= 159 || c === 8232 || c === 8233 || c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297) {
-      out2 += c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
-    } else {
-      out2 += ch;
-    }
-  }
-  return out2;
-}
-
-// src/core/ports.ts
-var systemClock = { now: () => Date.now() };
-var systemRandom = {
-  bytes: (n) => {
-    const out2 = new Uint8Array(n);
-    for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(out2.subarray(o, Math.min(n, o + 65536)));
-    return out2;
-  }
-};
-
-// src/core/policy.ts
-var DEFAULT_POLICY = {
-  version: "default-1",
-  // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
-  // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.
-  thresholds: { low: 0.53, high: 0.63 },
-  sensitivePaths: [],
-  ignore: [],
-  annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
-  markers: [],
-  ledger: { enabled: true, branch: "trailmark-ledger" },
-  report: { destination: "none" },
-  blocking: { failOn: "none" }
-};
-
-// src/config/policy.ts
-var import_ajv = __toESM(require_ajv(), 1);
+// src/engine/analyze.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
-var import_yaml = __toESM(require_dist(), 1);
-
-// src/config/schema.ts
-var POLICY_FILE_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    "policy-version": { type: "string", minLength: 1, maxLength: 200 },
-    thresholds: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        low: { type: "number", minimum: 0, maximum: 1 },
-        high: { type: "number", minimum: 0, maximum: 1 }
-      }
-    },
-    "sensitive-paths": { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
-    ignore: { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
-    annotations: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        unattested: { enum: ["notice", "warning"] },
-        "unattested-sensitive": { enum: ["notice", "warning"] },
-        contradicted: { enum: ["notice", "warning"] }
-      }
-    },
-    markers: {
-      type: "array",
-      maxItems: 200,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["kind", "value", "agent"],
-        properties: {
-          kind: { enum: ["co-author-email", "co-author-domain", "author-email", "trailer-key", "footer"] },
-          value: { type: "string", minLength: 3, maxLength: 300 },
-          agent: { type: "string", minLength: 1, maxLength: 100 },
-          class: { enum: ["declared", "stamped"] }
-        }
-      }
-    },
-    ledger: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        enabled: { type: "boolean" },
-        origin: { type: "string", minLength: 1, maxLength: 300 },
-        branch: { type: "string", minLength: 1, maxLength: 200 }
-      }
-    },
-    report: {
-      type: "object",
-      additionalProperties: false,
-      properties: { destination: { enum: ["issue", "none"] } }
-    },
-    "fail-on": { enum: ["none", "unattested", "contradicted"] }
-  }
-};
-var KNOWN_KEYS = [
-  "policy-version",
-  "thresholds",
-  "thresholds.low",
-  "thresholds.high",
-  "sensitive-paths",
-  "ignore",
-  "annotations",
-  "annotations.unattested",
-  "annotations.unattested-sensitive",
-  "annotations.contradicted",
-  "markers",
-  "ledger",
-  "ledger.enabled",
-  "ledger.origin",
-  "ledger.branch",
-  "report",
-  "report.destination",
-  "fail-on"
-];
-
-// src/config/policy.ts
-var MAX_POLICY_BYTES = 256 * 1024;
-var MAX_ALIASES = 100;
-var ajv = new import_ajv.Ajv({ allErrors: true, strict: true });
-var validate = ajv.compile(POLICY_FILE_SCHEMA);
-function parsePolicy(yamlText, options = {}) {
-  const source = options.source ?? ".github/trailmark.yml";
-  const base = options.base ?? DEFAULT_POLICY;
-  const fail = (message, cause) => {
-    throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
-      ...cause !== void 0 ? { cause } : {},
-      hint: "fix the key named above; every key is documented in docs/config.md"
-    });
-  };
-  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail(`file is larger than ${MAX_POLICY_BYTES} bytes`);
-  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
-  if (doc.errors.length > 0) fail(`not valid YAML: ${firstLine(doc.errors[0].message)}`, doc.errors[0]);
-  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
-  if (tagWarning !== void 0) fail(`custom YAML tags are not allowed: ${firstLine(tagWarning.message)}`, tagWarning);
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err2) {
-    fail(`not valid YAML: ${err2 instanceof Error ? firstLine(err2.message) : "unreadable"}`, err2);
-  }
-  if (value === null || value === void 0) return base;
-  if (!validate(value)) fail(describeErrors(validate.errors ?? [], value));
-  const file = value;
-  file.markers?.forEach((m, i2) => {
-    const problem = markerValueProblem(m.kind, m.value);
-    if (problem !== void 0) fail(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
-  });
-  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
-  if (thresholds.low > thresholds.high) fail(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
-  for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
-    globs?.forEach((g, i2) => {
-      try {
-        import_picomatch.default.makeRe(g);
-      } catch (err2) {
-        fail(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
-      }
-    });
-  }
-  return {
-    version: file["policy-version"] ?? base.version,
-    thresholds,
-    sensitivePaths: file["sensitive-paths"] ?? base.sensitivePaths,
-    ignore: file.ignore ?? base.ignore,
-    annotations: {
-      unattested: file.annotations?.unattested ?? base.annotations.unattested,
-      unattestedSensitive: file.annotations?.["unattested-sensitive"] ?? base.annotations.unattestedSensitive,
-      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted
-    },
-    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === "trailer-key" ? "declared" : "stamped") })) ?? base.markers,
-    ledger: {
-      enabled: file.ledger?.enabled ?? base.ledger.enabled,
-      ...file.ledger?.origin !== void 0 ? { origin: file.ledger.origin } : base.ledger.origin !== void 0 ? { origin: base.ledger.origin } : {},
-      branch: file.ledger?.branch ?? base.ledger.branch
-    },
-    report: { destination: file.report?.destination ?? base.report.destination },
-    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn }
-  };
-}
-function markerValueProblem(kind, value) {
-  const at = value.indexOf("@");
-  switch (kind) {
-    case "co-author-email":
-    case "author-email":
-      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
-    case "co-author-domain":
-      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
-    case "trailer-key":
-      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
-    case "footer":
-      return void 0;
-  }
-}
-function describeErrors(errors, value) {
-  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
-  const e = sorted[0];
-  if (e === void 0) return "invalid policy";
-  const path = keyPath(e.instancePath);
-  if (e.keyword === "additionalProperty" || e.keyword === "additionalProperties") {
-    const key = String(e.params.additionalProperty);
-    const full = path === "" ? key : `${path}.${key}`;
-    const suggestion = closest(full);
-    return `unknown key ${JSON.stringify(full)}${suggestion !== void 0 ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ""}`;
-  }
-  if (e.keyword === "enum") {
-    const allowed = e.params.allowedValues ?? [];
-    return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
-  }
-  const actual = valueAt(value, e.instancePath);
-  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
-  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
-}
-function valueAt(value, pointer) {
-  let at = value;
-  for (const part of pointer.split("/").slice(1)) {
-    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (at === null || typeof at !== "object") return void 0;
-    at = at[key];
-  }
-  return at;
-}
-function rank(e) {
-  return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
-}
-function keyPath(pointer) {
-  return pointer.split("/").slice(1).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
-}
-function closest(key) {
-  let best;
-  let bestDistance = Infinity;
-  for (const known of KNOWN_KEYS) {
-    const d = distance(key.toLowerCase(), known);
-    if (d < bestDistance) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
-  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
-  return suffixed.length === 1 ? suffixed[0] : void 0;
-}
-function distance(a, b) {
-  const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
-  for (let i2 = 1; i2 <= a.length; i2++) {
-    let prev = row[0];
-    row[0] = i2;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i2 - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-function firstLine(text2) {
-  return text2.split("\n")[0] ?? text2;
-}
-
-// src/core/version.ts
-var TOOL_NAME = "trailmark";
-var TOOL_VERSION = "0.1.0";
-
-// src/report/grouping.ts
-function compareStrings(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function compareHunks(a, b) {
-  return compareStrings(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine;
-}
-function groupByPath(hunks) {
-  const groups = /* @__PURE__ */ new Map();
-  for (const h of [...hunks].sort(compareHunks)) {
-    const list = groups.get(h.path);
-    if (list) list.push(h);
-    else groups.set(h.path, [h]);
-  }
-  return [...groups];
-}
-function pluralize(n, singular, plural = `${singular}s`) {
-  return `${n} ${n === 1 ? singular : plural}`;
-}
-
-// src/report/rules.ts
-var DECLARE_HELP = "If an AI assistant helped write this change, declare it: add a commit trailer such as `Assisted-by: Claude:claude-opus-4-5` (the Linux kernel / Fedora / LLVM form `AGENT:MODEL`), or comment `/trailmark attest Assisted-by: AGENT:MODEL` on the pull request. If it is your own work, nothing is required. `AI-Assisted: no` declares human authorship. These findings never block a merge unless the repository opts in.";
-var RULES = [
-  {
-    id: "trailmark/unattested",
-    kind: "unattested",
-    title: "Likely AI-generated, not declared",
-    short: "Code that scores as likely AI-generated, with no declaration, stamp or record of AI involvement.",
-    full: "trailmark scored this hunk at or above the repository threshold for AI-generation signals, and no commit trailer, vendor stamp, capture record or remediation says an AI was involved. The score is a signal, never proof.",
-    help: DECLARE_HELP
-  },
-  {
-    id: "trailmark/contradicted",
-    kind: "contradicted",
-    title: "Declared human-written, but evidence says AI",
-    short: "A human-authorship declaration contradicted by a capture record, a tool stamp on the same commit, or a high AI score.",
-    full: "A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or the code scores at or above the threshold.",
-    help: DECLARE_HELP
-  },
-  {
-    id: "trailmark/approval-drift",
-    kind: "approval-drift",
-    title: "Merged content differs from what was approved",
-    short: "Commits were pushed after the last approval, so what merged is not what was approved.",
-    full: "The diff digest at merge time differs from the digest recorded when the pull request was last approved: the approval does not cover the merged content.",
-    help: "Ask for a fresh review after pushing changes, or require re-approval on push in branch protection."
-  }
-];
-function ruleFor(kind) {
-  return RULES.find((r) => r.kind === kind);
-}
-
-// src/report/escape.ts
-function isBidiOrSeparator(c) {
-  return c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297 || c === 8232 || c === 8233 || c === 8206 || c === 8207 || c === 1564;
-}
-function isZeroWidth(c) {
-  return c === 8203 || c === 8204 || c === 8205 || c === 8288 || c === 65279;
-}
-function isControl(c) {
-  return c < 32 || c >= 127 && c <= 159;
-}
-function visible(c) {
-  return c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
-}
-function visibleText(text2, options = {}) {
-  let out2 = "";
-  for (const ch of text2) {
-    const c = ch.codePointAt(0);
-    if (c === 9) out2 += ch;
-    else if (c === 13 && options.keepCarriageReturns === true) out2 += ch;
-    else if (c === 10 && options.keepNewlines === true) out2 += ch;
-    else if (c === 10) out2 += "\\n";
-    else if (isControl(c) || isBidiOrSeparator(c) || isZeroWidth(c)) out2 += visible(c);
-    else out2 += ch;
-  }
-  return out2;
-}
-var MARKDOWN_SPECIAL = /* @__PURE__ */ new Set(["\\", "`", "*", "_", "[", "]", "#", "|", "~"]);
-function markdownText(text2) {
-  const safe = visibleText(text2);
-  let out2 = "";
-  for (let i2 = 0; i2 < safe.length; i2++) {
-    const ch = safe[i2];
-    if (ch === "&") out2 += "&amp;";
-    else if (ch === "<") out2 += "&lt;";
-    else if (ch === ">") out2 += "&gt;";
-    else if (ch === '"') out2 += "&quot;";
-    else if (ch === "@") out2 += "@&#8203;";
-    else if (ch === "#" && /[0-9]/.test(safe[i2 + 1] ?? "")) out2 += "#&#8203;";
-    else if (ch === ":" && safe.startsWith("//", i2 + 1)) out2 += ":&#8203;";
-    else if (ch === ":" && safe.slice(Math.max(0, i2 - 10), i2).toLowerCase().endsWith("javascript")) out2 += "&#58;";
-    else if (ch === "." && safe.slice(Math.max(0, i2 - 3), i2).toLowerCase() === "www" && !/[\p{L}\p{N}]/u.test(safe[i2 - 4] ?? "")) out2 += "&#8203;.";
-    else if (MARKDOWN_SPECIAL.has(ch)) out2 += `\\${ch}`;
-    else out2 += ch;
-  }
-  return out2;
-}
-function markdownCode(text2) {
-  const safe = visibleText(text2);
-  if (safe === "") return "` `";
-  let longest = 0;
-  let run3 = 0;
-  for (const ch of safe) {
-    run3 = ch === "`" ? run3 + 1 : 0;
-    if (run3 > longest) longest = run3;
-  }
-  const fence = "`".repeat(longest + 1);
-  const pad = safe.startsWith("`") || safe.endsWith("`") ? " " : "";
-  return `${fence}${pad}${safe}${pad}${fence}`;
-}
-function markdownCodeCell(text2) {
-  return markdownCode(text2).replaceAll("|", "\\|");
-}
-function markdownFence(text2, info2 = "") {
-  const safe = visibleText(text2, { keepNewlines: true });
-  let longest = 2;
-  let run3 = 0;
-  for (const ch of safe) {
-    run3 = ch === "`" ? run3 + 1 : 0;
-    if (run3 > longest) longest = run3;
-  }
-  const fence = "`".repeat(longest + 1);
-  return `${fence}${info2}
-${safe}${safe.endsWith("\n") ? "" : "\n"}${fence}`;
-}
-function workflowCommandData(text2) {
-  return visibleText(text2, { keepNewlines: true, keepCarriageReturns: true }).replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
-}
-function workflowCommandProperty(text2) {
-  return workflowCommandData(text2).replaceAll(":", "%3A").replaceAll(",", "%2C");
-}
-function truncate(text2, max, ellipsis = "…") {
-  if (text2.length <= max) return text2;
-  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
-  let end = Math.max(0, max - ellipsis.length);
-  const code = text2.charCodeAt(end - 1);
-  if (end > 0 && code >= 55296 && code <= 56319) end -= 1;
-  return text2.slice(0, end) + ellipsis;
-}
-function jsonVisible(serialized) {
-  let out2 = "";
-  for (const ch of serialized) {
-    const c = ch.codePointAt(0);
-    out2 += isBidiOrSeparator(c) || isZeroWidth(c) ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
-  }
-  return out2;
-}
-function sarifText(text2) {
-  const safe = visibleText(text2, { keepNewlines: true });
-  let out2 = "";
-  for (let i2 = 0; i2 < safe.length; i2++) {
-    const ch = safe[i2];
-    const next = safe[i2 + 1];
-    if (ch === "{" || ch === "}") out2 += ch + ch;
-    else if (ch === "[" || ch === "]") out2 += `\\${ch}`;
-    else if (ch === "\\" && (next === "[" || next === "]" || next === "\\")) out2 += "\\\\";
-    else out2 += ch;
-  }
-  return out2;
-}
-
-// src/report/annotations.ts
-var ANNOTATION_TITLE_MAX = 255;
-var ANNOTATION_MESSAGE_MAX = 64 * 1024 - 1;
-function toAnnotations(result) {
-  const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h]));
-  return result.findings.filter((f) => f.path !== "").sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
-    const hunk = byLine.get(`${f.path}\0${f.startLine}`);
-    const evidence = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
-    const details = [
-      ...f.score !== void 0 ? [`score ${f.score.toFixed(2)}`] : [],
-      ...evidence,
-      ...hunk?.signals.slice(0, 8).map((s) => `${s.weight >= 0 ? "+" : ""}${s.weight.toFixed(2)} ${s.id}: ${s.detail}`) ?? []
-    ];
-    const annotation = {
-      path: f.path,
-      startLine: Math.max(1, f.startLine),
-      endLine: Math.max(1, f.startLine, f.endLine),
-      level: f.level,
-      title: truncate(visibleText(ruleFor(f.kind).title), ANNOTATION_TITLE_MAX),
-      // Annotations are rendered as plain text by GitHub; control and bidi characters are made visible.
-      message: truncate(visibleText(f.message, { keepNewlines: true }), ANNOTATION_MESSAGE_MAX),
-      ...details.length > 0 ? { rawDetails: truncate(visibleText(details.join("\n"), { keepNewlines: true }), ANNOTATION_MESSAGE_MAX) } : {}
-    };
-    return annotation;
-  });
-}
+import { createHash as createHash2 } from "node:crypto";
 
 // src/core/types.ts
 var EVIDENCE_CLASSES = ["recorded", "declared", "stamped", "inferred"];
 var VERDICTS = ["attested", "unattested", "contradicted", "clear", "uncertain", "skipped"];
-
-// src/report/markdown.ts
-var CHECK_RUN_SUMMARY_MAX = 65535;
-var REASON_MAX = 140;
-var PATH_MAX = 300;
-var MESSAGE_MAX = 1e3;
-function renderMarkdown(result, options = {}) {
-  const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
-  const head = headSection(result, options.failOn ?? "none");
-  const tail = tailSection(result, options);
-  const rows = fileRows(result);
-  const tableHeader = ["| file | verdicts | top reason |", "|---|---|---|"];
-  const budget = maxBytes - bytes(head) - bytes(tail) - bytes(tableHeader.join("\n")) - 200;
-  const kept = [];
-  let used = 0;
-  for (const row of rows) {
-    const n = bytes(row) + 1;
-    if (used + n > budget) break;
-    kept.push(row);
-    used += n;
-  }
-  const parts2 = [head];
-  if (rows.length > 0) {
-    const omitted = rows.length - kept.length;
-    parts2.push(["### Files", "", ...tableHeader, ...kept, ...omitted > 0 ? ["", `_${pluralize(omitted, "more file")} not shown (summary size limit); see the annotations or \`trailmark scan --format json\`._`] : []].join("\n"));
-  }
-  parts2.push(tail);
-  let text2 = `${parts2.join("\n\n")}
-`;
-  if (bytes(text2) > maxBytes) {
-    const lines = text2.split("\n");
-    while (lines.length > 1 && bytes(lines.join("\n")) > maxBytes - 80) lines.pop();
-    text2 = `${lines.join("\n")}
-
-_(summary truncated to the size limit)_
-`;
-  }
-  return text2;
-}
-function headSection(result, failOn) {
-  const s = result.summary;
-  const lines = [`## trailmark: ${headline(result, failOn)}`, ""];
-  const pullRequest = result.findings.filter((f) => f.path === "");
-  for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, "");
-  lines.push("| verdict | hunks |", "|---|---|");
-  for (const v of VERDICTS) if (s.verdicts[v] > 0) lines.push(`| ${VERDICT_LABEL[v]} | ${s.verdicts[v]} |`);
-  lines.push("");
-  lines.push(`${pluralize(s.files, "file")}, ${pluralize(s.addedLines, "added line")}, ${pluralize(s.commits, "commit")} · thresholds ${s.thresholds.low} / ${s.thresholds.high} · policy ${markdownCode(s.policyVersion)} · model ${markdownCode(s.modelVersion)}`);
-  return lines.join("\n");
-}
-var VERDICT_LABEL = {
-  unattested: "⚠️ unattested (likely AI, not declared)",
-  contradicted: "❗ contradicted (declared human, evidence says AI)",
-  attested: "✅ attested (AI involvement declared or recorded)",
-  uncertain: "❔ uncertain (counted, not flagged)",
-  clear: "✔️ clear",
-  skipped: "➖ skipped"
-};
-function headline(result, failOn = "none") {
-  const f = result.summary.findings;
-  const parts2 = [];
-  if (f.unattested > 0) parts2.push(`${pluralize(f.unattested, "likely AI-generated hunk")} not declared`);
-  if (f.contradicted > 0) parts2.push(`${f.contradicted} contradicted`);
-  if (f["approval-drift"] > 0) parts2.push(`merged content differs from the approval`);
-  if (parts2.length === 0) {
-    const attested = result.summary.verdicts.attested;
-    return attested > 0 ? `no findings; ${pluralize(attested, "hunk")} with declared or recorded AI involvement` : "no findings";
-  }
-  const blocking = failOn === "contradicted" ? f.contradicted : failOn === "unattested" ? f.unattested + f.contradicted : 0;
-  return blocking > 0 ? `${parts2.join(", ")} — this check fails by repository policy (fail-on: ${failOn})` : `${parts2.join(", ")} — nothing here blocks the merge`;
-}
-function fileRows(result) {
-  const rows = [];
-  const groups = groupByPath(result.hunks).filter(([, hunks]) => hunks.some((h) => h.verdict !== "skipped"));
-  const rank2 = (hunks) => hunks.some((h) => h.verdict === "contradicted") ? 0 : hunks.some((h) => h.verdict === "unattested") ? 1 : hunks.some((h) => h.verdict === "attested") ? 2 : 3;
-  groups.sort((a, b) => rank2(a[1]) - rank2(b[1]));
-  for (const [path, hunks] of groups) {
-    const counts = VERDICTS.filter((v) => v !== "skipped").map((v) => [v, hunks.filter((h) => h.verdict === v).length]).filter(([, n]) => n > 0);
-    const flagged = hunks.find((h) => h.verdict === "contradicted" || h.verdict === "unattested");
-    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : "";
-    const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : "";
-    rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
-  }
-  return rows;
-}
-function tailSection(result, options) {
-  const parts2 = [];
-  const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
-  if (skipped.length > 0) {
-    const shown = skipped.slice(0, 30);
-    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`);
-    if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, "more file")}`);
-    parts2.push(["<details><summary>Skipped files</summary>", "", ...list, "", "</details>"].join("\n"));
-  }
-  const omissions = result.summary.omissions;
-  if (omissions.length > 0) {
-    const shown = omissions.slice(0, 30);
-    parts2.push(["### Not analyzed", "", ...shown.map((o) => `- ${o.path !== void 0 ? `${markdownCode(truncate(o.path, PATH_MAX))}: ` : ""}${markdownText(truncate(o.reason, REASON_MAX))}`), ...omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : []].join("\n"));
-  }
-  parts2.push([
-    "<details><summary>What the evidence classes mean</summary>",
-    "",
-    "- **recorded**: an IDE or agent hook captured the edit (Agent Trace record, git-ai note): line-level, the strongest.",
-    "- **declared**: a person declared it in the commit (`Assisted-by:`, `Generated-by:`, `AI-Assisted:`) or on the pull request (`/trailmark attest`).",
-    '- **stamped**: the tool marked its own output (vendor `Co-authored-by` identity, bot author, "Generated with" footer): commit-level, can be stripped or wrong.',
-    "- **inferred**: trailmark's detectors scored the code itself: a signal, never proof.",
-    "",
-    "</details>"
-  ].join("\n"));
-  parts2.push([
-    "<details><summary>How to declare AI assistance</summary>",
-    "",
-    "Add a trailer to the commit message (the form the Linux kernel, Fedora and LLVM use):",
-    "",
-    "```",
-    "Assisted-by: Claude:claude-opus-4-5",
-    "```",
-    "",
-    "or comment `/trailmark attest Assisted-by: AGENT:MODEL` on this pull request (no history rewrite needed). `AI-Assisted: no` declares the change human-written. Findings are notices: they never block the merge unless the repository opts in.",
-    "",
-    "</details>"
-  ].join("\n"));
-  if (result.ledger !== void 0) {
-    const l = result.ledger;
-    parts2.push([`### Ledger checkpoint`, "", `${pluralize(l.entries.length, "entry", "entries")} appended to ${markdownCode(l.origin)} (tree size ${l.size}). This signed checkpoint is an external anchor: keep it to prove later that the ledger was not rewritten.`, "", markdownFence(l.checkpoint)].join("\n"));
-  }
-  const details = options.detailsUrl !== void 0 ? linkDestination(options.detailsUrl) : void 0;
-  if (details !== void 0) parts2.push(`[Details](${details})`);
-  return parts2.join("\n\n");
-}
-function linkDestination(url) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return void 0;
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return void 0;
-  return parsed.href.replaceAll("(", "%28").replaceAll(")", "%29").replaceAll("<", "%3C").replaceAll(">", "%3E").replaceAll(" ", "%20");
-}
-function bytes(text2) {
-  return Buffer.byteLength(text2, "utf8");
-}
-
-// src/report/sarif.ts
-import { createHash } from "node:crypto";
-var SARIF_RESULTS_PER_RUN_MAX = 25e3;
-var MESSAGE_MAX2 = 4096;
-var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
-var DEFAULT_INFORMATION_URI = "https://github.com/trailmark/trailmark";
-function renderSarif(result, options) {
-  const hunksByLocation = /* @__PURE__ */ new Map();
-  for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
-  const located = result.findings.filter((f) => f.path !== "");
-  const kept = located.length <= SARIF_RESULTS_PER_RUN_MAX ? located : [...located].sort((a, b) => a.level === b.level ? 0 : a.level === "warning" ? -1 : 1).slice(0, SARIF_RESULTS_PER_RUN_MAX);
-  const findings = kept.sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
-  const log = {
-    $schema: SARIF_SCHEMA,
-    version: "2.1.0",
-    runs: [{
-      tool: {
-        driver: {
-          name: TOOL_NAME,
-          semanticVersion: options.toolVersion,
-          informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
-          rules: RULES.map((r) => ({
-            id: r.id,
-            name: r.kind,
-            shortDescription: { text: r.short },
-            fullDescription: { text: r.full },
-            help: { text: r.help, markdown: r.help },
-            defaultConfiguration: { level: r.kind === "unattested" ? "note" : "warning" },
-            properties: { tags: ["ai-provenance", "attestation"], precision: r.kind === "approval-drift" ? "very-high" : "medium", "problem.severity": r.kind === "unattested" ? "recommendation" : "warning" }
-          }))
-        }
-      },
-      automationDetails: { id: `${TOOL_NAME}/` },
-      results: findings.map((f) => sarifResult(f, hunksByLocation.get(`${f.path}\0${f.startLine}`))),
-      properties: {
-        base: result.base,
-        head: result.head,
-        modelVersion: result.summary.modelVersion,
-        policyVersion: result.summary.policyVersion,
-        ...located.length > kept.length ? { omittedResults: located.length - kept.length } : {}
-      }
-    }]
-  };
-  return `${jsonVisible(JSON.stringify(log, null, 2))}
-`;
-}
-function sarifResult(f, hunk) {
-  const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
-  const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
-  const startLine = Math.max(1, f.startLine);
-  return {
-    ruleId: RULES[ruleIndex].id,
-    ruleIndex,
-    level: f.level === "warning" ? "warning" : "note",
-    message: { text: sarifText(truncate(f.message, MESSAGE_MAX2)) },
-    locations: [{
-      physicalLocation: {
-        artifactLocation: { uri: encodePath(f.path), uriBaseId: "%SRCROOT%" },
-        region: { startLine, endLine: Math.max(startLine, f.endLine) }
-      }
-    }],
-    partialFingerprints: { "trailmarkHunk/v1": fingerprint(f, hunk) },
-    properties: {
-      ...f.score !== void 0 ? { score: f.score } : {},
-      evidence: classes
-    }
-  };
-}
-function fingerprint(f, hunk) {
-  const content = hunk?.contentDigest ?? `line:${f.startLine}`;
-  return createHash("sha256").update(`${f.kind}\0${f.path}\0${content}`, "utf8").digest("hex").slice(0, 32);
-}
-function encodePath(path) {
-  return path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
-}
-
-// src/engine/analyze.ts
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-import { createHash as createHash3 } from "node:crypto";
 
 // src/diff/classify.ts
 var MAX_CLASSIFY_BYTES = 1024 * 1024;
@@ -16902,6 +16193,3512 @@ function averageLineLength(text2) {
   let lines = 1;
   for (let i2 = text2.indexOf("\n"); i2 !== -1 && i2 < text2.length - 1; i2 = text2.indexOf("\n", i2 + 1)) lines++;
   return text2.length / lines;
+}
+
+// src/detectors/parsers/native.ts
+import { createRequire } from "node:module";
+
+// src/detectors/language.ts
+function isParsable(language) {
+  return language === "typescript" || language === "tsx" || language === "javascript" || language === "jsx";
+}
+
+// src/core/errors.ts
+var TrailmarkError = class extends Error {
+  code;
+  hint;
+  constructor(code, message, options = {}) {
+    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+    this.code = code;
+    if (options.hint !== void 0) this.hint = options.hint;
+    this.name = new.target.name;
+  }
+};
+var UsageError = class extends TrailmarkError {
+};
+var DiffError = class extends TrailmarkError {
+};
+var GitError = class extends TrailmarkError {
+};
+var ConfigError = class extends TrailmarkError {
+};
+var RecordError = class extends TrailmarkError {
+};
+var LedgerError = class extends TrailmarkError {
+};
+var GitHubError = class extends TrailmarkError {
+};
+function describeError(err2) {
+  if (err2 instanceof Error) return err2.message;
+  return String(err2);
+}
+function printable(value, max = 120) {
+  const cut2 = value.length > max ? `${value.slice(0, max)}…` : value;
+  let out2 = "";
+  for (const ch of cut2) {
+    const c = ch.codePointAt(0);
+    if (c < 32 || c >= 127 && c <= 159 || c === 8232 || c === 8233 || c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297) {
+      out2 += c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
+    } else {
+      out2 += ch;
+    }
+  }
+  return out2;
+}
+
+// src/detectors/identifiers.ts
+var NOT_NAMES = new Set(
+  "abstract any as async await boolean break case catch class const constructor continue debugger declare default delete do else enum export extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null number object of package private protected public readonly require return satisfies set static string super switch symbol this throw true try type typeof undefined unique unknown var void while with yield console log error warn info debug length push map filter reduce forEach then Promise Error Object Array String Number Boolean JSON Math Date Map Set RegExp Symbol bigint process exports module window document".split(" ")
+);
+var LOOP_COUNTERS = /* @__PURE__ */ new Set(["i", "j", "k", "n", "x", "y", "z", "_", "e", "el", "id", "ok", "fn", "cb", "db", "io", "ui", "op", "to", "ms"]);
+function wordCount(name2) {
+  let words = 0;
+  let prevLower = false;
+  let inWord = false;
+  for (let i2 = 0; i2 < name2.length; i2++) {
+    const c = name2.charCodeAt(i2);
+    const upper = c >= 65 && c <= 90;
+    const lower = c >= 97 && c <= 122 || c >= 48 && c <= 57;
+    if (c === 95 || c === 36) {
+      inWord = false;
+      prevLower = false;
+      continue;
+    }
+    if (!inWord || upper && prevLower) words++;
+    inWord = true;
+    prevLower = lower;
+  }
+  return words;
+}
+var NameShape = { Descriptive: 1, Terse: 2, Snake: 4, Camel: 8 };
+function nameShape(name2) {
+  const words = wordCount(name2);
+  let shape = 0;
+  if (words >= 3) shape |= NameShape.Descriptive;
+  if (name2.length <= 2 && !LOOP_COUNTERS.has(name2)) shape |= NameShape.Terse;
+  if (words >= 2) {
+    let from = 0;
+    let to = name2.length;
+    while (from < to && name2.charCodeAt(from) === 95) from++;
+    while (to > from && name2.charCodeAt(to - 1) === 95) to--;
+    const core = from === 0 && to === name2.length ? name2 : name2.slice(from, to);
+    if (!core.includes("_")) shape |= NameShape.Camel;
+    else if (core !== core.toUpperCase()) shape |= NameShape.Snake;
+  }
+  return shape;
+}
+
+// src/detectors/line-facts.ts
+var LineKind = { Blank: 0, Code: 1, Comment: 2, Mixed: 3 };
+function splitLines(text2) {
+  if (text2 === "") return [];
+  const lines = text2.split("\n");
+  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
+  for (let i2 = 0; i2 < lines.length; i2++) {
+    const line = lines[i2];
+    if (line.endsWith("\r")) lines[i2] = line.slice(0, -1);
+  }
+  return lines;
+}
+var cache = /* @__PURE__ */ new WeakMap();
+function lineFactsOf(lines) {
+  let facts = cache.get(lines);
+  if (facts === void 0) {
+    facts = scan(lines);
+    cache.set(lines, facts);
+  }
+  return facts;
+}
+var REGEX_AFTER_CHARS = new Set(["(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "+", "-", "*", "%", "<", ">", "~", "^"].map((c) => c.charCodeAt(0)));
+var REGEX_AFTER_WORDS = /* @__PURE__ */ new Set(["return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw", "yield", "await", "instanceof"]);
+var NOTHING = -1;
+var WORD = -2;
+function isWordChar(c) {
+  return c >= 48 && c <= 57 || c >= 65 && c <= 90 || c >= 97 && c <= 122 || c === 95 || c === 36 || c > 127;
+}
+var NOT_A_NAME = -1;
+var ShapeTable = class {
+  #keys = new Array(256);
+  #hashes = new Int32Array(256);
+  #shapes = new Int8Array(256);
+  #count = 0;
+  of(line, start2, end, hash2) {
+    let mask = this.#keys.length - 1;
+    let slot = hash2 & mask;
+    const length = end - start2;
+    for (; ; ) {
+      const key = this.#keys[slot];
+      if (key === void 0) break;
+      if (this.#hashes[slot] === hash2 && key.length === length && line.startsWith(key, start2)) return this.#shapes[slot];
+      slot = slot + 1 & mask;
+    }
+    const name2 = line.slice(start2, end);
+    const shape = NOT_NAMES.has(name2) ? NOT_A_NAME : nameShape(name2);
+    if (this.#count * 2 >= this.#keys.length) {
+      this.#grow();
+      mask = this.#keys.length - 1;
+      slot = hash2 & mask;
+      while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
+    }
+    this.#keys[slot] = name2;
+    this.#hashes[slot] = hash2;
+    this.#shapes[slot] = shape;
+    this.#count++;
+    return shape;
+  }
+  #grow() {
+    const keys = this.#keys;
+    const hashes = this.#hashes;
+    const shapes = this.#shapes;
+    const size = keys.length * 2;
+    const mask = size - 1;
+    this.#keys = new Array(size);
+    this.#hashes = new Int32Array(size);
+    this.#shapes = new Int8Array(size);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      if (key === void 0) continue;
+      let slot = hashes[k] & mask;
+      while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
+      this.#keys[slot] = key;
+      this.#hashes[slot] = hashes[k];
+      this.#shapes[slot] = shapes[k];
+    }
+  }
+};
+function scan(lines) {
+  const n = lines.length;
+  const kinds = new Uint8Array(n);
+  const code = new Array(n);
+  const bare = new Array(n);
+  const singleQuotes = new Uint16Array(n);
+  const doubleQuotes = new Uint16Array(n);
+  const backticks = new Uint16Array(n);
+  const commentAt = new Int32Array(n).fill(-1);
+  const comments = [];
+  const names = new Uint16Array(n);
+  const nameChars = new Uint32Array(n);
+  const descriptiveNames = new Uint16Array(n);
+  const terseNames = new Uint16Array(n);
+  const snakeNames = new Uint16Array(n);
+  const camelNames = new Uint16Array(n);
+  const shapes = new ShapeTable();
+  let mode = "code";
+  const templateStack = [];
+  let braceDepth = 0;
+  let lastSig = NOTHING;
+  let lastWord = "";
+  let block = null;
+  const addComment = (c) => {
+    const index = comments.length;
+    comments.push(c);
+    for (let l = c.line; l <= c.endLine; l++) if (commentAt[l - 1] === -1) commentAt[l - 1] = index;
+  };
+  for (let li = 0; li < n; li++) {
+    const line = lines[li];
+    const len = line.length;
+    let codeOut = "";
+    let bareOut = "";
+    let hasCode = false;
+    let hasComment = false;
+    let sq = 0;
+    let dq = 0;
+    let bt = 0;
+    let i2 = 0;
+    let seg = 0;
+    let wordStart = -1;
+    let wordEnd = -1;
+    let nameCount = 0;
+    let nameLength = 0;
+    let descriptive = 0;
+    let terse = 0;
+    let snake = 0;
+    let camel = 0;
+    if (mode === "block" && block !== null) {
+      hasComment = true;
+      const end = line.indexOf("*/");
+      const body2 = end === -1 ? line : line.slice(0, end);
+      let k = 0;
+      while (k < body2.length && (body2.charCodeAt(k) === 32 || body2.charCodeAt(k) === 9)) k++;
+      if (body2.charCodeAt(k) === 42) k++;
+      if (body2.charCodeAt(k) === 32) k++;
+      block.parts.push(k === 0 ? body2 : body2.slice(k));
+      if (end === -1) {
+        kinds[li] = LineKind.Comment;
+        code[li] = "";
+        bare[li] = "";
+        continue;
+      }
+      addComment({ line: block.line, endLine: li + 1, style: block.style, text: block.parts.join("\n").trim(), trailing: block.trailing });
+      block = null;
+      mode = "code";
+      i2 = end + 2;
+      seg = i2;
+    } else if (mode === "template") {
+      hasCode = true;
+    }
+    while (i2 < len) {
+      if (mode === "template") {
+        const start2 = i2;
+        while (i2 < len) {
+          const c2 = line.charCodeAt(i2);
+          if (c2 === 92) {
+            i2 += 2;
+            continue;
+          }
+          if (c2 === 96) break;
+          if (c2 === 36 && line.charCodeAt(i2 + 1) === 123) break;
+          i2++;
+        }
+        if (i2 >= len) {
+          codeOut += line.slice(start2, len);
+          seg = len;
+          break;
+        }
+        if (line.charCodeAt(i2) === 96) {
+          codeOut += line.slice(start2, i2 + 1);
+          bareOut += "`";
+          i2++;
+          mode = "code";
+          lastSig = 96;
+        } else {
+          codeOut += line.slice(start2, i2 + 2);
+          bareOut += "${";
+          i2 += 2;
+          templateStack.push(braceDepth);
+          braceDepth++;
+          mode = "code";
+          lastSig = 123;
+        }
+        seg = i2;
+        continue;
+      }
+      const c = line.charCodeAt(i2);
+      if (c === 32 || c === 9 || c === 12 || c === 11 || c === 65279) {
+        i2++;
+        continue;
+      }
+      if (isWordChar(c)) {
+        hasCode = true;
+        wordStart = i2;
+        let hash2 = c;
+        i2++;
+        for (; i2 < len; i2++) {
+          const d = line.charCodeAt(i2);
+          if (!isWordChar(d)) break;
+          hash2 = Math.imul(hash2, 31) + d | 0;
+        }
+        wordEnd = i2;
+        lastSig = WORD;
+        if ((c < 48 || c > 57) && c < 128) {
+          const shape = shapes.of(line, wordStart, wordEnd, hash2);
+          if (shape !== NOT_A_NAME && nameCount < 65535) {
+            nameCount++;
+            nameLength += wordEnd - wordStart;
+            if (shape & NameShape.Descriptive) descriptive++;
+            if (shape & NameShape.Terse) terse++;
+            if (shape & NameShape.Snake) snake++;
+            if (shape & NameShape.Camel) camel++;
+          }
+        }
+        continue;
+      }
+      if (c === 47) {
+        const next = line.charCodeAt(i2 + 1);
+        if (next === 47) {
+          hasComment = true;
+          codeOut += line.slice(seg, i2);
+          bareOut += line.slice(seg, i2);
+          addComment({ line: li + 1, endLine: li + 1, style: "line", text: line.slice(i2 + 2).trim(), trailing: hasCode });
+          i2 = len;
+          seg = len;
+          break;
+        }
+        if (next === 42) {
+          hasComment = true;
+          codeOut += line.slice(seg, i2);
+          bareOut += line.slice(seg, i2);
+          const jsdoc2 = line.charCodeAt(i2 + 2) === 42 && line.charCodeAt(i2 + 3) !== 47;
+          const style = jsdoc2 ? "jsdoc" : "block";
+          const bodyStart = i2 + (jsdoc2 ? 3 : 2);
+          const end = line.indexOf("*/", bodyStart);
+          if (end === -1) {
+            block = { line: li + 1, style, parts: [line.slice(bodyStart).trim()], trailing: hasCode };
+            mode = "block";
+            i2 = len;
+            seg = len;
+            break;
+          }
+          addComment({ line: li + 1, endLine: li + 1, style, text: line.slice(bodyStart, end).trim(), trailing: hasCode });
+          i2 = end + 2;
+          seg = i2;
+          continue;
+        }
+        const prevChar = i2 > 0 ? line.charCodeAt(i2 - 1) : -1;
+        let afterOperator;
+        if (lastSig === WORD) {
+          const word = wordStart >= 0 ? line.slice(wordStart, wordEnd) : lastWord;
+          afterOperator = REGEX_AFTER_WORDS.has(word);
+        } else afterOperator = lastSig === NOTHING || REGEX_AFTER_CHARS.has(lastSig);
+        if (prevChar !== 60 && next !== 62 && afterOperator) {
+          hasCode = true;
+          let j = i2 + 1;
+          let inClass = false;
+          while (j < len) {
+            const d = line.charCodeAt(j);
+            if (d === 92) {
+              j += 2;
+              continue;
+            }
+            if (d === 91) inClass = true;
+            else if (d === 93) inClass = false;
+            else if (d === 47 && !inClass) break;
+            j++;
+          }
+          j = Math.min(j + 1, len);
+          while (j < len && isWordChar(line.charCodeAt(j))) j++;
+          codeOut += line.slice(seg, j);
+          bareOut += `${line.slice(seg, i2)}//`;
+          i2 = j;
+          seg = j;
+          lastSig = 47;
+          continue;
+        }
+      }
+      hasCode = true;
+      if (c === 39 || c === 34) {
+        if (c === 39) sq++;
+        else dq++;
+        let j = i2 + 1;
+        while (j < len) {
+          const d = line.charCodeAt(j);
+          if (d === 92) {
+            j += 2;
+            continue;
+          }
+          if (d === c) break;
+          j++;
+        }
+        j = Math.min(j + 1, len);
+        const quote2 = c === 39 ? "''" : '""';
+        codeOut += line.slice(seg, j);
+        bareOut += line.slice(seg, i2) + quote2;
+        i2 = j;
+        seg = j;
+        lastSig = c;
+        continue;
+      }
+      if (c === 96) {
+        bt++;
+        codeOut += line.slice(seg, i2 + 1);
+        bareOut += line.slice(seg, i2 + 1);
+        i2++;
+        seg = i2;
+        mode = "template";
+        continue;
+      }
+      if (c === 123) braceDepth++;
+      else if (c === 125) {
+        braceDepth--;
+        if (templateStack.length > 0 && braceDepth === templateStack[templateStack.length - 1]) {
+          templateStack.pop();
+          codeOut += line.slice(seg, i2 + 1);
+          bareOut += line.slice(seg, i2 + 1);
+          i2++;
+          seg = i2;
+          mode = "template";
+          continue;
+        }
+      }
+      lastSig = c;
+      i2++;
+    }
+    if (seg < len && mode !== "block") {
+      codeOut += line.slice(seg, len);
+      bareOut += line.slice(seg, len);
+    }
+    if (lastSig === WORD && wordStart >= 0) lastWord = line.slice(wordStart, wordEnd);
+    code[li] = codeOut;
+    bare[li] = bareOut;
+    singleQuotes[li] = sq;
+    doubleQuotes[li] = dq;
+    backticks[li] = bt;
+    names[li] = nameCount;
+    nameChars[li] = nameLength;
+    descriptiveNames[li] = descriptive;
+    terseNames[li] = terse;
+    snakeNames[li] = snake;
+    camelNames[li] = camel;
+    kinds[li] = hasCode ? hasComment ? LineKind.Mixed : LineKind.Code : hasComment ? LineKind.Comment : LineKind.Blank;
+  }
+  if (block !== null) {
+    addComment({ line: block.line, endLine: n, style: block.style, text: block.parts.join("\n").trim(), trailing: block.trailing });
+  }
+  return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, names, nameChars, descriptiveNames, terseNames, snakeNames, camelNames, comments, commentAt };
+}
+
+// src/detectors/parsers/port.ts
+var INPUT_CHUNK = 8192;
+var ParserError = class extends TrailmarkError {
+};
+var ParsedSource = class {
+  language;
+  text;
+  lines;
+  parseFailure;
+  hasErrors;
+  #tree;
+  #released = false;
+  #facts;
+  constructor(language, text2, tree, failure) {
+    this.language = language;
+    this.text = text2;
+    this.lines = splitLines(text2);
+    this.#tree = tree;
+    if (failure !== void 0) this.parseFailure = failure;
+    this.hasErrors = tree === void 0 || tree.rootNode.hasError;
+  }
+  get tree() {
+    if (this.#released) throw new ParserError("TREE_RELEASED", `the tree of this ${this.language} file was released`);
+    return this.#tree;
+  }
+  get facts() {
+    this.#facts ??= lineFactsOf(this.lines);
+    return this.#facts;
+  }
+  /** Marks the tree released and hands it back once (to be freed); undefined afterwards. */
+  release() {
+    if (this.#released) return void 0;
+    this.#released = true;
+    const tree = this.#tree;
+    this.#tree = void 0;
+    return tree;
+  }
+};
+function chunksOf(text2, end) {
+  return (index) => index < text2.length ? text2.slice(index, index + INPUT_CHUNK) : end;
+}
+function failureOf(err2) {
+  const message = err2 instanceof Error ? err2.message : "parser failed";
+  const end = message.indexOf("\n");
+  return end === -1 ? message : message.slice(0, end);
+}
+function nodeText(parsed, node) {
+  return parsed.text.slice(node.startIndex, node.endIndex);
+}
+
+// src/detectors/parsers/native.ts
+var binding;
+function loadBinding() {
+  if (binding === void 0) {
+    const require2 = createRequire(import.meta.url);
+    const Parser3 = require2("tree-sitter");
+    const ts = require2("tree-sitter-typescript");
+    const javascript = require2("tree-sitter-javascript");
+    binding = { Parser: Parser3, grammars: { typescript: ts.typescript, tsx: ts.tsx, javascript, jsx: javascript } };
+  }
+  return binding;
+}
+var asTree = (tree) => tree;
+var NativeParser = class {
+  backend = "native";
+  #parsers = /* @__PURE__ */ new Map();
+  #made = /* @__PURE__ */ new WeakSet();
+  parse(text2, language) {
+    if (!isParsable(language)) return void 0;
+    const parsers = this.#parsers;
+    if (parsers === void 0) return new ParsedSource(language, text2, void 0, "parser disposed");
+    try {
+      let parser = parsers.get(language);
+      if (parser === void 0) {
+        const { Parser: Parser3, grammars } = loadBinding();
+        parser = new Parser3();
+        parser.setLanguage(grammars[language]);
+        parsers.set(language, parser);
+      }
+      const parsed = new ParsedSource(language, text2, asTree(parser.parse(chunksOf(text2, null))), void 0);
+      this.#made.add(parsed);
+      return parsed;
+    } catch (err2) {
+      return new ParsedSource(language, text2, void 0, failureOf(err2));
+    }
+  }
+  /** Native trees are garbage-collected; the file is only marked released (same contract as WASM). */
+  release(parsed) {
+    if (parsed instanceof ParsedSource && this.#made.has(parsed)) parsed.release();
+  }
+  dispose() {
+    this.#parsers = void 0;
+  }
+};
+function createNativeParser() {
+  return new NativeParser();
+}
+var nativeParser = createNativeParser();
+
+// src/detectors/units.ts
+var UNIT_NODE_TYPES = [
+  "function_declaration",
+  "generator_function_declaration",
+  "method_definition",
+  "class_declaration",
+  "abstract_class_declaration",
+  "class",
+  "interface_declaration",
+  "arrow_function",
+  "function_expression"
+];
+var UNIT_TYPE_SET = new Set(UNIT_NODE_TYPES);
+var FUNCTION_LIKE = /* @__PURE__ */ new Set(["function_declaration", "generator_function_declaration", "method_definition", "arrow_function", "function_expression"]);
+var rangeCache = /* @__PURE__ */ new WeakMap();
+function unitsInRange(parsed, startLine, endLine) {
+  const tree = parsed.tree;
+  if (tree === void 0 || endLine < startLine) return [];
+  let perFile = rangeCache.get(parsed);
+  if (perFile === void 0) {
+    perFile = /* @__PURE__ */ new Map();
+    rangeCache.set(parsed, perFile);
+  }
+  const key = `${startLine}:${endLine}`;
+  const cached = perFile.get(key);
+  if (cached !== void 0) return cached;
+  const state = fileState(parsed);
+  state.queries++;
+  let units;
+  if (state.all === void 0 && state.queries <= PER_RANGE_QUERIES) {
+    units = queryRange(parsed, tree, startLine, endLine);
+  } else {
+    state.all ??= sortUnits(queryWhole(parsed, tree));
+    units = state.all.filter((u) => u.startLine <= endLine && u.endLine >= startLine);
+  }
+  const sorted = sortUnits(units);
+  perFile.set(key, sorted);
+  return sorted;
+}
+var PER_RANGE_QUERIES = 8;
+var fileStates = /* @__PURE__ */ new WeakMap();
+function fileState(parsed) {
+  let state = fileStates.get(parsed);
+  if (state === void 0) {
+    state = { queries: 0, all: void 0 };
+    fileStates.set(parsed, state);
+  }
+  return state;
+}
+function sortUnits(units) {
+  return units.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || a.kind.localeCompare(b.kind));
+}
+function queryWhole(parsed, tree) {
+  const units = [];
+  for (const node of tree.rootNode.descendantsOfType(UNIT_NODE_TYPES)) {
+    const info2 = describeUnit(parsed, node);
+    if (info2 !== void 0) units.push(info2);
+  }
+  return units;
+}
+function queryRange(parsed, tree, startLine, endLine) {
+  const lastLine = parsed.lines[endLine - 1] ?? "";
+  const start2 = { row: startLine - 1, column: 0 };
+  const end = { row: endLine - 1, column: lastLine.length * 2 + 1 };
+  const cover = tree.rootNode.descendantForPosition(start2, end);
+  const units = [];
+  for (const node of cover.descendantsOfType(UNIT_NODE_TYPES, start2, end)) {
+    const info2 = describeUnit(parsed, node);
+    if (info2 !== void 0) units.push(info2);
+  }
+  for (let node = cover.parent; node !== null; node = node.parent) {
+    if (!UNIT_TYPE_SET.has(node.type)) continue;
+    const info2 = describeUnit(parsed, node);
+    if (info2 !== void 0) units.push(info2);
+  }
+  return units;
+}
+function functionShape(unit) {
+  const node = unit.node;
+  if (!FUNCTION_LIKE.has(node.type)) return { statements: 0, parameters: 0, returnType: false };
+  const body2 = node.childForFieldName("body");
+  const statements = body2 === null ? 0 : body2.type === "statement_block" ? body2.namedChildCount : 1;
+  const params = node.childForFieldName("parameters") ?? node.childForFieldName("parameter");
+  const parameters = params === null ? 0 : params.type === "identifier" ? 1 : params.namedChildCount;
+  return { statements, parameters, returnType: node.childForFieldName("return_type") !== null };
+}
+var Unit = class {
+  kind;
+  startLine;
+  endLine;
+  declLine;
+  node;
+  #parsed;
+  /** The name node, or undefined when it is the node's own `name` field (looked up on first use). */
+  #nameNode;
+  #name = null;
+  constructor(parsed, kind, node, decl, nameNode) {
+    this.#parsed = parsed;
+    this.kind = kind;
+    this.node = node;
+    this.#nameNode = nameNode;
+    const start2 = node.startPosition.row;
+    this.startLine = start2 + 1;
+    this.endLine = node.endPosition.row + 1;
+    this.declLine = Math.min(decl === node ? start2 : decl.startPosition.row, start2) + 1;
+  }
+  get name() {
+    if (this.#name === null) {
+      this.#nameNode ??= this.node.childForFieldName("name");
+      const text2 = this.#nameNode === null ? "" : nodeText(this.#parsed, this.#nameNode);
+      this.#name = text2 === "" ? void 0 : text2.length > 80 ? text2.slice(0, 80) : text2;
+    }
+    return this.#name;
+  }
+};
+var NEVER_EXPORTED = /* @__PURE__ */ new Set(["method_definition", "pair", "public_field_definition", "field_definition"]);
+function describeUnit(parsed, node) {
+  const type = node.type;
+  let kind;
+  let nameNode;
+  let decl = node;
+  let declType = type;
+  if (type === "function_declaration" || type === "generator_function_declaration") {
+    kind = "function";
+  } else if (type === "method_definition") {
+    kind = "method";
+  } else if (type === "class_declaration" || type === "abstract_class_declaration") {
+    kind = "class";
+  } else if (type === "interface_declaration") {
+    kind = "interface";
+  } else {
+    const binding2 = assignedName(node);
+    if (binding2 === void 0) return void 0;
+    kind = type === "arrow_function" ? "arrow" : type === "class" ? "class" : "function";
+    nameNode = binding2.name;
+    decl = binding2.decl;
+    declType = binding2.declType;
+  }
+  if (!NEVER_EXPORTED.has(declType)) {
+    const parent = decl.parent;
+    if (parent !== null && parent.type === "export_statement") decl = parent;
+  }
+  return new Unit(parsed, kind, node, decl, nameNode);
+}
+var WRAPPERS = /* @__PURE__ */ new Set(["parenthesized_expression", "as_expression", "satisfies_expression"]);
+function assignedName(node) {
+  let current = node;
+  let parent = node.parent;
+  if (parent === null) return void 0;
+  let parentType = parent.type;
+  if (WRAPPERS.has(parentType)) {
+    current = parent;
+    parent = parent.parent;
+    if (parent === null) return void 0;
+    parentType = parent.type;
+  }
+  let name2 = null;
+  let decl = parent;
+  let declType = parentType;
+  switch (parentType) {
+    case "variable_declarator":
+      name2 = parent.childForFieldName("name");
+      decl = parent.parent ?? parent;
+      declType = "";
+      break;
+    case "pair":
+      name2 = parent.childForFieldName("key");
+      break;
+    case "public_field_definition":
+    case "field_definition":
+      name2 = parent.childForFieldName("name") ?? parent.childForFieldName("property");
+      break;
+    case "assignment_expression":
+      if (parent.childForFieldName("right")?.id !== current.id) return void 0;
+      name2 = parent.childForFieldName("left");
+      decl = parent.parent ?? parent;
+      declType = "";
+      break;
+    default:
+      return void 0;
+  }
+  return name2 === null ? void 0 : { name: name2, decl, declType };
+}
+function enclosingUnits(parsed, startLine, endLine, isAdded = () => true) {
+  const units = unitsInRange(parsed, startLine, endLine);
+  const result = [];
+  const wholes = [];
+  for (const u of units) {
+    if (u.declLine < startLine || u.endLine > endLine) continue;
+    const last = wholes[wholes.length - 1];
+    if (last !== void 0 && last.declLine <= u.declLine && last.endLine >= u.endLine) continue;
+    if (!allAdded(u.declLine, u.endLine, isAdded)) continue;
+    wholes.push(u);
+  }
+  const enclosing = /* @__PURE__ */ new Set();
+  const stack = [];
+  let next = 0;
+  let w = 0;
+  for (let line = startLine; line <= endLine; line++) {
+    while (w < wholes.length && wholes[w].endLine < line) w++;
+    const whole = wholes[w];
+    if (whole !== void 0 && whole.declLine <= line) {
+      line = whole.endLine;
+      continue;
+    }
+    while (next < units.length && units[next].startLine <= line) stack.push(units[next++]);
+    while (stack.length > 0 && stack[stack.length - 1].endLine < line) stack.pop();
+    const top = stack[stack.length - 1];
+    if (top !== void 0 && !wholes.includes(top)) enclosing.add(top);
+  }
+  for (const u of wholes) result.push(toSyntacticUnit(u, true));
+  for (const u of enclosing) result.push(toSyntacticUnit(u, false));
+  result.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || a.kind.localeCompare(b.kind));
+  return result;
+}
+function allAdded(from, to, isAdded) {
+  for (let l = from; l <= to; l++) if (!isAdded(l)) return false;
+  return true;
+}
+function toSyntacticUnit(u, whole) {
+  return {
+    kind: u.kind,
+    ...u.name !== void 0 ? { name: u.name } : {},
+    startLine: u.declLine,
+    endLine: u.endLine,
+    ...whole ? { whole: true } : {}
+  };
+}
+
+// src/detectors/feature.ts
+function clamp01(value) {
+  if (!Number.isFinite(value) || value <= 0) return 0;
+  return value >= 1 ? 1 : value;
+}
+function saturate(count2, full) {
+  return clamp01(count2 / full);
+}
+function support(n, min, full) {
+  if (n < min) return 0;
+  return clamp01(n / full);
+}
+var MAX_SNIPPET = 60;
+function snippet(text2) {
+  let out2 = "";
+  for (const ch of text2.trim()) {
+    const c = ch.codePointAt(0) ?? 0;
+    out2 += c < 32 || c === 127 || c >= 128 && c < 160 ? " " : ch === "`" ? "'" : ch;
+  }
+  const chars = [...out2.replace(/\s+/g, " ")];
+  out2 = chars.length > MAX_SNIPPET ? `${chars.slice(0, MAX_SNIPPET - 1).join("")}…` : chars.join("");
+  return `\`${out2}\``;
+}
+function finish(features) {
+  return features.filter((f) => Number.isFinite(f.value) && f.value > 0).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+// src/detectors/style.ts
+var STATEMENT_END = /[\w$)\]'"`]$/;
+var STATEMENT_START = /^\s*(?:(?:return|const|let|var|throw|await|import|export|break|continue|yield)\b|[\w$.]+\(.*\)$|[\w$.[\]]+\s*[+\-*/]?=\s)/;
+var CONTINUES = /^\s*(?:[.?:+\-*/%&|^=<>,)\]]|\?\?|\|\||&&)/;
+function measureStyle(facts, from, to, include) {
+  const kinds = facts.kinds;
+  let codeLines = 0;
+  let commentLines = 0;
+  let trailingComments = 0;
+  let singleQuotes = 0;
+  let doubleQuotes = 0;
+  let semicolonEnds = 0;
+  let bareEnds = 0;
+  let indentTwo = 0;
+  let indentFour = 0;
+  let tabIndented = 0;
+  let identifiers = 0;
+  let identifierChars = 0;
+  let descriptive = 0;
+  let snakeCase = 0;
+  let camelCase = 0;
+  let terse = 0;
+  let lineLengthSum = 0;
+  let lineLengthSquares = 0;
+  const jsdocSeen = /* @__PURE__ */ new Set();
+  const last = Math.min(to, kinds.length);
+  for (let line = Math.max(1, from); line <= last; line++) {
+    if (!include(line)) continue;
+    const index = line - 1;
+    const kind = kinds[index];
+    if (kind === LineKind.Blank) continue;
+    if (kind === LineKind.Comment || kind === LineKind.Mixed) {
+      commentLines++;
+      const at = facts.commentAt[index];
+      const block = at >= 0 ? facts.comments[at] : void 0;
+      if (block !== void 0 && block.style === "jsdoc" && !jsdocSeen.has(at)) {
+        jsdocSeen.add(at);
+      }
+      if (kind === LineKind.Mixed && block !== void 0 && block.trailing && block.line === line) trailingComments++;
+    }
+    if (kind !== LineKind.Code && kind !== LineKind.Mixed) continue;
+    codeLines++;
+    const raw = facts.lines[index];
+    lineLengthSum += raw.length;
+    lineLengthSquares += raw.length * raw.length;
+    singleQuotes += facts.singleQuotes[index];
+    doubleQuotes += facts.doubleQuotes[index];
+    const bare = facts.bare[index];
+    const trimmed = bare.trimEnd();
+    if (trimmed.endsWith(";")) semicolonEnds++;
+    else if (trimmed.length <= 300 && STATEMENT_END.test(trimmed) && STATEMENT_START.test(trimmed)) {
+      const nextBare = facts.bare[index + 1];
+      if (nextBare === void 0 || !CONTINUES.test(nextBare)) bareEnds++;
+    }
+    const first = raw.charCodeAt(0);
+    if (first === 9) tabIndented++;
+    else if (first === 32) {
+      let indent = 0;
+      while (raw.charCodeAt(indent) === 32) indent++;
+      if (indent % 4 === 2) indentTwo++;
+      else if (indent % 4 === 0) indentFour++;
+    }
+    identifiers += facts.names[index];
+    identifierChars += facts.nameChars[index];
+    descriptive += facts.descriptiveNames[index];
+    terse += facts.terseNames[index];
+    snakeCase += facts.snakeNames[index];
+    camelCase += facts.camelNames[index];
+  }
+  return {
+    codeLines,
+    commentLines,
+    trailingComments,
+    jsdocBlocks: jsdocSeen.size,
+    singleQuotes,
+    doubleQuotes,
+    semicolonEnds,
+    bareEnds,
+    indentTwo,
+    indentFour,
+    tabIndented,
+    identifiers,
+    identifierChars,
+    descriptive,
+    snakeCase,
+    camelCase,
+    terse,
+    lineLengthSum,
+    lineLengthSquares
+  };
+}
+
+// src/detectors/hunk-view.ts
+var views = /* @__PURE__ */ new WeakMap();
+var baselines = /* @__PURE__ */ new WeakMap();
+function hunkView(ctx) {
+  let view = views.get(ctx);
+  if (view === void 0) {
+    view = build(ctx);
+    views.set(ctx, view);
+  }
+  return view;
+}
+function linesMatch(lines, ctx) {
+  for (const a of ctx.hunk.added) if (lines[a.line - 1] !== a.text) return false;
+  return true;
+}
+function build(ctx) {
+  let lines = ctx.file.lines;
+  let parsed = ctx.file.parsed;
+  let fromFile = true;
+  if (parsed !== void 0 && parsed.lines !== lines && !(parsed.lines.length === lines.length && linesMatch(parsed.lines, ctx))) parsed = void 0;
+  if (!linesMatch(lines, ctx)) {
+    fromFile = false;
+    parsed = void 0;
+    const synthetic = [];
+    for (const a of ctx.hunk.added) {
+      if (!Number.isSafeInteger(a.line) || a.line < 1 || a.line > 1e7) continue;
+      while (synthetic.length < a.line - 1) synthetic.push("");
+      synthetic[a.line - 1] = a.text;
+    }
+    lines = synthetic;
+  }
+  const facts = parsed !== void 0 && parsed.lines === lines ? parsed.facts : lineFactsOf(lines);
+  const added = [];
+  let sorted = true;
+  for (const a of ctx.hunk.added) {
+    if (a.line >= 1 && a.line <= lines.length) {
+      if (added.length > 0 && a.line <= added[added.length - 1]) sorted = false;
+      added.push(a.line);
+    }
+  }
+  let isAdded;
+  const lo = added[0] ?? 0;
+  const hi = added[added.length - 1] ?? -1;
+  if (sorted && hi - lo + 1 === added.length) {
+    isAdded = (line) => line >= lo && line <= hi;
+  } else {
+    const addedSet = new Set(added);
+    added.length = 0;
+    for (const line of addedSet) added.push(line);
+    added.sort((a, b) => a - b);
+    isAdded = (line) => addedSet.has(line);
+  }
+  const codeLines = [];
+  const commentIndexes = /* @__PURE__ */ new Set();
+  const comments = [];
+  for (const line of added) {
+    const kind = facts.kinds[line - 1];
+    if (kind === LineKind.Code || kind === LineKind.Mixed) codeLines.push(line);
+    if (kind === LineKind.Comment || kind === LineKind.Mixed) {
+      let at = facts.commentAt[line - 1];
+      while (at >= 0 && at < facts.comments.length) {
+        const c = facts.comments[at];
+        if (c.line > line) break;
+        if (c.line === line && !commentIndexes.has(at)) {
+          commentIndexes.add(at);
+          comments.push(c);
+        }
+        at++;
+      }
+    }
+  }
+  const first = added[0] ?? 0;
+  const last = added[added.length - 1] ?? -1;
+  const units = parsed !== void 0 && added.length > 0 ? unitsInRange(parsed, first, last) : [];
+  const style = measureStyle(facts, first, last, isAdded);
+  const baseline = fromFile ? baselineOf(facts, ctx.addedLines) : measureStyle(facts, 1, 0, () => false);
+  return { facts, parsed, added, isAdded, codeLines, comments, units, style, baseline };
+}
+function baselineOf(facts, addedLines3) {
+  let perFile = baselines.get(facts.lines);
+  if (perFile === void 0) {
+    perFile = /* @__PURE__ */ new WeakMap();
+    baselines.set(facts.lines, perFile);
+  }
+  let measure = perFile.get(addedLines3);
+  if (measure === void 0) {
+    measure = measureStyle(facts, 1, facts.lines.length, (line) => !addedLines3.has(line));
+    perFile.set(addedLines3, measure);
+  }
+  return measure;
+}
+
+// src/detectors/assistant-text.ts
+var ID = "assistant-text";
+var CHAT_PHRASES = [
+  /\b(?:here'?s|here is|below is) (?:the|an?|your) (?:updated|modified|revised|complete|full|refactored|corrected|fixed|improved|final|new version)\b/i,
+  /\b(?:I'?ve|I have|I'?ll|I will) (?:added|updated|modified|refactored|implemented|created|fixed|removed|replaced|included|kept|also added|now added)\b/i,
+  /^(?:certainly|sure|absolutely|of course|great question)\s*[!,.:]/i,
+  /\b(?:let me know if|hope this helps|feel free to (?:adjust|modify|customi[sz]e|change|extend|replace)|as an ai\b|as a language model)/i,
+  /\bthis (?:updated|modified|revised|refactored|improved) (?:code|version|implementation|function|component)\b/i,
+  /\b(?:key (?:changes|improvements)|changes made|explanation of changes)\s*:/i
+];
+var PLACEHOLDERS = [
+  /\brest of (?:the |your )?(?:code|file|implementation|component|function|class|logic|methods?|module)\b.{0,40}\b(?:same|unchanged)\b/i,
+  /^\.{3}\s*(?:existing|rest|other|remaining|previous|same|unchanged|your|more)\b/i,
+  /\b(?:existing|previous|other|remaining|original) (?:code|logic|implementation|methods|imports|functions)\s*(?:here|remains?|stays?|unchanged|goes here|as before|\.{3})/i,
+  /\b(?:add|put|insert|implement) (?:your|the) (?:own )?(?:code|logic|implementation) here\b/i,
+  /\byour (?:code|logic|implementation) (?:goes )?here\b/i
+];
+var FENCE = /^\s*```[\w+#.-]*\s*$/;
+var PROSE = /^[A-Z][A-Za-z']*(?:[ ,][A-Za-z'`()-]+){3,}[.:!]?$/;
+function anyOf(patterns) {
+  return new RegExp(patterns.map((p) => `(?:${p.source})`).join("|"), "i");
+}
+var CHAT = anyOf(CHAT_PHRASES);
+var PLACEHOLDER = anyOf(PLACEHOLDERS);
+var PREFILTER = anyOf([...CHAT_PHRASES, ...PLACEHOLDERS].map((p) => new RegExp(p.source.replace(/^\^/, ""), "i")));
+var assistantText = {
+  id: ID,
+  version: "1.0.0",
+  features: [
+    { id: `${ID}/chat-phrase`, direction: "ai", description: "a chat assistant phrase left in a comment or as a line of prose" },
+    { id: `${ID}/code-fence`, direction: "ai", description: "a markdown code fence in source" },
+    { id: `${ID}/placeholder`, direction: "ai", description: 'a "rest of the code remains the same" placeholder comment' }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const out2 = [];
+    let chat = 0;
+    let chatLine = 0;
+    let chatText = "";
+    let placeholder = 0;
+    let placeholderLine = 0;
+    let placeholderText = "";
+    for (const c of view.comments) {
+      if (!PREFILTER.test(c.text)) continue;
+      const parts2 = c.text.split("\n");
+      for (let k = 0; k < parts2.length; k++) {
+        const part = parts2[k].trim();
+        if (part === "") continue;
+        const line = c.line + k;
+        if (CHAT.test(part)) {
+          if (chat++ === 0) {
+            chatLine = line;
+            chatText = part;
+          }
+        } else if (PLACEHOLDER.test(part)) {
+          if (placeholder++ === 0) {
+            placeholderLine = line;
+            placeholderText = part;
+          }
+        }
+      }
+    }
+    let fences = 0;
+    let fenceLine = 0;
+    for (const line of view.added) {
+      const raw = view.facts.lines[line - 1];
+      if (raw.length > 400) continue;
+      if (raw.includes("```") && FENCE.test(raw)) {
+        if (fences++ === 0) fenceLine = line;
+        continue;
+      }
+      const kind = view.facts.kinds[line - 1];
+      if (kind !== LineKind.Code) continue;
+      const trimmed = raw.trim();
+      const first = trimmed.charCodeAt(0);
+      if (first >= 65 && first <= 90 && PROSE.test(trimmed) && CHAT.test(trimmed)) {
+        if (chat++ === 0 || line < chatLine) {
+          chatLine = line;
+          chatText = trimmed;
+        }
+      }
+    }
+    if (chat > 0) out2.push({ id: `${ID}/chat-phrase`, value: saturate(chat, 1), line: chatLine, detail: `assistant phrase left in the code: ${snippet(chatText)}` });
+    if (fences > 0) out2.push({ id: `${ID}/code-fence`, value: saturate(fences, 1), line: fenceLine, detail: "markdown code fence (```) in a source file" });
+    if (placeholder > 0) {
+      out2.push({ id: `${ID}/placeholder`, value: saturate(placeholder, 1), line: placeholderLine, detail: `placeholder comment for omitted code: ${snippet(placeholderText)}` });
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/comment-density.ts
+var ID2 = "comment-density";
+var commentDensity = {
+  id: ID2,
+  version: "1.0.0",
+  features: [
+    { id: `${ID2}/density`, direction: "ai", description: "share of added non-blank lines that are comments, trusted from 15 non-blank lines on" },
+    { id: `${ID2}/trailing`, direction: "ai", description: "share of added code lines ending in a trailing comment" },
+    { id: `${ID2}/inline`, direction: "ai", description: "own-line comments between statements (not JSDoc, not trailing) per added code line" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const { style } = view;
+    const out2 = [];
+    const total = style.codeLines + style.commentLines;
+    if (style.codeLines > 0 && total > 0) {
+      const ratio = style.commentLines / total;
+      const value = ratio * support(total, 6, 15);
+      out2.push({
+        id: `${ID2}/density`,
+        value: clamp01(value),
+        detail: `${style.commentLines} of ${total} added non-blank lines are comments (${Math.round(ratio * 100)}%)`
+      });
+      const trailing = style.trailingComments / style.codeLines;
+      out2.push({
+        id: `${ID2}/trailing`,
+        value: clamp01(trailing * 2 * support(style.codeLines, 4, 12)),
+        detail: `${style.trailingComments} of ${style.codeLines} added code lines end in a comment`
+      });
+    }
+    if (style.codeLines > 0) {
+      let inline = 0;
+      for (const c of view.comments) {
+        if (c.style === "jsdoc" || c.trailing || c.line === 1) continue;
+        if (view.facts.kinds[c.endLine] === void 0) continue;
+        inline += c.endLine - c.line + 1;
+      }
+      if (inline > 0) {
+        const ratio = inline / style.codeLines;
+        out2.push({
+          id: `${ID2}/inline`,
+          value: clamp01(ratio * 3) * support(style.codeLines, 4, 12),
+          detail: `${inline} comment line${inline === 1 ? "" : "s"} between ${style.codeLines} added code lines`
+        });
+      }
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/consistency.ts
+var ID3 = "consistency";
+var MIN_BASELINE_LINES = 30;
+var MIN_HUNK_LINES = 5;
+var JSDOC_HABIT = 0.02;
+var COMMENT_MARGIN = 0.1;
+function quoteHabit(s, min) {
+  const total = s.singleQuotes + s.doubleQuotes;
+  if (total < min) return void 0;
+  const single = s.singleQuotes / total;
+  if (single >= 0.8) return { value: "single", strength: single };
+  if (single <= 0.2) return { value: "double", strength: 1 - single };
+  return void 0;
+}
+function semicolonHabit(s, min) {
+  const total = s.semicolonEnds + s.bareEnds;
+  if (total < min) return void 0;
+  const semi = s.semicolonEnds / total;
+  if (semi >= 0.8) return { value: "semicolons", strength: semi };
+  if (semi <= 0.2) return { value: "no semicolons", strength: 1 - semi };
+  return void 0;
+}
+function indentHabit(s, min) {
+  const total = s.tabIndented + s.indentTwo + s.indentFour;
+  if (total < min) return void 0;
+  if (s.tabIndented / total >= 0.8) return { value: "tabs", strength: s.tabIndented / total };
+  const spaces = s.indentTwo + s.indentFour;
+  if (spaces / total < 0.8) return void 0;
+  if (s.indentTwo / spaces >= 0.15) return { value: "2 spaces", strength: spaces / total };
+  if (s.indentTwo / spaces <= 0.02) return { value: "4 spaces", strength: spaces / total };
+  return void 0;
+}
+function namingHabit(s, min) {
+  const total = s.snakeCase + s.camelCase;
+  if (total < min) return void 0;
+  const snake = s.snakeCase / total;
+  if (snake >= 0.7) return { value: "snake_case", strength: snake };
+  if (snake <= 0.3) return { value: "camelCase", strength: 1 - snake };
+  return void 0;
+}
+function commentShare(s) {
+  const total = s.codeLines + s.commentLines;
+  return total === 0 ? 0 : s.commentLines / total;
+}
+var consistency = {
+  id: ID3,
+  version: "1.0.0",
+  features: [
+    { id: `${ID3}/quote-style`, direction: "ai", description: "string quotes unlike the file's" },
+    { id: `${ID3}/semicolons`, direction: "ai", description: "semicolon use unlike the file's" },
+    { id: `${ID3}/indentation`, direction: "ai", description: "indentation unlike the file's" },
+    { id: `${ID3}/naming`, direction: "ai", description: "naming convention (camelCase/snake_case) unlike the file's" },
+    { id: `${ID3}/comment-excess`, direction: "ai", description: "comment share above the file’s own" },
+    { id: `${ID3}/identifier-excess`, direction: "ai", description: "identifiers longer than the file’s own" },
+    { id: `${ID3}/jsdoc-excess`, direction: "ai", description: "JSDoc blocks where the file has few or none" }
+  ],
+  detect(ctx) {
+    const { style: hunk, baseline: file } = hunkView(ctx);
+    const nonBlank = hunk.codeLines + hunk.commentLines;
+    if (file.codeLines < MIN_BASELINE_LINES || hunk.codeLines === 0 || nonBlank < MIN_HUNK_LINES) return [];
+    const out2 = [];
+    const trust = support(hunk.codeLines, MIN_HUNK_LINES, 15);
+    const commentTrust = support(nonBlank, MIN_HUNK_LINES, 12);
+    const mismatch = (id, what, f, h) => {
+      if (f === void 0 || h === void 0 || f.value === h.value) return;
+      out2.push({ id: `${ID3}/${id}`, value: clamp01(f.strength * h.strength) * trust, detail: `${what}: hunk uses ${String(h.value)}, the rest of the file ${String(f.value)}` });
+    };
+    mismatch("quote-style", "quote style", quoteHabit(file, 20), quoteHabit(hunk, 4));
+    mismatch("semicolons", "statement endings", semicolonHabit(file, 20), semicolonHabit(hunk, 4));
+    mismatch("indentation", "indentation", indentHabit(file, 20), indentHabit(hunk, 4));
+    mismatch("naming", "naming", namingHabit(file, 20), namingHabit(hunk, 4));
+    const hc = commentShare(hunk);
+    const fc = commentShare(file);
+    if (hc > fc + COMMENT_MARGIN) {
+      out2.push({
+        id: `${ID3}/comment-excess`,
+        value: clamp01((hc - fc - COMMENT_MARGIN) * 2.5) * commentTrust,
+        detail: `${Math.round(hc * 100)}% of the hunk's lines are comments, ${Math.round(fc * 100)}% in the rest of the file`
+      });
+    }
+    if (hunk.identifiers >= 10 && file.identifiers >= 50) {
+      const hm = hunk.identifierChars / hunk.identifiers;
+      const fm = file.identifierChars / file.identifiers;
+      if (hm > fm) {
+        out2.push({
+          id: `${ID3}/identifier-excess`,
+          value: clamp01((hm - fm) / 4) * support(hunk.identifiers, 10, 30),
+          detail: `identifiers average ${hm.toFixed(1)} characters, ${fm.toFixed(1)} in the rest of the file`
+        });
+      }
+    }
+    const hj = hunk.jsdocBlocks / hunk.codeLines;
+    const fj = file.jsdocBlocks / file.codeLines;
+    if (hunk.jsdocBlocks >= 1 && fj <= JSDOC_HABIT && hj > fj) {
+      out2.push({
+        id: `${ID3}/jsdoc-excess`,
+        value: clamp01((hj - fj) * 10) * commentTrust,
+        detail: `${hunk.jsdocBlocks} JSDoc block${hunk.jsdocBlocks === 1 ? "" : "s"} in ${hunk.codeLines} added code lines; the rest of the file has ${file.jsdocBlocks} in ${file.codeLines}`
+      });
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/defensive.ts
+var ID4 = "defensive";
+var CATCH = /\bcatch\s*(?:\(|\{)/;
+var CONSOLE = /\bconsole\.(?:error|warn|log)\s*\(/;
+var THROW = /\bthrow\b/;
+var RETURN_EMPTY = /\breturn\s*(?:null|undefined|false|\[\]|\{\}|''|"")?\s*;?\s*$/;
+var ERROR_IDIOM = /\binstanceof\s+Error\s*\?\s*[\w$.]+\.message\b|\bString\(\s*(?:err|error|e)\s*\)|['"`](?:An? )?unknown error(?: occurred)?['"`]|['"`]An error occurred/i;
+var GUARD = /\bif\s*\(\s*(?:typeof\s+[\w$.]+\s*!==?\s*['"]\w+['"]|![\w$.]+\s*(?:\|\||\))|[\w$.]+\s*===?\s*(?:null|undefined)\b|!Array\.isArray\(|!Number\.is(?:Finite|Integer)\(|[\w$.]+\.length\s*===?\s*0\b)/;
+var THROW_NEW = /\bthrow\s+new\s+\w*Error\b/;
+var defensive = {
+  id: ID4,
+  version: "1.0.0",
+  features: [
+    { id: `${ID4}/log-rethrow`, direction: "ai", description: "catch blocks that log to the console and rethrow" },
+    { id: `${ID4}/log-swallow`, direction: "ai", description: "catch blocks that log to the console and return an empty value" },
+    { id: `${ID4}/error-idiom`, direction: "ai", description: 'the `error instanceof Error ? error.message : String(error)` idiom or "unknown error" messages' },
+    { id: `${ID4}/input-guards`, direction: "ai", description: "runs of input checks that throw (typeof/null/empty checks)" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const { facts } = view;
+    const code = view.codeLines;
+    let rethrow = 0;
+    let rethrowLine = 0;
+    let swallow = 0;
+    let swallowLine = 0;
+    let idiom = 0;
+    let idiomLine = 0;
+    let idiomText = "";
+    let guards = 0;
+    let guardLine = 0;
+    for (let k = 0; k < code.length; k++) {
+      const line = code[k];
+      const bare = facts.bare[line - 1];
+      const text2 = facts.code[line - 1];
+      if (text2.length > 1e3) continue;
+      if (bare.includes("catch") && CATCH.test(bare)) {
+        let depth = 0;
+        let opened = false;
+        let logs = false;
+        let throws = false;
+        let returnsEmpty = false;
+        for (let m2 = k; m2 < Math.min(code.length, k + 13); m2++) {
+          const l = code[m2];
+          const b = facts.bare[l - 1];
+          const segment = m2 === k ? b.slice(b.search(CATCH)) : b;
+          if (CONSOLE.test(segment)) logs = true;
+          if (THROW.test(segment)) throws = true;
+          if (m2 > k && RETURN_EMPTY.test(segment)) returnsEmpty = true;
+          for (const ch of segment) {
+            if (ch === "{") {
+              depth++;
+              opened = true;
+            } else if (ch === "}") depth--;
+          }
+          if (opened && depth <= 0) break;
+        }
+        if (logs && throws && rethrow++ === 0) rethrowLine = line;
+        if (logs && !throws && returnsEmpty && swallow++ === 0) swallowLine = line;
+      }
+      const m = text2.includes("rror") || text2.includes("String(") ? ERROR_IDIOM.exec(text2) : null;
+      if (m !== null && idiom++ === 0) {
+        idiomLine = line;
+        idiomText = m[0];
+      }
+      if (bare.includes("if") && GUARD.test(text2)) {
+        const window2 = [line, code[k + 1], code[k + 2]].filter((l) => l !== void 0 && l - line <= 2);
+        if (window2.some((l) => THROW_NEW.test(facts.bare[l - 1])) && guards++ === 0) guardLine = line;
+      }
+    }
+    const out2 = [];
+    if (rethrow > 0) out2.push({ id: `${ID4}/log-rethrow`, value: saturate(rethrow, 2), line: rethrowLine, detail: `catch block logs to the console and rethrows (${rethrow} in this hunk)` });
+    if (swallow > 0) out2.push({ id: `${ID4}/log-swallow`, value: saturate(swallow, 2), line: swallowLine, detail: `catch block logs to the console and returns an empty value (${swallow} in this hunk)` });
+    if (idiom > 0) out2.push({ id: `${ID4}/error-idiom`, value: saturate(idiom, 2), line: idiomLine, detail: `boilerplate error-message handling: ${snippet(idiomText)}` });
+    if (guards >= 2) out2.push({ id: `${ID4}/input-guards`, value: saturate(guards - 1, 3), line: guardLine, detail: `${guards} input checks that throw` });
+    return finish(out2);
+  }
+};
+
+// src/detectors/human-markers.ts
+var ID5 = "human-markers";
+var TODO = /\b(?:TODO|FIXME|XXX|HACK)\b/;
+var CODE_IN_COMMENT = /^(?:(?:const|let|var|return|if|for|while|await|import|export|function|class)\b.*[=({;]|[\w$.]+\(.*\);?$|[\w$.[\]]+\s*[+\-*/]?=\s*[^=].*;$|[{}]\s*$|\}\s*(?:else|catch)\b)/;
+var INFORMAL = /\b(?:wtf|lol|ugh|meh|hacky|dunno|gonna|wanna|kinda|crap|damn|shit|fuck\w*|kludge|yolo|oops|idk|tbh|imo|ftw|af|stupid|dumb|sucks?|silly)\b|!!|\?\?\?|[:;]-?[)(]/i;
+var humanMarkers = {
+  id: ID5,
+  version: "1.0.0",
+  features: [
+    { id: `${ID5}/todo`, direction: "human", description: "TODO/FIXME/XXX/HACK notes" },
+    { id: `${ID5}/commented-out-code`, direction: "human", description: "commented-out code" },
+    { id: `${ID5}/informal`, direction: "human", description: "informal or profane comments" },
+    { id: `${ID5}/lowercase-comments`, direction: "human", description: "terse comments starting in lowercase" },
+    { id: `${ID5}/terse-names`, direction: "human", description: "share of one- and two-letter names other than loop counters" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    let todo = 0;
+    let todoLine = 0;
+    let todoText = "";
+    let commented = 0;
+    let commentedLine = 0;
+    let informal = 0;
+    let informalLine = 0;
+    let lineComments = 0;
+    let lowercase = 0;
+    for (const c of view.comments) {
+      if (c.text.length > 2e3) continue;
+      if (TODO.test(c.text) && todo++ === 0) {
+        todoLine = c.line;
+        todoText = c.text.split("\n")[0] ?? "";
+      }
+      if (INFORMAL.test(c.text) && informal++ === 0) informalLine = c.line;
+      if (c.style === "line") {
+        const text2 = c.text.trim();
+        if (CODE_IN_COMMENT.test(text2)) {
+          if (commented++ === 0) commentedLine = c.line;
+        } else if (/^[a-z]/.test(text2) && /\s/.test(text2) && !/[.!?:]$/.test(text2) && !/^[a-z]+:\/\//.test(text2)) {
+          lowercase++;
+        }
+        lineComments++;
+      }
+    }
+    const out2 = [];
+    if (todo > 0) out2.push({ id: `${ID5}/todo`, value: 1, line: todoLine, detail: `work-in-progress note: ${snippet(todoText)}` });
+    if (commented > 0) out2.push({ id: `${ID5}/commented-out-code`, value: saturate(commented, 2), line: commentedLine, detail: `${commented} commented-out code line${commented === 1 ? "" : "s"}` });
+    if (informal > 0) out2.push({ id: `${ID5}/informal`, value: 1, line: informalLine, detail: "informal wording in a comment" });
+    if (lowercase > 0) {
+      out2.push({
+        id: `${ID5}/lowercase-comments`,
+        value: clamp01(lowercase / Math.max(1, lineComments)) * support(lowercase, 1, 3),
+        detail: `${lowercase} of ${lineComments} line comments are terse lowercase notes`
+      });
+    }
+    const { style } = view;
+    if (style.identifiers >= 10 && style.terse > 0) {
+      out2.push({
+        id: `${ID5}/terse-names`,
+        value: clamp01(style.terse / style.identifiers * 5) * support(style.identifiers, 10, 30),
+        detail: `${style.terse} of ${style.identifiers} names have one or two letters`
+      });
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/hunk-shape.ts
+var ID6 = "hunk-shape";
+var hunkShape = {
+  id: ID6,
+  version: "1.0.0",
+  features: [
+    { id: `${ID6}/whole-units`, direction: "ai", description: "share of added code lines inside complete units added at once" },
+    { id: `${ID6}/size`, direction: "ai", description: "added code lines on a log scale (512 lines = 1)" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const out2 = [];
+    const codeLines = view.codeLines.length;
+    if (codeLines === 0) return [];
+    out2.push({ id: `${ID6}/size`, value: clamp01(Math.log2(1 + codeLines) / 9), detail: `${codeLines} added code lines` });
+    if (view.parsed !== void 0) {
+      const first = view.added[0];
+      const last = view.added[view.added.length - 1];
+      const wholes = enclosingUnits(view.parsed, first, last, view.isAdded).filter((u) => u.whole === true);
+      if (wholes.length > 0) {
+        let inside = 0;
+        let k = 0;
+        for (const line of view.codeLines) {
+          while (k < wholes.length && (wholes[k]?.endLine ?? 0) < line) k++;
+          const w = wholes[k];
+          if (w !== void 0 && w.startLine <= line) inside++;
+        }
+        const names = wholes.slice(0, 3).map((u) => `${u.kind} ${(u.name ?? "anonymous").slice(0, 40)}`).join(", ");
+        out2.push({
+          id: `${ID6}/whole-units`,
+          value: clamp01(inside / codeLines) * support(codeLines, 5, 15),
+          line: wholes[0]?.startLine,
+          detail: `${wholes.length} complete unit${wholes.length === 1 ? "" : "s"} added at once (${names}${wholes.length > 3 ? ", …" : ""})`
+        });
+      }
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/jsdoc.ts
+var ID7 = "jsdoc";
+var TAGGED = /@(?:param|returns?|throws|example)\b/;
+var TYPED_TAG = /@(?:param|returns?|type)\s*\{/;
+var jsdoc = {
+  id: ID7,
+  version: "1.0.0",
+  features: [
+    { id: `${ID7}/uniform`, direction: "ai", description: "share of added functions carrying a tagged JSDoc block, from 2 functions on" },
+    { id: `${ID7}/trivial`, direction: "ai", description: "tagged JSDoc blocks on one-statement functions" },
+    { id: `${ID7}/typed-in-ts`, direction: "ai", description: "JSDoc {types} repeating the TypeScript signature" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const { facts, baseline } = view;
+    if (baseline.codeLines >= MIN_BASELINE_LINES && baseline.jsdocBlocks / baseline.codeLines >= JSDOC_HABIT) return [];
+    let functions = 0;
+    let documented = 0;
+    let trivial = 0;
+    let trivialLine = 0;
+    let trivialName = "";
+    let typed = 0;
+    let typedLine = 0;
+    const ts = ctx.language === "typescript" || ctx.language === "tsx";
+    for (const u of view.units) {
+      if (u.kind === "class" || u.kind === "interface" || !view.isAdded(u.declLine)) continue;
+      functions++;
+      let at = u.declLine >= 2 ? facts.commentAt[u.declLine - 2] : -1;
+      while (at >= 0 && (facts.comments[at + 1]?.line ?? Infinity) <= u.declLine - 1) at++;
+      const doc = at >= 0 ? facts.comments[at] : void 0;
+      if (doc === void 0 || doc.style !== "jsdoc" || doc.endLine !== u.declLine - 1 || !view.isAdded(doc.line)) continue;
+      if (!TAGGED.test(doc.text)) continue;
+      documented++;
+      if (u.endLine - u.startLine <= 3 && functionShape(u).statements <= 1) {
+        if (trivial++ === 0) {
+          trivialLine = doc.line;
+          trivialName = u.name ?? "anonymous function";
+        }
+      }
+      if (ts && TYPED_TAG.test(doc.text)) {
+        if (typed++ === 0) typedLine = doc.line;
+      }
+    }
+    const out2 = [];
+    if (documented >= 2) {
+      out2.push({
+        id: `${ID7}/uniform`,
+        value: documented / functions * support(functions, 2, 4),
+        detail: `${documented} of ${functions} added functions carry a @param/@returns JSDoc block`
+      });
+    }
+    if (trivial > 0) {
+      out2.push({
+        id: `${ID7}/trivial`,
+        value: saturate(trivial, 2),
+        line: trivialLine,
+        detail: `tagged JSDoc on ${trivial} one-statement function${trivial === 1 ? "" : "s"}, e.g. ${trivialName.slice(0, 60)}`
+      });
+    }
+    if (typed > 0) {
+      out2.push({ id: `${ID7}/typed-in-ts`, value: saturate(typed, 2), line: typedLine, detail: "JSDoc {type} annotations repeat the TypeScript types" });
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/lexical.ts
+var ID8 = "lexical";
+var EMOJI = new RegExp("\\p{Extended_Pictographic}", "u");
+function hasNonAscii(text2) {
+  for (let i2 = 0; i2 < text2.length; i2++) if (text2.charCodeAt(i2) > 127) return true;
+  return false;
+}
+var lexical = {
+  id: ID8,
+  version: "1.0.0",
+  features: [
+    { id: `${ID8}/identifier-length`, direction: "ai", description: "mean identifier length above 5 characters, trusted from 30 identifiers on" },
+    { id: `${ID8}/descriptive-names`, direction: "ai", description: "share of identifiers made of three or more words" },
+    { id: `${ID8}/uniform-lines`, direction: "ai", description: "low variation of code line lengths" },
+    { id: `${ID8}/emoji`, direction: "ai", description: "emoji in code, strings or comments" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const { style } = view;
+    const out2 = [];
+    if (style.identifiers > 0) {
+      const mean = style.identifierChars / style.identifiers;
+      const trust = support(style.identifiers, 10, 30);
+      out2.push({
+        id: `${ID8}/identifier-length`,
+        value: clamp01((mean - 5) / 7) * trust,
+        detail: `identifiers average ${mean.toFixed(1)} characters over ${style.identifiers} names`
+      });
+      const share = style.descriptive / style.identifiers;
+      out2.push({
+        id: `${ID8}/descriptive-names`,
+        value: clamp01(share * 3) * trust,
+        detail: `${style.descriptive} of ${style.identifiers} identifiers have three or more words`
+      });
+    }
+    if (style.codeLines >= 8) {
+      const mean = style.lineLengthSum / style.codeLines;
+      const variance = Math.max(0, style.lineLengthSquares / style.codeLines - mean * mean);
+      const cv = mean > 0 ? Math.sqrt(variance) / mean : 1;
+      out2.push({
+        id: `${ID8}/uniform-lines`,
+        value: clamp01((0.6 - cv) / 0.4) * support(style.codeLines, 8, 20),
+        detail: `code line lengths vary little (coefficient of variation ${cv.toFixed(2)})`
+      });
+    }
+    let emoji = 0;
+    let emojiLine = 0;
+    for (const line of view.added) {
+      const raw = view.facts.lines[line - 1];
+      if (raw.length <= 2e3 && hasNonAscii(raw) && EMOJI.test(raw) && emoji++ === 0) emojiLine = line;
+    }
+    if (emoji > 0) out2.push({ id: `${ID8}/emoji`, value: saturate(emoji, 2), line: emojiLine, detail: `emoji on ${emoji} added line${emoji === 1 ? "" : "s"}` });
+    return finish(out2);
+  }
+};
+
+// src/detectors/narration.ts
+var ID9 = "narration";
+var STEP = /^(?:step\s*\d+\b|(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b|let'?s\s+\w+|we\s+(?:need|want|have|will|can|must|should)\s+to\b|(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b)/i;
+var NUMBERED_STEP = /^\d{1,2}[.)]\s+[A-Z][a-z]+/;
+var STEP_ANYWHERE = new RegExp(STEP.source.replace(/^\^/, ""), "i");
+var NUMBERED_ANYWHERE = new RegExp(NUMBERED_STEP.source.replace(/^\^/, ""));
+var IMPERATIVE = /^(?:Check|Initiali[sz]e|Calculate|Compute|Create|Update|Handle|Validate|Ensure|Loop|Iterate|Convert|Parse|Set|Get|Add|Remove|Fetch|Retrieve|Return|Store|Build|Call|Find|Determine|Extract|Process|Define|Generate|Apply|Clear|Reset|Filter|Map|Sort|Format|Log|Send|Wait|Verify|Append|Increment|Decrement|Assign|Declare|Instantiate|Prepare|Perform|Use|Make|Try|Throw|Emit|Register|Merge|Normalize|Normalise|Split|Combine|Read|Write|Load|Save|Render|Show|Hide|Toggle|Skip|Start|Stop|Close|Open)\s+(?:the|a|an|if|all|each|every|through|over|up|our|this|that|any|whether|new|to|it|them|its)\b/;
+var SENTENCE = /^[A-Z][a-z']*\b.*\b(?:the|an?)\b/;
+var VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
+var narration = {
+  id: ID9,
+  version: "1.1.0",
+  features: [
+    { id: `${ID9}/step-comment`, direction: "ai", description: 'comments narrating steps ("// Step 1:", "// First, we", "// Now we")' },
+    { id: `${ID9}/imperative-walkthrough`, direction: "ai", description: 'own-line comments that walk through the code in capitalised imperatives ("// Check if the…", "// Initialize the…")' },
+    { id: `${ID9}/sentence-comments`, direction: "ai", description: "own-line comments written as full sentences with articles rather than terse notes" },
+    { id: `${ID9}/stock-vocabulary`, direction: "ai", description: 'stock words of generated explanations in comments ("comprehensive", "robust", "seamlessly")' }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    let steps = 0;
+    let stepLine = 0;
+    let stepText = "";
+    let vocab = 0;
+    let vocabLine = 0;
+    let vocabText = "";
+    let lineComments = 0;
+    let imperative = 0;
+    let imperativeLine = 0;
+    let imperativeText = "";
+    let sentences = 0;
+    let sentenceLine = 0;
+    for (const c of view.comments) {
+      if (c.style === "line" && !c.trailing) {
+        lineComments++;
+        if (IMPERATIVE.test(c.text) && imperative++ === 0) {
+          imperativeLine = c.line;
+          imperativeText = c.text;
+        }
+        if (c.text.length <= 300 && SENTENCE.test(c.text) && sentences++ === 0) sentenceLine = c.line;
+      }
+      if (!STEP_ANYWHERE.test(c.text) && !NUMBERED_ANYWHERE.test(c.text) && !VOCABULARY.test(c.text)) continue;
+      const parts2 = c.style === "line" ? [c.text] : c.text.split("\n");
+      for (let k = 0; k < parts2.length; k++) {
+        const part = parts2[k].trim();
+        if (part.length < 3 || part.length > 300) continue;
+        if (STEP.test(part) || NUMBERED_STEP.test(part)) {
+          if (steps++ === 0) {
+            stepLine = c.line + k;
+            stepText = part;
+          }
+        }
+        const m = VOCABULARY.exec(part);
+        if (m !== null) {
+          if (vocab++ === 0) {
+            vocabLine = c.line + k;
+            vocabText = m[0];
+          }
+        }
+      }
+    }
+    const out2 = [];
+    if (steps > 0) {
+      out2.push({ id: `${ID9}/step-comment`, value: saturate(steps, 3), line: stepLine, detail: `${steps} comment${steps === 1 ? "" : "s"} narrating steps, e.g. ${snippet(stepText)}` });
+    }
+    if (imperative >= 2) {
+      out2.push({
+        id: `${ID9}/imperative-walkthrough`,
+        value: clamp01(imperative / lineComments) * saturate(imperative, 4),
+        line: imperativeLine,
+        detail: `${imperative} of ${lineComments} comments walk through the code step by step, e.g. ${snippet(imperativeText)}`
+      });
+    }
+    if (sentences >= 2 && sentences * 2 >= lineComments) {
+      out2.push({
+        id: `${ID9}/sentence-comments`,
+        value: clamp01(sentences / lineComments) * saturate(sentences, 4),
+        line: sentenceLine,
+        detail: `${sentences} of ${lineComments} comments are full sentences explaining the code`
+      });
+    }
+    if (vocab > 0) {
+      out2.push({ id: `${ID9}/stock-vocabulary`, value: saturate(vocab, 2), line: vocabLine, detail: `stock wording in comments, e.g. "${vocabText.toLowerCase()}"` });
+    }
+    return finish(out2);
+  }
+};
+
+// src/detectors/restating-comment.ts
+var ID10 = "restating-comment";
+var STOP_WORDS = new Set(
+  "a an the to of for and or in on at by with from into is are be it its this that these those we our us if then else as so all each any some new current given value values based using use via".split(" ")
+);
+var OPERATOR_WORDS = [
+  [/\+\+/, ["increment", "increase", "add"]],
+  [/--/, ["decrement", "decrease"]],
+  [/\+=/, ["add", "increase", "append"]],
+  [/-=/, ["subtract", "decrease"]],
+  [/\breturn\b/, ["return"]],
+  [/\bthrow\b/, ["throw", "error"]],
+  [/\bawait\b/, ["wait", "await"]],
+  [/\bnew\s/, ["create", "instantiate", "initialize"]],
+  [/\bimport\b/, ["import"]],
+  [/\bexport\b/, ["export"]],
+  [/\bif\b/, ["check"]],
+  [/\b(?:for|while)\b|\.forEach\(/, ["loop", "iterate"]],
+  [/\bconsole\./, ["log", "print"]],
+  [/\.push\(/, ["add", "append", "push"]],
+  [/\[\s*\]/, ["array", "list", "empty"]],
+  [/\{\s*\}/, ["object", "empty", "map"]],
+  [/(?<![=!<>+\-*/%&|^])=(?![=>])/, ["set", "assign", "store", "initialize", "define", "declare", "create", "get"]]
+];
+function stem(word) {
+  if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2);
+  if (word.length > 4 && word.endsWith("es")) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith("s")) return word.slice(0, -1);
+  return word;
+}
+function commentWords(text2) {
+  const words = [];
+  const prose = text2.replace(/"[^"]*"|`[^`]*`|'[^'\s]*'/g, " ");
+  for (const m of prose.toLowerCase().matchAll(/[a-z]+/g)) {
+    const w = m[0];
+    if (w.length < 2 || STOP_WORDS.has(w)) continue;
+    words.push(stem(w));
+  }
+  return words;
+}
+function codeWords(code) {
+  const words = /* @__PURE__ */ new Set();
+  for (const m of code.matchAll(/[A-Za-z]+/g)) {
+    for (const part of m[0].split(/(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)) {
+      const w = part.toLowerCase();
+      if (w.length >= 2) words.add(stem(w));
+    }
+  }
+  for (const [token, said] of OPERATOR_WORDS) if (token.test(code)) for (const s of said) words.add(stem(s));
+  return words;
+}
+function restates(comment, code) {
+  const words = commentWords(comment);
+  if (words.length < 2 || words.length > 8) return false;
+  const said = codeWords(code);
+  let hits = 0;
+  for (const w of words) if (said.has(w)) hits++;
+  return hits * 4 >= words.length * 3;
+}
+var restatingComment = {
+  id: ID10,
+  version: "1.0.0",
+  features: [
+    { id: `${ID10}/restates-code`, direction: "ai", description: "comments that restate the line of code they annotate" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    const { facts } = view;
+    let count2 = 0;
+    let firstLine3 = 0;
+    let example = "";
+    for (const c of view.comments) {
+      if (c.style === "jsdoc" || c.text.length > 200 || c.line !== c.endLine) continue;
+      let code;
+      if (c.trailing) code = facts.code[c.line - 1];
+      else {
+        for (let l = c.endLine + 1; l <= Math.min(facts.lines.length, c.endLine + 2); l++) {
+          const kind = facts.kinds[l - 1];
+          if (kind === LineKind.Code || kind === LineKind.Mixed) {
+            code = facts.code[l - 1];
+            break;
+          }
+          if (kind === LineKind.Comment) break;
+        }
+      }
+      if (code === void 0 || code.length > 200) continue;
+      if (restates(c.text, code)) {
+        if (count2++ === 0) {
+          firstLine3 = c.line;
+          example = `${snippet(`// ${c.text}`)} ${c.trailing ? "on" : "above"} ${snippet(code)}`;
+        }
+      }
+    }
+    if (count2 === 0) return [];
+    return finish([
+      {
+        id: `${ID10}/restates-code`,
+        value: saturate(count2, 3),
+        line: firstLine3,
+        detail: `${count2} comment${count2 === 1 ? "" : "s"} restate${count2 === 1 ? "s" : ""} the code, e.g. ${example}`
+      }
+    ]);
+  }
+};
+
+// src/detectors/registry.ts
+var DEFAULT_DETECTORS = [
+  assistantText,
+  narration,
+  commentDensity,
+  restatingComment,
+  jsdoc,
+  defensive,
+  lexical,
+  hunkShape,
+  consistency,
+  humanMarkers
+];
+
+// src/detectors/model-weights.json
+var model_weights_default = {
+  id: "trailmark-logistic",
+  version: "1.0.0+37fe37c32c5c",
+  bias: -0.1731,
+  weights: {
+    "assistant-text/chat-phrase": 4,
+    "assistant-text/code-fence": 4,
+    "assistant-text/placeholder": 3.5,
+    "narration/step-comment": 1.1082,
+    "narration/imperative-walkthrough": 0.7207,
+    "narration/sentence-comments": 1.5264,
+    "narration/stock-vocabulary": 0.8,
+    "comment-density/trailing": 0.2247,
+    "restating-comment/restates-code": 0.8732,
+    "jsdoc/uniform": 0.4977,
+    "jsdoc/trivial": 0.4847,
+    "jsdoc/typed-in-ts": 0.4411,
+    "defensive/log-rethrow": 1.4182,
+    "defensive/log-swallow": 0.9013,
+    "defensive/error-idiom": 1.962,
+    "defensive/input-guards": 1.0945,
+    "lexical/emoji": 1,
+    "hunk-shape/whole-units": 0.25,
+    "hunk-shape/size": 0.25,
+    "consistency/quote-style": 1,
+    "consistency/semicolons": 1,
+    "consistency/indentation": 0.8,
+    "consistency/naming": 0.8,
+    "consistency/comment-excess": 0.793,
+    "consistency/jsdoc-excess": 0.0113,
+    "human-markers/todo": -1.1795,
+    "human-markers/commented-out-code": -1.224,
+    "human-markers/informal": -1.5873,
+    "human-markers/lowercase-comments": -2.3428
+  },
+  trainedOn: "trailmark devset v1, train split: 1904 hunks (226 ai, 1678 human); detectors 1.1.0; L2 0.001 toward expert priors, 4000 GD steps, class-balanced, sign-constrained, shape capped at 0.25",
+  metrics: {
+    trainAuroc: 0.6695,
+    trainHumanFlagRate: 0.0179,
+    trainAiRecall: 0.1283,
+    trainCvAuroc: 0.6656,
+    trainCvHumanFlagRate: 0.0197,
+    trainCvAiRecall: 0.115,
+    testAuroc: 0.6554,
+    testHumanFlagRate: 89e-4,
+    testAiRecall: 0.0798
+  },
+  thresholds: {
+    low: 0.53,
+    high: 0.63
+  }
+};
+
+// src/detectors/model.ts
+var ROUND = 1e4;
+function round(value) {
+  return Math.round(value * ROUND) / ROUND;
+}
+function sigmoid(x) {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+function coefficient(model, id) {
+  if (!Object.hasOwn(model.weights, id)) return 0;
+  const w = model.weights[id];
+  return typeof w === "number" && Number.isFinite(w) ? w : 0;
+}
+function scoreFeatures(features, model) {
+  let logit = Number.isFinite(model.bias) ? model.bias : 0;
+  const signals = [];
+  for (const f of features) {
+    if (!Number.isFinite(f.value)) continue;
+    const contribution = coefficient(model, f.id) * f.value;
+    if (contribution === 0) continue;
+    logit += contribution;
+    const weight = round(contribution);
+    if (weight === 0) continue;
+    signals.push(f.line !== void 0 ? { id: f.id, weight, line: f.line, detail: f.detail } : { id: f.id, weight, detail: f.detail });
+  }
+  signals.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+  return { score: round(sigmoid(logit)), signals };
+}
+function analyzeHunk(ctx, detectors, model) {
+  const features = [];
+  const failures = [];
+  for (const detector of detectors) {
+    try {
+      features.push(...detector.detect(ctx));
+    } catch (err2) {
+      failures.push({ detector: detector.id, message: err2 instanceof Error ? err2.message : "non-error thrown" });
+    }
+  }
+  features.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+  return { ...scoreFeatures(features, model), features, failures };
+}
+function finiteRecord(record) {
+  const out2 = {};
+  for (const key of Object.keys(record).sort()) {
+    const value = record[key];
+    if (typeof value === "number" && Number.isFinite(value)) out2[key] = value;
+  }
+  return out2;
+}
+var DEFAULT_MODEL = Object.freeze({
+  id: model_weights_default.id,
+  version: model_weights_default.version,
+  bias: model_weights_default.bias,
+  weights: Object.freeze(finiteRecord(model_weights_default.weights)),
+  trainedOn: model_weights_default.trainedOn,
+  metrics: Object.freeze(finiteRecord(model_weights_default.metrics)),
+  ...model_weights_default.thresholds !== void 0 ? { thresholds: Object.freeze({ low: model_weights_default.thresholds.low, high: model_weights_default.thresholds.high }) } : {}
+});
+
+// src/attest/markers.v1.json
+var markers_v1_default = {
+  version: "markers.v1/2026-11-23",
+  changelog: [
+    {
+      version: "markers.v1/2026-11-23",
+      changes: [
+        "initial registry from shared/MARKERS.md (autumn 2026); each entry's `evidence` keeps the tag ([src], [doc], [obs], [unverified]) and where the string was seen",
+        "declaration keys: Assisted-by (kernel, Fedora, LLVM, Nextcloud, OpenInfra, OpenSSL), Generated-by (OpenInfra, ASF [unverified]), Co-authored-by-AI (OpenLiberty [obs]), AI-Assisted (neovim), AI-used-for (qemu-devel, proposed), Synthesized-By (OpenInfra, proposed)",
+        "vendor identities by exact e-mail; domain only for aider.chat (aider/repo.py); never display names",
+        "GitHub bots anchored on numeric id + login (CHAOSS constants.go [src], cross-checked against the Users API [obs]); 189301087 windsurf-bot and sweep-ai[bot] kept though no commits were seen [unverified]",
+        "session/provenance keys incl. the Entire-* family; Replit-Commit-Author only for Agent/Assistant values",
+        "footers (Claude Code, opencode, Cursor, Devin), aider (aider) suffix and 'aider: ' prefix, branch prefixes (weak)",
+        "AI-used-for marked valueDescribesUse: its free text describes the use, not the tool"
+      ]
+    }
+  ],
+  source: "shared/MARKERS.md §5, §6, §12.1 (facts gathered autumn 2026). Tags: [src] tool source or spec, [doc] official docs or maintainer text, [obs] seen in real commits, [unverified] a lead only.",
+  agents: [
+    { id: "claude-code", aliases: ["claude", "claude code", "claudecode", "claude-code", "anthropic claude", "claude-agent"] },
+    { id: "copilot", aliases: ["copilot", "github copilot", "githubcopilot", "github-copilot", "copilot chat", "copilot cli", "copilot-cli", "vscode copilot"] },
+    { id: "copilot-coding-agent", aliases: ["copilot coding agent", "copilot-swe-agent", "copilot agent"] },
+    { id: "cursor", aliases: ["cursor", "cursor agent", "cursoragent", "cursor-agent", "cursor ide", "cursor cli"] },
+    { id: "codex", aliases: ["codex", "openai codex", "codex cli", "codex-cli", "chatgpt codex"] },
+    { id: "chatgpt", aliases: ["chatgpt", "openai chatgpt"] },
+    { id: "gemini", aliases: ["gemini", "gemini cli", "gemini-cli", "google gemini", "gemini code assist", "gemini-code-assist"] },
+    { id: "jules", aliases: ["jules", "google jules", "google-labs-jules"] },
+    { id: "devin", aliases: ["devin", "devin ai", "devin-ai"] },
+    { id: "aider", aliases: ["aider"] },
+    { id: "amp", aliases: ["amp", "sourcegraph amp"] },
+    { id: "opencode", aliases: ["opencode", "open code"] },
+    { id: "openhands", aliases: ["openhands", "open hands", "all hands", "all-hands"] },
+    { id: "windsurf", aliases: ["windsurf", "cascade", "codeium"] },
+    { id: "cline", aliases: ["cline"] },
+    { id: "continue", aliases: ["continue", "continue-cli"] },
+    { id: "cody", aliases: ["cody", "sourcegraph cody"] },
+    { id: "amazon-q", aliases: ["amazon q", "amazon-q", "amazon q developer", "q developer"] },
+    { id: "factory-droid", aliases: ["droid", "factory droid", "factory-droid"] },
+    { id: "replit-agent", aliases: ["replit", "replit agent"] },
+    { id: "roo-code", aliases: ["roo", "roo code", "roo-code", "roomote"] },
+    { id: "warp", aliases: ["warp", "oz", "warp oz"] },
+    { id: "jetbrains-ai", aliases: ["jetbrains ai", "jetbrains-ai", "junie"] },
+    { id: "coderabbit", aliases: ["coderabbit", "coderabbitai"] },
+    { id: "sweep", aliases: ["sweep", "sweep ai"] },
+    { id: "entire", aliases: ["entire"] },
+    { id: "pi", aliases: ["pi"] },
+    { id: "firebender", aliases: ["firebender"] }
+  ],
+  declarationKeys: [
+    { key: "Assisted-by", evidence: "[doc] kernel Documentation/process/coding-assistants.rst; Fedora; LLVM AIToolPolicy; Nextcloud; OpenInfra; OpenSSL #32884" },
+    { key: "Generated-by", evidence: "[doc] OpenInfra; [doc/unverified] ASF via Apache Wayang; [obs] 'Generated-by: Claude Code'" },
+    { key: "Co-authored-by-AI", evidence: "[obs] OpenLiberty GENAI_GUIDELINES.md 'Co-authored-by-AI: <Tool> (<Model>)'" },
+    { key: "AI-Assisted", polarityValues: true, evidence: "[doc] neovim #38269" },
+    { key: "AI-used-for", valueDescribesUse: true, evidence: "[doc] qemu-devel (Bennée, experimental, not adopted)" },
+    { key: "Synthesized-By", evidence: "[doc] OpenInfra foundation-board list (proposed)" }
+  ],
+  humanValues: ["no", "false", "none", "n", "0"],
+  humanValuesNote: "a declaration trailer whose whole value is one of humanValues says human (any declaration key); aiValues only count for keys with polarityValues",
+  aiValues: ["yes", "true", "y", "1"],
+  identities: [
+    { email: "noreply@anthropic.com", agent: "claude-code", model: "display-name", genericNames: ["claude", "claude code"], evidence: "[doc] anthropics/claude-code #14241, #18253" },
+    { email: "cursoragent@cursor.com", agent: "cursor", evidence: "[obs] vLLM commits; [src] git-ai mapping" },
+    { domain: "aider.chat", agent: "aider", model: "parenthesized", evidence: "[src] aider/repo.py L246-L294 (since v0.85.0)" },
+    { email: "noreply@aider.dev", agent: "aider", model: "parenthesized", evidence: "[src] aider PR #3789 (older)" },
+    { email: "amp@ampcode.com", agent: "amp", evidence: "[obs] many repos, incl. ghostty-org/ghostty" },
+    { email: "noreply@opencode.ai", agent: "opencode", evidence: "[obs] (one report says this e-mail maps to a real GitHub user)" },
+    { email: "openhands@all-hands.dev", agent: "openhands", evidence: "[src] openhands codeact_agent system_prompt.j2" },
+    { email: "oz-agent@warp.dev", agent: "warp", evidence: "[obs] in a stripper's tests only" },
+    { email: "roomote@roocode.com", agent: "roo-code", evidence: "[src] git-ai" },
+    { email: "noreply@openai.com", agent: "codex", evidence: "[src] codex-rs/core/src/command_attribution.rs" },
+    { email: "codex@openai.com", agent: "codex", model: "display-name", genericNames: ["codex"], evidence: "[src] CHAOSS; [obs] Codex cloud author" },
+    { email: "copilot@github.com", agent: "copilot", evidence: "[doc] microsoft/vscode #296435 (earlier e-mail)" },
+    { email: "gemini-cli@google.com", agent: "gemini", evidence: "[src] gemini-cli gitService.ts (shadow checkpoint repo identity only)" },
+    { email: "noreply@windsurf.com", agent: "windsurf", evidence: "[src] git-ai recovery list; [unverified] no real commits seen" },
+    { email: "noreply@codeium.com", agent: "windsurf", evidence: "[src] git-ai recovery list; [unverified] no real commits seen" }
+  ],
+  githubBots: [
+    { id: 198982749, logins: ["Copilot", "copilot-swe-agent[bot]"], bot: "copilot-swe-agent[bot]", agent: "copilot-coding-agent", evidence: "[src] CHAOSS; [doc] github/docs e0c9dcb" },
+    { id: 223556219, logins: ["Copilot"], bot: "Copilot", agent: "copilot", evidence: "[doc] microsoft/vscode #296435; Copilot CLI discussion #203517" },
+    { id: 167198135, logins: ["copilot[bot]"], bot: "copilot[bot]", agent: "copilot", evidence: "[src] CHAOSS" },
+    { id: 209825114, logins: ["claude[bot]"], bot: "claude[bot]", agent: "claude-code", evidence: "[src] CHAOSS" },
+    { id: 215619710, logins: ["anthropic-claude[bot]"], bot: "anthropic-claude[bot]", agent: "claude-code", evidence: "[src] CHAOSS" },
+    { id: 208546643, logins: ["claude-code-action[bot]"], bot: "claude-code-action[bot]", agent: "claude-code", evidence: "[src] CHAOSS" },
+    { id: 206951365, logins: ["cursor[bot]"], bot: "cursor[bot]", agent: "cursor", evidence: "[src] CHAOSS" },
+    { id: 201670782, logins: ["cursoragent[bot]"], bot: "cursoragent[bot]", agent: "cursor", evidence: "[src] CHAOSS" },
+    { id: 215057067, logins: ["openai-codex[bot]"], bot: "openai-codex[bot]", agent: "codex", evidence: "[src] CHAOSS" },
+    { id: 199175422, logins: ["chatgpt-codex-connector[bot]"], bot: "chatgpt-codex-connector[bot]", agent: "codex", evidence: "[src] CHAOSS" },
+    { id: 176961590, logins: ["gemini-code-assist[bot]"], bot: "gemini-code-assist[bot]", agent: "gemini", evidence: "[src] CHAOSS; [obs] vLLM/sglang" },
+    { id: 161369871, logins: ["google-labs-jules[bot]"], bot: "google-labs-jules[bot]", agent: "jules", evidence: "[obs]" },
+    { id: 158243242, logins: ["devin-ai-integration[bot]"], bot: "devin-ai-integration[bot]", agent: "devin", evidence: "[src] git-ai + CHAOSS" },
+    { id: 208079219, logins: ["amazon-q-developer[bot]"], bot: "amazon-q-developer[bot]", agent: "amazon-q", evidence: "[src] CHAOSS" },
+    { id: 205137888, logins: ["cline[bot]"], bot: "cline[bot]", agent: "cline", evidence: "[src] CHAOSS" },
+    { id: 230936708, logins: ["continue[bot]"], bot: "continue[bot]", agent: "continue", evidence: "[src] CHAOSS" },
+    { id: 201248094, logins: ["sourcegraph-cody[bot]"], bot: "sourcegraph-cody[bot]", agent: "cody", evidence: "[src] CHAOSS" },
+    { id: 220155983, logins: ["jetbrains-ai[bot]"], bot: "jetbrains-ai[bot]", agent: "jetbrains-ai", evidence: "[src] CHAOSS" },
+    { id: 138933559, logins: ["factory-droid[bot]"], bot: "factory-droid[bot]", agent: "factory-droid", evidence: "[obs]" },
+    { id: 136622811, logins: ["coderabbitai[bot]"], bot: "coderabbitai[bot]", agent: "coderabbit", evidence: "[src] CHAOSS" },
+    { id: 189301087, logins: ["windsurf-bot[bot]"], bot: "windsurf-bot[bot]", agent: "windsurf", evidence: "[obs] bot exists; [unverified] no commits seen" }
+  ],
+  botLoginsWithoutId: [
+    { login: "sweep-ai[bot]", agent: "sweep", evidence: "[obs] aiblame, cdxgen (numeric id unverified)" },
+    { login: "roomote[bot]", agent: "roo-code", evidence: "[src] git-ai" }
+  ],
+  stampKeys: [
+    { key: "Claude-Session", agent: "claude-code", evidence: "[doc] anthropics/claude-code #77830 (attribution.sessionUrl)" },
+    { key: "Agent-Logs-Url", agent: "copilot-coding-agent", evidence: "[doc] github/docs e0c9dcb (2026-03-20)" },
+    { key: "Amp-Thread-ID", agent: "amp", evidence: "[obs] ghostty-org/ghostty" },
+    { key: "Copilot-Session", agent: "copilot", evidence: "[obs] listed by an attribution-stripping tool" },
+    { key: "Codex-Session", agent: "codex", evidence: "[src] git-ai recognises it; not seen in the wild" },
+    { key: "Cursor-Session", agent: "cursor", evidence: "[src] git-ai recognises it; not seen in the wild" },
+    { key: "Entire-Checkpoint", agent: "entire", evidence: "[src] entireio/cli" },
+    { key: "Entire-Session", agent: "entire", evidence: "[src] entireio/cli" },
+    { key: "Entire-Agent", agent: "entire", agentFromValue: true, evidence: "[src] entireio/cli" },
+    { key: "Entire-", prefix: true, agent: "entire", evidence: "[src] entireio/cli (every Entire-* trailer links a checkpoint)" },
+    { key: "Replit-Commit-Author", agent: "replit-agent", values: ["agent", "assistant"], evidence: "[src] CHAOSS regex; [obs] (value 'Deployment' is not an AI edit)" },
+    { key: "Replit-Commit-Session-Id", agent: "replit-agent", evidence: "[src] CHAOSS regex; [obs]" },
+    { key: "Committed-By-Agent", agent: "", agentFromValue: true, evidence: "[obs] listed by an attribution-stripping tool" },
+    { key: "Made-with", agent: "", agentFromValue: true, values: ["cursor"], evidence: "[obs] 'Made-with: Cursor'" }
+  ],
+  footers: [
+    { text: "generated with [claude code]", agent: "claude-code", evidence: "[doc] Claude Code attribution.commit/pr default" },
+    { text: "generated with [opencode]", agent: "opencode", evidence: "[obs]" },
+    { text: "made with [cursor]", agent: "cursor", evidence: "[obs] PR bodies" },
+    { text: "cursor.com/agents?id=bc-", agent: "cursor", evidence: "[obs] Cursor cloud agent PR body footer" },
+    { text: "cursor.com/background-agent?bcid=bc-", agent: "cursor", evidence: "[obs] Cursor background agent PR body footer" },
+    { text: "devin session: https://app.devin.ai/sessions/", agent: "devin", evidence: "[obs] Devin PR body" }
+  ],
+  aider: {
+    nameSuffix: " (aider)",
+    subjectPrefix: "aider: ",
+    evidence: "[src] aider/repo.py L246-L294, aider/args.py L451-L490"
+  },
+  branchPrefixes: [
+    { prefix: "claude/", agent: "claude-code", evidence: "[src] CHAOSS" },
+    { prefix: "codex/", agent: "codex", evidence: "[src] CHAOSS" },
+    { prefix: "copilot/", agent: "copilot-coding-agent", evidence: "[doc] github/docs" },
+    { prefix: "cursor/", agent: "cursor", evidence: "[obs]" },
+    { prefix: "devin/", agent: "devin", evidence: "[src] CHAOSS" },
+    { prefix: "cline/", agent: "cline", evidence: "MARKERS.md §12.1" },
+    { prefix: "aider/", agent: "aider", evidence: "MARKERS.md §12.1" },
+    { prefix: "gemini/", agent: "gemini", evidence: "MARKERS.md §12.1" }
+  ]
+};
+
+// src/attest/registry.ts
+var REGISTRY = markers_v1_default;
+var MARKERS_VERSION = REGISTRY.version;
+var GITHUB_NOREPLY_DOMAIN = "users.noreply.github.com";
+function aliasKey(name2) {
+  let out2 = "";
+  for (const ch of name2.toLowerCase()) if (ch !== " " && ch !== "-" && ch !== "_" && ch !== "." && ch !== "	") out2 += ch;
+  return out2;
+}
+function createRegistry(d) {
+  const aliasToAgent = /* @__PURE__ */ new Map();
+  for (const a of d.agents) for (const alias of a.aliases) aliasToAgent.set(aliasKey(alias), a.id);
+  const declarationKeys = new Map(
+    d.declarationKeys.map((k) => [k.key.toLowerCase(), { key: k.key, polarityValues: k.polarityValues === true, namesAgent: k.polarityValues !== true && k.valueDescribesUse !== true }])
+  );
+  const humanValues = new Set(d.humanValues);
+  const aiValues = new Set(d.aiValues);
+  const stampKeys = new Map(d.stampKeys.filter((s) => s.prefix !== true).map((s) => [s.key.toLowerCase(), s]));
+  const stampPrefixes = d.stampKeys.filter((s) => s.prefix === true);
+  const byEmail = /* @__PURE__ */ new Map();
+  const byDomain = /* @__PURE__ */ new Map();
+  for (const i2 of d.identities) {
+    if (i2.email !== void 0) byEmail.set(i2.email.toLowerCase(), i2);
+    if (i2.domain !== void 0) byDomain.set(i2.domain.toLowerCase(), i2);
+  }
+  const botsById = /* @__PURE__ */ new Map();
+  for (const b of d.githubBots) if (b.id !== void 0) botsById.set(String(b.id), b);
+  const botsByLogin = /* @__PURE__ */ new Map();
+  for (const b of [...d.githubBots, ...d.botLoginsWithoutId]) {
+    for (const l of [...b.logins ?? [], ...b.login !== void 0 ? [b.login] : []]) {
+      if (l.endsWith("[bot]")) botsByLogin.set(l.toLowerCase(), b);
+    }
+  }
+  const normalizeAgent2 = (name2) => {
+    if (name2.length > 80) return void 0;
+    return aliasToAgent.get(aliasKey(name2.trim()));
+  };
+  return {
+    version: d.version,
+    size: d.declarationKeys.length + d.identities.length + d.githubBots.length + d.botLoginsWithoutId.length + d.stampKeys.length + d.footers.length + 2 + d.branchPrefixes.length,
+    normalizeAgent: normalizeAgent2,
+    declarationKey: (key) => declarationKeys.get(key.toLowerCase()),
+    yesNo: (value) => {
+      const v = value.trim().toLowerCase();
+      if (humanValues.has(v)) return "human";
+      if (aiValues.has(v)) return "ai";
+      return void 0;
+    },
+    stampKey: (key, value) => {
+      const lower = key.toLowerCase();
+      let s = stampKeys.get(lower);
+      let canonical = s?.key;
+      if (s === void 0) {
+        s = stampPrefixes.find((p) => lower.startsWith(p.key.toLowerCase()) && lower.length > p.key.length);
+        if (s !== void 0) canonical = `${s.key}${key.slice(s.key.length)}`;
+      }
+      if (s === void 0 || canonical === void 0 || value.trim().length === 0) return void 0;
+      if (s.values !== void 0 && !s.values.includes(value.trim().toLowerCase())) return void 0;
+      const fromValue = s.agentFromValue === true ? normalizeAgent2(value) : void 0;
+      const agent = fromValue ?? (s.agent.length > 0 ? s.agent : void 0);
+      return agent === void 0 ? { key: canonical } : { key: canonical, agent };
+    },
+    identityOf: (person) => {
+      const email = person.email.trim().toLowerCase();
+      const at = email.lastIndexOf("@");
+      if (at <= 0 || at === email.length - 1) return void 0;
+      const local = email.slice(0, at);
+      const domain = email.slice(at + 1);
+      if (domain === GITHUB_NOREPLY_DOMAIN) {
+        const plus = local.indexOf("+");
+        if (plus > 0) {
+          const bot2 = botsById.get(local.slice(0, plus));
+          const login = local.slice(plus + 1);
+          if (bot2 !== void 0 && (bot2.logins ?? []).some((l) => l.toLowerCase() === login)) {
+            return { agent: bot2.agent, matched: email, bot: bot2.bot ?? login };
+          }
+          return void 0;
+        }
+        const bot = botsByLogin.get(local);
+        return bot === void 0 ? void 0 : { agent: bot.agent, matched: email, bot: local };
+      }
+      const identity = byEmail.get(email) ?? byDomain.get(domain);
+      if (identity === void 0) return void 0;
+      const model = modelFromName(person.name, identity);
+      return model === void 0 ? { agent: identity.agent, matched: email } : { agent: identity.agent, matched: email, model };
+    },
+    botByLogin: (login) => {
+      const key = login.trim().toLowerCase();
+      const bot = botsByLogin.get(key);
+      if (bot !== void 0) return { agent: bot.agent, bot: key };
+      for (const b of d.githubBots) {
+        if ((b.logins ?? []).some((l) => l.toLowerCase() === key)) return { agent: b.agent, bot: b.bot ?? key };
+      }
+      return void 0;
+    },
+    footersIn: (text2) => {
+      const lower = text2.toLowerCase();
+      return d.footers.filter((f) => lower.includes(f.text)).map((f) => ({ agent: f.agent, text: f.text }));
+    },
+    hasAiderSuffix: (name2) => name2.trimEnd().toLowerCase().endsWith(d.aider.nameSuffix),
+    hasAiderPrefix: (subject) => subject.toLowerCase().startsWith(d.aider.subjectPrefix),
+    branchPrefix: (branch) => {
+      const b = branch.toLowerCase();
+      const hit = d.branchPrefixes.find((p) => b.startsWith(p.prefix) && b.length > p.prefix.length);
+      return hit === void 0 ? void 0 : { prefix: hit.prefix, agent: hit.agent };
+    }
+  };
+}
+function modelFromName(name2, identity) {
+  const n = name2.trim();
+  if (n.length === 0 || n.length > 120) return void 0;
+  if (identity.model === "display-name") {
+    return (identity.genericNames ?? []).includes(n.toLowerCase()) ? void 0 : n;
+  }
+  if (identity.model === "parenthesized") return parenthesized(n);
+  return void 0;
+}
+function parenthesized(name2) {
+  const n = name2.trim();
+  if (!n.endsWith(")")) return void 0;
+  const open = n.lastIndexOf("(");
+  if (open < 0) return void 0;
+  const inner = n.slice(open + 1, -1).trim();
+  return inner.length > 0 ? inner : void 0;
+}
+var DEFAULT_REGISTRY = createRegistry(REGISTRY);
+var normalizeAgent = (name2) => DEFAULT_REGISTRY.normalizeAgent(name2);
+
+// src/attest/declaration.ts
+var MAX_AGENT = 64;
+var MAX_MODEL = 250;
+function parseDeclaration(value, registry = DEFAULT_REGISTRY) {
+  const normalizeAgent2 = (name2) => registry.normalizeAgent(name2);
+  const text2 = value.trim();
+  const kernel = kernelForm(text2, normalizeAgent2);
+  if (kernel !== void 0) return kernel;
+  const model = parenthesized(text2);
+  if (model !== void 0 && model.length <= MAX_MODEL) {
+    const agentName = text2.slice(0, text2.lastIndexOf("(")).trim();
+    const agent2 = normalizeAgent2(agentName);
+    if (agent2 !== void 0) return { agent: agent2, model, tools: [], text: text2 };
+  }
+  const agent = normalizeAgent2(text2);
+  return agent === void 0 ? { tools: [], text: text2 } : { agent, tools: [], text: text2 };
+}
+function kernelForm(text2, normalizeAgent2) {
+  const colon = text2.indexOf(":");
+  if (colon <= 0 || colon > MAX_AGENT) return void 0;
+  const agentName = text2.slice(0, colon).trim();
+  const rest = text2.slice(colon + 1);
+  if (agentName.length === 0 || rest.length === 0 || isBlank(rest.charCodeAt(0)) || rest.startsWith("//")) return void 0;
+  const words = splitWords(rest);
+  const model = words[0];
+  if (model === void 0 || model.length > MAX_MODEL) return void 0;
+  const agent = normalizeAgent2(agentName) ?? agentName.toLowerCase();
+  return { agent, model, tools: words.slice(1).map(unbracket).filter((t) => t.length > 0), text: text2 };
+}
+function unbracket(word) {
+  return word.startsWith("[") && word.endsWith("]") ? word.slice(1, -1) : word;
+}
+function splitWords(s) {
+  const out2 = [];
+  let cur = "";
+  for (let i2 = 0; i2 < s.length; i2++) {
+    if (isBlank(s.charCodeAt(i2))) {
+      if (cur.length > 0) out2.push(cur);
+      cur = "";
+    } else {
+      cur += s[i2];
+    }
+  }
+  if (cur.length > 0) out2.push(cur);
+  return out2;
+}
+function isBlank(c) {
+  return c === 32 || c === 9;
+}
+
+// src/attest/trailers.ts
+var GIT_GENERATED_PREFIXES = ["Signed-off-by: ", "(cherry picked from commit "];
+var COMMENT = "#";
+var SCISSORS = "# ------------------------ >8 ------------------------";
+var CONFLICTS = "Conflicts:";
+function parseTrailers(message, options = {}) {
+  const split = splitLines2(message);
+  const end = endOfMessage(split, options.divider === true);
+  const start2 = trailerBlockStart(split.lines, end);
+  if (start2 >= end) return [];
+  return parseTrailerLines(split.lines.slice(start2, end));
+}
+function parseTrailerBlock(text2) {
+  return parseTrailerLines(splitLines2(text2).lines);
+}
+function parseTrailerLines(lines) {
+  const items = [];
+  let last;
+  for (const line of lines) {
+    if (last !== void 0 && line.length > 0 && isSpace(line.charCodeAt(0))) {
+      (last.more ??= []).push(line);
+      continue;
+    }
+    const item = { first: line, more: void 0, isTrailer: findSeparator(line) >= 1 };
+    items.push(item);
+    last = item.isTrailer ? item : void 0;
+  }
+  const out2 = [];
+  for (const item of items) {
+    if (!item.isTrailer || item.first.startsWith(COMMENT)) continue;
+    const sep2 = findSeparator(item.first);
+    const rest = item.first.slice(sep2 + 1);
+    const raw = item.more === void 0 ? rest : `${rest}
+${item.more.join("\n")}`;
+    out2.push({ key: trimSpace(item.first.slice(0, sep2)), value: unfold(trimSpace(raw)) });
+  }
+  return out2;
+}
+function unfold(value) {
+  if (!value.includes("\n")) return value;
+  let out2 = "";
+  let i2 = 0;
+  while (i2 < value.length) {
+    const nl = value.indexOf("\n", i2);
+    if (nl < 0) {
+      out2 += value.slice(i2);
+      break;
+    }
+    out2 += `${value.slice(i2, nl)} `;
+    i2 = nl + 1;
+    while (i2 < value.length && isSpace(value.charCodeAt(i2))) i2++;
+  }
+  return trimSpace(out2);
+}
+function splitLines2(text2) {
+  const lines = text2.split("\n");
+  for (let i2 = 0; i2 < lines.length; i2++) {
+    const l = lines[i2];
+    if (l.endsWith("\r")) lines[i2] = l.slice(0, -1);
+  }
+  const lastTerminated = lines.length > 1 && lines[lines.length - 1] === "";
+  if (lastTerminated) lines.pop();
+  if (lines.length === 1 && lines[0] === "") lines.pop();
+  return { lines, lastTerminated };
+}
+function endOfMessage({ lines, lastTerminated }, divider) {
+  const terminated = (i2) => i2 < lines.length - 1 || lastTerminated;
+  let end = lines.length;
+  if (divider) {
+    for (let i2 = 0; i2 < lines.length; i2++) {
+      const l = lines[i2];
+      if (l.startsWith("---") && (l.length > 3 ? isSpace(l.charCodeAt(3)) : terminated(i2))) {
+        end = i2;
+        break;
+      }
+    }
+  }
+  let cutoff = end;
+  for (let i2 = 0; i2 < end; i2++) {
+    if (lines[i2] === SCISSORS && terminated(i2)) {
+      cutoff = i2;
+      break;
+    }
+  }
+  let boc = 0;
+  let inConflicts = false;
+  for (let i2 = 0; i2 < cutoff; i2++) {
+    const l = lines[i2];
+    if (l.startsWith(COMMENT) || l.length === 0 && terminated(i2)) {
+      if (boc === 0) boc = i2;
+    } else if (l === CONFLICTS && terminated(i2)) {
+      inConflicts = true;
+      if (boc === 0) boc = i2;
+    } else if (inConflicts && l.startsWith("	")) {
+    } else if (boc !== 0) {
+      boc = 0;
+      inConflicts = false;
+    }
+  }
+  return boc !== 0 ? boc : cutoff;
+}
+function trailerBlockStart(lines, end) {
+  let endOfTitle = 0;
+  while (endOfTitle < end && (lines[endOfTitle].startsWith(COMMENT) || !isBlank2(lines[endOfTitle]))) endOfTitle++;
+  let onlySpaces = true;
+  let recognizedPrefix = false;
+  let trailerLines = 0;
+  let nonTrailerLines = 0;
+  let possibleContinuationLines = 0;
+  for (let i2 = end - 1; i2 >= endOfTitle; i2--) {
+    const l = lines[i2];
+    if (l.startsWith(COMMENT)) {
+      nonTrailerLines += possibleContinuationLines;
+      possibleContinuationLines = 0;
+      continue;
+    }
+    if (isBlank2(l)) {
+      if (onlySpaces) continue;
+      nonTrailerLines += possibleContinuationLines;
+      if (recognizedPrefix && trailerLines * 3 >= nonTrailerLines) return i2 + 1;
+      if (trailerLines > 0 && nonTrailerLines === 0) return i2 + 1;
+      return end;
+    }
+    onlySpaces = false;
+    if (GIT_GENERATED_PREFIXES.some((p) => l.startsWith(p))) {
+      trailerLines++;
+      possibleContinuationLines = 0;
+      recognizedPrefix = true;
+      continue;
+    }
+    if (findSeparator(l) >= 1 && !isSpace(l.charCodeAt(0))) {
+      trailerLines++;
+      possibleContinuationLines = 0;
+    } else if (isSpace(l.charCodeAt(0))) {
+      possibleContinuationLines++;
+    } else {
+      nonTrailerLines += 1 + possibleContinuationLines;
+      possibleContinuationLines = 0;
+    }
+  }
+  return end;
+}
+function findSeparator(line) {
+  let whitespaceFound = false;
+  for (let i2 = 0; i2 < line.length; i2++) {
+    const c = line.charCodeAt(i2);
+    if (c === 58) return i2;
+    if (!whitespaceFound && (isAlnum(c) || c === 45)) continue;
+    if (i2 !== 0 && (c === 32 || c === 9)) {
+      whitespaceFound = true;
+      continue;
+    }
+    break;
+  }
+  return -1;
+}
+function isAlnum(c) {
+  return c >= 48 && c <= 57 || c >= 65 && c <= 90 || c >= 97 && c <= 122;
+}
+function isSpace(c) {
+  return c === 32 || c >= 9 && c <= 13;
+}
+function isBlank2(line) {
+  for (let i2 = 0; i2 < line.length; i2++) if (!isSpace(line.charCodeAt(i2))) return false;
+  return true;
+}
+function trimSpace(s) {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
+}
+
+// src/attest/commit-evidence.ts
+var MAX_EVIDENCE_PER_COMMIT = 64;
+var MAX_DETAIL_VALUE = 160;
+var MAX_FREE_TEXT_AGENT = 64;
+var MAX_REMEDIATION_CHARS = 4096;
+var CO_AUTHOR_KEY = "co-authored-by";
+var SIGN_OFF_KEY = "signed-off-by";
+function commitEvidence(commit, options = {}) {
+  const out2 = [];
+  const sha = commit.sha;
+  const extra = options.extraMarkers ?? [];
+  const reg = options.registry ?? DEFAULT_REGISTRY;
+  for (const [role, person] of [["author", commit.author], ["committer", commit.committer]]) {
+    const id = reg.identityOf(person);
+    if (id !== void 0) {
+      out2.push(withAgent({
+        class: "stamped",
+        source: `${role}:${id.bot ?? id.matched}`,
+        detail: `${role} ${cut(person.name)} <${cut(person.email)}>`,
+        says: "ai",
+        commit: sha
+      }, id.agent, id.model));
+    } else if (reg.hasAiderSuffix(person.name)) {
+      out2.push({ class: "stamped", source: `${role}:(aider)`, detail: `${role} name ${cut(person.name)}`, says: "ai", commit: sha, agent: "aider" });
+    }
+    for (const m of extra) {
+      if (m.kind === "author-email" && sameText(person.email, m.value)) {
+        out2.push(policyEvidence(m, `${role}:${m.value.toLowerCase()}`, `${role} <${cut(person.email)}>`, sha, reg));
+      }
+    }
+  }
+  const subject = firstLine(commit.message);
+  if (reg.hasAiderPrefix(subject)) {
+    out2.push({ class: "stamped", source: "subject:aider", detail: `subject ${cut(subject)}`, says: "ai", commit: sha, agent: "aider" });
+  }
+  for (const t of parseTrailers(commit.message)) {
+    out2.push(...trailerEvidence(t, sha, extra, reg));
+  }
+  for (const f of reg.footersIn(commit.message)) {
+    out2.push({ class: "stamped", source: `footer:${f.agent}`, detail: `footer "${f.text}"`, says: "ai", commit: sha, agent: f.agent });
+  }
+  if (extra.some((m) => m.kind === "footer")) {
+    const lower = commit.message.toLowerCase();
+    for (const m of extra) {
+      if (m.kind === "footer" && m.value.length > 0 && lower.includes(m.value.toLowerCase())) {
+        out2.push(policyEvidence(m, `footer:${m.agent}`, `footer "${cut(m.value)}"`, sha, reg));
+      }
+    }
+  }
+  return dedupe(out2).slice(0, MAX_EVIDENCE_PER_COMMIT);
+}
+function trailerEvidence(t, sha, extra, reg) {
+  const out2 = [];
+  const key = t.key.toLowerCase();
+  const declared = declaredEvidence(t, sha, reg);
+  if (declared !== void 0) out2.push(declared);
+  if (key === CO_AUTHOR_KEY) {
+    const person = parsePerson(t.value);
+    if (person !== void 0) {
+      const id = reg.identityOf(person);
+      if (id !== void 0) {
+        out2.push(withAgent({
+          class: "stamped",
+          source: `co-author:${id.matched}`,
+          detail: `Co-authored-by: ${cut(t.value)}`,
+          says: "ai",
+          commit: sha
+        }, id.agent, id.model));
+      }
+      for (const m of extra) {
+        const email = person.email.trim().toLowerCase();
+        const hit = m.kind === "co-author-email" && sameText(email, m.value) || m.kind === "co-author-domain" && email.endsWith(`@${m.value.toLowerCase()}`);
+        if (hit) out2.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha, reg));
+      }
+    }
+  }
+  if (key === SIGN_OFF_KEY) {
+    const person = parsePerson(t.value);
+    const id = person === void 0 ? void 0 : reg.identityOf(person);
+    if (id !== void 0) {
+      out2.push(withAgent({
+        class: "stamped",
+        source: `signed-off-by:${id.matched}`,
+        detail: `Signed-off-by: ${cut(t.value)}`,
+        says: "ai",
+        commit: sha
+      }, id.agent, id.model));
+    }
+  }
+  const stamp = reg.stampKey(t.key, t.value);
+  if (stamp !== void 0) {
+    out2.push(withAgent({
+      class: "stamped",
+      source: `trailer:${stamp.key}`,
+      detail: `${stamp.key}: ${cut(t.value)}`,
+      says: "ai",
+      commit: sha
+    }, stamp.agent, void 0));
+  }
+  for (const m of extra) {
+    if (m.kind === "trailer-key" && sameText(t.key, m.value) && t.value.trim().length > 0) {
+      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha, reg);
+      out2.push(m.class === "declared" && reg.yesNo(t.value) === "human" ? { ...e, says: "human" } : e);
+    }
+  }
+  return out2;
+}
+function declaredEvidence(t, sha, reg) {
+  const k = reg.declarationKey(t.key);
+  if (k === void 0 || t.value.trim().length === 0) return void 0;
+  const said = reg.yesNo(t.value);
+  const answer = said === "human" || k.polarityValues ? said : void 0;
+  const base = { class: "declared", source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t.value)}` };
+  const withCommit = sha === void 0 ? base : { ...base, commit: sha };
+  if (answer === "human") return { ...withCommit, says: "human" };
+  if (answer === "ai") return { ...withCommit, says: "ai" };
+  const d = parseDeclaration(t.value, reg);
+  const freeText = k.namesAgent && d.text.length > 0 && d.text.length <= MAX_FREE_TEXT_AGENT ? d.text : void 0;
+  return withAgent({ ...withCommit, says: "ai" }, d.agent ?? freeText, d.model);
+}
+function contextEvidence(ctx, registry = DEFAULT_REGISTRY) {
+  const out2 = [];
+  if (ctx.pullRequestBody !== void 0) {
+    for (const f of registry.footersIn(ctx.pullRequestBody)) {
+      out2.push({ class: "stamped", source: `pr-body:${f.agent}`, detail: `pull request body footer "${f.text}" (weak: whole change)`, says: "ai", agent: f.agent });
+    }
+  }
+  if (ctx.pullRequestAuthor !== void 0) {
+    const bot = registry.botByLogin(ctx.pullRequestAuthor);
+    if (bot !== void 0) {
+      out2.push({ class: "stamped", source: `pr-author:${bot.bot}`, detail: `pull request opened by ${cut(ctx.pullRequestAuthor)} (weak: whole change)`, says: "ai", agent: bot.agent });
+    }
+  }
+  if (ctx.headBranch !== void 0) {
+    const p = registry.branchPrefix(ctx.headBranch);
+    if (p !== void 0) {
+      out2.push({ class: "stamped", source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: "ai", agent: p.agent, weak: true });
+    }
+  }
+  return out2;
+}
+function parseRemediation(r, registry = DEFAULT_REGISTRY) {
+  if (r.declaration.length > MAX_REMEDIATION_CHARS) {
+    return new UsageError("BAD_INPUT", `remediation by @${printable(r.user, 40)} is ${r.declaration.length} characters, over ${MAX_REMEDIATION_CHARS}`, { hint: REMEDIATION_HINT });
+  }
+  const trailers = parseTrailerBlock(r.declaration);
+  for (const t of trailers) {
+    const d = declaredEvidence(t, void 0, registry);
+    if (d === void 0) continue;
+    return { ...d, source: "remediation", detail: `declared by @${cut(r.user)} on ${r.headSha.slice(0, 12)}: ${d.detail ?? ""}` };
+  }
+  const keys = trailers.map((t) => t.key);
+  const why = keys.length === 0 ? `remediation "${printable(r.declaration, 80)}" is not a trailer line (key: value)` : `remediation key ${keys.slice(0, 3).map((k) => `"${printable(k, 40)}"`).join(", ")} is not a declaration key or has an empty value`;
+  return new UsageError("BAD_INPUT", why, { hint: REMEDIATION_HINT });
+}
+var REMEDIATION_HINT = 'declare with one trailer line such as "Assisted-by: Claude:claude-opus-4-5" or "AI-Assisted: no" (keys: Assisted-by, Generated-by, Co-authored-by-AI, AI-Assisted, AI-used-for, Synthesized-By)';
+function remediationEvidence(r, registry = DEFAULT_REGISTRY) {
+  const e = parseRemediation(r, registry);
+  return e instanceof UsageError ? void 0 : e;
+}
+function remediationScope(headSha, analyzedHead, commits) {
+  const parents = new Map(commits.map((c) => [c.sha, c.parents]));
+  const covered = /* @__PURE__ */ new Set();
+  const stack = parents.has(headSha) ? [headSha] : [];
+  while (stack.length > 0) {
+    const sha = stack.pop();
+    if (covered.has(sha)) continue;
+    covered.add(sha);
+    for (const p of parents.get(sha) ?? []) if (parents.has(p)) stack.push(p);
+  }
+  return { commits: covered, unattributed: analyzedHead !== null && headSha === analyzedHead };
+}
+function remediationCovers(scope, lineCommits) {
+  return lineCommits.every((sha) => sha === void 0 ? scope.unattributed : scope.commits.has(sha));
+}
+function policyEvidence(m, source, detail, sha, reg) {
+  const agent = reg.normalizeAgent(m.agent) ?? m.agent;
+  return { class: m.class, source, detail: `${detail} (policy marker)`, says: "ai", commit: sha, ...agent.length > 0 ? { agent } : {} };
+}
+function withAgent(e, agent, model) {
+  return { ...e, ...agent !== void 0 ? { agent } : {}, ...model !== void 0 ? { model } : {} };
+}
+function parsePerson(value) {
+  const v = value.trim();
+  if (!v.endsWith(">")) return void 0;
+  const open = v.lastIndexOf("<");
+  if (open < 0) return void 0;
+  const email = v.slice(open + 1, -1).trim();
+  if (email.length === 0) return void 0;
+  return { name: v.slice(0, open).trim(), email };
+}
+function firstLine(message) {
+  const nl = message.indexOf("\n");
+  const line = nl < 0 ? message : message.slice(0, nl);
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+function sameText(a, b) {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+function cut(s, max = MAX_DETAIL_VALUE) {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+function dedupe(evidence) {
+  const seen = /* @__PURE__ */ new Set();
+  return evidence.filter((e) => {
+    const key = `${e.class}\0${e.source}\0${e.says}\0${e.detail ?? ""}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// src/attest/match.ts
+import { createHash } from "node:crypto";
+
+// src/attest/agent-trace.ts
+var CONTRIBUTOR_TYPES = ["human", "ai", "mixed", "unknown"];
+var MAX_RECORD_BYTES = 1024 * 1024;
+var MAX_TRACE_TEXT_BYTES = 64 * 1024 * 1024;
+var MAX_MODEL_ID = 250;
+var MAX_RANGES_PER_RECORD = 1e5;
+var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+var MAX_PROBLEMS_PER_TEXT = 20;
+function parseAgentTrace(text2, origin) {
+  const result = parseAll(text2, origin);
+  if (result.problems.length <= MAX_PROBLEMS_PER_TEXT) return result;
+  const more = result.problems.length - MAX_PROBLEMS_PER_TEXT;
+  return {
+    ranges: result.ranges,
+    problems: [
+      ...result.problems.slice(0, MAX_PROBLEMS_PER_TEXT),
+      new RecordError("RECORD_INVALID", `agent trace ${printable(origin)}: ${more} more invalid records not listed`)
+    ]
+  };
+}
+function parseAll(text2, origin) {
+  const ranges = [];
+  const problems = [];
+  const where = printable(origin);
+  if (text2.length > MAX_TRACE_TEXT_BYTES) {
+    problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}: ${text2.length} characters exceed ${MAX_TRACE_TEXT_BYTES}`));
+    return { ranges, problems };
+  }
+  const trimmed = text2.trimStart();
+  if (trimmed.startsWith("[")) {
+    let doc;
+    try {
+      doc = JSON.parse(text2);
+    } catch (cause) {
+      problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:1: not valid json`, { cause }));
+      return { ranges, problems };
+    }
+    if (!Array.isArray(doc)) {
+      problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:1: not a json array`));
+      return { ranges, problems };
+    }
+    doc.forEach((item, i2) => {
+      const size = JSON.stringify(item)?.length ?? 0;
+      if (size > MAX_RECORD_BYTES) {
+        problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:1 [${i2}]: record of ${size} bytes exceeds ${MAX_RECORD_BYTES}`));
+        return;
+      }
+      collect(item, `${where}:1 [${i2}]`, 1);
+    });
+    return { ranges, problems };
+  }
+  if (trimmed.startsWith("{") && text2.length <= MAX_RECORD_BYTES) {
+    let doc;
+    let ok = true;
+    try {
+      doc = JSON.parse(text2);
+    } catch {
+      ok = false;
+    }
+    if (ok) {
+      collect(doc, `${where}:1`, 1);
+      return { ranges, problems };
+    }
+  }
+  const firstLine3 = trimmed.slice(0, Math.max(0, trimmed.indexOf("\n"))).trim();
+  if (firstLine3 === "{") {
+    problems.push(text2.length > MAX_RECORD_BYTES ? new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:1: record of ${text2.length} characters exceeds ${MAX_RECORD_BYTES}`) : new RecordError("RECORD_INVALID", `agent trace ${where}:1: not valid json`));
+    return { ranges, problems };
+  }
+  let start2 = 0;
+  let lineNo = 0;
+  while (start2 <= text2.length) {
+    let end = text2.indexOf("\n", start2);
+    if (end < 0) end = text2.length;
+    lineNo++;
+    const line = text2.slice(start2, end).trim();
+    start2 = end + 1;
+    if (line.length === 0) continue;
+    if (line.length > MAX_RECORD_BYTES) {
+      problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:${lineNo}: record of ${line.length} characters exceeds ${MAX_RECORD_BYTES}`));
+      continue;
+    }
+    let doc;
+    try {
+      doc = JSON.parse(line);
+    } catch (cause) {
+      problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:${lineNo}: not valid json`, { cause }));
+      continue;
+    }
+    collect(doc, `${where}:${lineNo}`, lineNo);
+  }
+  return { ranges, problems };
+  function collect(doc, at, line) {
+    const result = validateRecord(doc, origin, line);
+    if (typeof result === "string") problems.push(new RecordError("RECORD_INVALID", `agent trace ${at}: ${result}`));
+    else ranges.push(...result);
+  }
+}
+function isObj(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function validateRecord(doc, origin, line) {
+  if (!isObj(doc)) return "record is not a json object";
+  const version = doc["version"];
+  if (typeof version !== "string") return "missing version";
+  if (!supportedVersion(version)) return `unsupported version ${printable(version, 40)}`;
+  const id = doc["id"];
+  if (typeof id !== "string" || id.length === 0 || id.length > 200) return "missing or invalid id";
+  const timestamp = doc["timestamp"];
+  if (typeof timestamp !== "string" || !RFC3339.test(timestamp)) return "missing or invalid timestamp (rfc 3339)";
+  const files = doc["files"];
+  if (!Array.isArray(files)) return "missing files array";
+  let revision;
+  const vcs = doc["vcs"];
+  if (vcs !== void 0) {
+    if (!isObj(vcs)) return "vcs is not an object";
+    const rev = vcs["revision"];
+    if (rev !== void 0 && typeof rev !== "string") return "vcs.revision is not a string";
+    if (typeof rev === "string" && rev.length > 0) revision = rev.toLowerCase();
+  }
+  let tool;
+  const t = doc["tool"];
+  if (t !== void 0) {
+    if (!isObj(t)) return "tool is not an object";
+    const name2 = t["name"];
+    if (name2 !== void 0 && typeof name2 !== "string") return "tool.name is not a string";
+    if (typeof name2 === "string" && name2.length > 0) tool = name2.slice(0, 100);
+  }
+  const out2 = [];
+  for (let fi = 0; fi < files.length; fi++) {
+    const f = files[fi];
+    const at = `files[${fi}]`;
+    if (!isObj(f)) return `${at} is not an object`;
+    const path = f["path"];
+    if (typeof path !== "string" || path.length === 0) return `${at}.path missing`;
+    const conversations = f["conversations"];
+    if (!Array.isArray(conversations)) return `${at}.conversations missing`;
+    for (let ci = 0; ci < conversations.length; ci++) {
+      const c = conversations[ci];
+      const cat = `${at}.conversations[${ci}]`;
+      if (!isObj(c)) return `${cat} is not an object`;
+      const conv = contributorOf(c["contributor"], `${cat}.contributor`);
+      if (typeof conv === "string") return conv;
+      const rs = c["ranges"];
+      if (!Array.isArray(rs)) return `${cat}.ranges missing`;
+      for (let ri = 0; ri < rs.length; ri++) {
+        const r = rs[ri];
+        const rat = `${cat}.ranges[${ri}]`;
+        if (!isObj(r)) return `${rat} is not an object`;
+        const s = r["start_line"];
+        const e = r["end_line"];
+        if (!isLine(s) || !isLine(e)) return `${rat}: start_line and end_line must be integers >= 1`;
+        if (s > e) return `${rat}: start_line ${s} > end_line ${e}`;
+        const hash2 = r["content_hash"];
+        if (hash2 !== void 0 && (typeof hash2 !== "string" || hash2.length > 200)) return `${rat}.content_hash is not a string`;
+        const own2 = r["contributor"] === void 0 ? conv : contributorOf(r["contributor"], `${rat}.contributor`);
+        if (typeof own2 === "string") return own2;
+        if (out2.length >= MAX_RANGES_PER_RECORD) return `more than ${MAX_RANGES_PER_RECORD} ranges`;
+        out2.push({
+          path: normalizePath(path),
+          startLine: s,
+          endLine: e,
+          contributor: own2.type,
+          ...own2.modelId !== void 0 ? { modelId: own2.modelId } : {},
+          ...typeof hash2 === "string" ? { contentHash: hash2 } : {},
+          ...revision !== void 0 ? { revision } : {},
+          ...tool !== void 0 ? { tool } : {},
+          recordId: id,
+          origin,
+          line
+        });
+      }
+    }
+  }
+  return out2;
+}
+function contributorOf(v, at) {
+  if (v === void 0) return { type: "unknown" };
+  if (!isObj(v)) return `${at} is not an object`;
+  const type = v["type"];
+  if (typeof type !== "string" || !CONTRIBUTOR_TYPES.includes(type)) return `${at}.type must be human, ai, mixed or unknown`;
+  const model = v["model_id"];
+  if (model !== void 0 && (typeof model !== "string" || model.length > MAX_MODEL_ID)) return `${at}.model_id must be a string of at most ${MAX_MODEL_ID} characters`;
+  return typeof model === "string" && model.length > 0 ? { type, modelId: model } : { type };
+}
+function isLine(v) {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 1;
+}
+function supportedVersion(v) {
+  const parts2 = v.split(".");
+  if (parts2.length > 4) return false;
+  for (const p of parts2) {
+    if (p.length === 0 || p.length > 6) return false;
+    for (let i2 = 0; i2 < p.length; i2++) {
+      const c = p.charCodeAt(i2);
+      if (c < 48 || c > 57) return false;
+    }
+  }
+  return true;
+}
+function normalizePath(p) {
+  let out2 = p;
+  while (out2.startsWith("./")) out2 = out2.slice(2);
+  return out2;
+}
+
+// src/attest/git-ai.ts
+var MAX_NOTE_BYTES = 8 * 1024 * 1024;
+var MAX_RANGES = 1e5;
+var SESSION_KEY = /^s_[0-9a-f]{14}::t_[0-9a-f]{14}$/;
+var HUMAN_KEY = /^h_[0-9a-f]{14}$/;
+var LEGACY_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{7})$/;
+var HUMAN_TOOLS = ["human", "known_human"];
+function parseGitAiNote(text2, origin) {
+  const where = printable(origin);
+  const fail = (msg, cause) => new RecordError("RECORD_INVALID", `git-ai note ${where}: ${msg}`, cause === void 0 ? {} : { cause });
+  if (text2.length > MAX_NOTE_BYTES) {
+    return new RecordError("RECORD_TOO_LARGE", `git-ai note ${where}: ${text2.length} characters exceed ${MAX_NOTE_BYTES}`);
+  }
+  const lines = text2.split("\n").map(trimEnd);
+  const divider = lines.indexOf("---");
+  if (divider < 0) return fail("no --- line between attestations and metadata");
+  let meta;
+  try {
+    meta = JSON.parse(lines.slice(divider + 1).join("\n"));
+  } catch (cause) {
+    return fail("metadata is not valid json", cause);
+  }
+  if (!isObj2(meta)) return fail("metadata is not a json object");
+  const schema = meta["schema_version"];
+  if (typeof schema !== "string") return fail("metadata.schema_version missing");
+  if (!schema.startsWith("authorship/3.")) return fail(`unsupported schema_version ${printable(schema, 40)}`);
+  const prompts = meta["prompts"] ?? {};
+  if (!isObj2(prompts)) return fail("metadata.prompts is not an object");
+  const sessions = meta["sessions"] ?? {};
+  const humans = meta["humans"] ?? {};
+  if (!isObj2(sessions)) return fail("metadata.sessions is not an object");
+  if (!isObj2(humans)) return fail("metadata.humans is not an object");
+  const base = meta["base_commit_sha"];
+  const ranges = [];
+  let path;
+  for (let i2 = 0; i2 < divider; i2++) {
+    const line = lines[i2];
+    const n = i2 + 1;
+    if (line.length === 0) continue;
+    if (line.startsWith("  ")) {
+      if (path === void 0) return fail(`line ${n}: entry before any file path`);
+      const entry = line.slice(2);
+      const sp = entry.indexOf(" ");
+      if (sp <= 0) return fail(`line ${n}: entry without ranges`);
+      const key = entry.slice(0, sp);
+      const contributor = contributorFor(key, sessions, humans, prompts);
+      const parsed = parseRanges(entry.slice(sp + 1).trim());
+      if (typeof parsed === "string") return fail(`line ${n}: ${parsed}`);
+      if (contributor === void 0) continue;
+      for (const [s, e] of parsed) {
+        if (ranges.length >= MAX_RANGES) return fail(`more than ${MAX_RANGES} ranges`);
+        ranges.push({ path, startLine: s, endLine: e, contributor, key });
+      }
+    } else if (line.startsWith(" ") || line.startsWith("	")) {
+      return fail(`line ${n}: unexpected indentation`);
+    } else {
+      const p = line.length >= 2 && line.startsWith('"') && line.endsWith('"') ? line.slice(1, -1) : line;
+      if (p.length === 0) return fail(`line ${n}: empty file path`);
+      path = p;
+    }
+  }
+  return {
+    ranges,
+    schemaVersion: schema,
+    ...typeof base === "string" && base.length > 0 ? { baseCommit: base } : {}
+  };
+}
+function contributorFor(key, sessions, humans, prompts) {
+  if (SESSION_KEY.test(key)) {
+    const session = own(sessions, key.slice(0, 16)) ?? own(sessions, key);
+    return aiFrom(session);
+  }
+  if (HUMAN_KEY.test(key)) {
+    const h2 = own(humans, key);
+    const author2 = isObj2(h2) && typeof h2["author"] === "string" ? h2["author"] : void 0;
+    return author2 === void 0 ? { kind: "human" } : { kind: "human", author: author2 };
+  }
+  if (LEGACY_KEY.test(key)) return aiFrom(own(prompts, key));
+  if (key.length > 100) return void 0;
+  const prompt = own(prompts, key) ?? own(sessions, key);
+  if (prompt !== void 0) return aiFrom(prompt);
+  const h = own(humans, key);
+  if (h === void 0) return void 0;
+  const author = isObj2(h) && typeof h["author"] === "string" ? h["author"] : void 0;
+  return author === void 0 ? { kind: "human" } : { kind: "human", author };
+}
+function aiFrom(record) {
+  if (!isObj2(record)) return { kind: "ai" };
+  const agent = record["agent_id"];
+  if (!isObj2(agent)) return { kind: "ai" };
+  const tool = typeof agent["tool"] === "string" && agent["tool"].length > 0 ? agent["tool"].slice(0, 100) : void 0;
+  const model = typeof agent["model"] === "string" && agent["model"].length > 0 ? agent["model"].slice(0, 250) : void 0;
+  if (tool !== void 0 && HUMAN_TOOLS.includes(tool)) {
+    const author = typeof record["human_author"] === "string" ? record["human_author"] : void 0;
+    return author === void 0 ? { kind: "human" } : { kind: "human", author };
+  }
+  return { kind: "ai", ...tool !== void 0 ? { tool } : {}, ...model !== void 0 ? { model } : {} };
+}
+function parseRanges(text2) {
+  const out2 = [];
+  for (const part of text2.split(",")) {
+    if (part.length === 0) continue;
+    const dash = part.indexOf("-");
+    const s = toLine(dash < 0 ? part : part.slice(0, dash));
+    const e = dash < 0 ? s : toLine(part.slice(dash + 1));
+    if (s === void 0 || e === void 0) return `malformed range ${printable(part, 40)}`;
+    if (s > e) return `range ${s}-${e} runs backwards`;
+    out2.push([s, e]);
+  }
+  return out2.length > 0 ? out2 : "no line ranges";
+}
+function trimEnd(line) {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9 || line.charCodeAt(end - 1) === 13)) end--;
+  return line.slice(0, end);
+}
+function toLine(s) {
+  const t = s.trim();
+  if (t.length === 0 || t.length > 9) return void 0;
+  for (let i2 = 0; i2 < t.length; i2++) {
+    const c = t.charCodeAt(i2);
+    if (c < 48 || c > 57) return void 0;
+  }
+  const n = Number(t);
+  return n >= 1 ? n : void 0;
+}
+function isObj2(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function own(o, key) {
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : void 0;
+}
+
+// src/attest/murmur3.ts
+function murmur3x86_32(bytes2, seed = 0) {
+  const c1 = 3432918353;
+  const c2 = 461845907;
+  let h = seed >>> 0;
+  const blocks = bytes2.length >>> 2;
+  for (let i2 = 0; i2 < blocks; i2++) {
+    const o = i2 * 4;
+    let k = (bytes2[o] | bytes2[o + 1] << 8 | bytes2[o + 2] << 16 | bytes2[o + 3] << 24) >>> 0;
+    k = Math.imul(k, c1);
+    k = k << 15 | k >>> 17;
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = h << 13 | h >>> 19;
+    h = Math.imul(h, 5) + 3864292196 >>> 0;
+  }
+  const tail = blocks * 4;
+  const rest = bytes2.length & 3;
+  if (rest > 0) {
+    let k = 0;
+    if (rest === 3) k ^= bytes2[tail + 2] << 16;
+    if (rest >= 2) k ^= bytes2[tail + 1] << 8;
+    k ^= bytes2[tail];
+    k = Math.imul(k, c1);
+    k = k << 15 | k >>> 17;
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  h ^= bytes2.length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 2246822507);
+  h ^= h >>> 13;
+  h = Math.imul(h, 3266489909);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+function murmur3Hex(text2, seed = 0) {
+  return murmur3x86_32(new TextEncoder().encode(text2), seed).toString(16).padStart(8, "0");
+}
+
+// src/attest/match.ts
+var MAX_HASHED_LINES_PER_HUNK = 2e6;
+var SHA256_PREFIX = "sha256:";
+var MURMUR3_PREFIX = "murmur3:";
+function checkableHash(contentHash) {
+  const lower = contentHash.toLowerCase();
+  if (lower.startsWith(SHA256_PREFIX)) return { algorithm: "sha256", hex: lower.slice(SHA256_PREFIX.length) };
+  if (lower.startsWith(MURMUR3_PREFIX) && lower.length === MURMUR3_PREFIX.length + 8) return { algorithm: "murmur3", hex: lower.slice(MURMUR3_PREFIX.length) };
+  return void 0;
+}
+function parseRecords(raw) {
+  const traces = /* @__PURE__ */ new Map();
+  const gitAi = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const r of raw) {
+    if (r.format === "agent-trace") {
+      const parsed = parseAgentTrace(r.text, r.origin);
+      problems.push(...parsed.problems);
+      for (const range of parsed.ranges) push(traces, range.path, range);
+    } else if (r.format === "git-ai") {
+      if (r.commit === void 0 || r.commit.length === 0) {
+        problems.push(new RecordError("RECORD_INVALID", `git-ai note ${printable(r.origin)}: no commit attached`));
+        continue;
+      }
+      const note = parseGitAiNote(r.text, r.origin);
+      if (note instanceof RecordError) {
+        problems.push(note);
+        continue;
+      }
+      const commit = r.commit.toLowerCase();
+      if (gitAi.has(commit)) {
+        problems.push(new RecordError("RECORD_INVALID", `git-ai note ${printable(r.origin)}: second note for commit ${printable(commit, 40)}`));
+        continue;
+      }
+      const byPath = /* @__PURE__ */ new Map();
+      for (const range of note.ranges) push(byPath, range.path, range);
+      gitAi.set(commit, { origin: r.origin, byPath });
+    } else {
+      const format = r.format;
+      problems.push(new RecordError("RECORD_INVALID", `record ${printable(r.origin)}: unknown format ${printable(String(format), 40)}`));
+    }
+  }
+  return { records: { traces, gitAi }, problems };
+}
+function push(map, key, value) {
+  const list = map.get(key);
+  if (list === void 0) map.set(key, [value]);
+  else list.push(value);
+}
+function recordedEvidence(hunk, records, head) {
+  if (hunk.addedLines.length === 0) return [];
+  const commits = new Set(hunk.commits.map((c) => c.toLowerCase()));
+  const headSha = head?.toLowerCase();
+  const groups = /* @__PURE__ */ new Map();
+  const windows = new WindowHashes(hunk.addedLines);
+  for (const range of records.traces.get(hunk.path) ?? []) {
+    if (range.contributor === "unknown") continue;
+    const revisionCommit = range.revision === void 0 ? void 0 : resolveRevision(range.revision, headSha, hunk.commits);
+    const onParent = range.revision !== void 0 && revisionCommit === void 0 && resolveRevision(range.revision, void 0, hunk.parents ?? []) !== void 0;
+    const revisionOk = range.revision === void 0 || revisionCommit !== void 0 || onParent;
+    let covered = [];
+    let how = "";
+    if (revisionOk) {
+      covered = overlap(hunk.addedLines, range.startLine, range.endLine);
+      how = range.revision === void 0 ? "lines, no revision" : onParent ? "lines, recorded on the parent" : "lines";
+    }
+    const hash2 = covered.length === 0 && range.contentHash !== void 0 ? checkableHash(range.contentHash) : void 0;
+    if (hash2 !== void 0) {
+      covered = windows.find(hash2.algorithm, range.endLine - range.startLine + 1, hash2.hex);
+      how = `content ${hash2.algorithm}`;
+    }
+    if (covered.length === 0) continue;
+    const says = range.contributor === "human" ? "human" : "ai";
+    const agent = range.tool !== void 0 ? normalizeAgent(range.tool) ?? range.tool.toLowerCase() : void 0;
+    const key = `agent-trace\0${range.origin}\0${range.recordId}\0${says}\0${range.contributor}\0${range.modelId ?? ""}\0${how}`;
+    const who = [range.contributor, range.modelId, range.tool !== void 0 ? `tool ${range.tool}` : void 0].filter((x) => x !== void 0).join(", ");
+    addTo(groups, key, {
+      evidence: {
+        class: "recorded",
+        source: "agent-trace",
+        says,
+        ...revisionCommit !== void 0 && commits.has(revisionCommit) ? { commit: revisionCommit } : {},
+        ...agent !== void 0 ? { agent } : {},
+        ...range.modelId !== void 0 ? { model: range.modelId } : {}
+      },
+      what: `${who} in ${range.origin}:${range.line} record ${range.recordId}`,
+      how
+    }, covered);
+  }
+  for (const commit of commits) {
+    const note = records.gitAi.get(commit);
+    if (note === void 0) continue;
+    for (const [range, covered] of latestWins(hunk.addedLines, note.byPath.get(hunk.path) ?? [])) {
+      const c = range.contributor;
+      const says = c.kind === "human" ? "human" : "ai";
+      const tool = c.kind === "ai" ? c.tool : void 0;
+      const model = c.kind === "ai" ? c.model : void 0;
+      const agent = tool !== void 0 ? normalizeAgent(tool) ?? tool.toLowerCase() : void 0;
+      const who = c.kind === "human" ? ["human", c.author].filter((x) => x !== void 0).join(" ") : ["ai", tool !== void 0 ? `tool ${tool}` : void 0, model].filter((x) => x !== void 0).join(", ");
+      addTo(groups, `git-ai\0${commit}\0${says}\0${who}`, {
+        evidence: {
+          class: "recorded",
+          source: "git-ai",
+          says,
+          commit,
+          ...agent !== void 0 ? { agent } : {},
+          ...model !== void 0 ? { model } : {}
+        },
+        what: `${who} in ${note.origin}`,
+        how: "lines"
+      }, covered);
+    }
+  }
+  const out2 = [];
+  for (const g of groups.values()) {
+    out2.push({ ...g.evidence, detail: `${g.lines.size} of ${hunk.addedLines.length} added lines by ${g.what} (${g.how})` });
+  }
+  return out2.sort((a, b) => cmp(a.source, b.source) || cmp(a.says, b.says) || cmp(a.detail ?? "", b.detail ?? ""));
+}
+var MIN_ABBREV = 7;
+function resolveRevision(revision, head, commits) {
+  const names = (sha) => sha === revision || revision.length >= MIN_ABBREV && sha.startsWith(revision);
+  for (const c of commits) {
+    const sha = c.toLowerCase();
+    if (names(sha)) return sha;
+  }
+  if (head !== void 0 && names(head)) return head;
+  return void 0;
+}
+function addTo(groups, key, value, covered) {
+  let g = groups.get(key);
+  if (g === void 0) {
+    g = { ...value, lines: /* @__PURE__ */ new Set() };
+    groups.set(key, g);
+  }
+  for (const l of covered) g.lines.add(l);
+}
+function overlap(added, start2, end) {
+  const out2 = [];
+  for (let i2 = lowerBound(added, start2); i2 < added.length && added[i2].line <= end; i2++) out2.push(added[i2].line);
+  return out2;
+}
+function lowerBound(added, line) {
+  let lo = 0;
+  let hi = added.length;
+  while (lo < hi) {
+    const mid = lo + hi >>> 1;
+    if (added[mid].line < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+function latestWins(added, ranges) {
+  const next = new Int32Array(added.length + 1);
+  for (let i2 = 0; i2 <= added.length; i2++) next[i2] = i2;
+  const find = (i2) => {
+    let root = i2;
+    while (next[root] !== root) root = next[root];
+    while (next[i2] !== root) {
+      const up = next[i2];
+      next[i2] = root;
+      i2 = up;
+    }
+    return root;
+  };
+  const out2 = [];
+  for (let r = ranges.length - 1; r >= 0; r--) {
+    const range = ranges[r];
+    const won = [];
+    for (let i2 = find(lowerBound(added, range.startLine)); i2 < added.length && added[i2].line <= range.endLine; i2 = find(i2)) {
+      won.push(added[i2].line);
+      next[i2] = i2 + 1;
+    }
+    if (won.length > 0) out2.push([range, won]);
+  }
+  return out2.reverse();
+}
+var WindowHashes = class {
+  constructor(added) {
+    this.added = added;
+  }
+  added;
+  byLength = /* @__PURE__ */ new Map();
+  budget = MAX_HASHED_LINES_PER_HUNK;
+  find(algorithm, n, hex) {
+    return this.windows(algorithm, n).get(hex) ?? [];
+  }
+  windows(algorithm, n) {
+    let m = this.byLength.get(`${algorithm}:${n}`);
+    if (m !== void 0) return m;
+    m = /* @__PURE__ */ new Map();
+    this.byLength.set(`${algorithm}:${n}`, m);
+    const a = this.added;
+    if (n > a.length || n * (a.length - n + 1) > this.budget) return m;
+    this.budget -= n * (a.length - n + 1);
+    for (let i2 = 0; i2 + n <= a.length; i2++) {
+      if (a[i2 + n - 1].line - a[i2].line !== n - 1) continue;
+      const text2 = a.slice(i2, i2 + n).map((l) => l.text).join("\n");
+      const hex = algorithm === "sha256" ? createHash("sha256").update(text2, "utf8").digest("hex") : murmur3Hex(text2);
+      if (!m.has(hex)) m.set(hex, a.slice(i2, i2 + n).map((l) => l.line));
+    }
+    return m;
+  }
+};
+function cmp(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// src/engine/crosscheck.ts
+function crosscheck(score2, evidence, thresholds) {
+  const aiClaims = evidence.filter((e) => e.says === "ai" && e.class !== "inferred" && e.weak !== true);
+  const humanDeclarations = evidence.filter((e) => e.says === "human" && e.class === "declared");
+  const humanRecords = evidence.filter((e) => e.says === "human" && e.class === "recorded");
+  if (score2 >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
+    return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but the code scores ${score2.toFixed(2)} for AI generation` };
+  }
+  if (humanDeclarations.length > 0) {
+    const recordedAi = aiClaims.find((e) => e.class === "recorded");
+    if (recordedAi) {
+      return { verdict: "contradicted", reason: `declared human-written, but ${describe(recordedAi)} records AI` };
+    }
+    const declaredCommits = new Set(humanDeclarations.map((e) => e.commit).filter((c) => c !== void 0));
+    const stampedSameCommit = aiClaims.find((e) => e.class === "stamped" && e.commit !== void 0 && declaredCommits.has(e.commit));
+    if (stampedSameCommit) {
+      return { verdict: "contradicted", reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
+    }
+    if (score2 >= thresholds.high && aiClaims.length === 0) {
+      return { verdict: "contradicted", reason: `declared human-written, but the code scores ${score2.toFixed(2)} for AI generation` };
+    }
+  }
+  if (aiClaims.length > 0) {
+    return { verdict: "attested", reason: `AI involvement stated by ${describe(strongest(aiClaims))}` };
+  }
+  if (humanRecords.length > 0) {
+    return { verdict: "clear", reason: `recorded as human-written by ${describe(humanRecords[0])}` };
+  }
+  if (humanDeclarations.length > 0) {
+    return { verdict: "clear", reason: "declared human-written" };
+  }
+  if (score2 >= thresholds.high) {
+    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high} and nothing declares AI involvement` };
+  }
+  if (score2 >= thresholds.low) {
+    return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
+  }
+  return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}` };
+}
+var CLASS_RANK = { recorded: 0, declared: 1, stamped: 2, inferred: 3 };
+function strongest(evidence) {
+  return [...evidence].sort((a, b) => CLASS_RANK[a.class] - CLASS_RANK[b.class])[0];
+}
+function describe(e) {
+  return `${e.class} evidence (${e.source})`;
+}
+
+// src/engine/findings.ts
+var REASONS_IN_MESSAGE = 3;
+var MIN_REASON_WEIGHT = 0.15;
+var HOW_TO_DECLARE = "If an AI assistant helped, add a trailer such as `Assisted-by: Claude:claude-opus-4-5` to the commit, or comment `/trailmark attest Assisted-by: AGENT:MODEL` on the pull request. If this is your own work, nothing is required; this notice never blocks the merge.";
+function findingFor(hunk, policy, sensitive) {
+  if (hunk.verdict !== "unattested" && hunk.verdict !== "contradicted") return void 0;
+  const reasons = hunk.signals.filter((s) => s.weight >= MIN_REASON_WEIGHT).slice(0, REASONS_IN_MESSAGE).map((s) => s.detail);
+  const because = reasons.length > 0 ? ` Signals: ${reasons.join("; ")}.` : "";
+  const where = sensitive ? " This path is marked sensitive by the repository policy." : "";
+  const startLine = Math.max(1, hunk.startLine);
+  const endLine = Math.max(startLine, hunk.endLine);
+  if (hunk.verdict === "unattested") {
+    return {
+      kind: "unattested",
+      path: hunk.path,
+      startLine,
+      endLine,
+      level: sensitive ? policy.annotations.unattestedSensitive : policy.annotations.unattested,
+      message: `Likely AI-generated (score ${hunk.score.toFixed(2)}) and not declared.${because}${where} ${HOW_TO_DECLARE}`,
+      score: hunk.score
+    };
+  }
+  return {
+    kind: "contradicted",
+    path: hunk.path,
+    startLine,
+    endLine,
+    level: policy.annotations.contradicted,
+    message: `${capitalize(hunk.reason ?? "declared human-written, but the evidence says AI")}.${because}${where} Please check the declaration: if an AI assistant was involved, declare it with an \`Assisted-by:\` trailer or \`/trailmark attest\`.`,
+    score: hunk.score
+  };
+}
+function capitalize(text2) {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
+}
+
+// src/engine/analyze.ts
+var MAX_SIGNALS_PER_HUNK = 8;
+function analyzeChange(changeSet, options) {
+  return Promise.resolve(analyzeChangeSync(changeSet, options));
+}
+function analyzeChangeSync(changeSet, options) {
+  const { policy } = options;
+  const detectors = options.detectors ?? DEFAULT_DETECTORS;
+  const model = options.model ?? DEFAULT_MODEL;
+  const parser = options.parser ?? nativeParser;
+  const isIgnored = (0, import_picomatch.default)(policy.ignore.length > 0 ? [...policy.ignore] : ["\0never"], { dot: true });
+  const isSensitive = (0, import_picomatch.default)(policy.sensitivePaths.length > 0 ? [...policy.sensitivePaths] : ["\0never"], { dot: true });
+  const commitsBySha = new Map(changeSet.commits.map((c) => [c.sha, c]));
+  const evidenceByCommit = /* @__PURE__ */ new Map();
+  const evidenceOf = (commit) => {
+    let ev = evidenceByCommit.get(commit.sha);
+    if (ev === void 0) {
+      ev = commitEvidence(commit, { extraMarkers: policy.markers });
+      evidenceByCommit.set(commit.sha, ev);
+    }
+    return ev;
+  };
+  const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
+  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
+  const { records, problems } = parseRecords(options.records ?? []);
+  const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
+  const hunks = [];
+  const findings = [];
+  const files = [...changeSet.files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  files.forEach((file, index) => {
+    const ignored = isIgnored(file.path);
+    const classification = ignored ? { skip: true, reason: "ignored by config" } : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status, mode: file.newMode });
+    if (classification.skip) {
+      hunks.push(...skippedHunks(file, classification.reason));
+    } else {
+      const fileHunks = analyzeFile(file, classification.language, {
+        detectors,
+        model,
+        parser,
+        // Scored on lines alone then: said, never silent (a backend that cannot load fails every file).
+        onParseFailure: (why) => omissions.push({ path: file.path, reason: `not parsed, scored without a syntax tree: ${why}` }),
+        low: policy.thresholds.low,
+        evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits)
+      });
+      for (const h of fileHunks) {
+        const cross = h.verdict === "skipped" ? void 0 : crosscheck(h.score, h.evidence, policy.thresholds);
+        const result = cross ? { ...h, verdict: cross.verdict, reason: cross.reason } : h;
+        hunks.push(result);
+        const finding = findingFor(result, policy, isSensitive(file.path));
+        if (finding) findings.push(finding);
+      }
+    }
+    options.onProgress?.(index + 1, files.length);
+  });
+  function hunkEvidence(file, hunk, commitShas) {
+    const evidence = [];
+    for (const sha of commitShas) {
+      const commit = commitsBySha.get(sha);
+      if (commit) evidence.push(...evidenceOf(commit));
+    }
+    evidence.push(...changeWide);
+    const lineCommits = hunk.added.map((a) => file.lineCommits?.get(a.line));
+    for (const { r, evidence: ev, scope } of remediations) {
+      if (ev && (r.paths.length === 0 || r.paths.includes(file.path)) && remediationCovers(scope, lineCommits)) evidence.push(ev);
+    }
+    evidence.push(...recordedEvidence(
+      {
+        path: file.path,
+        startLine: hunk.startLine,
+        endLine: hunk.endLine,
+        addedLines: hunk.added,
+        commits: commitShas,
+        // Agent hooks record HEAD at edit time: the parent of the commit that later holds the lines.
+        parents: commitShas.flatMap((sha) => commitsBySha.get(sha)?.parents ?? [])
+      },
+      records,
+      changeSet.head
+    ));
+    return dedupeEvidence(evidence);
+  }
+  const summary = summarize(changeSet, hunks, findings, policy, model, detectors, omissions);
+  return {
+    schema: "trailmark.scan/v1",
+    base: changeSet.base,
+    head: changeSet.head,
+    summary,
+    hunks,
+    findings: findings.sort(compareFindings)
+  };
+}
+function analyzeFile(file, language, deps) {
+  const text2 = file.headText;
+  const parsed = text2 === void 0 ? void 0 : deps.parser.parse(text2, language);
+  if (parsed?.parseFailure !== void 0) deps.onParseFailure(parsed.parseFailure);
+  try {
+    return analyzeHunks(file, language, parsed, text2, deps);
+  } finally {
+    if (parsed !== void 0) deps.parser.release(parsed);
+  }
+}
+function analyzeHunks(file, language, parsed, text2, deps) {
+  const lines = parsed?.lines ?? (text2 === void 0 ? [] : splitLines(text2));
+  const addedLines3 = /* @__PURE__ */ new Set();
+  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines3.add(l.newLine);
+  return file.hunks.map((hunk) => {
+    const added = [];
+    const deleted = [];
+    for (const l of hunk.lines) {
+      if (l.kind === "add") {
+        if (l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
+      } else if (l.kind === "del") {
+        deleted.push(l.text);
+      }
+    }
+    if (added.length === 0) {
+      return skippedHunk(file, hunk, "only deletions: nothing was written", language, deleted.length);
+    }
+    const startLine = added[0].line;
+    const endLine = added[added.length - 1].line;
+    const fileLines = lines.length > 0 ? lines : contextFromHunk(hunk);
+    const ctx = {
+      path: file.path,
+      language,
+      file: { lines: fileLines, ...parsed?.tree ? { parsed } : {} },
+      hunk: { startLine, endLine, added, deleted },
+      addedLines: addedLines3
+    };
+    const { score: score2, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
+    const commits = commitsOf(file, added);
+    const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines3.has(l)) : [];
+    const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
+    return {
+      path: file.path,
+      startLine,
+      endLine,
+      language,
+      score: round2(score2),
+      signals: topSignals(signals),
+      evidence,
+      verdict: "clear",
+      addedLines: added.length,
+      deletedLines: deleted.length,
+      commits,
+      units,
+      contentDigest: digestLines(added.map((a) => a.text))
+    };
+  }).map((h) => withInferredEvidence(h, deps.low));
+}
+function withInferredEvidence(h, low) {
+  if (h.verdict === "skipped" || h.score < low) return h;
+  const top = h.signals.filter((s) => s.weight > 0).slice(0, 3).map((s) => s.detail);
+  if (top.length === 0) return h;
+  const inferred = {
+    class: "inferred",
+    source: "detectors",
+    says: "ai",
+    detail: `score ${h.score.toFixed(2)}: ${top.join("; ")}`
+  };
+  return { ...h, evidence: [...h.evidence, inferred] };
+}
+function contextFromHunk(hunk) {
+  const lines = [];
+  for (const l of hunk.lines) if (l.kind !== "del") lines[(l.newLine ?? 1) - 1] = l.text;
+  for (let i2 = 0; i2 < lines.length; i2++) lines[i2] ??= "";
+  return lines;
+}
+function commitsOf(file, added) {
+  const map = file.lineCommits;
+  if (!map || map.size === 0) return [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const a of added) {
+    const sha = map.get(a.line);
+    if (sha) seen.add(sha);
+  }
+  return [...seen];
+}
+function skippedHunks(file, reason) {
+  const language = file.binary ? "binary" : "unknown";
+  if (file.hunks.length === 0) {
+    return [{
+      path: file.path,
+      startLine: 0,
+      endLine: 0,
+      language,
+      score: 0,
+      signals: [],
+      evidence: [],
+      verdict: "skipped",
+      reason,
+      addedLines: 0,
+      deletedLines: 0,
+      commits: [],
+      units: [],
+      contentDigest: digestLines([])
+    }];
+  }
+  return file.hunks.map((h) => skippedHunk(file, h, reason, language, h.lines.filter((l) => l.kind === "del").length));
+}
+function skippedHunk(file, hunk, reason, language, deletedLines) {
+  const added = hunk.lines.filter((l) => l.kind === "add");
+  const first = added[0]?.newLine ?? hunk.newStart;
+  const last = added[added.length - 1]?.newLine ?? first;
+  return {
+    path: file.path,
+    startLine: first,
+    endLine: last,
+    language,
+    score: 0,
+    signals: [],
+    evidence: [],
+    verdict: "skipped",
+    reason,
+    addedLines: added.length,
+    deletedLines,
+    commits: commitsOf(file, added.map((l) => ({ line: l.newLine ?? 0 }))),
+    units: [],
+    contentDigest: digestLines(added.map((l) => l.text))
+  };
+}
+function topSignals(signals) {
+  return [...signals].filter((s) => s.weight !== 0).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, MAX_SIGNALS_PER_HUNK).map((s) => ({ ...s, weight: round2(s.weight) }));
+}
+function dedupeEvidence(evidence) {
+  const seen = /* @__PURE__ */ new Set();
+  const out2 = [];
+  for (const e of evidence) {
+    const key = `${e.class}\0${e.source}\0${e.says}\0${e.commit ?? ""}\0${e.detail ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out2.push(e);
+  }
+  return out2;
+}
+function digestLines(lines) {
+  return `sha256:${createHash2("sha256").update(lines.join("\n"), "utf8").digest("hex")}`;
+}
+function round2(n) {
+  return Math.round(n * 1e4) / 1e4;
+}
+function compareFindings(a, b) {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
+}
+function summarize(changeSet, hunks, findings, policy, model, detectors, omissions) {
+  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
+  const evidence = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0]));
+  let addedLines3 = 0;
+  for (const h of hunks) {
+    verdicts[h.verdict] += 1;
+    addedLines3 += h.addedLines;
+    for (const c of new Set(h.evidence.map((e) => e.class))) evidence[c] += 1;
+  }
+  const findingCounts = { unattested: 0, contradicted: 0, "approval-drift": 0 };
+  for (const f of findings) findingCounts[f.kind] += 1;
+  return {
+    files: changeSet.files.length,
+    hunks: hunks.length,
+    addedLines: addedLines3,
+    commits: changeSet.commits.length,
+    verdicts,
+    findings: findingCounts,
+    evidence,
+    thresholds: { low: policy.thresholds.low, high: policy.thresholds.high },
+    policyVersion: policy.version,
+    modelVersion: `${model.id}@${model.version}`,
+    detectors: [...detectors.map((d) => ({ id: d.id, version: d.version }))],
+    omissions: [...omissions]
+  };
 }
 
 // src/action/platform/wasm-parse.ts
@@ -18968,8 +21765,8 @@ var Module2 = (() => {
     var ENVIRONMENT_IS_NODE = typeof process == "object" && typeof process.versions == "object" && typeof process.versions.node == "string" && process.type != "renderer";
     var ENVIRONMENT_IS_SHELL = !ENVIRONMENT_IS_WEB && !ENVIRONMENT_IS_NODE && !ENVIRONMENT_IS_WORKER;
     if (ENVIRONMENT_IS_NODE) {
-      const { createRequire } = await import("module");
-      var require = createRequire(import.meta.url);
+      const { createRequire: createRequire2 } = await import("module");
+      var require = createRequire2(import.meta.url);
     }
     Module.currentQueryProgressCallback = null;
     Module.currentProgressCallback = null;
@@ -20855,3435 +23652,770 @@ var Parser = class {
   }
 };
 
-// src/detectors/language.ts
-function isParsable(language) {
-  return language === "typescript" || language === "tsx" || language === "javascript" || language === "jsx";
-}
-
-// src/detectors/identifiers.ts
-var NOT_NAMES = new Set(
-  "abstract any as async await boolean break case catch class const constructor continue debugger declare default delete do else enum export extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null number object of package private protected public readonly require return satisfies set static string super switch symbol this throw true try type typeof undefined unique unknown var void while with yield console log error warn info debug length push map filter reduce forEach then Promise Error Object Array String Number Boolean JSON Math Date Map Set RegExp Symbol bigint process exports module window document".split(" ")
-);
-var LOOP_COUNTERS = /* @__PURE__ */ new Set(["i", "j", "k", "n", "x", "y", "z", "_", "e", "el", "id", "ok", "fn", "cb", "db", "io", "ui", "op", "to", "ms"]);
-function wordCount(name2) {
-  let words = 0;
-  let prevLower = false;
-  let inWord = false;
-  for (let i2 = 0; i2 < name2.length; i2++) {
-    const c = name2.charCodeAt(i2);
-    const upper = c >= 65 && c <= 90;
-    const lower = c >= 97 && c <= 122 || c >= 48 && c <= 57;
-    if (c === 95 || c === 36) {
-      inWord = false;
-      prevLower = false;
-      continue;
-    }
-    if (!inWord || upper && prevLower) words++;
-    inWord = true;
-    prevLower = lower;
-  }
-  return words;
-}
-var NameShape = { Descriptive: 1, Terse: 2, Snake: 4, Camel: 8 };
-function nameShape(name2) {
-  const words = wordCount(name2);
-  let shape = 0;
-  if (words >= 3) shape |= NameShape.Descriptive;
-  if (name2.length <= 2 && !LOOP_COUNTERS.has(name2)) shape |= NameShape.Terse;
-  if (words >= 2) {
-    let from = 0;
-    let to = name2.length;
-    while (from < to && name2.charCodeAt(from) === 95) from++;
-    while (to > from && name2.charCodeAt(to - 1) === 95) to--;
-    const core = from === 0 && to === name2.length ? name2 : name2.slice(from, to);
-    if (!core.includes("_")) shape |= NameShape.Camel;
-    else if (core !== core.toUpperCase()) shape |= NameShape.Snake;
-  }
-  return shape;
-}
-
-// src/detectors/line-facts.ts
-var LineKind = { Blank: 0, Code: 1, Comment: 2, Mixed: 3 };
-function splitLines(text2) {
-  if (text2 === "") return [];
-  const lines = text2.split("\n");
-  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
-  for (let i2 = 0; i2 < lines.length; i2++) {
-    const line = lines[i2];
-    if (line.endsWith("\r")) lines[i2] = line.slice(0, -1);
-  }
-  return lines;
-}
-var cache = /* @__PURE__ */ new WeakMap();
-function lineFactsOf(lines) {
-  let facts = cache.get(lines);
-  if (facts === void 0) {
-    facts = scan(lines);
-    cache.set(lines, facts);
-  }
-  return facts;
-}
-var REGEX_AFTER_CHARS = new Set(["(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "+", "-", "*", "%", "<", ">", "~", "^"].map((c) => c.charCodeAt(0)));
-var REGEX_AFTER_WORDS = /* @__PURE__ */ new Set(["return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw", "yield", "await", "instanceof"]);
-var NOTHING = -1;
-var WORD = -2;
-function isWordChar(c) {
-  return c >= 48 && c <= 57 || c >= 65 && c <= 90 || c >= 97 && c <= 122 || c === 95 || c === 36 || c > 127;
-}
-var NOT_A_NAME = -1;
-var ShapeTable = class {
-  #keys = new Array(256);
-  #hashes = new Int32Array(256);
-  #shapes = new Int8Array(256);
-  #count = 0;
-  of(line, start2, end, hash2) {
-    let mask = this.#keys.length - 1;
-    let slot = hash2 & mask;
-    const length = end - start2;
-    for (; ; ) {
-      const key = this.#keys[slot];
-      if (key === void 0) break;
-      if (this.#hashes[slot] === hash2 && key.length === length && line.startsWith(key, start2)) return this.#shapes[slot];
-      slot = slot + 1 & mask;
-    }
-    const name2 = line.slice(start2, end);
-    const shape = NOT_NAMES.has(name2) ? NOT_A_NAME : nameShape(name2);
-    if (this.#count * 2 >= this.#keys.length) {
-      this.#grow();
-      mask = this.#keys.length - 1;
-      slot = hash2 & mask;
-      while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
-    }
-    this.#keys[slot] = name2;
-    this.#hashes[slot] = hash2;
-    this.#shapes[slot] = shape;
-    this.#count++;
-    return shape;
-  }
-  #grow() {
-    const keys = this.#keys;
-    const hashes = this.#hashes;
-    const shapes = this.#shapes;
-    const size = keys.length * 2;
-    const mask = size - 1;
-    this.#keys = new Array(size);
-    this.#hashes = new Int32Array(size);
-    this.#shapes = new Int8Array(size);
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k];
-      if (key === void 0) continue;
-      let slot = hashes[k] & mask;
-      while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
-      this.#keys[slot] = key;
-      this.#hashes[slot] = hashes[k];
-      this.#shapes[slot] = shapes[k];
-    }
-  }
-};
-function scan(lines) {
-  const n = lines.length;
-  const kinds = new Uint8Array(n);
-  const code = new Array(n);
-  const bare = new Array(n);
-  const singleQuotes = new Uint16Array(n);
-  const doubleQuotes = new Uint16Array(n);
-  const backticks = new Uint16Array(n);
-  const commentAt = new Int32Array(n).fill(-1);
-  const comments = [];
-  const names = new Uint16Array(n);
-  const nameChars = new Uint32Array(n);
-  const descriptiveNames = new Uint16Array(n);
-  const terseNames = new Uint16Array(n);
-  const snakeNames = new Uint16Array(n);
-  const camelNames = new Uint16Array(n);
-  const shapes = new ShapeTable();
-  let mode = "code";
-  const templateStack = [];
-  let braceDepth = 0;
-  let lastSig = NOTHING;
-  let lastWord = "";
-  let block = null;
-  const addComment = (c) => {
-    const index = comments.length;
-    comments.push(c);
-    for (let l = c.line; l <= c.endLine; l++) if (commentAt[l - 1] === -1) commentAt[l - 1] = index;
-  };
-  for (let li = 0; li < n; li++) {
-    const line = lines[li];
-    const len = line.length;
-    let codeOut = "";
-    let bareOut = "";
-    let hasCode = false;
-    let hasComment = false;
-    let sq = 0;
-    let dq = 0;
-    let bt = 0;
-    let i2 = 0;
-    let seg = 0;
-    let wordStart = -1;
-    let wordEnd = -1;
-    let nameCount = 0;
-    let nameLength = 0;
-    let descriptive = 0;
-    let terse = 0;
-    let snake = 0;
-    let camel = 0;
-    if (mode === "block" && block !== null) {
-      hasComment = true;
-      const end = line.indexOf("*/");
-      const body2 = end === -1 ? line : line.slice(0, end);
-      let k = 0;
-      while (k < body2.length && (body2.charCodeAt(k) === 32 || body2.charCodeAt(k) === 9)) k++;
-      if (body2.charCodeAt(k) === 42) k++;
-      if (body2.charCodeAt(k) === 32) k++;
-      block.parts.push(k === 0 ? body2 : body2.slice(k));
-      if (end === -1) {
-        kinds[li] = LineKind.Comment;
-        code[li] = "";
-        bare[li] = "";
-        continue;
-      }
-      addComment({ line: block.line, endLine: li + 1, style: block.style, text: block.parts.join("\n").trim(), trailing: block.trailing });
-      block = null;
-      mode = "code";
-      i2 = end + 2;
-      seg = i2;
-    } else if (mode === "template") {
-      hasCode = true;
-    }
-    while (i2 < len) {
-      if (mode === "template") {
-        const start2 = i2;
-        while (i2 < len) {
-          const c2 = line.charCodeAt(i2);
-          if (c2 === 92) {
-            i2 += 2;
-            continue;
-          }
-          if (c2 === 96) break;
-          if (c2 === 36 && line.charCodeAt(i2 + 1) === 123) break;
-          i2++;
-        }
-        if (i2 >= len) {
-          codeOut += line.slice(start2, len);
-          seg = len;
-          break;
-        }
-        if (line.charCodeAt(i2) === 96) {
-          codeOut += line.slice(start2, i2 + 1);
-          bareOut += "`";
-          i2++;
-          mode = "code";
-          lastSig = 96;
-        } else {
-          codeOut += line.slice(start2, i2 + 2);
-          bareOut += "${";
-          i2 += 2;
-          templateStack.push(braceDepth);
-          braceDepth++;
-          mode = "code";
-          lastSig = 123;
-        }
-        seg = i2;
-        continue;
-      }
-      const c = line.charCodeAt(i2);
-      if (c === 32 || c === 9 || c === 12 || c === 11 || c === 65279) {
-        i2++;
-        continue;
-      }
-      if (isWordChar(c)) {
-        hasCode = true;
-        wordStart = i2;
-        let hash2 = c;
-        i2++;
-        for (; i2 < len; i2++) {
-          const d = line.charCodeAt(i2);
-          if (!isWordChar(d)) break;
-          hash2 = Math.imul(hash2, 31) + d | 0;
-        }
-        wordEnd = i2;
-        lastSig = WORD;
-        if ((c < 48 || c > 57) && c < 128) {
-          const shape = shapes.of(line, wordStart, wordEnd, hash2);
-          if (shape !== NOT_A_NAME && nameCount < 65535) {
-            nameCount++;
-            nameLength += wordEnd - wordStart;
-            if (shape & NameShape.Descriptive) descriptive++;
-            if (shape & NameShape.Terse) terse++;
-            if (shape & NameShape.Snake) snake++;
-            if (shape & NameShape.Camel) camel++;
-          }
-        }
-        continue;
-      }
-      if (c === 47) {
-        const next = line.charCodeAt(i2 + 1);
-        if (next === 47) {
-          hasComment = true;
-          codeOut += line.slice(seg, i2);
-          bareOut += line.slice(seg, i2);
-          addComment({ line: li + 1, endLine: li + 1, style: "line", text: line.slice(i2 + 2).trim(), trailing: hasCode });
-          i2 = len;
-          seg = len;
-          break;
-        }
-        if (next === 42) {
-          hasComment = true;
-          codeOut += line.slice(seg, i2);
-          bareOut += line.slice(seg, i2);
-          const jsdoc2 = line.charCodeAt(i2 + 2) === 42 && line.charCodeAt(i2 + 3) !== 47;
-          const style = jsdoc2 ? "jsdoc" : "block";
-          const bodyStart = i2 + (jsdoc2 ? 3 : 2);
-          const end = line.indexOf("*/", bodyStart);
-          if (end === -1) {
-            block = { line: li + 1, style, parts: [line.slice(bodyStart).trim()], trailing: hasCode };
-            mode = "block";
-            i2 = len;
-            seg = len;
-            break;
-          }
-          addComment({ line: li + 1, endLine: li + 1, style, text: line.slice(bodyStart, end).trim(), trailing: hasCode });
-          i2 = end + 2;
-          seg = i2;
-          continue;
-        }
-        const prevChar = i2 > 0 ? line.charCodeAt(i2 - 1) : -1;
-        let afterOperator;
-        if (lastSig === WORD) {
-          const word = wordStart >= 0 ? line.slice(wordStart, wordEnd) : lastWord;
-          afterOperator = REGEX_AFTER_WORDS.has(word);
-        } else afterOperator = lastSig === NOTHING || REGEX_AFTER_CHARS.has(lastSig);
-        if (prevChar !== 60 && next !== 62 && afterOperator) {
-          hasCode = true;
-          let j = i2 + 1;
-          let inClass = false;
-          while (j < len) {
-            const d = line.charCodeAt(j);
-            if (d === 92) {
-              j += 2;
-              continue;
-            }
-            if (d === 91) inClass = true;
-            else if (d === 93) inClass = false;
-            else if (d === 47 && !inClass) break;
-            j++;
-          }
-          j = Math.min(j + 1, len);
-          while (j < len && isWordChar(line.charCodeAt(j))) j++;
-          codeOut += line.slice(seg, j);
-          bareOut += `${line.slice(seg, i2)}//`;
-          i2 = j;
-          seg = j;
-          lastSig = 47;
-          continue;
-        }
-      }
-      hasCode = true;
-      if (c === 39 || c === 34) {
-        if (c === 39) sq++;
-        else dq++;
-        let j = i2 + 1;
-        while (j < len) {
-          const d = line.charCodeAt(j);
-          if (d === 92) {
-            j += 2;
-            continue;
-          }
-          if (d === c) break;
-          j++;
-        }
-        j = Math.min(j + 1, len);
-        const quote2 = c === 39 ? "''" : '""';
-        codeOut += line.slice(seg, j);
-        bareOut += line.slice(seg, i2) + quote2;
-        i2 = j;
-        seg = j;
-        lastSig = c;
-        continue;
-      }
-      if (c === 96) {
-        bt++;
-        codeOut += line.slice(seg, i2 + 1);
-        bareOut += line.slice(seg, i2 + 1);
-        i2++;
-        seg = i2;
-        mode = "template";
-        continue;
-      }
-      if (c === 123) braceDepth++;
-      else if (c === 125) {
-        braceDepth--;
-        if (templateStack.length > 0 && braceDepth === templateStack[templateStack.length - 1]) {
-          templateStack.pop();
-          codeOut += line.slice(seg, i2 + 1);
-          bareOut += line.slice(seg, i2 + 1);
-          i2++;
-          seg = i2;
-          mode = "template";
-          continue;
-        }
-      }
-      lastSig = c;
-      i2++;
-    }
-    if (seg < len && mode !== "block") {
-      codeOut += line.slice(seg, len);
-      bareOut += line.slice(seg, len);
-    }
-    if (lastSig === WORD && wordStart >= 0) lastWord = line.slice(wordStart, wordEnd);
-    code[li] = codeOut;
-    bare[li] = bareOut;
-    singleQuotes[li] = sq;
-    doubleQuotes[li] = dq;
-    backticks[li] = bt;
-    names[li] = nameCount;
-    nameChars[li] = nameLength;
-    descriptiveNames[li] = descriptive;
-    terseNames[li] = terse;
-    snakeNames[li] = snake;
-    camelNames[li] = camel;
-    kinds[li] = hasCode ? hasComment ? LineKind.Mixed : LineKind.Code : hasComment ? LineKind.Comment : LineKind.Blank;
-  }
-  if (block !== null) {
-    addComment({ line: block.line, endLine: n, style: block.style, text: block.parts.join("\n").trim(), trailing: block.trailing });
-  }
-  return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, names, nameChars, descriptiveNames, terseNames, snakeNames, camelNames, comments, commentAt };
-}
-
-// src/action/platform/wasm-parse.ts
-var INPUT_CHUNK = 8192;
+// src/detectors/parsers/wasm.ts
 var WASM_FILES = {
   runtime: "tree-sitter.wasm",
   typescript: "tree-sitter-typescript.wasm",
   tsx: "tree-sitter-tsx.wasm",
   javascript: "tree-sitter-javascript.wasm"
 };
-var parsers;
-var LIVE_TREES = 4;
-var live = [];
-function wasmPathsIn(dir) {
-  return {
-    runtime: join(dir, WASM_FILES.runtime),
-    typescript: join(dir, WASM_FILES.typescript),
-    tsx: join(dir, WASM_FILES.tsx),
-    javascript: join(dir, WASM_FILES.javascript)
-  };
+var runtime;
+function startRuntime(wasmBinary2) {
+  runtime ??= Parser.init({ wasmBinary: wasmBinary2 }).catch((err2) => {
+    runtime = void 0;
+    throw err2;
+  });
+  return runtime;
 }
-async function initWasmParsers(paths) {
-  if (parsers !== void 0) return;
-  const wasmBinary2 = await readFile(paths.runtime);
-  await Parser.init({ wasmBinary: wasmBinary2 });
-  const load = async (path) => Language.load(new Uint8Array(await readFile(path)));
-  const [typescript, tsx, javascript] = await Promise.all([load(paths.typescript), load(paths.tsx), load(paths.javascript)]);
-  const make = (language) => {
-    const parser = new Parser();
-    parser.setLanguage(language);
-    return parser;
-  };
+var asTree2 = (tree) => tree;
+var WasmBackend = class {
+  backend = "wasm";
+  #parsers;
+  /** Trees not yet released, by the file that holds them. */
+  #live = /* @__PURE__ */ new Map();
+  constructor(parsers) {
+    this.#parsers = parsers;
+  }
+  /** Trees parsed and not yet released (each holds WASM memory). */
+  get liveTrees() {
+    return this.#live.size;
+  }
+  parse(text2, language) {
+    if (!isParsable(language)) return void 0;
+    const parser = this.#parsers?.get(language);
+    if (parser === void 0) return new ParsedSource(language, text2, void 0, "parser disposed");
+    let tree;
+    try {
+      tree = parser.parse(chunksOf(text2, void 0));
+    } catch (err2) {
+      parser.reset();
+      return new ParsedSource(language, text2, void 0, failureOf(err2));
+    }
+    if (tree === null) return new ParsedSource(language, text2, void 0, "parser returned no tree");
+    const parsed = new ParsedSource(language, text2, asTree2(tree), void 0);
+    this.#live.set(parsed, tree);
+    return parsed;
+  }
+  release(parsed) {
+    if (!(parsed instanceof ParsedSource)) return;
+    const tree = this.#live.get(parsed);
+    if (tree === void 0) return;
+    this.#live.delete(parsed);
+    parsed.release();
+    tree.delete();
+  }
+  /** Frees the parsers and every tree not yet released (their files then throw on `tree`). */
+  dispose() {
+    for (const parsed of [...this.#live.keys()]) this.release(parsed);
+    const parsers = this.#parsers;
+    this.#parsers = void 0;
+    for (const parser of new Set(parsers?.values())) parser.delete();
+  }
+};
+async function createWasmParser(binaries) {
+  await startRuntime(binaries.runtime);
+  const [typescript, tsx, javascript] = await Promise.all([
+    Language.load(binaries.typescript),
+    Language.load(binaries.tsx),
+    Language.load(binaries.javascript)
+  ]);
+  const make = (language) => new Parser().setLanguage(language);
   const js = make(javascript);
-  parsers = /* @__PURE__ */ new Map([
+  return new WasmBackend(/* @__PURE__ */ new Map([
     ["typescript", make(typescript)],
     ["tsx", make(tsx)],
     ["javascript", js],
     ["jsx", js]
-  ]);
+  ]));
 }
-var Parsed = class {
-  language;
-  text;
-  lines;
-  tree;
-  parseFailure;
-  hasErrors;
-  #facts;
-  constructor(language, text2, tree, failure) {
-    this.language = language;
-    this.text = text2;
-    this.lines = splitLines(text2);
-    this.tree = tree;
-    if (failure !== void 0) this.parseFailure = failure;
-    this.hasErrors = tree === void 0 || tree.rootNode.hasError;
-  }
-  get facts() {
-    this.#facts ??= lineFactsOf(this.lines);
-    return this.#facts;
-  }
-};
-function parseSource(text2, language) {
-  if (!isParsable(language)) return void 0;
-  const parser = parsers?.get(language);
-  if (parser === void 0) return new Parsed(language, text2, void 0, "wasm parsers not initialised");
-  let tree;
-  let failure;
+
+// src/action/platform/wasm-parse.ts
+async function loadWasmParser(dir) {
+  let binaries;
   try {
-    const parsed = parser.parse((index) => index < text2.length ? text2.slice(index, index + INPUT_CHUNK) : void 0);
-    tree = parsed === null ? void 0 : parsed;
-    if (parsed === null) failure = "parser returned no tree";
-    else {
-      live.push(parsed);
-      while (live.length > LIVE_TREES) live.shift()?.delete();
-    }
+    const read = async (name2) => new Uint8Array(await readFile(join(dir, WASM_FILES[name2])));
+    const [runtime2, typescript, tsx, javascript] = await Promise.all([read("runtime"), read("typescript"), read("tsx"), read("javascript")]);
+    binaries = { runtime: runtime2, typescript, tsx, javascript };
   } catch (err2) {
-    failure = err2 instanceof Error ? err2.message : "parser failed";
-  }
-  return new Parsed(language, text2, tree, failure);
-}
-function nodeText(parsed, node) {
-  return parsed.text.slice(node.startIndex, node.endIndex);
-}
-
-// src/detectors/units.ts
-var UNIT_NODE_TYPES = [
-  "function_declaration",
-  "generator_function_declaration",
-  "method_definition",
-  "class_declaration",
-  "abstract_class_declaration",
-  "class",
-  "interface_declaration",
-  "arrow_function",
-  "function_expression"
-];
-var UNIT_TYPE_SET = new Set(UNIT_NODE_TYPES);
-var FUNCTION_LIKE = /* @__PURE__ */ new Set(["function_declaration", "generator_function_declaration", "method_definition", "arrow_function", "function_expression"]);
-var rangeCache = /* @__PURE__ */ new WeakMap();
-function unitsInRange(parsed, startLine, endLine) {
-  const tree = parsed.tree;
-  if (tree === void 0 || endLine < startLine) return [];
-  let perFile = rangeCache.get(parsed);
-  if (perFile === void 0) {
-    perFile = /* @__PURE__ */ new Map();
-    rangeCache.set(parsed, perFile);
-  }
-  const key = `${startLine}:${endLine}`;
-  const cached = perFile.get(key);
-  if (cached !== void 0) return cached;
-  const state = fileState(parsed);
-  state.queries++;
-  let units;
-  if (state.all === void 0 && state.queries <= PER_RANGE_QUERIES) {
-    units = queryRange(parsed, tree, startLine, endLine);
-  } else {
-    state.all ??= sortUnits(queryWhole(parsed, tree));
-    units = state.all.filter((u) => u.startLine <= endLine && u.endLine >= startLine);
-  }
-  const sorted = sortUnits(units);
-  perFile.set(key, sorted);
-  return sorted;
-}
-var PER_RANGE_QUERIES = 8;
-var fileStates = /* @__PURE__ */ new WeakMap();
-function fileState(parsed) {
-  let state = fileStates.get(parsed);
-  if (state === void 0) {
-    state = { queries: 0, all: void 0 };
-    fileStates.set(parsed, state);
-  }
-  return state;
-}
-function sortUnits(units) {
-  return units.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || a.kind.localeCompare(b.kind));
-}
-function queryWhole(parsed, tree) {
-  const units = [];
-  for (const node of tree.rootNode.descendantsOfType(UNIT_NODE_TYPES)) {
-    const info2 = describeUnit(parsed, node);
-    if (info2 !== void 0) units.push(info2);
-  }
-  return units;
-}
-function queryRange(parsed, tree, startLine, endLine) {
-  const lastLine = parsed.lines[endLine - 1] ?? "";
-  const start2 = { row: startLine - 1, column: 0 };
-  const end = { row: endLine - 1, column: lastLine.length * 2 + 1 };
-  const cover = tree.rootNode.descendantForPosition(start2, end);
-  const units = [];
-  for (const node of cover.descendantsOfType(UNIT_NODE_TYPES, start2, end)) {
-    const info2 = describeUnit(parsed, node);
-    if (info2 !== void 0) units.push(info2);
-  }
-  for (let node = cover.parent; node !== null; node = node.parent) {
-    if (!UNIT_TYPE_SET.has(node.type)) continue;
-    const info2 = describeUnit(parsed, node);
-    if (info2 !== void 0) units.push(info2);
-  }
-  return units;
-}
-function functionShape(unit) {
-  const node = unit.node;
-  if (!FUNCTION_LIKE.has(node.type)) return { statements: 0, parameters: 0, returnType: false };
-  const body2 = node.childForFieldName("body");
-  const statements = body2 === null ? 0 : body2.type === "statement_block" ? body2.namedChildCount : 1;
-  const params = node.childForFieldName("parameters") ?? node.childForFieldName("parameter");
-  const parameters = params === null ? 0 : params.type === "identifier" ? 1 : params.namedChildCount;
-  return { statements, parameters, returnType: node.childForFieldName("return_type") !== null };
-}
-var Unit = class {
-  kind;
-  startLine;
-  endLine;
-  declLine;
-  node;
-  #parsed;
-  /** The name node, or undefined when it is the node's own `name` field (looked up on first use). */
-  #nameNode;
-  #name = null;
-  constructor(parsed, kind, node, decl, nameNode) {
-    this.#parsed = parsed;
-    this.kind = kind;
-    this.node = node;
-    this.#nameNode = nameNode;
-    const start2 = node.startPosition.row;
-    this.startLine = start2 + 1;
-    this.endLine = node.endPosition.row + 1;
-    this.declLine = Math.min(decl === node ? start2 : decl.startPosition.row, start2) + 1;
-  }
-  get name() {
-    if (this.#name === null) {
-      this.#nameNode ??= this.node.childForFieldName("name");
-      const text2 = this.#nameNode === null ? "" : nodeText(this.#parsed, this.#nameNode);
-      this.#name = text2 === "" ? void 0 : text2.length > 80 ? text2.slice(0, 80) : text2;
-    }
-    return this.#name;
-  }
-};
-var NEVER_EXPORTED = /* @__PURE__ */ new Set(["method_definition", "pair", "public_field_definition", "field_definition"]);
-function describeUnit(parsed, node) {
-  const type = node.type;
-  let kind;
-  let nameNode;
-  let decl = node;
-  let declType = type;
-  if (type === "function_declaration" || type === "generator_function_declaration") {
-    kind = "function";
-  } else if (type === "method_definition") {
-    kind = "method";
-  } else if (type === "class_declaration" || type === "abstract_class_declaration") {
-    kind = "class";
-  } else if (type === "interface_declaration") {
-    kind = "interface";
-  } else {
-    const binding = assignedName(node);
-    if (binding === void 0) return void 0;
-    kind = type === "arrow_function" ? "arrow" : type === "class" ? "class" : "function";
-    nameNode = binding.name;
-    decl = binding.decl;
-    declType = binding.declType;
-  }
-  if (!NEVER_EXPORTED.has(declType)) {
-    const parent = decl.parent;
-    if (parent !== null && parent.type === "export_statement") decl = parent;
-  }
-  return new Unit(parsed, kind, node, decl, nameNode);
-}
-var WRAPPERS = /* @__PURE__ */ new Set(["parenthesized_expression", "as_expression", "satisfies_expression"]);
-function assignedName(node) {
-  let current = node;
-  let parent = node.parent;
-  if (parent === null) return void 0;
-  let parentType = parent.type;
-  if (WRAPPERS.has(parentType)) {
-    current = parent;
-    parent = parent.parent;
-    if (parent === null) return void 0;
-    parentType = parent.type;
-  }
-  let name2 = null;
-  let decl = parent;
-  let declType = parentType;
-  switch (parentType) {
-    case "variable_declarator":
-      name2 = parent.childForFieldName("name");
-      decl = parent.parent ?? parent;
-      declType = "";
-      break;
-    case "pair":
-      name2 = parent.childForFieldName("key");
-      break;
-    case "public_field_definition":
-    case "field_definition":
-      name2 = parent.childForFieldName("name") ?? parent.childForFieldName("property");
-      break;
-    case "assignment_expression":
-      if (parent.childForFieldName("right")?.id !== current.id) return void 0;
-      name2 = parent.childForFieldName("left");
-      decl = parent.parent ?? parent;
-      declType = "";
-      break;
-    default:
-      return void 0;
-  }
-  return name2 === null ? void 0 : { name: name2, decl, declType };
-}
-function enclosingUnits(parsed, startLine, endLine, isAdded = () => true) {
-  const units = unitsInRange(parsed, startLine, endLine);
-  const result = [];
-  const wholes = [];
-  for (const u of units) {
-    if (u.declLine < startLine || u.endLine > endLine) continue;
-    const last = wholes[wholes.length - 1];
-    if (last !== void 0 && last.declLine <= u.declLine && last.endLine >= u.endLine) continue;
-    if (!allAdded(u.declLine, u.endLine, isAdded)) continue;
-    wholes.push(u);
-  }
-  const enclosing = /* @__PURE__ */ new Set();
-  const stack = [];
-  let next = 0;
-  let w = 0;
-  for (let line = startLine; line <= endLine; line++) {
-    while (w < wholes.length && wholes[w].endLine < line) w++;
-    const whole = wholes[w];
-    if (whole !== void 0 && whole.declLine <= line) {
-      line = whole.endLine;
-      continue;
-    }
-    while (next < units.length && units[next].startLine <= line) stack.push(units[next++]);
-    while (stack.length > 0 && stack[stack.length - 1].endLine < line) stack.pop();
-    const top = stack[stack.length - 1];
-    if (top !== void 0 && !wholes.includes(top)) enclosing.add(top);
-  }
-  for (const u of wholes) result.push(toSyntacticUnit(u, true));
-  for (const u of enclosing) result.push(toSyntacticUnit(u, false));
-  result.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || a.kind.localeCompare(b.kind));
-  return result;
-}
-function allAdded(from, to, isAdded) {
-  for (let l = from; l <= to; l++) if (!isAdded(l)) return false;
-  return true;
-}
-function toSyntacticUnit(u, whole) {
-  return {
-    kind: u.kind,
-    ...u.name !== void 0 ? { name: u.name } : {},
-    startLine: u.declLine,
-    endLine: u.endLine,
-    ...whole ? { whole: true } : {}
-  };
-}
-
-// src/detectors/feature.ts
-function clamp01(value) {
-  if (!Number.isFinite(value) || value <= 0) return 0;
-  return value >= 1 ? 1 : value;
-}
-function saturate(count2, full) {
-  return clamp01(count2 / full);
-}
-function support(n, min, full) {
-  if (n < min) return 0;
-  return clamp01(n / full);
-}
-var MAX_SNIPPET = 60;
-function snippet(text2) {
-  let out2 = "";
-  for (const ch of text2.trim()) {
-    const c = ch.codePointAt(0) ?? 0;
-    out2 += c < 32 || c === 127 || c >= 128 && c < 160 ? " " : ch === "`" ? "'" : ch;
-  }
-  const chars = [...out2.replace(/\s+/g, " ")];
-  out2 = chars.length > MAX_SNIPPET ? `${chars.slice(0, MAX_SNIPPET - 1).join("")}…` : chars.join("");
-  return `\`${out2}\``;
-}
-function finish(features) {
-  return features.filter((f) => Number.isFinite(f.value) && f.value > 0).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-// src/detectors/style.ts
-var STATEMENT_END = /[\w$)\]'"`]$/;
-var STATEMENT_START = /^\s*(?:(?:return|const|let|var|throw|await|import|export|break|continue|yield)\b|[\w$.]+\(.*\)$|[\w$.[\]]+\s*[+\-*/]?=\s)/;
-var CONTINUES = /^\s*(?:[.?:+\-*/%&|^=<>,)\]]|\?\?|\|\||&&)/;
-function measureStyle(facts, from, to, include) {
-  const kinds = facts.kinds;
-  let codeLines = 0;
-  let commentLines = 0;
-  let trailingComments = 0;
-  let singleQuotes = 0;
-  let doubleQuotes = 0;
-  let semicolonEnds = 0;
-  let bareEnds = 0;
-  let indentTwo = 0;
-  let indentFour = 0;
-  let tabIndented = 0;
-  let identifiers = 0;
-  let identifierChars = 0;
-  let descriptive = 0;
-  let snakeCase = 0;
-  let camelCase = 0;
-  let terse = 0;
-  let lineLengthSum = 0;
-  let lineLengthSquares = 0;
-  const jsdocSeen = /* @__PURE__ */ new Set();
-  const last = Math.min(to, kinds.length);
-  for (let line = Math.max(1, from); line <= last; line++) {
-    if (!include(line)) continue;
-    const index = line - 1;
-    const kind = kinds[index];
-    if (kind === LineKind.Blank) continue;
-    if (kind === LineKind.Comment || kind === LineKind.Mixed) {
-      commentLines++;
-      const at = facts.commentAt[index];
-      const block = at >= 0 ? facts.comments[at] : void 0;
-      if (block !== void 0 && block.style === "jsdoc" && !jsdocSeen.has(at)) {
-        jsdocSeen.add(at);
-      }
-      if (kind === LineKind.Mixed && block !== void 0 && block.trailing && block.line === line) trailingComments++;
-    }
-    if (kind !== LineKind.Code && kind !== LineKind.Mixed) continue;
-    codeLines++;
-    const raw = facts.lines[index];
-    lineLengthSum += raw.length;
-    lineLengthSquares += raw.length * raw.length;
-    singleQuotes += facts.singleQuotes[index];
-    doubleQuotes += facts.doubleQuotes[index];
-    const bare = facts.bare[index];
-    const trimmed = bare.trimEnd();
-    if (trimmed.endsWith(";")) semicolonEnds++;
-    else if (trimmed.length <= 300 && STATEMENT_END.test(trimmed) && STATEMENT_START.test(trimmed)) {
-      const nextBare = facts.bare[index + 1];
-      if (nextBare === void 0 || !CONTINUES.test(nextBare)) bareEnds++;
-    }
-    const first = raw.charCodeAt(0);
-    if (first === 9) tabIndented++;
-    else if (first === 32) {
-      let indent = 0;
-      while (raw.charCodeAt(indent) === 32) indent++;
-      if (indent % 4 === 2) indentTwo++;
-      else if (indent % 4 === 0) indentFour++;
-    }
-    identifiers += facts.names[index];
-    identifierChars += facts.nameChars[index];
-    descriptive += facts.descriptiveNames[index];
-    terse += facts.terseNames[index];
-    snakeCase += facts.snakeNames[index];
-    camelCase += facts.camelNames[index];
-  }
-  return {
-    codeLines,
-    commentLines,
-    trailingComments,
-    jsdocBlocks: jsdocSeen.size,
-    singleQuotes,
-    doubleQuotes,
-    semicolonEnds,
-    bareEnds,
-    indentTwo,
-    indentFour,
-    tabIndented,
-    identifiers,
-    identifierChars,
-    descriptive,
-    snakeCase,
-    camelCase,
-    terse,
-    lineLengthSum,
-    lineLengthSquares
-  };
-}
-
-// src/detectors/hunk-view.ts
-var views = /* @__PURE__ */ new WeakMap();
-var baselines = /* @__PURE__ */ new WeakMap();
-function hunkView(ctx) {
-  let view = views.get(ctx);
-  if (view === void 0) {
-    view = build(ctx);
-    views.set(ctx, view);
-  }
-  return view;
-}
-function linesMatch(lines, ctx) {
-  for (const a of ctx.hunk.added) if (lines[a.line - 1] !== a.text) return false;
-  return true;
-}
-function build(ctx) {
-  let lines = ctx.file.lines;
-  let parsed = ctx.file.parsed;
-  let fromFile = true;
-  if (parsed !== void 0 && parsed.lines !== lines && !(parsed.lines.length === lines.length && linesMatch(parsed.lines, ctx))) parsed = void 0;
-  if (!linesMatch(lines, ctx)) {
-    fromFile = false;
-    parsed = void 0;
-    const synthetic = [];
-    for (const a of ctx.hunk.added) {
-      if (!Number.isSafeInteger(a.line) || a.line < 1 || a.line > 1e7) continue;
-      while (synthetic.length < a.line - 1) synthetic.push("");
-      synthetic[a.line - 1] = a.text;
-    }
-    lines = synthetic;
-  }
-  const facts = parsed !== void 0 && parsed.lines === lines ? parsed.facts : lineFactsOf(lines);
-  const added = [];
-  let sorted = true;
-  for (const a of ctx.hunk.added) {
-    if (a.line >= 1 && a.line <= lines.length) {
-      if (added.length > 0 && a.line <= added[added.length - 1]) sorted = false;
-      added.push(a.line);
-    }
-  }
-  let isAdded;
-  const lo = added[0] ?? 0;
-  const hi = added[added.length - 1] ?? -1;
-  if (sorted && hi - lo + 1 === added.length) {
-    isAdded = (line) => line >= lo && line <= hi;
-  } else {
-    const addedSet = new Set(added);
-    added.length = 0;
-    for (const line of addedSet) added.push(line);
-    added.sort((a, b) => a - b);
-    isAdded = (line) => addedSet.has(line);
-  }
-  const codeLines = [];
-  const commentIndexes = /* @__PURE__ */ new Set();
-  const comments = [];
-  for (const line of added) {
-    const kind = facts.kinds[line - 1];
-    if (kind === LineKind.Code || kind === LineKind.Mixed) codeLines.push(line);
-    if (kind === LineKind.Comment || kind === LineKind.Mixed) {
-      let at = facts.commentAt[line - 1];
-      while (at >= 0 && at < facts.comments.length) {
-        const c = facts.comments[at];
-        if (c.line > line) break;
-        if (c.line === line && !commentIndexes.has(at)) {
-          commentIndexes.add(at);
-          comments.push(c);
-        }
-        at++;
-      }
-    }
-  }
-  const first = added[0] ?? 0;
-  const last = added[added.length - 1] ?? -1;
-  const units = parsed !== void 0 && added.length > 0 ? unitsInRange(parsed, first, last) : [];
-  const style = measureStyle(facts, first, last, isAdded);
-  const baseline = fromFile ? baselineOf(facts, ctx.addedLines) : measureStyle(facts, 1, 0, () => false);
-  return { facts, parsed, added, isAdded, codeLines, comments, units, style, baseline };
-}
-function baselineOf(facts, addedLines3) {
-  let perFile = baselines.get(facts.lines);
-  if (perFile === void 0) {
-    perFile = /* @__PURE__ */ new WeakMap();
-    baselines.set(facts.lines, perFile);
-  }
-  let measure = perFile.get(addedLines3);
-  if (measure === void 0) {
-    measure = measureStyle(facts, 1, facts.lines.length, (line) => !addedLines3.has(line));
-    perFile.set(addedLines3, measure);
-  }
-  return measure;
-}
-
-// src/detectors/assistant-text.ts
-var ID = "assistant-text";
-var CHAT_PHRASES = [
-  /\b(?:here'?s|here is|below is) (?:the|an?|your) (?:updated|modified|revised|complete|full|refactored|corrected|fixed|improved|final|new version)\b/i,
-  /\b(?:I'?ve|I have|I'?ll|I will) (?:added|updated|modified|refactored|implemented|created|fixed|removed|replaced|included|kept|also added|now added)\b/i,
-  /^(?:certainly|sure|absolutely|of course|great question)\s*[!,.:]/i,
-  /\b(?:let me know if|hope this helps|feel free to (?:adjust|modify|customi[sz]e|change|extend|replace)|as an ai\b|as a language model)/i,
-  /\bthis (?:updated|modified|revised|refactored|improved) (?:code|version|implementation|function|component)\b/i,
-  /\b(?:key (?:changes|improvements)|changes made|explanation of changes)\s*:/i
-];
-var PLACEHOLDERS = [
-  /\brest of (?:the |your )?(?:code|file|implementation|component|function|class|logic|methods?|module)\b.{0,40}\b(?:same|unchanged)\b/i,
-  /^\.{3}\s*(?:existing|rest|other|remaining|previous|same|unchanged|your|more)\b/i,
-  /\b(?:existing|previous|other|remaining|original) (?:code|logic|implementation|methods|imports|functions)\s*(?:here|remains?|stays?|unchanged|goes here|as before|\.{3})/i,
-  /\b(?:add|put|insert|implement) (?:your|the) (?:own )?(?:code|logic|implementation) here\b/i,
-  /\byour (?:code|logic|implementation) (?:goes )?here\b/i
-];
-var FENCE = /^\s*```[\w+#.-]*\s*$/;
-var PROSE = /^[A-Z][A-Za-z']*(?:[ ,][A-Za-z'`()-]+){3,}[.:!]?$/;
-function anyOf(patterns) {
-  return new RegExp(patterns.map((p) => `(?:${p.source})`).join("|"), "i");
-}
-var CHAT = anyOf(CHAT_PHRASES);
-var PLACEHOLDER = anyOf(PLACEHOLDERS);
-var PREFILTER = anyOf([...CHAT_PHRASES, ...PLACEHOLDERS].map((p) => new RegExp(p.source.replace(/^\^/, ""), "i")));
-var assistantText = {
-  id: ID,
-  version: "1.0.0",
-  features: [
-    { id: `${ID}/chat-phrase`, direction: "ai", description: "a chat assistant phrase left in a comment or as a line of prose" },
-    { id: `${ID}/code-fence`, direction: "ai", description: "a markdown code fence in source" },
-    { id: `${ID}/placeholder`, direction: "ai", description: 'a "rest of the code remains the same" placeholder comment' }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const out2 = [];
-    let chat = 0;
-    let chatLine = 0;
-    let chatText = "";
-    let placeholder = 0;
-    let placeholderLine = 0;
-    let placeholderText = "";
-    for (const c of view.comments) {
-      if (!PREFILTER.test(c.text)) continue;
-      const parts2 = c.text.split("\n");
-      for (let k = 0; k < parts2.length; k++) {
-        const part = parts2[k].trim();
-        if (part === "") continue;
-        const line = c.line + k;
-        if (CHAT.test(part)) {
-          if (chat++ === 0) {
-            chatLine = line;
-            chatText = part;
-          }
-        } else if (PLACEHOLDER.test(part)) {
-          if (placeholder++ === 0) {
-            placeholderLine = line;
-            placeholderText = part;
-          }
-        }
-      }
-    }
-    let fences = 0;
-    let fenceLine = 0;
-    for (const line of view.added) {
-      const raw = view.facts.lines[line - 1];
-      if (raw.length > 400) continue;
-      if (raw.includes("```") && FENCE.test(raw)) {
-        if (fences++ === 0) fenceLine = line;
-        continue;
-      }
-      const kind = view.facts.kinds[line - 1];
-      if (kind !== LineKind.Code) continue;
-      const trimmed = raw.trim();
-      const first = trimmed.charCodeAt(0);
-      if (first >= 65 && first <= 90 && PROSE.test(trimmed) && CHAT.test(trimmed)) {
-        if (chat++ === 0 || line < chatLine) {
-          chatLine = line;
-          chatText = trimmed;
-        }
-      }
-    }
-    if (chat > 0) out2.push({ id: `${ID}/chat-phrase`, value: saturate(chat, 1), line: chatLine, detail: `assistant phrase left in the code: ${snippet(chatText)}` });
-    if (fences > 0) out2.push({ id: `${ID}/code-fence`, value: saturate(fences, 1), line: fenceLine, detail: "markdown code fence (```) in a source file" });
-    if (placeholder > 0) {
-      out2.push({ id: `${ID}/placeholder`, value: saturate(placeholder, 1), line: placeholderLine, detail: `placeholder comment for omitted code: ${snippet(placeholderText)}` });
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/comment-density.ts
-var ID2 = "comment-density";
-var commentDensity = {
-  id: ID2,
-  version: "1.0.0",
-  features: [
-    { id: `${ID2}/density`, direction: "ai", description: "share of added non-blank lines that are comments, trusted from 15 non-blank lines on" },
-    { id: `${ID2}/trailing`, direction: "ai", description: "share of added code lines ending in a trailing comment" },
-    { id: `${ID2}/inline`, direction: "ai", description: "own-line comments between statements (not JSDoc, not trailing) per added code line" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const { style } = view;
-    const out2 = [];
-    const total = style.codeLines + style.commentLines;
-    if (style.codeLines > 0 && total > 0) {
-      const ratio = style.commentLines / total;
-      const value = ratio * support(total, 6, 15);
-      out2.push({
-        id: `${ID2}/density`,
-        value: clamp01(value),
-        detail: `${style.commentLines} of ${total} added non-blank lines are comments (${Math.round(ratio * 100)}%)`
-      });
-      const trailing = style.trailingComments / style.codeLines;
-      out2.push({
-        id: `${ID2}/trailing`,
-        value: clamp01(trailing * 2 * support(style.codeLines, 4, 12)),
-        detail: `${style.trailingComments} of ${style.codeLines} added code lines end in a comment`
-      });
-    }
-    if (style.codeLines > 0) {
-      let inline = 0;
-      for (const c of view.comments) {
-        if (c.style === "jsdoc" || c.trailing || c.line === 1) continue;
-        if (view.facts.kinds[c.endLine] === void 0) continue;
-        inline += c.endLine - c.line + 1;
-      }
-      if (inline > 0) {
-        const ratio = inline / style.codeLines;
-        out2.push({
-          id: `${ID2}/inline`,
-          value: clamp01(ratio * 3) * support(style.codeLines, 4, 12),
-          detail: `${inline} comment line${inline === 1 ? "" : "s"} between ${style.codeLines} added code lines`
-        });
-      }
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/consistency.ts
-var ID3 = "consistency";
-var MIN_BASELINE_LINES = 30;
-var MIN_HUNK_LINES = 5;
-var JSDOC_HABIT = 0.02;
-var COMMENT_MARGIN = 0.1;
-function quoteHabit(s, min) {
-  const total = s.singleQuotes + s.doubleQuotes;
-  if (total < min) return void 0;
-  const single = s.singleQuotes / total;
-  if (single >= 0.8) return { value: "single", strength: single };
-  if (single <= 0.2) return { value: "double", strength: 1 - single };
-  return void 0;
-}
-function semicolonHabit(s, min) {
-  const total = s.semicolonEnds + s.bareEnds;
-  if (total < min) return void 0;
-  const semi = s.semicolonEnds / total;
-  if (semi >= 0.8) return { value: "semicolons", strength: semi };
-  if (semi <= 0.2) return { value: "no semicolons", strength: 1 - semi };
-  return void 0;
-}
-function indentHabit(s, min) {
-  const total = s.tabIndented + s.indentTwo + s.indentFour;
-  if (total < min) return void 0;
-  if (s.tabIndented / total >= 0.8) return { value: "tabs", strength: s.tabIndented / total };
-  const spaces = s.indentTwo + s.indentFour;
-  if (spaces / total < 0.8) return void 0;
-  if (s.indentTwo / spaces >= 0.15) return { value: "2 spaces", strength: spaces / total };
-  if (s.indentTwo / spaces <= 0.02) return { value: "4 spaces", strength: spaces / total };
-  return void 0;
-}
-function namingHabit(s, min) {
-  const total = s.snakeCase + s.camelCase;
-  if (total < min) return void 0;
-  const snake = s.snakeCase / total;
-  if (snake >= 0.7) return { value: "snake_case", strength: snake };
-  if (snake <= 0.3) return { value: "camelCase", strength: 1 - snake };
-  return void 0;
-}
-function commentShare(s) {
-  const total = s.codeLines + s.commentLines;
-  return total === 0 ? 0 : s.commentLines / total;
-}
-var consistency = {
-  id: ID3,
-  version: "1.0.0",
-  features: [
-    { id: `${ID3}/quote-style`, direction: "ai", description: "string quotes unlike the file's" },
-    { id: `${ID3}/semicolons`, direction: "ai", description: "semicolon use unlike the file's" },
-    { id: `${ID3}/indentation`, direction: "ai", description: "indentation unlike the file's" },
-    { id: `${ID3}/naming`, direction: "ai", description: "naming convention (camelCase/snake_case) unlike the file's" },
-    { id: `${ID3}/comment-excess`, direction: "ai", description: "comment share above the file’s own" },
-    { id: `${ID3}/identifier-excess`, direction: "ai", description: "identifiers longer than the file’s own" },
-    { id: `${ID3}/jsdoc-excess`, direction: "ai", description: "JSDoc blocks where the file has few or none" }
-  ],
-  detect(ctx) {
-    const { style: hunk, baseline: file } = hunkView(ctx);
-    const nonBlank = hunk.codeLines + hunk.commentLines;
-    if (file.codeLines < MIN_BASELINE_LINES || hunk.codeLines === 0 || nonBlank < MIN_HUNK_LINES) return [];
-    const out2 = [];
-    const trust = support(hunk.codeLines, MIN_HUNK_LINES, 15);
-    const commentTrust = support(nonBlank, MIN_HUNK_LINES, 12);
-    const mismatch = (id, what, f, h) => {
-      if (f === void 0 || h === void 0 || f.value === h.value) return;
-      out2.push({ id: `${ID3}/${id}`, value: clamp01(f.strength * h.strength) * trust, detail: `${what}: hunk uses ${String(h.value)}, the rest of the file ${String(f.value)}` });
-    };
-    mismatch("quote-style", "quote style", quoteHabit(file, 20), quoteHabit(hunk, 4));
-    mismatch("semicolons", "statement endings", semicolonHabit(file, 20), semicolonHabit(hunk, 4));
-    mismatch("indentation", "indentation", indentHabit(file, 20), indentHabit(hunk, 4));
-    mismatch("naming", "naming", namingHabit(file, 20), namingHabit(hunk, 4));
-    const hc = commentShare(hunk);
-    const fc = commentShare(file);
-    if (hc > fc + COMMENT_MARGIN) {
-      out2.push({
-        id: `${ID3}/comment-excess`,
-        value: clamp01((hc - fc - COMMENT_MARGIN) * 2.5) * commentTrust,
-        detail: `${Math.round(hc * 100)}% of the hunk's lines are comments, ${Math.round(fc * 100)}% in the rest of the file`
-      });
-    }
-    if (hunk.identifiers >= 10 && file.identifiers >= 50) {
-      const hm = hunk.identifierChars / hunk.identifiers;
-      const fm = file.identifierChars / file.identifiers;
-      if (hm > fm) {
-        out2.push({
-          id: `${ID3}/identifier-excess`,
-          value: clamp01((hm - fm) / 4) * support(hunk.identifiers, 10, 30),
-          detail: `identifiers average ${hm.toFixed(1)} characters, ${fm.toFixed(1)} in the rest of the file`
-        });
-      }
-    }
-    const hj = hunk.jsdocBlocks / hunk.codeLines;
-    const fj = file.jsdocBlocks / file.codeLines;
-    if (hunk.jsdocBlocks >= 1 && fj <= JSDOC_HABIT && hj > fj) {
-      out2.push({
-        id: `${ID3}/jsdoc-excess`,
-        value: clamp01((hj - fj) * 10) * commentTrust,
-        detail: `${hunk.jsdocBlocks} JSDoc block${hunk.jsdocBlocks === 1 ? "" : "s"} in ${hunk.codeLines} added code lines; the rest of the file has ${file.jsdocBlocks} in ${file.codeLines}`
-      });
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/defensive.ts
-var ID4 = "defensive";
-var CATCH = /\bcatch\s*(?:\(|\{)/;
-var CONSOLE = /\bconsole\.(?:error|warn|log)\s*\(/;
-var THROW = /\bthrow\b/;
-var RETURN_EMPTY = /\breturn\s*(?:null|undefined|false|\[\]|\{\}|''|"")?\s*;?\s*$/;
-var ERROR_IDIOM = /\binstanceof\s+Error\s*\?\s*[\w$.]+\.message\b|\bString\(\s*(?:err|error|e)\s*\)|['"`](?:An? )?unknown error(?: occurred)?['"`]|['"`]An error occurred/i;
-var GUARD = /\bif\s*\(\s*(?:typeof\s+[\w$.]+\s*!==?\s*['"]\w+['"]|![\w$.]+\s*(?:\|\||\))|[\w$.]+\s*===?\s*(?:null|undefined)\b|!Array\.isArray\(|!Number\.is(?:Finite|Integer)\(|[\w$.]+\.length\s*===?\s*0\b)/;
-var THROW_NEW = /\bthrow\s+new\s+\w*Error\b/;
-var defensive = {
-  id: ID4,
-  version: "1.0.0",
-  features: [
-    { id: `${ID4}/log-rethrow`, direction: "ai", description: "catch blocks that log to the console and rethrow" },
-    { id: `${ID4}/log-swallow`, direction: "ai", description: "catch blocks that log to the console and return an empty value" },
-    { id: `${ID4}/error-idiom`, direction: "ai", description: 'the `error instanceof Error ? error.message : String(error)` idiom or "unknown error" messages' },
-    { id: `${ID4}/input-guards`, direction: "ai", description: "runs of input checks that throw (typeof/null/empty checks)" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const { facts } = view;
-    const code = view.codeLines;
-    let rethrow = 0;
-    let rethrowLine = 0;
-    let swallow = 0;
-    let swallowLine = 0;
-    let idiom = 0;
-    let idiomLine = 0;
-    let idiomText = "";
-    let guards = 0;
-    let guardLine = 0;
-    for (let k = 0; k < code.length; k++) {
-      const line = code[k];
-      const bare = facts.bare[line - 1];
-      const text2 = facts.code[line - 1];
-      if (text2.length > 1e3) continue;
-      if (bare.includes("catch") && CATCH.test(bare)) {
-        let depth = 0;
-        let opened = false;
-        let logs = false;
-        let throws = false;
-        let returnsEmpty = false;
-        for (let m2 = k; m2 < Math.min(code.length, k + 13); m2++) {
-          const l = code[m2];
-          const b = facts.bare[l - 1];
-          const segment = m2 === k ? b.slice(b.search(CATCH)) : b;
-          if (CONSOLE.test(segment)) logs = true;
-          if (THROW.test(segment)) throws = true;
-          if (m2 > k && RETURN_EMPTY.test(segment)) returnsEmpty = true;
-          for (const ch of segment) {
-            if (ch === "{") {
-              depth++;
-              opened = true;
-            } else if (ch === "}") depth--;
-          }
-          if (opened && depth <= 0) break;
-        }
-        if (logs && throws && rethrow++ === 0) rethrowLine = line;
-        if (logs && !throws && returnsEmpty && swallow++ === 0) swallowLine = line;
-      }
-      const m = text2.includes("rror") || text2.includes("String(") ? ERROR_IDIOM.exec(text2) : null;
-      if (m !== null && idiom++ === 0) {
-        idiomLine = line;
-        idiomText = m[0];
-      }
-      if (bare.includes("if") && GUARD.test(text2)) {
-        const window2 = [line, code[k + 1], code[k + 2]].filter((l) => l !== void 0 && l - line <= 2);
-        if (window2.some((l) => THROW_NEW.test(facts.bare[l - 1])) && guards++ === 0) guardLine = line;
-      }
-    }
-    const out2 = [];
-    if (rethrow > 0) out2.push({ id: `${ID4}/log-rethrow`, value: saturate(rethrow, 2), line: rethrowLine, detail: `catch block logs to the console and rethrows (${rethrow} in this hunk)` });
-    if (swallow > 0) out2.push({ id: `${ID4}/log-swallow`, value: saturate(swallow, 2), line: swallowLine, detail: `catch block logs to the console and returns an empty value (${swallow} in this hunk)` });
-    if (idiom > 0) out2.push({ id: `${ID4}/error-idiom`, value: saturate(idiom, 2), line: idiomLine, detail: `boilerplate error-message handling: ${snippet(idiomText)}` });
-    if (guards >= 2) out2.push({ id: `${ID4}/input-guards`, value: saturate(guards - 1, 3), line: guardLine, detail: `${guards} input checks that throw` });
-    return finish(out2);
-  }
-};
-
-// src/detectors/human-markers.ts
-var ID5 = "human-markers";
-var TODO = /\b(?:TODO|FIXME|XXX|HACK)\b/;
-var CODE_IN_COMMENT = /^(?:(?:const|let|var|return|if|for|while|await|import|export|function|class)\b.*[=({;]|[\w$.]+\(.*\);?$|[\w$.[\]]+\s*[+\-*/]?=\s*[^=].*;$|[{}]\s*$|\}\s*(?:else|catch)\b)/;
-var INFORMAL = /\b(?:wtf|lol|ugh|meh|hacky|dunno|gonna|wanna|kinda|crap|damn|shit|fuck\w*|kludge|yolo|oops|idk|tbh|imo|ftw|af|stupid|dumb|sucks?|silly)\b|!!|\?\?\?|[:;]-?[)(]/i;
-var humanMarkers = {
-  id: ID5,
-  version: "1.0.0",
-  features: [
-    { id: `${ID5}/todo`, direction: "human", description: "TODO/FIXME/XXX/HACK notes" },
-    { id: `${ID5}/commented-out-code`, direction: "human", description: "commented-out code" },
-    { id: `${ID5}/informal`, direction: "human", description: "informal or profane comments" },
-    { id: `${ID5}/lowercase-comments`, direction: "human", description: "terse comments starting in lowercase" },
-    { id: `${ID5}/terse-names`, direction: "human", description: "share of one- and two-letter names other than loop counters" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    let todo = 0;
-    let todoLine = 0;
-    let todoText = "";
-    let commented = 0;
-    let commentedLine = 0;
-    let informal = 0;
-    let informalLine = 0;
-    let lineComments = 0;
-    let lowercase = 0;
-    for (const c of view.comments) {
-      if (c.text.length > 2e3) continue;
-      if (TODO.test(c.text) && todo++ === 0) {
-        todoLine = c.line;
-        todoText = c.text.split("\n")[0] ?? "";
-      }
-      if (INFORMAL.test(c.text) && informal++ === 0) informalLine = c.line;
-      if (c.style === "line") {
-        const text2 = c.text.trim();
-        if (CODE_IN_COMMENT.test(text2)) {
-          if (commented++ === 0) commentedLine = c.line;
-        } else if (/^[a-z]/.test(text2) && /\s/.test(text2) && !/[.!?:]$/.test(text2) && !/^[a-z]+:\/\//.test(text2)) {
-          lowercase++;
-        }
-        lineComments++;
-      }
-    }
-    const out2 = [];
-    if (todo > 0) out2.push({ id: `${ID5}/todo`, value: 1, line: todoLine, detail: `work-in-progress note: ${snippet(todoText)}` });
-    if (commented > 0) out2.push({ id: `${ID5}/commented-out-code`, value: saturate(commented, 2), line: commentedLine, detail: `${commented} commented-out code line${commented === 1 ? "" : "s"}` });
-    if (informal > 0) out2.push({ id: `${ID5}/informal`, value: 1, line: informalLine, detail: "informal wording in a comment" });
-    if (lowercase > 0) {
-      out2.push({
-        id: `${ID5}/lowercase-comments`,
-        value: clamp01(lowercase / Math.max(1, lineComments)) * support(lowercase, 1, 3),
-        detail: `${lowercase} of ${lineComments} line comments are terse lowercase notes`
-      });
-    }
-    const { style } = view;
-    if (style.identifiers >= 10 && style.terse > 0) {
-      out2.push({
-        id: `${ID5}/terse-names`,
-        value: clamp01(style.terse / style.identifiers * 5) * support(style.identifiers, 10, 30),
-        detail: `${style.terse} of ${style.identifiers} names have one or two letters`
-      });
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/hunk-shape.ts
-var ID6 = "hunk-shape";
-var hunkShape = {
-  id: ID6,
-  version: "1.0.0",
-  features: [
-    { id: `${ID6}/whole-units`, direction: "ai", description: "share of added code lines inside complete units added at once" },
-    { id: `${ID6}/size`, direction: "ai", description: "added code lines on a log scale (512 lines = 1)" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const out2 = [];
-    const codeLines = view.codeLines.length;
-    if (codeLines === 0) return [];
-    out2.push({ id: `${ID6}/size`, value: clamp01(Math.log2(1 + codeLines) / 9), detail: `${codeLines} added code lines` });
-    if (view.parsed !== void 0) {
-      const first = view.added[0];
-      const last = view.added[view.added.length - 1];
-      const wholes = enclosingUnits(view.parsed, first, last, view.isAdded).filter((u) => u.whole === true);
-      if (wholes.length > 0) {
-        let inside = 0;
-        let k = 0;
-        for (const line of view.codeLines) {
-          while (k < wholes.length && (wholes[k]?.endLine ?? 0) < line) k++;
-          const w = wholes[k];
-          if (w !== void 0 && w.startLine <= line) inside++;
-        }
-        const names = wholes.slice(0, 3).map((u) => `${u.kind} ${(u.name ?? "anonymous").slice(0, 40)}`).join(", ");
-        out2.push({
-          id: `${ID6}/whole-units`,
-          value: clamp01(inside / codeLines) * support(codeLines, 5, 15),
-          line: wholes[0]?.startLine,
-          detail: `${wholes.length} complete unit${wholes.length === 1 ? "" : "s"} added at once (${names}${wholes.length > 3 ? ", …" : ""})`
-        });
-      }
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/jsdoc.ts
-var ID7 = "jsdoc";
-var TAGGED = /@(?:param|returns?|throws|example)\b/;
-var TYPED_TAG = /@(?:param|returns?|type)\s*\{/;
-var jsdoc = {
-  id: ID7,
-  version: "1.0.0",
-  features: [
-    { id: `${ID7}/uniform`, direction: "ai", description: "share of added functions carrying a tagged JSDoc block, from 2 functions on" },
-    { id: `${ID7}/trivial`, direction: "ai", description: "tagged JSDoc blocks on one-statement functions" },
-    { id: `${ID7}/typed-in-ts`, direction: "ai", description: "JSDoc {types} repeating the TypeScript signature" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const { facts, baseline } = view;
-    if (baseline.codeLines >= MIN_BASELINE_LINES && baseline.jsdocBlocks / baseline.codeLines >= JSDOC_HABIT) return [];
-    let functions = 0;
-    let documented = 0;
-    let trivial = 0;
-    let trivialLine = 0;
-    let trivialName = "";
-    let typed = 0;
-    let typedLine = 0;
-    const ts = ctx.language === "typescript" || ctx.language === "tsx";
-    for (const u of view.units) {
-      if (u.kind === "class" || u.kind === "interface" || !view.isAdded(u.declLine)) continue;
-      functions++;
-      let at = u.declLine >= 2 ? facts.commentAt[u.declLine - 2] : -1;
-      while (at >= 0 && (facts.comments[at + 1]?.line ?? Infinity) <= u.declLine - 1) at++;
-      const doc = at >= 0 ? facts.comments[at] : void 0;
-      if (doc === void 0 || doc.style !== "jsdoc" || doc.endLine !== u.declLine - 1 || !view.isAdded(doc.line)) continue;
-      if (!TAGGED.test(doc.text)) continue;
-      documented++;
-      if (u.endLine - u.startLine <= 3 && functionShape(u).statements <= 1) {
-        if (trivial++ === 0) {
-          trivialLine = doc.line;
-          trivialName = u.name ?? "anonymous function";
-        }
-      }
-      if (ts && TYPED_TAG.test(doc.text)) {
-        if (typed++ === 0) typedLine = doc.line;
-      }
-    }
-    const out2 = [];
-    if (documented >= 2) {
-      out2.push({
-        id: `${ID7}/uniform`,
-        value: documented / functions * support(functions, 2, 4),
-        detail: `${documented} of ${functions} added functions carry a @param/@returns JSDoc block`
-      });
-    }
-    if (trivial > 0) {
-      out2.push({
-        id: `${ID7}/trivial`,
-        value: saturate(trivial, 2),
-        line: trivialLine,
-        detail: `tagged JSDoc on ${trivial} one-statement function${trivial === 1 ? "" : "s"}, e.g. ${trivialName.slice(0, 60)}`
-      });
-    }
-    if (typed > 0) {
-      out2.push({ id: `${ID7}/typed-in-ts`, value: saturate(typed, 2), line: typedLine, detail: "JSDoc {type} annotations repeat the TypeScript types" });
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/lexical.ts
-var ID8 = "lexical";
-var EMOJI = new RegExp("\\p{Extended_Pictographic}", "u");
-function hasNonAscii(text2) {
-  for (let i2 = 0; i2 < text2.length; i2++) if (text2.charCodeAt(i2) > 127) return true;
-  return false;
-}
-var lexical = {
-  id: ID8,
-  version: "1.0.0",
-  features: [
-    { id: `${ID8}/identifier-length`, direction: "ai", description: "mean identifier length above 5 characters, trusted from 30 identifiers on" },
-    { id: `${ID8}/descriptive-names`, direction: "ai", description: "share of identifiers made of three or more words" },
-    { id: `${ID8}/uniform-lines`, direction: "ai", description: "low variation of code line lengths" },
-    { id: `${ID8}/emoji`, direction: "ai", description: "emoji in code, strings or comments" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const { style } = view;
-    const out2 = [];
-    if (style.identifiers > 0) {
-      const mean = style.identifierChars / style.identifiers;
-      const trust = support(style.identifiers, 10, 30);
-      out2.push({
-        id: `${ID8}/identifier-length`,
-        value: clamp01((mean - 5) / 7) * trust,
-        detail: `identifiers average ${mean.toFixed(1)} characters over ${style.identifiers} names`
-      });
-      const share = style.descriptive / style.identifiers;
-      out2.push({
-        id: `${ID8}/descriptive-names`,
-        value: clamp01(share * 3) * trust,
-        detail: `${style.descriptive} of ${style.identifiers} identifiers have three or more words`
-      });
-    }
-    if (style.codeLines >= 8) {
-      const mean = style.lineLengthSum / style.codeLines;
-      const variance = Math.max(0, style.lineLengthSquares / style.codeLines - mean * mean);
-      const cv = mean > 0 ? Math.sqrt(variance) / mean : 1;
-      out2.push({
-        id: `${ID8}/uniform-lines`,
-        value: clamp01((0.6 - cv) / 0.4) * support(style.codeLines, 8, 20),
-        detail: `code line lengths vary little (coefficient of variation ${cv.toFixed(2)})`
-      });
-    }
-    let emoji = 0;
-    let emojiLine = 0;
-    for (const line of view.added) {
-      const raw = view.facts.lines[line - 1];
-      if (raw.length <= 2e3 && hasNonAscii(raw) && EMOJI.test(raw) && emoji++ === 0) emojiLine = line;
-    }
-    if (emoji > 0) out2.push({ id: `${ID8}/emoji`, value: saturate(emoji, 2), line: emojiLine, detail: `emoji on ${emoji} added line${emoji === 1 ? "" : "s"}` });
-    return finish(out2);
-  }
-};
-
-// src/detectors/narration.ts
-var ID9 = "narration";
-var STEP = /^(?:step\s*\d+\b|(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b|let'?s\s+\w+|we\s+(?:need|want|have|will|can|must|should)\s+to\b|(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b)/i;
-var NUMBERED_STEP = /^\d{1,2}[.)]\s+[A-Z][a-z]+/;
-var STEP_ANYWHERE = new RegExp(STEP.source.replace(/^\^/, ""), "i");
-var NUMBERED_ANYWHERE = new RegExp(NUMBERED_STEP.source.replace(/^\^/, ""));
-var IMPERATIVE = /^(?:Check|Initiali[sz]e|Calculate|Compute|Create|Update|Handle|Validate|Ensure|Loop|Iterate|Convert|Parse|Set|Get|Add|Remove|Fetch|Retrieve|Return|Store|Build|Call|Find|Determine|Extract|Process|Define|Generate|Apply|Clear|Reset|Filter|Map|Sort|Format|Log|Send|Wait|Verify|Append|Increment|Decrement|Assign|Declare|Instantiate|Prepare|Perform|Use|Make|Try|Throw|Emit|Register|Merge|Normalize|Normalise|Split|Combine|Read|Write|Load|Save|Render|Show|Hide|Toggle|Skip|Start|Stop|Close|Open)\s+(?:the|a|an|if|all|each|every|through|over|up|our|this|that|any|whether|new|to|it|them|its)\b/;
-var SENTENCE = /^[A-Z][a-z']*\b.*\b(?:the|an?)\b/;
-var VOCABULARY = /\b(?:comprehensive(?:ly)?|robust(?:ly|ness)?|seamless(?:ly)?|leverag(?:e|es|ing)|utiliz(?:e|es|ing)|streamlin(?:e|es|ed|ing)|gracefully|enhanced?|meticulous(?:ly)?|delve|elegant(?:ly)?|ensures? that)\b/i;
-var narration = {
-  id: ID9,
-  version: "1.1.0",
-  features: [
-    { id: `${ID9}/step-comment`, direction: "ai", description: 'comments narrating steps ("// Step 1:", "// First, we", "// Now we")' },
-    { id: `${ID9}/imperative-walkthrough`, direction: "ai", description: 'own-line comments that walk through the code in capitalised imperatives ("// Check if the…", "// Initialize the…")' },
-    { id: `${ID9}/sentence-comments`, direction: "ai", description: "own-line comments written as full sentences with articles rather than terse notes" },
-    { id: `${ID9}/stock-vocabulary`, direction: "ai", description: 'stock words of generated explanations in comments ("comprehensive", "robust", "seamlessly")' }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    let steps = 0;
-    let stepLine = 0;
-    let stepText = "";
-    let vocab = 0;
-    let vocabLine = 0;
-    let vocabText = "";
-    let lineComments = 0;
-    let imperative = 0;
-    let imperativeLine = 0;
-    let imperativeText = "";
-    let sentences = 0;
-    let sentenceLine = 0;
-    for (const c of view.comments) {
-      if (c.style === "line" && !c.trailing) {
-        lineComments++;
-        if (IMPERATIVE.test(c.text) && imperative++ === 0) {
-          imperativeLine = c.line;
-          imperativeText = c.text;
-        }
-        if (c.text.length <= 300 && SENTENCE.test(c.text) && sentences++ === 0) sentenceLine = c.line;
-      }
-      if (!STEP_ANYWHERE.test(c.text) && !NUMBERED_ANYWHERE.test(c.text) && !VOCABULARY.test(c.text)) continue;
-      const parts2 = c.style === "line" ? [c.text] : c.text.split("\n");
-      for (let k = 0; k < parts2.length; k++) {
-        const part = parts2[k].trim();
-        if (part.length < 3 || part.length > 300) continue;
-        if (STEP.test(part) || NUMBERED_STEP.test(part)) {
-          if (steps++ === 0) {
-            stepLine = c.line + k;
-            stepText = part;
-          }
-        }
-        const m = VOCABULARY.exec(part);
-        if (m !== null) {
-          if (vocab++ === 0) {
-            vocabLine = c.line + k;
-            vocabText = m[0];
-          }
-        }
-      }
-    }
-    const out2 = [];
-    if (steps > 0) {
-      out2.push({ id: `${ID9}/step-comment`, value: saturate(steps, 3), line: stepLine, detail: `${steps} comment${steps === 1 ? "" : "s"} narrating steps, e.g. ${snippet(stepText)}` });
-    }
-    if (imperative >= 2) {
-      out2.push({
-        id: `${ID9}/imperative-walkthrough`,
-        value: clamp01(imperative / lineComments) * saturate(imperative, 4),
-        line: imperativeLine,
-        detail: `${imperative} of ${lineComments} comments walk through the code step by step, e.g. ${snippet(imperativeText)}`
-      });
-    }
-    if (sentences >= 2 && sentences * 2 >= lineComments) {
-      out2.push({
-        id: `${ID9}/sentence-comments`,
-        value: clamp01(sentences / lineComments) * saturate(sentences, 4),
-        line: sentenceLine,
-        detail: `${sentences} of ${lineComments} comments are full sentences explaining the code`
-      });
-    }
-    if (vocab > 0) {
-      out2.push({ id: `${ID9}/stock-vocabulary`, value: saturate(vocab, 2), line: vocabLine, detail: `stock wording in comments, e.g. "${vocabText.toLowerCase()}"` });
-    }
-    return finish(out2);
-  }
-};
-
-// src/detectors/restating-comment.ts
-var ID10 = "restating-comment";
-var STOP_WORDS = new Set(
-  "a an the to of for and or in on at by with from into is are be it its this that these those we our us if then else as so all each any some new current given value values based using use via".split(" ")
-);
-var OPERATOR_WORDS = [
-  [/\+\+/, ["increment", "increase", "add"]],
-  [/--/, ["decrement", "decrease"]],
-  [/\+=/, ["add", "increase", "append"]],
-  [/-=/, ["subtract", "decrease"]],
-  [/\breturn\b/, ["return"]],
-  [/\bthrow\b/, ["throw", "error"]],
-  [/\bawait\b/, ["wait", "await"]],
-  [/\bnew\s/, ["create", "instantiate", "initialize"]],
-  [/\bimport\b/, ["import"]],
-  [/\bexport\b/, ["export"]],
-  [/\bif\b/, ["check"]],
-  [/\b(?:for|while)\b|\.forEach\(/, ["loop", "iterate"]],
-  [/\bconsole\./, ["log", "print"]],
-  [/\.push\(/, ["add", "append", "push"]],
-  [/\[\s*\]/, ["array", "list", "empty"]],
-  [/\{\s*\}/, ["object", "empty", "map"]],
-  [/(?<![=!<>+\-*/%&|^])=(?![=>])/, ["set", "assign", "store", "initialize", "define", "declare", "create", "get"]]
-];
-function stem(word) {
-  if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3);
-  if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2);
-  if (word.length > 4 && word.endsWith("es")) return word.slice(0, -2);
-  if (word.length > 3 && word.endsWith("s")) return word.slice(0, -1);
-  return word;
-}
-function commentWords(text2) {
-  const words = [];
-  const prose = text2.replace(/"[^"]*"|`[^`]*`|'[^'\s]*'/g, " ");
-  for (const m of prose.toLowerCase().matchAll(/[a-z]+/g)) {
-    const w = m[0];
-    if (w.length < 2 || STOP_WORDS.has(w)) continue;
-    words.push(stem(w));
-  }
-  return words;
-}
-function codeWords(code) {
-  const words = /* @__PURE__ */ new Set();
-  for (const m of code.matchAll(/[A-Za-z]+/g)) {
-    for (const part of m[0].split(/(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/)) {
-      const w = part.toLowerCase();
-      if (w.length >= 2) words.add(stem(w));
-    }
-  }
-  for (const [token, said] of OPERATOR_WORDS) if (token.test(code)) for (const s of said) words.add(stem(s));
-  return words;
-}
-function restates(comment, code) {
-  const words = commentWords(comment);
-  if (words.length < 2 || words.length > 8) return false;
-  const said = codeWords(code);
-  let hits = 0;
-  for (const w of words) if (said.has(w)) hits++;
-  return hits * 4 >= words.length * 3;
-}
-var restatingComment = {
-  id: ID10,
-  version: "1.0.0",
-  features: [
-    { id: `${ID10}/restates-code`, direction: "ai", description: "comments that restate the line of code they annotate" }
-  ],
-  detect(ctx) {
-    const view = hunkView(ctx);
-    const { facts } = view;
-    let count2 = 0;
-    let firstLine3 = 0;
-    let example = "";
-    for (const c of view.comments) {
-      if (c.style === "jsdoc" || c.text.length > 200 || c.line !== c.endLine) continue;
-      let code;
-      if (c.trailing) code = facts.code[c.line - 1];
-      else {
-        for (let l = c.endLine + 1; l <= Math.min(facts.lines.length, c.endLine + 2); l++) {
-          const kind = facts.kinds[l - 1];
-          if (kind === LineKind.Code || kind === LineKind.Mixed) {
-            code = facts.code[l - 1];
-            break;
-          }
-          if (kind === LineKind.Comment) break;
-        }
-      }
-      if (code === void 0 || code.length > 200) continue;
-      if (restates(c.text, code)) {
-        if (count2++ === 0) {
-          firstLine3 = c.line;
-          example = `${snippet(`// ${c.text}`)} ${c.trailing ? "on" : "above"} ${snippet(code)}`;
-        }
-      }
-    }
-    if (count2 === 0) return [];
-    return finish([
-      {
-        id: `${ID10}/restates-code`,
-        value: saturate(count2, 3),
-        line: firstLine3,
-        detail: `${count2} comment${count2 === 1 ? "" : "s"} restate${count2 === 1 ? "s" : ""} the code, e.g. ${example}`
-      }
-    ]);
-  }
-};
-
-// src/detectors/registry.ts
-var DEFAULT_DETECTORS = [
-  assistantText,
-  narration,
-  commentDensity,
-  restatingComment,
-  jsdoc,
-  defensive,
-  lexical,
-  hunkShape,
-  consistency,
-  humanMarkers
-];
-
-// src/detectors/model-weights.json
-var model_weights_default = {
-  id: "trailmark-logistic",
-  version: "1.0.0+37fe37c32c5c",
-  bias: -0.1731,
-  weights: {
-    "assistant-text/chat-phrase": 4,
-    "assistant-text/code-fence": 4,
-    "assistant-text/placeholder": 3.5,
-    "narration/step-comment": 1.1082,
-    "narration/imperative-walkthrough": 0.7207,
-    "narration/sentence-comments": 1.5264,
-    "narration/stock-vocabulary": 0.8,
-    "comment-density/trailing": 0.2247,
-    "restating-comment/restates-code": 0.8732,
-    "jsdoc/uniform": 0.4977,
-    "jsdoc/trivial": 0.4847,
-    "jsdoc/typed-in-ts": 0.4411,
-    "defensive/log-rethrow": 1.4182,
-    "defensive/log-swallow": 0.9013,
-    "defensive/error-idiom": 1.962,
-    "defensive/input-guards": 1.0945,
-    "lexical/emoji": 1,
-    "hunk-shape/whole-units": 0.25,
-    "hunk-shape/size": 0.25,
-    "consistency/quote-style": 1,
-    "consistency/semicolons": 1,
-    "consistency/indentation": 0.8,
-    "consistency/naming": 0.8,
-    "consistency/comment-excess": 0.793,
-    "consistency/jsdoc-excess": 0.0113,
-    "human-markers/todo": -1.1795,
-    "human-markers/commented-out-code": -1.224,
-    "human-markers/informal": -1.5873,
-    "human-markers/lowercase-comments": -2.3428
-  },
-  trainedOn: "trailmark devset v1, train split: 1904 hunks (226 ai, 1678 human); detectors 1.1.0; L2 0.001 toward expert priors, 4000 GD steps, class-balanced, sign-constrained, shape capped at 0.25",
-  metrics: {
-    trainAuroc: 0.6695,
-    trainHumanFlagRate: 0.0179,
-    trainAiRecall: 0.1283,
-    trainCvAuroc: 0.6656,
-    trainCvHumanFlagRate: 0.0197,
-    trainCvAiRecall: 0.115,
-    testAuroc: 0.6554,
-    testHumanFlagRate: 89e-4,
-    testAiRecall: 0.0798
-  },
-  thresholds: {
-    low: 0.53,
-    high: 0.63
-  }
-};
-
-// src/detectors/model.ts
-var ROUND = 1e4;
-function round(value) {
-  return Math.round(value * ROUND) / ROUND;
-}
-function sigmoid(x) {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-function coefficient(model, id) {
-  if (!Object.hasOwn(model.weights, id)) return 0;
-  const w = model.weights[id];
-  return typeof w === "number" && Number.isFinite(w) ? w : 0;
-}
-function scoreFeatures(features, model) {
-  let logit = Number.isFinite(model.bias) ? model.bias : 0;
-  const signals = [];
-  for (const f of features) {
-    if (!Number.isFinite(f.value)) continue;
-    const contribution = coefficient(model, f.id) * f.value;
-    if (contribution === 0) continue;
-    logit += contribution;
-    const weight = round(contribution);
-    if (weight === 0) continue;
-    signals.push(f.line !== void 0 ? { id: f.id, weight, line: f.line, detail: f.detail } : { id: f.id, weight, detail: f.detail });
-  }
-  signals.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
-  return { score: round(sigmoid(logit)), signals };
-}
-function analyzeHunk(ctx, detectors, model) {
-  const features = [];
-  const failures = [];
-  for (const detector of detectors) {
-    try {
-      features.push(...detector.detect(ctx));
-    } catch (err2) {
-      failures.push({ detector: detector.id, message: err2 instanceof Error ? err2.message : "non-error thrown" });
-    }
-  }
-  features.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
-  return { ...scoreFeatures(features, model), features, failures };
-}
-function finiteRecord(record) {
-  const out2 = {};
-  for (const key of Object.keys(record).sort()) {
-    const value = record[key];
-    if (typeof value === "number" && Number.isFinite(value)) out2[key] = value;
-  }
-  return out2;
-}
-var DEFAULT_MODEL = Object.freeze({
-  id: model_weights_default.id,
-  version: model_weights_default.version,
-  bias: model_weights_default.bias,
-  weights: Object.freeze(finiteRecord(model_weights_default.weights)),
-  trainedOn: model_weights_default.trainedOn,
-  metrics: Object.freeze(finiteRecord(model_weights_default.metrics)),
-  ...model_weights_default.thresholds !== void 0 ? { thresholds: Object.freeze({ low: model_weights_default.thresholds.low, high: model_weights_default.thresholds.high }) } : {}
-});
-
-// src/attest/markers.v1.json
-var markers_v1_default = {
-  version: "markers.v1/2026-11-23",
-  changelog: [
-    {
-      version: "markers.v1/2026-11-23",
-      changes: [
-        "initial registry from shared/MARKERS.md (autumn 2026); each entry's `evidence` keeps the tag ([src], [doc], [obs], [unverified]) and where the string was seen",
-        "declaration keys: Assisted-by (kernel, Fedora, LLVM, Nextcloud, OpenInfra, OpenSSL), Generated-by (OpenInfra, ASF [unverified]), Co-authored-by-AI (OpenLiberty [obs]), AI-Assisted (neovim), AI-used-for (qemu-devel, proposed), Synthesized-By (OpenInfra, proposed)",
-        "vendor identities by exact e-mail; domain only for aider.chat (aider/repo.py); never display names",
-        "GitHub bots anchored on numeric id + login (CHAOSS constants.go [src], cross-checked against the Users API [obs]); 189301087 windsurf-bot and sweep-ai[bot] kept though no commits were seen [unverified]",
-        "session/provenance keys incl. the Entire-* family; Replit-Commit-Author only for Agent/Assistant values",
-        "footers (Claude Code, opencode, Cursor, Devin), aider (aider) suffix and 'aider: ' prefix, branch prefixes (weak)",
-        "AI-used-for marked valueDescribesUse: its free text describes the use, not the tool"
-      ]
-    }
-  ],
-  source: "shared/MARKERS.md §5, §6, §12.1 (facts gathered autumn 2026). Tags: [src] tool source or spec, [doc] official docs or maintainer text, [obs] seen in real commits, [unverified] a lead only.",
-  agents: [
-    { id: "claude-code", aliases: ["claude", "claude code", "claudecode", "claude-code", "anthropic claude", "claude-agent"] },
-    { id: "copilot", aliases: ["copilot", "github copilot", "githubcopilot", "github-copilot", "copilot chat", "copilot cli", "copilot-cli", "vscode copilot"] },
-    { id: "copilot-coding-agent", aliases: ["copilot coding agent", "copilot-swe-agent", "copilot agent"] },
-    { id: "cursor", aliases: ["cursor", "cursor agent", "cursoragent", "cursor-agent", "cursor ide", "cursor cli"] },
-    { id: "codex", aliases: ["codex", "openai codex", "codex cli", "codex-cli", "chatgpt codex"] },
-    { id: "chatgpt", aliases: ["chatgpt", "openai chatgpt"] },
-    { id: "gemini", aliases: ["gemini", "gemini cli", "gemini-cli", "google gemini", "gemini code assist", "gemini-code-assist"] },
-    { id: "jules", aliases: ["jules", "google jules", "google-labs-jules"] },
-    { id: "devin", aliases: ["devin", "devin ai", "devin-ai"] },
-    { id: "aider", aliases: ["aider"] },
-    { id: "amp", aliases: ["amp", "sourcegraph amp"] },
-    { id: "opencode", aliases: ["opencode", "open code"] },
-    { id: "openhands", aliases: ["openhands", "open hands", "all hands", "all-hands"] },
-    { id: "windsurf", aliases: ["windsurf", "cascade", "codeium"] },
-    { id: "cline", aliases: ["cline"] },
-    { id: "continue", aliases: ["continue", "continue-cli"] },
-    { id: "cody", aliases: ["cody", "sourcegraph cody"] },
-    { id: "amazon-q", aliases: ["amazon q", "amazon-q", "amazon q developer", "q developer"] },
-    { id: "factory-droid", aliases: ["droid", "factory droid", "factory-droid"] },
-    { id: "replit-agent", aliases: ["replit", "replit agent"] },
-    { id: "roo-code", aliases: ["roo", "roo code", "roo-code", "roomote"] },
-    { id: "warp", aliases: ["warp", "oz", "warp oz"] },
-    { id: "jetbrains-ai", aliases: ["jetbrains ai", "jetbrains-ai", "junie"] },
-    { id: "coderabbit", aliases: ["coderabbit", "coderabbitai"] },
-    { id: "sweep", aliases: ["sweep", "sweep ai"] },
-    { id: "entire", aliases: ["entire"] },
-    { id: "pi", aliases: ["pi"] },
-    { id: "firebender", aliases: ["firebender"] }
-  ],
-  declarationKeys: [
-    { key: "Assisted-by", evidence: "[doc] kernel Documentation/process/coding-assistants.rst; Fedora; LLVM AIToolPolicy; Nextcloud; OpenInfra; OpenSSL #32884" },
-    { key: "Generated-by", evidence: "[doc] OpenInfra; [doc/unverified] ASF via Apache Wayang; [obs] 'Generated-by: Claude Code'" },
-    { key: "Co-authored-by-AI", evidence: "[obs] OpenLiberty GENAI_GUIDELINES.md 'Co-authored-by-AI: <Tool> (<Model>)'" },
-    { key: "AI-Assisted", polarityValues: true, evidence: "[doc] neovim #38269" },
-    { key: "AI-used-for", valueDescribesUse: true, evidence: "[doc] qemu-devel (Bennée, experimental, not adopted)" },
-    { key: "Synthesized-By", evidence: "[doc] OpenInfra foundation-board list (proposed)" }
-  ],
-  humanValues: ["no", "false", "none", "n", "0"],
-  humanValuesNote: "a declaration trailer whose whole value is one of humanValues says human (any declaration key); aiValues only count for keys with polarityValues",
-  aiValues: ["yes", "true", "y", "1"],
-  identities: [
-    { email: "noreply@anthropic.com", agent: "claude-code", model: "display-name", genericNames: ["claude", "claude code"], evidence: "[doc] anthropics/claude-code #14241, #18253" },
-    { email: "cursoragent@cursor.com", agent: "cursor", evidence: "[obs] vLLM commits; [src] git-ai mapping" },
-    { domain: "aider.chat", agent: "aider", model: "parenthesized", evidence: "[src] aider/repo.py L246-L294 (since v0.85.0)" },
-    { email: "noreply@aider.dev", agent: "aider", model: "parenthesized", evidence: "[src] aider PR #3789 (older)" },
-    { email: "amp@ampcode.com", agent: "amp", evidence: "[obs] many repos, incl. ghostty-org/ghostty" },
-    { email: "noreply@opencode.ai", agent: "opencode", evidence: "[obs] (one report says this e-mail maps to a real GitHub user)" },
-    { email: "openhands@all-hands.dev", agent: "openhands", evidence: "[src] openhands codeact_agent system_prompt.j2" },
-    { email: "oz-agent@warp.dev", agent: "warp", evidence: "[obs] in a stripper's tests only" },
-    { email: "roomote@roocode.com", agent: "roo-code", evidence: "[src] git-ai" },
-    { email: "noreply@openai.com", agent: "codex", evidence: "[src] codex-rs/core/src/command_attribution.rs" },
-    { email: "codex@openai.com", agent: "codex", model: "display-name", genericNames: ["codex"], evidence: "[src] CHAOSS; [obs] Codex cloud author" },
-    { email: "copilot@github.com", agent: "copilot", evidence: "[doc] microsoft/vscode #296435 (earlier e-mail)" },
-    { email: "gemini-cli@google.com", agent: "gemini", evidence: "[src] gemini-cli gitService.ts (shadow checkpoint repo identity only)" },
-    { email: "noreply@windsurf.com", agent: "windsurf", evidence: "[src] git-ai recovery list; [unverified] no real commits seen" },
-    { email: "noreply@codeium.com", agent: "windsurf", evidence: "[src] git-ai recovery list; [unverified] no real commits seen" }
-  ],
-  githubBots: [
-    { id: 198982749, logins: ["Copilot", "copilot-swe-agent[bot]"], bot: "copilot-swe-agent[bot]", agent: "copilot-coding-agent", evidence: "[src] CHAOSS; [doc] github/docs e0c9dcb" },
-    { id: 223556219, logins: ["Copilot"], bot: "Copilot", agent: "copilot", evidence: "[doc] microsoft/vscode #296435; Copilot CLI discussion #203517" },
-    { id: 167198135, logins: ["copilot[bot]"], bot: "copilot[bot]", agent: "copilot", evidence: "[src] CHAOSS" },
-    { id: 209825114, logins: ["claude[bot]"], bot: "claude[bot]", agent: "claude-code", evidence: "[src] CHAOSS" },
-    { id: 215619710, logins: ["anthropic-claude[bot]"], bot: "anthropic-claude[bot]", agent: "claude-code", evidence: "[src] CHAOSS" },
-    { id: 208546643, logins: ["claude-code-action[bot]"], bot: "claude-code-action[bot]", agent: "claude-code", evidence: "[src] CHAOSS" },
-    { id: 206951365, logins: ["cursor[bot]"], bot: "cursor[bot]", agent: "cursor", evidence: "[src] CHAOSS" },
-    { id: 201670782, logins: ["cursoragent[bot]"], bot: "cursoragent[bot]", agent: "cursor", evidence: "[src] CHAOSS" },
-    { id: 215057067, logins: ["openai-codex[bot]"], bot: "openai-codex[bot]", agent: "codex", evidence: "[src] CHAOSS" },
-    { id: 199175422, logins: ["chatgpt-codex-connector[bot]"], bot: "chatgpt-codex-connector[bot]", agent: "codex", evidence: "[src] CHAOSS" },
-    { id: 176961590, logins: ["gemini-code-assist[bot]"], bot: "gemini-code-assist[bot]", agent: "gemini", evidence: "[src] CHAOSS; [obs] vLLM/sglang" },
-    { id: 161369871, logins: ["google-labs-jules[bot]"], bot: "google-labs-jules[bot]", agent: "jules", evidence: "[obs]" },
-    { id: 158243242, logins: ["devin-ai-integration[bot]"], bot: "devin-ai-integration[bot]", agent: "devin", evidence: "[src] git-ai + CHAOSS" },
-    { id: 208079219, logins: ["amazon-q-developer[bot]"], bot: "amazon-q-developer[bot]", agent: "amazon-q", evidence: "[src] CHAOSS" },
-    { id: 205137888, logins: ["cline[bot]"], bot: "cline[bot]", agent: "cline", evidence: "[src] CHAOSS" },
-    { id: 230936708, logins: ["continue[bot]"], bot: "continue[bot]", agent: "continue", evidence: "[src] CHAOSS" },
-    { id: 201248094, logins: ["sourcegraph-cody[bot]"], bot: "sourcegraph-cody[bot]", agent: "cody", evidence: "[src] CHAOSS" },
-    { id: 220155983, logins: ["jetbrains-ai[bot]"], bot: "jetbrains-ai[bot]", agent: "jetbrains-ai", evidence: "[src] CHAOSS" },
-    { id: 138933559, logins: ["factory-droid[bot]"], bot: "factory-droid[bot]", agent: "factory-droid", evidence: "[obs]" },
-    { id: 136622811, logins: ["coderabbitai[bot]"], bot: "coderabbitai[bot]", agent: "coderabbit", evidence: "[src] CHAOSS" },
-    { id: 189301087, logins: ["windsurf-bot[bot]"], bot: "windsurf-bot[bot]", agent: "windsurf", evidence: "[obs] bot exists; [unverified] no commits seen" }
-  ],
-  botLoginsWithoutId: [
-    { login: "sweep-ai[bot]", agent: "sweep", evidence: "[obs] aiblame, cdxgen (numeric id unverified)" },
-    { login: "roomote[bot]", agent: "roo-code", evidence: "[src] git-ai" }
-  ],
-  stampKeys: [
-    { key: "Claude-Session", agent: "claude-code", evidence: "[doc] anthropics/claude-code #77830 (attribution.sessionUrl)" },
-    { key: "Agent-Logs-Url", agent: "copilot-coding-agent", evidence: "[doc] github/docs e0c9dcb (2026-03-20)" },
-    { key: "Amp-Thread-ID", agent: "amp", evidence: "[obs] ghostty-org/ghostty" },
-    { key: "Copilot-Session", agent: "copilot", evidence: "[obs] listed by an attribution-stripping tool" },
-    { key: "Codex-Session", agent: "codex", evidence: "[src] git-ai recognises it; not seen in the wild" },
-    { key: "Cursor-Session", agent: "cursor", evidence: "[src] git-ai recognises it; not seen in the wild" },
-    { key: "Entire-Checkpoint", agent: "entire", evidence: "[src] entireio/cli" },
-    { key: "Entire-Session", agent: "entire", evidence: "[src] entireio/cli" },
-    { key: "Entire-Agent", agent: "entire", agentFromValue: true, evidence: "[src] entireio/cli" },
-    { key: "Entire-", prefix: true, agent: "entire", evidence: "[src] entireio/cli (every Entire-* trailer links a checkpoint)" },
-    { key: "Replit-Commit-Author", agent: "replit-agent", values: ["agent", "assistant"], evidence: "[src] CHAOSS regex; [obs] (value 'Deployment' is not an AI edit)" },
-    { key: "Replit-Commit-Session-Id", agent: "replit-agent", evidence: "[src] CHAOSS regex; [obs]" },
-    { key: "Committed-By-Agent", agent: "", agentFromValue: true, evidence: "[obs] listed by an attribution-stripping tool" },
-    { key: "Made-with", agent: "", agentFromValue: true, values: ["cursor"], evidence: "[obs] 'Made-with: Cursor'" }
-  ],
-  footers: [
-    { text: "generated with [claude code]", agent: "claude-code", evidence: "[doc] Claude Code attribution.commit/pr default" },
-    { text: "generated with [opencode]", agent: "opencode", evidence: "[obs]" },
-    { text: "made with [cursor]", agent: "cursor", evidence: "[obs] PR bodies" },
-    { text: "cursor.com/agents?id=bc-", agent: "cursor", evidence: "[obs] Cursor cloud agent PR body footer" },
-    { text: "cursor.com/background-agent?bcid=bc-", agent: "cursor", evidence: "[obs] Cursor background agent PR body footer" },
-    { text: "devin session: https://app.devin.ai/sessions/", agent: "devin", evidence: "[obs] Devin PR body" }
-  ],
-  aider: {
-    nameSuffix: " (aider)",
-    subjectPrefix: "aider: ",
-    evidence: "[src] aider/repo.py L246-L294, aider/args.py L451-L490"
-  },
-  branchPrefixes: [
-    { prefix: "claude/", agent: "claude-code", evidence: "[src] CHAOSS" },
-    { prefix: "codex/", agent: "codex", evidence: "[src] CHAOSS" },
-    { prefix: "copilot/", agent: "copilot-coding-agent", evidence: "[doc] github/docs" },
-    { prefix: "cursor/", agent: "cursor", evidence: "[obs]" },
-    { prefix: "devin/", agent: "devin", evidence: "[src] CHAOSS" },
-    { prefix: "cline/", agent: "cline", evidence: "MARKERS.md §12.1" },
-    { prefix: "aider/", agent: "aider", evidence: "MARKERS.md §12.1" },
-    { prefix: "gemini/", agent: "gemini", evidence: "MARKERS.md §12.1" }
-  ]
-};
-
-// src/attest/registry.ts
-var REGISTRY = markers_v1_default;
-var MARKERS_VERSION = REGISTRY.version;
-var GITHUB_NOREPLY_DOMAIN = "users.noreply.github.com";
-function aliasKey(name2) {
-  let out2 = "";
-  for (const ch of name2.toLowerCase()) if (ch !== " " && ch !== "-" && ch !== "_" && ch !== "." && ch !== "	") out2 += ch;
-  return out2;
-}
-function createRegistry(d) {
-  const aliasToAgent = /* @__PURE__ */ new Map();
-  for (const a of d.agents) for (const alias of a.aliases) aliasToAgent.set(aliasKey(alias), a.id);
-  const declarationKeys = new Map(
-    d.declarationKeys.map((k) => [k.key.toLowerCase(), { key: k.key, polarityValues: k.polarityValues === true, namesAgent: k.polarityValues !== true && k.valueDescribesUse !== true }])
-  );
-  const humanValues = new Set(d.humanValues);
-  const aiValues = new Set(d.aiValues);
-  const stampKeys = new Map(d.stampKeys.filter((s) => s.prefix !== true).map((s) => [s.key.toLowerCase(), s]));
-  const stampPrefixes = d.stampKeys.filter((s) => s.prefix === true);
-  const byEmail = /* @__PURE__ */ new Map();
-  const byDomain = /* @__PURE__ */ new Map();
-  for (const i2 of d.identities) {
-    if (i2.email !== void 0) byEmail.set(i2.email.toLowerCase(), i2);
-    if (i2.domain !== void 0) byDomain.set(i2.domain.toLowerCase(), i2);
-  }
-  const botsById = /* @__PURE__ */ new Map();
-  for (const b of d.githubBots) if (b.id !== void 0) botsById.set(String(b.id), b);
-  const botsByLogin = /* @__PURE__ */ new Map();
-  for (const b of [...d.githubBots, ...d.botLoginsWithoutId]) {
-    for (const l of [...b.logins ?? [], ...b.login !== void 0 ? [b.login] : []]) {
-      if (l.endsWith("[bot]")) botsByLogin.set(l.toLowerCase(), b);
-    }
-  }
-  const normalizeAgent2 = (name2) => {
-    if (name2.length > 80) return void 0;
-    return aliasToAgent.get(aliasKey(name2.trim()));
-  };
-  return {
-    version: d.version,
-    size: d.declarationKeys.length + d.identities.length + d.githubBots.length + d.botLoginsWithoutId.length + d.stampKeys.length + d.footers.length + 2 + d.branchPrefixes.length,
-    normalizeAgent: normalizeAgent2,
-    declarationKey: (key) => declarationKeys.get(key.toLowerCase()),
-    yesNo: (value) => {
-      const v = value.trim().toLowerCase();
-      if (humanValues.has(v)) return "human";
-      if (aiValues.has(v)) return "ai";
-      return void 0;
-    },
-    stampKey: (key, value) => {
-      const lower = key.toLowerCase();
-      let s = stampKeys.get(lower);
-      let canonical = s?.key;
-      if (s === void 0) {
-        s = stampPrefixes.find((p) => lower.startsWith(p.key.toLowerCase()) && lower.length > p.key.length);
-        if (s !== void 0) canonical = `${s.key}${key.slice(s.key.length)}`;
-      }
-      if (s === void 0 || canonical === void 0 || value.trim().length === 0) return void 0;
-      if (s.values !== void 0 && !s.values.includes(value.trim().toLowerCase())) return void 0;
-      const fromValue = s.agentFromValue === true ? normalizeAgent2(value) : void 0;
-      const agent = fromValue ?? (s.agent.length > 0 ? s.agent : void 0);
-      return agent === void 0 ? { key: canonical } : { key: canonical, agent };
-    },
-    identityOf: (person) => {
-      const email = person.email.trim().toLowerCase();
-      const at = email.lastIndexOf("@");
-      if (at <= 0 || at === email.length - 1) return void 0;
-      const local = email.slice(0, at);
-      const domain = email.slice(at + 1);
-      if (domain === GITHUB_NOREPLY_DOMAIN) {
-        const plus = local.indexOf("+");
-        if (plus > 0) {
-          const bot2 = botsById.get(local.slice(0, plus));
-          const login = local.slice(plus + 1);
-          if (bot2 !== void 0 && (bot2.logins ?? []).some((l) => l.toLowerCase() === login)) {
-            return { agent: bot2.agent, matched: email, bot: bot2.bot ?? login };
-          }
-          return void 0;
-        }
-        const bot = botsByLogin.get(local);
-        return bot === void 0 ? void 0 : { agent: bot.agent, matched: email, bot: local };
-      }
-      const identity = byEmail.get(email) ?? byDomain.get(domain);
-      if (identity === void 0) return void 0;
-      const model = modelFromName(person.name, identity);
-      return model === void 0 ? { agent: identity.agent, matched: email } : { agent: identity.agent, matched: email, model };
-    },
-    botByLogin: (login) => {
-      const key = login.trim().toLowerCase();
-      const bot = botsByLogin.get(key);
-      if (bot !== void 0) return { agent: bot.agent, bot: key };
-      for (const b of d.githubBots) {
-        if ((b.logins ?? []).some((l) => l.toLowerCase() === key)) return { agent: b.agent, bot: b.bot ?? key };
-      }
-      return void 0;
-    },
-    footersIn: (text2) => {
-      const lower = text2.toLowerCase();
-      return d.footers.filter((f) => lower.includes(f.text)).map((f) => ({ agent: f.agent, text: f.text }));
-    },
-    hasAiderSuffix: (name2) => name2.trimEnd().toLowerCase().endsWith(d.aider.nameSuffix),
-    hasAiderPrefix: (subject) => subject.toLowerCase().startsWith(d.aider.subjectPrefix),
-    branchPrefix: (branch) => {
-      const b = branch.toLowerCase();
-      const hit = d.branchPrefixes.find((p) => b.startsWith(p.prefix) && b.length > p.prefix.length);
-      return hit === void 0 ? void 0 : { prefix: hit.prefix, agent: hit.agent };
-    }
-  };
-}
-function modelFromName(name2, identity) {
-  const n = name2.trim();
-  if (n.length === 0 || n.length > 120) return void 0;
-  if (identity.model === "display-name") {
-    return (identity.genericNames ?? []).includes(n.toLowerCase()) ? void 0 : n;
-  }
-  if (identity.model === "parenthesized") return parenthesized(n);
-  return void 0;
-}
-function parenthesized(name2) {
-  const n = name2.trim();
-  if (!n.endsWith(")")) return void 0;
-  const open = n.lastIndexOf("(");
-  if (open < 0) return void 0;
-  const inner = n.slice(open + 1, -1).trim();
-  return inner.length > 0 ? inner : void 0;
-}
-var DEFAULT_REGISTRY = createRegistry(REGISTRY);
-var normalizeAgent = (name2) => DEFAULT_REGISTRY.normalizeAgent(name2);
-
-// src/attest/declaration.ts
-var MAX_AGENT = 64;
-var MAX_MODEL = 250;
-function parseDeclaration(value, registry = DEFAULT_REGISTRY) {
-  const normalizeAgent2 = (name2) => registry.normalizeAgent(name2);
-  const text2 = value.trim();
-  const kernel = kernelForm(text2, normalizeAgent2);
-  if (kernel !== void 0) return kernel;
-  const model = parenthesized(text2);
-  if (model !== void 0 && model.length <= MAX_MODEL) {
-    const agentName = text2.slice(0, text2.lastIndexOf("(")).trim();
-    const agent2 = normalizeAgent2(agentName);
-    if (agent2 !== void 0) return { agent: agent2, model, tools: [], text: text2 };
-  }
-  const agent = normalizeAgent2(text2);
-  return agent === void 0 ? { tools: [], text: text2 } : { agent, tools: [], text: text2 };
-}
-function kernelForm(text2, normalizeAgent2) {
-  const colon = text2.indexOf(":");
-  if (colon <= 0 || colon > MAX_AGENT) return void 0;
-  const agentName = text2.slice(0, colon).trim();
-  const rest = text2.slice(colon + 1);
-  if (agentName.length === 0 || rest.length === 0 || isBlank(rest.charCodeAt(0)) || rest.startsWith("//")) return void 0;
-  const words = splitWords(rest);
-  const model = words[0];
-  if (model === void 0 || model.length > MAX_MODEL) return void 0;
-  const agent = normalizeAgent2(agentName) ?? agentName.toLowerCase();
-  return { agent, model, tools: words.slice(1).map(unbracket).filter((t) => t.length > 0), text: text2 };
-}
-function unbracket(word) {
-  return word.startsWith("[") && word.endsWith("]") ? word.slice(1, -1) : word;
-}
-function splitWords(s) {
-  const out2 = [];
-  let cur = "";
-  for (let i2 = 0; i2 < s.length; i2++) {
-    if (isBlank(s.charCodeAt(i2))) {
-      if (cur.length > 0) out2.push(cur);
-      cur = "";
-    } else {
-      cur += s[i2];
-    }
-  }
-  if (cur.length > 0) out2.push(cur);
-  return out2;
-}
-function isBlank(c) {
-  return c === 32 || c === 9;
-}
-
-// src/attest/trailers.ts
-var GIT_GENERATED_PREFIXES = ["Signed-off-by: ", "(cherry picked from commit "];
-var COMMENT = "#";
-var SCISSORS = "# ------------------------ >8 ------------------------";
-var CONFLICTS = "Conflicts:";
-function parseTrailers(message, options = {}) {
-  const split = splitLines2(message);
-  const end = endOfMessage(split, options.divider === true);
-  const start2 = trailerBlockStart(split.lines, end);
-  if (start2 >= end) return [];
-  return parseTrailerLines(split.lines.slice(start2, end));
-}
-function parseTrailerBlock(text2) {
-  return parseTrailerLines(splitLines2(text2).lines);
-}
-function parseTrailerLines(lines) {
-  const items = [];
-  let last;
-  for (const line of lines) {
-    if (last !== void 0 && line.length > 0 && isSpace(line.charCodeAt(0))) {
-      (last.more ??= []).push(line);
-      continue;
-    }
-    const item = { first: line, more: void 0, isTrailer: findSeparator(line) >= 1 };
-    items.push(item);
-    last = item.isTrailer ? item : void 0;
-  }
-  const out2 = [];
-  for (const item of items) {
-    if (!item.isTrailer || item.first.startsWith(COMMENT)) continue;
-    const sep2 = findSeparator(item.first);
-    const rest = item.first.slice(sep2 + 1);
-    const raw = item.more === void 0 ? rest : `${rest}
-${item.more.join("\n")}`;
-    out2.push({ key: trimSpace(item.first.slice(0, sep2)), value: unfold(trimSpace(raw)) });
-  }
-  return out2;
-}
-function unfold(value) {
-  if (!value.includes("\n")) return value;
-  let out2 = "";
-  let i2 = 0;
-  while (i2 < value.length) {
-    const nl = value.indexOf("\n", i2);
-    if (nl < 0) {
-      out2 += value.slice(i2);
-      break;
-    }
-    out2 += `${value.slice(i2, nl)} `;
-    i2 = nl + 1;
-    while (i2 < value.length && isSpace(value.charCodeAt(i2))) i2++;
-  }
-  return trimSpace(out2);
-}
-function splitLines2(text2) {
-  const lines = text2.split("\n");
-  for (let i2 = 0; i2 < lines.length; i2++) {
-    const l = lines[i2];
-    if (l.endsWith("\r")) lines[i2] = l.slice(0, -1);
-  }
-  const lastTerminated = lines.length > 1 && lines[lines.length - 1] === "";
-  if (lastTerminated) lines.pop();
-  if (lines.length === 1 && lines[0] === "") lines.pop();
-  return { lines, lastTerminated };
-}
-function endOfMessage({ lines, lastTerminated }, divider) {
-  const terminated = (i2) => i2 < lines.length - 1 || lastTerminated;
-  let end = lines.length;
-  if (divider) {
-    for (let i2 = 0; i2 < lines.length; i2++) {
-      const l = lines[i2];
-      if (l.startsWith("---") && (l.length > 3 ? isSpace(l.charCodeAt(3)) : terminated(i2))) {
-        end = i2;
-        break;
-      }
-    }
-  }
-  let cutoff = end;
-  for (let i2 = 0; i2 < end; i2++) {
-    if (lines[i2] === SCISSORS && terminated(i2)) {
-      cutoff = i2;
-      break;
-    }
-  }
-  let boc = 0;
-  let inConflicts = false;
-  for (let i2 = 0; i2 < cutoff; i2++) {
-    const l = lines[i2];
-    if (l.startsWith(COMMENT) || l.length === 0 && terminated(i2)) {
-      if (boc === 0) boc = i2;
-    } else if (l === CONFLICTS && terminated(i2)) {
-      inConflicts = true;
-      if (boc === 0) boc = i2;
-    } else if (inConflicts && l.startsWith("	")) {
-    } else if (boc !== 0) {
-      boc = 0;
-      inConflicts = false;
-    }
-  }
-  return boc !== 0 ? boc : cutoff;
-}
-function trailerBlockStart(lines, end) {
-  let endOfTitle = 0;
-  while (endOfTitle < end && (lines[endOfTitle].startsWith(COMMENT) || !isBlank2(lines[endOfTitle]))) endOfTitle++;
-  let onlySpaces = true;
-  let recognizedPrefix = false;
-  let trailerLines = 0;
-  let nonTrailerLines = 0;
-  let possibleContinuationLines = 0;
-  for (let i2 = end - 1; i2 >= endOfTitle; i2--) {
-    const l = lines[i2];
-    if (l.startsWith(COMMENT)) {
-      nonTrailerLines += possibleContinuationLines;
-      possibleContinuationLines = 0;
-      continue;
-    }
-    if (isBlank2(l)) {
-      if (onlySpaces) continue;
-      nonTrailerLines += possibleContinuationLines;
-      if (recognizedPrefix && trailerLines * 3 >= nonTrailerLines) return i2 + 1;
-      if (trailerLines > 0 && nonTrailerLines === 0) return i2 + 1;
-      return end;
-    }
-    onlySpaces = false;
-    if (GIT_GENERATED_PREFIXES.some((p) => l.startsWith(p))) {
-      trailerLines++;
-      possibleContinuationLines = 0;
-      recognizedPrefix = true;
-      continue;
-    }
-    if (findSeparator(l) >= 1 && !isSpace(l.charCodeAt(0))) {
-      trailerLines++;
-      possibleContinuationLines = 0;
-    } else if (isSpace(l.charCodeAt(0))) {
-      possibleContinuationLines++;
-    } else {
-      nonTrailerLines += 1 + possibleContinuationLines;
-      possibleContinuationLines = 0;
-    }
-  }
-  return end;
-}
-function findSeparator(line) {
-  let whitespaceFound = false;
-  for (let i2 = 0; i2 < line.length; i2++) {
-    const c = line.charCodeAt(i2);
-    if (c === 58) return i2;
-    if (!whitespaceFound && (isAlnum(c) || c === 45)) continue;
-    if (i2 !== 0 && (c === 32 || c === 9)) {
-      whitespaceFound = true;
-      continue;
-    }
-    break;
-  }
-  return -1;
-}
-function isAlnum(c) {
-  return c >= 48 && c <= 57 || c >= 65 && c <= 90 || c >= 97 && c <= 122;
-}
-function isSpace(c) {
-  return c === 32 || c >= 9 && c <= 13;
-}
-function isBlank2(line) {
-  for (let i2 = 0; i2 < line.length; i2++) if (!isSpace(line.charCodeAt(i2))) return false;
-  return true;
-}
-function trimSpace(s) {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isSpace(s.charCodeAt(a))) a++;
-  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
-  return s.slice(a, b);
-}
-
-// src/attest/commit-evidence.ts
-var MAX_EVIDENCE_PER_COMMIT = 64;
-var MAX_DETAIL_VALUE = 160;
-var MAX_FREE_TEXT_AGENT = 64;
-var MAX_REMEDIATION_CHARS = 4096;
-var CO_AUTHOR_KEY = "co-authored-by";
-var SIGN_OFF_KEY = "signed-off-by";
-function commitEvidence(commit, options = {}) {
-  const out2 = [];
-  const sha = commit.sha;
-  const extra = options.extraMarkers ?? [];
-  const reg = options.registry ?? DEFAULT_REGISTRY;
-  for (const [role, person] of [["author", commit.author], ["committer", commit.committer]]) {
-    const id = reg.identityOf(person);
-    if (id !== void 0) {
-      out2.push(withAgent({
-        class: "stamped",
-        source: `${role}:${id.bot ?? id.matched}`,
-        detail: `${role} ${cut(person.name)} <${cut(person.email)}>`,
-        says: "ai",
-        commit: sha
-      }, id.agent, id.model));
-    } else if (reg.hasAiderSuffix(person.name)) {
-      out2.push({ class: "stamped", source: `${role}:(aider)`, detail: `${role} name ${cut(person.name)}`, says: "ai", commit: sha, agent: "aider" });
-    }
-    for (const m of extra) {
-      if (m.kind === "author-email" && sameText(person.email, m.value)) {
-        out2.push(policyEvidence(m, `${role}:${m.value.toLowerCase()}`, `${role} <${cut(person.email)}>`, sha, reg));
-      }
-    }
-  }
-  const subject = firstLine2(commit.message);
-  if (reg.hasAiderPrefix(subject)) {
-    out2.push({ class: "stamped", source: "subject:aider", detail: `subject ${cut(subject)}`, says: "ai", commit: sha, agent: "aider" });
-  }
-  for (const t of parseTrailers(commit.message)) {
-    out2.push(...trailerEvidence(t, sha, extra, reg));
-  }
-  for (const f of reg.footersIn(commit.message)) {
-    out2.push({ class: "stamped", source: `footer:${f.agent}`, detail: `footer "${f.text}"`, says: "ai", commit: sha, agent: f.agent });
-  }
-  if (extra.some((m) => m.kind === "footer")) {
-    const lower = commit.message.toLowerCase();
-    for (const m of extra) {
-      if (m.kind === "footer" && m.value.length > 0 && lower.includes(m.value.toLowerCase())) {
-        out2.push(policyEvidence(m, `footer:${m.agent}`, `footer "${cut(m.value)}"`, sha, reg));
-      }
-    }
-  }
-  return dedupe(out2).slice(0, MAX_EVIDENCE_PER_COMMIT);
-}
-function trailerEvidence(t, sha, extra, reg) {
-  const out2 = [];
-  const key = t.key.toLowerCase();
-  const declared = declaredEvidence(t, sha, reg);
-  if (declared !== void 0) out2.push(declared);
-  if (key === CO_AUTHOR_KEY) {
-    const person = parsePerson(t.value);
-    if (person !== void 0) {
-      const id = reg.identityOf(person);
-      if (id !== void 0) {
-        out2.push(withAgent({
-          class: "stamped",
-          source: `co-author:${id.matched}`,
-          detail: `Co-authored-by: ${cut(t.value)}`,
-          says: "ai",
-          commit: sha
-        }, id.agent, id.model));
-      }
-      for (const m of extra) {
-        const email = person.email.trim().toLowerCase();
-        const hit = m.kind === "co-author-email" && sameText(email, m.value) || m.kind === "co-author-domain" && email.endsWith(`@${m.value.toLowerCase()}`);
-        if (hit) out2.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha, reg));
-      }
-    }
-  }
-  if (key === SIGN_OFF_KEY) {
-    const person = parsePerson(t.value);
-    const id = person === void 0 ? void 0 : reg.identityOf(person);
-    if (id !== void 0) {
-      out2.push(withAgent({
-        class: "stamped",
-        source: `signed-off-by:${id.matched}`,
-        detail: `Signed-off-by: ${cut(t.value)}`,
-        says: "ai",
-        commit: sha
-      }, id.agent, id.model));
-    }
-  }
-  const stamp = reg.stampKey(t.key, t.value);
-  if (stamp !== void 0) {
-    out2.push(withAgent({
-      class: "stamped",
-      source: `trailer:${stamp.key}`,
-      detail: `${stamp.key}: ${cut(t.value)}`,
-      says: "ai",
-      commit: sha
-    }, stamp.agent, void 0));
-  }
-  for (const m of extra) {
-    if (m.kind === "trailer-key" && sameText(t.key, m.value) && t.value.trim().length > 0) {
-      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha, reg);
-      out2.push(m.class === "declared" && reg.yesNo(t.value) === "human" ? { ...e, says: "human" } : e);
-    }
-  }
-  return out2;
-}
-function declaredEvidence(t, sha, reg) {
-  const k = reg.declarationKey(t.key);
-  if (k === void 0 || t.value.trim().length === 0) return void 0;
-  const said = reg.yesNo(t.value);
-  const answer = said === "human" || k.polarityValues ? said : void 0;
-  const base = { class: "declared", source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t.value)}` };
-  const withCommit = sha === void 0 ? base : { ...base, commit: sha };
-  if (answer === "human") return { ...withCommit, says: "human" };
-  if (answer === "ai") return { ...withCommit, says: "ai" };
-  const d = parseDeclaration(t.value, reg);
-  const freeText = k.namesAgent && d.text.length > 0 && d.text.length <= MAX_FREE_TEXT_AGENT ? d.text : void 0;
-  return withAgent({ ...withCommit, says: "ai" }, d.agent ?? freeText, d.model);
-}
-function contextEvidence(ctx, registry = DEFAULT_REGISTRY) {
-  const out2 = [];
-  if (ctx.pullRequestBody !== void 0) {
-    for (const f of registry.footersIn(ctx.pullRequestBody)) {
-      out2.push({ class: "stamped", source: `pr-body:${f.agent}`, detail: `pull request body footer "${f.text}" (weak: whole change)`, says: "ai", agent: f.agent });
-    }
-  }
-  if (ctx.pullRequestAuthor !== void 0) {
-    const bot = registry.botByLogin(ctx.pullRequestAuthor);
-    if (bot !== void 0) {
-      out2.push({ class: "stamped", source: `pr-author:${bot.bot}`, detail: `pull request opened by ${cut(ctx.pullRequestAuthor)} (weak: whole change)`, says: "ai", agent: bot.agent });
-    }
-  }
-  if (ctx.headBranch !== void 0) {
-    const p = registry.branchPrefix(ctx.headBranch);
-    if (p !== void 0) {
-      out2.push({ class: "stamped", source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: "ai", agent: p.agent, weak: true });
-    }
-  }
-  return out2;
-}
-function parseRemediation(r, registry = DEFAULT_REGISTRY) {
-  if (r.declaration.length > MAX_REMEDIATION_CHARS) {
-    return new UsageError("BAD_INPUT", `remediation by @${printable(r.user, 40)} is ${r.declaration.length} characters, over ${MAX_REMEDIATION_CHARS}`, { hint: REMEDIATION_HINT });
-  }
-  const trailers = parseTrailerBlock(r.declaration);
-  for (const t of trailers) {
-    const d = declaredEvidence(t, void 0, registry);
-    if (d === void 0) continue;
-    return { ...d, source: "remediation", detail: `declared by @${cut(r.user)} on ${r.headSha.slice(0, 12)}: ${d.detail ?? ""}` };
-  }
-  const keys = trailers.map((t) => t.key);
-  const why = keys.length === 0 ? `remediation "${printable(r.declaration, 80)}" is not a trailer line (key: value)` : `remediation key ${keys.slice(0, 3).map((k) => `"${printable(k, 40)}"`).join(", ")} is not a declaration key or has an empty value`;
-  return new UsageError("BAD_INPUT", why, { hint: REMEDIATION_HINT });
-}
-var REMEDIATION_HINT = 'declare with one trailer line such as "Assisted-by: Claude:claude-opus-4-5" or "AI-Assisted: no" (keys: Assisted-by, Generated-by, Co-authored-by-AI, AI-Assisted, AI-used-for, Synthesized-By)';
-function remediationEvidence(r, registry = DEFAULT_REGISTRY) {
-  const e = parseRemediation(r, registry);
-  return e instanceof UsageError ? void 0 : e;
-}
-function remediationScope(headSha, analyzedHead, commits) {
-  const parents = new Map(commits.map((c) => [c.sha, c.parents]));
-  const covered = /* @__PURE__ */ new Set();
-  const stack = parents.has(headSha) ? [headSha] : [];
-  while (stack.length > 0) {
-    const sha = stack.pop();
-    if (covered.has(sha)) continue;
-    covered.add(sha);
-    for (const p of parents.get(sha) ?? []) if (parents.has(p)) stack.push(p);
-  }
-  return { commits: covered, unattributed: analyzedHead !== null && headSha === analyzedHead };
-}
-function remediationCovers(scope, lineCommits) {
-  return lineCommits.every((sha) => sha === void 0 ? scope.unattributed : scope.commits.has(sha));
-}
-function policyEvidence(m, source, detail, sha, reg) {
-  const agent = reg.normalizeAgent(m.agent) ?? m.agent;
-  return { class: m.class, source, detail: `${detail} (policy marker)`, says: "ai", commit: sha, ...agent.length > 0 ? { agent } : {} };
-}
-function withAgent(e, agent, model) {
-  return { ...e, ...agent !== void 0 ? { agent } : {}, ...model !== void 0 ? { model } : {} };
-}
-function parsePerson(value) {
-  const v = value.trim();
-  if (!v.endsWith(">")) return void 0;
-  const open = v.lastIndexOf("<");
-  if (open < 0) return void 0;
-  const email = v.slice(open + 1, -1).trim();
-  if (email.length === 0) return void 0;
-  return { name: v.slice(0, open).trim(), email };
-}
-function firstLine2(message) {
-  const nl = message.indexOf("\n");
-  const line = nl < 0 ? message : message.slice(0, nl);
-  return line.endsWith("\r") ? line.slice(0, -1) : line;
-}
-function sameText(a, b) {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
-}
-function cut(s, max = MAX_DETAIL_VALUE) {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
-}
-function dedupe(evidence) {
-  const seen = /* @__PURE__ */ new Set();
-  return evidence.filter((e) => {
-    const key = `${e.class}\0${e.source}\0${e.says}\0${e.detail ?? ""}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-// src/attest/match.ts
-import { createHash as createHash2 } from "node:crypto";
-
-// src/attest/agent-trace.ts
-var CONTRIBUTOR_TYPES = ["human", "ai", "mixed", "unknown"];
-var MAX_RECORD_BYTES = 1024 * 1024;
-var MAX_TRACE_TEXT_BYTES = 64 * 1024 * 1024;
-var MAX_MODEL_ID = 250;
-var MAX_RANGES_PER_RECORD = 1e5;
-var RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-var MAX_PROBLEMS_PER_TEXT = 20;
-function parseAgentTrace(text2, origin) {
-  const result = parseAll(text2, origin);
-  if (result.problems.length <= MAX_PROBLEMS_PER_TEXT) return result;
-  const more = result.problems.length - MAX_PROBLEMS_PER_TEXT;
-  return {
-    ranges: result.ranges,
-    problems: [
-      ...result.problems.slice(0, MAX_PROBLEMS_PER_TEXT),
-      new RecordError("RECORD_INVALID", `agent trace ${printable(origin)}: ${more} more invalid records not listed`)
-    ]
-  };
-}
-function parseAll(text2, origin) {
-  const ranges = [];
-  const problems = [];
-  const where = printable(origin);
-  if (text2.length > MAX_TRACE_TEXT_BYTES) {
-    problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}: ${text2.length} characters exceed ${MAX_TRACE_TEXT_BYTES}`));
-    return { ranges, problems };
-  }
-  const trimmed = text2.trimStart();
-  if (trimmed.startsWith("[")) {
-    let doc;
-    try {
-      doc = JSON.parse(text2);
-    } catch (cause) {
-      problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:1: not valid json`, { cause }));
-      return { ranges, problems };
-    }
-    if (!Array.isArray(doc)) {
-      problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:1: not a json array`));
-      return { ranges, problems };
-    }
-    doc.forEach((item, i2) => {
-      const size = JSON.stringify(item)?.length ?? 0;
-      if (size > MAX_RECORD_BYTES) {
-        problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:1 [${i2}]: record of ${size} bytes exceeds ${MAX_RECORD_BYTES}`));
-        return;
-      }
-      collect(item, `${where}:1 [${i2}]`, 1);
+    throw new ParserError("PARSER_UNAVAILABLE", `cannot read the tree-sitter wasm files in ${dir}`, {
+      cause: err2,
+      hint: "dist/action/wasm/ ships with the Action; rebuild it with npm run bundle:action"
     });
-    return { ranges, problems };
   }
-  if (trimmed.startsWith("{") && text2.length <= MAX_RECORD_BYTES) {
-    let doc;
-    let ok = true;
-    try {
-      doc = JSON.parse(text2);
-    } catch {
-      ok = false;
-    }
-    if (ok) {
-      collect(doc, `${where}:1`, 1);
-      return { ranges, problems };
-    }
-  }
-  const firstLine3 = trimmed.slice(0, Math.max(0, trimmed.indexOf("\n"))).trim();
-  if (firstLine3 === "{") {
-    problems.push(text2.length > MAX_RECORD_BYTES ? new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:1: record of ${text2.length} characters exceeds ${MAX_RECORD_BYTES}`) : new RecordError("RECORD_INVALID", `agent trace ${where}:1: not valid json`));
-    return { ranges, problems };
-  }
-  let start2 = 0;
-  let lineNo = 0;
-  while (start2 <= text2.length) {
-    let end = text2.indexOf("\n", start2);
-    if (end < 0) end = text2.length;
-    lineNo++;
-    const line = text2.slice(start2, end).trim();
-    start2 = end + 1;
-    if (line.length === 0) continue;
-    if (line.length > MAX_RECORD_BYTES) {
-      problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:${lineNo}: record of ${line.length} characters exceeds ${MAX_RECORD_BYTES}`));
-      continue;
-    }
-    let doc;
-    try {
-      doc = JSON.parse(line);
-    } catch (cause) {
-      problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:${lineNo}: not valid json`, { cause }));
-      continue;
-    }
-    collect(doc, `${where}:${lineNo}`, lineNo);
-  }
-  return { ranges, problems };
-  function collect(doc, at, line) {
-    const result = validateRecord(doc, origin, line);
-    if (typeof result === "string") problems.push(new RecordError("RECORD_INVALID", `agent trace ${at}: ${result}`));
-    else ranges.push(...result);
-  }
-}
-function isObj(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function validateRecord(doc, origin, line) {
-  if (!isObj(doc)) return "record is not a json object";
-  const version = doc["version"];
-  if (typeof version !== "string") return "missing version";
-  if (!supportedVersion(version)) return `unsupported version ${printable(version, 40)}`;
-  const id = doc["id"];
-  if (typeof id !== "string" || id.length === 0 || id.length > 200) return "missing or invalid id";
-  const timestamp = doc["timestamp"];
-  if (typeof timestamp !== "string" || !RFC3339.test(timestamp)) return "missing or invalid timestamp (rfc 3339)";
-  const files = doc["files"];
-  if (!Array.isArray(files)) return "missing files array";
-  let revision;
-  const vcs = doc["vcs"];
-  if (vcs !== void 0) {
-    if (!isObj(vcs)) return "vcs is not an object";
-    const rev = vcs["revision"];
-    if (rev !== void 0 && typeof rev !== "string") return "vcs.revision is not a string";
-    if (typeof rev === "string" && rev.length > 0) revision = rev.toLowerCase();
-  }
-  let tool;
-  const t = doc["tool"];
-  if (t !== void 0) {
-    if (!isObj(t)) return "tool is not an object";
-    const name2 = t["name"];
-    if (name2 !== void 0 && typeof name2 !== "string") return "tool.name is not a string";
-    if (typeof name2 === "string" && name2.length > 0) tool = name2.slice(0, 100);
-  }
-  const out2 = [];
-  for (let fi = 0; fi < files.length; fi++) {
-    const f = files[fi];
-    const at = `files[${fi}]`;
-    if (!isObj(f)) return `${at} is not an object`;
-    const path = f["path"];
-    if (typeof path !== "string" || path.length === 0) return `${at}.path missing`;
-    const conversations = f["conversations"];
-    if (!Array.isArray(conversations)) return `${at}.conversations missing`;
-    for (let ci = 0; ci < conversations.length; ci++) {
-      const c = conversations[ci];
-      const cat = `${at}.conversations[${ci}]`;
-      if (!isObj(c)) return `${cat} is not an object`;
-      const conv = contributorOf(c["contributor"], `${cat}.contributor`);
-      if (typeof conv === "string") return conv;
-      const rs = c["ranges"];
-      if (!Array.isArray(rs)) return `${cat}.ranges missing`;
-      for (let ri = 0; ri < rs.length; ri++) {
-        const r = rs[ri];
-        const rat = `${cat}.ranges[${ri}]`;
-        if (!isObj(r)) return `${rat} is not an object`;
-        const s = r["start_line"];
-        const e = r["end_line"];
-        if (!isLine(s) || !isLine(e)) return `${rat}: start_line and end_line must be integers >= 1`;
-        if (s > e) return `${rat}: start_line ${s} > end_line ${e}`;
-        const hash2 = r["content_hash"];
-        if (hash2 !== void 0 && (typeof hash2 !== "string" || hash2.length > 200)) return `${rat}.content_hash is not a string`;
-        const own2 = r["contributor"] === void 0 ? conv : contributorOf(r["contributor"], `${rat}.contributor`);
-        if (typeof own2 === "string") return own2;
-        if (out2.length >= MAX_RANGES_PER_RECORD) return `more than ${MAX_RANGES_PER_RECORD} ranges`;
-        out2.push({
-          path: normalizePath(path),
-          startLine: s,
-          endLine: e,
-          contributor: own2.type,
-          ...own2.modelId !== void 0 ? { modelId: own2.modelId } : {},
-          ...typeof hash2 === "string" ? { contentHash: hash2 } : {},
-          ...revision !== void 0 ? { revision } : {},
-          ...tool !== void 0 ? { tool } : {},
-          recordId: id,
-          origin,
-          line
-        });
-      }
-    }
-  }
-  return out2;
-}
-function contributorOf(v, at) {
-  if (v === void 0) return { type: "unknown" };
-  if (!isObj(v)) return `${at} is not an object`;
-  const type = v["type"];
-  if (typeof type !== "string" || !CONTRIBUTOR_TYPES.includes(type)) return `${at}.type must be human, ai, mixed or unknown`;
-  const model = v["model_id"];
-  if (model !== void 0 && (typeof model !== "string" || model.length > MAX_MODEL_ID)) return `${at}.model_id must be a string of at most ${MAX_MODEL_ID} characters`;
-  return typeof model === "string" && model.length > 0 ? { type, modelId: model } : { type };
-}
-function isLine(v) {
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= 1;
-}
-function supportedVersion(v) {
-  const parts2 = v.split(".");
-  if (parts2.length > 4) return false;
-  for (const p of parts2) {
-    if (p.length === 0 || p.length > 6) return false;
-    for (let i2 = 0; i2 < p.length; i2++) {
-      const c = p.charCodeAt(i2);
-      if (c < 48 || c > 57) return false;
-    }
-  }
-  return true;
-}
-function normalizePath(p) {
-  let out2 = p;
-  while (out2.startsWith("./")) out2 = out2.slice(2);
-  return out2;
-}
-
-// src/attest/git-ai.ts
-var MAX_NOTE_BYTES = 8 * 1024 * 1024;
-var MAX_RANGES = 1e5;
-var SESSION_KEY = /^s_[0-9a-f]{14}::t_[0-9a-f]{14}$/;
-var HUMAN_KEY = /^h_[0-9a-f]{14}$/;
-var LEGACY_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{7})$/;
-var HUMAN_TOOLS = ["human", "known_human"];
-function parseGitAiNote(text2, origin) {
-  const where = printable(origin);
-  const fail = (msg, cause) => new RecordError("RECORD_INVALID", `git-ai note ${where}: ${msg}`, cause === void 0 ? {} : { cause });
-  if (text2.length > MAX_NOTE_BYTES) {
-    return new RecordError("RECORD_TOO_LARGE", `git-ai note ${where}: ${text2.length} characters exceed ${MAX_NOTE_BYTES}`);
-  }
-  const lines = text2.split("\n").map(trimEnd);
-  const divider = lines.indexOf("---");
-  if (divider < 0) return fail("no --- line between attestations and metadata");
-  let meta;
   try {
-    meta = JSON.parse(lines.slice(divider + 1).join("\n"));
-  } catch (cause) {
-    return fail("metadata is not valid json", cause);
+    return await createWasmParser(binaries);
+  } catch (err2) {
+    throw new ParserError("PARSER_UNAVAILABLE", `cannot load the tree-sitter wasm runtime or grammars from ${dir}`, {
+      cause: err2,
+      hint: "the .wasm files must come from the web-tree-sitter and grammar versions in package-lock.json; rebuild with npm run bundle:action"
+    });
   }
-  if (!isObj2(meta)) return fail("metadata is not a json object");
-  const schema = meta["schema_version"];
-  if (typeof schema !== "string") return fail("metadata.schema_version missing");
-  if (!schema.startsWith("authorship/3.")) return fail(`unsupported schema_version ${printable(schema, 40)}`);
-  const prompts = meta["prompts"] ?? {};
-  if (!isObj2(prompts)) return fail("metadata.prompts is not an object");
-  const sessions = meta["sessions"] ?? {};
-  const humans = meta["humans"] ?? {};
-  if (!isObj2(sessions)) return fail("metadata.sessions is not an object");
-  if (!isObj2(humans)) return fail("metadata.humans is not an object");
-  const base = meta["base_commit_sha"];
-  const ranges = [];
-  let path;
-  for (let i2 = 0; i2 < divider; i2++) {
-    const line = lines[i2];
-    const n = i2 + 1;
-    if (line.length === 0) continue;
-    if (line.startsWith("  ")) {
-      if (path === void 0) return fail(`line ${n}: entry before any file path`);
-      const entry = line.slice(2);
-      const sp = entry.indexOf(" ");
-      if (sp <= 0) return fail(`line ${n}: entry without ranges`);
-      const key = entry.slice(0, sp);
-      const contributor = contributorFor(key, sessions, humans, prompts);
-      const parsed = parseRanges(entry.slice(sp + 1).trim());
-      if (typeof parsed === "string") return fail(`line ${n}: ${parsed}`);
-      if (contributor === void 0) continue;
-      for (const [s, e] of parsed) {
-        if (ranges.length >= MAX_RANGES) return fail(`more than ${MAX_RANGES} ranges`);
-        ranges.push({ path, startLine: s, endLine: e, contributor, key });
-      }
-    } else if (line.startsWith(" ") || line.startsWith("	")) {
-      return fail(`line ${n}: unexpected indentation`);
-    } else {
-      const p = line.length >= 2 && line.startsWith('"') && line.endsWith('"') ? line.slice(1, -1) : line;
-      if (p.length === 0) return fail(`line ${n}: empty file path`);
-      path = p;
-    }
-  }
-  return {
-    ranges,
-    schemaVersion: schema,
-    ...typeof base === "string" && base.length > 0 ? { baseCommit: base } : {}
-  };
-}
-function contributorFor(key, sessions, humans, prompts) {
-  if (SESSION_KEY.test(key)) {
-    const session = own(sessions, key.slice(0, 16)) ?? own(sessions, key);
-    return aiFrom(session);
-  }
-  if (HUMAN_KEY.test(key)) {
-    const h2 = own(humans, key);
-    const author2 = isObj2(h2) && typeof h2["author"] === "string" ? h2["author"] : void 0;
-    return author2 === void 0 ? { kind: "human" } : { kind: "human", author: author2 };
-  }
-  if (LEGACY_KEY.test(key)) return aiFrom(own(prompts, key));
-  if (key.length > 100) return void 0;
-  const prompt = own(prompts, key) ?? own(sessions, key);
-  if (prompt !== void 0) return aiFrom(prompt);
-  const h = own(humans, key);
-  if (h === void 0) return void 0;
-  const author = isObj2(h) && typeof h["author"] === "string" ? h["author"] : void 0;
-  return author === void 0 ? { kind: "human" } : { kind: "human", author };
-}
-function aiFrom(record) {
-  if (!isObj2(record)) return { kind: "ai" };
-  const agent = record["agent_id"];
-  if (!isObj2(agent)) return { kind: "ai" };
-  const tool = typeof agent["tool"] === "string" && agent["tool"].length > 0 ? agent["tool"].slice(0, 100) : void 0;
-  const model = typeof agent["model"] === "string" && agent["model"].length > 0 ? agent["model"].slice(0, 250) : void 0;
-  if (tool !== void 0 && HUMAN_TOOLS.includes(tool)) {
-    const author = typeof record["human_author"] === "string" ? record["human_author"] : void 0;
-    return author === void 0 ? { kind: "human" } : { kind: "human", author };
-  }
-  return { kind: "ai", ...tool !== void 0 ? { tool } : {}, ...model !== void 0 ? { model } : {} };
-}
-function parseRanges(text2) {
-  const out2 = [];
-  for (const part of text2.split(",")) {
-    if (part.length === 0) continue;
-    const dash = part.indexOf("-");
-    const s = toLine(dash < 0 ? part : part.slice(0, dash));
-    const e = dash < 0 ? s : toLine(part.slice(dash + 1));
-    if (s === void 0 || e === void 0) return `malformed range ${printable(part, 40)}`;
-    if (s > e) return `range ${s}-${e} runs backwards`;
-    out2.push([s, e]);
-  }
-  return out2.length > 0 ? out2 : "no line ranges";
-}
-function trimEnd(line) {
-  let end = line.length;
-  while (end > 0 && (line.charCodeAt(end - 1) === 32 || line.charCodeAt(end - 1) === 9 || line.charCodeAt(end - 1) === 13)) end--;
-  return line.slice(0, end);
-}
-function toLine(s) {
-  const t = s.trim();
-  if (t.length === 0 || t.length > 9) return void 0;
-  for (let i2 = 0; i2 < t.length; i2++) {
-    const c = t.charCodeAt(i2);
-    if (c < 48 || c > 57) return void 0;
-  }
-  const n = Number(t);
-  return n >= 1 ? n : void 0;
-}
-function isObj2(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function own(o, key) {
-  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : void 0;
 }
 
-// src/attest/murmur3.ts
-function murmur3x86_32(bytes2, seed = 0) {
-  const c1 = 3432918353;
-  const c2 = 461845907;
-  let h = seed >>> 0;
-  const blocks = bytes2.length >>> 2;
-  for (let i2 = 0; i2 < blocks; i2++) {
-    const o = i2 * 4;
-    let k = (bytes2[o] | bytes2[o + 1] << 8 | bytes2[o + 2] << 16 | bytes2[o + 3] << 24) >>> 0;
-    k = Math.imul(k, c1);
-    k = k << 15 | k >>> 17;
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = h << 13 | h >>> 19;
-    h = Math.imul(h, 5) + 3864292196 >>> 0;
-  }
-  const tail = blocks * 4;
-  const rest = bytes2.length & 3;
-  if (rest > 0) {
-    let k = 0;
-    if (rest === 3) k ^= bytes2[tail + 2] << 16;
-    if (rest >= 2) k ^= bytes2[tail + 1] << 8;
-    k ^= bytes2[tail];
-    k = Math.imul(k, c1);
-    k = k << 15 | k >>> 17;
-    k = Math.imul(k, c2);
-    h ^= k;
-  }
-  h ^= bytes2.length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 2246822507);
-  h ^= h >>> 13;
-  h = Math.imul(h, 3266489909);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-function murmur3Hex(text2, seed = 0) {
-  return murmur3x86_32(new TextEncoder().encode(text2), seed).toString(16).padStart(8, "0");
-}
+// src/action/run.ts
+import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
 
-// src/attest/match.ts
-var MAX_HASHED_LINES_PER_HUNK = 2e6;
-var SHA256_PREFIX = "sha256:";
-var MURMUR3_PREFIX = "murmur3:";
-function checkableHash(contentHash) {
-  const lower = contentHash.toLowerCase();
-  if (lower.startsWith(SHA256_PREFIX)) return { algorithm: "sha256", hex: lower.slice(SHA256_PREFIX.length) };
-  if (lower.startsWith(MURMUR3_PREFIX) && lower.length === MURMUR3_PREFIX.length + 8) return { algorithm: "murmur3", hex: lower.slice(MURMUR3_PREFIX.length) };
-  return void 0;
-}
-function parseRecords(raw) {
-  const traces = /* @__PURE__ */ new Map();
-  const gitAi = /* @__PURE__ */ new Map();
-  const problems = [];
-  for (const r of raw) {
-    if (r.format === "agent-trace") {
-      const parsed = parseAgentTrace(r.text, r.origin);
-      problems.push(...parsed.problems);
-      for (const range of parsed.ranges) push(traces, range.path, range);
-    } else if (r.format === "git-ai") {
-      if (r.commit === void 0 || r.commit.length === 0) {
-        problems.push(new RecordError("RECORD_INVALID", `git-ai note ${printable(r.origin)}: no commit attached`));
-        continue;
-      }
-      const note = parseGitAiNote(r.text, r.origin);
-      if (note instanceof RecordError) {
-        problems.push(note);
-        continue;
-      }
-      const commit = r.commit.toLowerCase();
-      if (gitAi.has(commit)) {
-        problems.push(new RecordError("RECORD_INVALID", `git-ai note ${printable(r.origin)}: second note for commit ${printable(commit, 40)}`));
-        continue;
-      }
-      const byPath = /* @__PURE__ */ new Map();
-      for (const range of note.ranges) push(byPath, range.path, range);
-      gitAi.set(commit, { origin: r.origin, byPath });
-    } else {
-      const format = r.format;
-      problems.push(new RecordError("RECORD_INVALID", `record ${printable(r.origin)}: unknown format ${printable(String(format), 40)}`));
-    }
-  }
-  return { records: { traces, gitAi }, problems };
-}
-function push(map, key, value) {
-  const list = map.get(key);
-  if (list === void 0) map.set(key, [value]);
-  else list.push(value);
-}
-function recordedEvidence(hunk, records, head) {
-  if (hunk.addedLines.length === 0) return [];
-  const commits = new Set(hunk.commits.map((c) => c.toLowerCase()));
-  const headSha = head?.toLowerCase();
-  const groups = /* @__PURE__ */ new Map();
-  const windows = new WindowHashes(hunk.addedLines);
-  for (const range of records.traces.get(hunk.path) ?? []) {
-    if (range.contributor === "unknown") continue;
-    const revisionCommit = range.revision === void 0 ? void 0 : resolveRevision(range.revision, headSha, hunk.commits);
-    const onParent = range.revision !== void 0 && revisionCommit === void 0 && resolveRevision(range.revision, void 0, hunk.parents ?? []) !== void 0;
-    const revisionOk = range.revision === void 0 || revisionCommit !== void 0 || onParent;
-    let covered = [];
-    let how = "";
-    if (revisionOk) {
-      covered = overlap(hunk.addedLines, range.startLine, range.endLine);
-      how = range.revision === void 0 ? "lines, no revision" : onParent ? "lines, recorded on the parent" : "lines";
-    }
-    const hash2 = covered.length === 0 && range.contentHash !== void 0 ? checkableHash(range.contentHash) : void 0;
-    if (hash2 !== void 0) {
-      covered = windows.find(hash2.algorithm, range.endLine - range.startLine + 1, hash2.hex);
-      how = `content ${hash2.algorithm}`;
-    }
-    if (covered.length === 0) continue;
-    const says = range.contributor === "human" ? "human" : "ai";
-    const agent = range.tool !== void 0 ? normalizeAgent(range.tool) ?? range.tool.toLowerCase() : void 0;
-    const key = `agent-trace\0${range.origin}\0${range.recordId}\0${says}\0${range.contributor}\0${range.modelId ?? ""}\0${how}`;
-    const who = [range.contributor, range.modelId, range.tool !== void 0 ? `tool ${range.tool}` : void 0].filter((x) => x !== void 0).join(", ");
-    addTo(groups, key, {
-      evidence: {
-        class: "recorded",
-        source: "agent-trace",
-        says,
-        ...revisionCommit !== void 0 && commits.has(revisionCommit) ? { commit: revisionCommit } : {},
-        ...agent !== void 0 ? { agent } : {},
-        ...range.modelId !== void 0 ? { model: range.modelId } : {}
-      },
-      what: `${who} in ${range.origin}:${range.line} record ${range.recordId}`,
-      how
-    }, covered);
-  }
-  for (const commit of commits) {
-    const note = records.gitAi.get(commit);
-    if (note === void 0) continue;
-    for (const [range, covered] of latestWins(hunk.addedLines, note.byPath.get(hunk.path) ?? [])) {
-      const c = range.contributor;
-      const says = c.kind === "human" ? "human" : "ai";
-      const tool = c.kind === "ai" ? c.tool : void 0;
-      const model = c.kind === "ai" ? c.model : void 0;
-      const agent = tool !== void 0 ? normalizeAgent(tool) ?? tool.toLowerCase() : void 0;
-      const who = c.kind === "human" ? ["human", c.author].filter((x) => x !== void 0).join(" ") : ["ai", tool !== void 0 ? `tool ${tool}` : void 0, model].filter((x) => x !== void 0).join(", ");
-      addTo(groups, `git-ai\0${commit}\0${says}\0${who}`, {
-        evidence: {
-          class: "recorded",
-          source: "git-ai",
-          says,
-          commit,
-          ...agent !== void 0 ? { agent } : {},
-          ...model !== void 0 ? { model } : {}
-        },
-        what: `${who} in ${note.origin}`,
-        how: "lines"
-      }, covered);
-    }
-  }
-  const out2 = [];
-  for (const g of groups.values()) {
-    out2.push({ ...g.evidence, detail: `${g.lines.size} of ${hunk.addedLines.length} added lines by ${g.what} (${g.how})` });
-  }
-  return out2.sort((a, b) => cmp(a.source, b.source) || cmp(a.says, b.says) || cmp(a.detail ?? "", b.detail ?? ""));
-}
-var MIN_ABBREV = 7;
-function resolveRevision(revision, head, commits) {
-  const names = (sha) => sha === revision || revision.length >= MIN_ABBREV && sha.startsWith(revision);
-  for (const c of commits) {
-    const sha = c.toLowerCase();
-    if (names(sha)) return sha;
-  }
-  if (head !== void 0 && names(head)) return head;
-  return void 0;
-}
-function addTo(groups, key, value, covered) {
-  let g = groups.get(key);
-  if (g === void 0) {
-    g = { ...value, lines: /* @__PURE__ */ new Set() };
-    groups.set(key, g);
-  }
-  for (const l of covered) g.lines.add(l);
-}
-function overlap(added, start2, end) {
-  const out2 = [];
-  for (let i2 = lowerBound(added, start2); i2 < added.length && added[i2].line <= end; i2++) out2.push(added[i2].line);
-  return out2;
-}
-function lowerBound(added, line) {
-  let lo = 0;
-  let hi = added.length;
-  while (lo < hi) {
-    const mid = lo + hi >>> 1;
-    if (added[mid].line < line) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-function latestWins(added, ranges) {
-  const next = new Int32Array(added.length + 1);
-  for (let i2 = 0; i2 <= added.length; i2++) next[i2] = i2;
-  const find = (i2) => {
-    let root = i2;
-    while (next[root] !== root) root = next[root];
-    while (next[i2] !== root) {
-      const up = next[i2];
-      next[i2] = root;
-      i2 = up;
-    }
-    return root;
-  };
-  const out2 = [];
-  for (let r = ranges.length - 1; r >= 0; r--) {
-    const range = ranges[r];
-    const won = [];
-    for (let i2 = find(lowerBound(added, range.startLine)); i2 < added.length && added[i2].line <= range.endLine; i2 = find(i2)) {
-      won.push(added[i2].line);
-      next[i2] = i2 + 1;
-    }
-    if (won.length > 0) out2.push([range, won]);
-  }
-  return out2.reverse();
-}
-var WindowHashes = class {
-  constructor(added) {
-    this.added = added;
-  }
-  added;
-  byLength = /* @__PURE__ */ new Map();
-  budget = MAX_HASHED_LINES_PER_HUNK;
-  find(algorithm, n, hex) {
-    return this.windows(algorithm, n).get(hex) ?? [];
-  }
-  windows(algorithm, n) {
-    let m = this.byLength.get(`${algorithm}:${n}`);
-    if (m !== void 0) return m;
-    m = /* @__PURE__ */ new Map();
-    this.byLength.set(`${algorithm}:${n}`, m);
-    const a = this.added;
-    if (n > a.length || n * (a.length - n + 1) > this.budget) return m;
-    this.budget -= n * (a.length - n + 1);
-    for (let i2 = 0; i2 + n <= a.length; i2++) {
-      if (a[i2 + n - 1].line - a[i2].line !== n - 1) continue;
-      const text2 = a.slice(i2, i2 + n).map((l) => l.text).join("\n");
-      const hex = algorithm === "sha256" ? createHash2("sha256").update(text2, "utf8").digest("hex") : murmur3Hex(text2);
-      if (!m.has(hex)) m.set(hex, a.slice(i2, i2 + n).map((l) => l.line));
-    }
-    return m;
+// src/core/ports.ts
+var systemClock = { now: () => Date.now() };
+var systemRandom = {
+  bytes: (n) => {
+    const out2 = new Uint8Array(n);
+    for (let o = 0; o < n; o += 65536) globalThis.crypto.getRandomValues(out2.subarray(o, Math.min(n, o + 65536)));
+    return out2;
   }
 };
-function cmp(a, b) {
+
+// src/core/policy.ts
+var DEFAULT_POLICY = {
+  version: "default-1",
+  // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
+  // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.
+  thresholds: { low: 0.53, high: 0.63 },
+  sensitivePaths: [],
+  ignore: [],
+  annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
+  markers: [],
+  ledger: { enabled: true, branch: "trailmark-ledger" },
+  report: { destination: "none" },
+  blocking: { failOn: "none" }
+};
+
+// src/config/policy.ts
+var import_ajv = __toESM(require_ajv(), 1);
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+var import_yaml = __toESM(require_dist(), 1);
+
+// src/config/schema.ts
+var POLICY_FILE_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    "policy-version": { type: "string", minLength: 1, maxLength: 200 },
+    thresholds: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        low: { type: "number", minimum: 0, maximum: 1 },
+        high: { type: "number", minimum: 0, maximum: 1 }
+      }
+    },
+    "sensitive-paths": { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
+    ignore: { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
+    annotations: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        unattested: { enum: ["notice", "warning"] },
+        "unattested-sensitive": { enum: ["notice", "warning"] },
+        contradicted: { enum: ["notice", "warning"] }
+      }
+    },
+    markers: {
+      type: "array",
+      maxItems: 200,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["kind", "value", "agent"],
+        properties: {
+          kind: { enum: ["co-author-email", "co-author-domain", "author-email", "trailer-key", "footer"] },
+          value: { type: "string", minLength: 3, maxLength: 300 },
+          agent: { type: "string", minLength: 1, maxLength: 100 },
+          class: { enum: ["declared", "stamped"] }
+        }
+      }
+    },
+    ledger: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        enabled: { type: "boolean" },
+        origin: { type: "string", minLength: 1, maxLength: 300 },
+        branch: { type: "string", minLength: 1, maxLength: 200 }
+      }
+    },
+    report: {
+      type: "object",
+      additionalProperties: false,
+      properties: { destination: { enum: ["issue", "none"] } }
+    },
+    "fail-on": { enum: ["none", "unattested", "contradicted"] }
+  }
+};
+var KNOWN_KEYS = [
+  "policy-version",
+  "thresholds",
+  "thresholds.low",
+  "thresholds.high",
+  "sensitive-paths",
+  "ignore",
+  "annotations",
+  "annotations.unattested",
+  "annotations.unattested-sensitive",
+  "annotations.contradicted",
+  "markers",
+  "ledger",
+  "ledger.enabled",
+  "ledger.origin",
+  "ledger.branch",
+  "report",
+  "report.destination",
+  "fail-on"
+];
+
+// src/config/policy.ts
+var MAX_POLICY_BYTES = 256 * 1024;
+var MAX_ALIASES = 100;
+var ajv = new import_ajv.Ajv({ allErrors: true, strict: true });
+var validate = ajv.compile(POLICY_FILE_SCHEMA);
+function parsePolicy(yamlText, options = {}) {
+  const source = options.source ?? ".github/trailmark.yml";
+  const base = options.base ?? DEFAULT_POLICY;
+  const fail = (message, cause) => {
+    throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
+      ...cause !== void 0 ? { cause } : {},
+      hint: "fix the key named above; every key is documented in docs/config.md"
+    });
+  };
+  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail(`file is larger than ${MAX_POLICY_BYTES} bytes`);
+  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
+  if (doc.errors.length > 0) fail(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
+  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tagWarning !== void 0) fail(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err2) {
+    fail(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
+  }
+  if (value === null || value === void 0) return base;
+  if (!validate(value)) fail(describeErrors(validate.errors ?? [], value));
+  const file = value;
+  file.markers?.forEach((m, i2) => {
+    const problem = markerValueProblem(m.kind, m.value);
+    if (problem !== void 0) fail(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
+  });
+  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
+  if (thresholds.low > thresholds.high) fail(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
+  for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
+    globs?.forEach((g, i2) => {
+      try {
+        import_picomatch2.default.makeRe(g);
+      } catch (err2) {
+        fail(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
+      }
+    });
+  }
+  return {
+    version: file["policy-version"] ?? base.version,
+    thresholds,
+    sensitivePaths: file["sensitive-paths"] ?? base.sensitivePaths,
+    ignore: file.ignore ?? base.ignore,
+    annotations: {
+      unattested: file.annotations?.unattested ?? base.annotations.unattested,
+      unattestedSensitive: file.annotations?.["unattested-sensitive"] ?? base.annotations.unattestedSensitive,
+      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted
+    },
+    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === "trailer-key" ? "declared" : "stamped") })) ?? base.markers,
+    ledger: {
+      enabled: file.ledger?.enabled ?? base.ledger.enabled,
+      ...file.ledger?.origin !== void 0 ? { origin: file.ledger.origin } : base.ledger.origin !== void 0 ? { origin: base.ledger.origin } : {},
+      branch: file.ledger?.branch ?? base.ledger.branch
+    },
+    report: { destination: file.report?.destination ?? base.report.destination },
+    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn }
+  };
+}
+function markerValueProblem(kind, value) {
+  const at = value.indexOf("@");
+  switch (kind) {
+    case "co-author-email":
+    case "author-email":
+      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
+    case "co-author-domain":
+      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
+    case "trailer-key":
+      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
+    case "footer":
+      return void 0;
+  }
+}
+function describeErrors(errors, value) {
+  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
+  const e = sorted[0];
+  if (e === void 0) return "invalid policy";
+  const path = keyPath(e.instancePath);
+  if (e.keyword === "additionalProperty" || e.keyword === "additionalProperties") {
+    const key = String(e.params.additionalProperty);
+    const full = path === "" ? key : `${path}.${key}`;
+    const suggestion = closest(full);
+    return `unknown key ${JSON.stringify(full)}${suggestion !== void 0 ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ""}`;
+  }
+  if (e.keyword === "enum") {
+    const allowed = e.params.allowedValues ?? [];
+    return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
+  }
+  const actual = valueAt(value, e.instancePath);
+  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
+  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
+}
+function valueAt(value, pointer) {
+  let at = value;
+  for (const part of pointer.split("/").slice(1)) {
+    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (at === null || typeof at !== "object") return void 0;
+    at = at[key];
+  }
+  return at;
+}
+function rank(e) {
+  return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
+}
+function keyPath(pointer) {
+  return pointer.split("/").slice(1).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
+}
+function closest(key) {
+  let best;
+  let bestDistance = Infinity;
+  for (const known of KNOWN_KEYS) {
+    const d = distance(key.toLowerCase(), known);
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
+  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
+  return suffixed.length === 1 ? suffixed[0] : void 0;
+}
+function distance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
+  for (let i2 = 1; i2 <= a.length; i2++) {
+    let prev = row[0];
+    row[0] = i2;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i2 - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+function firstLine2(text2) {
+  return text2.split("\n")[0] ?? text2;
+}
+
+// src/core/version.ts
+var TOOL_NAME = "trailmark";
+var TOOL_VERSION = "0.1.0";
+
+// src/report/grouping.ts
+function compareStrings(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-// src/engine/crosscheck.ts
-function crosscheck(score2, evidence, thresholds) {
-  const aiClaims = evidence.filter((e) => e.says === "ai" && e.class !== "inferred" && e.weak !== true);
-  const humanDeclarations = evidence.filter((e) => e.says === "human" && e.class === "declared");
-  const humanRecords = evidence.filter((e) => e.says === "human" && e.class === "recorded");
-  if (score2 >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
-    return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but the code scores ${score2.toFixed(2)} for AI generation` };
-  }
-  if (humanDeclarations.length > 0) {
-    const recordedAi = aiClaims.find((e) => e.class === "recorded");
-    if (recordedAi) {
-      return { verdict: "contradicted", reason: `declared human-written, but ${describe(recordedAi)} records AI` };
-    }
-    const declaredCommits = new Set(humanDeclarations.map((e) => e.commit).filter((c) => c !== void 0));
-    const stampedSameCommit = aiClaims.find((e) => e.class === "stamped" && e.commit !== void 0 && declaredCommits.has(e.commit));
-    if (stampedSameCommit) {
-      return { verdict: "contradicted", reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
-    }
-    if (score2 >= thresholds.high && aiClaims.length === 0) {
-      return { verdict: "contradicted", reason: `declared human-written, but the code scores ${score2.toFixed(2)} for AI generation` };
-    }
-  }
-  if (aiClaims.length > 0) {
-    return { verdict: "attested", reason: `AI involvement stated by ${describe(strongest(aiClaims))}` };
-  }
-  if (humanRecords.length > 0) {
-    return { verdict: "clear", reason: `recorded as human-written by ${describe(humanRecords[0])}` };
-  }
-  if (humanDeclarations.length > 0) {
-    return { verdict: "clear", reason: "declared human-written" };
-  }
-  if (score2 >= thresholds.high) {
-    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high} and nothing declares AI involvement` };
-  }
-  if (score2 >= thresholds.low) {
-    return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
-  }
-  return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}` };
+function compareHunks(a, b) {
+  return compareStrings(a.path, b.path) || a.startLine - b.startLine || a.endLine - b.endLine;
 }
-var CLASS_RANK = { recorded: 0, declared: 1, stamped: 2, inferred: 3 };
-function strongest(evidence) {
-  return [...evidence].sort((a, b) => CLASS_RANK[a.class] - CLASS_RANK[b.class])[0];
+function groupByPath(hunks) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const h of [...hunks].sort(compareHunks)) {
+    const list = groups.get(h.path);
+    if (list) list.push(h);
+    else groups.set(h.path, [h]);
+  }
+  return [...groups];
 }
-function describe(e) {
-  return `${e.class} evidence (${e.source})`;
+function pluralize(n, singular, plural = `${singular}s`) {
+  return `${n} ${n === 1 ? singular : plural}`;
 }
 
-// src/engine/findings.ts
-var REASONS_IN_MESSAGE = 3;
-var MIN_REASON_WEIGHT = 0.15;
-var HOW_TO_DECLARE = "If an AI assistant helped, add a trailer such as `Assisted-by: Claude:claude-opus-4-5` to the commit, or comment `/trailmark attest Assisted-by: AGENT:MODEL` on the pull request. If this is your own work, nothing is required; this notice never blocks the merge.";
-function findingFor(hunk, policy, sensitive) {
-  if (hunk.verdict !== "unattested" && hunk.verdict !== "contradicted") return void 0;
-  const reasons = hunk.signals.filter((s) => s.weight >= MIN_REASON_WEIGHT).slice(0, REASONS_IN_MESSAGE).map((s) => s.detail);
-  const because = reasons.length > 0 ? ` Signals: ${reasons.join("; ")}.` : "";
-  const where = sensitive ? " This path is marked sensitive by the repository policy." : "";
-  const startLine = Math.max(1, hunk.startLine);
-  const endLine = Math.max(startLine, hunk.endLine);
-  if (hunk.verdict === "unattested") {
-    return {
-      kind: "unattested",
-      path: hunk.path,
-      startLine,
-      endLine,
-      level: sensitive ? policy.annotations.unattestedSensitive : policy.annotations.unattested,
-      message: `Likely AI-generated (score ${hunk.score.toFixed(2)}) and not declared.${because}${where} ${HOW_TO_DECLARE}`,
-      score: hunk.score
-    };
-  }
-  return {
+// src/report/rules.ts
+var DECLARE_HELP = "If an AI assistant helped write this change, declare it: add a commit trailer such as `Assisted-by: Claude:claude-opus-4-5` (the Linux kernel / Fedora / LLVM form `AGENT:MODEL`), or comment `/trailmark attest Assisted-by: AGENT:MODEL` on the pull request. If it is your own work, nothing is required. `AI-Assisted: no` declares human authorship. These findings never block a merge unless the repository opts in.";
+var RULES = [
+  {
+    id: "trailmark/unattested",
+    kind: "unattested",
+    title: "Likely AI-generated, not declared",
+    short: "Code that scores as likely AI-generated, with no declaration, stamp or record of AI involvement.",
+    full: "trailmark scored this hunk at or above the repository threshold for AI-generation signals, and no commit trailer, vendor stamp, capture record or remediation says an AI was involved. The score is a signal, never proof.",
+    help: DECLARE_HELP
+  },
+  {
+    id: "trailmark/contradicted",
     kind: "contradicted",
-    path: hunk.path,
-    startLine,
-    endLine,
-    level: policy.annotations.contradicted,
-    message: `${capitalize(hunk.reason ?? "declared human-written, but the evidence says AI")}.${because}${where} Please check the declaration: if an AI assistant was involved, declare it with an \`Assisted-by:\` trailer or \`/trailmark attest\`.`,
-    score: hunk.score
-  };
-}
-function capitalize(text2) {
-  return text2.charAt(0).toUpperCase() + text2.slice(1);
+    title: "Declared human-written, but evidence says AI",
+    short: "A human-authorship declaration contradicted by a capture record, a tool stamp on the same commit, or a high AI score.",
+    full: "A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or the code scores at or above the threshold.",
+    help: DECLARE_HELP
+  },
+  {
+    id: "trailmark/approval-drift",
+    kind: "approval-drift",
+    title: "Merged content differs from what was approved",
+    short: "Commits were pushed after the last approval, so what merged is not what was approved.",
+    full: "The diff digest at merge time differs from the digest recorded when the pull request was last approved: the approval does not cover the merged content.",
+    help: "Ask for a fresh review after pushing changes, or require re-approval on push in branch protection."
+  }
+];
+function ruleFor(kind) {
+  return RULES.find((r) => r.kind === kind);
 }
 
-// src/engine/analyze.ts
-var MAX_SIGNALS_PER_HUNK = 8;
-function analyzeChange(changeSet, options) {
-  return Promise.resolve(analyzeChangeSync(changeSet, options));
+// src/report/escape.ts
+function isBidiOrSeparator(c) {
+  return c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297 || c === 8232 || c === 8233 || c === 8206 || c === 8207 || c === 1564;
 }
-function analyzeChangeSync(changeSet, options) {
-  const { policy } = options;
-  const detectors = options.detectors ?? DEFAULT_DETECTORS;
-  const model = options.model ?? DEFAULT_MODEL;
-  const isIgnored = (0, import_picomatch2.default)(policy.ignore.length > 0 ? [...policy.ignore] : ["\0never"], { dot: true });
-  const isSensitive = (0, import_picomatch2.default)(policy.sensitivePaths.length > 0 ? [...policy.sensitivePaths] : ["\0never"], { dot: true });
-  const commitsBySha = new Map(changeSet.commits.map((c) => [c.sha, c]));
-  const evidenceByCommit = /* @__PURE__ */ new Map();
-  const evidenceOf = (commit) => {
-    let ev = evidenceByCommit.get(commit.sha);
-    if (ev === void 0) {
-      ev = commitEvidence(commit, { extraMarkers: policy.markers });
-      evidenceByCommit.set(commit.sha, ev);
-    }
-    return ev;
-  };
-  const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
-  const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
-  const { records, problems } = parseRecords(options.records ?? []);
-  const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
-  const hunks = [];
-  const findings = [];
-  const files = [...changeSet.files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  files.forEach((file, index) => {
-    const ignored = isIgnored(file.path);
-    const classification = ignored ? { skip: true, reason: "ignored by config" } : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status, mode: file.newMode });
-    if (classification.skip) {
-      hunks.push(...skippedHunks(file, classification.reason));
-    } else {
-      const fileHunks = analyzeFile(file, classification.language, {
-        detectors,
-        model,
-        low: policy.thresholds.low,
-        evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits)
-      });
-      for (const h of fileHunks) {
-        const cross = h.verdict === "skipped" ? void 0 : crosscheck(h.score, h.evidence, policy.thresholds);
-        const result = cross ? { ...h, verdict: cross.verdict, reason: cross.reason } : h;
-        hunks.push(result);
-        const finding = findingFor(result, policy, isSensitive(file.path));
-        if (finding) findings.push(finding);
-      }
-    }
-    options.onProgress?.(index + 1, files.length);
-  });
-  function hunkEvidence(file, hunk, commitShas) {
-    const evidence = [];
-    for (const sha of commitShas) {
-      const commit = commitsBySha.get(sha);
-      if (commit) evidence.push(...evidenceOf(commit));
-    }
-    evidence.push(...changeWide);
-    const lineCommits = hunk.added.map((a) => file.lineCommits?.get(a.line));
-    for (const { r, evidence: ev, scope } of remediations) {
-      if (ev && (r.paths.length === 0 || r.paths.includes(file.path)) && remediationCovers(scope, lineCommits)) evidence.push(ev);
-    }
-    evidence.push(...recordedEvidence(
-      {
-        path: file.path,
-        startLine: hunk.startLine,
-        endLine: hunk.endLine,
-        addedLines: hunk.added,
-        commits: commitShas,
-        // Agent hooks record HEAD at edit time: the parent of the commit that later holds the lines.
-        parents: commitShas.flatMap((sha) => commitsBySha.get(sha)?.parents ?? [])
-      },
-      records,
-      changeSet.head
-    ));
-    return dedupeEvidence(evidence);
-  }
-  const summary = summarize(changeSet, hunks, findings, policy, model, detectors, omissions);
-  return {
-    schema: "trailmark.scan/v1",
-    base: changeSet.base,
-    head: changeSet.head,
-    summary,
-    hunks,
-    findings: findings.sort(compareFindings)
-  };
+function isZeroWidth(c) {
+  return c === 8203 || c === 8204 || c === 8205 || c === 8288 || c === 65279;
 }
-function analyzeFile(file, language, deps) {
-  const text2 = file.headText;
-  const parsed = text2 === void 0 ? void 0 : parseSource(text2, language);
-  const lines = parsed?.lines ?? (text2 === void 0 ? [] : splitLines(text2));
-  const addedLines3 = /* @__PURE__ */ new Set();
-  for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines3.add(l.newLine);
-  return file.hunks.map((hunk) => {
-    const added = [];
-    const deleted = [];
-    for (const l of hunk.lines) {
-      if (l.kind === "add") {
-        if (l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
-      } else if (l.kind === "del") {
-        deleted.push(l.text);
-      }
-    }
-    if (added.length === 0) {
-      return skippedHunk(file, hunk, "only deletions: nothing was written", language, deleted.length);
-    }
-    const startLine = added[0].line;
-    const endLine = added[added.length - 1].line;
-    const fileLines = lines.length > 0 ? lines : contextFromHunk(hunk);
-    const ctx = {
-      path: file.path,
-      language,
-      file: { lines: fileLines, ...parsed?.tree ? { parsed } : {} },
-      hunk: { startLine, endLine, added, deleted },
-      addedLines: addedLines3
-    };
-    const { score: score2, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
-    const commits = commitsOf(file, added);
-    const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines3.has(l)) : [];
-    const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
-    return {
-      path: file.path,
-      startLine,
-      endLine,
-      language,
-      score: round2(score2),
-      signals: topSignals(signals),
-      evidence,
-      verdict: "clear",
-      addedLines: added.length,
-      deletedLines: deleted.length,
-      commits,
-      units,
-      contentDigest: digestLines(added.map((a) => a.text))
-    };
-  }).map((h) => withInferredEvidence(h, deps.low));
+function isControl(c) {
+  return c < 32 || c >= 127 && c <= 159;
 }
-function withInferredEvidence(h, low) {
-  if (h.verdict === "skipped" || h.score < low) return h;
-  const top = h.signals.filter((s) => s.weight > 0).slice(0, 3).map((s) => s.detail);
-  if (top.length === 0) return h;
-  const inferred = {
-    class: "inferred",
-    source: "detectors",
-    says: "ai",
-    detail: `score ${h.score.toFixed(2)}: ${top.join("; ")}`
-  };
-  return { ...h, evidence: [...h.evidence, inferred] };
+function visible(c) {
+  return c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
 }
-function contextFromHunk(hunk) {
-  const lines = [];
-  for (const l of hunk.lines) if (l.kind !== "del") lines[(l.newLine ?? 1) - 1] = l.text;
-  for (let i2 = 0; i2 < lines.length; i2++) lines[i2] ??= "";
-  return lines;
-}
-function commitsOf(file, added) {
-  const map = file.lineCommits;
-  if (!map || map.size === 0) return [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const a of added) {
-    const sha = map.get(a.line);
-    if (sha) seen.add(sha);
-  }
-  return [...seen];
-}
-function skippedHunks(file, reason) {
-  const language = file.binary ? "binary" : "unknown";
-  if (file.hunks.length === 0) {
-    return [{
-      path: file.path,
-      startLine: 0,
-      endLine: 0,
-      language,
-      score: 0,
-      signals: [],
-      evidence: [],
-      verdict: "skipped",
-      reason,
-      addedLines: 0,
-      deletedLines: 0,
-      commits: [],
-      units: [],
-      contentDigest: digestLines([])
-    }];
-  }
-  return file.hunks.map((h) => skippedHunk(file, h, reason, language, h.lines.filter((l) => l.kind === "del").length));
-}
-function skippedHunk(file, hunk, reason, language, deletedLines) {
-  const added = hunk.lines.filter((l) => l.kind === "add");
-  const first = added[0]?.newLine ?? hunk.newStart;
-  const last = added[added.length - 1]?.newLine ?? first;
-  return {
-    path: file.path,
-    startLine: first,
-    endLine: last,
-    language,
-    score: 0,
-    signals: [],
-    evidence: [],
-    verdict: "skipped",
-    reason,
-    addedLines: added.length,
-    deletedLines,
-    commits: commitsOf(file, added.map((l) => ({ line: l.newLine ?? 0 }))),
-    units: [],
-    contentDigest: digestLines(added.map((l) => l.text))
-  };
-}
-function topSignals(signals) {
-  return [...signals].filter((s) => s.weight !== 0).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, MAX_SIGNALS_PER_HUNK).map((s) => ({ ...s, weight: round2(s.weight) }));
-}
-function dedupeEvidence(evidence) {
-  const seen = /* @__PURE__ */ new Set();
-  const out2 = [];
-  for (const e of evidence) {
-    const key = `${e.class}\0${e.source}\0${e.says}\0${e.commit ?? ""}\0${e.detail ?? ""}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out2.push(e);
+function visibleText(text2, options = {}) {
+  let out2 = "";
+  for (const ch of text2) {
+    const c = ch.codePointAt(0);
+    if (c === 9) out2 += ch;
+    else if (c === 13 && options.keepCarriageReturns === true) out2 += ch;
+    else if (c === 10 && options.keepNewlines === true) out2 += ch;
+    else if (c === 10) out2 += "\\n";
+    else if (isControl(c) || isBidiOrSeparator(c) || isZeroWidth(c)) out2 += visible(c);
+    else out2 += ch;
   }
   return out2;
 }
-function digestLines(lines) {
-  return `sha256:${createHash3("sha256").update(lines.join("\n"), "utf8").digest("hex")}`;
-}
-function round2(n) {
-  return Math.round(n * 1e4) / 1e4;
-}
-function compareFindings(a, b) {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
-}
-function summarize(changeSet, hunks, findings, policy, model, detectors, omissions) {
-  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
-  const evidence = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0]));
-  let addedLines3 = 0;
-  for (const h of hunks) {
-    verdicts[h.verdict] += 1;
-    addedLines3 += h.addedLines;
-    for (const c of new Set(h.evidence.map((e) => e.class))) evidence[c] += 1;
+var MARKDOWN_SPECIAL = /* @__PURE__ */ new Set(["\\", "`", "*", "_", "[", "]", "#", "|", "~"]);
+function markdownText(text2) {
+  const safe = visibleText(text2);
+  let out2 = "";
+  for (let i2 = 0; i2 < safe.length; i2++) {
+    const ch = safe[i2];
+    if (ch === "&") out2 += "&amp;";
+    else if (ch === "<") out2 += "&lt;";
+    else if (ch === ">") out2 += "&gt;";
+    else if (ch === '"') out2 += "&quot;";
+    else if (ch === "@") out2 += "@&#8203;";
+    else if (ch === "#" && /[0-9]/.test(safe[i2 + 1] ?? "")) out2 += "#&#8203;";
+    else if (ch === ":" && safe.startsWith("//", i2 + 1)) out2 += ":&#8203;";
+    else if (ch === ":" && safe.slice(Math.max(0, i2 - 10), i2).toLowerCase().endsWith("javascript")) out2 += "&#58;";
+    else if (ch === "." && safe.slice(Math.max(0, i2 - 3), i2).toLowerCase() === "www" && !/[\p{L}\p{N}]/u.test(safe[i2 - 4] ?? "")) out2 += "&#8203;.";
+    else if (MARKDOWN_SPECIAL.has(ch)) out2 += `\\${ch}`;
+    else out2 += ch;
   }
-  const findingCounts = { unattested: 0, contradicted: 0, "approval-drift": 0 };
-  for (const f of findings) findingCounts[f.kind] += 1;
-  return {
-    files: changeSet.files.length,
-    hunks: hunks.length,
-    addedLines: addedLines3,
-    commits: changeSet.commits.length,
-    verdicts,
-    findings: findingCounts,
-    evidence,
-    thresholds: { low: policy.thresholds.low, high: policy.thresholds.high },
-    policyVersion: policy.version,
-    modelVersion: `${model.id}@${model.version}`,
-    detectors: [...detectors.map((d) => ({ id: d.id, version: d.version }))],
-    omissions: [...omissions]
+  return out2;
+}
+function markdownCode(text2) {
+  const safe = visibleText(text2);
+  if (safe === "") return "` `";
+  let longest = 0;
+  let run3 = 0;
+  for (const ch of safe) {
+    run3 = ch === "`" ? run3 + 1 : 0;
+    if (run3 > longest) longest = run3;
+  }
+  const fence = "`".repeat(longest + 1);
+  const pad = safe.startsWith("`") || safe.endsWith("`") ? " " : "";
+  return `${fence}${pad}${safe}${pad}${fence}`;
+}
+function markdownCodeCell(text2) {
+  return markdownCode(text2).replaceAll("|", "\\|");
+}
+function markdownFence(text2, info2 = "") {
+  const safe = visibleText(text2, { keepNewlines: true });
+  let longest = 2;
+  let run3 = 0;
+  for (const ch of safe) {
+    run3 = ch === "`" ? run3 + 1 : 0;
+    if (run3 > longest) longest = run3;
+  }
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${info2}
+${safe}${safe.endsWith("\n") ? "" : "\n"}${fence}`;
+}
+function workflowCommandData(text2) {
+  return visibleText(text2, { keepNewlines: true, keepCarriageReturns: true }).replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
+}
+function workflowCommandProperty(text2) {
+  return workflowCommandData(text2).replaceAll(":", "%3A").replaceAll(",", "%2C");
+}
+function truncate(text2, max, ellipsis = "…") {
+  if (text2.length <= max) return text2;
+  if (max <= ellipsis.length) return ellipsis.slice(0, Math.max(0, max));
+  let end = Math.max(0, max - ellipsis.length);
+  const code = text2.charCodeAt(end - 1);
+  if (end > 0 && code >= 55296 && code <= 56319) end -= 1;
+  return text2.slice(0, end) + ellipsis;
+}
+function jsonVisible(serialized) {
+  let out2 = "";
+  for (const ch of serialized) {
+    const c = ch.codePointAt(0);
+    out2 += isBidiOrSeparator(c) || isZeroWidth(c) ? `\\u${c.toString(16).padStart(4, "0")}` : ch;
+  }
+  return out2;
+}
+function sarifText(text2) {
+  const safe = visibleText(text2, { keepNewlines: true });
+  let out2 = "";
+  for (let i2 = 0; i2 < safe.length; i2++) {
+    const ch = safe[i2];
+    const next = safe[i2 + 1];
+    if (ch === "{" || ch === "}") out2 += ch + ch;
+    else if (ch === "[" || ch === "]") out2 += `\\${ch}`;
+    else if (ch === "\\" && (next === "[" || next === "]" || next === "\\")) out2 += "\\\\";
+    else out2 += ch;
+  }
+  return out2;
+}
+
+// src/report/annotations.ts
+var ANNOTATION_TITLE_MAX = 255;
+var ANNOTATION_MESSAGE_MAX = 64 * 1024 - 1;
+function toAnnotations(result) {
+  const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h]));
+  return result.findings.filter((f) => f.path !== "").sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
+    const hunk = byLine.get(`${f.path}\0${f.startLine}`);
+    const evidence = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
+    const details = [
+      ...f.score !== void 0 ? [`score ${f.score.toFixed(2)}`] : [],
+      ...evidence,
+      ...hunk?.signals.slice(0, 8).map((s) => `${s.weight >= 0 ? "+" : ""}${s.weight.toFixed(2)} ${s.id}: ${s.detail}`) ?? []
+    ];
+    const annotation = {
+      path: f.path,
+      startLine: Math.max(1, f.startLine),
+      endLine: Math.max(1, f.startLine, f.endLine),
+      level: f.level,
+      title: truncate(visibleText(ruleFor(f.kind).title), ANNOTATION_TITLE_MAX),
+      // Annotations are rendered as plain text by GitHub; control and bidi characters are made visible.
+      message: truncate(visibleText(f.message, { keepNewlines: true }), ANNOTATION_MESSAGE_MAX),
+      ...details.length > 0 ? { rawDetails: truncate(visibleText(details.join("\n"), { keepNewlines: true }), ANNOTATION_MESSAGE_MAX) } : {}
+    };
+    return annotation;
+  });
+}
+
+// src/report/markdown.ts
+var CHECK_RUN_SUMMARY_MAX = 65535;
+var REASON_MAX = 140;
+var PATH_MAX = 300;
+var MESSAGE_MAX = 1e3;
+function renderMarkdown(result, options = {}) {
+  const maxBytes = options.maxBytes ?? CHECK_RUN_SUMMARY_MAX;
+  const head = headSection(result, options.failOn ?? "none");
+  const tail = tailSection(result, options);
+  const rows = fileRows(result);
+  const tableHeader = ["| file | verdicts | top reason |", "|---|---|---|"];
+  const budget = maxBytes - bytes(head) - bytes(tail) - bytes(tableHeader.join("\n")) - 200;
+  const kept = [];
+  let used = 0;
+  for (const row of rows) {
+    const n = bytes(row) + 1;
+    if (used + n > budget) break;
+    kept.push(row);
+    used += n;
+  }
+  const parts2 = [head];
+  if (rows.length > 0) {
+    const omitted = rows.length - kept.length;
+    parts2.push(["### Files", "", ...tableHeader, ...kept, ...omitted > 0 ? ["", `_${pluralize(omitted, "more file")} not shown (summary size limit); see the annotations or \`trailmark scan --format json\`._`] : []].join("\n"));
+  }
+  parts2.push(tail);
+  let text2 = `${parts2.join("\n\n")}
+`;
+  if (bytes(text2) > maxBytes) {
+    const lines = text2.split("\n");
+    while (lines.length > 1 && bytes(lines.join("\n")) > maxBytes - 80) lines.pop();
+    text2 = `${lines.join("\n")}
+
+_(summary truncated to the size limit)_
+`;
+  }
+  return text2;
+}
+function headSection(result, failOn) {
+  const s = result.summary;
+  const lines = [`## trailmark: ${headline(result, failOn)}`, ""];
+  const pullRequest = result.findings.filter((f) => f.path === "");
+  for (const f of pullRequest.slice(0, 10)) lines.push(`> **${ruleFor(f.kind).title}.** ${markdownText(truncate(f.message, MESSAGE_MAX))}`, "");
+  lines.push("| verdict | hunks |", "|---|---|");
+  for (const v of VERDICTS) if (s.verdicts[v] > 0) lines.push(`| ${VERDICT_LABEL[v]} | ${s.verdicts[v]} |`);
+  lines.push("");
+  lines.push(`${pluralize(s.files, "file")}, ${pluralize(s.addedLines, "added line")}, ${pluralize(s.commits, "commit")} · thresholds ${s.thresholds.low} / ${s.thresholds.high} · policy ${markdownCode(s.policyVersion)} · model ${markdownCode(s.modelVersion)}`);
+  return lines.join("\n");
+}
+var VERDICT_LABEL = {
+  unattested: "⚠️ unattested (likely AI, not declared)",
+  contradicted: "❗ contradicted (declared human, evidence says AI)",
+  attested: "✅ attested (AI involvement declared or recorded)",
+  uncertain: "❔ uncertain (counted, not flagged)",
+  clear: "✔️ clear",
+  skipped: "➖ skipped"
+};
+function headline(result, failOn = "none") {
+  const f = result.summary.findings;
+  const parts2 = [];
+  if (f.unattested > 0) parts2.push(`${pluralize(f.unattested, "likely AI-generated hunk")} not declared`);
+  if (f.contradicted > 0) parts2.push(`${f.contradicted} contradicted`);
+  if (f["approval-drift"] > 0) parts2.push(`merged content differs from the approval`);
+  if (parts2.length === 0) {
+    const attested = result.summary.verdicts.attested;
+    return attested > 0 ? `no findings; ${pluralize(attested, "hunk")} with declared or recorded AI involvement` : "no findings";
+  }
+  const blocking = failOn === "contradicted" ? f.contradicted : failOn === "unattested" ? f.unattested + f.contradicted : 0;
+  return blocking > 0 ? `${parts2.join(", ")} — this check fails by repository policy (fail-on: ${failOn})` : `${parts2.join(", ")} — nothing here blocks the merge`;
+}
+function fileRows(result) {
+  const rows = [];
+  const groups = groupByPath(result.hunks).filter(([, hunks]) => hunks.some((h) => h.verdict !== "skipped"));
+  const rank2 = (hunks) => hunks.some((h) => h.verdict === "contradicted") ? 0 : hunks.some((h) => h.verdict === "unattested") ? 1 : hunks.some((h) => h.verdict === "attested") ? 2 : 3;
+  groups.sort((a, b) => rank2(a[1]) - rank2(b[1]));
+  for (const [path, hunks] of groups) {
+    const counts = VERDICTS.filter((v) => v !== "skipped").map((v) => [v, hunks.filter((h) => h.verdict === v).length]).filter(([, n]) => n > 0);
+    const flagged = hunks.find((h) => h.verdict === "contradicted" || h.verdict === "unattested");
+    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : "";
+    const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : "";
+    rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
+  }
+  return rows;
+}
+function tailSection(result, options) {
+  const parts2 = [];
+  const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 30);
+    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`);
+    if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, "more file")}`);
+    parts2.push(["<details><summary>Skipped files</summary>", "", ...list, "", "</details>"].join("\n"));
+  }
+  const omissions = result.summary.omissions;
+  if (omissions.length > 0) {
+    const shown = omissions.slice(0, 30);
+    parts2.push(["### Not analyzed", "", ...shown.map((o) => `- ${o.path !== void 0 ? `${markdownCode(truncate(o.path, PATH_MAX))}: ` : ""}${markdownText(truncate(o.reason, REASON_MAX))}`), ...omissions.length > shown.length ? [`- …and ${omissions.length - shown.length} more`] : []].join("\n"));
+  }
+  parts2.push([
+    "<details><summary>What the evidence classes mean</summary>",
+    "",
+    "- **recorded**: an IDE or agent hook captured the edit (Agent Trace record, git-ai note): line-level, the strongest.",
+    "- **declared**: a person declared it in the commit (`Assisted-by:`, `Generated-by:`, `AI-Assisted:`) or on the pull request (`/trailmark attest`).",
+    '- **stamped**: the tool marked its own output (vendor `Co-authored-by` identity, bot author, "Generated with" footer): commit-level, can be stripped or wrong.',
+    "- **inferred**: trailmark's detectors scored the code itself: a signal, never proof.",
+    "",
+    "</details>"
+  ].join("\n"));
+  parts2.push([
+    "<details><summary>How to declare AI assistance</summary>",
+    "",
+    "Add a trailer to the commit message (the form the Linux kernel, Fedora and LLVM use):",
+    "",
+    "```",
+    "Assisted-by: Claude:claude-opus-4-5",
+    "```",
+    "",
+    "or comment `/trailmark attest Assisted-by: AGENT:MODEL` on this pull request (no history rewrite needed). `AI-Assisted: no` declares the change human-written. Findings are notices: they never block the merge unless the repository opts in.",
+    "",
+    "</details>"
+  ].join("\n"));
+  if (result.ledger !== void 0) {
+    const l = result.ledger;
+    parts2.push([`### Ledger checkpoint`, "", `${pluralize(l.entries.length, "entry", "entries")} appended to ${markdownCode(l.origin)} (tree size ${l.size}). This signed checkpoint is an external anchor: keep it to prove later that the ledger was not rewritten.`, "", markdownFence(l.checkpoint)].join("\n"));
+  }
+  const details = options.detailsUrl !== void 0 ? linkDestination(options.detailsUrl) : void 0;
+  if (details !== void 0) parts2.push(`[Details](${details})`);
+  return parts2.join("\n\n");
+}
+function linkDestination(url) {
+  let parsed;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return void 0;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return void 0;
+  return parsed.href.replaceAll("(", "%28").replaceAll(")", "%29").replaceAll("<", "%3C").replaceAll(">", "%3E").replaceAll(" ", "%20");
+}
+function bytes(text2) {
+  return Buffer.byteLength(text2, "utf8");
+}
+
+// src/report/sarif.ts
+import { createHash as createHash3 } from "node:crypto";
+var SARIF_RESULTS_PER_RUN_MAX = 25e3;
+var MESSAGE_MAX2 = 4096;
+var SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+var DEFAULT_INFORMATION_URI = "https://github.com/trailmark/trailmark";
+function renderSarif(result, options) {
+  const hunksByLocation = /* @__PURE__ */ new Map();
+  for (const h of result.hunks) hunksByLocation.set(`${h.path}\0${Math.max(1, h.startLine)}`, h);
+  const located = result.findings.filter((f) => f.path !== "");
+  const kept = located.length <= SARIF_RESULTS_PER_RUN_MAX ? located : [...located].sort((a, b) => a.level === b.level ? 0 : a.level === "warning" ? -1 : 1).slice(0, SARIF_RESULTS_PER_RUN_MAX);
+  const findings = kept.sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind));
+  const log = {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [{
+      tool: {
+        driver: {
+          name: TOOL_NAME,
+          semanticVersion: options.toolVersion,
+          informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
+          rules: RULES.map((r) => ({
+            id: r.id,
+            name: r.kind,
+            shortDescription: { text: r.short },
+            fullDescription: { text: r.full },
+            help: { text: r.help, markdown: r.help },
+            defaultConfiguration: { level: r.kind === "unattested" ? "note" : "warning" },
+            properties: { tags: ["ai-provenance", "attestation"], precision: r.kind === "approval-drift" ? "very-high" : "medium", "problem.severity": r.kind === "unattested" ? "recommendation" : "warning" }
+          }))
+        }
+      },
+      automationDetails: { id: `${TOOL_NAME}/` },
+      results: findings.map((f) => sarifResult(f, hunksByLocation.get(`${f.path}\0${f.startLine}`))),
+      properties: {
+        base: result.base,
+        head: result.head,
+        modelVersion: result.summary.modelVersion,
+        policyVersion: result.summary.policyVersion,
+        ...located.length > kept.length ? { omittedResults: located.length - kept.length } : {}
+      }
+    }]
   };
+  return `${jsonVisible(JSON.stringify(log, null, 2))}
+`;
+}
+function sarifResult(f, hunk) {
+  const ruleIndex = RULES.findIndex((r) => r.kind === f.kind);
+  const classes = hunk ? [...new Set(hunk.evidence.map((e) => e.class))].sort() : [];
+  const startLine = Math.max(1, f.startLine);
+  return {
+    ruleId: RULES[ruleIndex].id,
+    ruleIndex,
+    level: f.level === "warning" ? "warning" : "note",
+    message: { text: sarifText(truncate(f.message, MESSAGE_MAX2)) },
+    locations: [{
+      physicalLocation: {
+        artifactLocation: { uri: encodePath(f.path), uriBaseId: "%SRCROOT%" },
+        region: { startLine, endLine: Math.max(startLine, f.endLine) }
+      }
+    }],
+    partialFingerprints: { "trailmarkHunk/v1": fingerprint(f, hunk) },
+    properties: {
+      ...f.score !== void 0 ? { score: f.score } : {},
+      evidence: classes
+    }
+  };
+}
+function fingerprint(f, hunk) {
+  const content = hunk?.contentDigest ?? `line:${f.startLine}`;
+  return createHash3("sha256").update(`${f.kind}\0${f.path}\0${content}`, "utf8").digest("hex").slice(0, 32);
+}
+function encodePath(path) {
+  return path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
 }
 
 // src/ledger/canonical.ts
@@ -32886,10 +33018,16 @@ async function runAndReport(deps) {
 }
 
 // src/action/main.ts
-function main() {
-  return runAndReport({ env: process.env });
+function main(wasmDir) {
+  return runAndReport({ env: process.env, ...wasmDir === void 0 ? {} : { analyze: wasmAnalysis(wasmDir) } });
+}
+function wasmAnalysis(wasmDir) {
+  let parser;
+  return async (changeSet, options) => {
+    parser ??= loadWasmParser(wasmDir);
+    return analyzeChange(changeSet, { ...options, parser: await parser });
+  };
 }
 
 // src/action/bundle.ts
-await initWasmParsers(wasmPathsIn(fileURLToPath(new URL("wasm/", import.meta.url))));
-await main();
+await main(fileURLToPath(new URL("wasm/", import.meta.url)));

@@ -17,6 +17,7 @@ import type {
   Finding,
   HunkResult,
   Language,
+  Omission,
   Remediation,
   ScanResult,
   ScanSummary,
@@ -26,7 +27,7 @@ import type {
 } from '../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
 import { classifyFile } from '../diff/classify.js';
-import { parseSource, type ParsedFile } from '../detectors/parse.js';
+import { nativeParser, type ParsedFile, type Parser } from '../detectors/parse.js';
 import { splitLines } from '../detectors/line-facts.js';
 import { enclosingUnits } from '../detectors/units.js';
 import { DEFAULT_DETECTORS } from '../detectors/registry.js';
@@ -43,6 +44,11 @@ export interface AnalyzeOptions {
   readonly remediations?: readonly Remediation[];
   readonly detectors?: readonly Detector[];
   readonly model?: ScoringModel;
+  /**
+   * Tree-sitter backend (detectors/parsers/): the native binding by default; the Action passes
+   * the WASM one. Each file is parsed once and released once its hunks are scored.
+   */
+  readonly parser?: Parser;
   /** Called after each file; adapters show progress on a TTY. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -59,6 +65,7 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
   const { policy } = options;
   const detectors = options.detectors ?? DEFAULT_DETECTORS;
   const model = options.model ?? DEFAULT_MODEL;
+  const parser = options.parser ?? nativeParser;
   const isIgnored = picomatch(policy.ignore.length > 0 ? [...policy.ignore] : ['\0never'], { dot: true });
   const isSensitive = picomatch(policy.sensitivePaths.length > 0 ? [...policy.sensitivePaths] : ['\0never'], { dot: true });
 
@@ -75,7 +82,7 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
   const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
   const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
-  const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
+  const omissions: Omission[] = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
 
   const hunks: HunkResult[] = [];
   const findings: Finding[] = [];
@@ -91,6 +98,9 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
       const fileHunks = analyzeFile(file, classification.language, {
         detectors,
         model,
+        parser,
+        // Scored on lines alone then: said, never silent (a backend that cannot load fails every file).
+        onParseFailure: (why) => omissions.push({ path: file.path, reason: `not parsed, scored without a syntax tree: ${why}` }),
         low: policy.thresholds.low,
         evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits),
       });
@@ -153,6 +163,8 @@ interface AnalysedHunk {
 interface FileAnalysisDeps {
   readonly detectors: readonly Detector[];
   readonly model: ScoringModel;
+  readonly parser: Parser;
+  readonly onParseFailure: (why: string) => void;
   readonly evidenceFor: (hunk: AnalysedHunk, commits: readonly string[]) => Evidence[];
   readonly low: number;
 }
@@ -160,7 +172,17 @@ interface FileAnalysisDeps {
 function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDeps): HunkResult[] {
   // Parse the head version once per file; every hunk of the file shares the tree.
   const text = file.headText;
-  const parsed: ParsedFile | undefined = text === undefined ? undefined : parseSource(text, language);
+  const parsed: ParsedFile | undefined = text === undefined ? undefined : deps.parser.parse(text, language);
+  if (parsed?.parseFailure !== undefined) deps.onParseFailure(parsed.parseFailure);
+  try {
+    return analyzeHunks(file, language, parsed, text, deps);
+  } finally {
+    // Results hold plain data only (units are copied out), never nodes of the tree.
+    if (parsed !== undefined) deps.parser.release(parsed);
+  }
+}
+
+function analyzeHunks(file: FileChange, language: Language, parsed: ParsedFile | undefined, text: string | undefined, deps: FileAnalysisDeps): HunkResult[] {
   const lines: readonly string[] = parsed?.lines ?? (text === undefined ? [] : splitLines(text));
   const addedLines = new Set<number>();
   for (const h of file.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) addedLines.add(l.newLine);

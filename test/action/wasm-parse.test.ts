@@ -1,52 +1,70 @@
-// The bundle's WASM parser must give the detectors exactly what the native binding gives them.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// The Action's parser: the WASM backend loaded from the .wasm files the bundle ships
+// (dist/action/wasm/), and the analysis main.ts wires onto it. Native/WASM agreement is
+// test/detectors/parser-conformance.test.ts.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, expect, test } from 'vitest';
-import type { Language } from '../../src/core/types.js';
-import * as native from '../../src/detectors/parse.js';
-import { languageOfPath } from '../../src/detectors/language.js';
-import * as wasm from '../../src/action/platform/wasm-parse.js';
-import { nodeModulesWasmPaths } from './wasm-paths.js';
+import { afterEach, expect, test } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
+import { ParserError } from '../../src/detectors/parse.js';
+import { changeSetFromPatch } from '../../src/diff/patch-source.js';
+import { wasmAnalysis } from '../../src/action/main.js';
+import { loadWasmParser, WASM_FILES } from '../../src/action/platform/wasm-parse.js';
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (/\.(ts|tsx|js|mjs|jsx)$/.test(name)) out.push(p);
-  }
-  return out;
+const SHIPPED = join(import.meta.dirname, '../../dist/action/wasm');
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function copyOfShipped(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'trailmark-wasm-'));
+  dirs.push(dir);
+  cpSync(SHIPPED, dir, { recursive: true });
+  return dir;
 }
 
-beforeAll(async () => {
-  await wasm.initWasmParsers(nodeModulesWasmPaths());
+test('loads the shipped runtime and grammars and parses every language', async () => {
+  const parser = await loadWasmParser(SHIPPED);
+  try {
+    expect(parser.backend).toBe('wasm');
+    for (const [language, text] of [['typescript', 'const a: number = 1;'], ['tsx', 'const A = () => <b />;'], ['javascript', 'const a = 1;'], ['jsx', 'const A = () => <b />;']] as const) {
+      const parsed = parser.parse(text, language)!;
+      expect(parsed.hasErrors, language).toBe(false);
+      parser.release(parsed);
+    }
+    expect(parser.liveTrees).toBe(0);
+  } finally {
+    parser.dispose();
+  }
 });
 
-test('languages tree-sitter is not used for yield no ParsedFile, as with the native module', () => {
-  expect(wasm.parseSource('x', 'text')).toBe(native.parseSource('x', 'text'));
-  expect(wasm.parseSource('x', 'text')).toBeUndefined();
+test('a missing grammar is a typed error naming the directory, with a hint', async () => {
+  const dir = copyOfShipped();
+  rmSync(join(dir, WASM_FILES.tsx));
+  const err = await loadWasmParser(dir).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ParserError);
+  expect(err).toMatchObject({ code: 'PARSER_UNAVAILABLE', message: expect.stringContaining(dir), hint: expect.stringContaining('bundle:action') });
 });
 
-const corpus = [...walk('src'), ...walk('node_modules/commander/lib'), ...walk('node_modules/yaml/dist/parse')];
-const extra: [string, Language, string][] = [
-  ['component.tsx', 'tsx', 'export const A = () => <div className="x">{items.map((i) => <B key={i} />)}</div>;\n'],
-  ['broken.ts', 'typescript', 'function (a: { b: \n'],
-  ['big.ts', 'typescript', `${'// é 𝄞 comment\nexport function f(a: number): number { return a + 1; }\n'.repeat(2000)}`],
-  ['crlf.js', 'javascript', 'const a = 1;\r\nconst b = `x\r\ny`;\r\n'],
-];
-
-test.each([...corpus.map((p) => [p, languageOfPath(p), readFileSync(p, 'utf8')] as [string, Language, string]), ...extra])('%s parses to the same tree with native and WASM tree-sitter', (_path, language, text) => {
-  const a = native.parseSource(text, language)!;
-  const b = wasm.parseSource(text, language)!;
-  expect(b.parseFailure).toBeUndefined();
-  expect(b.tree!.rootNode.toString()).toBe(a.tree!.rootNode.toString());
-  expect(b.hasErrors).toBe(a.hasErrors);
-  expect(b.lines).toEqual(a.lines);
-  // The members detectors/ read, on every function-like node.
-  const kinds = ['function_declaration', 'method_definition', 'arrow_function', 'class_declaration', 'comment'];
-  const pick = (f: native.ParsedFile) => f.tree!.rootNode.descendantsOfType(kinds).map((n) => [n.type, n.startIndex, n.endIndex, n.startPosition.row, n.endPosition.row, n.parent?.type, n.childForFieldName('name')?.type, n.namedChildCount, native.nodeText(f, n).length]);
-  expect(pick(b)).toEqual(pick(a));
+test('a grammar that is not WebAssembly is a typed error, not a crash', async () => {
+  const dir = copyOfShipped();
+  writeFileSync(join(dir, WASM_FILES.javascript), 'not wasm');
+  const err = await loadWasmParser(dir).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ParserError);
+  expect(err).toMatchObject({ code: 'PARSER_UNAVAILABLE', message: expect.stringContaining('wasm runtime') });
 });
 
-test('the corpus is not trivially small', () => {
-  expect(corpus.length).toBeGreaterThan(50);
+test("the Action's analysis parses with the WASM files on first use, and surfaces a load failure", async () => {
+  const source = 'export function add(a: number, b: number): number {\n  return a + b;\n}\n';
+  const patch = `diff --git a/src/add.ts b/src/add.ts\nnew file mode 100644\n--- /dev/null\n+++ b/src/add.ts\n@@ -0,0 +1,3 @@\n${source.split('\n').slice(0, -1).map((l) => `+${l}`).join('\n')}\n`;
+  const changeSet = changeSetFromPatch(patch);
+  // A plain patch has no head text: give the file its text so that it is parsed.
+  const withText = { ...changeSet, files: changeSet.files.map((f) => ({ ...f, headText: source })) };
+  const result = await wasmAnalysis(SHIPPED)(withText, { policy: DEFAULT_POLICY });
+  expect(result.hunks).toHaveLength(1);
+  expect(result.hunks[0]!.units).toEqual([{ kind: 'function', name: 'add', startLine: 1, endLine: 3, whole: true }]);
+
+  const missing = join(tmpdir(), 'trailmark-no-such-wasm-dir');
+  const analyze = wasmAnalysis(missing);
+  await expect(analyze(withText, { policy: DEFAULT_POLICY })).rejects.toMatchObject({ code: 'PARSER_UNAVAILABLE' });
 });
