@@ -32,8 +32,6 @@ export default tseslint.config(
         // The Action's platform glue (first match wins): the WASM parser behind the detectors
         // for the bundle, and the runner's workflow commands (escaping from report/).
         { type: 'action-platform', pattern: 'src/action/platform' },
-        // The ledger's stores (directory, key files, memory): port implementations adapters may use.
-        { type: 'ledger-store', pattern: 'src/ledger/store' },
         ...LAYERS.map((type) => ({ type, pattern: `src/${type}` })),
       ],
       'boundaries/include': ['src/**/*.ts'],
