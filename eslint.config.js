@@ -3,10 +3,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import boundaries from 'eslint-plugin-boundaries';
 
+// The library layers live in src/; the three products and the detectors at the top level.
 const LAYERS = [
-  'core', 'diff', 'detectors', 'attest', 'ledger', 'report', 'config',
-  'engine', 'git', 'github', 'app', 'action', 'cli', 'bench', 'eval',
+  'core', 'diff', 'attest', 'ledger', 'report', 'config',
+  'engine', 'git', 'github', 'bench', 'eval',
 ];
+const TOP = ['app', 'action', 'cli', 'detectors'];
+const dirOf = (layer) => (TOP.includes(layer) ? layer : `src/${layer}`);
 const DOMAIN = ['diff', 'detectors', 'attest', 'ledger', 'report', 'config'];
 const allow = (from, to) => ({
   from: { element: { type: from } },
@@ -31,10 +34,10 @@ export default tseslint.config(
         { type: 'ledger-store', pattern: 'src/ledger/store' },
         // The Action's platform glue (first match wins): the WASM parser behind the detectors
         // for the bundle, and the runner's workflow commands (escaping from report/).
-        { type: 'action-platform', pattern: 'src/action/platform' },
-        ...LAYERS.map((type) => ({ type, pattern: `src/${type}` })),
+        { type: 'action-platform', pattern: 'action/platform' },
+        ...[...LAYERS, ...TOP].map((type) => ({ type, pattern: dirOf(type) })),
       ],
-      'boundaries/include': ['src/**/*.ts'],
+      'boundaries/include': [...['src', ...TOP].map((dir) => `${dir}/**/*.ts`)],
       'import/resolver': { typescript: { alwaysTryTypes: true }, node: true },
     },
     rules: {
@@ -66,7 +69,7 @@ export default tseslint.config(
     },
   },
   {
-    files: PURE.map((p) => `src/${p}/**/*.ts`),
+    files: PURE.map((p) => `${dirOf(p)}/**/*.ts`),
     rules: {
       'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'pure module: effects come in as ports (STYLE.md rule 1)' })), patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'pure module: no network' }],
@@ -83,7 +86,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{git,cli,bench,eval}/**/*.ts'],
+    files: ['src/{git,bench,eval}/**/*.ts', 'cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
     },

@@ -4,9 +4,9 @@
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDemoRepository } from '../src/cli/demo/build.js';
-import { main } from '../src/cli/main.js';
-import type { CliIo } from '../src/cli/io.js';
+import { buildDemoRepository } from '../cli/demo/build.js';
+import { main } from '../cli/main.js';
+import type { CliIo } from '../cli/io.js';
 
 export const GOLDEN_FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
 export const GOLDEN_DIR = new URL('../test/golden/', import.meta.url);

@@ -12,8 +12,8 @@ import { dirname, join, relative } from 'node:path';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { analyzeChangeSync } from '../engine/analyze.js';
 import { GitChangeSource } from '../git/index.js';
-import { languageOfPath } from '../detectors/language.js';
-import { parseSource } from '../detectors/parse.js';
+import { languageOfPath } from '../../detectors/language.js';
+import { parseSource } from '../../detectors/parse.js';
 
 export interface ScanBenchOptions {
   /** Directories whose .ts/.tsx/.js sources form the change set. */

@@ -27,12 +27,12 @@ import type {
 } from '../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
 import { classifyFile } from '../diff/classify.js';
-import { nativeParser, type ParsedFile, type Parser } from '../detectors/parse.js';
-import { splitLines } from '../detectors/line-facts.js';
-import { enclosingUnits } from '../detectors/units.js';
-import { DEFAULT_DETECTORS } from '../detectors/registry.js';
-import type { Detector, DetectorContext } from '../detectors/detector.js';
-import { analyzeHunk, DEFAULT_MODEL, type ScoringModel } from '../detectors/model.js';
+import { nativeParser, type ParsedFile, type Parser } from '../../detectors/parse.js';
+import { splitLines } from '../../detectors/line-facts.js';
+import { enclosingUnits } from '../../detectors/units.js';
+import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
+import type { Detector, DetectorContext } from '../../detectors/detector.js';
+import { analyzeHunk, DEFAULT_MODEL, type ScoringModel } from '../../detectors/model.js';
 import { commitEvidence, contextEvidence, remediationCovers, remediationEvidence, remediationScope } from '../attest/commit-evidence.js';
 import { parseRecords, recordedEvidence } from '../attest/match.js';
 import { crosscheck } from './crosscheck.js';

@@ -5,7 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { splitLines } from '../detectors/index.js';
+import { splitLines } from '../../detectors/index.js';
 import { readAiEdits, readAiFiles, type AiEdit } from './ai-samples.js';
 import { CorpusError } from './corpus-error.js';
 import { parseHumanManifest, type HumanPackage } from './manifest.js';

@@ -12,7 +12,7 @@ import {
   type FeatureDirection,
   type ParsedFile,
   type ScoringModel,
-} from '../detectors/index.js';
+} from '../../detectors/index.js';
 import type { Sample } from './corpus.js';
 import { auroc, bands, confusion, rate, thresholdAtFlagRate, type BandCounts } from './metrics.js';
 

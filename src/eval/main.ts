@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { TrailmarkError } from '../core/errors.js';
-import { DEFAULT_DETECTORS, DEFAULT_MODEL, DETECTORS_VERSION } from '../detectors/index.js';
+import { DEFAULT_DETECTORS, DEFAULT_MODEL, DETECTORS_VERSION } from '../../detectors/index.js';
 import { loadCorpus } from './corpus.js';
 import { renderText, type EvalReport } from './eval-report.js';
 import { featureDirections, HUMAN_FLAG_BUDGET, scoreSamples, splitReport, trainOperatingThreshold } from './evaluate.js';

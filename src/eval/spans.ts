@@ -3,7 +3,7 @@
 // and then; the mix below follows that shape. Deterministic: the same text and seed key give the
 // same spans.
 
-import { languageOfPath, parseSource, splitLines, type SyntaxNode } from '../detectors/index.js';
+import { languageOfPath, parseSource, splitLines, type SyntaxNode } from '../../detectors/index.js';
 import { seedOf, seededRandom } from './split.js';
 
 export type SpanKind = 'lines' | 'statements' | 'unit' | 'block' | 'file';

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseInputs } from '../../src/action/inputs.js';
+import { parseInputs } from '../../action/inputs.js';
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { parseInputs } from '../../src/action/inputs.js';
+import { parseInputs } from '../../action/inputs.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const text = readFileSync(join(ROOT, 'action.yml'), 'utf8');

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, test, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChangeSet, Finding, ScanResult } from '../../src/core/types.js';
-import { runAndReport, type ActionDependencies } from '../../src/action/run.js';
+import { runAndReport, type ActionDependencies } from '../../action/run.js';
 import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { verifyStore } from '../../src/ledger/check-store.js';

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { ParserError } from '../../src/detectors/parse.js';
+import { ParserError } from '../../detectors/parse.js';
 import { changeSetFromPatch } from '../../src/diff/patch-source.js';
-import { wasmAnalysis } from '../../src/action/main.js';
-import { loadWasmParser, WASM_FILES } from '../../src/action/platform/wasm-parse.js';
+import { wasmAnalysis } from '../../action/main.js';
+import { loadWasmParser, WASM_FILES } from '../../action/platform/wasm-parse.js';
 
 const SHIPPED = join(import.meta.dirname, '../../dist/action/wasm');
 const dirs: string[] = [];

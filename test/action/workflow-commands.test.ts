@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { escapeData, escapeProperty, formatCommand, Runner } from '../../src/action/platform/workflow-commands.js';
+import { escapeData, escapeProperty, formatCommand, Runner } from '../../action/platform/workflow-commands.js';
 
 afterEach(() => {
   process.exitCode = undefined;

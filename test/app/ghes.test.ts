@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import type { ProbotOctokit } from 'probot';
 import { Probot } from 'probot';
 import { afterEach, expect, test } from 'vitest';
-import { EnterpriseProbotOctokit } from '../../src/app/probot-octokit.js';
+import { EnterpriseProbotOctokit } from '../../app/probot-octokit.js';
 
 const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const GHE = 'http://ghe.example.com';

@@ -14,9 +14,9 @@ import { pino, type Logger } from 'pino';
 import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
 
 type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
-import { createTrailmarkApp, type TrailmarkApp } from '../../src/app/app.js';
-import type { BackoffPolicy } from '../../src/app/queue.js';
-import { FEATURE_COMMITS } from '../../src/cli/demo/scenario.js';
+import { createTrailmarkApp, type TrailmarkApp } from '../../app/app.js';
+import type { BackoffPolicy } from '../../app/queue.js';
+import { FEATURE_COMMITS } from '../../cli/demo/scenario.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
 import type { Expectation } from '../github/expectations.js';
 import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';

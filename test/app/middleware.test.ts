@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import nock from 'nock';
 import { createNodeMiddleware } from 'probot';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTrailmarkApp } from '../../src/app/app.js';
-import { WEBHOOK_MAX_BYTES } from '../../src/app/webhook-route.js';
+import { createTrailmarkApp } from '../../app/app.js';
+import { WEBHOOK_MAX_BYTES } from '../../app/webhook-route.js';
 import { capturingLog, newProbot, recorded } from './harness.js';
 
 test('a signed pull_request delivery is answered after queuing, with no GitHub request made; a bad signature is refused', async () => {

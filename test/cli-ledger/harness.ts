@@ -2,8 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { main } from '../../cli/main.js';
+import type { CliIo } from '../../cli/io.js';
 import { openLedger, type Ledger } from '../../src/ledger/log.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { fixedClock, ORIGIN, scanDrafts, seededRandom, testKey, type TestKey } from '../ledger/fixtures.js';

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDemoRepository, type DemoRepository } from '../../src/cli/demo/build.js';
+import { buildDemoRepository, type DemoRepository } from '../../cli/demo/build.js';
 import { generateNoteKey } from '../../src/ledger/note.js';
 import { runCli } from '../cli-ledger/harness.js';
 import { GOLDEN_DIR, goldenOutputs } from '../../scripts/golden.js';

@@ -1,11 +1,11 @@
 // One conformance suite run against every detector (STYLE.md rule 9).
 
 import { describe, expect, it } from 'vitest';
-import { hunkContext } from '../../src/detectors/context.js';
-import type { Detector, DetectorContext } from '../../src/detectors/detector.js';
-import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../../src/detectors/registry.js';
-import { parseSource } from '../../src/detectors/parse.js';
-import { splitLines } from '../../src/detectors/line-facts.js';
+import { hunkContext } from '../../detectors/context.js';
+import type { Detector, DetectorContext } from '../../detectors/detector.js';
+import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../../detectors/registry.js';
+import { parseSource } from '../../detectors/parse.js';
+import { splitLines } from '../../detectors/line-facts.js';
 import { contextOf } from './fixture.js';
 
 const AI_SAMPLE = `/**

@@ -2,19 +2,19 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Language } from '../../src/core/types.js';
-import type { Detector } from '../../src/detectors/detector.js';
-import { assistantText } from '../../src/detectors/assistant-text.js';
-import { commentDensity } from '../../src/detectors/comment-density.js';
-import { consistency } from '../../src/detectors/consistency.js';
-import { defensive } from '../../src/detectors/defensive.js';
-import { humanMarkers } from '../../src/detectors/human-markers.js';
-import { hunkShape } from '../../src/detectors/hunk-shape.js';
-import { jsdoc } from '../../src/detectors/jsdoc.js';
-import { lexical } from '../../src/detectors/lexical.js';
-import { narration } from '../../src/detectors/narration.js';
-import { restatingComment, restates } from '../../src/detectors/restating-comment.js';
-import { DEFAULT_DETECTORS } from '../../src/detectors/registry.js';
-import { nameShape, NameShape } from '../../src/detectors/identifiers.js';
+import type { Detector } from '../../detectors/detector.js';
+import { assistantText } from '../../detectors/assistant-text.js';
+import { commentDensity } from '../../detectors/comment-density.js';
+import { consistency } from '../../detectors/consistency.js';
+import { defensive } from '../../detectors/defensive.js';
+import { humanMarkers } from '../../detectors/human-markers.js';
+import { hunkShape } from '../../detectors/hunk-shape.js';
+import { jsdoc } from '../../detectors/jsdoc.js';
+import { lexical } from '../../detectors/lexical.js';
+import { narration } from '../../detectors/narration.js';
+import { restatingComment, restates } from '../../detectors/restating-comment.js';
+import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
+import { nameShape, NameShape } from '../../detectors/identifiers.js';
 import { appendedContext, contextOf } from './fixture.js';
 
 function ids(detector: Detector, text: string, language: Language = 'typescript'): string[] {

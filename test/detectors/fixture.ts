@@ -1,10 +1,10 @@
 // Builds detector contexts from source text for tests: real tree-sitter parse, real line facts.
 
 import type { Language } from '../../src/core/types.js';
-import { hunkContext } from '../../src/detectors/context.js';
-import type { DetectorContext } from '../../src/detectors/detector.js';
-import { parseSource } from '../../src/detectors/parse.js';
-import { splitLines } from '../../src/detectors/line-facts.js';
+import { hunkContext } from '../../detectors/context.js';
+import type { DetectorContext } from '../../detectors/detector.js';
+import { parseSource } from '../../detectors/parse.js';
+import { splitLines } from '../../detectors/line-facts.js';
 
 /** Context for a hunk adding lines startLine..endLine (default: the whole file) of `text`. */
 export function contextOf(text: string, range?: { start: number; end: number }, language: Language = 'typescript'): DetectorContext {

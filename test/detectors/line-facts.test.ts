@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineFactsOf, LineKind, splitLines } from '../../src/detectors/line-facts.js';
+import { lineFactsOf, LineKind, splitLines } from '../../detectors/line-facts.js';
 
 function facts(text: string) {
   return lineFactsOf(splitLines(text));

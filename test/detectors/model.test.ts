@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Feature } from '../../src/core/types.js';
-import { analyzeHunk, DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../../src/detectors/model.js';
-import type { Detector } from '../../src/detectors/detector.js';
-import { DEFAULT_DETECTORS } from '../../src/detectors/registry.js';
+import { analyzeHunk, DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../../detectors/model.js';
+import type { Detector } from '../../detectors/detector.js';
+import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
 import { contextOf } from './fixture.js';
 
 const MODEL: ScoringModel = {

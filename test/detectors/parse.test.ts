@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { languageOfPath } from '../../src/detectors/language.js';
-import { nodeText, parseSource } from '../../src/detectors/parse.js';
-import { LineKind, splitLines } from '../../src/detectors/line-facts.js';
+import { languageOfPath } from '../../detectors/language.js';
+import { nodeText, parseSource } from '../../detectors/parse.js';
+import { LineKind, splitLines } from '../../detectors/line-facts.js';
 
 function bigSource(bytes: number): string {
   const chunk = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSource } from '../../src/detectors/parse.js';
-import { enclosingUnits, functionShape, unitsInRange } from '../../src/detectors/units.js';
+import { parseSource } from '../../detectors/parse.js';
+import { enclosingUnits, functionShape, unitsInRange } from '../../detectors/units.js';
 
 const SOURCE = [
   'import x from "x";', // 1

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { WasmBinaries } from '../../src/detectors/parsers/wasm.js';
+import type { WasmBinaries } from '../../detectors/parsers/wasm.js';
 
 const require = createRequire(import.meta.url);
 const pkg = (name: string) => dirname(require.resolve(`${name}/package.json`));

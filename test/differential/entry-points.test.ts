@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_COMMITS } from '../../src/cli/demo/scenario.js';
+import { FEATURE_COMMITS } from '../../cli/demo/scenario.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
 import { verifyStore } from '../../src/ledger/check-store.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { agentTraceRecord } from '../../src/cli/demo/scenario.js';
+import { agentTraceRecord } from '../../cli/demo/scenario.js';
 import type { Entry as LedgerEntry } from '../../src/ledger/entry.js';
 import { generateNoteKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';

@@ -8,7 +8,7 @@ import { VERDICTS } from '../../src/core/types.js';
 import { analyzeChange } from '../../src/engine/analyze.js';
 import { GitChangeSource, readFileAtRevision } from '../../src/git/index.js';
 import { changeSetFromPatch } from '../../src/diff/patch-source.js';
-import { buildDemoRepository } from '../../src/cli/demo/build.js';
+import { buildDemoRepository } from '../../cli/demo/build.js';
 import { GitFixture } from '../support/git-fixture.js';
 
 const policy: Policy = { ...DEFAULT_POLICY, sensitivePaths: ['src/auth/**'] };

@@ -54,7 +54,7 @@ describe('crosscheck', () => {
 describe('default thresholds', () => {
   it('are the scoring model operating points', async () => {
     const { DEFAULT_POLICY } = await import('../../src/core/policy.js');
-    const { DEFAULT_MODEL } = await import('../../src/detectors/model.js');
+    const { DEFAULT_MODEL } = await import('../../detectors/model.js');
     expect(DEFAULT_POLICY.thresholds).toEqual(DEFAULT_MODEL.thresholds);
   });
 });

@@ -4,7 +4,7 @@
 // in-memory index, so re-runs are exercised end to end.
 import { describe, expect, test } from 'vitest';
 import type { CheckOutput } from '../../src/core/ports.js';
-import { agentTraceRecord } from '../../src/cli/demo/scenario.js';
+import { agentTraceRecord } from '../../cli/demo/scenario.js';
 import { approvalDigest, type DiffFileEntry } from '../../src/engine/approval-digest.js';
 import { parseCommand, type Command } from '../../src/engine/command.js';
 import { appendOnceIndexed, openSignedLedger, type JobIndexDocument } from '../../src/engine/job-ledger.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Feature } from '../../src/core/types.js';
-import { DEFAULT_DETECTORS, DEFAULT_MODEL, type Detector, type DetectorContext, type ScoringModel } from '../../src/detectors/index.js';
+import { DEFAULT_DETECTORS, DEFAULT_MODEL, type Detector, type DetectorContext, type ScoringModel } from '../../detectors/index.js';
 import type { Sample } from '../../src/eval/corpus.js';
 import { scoreSamples, splitReport, trainOperatingThreshold, type ScoredSample } from '../../src/eval/evaluate.js';
 import { renderText, type EvalReport } from '../../src/eval/eval-report.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { HEALTH_PATH } from '../../src/app/app.js';
+import { HEALTH_PATH } from '../../app/app.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { generateNoteKey, parseVerifierKey } from '../../src/ledger/note.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';

@@ -1,0 +1,57 @@
+// The Action's inputs (action.yml), read once into a typed object. Values come from the workflow
+// file and secrets: trusted for meaning, validated for shape.
+import { UsageError } from '../src/core/errors.js';
+import { CONFIG_PATH, type FailOn } from '../src/engine/review.js';
+
+export type { FailOn };
+
+export interface ActionInputs {
+  readonly token: string;
+  /** Repository path of the config file, read at the base revision. */
+  readonly config: string;
+  readonly ledger: 'branch' | 'none';
+  readonly ledgerBranch: string;
+  /** C2SP note signer key (`PRIVATE+KEY+name+hash+base64`); without it the ledger is not written. */
+  readonly signingKey?: string;
+  readonly failOn: FailOn;
+  /** Path to write SARIF to, relative to the workspace. */
+  readonly sarifFile?: string;
+}
+
+/** Reads one input by its action.yml name; '' when unset (as @actions/core getInput does). */
+export type InputReader = (name: string) => string;
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[], fallback: T): T {
+  if (value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError('BAD_INPUT', `input ${name} is ${JSON.stringify(value)}`, { hint: `use one of: ${allowed.join(', ')}` });
+}
+
+/** Git refuses these in branch names (git check-ref-format); we refuse them before any API call. */
+function validBranch(name: string): boolean {
+  return (
+    name.length > 0 && name.length <= 200 && !name.startsWith('-') && !name.startsWith('/') && !name.endsWith('/') && !name.endsWith('.lock') &&
+    !name.includes('..') && !name.includes('//') && !name.includes('@{') && ![...name].some((c) => c <= ' ' || '~^:?*[\\\x7f'.includes(c))
+  );
+}
+
+export function parseInputs(read: InputReader): ActionInputs {
+  const get = (name: string) => read(name).trim();
+  const token = get('github-token');
+  if (token === '') throw new UsageError('BAD_INPUT', 'input github-token is empty', { hint: 'leave github-token at its default `${{ github.token }}` or pass a token' });
+  const ledgerBranch = get('ledger-branch') || 'trailmark-ledger';
+  if (!validBranch(ledgerBranch)) throw new UsageError('BAD_INPUT', `input ledger-branch ${JSON.stringify(ledgerBranch)} is not a valid branch name`, { hint: 'use a plain branch name such as trailmark-ledger' });
+  const config = get('config') || CONFIG_PATH;
+  if (config.startsWith('/') || config.split('/').includes('..')) throw new UsageError('BAD_INPUT', `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: 'use a path such as .github/trailmark.yml' });
+  const signingKey = read('signing-key').trim();
+  const sarifFile = get('sarif-file');
+  return {
+    token,
+    config,
+    ledger: oneOf('ledger', get('ledger'), ['branch', 'none'] as const, 'branch'),
+    ledgerBranch,
+    ...(signingKey === '' ? {} : { signingKey }),
+    failOn: oneOf('fail-on', get('fail-on'), ['none', 'unattested', 'contradicted'] as const, 'none'),
+    ...(sarifFile === '' ? {} : { sarifFile }),
+  };
+}

@@ -1,0 +1,157 @@
+// The Probot application: webhooks are acknowledged as soon as their job is durably queued;
+// the work runs on the queue (queue.ts). Deliveries are idempotent by X-GitHub-Delivery.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import type { ApplicationFunction, Probot } from 'probot';
+import { describeError } from '../src/core/errors.js';
+import { systemClock, systemRandom, type Clock, type Random } from '../src/core/ports.js';
+import { createGitHubClient, type GitHubClient, type Sleep } from '../src/github/client.js';
+import { httpStatusOf } from '../src/github/errors.js';
+import { collectorRoute, type Access } from './collector.js';
+import { DeliveryLog } from './deliveries.js';
+import { webhookDispatch } from './events.js';
+import { jobKey, type Job } from './job.js';
+import { InstallationLedgers } from './ledgers.js';
+import { PullStateStore } from './pull-state.js';
+import { RecordStore } from './record-store.js';
+import { WorkQueue, type BackoffPolicy } from './queue.js';
+import type { AppSettings } from './settings.js';
+import { isTransient } from './transient.js';
+import { webhookRoute } from './webhook-route.js';
+import { Worker } from './worker.js';
+
+export interface TrailmarkAppOptions {
+  readonly settings: AppSettings;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** Waits between retries of GitHub requests and between attempts of a failed job. */
+  readonly sleep?: Sleep;
+  /** Attempts of a failed job (queue.ts DEFAULT_BACKOFF when absent). */
+  readonly backoff?: BackoffPolicy;
+}
+
+export interface TrailmarkApp {
+  readonly appFn: ApplicationFunction;
+  /** Resolves when the queue is idle (after `appFn` ran). */
+  drain(): Promise<void>;
+}
+
+export const HEALTH_PATH = '/trailmark/healthz';
+
+export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
+  const { settings } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const queues: WorkQueue[] = [];
+
+  const appFn: ApplicationFunction = async (app: Probot, fnOptions) => {
+    const log = (line: string) => app.log.info(line);
+    const logError = (line: string) => app.log.error(line);
+    const stateFiles = { clock, report: logError };
+    // Probot's installation client only mints the token: requests go through our client, with
+    // its retries and the configured base URL (GHES: `<host>/api/v3`, see probot-octokit.ts).
+    const clientFor = async (installationId: number): Promise<GitHubClient> => {
+      const octokit = await app.auth(installationId);
+      const { token } = (await octokit.auth({ type: 'installation' })) as { token: string };
+      return createGitHubClient({ token, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
+    };
+    const pulls = new PullStateStore(settings.dataDir, stateFiles);
+    const ledgers = settings.signer === undefined ? undefined : new InstallationLedgers(settings.dataDir, settings.signer, clock, random, stateFiles);
+    const records = new RecordStore(settings.dataDir);
+    const deliveries = new DeliveryLog(settings.dataDir, stateFiles);
+    // The queue and the worker call each other only once jobs run (after queue.start below).
+    const queue: WorkQueue = new WorkQueue({
+      dataDir: settings.dataDir,
+      concurrency: settings.concurrency,
+      run: (job, key) => worker.run(job, key),
+      retryable: isTransient,
+      onFinalFailure: (job, _key, err) => worker.reportFailure(job, err),
+      log: logError,
+      clock, random, stateFiles,
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    });
+    const worker: Worker = new Worker({
+      clientFor, ledgers, pulls, records, clock, log,
+      // A recheck analyzes the pull request itself: a failed analysis is forgotten, the other
+      // failed jobs of the pull request (approvals, merges, commands) are queued again.
+      requeueFailed: async (p) => {
+        const ofPull = (job: Job) => job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
+        await queue.dropFailed((job) => ofPull(job) && job.kind === 'analyze');
+        return queue.requeueFailed(ofPull);
+      },
+    });
+    queues.push(queue);
+    await mkdir(settings.dataDir, { recursive: true });
+    const resumed = await queue.start();
+    if (resumed > 0) log(`trailmark: resumed ${resumed} queued jobs`);
+
+    // The delivery id is remembered only once its job is durably queued: a crash in between
+    // makes GitHub's redelivery queue it again. A redelivery of a delivery whose job failed for
+    // good queues that job again (the operator's way to retry it from GitHub's delivery log).
+    const accept = async (deliveryId: string, job: Job | undefined): Promise<void> => {
+      if (job === undefined) return;
+      const key = jobKey(job, deliveryId);
+      if (await deliveries.has(deliveryId)) {
+        const failed = await queue.requeueFailed((_, k) => k === key);
+        log(failed > 0 ? `trailmark: delivery ${deliveryId} redelivered after its job failed; queued again` : `trailmark: delivery ${deliveryId} was already handled; ignored`);
+        return;
+      }
+      await queue.enqueue(key, job);
+      await deliveries.remember(deliveryId);
+    };
+    const dispatch = webhookDispatch(accept, {
+      installationDeleted: async (id) => {
+        await queue.remove((job) => job.installationId === id);
+        await pulls.clear(id);
+        log(`trailmark: installation ${id} removed; its queued work and pull request state were dropped, its ledger is kept`);
+      },
+      installationCreated: async (id) => {
+        await mkdir(pulls.installationDir(id), { recursive: true });
+        log(`trailmark: installation ${id} set up`);
+      },
+    });
+    // Deliveries Probot receives itself (its middleware, `probot.receive`) take the same path.
+    app.onAny(async (context) => dispatch(context.name, context.id, context.payload));
+    fnOptions.addHandler(webhookRoute({ path: settings.webhookPath, secret: settings.webhookSecret, dispatch, log, logError }));
+
+    const accessOf = async (userToken: string, owner: string, repo: string): Promise<Access> => {
+      const client = createGitHubClient({ token: userToken, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
+      try {
+        const { data } = await client.rest.repos.get({ owner, repo });
+        return data.permissions?.push === true ? 'push' : 'no-push';
+      } catch (err) {
+        const status = httpStatusOf(err);
+        if (status === 401) return 'invalid-token';
+        if (status === 403 || status === 404) return 'no-push';
+        throw err;
+      }
+    };
+    const installationOf = async (owner: string, repo: string): Promise<number | null> => {
+      const octokit = await app.auth();
+      try {
+        return (await octokit.request('GET /repos/{owner}/{repo}/installation', { owner, repo })).data.id;
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return null;
+        throw err;
+      }
+    };
+    fnOptions.addHandler(collectorRoute({ records, ledgers, accessOf, installationOf }, logError));
+
+    fnOptions.addHandler((req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;
+      void Promise.all([queue.pending(), queue.failed()]).then(
+        ([pending, failed]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pending, failed: Object.keys(failed).length })),
+        (err: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: describeError(err) })),
+      );
+      return true;
+    });
+  };
+
+  return {
+    appFn,
+    drain: async () => {
+      for (const q of queues) await q.drain();
+    },
+  };
+}

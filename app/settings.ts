@@ -1,0 +1,45 @@
+// The App's own settings, parsed once from the environment (Probot reads its own: APP_ID,
+// PRIVATE_KEY/PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL).
+import { UsageError } from '../src/core/errors.js';
+import type { NoteSigner } from '../src/engine/job-ledger.js';
+import { loadSigner } from '../src/ledger/store/key-source.js';
+import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
+
+export interface AppSettings {
+  /** Ledgers, queue, delivery ids and pull request state live here. */
+  readonly dataDir: string;
+  readonly signer: NoteSigner | undefined;
+  /** REST base URL: https://api.github.com, or `GHE_PROTOCOL://GHE_HOST/api/v3`. */
+  readonly apiBaseUrl: string;
+  /** Jobs run at once; 0 accepts and queues webhooks without processing them (maintenance). */
+  readonly concurrency: number;
+  /** Where GitHub posts deliveries (`WEBHOOK_PATH`, Probot's default `/api/github/webhooks`). */
+  readonly webhookPath: string;
+  /** The App's webhook secret (`WEBHOOK_SECRET`): X-Hub-Signature-256 is checked with it. */
+  readonly webhookSecret: string;
+}
+
+export const DEFAULT_CONCURRENCY = 2;
+
+export function readAppSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): AppSettings {
+  const dataDir = env.TRAILMARK_DATA_DIR;
+  if (dataDir === undefined || dataDir === '') {
+    throw new UsageError('USAGE', 'TRAILMARK_DATA_DIR is not set', { hint: 'set it to a persistent directory for the ledgers and the work queue (see docs/app.md)' });
+  }
+  const concurrencyText = env.TRAILMARK_CONCURRENCY ?? String(DEFAULT_CONCURRENCY);
+  const concurrency = Number(concurrencyText);
+  if (!Number.isSafeInteger(concurrency) || concurrency < 0 || concurrency > 64) {
+    throw new UsageError('USAGE', `TRAILMARK_CONCURRENCY ${JSON.stringify(concurrencyText)} is not an integer from 0 to 64`, { hint: 'unset it for the default of 2' });
+  }
+  const host = env.GHE_HOST;
+  const apiBaseUrl = host === undefined || host === '' ? 'https://api.github.com' : `${env.GHE_PROTOCOL ?? 'https'}://${host}/api/v3`;
+  const hasKey = (env.TRAILMARK_SIGNING_KEY ?? '').trim() !== '';
+  const webhookSecret = env.WEBHOOK_SECRET ?? '';
+  // Without APP_ID Probot runs its setup flow, which writes the secret; with it, a missing secret
+  // would accept any signature made with Probot's public default ("development").
+  if (webhookSecret === '' && (env.APP_ID ?? '') !== '') {
+    throw new UsageError('USAGE', 'WEBHOOK_SECRET is not set', { hint: "set it to the App's webhook secret (GitHub App settings, Webhook secret)" });
+  }
+  const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
+  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret };
+}

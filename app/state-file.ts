@@ -1,0 +1,102 @@
+// A small JSON document on disk, replaced atomically (write a temporary file, fsync, rename):
+// after a crash the file holds the old or the new document, never a mix. Writes through one
+// StateFile object are serialized.
+//
+// A file that does not parse, or whose top level is not the shape of `empty()` (array or
+// object), is quarantined: renamed to `<name>.corrupt-<epoch ms>` with one error line, and the
+// document starts from empty. The App keeps serving; what the file held is in the quarantined
+// copy for an operator (a truncated write cannot happen through this class, so corruption comes
+// from outside: a full disk restored from a backup, a hand edit).
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { describeError } from '../src/core/errors.js';
+import { systemClock, type Clock } from '../src/core/ports.js';
+
+/** Process-wide, so two StateFile objects over one path never share a temporary name. */
+let temporaryCounter = 0;
+
+export interface StateFileOptions {
+  readonly clock?: Clock;
+  /** Receives the line that says a file was quarantined; standard error by default. */
+  readonly report?: (line: string) => void;
+}
+
+const stderrReport = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+function sameShape(doc: unknown, empty: unknown): boolean {
+  if (Array.isArray(empty)) return Array.isArray(doc);
+  return typeof doc === 'object' && doc !== null && !Array.isArray(doc);
+}
+
+export class StateFile<T> {
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #clock: Clock;
+  readonly #report: (line: string) => void;
+
+  constructor(readonly path: string, readonly empty: () => T, options: StateFileOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#report = options.report ?? stderrReport;
+  }
+
+  /** The stored document, or `empty()` when the file does not exist or was quarantined as corrupt. */
+  async read(): Promise<T> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.empty();
+      throw err;
+    }
+    const empty = this.empty();
+    let doc: unknown;
+    let problem: string | undefined;
+    try {
+      doc = JSON.parse(text);
+      if (!sameShape(doc, empty)) problem = `top level is ${Array.isArray(doc) ? 'an array' : doc === null ? 'null' : typeof doc}, not ${Array.isArray(empty) ? 'an array' : 'an object'}`;
+    } catch (err) {
+      problem = describeError(err);
+    }
+    if (problem === undefined) return doc as T;
+    await this.#quarantine(problem);
+    return empty;
+  }
+
+  async #quarantine(problem: string): Promise<void> {
+    const target = `${this.path}.corrupt-${this.#clock.now()}-${process.pid}-${temporaryCounter++}`;
+    try {
+      await rename(this.path, target);
+    } catch (err) {
+      // Another reader of the same path moved it first.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    this.#report(`trailmark: error: state file ${this.path} is corrupt (${problem}); moved to ${target}, continuing with an empty document`);
+  }
+
+  /** Reads, applies `change`, writes back; serialized with every other update of this object. */
+  update<R>(change: (doc: T) => R): Promise<R> {
+    const next = this.#chain.then(async () => {
+      const doc = await this.read();
+      const out = change(doc);
+      await this.#write(doc);
+      return out;
+    });
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #write(doc: T): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.${temporaryCounter++}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(JSON.stringify(doc));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.path);
+  }
+}

@@ -1,0 +1,224 @@
+// What each queued job does: wiring of the GitHub ports into the engine's use cases. The
+// analysis is engine/review.ts; approvals, merges and remediations are engine/outcome.ts. Every
+// failure of an analysis becomes a neutral check run that says what went wrong, never a silent pass.
+import { describeError } from '../src/core/errors.js';
+import type { CheckOutput, Clock } from '../src/core/ports.js';
+import { parseCommand } from '../src/engine/command.js';
+import { APP_POLICY, analysisFailureCheck, appAnalysisScope, commandFailureReply, recordApproval, recordMerge, recordRemediation, withApproval, withRemediation, type OutcomeLedger, type PullSubject } from '../src/engine/outcome.js';
+import { CHECK_NAME, CONFIG_PATH, analysisKey, review } from '../src/engine/review.js';
+import { GitHubChangeSource } from '../src/github/change-source.js';
+import { gitHubCheckSink } from '../src/github/check-run.js';
+import { setCheckRunActions } from '../src/github/check-run-actions.js';
+import type { GitHubClient } from '../src/github/client.js';
+import { commentOnPullRequest } from '../src/github/comments.js';
+import { commitParents } from '../src/github/commits.js';
+import { pullDiffFilesAt } from '../src/github/compare.js';
+import { gitHubPolicySource } from '../src/github/config.js';
+import { agentTraceAtHead } from '../src/github/records.js';
+import { repositoryPermission } from '../src/github/permissions.js';
+import { getPullRequest, listPullRequestFiles, type PullRequestState } from '../src/github/pull-request.js';
+import type { Job, PullRef } from './job.js';
+import { pullKey } from './job.js';
+import type { InstallationLedgers } from './ledgers.js';
+import type { PullStateStore } from './pull-state.js';
+import type { RecordStore } from './record-store.js';
+import { isTransient } from './transient.js';
+
+export { CHECK_NAME, CONFIG_PATH };
+
+/** The check-run button: the clicking user declares the change AI-assisted (`AI-Assisted: yes`). */
+export const ATTEST_ACTION = { label: 'Declare AI use', identifier: 'attest', description: 'I declare this change AI-assisted' } as const;
+/** The declaration the button makes; a comment command can name the agent and model. */
+export const ATTEST_ACTION_DECLARATION = 'AI-Assisted: yes';
+
+export interface WorkerDependencies {
+  /** A client authenticated as the installation (retries and rate limits handled). */
+  readonly clientFor: (installationId: number) => Promise<GitHubClient>;
+  /** Undefined when no signing key is configured: nothing is appended, the summary says so. */
+  readonly ledgers: InstallationLedgers | undefined;
+  readonly pulls: PullStateStore;
+  /** Agent Trace records posted to the collector, used as `recorded` evidence. */
+  readonly records: RecordStore;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+  /** Queues again the jobs of the pull request that failed for good (a `/trailmark recheck`). */
+  readonly requeueFailed: (p: PullRef) => Promise<number>;
+}
+
+function repository(p: PullRef): string {
+  return `${p.owner}/${p.repo}`;
+}
+
+/** Publishes a check run the engine decided, without the App's button. */
+async function publishNeutral(client: GitHubClient, p: PullRef, check: CheckOutput): Promise<void> {
+  await gitHubCheckSink(client, { owner: p.owner, repo: p.repo }).publish(check);
+}
+
+export class Worker {
+  constructor(readonly deps: WorkerDependencies) {}
+
+  /**
+   * Runs `job`; `key` is its queue key (kind and X-GitHub-Delivery for every job that appends
+   * an approval, merge or remediation), written into the entry so a re-run never appends twice.
+   */
+  async run(job: Job, key: string): Promise<void> {
+    switch (job.kind) {
+      case 'analyze':
+        return this.analyze(job);
+      case 'review-approved':
+        return this.#reviewApproved(job, key);
+      case 'merged':
+        return this.#merged(job, key);
+      case 'command':
+        return this.#command(job, key);
+    }
+  }
+
+  /**
+   * Analyzes the pull request's newest head; returns without a check run when it is closed.
+   * A transient failure (isTransient) is thrown for the queue to retry, and reported by
+   * `reportFailure` after the last attempt; any other failure is reported here at once, as a
+   * neutral check run on the head (`head` when the pull request itself could not be read).
+   */
+  async analyze(p: PullRef & { readonly head?: string }): Promise<void> {
+    let client: GitHubClient | undefined;
+    let pr: PullRequestState | undefined;
+    try {
+      client = await this.deps.clientFor(p.installationId);
+      pr = await getPullRequest(client, p.owner, p.repo, p.number);
+      if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
+      await this.#analyzeWith(client, p, pr);
+    } catch (err) {
+      if (isTransient(err)) throw err;
+      this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
+      const head = pr?.head ?? p.head;
+      if (client === undefined || head === undefined) throw err;
+      await publishNeutral(client, p, analysisFailureCheck(head, err, 'failed'));
+    }
+  }
+
+  /**
+   * Reports a job that failed for good (the queue keeps it in failed.json): an analysis leaves
+   * a neutral check run that says why, on the pull request's head or, when that cannot be read,
+   * the head its webhook named; a command gets a reply. Approvals and merges have no place to
+   * show a failure on GitHub: the queue's log line and `/trailmark recheck` are their remedy.
+   */
+  async reportFailure(job: Job, err: unknown): Promise<void> {
+    if (job.kind !== 'analyze' && job.kind !== 'command') return;
+    const client = await this.deps.clientFor(job.installationId);
+    if (job.kind === 'command') return commentOnPullRequest(client, job.owner, job.repo, job.number, commandFailureReply(err));
+    let head = job.head;
+    try {
+      head = (await getPullRequest(client, job.owner, job.repo, job.number)).head;
+    } catch (readErr) {
+      if (head === undefined) throw readErr;
+    }
+    if (head === undefined) return;
+    await publishNeutral(client, job, analysisFailureCheck(head, err, 'gave-up'));
+  }
+
+  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState): Promise<void> {
+    const state = await this.deps.pulls.get(p.installationId, pullKey(p));
+    const ledgers = this.deps.ledgers;
+    const outcome = await review({
+      changes: new GitHubChangeSource({
+        client, owner: p.owner, repo: p.repo,
+        target: { kind: 'pull-request', number: p.number, base: pr.base, head: pr.head, commitCount: pr.commits, changedFiles: pr.changedFiles },
+        context: { repository: repository(p), pullRequest: p.number, headBranch: pr.headBranch, pullRequestBody: pr.body, ...(pr.author === null ? {} : { pullRequestAuthor: pr.author }) },
+      }),
+      policy: gitHubPolicySource(client, { owner: p.owner, repo: p.repo, path: CONFIG_PATH, base: pr.base }),
+      // Collector uploads, and the Agent Trace file committed with the change.
+      records: {
+        load: async () => [
+          ...(await this.deps.records.load(p.installationId, p.owner, p.repo)),
+          ...(await agentTraceAtHead(client, p.owner, p.repo, pr.head, this.deps.log)),
+        ],
+      },
+      ledger: ledgers === undefined
+        ? { off: 'no-signing-key', help: 'Set `TRAILMARK_SIGNING_KEY` on the App; see docs/app.md.' }
+        : ledgers.sinkOf(p.installationId),
+      checks: gitHubCheckSink(client, {
+        owner: p.owner, repo: p.repo,
+        // One more request, only when there is something to declare.
+        onPublished: async (id, check) => {
+          if (check.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, id, [ATTEST_ACTION]);
+        },
+      }),
+    }, {
+      // A late declaration changes the analysis of the same head: it is part of the key.
+      key: (policy, c) => analysisKey(appAnalysisScope(repository(p), p.number, state.remediations), c.base, c.head, policy),
+      remediations: state.remediations,
+      repository: repository(p),
+      pullRequest: p.number,
+      headSha: pr.head,
+      ...(pr.author === null ? {} : { subjects: { 'pr.author': pr.author } }),
+      footer: 'Declare AI assistance after the fact with a comment `/trailmark attest Assisted-by: AGENT:MODEL` (needs write access).',
+    });
+    for (const note of outcome.notes) this.deps.log(`${pullKey(p)}: ${note}`);
+    if (outcome.status !== 'reviewed') return;
+    if (outcome.ledger.failure !== undefined) this.deps.log(`${pullKey(p)}: ${outcome.ledger.failure}`);
+    if (state.policy !== outcome.policy.version) {
+      await this.deps.pulls.update(p.installationId, pullKey(p), (s) => {
+        s.policy = outcome.policy.version;
+      });
+    }
+  }
+
+  async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>, key: string): Promise<void> {
+    const client = await this.deps.clientFor(job.installationId);
+    const pr = await getPullRequest(client, job.owner, job.repo, job.number);
+    const files = await pullDiffFilesAt(client, job.owner, job.repo, pr, job.head);
+    const approval = await recordApproval(this.#ports(job), { ...(await this.#subject(job, key)), review: job.review, head: job.head, reviewer: job.reviewer, files });
+    // Idempotent too: a re-run finds the approval already recorded.
+    await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
+      s.approvals = withApproval(s.approvals, approval);
+    });
+  }
+
+  async #merged(job: Extract<Job, { kind: 'merged' }>, key: string): Promise<void> {
+    const client = await this.deps.clientFor(job.installationId);
+    const { files } = await listPullRequestFiles(client, job.owner, job.repo, job.number);
+    const { approvals } = await this.deps.pulls.get(job.installationId, pullKey(job));
+    const mergeCommitParents = job.mergeCommit === null ? undefined : await commitParents(client, job.owner, job.repo, job.mergeCommit);
+    await recordMerge({ ...this.#ports(job), checks: gitHubCheckSink(client, { owner: job.owner, repo: job.repo }) }, {
+      ...(await this.#subject(job, key)), head: job.head, mergeCommit: job.mergeCommit, mergedBy: job.mergedBy, files, approvals,
+      ...(mergeCommitParents === undefined ? {} : { mergeCommitParents }),
+    });
+  }
+
+  async #command(job: Extract<Job, { kind: 'command' }>, key: string): Promise<void> {
+    const command = parseCommand(job.body);
+    if (command === null) return;
+    const client = await this.deps.clientFor(job.installationId);
+    const again = { installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number };
+    if (command.kind === 'recheck') {
+      const requeued = await this.deps.requeueFailed(job);
+      if (requeued > 0) this.deps.log(`${pullKey(job)}: recheck queued ${requeued} failed job(s) again`);
+      return this.analyze(again);
+    }
+    const outcome = await recordRemediation({
+      ...this.#ports(job),
+      reply: (text) => commentOnPullRequest(client, job.owner, job.repo, job.number, text),
+      permission: () => repositoryPermission(client, job.owner, job.repo, job.user),
+      headNow: async () => (await getPullRequest(client, job.owner, job.repo, job.number)).head,
+      clock: this.deps.clock,
+    }, { ...(await this.#subject(job, key)), command, user: job.user, ...(job.head === undefined ? {} : { head: job.head }) });
+    if (outcome.status !== 'recorded') return;
+    // Idempotent too: a re-run finds the declaration already recorded (its time is the first run's).
+    await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
+      s.remediations = withRemediation(s.remediations, outcome.remediation);
+    });
+    await this.analyze(again);
+  }
+
+  /** The installation's ledger, when there is a signing key. */
+  #ports(p: PullRef): { readonly ledger?: OutcomeLedger } {
+    return this.deps.ledgers === undefined ? {} : { ledger: this.deps.ledgers.sinkOf(p.installationId) };
+  }
+
+  /** The entry's subject; its policy is the pull request's last analysis's (`app` when it was never analyzed). */
+  async #subject(p: PullRef, key: string): Promise<PullSubject> {
+    const policy = (await this.deps.pulls.get(p.installationId, pullKey(p))).policy ?? APP_POLICY;
+    return { repository: repository(p), pullRequest: p.number, key, policy };
+  }
+}
