@@ -17,6 +17,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY app ./app
+COPY action ./action
+COPY cli ./cli
+COPY detectors ./detectors
 RUN npm run build
 
 FROM node:24.22.3-bookworm-slim AS runtime
@@ -43,7 +47,7 @@ RUN mkdir -p /var/lib/trailmark && chown 1000:1000 /var/lib/trailmark
 USER 1000:1000
 VOLUME /var/lib/trailmark
 EXPOSE 3000
-# The slim image has no curl: Node's fetch asks the App's health route (src/app/app.ts HEALTH_PATH).
+# The slim image has no curl: Node's fetch asks the App's health route (app/app.ts HEALTH_PATH).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/trailmark/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/lib/app/start.js"]

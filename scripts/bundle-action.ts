@@ -7,8 +7,8 @@
 //   dist/action/LICENSES.txt  licenses of the bundled packages
 //
 // Tree-sitter runs as WASM in the bundle (one artefact for Linux x64/arm64, macOS, Windows):
-// src/action/main.ts hands the engine the WASM backend of the parser port
-// (src/detectors/parsers/wasm.ts, loaded by src/action/platform/wasm-parse.ts). The native
+// action/main.ts hands the engine the WASM backend of the parser port
+// (detectors/parsers/wasm.ts, loaded by action/platform/wasm-parse.ts). The native
 // backend is the engine's default and so is in the bundle, but the binding it requires on first
 // use is not: it is external, and the build fails if any of it reaches the bundle. Output is
 // deterministic (no timestamps, sorted inputs), so CI rebuilds it and fails on
@@ -31,7 +31,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'wasm'), { recursive: true });
 
 const result = await build({
-  entryPoints: [join(root, 'src/action/bundle.ts')],
+  entryPoints: [join(root, 'action/bundle.ts')],
   outfile: join(out, 'index.js'),
   absWorkingDir: root,
   // A checkout with node_modules symlinked in (a clean export of HEAD) builds the same bytes.

@@ -1,5 +1,5 @@
 // Fits the scoring model on the TRAIN split of the development set and writes
-// src/detectors/model-weights.json; then prints metrics on the held-out TEST split.
+// detectors/model-weights.json; then prints metrics on the held-out TEST split.
 //
 //   npx tsx scripts/train.ts            fit, write weights, report train and test metrics
 //   npx tsx scripts/train.ts --no-test  fit and report on train only (use while tuning features)
@@ -88,7 +88,7 @@ const args = new Set(process.argv.slice(2));
 const withTest = !args.has('--no-test');
 const dryRun = args.has('--dry-run');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const weightsPath = join(root, 'src/detectors/model-weights.json');
+const weightsPath = join(root, 'detectors/model-weights.json');
 
 const specs = DEFAULT_DETECTORS.flatMap((d) => d.features);
 const featureIds = specs.map((s) => s.id);

@@ -26,7 +26,7 @@ interface EraseOptions {
 
 export const ERASED = '[erased]';
 
-/** The fields of App state documents that hold a login (src/app/job.ts, src/core/types.ts Remediation). */
+/** The fields of App state documents that hold a login (app/job.ts, src/core/types.ts Remediation). */
 const LOGIN_FIELDS = new Set(['user', 'reviewer', 'mergedBy']);
 
 /** Replaces `value` in LOGIN_FIELDS anywhere in `doc` (in place); returns how many. */

@@ -39,7 +39,7 @@ export interface SyntaxNode {
   readonly namedChildCount: number;
   /**
    * Native tree-sitter 0.21 builds this list with a tree cursor and misreports the type of some
-   * comment nodes in it (as their parent's type: src/action/environment.ts's second doc comment
+   * comment nodes in it (as their parent's type: action/environment.ts's second doc comment
    * reads `interface_body`); `namedChild(i)` and `descendantsOfType` are right, and WASM is.
    * test/detectors/parser-conformance.test.ts pins the defect.
    */

@@ -16047,7 +16047,7 @@ var require_dist = __commonJS({
   }
 });
 
-// src/action/bundle.ts
+// action/bundle.ts
 import { fileURLToPath } from "node:url";
 
 // src/engine/analyze.ts
@@ -16195,10 +16195,10 @@ function averageLineLength(text2) {
   return text2.length / lines;
 }
 
-// src/detectors/parsers/native.ts
+// detectors/parsers/native.ts
 import { createRequire } from "node:module";
 
-// src/detectors/language.ts
+// detectors/language.ts
 function isParsable(language) {
   return language === "typescript" || language === "tsx" || language === "javascript" || language === "jsx";
 }
@@ -16246,7 +16246,7 @@ function printable(value, max = 120) {
   return out2;
 }
 
-// src/detectors/identifiers.ts
+// detectors/identifiers.ts
 var NOT_NAMES = new Set(
   "abstract any as async await boolean break case catch class const constructor continue debugger declare default delete do else enum export extends false finally for from function get if implements import in infer instanceof interface is keyof let module namespace never new null number object of package private protected public readonly require return satisfies set static string super switch symbol this throw true try type typeof undefined unique unknown var void while with yield console log error warn info debug length push map filter reduce forEach then Promise Error Object Array String Number Boolean JSON Math Date Map Set RegExp Symbol bigint process exports module window document".split(" ")
 );
@@ -16288,7 +16288,7 @@ function nameShape(name2) {
   return shape;
 }
 
-// src/detectors/line-facts.ts
+// detectors/line-facts.ts
 var LineKind = { Blank: 0, Code: 1, Comment: 2, Mixed: 3 };
 function splitLines(text2) {
   if (text2 === "") return [];
@@ -16637,7 +16637,7 @@ function scan(lines) {
   return { lines, kinds, code, bare, singleQuotes, doubleQuotes, backticks, names, nameChars, descriptiveNames, terseNames, snakeNames, camelNames, comments, commentAt };
 }
 
-// src/detectors/parsers/port.ts
+// detectors/parsers/port.ts
 var INPUT_CHUNK = 8192;
 var ParserError = class extends TrailmarkError {
 };
@@ -16687,7 +16687,7 @@ function nodeText(parsed, node) {
   return parsed.text.slice(node.startIndex, node.endIndex);
 }
 
-// src/detectors/parsers/native.ts
+// detectors/parsers/native.ts
 var binding;
 function loadBinding() {
   if (binding === void 0) {
@@ -16736,7 +16736,7 @@ function createNativeParser() {
 }
 var nativeParser = createNativeParser();
 
-// src/detectors/units.ts
+// detectors/units.ts
 var UNIT_NODE_TYPES = [
   "function_declaration",
   "generator_function_declaration",
@@ -16965,7 +16965,7 @@ function toSyntacticUnit(u, whole) {
   };
 }
 
-// src/detectors/feature.ts
+// detectors/feature.ts
 function clamp01(value) {
   if (!Number.isFinite(value) || value <= 0) return 0;
   return value >= 1 ? 1 : value;
@@ -16992,7 +16992,7 @@ function finish(features) {
   return features.filter((f) => Number.isFinite(f.value) && f.value > 0).sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-// src/detectors/style.ts
+// detectors/style.ts
 var STATEMENT_END = /[\w$)\]'"`]$/;
 var STATEMENT_START = /^\s*(?:(?:return|const|let|var|throw|await|import|export|break|continue|yield)\b|[\w$.]+\(.*\)$|[\w$.[\]]+\s*[+\-*/]?=\s)/;
 var CONTINUES = /^\s*(?:[.?:+\-*/%&|^=<>,)\]]|\?\?|\|\||&&)/;
@@ -17084,7 +17084,7 @@ function measureStyle(facts, from, to, include) {
   };
 }
 
-// src/detectors/hunk-view.ts
+// detectors/hunk-view.ts
 var views = /* @__PURE__ */ new WeakMap();
 var baselines = /* @__PURE__ */ new WeakMap();
 function hunkView(ctx) {
@@ -17176,7 +17176,7 @@ function baselineOf(facts, addedLines3) {
   return measure;
 }
 
-// src/detectors/assistant-text.ts
+// detectors/assistant-text.ts
 var ID = "assistant-text";
 var CHAT_PHRASES = [
   /\b(?:here'?s|here is|below is) (?:the|an?|your) (?:updated|modified|revised|complete|full|refactored|corrected|fixed|improved|final|new version)\b/i,
@@ -17267,7 +17267,7 @@ var assistantText = {
   }
 };
 
-// src/detectors/comment-density.ts
+// detectors/comment-density.ts
 var ID2 = "comment-density";
 var commentDensity = {
   id: ID2,
@@ -17317,7 +17317,7 @@ var commentDensity = {
   }
 };
 
-// src/detectors/consistency.ts
+// detectors/consistency.ts
 var ID3 = "consistency";
 var MIN_BASELINE_LINES = 30;
 var MIN_HUNK_LINES = 5;
@@ -17421,7 +17421,7 @@ var consistency = {
   }
 };
 
-// src/detectors/defensive.ts
+// detectors/defensive.ts
 var ID4 = "defensive";
 var CATCH = /\bcatch\s*(?:\(|\{)/;
 var CONSOLE = /\bconsole\.(?:error|warn|log)\s*\(/;
@@ -17500,7 +17500,7 @@ var defensive = {
   }
 };
 
-// src/detectors/human-markers.ts
+// detectors/human-markers.ts
 var ID5 = "human-markers";
 var TODO = /\b(?:TODO|FIXME|XXX|HACK)\b/;
 var CODE_IN_COMMENT = /^(?:(?:const|let|var|return|if|for|while|await|import|export|function|class)\b.*[=({;]|[\w$.]+\(.*\);?$|[\w$.[\]]+\s*[+\-*/]?=\s*[^=].*;$|[{}]\s*$|\}\s*(?:else|catch)\b)/;
@@ -17566,7 +17566,7 @@ var humanMarkers = {
   }
 };
 
-// src/detectors/hunk-shape.ts
+// detectors/hunk-shape.ts
 var ID6 = "hunk-shape";
 var hunkShape = {
   id: ID6,
@@ -17606,7 +17606,7 @@ var hunkShape = {
   }
 };
 
-// src/detectors/jsdoc.ts
+// detectors/jsdoc.ts
 var ID7 = "jsdoc";
 var TAGGED = /@(?:param|returns?|throws|example)\b/;
 var TYPED_TAG = /@(?:param|returns?|type)\s*\{/;
@@ -17672,7 +17672,7 @@ var jsdoc = {
   }
 };
 
-// src/detectors/lexical.ts
+// detectors/lexical.ts
 var ID8 = "lexical";
 var EMOJI = new RegExp("\\p{Extended_Pictographic}", "u");
 function hasNonAscii(text2) {
@@ -17728,7 +17728,7 @@ var lexical = {
   }
 };
 
-// src/detectors/narration.ts
+// detectors/narration.ts
 var ID9 = "narration";
 var STEP = /^(?:step\s*\d+\b|(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b|let'?s\s+\w+|we\s+(?:need|want|have|will|can|must|should)\s+to\b|(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b)/i;
 var NUMBERED_STEP = /^\d{1,2}[.)]\s+[A-Z][a-z]+/;
@@ -17816,7 +17816,7 @@ var narration = {
   }
 };
 
-// src/detectors/restating-comment.ts
+// detectors/restating-comment.ts
 var ID10 = "restating-comment";
 var STOP_WORDS = new Set(
   "a an the to of for and or in on at by with from into is are be it its this that these those we our us if then else as so all each any some new current given value values based using use via".split(" ")
@@ -17922,7 +17922,7 @@ var restatingComment = {
   }
 };
 
-// src/detectors/registry.ts
+// detectors/registry.ts
 var DEFAULT_DETECTORS = [
   assistantText,
   narration,
@@ -17936,7 +17936,7 @@ var DEFAULT_DETECTORS = [
   humanMarkers
 ];
 
-// src/detectors/model-weights.json
+// detectors/model-weights.json
 var model_weights_default = {
   id: "trailmark-logistic",
   version: "1.0.0+37fe37c32c5c",
@@ -17990,7 +17990,7 @@ var model_weights_default = {
   }
 };
 
-// src/detectors/model.ts
+// detectors/model.ts
 var ROUND = 1e4;
 function round(value) {
   return Math.round(value * ROUND) / ROUND;
@@ -19701,7 +19701,7 @@ function summarize(changeSet, hunks, findings, policy, model, detectors, omissio
   };
 }
 
-// src/action/platform/wasm-parse.ts
+// action/platform/wasm-parse.ts
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -23652,7 +23652,7 @@ var Parser = class {
   }
 };
 
-// src/detectors/parsers/wasm.ts
+// detectors/parsers/wasm.ts
 var WASM_FILES = {
   runtime: "tree-sitter.wasm",
   typescript: "tree-sitter-typescript.wasm",
@@ -23729,7 +23729,7 @@ async function createWasmParser(binaries) {
   ]));
 }
 
-// src/action/platform/wasm-parse.ts
+// action/platform/wasm-parse.ts
 async function loadWasmParser(dir) {
   let binaries;
   try {
@@ -23752,7 +23752,7 @@ async function loadWasmParser(dir) {
   }
 }
 
-// src/action/run.ts
+// action/run.ts
 import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
 
@@ -24913,7 +24913,7 @@ var KINDS = /* @__PURE__ */ new Map([
   [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: ajv2.compile(changeAnalyzedSchema) }],
   [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv2.compile(changeHunksSchema) }],
   [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv2.compile(findingSchema) }],
-  // Written by the GitHub App (src/app/).
+  // Written by the GitHub App (app/).
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv2.compile(mergeSchema) }],
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv2.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv2.compile(remediationSchema) }],
@@ -30554,7 +30554,7 @@ function ledgerBranchSink(o) {
   };
 }
 
-// src/action/environment.ts
+// action/environment.ts
 function readEnvironment(env) {
   const need = (name2) => {
     const value = env[name2];
@@ -30579,7 +30579,7 @@ function readEnvironment(env) {
   };
 }
 
-// src/action/event.ts
+// action/event.ts
 var PULL_REQUEST_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review"];
 var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 var ZERO = /^0+$/;
@@ -30656,7 +30656,7 @@ function targetOfEvent(eventName, payloadValue, sha) {
   }
 }
 
-// src/action/inputs.ts
+// action/inputs.ts
 function oneOf(name2, value, allowed, fallback) {
   if (value === "") return fallback;
   if (allowed.includes(value)) return value;
@@ -32601,7 +32601,7 @@ async function agentTraceAtHead(client, owner, repo, head, log) {
   return [{ format: "agent-trace", origin: `${AGENT_TRACE_PATH}@${head.slice(0, 12)}`, text: text2 }];
 }
 
-// src/action/local-checkout.ts
+// action/local-checkout.ts
 import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join as join2 } from "node:path";
@@ -32725,7 +32725,7 @@ async function borrowNotesRef(gitDir, reading) {
   return true;
 }
 
-// src/action/sources.ts
+// action/sources.ts
 function contextOf(env, target) {
   const repository = `${env.owner}/${env.repo}`;
   if (target.kind !== "pull-request") return { repository };
@@ -32798,7 +32798,7 @@ function actionSources(client, env, target, log) {
   };
 }
 
-// src/action/platform/workflow-commands.ts
+// action/platform/workflow-commands.ts
 import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { EOL } from "node:os";
@@ -32859,7 +32859,7 @@ var Runner = class {
   }
 };
 
-// src/action/workflow-annotations.ts
+// action/workflow-annotations.ts
 function byImportance(a, b) {
   const kind = (f) => f.kind === "contradicted" ? 0 : f.kind === "unattested" ? 1 : 2;
   const level = (f) => f.level === "warning" ? 0 : 1;
@@ -32870,7 +32870,7 @@ function selectWorkflowAnnotations(findings, limit = WORKFLOW_ANNOTATIONS_DISPLA
   return { shown: sorted.slice(0, limit), hidden: Math.max(0, sorted.length - limit) };
 }
 
-// src/action/run.ts
+// action/run.ts
 var SIGNING_KEY_HELP = [
   "Create a key with `npx trailmark keygen --name <origin>`, store the `PRIVATE+KEY+…` line as a repository secret",
   "(Settings → Secrets and variables → Actions, e.g. `TRAILMARK_SIGNING_KEY`) and pass it:",
@@ -33017,7 +33017,7 @@ async function runAndReport(deps) {
   }
 }
 
-// src/action/main.ts
+// action/main.ts
 function main(wasmDir) {
   return runAndReport({ env: process.env, ...wasmDir === void 0 ? {} : { analyze: wasmAnalysis(wasmDir) } });
 }
@@ -33029,5 +33029,5 @@ function wasmAnalysis(wasmDir) {
   };
 }
 
-// src/action/bundle.ts
+// action/bundle.ts
 await main(fileURLToPath(new URL("wasm/", import.meta.url)));

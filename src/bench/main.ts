@@ -21,8 +21,9 @@ const log = (line: string): void => {
   if (!json) process.stderr.write(`${line}\n`);
 };
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const roots = [join(projectRoot, 'src'), join(projectRoot, 'test'), join(projectRoot, 'node_modules')];
+// Run from dist/lib/src/bench/main.js.
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const roots = ['src', 'app', 'action', 'cli', 'detectors', 'test', 'node_modules'].map((dir) => join(projectRoot, dir));
 
 const api = scanOnly ? null : await benchApiCost({ projectRoot, scenarios: quick ? ['basic'] : ['basic', 'large'], log });
 const apiLines = (): string[] => {

@@ -10,7 +10,7 @@ import { loadCorpus } from './corpus.js';
 import { renderText, type EvalReport } from './eval-report.js';
 import { featureDirections, HUMAN_FLAG_BUDGET, scoreSamples, splitReport, trainOperatingThreshold } from './evaluate.js';
 
-const USAGE = 'usage: node dist/lib/eval/main.js [--json] [--split train|test] [--cache-dir DIR]';
+const USAGE = 'usage: node dist/lib/src/eval/main.js [--json] [--split train|test] [--cache-dir DIR]';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args;

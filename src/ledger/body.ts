@@ -25,7 +25,7 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: ajv.compile(changeAnalyzedSchema) }],
   [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv.compile(changeHunksSchema) }],
   [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv.compile(findingSchema) }],
-  // Written by the GitHub App (src/app/).
+  // Written by the GitHub App (app/).
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv.compile(mergeSchema) }],
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],

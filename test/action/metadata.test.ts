@@ -1,6 +1,6 @@
 // action.yml as the runner reads it: a YAML document (parsed with `yaml`, the parser the
 // runner-compatible tooling uses), valid against the action metadata schema, pointing at the
-// committed bundle, and declaring every input the code reads (src/action/inputs.ts).
+// committed bundle, and declaring every input the code reads (action/inputs.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';

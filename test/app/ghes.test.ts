@@ -1,5 +1,5 @@
 // GitHub Enterprise Server: the installation token is minted at the server's base URL, like
-// every other request (Probot 14 alone sends it to api.github.com; see src/app/probot-octokit.ts).
+// every other request (Probot 14 alone sends it to api.github.com; see app/probot-octokit.ts).
 import { generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
 import { pino } from 'pino';

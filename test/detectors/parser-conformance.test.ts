@@ -196,7 +196,7 @@ function unitsOf(parsed: ParsedFile): unknown[] {
   return out;
 }
 
-const corpus: [string, Language, string][] = [...walk('src'), ...walk('node_modules/commander/lib'), ...walk('node_modules/yaml/dist/parse')]
+const corpus: [string, Language, string][] = [...['src', 'app', 'action', 'cli', 'detectors'].flatMap((dir) => walk(dir)), ...walk('node_modules/commander/lib'), ...walk('node_modules/yaml/dist/parse')]
   .map((p) => [p, languageOfPath(p), readFileSync(p, 'utf8')]);
 const EXTRA: [string, Language, string][] = [
   ['component.tsx', 'tsx', 'export const A = () => <div className="x">{items.map((i) => <B key={i} />)}</div>;\n'],

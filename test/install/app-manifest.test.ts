@@ -53,12 +53,12 @@ async function appYml(): Promise<Manifest> {
 }
 
 /**
- * The events src/app/ handles, as `event` or `event.action`: `app.on('…')` registrations, and
+ * The events app/ handles, as `event` or `event.action`: `app.on('…')` registrations, and
  * the `case '<event>':` branches of a dispatcher registered with `app.onAny` (only names that
  * are GitHub webhook events count, so job kinds and other switches are not mistaken for them).
  */
 async function handledEvents(eventNames: ReadonlySet<string>): Promise<string[]> {
-  const dir = join(REPO_ROOT, 'src/app');
+  const dir = join(REPO_ROOT, 'app');
   const handlers: string[] = [];
   let dispatchers = 0;
   for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts'))) {
@@ -70,7 +70,7 @@ async function handledEvents(eventNames: ReadonlySet<string>): Promise<string[]>
     dispatchers += source.split('app.onAny(').length - 1;
     handlers.push(...[...source.matchAll(/\bcase '([a-z_]+)':/g)].map((m) => m[1]!).filter((name) => eventNames.has(name)));
   }
-  expect(handlers.length, 'handlers found in src/app').toBeGreaterThan(0);
+  expect(handlers.length, 'handlers found in app/').toBeGreaterThan(0);
   if (dispatchers > 0) expect(handlers.some((h) => !h.includes('.')), 'the onAny dispatcher\'s events').toBe(true);
   return [...new Set(handlers)];
 }
