@@ -30135,6 +30135,28 @@ function parseTreeState(text2) {
   }
 }
 
+// src/engine/ledger.ts
+function carriesKey(line, quoted, key) {
+  const text2 = decodeUtf8(line);
+  if (text2 === void 0 || !text2.includes(quoted)) return false;
+  try {
+    const entry = parseStrictJson(text2);
+    return entry.body?.job === key;
+  } catch {
+    return false;
+  }
+}
+async function committedKey(ledger, key) {
+  const { size } = await ledger.head();
+  const quoted = JSON.stringify(key);
+  let seq = 0;
+  for await (const line of ledger.store.readLines(0)) {
+    if (seq++ >= size) break;
+    if (carriesKey(line, quoted, key)) return true;
+  }
+  return false;
+}
+
 // src/github/ledger-branch-store.ts
 import { createHash as createHash7 } from "node:crypto";
 
@@ -30506,26 +30528,6 @@ writer: ${holder.replace(/[\r\n]/g, " ")}
 };
 
 // src/github/ledger-branch-sink.ts
-function carriesKey(line, quoted, key) {
-  const text2 = decodeUtf8(line);
-  if (text2 === void 0 || !text2.includes(quoted)) return false;
-  try {
-    const entry = parseStrictJson(text2);
-    return entry.body?.job === key;
-  } catch {
-    return false;
-  }
-}
-async function committedKey(ledger, key) {
-  const { size } = await ledger.head();
-  const quoted = JSON.stringify(key);
-  let seq = 0;
-  for await (const line of ledger.store.readLines(0)) {
-    if (seq++ >= size) break;
-    if (carriesKey(line, quoted, key)) return true;
-  }
-  return false;
-}
 function ledgerBranchSink(o) {
   const attempts = o.attempts ?? 8;
   const signer = typeof o.signer === "string" ? parseSignerKey(o.signer) : o.signer;

@@ -12,10 +12,9 @@
 // do not contain the quoted key are not parsed).
 import { LedgerError } from '../core/errors.js';
 import type { Clock, LedgerSink, Random } from '../core/ports.js';
-import { decodeUtf8 } from '../ledger/encoding.js';
-import { openLedger, type AppendResult, type EntryDraft, type Ledger } from '../ledger/log.js';
+import { openLedger, type AppendResult, type EntryDraft } from '../ledger/log.js';
 import { parseSignerKey, type NoteSigner } from '../ledger/note.js';
-import { parseStrictJson } from '../ledger/canonical.js';
+import { committedKey } from '../engine/ledger.js';
 import type { Sleep } from './client.js';
 import type { GitHubClient } from './client.js';
 import { LedgerBranchStore } from './ledger-branch-store.js';
@@ -39,30 +38,6 @@ export interface LedgerBranchSinkOptions {
   /** First backoff; doubled per attempt, times a random factor in [1, 2). Default 500 ms. */
   readonly backoffMs?: number;
   readonly log?: (line: string) => void;
-}
-
-/** Whether a committed entry line carries `key` in its body's `job` field. */
-function carriesKey(line: Uint8Array, quoted: string, key: string): boolean {
-  const text = decodeUtf8(line);
-  // Cheap filter first: canonical JSON writes the key exactly as JSON.stringify quotes it.
-  if (text === undefined || !text.includes(quoted)) return false;
-  try {
-    const entry = parseStrictJson(text) as { body?: { job?: unknown } };
-    return entry.body?.job === key;
-  } catch {
-    return false;
-  }
-}
-
-async function committedKey(ledger: Ledger, key: string): Promise<boolean> {
-  const { size } = await ledger.head();
-  const quoted = JSON.stringify(key);
-  let seq = 0;
-  for await (const line of ledger.store.readLines(0)) {
-    if (seq++ >= size) break;
-    if (carriesKey(line, quoted, key)) return true;
-  }
-  return false;
 }
 
 export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDraft, AppendResult> {
