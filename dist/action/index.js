@@ -30135,26 +30135,30 @@ function parseTreeState(text2) {
   }
 }
 
-// src/engine/ledger.ts
+// src/engine/job-ledger.ts
+function jobOf(body2) {
+  if (typeof body2 !== "object" || body2 === null) return void 0;
+  const job = body2.job;
+  return typeof job === "string" ? job : void 0;
+}
 function carriesKey(line, quoted, key) {
   const text2 = decodeUtf8(line);
   if (text2 === void 0 || !text2.includes(quoted)) return false;
   try {
-    const entry = parseStrictJson(text2);
-    return entry.body?.job === key;
+    return jobOf(parseStrictJson(text2).body) === key;
   } catch {
     return false;
   }
 }
-async function committedKey(ledger, key) {
+async function appendOnceScanned(ledger, key, drafts) {
   const { size } = await ledger.head();
   const quoted = JSON.stringify(key);
   let seq = 0;
   for await (const line of ledger.store.readLines(0)) {
     if (seq++ >= size) break;
-    if (carriesKey(line, quoted, key)) return true;
+    if (carriesKey(line, quoted, key)) return null;
   }
-  return false;
+  return ledger.append(drafts);
 }
 
 // src/github/ledger-branch-store.ts
@@ -30542,8 +30546,7 @@ function ledgerBranchSink(o) {
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
           for (const r of ledger.repairedOnOpen) o.log?.(`ledger ${store.location} repaired on open: ${r.message}`);
-          if (await committedKey(ledger, key)) return null;
-          return await ledger.append(drafts);
+          return await appendOnceScanned(ledger, key, drafts);
         } catch (err2) {
           if (!(err2 instanceof LedgerError) || err2.code !== "LOCKED" || attempt >= attempts) throw err2;
           const jitter = 1 + o.random.bytes(1)[0] / 256;

@@ -11,6 +11,8 @@
 //   - after the index is remembered: the index answers directly.
 // Only committed entries are scanned (seq < head().size, after openLedger's recovery).
 import { LedgerError } from '../core/errors.js';
+import { parseStrictJson } from '../ledger/canonical.js';
+import { decodeUtf8 } from '../ledger/encoding.js';
 import type { Clock, Random } from '../core/ports.js';
 import { openLedger, type AppendResult, type EntryDraft, type Ledger } from '../ledger/log.js';
 import type { NoteSigner } from '../ledger/note.js';
@@ -72,4 +74,32 @@ export async function appendOnceIndexed(ledger: Ledger, index: JobIndex, key: st
   if (seq === undefined) throw new LedgerError('BAD_BODY', `no appended entry carries job ${JSON.stringify(key)}`);
   await index.remember(result.size, { ...found, [key]: seq });
   return result;
+}
+
+/** Whether a committed entry line carries `key` in its body's `job` field. */
+function carriesKey(line: Uint8Array, quoted: string, key: string): boolean {
+  const text = decodeUtf8(line);
+  // Cheap filter first: canonical JSON writes the key exactly as JSON.stringify quotes it.
+  if (text === undefined || !text.includes(quoted)) return false;
+  try {
+    return jobOf((parseStrictJson(text) as { body?: unknown }).body) === key;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `appendOnceIndexed` for writers without an index (the CLI's directory, the Action's ledger
+ * branch): every committed line is read, parsed only when it contains the quoted key. Call only
+ * while holding the ledger's append turn.
+ */
+export async function appendOnceScanned(ledger: Ledger, key: string, drafts: readonly EntryDraft[]): Promise<AppendResult | null> {
+  const { size } = await ledger.head();
+  const quoted = JSON.stringify(key);
+  let seq = 0;
+  for await (const line of ledger.store.readLines(0)) {
+    if (seq++ >= size) break;
+    if (carriesKey(line, quoted, key)) return null;
+  }
+  return ledger.append(drafts);
 }

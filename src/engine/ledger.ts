@@ -3,16 +3,15 @@
 // ledger only through here; the stores themselves (ledger/store/) are port implementations the
 // adapter constructs and passes in. No I/O of its own: the store, clock and randomness come in.
 import type { Clock, LedgerSink, Random } from '../core/ports.js';
-import { parseStrictJson } from '../ledger/canonical.js';
 import { verifyStore } from '../ledger/check-store.js';
-import { decodeUtf8 } from '../ledger/encoding.js';
 import { eraseSubject, type ErasureResult } from '../ledger/erase.js';
-import { openLedger, repairLedger, type AppendResult, type EntryDraft, type Ledger, type Repair } from '../ledger/log.js';
+import { openLedger, repairLedger, type AppendResult, type EntryDraft, type Repair } from '../ledger/log.js';
 import { generateNoteKey, type NoteSigner, type NoteVerifier } from '../ledger/note.js';
 import { verifyProof, type LedgerProof, type ProofVerdict } from '../ledger/proof.js';
 import { proveConsistency, proveInclusion } from '../ledger/prove.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { VerifyReport } from '../ledger/verify.js';
+import { appendOnceScanned } from './job-ledger.js';
 
 export type { ErasureResult, LedgerProof, LedgerStore, NoteSigner, NoteVerifier, ProofVerdict, Repair, VerifyReport };
 
@@ -29,31 +28,6 @@ export interface StoreSinkOptions {
   readonly onRepair?: (message: string) => void;
 }
 
-/** Whether a committed entry line carries `key` in its body's `job` field. */
-function carriesKey(line: Uint8Array, quoted: string, key: string): boolean {
-  const text = decodeUtf8(line);
-  // Cheap filter first: canonical JSON writes the key exactly as JSON.stringify quotes it.
-  if (text === undefined || !text.includes(quoted)) return false;
-  try {
-    const entry = parseStrictJson(text) as { body?: { job?: unknown } };
-    return entry.body?.job === key;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether an entry committed before the current checkpoint carries `key` (reads every committed line). */
-export async function committedKey(ledger: Ledger, key: string): Promise<boolean> {
-  const { size } = await ledger.head();
-  const quoted = JSON.stringify(key);
-  let seq = 0;
-  for await (const line of ledger.store.readLines(0)) {
-    if (seq++ >= size) break;
-    if (carriesKey(line, quoted, key)) return true;
-  }
-  return false;
-}
-
 /**
  * The LedgerSink port over a store: opens the ledger (recovery), appends unless a committed
  * entry already carries the analysis key. Limits: the lookup reads every committed entry; the
@@ -68,8 +42,7 @@ export function storeLedgerSink(o: StoreSinkOptions): LedgerSink<EntryDraft, App
     appendOnce: async (key, drafts) => {
       const ledger = await openLedger({ store: o.store, signer: o.signer, origin: o.origin, clock: o.clock, random: o.random });
       for (const r of ledger.repairedOnOpen) o.onRepair?.(r.message);
-      if (await committedKey(ledger, key)) return null;
-      return ledger.append(drafts);
+      return appendOnceScanned(ledger, key, drafts);
     },
   };
 }

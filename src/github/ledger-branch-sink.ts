@@ -14,7 +14,7 @@ import { LedgerError } from '../core/errors.js';
 import type { Clock, LedgerSink, Random } from '../core/ports.js';
 import { openLedger, type AppendResult, type EntryDraft } from '../ledger/log.js';
 import { parseSignerKey, type NoteSigner } from '../ledger/note.js';
-import { committedKey } from '../engine/ledger.js';
+import { appendOnceScanned } from '../engine/job-ledger.js';
 import type { Sleep } from './client.js';
 import type { GitHubClient } from './client.js';
 import { LedgerBranchStore } from './ledger-branch-store.js';
@@ -54,8 +54,7 @@ export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDr
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
           for (const r of ledger.repairedOnOpen) o.log?.(`ledger ${store.location} repaired on open: ${r.message}`);
-          if (await committedKey(ledger, key)) return null;
-          return await ledger.append(drafts);
+          return await appendOnceScanned(ledger, key, drafts);
         } catch (err) {
           if (!(err instanceof LedgerError) || err.code !== 'LOCKED' || attempt >= attempts) throw err;
           const jitter = 1 + (o.random.bytes(1)[0]! / 256);
