@@ -7,13 +7,13 @@
 // document starts from empty. The App keeps serving; what the file held is in the quarantined
 // copy for an operator (a truncated write cannot happen through this class, so corruption comes
 // from outside: a full disk restored from a backup, a hand edit).
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rename } from 'node:fs/promises';
 import { describeError } from '../src/core/errors.js';
+import { writeJsonAtomic } from '../src/ledger/store/json-file.js';
 import { systemClock, type Clock } from '../src/core/ports.js';
 
-/** Process-wide, so two StateFile objects over one path never share a temporary name. */
-let temporaryCounter = 0;
+/** Process-wide, so two quarantines of one path in the same millisecond never share a name. */
+let quarantineCounter = 0;
 
 export interface StateFileOptions {
   readonly clock?: Clock;
@@ -64,7 +64,7 @@ export class StateFile<T> {
   }
 
   async #quarantine(problem: string): Promise<void> {
-    const target = `${this.path}.corrupt-${this.#clock.now()}-${process.pid}-${temporaryCounter++}`;
+    const target = `${this.path}.corrupt-${this.#clock.now()}-${process.pid}-${quarantineCounter++}`;
     try {
       await rename(this.path, target);
     } catch (err) {
@@ -88,15 +88,6 @@ export class StateFile<T> {
   }
 
   async #write(doc: T): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${temporaryCounter++}.tmp`;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(JSON.stringify(doc));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.path);
+    await writeJsonAtomic(this.path, doc);
   }
 }

@@ -8,13 +8,14 @@
 // (`queue.json`, `failed.json`), each replaced by `[erased]`. Stop the App first: its state
 // files have one writer. Each file is replaced atomically (temporary file, fsync, rename).
 import { existsSync } from 'node:fs';
-import { open, readdir, readFile, rename } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../src/core/errors.js';
 import { systemClock } from '../../src/core/ports.js';
 import { eraseFromLedger } from '../../src/engine/ledger.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
+import { writeJsonAtomic } from '../../src/ledger/store/json-file.js';
 import type { CommandContext } from '../main.js';
 
 interface EraseOptions {
@@ -60,15 +61,7 @@ async function eraseInStateFile(path: string, value: string): Promise<number> {
   }
   const n = eraseLogins(doc, value);
   if (n === 0) return 0;
-  const tmp = `${path}.${process.pid}.erase.tmp`;
-  const handle = await open(tmp, 'w');
-  try {
-    await handle.writeFile(JSON.stringify(doc));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, path);
+  await writeJsonAtomic(path, doc);
   return n;
 }
 
