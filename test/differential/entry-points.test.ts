@@ -9,7 +9,7 @@
 // under the repository policy's fail-on: CLI exit 1 ⇔ Action step failure ⇔ App check `failure`.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../support/free-port.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -171,17 +171,6 @@ async function viaAction(dir: string, sim: RunningSim, head: string): Promise<Ob
   const { token } = (await sim.admin('POST', '/_sim/tokens', { kind: 'actions', permissions: { contents: 'read' } })) as { token: string };
   const store = new LedgerBranchStore({ client: createGitHubClient({ token, baseUrl: sim.url }), owner: 'acme', repo: 'widgets', branch: 'trailmark-ledger', holder: 'differential' });
   return { failed: r.code !== 0, conclusion: check.conclusion, ledger: await ledgerView(store), shown: shownOf(check.annotations), requests };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function viaApp(dir: string, sim: RunningSim, head: string): Promise<Observed> {

@@ -1,7 +1,6 @@
 // Child processes for the install tests: a server started the way users start it, waited for
 // by polling (no wall-clock limit of its own: the test's timeout bounds it), stopped by pid.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface Started {
   readonly child: ChildProcess;
@@ -31,15 +30,7 @@ export function start(command: string, args: readonly string[], options: SpawnOp
   };
 }
 
-/** A port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freePort } from '../support/free-port.js';
 
 /** Calls `probe` every 100 ms until it returns a value; fails as soon as `server` has exited. */
 export async function until<T>(server: Started, probe: () => Promise<T | undefined>): Promise<T> {
