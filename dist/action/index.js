@@ -24735,6 +24735,8 @@ var subjects = {
 // src/ledger/kinds/change-analyzed.ts
 var CHANGE_ANALYZED_KIND = "change.analyzed";
 var CHANGE_ANALYZED_SCHEMA = "trailmark.change.analyzed/v1";
+var MAX_HUNK_COMMITS = 64;
+var MAX_HUNK_ATTRIBUTION = 16;
 var counted = (keys) => ({
   type: "object",
   additionalProperties: false,
@@ -24752,7 +24754,25 @@ var hunkSchema = {
     contentDigest: digest,
     verdict: { enum: [...VERDICTS] },
     evidence: { type: "array", uniqueItems: true, items: { enum: [...EVIDENCE_CLASSES] } },
-    score
+    score,
+    addedLines: uint,
+    commits: { type: "array", maxItems: MAX_HUNK_COMMITS, items: { type: "string", pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$" } },
+    attribution: {
+      type: "array",
+      maxItems: MAX_HUNK_ATTRIBUTION,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["class", "source", "agent", "model", "commit"],
+        properties: {
+          class: { enum: [...EVIDENCE_CLASSES] },
+          source: text(128),
+          agent: nullable(text(128)),
+          model: nullable(text(128)),
+          commit: nullable({ type: "string", pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$" })
+        }
+      }
+    }
   }
 };
 var changeAnalyzedSchema = {
@@ -25221,8 +25241,32 @@ function entryTime(epochMs) {
 
 // src/engine/record.ts
 var ENVELOPE_SLACK = 512;
+var COMMIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+var clip = (s, n) => s === void 0 || s === "" ? null : s.slice(0, n);
+function attributionOf(h) {
+  const seen = /* @__PURE__ */ new Set();
+  const out2 = [];
+  for (const e of h.evidence) {
+    if (e.class === "inferred" || e.weak === true || e.says !== "ai") continue;
+    const a = {
+      class: e.class,
+      source: e.source.slice(0, 128),
+      agent: clip(e.agent, 128),
+      model: clip(e.model, 128),
+      commit: e.commit !== void 0 && COMMIT_ID.test(e.commit) ? e.commit : null
+    };
+    const key = JSON.stringify(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out2.push(a);
+    if (out2.length === MAX_HUNK_ATTRIBUTION) break;
+  }
+  return out2;
+}
 function hunkOf(h) {
   const classes = new Set(h.evidence.map((e) => e.class));
+  const commits = h.commits.filter((c) => COMMIT_ID.test(c));
+  const attribution = attributionOf(h);
   return {
     path: h.path,
     startLine: h.startLine,
@@ -25230,7 +25274,11 @@ function hunkOf(h) {
     contentDigest: h.contentDigest,
     verdict: h.verdict,
     evidence: EVIDENCE_CLASSES.filter((c) => classes.has(c)),
-    score: h.score
+    score: h.score,
+    addedLines: h.addedLines,
+    // The newest commits matter most to blame: keep the last ones when there are too many.
+    ...commits.length === 0 ? {} : { commits: commits.slice(-MAX_HUNK_COMMITS) },
+    ...attribution.length === 0 ? {} : { attribution }
   };
 }
 function bytesOf(value) {

@@ -7,7 +7,15 @@ import { EVIDENCE_CLASSES, type EvidenceClass, type HunkResult, type LedgerRef, 
 import { TOOL_NAME, TOOL_VERSION } from '../core/version.js';
 import { canonicalize } from '../ledger/canonical.js';
 import { MAX_LINE_BYTES } from '../ledger/entry.js';
-import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, type ChangeAnalyzedBody, type ChangeAnalyzedHunk } from '../ledger/kinds/change-analyzed.js';
+import {
+  CHANGE_ANALYZED_KIND,
+  CHANGE_ANALYZED_SCHEMA,
+  MAX_HUNK_ATTRIBUTION,
+  MAX_HUNK_COMMITS,
+  type ChangeAnalyzedBody,
+  type ChangeAnalyzedHunk,
+  type HunkAttribution,
+} from '../ledger/kinds/change-analyzed.js';
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, type ChangeHunksBody } from '../ledger/kinds/change-hunks.js';
 import { FINDING_KIND, FINDING_SCHEMA, type FindingBody } from '../ledger/kinds/finding.js';
 import type { AppendResult, DraftContext, EntryDraft, Ledger } from '../ledger/log.js';
@@ -33,8 +41,35 @@ export interface RecordMeta {
  */
 const ENVELOPE_SLACK = 512;
 
+const COMMIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+const clip = (s: string | undefined, n: number): string | null => (s === undefined || s === '' ? null : s.slice(0, n));
+
+/** Stated (non-inferred, non-weak) evidence that says AI, one per class/source/agent/model/commit. */
+function attributionOf(h: HunkResult): HunkAttribution[] {
+  const seen = new Set<string>();
+  const out: HunkAttribution[] = [];
+  for (const e of h.evidence) {
+    if (e.class === 'inferred' || e.weak === true || e.says !== 'ai') continue;
+    const a: HunkAttribution = {
+      class: e.class,
+      source: e.source.slice(0, 128),
+      agent: clip(e.agent, 128),
+      model: clip(e.model, 128),
+      commit: e.commit !== undefined && COMMIT_ID.test(e.commit) ? e.commit : null,
+    };
+    const key = JSON.stringify(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(a);
+    if (out.length === MAX_HUNK_ATTRIBUTION) break;
+  }
+  return out;
+}
+
 function hunkOf(h: HunkResult): ChangeAnalyzedHunk {
   const classes = new Set<EvidenceClass>(h.evidence.map((e) => e.class));
+  const commits = h.commits.filter((c) => COMMIT_ID.test(c));
+  const attribution = attributionOf(h);
   return {
     path: h.path,
     startLine: h.startLine,
@@ -43,6 +78,10 @@ function hunkOf(h: HunkResult): ChangeAnalyzedHunk {
     verdict: h.verdict,
     evidence: EVIDENCE_CLASSES.filter((c) => classes.has(c)),
     score: h.score,
+    addedLines: h.addedLines,
+    // The newest commits matter most to blame: keep the last ones when there are too many.
+    ...(commits.length === 0 ? {} : { commits: commits.slice(-MAX_HUNK_COMMITS) }),
+    ...(attribution.length === 0 ? {} : { attribution }),
   };
 }
 

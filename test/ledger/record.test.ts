@@ -75,7 +75,12 @@ describe('recordScan', () => {
     const change = lines[0].body;
     expect(change).toMatchObject({ repository: 'octo/repo', pullRequest: 42, model: 'model-3', hunkPages: 0, counts: { omissions: 1 } });
     expect(change.detectors.map((d: { id: string }) => d.id)).toEqual(['a-detector', 'z-detector']);
-    expect(change.hunks[0]).toEqual({ path: 'src/module-0/file-0.ts', startLine: 1, endLine: 10, contentDigest: `sha256:${'00'.repeat(32)}`, verdict: 'unattested', evidence: ['declared', 'inferred'], score: 0 });
+    expect(change.hunks[0]).toEqual({ path: 'src/module-0/file-0.ts', startLine: 1, endLine: 10, contentDigest: `sha256:${'00'.repeat(32)}`, verdict: 'unattested', evidence: ['declared', 'inferred'], score: 0,
+      addedLines: 10,
+      commits: ['c'.repeat(40)],
+      // Stated evidence only: the inferred score is not an attribution.
+      attribution: [{ class: 'declared', source: 'trailer:Assisted-by', agent: null, model: null, commit: null }],
+    });
     expect(JSON.stringify(lines)).not.toContain('secret detail');
     expect(JSON.stringify(lines)).not.toContain('octocat');
     const [rec] = store.data.subjects;

@@ -16,7 +16,30 @@ export type ChangeAnalyzedHunk = {
   /** Evidence classes present for the hunk, sorted, unique. */
   readonly evidence: readonly EvidenceClass[];
   readonly score: number;
+  /**
+   * Optional (added in 0.2; v1 readers that predate it refuse entries carrying it): the added
+   * lines of the hunk, the commits that introduced them (oldest first, at most 64) and who the
+   * non-inferred evidence names (at most 16). Reports and `trailmark blame` read them; entries
+   * without them are shown with the agent unknown.
+   */
+  readonly addedLines?: number;
+  readonly commits?: readonly string[];
+  readonly attribution?: readonly HunkAttribution[];
 };
+
+/** One piece of stated evidence on a hunk: its class and source, and the agent and model it names. */
+export type HunkAttribution = {
+  readonly class: EvidenceClass;
+  /** Evidence source, e.g. `trailer:Assisted-by`, `co-author:anthropic`, `agent-trace`, `remediation`. */
+  readonly source: string;
+  readonly agent: string | null;
+  readonly model: string | null;
+  /** The commit the evidence is attached to, when it is commit-level. */
+  readonly commit: string | null;
+};
+
+export const MAX_HUNK_COMMITS = 64;
+export const MAX_HUNK_ATTRIBUTION = 16;
 
 export type ChangeAnalyzedBody = {
   readonly schema: typeof CHANGE_ANALYZED_SCHEMA;
@@ -69,6 +92,24 @@ export const hunkSchema = {
     verdict: { enum: [...VERDICTS] },
     evidence: { type: 'array', uniqueItems: true, items: { enum: [...EVIDENCE_CLASSES] } },
     score,
+    addedLines: uint,
+    commits: { type: 'array', maxItems: MAX_HUNK_COMMITS, items: { type: 'string', pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$' } },
+    attribution: {
+      type: 'array',
+      maxItems: MAX_HUNK_ATTRIBUTION,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['class', 'source', 'agent', 'model', 'commit'],
+        properties: {
+          class: { enum: [...EVIDENCE_CLASSES] },
+          source: text(128),
+          agent: nullable(text(128)),
+          model: nullable(text(128)),
+          commit: nullable({ type: 'string', pattern: '^[0-9a-f]{40}([0-9a-f]{24})?$' }),
+        },
+      },
+    },
   },
 } as const;
 
