@@ -199,12 +199,14 @@ export interface BlameGit {
   patchIds(commits: readonly string[]): Promise<Map<string, string>>;
   /** First-parent chain of `rev`, newest first. */
   firstParentHistory(rev: string, max: number): Promise<string[]>;
+  /** Whether `commit` is in the history of `rev` (false when the clone does not have it). */
+  isAncestor(commit: string, rev: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The ledger index
 
-interface Located {
+export interface Located {
   readonly store: number;
   readonly seq: number;
   readonly hash: string;
@@ -212,20 +214,20 @@ interface Located {
   readonly time: string;
 }
 
-interface IndexedHunk {
+export interface IndexedHunk {
   readonly analysis: IndexedAnalysis;
   /** The page entry, when not in the analysis entry. */
   readonly page: Located | null;
   readonly hunk: ChangeAnalyzedHunk;
 }
 
-interface IndexedAnalysis {
+export interface IndexedAnalysis {
   readonly at: Located;
   readonly body: Omit<ChangeAnalyzedBody, 'hunks'>;
   readonly hunks: IndexedHunk[];
 }
 
-interface Indexed<B> {
+export interface Indexed<B> {
   readonly at: Located;
   readonly body: B;
 }
@@ -624,7 +626,16 @@ async function resolveCommits(index: LedgerIndex, git: BlameGit, rev: string, co
 export async function blame(input: BlameInput): Promise<BlameReport> {
   if (input.range !== undefined) checkRange(input.range.start, input.range.end);
   const blamed = await input.git.blame(input.file, input.rev, input.range);
-  const index = await LedgerIndex.build(input.ledgers, input.repository);
+  return blameWithIndex(await LedgerIndex.build(input.ledgers, input.repository), input, blamed);
+}
+
+/** blame over an index already built (the fire drill blames several files of one change). */
+export async function blameWithIndex(
+  index: LedgerIndex,
+  input: Omit<BlameInput, 'ledgers'>,
+  known?: Awaited<ReturnType<BlameGit['blame']>>,
+): Promise<BlameReport> {
+  const blamed = known ?? (await input.git.blame(input.file, input.rev, input.range));
   const commits = [...new Set(blamed.lines.filter((l) => !l.boundary).map((l) => l.commit))];
   const resolved = await resolveCommits(index, input.git, blamed.rev, commits, input.historyLimit ?? 10_000);
   const proofs = input.proofs === true;

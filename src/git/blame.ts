@@ -219,16 +219,26 @@ export async function firstParentHistory(git: Git, rev: string, max: number): Pr
   return out.split('\n').filter(isObjectId);
 }
 
+/** Whether `commit` is in the history of `rev`; false when either is unknown to the clone. */
+export async function isAncestor(git: Git, commit: string, rev: string): Promise<boolean> {
+  if (!isObjectId(commit)) return false;
+  const head = await resolveCommit(git, rev);
+  const out = await git.run(['merge-base', '--is-ancestor', commit, head], { allowExitCodes: [1, 128] });
+  return out.exitCode === 0;
+}
+
 /** What the blame use case asks of a clone (engine/blame.ts `BlameGit`), over one repository. */
 export function localBlameGit(repo: string): {
   blame(path: string, rev: string, range?: LineRange): Promise<BlameResult>;
   patchIds(commits: readonly string[]): Promise<Map<string, string>>;
   firstParentHistory(rev: string, max: number): Promise<string[]>;
+  isAncestor(commit: string, rev: string): Promise<boolean>;
 } {
   const git = new Git(repo);
   return {
     blame: (path, rev, range) => blameFile(git, { path, rev, ...(range === undefined ? {} : { range }) }),
     patchIds: (commits) => patchIds(git, commits),
     firstParentHistory: (rev, max) => firstParentHistory(git, rev, max),
+    isAncestor: (commit, rev) => isAncestor(git, commit, rev),
   };
 }
