@@ -6,6 +6,11 @@
 //   PR 2  src/rebase.ts    declared, two commits       rebase merge       approved by erin
 //   PR 3  src/old.ts       stamped (Claude co-author)  merge commit       then renamed to src/new.ts on main
 //   PR 4  src/mixed.ts     three authors: declared, stamped, unattested    merge commit, approved by dave
+//   PR 5  src/traced.ts    recorded (Agent Trace record in the head)       merge commit
+//
+// Merge entries are one day apart from 2026-12-01 (PR n on 2026-12-0n), so a drill can pick a
+// pull request by its period. `records: false` leaves out the `record` entry PR 5's recorded
+// evidence needs.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -49,7 +54,19 @@ function spacer(from: number, to: number): string[] {
 
 const digestOf = (c: string) => `sha256:${c.repeat(64).slice(0, 64)}`;
 
-export async function buildScenario(): Promise<Scenario> {
+function agentTrace(revision: string, path: string, lines: number): string {
+  const record = {
+    version: '0.1.0',
+    id: '5b0d2f6e-2a51-4d38-9a52-3f1f5b0b9c21',
+    timestamp: '2026-11-02T10:15:00Z',
+    vcs: { type: 'git', revision },
+    tool: { name: 'cursor', version: '2.1.0' },
+    files: [{ path, conversations: [{ url: 'https://cursor.com/agents?id=bc-test', contributor: { type: 'ai', model_id: 'anthropic/claude-sonnet-4-5' }, ranges: [{ start_line: 1, end_line: lines }] }] }],
+  };
+  return `${JSON.stringify(record)}\n`;
+}
+
+export async function buildScenario(options: { readonly records?: boolean; readonly binary?: boolean } = {}): Promise<Scenario> {
   const repo = await GitFixture.create();
   const root = join(repo.dir, '..');
   const key = testKey('blame-drill');
@@ -66,6 +83,7 @@ export async function buildScenario(): Promise<Scenario> {
   };
 
   await repo.writeFiles({ 'README.md': '# repo\n', 'src/mixed.ts': `${spacer(1, 40).join('\n')}\n` });
+  if (options.binary === true) await repo.write('assets/logo.bin', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1, 2, 0x0a, 0]));
   commits.init = await repo.commit('init');
 
   // PR 1: squash merge.
@@ -117,22 +135,43 @@ export async function buildScenario(): Promise<Scenario> {
   await repo.checkout('main');
   commits.merge4 = await repo.merge('feat-mixed', 'Merge pull request #4');
 
-  // The App's entries.
-  const ledger = await openLedger({ store: openDirStore(ledgerDir), signer: key.signer, origin: ORIGIN, clock: fixedClock(Date.UTC(2026, 11, 1)), random: seededRandom('scenario') });
+  // PR 5: an Agent Trace record in the head, merged with a merge commit (scanned below, after the record entry).
+  await repo.checkout('feat-traced', { create: true });
+  await repo.write('src/traced.ts', block('traced', 10));
+  commits.pr5a = await repo.commit('add traced helper', { author: BEN });
+  await repo.write('.agent-trace/traces.jsonl', agentTrace(commits.pr5a, 'src/traced.ts', 10));
+  commits.pr5 = await repo.commit('add the agent trace record', { author: BEN });
+  await repo.checkout('main');
+  commits.merge5 = await repo.merge('feat-traced', 'Merge pull request #5');
+
+  // The App's entries, one pull request a day from 2026-12-01.
+  const clock = fixedClock(Date.UTC(2026, 11, 1, 12));
+  const ledger = await openLedger({ store: openDirStore(ledgerDir), signer: key.signer, origin: ORIGIN, clock, random: seededRandom('scenario') });
   const app = (kind: string, body: (commit: (v: string) => string) => Record<string, unknown>): EntryDraft => ({ kind, policy: 'test', body: (ctx) => ({ ...body((v) => ctx.commit(v)) }) as never });
   const approve = (pr: number, head: string, reviewer: string, review: number) =>
     app('review.approved', (c) => ({ schema: 'trailmark.review-approved/v1', repository: REPOSITORY, pullRequest: pr, review, head, diffDigest: digestOf('a'), subjects: { reviewer: c(reviewer) } }));
   const merged = (pr: number, head: string, mergeCommit: string, method: 'merge' | 'squash-or-rebase') =>
     app('merge', (c) => ({ schema: 'trailmark.merge/v1', repository: REPOSITORY, pullRequest: pr, mergeCommit, method, head, diffDigest: digestOf('a'), approvedDigest: digestOf('a'), subjects: { 'merged-by': c('mia') } }));
+  const DAY = 86_400_000;
   await ledger.append([approve(1, commits.pr1, 'alice', 101), merged(1, commits.pr1, commits.squash, 'squash-or-rebase')]);
+  clock.tick(DAY);
   await ledger.append([approve(2, commits.pr2b, 'erin', 201), merged(2, commits.pr2b, commits.rebasedB, 'squash-or-rebase')]);
+  clock.tick(DAY);
   await ledger.append([merged(3, commits.pr3, commits.merge3, 'merge')]);
+  clock.tick(DAY);
   await ledger.append([
     app('remediation', (c) => ({ schema: 'trailmark.remediation/v1', repository: REPOSITORY, pullRequest: 4, head: commits.cat, declaration: 'Assisted-by: Claude:claude-opus-4-5', paths: ['src/mixed.ts'], subjects: { 'declared-by': c('cat') } })),
-    app('record', () => ({ schema: 'trailmark.record/v1', repository: REPOSITORY, format: 'agent-trace', digest: digestOf('b'), bytes: 512, ranges: 1 })),
     approve(4, commits.cat, 'dave', 401),
     merged(4, commits.cat, commits.merge4, 'merge'),
   ]);
+  clock.tick(DAY);
+  if (options.records !== false) {
+    await ledger.append([app('record', () => ({ schema: 'trailmark.record/v1', repository: REPOSITORY, format: 'agent-trace', digest: digestOf('b'), bytes: 512, ranges: 1 }))]);
+  }
+  await scan(commits.merge4, commits.pr5);
+  // The scan appended through its own writer: reopen so this one resumes from the new checkpoint.
+  const ledger5 = await openLedger({ store: openDirStore(ledgerDir), signer: key.signer, origin: ORIGIN, clock, random: seededRandom('scenario-5') });
+  await ledger5.append([merged(5, commits.pr5, commits.merge5, 'merge')]);
   await eraseFromLedger(openDirStore(ledgerDir), 'alice', fixedClock(Date.UTC(2026, 11, 2)));
   return { repo, ledgerDir, keyFile, pubFile, key, commits, cleanup: () => repo.cleanup() };
 }
