@@ -341,16 +341,38 @@ export class LedgerIndex {
     return { ...base, proof: await proof };
   }
 
-  /** Analyses whose head is `head`. */
+  private byHead: Map<string, IndexedAnalysis[]> | undefined;
+  private byCommit: Map<string, IndexedHunk[]> | undefined;
+
+  /** Analyses whose head is `head`, in ledger order. */
   analysesAtHead(head: string): IndexedAnalysis[] {
-    return this.analyses.filter((a) => a.body.head === head);
+    if (this.byHead === undefined) {
+      this.byHead = new Map();
+      for (const a of this.analyses) {
+        if (a.body.head === null) continue;
+        const list = this.byHead.get(a.body.head) ?? [];
+        list.push(a);
+        this.byHead.set(a.body.head, list);
+      }
+    }
+    return this.byHead.get(head) ?? [];
   }
 
   /** Hunks listing `commit` among the commits that introduced their lines. */
   hunksWithCommit(commit: string): IndexedHunk[] {
-    const out: IndexedHunk[] = [];
-    for (const a of this.analyses) for (const h of a.hunks) if (h.hunk.commits?.includes(commit) === true) out.push(h);
-    return out;
+    if (this.byCommit === undefined) {
+      this.byCommit = new Map();
+      for (const a of this.analyses) {
+        for (const h of a.hunks) {
+          for (const c of h.hunk.commits ?? []) {
+            const list = this.byCommit.get(c) ?? [];
+            list.push(h);
+            this.byCommit.set(c, list);
+          }
+        }
+      }
+    }
+    return this.byCommit.get(commit) ?? [];
   }
 
   /** The merge entry of an analysis: same head (and pull request when both name one). */
