@@ -201,6 +201,8 @@ export interface BlameGit {
   firstParentHistory(rev: string, max: number): Promise<string[]>;
   /** Whether `commit` is in the history of `rev` (false when the clone does not have it). */
   isAncestor(commit: string, rev: string): Promise<boolean>;
+  /** Where `path` of commit `from` is at `rev` after a rename; null when deleted. */
+  renamedPath(path: string, from: string, rev: string): Promise<string | null>;
 }
 
 // ---------------------------------------------------------------------------------------------

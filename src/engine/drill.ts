@@ -242,15 +242,27 @@ async function blameLink(index: LedgerIndex, analysis: IndexedAnalysis, m: Merge
     const expected = added(path);
     total += expected;
     let report;
+    let shown = path;
     try {
       report = await blameWithIndex(index, { repository: input.repository ?? m.repository, file: path, rev, git: input.git });
     } catch (err) {
-      if (err instanceof UsageError && err.code === 'NOT_FOUND') {
-        parts.push(`${path}: deleted or moved since (0 of ${expected} lines)`);
+      if (!(err instanceof UsageError && err.code === 'NOT_FOUND')) {
+        errors.push(`${path}: ${describeError(err)}`);
         continue;
       }
-      errors.push(`${path}: ${describeError(err)}`);
-      continue;
+      // Gone under its name: follow a rename made since the merge, else say it was deleted.
+      const now = m.mergeCommit === null ? null : await input.git.renamedPath(path, m.mergeCommit, rev).catch(() => null);
+      if (now === null) {
+        parts.push(`${path}: deleted since (0 of ${expected} lines)`);
+        continue;
+      }
+      shown = `${path} → ${now}`;
+      try {
+        report = await blameWithIndex(index, { repository: input.repository ?? m.repository, file: now, rev, git: input.git });
+      } catch (err2) {
+        errors.push(`${now}: ${describeError(err2)}`);
+        continue;
+      }
     }
     let lines = 0;
     for (const run of report.runs) {
@@ -258,7 +270,7 @@ async function blameLink(index: LedgerIndex, analysis: IndexedAnalysis, m: Merge
       if (ours) lines += run.endLine - run.startLine + 1;
     }
     still += lines;
-    parts.push(lines >= expected ? `${path}: all ${expected} lines still attributed` : `${path}: ${lines} of ${expected} lines still attributed, ${expected - lines} changed since`);
+    parts.push(lines >= expected ? `${shown}: all ${expected} lines still attributed` : `${shown}: ${lines} of ${expected} lines still attributed, ${expected - lines} changed since`);
   }
   if (paths.length > checked.length) parts.push(`${paths.length - checked.length} more file(s) not checked`);
   if (errors.length > 0) {

@@ -227,12 +227,35 @@ export async function isAncestor(git: Git, commit: string, rev: string): Promise
   return out.exitCode === 0;
 }
 
+/**
+ * Where `path` of commit `from` is at `rev` after renames (`git diff -M --name-status`), or
+ * null when it was deleted (or is unchanged under its name, which callers already tried).
+ */
+export async function renamedPath(git: Git, path: string, from: string, rev: string): Promise<string | null> {
+  const a = await resolveCommit(git, from);
+  const b = await resolveCommit(git, rev);
+  const out = await git.run(['diff', '--no-ext-diff', '--no-textconv', '-M', '--name-status', '-z', a, b]);
+  const tokens = out.stdout.toString('utf8').split('\0');
+  for (let i = 0; i < tokens.length; ) {
+    const status = tokens[i++] ?? '';
+    if (status.startsWith('R') || status.startsWith('C')) {
+      const oldPath = tokens[i++];
+      const newPath = tokens[i++];
+      if (status.startsWith('R') && oldPath === path && newPath !== undefined) return newPath;
+    } else {
+      i++;
+    }
+  }
+  return null;
+}
+
 /** What the blame use case asks of a clone (engine/blame.ts `BlameGit`), over one repository. */
 export function localBlameGit(repo: string): {
   blame(path: string, rev: string, range?: LineRange): Promise<BlameResult>;
   patchIds(commits: readonly string[]): Promise<Map<string, string>>;
   firstParentHistory(rev: string, max: number): Promise<string[]>;
   isAncestor(commit: string, rev: string): Promise<boolean>;
+  renamedPath(path: string, from: string, rev: string): Promise<string | null>;
 } {
   const git = new Git(repo);
   return {
@@ -240,5 +263,6 @@ export function localBlameGit(repo: string): {
     patchIds: (commits) => patchIds(git, commits),
     firstParentHistory: (rev, max) => firstParentHistory(git, rev, max),
     isAncestor: (commit, rev) => isAncestor(git, commit, rev),
+    renamedPath: (path, from, rev) => renamedPath(git, path, from, rev),
   };
 }

@@ -51,7 +51,7 @@ describe('trailmark drill on an intact trail', () => {
       expect(body).toMatchObject({ outcome: 'passed', pullRequest: pr, repository: REPOSITORY, missing: [] });
       expect(body.links.map((l) => [l.link, l.ok])).toEqual(LINKS.map((l) => [l, true]));
       const blameLink = body.links.find((l) => l.link === 'blame')!.detail;
-      if (pr === 3) expect(blameLink).toContain('src/old.ts: deleted or moved since');
+      if (pr === 3) expect(blameLink).toContain('src/old.ts → src/new.ts: all 10 lines still attributed');
       else expect(blameLink).toMatch(/all \d+ lines still attributed/);
       if (pr === 5) expect(body.links.find((l) => l.link === 'records')!.detail).toMatch(/1 record entry/);
       expect(r.doc!.appended).not.toBeNull();
@@ -151,5 +151,18 @@ describe('trailmark drill names the missing link', () => {
     const noKey = await runCli(['drill', '--ledger', s.ledgerDir, '--repo', s.repo.dir], { cwd: s.repo.dir, env: {} });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/no ledger signing key/);
+  });
+});
+
+describe('trailmark drill on code changed since the merge', () => {
+  it('says how many lines are still attributed and how many changed since', async () => {
+    const text = (await s.repo.git(['show', 'HEAD:src/squash.ts'])).split('\n');
+    text[1] = ' * rewritten by hand after the merge';
+    text[2] = ' * @param input - rewritten too';
+    await s.repo.write('src/squash.ts', `${text.join('\n')}\n`);
+    await s.repo.commit('reword the squash helper docs');
+    const r = await drill(s, [...day(1), '--seed', '1', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.doc!.body.links.find((l) => l.link === 'blame')!.detail).toContain('src/squash.ts: 10 of 12 lines still attributed, 2 changed since');
   });
 });
