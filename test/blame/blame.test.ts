@@ -1,7 +1,7 @@
 // trailmark blame over a real repository and a ledger built by real scans plus App entries
 // (see scenario.ts): squash, rebase and merge-commit merges, a rename, three authors with
 // mixed evidence, an erased reviewer, inclusion proofs, the ledger-only query.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blame, queryLedger, sameRepository, type BlameReport, type BlameRun } from '../../src/engine/blame.js';
@@ -186,6 +186,17 @@ describe('trailmark blame (CLI)', () => {
     expect(text.stdout).toContain('approved by [erased]');
     expect(text.stdout).toContain('model claude-opus-4-5');
     expect(text.stdout).toMatch(/^2-4\t/m);
+  });
+
+  it('--proofs prints proofs that `trailmark verify-proof` accepts', async () => {
+    const r = await runCli(['blame', 'src/new.ts', '--ledger', s.ledgerDir, '--format', 'json', '--proofs'], { cwd: s.repo.dir });
+    expect(r.code, r.stderr).toBe(0);
+    const proof = (JSON.parse(r.stdout) as BlameReport).runs[0]!.history[0]!.merge!.entry.proof!;
+    const file = join(s.repo.dir, '..', 'merge-proof.json');
+    writeFileSync(file, JSON.stringify(proof));
+    const v = await runCli(['verify-proof', file, '--key', s.pubFile], { cwd: s.repo.dir });
+    expect(v.code, v.stderr).toBe(0);
+    expect(v.stdout).toContain(`ok: entry ${proof.seq} (merge,`);
   });
 
   it('refuses bad input with exit 2 and a hint', async () => {
