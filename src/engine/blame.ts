@@ -571,7 +571,15 @@ function coveringHunks(candidates: readonly IndexedHunk[], path: string, line: n
       continue;
     }
     const withCommit = hunks.filter((h) => h.hunk.commits?.includes(commit) === true);
-    if (withCommit.length === 1) out.push(...withCommit);
+    if (withCommit.length === 1) {
+      out.push(...withCommit);
+      continue;
+    }
+    // A squash or rebased commit whose file the base branch changed meanwhile: its line numbers
+    // differ from the analysed head's. Blame says the commit introduced the line, so it is one of
+    // the pull request's added lines in that file: unambiguous when the analysis has one hunk there.
+    const samePath = hunks.filter((h) => h.hunk.path === path);
+    if (samePath.length === 1) out.push(...samePath);
   }
   return out;
 }

@@ -9,7 +9,9 @@ import { checkProof } from '../../src/engine/ledger.js';
 import { localBlameGit, parseBlamePorcelain } from '../../src/git/blame.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { runCli } from '../cli-ledger/harness.js';
-import { testKey } from '../ledger/fixtures.js';
+import { ORIGIN, fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
+import { openLedger } from '../../src/ledger/log.js';
+import { GitFixture } from '../support/git-fixture.js';
 import { ANN, BEN, CAT, REPOSITORY, buildScenario, type Scenario } from './scenario.js';
 
 let s: Scenario;
@@ -229,5 +231,40 @@ describe('rebase merge whose original commits are gone', () => {
       [s.commits.rebasedA, 'rebase-nearest-merge', [2]],
       [s.commits.rebasedB, 'merge-commit', [2]],
     ]);
+  });
+});
+
+describe('squash merge after the base branch moved the lines', () => {
+  it('ties the squash commit\'s lines to the only hunk of that file in the analysis', async () => {
+    const repo = await GitFixture.create();
+    try {
+      const root = join(repo.dir, '..');
+      const key = testKey('shifted');
+      writeFileSync(join(root, 'k.key'), `${key.signerKey}\n`);
+      const ledgerDir = join(root, 'ledger');
+      const spacer = Array.from({ length: 20 }, (_, i) => `// line ${i + 1}`);
+      await repo.write('f.ts', `${spacer.join('\n')}\n`);
+      const init = await repo.commit('init');
+      await repo.checkout('feat', { create: true });
+      const changed = [...spacer];
+      changed.splice(9, 2, 'export function added(a: number): number {', '  return a * 2; // doubled', '}');
+      await repo.write('f.ts', `${changed.join('\n')}\n`);
+      const head = await repo.commit('double it', { trailers: ['Assisted-by: Claude:claude-opus-4-5'] });
+      const scan = await runCli(['scan', '--repo', repo.dir, '--base', init, '--head', head, '--ledger', ledgerDir, '--key-file', join(root, 'k.key')], { cwd: root });
+      expect(scan.code, scan.stderr).toBe(0);
+      await repo.checkout('main');
+      await repo.write('f.ts', `${['// a', '// b', '// c', '// d', '// e', ...spacer].join('\n')}\n`);
+      await repo.commit('five lines on top');
+      await repo.git(['merge', '--squash', '-q', 'feat']);
+      const squash = await repo.commit('double it (#9)');
+      const ledger = await openLedger({ store: openDirStore(ledgerDir), signer: key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom('shifted') });
+      await ledger.append([{ kind: 'merge', policy: 'test', body: (ctx) => ({ schema: 'trailmark.merge/v1', repository: REPOSITORY, pullRequest: 9, mergeCommit: squash, method: 'squash-or-rebase', head, diffDigest: `sha256:${'d'.repeat(64)}`, approvedDigest: null, subjects: { 'merged-by': ctx.commit('mia') } }) }]);
+      const report = await blame({ repository: REPOSITORY, file: 'f.ts', rev: 'main', ledgers: [openDirStore(ledgerDir)], git: localBlameGit(repo.dir) });
+      const ours = report.runs.filter((r) => r.commit === squash);
+      expect(ours.map((r) => [r.startLine, r.endLine, r.link, r.pullRequests])).toEqual([[15, 17, 'merge-commit', [9]]]);
+      expect(ours[0]!.history[0]).toMatchObject({ startLine: 10, endLine: 12, head });
+    } finally {
+      await repo.cleanup();
+    }
   });
 });
