@@ -154,7 +154,10 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   fPath.addEventListener('change', update);
   fWeek.addEventListener('change', update);
   var reset = document.getElementById('f-reset');
-  reset.addEventListener('click', function () { fRepo.value = '-1'; fPath.value = '-1'; fWeek.value = '-1'; update(); });
+  reset.addEventListener('click', function () {
+    [fRepo, fPath, fWeek].forEach(function (f) { f.value = f.getAttribute('data-default'); });
+    update();
+  });
   // Printing shows every accessible table.
   window.addEventListener('beforeprint', function () {
     var ds = document.querySelectorAll('details');

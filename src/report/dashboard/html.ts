@@ -125,14 +125,18 @@ export async function renderDashboard(model: ReportModel, options: DashboardOpti
   const allWeeks = sumByWeek(model.cells, weeks, { repository: null, prefix: null });
   const t = model.totals;
 
-  // --- filters
+  // --- filters. The week starts on the report's period when it is one ISO week, so the gap
+  // tables open on the same figures as the markdown report; Reset returns here.
+  const defaultWeek = model.period.week !== null ? weeks.indexOf(model.period.week) : -1;
+  const option = (value: number, label: string, selected: boolean): string => `<option value="${value}"${selected ? ' selected' : ''}>${h(label)}</option>`;
   const filters = `<form id="filters" class="filters" aria-label="Filters" role="search">
-<label>Repository <select id="f-repo"><option value="-1">all repositories</option>${repositories.map((r, i) => `<option value="${i}">${h(r)}</option>`).join('')}</select></label>
-<label>Path prefix <select id="f-path"><option value="-1">all paths</option>${prefixes.map((p, i) => `<option value="${i}">${h(p)}</option>`).join('')}</select></label>
-<label>Week <select id="f-week"><option value="-1">all weeks</option>${weeks.map((w, i) => `<option value="${i}">${h(w)}</option>`).join('')}</select></label>
+<label>Repository <select id="f-repo" data-default="-1">${option(-1, 'all repositories', true)}${repositories.map((r, i) => option(i, r, false)).join('')}</select></label>
+<label>Path prefix <select id="f-path" data-default="-1">${option(-1, 'all paths', true)}${prefixes.map((p, i) => option(i, p, false)).join('')}</select></label>
+<label>Week <select id="f-week" data-default="${defaultWeek}">${option(-1, 'all weeks', defaultWeek < 0)}${weeks.map((w, i) => option(i, w, i === defaultWeek)).join('')}</select></label>
 <button type="button" id="f-reset">Reset</button>
-<output id="f-status" aria-live="polite">Showing everything.</output>
+<output id="f-status" aria-live="polite"></output>
 </form>`;
+  const inView = defaultWeek < 0 ? allWeeks : allWeeks.filter((w) => w.week === weeks[defaultWeek]);
 
   // --- headline
   const headline = `<section id="headline" aria-labelledby="headline-h"><h2 id="headline-h">Headline figures</h2>
@@ -145,7 +149,7 @@ ${figureItem('added lines', num(t.addedLines), `in ${num(t.hunks)} hunks`)}
 ${figureItem('pull requests', num(t.pullRequests), `${num(t.pushes)} pushes, ${num(t.analyses)} analyses`)}
 ${figureItem('findings', num(t.findings.unattested + t.findings.contradicted + t.findings['approval-drift']), `${num(t.findings.unattested)} unattested, ${num(t.findings.contradicted)} contradicted, ${num(t.findings['approval-drift'])} approval drift`)}
 </dl>
-<p class="inview"><strong>Under the filters:</strong> <span id="inview">${h(`${num(sum(allWeeks, (w) => w.hunks))} hunks, ${num(sum(allWeeks, (w) => w.addedLines))} added lines`)}</span></p>
+<p class="inview"><strong>Under the filters:</strong> <span id="inview">${h(`${num(sum(inView, (w) => w.hunks))} hunks, ${num(sum(inView, (w) => w.addedLines))} added lines`)}</span></p>
 </section>`;
 
   // --- trend
@@ -162,6 +166,7 @@ ${await evidenceFigure(t)}
   // --- gaps
   const gapsRepoRows = model.gaps.repositories.map((r) => [h(r.repository), num(r.unattested), num(r.contradicted), num(r.gapLines)]);
   const gaps = `<section id="gaps" aria-labelledby="gaps-h"><h2 id="gaps-h">Where the gaps are</h2>
+<p class="note">Ranked by gap lines: added lines of unattested and contradicted hunks. The tables follow the filters, which open on the report's week.</p>
 ${figure('fig-gaps', 'Gap lines (unattested and contradicted) per repository, by week', store.svgs[variants.gaps['-1']!]!, table('Gaps per repository', [{ label: 'repository' }, { label: 'unattested hunks', numeric: true }, { label: 'contradicted hunks', numeric: true }, { label: 'gap lines', numeric: true }], gapsRepoRows, { tbodyId: 't-gaps-repo', empty: 'no gaps' }), { chart: 'gaps', variant: variants.gaps['-1']! })}
 <h3 id="paths-h">Paths</h3>
 ${table(`Paths ranked by gap lines (first ${PATH_TABLE_ROWS})`, GAP_PATH_COLUMNS, gapTableRows(model.gaps.paths), { tbodyId: 't-gaps-path', empty: 'no gaps' })}
