@@ -34,7 +34,7 @@ interface PageElement {
 }
 declare const document: {
   readonly activeElement: unknown;
-  readonly documentElement: PageElement;
+  readonly documentElement: PageElement & { readonly scrollWidth: number; readonly clientWidth: number };
   querySelector(selector: string): PageElement | null;
   getElementById(id: string): PageElement | null;
   addEventListener(type: 'securitypolicyviolation', listener: (e: { violatedDirective: string; blockedURI: string }) => void): void;
@@ -277,6 +277,21 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
     expect(await page.$$eval('script', (s: PageElement[]) => s.length)).toBe(3);
     expect(await page.textContent('#people')).toContain('mallory-<b>dev</b>');
     expect(await page.textContent('#people')).toContain('[erased]');
+    expect(watch.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone-width viewport and prints without the filters', async () => {
+    const { page, watch } = await open();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    const chart = await page.$eval('#fig-verdict .svg > svg', (svg: PageElement) => svg.getBoundingClientRect().width);
+    expect(chart).toBeGreaterThan(200);
+    expect(chart).toBeLessThanOrEqual(390);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('#filters')).toBe(false);
+    expect(await page.isVisible('#fig-trend svg')).toBe(true);
     expect(watch.problems).toEqual([]);
     await page.close();
   });
