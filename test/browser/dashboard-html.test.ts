@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../src/core/types.js';
 import { compact } from '../../src/report/dashboard/charts.js';
 import { htmlText, jsonForScript } from '../../src/report/dashboard/escape.js';
-import { renderDashboard } from '../../src/report/dashboard/html.js';
+import { MAX_CHART_REPOSITORIES, renderDashboard } from '../../src/report/dashboard/html.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { HOSTILE_PATHS, makeModel } from '../fixtures/report/generate.js';
 
@@ -118,6 +118,19 @@ describe('dashboard HTML', () => {
     process.stdout.write(`dashboard size: fixture (${model.cells.length} cells) ${sizes.fixture} bytes; 3 repositories, ${large.cells.length} cells: ${sizes.large} bytes\n`);
     expect(sizes.fixture).toBeLessThan(FIXTURE_BUDGET);
     expect(sizes.large).toBeLessThan(LARGE_BUDGET);
+  });
+
+  it('pre-renders charts for a bounded number of repositories', async () => {
+    const many: ReportModel = { ...model, cells: model.cells.map((c, i) => ({ ...c, repository: `org/repo-${String(i % 15).padStart(2, '0')}` })) };
+    const out = await renderDashboard(many);
+    const charts = JSON.parse(between(out, '<script type="application/json" id="tm-charts">', '</script>')) as { trend: Record<string, number>; verdict: Record<string, number> };
+    for (const chart of [charts.trend, charts.verdict]) {
+      const repos = new Set(Object.keys(chart).map((k) => k.split('|')[0]));
+      expect(repos.size).toBe(MAX_CHART_REPOSITORIES + 1);
+      expect(repos.has('-1')).toBe(true);
+    }
+    expect(out.match(/<option value="\d+">org\/repo-/g)).toHaveLength(15);
+    expect(out).toContain('class="note chart-missing" hidden');
   });
 
   it('renders the title and the JSON link when served', async () => {

@@ -281,6 +281,36 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('says so when a repository has no pre-rendered chart, and still filters the tables', async () => {
+    // 15 repositories: the 12 with the most added lines get chart variants.
+    const many: ReportModel = { ...model, cells: model.cells.map((c, i) => ({ ...c, repository: `org/repo-${String(i % 15).padStart(2, '0')}` })) };
+    const lines = new Map<string, number>();
+    for (const c of many.cells) lines.set(c.repository, (lines.get(c.repository) ?? 0) + c.addedLines);
+    const least = [...lines.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? 1 : -1))[0]![0];
+    const file = join(dir, 'many.html');
+    await writeFile(file, await renderDashboard(many));
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    await page.selectOption('#f-week', { label: 'all weeks' });
+    await page.selectOption('#f-repo', { label: least });
+    expect(await page.isVisible('#fig-trend .chart-missing')).toBe(true);
+    expect(await page.isVisible('#fig-trend .svg')).toBe(false);
+    expect(await page.isVisible('#fig-gaps .svg')).toBe(true);
+    const weeks = model.trend.map((t) => t.week!);
+    expect(await tableRows(page, 't-trend')).toEqual(weeks.map((w) => {
+      const s = sums(many.cells.filter((c) => c.repository === least && c.week === w));
+      return [w, fmt(s.stated), fmt(s.unattestedAi), share(s.stated, s.unattestedAi), fmt(s.added)];
+    }));
+    await page.selectOption('#f-repo', { label: 'all repositories' });
+    expect(await page.isVisible('#fig-trend .chart-missing')).toBe(false);
+    expect(await page.isVisible('#fig-trend .svg')).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('fits a phone-width viewport and prints without the filters', async () => {
     const { page, watch } = await open();
     await page.setViewportSize({ width: 390, height: 844 });

@@ -24,6 +24,14 @@ export interface DashboardOptions {
   readonly basePath?: string;
 }
 
+/**
+ * Trend and verdict charts are pre-rendered for at most this many repositories (those with the
+ * most added lines), each times every path prefix: it bounds the page's size and render time
+ * for an organisation with many repositories. For the others, the tables still follow the
+ * filter and the chart says it was not pre-rendered.
+ */
+export const MAX_CHART_REPOSITORIES = 12;
+
 /** Path tables show at most this many rows (the rest is counted, and in the JSON/CSV report). */
 export const PATH_TABLE_ROWS = 25;
 
@@ -73,7 +81,7 @@ function figure(id: string, caption: string, svg: string, tableHtml: string, opt
   return `<figure class="chart" id="${id}">
 <figcaption id="${id}-cap">${h(caption)}</figcaption>
 <div class="svg" role="img" aria-labelledby="${id}-cap"${chartAttrs}>${svg}</div>
-${options.note !== undefined ? `<p class="note">${h(options.note)}</p>` : ''}<details><summary>Table: ${h(caption)}</summary>
+${options.chart !== undefined ? `<p class="note chart-missing" hidden>This chart is pre-rendered for the ${MAX_CHART_REPOSITORIES} repositories with the most changes; the table below has the figures for this one.</p>` : ''}${options.note !== undefined ? `<p class="note">${h(options.note)}</p>` : ''}<details><summary>Table: ${h(caption)}</summary>
 ${tableHtml}
 </details>
 </figure>`;
@@ -110,9 +118,13 @@ export async function renderDashboard(model: ReportModel, options: DashboardOpti
   // (it compares repositories); index -1 is "all".
   const store = new SvgStore();
   const variants = { trend: {} as Record<string, number>, verdict: {} as Record<string, number>, gaps: {} as Record<string, number> };
+  const linesOf = new Map<string, number>();
+  for (const c of model.cells) linesOf.set(c.repository, (linesOf.get(c.repository) ?? 0) + c.addedLines);
+  const charted = new Set([...repositories].sort((a, b) => (linesOf.get(b) ?? 0) - (linesOf.get(a) ?? 0) || (a < b ? -1 : 1)).slice(0, MAX_CHART_REPOSITORIES));
   for (let p = -1; p < prefixes.length; p++) {
     const prefix = p < 0 ? null : prefixes[p]!;
     for (let r = -1; r < repositories.length; r++) {
+      if (r >= 0 && !charted.has(repositories[r]!)) continue;
       const filter: CellFilter = { repository: r < 0 ? null : repositories[r]!, prefix };
       const rows = sumByWeek(model.cells, weeks, filter);
       variants.trend[`${r}|${p}`] = store.add(await trendChart(rows));
