@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../src/core/types.js';
+import { pathPrefixes } from '../../src/report/dashboard/aggregate.js';
 import { compact } from '../../src/report/dashboard/charts.js';
 import { htmlText, jsonForScript } from '../../src/report/dashboard/escape.js';
 import { MAX_CHART_REPOSITORIES, renderDashboard } from '../../src/report/dashboard/html.js';
@@ -106,6 +107,14 @@ describe('dashboard HTML', () => {
     expect(JSON.parse(json)).toEqual(hostile);
     // compact() rewrites inside tags only; Vega's escaped text stays as it was.
     expect(compact('<g><text fill="#000" opacity="1">a&lt;b 1.23456</text><path aria-label="k:w3" d="M1.23456,2Z"/></g>')).toBe('<g><text>a&lt;b 1.23456</text><path data-key="w3" d="M1.2,2Z"/></g>');
+  });
+
+  it('offers the directory prefixes with the most added lines', () => {
+    const cell = (path: string, addedLines: number): ReportModel['cells'][number] => ({ ...model.cells[0]!, path, addedLines });
+    const cells = [cell('a/b/c.ts', 10), cell('a/d.ts', 5), cell('e.ts', 100), cell('(other)', 100), cell('x/y/z/w.ts', 1), cell('a/b/.*+?.ts', 1)];
+    expect(pathPrefixes(cells)).toEqual(['a/', 'a/b/', 'x/', 'x/y/', 'x/y/z/']);
+    // Ranked by lines, then cut: the three smallest (x/…, 1 line each) go first.
+    expect(pathPrefixes(cells, 2)).toEqual(['a/', 'a/b/']);
   });
 
   it('stays within its size budget', async () => {
