@@ -307,7 +307,7 @@ function actorHtml(actor: string | null): string {
 
 function eventsSection(model: ReportModel): string {
   const kind = { 'approval-drift': 'approval drift', remediation: 'remediation', 'late-declaration': 'late declaration' } as const;
-  const rows = model.events.map((e) => [h(e.time), h(kind[e.kind]), h(e.repository), e.pullRequest === null ? '–' : `#${e.pullRequest}`, actorHtml(e.actor), h(e.detail), `<code>${h(e.ledger)}</code>`, num(e.seq)]);
+  const rows = model.events.map((e) => [h(e.time), h(kind[e.kind]), h(e.repository), e.pullRequest === null ? '–' : `#${h(String(e.pullRequest))}`, actorHtml(e.actor), h(e.detail), `<code>${h(e.ledger)}</code>`, num(e.seq)]);
   return `<section id="events" aria-labelledby="events-h"><h2 id="events-h">Events</h2>
 ${table('Approval drift, remediations and late declarations', [{ label: 'time' }, { label: 'event' }, { label: 'repository' }, { label: 'pull request' }, { label: 'by' }, { label: 'detail' }, { label: 'ledger' }, { label: 'seq', numeric: true }], rows, { empty: 'no events in the period' })}
 </section>`;
@@ -340,7 +340,7 @@ function drillSection(model: ReportModel): string {
   const d = model.drill;
   const body = d === null
     ? '<p>No fire drill has been run. <code>trailmark drill</code> traces a random merged change end to end.</p>'
-    : `<p>Last drill ${h(d.time)}: <strong class="${d.outcome === 'passed' ? 'ok' : 'bad'}">${h(d.outcome)}</strong>${d.repository !== null ? ` on ${h(d.repository)}${d.pullRequest !== null ? ` #${d.pullRequest}` : ''}` : ''} (<code>${h(d.ledger)}</code> seq ${num(d.seq)}).</p>
+    : `<p>Last drill ${h(d.time)}: <strong class="${d.outcome === 'passed' ? 'ok' : 'bad'}">${h(d.outcome)}</strong>${d.repository !== null ? ` on ${h(d.repository)}${d.pullRequest !== null ? ` #${h(String(d.pullRequest))}` : ''}` : ''} (<code>${h(d.ledger)}</code> seq ${num(d.seq)}).</p>
 ${d.missing.length === 0 ? '' : `<p>Missing links:</p><ul>${d.missing.map((m) => `<li>${h(m)}</li>`).join('')}</ul>`}`;
   return `<section id="drill" aria-labelledby="drill-h"><h2 id="drill-h">Fire drill</h2>
 ${body}
