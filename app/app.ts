@@ -11,6 +11,7 @@ import { httpStatusOf } from '../src/github/errors.js';
 import { accessDraft, repositoryRole, type AccessEvent } from '../src/engine/access.js';
 import { isActiveTeamMember, repositoryRoleName } from '../src/github/teams.js';
 import { accessRoute, type AccessViews } from './access-route.js';
+import { ledgerViews } from './access-views.js';
 import { CookieCodec } from './auth/session.js';
 import { identify, signInRoute } from './auth/sign-in.js';
 import { collectorRoute, type Access } from './collector.js';
@@ -184,7 +185,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       auditorsTeam: team === null ? null : { name: `${team.org}/${team.slug}`, member: async (id, login) => isActiveTeamMember(await clientFor(id), team, login) },
       audit,
       ledgerDir: (id) => join(settings.dataDir, 'installations', String(id), 'ledger'),
-      views: ledgers === undefined ? undefined : options.views,
+      views: ledgers === undefined ? undefined : (options.views ?? ledgerViews()),
       signInEnabled: codec !== null,
       log: logError,
     }));
