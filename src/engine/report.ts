@@ -14,10 +14,28 @@ import type { LedgerStore } from '../ledger/store.js';
 import type { VerifyReport } from '../ledger/verify.js';
 import { DEFAULT_SIGNIFICANCE, ReportAggregator, readFinding, type ChangeRef, type SignificanceSettings } from '../report/aggregate.js';
 import { REPORT_SCHEMA, type FindingRow, type ReportModel } from '../report/model.js';
+import { renderFindingsCsv } from '../report/report-csv.js';
+import { renderReportJson } from '../report/report-json.js';
+import { renderReportMarkdown, type WeeklyMarkdownOptions } from '../report/weekly-markdown.js';
 import { isoWeekOf, lastCompleteWeek, previousWeeks, weekOfPeriod, weekRange, weeksOverlapping } from '../report/week.js';
 import { verifyLedger } from './ledger.js';
 
-export type { FindingRow, ReportModel, SignificanceSettings };
+export type { FindingRow, ReportModel, SignificanceSettings, WeeklyMarkdownOptions };
+export { parseWeek, weekRange } from '../report/week.js';
+
+/** Formats of a whole-model rendering (CSV is streamed per finding: `findingsCsv`). */
+export const WEEKLY_REPORT_FORMATS = ['markdown', 'json'] as const;
+export type WeeklyReportFormat = (typeof WEEKLY_REPORT_FORMATS)[number];
+
+/** The report model rendered for the CLI, the Action's job summary or the App's issue. */
+export function renderWeeklyReport(model: ReportModel, format: WeeklyReportFormat, options: WeeklyMarkdownOptions = {}): string {
+  return format === 'json' ? renderReportJson(model) : renderReportMarkdown(model, options);
+}
+
+/** CSV text of every finding in the period, streamed chunk by chunk (header first). */
+export function findingsCsv(sources: readonly ReportSource[], options: ReportOptions): AsyncIterable<string> {
+  return renderFindingsCsv(reportFindings(sources, options));
+}
 
 export interface ReportSource {
   readonly store: LedgerStore;
