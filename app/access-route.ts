@@ -208,17 +208,18 @@ export async function handleAccess(req: IncomingMessage, res: ServerResponse, ur
 }
 
 /**
- * The dashboard's Content-Security-Policy: nothing from the network, its own inline scripts by
- * hash (sha256 of each `<script>` element's text, computed over the HTML we serve), inline
- * styles (the SVG charts carry style attributes), images only as data: URLs.
+ * The dashboard's Content-Security-Policy header: nothing from the network; its own inline
+ * scripts and style sheets by hash (sha256 of each `<script>` and `<style>` element's text,
+ * computed over the HTML served, as the page's own meta policy does); images only as data:
+ * URLs. The page's meta policy applies as well: a browser enforces both.
  */
 export function dashboardPolicy(html: string): string {
-  const hashes: string[] = [];
-  // The HTML is ours (renderDashboard escapes every untrusted value), so its script elements
-  // are exactly the ones it wrote.
-  for (const m of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)) hashes.push(`'sha256-${sha256Base64(m[1] ?? '')}'`);
-  const script = hashes.length === 0 ? "'none'" : hashes.join(' ');
-  return `default-src 'none'; script-src ${script}; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+  // The HTML is ours (renderDashboard escapes every untrusted value), so its script and style
+  // elements are exactly the ones it wrote.
+  const hashes = (tag: string) => [...html.matchAll(tag === 'script' ? /<script\b[^>]*>([\s\S]*?)<\/script>/gi : /<style\b[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => `'sha256-${sha256Base64(m[1] ?? '')}'`);
+  const scripts = hashes('script');
+  const styles = hashes('style');
+  return `default-src 'none'; script-src ${scripts.length === 0 ? "'none'" : scripts.join(' ')}; style-src ${styles.length === 0 ? "'none'" : styles.join(' ')}; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 }
 
 function sha256Base64(text: string): string {

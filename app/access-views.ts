@@ -1,19 +1,24 @@
-// What the dashboard and the query endpoints serve: engine use cases over the installation
-// ledgers (directory stores opened here, read-only use; `create` only makes an installation
-// without entries read as an empty ledger).
-import { queryLedger } from '../src/engine/blame.js';
+// What the dashboard and the query endpoints serve: the engine's access views
+// (src/engine/access-views.ts) over the installation ledgers, opened here as directory stores
+// (`create` only makes an installation without entries read as an empty ledger). The App's own
+// signing key is the trusted verifier key.
+import type { Clock } from '../src/core/ports.js';
+import { blameView, dashboardView, reportView, verifierOf } from '../src/engine/access-views.js';
+import type { NoteSigner } from '../src/engine/job-ledger.js';
 import { openDirStore } from '../src/ledger/store/dir.js';
-import type { AccessViews, LedgerRef } from './access-route.js';
+import type { AccessViews, LedgerRef, ReportRequest } from './access-route.js';
 
-const storesOf = (ledgers: readonly LedgerRef[]) => ledgers.map((l) => openDirStore(l.dir, { create: true }));
+const storeOf = (l: LedgerRef) => openDirStore(l.dir, { create: true });
 
-export function ledgerViews(): AccessViews {
+export function ledgerViews(signer: NoteSigner, clock: Clock): AccessViews {
+  const keys = [verifierOf(signer)];
+  const request = (req: ReportRequest) => ({
+    sources: req.ledgers.map((l) => ({ store: storeOf(l), keys, location: `installation ${l.installationId}` })),
+    repositories: req.repositories, week: req.week, clock,
+  });
   return {
-    blame: async (req) => {
-      const result = await queryLedger({ repository: req.repository, path: req.path, startLine: req.startLine, endLine: req.endLine, ledgers: storesOf(req.ledgers) });
-      return { body: result, results: result.matches.length };
-    },
-    dashboard: () => Promise.reject(new Error('the dashboard is not in this build yet')),
-    report: () => Promise.reject(new Error('the report is not in this build yet')),
+    dashboard: (req) => dashboardView(request(req)),
+    report: (req, format) => reportView(request(req), format),
+    blame: (req) => blameView({ stores: req.ledgers.map(storeOf), repository: req.repository, path: req.path, startLine: req.startLine, endLine: req.endLine }),
   };
 }

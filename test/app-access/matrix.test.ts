@@ -3,23 +3,12 @@
 // admin (the scenario's collaborator roles), user tokens minted by the simulator. Every request
 // must leave its `access` entry (who as a commitment opening to the login, route, query,
 // result count, allowed, reason) and the ledger must still verify (`trailmark verify`).
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
-import { accessEntries, build, ledgerKeys, startApp, userToken, verifyLedger, type AppProcess, type Keys } from './support.js';
+import { installSim, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
+import { isoWeekOf } from '../../src/report/week.js';
+import { accessEntries, build, ledgerKeys, matrixScenario, startApp, userToken, verifyLedger, type AppProcess, type Keys } from './support.js';
 
 const unavailable = simUnavailable();
-
-/** basic.json plus a maintainer and an explicit no-access user (a public repository: anyone else reads). */
-export async function matrixScenario(sim: { dir: string } | string): Promise<string> {
-  const simDir = typeof sim === 'string' ? sim : sim.dir;
-  const dir = await mkdtemp(join(tmpdir(), 'trailmark-access-scenario-'));
-  const file = join(dir, 'matrix.json');
-  await writeFile(file, JSON.stringify({ extends: join(simDir, 'scenarios', 'basic.json'), repository: { collaborators: { mona: 'maintain', nora: 'none' } } }));
-  return file;
-}
 
 const BLAME = '/trailmark/api/blame?repo=acme/widgets&path=src/math.ts&start=1&end=40';
 
@@ -31,7 +20,6 @@ describe.skipIf(unavailable !== undefined)('audited access: the authorization ma
   beforeAll(async () => {
     await build();
     keys = await ledgerKeys();
-    const { installSim } = await import('../support/github-sim.js');
     sim = await startSim({ scenario: await matrixScenario(await installSim()) });
     app = await startApp(sim, keys);
     // An analysis in the ledger, so that an allowed blame has something to count.
@@ -111,6 +99,53 @@ describe.skipIf(unavailable !== undefined)('audited access: the authorization ma
     const post = await fetch(`${app.url}${BLAME}`, { method: 'POST', headers: olivia });
     expect(post.status).toBe(405);
     expect((await accessEntries(app)).length).toBe(before);
+  });
+
+  test('the dashboard and the report (json, markdown, csv) for the current week: served to an admin with security headers, refused to a reader, each audited with its result count', async () => {
+    const week = isoWeekOf(Date.now());
+    const olivia = { authorization: `Bearer ${await userToken(sim, 'olivia')}` };
+    const before = (await accessEntries(app)).length;
+    const json = await fetch(`${app.url}/trailmark/api/report?repo=acme/widgets&week=${week}&format=json`, { headers: olivia });
+    expect(json.status, app.log()).toBe(200);
+    expect(json.headers.get('content-type')).toContain('application/json');
+    const model = (await json.json()) as { schema: string; cells: unknown[]; repositories: string[]; period: { week: string }; provenance: { ledgers: { verified: boolean }[] } };
+    expect(model).toMatchObject({ schema: 'trailmark.report/v1', repositories: ['acme/widgets'], period: { week } });
+    expect(model.provenance.ledgers.map((l) => l.verified)).toEqual([true]);
+    expect(model.cells.length).toBeGreaterThan(0);
+
+    const dashboard = await fetch(`${app.url}/trailmark/dashboard?repo=acme/widgets&week=${week}`, { headers: olivia });
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await dashboard.text();
+    expect(html).toContain('<svg');
+    const csp = dashboard.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]{44}'/);
+    expect(csp).toContain("default-src 'none'");
+    // Every script hash of the page's own meta policy is allowed by the header too.
+    const meta = /http-equiv="Content-Security-Policy" content="([^"]*)"/.exec(html)![1]!;
+    for (const hash of meta.match(/'sha256-[^']+'/g) ?? []) expect(csp).toContain(hash);
+    expect(dashboard.headers.get('cache-control')).toBe('no-store');
+
+    const markdown = await fetch(`${app.url}/trailmark/api/report?repo=acme/widgets&week=${week}&format=markdown`, { headers: olivia });
+    expect(markdown.headers.get('content-type')).toContain('text/markdown');
+    expect(await markdown.text()).toContain('acme/widgets');
+    const csv = await fetch(`${app.url}/trailmark/api/report?repo=acme/widgets&week=${week}&format=csv`, { headers: olivia });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const csvRows = (await csv.text()).split('\r\n').filter((l) => l !== '').length - 1;
+
+    const erin = await fetch(`${app.url}/trailmark/dashboard?repo=acme/widgets&week=${week}`, { headers: { authorization: `Bearer ${await userToken(sim, 'erin')}` } });
+    expect(erin.status).toBe(403);
+    expect(await erin.text()).toContain('erin needs admin or maintain on acme/widgets');
+
+    const base = { repository: 'acme/widgets', user: 'olivia', allowed: true, reason: 'role:admin' };
+    expect((await accessEntries(app)).slice(before)).toEqual([
+      { ...base, route: '/trailmark/api/report', query: { repo: 'acme/widgets', week, format: 'json' }, results: model.cells.length },
+      { ...base, route: '/trailmark/dashboard', query: { repo: 'acme/widgets', week }, results: model.cells.length },
+      { ...base, route: '/trailmark/api/report', query: { repo: 'acme/widgets', week, format: 'markdown' }, results: model.cells.length },
+      { ...base, route: '/trailmark/api/report', query: { repo: 'acme/widgets', week, format: 'csv' }, results: csvRows },
+      { route: '/trailmark/dashboard', query: { repo: 'acme/widgets', week }, repository: 'acme/widgets', user: 'erin', allowed: false, reason: 'role:read', results: 0 },
+    ]);
+    await verifyLedger(app, keys);
   });
 
   test('the simulator saw no product violation (the one rejected token is the test\'s own forgery)', async () => {

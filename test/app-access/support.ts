@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
-import type { Entry } from '../../src/ledger/entry.js';
 import { generateNoteKey } from '../../src/ledger/note.js';
 import { readEntries, subjectIndex } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
@@ -175,7 +174,7 @@ export async function accessEntries(app: AppProcess): Promise<AccessRow[]> {
   const subjects = await subjectIndex(store);
   const out: AccessRow[] = [];
   for await (const { entry } of readEntries(store)) {
-    if ((entry as Entry).kind !== 'access') continue;
+    if (entry.kind !== 'access') continue;
     const b = entry.body as unknown as { route: string; query: Record<string, string>; repository: string | null; allowed: boolean; reason: string; results: number; subjects: { user?: string } };
     out.push({ route: b.route, query: b.query, repository: b.repository, allowed: b.allowed, reason: b.reason, results: b.results, user: b.subjects.user === undefined ? null : displaySubject(b.subjects.user, subjects) });
   }
@@ -191,4 +190,12 @@ export async function verifyLedger(app: AppProcess, keys: Keys): Promise<void> {
 /** A user token for `login`, minted by the simulator. */
 export async function userToken(sim: RunningSim, login: string): Promise<string> {
   return ((await sim.admin('POST', '/_sim/tokens', { kind: 'user', login })) as { token: string }).token;
+}
+
+/** basic.json plus a maintainer and an explicit no-access user (a public repository: anyone else reads). */
+export async function matrixScenario(simDir: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'trailmark-access-scenario-'));
+  const file = join(dir, 'matrix.json');
+  await writeFile(file, JSON.stringify({ extends: join(simDir, 'scenarios', 'basic.json'), repository: { collaborators: { mona: 'maintain', nora: 'none' } } }));
+  return file;
 }
