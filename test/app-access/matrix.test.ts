@@ -95,6 +95,7 @@ describe.skipIf(unavailable !== undefined)('audited access: the authorization ma
     }
     const elsewhere = await fetch(`${app.url}/trailmark/api/blame?repo=someone/else&path=a.ts&start=1`, { headers: olivia });
     expect(elsewhere.status).toBe(404);
+    for (let i = 0; i < 50 && !app.log().includes('someone/else: the App is not installed there'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(app.log()).toContain('someone/else: the App is not installed there');
     const post = await fetch(`${app.url}${BLAME}`, { method: 'POST', headers: olivia });
     expect(post.status).toBe(405);

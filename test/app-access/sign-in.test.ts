@@ -130,6 +130,8 @@ describe.skipIf(unavailable !== undefined)('audited access: GitHub sign-in (OAut
     expect(cookieOf(mismatch, 'trailmark_session')).toBeUndefined();
     const missing = await fetch(`${app.url}/trailmark/callback?code=abc&state=whatever`, { redirect: 'manual' });
     expect(missing.status).toBe(400);
+    // The log line travels through the child's stdout pipe: it may arrive after the answer.
+    for (let i = 0; i < 50 && !app.log().includes('sign-in refused (state-mismatch)'); i++) await new Promise((r) => setTimeout(r, 100));
     expect(app.log()).toContain('sign-in refused (state-mismatch); no installation ledger to record it in');
     // The right state but a code the edge never issued: the exchange fails.
     const again = await fetch(`${app.url}/trailmark/login?return=${encodeURIComponent('/trailmark/dashboard?repo=acme/widgets')}`, { redirect: 'manual' });
