@@ -20,7 +20,7 @@ import { webhookDispatch } from './events.js';
 import { jobKey, type Job } from './job.js';
 import { InstallationLedgers } from './ledgers.js';
 import { PullStateStore } from './pull-state.js';
-import { RecordStore } from './record-store.js';
+import { isRepositoryName, RecordStore } from './record-store.js';
 import { WorkQueue, type BackoffPolicy } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
@@ -169,8 +169,10 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     fnOptions.addHandler(signInRoute({
       settings: signIn, codec, userOf, fetch: options.fetch ?? fetch, log: logError,
       auditRefusal: async ({ repository, reason, query }) => {
+        // The repository comes from the return path the browser asked for at /trailmark/login.
         const slash = repository?.indexOf('/') ?? -1;
-        const id = repository === null || slash < 0 || ledgers === undefined ? null : await installationOf(repository.slice(0, slash), repository.slice(slash + 1)).catch(() => null);
+        const named = repository !== null && slash > 0 && isRepositoryName(repository.slice(0, slash), repository.slice(slash + 1));
+        const id = !named || ledgers === undefined ? null : await installationOf(repository.slice(0, slash), repository.slice(slash + 1)).catch(() => null);
         if (id === null) {
           logError(`trailmark access: sign-in refused (${reason})${repository === null ? '' : ` for ${repository}`}; no installation ledger to record it in`);
           return;

@@ -3,10 +3,15 @@
 // admin (the scenario's collaborator roles), user tokens minted by the simulator. Every request
 // must leave its `access` entry (who as a commitment opening to the login, route, query,
 // result count, allowed, reason) and the ledger must still verify (`trailmark verify`).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { installSim, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 import { isoWeekOf } from '../../src/report/week.js';
+import { installSim, REPO_ROOT, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 import { accessEntries, build, ledgerKeys, matrixScenario, startApp, userToken, verifyLedger, type AppProcess, type Keys } from './support.js';
+
+const run = promisify(execFile);
 
 const unavailable = simUnavailable();
 
@@ -155,5 +160,16 @@ describe.skipIf(unavailable !== undefined)('audited access: the authorization ma
     const forged = violations.filter((v) => v.path === '/user' && v.status === 401);
     expect(forged).toHaveLength(1);
     expect(violations.filter((v) => !forged.includes(v))).toEqual([]);
+  });
+
+  test('erasing a login (trailmark erase --app-data, App stopped) shows [erased] in its access entries; the ledger still verifies', async () => {
+    await app.stop();
+    const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'bin/trailmark.js'), 'erase', '--app-data', app.dataDir, '--subject', 'mona', '--json'], { cwd: REPO_ROOT });
+    expect(stdout).toContain('erased');
+    const rows = await accessEntries(app);
+    expect(rows.filter((r) => r.user === 'mona')).toEqual([]);
+    expect(rows.filter((r) => r.user === '[erased]').map((r) => r.reason)).toEqual(['role:maintain']);
+    expect(rows.filter((r) => r.user === 'olivia').length).toBeGreaterThan(0);
+    await verifyLedger(app, keys);
   });
 });
