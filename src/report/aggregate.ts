@@ -490,8 +490,10 @@ export class ReportAggregator {
     p.hunksByVerdict[h.verdict]++;
     p.linesByVerdict[h.verdict] += h.lines;
     for (const e of h.evidence) p.linesByEvidence[e] += h.lines;
-    const stated = h.evidence.some((e) => STATED.has(e));
     const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
+    // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
+    // content says AI: it is a gap, never stated AI involvement.
+    const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
     if (stated) p.statedAiLines += h.lines;
     if (gap) p.unattestedAiLines += h.lines;
     if (h.verdict === 'unattested') p.unattested++;
@@ -528,9 +530,13 @@ export class ReportAggregator {
 
   private agentHunk(a: Analysis, h: Hunk): void {
     const keys = new Set<string>();
-    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls));
-    if (statedAttr.length === 0) keys.add(agentKey('unknown', null));
-    for (const x of statedAttr) keys.add(agentKey(normaliseAgent(x.agent), x.model));
+    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls)).map((x) => ({ agent: normaliseAgent(x.agent), model: x.model }));
+    // Several pieces of evidence often name the same agent, one with the model and one
+    // without (a co-author trailer and a "Generated with" line): the hunk counts once per
+    // agent and model, and an agent's model-less mention is dropped when a model is named.
+    const withModel = new Set(statedAttr.filter((x) => x.model !== null).map((x) => x.agent));
+    for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
+    if (keys.size === 0) keys.add(agentKey('unknown', null));
     for (const k of keys) {
       let agg = a.agents.get(k);
       if (agg === undefined) {
