@@ -65,7 +65,7 @@ export function compact(svg: string): string {
       .replace(/ (?:role|aria-roledescription|aria-label|aria-hidden)="[^"]*"/g, '')
       .replace(/ (?:pointer-events="none"|opacity="1"|stroke-width="1"|stroke-miterlimit="4"|font-family="sans-serif")/g, '')
       // Text colour comes from the page's stylesheet (light and dark).
-      .replace(/^(<text [^>]*) fill="#000"/, '$1')
+      .replace(/^(<text\b[^>]*?) fill="#000"/, '$1')
       .replace(/(\d+\.\d)\d+/g, '$1'));
 }
 

@@ -1,0 +1,136 @@
+// The dashboard's HTML without a browser: self-contained (no request can leave the page), the
+// CSP hashes match the inline script and style, untrusted strings never form markup, the
+// embedded JSON round-trips, the output is deterministic, and the size stays within budget.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VERDICTS } from '../../src/core/types.js';
+import { compact } from '../../src/report/dashboard/charts.js';
+import { htmlText, jsonForScript } from '../../src/report/dashboard/escape.js';
+import { renderDashboard } from '../../src/report/dashboard/html.js';
+import type { ReportModel } from '../../src/report/model.js';
+import { HOSTILE_PATHS, makeModel } from '../fixtures/report/generate.js';
+
+const MODEL = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/report/model.json');
+
+// Budgets (bytes). The charts are pre-rendered per (repository, path prefix), so the size grows
+// with repositories and prefixes (bounded), while cells cost about 80 bytes each.
+const FIXTURE_BUDGET = 1_000_000;
+const LARGE_BUDGET = 2_500_000;
+
+function between(html: string, open: string, close: string): string {
+  const start = html.indexOf(open);
+  expect(start, open).toBeGreaterThan(-1);
+  return html.slice(start + open.length, html.indexOf(close, start + open.length));
+}
+
+describe('dashboard HTML', () => {
+  let model: ReportModel;
+  let html: string;
+  beforeAll(async () => {
+    model = JSON.parse(await readFile(MODEL, 'utf8')) as ReportModel;
+    html = await renderDashboard(model);
+  });
+
+  /** The page without its two JSON data blocks (data, never parsed as markup). */
+  function markup(): string {
+    return html.replace(/<script type="application\/json" id="tm-(?:data|charts)">[^<]*<\/script>/g, '');
+  }
+
+  it('is self-contained: nothing that loads a resource', () => {
+    const page = markup();
+    expect(page.length).toBeLessThan(html.length / 2);
+    expect(page).not.toMatch(/<link\b/i);
+    expect(page).not.toMatch(/<(?:img|iframe|object|embed|audio|video|source)\b/i);
+    expect(page).not.toMatch(/\bsrc\s*=/i);
+    expect(page).not.toMatch(/url\(/i);
+    expect(page).not.toMatch(/@import/i);
+    // The only absolute URLs are SVG namespace names, which are never fetched.
+    const urls = [...html.matchAll(/https?:\/\/[^\s"'<>)\\]+/g)].map((m) => m[0]);
+    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
+  });
+
+  it('allows exactly its own inline script and style by hash', () => {
+    const csp = between(html, '<meta http-equiv="Content-Security-Policy" content="', '"');
+    const script = between(html, '<script>', '</script>');
+    const style = between(html, '<style>', '</style>');
+    const hash = (text: string): string => createHash('sha256').update(text).digest('base64');
+    expect(csp.split('; ')).toEqual([
+      "default-src 'none'",
+      `script-src 'sha256-${hash(script)}'`,
+      `style-src 'sha256-${hash(style)}'`,
+      'img-src data:',
+      "base-uri 'none'",
+      "form-action 'none'",
+    ]);
+    expect(html.match(/<script\b/g)).toHaveLength(3);
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    expect(html.match(/<style\b/g)).toHaveLength(1);
+    expect(markup()).not.toMatch(/\sstyle="/);
+    expect(markup()).not.toMatch(/\son[a-z]+=/i);
+  });
+
+  it('never lets an untrusted string form markup', () => {
+    for (const path of HOSTILE_PATHS) expect(html).not.toContain(path);
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<b>dev</b>');
+    expect(html).not.toContain('<!-- tampered');
+    expect(html).not.toContain('\u202e');
+    expect(html).not.toContain('\u001b');
+    expect(html).toContain('mallory-&lt;b&gt;dev&lt;/b&gt;');
+    expect(html).toContain('[erased]');
+  });
+
+  it('embeds the cells as JSON that round-trips', () => {
+    const data = JSON.parse(between(html, '<script type="application/json" id="tm-data">', '</script>')) as { weeks: string[]; repositories: string[]; cells: unknown[][] };
+    expect(data.cells).toHaveLength(model.cells.length);
+    const first = model.cells[0]!;
+    expect(data.cells[0]).toEqual([data.weeks.indexOf(first.week), data.repositories.indexOf(first.repository), first.path, first.sensitive ? 1 : 0, first.hunks, first.addedLines, ...VERDICTS.map((v) => first.linesByVerdict[v]), first.statedAiLines, first.unattestedAiLines, first.unattested, first.contradicted]);
+    const charts = JSON.parse(between(html, '<script type="application/json" id="tm-charts">', '</script>')) as { svgs: string[]; trend: Record<string, number> };
+    expect(charts.svgs.every((s) => s.startsWith('<svg'))).toBe(true);
+    expect(Object.keys(charts.trend)).toContain('-1|-1');
+  });
+
+  it('is deterministic', async () => {
+    expect(await renderDashboard(model)).toBe(html);
+  });
+
+  it('escapes for its sinks', () => {
+    expect(htmlText('<a href="x">&\'</a>')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;');
+    expect(htmlText('a\u202eb\u0007')).toBe('a\\u202eb\\x07');
+    const hostile = { s: '</script><!--<script>\u2028&' };
+    const json = jsonForScript(hostile);
+    expect(json).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(json)).toEqual(hostile);
+    // compact() rewrites inside tags only; Vega's escaped text stays as it was.
+    expect(compact('<g><text fill="#000" opacity="1">a&lt;b 1.23456</text><path aria-label="k:w3" d="M1.23456,2Z"/></g>')).toBe('<g><text>a&lt;b 1.23456</text><path data-key="w3" d="M1.2,2Z"/></g>');
+  });
+
+  it('stays within its size budget', async () => {
+    const large = makeModel({ pathsPerRepository: 170, density: 0.98, seed: 7 });
+    expect(new Set(large.cells.map((c) => c.repository)).size).toBe(3);
+    expect(large.cells.length).toBeGreaterThan(4900);
+    expect(large.cells.length).toBeLessThan(5100);
+    const largeHtml = await renderDashboard(large);
+    const sizes = { fixture: Buffer.byteLength(html), large: Buffer.byteLength(largeHtml) };
+    process.stdout.write(`dashboard size: fixture (${model.cells.length} cells) ${sizes.fixture} bytes; 3 repositories, ${large.cells.length} cells: ${sizes.large} bytes\n`);
+    expect(sizes.fixture).toBeLessThan(FIXTURE_BUDGET);
+    expect(sizes.large).toBeLessThan(LARGE_BUDGET);
+  });
+
+  it('renders the title and the JSON link when served', async () => {
+    const served = await renderDashboard(model, { title: 'acme <gaps>', basePath: '/trailmark/dashboard/' });
+    expect(served).toContain('<title>acme &lt;gaps&gt;</title>');
+    expect(served).toContain('<a href="/trailmark/dashboard/report.json">');
+  });
+
+  it('renders an empty model', async () => {
+    const empty: ReportModel = { ...model, cells: [], trend: [], events: [], erasures: [], agents: [], drill: null, gaps: { repositories: [], paths: [], sensitivePaths: [] }, people: { ...model.people, distribution: [], named: [] }, provenance: { ledgers: [], gaps: [] } };
+    const out = await renderDashboard(empty);
+    expect(out).toContain('No fire drill has been run.');
+    expect(out).toContain('no author with enough data');
+    expect(out).toContain("no one is named");
+  });
+});
