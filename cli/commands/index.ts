@@ -1,7 +1,9 @@
 // The registry of subcommands. Each module exports `register(program, ctx)`.
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
+import { register as blame } from './blame.js';
 import { register as demo } from './demo.js';
+import { register as drill } from './drill.js';
 import { register as erase } from './erase.js';
 import { register as keygen } from './keygen.js';
 import { register as prove } from './prove.js';
@@ -21,4 +23,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   verifyProof,
   erase,
   report,
+  blame,
+  drill,
 ];

@@ -199,12 +199,16 @@ export interface BlameGit {
   patchIds(commits: readonly string[]): Promise<Map<string, string>>;
   /** First-parent chain of `rev`, newest first. */
   firstParentHistory(rev: string, max: number): Promise<string[]>;
+  /** Whether `commit` is in the history of `rev` (false when the clone does not have it). */
+  isAncestor(commit: string, rev: string): Promise<boolean>;
+  /** Where `path` of commit `from` is at `rev` after a rename; null when deleted. */
+  renamedPath(path: string, from: string, rev: string): Promise<string | null>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The ledger index
 
-interface Located {
+export interface Located {
   readonly store: number;
   readonly seq: number;
   readonly hash: string;
@@ -212,20 +216,20 @@ interface Located {
   readonly time: string;
 }
 
-interface IndexedHunk {
+export interface IndexedHunk {
   readonly analysis: IndexedAnalysis;
   /** The page entry, when not in the analysis entry. */
   readonly page: Located | null;
   readonly hunk: ChangeAnalyzedHunk;
 }
 
-interface IndexedAnalysis {
+export interface IndexedAnalysis {
   readonly at: Located;
   readonly body: Omit<ChangeAnalyzedBody, 'hunks'>;
   readonly hunks: IndexedHunk[];
 }
 
-interface Indexed<B> {
+export interface Indexed<B> {
   readonly at: Located;
   readonly body: B;
 }
@@ -339,16 +343,38 @@ export class LedgerIndex {
     return { ...base, proof: await proof };
   }
 
-  /** Analyses whose head is `head`. */
+  private byHead: Map<string, IndexedAnalysis[]> | undefined;
+  private byCommit: Map<string, IndexedHunk[]> | undefined;
+
+  /** Analyses whose head is `head`, in ledger order. */
   analysesAtHead(head: string): IndexedAnalysis[] {
-    return this.analyses.filter((a) => a.body.head === head);
+    if (this.byHead === undefined) {
+      this.byHead = new Map();
+      for (const a of this.analyses) {
+        if (a.body.head === null) continue;
+        const list = this.byHead.get(a.body.head) ?? [];
+        list.push(a);
+        this.byHead.set(a.body.head, list);
+      }
+    }
+    return this.byHead.get(head) ?? [];
   }
 
   /** Hunks listing `commit` among the commits that introduced their lines. */
   hunksWithCommit(commit: string): IndexedHunk[] {
-    const out: IndexedHunk[] = [];
-    for (const a of this.analyses) for (const h of a.hunks) if (h.hunk.commits?.includes(commit) === true) out.push(h);
-    return out;
+    if (this.byCommit === undefined) {
+      this.byCommit = new Map();
+      for (const a of this.analyses) {
+        for (const h of a.hunks) {
+          for (const c of h.hunk.commits ?? []) {
+            const list = this.byCommit.get(c) ?? [];
+            list.push(h);
+            this.byCommit.set(c, list);
+          }
+        }
+      }
+    }
+    return this.byCommit.get(commit) ?? [];
   }
 
   /** The merge entry of an analysis: same head (and pull request when both name one). */
@@ -545,7 +571,15 @@ function coveringHunks(candidates: readonly IndexedHunk[], path: string, line: n
       continue;
     }
     const withCommit = hunks.filter((h) => h.hunk.commits?.includes(commit) === true);
-    if (withCommit.length === 1) out.push(...withCommit);
+    if (withCommit.length === 1) {
+      out.push(...withCommit);
+      continue;
+    }
+    // A squash or rebased commit whose file the base branch changed meanwhile: its line numbers
+    // differ from the analysed head's. Blame says the commit introduced the line, so it is one of
+    // the pull request's added lines in that file: unambiguous when the analysis has one hunk there.
+    const samePath = hunks.filter((h) => h.hunk.path === path);
+    if (samePath.length === 1) out.push(...samePath);
   }
   return out;
 }
@@ -624,7 +658,16 @@ async function resolveCommits(index: LedgerIndex, git: BlameGit, rev: string, co
 export async function blame(input: BlameInput): Promise<BlameReport> {
   if (input.range !== undefined) checkRange(input.range.start, input.range.end);
   const blamed = await input.git.blame(input.file, input.rev, input.range);
-  const index = await LedgerIndex.build(input.ledgers, input.repository);
+  return blameWithIndex(await LedgerIndex.build(input.ledgers, input.repository), input, blamed);
+}
+
+/** blame over an index already built (the fire drill blames several files of one change). */
+export async function blameWithIndex(
+  index: LedgerIndex,
+  input: Omit<BlameInput, 'ledgers'>,
+  known?: Awaited<ReturnType<BlameGit['blame']>>,
+): Promise<BlameReport> {
+  const blamed = known ?? (await input.git.blame(input.file, input.rev, input.range));
   const commits = [...new Set(blamed.lines.filter((l) => !l.boundary).map((l) => l.commit))];
   const resolved = await resolveCommits(index, input.git, blamed.rev, commits, input.historyLimit ?? 10_000);
   const proofs = input.proofs === true;

@@ -219,16 +219,50 @@ export async function firstParentHistory(git: Git, rev: string, max: number): Pr
   return out.split('\n').filter(isObjectId);
 }
 
+/** Whether `commit` is in the history of `rev`; false when either is unknown to the clone. */
+export async function isAncestor(git: Git, commit: string, rev: string): Promise<boolean> {
+  if (!isObjectId(commit)) return false;
+  const head = await resolveCommit(git, rev);
+  const out = await git.run(['merge-base', '--is-ancestor', commit, head], { allowExitCodes: [1, 128] });
+  return out.exitCode === 0;
+}
+
+/**
+ * Where `path` of commit `from` is at `rev` after renames (`git diff -M --name-status`), or
+ * null when it was deleted (or is unchanged under its name, which callers already tried).
+ */
+export async function renamedPath(git: Git, path: string, from: string, rev: string): Promise<string | null> {
+  const a = await resolveCommit(git, from);
+  const b = await resolveCommit(git, rev);
+  const out = await git.run(['diff', '--no-ext-diff', '--no-textconv', '-M', '--name-status', '-z', a, b]);
+  const tokens = out.stdout.toString('utf8').split('\0');
+  for (let i = 0; i < tokens.length; ) {
+    const status = tokens[i++] ?? '';
+    if (status.startsWith('R') || status.startsWith('C')) {
+      const oldPath = tokens[i++];
+      const newPath = tokens[i++];
+      if (status.startsWith('R') && oldPath === path && newPath !== undefined) return newPath;
+    } else {
+      i++;
+    }
+  }
+  return null;
+}
+
 /** What the blame use case asks of a clone (engine/blame.ts `BlameGit`), over one repository. */
 export function localBlameGit(repo: string): {
   blame(path: string, rev: string, range?: LineRange): Promise<BlameResult>;
   patchIds(commits: readonly string[]): Promise<Map<string, string>>;
   firstParentHistory(rev: string, max: number): Promise<string[]>;
+  isAncestor(commit: string, rev: string): Promise<boolean>;
+  renamedPath(path: string, from: string, rev: string): Promise<string | null>;
 } {
   const git = new Git(repo);
   return {
     blame: (path, rev, range) => blameFile(git, { path, rev, ...(range === undefined ? {} : { range }) }),
     patchIds: (commits) => patchIds(git, commits),
     firstParentHistory: (rev, max) => firstParentHistory(git, rev, max),
+    isAncestor: (commit, rev) => isAncestor(git, commit, rev),
+    renamedPath: (path, from, rev) => renamedPath(git, path, from, rev),
   };
 }

@@ -6,6 +6,7 @@ import { LedgerError } from '../core/errors.js';
 import { ACCESS_KIND, ACCESS_SCHEMA, accessSchema } from './kinds/access.js';
 import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, changeAnalyzedSchema } from './kinds/change-analyzed.js';
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema } from './kinds/change-hunks.js';
+import { DRILL_KIND, DRILL_SCHEMA, drillSchema } from './kinds/drill.js';
 import { FINDING_KIND, FINDING_SCHEMA, findingSchema } from './kinds/finding.js';
 import { MERGE_KIND, MERGE_SCHEMA, mergeSchema } from './kinds/merge.js';
 import { RECORD_KIND, RECORD_SCHEMA, recordSchema } from './kinds/record.js';
@@ -32,6 +33,7 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],
   [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv.compile(reviewApprovedSchema) }],
+  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: ajv.compile(drillSchema) }],
 ]);
 
 /** Kinds this version writes and verifies, sorted. */
