@@ -157,7 +157,9 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       try {
         return (await client.rest.users.getAuthenticated()).data.login;
       } catch (err) {
-        if (httpStatusOf(err) === 401) return null;
+        // 401: revoked or unknown; 403: not a user token (GET /user refuses installation tokens).
+        const status = httpStatusOf(err);
+        if (status === 401 || status === 403) return null;
         throw err;
       }
     };
