@@ -43,9 +43,7 @@ describe.skipIf(unavailable !== undefined)('audited access: sign-in and the dash
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => console.error(`csp violation: ${e.violatedDirective} ${e.blockedURI}`));
-    });
+    await page.addInitScript({ content: "document.addEventListener('securitypolicyviolation', (e) => console.error('csp violation: ' + e.violatedDirective + ' ' + e.blockedURI));" });
     const first = await page.goto(`${app.url}/trailmark/dashboard?repo=acme/widgets&week=${week}`);
     expect(first?.status()).toBe(401);
     // The 401 page itself logs "Failed to load resource: 401" in Chromium: not a page problem.
