@@ -93,17 +93,24 @@ export function register(program: Command, ctx: CommandContext): void {
         ...(tw !== undefined ? { trendWeeks: tw } : {}),
       };
       const output = opts.output === undefined ? undefined : isAbsolute(opts.output) ? opts.output : join(cwd, opts.output);
+      // Fail on an unwritable --output before reading any ledger.
+      if (output !== undefined) await writeFile(output, '').catch((cause: unknown) => {
+        throw new UsageError('BAD_INPUT', `cannot write --output ${opts.output}`, { cause, hint: 'check that the directory exists and is writable' });
+      });
       let verified: boolean;
       if (opts.format === 'csv') {
         verified = (await verifySources(sources)).every((v) => v.report.ok);
         const stream = output === undefined ? null : createWriteStream(output);
+        // `finished` rejects on a write error (disk full); the listener keeps it from being unhandled meanwhile.
+        const done = stream === null ? null : finished(stream);
+        done?.catch(() => undefined);
         for await (const chunk of findingsCsv(sources, options)) {
           if (stream === null) ctx.io.stdout.write(chunk);
-          else if (!stream.write(chunk)) await new Promise<void>((r) => stream.once('drain', () => r()));
+          else if (!stream.write(chunk)) await Promise.race([new Promise<void>((r) => stream.once('drain', () => r())), done]);
         }
         if (stream !== null) {
           stream.end();
-          await finished(stream);
+          await done;
         }
       } else {
         const model = await buildReport(sources, options);

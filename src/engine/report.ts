@@ -21,7 +21,7 @@ import { isoWeekOf, lastCompleteWeek, previousWeeks, weekOfPeriod, weekRange, we
 import { verifyLedger } from './ledger.js';
 
 export type { FindingRow, ReportModel, SignificanceSettings, WeeklyMarkdownOptions };
-export { parseWeek, weekRange } from '../report/week.js';
+export { isoWeekOf, lastCompleteWeek, parseWeek, previousWeeks, weekRange } from '../report/week.js';
 
 /** Formats of a whole-model rendering (CSV is streamed per finding: `findingsCsv`). */
 export const WEEKLY_REPORT_FORMATS = ['markdown', 'json'] as const;

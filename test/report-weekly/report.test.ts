@@ -192,6 +192,7 @@ describe('trailmark report on the fleet', () => {
       [['--since', '2026-12-01', '--until', '2026-11-01'], 'the period is empty'],
       [['--since', 'yesterday', '--until', '2026-11-01'], 'is not a date'],
       [['--trend-weeks', '0'], '--trend-weeks'],
+      [['--output', 'no/such/dir/out.md'], 'cannot write --output'],
     ];
     for (const [args, message] of cases) {
       const r = await runCli([...BASE_ARGS, ...args], { cwd: fleet.root, env: ENV });
