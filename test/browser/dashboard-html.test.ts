@@ -7,9 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../src/core/types.js';
+import { pathPrefixes } from '../../src/report/dashboard/aggregate.js';
 import { compact } from '../../src/report/dashboard/charts.js';
 import { htmlText, jsonForScript } from '../../src/report/dashboard/escape.js';
-import { renderDashboard } from '../../src/report/dashboard/html.js';
+import { MAX_CHART_REPOSITORIES, renderDashboard } from '../../src/report/dashboard/html.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { HOSTILE_PATHS, makeModel } from '../fixtures/report/generate.js';
 
@@ -108,6 +109,14 @@ describe('dashboard HTML', () => {
     expect(compact('<g><text fill="#000" opacity="1">a&lt;b 1.23456</text><path aria-label="k:w3" d="M1.23456,2Z"/></g>')).toBe('<g><text>a&lt;b 1.23456</text><path data-key="w3" d="M1.2,2Z"/></g>');
   });
 
+  it('offers the directory prefixes with the most added lines', () => {
+    const cell = (path: string, addedLines: number): ReportModel['cells'][number] => ({ ...model.cells[0]!, path, addedLines });
+    const cells = [cell('a/b/c.ts', 10), cell('a/d.ts', 5), cell('e.ts', 100), cell('(other)', 100), cell('x/y/z/w.ts', 1), cell('a/b/.*+?.ts', 1)];
+    expect(pathPrefixes(cells)).toEqual(['a/', 'a/b/', 'x/', 'x/y/', 'x/y/z/']);
+    // Ranked by lines, then cut: the three smallest (x/…, 1 line each) go first.
+    expect(pathPrefixes(cells, 2)).toEqual(['a/', 'a/b/']);
+  });
+
   it('stays within its size budget', async () => {
     const large = makeModel({ pathsPerRepository: 170, density: 0.98, seed: 7 });
     expect(new Set(large.cells.map((c) => c.repository)).size).toBe(3);
@@ -118,6 +127,19 @@ describe('dashboard HTML', () => {
     process.stdout.write(`dashboard size: fixture (${model.cells.length} cells) ${sizes.fixture} bytes; 3 repositories, ${large.cells.length} cells: ${sizes.large} bytes\n`);
     expect(sizes.fixture).toBeLessThan(FIXTURE_BUDGET);
     expect(sizes.large).toBeLessThan(LARGE_BUDGET);
+  });
+
+  it('pre-renders charts for a bounded number of repositories', async () => {
+    const many: ReportModel = { ...model, cells: model.cells.map((c, i) => ({ ...c, repository: `org/repo-${String(i % 15).padStart(2, '0')}` })) };
+    const out = await renderDashboard(many);
+    const charts = JSON.parse(between(out, '<script type="application/json" id="tm-charts">', '</script>')) as { trend: Record<string, number>; verdict: Record<string, number> };
+    for (const chart of [charts.trend, charts.verdict]) {
+      const repos = new Set(Object.keys(chart).map((k) => k.split('|')[0]));
+      expect(repos.size).toBe(MAX_CHART_REPOSITORIES + 1);
+      expect(repos.has('-1')).toBe(true);
+    }
+    expect(out.match(/<option value="\d+">org\/repo-/g)).toHaveLength(15);
+    expect(out).toContain('class="note chart-missing" hidden');
   });
 
   it('renders the title and the JSON link when served', async () => {

@@ -34,7 +34,7 @@ interface PageElement {
 }
 declare const document: {
   readonly activeElement: unknown;
-  readonly documentElement: PageElement;
+  readonly documentElement: PageElement & { readonly scrollWidth: number; readonly clientWidth: number };
   querySelector(selector: string): PageElement | null;
   getElementById(id: string): PageElement | null;
   addEventListener(type: 'securitypolicyviolation', listener: (e: { violatedDirective: string; blockedURI: string }) => void): void;
@@ -109,7 +109,7 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
     expect(await page.title()).toBe('trailmark: attestation gaps');
     // The script ran (it marks the document and fills the status line).
     expect(await page.evaluate(() => document.documentElement.classList.contains('js'))).toBe(true);
-    expect(await page.textContent('#f-status')).toBe('Showing everything.');
+    expect(await page.textContent('#f-status')).toBe('Showing week 2026-W49.');
     expect(watch.problems).toEqual([]);
     expect(watch.requests).toEqual([url]);
     await page.close();
@@ -175,8 +175,22 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it("opens on the report's week, with the report's own gap figures", async () => {
+    const { page, watch } = await open();
+    expect(await page.inputValue('#f-week')).toBe(String(model.trend.length - 1));
+    expect(await tableRows(page, 't-gaps-repo')).toEqual(model.gaps.repositories.map((r) => [r.repository, fmt(r.unattested), fmt(r.contradicted), fmt(r.gapLines)]));
+    const paths = (rows: readonly { path: string | null; repository: string; gapLines: number }[]): string[] => rows.slice(0, 25).map((r) => `${visibleText(r.path ?? '')} ${r.repository} ${r.gapLines}`).sort();
+    expect((await tableRows(page, 't-gaps-sensitive')).map((r) => `${r[0]} ${r[1]} ${r[4]}`).sort()).toEqual(paths(model.gaps.sensitivePaths));
+    expect((await tableRows(page, 't-gaps-path')).map((r) => `${r[0]} ${r[1]} ${r[4]}`).sort()).toEqual(paths(model.gaps.paths));
+    const t = model.totals;
+    expect(await page.textContent('#inview')).toContain(`${fmt(t.hunks)} hunks, ${fmt(t.addedLines)} added lines, ${fmt(t.statedAiLines)} with stated AI involvement, ${fmt(t.unattestedAiLines)} inferred AI but not attested`);
+    expect(watch.problems).toEqual([]);
+    await page.close();
+  });
+
   it('filters by repository: tables and charts follow the cells', async () => {
     const { page, watch } = await open();
+    await page.selectOption('#f-week', { label: 'all weeks' });
     const weeks = model.trend.map((t) => t.week!);
     const before = await page.getAttribute('[data-chart="verdict"]', 'data-variant');
     await page.selectOption('#f-repo', { label: 'acme/api' });
@@ -206,6 +220,7 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
   it('filters by path prefix: only paths under it, charts redrawn from them', async () => {
     const { page, watch } = await open();
     const weeks = model.trend.map((t) => t.week!);
+    await page.selectOption('#f-week', { label: 'all weeks' });
     await page.selectOption('#f-path', { label: 'src/auth/' });
     const keep = (c: ReportCell): boolean => c.path.startsWith('src/auth/');
     expect(await tableRows(page, 't-gaps-path')).toEqual([]);
@@ -238,6 +253,9 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
     const s = sums(model.cells.filter((c) => keep(c) && c.repository === 'acme/web'));
     expect(await page.textContent('#inview')).toContain(`${s.hunks.toLocaleString('en-US')} hunks, ${s.added.toLocaleString('en-US')} added lines`);
     await page.click('#f-reset');
+    expect(await page.textContent('#f-status')).toBe('Showing week 2026-W49.');
+    expect([await page.inputValue('#f-repo'), await page.inputValue('#f-path'), await page.inputValue('#f-week')]).toEqual(['-1', '-1', String(model.trend.length - 1)]);
+    await page.selectOption('#f-week', { label: 'all weeks' });
     expect(await page.textContent('#f-status')).toBe('Showing everything.');
     expect(await page.$$eval('.svg .dim', (d: PageElement[]) => d.length)).toBe(0);
     expect(watch.problems).toEqual([]);
@@ -246,6 +264,7 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
 
   it('shows hostile paths as text, never as markup', async () => {
     const { page, watch } = await open();
+    await page.selectOption('#f-week', { label: 'all weeks' });
     await page.selectOption('#f-repo', { label: 'acme/web' });
     const shown = await page.$$eval('#t-gaps-path th', (th: PageElement[]) => th.map((t) => t.textContent ?? ''));
     expect(shown).toContain('docs/</script><script>alert("x")</script>.md');
@@ -258,6 +277,51 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
     expect(await page.$$eval('script', (s: PageElement[]) => s.length)).toBe(3);
     expect(await page.textContent('#people')).toContain('mallory-<b>dev</b>');
     expect(await page.textContent('#people')).toContain('[erased]');
+    expect(watch.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('says so when a repository has no pre-rendered chart, and still filters the tables', async () => {
+    // 15 repositories: the 12 with the most added lines get chart variants.
+    const many: ReportModel = { ...model, cells: model.cells.map((c, i) => ({ ...c, repository: `org/repo-${String(i % 15).padStart(2, '0')}` })) };
+    const lines = new Map<string, number>();
+    for (const c of many.cells) lines.set(c.repository, (lines.get(c.repository) ?? 0) + c.addedLines);
+    const least = [...lines.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? 1 : -1))[0]![0];
+    const file = join(dir, 'many.html');
+    await writeFile(file, await renderDashboard(many));
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    await page.selectOption('#f-week', { label: 'all weeks' });
+    await page.selectOption('#f-repo', { label: least });
+    expect(await page.isVisible('#fig-trend .chart-missing')).toBe(true);
+    expect(await page.isVisible('#fig-trend .svg')).toBe(false);
+    expect(await page.isVisible('#fig-gaps .svg')).toBe(true);
+    const weeks = model.trend.map((t) => t.week!);
+    expect(await tableRows(page, 't-trend')).toEqual(weeks.map((w) => {
+      const s = sums(many.cells.filter((c) => c.repository === least && c.week === w));
+      return [w, fmt(s.stated), fmt(s.unattestedAi), share(s.stated, s.unattestedAi), fmt(s.added)];
+    }));
+    await page.selectOption('#f-repo', { label: 'all repositories' });
+    expect(await page.isVisible('#fig-trend .chart-missing')).toBe(false);
+    expect(await page.isVisible('#fig-trend .svg')).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone-width viewport and prints without the filters', async () => {
+    const { page, watch } = await open();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth }));
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    const chart = await page.$eval('#fig-verdict .svg > svg', (svg: PageElement) => svg.getBoundingClientRect().width);
+    expect(chart).toBeGreaterThan(200);
+    expect(chart).toBeLessThanOrEqual(390);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('#filters')).toBe(false);
+    expect(await page.isVisible('#fig-trend svg')).toBe(true);
     expect(watch.problems).toEqual([]);
     await page.close();
   });
@@ -280,7 +344,7 @@ describe.skipIf(unavailable !== undefined)('dashboard in Chromium', () => {
 
   it('matches the reference screenshot within the tolerance', async () => {
     const { page, watch } = await open();
-    const actual = await page.screenshot({ clip: CLIP, animations: 'disabled', caret: 'hide', scale: 'css' });
+    const actual = await page.screenshot({ clip: CLIP, fullPage: true, animations: 'disabled', caret: 'hide', scale: 'css' });
     await page.close();
     expect(watch.problems).toEqual([]);
     if (process.env.UPDATE_SCREENSHOTS === '1') {

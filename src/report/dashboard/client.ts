@@ -138,6 +138,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   function swap(name, index, lit) {
     var box = document.querySelector('[data-chart="' + name + '"]');
     if (!box) return;
+    // No variant: a repository beyond the pre-rendered ones (html.ts MAX_CHART_REPOSITORIES).
+    var missing = index === undefined;
+    box.hidden = missing;
+    box.parentNode.querySelector('.chart-missing').hidden = !missing;
+    if (missing) return;
     if (box.getAttribute('data-variant') !== String(index)) {
       // Vega's SVG output, rendered by us at build time (its text is escaped by Vega).
       box.innerHTML = charts.svgs[index];
@@ -154,7 +159,10 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   fPath.addEventListener('change', update);
   fWeek.addEventListener('change', update);
   var reset = document.getElementById('f-reset');
-  reset.addEventListener('click', function () { fRepo.value = '-1'; fPath.value = '-1'; fWeek.value = '-1'; update(); });
+  reset.addEventListener('click', function () {
+    [fRepo, fPath, fWeek].forEach(function (f) { f.value = f.getAttribute('data-default'); });
+    update();
+  });
   // Printing shows every accessible table.
   window.addEventListener('beforeprint', function () {
     var ds = document.querySelectorAll('details');

@@ -24,6 +24,14 @@ export interface DashboardOptions {
   readonly basePath?: string;
 }
 
+/**
+ * Trend and verdict charts are pre-rendered for at most this many repositories (those with the
+ * most added lines), each times every path prefix: it bounds the page's size and render time
+ * for an organisation with many repositories. For the others, the tables still follow the
+ * filter and the chart says it was not pre-rendered.
+ */
+export const MAX_CHART_REPOSITORIES = 12;
+
 /** Path tables show at most this many rows (the rest is counted, and in the JSON/CSV report). */
 export const PATH_TABLE_ROWS = 25;
 
@@ -73,7 +81,7 @@ function figure(id: string, caption: string, svg: string, tableHtml: string, opt
   return `<figure class="chart" id="${id}">
 <figcaption id="${id}-cap">${h(caption)}</figcaption>
 <div class="svg" role="img" aria-labelledby="${id}-cap"${chartAttrs}>${svg}</div>
-${options.note !== undefined ? `<p class="note">${h(options.note)}</p>` : ''}<details><summary>Table: ${h(caption)}</summary>
+${options.chart !== undefined ? `<p class="note chart-missing" hidden>This chart is pre-rendered for the ${MAX_CHART_REPOSITORIES} repositories with the most changes; the table below has the figures for this one.</p>` : ''}${options.note !== undefined ? `<p class="note">${h(options.note)}</p>` : ''}<details><summary>Table: ${h(caption)}</summary>
 ${tableHtml}
 </details>
 </figure>`;
@@ -110,9 +118,13 @@ export async function renderDashboard(model: ReportModel, options: DashboardOpti
   // (it compares repositories); index -1 is "all".
   const store = new SvgStore();
   const variants = { trend: {} as Record<string, number>, verdict: {} as Record<string, number>, gaps: {} as Record<string, number> };
+  const linesOf = new Map<string, number>();
+  for (const c of model.cells) linesOf.set(c.repository, (linesOf.get(c.repository) ?? 0) + c.addedLines);
+  const charted = new Set([...repositories].sort((a, b) => (linesOf.get(b) ?? 0) - (linesOf.get(a) ?? 0) || (a < b ? -1 : 1)).slice(0, MAX_CHART_REPOSITORIES));
   for (let p = -1; p < prefixes.length; p++) {
     const prefix = p < 0 ? null : prefixes[p]!;
     for (let r = -1; r < repositories.length; r++) {
+      if (r >= 0 && !charted.has(repositories[r]!)) continue;
       const filter: CellFilter = { repository: r < 0 ? null : repositories[r]!, prefix };
       const rows = sumByWeek(model.cells, weeks, filter);
       variants.trend[`${r}|${p}`] = store.add(await trendChart(rows));
@@ -125,14 +137,18 @@ export async function renderDashboard(model: ReportModel, options: DashboardOpti
   const allWeeks = sumByWeek(model.cells, weeks, { repository: null, prefix: null });
   const t = model.totals;
 
-  // --- filters
+  // --- filters. The week starts on the report's period when it is one ISO week, so the gap
+  // tables open on the same figures as the markdown report; Reset returns here.
+  const defaultWeek = model.period.week !== null ? weeks.indexOf(model.period.week) : -1;
+  const option = (value: number, label: string, selected: boolean): string => `<option value="${value}"${selected ? ' selected' : ''}>${h(label)}</option>`;
   const filters = `<form id="filters" class="filters" aria-label="Filters" role="search">
-<label>Repository <select id="f-repo"><option value="-1">all repositories</option>${repositories.map((r, i) => `<option value="${i}">${h(r)}</option>`).join('')}</select></label>
-<label>Path prefix <select id="f-path"><option value="-1">all paths</option>${prefixes.map((p, i) => `<option value="${i}">${h(p)}</option>`).join('')}</select></label>
-<label>Week <select id="f-week"><option value="-1">all weeks</option>${weeks.map((w, i) => `<option value="${i}">${h(w)}</option>`).join('')}</select></label>
+<label>Repository <select id="f-repo" data-default="-1">${option(-1, 'all repositories', true)}${repositories.map((r, i) => option(i, r, false)).join('')}</select></label>
+<label>Path prefix <select id="f-path" data-default="-1">${option(-1, 'all paths', true)}${prefixes.map((p, i) => option(i, p, false)).join('')}</select></label>
+<label>Week <select id="f-week" data-default="${defaultWeek}">${option(-1, 'all weeks', defaultWeek < 0)}${weeks.map((w, i) => option(i, w, i === defaultWeek)).join('')}</select></label>
 <button type="button" id="f-reset">Reset</button>
-<output id="f-status" aria-live="polite">Showing everything.</output>
+<output id="f-status" aria-live="polite"></output>
 </form>`;
+  const inView = defaultWeek < 0 ? allWeeks : allWeeks.filter((w) => w.week === weeks[defaultWeek]);
 
   // --- headline
   const headline = `<section id="headline" aria-labelledby="headline-h"><h2 id="headline-h">Headline figures</h2>
@@ -145,7 +161,7 @@ ${figureItem('added lines', num(t.addedLines), `in ${num(t.hunks)} hunks`)}
 ${figureItem('pull requests', num(t.pullRequests), `${num(t.pushes)} pushes, ${num(t.analyses)} analyses`)}
 ${figureItem('findings', num(t.findings.unattested + t.findings.contradicted + t.findings['approval-drift']), `${num(t.findings.unattested)} unattested, ${num(t.findings.contradicted)} contradicted, ${num(t.findings['approval-drift'])} approval drift`)}
 </dl>
-<p class="inview"><strong>Under the filters:</strong> <span id="inview">${h(`${num(sum(allWeeks, (w) => w.hunks))} hunks, ${num(sum(allWeeks, (w) => w.addedLines))} added lines`)}</span></p>
+<p class="inview"><strong>Under the filters:</strong> <span id="inview">${h(`${num(sum(inView, (w) => w.hunks))} hunks, ${num(sum(inView, (w) => w.addedLines))} added lines`)}</span></p>
 </section>`;
 
   // --- trend
@@ -162,6 +178,7 @@ ${await evidenceFigure(t)}
   // --- gaps
   const gapsRepoRows = model.gaps.repositories.map((r) => [h(r.repository), num(r.unattested), num(r.contradicted), num(r.gapLines)]);
   const gaps = `<section id="gaps" aria-labelledby="gaps-h"><h2 id="gaps-h">Where the gaps are</h2>
+<p class="note">Ranked by gap lines: added lines of unattested and contradicted hunks. The tables follow the filters, which open on the report's week.</p>
 ${figure('fig-gaps', 'Gap lines (unattested and contradicted) per repository, by week', store.svgs[variants.gaps['-1']!]!, table('Gaps per repository', [{ label: 'repository' }, { label: 'unattested hunks', numeric: true }, { label: 'contradicted hunks', numeric: true }, { label: 'gap lines', numeric: true }], gapsRepoRows, { tbodyId: 't-gaps-repo', empty: 'no gaps' }), { chart: 'gaps', variant: variants.gaps['-1']! })}
 <h3 id="paths-h">Paths</h3>
 ${table(`Paths ranked by gap lines (first ${PATH_TABLE_ROWS})`, GAP_PATH_COLUMNS, gapTableRows(model.gaps.paths), { tbodyId: 't-gaps-path', empty: 'no gaps' })}
@@ -290,7 +307,7 @@ function actorHtml(actor: string | null): string {
 
 function eventsSection(model: ReportModel): string {
   const kind = { 'approval-drift': 'approval drift', remediation: 'remediation', 'late-declaration': 'late declaration' } as const;
-  const rows = model.events.map((e) => [h(e.time), h(kind[e.kind]), h(e.repository), e.pullRequest === null ? '–' : `#${e.pullRequest}`, actorHtml(e.actor), h(e.detail), `<code>${h(e.ledger)}</code>`, num(e.seq)]);
+  const rows = model.events.map((e) => [h(e.time), h(kind[e.kind]), h(e.repository), e.pullRequest === null ? '–' : `#${h(String(e.pullRequest))}`, actorHtml(e.actor), h(e.detail), `<code>${h(e.ledger)}</code>`, num(e.seq)]);
   return `<section id="events" aria-labelledby="events-h"><h2 id="events-h">Events</h2>
 ${table('Approval drift, remediations and late declarations', [{ label: 'time' }, { label: 'event' }, { label: 'repository' }, { label: 'pull request' }, { label: 'by' }, { label: 'detail' }, { label: 'ledger' }, { label: 'seq', numeric: true }], rows, { empty: 'no events in the period' })}
 </section>`;
@@ -323,7 +340,7 @@ function drillSection(model: ReportModel): string {
   const d = model.drill;
   const body = d === null
     ? '<p>No fire drill has been run. <code>trailmark drill</code> traces a random merged change end to end.</p>'
-    : `<p>Last drill ${h(d.time)}: <strong class="${d.outcome === 'passed' ? 'ok' : 'bad'}">${h(d.outcome)}</strong>${d.repository !== null ? ` on ${h(d.repository)}${d.pullRequest !== null ? ` #${d.pullRequest}` : ''}` : ''} (<code>${h(d.ledger)}</code> seq ${num(d.seq)}).</p>
+    : `<p>Last drill ${h(d.time)}: <strong class="${d.outcome === 'passed' ? 'ok' : 'bad'}">${h(d.outcome)}</strong>${d.repository !== null ? ` on ${h(d.repository)}${d.pullRequest !== null ? ` #${h(String(d.pullRequest))}` : ''}` : ''} (<code>${h(d.ledger)}</code> seq ${num(d.seq)}).</p>
 ${d.missing.length === 0 ? '' : `<p>Missing links:</p><ul>${d.missing.map((m) => `<li>${h(m)}</li>`).join('')}</ul>`}`;
   return `<section id="drill" aria-labelledby="drill-h"><h2 id="drill-h">Fire drill</h2>
 ${body}

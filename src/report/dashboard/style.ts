@@ -4,7 +4,7 @@
 // page free of font requests; no transitions or animations (screenshots compare exactly).
 export const DASHBOARD_STYLE = `
 :root{--bg:#ffffff;--fg:#1b1f24;--muted:#59636e;--line:#d0d7de;--panel:#f6f8fa;--accent:#0b5cad;--ok:#1a7f37;--bad:#c62828;--grid:#d0d7de;--dim:.15;color-scheme:light dark}
-@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--panel:#161b22;--accent:#58a6ff;--ok:#3fb950;--bad:#ff7b72;--grid:#3d444d}}
+@media (prefers-color-scheme: dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--panel:#161b22;--accent:#58a6ff;--ok:#3fb950;--bad:#ff7b72;--grid:#3d444d;--dim:.3}}
 *,*::before,*::after{box-sizing:border-box;animation:none!important;transition:none!important}
 html{background:var(--bg);color:var(--fg);font-family:sans-serif;font-size:15px;line-height:1.45}
 body{margin:0 auto;max-width:1180px;padding:0 20px 40px}
