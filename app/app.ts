@@ -2,18 +2,25 @@
 // the work runs on the queue (queue.ts). Deliveries are idempotent by X-GitHub-Delivery.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ApplicationFunction, Probot } from 'probot';
 import { describeError } from '../src/core/errors.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../src/core/ports.js';
 import { createGitHubClient, type GitHubClient, type Sleep } from '../src/github/client.js';
 import { httpStatusOf } from '../src/github/errors.js';
+import { accessDraft, repositoryRole, type AccessEvent } from '../src/engine/access.js';
+import { isActiveTeamMember, repositoryRoleName } from '../src/github/teams.js';
+import { accessRoute, type AccessViews } from './access-route.js';
+import { ledgerViews } from './access-views.js';
+import { CookieCodec } from './auth/session.js';
+import { identify, signInRoute } from './auth/sign-in.js';
 import { collectorRoute, type Access } from './collector.js';
 import { DeliveryLog } from './deliveries.js';
 import { webhookDispatch } from './events.js';
 import { jobKey, type Job } from './job.js';
 import { InstallationLedgers } from './ledgers.js';
 import { PullStateStore } from './pull-state.js';
-import { RecordStore } from './record-store.js';
+import { isRepositoryName, RecordStore } from './record-store.js';
 import { WorkQueue, type BackoffPolicy } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
@@ -28,6 +35,10 @@ export interface TrailmarkAppOptions {
   readonly sleep?: Sleep;
   /** Attempts of a failed job (queue.ts DEFAULT_BACKOFF when absent). */
   readonly backoff?: BackoffPolicy;
+  /** What the dashboard and the query endpoints serve (app/access-views.ts when absent). */
+  readonly views?: AccessViews;
+  /** The OAuth code exchange's HTTP client (global fetch when absent). */
+  readonly fetch?: typeof fetch;
 }
 
 export interface TrailmarkApp {
@@ -137,6 +148,51 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       }
     };
     fnOptions.addHandler(collectorRoute({ records, ledgers, accessOf, installationOf }, logError));
+
+    // Dashboard, query endpoints and their sign-in (docs/app.md, "Dashboard and sign-in").
+    const signIn = settings.signIn ?? { webFlow: null, oauthBaseUrl: 'https://github.com', auditorsTeam: null };
+    const codec = signIn.webFlow === null ? null : new CookieCodec(signIn.webFlow.sessionSecret, clock, random);
+    const userOf = async (token: string): Promise<string | null> => {
+      const client = createGitHubClient({ token, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
+      try {
+        return (await client.rest.users.getAuthenticated()).data.login;
+      } catch (err) {
+        // 401: revoked or unknown; 403: not a user token (GET /user refuses installation tokens).
+        const status = httpStatusOf(err);
+        if (status === 401 || status === 403) return null;
+        throw err;
+      }
+    };
+    const audit = async (installationId: number, event: AccessEvent): Promise<void> => {
+      if (ledgers === undefined) throw new Error('no ledger signing key: accesses cannot be audited');
+      await ledgers.with(installationId, (ledger) => ledger.append([accessDraft(event)]));
+    };
+    const team = signIn.auditorsTeam;
+    fnOptions.addHandler(signInRoute({
+      settings: signIn, codec, userOf, fetch: options.fetch ?? fetch, log: logError,
+      auditRefusal: async ({ repository, reason, query }) => {
+        // The repository comes from the return path the browser asked for at /trailmark/login.
+        const slash = repository?.indexOf('/') ?? -1;
+        const named = repository !== null && slash > 0 && isRepositoryName(repository.slice(0, slash), repository.slice(slash + 1));
+        const id = !named || ledgers === undefined ? null : await installationOf(repository.slice(0, slash), repository.slice(slash + 1)).catch(() => null);
+        if (id === null) {
+          logError(`trailmark access: sign-in refused (${reason})${repository === null ? '' : ` for ${repository}`}; no installation ledger to record it in`);
+          return;
+        }
+        await audit(id, { route: '/trailmark/callback', query, repository, login: null, allowed: false, reason, results: 0 });
+      },
+    }));
+    fnOptions.addHandler(accessRoute({
+      identify: (req) => identify(req, { codec, userOf }),
+      installationOf,
+      roleOf: async (id, owner, repo, login) => repositoryRole(await repositoryRoleName(await clientFor(id), owner, repo, login)),
+      auditorsTeam: team === null ? null : { name: `${team.org}/${team.slug}`, member: async (id, login) => isActiveTeamMember(await clientFor(id), team, login) },
+      audit,
+      ledgerDir: (id) => join(settings.dataDir, 'installations', String(id), 'ledger'),
+      views: ledgers === undefined ? undefined : (options.views ?? ledgerViews(ledgers.signer, clock)),
+      signInEnabled: codec !== null,
+      log: logError,
+    }));
 
     fnOptions.addHandler((req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;

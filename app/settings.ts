@@ -3,6 +3,7 @@
 import { UsageError } from '../src/core/errors.js';
 import type { NoteSigner } from '../src/engine/job-ledger.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
+import { readSignInSettings, type SignInSettings } from './auth/settings.js';
 import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
 
 export interface AppSettings {
@@ -17,6 +18,8 @@ export interface AppSettings {
   readonly webhookPath: string;
   /** The App's webhook secret (`WEBHOOK_SECRET`): X-Hub-Signature-256 is checked with it. */
   readonly webhookSecret: string;
+  /** Dashboard sign-in and the auditors team (app/auth/settings.ts). */
+  readonly signIn?: SignInSettings;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -41,5 +44,5 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
     throw new UsageError('USAGE', 'WEBHOOK_SECRET is not set', { hint: "set it to the App's webhook secret (GitHub App settings, Webhook secret)" });
   }
   const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
-  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret };
+  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret, signIn: readSignInSettings(env) };
 }

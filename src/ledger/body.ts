@@ -3,6 +3,7 @@
 // schema versions it does not know: it must not vouch for what it cannot read.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { LedgerError } from '../core/errors.js';
+import { ACCESS_KIND, ACCESS_SCHEMA, accessSchema } from './kinds/access.js';
 import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, changeAnalyzedSchema } from './kinds/change-analyzed.js';
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema } from './kinds/change-hunks.js';
 import { DRILL_KIND, DRILL_SCHEMA, drillSchema } from './kinds/drill.js';
@@ -27,6 +28,7 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv.compile(changeHunksSchema) }],
   [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv.compile(findingSchema) }],
   // Written by the GitHub App (app/).
+  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: ajv.compile(accessSchema) }],
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv.compile(mergeSchema) }],
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],

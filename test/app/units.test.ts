@@ -178,7 +178,7 @@ describe('WorkQueue', () => {
 
 describe('readAppSettings', () => {
   test('GitHub Enterprise Server base URL, concurrency default, no key means no ledger', () => {
-    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2, webhookPath: '/api/github/webhooks', webhookSecret: '' });
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2, webhookPath: '/api/github/webhooks', webhookSecret: '', signIn: { webFlow: null, oauthBaseUrl: 'http://ghe.example.com', auditorsTeam: null } });
     expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d' }, '/').apiBaseUrl).toBe('https://api.github.com');
   });
   test('the signing key is parsed when given', () => {
