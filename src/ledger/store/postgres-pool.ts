@@ -74,7 +74,7 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
   const base = queryable(pool);
   return {
     label: redactUrl(url),
-    query: base.query,
+    query: (text, params) => base.query(text, params),
     transaction: async (fn) => {
       const client = await pool.connect();
       let broken: unknown;
@@ -99,8 +99,9 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
         throw err;
       }
       let released = false;
+      const onSession = queryable(client);
       const session: SqlLockedSession = {
-        query: queryable(client).query,
+        query: (text, params) => onSession.query(text, params),
         transaction: (fn) => inTransaction(client, fn),
         release: async () => {
           if (released) return;

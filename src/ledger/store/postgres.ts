@@ -93,6 +93,7 @@ export function toInt(value: unknown): number {
 }
 
 function validLogName(log: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (log === '' || log.length > 200 || /[\u0000-\u001f\u007f]/.test(log)) {
     throw new UsageError('BAD_INPUT', `invalid ledger log name ${JSON.stringify(log.slice(0, 80))}`, { hint: 'a log name is 1-200 printable characters, e.g. installation/123' });
   }
