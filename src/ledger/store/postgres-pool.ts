@@ -91,10 +91,13 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
     lockedSession: async (key) => {
       const client = await pool.connect();
       let lost: Error | undefined;
-      client.on('error', (err) => void (lost = err));
+      // Pooled clients are reused: the listener goes when the session is given back.
+      const onError = (err: Error) => void (lost = err);
+      client.on('error', onError);
       try {
         await client.query('SELECT pg_advisory_lock($1::bigint)', [key.toString()]);
       } catch (err) {
+        client.off('error', onError);
         client.release(err instanceof Error ? err : new Error(String(err)));
         throw err;
       }
@@ -106,6 +109,7 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
         release: async () => {
           if (released) return;
           released = true;
+          client.off('error', onError);
           try {
             if (lost === undefined) await client.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
             client.release(lost);
