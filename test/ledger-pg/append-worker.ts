@@ -4,7 +4,7 @@
 // that kills it knows exactly what was reported committed.
 import { writeSync } from 'node:fs';
 import { systemClock } from '../../src/core/ports.js';
-import { openLedger } from '../../src/ledger/log.js';
+import { openLedger, type DraftContext } from '../../src/ledger/log.js';
 import { openPostgresStore } from '../../src/ledger/store/postgres.js';
 import { connectPostgres } from '../../src/ledger/store/postgres-pool.js';
 import { changeBody, ORIGIN, seededRandom, testKey } from '../ledger/fixtures.js';
@@ -29,7 +29,7 @@ for (let i = 0; count === 0 || i < count; i++) {
   const batch = Array.from({ length: 1 + (i % 3) }, (_, j) => {
     const body = changeBody(i);
     const hunks = Array.from({ length: 1 + ((i * 7 + j * 13) % 40) }, (_, h) => ({ ...body.hunks[0]!, path: `${label}/${'d'.repeat(200)}/${h}.ts` }));
-    return { kind: 'change.analyzed', policy: `${label}-${i}`, body: ({ commit }: { commit(v: string): string }) => ({ ...body, hunks, subjects: { author: commit(`${label}-user-${i}-${j}`) } }) };
+    return { kind: 'change.analyzed', policy: `${label}-${i}`, body: (ctx: DraftContext) => ({ ...body, hunks, subjects: { author: ctx.commit(`${label}-user-${i}-${j}`) } }) };
   });
   const r = await ledger.append(batch);
   writeSync(1, r.entries.map((e) => `committed ${e.seq} ${e.hash}\n`).join(''));
