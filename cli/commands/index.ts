@@ -4,6 +4,7 @@ import type { CommandContext } from '../main.js';
 import { register as demo } from './demo.js';
 import { register as erase } from './erase.js';
 import { register as keygen } from './keygen.js';
+import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
@@ -19,4 +20,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   prove,
   verifyProof,
   erase,
+  ledger,
 ];

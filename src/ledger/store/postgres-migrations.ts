@@ -12,7 +12,7 @@
 // replica must not write to tables whose meaning changed under it).
 import { LedgerError } from '../../core/errors.js';
 import { MAX_LINE_BYTES } from '../entry.js';
-import { advisoryKey, DEFAULT_SCHEMA, quoteSchema, toInt, type SqlClient } from './postgres.js';
+import { advisoryKey, dbError, DEFAULT_SCHEMA, quoteSchema, toInt, type SqlClient } from './postgres.js';
 
 export interface Migration {
   readonly version: number;
@@ -71,6 +71,14 @@ export async function migrate(sql: SqlClient, options: { readonly schema?: strin
   const s = quoteSchema(schema);
   const migrations = options.migrations ?? MIGRATIONS;
   const known = migrations.at(-1)?.version ?? 0;
+  try {
+    return await applyAll(sql, schema, s, migrations, known);
+  } catch (err) {
+    throw dbError(`migrating schema ${schema}`, sql.label, err);
+  }
+}
+
+function applyAll(sql: SqlClient, schema: string, s: string, migrations: readonly Migration[], known: number): Promise<MigrationResult> {
   return sql.transaction(async (tx) => {
     // Before anything else, even CREATE ... IF NOT EXISTS, which races without it.
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [advisoryKey('migrations', schema).toString()]);

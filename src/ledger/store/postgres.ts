@@ -105,10 +105,11 @@ function contract(location: string, message: string): LedgerError {
 }
 
 /** Database errors become LedgerError IO with the server's SQLSTATE; ours pass through. */
-function dbError(what: string, location: string, err: unknown): Error {
+export function dbError(what: string, location: string, err: unknown): Error {
   if (err instanceof LedgerError || err instanceof UsageError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
+  // A refused connection to a host with several addresses is an AggregateError without a message.
+  const message = (err instanceof Error ? err.message : String(err)) || (err instanceof AggregateError ? String((err.errors[0] as Error | undefined)?.message) : '') || 'unknown error';
   const hint = code === '42P01' || code === '3F000' ? 'the ledger tables are missing: run the migrations (the App does at start; `trailmark ledger import` does too)' : undefined;
   return new LedgerError('IO', `${what} on ${location} failed: ${message}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: err, ...(hint === undefined ? {} : { hint }) });
 }
