@@ -96,7 +96,7 @@ export function register(program: Command, ctx: CommandContext): void {
       try {
         const fh = await open(tmp, 'wx', 0o600);
         try {
-          summary = await exportLog(source.store, async (chunk) => void (await fh.write(chunk)), { log: opts.log ?? undefined });
+          summary = await exportLog(source.store, async (chunk) => void (await fh.write(chunk)));
           await fh.sync();
         } finally {
           await fh.close();

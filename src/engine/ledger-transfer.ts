@@ -4,7 +4,7 @@
 // stores and the files.
 //
 // The export file (docs/ledger-format.md, "Moving a log between stores"), newline-terminated lines:
-//   1. header  {"format":"trailmark-ledger-export","version":1,"log":…,"entries":N,"checkpoints":[sizes…],"subjects":M,"treeState":bool}
+//   1. header  {"format":"trailmark-ledger-export","version":1,"entries":N,"checkpoints":[sizes…],"subjects":M,"treeState":bool}
 //   2. M subject records, exactly as the lines of subjects.jsonl
 //   3. the N entry lines, the exact bytes of entries.jsonl line for line, with one
 //      {"size":S,"text":"…"} record of the checkpoint history right after the S-th entry line
@@ -30,7 +30,6 @@ const FLUSH_BYTES = 1 << 20;
 const APPEND_BATCH = 500;
 
 export interface TransferSummary {
-  readonly log: string | null;
   readonly entries: number;
   readonly checkpoints: number;
   readonly subjects: number;
@@ -44,7 +43,6 @@ export interface TransferSummary {
 interface Header {
   readonly format: typeof EXPORT_FORMAT;
   readonly version: number;
-  readonly log: string | null;
   readonly entries: number;
   readonly checkpoints: readonly number[];
   readonly subjects: number;
@@ -53,8 +51,11 @@ interface Header {
 
 const enc = new TextEncoder();
 
-/** Writes the whole log of `store` to `write` (called with chunks, in order). */
-export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) => Promise<void>, options: { readonly log?: string } = {}): Promise<TransferSummary> {
+/**
+ * Writes the whole log of `store` to `write` (called with chunks, in order). The file names no
+ * store and no log: the same log exports to the same bytes from every store.
+ */
+export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) => Promise<void>): Promise<TransferSummary> {
   // Checkpoints first, then the tail: a checkpoint is written after its lines, so every
   // listed size is covered by the lines counted next, even while an appender runs.
   const sizes = await store.listCheckpoints();
@@ -70,7 +71,7 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   if (pointer !== lastText) warnings.push('the latest-checkpoint pointer lags the history; the import points at the largest checkpoint (as recovery would)');
   const subjects = await store.readSubjects();
   const treeState = await store.readTreeState();
-  const header: Header = { format: EXPORT_FORMAT, version: EXPORT_VERSION, log: options.log ?? null, entries, checkpoints: sizes, subjects: subjects.length, treeState: treeState !== null };
+  const header: Header = { format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, checkpoints: sizes, subjects: subjects.length, treeState: treeState !== null };
 
   const hash = createHash('sha256');
   let pending: Uint8Array[] = [];
@@ -118,7 +119,7 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   const sha256 = hash.digest('hex');
   await emit(enc.encode(JSON.stringify({ end: EXPORT_FORMAT, sha256 })), false);
   await flush();
-  return { log: header.log, entries, checkpoints: sizes.length, subjects: subjects.length, treeState: treeState !== null, sha256, warnings };
+  return { entries, checkpoints: sizes.length, subjects: subjects.length, treeState: treeState !== null, sha256, warnings };
 }
 
 /** Lines of a byte stream, without their newline; a last line without one is an error. */
@@ -161,12 +162,12 @@ function parseHeader(line: Uint8Array | undefined): Header {
   const h = parseJson(line, 'the header');
   if (h.format !== EXPORT_FORMAT) throw bad('the header does not name the format');
   if (h.version !== EXPORT_VERSION) throw bad(`format version ${JSON.stringify(h.version)} (this trailmark reads version ${EXPORT_VERSION})`);
-  const { log, entries, checkpoints, subjects, treeState } = h;
-  if (!(log === null || typeof log === 'string') || !isCount(entries) || !isCount(subjects) || typeof treeState !== 'boolean') throw bad('the header fields are malformed');
+  const { entries, checkpoints, subjects, treeState } = h;
+  if (!isCount(entries) || !isCount(subjects) || typeof treeState !== 'boolean') throw bad('the header fields are malformed');
   if (!Array.isArray(checkpoints) || !checkpoints.every(isCount) || checkpoints.some((s, i) => (i > 0 && s <= checkpoints[i - 1]!) || s > entries)) {
     throw bad('the checkpoint sizes are not ascending sizes within the entries');
   }
-  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, log, entries, checkpoints, subjects, treeState };
+  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, checkpoints, subjects, treeState };
 }
 
 type Item =
@@ -276,5 +277,5 @@ export async function importLog(store: LedgerStore, open: () => AsyncIterable<Ui
   } finally {
     await lock.release();
   }
-  return { log: h.log, entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, treeState: h.treeState, sha256, warnings: [] };
+  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, treeState: h.treeState, sha256, warnings: [] };
 }

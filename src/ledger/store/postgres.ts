@@ -110,7 +110,12 @@ export function dbError(what: string, location: string, err: unknown): Error {
   const code = (err as { code?: unknown } | null)?.code;
   // A refused connection to a host with several addresses is an AggregateError without a message.
   const message = (err instanceof Error ? err.message : String(err)) || (err instanceof AggregateError ? String((err.errors[0] as Error | undefined)?.message) : '') || 'unknown error';
-  const hint = code === '42P01' || code === '3F000' ? 'the ledger tables are missing: run the migrations (the App does at start; `trailmark ledger import` does too)' : undefined;
+  const hint =
+    code === '42P01' || code === '3F000'
+      ? 'the ledger tables are missing: run the migrations (the App does at start; `trailmark ledger import` does too)'
+      : typeof code === 'string' && /^(E[A-Z]+|08...|28...|3D000)$/.test(code)
+        ? 'check the database URL: is the server running and reachable, do the user, password and database exist?'
+        : undefined;
   return new LedgerError('IO', `${what} on ${location} failed: ${message}${typeof code === 'string' ? ` (${code})` : ''}`, { cause: err, ...(hint === undefined ? {} : { hint }) });
 }
 
