@@ -10,7 +10,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../src/core/errors.js';
-import { exportLog, importLog, type TransferSummary } from '../../src/engine/ledger-transfer.js';
+import { checkExport, exportLog, importLog, type TransferSummary } from '../../src/engine/ledger-transfer.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { DEFAULT_SCHEMA, openPostgresStore } from '../../src/ledger/store/postgres.js';
 import { migrate } from '../../src/ledger/store/postgres-migrations.js';
@@ -117,10 +117,13 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (opts: ImportOptions) => {
       const input = isAbsolute(opts.input) ? opts.input : join(ctx.io.cwd, opts.input);
       if (!existsSync(input)) throw new UsageError('NOT_FOUND', `no file ${opts.input}`, { hint: 'pass --input FILE written by `trailmark ledger export`' });
+      const read = () => createReadStream(input, { highWaterMark: 1 << 20 });
+      // Check the whole file before creating anything: a bad file leaves no empty ledger behind.
+      await checkExport(read());
       const target = await openTarget(opts, ctx, 'create');
       let summary: TransferSummary;
       try {
-        summary = await importLog(target.store, () => createReadStream(input, { highWaterMark: 1 << 20 }));
+        summary = await importLog(target.store, read);
       } finally {
         await target.close();
       }

@@ -228,16 +228,26 @@ async function* readExport(chunks: AsyncIterable<Uint8Array>, on: { header(h: He
   on.digest(digest);
 }
 
+async function checkFile(chunks: AsyncIterable<Uint8Array>): Promise<{ header: Header; sha256: string; items: number }> {
+  let header: Header | undefined;
+  let sha256 = '';
+  let items = 0;
+  for await (const _item of readExport(chunks, { header: (h) => void (header = h), digest: (d) => void (sha256 = d) })) items++;
+  return { header: header!, sha256, items };
+}
+
+/** Checks a whole export file without writing anything (an importer calls it before creating its target). */
+export async function checkExport(chunks: AsyncIterable<Uint8Array>): Promise<TransferSummary> {
+  const { header: h, sha256 } = await checkFile(chunks);
+  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, treeState: h.treeState, sha256, warnings: [] };
+}
+
 /**
  * Imports an export file into an empty store. `open` is called twice: the first pass checks
  * the whole file, the second writes it.
  */
 export async function importLog(store: LedgerStore, open: () => AsyncIterable<Uint8Array>): Promise<TransferSummary> {
-  let header: Header | undefined;
-  let sha256 = '';
-  let checked = 0;
-  for await (const _item of readExport(open(), { header: (h) => void (header = h), digest: (d) => void (sha256 = d) })) checked++;
-  const h = header!;
+  const { header: h, sha256, items: checked } = await checkFile(open());
 
   const lock = await store.lock();
   try {

@@ -170,6 +170,7 @@ describe.skipIf(why !== undefined)('trailmark ledger export|import on the real s
       [['ledger', 'import', '--input', 'a.export', ...db], /not empty/],
       [['ledger', 'import', '--input', 'junk.export', '--database', PG_URL, '--schema', schema, '--log', 'installation/43'], /not a valid ledger export/],
       [['ledger', 'import', '--input', 'missing.export', '--ledger', 'new'], /no file missing\.export/],
+      [['ledger', 'import', '--input', 'junk.export', '--ledger', 'junk'], /not a valid ledger export/],
       [['ledger', 'import', '--input', 'a.export', '--ledger', 'ledger'], /already holds a ledger/],
       [['ledger', 'export', '--ledger', 'ledger', '--output', 'a.export'], /already exists/],
       [['ledger', 'export', '--database', PG_URL, '--output', 'c.export'], /--database needs --log/],
@@ -187,7 +188,7 @@ describe.skipIf(why !== undefined)('trailmark ledger export|import on the real s
     }
     expect(existsSync(join(cwd, 'c.export'))).toBe(false);
     expect(existsSync(join(cwd, 'new'))).toBe(false);
-    const untouched = await openPostgresStore(conn, { log: 'installation/43', schema });
-    expect(await untouched.tail()).toEqual({ size: 0, tornBytes: 0 });
+    expect(existsSync(join(cwd, 'junk'))).toBe(false);
+    await expect(openPostgresStore(conn, { log: 'installation/43', schema })).rejects.toThrow(/no ledger log/);
   });
 });
