@@ -10,7 +10,7 @@ import { verifyStore } from '../../src/ledger/check-store.js';
 import { openLedger } from '../../src/ledger/log.js';
 import { openPostgresStore, type PostgresStore } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS, migrate } from '../../src/ledger/store/postgres-migrations.js';
-import type { PostgresConnection } from '../../src/ledger/store/postgres-pool.js';
+import { connectPostgres, type PostgresConnection } from '../../src/ledger/store/postgres-pool.js';
 import { changeBody, fixedClock, ORIGIN, prng, seededRandom, testKey } from '../ledger/fixtures.js';
 import { dropSchema, freshSchemaName, PG_URL, pgUnavailable, realServer } from '../support/postgres.js';
 
@@ -132,6 +132,35 @@ describe.skipIf(why !== undefined)('PostgreSQL store across processes (real serv
     const report = await verifyStore(store, [key.verifier]);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ ok: true, entries: first.committed.size + 1, uncommitted: 0 });
+  });
+
+  it('a holder whose session the server ended cannot write; the next holder appends without a fork', async () => {
+    const log = 'installation/4';
+    const app = `trailmark-test-terminate-${process.pid}`;
+    const connA = connectPostgres(PG_URL, { max: 2, applicationName: app });
+    const a = await openPostgresStore(connA, { log, schema, create: true });
+    const b = await openPostgresStore(conn, { log, schema });
+    const enc = new TextEncoder();
+    const lockA = await a.lock();
+    await a.append([enc.encode('{"seq":0}')]);
+    // The session holding A's advisory lock is terminated (as a network partition or an
+    // administrator would end it).
+    const { rows } = await conn.query<{ pid: number }>(
+      "SELECT l.pid FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND s.application_name = $1",
+      [app],
+    );
+    expect(rows).toHaveLength(1);
+    await conn.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    const lockB = await b.lock();
+    await b.append([enc.encode('{"seq":1}')]);
+    await expect(a.append([enc.encode('{"seq":1,"from":"a"}')])).rejects.toMatchObject({ code: 'IO' });
+    await lockA.release();
+    await b.append([enc.encode('{"seq":2}')]);
+    await lockB.release();
+    await connA.end();
+    const lines: string[] = [];
+    for await (const l of b.readLines()) lines.push(Buffer.from(l).toString());
+    expect(lines).toEqual(['{"seq":0}', '{"seq":1}', '{"seq":2}']);
   });
 
   it('two processes migrating at once: both succeed, each version applied once', async () => {
