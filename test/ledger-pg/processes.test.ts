@@ -163,6 +163,26 @@ describe.skipIf(why !== undefined)('PostgreSQL store across processes (real serv
     expect(lines).toEqual(['{"seq":0}', '{"seq":1}', '{"seq":2}']);
   });
 
+  it('more concurrent writers than pooled connections: holders read on their own session, nobody starves', async () => {
+    const small = connectPostgres(PG_URL, { max: 2 });
+    try {
+      const ledgers = await Promise.all(['a', 'b', 'c', 'd'].map(async (name) => {
+        const store = await openPostgresStore(small, { log: `pool/${name}`, schema, create: true });
+        return openLedger({ store, signer: key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom(name) });
+      }));
+      // Four writers at once (one Ledger object appends sequentially) over two connections.
+      await Promise.all(ledgers.map(async (l, i) => {
+        for (const j of [0, 1, 2]) await l.append([{ kind: 'change.analyzed', policy: `p${i}-${j}`, body: changeBody(j) }]);
+      }));
+      for (const l of ledgers) {
+        const report = await verifyStore(l.store, [key.verifier]);
+        expect(report).toMatchObject({ ok: true, entries: 3, checkpoints: 3 });
+      }
+    } finally {
+      await small.end();
+    }
+  });
+
   it('two processes migrating at once: both succeed, each version applied once', async () => {
     const fresh = freshSchemaName('trailmark_mig');
     // Separate pools: separate sessions, as two replicas starting at once.

@@ -11,7 +11,10 @@ export interface PostgresConnection extends SqlClient {
 }
 
 export interface PostgresConnectOptions {
-  /** Pool size (default 10). Each held writer lock takes one connection for its duration. */
+  /**
+   * Pool size (default 10). Each held or awaited writer lock takes one connection for its
+   * duration (the holder also reads on it); the others serve readers and transactions.
+   */
   readonly max?: number;
   readonly applicationName?: string;
 }
@@ -67,6 +70,7 @@ function queryable(client: pg.Pool | pg.PoolClient): SqlQueryable {
 
 export function connectPostgres(url: string, options: PostgresConnectOptions = {}): PostgresConnection {
   parseUrl(url);
+  if (options.max !== undefined && (!Number.isSafeInteger(options.max) || options.max < 1)) throw new UsageError('BAD_INPUT', `invalid pool size ${options.max}`);
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'trailmark' });
   // An idle connection that the server closes emits 'error' on the pool; without a listener
   // that would crash the process. The pool drops it and opens a new one on demand.

@@ -220,7 +220,9 @@ export class PostgresStore implements LedgerStore {
 
   async #read<R extends SqlRow>(what: string, text: string, params: readonly unknown[]): Promise<R[]> {
     try {
-      return (await this.#sql.query<R>(text, params)).rows;
+      // The lock holder reads on its own session: it then never needs a second connection, so
+      // holders cannot exhaust a pool while each waits for a connection to read.
+      return (await (this.#session ?? this.#sql).query<R>(text, params)).rows;
     } catch (err) {
       throw dbError(what, this.location, err);
     }
