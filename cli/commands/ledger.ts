@@ -45,10 +45,14 @@ interface Opened {
 
 async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 'create'): Promise<Opened> {
   const resolve = (p: string) => (isAbsolute(p) ? p : join(ctx.io.cwd, p));
-  if (o.database !== undefined) {
+  // A URL on the command line is visible to every user of the host (ps): DATABASE_URL, as the
+  // App reads it, keeps a password off it. It applies when --log names a database log.
+  const envUrl = ctx.io.env.DATABASE_URL;
+  const database = o.database ?? (o.log !== undefined && o.ledger === undefined && envUrl !== undefined && envUrl !== '' ? envUrl : undefined);
+  if (database !== undefined) {
     if (o.ledger !== undefined) throw new UsageError('USAGE', '--ledger and --database are exclusive', { hint: 'pass one store: a ledger directory or a database' });
     if (o.log === undefined) throw new UsageError('USAGE', '--database needs --log NAME', { hint: 'the App names its logs installation/<id>' });
-    const conn: PostgresConnection = connectPostgres(o.database, { max: 2, applicationName: 'trailmark-cli' });
+    const conn: PostgresConnection = connectPostgres(database, { max: 2, applicationName: 'trailmark-cli' });
     try {
       if (mode === 'create') await migrate(conn, { schema: o.schema });
       const store = await openPostgresStore(conn, { log: o.log, schema: o.schema, create: mode === 'create' });
@@ -58,7 +62,7 @@ async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 'create
       throw err;
     }
   }
-  if (o.log !== undefined) throw new UsageError('USAGE', '--log names a log in a database (with --database)', { hint: 'a ledger directory holds one log' });
+  if (o.log !== undefined) throw new UsageError('USAGE', '--log names a log in a database', { hint: 'pass --database URL or set DATABASE_URL; a ledger directory holds one log' });
   const dir = resolve(o.ledger ?? DEFAULT_LEDGER_DIR);
   if (mode === 'create' && existsSync(join(dir, 'entries.jsonl'))) {
     throw new UsageError('BAD_INPUT', `${o.ledger ?? DEFAULT_LEDGER_DIR} already holds a ledger: import only into a new ledger`, { hint: 'pass a new --ledger directory' });
@@ -75,7 +79,7 @@ function summaryText(verb: string, where: string, s: TransferSummary): string {
 function storeOptions(cmd: Command): Command {
   return cmd
     .option('--ledger <dir>', `ledger directory (default ${DEFAULT_LEDGER_DIR})`)
-    .option('--database <url>', 'PostgreSQL URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE')
+    .option('--database <url>', 'PostgreSQL URL, postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default with --log: $DATABASE_URL)')
     .option('--log <name>', 'log name in the database (the App: installation/<id>)')
     .option('--schema <name>', 'PostgreSQL schema of the ledger tables', DEFAULT_SCHEMA)
     .option('--json', 'machine-readable result');

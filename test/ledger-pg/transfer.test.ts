@@ -150,6 +150,11 @@ describe.skipIf(why !== undefined)('trailmark ledger export|import on the real s
     const ex2 = await runCli(['ledger', 'export', ...db, '--output', 'b.export'], { cwd });
     expect(ex2.code).toBe(0);
     expect(readFileSync(join(cwd, 'b.export')).equals(readFileSync(join(cwd, 'a.export')))).toBe(true);
+    // DATABASE_URL stands in for --database (keeps a password off the command line).
+    const ex3 = await runCli(['ledger', 'export', '--schema', schema, '--log', 'installation/42', '--output', 'c.export'], { cwd, env: { DATABASE_URL: PG_URL } });
+    expect(ex3.stderr).toBe('');
+    expect(readFileSync(join(cwd, 'c.export')).equals(readFileSync(join(cwd, 'a.export')))).toBe(true);
+    rmSync(join(cwd, 'c.export'));
     expect((await runCli(['ledger', 'import', '--input', 'b.export', '--ledger', 'back'], { cwd })).code).toBe(0);
     expect(ledgerFiles(join(cwd, 'back'))).toEqual(ledgerFiles(fx.dir));
     for (const dir of ['ledger', 'back']) {
@@ -174,6 +179,7 @@ describe.skipIf(why !== undefined)('trailmark ledger export|import on the real s
       [['ledger', 'import', '--input', 'a.export', '--ledger', 'ledger'], /already holds a ledger/],
       [['ledger', 'export', '--ledger', 'ledger', '--output', 'a.export'], /already exists/],
       [['ledger', 'export', '--database', PG_URL, '--output', 'c.export'], /--database needs --log/],
+      [['ledger', 'export', '--log', 'installation/42', '--output', 'c.export'], /--log names a log in a database/],
       [['ledger', 'export', '--ledger', 'ledger', ...db, '--output', 'c.export'], /exclusive/],
       [['ledger', 'export', '--database', PG_URL, '--schema', schema, '--log', 'installation/nope', '--output', 'c.export'], /no ledger log "installation\/nope"/],
       [['ledger', 'export', '--database', 'mysql://x@y/z', '--log', 'a', '--output', 'c.export'], /not postgres:/],
