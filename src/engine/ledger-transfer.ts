@@ -15,7 +15,7 @@
 // writing anything, then to write it. The target must be empty. Lines are appended and each
 // checkpoint written as soon as its lines are in, as the appender does, so an interrupted import
 // leaves a prefix of the log that verifies on its own.
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { LedgerError, UsageError } from '../core/errors.js';
 import { MAX_LINE_BYTES } from '../ledger/entry.js';
 import { NEWLINE, type LedgerStore } from '../ledger/store.js';
@@ -123,14 +123,13 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
 }
 
 /** Lines of a byte stream, without their newline; a last line without one is an error. */
-async function* splitLines(chunks: AsyncIterable<Uint8Array>, hash?: Hash): AsyncGenerator<Uint8Array> {
+async function* splitLines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of chunks) {
     const buf = carry.byteLength === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([carry, chunk]);
     let start = 0;
     for (let i = buf.indexOf(NEWLINE, start); i !== -1; i = buf.indexOf(NEWLINE, start)) {
       const line = buf.subarray(start, i);
-      hash?.update(buf.subarray(start, i + 1));
       start = i + 1;
       yield line;
     }
