@@ -163,6 +163,29 @@ describe.skipIf(why !== undefined)('PostgreSQL store across processes (real serv
     expect(lines).toEqual(['{"seq":0}', '{"seq":1}', '{"seq":2}']);
   });
 
+  it('a hung holder (idle past the bound) loses its lock to the server; its next write fails', async () => {
+    const log = 'installation/5';
+    const hung = connectPostgres(PG_URL, { max: 2, lockIdleTimeoutMs: 1000 });
+    try {
+      const a = await openPostgresStore(hung, { log, schema, create: true });
+      const b = await openPostgresStore(conn, { log, schema });
+      const enc = new TextEncoder();
+      const lockA = await a.lock();
+      await a.append([enc.encode('{"seq":0}')]);
+      // B waits on the server's lock while A sits idle; the server ends A's session after 1 s.
+      const lockB = await b.lock();
+      await expect(a.append([enc.encode('{"seq":1,"from":"a"}')])).rejects.toMatchObject({ code: 'IO' });
+      await b.append([enc.encode('{"seq":1}')]);
+      await lockB.release();
+      await lockA.release();
+      const lines: string[] = [];
+      for await (const l of b.readLines()) lines.push(Buffer.from(l).toString());
+      expect(lines).toEqual(['{"seq":0}', '{"seq":1}']);
+    } finally {
+      await hung.end();
+    }
+  });
+
   it('more concurrent writers than pooled connections: holders read on their own session, nobody starves', async () => {
     const small = connectPostgres(PG_URL, { max: 2 });
     try {

@@ -17,6 +17,13 @@ export interface PostgresConnectOptions {
    */
   readonly max?: number;
   readonly applicationName?: string;
+  /**
+   * A writer-lock session idle longer than this is ended by the server (idle_session_timeout),
+   * which releases its lock: the PostgreSQL form of the directory store's stale-lock bound. The
+   * hung holder's next write then fails on its dead session; it can never interleave. Default
+   * 10 minutes (appends take milliseconds); 0 disables.
+   */
+  readonly lockIdleTimeoutMs?: number;
 }
 
 /** The URL without its password, for messages. */
@@ -71,6 +78,8 @@ function queryable(client: pg.Pool | pg.PoolClient): SqlQueryable {
 export function connectPostgres(url: string, options: PostgresConnectOptions = {}): PostgresConnection {
   parseUrl(url);
   if (options.max !== undefined && (!Number.isSafeInteger(options.max) || options.max < 1)) throw new UsageError('BAD_INPUT', `invalid pool size ${options.max}`);
+  const lockIdle = options.lockIdleTimeoutMs ?? 10 * 60_000;
+  if (!Number.isSafeInteger(lockIdle) || lockIdle < 0) throw new UsageError('BAD_INPUT', `invalid lock idle timeout ${lockIdle}`);
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, application_name: options.applicationName ?? 'trailmark' });
   // An idle connection that the server closes emits 'error' on the pool; without a listener
   // that would crash the process. The pool drops it and opens a new one on demand.
@@ -100,6 +109,13 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
       client.on('error', onError);
       try {
         await client.query('SELECT pg_advisory_lock($1::bigint)', [key.toString()]);
+        try {
+          await client.query(`SET idle_session_timeout = ${lockIdle}`);
+        } catch (err) {
+          // PostgreSQL before 14 lacks the setting: a hung holder then keeps the lock until its
+          // connection dies (the server's TCP keepalive), as before.
+          if ((err as { code?: unknown }).code !== '42704') throw err;
+        }
       } catch (err) {
         client.off('error', onError);
         client.release(err instanceof Error ? err : new Error(String(err)));
@@ -115,7 +131,10 @@ export function connectPostgres(url: string, options: PostgresConnectOptions = {
           released = true;
           client.off('error', onError);
           try {
-            if (lost === undefined) await client.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
+            if (lost === undefined) {
+              await client.query('SELECT pg_advisory_unlock($1::bigint)', [key.toString()]);
+              await client.query('RESET ALL');
+            }
             client.release(lost);
           } catch (err) {
             // Destroying the connection ends the session, which releases the lock server-side.
