@@ -13,6 +13,8 @@
 // connection. A statement that runs on the session proves the session, and so the lock, is still
 // alive: if the holder's connection dies (process killed, network lost) the server releases the
 // lock, and the old holder's next mutation fails instead of interleaving with the new holder's.
+// A hung holder is bounded too: postgres-pool.ts sets idle_session_timeout on the lock session
+// (10 minutes by default), the stale-lock bound of the directory store.
 // As a second line of defence each mutation runs in one transaction that takes a row lock on
 // the log's head row (SELECT ... FOR UPDATE) and the primary key (log, idx) makes two lines at one
 // index impossible: seq never forks or skips, across processes and replicas.
