@@ -20,6 +20,10 @@ const allow = (from, to) => ({
 const PURE = ['core', 'diff', 'detectors', 'attest', 'report', 'config', 'engine'];
 const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https'];
 const PLATFORM_SDKS = ['probot', '@octokit/*', '@actions/*'];
+// Only the ledger stores (src/ledger/store/) talk to a database; everything else takes a store.
+const DB_MESSAGE = 'only src/ledger/store/ may import a database driver (take a LedgerStore or a SqlClient)';
+const DB_DRIVERS = [{ name: 'pg', message: DB_MESSAGE }, { name: '@electric-sql/pglite', message: DB_MESSAGE }];
+const DB_PATTERNS = [{ group: ['pg/*', '@electric-sql/pglite/*'], message: DB_MESSAGE }];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cache/**', 'bin/**', 'eslint.config.js', 'eval/**', 'scratch/**', 'test/fixtures/**'] },
@@ -71,7 +75,7 @@ export default tseslint.config(
   {
     files: PURE.map((p) => `${dirOf(p)}/**/*.ts`),
     rules: {
-      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'pure module: effects come in as ports (STYLE.md rule 1)' })), patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
+      'no-restricted-imports': ['error', { paths: [...IO_MODULES.map((name) => ({ name, message: 'pure module: effects come in as ports (STYLE.md rule 1)' })), ...DB_DRIVERS], patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }, ...DB_PATTERNS] }],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'pure module: no network' }],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'inject a Clock' }, { object: 'Math', property: 'random', message: 'inject a Random' }],
     },
@@ -81,14 +85,20 @@ export default tseslint.config(
     files: ['src/ledger/**/*.ts'],
     ignores: ['src/ledger/store/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: IO_MODULES.map((name) => ({ name, message: 'only ledger/store/ touches the file system' })), patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
+      'no-restricted-imports': ['error', { paths: [...IO_MODULES.map((name) => ({ name, message: 'only ledger/store/ touches the file system' })), ...DB_DRIVERS], patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }, ...DB_PATTERNS] }],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'inject a Clock' }, { object: 'Math', property: 'random', message: 'inject a Random' }],
     },
   },
   {
     files: ['src/{git,bench,eval}/**/*.ts', 'cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }] }],
+      'no-restricted-imports': ['error', { paths: DB_DRIVERS, patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }, ...DB_PATTERNS] }],
+    },
+  },
+  {
+    files: ['app/**/*.ts', 'action/**/*.ts', 'src/github/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: DB_DRIVERS, patterns: DB_PATTERNS }],
     },
   },
   {

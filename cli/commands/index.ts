@@ -6,6 +6,7 @@ import { register as demo } from './demo.js';
 import { register as drill } from './drill.js';
 import { register as erase } from './erase.js';
 import { register as keygen } from './keygen.js';
+import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
 import { register as report } from './report.js';
 import { register as scan } from './scan.js';
@@ -25,4 +26,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   report,
   blame,
   drill,
+  ledger,
 ];

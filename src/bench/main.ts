@@ -12,6 +12,7 @@ import { benchScan } from './scan.js';
 import { benchLedger } from './ledger.js';
 import { benchApiCost } from './api-cost.js';
 import { benchReport, type ReportBenchReport } from './report.js';
+import { benchPostgresStore, type PostgresBenchReport } from './ledger-postgres.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -67,8 +68,17 @@ const scan = await benchScan({ roots, maxBytes: quick ? 2 * 1024 * 1024 : 12 * 1
 const ledger = scanOnly ? null : await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
 const report = scanOnly ? null : await runReport();
 
+const postgres = scanOnly ? null : await benchPostgresStore({ entries: quick ? 500 : 5_000, log });
+const postgresLines = (p: PostgresBenchReport | null, f: (n: number, d?: number) => string): string[] => {
+  if (p === null) return [];
+  if (p.skipped !== undefined || p.dir === null || p.postgres === null) return ['', `store  skipped: ${p.skipped ?? 'no result'}`];
+  const row = (name: string, r: NonNullable<PostgresBenchReport['dir']>) =>
+    `       ${name.padEnd(10)} append ${Math.round(r.appendPerSec)}/s = ${f(r.appendRatio)}× raw sign   verify ${Math.round(r.verifyPerSec)}/s = ${f(r.verifyRatio)}× raw verify`;
+  return ['', `store  directory vs PostgreSQL, ${p.entries} entries of ${p.entryBytes} bytes in batches of ${p.batch} (medians of 3; raw sign ${Math.round(p.rawSignPerSec)}/s, verify ${Math.round(p.rawVerifyPerSec)}/s)`, row('directory', p.dir), row('postgres', p.postgres)];
+};
+
 if (json) {
-  process.stdout.write(`${JSON.stringify({ scan, ledger, report, api }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ scan, ledger, report, postgres, api }, null, 2)}\n`);
 } else {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const lines = [
@@ -92,6 +102,7 @@ if (json) {
     lines.push(`       verify ${m.entries} entries (${f(m.fileMiB, 0)} MiB) in ${f(m.verifySec, 1)} s: peak RSS ${f(m.peakRssMiB, 0)} MiB (baseline ${f(m.baselineRssMiB, 0)}), peak heap ${f(m.peakHeapMiB, 0)} MiB`);
   }
   lines.push(...reportLines(report));
+  lines.push(...postgresLines(postgres, f));
   lines.push(...apiLines());
   process.stdout.write(`${lines.join('\n')}\n`);
 }
