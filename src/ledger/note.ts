@@ -173,7 +173,7 @@ function ed25519Signer(name: string, seed: Uint8Array): NoteSigner {
 }
 
 /** The raw Ed25519 public key and signing function of a 32-byte seed (RFC 8032). */
-export function ed25519KeyPair(seed: Uint8Array): { publicKey: Uint8Array; sign(message: Uint8Array): Uint8Array } {
+export function ed25519KeyPair(seed: Uint8Array): { publicKey: Uint8Array; sign: (message: Uint8Array) => Uint8Array } {
   if (seed.byteLength !== ED25519_SEED_SIZE) throw badKey(`ed25519 seed has ${seed.byteLength} bytes, want ${ED25519_SEED_SIZE}`);
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
