@@ -8,6 +8,7 @@ import { register as prove } from './prove.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
 import { register as verifyProof } from './verify-proof.js';
+import { register as witness } from './witness.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
@@ -19,4 +20,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   prove,
   verifyProof,
   erase,
+  witness,
 ];

@@ -151,3 +151,8 @@ export function checkCosignatures(note: string, witnesses: readonly NoteVerifier
   }
   return out;
 }
+
+/** The verifier (type 0x04) of a witness signing key. */
+export function cosignerVerifier(c: Cosigner): NoteVerifier {
+  return parseCosignatureVerifierKey(`${keyId(c)}+${encodeBase64(withAlg(c.publicKey, ALG_COSIGNATURE_V1))}`);
+}
