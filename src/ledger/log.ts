@@ -19,7 +19,7 @@ import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js
 import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
 import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
-import { keyId, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
+import { keyId, parseNote, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
 import type { LedgerStore } from './store.js';
 import { commitSubject, type SubjectRecord } from './subjects.js';
 
@@ -319,17 +319,24 @@ async function uncommittedProblem(store: LedgerStore, committed: number, lines: 
 async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<Repair[]> {
   const repairs: Repair[] = [];
   const tail = await store.tail();
-  const committed = await committedCheckpoint(store, verifiers, origin);
+  let committed = await committedCheckpoint(store, verifiers, origin);
   if (tail.size < committed.size) {
     throw new LedgerError('TRUNCATED', `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
       hint: 'committed entries are missing: restore the ledger from a backup, and run `trailmark verify`',
     });
   }
   const pointer = await store.readCheckpoint();
-  if (pointer !== null && committed.text === pointer && (await store.readCheckpointAt(committed.size)) === null) {
+  if (pointer !== null && committed.text === pointer) {
+    const history = await store.readCheckpointAt(committed.size);
     // The history file is written before the pointer: a pointer without one means the history
     // was altered, and nothing about the entries beyond it can be trusted to be uncommitted.
-    throw refuse(store, `the checkpoint pointer names size ${committed.size} but checkpoints/${committed.size} is missing (the checkpoint history was removed or is incomplete)`);
+    if (history === null) throw refuse(store, `the checkpoint pointer names size ${committed.size} but checkpoints/${committed.size} is missing (the checkpoint history was removed or is incomplete)`);
+    if (history !== pointer) {
+      // A witness cosigned the history and stopped before the pointer: same checkpoint, more
+      // signature lines. The history is the record; a different body would be a fork.
+      if (parseNote(history).text !== parseNote(pointer).text) throw refuse(store, `checkpoint and checkpoints/${committed.size} are two different checkpoints for one tree size`);
+      committed = { size: committed.size, text: history };
+    }
   }
   if (tail.size > committed.size) {
     const problem = await uncommittedProblem(store, committed.size, tail.size);
