@@ -165,11 +165,11 @@ describe('store.addCheckpointSignatures only adds signature lines to the latest 
     const w = parseCosignerKey(generateCosignatureKey('w.example.org', seed32('w')).signerKey);
     const lock = await store.lock();
     try {
-      await expect(store.addCheckpointSignatures!(4, latest.replace('\n4\n', '\n5\n') + '— w.example.org AAAAAAA=\n')).rejects.toThrow(/not the stored one plus signature lines/);
-      await expect(store.addCheckpointSignatures!(4, `${latest}extra text\n`)).rejects.toThrow(/not the stored one plus signature lines/);
-      await expect(store.addCheckpointSignatures!(2, addCosignature(older, w, 1))).rejects.toThrow(/not the latest/);
+      await expect(store.addCheckpointSignatures(4, latest.replace('\n4\n', '\n5\n') + '— w.example.org AAAAAAA=\n')).rejects.toThrow(/not the stored one plus signature lines/);
+      await expect(store.addCheckpointSignatures(4, `${latest}extra text\n`)).rejects.toThrow(/not the stored one plus signature lines/);
+      await expect(store.addCheckpointSignatures(2, addCosignature(older, w, 1))).rejects.toThrow(/not the latest/);
       const cosigned = addCosignature(latest, w, 1767139200);
-      await store.addCheckpointSignatures!(4, cosigned);
+      await store.addCheckpointSignatures(4, cosigned);
       expect(await store.readCheckpointAt(4)).toBe(cosigned);
       expect(await store.readCheckpoint()).toBe(cosigned);
     } finally {
