@@ -108,7 +108,7 @@ export function register(program: Command, ctx: CommandContext): void {
       }
       if (opts.json === true) {
         const { ok, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings } = report;
-        const doc = { ok, ledger: opts.ledger, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs, trust: v.trust, witnesses: v.witnesses, savedTrusted: saved === null ? null : opts.saveTrusted };
+        const doc = { ok, ledger: opts.ledger, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs, trust: v.trust, witnesses: v.witnesses };
         ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
         let out = render(opts.ledger, report, repairs) + renderTrust(v);

@@ -127,15 +127,18 @@ export async function witnessLedger(o: WitnessOptions): Promise<WitnessOutcome> 
       proof = check.proof;
     }
     const existing = checkCosignatures(text, [self]).find((c) => c.valid);
+    if (o.store.addCheckpointSignatures === undefined) {
+      throw new LedgerError('STORE_CONTRACT', `the store of ${o.store.location} cannot take cosignatures`, { hint: 'witness a directory ledger (--ledger DIR), e.g. a checkout of the ledger branch' });
+    }
     let note = text;
     let time = existing?.time ?? null;
     if (existing === undefined) {
-      if (o.store.addCheckpointSignatures === undefined) {
-        throw new LedgerError('STORE_CONTRACT', `the store of ${o.store.location} cannot take cosignatures`, { hint: 'witness a directory ledger (--ledger DIR), e.g. a checkout of the ledger branch' });
-      }
       time = Math.floor(o.clock.now() / 1000);
       note = addCosignature(text, cosigner, time);
       await o.store.addCheckpointSignatures(checkpoint.size, note);
+    } else if ((await o.store.readCheckpoint()) !== text) {
+      // An earlier run stopped between the history and the pointer: complete the pointer.
+      await o.store.addCheckpointSignatures(checkpoint.size, text);
     }
     const logs = Object.fromEntries([...Object.entries(o.state.logs).filter(([k]) => k !== origin), [origin, { size: checkpoint.size, root: encodeBase64(checkpoint.root), keys: logKeys.map(formatVerifierKey) }]]);
     return {

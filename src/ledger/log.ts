@@ -326,7 +326,10 @@ async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifie
     });
   }
   const pointer = await store.readCheckpoint();
-  if (pointer !== null && committed.text === pointer) {
+  const removing = tail.tornBytes > 0 || tail.size > committed.size;
+  // Only when something would be removed: on the clean path this read costs a round trip on
+  // remote stores (the git branch store), and nothing is at stake there.
+  if (removing && pointer !== null && committed.text === pointer) {
     const history = await store.readCheckpointAt(committed.size);
     // The history file is written before the pointer: a pointer without one means the history
     // was altered, and nothing about the entries beyond it can be trusted to be uncommitted.
@@ -342,7 +345,7 @@ async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifie
     const problem = await uncommittedProblem(store, committed.size, tail.size);
     if (problem !== null) throw refuse(store, problem);
   }
-  if (tail.tornBytes > 0 || tail.size > committed.size) {
+  if (removing) {
     const removed = await store.truncate(committed.size);
     if (tail.tornBytes > 0) {
       repairs.push({ kind: 'torn-tail', message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });

@@ -74,10 +74,10 @@ export interface LedgerStore {
   /**
    * Optional (stores without it cannot take witness cosignatures). Adds signature lines (witness
    * cosignatures) to the LATEST checkpoint, of tree size `size`: `text` must be the stored
-   * `checkpoints/<size>` text followed by one or more signature lines (`— name base64\n`); the
+   * `checkpoints/<size>` text followed by zero or more signature lines (`— name base64\n`); the
    * checkpoint body and every existing signature stay byte for byte. Requires the lock. Writes
    * the history durably, then the pointer (a crash between leaves the pointer with fewer
-   * signatures; the appender's recovery copies the history over it).
+   * signatures; calling again with the history's text completes the pointer).
    */
   addCheckpointSignatures?(size: number, text: string): Promise<void>;
   /**
@@ -99,7 +99,7 @@ export interface LedgerStore {
 }
 
 /** Signature lines only: what `addCheckpointSignatures` may append to a checkpoint text. */
-export const SIGNATURE_LINES = /^(?:\u2014 [^\n]+\n)+$/u;
+export const SIGNATURE_LINES = /^(?:\u2014 [^\n]+\n)*$/u;
 
 /** Byte value of the line terminator. Lines never contain it. */
 export const NEWLINE = 0x0a;

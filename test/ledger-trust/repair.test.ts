@@ -65,9 +65,13 @@ describe('repair refuses to remove committed entries', () => {
     const verify = await runCli(['verify', '--ledger', t.dir, '--key', t.pubFile], { cwd: t.root });
     expect(verify.code).toBe(1);
     expect(verify.stderr).toContain('checkpoints/5 is missing: the checkpoint pointer names size 5');
+    // With something to remove (an interrupted append's torn line), recovery will not trust the pointer alone.
+    appendFileSync(join(t.dir, 'entries.jsonl'), '{"body":');
+    const torn = entriesBytes(t.dir);
     const err = await rejection(t.ledger.append(changeDrafts(9, 1)));
     expect(err.message).toContain('the checkpoint pointer names size 5 but checkpoints/5 is missing');
-    expect(entriesBytes(t.dir).equals(bytes)).toBe(true);
+    expect(entriesBytes(t.dir).equals(torn)).toBe(true);
+    expect(torn.subarray(0, bytes.byteLength).equals(bytes)).toBe(true);
   });
 
   it('the last commit lost (its checkpoint and the pointer rolled back): the appender\'s own record of the commit makes it refuse', async () => {

@@ -1,7 +1,7 @@
 // Witnesses: `trailmark witness` cosigns (C2SP cosignature/v1) a checkpoint consistent with its
 // own last-seen state and refuses a rollback; verify reads the extra signature lines as
 // cosignatures (not a fork) and `--witness KEY --min-witnesses N` requires them.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/core/errors.js';
@@ -145,8 +145,14 @@ describe('trailmark witness and verify --witness', () => {
     writeFileSync(join(t.dir, 'checkpoint'), good.slice(0, good.lastIndexOf('—')));
     const v = await runCli(['verify', '--ledger', t.dir, '--key', t.pubFile, '--witness', 'w.pub'], { cwd: t.root });
     expect(v.code).toBe(0);
+    const again = await runCli(['witness', '--ledger', t.dir, '--key', 'w.key', '--state', 'w.state'], { cwd: t.root });
+    expect(again.stdout).toContain('already cosigned');
+    expect(cp(t)).toBe(good);
+    // Had the pointer been cut further (a crashed appender after the cosigning), the appender's recovery would complete it.
+    writeFileSync(join(t.dir, 'checkpoint'), good.slice(0, good.lastIndexOf('—')));
+    appendFileSync(join(t.dir, 'entries.jsonl'), '{"torn');
     const ledger = await openLedger({ store: openDirStore(t.dir), signer: t.key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom() });
-    expect(ledger.repairedOnOpen.map((x) => x.kind)).toEqual(['checkpoint-pointer']);
+    expect(ledger.repairedOnOpen.map((x) => x.kind)).toEqual(['torn-tail', 'checkpoint-pointer']);
     expect(cp(t)).toBe(good);
   });
 });
