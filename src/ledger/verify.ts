@@ -283,7 +283,7 @@ export class LedgerVerifier {
     }
     const largest = this.#largest;
     if (largest === null && entries > 0) warnings.push('no checkpoint covers the entries');
-    if (this.#pointer !== null && !this.#pointerInHistory && this.#historyCount > 0 && this.#pointerLag === null) {
+    if (this.#pointer !== null && !this.#pointerInHistory && this.#pointerLag === null) {
       // The history file is written before the pointer: a pointer without one means the history was altered.
       problems.push({ code: 'BAD_CHECKPOINT', seq: null, location: `checkpoints/${this.#pointer.size}`, message: `checkpoints/${this.#pointer.size} is missing: the checkpoint pointer names size ${this.#pointer.size} but the history has no checkpoint for it (history files were removed)` });
     }

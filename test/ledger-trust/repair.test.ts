@@ -58,6 +58,14 @@ describe('repair refuses to remove committed entries', () => {
     expect(checkpointSizes(t.dir)).toEqual([]);
   });
 
+  it('the whole history deleted but the pointer kept: verify fails (exit 1) instead of trusting the pointer alone', async () => {
+    const t = await timedLedger([2, 2, 2, 3]);
+    for (const s of checkpointSizes(t.dir)) rmSync(join(t.dir, 'checkpoints', String(s)));
+    const verify = await runCli(['verify', '--ledger', t.dir, '--key', t.pubFile], { cwd: t.root });
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain('BAD_CHECKPOINT at checkpoints/9: checkpoints/9 is missing');
+  });
+
   it('a pointer whose history file was deleted: verify reports it, recovery refuses', async () => {
     const t = await timedLedger([2, 3]);
     const bytes = entriesBytes(t.dir);
