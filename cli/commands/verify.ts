@@ -80,7 +80,12 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--save-trusted <file>', 'after a successful verification, write the latest checkpoint there (use it as --trusted next time)')
     .option('--witness <key>', 'witness cosignature key (cosignature/v1, from `trailmark keygen --witness`), or a file of keys (repeatable)', collect, [])
     .option('--min-witnesses <n>', 'valid cosignatures required from the --witness keys on the latest checkpoint (default 1 with --witness)')
-    .addHelpText('after', '\nWithout --trusted (or --trusted-size/--trusted-root) verify cannot exclude a rollback: a log cut back to an earlier\nsize, with its later checkpoints removed, is still self-consistent. Keep the checkpoint (--save-trusted) and pass it next time.\n')
+    .addHelpText(
+      'after',
+      '\nWithout --trusted (or --trusted-size/--trusted-root) verify cannot exclude a rollback: a log cut back\n' +
+        'to an earlier size, with its later checkpoints removed, is still self-consistent. Keep the checkpoint\n' +
+        '(--save-trusted FILE) and pass it as --trusted FILE next time.\n',
+    )
     .action(async (opts: VerifyOptions) => {
       const dir = isAbsolute(opts.ledger) ? opts.ledger : join(ctx.io.cwd, opts.ledger);
       const keys = loadVerifiers(opts.key, ctx.io.cwd);
@@ -103,8 +108,12 @@ export function register(program: Command, ctx: CommandContext): void {
         saved = isAbsolute(opts.saveTrusted) ? opts.saveTrusted : join(ctx.io.cwd, opts.saveTrusted);
         // Write then rename: the kept state is the old one or the new one, never a torn mix.
         const tmp = `${saved}.tmp-${process.pid}`;
-        writeFileSync(tmp, v.latest);
-        renameSync(tmp, saved);
+        try {
+          writeFileSync(tmp, v.latest);
+          renameSync(tmp, saved);
+        } catch (err) {
+          throw new UsageError('BAD_INPUT', `cannot write ${opts.saveTrusted}`, { cause: err, hint: 'check the directory exists and is writable; the ledger itself verified' });
+        }
       }
       if (opts.json === true) {
         const { ok, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings } = report;

@@ -58,8 +58,12 @@ export function register(program: Command, ctx: CommandContext): void {
       const out = await witnessLedger({ store, witnessKey: keyText, logKeys: opts.logKey.flatMap((k) => keyTexts(k, ctx.io.cwd)), state, clock: systemClock });
       // Write then rename: the state is the old one or the new one, never a torn mix.
       const tmp = `${statePath}.tmp-${process.pid}`;
-      writeFileSync(tmp, formatWitnessState(out.state));
-      renameSync(tmp, statePath);
+      try {
+        writeFileSync(tmp, formatWitnessState(out.state));
+        renameSync(tmp, statePath);
+      } catch (err) {
+        throw new UsageError('BAD_INPUT', `cosigned, but cannot write the witness state ${opts.state}`, { cause: err, hint: 'check the directory is writable; the next run re-checks consistency from the old state' });
+      }
       if (opts.json === true) {
         const doc = { type: 'trailmark.witness/v1', origin: out.origin, size: out.size, root: out.root, previous: out.previous, proof: out.proof, cosigned: out.cosigned, witness: out.witness, time: out.time, checkpoint: out.checkpoint };
         ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
