@@ -4,7 +4,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/core/errors.js';
-import { openLedger } from '../../src/ledger/log.js';
+import { MAX_APPEND_ENTRIES, openLedger } from '../../src/ledger/log.js';
 import { DirStore, openDirStore } from '../../src/ledger/store/dir.js';
 import { runCli } from '../cli-ledger/harness.js';
 import { fixedClock, ORIGIN, seededRandom } from '../ledger/fixtures.js';
@@ -102,6 +102,17 @@ describe('repair refuses to remove committed entries', () => {
     const repair = await runCli(['verify', '--repair', '--ledger', t.dir, '--key', t.pubFile], { cwd: t.root });
     expect(repair.code).toBe(1);
     expect(repair.stderr).toContain('seq 2 is not an entry continuing the chain');
+    expect(entriesBytes(t.dir).equals(bytes)).toBe(true);
+  });
+});
+
+describe('the bound on one append', () => {
+  it(`refuses an append of more than ${MAX_APPEND_ENTRIES} entries before writing anything`, async () => {
+    const t = await timedLedger([2]);
+    const bytes = entriesBytes(t.dir);
+    const drafts = Array.from({ length: MAX_APPEND_ENTRIES + 1 }, () => changeDrafts(1, 0)[0]!);
+    const err = await rejection(t.ledger.append(drafts));
+    expect(err.message).toContain(`exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`);
     expect(entriesBytes(t.dir).equals(bytes)).toBe(true);
   });
 });
