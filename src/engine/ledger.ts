@@ -113,7 +113,7 @@ export async function verifyLedger(store: LedgerStore, keys: readonly NoteVerifi
     throw new UsageError('BAD_INPUT', `--min-witnesses ${required} needs at least ${required} witness keys, got ${witnessKeys.length}`, { hint: 'pass each witness key with --witness KEY' });
   }
   const repairs = options.repair === true ? await repairLedger(store, keys) : [];
-  const base = await verifyStore(store, keys);
+  const base = await settleRaces(store, await verifyStore(store, keys));
   const extra: Problem[] = [];
   for (const name of (await store.listForeignCheckpointNames?.()) ?? []) {
     extra.push({ code: 'BAD_CHECKPOINT', seq: null, location: `checkpoints/${JSON.stringify(name)}`, message: `checkpoints/ holds ${JSON.stringify(name)}, which is not a decimal tree size: a renamed, copied or foreign file that verification cannot vouch for (remove it or restore the checkpoint it replaced)` });
@@ -153,6 +153,30 @@ export async function verifyLedger(store: LedgerStore, keys: readonly NoteVerifi
   }
   const report: VerifyReport = extra.length === 0 ? base : { ...base, ok: false, problems: [...base.problems, ...extra] };
   return { repairs, report, trust, witnesses: { required, cosignatures, unknown }, latest };
+}
+
+/**
+ * Verification reads without the lock, so an append committed while it runs can look like a
+ * damaged history: the pointer (read after the history was listed) names a size the listing
+ * lacked, or lines beyond the listed checkpoints come from two appends. When the store now
+ * holds the checkpoints in question, those are races, not damage: the first is dropped, the
+ * second becomes a warning (the new checkpoints were not checked; a re-run checks them).
+ */
+async function settleRaces(store: LedgerStore, report: VerifyReport): Promise<VerifyReport> {
+  const sizes = new Set(await store.listCheckpoints());
+  const largest = Math.max(0, ...sizes);
+  const problems: Problem[] = [];
+  const warnings = [...report.warnings];
+  for (const p of report.problems) {
+    const pointer = /^checkpoints\/(\d+) is missing: the checkpoint pointer/.exec(p.message);
+    if (p.code === 'BAD_CHECKPOINT' && pointer !== null && sizes.has(Number(pointer[1]))) continue;
+    if (p.code === 'BAD_CHECKPOINT' && p.location === 'checkpoints/' && largest >= report.entries) {
+      warnings.push(`entries from seq ${p.seq ?? 0} were committed while verification ran (checkpoints up to size ${largest} appeared); run verify again to check them`);
+      continue;
+    }
+    problems.push(p);
+  }
+  return problems.length === report.problems.length ? report : { ...report, ok: problems.length === 0, problems, warnings };
 }
 
 /** RFC 6962 inclusion proof of entry `seq` against the latest checkpoint. */

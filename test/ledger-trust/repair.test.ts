@@ -4,6 +4,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../src/core/errors.js';
+import { verifyLedger } from '../../src/engine/ledger.js';
 import { MAX_APPEND_ENTRIES, openLedger } from '../../src/ledger/log.js';
 import { DirStore, openDirStore } from '../../src/ledger/store/dir.js';
 import { runCli } from '../cli-ledger/harness.js';
@@ -103,6 +104,34 @@ describe('repair refuses to remove committed entries', () => {
     expect(repair.code).toBe(1);
     expect(repair.stderr).toContain('seq 2 is not an entry continuing the chain');
     expect(entriesBytes(t.dir).equals(bytes)).toBe(true);
+  });
+});
+
+/** A reader that lists the history and reads the pointer before two appends commit, and reads the lines after. */
+class ReadsEarly extends DirStore {
+  #lists = 0;
+  #pointers = 0;
+  override async listCheckpoints(): Promise<number[]> {
+    const sizes = await super.listCheckpoints();
+    return this.#lists++ === 0 ? sizes.slice(0, -2) : sizes;
+  }
+  override async readCheckpoint(): Promise<string | null> {
+    return this.#pointers++ === 0 ? this.readCheckpointAt(2) : super.readCheckpoint();
+  }
+}
+
+describe('verification racing appends', () => {
+  it('appends committed while verify reads are not reported as a damaged history', async () => {
+    const t = await timedLedger([2, 2, 2]);
+    const { report } = await verifyLedger(new ReadsEarly(t.dir), [t.key.verifier]);
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.warnings.join('\n')).toContain('were committed while verification ran (checkpoints up to size 6 appeared)');
+    // The same listing with the checkpoints really gone is damage.
+    rmSync(join(t.dir, 'checkpoints', '6'));
+    rmSync(join(t.dir, 'checkpoints', '4'));
+    const damaged = await verifyLedger(openDirStore(t.dir), [t.key.verifier]);
+    expect(damaged.report.problems.map((p) => p.location)).toEqual(['checkpoints/6']);
   });
 });
 
