@@ -12,6 +12,7 @@ import { register as report } from './report.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
 import { register as verifyProof } from './verify-proof.js';
+import { register as witness } from './witness.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
@@ -27,4 +28,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   blame,
   drill,
   ledger,
+  witness,
 ];

@@ -19,7 +19,7 @@ import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js
 import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
 import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
-import { keyId, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
+import { keyId, parseNote, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
 import type { LedgerStore } from './store.js';
 import { commitSubject, type SubjectRecord } from './subjects.js';
 
@@ -184,6 +184,7 @@ class LogLedger implements Ledger {
 
   async append(drafts: readonly EntryDraft[]): Promise<AppendResult> {
     if (drafts.length === 0) throw new LedgerError('STORE_CONTRACT', 'append needs at least one entry');
+    if (drafts.length > MAX_APPEND_ENTRIES) throw new LedgerError('STORE_CONTRACT', `append of ${drafts.length} entries exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`);
     const lock = await this.store.lock();
     try {
       const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
@@ -266,17 +267,85 @@ async function committedCheckpoint(store: LedgerStore, verifiers: readonly NoteV
   return { size, text: pointer };
 }
 
+/**
+ * The most entries one append may write. Recovery removes uncommitted lines only when they can
+ * be the leftovers of ONE append, so it needs this bound; appends above it are refused.
+ */
+export const MAX_APPEND_ENTRIES = 10_000;
+
+/** Refusal to repair: the state is not what one interrupted append leaves behind. */
+function refuse(store: LedgerStore, what: string): LedgerError {
+  return new LedgerError('BAD_CHECKPOINT', `refusing to repair ${store.location}: ${what}; nothing was removed`, {
+    hint: 'committed entries may have lost their checkpoints (checkpoint, checkpoints/<size>): restore them from a backup or a published copy, then run `trailmark verify --trusted CHECKPOINT` against a checkpoint you kept',
+  });
+}
+
+/**
+ * Why the lines from `committed` on cannot be removed as one interrupted append, or null when
+ * they can: at most MAX_APPEND_ENTRIES complete lines, each an entry object continuing the seq
+ * and prev chain of the committed log, all with the one `time` an append gives its entries; and
+ * the appender's tree-state cache (written only after a commit) does not claim more. A cache is
+ * never trusted to allow anything, only to refuse.
+ */
+async function uncommittedProblem(store: LedgerStore, committed: number, lines: number): Promise<string | null> {
+  const count = lines - committed;
+  const range = `${count} complete entr${count === 1 ? 'y' : 'ies'} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
+  if (count > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
+  const cached = parseTreeState(await store.readTreeState());
+  if (cached !== null && cached.size > committed) return `${range}, and the appender recorded a commit at size ${cached.size}: checkpoints are missing`;
+  let prev = GENESIS_PREV;
+  const times = new Set<string>();
+  let i = Math.max(0, committed - 1);
+  for await (const line of store.readLines(i)) {
+    if (i >= committed) {
+      let e: { seq?: unknown; prev?: unknown; time?: unknown } | null = null;
+      try {
+        const v: unknown = JSON.parse(Buffer.from(line).toString('utf8'));
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) e = v;
+      } catch {
+        e = null;
+      }
+      if (e === null || e.seq !== i || e.prev !== prev || typeof e.time !== 'string') return `${range}, and seq ${i} is not an entry continuing the chain`;
+      times.add(e.time);
+    }
+    prev = lineHash(line);
+    if (++i >= lines) break;
+  }
+  if (times.size > 1) return `${range}, written at ${times.size} different times (${[...times].slice(0, 4).join(', ')}${times.size > 4 ? ', ...' : ''}): one append writes all its entries with one time, so these are committed appends whose checkpoints are missing`;
+  return null;
+}
+
 /** Recovery after a crash; the caller holds the lock. Removes only what was never committed. */
 async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<Repair[]> {
   const repairs: Repair[] = [];
   const tail = await store.tail();
-  const committed = await committedCheckpoint(store, verifiers, origin);
+  let committed = await committedCheckpoint(store, verifiers, origin);
   if (tail.size < committed.size) {
     throw new LedgerError('TRUNCATED', `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
       hint: 'committed entries are missing: restore the ledger from a backup, and run `trailmark verify`',
     });
   }
-  if (tail.tornBytes > 0 || tail.size > committed.size) {
+  const pointer = await store.readCheckpoint();
+  const removing = tail.tornBytes > 0 || tail.size > committed.size;
+  // Only when something would be removed: on the clean path this read costs a round trip on
+  // remote stores (the git branch store), and nothing is at stake there.
+  if (removing && pointer !== null && committed.text === pointer) {
+    const history = await store.readCheckpointAt(committed.size);
+    // The history file is written before the pointer: a pointer without one means the history
+    // was altered, and nothing about the entries beyond it can be trusted to be uncommitted.
+    if (history === null) throw refuse(store, `the checkpoint pointer names size ${committed.size} but checkpoints/${committed.size} is missing (the checkpoint history was removed or is incomplete)`);
+    if (history !== pointer) {
+      // A witness cosigned the history and stopped before the pointer: same checkpoint, more
+      // signature lines. The history is the record; a different body would be a fork.
+      if (parseNote(history).text !== parseNote(pointer).text) throw refuse(store, `checkpoint and checkpoints/${committed.size} are two different checkpoints for one tree size`);
+      committed = { size: committed.size, text: history };
+    }
+  }
+  if (tail.size > committed.size) {
+    const problem = await uncommittedProblem(store, committed.size, tail.size);
+    if (problem !== null) throw refuse(store, problem);
+  }
+  if (removing) {
     const removed = await store.truncate(committed.size);
     if (tail.tornBytes > 0) {
       repairs.push({ kind: 'torn-tail', message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
@@ -288,14 +357,12 @@ async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifie
       });
     }
   }
-  if (committed.text !== null) {
-    const pointer = await store.readCheckpoint();
-    if (pointer !== committed.text) {
-      // The history write is the commit point; the pointer lags only after a crash.
-      openOwn(committed.text, verifiers, origin);
-      await store.writeCheckpoint(committed.size, committed.text);
-      repairs.push({ kind: 'checkpoint-pointer', message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
-    }
+  if (committed.text !== null && pointer !== committed.text) {
+    // The history write is the commit point; the pointer lags only after a crash (or a witness
+    // cosigned the history and crashed before the pointer).
+    openOwn(committed.text, verifiers, origin);
+    await store.writeCheckpoint(committed.size, committed.text);
+    repairs.push({ kind: 'checkpoint-pointer', message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
   }
   return repairs;
 }

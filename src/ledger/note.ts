@@ -152,7 +152,8 @@ export function ed25519Verifier(id: string, publicKey: Uint8Array): (message: Ui
   return (message, signature) => signature.byteLength === ED25519_SIGNATURE_SIZE && cryptoVerify(null, message, key, signature);
 }
 
-function splitKey(rest: string, kind: 'signer' | 'verifier'): { name: string; keyHash: number; alg: number; material: Uint8Array } {
+/** Splits "name+hash+base64(type || material)" (no PRIVATE+KEY+ prefix); checks the name and hash syntax only. */
+export function splitKey(rest: string, kind: 'signer' | 'verifier'): { name: string; keyHash: number; alg: number; material: Uint8Array } {
   // The name holds no "+", the hash is 8 hex digits; the base64 part may itself contain "+".
   const p1 = rest.indexOf('+');
   const p2 = p1 < 0 ? -1 : rest.indexOf('+', p1 + 1);
@@ -167,25 +168,28 @@ function splitKey(rest: string, kind: 'signer' | 'verifier'): { name: string; ke
 }
 
 function ed25519Signer(name: string, seed: Uint8Array): NoteSigner {
+  const { publicKey, sign } = ed25519KeyPair(seed);
+  return { name, keyHash: computeKeyHash(name, ALG_ED25519, publicKey), publicKey, sign };
+}
+
+/** The raw Ed25519 public key and signing function of a 32-byte seed (RFC 8032). */
+export function ed25519KeyPair(seed: Uint8Array): { publicKey: Uint8Array; sign: (message: Uint8Array) => Uint8Array } {
+  if (seed.byteLength !== ED25519_SEED_SIZE) throw badKey(`ed25519 seed has ${seed.byteLength} bytes, want ${ED25519_SEED_SIZE}`);
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.byteLength));
-  return {
-    name,
-    keyHash: computeKeyHash(name, ALG_ED25519, publicKey),
-    publicKey,
-    sign: (message) => cryptoSign(null, message, privateKey),
-  };
+  return { publicKey, sign: (message) => cryptoSign(null, message, privateKey) };
 }
 
-function withAlg(material: Uint8Array): Uint8Array {
+/** type byte || key material: the base64 payload of a note key. */
+export function withAlg(material: Uint8Array, alg = ALG_ED25519): Uint8Array {
   const out = new Uint8Array(1 + material.byteLength);
-  out[0] = ALG_ED25519;
+  out[0] = alg;
   out.set(material, 1);
   return out;
 }
 
-function trimAscii(s: string): string {
+export function trimAscii(s: string): string {
   let a = 0;
   let b = s.length;
   while (a < b && isAsciiSpace(s.charCodeAt(a))) a++;

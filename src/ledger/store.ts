@@ -71,6 +71,20 @@ export interface LedgerStore {
   /** Sizes of every checkpoint in the history, ascending. */
   listCheckpoints(): Promise<number[]>;
   readCheckpointAt(size: number): Promise<string | null>;
+  /**
+   * Optional (stores without it cannot take witness cosignatures). Adds signature lines (witness
+   * cosignatures) to the LATEST checkpoint, of tree size `size`: `text` must be the stored
+   * `checkpoints/<size>` text followed by zero or more signature lines (`— name base64\n`); the
+   * checkpoint body and every existing signature stay byte for byte. Requires the lock. Writes
+   * the history durably, then the pointer (a crash between leaves the pointer with fewer
+   * signatures; calling again with the history's text completes the pointer).
+   */
+  addCheckpointSignatures?(size: number, text: string): Promise<void>;
+  /**
+   * Optional. Entries of the checkpoint history whose names are not decimal tree sizes (a
+   * renamed, copied or foreign file): `verify` reports them instead of ignoring them.
+   */
+  listForeignCheckpointNames?(): Promise<string[]>;
 
   /** The appender's cached tree state (opaque text), or null. Not trusted: see ledger/log.ts. */
   readTreeState(): Promise<string | null>;
@@ -83,6 +97,9 @@ export interface LedgerStore {
   /** Atomically replaces the whole side store (erasure). Requires the lock. */
   rewriteSubjects(records: readonly SubjectRecord[]): Promise<void>;
 }
+
+/** Signature lines only: what `addCheckpointSignatures` may append to a checkpoint text. */
+export const SIGNATURE_LINES = /^(?:\u2014 [^\n]+\n)*$/u;
 
 /** Byte value of the line terminator. Lines never contain it. */
 export const NEWLINE = 0x0a;

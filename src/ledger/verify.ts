@@ -15,7 +15,8 @@ import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeBase64, decodeUtf8, encodeHex } from './encoding.js';
 import { ENTRY_FIELDS, ENTRY_TIME_PATTERN, GENESIS_PREV, LEDGER_FORMAT_VERSION, MAX_LINE_BYTES, SIGNATURE_ALG, lineHash, signingBytes, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
-import { keyId, type NoteVerifier } from './note.js';
+import { MAX_APPEND_ENTRIES } from './log.js';
+import { keyId, parseNote, type NoteVerifier } from './note.js';
 
 export interface Problem {
   readonly code: LedgerCode;
@@ -133,6 +134,9 @@ export class LedgerVerifier {
   #lastHistory = -1;
   #historyCount = 0;
   #largest: { size: number; root: Uint8Array } | null = null;
+  /** The time of the last entry and the seq where the run of entries with that time began. */
+  #runTime: string | null = null;
+  #runStart = 0;
 
   constructor(input: VerifierInput) {
     this.#keys = keyRing(input.keys);
@@ -159,7 +163,9 @@ export class LedgerVerifier {
       return;
     }
     this.#historyCount++;
-    if (this.#pointer !== null && this.#pointer.size === size && this.#pointer.text !== text) {
+    // Same body, different signature lines (a witness cosignature added to one copy, e.g. a
+    // cosigning interrupted between the history and the pointer): one checkpoint, not a fork.
+    if (this.#pointer !== null && this.#pointer.size === size && noteBody(this.#pointer.text) !== noteBody(text)) {
       this.#checkpointProblem('BAD_CHECKPOINT', 'checkpoint', `checkpoint differs from ${location}: two checkpoints for one tree size`);
     }
     if (this.#pointer !== null && this.#pointer.size === size) this.#pointerInHistory = true;
@@ -230,6 +236,10 @@ export class LedgerVerifier {
       this.#entryProblem = { code: err.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err.message}` };
       return false;
     }
+    if (entry.time !== this.#runTime) {
+      this.#runTime = entry.time;
+      this.#runStart = seq;
+    }
     this.#kinds.set(entry.kind, (this.#kinds.get(entry.kind) ?? 0) + 1);
     this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
     this.#builder.append(leafHash(bytes));
@@ -273,8 +283,24 @@ export class LedgerVerifier {
     }
     const largest = this.#largest;
     if (largest === null && entries > 0) warnings.push('no checkpoint covers the entries');
+    if (this.#pointer !== null && !this.#pointerInHistory && this.#pointerLag === null) {
+      // The history file is written before the pointer: a pointer without one means the history was altered.
+      problems.push({ code: 'BAD_CHECKPOINT', seq: null, location: `checkpoints/${this.#pointer.size}`, message: `checkpoints/${this.#pointer.size} is missing: the checkpoint pointer names size ${this.#pointer.size} but the history has no checkpoint for it (history files were removed)` });
+    }
     const uncommitted = this.#entryProblem === null ? entries - (largest?.size ?? 0) : 0;
-    if (uncommitted > 0 && largest !== null) warnings.push(`${uncommitted} entries after checkpoint size ${largest.size} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    const base = largest?.size ?? 0;
+    if (uncommitted > 0 && (this.#runStart > base || uncommitted > MAX_APPEND_ENTRIES)) {
+      // One append writes all its entries with one time and commits them with one checkpoint:
+      // uncovered entries from several appends are committed entries whose checkpoints are gone.
+      problems.push({
+        code: 'BAD_CHECKPOINT',
+        seq: base,
+        location: 'checkpoints/',
+        message: `entries seq ${base}..${entries - 1} are not covered by a checkpoint and cannot be one interrupted append (${uncommitted > MAX_APPEND_ENTRIES ? `more than ${MAX_APPEND_ENTRIES} entries` : `written at different times, the last run from seq ${this.#runStart}`}): the checkpoint history is missing committed checkpoints`,
+      });
+    } else if (uncommitted > 0 && largest !== null) {
+      warnings.push(`${uncommitted} entries after checkpoint size ${largest.size} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    }
     return {
       ok: problems.length === 0,
       origin: this.#origin,
@@ -314,6 +340,15 @@ export function verifyLog(input: VerifierInput & { readonly history: readonly { 
   }
   for (; next < history.length; next++) v.checkpoint(history[next]!.size, history[next]!.text);
   return v.end(tornBytes);
+}
+
+/** The text of a signed note (before its signature block), or the whole text when malformed (opening it reports that). */
+function noteBody(note: string): string {
+  try {
+    return parseNote(note).text;
+  } catch {
+    return note;
+  }
 }
 
 function checkShape(value: unknown): Entry {

@@ -60,7 +60,7 @@ describe('trailmark verify', () => {
     const j = await runCli(['verify', '--ledger', 'ledger', '--key', f.key.verifierKey, '--json'], { cwd: f.root });
     expect(j.code).toBe(0);
     const doc = JSON.parse(j.stdout);
-    expect(Object.keys(doc)).toEqual(['ok', 'ledger', 'origin', 'entries', 'checkpoint', 'checkpoints', 'uncommitted', 'tornBytes', 'kinds', 'keys', 'problems', 'warnings', 'repairs']);
+    expect(Object.keys(doc)).toEqual(['ok', 'ledger', 'origin', 'entries', 'checkpoint', 'checkpoints', 'uncommitted', 'tornBytes', 'kinds', 'keys', 'problems', 'warnings', 'repairs', 'trust', 'witnesses']);
     expect(doc).toMatchObject({ ok: true, entries: 6, checkpoints: 3, kinds: { 'change.analyzed': 3, finding: 3 }, problems: [] });
   });
 

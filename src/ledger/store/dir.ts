@@ -25,7 +25,7 @@
 import { join } from 'node:path';
 import { LedgerError, UsageError } from '../../core/errors.js';
 import { MAX_LINE_BYTES } from '../entry.js';
-import { NEWLINE, type LedgerStore, type StoreLock, type StoreTail } from '../store.js';
+import { NEWLINE, SIGNATURE_LINES, type LedgerStore, type StoreLock, type StoreTail } from '../store.js';
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../subjects.js';
 import { isNotFound, nodeFileOps, type FileOps } from './file-ops.js';
 import { LockFile, type LockOptions } from './lock-file.js';
@@ -392,6 +392,34 @@ export class DirStore implements LedgerStore {
 
   async listCheckpoints(): Promise<number[]> {
     return this.#historySizes();
+  }
+
+  async listForeignCheckpointNames(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = this.#ops.readdirSync(this.#path(LEDGER_FILES.checkpoints));
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw ioError(`listing ${LEDGER_FILES.checkpoints}`, err);
+    }
+    return names.filter((n) => !CHECKPOINT_NAME.test(n) || !Number.isSafeInteger(Number(n))).sort();
+  }
+
+  async addCheckpointSignatures(size: number, text: string): Promise<void> {
+    this.#requireLiveLock('addCheckpointSignatures');
+    const latest = this.#latestHistorySize();
+    if (latest === null || size !== latest) throw new LedgerError('STORE_CONTRACT', `cosigning checkpoint ${size}, which is not the latest (${latest ?? 'none'}) in ${this.location}`);
+    const name = join(LEDGER_FILES.checkpoints, String(size));
+    const old = this.#ops.readFileOrNull(this.#path(name));
+    if (old === null) throw new LedgerError('STORE_CONTRACT', `no ${name} to cosign in ${this.location}`);
+    const oldText = old.toString('utf8');
+    // Only signature lines may be added: the body and the log's signature are never rewritten.
+    if (!text.startsWith(oldText) || !SIGNATURE_LINES.test(text.slice(oldText.length))) {
+      throw new LedgerError('STORE_CONTRACT', `cosigning ${name} with a text that is not the stored one plus signature lines`);
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    this.#writeFile(name, bytes, true);
+    if (this.#pointerSize() === size) this.#writeFile(LEDGER_FILES.checkpoint, bytes, 'content');
   }
 
   async readCheckpointAt(size: number): Promise<string | null> {

@@ -6,7 +6,7 @@
 /* eslint-disable @typescript-eslint/require-await -- LedgerStore methods are async by contract; this store does its I/O synchronously inside them, so errors surface as rejections. */
 import { LedgerError } from '../../core/errors.js';
 import { MAX_LINE_BYTES } from '../entry.js';
-import { NEWLINE, type LedgerStore, type StoreLock, type StoreTail } from '../store.js';
+import { NEWLINE, SIGNATURE_LINES, type LedgerStore, type StoreLock, type StoreTail } from '../store.js';
 import type { SubjectRecord } from '../subjects.js';
 
 export class MemoryLedgerData {
@@ -130,6 +130,21 @@ export class MemoryStore implements LedgerStore {
 
   async readCheckpointAt(size: number): Promise<string | null> {
     return this.data.checkpoints.get(size) ?? null;
+  }
+
+  async addCheckpointSignatures(size: number, text: string): Promise<void> {
+    this.requireLock('addCheckpointSignatures');
+    const d = this.data;
+    const sizes = [...d.checkpoints.keys()];
+    if (sizes.length === 0 || size !== Math.max(...sizes)) throw contract(`cosigning checkpoint ${size}, which is not the latest`);
+    const old = d.checkpoints.get(size)!;
+    if (!text.startsWith(old) || !SIGNATURE_LINES.test(text.slice(old.length))) throw contract(`cosigning checkpoint ${size} with a text that is not the stored one plus signature lines`);
+    d.checkpoints.set(size, text);
+    return;
+  }
+
+  async listForeignCheckpointNames(): Promise<string[]> {
+    return [];
   }
 
   async readTreeState(): Promise<string | null> {
