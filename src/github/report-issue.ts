@@ -56,9 +56,9 @@ export function reportIssueMarker(t: ReportIssueTarget): string {
   return `<!-- trailmark:weekly-report repo=${checkTarget(t)} week=${t.week} -->`;
 }
 
-/** Hex SHA-256 of the UTF-8 text (the `digest` of `report.published`). */
+/** `sha256:<hex>` of the UTF-8 text (the `digest` of `report.published`). */
 export function textDigest(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
