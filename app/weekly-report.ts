@@ -78,8 +78,8 @@ interface ListedRepository {
 export class WeeklyReports {
   /** Per installation: what the ledger says, scanned incrementally. */
   readonly #indexes = new Map<number, PublishedIndex>();
-  /** Per installation: the ledger size and last complete week at its last tick (skip when neither moved). */
-  readonly #ticked = new Map<number, { readonly size: number; readonly week: string }>();
+  /** Per installation: the ledger's activity mark and the last complete week at its last tick (skip when neither moved). */
+  readonly #ticked = new Map<number, { readonly activity: number; readonly week: string }>();
   #ticking: Promise<number> | undefined;
 
   constructor(readonly o: WeeklyReportsOptions) {}
@@ -141,8 +141,8 @@ export class WeeklyReports {
     const now = this.o.clock.now();
     const week = lastCompleteWeek(now);
     const last = this.#ticked.get(installationId);
-    // Nothing appended and no week completed since the last tick: nothing can be due that was not then.
-    if (last !== undefined && last.size === index.size && last.week === week) return 0;
+    // Nothing appended but reports, and no week completed since the last tick: nothing can be due that was not then.
+    if (last !== undefined && last.activity === index.activity && last.week === week) return 0;
     // Due weeks from the ledger alone: an installation with nothing due costs no request.
     const due = new Map<string, string[]>();
     for (const repository of new Set([...index.firstActive.keys(), ...index.published.keys()])) {
@@ -175,7 +175,7 @@ export class WeeklyReports {
       }
     }
     // A repository skipped for an unreadable policy is looked at again at the next tick.
-    if (!skipped) this.#ticked.set(installationId, { size: index.size, week });
+    if (!skipped) this.#ticked.set(installationId, { activity: index.activity, week });
     if (queued > 0) this.o.log(`trailmark: weekly report: queued ${queued} report job(s) for installation ${installationId}`);
     return queued;
   }

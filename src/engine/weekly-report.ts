@@ -105,6 +105,8 @@ export interface PublishedReport {
 export interface PublishedIndex {
   /** Entries covered (the next scan starts here). */
   size: number;
+  /** Seq + 1 of the newest entry that is not a `report.published` (publishing alone changes no report). */
+  activity: number;
   /** First week with an analysis (or a failed one), per repository. */
   readonly firstActive: Map<string, string>;
   /** Newest publication per repository and week. */
@@ -112,7 +114,7 @@ export interface PublishedIndex {
 }
 
 export function emptyPublishedIndex(): PublishedIndex {
-  return { size: 0, firstActive: new Map(), published: new Map() };
+  return { size: 0, activity: 0, firstActive: new Map(), published: new Map() };
 }
 
 /** The content key a `report.published` job key carries (`…@<content>`), or null. */
@@ -126,11 +128,13 @@ export async function scanPublished(store: LedgerStore, index: PublishedIndex, c
   if (committed < index.size) {
     // The ledger shrank (restored from a backup): start over.
     index.size = 0;
+    index.activity = 0;
     index.firstActive.clear();
     index.published.clear();
   }
   for await (const { seq, entry } of readEntries(store, index.size)) {
     if (seq >= committed) break;
+    if (entry.kind !== REPORT_PUBLISHED_KIND) index.activity = seq + 1;
     const body = entry.body as Readonly<Record<string, unknown>>;
     const repository = typeof body.repository === 'string' ? body.repository : null;
     if (repository === null) continue;

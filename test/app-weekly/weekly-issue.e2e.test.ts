@@ -9,23 +9,20 @@
 // had the App run then. The simulator's clock is the wall clock; the shipped App uses it too.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
-import { Probot } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createTrailmarkApp } from '../../app/app.js';
-import { EnterpriseProbotOctokit } from '../../app/probot-octokit.js';
 import { lastCompleteWeek } from '../../src/engine/weekly-report.js';
 import { reportIssueMarker, reportIssueTitle, textDigest, REPORT_LABEL } from '../../src/github/report-issue.js';
 import type { Entry as LedgerEntry } from '../../src/ledger/entry.js';
-import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
+import { generateNoteKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { weekRange } from '../../src/report/week.js';
 import { freePort } from '../support/free-port.js';
+import { inProcessApp } from './in-process.js';
 import { REPO_ROOT, simUnavailable, startSim, type RunningSim, type Violation } from '../support/github-sim.js';
 
 const run = promisify(execFile);
@@ -107,22 +104,8 @@ async function startShippedApp(s: RunningSim, dataDir: string): Promise<{ child:
 
 /** The real App in process, its clock inside WEEK, on the same data directory: analyzes a pull_request delivery built by the simulator. */
 async function analyzeInWeek(s: RunningSim, dataDir: string, action: 'opened' | 'synchronize', deliveryId: string): Promise<void> {
-  const privateKey = await readFile(s.info.privateKeyPath, 'utf8');
-  const probot = new Probot({
-    appId: s.info.appId, privateKey, secret: s.info.webhookSecret, baseUrl: `${s.url}/api/v3`,
-    Octokit: EnterpriseProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    log: pino({ level: 'silent' }),
-  });
-  const app = createTrailmarkApp({
-    settings: { dataDir, signer: parseSignerKey(signerKey), apiBaseUrl: `${s.url}/api/v3`, concurrency: 1, webhookPath: '/api/github/webhooks', webhookSecret: s.info.webhookSecret },
-    clock: { now: () => IN_WEEK },
-    // The schedule of this in-week App never ticks again (its first tick finds nothing due: the week is not complete for it).
-    weeklyTimer: () => () => undefined,
-  });
-  await probot.load(app.appFn, { cwd: dataDir, addHandler: () => undefined });
-  const { payload } = (await s.admin('GET', `/_sim/webhook?event=pull_request&action=${action}&api_url=${encodeURIComponent(`${s.url}/api/v3`)}`)) as { payload: object };
-  await probot.receive({ id: deliveryId, name: 'pull_request', payload } as Parameters<Probot['receive']>[0]);
-  await app.drain();
+  const app = await inProcessApp(s, { dataDir, signerKey, now: () => IN_WEEK });
+  await app.pullRequest(action, deliveryId);
 }
 
 async function push(s: RunningSim, path: string, content: string): Promise<void> {
@@ -208,6 +191,8 @@ describe.skipIf(unavailable !== undefined)('the weekly attestation-gap issue (sh
     expect(created!.body).toContain(`${PUBLIC_URL}/trailmark/dashboard?repo=${encodeURIComponent(REPOSITORY)}&week=${WEEK}`);
     expect(created!.body).toContain('```mermaid');
     expect(created!.body!.length).toBeLessThanOrEqual(65_536);
+    // The trend row of the week: one analysis of one pull request, from the ledger.
+    expect(created!.body).toMatch(new RegExp(`\\| ${WEEK} \\| 1 \\| 1 \\|`));
     let entries = await published(dataDir);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.body).toMatchObject({ repository: REPOSITORY, week: WEEK, destination: 'issue', issue: created!.number, digest: textDigest(created!.body!) });
@@ -227,6 +212,7 @@ describe.skipIf(unavailable !== undefined)('the weekly attestation-gap issue (sh
     expect(issues).toHaveLength(1);
     expect(issues[0]!.number).toBe(created!.number);
     expect(issues[0]!.body).not.toBe(created!.body);
+    expect(issues[0]!.body).toMatch(new RegExp(`\\| ${WEEK} \\| 2 \\| 1 \\|`));
     entries = await published(dataDir);
     expect(entries).toHaveLength(2);
     expect(entries[1]!.body).toMatchObject({ issue: created!.number, digest: textDigest(issues[0]!.body!) });
@@ -255,6 +241,7 @@ describe.skipIf(unavailable !== undefined)('the weekly attestation-gap issue (sh
     issues = await reportIssues(s);
     expect(issues).toHaveLength(1);
     expect(issues[0]!.number).toBe(created!.number);
+    expect(issues[0]!.body).toMatch(new RegExp(`\\| ${WEEK} \\| 3 \\| 1 \\|`));
     entries = await published(dataDir);
     expect(entries).toHaveLength(3);
     expect(entries[2]!.body).toMatchObject({ issue: created!.number, digest: textDigest(issues[0]!.body!) });
