@@ -317,6 +317,7 @@ export class ReportAggregator {
   private drill: DrillSummary | null = null;
   private drillTime = -Infinity;
   private readonly repoFilter: ReadonlySet<string> | null;
+  private readonly persons = new Map<string, { readonly display: string; readonly key: string; readonly erased: boolean }>();
   /** One copy of each repository and path string, however many analyses name it. */
   private readonly strings = new Map<string, string>();
 
@@ -367,7 +368,14 @@ export class ReportAggregator {
     if (commitment === null) return null;
     const value = ledger.values.get(commitment);
     // Erased (or never opened) values are grouped by commitment: never named, never merged.
-    return value === undefined ? { display: ERASED, key: `erased:${commitment}`, erased: true } : { display: value, key: `login:${value}`, erased: false };
+    if (value === undefined) return { display: ERASED, key: `erased:${commitment}`, erased: true };
+    // One object per person, shared by all their analyses.
+    let known = this.persons.get(value);
+    if (known === undefined) {
+      known = { display: value, key: `login:${value}`, erased: false };
+      this.persons.set(value, known);
+    }
+    return known;
   }
 
   private intern(value: string): string {
