@@ -240,6 +240,7 @@ async function aggregateOnly(dir: string): Promise<number> {
   });
   const i = agg.addLedger({ location: dir, origin: ORIGIN, size: (await store.tail()).size, root: null, verified: true, problem: null, subjects: await store.readSubjects() });
   for await (const e of readEntries(store)) agg.add(i, e);
+  for (const { from } of agg.secondPass()) for await (const e of readEntries(store, from)) if (!agg.subtract(i, e)) break;
   agg.finish();
   return ms(t);
 }
