@@ -125,6 +125,36 @@ function addPathAgg(into: PathAgg, from: PathAgg): void {
   into.contradicted += from.contradicted;
 }
 
+// Per-analysis path counters are a Float64Array (one allocation, exact integers) rather than
+// a PathAgg object with three records: analyses of the trend weeks are kept until the end,
+// and this is most of the report's memory.
+const V_HUNKS = 0;
+const V_LINES = 1;
+const V_HUNKS_BY_VERDICT = 2;
+const V_LINES_BY_VERDICT = V_HUNKS_BY_VERDICT + VERDICTS.length;
+const V_LINES_BY_EVIDENCE = V_LINES_BY_VERDICT + VERDICTS.length;
+const V_STATED = V_LINES_BY_EVIDENCE + EVIDENCE_CLASSES.length;
+const V_GAP_LINES = V_STATED + 1;
+const V_UNATTESTED = V_GAP_LINES + 1;
+const V_CONTRADICTED = V_UNATTESTED + 1;
+const V_SIZE = V_CONTRADICTED + 1;
+const VERDICT_INDEX: ReadonlyMap<string, number> = new Map(VERDICTS.map((v, i) => [v, i]));
+const EVIDENCE_INDEX: ReadonlyMap<string, number> = new Map(EVIDENCE_CLASSES.map((e, i) => [e, i]));
+
+function addVector(into: PathAgg, v: Float64Array): void {
+  into.hunks += v[V_HUNKS]!;
+  into.addedLines += v[V_LINES]!;
+  VERDICTS.forEach((k, i) => {
+    into.hunksByVerdict[k] += v[V_HUNKS_BY_VERDICT + i]!;
+    into.linesByVerdict[k] += v[V_LINES_BY_VERDICT + i]!;
+  });
+  EVIDENCE_CLASSES.forEach((k, i) => (into.linesByEvidence[k] += v[V_LINES_BY_EVIDENCE + i]!));
+  into.statedAiLines += v[V_STATED]!;
+  into.unattestedAiLines += v[V_GAP_LINES]!;
+  into.unattested += v[V_UNATTESTED]!;
+  into.contradicted += v[V_CONTRADICTED]!;
+}
+
 interface AgentAgg {
   readonly agent: string;
   readonly model: string | null;
@@ -156,7 +186,7 @@ interface Analysis {
   readonly author: { readonly display: string; readonly key: string; readonly erased: boolean } | null;
   readonly findings: Record<FindingKind, number>;
   readonly omissions: number;
-  readonly paths: Map<string, PathAgg>;
+  readonly paths: Map<string, Float64Array>;
   /**
    * Lines for the people section: AI-involved (stated or gap) and, of those, attested. A
    * separate small object, so that a pull request keeps only it (not the whole analysis).
@@ -165,8 +195,11 @@ interface Analysis {
   hasDeclared: boolean;
   readonly afterApproval: boolean;
   readonly inPeriod: boolean;
-  readonly agents: Map<string, AgentAgg>;
-  readonly agentHunks: AgentHunk[];
+  /** The trend week this analysis is counted in (null: none, or superseded on arrival). */
+  week: WeekBucket | null;
+  /** Only for analyses in the period with stated hunks (null otherwise: most analyses). */
+  agents: Map<string, AgentAgg> | null;
+  agentHunks: AgentHunk[] | null;
 }
 
 interface Bucket {
@@ -179,6 +212,23 @@ interface Bucket {
   readonly changes: Map<string, Analysis>;
 }
 
+/**
+ * A trend week: sums per (repository, path) and, per change key, only where its counted
+ * analysis is. When a later analysis of the same change arrives, the earlier one's share is
+ * subtracted in a second pass that re-reads just those entries (`secondPass`/`subtract`), so
+ * the weeks hold no analysis in memory.
+ */
+interface WeekBucket {
+  readonly week: string;
+  readonly since: number;
+  readonly until: number;
+  analyses: number;
+  pushes: number;
+  readonly latest: Map<string, { readonly ledger: number; readonly seq: number; readonly time: number; readonly pr: boolean }>;
+  readonly cells: Map<string, { readonly repository: string; readonly path: string; readonly v: Float64Array }>;
+  readonly findings: Float64Array;
+}
+
 interface PullRequestState {
   firstApproval: number | null;
   /** The latest analysis before the first approval (or the latest so far when none yet): its author and people lines. */
@@ -189,7 +239,8 @@ interface PullRequestState {
 }
 
 interface LedgerState {
-  readonly input: LedgerInput;
+  /** The input without its subject records (indexed below; the array is not kept). */
+  readonly input: Omit<LedgerInput, 'subjects'>;
   readonly index: number;
   readonly values: Map<string, string>;
   /** Tombstones by the seq of the entry that committed to them. */
@@ -274,7 +325,11 @@ export class ReportAggregator {
   private readonly now: number;
   private readonly windowMs: number;
   private readonly period: Bucket;
-  private readonly weeks = new Map<string, Bucket>();
+  private readonly weeks = new Map<string, WeekBucket>();
+  /** Superseded analyses to subtract, by ledger: seq → the week they were counted in. */
+  private readonly superseded = new Map<number, Map<number, WeekBucket>>();
+  /** Pages of superseded analyses still to subtract, by ledger and change seq. */
+  private readonly subtractPages = new Map<number, Map<number, { week: WeekBucket; repository: string; remaining: number }>>();
   private readonly ledgers: LedgerState[] = [];
   private readonly prs = new Map<string, PullRequestState>();
   /** Live agent hunks by repository and path, for the rewrite proxy. */
@@ -285,6 +340,9 @@ export class ReportAggregator {
   private drill: DrillSummary | null = null;
   private drillTime = -Infinity;
   private readonly repoFilter: ReadonlySet<string> | null;
+  private readonly persons = new Map<string, { readonly display: string; readonly key: string; readonly erased: boolean }>();
+  /** One copy of each repository and path string, however many analyses name it. */
+  private readonly strings = new Map<string, string>();
 
   constructor(private readonly options: AggregateOptions) {
     this.since = Date.parse(options.since);
@@ -294,7 +352,7 @@ export class ReportAggregator {
     this.period = { week: null, since: this.since, until: this.until, analyses: 0, pushes: 0, changes: new Map() };
     for (const w of new Set([...options.trendWeeks, ...options.cellWeeks])) {
       const r = weekRange(w);
-      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, changes: new Map() });
+      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, latest: new Map(), cells: new Map(), findings: new Float64Array(FINDING_KINDS.length) });
     }
     this.repoFilter = options.repositories.length > 0 ? new Set(options.repositories) : null;
   }
@@ -310,8 +368,9 @@ export class ReportAggregator {
       else if (r.seq < input.size) tombstones.set(r.seq, [...(tombstones.get(r.seq) ?? []), { commitment: r.commitment, erased: r.erased }]);
     }
     const index = this.ledgers.length;
+    const { subjects: _subjects, ...rest } = input;
     this.ledgers.push({
-      input,
+      input: rest,
       index,
       values,
       tombstones,
@@ -332,7 +391,21 @@ export class ReportAggregator {
     if (commitment === null) return null;
     const value = ledger.values.get(commitment);
     // Erased (or never opened) values are grouped by commitment: never named, never merged.
-    return value === undefined ? { display: ERASED, key: `erased:${commitment}`, erased: true } : { display: value, key: `login:${value}`, erased: false };
+    if (value === undefined) return { display: ERASED, key: `erased:${commitment}`, erased: true };
+    // One object per person, shared by all their analyses.
+    let known = this.persons.get(value);
+    if (known === undefined) {
+      known = { display: value, key: `login:${value}`, erased: false };
+      this.persons.set(value, known);
+    }
+    return known;
+  }
+
+  private intern(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
   }
 
   private wanted(repository: string | null): boolean {
@@ -403,7 +476,7 @@ export class ReportAggregator {
       if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
       return;
     }
-    const repo = repository ?? NO_REPOSITORY;
+    const repo = this.intern(repository ?? NO_REPOSITORY);
     const changeKey = pullRequest !== null ? `${repo}#${pullRequest}` : `${repo}@${str(body.base) ?? ''}..${head ?? ''}`;
     const subjects = isObj(body.subjects) ? body.subjects : {};
     const prKey = pullRequest !== null ? changeKey : null;
@@ -428,8 +501,9 @@ export class ReportAggregator {
       hasDeclared: false,
       afterApproval: pr !== null && pr.firstApproval !== null,
       inPeriod: this.inPeriod(time),
-      agents: new Map(),
-      agentHunks: [],
+      agents: null,
+      agentHunks: null,
+      week: null,
     };
     if (analysis.inPeriod && analysis.omissions > 0) {
       const o = ledger.omissions.get(repo) ?? { changes: 0, omitted: 0 };
@@ -437,11 +511,28 @@ export class ReportAggregator {
       o.omitted += analysis.omissions;
       ledger.omissions.set(repo, o);
     }
-    for (const bucket of this.bucketsOf(time)) {
+    if (analysis.inPeriod) {
+      const bucket = this.period;
       bucket.analyses++;
       if (pullRequest === null) bucket.pushes++;
       const prior = bucket.changes.get(changeKey);
       if (prior === undefined || prior.time <= time) bucket.changes.set(changeKey, analysis);
+    }
+    const week = this.weeks.get(isoWeekOf(time));
+    if (week !== undefined) {
+      week.analyses++;
+      if (pullRequest === null) week.pushes++;
+      const prior = week.latest.get(changeKey);
+      if (prior === undefined || prior.time <= time) {
+        if (prior !== undefined) {
+          const m = this.superseded.get(prior.ledger) ?? new Map<number, WeekBucket>();
+          this.superseded.set(prior.ledger, m);
+          m.set(prior.seq, week);
+        }
+        week.latest.set(changeKey, { ledger: ledger.index, seq, time, pr: pullRequest !== null });
+        analysis.week = week;
+        FINDING_KINDS.forEach((k, i) => (week.findings[i]! += findings[k]));
+      }
     }
     if (pr !== null && beforeUntil) {
       if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
@@ -461,12 +552,50 @@ export class ReportAggregator {
     for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.hunk(pending.analysis, readHunk(h));
   }
 
-  private bucketsOf(time: number): Bucket[] {
-    const out: Bucket[] = [];
-    if (time >= this.period.since && time < this.period.until) out.push(this.period);
-    const week = this.weeks.get(isoWeekOf(time));
-    if (week !== undefined) out.push(week);
-    return out;
+  /** Ledgers to read again from `from` to subtract superseded analyses; empty when none. */
+  secondPass(): { ledger: number; from: number }[] {
+    return [...this.superseded].filter(([, m]) => m.size > 0).map(([ledger, m]) => ({ ledger, from: Math.min(...m.keys()) }));
+  }
+
+  /**
+   * Second pass: subtracts a superseded analysis (and its pages) from the week it was counted
+   * in. Returns false once nothing is left to subtract in this ledger (the caller stops reading).
+   */
+  subtract(ledgerIndex: number, stored: StoredEntry): boolean {
+    const todo = this.superseded.get(ledgerIndex);
+    const pages = this.subtractPages.get(ledgerIndex) ?? new Map<number, { week: WeekBucket; repository: string; remaining: number }>();
+    this.subtractPages.set(ledgerIndex, pages);
+    const body: Obj = isObj(stored.entry.body) ? stored.entry.body : {};
+    const week = todo?.get(stored.seq);
+    if (stored.entry.kind === 'change.analyzed' && week !== undefined) {
+      todo!.delete(stored.seq);
+      const repository = this.intern(str(body.repository) ?? NO_REPOSITORY);
+      const counts = isObj(body.counts) ? body.counts : {};
+      const findingCounts = isObj(counts.findings) ? counts.findings : {};
+      FINDING_KINDS.forEach((k, i) => (week.findings[i]! -= uint(findingCounts[k]) ?? 0));
+      for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.weekHunk(week, repository, readHunk(h), -1);
+      const n = uint(body.hunkPages) ?? 0;
+      if (n > 0) pages.set(stored.seq, { week, repository, remaining: n });
+    } else if (stored.entry.kind === 'change.hunks') {
+      const ref = isObj(body.change) ? uint(body.change.seq) : null;
+      const p = ref === null ? undefined : pages.get(ref);
+      if (p !== undefined) {
+        if (--p.remaining <= 0) pages.delete(ref!);
+        for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.weekHunk(p.week, p.repository, readHunk(h), -1);
+      }
+    }
+    return (todo?.size ?? 0) > 0 || pages.size > 0;
+  }
+
+  private weekHunk(week: WeekBucket, repository: string, h: Hunk | null, sign: 1 | -1): void {
+    if (h === null) return;
+    const key = `${repository}\u0000${h.path}`;
+    let c = week.cells.get(key);
+    if (c === undefined) {
+      c = { repository, path: this.intern(h.path), v: new Float64Array(V_SIZE) };
+      week.cells.set(key, c);
+    }
+    applyHunk(c.v, h, sign);
   }
 
   private prState(key: string): PullRequestState {
@@ -482,24 +611,18 @@ export class ReportAggregator {
     if (h === null) return;
     // Rewrites first: this hunk may rewrite earlier agent hunks of other changes.
     this.checkRewrites(a, h);
-    let p = a.paths.get(h.path);
-    if (p === undefined) {
-      p = newPathAgg();
-      a.paths.set(h.path, p);
+    // Per-path counters are kept only for analyses of the period (gaps, agents, totals); a
+    // trend week keeps sums (weekHunk).
+    if (a.inPeriod) {
+      let p = a.paths.get(h.path);
+      if (p === undefined) {
+        p = new Float64Array(V_SIZE);
+        a.paths.set(this.intern(h.path), p);
+      }
+      applyHunk(p, h, 1);
     }
-    p.hunks++;
-    p.addedLines += h.lines;
-    p.hunksByVerdict[h.verdict]++;
-    p.linesByVerdict[h.verdict] += h.lines;
-    for (const e of h.evidence) p.linesByEvidence[e] += h.lines;
-    const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
-    // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
-    // content says AI: it is a gap, never stated AI involvement.
-    const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
-    if (stated) p.statedAiLines += h.lines;
-    if (gap) p.unattestedAiLines += h.lines;
-    if (h.verdict === 'unattested') p.unattested++;
-    if (h.verdict === 'contradicted') p.contradicted++;
+    if (a.week !== null) this.weekHunk(a.week, a.repository, h, 1);
+    const { gap, stated } = classify(h);
     // People: a line is AI-involved when stated or a gap, attested when stated and not a gap.
     if (stated || gap) a.lines.ai += h.lines;
     if (stated && !gap) a.lines.attested += h.lines;
@@ -540,6 +663,7 @@ export class ReportAggregator {
     for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
     if (keys.size === 0) keys.add(agentKey('unknown', null));
     for (const k of keys) {
+      a.agents ??= new Map();
       let agg = a.agents.get(k);
       if (agg === undefined) {
         const [agent, model] = splitAgentKey(k);
@@ -550,7 +674,7 @@ export class ReportAggregator {
       agg.lines += h.lines;
     }
     const live: AgentHunk = { analysis: a, agents: [...keys], start: h.startLine, end: Math.max(h.startLine, h.endLine), lines: h.lines, time: a.time, covered: [] };
-    a.agentHunks.push(live);
+    (a.agentHunks ??= []).push(live);
     const indexKey = `${a.repository}\u0000${h.path}`;
     const list = this.rewriteIndex.get(indexKey);
     if (list === undefined) this.rewriteIndex.set(indexKey, [live]);
@@ -666,7 +790,7 @@ export class ReportAggregator {
 
   finish(): AggregateResult {
     const totals = this.totals(this.period, weekLabelOf(this.options.since, this.options.until));
-    const trend = this.options.trendWeeks.map((w) => this.totals(this.weeks.get(w)!, w));
+    const trend = this.options.trendWeeks.map((w) => this.weekTotals(this.weeks.get(w)!));
     return {
       totals,
       trend,
@@ -681,33 +805,26 @@ export class ReportAggregator {
     };
   }
 
+  private weekTotals(w: WeekBucket): VolumeTotals {
+    const sum = newPathAgg();
+    for (const c of w.cells.values()) addVector(sum, c.v);
+    const findings = zeroFindings();
+    FINDING_KINDS.forEach((k, i) => (findings[k] = w.findings[i]!));
+    let prs = 0;
+    for (const l of w.latest.values()) if (l.pr) prs++;
+    return volume(w.week, w.since, w.until, w.analyses, prs, w.pushes, sum, findings);
+  }
+
   private totals(bucket: Bucket, week: string | null): VolumeTotals {
     const sum = newPathAgg();
     const findings = zeroFindings();
     const prs = new Set<string>();
     for (const a of bucket.changes.values()) {
-      for (const p of a.paths.values()) addPathAgg(sum, p);
+      for (const p of a.paths.values()) addVector(sum, p);
       for (const k of FINDING_KINDS) findings[k] += a.findings[k];
       if (a.pullRequest !== null) prs.add(a.changeKey);
     }
-    const denom = sum.statedAiLines + sum.unattestedAiLines;
-    return {
-      week,
-      since: new Date(bucket.since).toISOString(),
-      until: new Date(bucket.until).toISOString(),
-      analyses: bucket.analyses,
-      pullRequests: prs.size,
-      pushes: bucket.pushes,
-      hunks: sum.hunks,
-      addedLines: sum.addedLines,
-      hunksByVerdict: sum.hunksByVerdict,
-      linesByVerdict: sum.linesByVerdict,
-      linesByEvidence: sum.linesByEvidence,
-      statedAiLines: sum.statedAiLines,
-      unattestedAiLines: sum.unattestedAiLines,
-      statedShare: denom === 0 ? null : sum.statedAiLines / denom,
-      findings,
-    };
+    return volume(week, bucket.since, bucket.until, bucket.analyses, prs.size, bucket.pushes, sum, findings);
   }
 
   private gapRows(): AggregateResult['gaps'] {
@@ -717,12 +834,12 @@ export class ReportAggregator {
       for (const [path, p] of a.paths) {
         const r = repos.get(a.repository) ?? { agg: newPathAgg(), prs: new Set<string>() };
         repos.set(a.repository, r);
-        addPathAgg(r.agg, p);
+        addVector(r.agg, p);
         const key = `${a.repository}\u0000${path}`;
         const row = paths.get(key) ?? { repository: a.repository, path, agg: newPathAgg(), prs: new Set<string>() };
         paths.set(key, row);
-        addPathAgg(row.agg, p);
-        if (p.unattested + p.contradicted > 0 && a.pullRequest !== null) {
+        addVector(row.agg, p);
+        if (p[V_UNATTESTED]! + p[V_CONTRADICTED]! > 0 && a.pullRequest !== null) {
           r.prs.add(a.changeKey);
           row.prs.add(a.changeKey);
         }
@@ -790,14 +907,14 @@ export class ReportAggregator {
   private agentRows(): AgentRow[] {
     const rows = new Map<string, { agent: string; model: string | null; changes: Set<string>; hunks: number; lines: number; rewritten: number }>();
     for (const a of this.period.changes.values()) {
-      for (const [k, agg] of a.agents) {
+      for (const [k, agg] of a.agents ?? []) {
         const row = rows.get(k) ?? { agent: agg.agent, model: agg.model, changes: new Set<string>(), hunks: 0, lines: 0, rewritten: 0 };
         rows.set(k, row);
         row.changes.add(a.changeKey);
         row.hunks += agg.hunks;
         row.lines += agg.lines;
       }
-      for (const h of a.agentHunks) {
+      for (const h of a.agentHunks ?? []) {
         const covered = h.covered.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
         const rewritten = Math.min(h.lines, covered);
         for (const k of h.agents) rows.get(k)!.rewritten += rewritten;
@@ -858,14 +975,12 @@ export class ReportAggregator {
   private cells(): ReportCell[] {
     const cells = new Map<string, { week: string; repository: string; path: string; agg: PathAgg }>();
     for (const w of this.options.cellWeeks) {
-      const bucket = this.weeks.get(w)!;
-      for (const a of bucket.changes.values()) {
-        for (const [path, p] of a.paths) {
-          const key = `${w}\u0000${a.repository}\u0000${path}`;
-          const c = cells.get(key) ?? { week: w, repository: a.repository, path, agg: newPathAgg() };
-          cells.set(key, c);
-          addPathAgg(c.agg, p);
-        }
+      for (const [key, c] of this.weeks.get(w)!.cells) {
+        // A path whose every hunk was superseded sums to zero: not a cell.
+        if (c.v[V_HUNKS] === 0) continue;
+        const agg = newPathAgg();
+        addVector(agg, c.v);
+        cells.set(`${w}\u0000${key}`, { week: w, repository: c.repository, path: c.path, agg });
       }
     }
     let list = [...cells.values()];
@@ -898,6 +1013,52 @@ export class ReportAggregator {
         contradicted: c.agg.contradicted,
       }));
   }
+}
+
+function volume(week: string | null, since: number, until: number, analyses: number, pullRequests: number, pushes: number, sum: PathAgg, findings: Record<FindingKind, number>): VolumeTotals {
+  const denom = sum.statedAiLines + sum.unattestedAiLines;
+  return {
+    week,
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    analyses,
+    pullRequests,
+    pushes,
+    hunks: sum.hunks,
+    addedLines: sum.addedLines,
+    hunksByVerdict: sum.hunksByVerdict,
+    linesByVerdict: sum.linesByVerdict,
+    linesByEvidence: sum.linesByEvidence,
+    statedAiLines: sum.statedAiLines,
+    unattestedAiLines: sum.unattestedAiLines,
+    statedShare: denom === 0 ? null : sum.statedAiLines / denom,
+    findings,
+  };
+}
+
+/** Gap: verdict unattested or contradicted. Stated: a stated evidence class, not contradicted. */
+function classify(h: Hunk): { gap: boolean; stated: boolean } {
+  const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
+  // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
+  // content says AI: it is a gap, never stated AI involvement.
+  const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
+  return { gap, stated };
+}
+
+/** Adds (sign 1) or removes (sign -1) one hunk from a counter vector. */
+function applyHunk(v: Float64Array, h: Hunk, sign: 1 | -1): void {
+  const { gap, stated } = classify(h);
+  const lines = sign * h.lines;
+  v[V_HUNKS]! += sign;
+  v[V_LINES]! += lines;
+  const vi = VERDICT_INDEX.get(h.verdict)!;
+  v[V_HUNKS_BY_VERDICT + vi]! += sign;
+  v[V_LINES_BY_VERDICT + vi]! += lines;
+  for (const e of h.evidence) v[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)!]! += lines;
+  if (stated) v[V_STATED]! += lines;
+  if (gap) v[V_GAP_LINES]! += lines;
+  if (h.verdict === 'unattested') v[V_UNATTESTED]! += sign;
+  if (h.verdict === 'contradicted') v[V_CONTRADICTED]! += sign;
 }
 
 function weekLabelOf(since: string, until: string): string | null {
