@@ -59,9 +59,12 @@ export function readSignInSettings(env: Readonly<Record<string, string | undefin
     auditorsTeam = { org, slug };
   }
 
-  const names = ['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'TRAILMARK_SESSION_SECRET', 'TRAILMARK_PUBLIC_URL'] as const;
+  // TRAILMARK_PUBLIC_URL alone does not turn sign-in on: the weekly report links to the
+  // dashboard with it whether or not this App signs users in itself.
+  const signInNames = ['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'TRAILMARK_SESSION_SECRET'] as const;
+  if (signInNames.every((n) => value(n) === '')) return { webFlow: null, oauthBaseUrl, auditorsTeam };
+  const names = [...signInNames, 'TRAILMARK_PUBLIC_URL'] as const;
   const missing = names.filter((n) => value(n) === '');
-  if (missing.length === names.length) return { webFlow: null, oauthBaseUrl, auditorsTeam };
   if (missing.length > 0) {
     throw new UsageError('USAGE', `dashboard sign-in is partly configured: ${missing.join(', ')} not set`, { hint: 'set all of GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, TRAILMARK_SESSION_SECRET and TRAILMARK_PUBLIC_URL, or none (docs/app.md, "Dashboard and sign-in")' });
   }

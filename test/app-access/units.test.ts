@@ -176,6 +176,9 @@ describe('sign-in settings', () => {
   test('the web flow needs all four settings; the public URL loses its trailing slash', () => {
     expect(readSignInSettings(full).webFlow).toEqual({ clientId: 'Iv1.x', clientSecret: 's', sessionSecret: 'z'.repeat(32), publicUrl: 'https://trailmark.example.com' });
     expect(() => readSignInSettings({ ...full, GITHUB_CLIENT_SECRET: '' })).toThrow(/partly configured: GITHUB_CLIENT_SECRET not set/);
+    // The weekly report's dashboard link uses the public URL alone: that is not a partial sign-in.
+    expect(readSignInSettings({ TRAILMARK_PUBLIC_URL: 'https://trailmark.example.com' }).webFlow).toBeNull();
+    expect(() => readSignInSettings({ ...full, TRAILMARK_PUBLIC_URL: '' })).toThrow(/partly configured: TRAILMARK_PUBLIC_URL not set/);
     expect(() => readSignInSettings({ ...full, TRAILMARK_SESSION_SECRET: 'short' })).toThrow(/shorter than 32/);
     expect(() => readSignInSettings({ ...full, TRAILMARK_PUBLIC_URL: 'ftp://x' })).toThrow(/not an http\(s\) URL/);
   });
