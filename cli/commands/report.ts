@@ -10,7 +10,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../src/core/errors.js';
 import { systemClock, type Clock } from '../../src/core/ports.js';
 import { isEmptyLedger } from '../../src/engine/ledger.js';
-import { buildReport, findingsCsv, renderWeeklyReport, verifySources, weekRange, type ReportOptions, type ReportSource } from '../../src/engine/report.js';
+import { buildReport, findingsCsv, renderReportHtml, renderWeeklyReport, verifySources, weekRange, type ReportOptions, type ReportSource } from '../../src/engine/report.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { loadVerifiers } from '../../src/ledger/store/key-source.js';
 import { EXIT_INTEGRITY, EXIT_OK } from '../io.js';
@@ -65,9 +65,6 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--trend-weeks <n>', 'weeks in the trend (default 8)')
     .action(async (opts: ReportCliOptions) => {
       const cwd = ctx.io.cwd;
-      if (opts.format === 'html') {
-        throw new UsageError('USAGE', 'html not available in this build', { hint: 'use --format markdown, json or csv' });
-      }
       if (opts.week !== undefined && (opts.since !== undefined || opts.until !== undefined)) {
         throw new UsageError('USAGE', '--week cannot be combined with --since/--until', { hint: 'pass either --week 2026-W49 or --since DATE --until DATE' });
       }
@@ -115,7 +112,7 @@ export function register(program: Command, ctx: CommandContext): void {
       } else {
         const model = await buildReport(sources, options);
         verified = model.provenance.ledgers.every((l) => l.verified);
-        const text = renderWeeklyReport(model, opts.format);
+        const text = opts.format === 'html' ? await renderReportHtml(model) : renderWeeklyReport(model, opts.format);
         if (output === undefined) ctx.io.stdout.write(text);
         else await writeFile(output, text);
       }

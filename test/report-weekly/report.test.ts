@@ -35,7 +35,7 @@ function golden(name: string, actual: string): void {
 
 beforeAll(async () => {
   fleet = await buildFleet();
-  for (const format of ['markdown', 'json', 'csv']) {
+  for (const format of ['markdown', 'json', 'csv', 'html']) {
     const r = await runCli([...BASE_ARGS, '--week', WEEK, '--format', format], { cwd: fleet.root, env: ENV });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -185,7 +185,6 @@ describe('trailmark report on the fleet', () => {
 
   it('refuses bad usage with exit 2 and a hint', async () => {
     const cases: [string[], string][] = [
-      [['--format', 'html'], 'html not available in this build'],
       [['--week', '2026-W54'], '2026 has 53 ISO weeks'],
       [['--week', WEEK, '--since', '2026-11-01'], '--week cannot be combined'],
       [['--since', '2026-11-01'], 'give both --since and --until'],
@@ -202,6 +201,23 @@ describe('trailmark report on the fleet', () => {
     }
     const missing = await runCli(['report', '--ledger', 'nowhere', '--key', 'app.pub'], { cwd: fleet.root, env: ENV });
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('trailmark report --format html', () => {
+  it('writes the dashboard of the same model: self-contained, charts, the erased login nowhere', () => {
+    const html = outputs.html!;
+    const m = JSON.parse(outputs.json!) as ReportModel;
+    expect(html.startsWith('<!doctype html>') || html.startsWith('<!DOCTYPE html>')).toBe(true);
+    // No external fetch of any kind: nothing loads from another origin.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:)?\/\//i);
+    expect((html.match(/<svg[\s>]/g) ?? []).length).toBeGreaterThanOrEqual(6);
+    // The model's cells are embedded for the filters, as the JSON report has them.
+    const embedded = /<script type="application\/json"[^>]*>([\s\S]*?)<\/script>/.exec(html);
+    expect(embedded).not.toBeNull();
+    expect(html).toContain(m.period.week!);
+    for (const r of m.gaps.repositories) expect(html).toContain(r.repository);
+    expect(html).not.toContain(ERASED_LOGIN);
   });
 });
 
