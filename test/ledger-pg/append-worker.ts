@@ -4,6 +4,7 @@
 // that kills it knows exactly what was reported committed.
 import { writeSync } from 'node:fs';
 import { systemClock } from '../../src/core/ports.js';
+import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry } from '../../src/ledger/entry.js';
 import { openLedger, type DraftContext } from '../../src/ledger/log.js';
 import { openPostgresStore } from '../../src/ledger/store/postgres.js';
 import { connectPostgres } from '../../src/ledger/store/postgres-pool.js';
@@ -17,8 +18,16 @@ const store = await openPostgresStore(conn, { log: log!, schema: schema!, create
 if (count < 0) {
   // Stall mode: a process that dies between the two commits of an append. It holds the lock,
   // commits lines (`append`) and never writes their checkpoint; the parent kills it there.
+  // The line is a real signed entry continuing the chain, as the appender writes it: recovery
+  // removes only what one interrupted append left (docs/ledger-format.md §8.1), never foreign lines.
   const lock = await store.lock();
-  await store.append([new TextEncoder().encode(JSON.stringify({ seq: (await store.tail()).size, stalled: label }))]);
+  const size = (await store.tail()).size;
+  const last = await store.lastLine();
+  const { line } = signEntry(
+    { v: LEDGER_FORMAT_VERSION, seq: size, time: entryTime(Date.now()), kind: 'change.analyzed', prev: last === null ? GENESIS_PREV : lineHash(last), policy: `stalled-${label}`, body: changeBody(size) },
+    key.signer,
+  );
+  await store.append([line]);
   writeSync(1, 'stalled\n');
   await new Promise(() => setInterval(() => undefined, 1000));
   await lock.release();
