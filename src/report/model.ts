@@ -145,6 +145,11 @@ export interface LedgerProvenance {
   readonly firstEntry: string | null;
   readonly lastEntry: string | null;
   readonly entriesInPeriod: number;
+  /**
+   * Entries of kinds this version of the report does not read, by kind (added in 0.2,
+   * optional): they are listed, never dropped silently.
+   */
+  readonly unknownKinds?: Readonly<Record<string, number>>;
 }
 
 export type ProvenanceGapKind = 'unverified' | 'ledger-silent' | 'capture-gap' | 'analysis-failed' | 'omissions';
