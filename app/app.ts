@@ -65,7 +65,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       concurrency: settings.concurrency,
       run: (job, key) => worker.run(job, key),
       retryable: isTransient,
-      onFinalFailure: (job, _key, err) => worker.reportFailure(job, err),
+      onFinalFailure: (job, _key, err, attempts) => worker.reportFailure(job, err, attempts),
       log: logError,
       clock, random, stateFiles,
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),

@@ -77,8 +77,8 @@ export interface QueueOptions {
   readonly run: (job: Job, key: string) => Promise<void>;
   /** Whether another attempt could succeed (5xx, network errors, rate limits). */
   readonly retryable: (err: unknown) => boolean;
-  /** Reports a job that will not be attempted again; a throw here is logged, the job still moves to failed. */
-  readonly onFinalFailure: (job: Job, key: string, err: unknown) => Promise<void>;
+  /** Reports a job that will not be attempted again (after `attempts` attempts); a throw here is logged, the job still moves to failed. */
+  readonly onFinalFailure: (job: Job, key: string, err: unknown, attempts: number) => Promise<void>;
   /** One line per failed attempt and per final failure. */
   readonly log: (line: string) => void;
   readonly backoff?: BackoffPolicy;
@@ -273,7 +273,7 @@ export class WorkQueue {
       }
       this.#o.log(`trailmark: ${describeJob(slot.job)} failed for good after ${attempts} attempt(s): ${why}`);
       try {
-        await this.#o.onFinalFailure(slot.job, key, failure.err);
+        await this.#o.onFinalFailure(slot.job, key, failure.err, attempts);
       } catch (err) {
         this.#o.log(`trailmark: the failure of the ${describeJob(slot.job)} could not be reported: ${describeError(err)}`);
       }

@@ -17,6 +17,7 @@ import { gitHubPolicySource } from '../src/github/config.js';
 import { agentTraceAtHead } from '../src/github/records.js';
 import { repositoryPermission } from '../src/github/permissions.js';
 import { getPullRequest, listPullRequestFiles, type PullRequestState } from '../src/github/pull-request.js';
+import { analysisFailedDraft, analysisFailedKey } from '../src/engine/weekly-report.js';
 import type { Job, PullRef } from './job.js';
 import { pullKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
@@ -25,6 +26,7 @@ import type { RecordStore } from './record-store.js';
 import { isTransient } from './transient.js';
 
 export { CHECK_NAME, CONFIG_PATH };
+
 
 /** The check-run button: the clicking user declares the change AI-assisted (`AI-Assisted: yes`). */
 export const ATTEST_ACTION = { label: 'Declare AI use', identifier: 'attest', description: 'I declare this change AI-assisted' } as const;
@@ -92,6 +94,7 @@ export class Worker {
       if (isTransient(err)) throw err;
       this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
       const head = pr?.head ?? p.head;
+      await this.#recordAnalysisFailure(p, head ?? null, 1, err);
       if (client === undefined || head === undefined) throw err;
       await publishNeutral(client, p, analysisFailureCheck(head, err, 'failed'));
     }
@@ -103,18 +106,45 @@ export class Worker {
    * the head its webhook named; a command gets a reply. Approvals and merges have no place to
    * show a failure on GitHub: the queue's log line and `/trailmark recheck` are their remedy.
    */
-  async reportFailure(job: Job, err: unknown): Promise<void> {
+  async reportFailure(job: Job, err: unknown, attempts = 1): Promise<void> {
     if (job.kind !== 'analyze' && job.kind !== 'command') return;
-    const client = await this.deps.clientFor(job.installationId);
-    if (job.kind === 'command') return commentOnPullRequest(client, job.owner, job.repo, job.number, commandFailureReply(err));
+    if (job.kind === 'command') {
+      const client = await this.deps.clientFor(job.installationId);
+      return commentOnPullRequest(client, job.owner, job.repo, job.number, commandFailureReply(err));
+    }
     let head = job.head;
+    let client: GitHubClient | undefined;
+    let readFailure: { readonly err: unknown } | undefined;
     try {
+      client = await this.deps.clientFor(job.installationId);
       head = (await getPullRequest(client, job.owner, job.repo, job.number)).head;
     } catch (readErr) {
-      if (head === undefined) throw readErr;
+      readFailure = { err: readErr };
     }
-    if (head === undefined) return;
+    // The ledger entry first: it does not need GitHub, which is what just failed.
+    await this.#recordAnalysisFailure(job, head ?? null, attempts, err);
+    if (client === undefined || head === undefined) {
+      if (readFailure !== undefined) throw readFailure.err;
+      return;
+    }
     await publishNeutral(client, job, analysisFailureCheck(head, err, 'gave-up'));
+  }
+
+  /**
+   * Appends `analysis.failed` once per pull request and head (a re-run of the report after a
+   * crash, or a second failure of the same head, appends nothing more), so the report's
+   * provenance lists the changes that were never analyzed.
+   */
+  async #recordAnalysisFailure(p: PullRef, head: string | null, attempts: number, err: unknown): Promise<void> {
+    const ledgers = this.deps.ledgers;
+    if (ledgers === undefined) return;
+    const key = analysisFailedKey(p.installationId, repository(p), p.number, head);
+    try {
+      await ledgers.appendOnce(p.installationId, key, [analysisFailedDraft({ repository: repository(p), pullRequest: p.number, head, key, attempts, error: describeError(err) })]);
+    } catch (appendErr) {
+      // The failure is still reported on GitHub and kept in failed.json; the log says the entry is missing.
+      this.deps.log(`${pullKey(p)}: the analysis.failed entry could not be appended: ${describeError(appendErr)}`);
+    }
   }
 
   async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState): Promise<void> {

@@ -3,12 +3,14 @@
 // schema versions it does not know: it must not vouch for what it cannot read.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { LedgerError } from '../core/errors.js';
+import { ANALYSIS_FAILED_KIND, ANALYSIS_FAILED_SCHEMA, analysisFailedSchema } from './kinds/analysis-failed.js';
 import { CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, changeAnalyzedSchema } from './kinds/change-analyzed.js';
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema } from './kinds/change-hunks.js';
 import { FINDING_KIND, FINDING_SCHEMA, findingSchema } from './kinds/finding.js';
 import { MERGE_KIND, MERGE_SCHEMA, mergeSchema } from './kinds/merge.js';
 import { RECORD_KIND, RECORD_SCHEMA, recordSchema } from './kinds/record.js';
 import { REMEDIATION_KIND, REMEDIATION_SCHEMA, remediationSchema } from './kinds/remediation.js';
+import { REPORT_PUBLISHED_KIND, REPORT_PUBLISHED_SCHEMA, reportPublishedSchema } from './kinds/report-published.js';
 import { RETENTION_KIND, RETENTION_SCHEMA, retentionSchema } from './kinds/retention.js';
 import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, reviewApprovedSchema } from './kinds/review-approved.js';
 
@@ -32,6 +34,8 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],
   [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: ajv.compile(retentionSchema) }],
   [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv.compile(reviewApprovedSchema) }],
+  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: ajv.compile(analysisFailedSchema) }],
+  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: ajv.compile(reportPublishedSchema) }],
 ]);
 
 /** Kinds this version writes and verifies, sorted. */
