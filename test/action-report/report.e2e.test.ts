@@ -132,8 +132,8 @@ describe.skipIf(skip !== undefined)('the Action on schedule and workflow_dispatc
       const index = new Map(subjects.map((s) => [s.commitment, s]));
       expect(subjects.filter((s) => s.seq === 0).map((s) => displaySubject(s.commitment, index))).toEqual([ERASED]);
       expect(subjects.filter((s) => s.seq > 0).every((s) => 'value' in s)).toBe(true);
-      // The report lists what retention removed.
-      expect(md).toMatch(/retention/i);
+      // The report lists what retention removed, as erased, with the reason.
+      expect(md).toMatch(/\| \\?\[erased\\?\] \| pr\.author \| retention \| [^|]+ \| 0 \|/);
 
       // A manual run of the same week: the same issue, updated (or left as is), never a second one; retention appends nothing.
       const second = await runAction(sim, 'workflow_dispatch', DISPATCH, { permissions: 'contents=write,issues=write', inputs: [`report-week=${week}`] });

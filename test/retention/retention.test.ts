@@ -10,6 +10,8 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseRetentionPeriod, retentionCutoff } from '../../src/core/policy.js';
 import type { CaptureRecordStore, StoredCaptureRecord } from '../../src/core/ports.js';
+import { eraseFromLedger } from '../../src/engine/ledger.js';
+import { buildReport } from '../../src/engine/report.js';
 import { applyRetention } from '../../src/engine/retention.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { RECORD_KIND, RECORD_SCHEMA } from '../../src/ledger/kinds/record.js';
@@ -116,6 +118,14 @@ describe('applyRetention', () => {
     expect(report.ok).toBe(true);
     expect(report.checkpoint?.size).toBe(5);
     expect(report.kinds).toEqual({ 'change.analyzed': 4, retention: 1 });
+
+    // The report of the week lists them as erased by retention; an erasure on request stays `erasure`.
+    await eraseFromLedger(store, 'mona', fixedClock(NOW + 60_000));
+    const model = await buildReport([{ store, keys: [key.verifier] }], { since: '2026-11-30T00:00:00Z', until: '2026-12-07T00:00:00Z', clock: fixedClock(NOW) });
+    expect(model.provenance.ledgers[0]!.verified).toBe(true);
+    expect(model.erasures.map((e) => `${e.seq} ${e.role} ${e.reason}`).sort()).toEqual(['0 commit.author retention', '0 pr.author retention', '1 pr.author retention', '3 pr.author erasure']);
+    expect(model.erasures.filter((e) => e.reason === 'retention').map((e) => e.commitment).sort()).toEqual(old);
+    expect(JSON.stringify(model)).not.toMatch(/octocat|hubot|mona/);
 
     const bytes = { entries: readFileSync(join(dir, 'entries.jsonl')), subjects: readFileSync(join(dir, 'subjects.jsonl')) };
     const again = await applyRetention({ store, policy, clock: fixedClock(NOW), random: seededRandom('r2'), signer: key.signer, policyVersion: 'acme-1' });
