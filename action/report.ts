@@ -7,6 +7,7 @@ import { GitHubError, describeError } from '../src/core/errors.js';
 import { systemClock, systemRandom } from '../src/core/ports.js';
 import { loadReportPolicy, runReportJob, type ReportJobOutcome } from '../src/engine/report-job.js';
 import type { GitHubClient } from '../src/github/client.js';
+import { httpStatusOf } from '../src/github/errors.js';
 import { gitHubPolicySource } from '../src/github/config.js';
 import { LedgerBranchStore } from '../src/github/ledger-branch-store.js';
 import { reportIssueBody, upsertReportIssue, type UpsertReportIssueResult } from '../src/github/report-issue.js';
@@ -53,10 +54,13 @@ export async function runReport(ctx: ReportRunContext): Promise<RunOutcome> {
     // `ledger: none` means this workflow never writes the ledger: retention is not applied either.
     ...(signer === undefined || inputs.ledger === 'none' ? {} : { signer }),
     refresh: () => store.refresh(),
+    // A token without `contents: write`: the report still goes out, with a warning.
+    retentionRefused: (err) => (httpStatusOf(err) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err)}); add \`permissions: { contents: write }\`` : undefined),
     dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`,
   }, notes);
   if (inputs.ledger === 'none' && policy.retention !== undefined) notes.push('retention not applied: `ledger: none` (this workflow does not write the ledger)');
   for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
+  if (outcome.retention !== null && 'refused' in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);
   const ledgerState = outcome.model.provenance.ledgers[0];
   if (ledgerState !== undefined && !ledgerState.verified && signer !== undefined) runner.warning(`trailmark: the ledger branch ${branch} does not verify: ${ledgerState.problem ?? 'unknown problem'}`);
 

@@ -49,6 +49,11 @@ export interface ReportJobRequest {
   readonly refresh?: () => void;
   /** Retention attempts when another writer keeps winning the race for the ledger (LedgerError LOCKED). Default 4. */
   readonly retentionAttempts?: number;
+  /**
+   * Why a retention failure is not fatal (the adapter knows its platform's errors: a token that
+   * cannot write the ledger), or undefined to let it fail the job. The report is built either way.
+   */
+  readonly retentionRefused?: (err: unknown) => string | undefined;
   readonly dashboardUrl?: string;
   readonly clock: Clock;
   readonly random: Random;
@@ -60,7 +65,7 @@ export interface ReportJobOutcome {
   /** The report as markdown (Mermaid charts), within GitHub's issue body limit. */
   readonly markdown: string;
   /** What retention did, or why it did not run. */
-  readonly retention: { readonly applied: RetentionResult } | { readonly skipped: string } | null;
+  readonly retention: { readonly applied: RetentionResult } | { readonly skipped: string; readonly refused?: true } | null;
   /** Log lines: what was verified, skipped, repaired. */
   readonly notes: readonly string[];
 }
@@ -99,9 +104,16 @@ export async function runReportJob(req: ReportJobRequest, notes: string[] = []):
             break;
           } catch (err) {
             // Another writer published first: retention is idempotent, so run it again on the new head.
-            if (!isLocked(err) || attempt >= attempts || req.refresh === undefined) throw err;
-            req.refresh();
-            notes.push(`retention: another writer changed the ledger first; applying again (attempt ${attempt + 1} of ${attempts})`);
+            if (isLocked(err) && attempt < attempts && req.refresh !== undefined) {
+              req.refresh();
+              notes.push(`retention: another writer changed the ledger first; applying again (attempt ${attempt + 1} of ${attempts})`);
+              continue;
+            }
+            const refused = req.retentionRefused?.(err);
+            if (refused === undefined) throw err;
+            retention = { skipped: refused, refused: true };
+            req.refresh?.();
+            break;
           }
         }
       }

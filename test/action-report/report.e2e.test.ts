@@ -148,7 +148,7 @@ describe.skipIf(skip !== undefined)('the Action on schedule and workflow_dispatc
       expect(after).toEqual(kinds);
       // No product violation. The one simulator gap: it does not implement creating a label
       // (501), which the issue upsert tolerates (GitHub then creates the label named on the issue).
-      const flagged = (await sim.violations()) as { operationId?: string; violations?: { type: string }[] }[];
+      const flagged = (await sim.violations()) as unknown as readonly { operationId?: string; violations?: readonly { type: string }[] }[];
       const types = flagged.flatMap((r) => (r.violations ?? []).map((v) => `${r.operationId ?? '?'} ${v.type}`));
       expect(new Set(types)).toEqual(new Set(['issues/create-label unimplemented']));
     });
