@@ -32557,9 +32557,16 @@ async function runReportJob(req, notes = []) {
             retention = { applied };
             break;
           } catch (err2) {
-            if (!isLocked(err2) || attempt >= attempts || req.refresh === void 0) throw err2;
-            req.refresh();
-            notes.push(`retention: another writer changed the ledger first; applying again (attempt ${attempt + 1} of ${attempts})`);
+            if (isLocked(err2) && attempt < attempts && req.refresh !== void 0) {
+              req.refresh();
+              notes.push(`retention: another writer changed the ledger first; applying again (attempt ${attempt + 1} of ${attempts})`);
+              continue;
+            }
+            const refused = req.retentionRefused?.(err2);
+            if (refused === void 0) throw err2;
+            retention = { skipped: refused, refused: true };
+            req.refresh?.();
+            break;
           }
         }
       }
@@ -32739,10 +32746,13 @@ async function runReport(ctx) {
     // `ledger: none` means this workflow never writes the ledger: retention is not applied either.
     ...signer === void 0 || inputs.ledger === "none" ? {} : { signer },
     refresh: () => store.refresh(),
+    // A token without `contents: write`: the report still goes out, with a warning.
+    retentionRefused: (err2) => httpStatusOf(err2) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err2)}); add \`permissions: { contents: write }\`` : void 0,
     dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`
   }, notes);
   if (inputs.ledger === "none" && policy.retention !== void 0) notes.push("retention not applied: `ledger: none` (this workflow does not write the ledger)");
   for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
+  if (outcome.retention !== null && "refused" in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);
   const ledgerState = outcome.model.provenance.ledgers[0];
   if (ledgerState !== void 0 && !ledgerState.verified && signer !== void 0) runner.warning(`trailmark: the ledger branch ${branch} does not verify: ${ledgerState.problem ?? "unknown problem"}`);
   const wantIssue = inputs.reportIssue ?? policy.report.destination === "issue";
