@@ -154,14 +154,19 @@ describe.skipIf(skip !== undefined)('the Action on schedule and workflow_dispatc
     });
   });
 
-  describe('no policy, no issues permission', () => {
+  describe('a read-only token', () => {
     let sim: RunningSim;
     beforeAll(async () => {
-      sim = await startSim({ scenario: 'basic' });
+      const dir = mkdtempSync(join(tmpdir(), 'trailmark-report-scenario-'));
+      const scenario = join(dir, 'retention.json');
+      writeFileSync(scenario, JSON.stringify({ extends: join(await installSim(), 'scenarios', 'basic.json'), repository: { files: { '.github/trailmark.yml': 'retention: { subjects: 3y }\n' } } }));
+      sim = await startSim({ scenario });
     });
     afterAll(async () => sim.stop());
 
-    test('defaults to the last complete week; report-issue without issues: write is a warning, the summary still has the report', async () => {
+    test('defaults to the last complete week; without issues: write and contents: write the issue and retention are warnings, the summary still has the report', async () => {
+      const old = await openLedger({ store: await branchStore(sim, { contents: 'write' }), signer: parseSignerKey(KEY.signerKey), origin: ORIGIN, clock: fixedClock(Date.UTC(2022, 10, 1)), random: systemRandom });
+      await old.append([{ kind: 'change.analyzed', policy: 'default-1', body: (ctx) => ({ ...changeBody(1), repository: 'acme/widgets', subjects: { 'pr.author': ctx.commit('former-dev') } }) }]);
       expect((await prRun(sim)).code).toBe(0);
       const run = await runAction(sim, 'schedule', SCHEDULE, { permissions: 'contents=read', inputs: ['report-issue=true'] });
       expect(run.code).toBe(0);
@@ -171,8 +176,15 @@ describe.skipIf(skip !== undefined)('the Action on schedule and workflow_dispatc
       expect(run.result.summary.markdown).toContain(lastCompleteWeek(Date.now()));
       expect(run.result.summary.markdown).toContain('The report issue could not be written');
       const warnings = run.result.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
-      expect(warnings).toEqual([expect.stringMatching(/the weekly report issue was not written: .*403.*issues: write/)]);
+      expect(warnings).toEqual([
+        expect.stringMatching(/retention not applied: the token cannot write the ledger branch trailmark-ledger .*403.*contents: write/),
+        expect.stringMatching(/the weekly report issue was not written: .*403.*issues: write/),
+      ]);
       expect(await reportIssues(sim)).toHaveLength(0);
+      // Nothing erased: the old opening is still there, the branch still verifies.
+      const reader = await branchStore(sim, { contents: 'read' });
+      expect((await verifyStore(reader, [parseVerifierKey(KEY.verifierKey)])).ok).toBe(true);
+      expect((await reader.readSubjects()).every((s) => 'value' in s)).toBe(true);
       // The only thing the simulator flags is the refused issue write itself.
       for (const v of run.result.violations as { type?: string }[]) expect(v.type).toBe('permission');
     });
