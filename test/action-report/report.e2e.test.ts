@@ -136,12 +136,18 @@ describe.skipIf(skip !== undefined)('the Action on schedule and workflow_dispatc
       expect(md).toMatch(/\| \\?\[erased\\?\] \| pr\.author \| retention \| [^|]+ \| 0 \|/);
 
       // A manual run of the same week: the same issue, updated (or left as is), never a second one; retention appends nothing.
+      const before = (await sim.requests()).length;
       const second = await runAction(sim, 'workflow_dispatch', DISPATCH, { permissions: 'contents=write,issues=write', inputs: [`report-week=${week}`] });
       expect(second.code).toBe(0);
       expect(second.result.violations).toEqual([]);
       expect(second.result.summary.markdown).toMatch(new RegExp(`Report issue #${issue.number} (updated|unchanged)\\.`));
       expect(second.result.outputs['report-issue']).toBe(String(issue.number));
       expect(await reportIssues(sim)).toHaveLength(1);
+      const ops: Record<string, number> = {};
+      for (const r of (await sim.requests()).slice(before)) ops[String(r.operationId)] = (ops[String(r.operationId)] ?? 0) + 1;
+      // The cost of a report run with nothing to erase and an issue to update: the policy, the
+      // branch (ref, files, the checkpoint history for verification: 3 checkpoints), the issue.
+      expect(ops).toEqual({ 'repos/get-content': 1, 'git/get-ref': 1, graphql: 4, 'git/get-tree': 1, 'issues/list-for-repo': 1, 'issues/update': 1 });
       expect(second.transcript).toMatch(/retention subjects \(keep 3y, older than [^)]+\): nothing past retention/);
       const after: string[] = [];
       for await (const e of readEntries(await branchStore(sim, { contents: 'read' }))) after.push(e.entry.kind);
