@@ -5,6 +5,7 @@ import { register as demo } from './demo.js';
 import { register as erase } from './erase.js';
 import { register as keygen } from './keygen.js';
 import { register as prove } from './prove.js';
+import { register as report } from './report.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
 import { register as verifyProof } from './verify-proof.js';
@@ -19,4 +20,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   prove,
   verifyProof,
   erase,
+  report,
 ];

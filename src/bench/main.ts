@@ -4,19 +4,21 @@
 //
 // GitHub API cost is counted, not timed: requests per Action run against the simulator.
 // Options: --json (stable machine output), --quick (smaller runs, no 1M-entry memory run),
-// --api-only (only the API request counts).
+// --api-only (only the API request counts), --report-only (only the report case).
 
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { benchScan } from './scan.js';
 import { benchLedger } from './ledger.js';
 import { benchApiCost } from './api-cost.js';
+import { benchReport, type ReportBenchReport } from './report.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const quick = args.has('--quick');
 const scanOnly = args.has('--scan-only');
 const apiOnly = args.has('--api-only');
+const reportOnly = args.has('--report-only');
 const log = (line: string): void => {
   if (!json) process.stderr.write(`${line}\n`);
 };
@@ -24,6 +26,24 @@ const log = (line: string): void => {
 // Run from dist/lib/src/bench/main.js.
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const roots = ['src', 'app', 'action', 'cli', 'detectors', 'test', 'node_modules'].map((dir) => join(projectRoot, dir));
+
+const runReport = (): Promise<ReportBenchReport> => benchReport({ entries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, rounds: quick ? 3 : 5, log });
+const reportLines = (r: ReportBenchReport | null): string[] => {
+  if (r === null) return [];
+  const lines = [
+    '',
+    `report ${r.entries} entries (mean ${r.meanEntryBytes} bytes), medians: raw JSON.parse ${r.rawParseMs} ms`,
+    `       read + aggregate             ${r.aggregateMs} ms = ${r.aggregateRatio}× raw parse`,
+    `       buildReport (verify + aggregate) ${r.reportMs} ms = ${r.reportRatio}× raw parse`,
+  ];
+  if (r.memory !== null) lines.push(`       buildReport on ${r.memory.entries} entries (${r.memory.fileMiB} MiB) in ${r.memory.reportSec} s: peak RSS ${r.memory.peakRssMiB} MiB (baseline ${r.memory.baselineRssMiB}), peak heap ${r.memory.peakHeapMiB} MiB`);
+  return lines;
+};
+if (reportOnly) {
+  const r = await runReport();
+  process.stdout.write(json ? `${JSON.stringify({ report: r }, null, 2)}\n` : `${reportLines(r).join('\n')}\n`);
+  process.exit(0);
+}
 
 const api = scanOnly ? null : await benchApiCost({ projectRoot, scenarios: quick ? ['basic'] : ['basic', 'large'], log });
 const apiLines = (): string[] => {
@@ -45,9 +65,10 @@ if (apiOnly) {
 
 const scan = await benchScan({ roots, maxBytes: quick ? 2 * 1024 * 1024 : 12 * 1024 * 1024, log });
 const ledger = scanOnly ? null : await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
+const report = scanOnly ? null : await runReport();
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ scan, ledger, api }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ scan, ledger, report, api }, null, 2)}\n`);
 } else {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const lines = [
@@ -70,6 +91,7 @@ if (json) {
     const m = ledger.memory;
     lines.push(`       verify ${m.entries} entries (${f(m.fileMiB, 0)} MiB) in ${f(m.verifySec, 1)} s: peak RSS ${f(m.peakRssMiB, 0)} MiB (baseline ${f(m.baselineRssMiB, 0)}), peak heap ${f(m.peakHeapMiB, 0)} MiB`);
   }
+  lines.push(...reportLines(report));
   lines.push(...apiLines());
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -12,12 +12,30 @@ import type { NoteVerifier } from '../ledger/note.js';
 import { readEntries, type StoredEntry } from '../ledger/read.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { VerifyReport } from '../ledger/verify.js';
-import { DEFAULT_SIGNIFICANCE, ReportAggregator, readFinding, type ChangeRef, type SignificanceSettings } from '../report/aggregate.js';
+import { DEFAULT_SIGNIFICANCE, RecentRefs, ReportAggregator, changeRefOf, readFinding, type SignificanceSettings } from '../report/aggregate.js';
 import { REPORT_SCHEMA, type FindingRow, type ReportModel } from '../report/model.js';
+import { renderFindingsCsv } from '../report/report-csv.js';
+import { renderReportJson } from '../report/report-json.js';
+import { renderReportMarkdown, type WeeklyMarkdownOptions } from '../report/weekly-markdown.js';
 import { isoWeekOf, lastCompleteWeek, previousWeeks, weekOfPeriod, weekRange, weeksOverlapping } from '../report/week.js';
 import { verifyLedger } from './ledger.js';
 
-export type { FindingRow, ReportModel, SignificanceSettings };
+export type { FindingRow, ReportModel, SignificanceSettings, WeeklyMarkdownOptions };
+export { isoWeekOf, lastCompleteWeek, parseWeek, previousWeeks, weekRange } from '../report/week.js';
+
+/** Formats of a whole-model rendering (CSV is streamed per finding: `findingsCsv`). */
+export const WEEKLY_REPORT_FORMATS = ['markdown', 'json'] as const;
+export type WeeklyReportFormat = (typeof WEEKLY_REPORT_FORMATS)[number];
+
+/** The report model rendered for the CLI, the Action's job summary or the App's issue. */
+export function renderWeeklyReport(model: ReportModel, format: WeeklyReportFormat, options: WeeklyMarkdownOptions = {}): string {
+  return format === 'json' ? renderReportJson(model) : renderReportMarkdown(model, options);
+}
+
+/** CSV text of every finding in the period, streamed chunk by chunk (header first). */
+export function findingsCsv(sources: readonly ReportSource[], options: ReportOptions): AsyncIterable<string> {
+  return renderFindingsCsv(reportFindings(sources, options));
+}
 
 export interface ReportSource {
   readonly store: LedgerStore;
@@ -207,7 +225,7 @@ export async function buildReport(sources: readonly ReportSource[], options: Rep
 
 /**
  * One row per `finding` entry in the period, streamed ledger by ledger in seq order (for CSV).
- * Keeps only a small reference per change entry (repository, pull request, head).
+ * Keeps only the recent change and merge references findings point to (RecentRefs).
  */
 export async function* reportFindings(sources: readonly ReportSource[], options: ReportOptions): AsyncIterable<FindingRow> {
   const period = resolvePeriod(options);
@@ -217,16 +235,12 @@ export async function* reportFindings(sources: readonly ReportSource[], options:
   const isSensitive = sensitiveMatcher(options.sensitivePaths);
   for (const source of sources) {
     const location = source.location ?? source.store.location;
-    const changes = new Map<number, ChangeRef>();
+    const refs = new RecentRefs();
     try {
       for await (const { seq, hash, entry } of readEntries(source.store)) {
-        if (entry.kind === 'change.analyzed') {
-          const b = entry.body as Readonly<Record<string, unknown>>;
-          changes.set(seq, {
-            repository: typeof b.repository === 'string' ? b.repository : null,
-            pullRequest: typeof b.pullRequest === 'number' ? b.pullRequest : null,
-            head: typeof b.head === 'string' ? b.head : null,
-          });
+        const ref = changeRefOf(entry.kind, entry.body);
+        if (ref !== null) {
+          refs.set(seq, ref);
           continue;
         }
         if (entry.kind !== 'finding') continue;
@@ -234,7 +248,7 @@ export async function* reportFindings(sources: readonly ReportSource[], options:
         if (!(time >= since && time < until)) continue;
         const f = readFinding(entry.body);
         if (f === null) continue;
-        const change = f.changeSeq === null ? undefined : changes.get(f.changeSeq);
+        const change = f.changeSeq === null ? undefined : refs.get(f.changeSeq);
         const repository = change?.repository ?? null;
         if (repos !== null && (repository === null || !repos.has(repository))) continue;
         yield {

@@ -157,9 +157,11 @@ interface Analysis {
   readonly findings: Record<FindingKind, number>;
   readonly omissions: number;
   readonly paths: Map<string, PathAgg>;
-  /** Lines for the people section: AI-involved (stated or gap) and, of those, attested. */
-  aiLines: number;
-  attestedLines: number;
+  /**
+   * Lines for the people section: AI-involved (stated or gap) and, of those, attested. A
+   * separate small object, so that a pull request keeps only it (not the whole analysis).
+   */
+  readonly lines: { ai: number; attested: number };
   hasDeclared: boolean;
   readonly afterApproval: boolean;
   readonly inPeriod: boolean;
@@ -179,8 +181,8 @@ interface Bucket {
 
 interface PullRequestState {
   firstApproval: number | null;
-  /** The latest analysis before the first approval (or the latest so far when none yet). */
-  pre: Analysis | null;
+  /** The latest analysis before the first approval (or the latest so far when none yet): its author and people lines. */
+  pre: Pick<Analysis, 'author' | 'lines'> | null;
   inPeriod: boolean;
   declaredBefore: boolean;
   lateEmitted: boolean;
@@ -199,13 +201,14 @@ interface LedgerState {
   readonly unknownKinds: Map<string, number>;
   /** Pages still expected, by the seq of their change entry. */
   readonly pending: Map<number, { analysis: Analysis | null; remaining: number }>;
-  /** Change entry seq → what a finding row needs (repository, pull request, head). */
-  readonly changesBySeq: Map<number, ChangeRef>;
+  /** Recent change and merge entries by seq: what a finding refers to (repository, pull request). */
+  readonly refs: RecentRefs;
   readonly failed: Map<string, { count: number; last: string }>;
   readonly omissions: Map<string, { changes: number; omitted: number }>;
 }
 
 export interface ChangeRef {
+  readonly kind: 'change' | 'merge';
   readonly repository: string | null;
   readonly pullRequest: number | null;
   readonly head: string | null;
@@ -318,7 +321,7 @@ export class ReportAggregator {
       entriesBefore: 0,
       unknownKinds: new Map(),
       pending: new Map(),
-      changesBySeq: new Map(),
+      refs: new RecentRefs(),
       failed: new Map(),
       omissions: new Map(),
     });
@@ -394,7 +397,7 @@ export class ReportAggregator {
     const repository = str(body.repository);
     const pullRequest = uint(body.pullRequest);
     const head = str(body.head);
-    ledger.changesBySeq.set(seq, { repository, pullRequest, head });
+    ledger.refs.set(seq, { kind: 'change', repository, pullRequest, head });
     const pages = uint(body.hunkPages) ?? 0;
     if (!this.wanted(repository)) {
       if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
@@ -421,8 +424,7 @@ export class ReportAggregator {
       findings,
       omissions: uint(counts.omissions) ?? 0,
       paths: new Map(),
-      aiLines: 0,
-      attestedLines: 0,
+      lines: { ai: 0, attested: 0 },
       hasDeclared: false,
       afterApproval: pr !== null && pr.firstApproval !== null,
       inPeriod: this.inPeriod(time),
@@ -442,7 +444,7 @@ export class ReportAggregator {
       if (prior === undefined || prior.time <= time) bucket.changes.set(changeKey, analysis);
     }
     if (pr !== null && beforeUntil) {
-      if (pr.firstApproval === null) pr.pre = analysis;
+      if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
       if (analysis.inPeriod) pr.inPeriod = true;
     }
     if (pages > 0) ledger.pending.set(seq, { analysis, remaining: pages });
@@ -490,15 +492,17 @@ export class ReportAggregator {
     p.hunksByVerdict[h.verdict]++;
     p.linesByVerdict[h.verdict] += h.lines;
     for (const e of h.evidence) p.linesByEvidence[e] += h.lines;
-    const stated = h.evidence.some((e) => STATED.has(e));
     const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
+    // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
+    // content says AI: it is a gap, never stated AI involvement.
+    const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
     if (stated) p.statedAiLines += h.lines;
     if (gap) p.unattestedAiLines += h.lines;
     if (h.verdict === 'unattested') p.unattested++;
     if (h.verdict === 'contradicted') p.contradicted++;
     // People: a line is AI-involved when stated or a gap, attested when stated and not a gap.
-    if (stated || gap) a.aiLines += h.lines;
-    if (stated && !gap) a.attestedLines += h.lines;
+    if (stated || gap) a.lines.ai += h.lines;
+    if (stated && !gap) a.lines.attested += h.lines;
     if (h.evidence.includes('declared') && a.pullRequest !== null && a.time < this.until) this.declared(a);
     if (stated && a.inPeriod) this.agentHunk(a, h);
   }
@@ -528,9 +532,13 @@ export class ReportAggregator {
 
   private agentHunk(a: Analysis, h: Hunk): void {
     const keys = new Set<string>();
-    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls));
-    if (statedAttr.length === 0) keys.add(agentKey('unknown', null));
-    for (const x of statedAttr) keys.add(agentKey(normaliseAgent(x.agent), x.model));
+    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls)).map((x) => ({ agent: normaliseAgent(x.agent), model: x.model }));
+    // Several pieces of evidence often name the same agent, one with the model and one
+    // without (a co-author trailer and a "Generated with" line): the hunk counts once per
+    // agent and model, and an agent's model-less mention is dropped when a model is named.
+    const withModel = new Set(statedAttr.filter((x) => x.model !== null).map((x) => x.agent));
+    for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
+    if (keys.size === 0) keys.add(agentKey('unknown', null));
     for (const k of keys) {
       let agg = a.agents.get(k);
       if (agg === undefined) {
@@ -580,6 +588,7 @@ export class ReportAggregator {
 
   private merge(ledger: LedgerState, seq: number, iso: string, time: number, body: Obj): void {
     const repository = str(body.repository);
+    ledger.refs.set(seq, { kind: 'merge', repository, pullRequest: uint(body.pullRequest), head: str(body.head) });
     if (!this.inPeriod(time) || !this.wanted(repository)) return;
     const diff = str(body.diffDigest);
     const approved = str(body.approvedDigest);
@@ -600,8 +609,10 @@ export class ReportAggregator {
   private finding(ledger: LedgerState, seq: number, iso: string, time: number, body: Obj): void {
     if (str(body.finding) !== 'approval-drift' || !this.inPeriod(time)) return;
     const ref = isObj(body.change) ? uint(body.change.seq) : null;
-    const change = ref === null ? undefined : ledger.changesBySeq.get(ref);
-    if (!this.wanted(change?.repository ?? null)) return;
+    const change = ref === null ? undefined : ledger.refs.get(ref);
+    // The App writes the drift finding with the merge it concerns (engine/outcome.ts): the
+    // merge's own event already shows it.
+    if (change?.kind === 'merge' || !this.wanted(change?.repository ?? null)) return;
     this.events.push({
       kind: 'approval-drift',
       time: iso,
@@ -742,8 +753,8 @@ export class ReportAggregator {
       if (!pr.inPeriod || a === null || a.author === null) continue;
       const row = authors.get(a.author.key) ?? { display: a.author.display, erased: a.author.erased, ai: 0, attested: 0, changes: 0 };
       authors.set(a.author.key, row);
-      row.ai += a.aiLines;
-      row.attested += a.attestedLines;
+      row.ai += a.lines.ai;
+      row.attested += a.lines.attested;
       row.changes++;
     }
     let poolAi = 0;
@@ -932,10 +943,27 @@ function mergeRange(ranges: [number, number][], lo: number, hi: number): [number
   return out;
 }
 
-/** The change a finding refers to, for CSV rows; built by the engine's finding stream. */
-export function changeRefOf(body: unknown): ChangeRef | null {
-  if (!isObj(body)) return null;
-  return { repository: str(body.repository), pullRequest: uint(body.pullRequest), head: str(body.head) };
+/** What a finding may refer to: a `change.analyzed` or a `merge` entry; null for other kinds. */
+export function changeRefOf(kind: string, body: unknown): ChangeRef | null {
+  if ((kind !== 'change.analyzed' && kind !== 'merge') || !isObj(body)) return null;
+  return { kind: kind === 'merge' ? 'merge' : 'change', repository: str(body.repository), pullRequest: uint(body.pullRequest), head: str(body.head) };
+}
+
+/**
+ * The last `capacity` change and merge references of a ledger, by seq. Findings are written in
+ * the same append as the entry they refer to (engine/record.ts, engine/outcome.ts), so a small
+ * window resolves them while memory stays flat in the number of entries.
+ */
+export class RecentRefs {
+  private readonly map = new Map<number, ChangeRef>();
+  constructor(private readonly capacity = 4096) {}
+  set(seq: number, ref: ChangeRef): void {
+    this.map.set(seq, ref);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+  }
+  get(seq: number): ChangeRef | undefined {
+    return this.map.get(seq);
+  }
 }
 
 /** Reads a finding body defensively for a CSV row; null when it is not a finding. */
