@@ -17,6 +17,7 @@ import { RecordStore } from './record-store.js';
 import { WorkQueue, type BackoffPolicy } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
+import { WeeklyReports, type Timer, type WeeklyReportJob } from './weekly-report.js';
 import { webhookRoute } from './webhook-route.js';
 import { Worker } from './worker.js';
 
@@ -28,12 +29,16 @@ export interface TrailmarkAppOptions {
   readonly sleep?: Sleep;
   /** Attempts of a failed job (queue.ts DEFAULT_BACKOFF when absent). */
   readonly backoff?: BackoffPolicy;
+  /** The weekly report schedule's timer (weekly-report.ts realTimer when absent). */
+  readonly weeklyTimer?: Timer;
 }
 
 export interface TrailmarkApp {
   readonly appFn: ApplicationFunction;
   /** Resolves when the queue is idle (after `appFn` ran). */
   drain(): Promise<void>;
+  /** Runs the weekly report schedule now (after `appFn` ran); resolves with the jobs it queued. */
+  weeklyTick(): Promise<number>;
 }
 
 export const HEALTH_PATH = '/trailmark/healthz';
@@ -43,6 +48,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
   const queues: WorkQueue[] = [];
+  const schedules: WeeklyReports[] = [];
 
   const appFn: ApplicationFunction = async (app: Probot, fnOptions) => {
     const log = (line: string) => app.log.info(line);
@@ -71,12 +77,18 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     });
+    // Weekly attestation-gap report (weekly-report.ts): a schedule over the ledgers, jobs on the queue.
+    const weekly = ledgers === undefined ? undefined : new WeeklyReports({
+      dataDir: settings.dataDir, ledgers, clientFor, clock, log, enqueue: (key, job) => queue.enqueue(key, job),
+      ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
+    });
     const worker: Worker = new Worker({
       clientFor, ledgers, pulls, records, clock, log,
+      ...(weekly === undefined ? {} : { weeklyReport: (job: WeeklyReportJob) => weekly.run(job) }),
       // A recheck analyzes the pull request itself: a failed analysis is forgotten, the other
       // failed jobs of the pull request (approvals, merges, commands) are queued again.
       requeueFailed: async (p) => {
-        const ofPull = (job: Job) => job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
+        const ofPull = (job: Job) => job.kind !== 'weekly-report' && job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
         await queue.dropFailed((job) => ofPull(job) && job.kind === 'analyze');
         return queue.requeueFailed(ofPull);
       },
@@ -85,6 +97,10 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     await mkdir(settings.dataDir, { recursive: true });
     const resumed = await queue.start();
     if (resumed > 0) log(`trailmark: resumed ${resumed} queued jobs`);
+    if (weekly !== undefined) {
+      schedules.push(weekly);
+      weekly.start(options.weeklyTimer, settings.reportIntervalMs);
+    }
 
     // The delivery id is remembered only once its job is durably queued: a crash in between
     // makes GitHub's redelivery queue it again. A redelivery of a delivery whose job failed for
@@ -152,6 +168,11 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     appFn,
     drain: async () => {
       for (const q of queues) await q.drain();
+    },
+    weeklyTick: async () => {
+      let queued = 0;
+      for (const s of schedules) queued += await s.tick();
+      return queued;
     },
   };
 }

@@ -1,4 +1,6 @@
-// Work the App does after acknowledging a webhook. Plain JSON: jobs are persisted in the queue.
+// Work the App does after acknowledging a webhook, and the weekly report schedule's. Plain JSON:
+// jobs are persisted in the queue.
+import { weeklyReportJobKey } from '../src/engine/weekly-report.js';
 
 export interface PullRef {
   readonly installationId: number;
@@ -17,10 +19,15 @@ export type Job =
   | ({ readonly kind: 'review-approved'; readonly review: number; readonly head: string; readonly reviewer: string } & PullRef)
   | ({ readonly kind: 'merged'; readonly head: string; readonly mergeCommit: string | null; readonly mergedBy: string } & PullRef)
   /** `head`: the head the user saw when the webhook names it (the check-run button); a declaration covers that head. */
-  | ({ readonly kind: 'command'; readonly user: string; readonly body: string; readonly head?: string } & PullRef);
+  | ({ readonly kind: 'command'; readonly user: string; readonly body: string; readonly head?: string } & PullRef)
+  /** Publish the weekly attestation-gap report of one repository and ISO week (app/weekly-report.ts). */
+  | { readonly kind: 'weekly-report'; readonly installationId: number; readonly owner: string; readonly repo: string; readonly week: string };
+
+export type PullJob = Exclude<Job, { readonly kind: 'weekly-report' }>;
 
 /** Jobs with the same key are coalesced: only the newest one runs. */
 export function jobKey(job: Job, deliveryId: string): string {
+  if (job.kind === 'weekly-report') return weeklyReportJobKey(job.installationId, `${job.owner}/${job.repo}`, job.week);
   const pull = `${job.installationId}/${job.owner}/${job.repo}#${job.number}`;
   return job.kind === 'analyze' ? `analyze:${pull}` : `${job.kind}:${deliveryId}`;
 }

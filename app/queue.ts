@@ -90,7 +90,7 @@ export interface QueueOptions {
 }
 
 function describeJob(job: Job): string {
-  return `${job.kind} job for ${job.owner}/${job.repo}#${job.number}`;
+  return job.kind === 'weekly-report' ? `weekly-report job for ${job.owner}/${job.repo} ${job.week}` : `${job.kind} job for ${job.owner}/${job.repo}#${job.number}`;
 }
 
 export class WorkQueue {

@@ -17,9 +17,28 @@ export interface AppSettings {
   readonly webhookPath: string;
   /** The App's webhook secret (`WEBHOOK_SECRET`): X-Hub-Signature-256 is checked with it. */
   readonly webhookSecret: string;
+  /** `TRAILMARK_PUBLIC_URL`, without a trailing slash: the base of links to the App (the weekly report's dashboard link). */
+  readonly publicUrl?: string;
+  /** How often the weekly report schedule runs (`TRAILMARK_REPORT_INTERVAL`, seconds; absent: an hour). */
+  readonly reportIntervalMs?: number;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_REPORT_INTERVAL_SECONDS = 3600;
+
+function publicUrlOf(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError('USAGE', `TRAILMARK_PUBLIC_URL ${JSON.stringify(text)} is not a URL`, { hint: 'set it to the address users reach the App at, e.g. https://trailmark.example.com' });
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new UsageError('USAGE', `TRAILMARK_PUBLIC_URL ${JSON.stringify(text)} must be an http(s) URL without query, fragment or credentials`, { hint: 'e.g. https://trailmark.example.com' });
+  }
+  return url.href.replace(/\/+$/, '');
+}
 
 export function readAppSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): AppSettings {
   const dataDir = env.TRAILMARK_DATA_DIR;
@@ -40,6 +59,16 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
   if (webhookSecret === '' && (env.APP_ID ?? '') !== '') {
     throw new UsageError('USAGE', 'WEBHOOK_SECRET is not set', { hint: "set it to the App's webhook secret (GitHub App settings, Webhook secret)" });
   }
+  const intervalText = env.TRAILMARK_REPORT_INTERVAL;
+  const interval = Number(intervalText ?? DEFAULT_REPORT_INTERVAL_SECONDS);
+  if (intervalText !== undefined && (!Number.isSafeInteger(interval) || interval < 1 || interval > 86_400)) {
+    throw new UsageError('USAGE', `TRAILMARK_REPORT_INTERVAL ${JSON.stringify(intervalText)} is not a number of seconds from 1 to 86400`, { hint: 'unset it for the default of an hour' });
+  }
+  const publicUrl = publicUrlOf(env.TRAILMARK_PUBLIC_URL);
   const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
-  return { dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret };
+  return {
+    dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret,
+    ...(intervalText === undefined ? {} : { reportIntervalMs: interval * 1000 }),
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+  };
 }

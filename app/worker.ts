@@ -45,6 +45,8 @@ export interface WorkerDependencies {
   readonly log: (line: string) => void;
   /** Queues again the jobs of the pull request that failed for good (a `/trailmark recheck`). */
   readonly requeueFailed: (p: PullRef) => Promise<number>;
+  /** Publishes a weekly report (app/weekly-report.ts); absent without a signing key (no ledger to report from). */
+  readonly weeklyReport?: (job: Extract<Job, { readonly kind: 'weekly-report' }>) => Promise<unknown>;
 }
 
 function repository(p: PullRef): string {
@@ -73,6 +75,10 @@ export class Worker {
         return this.#merged(job, key);
       case 'command':
         return this.#command(job, key);
+      case 'weekly-report':
+        if (this.deps.weeklyReport === undefined) return this.deps.log(`${job.owner}/${job.repo}: weekly report ${job.week} not published: no ledger (TRAILMARK_SIGNING_KEY is not set)`);
+        await this.deps.weeklyReport(job);
+        return;
     }
   }
 

@@ -13,15 +13,22 @@
 // A crash between 3 and 4 leaves the issue published and no entry: the re-run finds the issue by
 // its marker (its body already has the digest: no write) and appends the entry.
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../core/errors.js';
-import type { PolicySource } from '../core/ports.js';
+import type { Clock, PolicySource } from '../core/ports.js';
 import { parsePolicy } from '../config/policy.js';
+import { DEFAULT_POLICY } from '../core/policy.js';
 import { ANALYSIS_FAILED_ERROR_MAX, ANALYSIS_FAILED_KIND, ANALYSIS_FAILED_SCHEMA, type AnalysisFailedBody } from '../ledger/kinds/analysis-failed.js';
 import { REPORT_PUBLISHED_KIND, REPORT_PUBLISHED_SCHEMA, type ReportPublishedBody } from '../ledger/kinds/report-published.js';
-import type { AppendResult, EntryDraft } from '../ledger/log.js';
+import { verifierOf, type AppendResult, type EntryDraft } from '../ledger/log.js';
+import type { NoteSigner } from '../ledger/note.js';
 import { readEntries } from '../ledger/read.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { truncate, visibleText } from '../report/escape.js';
+import type { ReportModel } from '../report/model.js';
+import { isoWeekOf, lastCompleteWeek, shiftWeek, weekRange } from '../report/week.js';
+import { renderReportMarkdown } from '../report/weekly-markdown.js';
+import { buildReport, type ReportSource, type SensitivePaths } from './report.js';
+
+export { isoWeekOf, lastCompleteWeek, shiftWeek };
 
 /** Policy version of the App's own entries that belong to no analysis (engine/outcome.ts APP_POLICY). */
 const APP_POLICY = 'app';
@@ -29,41 +36,9 @@ const APP_POLICY = 'app';
 /** Weeks a schedule catches up after downtime, the last complete week included. */
 export const WEEKLY_REPORT_CATCH_UP_WEEKS = 8;
 
-const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
-const WEEK_LABEL = /^(\d{4})-W(\d{2})$/;
-
-/** ISO 8601 week label (`2026-W49`) of an instant (UTC). */
-export function isoWeekOf(ms: number): string {
-  const d = new Date(ms);
-  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-  const weekday = (new Date(midnight).getUTCDay() + 6) % 7;
-  const thursday = new Date(midnight + (3 - weekday) * DAY_MS);
-  const year = thursday.getUTCFullYear();
-  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / WEEK_MS) + 1;
-  return `${year}-W${String(week).padStart(2, '0')}`;
-}
-
 /** Epoch ms of the Monday 00:00 UTC that starts `week`. */
-export function weekStart(week: string): number {
-  const m = WEEK_LABEL.exec(week);
-  if (m === null) throw new ConfigError('CONFIG_INVALID', `${JSON.stringify(week)} is not an ISO week label`, { hint: 'use the form 2026-W49' });
-  const year = Number(m[1]);
-  const jan4 = Date.UTC(year, 0, 4);
-  const monday1 = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY_MS;
-  const start = monday1 + (Number(m[2]) - 1) * WEEK_MS;
-  if (Number(m[2]) < 1 || isoWeekOf(start) !== week) throw new ConfigError('CONFIG_INVALID', `${week} does not exist`, { hint: `${year} has ${isoWeekOf(Date.UTC(year, 11, 28)).slice(6)} weeks` });
-  return start;
-}
-
-/** The week `offset` weeks after `week` (negative: before). */
-export function shiftWeek(week: string, offset: number): string {
-  return isoWeekOf(weekStart(week) + offset * WEEK_MS);
-}
-
-/** The newest week that ended at or before `now`. */
-export function lastCompleteWeek(now: number): string {
-  return shiftWeek(isoWeekOf(now), -1);
+function weekStart(week: string): number {
+  return Date.parse(weekRange(week).since);
 }
 
 /**
@@ -76,9 +51,8 @@ export function dueWeeks(now: number, firstActive: string | null, lastPublished:
   const last = lastCompleteWeek(now);
   const floor = shiftWeek(last, -(max - 1));
   const candidates = [lastPublished ?? firstActive!, floor].map(weekStart);
-  let at = Math.max(...candidates);
   const out: string[] = [];
-  for (; at <= weekStart(last); at += WEEK_MS) out.push(isoWeekOf(at));
+  for (let week = isoWeekOf(Math.max(...candidates)); weekStart(week) <= weekStart(last); week = shiftWeek(week, 1)) out.push(week);
   return out;
 }
 
@@ -92,44 +66,87 @@ export function sha256Text(text: string): string {
   return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }
 
-/** Where the repository's policy sends the weekly report: its own file, else the organization's, else nowhere. */
-export async function reportDestination(source: PolicySource): Promise<{ readonly destination: 'issue' | 'none'; readonly source: string }> {
+/** What the weekly report needs of a repository's policy. */
+export interface WeeklyReportPolicy {
+  readonly destination: 'issue' | 'none';
+  /** Where it came from (`.github/trailmark.yml@main`, `OWNER/.github:…`, or the defaults). */
+  readonly source: string;
+  readonly sensitivePaths: readonly string[];
+}
+
+/**
+ * The repository's policy (its own file, else the organization's `.github` repository's, else
+ * the defaults), as the weekly report reads it. Throws ConfigError for an invalid file.
+ */
+export async function weeklyReportPolicy(source: PolicySource): Promise<WeeklyReportPolicy> {
   const own = await source.atBase();
-  const found = own.found ? own : source.organization === undefined ? own : await source.organization();
-  if (!found.found) return { destination: 'none', source: 'defaults (no config file)' };
-  return { destination: parsePolicy(found.text, { source: found.source }).report.destination, source: found.source };
+  const found = own.found || source.organization === undefined ? own : await source.organization();
+  if (!found.found) return { destination: DEFAULT_POLICY.report.destination, source: 'defaults (no config file)', sensitivePaths: DEFAULT_POLICY.sensitivePaths };
+  const policy = parsePolicy(found.text, { source: found.source });
+  return { destination: policy.report.destination, source: found.source, sensitivePaths: policy.sensitivePaths };
+}
+
+/** The installation's ledger as a report source, trusting the App's own key. */
+export function signedReportSource(store: LedgerStore, signer: NoteSigner, location: string): ReportSource {
+  return { store, keys: [verifierOf(signer)], location };
+}
+
+/** One publication of a week's report, as the ledger records it. */
+export interface PublishedReport {
+  /** Content key (`sha256:` of the report rendered without generation time and ledger size; see renderWeeklyReport), from the entry's job key. */
+  readonly content: string | null;
+  /** `sha256:` of the issue body as published. */
+  readonly digest: string;
+  readonly issue: number | null;
+  readonly seq: number;
 }
 
 /** What the ledger says about one installation's repositories (weekly report scheduling). */
 export interface PublishedIndex {
   /** Entries covered (the next scan starts here). */
   size: number;
-  /** First week with an analysis, per repository. */
+  /** Seq + 1 of the newest entry that is not a `report.published` (publishing alone changes no report). */
+  activity: number;
+  /** First week with an analysis (or a failed one), per repository. */
   readonly firstActive: Map<string, string>;
-  /** Newest published digest and issue per repository and week. */
-  readonly published: Map<string, Map<string, { readonly digest: string; readonly issue: number | null; readonly seq: number }>>;
+  /** Newest publication per repository and week. */
+  readonly published: Map<string, Map<string, PublishedReport>>;
 }
 
 export function emptyPublishedIndex(): PublishedIndex {
-  return { size: 0, firstActive: new Map(), published: new Map() };
+  return { size: 0, activity: 0, firstActive: new Map(), published: new Map() };
 }
 
-/** Reads the entries from `index.size` on into `index` (streamed; committed entries only). */
+/** The content key a `report.published` job key carries (`…@<content>`), or null. */
+export function contentOfJob(job: string | undefined): string | null {
+  const at = job?.lastIndexOf('@') ?? -1;
+  return at < 0 ? null : job!.slice(at + 1);
+}
+
+/** Reads the committed entries from `index.size` to `committed` into `index` (streamed). */
 export async function scanPublished(store: LedgerStore, index: PublishedIndex, committed: number): Promise<PublishedIndex> {
+  if (committed < index.size) {
+    // The ledger shrank (restored from a backup): start over.
+    index.size = 0;
+    index.activity = 0;
+    index.firstActive.clear();
+    index.published.clear();
+  }
   for await (const { seq, entry } of readEntries(store, index.size)) {
     if (seq >= committed) break;
+    if (entry.kind !== REPORT_PUBLISHED_KIND) index.activity = seq + 1;
     const body = entry.body as Readonly<Record<string, unknown>>;
     const repository = typeof body.repository === 'string' ? body.repository : null;
     if (repository === null) continue;
     if (entry.kind === 'change.analyzed' || entry.kind === ANALYSIS_FAILED_KIND) {
-      const week = isoWeekOf(Date.parse(entry.time));
+      const week = isoWeekOf(entry.time);
       const first = index.firstActive.get(repository);
       if (first === undefined || weekStart(week) < weekStart(first)) index.firstActive.set(repository, week);
     } else if (entry.kind === REPORT_PUBLISHED_KIND) {
       const b = body as unknown as ReportPublishedBody;
-      const weeks = index.published.get(repository) ?? new Map<string, { readonly digest: string; readonly issue: number | null; readonly seq: number }>();
+      const weeks = index.published.get(repository) ?? new Map<string, PublishedReport>();
       index.published.set(repository, weeks);
-      weeks.set(b.week, { digest: b.digest, issue: b.issue, seq });
+      weeks.set(b.week, { content: contentOfJob(b.job), digest: b.digest, issue: b.issue, seq });
     }
   }
   index.size = Math.max(index.size, committed);
@@ -143,37 +160,79 @@ export function lastPublishedWeek(index: PublishedIndex, repository: string): st
   return weeks.reduce((a, b) => (weekStart(a) >= weekStart(b) ? a : b));
 }
 
+export interface RenderedWeeklyReport {
+  readonly model: ReportModel;
+  readonly markdown: string;
+  /**
+   * `sha256:` of the markdown rendered with what changes at every build blanked out (the
+   * generation time; each ledger's current size, root and last entry time, which grow with
+   * every later append, this report's own `report.published` included). Equal content, equal key:
+   * the schedule republishes only when a figure of the week changed.
+   */
+  readonly content: string;
+}
+
+export interface RenderWeeklyReportOptions {
+  readonly repository: string;
+  readonly week: string;
+  readonly clock: Clock;
+  readonly dashboardUrl?: string;
+  readonly sensitivePaths?: SensitivePaths;
+  /** Characters the markdown may take (the issue limit minus the marker line). */
+  readonly maxChars: number;
+}
+
+/** The week's report of one repository from the installation's ledger; null when nothing happened in the repository that week. */
+export async function renderWeeklyReport(source: ReportSource, o: RenderWeeklyReportOptions): Promise<RenderedWeeklyReport | null> {
+  const { since, until } = weekRange(o.week);
+  const model = await buildReport([source], {
+    since, until, clock: o.clock, repositories: [o.repository],
+    ...(o.sensitivePaths === undefined ? {} : { sensitivePaths: o.sensitivePaths }),
+  });
+  const failed = model.provenance.gaps.some((g) => g.kind === 'analysis-failed' && g.repository === o.repository);
+  if (model.totals.analyses === 0 && !failed) return null;
+  const options = { maxChars: o.maxChars, ...(o.dashboardUrl === undefined ? {} : { dashboardUrl: o.dashboardUrl }) };
+  const markdown = renderReportMarkdown(model, options);
+  const stable: ReportModel = {
+    ...model,
+    generatedAt: '',
+    provenance: { ...model.provenance, ledgers: model.provenance.ledgers.map((l) => ({ ...l, size: 0, root: null, lastEntry: null })) },
+  };
+  return { model, markdown, content: sha256Text(renderReportMarkdown(stable, options)) };
+}
+
 export interface WeeklyReportLedger {
-  /** The newest `report.published` of (repository, week) in the committed ledger, if any. */
-  published(repository: string, week: string): Promise<{ readonly digest: string; readonly issue: number | null } | undefined>;
+  /** The newest publication of (repository, week) in the committed ledger, if any. */
+  published(repository: string, week: string): Promise<PublishedReport | undefined>;
   appendOnce(key: string, drafts: readonly EntryDraft[]): Promise<AppendResult | null>;
 }
 
 export interface WeeklyReportPorts {
-  /** The issue body of the week's report (marker and markdown), or null when the week had no activity. */
-  readonly render: (repository: string, week: string) => Promise<string | null>;
-  /** Finds or creates or updates the week's issue with `body`; returns its number. */
-  readonly publish: (repository: string, week: string, body: string) => Promise<{ readonly issue: number; readonly action: 'created' | 'updated' | 'unchanged' }>;
+  readonly render: (repository: string, week: string) => Promise<RenderedWeeklyReport | null>;
+  /** Finds or creates or updates the week's issue with the markdown; returns its number and the digest of the body as published. */
+  readonly publish: (repository: string, week: string, markdown: string) => Promise<{ readonly issue: number; readonly action: 'created' | 'updated' | 'unchanged'; readonly digest: string }>;
   readonly ledger: WeeklyReportLedger;
 }
 
 export type WeeklyReportOutcome =
   | { readonly status: 'no-activity' }
-  | { readonly status: 'unchanged'; readonly issue: number | null; readonly digest: string }
-  | { readonly status: 'published'; readonly issue: number; readonly action: 'created' | 'updated' | 'unchanged'; readonly digest: string; readonly appended: boolean };
+  | { readonly status: 'unchanged'; readonly issue: number | null; readonly content: string }
+  | { readonly status: 'published'; readonly issue: number; readonly action: 'created' | 'updated' | 'unchanged'; readonly digest: string; readonly content: string; readonly appended: boolean };
 
-/** Publishes the week's report unless the ledger says this exact text is already published. */
+/**
+ * Publishes the week's report unless the ledger says this content is already published. Call
+ * under the installation's weekly-report turn (one publisher per installation at a time).
+ */
 export async function publishWeeklyReport(ports: WeeklyReportPorts, req: { readonly installationId: number; readonly repository: string; readonly week: string }): Promise<WeeklyReportOutcome> {
-  const body = await ports.render(req.repository, req.week);
-  if (body === null) return { status: 'no-activity' };
-  const digest = sha256Text(body);
+  const rendered = await ports.render(req.repository, req.week);
+  if (rendered === null) return { status: 'no-activity' };
   const before = await ports.ledger.published(req.repository, req.week);
-  if (before?.digest === digest) return { status: 'unchanged', issue: before.issue, digest };
-  const { issue, action } = await ports.publish(req.repository, req.week, body);
-  const key = `${weeklyReportJobKey(req.installationId, req.repository, req.week)}@${digest}`;
+  if (before?.content === rendered.content) return { status: 'unchanged', issue: before.issue, content: rendered.content };
+  const { issue, action, digest } = await ports.publish(req.repository, req.week, rendered.markdown);
+  const key = `${weeklyReportJobKey(req.installationId, req.repository, req.week)}@${rendered.content}`;
   const entry: ReportPublishedBody = { schema: REPORT_PUBLISHED_SCHEMA, repository: req.repository, week: req.week, destination: 'issue', issue, digest, job: key };
   const appended = await ports.ledger.appendOnce(key, [{ kind: REPORT_PUBLISHED_KIND, policy: APP_POLICY, body: entry }]);
-  return { status: 'published', issue, action, digest, appended: appended !== null };
+  return { status: 'published', issue, action, digest, content: rendered.content, appended: appended !== null };
 }
 
 /** Idempotency key of the `analysis.failed` entry of a pull request's head. */

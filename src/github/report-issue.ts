@@ -111,6 +111,11 @@ interface ListedIssue {
  * with the marker of `t`, lowest number first.
  */
 export async function findReportIssues(client: GitHubClient, t: ReportIssueTarget): Promise<FoundReportIssue[]> {
+  return (await listReportIssues(client, t)).found;
+}
+
+/** findReportIssues, and how many issues carry the label at all (then the label exists). */
+async function listReportIssues(client: GitHubClient, t: ReportIssueTarget): Promise<{ readonly found: FoundReportIssue[]; readonly labelled: number }> {
   const marker = reportIssueMarker(t);
   const found: FoundReportIssue[] = [];
   let listed = 0;
@@ -129,7 +134,7 @@ export async function findReportIssues(client: GitHubClient, t: ReportIssueTarge
     // repository from costing unbounded requests (the newest are read first).
     if (listed >= MAX_LISTED_ISSUES) break;
   }
-  return found.sort((a, b) => a.number - b.number);
+  return { found: found.sort((a, b) => a.number - b.number), labelled: listed };
 }
 
 /**
@@ -179,14 +184,15 @@ export async function upsertReportIssue(client: GitHubClient, o: UpsertReportIss
   if (o.body.length > ISSUE_BODY_MAX_CHARS) throw new UsageError('USAGE', `the report issue body is ${o.body.length} characters, over GitHub's ${ISSUE_BODY_MAX_CHARS}`, { hint: 'build it with reportIssueBody' });
   const digest = textDigest(o.body);
   try {
-    const existing = await findReportIssues(client, o);
+    const { found: existing, labelled } = await listReportIssues(client, o);
     const keep = existing[0];
     if (keep !== undefined) {
       if (textDigest(keep.body) === digest && keep.title === title) return { issue: keep.number, action: 'unchanged', digest, closedDuplicates: [] };
       await client.rest.issues.update({ owner: o.owner, repo: o.repo, issue_number: keep.number, title, body: o.body });
       return { issue: keep.number, action: 'updated', digest, closedDuplicates: [] };
     }
-    await ensureReportLabel(client, o.owner, o.repo, log);
+    // An issue carrying the label proves it exists: no request.
+    if (labelled === 0) await ensureReportLabel(client, o.owner, o.repo, log);
     const created = (await client.rest.issues.create({ owner: o.owner, repo: o.repo, title, body: o.body, labels: [REPORT_LABEL] })).data.number;
     // A concurrent writer (another data directory, the Action) may have created one too: the
     // lowest number wins, on both sides, so exactly one stays open.

@@ -56,7 +56,8 @@ export function retryDecision(failure: FailedResponse, attempt: number, nowMs: n
     if (attempt >= policy.maxRetries || decision.waitMs > policy.maxRateLimitWaitMs) return { retry: false, rateLimited: true };
     return decision;
   }
-  if (status >= 500 && status <= 599) {
+  // 501 Not Implemented answers every retry the same way (an endpoint the server lacks).
+  if (status >= 500 && status <= 599 && status !== 501) {
     if (attempt >= policy.maxRetries) return { retry: false, rateLimited: false };
     const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
     return { retry: true, waitMs: retryAfterS === undefined ? backoff : Math.min(policy.maxDelayMs, retryAfterS * 1000), reason: 'server-error' };

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { AppendedJobs } from '../../app/appended-jobs.js';
 import { approvalDigest } from '../../src/engine/approval-digest.js';
 import { parseCommand } from '../../src/engine/command.js';
-import type { Job } from '../../app/job.js';
+import type { Job, PullJob } from '../../app/job.js';
 import { WorkQueue } from '../../app/queue.js';
 import { readAppSettings } from '../../app/settings.js';
 import { UsageError } from '../../src/core/errors.js';
@@ -77,7 +77,7 @@ describe('WorkQueue', () => {
         running++;
         peak = Math.max(peak, running);
         await new Promise<void>((resolve) => release.push(resolve));
-        ran.push(j.number);
+        ran.push((j as PullJob).number);
         running--;
       },
     });
@@ -106,13 +106,13 @@ describe('WorkQueue', () => {
     queue = new WorkQueue({
       dataDir, concurrency: 1, retryable: () => false, log: () => undefined,
       onFinalFailure: (j) => {
-        errors.push(j.number);
+        errors.push((j as PullJob).number);
         return Promise.resolve();
       },
       run: async (j) => {
-        ran.push(j.number);
-        if (j.number === 1) await queue.enqueue('k', job(2));
-        if (j.number === 2) throw new Error('boom');
+        ran.push((j as PullJob).number);
+        if ((j as PullJob).number === 1) await queue.enqueue('k', job(2));
+        if ((j as PullJob).number === 2) throw new Error('boom');
       },
     });
     await queue.enqueue('k', job(1));
