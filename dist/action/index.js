@@ -29874,7 +29874,7 @@ function retryDecision(failure, attempt, nowMs, policy = DEFAULT_RETRY_POLICY) {
     if (attempt >= policy.maxRetries || decision.waitMs > policy.maxRateLimitWaitMs) return { retry: false, rateLimited: true };
     return decision;
   }
-  if (status >= 500 && status <= 599) {
+  if (status >= 500 && status <= 599 && status !== 501) {
     if (attempt >= policy.maxRetries) return { retry: false, rateLimited: false };
     const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
     return { retry: true, waitMs: retryAfterS === void 0 ? backoff : Math.min(policy.maxDelayMs, retryAfterS * 1e3), reason: "server-error" };
@@ -31694,7 +31694,7 @@ var ReportAggregator = class {
       entriesBefore: 0,
       unknownKinds: /* @__PURE__ */ new Map(),
       pending: /* @__PURE__ */ new Map(),
-      changesBySeq: /* @__PURE__ */ new Map(),
+      refs: new RecentRefs(),
       failed: /* @__PURE__ */ new Map(),
       omissions: /* @__PURE__ */ new Map()
     });
@@ -31762,7 +31762,7 @@ var ReportAggregator = class {
     const repository = str2(body2.repository);
     const pullRequest = uint2(body2.pullRequest);
     const head = str2(body2.head);
-    ledger.changesBySeq.set(seq, { repository, pullRequest, head });
+    ledger.refs.set(seq, { kind: "change", repository, pullRequest, head });
     const pages = uint2(body2.hunkPages) ?? 0;
     if (!this.wanted(repository)) {
       if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
@@ -31789,8 +31789,7 @@ var ReportAggregator = class {
       findings,
       omissions: uint2(counts.omissions) ?? 0,
       paths: /* @__PURE__ */ new Map(),
-      aiLines: 0,
-      attestedLines: 0,
+      lines: { ai: 0, attested: 0 },
       hasDeclared: false,
       afterApproval: pr !== null && pr.firstApproval !== null,
       inPeriod: this.inPeriod(time),
@@ -31810,7 +31809,7 @@ var ReportAggregator = class {
       if (prior === void 0 || prior.time <= time) bucket.changes.set(changeKey, analysis);
     }
     if (pr !== null && beforeUntil) {
-      if (pr.firstApproval === null) pr.pre = analysis;
+      if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
       if (analysis.inPeriod) pr.inPeriod = true;
     }
     if (pages > 0) ledger.pending.set(seq, { analysis, remaining: pages });
@@ -31853,14 +31852,14 @@ var ReportAggregator = class {
     p2.hunksByVerdict[h.verdict]++;
     p2.linesByVerdict[h.verdict] += h.lines;
     for (const e of h.evidence) p2.linesByEvidence[e] += h.lines;
-    const stated = h.evidence.some((e) => STATED.has(e));
     const gap = h.verdict === "unattested" || h.verdict === "contradicted";
+    const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED.has(e));
     if (stated) p2.statedAiLines += h.lines;
     if (gap) p2.unattestedAiLines += h.lines;
     if (h.verdict === "unattested") p2.unattested++;
     if (h.verdict === "contradicted") p2.contradicted++;
-    if (stated || gap) a.aiLines += h.lines;
-    if (stated && !gap) a.attestedLines += h.lines;
+    if (stated || gap) a.lines.ai += h.lines;
+    if (stated && !gap) a.lines.attested += h.lines;
     if (h.evidence.includes("declared") && a.pullRequest !== null && a.time < this.until) this.declared(a);
     if (stated && a.inPeriod) this.agentHunk(a, h);
   }
@@ -31888,9 +31887,10 @@ var ReportAggregator = class {
   }
   agentHunk(a, h) {
     const keys = /* @__PURE__ */ new Set();
-    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls));
-    if (statedAttr.length === 0) keys.add(agentKey("unknown", null));
-    for (const x of statedAttr) keys.add(agentKey(normaliseAgent(x.agent), x.model));
+    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls)).map((x) => ({ agent: normaliseAgent(x.agent), model: x.model }));
+    const withModel = new Set(statedAttr.filter((x) => x.model !== null).map((x) => x.agent));
+    for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
+    if (keys.size === 0) keys.add(agentKey("unknown", null));
     for (const k of keys) {
       let agg = a.agents.get(k);
       if (agg === void 0) {
@@ -31936,6 +31936,7 @@ var ReportAggregator = class {
   }
   merge(ledger, seq, iso, time, body2) {
     const repository = str2(body2.repository);
+    ledger.refs.set(seq, { kind: "merge", repository, pullRequest: uint2(body2.pullRequest), head: str2(body2.head) });
     if (!this.inPeriod(time) || !this.wanted(repository)) return;
     const diff = str2(body2.diffDigest);
     const approved = str2(body2.approvedDigest);
@@ -31955,8 +31956,8 @@ var ReportAggregator = class {
   finding(ledger, seq, iso, time, body2) {
     if (str2(body2.finding) !== "approval-drift" || !this.inPeriod(time)) return;
     const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
-    const change = ref === null ? void 0 : ledger.changesBySeq.get(ref);
-    if (!this.wanted(change?.repository ?? null)) return;
+    const change = ref === null ? void 0 : ledger.refs.get(ref);
+    if (change?.kind === "merge" || !this.wanted(change?.repository ?? null)) return;
     this.events.push({
       kind: "approval-drift",
       time: iso,
@@ -32089,8 +32090,8 @@ var ReportAggregator = class {
       if (!pr.inPeriod || a === null || a.author === null) continue;
       const row = authors.get(a.author.key) ?? { display: a.author.display, erased: a.author.erased, ai: 0, attested: 0, changes: 0 };
       authors.set(a.author.key, row);
-      row.ai += a.aiLines;
-      row.attested += a.attestedLines;
+      row.ai += a.lines.ai;
+      row.attested += a.lines.attested;
       row.changes++;
     }
     let poolAi = 0;
@@ -32258,9 +32259,44 @@ function mergeRange(ranges, lo, hi) {
   if (!placed) out2.push([lo, hi]);
   return out2;
 }
+var RecentRefs = class {
+  constructor(capacity = 4096) {
+    this.capacity = capacity;
+  }
+  capacity;
+  map = /* @__PURE__ */ new Map();
+  set(seq, ref) {
+    this.map.set(seq, ref);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value);
+  }
+  get(seq) {
+    return this.map.get(seq);
+  }
+};
 
 // src/report/model.ts
 var REPORT_SCHEMA = "trailmark.report/v1";
+
+// src/report/report-csv.ts
+var FINDINGS_CSV_COLUMNS = [
+  "time",
+  "week",
+  "repository",
+  "pullRequest",
+  "head",
+  "path",
+  "startLine",
+  "endLine",
+  "finding",
+  "level",
+  "score",
+  "sensitive",
+  "ledger",
+  "seq",
+  "hash"
+];
+var FINDINGS_CSV_HEADER = `${FINDINGS_CSV_COLUMNS.join(",")}\r
+`;
 
 // src/engine/report.ts
 function resolvePeriod(options) {
@@ -32634,6 +32670,9 @@ _The report was cut to GitHub's ${ISSUE_BODY_MAX_CHARS.toLocaleString("en-US")}-
 ${open}`}${note}`;
 }
 async function findReportIssues(client, t2) {
+  return (await listReportIssues(client, t2)).found;
+}
+async function listReportIssues(client, t2) {
   const marker = reportIssueMarker(t2);
   const found = [];
   let listed = 0;
@@ -32657,7 +32696,7 @@ async function findReportIssues(client, t2) {
     listed += page.data.length;
     if (listed >= MAX_LISTED_ISSUES) break;
   }
-  return found.sort((a, b) => a.number - b.number);
+  return { found: found.sort((a, b) => a.number - b.number), labelled: listed };
 }
 async function ensureReportLabel(client, owner, repo, log) {
   try {
@@ -32684,14 +32723,14 @@ async function upsertReportIssue(client, o) {
   if (o.body.length > ISSUE_BODY_MAX_CHARS) throw new UsageError("USAGE", `the report issue body is ${o.body.length} characters, over GitHub's ${ISSUE_BODY_MAX_CHARS}`, { hint: "build it with reportIssueBody" });
   const digest2 = textDigest(o.body);
   try {
-    const existing = await findReportIssues(client, o);
+    const { found: existing, labelled } = await listReportIssues(client, o);
     const keep = existing[0];
     if (keep !== void 0) {
       if (textDigest(keep.body) === digest2 && keep.title === title) return { issue: keep.number, action: "unchanged", digest: digest2, closedDuplicates: [] };
       await client.rest.issues.update({ owner: o.owner, repo: o.repo, issue_number: keep.number, title, body: o.body });
       return { issue: keep.number, action: "updated", digest: digest2, closedDuplicates: [] };
     }
-    await ensureReportLabel(client, o.owner, o.repo, log);
+    if (labelled === 0) await ensureReportLabel(client, o.owner, o.repo, log);
     const created = (await client.rest.issues.create({ owner: o.owner, repo: o.repo, title, body: o.body, labels: [REPORT_LABEL] })).data.number;
     const after = await findReportIssues(client, o);
     const winner = after[0]?.number ?? created;
