@@ -9,7 +9,7 @@
 //   - `prompts`: detailed capture records (prompts) are not collected yet; the rule is accepted
 //     and applies once they are.
 // Each rule that erased something appends `retention` entries listing what it erased (at most
-// RETENTION_COMMITMENTS_MAX per entry), so a report can tell retention from erasure on request.
+// RETENTION_COMMITMENTS_PER_ENTRY per entry), so a report can tell retention from erasure on request.
 //
 // Order and crash safety: the entry is appended first (its checkpoint is the commit point), then
 // the data is erased. A crash between the two leaves data that is already listed: the next run
@@ -20,7 +20,7 @@ import { RETENTION_RULES, retentionCutoff, type RetentionPeriod, type RetentionP
 import type { CaptureRecordStore, Clock, Random, StoredCaptureRecord } from '../core/ports.js';
 import { entryTime } from '../ledger/entry.js';
 import { RECORD_KIND } from '../ledger/kinds/record.js';
-import { RETENTION_COMMITMENTS_MAX, RETENTION_KIND, RETENTION_SCHEMA, type RetentionBody } from '../ledger/kinds/retention.js';
+import { RETENTION_COMMITMENTS_PER_ENTRY, RETENTION_KIND, RETENTION_SCHEMA, type RetentionBody } from '../ledger/kinds/retention.js';
 import { openLedger, type EntryDraft } from '../ledger/log.js';
 import type { NoteSigner } from '../ledger/note.js';
 import { readEntries } from '../ledger/read.js';
@@ -111,11 +111,11 @@ function recordKey(repository: string, digest: string): string {
   return `${repository.toLowerCase()}\0${digest}`;
 }
 
-/** Chunks of at most RETENTION_COMMITMENTS_MAX, one `retention` entry each. */
+/** Chunks of at most RETENTION_COMMITMENTS_PER_ENTRY (the line limit), one `retention` entry each. */
 function drafts(rule: RetentionRule, period: RetentionPeriod, olderThan: string, commitments: readonly string[], policyVersion: string): EntryDraft[] {
   const out: EntryDraft[] = [];
-  for (let i = 0; i < commitments.length; i += RETENTION_COMMITMENTS_MAX) {
-    const chunk = commitments.slice(i, i + RETENTION_COMMITMENTS_MAX);
+  for (let i = 0; i < commitments.length; i += RETENTION_COMMITMENTS_PER_ENTRY) {
+    const chunk = commitments.slice(i, i + RETENTION_COMMITMENTS_PER_ENTRY);
     const body: RetentionBody = { schema: RETENTION_SCHEMA, rule, keep: period.text, olderThan, erased: chunk.length, commitments: chunk };
     out.push({ kind: RETENTION_KIND, policy: policyVersion, body });
   }

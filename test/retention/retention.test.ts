@@ -15,7 +15,7 @@ import { buildReport } from '../../src/engine/report.js';
 import { applyRetention } from '../../src/engine/retention.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { RECORD_KIND, RECORD_SCHEMA } from '../../src/ledger/kinds/record.js';
-import { RETENTION_KIND, RETENTION_SCHEMA } from '../../src/ledger/kinds/retention.js';
+import { RETENTION_KIND, RETENTION_SCHEMA, type RetentionBody } from '../../src/ledger/kinds/retention.js';
 import { openLedger, type EntryDraft } from '../../src/ledger/log.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
@@ -189,6 +189,22 @@ describe('applyRetention', () => {
     const third = await applyRetention(opts);
     expect(third.rules[0]!.erased).toEqual([]);
     expect(await retentionEntries(dir)).toHaveLength(1);
+  });
+
+  it('lists thousands of commitments in several entries of one append (each within the line limit)', async () => {
+    const dir = join(tempDir('chunks'), 'ledger');
+    // 65 entries of 64 committed logins: 4,160 openings, all past retention.
+    const drafts = Array.from({ length: 65 }, (_, i) => changeDraft(i, Object.fromEntries(Array.from({ length: 64 }, (_, j) => [`role-${j}`, `user-${i}-${j}`]))));
+    await buildLedger(dir, [{ at: Date.UTC(2020, 0, 1), drafts }]);
+    const store = openDirStore(dir);
+    const result = await applyRetention({ store, policy: { subjects: parseRetentionPeriod('1y')! }, clock: fixedClock(NOW), random: seededRandom(), signer: key.signer, policyVersion: 'v' });
+    expect(result.rules[0]!.erased).toHaveLength(4160);
+    expect(result.rules[0]!.appended).toEqual([65, 66, 67, 68, 69, 70]);
+    const entries = await retentionEntries(dir);
+    expect(entries.map((e) => (e.entry.body as unknown as RetentionBody).erased)).toEqual([800, 800, 800, 800, 800, 160]);
+    expect(entries.flatMap((e) => (e.entry.body as unknown as RetentionBody).commitments)).toEqual(result.rules[0]!.erased);
+    expect((await store.readSubjects()).every((r) => !('value' in r))).toBe(true);
+    expect((await verifyStore(store, [key.verifier])).ok).toBe(true);
   });
 
   it('refuses to write without a signer, and does nothing without rules', async () => {

@@ -7,8 +7,15 @@ import { digest, uint } from './common.js';
 export const RETENTION_KIND = 'retention';
 export const RETENTION_SCHEMA = 'trailmark.retention/v1';
 
-/** At most this many commitments per entry; a run with more appends several entries of one rule. */
+/** At most this many commitments per entry (the schema's bound, as agreed for the kind). */
 export const RETENTION_COMMITMENTS_MAX = 4096;
+
+/**
+ * What a writer puts in one entry: a digest takes 74 bytes of the line (`"sha256:<64 hex>",`),
+ * and an entry line is at most 65,535 bytes (entry.ts MAX_LINE_BYTES), so 800 (59,200 bytes)
+ * leave room for the rest of the entry. A run erasing more appends several entries of one rule.
+ */
+export const RETENTION_COMMITMENTS_PER_ENTRY = 800;
 
 export type RetentionBody = {
   readonly schema: typeof RETENTION_SCHEMA;
