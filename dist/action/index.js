@@ -25029,6 +25029,7 @@ var reportPublishedSchema = {
 var RETENTION_KIND = "retention";
 var RETENTION_SCHEMA = "trailmark.retention/v1";
 var RETENTION_COMMITMENTS_MAX = 4096;
+var RETENTION_COMMITMENTS_PER_ENTRY = 800;
 var retentionSchema = {
   type: "object",
   additionalProperties: false,
@@ -32458,8 +32459,8 @@ function recordKey(repository, digest2) {
 }
 function drafts(rule, period, olderThan, commitments, policyVersion) {
   const out2 = [];
-  for (let i2 = 0; i2 < commitments.length; i2 += RETENTION_COMMITMENTS_MAX) {
-    const chunk = commitments.slice(i2, i2 + RETENTION_COMMITMENTS_MAX);
+  for (let i2 = 0; i2 < commitments.length; i2 += RETENTION_COMMITMENTS_PER_ENTRY) {
+    const chunk = commitments.slice(i2, i2 + RETENTION_COMMITMENTS_PER_ENTRY);
     const body2 = { schema: RETENTION_SCHEMA, rule, keep: period.text, olderThan, erased: chunk.length, commitments: chunk };
     out2.push({ kind: RETENTION_KIND, policy: policyVersion, body: body2 });
   }
