@@ -51,14 +51,14 @@ export async function runReport(ctx: ReportRunContext): Promise<RunOutcome> {
   const outcome = await runReportJob({
     policy, store, repository, clock, random: deps.random ?? systemRandom,
     ...(inputs.reportWeek === undefined ? {} : { week: inputs.reportWeek }),
-    // `ledger: none` means this workflow never writes the ledger: retention is not applied either.
-    ...(signer === undefined || inputs.ledger === 'none' ? {} : { signer }),
+    ...(signer === undefined ? {} : { signer }),
+    // `ledger: none`: this workflow never writes the ledger, so retention is not applied either.
+    ...(inputs.ledger === 'none' ? { readOnly: '`ledger: none` (this workflow does not write the ledger)' } : {}),
     refresh: () => store.refresh(),
     // A token without `contents: write`: the report still goes out, with a warning.
     retentionRefused: (err) => (httpStatusOf(err) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err)}); add \`permissions: { contents: write }\`` : undefined),
     dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`,
   }, notes);
-  if (inputs.ledger === 'none' && policy.retention !== undefined) notes.push('retention not applied: `ledger: none` (this workflow does not write the ledger)');
   for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
   if (outcome.retention !== null && 'refused' in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);
   const ledgerState = outcome.model.provenance.ledgers[0];

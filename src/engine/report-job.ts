@@ -43,6 +43,8 @@ export interface ReportJobRequest {
   readonly week?: string;
   /** Signs retention entries (or its `PRIVATE+KEY+…` text); without it retention is not applied (and the ledger is verified with `keys` only). */
   readonly signer?: NoteSigner | string;
+  /** Why this run must not write the ledger (the Action's `ledger: none`): retention is skipped with it. */
+  readonly readOnly?: string;
   /** Further trusted keys (rotated ones); the signer's public key is always trusted. */
   readonly keys?: readonly NoteVerifier[];
   /** Forgets what the store has read (after losing a race for the ledger, before retention runs again); without it a lost race fails. */
@@ -85,7 +87,8 @@ export async function runReportJob(req: ReportJobRequest, notes: string[] = []):
   let retention: ReportJobOutcome['retention'] = null;
   const rules = req.policy.retention;
   if (rules !== undefined && Object.keys(rules).length > 0) {
-    if (signer === undefined) retention = { skipped: 'the policy sets retention, but without the signing key no retention entry can be signed: nothing erased' };
+    if (req.readOnly !== undefined) retention = { skipped: req.readOnly };
+    else if (signer === undefined) retention = { skipped: 'the policy sets retention, but without the signing key no retention entry can be signed: nothing erased' };
     else if (await isEmptyLedger(req.store)) retention = { skipped: 'the ledger is empty' };
     else {
       const { report } = await verifyLedger(req.store, keys);

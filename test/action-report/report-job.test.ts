@@ -55,6 +55,10 @@ describe('runReportJob', () => {
     expect(noKey.notes).toContain('no signing key: the report cannot verify the ledger signatures and says so in its provenance');
     expect(noKey.model.provenance.ledgers[0]!.verified).toBe(false);
 
+    const readOnly = await runReportJob({ ...base, policy: POLICY, store: openDirStore(dir), signer: key.signerKey, readOnly: 'ledger: none' });
+    expect(readOnly.retention).toEqual({ skipped: 'ledger: none' });
+    expect(readOnly.model.provenance.ledgers[0]!.verified).toBe(true);
+
     // A refused write (the Action: a token without contents: write) is a reason, not a crash.
     const store = openDirStore(dir);
     const refusing = new Proxy(store, {
