@@ -32571,7 +32571,8 @@ async function runReportJob(req, notes = []) {
   let retention = null;
   const rules = req.policy.retention;
   if (rules !== void 0 && Object.keys(rules).length > 0) {
-    if (signer === void 0) retention = { skipped: "the policy sets retention, but without the signing key no retention entry can be signed: nothing erased" };
+    if (req.readOnly !== void 0) retention = { skipped: req.readOnly };
+    else if (signer === void 0) retention = { skipped: "the policy sets retention, but without the signing key no retention entry can be signed: nothing erased" };
     else if (await isEmptyLedger(req.store)) retention = { skipped: "the ledger is empty" };
     else {
       const { report } = await verifyLedger(req.store, keys);
@@ -32783,14 +32784,14 @@ async function runReport(ctx) {
     clock,
     random: deps.random ?? systemRandom,
     ...inputs.reportWeek === void 0 ? {} : { week: inputs.reportWeek },
-    // `ledger: none` means this workflow never writes the ledger: retention is not applied either.
-    ...signer === void 0 || inputs.ledger === "none" ? {} : { signer },
+    ...signer === void 0 ? {} : { signer },
+    // `ledger: none`: this workflow never writes the ledger, so retention is not applied either.
+    ...inputs.ledger === "none" ? { readOnly: "`ledger: none` (this workflow does not write the ledger)" } : {},
     refresh: () => store.refresh(),
     // A token without `contents: write`: the report still goes out, with a warning.
     retentionRefused: (err2) => httpStatusOf(err2) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err2)}); add \`permissions: { contents: write }\`` : void 0,
     dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`
   }, notes);
-  if (inputs.ledger === "none" && policy.retention !== void 0) notes.push("retention not applied: `ledger: none` (this workflow does not write the ledger)");
   for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
   if (outcome.retention !== null && "refused" in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);
   const ledgerState = outcome.model.provenance.ledgers[0];
