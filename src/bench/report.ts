@@ -173,6 +173,10 @@ function pullRequestDrafts(pr: number, rnd: () => number): EntryDraft[][] {
 }
 
 /** Writes a ledger of about `entries` entries spread over twelve weeks ending with WEEK. */
+export async function generateReportLedger(dir: string, entries: number): Promise<{ entries: number; verifierKey: string }> {
+  return generate(dir, entries);
+}
+
 async function generate(dir: string, entries: number): Promise<{ entries: number; verifierKey: string }> {
   const key = generateNoteKey(ORIGIN, Buffer.alloc(32, 7));
   let now = START;

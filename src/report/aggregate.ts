@@ -125,6 +125,36 @@ function addPathAgg(into: PathAgg, from: PathAgg): void {
   into.contradicted += from.contradicted;
 }
 
+// Per-analysis path counters are a Float64Array (one allocation, exact integers) rather than
+// a PathAgg object with three records: analyses of the trend weeks are kept until the end,
+// and this is most of the report's memory.
+const V_HUNKS = 0;
+const V_LINES = 1;
+const V_HUNKS_BY_VERDICT = 2;
+const V_LINES_BY_VERDICT = V_HUNKS_BY_VERDICT + VERDICTS.length;
+const V_LINES_BY_EVIDENCE = V_LINES_BY_VERDICT + VERDICTS.length;
+const V_STATED = V_LINES_BY_EVIDENCE + EVIDENCE_CLASSES.length;
+const V_GAP_LINES = V_STATED + 1;
+const V_UNATTESTED = V_GAP_LINES + 1;
+const V_CONTRADICTED = V_UNATTESTED + 1;
+const V_SIZE = V_CONTRADICTED + 1;
+const VERDICT_INDEX: ReadonlyMap<string, number> = new Map(VERDICTS.map((v, i) => [v, i]));
+const EVIDENCE_INDEX: ReadonlyMap<string, number> = new Map(EVIDENCE_CLASSES.map((e, i) => [e, i]));
+
+function addVector(into: PathAgg, v: Float64Array): void {
+  into.hunks += v[V_HUNKS]!;
+  into.addedLines += v[V_LINES]!;
+  VERDICTS.forEach((k, i) => {
+    into.hunksByVerdict[k] += v[V_HUNKS_BY_VERDICT + i]!;
+    into.linesByVerdict[k] += v[V_LINES_BY_VERDICT + i]!;
+  });
+  EVIDENCE_CLASSES.forEach((k, i) => (into.linesByEvidence[k] += v[V_LINES_BY_EVIDENCE + i]!));
+  into.statedAiLines += v[V_STATED]!;
+  into.unattestedAiLines += v[V_GAP_LINES]!;
+  into.unattested += v[V_UNATTESTED]!;
+  into.contradicted += v[V_CONTRADICTED]!;
+}
+
 interface AgentAgg {
   readonly agent: string;
   readonly model: string | null;
@@ -156,7 +186,7 @@ interface Analysis {
   readonly author: { readonly display: string; readonly key: string; readonly erased: boolean } | null;
   readonly findings: Record<FindingKind, number>;
   readonly omissions: number;
-  readonly paths: Map<string, PathAgg>;
+  readonly paths: Map<string, Float64Array>;
   /**
    * Lines for the people section: AI-involved (stated or gap) and, of those, attested. A
    * separate small object, so that a pull request keeps only it (not the whole analysis).
@@ -165,8 +195,9 @@ interface Analysis {
   hasDeclared: boolean;
   readonly afterApproval: boolean;
   readonly inPeriod: boolean;
-  readonly agents: Map<string, AgentAgg>;
-  readonly agentHunks: AgentHunk[];
+  /** Only for analyses in the period with stated hunks (null otherwise: most analyses). */
+  agents: Map<string, AgentAgg> | null;
+  agentHunks: AgentHunk[] | null;
 }
 
 interface Bucket {
@@ -189,7 +220,8 @@ interface PullRequestState {
 }
 
 interface LedgerState {
-  readonly input: LedgerInput;
+  /** The input without its subject records (indexed below; the array is not kept). */
+  readonly input: Omit<LedgerInput, 'subjects'>;
   readonly index: number;
   readonly values: Map<string, string>;
   /** Tombstones by the seq of the entry that committed to them. */
@@ -285,6 +317,9 @@ export class ReportAggregator {
   private drill: DrillSummary | null = null;
   private drillTime = -Infinity;
   private readonly repoFilter: ReadonlySet<string> | null;
+  private readonly persons = new Map<string, { readonly display: string; readonly key: string; readonly erased: boolean }>();
+  /** One copy of each repository and path string, however many analyses name it. */
+  private readonly strings = new Map<string, string>();
 
   constructor(private readonly options: AggregateOptions) {
     this.since = Date.parse(options.since);
@@ -310,8 +345,9 @@ export class ReportAggregator {
       else if (r.seq < input.size) tombstones.set(r.seq, [...(tombstones.get(r.seq) ?? []), { commitment: r.commitment, erased: r.erased }]);
     }
     const index = this.ledgers.length;
+    const { subjects: _subjects, ...rest } = input;
     this.ledgers.push({
-      input,
+      input: rest,
       index,
       values,
       tombstones,
@@ -332,7 +368,21 @@ export class ReportAggregator {
     if (commitment === null) return null;
     const value = ledger.values.get(commitment);
     // Erased (or never opened) values are grouped by commitment: never named, never merged.
-    return value === undefined ? { display: ERASED, key: `erased:${commitment}`, erased: true } : { display: value, key: `login:${value}`, erased: false };
+    if (value === undefined) return { display: ERASED, key: `erased:${commitment}`, erased: true };
+    // One object per person, shared by all their analyses.
+    let known = this.persons.get(value);
+    if (known === undefined) {
+      known = { display: value, key: `login:${value}`, erased: false };
+      this.persons.set(value, known);
+    }
+    return known;
+  }
+
+  private intern(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
   }
 
   private wanted(repository: string | null): boolean {
@@ -403,7 +453,7 @@ export class ReportAggregator {
       if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
       return;
     }
-    const repo = repository ?? NO_REPOSITORY;
+    const repo = this.intern(repository ?? NO_REPOSITORY);
     const changeKey = pullRequest !== null ? `${repo}#${pullRequest}` : `${repo}@${str(body.base) ?? ''}..${head ?? ''}`;
     const subjects = isObj(body.subjects) ? body.subjects : {};
     const prKey = pullRequest !== null ? changeKey : null;
@@ -428,8 +478,8 @@ export class ReportAggregator {
       hasDeclared: false,
       afterApproval: pr !== null && pr.firstApproval !== null,
       inPeriod: this.inPeriod(time),
-      agents: new Map(),
-      agentHunks: [],
+      agents: null,
+      agentHunks: null,
     };
     if (analysis.inPeriod && analysis.omissions > 0) {
       const o = ledger.omissions.get(repo) ?? { changes: 0, omitted: 0 };
@@ -484,22 +534,23 @@ export class ReportAggregator {
     this.checkRewrites(a, h);
     let p = a.paths.get(h.path);
     if (p === undefined) {
-      p = newPathAgg();
-      a.paths.set(h.path, p);
+      p = new Float64Array(V_SIZE);
+      a.paths.set(this.intern(h.path), p);
     }
-    p.hunks++;
-    p.addedLines += h.lines;
-    p.hunksByVerdict[h.verdict]++;
-    p.linesByVerdict[h.verdict] += h.lines;
-    for (const e of h.evidence) p.linesByEvidence[e] += h.lines;
+    p[V_HUNKS]!++;
+    p[V_LINES]! += h.lines;
+    const vi = VERDICT_INDEX.get(h.verdict)!;
+    p[V_HUNKS_BY_VERDICT + vi]!++;
+    p[V_LINES_BY_VERDICT + vi]! += h.lines;
+    for (const e of h.evidence) p[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)!]! += h.lines;
     const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
     // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
     // content says AI: it is a gap, never stated AI involvement.
     const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
-    if (stated) p.statedAiLines += h.lines;
-    if (gap) p.unattestedAiLines += h.lines;
-    if (h.verdict === 'unattested') p.unattested++;
-    if (h.verdict === 'contradicted') p.contradicted++;
+    if (stated) p[V_STATED]! += h.lines;
+    if (gap) p[V_GAP_LINES]! += h.lines;
+    if (h.verdict === 'unattested') p[V_UNATTESTED]!++;
+    if (h.verdict === 'contradicted') p[V_CONTRADICTED]!++;
     // People: a line is AI-involved when stated or a gap, attested when stated and not a gap.
     if (stated || gap) a.lines.ai += h.lines;
     if (stated && !gap) a.lines.attested += h.lines;
@@ -540,6 +591,7 @@ export class ReportAggregator {
     for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
     if (keys.size === 0) keys.add(agentKey('unknown', null));
     for (const k of keys) {
+      a.agents ??= new Map();
       let agg = a.agents.get(k);
       if (agg === undefined) {
         const [agent, model] = splitAgentKey(k);
@@ -550,7 +602,7 @@ export class ReportAggregator {
       agg.lines += h.lines;
     }
     const live: AgentHunk = { analysis: a, agents: [...keys], start: h.startLine, end: Math.max(h.startLine, h.endLine), lines: h.lines, time: a.time, covered: [] };
-    a.agentHunks.push(live);
+    (a.agentHunks ??= []).push(live);
     const indexKey = `${a.repository}\u0000${h.path}`;
     const list = this.rewriteIndex.get(indexKey);
     if (list === undefined) this.rewriteIndex.set(indexKey, [live]);
@@ -686,7 +738,7 @@ export class ReportAggregator {
     const findings = zeroFindings();
     const prs = new Set<string>();
     for (const a of bucket.changes.values()) {
-      for (const p of a.paths.values()) addPathAgg(sum, p);
+      for (const p of a.paths.values()) addVector(sum, p);
       for (const k of FINDING_KINDS) findings[k] += a.findings[k];
       if (a.pullRequest !== null) prs.add(a.changeKey);
     }
@@ -717,12 +769,12 @@ export class ReportAggregator {
       for (const [path, p] of a.paths) {
         const r = repos.get(a.repository) ?? { agg: newPathAgg(), prs: new Set<string>() };
         repos.set(a.repository, r);
-        addPathAgg(r.agg, p);
+        addVector(r.agg, p);
         const key = `${a.repository}\u0000${path}`;
         const row = paths.get(key) ?? { repository: a.repository, path, agg: newPathAgg(), prs: new Set<string>() };
         paths.set(key, row);
-        addPathAgg(row.agg, p);
-        if (p.unattested + p.contradicted > 0 && a.pullRequest !== null) {
+        addVector(row.agg, p);
+        if (p[V_UNATTESTED]! + p[V_CONTRADICTED]! > 0 && a.pullRequest !== null) {
           r.prs.add(a.changeKey);
           row.prs.add(a.changeKey);
         }
@@ -790,14 +842,14 @@ export class ReportAggregator {
   private agentRows(): AgentRow[] {
     const rows = new Map<string, { agent: string; model: string | null; changes: Set<string>; hunks: number; lines: number; rewritten: number }>();
     for (const a of this.period.changes.values()) {
-      for (const [k, agg] of a.agents) {
+      for (const [k, agg] of a.agents ?? []) {
         const row = rows.get(k) ?? { agent: agg.agent, model: agg.model, changes: new Set<string>(), hunks: 0, lines: 0, rewritten: 0 };
         rows.set(k, row);
         row.changes.add(a.changeKey);
         row.hunks += agg.hunks;
         row.lines += agg.lines;
       }
-      for (const h of a.agentHunks) {
+      for (const h of a.agentHunks ?? []) {
         const covered = h.covered.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
         const rewritten = Math.min(h.lines, covered);
         for (const k of h.agents) rows.get(k)!.rewritten += rewritten;
@@ -864,7 +916,7 @@ export class ReportAggregator {
           const key = `${w}\u0000${a.repository}\u0000${path}`;
           const c = cells.get(key) ?? { week: w, repository: a.repository, path, agg: newPathAgg() };
           cells.set(key, c);
-          addPathAgg(c.agg, p);
+          addVector(c.agg, p);
         }
       }
     }
