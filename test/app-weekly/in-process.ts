@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Probot } from 'probot';
 import { createTrailmarkApp, type TrailmarkApp } from '../../app/app.js';
 import { EnterpriseProbotOctokit } from '../../app/probot-octokit.js';
+import type { BackoffPolicy } from '../../app/queue.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
 import type { RunningSim } from '../support/github-sim.js';
 
@@ -15,7 +16,7 @@ export interface InProcessApp {
   readonly log: string[];
 }
 
-export async function inProcessApp(s: RunningSim, o: { readonly dataDir: string; readonly signerKey: string; readonly now: () => number; readonly publicUrl?: string }): Promise<InProcessApp> {
+export async function inProcessApp(s: RunningSim, o: { readonly dataDir: string; readonly signerKey: string; readonly now: () => number; readonly publicUrl?: string; readonly backoff?: BackoffPolicy }): Promise<InProcessApp> {
   const privateKey = await readFile(s.info.privateKeyPath, 'utf8');
   const log: string[] = [];
   const probot = new Probot({
@@ -29,6 +30,9 @@ export async function inProcessApp(s: RunningSim, o: { readonly dataDir: string;
       ...(o.publicUrl === undefined ? {} : { publicUrl: o.publicUrl }),
     },
     clock: { now: o.now },
+    ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
+    // Waits between request retries and job attempts are not slept: the simulator answers at once.
+    sleep: () => Promise.resolve(),
     // Ticks only when the test asks (app.weeklyTick), besides the one at start.
     weeklyTimer: () => () => undefined,
   });

@@ -15,7 +15,7 @@ export type AnalysisFailedBody = {
   readonly pullRequest: number | null;
   /** The head the job was for, when known (the pull request's, or the one its webhook named). */
   readonly head: string | null;
-  /** Idempotency key: the queue key of the failed job and the time it failed (`analyze:…@<epoch ms>`). */
+  /** Idempotency key, one per pull request and head: `analysis-failed:<installation>/<owner>/<repo>#<number>@<head or unknown>`. */
   readonly job: string;
   /** Attempts made, the first included. */
   readonly attempts: number;
@@ -32,7 +32,7 @@ export const analysisFailedSchema = {
     repository: text(300),
     pullRequest: nullable(uint),
     head: nullable(text(64)),
-    job: text(200),
+    job: text(400),
     attempts: uint,
     error: text(ANALYSIS_FAILED_ERROR_MAX),
   },

@@ -1,7 +1,7 @@
 // Body of a `report.published` entry (GitHub App, Action): the weekly attestation-gap report of
 // one repository and ISO week was published, with the digest of exactly what was published. A
-// new entry is appended only when the published text changed (the job key carries the digest),
-// so the entries of a week are the history of its issue.
+// new entry is appended only when a figure of the week changed (the job key carries the content
+// key, engine/weekly-report.ts), so the entries of a week are the history of its issue.
 import { digest, nullable, text, uint } from './common.js';
 
 export const REPORT_PUBLISHED_KIND = 'report.published';
@@ -19,7 +19,7 @@ export type ReportPublishedBody = {
   readonly issue: number | null;
   /** `sha256:<hex>` of the published markdown (the issue body as sent). */
   readonly digest: string;
-  /** Idempotency key (`weekly-report:<installation>:<repository>:<week>@<digest>`). */
+  /** Idempotency key (`weekly-report:<installation>:<repository>:<week>@<content key>`). */
   readonly job?: string;
 };
 
