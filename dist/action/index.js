@@ -24824,7 +24824,7 @@ var analysisFailedSchema = {
     repository: text(300),
     pullRequest: nullable(uint),
     head: nullable(text(64)),
-    job: text(200),
+    job: text(400),
     attempts: uint,
     error: text(ANALYSIS_FAILED_ERROR_MAX)
   }
@@ -31625,6 +31625,31 @@ function addPathAgg(into, from) {
   into.unattested += from.unattested;
   into.contradicted += from.contradicted;
 }
+var V_HUNKS = 0;
+var V_LINES = 1;
+var V_HUNKS_BY_VERDICT = 2;
+var V_LINES_BY_VERDICT = V_HUNKS_BY_VERDICT + VERDICTS.length;
+var V_LINES_BY_EVIDENCE = V_LINES_BY_VERDICT + VERDICTS.length;
+var V_STATED = V_LINES_BY_EVIDENCE + EVIDENCE_CLASSES.length;
+var V_GAP_LINES = V_STATED + 1;
+var V_UNATTESTED = V_GAP_LINES + 1;
+var V_CONTRADICTED = V_UNATTESTED + 1;
+var V_SIZE = V_CONTRADICTED + 1;
+var VERDICT_INDEX = new Map(VERDICTS.map((v, i2) => [v, i2]));
+var EVIDENCE_INDEX = new Map(EVIDENCE_CLASSES.map((e, i2) => [e, i2]));
+function addVector(into, v) {
+  into.hunks += v[V_HUNKS];
+  into.addedLines += v[V_LINES];
+  VERDICTS.forEach((k, i2) => {
+    into.hunksByVerdict[k] += v[V_HUNKS_BY_VERDICT + i2];
+    into.linesByVerdict[k] += v[V_LINES_BY_VERDICT + i2];
+  });
+  EVIDENCE_CLASSES.forEach((k, i2) => into.linesByEvidence[k] += v[V_LINES_BY_EVIDENCE + i2]);
+  into.statedAiLines += v[V_STATED];
+  into.unattestedAiLines += v[V_GAP_LINES];
+  into.unattested += v[V_UNATTESTED];
+  into.contradicted += v[V_CONTRADICTED];
+}
 var isObj3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 var str2 = (v) => typeof v === "string" ? v : null;
 var uint2 = (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : null;
@@ -31675,6 +31700,9 @@ var ReportAggregator = class {
   drill = null;
   drillTime = -Infinity;
   repoFilter;
+  persons = /* @__PURE__ */ new Map();
+  /** One copy of each repository and path string, however many analyses name it. */
+  strings = /* @__PURE__ */ new Map();
   /** Registers a ledger before its entries are fed; returns its index for `add`. */
   addLedger(input) {
     const values = /* @__PURE__ */ new Map();
@@ -31684,8 +31712,9 @@ var ReportAggregator = class {
       else if (r.seq < input.size) tombstones.set(r.seq, [...tombstones.get(r.seq) ?? [], { commitment: r.commitment, erased: r.erased }]);
     }
     const index = this.ledgers.length;
+    const { subjects: _subjects, ...rest } = input;
     this.ledgers.push({
-      input,
+      input: rest,
       index,
       values,
       tombstones,
@@ -31704,7 +31733,19 @@ var ReportAggregator = class {
   display(ledger, commitment) {
     if (commitment === null) return null;
     const value = ledger.values.get(commitment);
-    return value === void 0 ? { display: ERASED, key: `erased:${commitment}`, erased: true } : { display: value, key: `login:${value}`, erased: false };
+    if (value === void 0) return { display: ERASED, key: `erased:${commitment}`, erased: true };
+    let known = this.persons.get(value);
+    if (known === void 0) {
+      known = { display: value, key: `login:${value}`, erased: false };
+      this.persons.set(value, known);
+    }
+    return known;
+  }
+  intern(value) {
+    const known = this.strings.get(value);
+    if (known !== void 0) return known;
+    this.strings.set(value, value);
+    return value;
   }
   wanted(repository) {
     return this.repoFilter === null || repository !== null && this.repoFilter.has(repository);
@@ -31769,7 +31810,7 @@ var ReportAggregator = class {
       if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
       return;
     }
-    const repo = repository ?? NO_REPOSITORY;
+    const repo = this.intern(repository ?? NO_REPOSITORY);
     const changeKey = pullRequest !== null ? `${repo}#${pullRequest}` : `${repo}@${str2(body2.base) ?? ""}..${head ?? ""}`;
     const subjects2 = isObj3(body2.subjects) ? body2.subjects : {};
     const prKey = pullRequest !== null ? changeKey : null;
@@ -31794,8 +31835,8 @@ var ReportAggregator = class {
       hasDeclared: false,
       afterApproval: pr !== null && pr.firstApproval !== null,
       inPeriod: this.inPeriod(time),
-      agents: /* @__PURE__ */ new Map(),
-      agentHunks: []
+      agents: null,
+      agentHunks: null
     };
     if (analysis.inPeriod && analysis.omissions > 0) {
       const o = ledger.omissions.get(repo) ?? { changes: 0, omitted: 0 };
@@ -31845,20 +31886,21 @@ var ReportAggregator = class {
     this.checkRewrites(a, h);
     let p2 = a.paths.get(h.path);
     if (p2 === void 0) {
-      p2 = newPathAgg();
-      a.paths.set(h.path, p2);
+      p2 = new Float64Array(V_SIZE);
+      a.paths.set(this.intern(h.path), p2);
     }
-    p2.hunks++;
-    p2.addedLines += h.lines;
-    p2.hunksByVerdict[h.verdict]++;
-    p2.linesByVerdict[h.verdict] += h.lines;
-    for (const e of h.evidence) p2.linesByEvidence[e] += h.lines;
+    p2[V_HUNKS]++;
+    p2[V_LINES] += h.lines;
+    const vi = VERDICT_INDEX.get(h.verdict);
+    p2[V_HUNKS_BY_VERDICT + vi]++;
+    p2[V_LINES_BY_VERDICT + vi] += h.lines;
+    for (const e of h.evidence) p2[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)] += h.lines;
     const gap = h.verdict === "unattested" || h.verdict === "contradicted";
     const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED.has(e));
-    if (stated) p2.statedAiLines += h.lines;
-    if (gap) p2.unattestedAiLines += h.lines;
-    if (h.verdict === "unattested") p2.unattested++;
-    if (h.verdict === "contradicted") p2.contradicted++;
+    if (stated) p2[V_STATED] += h.lines;
+    if (gap) p2[V_GAP_LINES] += h.lines;
+    if (h.verdict === "unattested") p2[V_UNATTESTED]++;
+    if (h.verdict === "contradicted") p2[V_CONTRADICTED]++;
     if (stated || gap) a.lines.ai += h.lines;
     if (stated && !gap) a.lines.attested += h.lines;
     if (h.evidence.includes("declared") && a.pullRequest !== null && a.time < this.until) this.declared(a);
@@ -31893,6 +31935,7 @@ var ReportAggregator = class {
     for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
     if (keys.size === 0) keys.add(agentKey("unknown", null));
     for (const k of keys) {
+      a.agents ??= /* @__PURE__ */ new Map();
       let agg = a.agents.get(k);
       if (agg === void 0) {
         const [agent, model] = splitAgentKey(k);
@@ -31903,7 +31946,7 @@ var ReportAggregator = class {
       agg.lines += h.lines;
     }
     const live = { analysis: a, agents: [...keys], start: h.startLine, end: Math.max(h.startLine, h.endLine), lines: h.lines, time: a.time, covered: [] };
-    a.agentHunks.push(live);
+    (a.agentHunks ??= []).push(live);
     const indexKey = `${a.repository}\0${h.path}`;
     const list = this.rewriteIndex.get(indexKey);
     if (list === void 0) this.rewriteIndex.set(indexKey, [live]);
@@ -32026,7 +32069,7 @@ var ReportAggregator = class {
     const findings = zeroFindings();
     const prs = /* @__PURE__ */ new Set();
     for (const a of bucket.changes.values()) {
-      for (const p2 of a.paths.values()) addPathAgg(sum, p2);
+      for (const p2 of a.paths.values()) addVector(sum, p2);
       for (const k of FINDING_KINDS) findings[k] += a.findings[k];
       if (a.pullRequest !== null) prs.add(a.changeKey);
     }
@@ -32056,12 +32099,12 @@ var ReportAggregator = class {
       for (const [path, p2] of a.paths) {
         const r = repos.get(a.repository) ?? { agg: newPathAgg(), prs: /* @__PURE__ */ new Set() };
         repos.set(a.repository, r);
-        addPathAgg(r.agg, p2);
+        addVector(r.agg, p2);
         const key = `${a.repository}\0${path}`;
         const row = paths.get(key) ?? { repository: a.repository, path, agg: newPathAgg(), prs: /* @__PURE__ */ new Set() };
         paths.set(key, row);
-        addPathAgg(row.agg, p2);
-        if (p2.unattested + p2.contradicted > 0 && a.pullRequest !== null) {
+        addVector(row.agg, p2);
+        if (p2[V_UNATTESTED] + p2[V_CONTRADICTED] > 0 && a.pullRequest !== null) {
           r.prs.add(a.changeKey);
           row.prs.add(a.changeKey);
         }
@@ -32126,14 +32169,14 @@ var ReportAggregator = class {
   agentRows() {
     const rows = /* @__PURE__ */ new Map();
     for (const a of this.period.changes.values()) {
-      for (const [k, agg] of a.agents) {
+      for (const [k, agg] of a.agents ?? []) {
         const row = rows.get(k) ?? { agent: agg.agent, model: agg.model, changes: /* @__PURE__ */ new Set(), hunks: 0, lines: 0, rewritten: 0 };
         rows.set(k, row);
         row.changes.add(a.changeKey);
         row.hunks += agg.hunks;
         row.lines += agg.lines;
       }
-      for (const h of a.agentHunks) {
+      for (const h of a.agentHunks ?? []) {
         const covered = h.covered.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
         const rewritten = Math.min(h.lines, covered);
         for (const k of h.agents) rows.get(k).rewritten += rewritten;
@@ -32192,7 +32235,7 @@ var ReportAggregator = class {
           const key = `${w}\0${a.repository}\0${path}`;
           const c = cells.get(key) ?? { week: w, repository: a.repository, path, agg: newPathAgg() };
           cells.set(key, c);
-          addPathAgg(c.agg, p2);
+          addVector(c.agg, p2);
         }
       }
     }
