@@ -203,6 +203,14 @@ export async function buildReport(sources: readonly ReportSource[], options: Rep
     });
   }
   for await (const { index, stored } of mergedEntries(sources.map((s) => s.store))) agg.add(index, stored);
+  // Trend weeks keep sums, not analyses: re-read only the analyses a later one superseded.
+  for (const { ledger, from } of agg.secondPass()) {
+    try {
+      for await (const stored of readEntries(sources[ledger]!.store, from)) if (!agg.subtract(ledger, stored)) break;
+    } catch {
+      // An unreadable line: verification has reported the ledger.
+    }
+  }
   const r = agg.finish();
   return {
     schema: REPORT_SCHEMA,

@@ -195,6 +195,8 @@ interface Analysis {
   hasDeclared: boolean;
   readonly afterApproval: boolean;
   readonly inPeriod: boolean;
+  /** The trend week this analysis is counted in (null: none, or superseded on arrival). */
+  week: WeekBucket | null;
   /** Only for analyses in the period with stated hunks (null otherwise: most analyses). */
   agents: Map<string, AgentAgg> | null;
   agentHunks: AgentHunk[] | null;
@@ -208,6 +210,23 @@ interface Bucket {
   pushes: number;
   /** Latest analysis per change key. */
   readonly changes: Map<string, Analysis>;
+}
+
+/**
+ * A trend week: sums per (repository, path) and, per change key, only where its counted
+ * analysis is. When a later analysis of the same change arrives, the earlier one's share is
+ * subtracted in a second pass that re-reads just those entries (`secondPass`/`subtract`), so
+ * the weeks hold no analysis in memory.
+ */
+interface WeekBucket {
+  readonly week: string;
+  readonly since: number;
+  readonly until: number;
+  analyses: number;
+  pushes: number;
+  readonly latest: Map<string, { readonly ledger: number; readonly seq: number; readonly time: number; readonly pr: boolean }>;
+  readonly cells: Map<string, { readonly repository: string; readonly path: string; readonly v: Float64Array }>;
+  readonly findings: Float64Array;
 }
 
 interface PullRequestState {
@@ -306,7 +325,11 @@ export class ReportAggregator {
   private readonly now: number;
   private readonly windowMs: number;
   private readonly period: Bucket;
-  private readonly weeks = new Map<string, Bucket>();
+  private readonly weeks = new Map<string, WeekBucket>();
+  /** Superseded analyses to subtract, by ledger: seq → the week they were counted in. */
+  private readonly superseded = new Map<number, Map<number, WeekBucket>>();
+  /** Pages of superseded analyses still to subtract, by ledger and change seq. */
+  private readonly subtractPages = new Map<number, Map<number, { week: WeekBucket; repository: string; remaining: number }>>();
   private readonly ledgers: LedgerState[] = [];
   private readonly prs = new Map<string, PullRequestState>();
   /** Live agent hunks by repository and path, for the rewrite proxy. */
@@ -329,7 +352,7 @@ export class ReportAggregator {
     this.period = { week: null, since: this.since, until: this.until, analyses: 0, pushes: 0, changes: new Map() };
     for (const w of new Set([...options.trendWeeks, ...options.cellWeeks])) {
       const r = weekRange(w);
-      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, changes: new Map() });
+      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, latest: new Map(), cells: new Map(), findings: new Float64Array(FINDING_KINDS.length) });
     }
     this.repoFilter = options.repositories.length > 0 ? new Set(options.repositories) : null;
   }
@@ -480,6 +503,7 @@ export class ReportAggregator {
       inPeriod: this.inPeriod(time),
       agents: null,
       agentHunks: null,
+      week: null,
     };
     if (analysis.inPeriod && analysis.omissions > 0) {
       const o = ledger.omissions.get(repo) ?? { changes: 0, omitted: 0 };
@@ -487,11 +511,28 @@ export class ReportAggregator {
       o.omitted += analysis.omissions;
       ledger.omissions.set(repo, o);
     }
-    for (const bucket of this.bucketsOf(time)) {
+    if (analysis.inPeriod) {
+      const bucket = this.period;
       bucket.analyses++;
       if (pullRequest === null) bucket.pushes++;
       const prior = bucket.changes.get(changeKey);
       if (prior === undefined || prior.time <= time) bucket.changes.set(changeKey, analysis);
+    }
+    const week = this.weeks.get(isoWeekOf(time));
+    if (week !== undefined) {
+      week.analyses++;
+      if (pullRequest === null) week.pushes++;
+      const prior = week.latest.get(changeKey);
+      if (prior === undefined || prior.time <= time) {
+        if (prior !== undefined) {
+          const m = this.superseded.get(prior.ledger) ?? new Map<number, WeekBucket>();
+          this.superseded.set(prior.ledger, m);
+          m.set(prior.seq, week);
+        }
+        week.latest.set(changeKey, { ledger: ledger.index, seq, time, pr: pullRequest !== null });
+        analysis.week = week;
+        FINDING_KINDS.forEach((k, i) => (week.findings[i]! += findings[k]));
+      }
     }
     if (pr !== null && beforeUntil) {
       if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
@@ -511,12 +552,50 @@ export class ReportAggregator {
     for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.hunk(pending.analysis, readHunk(h));
   }
 
-  private bucketsOf(time: number): Bucket[] {
-    const out: Bucket[] = [];
-    if (time >= this.period.since && time < this.period.until) out.push(this.period);
-    const week = this.weeks.get(isoWeekOf(time));
-    if (week !== undefined) out.push(week);
-    return out;
+  /** Ledgers to read again from `from` to subtract superseded analyses; empty when none. */
+  secondPass(): { ledger: number; from: number }[] {
+    return [...this.superseded].filter(([, m]) => m.size > 0).map(([ledger, m]) => ({ ledger, from: Math.min(...m.keys()) }));
+  }
+
+  /**
+   * Second pass: subtracts a superseded analysis (and its pages) from the week it was counted
+   * in. Returns false once nothing is left to subtract in this ledger (the caller stops reading).
+   */
+  subtract(ledgerIndex: number, stored: StoredEntry): boolean {
+    const todo = this.superseded.get(ledgerIndex);
+    const pages = this.subtractPages.get(ledgerIndex) ?? new Map<number, { week: WeekBucket; repository: string; remaining: number }>();
+    this.subtractPages.set(ledgerIndex, pages);
+    const body: Obj = isObj(stored.entry.body) ? stored.entry.body : {};
+    const week = todo?.get(stored.seq);
+    if (stored.entry.kind === 'change.analyzed' && week !== undefined) {
+      todo!.delete(stored.seq);
+      const repository = this.intern(str(body.repository) ?? NO_REPOSITORY);
+      const counts = isObj(body.counts) ? body.counts : {};
+      const findingCounts = isObj(counts.findings) ? counts.findings : {};
+      FINDING_KINDS.forEach((k, i) => (week.findings[i]! -= uint(findingCounts[k]) ?? 0));
+      for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.weekHunk(week, repository, readHunk(h), -1);
+      const n = uint(body.hunkPages) ?? 0;
+      if (n > 0) pages.set(stored.seq, { week, repository, remaining: n });
+    } else if (stored.entry.kind === 'change.hunks') {
+      const ref = isObj(body.change) ? uint(body.change.seq) : null;
+      const p = ref === null ? undefined : pages.get(ref);
+      if (p !== undefined) {
+        if (--p.remaining <= 0) pages.delete(ref!);
+        for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.weekHunk(p.week, p.repository, readHunk(h), -1);
+      }
+    }
+    return (todo?.size ?? 0) > 0 || pages.size > 0;
+  }
+
+  private weekHunk(week: WeekBucket, repository: string, h: Hunk | null, sign: 1 | -1): void {
+    if (h === null) return;
+    const key = `${repository}\u0000${h.path}`;
+    let c = week.cells.get(key);
+    if (c === undefined) {
+      c = { repository, path: this.intern(h.path), v: new Float64Array(V_SIZE) };
+      week.cells.set(key, c);
+    }
+    applyHunk(c.v, h, sign);
   }
 
   private prState(key: string): PullRequestState {
@@ -532,25 +611,18 @@ export class ReportAggregator {
     if (h === null) return;
     // Rewrites first: this hunk may rewrite earlier agent hunks of other changes.
     this.checkRewrites(a, h);
-    let p = a.paths.get(h.path);
-    if (p === undefined) {
-      p = new Float64Array(V_SIZE);
-      a.paths.set(this.intern(h.path), p);
+    // Per-path counters are kept only for analyses of the period (gaps, agents, totals); a
+    // trend week keeps sums (weekHunk).
+    if (a.inPeriod) {
+      let p = a.paths.get(h.path);
+      if (p === undefined) {
+        p = new Float64Array(V_SIZE);
+        a.paths.set(this.intern(h.path), p);
+      }
+      applyHunk(p, h, 1);
     }
-    p[V_HUNKS]!++;
-    p[V_LINES]! += h.lines;
-    const vi = VERDICT_INDEX.get(h.verdict)!;
-    p[V_HUNKS_BY_VERDICT + vi]!++;
-    p[V_LINES_BY_VERDICT + vi]! += h.lines;
-    for (const e of h.evidence) p[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)!]! += h.lines;
-    const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
-    // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
-    // content says AI: it is a gap, never stated AI involvement.
-    const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
-    if (stated) p[V_STATED]! += h.lines;
-    if (gap) p[V_GAP_LINES]! += h.lines;
-    if (h.verdict === 'unattested') p[V_UNATTESTED]!++;
-    if (h.verdict === 'contradicted') p[V_CONTRADICTED]!++;
+    if (a.week !== null) this.weekHunk(a.week, a.repository, h, 1);
+    const { gap, stated } = classify(h);
     // People: a line is AI-involved when stated or a gap, attested when stated and not a gap.
     if (stated || gap) a.lines.ai += h.lines;
     if (stated && !gap) a.lines.attested += h.lines;
@@ -718,7 +790,7 @@ export class ReportAggregator {
 
   finish(): AggregateResult {
     const totals = this.totals(this.period, weekLabelOf(this.options.since, this.options.until));
-    const trend = this.options.trendWeeks.map((w) => this.totals(this.weeks.get(w)!, w));
+    const trend = this.options.trendWeeks.map((w) => this.weekTotals(this.weeks.get(w)!));
     return {
       totals,
       trend,
@@ -733,6 +805,16 @@ export class ReportAggregator {
     };
   }
 
+  private weekTotals(w: WeekBucket): VolumeTotals {
+    const sum = newPathAgg();
+    for (const c of w.cells.values()) addVector(sum, c.v);
+    const findings = zeroFindings();
+    FINDING_KINDS.forEach((k, i) => (findings[k] = w.findings[i]!));
+    let prs = 0;
+    for (const l of w.latest.values()) if (l.pr) prs++;
+    return volume(w.week, w.since, w.until, w.analyses, prs, w.pushes, sum, findings);
+  }
+
   private totals(bucket: Bucket, week: string | null): VolumeTotals {
     const sum = newPathAgg();
     const findings = zeroFindings();
@@ -742,24 +824,7 @@ export class ReportAggregator {
       for (const k of FINDING_KINDS) findings[k] += a.findings[k];
       if (a.pullRequest !== null) prs.add(a.changeKey);
     }
-    const denom = sum.statedAiLines + sum.unattestedAiLines;
-    return {
-      week,
-      since: new Date(bucket.since).toISOString(),
-      until: new Date(bucket.until).toISOString(),
-      analyses: bucket.analyses,
-      pullRequests: prs.size,
-      pushes: bucket.pushes,
-      hunks: sum.hunks,
-      addedLines: sum.addedLines,
-      hunksByVerdict: sum.hunksByVerdict,
-      linesByVerdict: sum.linesByVerdict,
-      linesByEvidence: sum.linesByEvidence,
-      statedAiLines: sum.statedAiLines,
-      unattestedAiLines: sum.unattestedAiLines,
-      statedShare: denom === 0 ? null : sum.statedAiLines / denom,
-      findings,
-    };
+    return volume(week, bucket.since, bucket.until, bucket.analyses, prs.size, bucket.pushes, sum, findings);
   }
 
   private gapRows(): AggregateResult['gaps'] {
@@ -910,14 +975,12 @@ export class ReportAggregator {
   private cells(): ReportCell[] {
     const cells = new Map<string, { week: string; repository: string; path: string; agg: PathAgg }>();
     for (const w of this.options.cellWeeks) {
-      const bucket = this.weeks.get(w)!;
-      for (const a of bucket.changes.values()) {
-        for (const [path, p] of a.paths) {
-          const key = `${w}\u0000${a.repository}\u0000${path}`;
-          const c = cells.get(key) ?? { week: w, repository: a.repository, path, agg: newPathAgg() };
-          cells.set(key, c);
-          addVector(c.agg, p);
-        }
+      for (const [key, c] of this.weeks.get(w)!.cells) {
+        // A path whose every hunk was superseded sums to zero: not a cell.
+        if (c.v[V_HUNKS] === 0) continue;
+        const agg = newPathAgg();
+        addVector(agg, c.v);
+        cells.set(`${w}\u0000${key}`, { week: w, repository: c.repository, path: c.path, agg });
       }
     }
     let list = [...cells.values()];
@@ -950,6 +1013,52 @@ export class ReportAggregator {
         contradicted: c.agg.contradicted,
       }));
   }
+}
+
+function volume(week: string | null, since: number, until: number, analyses: number, pullRequests: number, pushes: number, sum: PathAgg, findings: Record<FindingKind, number>): VolumeTotals {
+  const denom = sum.statedAiLines + sum.unattestedAiLines;
+  return {
+    week,
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    analyses,
+    pullRequests,
+    pushes,
+    hunks: sum.hunks,
+    addedLines: sum.addedLines,
+    hunksByVerdict: sum.hunksByVerdict,
+    linesByVerdict: sum.linesByVerdict,
+    linesByEvidence: sum.linesByEvidence,
+    statedAiLines: sum.statedAiLines,
+    unattestedAiLines: sum.unattestedAiLines,
+    statedShare: denom === 0 ? null : sum.statedAiLines / denom,
+    findings,
+  };
+}
+
+/** Gap: verdict unattested or contradicted. Stated: a stated evidence class, not contradicted. */
+function classify(h: Hunk): { gap: boolean; stated: boolean } {
+  const gap = h.verdict === 'unattested' || h.verdict === 'contradicted';
+  // A contradicted hunk's stated evidence says "no AI" (e.g. `AI-Assisted: no`) while the
+  // content says AI: it is a gap, never stated AI involvement.
+  const stated = h.verdict !== 'contradicted' && h.evidence.some((e) => STATED.has(e));
+  return { gap, stated };
+}
+
+/** Adds (sign 1) or removes (sign -1) one hunk from a counter vector. */
+function applyHunk(v: Float64Array, h: Hunk, sign: 1 | -1): void {
+  const { gap, stated } = classify(h);
+  const lines = sign * h.lines;
+  v[V_HUNKS]! += sign;
+  v[V_LINES]! += lines;
+  const vi = VERDICT_INDEX.get(h.verdict)!;
+  v[V_HUNKS_BY_VERDICT + vi]! += sign;
+  v[V_LINES_BY_VERDICT + vi]! += lines;
+  for (const e of h.evidence) v[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)!]! += lines;
+  if (stated) v[V_STATED]! += lines;
+  if (gap) v[V_GAP_LINES]! += lines;
+  if (h.verdict === 'unattested') v[V_UNATTESTED]! += sign;
+  if (h.verdict === 'contradicted') v[V_CONTRADICTED]! += sign;
 }
 
 function weekLabelOf(since: string, until: string): string | null {

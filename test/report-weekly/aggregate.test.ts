@@ -34,12 +34,22 @@ function ledgerInput(subjects: SubjectRecord[] = [], over: Partial<LedgerInput> 
 
 class Feed {
   seq = 0;
+  readonly stored: StoredEntry[] = [];
   constructor(readonly agg: ReportAggregator, readonly ledger: number) {}
   add(time: string, kind: string, body: Record<string, unknown>): number {
     const seq = this.seq++;
     const entry = { v: 1, seq, time, kind, prev: '0'.repeat(64), policy: 'p', body, sig: { alg: 'ed25519', kid: 'k', value: '' } } as unknown as Entry;
-    this.agg.add(this.ledger, { seq, hash: seq.toString(16).padStart(64, '0'), entry } satisfies StoredEntry);
+    const stored: StoredEntry = { seq, hash: seq.toString(16).padStart(64, '0'), entry };
+    this.stored.push(stored);
+    this.agg.add(this.ledger, stored);
     return seq;
+  }
+  /** The engine's second pass: re-reads from where the aggregator asks. */
+  secondPass(): void {
+    for (const { ledger, from } of this.agg.secondPass()) {
+      expect(ledger).toBe(this.ledger);
+      for (const e of this.stored.slice(from)) if (!this.agg.subtract(ledger, e)) break;
+    }
   }
 }
 
@@ -176,6 +186,24 @@ describe('counting', () => {
     expect(t.statedAiLines).toBe(11);
     expect(t.statedShare).toBeCloseTo(11 / 16, 12);
     expect(t.findings.unattested).toBe(1);
+  });
+
+  it('counts trend weeks like the period: superseded analyses and their pages are subtracted', () => {
+    const agg = new ReportAggregator(options());
+    const f = new Feed(agg, agg.addLedger(ledgerInput()));
+    const first = f.add('2026-12-01T09:00:00.000Z', 'change.analyzed', change({ pr: 7, hunks: [gap(100)], pages: 1 }));
+    f.add('2026-12-01T09:00:00.000Z', 'change.hunks', { schema: 'trailmark.change.hunks/v1', change: { seq: first, hash: '0'.repeat(64) }, page: 1, hunks: [hunk({ path: 'src/c.ts', verdict: 'unattested', evidence: ['inferred'], lines: 40 })] });
+    f.add('2026-12-01T09:30:00.000Z', 'change.analyzed', change({ pr: 8, hunks: [stated(9)] }));
+    f.add('2026-12-01T10:00:00.000Z', 'change.analyzed', change({ pr: 7, hunks: [gap(5)] }));
+    f.add('2026-12-02T10:00:00.000Z', 'change.analyzed', change({ pr: 7, hunks: [stated(6)] }));
+    expect(agg.secondPass()).toEqual([{ ledger: 0, from: first }]);
+    f.secondPass();
+    const r = agg.finish();
+    const week = r.trend.at(-1)!;
+    expect(week.addedLines).toBe(15);
+    expect({ ...week, week: null }).toEqual({ ...r.totals, week: null });
+    // The superseded analyses' paths are not cells.
+    expect(r.cells.map((c) => [c.path, c.hunks, c.addedLines])).toEqual([['src/a.ts', 2, 15]]);
   });
 
   it('folds cells beyond the cap into (other) without losing lines', () => {
