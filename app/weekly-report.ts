@@ -194,6 +194,16 @@ export class WeeklyReports {
 
   /** Runs a `weekly-report` job: publishes the week's report of the repository, at most once per content. */
   async run(job: WeeklyReportJob): Promise<WeeklyReportOutcome | undefined> {
+    try {
+      return await this.#run(job);
+    } catch (err) {
+      // The next tick looks at the installation again (and queues the week again if it failed for good).
+      this.#ticked.delete(job.installationId);
+      throw err;
+    }
+  }
+
+  async #run(job: WeeklyReportJob): Promise<WeeklyReportOutcome | undefined> {
     const repository = `${job.owner}/${job.repo}`;
     const lock = new LockFile(nodeFileOps, join(this.o.dataDir, 'installations', String(job.installationId), 'weekly-report.lock'), { waitMs: 5 * 60_000 });
     await lock.acquire();

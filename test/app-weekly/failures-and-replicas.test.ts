@@ -5,10 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { renderWeeklyReport, signedReportSource } from '../../src/engine/weekly-report.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { ISSUE_BODY_MAX_CHARS, reportIssueBody, reportIssueMarker, upsertReportIssue } from '../../src/github/report-issue.js';
 import type { Entry as LedgerEntry } from '../../src/ledger/entry.js';
-import { generateNoteKey } from '../../src/ledger/note.js';
+import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
@@ -64,6 +65,12 @@ describe.skipIf(unavailable !== undefined)('on the simulator', () => {
     });
     expect((failed[0]!.body as unknown as { error: string }).error).toMatch(/502/);
     expect(entries.filter((e) => e.kind === 'change.analyzed')).toHaveLength(0);
+    // The week's report lists it among its provenance gaps (and is due although nothing was analyzed).
+    const rendered = await renderWeeklyReport(signedReportSource(openDirStore(join(dataDir, 'installations', '31337', 'ledger')), parseSignerKey(signerKey), 'installation 31337'), {
+      repository: 'acme/widgets', week: '2026-W49', clock: { now: () => Date.parse('2026-12-09T10:00:00Z') }, maxChars: 60_000,
+    });
+    expect(rendered?.model.provenance.gaps.filter((g) => g.kind === 'analysis-failed')).toHaveLength(1);
+    expect(rendered?.markdown).toContain('acme/widgets');
   });
 
   test('two writers with nothing shared (two data directories) at the same moment: one open issue for the week', async () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jobKey, type Job } from '../../app/job.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { createGitHubClient } from '../../src/github/client.js';
 import type { PolicyLookup, PolicySource } from '../../src/core/ports.js';
 import { dueWeeks, lastCompleteWeek, shiftWeek, weeklyReportJobKey, weeklyReportPolicy, WEEKLY_REPORT_CATCH_UP_WEEKS } from '../../src/engine/weekly-report.js';
 import { reportIssueMarker } from '../../src/github/report-issue.js';
@@ -175,5 +176,29 @@ describe.skipIf(unavailable !== undefined)('the schedule on the simulator (App i
     now = Date.parse(weekRange(shiftWeek(week, 1)).since) + 86_400_000;
     expect(await app.app.weeklyTick()).toBe(0);
     expect(((await s.state()) as { issues: unknown[] }).issues).toHaveLength(2);
+  });
+
+  test('a repository whose policy cannot be read is skipped with the reason logged, and looked at again at the next tick', async () => {
+    const s = await simWith('report:\n  destination: issue\n');
+    const dataDir = await mkdtemp(join(dir, 'data-'));
+    const week = shiftWeek(lastCompleteWeek(Date.now()), -2);
+    let now = Date.parse(weekRange(week).since) + 86_400_000;
+    const app = await inProcessApp(s, { dataDir, signerKey, now: () => now });
+    await app.pullRequest('opened', 'bad-1');
+    // Then someone breaks the policy on the default branch.
+    const { token } = (await s.admin('POST', '/_sim/tokens', { kind: 'installation' })) as { token: string };
+    const client = createGitHubClient({ token, baseUrl: `${s.url}/api/v3`, sleep: () => Promise.resolve() });
+    const path = '.github/trailmark.yml';
+    const { data: file } = await client.rest.repos.getContent({ owner: 'acme', repo: 'widgets', path });
+    await client.rest.repos.createOrUpdateFileContents({
+      owner: 'acme', repo: 'widgets', path, branch: 'main', message: 'chore: weekly report to slack', sha: (file as { sha: string }).sha,
+      content: Buffer.from('report:\n  destination: slack\n').toString('base64'),
+    });
+    now = Date.parse(weekRange(shiftWeek(week, 1)).since) + 86_400_000;
+    expect(await app.app.weeklyTick()).toBe(0);
+    expect(app.log.join('\n')).toMatch(/weekly report: acme\/widgets skipped: its policy cannot be read: [^"]*destination/);
+    const requests = (await s.requests()).length;
+    expect(await app.app.weeklyTick()).toBe(0);
+    expect((await s.requests()).length).toBeGreaterThan(requests);
   });
 });
