@@ -31679,7 +31679,7 @@ var ReportAggregator = class {
     this.period = { week: null, since: this.since, until: this.until, analyses: 0, pushes: 0, changes: /* @__PURE__ */ new Map() };
     for (const w of /* @__PURE__ */ new Set([...options.trendWeeks, ...options.cellWeeks])) {
       const r = weekRange(w);
-      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, changes: /* @__PURE__ */ new Map() });
+      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, latest: /* @__PURE__ */ new Map(), cells: /* @__PURE__ */ new Map(), findings: new Float64Array(FINDING_KINDS.length) });
     }
     this.repoFilter = options.repositories.length > 0 ? new Set(options.repositories) : null;
   }
@@ -31690,6 +31690,10 @@ var ReportAggregator = class {
   windowMs;
   period;
   weeks = /* @__PURE__ */ new Map();
+  /** Superseded analyses to subtract, by ledger: seq → the week they were counted in. */
+  superseded = /* @__PURE__ */ new Map();
+  /** Pages of superseded analyses still to subtract, by ledger and change seq. */
+  subtractPages = /* @__PURE__ */ new Map();
   ledgers = [];
   prs = /* @__PURE__ */ new Map();
   /** Live agent hunks by repository and path, for the rewrite proxy. */
@@ -31836,7 +31840,8 @@ var ReportAggregator = class {
       afterApproval: pr !== null && pr.firstApproval !== null,
       inPeriod: this.inPeriod(time),
       agents: null,
-      agentHunks: null
+      agentHunks: null,
+      week: null
     };
     if (analysis.inPeriod && analysis.omissions > 0) {
       const o = ledger.omissions.get(repo) ?? { changes: 0, omitted: 0 };
@@ -31844,11 +31849,28 @@ var ReportAggregator = class {
       o.omitted += analysis.omissions;
       ledger.omissions.set(repo, o);
     }
-    for (const bucket of this.bucketsOf(time)) {
+    if (analysis.inPeriod) {
+      const bucket = this.period;
       bucket.analyses++;
       if (pullRequest === null) bucket.pushes++;
       const prior = bucket.changes.get(changeKey);
       if (prior === void 0 || prior.time <= time) bucket.changes.set(changeKey, analysis);
+    }
+    const week = this.weeks.get(isoWeekOf(time));
+    if (week !== void 0) {
+      week.analyses++;
+      if (pullRequest === null) week.pushes++;
+      const prior = week.latest.get(changeKey);
+      if (prior === void 0 || prior.time <= time) {
+        if (prior !== void 0) {
+          const m = this.superseded.get(prior.ledger) ?? /* @__PURE__ */ new Map();
+          this.superseded.set(prior.ledger, m);
+          m.set(prior.seq, week);
+        }
+        week.latest.set(changeKey, { ledger: ledger.index, seq, time, pr: pullRequest !== null });
+        analysis.week = week;
+        FINDING_KINDS.forEach((k, i2) => week.findings[i2] += findings[k]);
+      }
     }
     if (pr !== null && beforeUntil) {
       if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
@@ -31866,12 +31888,48 @@ var ReportAggregator = class {
     if (pending.analysis === null) return;
     for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.hunk(pending.analysis, readHunk(h));
   }
-  bucketsOf(time) {
-    const out2 = [];
-    if (time >= this.period.since && time < this.period.until) out2.push(this.period);
-    const week = this.weeks.get(isoWeekOf(time));
-    if (week !== void 0) out2.push(week);
-    return out2;
+  /** Ledgers to read again from `from` to subtract superseded analyses; empty when none. */
+  secondPass() {
+    return [...this.superseded].filter(([, m]) => m.size > 0).map(([ledger, m]) => ({ ledger, from: Math.min(...m.keys()) }));
+  }
+  /**
+   * Second pass: subtracts a superseded analysis (and its pages) from the week it was counted
+   * in. Returns false once nothing is left to subtract in this ledger (the caller stops reading).
+   */
+  subtract(ledgerIndex, stored) {
+    const todo = this.superseded.get(ledgerIndex);
+    const pages = this.subtractPages.get(ledgerIndex) ?? /* @__PURE__ */ new Map();
+    this.subtractPages.set(ledgerIndex, pages);
+    const body2 = isObj3(stored.entry.body) ? stored.entry.body : {};
+    const week = todo?.get(stored.seq);
+    if (stored.entry.kind === "change.analyzed" && week !== void 0) {
+      todo.delete(stored.seq);
+      const repository = this.intern(str2(body2.repository) ?? NO_REPOSITORY);
+      const counts = isObj3(body2.counts) ? body2.counts : {};
+      const findingCounts = isObj3(counts.findings) ? counts.findings : {};
+      FINDING_KINDS.forEach((k, i2) => week.findings[i2] -= uint2(findingCounts[k]) ?? 0);
+      for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.weekHunk(week, repository, readHunk(h), -1);
+      const n = uint2(body2.hunkPages) ?? 0;
+      if (n > 0) pages.set(stored.seq, { week, repository, remaining: n });
+    } else if (stored.entry.kind === "change.hunks") {
+      const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
+      const p2 = ref === null ? void 0 : pages.get(ref);
+      if (p2 !== void 0) {
+        if (--p2.remaining <= 0) pages.delete(ref);
+        for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.weekHunk(p2.week, p2.repository, readHunk(h), -1);
+      }
+    }
+    return (todo?.size ?? 0) > 0 || pages.size > 0;
+  }
+  weekHunk(week, repository, h, sign) {
+    if (h === null) return;
+    const key = `${repository}\0${h.path}`;
+    let c = week.cells.get(key);
+    if (c === void 0) {
+      c = { repository, path: this.intern(h.path), v: new Float64Array(V_SIZE) };
+      week.cells.set(key, c);
+    }
+    applyHunk(c.v, h, sign);
   }
   prState(key) {
     let s = this.prs.get(key);
@@ -31884,23 +31942,16 @@ var ReportAggregator = class {
   hunk(a, h) {
     if (h === null) return;
     this.checkRewrites(a, h);
-    let p2 = a.paths.get(h.path);
-    if (p2 === void 0) {
-      p2 = new Float64Array(V_SIZE);
-      a.paths.set(this.intern(h.path), p2);
+    if (a.inPeriod) {
+      let p2 = a.paths.get(h.path);
+      if (p2 === void 0) {
+        p2 = new Float64Array(V_SIZE);
+        a.paths.set(this.intern(h.path), p2);
+      }
+      applyHunk(p2, h, 1);
     }
-    p2[V_HUNKS]++;
-    p2[V_LINES] += h.lines;
-    const vi = VERDICT_INDEX.get(h.verdict);
-    p2[V_HUNKS_BY_VERDICT + vi]++;
-    p2[V_LINES_BY_VERDICT + vi] += h.lines;
-    for (const e of h.evidence) p2[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)] += h.lines;
-    const gap = h.verdict === "unattested" || h.verdict === "contradicted";
-    const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED.has(e));
-    if (stated) p2[V_STATED] += h.lines;
-    if (gap) p2[V_GAP_LINES] += h.lines;
-    if (h.verdict === "unattested") p2[V_UNATTESTED]++;
-    if (h.verdict === "contradicted") p2[V_CONTRADICTED]++;
+    if (a.week !== null) this.weekHunk(a.week, a.repository, h, 1);
+    const { gap, stated } = classify(h);
     if (stated || gap) a.lines.ai += h.lines;
     if (stated && !gap) a.lines.attested += h.lines;
     if (h.evidence.includes("declared") && a.pullRequest !== null && a.time < this.until) this.declared(a);
@@ -32050,7 +32101,7 @@ var ReportAggregator = class {
   // -------------------------------------------------------------------------------------------
   finish() {
     const totals = this.totals(this.period, weekLabelOf(this.options.since, this.options.until));
-    const trend2 = this.options.trendWeeks.map((w) => this.totals(this.weeks.get(w), w));
+    const trend2 = this.options.trendWeeks.map((w) => this.weekTotals(this.weeks.get(w)));
     return {
       totals,
       trend: trend2,
@@ -32064,6 +32115,15 @@ var ReportAggregator = class {
       cells: this.cells()
     };
   }
+  weekTotals(w) {
+    const sum = newPathAgg();
+    for (const c of w.cells.values()) addVector(sum, c.v);
+    const findings = zeroFindings();
+    FINDING_KINDS.forEach((k, i2) => findings[k] = w.findings[i2]);
+    let prs = 0;
+    for (const l of w.latest.values()) if (l.pr) prs++;
+    return volume(w.week, w.since, w.until, w.analyses, prs, w.pushes, sum, findings);
+  }
   totals(bucket, week) {
     const sum = newPathAgg();
     const findings = zeroFindings();
@@ -32073,24 +32133,7 @@ var ReportAggregator = class {
       for (const k of FINDING_KINDS) findings[k] += a.findings[k];
       if (a.pullRequest !== null) prs.add(a.changeKey);
     }
-    const denom = sum.statedAiLines + sum.unattestedAiLines;
-    return {
-      week,
-      since: new Date(bucket.since).toISOString(),
-      until: new Date(bucket.until).toISOString(),
-      analyses: bucket.analyses,
-      pullRequests: prs.size,
-      pushes: bucket.pushes,
-      hunks: sum.hunks,
-      addedLines: sum.addedLines,
-      hunksByVerdict: sum.hunksByVerdict,
-      linesByVerdict: sum.linesByVerdict,
-      linesByEvidence: sum.linesByEvidence,
-      statedAiLines: sum.statedAiLines,
-      unattestedAiLines: sum.unattestedAiLines,
-      statedShare: denom === 0 ? null : sum.statedAiLines / denom,
-      findings
-    };
+    return volume(week, bucket.since, bucket.until, bucket.analyses, prs.size, bucket.pushes, sum, findings);
   }
   gapRows() {
     const repos = /* @__PURE__ */ new Map();
@@ -32229,14 +32272,11 @@ var ReportAggregator = class {
   cells() {
     const cells = /* @__PURE__ */ new Map();
     for (const w of this.options.cellWeeks) {
-      const bucket = this.weeks.get(w);
-      for (const a of bucket.changes.values()) {
-        for (const [path, p2] of a.paths) {
-          const key = `${w}\0${a.repository}\0${path}`;
-          const c = cells.get(key) ?? { week: w, repository: a.repository, path, agg: newPathAgg() };
-          cells.set(key, c);
-          addVector(c.agg, p2);
-        }
+      for (const [key, c] of this.weeks.get(w).cells) {
+        if (c.v[V_HUNKS] === 0) continue;
+        const agg = newPathAgg();
+        addVector(agg, c.v);
+        cells.set(`${w}\0${key}`, { week: w, repository: c.repository, path: c.path, agg });
       }
     }
     let list = [...cells.values()];
@@ -32267,6 +32307,45 @@ var ReportAggregator = class {
     }));
   }
 };
+function volume(week, since, until, analyses, pullRequests, pushes, sum, findings) {
+  const denom = sum.statedAiLines + sum.unattestedAiLines;
+  return {
+    week,
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    analyses,
+    pullRequests,
+    pushes,
+    hunks: sum.hunks,
+    addedLines: sum.addedLines,
+    hunksByVerdict: sum.hunksByVerdict,
+    linesByVerdict: sum.linesByVerdict,
+    linesByEvidence: sum.linesByEvidence,
+    statedAiLines: sum.statedAiLines,
+    unattestedAiLines: sum.unattestedAiLines,
+    statedShare: denom === 0 ? null : sum.statedAiLines / denom,
+    findings
+  };
+}
+function classify(h) {
+  const gap = h.verdict === "unattested" || h.verdict === "contradicted";
+  const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED.has(e));
+  return { gap, stated };
+}
+function applyHunk(v, h, sign) {
+  const { gap, stated } = classify(h);
+  const lines = sign * h.lines;
+  v[V_HUNKS] += sign;
+  v[V_LINES] += lines;
+  const vi = VERDICT_INDEX.get(h.verdict);
+  v[V_HUNKS_BY_VERDICT + vi] += sign;
+  v[V_LINES_BY_VERDICT + vi] += lines;
+  for (const e of h.evidence) v[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)] += lines;
+  if (stated) v[V_STATED] += lines;
+  if (gap) v[V_GAP_LINES] += lines;
+  if (h.verdict === "unattested") v[V_UNATTESTED] += sign;
+  if (h.verdict === "contradicted") v[V_CONTRADICTED] += sign;
+}
 function weekLabelOf(since, until) {
   const label = isoWeekOf(since);
   const r = weekRange(label);
@@ -32452,6 +32531,12 @@ async function buildReport(sources, options) {
     });
   }
   for await (const { index, stored } of mergedEntries(sources.map((s) => s.store))) agg.add(index, stored);
+  for (const { ledger, from } of agg.secondPass()) {
+    try {
+      for await (const stored of readEntries(sources[ledger].store, from)) if (!agg.subtract(ledger, stored)) break;
+    } catch {
+    }
+  }
   const r = agg.finish();
   return {
     schema: REPORT_SCHEMA,
