@@ -43,21 +43,21 @@ function periodTitle(m: ReportModel): string {
 }
 
 function headline(m: ReportModel): string {
-  const x = m.totals;
-  const f = x.findings;
-  let out = `| Figure | Value |\n| --- | ---: |\n`;
-  const rows: [string, string][] = [
-    ['Analyses (including re-analyses)', int(x.analyses)],
-    ['Pull requests analysed', int(x.pullRequests)],
-    ['Push analyses', int(x.pushes)],
-    ['Hunks (latest analysis per change)', int(x.hunks)],
-    ['Added lines', int(x.addedLines)],
-    ['Lines with stated AI involvement', int(x.statedAiLines)],
-    ['Lines inferred AI but not attested', int(x.unattestedAiLines)],
-    ['Stated share of AI lines', pct(x.statedShare)],
-    ['Findings (unattested / contradicted / approval drift)', `${int(f.unattested)} / ${int(f.contradicted)} / ${int(f['approval-drift'])}`],
+  // For a one-week report, the week before (from the trend) for comparison.
+  const prev = m.period.week !== null && m.trend.length >= 2 && m.trend.at(-1)!.week === m.period.week ? m.trend.at(-2)! : null;
+  const rows: [string, (x: VolumeTotals) => string][] = [
+    ['Analyses (including re-analyses)', (x) => int(x.analyses)],
+    ['Pull requests analysed', (x) => int(x.pullRequests)],
+    ['Push analyses', (x) => int(x.pushes)],
+    ['Hunks (latest analysis per change)', (x) => int(x.hunks)],
+    ['Added lines', (x) => int(x.addedLines)],
+    ['Lines with stated AI involvement', (x) => int(x.statedAiLines)],
+    ['Lines inferred AI but not attested', (x) => int(x.unattestedAiLines)],
+    ['Stated share of AI lines', (x) => pct(x.statedShare)],
+    ['Findings (unattested / contradicted / approval drift)', (x) => `${int(x.findings.unattested)} / ${int(x.findings.contradicted)} / ${int(x.findings['approval-drift'])}`],
   ];
-  for (const [k, v] of rows) out += `| ${k} | ${v} |\n`;
+  let out = prev === null ? '| Figure | Value |\n| --- | ---: |\n' : `| Figure | ${m.period.week} | ${prev.week} |\n| --- | ---: | ---: |\n`;
+  for (const [k, f] of rows) out += prev === null ? `| ${k} | ${f(m.totals)} |\n` : `| ${k} | ${f(m.totals)} | ${f(prev)} |\n`;
   return out;
 }
 
