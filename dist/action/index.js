@@ -31024,23 +31024,23 @@ function periodTitle(m) {
   return `${m.period.since.slice(0, 10)} – ${m.period.until.slice(0, 10)} (exclusive)`;
 }
 function headline2(m) {
-  const x = m.totals;
-  const f = x.findings;
-  let out2 = `| Figure | Value |
-| --- | ---: |
-`;
+  const prev = m.period.week !== null && m.trend.length >= 2 && m.trend.at(-1).week === m.period.week ? m.trend.at(-2) : null;
   const rows = [
-    ["Analyses (including re-analyses)", int(x.analyses)],
-    ["Pull requests analysed", int(x.pullRequests)],
-    ["Push analyses", int(x.pushes)],
-    ["Hunks (latest analysis per change)", int(x.hunks)],
-    ["Added lines", int(x.addedLines)],
-    ["Lines with stated AI involvement", int(x.statedAiLines)],
-    ["Lines inferred AI but not attested", int(x.unattestedAiLines)],
-    ["Stated share of AI lines", pct(x.statedShare)],
-    ["Findings (unattested / contradicted / approval drift)", `${int(f.unattested)} / ${int(f.contradicted)} / ${int(f["approval-drift"])}`]
+    ["Analyses (including re-analyses)", (x) => int(x.analyses)],
+    ["Pull requests analysed", (x) => int(x.pullRequests)],
+    ["Push analyses", (x) => int(x.pushes)],
+    ["Hunks (latest analysis per change)", (x) => int(x.hunks)],
+    ["Added lines", (x) => int(x.addedLines)],
+    ["Lines with stated AI involvement", (x) => int(x.statedAiLines)],
+    ["Lines inferred AI but not attested", (x) => int(x.unattestedAiLines)],
+    ["Stated share of AI lines", (x) => pct(x.statedShare)],
+    ["Findings (unattested / contradicted / approval drift)", (x) => `${int(x.findings.unattested)} / ${int(x.findings.contradicted)} / ${int(x.findings["approval-drift"])}`]
   ];
-  for (const [k, v] of rows) out2 += `| ${k} | ${v} |
+  let out2 = prev === null ? "| Figure | Value |\n| --- | ---: |\n" : `| Figure | ${m.period.week} | ${prev.week} |
+| --- | ---: | ---: |
+`;
+  for (const [k, f] of rows) out2 += prev === null ? `| ${k} | ${f(m.totals)} |
+` : `| ${k} | ${f(m.totals)} | ${f(prev)} |
 `;
   return out2;
 }
