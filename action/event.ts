@@ -56,6 +56,18 @@ function objectId(v: unknown, what: string): string {
 }
 
 /**
+ * Whether this run builds the weekly report instead of analyzing a change: `schedule` (unless
+ * `mode: analyze`), and `workflow_dispatch` with `mode: report`, or with `mode: auto` when the
+ * dispatch names no `base` to analyze (a manual report run).
+ */
+export function isReportRun(eventName: string, payloadValue: unknown, mode: 'auto' | 'analyze' | 'report'): boolean {
+  if (mode === 'analyze') return false;
+  if (eventName === 'schedule') return true;
+  if (eventName !== 'workflow_dispatch') return false;
+  return mode === 'report' || (str(object(object(payloadValue).inputs).base)?.trim() ?? '') === '';
+}
+
+/**
  * `dispatchInputs` are the `workflow_dispatch` inputs `base` and `head` (from the payload);
  * `sha` is GITHUB_SHA, the default head for manual runs.
  */
@@ -109,11 +121,11 @@ export function targetOfEvent(eventName: string, payloadValue: unknown, sha: str
     case 'workflow_dispatch': {
       const inputs = object(payload.inputs);
       const base = str(inputs.base)?.trim() ?? '';
-      if (base === '') throw new UsageError('USAGE', 'workflow_dispatch needs an input named base (a commit id)', { hint: 'add `inputs: { base: { required: true }, head: {} }` to the workflow_dispatch trigger' });
+      if (base === '') throw new UsageError('USAGE', 'workflow_dispatch needs an input named base (a commit id) to analyze', { hint: 'add `inputs: { base: { required: true }, head: {} }` to the workflow_dispatch trigger, or use `mode: auto` to build the weekly report' });
       const head = str(inputs.head)?.trim() || sha;
       return { kind: 'compare', base: objectId(base, 'workflow_dispatch input base'), head: objectId(head, 'workflow_dispatch input head'), event: 'workflow_dispatch' };
     }
     default:
-      return { kind: 'skip', reason: `event ${JSON.stringify(eventName)} is not one trailmark analyzes (pull_request, pull_request_target, push, merge_group, workflow_dispatch)` };
+      return { kind: 'skip', reason: `event ${JSON.stringify(eventName)} is not one trailmark analyzes (pull_request, pull_request_target, push, merge_group, workflow_dispatch)${eventName === 'schedule' ? '; `mode: auto` or `report` builds the weekly report on schedule' : ''}` };
   }
 }

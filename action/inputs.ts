@@ -16,6 +16,16 @@ export interface ActionInputs {
   readonly failOn: FailOn;
   /** Path to write SARIF to, relative to the workspace. */
   readonly sarifFile?: string;
+  /**
+   * `auto` (default): `schedule` and a `workflow_dispatch` without a `base` input build the
+   * weekly report, other events analyze; `analyze`: always analyze (a `schedule` is skipped);
+   * `report`: `schedule` and `workflow_dispatch` build the report.
+   */
+  readonly mode: 'auto' | 'analyze' | 'report';
+  /** ISO week to report (`2026-W49`); default: the last complete week. */
+  readonly reportWeek?: string;
+  /** Upsert the weekly issue (`true`) or not (`false`); unset: the policy's `report.destination` decides. */
+  readonly reportIssue?: boolean;
 }
 
 /** Reads one input by its action.yml name; '' when unset (as @actions/core getInput does). */
@@ -45,6 +55,10 @@ export function parseInputs(read: InputReader): ActionInputs {
   if (config.startsWith('/') || config.split('/').includes('..')) throw new UsageError('BAD_INPUT', `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: 'use a path such as .github/trailmark.yml' });
   const signingKey = read('signing-key').trim();
   const sarifFile = get('sarif-file');
+  const reportWeek = get('report-week');
+  // The week's shape only; the report engine checks that it is a real week (W53 exists only in some years).
+  if (reportWeek !== '' && !/^\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3])$/.test(reportWeek)) throw new UsageError('BAD_INPUT', `input report-week ${JSON.stringify(reportWeek)} is not an ISO week`, { hint: 'use the form 2026-W49, or leave it empty for the last complete week' });
+  const reportIssue = get('report-issue');
   return {
     token,
     config,
@@ -53,5 +67,8 @@ export function parseInputs(read: InputReader): ActionInputs {
     ...(signingKey === '' ? {} : { signingKey }),
     failOn: oneOf('fail-on', get('fail-on'), ['none', 'unattested', 'contradicted'] as const, 'none'),
     ...(sarifFile === '' ? {} : { sarifFile }),
+    mode: oneOf('mode', get('mode'), ['auto', 'analyze', 'report'] as const, 'auto'),
+    ...(reportWeek === '' ? {} : { reportWeek }),
+    ...(reportIssue === '' ? {} : { reportIssue: oneOf('report-issue', reportIssue, ['true', 'false'] as const, 'false') === 'true' }),
   };
 }

@@ -15,8 +15,9 @@ import { ledgerBranchSink } from '../src/github/ledger-branch-sink.js';
 import { JOB_SUMMARY_MAX_BYTES } from '../src/github/limits.js';
 import { truncateText } from '../src/github/truncate.js';
 import { readEnvironment, type ActionEnvironment } from './environment.js';
-import { targetOfEvent } from './event.js';
+import { isReportRun, targetOfEvent } from './event.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
+import { runReport } from './report.js';
 import { actionSources, type Target } from './sources.js';
 import { Runner } from './platform/workflow-commands.js';
 import { selectWorkflowAnnotations } from './workflow-annotations.js';
@@ -88,6 +89,13 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
     payload = JSON.parse(await readFile(env.eventPath, 'utf8'));
   } catch (err) {
     throw new UsageError('BAD_INPUT', `cannot read the event payload ${env.eventPath}`, { cause: err, hint: 'the runner writes it; run trailmark as an Action step' });
+  }
+  if (isReportRun(env.eventName, payload, inputs.mode)) {
+    const client = createGitHubClient({
+      token: inputs.token, baseUrl: env.apiUrl, userAgentSuffix: 'action', log: (line) => runner.info(line),
+      ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }), ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    });
+    return runReport({ deps, runner, client, env, inputs, writeSummary: (markdown) => writeJobSummary(deps.env, markdown) });
   }
   const target = targetOfEvent(env.eventName, payload, env.sha);
   if (target.kind === 'skip') {

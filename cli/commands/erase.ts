@@ -7,23 +7,41 @@
 // (`installations/<id>/pulls.json`) and the user, reviewer or merger of queued and failed jobs
 // (`queue.json`, `failed.json`), each replaced by `[erased]`. Stop the App first: its state
 // files have one writer. Each file is replaced atomically (temporary file, fsync, rename).
+//
+// `trailmark erase --expired` applies the policy's `retention:` instead (engine/retention.ts):
+// subject openings of entries older than `subjects:` become tombstones, capture records the App
+// stored (`--app-data`) older than `records:` are deleted, and each rule that erased something
+// appends a signed `retention` entry listing what it erased (so it needs the signing key, unless
+// `--dry-run`). Running it again erases and appends nothing.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
+import { parsePolicy } from '../../src/config/policy.js';
 import { UsageError } from '../../src/core/errors.js';
-import { systemClock } from '../../src/core/ports.js';
-import { eraseFromLedger } from '../../src/engine/ledger.js';
+import type { Policy } from '../../src/core/policy.js';
+import { systemClock, systemRandom, type CaptureRecordStore, type StoredCaptureRecord } from '../../src/core/ports.js';
+import { eraseFromLedger, type NoteSigner } from '../../src/engine/ledger.js';
+import { applyRetention, type RetentionResult } from '../../src/engine/retention.js';
+import { CONFIG_PATH } from '../../src/engine/review.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { writeJsonAtomic } from '../../src/ledger/store/json-file.js';
+import { loadSigner } from '../../src/ledger/store/key-source.js';
 import type { CommandContext } from '../main.js';
 
 interface EraseOptions {
   readonly ledger: string;
   readonly appData?: string;
-  readonly subject: string;
+  readonly subject?: string;
+  readonly expired?: boolean;
+  readonly config?: string;
+  readonly keyFile?: string;
+  readonly dryRun?: boolean;
   readonly json?: boolean;
 }
+
+/** Version of the `erase --expired --json` document; bumped on any incompatible change. */
+export const ERASE_EXPIRED_JSON_SCHEMA = 'trailmark.erase-expired/v1';
 
 export const ERASED = '[erased]';
 
@@ -89,25 +107,164 @@ async function eraseFromAppData(dataDir: string, value: string): Promise<AppEras
   return { erased, seqs, stateValues };
 }
 
+const RECORD_FILE = /^[0-9a-f]{64}\.jsonl$/;
+
+/**
+ * The App collector's records of one installation (`installations/<id>/records/<owner>/<repo>/
+ * <sha256>.jsonl`, app/record-store.ts) as the engine's CaptureRecordStore. The storage time is
+ * the file's modification time (records are written once, then renamed into place).
+ */
+function appRecordStore(installationDir: string): CaptureRecordStore {
+  const root = join(installationDir, 'records');
+  const list = async (dir: string): Promise<string[]> => {
+    try {
+      return (await readdir(dir)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  };
+  const pathOf = (r: StoredCaptureRecord) => {
+    const [owner, repo] = r.repository.split('/');
+    return join(root, owner!, repo!, `${r.digest.slice('sha256:'.length)}.jsonl`);
+  };
+  return {
+    location: root,
+    list: async () => {
+      const out: StoredCaptureRecord[] = [];
+      for (const owner of await list(root)) {
+        for (const repo of await list(join(root, owner))) {
+          for (const name of (await list(join(root, owner, repo))).filter((n) => RECORD_FILE.test(n))) {
+            const info = await stat(join(root, owner, repo, name));
+            out.push({ digest: `sha256:${name.slice(0, 64)}`, repository: `${owner}/${repo}`, storedAt: info.mtimeMs });
+          }
+        }
+      }
+      return out;
+    },
+    remove: async (records) => {
+      let removed = 0;
+      for (const r of records) {
+        try {
+          await unlink(pathOf(r));
+          removed++;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      return removed;
+    },
+  };
+}
+
+async function readRetentionPolicy(path: string, given: boolean): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError('NOT_FOUND', `cannot read the policy file ${path}`, {
+      cause: err,
+      hint: given ? 'check the --config path' : `run from the repository root (where ${CONFIG_PATH} is) or pass --config FILE`,
+    });
+  }
+  return parsePolicy(text, { source: path });
+}
+
+function describeRetention(results: readonly RetentionResult[], dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const result of results) {
+    lines.push(`${result.location}:`);
+    for (const r of result.rules) {
+      const head = `  ${r.rule} (keep ${r.keep}, older than ${r.olderThan}):`;
+      if (r.skipped !== undefined) lines.push(`${head} skipped: ${r.skipped}`);
+      else if (r.erased.length === 0) lines.push(`${head} nothing past retention`);
+      else {
+        const what = r.rule === 'subjects' ? `subject opening(s) committed by entries ${r.seqs.join(', ')}` : 'capture record(s)';
+        const verb = dryRun ? 'would erase' : 'erased';
+        const entries = dryRun ? '' : r.appended.length === 0 ? '; already listed by an earlier retention entry' : `; recorded in retention entr${r.appended.length === 1 ? 'y' : 'ies'} ${r.appended.join(', ')}`;
+        lines.push(`${head} ${verb} ${r.erased.length} ${what}${entries}`);
+      }
+    }
+  }
+  if (!dryRun && results.some((res) => res.rules.some((r) => r.erased.length > 0))) lines.push('the entries keep only salted commitments and still verify');
+  return `${lines.join('\n')}\n`;
+}
+
+async function eraseExpired(opts: EraseOptions, ctx: CommandContext, resolve: (p: string) => string): Promise<void> {
+  const configPath = resolve(opts.config ?? CONFIG_PATH);
+  const policy = await readRetentionPolicy(configPath, opts.config !== undefined);
+  const dryRun = opts.dryRun === true;
+  const retention = policy.retention ?? {};
+  if (Object.keys(retention).length === 0) {
+    if (opts.json === true) ctx.io.stdout.write(`${JSON.stringify({ schema: ERASE_EXPIRED_JSON_SCHEMA, dryRun, ledgers: [] }, null, 2)}\n`);
+    else ctx.io.stdout.write(`erased nothing: ${configPath} has no retention rule (everything is kept)\n`);
+    return;
+  }
+  let signer: NoteSigner | undefined;
+  if (!dryRun) {
+    signer = loadSigner({ env: ctx.io.env, cwd: ctx.io.cwd, ...(opts.keyFile === undefined ? {} : { keyFile: opts.keyFile }) });
+    const origin = policy.ledger.origin ?? signer.name;
+    if (origin !== signer.name) {
+      throw new UsageError('BAD_INPUT', `ledger.origin ${JSON.stringify(origin)} does not match the signing key name ${JSON.stringify(signer.name)}`, { hint: 'the checkpoint origin is the key name: use the key the ledger was written with' });
+    }
+  }
+  const targets: { dir: string; records?: CaptureRecordStore }[] = [];
+  if (opts.appData !== undefined) {
+    const installations = join(resolve(opts.appData), 'installations');
+    const ids = existsSync(installations) ? (await readdir(installations)).filter((n) => /^\d+$/.test(n)).sort() : [];
+    for (const id of ids) targets.push({ dir: join(installations, id, 'ledger'), records: appRecordStore(join(installations, id)) });
+  } else {
+    targets.push({ dir: resolve(opts.ledger) });
+  }
+  const results: RetentionResult[] = [];
+  for (const t of targets) {
+    if (!existsSync(t.dir)) {
+      if (opts.appData !== undefined) continue;
+      throw new UsageError('NOT_FOUND', `no ledger at ${t.dir}`, { hint: 'pass --ledger DIR (default .trailmark/ledger)' });
+    }
+    results.push(await applyRetention({
+      store: openDirStore(t.dir), policy: retention, clock: systemClock, random: systemRandom, policyVersion: policy.version, dryRun,
+      ...(signer === undefined ? {} : { signer }), ...(t.records === undefined ? {} : { records: t.records }),
+      onRepair: (m) => ctx.io.stderr.write(`trailmark: ledger ${t.dir} repaired on open: ${m}\n`),
+    }));
+  }
+  if (opts.json === true) {
+    ctx.io.stdout.write(`${JSON.stringify({ schema: ERASE_EXPIRED_JSON_SCHEMA, dryRun, ledgers: results }, null, 2)}\n`);
+    return;
+  }
+  ctx.io.stdout.write(describeRetention(results, dryRun));
+}
+
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('erase')
-    .description('erase a data subject (login, e-mail, name) from the ledger side store; the ledger still verifies')
+    .description('erase a data subject (login, e-mail, name) from the ledger side store, or (--expired) everything past the retention policy; the ledger still verifies')
     .option('--ledger <dir>', 'ledger directory', DEFAULT_LEDGER_DIR)
     .option('--app-data <dir>', "the App's TRAILMARK_DATA_DIR: every installation ledger and the logins in the App's state files (stop the App first)")
-    .requiredOption('--subject <value>', 'the exact value to erase (case-sensitive)')
+    .option('--subject <value>', 'the exact value to erase (case-sensitive)')
+    .option('--expired', `erase what is past the policy's retention (retention: in ${CONFIG_PATH}); appends signed retention entries`)
+    .option('--config <file>', `policy file for --expired (default: ${CONFIG_PATH} in the current directory)`)
+    .option('--key-file <file>', 'ledger signing key file for --expired (default: $TRAILMARK_SIGNING_KEY)')
+    .option('--dry-run', 'with --expired: list what would be erased, change nothing')
     .option('--json', 'machine-readable result')
     .action(async (opts: EraseOptions) => {
-      if (opts.subject === '') throw new UsageError('BAD_INPUT', 'empty --subject', { hint: 'pass the exact login, e-mail or name to erase' });
       const resolve = (dir: string) => (isAbsolute(dir) ? dir : join(ctx.io.cwd, dir));
+      if (opts.expired === true) {
+        if (opts.subject !== undefined) throw new UsageError('USAGE', '--expired and --subject cannot be combined', { hint: 'erase one subject with --subject VALUE, or what retention expired with --expired' });
+        return eraseExpired(opts, ctx, resolve);
+      }
+      if (opts.dryRun === true || opts.config !== undefined || opts.keyFile !== undefined) throw new UsageError('USAGE', '--dry-run, --config and --key-file go with --expired', { hint: 'trailmark erase --expired [--config FILE] [--dry-run]' });
+      if (opts.subject === undefined) throw new UsageError('USAGE', 'erase needs --subject VALUE or --expired', { hint: 'trailmark erase --subject LOGIN, or trailmark erase --expired to apply the retention policy' });
+      if (opts.subject === '') throw new UsageError('BAD_INPUT', 'empty --subject', { hint: 'pass the exact login, e-mail or name to erase' });
+      const subject = opts.subject;
       let result: { erased: number; seqs: readonly number[] };
       let stateValues: number | undefined;
       if (opts.appData !== undefined) {
-        const app = await eraseFromAppData(resolve(opts.appData), opts.subject);
+        const app = await eraseFromAppData(resolve(opts.appData), subject);
         result = app;
         stateValues = app.stateValues;
       } else {
-        result = await eraseFromLedger(openDirStore(resolve(opts.ledger)), opts.subject, systemClock);
+        result = await eraseFromLedger(openDirStore(resolve(opts.ledger)), subject, systemClock);
       }
       if (opts.json === true) {
         ctx.io.stdout.write(`${JSON.stringify({ erased: result.erased, seqs: result.seqs, ...(stateValues === undefined ? {} : { appState: stateValues }) }, null, 2)}\n`);

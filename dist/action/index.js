@@ -249,10 +249,10 @@ var require_utils = __commonJS({
       REGEX_SPECIAL_CHARS_GLOBAL
     } = require_constants();
     exports.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports.hasRegexChars = (str2) => REGEX_SPECIAL_CHARS.test(str2);
-    exports.isRegexChar = (str2) => str2.length === 1 && exports.hasRegexChars(str2);
-    exports.escapeRegex = (str2) => str2.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports.toPosixSlashes = (str2) => str2.replace(REGEX_BACKSLASH, "/");
+    exports.hasRegexChars = (str3) => REGEX_SPECIAL_CHARS.test(str3);
+    exports.isRegexChar = (str3) => str3.length === 1 && exports.hasRegexChars(str3);
+    exports.escapeRegex = (str3) => str3.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports.toPosixSlashes = (str3) => str3.replace(REGEX_BACKSLASH, "/");
     exports.isWindows = () => {
       if (typeof navigator !== "undefined" && navigator.platform) {
         const platform = navigator.platform.toLowerCase();
@@ -263,8 +263,8 @@ var require_utils = __commonJS({
       }
       return false;
     };
-    exports.removeBackslashes = (str2) => {
-      return str2.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+    exports.removeBackslashes = (str3) => {
+      return str3.replace(REGEX_REMOVE_BACKSLASH, (match) => {
         return match === "\\" ? "" : match;
       });
     };
@@ -354,7 +354,7 @@ var require_scan = __commonJS({
       const slashes = [];
       const tokens = [];
       const parts2 = [];
-      let str2 = input;
+      let str3 = input;
       let index = -1;
       let start2 = 0;
       let lastIndex = 0;
@@ -373,10 +373,10 @@ var require_scan = __commonJS({
       let code;
       let token = { value: "", depth: 0, isGlob: false };
       const eos = () => index >= length;
-      const peek = () => str2.charCodeAt(index + 1);
+      const peek = () => str3.charCodeAt(index + 1);
       const advance = () => {
         prev = code;
-        return str2.charCodeAt(++index);
+        return str3.charCodeAt(++index);
       };
       while (index < length) {
         code = advance();
@@ -553,24 +553,24 @@ var require_scan = __commonJS({
         isExtglob = false;
         isGlob = false;
       }
-      let base = str2;
+      let base = str3;
       let prefix = "";
       let glob = "";
       if (start2 > 0) {
-        prefix = str2.slice(0, start2);
-        str2 = str2.slice(start2);
+        prefix = str3.slice(0, start2);
+        str3 = str3.slice(start2);
         lastIndex -= start2;
       }
       if (base && isGlob === true && lastIndex > 0) {
-        base = str2.slice(0, lastIndex);
-        glob = str2.slice(lastIndex);
+        base = str3.slice(0, lastIndex);
+        glob = str3.slice(lastIndex);
       } else if (isGlob === true) {
         base = "";
-        glob = str2;
+        glob = str3;
       } else {
-        base = str2;
+        base = str3;
       }
-      if (base && base !== "" && base !== "/" && base !== str2) {
+      if (base && base !== "" && base !== "/" && base !== str3) {
         if (isPathSeparator(base.charCodeAt(base.length - 1))) {
           base = base.slice(0, -1);
         }
@@ -1305,8 +1305,8 @@ var require_parse = __commonJS({
             brace.value = brace.output = "\\{";
             value = output = "\\}";
             state.output = out2;
-            for (const t of toks) {
-              state.output += t.output || t.value;
+            for (const t2 of toks) {
+              state.output += t2.output || t2.value;
             }
           }
           push2({ type: "brace", value, output });
@@ -1617,8 +1617,8 @@ var require_parse = __commonJS({
         if (opts2.noglobstar === true) return star;
         return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
       };
-      const create = (str2) => {
-        switch (str2) {
+      const create = (str3) => {
+        switch (str3) {
           case "*":
             return `${nodot}${ONE_CHAR}${star}`;
           case ".*":
@@ -1636,7 +1636,7 @@ var require_parse = __commonJS({
           case "**/.*":
             return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
           default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str2);
+            const match = /^(.*?)\.(\w+)$/.exec(str3);
             if (!match) return;
             const source2 = create(match[1]);
             if (!source2) return;
@@ -1664,12 +1664,12 @@ var require_picomatch = __commonJS({
     var utils = require_utils();
     var constants = require_constants();
     var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch3 = (glob, options, returnState = false) => {
+    var picomatch4 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
-        const fns = glob.map((input) => picomatch3(input, options, returnState));
-        const arrayMatcher = (str2) => {
+        const fns = glob.map((input) => picomatch4(input, options, returnState));
+        const arrayMatcher = (str3) => {
           for (const isMatch of fns) {
-            const state2 = isMatch(str2);
+            const state2 = isMatch(str3);
             if (state2) return state2;
           }
           return false;
@@ -1682,16 +1682,16 @@ var require_picomatch = __commonJS({
       }
       const opts = options || {};
       const posix = opts.windows;
-      const regex = isState ? picomatch3.compileRe(glob, options) : picomatch3.makeRe(glob, options, false, true);
+      const regex = isState ? picomatch4.compileRe(glob, options) : picomatch4.makeRe(glob, options, false, true);
       const state = regex.state;
       delete regex.state;
       let isIgnored = () => false;
       if (opts.ignore) {
         const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch3(opts.ignore, ignoreOpts, returnState);
+        isIgnored = picomatch4(opts.ignore, ignoreOpts, returnState);
       }
       const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch3.test(input, regex, options, { glob, posix });
+        const { isMatch, match, output } = picomatch4.test(input, regex, options, { glob, posix });
         const result = { glob, state, regex, posix, input, output, match, isMatch };
         if (typeof opts.onResult === "function") {
           opts.onResult(result);
@@ -1717,7 +1717,7 @@ var require_picomatch = __commonJS({
       }
       return matcher;
     };
-    picomatch3.test = (input, regex, options, { glob, posix } = {}) => {
+    picomatch4.test = (input, regex, options, { glob, posix } = {}) => {
       if (typeof input !== "string") {
         throw new TypeError("Expected input to be a string");
       }
@@ -1734,24 +1734,24 @@ var require_picomatch = __commonJS({
       }
       if (match === false || opts.capture === true) {
         if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch3.matchBase(input, regex, options, posix);
+          match = picomatch4.matchBase(input, regex, options, posix);
         } else {
           match = regex.exec(output);
         }
       }
       return { isMatch: Boolean(match), match, output };
     };
-    picomatch3.matchBase = (input, glob, options, posix = options && options.windows) => {
-      const regex = glob instanceof RegExp ? glob : picomatch3.makeRe(glob, options);
+    picomatch4.matchBase = (input, glob, options, posix = options && options.windows) => {
+      const regex = glob instanceof RegExp ? glob : picomatch4.makeRe(glob, options);
       return regex.test(utils.basename(input, { windows: posix }));
     };
-    picomatch3.isMatch = (str2, patterns, options) => picomatch3(patterns, options)(str2);
-    picomatch3.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch3.parse(p, options));
+    picomatch4.isMatch = (str3, patterns, options) => picomatch4(patterns, options)(str3);
+    picomatch4.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p2) => picomatch4.parse(p2, options));
       return parse3(pattern, { ...options, fastpaths: false });
     };
-    picomatch3.scan = (input, options) => scan2(input, options);
-    picomatch3.compileRe = (state, options, returnOutput = false, returnState = false) => {
+    picomatch4.scan = (input, options) => scan2(input, options);
+    picomatch4.compileRe = (state, options, returnOutput = false, returnState = false) => {
       if (returnOutput === true) {
         return state.output;
       }
@@ -1762,13 +1762,13 @@ var require_picomatch = __commonJS({
       if (state && state.negated === true) {
         source = `^(?!${source}).*$`;
       }
-      const regex = picomatch3.toRegex(source, options);
+      const regex = picomatch4.toRegex(source, options);
       if (returnState === true) {
         regex.state = state;
       }
       return regex;
     };
-    picomatch3.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+    picomatch4.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
       if (!input || typeof input !== "string") {
         throw new TypeError("Expected a non-empty string");
       }
@@ -1779,9 +1779,9 @@ var require_picomatch = __commonJS({
       if (!parsed.output) {
         parsed = parse3(input, options);
       }
-      return picomatch3.compileRe(parsed, options, returnOutput, returnState);
+      return picomatch4.compileRe(parsed, options, returnOutput, returnState);
     };
-    picomatch3.toRegex = (source, options) => {
+    picomatch4.toRegex = (source, options) => {
       try {
         const opts = options || {};
         return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
@@ -1790,8 +1790,8 @@ var require_picomatch = __commonJS({
         return /$^/;
       }
     };
-    picomatch3.constants = constants;
-    module2.exports = picomatch3;
+    picomatch4.constants = constants;
+    module2.exports = picomatch4;
   }
 });
 
@@ -1801,14 +1801,14 @@ var require_picomatch2 = __commonJS({
     "use strict";
     var pico = require_picomatch();
     var utils = require_utils();
-    function picomatch3(glob, options, returnState = false) {
+    function picomatch4(glob, options, returnState = false) {
       if (options && (options.windows === null || options.windows === void 0)) {
         options = { ...options, windows: utils.isWindows() };
       }
       return pico(glob, options, returnState);
     }
-    Object.assign(picomatch3, pico);
-    module2.exports = picomatch3;
+    Object.assign(picomatch4, pico);
+    module2.exports = picomatch4;
   }
 });
 
@@ -1880,7 +1880,7 @@ var require_code = __commonJS({
     }
     exports._ = _;
     var plus = new _Code("+");
-    function str2(strs, ...args2) {
+    function str3(strs, ...args2) {
       const expr = [safeStringify(strs[0])];
       let i2 = 0;
       while (i2 < args2.length) {
@@ -1891,7 +1891,7 @@ var require_code = __commonJS({
       optimize(expr);
       return new _Code(expr);
     }
-    exports.str = str2;
+    exports.str = str3;
     function addCodeArg(code, arg) {
       if (arg instanceof _Code)
         code.push(...arg._items);
@@ -1934,7 +1934,7 @@ var require_code = __commonJS({
       return;
     }
     function strConcat(c1, c2) {
-      return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str2`${c1}${c2}`;
+      return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str3`${c1}${c2}`;
     }
     exports.strConcat = strConcat;
     function interpolate(x) {
@@ -2896,22 +2896,22 @@ var require_util = __commonJS({
       return (0, codegen_1._)`${topSchemaRef}${schemaPath}${(0, codegen_1.getProperty)(keyword)}`;
     }
     exports.schemaRefOrVal = schemaRefOrVal;
-    function unescapeFragment(str2) {
-      return unescapeJsonPointer(decodeURIComponent(str2));
+    function unescapeFragment(str3) {
+      return unescapeJsonPointer(decodeURIComponent(str3));
     }
     exports.unescapeFragment = unescapeFragment;
-    function escapeFragment(str2) {
-      return encodeURIComponent(escapeJsonPointer(str2));
+    function escapeFragment(str3) {
+      return encodeURIComponent(escapeJsonPointer(str3));
     }
     exports.escapeFragment = escapeFragment;
-    function escapeJsonPointer(str2) {
-      if (typeof str2 == "number")
-        return `${str2}`;
-      return str2.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapeJsonPointer(str3) {
+      if (typeof str3 == "number")
+        return `${str3}`;
+      return str3.replace(/~/g, "~0").replace(/\//g, "~1");
     }
     exports.escapeJsonPointer = escapeJsonPointer;
-    function unescapeJsonPointer(str2) {
-      return str2.replace(/~1/g, "/").replace(/~0/g, "~");
+    function unescapeJsonPointer(str3) {
+      return str3.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports.unescapeJsonPointer = unescapeJsonPointer;
     function eachItem(xs, f) {
@@ -2962,7 +2962,7 @@ var require_util = __commonJS({
     }
     exports.evaluatedPropsToName = evaluatedPropsToName;
     function setEvaluated(gen, props, ps) {
-      Object.keys(ps).forEach((p) => gen.assign((0, codegen_1._)`${props}${(0, codegen_1.getProperty)(p)}`, true));
+      Object.keys(ps).forEach((p2) => gen.assign((0, codegen_1._)`${props}${(0, codegen_1.getProperty)(p2)}`, true));
     }
     exports.setEvaluated = setEvaluated;
     var snippets = {};
@@ -3321,7 +3321,7 @@ var require_dataType = __commonJS({
     exports.coerceAndCheckDataType = coerceAndCheckDataType;
     var COERCIBLE = /* @__PURE__ */ new Set(["string", "number", "integer", "boolean", "null"]);
     function coerceToTypes(types, coerceTypes) {
-      return coerceTypes ? types.filter((t) => COERCIBLE.has(t) || coerceTypes === "array" && t === "array") : [];
+      return coerceTypes ? types.filter((t2) => COERCIBLE.has(t2) || coerceTypes === "array" && t2 === "array") : [];
     }
     function coerceData(it, types, coerceTo) {
       const { gen, data, opts } = it;
@@ -3331,9 +3331,9 @@ var require_dataType = __commonJS({
         gen.if((0, codegen_1._)`${dataType} == 'object' && Array.isArray(${data}) && ${data}.length == 1`, () => gen.assign(data, (0, codegen_1._)`${data}[0]`).assign(dataType, (0, codegen_1._)`typeof ${data}`).if(checkDataTypes(types, data, opts.strictNumbers), () => gen.assign(coerced, data)));
       }
       gen.if((0, codegen_1._)`${coerced} !== undefined`);
-      for (const t of coerceTo) {
-        if (COERCIBLE.has(t) || t === "array" && opts.coerceTypes === "array") {
-          coerceSpecificType(t);
+      for (const t2 of coerceTo) {
+        if (COERCIBLE.has(t2) || t2 === "array" && opts.coerceTypes === "array") {
+          coerceSpecificType(t2);
         }
       }
       gen.else();
@@ -3343,8 +3343,8 @@ var require_dataType = __commonJS({
         gen.assign(data, coerced);
         assignParentData(it, coerced);
       });
-      function coerceSpecificType(t) {
-        switch (t) {
+      function coerceSpecificType(t2) {
+        switch (t2) {
           case "string":
             gen.elseIf((0, codegen_1._)`${dataType} == "number" || ${dataType} == "boolean"`).assign(coerced, (0, codegen_1._)`"" + ${data}`).elseIf((0, codegen_1._)`${data} === null`).assign(coerced, (0, codegen_1._)`""`);
             return;
@@ -3416,8 +3416,8 @@ var require_dataType = __commonJS({
       }
       if (types.number)
         delete types.integer;
-      for (const t in types)
-        cond = (0, codegen_1.and)(cond, checkDataType(t, data, strictNums, correct));
+      for (const t2 in types)
+        cond = (0, codegen_1.and)(cond, checkDataType(t2, data, strictNums, correct));
       return cond;
     }
     exports.checkDataTypes = checkDataTypes;
@@ -3535,11 +3535,11 @@ var require_code2 = __commonJS({
     }
     exports.noPropertyInData = noPropertyInData;
     function allSchemaProperties(schemaMap) {
-      return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
+      return schemaMap ? Object.keys(schemaMap).filter((p2) => p2 !== "__proto__") : [];
     }
     exports.allSchemaProperties = allSchemaProperties;
     function schemaProperties(it, schemaMap) {
-      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
+      return allSchemaProperties(schemaMap).filter((p2) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p2]));
     }
     exports.schemaProperties = schemaProperties;
     function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func2, context, passSchema) {
@@ -3936,8 +3936,8 @@ var require_json_schema_traverse = __commonJS({
         post(schema, jsonPtr, rootSchema, parentJsonPtr, parentKeyword, parentSchema, keyIndex);
       }
     }
-    function escapeJsonPtr(str2) {
-      return str2.replace(/~/g, "~0").replace(/\//g, "~1");
+    function escapeJsonPtr(str3) {
+      return str3.replace(/~/g, "~0").replace(/\//g, "~1");
     }
   }
 });
@@ -4017,12 +4017,12 @@ var require_resolve = __commonJS({
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
         id = normalizeId(id);
-      const p = resolver.parse(id);
-      return _getFullPath(resolver, p);
+      const p2 = resolver.parse(id);
+      return _getFullPath(resolver, p2);
     }
     exports.getFullPath = getFullPath;
-    function _getFullPath(resolver, p) {
-      const serialized = resolver.serialize(p);
+    function _getFullPath(resolver, p2) {
+      const serialized = resolver.serialize(p2);
       return serialized.split("#")[0] + "#";
     }
     exports._getFullPath = _getFullPath;
@@ -4332,9 +4332,9 @@ var require_validate = __commonJS({
         it.dataTypes = types;
         return;
       }
-      types.forEach((t) => {
-        if (!includesType(it.dataTypes, t)) {
-          strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
+      types.forEach((t2) => {
+        if (!includesType(it.dataTypes, t2)) {
+          strictTypesError(it, `type "${t2}" not allowed by context "${it.dataTypes.join(",")}"`);
         }
       });
       narrowSchemaTypes(it, types);
@@ -4350,7 +4350,7 @@ var require_validate = __commonJS({
         const rule = rules[keyword];
         if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
           const { type } = rule.definition;
-          if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
+          if (type.length && !type.some((t2) => hasApplicableType(ts, t2))) {
             strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
           }
         }
@@ -4359,15 +4359,15 @@ var require_validate = __commonJS({
     function hasApplicableType(schTs, kwdT) {
       return schTs.includes(kwdT) || kwdT === "number" && schTs.includes("integer");
     }
-    function includesType(ts, t) {
-      return ts.includes(t) || t === "integer" && ts.includes("number");
+    function includesType(ts, t2) {
+      return ts.includes(t2) || t2 === "integer" && ts.includes("number");
     }
     function narrowSchemaTypes(it, withTypes) {
       const ts = [];
-      for (const t of it.dataTypes) {
-        if (includesType(withTypes, t))
-          ts.push(t);
-        else if (withTypes.includes("integer") && t === "number")
+      for (const t2 of it.dataTypes) {
+        if (includesType(withTypes, t2))
+          ts.push(t2);
+        else if (withTypes.includes("integer") && t2 === "number")
           ts.push("integer");
       }
       it.dataTypes = ts;
@@ -4797,11 +4797,11 @@ var require_compile = __commonJS({
       return sch || this.schemas[ref] || resolveSchema.call(this, root, ref);
     }
     function resolveSchema(root, ref) {
-      const p = this.opts.uriResolver.parse(ref);
-      const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p);
+      const p2 = this.opts.uriResolver.parse(ref);
+      const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p2);
       let baseId = (0, resolve_1.getFullPath)(this.opts.uriResolver, root.baseId, void 0);
       if (Object.keys(root.schema).length > 0 && refPath === baseId) {
-        return getJsonPointer.call(this, p, root);
+        return getJsonPointer.call(this, p2, root);
       }
       const id = (0, resolve_1.normalizeId)(refPath);
       const schOrRef = this.refs[id] || this.schemas[id];
@@ -4809,7 +4809,7 @@ var require_compile = __commonJS({
         const sch = resolveSchema.call(this, root, schOrRef);
         if (typeof (sch === null || sch === void 0 ? void 0 : sch.schema) !== "object")
           return;
-        return getJsonPointer.call(this, p, sch);
+        return getJsonPointer.call(this, p2, sch);
       }
       if (typeof (schOrRef === null || schOrRef === void 0 ? void 0 : schOrRef.schema) !== "object")
         return;
@@ -4823,7 +4823,7 @@ var require_compile = __commonJS({
           baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
         return new SchemaEnv({ schema, schemaId, root, baseId });
       }
-      return getJsonPointer.call(this, p, schOrRef);
+      return getJsonPointer.call(this, p2, schOrRef);
     }
     exports.resolveSchema = resolveSchema;
     var PREVENT_SCOPE_CHANGE = /* @__PURE__ */ new Set([
@@ -5034,10 +5034,10 @@ var require_utils2 = __commonJS({
         isIPV6: true
       };
     }
-    function findToken(str2, token) {
+    function findToken(str3, token) {
       let ind = 0;
-      for (let i2 = 0; i2 < str2.length; i2++) {
-        if (str2[i2] === token) ind++;
+      for (let i2 = 0; i2 < str3.length; i2++) {
+        if (str3[i2] === token) ind++;
       }
       return ind;
     }
@@ -6107,7 +6107,7 @@ var require_core = __commonJS({
     var util_1 = require_util();
     var $dataRefSchema = require_data();
     var uri_1 = require_uri();
-    var defaultRegExp = (str2, flags2) => new RegExp(str2, flags2);
+    var defaultRegExp = (str3, flags2) => new RegExp(str3, flags2);
     defaultRegExp.code = "new RegExp";
     var META_IGNORE_OPTIONS = ["removeAdditional", "useDefaults", "coerceTypes"];
     var EXT_SCOPE_NAMES = /* @__PURE__ */ new Set([
@@ -6281,9 +6281,9 @@ var require_core = __commonJS({
             this.addSchema(_schema, ref, meta);
         }
         async function _loadSchema(ref) {
-          const p = this._loading[ref];
-          if (p)
-            return p;
+          const p2 = this._loading[ref];
+          if (p2)
+            return p2;
           try {
             return await (this._loading[ref] = loadSchema(ref));
           } finally {
@@ -6431,7 +6431,7 @@ var require_core = __commonJS({
           type: (0, dataType_1.getJSONTypes)(def.type),
           schemaType: (0, dataType_1.getJSONTypes)(def.schemaType)
         };
-        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t) => addRule.call(this, k, definition, t)));
+        (0, util_1.eachItem)(keyword, definition.type.length === 0 ? (k) => addRule.call(this, k, definition) : (k) => definition.type.forEach((t2) => addRule.call(this, k, definition, t2)));
         return this;
       }
       getKeyword(keyword) {
@@ -6630,7 +6630,7 @@ var require_core = __commonJS({
       if (dataType && post)
         throw new Error('keyword with "post" flag cannot have "type"');
       const { RULES: RULES2 } = this;
-      let ruleGroup = post ? RULES2.post : RULES2.rules.find(({ type: t }) => t === dataType);
+      let ruleGroup = post ? RULES2.post : RULES2.rules.find(({ type: t2 }) => t2 === dataType);
       if (!ruleGroup) {
         ruleGroup = { type: dataType, rules: [] };
         RULES2.rules.push(ruleGroup);
@@ -6902,16 +6902,16 @@ var require_ucs2length = __commonJS({
   "node_modules/ajv/dist/runtime/ucs2length.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
-    function ucs2length(str2) {
-      const len = str2.length;
+    function ucs2length(str3) {
+      const len = str3.length;
       let length = 0;
       let pos = 0;
       let value;
       while (pos < len) {
         length++;
-        value = str2.charCodeAt(pos++);
+        value = str3.charCodeAt(pos++);
         if (value >= 55296 && value <= 56319 && pos < len) {
-          value = str2.charCodeAt(pos);
+          value = str3.charCodeAt(pos);
           if ((value & 64512) === 56320)
             pos++;
         }
@@ -7178,7 +7178,7 @@ var require_uniqueItems = __commonJS({
           gen.if((0, codegen_1._)`${i2} > 1`, () => (canOptimize() ? loopN : loopN2)(i2, j));
         }
         function canOptimize() {
-          return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
+          return itemTypes.length > 0 && !itemTypes.some((t2) => t2 === "object" || t2 === "array");
         }
         function loopN(i2, j) {
           const item = gen.name("item");
@@ -7765,12 +7765,12 @@ var require_additionalProperties = __commonJS({
             const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
             definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
           } else if (props.length) {
-            definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._)`${key} === ${p}`));
+            definedProp = (0, codegen_1.or)(...props.map((p2) => (0, codegen_1._)`${key} === ${p2}`));
           } else {
             definedProp = codegen_1.nil;
           }
           if (patProps.length) {
-            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._)`${(0, code_1.usePattern)(cxt, p)}.test(${key})`));
+            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p2) => (0, codegen_1._)`${(0, code_1.usePattern)(cxt, p2)}.test(${key})`));
           }
           return (0, codegen_1.not)(definedProp);
         }
@@ -7850,7 +7850,7 @@ var require_properties = __commonJS({
         if (it.opts.unevaluated && allProps.length && it.props !== true) {
           it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
         }
-        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
+        const properties = allProps.filter((p2) => !(0, util_1.alwaysValidSchema)(it, schema[p2]));
         if (properties.length === 0)
           return;
         const valid = gen.name("valid");
@@ -7900,7 +7900,7 @@ var require_patternProperties = __commonJS({
         const { gen, schema, data, parentSchema, it } = cxt;
         const { opts } = it;
         const patterns = (0, code_1.allSchemaProperties)(schema);
-        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
+        const alwaysValidPatterns = patterns.filter((p2) => (0, util_1.alwaysValidSchema)(it, schema[p2]));
         if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props === true)) {
           return;
         }
@@ -9452,13 +9452,13 @@ var require_createNode = __commonJS({
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
-        const match = tags.filter((t) => t.tag === tagName);
-        const tagObj = match.find((t) => !t.format) ?? match[0];
+        const match = tags.filter((t2) => t2.tag === tagName);
+        const tagObj = match.find((t2) => !t2.format) ?? match[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t) => t.identify?.(value) && !t.format);
+      return tags.find((t2) => t2.identify?.(value) && !t2.format);
     }
     function createNode(value, tagName, ctx) {
       if (identity.isDocument(value))
@@ -9664,13 +9664,13 @@ var require_Collection = __commonJS({
 var require_stringifyComment = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyComment.js"(exports) {
     "use strict";
-    var stringifyComment = (str2) => str2.replace(/^(?!$)(?: $)?/gm, "#");
+    var stringifyComment = (str3) => str3.replace(/^(?!$)(?: $)?/gm, "#");
     function indentComment(comment, indent) {
       if (/^\n+$/.test(comment))
         return comment.substring(1);
       return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
     }
-    var lineComment = (str2, indent, comment) => str2.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str2.endsWith(" ") ? "" : " ") + comment;
+    var lineComment = (str3, indent, comment) => str3.endsWith("\n") ? indentComment(comment, indent) : comment.includes("\n") ? "\n" + indentComment(comment, indent) : (str3.endsWith(" ") ? "" : " ") + comment;
     exports.indentComment = indentComment;
     exports.lineComment = lineComment;
     exports.stringifyComment = stringifyComment;
@@ -9824,16 +9824,16 @@ var require_stringifyString = __commonJS({
       lineWidth: ctx.options.lineWidth,
       minContentWidth: ctx.options.minContentWidth
     });
-    var containsDocumentMarker = (str2) => /^(%|---|\.\.\.)/m.test(str2);
-    function lineLengthOverLimit(str2, lineWidth, indentLength) {
+    var containsDocumentMarker = (str3) => /^(%|---|\.\.\.)/m.test(str3);
+    function lineLengthOverLimit(str3, lineWidth, indentLength) {
       if (!lineWidth || lineWidth < 0)
         return false;
       const limit = lineWidth - indentLength;
-      const strLen = str2.length;
+      const strLen = str3.length;
       if (strLen <= limit)
         return false;
       for (let i2 = 0, start2 = 0; i2 < strLen; ++i2) {
-        if (str2[i2] === "\n") {
+        if (str3[i2] === "\n") {
           if (i2 - start2 > limit)
             return true;
           start2 = i2 + 1;
@@ -9850,11 +9850,11 @@ var require_stringifyString = __commonJS({
       const { implicitKey } = ctx;
       const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
       const indent = ctx.indent || (containsDocumentMarker(value) ? "  " : "");
-      let str2 = "";
+      let str3 = "";
       let start2 = 0;
       for (let i2 = 0, ch = json[i2]; ch; ch = json[++i2]) {
         if (ch === " " && json[i2 + 1] === "\\" && json[i2 + 2] === "n") {
-          str2 += json.slice(start2, i2) + "\\ ";
+          str3 += json.slice(start2, i2) + "\\ ";
           i2 += 1;
           start2 = i2;
           ch = "\\";
@@ -9863,38 +9863,38 @@ var require_stringifyString = __commonJS({
           switch (json[i2 + 1]) {
             case "u":
               {
-                str2 += json.slice(start2, i2);
+                str3 += json.slice(start2, i2);
                 const code = json.substr(i2 + 2, 4);
                 switch (code) {
                   case "0000":
-                    str2 += "\\0";
+                    str3 += "\\0";
                     break;
                   case "0007":
-                    str2 += "\\a";
+                    str3 += "\\a";
                     break;
                   case "000b":
-                    str2 += "\\v";
+                    str3 += "\\v";
                     break;
                   case "001b":
-                    str2 += "\\e";
+                    str3 += "\\e";
                     break;
                   case "0085":
-                    str2 += "\\N";
+                    str3 += "\\N";
                     break;
                   case "00a0":
-                    str2 += "\\_";
+                    str3 += "\\_";
                     break;
                   case "2028":
-                    str2 += "\\L";
+                    str3 += "\\L";
                     break;
                   case "2029":
-                    str2 += "\\P";
+                    str3 += "\\P";
                     break;
                   default:
                     if (code.substr(0, 2) === "00")
-                      str2 += "\\x" + code.substr(2);
+                      str3 += "\\x" + code.substr(2);
                     else
-                      str2 += json.substr(i2, 6);
+                      str3 += json.substr(i2, 6);
                 }
                 i2 += 5;
                 start2 = i2 + 1;
@@ -9904,14 +9904,14 @@ var require_stringifyString = __commonJS({
               if (implicitKey || json[i2 + 2] === '"' || json.length < minMultiLineLength) {
                 i2 += 1;
               } else {
-                str2 += json.slice(start2, i2) + "\n\n";
+                str3 += json.slice(start2, i2) + "\n\n";
                 while (json[i2 + 2] === "\\" && json[i2 + 3] === "n" && json[i2 + 4] !== '"') {
-                  str2 += "\n";
+                  str3 += "\n";
                   i2 += 2;
                 }
-                str2 += indent;
+                str3 += indent;
                 if (json[i2 + 2] === " ")
-                  str2 += "\\";
+                  str3 += "\\";
                 i2 += 1;
                 start2 = i2 + 1;
               }
@@ -9920,8 +9920,8 @@ var require_stringifyString = __commonJS({
               i2 += 1;
           }
       }
-      str2 = start2 ? str2 + json.slice(start2) : json;
-      return implicitKey ? str2 : foldFlowLines.foldFlowLines(str2, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+      str3 = start2 ? str3 + json.slice(start2) : json;
+      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
     }
     function singleQuotedString(value, ctx) {
       if (ctx.options.singleQuote === false || ctx.implicitKey && value.includes("\n") || /[ \t]\n|\n[ \t]/.test(value))
@@ -10049,15 +10049,15 @@ ${indent}${start2}${value}${end}`;
           return quotedString(value, ctx);
         }
       }
-      const str2 = value.replace(/\n+/g, `$&
+      const str3 = value.replace(/\n+/g, `$&
 ${indent}`);
       if (actualString) {
-        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str2);
+        const test = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str3);
         const { compat, tags } = ctx.doc.schema;
         if (tags.some(test) || compat?.some(test))
           return quotedString(value, ctx);
       }
-      return implicitKey ? str2 : foldFlowLines.foldFlowLines(str2, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+      return implicitKey ? str3 : foldFlowLines.foldFlowLines(str3, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
@@ -10085,10 +10085,10 @@ ${indent}`);
       let res = _stringify(type);
       if (res === null) {
         const { defaultKeyType, defaultStringType } = ctx.options;
-        const t = implicitKey && defaultKeyType || defaultStringType;
-        res = _stringify(t);
+        const t2 = implicitKey && defaultKeyType || defaultStringType;
+        res = _stringify(t2);
         if (res === null)
-          throw new Error(`Unsupported default string type ${t}`);
+          throw new Error(`Unsupported default string type ${t2}`);
       }
       return res;
     }
@@ -10148,24 +10148,24 @@ var require_stringify = __commonJS({
     }
     function getTagObject(tags, item) {
       if (item.tag) {
-        const match = tags.filter((t) => t.tag === item.tag);
+        const match = tags.filter((t2) => t2.tag === item.tag);
         if (match.length > 0)
-          return match.find((t) => t.format === item.format) ?? match[0];
+          return match.find((t2) => t2.format === item.format) ?? match[0];
       }
       let tagObj = void 0;
       let obj;
       if (identity.isScalar(item)) {
         obj = item.value;
-        let match = tags.filter((t) => t.identify?.(obj));
+        let match = tags.filter((t2) => t2.identify?.(obj));
         if (match.length > 1) {
-          const testMatch = match.filter((t) => t.test);
+          const testMatch = match.filter((t2) => t2.test);
           if (testMatch.length > 0)
             match = testMatch;
         }
-        tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
+        tagObj = match.find((t2) => t2.format === item.format) ?? match.find((t2) => !t2.format);
       } else {
         obj = item;
-        tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
+        tagObj = tags.find((t2) => t2.nodeClass && obj instanceof t2.nodeClass);
       }
       if (!tagObj) {
         const name2 = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
@@ -10209,11 +10209,11 @@ var require_stringify = __commonJS({
       const props = stringifyProps(node, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
+      const str3 = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
       if (!props)
-        return str2;
-      return identity.isScalar(node) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
-${ctx.indent}${str2}`;
+        return str3;
+      return identity.isScalar(node) || str3[0] === "{" || str3[0] === "[" ? `${props} ${str3}` : `${props}
+${ctx.indent}${str3}`;
     }
     exports.createStringifyContext = createStringifyContext;
     exports.stringify = stringify;
@@ -10248,8 +10248,8 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str2 = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
-      if (!explicitKey && !ctx.inFlow && str2.length > 1024) {
+      let str3 = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      if (!explicitKey && !ctx.inFlow && str3.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
         explicitKey = true;
@@ -10258,27 +10258,27 @@ var require_stringifyPair = __commonJS({
         if (allNullValues || value == null) {
           if (keyCommentDone && onComment)
             onComment();
-          return str2 === "" ? "?" : explicitKey ? `? ${str2}` : str2;
+          return str3 === "" ? "?" : explicitKey ? `? ${str3}` : str3;
         }
       } else if (allNullValues && !simpleKeys || value == null && explicitKey) {
-        str2 = `? ${str2}`;
+        str3 = `? ${str3}`;
         if (keyComment && !keyCommentDone) {
-          str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(keyComment));
+          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
         } else if (chompKeep && onChompKeep)
           onChompKeep();
-        return str2;
+        return str3;
       }
       if (keyCommentDone)
         keyComment = null;
       if (explicitKey) {
         if (keyComment)
-          str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(keyComment));
-        str2 = `? ${str2}
+          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
+        str3 = `? ${str3}
 ${indent}:`;
       } else {
-        str2 = `${str2}:`;
+        str3 = `${str3}:`;
         if (keyComment)
-          str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(keyComment));
+          str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
       if (identity.isNode(value)) {
@@ -10294,7 +10294,7 @@ ${indent}:`;
       }
       ctx.implicitKey = false;
       if (!explicitKey && !keyComment && identity.isScalar(value))
-        ctx.indentAtStart = str2.length + 1;
+        ctx.indentAtStart = str3.length + 1;
       chompKeep = false;
       if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
@@ -10338,16 +10338,16 @@ ${ctx.indent}`;
       } else if (valueStr === "" || valueStr[0] === "\n") {
         ws = "";
       }
-      str2 += ws + valueStr;
+      str3 += ws + valueStr;
       if (ctx.inFlow) {
         if (valueCommentDone && onComment)
           onComment();
       } else if (valueComment && !valueCommentDone) {
-        str2 += stringifyComment.lineComment(str2, ctx.indent, commentString(valueComment));
+        str3 += stringifyComment.lineComment(str3, ctx.indent, commentString(valueComment));
       } else if (chompKeep && onChompKeep) {
         onChompKeep();
       }
-      return str2;
+      return str3;
     }
     exports.stringifyPair = stringifyPair;
   }
@@ -10574,31 +10574,31 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str3 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str4 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
-          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment2));
+          str4 += stringifyComment.lineComment(str4, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
           chompKeep = false;
-        lines.push(blockItemPrefix + str3);
+        lines.push(blockItemPrefix + str4);
       }
-      let str2;
+      let str3;
       if (lines.length === 0) {
-        str2 = flowChars.start + flowChars.end;
+        str3 = flowChars.start + flowChars.end;
       } else {
-        str2 = lines[0];
+        str3 = lines[0];
         for (let i2 = 1; i2 < lines.length; ++i2) {
           const line = lines[i2];
-          str2 += line ? `
+          str3 += line ? `
 ${indent}${line}` : "\n";
         }
       }
       if (comment) {
-        str2 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
+        str3 += "\n" + stringifyComment.indentComment(commentString(comment), indent);
         if (onComment)
           onComment();
       } else if (chompKeep && onChompKeep)
         onChompKeep();
-      return str2;
+      return str3;
     }
     function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
       const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
@@ -10641,21 +10641,21 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str2 = stringify.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str2.includes("\n"));
+        let str3 = stringify.stringify(item, itemCtx, () => comment = null);
+        reqNewline || (reqNewline = lines.length > linesAtValue || str3.includes("\n"));
         if (i2 < items.length - 1) {
-          str2 += ",";
+          str3 += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str2.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str3.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
-            str2 += ",";
+            str3 += ",";
           }
         }
         if (comment)
-          str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment));
-        lines.push(str2);
+          str3 += stringifyComment.lineComment(str3, itemIndent, commentString(comment));
+        lines.push(str3);
         linesAtValue = lines.length;
       }
       const { start: start2, end } = flowChars;
@@ -10667,11 +10667,11 @@ ${indent}${line}` : "\n";
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
-          let str2 = start2;
+          let str3 = start2;
           for (const line of lines)
-            str2 += line ? `
+            str3 += line ? `
 ${indentStep}${indent}${line}` : "\n";
-          return `${str2}
+          return `${str3}
 ${indent}${end}`;
         } else {
           return `${start2}${fcPadding}${lines.join(" ")}${fcPadding}${end}`;
@@ -11003,7 +11003,7 @@ var require_string = __commonJS({
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
-      resolve: (str2) => str2,
+      resolve: (str3) => str3,
       stringify(item, ctx, onComment, onChompKeep) {
         ctx = Object.assign({ actualString: true }, ctx);
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
@@ -11041,7 +11041,7 @@ var require_bool = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str2) => new Scalar.Scalar(str2[0] === "t" || str2[0] === "T"),
+      resolve: (str3) => new Scalar.Scalar(str3[0] === "t" || str3[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
@@ -11093,7 +11093,7 @@ var require_float = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str2) => str2.slice(-3).toLowerCase() === "nan" ? NaN : str2[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -11102,7 +11102,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-      resolve: (str2) => parseFloat(str2),
+      resolve: (str3) => parseFloat(str3),
       stringify(node) {
         const num = Number(node.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
@@ -11113,11 +11113,11 @@ var require_float = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-      resolve(str2) {
-        const node = new Scalar.Scalar(parseFloat(str2));
-        const dot = str2.indexOf(".");
-        if (dot !== -1 && str2[str2.length - 1] === "0")
-          node.minFractionDigits = str2.length - dot - 1;
+      resolve(str3) {
+        const node = new Scalar.Scalar(parseFloat(str3));
+        const dot = str3.indexOf(".");
+        if (dot !== -1 && str3[str3.length - 1] === "0")
+          node.minFractionDigits = str3.length - dot - 1;
         return node;
       },
       stringify: stringifyNumber.stringifyNumber
@@ -11134,7 +11134,7 @@ var require_int = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    var intResolve = (str2, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str2) : parseInt(str2.substring(offset), radix);
+    var intResolve = (str3, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3.substring(offset), radix);
     function intStringify(node, radix, prefix) {
       const { value } = node;
       if (intIdentify(value) && value >= 0)
@@ -11147,15 +11147,15 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^0o[0-7]+$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 2, 8, opt),
       stringify: (node) => intStringify(node, 8, "0o")
     };
-    var int = {
+    var int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9]+$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 0, 10, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -11164,10 +11164,10 @@ var require_int = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 2, 16, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
       stringify: (node) => intStringify(node, 16, "0x")
     };
-    exports.int = int;
+    exports.int = int2;
     exports.intHex = intHex;
     exports.intOct = intOct;
   }
@@ -11183,16 +11183,16 @@ var require_schema = __commonJS({
     var string = require_string();
     var bool = require_bool();
     var float = require_float();
-    var int = require_int();
+    var int2 = require_int();
     var schema = [
       map.map,
       seq.seq,
       string.string,
       _null.nullTag,
       bool.boolTag,
-      int.intOct,
-      int.int,
-      int.intHex,
+      int2.intOct,
+      int2.int,
+      int2.intHex,
       float.floatNaN,
       float.floatExp,
       float.float
@@ -11217,7 +11217,7 @@ var require_schema2 = __commonJS({
         identify: (value) => typeof value === "string",
         default: true,
         tag: "tag:yaml.org,2002:str",
-        resolve: (str2) => str2,
+        resolve: (str3) => str3,
         stringify: stringifyJSON
       },
       {
@@ -11234,7 +11234,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:bool",
         test: /^true$|^false$/,
-        resolve: (str2) => str2 === "true",
+        resolve: (str3) => str3 === "true",
         stringify: stringifyJSON
       },
       {
@@ -11242,7 +11242,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:int",
         test: /^-?(?:0|[1-9][0-9]*)$/,
-        resolve: (str2, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str2) : parseInt(str2, 10),
+        resolve: (str3, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str3) : parseInt(str3, 10),
         stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
       },
       {
@@ -11250,7 +11250,7 @@ var require_schema2 = __commonJS({
         default: true,
         tag: "tag:yaml.org,2002:float",
         test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
-        resolve: (str2) => parseFloat(str2),
+        resolve: (str3) => parseFloat(str3),
         stringify: stringifyJSON
       }
     ];
@@ -11258,9 +11258,9 @@ var require_schema2 = __commonJS({
       default: true,
       tag: "",
       test: /^/,
-      resolve(str2, onError) {
-        onError(`Unresolved plain scalar ${JSON.stringify(str2)}`);
-        return str2;
+      resolve(str3, onError) {
+        onError(`Unresolved plain scalar ${JSON.stringify(str3)}`);
+        return str3;
       }
     };
     var schema = [map.map, seq.seq].concat(jsonScalars, jsonError);
@@ -11292,10 +11292,10 @@ var require_binary = __commonJS({
         if (typeof node_buffer.Buffer === "function") {
           return node_buffer.Buffer.from(src, "base64");
         } else if (typeof atob === "function") {
-          const str2 = atob(src.replace(/[\n\r]/g, ""));
-          const buffer = new Uint8Array(str2.length);
-          for (let i2 = 0; i2 < str2.length; ++i2)
-            buffer[i2] = str2.charCodeAt(i2);
+          const str3 = atob(src.replace(/[\n\r]/g, ""));
+          const buffer = new Uint8Array(str3.length);
+          for (let i2 = 0; i2 < str3.length; ++i2)
+            buffer[i2] = str3.charCodeAt(i2);
           return buffer;
         } else {
           onError("This environment does not support reading binary tags; either Buffer or atob is required");
@@ -11306,28 +11306,28 @@ var require_binary = __commonJS({
         if (!value)
           return "";
         const buf = value;
-        let str2;
+        let str3;
         if (typeof node_buffer.Buffer === "function") {
-          str2 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
+          str3 = buf instanceof node_buffer.Buffer ? buf.toString("base64") : node_buffer.Buffer.from(buf.buffer).toString("base64");
         } else if (typeof btoa === "function") {
           let s = "";
           for (let i2 = 0; i2 < buf.length; ++i2)
             s += String.fromCharCode(buf[i2]);
-          str2 = btoa(s);
+          str3 = btoa(s);
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         }
         type ?? (type = Scalar.Scalar.BLOCK_LITERAL);
         if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
-          const n = Math.ceil(str2.length / lineWidth);
+          const n = Math.ceil(str3.length / lineWidth);
           const lines = new Array(n);
           for (let i2 = 0, o = 0; i2 < n; ++i2, o += lineWidth) {
-            lines[i2] = str2.substr(o, lineWidth);
+            lines[i2] = str3.substr(o, lineWidth);
           }
-          str2 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str3 = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
-        return stringifyString.stringifyString({ comment, type, value: str2 }, ctx, onComment, onChompKeep);
+        return stringifyString.stringifyString({ comment, type, value: str3 }, ctx, onComment, onChompKeep);
       }
     };
     exports.binary = binary2;
@@ -11533,7 +11533,7 @@ var require_float2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-      resolve: (str2) => str2.slice(-3).toLowerCase() === "nan" ? NaN : str2[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
+      resolve: (str3) => str3.slice(-3).toLowerCase() === "nan" ? NaN : str3[0] === "-" ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY,
       stringify: stringifyNumber.stringifyNumber
     };
     var floatExp = {
@@ -11542,7 +11542,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
-      resolve: (str2) => parseFloat(str2.replace(/_/g, "")),
+      resolve: (str3) => parseFloat(str3.replace(/_/g, "")),
       stringify(node) {
         const num = Number(node.value);
         return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
@@ -11553,11 +11553,11 @@ var require_float2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
-      resolve(str2) {
-        const node = new Scalar.Scalar(parseFloat(str2.replace(/_/g, "")));
-        const dot = str2.indexOf(".");
+      resolve(str3) {
+        const node = new Scalar.Scalar(parseFloat(str3.replace(/_/g, "")));
+        const dot = str3.indexOf(".");
         if (dot !== -1) {
-          const f = str2.substring(dot + 1).replace(/_/g, "");
+          const f = str3.substring(dot + 1).replace(/_/g, "");
           if (f[f.length - 1] === "0")
             node.minFractionDigits = f.length;
         }
@@ -11577,34 +11577,34 @@ var require_int2 = __commonJS({
     "use strict";
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
-    function intResolve(str2, offset, radix, { intAsBigInt }) {
-      const sign = str2[0];
+    function intResolve(str3, offset, radix, { intAsBigInt }) {
+      const sign = str3[0];
       if (sign === "-" || sign === "+")
         offset += 1;
-      str2 = str2.substring(offset).replace(/_/g, "");
+      str3 = str3.substring(offset).replace(/_/g, "");
       if (intAsBigInt) {
         switch (radix) {
           case 2:
-            str2 = `0b${str2}`;
+            str3 = `0b${str3}`;
             break;
           case 8:
-            str2 = `0o${str2}`;
+            str3 = `0o${str3}`;
             break;
           case 16:
-            str2 = `0x${str2}`;
+            str3 = `0x${str3}`;
             break;
         }
-        const n2 = BigInt(str2);
+        const n2 = BigInt(str3);
         return sign === "-" ? BigInt(-1) * n2 : n2;
       }
-      const n = parseInt(str2, radix);
+      const n = parseInt(str3, radix);
       return sign === "-" ? -1 * n : n;
     }
     function intStringify(node, radix, prefix) {
       const { value } = node;
       if (intIdentify(value)) {
-        const str2 = value.toString(radix);
-        return value < 0 ? "-" + prefix + str2.substr(1) : prefix + str2;
+        const str3 = value.toString(radix);
+        return value < 0 ? "-" + prefix + str3.substr(1) : prefix + str3;
       }
       return stringifyNumber.stringifyNumber(node);
     }
@@ -11614,7 +11614,7 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 2, 2, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 2, 2, opt),
       stringify: (node) => intStringify(node, 2, "0b")
     };
     var intOct = {
@@ -11623,15 +11623,15 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 1, 8, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 1, 8, opt),
       stringify: (node) => intStringify(node, 8, "0")
     };
-    var int = {
+    var int2 = {
       identify: intIdentify,
       default: true,
       tag: "tag:yaml.org,2002:int",
       test: /^[-+]?[0-9][0-9_]*$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 0, 10, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 0, 10, opt),
       stringify: stringifyNumber.stringifyNumber
     };
     var intHex = {
@@ -11640,10 +11640,10 @@ var require_int2 = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
-      resolve: (str2, _onError, opt) => intResolve(str2, 2, 16, opt),
+      resolve: (str3, _onError, opt) => intResolve(str3, 2, 16, opt),
       stringify: (node) => intStringify(node, 16, "0x")
     };
-    exports.int = int;
+    exports.int = int2;
     exports.intBin = intBin;
     exports.intHex = intHex;
     exports.intOct = intOct;
@@ -11744,11 +11744,11 @@ var require_timestamp = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/timestamp.js"(exports) {
     "use strict";
     var stringifyNumber = require_stringifyNumber();
-    function parseSexagesimal(str2, asBigInt) {
-      const sign = str2[0];
-      const parts2 = sign === "-" || sign === "+" ? str2.substring(1) : str2;
+    function parseSexagesimal(str3, asBigInt) {
+      const sign = str3[0];
+      const parts2 = sign === "-" || sign === "+" ? str3.substring(1) : str3;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts2.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
+      const res = parts2.replace(/_/g, "").split(":").reduce((res2, p2) => res2 * num(60) + num(p2), num(0));
       return sign === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node) {
@@ -11783,7 +11783,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:int",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
-      resolve: (str2, _onError, { intAsBigInt }) => parseSexagesimal(str2, intAsBigInt),
+      resolve: (str3, _onError, { intAsBigInt }) => parseSexagesimal(str3, intAsBigInt),
       stringify: stringifySexagesimal
     };
     var floatTime = {
@@ -11792,7 +11792,7 @@ var require_timestamp = __commonJS({
       tag: "tag:yaml.org,2002:float",
       format: "TIME",
       test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
-      resolve: (str2) => parseSexagesimal(str2, false),
+      resolve: (str3) => parseSexagesimal(str3, false),
       stringify: stringifySexagesimal
     };
     var timestamp = {
@@ -11803,8 +11803,8 @@ var require_timestamp = __commonJS({
       // may be omitted altogether, resulting in a date format. In such a case, the time part is
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
-      resolve(str2) {
-        const match = str2.match(timestamp.test);
+      resolve(str3) {
+        const match = str3.match(timestamp.test);
         if (!match)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year, month, day, hour, minute, second] = match.map(Number);
@@ -11838,7 +11838,7 @@ var require_schema3 = __commonJS({
     var binary2 = require_binary();
     var bool = require_bool2();
     var float = require_float2();
-    var int = require_int2();
+    var int2 = require_int2();
     var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
@@ -11851,10 +11851,10 @@ var require_schema3 = __commonJS({
       _null.nullTag,
       bool.trueTag,
       bool.falseTag,
-      int.intBin,
-      int.intOct,
-      int.int,
-      int.intHex,
+      int2.intBin,
+      int2.intOct,
+      int2.int,
+      int2.intHex,
       float.floatNaN,
       float.floatExp,
       float.float,
@@ -11881,7 +11881,7 @@ var require_tags = __commonJS({
     var string = require_string();
     var bool = require_bool();
     var float = require_float();
-    var int = require_int();
+    var int2 = require_int();
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary2 = require_binary();
@@ -11905,9 +11905,9 @@ var require_tags = __commonJS({
       floatExp: float.floatExp,
       floatNaN: float.floatNaN,
       floatTime: timestamp.floatTime,
-      int: int.int,
-      intHex: int.intHex,
-      intOct: int.intOct,
+      int: int2.int,
+      intHex: int2.intHex,
+      intOct: int2.intOct,
       intTime: timestamp.intTime,
       map: map.map,
       merge: merge2.merge,
@@ -13094,7 +13094,7 @@ var require_compose_collection = __commonJS({
       if (!tagToken || !tagName || tagName === "!" || tagName === YAMLMap.YAMLMap.tagName && expType === "map" || tagName === YAMLSeq.YAMLSeq.tagName && expType === "seq") {
         return resolveCollection(CN, ctx, token, onError, tagName);
       }
-      let tag = ctx.schema.tags.find((t) => t.tag === tagName && t.collection === expType);
+      let tag = ctx.schema.tags.find((t2) => t2.tag === tagName && t2.collection === expType);
       if (!tag) {
         const kt = ctx.schema.knownTags[tagName];
         if (kt?.collection === expType) {
@@ -17196,11 +17196,11 @@ var PLACEHOLDERS = [
 var FENCE = /^\s*```[\w+#.-]*\s*$/;
 var PROSE = /^[A-Z][A-Za-z']*(?:[ ,][A-Za-z'`()-]+){3,}[.:!]?$/;
 function anyOf(patterns) {
-  return new RegExp(patterns.map((p) => `(?:${p.source})`).join("|"), "i");
+  return new RegExp(patterns.map((p2) => `(?:${p2.source})`).join("|"), "i");
 }
 var CHAT = anyOf(CHAT_PHRASES);
 var PLACEHOLDER = anyOf(PLACEHOLDERS);
-var PREFILTER = anyOf([...CHAT_PHRASES, ...PLACEHOLDERS].map((p) => new RegExp(p.source.replace(/^\^/, ""), "i")));
+var PREFILTER = anyOf([...CHAT_PHRASES, ...PLACEHOLDERS].map((p2) => new RegExp(p2.source.replace(/^\^/, ""), "i")));
 var assistantText = {
   id: ID,
   version: "1.0.0",
@@ -18248,7 +18248,7 @@ function createRegistry(d) {
       let s = stampKeys.get(lower);
       let canonical = s?.key;
       if (s === void 0) {
-        s = stampPrefixes.find((p) => lower.startsWith(p.key.toLowerCase()) && lower.length > p.key.length);
+        s = stampPrefixes.find((p2) => lower.startsWith(p2.key.toLowerCase()) && lower.length > p2.key.length);
         if (s !== void 0) canonical = `${s.key}${key.slice(s.key.length)}`;
       }
       if (s === void 0 || canonical === void 0 || value.trim().length === 0) return void 0;
@@ -18298,7 +18298,7 @@ function createRegistry(d) {
     hasAiderPrefix: (subject) => subject.toLowerCase().startsWith(d.aider.subjectPrefix),
     branchPrefix: (branch) => {
       const b = branch.toLowerCase();
-      const hit = d.branchPrefixes.find((p) => b.startsWith(p.prefix) && b.length > p.prefix.length);
+      const hit = d.branchPrefixes.find((p2) => b.startsWith(p2.prefix) && b.length > p2.prefix.length);
       return hit === void 0 ? void 0 : { prefix: hit.prefix, agent: hit.agent };
     }
   };
@@ -18350,7 +18350,7 @@ function kernelForm(text2, normalizeAgent2) {
   const model = words[0];
   if (model === void 0 || model.length > MAX_MODEL) return void 0;
   const agent = normalizeAgent2(agentName) ?? agentName.toLowerCase();
-  return { agent, model, tools: words.slice(1).map(unbracket).filter((t) => t.length > 0), text: text2 };
+  return { agent, model, tools: words.slice(1).map(unbracket).filter((t2) => t2.length > 0), text: text2 };
 }
 function unbracket(word) {
   return word.startsWith("[") && word.endsWith("]") ? word.slice(1, -1) : word;
@@ -18497,7 +18497,7 @@ function trailerBlockStart(lines, end) {
       return end;
     }
     onlySpaces = false;
-    if (GIT_GENERATED_PREFIXES.some((p) => l.startsWith(p))) {
+    if (GIT_GENERATED_PREFIXES.some((p2) => l.startsWith(p2))) {
       trailerLines++;
       possibleContinuationLines = 0;
       recognizedPrefix = true;
@@ -18582,8 +18582,8 @@ function commitEvidence(commit, options = {}) {
   if (reg.hasAiderPrefix(subject)) {
     out2.push({ class: "stamped", source: "subject:aider", detail: `subject ${cut(subject)}`, says: "ai", commit: sha, agent: "aider" });
   }
-  for (const t of parseTrailers(commit.message)) {
-    out2.push(...trailerEvidence(t, sha, extra, reg));
+  for (const t2 of parseTrailers(commit.message)) {
+    out2.push(...trailerEvidence(t2, sha, extra, reg));
   }
   for (const f of reg.footersIn(commit.message)) {
     out2.push({ class: "stamped", source: `footer:${f.agent}`, detail: `footer "${f.text}"`, says: "ai", commit: sha, agent: f.agent });
@@ -18598,20 +18598,20 @@ function commitEvidence(commit, options = {}) {
   }
   return dedupe(out2).slice(0, MAX_EVIDENCE_PER_COMMIT);
 }
-function trailerEvidence(t, sha, extra, reg) {
+function trailerEvidence(t2, sha, extra, reg) {
   const out2 = [];
-  const key = t.key.toLowerCase();
-  const declared = declaredEvidence(t, sha, reg);
+  const key = t2.key.toLowerCase();
+  const declared = declaredEvidence(t2, sha, reg);
   if (declared !== void 0) out2.push(declared);
   if (key === CO_AUTHOR_KEY) {
-    const person = parsePerson(t.value);
+    const person = parsePerson(t2.value);
     if (person !== void 0) {
       const id = reg.identityOf(person);
       if (id !== void 0) {
         out2.push(withAgent({
           class: "stamped",
           source: `co-author:${id.matched}`,
-          detail: `Co-authored-by: ${cut(t.value)}`,
+          detail: `Co-authored-by: ${cut(t2.value)}`,
           says: "ai",
           commit: sha
         }, id.agent, id.model));
@@ -18619,51 +18619,51 @@ function trailerEvidence(t, sha, extra, reg) {
       for (const m of extra) {
         const email = person.email.trim().toLowerCase();
         const hit = m.kind === "co-author-email" && sameText(email, m.value) || m.kind === "co-author-domain" && email.endsWith(`@${m.value.toLowerCase()}`);
-        if (hit) out2.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t.value)}`, sha, reg));
+        if (hit) out2.push(policyEvidence(m, `co-author:${m.value.toLowerCase()}`, `Co-authored-by: ${cut(t2.value)}`, sha, reg));
       }
     }
   }
   if (key === SIGN_OFF_KEY) {
-    const person = parsePerson(t.value);
+    const person = parsePerson(t2.value);
     const id = person === void 0 ? void 0 : reg.identityOf(person);
     if (id !== void 0) {
       out2.push(withAgent({
         class: "stamped",
         source: `signed-off-by:${id.matched}`,
-        detail: `Signed-off-by: ${cut(t.value)}`,
+        detail: `Signed-off-by: ${cut(t2.value)}`,
         says: "ai",
         commit: sha
       }, id.agent, id.model));
     }
   }
-  const stamp = reg.stampKey(t.key, t.value);
+  const stamp = reg.stampKey(t2.key, t2.value);
   if (stamp !== void 0) {
     out2.push(withAgent({
       class: "stamped",
       source: `trailer:${stamp.key}`,
-      detail: `${stamp.key}: ${cut(t.value)}`,
+      detail: `${stamp.key}: ${cut(t2.value)}`,
       says: "ai",
       commit: sha
     }, stamp.agent, void 0));
   }
   for (const m of extra) {
-    if (m.kind === "trailer-key" && sameText(t.key, m.value) && t.value.trim().length > 0) {
-      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t.key)}: ${cut(t.value)}`, sha, reg);
-      out2.push(m.class === "declared" && reg.yesNo(t.value) === "human" ? { ...e, says: "human" } : e);
+    if (m.kind === "trailer-key" && sameText(t2.key, m.value) && t2.value.trim().length > 0) {
+      const e = policyEvidence(m, `trailer:${m.value}`, `${cut(t2.key)}: ${cut(t2.value)}`, sha, reg);
+      out2.push(m.class === "declared" && reg.yesNo(t2.value) === "human" ? { ...e, says: "human" } : e);
     }
   }
   return out2;
 }
-function declaredEvidence(t, sha, reg) {
-  const k = reg.declarationKey(t.key);
-  if (k === void 0 || t.value.trim().length === 0) return void 0;
-  const said = reg.yesNo(t.value);
+function declaredEvidence(t2, sha, reg) {
+  const k = reg.declarationKey(t2.key);
+  if (k === void 0 || t2.value.trim().length === 0) return void 0;
+  const said = reg.yesNo(t2.value);
   const answer = said === "human" || k.polarityValues ? said : void 0;
-  const base = { class: "declared", source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t.value)}` };
+  const base = { class: "declared", source: `trailer:${k.key}`, detail: `${k.key}: ${cut(t2.value)}` };
   const withCommit = sha === void 0 ? base : { ...base, commit: sha };
   if (answer === "human") return { ...withCommit, says: "human" };
   if (answer === "ai") return { ...withCommit, says: "ai" };
-  const d = parseDeclaration(t.value, reg);
+  const d = parseDeclaration(t2.value, reg);
   const freeText = k.namesAgent && d.text.length > 0 && d.text.length <= MAX_FREE_TEXT_AGENT ? d.text : void 0;
   return withAgent({ ...withCommit, says: "ai" }, d.agent ?? freeText, d.model);
 }
@@ -18681,9 +18681,9 @@ function contextEvidence(ctx, registry = DEFAULT_REGISTRY) {
     }
   }
   if (ctx.headBranch !== void 0) {
-    const p = registry.branchPrefix(ctx.headBranch);
-    if (p !== void 0) {
-      out2.push({ class: "stamped", source: `branch:${p.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p.prefix})`, says: "ai", agent: p.agent, weak: true });
+    const p2 = registry.branchPrefix(ctx.headBranch);
+    if (p2 !== void 0) {
+      out2.push({ class: "stamped", source: `branch:${p2.prefix}`, detail: `branch ${cut(ctx.headBranch)} (weak: prefix ${p2.prefix})`, says: "ai", agent: p2.agent, weak: true });
     }
   }
   return out2;
@@ -18693,12 +18693,12 @@ function parseRemediation(r, registry = DEFAULT_REGISTRY) {
     return new UsageError("BAD_INPUT", `remediation by @${printable(r.user, 40)} is ${r.declaration.length} characters, over ${MAX_REMEDIATION_CHARS}`, { hint: REMEDIATION_HINT });
   }
   const trailers = parseTrailerBlock(r.declaration);
-  for (const t of trailers) {
-    const d = declaredEvidence(t, void 0, registry);
+  for (const t2 of trailers) {
+    const d = declaredEvidence(t2, void 0, registry);
     if (d === void 0) continue;
     return { ...d, source: "remediation", detail: `declared by @${cut(r.user)} on ${r.headSha.slice(0, 12)}: ${d.detail ?? ""}` };
   }
-  const keys = trailers.map((t) => t.key);
+  const keys = trailers.map((t2) => t2.key);
   const why = keys.length === 0 ? `remediation "${printable(r.declaration, 80)}" is not a trailer line (key: value)` : `remediation key ${keys.slice(0, 3).map((k) => `"${printable(k, 40)}"`).join(", ")} is not a declaration key or has an empty value`;
   return new UsageError("BAD_INPUT", why, { hint: REMEDIATION_HINT });
 }
@@ -18715,7 +18715,7 @@ function remediationScope(headSha, analyzedHead, commits) {
     const sha = stack.pop();
     if (covered.has(sha)) continue;
     covered.add(sha);
-    for (const p of parents.get(sha) ?? []) if (parents.has(p)) stack.push(p);
+    for (const p2 of parents.get(sha) ?? []) if (parents.has(p2)) stack.push(p2);
   }
   return { commits: covered, unattributed: analyzedHead !== null && headSha === analyzedHead };
 }
@@ -18749,9 +18749,9 @@ function sameText(a, b) {
 function cut(s, max = MAX_DETAIL_VALUE) {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
-function dedupe(evidence) {
+function dedupe(evidence2) {
   const seen = /* @__PURE__ */ new Set();
-  return evidence.filter((e) => {
+  return evidence2.filter((e) => {
     const key = `${e.class}\0${e.source}\0${e.says}\0${e.detail ?? ""}`;
     if (seen.has(key)) return false;
     seen.add(key);
@@ -18883,10 +18883,10 @@ function validateRecord(doc, origin, line) {
     if (typeof rev === "string" && rev.length > 0) revision = rev.toLowerCase();
   }
   let tool;
-  const t = doc["tool"];
-  if (t !== void 0) {
-    if (!isObj(t)) return "tool is not an object";
-    const name2 = t["name"];
+  const t2 = doc["tool"];
+  if (t2 !== void 0) {
+    if (!isObj(t2)) return "tool is not an object";
+    const name2 = t2["name"];
     if (name2 !== void 0 && typeof name2 !== "string") return "tool.name is not a string";
     if (typeof name2 === "string" && name2.length > 0) tool = name2.slice(0, 100);
   }
@@ -18953,17 +18953,17 @@ function isLine(v) {
 function supportedVersion(v) {
   const parts2 = v.split(".");
   if (parts2.length > 4) return false;
-  for (const p of parts2) {
-    if (p.length === 0 || p.length > 6) return false;
-    for (let i2 = 0; i2 < p.length; i2++) {
-      const c = p.charCodeAt(i2);
+  for (const p2 of parts2) {
+    if (p2.length === 0 || p2.length > 6) return false;
+    for (let i2 = 0; i2 < p2.length; i2++) {
+      const c = p2.charCodeAt(i2);
       if (c < 48 || c > 57) return false;
     }
   }
   return true;
 }
-function normalizePath(p) {
-  let out2 = p;
+function normalizePath(p2) {
+  let out2 = p2;
   while (out2.startsWith("./")) out2 = out2.slice(2);
   return out2;
 }
@@ -18977,29 +18977,29 @@ var LEGACY_KEY = /^(?:[0-9a-f]{16}|[0-9a-f]{7})$/;
 var HUMAN_TOOLS = ["human", "known_human"];
 function parseGitAiNote(text2, origin) {
   const where = printable(origin);
-  const fail = (msg, cause) => new RecordError("RECORD_INVALID", `git-ai note ${where}: ${msg}`, cause === void 0 ? {} : { cause });
+  const fail2 = (msg, cause) => new RecordError("RECORD_INVALID", `git-ai note ${where}: ${msg}`, cause === void 0 ? {} : { cause });
   if (text2.length > MAX_NOTE_BYTES) {
     return new RecordError("RECORD_TOO_LARGE", `git-ai note ${where}: ${text2.length} characters exceed ${MAX_NOTE_BYTES}`);
   }
   const lines = text2.split("\n").map(trimEnd);
   const divider = lines.indexOf("---");
-  if (divider < 0) return fail("no --- line between attestations and metadata");
+  if (divider < 0) return fail2("no --- line between attestations and metadata");
   let meta;
   try {
     meta = JSON.parse(lines.slice(divider + 1).join("\n"));
   } catch (cause) {
-    return fail("metadata is not valid json", cause);
+    return fail2("metadata is not valid json", cause);
   }
-  if (!isObj2(meta)) return fail("metadata is not a json object");
+  if (!isObj2(meta)) return fail2("metadata is not a json object");
   const schema = meta["schema_version"];
-  if (typeof schema !== "string") return fail("metadata.schema_version missing");
-  if (!schema.startsWith("authorship/3.")) return fail(`unsupported schema_version ${printable(schema, 40)}`);
+  if (typeof schema !== "string") return fail2("metadata.schema_version missing");
+  if (!schema.startsWith("authorship/3.")) return fail2(`unsupported schema_version ${printable(schema, 40)}`);
   const prompts = meta["prompts"] ?? {};
-  if (!isObj2(prompts)) return fail("metadata.prompts is not an object");
+  if (!isObj2(prompts)) return fail2("metadata.prompts is not an object");
   const sessions = meta["sessions"] ?? {};
   const humans = meta["humans"] ?? {};
-  if (!isObj2(sessions)) return fail("metadata.sessions is not an object");
-  if (!isObj2(humans)) return fail("metadata.humans is not an object");
+  if (!isObj2(sessions)) return fail2("metadata.sessions is not an object");
+  if (!isObj2(humans)) return fail2("metadata.humans is not an object");
   const base = meta["base_commit_sha"];
   const ranges = [];
   let path;
@@ -19008,25 +19008,25 @@ function parseGitAiNote(text2, origin) {
     const n = i2 + 1;
     if (line.length === 0) continue;
     if (line.startsWith("  ")) {
-      if (path === void 0) return fail(`line ${n}: entry before any file path`);
+      if (path === void 0) return fail2(`line ${n}: entry before any file path`);
       const entry = line.slice(2);
       const sp = entry.indexOf(" ");
-      if (sp <= 0) return fail(`line ${n}: entry without ranges`);
+      if (sp <= 0) return fail2(`line ${n}: entry without ranges`);
       const key = entry.slice(0, sp);
       const contributor = contributorFor(key, sessions, humans, prompts);
       const parsed = parseRanges(entry.slice(sp + 1).trim());
-      if (typeof parsed === "string") return fail(`line ${n}: ${parsed}`);
+      if (typeof parsed === "string") return fail2(`line ${n}: ${parsed}`);
       if (contributor === void 0) continue;
       for (const [s, e] of parsed) {
-        if (ranges.length >= MAX_RANGES) return fail(`more than ${MAX_RANGES} ranges`);
+        if (ranges.length >= MAX_RANGES) return fail2(`more than ${MAX_RANGES} ranges`);
         ranges.push({ path, startLine: s, endLine: e, contributor, key });
       }
     } else if (line.startsWith(" ") || line.startsWith("	")) {
-      return fail(`line ${n}: unexpected indentation`);
+      return fail2(`line ${n}: unexpected indentation`);
     } else {
-      const p = line.length >= 2 && line.startsWith('"') && line.endsWith('"') ? line.slice(1, -1) : line;
-      if (p.length === 0) return fail(`line ${n}: empty file path`);
-      path = p;
+      const p2 = line.length >= 2 && line.startsWith('"') && line.endsWith('"') ? line.slice(1, -1) : line;
+      if (p2.length === 0) return fail2(`line ${n}: empty file path`);
+      path = p2;
     }
   }
   return {
@@ -19085,13 +19085,13 @@ function trimEnd(line) {
   return line.slice(0, end);
 }
 function toLine(s) {
-  const t = s.trim();
-  if (t.length === 0 || t.length > 9) return void 0;
-  for (let i2 = 0; i2 < t.length; i2++) {
-    const c = t.charCodeAt(i2);
+  const t2 = s.trim();
+  if (t2.length === 0 || t2.length > 9) return void 0;
+  for (let i2 = 0; i2 < t2.length; i2++) {
+    const c = t2.charCodeAt(i2);
     if (c < 48 || c > 57) return void 0;
   }
-  const n = Number(t);
+  const n = Number(t2);
   return n >= 1 ? n : void 0;
 }
 function isObj2(v) {
@@ -19350,10 +19350,10 @@ function cmp(a, b) {
 }
 
 // src/engine/crosscheck.ts
-function crosscheck(score2, evidence, thresholds) {
-  const aiClaims = evidence.filter((e) => e.says === "ai" && e.class !== "inferred" && e.weak !== true);
-  const humanDeclarations = evidence.filter((e) => e.says === "human" && e.class === "declared");
-  const humanRecords = evidence.filter((e) => e.says === "human" && e.class === "recorded");
+function crosscheck(score2, evidence2, thresholds) {
+  const aiClaims = evidence2.filter((e) => e.says === "ai" && e.class !== "inferred" && e.weak !== true);
+  const humanDeclarations = evidence2.filter((e) => e.says === "human" && e.class === "declared");
+  const humanRecords = evidence2.filter((e) => e.says === "human" && e.class === "recorded");
   if (score2 >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
     return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but the code scores ${score2.toFixed(2)} for AI generation` };
   }
@@ -19389,8 +19389,8 @@ function crosscheck(score2, evidence, thresholds) {
   return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}` };
 }
 var CLASS_RANK = { recorded: 0, declared: 1, stamped: 2, inferred: 3 };
-function strongest(evidence) {
-  return [...evidence].sort((a, b) => CLASS_RANK[a.class] - CLASS_RANK[b.class])[0];
+function strongest(evidence2) {
+  return [...evidence2].sort((a, b) => CLASS_RANK[a.class] - CLASS_RANK[b.class])[0];
 }
 function describe(e) {
   return `${e.class} evidence (${e.source})`;
@@ -19457,7 +19457,7 @@ function analyzeChangeSync(changeSet, options) {
   const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
   const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
-  const omissions = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
+  const omissions = [...changeSet.omissions, ...problems.map((p2) => ({ reason: `record ignored: ${p2.message}` }))];
   const hunks = [];
   const findings = [];
   const files = [...changeSet.files].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -19487,17 +19487,17 @@ function analyzeChangeSync(changeSet, options) {
     options.onProgress?.(index + 1, files.length);
   });
   function hunkEvidence(file, hunk, commitShas) {
-    const evidence = [];
+    const evidence2 = [];
     for (const sha of commitShas) {
       const commit = commitsBySha.get(sha);
-      if (commit) evidence.push(...evidenceOf(commit));
+      if (commit) evidence2.push(...evidenceOf(commit));
     }
-    evidence.push(...changeWide);
+    evidence2.push(...changeWide);
     const lineCommits = hunk.added.map((a) => file.lineCommits?.get(a.line));
     for (const { r, evidence: ev, scope } of remediations) {
-      if (ev && (r.paths.length === 0 || r.paths.includes(file.path)) && remediationCovers(scope, lineCommits)) evidence.push(ev);
+      if (ev && (r.paths.length === 0 || r.paths.includes(file.path)) && remediationCovers(scope, lineCommits)) evidence2.push(ev);
     }
-    evidence.push(...recordedEvidence(
+    evidence2.push(...recordedEvidence(
       {
         path: file.path,
         startLine: hunk.startLine,
@@ -19510,7 +19510,7 @@ function analyzeChangeSync(changeSet, options) {
       records,
       changeSet.head
     ));
-    return dedupeEvidence(evidence);
+    return dedupeEvidence(evidence2);
   }
   const summary = summarize(changeSet, hunks, findings, policy, model, detectors, omissions);
   return {
@@ -19562,7 +19562,7 @@ function analyzeHunks(file, language, parsed, text2, deps) {
     const { score: score2, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
     const commits = commitsOf(file, added);
     const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines3.has(l)) : [];
-    const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
+    const evidence2 = deps.evidenceFor({ startLine, endLine, added }, commits);
     return {
       path: file.path,
       startLine,
@@ -19570,7 +19570,7 @@ function analyzeHunks(file, language, parsed, text2, deps) {
       language,
       score: round2(score2),
       signals: topSignals(signals),
-      evidence,
+      evidence: evidence2,
       verdict: "clear",
       addedLines: added.length,
       deletedLines: deleted.length,
@@ -19654,10 +19654,10 @@ function skippedHunk(file, hunk, reason, language, deletedLines) {
 function topSignals(signals) {
   return [...signals].filter((s) => s.weight !== 0).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, MAX_SIGNALS_PER_HUNK).map((s) => ({ ...s, weight: round2(s.weight) }));
 }
-function dedupeEvidence(evidence) {
+function dedupeEvidence(evidence2) {
   const seen = /* @__PURE__ */ new Set();
   const out2 = [];
-  for (const e of evidence) {
+  for (const e of evidence2) {
     const key = `${e.class}\0${e.source}\0${e.says}\0${e.commit ?? ""}\0${e.detail ?? ""}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -19676,12 +19676,12 @@ function compareFindings(a, b) {
 }
 function summarize(changeSet, hunks, findings, policy, model, detectors, omissions) {
   const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
-  const evidence = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0]));
+  const evidence2 = Object.fromEntries(EVIDENCE_CLASSES.map((c) => [c, 0]));
   let addedLines3 = 0;
   for (const h of hunks) {
     verdicts[h.verdict] += 1;
     addedLines3 += h.addedLines;
-    for (const c of new Set(h.evidence.map((e) => e.class))) evidence[c] += 1;
+    for (const c of new Set(h.evidence.map((e) => e.class))) evidence2[c] += 1;
   }
   const findingCounts = { unattested: 0, contradicted: 0, "approval-drift": 0 };
   for (const f of findings) findingCounts[f.kind] += 1;
@@ -19692,7 +19692,7 @@ function summarize(changeSet, hunks, findings, policy, model, detectors, omissio
     commits: changeSet.commits.length,
     verdicts,
     findings: findingCounts,
-    evidence,
+    evidence: evidence2,
     thresholds: { low: policy.thresholds.low, high: policy.thresholds.high },
     policyVersion: policy.version,
     modelVersion: `${model.id}@${model.version}`,
@@ -21324,7 +21324,7 @@ var Query = class {
       address += SIZE_OF_INT;
       const captures = new Array(captureCount);
       address = unmarshalCaptures(this, node.tree, address, patternIndex, captures);
-      if (this.textPredicates[patternIndex].every((p) => p(captures))) {
+      if (this.textPredicates[patternIndex].every((p2) => p2(captures))) {
         result[filteredCount] = { pattern: patternIndex, patternIndex, captures };
         const setProperties = this.setProperties[patternIndex];
         result[filteredCount].setProperties = setProperties;
@@ -21403,7 +21403,7 @@ var Query = class {
       address += SIZE_OF_INT;
       captures.length = captureCount;
       address = unmarshalCaptures(this, node.tree, address, patternIndex, captures);
-      if (this.textPredicates[patternIndex].every((p) => p(captures))) {
+      if (this.textPredicates[patternIndex].every((p2) => p2(captures))) {
         const capture = captures[captureIndex];
         const setProperties = this.setProperties[patternIndex];
         capture.setProperties = setProperties;
@@ -22145,16 +22145,16 @@ var Module2 = (() => {
       if (endPtr - idx > 16 && heapOrArray.buffer && UTF8Decoder) {
         return UTF8Decoder.decode(heapOrArray.subarray(idx, endPtr));
       }
-      var str2 = "";
+      var str3 = "";
       while (idx < endPtr) {
         var u0 = heapOrArray[idx++];
         if (!(u0 & 128)) {
-          str2 += String.fromCharCode(u0);
+          str3 += String.fromCharCode(u0);
           continue;
         }
         var u1 = heapOrArray[idx++] & 63;
         if ((u0 & 224) == 192) {
-          str2 += String.fromCharCode((u0 & 31) << 6 | u1);
+          str3 += String.fromCharCode((u0 & 31) << 6 | u1);
           continue;
         }
         var u2 = heapOrArray[idx++] & 63;
@@ -22164,13 +22164,13 @@ var Module2 = (() => {
           u0 = (u0 & 7) << 18 | u1 << 12 | u2 << 6 | heapOrArray[idx++] & 63;
         }
         if (u0 < 65536) {
-          str2 += String.fromCharCode(u0);
+          str3 += String.fromCharCode(u0);
         } else {
           var ch = u0 - 65536;
-          str2 += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
+          str3 += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
         }
       }
-      return str2;
+      return str3;
     }, "UTF8ArrayToString");
     var getDylinkMetadata = /* @__PURE__ */ __name((binary2) => {
       var offset = 0;
@@ -23078,10 +23078,10 @@ var Module2 = (() => {
       }
       quit_(1, e);
     }, "handleException");
-    var lengthBytesUTF8 = /* @__PURE__ */ __name((str2) => {
+    var lengthBytesUTF8 = /* @__PURE__ */ __name((str3) => {
       var len = 0;
-      for (var i2 = 0; i2 < str2.length; ++i2) {
-        var c = str2.charCodeAt(i2);
+      for (var i2 = 0; i2 < str3.length; ++i2) {
+        var c = str3.charCodeAt(i2);
         if (c <= 127) {
           len++;
         } else if (c <= 2047) {
@@ -23095,14 +23095,14 @@ var Module2 = (() => {
       }
       return len;
     }, "lengthBytesUTF8");
-    var stringToUTF8Array = /* @__PURE__ */ __name((str2, heap, outIdx, maxBytesToWrite) => {
+    var stringToUTF8Array = /* @__PURE__ */ __name((str3, heap, outIdx, maxBytesToWrite) => {
       if (!(maxBytesToWrite > 0)) return 0;
       var startIdx = outIdx;
       var endIdx = outIdx + maxBytesToWrite - 1;
-      for (var i2 = 0; i2 < str2.length; ++i2) {
-        var u = str2.charCodeAt(i2);
+      for (var i2 = 0; i2 < str3.length; ++i2) {
+        var u = str3.charCodeAt(i2);
         if (u >= 55296 && u <= 57343) {
-          var u1 = str2.charCodeAt(++i2);
+          var u1 = str3.charCodeAt(++i2);
           u = 65536 + ((u & 1023) << 10) | u1 & 1023;
         }
         if (u <= 127) {
@@ -23128,30 +23128,30 @@ var Module2 = (() => {
       heap[outIdx] = 0;
       return outIdx - startIdx;
     }, "stringToUTF8Array");
-    var stringToUTF8 = /* @__PURE__ */ __name((str2, outPtr, maxBytesToWrite) => stringToUTF8Array(str2, HEAPU8, outPtr, maxBytesToWrite), "stringToUTF8");
+    var stringToUTF8 = /* @__PURE__ */ __name((str3, outPtr, maxBytesToWrite) => stringToUTF8Array(str3, HEAPU8, outPtr, maxBytesToWrite), "stringToUTF8");
     var stackAlloc = /* @__PURE__ */ __name((sz) => __emscripten_stack_alloc(sz), "stackAlloc");
-    var stringToUTF8OnStack = /* @__PURE__ */ __name((str2) => {
-      var size = lengthBytesUTF8(str2) + 1;
+    var stringToUTF8OnStack = /* @__PURE__ */ __name((str3) => {
+      var size = lengthBytesUTF8(str3) + 1;
       var ret = stackAlloc(size);
-      stringToUTF8(str2, ret, size);
+      stringToUTF8(str3, ret, size);
       return ret;
     }, "stringToUTF8OnStack");
     var AsciiToString = /* @__PURE__ */ __name((ptr) => {
-      var str2 = "";
+      var str3 = "";
       while (1) {
         var ch = HEAPU8[ptr++];
-        if (!ch) return str2;
-        str2 += String.fromCharCode(ch);
+        if (!ch) return str3;
+        str3 += String.fromCharCode(ch);
       }
     }, "AsciiToString");
-    var stringToUTF16 = /* @__PURE__ */ __name((str2, outPtr, maxBytesToWrite) => {
+    var stringToUTF16 = /* @__PURE__ */ __name((str3, outPtr, maxBytesToWrite) => {
       maxBytesToWrite ??= 2147483647;
       if (maxBytesToWrite < 2) return 0;
       maxBytesToWrite -= 2;
       var startPtr = outPtr;
-      var numCharsToWrite = maxBytesToWrite < str2.length * 2 ? maxBytesToWrite / 2 : str2.length;
+      var numCharsToWrite = maxBytesToWrite < str3.length * 2 ? maxBytesToWrite / 2 : str3.length;
       for (var i2 = 0; i2 < numCharsToWrite; ++i2) {
-        var codeUnit = str2.charCodeAt(i2);
+        var codeUnit = str3.charCodeAt(i2);
         LE_HEAP_STORE_I16((outPtr >> 1) * 2, codeUnit);
         outPtr += 2;
       }
@@ -23767,6 +23767,30 @@ var systemRandom = {
 };
 
 // src/core/policy.ts
+var RETENTION_RULES = ["subjects", "records", "prompts"];
+var RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
+function parseRetentionPeriod(text2) {
+  const m = RETENTION_PERIOD.exec(text2.trim());
+  if (m === null) return void 0;
+  const amount = Number(m[1]);
+  const unit = m[2];
+  return { amount, unit, text: `${amount}${unit}` };
+}
+function retentionCutoff(period, nowMs) {
+  const d = new Date(nowMs);
+  switch (period.unit) {
+    case "d":
+      return nowMs - period.amount * 864e5;
+    case "w":
+      return nowMs - period.amount * 7 * 864e5;
+    case "m":
+      d.setUTCMonth(d.getUTCMonth() - period.amount);
+      return d.getTime();
+    case "y":
+      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
+      return d.getTime();
+  }
+}
 var DEFAULT_POLICY = {
   version: "default-1",
   // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
@@ -23840,7 +23864,17 @@ var POLICY_FILE_SCHEMA = {
       additionalProperties: false,
       properties: { destination: { enum: ["issue", "none"] } }
     },
-    "fail-on": { enum: ["none", "unattested", "contradicted"] }
+    "fail-on": { enum: ["none", "unattested", "contradicted"] },
+    // Durations (`7y`, `18m`, `12w`, `30d`); the shape is checked in policy.ts for a clear message.
+    retention: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        subjects: { type: "string", minLength: 1, maxLength: 20 },
+        records: { type: "string", minLength: 1, maxLength: 20 },
+        prompts: { type: "string", minLength: 1, maxLength: 20 }
+      }
+    }
   }
 };
 var KNOWN_KEYS = [
@@ -23861,7 +23895,11 @@ var KNOWN_KEYS = [
   "ledger.branch",
   "report",
   "report.destination",
-  "fail-on"
+  "fail-on",
+  "retention",
+  "retention.subjects",
+  "retention.records",
+  "retention.prompts"
 ];
 
 // src/config/policy.ts
@@ -23872,41 +23910,50 @@ var validate = ajv.compile(POLICY_FILE_SCHEMA);
 function parsePolicy(yamlText, options = {}) {
   const source = options.source ?? ".github/trailmark.yml";
   const base = options.base ?? DEFAULT_POLICY;
-  const fail = (message, cause) => {
+  const fail2 = (message, cause) => {
     throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
       ...cause !== void 0 ? { cause } : {},
       hint: "fix the key named above; every key is documented in docs/config.md"
     });
   };
-  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail(`file is larger than ${MAX_POLICY_BYTES} bytes`);
+  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail2(`file is larger than ${MAX_POLICY_BYTES} bytes`);
   const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
-  if (doc.errors.length > 0) fail(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
+  if (doc.errors.length > 0) fail2(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
   const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
-  if (tagWarning !== void 0) fail(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
+  if (tagWarning !== void 0) fail2(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
   let value;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err2) {
-    fail(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
+    fail2(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
   }
   if (value === null || value === void 0) return base;
-  if (!validate(value)) fail(describeErrors(validate.errors ?? [], value));
+  if (!validate(value)) fail2(describeErrors(validate.errors ?? [], value));
   const file = value;
   file.markers?.forEach((m, i2) => {
     const problem = markerValueProblem(m.kind, m.value);
-    if (problem !== void 0) fail(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
+    if (problem !== void 0) fail2(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
   });
   const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
-  if (thresholds.low > thresholds.high) fail(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
+  if (thresholds.low > thresholds.high) fail2(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
   for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
     globs?.forEach((g, i2) => {
       try {
         import_picomatch2.default.makeRe(g);
       } catch (err2) {
-        fail(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
+        fail2(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
       }
     });
   }
+  const retention = { ...base.retention };
+  for (const rule of RETENTION_RULES) {
+    const written = file.retention?.[rule];
+    if (written === void 0) continue;
+    const period = parseRetentionPeriod(written);
+    if (period === void 0) fail2(`retention.${rule}: ${JSON.stringify(written)} is not a duration (write a positive whole number and a unit: 30d, 12w, 18m, 7y; leave the key out to keep forever)`);
+    else retention[rule] = period;
+  }
+  const retentionPolicy = retention;
   return {
     version: file["policy-version"] ?? base.version,
     thresholds,
@@ -23924,7 +23971,9 @@ function parsePolicy(yamlText, options = {}) {
       branch: file.ledger?.branch ?? base.ledger.branch
     },
     report: { destination: file.report?.destination ?? base.report.destination },
-    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn }
+    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
+    // Present only when a rule is set: without one everything is kept forever.
+    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy }
   };
 }
 function markerValueProblem(kind, value) {
@@ -23973,7 +24022,7 @@ function rank(e) {
   return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
 }
 function keyPath(pointer) {
-  return pointer.split("/").slice(1).map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
+  return pointer.split("/").slice(1).map((p2) => p2.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
 }
 function closest(key) {
   let best;
@@ -24026,8 +24075,8 @@ function groupByPath(hunks) {
   }
   return [...groups];
 }
-function pluralize(n, singular, plural = `${singular}s`) {
-  return `${n} ${n === 1 ? singular : plural}`;
+function pluralize(n, singular, plural2 = `${singular}s`) {
+  return `${n} ${n === 1 ? singular : plural2}`;
 }
 
 // src/report/rules.ts
@@ -24179,10 +24228,10 @@ function toAnnotations(result) {
   const byLine = new Map(result.hunks.map((h) => [`${h.path}\0${Math.max(1, h.startLine)}`, h]));
   return result.findings.filter((f) => f.path !== "").sort((a, b) => compareStrings(a.path, b.path) || a.startLine - b.startLine || compareStrings(a.kind, b.kind)).map((f) => {
     const hunk = byLine.get(`${f.path}\0${f.startLine}`);
-    const evidence = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
+    const evidence2 = hunk?.evidence.filter((e) => e.class !== "inferred").map((e) => `${e.class}: ${e.source}${e.detail ? ` (${e.detail})` : ""}`) ?? [];
     const details = [
       ...f.score !== void 0 ? [`score ${f.score.toFixed(2)}`] : [],
-      ...evidence,
+      ...evidence2,
       ...hunk?.signals.slice(0, 8).map((s) => `${s.weight >= 0 ? "+" : ""}${s.weight.toFixed(2)} ${s.id}: ${s.detail}`) ?? []
     ];
     const annotation = {
@@ -24431,6 +24480,9 @@ function canonicalize(value) {
     throw new LedgerError("CANONICAL_INPUT", `cannot canonicalize: reading the value threw (${err2 instanceof Error ? err2.message : String(err2)})`, { hint, cause: err2 });
   }
 }
+function canonicalBytes(value) {
+  return Buffer.from(canonicalize(value), "utf8");
+}
 var Refusal = class extends Error {
   constructor(what) {
     super(what);
@@ -24548,7 +24600,7 @@ function describeProto(proto) {
 }
 function jsonPointer(path) {
   if (path.length === 0) return '""';
-  return JSON.stringify(path.map((p) => "/" + String(p).replaceAll("~", "~0").replaceAll("/", "~1")).join(""));
+  return JSON.stringify(path.map((p2) => "/" + String(p2).replaceAll("~", "~0").replaceAll("/", "~1")).join(""));
 }
 function parseStrictJson(text2) {
   const parser = new StrictParser(text2);
@@ -24557,6 +24609,33 @@ function parseStrictJson(text2) {
   parser.skipWhitespace();
   if (parser.pos !== text2.length) parser.fail("unexpected data after the json value");
   return value;
+}
+function parseCanonical(text2) {
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch (err2) {
+    throw new LedgerError("NOT_CANONICAL", `invalid json: ${lowerFirst(err2 instanceof Error ? err2.message : String(err2))}`, { cause: err2 });
+  }
+  let canonical;
+  try {
+    canonical = canonicalize(value);
+  } catch (err2) {
+    const detail = err2 instanceof LedgerError ? err2.message : String(err2);
+    throw new LedgerError("NOT_CANONICAL", `json text has no canonical form: ${detail}`, { cause: err2 });
+  }
+  if (canonical !== text2) {
+    throw new LedgerError("NOT_CANONICAL", `json text is not rfc 8785 canonical (first difference at position ${firstDifference(canonical, text2)})`);
+  }
+  return value;
+}
+function firstDifference(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i2 = 0; i2 < n; i2++) if (a.charCodeAt(i2) !== b.charCodeAt(i2)) return i2;
+  return n;
+}
+function lowerFirst(s) {
+  return s.length === 0 ? s : s[0].toLowerCase() + s.slice(1);
 }
 var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 var ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
@@ -24570,18 +24649,18 @@ var StrictParser = class {
     throw new LedgerError("NOT_CANONICAL", `invalid json at position ${at}: ${what}`);
   }
   skipWhitespace() {
-    const t = this.text;
+    const t2 = this.text;
     let i2 = this.pos;
     for (; ; ) {
-      const c = t.charCodeAt(i2);
+      const c = t2.charCodeAt(i2);
       if (c === 32 || c === 10 || c === 13 || c === 9) i2++;
       else break;
     }
     this.pos = i2;
   }
   value(depth) {
-    const t = this.text;
-    const c = t[this.pos];
+    const t2 = this.text;
+    const c = t2[this.pos];
     switch (c) {
       case "{":
         return this.object(depth + 1);
@@ -24621,21 +24700,21 @@ var StrictParser = class {
     return n;
   }
   string() {
-    const t = this.text;
+    const t2 = this.text;
     const start2 = this.pos;
     let i2 = start2 + 1;
     let out2 = "";
     let chunk = i2;
     for (; ; ) {
-      const c = t.charCodeAt(i2);
+      const c = t2.charCodeAt(i2);
       if (Number.isNaN(c)) this.fail("unterminated string", start2);
       if (c === 34) break;
       if (c < 32) this.fail("control character in string", i2);
       if (c === 92) {
-        out2 += t.slice(chunk, i2);
-        const e = t[i2 + 1];
+        out2 += t2.slice(chunk, i2);
+        const e = t2[i2 + 1];
         if (e === "u") {
-          const hex = t.slice(i2 + 2, i2 + 6);
+          const hex = t2.slice(i2 + 2, i2 + 6);
           if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("malformed \\u escape", i2);
           out2 += String.fromCharCode(parseInt(hex, 16));
           i2 += 6;
@@ -24650,7 +24729,7 @@ var StrictParser = class {
       }
       i2++;
     }
-    out2 += t.slice(chunk, i2);
+    out2 += t2.slice(chunk, i2);
     if (LONE_SURROGATE.test(out2)) this.fail("lone surrogate in string", start2);
     this.pos = i2 + 1;
     return out2;
@@ -24730,6 +24809,25 @@ var subjects = {
   propertyNames: { pattern: "^[a-z][a-z0-9.-]{0,63}$" },
   additionalProperties: digest,
   maxProperties: 64
+};
+
+// src/ledger/kinds/analysis-failed.ts
+var ANALYSIS_FAILED_KIND = "analysis.failed";
+var ANALYSIS_FAILED_SCHEMA = "trailmark.analysis-failed/v1";
+var ANALYSIS_FAILED_ERROR_MAX = 1e3;
+var analysisFailedSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["schema", "repository", "pullRequest", "head", "job", "attempts", "error"],
+  properties: {
+    schema: { const: ANALYSIS_FAILED_SCHEMA },
+    repository: text(300),
+    pullRequest: nullable(uint),
+    head: nullable(text(64)),
+    job: text(400),
+    attempts: uint,
+    error: text(ANALYSIS_FAILED_ERROR_MAX)
+  }
 };
 
 // src/ledger/kinds/change-analyzed.ts
@@ -24908,6 +25006,44 @@ var remediationSchema = {
   }
 };
 
+// src/ledger/kinds/report-published.ts
+var REPORT_PUBLISHED_KIND = "report.published";
+var REPORT_PUBLISHED_SCHEMA = "trailmark.report-published/v1";
+var ISO_WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$";
+var reportPublishedSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["schema", "repository", "week", "destination", "issue", "digest"],
+  properties: {
+    schema: { const: REPORT_PUBLISHED_SCHEMA },
+    repository: text(300),
+    week: { type: "string", pattern: ISO_WEEK_PATTERN },
+    destination: { enum: ["issue"] },
+    issue: nullable(uint),
+    digest,
+    job: text(400)
+  }
+};
+
+// src/ledger/kinds/retention.ts
+var RETENTION_KIND = "retention";
+var RETENTION_SCHEMA = "trailmark.retention/v1";
+var RETENTION_COMMITMENTS_MAX = 4096;
+var RETENTION_COMMITMENTS_PER_ENTRY = 800;
+var retentionSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["schema", "rule", "keep", "olderThan", "erased", "commitments"],
+  properties: {
+    schema: { const: RETENTION_SCHEMA },
+    rule: { enum: ["subjects", "records", "prompts"] },
+    keep: { type: "string", pattern: "^[1-9][0-9]{0,4}[dwmy]$" },
+    olderThan: { type: "string", maxLength: 40, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z$" },
+    erased: uint,
+    commitments: { type: "array", maxItems: RETENTION_COMMITMENTS_MAX, items: digest }
+  }
+};
+
 // src/ledger/kinds/review-approved.ts
 var REVIEW_APPROVED_KIND = "review.approved";
 var REVIEW_APPROVED_SCHEMA = "trailmark.review-approved/v1";
@@ -24937,7 +25073,10 @@ var KINDS = /* @__PURE__ */ new Map([
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv2.compile(mergeSchema) }],
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv2.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv2.compile(remediationSchema) }],
-  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv2.compile(reviewApprovedSchema) }]
+  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: ajv2.compile(retentionSchema) }],
+  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv2.compile(reviewApprovedSchema) }],
+  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: ajv2.compile(analysisFailedSchema) }],
+  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: ajv2.compile(reportPublishedSchema) }]
 ]);
 var ENTRY_KINDS = [...KINDS.keys()].sort();
 function bodyProblem(kind, body2) {
@@ -25195,10 +25334,15 @@ var LEDGER_FORMAT_VERSION = 1;
 var MAX_LINE_BYTES = 65535;
 var GENESIS_PREV = "0".repeat(64);
 var SIGNATURE_ALG = "ed25519";
+var ENTRY_FIELDS = ["body", "kind", "policy", "prev", "seq", "sig", "time", "v"];
 function lineHash(line) {
   return hash("sha256", line, "hex");
 }
 var ENTRY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+function signingBytes(entry) {
+  const { v, seq, time, kind, prev, policy, body: body2 } = entry;
+  return canonicalBytes({ v, seq, time, kind, prev, policy, body: body2 });
+}
 function signEntry(entry, signer) {
   checkBody(entry.kind, entry.body);
   const { v, seq, time, kind, prev, policy, body: body2 } = entry;
@@ -25334,16 +25478,16 @@ function scanDrafts(result, meta) {
   const pageSkeleton = { schema: CHANGE_HUNKS_SCHEMA, change: { seq: Number.MAX_SAFE_INTEGER, hash: "0".repeat(64) }, page: Number.MAX_SAFE_INTEGER, hunks: [] };
   const pages = paginate(hunks, bytesOf(changeBody(null, [], Number.MAX_SAFE_INTEGER)), bytesOf(pageSkeleton), meta.policy);
   const changeRef = (ctx) => ({ seq: ctx.previous[0].seq, hash: ctx.previous[0].hash });
-  const drafts = [{ kind: CHANGE_ANALYZED_KIND, policy: meta.policy, body: (ctx) => changeBody(ctx, pages[0], pages.length - 1) }];
+  const drafts2 = [{ kind: CHANGE_ANALYZED_KIND, policy: meta.policy, body: (ctx) => changeBody(ctx, pages[0], pages.length - 1) }];
   pages.slice(1).forEach((page, i2) => {
-    drafts.push({
+    drafts2.push({
       kind: CHANGE_HUNKS_KIND,
       policy: meta.policy,
       body: (ctx) => ({ schema: CHANGE_HUNKS_SCHEMA, change: changeRef(ctx), page: i2 + 1, hunks: page })
     });
   });
   for (const f of result.findings) {
-    drafts.push({
+    drafts2.push({
       kind: FINDING_KIND,
       policy: meta.policy,
       body: (ctx) => ({
@@ -25359,7 +25503,7 @@ function scanDrafts(result, meta) {
       })
     });
   }
-  return drafts;
+  return drafts2;
 }
 function ledgerRefOf(appended, location, origin) {
   return {
@@ -25442,14 +25586,14 @@ async function writeLedger(ports, request2, policy, result, notes) {
   try {
     const sink = typeof ports.ledger === "function" ? ports.ledger(policy) : ports.ledger;
     if ("off" in sink) return { note: ledgerOffNote(sink, policy) };
-    const drafts = scanDrafts(result, {
+    const drafts2 = scanDrafts(result, {
       policy: policy.version,
       job: key,
       ...request2.repository === void 0 ? {} : { repository: request2.repository },
       ...request2.pullRequest === void 0 ? {} : { pullRequest: request2.pullRequest },
       ...request2.subjects === void 0 ? {} : { subjects: request2.subjects }
     });
-    const appended = await sink.appendOnce(key, drafts);
+    const appended = await sink.appendOnce(key, drafts2);
     if (appended === null) {
       notes.push(`ledger ${sink.location}: analysis ${key} is already recorded; not appended again`);
       return { appended: false, note: `Ledger ${markdownCode(sink.location)}: this analysis is already recorded (key ${markdownCode(key)}); nothing appended again.` };
@@ -25877,16 +26021,16 @@ function omit(object2, keysToOmit) {
   }
   return result;
 }
-function encodeReserved(str2) {
-  return str2.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+function encodeReserved(str3) {
+  return str3.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
     if (!/%[0-9A-Fa-f]/.test(part)) {
       part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
     }
     return part;
   }).join("");
 }
-function encodeUnreserved(str2) {
-  return encodeURIComponent(str2).replace(/[!'()*]/g, function(c) {
+function encodeUnreserved(str3) {
+  return encodeURIComponent(str3).replace(/[!'()*]/g, function(c) {
     return "%" + c.charCodeAt(0).toString(16).toUpperCase();
   });
 }
@@ -26258,15 +26402,15 @@ function parseParameters(header, type, index, len, stopFlags) {
   }
   return { type, index, parameters };
 }
-function unescapeQuotedPairs(str2, start2, end) {
+function unescapeQuotedPairs(str3, start2, end) {
   let result = "";
   for (let index = start2; index < end; index++) {
-    if (str2.charCodeAt(index) === BSLASH) {
-      result += str2.slice(start2, index);
+    if (str3.charCodeAt(index) === BSLASH) {
+      result += str3.slice(start2, index);
       start2 = ++index;
     }
   }
-  return result + str2.slice(start2, end);
+  return result + str3.slice(start2, end);
 }
 
 // node_modules/json-with-bigint/json-with-bigint.js
@@ -29731,7 +29875,7 @@ function retryDecision(failure, attempt, nowMs, policy = DEFAULT_RETRY_POLICY) {
     if (attempt >= policy.maxRetries || decision.waitMs > policy.maxRateLimitWaitMs) return { retry: false, rateLimited: true };
     return decision;
   }
-  if (status >= 500 && status <= 599) {
+  if (status >= 500 && status <= 599 && status !== 501) {
     if (attempt >= policy.maxRetries) return { retry: false, rateLimited: false };
     const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
     return { retry: true, waitMs: retryAfterS === void 0 ? backoff : Math.min(policy.maxDelayMs, retryAfterS * 1e3), reason: "server-error" };
@@ -29970,6 +30114,7 @@ function bad(message) {
 // src/ledger/subjects.ts
 import { createHash as createHash6 } from "node:crypto";
 var SALT_BYTES = 16;
+var ERASED = "[erased]";
 function commitmentOf(salt, value) {
   return `sha256:${createHash6("sha256").update(salt).update(encodeUtf8(value)).digest("hex")}`;
 }
@@ -30065,8 +30210,8 @@ var LogLedger = class {
     repairs.push({ kind: "tree-state", message: `rebuilt the tree state from ${checkpoint.size} entries (cache ${cached === null ? "missing" : "stale"})` });
     return { size: builder.size, last: prev, builder };
   }
-  async append(drafts) {
-    if (drafts.length === 0) throw new LedgerError("STORE_CONTRACT", "append needs at least one entry");
+  async append(drafts2) {
+    if (drafts2.length === 0) throw new LedgerError("STORE_CONTRACT", "append needs at least one entry");
     const lock = await this.store.lock();
     try {
       const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
@@ -30078,7 +30223,7 @@ var LogLedger = class {
       const commitments = /* @__PURE__ */ new Map();
       let prev = tree.last;
       const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
-      for (const draft of drafts) {
+      for (const draft of drafts2) {
         const seq = tree.size + built.length;
         const ctx = {
           previous: built,
@@ -30164,6 +30309,14 @@ async function recoverLocked(store, verifiers, origin) {
   }
   return repairs;
 }
+async function repairLedger(store, verifiers) {
+  const lock = await store.lock();
+  try {
+    return await recoverLocked(store, verifiers, null);
+  } finally {
+    await lock.release();
+  }
+}
 function equalBytes(a, b) {
   return Buffer.from(a).equals(Buffer.from(b));
 }
@@ -30183,6 +30336,23 @@ function parseTreeState(text2) {
   }
 }
 
+// src/ledger/read.ts
+async function* readEntries(store, from = 0) {
+  let seq = from;
+  for await (const line of store.readLines(from)) {
+    const text2 = decodeUtf8(line);
+    if (text2 === void 0) throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not well-formed utf-8`, { hint: "run `trailmark verify`" });
+    let entry;
+    try {
+      entry = parseStrictJson(text2);
+    } catch (err2) {
+      throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not valid json`, { cause: err2, hint: "run `trailmark verify`" });
+    }
+    yield { seq, hash: lineHash(line), entry };
+    seq++;
+  }
+}
+
 // src/engine/job-ledger.ts
 function jobOf(body2) {
   if (typeof body2 !== "object" || body2 === null) return void 0;
@@ -30198,7 +30368,7 @@ function carriesKey(line, quoted, key) {
     return false;
   }
 }
-async function appendOnceScanned(ledger, key, drafts) {
+async function appendOnceScanned(ledger, key, drafts2) {
   const { size } = await ledger.head();
   const quoted = JSON.stringify(key);
   let seq = 0;
@@ -30206,7 +30376,7 @@ async function appendOnceScanned(ledger, key, drafts) {
     if (seq++ >= size) break;
     if (carriesKey(line, quoted, key)) return null;
   }
-  return ledger.append(drafts);
+  return ledger.append(drafts2);
 }
 
 // src/github/ledger-branch-store.ts
@@ -30233,7 +30403,7 @@ function sharedOf(client, key) {
   if (s === void 0) byKey.set(key, s = { view: void 0, queue: Promise.resolve() });
   return s;
 }
-var EMPTY_VIEW = () => ({ commit: null, tree: null, files: new Map(TRACKED.map((p) => [p, null])), oids: new Map(TRACKED.map((p) => [p, null])), checkpointSizes: [] });
+var EMPTY_VIEW = () => ({ commit: null, tree: null, files: new Map(TRACKED.map((p2) => [p2, null])), oids: new Map(TRACKED.map((p2) => [p2, null])), checkpointSizes: [] });
 function contract(message) {
   return new LedgerError("STORE_CONTRACT", `ledger branch store contract violated: ${message}`);
 }
@@ -30241,11 +30411,11 @@ function blobId(bytes2) {
   return createHash7("sha1").update(`blob ${bytes2.byteLength}\0`).update(bytes2).digest("hex");
 }
 function concat(...parts2) {
-  const out2 = new Uint8Array(parts2.reduce((n, p) => n + p.byteLength, 0));
+  const out2 = new Uint8Array(parts2.reduce((n, p2) => n + p2.byteLength, 0));
   let o = 0;
-  for (const p of parts2) {
-    out2.set(p, o);
-    o += p.byteLength;
+  for (const p2 of parts2) {
+    out2.set(p2, o);
+    o += p2.byteLength;
   }
   return out2;
 }
@@ -30308,7 +30478,7 @@ var LedgerBranchStore = class {
       throw err2;
     }
     const paths = ["", ...TRACKED];
-    const found = await this.#objects(paths.map((p) => `${commit}:${p}`));
+    const found = await this.#objects(paths.map((p2) => `${commit}:${p2}`));
     const root = found[0];
     if (root?.__typename !== "Tree") throw new LedgerError("IO", `ledger branch ${branch} at ${commit} has no tree`);
     const files = /* @__PURE__ */ new Map();
@@ -30395,7 +30565,7 @@ var LedgerBranchStore = class {
         const { client, owner, repo, branch } = this.#o;
         const listing = (await client.rest.git.getTree({ owner, repo, tree_sha: view.tree, recursive: "true" })).data;
         if (listing.truncated) throw new LedgerError("IO", `the tree of ledger branch ${branch} is too large for the git trees API`);
-        view.checkpointSizes = historySizes(listing.tree.filter((t) => t.type === "blob" && t.path !== void 0).map((t) => t.path));
+        view.checkpointSizes = historySizes(listing.tree.filter((t2) => t2.type === "blob" && t2.path !== void 0).map((t2) => t2.path));
       }
     }
     const staged = historySizes(this.#pending?.keys() ?? []);
@@ -30516,7 +30686,7 @@ var LedgerBranchStore = class {
       if (text2 !== null) items.push({ path, mode: "100644", type: "blob", content: text2 });
       else items.push({ path, mode: "100644", type: "blob", sha: (await client.rest.git.createBlob({ owner, repo, content: Buffer.from(bytes2).toString("base64"), encoding: "base64" })).data.sha });
     }
-    const message = `ledger: ${sorted.map(([p]) => p).join(", ")}
+    const message = `ledger: ${sorted.map(([p2]) => p2).join(", ")}
 
 writer: ${holder.replace(/[\r\n]/g, " ")}
 `;
@@ -30531,7 +30701,7 @@ writer: ${holder.replace(/[\r\n]/g, " ")}
       } catch (err2) {
         if (httpStatusOf(err2) !== 422) throw err2;
         const moved = await this.#load();
-        const changed = TRACKED.filter((p) => base.oids.get(p) !== moved.oids.get(p));
+        const changed = TRACKED.filter((p2) => base.oids.get(p2) !== moved.oids.get(p2));
         if (changed.length > 0 || attempt >= retries) {
           this.#shared.view = moved;
           throw new LedgerError("LOCKED", `ledger branch ${branch} was changed by another writer (${changed.length > 0 ? `files ${changed.join(", ")}` : `${attempt + 1} conflicting updates`}); nothing was overwritten`, {
@@ -30587,14 +30757,14 @@ function ledgerBranchSink(o) {
   return {
     location: `${o.owner}/${o.repo}@${o.branch}`,
     origin,
-    appendOnce: async (key, drafts) => {
+    appendOnce: async (key, drafts2) => {
       for (let attempt = 1; ; attempt++) {
         const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder });
         if (attempt > 1) store.refresh();
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
           for (const r of ledger.repairedOnOpen) o.log?.(`ledger ${store.location} repaired on open: ${r.message}`);
-          return await appendOnceScanned(ledger, key, drafts);
+          return await appendOnceScanned(ledger, key, drafts2);
         } catch (err2) {
           if (!(err2 instanceof LedgerError) || err2.code !== "LOCKED" || attempt >= attempts) throw err2;
           const jitter = 1 + o.random.bytes(1)[0] / 256;
@@ -30650,6 +30820,12 @@ function objectId(v, what) {
   if (s === void 0 || !OBJECT_ID.test(s)) throw new UsageError("BAD_INPUT", `event payload has no valid ${what} (${JSON.stringify(s ?? null)})`, { hint: "run trailmark on pull_request, push, merge_group or workflow_dispatch events" });
   return s;
 }
+function isReportRun(eventName, payloadValue, mode) {
+  if (mode === "analyze") return false;
+  if (eventName === "schedule") return true;
+  if (eventName !== "workflow_dispatch") return false;
+  return mode === "report" || (str(object(object(payloadValue).inputs).base)?.trim() ?? "") === "";
+}
 function targetOfEvent(eventName, payloadValue, sha) {
   const payload = object(payloadValue);
   switch (eventName) {
@@ -30700,12 +30876,12 @@ function targetOfEvent(eventName, payloadValue, sha) {
     case "workflow_dispatch": {
       const inputs = object(payload.inputs);
       const base = str(inputs.base)?.trim() ?? "";
-      if (base === "") throw new UsageError("USAGE", "workflow_dispatch needs an input named base (a commit id)", { hint: "add `inputs: { base: { required: true }, head: {} }` to the workflow_dispatch trigger" });
+      if (base === "") throw new UsageError("USAGE", "workflow_dispatch needs an input named base (a commit id) to analyze", { hint: "add `inputs: { base: { required: true }, head: {} }` to the workflow_dispatch trigger, or use `mode: auto` to build the weekly report" });
       const head = str(inputs.head)?.trim() || sha;
       return { kind: "compare", base: objectId(base, "workflow_dispatch input base"), head: objectId(head, "workflow_dispatch input head"), event: "workflow_dispatch" };
     }
     default:
-      return { kind: "skip", reason: `event ${JSON.stringify(eventName)} is not one trailmark analyzes (pull_request, pull_request_target, push, merge_group, workflow_dispatch)` };
+      return { kind: "skip", reason: `event ${JSON.stringify(eventName)} is not one trailmark analyzes (pull_request, pull_request_target, push, merge_group, workflow_dispatch)${eventName === "schedule" ? "; `mode: auto` or `report` builds the weekly report on schedule" : ""}` };
   }
 }
 
@@ -30728,6 +30904,9 @@ function parseInputs(read) {
   if (config.startsWith("/") || config.split("/").includes("..")) throw new UsageError("BAD_INPUT", `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: "use a path such as .github/trailmark.yml" });
   const signingKey = read("signing-key").trim();
   const sarifFile = get("sarif-file");
+  const reportWeek = get("report-week");
+  if (reportWeek !== "" && !/^\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3])$/.test(reportWeek)) throw new UsageError("BAD_INPUT", `input report-week ${JSON.stringify(reportWeek)} is not an ISO week`, { hint: "use the form 2026-W49, or leave it empty for the last complete week" });
+  const reportIssue = get("report-issue");
   return {
     token,
     config,
@@ -30735,8 +30914,2047 @@ function parseInputs(read) {
     ledgerBranch,
     ...signingKey === "" ? {} : { signingKey },
     failOn: oneOf("fail-on", get("fail-on"), ["none", "unattested", "contradicted"], "none"),
-    ...sarifFile === "" ? {} : { sarifFile }
+    ...sarifFile === "" ? {} : { sarifFile },
+    mode: oneOf("mode", get("mode"), ["auto", "analyze", "report"], "auto"),
+    ...reportWeek === "" ? {} : { reportWeek },
+    ...reportIssue === "" ? {} : { reportIssue: oneOf("report-issue", reportIssue, ["true", "false"], "false") === "true" }
   };
+}
+
+// src/report/week.ts
+var DAY_MS = 864e5;
+var WEEK_MS = 7 * DAY_MS;
+var LABEL = /^(\d{4})-W(\d{2})$/;
+function week1Monday(year) {
+  const jan4 = Date.UTC(year, 0, 4);
+  const dow = (new Date(jan4).getUTCDay() + 6) % 7;
+  return jan4 - dow * DAY_MS;
+}
+function weeksInYear(year) {
+  return isoWeekParts(Date.UTC(year, 11, 28)).week;
+}
+function toMs(date) {
+  const ms = date instanceof Date ? date.getTime() : typeof date === "number" ? date : Date.parse(date);
+  if (!Number.isFinite(ms)) throw new UsageError("BAD_INPUT", `${printable(String(date))} is not a date`, { hint: "use an RFC 3339 date such as 2026-12-07 or 2026-12-07T00:00:00Z" });
+  return ms;
+}
+function isoWeekParts(ms) {
+  const d = new Date(ms);
+  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const dow = (d.getUTCDay() + 6) % 7;
+  const thursday = new Date(day + (3 - dow) * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week = 1 + Math.floor((thursday.getTime() - week1Monday(year)) / WEEK_MS);
+  return { year, week };
+}
+function formatWeek(w) {
+  return `${String(w.year).padStart(4, "0")}-W${String(w.week).padStart(2, "0")}`;
+}
+function isoWeekOf(date) {
+  return formatWeek(isoWeekParts(toMs(date)));
+}
+function parseWeek(label) {
+  const m = LABEL.exec(label);
+  if (m === null) throw new UsageError("BAD_INPUT", `${JSON.stringify(printable(label))} is not an ISO week`, { hint: "write the week as YYYY-Www, e.g. 2026-W49" });
+  const year = Number(m[1]);
+  const week = Number(m[2]);
+  if (year < 1970) throw new UsageError("BAD_INPUT", `ISO week ${label} is before 1970`, { hint: "use a week from 1970 on" });
+  const max = weeksInYear(year);
+  if (week < 1 || week > max) {
+    throw new UsageError("BAD_INPUT", `ISO week ${label} does not exist: ${year} has ${max} ISO weeks`, { hint: `use a week from ${year}-W01 to ${formatWeek({ year, week: max })}` });
+  }
+  return { year, week };
+}
+function mondayOf(w) {
+  return week1Monday(w.year) + (w.week - 1) * WEEK_MS;
+}
+function weekRange(label) {
+  const start2 = mondayOf(parseWeek(label));
+  return { since: new Date(start2).toISOString(), until: new Date(start2 + WEEK_MS).toISOString() };
+}
+function previousWeeks(label, count2) {
+  if (!Number.isSafeInteger(count2) || count2 < 1) throw new UsageError("BAD_INPUT", `week count ${count2} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
+  const end = mondayOf(parseWeek(label));
+  const out2 = [];
+  for (let i2 = count2 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
+  return out2;
+}
+function lastCompleteWeek(now) {
+  return isoWeekOf(toMs(now) - WEEK_MS);
+}
+function weekOfPeriod(since, until) {
+  const s = toMs(since);
+  const label = isoWeekOf(s);
+  const r = weekRange(label);
+  return Date.parse(r.since) === s && Date.parse(r.until) === toMs(until) ? label : null;
+}
+function weeksOverlapping(since, until) {
+  const s = toMs(since);
+  const u = toMs(until);
+  const out2 = [];
+  for (let t2 = mondayOf(parseWeek(isoWeekOf(s))); t2 < u; t2 += WEEK_MS) out2.push(isoWeekOf(t2));
+  return out2;
+}
+
+// src/report/weekly-markdown.ts
+var GITHUB_BODY_LIMIT = 65536;
+var EVIDENCE = ["recorded", "declared", "stamped", "inferred"];
+var VERDICTS2 = ["attested", "unattested", "contradicted", "clear", "uncertain", "skipped"];
+var int = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+var pct = (r) => r === null ? "–" : `${(r * 100).toFixed(1)}%`;
+var t = (s) => markdownText(s);
+var p = (s) => markdownCodeCell(s);
+var pval = (v) => v < 1e-4 ? v.toExponential(2) : v.toFixed(4);
+var plural = (n, one, many = `${one}s`) => `${int(n)} ${n === 1 ? one : many}`;
+function table(header, rows, cap, what) {
+  if (rows.length === 0) return "";
+  const shown = rows.slice(0, cap);
+  let out2 = `| ${header.join(" | ")} |
+|${" --- |".repeat(header.length)}
+`;
+  for (const r of shown) out2 += `| ${r.join(" | ")} |
+`;
+  if (rows.length > shown.length) out2 += `
+_${plural(rows.length - shown.length, `more ${what}`, `more ${what}s`)} not shown (see \`trailmark report --format json\` or the dashboard)._
+`;
+  return out2;
+}
+function periodTitle(m) {
+  if (m.period.week !== null) return m.period.week;
+  return `${m.period.since.slice(0, 10)} – ${m.period.until.slice(0, 10)} (exclusive)`;
+}
+function headline2(m) {
+  const prev = m.period.week !== null && m.trend.length >= 2 && m.trend.at(-1).week === m.period.week ? m.trend.at(-2) : null;
+  const rows = [
+    ["Analyses (including re-analyses)", (x) => int(x.analyses)],
+    ["Pull requests analysed", (x) => int(x.pullRequests)],
+    ["Push analyses", (x) => int(x.pushes)],
+    ["Hunks (latest analysis per change)", (x) => int(x.hunks)],
+    ["Added lines", (x) => int(x.addedLines)],
+    ["Lines with stated AI involvement", (x) => int(x.statedAiLines)],
+    ["Lines inferred AI but not attested", (x) => int(x.unattestedAiLines)],
+    ["Stated share of AI lines", (x) => pct(x.statedShare)],
+    ["Findings (unattested / contradicted / approval drift)", (x) => `${int(x.findings.unattested)} / ${int(x.findings.contradicted)} / ${int(x.findings["approval-drift"])}`]
+  ];
+  let out2 = prev === null ? "| Figure | Value |\n| --- | ---: |\n" : `| Figure | ${m.period.week} | ${prev.week} |
+| --- | ---: | ---: |
+`;
+  for (const [k, f] of rows) out2 += prev === null ? `| ${k} | ${f(m.totals)} |
+` : `| ${k} | ${f(m.totals)} | ${f(prev)} |
+`;
+  return out2;
+}
+function trend(m) {
+  if (m.trend.length === 0) return "";
+  const label = (w) => (w.week ?? w.since.slice(0, 10)).replace(/^\d{4}-/, "");
+  const stated = m.trend.map((w) => w.statedAiLines);
+  const gaps = m.trend.map((w) => w.unattestedAiLines);
+  const max = Math.max(1, ...stated.map((s, i2) => s + gaps[i2]));
+  let out2 = "```mermaid\nxychart-beta\n";
+  out2 += '    title "AI-involved lines per week: stated (bar) and not attested (line)"\n';
+  out2 += `    x-axis [${m.trend.map((w) => `"${label(w)}"`).join(", ")}]
+`;
+  out2 += `    y-axis "Added lines" 0 --> ${max}
+`;
+  out2 += `    bar [${stated.join(", ")}]
+`;
+  out2 += `    line [${gaps.join(", ")}]
+`;
+  out2 += "```\n\n";
+  out2 += "| Week | Analyses | PRs | Added lines | Stated AI lines | Not attested | Stated share |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (const w of m.trend) out2 += `| ${w.week ?? w.since.slice(0, 10)} | ${int(w.analyses)} | ${int(w.pullRequests)} | ${int(w.addedLines)} | ${int(w.statedAiLines)} | ${int(w.unattestedAiLines)} | ${pct(w.statedShare)} |
+`;
+  return out2;
+}
+function evidence(m) {
+  const x = m.totals;
+  const slices = EVIDENCE.filter((e) => x.linesByEvidence[e] > 0);
+  let out2 = "";
+  if (slices.length > 0) {
+    out2 += "```mermaid\npie title Added lines by evidence class\n";
+    for (const e of slices) out2 += `    "${e}" : ${x.linesByEvidence[e]}
+`;
+    out2 += "```\n\n";
+  }
+  out2 += "| Verdict | Hunks | Lines |\n| --- | ---: | ---: |\n";
+  for (const v of VERDICTS2) out2 += `| ${v} | ${int(x.hunksByVerdict[v])} | ${int(x.linesByVerdict[v])} |
+`;
+  return out2;
+}
+function gapTable(rows, cap, withPath) {
+  const header = withPath ? ["Repository", "Path", "Unattested", "Contradicted", "Gap lines", "PRs", "Sensitive"] : ["Repository", "Unattested", "Contradicted", "Gap lines", "PRs"];
+  const body2 = rows.map(
+    (r) => withPath ? [t(r.repository), p(r.path ?? ""), int(r.unattested), int(r.contradicted), int(r.gapLines), int(r.pullRequests), r.sensitive ? "yes" : ""] : [t(r.repository), int(r.unattested), int(r.contradicted), int(r.gapLines), int(r.pullRequests)]
+  );
+  return table(header, body2, cap, withPath ? "path" : "repository");
+}
+function people(m, cap) {
+  const s = m.people;
+  let out2 = `Attestation rate: the share of an author's AI-involved lines that were stated before the pull request's first approval. `;
+  out2 += `Pooled rate ${pct(s.pooledRate)} over ${plural(s.authors, "author")}; ${plural(s.authorsTested, "author")} with at least ${int(s.test.minLines)} AI-involved lines and ${int(s.test.minChanges)} changes tested.
+
+`;
+  out2 += `Test: ${t(s.test.method)}, alpha ${s.test.alpha}. An author is named only when the test says their rate differs from their peers'; erased authors are never named.
+
+`;
+  if (s.authorsTested > 0) {
+    out2 += "| Rate | Authors |\n| --- | ---: |\n";
+    for (const b of s.distribution) out2 += `| ${Math.round(b.from * 100)}–${Math.round(b.to * 100)}% | ${int(b.authors)} |
+`;
+    out2 += "\n";
+  }
+  if (s.named.length === 0) out2 += "_No author differs significantly from their peers._\n";
+  else {
+    out2 += table(
+      ["Author", "AI lines", "Attested lines", "Rate", "Peer rate", "Adjusted p", "Direction"],
+      s.named.map((n) => [t(n.author), int(n.aiLines), int(n.attestedLines), pct(n.rate), pct(n.peerRate), pval(n.pValue), n.direction]),
+      cap,
+      "author"
+    );
+  }
+  return out2;
+}
+function agents(m, cap) {
+  if (m.agents.length === 0) return "_No stated agent evidence in the period._\n";
+  const window2 = m.agents[0].windowDays;
+  let out2 = table(
+    ["Agent", "Model", "Changes", "Hunks", "Lines", `Rewritten within ${window2} days`, "Share"],
+    m.agents.map((a) => [t(a.agent), a.model === null ? "–" : t(a.model), int(a.changes), int(a.hunks), int(a.lines), int(a.rewrittenLines), pct(a.rewrittenShare)]),
+    cap,
+    "agent"
+  );
+  out2 += "\n_Rewritten is a proxy: lines of the agent's hunks whose path and line range overlap a hunk of a later analysed change within the window (docs/report.md)._\n";
+  return out2;
+}
+function events(m, cap) {
+  if (m.events.length === 0) return "_No approval drift, remediation or late declaration in the period._\n";
+  return table(
+    ["Time", "Kind", "Repository", "PR", "Actor", "Detail", "Ledger seq"],
+    m.events.map((e) => [e.time.slice(0, 16).replace("T", " "), e.kind, t(e.repository), e.pullRequest === null ? "–" : String(e.pullRequest), e.actor === null ? "–" : t(e.actor), t(e.detail), String(e.seq)]),
+    cap,
+    "event"
+  );
+}
+function erasures(m, cap) {
+  if (m.erasures.length === 0) return "_No subject erased in the period._\n";
+  return table(
+    ["Erased at", "Subject", "Role", "Reason", "Ledger", "Seq"],
+    m.erasures.map((e) => [e.erasedAt.slice(0, 16).replace("T", " "), t("[erased]"), e.role === null ? "–" : t(e.role), e.reason, t(e.ledger), String(e.seq)]),
+    cap,
+    "erasure"
+  );
+}
+function provenance(m, cap) {
+  let out2 = table(
+    ["Ledger", "Origin", "Size", "Root", "Verified", "Entries in period", "Last entry"],
+    m.provenance.ledgers.map((l) => [
+      t(l.location),
+      l.origin === null ? "–" : t(l.origin),
+      int(l.size),
+      l.root === null ? "–" : p(l.root),
+      l.verified ? "yes" : `**NO**: ${t(l.problem ?? "unknown problem")}`,
+      int(l.entriesInPeriod),
+      l.lastEntry === null ? "–" : l.lastEntry.slice(0, 16).replace("T", " ")
+    ]),
+    cap,
+    "ledger"
+  );
+  if (m.provenance.gaps.length > 0) {
+    out2 += "\n" + table(["Gap", "Ledger", "Repository", "Detail"], m.provenance.gaps.map((g) => [g.kind, t(g.ledger), g.repository === null ? "–" : t(g.repository), t(g.detail)]), cap, "gap");
+  } else out2 += "\n_No provenance gap._\n";
+  return out2;
+}
+function drill(m) {
+  const d = m.drill;
+  if (d === null) return "_No audit drill has been run._\n";
+  let out2 = `Latest drill ${d.time.slice(0, 16).replace("T", " ")} UTC: **${d.outcome}**`;
+  if (d.repository !== null) out2 += ` on ${t(d.repository)}${d.pullRequest === null ? "" : ` pull request ${d.pullRequest}`}`;
+  out2 += ` (${t(d.ledger)} seq ${d.seq}).
+`;
+  if (d.missing.length > 0) out2 += `
+Missing links: ${d.missing.map((x) => t(x)).join("; ")}
+`;
+  return out2;
+}
+function safeUrl(url) {
+  if (url === void 0) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "https:" && u.protocol !== "http:") return null;
+    return u.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  } catch {
+    return null;
+  }
+}
+function render(m, o, cap) {
+  const unverified = m.provenance.ledgers.filter((l) => !l.verified);
+  let out2 = `# Attestation-gap report: ${periodTitle(m)}
+
+`;
+  out2 += `Period ${m.period.since} to ${m.period.until} (exclusive)`;
+  out2 += m.repositories.length > 0 ? `, repositories ${m.repositories.map((r) => t(r)).join(", ")}` : ", all repositories";
+  out2 += `. Generated ${m.generatedAt} by ${m.tool.name} ${m.tool.version} from ${plural(m.provenance.ledgers.length, "ledger")}.
+
+`;
+  const url = safeUrl(o.dashboardUrl);
+  if (url !== null) out2 += `[Open the dashboard](${url})
+
+`;
+  if (unverified.length > 0) out2 += `> [!CAUTION]
+> ${plural(unverified.length, "ledger")} did not verify: ${unverified.map((l) => t(l.location)).join(", ")}. Figures from ${unverified.length === 1 ? "it are" : "them are"} shown but cannot be trusted (see Provenance).
+
+`;
+  out2 += `## Headline
+
+${headline2(m)}
+`;
+  out2 += `## Trend
+
+${trend(m)}
+`;
+  out2 += `## Evidence
+
+${evidence(m)}
+`;
+  out2 += `## Gaps by repository
+
+${gapTable(m.gaps.repositories, cap, false) || "_No analysed change in the period._\n"}
+`;
+  out2 += `## Gaps by path
+
+${gapTable(m.gaps.paths, cap, true) || "_No unattested or contradicted hunk in the period._\n"}
+`;
+  out2 += `## Sensitive paths
+
+${gapTable(m.gaps.sensitivePaths, cap, true) || "_No sensitive path changed in the period._\n"}
+`;
+  out2 += `## People
+
+${people(m, cap)}
+`;
+  out2 += `## Agents and models
+
+${agents(m, cap)}
+`;
+  out2 += `## Events
+
+${events(m, cap)}
+`;
+  out2 += `## Erasures
+
+${erasures(m, cap)}
+`;
+  out2 += `## Provenance
+
+${provenance(m, cap)}
+`;
+  out2 += `## Audit drill
+
+${drill(m)}`;
+  return out2;
+}
+function renderReportMarkdown(model, options = {}) {
+  const max = options.maxChars ?? GITHUB_BODY_LIMIT;
+  for (const cap of [50, 25, 10, 5, 2, 0]) {
+    const out3 = render(model, options, cap);
+    if (out3.length <= max) return out3;
+  }
+  const note = "\n\n_Report truncated to fit the size limit; see `trailmark report --format json`._\n";
+  const out2 = render(model, options, 0);
+  let end = Math.max(0, max - note.length);
+  const code = out2.charCodeAt(end - 1);
+  if (code >= 55296 && code <= 56319) end--;
+  return out2.slice(0, end) + note;
+}
+
+// src/ledger/verify.ts
+var HEX64 = /^[0-9a-f]{64}$/;
+var SIG_FIELDS = ["alg", "kid", "value"];
+function keyRing(keys) {
+  const ring = /* @__PURE__ */ new Map();
+  for (const k of keys) if (!ring.has(keyId(k))) ring.set(keyId(k), k);
+  return ring;
+}
+function verifyEntryLine(bytes2, keys, expected) {
+  if (bytes2.byteLength > MAX_LINE_BYTES) throw fail("ENTRY_TOO_LARGE", `line is ${bytes2.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`);
+  const text2 = decodeUtf8(bytes2);
+  if (text2 === void 0) throw fail("NOT_CANONICAL", "line is not well-formed utf-8");
+  let value;
+  try {
+    value = parseCanonical(text2);
+  } catch (err2) {
+    throw fail("NOT_CANONICAL", err2 instanceof Error ? err2.message : String(err2));
+  }
+  const entry = checkShape(value);
+  if (expected !== null) {
+    const seq = expected.seq;
+    if (entry.seq !== seq) {
+      throw fail(
+        "SEQ_GAP",
+        entry.seq > seq ? `gap: expected seq ${seq}, found seq ${entry.seq}` : `out of order: found seq ${entry.seq} where seq ${seq} belongs (duplicated or reordered entry)`
+      );
+    }
+    if (entry.prev !== expected.prev) throw fail("CHAIN_MISMATCH", `prev hash mismatch: entry says ${entry.prev}, previous line hashes to ${expected.prev}`);
+  }
+  const key = keys.get(entry.sig.kid);
+  if (key === void 0) throw fail("UNKNOWN_KEY", `signed by unknown key ${JSON.stringify(entry.sig.kid)}`);
+  const sig = decodeBase64(entry.sig.value);
+  if (sig === void 0 || sig.byteLength !== 64) throw fail("BAD_SIGNATURE", "signature value is not 64 bytes of standard base64");
+  if (!key.verify(signingBytesOf(bytes2, text2, entry), sig)) throw fail("BAD_SIGNATURE", `bad signature by ${entry.sig.kid}`);
+  const problem = bodyProblem(entry.kind, entry.body);
+  if (problem !== null) throw fail("BAD_BODY", problem);
+  return entry;
+}
+function fail(code, message) {
+  return new LedgerError(code, message);
+}
+function sortedRecord(m) {
+  return Object.fromEntries([...m.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0));
+}
+var LedgerVerifier = class {
+  #keys;
+  #builder = new TreeBuilder();
+  /** Verified checkpoints whose size the stream has not reached yet, by size. */
+  #pending = /* @__PURE__ */ new Map();
+  #checkpointProblems = [];
+  #warnings = [];
+  #kinds = /* @__PURE__ */ new Map();
+  #kids = /* @__PURE__ */ new Map();
+  #pointer = null;
+  #origin = null;
+  #prev = GENESIS_PREV;
+  #entryProblem = null;
+  #ended = false;
+  #lastHistory = -1;
+  #historyCount = 0;
+  #largest = null;
+  constructor(input) {
+    this.#keys = keyRing(input.keys);
+    if (input.latest !== null) {
+      const cp = this.#open("checkpoint", input.latest);
+      if (cp !== null) {
+        this.#pointer = { size: cp.size, text: input.latest };
+        this.#accept("checkpoint", cp);
+      }
+    }
+  }
+  /** A history checkpoint (`checkpoints/<size>`); see the class comment for when to call it. */
+  checkpoint(size, text2) {
+    if (this.#ended) throw new Error("LedgerVerifier.checkpoint() after end()");
+    if (size <= this.#lastHistory) throw new Error(`LedgerVerifier.checkpoint(${size}) after ${this.#lastHistory}: sizes must ascend`);
+    if (this.#entryProblem === null && size < this.#builder.size) throw new Error(`LedgerVerifier.checkpoint(${size}) after ${this.#builder.size} lines`);
+    this.#lastHistory = size;
+    const location = `checkpoints/${size}`;
+    const cp = this.#open(location, text2);
+    if (cp === null) return;
+    if (cp.size !== size) {
+      this.#checkpointProblem("BAD_CHECKPOINT", location, `${location} holds a checkpoint of size ${cp.size}`);
+      return;
+    }
+    this.#historyCount++;
+    if (this.#pointer !== null && this.#pointer.size === size && this.#pointer.text !== text2) {
+      this.#checkpointProblem("BAD_CHECKPOINT", "checkpoint", `checkpoint differs from ${location}: two checkpoints for one tree size`);
+    }
+    if (this.#pointer !== null && this.#pointer.size === size) this.#pointerInHistory = true;
+    if (this.#pointer !== null && this.#pointer.size < size) this.#pointerLag = size;
+    this.#accept(location, cp);
+  }
+  #pointerLag = null;
+  #pointerInHistory = false;
+  /** Opens a signed checkpoint: syntax, signature by a trusted key named after its origin, one origin. */
+  #open(location, text2) {
+    let checkpoint;
+    try {
+      const opened = openCheckpoint(text2, [...this.#keys.values()]);
+      checkpoint = opened.checkpoint;
+      if (!opened.verifiedBy.some((v) => v.name === checkpoint.origin)) {
+        this.#checkpointProblem("UNKNOWN_KEY", location, `${location} is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`);
+        return null;
+      }
+    } catch (err2) {
+      if (!(err2 instanceof LedgerError)) throw err2;
+      this.#checkpointProblem(err2.code === "UNKNOWN_KEY" ? "UNKNOWN_KEY" : "BAD_CHECKPOINT", location, `${location}: ${err2.message}`);
+      return null;
+    }
+    this.#origin ??= checkpoint.origin;
+    if (checkpoint.origin !== this.#origin) {
+      this.#checkpointProblem("BAD_CHECKPOINT", location, `${location} names origin ${JSON.stringify(checkpoint.origin)}, not ${JSON.stringify(this.#origin)}`);
+      return null;
+    }
+    return checkpoint;
+  }
+  /** Compares now when the stream is at the checkpoint's size, else keeps it until it is. */
+  #accept(location, cp) {
+    if (cp.size === this.#builder.size && this.#entryProblem === null) {
+      this.#compare(cp.size, { location, root: cp.root });
+      return;
+    }
+    const list = this.#pending.get(cp.size) ?? [];
+    list.push({ location, root: cp.root });
+    this.#pending.set(cp.size, list);
+  }
+  #compare(size, p2) {
+    const root = this.#builder.root();
+    if (!Buffer.from(root).equals(Buffer.from(p2.root))) {
+      this.#checkpointProblem("ROOT_MISMATCH", p2.location, `${p2.location}: root of the first ${size} entries is ${encodeHex(root)}, the checkpoint says ${encodeHex(p2.root)}`);
+    }
+    if (this.#largest === null || size >= this.#largest.size) this.#largest = { size, root: p2.root };
+  }
+  #checkpointProblem(code, location, message, seq = null) {
+    this.#checkpointProblems.push({ code, seq, location, message });
+  }
+  /** Feeds the next line; returns false once a problem stopped verification (stop feeding). */
+  line(bytes2) {
+    if (this.#ended) throw new Error("LedgerVerifier.line() after end()");
+    if (this.#entryProblem !== null) return false;
+    const seq = this.#builder.size;
+    let entry;
+    try {
+      entry = verifyEntryLine(bytes2, this.#keys, { seq, prev: this.#prev });
+    } catch (err2) {
+      if (!(err2 instanceof LedgerError)) throw err2;
+      this.#entryProblem = { code: err2.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err2.message}` };
+      return false;
+    }
+    this.#kinds.set(entry.kind, (this.#kinds.get(entry.kind) ?? 0) + 1);
+    this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
+    this.#builder.append(leafHash(bytes2));
+    this.#prev = lineHash(bytes2);
+    const reached = this.#pending.get(this.#builder.size);
+    if (reached !== void 0) {
+      this.#pending.delete(this.#builder.size);
+      for (const p2 of reached) this.#compare(this.#builder.size, p2);
+    }
+    return true;
+  }
+  /** Ends the stream. `tornBytes`: bytes after the last complete line (a partial line). */
+  end(tornBytes = 0) {
+    this.#ended = true;
+    const entries = this.#builder.size;
+    const problems = [];
+    if (this.#entryProblem !== null) problems.push(this.#entryProblem);
+    else if (tornBytes > 0) {
+      problems.push({
+        code: "TRUNCATED",
+        seq: entries,
+        location: `entry ${entries}`,
+        message: `truncated tail: ${tornBytes} bytes after entry ${entries - 1} are a partial line (an interrupted append; the next writer or \`trailmark verify --repair\` removes it)`
+      });
+    }
+    const checkpointProblems = [...this.#checkpointProblems];
+    if (this.#entryProblem === null) {
+      for (const [size, list] of this.#pending) {
+        for (const p2 of list) {
+          checkpointProblems.push({ code: "TRUNCATED", seq: entries, location: p2.location, message: `${p2.location} covers ${size} entries but the log has ${entries}: entries from seq ${entries} are missing` });
+        }
+      }
+    }
+    checkpointProblems.sort((a, b) => a.location < b.location ? -1 : a.location > b.location ? 1 : 0);
+    problems.push(...checkpointProblems);
+    const warnings = [...this.#warnings];
+    if (this.#pointer === null && this.#historyCount > 0) warnings.push("the checkpoint pointer is missing; using the history in checkpoints/");
+    if (this.#pointerLag !== null && this.#pointer !== null) {
+      warnings.push(`the checkpoint pointer (size ${this.#pointer.size}) lags checkpoints/${this.#pointerLag}: an append was interrupted after its commit point; the next writer updates it`);
+    }
+    const largest = this.#largest;
+    if (largest === null && entries > 0) warnings.push("no checkpoint covers the entries");
+    const uncommitted = this.#entryProblem === null ? entries - (largest?.size ?? 0) : 0;
+    if (uncommitted > 0 && largest !== null) warnings.push(`${uncommitted} entries after checkpoint size ${largest.size} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    return {
+      ok: problems.length === 0,
+      origin: this.#origin,
+      entries,
+      checkpoint: largest === null ? null : { size: largest.size, root: encodeHex(largest.root) },
+      checkpoints: this.#historyCount + (this.#pointer !== null && !this.#pointerInHistory ? 1 : 0),
+      uncommitted,
+      tornBytes,
+      kinds: sortedRecord(this.#kinds),
+      keys: sortedRecord(this.#kids),
+      problems,
+      warnings
+    };
+  }
+};
+function checkShape(value) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw fail("BAD_ENTRY", "entry is not a json object");
+  const e = value;
+  const fields = Object.keys(e).sort();
+  if (fields.join(",") !== ENTRY_FIELDS.join(",")) throw fail("BAD_ENTRY", `entry fields are ${fields.join(",")}, want ${ENTRY_FIELDS.join(",")}`);
+  if (e.v !== LEDGER_FORMAT_VERSION) throw fail("BAD_ENTRY", `unsupported format version ${JSON.stringify(e.v)}`);
+  if (typeof e.seq !== "number" || !Number.isSafeInteger(e.seq) || e.seq < 0) throw fail("BAD_ENTRY", "seq is not a non-negative integer");
+  if (typeof e.time !== "string" || !ENTRY_TIME_PATTERN.test(e.time)) throw fail("BAD_ENTRY", "time is not an rfc 3339 utc time");
+  if (typeof e.kind !== "string" || typeof e.policy !== "string") throw fail("BAD_ENTRY", "kind and policy must be strings");
+  if (typeof e.prev !== "string" || !HEX64.test(e.prev)) throw fail("BAD_ENTRY", "prev is not 64 lowercase hex digits");
+  if (typeof e.body !== "object" || e.body === null || Array.isArray(e.body)) throw fail("BAD_ENTRY", "body is not an object");
+  const sig = e.sig;
+  if (typeof sig !== "object" || sig === null || Object.keys(sig).sort().join(",") !== SIG_FIELDS.join(",")) throw fail("BAD_ENTRY", "sig must have exactly alg, kid, value");
+  if (sig.alg !== SIGNATURE_ALG || typeof sig.kid !== "string" || typeof sig.value !== "string") throw fail("BAD_ENTRY", `sig.alg must be ${SIGNATURE_ALG} with string kid and value`);
+  return value;
+}
+function signingBytesOf(bytes2, text2, entry) {
+  const tail = `,"time":${JSON.stringify(entry.time)},"v":${LEDGER_FORMAT_VERSION}}`;
+  const withSig = `,"sig":${canonicalize(entry.sig)}${tail}`;
+  if (!text2.endsWith(withSig)) return signingBytes(entry);
+  const cut2 = bytes2.byteLength - Buffer.byteLength(withSig, "utf8");
+  return Buffer.concat([bytes2.subarray(0, cut2), Buffer.from(tail, "utf8")]);
+}
+
+// src/ledger/check-store.ts
+async function verifyStore(store, keys) {
+  const sizes = await store.listCheckpoints();
+  const verifier = new LedgerVerifier({ keys, latest: await store.readCheckpoint() });
+  let next = 0;
+  const feed = async (upTo) => {
+    while (next < sizes.length && sizes[next] <= upTo) {
+      const size = sizes[next++];
+      const text2 = await store.readCheckpointAt(size);
+      if (text2 !== null) verifier.checkpoint(size, text2);
+    }
+  };
+  let fed = 0;
+  await feed(0);
+  for await (const line of store.readLines(0)) {
+    if (!verifier.line(line)) break;
+    fed++;
+    if (next < sizes.length && sizes[next] === fed) await feed(fed);
+  }
+  await feed(Number.MAX_SAFE_INTEGER);
+  const { tornBytes } = await store.tail();
+  return verifier.end(tornBytes);
+}
+
+// src/engine/ledger.ts
+async function isEmptyLedger(store) {
+  return (await store.tail()).size === 0 && await store.readCheckpoint() === null && (await store.listCheckpoints()).length === 0;
+}
+async function verifyLedger(store, keys, options = {}) {
+  const repairs = options.repair === true ? await repairLedger(store, keys) : [];
+  return { repairs, report: await verifyStore(store, keys) };
+}
+
+// src/engine/report.ts
+var import_picomatch3 = __toESM(require_picomatch2(), 1);
+
+// src/report/stats.ts
+function logGamma(x) {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const c = [0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406, 12.507343278686905, -0.13857109526572012, 9984369578019572e-21, 15056327351493116e-23];
+  const z = x - 1;
+  let a = c[0];
+  const t2 = z + 7.5;
+  for (let i2 = 1; i2 < 9; i2++) a += c[i2] / (z + i2);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t2) - t2 + Math.log(a);
+}
+function logChoose(n, k) {
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+}
+function fisherExactTwoSided(a, b, c, d) {
+  for (const v of [a, b, c, d]) if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`fisher exact test needs non-negative integer counts, got ${v}`);
+  const row1 = a + b;
+  const col1 = a + c;
+  const n = a + b + c + d;
+  const lo = Math.max(0, col1 - (n - row1));
+  const hi = Math.min(row1, col1);
+  if (lo === hi) return 1;
+  const denom = logChoose(n, col1);
+  const logP = (x) => logChoose(row1, x) + logChoose(n - row1, col1 - x) - denom;
+  const observed = logP(a);
+  const threshold = observed + Math.log1p(1e-7);
+  let p2 = 0;
+  for (let x = lo; x <= hi; x++) {
+    const lp = logP(x);
+    if (lp <= threshold) p2 += Math.exp(lp);
+  }
+  return Math.min(1, p2);
+}
+function holmAdjust(pValues) {
+  const m = pValues.length;
+  const order = pValues.map((p2, i2) => ({ p: p2, i: i2 })).sort((x, y) => x.p - y.p || x.i - y.i);
+  const out2 = new Array(m);
+  let running = 0;
+  order.forEach(({ p: p2, i: i2 }, rank2) => {
+    running = Math.max(running, Math.min(1, (m - rank2) * p2));
+    out2[i2] = running;
+  });
+  return out2;
+}
+function rateHistogram(rates) {
+  const counts = new Array(10).fill(0);
+  for (const r of rates) counts[Math.min(9, Math.max(0, Math.floor(r * 10)))] += 1;
+  return counts.map((authors, i2) => ({ from: i2 / 10, to: (i2 + 1) / 10, authors }));
+}
+
+// src/report/aggregate.ts
+var DAY_MS2 = 864e5;
+var FINDING_KINDS = ["unattested", "contradicted", "approval-drift"];
+var STATED = /* @__PURE__ */ new Set(["recorded", "declared", "stamped"]);
+var REPORT_KINDS = /* @__PURE__ */ new Set([
+  "change.analyzed",
+  "change.hunks",
+  "finding",
+  "merge",
+  "record",
+  "remediation",
+  "review.approved",
+  "drill",
+  "access",
+  "retention",
+  "analysis.failed",
+  "report.published"
+]);
+var OTHER_PATH = "(other)";
+var NO_REPOSITORY = "(none)";
+var DEFAULT_SIGNIFICANCE = { alpha: 0.05, minLines: 50, minChanges: 3 };
+var SIGNIFICANCE_METHOD = "two-sided Fisher exact test of each author against the pooled rest, Holm-corrected";
+var zeroVerdicts = () => Object.fromEntries(VERDICTS.map((v) => [v, 0]));
+var zeroEvidence = () => Object.fromEntries(EVIDENCE_CLASSES.map((v) => [v, 0]));
+var zeroFindings = () => Object.fromEntries(FINDING_KINDS.map((v) => [v, 0]));
+function newPathAgg() {
+  return { hunks: 0, addedLines: 0, hunksByVerdict: zeroVerdicts(), linesByVerdict: zeroVerdicts(), linesByEvidence: zeroEvidence(), statedAiLines: 0, unattestedAiLines: 0, unattested: 0, contradicted: 0 };
+}
+function addPathAgg(into, from) {
+  into.hunks += from.hunks;
+  into.addedLines += from.addedLines;
+  for (const v of VERDICTS) {
+    into.hunksByVerdict[v] += from.hunksByVerdict[v];
+    into.linesByVerdict[v] += from.linesByVerdict[v];
+  }
+  for (const e of EVIDENCE_CLASSES) into.linesByEvidence[e] += from.linesByEvidence[e];
+  into.statedAiLines += from.statedAiLines;
+  into.unattestedAiLines += from.unattestedAiLines;
+  into.unattested += from.unattested;
+  into.contradicted += from.contradicted;
+}
+var V_HUNKS = 0;
+var V_LINES = 1;
+var V_HUNKS_BY_VERDICT = 2;
+var V_LINES_BY_VERDICT = V_HUNKS_BY_VERDICT + VERDICTS.length;
+var V_LINES_BY_EVIDENCE = V_LINES_BY_VERDICT + VERDICTS.length;
+var V_STATED = V_LINES_BY_EVIDENCE + EVIDENCE_CLASSES.length;
+var V_GAP_LINES = V_STATED + 1;
+var V_UNATTESTED = V_GAP_LINES + 1;
+var V_CONTRADICTED = V_UNATTESTED + 1;
+var V_SIZE = V_CONTRADICTED + 1;
+var VERDICT_INDEX = new Map(VERDICTS.map((v, i2) => [v, i2]));
+var EVIDENCE_INDEX = new Map(EVIDENCE_CLASSES.map((e, i2) => [e, i2]));
+function addVector(into, v) {
+  into.hunks += v[V_HUNKS];
+  into.addedLines += v[V_LINES];
+  VERDICTS.forEach((k, i2) => {
+    into.hunksByVerdict[k] += v[V_HUNKS_BY_VERDICT + i2];
+    into.linesByVerdict[k] += v[V_LINES_BY_VERDICT + i2];
+  });
+  EVIDENCE_CLASSES.forEach((k, i2) => into.linesByEvidence[k] += v[V_LINES_BY_EVIDENCE + i2]);
+  into.statedAiLines += v[V_STATED];
+  into.unattestedAiLines += v[V_GAP_LINES];
+  into.unattested += v[V_UNATTESTED];
+  into.contradicted += v[V_CONTRADICTED];
+}
+var isObj3 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+var str2 = (v) => typeof v === "string" ? v : null;
+var uint2 = (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : null;
+var strings = (v) => Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+var VERDICT_SET = new Set(VERDICTS);
+var EVIDENCE_SET = new Set(EVIDENCE_CLASSES);
+function readHunk(v) {
+  if (!isObj3(v)) return null;
+  const path = str2(v.path);
+  const startLine = uint2(v.startLine);
+  const endLine = uint2(v.endLine);
+  const verdict = str2(v.verdict);
+  if (path === null || startLine === null || endLine === null || verdict === null || !VERDICT_SET.has(verdict)) return null;
+  const evidence2 = strings(v.evidence).filter((e) => EVIDENCE_SET.has(e));
+  const added = uint2(v.addedLines);
+  const lines = added ?? Math.max(0, endLine - startLine + 1);
+  const attribution = Array.isArray(v.attribution) ? v.attribution.filter(isObj3).map((a) => ({ cls: str2(a.class) ?? "", agent: str2(a.agent), model: str2(a.model) })) : [];
+  return { path, startLine, endLine, verdict, evidence: evidence2, lines, attribution };
+}
+var ReportAggregator = class {
+  constructor(options) {
+    this.options = options;
+    this.since = Date.parse(options.since);
+    this.until = Date.parse(options.until);
+    this.now = Date.parse(options.now);
+    this.windowMs = options.rewriteWindowDays * DAY_MS2;
+    this.period = { week: null, since: this.since, until: this.until, analyses: 0, pushes: 0, changes: /* @__PURE__ */ new Map() };
+    for (const w of /* @__PURE__ */ new Set([...options.trendWeeks, ...options.cellWeeks])) {
+      const r = weekRange(w);
+      this.weeks.set(w, { week: w, since: Date.parse(r.since), until: Date.parse(r.until), analyses: 0, pushes: 0, latest: /* @__PURE__ */ new Map(), cells: /* @__PURE__ */ new Map(), findings: new Float64Array(FINDING_KINDS.length) });
+    }
+    this.repoFilter = options.repositories.length > 0 ? new Set(options.repositories) : null;
+  }
+  options;
+  since;
+  until;
+  now;
+  windowMs;
+  period;
+  weeks = /* @__PURE__ */ new Map();
+  /** Superseded analyses to subtract, by ledger: seq → the week they were counted in. */
+  superseded = /* @__PURE__ */ new Map();
+  /** Pages of superseded analyses still to subtract, by ledger and change seq. */
+  subtractPages = /* @__PURE__ */ new Map();
+  ledgers = [];
+  prs = /* @__PURE__ */ new Map();
+  /** Live agent hunks by repository and path, for the rewrite proxy. */
+  rewriteIndex = /* @__PURE__ */ new Map();
+  events = [];
+  retentionCommitments = /* @__PURE__ */ new Set();
+  erasures = [];
+  drill = null;
+  drillTime = -Infinity;
+  repoFilter;
+  persons = /* @__PURE__ */ new Map();
+  /** One copy of each repository and path string, however many analyses name it. */
+  strings = /* @__PURE__ */ new Map();
+  /** Registers a ledger before its entries are fed; returns its index for `add`. */
+  addLedger(input) {
+    const values = /* @__PURE__ */ new Map();
+    const tombstones = /* @__PURE__ */ new Map();
+    for (const r of input.subjects) {
+      if ("value" in r) values.set(r.commitment, r.value);
+      else if (r.seq < input.size) tombstones.set(r.seq, [...tombstones.get(r.seq) ?? [], { commitment: r.commitment, erased: r.erased }]);
+    }
+    const index = this.ledgers.length;
+    const { subjects: _subjects, ...rest } = input;
+    this.ledgers.push({
+      input: rest,
+      index,
+      values,
+      tombstones,
+      firstEntry: null,
+      lastEntry: null,
+      entriesInPeriod: 0,
+      entriesBefore: 0,
+      unknownKinds: /* @__PURE__ */ new Map(),
+      pending: /* @__PURE__ */ new Map(),
+      refs: new RecentRefs(),
+      failed: /* @__PURE__ */ new Map(),
+      omissions: /* @__PURE__ */ new Map()
+    });
+    return index;
+  }
+  display(ledger, commitment) {
+    if (commitment === null) return null;
+    const value = ledger.values.get(commitment);
+    if (value === void 0) return { display: ERASED, key: `erased:${commitment}`, erased: true };
+    let known = this.persons.get(value);
+    if (known === void 0) {
+      known = { display: value, key: `login:${value}`, erased: false };
+      this.persons.set(value, known);
+    }
+    return known;
+  }
+  intern(value) {
+    const known = this.strings.get(value);
+    if (known !== void 0) return known;
+    this.strings.set(value, value);
+    return value;
+  }
+  wanted(repository) {
+    return this.repoFilter === null || repository !== null && this.repoFilter.has(repository);
+  }
+  /** Feeds one entry of ledger `ledgerIndex`. Entries must come in time order across ledgers. */
+  add(ledgerIndex, stored) {
+    const ledger = this.ledgers[ledgerIndex];
+    const { entry, seq } = stored;
+    const time = Date.parse(entry.time);
+    ledger.firstEntry ??= entry.time;
+    ledger.lastEntry = entry.time;
+    if (time >= this.since && time < this.until) ledger.entriesInPeriod++;
+    else if (time < this.since) ledger.entriesBefore++;
+    const body2 = isObj3(entry.body) ? entry.body : {};
+    const tomb = ledger.tombstones.get(seq);
+    if (tomb !== void 0) this.noteErasures(ledger, seq, body2, tomb);
+    if (!REPORT_KINDS.has(entry.kind)) {
+      ledger.unknownKinds.set(entry.kind, (ledger.unknownKinds.get(entry.kind) ?? 0) + 1);
+      return;
+    }
+    switch (entry.kind) {
+      case "change.analyzed":
+        return this.change(ledger, seq, time, body2);
+      case "change.hunks":
+        return this.page(ledger, body2);
+      case "review.approved":
+        return this.approval(time, body2);
+      case "merge":
+        return this.merge(ledger, seq, entry.time, time, body2);
+      case "finding":
+        return this.finding(ledger, seq, entry.time, time, body2);
+      case "remediation":
+        return this.remediation(ledger, seq, entry.time, time, body2);
+      case "retention":
+        for (const c of strings(body2.commitments)) this.retentionCommitments.add(c);
+        return;
+      case "drill":
+        return this.drillEntry(ledger, seq, entry.time, time, body2);
+      case "analysis.failed":
+        return this.failed(ledger, time, body2);
+      default:
+        return;
+    }
+  }
+  noteErasures(ledger, seq, body2, tomb) {
+    const subjects2 = isObj3(body2.subjects) ? body2.subjects : {};
+    for (const t2 of tomb) {
+      const role = Object.keys(subjects2).sort().find((k) => subjects2[k] === t2.commitment) ?? null;
+      this.erasures.push({ commitment: t2.commitment, role, erasedAt: t2.erased, seq, ledger: ledger.input.location, ledgerIndex: ledger.index });
+    }
+  }
+  inPeriod(time) {
+    return time >= this.since && time < this.until;
+  }
+  change(ledger, seq, time, body2) {
+    const repository = str2(body2.repository);
+    const pullRequest = uint2(body2.pullRequest);
+    const head = str2(body2.head);
+    ledger.refs.set(seq, { kind: "change", repository, pullRequest, head });
+    const pages = uint2(body2.hunkPages) ?? 0;
+    if (!this.wanted(repository)) {
+      if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
+      return;
+    }
+    const repo = this.intern(repository ?? NO_REPOSITORY);
+    const changeKey = pullRequest !== null ? `${repo}#${pullRequest}` : `${repo}@${str2(body2.base) ?? ""}..${head ?? ""}`;
+    const subjects2 = isObj3(body2.subjects) ? body2.subjects : {};
+    const prKey = pullRequest !== null ? changeKey : null;
+    const pr = prKey === null ? null : this.prState(prKey);
+    const beforeUntil = time < this.until;
+    const counts = isObj3(body2.counts) ? body2.counts : {};
+    const findingCounts = isObj3(counts.findings) ? counts.findings : {};
+    const findings = zeroFindings();
+    for (const k of FINDING_KINDS) findings[k] = uint2(findingCounts[k]) ?? 0;
+    const analysis = {
+      changeKey,
+      ledger: ledger.input.location,
+      seq,
+      repository: repo,
+      pullRequest,
+      time,
+      author: this.display(ledger, str2(subjects2["pr.author"])),
+      findings,
+      omissions: uint2(counts.omissions) ?? 0,
+      paths: /* @__PURE__ */ new Map(),
+      lines: { ai: 0, attested: 0 },
+      hasDeclared: false,
+      afterApproval: pr !== null && pr.firstApproval !== null,
+      inPeriod: this.inPeriod(time),
+      agents: null,
+      agentHunks: null,
+      week: null
+    };
+    if (analysis.inPeriod && analysis.omissions > 0) {
+      const o = ledger.omissions.get(repo) ?? { changes: 0, omitted: 0 };
+      o.changes++;
+      o.omitted += analysis.omissions;
+      ledger.omissions.set(repo, o);
+    }
+    if (analysis.inPeriod) {
+      const bucket = this.period;
+      bucket.analyses++;
+      if (pullRequest === null) bucket.pushes++;
+      const prior = bucket.changes.get(changeKey);
+      if (prior === void 0 || prior.time <= time) bucket.changes.set(changeKey, analysis);
+    }
+    const week = this.weeks.get(isoWeekOf(time));
+    if (week !== void 0) {
+      week.analyses++;
+      if (pullRequest === null) week.pushes++;
+      const prior = week.latest.get(changeKey);
+      if (prior === void 0 || prior.time <= time) {
+        if (prior !== void 0) {
+          const m = this.superseded.get(prior.ledger) ?? /* @__PURE__ */ new Map();
+          this.superseded.set(prior.ledger, m);
+          m.set(prior.seq, week);
+        }
+        week.latest.set(changeKey, { ledger: ledger.index, seq, time, pr: pullRequest !== null });
+        analysis.week = week;
+        FINDING_KINDS.forEach((k, i2) => week.findings[i2] += findings[k]);
+      }
+    }
+    if (pr !== null && beforeUntil) {
+      if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
+      if (analysis.inPeriod) pr.inPeriod = true;
+    }
+    if (pages > 0) ledger.pending.set(seq, { analysis, remaining: pages });
+    for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.hunk(analysis, readHunk(h));
+  }
+  page(ledger, body2) {
+    const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
+    if (ref === null) return;
+    const pending = ledger.pending.get(ref);
+    if (pending === void 0) return;
+    if (--pending.remaining <= 0) ledger.pending.delete(ref);
+    if (pending.analysis === null) return;
+    for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.hunk(pending.analysis, readHunk(h));
+  }
+  /** Ledgers to read again from `from` to subtract superseded analyses; empty when none. */
+  secondPass() {
+    return [...this.superseded].filter(([, m]) => m.size > 0).map(([ledger, m]) => ({ ledger, from: Math.min(...m.keys()) }));
+  }
+  /**
+   * Second pass: subtracts a superseded analysis (and its pages) from the week it was counted
+   * in. Returns false once nothing is left to subtract in this ledger (the caller stops reading).
+   */
+  subtract(ledgerIndex, stored) {
+    const todo = this.superseded.get(ledgerIndex);
+    const pages = this.subtractPages.get(ledgerIndex) ?? /* @__PURE__ */ new Map();
+    this.subtractPages.set(ledgerIndex, pages);
+    const body2 = isObj3(stored.entry.body) ? stored.entry.body : {};
+    const week = todo?.get(stored.seq);
+    if (stored.entry.kind === "change.analyzed" && week !== void 0) {
+      todo.delete(stored.seq);
+      const repository = this.intern(str2(body2.repository) ?? NO_REPOSITORY);
+      const counts = isObj3(body2.counts) ? body2.counts : {};
+      const findingCounts = isObj3(counts.findings) ? counts.findings : {};
+      FINDING_KINDS.forEach((k, i2) => week.findings[i2] -= uint2(findingCounts[k]) ?? 0);
+      for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.weekHunk(week, repository, readHunk(h), -1);
+      const n = uint2(body2.hunkPages) ?? 0;
+      if (n > 0) pages.set(stored.seq, { week, repository, remaining: n });
+    } else if (stored.entry.kind === "change.hunks") {
+      const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
+      const p2 = ref === null ? void 0 : pages.get(ref);
+      if (p2 !== void 0) {
+        if (--p2.remaining <= 0) pages.delete(ref);
+        for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.weekHunk(p2.week, p2.repository, readHunk(h), -1);
+      }
+    }
+    return (todo?.size ?? 0) > 0 || pages.size > 0;
+  }
+  weekHunk(week, repository, h, sign) {
+    if (h === null) return;
+    const key = `${repository}\0${h.path}`;
+    let c = week.cells.get(key);
+    if (c === void 0) {
+      c = { repository, path: this.intern(h.path), v: new Float64Array(V_SIZE) };
+      week.cells.set(key, c);
+    }
+    applyHunk(c.v, h, sign);
+  }
+  prState(key) {
+    let s = this.prs.get(key);
+    if (s === void 0) {
+      s = { firstApproval: null, pre: null, inPeriod: false, declaredBefore: false, lateEmitted: false };
+      this.prs.set(key, s);
+    }
+    return s;
+  }
+  hunk(a, h) {
+    if (h === null) return;
+    this.checkRewrites(a, h);
+    if (a.inPeriod) {
+      let p2 = a.paths.get(h.path);
+      if (p2 === void 0) {
+        p2 = new Float64Array(V_SIZE);
+        a.paths.set(this.intern(h.path), p2);
+      }
+      applyHunk(p2, h, 1);
+    }
+    if (a.week !== null) this.weekHunk(a.week, a.repository, h, 1);
+    const { gap, stated } = classify(h);
+    if (stated || gap) a.lines.ai += h.lines;
+    if (stated && !gap) a.lines.attested += h.lines;
+    if (h.evidence.includes("declared") && a.pullRequest !== null && a.time < this.until) this.declared(a);
+    if (stated && a.inPeriod) this.agentHunk(a, h);
+  }
+  declared(a) {
+    if (a.hasDeclared) return;
+    a.hasDeclared = true;
+    const pr = this.prState(a.changeKey);
+    if (!a.afterApproval) {
+      pr.declaredBefore = true;
+      return;
+    }
+    if (pr.declaredBefore || pr.lateEmitted) return;
+    pr.lateEmitted = true;
+    if (!a.inPeriod) return;
+    this.events.push({
+      kind: "late-declaration",
+      time: new Date(a.time).toISOString(),
+      repository: a.repository,
+      pullRequest: a.pullRequest,
+      actor: null,
+      detail: "declared AI evidence first appears in an analysis after the first approval",
+      ledger: a.ledger,
+      seq: a.seq
+    });
+  }
+  agentHunk(a, h) {
+    const keys = /* @__PURE__ */ new Set();
+    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls)).map((x) => ({ agent: normaliseAgent(x.agent), model: x.model }));
+    const withModel = new Set(statedAttr.filter((x) => x.model !== null).map((x) => x.agent));
+    for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
+    if (keys.size === 0) keys.add(agentKey("unknown", null));
+    for (const k of keys) {
+      a.agents ??= /* @__PURE__ */ new Map();
+      let agg = a.agents.get(k);
+      if (agg === void 0) {
+        const [agent, model] = splitAgentKey(k);
+        agg = { agent, model, hunks: 0, lines: 0 };
+        a.agents.set(k, agg);
+      }
+      agg.hunks++;
+      agg.lines += h.lines;
+    }
+    const live = { analysis: a, agents: [...keys], start: h.startLine, end: Math.max(h.startLine, h.endLine), lines: h.lines, time: a.time, covered: [] };
+    (a.agentHunks ??= []).push(live);
+    const indexKey = `${a.repository}\0${h.path}`;
+    const list = this.rewriteIndex.get(indexKey);
+    if (list === void 0) this.rewriteIndex.set(indexKey, [live]);
+    else list.push(live);
+  }
+  checkRewrites(a, h) {
+    if (a.time > this.now) return;
+    const indexKey = `${a.repository}\0${h.path}`;
+    const list = this.rewriteIndex.get(indexKey);
+    if (list === void 0) return;
+    const start2 = h.startLine;
+    const end = Math.max(h.startLine, h.endLine);
+    let kept = 0;
+    for (const live of list) {
+      if (a.time > live.time + this.windowMs) continue;
+      list[kept++] = live;
+      if (live.analysis.changeKey === a.changeKey || a.time <= live.time) continue;
+      const lo = Math.max(start2, live.start);
+      const hi = Math.min(end, live.end);
+      if (lo <= hi) live.covered = mergeRange(live.covered, lo, hi);
+    }
+    list.length = kept;
+    if (kept === 0) this.rewriteIndex.delete(indexKey);
+  }
+  approval(time, body2) {
+    const repository = str2(body2.repository);
+    const pullRequest = uint2(body2.pullRequest);
+    if (repository === null || pullRequest === null || !this.wanted(repository) || time >= this.until) return;
+    const pr = this.prState(`${repository}#${pullRequest}`);
+    pr.firstApproval ??= time;
+  }
+  merge(ledger, seq, iso, time, body2) {
+    const repository = str2(body2.repository);
+    ledger.refs.set(seq, { kind: "merge", repository, pullRequest: uint2(body2.pullRequest), head: str2(body2.head) });
+    if (!this.inPeriod(time) || !this.wanted(repository)) return;
+    const diff = str2(body2.diffDigest);
+    const approved = str2(body2.approvedDigest);
+    if (approved === null || diff === approved) return;
+    const subjects2 = isObj3(body2.subjects) ? body2.subjects : {};
+    this.events.push({
+      kind: "approval-drift",
+      time: iso,
+      repository: repository ?? NO_REPOSITORY,
+      pullRequest: uint2(body2.pullRequest),
+      actor: this.display(ledger, str2(subjects2["merged-by"]))?.display ?? null,
+      detail: `merged diff ${short(diff)} differs from the approved diff ${short(approved)}`,
+      ledger: ledger.input.location,
+      seq
+    });
+  }
+  finding(ledger, seq, iso, time, body2) {
+    if (str2(body2.finding) !== "approval-drift" || !this.inPeriod(time)) return;
+    const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
+    const change = ref === null ? void 0 : ledger.refs.get(ref);
+    if (change?.kind === "merge" || !this.wanted(change?.repository ?? null)) return;
+    this.events.push({
+      kind: "approval-drift",
+      time: iso,
+      repository: change?.repository ?? NO_REPOSITORY,
+      pullRequest: change?.pullRequest ?? null,
+      actor: null,
+      detail: `approval-drift finding on ${str2(body2.path) ?? "?"}`,
+      ledger: ledger.input.location,
+      seq
+    });
+  }
+  remediation(ledger, seq, iso, time, body2) {
+    const repository = str2(body2.repository);
+    if (!this.inPeriod(time) || !this.wanted(repository)) return;
+    const subjects2 = isObj3(body2.subjects) ? body2.subjects : {};
+    const paths = strings(body2.paths);
+    this.events.push({
+      kind: "remediation",
+      time: iso,
+      repository: repository ?? NO_REPOSITORY,
+      pullRequest: uint2(body2.pullRequest),
+      actor: this.display(ledger, str2(subjects2["declared-by"]))?.display ?? null,
+      detail: `${str2(body2.declaration) ?? ""} (${paths.length === 0 ? "whole pull request" : `${paths.length} path${paths.length === 1 ? "" : "s"}`})`,
+      ledger: ledger.input.location,
+      seq
+    });
+  }
+  drillEntry(ledger, seq, iso, time, body2) {
+    const repository = str2(body2.repository);
+    if (time >= this.until || time < this.drillTime) return;
+    if (repository !== null && !this.wanted(repository)) return;
+    const outcome = str2(body2.outcome);
+    if (outcome !== "passed" && outcome !== "failed") return;
+    this.drillTime = time;
+    this.drill = { time: iso, ledger: ledger.input.location, seq, outcome, repository, pullRequest: uint2(body2.pullRequest), missing: strings(body2.missing) };
+  }
+  failed(ledger, time, body2) {
+    const repository = str2(body2.repository);
+    if (!this.inPeriod(time) || !this.wanted(repository)) return;
+    const key = repository ?? NO_REPOSITORY;
+    const f = ledger.failed.get(key) ?? { count: 0, last: "" };
+    f.count++;
+    f.last = str2(body2.error) ?? "";
+    ledger.failed.set(key, f);
+  }
+  // -------------------------------------------------------------------------------------------
+  finish() {
+    const totals = this.totals(this.period, weekLabelOf(this.options.since, this.options.until));
+    const trend2 = this.options.trendWeeks.map((w) => this.weekTotals(this.weeks.get(w)));
+    return {
+      totals,
+      trend: trend2,
+      gaps: this.gapRows(),
+      people: this.people(),
+      agents: this.agentRows(),
+      events: this.events.slice().sort((a, b) => cmp2(a.time, b.time) || cmp2(a.repository, b.repository) || (a.pullRequest ?? -1) - (b.pullRequest ?? -1) || cmp2(a.kind, b.kind) || a.seq - b.seq),
+      erasures: this.erasureRows(),
+      provenance: this.provenance(),
+      drill: this.drill,
+      cells: this.cells()
+    };
+  }
+  weekTotals(w) {
+    const sum = newPathAgg();
+    for (const c of w.cells.values()) addVector(sum, c.v);
+    const findings = zeroFindings();
+    FINDING_KINDS.forEach((k, i2) => findings[k] = w.findings[i2]);
+    let prs = 0;
+    for (const l of w.latest.values()) if (l.pr) prs++;
+    return volume(w.week, w.since, w.until, w.analyses, prs, w.pushes, sum, findings);
+  }
+  totals(bucket, week) {
+    const sum = newPathAgg();
+    const findings = zeroFindings();
+    const prs = /* @__PURE__ */ new Set();
+    for (const a of bucket.changes.values()) {
+      for (const p2 of a.paths.values()) addVector(sum, p2);
+      for (const k of FINDING_KINDS) findings[k] += a.findings[k];
+      if (a.pullRequest !== null) prs.add(a.changeKey);
+    }
+    return volume(week, bucket.since, bucket.until, bucket.analyses, prs.size, bucket.pushes, sum, findings);
+  }
+  gapRows() {
+    const repos = /* @__PURE__ */ new Map();
+    const paths = /* @__PURE__ */ new Map();
+    for (const a of this.period.changes.values()) {
+      for (const [path, p2] of a.paths) {
+        const r = repos.get(a.repository) ?? { agg: newPathAgg(), prs: /* @__PURE__ */ new Set() };
+        repos.set(a.repository, r);
+        addVector(r.agg, p2);
+        const key = `${a.repository}\0${path}`;
+        const row = paths.get(key) ?? { repository: a.repository, path, agg: newPathAgg(), prs: /* @__PURE__ */ new Set() };
+        paths.set(key, row);
+        addVector(row.agg, p2);
+        if (p2[V_UNATTESTED] + p2[V_CONTRADICTED] > 0 && a.pullRequest !== null) {
+          r.prs.add(a.changeKey);
+          row.prs.add(a.changeKey);
+        }
+      }
+    }
+    const toRow = (repository, path, agg, prs, sensitive2) => ({
+      repository,
+      path,
+      unattested: agg.unattested,
+      contradicted: agg.contradicted,
+      gapLines: agg.unattestedAiLines,
+      pullRequests: prs.size,
+      sensitive: sensitive2
+    });
+    const rank2 = (a, b) => b.gapLines - a.gapLines || b.unattested + b.contradicted - (a.unattested + a.contradicted) || cmp2(a.repository, b.repository) || cmp2(a.path ?? "", b.path ?? "");
+    const repoRows = [...repos].map(([repo, r]) => toRow(repo, null, r.agg, r.prs, false)).sort(rank2);
+    const allPaths = [...paths.values()].map((r) => toRow(r.repository, r.path, r.agg, r.prs, this.options.isSensitive(r.repository, r.path)));
+    const gapPaths = allPaths.filter((r) => r.unattested + r.contradicted > 0).sort(rank2).slice(0, this.options.pathRowCap);
+    const sensitive = allPaths.filter((r) => r.sensitive).sort(rank2).slice(0, this.options.pathRowCap);
+    return { repositories: repoRows, paths: gapPaths, sensitivePaths: sensitive };
+  }
+  people() {
+    const { alpha, minLines, minChanges } = this.options.significance;
+    const authors = /* @__PURE__ */ new Map();
+    for (const pr of this.prs.values()) {
+      const a = pr.pre;
+      if (!pr.inPeriod || a === null || a.author === null) continue;
+      const row = authors.get(a.author.key) ?? { display: a.author.display, erased: a.author.erased, ai: 0, attested: 0, changes: 0 };
+      authors.set(a.author.key, row);
+      row.ai += a.lines.ai;
+      row.attested += a.lines.attested;
+      row.changes++;
+    }
+    let poolAi = 0;
+    let poolAtt = 0;
+    for (const r of authors.values()) {
+      poolAi += r.ai;
+      poolAtt += r.attested;
+    }
+    const tested = [...authors.entries()].filter(([, r]) => r.ai >= minLines && r.changes >= minChanges).sort(([a], [b]) => cmp2(a, b));
+    const raw = tested.map(([, r]) => fisherExactTwoSided(r.attested, r.ai - r.attested, poolAtt - r.attested, poolAi - r.ai - (poolAtt - r.attested)));
+    const adjusted = holmAdjust(raw);
+    const named = [];
+    tested.forEach(([, r], i2) => {
+      const p2 = adjusted[i2];
+      const peerAi = poolAi - r.ai;
+      if (p2 >= alpha || r.erased || peerAi === 0) return;
+      const rate = r.attested / r.ai;
+      const peerRate = (poolAtt - r.attested) / peerAi;
+      named.push({ author: r.display, aiLines: r.ai, attestedLines: r.attested, rate, peerRate, pValue: p2, direction: rate < peerRate ? "below" : "above" });
+    });
+    named.sort((a, b) => a.pValue - b.pValue || cmp2(a.author, b.author));
+    return {
+      test: { method: SIGNIFICANCE_METHOD, alpha, minLines, minChanges },
+      pooledRate: poolAi === 0 ? null : poolAtt / poolAi,
+      authors: authors.size,
+      authorsTested: tested.length,
+      distribution: rateHistogram(tested.map(([, r]) => r.attested / r.ai)),
+      named
+    };
+  }
+  agentRows() {
+    const rows = /* @__PURE__ */ new Map();
+    for (const a of this.period.changes.values()) {
+      for (const [k, agg] of a.agents ?? []) {
+        const row = rows.get(k) ?? { agent: agg.agent, model: agg.model, changes: /* @__PURE__ */ new Set(), hunks: 0, lines: 0, rewritten: 0 };
+        rows.set(k, row);
+        row.changes.add(a.changeKey);
+        row.hunks += agg.hunks;
+        row.lines += agg.lines;
+      }
+      for (const h of a.agentHunks ?? []) {
+        const covered = h.covered.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+        const rewritten = Math.min(h.lines, covered);
+        for (const k of h.agents) rows.get(k).rewritten += rewritten;
+      }
+    }
+    const windowDays = this.options.rewriteWindowDays;
+    return [...rows.values()].map((r) => ({ agent: r.agent, model: r.model, changes: r.changes.size, hunks: r.hunks, lines: r.lines, rewrittenLines: r.rewritten, rewrittenShare: r.lines === 0 ? null : r.rewritten / r.lines, windowDays })).sort((a, b) => b.lines - a.lines || cmp2(a.agent, b.agent) || cmp2(a.model ?? "", b.model ?? ""));
+  }
+  erasureRows() {
+    return this.erasures.filter((e) => {
+      const t2 = Date.parse(e.erasedAt);
+      return t2 >= this.since && t2 < this.until;
+    }).map(({ ledgerIndex: _i, ...e }) => ({ ...e, reason: this.retentionCommitments.has(e.commitment) ? "retention" : "erasure" })).sort((a, b) => cmp2(a.erasedAt, b.erasedAt) || cmp2(a.ledger, b.ledger) || a.seq - b.seq || cmp2(a.commitment, b.commitment));
+  }
+  provenance() {
+    const ledgers = [];
+    const gaps = [];
+    for (const l of this.ledgers) {
+      const i2 = l.input;
+      const unknownKinds = Object.fromEntries([...l.unknownKinds].sort(([a], [b]) => cmp2(a, b)));
+      ledgers.push({
+        location: i2.location,
+        origin: i2.origin,
+        size: i2.size,
+        root: i2.root,
+        verified: i2.verified,
+        problem: i2.problem,
+        firstEntry: l.firstEntry,
+        lastEntry: l.lastEntry,
+        entriesInPeriod: l.entriesInPeriod,
+        unknownKinds
+      });
+      if (!i2.verified) gaps.push({ kind: "unverified", ledger: i2.location, repository: null, detail: `ledger does not verify: ${i2.problem ?? "unknown problem"}` });
+      if (l.entriesInPeriod === 0 && l.entriesBefore > 0) {
+        gaps.push({ kind: "ledger-silent", ledger: i2.location, repository: null, detail: `no entries in the period; ${l.entriesBefore} entr${l.entriesBefore === 1 ? "y" : "ies"} before it, the last at ${l.lastEntry ?? "?"}` });
+      }
+      for (const [repo, f] of [...l.failed].sort(([a], [b]) => cmp2(a, b))) {
+        gaps.push({ kind: "analysis-failed", ledger: i2.location, repository: repo, detail: `${f.count} analys${f.count === 1 ? "is" : "es"} failed; last error: ${f.last}` });
+      }
+      for (const [repo, o] of [...l.omissions].sort(([a], [b]) => cmp2(a, b))) {
+        gaps.push({ kind: "omissions", ledger: i2.location, repository: repo, detail: `${o.changes} change${o.changes === 1 ? "" : "s"} analysed with ${o.omitted} omission${o.omitted === 1 ? "" : "s"} (files or hunks not analysed)` });
+      }
+      const unknown = [...l.unknownKinds.values()].reduce((a, b) => a + b, 0);
+      if (unknown > 0) {
+        gaps.push({ kind: "capture-gap", ledger: i2.location, repository: null, detail: `${unknown} entr${unknown === 1 ? "y" : "ies"} of kinds this version does not read: ${Object.entries(unknownKinds).map(([k, n]) => `${k} (${n})`).join(", ")}` });
+      }
+    }
+    return { ledgers, gaps };
+  }
+  cells() {
+    const cells = /* @__PURE__ */ new Map();
+    for (const w of this.options.cellWeeks) {
+      for (const [key, c] of this.weeks.get(w).cells) {
+        if (c.v[V_HUNKS] === 0) continue;
+        const agg = newPathAgg();
+        addVector(agg, c.v);
+        cells.set(`${w}\0${key}`, { week: w, repository: c.repository, path: c.path, agg });
+      }
+    }
+    let list = [...cells.values()];
+    if (list.length > this.options.cellCap) {
+      list.sort((a, b) => b.agg.unattestedAiLines - a.agg.unattestedAiLines || b.agg.addedLines - a.agg.addedLines || cmp2(a.week, b.week) || cmp2(a.repository, b.repository) || cmp2(a.path, b.path));
+      const kept = list.slice(0, Math.max(0, this.options.cellCap - this.options.cellWeeks.length * 4));
+      const folded = /* @__PURE__ */ new Map();
+      for (const c of list.slice(kept.length)) {
+        const key = `${c.week}\0${c.repository}`;
+        const f = folded.get(key) ?? { week: c.week, repository: c.repository, path: OTHER_PATH, agg: newPathAgg() };
+        folded.set(key, f);
+        addPathAgg(f.agg, c.agg);
+      }
+      list = [...kept, ...folded.values()];
+    }
+    return list.sort((a, b) => cmp2(a.week, b.week) || cmp2(a.repository, b.repository) || cmp2(a.path, b.path)).map((c) => ({
+      week: c.week,
+      repository: c.repository,
+      path: c.path,
+      sensitive: c.path !== OTHER_PATH && this.options.isSensitive(c.repository, c.path),
+      hunks: c.agg.hunks,
+      addedLines: c.agg.addedLines,
+      linesByVerdict: c.agg.linesByVerdict,
+      statedAiLines: c.agg.statedAiLines,
+      unattestedAiLines: c.agg.unattestedAiLines,
+      unattested: c.agg.unattested,
+      contradicted: c.agg.contradicted
+    }));
+  }
+};
+function volume(week, since, until, analyses, pullRequests, pushes, sum, findings) {
+  const denom = sum.statedAiLines + sum.unattestedAiLines;
+  return {
+    week,
+    since: new Date(since).toISOString(),
+    until: new Date(until).toISOString(),
+    analyses,
+    pullRequests,
+    pushes,
+    hunks: sum.hunks,
+    addedLines: sum.addedLines,
+    hunksByVerdict: sum.hunksByVerdict,
+    linesByVerdict: sum.linesByVerdict,
+    linesByEvidence: sum.linesByEvidence,
+    statedAiLines: sum.statedAiLines,
+    unattestedAiLines: sum.unattestedAiLines,
+    statedShare: denom === 0 ? null : sum.statedAiLines / denom,
+    findings
+  };
+}
+function classify(h) {
+  const gap = h.verdict === "unattested" || h.verdict === "contradicted";
+  const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED.has(e));
+  return { gap, stated };
+}
+function applyHunk(v, h, sign) {
+  const { gap, stated } = classify(h);
+  const lines = sign * h.lines;
+  v[V_HUNKS] += sign;
+  v[V_LINES] += lines;
+  const vi = VERDICT_INDEX.get(h.verdict);
+  v[V_HUNKS_BY_VERDICT + vi] += sign;
+  v[V_LINES_BY_VERDICT + vi] += lines;
+  for (const e of h.evidence) v[V_LINES_BY_EVIDENCE + EVIDENCE_INDEX.get(e)] += lines;
+  if (stated) v[V_STATED] += lines;
+  if (gap) v[V_GAP_LINES] += lines;
+  if (h.verdict === "unattested") v[V_UNATTESTED] += sign;
+  if (h.verdict === "contradicted") v[V_CONTRADICTED] += sign;
+}
+function weekLabelOf(since, until) {
+  const label = isoWeekOf(since);
+  const r = weekRange(label);
+  return Date.parse(r.since) === Date.parse(since) && Date.parse(r.until) === Date.parse(until) ? label : null;
+}
+var cmp2 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+var short = (d) => d === null ? "(none)" : d.slice(0, "sha256:".length + 12);
+var agentKey = (agent, model) => `${agent}\0${model ?? ""}`;
+function splitAgentKey(key) {
+  const [agent, model] = key.split("\0");
+  return [agent, model === "" ? null : model];
+}
+function normaliseAgent(agent) {
+  if (agent === null) return "unknown";
+  const n = agent.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  return n === "" ? "unknown" : n;
+}
+function mergeRange(ranges, lo, hi) {
+  const out2 = [];
+  let placed = false;
+  for (const [a, b] of ranges) {
+    if (b < lo - 1) out2.push([a, b]);
+    else if (a > hi + 1) {
+      if (!placed) {
+        out2.push([lo, hi]);
+        placed = true;
+      }
+      out2.push([a, b]);
+    } else {
+      lo = Math.min(lo, a);
+      hi = Math.max(hi, b);
+    }
+  }
+  if (!placed) out2.push([lo, hi]);
+  return out2;
+}
+var RecentRefs = class {
+  constructor(capacity = 4096) {
+    this.capacity = capacity;
+  }
+  capacity;
+  map = /* @__PURE__ */ new Map();
+  set(seq, ref) {
+    this.map.set(seq, ref);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value);
+  }
+  get(seq) {
+    return this.map.get(seq);
+  }
+};
+
+// src/report/model.ts
+var REPORT_SCHEMA = "trailmark.report/v1";
+
+// src/report/report-csv.ts
+var FINDINGS_CSV_COLUMNS = [
+  "time",
+  "week",
+  "repository",
+  "pullRequest",
+  "head",
+  "path",
+  "startLine",
+  "endLine",
+  "finding",
+  "level",
+  "score",
+  "sensitive",
+  "ledger",
+  "seq",
+  "hash"
+];
+var FINDINGS_CSV_HEADER = `${FINDINGS_CSV_COLUMNS.join(",")}\r
+`;
+
+// src/engine/report.ts
+function resolvePeriod(options) {
+  if (options.since === void 0 !== (options.until === void 0)) {
+    throw new UsageError("USAGE", "give both --since and --until, or neither", { hint: "or pass --week 2026-W49" });
+  }
+  if (options.since === void 0 || options.until === void 0) {
+    const week = lastCompleteWeek(options.clock.now());
+    return { ...weekRange(week), week };
+  }
+  const since = normaliseInstant(options.since, "since");
+  const until = normaliseInstant(options.until, "until");
+  if (Date.parse(since) >= Date.parse(until)) throw new UsageError("BAD_INPUT", `the period is empty: --since ${since} is not before --until ${until}`, { hint: "the period is [since, until): until must be later" });
+  return { since, until, week: weekOfPeriod(since, until) };
+}
+var DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+var INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+function normaliseInstant(value, name2) {
+  if (!DATE_ONLY.test(value) && !INSTANT.test(value)) {
+    throw new UsageError("BAD_INPUT", `--${name2} ${JSON.stringify(value.slice(0, 60))} is not a date`, { hint: "use YYYY-MM-DD (midnight UTC) or an RFC 3339 time such as 2026-12-07T00:00:00Z" });
+  }
+  const ms = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(ms)) throw new UsageError("BAD_INPUT", `--${name2} ${value} is not a valid date`, { hint: "check the month and day" });
+  return new Date(ms).toISOString();
+}
+function sensitiveMatcher(paths) {
+  if (paths === void 0) return () => false;
+  const compile = (globs) => globs.length === 0 ? () => false : (0, import_picomatch3.default)([...globs], { dot: true });
+  if (Array.isArray(paths)) {
+    const m = compile(paths);
+    return (_repo, path) => m(path);
+  }
+  const byRepo = new Map(Object.entries(paths).map(([repo, globs]) => [repo, compile(globs)]));
+  const all = byRepo.get("*");
+  return (repo, path) => (byRepo.get(repo)?.(path) ?? false) || (all?.(path) ?? false);
+}
+async function verifySources(sources) {
+  const out2 = [];
+  for (const s of sources) {
+    const { report } = await verifyLedger(s.store, s.keys);
+    const p2 = report.problems[0];
+    out2.push({ location: s.location ?? s.store.location, report, problem: report.ok || p2 === void 0 ? null : `${p2.code} at ${p2.location}: ${p2.message}` });
+  }
+  return out2;
+}
+async function* mergedEntries(stores) {
+  const its = stores.map((s) => readEntries(s)[Symbol.asyncIterator]());
+  const heads = [];
+  const next = async (i2) => {
+    try {
+      const r = await its[i2].next();
+      heads[i2] = r.done === true ? null : { stored: r.value, time: Date.parse(r.value.entry.time) || 0 };
+    } catch {
+      heads[i2] = null;
+    }
+  };
+  for (let i2 = 0; i2 < its.length; i2++) await next(i2);
+  for (; ; ) {
+    let best = -1;
+    for (let i2 = 0; i2 < heads.length; i2++) {
+      const h = heads[i2];
+      if (h != null && (best < 0 || h.time < heads[best].time)) best = i2;
+    }
+    if (best < 0) return;
+    yield { index: best, stored: heads[best].stored };
+    await next(best);
+  }
+}
+function aggregateOptions(options, period) {
+  const trendCount = options.trendWeeks ?? 8;
+  const lastWeek = isoWeekOf(Date.parse(period.until) - 1);
+  const trendWeeks = previousWeeks(lastWeek, trendCount);
+  const cellWeeks = [.../* @__PURE__ */ new Set([...trendWeeks, ...weeksOverlapping(period.since, period.until)])].sort();
+  const window2 = options.rewriteWindowDays ?? 30;
+  if (!Number.isFinite(window2) || window2 < 0) throw new UsageError("BAD_INPUT", `rewrite window ${window2} days is not a non-negative number`, { hint: "use e.g. 30" });
+  return {
+    since: period.since,
+    until: period.until,
+    now: new Date(options.clock.now()).toISOString(),
+    trendWeeks,
+    cellWeeks,
+    repositories: [...options.repositories ?? []].sort(),
+    isSensitive: sensitiveMatcher(options.sensitivePaths),
+    rewriteWindowDays: window2,
+    significance: { ...DEFAULT_SIGNIFICANCE, ...options.significance },
+    cellCap: options.cellCap ?? 5e3,
+    pathRowCap: options.pathRowCap ?? 500
+  };
+}
+function rootBase64(report) {
+  if (report.checkpoint === null) return null;
+  const bytes2 = decodeHex(report.checkpoint.root);
+  return bytes2 === void 0 ? null : encodeBase64(bytes2);
+}
+async function buildReport(sources, options) {
+  const period = resolvePeriod(options);
+  const agg = new ReportAggregator(aggregateOptions(options, period));
+  const verifications = await verifySources(sources);
+  for (let i2 = 0; i2 < sources.length; i2++) {
+    const v = verifications[i2];
+    agg.addLedger({
+      location: v.location,
+      origin: v.report.origin,
+      size: v.report.checkpoint?.size ?? 0,
+      root: rootBase64(v.report),
+      verified: v.report.ok,
+      problem: v.problem,
+      subjects: await sources[i2].store.readSubjects()
+    });
+  }
+  for await (const { index, stored } of mergedEntries(sources.map((s) => s.store))) agg.add(index, stored);
+  for (const { ledger, from } of agg.secondPass()) {
+    try {
+      for await (const stored of readEntries(sources[ledger].store, from)) if (!agg.subtract(ledger, stored)) break;
+    } catch {
+    }
+  }
+  const r = agg.finish();
+  return {
+    schema: REPORT_SCHEMA,
+    generatedAt: new Date(options.clock.now()).toISOString(),
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    period,
+    repositories: [...options.repositories ?? []].sort(),
+    totals: r.totals,
+    trend: r.trend,
+    gaps: r.gaps,
+    people: r.people,
+    agents: r.agents,
+    events: r.events,
+    erasures: r.erasures,
+    provenance: r.provenance,
+    drill: r.drill,
+    cells: r.cells
+  };
+}
+
+// src/engine/retention.ts
+var PROMPTS_SKIPPED = "detailed capture records (prompts) are not collected yet; the rule applies once capture lands";
+async function readFacts(store, size) {
+  const times = /* @__PURE__ */ new Map();
+  const recordTimes = /* @__PURE__ */ new Map();
+  const listed = new Map(RETENTION_RULES.map((r) => [r, /* @__PURE__ */ new Set()]));
+  for await (const { seq, entry } of readEntries(store)) {
+    if (seq >= size) break;
+    const time = Date.parse(entry.time);
+    if (!Number.isFinite(time)) throw new LedgerError("BAD_ENTRY", `entry ${seq} has no readable time`, { hint: "run `trailmark verify`" });
+    times.set(seq, time);
+    const body2 = entry.body;
+    if (entry.kind === RECORD_KIND && typeof body2.digest === "string" && typeof body2.repository === "string") {
+      const key = recordKey(body2.repository, body2.digest);
+      if (!recordTimes.has(key)) recordTimes.set(key, time);
+    }
+    if (entry.kind === RETENTION_KIND && Array.isArray(body2.commitments)) {
+      const set = listed.get(body2.rule);
+      if (set !== void 0) {
+        for (const c of body2.commitments) if (typeof c === "string") set.add(c);
+      }
+    }
+  }
+  return { times, recordTimes, listed };
+}
+function recordKey(repository, digest2) {
+  return `${repository.toLowerCase()}\0${digest2}`;
+}
+function drafts(rule, period, olderThan, commitments, policyVersion) {
+  const out2 = [];
+  for (let i2 = 0; i2 < commitments.length; i2 += RETENTION_COMMITMENTS_PER_ENTRY) {
+    const chunk = commitments.slice(i2, i2 + RETENTION_COMMITMENTS_PER_ENTRY);
+    const body2 = { schema: RETENTION_SCHEMA, rule, keep: period.text, olderThan, erased: chunk.length, commitments: chunk };
+    out2.push({ kind: RETENTION_KIND, policy: policyVersion, body: body2 });
+  }
+  return out2;
+}
+async function tombstone(store, commitments, time) {
+  const lock = await store.lock();
+  try {
+    const records = await store.readSubjects();
+    let erased = 0;
+    const out2 = records.map((r) => {
+      if ("value" in r && commitments.has(r.commitment)) {
+        erased++;
+        return { commitment: r.commitment, seq: r.seq, erased: time };
+      }
+      return r;
+    });
+    if (erased > 0) await store.rewriteSubjects(out2);
+    return erased;
+  } finally {
+    await lock.release();
+  }
+}
+async function applyRetention(o) {
+  const dryRun = o.dryRun === true;
+  const configured = RETENTION_RULES.filter((r) => o.policy[r] !== void 0);
+  if (configured.length === 0) return { location: o.store.location, dryRun, rules: [] };
+  if (!dryRun && (o.signer === void 0 || o.random === void 0)) {
+    throw new LedgerError("BAD_KEY", "retention appends signed `retention` entries and needs the ledger signing key", { hint: "pass the signing key, or use --dry-run to list what would be erased" });
+  }
+  const ledger = dryRun ? void 0 : await openLedger({ store: o.store, signer: o.signer, origin: o.origin ?? o.signer.name, clock: o.clock, random: o.random });
+  for (const r of ledger?.repairedOnOpen ?? []) o.onRepair?.(r.message);
+  const size = ledger === void 0 ? (await o.store.tail()).size : (await ledger.head()).size;
+  const facts = await readFacts(o.store, size);
+  const now = o.clock.now();
+  const rules = [];
+  let checkpoint;
+  for (const rule of configured) {
+    const period = o.policy[rule];
+    const cutoff = retentionCutoff(period, now);
+    const olderThan = new Date(cutoff).toISOString();
+    const base = { rule, keep: period.text, olderThan };
+    if (rule === "prompts") {
+      rules.push({ ...base, erased: [], seqs: [], appended: [], skipped: PROMPTS_SKIPPED });
+      continue;
+    }
+    if (rule === "records" && o.records === void 0) {
+      rules.push({ ...base, erased: [], seqs: [], appended: [], skipped: "no capture records are stored beside this ledger" });
+      continue;
+    }
+    let expired;
+    let seqs = [];
+    let expiredRecords = [];
+    if (rule === "subjects") {
+      const open = (await o.store.readSubjects()).filter((r) => "value" in r);
+      const old = open.filter((r) => {
+        const t2 = facts.times.get(r.seq);
+        return t2 !== void 0 && t2 < cutoff;
+      });
+      expired = [...new Set(old.map((r) => r.commitment))].sort();
+      seqs = [...new Set(old.map((r) => r.seq))].sort((a, b) => a - b);
+    } else {
+      expiredRecords = (await o.records.list()).filter((r) => (facts.recordTimes.get(recordKey(r.repository, r.digest)) ?? r.storedAt) < cutoff);
+      expired = [...new Set(expiredRecords.map((r) => r.digest))].sort();
+    }
+    if (expired.length === 0 || dryRun) {
+      rules.push({ ...base, erased: expired, seqs, appended: [] });
+      continue;
+    }
+    const listed = facts.listed.get(rule);
+    const unlisted = expired.filter((c) => !listed.has(c));
+    let appended = [];
+    if (unlisted.length > 0) {
+      const result = await ledger.append(drafts(rule, period, olderThan, unlisted, o.policyVersion));
+      appended = result.entries.map((e) => e.seq);
+      checkpoint = result.checkpoint;
+      for (const c of unlisted) listed.add(c);
+    }
+    if (rule === "subjects") await tombstone(o.store, new Set(expired), entryTime(now));
+    else await o.records.remove(expiredRecords);
+    rules.push({ ...base, erased: expired, seqs, appended });
+  }
+  return { location: o.store.location, dryRun, rules, ...checkpoint === void 0 ? {} : { checkpoint } };
+}
+
+// src/engine/report-job.ts
+async function loadReportPolicy(source, notes) {
+  const parse3 = (found) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
+  const own2 = await source.atBase();
+  if (own2.found) return parse3(own2);
+  notes.push(`no repository policy: ${own2.why}`);
+  if (source.organization !== void 0) {
+    const org = await source.organization();
+    if (org.found) return parse3(org);
+    notes.push(`no organization policy: ${org.why}`);
+  }
+  return { policy: DEFAULT_POLICY, source: "defaults (no config file)" };
+}
+function isLocked(err2) {
+  return typeof err2 === "object" && err2 !== null && err2.code === "LOCKED";
+}
+async function runReportJob(req, notes = []) {
+  const week = req.week ?? lastCompleteWeek(req.clock.now());
+  const range = weekRange(week);
+  const signer = typeof req.signer === "string" ? parseSignerKey(req.signer) : req.signer;
+  const keys = [...signer === void 0 ? [] : [verifierOf(signer)], ...req.keys ?? []];
+  if (keys.length === 0) notes.push("no signing key: the report cannot verify the ledger signatures and says so in its provenance");
+  let retention = null;
+  const rules = req.policy.retention;
+  if (rules !== void 0 && Object.keys(rules).length > 0) {
+    if (req.readOnly !== void 0) retention = { skipped: req.readOnly };
+    else if (signer === void 0) retention = { skipped: "the policy sets retention, but without the signing key no retention entry can be signed: nothing erased" };
+    else if (await isEmptyLedger(req.store)) retention = { skipped: "the ledger is empty" };
+    else {
+      const { report } = await verifyLedger(req.store, keys);
+      if (!report.ok) {
+        retention = { skipped: `the ledger does not verify (${report.problems[0]?.message ?? "unknown problem"}): nothing erased, nothing appended` };
+      } else {
+        const attempts = req.retentionAttempts ?? 4;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const applied = await applyRetention({
+              store: req.store,
+              policy: rules,
+              clock: req.clock,
+              random: req.random,
+              signer,
+              ...req.policy.ledger.origin === void 0 ? {} : { origin: req.policy.ledger.origin },
+              policyVersion: req.policy.version,
+              onRepair: (m) => notes.push(`ledger repaired on open: ${m}`)
+            });
+            retention = { applied };
+            break;
+          } catch (err2) {
+            if (isLocked(err2) && attempt < attempts && req.refresh !== void 0) {
+              req.refresh();
+              notes.push(`retention: another writer changed the ledger first; applying again (attempt ${attempt + 1} of ${attempts})`);
+              continue;
+            }
+            const refused = req.retentionRefused?.(err2);
+            if (refused === void 0) throw err2;
+            retention = { skipped: refused, refused: true };
+            req.refresh?.();
+            break;
+          }
+        }
+      }
+    }
+  }
+  const model = await buildReport([{ store: req.store, keys }], {
+    since: range.since,
+    until: range.until,
+    clock: req.clock,
+    repositories: [req.repository],
+    sensitivePaths: req.policy.sensitivePaths
+  });
+  const markdown = renderReportMarkdown(model, req.dashboardUrl === void 0 ? {} : { dashboardUrl: req.dashboardUrl });
+  return { week, model, markdown, retention, notes };
+}
+
+// src/github/report-issue.ts
+import { createHash as createHash8 } from "node:crypto";
+var REPORT_LABEL = "trailmark-report";
+var REPORT_LABEL_COLOR = "5319e7";
+var REPORT_LABEL_DESCRIPTION = "trailmark weekly attestation-gap report";
+var ISSUE_BODY_MAX_CHARS = 65536;
+var MAX_LISTED_ISSUES = 5e3;
+var WEEK_PATTERN = /^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/;
+var REPOSITORY_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+function checkTarget(t2) {
+  const repository = `${t2.owner}/${t2.repo}`;
+  if (!REPOSITORY_PATTERN.test(repository)) throw new UsageError("USAGE", `${JSON.stringify(repository)} is not a GitHub repository name`, { hint: "pass OWNER/NAME" });
+  if (!WEEK_PATTERN.test(t2.week)) throw new UsageError("USAGE", `${JSON.stringify(t2.week)} is not an ISO week label`, { hint: "use the form 2026-W49" });
+  return repository;
+}
+function reportIssueTitle(week) {
+  return `trailmark: attestation-gap report ${week}`;
+}
+function reportIssueMarker(t2) {
+  return `<!-- trailmark:weekly-report repo=${checkTarget(t2)} week=${t2.week} -->`;
+}
+function textDigest(text2) {
+  return `sha256:${createHash8("sha256").update(text2, "utf8").digest("hex")}`;
+}
+var FENCE2 = /^ {0,3}(`{3,}|~{3,})/;
+function reportIssueBody(t2, markdown, more) {
+  const head = `${reportIssueMarker(t2)}
+`;
+  const whole = head + markdown;
+  if (whole.length <= ISSUE_BODY_MAX_CHARS) return whole;
+  const note = `
+
+_The report was cut to GitHub's ${ISSUE_BODY_MAX_CHARS.toLocaleString("en-US")}-character issue limit. ${more}_
+`;
+  const budget = ISSUE_BODY_MAX_CHARS - head.length - note.length - 8;
+  let end = markdown.lastIndexOf("\n", budget);
+  if (end <= 0) end = budget;
+  const code = markdown.charCodeAt(end - 1);
+  if (code >= 55296 && code <= 56319) end -= 1;
+  const kept = markdown.slice(0, end);
+  let open;
+  for (const line of kept.split("\n")) {
+    const fence = FENCE2.exec(line)?.[1];
+    if (fence === void 0) continue;
+    if (open === void 0) open = fence;
+    else if (fence[0] === open[0] && fence.length >= open.length) open = void 0;
+  }
+  return `${head}${kept}${open === void 0 ? "" : `
+${open}`}${note}`;
+}
+async function findReportIssues(client, t2) {
+  return (await listReportIssues(client, t2)).found;
+}
+async function listReportIssues(client, t2) {
+  const marker = reportIssueMarker(t2);
+  const found = [];
+  let listed = 0;
+  for await (const page of client.paginate.iterator(client.rest.issues.listForRepo, {
+    owner: t2.owner,
+    repo: t2.repo,
+    labels: REPORT_LABEL,
+    state: "all",
+    sort: "created",
+    direction: "desc",
+    per_page: 100
+  })) {
+    for (const issue of page.data) {
+      if (issue.pull_request !== void 0 && issue.pull_request !== null) continue;
+      if (issue.user?.type !== "Bot") continue;
+      const body2 = issue.body ?? "";
+      if (body2 !== marker && !body2.startsWith(`${marker}
+`)) continue;
+      found.push({ number: issue.number, state: issue.state === "closed" ? "closed" : "open", title: issue.title, body: body2 });
+    }
+    listed += page.data.length;
+    if (listed >= MAX_LISTED_ISSUES) break;
+  }
+  return { found: found.sort((a, b) => a.number - b.number), labelled: listed };
+}
+async function ensureReportLabel(client, owner, repo, log) {
+  try {
+    await client.rest.issues.createLabel({ owner, repo, name: REPORT_LABEL, color: REPORT_LABEL_COLOR, description: REPORT_LABEL_DESCRIPTION });
+  } catch (err2) {
+    const status = httpStatusOf(err2);
+    if (status === 422) return;
+    if (status === void 0 || status >= 500 && status !== 501) throw err2;
+    log(`${owner}/${repo}: label ${REPORT_LABEL} could not be created (HTTP ${status}); the issue names it and GitHub creates it with default colors`);
+  }
+}
+function permissionError(err2, t2) {
+  const status = httpStatusOf(err2);
+  if (status === 403) return new GitHubError("GITHUB_FORBIDDEN", `writing the weekly report issue of ${t2.owner}/${t2.repo} was refused (HTTP 403)`, { cause: err2, hint: "the App (or the workflow token) needs the `issues: write` permission" });
+  if (status === 410) return new GitHubError("GITHUB_FORBIDDEN", `issues are disabled in ${t2.owner}/${t2.repo} (HTTP 410)`, { cause: err2, hint: "enable issues in the repository settings, or set `report: {destination: none}`" });
+  return err2;
+}
+async function upsertReportIssue(client, o) {
+  const log = o.log ?? (() => void 0);
+  const title = reportIssueTitle(o.week);
+  const marker = reportIssueMarker(o);
+  if (!o.body.startsWith(`${marker}
+`) && o.body !== marker) throw new UsageError("USAGE", "the report issue body does not start with its marker", { hint: "build it with reportIssueBody" });
+  if (o.body.length > ISSUE_BODY_MAX_CHARS) throw new UsageError("USAGE", `the report issue body is ${o.body.length} characters, over GitHub's ${ISSUE_BODY_MAX_CHARS}`, { hint: "build it with reportIssueBody" });
+  const digest2 = textDigest(o.body);
+  try {
+    const { found: existing, labelled } = await listReportIssues(client, o);
+    const keep = existing[0];
+    if (keep !== void 0) {
+      if (textDigest(keep.body) === digest2 && keep.title === title) return { issue: keep.number, action: "unchanged", digest: digest2, closedDuplicates: [] };
+      await client.rest.issues.update({ owner: o.owner, repo: o.repo, issue_number: keep.number, title, body: o.body });
+      return { issue: keep.number, action: "updated", digest: digest2, closedDuplicates: [] };
+    }
+    if (labelled === 0) await ensureReportLabel(client, o.owner, o.repo, log);
+    const created = (await client.rest.issues.create({ owner: o.owner, repo: o.repo, title, body: o.body, labels: [REPORT_LABEL] })).data.number;
+    const after = await findReportIssues(client, o);
+    const winner = after[0]?.number ?? created;
+    if (winner === created) return { issue: created, action: "created", digest: digest2, closedDuplicates: [] };
+    await client.rest.issues.update({
+      owner: o.owner,
+      repo: o.repo,
+      issue_number: created,
+      state: "closed",
+      state_reason: "not_planned",
+      body: `${marker.replace("trailmark:weekly-report", "trailmark:weekly-report-duplicate")}
+Duplicate of #${winner}.
+`
+    });
+    log(`${o.owner}/${o.repo}: weekly report ${o.week} was created concurrently as #${winner}; closed the copy #${created}`);
+    if (textDigest(after[0].body) !== digest2) await client.rest.issues.update({ owner: o.owner, repo: o.repo, issue_number: winner, title, body: o.body });
+    return { issue: winner, action: "updated", digest: digest2, closedDuplicates: [created] };
+  } catch (err2) {
+    throw permissionError(err2, o);
+  }
+}
+
+// action/report.ts
+function retentionLines(outcome) {
+  const r = outcome.retention;
+  if (r === null) return [];
+  if ("skipped" in r) return [`retention not applied: ${r.skipped}`];
+  return r.applied.rules.map((rule) => {
+    const head = `retention ${rule.rule} (keep ${rule.keep}, older than ${rule.olderThan})`;
+    if (rule.skipped !== void 0) return `${head}: skipped, ${rule.skipped}`;
+    if (rule.erased.length === 0) return `${head}: nothing past retention`;
+    return `${head}: erased ${rule.erased.length}${rule.appended.length > 0 ? `, recorded in entr${rule.appended.length === 1 ? "y" : "ies"} ${rule.appended.join(", ")}` : ", already recorded"}`;
+  });
+}
+async function runReport(ctx) {
+  const { deps, runner, client, env, inputs } = ctx;
+  const repository = `${env.owner}/${env.repo}`;
+  const clock = deps.clock ?? systemClock;
+  const notes = [];
+  const { policy, source } = await loadReportPolicy(gitHubPolicySource(client, { owner: env.owner, repo: env.repo, path: inputs.config, base: env.sha }), notes);
+  runner.info(`trailmark: report run for ${repository} (policy: ${source})`);
+  const signer = inputs.signingKey;
+  const branch = inputs.ledgerBranch;
+  const store = new LedgerBranchStore({ client, owner: env.owner, repo: env.repo, branch, holder: `run ${env.runId} attempt ${env.runAttempt} (report)` });
+  const outcome = await runReportJob({
+    policy,
+    store,
+    repository,
+    clock,
+    random: deps.random ?? systemRandom,
+    ...inputs.reportWeek === void 0 ? {} : { week: inputs.reportWeek },
+    ...signer === void 0 ? {} : { signer },
+    // `ledger: none`: this workflow never writes the ledger, so retention is not applied either.
+    ...inputs.ledger === "none" ? { readOnly: "`ledger: none` (this workflow does not write the ledger)" } : {},
+    refresh: () => store.refresh(),
+    // A token without `contents: write`: the report still goes out, with a warning.
+    retentionRefused: (err2) => httpStatusOf(err2) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err2)}); add \`permissions: { contents: write }\`` : void 0,
+    dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`
+  }, notes);
+  for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
+  if (outcome.retention !== null && "refused" in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);
+  const ledgerState = outcome.model.provenance.ledgers[0];
+  if (ledgerState !== void 0 && !ledgerState.verified && signer !== void 0) runner.warning(`trailmark: the ledger branch ${branch} does not verify: ${ledgerState.problem ?? "unknown problem"}`);
+  const wantIssue = inputs.reportIssue ?? policy.report.destination === "issue";
+  let issue;
+  let issueNote;
+  if (!wantIssue) {
+    issueNote = "No report issue (set `report: { destination: issue }` in the policy or the input `report-issue: true`).";
+  } else {
+    const target = { owner: env.owner, repo: env.repo, week: outcome.week };
+    try {
+      issue = await upsertReportIssue(client, { ...target, body: reportIssueBody(target, outcome.markdown, `The whole report is in the job summary of ${env.serverUrl}/${repository}/actions/runs/${env.runId}.`), log: (line) => runner.info(`trailmark: ${line}`) });
+      issueNote = `Report issue #${issue.issue} ${issue.action}.`;
+      runner.info(`trailmark: weekly report issue #${issue.issue} ${issue.action}${issue.closedDuplicates.length > 0 ? ` (closed duplicates ${issue.closedDuplicates.map((n) => `#${n}`).join(", ")})` : ""}`);
+    } catch (err2) {
+      if (!(err2 instanceof GitHubError) || err2.code !== "GITHUB_FORBIDDEN") throw err2;
+      runner.warning(`trailmark: the weekly report issue was not written: ${describeError(err2)}${err2.hint === void 0 ? "" : ` (${err2.hint}: add \`permissions: { issues: write }\` to the workflow)`}`);
+      issueNote = "The report issue could not be written (missing `issues: write` permission, or issues disabled); the report is only in this summary.";
+    }
+  }
+  await ctx.writeSummary(`${outcome.markdown}
+
+${issueNote}
+`);
+  const findings = outcome.model.totals.findings;
+  runner.output("findings", String(findings.unattested + findings.contradicted));
+  runner.output("unattested", String(findings.unattested));
+  runner.output("contradicted", String(findings.contradicted));
+  runner.output("sarif-file", "");
+  const checkpoint = outcome.retention !== null && "applied" in outcome.retention ? outcome.retention.applied.checkpoint : void 0;
+  runner.output("checkpoint", checkpoint ?? "");
+  runner.output("report-week", outcome.week);
+  runner.output("report-issue", issue === void 0 ? "" : String(issue.issue));
+  return { analyzed: false, findings: findings.unattested + findings.contradicted, unattested: findings.unattested, contradicted: findings.contradicted, ...checkpoint === void 0 ? {} : { checkpoint } };
 }
 
 // src/diff/path-token.ts
@@ -31452,19 +33670,19 @@ var LineOriginTracker = class {
   #outside = { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
   constructor(commits) {
     this.#inRange = new Set(commits.map((c) => c.sha));
-    for (const c of commits) for (const p of c.parents) this.#children.set(p, (this.#children.get(p) ?? 0) + 1);
+    for (const c of commits) for (const p2 of c.parents) this.#children.set(p2, (this.#children.get(p2) ?? 0) + 1);
   }
   /**
    * `diffs[k]`: the commit's diff against `commit.parents[k]` (for a root commit, one diff against
    * the empty tree), hunks without context lines (-U0), renames detected.
    */
   apply(commit, diffs) {
-    const parents = commit.parents.length === 0 ? [this.#outside] : commit.parents.map((p) => this.#inRange.has(p) ? this.#states.get(p) ?? this.#outside : this.#outside);
+    const parents = commit.parents.length === 0 ? [this.#outside] : commit.parents.map((p2) => this.#inRange.has(p2) ? this.#states.get(p2) ?? this.#outside : this.#outside);
     this.#states.set(commit.sha, applyCommit(commit.sha, parents, diffs));
-    for (const p of commit.parents) {
-      const left = (this.#children.get(p) ?? 0) - 1;
-      this.#children.set(p, left);
-      if (left <= 0) this.#states.delete(p);
+    for (const p2 of commit.parents) {
+      const left = (this.#children.get(p2) ?? 0) - 1;
+      this.#children.set(p2, left);
+      if (left <= 0) this.#states.delete(p2);
     }
   }
   /** The line origins at `sha` (applied, with no child applied since); undefined otherwise. */
@@ -31481,7 +33699,7 @@ function parentsFirst(commits) {
   while (pending.length > 0) {
     const next = [];
     for (const c of pending) {
-      if (c.parents.every((p) => !known.has(p) || done.has(p))) {
+      if (c.parents.every((p2) => !known.has(p2) || done.has(p2))) {
         out2.push(c);
         done.add(c.sha);
       } else next.push(c);
@@ -31678,11 +33896,11 @@ function originsAt(runs, lines) {
 // src/git/line-tracking.ts
 async function trackRange(git, commits, diffOptions, maxBytes) {
   if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
-  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p) => ({ sha: c.sha, line: `${c.sha} ${p}` })));
+  const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p2) => ({ sha: c.sha, line: `${c.sha} ${p2}` })));
   let text2;
   try {
     const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
-      input: pairs.map((p) => `${p.line}
+      input: pairs.map((p2) => `${p2.line}
 `).join(""),
       maxBuffer: maxBytes
     });
@@ -31690,7 +33908,7 @@ async function trackRange(git, commits, diffOptions, maxBytes) {
   } catch {
     return void 0;
   }
-  const chunks = splitByCommit(text2, pairs.map((p) => p.sha));
+  const chunks = splitByCommit(text2, pairs.map((p2) => p2.sha));
   if (chunks === void 0) return void 0;
   const tracker = new LineOriginTracker(commits);
   let chunk = 0;
@@ -31839,7 +34057,7 @@ var Git = class {
     const shown = printable(`git ${args2.join(" ")}`, 300);
     return new Promise((resolve2, reject) => {
       let settled = false;
-      const fail = (err2) => {
+      const fail2 = (err2) => {
         if (settled) return;
         settled = true;
         child.kill("SIGKILL");
@@ -31858,7 +34076,7 @@ var Git = class {
       child.stdout.on("data", (chunk) => {
         size += chunk.length;
         if (size > maxBuffer) {
-          fail(new GitError("OUTPUT_TOO_LARGE", `${shown}: output is larger than ${maxBuffer} bytes`, {
+          fail2(new GitError("OUTPUT_TOO_LARGE", `${shown}: output is larger than ${maxBuffer} bytes`, {
             hint: "scan a smaller range or raise the size limit"
           }));
           return;
@@ -31870,12 +34088,12 @@ var Git = class {
       });
       child.on("error", (err2) => {
         if (err2.code === "ENOENT") {
-          fail(new GitError("GIT_FAILED", `cannot run ${this.executable} in ${printable(this.repo)}: ${err2.message}`, {
+          fail2(new GitError("GIT_FAILED", `cannot run ${this.executable} in ${printable(this.repo)}: ${err2.message}`, {
             cause: err2,
             hint: "install git and check that the repository directory exists"
           }));
         } else {
-          fail(new GitError("GIT_FAILED", `${shown}: ${err2.message}`, { cause: err2 }));
+          fail2(new GitError("GIT_FAILED", `${shown}: ${err2.message}`, { cause: err2 }));
         }
       });
       child.stdin.on("error", () => void 0);
@@ -32387,7 +34605,7 @@ var STATUS = {
 function toCommit(c) {
   return {
     sha: c.sha,
-    parents: c.parents.map((p) => p.sha),
+    parents: c.parents.map((p2) => p2.sha),
     author: { name: c.commit.author?.name ?? "", email: c.commit.author?.email ?? "" },
     committer: { name: c.commit.committer?.name ?? "", email: c.commit.committer?.email ?? "" },
     authorDate: c.commit.author?.date ?? "",
@@ -32864,8 +35082,8 @@ function formatCommand(name2, properties, message) {
   const props = Object.entries(properties).filter((e) => e[1] !== void 0).map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(",");
   return `::${name2}${props === "" ? "" : ` ${props}`}::${escapeData(message)}`;
 }
-function annotationProps(p) {
-  return { title: p.title, file: p.file, line: p.startLine, endLine: p.endLine };
+function annotationProps(p2) {
+  return { title: p2.title, file: p2.file, line: p2.startLine, endLine: p2.endLine };
 }
 var Runner = class {
   #env;
@@ -32973,6 +35191,17 @@ async function run2(deps, runner) {
     payload = JSON.parse(await readFile2(env.eventPath, "utf8"));
   } catch (err2) {
     throw new UsageError("BAD_INPUT", `cannot read the event payload ${env.eventPath}`, { cause: err2, hint: "the runner writes it; run trailmark as an Action step" });
+  }
+  if (isReportRun(env.eventName, payload, inputs.mode)) {
+    const client2 = createGitHubClient({
+      token: inputs.token,
+      baseUrl: env.apiUrl,
+      userAgentSuffix: "action",
+      log: (line) => runner.info(line),
+      ...deps.sleep === void 0 ? {} : { sleep: deps.sleep },
+      ...deps.clock === void 0 ? {} : { clock: deps.clock }
+    });
+    return runReport({ deps, runner, client: client2, env, inputs, writeSummary: (markdown) => writeJobSummary(deps.env, markdown) });
   }
   const target = targetOfEvent(env.eventName, payload, env.sha);
   if (target.kind === "skip") {

@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../core/errors.js';
-import { DEFAULT_POLICY, type ExtraMarker, type Policy } from '../core/policy.js';
+import { DEFAULT_POLICY, RETENTION_RULES, parseRetentionPeriod, type ExtraMarker, type Policy, type RetentionPeriod, type RetentionPolicy, type RetentionRule } from '../core/policy.js';
 import type { FindingLevel } from '../core/types.js';
 import { KNOWN_KEYS, POLICY_FILE_SCHEMA } from './schema.js';
 
@@ -29,6 +29,7 @@ interface PolicyFile {
   ledger?: { enabled?: boolean; origin?: string; branch?: string };
   report?: { destination?: 'issue' | 'none' };
   'fail-on'?: 'none' | 'unattested' | 'contradicted';
+  retention?: { subjects?: string; records?: string; prompts?: string };
 }
 
 export interface ParsePolicyOptions {
@@ -80,6 +81,16 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
       }
     });
   }
+  // Each rule replaces the base's rule of the same name; the others are inherited.
+  const retention: Partial<Record<RetentionRule, RetentionPeriod>> = { ...base.retention };
+  for (const rule of RETENTION_RULES) {
+    const written = file.retention?.[rule];
+    if (written === undefined) continue;
+    const period = parseRetentionPeriod(written);
+    if (period === undefined) fail(`retention.${rule}: ${JSON.stringify(written)} is not a duration (write a positive whole number and a unit: 30d, 12w, 18m, 7y; leave the key out to keep forever)`);
+    else retention[rule] = period;
+  }
+  const retentionPolicy: RetentionPolicy = retention;
   return {
     version: file['policy-version'] ?? base.version,
     thresholds,
@@ -98,6 +109,8 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
     },
     report: { destination: file.report?.destination ?? base.report.destination },
     blocking: { failOn: file['fail-on'] ?? base.blocking.failOn },
+    // Present only when a rule is set: without one everything is kept forever.
+    ...(Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy }),
   };
 }
 

@@ -55,6 +55,16 @@ export const POLICY_FILE_SCHEMA = {
       properties: { destination: { enum: ['issue', 'none'] } },
     },
     'fail-on': { enum: ['none', 'unattested', 'contradicted'] },
+    // Durations (`7y`, `18m`, `12w`, `30d`); the shape is checked in policy.ts for a clear message.
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        subjects: { type: 'string', minLength: 1, maxLength: 20 },
+        records: { type: 'string', minLength: 1, maxLength: 20 },
+        prompts: { type: 'string', minLength: 1, maxLength: 20 },
+      },
+    },
   },
 } as const;
 
@@ -63,4 +73,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'policy-version', 'thresholds', 'thresholds.low', 'thresholds.high', 'sensitive-paths', 'ignore',
   'annotations', 'annotations.unattested', 'annotations.unattested-sensitive', 'annotations.contradicted',
   'markers', 'ledger', 'ledger.enabled', 'ledger.origin', 'ledger.branch', 'report', 'report.destination', 'fail-on',
+  'retention', 'retention.subjects', 'retention.records', 'retention.prompts',
 ];

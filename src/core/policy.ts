@@ -38,6 +38,56 @@ export interface Policy {
   };
   /** Whether the check run may conclude `failure` (opt-in only). */
   readonly blocking: { readonly failOn: 'none' | 'unattested' | 'contradicted' };
+  /** How long data is kept (`retention:`); absent, or a rule absent, means kept forever. */
+  readonly retention?: RetentionPolicy;
+}
+
+/** Retention rules: what `trailmark erase --expired` and the Action's report mode erase. */
+export type RetentionRule = 'subjects' | 'records' | 'prompts';
+
+export const RETENTION_RULES: readonly RetentionRule[] = ['subjects', 'records', 'prompts'];
+
+export type RetentionUnit = 'd' | 'w' | 'm' | 'y';
+
+/** A retention period as written (`7y`): a positive amount of days, weeks, months or years. */
+export interface RetentionPeriod {
+  readonly amount: number;
+  readonly unit: RetentionUnit;
+  /** The period as written in the config, normalized (`7y`). */
+  readonly text: string;
+}
+
+export type RetentionPolicy = { readonly [R in RetentionRule]?: RetentionPeriod };
+
+const RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
+
+/** Parses `7y`, `18m`, `12w`, `30d`; undefined when `text` is not such a period. */
+export function parseRetentionPeriod(text: string): RetentionPeriod | undefined {
+  const m = RETENTION_PERIOD.exec(text.trim());
+  if (m === null) return undefined;
+  const amount = Number(m[1]);
+  const unit = m[2] as RetentionUnit;
+  return { amount, unit, text: `${amount}${unit}` };
+}
+
+/**
+ * The instant before which data falls out of `period`, counted back from `nowMs` (UTC calendar
+ * months and years: `1m` before 31 March is 3 March, as JavaScript's Date rolls the day over).
+ */
+export function retentionCutoff(period: RetentionPeriod, nowMs: number): number {
+  const d = new Date(nowMs);
+  switch (period.unit) {
+    case 'd':
+      return nowMs - period.amount * 86_400_000;
+    case 'w':
+      return nowMs - period.amount * 7 * 86_400_000;
+    case 'm':
+      d.setUTCMonth(d.getUTCMonth() - period.amount);
+      return d.getTime();
+    case 'y':
+      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
+      return d.getTime();
+  }
 }
 
 export const DEFAULT_POLICY: Policy = {

@@ -119,3 +119,25 @@ export type CheckDelivery =
 export interface CheckSink {
   publish(check: CheckOutput): Promise<CheckDelivery>;
 }
+
+/** A capture record kept beside a ledger (the App's collector stores them per repository). */
+export interface StoredCaptureRecord {
+  /** `sha256:<hex>` of the stored bytes: the digest the `record` entry carries. */
+  readonly digest: string;
+  /** `owner/repo` the record was posted for. */
+  readonly repository: string;
+  /** When it was stored (ms since the epoch), used when no `record` entry dates it. */
+  readonly storedAt: number;
+}
+
+/**
+ * The capture records stored beside a ledger, for retention (engine/retention.ts). The App's
+ * directory layout is implemented by the adapter; the engine sees only this.
+ */
+export interface CaptureRecordStore {
+  /** Where the records are, for messages. */
+  readonly location: string;
+  list(): Promise<readonly StoredCaptureRecord[]>;
+  /** Deletes these records (as listed); returns how many were there. Idempotent. */
+  remove(records: readonly StoredCaptureRecord[]): Promise<number>;
+}

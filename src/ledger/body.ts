@@ -13,6 +13,7 @@ import { MERGE_KIND, MERGE_SCHEMA, mergeSchema } from './kinds/merge.js';
 import { RECORD_KIND, RECORD_SCHEMA, recordSchema } from './kinds/record.js';
 import { REMEDIATION_KIND, REMEDIATION_SCHEMA, remediationSchema } from './kinds/remediation.js';
 import { REPORT_PUBLISHED_KIND, REPORT_PUBLISHED_SCHEMA, reportPublishedSchema } from './kinds/report-published.js';
+import { RETENTION_KIND, RETENTION_SCHEMA, retentionSchema } from './kinds/retention.js';
 import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, reviewApprovedSchema } from './kinds/review-approved.js';
 
 /** An entry body: plain JSON data with its schema id. */
@@ -34,6 +35,7 @@ const KINDS: ReadonlyMap<string, KindSpec> = new Map([
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv.compile(mergeSchema) }],
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],
+  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: ajv.compile(retentionSchema) }],
   [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv.compile(reviewApprovedSchema) }],
   [DRILL_KIND, { schema: DRILL_SCHEMA, validate: ajv.compile(drillSchema) }],
   [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: ajv.compile(analysisFailedSchema) }],

@@ -46,5 +46,5 @@ test('every input the Action reads is declared, and every declared input is read
 
 test('the outputs the Action sets are declared', () => {
   const doc = parse(text) as Metadata;
-  expect(Object.keys(doc.outputs).sort()).toEqual(['checkpoint', 'contradicted', 'findings', 'sarif-file', 'unattested']);
+  expect(Object.keys(doc.outputs).sort()).toEqual(['checkpoint', 'contradicted', 'findings', 'report-issue', 'report-week', 'sarif-file', 'unattested']);
 });
