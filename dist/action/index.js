@@ -24811,6 +24811,32 @@ var subjects = {
   maxProperties: 64
 };
 
+// src/ledger/kinds/access.ts
+var ACCESS_KIND = "access";
+var ACCESS_SCHEMA = "trailmark.access/v1";
+var ACCESS_QUERY_MAX_KEYS = 16;
+var ACCESS_QUERY_MAX_VALUE = 512;
+var accessSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["schema", "route", "query", "repository", "allowed", "reason", "results", "subjects"],
+  properties: {
+    schema: { const: ACCESS_SCHEMA },
+    route: text(200),
+    query: {
+      type: "object",
+      maxProperties: ACCESS_QUERY_MAX_KEYS,
+      propertyNames: { pattern: "^[a-z][a-z0-9_-]{0,31}$" },
+      additionalProperties: text(ACCESS_QUERY_MAX_VALUE)
+    },
+    repository: nullable(text(300)),
+    allowed: { type: "boolean" },
+    reason: text(200),
+    results: uint,
+    subjects
+  }
+};
+
 // src/ledger/kinds/analysis-failed.ts
 var ANALYSIS_FAILED_KIND = "analysis.failed";
 var ANALYSIS_FAILED_SCHEMA = "trailmark.analysis-failed/v1";
@@ -24925,6 +24951,43 @@ var changeHunksSchema = {
     change: entryRef,
     page: { ...uint, minimum: 1 },
     hunks: { type: "array", minItems: 1, items: hunkSchema }
+  }
+};
+
+// src/ledger/kinds/drill.ts
+var DRILL_KIND = "drill";
+var DRILL_SCHEMA = "trailmark.drill/v1";
+var MAX_DRILL_LINKS = 32;
+var RFC33392 = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:\\d{2})$";
+var drillSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["schema", "repository", "pullRequest", "head", "mergeCommit", "period", "outcome", "links", "missing"],
+  properties: {
+    schema: { const: DRILL_SCHEMA },
+    repository: nullable(text(512)),
+    pullRequest: nullable(uint),
+    head: nullable(text(128)),
+    mergeCommit: nullable(text(128)),
+    period: {
+      type: "object",
+      additionalProperties: false,
+      required: ["since", "until"],
+      properties: { since: { type: "string", pattern: RFC33392 }, until: { type: "string", pattern: RFC33392 } }
+    },
+    outcome: { enum: ["passed", "failed"] },
+    links: {
+      type: "array",
+      maxItems: MAX_DRILL_LINKS,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["link", "ok", "detail"],
+        properties: { link: text(64), ok: { type: "boolean" }, detail: text(1024) }
+      }
+    },
+    missing: { type: "array", maxItems: MAX_DRILL_LINKS, items: text(1024) },
+    job: text(200)
   }
 };
 
@@ -25070,11 +25133,13 @@ var KINDS = /* @__PURE__ */ new Map([
   [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv2.compile(changeHunksSchema) }],
   [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv2.compile(findingSchema) }],
   // Written by the GitHub App (app/).
+  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: ajv2.compile(accessSchema) }],
   [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv2.compile(mergeSchema) }],
   [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv2.compile(recordSchema) }],
   [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv2.compile(remediationSchema) }],
   [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: ajv2.compile(retentionSchema) }],
   [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv2.compile(reviewApprovedSchema) }],
+  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: ajv2.compile(drillSchema) }],
   [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: ajv2.compile(analysisFailedSchema) }],
   [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: ajv2.compile(reportPublishedSchema) }]
 ]);
@@ -25128,6 +25193,9 @@ function decodeUtf8(bytes2) {
   } catch {
     return void 0;
   }
+}
+function bytesEqual(a, b) {
+  return a.byteLength === b.byteLength && asBuffer(a).equals(asBuffer(b));
 }
 
 // src/ledger/note.ts
@@ -25213,15 +25281,15 @@ function splitKey(rest, kind) {
   return { name: name2, keyHash: parseInt(hash2, 16), alg: bytes2[0], material: bytes2.subarray(1) };
 }
 function ed25519Signer(name2, seed) {
+  const { publicKey, sign } = ed25519KeyPair(seed);
+  return { name: name2, keyHash: computeKeyHash(name2, ALG_ED25519, publicKey), publicKey, sign };
+}
+function ed25519KeyPair(seed) {
+  if (seed.byteLength !== ED25519_SEED_SIZE) throw badKey(`ed25519 seed has ${seed.byteLength} bytes, want ${ED25519_SEED_SIZE}`);
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
   const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
   const publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.byteLength));
-  return {
-    name: name2,
-    keyHash: computeKeyHash(name2, ALG_ED25519, publicKey),
-    publicKey,
-    sign: (message) => cryptoSign(null, message, privateKey)
-  };
+  return { publicKey, sign: (message) => cryptoSign(null, message, privateKey) };
 }
 function trimAscii(s) {
   let a = 0;
@@ -30046,9 +30114,90 @@ var TreeBuilder = class _TreeBuilder {
     return [...this.#range];
   }
 };
+function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
+  checkSize("old tree size", oldSize);
+  checkSize("new tree size", newSize);
+  if (oldSize > newSize) throw new LedgerError("BAD_PROOF", `old tree size ${oldSize} is larger than new tree size ${newSize}`);
+  if (oldSize === 0) {
+    if (proof.length !== 0) throw new LedgerError("BAD_PROOF", `consistency proof from the empty tree must be empty, got ${proof.length} hashes`);
+    if (!bytesEqual(oldRoot, EMPTY_ROOT)) throw new LedgerError("BAD_PROOF", "root of the empty tree is not sha-256 of the empty string");
+    if (newSize === 0 ? !bytesEqual(newRoot, EMPTY_ROOT) : newRoot.byteLength !== HASH_SIZE) {
+      throw new LedgerError("BAD_PROOF", `new root for size ${newSize} is malformed`);
+    }
+    return;
+  }
+  if (oldSize === newSize) {
+    if (proof.length !== 0) throw new LedgerError("BAD_PROOF", `consistency proof between equal sizes must be empty, got ${proof.length} hashes`);
+    if (!bytesEqual(oldRoot, newRoot)) throw new LedgerError("BAD_PROOF", `different roots for the same tree size ${oldSize}`);
+    return;
+  }
+  checkHash("old root", oldRoot);
+  checkHash("new root", newRoot);
+  proof.forEach((h, i2) => checkHash(`proof hash ${i2}`, h));
+  if (proof.length === 0) throw new LedgerError("BAD_PROOF", `empty consistency proof from size ${oldSize} to ${newSize}`);
+  const shift = trailingZeros(oldSize);
+  const inner = innerProofSize(oldSize - 1, newSize) - shift;
+  const border = popCount(shiftRight(oldSize - 1, inner + shift));
+  const oldIsPerfect = oldSize === 2 ** shift;
+  const start2 = oldIsPerfect ? 0 : 1;
+  const seed = oldIsPerfect ? oldRoot : proof[0];
+  if (proof.length !== start2 + inner + border) {
+    throw new LedgerError("BAD_PROOF", `consistency proof from ${oldSize} to ${newSize} has ${proof.length} hashes, want ${start2 + inner + border}`);
+  }
+  const mask = shiftRight(oldSize - 1, shift);
+  let h1 = chainInnerRight(seed, proof, start2, inner, mask);
+  h1 = chainBorderRight(h1, proof, start2 + inner);
+  if (!bytesEqual(h1, oldRoot)) throw new LedgerError("BAD_PROOF", `consistency proof from ${oldSize} to ${newSize} does not lead to the old root`);
+  let h2 = chainInner(seed, proof, start2, inner, mask);
+  h2 = chainBorderRight(h2, proof, start2 + inner);
+  if (!bytesEqual(h2, newRoot)) throw new LedgerError("BAD_PROOF", `consistency proof from ${oldSize} to ${newSize} does not lead to the new root`);
+}
+function chainInner(seed, proof, from, count2, index) {
+  let h = seed;
+  let idx = index;
+  for (let i2 = 0; i2 < count2; i2++) {
+    const p2 = proof[from + i2];
+    h = idx % 2 === 0 ? nodeHash(h, p2) : nodeHash(p2, h);
+    idx = Math.floor(idx / 2);
+  }
+  return h;
+}
+function chainInnerRight(seed, proof, from, count2, index) {
+  let h = seed;
+  let idx = index;
+  for (let i2 = 0; i2 < count2; i2++) {
+    if (idx % 2 === 1) h = nodeHash(proof[from + i2], h);
+    idx = Math.floor(idx / 2);
+  }
+  return h;
+}
+function chainBorderRight(seed, proof, from) {
+  let h = seed;
+  for (let i2 = from; i2 < proof.length; i2++) h = nodeHash(proof[i2], h);
+  return h;
+}
+function innerProofSize(index, size) {
+  let a = index;
+  let b = size - 1;
+  let n = 0;
+  while (a !== b) {
+    a = Math.floor(a / 2);
+    b = Math.floor(b / 2);
+    n++;
+  }
+  return n;
+}
+function shiftRight(x, bits) {
+  return Math.floor(x / 2 ** bits);
+}
 function popCount(x) {
   let n = 0;
   for (let v = x; v > 0; v = Math.floor(v / 2)) n += v % 2;
+  return n;
+}
+function trailingZeros(x) {
+  let n = 0;
+  for (let v = x; v > 0 && v % 2 === 0; v /= 2) n++;
   return n;
 }
 function checkSize(what, n) {
@@ -30212,6 +30361,7 @@ var LogLedger = class {
   }
   async append(drafts2) {
     if (drafts2.length === 0) throw new LedgerError("STORE_CONTRACT", "append needs at least one entry");
+    if (drafts2.length > MAX_APPEND_ENTRIES) throw new LedgerError("STORE_CONTRACT", `append of ${drafts2.length} entries exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`);
     const lock = await this.store.lock();
     try {
       const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
@@ -30278,16 +30428,63 @@ async function committedCheckpoint(store, verifiers, origin) {
   }
   return { size, text: pointer };
 }
+var MAX_APPEND_ENTRIES = 1e4;
+function refuse(store, what) {
+  return new LedgerError("BAD_CHECKPOINT", `refusing to repair ${store.location}: ${what}; nothing was removed`, {
+    hint: "committed entries may have lost their checkpoints (checkpoint, checkpoints/<size>): restore them from a backup or a published copy, then run `trailmark verify --trusted CHECKPOINT` against a checkpoint you kept"
+  });
+}
+async function uncommittedProblem(store, committed, lines) {
+  const count2 = lines - committed;
+  const range = `${count2} complete entr${count2 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
+  if (count2 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
+  const cached = parseTreeState(await store.readTreeState());
+  if (cached !== null && cached.size > committed) return `${range}, and the appender recorded a commit at size ${cached.size}: checkpoints are missing`;
+  let prev = GENESIS_PREV;
+  const times = /* @__PURE__ */ new Set();
+  let i2 = Math.max(0, committed - 1);
+  for await (const line of store.readLines(i2)) {
+    if (i2 >= committed) {
+      let e = null;
+      try {
+        const v = JSON.parse(Buffer.from(line).toString("utf8"));
+        if (typeof v === "object" && v !== null && !Array.isArray(v)) e = v;
+      } catch {
+        e = null;
+      }
+      if (e === null || e.seq !== i2 || e.prev !== prev || typeof e.time !== "string") return `${range}, and seq ${i2} is not an entry continuing the chain`;
+      times.add(e.time);
+    }
+    prev = lineHash(line);
+    if (++i2 >= lines) break;
+  }
+  if (times.size > 1) return `${range}, written at ${times.size} different times (${[...times].slice(0, 4).join(", ")}${times.size > 4 ? ", ..." : ""}): one append writes all its entries with one time, so these are committed appends whose checkpoints are missing`;
+  return null;
+}
 async function recoverLocked(store, verifiers, origin) {
   const repairs = [];
   const tail = await store.tail();
-  const committed = await committedCheckpoint(store, verifiers, origin);
+  let committed = await committedCheckpoint(store, verifiers, origin);
   if (tail.size < committed.size) {
     throw new LedgerError("TRUNCATED", `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
       hint: "committed entries are missing: restore the ledger from a backup, and run `trailmark verify`"
     });
   }
-  if (tail.tornBytes > 0 || tail.size > committed.size) {
+  const pointer = await store.readCheckpoint();
+  const removing = tail.tornBytes > 0 || tail.size > committed.size;
+  if (removing && pointer !== null && committed.text === pointer) {
+    const history = await store.readCheckpointAt(committed.size);
+    if (history === null) throw refuse(store, `the checkpoint pointer names size ${committed.size} but checkpoints/${committed.size} is missing (the checkpoint history was removed or is incomplete)`);
+    if (history !== pointer) {
+      if (parseNote(history).text !== parseNote(pointer).text) throw refuse(store, `checkpoint and checkpoints/${committed.size} are two different checkpoints for one tree size`);
+      committed = { size: committed.size, text: history };
+    }
+  }
+  if (tail.size > committed.size) {
+    const problem = await uncommittedProblem(store, committed.size, tail.size);
+    if (problem !== null) throw refuse(store, problem);
+  }
+  if (removing) {
     const removed = await store.truncate(committed.size);
     if (tail.tornBytes > 0) {
       repairs.push({ kind: "torn-tail", message: `removed a torn last line of ${tail.tornBytes} bytes left by an interrupted append` });
@@ -30299,13 +30496,10 @@ async function recoverLocked(store, verifiers, origin) {
       });
     }
   }
-  if (committed.text !== null) {
-    const pointer = await store.readCheckpoint();
-    if (pointer !== committed.text) {
-      openOwn(committed.text, verifiers, origin);
-      await store.writeCheckpoint(committed.size, committed.text);
-      repairs.push({ kind: "checkpoint-pointer", message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
-    }
+  if (committed.text !== null && pointer !== committed.text) {
+    openOwn(committed.text, verifiers, origin);
+    await store.writeCheckpoint(committed.size, committed.text);
+    repairs.push({ kind: "checkpoint-pointer", message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
   }
   return repairs;
 }
@@ -31328,6 +31522,9 @@ var LedgerVerifier = class {
   #lastHistory = -1;
   #historyCount = 0;
   #largest = null;
+  /** The time of the last entry and the seq where the run of entries with that time began. */
+  #runTime = null;
+  #runStart = 0;
   constructor(input) {
     this.#keys = keyRing(input.keys);
     if (input.latest !== null) {
@@ -31352,7 +31549,7 @@ var LedgerVerifier = class {
       return;
     }
     this.#historyCount++;
-    if (this.#pointer !== null && this.#pointer.size === size && this.#pointer.text !== text2) {
+    if (this.#pointer !== null && this.#pointer.size === size && noteBody(this.#pointer.text) !== noteBody(text2)) {
       this.#checkpointProblem("BAD_CHECKPOINT", "checkpoint", `checkpoint differs from ${location}: two checkpoints for one tree size`);
     }
     if (this.#pointer !== null && this.#pointer.size === size) this.#pointerInHistory = true;
@@ -31416,6 +31613,10 @@ var LedgerVerifier = class {
       this.#entryProblem = { code: err2.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err2.message}` };
       return false;
     }
+    if (entry.time !== this.#runTime) {
+      this.#runTime = entry.time;
+      this.#runStart = seq;
+    }
     this.#kinds.set(entry.kind, (this.#kinds.get(entry.kind) ?? 0) + 1);
     this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
     this.#builder.append(leafHash(bytes2));
@@ -31458,8 +31659,21 @@ var LedgerVerifier = class {
     }
     const largest = this.#largest;
     if (largest === null && entries > 0) warnings.push("no checkpoint covers the entries");
+    if (this.#pointer !== null && !this.#pointerInHistory && this.#pointerLag === null) {
+      problems.push({ code: "BAD_CHECKPOINT", seq: null, location: `checkpoints/${this.#pointer.size}`, message: `checkpoints/${this.#pointer.size} is missing: the checkpoint pointer names size ${this.#pointer.size} but the history has no checkpoint for it (history files were removed)` });
+    }
     const uncommitted = this.#entryProblem === null ? entries - (largest?.size ?? 0) : 0;
-    if (uncommitted > 0 && largest !== null) warnings.push(`${uncommitted} entries after checkpoint size ${largest.size} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    const base = largest?.size ?? 0;
+    if (uncommitted > 0 && (this.#runStart > base || uncommitted > MAX_APPEND_ENTRIES)) {
+      problems.push({
+        code: "BAD_CHECKPOINT",
+        seq: base,
+        location: "checkpoints/",
+        message: `entries seq ${base}..${entries - 1} are not covered by a checkpoint and cannot be one interrupted append (${uncommitted > MAX_APPEND_ENTRIES ? `more than ${MAX_APPEND_ENTRIES} entries` : `written at different times, the last run from seq ${this.#runStart}`}): the checkpoint history is missing committed checkpoints`
+      });
+    } else if (uncommitted > 0 && largest !== null) {
+      warnings.push(`${uncommitted} entries after checkpoint size ${largest.size} are not covered by a checkpoint (an interrupted append; the next writer removes them)`);
+    }
     return {
       ok: problems.length === 0,
       origin: this.#origin,
@@ -31475,6 +31689,13 @@ var LedgerVerifier = class {
     };
   }
 };
+function noteBody(note) {
+  try {
+    return parseNote(note).text;
+  } catch {
+    return note;
+  }
+}
 function checkShape(value) {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw fail("BAD_ENTRY", "entry is not a json object");
   const e = value;
@@ -31523,13 +31744,177 @@ async function verifyStore(store, keys) {
   return verifier.end(tornBytes);
 }
 
+// src/ledger/cosignature.ts
+var TIMESTAMP_SIZE = 8;
+var ED25519_SIGNATURE_SIZE2 = 64;
+var MAX_TIMESTAMP = 2n ** 63n - 1n;
+function cosignatureTimestamp(signature) {
+  if (signature.byteLength !== TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE2) return void 0;
+  const t2 = new DataView(signature.buffer, signature.byteOffset, TIMESTAMP_SIZE).getBigUint64(0, false);
+  return t2 > MAX_TIMESTAMP ? void 0 : t2;
+}
+function checkCosignatures(note, witnesses) {
+  const { text: text2, signatures } = parseNote(note);
+  const message = encodeUtf8(text2);
+  const out2 = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const s of signatures) {
+    const id = keyId(s);
+    const w = witnesses.find((k) => k.name === s.name && k.keyHash === s.keyHash);
+    if (w === void 0 || seen.has(id)) continue;
+    seen.add(id);
+    const t2 = cosignatureTimestamp(s.signature);
+    out2.push({ key: id, time: t2 === void 0 ? null : Number(t2), valid: t2 !== void 0 && w.verify(message, s.signature) });
+  }
+  return out2;
+}
+
+// src/ledger/trusted.ts
+function trustedFromCheckpoint(text2, keys) {
+  const { checkpoint, verifiedBy } = openCheckpoint(text2, keys);
+  if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
+    throw new LedgerError("UNKNOWN_KEY", `the trusted checkpoint is not signed by a trusted key named ${JSON.stringify(checkpoint.origin)}`, { hint: "pass the log key(s) with --key" });
+  }
+  return { size: checkpoint.size, root: checkpoint.root, origin: checkpoint.origin, source: `trusted checkpoint of size ${checkpoint.size}` };
+}
+function trustedFromSizeRoot(size, root) {
+  const n = typeof size === "number" ? size : /^(?:0|[1-9][0-9]*)$/.test(size.trim()) ? Number(size.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError("BAD_INPUT", `trusted size ${JSON.stringify(String(size))} is not a non-negative integer`, { hint: "pass the tree size of a checkpoint you verified earlier" });
+  const text2 = root.trim();
+  const bytes2 = /^[0-9a-fA-F]{64}$/.test(text2) ? decodeHex(text2.toLowerCase()) : decodeBase64(text2);
+  if (bytes2 === void 0 || bytes2.byteLength !== HASH_SIZE) {
+    throw new UsageError("BAD_INPUT", "trusted root is not a 32-byte hash in standard base64 or 64 hex digits", { hint: "copy the root from a checkpoint (line 3, base64) or from `trailmark verify` (hex)" });
+  }
+  return { size: n, root: bytes2, origin: null, source: `trusted size ${n}` };
+}
+function consistencyRanges(m, n) {
+  const out2 = [];
+  if (m <= 0 || m >= n) return out2;
+  const walk = (m2, start2, size, whole) => {
+    if (m2 === size) {
+      if (!whole) out2.push([start2, start2 + size]);
+      return;
+    }
+    let k = 1;
+    while (k * 2 < size) k *= 2;
+    if (m2 <= k) {
+      walk(m2, start2, k, whole);
+      out2.push([start2 + k, start2 + size]);
+    } else {
+      walk(m2 - k, start2 + k, size - k, false);
+      out2.push([start2, start2 + k]);
+    }
+  };
+  walk(m, 0, n, true);
+  return out2;
+}
+async function consistencyProofFromStore(store, oldSize, newSize) {
+  const ranges = consistencyRanges(oldSize, newSize);
+  const order = ranges.map((r, i2) => ({ start: r[0], end: r[1], i: i2 })).sort((a, b) => a.start - b.start);
+  const builders = ranges.map(() => new TreeBuilder());
+  let next = 0;
+  let index = 0;
+  if (order.length > 0) {
+    for await (const line of store.readLines(0)) {
+      if (index >= newSize) break;
+      while (next < order.length && index >= order[next].end) next++;
+      const r = order[next];
+      if (r !== void 0 && index >= r.start) builders[r.i].append(leafHash(line));
+      index++;
+    }
+    if (index < newSize) throw new LedgerError("TRUNCATED", `the log has ${index} entries but the checkpoint covers ${newSize}`, { hint: "committed entries are missing: run `trailmark verify`" });
+  }
+  return builders.map((b) => b.root());
+}
+async function checkTrusted(store, trusted, latest) {
+  const base = { trustedSize: trusted.size, trustedRoot: encodeHex(trusted.root), checkpointSize: latest.size };
+  const failed = (code, message) => ({ ...base, consistent: false, proof: [], problem: { code, message } });
+  if (trusted.origin !== null && latest.origin !== null && trusted.origin !== latest.origin) {
+    return failed("BAD_CHECKPOINT", `the ${trusted.source} is for log ${JSON.stringify(trusted.origin)}, not ${JSON.stringify(latest.origin)}`);
+  }
+  if (latest.size < trusted.size) {
+    return failed("TRUNCATED", `rollback: the latest checkpoint has size ${latest.size}, smaller than the ${trusted.source}: the log was truncated or its later checkpoints removed`);
+  }
+  let proof;
+  try {
+    proof = await consistencyProofFromStore(store, trusted.size, latest.size);
+    verifyConsistency(trusted.size, latest.size, trusted.root, latest.root, proof);
+  } catch (err2) {
+    if (!(err2 instanceof LedgerError)) throw err2;
+    if (err2.code === "TRUNCATED") return failed("TRUNCATED", `cannot prove consistency with the ${trusted.source}: ${err2.message}`);
+    return failed("ROOT_MISMATCH", `the log is not consistent with the ${trusted.source}: its first ${trusted.size} entries no longer hash to the trusted root (${err2.message}); the log was rewritten`);
+  }
+  return { ...base, consistent: true, proof: proof.map(encodeHex), problem: null };
+}
+
 // src/engine/ledger.ts
 async function isEmptyLedger(store) {
   return (await store.tail()).size === 0 && await store.readCheckpoint() === null && (await store.listCheckpoints()).length === 0;
 }
+var ROLLBACK_NOT_EXCLUDED = "no trusted state given: a rollback to an earlier consistent state (log truncated, later checkpoints removed) cannot be excluded; pass --trusted CHECKPOINT (or --trusted-size N --trusted-root ROOT) from an earlier verification";
 async function verifyLedger(store, keys, options = {}) {
+  const trusted = options.trusted === void 0 ? null : "checkpoint" in options.trusted ? trustedFromCheckpoint(options.trusted.checkpoint, keys) : trustedFromSizeRoot(options.trusted.size, options.trusted.root);
+  const witnessKeys = options.witnesses ?? [];
+  const required = options.minWitnesses ?? (witnessKeys.length > 0 ? 1 : 0);
+  if (!Number.isSafeInteger(required) || required < 0) throw new UsageError("BAD_INPUT", `--min-witnesses ${required} is not a non-negative integer`);
+  if (required > witnessKeys.length) {
+    throw new UsageError("BAD_INPUT", `--min-witnesses ${required} needs at least ${required} witness keys, got ${witnessKeys.length}`, { hint: "pass each witness key with --witness KEY" });
+  }
   const repairs = options.repair === true ? await repairLedger(store, keys) : [];
-  return { repairs, report: await verifyStore(store, keys) };
+  const base = await settleRaces(store, await verifyStore(store, keys));
+  const extra = [];
+  for (const name2 of await store.listForeignCheckpointNames?.() ?? []) {
+    extra.push({ code: "BAD_CHECKPOINT", seq: null, location: `checkpoints/${JSON.stringify(name2)}`, message: `checkpoints/ holds ${JSON.stringify(name2)}, which is not a decimal tree size: a renamed, copied or foreign file that verification cannot vouch for (remove it or restore the checkpoint it replaced)` });
+  }
+  const latestSize = base.checkpoint?.size ?? null;
+  let latest = null;
+  if (latestSize !== null) {
+    const pointer = await store.readCheckpoint();
+    latest = await store.readCheckpointAt(latestSize) ?? pointer;
+    if (pointer !== null && latest !== null && pointer !== latest && pointer.startsWith(latest)) latest = pointer;
+  }
+  let trust = { pinned: false, rollback: "not-excluded", message: ROLLBACK_NOT_EXCLUDED };
+  if (trusted !== null) {
+    const cp = base.checkpoint;
+    const check = await checkTrusted(store, trusted, { size: cp?.size ?? 0, root: cp === null ? EMPTY_ROOT : decodeHex(cp.root), origin: base.origin });
+    trust = { pinned: true, rollback: check.consistent ? "excluded" : "detected", ...check };
+    if (check.problem !== null) extra.push({ code: check.problem.code, seq: null, location: "trusted", message: check.problem.message });
+  }
+  let cosignatures = [];
+  let unknown = [];
+  if (latest !== null) {
+    try {
+      cosignatures = checkCosignatures(latest, witnessKeys);
+      const known = new Set([...keys, ...witnessKeys].map(keyId));
+      unknown = [...new Set(parseNote(latest).signatures.map(keyId).filter((id) => !known.has(id)))];
+    } catch {
+    }
+  }
+  for (const c of cosignatures) {
+    if (!c.valid) extra.push({ code: "BAD_SIGNATURE", seq: null, location: `checkpoints/${latestSize}`, message: `the cosignature by witness ${c.key} on checkpoint ${latestSize} does not verify` });
+  }
+  const valid = cosignatures.filter((c) => c.valid).length;
+  if (valid < required) {
+    extra.push({ code: "BAD_CHECKPOINT", seq: null, location: latestSize === null ? "checkpoint" : `checkpoints/${latestSize}`, message: `the latest checkpoint has ${valid} valid cosignature${valid === 1 ? "" : "s"} from the given witnesses; --min-witnesses requires ${required}` });
+  }
+  const report = extra.length === 0 ? base : { ...base, ok: false, problems: [...base.problems, ...extra] };
+  return { repairs, report, trust, witnesses: { required, cosignatures, unknown }, latest };
+}
+async function settleRaces(store, report) {
+  const sizes = new Set(await store.listCheckpoints());
+  const largest = Math.max(0, ...sizes);
+  const problems = [];
+  const warnings = [...report.warnings];
+  for (const p2 of report.problems) {
+    const pointer = /^checkpoints\/(\d+) is missing: the checkpoint pointer/.exec(p2.message);
+    if (p2.code === "BAD_CHECKPOINT" && pointer !== null && sizes.has(Number(pointer[1]))) continue;
+    if (p2.code === "BAD_CHECKPOINT" && p2.location === "checkpoints/" && largest >= report.entries) {
+      warnings.push(`entries from seq ${p2.seq ?? 0} were committed while verification ran (checkpoints up to size ${largest} appeared); run verify again to check them`);
+      continue;
+    }
+    problems.push(p2);
+  }
+  return problems.length === report.problems.length ? report : { ...report, ok: problems.length === 0, problems, warnings };
 }
 
 // src/engine/report.ts

@@ -14,7 +14,6 @@ import type { LedgerStore } from '../ledger/store.js';
 import type { VerifyReport } from '../ledger/verify.js';
 import { DEFAULT_SIGNIFICANCE, RecentRefs, ReportAggregator, changeRefOf, readFinding, type SignificanceSettings } from '../report/aggregate.js';
 import { REPORT_SCHEMA, type FindingRow, type ReportModel } from '../report/model.js';
-import { renderDashboard } from '../report/dashboard/html.js';
 import { renderFindingsCsv } from '../report/report-csv.js';
 import { renderReportJson } from '../report/report-json.js';
 import { renderReportMarkdown, type WeeklyMarkdownOptions } from '../report/weekly-markdown.js';
@@ -31,11 +30,6 @@ export type WeeklyReportFormat = (typeof WEEKLY_REPORT_FORMATS)[number];
 /** The report model rendered for the CLI, the Action's job summary or the App's issue. */
 export function renderWeeklyReport(model: ReportModel, format: WeeklyReportFormat, options: WeeklyMarkdownOptions = {}): string {
   return format === 'json' ? renderReportJson(model) : renderReportMarkdown(model, options);
-}
-
-/** The dashboard: one self-contained HTML file (src/report/dashboard/html.ts, docs/dashboard.md). */
-export function renderReportHtml(model: ReportModel, options: { readonly title?: string } = {}): Promise<string> {
-  return renderDashboard(model, options);
 }
 
 /** CSV text of every finding in the period, streamed chunk by chunk (header first). */
