@@ -17,7 +17,7 @@
 import { join } from 'node:path';
 import { describeError } from '../src/core/errors.js';
 import type { Clock } from '../src/core/ports.js';
-import { repositoryRetention, retentionDay, retentionJobKey, strictestRetention, type RepositoryRetention } from '../src/engine/app-retention.js';
+import { repositoryRetention, retentionDay, strictestRetention, type RepositoryRetention } from '../src/engine/app-retention.js';
 import { applyRetention, type RetentionResult } from '../src/engine/retention.js';
 import { CONFIG_PATH } from '../src/engine/review.js';
 import type { GitHubClient } from '../src/github/client.js';
