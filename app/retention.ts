@@ -14,10 +14,19 @@
 // erasure at once and append it twice. A day whose job completed is remembered in
 // `installations/<id>/retention.json`, so later ticks that day queue nothing; the file is only an
 // optimization (losing it costs one idempotent re-run).
+//
+// The same job runs the scheduled fire drill when a repository's policy asks for one
+// (`drill: {every: 30d}`; the shortest period wins): under the same lock, when the newest drill
+// the App appended is older than the period (read from the ledger), engine/drill.ts runDrill
+// traces a random merged change of the period through the ledger and appends the `drill` entry
+// with job key `drill:<installation>:<day>`. The App keeps no clone, so the blame link is
+// reported as missing, "not checked: no clone", and such a drill's outcome is `failed`; the
+// other links (analysis, evidence, records, inclusion proof, checkpoint) are checked for real.
 import { join } from 'node:path';
 import { describeError } from '../src/core/errors.js';
 import type { Clock } from '../src/core/ports.js';
-import { repositoryRetention, retentionDay, strictestRetention, type RepositoryRetention } from '../src/engine/app-retention.js';
+import { appDrillJobKey, drillEvery, dueDrillPeriod, lastAppDrill, repositoryRetention, retentionDay, strictestRetention, type RepositoryRetention } from '../src/engine/app-retention.js';
+import { runDrill, type DrillReport } from '../src/engine/drill.js';
 import { applyRetention, type RetentionResult } from '../src/engine/retention.js';
 import { CONFIG_PATH } from '../src/engine/review.js';
 import type { GitHubClient } from '../src/github/client.js';
@@ -60,7 +69,12 @@ export interface RetentionJobOutcome {
   readonly skipped: readonly string[];
   /** Undefined when no repository sets a retention rule (nothing applied). */
   readonly result?: RetentionResult;
+  /** The drill run by this job; undefined when none is configured or none is due. */
+  readonly drill?: DrillReport;
 }
+
+/** The blame link's detail in the App's drills. */
+export const APP_NO_CLONE = 'the App keeps no clone; run `trailmark drill --repo CLONE` from a clone to check this link';
 
 export class RetentionSchedule {
   readonly #states = new Map<number, StateFile<RetentionState>>();
@@ -110,6 +124,29 @@ export class RetentionSchedule {
     return join(this.o.dataDir, 'installations', String(installationId));
   }
 
+  /** Runs the installation's drill when a repository asks for one and the last is older than its period. */
+  async #drill(id: number, repositories: readonly RepositoryRetention[], now: number): Promise<DrillReport | undefined> {
+    const every = drillEvery(repositories, now);
+    if (every === undefined) return undefined;
+    const ledgers = this.o.ledgers;
+    const drill = await ledgers.with(id, async (ledger) => {
+      const { size } = await ledger.head();
+      const store = openDirStore(ledgers.dirOf(id));
+      const period = dueDrillPeriod(every.period, await lastAppDrill(store, id, size), now);
+      if (period === null) return undefined;
+      return runDrill({
+        ledgers: [store], repository: null, ...period, random: ledgers.random, noClone: APP_NO_CLONE,
+        writer: { store, signer: ledgers.signer, origin: ledgers.signer.name, clock: this.o.clock, random: ledgers.random },
+        job: appDrillJobKey(id, retentionDay(now)),
+      });
+    });
+    if (drill !== undefined) {
+      const where = drill.body.pullRequest === null ? 'no merged pull request in the period' : `${drill.body.repository ?? '?'}#${drill.body.pullRequest}`;
+      this.o.log(`trailmark: drill: installation ${id} (every ${every.period.text}, set by ${every.repository}): ${drill.outcome}, ${where}; ${drill.body.missing.length} missing link(s)${drill.appended === null ? '' : `, entry ${drill.appended.seq}`}`);
+    }
+    return drill;
+  }
+
   /** Runs a `retention` job: applies the installation's strictest retention now (the job's day only names the queue key). */
   async run(job: RetentionJob): Promise<RetentionJobOutcome> {
     const id = job.installationId;
@@ -150,10 +187,11 @@ export class RetentionSchedule {
           this.o.log(`trailmark: retention: installation ${id}: ${r.rule} keep ${r.keep}${by}: ${what}`);
         }
       }
+      const drill = await this.#drill(id, repositories, now);
       if (skipped.length === 0) await this.#state(id).update((doc) => {
         doc.day = retentionDay(now);
       });
-      return { repositories, skipped, ...(result === undefined ? {} : { result }) };
+      return { repositories, skipped, ...(result === undefined ? {} : { result }), ...(drill === undefined ? {} : { drill }) };
     } finally {
       lock.release();
     }
