@@ -16,17 +16,19 @@ import { RetentionSchedule } from '../../app/retention.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { parseRetentionPeriod, type RetentionPeriod } from '../../src/core/policy.js';
 import type { PolicyLookup, PolicySource } from '../../src/core/ports.js';
-import { repositoryRetention, retentionDay, retentionJobKey, strictestRetention, type RepositoryRetention } from '../../src/engine/app-retention.js';
+import { appDrillJobKey, drillEvery, dueDrillPeriod, repositoryRetention, retentionDay, retentionJobKey, strictestRetention, type RepositoryRetention } from '../../src/engine/app-retention.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import type { Entry as LedgerEntry } from '../../src/ledger/entry.js';
+import { DRILL_KIND, type DrillBody } from '../../src/ledger/kinds/drill.js';
+import { MERGE_KIND } from '../../src/ledger/kinds/merge.js';
 import { RETENTION_KIND, type RetentionBody } from '../../src/ledger/kinds/retention.js';
 import { verifierOf } from '../../src/ledger/log.js';
 import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
-import { inProcessApp } from '../app-weekly/in-process.js';
+import { inProcessApp } from './in-process.js';
 
 const DAY = 86_400_000;
 const period = (text: string): RetentionPeriod => parseRetentionPeriod(text)!;
@@ -67,6 +69,31 @@ describe('strictestRetention: one installation ledger, the strictest period of e
     const job: Job = { kind: 'retention', installationId: 7, day: '2026-12-04' };
     expect(jobKey(job, 'any')).toBe('retention:7:2026-12-04');
     expect(retentionJobKey(7, '2026-12-04')).not.toBe(retentionJobKey(71, '2026-12-04'));
+  });
+});
+
+describe('the scheduled drill: the shortest `drill.every`, due when the last App drill is older', () => {
+  const now = Date.parse('2026-12-04T12:00:00Z');
+  test('shortest period wins; none set: no drill', () => {
+    const repos: RepositoryRetention[] = [
+      { repository: 'acme/a', source: 'a', drill: period('30d') },
+      { repository: 'acme/b', source: 'b', drill: period('2w') },
+      { repository: 'acme/c', source: 'c' },
+    ];
+    expect(drillEvery(repos, now)).toMatchObject({ period: period('2w'), repository: 'acme/b' });
+    expect(drillEvery([{ repository: 'acme/c', source: 'c' }], now)).toBeUndefined();
+  });
+  test('due: never drilled, or the last drill is older than the period; the period is the last `every`', () => {
+    expect(dueDrillPeriod(period('7d'), null, now)).toEqual({ since: '2026-11-27T12:00:00.000Z', until: '2026-12-04T12:00:00.000Z' });
+    expect(dueDrillPeriod(period('7d'), now - 6 * DAY, now)).toBeNull();
+    expect(dueDrillPeriod(period('7d'), now - 7 * DAY, now)).toBeNull();
+    expect(dueDrillPeriod(period('7d'), now - 7 * DAY - 1, now)).not.toBeNull();
+    expect(appDrillJobKey(3, '2026-12-04')).toBe('drill:3:2026-12-04');
+  });
+  test('drill.every is validated like a retention period', async () => {
+    expect(await repositoryRetention('acme/a', source('drill:\n  every: 30d\n', null))).toMatchObject({ drill: period('30d') });
+    await expect(repositoryRetention('acme/a', source('drill:\n  every: monthly\n', null))).rejects.toThrow(/drill\.every: "monthly" is not a duration/);
+    await expect(repositoryRetention('acme/a', source('drill:\n  evry: 30d\n', null))).rejects.toThrow(/did you mean "drill\.every"/);
   });
 });
 
@@ -194,7 +221,52 @@ describe.skipIf(unavailable !== undefined)('the retention schedule on the simula
     await app.app.drain();
     expect(await entries(dataDir)).toHaveLength(size);
     expect(await openings(dataDir)).toEqual(before);
+    expect((await entries(dataDir)).filter((e) => e.kind === DRILL_KIND)).toEqual([]);
     expect(await app.app.retentionTick()).toBe(0);
+  });
+
+  test('drill: every 7d runs the ledger-only drill on a merged pull request once per period; blame is "not checked: no clone"', async () => {
+    const s = await simWith('drill:\n  every: 7d\n');
+    const dataDir = await mkdtemp(join(dir, 'data-'));
+    const t0 = Date.now();
+    let now = t0;
+    const app = await inProcessApp(s, { dataDir, signerKey, now: () => now });
+    await app.pullRequest('opened', 'drill-1');
+    await app.pullRequest('closed', 'drill-2', true);
+    expect((await entries(dataDir)).filter((e) => e.kind === MERGE_KIND)).toHaveLength(1);
+    const drills = async () => (await entries(dataDir)).filter((e) => e.kind === DRILL_KIND).map((e) => e.body as unknown as DrillBody);
+
+    now = t0 + DAY;
+    expect(await app.app.retentionTick()).toBe(1);
+    await app.app.drain();
+    const [first, ...more] = await drills();
+    expect(more).toEqual([]);
+    expect(first!.job).toBe(`drill:31337:${retentionDay(now)}`);
+    expect(first!.repository).toBe('acme/widgets');
+    expect(first!.pullRequest).not.toBeNull();
+    const link = (name: string) => first!.links.find((l) => l.link === name);
+    expect(link('pull-request')?.ok).toBe(true);
+    expect(link('analysis')?.ok).toBe(true);
+    expect(link('inclusion-proof')?.ok).toBe(true);
+    expect(link('checkpoint')?.ok).toBe(true);
+    expect(link('blame')).toMatchObject({ ok: false });
+    expect(link('blame')?.detail).toMatch(/^not checked: no clone .*the App keeps no clone/);
+    expect(first!.outcome).toBe('failed');
+
+    // The next day: not due (the last drill is a day old): nothing appended.
+    now = t0 + 2 * DAY;
+    expect(await app.app.retentionTick()).toBe(1);
+    await app.app.drain();
+    expect(await drills()).toHaveLength(1);
+    // A period later: due again; the merge is older than the period now, which the drill says.
+    now = t0 + 9 * DAY;
+    expect(await app.app.retentionTick()).toBe(1);
+    await app.app.drain();
+    const all = await drills();
+    expect(all).toHaveLength(2);
+    expect(all[1]!.links.find((l) => l.link === 'pull-request')).toMatchObject({ ok: false });
+    expect((await verifyStore(openDirStore(ledgerDir(dataDir)), [verifierOf(parseSignerKey(signerKey))])).ok).toBe(true);
+    expect(app.log.join('\n')).toMatch(/drill: installation 31337 \(every 7d, set by acme\/widgets\): failed, acme\/widgets#\d+; 1 missing link/);
   });
 
   test('two replicas on one data directory run the same day at once: the erasure is listed once', async () => {
