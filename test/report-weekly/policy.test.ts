@@ -5,9 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PolicyLookup } from '../../src/core/ports.js';
+import { renderWeeklyReport, signedReportSource, weeklyReportPolicy } from '../../src/engine/weekly-report.js';
+import { openDirStore } from '../../src/ledger/store/dir.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { runCli } from '../cli-ledger/harness.js';
-import { REPORT_NOW, WEEK, buildFleet, type Fleet } from './fleet.js';
+import { REPORT_NOW, SHOP, WEEK, buildFleet, type Fleet } from './fleet.js';
 
 const ENV = { TRAILMARK_REPORT_NOW: REPORT_NOW };
 let fleet: Fleet;
@@ -68,5 +71,27 @@ describe('trailmark report: sensitive paths from the policy', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('did you mean "sensitive-paths"');
     expect(bad.stdout).toBe('');
+  });
+});
+
+describe("the App's weekly issue: each repository's own policy gives its sensitive paths", () => {
+  const found = (text: string): PolicyLookup => ({ found: true, text, source: '.github/trailmark.yml@main' });
+  const week = async (policyText: string) => {
+    // What app/weekly-report.ts does per job: the repository's policy, then the week's report of that repository.
+    const policy = await weeklyReportPolicy({ atBase: () => Promise.resolve(found(policyText)) });
+    const rendered = await renderWeeklyReport(signedReportSource(openDirStore(fleet.appDir), fleet.key.signer, 'installation 1'), {
+      repository: SHOP, week: WEEK, clock: { now: () => Date.parse(REPORT_NOW) }, sensitivePaths: policy.sensitivePaths, maxChars: 60_000,
+    });
+    return rendered!;
+  };
+
+  it('the policy globs mark the paths sensitive in the model and in the markdown', async () => {
+    const withAuth = await week('report:\n  destination: issue\nsensitive-paths:\n  - "src/auth/**"\n');
+    expect(withAuth.model.gaps.sensitivePaths.map((g) => [g.repository, g.path])).toEqual([[SHOP, 'src/auth/session.ts']]);
+    expect(withAuth.markdown).toContain('src/auth/session.ts');
+    const none = await week('report:\n  destination: issue\n');
+    expect(none.model.gaps.sensitivePaths).toEqual([]);
+    // The content key changes with the policy: the issue is republished when the globs change.
+    expect(none.content).not.toBe(withAuth.content);
   });
 });
