@@ -279,15 +279,27 @@ describe.skipIf(unavailable !== undefined)('the retention schedule on the simula
     expect(before.length).toBeGreaterThan(0);
     const clock = { now: () => t0 + 40 * DAY };
     const { token } = (await s.admin('POST', '/_sim/tokens', { kind: 'installation' })) as { token: string };
-    const replica = () => {
+    // Each replica notes when its job reaches GitHub (after taking the lock) and when it ends.
+    const events: string[] = [];
+    const replica = (name: string) => {
       const ledgers = new InstallationLedgers(dataDir, parseSignerKey(signerKey), clock, { bytes: (n: number) => randomBytes(n) });
       return new RetentionSchedule({
         dataDir, ledgers, clock, log: () => undefined, enqueue: () => Promise.resolve(),
-        clientFor: () => Promise.resolve(createGitHubClient({ token, baseUrl: `${s.url}/api/v3`, sleep: () => Promise.resolve() })),
+        clientFor: () => {
+          events.push(`start ${name}`);
+          return Promise.resolve(createGitHubClient({ token, baseUrl: `${s.url}/api/v3`, sleep: () => Promise.resolve() }));
+        },
       });
     };
     const job = { kind: 'retention', installationId: 31337, day: retentionDay(clock.now()) } as const;
-    const [a, b] = await Promise.all([replica().run(job), replica().run(job)]);
+    const run = async (name: string) => {
+      const outcome = await replica(name).run(job);
+      events.push(`end ${name}`);
+      return outcome;
+    };
+    const [a, b] = await Promise.all([run('a'), run('b')]);
+    // One after the other, never interleaved (the installation's retention lock).
+    expect([['start a', 'end a', 'start b', 'end b'], ['start b', 'end b', 'start a', 'end a']]).toContainEqual(events);
     const appended = [a, b].map((o) => o.result?.rules.find((r) => r.rule === 'subjects')?.appended.length ?? 0);
     expect(appended.filter((n) => n > 0)).toHaveLength(1);
     const subjects = (await retentionBodies(dataDir)).filter((x) => x.rule === 'subjects');
