@@ -24,6 +24,7 @@ import { isRepositoryName, RecordStore } from './record-store.js';
 import { WorkQueue, type BackoffPolicy } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
+import { RetentionSchedule, type RetentionJob } from './retention.js';
 import { WeeklyReports, type Timer, type WeeklyReportJob } from './weekly-report.js';
 import { webhookRoute } from './webhook-route.js';
 import { Worker } from './worker.js';
@@ -40,7 +41,7 @@ export interface TrailmarkAppOptions {
   readonly views?: AccessViews;
   /** The OAuth code exchange's HTTP client (global fetch when absent). */
   readonly fetch?: typeof fetch;
-  /** The weekly report schedule's timer (weekly-report.ts realTimer when absent). */
+  /** The weekly report and retention schedules' timer (weekly-report.ts realTimer when absent). */
   readonly weeklyTimer?: Timer;
 }
 
@@ -50,6 +51,8 @@ export interface TrailmarkApp {
   drain(): Promise<void>;
   /** Runs the weekly report schedule now (after `appFn` ran); resolves with the jobs it queued. */
   weeklyTick(): Promise<number>;
+  /** Runs the retention schedule now (after `appFn` ran); resolves with the jobs it queued. */
+  retentionTick(): Promise<number>;
 }
 
 export const HEALTH_PATH = '/trailmark/healthz';
@@ -60,6 +63,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const random = options.random ?? systemRandom;
   const queues: WorkQueue[] = [];
   const schedules: WeeklyReports[] = [];
+  const retentions: RetentionSchedule[] = [];
 
   const appFn: ApplicationFunction = async (app: Probot, fnOptions) => {
     const log = (line: string) => app.log.info(line);
@@ -93,13 +97,18 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       dataDir: settings.dataDir, ledgers, clientFor, clock, log, enqueue: (key, job) => queue.enqueue(key, job),
       ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
     });
+    // Retention (retention.ts): the strictest `retention:` of the installation's repositories, once a day.
+    const retention = ledgers === undefined ? undefined : new RetentionSchedule({
+      dataDir: settings.dataDir, ledgers, clientFor, clock, log, stateFiles, enqueue: (key, job) => queue.enqueue(key, job),
+    });
     const worker: Worker = new Worker({
       clientFor, ledgers, pulls, records, clock, log,
       ...(weekly === undefined ? {} : { weeklyReport: (job: WeeklyReportJob) => weekly.run(job) }),
+      ...(retention === undefined ? {} : { retention: (job: RetentionJob) => retention.run(job) }),
       // A recheck analyzes the pull request itself: a failed analysis is forgotten, the other
       // failed jobs of the pull request (approvals, merges, commands) are queued again.
       requeueFailed: async (p) => {
-        const ofPull = (job: Job) => job.kind !== 'weekly-report' && job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
+        const ofPull = (job: Job) => job.kind !== 'weekly-report' && job.kind !== 'retention' && job.installationId === p.installationId && job.owner === p.owner && job.repo === p.repo && job.number === p.number;
         await queue.dropFailed((job) => ofPull(job) && job.kind === 'analyze');
         return queue.requeueFailed(ofPull);
       },
@@ -111,6 +120,10 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     if (weekly !== undefined) {
       schedules.push(weekly);
       weekly.start(options.weeklyTimer, settings.reportIntervalMs);
+    }
+    if (retention !== undefined) {
+      retentions.push(retention);
+      retention.start(options.weeklyTimer);
     }
 
     // The delivery id is remembered only once its job is durably queued: a crash in between
@@ -228,6 +241,11 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     weeklyTick: async () => {
       let queued = 0;
       for (const s of schedules) queued += await s.tick();
+      return queued;
+    },
+    retentionTick: async () => {
+      let queued = 0;
+      for (const r of retentions) queued += await r.tick();
       return queued;
     },
   };

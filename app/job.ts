@@ -1,5 +1,6 @@
 // Work the App does after acknowledging a webhook, and the weekly report schedule's. Plain JSON:
 // jobs are persisted in the queue.
+import { retentionJobKey } from '../src/engine/app-retention.js';
 import { weeklyReportJobKey } from '../src/engine/weekly-report.js';
 
 export interface PullRef {
@@ -21,12 +22,15 @@ export type Job =
   /** `head`: the head the user saw when the webhook names it (the check-run button); a declaration covers that head. */
   | ({ readonly kind: 'command'; readonly user: string; readonly body: string; readonly head?: string } & PullRef)
   /** Publish the weekly attestation-gap report of one repository and ISO week (app/weekly-report.ts). */
-  | { readonly kind: 'weekly-report'; readonly installationId: number; readonly owner: string; readonly repo: string; readonly week: string };
+  | { readonly kind: 'weekly-report'; readonly installationId: number; readonly owner: string; readonly repo: string; readonly week: string }
+  /** Apply the installation's retention policy for a UTC day (app/retention.ts). */
+  | { readonly kind: 'retention'; readonly installationId: number; readonly day: string };
 
-export type PullJob = Exclude<Job, { readonly kind: 'weekly-report' }>;
+export type PullJob = Exclude<Job, { readonly kind: 'weekly-report' } | { readonly kind: 'retention' }>;
 
 /** Jobs with the same key are coalesced: only the newest one runs. */
 export function jobKey(job: Job, deliveryId: string): string {
+  if (job.kind === 'retention') return retentionJobKey(job.installationId, job.day);
   if (job.kind === 'weekly-report') return weeklyReportJobKey(job.installationId, `${job.owner}/${job.repo}`, job.week);
   const pull = `${job.installationId}/${job.owner}/${job.repo}#${job.number}`;
   return job.kind === 'analyze' ? `analyze:${pull}` : `${job.kind}:${deliveryId}`;

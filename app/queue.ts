@@ -90,6 +90,7 @@ export interface QueueOptions {
 }
 
 function describeJob(job: Job): string {
+  if (job.kind === 'retention') return `retention job for installation ${job.installationId} (${job.day})`;
   return job.kind === 'weekly-report' ? `weekly-report job for ${job.owner}/${job.repo} ${job.week}` : `${job.kind} job for ${job.owner}/${job.repo}#${job.number}`;
 }
 

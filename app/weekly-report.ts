@@ -61,7 +61,7 @@ export interface WeeklyReportsOptions {
   readonly publicUrl?: string;
 }
 
-interface RepositoryRef {
+export interface RepositoryRef {
   readonly owner: string;
   readonly repo: string;
   readonly defaultBranch: string;
@@ -73,6 +73,31 @@ interface ListedRepository {
   readonly owner: { readonly login: string };
   readonly default_branch?: string;
   readonly archived?: boolean;
+}
+
+/** Installations with a ledger directory, ascending (the weekly report and retention schedules). */
+export async function installationsWithLedger(dataDir: string, ledgers: InstallationLedgers): Promise<number[]> {
+  const dir = join(dataDir, 'installations');
+  if (!existsSync(dir)) return [];
+  const ids: number[] = [];
+  for (const name of await readdir(dir)) {
+    const id = Number(name);
+    if (/^[1-9][0-9]{0,15}$/.test(name) && Number.isSafeInteger(id) && existsSync(ledgers.dirOf(id))) ids.push(id);
+  }
+  return ids.sort((a, b) => a - b);
+}
+
+/** The repositories the installation can list, archived ones left out (at most MAX_REPOSITORIES). */
+export async function installationRepositories(client: GitHubClient): Promise<RepositoryRef[]> {
+  const out: RepositoryRef[] = [];
+  for await (const page of client.paginate.iterator(client.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })) {
+    for (const r of page.data as unknown as readonly ListedRepository[]) {
+      if (r.archived === true) continue;
+      out.push({ owner: r.owner.login, repo: r.name, defaultBranch: r.default_branch ?? 'main' });
+    }
+    if (out.length >= MAX_REPOSITORIES) break;
+  }
+  return out;
 }
 
 export class WeeklyReports {
@@ -117,15 +142,8 @@ export class WeeklyReports {
   }
 
   /** Installations with a ledger directory. */
-  async #installations(): Promise<number[]> {
-    const dir = join(this.o.dataDir, 'installations');
-    if (!existsSync(dir)) return [];
-    const ids: number[] = [];
-    for (const name of await readdir(dir)) {
-      const id = Number(name);
-      if (/^[1-9][0-9]{0,15}$/.test(name) && Number.isSafeInteger(id) && existsSync(this.o.ledgers.dirOf(id))) ids.push(id);
-    }
-    return ids.sort((a, b) => a - b);
+  #installations(): Promise<number[]> {
+    return installationsWithLedger(this.o.dataDir, this.o.ledgers);
   }
 
   /** Brings the installation's index up to the committed ledger; returns it. */
@@ -180,16 +198,8 @@ export class WeeklyReports {
     return queued;
   }
 
-  async #repositories(client: GitHubClient): Promise<RepositoryRef[]> {
-    const out: RepositoryRef[] = [];
-    for await (const page of client.paginate.iterator(client.rest.apps.listReposAccessibleToInstallation, { per_page: 100 })) {
-      for (const r of page.data as unknown as readonly ListedRepository[]) {
-        if (r.archived === true) continue;
-        out.push({ owner: r.owner.login, repo: r.name, defaultBranch: r.default_branch ?? 'main' });
-      }
-      if (out.length >= MAX_REPOSITORIES) break;
-    }
-    return out;
+  #repositories(client: GitHubClient): Promise<RepositoryRef[]> {
+    return installationRepositories(client);
   }
 
   /** Runs a `weekly-report` job: publishes the week's report of the repository, at most once per content. */

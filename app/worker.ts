@@ -47,6 +47,8 @@ export interface WorkerDependencies {
   readonly requeueFailed: (p: PullRef) => Promise<number>;
   /** Publishes a weekly report (app/weekly-report.ts); absent without a signing key (no ledger to report from). */
   readonly weeklyReport?: (job: Extract<Job, { readonly kind: 'weekly-report' }>) => Promise<unknown>;
+  /** Applies an installation's retention (app/retention.ts); absent without a signing key. */
+  readonly retention?: (job: Extract<Job, { readonly kind: 'retention' }>) => Promise<unknown>;
 }
 
 function repository(p: PullRef): string {
@@ -78,6 +80,10 @@ export class Worker {
       case 'weekly-report':
         if (this.deps.weeklyReport === undefined) return this.deps.log(`${job.owner}/${job.repo}: weekly report ${job.week} not published: no ledger (TRAILMARK_SIGNING_KEY is not set)`);
         await this.deps.weeklyReport(job);
+        return;
+      case 'retention':
+        if (this.deps.retention === undefined) return this.deps.log(`installation ${job.installationId}: retention not applied: no ledger (TRAILMARK_SIGNING_KEY is not set)`);
+        await this.deps.retention(job);
         return;
     }
   }

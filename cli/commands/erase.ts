@@ -14,16 +14,17 @@
 // appends a signed `retention` entry listing what it erased (so it needs the signing key, unless
 // `--dry-run`). Running it again erases and appends nothing.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import { parsePolicy } from '../../src/config/policy.js';
 import { UsageError } from '../../src/core/errors.js';
 import type { Policy } from '../../src/core/policy.js';
-import { systemClock, systemRandom, type CaptureRecordStore, type StoredCaptureRecord } from '../../src/core/ports.js';
+import { systemClock, systemRandom, type CaptureRecordStore } from '../../src/core/ports.js';
 import { eraseFromLedger, type NoteSigner } from '../../src/engine/ledger.js';
 import { applyRetention, type RetentionResult } from '../../src/engine/retention.js';
 import { CONFIG_PATH } from '../../src/engine/review.js';
+import { appRecordStore } from '../../src/ledger/store/app-records.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { writeJsonAtomic } from '../../src/ledger/store/json-file.js';
 import { loadSigner } from '../../src/ledger/store/key-source.js';
@@ -105,56 +106,6 @@ async function eraseFromAppData(dataDir: string, value: string): Promise<AppEras
     seqs.push(...result.seqs);
   }
   return { erased, seqs, stateValues };
-}
-
-const RECORD_FILE = /^[0-9a-f]{64}\.jsonl$/;
-
-/**
- * The App collector's records of one installation (`installations/<id>/records/<owner>/<repo>/
- * <sha256>.jsonl`, app/record-store.ts) as the engine's CaptureRecordStore. The storage time is
- * the file's modification time (records are written once, then renamed into place).
- */
-function appRecordStore(installationDir: string): CaptureRecordStore {
-  const root = join(installationDir, 'records');
-  const list = async (dir: string): Promise<string[]> => {
-    try {
-      return (await readdir(dir)).sort();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-  };
-  const pathOf = (r: StoredCaptureRecord) => {
-    const [owner, repo] = r.repository.split('/');
-    return join(root, owner!, repo!, `${r.digest.slice('sha256:'.length)}.jsonl`);
-  };
-  return {
-    location: root,
-    list: async () => {
-      const out: StoredCaptureRecord[] = [];
-      for (const owner of await list(root)) {
-        for (const repo of await list(join(root, owner))) {
-          for (const name of (await list(join(root, owner, repo))).filter((n) => RECORD_FILE.test(n))) {
-            const info = await stat(join(root, owner, repo, name));
-            out.push({ digest: `sha256:${name.slice(0, 64)}`, repository: `${owner}/${repo}`, storedAt: info.mtimeMs });
-          }
-        }
-      }
-      return out;
-    },
-    remove: async (records) => {
-      let removed = 0;
-      for (const r of records) {
-        try {
-          await unlink(pathOf(r));
-          removed++;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        }
-      }
-      return removed;
-    },
-  };
 }
 
 async function readRetentionPolicy(path: string, given: boolean): Promise<Policy> {

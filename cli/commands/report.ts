@@ -2,15 +2,17 @@
 // last complete ISO week by default). Every ledger is verified first; the report is always
 // written, and the exit code is 1 when a ledger failed verification (the failure is shown in
 // the report's provenance), 2 on usage errors.
-import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { parsePolicy } from '../../src/config/policy.js';
 import { UsageError } from '../../src/core/errors.js';
 import { systemClock, type Clock } from '../../src/core/ports.js';
 import { isEmptyLedger } from '../../src/engine/ledger.js';
 import { renderReportHtml } from '../../src/engine/report-html.js';
+import { CONFIG_PATH } from '../../src/engine/review.js';
 import { buildReport, findingsCsv, renderWeeklyReport, verifySources, weekRange, type ReportOptions, type ReportSource } from '../../src/engine/report.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { loadVerifiers } from '../../src/ledger/store/key-source.js';
@@ -27,6 +29,8 @@ interface ReportCliOptions {
   readonly format: 'markdown' | 'html' | 'json' | 'csv';
   readonly repo: string[];
   readonly sensitive: string[];
+  /** A policy file; `false` with --no-config (no policy, not even the repository's). */
+  readonly config?: string | false;
   readonly output?: string;
   readonly trendWeeks?: string;
 }
@@ -49,6 +53,34 @@ function trendWeeks(text: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * The policy file whose sensitive paths the report uses: `--config FILE`, else the repository's
+ * own `.github/trailmark.yml` when run inside a git work tree (found by walking up to the
+ * directory holding `.git`), else none. `--no-config` turns the default off.
+ */
+function policyFile(config: string | false | undefined, cwd: string): { readonly path: string; readonly given: boolean } | undefined {
+  if (config === false) return undefined;
+  if (config !== undefined) return { path: isAbsolute(config) ? config : join(cwd, config), given: true };
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) {
+      const path = join(dir, CONFIG_PATH);
+      return existsSync(path) ? { path, given: false } : undefined;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The sensitive-path globs of the policy file (an invalid file is a configuration error, exit 2). */
+async function policySensitivePaths(file: { readonly path: string; readonly given: boolean }): Promise<readonly string[]> {
+  let text: string;
+  try {
+    text = await readFile(file.path, 'utf8');
+  } catch (cause) {
+    throw new UsageError('NOT_FOUND', `cannot read the policy file ${file.path}`, { cause, hint: file.given ? 'check the --config path' : 'fix the file, or pass --no-config to report without it' });
+  }
+  return parsePolicy(text, { source: file.path }).sensitivePaths;
+}
+
 export function register(program: Command, ctx: CommandContext): void {
   program
     .command('report')
@@ -61,7 +93,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--week <week>', 'an ISO week, e.g. 2026-W49 (instead of --since/--until)')
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'html', 'json', 'csv']).default('markdown'))
     .option('--repo <owner/name>', 'only this repository (repeatable)', collect, [])
-    .option('--sensitive <glob>', 'sensitive-path glob, for every repository (repeatable)', collect, [])
+    .option('--sensitive <glob>', 'sensitive-path glob, for every repository (repeatable; added to the policy\'s)', collect, [])
+    .option('--config <file>', `policy file whose sensitive-paths the report uses, for every repository (default: ${CONFIG_PATH} of the git work tree, when there is one)`)
+    .option('--no-config', 'use no policy file (only --sensitive)')
     .option('--output <file>', 'write the report to a file instead of standard output')
     .option('--trend-weeks <n>', 'weeks in the trend (default 8)')
     .action(async (opts: ReportCliOptions) => {
@@ -81,13 +115,16 @@ export function register(program: Command, ctx: CommandContext): void {
         sources.push({ store, keys, location: d });
       }
       const period = opts.week !== undefined ? weekRange(opts.week) : { since: opts.since, until: opts.until };
+      // The policy's sensitive paths, merged with --sensitive (duplicates dropped, policy first).
+      const file = policyFile(opts.config, cwd);
+      const sensitive = [...new Set([...(file === undefined ? [] : await policySensitivePaths(file)), ...opts.sensitive])];
       const tw = trendWeeks(opts.trendWeeks);
       const options: ReportOptions = {
         ...(period.since !== undefined ? { since: period.since } : {}),
         ...(period.until !== undefined ? { until: period.until } : {}),
         clock: clockOf(ctx.io.env),
         repositories: opts.repo,
-        ...(opts.sensitive.length > 0 ? { sensitivePaths: opts.sensitive } : {}),
+        ...(sensitive.length > 0 ? { sensitivePaths: sensitive } : {}),
         ...(tw !== undefined ? { trendWeeks: tw } : {}),
       };
       const output = opts.output === undefined ? undefined : isAbsolute(opts.output) ? opts.output : join(cwd, opts.output);

@@ -30,6 +30,7 @@ interface PolicyFile {
   report?: { destination?: 'issue' | 'none' };
   'fail-on'?: 'none' | 'unattested' | 'contradicted';
   retention?: { subjects?: string; records?: string; prompts?: string };
+  drill?: { every?: string };
 }
 
 export interface ParsePolicyOptions {
@@ -91,6 +92,14 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
     else retention[rule] = period;
   }
   const retentionPolicy: RetentionPolicy = retention;
+  // `drill: {every: 30d}` replaces the base's; `drill: {}` inherits it.
+  let drill = base.drill;
+  const every = file.drill?.every;
+  if (every !== undefined) {
+    const period = parseRetentionPeriod(every);
+    if (period === undefined) fail(`drill.every: ${JSON.stringify(every)} is not a duration (write a positive whole number and a unit: 7d, 4w, 1m; leave the key out for no scheduled drill)`);
+    else drill = { every: period };
+  }
   return {
     version: file['policy-version'] ?? base.version,
     thresholds,
@@ -111,6 +120,7 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
     blocking: { failOn: file['fail-on'] ?? base.blocking.failOn },
     // Present only when a rule is set: without one everything is kept forever.
     ...(Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy }),
+    ...(drill === undefined ? {} : { drill }),
   };
 }
 

@@ -65,6 +65,12 @@ export const POLICY_FILE_SCHEMA = {
         prompts: { type: 'string', minLength: 1, maxLength: 20 },
       },
     },
+    // The App's scheduled fire drill; `every` is a duration like retention's.
+    drill: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { every: { type: 'string', minLength: 1, maxLength: 20 } },
+    },
   },
 } as const;
 
@@ -73,5 +79,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'policy-version', 'thresholds', 'thresholds.low', 'thresholds.high', 'sensitive-paths', 'ignore',
   'annotations', 'annotations.unattested', 'annotations.unattested-sensitive', 'annotations.contradicted',
   'markers', 'ledger', 'ledger.enabled', 'ledger.origin', 'ledger.branch', 'report', 'report.destination', 'fail-on',
-  'retention', 'retention.subjects', 'retention.records', 'retention.prompts',
+  'retention', 'retention.subjects', 'retention.records', 'retention.prompts', 'drill', 'drill.every',
 ];

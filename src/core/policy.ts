@@ -40,6 +40,8 @@ export interface Policy {
   readonly blocking: { readonly failOn: 'none' | 'unattested' | 'contradicted' };
   /** How long data is kept (`retention:`); absent, or a rule absent, means kept forever. */
   readonly retention?: RetentionPolicy;
+  /** The App's scheduled fire drill (`drill: {every: 30d}`); absent: the App runs none. */
+  readonly drill?: { readonly every: RetentionPeriod };
 }
 
 /** Retention rules: what `trailmark erase --expired` and the Action's report mode erase. */

@@ -39,8 +39,10 @@ export interface DrillInput {
   readonly random: Random;
   /** Trusted checkpoint keys the proofs must verify against (default: the writer's own key). */
   readonly keys?: readonly NoteVerifier[];
-  /** The clone, for the blame link; absent: the link is reported missing. */
+  /** The clone, for the blame link; absent: the link is reported missing ("not checked: no clone"). */
   readonly git?: BlameGit;
+  /** Why there is no clone, for the blame link's detail (the App: it keeps none). Default: pass --repo. */
+  readonly noClone?: string;
   /** Revision of today's code (default HEAD). */
   readonly rev?: string;
   /** Where the outcome is appended; absent: nothing is appended (a dry run). */
@@ -222,7 +224,7 @@ function evidenceLink(index: LedgerIndex, analysis: IndexedAnalysis, m: MergeBod
 
 async function blameLink(index: LedgerIndex, analysis: IndexedAnalysis, m: MergeBody, input: DrillInput, links: Links): Promise<void> {
   if (input.git === undefined) {
-    links.missing('blame', 'no clone to blame today\'s code in (pass --repo)');
+    links.missing('blame', `not checked: no clone to blame today's code in (${input.noClone ?? 'pass --repo'})`);
     return;
   }
   const rev = input.rev ?? 'HEAD';
