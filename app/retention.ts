@@ -142,7 +142,7 @@ export class RetentionSchedule {
     });
     if (drill !== undefined) {
       const where = drill.body.pullRequest === null ? 'no merged pull request in the period' : `${drill.body.repository ?? '?'}#${drill.body.pullRequest}`;
-      this.o.log(`trailmark: drill: installation ${id} (every ${every.period.text}, set by ${every.repository}): ${drill.outcome}, ${where}; ${drill.body.missing.length} missing link(s)${drill.appended === null ? '' : `, entry ${drill.appended.seq}`}`);
+      this.o.log(`trailmark: drill: installation ${id} (every ${every.period.text}, set by ${every.repository}): ${drill.outcome}, ${where}; ${drill.body.missing.length} missing link(s), ${drill.body.links.filter((l) => l.ok === null).length} not checked${drill.appended === null ? '' : `, entry ${drill.appended.seq}`}`);
     }
     return drill;
   }

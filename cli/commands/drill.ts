@@ -95,7 +95,7 @@ export function renderDrill(report: DrillReport): string {
   const b = report.body;
   let out = `drill ${b.period.since} .. ${b.period.until}: ${report.candidates} merged pull request(s) in the period`;
   out += b.pullRequest === null ? '\n' : `; drew ${printable(b.repository ?? '', 200)} #${b.pullRequest} (merge ${b.mergeCommit?.slice(0, 12) ?? '(none)'})\n`;
-  for (const l of b.links) out += `  ${l.ok ? 'ok     ' : 'MISSING'} ${l.link}: ${printable(l.detail, 1200)}\n`;
+  for (const l of b.links) out += `  ${l.ok === true ? 'ok     ' : l.ok === null ? 'UNCHECK' : 'MISSING'} ${l.link}: ${printable(l.detail, 1200)}\n`;
   out += `outcome: ${b.outcome}${b.missing.length === 0 ? '' : ` (${b.missing.length} missing link${b.missing.length === 1 ? '' : 's'})`}\n`;
   if (report.appended !== null) out += `drill entry appended: seq ${report.appended.seq} in ${printable(report.appended.ledger, 200)}\n`;
   return out;

@@ -51,7 +51,7 @@ export interface DrillInput {
 }
 
 export interface DrillReport {
-  readonly outcome: 'passed' | 'failed';
+  readonly outcome: DrillBody['outcome'];
   readonly body: DrillBody;
   /** Merge entries in the period the change was drawn from. */
   readonly candidates: number;
@@ -92,6 +92,10 @@ class Links {
   missing(link: string, detail: string): void {
     this.list.push({ link, ok: false, detail: clip(detail) });
   }
+  /** A link this drill could not check: neither a pass nor a failure, and said so. */
+  unchecked(link: string, detail: string): void {
+    this.list.push({ link, ok: null, detail: clip(detail) });
+  }
 }
 
 export async function runDrill(input: DrillInput): Promise<DrillReport> {
@@ -115,8 +119,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     picked = candidates[uniformIndex(input.random, candidates.length)]!;
     await traceChange(index, picked, { ...input, keys }, links);
   }
-  const missing = links.list.filter((l) => !l.ok).map((l) => clip(`${l.link}: ${l.detail}`));
-  const outcome = missing.length === 0 ? 'passed' : 'failed';
+  const missing = links.list.filter((l) => l.ok === false).map((l) => clip(`${l.link}: ${l.detail}`));
+  const outcome = missing.length > 0 ? 'failed' : links.list.some((l) => l.ok === null) ? 'incomplete' : 'passed';
   const body: DrillBody = {
     schema: DRILL_SCHEMA,
     repository: picked?.body.repository ?? input.repository,
@@ -224,7 +228,7 @@ function evidenceLink(index: LedgerIndex, analysis: IndexedAnalysis, m: MergeBod
 
 async function blameLink(index: LedgerIndex, analysis: IndexedAnalysis, m: MergeBody, input: DrillInput, links: Links): Promise<void> {
   if (input.git === undefined) {
-    links.missing('blame', `not checked: no clone to blame today's code in (${input.noClone ?? 'pass --repo'})`);
+    links.unchecked('blame', `not checked: no clone to blame today's code in (${input.noClone ?? 'pass --repo'})`);
     return;
   }
   const rev = input.rev ?? 'HEAD';

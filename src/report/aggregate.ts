@@ -771,7 +771,7 @@ export class ReportAggregator {
     if (time >= this.until || time < this.drillTime) return;
     if (repository !== null && !this.wanted(repository)) return;
     const outcome = str(body.outcome);
-    if (outcome !== 'passed' && outcome !== 'failed') return;
+    if (outcome !== 'passed' && outcome !== 'failed' && outcome !== 'incomplete') return;
     this.drillTime = time;
     this.drill = { time: iso, ledger: ledger.input.location, seq, outcome, repository, pullRequest: uint(body.pullRequest), missing: strings(body.missing) };
   }

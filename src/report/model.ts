@@ -165,7 +165,8 @@ export interface DrillSummary {
   readonly time: string;
   readonly ledger: string;
   readonly seq: number;
-  readonly outcome: 'passed' | 'failed';
+  /** `incomplete`: no link failed but some could not be checked (e.g. blame without a clone). */
+  readonly outcome: 'passed' | 'failed' | 'incomplete';
   readonly repository: string | null;
   readonly pullRequest: number | null;
   /** Missing links named by the drill, empty when it passed. */

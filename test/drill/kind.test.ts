@@ -20,11 +20,14 @@ describe('drill body', () => {
     expect(bodyProblem('drill', valid)).toBeNull();
     expect(bodyProblem('drill', { ...valid, job: 'drill:weekly:2026-W49' })).toBeNull();
     expect(bodyProblem('drill', { ...valid, repository: null, pullRequest: null, head: null, mergeCommit: null, links: [], missing: [] })).toBeNull();
+    // A link that could not be checked (the App has no clone to blame in): ok null, outcome incomplete.
+    expect(bodyProblem('drill', { ...valid, outcome: 'incomplete', links: [{ link: 'blame', ok: null, detail: 'not checked: no clone' }], missing: [] })).toBeNull();
   });
 
   it('refuses unknown members, bad outcomes, bad times and too many links', () => {
     expect(bodyProblem('drill', { ...valid, reviewer: 'octocat' })).toMatch(/additional properties/);
     expect(bodyProblem('drill', { ...valid, outcome: 'ok' })).toMatch(/allowed values/);
+    expect(bodyProblem('drill', { ...valid, links: [{ link: 'blame', ok: 'unchecked', detail: '' }] })).not.toBeNull();
     expect(bodyProblem('drill', { ...valid, period: { since: 'yesterday', until: valid.period.until } })).toMatch(/pattern/);
     const link = valid.links[0]!;
     expect(bodyProblem('drill', { ...valid, links: Array.from({ length: 33 }, () => link) })).toMatch(/more than 32/);

@@ -14,7 +14,8 @@ export type DrillLinkName = string;
 export type DrillLink = {
   /** `pull-request`, `analysis`, `evidence`, `records`, `inclusion-proof`, `checkpoint`, `blame`. */
   readonly link: DrillLinkName;
-  readonly ok: boolean;
+  /** true: the link holds; false: it is missing or broken; null: not checked (detail says why). */
+  readonly ok: boolean | null;
   /** What was found or what is missing (bounded; paths are escaped on output). */
   readonly detail: string;
 };
@@ -27,7 +28,11 @@ export type DrillBody = {
   readonly mergeCommit: string | null;
   /** The period the change was drawn from (RFC 3339). */
   readonly period: { readonly since: string; readonly until: string };
-  readonly outcome: 'passed' | 'failed';
+  /**
+   * `failed` when any link failed; `incomplete` when none failed but some could not be checked
+   * (the App keeps no clone, so it cannot check the blame link); `passed` otherwise.
+   */
+  readonly outcome: 'passed' | 'failed' | 'incomplete';
   readonly links: readonly DrillLink[];
   /** The failed links, human-readable. */
   readonly missing: readonly string[];
@@ -53,7 +58,7 @@ export const drillSchema = {
       required: ['since', 'until'],
       properties: { since: { type: 'string', pattern: RFC3339 }, until: { type: 'string', pattern: RFC3339 } },
     },
-    outcome: { enum: ['passed', 'failed'] },
+    outcome: { enum: ['passed', 'failed', 'incomplete'] },
     links: {
       type: 'array',
       maxItems: MAX_DRILL_LINKS,
@@ -61,7 +66,7 @@ export const drillSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['link', 'ok', 'detail'],
-        properties: { link: text(64), ok: { type: 'boolean' }, detail: text(1024) },
+        properties: { link: text(64), ok: nullable({ type: 'boolean' }), detail: text(1024) },
       },
     },
     missing: { type: 'array', maxItems: MAX_DRILL_LINKS, items: text(1024) },
