@@ -23874,6 +23874,12 @@ var POLICY_FILE_SCHEMA = {
         records: { type: "string", minLength: 1, maxLength: 20 },
         prompts: { type: "string", minLength: 1, maxLength: 20 }
       }
+    },
+    // The App's scheduled fire drill; `every` is a duration like retention's.
+    drill: {
+      type: "object",
+      additionalProperties: false,
+      properties: { every: { type: "string", minLength: 1, maxLength: 20 } }
     }
   }
 };
@@ -23899,7 +23905,9 @@ var KNOWN_KEYS = [
   "retention",
   "retention.subjects",
   "retention.records",
-  "retention.prompts"
+  "retention.prompts",
+  "drill",
+  "drill.every"
 ];
 
 // src/config/policy.ts
@@ -23954,6 +23962,13 @@ function parsePolicy(yamlText, options = {}) {
     else retention[rule] = period;
   }
   const retentionPolicy = retention;
+  let drill2 = base.drill;
+  const every = file.drill?.every;
+  if (every !== void 0) {
+    const period = parseRetentionPeriod(every);
+    if (period === void 0) fail2(`drill.every: ${JSON.stringify(every)} is not a duration (write a positive whole number and a unit: 7d, 4w, 1m; leave the key out for no scheduled drill)`);
+    else drill2 = { every: period };
+  }
   return {
     version: file["policy-version"] ?? base.version,
     thresholds,
@@ -23973,7 +23988,8 @@ function parsePolicy(yamlText, options = {}) {
     report: { destination: file.report?.destination ?? base.report.destination },
     blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
     // Present only when a rule is set: without one everything is kept forever.
-    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy }
+    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy },
+    ...drill2 === void 0 ? {} : { drill: drill2 }
   };
 }
 function markerValueProblem(kind, value) {
@@ -24975,7 +24991,7 @@ var drillSchema = {
       required: ["since", "until"],
       properties: { since: { type: "string", pattern: RFC33392 }, until: { type: "string", pattern: RFC33392 } }
     },
-    outcome: { enum: ["passed", "failed"] },
+    outcome: { enum: ["passed", "failed", "incomplete"] },
     links: {
       type: "array",
       maxItems: MAX_DRILL_LINKS,
@@ -24983,7 +24999,7 @@ var drillSchema = {
         type: "object",
         additionalProperties: false,
         required: ["link", "ok", "detail"],
-        properties: { link: text(64), ok: { type: "boolean" }, detail: text(1024) }
+        properties: { link: text(64), ok: nullable({ type: "boolean" }), detail: text(1024) }
       }
     },
     missing: { type: "array", maxItems: MAX_DRILL_LINKS, items: text(1024) },
@@ -32470,7 +32486,7 @@ var ReportAggregator = class {
     if (time >= this.until || time < this.drillTime) return;
     if (repository !== null && !this.wanted(repository)) return;
     const outcome = str2(body2.outcome);
-    if (outcome !== "passed" && outcome !== "failed") return;
+    if (outcome !== "passed" && outcome !== "failed" && outcome !== "incomplete") return;
     this.drillTime = time;
     this.drill = { time: iso, ledger: ledger.input.location, seq, outcome, repository, pullRequest: uint2(body2.pullRequest), missing: strings(body2.missing) };
   }
