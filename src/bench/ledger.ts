@@ -325,9 +325,6 @@ function realHunks(change: number, page: number): ChangeAnalyzedBody['hunks'][nu
 }
 
 /** What the engine appends for one analysed pull request with two pages of hunks. */
-export function __realDrafts(change: number): EntryDraft[] {
-  return realDrafts(change);
-}
 function realDrafts(change: number): EntryDraft[] {
   const analyzed: ChangeAnalyzedBody = {
     ...body(change),
