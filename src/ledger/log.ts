@@ -2,6 +2,9 @@
 //   lock -> recover (torn tail, uncommitted lines, lagging checkpoint pointer) -> load the tree
 //   state -> build and sign every entry (nothing written yet) -> subjects -> entries ->
 //   checkpoint (commit point) -> tree-state cache -> unlock.
+// Appends in flight together are group-committed: one physical append (one lock, one time, one
+// fsync of the lines, one checkpoint) serves them all, each caller getting its own entries or
+// its own error (see `append` below and docs/ledger-format.md §8.1 "Group commit").
 // What survives a crash at each step is spelled out in ./store.ts and ./store/dir.ts; the rule
 // is that an append is committed exactly when its checkpoint is in the history, and recovery
 // removes whatever an uncommitted append left behind (never anything committed).
