@@ -251,7 +251,10 @@ class LogLedger implements Ledger {
     }
     // Taken once the lock is held: everything that arrived while waiting for it joins.
     const group = this.#takeGroup();
-    const built: BuiltAppend[] = [];
+    // A caller's own failure (its drafts), the group's shared failure, or the group's result.
+    const own = new Map<PendingAppend, unknown>();
+    const results = new Map<PendingAppend, AppendResult>();
+    let shared: { readonly err: unknown } | null = null;
     try {
       // Recovery leaves the log at its committed size, which the tree state then starts from.
       const { repairs, committed } = await this.#recover();
@@ -259,6 +262,7 @@ class LogLedger implements Ledger {
       const time = entryTime(this.#clock.now());
       const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
       let prev = tree.last;
+      const built: BuiltAppend[] = [];
       for (const pending of group) {
         try {
           const one = this.#build(pending.drafts, builder.size, prev, time);
@@ -267,34 +271,41 @@ class LogLedger implements Ledger {
           prev = one.last;
           built.push({ pending, ...one });
         } catch (err) {
-          pending.reject(err);
+          own.set(pending, err);
         }
       }
-      if (built.length === 0) return;
-      const size = builder.size;
-      const root = builder.root();
-      const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
-      // Crash after: orphan subject records, no entries. Harmless.
-      await this.store.appendSubjects(built.flatMap((b) => b.subjects));
-      // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes them.
-      await this.store.append(built.flatMap((b) => b.lines));
-      // The commit point, for every caller of the group at once.
-      await this.store.writeCheckpoint(size, checkpoint);
-      this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
-      // Cache only: a crash before it costs one rebuild at the next append.
-      await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
-      const rootHex = encodeHex(root);
-      for (const b of built) b.pending.resolve({ entries: b.entries, checkpoint, size, root: rootHex, repairs });
-    } catch (err) {
-      // A failure of the shared steps fails every caller still waiting in the group.
-      for (const b of built) b.pending.reject(err);
-      if (built.length === 0) for (const p of group) p.reject(err);
-    } finally {
-      try {
-        await lock.release();
-      } catch {
-        // Every caller is settled already; a lock left behind is broken as stale (§8.2).
+      if (built.length > 0) {
+        const size = builder.size;
+        const root = builder.root();
+        const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
+        // Crash after: orphan subject records, no entries. Harmless.
+        await this.store.appendSubjects(built.flatMap((b) => b.subjects));
+        // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes them.
+        await this.store.append(built.flatMap((b) => b.lines));
+        // The commit point, for every caller of the group at once.
+        await this.store.writeCheckpoint(size, checkpoint);
+        this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
+        // Cache only: a crash before it costs one rebuild at the next append.
+        await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
+        const rootHex = encodeHex(root);
+        for (const b of built) results.set(b.pending, { entries: b.entries, checkpoint, size, root: rootHex, repairs });
       }
+    } catch (err) {
+      shared = { err };
+    }
+    try {
+      await lock.release();
+    } catch (err) {
+      // As before grouping: a lock that could not be released fails the append that held it.
+      shared ??= { err };
+    }
+    // Settled after the release, so that a caller's next append does not find the lock held.
+    for (const p of group) {
+      const result = results.get(p);
+      if (own.has(p)) p.reject(own.get(p));
+      else if (shared !== null) p.reject(shared.err);
+      else if (result !== undefined) p.resolve(result);
+      else p.reject(new LedgerError('STORE_CONTRACT', 'append left without a result'));
     }
   }
 
