@@ -187,6 +187,21 @@ describe('group commit of concurrent appends in one process', () => {
   });
 });
 
+describe('the bound of one append', () => {
+  it('a group never holds more than MAX_APPEND_ENTRIES entries: later callers go to the next group', async () => {
+    const dir = tempDir();
+    const ledger = await open(dir);
+    const big = (c: number): EntryDraft[] => Array.from({ length: 4_000 }, (_, i) => ({ kind: 'change.analyzed', policy: 'default-1', body: changeBody(c * 10_000 + i) }));
+    const results = await Promise.all([0, 1, 2].map((c) => ledger.append(big(c))));
+    expect(results.map((r) => r.entries[0]!.seq)).toEqual([0, 4_000, 8_000]);
+    // 8,000 entries fit one append of at most 10,000; the third caller's 4,000 do not.
+    expect(results.map((r) => r.size)).toEqual([8_000, 8_000, 12_000]);
+    expect(results[2]!.entries[0]!.entry.time).not.toBe(results[0]!.entries[0]!.entry.time);
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(['12000', '8000']);
+    expect(await verified(dir)).toBe(12_000);
+  });
+});
+
 describe('a crash in the middle of a group', () => {
   it('at any byte of the group write, recovery leaves exactly the entries before the group, verified', async () => {
     const dir = tempDir();
