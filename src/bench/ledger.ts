@@ -5,7 +5,7 @@
 //           / raw node:crypto Ed25519 verifications/s
 //   memory: peak RSS and heap while verifying a large ledger (flat: O(log n) state)
 // Entries for the memory run are generated with large batches (one fsync per batch).
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Random } from '../core/ports.js';
 import { verifyStore } from '../ledger/check-store.js';
 import { CHANGE_ANALYZED_SCHEMA, type ChangeAnalyzedBody } from '../ledger/kinds/change-analyzed.js';
+import { CHANGE_HUNKS_SCHEMA } from '../ledger/kinds/change-hunks.js';
 import { openLedger, type EntryDraft } from '../ledger/log.js';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../ledger/note.js';
 import { openDirStore } from '../ledger/store/dir.js';
@@ -260,6 +261,156 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
       singleAppendMs,
       memory,
     };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+// ---- append with real entry sizes: group commit under concurrent callers ----
+
+export interface AppendBenchOptions {
+  /** Pull requests appended per run (each one `change.analyzed` + one `change.hunks` page). Default 2,000. */
+  readonly changes?: number;
+  /** Callers with an append in flight at once. Default 8. */
+  readonly callers?: number;
+  /** Pull requests per append call in the bulk mode (2 entries each). Default 64. */
+  readonly bulk?: number;
+  /** Runs per mode; medians are reported. Default 3. */
+  readonly rounds?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface AppendModeFigures {
+  /** Median ledger entries/s. */
+  readonly appendPerSec: number;
+  /** Median raw Ed25519 signatures/s over the same entry bytes, measured next to each run. */
+  readonly rawSignPerSec: number;
+  /** Median of the per-run ratios append / raw sign. */
+  readonly ratio: number;
+}
+
+export interface AppendBenchReport {
+  /** Mean line length in bytes of the entries appended. */
+  readonly entryBytes: number;
+  readonly callers: number;
+  /** `callers` appenders in flight at once, 2 entries (one pull request) per append: group-committed. */
+  readonly concurrent: AppendModeFigures;
+  /** `callers` appenders in flight at once, `bulkEntries` entries per append (backfills, imports). */
+  readonly bulk: AppendModeFigures;
+  readonly bulkEntries: number;
+  /** One appender awaiting each append before the next (no grouping possible). */
+  readonly sequential: AppendModeFigures;
+}
+
+// Seven hunks with their attribution make a line of ~4.4 KB, the size of real entries.
+const HUNKS_PER_ENTRY = 7;
+
+function realHunks(change: number, page: number): ChangeAnalyzedBody['hunks'][number][] {
+  return Array.from({ length: HUNKS_PER_ENTRY }, (_, h) => {
+    const n = change * 1_000 + page * 100 + h;
+    const commit = (n * 2654435761).toString(16).padStart(40, '7').slice(0, 40);
+    return {
+      path: `src/services/payments/reconciliation/handlers/module-${n % 997}/settlement-${h}.ts`,
+      startLine: 10 + h * 40,
+      endLine: 42 + h * 40,
+      contentDigest: `sha256:${(n % 65_521).toString(16).padStart(64, 'c')}`,
+      verdict: h % 3 === 0 ? 'unattested' : 'attested',
+      evidence: h % 3 === 0 ? ['inferred'] : ['declared', 'inferred'],
+      score: 0.5 + (n % 50) / 100,
+      addedLines: 32,
+      commits: [commit],
+      attribution: [{ class: 'declared', source: 'commit-trailer', agent: 'claude-code', model: 'claude-sonnet-4', commit }],
+    };
+  });
+}
+
+/** What the engine appends for one analysed pull request with two pages of hunks. */
+function realDrafts(change: number): EntryDraft[] {
+  const analyzed: ChangeAnalyzedBody = {
+    ...body(change),
+    counts: { ...body(change).counts, files: HUNKS_PER_ENTRY * 2, hunks: HUNKS_PER_ENTRY * 2, addedLines: 64 * HUNKS_PER_ENTRY },
+    hunks: realHunks(change, 0),
+    hunkPages: 1,
+    job: `octo/bench#${change}@${change.toString(16).padStart(40, '0')}`,
+  };
+  return [
+    { kind: 'change.analyzed', policy: 'bench-1', body: analyzed },
+    {
+      kind: 'change.hunks',
+      policy: 'bench-1',
+      body: (ctx) => {
+        const of = ctx.previous.at(-1)!;
+        return { schema: CHANGE_HUNKS_SCHEMA, change: { seq: of.seq, hash: of.hash }, page: 1, hunks: realHunks(change, 1) };
+      },
+    },
+  ];
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** One run: `callers` loops appending `changes` pull requests between them; returns entries/s. */
+async function appendRun(dir: string, changes: number, callers: number, perAppend: number): Promise<{ perSec: number; lines: Uint8Array[] }> {
+  const key = generateNoteKey('bench.example/ledger', Buffer.alloc(32, 1));
+  const ledger = await openLedger({ store: openDirStore(dir, { create: true }), signer: parseSignerKey(key.signerKey), origin: 'bench.example/ledger', clock: { now: () => Date.now() }, random: counterRandom() });
+  // Drafts are built before the clock starts: the figure is the ledger's cost, not the caller's.
+  const work = Array.from({ length: Math.ceil(changes / perAppend) }, (_, a) =>
+    Array.from({ length: Math.min(perAppend, changes - a * perAppend) }, (_, j) => realDrafts(a * perAppend + j)).flat(),
+  );
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: callers }, async () => {
+    while (next < work.length) await ledger.append(work[next++]!);
+  }));
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const lines: Uint8Array[] = [];
+  for await (const line of ledger.store.readLines(0)) lines.push(Buffer.from(line));
+  const report = await verifyStore(openDirStore(dir), [parseVerifierKey(key.verifierKey)]);
+  if (!report.ok || report.entries !== changes * 2) throw new Error(`append bench ledger does not verify: ${report.problems[0]?.message ?? `${report.entries} entries`}`);
+  return { perSec: (changes * 2) / seconds, lines };
+}
+
+/** Raw Ed25519 signatures/s over exactly the signing-sized messages of `lines`. */
+function rawSignRate(lines: readonly Uint8Array[], privateKey: KeyObject): number {
+  const start = process.hrtime.bigint();
+  for (const line of lines) sign(null, line, privateKey);
+  return perSec(lines.length, start);
+}
+
+export async function benchLedgerAppend(options: AppendBenchOptions = {}): Promise<AppendBenchReport> {
+  const log = options.log ?? (() => undefined);
+  const changes = options.changes ?? 2_000;
+  const callers = options.callers ?? 8;
+  const rounds = options.rounds ?? 3;
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const root = mkdtempSync(join(tmpdir(), 'trailmark-bench-append-'));
+  let entryBytes = 0;
+  try {
+    const mode = async (name: string, n: number, c: number, perAppend: number): Promise<AppendModeFigures> => {
+      const runs: { ledger: number; raw: number }[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const dir = join(root, `${name}-${r}`);
+        const { perSec: ledger, lines } = await appendRun(dir, n, c, perAppend);
+        // Raw signing right after, over the same bytes, under the same machine load.
+        const raw = rawSignRate(lines, privateKey);
+        entryBytes = Math.round(lines.reduce((s, l) => s + l.byteLength, 0) / lines.length);
+        runs.push({ ledger, raw });
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return { appendPerSec: median(runs.map((x) => x.ledger)), rawSignPerSec: median(runs.map((x) => x.raw)), ratio: median(runs.map((x) => x.ledger / x.raw)) };
+    };
+    const bulk = options.bulk ?? 64;
+    const concurrent = await mode('concurrent', changes, callers, 1);
+    log(`ledger append, ${callers} callers in flight (group commit): ${Math.round(concurrent.appendPerSec)} entries/s vs raw ed25519 sign ${Math.round(concurrent.rawSignPerSec)}/s: ratio ${concurrent.ratio.toFixed(2)} (median of ${rounds}, 2 entries per append, ~${entryBytes} bytes each)`);
+    // Sequential appends are fsync-bound (four fsyncs each): fewer of them keep the run short.
+    const bulkFigures = await mode('bulk', changes * 4, callers, bulk);
+    log(`ledger append, ${callers} callers in flight with ${bulk * 2} entries per append: ${Math.round(bulkFigures.appendPerSec)} entries/s vs raw ed25519 sign ${Math.round(bulkFigures.rawSignPerSec)}/s: ratio ${bulkFigures.ratio.toFixed(2)} (median of ${rounds})`);
+    const sequential = await mode('sequential', Math.max(1, Math.round(changes / 10)), 1, 1);
+    log(`ledger append, 1 sequential caller: ${Math.round(sequential.appendPerSec)} entries/s vs raw ed25519 sign ${Math.round(sequential.rawSignPerSec)}/s: ratio ${sequential.ratio.toFixed(2)} (median of ${rounds})`);
+    return { entryBytes, callers, concurrent, bulk: bulkFigures, bulkEntries: bulk * 2, sequential };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

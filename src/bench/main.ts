@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { benchScan } from './scan.js';
-import { benchLedger } from './ledger.js';
+import { benchLedger, benchLedgerAppend } from './ledger.js';
 import { benchApiCost } from './api-cost.js';
 import { benchReport, type ReportBenchReport } from './report.js';
 import { benchPostgresStore, type PostgresBenchReport } from './ledger-postgres.js';
@@ -66,6 +66,8 @@ if (apiOnly) {
 
 const scan = await benchScan({ roots, maxBytes: quick ? 2 * 1024 * 1024 : 12 * 1024 * 1024, log });
 const ledger = scanOnly ? null : await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
+// Real entry sizes (~4.4 KB), concurrent callers (group commit), bulk and sequential appends.
+const ledgerAppend = scanOnly ? null : await benchLedgerAppend({ changes: quick ? 400 : 2_000, rounds: 3, log });
 const report = scanOnly ? null : await runReport();
 
 const postgres = scanOnly ? null : await benchPostgresStore({ entries: quick ? 500 : 5_000, log });
@@ -78,7 +80,7 @@ const postgresLines = (p: PostgresBenchReport | null, f: (n: number, d?: number)
 };
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ scan, ledger, report, postgres, api }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ scan, ledger, ledgerAppend, report, postgres, api }, null, 2)}\n`);
 } else {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const lines = [
@@ -97,6 +99,16 @@ if (json) {
     `       verify  ${Math.round(ledger.verifyPerSec)}/s vs raw Ed25519 verify ${Math.round(ledger.rawVerifyPerSec)}/s  = ${f(ledger.verifyRatio)} (goal ≥ 0.7)`,
     `       single-entry append (fsync-bound) ${f(ledger.singleAppendMs)} ms`,
   );
+  if (ledgerAppend) {
+    const row = (name: string, m: typeof ledgerAppend.sequential) => `       ${name.padEnd(34)} ${Math.round(m.appendPerSec)}/s vs raw sign ${Math.round(m.rawSignPerSec)}/s = ${f(m.ratio)}`;
+    lines.push(
+      '',
+      `ledger append, real entries of ${ledgerAppend.entryBytes} bytes (medians of 3; goal ≥ 0.8× raw sign)`,
+      row(`${ledgerAppend.callers} callers, 2 entries per append`, ledgerAppend.concurrent),
+      row(`${ledgerAppend.callers} callers, ${ledgerAppend.bulkEntries} entries per append`, ledgerAppend.bulk),
+      row('1 sequential caller, 2 per append', ledgerAppend.sequential),
+    );
+  }
   if (ledger?.memory) {
     const m = ledger.memory;
     lines.push(`       verify ${m.entries} entries (${f(m.fileMiB, 0)} MiB) in ${f(m.verifySec, 1)} s: peak RSS ${f(m.peakRssMiB, 0)} MiB (baseline ${f(m.baselineRssMiB, 0)}), peak heap ${f(m.peakHeapMiB, 0)} MiB`);

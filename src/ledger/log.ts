@@ -2,6 +2,9 @@
 //   lock -> recover (torn tail, uncommitted lines, lagging checkpoint pointer) -> load the tree
 //   state -> build and sign every entry (nothing written yet) -> subjects -> entries ->
 //   checkpoint (commit point) -> tree-state cache -> unlock.
+// Appends in flight together are group-committed: one physical append (one lock, one time, one
+// fsync of the lines, one checkpoint) serves them all, each caller getting its own entries or
+// its own error (see `append` below and docs/ledger-format.md §8.1 "Group commit").
 // What survives a crash at each step is spelled out in ./store.ts and ./store/dir.ts; the rule
 // is that an append is committed exactly when its checkpoint is in the history, and recovery
 // removes whatever an uncommitted append left behind (never anything committed).
@@ -20,7 +23,7 @@ import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
 import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
 import { keyId, parseNote, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
-import type { LedgerStore } from './store.js';
+import type { LedgerStore, StoreLock } from './store.js';
 import { commitSubject, type SubjectRecord } from './subjects.js';
 
 export interface AppendedEntry {
@@ -142,24 +145,41 @@ class LogLedger implements Ledger {
   async recover(): Promise<Repair[]> {
     const lock = await this.store.lock();
     try {
-      return await recoverLocked(this.store, this.#verifiers, this.origin);
+      return (await this.#recover()).repairs;
     } finally {
       await lock.release();
     }
   }
 
-  async head(): Promise<LedgerHead> {
-    const { text } = await committedCheckpoint(this.store, this.#verifiers, this.origin);
-    if (text === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
+  /**
+   * The checkpoint this object last signed or verified, by its exact text. Appends read the
+   * pointer at every start; when its bytes are the ones already checked, opening it again
+   * (parse + Ed25519 verify) would give the same answer, so it is skipped.
+   */
+  #own: { readonly text: string; readonly checkpoint: Checkpoint } | null = null;
+
+  readonly #open = (text: string): Checkpoint => {
+    if (this.#own !== null && this.#own.text === text) return this.#own.checkpoint;
     const checkpoint = openOwn(text, this.#verifiers, this.origin);
+    this.#own = { text, checkpoint };
+    return checkpoint;
+  };
+
+  #recover(): Promise<Recovered> {
+    return recoverLocked(this.store, this.#open);
+  }
+
+  async head(): Promise<LedgerHead> {
+    const { text } = await committedCheckpoint(this.store, this.#open);
+    if (text === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
+    const checkpoint = this.#open(text);
     return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text };
   }
 
   /** The tree of the committed entries (see the trust note at the top of this file). */
-  async #loadTree(repairs: Repair[]): Promise<TreeState> {
-    const committed = await committedCheckpoint(this.store, this.#verifiers, this.origin);
+  async #loadTree(committed: Committed, repairs: Repair[]): Promise<TreeState> {
     if (committed.text === null) return { size: 0, last: GENESIS_PREV, builder: new TreeBuilder() };
-    const checkpoint = openOwn(committed.text, this.#verifiers, this.origin);
+    const checkpoint = this.#open(committed.text);
     const lastLine = await this.store.lastLine();
     const last = lastLine === null ? GENESIS_PREV : lineHash(lastLine);
     const cached = parseTreeState(await this.store.readTreeState());
@@ -182,58 +202,162 @@ class LogLedger implements Ledger {
     return { size: builder.size, last: prev, builder };
   }
 
-  async append(drafts: readonly EntryDraft[]): Promise<AppendResult> {
-    if (drafts.length === 0) throw new LedgerError('STORE_CONTRACT', 'append needs at least one entry');
-    if (drafts.length > MAX_APPEND_ENTRIES) throw new LedgerError('STORE_CONTRACT', `append of ${drafts.length} entries exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`);
-    const lock = await this.store.lock();
+  /**
+   * Group commit: appends that arrive while another is being written wait in `#queue`, and
+   * the next writer takes all of them (up to MAX_APPEND_ENTRIES entries) into ONE physical
+   * append: one lock, one recovery, one `time`, one write + fsync of the lines, one checkpoint.
+   * Each caller still gets its own entries and result, and its own error: its drafts are built
+   * and validated on their own (a bad one fails that caller alone, before any of its entries
+   * join the group). Crash consistency is that of one append: the group commits as a whole or
+   * not at all, and recovery sees one time and one contiguous chain (docs/ledger-format.md §8.1).
+   */
+  append(drafts: readonly EntryDraft[]): Promise<AppendResult> {
+    if (drafts.length === 0) return Promise.reject(new LedgerError('STORE_CONTRACT', 'append needs at least one entry'));
+    if (drafts.length > MAX_APPEND_ENTRIES) return Promise.reject(new LedgerError('STORE_CONTRACT', `append of ${drafts.length} entries exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({ drafts, resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  readonly #queue: PendingAppend[] = [];
+  #writing = false;
+
+  /** Writes groups until the queue is empty; only one runs at a time per ledger object. */
+  async #drain(): Promise<void> {
+    this.#writing = true;
     try {
-      const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
-      const tree = await this.#loadTree(repairs);
-      const time = entryTime(this.#clock.now());
-      const built: AppendedEntry[] = [];
-      const lines: Uint8Array[] = [];
-      const subjects: SubjectRecord[] = [];
-      const commitments = new Map<string, string>();
-      let prev = tree.last;
-      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
-      // Build and sign everything first: a bad body or an oversized entry leaves nothing behind.
-      for (const draft of drafts) {
-        const seq = tree.size + built.length;
-        const ctx: DraftContext = {
-          previous: built,
-          seq,
-          commit: (value) => {
-            const known = commitments.get(value);
-            if (known !== undefined) return known;
-            const record = commitSubject(value, seq, this.#random);
-            commitments.set(value, record.commitment);
-            subjects.push(record);
-            return record.commitment;
-          },
-        };
-        const body = typeof draft.body === 'function' ? draft.body(ctx) : draft.body;
-        const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
-        prev = lineHash(line);
-        built.push({ seq, kind: draft.kind, hash: prev, entry });
-        lines.push(line);
-        builder.append(leafHash(line));
-      }
-      const size = builder.size;
-      const root = builder.root();
-      const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
-      // Crash after: orphan subject records, no entries. Harmless.
-      await this.store.appendSubjects(subjects);
-      // Crash during or after: lines beyond the checkpoint; recovery removes them.
-      await this.store.append(lines);
-      // The commit point.
-      await this.store.writeCheckpoint(size, checkpoint);
-      // Cache only: a crash before it costs one rebuild at the next append.
-      await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
-      return { entries: built, checkpoint, size, root: encodeHex(root), repairs };
+      while (this.#queue.length > 0) await this.#commitGroup();
     } finally {
-      await lock.release();
+      this.#writing = false;
     }
   }
+
+  /** Takes the waiting appends that fit in one append (at least one), in arrival order. */
+  #takeGroup(): PendingAppend[] {
+    let entries = 0;
+    let n = 0;
+    while (n < this.#queue.length && (n === 0 || entries + this.#queue[n]!.drafts.length <= MAX_APPEND_ENTRIES)) entries += this.#queue[n++]!.drafts.length;
+    return this.#queue.splice(0, n);
+  }
+
+  async #commitGroup(): Promise<void> {
+    let lock: StoreLock;
+    try {
+      lock = await this.store.lock();
+    } catch (err) {
+      for (const p of this.#takeGroup()) p.reject(err);
+      return;
+    }
+    // Taken once the lock is held: everything that arrived while waiting for it joins.
+    const group = this.#takeGroup();
+    // A caller's own failure (its drafts), the group's shared failure, or the group's result.
+    const own = new Map<PendingAppend, unknown>();
+    const results = new Map<PendingAppend, AppendResult>();
+    let shared: { readonly err: unknown } | null = null;
+    try {
+      // Recovery leaves the log at its committed size, which the tree state then starts from.
+      const { repairs, committed } = await this.#recover();
+      const tree = await this.#loadTree(committed, repairs);
+      const time = entryTime(this.#clock.now());
+      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
+      let prev = tree.last;
+      const built: BuiltAppend[] = [];
+      for (const pending of group) {
+        try {
+          const one = this.#build(pending.drafts, builder.size, prev, time);
+          // Only a caller whose every draft is valid joins the group's lines and tree.
+          for (const leaf of one.leaves) builder.append(leaf);
+          prev = one.last;
+          built.push({ pending, ...one });
+        } catch (err) {
+          own.set(pending, err);
+        }
+      }
+      if (built.length > 0) {
+        const size = builder.size;
+        const root = builder.root();
+        const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
+        // Crash after: orphan subject records, no entries. Harmless.
+        await this.store.appendSubjects(built.flatMap((b) => b.subjects));
+        // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes them.
+        await this.store.append(built.flatMap((b) => b.lines));
+        // The commit point, for every caller of the group at once.
+        await this.store.writeCheckpoint(size, checkpoint);
+        this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
+        // Cache only: a crash before it costs one rebuild at the next append.
+        await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
+        const rootHex = encodeHex(root);
+        for (const b of built) results.set(b.pending, { entries: b.entries, checkpoint, size, root: rootHex, repairs });
+      }
+    } catch (err) {
+      shared = { err };
+    }
+    try {
+      await lock.release();
+    } catch (err) {
+      // As before grouping: a lock that could not be released fails the append that held it.
+      shared ??= { err };
+    }
+    // Settled after the release, so that a caller's next append does not find the lock held.
+    for (const p of group) {
+      const result = results.get(p);
+      if (own.has(p)) p.reject(own.get(p));
+      else if (shared !== null) p.reject(shared.err);
+      else if (result !== undefined) p.resolve(result);
+      else p.reject(new LedgerError('STORE_CONTRACT', 'append left without a result'));
+    }
+  }
+
+  /**
+   * Builds, validates and signs one caller's entries from `seq` on, chained to `prev`; throws
+   * (BAD_BODY, ENTRY_TOO_LARGE, ...) without touching the group when any draft is bad.
+   */
+  #build(drafts: readonly EntryDraft[], first: number, prev: string, time: string): Omit<BuiltAppend, 'pending'> {
+    const entries: AppendedEntry[] = [];
+    const lines: Uint8Array[] = [];
+    const leaves: Uint8Array[] = [];
+    const subjects: SubjectRecord[] = [];
+    const commitments = new Map<string, string>();
+    for (const draft of drafts) {
+      const seq = first + entries.length;
+      const ctx: DraftContext = {
+        previous: entries,
+        seq,
+        commit: (value) => {
+          const known = commitments.get(value);
+          if (known !== undefined) return known;
+          const record = commitSubject(value, seq, this.#random);
+          commitments.set(value, record.commitment);
+          subjects.push(record);
+          return record.commitment;
+        },
+      };
+      const body = typeof draft.body === 'function' ? draft.body(ctx) : draft.body;
+      const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
+      prev = lineHash(line);
+      entries.push({ seq, kind: draft.kind, hash: prev, entry });
+      lines.push(line);
+      leaves.push(leafHash(line));
+    }
+    return { entries, lines, leaves, subjects, last: prev };
+  }
+}
+
+interface PendingAppend {
+  readonly drafts: readonly EntryDraft[];
+  resolve(result: AppendResult): void;
+  reject(err: unknown): void;
+}
+
+interface BuiltAppend {
+  readonly pending: PendingAppend;
+  readonly entries: AppendedEntry[];
+  readonly lines: Uint8Array[];
+  readonly leaves: Uint8Array[];
+  readonly subjects: SubjectRecord[];
+  /** Hash of the last line. */
+  readonly last: string;
 }
 
 /** Opens a checkpoint of this ledger: a valid signature by a trusted key named after its origin. */
@@ -251,14 +375,14 @@ function openOwn(text: string, verifiers: readonly NoteVerifier[], origin: strin
  * are durable before their checkpoint is written), so only sizes between the pointer and the
  * line count are probed: no listing of a history that grows with every append.
  */
-async function committedCheckpoint(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<{ size: number; text: string | null }> {
+async function committedCheckpoint(store: LedgerStore, open: OpenCheckpoint): Promise<Committed> {
   const pointer = await store.readCheckpoint();
   if (pointer === null) {
     // A new ledger, or a lost pointer: the history itself says what was committed.
     const last = (await store.listCheckpoints()).at(-1);
     return last === undefined ? { size: 0, text: null } : { size: last, text: await store.readCheckpointAt(last) };
   }
-  const size = openOwn(pointer, verifiers, origin).size;
+  const size = open(pointer).size;
   const { size: lines } = await store.tail();
   for (let s = lines; s > size; s--) {
     const text = await store.readCheckpointAt(s);
@@ -316,10 +440,10 @@ async function uncommittedProblem(store: LedgerStore, committed: number, lines: 
 }
 
 /** Recovery after a crash; the caller holds the lock. Removes only what was never committed. */
-async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifier[], origin: string | null): Promise<Repair[]> {
+async function recoverLocked(store: LedgerStore, open: OpenCheckpoint): Promise<Recovered> {
   const repairs: Repair[] = [];
   const tail = await store.tail();
-  let committed = await committedCheckpoint(store, verifiers, origin);
+  let committed = await committedCheckpoint(store, open);
   if (tail.size < committed.size) {
     throw new LedgerError('TRUNCATED', `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
       hint: 'committed entries are missing: restore the ledger from a backup, and run `trailmark verify`',
@@ -360,11 +484,25 @@ async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifie
   if (committed.text !== null && pointer !== committed.text) {
     // The history write is the commit point; the pointer lags only after a crash (or a witness
     // cosigned the history and crashed before the pointer).
-    openOwn(committed.text, verifiers, origin);
+    open(committed.text);
     await store.writeCheckpoint(committed.size, committed.text);
     repairs.push({ kind: 'checkpoint-pointer', message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
   }
-  return repairs;
+  return { repairs, committed };
+}
+
+/** Opens (parses and checks the signature of) a checkpoint of this ledger. */
+type OpenCheckpoint = (text: string) => Checkpoint;
+
+/** The committed size and its checkpoint text (null for an empty ledger). */
+interface Committed {
+  readonly size: number;
+  readonly text: string | null;
+}
+
+interface Recovered {
+  readonly repairs: Repair[];
+  readonly committed: Committed;
 }
 
 /**
@@ -374,7 +512,7 @@ async function recoverLocked(store: LedgerStore, verifiers: readonly NoteVerifie
 export async function repairLedger(store: LedgerStore, verifiers: readonly NoteVerifier[]): Promise<Repair[]> {
   const lock = await store.lock();
   try {
-    return await recoverLocked(store, verifiers, null);
+    return (await recoverLocked(store, (text) => openOwn(text, verifiers, null))).repairs;
   } finally {
     await lock.release();
   }
