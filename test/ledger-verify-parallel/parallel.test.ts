@@ -89,7 +89,7 @@ describe('parallel verification', () => {
     const slow = { ...PARALLEL, workerFile: new URL('./slow-first-worker.ts', import.meta.url) };
     expect(await verifyStore(openDirStore(dir), [key.verifier], slow)).toEqual(sequential);
     // And a problem only in a later batch is still found behind the slow first one.
-    const later = writeLedger(bytesOf([...base.lines.slice(0, 150), lines[150]!, ...base.lines.slice(151)]), base.pointer, base.history);
+    const later = writeLedger(bytesOf([...base.lines.slice(0, 150), lines[150], ...base.lines.slice(151)]), base.pointer, base.history);
     const laterSequential = await verifyStore(openDirStore(later), [key.verifier], SEQUENTIAL);
     expect(laterSequential.problems[0]).toMatchObject({ seq: 150, code: 'BAD_SIGNATURE' });
     expect(await verifyStore(openDirStore(later), [key.verifier], slow)).toEqual(laterSequential);
