@@ -210,7 +210,6 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
     // raw and ledger runs alternate, and the medians of ROUNDS runs are reported.
     const sample = Buffer.from(JSON.stringify({ body: body(0), kind: 'change.analyzed', policy: 'bench-1', prev: '0'.repeat(64), seq: 123456, time: '2026-01-01T00:00:00.000Z', v: 1 }));
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const sig = sign(null, sample, privateKey);
     let rawSignPerSec = 0;
     let appendPerSec = 0;
     const rateDir = join(root, 'rate');
