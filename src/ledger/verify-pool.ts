@@ -150,6 +150,7 @@ export class ParallelFeed {
   /** Lines handed to this feed. */
   #fed = 0;
   #stopped = false;
+  #closed = false;
   #batch: Uint8Array[] = [];
   readonly #inFlight: InFlight[] = [];
   /** History checkpoints handed over while lines were in flight, with the line count at the time. */
@@ -211,7 +212,8 @@ export class ParallelFeed {
   /** Stops the workers (idempotent); after an error, in-flight results are dropped. */
   async close(): Promise<void> {
     const pool = this.#pool;
-    if (pool === null) return;
+    if (pool === null || this.#closed) return;
+    this.#closed = true;
     this.#stopped = true;
     this.#inFlight.length = 0;
     await pool.close();
