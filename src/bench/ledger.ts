@@ -101,12 +101,12 @@ function body(i: number): ChangeAnalyzedBody {
 }
 
 /**
- * A `change.analyzed` body the size of a real one (a line of ~4.4 KB): twenty hunks. The
+ * A `change.analyzed` body the size of a real one (a line of ~4.4 KB): sixteen hunks. The
  * verify rate depends on the line size (hashing, parsing, the signed message).
  */
 function realBody(i: number): ChangeAnalyzedBody {
   const b = body(i);
-  const hunks = Array.from({ length: 20 }, (_, h) => ({ ...b.hunks[0]!, path: `src/module/dir-${h}/file-${(i + h) % 997}.ts`, startLine: 10 + 20 * h, endLine: 22 + 20 * h, contentDigest: `sha256:${((i * 31 + h) % 65_521).toString(16).padStart(64, '0')}` }));
+  const hunks = Array.from({ length: 16 }, (_, h) => ({ ...b.hunks[0]!, path: `src/module/dir-${h}/file-${(i + h) % 997}.ts`, startLine: 10 + 20 * h, endLine: 22 + 20 * h, contentDigest: `sha256:${((i * 31 + h) % 65_521).toString(16).padStart(64, '0')}` }));
   return { ...b, counts: { ...b.counts, hunks: hunks.length, files: hunks.length, addedLines: 12 * hunks.length }, hunks };
 }
 
