@@ -61,7 +61,7 @@ export interface LedgerBenchReport {
 /** Raw and ledger runs alternate this many times; medians are reported. */
 const ROUNDS = 3;
 
-const median = (xs: readonly number[]): number => {
+const medianOf = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -221,9 +221,9 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
       rmSync(rateDir, { recursive: true, force: true });
       appendRounds.push(await fill(rateDir, rateEntries, batch, () => sign(null, sample, privateKey)));
     }
-    appendRatio = median(appendRounds.map((a) => a.ledger / a.raw));
-    appendPerSec = median(appendRounds.map((a) => a.ledger));
-    rawSignPerSec = median(appendRounds.map((a) => a.raw));
+    appendRatio = medianOf(appendRounds.map((a) => a.ledger / a.raw));
+    appendPerSec = medianOf(appendRounds.map((a) => a.ledger));
+    rawSignPerSec = medianOf(appendRounds.map((a) => a.raw));
     log(`ledger append: ${Math.round(appendPerSec)} entries/s vs raw ed25519 sign ${Math.round(rawSignPerSec)}/s: ratio ${appendRatio.toFixed(2)} (median of ${ROUNDS}, batches of ${batch}, entry ~${sample.byteLength} bytes)`);
 
     // Verify: a ledger of real-sized entries; raw verify over one of its own lines.
@@ -252,11 +252,11 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
       if (!report.ok || !one.ok) throw new Error(`bench ledger does not verify: ${report.problems[0]?.message ?? one.problems[0]?.message}`);
       runs.push({ raw, parallel, sequential });
     }
-    const verifyRatio = median(runs.map((r) => r.parallel / r.raw));
-    const verifySequentialRatio = median(runs.map((r) => r.sequential / r.raw));
-    const rawVerifyPerSec = median(runs.map((r) => r.raw));
-    const verifyPerSec = median(runs.map((r) => r.parallel));
-    const verifySequentialPerSec = median(runs.map((r) => r.sequential));
+    const verifyRatio = medianOf(runs.map((r) => r.parallel / r.raw));
+    const verifySequentialRatio = medianOf(runs.map((r) => r.sequential / r.raw));
+    const rawVerifyPerSec = medianOf(runs.map((r) => r.raw));
+    const verifyPerSec = medianOf(runs.map((r) => r.parallel));
+    const verifySequentialPerSec = medianOf(runs.map((r) => r.sequential));
     log(`ledger verify (${threads} worker threads): ${Math.round(verifyPerSec)} entries/s vs raw ed25519 verify on one core ${Math.round(rawVerifyPerSec)}/s: ratio ${verifyRatio.toFixed(2)}; one thread ${Math.round(verifySequentialPerSec)}/s: ratio ${verifySequentialRatio.toFixed(2)} (medians of ${ROUNDS}, ${rateEntries} entries of ~${verifyEntryBytes} bytes)`);
     rmSync(verifyDir, { recursive: true, force: true });
 
