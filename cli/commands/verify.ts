@@ -22,6 +22,7 @@ interface VerifyOptions {
   readonly saveTrusted?: string;
   readonly witness: string[];
   readonly minWitnesses?: string;
+  readonly threads?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -80,6 +81,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--save-trusted <file>', 'after a successful verification, write the latest checkpoint there (use it as --trusted next time)')
     .option('--witness <key>', 'witness cosignature key (cosignature/v1, from `trailmark keygen --witness`), or a file of keys (repeatable)', collect, [])
     .option('--min-witnesses <n>', 'valid cosignatures required from the --witness keys on the latest checkpoint (default 1 with --witness)')
+    .option('--threads <n>', 'worker threads checking signatures on large ledgers (default: available parallelism; 1 verifies on one thread)')
     .addHelpText(
       'after',
       '\nWithout --trusted (or --trusted-size/--trusted-root) verify cannot exclude a rollback: a log cut back\n' +
@@ -97,11 +99,18 @@ export function register(program: Command, ctx: CommandContext): void {
         if (witnesses.length === 0) throw new UsageError('USAGE', '--min-witnesses needs witness keys', { hint: 'pass each witness key with --witness KEY' });
         minWitnesses = Number(opts.minWitnesses);
       }
+      let threads: number | undefined;
+      if (opts.threads !== undefined) {
+        if (!/^[0-9]+$/.test(opts.threads) || Number(opts.threads) < 1 || Number(opts.threads) > 256) {
+          throw new UsageError('BAD_INPUT', `--threads ${JSON.stringify(opts.threads)} is not a whole number from 1 to 256`, { hint: 'e.g. --threads 2; --threads 1 verifies on one thread' });
+        }
+        threads = Number(opts.threads);
+      }
       const store = openDirStore(dir);
       if (await isEmptyLedger(store)) {
         throw new UsageError('NOT_FOUND', `${opts.ledger} holds no ledger (no entries, no checkpoint)`, { hint: 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
       }
-      const v = await verifyLedger(store, keys, { repair: opts.repair === true, ...(trusted === undefined ? {} : { trusted }), witnesses, ...(minWitnesses === undefined ? {} : { minWitnesses }) });
+      const v = await verifyLedger(store, keys, { repair: opts.repair === true, ...(trusted === undefined ? {} : { trusted }), witnesses, ...(minWitnesses === undefined ? {} : { minWitnesses }), ...(threads === undefined ? {} : { threads }) });
       const { repairs, report } = v;
       let saved: string | null = null;
       if (report.ok && opts.saveTrusted !== undefined && v.latest !== null) {

@@ -1,8 +1,9 @@
 // Ledger benchmarks, each figure a ratio to the raw primitive measured in the same run:
 //   append: entries/s appended (sign + canonical JSON + hashes + write, batched appends)
 //           / raw node:crypto Ed25519 signatures/s over messages of the same size
-//   verify: entries/s verified by the streaming verifier from the directory store
-//           / raw node:crypto Ed25519 verifications/s
+//   verify: entries/s verified by the streaming verifier from the directory store, entry checks
+//           in worker threads (default threads), and with one thread
+//           / raw node:crypto Ed25519 verifications/s on one core, over the same entry bytes
 //   memory: peak RSS and heap while verifying a large ledger (flat: O(log n) state)
 // Entries for the memory run are generated with large batches (one fsync per batch).
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
@@ -18,6 +19,7 @@ import { CHANGE_HUNKS_SCHEMA } from '../ledger/kinds/change-hunks.js';
 import { openLedger, type EntryDraft } from '../ledger/log.js';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../ledger/note.js';
 import { openDirStore } from '../ledger/store/dir.js';
+import { defaultThreads } from '../ledger/verify-pool.js';
 
 export interface LedgerBenchOptions {
   /** Entries for the append and verify rate runs. Default 20,000. */
@@ -37,12 +39,19 @@ export interface LedgerBenchReport {
   readonly rawVerifyPerSec: number;
   readonly verifyPerSec: number;
   readonly verifyRatio: number;
+  /** Worker threads of the verify run (available parallelism) and its verify line size. */
+  readonly verifyThreads: number;
+  readonly verifyEntryBytes: number;
+  /** The same verification on one thread, median ratio to raw verify. */
+  readonly verifySequentialPerSec: number;
+  readonly verifySequentialRatio: number;
   /** Milliseconds for one single-entry append (fsync-bound), median of 50. */
   readonly singleAppendMs: number;
   readonly memory: null | {
     readonly entries: number;
     readonly generateSec: number;
     readonly verifySec: number;
+    readonly threads: number;
     readonly baselineRssMiB: number;
     readonly peakRssMiB: number;
     readonly peakHeapMiB: number;
@@ -50,8 +59,14 @@ export interface LedgerBenchReport {
   };
 }
 
-/** Raw and ledger runs alternate this many times; each side keeps its best. */
+/** Raw and ledger runs alternate this many times; medians are reported. */
 const ROUNDS = 3;
+
+const medianOf = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 const clockAt = (t: number) => ({ now: () => t });
 const counterRandom = (): Random => {
@@ -86,7 +101,17 @@ function body(i: number): ChangeAnalyzedBody {
   };
 }
 
-const drafts = (from: number, n: number): EntryDraft[] => Array.from({ length: n }, (_, j) => ({ kind: 'change.analyzed', policy: 'bench-1', body: body(from + j) }));
+/**
+ * A `change.analyzed` body the size of a real one (a line of ~4.4 KB): sixteen hunks. The
+ * verify rate depends on the line size (hashing, parsing, the signed message).
+ */
+function realBody(i: number): ChangeAnalyzedBody {
+  const b = body(i);
+  const hunks = Array.from({ length: 16 }, (_, h) => ({ ...b.hunks[0]!, path: `src/module/dir-${h}/file-${(i + h) % 997}.ts`, startLine: 10 + 20 * h, endLine: 22 + 20 * h, contentDigest: `sha256:${((i * 31 + h) % 65_521).toString(16).padStart(64, '0')}` }));
+  return { ...b, counts: { ...b.counts, hunks: hunks.length, files: hunks.length, addedLines: 12 * hunks.length }, hunks };
+}
+
+const drafts = (from: number, n: number, make: (i: number) => ChangeAnalyzedBody = body): EntryDraft[] => Array.from({ length: n }, (_, j) => ({ kind: 'change.analyzed', policy: 'bench-1', body: make(from + j) }));
 
 function perSec(n: number, start: bigint): number {
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
@@ -99,7 +124,7 @@ const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
  * signatures, timed separately, so both sides see the same machine load (the bench host may
  * be shared); returns both rates.
  */
-async function fill(dir: string, entries: number, batch: number, raw?: () => void): Promise<{ ledger: number; raw: number }> {
+async function fill(dir: string, entries: number, batch: number, raw?: () => void, make: (i: number) => ChangeAnalyzedBody = body): Promise<{ ledger: number; raw: number }> {
   const key = generateNoteKey('bench.example/ledger', Buffer.alloc(32, 1));
   const ledger = await openLedger({ store: openDirStore(dir, { create: true }), signer: parseSignerKey(key.signerKey), origin: 'bench.example/ledger', clock: clockAt(Date.UTC(2026, 0, 1)), random: counterRandom() });
   let ledgerNs = 0n;
@@ -107,7 +132,7 @@ async function fill(dir: string, entries: number, batch: number, raw?: () => voi
   for (let i = 0; i < entries; i += batch) {
     const n = Math.min(batch, entries - i);
     // Bodies are built before the clock starts: the figure is the ledger's cost, not the caller's.
-    const d = drafts(i, n);
+    const d = drafts(i, n, make);
     if (raw !== undefined) {
       const r = process.hrtime.bigint();
       for (let j = 0; j < n; j++) raw();
@@ -126,6 +151,7 @@ interface ChildResult {
   readonly entries: number;
   readonly problem: string | null;
   readonly verifySec: number;
+  readonly threads: number;
   readonly baselineRss: number;
   readonly peakRss: number;
   readonly peakHeap: number;
@@ -162,6 +188,7 @@ async function verifyChildMain(dir: string, verifierKey: string): Promise<void> 
     entries: report.entries,
     problem: report.problems[0]?.message ?? null,
     verifySec,
+    threads: defaultThreads(),
     baselineRss: baseline.rss,
     peakRss: Math.max(peakRss, end.rss),
     peakHeap: Math.max(peakHeap, end.heapUsed),
@@ -181,42 +208,58 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
   const root = mkdtempSync(join(tmpdir(), 'trailmark-bench-'));
   try {
     // Raw primitives, over messages of the size of a real entry. The machine may be shared:
-    // raw and ledger runs alternate, and each side keeps its best of ROUNDS runs.
+    // raw and ledger runs alternate, and the medians of ROUNDS runs are reported.
     const sample = Buffer.from(JSON.stringify({ body: body(0), kind: 'change.analyzed', policy: 'bench-1', prev: '0'.repeat(64), seq: 123456, time: '2026-01-01T00:00:00.000Z', v: 1 }));
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const sig = sign(null, sample, privateKey);
     let rawSignPerSec = 0;
     let appendPerSec = 0;
-    let rawVerifyPerSec = 0;
-    let verifyPerSec = 0;
     const rateDir = join(root, 'rate');
-    // Each round pairs the raw primitive with the ledger under the same load; the best round
-    // (highest ratio) is reported, as the least disturbed by other processes.
+    // Each round pairs the raw primitive with the ledger under the same load (the machine may
+    // be shared); the medians of the rounds are reported.
     let appendRatio = 0;
-    let verifyRatio = 0;
+    const appendRounds: { ledger: number; raw: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       rmSync(rateDir, { recursive: true, force: true });
-      const a = await fill(rateDir, rateEntries, batch, () => sign(null, sample, privateKey));
-      if (a.ledger / a.raw > appendRatio) {
-        appendRatio = a.ledger / a.raw;
-        appendPerSec = a.ledger;
-        rawSignPerSec = a.raw;
-      }
-      let t = process.hrtime.bigint();
-      for (let i = 0; i < rateEntries; i++) verify(null, sample, publicKey, sig);
-      const rawV = perSec(rateEntries, t);
-      t = process.hrtime.bigint();
-      const report = await verifyStore(openDirStore(rateDir), [verifier]);
-      const v = perSec(rateEntries, t);
-      if (!report.ok) throw new Error(`bench ledger does not verify: ${report.problems[0]?.message}`);
-      if (v / rawV > verifyRatio) {
-        verifyRatio = v / rawV;
-        verifyPerSec = v;
-        rawVerifyPerSec = rawV;
-      }
+      appendRounds.push(await fill(rateDir, rateEntries, batch, () => sign(null, sample, privateKey)));
     }
-    log(`ledger append: ${Math.round(appendPerSec)} entries/s vs raw ed25519 sign ${Math.round(rawSignPerSec)}/s: ratio ${(appendPerSec / rawSignPerSec).toFixed(2)} (batches of ${batch}, entry ~${sample.byteLength} bytes)`);
-    log(`ledger verify: ${Math.round(verifyPerSec)} entries/s vs raw ed25519 verify ${Math.round(rawVerifyPerSec)}/s: ratio ${(verifyPerSec / rawVerifyPerSec).toFixed(2)}`);
+    appendRatio = medianOf(appendRounds.map((a) => a.ledger / a.raw));
+    appendPerSec = medianOf(appendRounds.map((a) => a.ledger));
+    rawSignPerSec = medianOf(appendRounds.map((a) => a.raw));
+    log(`ledger append: ${Math.round(appendPerSec)} entries/s vs raw ed25519 sign ${Math.round(rawSignPerSec)}/s: ratio ${appendRatio.toFixed(2)} (median of ${ROUNDS}, batches of ${batch}, entry ~${sample.byteLength} bytes)`);
+
+    // Verify: a ledger of real-sized entries; raw verify over one of its own lines.
+    const verifyDir = join(root, 'verify');
+    await fill(verifyDir, rateEntries, batch, undefined, realBody);
+    let verifyEntryBytes = 0;
+    let realLine: Uint8Array | null = null;
+    for await (const line of openDirStore(verifyDir).readLines(0)) {
+      verifyEntryBytes += line.byteLength;
+      realLine ??= Buffer.from(line);
+    }
+    verifyEntryBytes = Math.round(verifyEntryBytes / rateEntries);
+    const realSig = sign(null, realLine!, privateKey);
+    const threads = defaultThreads();
+    const runs: { raw: number; parallel: number; sequential: number }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      let t = process.hrtime.bigint();
+      for (let i = 0; i < rateEntries; i++) verify(null, realLine!, publicKey, realSig);
+      const raw = perSec(rateEntries, t);
+      t = process.hrtime.bigint();
+      const report = await verifyStore(openDirStore(verifyDir), [verifier], { threads });
+      const parallel = perSec(rateEntries, t);
+      t = process.hrtime.bigint();
+      const one = await verifyStore(openDirStore(verifyDir), [verifier], { threads: 1 });
+      const sequential = perSec(rateEntries, t);
+      if (!report.ok || !one.ok) throw new Error(`bench ledger does not verify: ${report.problems[0]?.message ?? one.problems[0]?.message}`);
+      runs.push({ raw, parallel, sequential });
+    }
+    const verifyRatio = medianOf(runs.map((r) => r.parallel / r.raw));
+    const verifySequentialRatio = medianOf(runs.map((r) => r.sequential / r.raw));
+    const rawVerifyPerSec = medianOf(runs.map((r) => r.raw));
+    const verifyPerSec = medianOf(runs.map((r) => r.parallel));
+    const verifySequentialPerSec = medianOf(runs.map((r) => r.sequential));
+    log(`ledger verify (${threads} worker threads): ${Math.round(verifyPerSec)} entries/s vs raw ed25519 verify on one core ${Math.round(rawVerifyPerSec)}/s: ratio ${verifyRatio.toFixed(2)}; one thread ${Math.round(verifySequentialPerSec)}/s: ratio ${verifySequentialRatio.toFixed(2)} (medians of ${ROUNDS}, ${rateEntries} entries of ~${verifyEntryBytes} bytes)`);
+    rmSync(verifyDir, { recursive: true, force: true });
 
     const single = join(root, 'single');
     const ledger = await openLedger({ store: openDirStore(single, { create: true }), signer: parseSignerKey(key.signerKey), origin: 'bench.example/ledger', clock: clockAt(0), random: counterRandom() });
@@ -243,12 +286,13 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
         entries: memoryEntries,
         generateSec: Math.round(generateSec * 10) / 10,
         verifySec: Math.round(m.verifySec * 10) / 10,
+        threads: m.threads,
         baselineRssMiB: mib(m.baselineRss),
         peakRssMiB: mib(m.peakRss),
         peakHeapMiB: mib(m.peakHeap),
         fileMiB: mib(statSync(join(memDir, 'entries.jsonl')).size),
       };
-      log(`ledger verify memory on ${memoryEntries} entries (${memory.fileMiB} MiB), fresh process: peak RSS ${memory.peakRssMiB} MiB (${memory.baselineRssMiB} MiB at start), peak heap ${memory.peakHeapMiB} MiB; verified in ${memory.verifySec} s, generated in ${memory.generateSec} s`);
+      log(`ledger verify memory on ${memoryEntries} entries (${memory.fileMiB} MiB), fresh process, ${memory.threads} worker threads: peak RSS ${memory.peakRssMiB} MiB (${memory.baselineRssMiB} MiB at start), peak heap ${memory.peakHeapMiB} MiB; verified in ${memory.verifySec} s, generated in ${memory.generateSec} s`);
     }
     return {
       entryBytes: sample.byteLength,
@@ -258,6 +302,10 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
       rawVerifyPerSec,
       verifyPerSec,
       verifyRatio,
+      verifyThreads: threads,
+      verifyEntryBytes,
+      verifySequentialPerSec,
+      verifySequentialRatio,
       singleAppendMs,
       memory,
     };

@@ -94,6 +94,8 @@ export interface VerifyLedgerOptions {
   readonly witnesses?: readonly NoteVerifier[];
   /** Valid cosignatures required from `witnesses` on the latest checkpoint. */
   readonly minWitnesses?: number;
+  /** Worker threads checking entries (1 verifies on this thread); default: available parallelism. */
+  readonly threads?: number;
 }
 
 export const ROLLBACK_NOT_EXCLUDED = 'no trusted state given: a rollback to an earlier consistent state (log truncated, later checkpoints removed) cannot be excluded; pass --trusted CHECKPOINT (or --trusted-size N --trusted-root ROOT) from an earlier verification';
@@ -113,7 +115,7 @@ export async function verifyLedger(store: LedgerStore, keys: readonly NoteVerifi
     throw new UsageError('BAD_INPUT', `--min-witnesses ${required} needs at least ${required} witness keys, got ${witnessKeys.length}`, { hint: 'pass each witness key with --witness KEY' });
   }
   const repairs = options.repair === true ? await repairLedger(store, keys) : [];
-  const base = await settleRaces(store, await verifyStore(store, keys));
+  const base = await settleRaces(store, await verifyStore(store, keys, options.threads === undefined ? {} : { threads: options.threads }));
   const extra: Problem[] = [];
   for (const name of (await store.listForeignCheckpointNames?.()) ?? []) {
     extra.push({ code: 'BAD_CHECKPOINT', seq: null, location: `checkpoints/${JSON.stringify(name)}`, message: `checkpoints/ holds ${JSON.stringify(name)}, which is not a decimal tree size: a renamed, copied or foreign file that verification cannot vouch for (remove it or restore the checkpoint it replaced)` });

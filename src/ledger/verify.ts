@@ -51,6 +51,15 @@ export interface VerifierInput {
   readonly latest: string | null;
 }
 
+/** What the main thread needs of an entry checked elsewhere: the chain fields and the counters' keys. */
+export interface CheckedFields {
+  readonly seq: number;
+  readonly prev: string;
+  readonly time: string;
+  readonly kind: string;
+  readonly kid: string;
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 const SIG_FIELDS = ['alg', 'kid', 'value'];
 
@@ -236,12 +245,33 @@ export class LedgerVerifier {
       this.#entryProblem = { code: err.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err.message}` };
       return false;
     }
-    if (entry.time !== this.#runTime) {
-      this.#runTime = entry.time;
+    this.#accepted(bytes, entry.time, entry.kind, entry.sig.kid);
+    return true;
+  }
+
+  /**
+   * Feeds the next line whose entry checks (everything but seq and prev: size, UTF-8,
+   * canonical form, fields, key, signature, body) already passed elsewhere, on these exact
+   * bytes (the worker pool, ./verify-pool.ts, runs `verifyEntryLine(bytes, keys, null)`).
+   * Chaining, counting and the Merkle tree stay here, in order. When the seq or prev does not
+   * follow, the line goes through `line()`, so the problem reported is exactly the sequential one.
+   */
+  lineChecked(bytes: Uint8Array, fields: CheckedFields): boolean {
+    if (this.#ended) throw new Error('LedgerVerifier.lineChecked() after end()');
+    if (this.#entryProblem !== null) return false;
+    if (fields.seq !== this.#builder.size || fields.prev !== this.#prev) return this.line(bytes);
+    this.#accepted(bytes, fields.time, fields.kind, fields.kid);
+    return true;
+  }
+
+  #accepted(bytes: Uint8Array, time: string, kind: string, kid: string): void {
+    const seq = this.#builder.size;
+    if (time !== this.#runTime) {
+      this.#runTime = time;
       this.#runStart = seq;
     }
-    this.#kinds.set(entry.kind, (this.#kinds.get(entry.kind) ?? 0) + 1);
-    this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
+    this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
+    this.#kids.set(kid, (this.#kids.get(kid) ?? 0) + 1);
     this.#builder.append(leafHash(bytes));
     this.#prev = lineHash(bytes);
     const reached = this.#pending.get(this.#builder.size);
@@ -249,7 +279,6 @@ export class LedgerVerifier {
       this.#pending.delete(this.#builder.size);
       for (const p of reached) this.#compare(this.#builder.size, p);
     }
-    return true;
   }
 
   /** Ends the stream. `tornBytes`: bytes after the last complete line (a partial line). */
