@@ -19,7 +19,7 @@ import { CHANGE_HUNKS_SCHEMA } from '../ledger/kinds/change-hunks.js';
 import { openLedger, type EntryDraft } from '../ledger/log.js';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../ledger/note.js';
 import { openDirStore } from '../ledger/store/dir.js';
-import { defaultThreads } from '../ledger/verify-pool.js';
+import { maxThreads } from '../ledger/verify-pool.js';
 
 export interface LedgerBenchOptions {
   /** Entries for the append and verify rate runs. Default 20,000. */
@@ -188,7 +188,7 @@ async function verifyChildMain(dir: string, verifierKey: string): Promise<void> 
     entries: report.entries,
     problem: report.problems[0]?.message ?? null,
     verifySec,
-    threads: defaultThreads(),
+    threads: maxThreads(),
     baselineRss: baseline.rss,
     peakRss: Math.max(peakRss, end.rss),
     peakHeap: Math.max(peakHeap, end.heapUsed),
@@ -238,7 +238,7 @@ export async function benchLedger(options: LedgerBenchOptions = {}): Promise<Led
     }
     verifyEntryBytes = Math.round(verifyEntryBytes / rateEntries);
     const realSig = sign(null, realLine!, privateKey);
-    const threads = defaultThreads();
+    const threads = maxThreads();
     const runs: { raw: number; parallel: number; sequential: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       let t = process.hrtime.bigint();

@@ -94,7 +94,7 @@ export interface VerifyLedgerOptions {
   readonly witnesses?: readonly NoteVerifier[];
   /** Valid cosignatures required from `witnesses` on the latest checkpoint. */
   readonly minWitnesses?: number;
-  /** Worker threads checking entries (1 verifies on this thread); default: available parallelism. */
+  /** Worker threads checking entries (1 verifies on this thread); default 1: see ledger/verify-pool.ts. */
   readonly threads?: number;
 }
 
