@@ -21765,8 +21765,8 @@ var Module2 = (() => {
     var ENVIRONMENT_IS_NODE = typeof process == "object" && typeof process.versions == "object" && typeof process.versions.node == "string" && process.type != "renderer";
     var ENVIRONMENT_IS_SHELL = !ENVIRONMENT_IS_WEB && !ENVIRONMENT_IS_NODE && !ENVIRONMENT_IS_WORKER;
     if (ENVIRONMENT_IS_NODE) {
-      const { createRequire: createRequire2 } = await import("module");
-      var require = createRequire2(import.meta.url);
+      const { createRequire: createRequire3 } = await import("module");
+      var require = createRequire3(import.meta.url);
     }
     Module.currentQueryProgressCallback = null;
     Module.currentProgressCallback = null;
@@ -25247,6 +25247,9 @@ function keyId(v) {
 function hex8(n) {
   return n.toString(16).padStart(8, "0");
 }
+function formatVerifierKey(k) {
+  return `${keyId(k)}+${encodeBase64(withAlg(k.publicKey))}`;
+}
 function parseSignerKey(text2) {
   const key = trimAscii(text2);
   const prefix = "PRIVATE+KEY+";
@@ -25306,6 +25309,12 @@ function ed25519KeyPair(seed) {
   const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
   const publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.byteLength));
   return { publicKey, sign: (message) => cryptoSign(null, message, privateKey) };
+}
+function withAlg(material, alg = ALG_ED25519) {
+  const out2 = new Uint8Array(1 + material.byteLength);
+  out2[0] = alg;
+  out2.set(material, 1);
+  return out2;
 }
 function trimAscii(s) {
   let a = 0;
@@ -30338,22 +30347,36 @@ var LogLedger = class {
   async recover() {
     const lock = await this.store.lock();
     try {
-      return await recoverLocked(this.store, this.#verifiers, this.origin);
+      return (await this.#recover()).repairs;
     } finally {
       await lock.release();
     }
   }
-  async head() {
-    const { text: text2 } = await committedCheckpoint(this.store, this.#verifiers, this.origin);
-    if (text2 === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
+  /**
+   * The checkpoint this object last signed or verified, by its exact text. Appends read the
+   * pointer at every start; when its bytes are the ones already checked, opening it again
+   * (parse + Ed25519 verify) would give the same answer, so it is skipped.
+   */
+  #own = null;
+  #open = (text2) => {
+    if (this.#own !== null && this.#own.text === text2) return this.#own.checkpoint;
     const checkpoint = openOwn(text2, this.#verifiers, this.origin);
+    this.#own = { text: text2, checkpoint };
+    return checkpoint;
+  };
+  #recover() {
+    return recoverLocked(this.store, this.#open);
+  }
+  async head() {
+    const { text: text2 } = await committedCheckpoint(this.store, this.#open);
+    if (text2 === null) return { size: 0, root: encodeHex(new TreeBuilder().root()), checkpoint: null };
+    const checkpoint = this.#open(text2);
     return { size: checkpoint.size, root: encodeHex(checkpoint.root), checkpoint: text2 };
   }
   /** The tree of the committed entries (see the trust note at the top of this file). */
-  async #loadTree(repairs) {
-    const committed = await committedCheckpoint(this.store, this.#verifiers, this.origin);
+  async #loadTree(committed, repairs) {
     if (committed.text === null) return { size: 0, last: GENESIS_PREV, builder: new TreeBuilder() };
-    const checkpoint = openOwn(committed.text, this.#verifiers, this.origin);
+    const checkpoint = this.#open(committed.text);
     const lastLine = await this.store.lastLine();
     const last = lastLine === null ? GENESIS_PREV : lineHash(lastLine);
     const cached = parseTreeState(await this.store.readTreeState());
@@ -30375,52 +30398,130 @@ var LogLedger = class {
     repairs.push({ kind: "tree-state", message: `rebuilt the tree state from ${checkpoint.size} entries (cache ${cached === null ? "missing" : "stale"})` });
     return { size: builder.size, last: prev, builder };
   }
-  async append(drafts2) {
-    if (drafts2.length === 0) throw new LedgerError("STORE_CONTRACT", "append needs at least one entry");
-    if (drafts2.length > MAX_APPEND_ENTRIES) throw new LedgerError("STORE_CONTRACT", `append of ${drafts2.length} entries exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`);
-    const lock = await this.store.lock();
+  /**
+   * Group commit: appends that arrive while another is being written wait in `#queue`, and
+   * the next writer takes all of them (up to MAX_APPEND_ENTRIES entries) into ONE physical
+   * append: one lock, one recovery, one `time`, one write + fsync of the lines, one checkpoint.
+   * Each caller still gets its own entries and result, and its own error: its drafts are built
+   * and validated on their own (a bad one fails that caller alone, before any of its entries
+   * join the group). Crash consistency is that of one append: the group commits as a whole or
+   * not at all, and recovery sees one time and one contiguous chain (docs/ledger-format.md §8.1).
+   */
+  append(drafts2) {
+    if (drafts2.length === 0) return Promise.reject(new LedgerError("STORE_CONTRACT", "append needs at least one entry"));
+    if (drafts2.length > MAX_APPEND_ENTRIES) return Promise.reject(new LedgerError("STORE_CONTRACT", `append of ${drafts2.length} entries exceeds the ${MAX_APPEND_ENTRIES}-entry limit of one append`));
+    return new Promise((resolve2, reject) => {
+      this.#queue.push({ drafts: drafts2, resolve: resolve2, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+  #queue = [];
+  #writing = false;
+  /** Writes groups until the queue is empty; only one runs at a time per ledger object. */
+  async #drain() {
+    this.#writing = true;
     try {
-      const repairs = await recoverLocked(this.store, this.#verifiers, this.origin);
-      const tree = await this.#loadTree(repairs);
-      const time = entryTime(this.#clock.now());
-      const built = [];
-      const lines = [];
-      const subjects2 = [];
-      const commitments = /* @__PURE__ */ new Map();
-      let prev = tree.last;
-      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
-      for (const draft of drafts2) {
-        const seq = tree.size + built.length;
-        const ctx = {
-          previous: built,
-          seq,
-          commit: (value) => {
-            const known = commitments.get(value);
-            if (known !== void 0) return known;
-            const record = commitSubject(value, seq, this.#random);
-            commitments.set(value, record.commitment);
-            subjects2.push(record);
-            return record.commitment;
-          }
-        };
-        const body2 = typeof draft.body === "function" ? draft.body(ctx) : draft.body;
-        const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body: body2 }, this.#signer);
-        prev = lineHash(line);
-        built.push({ seq, kind: draft.kind, hash: prev, entry });
-        lines.push(line);
-        builder.append(leafHash(line));
-      }
-      const size = builder.size;
-      const root = builder.root();
-      const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
-      await this.store.appendSubjects(subjects2);
-      await this.store.append(lines);
-      await this.store.writeCheckpoint(size, checkpoint);
-      await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
-      return { entries: built, checkpoint, size, root: encodeHex(root), repairs };
+      while (this.#queue.length > 0) await this.#commitGroup();
     } finally {
-      await lock.release();
+      this.#writing = false;
     }
+  }
+  /** Takes the waiting appends that fit in one append (at least one), in arrival order. */
+  #takeGroup() {
+    let entries = 0;
+    let n = 0;
+    while (n < this.#queue.length && (n === 0 || entries + this.#queue[n].drafts.length <= MAX_APPEND_ENTRIES)) entries += this.#queue[n++].drafts.length;
+    return this.#queue.splice(0, n);
+  }
+  async #commitGroup() {
+    let lock;
+    try {
+      lock = await this.store.lock();
+    } catch (err2) {
+      for (const p2 of this.#takeGroup()) p2.reject(err2);
+      return;
+    }
+    const group = this.#takeGroup();
+    const own2 = /* @__PURE__ */ new Map();
+    const results = /* @__PURE__ */ new Map();
+    let shared = null;
+    try {
+      const { repairs, committed } = await this.#recover();
+      const tree = await this.#loadTree(committed, repairs);
+      const time = entryTime(this.#clock.now());
+      const builder = TreeBuilder.fromCompactRange(tree.size, tree.builder.compactRange());
+      let prev = tree.last;
+      const built = [];
+      for (const pending of group) {
+        try {
+          const one = this.#build(pending.drafts, builder.size, prev, time);
+          for (const leaf of one.leaves) builder.append(leaf);
+          prev = one.last;
+          built.push({ pending, ...one });
+        } catch (err2) {
+          own2.set(pending, err2);
+        }
+      }
+      if (built.length > 0) {
+        const size = builder.size;
+        const root = builder.root();
+        const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
+        await this.store.appendSubjects(built.flatMap((b) => b.subjects));
+        await this.store.append(built.flatMap((b) => b.lines));
+        await this.store.writeCheckpoint(size, checkpoint);
+        this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
+        await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
+        const rootHex = encodeHex(root);
+        for (const b of built) results.set(b.pending, { entries: b.entries, checkpoint, size, root: rootHex, repairs });
+      }
+    } catch (err2) {
+      shared = { err: err2 };
+    }
+    try {
+      await lock.release();
+    } catch (err2) {
+      shared ??= { err: err2 };
+    }
+    for (const p2 of group) {
+      const result = results.get(p2);
+      if (own2.has(p2)) p2.reject(own2.get(p2));
+      else if (shared !== null) p2.reject(shared.err);
+      else if (result !== void 0) p2.resolve(result);
+      else p2.reject(new LedgerError("STORE_CONTRACT", "append left without a result"));
+    }
+  }
+  /**
+   * Builds, validates and signs one caller's entries from `seq` on, chained to `prev`; throws
+   * (BAD_BODY, ENTRY_TOO_LARGE, ...) without touching the group when any draft is bad.
+   */
+  #build(drafts2, first, prev, time) {
+    const entries = [];
+    const lines = [];
+    const leaves = [];
+    const subjects2 = [];
+    const commitments = /* @__PURE__ */ new Map();
+    for (const draft of drafts2) {
+      const seq = first + entries.length;
+      const ctx = {
+        previous: entries,
+        seq,
+        commit: (value) => {
+          const known = commitments.get(value);
+          if (known !== void 0) return known;
+          const record = commitSubject(value, seq, this.#random);
+          commitments.set(value, record.commitment);
+          subjects2.push(record);
+          return record.commitment;
+        }
+      };
+      const body2 = typeof draft.body === "function" ? draft.body(ctx) : draft.body;
+      const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body: body2 }, this.#signer);
+      prev = lineHash(line);
+      entries.push({ seq, kind: draft.kind, hash: prev, entry });
+      lines.push(line);
+      leaves.push(leafHash(line));
+    }
+    return { entries, lines, leaves, subjects: subjects2, last: prev };
   }
 };
 function openOwn(text2, verifiers, origin) {
@@ -30430,13 +30531,13 @@ function openOwn(text2, verifiers, origin) {
   }
   return checkpoint;
 }
-async function committedCheckpoint(store, verifiers, origin) {
+async function committedCheckpoint(store, open) {
   const pointer = await store.readCheckpoint();
   if (pointer === null) {
     const last = (await store.listCheckpoints()).at(-1);
     return last === void 0 ? { size: 0, text: null } : { size: last, text: await store.readCheckpointAt(last) };
   }
-  const size = openOwn(pointer, verifiers, origin).size;
+  const size = open(pointer).size;
   const { size: lines } = await store.tail();
   for (let s = lines; s > size; s--) {
     const text2 = await store.readCheckpointAt(s);
@@ -30477,10 +30578,10 @@ async function uncommittedProblem(store, committed, lines) {
   if (times.size > 1) return `${range}, written at ${times.size} different times (${[...times].slice(0, 4).join(", ")}${times.size > 4 ? ", ..." : ""}): one append writes all its entries with one time, so these are committed appends whose checkpoints are missing`;
   return null;
 }
-async function recoverLocked(store, verifiers, origin) {
+async function recoverLocked(store, open) {
   const repairs = [];
   const tail = await store.tail();
-  let committed = await committedCheckpoint(store, verifiers, origin);
+  let committed = await committedCheckpoint(store, open);
   if (tail.size < committed.size) {
     throw new LedgerError("TRUNCATED", `entries in ${store.location} stop at ${tail.size} lines but the checkpoint covers ${committed.size}`, {
       hint: "committed entries are missing: restore the ledger from a backup, and run `trailmark verify`"
@@ -30513,16 +30614,16 @@ async function recoverLocked(store, verifiers, origin) {
     }
   }
   if (committed.text !== null && pointer !== committed.text) {
-    openOwn(committed.text, verifiers, origin);
+    open(committed.text);
     await store.writeCheckpoint(committed.size, committed.text);
     repairs.push({ kind: "checkpoint-pointer", message: `checkpoint pointer caught up with checkpoints/${committed.size}` });
   }
-  return repairs;
+  return { repairs, committed };
 }
 async function repairLedger(store, verifiers) {
   const lock = await store.lock();
   try {
-    return await recoverLocked(store, verifiers, null);
+    return (await recoverLocked(store, (text2) => openOwn(text2, verifiers, null))).repairs;
   } finally {
     await lock.release();
   }
@@ -31629,12 +31730,31 @@ var LedgerVerifier = class {
       this.#entryProblem = { code: err2.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err2.message}` };
       return false;
     }
-    if (entry.time !== this.#runTime) {
-      this.#runTime = entry.time;
+    this.#accepted(bytes2, entry.time, entry.kind, entry.sig.kid);
+    return true;
+  }
+  /**
+   * Feeds the next line whose entry checks (everything but seq and prev: size, UTF-8,
+   * canonical form, fields, key, signature, body) already passed elsewhere, on these exact
+   * bytes (the worker pool, ./verify-pool.ts, runs `verifyEntryLine(bytes, keys, null)`).
+   * Chaining, counting and the Merkle tree stay here, in order. When the seq or prev does not
+   * follow, the line goes through `line()`, so the problem reported is exactly the sequential one.
+   */
+  lineChecked(bytes2, fields) {
+    if (this.#ended) throw new Error("LedgerVerifier.lineChecked() after end()");
+    if (this.#entryProblem !== null) return false;
+    if (fields.seq !== this.#builder.size || fields.prev !== this.#prev) return this.line(bytes2);
+    this.#accepted(bytes2, fields.time, fields.kind, fields.kid);
+    return true;
+  }
+  #accepted(bytes2, time, kind, kid) {
+    const seq = this.#builder.size;
+    if (time !== this.#runTime) {
+      this.#runTime = time;
       this.#runStart = seq;
     }
-    this.#kinds.set(entry.kind, (this.#kinds.get(entry.kind) ?? 0) + 1);
-    this.#kids.set(entry.sig.kid, (this.#kids.get(entry.sig.kid) ?? 0) + 1);
+    this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
+    this.#kids.set(kid, (this.#kids.get(kid) ?? 0) + 1);
     this.#builder.append(leafHash(bytes2));
     this.#prev = lineHash(bytes2);
     const reached = this.#pending.get(this.#builder.size);
@@ -31642,7 +31762,6 @@ var LedgerVerifier = class {
       this.#pending.delete(this.#builder.size);
       for (const p2 of reached) this.#compare(this.#builder.size, p2);
     }
-    return true;
   }
   /** Ends the stream. `tornBytes`: bytes after the last complete line (a partial line). */
   end(tornBytes = 0) {
@@ -31736,26 +31855,210 @@ function signingBytesOf(bytes2, text2, entry) {
   return Buffer.concat([bytes2.subarray(0, cut2), Buffer.from(tail, "utf8")]);
 }
 
+// src/ledger/verify-pool.ts
+import { createRequire as createRequire2 } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+var PARALLEL_THRESHOLD = 8192;
+var BATCH_LINES = 256;
+function defaultThreads() {
+  return 1;
+}
+function defaultWorkerFile() {
+  return new URL(import.meta.url.endsWith(".ts") ? "./verify-worker.ts" : "./verify-worker.js", import.meta.url);
+}
+var WORKER_HINT = "rerun with --threads 1 to verify on one thread; if that works, report this with your Node.js version";
+function spawnWorker(file, init2) {
+  if (!file.pathname.endsWith(".ts")) return new Worker(file, { workerData: init2 });
+  const tsx = pathToFileURL(createRequire2(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`;
+  return new Worker(boot, { eval: true, workerData: init2 });
+}
+var SignaturePool = class {
+  #slots = [];
+  #nextId = 0;
+  #failure = null;
+  #closing = false;
+  constructor(keys, threads, file) {
+    const init2 = { keys: keys.map((k) => formatVerifierKey(k)) };
+    for (let i2 = 0; i2 < threads; i2++) {
+      const worker = spawnWorker(file, init2);
+      const slot = { worker, jobs: /* @__PURE__ */ new Map() };
+      worker.on("message", (reply) => {
+        const job = slot.jobs.get(reply.id);
+        slot.jobs.delete(reply.id);
+        job?.resolve(reply);
+      });
+      worker.on("error", (err2) => this.#fail(`signature worker ${i2} failed: ${err2.message}`, err2));
+      worker.on("messageerror", (err2) => this.#fail(`signature worker ${i2} sent an unreadable message: ${err2.message}`, err2));
+      worker.on("exit", (code) => {
+        if (!this.#closing) this.#fail(`signature worker ${i2} exited with code ${code} before verification finished`);
+      });
+      this.#slots.push(slot);
+    }
+  }
+  /** Any worker failing fails every batch: a result that is not complete is not a verdict. */
+  #fail(message, cause) {
+    if (this.#failure === null) this.#failure = new LedgerError("IO", message, { hint: WORKER_HINT, ...cause === void 0 ? {} : { cause } });
+    for (const s of this.#slots) {
+      for (const job of s.jobs.values()) job.reject(this.#failure);
+      s.jobs.clear();
+    }
+  }
+  run(data, ends) {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    let slot = this.#slots[0];
+    for (const s of this.#slots) if (s.jobs.size < slot.jobs.size) slot = s;
+    const id = this.#nextId++;
+    const request2 = { id, data, ends };
+    const promise = new Promise((resolve2, reject) => slot.jobs.set(id, { resolve: resolve2, reject }));
+    slot.worker.postMessage(request2, [data.buffer, ends.buffer]);
+    return promise;
+  }
+  async close() {
+    this.#closing = true;
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+};
+var ParallelFeed = class {
+  #inner;
+  #keys;
+  #threads;
+  #threshold;
+  #file;
+  #maxInFlight;
+  #batchLines;
+  #pool = null;
+  /** Lines handed to this feed. */
+  #fed = 0;
+  #stopped = false;
+  #closed = false;
+  #batch = [];
+  #inFlight = [];
+  /** History checkpoints handed over while lines were in flight, with the line count at the time. */
+  #checkpoints = [];
+  constructor(inner, keys, options = {}) {
+    const threads = options.threads ?? defaultThreads();
+    if (!Number.isSafeInteger(threads) || threads < 0) throw new LedgerError("STORE_CONTRACT", `threads ${threads} is not a non-negative integer`);
+    this.#inner = inner;
+    this.#keys = keys;
+    this.#threads = threads;
+    this.#threshold = options.threshold ?? PARALLEL_THRESHOLD;
+    this.#file = options.workerFile ?? defaultWorkerFile();
+    this.#maxInFlight = 2 * threads;
+    this.#batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
+  }
+  /** Whether workers were started (the log passed the threshold with threads > 1). */
+  get parallel() {
+    return this.#pool !== null;
+  }
+  checkpoint(size, text2) {
+    if (this.#pool === null) this.#inner.checkpoint(size, text2);
+    else this.#checkpoints.push({ at: this.#fed, size, text: text2 });
+  }
+  /** As LedgerVerifier.line; a promise when the caller must wait for in-flight batches. */
+  line(bytes2) {
+    if (this.#stopped) return false;
+    if (this.#pool === null) {
+      if (this.#threads <= 1 || this.#fed < this.#threshold || this.#keys.length === 0) {
+        this.#fed++;
+        if (!this.#inner.line(bytes2)) this.#stopped = true;
+        return !this.#stopped;
+      }
+      this.#pool = new SignaturePool(this.#keys, this.#threads, this.#file);
+    }
+    this.#fed++;
+    this.#batch.push(bytes2);
+    if (this.#batch.length < this.#batchLines) return true;
+    this.#dispatch();
+    if (this.#inFlight.length < this.#maxInFlight) return true;
+    return this.#drainOne().then(() => !this.#stopped);
+  }
+  /** Verifies what is in flight, hands over the remaining checkpoints, stops the workers. */
+  async finish() {
+    try {
+      if (this.#pool === null) return;
+      this.#dispatch();
+      while (this.#inFlight.length > 0) await this.#drainOne();
+      this.#flushCheckpoints(Number.MAX_SAFE_INTEGER);
+    } finally {
+      await this.close();
+    }
+  }
+  /** Stops the workers (idempotent); after an error, in-flight results are dropped. */
+  async close() {
+    const pool2 = this.#pool;
+    if (pool2 === null || this.#closed) return;
+    this.#closed = true;
+    this.#stopped = true;
+    this.#inFlight.length = 0;
+    await pool2.close();
+  }
+  #dispatch() {
+    const lines = this.#batch;
+    if (lines.length === 0) return;
+    this.#batch = [];
+    let total = 0;
+    for (const l of lines) total += l.byteLength;
+    const data = new Uint8Array(total);
+    const ends = new Uint32Array(lines.length);
+    let at = 0;
+    for (let i2 = 0; i2 < lines.length; i2++) {
+      data.set(lines[i2], at);
+      at += lines[i2].byteLength;
+      ends[i2] = at;
+    }
+    const reply = this.#pool.run(data, ends);
+    reply.catch(() => void 0);
+    this.#inFlight.push({ lines, first: this.#fed - lines.length, reply });
+  }
+  async #drainOne() {
+    const batch = this.#inFlight.shift();
+    const reply = await batch.reply;
+    const { seqs, strings: strings2 } = reply;
+    for (let i2 = 0; i2 < batch.lines.length && !this.#stopped; i2++) {
+      this.#flushCheckpoints(batch.first + i2);
+      const bytes2 = batch.lines[i2];
+      const ok = i2 < reply.passed ? this.#inner.lineChecked(bytes2, { seq: seqs[i2], prev: strings2[4 * i2], time: strings2[4 * i2 + 1], kind: strings2[4 * i2 + 2], kid: strings2[4 * i2 + 3] }) : this.#inner.line(bytes2);
+      if (!ok) this.#stopped = true;
+    }
+  }
+  /** Checkpoints handed over when at most `upTo` lines had been: LedgerVerifier wants them when that many lines are in. */
+  #flushCheckpoints(upTo) {
+    while (this.#checkpoints.length > 0 && this.#checkpoints[0].at <= upTo) {
+      const c = this.#checkpoints.shift();
+      this.#inner.checkpoint(c.size, c.text);
+    }
+  }
+};
+
 // src/ledger/check-store.ts
-async function verifyStore(store, keys) {
+async function verifyStore(store, keys, options = {}) {
   const sizes = await store.listCheckpoints();
   const verifier = new LedgerVerifier({ keys, latest: await store.readCheckpoint() });
-  let next = 0;
-  const feed = async (upTo) => {
-    while (next < sizes.length && sizes[next] <= upTo) {
-      const size = sizes[next++];
-      const text2 = await store.readCheckpointAt(size);
-      if (text2 !== null) verifier.checkpoint(size, text2);
+  const feed = new ParallelFeed(verifier, keys, options);
+  try {
+    let next = 0;
+    const feedCheckpoints = async (upTo) => {
+      while (next < sizes.length && sizes[next] <= upTo) {
+        const size = sizes[next++];
+        const text2 = await store.readCheckpointAt(size);
+        if (text2 !== null) feed.checkpoint(size, text2);
+      }
+    };
+    let fed = 0;
+    await feedCheckpoints(0);
+    for await (const line of store.readLines(0)) {
+      const more = feed.line(line);
+      if (!(more === true || more !== false && await more)) break;
+      fed++;
+      if (next < sizes.length && sizes[next] === fed) await feedCheckpoints(fed);
     }
-  };
-  let fed = 0;
-  await feed(0);
-  for await (const line of store.readLines(0)) {
-    if (!verifier.line(line)) break;
-    fed++;
-    if (next < sizes.length && sizes[next] === fed) await feed(fed);
+    await feedCheckpoints(Number.MAX_SAFE_INTEGER);
+    await feed.finish();
+  } finally {
+    await feed.close();
   }
-  await feed(Number.MAX_SAFE_INTEGER);
   const { tornBytes } = await store.tail();
   return verifier.end(tornBytes);
 }
@@ -31877,7 +32180,7 @@ async function verifyLedger(store, keys, options = {}) {
     throw new UsageError("BAD_INPUT", `--min-witnesses ${required} needs at least ${required} witness keys, got ${witnessKeys.length}`, { hint: "pass each witness key with --witness KEY" });
   }
   const repairs = options.repair === true ? await repairLedger(store, keys) : [];
-  const base = await settleRaces(store, await verifyStore(store, keys));
+  const base = await settleRaces(store, await verifyStore(store, keys, options.threads === void 0 ? {} : { threads: options.threads }));
   const extra = [];
   for (const name2 of await store.listForeignCheckpointNames?.() ?? []) {
     extra.push({ code: "BAD_CHECKPOINT", seq: null, location: `checkpoints/${JSON.stringify(name2)}`, message: `checkpoints/ holds ${JSON.stringify(name2)}, which is not a decimal tree size: a renamed, copied or foreign file that verification cannot vouch for (remove it or restore the checkpoint it replaced)` });
