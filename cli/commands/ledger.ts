@@ -18,7 +18,7 @@ import { connectPostgres, type PostgresConnection } from '../../src/ledger/store
 import type { LedgerStore } from '../../src/engine/ledger.js';
 import type { CommandContext } from '../main.js';
 
-interface Target {
+export interface Target {
   readonly ledger?: string;
   readonly database?: string;
   readonly log?: string;
@@ -37,13 +37,13 @@ interface ImportOptions extends Target {
 /** JSON output version of both subcommands. */
 const JSON_VERSION = 1;
 
-interface Opened {
+export interface Opened {
   readonly store: LedgerStore;
   readonly name: string;
   close(): Promise<void>;
 }
 
-async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 'create'): Promise<Opened> {
+export async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 'create'): Promise<Opened> {
   const resolve = (p: string) => (isAbsolute(p) ? p : join(ctx.io.cwd, p));
   // A URL on the command line is visible to every user of the host (ps): DATABASE_URL, as the
   // App reads it, keeps a password off it. It applies when --log names a database log.

@@ -7,8 +7,10 @@ import { printable } from '../../src/core/errors.js';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { loadVerifiers } from '../../src/ledger/store/key-source.js';
+import { DEFAULT_SCHEMA } from '../../src/ledger/store/postgres.js';
 import { EXIT_INTEGRITY, EXIT_OK } from '../io.js';
 import type { CommandContext } from '../main.js';
+import { openTarget } from './ledger.js';
 import { isAbsolute, join } from 'node:path';
 
 interface VerifyOptions {
@@ -23,6 +25,9 @@ interface VerifyOptions {
   readonly witness: string[];
   readonly minWitnesses?: string;
   readonly threads?: string;
+  readonly database?: string;
+  readonly log?: string;
+  readonly schema: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -81,6 +86,9 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--save-trusted <file>', 'after a successful verification, write the latest checkpoint there (use it as --trusted next time)')
     .option('--witness <key>', 'witness cosignature key (cosignature/v1, from `trailmark keygen --witness`), or a file of keys (repeatable)', collect, [])
     .option('--min-witnesses <n>', 'valid cosignatures required from the --witness keys on the latest checkpoint (default 1 with --witness)')
+    .option('--database <url>', 'verify a log in PostgreSQL instead of a directory (default with --log: $DATABASE_URL)')
+    .option('--log <name>', 'log name in the database (the App: installation/<id>)')
+    .option('--schema <name>', 'PostgreSQL schema of the ledger tables', DEFAULT_SCHEMA)
     .option('--threads <n>', 'worker threads checking signatures on ledgers past 8,192 entries (default 1: one thread; on our 2-core measurements workers were not faster)')
     .addHelpText(
       'after',
@@ -106,11 +114,22 @@ export function register(program: Command, ctx: CommandContext): void {
         }
         threads = Number(opts.threads);
       }
-      const store = openDirStore(dir);
-      if (await isEmptyLedger(store)) {
-        throw new UsageError('NOT_FOUND', `${opts.ledger} holds no ledger (no entries, no checkpoint)`, { hint: 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
+      // A database log (--database/--log, or DATABASE_URL with --log) or the directory: the same
+      // verifier checks both, as they hold the same bytes (docs/ledger-format.md §8.4).
+      const inDatabase = opts.database !== undefined || opts.log !== undefined;
+      const opened = inDatabase
+        ? await openTarget({ ...(opts.database === undefined ? {} : { database: opts.database }), ...(opts.log === undefined ? {} : { log: opts.log }), schema: opts.schema }, ctx, 'read')
+        : { store: openDirStore(dir), name: opts.ledger, close: () => Promise.resolve() };
+      const store = opened.store;
+      let v: Awaited<ReturnType<typeof verifyLedger>>;
+      try {
+        if (await isEmptyLedger(store)) {
+          throw new UsageError('NOT_FOUND', `${opened.name} holds no ledger (no entries, no checkpoint)`, { hint: inDatabase ? 'check --log and --schema' : 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
+        }
+        v = await verifyLedger(store, keys, { repair: opts.repair === true, ...(trusted === undefined ? {} : { trusted }), witnesses, ...(minWitnesses === undefined ? {} : { minWitnesses }), ...(threads === undefined ? {} : { threads }) });
+      } finally {
+        await opened.close();
       }
-      const v = await verifyLedger(store, keys, { repair: opts.repair === true, ...(trusted === undefined ? {} : { trusted }), witnesses, ...(minWitnesses === undefined ? {} : { minWitnesses }), ...(threads === undefined ? {} : { threads }) });
       const { repairs, report } = v;
       let saved: string | null = null;
       if (report.ok && opts.saveTrusted !== undefined && v.latest !== null) {
@@ -126,10 +145,10 @@ export function register(program: Command, ctx: CommandContext): void {
       }
       if (opts.json === true) {
         const { ok, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings } = report;
-        const doc = { ok, ledger: opts.ledger, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs, trust: v.trust, witnesses: v.witnesses };
+        const doc = { ok, ledger: opened.name, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs, trust: v.trust, witnesses: v.witnesses };
         ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
-        let out = render(opts.ledger, report, repairs) + renderTrust(v);
+        let out = render(opened.name, report, repairs) + renderTrust(v);
         if (saved !== null) out += `saved the latest checkpoint to ${opts.saveTrusted}: pass it as --trusted next time\n`;
         (report.ok ? ctx.io.stdout : ctx.io.stderr).write(out);
       }

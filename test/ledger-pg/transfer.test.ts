@@ -14,7 +14,7 @@ import { migrate } from '../../src/ledger/store/postgres-migrations.js';
 import type { PostgresConnection } from '../../src/ledger/store/postgres-pool.js';
 import type { LedgerStore } from '../../src/ledger/store.js';
 import { runCli, ledgerFixture, type LedgerFixture } from '../cli-ledger/harness.js';
-import { fixedClock } from '../ledger/fixtures.js';
+import { fixedClock, testKey } from '../ledger/fixtures.js';
 import { dropSchema, freshSchemaName, PG_URL, pgliteClient, pgUnavailable, realServer, type PgliteClient } from '../support/postgres.js';
 
 /** Every file of a directory ledger except the lock and the directory store's own tail hint. */
@@ -165,6 +165,22 @@ describe.skipIf(why !== undefined)('trailmark ledger export|import on the real s
     const pg = await openPostgresStore(conn, { log: 'installation/42', schema });
     const { report } = await verifyLedger(pg, [fx.key.verifier]);
     expect(report).toMatchObject({ ok: true, entries: 12, checkpoints: 6, problems: [] });
+    // `trailmark verify` reads the database log itself, as it reads a directory.
+    const vdb = await runCli(['verify', ...db, '--key', fx.pubFile, '--json'], { cwd });
+    expect(vdb.stderr).toBe('');
+    expect(vdb.code).toBe(0);
+    expect(JSON.parse(vdb.stdout)).toMatchObject({ ok: true, ledger: 'installation/42', entries: 12, checkpoints: 6, problems: [] });
+    const venv = await runCli(['verify', '--schema', schema, '--log', 'installation/42', '--key', fx.pubFile], { cwd, env: { DATABASE_URL: PG_URL } });
+    expect(venv.code, venv.stderr).toBe(0);
+    expect(venv.stdout).toMatch(/^ok: installation\/42 verifies: 12 entries/);
+    // Another key does not vouch for it: exit 1, as for a directory.
+    writeFileSync(join(cwd, 'other.pub'), `${testKey('another-key').verifierKey}\n`);
+    const wrong = await runCli(['verify', ...db, '--key', 'other.pub', '--json'], { cwd });
+    expect(wrong.code).toBe(1);
+    expect(JSON.parse(wrong.stdout).ok).toBe(false);
+    const missingLog = await runCli(['verify', '--database', PG_URL, '--schema', schema, '--log', 'installation/nope', '--key', fx.pubFile], { cwd });
+    expect(missingLog.code).toBe(2);
+    expect(missingLog.stderr).toContain('hint:');
   });
 
   it('bad invocations exit 2 with a hint and write nothing', async () => {
