@@ -21,25 +21,34 @@ export type EntryBody = { readonly schema: string } & Readonly<Record<string, un
 
 interface KindSpec {
   readonly schema: string;
-  readonly validate: ValidateFunction;
+  readonly validate: () => ValidateFunction;
 }
 
 const ajv = new Ajv({ strict: true, allErrors: false });
 
+/**
+ * Compiled on first use: a process that reads one kind (a verify worker, a CLI command) does not
+ * pay for compiling all of them at start-up. Every schema is compiled by the body tests.
+ */
+function lazy(schema: object): () => ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  return () => (compiled ??= ajv.compile(schema));
+}
+
 const KINDS: ReadonlyMap<string, KindSpec> = new Map([
-  [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: ajv.compile(changeAnalyzedSchema) }],
-  [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv.compile(changeHunksSchema) }],
-  [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv.compile(findingSchema) }],
+  [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: lazy(changeAnalyzedSchema) }],
+  [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: lazy(changeHunksSchema) }],
+  [FINDING_KIND, { schema: FINDING_SCHEMA, validate: lazy(findingSchema) }],
   // Written by the GitHub App (app/).
-  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: ajv.compile(accessSchema) }],
-  [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv.compile(mergeSchema) }],
-  [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv.compile(recordSchema) }],
-  [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv.compile(remediationSchema) }],
-  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: ajv.compile(retentionSchema) }],
-  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv.compile(reviewApprovedSchema) }],
-  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: ajv.compile(drillSchema) }],
-  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: ajv.compile(analysisFailedSchema) }],
-  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: ajv.compile(reportPublishedSchema) }],
+  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: lazy(accessSchema) }],
+  [MERGE_KIND, { schema: MERGE_SCHEMA, validate: lazy(mergeSchema) }],
+  [RECORD_KIND, { schema: RECORD_SCHEMA, validate: lazy(recordSchema) }],
+  [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: lazy(remediationSchema) }],
+  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: lazy(retentionSchema) }],
+  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: lazy(reviewApprovedSchema) }],
+  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: lazy(drillSchema) }],
+  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: lazy(analysisFailedSchema) }],
+  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: lazy(reportPublishedSchema) }],
 ]);
 
 /** Kinds this version writes and verifies, sorted. */
@@ -54,8 +63,9 @@ export function bodyProblem(kind: string, body: unknown): string | null {
   if (schema !== spec.schema) {
     return `body schema ${JSON.stringify(schema)} does not match kind ${kind} (want ${spec.schema})`;
   }
-  if (spec.validate(body)) return null;
-  const err = spec.validate.errors?.[0];
+  const validate = spec.validate();
+  if (validate(body)) return null;
+  const err = validate.errors?.[0];
   return `body${err?.instancePath ?? ''} ${err?.message ?? 'is invalid'}`;
 }
 
