@@ -17,7 +17,7 @@ import { LedgerVerifier } from '../../src/ledger/verify.js';
 import { PARALLEL_THRESHOLD, ParallelFeed } from '../../src/ledger/verify-pool.js';
 import { runCli } from '../cli-ledger/harness.js';
 import { fixedClock, ORIGIN, prng, scanDrafts, seededRandom, testKey } from '../ledger/fixtures.js';
-import { bytesOf, key, mutate, type Ledger } from './mutations.js';
+import { bytesOf, key, mutate, type Ledger } from '../ledger/mutations.js';
 
 const SEQUENTIAL: VerifyStoreOptions = { threads: 1 };
 /** Workers from the first line, small batches: many batches in flight, several per worker. */

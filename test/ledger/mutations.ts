@@ -1,12 +1,11 @@
-// The seeded mutation generator of test/ledger/tamper.test.ts (bytes flipped, lines deleted,
-// swapped, moved, duplicated, inserted, truncated, re-signed, checkpoints edited or replaced),
-// copied unchanged so that the parallel verifier can be compared with the sequential one on
-// the same corruptions (a test file cannot be imported without running its suite).
+// The seeded mutation generator (bytes flipped, lines deleted, swapped, moved, duplicated,
+// inserted, truncated, re-signed, checkpoints edited or replaced) shared by the tamper suite
+// (test/ledger/tamper.test.ts) and the parallel verifier's equivalence test.
 import { signCheckpoint } from '../../src/ledger/checkpoint.js';
 import { canonicalize } from '../../src/ledger/canonical.js';
 import { signEntry, type Entry } from '../../src/ledger/entry.js';
 import { rootOf, leafHash } from '../../src/ledger/merkle.js';
-import { ORIGIN, testKey } from '../ledger/fixtures.js';
+import { ORIGIN, testKey } from './fixtures.js';
 
 export const key = testKey();
 const intruder = testKey('intruder');
