@@ -28,7 +28,7 @@ import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
-import { inProcessApp } from './in-process.js';
+import { inProcessApp } from '../support/in-process-app.js';
 
 const DAY = 86_400_000;
 const period = (text: string): RetentionPeriod => parseRetentionPeriod(text)!;

@@ -13,7 +13,7 @@ import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
-import { inProcessApp } from './in-process.js';
+import { inProcessApp } from '../support/in-process-app.js';
 
 describe('reportIssueBody', () => {
   const t = { owner: 'acme', repo: 'widgets', week: '2026-W49' };

@@ -18,7 +18,7 @@ import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { weekRange } from '../../src/report/week.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
-import { inProcessApp } from './in-process.js';
+import { inProcessApp } from '../support/in-process-app.js';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -22,7 +22,7 @@ import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { weekRange } from '../../src/report/week.js';
 import { freePort } from '../support/free-port.js';
-import { inProcessApp } from './in-process.js';
+import { inProcessApp } from '../support/in-process-app.js';
 import { REPO_ROOT, simUnavailable, startSim, type RunningSim, type Violation } from '../support/github-sim.js';
 
 const run = promisify(execFile);

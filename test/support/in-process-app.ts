@@ -1,5 +1,6 @@
-// The real App in process against the GitHub simulator, with its clock and weekly timer injected:
-// how these tests make analyses at a chosen time and tick the weekly schedule on demand.
+// The real App in process against the GitHub simulator, with its clock and timers injected: how
+// the weekly-report and retention tests make analyses at a chosen time and tick the schedules on
+// demand. Any pull_request action: `closed` with `merged=true` records a merge (the drill needs one).
 import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { Probot } from 'probot';
@@ -7,12 +8,12 @@ import { createTrailmarkApp, type TrailmarkApp } from '../../app/app.js';
 import { EnterpriseProbotOctokit } from '../../app/probot-octokit.js';
 import type { BackoffPolicy } from '../../app/queue.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
-import type { RunningSim } from '../support/github-sim.js';
+import type { RunningSim } from './github-sim.js';
 
 export interface InProcessApp {
   readonly app: TrailmarkApp;
   /** Delivers a `pull_request` webhook built by the simulator from its current state; resolves when its jobs ran. */
-  pullRequest(action: 'opened' | 'synchronize', deliveryId: string): Promise<void>;
+  pullRequest(action: 'opened' | 'synchronize' | 'closed', deliveryId: string, merged?: boolean): Promise<void>;
   readonly log: string[];
 }
 
@@ -39,8 +40,8 @@ export async function inProcessApp(s: RunningSim, o: { readonly dataDir: string;
   await probot.load(app.appFn, { cwd: o.dataDir, addHandler: () => undefined });
   return {
     app, log,
-    pullRequest: async (action, deliveryId) => {
-      const { payload } = (await s.admin('GET', `/_sim/webhook?event=pull_request&action=${action}`)) as { payload: object };
+    pullRequest: async (action, deliveryId, merged = false) => {
+      const { payload } = (await s.admin('GET', `/_sim/webhook?event=pull_request&action=${action}${merged ? '&merged=true' : ''}`)) as { payload: object };
       await probot.receive({ id: deliveryId, name: 'pull_request', payload } as Parameters<Probot['receive']>[0]);
       await app.drain();
     },
