@@ -6,8 +6,8 @@
 //           / raw node:crypto Ed25519 verifications/s on one core, over the same entry bytes
 //   memory: peak RSS and heap while verifying a large ledger (flat: O(log n) state)
 // Entries for the memory run are generated with large batches (one fsync per batch).
+import { runInChild, sendToParent, withMemoryPeaks } from './child.js';
 import { generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { CHANGE_HUNKS_SCHEMA } from '../ledger/kinds/change-hunks.js';
 import { openLedger, type EntryDraft } from '../ledger/log.js';
 import { generateNoteKey, parseSignerKey, parseVerifierKey } from '../ledger/note.js';
 import { openDirStore } from '../ledger/store/dir.js';
-import { maxThreads } from '../ledger/verify-pool.js';
+import { defaultThreads, maxThreads } from '../ledger/verify-pool.js';
 
 export interface LedgerBenchOptions {
   /** Entries for the append and verify rate runs. Default 20,000. */
@@ -161,39 +161,23 @@ const CHILD_FLAG = '--trailmark-bench-verify-child';
 
 /** Verifies `dir` in a fresh process, so that its RSS is the verifier's and nothing else's. */
 function verifyInChild(dir: string, verifierKey: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, dir, verifierKey], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m) => resolve(m as ChildResult));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`verify child exited with ${code}`))));
-  });
+  return runInChild<ChildResult>(fileURLToPath(import.meta.url), CHILD_FLAG, [dir, verifierKey], 'verify');
 }
 
 async function verifyChildMain(dir: string, verifierKey: string): Promise<void> {
-  const baseline = process.memoryUsage();
-  let peakRss = baseline.rss;
-  let peakHeap = baseline.heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 20);
   const start = process.hrtime.bigint();
-  const report = await verifyStore(openDirStore(dir), [parseVerifierKey(verifierKey)]);
+  const { result: report, ...peaks } = await withMemoryPeaks(() => verifyStore(openDirStore(dir), [parseVerifierKey(verifierKey)]));
   const verifySec = Number(process.hrtime.bigint() - start) / 1e9;
-  clearInterval(sampler);
-  const end = process.memoryUsage();
   const result: ChildResult = {
     ok: report.ok,
     entries: report.entries,
     problem: report.problems[0]?.message ?? null,
     verifySec,
-    threads: maxThreads(),
-    baselineRss: baseline.rss,
-    peakRss: Math.max(peakRss, end.rss),
-    peakHeap: Math.max(peakHeap, end.heapUsed),
+    // verifyStore's default, as `trailmark verify` runs without --threads.
+    threads: defaultThreads(),
+    ...peaks,
   };
-  process.send!(result, () => process.exit(0));
+  sendToParent(result);
 }
 
 if (process.argv[2] === CHILD_FLAG) await verifyChildMain(process.argv[3]!, process.argv[4]!);

@@ -6,7 +6,7 @@
 //   report:    buildReport (verification + aggregation) / raw JSON.parse of the lines
 // Medians over the rounds. Memory: peak RSS of buildReport over a large ledger, in a fresh
 // process (flat: aggregates only, never entries).
-import { fork } from 'node:child_process';
+import { runInChild, sendToParent, withMemoryPeaks } from './child.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,30 +258,15 @@ interface ChildResult {
 const CHILD_FLAG = '--trailmark-bench-report-child';
 
 function reportInChild(dir: string, verifierKey: string): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, dir, verifierKey], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m) => resolve(m as ChildResult));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`report child exited with ${code}`))));
-  });
+  return runInChild<ChildResult>(fileURLToPath(import.meta.url), CHILD_FLAG, [dir, verifierKey], 'report');
 }
 
 async function reportChildMain(dir: string, verifierKey: string): Promise<void> {
-  const baseline = process.memoryUsage();
-  let peakRss = baseline.rss;
-  let peakHeap = baseline.heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 20);
   const t = process.hrtime.bigint();
-  const model = await buildReport([{ store: openDirStore(dir), keys: [parseVerifierKey(verifierKey)] }], reportOptions);
+  const { result: model, ...peaks } = await withMemoryPeaks(() => buildReport([{ store: openDirStore(dir), keys: [parseVerifierKey(verifierKey)] }], reportOptions));
   const reportSec = ms(t) / 1e3;
-  clearInterval(sampler);
-  const end = process.memoryUsage();
-  const result: ChildResult = { reportSec, baselineRss: baseline.rss, peakRss: Math.max(peakRss, end.rss), peakHeap: Math.max(peakHeap, end.heapUsed), verified: model.provenance.ledgers.every((l) => l.verified) };
-  process.send!(result, () => process.exit(0));
+  const result: ChildResult = { reportSec, ...peaks, verified: model.provenance.ledgers.every((l) => l.verified) };
+  sendToParent(result);
 }
 
 if (process.argv[2] === CHILD_FLAG) await reportChildMain(process.argv[3]!, process.argv[4]!);
