@@ -25144,20 +25144,24 @@ var reviewApprovedSchema = {
 
 // src/ledger/body.ts
 var ajv2 = new import_ajv2.Ajv({ strict: true, allErrors: false });
+function lazy(schema) {
+  let compiled;
+  return () => compiled ??= ajv2.compile(schema);
+}
 var KINDS = /* @__PURE__ */ new Map([
-  [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: ajv2.compile(changeAnalyzedSchema) }],
-  [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: ajv2.compile(changeHunksSchema) }],
-  [FINDING_KIND, { schema: FINDING_SCHEMA, validate: ajv2.compile(findingSchema) }],
+  [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: lazy(changeAnalyzedSchema) }],
+  [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: lazy(changeHunksSchema) }],
+  [FINDING_KIND, { schema: FINDING_SCHEMA, validate: lazy(findingSchema) }],
   // Written by the GitHub App (app/).
-  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: ajv2.compile(accessSchema) }],
-  [MERGE_KIND, { schema: MERGE_SCHEMA, validate: ajv2.compile(mergeSchema) }],
-  [RECORD_KIND, { schema: RECORD_SCHEMA, validate: ajv2.compile(recordSchema) }],
-  [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: ajv2.compile(remediationSchema) }],
-  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: ajv2.compile(retentionSchema) }],
-  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: ajv2.compile(reviewApprovedSchema) }],
-  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: ajv2.compile(drillSchema) }],
-  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: ajv2.compile(analysisFailedSchema) }],
-  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: ajv2.compile(reportPublishedSchema) }]
+  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: lazy(accessSchema) }],
+  [MERGE_KIND, { schema: MERGE_SCHEMA, validate: lazy(mergeSchema) }],
+  [RECORD_KIND, { schema: RECORD_SCHEMA, validate: lazy(recordSchema) }],
+  [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: lazy(remediationSchema) }],
+  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: lazy(retentionSchema) }],
+  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: lazy(reviewApprovedSchema) }],
+  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: lazy(drillSchema) }],
+  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: lazy(analysisFailedSchema) }],
+  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: lazy(reportPublishedSchema) }]
 ]);
 var ENTRY_KINDS = [...KINDS.keys()].sort();
 function bodyProblem(kind, body2) {
@@ -25168,8 +25172,9 @@ function bodyProblem(kind, body2) {
   if (schema !== spec.schema) {
     return `body schema ${JSON.stringify(schema)} does not match kind ${kind} (want ${spec.schema})`;
   }
-  if (spec.validate(body2)) return null;
-  const err2 = spec.validate.errors?.[0];
+  const validate2 = spec.validate();
+  if (validate2(body2)) return null;
+  const err2 = validate2.errors?.[0];
   return `body${err2?.instancePath ?? ""} ${err2?.message ?? "is invalid"}`;
 }
 function checkBody(kind, body2) {
