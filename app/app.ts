@@ -25,7 +25,8 @@ import { WorkQueue, type BackoffPolicy } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
 import { RetentionSchedule, type RetentionJob } from './retention.js';
-import { WeeklyReports, type Timer, type WeeklyReportJob } from './weekly-report.js';
+import type { Timer } from './schedule.js';
+import { WeeklyReports, type WeeklyReportJob } from './weekly-report.js';
 import { webhookRoute } from './webhook-route.js';
 import { Worker } from './worker.js';
 
@@ -41,7 +42,7 @@ export interface TrailmarkAppOptions {
   readonly views?: AccessViews;
   /** The OAuth code exchange's HTTP client (global fetch when absent). */
   readonly fetch?: typeof fetch;
-  /** The weekly report and retention schedules' timer (weekly-report.ts realTimer when absent). */
+  /** The weekly report and retention schedules' timer (schedule.ts realTimer when absent). */
   readonly weeklyTimer?: Timer;
 }
 

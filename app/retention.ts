@@ -39,7 +39,8 @@ import type { Job } from './job.js';
 import { jobKey } from './job.js';
 import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
 import { StateFile, type StateFileOptions } from './state-file.js';
-import { installationRepositories, installationsWithLedger, realTimer, type Timer } from './weekly-report.js';
+import { realTimer, serialized, startSchedule, type Timer } from './schedule.js';
+import { installationRepositories, installationsWithLedger } from './weekly-report.js';
 
 export type RetentionJob = Extract<Job, { readonly kind: 'retention' }>;
 
@@ -78,26 +79,16 @@ export const APP_NO_CLONE = 'the App keeps no clone; run `trailmark drill --repo
 
 export class RetentionSchedule {
   readonly #states = new Map<number, StateFile<RetentionState>>();
-  #ticking: Promise<number> | undefined;
 
   constructor(readonly o: RetentionScheduleOptions) {}
 
   /** Starts the schedule: a tick now and one every `everyMs`. Returns the stop function. */
   start(timer: Timer = realTimer, everyMs = RETENTION_INTERVAL_MS): () => void {
-    const run = () => {
-      this.tick().catch((err: unknown) => this.o.log(`trailmark: retention schedule failed: ${describeError(err)}`));
-    };
-    run();
-    return timer(run, everyMs);
+    return startSchedule(() => this.tick(), 'retention', this.o.log, timer, everyMs);
   }
 
   /** Queues the day's job of every installation whose day is not done; returns how many. Ticks do not overlap. */
-  tick(): Promise<number> {
-    const previous = this.#ticking ?? Promise.resolve(0);
-    const next = previous.catch(() => 0).then(() => this.#tick());
-    this.#ticking = next;
-    return next;
-  }
+  readonly tick: () => Promise<number> = serialized(() => this.#tick());
 
   async #tick(): Promise<number> {
     const day = retentionDay(this.o.clock.now());

@@ -31,6 +31,7 @@ import { openDirStore } from '../src/ledger/store/dir.js';
 import type { Job } from './job.js';
 import { jobKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
+import { realTimer, serialized, startSchedule, type Timer } from './schedule.js';
 
 export type WeeklyReportJob = Extract<Job, { readonly kind: 'weekly-report' }>;
 
@@ -40,15 +41,6 @@ export const WEEKLY_REPORT_INTERVAL_MS = 60 * 60_000;
 /** Repositories of one installation read per tick (100 per request). */
 const MAX_REPOSITORIES = 10_000;
 
-/** A repeating timer (injected in tests); returns a function that stops it. */
-export type Timer = (tick: () => void, everyMs: number) => () => void;
-
-export const realTimer: Timer = (tick, everyMs) => {
-  const handle = setInterval(tick, everyMs);
-  // The schedule never keeps the process alive on its own.
-  handle.unref();
-  return () => clearInterval(handle);
-};
 
 export interface WeeklyReportsOptions {
   readonly dataDir: string;
@@ -105,29 +97,16 @@ export class WeeklyReports {
   readonly #indexes = new Map<number, PublishedIndex>();
   /** Per installation: the ledger's activity mark and the last complete week at its last tick (skip when neither moved). */
   readonly #ticked = new Map<number, { readonly activity: number; readonly week: string }>();
-  #ticking: Promise<number> | undefined;
 
   constructor(readonly o: WeeklyReportsOptions) {}
 
   /** Starts the schedule: a tick now and one every `everyMs`. Returns the stop function. */
   start(timer: Timer = realTimer, everyMs = WEEKLY_REPORT_INTERVAL_MS): () => void {
-    const run = () => {
-      this.tick().catch((err: unknown) => this.o.log(`trailmark: weekly report schedule failed: ${describeError(err)}`));
-    };
-    run();
-    return timer(run, everyMs);
+    return startSchedule(() => this.tick(), 'weekly report', this.o.log, timer, everyMs);
   }
 
-  /**
-   * Enqueues the due weeks of every installation; returns how many jobs were queued. Ticks do
-   * not overlap: a tick asked for while one runs waits for it and runs once more.
-   */
-  tick(): Promise<number> {
-    const previous = this.#ticking ?? Promise.resolve(0);
-    const next = previous.catch(() => 0).then(() => this.#tick());
-    this.#ticking = next;
-    return next;
-  }
+  /** Enqueues the due weeks of every installation; returns how many jobs were queued. Ticks do not overlap. */
+  readonly tick: () => Promise<number> = serialized(() => this.#tick());
 
   async #tick(): Promise<number> {
     let queued = 0;

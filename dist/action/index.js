@@ -23766,311 +23766,6 @@ var systemRandom = {
   }
 };
 
-// src/core/policy.ts
-var RETENTION_RULES = ["subjects", "records", "prompts"];
-var RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
-function parseRetentionPeriod(text2) {
-  const m = RETENTION_PERIOD.exec(text2.trim());
-  if (m === null) return void 0;
-  const amount = Number(m[1]);
-  const unit = m[2];
-  return { amount, unit, text: `${amount}${unit}` };
-}
-function retentionCutoff(period, nowMs) {
-  const d = new Date(nowMs);
-  switch (period.unit) {
-    case "d":
-      return nowMs - period.amount * 864e5;
-    case "w":
-      return nowMs - period.amount * 7 * 864e5;
-    case "m":
-      d.setUTCMonth(d.getUTCMonth() - period.amount);
-      return d.getTime();
-    case "y":
-      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
-      return d.getTime();
-  }
-}
-var DEFAULT_POLICY = {
-  version: "default-1",
-  // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
-  // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.
-  thresholds: { low: 0.53, high: 0.63 },
-  sensitivePaths: [],
-  ignore: [],
-  annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
-  markers: [],
-  ledger: { enabled: true, branch: "trailmark-ledger" },
-  report: { destination: "none" },
-  blocking: { failOn: "none" }
-};
-
-// src/config/policy.ts
-var import_ajv = __toESM(require_ajv(), 1);
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-var import_yaml = __toESM(require_dist(), 1);
-
-// src/config/schema.ts
-var POLICY_FILE_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    "policy-version": { type: "string", minLength: 1, maxLength: 200 },
-    thresholds: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        low: { type: "number", minimum: 0, maximum: 1 },
-        high: { type: "number", minimum: 0, maximum: 1 }
-      }
-    },
-    "sensitive-paths": { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
-    ignore: { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
-    annotations: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        unattested: { enum: ["notice", "warning"] },
-        "unattested-sensitive": { enum: ["notice", "warning"] },
-        contradicted: { enum: ["notice", "warning"] }
-      }
-    },
-    markers: {
-      type: "array",
-      maxItems: 200,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["kind", "value", "agent"],
-        properties: {
-          kind: { enum: ["co-author-email", "co-author-domain", "author-email", "trailer-key", "footer"] },
-          value: { type: "string", minLength: 3, maxLength: 300 },
-          agent: { type: "string", minLength: 1, maxLength: 100 },
-          class: { enum: ["declared", "stamped"] }
-        }
-      }
-    },
-    ledger: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        enabled: { type: "boolean" },
-        origin: { type: "string", minLength: 1, maxLength: 300 },
-        branch: { type: "string", minLength: 1, maxLength: 200 }
-      }
-    },
-    report: {
-      type: "object",
-      additionalProperties: false,
-      properties: { destination: { enum: ["issue", "none"] } }
-    },
-    "fail-on": { enum: ["none", "unattested", "contradicted"] },
-    // Durations (`7y`, `18m`, `12w`, `30d`); the shape is checked in policy.ts for a clear message.
-    retention: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        subjects: { type: "string", minLength: 1, maxLength: 20 },
-        records: { type: "string", minLength: 1, maxLength: 20 },
-        prompts: { type: "string", minLength: 1, maxLength: 20 }
-      }
-    },
-    // The App's scheduled fire drill; `every` is a duration like retention's.
-    drill: {
-      type: "object",
-      additionalProperties: false,
-      properties: { every: { type: "string", minLength: 1, maxLength: 20 } }
-    }
-  }
-};
-var KNOWN_KEYS = [
-  "policy-version",
-  "thresholds",
-  "thresholds.low",
-  "thresholds.high",
-  "sensitive-paths",
-  "ignore",
-  "annotations",
-  "annotations.unattested",
-  "annotations.unattested-sensitive",
-  "annotations.contradicted",
-  "markers",
-  "ledger",
-  "ledger.enabled",
-  "ledger.origin",
-  "ledger.branch",
-  "report",
-  "report.destination",
-  "fail-on",
-  "retention",
-  "retention.subjects",
-  "retention.records",
-  "retention.prompts",
-  "drill",
-  "drill.every"
-];
-
-// src/config/policy.ts
-var MAX_POLICY_BYTES = 256 * 1024;
-var MAX_ALIASES = 100;
-var ajv = new import_ajv.Ajv({ allErrors: true, strict: true });
-var validate = ajv.compile(POLICY_FILE_SCHEMA);
-function parsePolicy(yamlText, options = {}) {
-  const source = options.source ?? ".github/trailmark.yml";
-  const base = options.base ?? DEFAULT_POLICY;
-  const fail2 = (message, cause) => {
-    throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
-      ...cause !== void 0 ? { cause } : {},
-      hint: "fix the key named above; every key is documented in docs/config.md"
-    });
-  };
-  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail2(`file is larger than ${MAX_POLICY_BYTES} bytes`);
-  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
-  if (doc.errors.length > 0) fail2(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
-  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
-  if (tagWarning !== void 0) fail2(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err2) {
-    fail2(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
-  }
-  if (value === null || value === void 0) return base;
-  if (!validate(value)) fail2(describeErrors(validate.errors ?? [], value));
-  const file = value;
-  file.markers?.forEach((m, i2) => {
-    const problem = markerValueProblem(m.kind, m.value);
-    if (problem !== void 0) fail2(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
-  });
-  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
-  if (thresholds.low > thresholds.high) fail2(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
-  for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
-    globs?.forEach((g, i2) => {
-      try {
-        import_picomatch2.default.makeRe(g);
-      } catch (err2) {
-        fail2(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
-      }
-    });
-  }
-  const retention = { ...base.retention };
-  for (const rule of RETENTION_RULES) {
-    const written = file.retention?.[rule];
-    if (written === void 0) continue;
-    const period = parseRetentionPeriod(written);
-    if (period === void 0) fail2(`retention.${rule}: ${JSON.stringify(written)} is not a duration (write a positive whole number and a unit: 30d, 12w, 18m, 7y; leave the key out to keep forever)`);
-    else retention[rule] = period;
-  }
-  const retentionPolicy = retention;
-  let drill2 = base.drill;
-  const every = file.drill?.every;
-  if (every !== void 0) {
-    const period = parseRetentionPeriod(every);
-    if (period === void 0) fail2(`drill.every: ${JSON.stringify(every)} is not a duration (write a positive whole number and a unit: 7d, 4w, 1m; leave the key out for no scheduled drill)`);
-    else drill2 = { every: period };
-  }
-  return {
-    version: file["policy-version"] ?? base.version,
-    thresholds,
-    sensitivePaths: file["sensitive-paths"] ?? base.sensitivePaths,
-    ignore: file.ignore ?? base.ignore,
-    annotations: {
-      unattested: file.annotations?.unattested ?? base.annotations.unattested,
-      unattestedSensitive: file.annotations?.["unattested-sensitive"] ?? base.annotations.unattestedSensitive,
-      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted
-    },
-    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === "trailer-key" ? "declared" : "stamped") })) ?? base.markers,
-    ledger: {
-      enabled: file.ledger?.enabled ?? base.ledger.enabled,
-      ...file.ledger?.origin !== void 0 ? { origin: file.ledger.origin } : base.ledger.origin !== void 0 ? { origin: base.ledger.origin } : {},
-      branch: file.ledger?.branch ?? base.ledger.branch
-    },
-    report: { destination: file.report?.destination ?? base.report.destination },
-    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
-    // Present only when a rule is set: without one everything is kept forever.
-    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy },
-    ...drill2 === void 0 ? {} : { drill: drill2 }
-  };
-}
-function markerValueProblem(kind, value) {
-  const at = value.indexOf("@");
-  switch (kind) {
-    case "co-author-email":
-    case "author-email":
-      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
-    case "co-author-domain":
-      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
-    case "trailer-key":
-      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
-    case "footer":
-      return void 0;
-  }
-}
-function describeErrors(errors, value) {
-  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
-  const e = sorted[0];
-  if (e === void 0) return "invalid policy";
-  const path = keyPath(e.instancePath);
-  if (e.keyword === "additionalProperty" || e.keyword === "additionalProperties") {
-    const key = String(e.params.additionalProperty);
-    const full = path === "" ? key : `${path}.${key}`;
-    const suggestion = closest(full);
-    return `unknown key ${JSON.stringify(full)}${suggestion !== void 0 ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ""}`;
-  }
-  if (e.keyword === "enum") {
-    const allowed = e.params.allowedValues ?? [];
-    return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
-  }
-  const actual = valueAt(value, e.instancePath);
-  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
-  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
-}
-function valueAt(value, pointer) {
-  let at = value;
-  for (const part of pointer.split("/").slice(1)) {
-    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (at === null || typeof at !== "object") return void 0;
-    at = at[key];
-  }
-  return at;
-}
-function rank(e) {
-  return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
-}
-function keyPath(pointer) {
-  return pointer.split("/").slice(1).map((p2) => p2.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
-}
-function closest(key) {
-  let best;
-  let bestDistance = Infinity;
-  for (const known of KNOWN_KEYS) {
-    const d = distance(key.toLowerCase(), known);
-    if (d < bestDistance) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
-  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
-  return suffixed.length === 1 ? suffixed[0] : void 0;
-}
-function distance(a, b) {
-  const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
-  for (let i2 = 1; i2 <= a.length; i2++) {
-    let prev = row[0];
-    row[0] = i2;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i2 - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-function firstLine2(text2) {
-  return text2.split("\n")[0] ?? text2;
-}
-
 // src/core/version.ts
 var TOOL_NAME = "trailmark";
 var TOOL_VERSION = "0.1.0";
@@ -24804,7 +24499,7 @@ var StrictParser = class {
 import { hash } from "node:crypto";
 
 // src/ledger/body.ts
-var import_ajv2 = __toESM(require_ajv(), 1);
+var import_ajv = __toESM(require_ajv(), 1);
 
 // src/ledger/kinds/common.ts
 var DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$";
@@ -25143,10 +24838,10 @@ var reviewApprovedSchema = {
 };
 
 // src/ledger/body.ts
-var ajv2 = new import_ajv2.Ajv({ strict: true, allErrors: false });
+var ajv = new import_ajv.Ajv({ strict: true, allErrors: false });
 function lazy(schema) {
   let compiled;
-  return () => compiled ??= ajv2.compile(schema);
+  return () => compiled ??= ajv.compile(schema);
 }
 var KINDS = /* @__PURE__ */ new Map([
   [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: lazy(changeAnalyzedSchema) }],
@@ -25614,6 +25309,325 @@ function ledgerRefOf(appended, location, origin) {
   };
 }
 
+// src/core/policy.ts
+var RETENTION_RULES = ["subjects", "records", "prompts"];
+var RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
+function parseRetentionPeriod(text2) {
+  const m = RETENTION_PERIOD.exec(text2.trim());
+  if (m === null) return void 0;
+  const amount = Number(m[1]);
+  const unit = m[2];
+  return { amount, unit, text: `${amount}${unit}` };
+}
+function retentionCutoff(period, nowMs) {
+  const d = new Date(nowMs);
+  switch (period.unit) {
+    case "d":
+      return nowMs - period.amount * 864e5;
+    case "w":
+      return nowMs - period.amount * 7 * 864e5;
+    case "m":
+      d.setUTCMonth(d.getUTCMonth() - period.amount);
+      return d.getTime();
+    case "y":
+      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
+      return d.getTime();
+  }
+}
+var DEFAULT_POLICY = {
+  version: "default-1",
+  // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
+  // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.
+  thresholds: { low: 0.53, high: 0.63 },
+  sensitivePaths: [],
+  ignore: [],
+  annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
+  markers: [],
+  ledger: { enabled: true, branch: "trailmark-ledger" },
+  report: { destination: "none" },
+  blocking: { failOn: "none" }
+};
+
+// src/config/policy.ts
+var import_ajv2 = __toESM(require_ajv(), 1);
+var import_picomatch2 = __toESM(require_picomatch2(), 1);
+var import_yaml = __toESM(require_dist(), 1);
+
+// src/config/schema.ts
+var POLICY_FILE_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    "policy-version": { type: "string", minLength: 1, maxLength: 200 },
+    thresholds: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        low: { type: "number", minimum: 0, maximum: 1 },
+        high: { type: "number", minimum: 0, maximum: 1 }
+      }
+    },
+    "sensitive-paths": { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
+    ignore: { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
+    annotations: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        unattested: { enum: ["notice", "warning"] },
+        "unattested-sensitive": { enum: ["notice", "warning"] },
+        contradicted: { enum: ["notice", "warning"] }
+      }
+    },
+    markers: {
+      type: "array",
+      maxItems: 200,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["kind", "value", "agent"],
+        properties: {
+          kind: { enum: ["co-author-email", "co-author-domain", "author-email", "trailer-key", "footer"] },
+          value: { type: "string", minLength: 3, maxLength: 300 },
+          agent: { type: "string", minLength: 1, maxLength: 100 },
+          class: { enum: ["declared", "stamped"] }
+        }
+      }
+    },
+    ledger: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        enabled: { type: "boolean" },
+        origin: { type: "string", minLength: 1, maxLength: 300 },
+        branch: { type: "string", minLength: 1, maxLength: 200 }
+      }
+    },
+    report: {
+      type: "object",
+      additionalProperties: false,
+      properties: { destination: { enum: ["issue", "none"] } }
+    },
+    "fail-on": { enum: ["none", "unattested", "contradicted"] },
+    // Durations (`7y`, `18m`, `12w`, `30d`); the shape is checked in policy.ts for a clear message.
+    retention: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        subjects: { type: "string", minLength: 1, maxLength: 20 },
+        records: { type: "string", minLength: 1, maxLength: 20 },
+        prompts: { type: "string", minLength: 1, maxLength: 20 }
+      }
+    },
+    // The App's scheduled fire drill; `every` is a duration like retention's.
+    drill: {
+      type: "object",
+      additionalProperties: false,
+      properties: { every: { type: "string", minLength: 1, maxLength: 20 } }
+    }
+  }
+};
+var KNOWN_KEYS = [
+  "policy-version",
+  "thresholds",
+  "thresholds.low",
+  "thresholds.high",
+  "sensitive-paths",
+  "ignore",
+  "annotations",
+  "annotations.unattested",
+  "annotations.unattested-sensitive",
+  "annotations.contradicted",
+  "markers",
+  "ledger",
+  "ledger.enabled",
+  "ledger.origin",
+  "ledger.branch",
+  "report",
+  "report.destination",
+  "fail-on",
+  "retention",
+  "retention.subjects",
+  "retention.records",
+  "retention.prompts",
+  "drill",
+  "drill.every"
+];
+
+// src/config/policy.ts
+var MAX_POLICY_BYTES = 256 * 1024;
+var MAX_ALIASES = 100;
+var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: true });
+var validate = ajv2.compile(POLICY_FILE_SCHEMA);
+function parsePolicy(yamlText, options = {}) {
+  const source = options.source ?? ".github/trailmark.yml";
+  const base = options.base ?? DEFAULT_POLICY;
+  const fail2 = (message, cause) => {
+    throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
+      ...cause !== void 0 ? { cause } : {},
+      hint: "fix the key named above; every key is documented in docs/config.md"
+    });
+  };
+  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail2(`file is larger than ${MAX_POLICY_BYTES} bytes`);
+  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
+  if (doc.errors.length > 0) fail2(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
+  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tagWarning !== void 0) fail2(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err2) {
+    fail2(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
+  }
+  if (value === null || value === void 0) return base;
+  if (!validate(value)) fail2(describeErrors(validate.errors ?? [], value));
+  const file = value;
+  file.markers?.forEach((m, i2) => {
+    const problem = markerValueProblem(m.kind, m.value);
+    if (problem !== void 0) fail2(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
+  });
+  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
+  if (thresholds.low > thresholds.high) fail2(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
+  for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
+    globs?.forEach((g, i2) => {
+      try {
+        import_picomatch2.default.makeRe(g);
+      } catch (err2) {
+        fail2(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
+      }
+    });
+  }
+  const retention = { ...base.retention };
+  for (const rule of RETENTION_RULES) {
+    const written = file.retention?.[rule];
+    if (written === void 0) continue;
+    const period = parseRetentionPeriod(written);
+    if (period === void 0) fail2(`retention.${rule}: ${JSON.stringify(written)} is not a duration (write a positive whole number and a unit: 30d, 12w, 18m, 7y; leave the key out to keep forever)`);
+    else retention[rule] = period;
+  }
+  const retentionPolicy = retention;
+  let drill2 = base.drill;
+  const every = file.drill?.every;
+  if (every !== void 0) {
+    const period = parseRetentionPeriod(every);
+    if (period === void 0) fail2(`drill.every: ${JSON.stringify(every)} is not a duration (write a positive whole number and a unit: 7d, 4w, 1m; leave the key out for no scheduled drill)`);
+    else drill2 = { every: period };
+  }
+  return {
+    version: file["policy-version"] ?? base.version,
+    thresholds,
+    sensitivePaths: file["sensitive-paths"] ?? base.sensitivePaths,
+    ignore: file.ignore ?? base.ignore,
+    annotations: {
+      unattested: file.annotations?.unattested ?? base.annotations.unattested,
+      unattestedSensitive: file.annotations?.["unattested-sensitive"] ?? base.annotations.unattestedSensitive,
+      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted
+    },
+    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === "trailer-key" ? "declared" : "stamped") })) ?? base.markers,
+    ledger: {
+      enabled: file.ledger?.enabled ?? base.ledger.enabled,
+      ...file.ledger?.origin !== void 0 ? { origin: file.ledger.origin } : base.ledger.origin !== void 0 ? { origin: base.ledger.origin } : {},
+      branch: file.ledger?.branch ?? base.ledger.branch
+    },
+    report: { destination: file.report?.destination ?? base.report.destination },
+    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
+    // Present only when a rule is set: without one everything is kept forever.
+    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy },
+    ...drill2 === void 0 ? {} : { drill: drill2 }
+  };
+}
+function markerValueProblem(kind, value) {
+  const at = value.indexOf("@");
+  switch (kind) {
+    case "co-author-email":
+    case "author-email":
+      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
+    case "co-author-domain":
+      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
+    case "trailer-key":
+      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
+    case "footer":
+      return void 0;
+  }
+}
+function describeErrors(errors, value) {
+  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
+  const e = sorted[0];
+  if (e === void 0) return "invalid policy";
+  const path = keyPath(e.instancePath);
+  if (e.keyword === "additionalProperty" || e.keyword === "additionalProperties") {
+    const key = String(e.params.additionalProperty);
+    const full = path === "" ? key : `${path}.${key}`;
+    const suggestion = closest(full);
+    return `unknown key ${JSON.stringify(full)}${suggestion !== void 0 ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ""}`;
+  }
+  if (e.keyword === "enum") {
+    const allowed = e.params.allowedValues ?? [];
+    return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
+  }
+  const actual = valueAt(value, e.instancePath);
+  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
+  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
+}
+function valueAt(value, pointer) {
+  let at = value;
+  for (const part of pointer.split("/").slice(1)) {
+    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (at === null || typeof at !== "object") return void 0;
+    at = at[key];
+  }
+  return at;
+}
+function rank(e) {
+  return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
+}
+function keyPath(pointer) {
+  return pointer.split("/").slice(1).map((p2) => p2.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
+}
+function closest(key) {
+  let best;
+  let bestDistance = Infinity;
+  for (const known of KNOWN_KEYS) {
+    const d = distance(key.toLowerCase(), known);
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
+  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
+  return suffixed.length === 1 ? suffixed[0] : void 0;
+}
+function distance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
+  for (let i2 = 1; i2 <= a.length; i2++) {
+    let prev = row[0];
+    row[0] = i2;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i2 - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+function firstLine2(text2) {
+  return text2.split("\n")[0] ?? text2;
+}
+
+// src/engine/policy.ts
+async function loadPolicy(source, notes) {
+  const parse3 = (found) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
+  const own2 = await source.atBase();
+  if (own2.found) return parse3(own2);
+  notes.push(`no repository policy: ${own2.why}`);
+  if (source.organization !== void 0) {
+    const org = await source.organization();
+    if (org.found) return parse3(org);
+    notes.push(`no organization policy: ${org.why}`);
+  }
+  return { policy: DEFAULT_POLICY, source: "defaults (no config file)" };
+}
+
 // src/engine/review.ts
 var CHECK_NAME = "trailmark";
 var CONFIG_PATH = ".github/trailmark.yml";
@@ -25665,18 +25679,6 @@ function ledgerOffNote(off, policy) {
     "read-only-token": "The ledger was not written: this run has a read-only token (a pull request from a fork). The entry is written when the change is pushed to a branch of this repository."
   }[off.off];
   return off.help === void 0 ? why : `${why} ${off.help}`;
-}
-async function loadPolicy(source, notes) {
-  const parse3 = (found) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
-  const own2 = await source.atBase();
-  if (own2.found) return parse3(own2);
-  notes.push(`no repository policy: ${own2.why}`);
-  if (source.organization !== void 0) {
-    const org = await source.organization();
-    if (org.found) return parse3(org);
-    notes.push(`no organization policy: ${org.why}`);
-  }
-  return { policy: DEFAULT_POLICY, source: "defaults (no config file)" };
 }
 async function writeLedger(ports, request2, policy, result, notes) {
   if (!policy.ledger.enabled) return { note: ledgerOffNote({ off: "switched-off" }, policy) };
@@ -33384,18 +33386,6 @@ async function applyRetention(o) {
 }
 
 // src/engine/report-job.ts
-async function loadReportPolicy(source, notes) {
-  const parse3 = (found) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
-  const own2 = await source.atBase();
-  if (own2.found) return parse3(own2);
-  notes.push(`no repository policy: ${own2.why}`);
-  if (source.organization !== void 0) {
-    const org = await source.organization();
-    if (org.found) return parse3(org);
-    notes.push(`no organization policy: ${org.why}`);
-  }
-  return { policy: DEFAULT_POLICY, source: "defaults (no config file)" };
-}
 function isLocked(err2) {
   return typeof err2 === "object" && err2 !== null && err2.code === "LOCKED";
 }
@@ -33609,7 +33599,7 @@ async function runReport(ctx) {
   const repository = `${env.owner}/${env.repo}`;
   const clock = deps.clock ?? systemClock;
   const notes = [];
-  const { policy, source } = await loadReportPolicy(gitHubPolicySource(client, { owner: env.owner, repo: env.repo, path: inputs.config, base: env.sha }), notes);
+  const { policy, source } = await loadPolicy(gitHubPolicySource(client, { owner: env.owner, repo: env.repo, path: inputs.config, base: env.sha }), notes);
   runner.info(`trailmark: report run for ${repository} (policy: ${source})`);
   const signer = inputs.signingKey;
   const branch = inputs.ledgerBranch;

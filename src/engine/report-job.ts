@@ -4,9 +4,8 @@
 // report of one ISO week and render it as markdown with Mermaid charts. Delivery (job summary,
 // weekly issue) is the adapter's. No I/O of its own: the store, policy source, clock and
 // randomness come in.
-import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
-import type { Clock, PolicyLookup, PolicySource, Random } from '../core/ports.js';
-import { parsePolicy } from '../config/policy.js';
+import type { Policy } from '../core/policy.js';
+import type { Clock, Random } from '../core/ports.js';
 import { verifierOf } from '../ledger/log.js';
 import { parseSignerKey, type NoteSigner, type NoteVerifier } from '../ledger/note.js';
 import type { LedgerStore } from '../ledger/store.js';
@@ -19,19 +18,8 @@ import { applyRetention, type RetentionResult } from './retention.js';
 
 export type { ReportModel, RetentionResult };
 
-/** The policy: the repository's file, else the organization's, else the defaults (as the review reads it). Throws ConfigError. */
-export async function loadReportPolicy(source: PolicySource, notes: string[]): Promise<{ readonly policy: Policy; readonly source: string }> {
-  const parse = (found: Extract<PolicyLookup, { found: true }>) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
-  const own = await source.atBase();
-  if (own.found) return parse(own);
-  notes.push(`no repository policy: ${own.why}`);
-  if (source.organization !== undefined) {
-    const org = await source.organization();
-    if (org.found) return parse(org);
-    notes.push(`no organization policy: ${org.why}`);
-  }
-  return { policy: DEFAULT_POLICY, source: 'defaults (no config file)' };
-}
+/** The report run's policy: read as the review reads it (engine/policy.ts). */
+export { loadPolicy as loadReportPolicy } from './policy.js';
 
 export interface ReportJobRequest {
   readonly policy: Policy;

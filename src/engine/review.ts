@@ -4,12 +4,11 @@
 // annotations, the "ledger off" notes, and the idempotent append per analysis key. Effects come
 // in as ports (core/ports.ts); no I/O, no clock, no platform SDK.
 import { ConfigError, TrailmarkError, describeError } from '../core/errors.js';
-import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
+import type { Policy } from '../core/policy.js';
 import type {
-  ChangeSource, CheckConclusion, CheckDelivery, CheckOutput, CheckSink, LedgerSink, PolicyLookup, PolicySource, RawRecord, RecordSource,
+  ChangeSource, CheckConclusion, CheckDelivery, CheckOutput, CheckSink, LedgerSink, PolicySource, RawRecord, RecordSource,
 } from '../core/ports.js';
 import type { ChangeSet, LedgerRef, Remediation, ScanResult, ScanSummary } from '../core/types.js';
-import { parsePolicy } from '../config/policy.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { AppendResult, EntryDraft } from '../ledger/log.js';
 import { toAnnotations } from '../report/annotations.js';
@@ -18,6 +17,7 @@ import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { analyzeChange, digestLines, type AnalyzeOptions } from './analyze.js';
 import { ledgerRefOf, scanDrafts } from './record.js';
+import { loadPolicy } from './policy.js';
 
 /** The check run's name (DESIGN.md §4), the same for the Action and the App. */
 export const CHECK_NAME = 'trailmark';
@@ -180,20 +180,6 @@ function ledgerOffNote(off: LedgerOff, policy: Policy): string {
     'read-only-token': 'The ledger was not written: this run has a read-only token (a pull request from a fork). The entry is written when the change is pushed to a branch of this repository.',
   }[off.off];
   return off.help === undefined ? why : `${why} ${off.help}`;
-}
-
-/** Reads the policy: the base revision, else the organization's, else the defaults. Throws ConfigError. */
-async function loadPolicy(source: PolicySource, notes: string[]): Promise<{ policy: Policy; source: string }> {
-  const parse = (found: Extract<PolicyLookup, { found: true }>) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
-  const own = await source.atBase();
-  if (own.found) return parse(own);
-  notes.push(`no repository policy: ${own.why}`);
-  if (source.organization !== undefined) {
-    const org = await source.organization();
-    if (org.found) return parse(org);
-    notes.push(`no organization policy: ${org.why}`);
-  }
-  return { policy: DEFAULT_POLICY, source: 'defaults (no config file)' };
 }
 
 async function writeLedger(ports: ReviewPorts, request: ReviewRequest, policy: Policy, result: ScanResult, notes: string[]): Promise<LedgerOutcome> {

@@ -1,0 +1,35 @@
+// The App's periodic schedules (the weekly report, retention and drills): a tick now and one
+// every interval, on a timer tests inject, with ticks that never overlap.
+import { describeError } from '../src/core/errors.js';
+
+/** A repeating timer (injected in tests); returns a function that stops it. */
+export type Timer = (tick: () => void, everyMs: number) => () => void;
+
+export const realTimer: Timer = (tick, everyMs) => {
+  const handle = setInterval(tick, everyMs);
+  // The schedule never keeps the process alive on its own.
+  handle.unref();
+  return () => clearInterval(handle);
+};
+
+/** Runs `tick` now and every `everyMs`; a failed tick is logged, the next one runs. Returns the stop function. */
+export function startSchedule(tick: () => Promise<unknown>, name: string, log: (line: string) => void, timer: Timer, everyMs: number): () => void {
+  const run = () => {
+    tick().catch((err: unknown) => log(`trailmark: ${name} schedule failed: ${describeError(err)}`));
+  };
+  run();
+  return timer(run, everyMs);
+}
+
+/**
+ * `fn` with calls that never overlap: a call made while one runs waits for it, then runs once
+ * more (a failed run does not stop the next).
+ */
+export function serialized(fn: () => Promise<number>): () => Promise<number> {
+  let running: Promise<number> | undefined;
+  return () => {
+    const next = (running ?? Promise.resolve(0)).catch(() => 0).then(fn);
+    running = next;
+    return next;
+  };
+}
