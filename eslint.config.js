@@ -6,7 +6,7 @@ import boundaries from 'eslint-plugin-boundaries';
 // The library layers live in src/; the three products and the detectors at the top level.
 const LAYERS = [
   'core', 'diff', 'attest', 'ledger', 'report', 'config',
-  'engine', 'git', 'github', 'bench', 'eval',
+  'engine', 'git', 'github', 'capture', 'bench', 'eval',
 ];
 const TOP = ['app', 'action', 'cli', 'detectors'];
 const dirOf = (layer) => (TOP.includes(layer) ? layer : `src/${layer}`);
@@ -59,14 +59,16 @@ export default tseslint.config(
           allow('report', ['core', 'report', 'ledger']),
           allow('engine', ['core', 'engine', ...DOMAIN]),
           allow('git', ['core', 'git', 'diff']),
+          // Agent hooks, the spool and the push client: I/O like git/, over the domain modules.
+          allow('capture', ['core', 'capture', 'git', 'diff', 'attest', 'config', 'ledger', 'engine']),
           allow('github', ['core', 'github', 'diff', 'ledger', 'report', 'config', 'engine']),
           // Adapters are wiring: the engine, the port implementations (github/, git/) and config/.
           allow('action', ['core', 'action', 'action-platform', 'engine', 'github', 'git', 'config']),
           allow('ledger-store', ['core', 'ledger', 'ledger-store']),
           allow('action-platform', ['core', 'action-platform', 'detectors', 'report']),
           allow('app', ['core', 'app', 'engine', 'github', 'config', 'ledger-store']),
-          allow('cli', ['core', 'cli', 'engine', 'git', 'config', 'github', 'ledger-store']),
-          allow('bench', ['core', 'bench', 'engine', 'git', 'ledger-store', ...DOMAIN]),
+          allow('cli', ['core', 'cli', 'engine', 'git', 'config', 'github', 'ledger-store', 'capture']),
+          allow('bench', ['core', 'bench', 'engine', 'git', 'ledger-store', 'capture', ...DOMAIN]),
           allow('eval', ['core', 'eval', 'engine', 'git', ...DOMAIN]),
         ],
       }],
@@ -90,7 +92,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/{git,bench,eval}/**/*.ts', 'cli/**/*.ts'],
+    files: ['src/{git,capture,bench,eval}/**/*.ts', 'cli/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: DB_DRIVERS, patterns: [{ group: PLATFORM_SDKS, message: 'only github/, app/ and action/ may import GitHub SDKs' }, ...DB_PATTERNS] }],
     },

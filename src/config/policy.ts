@@ -31,6 +31,7 @@ interface PolicyFile {
   'fail-on'?: 'none' | 'unattested' | 'contradicted';
   retention?: { subjects?: string; records?: string; prompts?: string };
   drill?: { every?: string };
+  capture?: { detail?: { sensitive?: boolean; 'min-lines'?: number } };
 }
 
 export interface ParsePolicyOptions {
@@ -121,6 +122,12 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
     // Present only when a rule is set: without one everything is kept forever.
     ...(Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy }),
     ...(drill === undefined ? {} : { drill }),
+    capture: {
+      detail: {
+        sensitive: file.capture?.detail?.sensitive ?? base.capture.detail.sensitive,
+        minLines: file.capture?.detail?.['min-lines'] ?? base.capture.detail.minLines,
+      },
+    },
   };
 }
 

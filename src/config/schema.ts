@@ -71,6 +71,21 @@ export const POLICY_FILE_SCHEMA = {
       additionalProperties: false,
       properties: { every: { type: 'string', minLength: 1, maxLength: 20 } },
     },
+    // Agent hooks: when an edit keeps the detailed tier (docs/capture.md).
+    capture: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        detail: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            sensitive: { type: 'boolean' },
+            'min-lines': { type: 'integer', minimum: 0, maximum: 1000000 },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -80,4 +95,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'annotations', 'annotations.unattested', 'annotations.unattested-sensitive', 'annotations.contradicted',
   'markers', 'ledger', 'ledger.enabled', 'ledger.origin', 'ledger.branch', 'report', 'report.destination', 'fail-on',
   'retention', 'retention.subjects', 'retention.records', 'retention.prompts', 'drill', 'drill.every',
+  'capture', 'capture.detail', 'capture.detail.sensitive', 'capture.detail.min-lines',
 ];

@@ -42,6 +42,17 @@ export interface Policy {
   readonly retention?: RetentionPolicy;
   /** The App's scheduled fire drill (`drill: {every: 30d}`); absent: the App runs none. */
   readonly drill?: { readonly every: RetentionPeriod };
+  /** What agent hooks capture (`capture:`): when an edit also keeps the detailed tier. */
+  readonly capture: CapturePolicy;
+}
+
+/**
+ * The detailed tier (prompt and output, secrets redacted, encrypted at rest, off the ledger) is
+ * kept for edits of sensitive paths when `sensitive` is true, and for edits of at least
+ * `minLines` added lines (0: never by size). Every edit gets the light tier.
+ */
+export interface CapturePolicy {
+  readonly detail: { readonly sensitive: boolean; readonly minLines: number };
 }
 
 /** Retention rules: what `trailmark erase --expired` and the Action's report mode erase. */
@@ -93,6 +104,7 @@ export function retentionCutoff(period: RetentionPeriod, nowMs: number): number 
 }
 
 export const DEFAULT_POLICY: Policy = {
+  capture: { detail: { sensitive: true, minLines: 200 } },
   version: 'default-1',
   // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
   // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.

@@ -16,6 +16,7 @@ markers:
 ledger: { enabled: false, origin: example.com/acme/ledger, branch: audit }
 report: { destination: issue }
 fail-on: contradicted
+capture: { detail: { sensitive: false, min-lines: 50 } }
 `;
 
 describe('parsePolicy', () => {
@@ -34,6 +35,7 @@ describe('parsePolicy', () => {
       ledger: { enabled: false, origin: 'example.com/acme/ledger', branch: 'audit' },
       report: { destination: 'issue' },
       blocking: { failOn: 'contradicted' },
+      capture: { detail: { sensitive: false, minLines: 50 } },
     });
   });
 
@@ -44,6 +46,7 @@ describe('parsePolicy', () => {
     const repo = parsePolicy('thresholds: { high: 0.95 }\n', { base: org });
     expect(repo.thresholds).toEqual({ low: 0.4, high: 0.95 });
     expect(repo.sensitivePaths).toEqual(org.sensitivePaths);
+    expect(parsePolicy('capture: { detail: { min-lines: 0 } }\n', { base: org }).capture).toEqual({ detail: { sensitive: false, minLines: 0 } });
   });
 
   it.each([
