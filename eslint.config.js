@@ -60,7 +60,7 @@ export default tseslint.config(
           allow('engine', ['core', 'engine', ...DOMAIN]),
           allow('git', ['core', 'git', 'diff']),
           // Agent hooks, the spool and the push client: I/O like git/, over the domain modules.
-          allow('capture', ['core', 'capture', 'git', 'diff', 'attest', 'config', 'ledger', 'engine']),
+          allow('capture', ['core', 'capture', 'git', 'diff', 'attest', 'config', 'ledger', 'ledger-store', 'engine']),
           allow('github', ['core', 'github', 'diff', 'ledger', 'report', 'config', 'engine']),
           // Adapters are wiring: the engine, the port implementations (github/, git/) and config/.
           allow('action', ['core', 'action', 'action-platform', 'engine', 'github', 'git', 'config']),

@@ -106,3 +106,24 @@ export interface SpoolRecord {
 
 /** A spool record before the spool numbers it. */
 export type SpoolDraft = Omit<SpoolRecord, 'schema' | 'device' | 'seq'>;
+
+/** The spool as capture sees it (spool.ts implements it): numbers, fsyncs, then returns. */
+export interface SpoolWriter {
+  /** Appends in order, durably (fsync'd before it resolves); assigns `device` and `seq`. */
+  append(drafts: readonly SpoolDraft[]): Promise<readonly SpoolRecord[]>;
+}
+
+/** Why an edit keeps the detailed tier, or null for the light tier only. */
+export type DetailReason = 'sensitive-path' | 'size' | null;
+
+/** The detailed tier as capture sees it (detail.ts implements it). */
+export interface DetailKeeper {
+  /** Remembers the session's latest prompt (redacted, encrypted) until an edit takes it. */
+  stashPrompt(sessionId: string, prompt: string, time: string): Promise<void>;
+  /**
+   * Keeps prompt (the session's stashed one, if any) and output for one edit: secrets redacted,
+   * encrypted at rest, off the ledger. Returns the salted commitment (`sha256:<hex>`) that the
+   * record carries, and how many secrets were redacted.
+   */
+  keep(input: { readonly sessionId?: string; readonly path: string; readonly output: string; readonly time: string }): Promise<{ readonly commitment: string; readonly redactions: number }>;
+}
