@@ -18,9 +18,10 @@
 // the same length as the input. Redaction errs on the side of removing too much: a false positive
 // costs a reader some context, a false negative leaks a secret.
 //
-// Cost (measured on this machine's Node 20, see docs/capture-detail.md): the preset's first call
-// loads and warms ~30 rules (~10 ms); after that a 4 KiB prompt takes well under a millisecond and
-// a 256 KiB one tens of milliseconds. Hooks call it only for the detailed tier.
+// Cost (measured on the development container, Node 20, 2 cores, best of 5-20 runs): the first
+// call in a process ~40 ms (the preset's rules warm up); then ~0.7 ms for a 4 KiB prompt, ~1.8 ms
+// for 64 KiB, ~9 ms for 256 KiB (about 50x a SHA-256 of the same text). Hooks pay it only for the
+// detailed tier.
 import { lintSource } from '@secretlint/core';
 import { rules as presetRules } from '@secretlint/secretlint-rule-preset-recommend';
 
@@ -45,11 +46,28 @@ const PRESET_PREFIX = '@secretlint/secretlint-rule-';
 /** secretlint's rule that honours `secretlint-disable` comments in the scanned text. */
 const FILTER_COMMENTS_RULE = '@secretlint/secretlint-rule-filter-comments';
 
+/** secretlint's aws rule scans for access key ids and account ids only when asked (`enableIDScanRule`). */
+const AWS_RULE = '@secretlint/secretlint-rule-aws';
+
 const PRESET_CONFIG: SecretLintCoreConfig = {
   rules: presetRules
     .filter((rule) => rule.meta.id !== FILTER_COMMENTS_RULE)
-    .map((rule) => ({ id: rule.meta.id, rule })),
+    .map((rule) => (rule.meta.id === AWS_RULE ? { id: rule.meta.id, rule, options: { enableIDScanRule: true } } : { id: rule.meta.id, rule })),
 };
+
+/**
+ * The file name secretlint sees. Its gcp rule looks for service-account key JSON only in `.json`
+ * files, so a prompt that is one JSON object is scanned as `prompt.json`.
+ */
+function virtualExtension(text: string): '.json' | '.txt' {
+  if (!text.trimStart().startsWith('{')) return '.txt';
+  try {
+    const doc: unknown = JSON.parse(text);
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? '.json' : '.txt';
+  } catch {
+    return '.txt';
+  }
+}
 
 /** A fallback rule: a fixed pattern (global, with indices) and which capture group is the secret (0: whole match). */
 interface FallbackRule {
@@ -68,10 +86,12 @@ export const FALLBACK_RULES: readonly FallbackRule[] = [
   { rule: 'pem-private-key', pattern: /-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:(?:\r?\n|\\n)(?:[A-Za-z0-9+/=]{4,200}|(?:Proc-Type|DEK-Info|Comment):[^\r\n]{0,200}))*/dg, groups: [0] },
   // JSON Web Tokens (header and payload are base64url JSON objects: `eyJ`); alg `none` has an empty signature.
   { rule: 'jwt', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{0,4096}(?![A-Za-z0-9_-])/dg, groups: [0] },
-  // `password = "…"`, `api_key: …`, `"client_secret": "…"`, `DB_TOKEN=…`: the value only.
+  // `password = "…"`, `api_key: …`, `"client_secret": "…"`, `DB_TOKEN=…`: the value only. An
+  // unquoted value must end the token (`token = getToken()` is code, not a secret) and must not
+  // be a dotted name (`process.env.TOKEN`, `config.apiKey`).
   {
     rule: 'credential-assignment',
-    pattern: new RegExp(String.raw`(?<![A-Za-z0-9])["']?${ASSIGNMENT_KEY}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}(?!["']?\[REDACTED:)(?:"([^"\r\n]{8,1024})"|'([^'\r\n]{8,1024})'|([^\s"'\`,;]{8,1024}))`, 'dgi'),
+    pattern: new RegExp(String.raw`(?<![A-Za-z0-9])["']?${ASSIGNMENT_KEY}["']?[ \t]{0,4}(?:=>|:=|=|:)[ \t]{0,4}(?!["']?\[REDACTED:)(?:"([^"\r\n]{8,1024})"|'([^'\r\n]{8,1024})'|(?![A-Za-z_$][\w$]{0,100}(?:\.[A-Za-z_$][\w$]{0,100}){1,10}(?![^\s"'\`,;)}\]]))([^\s"'\`,;(){}\[\]<>]{8,1024})(?![^\s"'\`,;)}\]]))`, 'dgi'),
     groups: [1, 2, 3],
   },
   // HTTP credentials: `Authorization: Bearer …`, `Basic …`, `token …`.
@@ -105,7 +125,7 @@ interface Span {
 }
 
 /** Literal (never RegExp) occurrences of the strings in a message's data that start inside its range. */
-function dataSpans(text: string, message: SecretLintCoreResultMessage, rule: string): Span[] {
+function dataSpans(text: string, message: SecretLintCoreResultMessage, rule: string, shift: number): Span[] {
   // secretlint's aws rule reports the range of the whole `KEY=value` match with the length of the
   // value alone (v13.0.7 reportAWSSecretAccessKey), so the range can stop inside the secret; the
   // secret itself is in the message data (maskSecrets off). Values under 8 characters are type
@@ -113,7 +133,8 @@ function dataSpans(text: string, message: SecretLintCoreResultMessage, rule: str
   const out: Span[] = [];
   const data = message.data as Record<string, unknown> | undefined;
   if (data === undefined || data === null) return out;
-  const [rangeStart, rangeEnd] = message.range;
+  const rangeStart = message.range[0] + shift;
+  const rangeEnd = message.range[1] + shift;
   for (const value of Object.values(data)) {
     if (typeof value !== 'string' || value.length < 8) continue;
     for (let at = text.indexOf(value, rangeStart); at !== -1 && at <= rangeEnd; at = text.indexOf(value, at + 1)) {
@@ -124,17 +145,21 @@ function dataSpans(text: string, message: SecretLintCoreResultMessage, rule: str
 }
 
 async function presetSpans(text: string): Promise<Span[]> {
+  const ext = virtualExtension(text);
+  // secretlint drops a leading byte order mark and reports ranges without it.
+  const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const result = await lintSource({
-    source: { content: text, filePath: 'prompt.txt', contentType: 'text' },
+    source: { content: text, filePath: `prompt${ext}`, ext, contentType: 'text' },
     options: { config: PRESET_CONFIG, maskSecrets: false, noPhysicFilePath: true },
   });
   const spans: Span[] = [];
   for (const message of result.messages) {
     if (message.type !== 'message') continue;
     const rule = message.ruleId.startsWith(PRESET_PREFIX) ? message.ruleId.slice(PRESET_PREFIX.length) : message.ruleId;
-    const [start, end] = message.range;
+    const start = message.range[0] + shift;
+    const end = message.range[1] + shift;
     if (Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end > start && end <= text.length) spans.push({ rule, start, end, tier: 0 });
-    spans.push(...dataSpans(text, message, rule));
+    spans.push(...dataSpans(text, message, rule, shift));
   }
   return spans;
 }
