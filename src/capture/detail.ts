@@ -28,7 +28,7 @@ import { systemClock, systemRandom, type Clock, type Random } from '../core/port
 import { canonicalBytes } from '../ledger/canonical.js';
 import { homePaths } from './paths.js';
 import { normalizeText, redactSecrets } from './redact.js';
-import { DetailError, keyPath, loadOrCreateKey, seal, syncDirectory, unseal, writeTemporary } from './seal.js';
+import { DetailError, keyPath, loadOrCreateKey, seal, syncDirectory, unseal, writeTemporary, type DetailCode } from './seal.js';
 import type { DetailKeeper, DetailReason } from './types.js';
 
 export { DetailError, DETAIL_INTEGRITY_CODES, type DetailCode } from './seal.js';
@@ -66,7 +66,7 @@ export interface DetailSummary {
   readonly path?: string;
   readonly time?: string;
   readonly redactions?: number;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: DetailCode; readonly message: string };
 }
 
 export interface ExpireResult {

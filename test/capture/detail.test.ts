@@ -1,10 +1,12 @@
 // detail.ts: the detailed tier end to end on a real home directory: a secret pasted into a
 // prompt never leaves the machine in clear (issue #10), commitments, tampering, erasure,
 // expiry, concurrency, bounds, and the decision which edits keep detail.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { computeCommitment, decideDetail, DetailError, MAX_PROMPT_BYTES, openDetail, parseCommitment, sensitiveMatcher } from '../../src/capture/detail.js';
 import { homePaths } from '../../src/capture/paths.js';
@@ -12,7 +14,10 @@ import { seal } from '../../src/capture/seal.js';
 import { DEFAULT_POLICY, parseRetentionPeriod, type CapturePolicy } from '../../src/core/policy.js';
 import { systemRandom } from '../../src/core/ports.js';
 import { canonicalBytes } from '../../src/ledger/canonical.js';
+import { runCli } from '../cli-ledger/harness.js';
 import { leakedPiece, secretFixtures } from '../fixtures/capture/secrets/load.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const posix = process.platform !== 'win32';
 const NOW = Date.parse('2026-12-05T12:00:00Z');
@@ -286,4 +291,97 @@ describe('decideDetail', () => {
       expect(decideDetail({ path, addedLines, policy: p, sensitivePaths: globs, isSensitive: sensitiveMatcher(globs) })).toBe(expected);
     });
   }
+});
+
+describe('trailmark detail (CLI)', () => {
+  const env = (home: string) => ({ TRAILMARK_HOME: home });
+
+  async function keptHome(): Promise<{ home: string; old: string; recent: string; token: string }> {
+    const home = newHome();
+    const detail = openDetail(home);
+    const github = secretFixtures().find((f) => f.rule === 'github')!;
+    await detail.stashPrompt('s', `use ${github.text} to push`, '2020-01-01T00:00:00Z');
+    const old = await detail.keep({ sessionId: 's', path: 'src/auth/old.ts', output: 'old', time: '2020-01-01T00:00:00Z' });
+    const recent = await detail.keep({ path: 'src/auth/new.ts', output: `const t = '${github.text}';`, time: '2099-01-01T00:00:00Z' });
+    return { home, old: old.commitment, recent: recent.commitment, token: github.secrets[0]! };
+  }
+
+  it('list, show, erase, then show fails with exit 2 and a clear message', async () => {
+    const { home, old, recent, token } = await keptHome();
+    const list = await runCli(['detail', 'list', '--json'], { cwd: home, env: env(home) });
+    expect(list.code).toBe(0);
+    const doc = JSON.parse(list.stdout) as { schema: string; details: { commitment: string; path: string; redactions: number }[] };
+    expect(doc.schema).toBe('trailmark.detail-list/v1');
+    expect(doc.details.map((d) => [d.commitment, d.path, d.redactions])).toEqual([[old, 'src/auth/old.ts', 1], [recent, 'src/auth/new.ts', 1]]);
+
+    const show = await runCli(['detail', 'show', old], { cwd: home, env: env(home) });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`commitment: ${old} (verified)`);
+    expect(show.stdout).toContain('use [REDACTED:github] to push');
+    expect(leakedPiece(show.stdout, token)).toBeUndefined();
+    const showJson = JSON.parse((await runCli(['detail', 'show', recent, '--json'], { cwd: home, env: env(home) })).stdout) as { schema: string; output: string; prompt: null };
+    expect(showJson).toMatchObject({ schema: 'trailmark.detail/v1', output: "const t = '[REDACTED:github]';", prompt: null });
+
+    const erase = await runCli(['detail', 'erase', old, old, '--json'], { cwd: home, env: env(home) });
+    expect(erase.code).toBe(0);
+    expect(JSON.parse(erase.stdout)).toEqual({ schema: 'trailmark.detail-erase/v1', erased: [old], absent: [] });
+    const again = await runCli(['detail', 'erase', old], { cwd: home, env: env(home) });
+    expect(again.stdout).toBe(`no detail for ${old} on this device (already erased, expired, or kept elsewhere)\n`);
+    const gone = await runCli(['detail', 'show', old], { cwd: home, env: env(home) });
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toBe(`trailmark: no detail for ${old} on this device\nhint: it was erased or expired (the salt is gone, so it cannot be opened again), or it was kept on another device\n`);
+  });
+
+  it('a tampered blob: show and list exit 1', async () => {
+    const { home, recent } = await keptHome();
+    const path = blobPath(home, recent);
+    const bytes = readFileSync(path);
+    bytes[30]! ^= 0x01;
+    writeFileSync(path, bytes);
+    const show = await runCli(['detail', 'show', recent], { cwd: home, env: env(home) });
+    expect(show.code).toBe(1);
+    expect(show.stderr).toContain('failed authentication');
+    const list = await runCli(['detail', 'list'], { cwd: home, env: env(home) });
+    expect(list.code).toBe(1);
+    expect(list.stdout).toContain(`${recent}  UNREADABLE  detail ${recent} failed authentication`);
+  });
+
+  it('usage errors exit 2 with a hint, and a bad commitment erases nothing', async () => {
+    const { home, old, recent } = await keptHome();
+    const bad = await runCli(['detail', 'erase', old, 'sha256:nothex'], { cwd: home, env: env(home) });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^trailmark: not a detail commitment: "sha256:nothex"\nhint: /);
+    expect(existsSync(blobPath(home, old))).toBe(true);
+    const period = await runCli(['detail', 'expire', '--older-than', '90 days'], { cwd: home, env: env(home) });
+    expect(period.code).toBe(2);
+    expect(period.stderr).toContain('hint: write a positive amount and a unit');
+    const noPolicy = await runCli(['detail', 'expire'], { cwd: home, env: env(home) });
+    expect(noPolicy.code).toBe(2);
+    expect(noPolicy.stderr).toContain('hint: pass --older-than 90d');
+    expect(existsSync(blobPath(home, recent))).toBe(true);
+  });
+
+  it('expire: --older-than, or retention.prompts of the policy by default', async () => {
+    const { home, old, recent } = await keptHome();
+    writeFileSync(join(home, 'policy.yml'), 'retention:\n  prompts: 1y\n');
+    const run = await runCli(['detail', 'expire', '--config', 'policy.yml', '--json'], { cwd: home, env: env(home) });
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { schema: string; olderThan: string; erased: string[]; prompts: number };
+    expect(doc).toMatchObject({ schema: 'trailmark.detail-expire/v1', olderThan: '1y', erased: [old], prompts: 1 });
+    expect(existsSync(blobPath(home, recent))).toBe(true);
+    const text = await runCli(['detail', 'expire', '--older-than', '30d'], { cwd: home, env: env(home) });
+    expect(text.stdout).toMatch(/^erased 0 kept detail\(s\) and 0 stashed prompt\(s\) older than 30d \(before /);
+  });
+
+  it('runs as a real process: `detail show` of a fresh keep, secrets redacted', async () => {
+    const { home, recent, token } = await keptHome();
+    const script = "const { main } = await import('./cli/main.ts'); process.exitCode = await main(process.argv.slice(1));";
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'detail', 'show', recent], { cwd: REPO_ROOT, env: { ...process.env, TRAILMARK_HOME: home }, encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain("const t = '[REDACTED:github]';");
+    expect(leakedPiece(child.stdout, token)).toBeUndefined();
+    const missing = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'detail', 'show', `sha256:${'0'.repeat(64)}`], { cwd: REPO_ROOT, env: { ...process.env, TRAILMARK_HOME: home }, encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('hint: it was erased or expired');
+  });
 });
