@@ -261,7 +261,15 @@ export function openDetail(home: string, options: DetailOptions = {}): DetailSto
     },
 
     async keep(input) {
-      const stash = input.sessionId === undefined ? undefined : await readStash(input.sessionId);
+      let stash: StashedPrompt | undefined;
+      try {
+        stash = input.sessionId === undefined ? undefined : await readStash(input.sessionId);
+      } catch (err) {
+        // An altered or damaged stash is only a cache of the session's latest prompt: the edit is
+        // kept without it (prompt null) rather than lost; the next prompt replaces the file.
+        if (!(err instanceof DetailError) || (err.code !== 'AUTH_FAILED' && err.code !== 'BLOB_INVALID')) throw err;
+        stash = undefined;
+      }
       const output = await redactSecrets(input.output);
       const cut = cutUtf8(output.text, MAX_OUTPUT_BYTES);
       const salt = random.bytes(SALT_BYTES);

@@ -9,7 +9,8 @@
 // - a small fallback set (FALLBACK_RULES below) for what developers paste into prompts and the
 //   preset misses: any PEM private-key block (also placeholders, encrypted keys, truncated ones and
 //   JSON-escaped ones), `password=`/`token:` style assignments with values of 8+ characters, JWTs,
-//   `Bearer`/`Basic` credentials, and passwords in any `scheme://user:password@` URL.
+//   `Bearer`/`Basic` credentials, passwords in any `scheme://user:password@` URL, and well-known
+//   token prefixes glued to a preceding letter.
 //
 // Contract of `redactSecrets`: every span either set reports is replaced by `[REDACTED:<rule>]`;
 // overlapping or touching spans are merged into one replacement named after the span that starts
@@ -96,6 +97,10 @@ export const FALLBACK_RULES: readonly FallbackRule[] = [
   },
   // HTTP credentials: `Authorization: Bearer …`, `Basic …`, `token …`.
   { rule: 'http-credential', pattern: /(?<![A-Za-z0-9])(?:Bearer|Basic|Token)[ \t]{1,4}([A-Za-z0-9._~+/=-]{16,4096})/dgi, groups: [1] },
+  // Well-known token prefixes glued to a preceding letter (`keyghp_…`), which the preset's
+  // `(?<!\p{L})` guards skip. Shapes as in the preset's github, anthropic, openai, slack, npm,
+  // gitlab and aws rules.
+  { rule: 'prefixed-token', pattern: /(?:gh[pousr]_[A-Za-z0-9_]{36}|github_pat_[A-Za-z0-9_]{82}|sk-ant-[A-Za-z0-9_-]{32,200}|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|xox[abposr]-[A-Za-z0-9-]{10,200}|npm_[A-Za-z0-9]{36}|glpat-[A-Za-z0-9_-]{20,128}|(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9_])/dg, groups: [0] },
   // The password of any `scheme://user:password@host` URL (database, broker, proxy, git remote).
   { rule: 'url-password', pattern: /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,30}:\/\/[^\s:@/?#]{0,128}:([^\s@/?#]{1,256})@/dg, groups: [1] },
 ];

@@ -223,6 +223,21 @@ describe('stashed prompts', () => {
     expect((await detail.open(e.commitment)).prompt).toBeNull();
   });
 
+  it('an altered stashed prompt: the edit is still kept, without the prompt; the next prompt replaces it', async () => {
+    const home = newHome();
+    const detail = openDetail(home, { clock });
+    await detail.stashPrompt('s', 'the prompt', '2026-12-05T10:00:00Z');
+    const stash = join(homePaths(home).detail, 'prompts', `${createHash('sha256').update('s').digest('hex')}.sealed`);
+    const bytes = readFileSync(stash);
+    bytes[bytes.length - 1]! ^= 0x01;
+    writeFileSync(stash, bytes);
+    const kept = await detail.keep({ sessionId: 's', path: 'a', output: 'A', time: '2026-12-05T10:01:00Z' });
+    expect((await detail.open(kept.commitment)).prompt).toBeNull();
+    await detail.stashPrompt('s', 'the next prompt', '2026-12-05T10:02:00Z');
+    const next = await detail.keep({ sessionId: 's', path: 'b', output: 'B', time: '2026-12-05T10:03:00Z' });
+    expect((await detail.open(next.commitment)).prompt).toBe('the next prompt');
+  });
+
   it('a prompt over 256 KiB is cut after redaction, on a code point boundary, and marked truncated', async () => {
     const detail = openDetail(newHome(), { clock });
     const token = secretFixtures().find((f) => f.rule === 'github')!;

@@ -74,6 +74,14 @@ describe('redactSecrets: the fallback rules', () => {
     });
   }
 
+  it('prefixed-token: a token glued to a preceding letter, which the preset skips', async () => {
+    for (const f of fixtures.filter((x) => ['github', 'anthropic', 'npm', 'gitlab'].includes(x.rule))) {
+      const { text, redactions } = await redactSecrets(`keyé${f.text} done`);
+      for (const secret of f.secrets) expect(leakedPiece(text, secret), f.family).toBeUndefined();
+      expect(redactions.map((r) => r.rule), f.family).toContain('prefixed-token');
+    }
+  });
+
   it('removes the secret of each case, not only names it', async () => {
     expect((await redactSecrets('passphrase: "correct horse battery staple"')).text).not.toContain('horse battery');
     expect((await redactSecrets('amqp://worker:s3cr3t-Synthetic-77@mq.example/')).text).toBe('amqp://worker:[REDACTED:url-password]@mq.example/');
