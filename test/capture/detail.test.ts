@@ -286,6 +286,24 @@ describe('concurrency', () => {
   });
 });
 
+describe('crash leftovers', () => {
+  it('temporary files of an interrupted write are ignored by list, open and key loading', async () => {
+    const home = newHome();
+    const detail = openDetail(home, { clock });
+    const kept = await detail.keep({ path: 'a', output: 'A', time: '2026-12-05T10:00:00Z' });
+    const dir = homePaths(home).detail;
+    // What a crash between the temporary write and the rename/link leaves behind.
+    writeFileSync(join(dir, 'key.4242.0.tmp'), Buffer.alloc(7));
+    writeFileSync(`${blobPath(home, kept.commitment)}.4242.1.tmp`, Buffer.alloc(40));
+    writeFileSync(join(dir, 'blobs', `${'f'.repeat(64)}.sealed.4242.2.tmp`), 'partial');
+    const reopened = openDetail(home, { clock });
+    expect((await reopened.list()).map((e) => [e.commitment, e.error])).toEqual([[kept.commitment, undefined]]);
+    expect((await reopened.open(kept.commitment)).output).toBe('A');
+    const more = await reopened.keep({ path: 'b', output: 'B', time: '2026-12-05T10:01:00Z' });
+    expect((await reopened.open(more.commitment)).output).toBe('B');
+  });
+});
+
 describe('decideDetail', () => {
   const policy = (sensitive: boolean, minLines: number): CapturePolicy => ({ detail: { sensitive, minLines } });
   const table: readonly [string, number, CapturePolicy, readonly string[], ReturnType<typeof decideDetail>][] = [
@@ -359,6 +377,14 @@ describe('trailmark detail (CLI)', () => {
     const list = await runCli(['detail', 'list'], { cwd: home, env: env(home) });
     expect(list.code).toBe(1);
     expect(list.stdout).toContain(`${recent}  UNREADABLE  detail ${recent} failed authentication`);
+  });
+
+  it('--help of each subcommand names the exit codes', async () => {
+    for (const sub of ['list', 'show', 'erase', 'expire']) {
+      const help = await runCli(['detail', sub, '--help'], { cwd: tmpdir(), env: {} });
+      expect(help.code, sub).toBe(0);
+      expect(help.stdout, sub).toContain('Exit codes: 0 ok; 1 a kept detail failed verification');
+    }
   });
 
   it('usage errors exit 2 with a hint, and a bad commitment erases nothing', async () => {
