@@ -55,7 +55,7 @@ export function parseJsonConfig(text: string, path: string): JsonConfig {
       }
     }
   }
-  const indent = /\n([ \t]+)\S/.exec(body)?.[1] ?? (body.includes('\n') ? '  ' : '');
+  const indent = /\n([ \t]+)\S/.exec(body)?.[1] ?? (body.trim().includes('\n') ? '  ' : '');
   return {
     value,
     bom,
