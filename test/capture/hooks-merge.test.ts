@@ -1,6 +1,8 @@
 // Table tests of the pure merge code: JSON hook files (json-hooks.ts) and git hook blocks
 // (git-hooks.ts), on the realistic fixtures in test/fixtures/capture/configs.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { BLOCK_BEGIN, BLOCK_END, hasBlock, insertBlock, newHookScript, removeBlock, shebangInterpreter } from '../../src/capture/install/git-hooks.js';
@@ -8,6 +10,7 @@ import { addHookEntries, emptyJsonConfig, eventsWithCommand, parseJsonConfig, re
 import { JSON_LAYOUTS, type AgentHookTool } from '../../src/capture/install/targets.js';
 import { shellQuote } from '../../src/capture/install/command.js';
 
+const execFileP = promisify(execFile);
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/capture/configs/${name}`, import.meta.url), 'utf8');
 const CMD = "'/usr/bin/node' '/opt/trailmark/bin/trailmark.js'";
 
@@ -119,23 +122,33 @@ describe('git hook blocks', () => {
     expect(shebangInterpreter(text)).toBe(expected);
   });
 
-  it('puts the block after the #! line, so it runs even though the script ends in exit 0', () => {
+  it('puts the block after their commands, before a top-level exit, so it runs last', () => {
     const text = fixture('git-prepare-commit-msg-husky.sh');
     const out = insertBlock(text, 'x capture prepare-commit-msg "$@" || true', 'prepare-commit-msg');
     const lines = out.split('\n');
-    expect(lines[0]).toBe('#!/usr/bin/env sh');
-    expect(lines[1]).toBe(BLOCK_BEGIN);
-    expect(lines[3]).toBe('x capture prepare-commit-msg "$@" || true');
-    expect(lines[4]).toBe(BLOCK_END);
-    expect(lines.slice(5).join('\n')).toBe(text.slice(text.indexOf('\n') + 1));
+    const at = lines.indexOf(BLOCK_BEGIN);
+    expect(lines.slice(at, at + 5)).toEqual([BLOCK_BEGIN, expect.stringContaining('Added by'), 'x capture prepare-commit-msg "$@" || true', BLOCK_END, 'exit 0']);
+    expect(lines.slice(0, at).join('\n')).toBe(text.slice(0, text.lastIndexOf('exit 0') - 1));
     expect(hasBlock(out)).toBe(true);
     expect(removeBlock(out)).toBe(text);
+  });
+
+  it.each([
+    ['#!/bin/sh\necho a\n', '#!/bin/sh\necho a\n<B>'],
+    ['#!/bin/sh\necho a', '#!/bin/sh\necho a\n<B>'],
+    ['#!/bin/sh\nexec node hook.js "$@"\n', '#!/bin/sh\n<B>exec node hook.js "$@"\n'],
+    ['#!/bin/sh\nif true; then\n  exit 0\nfi\necho b\n', '#!/bin/sh\nif true; then\n  exit 0\nfi\necho b\n<B>'],
+    ['#!/bin/sh\nexit\necho never\n', '#!/bin/sh\n<B>exit\necho never\n'],
+    ['#!/bin/sh\nexiting=1\n', '#!/bin/sh\nexiting=1\n<B>'],
+  ])('places the block in %j', (text, expected) => {
+    const b = `${BLOCK_BEGIN}\n# Added by \`trailmark hooks install\`; \`trailmark hooks uninstall\` removes it. Never fails the commit.\nx\n${BLOCK_END}\n`;
+    expect(insertBlock(text, 'x', 'h')).toBe(expected.replace('<B>', b));
   });
 
   it('keeps CRLF line endings of a script that has them', () => {
     const text = '#!/bin/bash\r\necho hi\r\n';
     const out = insertBlock(text, 'x', 'h');
-    expect(out).toBe(`#!/bin/bash\r\n${BLOCK_BEGIN}\r\n# Added by \`trailmark hooks install\`; \`trailmark hooks uninstall\` removes it. Never fails the commit.\r\nx\r\n${BLOCK_END}\r\necho hi\r\n`);
+    expect(out).toBe(`#!/bin/bash\r\necho hi\r\n${BLOCK_BEGIN}\r\n# Added by \`trailmark hooks install\`; \`trailmark hooks uninstall\` removes it. Never fails the commit.\r\nx\r\n${BLOCK_END}\r\n`);
     expect(removeBlock(out)).toBe(text);
   });
 
@@ -168,5 +181,13 @@ describe('shellQuote', () => {
     ['', "''"],
   ])('%j -> %s', (word, quoted) => {
     expect(shellQuote(word)).toBe(quoted);
+  });
+});
+
+describe('shellQuote through a real sh', () => {
+  it('every quoted word reaches the program as itself', async () => {
+    const words = ['/usr/bin/node', '/home/a b/node', "/it's/here", '$(touch /tmp/pwned)', '`id`', 'a"b', '*', '~', 'tab\there'];
+    const out = (await execFileP('sh', ['-c', `printf '%s\\n' ${words.map(shellQuote).join(' ')}`])).stdout;
+    expect(out.split('\n').slice(0, -1)).toEqual(words);
   });
 });

@@ -1,9 +1,14 @@
 // trailmark's block in a git hook script. Pure: text in, text out.
 //
-// An existing hook is never replaced: trailmark's lines go in a delimited block right after
-// the shebang, so they run even when the user's script ends with `exec` or `exit`, and before
-// any `set -e` of theirs. The block never fails the commit (`|| true`). A hook that is not a
-// shell script (python, node, a binary) cannot take a shell block: install refuses it.
+// An existing hook is never replaced: trailmark's lines go in a delimited block that runs after
+// the user's own commands, so that prepare-commit-msg adds its trailers to the message as their
+// hook left it (a hook that appends a paragraph after our trailers would take them out of git's
+// trailer block). The block goes before the first top-level `exit` or `exec` line (column 0),
+// else at the end. Limits: a script that leaves earlier in some other way (an `exit` inside a
+// function it calls at the end, `exec` of another program on an indented line) never reaches
+// the block; a script that runs `shift` or `set --` at top level changes the "$@" it passes on.
+// The block never fails the commit (`|| true`). A hook that is not a shell script (python,
+// node, a binary) cannot take a shell block: install refuses it.
 import { UsageError, printable } from '../../core/errors.js';
 
 export const BLOCK_BEGIN = '# >>> trailmark >>>';
@@ -55,8 +60,9 @@ function blockSpan(text: string): { start: number; end: number } | undefined {
 }
 
 /**
- * The script with trailmark's block after its shebang line. `path` names the hook in errors:
- * a script without a shebang, or whose interpreter is not a shell, is refused.
+ * The script with trailmark's block before its first top-level `exit`/`exec` line, else at its
+ * end. `path` names the hook in errors: a script without a shebang, or whose interpreter is not
+ * a shell, is refused.
  */
 export function insertBlock(text: string, line: string, path: string): string {
   const interpreter = shebangInterpreter(text);
@@ -65,10 +71,15 @@ export function insertBlock(text: string, line: string, path: string): string {
       hint: `call \`${printable(line, 200)}\` from that hook yourself, or rename it and call it from a shell hook, then install again`,
     });
   }
-  const nl = text.indexOf('\n');
-  if (nl < 0) return `${text}\n${block(line, '\n')}`;
-  const eol = text[nl - 1] === '\r' ? '\r\n' : '\n';
-  return `${text.slice(0, nl + 1)}${block(line, eol)}${text.slice(nl + 1)}`;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split('\n');
+  let offset = 0;
+  for (const [i, raw] of lines.entries()) {
+    if (i > 0 && /^(exit|exec)([ \t;]|\r?$)/.test(raw)) return `${text.slice(0, offset)}${block(line, eol)}${text.slice(offset)}`;
+    offset += raw.length + 1;
+  }
+  const ended = text.endsWith('\n') ? text : `${text}${eol}`;
+  return `${ended}${block(line, eol)}`;
 }
 
 /** The script without trailmark's block (unchanged when it has none). */
