@@ -28,18 +28,15 @@ export function emptyJsonConfig(): JsonConfig {
 export function parseJsonConfig(text: string, path: string): JsonConfig {
   const bom = text.startsWith('\uFEFF');
   const body = bom ? text.slice(1) : text;
+  if (body.trim() === '') return { ...emptyJsonConfig(), bom };
   let value: unknown;
-  if (body.trim() === '') {
-    value = {};
-  } else {
-    try {
-      value = JSON.parse(body) as unknown;
-    } catch (err) {
-      throw new UsageError('BAD_INPUT', `${printable(path)} is not valid JSON (${(err as Error).message})`, {
-        cause: err,
-        hint: 'fix or move the file, then run `trailmark hooks install` again; trailmark does not rewrite a file it cannot parse (JSON with comments included)',
-      });
-    }
+  try {
+    value = JSON.parse(body) as unknown;
+  } catch (err) {
+    throw new UsageError('BAD_INPUT', `${printable(path)} is not valid JSON (${printable((err as Error).message)})`, {
+      cause: err,
+      hint: 'fix or move the file, then run `trailmark hooks install` again; trailmark does not rewrite a file it cannot parse (JSON with comments included)',
+    });
   }
   if (!isObject(value)) {
     throw new UsageError('BAD_INPUT', `${printable(path)} does not hold a JSON object`, { hint: 'the tool expects an object at the top level; fix or move the file first' });
@@ -61,7 +58,7 @@ export function parseJsonConfig(text: string, path: string): JsonConfig {
     bom,
     eol: body.includes('\r\n') ? '\r\n' : '\n',
     indent: indent.length > 10 ? indent.slice(0, 10) : indent,
-    finalNewline: body === '' || /\n$/.test(body),
+    finalNewline: body.endsWith('\n'),
   };
 }
 
