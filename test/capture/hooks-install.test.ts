@@ -278,6 +278,23 @@ describe('git hooks', () => {
     expect(existsSync(join(repo.dir, 'tools'))).toBe(false);
   });
 
+  it('in a linked worktree: the shared hooks directory and manifest, the worktree\'s own settings file', async () => {
+    await repo.write('README', 'x\n');
+    await repo.commit('initial');
+    const wt = join(home, 'wt');
+    await repo.git(['worktree', 'add', '-q', wt]);
+    const r = await cli(['install', '--git', '--claude-code', '--command', CMD], wt);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'post-commit'))).toBe(true);
+    expect(existsSync(join(wt, '.claude', 'settings.local.json'))).toBe(true);
+    expect(existsSync(join(repo.dir, '.claude'))).toBe(false);
+    const manifest = json(join(repo.dir, '.git', 'trailmark', 'hooks.json')) as { entries: { path: string }[] };
+    expect(manifest.entries.map((e) => e.path)).toEqual([join(repo.dir, '.git', 'hooks', 'post-commit'), join(repo.dir, '.git', 'hooks', 'prepare-commit-msg'), join(wt, '.claude', 'settings.local.json')].sort());
+    expect((await cli(['uninstall'], repo.dir)).code).toBe(0);
+    expect(existsSync(join(wt, '.claude'))).toBe(false);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'post-commit'))).toBe(false);
+  });
+
   it('refuses an existing non-shell hook and an existing hook git would not run, writing nothing', async () => {
     const hooksDir = join(repo.dir, '.git', 'hooks');
     place('git-post-commit-python.py', join(hooksDir, 'post-commit'), 0o755);

@@ -90,6 +90,11 @@ describe('JSON hook files', () => {
     expect(out).not.toContain('\n');
   });
 
+  it('an empty file is filled like a new one (pretty-printed, not on one line)', () => {
+    const { config } = addHookEntries(parseJsonConfig('\n', 'x.json'), JSON_LAYOUTS.cursor, 'c');
+    expect(renderJsonConfig(config)).toBe('{\n  "version": 1,\n  "hooks": {\n    "afterFileEdit": [\n      {\n        "command": "c"\n      }\n    ],\n    "beforeSubmitPrompt": [\n      {\n        "command": "c"\n      }\n    ]\n  }\n}\n');
+  });
+
   it.each([
     ['claude-settings-jsonc.json', /is not valid JSON/],
     ['[1, 2]', /does not hold a JSON object/],
