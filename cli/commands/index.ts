@@ -5,6 +5,7 @@ import { register as blame } from './blame.js';
 import { register as demo } from './demo.js';
 import { register as drill } from './drill.js';
 import { register as erase } from './erase.js';
+import { register as exportRecords } from './export.js';
 import { register as keygen } from './keygen.js';
 import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
@@ -29,4 +30,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   drill,
   ledger,
   witness,
+  exportRecords,
 ];
