@@ -51,7 +51,7 @@ const EXPECTED: Record<string, Record<string, CaptureEvent | CaptureSkip>> = {
     'post-tool-use-read.json': { skipped: 'not an edit' },
     'post-tool-use-bash.json': { skipped: 'not an edit' },
     'user-prompt-submit.json': { ...CLAUDE, kind: 'prompt', edits: [], prompt: 'Write a function to calculate the factorial of a number' },
-    'session-start.json': { ...CLAUDE, kind: 'session-start', edits: [] },
+    'session-start.json': { ...CLAUDE, model: 'claude-sonnet-4-6', kind: 'session-start', edits: [] },
     'session-end.json': { ...CLAUDE, kind: 'session-end', edits: [] },
   },
   cursor: {

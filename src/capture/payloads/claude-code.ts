@@ -8,16 +8,16 @@
 //                       tool_response of Edit/MultiEdit/Write-over-a-file: {filePath, …,
 //                       structuredPatch: [{oldStart, oldLines, newStart, newLines, lines}]}
 //   UserPromptSubmit  `prompt`
-//   SessionStart      `source` (startup | resume | clear | compact)
+//   SessionStart      `source` (startup | resume | clear | compact), `model`
 //   SessionEnd        `reason`
-// The payload has no model and no timestamp: the model and request id come from the transcript
-// (transcript.ts), the time is the capture time.
+// No payload has a timestamp (the time is the capture time), and only SessionStart names the
+// model: an edit's model and request id come from the transcript (transcript.ts).
 
 import { printable } from '../../core/errors.js';
 import type { CaptureEdit, CaptureEvent, CaptureSkip, LineRange } from '../types.js';
 import { transcriptFacts, type TranscriptTailReader } from './transcript.js';
 import {
-  MAX_EDITS, MAX_ID_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, addedRanges, agentOf, filePath, isObj, isSkip, optString, own, parseObject, reqString, skip, text, type Obj,
+  MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, addedRanges, agentOf, filePath, isObj, isSkip, optString, own, parseObject, reqString, skip, text, type Obj,
 } from './untrusted.js';
 
 const EDIT_TOOLS: readonly string[] = ['Write', 'Edit', 'MultiEdit'];
@@ -45,8 +45,12 @@ export function parseClaudeCode(payload: string, now: () => Date, readTail?: Tra
   };
 
   switch (event) {
-    case 'SessionStart':
-      return { ...base, kind: 'session-start', edits: [] };
+    case 'SessionStart': {
+      // SessionStart is the one event whose input names the model (hooks reference, SessionStart input).
+      const model = optString(doc, 'model', MAX_MODEL_CHARS);
+      if (isSkip(model)) return model;
+      return { ...base, ...(model !== undefined ? { model } : {}), kind: 'session-start', edits: [] };
+    }
     case 'SessionEnd':
       return { ...base, kind: 'session-end', edits: [] };
     case 'UserPromptSubmit': {
