@@ -1,8 +1,11 @@
 // `trailmark export`: committed records of a range as Agent Trace JSONL and as git-ai notes, on
 // real repositories with real commits; notes read back through the existing reader
 // (git/notes.ts + attest/git-ai.ts).
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAgentTrace } from '../../src/attest/agent-trace.js';
 import { formatGitAiNote, parseGitAiNote, type GitAiNote } from '../../src/attest/git-ai.js';
@@ -48,7 +51,7 @@ async function writeRecords(lines: readonly string[]): Promise<string> {
   return paths.records;
 }
 
-beforeEach(async () => {
+async function setUp(): Promise<void> {
   repo = await GitFixture.create();
   // The notes commit is made by trailmark's own git runner, which drops GIT_* identity variables.
   await repo.git(['config', 'user.name', 'Ada Author']);
@@ -59,12 +62,15 @@ beforeEach(async () => {
   B = await repo.commit('add f');
   await repo.writeFiles({ 'src/with space.ts': 'x\ny\n', 'src/g.ts': '1\n2\n3\n4\n' });
   C = await repo.commit('add g');
-});
-afterEach(async () => {
+}
+async function tearDown(): Promise<void> {
   await repo.cleanup();
-});
+}
 
 describe('export --agent-trace', () => {
+  beforeEach(setUp);
+  afterEach(tearDown);
+
   it('writes the committed records of the range, oldest commit first, and nothing else', async () => {
     const lines = [
       record(C, { 'src/g.ts': [{ start: 2, end: 3 }] }, { session: 's-2' }),
@@ -150,6 +156,9 @@ describe('export --agent-trace', () => {
 });
 
 describe('export --git-ai-notes', () => {
+  beforeEach(setUp);
+  afterEach(tearDown);
+
   it('round-trips: the existing reader reads back the ai line ranges of each commit', async () => {
     await writeRecords([
       record(B, { 'src/f.ts': [{ start: 1, end: 2 }, { start: 4, end: 5 }] }, { session: 'sess-1', model: 'claude-opus-4-5' }),
@@ -242,5 +251,36 @@ describe('formatGitAiNote', () => {
   it('readCommitTraces skips edit-stage records silently', () => {
     const { traces, problems } = readCommitTraces(record('a'.repeat(40), { x: [{ start: 1, end: 1 }] }, { stage: 'edit' }), 'mem');
     expect({ traces, problems }).toEqual({ traces: [], problems: [] });
+  });
+});
+
+describe('trailmark export as a child process', () => {
+  beforeEach(setUp);
+  afterEach(tearDown);
+
+  const CLI_MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+  const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const SCRIPT = `const { main } = await import(${JSON.stringify(pathToFileURL(CLI_MAIN).href)}); process.exitCode = await main(process.argv.slice(1));`;
+  /** `trailmark …` run the way a user runs it: its own process, its cwd the repository. */
+  const cli = (args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(process.execPath, ['--import', TSX, '--input-type=module', '-e', SCRIPT, ...args], { cwd: repo.dir, encoding: 'utf8' }, (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+      });
+    });
+
+  it('writes Agent Trace to stdout and notes git reads, exit 0; exit 2 on a bad range', async () => {
+    const lines = [record(B, { 'src/f.ts': [{ start: 2, end: 4 }] }, { session: 'sess-9' })];
+    await writeRecords(lines);
+    const trace = await cli(['export', '--agent-trace', '--git-ai-notes', '--range', `${A}..HEAD`]);
+    expect(trace.code).toBe(0);
+    expect(trace.stdout).toBe(`${lines[0]}\n`);
+    expect(trace.stderr).toContain('git-ai notes: 1 written, 0 unchanged, 0 skipped');
+    const note = await repo.git(['notes', '--ref=ai', 'show', B]);
+    expect(note.split('\n').slice(0, 2)).toEqual(['src/f.ts', expect.stringMatching(/^ {2}s_[0-9a-f]{14}::t_[0-9a-f]{14} 2-4$/)]);
+
+    const bad = await cli(['export', '--agent-trace', '--range', `${A}...HEAD`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('is not BASE..HEAD');
   });
 });
