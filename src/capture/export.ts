@@ -49,6 +49,9 @@ export interface CommitTraces {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const PARSE_ORIGIN = 'records';
+const PARSE_PREFIX = `agent trace ${PARSE_ORIGIN}:1: `;
+
 /** The committed records of a records file's text (JSONL); `origin` names it in problems. */
 export function readCommitTraces(text: string, origin: string): CommitTraces {
   const traces: CommitTrace[] = [];
@@ -89,10 +92,10 @@ export function readCommitTraces(text: string, origin: string): CommitTraces {
       bad('a commit record needs vcs {type: "git", revision: <full commit id>}');
       continue;
     }
-    const parsed = parseAgentTrace(line, origin);
+    const parsed = parseAgentTrace(line, PARSE_ORIGIN);
     if (parsed.problems.length > 0) {
-      // The Agent Trace parser names the origin and line 1 (it saw one line): say the real line.
-      bad(parsed.problems.map((p) => p.message.slice(p.message.indexOf(': ') + 2)).join('; '));
+      // The Agent Trace parser names its origin and line 1 (it saw one line): say the real line.
+      bad(parsed.problems.map((p) => (p.message.startsWith(PARSE_PREFIX) ? p.message.slice(PARSE_PREFIX.length) : p.message)).join('; '));
       continue;
     }
     const session = typeof meta['session'] === 'string' && meta['session'].length > 0 && meta['session'].length <= 200 ? meta['session'] : undefined;

@@ -248,6 +248,13 @@ describe('formatGitAiNote', () => {
     expect(String(formatGitAiNote({ ...draft(['a']), entries: [{ path: 'a', key, ranges: [[3, 2]] }] }))).toContain('is not 1-based and ascending');
   });
 
+  it('readCommitTraces names the real line of an invalid record, whatever the origin holds', () => {
+    const good = record('a'.repeat(40), { x: [{ start: 1, end: 1 }] });
+    const { traces, problems } = readCommitTraces(`${good}\n${good.replace('"type":"ai"', '"type":"robot"')}\n`, '/odd: dir/records.jsonl');
+    expect(traces).toHaveLength(1);
+    expect(problems.map((p) => p.message)).toEqual(['/odd: dir/records.jsonl:2: files[0].conversations[0].contributor.type must be human, ai, mixed or unknown']);
+  });
+
   it('readCommitTraces skips edit-stage records silently', () => {
     const { traces, problems } = readCommitTraces(record('a'.repeat(40), { x: [{ start: 1, end: 1 }] }, { stage: 'edit' }), 'mem');
     expect({ traces, problems }).toEqual({ traces: [], problems: [] });
