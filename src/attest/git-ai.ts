@@ -17,6 +17,9 @@
 // lines are right-trimmed, blank lines skipped, empty parts of a range list skipped, a quoted path
 // only loses its quotes. The note is attacker-controlled (anyone who can push refs/notes/ai can
 // write one; the spec has no signature). A malformed note is rejected whole, as a RecordError value.
+//
+// formatGitAiNote writes the same format (for `trailmark export --git-ai-notes`), in a form this
+// parser reads back to the same ranges.
 
 import { RecordError, printable } from '../core/errors.js';
 
