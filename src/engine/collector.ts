@@ -254,31 +254,6 @@ function boundGaps(gaps: SeqRange[]): SeqRange[] {
   return gaps;
 }
 
-/**
- * Missing ranges of each device from `(device, seq)` pairs (e.g. the `record` ledger entries):
- * every number from 1 to the device's highest that no pair carries. Sorted by device, then seq.
- */
-export function gapsOf(pairs: Iterable<{ readonly device: string; readonly seq: number }>): { device: string; high: number; missing: SeqRange[] }[] {
-  const byDevice = new Map<string, number[]>();
-  for (const p of pairs) {
-    const list = byDevice.get(p.device) ?? [];
-    list.push(p.seq);
-    byDevice.set(p.device, list);
-  }
-  const out: { device: string; high: number; missing: SeqRange[] }[] = [];
-  for (const device of [...byDevice.keys()].sort()) {
-    const seqs = [...new Set(byDevice.get(device))].sort((a, b) => a - b);
-    const missing: SeqRange[] = [];
-    let next = 1;
-    for (const s of seqs) {
-      if (s > next) missing.push({ from: next, to: s - 1 });
-      next = s + 1;
-    }
-    out.push({ device, high: seqs.at(-1) ?? 0, missing });
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Receipts
 

@@ -11,6 +11,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 import { pino } from 'pino';
 import { Probot } from 'probot';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -265,6 +267,27 @@ describe.skipIf(unavailable !== undefined)('collector: device registration, batc
     const run = await runCli(['verify', '--ledger', join(app.dataDir, 'installations', String(sim.info.installationId), 'ledger'), '--key', join(dir, 'ledger.pub'), '--json'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true });
+  });
+
+  test('the weekly report shows the device missing sequence numbers from the `record` entries (json valid against the schema, markdown section)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailmark-collector-report-'));
+    await writeFile(join(dir, 'ledger.pub'), `${ledgerKey.verifierKey}\n`);
+    const ledger = join(app.dataDir, 'installations', String(sim.info.installationId), 'ledger');
+    const args = ['report', '--ledger', ledger, '--key', join(dir, 'ledger.pub'), '--since', '2026-11-30', '--until', '2026-12-07', '--no-config'];
+    const json = await runCli([...args, '--format', 'json'], { cwd: dir, env: { TRAILMARK_REPORT_NOW: '2026-12-08T00:00:00Z' } });
+    expect(json.code, json.stderr).toBe(0);
+    const model = JSON.parse(json.stdout) as { captureGaps?: unknown };
+    // Accepted seqs 1, 2, 4, 6, 8, 20, 21: the ledger, not the collector's state, says what is missing.
+    expect(model.captureGaps).toEqual([{ ledger, device: DEVICE, records: 7, high: 21, missingCount: 14, missing: [{ from: 3, to: 3 }, { from: 5, to: 5 }, { from: 7, to: 7 }, { from: 9, to: 19 }] }]);
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(await readFile(new URL('../../docs/schemas/report-v1.schema.json', import.meta.url), 'utf8')));
+    expect(validate(model), JSON.stringify(validate.errors)).toBe(true);
+    const md = await runCli([...args, '--format', 'markdown'], { cwd: dir, env: { TRAILMARK_REPORT_NOW: '2026-12-08T00:00:00Z' } });
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toContain('## Capture gaps\n\n1 device of 1 lost records before they reached the collector');
+    expect(md.stdout).toContain(`| \`${DEVICE}\` |`);
+    expect(md.stdout).toContain('| 7 | 21 | 14 | 3, 5, 7, 9–19 |');
   });
 
   test('revocation: another user cannot revoke the device; its owner can, and the token stops working', async () => {
