@@ -196,21 +196,25 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
         throw err;
       }
     };
+    const permissionOf = async (installationId: number, owner: string, repo: string, login: string): Promise<string> => {
+      try {
+        return (await (await clientFor(installationId)).rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login })).data.permission;
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return 'none';
+        throw err;
+      }
+    };
     // Device registration, batch uploads with signed receipts, the receipt key (collector-routes.ts).
     fnOptions.addHandler(collectorRoutes({
       dataDir: settings.dataDir, records, ledgers, limits: settings.collectorLimits ?? DEFAULT_COLLECTOR_LIMITS,
       key: () => loadCollectorKey(settings.dataDir, random), origin: settings.publicUrl ?? COLLECTOR_KEY_NAME,
       clock, random, stateFiles, userOf, accessOf, installationOf,
       canPush: async (installationId, owner, repo, login) => {
-        try {
-          const { data } = await (await clientFor(installationId)).rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login });
-          // `permission` is the legacy base role: maintain reads as write, triage as read.
-          return data.permission === 'admin' || data.permission === 'write';
-        } catch (err) {
-          if (httpStatusOf(err) === 404) return false;
-          throw err;
-        }
+        const permission = await permissionOf(installationId, owner, repo, login);
+        // `permission` is the legacy base role: maintain reads as write, triage as read.
+        return permission === 'admin' || permission === 'write';
       },
+      isAdmin: async (installationId, owner, repo, login) => (await permissionOf(installationId, owner, repo, login)) === 'admin',
       log, logError,
     }));
     const audit = async (installationId: number, event: AccessEvent): Promise<void> => {

@@ -51,6 +51,12 @@ export class DeviceRegistry {
     });
   }
 
+  /** The grants of `device` (every installation, every holder). */
+  async grantsOf(device: string): Promise<DeviceGrant[]> {
+    const doc = await this.#file.read();
+    return Object.values(doc.tokens ?? {}).filter((g) => g.device === device);
+  }
+
   /** Revokes every token of `device` held by `login`; returns how many. */
   revoke(device: string, login: string): Promise<number> {
     return this.#file.update((doc) => {

@@ -1,6 +1,7 @@
 // The collector's device routes (docs/collector-protocol.md, docs/collector.md):
 //   POST   /trailmark/devices            GitHub user token -> upload token for (installation, login, device)
-//   DELETE /trailmark/devices/<device>   the same user (GitHub user token), or the device's upload token
+//   DELETE /trailmark/devices/<device>   the same user (GitHub user token or the device's upload token),
+//                                        or an admin of the repository it was registered with
 //   POST   /trailmark/records/batch      upload token -> signed receipt
 //   GET    /trailmark/collector/key      the receipt key's id and raw public key
 // Every request body and header is attacker-controlled: sizes are capped while reading, the
@@ -51,6 +52,8 @@ export interface CollectorRoutesDependencies {
   readonly installationOf: (owner: string, repo: string) => Promise<number | null>;
   /** Whether `login` can push to the repository, asked with the installation's token. */
   readonly canPush: (installationId: number, owner: string, repo: string, login: string) => Promise<boolean>;
+  /** Whether `login` administers the repository, asked with the installation's token. */
+  readonly isAdmin: (installationId: number, owner: string, repo: string, login: string) => Promise<boolean>;
   readonly log: (line: string) => void;
   readonly logError: (line: string) => void;
 }
@@ -152,10 +155,22 @@ export function collectorRoutes(deps: CollectorRoutesDependencies) {
       login = await deps.userOf(token);
     }
     if (login === null) return answer(res, 401, { error: 'the token was not accepted' });
-    const revoked = await devices.revoke(device, login);
-    if (revoked === 0) return answer(res, 404, { error: `${login} holds no token for device ${device}` });
-    deps.log(`trailmark collector: device ${device} of ${login} revoked (${revoked} token${revoked === 1 ? '' : 's'})`);
-    answer(res, 200, { device, revoked });
+    let revoked = await devices.revoke(device, login);
+    let holder = login;
+    // Someone else's device: an admin of the repository it was registered with (org owners are
+    // admins of every repository of the org) may revoke it; asked fresh, never from the cache.
+    if (revoked === 0 && !isUploadToken(token)) {
+      for (const g of await devices.grantsOf(device)) {
+        const [owner, repo] = g.repository.split('/') as [string, string];
+        if (await deps.isAdmin(g.installation, owner, repo, login)) {
+          revoked += await devices.revoke(device, g.login);
+          holder = g.login;
+        }
+      }
+    }
+    if (revoked === 0) return answer(res, 404, { error: `${login} holds no token for device ${device} and administers no repository it was registered with` });
+    deps.log(`trailmark collector: device ${device} of ${holder} revoked by ${login} (${revoked} token${revoked === 1 ? '' : 's'})`);
+    answer(res, 200, { device, revoked, login: holder });
   };
 
   const batch = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -290,16 +290,21 @@ describe.skipIf(unavailable !== undefined)('collector: device registration, batc
     expect(md.stdout).toContain('| 7 | 21 | 14 | 3, 5, 7, 9–19 |');
   });
 
-  test('revocation: another user cannot revoke the device; its owner can, and the token stops working', async () => {
+  test('revocation: another user cannot revoke the device; its owner can, and the token stops working; a repository admin can revoke it too', async () => {
     expect((await call(`${app.url}/trailmark/devices/${DEVICE}`, 'DELETE', await userToken(sim, 'erin'))).status).toBe(404);
+    expect((await call(`${app.url}/trailmark/devices/${DEVICE}`, 'DELETE', await userToken(sim, 'dave'))).status).toBe(404);
     const done = await call(`${app.url}/trailmark/devices/${DEVICE}`, 'DELETE', alice);
-    expect(done).toMatchObject({ status: 200, body: { device: DEVICE, revoked: 1 } });
+    expect(done).toMatchObject({ status: 200, body: { device: DEVICE, revoked: 1, login: 'alice' } });
     expect((await upload(app, upload1, [spoolRecord(30, 'edit', head)])).status).toBe(401);
     // Registering again issues a fresh token for the same device, which keeps its seq history.
     const again = await register(app, alice);
     expect(again.status).toBe(201);
     const res = await upload(app, again.body.token as string, [spoolRecord(1, 'commit', head)]);
     expect(res.body).toMatchObject({ accepted: [], duplicates: [{ seq: 1 }] });
+    // olivia administers acme/widgets: she may revoke alice's device.
+    const byAdmin = await call(`${app.url}/trailmark/devices/${DEVICE}`, 'DELETE', await userToken(sim, 'olivia'));
+    expect(byAdmin).toMatchObject({ status: 200, body: { device: DEVICE, revoked: 1, login: 'alice' } });
+    expect((await upload(app, again.body.token as string, [spoolRecord(30, 'edit', head)])).status).toBe(401);
   });
 
   test('429 with Retry-After past the batch rate; accepted again once the bucket refills', async () => {
