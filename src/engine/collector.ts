@@ -14,6 +14,8 @@ export const BATCH_SCHEMA = 'trailmark.batch/v1';
 export const RECEIPT_SCHEMA = 'trailmark.receipt/v1';
 /** src/capture/types.ts SPOOL_RECORD_SCHEMA (engine may not import capture/: the wire value is repeated here). */
 export const SPOOL_RECORD_SCHEMA = 'trailmark.spool/v1';
+/** src/capture/types.ts TRACE_METADATA_KEY: trailmark's block in an Agent Trace record's `metadata`. */
+export const TRACE_METADATA_KEY = 'dev.trailmark';
 
 /** Upload limits per token (docs/collector.md; each configurable by the App's environment). */
 export interface CollectorLimits {
@@ -182,6 +184,16 @@ function checkRecord(item: unknown, device: string, limits: CollectorLimits): Ba
   if (typeof r.repository !== 'string' || !REPOSITORY.test(r.repository)) return reject('no-repository');
   if (r.stage !== 'edit' && r.stage !== 'commit') return reject('bad-stage');
   if (typeof r.trace !== 'object' || r.trace === null || Array.isArray(r.trace)) return reject('bad-trace');
+  // trailmark's own block in the trace (src/capture/types.ts TRACE_METADATA_KEY), when present,
+  // must say what the spool record says: a receipt never vouches for a trace claiming another
+  // device, seq or stage.
+  const metadata = (r.trace as Record<string, unknown>).metadata;
+  const own = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? (metadata as Record<string, unknown>)[TRACE_METADATA_KEY] : undefined;
+  if (own !== undefined) {
+    if (typeof own !== 'object' || own === null || Array.isArray(own)) return reject('metadata-mismatch');
+    const m = own as Record<string, unknown>;
+    if (m.device !== device || (m.seq !== undefined && m.seq !== seq) || (m.stage !== undefined && m.stage !== r.stage)) return reject('metadata-mismatch');
+  }
   let canonical: Uint8Array;
   let traceText: string;
   try {

@@ -6,7 +6,7 @@
 // `record` entries carrying device and seq) passes `trailmark verify`.
 import { createPublicKey, randomBytes, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -192,6 +192,18 @@ describe.skipIf(unavailable !== undefined)('collector: device registration, batc
     // The commit record is stored as receipted evidence; the edit trace is audit only.
     const loaded = await new RecordStore(app.dataDir).load(sim.info.installationId, 'acme', 'widgets');
     expect(loaded.map((r) => r.origin)).toEqual([expect.stringMatching(new RegExp(`^collector receipt ${collectorKey.keyId.replace('+', '\\+')} [0-9a-f]{12}$`))]);
+  });
+
+  test('the device state lost (a crash before it was saved): the replay is processed again, stores and appends nothing twice', async () => {
+    const records = [spoolRecord(1, 'commit', head), spoolRecord(2, 'edit', head)];
+    const state = join(app.dataDir, 'installations', String(sim.info.installationId), 'collector', `${DEVICE}.json`);
+    const saved = await readFile(state, 'utf8');
+    await rm(state);
+    const replay = await upload(app, upload1, records);
+    expect(replay.body).toMatchObject({ accepted: [{ seq: 1 }, { seq: 2 }], duplicates: [], gaps: [] });
+    expect(await ledgerEntries(app.dataDir, sim.info.installationId)).toHaveLength(2);
+    expect(await new RecordStore(app.dataDir).load(sim.info.installationId, 'acme', 'widgets')).toHaveLength(1);
+    expect(JSON.parse(await readFile(state, 'utf8'))).toEqual(JSON.parse(saved));
   });
 
   test('gaps: a batch skipping seqs shows them in the receipt and the log; a late record fills its gap; seq reuse and order are rejected', async () => {

@@ -48,9 +48,18 @@ describe('parseBatch', () => {
     ['another stage', rec(1, { stage: 'draft' }), 'id-1', 1, 'bad-stage'],
     ['a trace that is not an object', rec(1, { trace: [] }), 'id-1', 1, 'bad-trace'],
     ['a record over the limit', rec(1, { trace: { pad: 'x'.repeat(2000) } }), 'id-1', 1, 'too-large'],
+    ['trace metadata naming another device', rec(1, { trace: { ...trace, metadata: { 'dev.trailmark': { device: 'd_other', stage: 'commit' } } } }), 'id-1', 1, 'metadata-mismatch'],
+    ['trace metadata naming another seq', rec(1, { trace: { ...trace, metadata: { 'dev.trailmark': { device: DEVICE, seq: 2 } } } }), 'id-1', 1, 'metadata-mismatch'],
+    ['trace metadata naming another stage', rec(1, { trace: { ...trace, metadata: { 'dev.trailmark': { device: DEVICE, stage: 'edit' } } } }), 'id-1', 1, 'metadata-mismatch'],
+    ['trace metadata that is not an object', rec(1, { trace: { ...trace, metadata: { 'dev.trailmark': 'x' } } }), 'id-1', 1, 'metadata-mismatch'],
   ])('rejects a record with %s', (_name, record, id, seq, reason) => {
     const r = parseBatch(batch([record]), DEVICE, { ...DEFAULT_COLLECTOR_LIMITS, recordBytes: 1000 });
     expect(r).toMatchObject({ status: 'ok', valid: [], rejected: [{ id, seq, reason }] });
+  });
+
+  test('accepts trace metadata that agrees with the record, and a trace without it', () => {
+    const agreeing = rec(1, { trace: { ...trace, metadata: { 'dev.trailmark': { device: DEVICE, seq: 1, stage: 'commit' }, other: 1 } } });
+    expect(parseBatch(batch([agreeing, rec(2)]), DEVICE, DEFAULT_COLLECTOR_LIMITS)).toMatchObject({ status: 'ok', rejected: [], valid: [{ seq: 1 }, { seq: 2 }] });
   });
 
   test('keeps ascending records, rejects one out of order, and digests the canonical JSON', () => {
