@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { register as blame } from './blame.js';
+import { register as capture } from './capture.js';
 import { register as demo } from './demo.js';
 import { register as drill } from './drill.js';
 import { register as erase } from './erase.js';
@@ -29,4 +30,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   drill,
   ledger,
   witness,
+  capture,
 ];
