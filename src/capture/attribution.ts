@@ -33,7 +33,7 @@ import type { CaptureEdit, LineRange } from './types.js';
 /** Format of one state file; a state of another version is ignored (treated as absent). */
 export const ATTRIBUTION_STATE_VERSION = 1;
 /** Above this many changed lines between two versions, the diff gives up (all lines human/unknown). */
-export const MAX_DIFF_EDITS = 4000;
+export const MAX_DIFF_EDITS = 2000;
 /** Occurrences of one replacement's text examined when locating it in the new content. */
 const MAX_OCCURRENCES = 1000;
 
