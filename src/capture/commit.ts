@@ -16,7 +16,7 @@
 // the spool. Then the committed part of the working attribution is cleared: lines of the working
 // file equal to the committed blob's (tracked by diff) lose their owner; lines not committed
 // (unstaged agent lines) keep it.
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { printable } from '../core/errors.js';
 import { parseTrailers } from '../attest/trailers.js';
@@ -136,7 +136,8 @@ export async function postCommit(deps: PostCommitDeps): Promise<PostCommitResult
         deps.log(`${printable(state.path)} at ${commit.slice(0, 12)} not tracked: ${committed.untracked}`);
         await clearCommitted(repo, store, state, undefined);
       }
-      // Missing in the commit: not committed yet (or deleted in the work tree): keep the state.
+      // Missing in the commit: not committed yet; kept unless the work tree no longer has it.
+      else if (!(await exists(join(repo.root, ...state.path.split('/'))))) await store.remove(state.path);
     }
     if (files.length === 0) return { commit };
 
@@ -217,6 +218,10 @@ async function clearCommitted(repo: CaptureRepo, store: AttributionStore, state:
   const next = stateFrom(state.path, working, owners);
   if (hasAgentLines(next)) await store.write(next);
   else await store.remove(state.path);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
 }
 
 /**
