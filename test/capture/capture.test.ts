@@ -9,6 +9,7 @@ import { repoPaths } from '../../src/capture/paths.js';
 import { repositoryFromRemote } from '../../src/capture/repo.js';
 import type { CaptureEvent } from '../../src/capture/types.js';
 import { parsePolicy } from '../../src/config/policy.js';
+import { parseRecords, recordedEvidence } from '../../src/attest/match.js';
 import { GitFixture } from '../support/git-fixture.js';
 import { MemoryDetail, MemorySpool, testDeps } from './support.js';
 
@@ -205,5 +206,23 @@ describe('rangeHash, repositoryFromRemote, detailReason', () => {
     expect(detailReason(policy, 'secrets/k.ts', 1)).toBe('sensitive-path');
     expect(detailReason(policy, 'src/k.ts', 3)).toBe('size');
     expect(detailReason(policy, 'src/k.ts', 2)).toBeNull();
+  });
+});
+
+describe('scan matching of trailmark records', () => {
+  const record = (stage: 'edit' | 'commit'): string => JSON.stringify({
+    version: '0.1.0', id: `r-${stage}`, timestamp: '2026-01-02T03:04:05Z', vcs: { type: 'git', revision: 'c'.repeat(40) }, tool: { name: 'claude-code' },
+    files: [{ path: 'a.ts', conversations: [{ contributor: { type: 'ai', model_id: 'm' }, ranges: [{ start_line: 1, end_line: 2, content_hash: rangeHash(['x', 'y']) }] }] }],
+    metadata: { 'dev.trailmark': { stage, device: 'd' } },
+  });
+  const hunk = { path: 'a.ts', startLine: 1, endLine: 2, addedLines: [{ line: 1, text: 'x' }, { line: 2, text: 'y' }], commits: ['c'.repeat(40)] };
+
+  it('never matches stage "edit" ranges, by line or by hash; stage "commit" ranges match', () => {
+    const parsed = parseRecords([{ format: 'agent-trace', origin: '.git/trailmark/records.jsonl', text: `${record('edit')}\n` }]);
+    expect(parsed.problems).toEqual([]);
+    expect(recordedEvidence(hunk, parsed.records, 'c'.repeat(40))).toEqual([]);
+    expect(recordedEvidence({ ...hunk, commits: ['d'.repeat(40)] }, parsed.records, 'd'.repeat(40))).toEqual([]);
+    const committed = parseRecords([{ format: 'agent-trace', origin: '.git/trailmark/records.jsonl', text: `${record('commit')}\n` }]);
+    expect(recordedEvidence(hunk, committed.records, 'c'.repeat(40))).toEqual([expect.objectContaining({ class: 'recorded', says: 'ai', agent: 'claude-code', model: 'm' })]);
   });
 });
