@@ -193,7 +193,7 @@ async function captureFile(repo: CaptureRepo, store: AttributionStore, path: str
 
 /** The file as the index has it, else as HEAD has it, else empty (a new file). */
 async function committedText(repo: CaptureRepo, path: string): Promise<string> {
-  const [index, head] = await readBlobs(repo, [`:${path}`, `HEAD:${path}`]);
+  const [index, head] = await readBlobs(repo, [`:0:${path}`, `HEAD:${path}`]);
   for (const b of [index, head]) if (b !== undefined && 'text' in b) return b.text;
   return '';
 }

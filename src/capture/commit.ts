@@ -78,7 +78,7 @@ export async function prepareCommitMsg(messageFile: string, source: string | und
   const states = await new AttributionStore(repoPaths(repo.commonDir).attribution).list();
   if (states.length === 0) return { skipped: 'no pending agent lines' };
 
-  const blobs = await readBlobs(repo, states.flatMap((s) => [`:${s.path}`, `HEAD:${s.path}`]));
+  const blobs = await readBlobs(repo, states.flatMap((s) => [`:0:${s.path}`, `HEAD:${s.path}`]));
   const values = new Map<string, string>();
   states.forEach((state, k) => {
     const staged = blobs[2 * k]!;

@@ -132,7 +132,8 @@ export function decodeTracked(bytes: Uint8Array): BlobRead {
 }
 
 /**
- * Reads blobs by name (`HEAD:path`, `:path` for the index, `<commit>:path`) in one process.
+ * Reads blobs by name (`HEAD:path`, `:0:path` for the index (never `:path`: a path like `1:x`
+ * would name a stage), `<commit>:path`) in one process.
  * A name that holds a newline cannot be asked for over --batch; it is reported untracked.
  */
 export async function readBlobs(repo: CaptureRepo, names: readonly string[]): Promise<BlobRead[]> {

@@ -99,6 +99,16 @@ describe('capture through git hooks', () => {
     expect(recorded('src/a.ts')).toEqual([expect.objectContaining({ source: 'agent-trace', says: 'ai', detail: expect.stringContaining('2 of 4 added lines') })]);
     expect(recorded('src/a.ts')[0]!.detail).toContain('.git/trailmark/records.jsonl');
     expect(recorded('src/b.ts')).toEqual([]);
+
+    // Past 16 MiB the scan streams the records file and keeps the lines naming its commits.
+    const file = repoPaths(join(repo.dir, '.git')).records;
+    const other = JSON.stringify({ ...recs[0], id: 'other', vcs: { type: 'git', revision: 'f'.repeat(40) }, pad: 'x'.repeat(4000) });
+    await writeFile(file, `${`${other}\n`.repeat(4200)}${await readFile(file, 'utf8')}`);
+    const big = await runCli(['scan', '--base', 'HEAD~1', '--format', 'json'], { cwd: repo.dir });
+    const bigHunks = (JSON.parse(big.stdout) as { hunks: ScanHunk[] }).hunks;
+    // (The line number in the detail depends on how the parser reads the kept lines.)
+    const lineless = (e: Evidence): Evidence => ({ ...e, detail: e.detail!.replace(/records\.jsonl:\d+ /, 'records.jsonl:N ') });
+    expect(bigHunks.filter((h) => h.path === 'src/a.ts').flatMap((h) => h.evidence.filter((e) => e.class === 'recorded')).map(lineless)).toEqual(recorded('src/a.ts').map(lineless));
   });
 
   it('a commit with nothing from the agent gets no trailer and no record; the agent\'s unstaged lines wait for their commit', async () => {
