@@ -3,6 +3,7 @@
 //   capture claude-code|cursor|codex|copilot   the tool's hook payload on stdin (at most 8 MiB)
 //   capture generic --agent A [--model M] [--session S] --files F…
 //   capture prepare-commit-msg MSGFILE [SOURCE [SHA]]
+//   capture commit-msg MSGFILE
 //   capture post-commit
 //
 // HOOK CONTRACT: these never fail the agent's action or the commit. Every error is appended to
@@ -97,6 +98,17 @@ export function register(program: Command, ctx: CommandContext): void {
       // A skip (no agent line staged, a merge message) is the normal case: not logged.
       await prepareCommitMsg(msgfile, source, { env: { ...ctx.io.env }, cwd: ctx.io.cwd, log: (m) => void notes.push(m) });
       return notes.length > 0 ? notes.join('; ') : undefined;
+    }));
+
+  capture
+    .command('commit-msg')
+    .description('git commit-msg hook: a message that holds only Assisted-by trailers is emptied, so git aborts as it would without them')
+    .argument('<msgfile>', 'the commit message file')
+    .option(strict, strictHelp)
+    .action((msgfile: string, opts: StrictOption) => hook(ctx, opts, 'capture commit-msg', async () => {
+      const { commitMsg } = await import('../../src/capture/commit.js');
+      await commitMsg(msgfile, { env: { ...ctx.io.env }, cwd: ctx.io.cwd, log: () => undefined });
+      return undefined;
     }));
 
   capture

@@ -8,6 +8,9 @@
 // that no trailer of the message already says it (key and value compared case-insensitively).
 // Merge and squash messages are left alone. Never blocks: the caller logs errors and exits 0.
 //
+// commit-msg: a message left empty in the editor, but for those trailers, is emptied again so
+// that git aborts the commit as it would have without trailmark.
+//
 // post-commit: the same tracking to the committed blobs of the new HEAD gives, per file, the
 // lines the commit added that an agent still owns (a line a human changed after the agent is
 // human). They become ONE stage "commit" Agent Trace record (vcs.revision = the commit, line
@@ -16,7 +19,7 @@
 // the spool. Then the committed part of the working attribution is cleared: lines of the working
 // file equal to the committed blob's (tracked by diff) lose their owner; lines not committed
 // (unstaged agent lines) keep it.
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { printable } from '../core/errors.js';
 import { parseTrailers } from '../attest/trailers.js';
@@ -103,6 +106,38 @@ export async function prepareCommitMsg(messageFile: string, source: string | und
   if (safe.length === 0) return { skipped: 'no declarable agent name' };
   await repo.git(['interpret-trailers', '--in-place', '--if-exists', 'addIfDifferent', ...safe.flatMap((v) => ['--trailer', `${ASSISTED_BY}: ${v}`]), file]);
   return { added: safe };
+}
+
+/**
+ * commit-msg MSGFILE: when the edited message holds nothing but comments, blank lines and
+ * Assisted-by trailers, those trailers are removed so git still aborts on an empty message (git's
+ * emptiness check ignores only Signed-off-by; the trailer prepare-commit-msg added before the
+ * editor opened would otherwise turn "quit with an empty message" into a commit). `commentChar`
+ * is git's core.commentChar ("#" by default).
+ */
+export async function commitMsg(messageFile: string, deps: CommitHookDeps): Promise<{ readonly emptied: boolean }> {
+  const file = resolve(deps.cwd, messageFile);
+  const message = await readFile(file, 'utf8');
+  const repo = await openCaptureRepo(deps.cwd, deps.env);
+  const configured = repo === undefined ? '' : await repo.git(['config', '--get', 'core.commentChar']).then((b) => b.toString('utf8').trim(), () => '');
+  const comment = configured === '' || configured === 'auto' ? '#' : configured;
+  const key = `${ASSISTED_BY.toLowerCase()}:`;
+  let onlyTrailers = true;
+  let sawTrailer = false;
+  for (const raw of message.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.startsWith(comment) || line.trim() === '') continue;
+    if (line.toLowerCase().startsWith(key)) {
+      sawTrailer = true;
+      continue;
+    }
+    onlyTrailers = false;
+    break;
+  }
+  if (!onlyTrailers || !sawTrailer) return { emptied: false };
+  const kept = message.split('\n').filter((raw) => !raw.toLowerCase().startsWith(key));
+  await writeFile(file, kept.join('\n'));
+  return { emptied: true };
 }
 
 export type PostCommitResult = { readonly skipped: string } | { readonly commit: string; readonly record?: SpoolRecord; readonly trace?: Readonly<Record<string, unknown>> };

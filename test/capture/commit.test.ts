@@ -47,7 +47,7 @@ describe('capture through git hooks', () => {
 
   /** The hooks (each run costs a node start with tsx: installed only by the tests that commit). */
   const installHooks = async (): Promise<void> => {
-    for (const hook of ['prepare-commit-msg', 'post-commit']) {
+    for (const hook of ['prepare-commit-msg', 'commit-msg', 'post-commit']) {
       const file = join(repo.dir, '.git', 'hooks', hook);
       await writeFile(file, `#!/bin/sh\nexec ${shq(process.execPath)} --import ${shq(TSX)} ${shq(ENTRY)} capture ${hook} --strict "$@"\n`);
       await chmod(file, 0o755);
@@ -153,6 +153,24 @@ describe('capture through git hooks', () => {
     expect(await assistedBy()).toEqual([]);
     expect(await records()).toEqual([]);
     expect(await store().list()).toEqual([]);
+    expect(await captureLog()).not.toContain('error');
+  });
+
+  it('an editor commit keeps the trailer; quitting the editor with an empty message still aborts', async () => {
+    await installHooks();
+    await repo.write('src/a.ts', text('a1', 'agent', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10'));
+    await agentEdit({ edits: [{ path: 'src/a.ts', operation: 'edit', newRanges: [{ start: 2, end: 2 }] }] });
+    await repo.git(['add', '-A']);
+    const before = await repo.rev('HEAD');
+    // GIT_EDITOR=true leaves the prepared message as it is: only comments and the trailer.
+    await expect(repo.run(['commit', '-q'], { env: { ...repo.env(), TRAILMARK_HOME: home, GIT_EDITOR: 'true' } })).rejects.toThrow(/empty commit message/);
+    expect(await repo.rev('HEAD')).toBe(before);
+    // An editor that writes a subject keeps the trailer.
+    const editor = join(home, 'editor.sh');
+    await writeFile(editor, '#!/bin/sh\n{ printf "feat: from the editor\\n"; cat "$1"; } > "$1.new" && mv "$1.new" "$1"\n');
+    await chmod(editor, 0o755);
+    await repo.run(['commit', '-q'], { env: { ...repo.env(), TRAILMARK_HOME: home, GIT_EDITOR: editor } });
+    expect((await message()).trimEnd()).toBe('feat: from the editor\n\nAssisted-by: claude-code:claude-opus-4-5');
     expect(await captureLog()).not.toContain('error');
   });
 
