@@ -14,8 +14,7 @@ import { parsePolicy } from '../config/policy.js';
 import { describeError, printable } from '../core/errors.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { AttributionStore, applyAgentEdit, hasAgentLines, splitLines, toRanges, type LineOwner } from './attribution.js';
-import { repoPaths } from './paths.js';
-import { decodeTracked, headCommit, openCaptureRepo, originRepository, readBlobs, type CaptureRepo } from './repo.js';
+import { attributionDir, decodeTracked, headCommit, openCaptureRepo, originRepository, readBlobs, type CaptureRepo } from './repo.js';
 import { TRACE_METADATA_KEY, type CaptureEdit, type CaptureEvent, type DetailKeeper, type DetailReason, type LineRange, type SpoolDraft, type SpoolRecord, type SpoolWriter, type TraceMetadata } from './types.js';
 import { createHash } from 'node:crypto';
 
@@ -80,7 +79,7 @@ export async function captureEvent(event: CaptureEvent, deps: CaptureDeps): Prom
     ...(event.model !== undefined ? { model: event.model } : {}),
     ...(event.sessionId !== undefined ? { session: event.sessionId } : {}),
   };
-  const store = new AttributionStore(repoPaths(repo.commonDir).attribution);
+  const store = new AttributionStore(attributionDir(repo));
   const files: FileCapture[] = [];
   const texts = new Map<string, string[]>();
   await store.locked(async () => {

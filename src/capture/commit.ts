@@ -26,7 +26,7 @@ import { parseTrailers } from '../attest/trailers.js';
 import { AttributionStore, carryOwners, hasAgentLines, splitLines, stateFrom, toRanges, trackTo, type FileState, type LineOwner } from './attribution.js';
 import { AGENT_TRACE_VERSION, rangeHash } from './capture.js';
 import { repoPaths } from './paths.js';
-import { commitParents, decodeTracked, headCommit, openCaptureRepo, originRepository, readBlobs, type CaptureRepo } from './repo.js';
+import { attributionDir, commitParents, decodeTracked, headCommit, openCaptureRepo, originRepository, readBlobs, type CaptureRepo } from './repo.js';
 import { TRACE_METADATA_KEY, type SpoolDraft, type SpoolRecord, type SpoolWriter, type TraceMetadata } from './types.js';
 
 export const ASSISTED_BY = 'Assisted-by';
@@ -78,7 +78,7 @@ export async function prepareCommitMsg(messageFile: string, source: string | und
   if (source === 'merge' || source === 'squash') return { skipped: `${source} message left alone` };
   const repo = await openCaptureRepo(deps.cwd, deps.env);
   if (repo === undefined) return { skipped: 'not inside a git work tree' };
-  const states = await new AttributionStore(repoPaths(repo.commonDir).attribution).list();
+  const states = await new AttributionStore(attributionDir(repo)).list();
   if (states.length === 0) return { skipped: 'no pending agent lines' };
 
   const blobs = await readBlobs(repo, states.flatMap((s) => [`:0:${s.path}`, `HEAD:${s.path}`]));
@@ -148,7 +148,7 @@ export async function postCommit(deps: PostCommitDeps): Promise<PostCommitResult
   if (repo === undefined) return { skipped: 'not inside a git work tree' };
   const commit = await headCommit(repo);
   if (commit === undefined) return { skipped: 'no HEAD commit' };
-  const store = new AttributionStore(repoPaths(repo.commonDir).attribution);
+  const store = new AttributionStore(attributionDir(repo));
   return store.locked(async () => {
     const states = await store.list();
     if (states.length === 0) return { skipped: 'no pending agent lines', commit };

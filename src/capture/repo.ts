@@ -7,9 +7,11 @@
 // the hook's working directory (git runs hooks at the top of the work tree). Hooks of the
 // repository are never run (core.hooksPath=/dev/null), so capture cannot recurse.
 import { spawn } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { isAbsolute, join, resolve } from 'node:path';
 import { GitError, printable } from '../core/errors.js';
 import { sanitizedEnv } from '../git/git.js';
+import { repoPaths } from './paths.js';
 
 /** Largest output read from one git command (blobs are capped separately below). */
 const MAX_GIT_OUTPUT = 64 * 1024 * 1024;
@@ -93,6 +95,15 @@ export async function openCaptureRepo(dir: string, env: NodeJS.ProcessEnv): Prom
     commonDir,
     git: async (args, input) => (await runGit(root, env, args, input)).stdout,
   };
+}
+
+/**
+ * The attribution directory of this work tree: repoPaths(commonDir).attribution/<key>, the key
+ * being the first 16 hex digits of SHA-256 of the work tree's root. Linked worktrees share the
+ * common dir but not their files, so each keeps its own states (and its own lock).
+ */
+export function attributionDir(repo: Pick<CaptureRepo, 'root' | 'commonDir'>): string {
+  return join(repoPaths(repo.commonDir).attribution, createHash('sha256').update(repo.root, 'utf8').digest('hex').slice(0, 16));
 }
 
 /** The commit HEAD names, or undefined on an unborn branch. */

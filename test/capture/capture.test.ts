@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AttributionStore } from '../../src/capture/attribution.js';
 import { captureEvent, detailReason, rangeHash, type CaptureResult } from '../../src/capture/capture.js';
-import { repoPaths } from '../../src/capture/paths.js';
-import { repositoryFromRemote } from '../../src/capture/repo.js';
+import { attributionDir, repositoryFromRemote } from '../../src/capture/repo.js';
 import type { CaptureEvent } from '../../src/capture/types.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import { parseRecords, recordedEvidence } from '../../src/attest/match.js';
@@ -44,7 +43,7 @@ describe('captureEvent', () => {
     shared = testDeps(repo.dir, repo.env(), spool);
     await repo.write('src/a.ts', text('one', 'two', 'three', 'four', 'five'));
     await repo.commit('base');
-    store = new AttributionStore(repoPaths(join(repo.dir, '.git')).attribution);
+    store = new AttributionStore(attributionDir({ root: repo.dir, commonDir: join(repo.dir, '.git') }));
   });
   afterEach(async () => {
     await repo.cleanup();
@@ -130,6 +129,18 @@ describe('captureEvent', () => {
     await repo.write('src/a.ts', text('one', 'two', 'three', 'four', 'five', 'six'));
     const r = await captureEvent(event(tmpdir(), { edits: [{ path: join(repo.dir, 'src/a.ts'), operation: 'edit', newRanges: [{ start: 6, end: 6 }] }] }), testDeps(tmpdir(), repo.env(), spool));
     expect(r).toMatchObject({ files: [{ path: 'src/a.ts', ranges: [{ start: 6, end: 6 }] }] });
+  });
+
+  it('linked worktrees keep their own attribution for the same path', async () => {
+    const other = join(dirname(repo.dir), 'other-worktree');
+    await repo.git(['worktree', 'add', '-q', '-b', 'other', other]);
+    await repo.write('src/a.ts', text('main agent', 'one', 'two', 'three', 'four', 'five'));
+    await writeFile(join(other, 'src', 'a.ts'), text('one', 'two', 'three', 'four', 'five', 'other agent'));
+    await capture({ edits: [{ path: 'src/a.ts', operation: 'write' }] });
+    await captureEvent(event(other, { edits: [{ path: 'src/a.ts', operation: 'write' }] }), shared);
+    const otherStore = new AttributionStore(attributionDir({ root: await realpath(other), commonDir: join(repo.dir, '.git') }));
+    expect((await store.read('src/a.ts'))?.lines).toEqual([1, 0, 0, 0, 0, 0]);
+    expect((await otherStore.read('src/a.ts'))?.lines).toEqual([0, 0, 0, 0, 0, 1]);
   });
 
   it('an unborn branch gives a record without revision', async () => {

@@ -10,6 +10,7 @@ import { AttributionStore } from '../../src/capture/attribution.js';
 import { captureEvent } from '../../src/capture/capture.js';
 import { prepareCommitMsg } from '../../src/capture/commit.js';
 import { repoPaths } from '../../src/capture/paths.js';
+import { attributionDir } from '../../src/capture/repo.js';
 import type { CaptureEvent } from '../../src/capture/types.js';
 import { parseTrailers } from '../../src/attest/trailers.js';
 import { runCli } from '../cli-ledger/harness.js';
@@ -66,7 +67,7 @@ describe('capture through git hooks', () => {
     return t.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
   };
   const captureLog = async (): Promise<string> => readFile(join(home, 'capture.log'), 'utf8').catch(() => '');
-  const store = (): AttributionStore => new AttributionStore(repoPaths(join(repo.dir, '.git')).attribution);
+  const store = (): AttributionStore => new AttributionStore(attributionDir({ root: repo.dir, commonDir: join(repo.dir, '.git') }));
 
   it('agent edit, then a human edit of some of its lines and of another file: one trailer, the agent\'s lines recorded, recorded evidence only on the agent hunk', async () => {
     await installHooks();
