@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { register as blame } from './blame.js';
+import { register as capture } from './capture.js';
 import { register as demo } from './demo.js';
 import { register as detail } from './detail.js';
 import { register as drill } from './drill.js';
@@ -35,4 +36,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   detail,
   hooks,
   exportRecords,
+  capture,
 ];
