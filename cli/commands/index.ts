@@ -8,6 +8,7 @@ import { register as erase } from './erase.js';
 import { register as keygen } from './keygen.js';
 import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
+import { register as record } from './record.js';
 import { register as report } from './report.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
@@ -29,4 +30,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   drill,
   ledger,
   witness,
+  record,
 ];

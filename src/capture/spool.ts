@@ -348,7 +348,8 @@ class FileSpool implements Spool {
     await Promise.resolve();
     if (!Number.isSafeInteger(seq) || seq < 0) throw new SpoolError('SPOOL_CURSOR', `cannot advance the cursor to ${seq}: not a non-negative integer`);
     const all = { ...this.cursors() };
-    if ((all[collector] ?? 0) >= seq) return;
+    const current = all[collector];
+    if (current !== undefined && current >= seq) return;
     all[collector] = seq;
     const path = this.#cursorPath();
     const tmp = `${path}.${process.pid}.tmp`;
