@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homePaths } from '../../src/capture/paths.js';
-import { backoffMs, cursorKey, pushSpool, readCollectors, register, type PushOptions } from '../../src/capture/push.js';
+import { backoffMs, cursorKey, pushRunning, pushSpool, readCollectors, register, spawnBackgroundPush, type PushOptions } from '../../src/capture/push.js';
 import { openSpool, type Spool } from '../../src/capture/spool.js';
 import type { SpoolDraft } from '../../src/capture/types.js';
 import { runCli } from '../cli-ledger/harness.js';
@@ -193,5 +193,35 @@ describe('trailmark record (CLI)', () => {
     });
     const text = await runCli(['record', 'status'], { cwd: home, env });
     expect(text.stdout).toContain(`collector ${server.url} (installation 42): cursor 5, pending 1\n`);
+  });
+});
+
+describe('spawnBackgroundPush', () => {
+  it('starts one detached `record push --background` that sends the spool and logs its outcome', async () => {
+    const { home, server, ids } = await setup(5);
+    const started = spawnBackgroundPush(home, { bin: join(import.meta.dirname, 'cli-entry.ts'), execArgv: ['--import', 'tsx'] });
+    expect(started.started).toBe(true);
+    // The detached child reports only through the collector and capture.log; wait for its log line.
+    const log = homePaths(home).log;
+    while (!existsSync(log) || !readFileSync(log, 'utf8').includes('cursor 5')) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(log, 'utf8')).toMatch(/record push: http:\/\/127\.0\.0\.1:\d+ \(installation 42\): sent 5, accepted 5, duplicates 0, rejected 0, skipped 0; cursor 5, pending 0\n$/);
+    expectExactlyOnce(server, ids);
+  });
+
+  it('starts nothing while a push is running or when no collector is registered', async () => {
+    expect(spawnBackgroundPush(mkdtempSync(join(tmpdir(), 'trailmark-push-none-')))).toEqual({ started: false });
+    const { home, server } = await setup(1);
+    server.plan.push('500');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const sleeping = new Promise<void>((resolve) => (entered = resolve));
+    const running = pushSpool({ home, sleep: () => (entered(), gate) });
+    await sleeping;
+    expect(pushRunning(home)).toBe(true);
+    expect(spawnBackgroundPush(home)).toEqual({ started: false });
+    release();
+    await running;
+    expect(pushRunning(home)).toBe(false);
   });
 });
