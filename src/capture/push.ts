@@ -324,6 +324,9 @@ class Pusher {
     const startPending = (await this.#spool.stats(key)).pending;
     let maxRecords = limits.batchRecords;
     try {
+      if (entry.device !== this.#spool.device) {
+        throw new PushError('PUSH_REFUSED', `${entry.url} was registered for device ${entry.device}, but this device is ${this.#spool.device}`, { hint: 'device.json changed since the registration: run `trailmark record register` again' });
+      }
       for (;;) {
         const cursor = this.#spool.cursor(key);
         this.#o.progress?.(Math.min(startPending, result.sent + result.skipped.length), startPending);
@@ -367,7 +370,7 @@ class Pusher {
             passed.add(batch[0]!.seq);
           } else {
             const receipt = outcome.receipt;
-            for (const s of checkReceipt(receipt, { device: this.#spool.device, body, records: batch })) acked.add(s);
+            for (const s of checkReceipt(receipt, { device: this.#spool.device, installation: entry.installation, body, records: batch })) acked.add(s);
             this.#keepReceipt(receipt);
             result.receipts++;
             result.sent += batch.length;
@@ -542,14 +545,24 @@ export function trailmarkBin(): string {
  * start one: the second finds the lock held and exits at once.
  */
 export function spawnBackgroundPush(home: string, options: { readonly bin?: string; readonly execArgv?: readonly string[] } = {}): { readonly started: boolean; readonly pid?: number } {
-  if (pushRunning(home)) return { started: false };
-  if (readCollectors(home).length === 0) return { started: false };
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), options.bin ?? trailmarkBin(), 'record', 'push', '--background'], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, TRAILMARK_HOME: home },
-  });
-  child.on('error', (err) => appendLog(home, `record push: cannot start a background push: ${describeError(err)}`));
-  child.unref();
-  return child.pid === undefined ? { started: false } : { started: true, pid: child.pid };
+  // Called from hooks, which must never fail the agent's action: problems go to the log.
+  try {
+    if (pushRunning(home)) return { started: false };
+    if (readCollectors(home).length === 0) return { started: false };
+    const child = spawn(process.execPath, [...(options.execArgv ?? []), options.bin ?? trailmarkBin(), 'record', 'push', '--background'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, TRAILMARK_HOME: home },
+    });
+    child.on('error', (err) => appendLog(home, `record push: cannot start a background push: ${describeError(err)}`));
+    child.unref();
+    return child.pid === undefined ? { started: false } : { started: true, pid: child.pid };
+  } catch (err) {
+    try {
+      appendLog(home, `record push: cannot start a background push: ${describeError(err)}`);
+    } catch {
+      // Nowhere left to report; the next hook tries again.
+    }
+    return { started: false };
+  }
 }

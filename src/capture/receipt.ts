@@ -98,12 +98,13 @@ export function verifyReceipt(doc: unknown, key: CollectorKey): Receipt {
 }
 
 /**
- * Ties a verified receipt to the batch sent: same device, the digest of the exact body bytes,
+ * Ties a verified receipt to the batch sent: same device and installation, the digest of the exact body bytes,
  * and every acknowledged (id, seq) one of the batch's records (accepted digests matching).
  * Returns the seqs the receipt acknowledges.
  */
-export function checkReceipt(receipt: Receipt, sent: { readonly device: string; readonly body: Uint8Array; readonly records: readonly SpoolRecord[] }): Set<number> {
+export function checkReceipt(receipt: Receipt, sent: { readonly device: string; readonly installation: number; readonly body: Uint8Array; readonly records: readonly SpoolRecord[] }): Set<number> {
   if (receipt.device !== sent.device) throw invalid(`device is ${printable(receipt.device)}, expected ${sent.device}`);
+  if (receipt.installation !== sent.installation) throw invalid(`installation is ${receipt.installation}, expected ${sent.installation}`);
   const digest = sha256Tag(sent.body);
   if (receipt.batch !== digest) throw invalid(`batch is ${printable(receipt.batch)}, expected ${digest} (a receipt for another batch)`);
   const bySeq = new Map(sent.records.map((r) => [r.seq, r]));

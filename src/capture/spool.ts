@@ -375,8 +375,15 @@ class FileSpool implements Spool {
         const t = tail(fd, fstatSync(fd).size);
         lastSeq = last.first - 1;
         if (t.last !== null) {
-          const seq = (JSON.parse(t.last) as { seq?: unknown }).seq;
-          if (typeof seq === 'number') lastSeq = seq;
+          let seq: unknown;
+          try {
+            seq = (JSON.parse(t.last) as { seq?: unknown } | null)?.seq;
+          } catch {
+            seq = undefined;
+          }
+          const path = join(this.dir, last.name);
+          if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) throw corrupt(path, lineNumberAt(path, t.end - Buffer.byteLength(t.last) - 1), 'the last line has no valid seq');
+          lastSeq = seq;
         }
       } finally {
         closeSync(fd);

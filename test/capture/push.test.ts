@@ -1,12 +1,15 @@
 // pushSpool and `trailmark record` against a real local collector (collector-server.ts) with a
 // real Ed25519 key, over real HTTP.
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { homePaths } from '../../src/capture/paths.js';
 import { backoffMs, cursorKey, pushRunning, pushSpool, readCollectors, register, spawnBackgroundPush, type PushOptions } from '../../src/capture/push.js';
+import { checkReceipt, ReceiptError, recordDigest, sha256Tag, verifyReceipt } from '../../src/capture/receipt.js';
 import { openSpool, type Spool } from '../../src/capture/spool.js';
+import { canonicalize } from '../../src/ledger/canonical.js';
 import type { SpoolDraft } from '../../src/capture/types.js';
 import { runCli } from '../cli-ledger/harness.js';
 import { freePort } from '../support/free-port.js';
@@ -223,5 +226,41 @@ describe('spawnBackgroundPush', () => {
     release();
     await running;
     expect(pushRunning(home)).toBe(false);
+  });
+});
+
+describe('receipt verification', () => {
+  const keys = generateKeyPairSync('ed25519');
+  const key = { keyId: 'k1', publicKey: Buffer.from(keys.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64') };
+  const record = { schema: 'trailmark.spool/v1' as const, id: 'r1', device: 'd_aaaaaaaaaaaaaaaaaaaaaaaaaa', seq: 1, time: '2026-12-05T00:00:00Z', repository: 'acme/app', stage: 'edit' as const, trace: {} };
+  const body = Buffer.from('{"batch":1}');
+  const unsigned = (over: Record<string, unknown> = {}) => ({ schema: 'trailmark.receipt/v1', collector: 'https://c', installation: 42, device: record.device, time: '2026-12-05T00:00:00Z', batch: sha256Tag(body), accepted: [{ id: 'r1', seq: 1, digest: recordDigest(record) }], duplicates: [], rejected: [], gaps: [], ...over });
+  const signed = (doc: Record<string, unknown>, kid = 'k1') => ({ ...doc, sig: { alg: 'ed25519', kid, value: sign(null, Buffer.from(canonicalize(doc)), keys.privateKey).toString('base64') } });
+  const sent = { device: record.device, installation: 42, body, records: [record] };
+
+  it('accepts a receipt signed by the collector key for this batch', () => {
+    expect([...checkReceipt(verifyReceipt(signed(unsigned()), key), sent)]).toEqual([1]);
+  });
+
+  it.each([
+    ['a field changed after signing', () => ({ ...signed(unsigned()), installation: 43 }), 'BAD_SIGNATURE', /does not verify/],
+    ['another key id', () => signed(unsigned(), 'k2'), 'BAD_SIGNATURE', /signed by key k2, expected the collector's key k1/],
+    ['not a receipt', () => ({ schema: 'nope' }), 'RECEIPT_INVALID', /schema is nope/],
+    ['a receipt for another batch', () => signed(unsigned({ batch: sha256Tag('other') })), 'RECEIPT_INVALID', /a receipt for another batch/],
+    ['another installation', () => signed(unsigned({ installation: 7 })), 'RECEIPT_INVALID', /installation is 7, expected 42/],
+    ['an id not in the batch', () => signed(unsigned({ accepted: [], duplicates: [{ id: 'zz', seq: 1 }] })), 'RECEIPT_INVALID', /duplicates names id zz seq 1, which is not in the batch/],
+    ['a wrong record digest', () => signed(unsigned({ accepted: [{ id: 'r1', seq: 1, digest: sha256Tag('x') }] })), 'RECEIPT_INVALID', /accepted seq 1 has digest/],
+  ])('refuses %s', (_name, make, code, message) => {
+    const err = (() => {
+      try {
+        checkReceipt(verifyReceipt(make(), key), sent);
+        return null;
+      } catch (e) {
+        return e as ReceiptError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ReceiptError);
+    expect(err!.code).toBe(code);
+    expect(err!.message).toMatch(message);
   });
 });
