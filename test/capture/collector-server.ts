@@ -13,6 +13,8 @@ export type Fault =
   /** Reads and stores the whole batch, then destroys the socket without answering. */
   | 'close-before-answer'
   | '500'
+  /** Refuses the batch as too large. */
+  | '413'
   | { status: 429; retryAfter: string }
   /** Stores the batch, answers a receipt whose signature does not verify. */
   | 'bad-sig';
@@ -93,6 +95,7 @@ export class TestCollector {
     if (req.method !== 'POST' || req.url !== '/trailmark/records/batch') return json(404, { message: 'not found' });
     if (req.headers.authorization !== `Bearer ${UPLOAD_TOKEN}`) return json(401, { message: 'bad token' });
     if (fault === '500') return json(500, { message: 'boom' });
+    if (fault === '413') return json(413, { message: 'too large' });
     if (typeof fault === 'object') return json(429, { message: 'slow down' }, { 'retry-after': fault.retryAfter });
     const batch = JSON.parse(body.toString('utf8')) as { device: string; records: Rec[] };
     this.batches.push(batch.records.map((r) => r.seq));

@@ -124,6 +124,16 @@ describe('record push', () => {
     expect(result.collectors[0]).toMatchObject({ accepted: 2, cursor: 2 });
   });
 
+  it('halves a batch the collector refuses as too large (413), and skips a single record it still refuses', async () => {
+    const { home, server, ids } = await setup(4);
+    server.plan.push('413', '413', 'ok', '413');
+    const result = await pushSpool({ home });
+    // [1-4] refused, [1,2] refused, [1] accepted, [2] refused alone -> skipped, [3], [4].
+    expect(result.collectors[0]).toMatchObject({ accepted: 3, cursor: 4, pending: 0, skipped: [{ seq: 2 }] });
+    expect(result.collectors[0]!.skipped[0]!.reason).toMatch(/refused this single record as too large \(413\); it stays in the local spool/);
+    expectExactlyOnce(server, ids.filter((id) => id !== 'rec-2'));
+  });
+
   it('sends only records of the registered repositories, passing the others', async () => {
     const { home, server, spool } = await setup(2);
     await spool.append([draft('other-1', 'someone/else'), draft('mine-3')]);
