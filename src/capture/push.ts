@@ -62,6 +62,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** A push holds its lock this long at most before another may take it over (pid-dead is faster). */
 const PUSH_LOCK_STALE_MS = 6 * 3600_000;
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const TOKEN = /^tmu_[A-Za-z0-9_-]{43}$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
 
@@ -150,6 +151,8 @@ function normalizeUrl(url: string): string | null {
     return null;
   }
   if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '') return null;
+  // Tokens travel in the Authorization header: plain http only to this machine.
+  if (u.protocol === 'http:' && !LOOPBACK_HOSTS.has(u.hostname)) return null;
   return u.toString().replace(/\/+$/, '');
 }
 
@@ -170,7 +173,7 @@ export interface RegisterOptions {
 /** POST /trailmark/devices, then stores (or updates) the collector entry in collectors.json. */
 export async function register(options: RegisterOptions): Promise<CollectorEntry> {
   const url = normalizeUrl(options.url);
-  if (url === null) throw new PushError('REGISTER_INVALID', `collector url ${printable(options.url)} is not an http(s) URL without credentials or query`, { hint: 'pass the App origin, e.g. --collector https://trailmark.example.com' });
+  if (url === null) throw new PushError('REGISTER_INVALID', `collector url ${printable(options.url)} is not an https URL (or http to localhost) without credentials or query`, { hint: 'pass the App origin, e.g. --collector https://trailmark.example.com' });
   if (!REPOSITORY.test(options.repository)) throw new PushError('REGISTER_INVALID', `repository ${printable(options.repository)} is not OWNER/NAME`, { hint: 'pass --repository OWNER/NAME' });
   if (options.githubToken === '') throw new PushError('REGISTER_INVALID', 'the GitHub user token is empty', { hint: 'export a GitHub user token (gh auth token) in GITHUB_TOKEN or the variable named by --token-env' });
   const device = deviceId(options.home);

@@ -176,6 +176,9 @@ describe('trailmark record (CLI)', () => {
     const refused = await runCli(['record', 'register', '--collector', server.url, '--repository', 'acme/app', '--token-env', 'WRONG'], { cwd: home, env: { ...env, WRONG: 'ghu_nope' } });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/the collector refused the GitHub token \(401\)/);
+    const plain = await runCli(['record', 'register', '--collector', 'http://trailmark.example.com', '--repository', 'acme/app'], { cwd: home, env: { ...env, GITHUB_TOKEN } });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/collector url http:\/\/trailmark\.example\.com is not an https URL \(or http to localhost\)/);
     const noCollector = await runCli(['record', 'push'], { cwd: home, env });
     expect(noCollector.code).toBe(2);
     expect(noCollector.stderr).toMatch(/no collector is registered/);
