@@ -27,7 +27,7 @@ import { deviceId, fsyncDir } from './device.js';
 import { homePaths } from './paths.js';
 import { SPOOL_RECORD_SCHEMA, type SpoolDraft, type SpoolRecord, type SpoolWriter } from './types.js';
 
-export type SpoolCode = 'SPOOL_CORRUPT' | 'SPOOL_BAD_DRAFT' | 'SPOOL_IO' | 'SPOOL_CURSOR';
+export type SpoolCode = 'SPOOL_CORRUPT' | 'SPOOL_BAD_DRAFT' | 'SPOOL_IO' | 'SPOOL_CURSOR' | 'SPOOL_LOCKED';
 export class SpoolError extends TrailmarkError<SpoolCode> {}
 
 /** Segments rotate once they pass this size (a batch is never split across segments). */
@@ -190,7 +190,14 @@ class FileSpool implements Spool {
 
   async #locked<T>(fn: () => T): Promise<T> {
     const lock = new LockFile(nodeFileOps, join(this.dir, 'append.lock'), this.#lockWaitMs === undefined ? {} : { waitMs: this.#lockWaitMs });
-    await lock.acquire();
+    try {
+      await lock.acquire();
+    } catch (err) {
+      if (err instanceof TrailmarkError && err.code === 'LOCKED') {
+        throw new SpoolError('SPOOL_LOCKED', `the spool ${this.dir} is locked by another process`, { cause: err, hint: 'another trailmark hook is appending; if no trailmark process is running, remove append.lock' });
+      }
+      throw err;
+    }
     try {
       return fn();
     } finally {
