@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { deviceId, DEVICE_ID_PATTERN } from '../../src/capture/device.js';
 import { homePaths } from '../../src/capture/paths.js';
 import { openSpool, SpoolError } from '../../src/capture/spool.js';
+import { nodeFileOps } from '../../src/ledger/store/file-ops.js';
+import { LockFile } from '../../src/ledger/store/lock-file.js';
 import type { SpoolDraft } from '../../src/capture/types.js';
 
 const WORKER = join(import.meta.dirname, 'spool-worker.ts');
@@ -132,6 +134,19 @@ describe('spool', () => {
     expect(removed).toEqual(before.slice(0, -1));
     expect(segments(home)).toEqual(before.slice(-1));
     expect((await fresh.append([draft('next')]))[0]!.seq).toBe(9);
+  });
+
+  it('an append that cannot get the lock in time fails with SPOOL_LOCKED and writes nothing', async () => {
+    const home = newHome();
+    const spool = await openSpool(home, { lockWaitMs: 50 });
+    const holder = new LockFile(nodeFileOps, join(homePaths(home).spool, 'append.lock'));
+    await holder.acquire();
+    try {
+      await expect(spool.append([draft('a')])).rejects.toMatchObject({ code: 'SPOOL_LOCKED' });
+    } finally {
+      holder.release();
+    }
+    expect((await spool.append([draft('b')]))[0]!.seq).toBe(1);
   });
 
   it('20 concurrent appender processes: seqs 1..N contiguous, every record once', async () => {
