@@ -12,6 +12,7 @@ import { register as exportRecords } from './export.js';
 import { register as keygen } from './keygen.js';
 import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
+import { register as record } from './record.js';
 import { register as report } from './report.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
@@ -37,4 +38,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   hooks,
   exportRecords,
   capture,
+  record,
 ];
