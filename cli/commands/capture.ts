@@ -11,12 +11,12 @@
 // `--strict` (tests, debugging) exits 2 instead. They stay fast: capture modules are imported on
 // first use, no detector or parser is loaded, and nothing touches the network.
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { describeError, printable } from '../../src/core/errors.js';
 import { homePaths, trailmarkHome } from '../../src/capture/paths.js';
-import { CAPTURE_TOOLS, type CaptureEvent, type CaptureSkip, type CaptureTool, type DetailKeeper, type SpoolDraft, type SpoolRecord, type SpoolWriter } from '../../src/capture/types.js';
+import { CAPTURE_TOOLS, type CaptureEvent, type CaptureSkip, type CaptureTool, type DetailKeeper, type SpoolWriter } from '../../src/capture/types.js';
 import { EXIT_OK, EXIT_USAGE } from '../io.js';
 import type { CommandContext } from '../main.js';
 
@@ -29,6 +29,8 @@ export interface CaptureWiring {
   openDetail(home: string): Promise<DetailKeeper | undefined>;
   parsePayload(tool: CaptureTool, text: string, now: Date): Promise<CaptureEvent | CaptureSkip>;
   device(home: string): Promise<string>;
+  /** Starts `trailmark record push --background` when a collector is registered. */
+  pushInBackground(home: string): Promise<void>;
 }
 
 interface StrictOption {
@@ -59,6 +61,9 @@ export function register(program: Command, ctx: CommandContext): void {
         if (input.length > MAX_PAYLOAD_BYTES) return `payload of ${input.length} bytes skipped: over ${MAX_PAYLOAD_BYTES}`;
         const parsed = await w.parsePayload(tool, input.toString('utf8'), new Date());
         if ('skipped' in parsed) return `payload skipped: ${parsed.skipped}`;
+        // Cursor reads beforeSubmitPrompt's stdout as its answer; every other hook prints nothing
+        // (Claude Code would add a prompt hook's stdout to the model's context).
+        if (tool === 'cursor' && parsed.kind === 'prompt') ctx.io.stdout.write('{"continue":true}\n');
         return runCapture(ctx, w, home, parsed);
       }));
   }
@@ -118,10 +123,11 @@ export function register(program: Command, ctx: CommandContext): void {
     .action((opts: StrictOption) => hook(ctx, opts, 'capture post-commit', async (w, home) => {
       const { postCommit } = await import('../../src/capture/commit.js');
       const notes: string[] = [];
-      await postCommit({
+      const result = await postCommit({
         env: { ...ctx.io.env }, cwd: ctx.io.cwd, log: (m) => void notes.push(m),
         spool: await w.openSpool(home), device: await w.device(home), now: () => new Date(), newId: randomUUID,
       });
+      if ('record' in result && result.record !== undefined) await w.pushInBackground(home);
       return notes.length > 0 ? notes.join('; ') : undefined;
     }));
 }
@@ -141,6 +147,7 @@ async function runCapture(ctx: CommandContext, w: CaptureWiring, home: string, e
     log: (m) => void notes.push(m),
   });
   if ('skipped' in result) notes.push(`skipped: ${result.skipped}`);
+  else if (result.records.length > 0) await w.pushInBackground(home);
   return notes.length > 0 ? notes.join('; ') : undefined;
 }
 
@@ -152,7 +159,7 @@ async function hook(ctx: CommandContext, opts: StrictOption, name: string, body:
   const home = trailmarkHome({ ...ctx.io.env });
   const log = homePaths(home).log;
   try {
-    const note = await body(await loadWiring(), home);
+    const note = await body(loadWiring(), home);
     if (note !== undefined) await appendLog(log, `${name}: ${note}`);
     ctx.exitCode = EXIT_OK;
   } catch (err) {
@@ -170,65 +177,27 @@ async function appendLog(file: string, line: string): Promise<void> {
   await appendFile(file, `${new Date().toISOString()} ${printable(line, 4000)}\n`, { mode: 0o600 });
 }
 
-// WIRING: the spool (spool.ts openSpool), the detailed tier (detail.ts openDetail) and the
-// payload parsers (payloads/index.ts parsePayload) are written in parallel with this command.
-// Until they are on the branch, they are looked up at run time by module path; a missing one
-// degrades (payloads: the edit is skipped and logged; spool: drafts go to an interim file
-// `<home>/spool/unsequenced.jsonl`, fsync'd; detail: light tier only). Replace this function
-// with static imports when merging.
-async function loadWiring(): Promise<CaptureWiring> {
-  const spool = await optionalModule('../../src/capture/spool.js');
-  const payloads = await optionalModule('../../src/capture/payloads/index.js');
+/**
+ * The real spool, detailed tier and payload parsers, imported on first use so that a hook that
+ * only logs (a session start) loads none of them. After anything was spooled, a background push
+ * starts when a collector is registered (`trailmark record register`); it never throws into the hook.
+ */
+function loadWiring(): CaptureWiring {
   return {
-    openSpool: async (home) => {
-      const open = spool?.['openSpool'];
-      if (typeof open === 'function') return (await (open as (h: string) => Promise<SpoolWriter> | SpoolWriter)(home));
-      return interimSpool(home);
-    },
-    openDetail: () => Promise.resolve(undefined),
-    parsePayload: async (tool, text, now) => {
-      const parse = payloads?.['parsePayload'];
-      if (typeof parse !== 'function') return { skipped: `no payload parser for ${tool} in this build` };
-      return (await (parse as (t: CaptureTool, x: string, n: Date) => Promise<CaptureEvent | CaptureSkip> | CaptureEvent | CaptureSkip)(tool, text, now));
-    },
-    device: readDeviceId,
-  };
-}
-
-async function optionalModule(specifier: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The device id from device.json (`id` or `device`), or `unknown-device`. */
-async function readDeviceId(home: string): Promise<string> {
-  try {
-    const doc = JSON.parse(await readFile(homePaths(home).device, 'utf8')) as Record<string, unknown>;
-    for (const k of ['id', 'device']) if (typeof doc[k] === 'string' && doc[k] !== '') return doc[k];
-  } catch {
-    // No device yet: the spool creates it.
-  }
-  return 'unknown-device';
-}
-
-function interimSpool(home: string): SpoolWriter {
-  const file = `${homePaths(home).spool}/unsequenced.jsonl`;
-  return {
-    append: async (drafts: readonly SpoolDraft[]): Promise<readonly SpoolRecord[]> => {
-      const { open } = await import('node:fs/promises');
-      await mkdir(dirname(file), { recursive: true });
-      const records = drafts.map((d) => ({ schema: 'trailmark.spool/v1' as const, device: 'unknown-device', seq: 0, ...d }));
-      const handle = await open(file, 'a', 0o600);
+    openSpool: async (home) => (await import('../../src/capture/spool.js')).openSpool(home),
+    openDetail: async (home) => (await import('../../src/capture/detail.js')).openDetail(home),
+    parsePayload: async (tool, text, now) => (await import('../../src/capture/payloads/index.js')).parsePayload(tool, text, () => now),
+    device: async (home) => (await import('../../src/capture/device.js')).deviceId(home),
+    pushInBackground: async (home) => {
+      const push = await import('../../src/capture/push.js');
+      // An unreadable collectors.json is the push's error to report, not the hook's.
+      let registered = false;
       try {
-        await handle.write(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-        await handle.sync();
-      } finally {
-        await handle.close();
+        registered = push.readCollectors(home).length > 0;
+      } catch {
+        registered = true;
       }
-      return records;
+      if (registered) push.spawnBackgroundPush(home);
     },
   };
 }

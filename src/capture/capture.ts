@@ -9,12 +9,12 @@
 // files are named by the path's digest).
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
 import { parsePolicy } from '../config/policy.js';
 import { describeError, printable } from '../core/errors.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { AttributionStore, applyAgentEdit, hasAgentLines, splitLines, toRanges, type LineOwner } from './attribution.js';
 import { attributionDir, decodeTracked, headCommit, openCaptureRepo, originRepository, readBlobs, type CaptureRepo } from './repo.js';
+import { decideDetail } from './detail.js';
 import { TRACE_METADATA_KEY, type CaptureEdit, type CaptureEvent, type DetailKeeper, type DetailReason, type LineRange, type SpoolDraft, type SpoolRecord, type SpoolWriter, type TraceMetadata } from './types.js';
 import { createHash } from 'node:crypto';
 
@@ -213,12 +213,9 @@ export async function repoPolicy(repo: CaptureRepo, log: (m: string) => void): P
   }
 }
 
-/** Why the detailed tier is kept for this file's edit (policy.capture), or null. */
+/** Why the detailed tier is kept for this file's edit (policy.capture), or null: detail.ts decides. */
 export function detailReason(policy: Policy, path: string, agentLineCount: number): DetailReason {
-  const { sensitive, minLines } = policy.capture.detail;
-  if (sensitive && policy.sensitivePaths.length > 0 && picomatch([...policy.sensitivePaths], { dot: true })(path)) return 'sensitive-path';
-  if (minLines > 0 && agentLineCount >= minLines) return 'size';
-  return null;
+  return decideDetail({ path, addedLines: agentLineCount, policy: policy.capture, sensitivePaths: policy.sensitivePaths });
 }
 
 /**
