@@ -15,6 +15,7 @@ import type { Clock, LedgerSink, Random } from '../core/ports.js';
 import { openLedger, type AppendResult, type EntryDraft } from '../ledger/log.js';
 import { parseSignerKey, type NoteSigner } from '../ledger/note.js';
 import { appendOnceScanned } from '../engine/job-ledger.js';
+import { subjectSealing } from '../ledger/subject-vault.js';
 import type { Sleep } from './client.js';
 import type { GitHubClient } from './client.js';
 import { LedgerBranchStore } from './ledger-branch-store.js';
@@ -38,18 +39,26 @@ export interface LedgerBranchSinkOptions {
   /** First backoff; doubled per attempt, times a random factor in [1, 2). Default 500 ms. */
   readonly backoffMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * The `subject-key` secret: subject openings are committed sealed (docs/erasure.md). Without
+   * it they are committed in clear, unless the branch already seals (then appends fail NO_KEY).
+   */
+  readonly subjectKey?: string;
+  /** During a rotation, the previous secret(s): every append rewraps the keyring under `subjectKey`. */
+  readonly subjectKeyPrevious?: readonly string[];
 }
 
 export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDraft, AppendResult> {
   const attempts = o.attempts ?? 8;
   const signer = typeof o.signer === 'string' ? parseSignerKey(o.signer) : o.signer;
   const origin = o.origin ?? signer.name;
+  const sealing = subjectSealing(o.subjectKey, o.subjectKeyPrevious ?? [], o.random);
   return {
     location: `${o.owner}/${o.repo}@${o.branch}`,
     origin,
     appendOnce: async (key, drafts) => {
       for (let attempt = 1; ; attempt++) {
-        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder });
+        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder, ...(sealing === undefined ? {} : { subjectSealing: sealing }) });
         if (attempt > 1) store.refresh();
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
