@@ -22,12 +22,20 @@ export interface SealedSubjectRecord {
   readonly sealed: string;
 }
 
+/** The opening of one commitment: its salt (hex) and clear value. */
+export interface OpenedSubjectRecord {
+  readonly commitment: string;
+  readonly seq: number;
+  readonly salt: string;
+  readonly value: string;
+}
+
 /**
  * A side-store record: the opening of one commitment, its tombstone after erasure, or (as
  * stored, and as read when no key opens it) the sealed opening.
  */
 export type SubjectRecord =
-  | { readonly commitment: string; readonly seq: number; readonly salt: string; readonly value: string }
+  | OpenedSubjectRecord
   | { readonly commitment: string; readonly seq: number; readonly erased: string }
   | SealedSubjectRecord;
 
@@ -36,7 +44,7 @@ export function commitmentOf(salt: Uint8Array, value: string): string {
 }
 
 /** A fresh commitment to `value` for the entry at `seq` (one random salt per commitment). */
-export function commitSubject(value: string, seq: number, random: Random): SubjectRecord & { readonly value: string } {
+export function commitSubject(value: string, seq: number, random: Random): OpenedSubjectRecord {
   const salt = random.bytes(SALT_BYTES);
   return { commitment: commitmentOf(salt, value), seq, salt: encodeHex(salt), value };
 }

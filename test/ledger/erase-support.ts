@@ -13,7 +13,7 @@ export const realRandom: Random = { bytes: (n) => new Uint8Array(randomBytes(n))
 function candidates(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const t = line.trim();
+    const t = line.replace(/^[+-]/, '').trim();
     if (t.startsWith('{')) out.push(t);
     // Rows of a dump: `record` columns printed among other columns, tab- or pipe-separated.
     for (const part of t.split(/\t|\|/)) if (part.trim().startsWith('{') && part.trim() !== t) out.push(part.trim());
