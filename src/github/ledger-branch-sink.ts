@@ -15,7 +15,6 @@ import type { Clock, LedgerSink, Random } from '../core/ports.js';
 import { openLedger, type AppendResult, type EntryDraft } from '../ledger/log.js';
 import { parseSignerKey, type NoteSigner } from '../ledger/note.js';
 import { appendOnceScanned } from '../engine/job-ledger.js';
-import { subjectSealing } from '../ledger/subject-vault.js';
 import type { Sleep } from './client.js';
 import type { GitHubClient } from './client.js';
 import { LedgerBranchStore } from './ledger-branch-store.js';
@@ -52,13 +51,12 @@ export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDr
   const attempts = o.attempts ?? 8;
   const signer = typeof o.signer === 'string' ? parseSignerKey(o.signer) : o.signer;
   const origin = o.origin ?? signer.name;
-  const sealing = subjectSealing(o.subjectKey, o.subjectKeyPrevious ?? [], o.random);
   return {
     location: `${o.owner}/${o.repo}@${o.branch}`,
     origin,
     appendOnce: async (key, drafts) => {
       for (let attempt = 1; ; attempt++) {
-        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder, ...(sealing === undefined ? {} : { subjectSealing: sealing }) });
+        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder, random: o.random, ...(o.subjectKey === undefined ? {} : { subjectKey: o.subjectKey }), ...(o.subjectKeyPrevious === undefined ? {} : { subjectKeyPrevious: o.subjectKeyPrevious }) });
         if (attempt > 1) store.refresh();
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });

@@ -43,7 +43,8 @@ import { MAX_LINE_BYTES } from '../ledger/entry.js';
 import { NEWLINE, type LedgerStore, type StoreLock, type StoreTail } from '../ledger/store.js';
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../ledger/subjects.js';
 import { formatWrappedKey, parseWrappedKey, type SubjectSealingStore, type SubjectsAtRest, type WrappedSubjectKey } from '../ledger/subject-seal.js';
-import { SUBJECT_KEYS_FILE, SubjectVault, type SubjectSealing } from '../ledger/subject-vault.js';
+import { SUBJECT_KEYS_FILE, subjectSealing, SubjectVault } from '../ledger/subject-vault.js';
+import { systemRandom, type Random } from '../core/ports.js';
 import type { GitHubClient } from './client.js';
 import { httpStatusOf } from './errors.js';
 
@@ -72,8 +73,15 @@ export interface LedgerBranchStoreOptions {
   readonly holder: string;
   /** Rebuilds of a commit on a head moved by a non-ledger commit. Default 5. */
   readonly casRetries?: number;
-  /** Seals subject openings (the KEK of the `subject-key` secret); without it openings are committed in clear. */
-  readonly subjectSealing?: SubjectSealing;
+  /**
+   * The `subject-key` secret: subject openings are committed sealed (docs/erasure.md). Without it
+   * they are committed in clear, unless the branch already seals (then writing them fails NO_KEY).
+   */
+  readonly subjectKey?: string;
+  /** During a rotation, the previous secret(s): every write rewraps the keyring under `subjectKey`. */
+  readonly subjectKeyPrevious?: readonly string[];
+  /** Subject keys and nonces (default: the system CSPRNG). */
+  readonly random?: Random;
 }
 
 interface View {
@@ -184,7 +192,7 @@ export class LedgerBranchStore implements LedgerStore, SubjectSealingStore {
     this.#o = options;
     this.location = `${options.owner}/${options.repo}@${options.branch}`;
     this.#shared = sharedOf(options.client, `${options.owner}/${options.repo}@${options.branch}`);
-    this.#vault = new SubjectVault(options.subjectSealing, this.location);
+    this.#vault = new SubjectVault(subjectSealing(options.subjectKey, options.subjectKeyPrevious ?? [], options.random ?? systemRandom), this.location);
   }
 
   /** Forgets the cached view: the next read fetches the branch again. */

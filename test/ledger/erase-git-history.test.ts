@@ -17,7 +17,6 @@ import { eraseSubject } from '../../src/ledger/erase.js';
 import { openLedger, type EntryDraft } from '../../src/ledger/log.js';
 import { subjectIndex } from '../../src/ledger/read.js';
 import { subjectKekFromSecret } from '../../src/ledger/subject-seal.js';
-import { subjectSealing } from '../../src/ledger/subject-vault.js';
 import { displaySubject, ERASED } from '../../src/ledger/subjects.js';
 import { FakeGitServer } from '../github/fake-git-server.js';
 import { containsText, openableValues, realRandom } from './erase-support.js';
@@ -103,7 +102,7 @@ describe('erasure on the ledger branch, checked on every git object', () => {
     const baseUrl = await server.start();
     const client = createGitHubClient({ token: 't', baseUrl, sleep: () => Promise.resolve() });
     const open = (secret: string, previous: string[] = []) =>
-      new LedgerBranchStore({ client, owner: 'o', repo: 'r', branch: 'trailmark-ledger', holder: 'test', subjectSealing: subjectSealing(secret, previous, realRandom)! });
+      new LedgerBranchStore({ client, owner: 'o', repo: 'r', branch: 'trailmark-ledger', holder: 'test', subjectKey: secret, subjectKeyPrevious: previous, random: realRandom });
 
     // Written by three Action runs, sealed under secret 1.
     const ledger = await openLedger({ store: open(SECRET_1), signer: key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom() });
@@ -152,7 +151,7 @@ describe('erasure on the ledger branch, checked on every git object', () => {
     const clear = new LedgerBranchStore({ client, owner: 'o', repo: 'r', branch: 'trailmark-ledger', holder: 'test' });
     const ledger = await openLedger({ store: clear, signer: key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom() });
     await ledger.append([draft(0, ALICE, BOB)]);
-    const store = new LedgerBranchStore({ client, owner: 'o', repo: 'r', branch: 'trailmark-ledger', holder: 'test', subjectSealing: subjectSealing(SECRET_1, [], realRandom)! });
+    const store = new LedgerBranchStore({ client, owner: 'o', repo: 'r', branch: 'trailmark-ledger', holder: 'test', subjectKey: SECRET_1, random: realRandom });
     store.refresh();
     expect(await eraseSubject(store, ALICE, fixedClock())).toMatchObject({ erased: 1, atRest: { clear: 0, sealed: 1, tombstones: 1 } });
     expect(openableValues([server.file(REF, 'subjects.jsonl')!, server.file(REF, 'subject-keys.jsonl')!], [])).toEqual(new Set());
