@@ -3,6 +3,7 @@
 import { UsageError } from '../src/core/errors.js';
 import type { NoteSigner } from '../src/engine/job-ledger.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
+import { subjectSealingFromEnv } from '../src/ledger/store/subject-keys.js';
 import { readSignInSettings, type SignInSettings } from './auth/settings.js';
 import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
 
@@ -24,6 +25,12 @@ export interface AppSettings {
   readonly publicUrl?: string;
   /** How often the weekly report schedule runs (`TRAILMARK_REPORT_INTERVAL`, seconds; absent: an hour). */
   readonly reportIntervalMs?: number;
+  /**
+   * Id of the KEK that seals subject openings (`TRAILMARK_SUBJECT_KEK`, docs/erasure.md), parsed
+   * here so a bad secret fails the start; the stores read the same variables when they open.
+   * Absent: openings are stored in clear.
+   */
+  readonly subjectKeyId?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -68,11 +75,13 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
     throw new UsageError('USAGE', `TRAILMARK_REPORT_INTERVAL ${JSON.stringify(intervalText)} is not a number of seconds from 1 to 86400`, { hint: 'unset it for the default of an hour' });
   }
   const publicUrl = publicUrlOf(env.TRAILMARK_PUBLIC_URL);
+  const subjectKeyId = subjectSealingFromEnv(env)?.kek.id;
   const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
   return {
     dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret,
     signIn: readSignInSettings(env),
     ...(intervalText === undefined ? {} : { reportIntervalMs: interval * 1000 }),
     ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(subjectKeyId === undefined ? {} : { subjectKeyId }),
   };
 }
