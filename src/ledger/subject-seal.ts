@@ -12,6 +12,7 @@
 //   subject key: "trailmark.subject-key/v1" 0x00 kid 0x00 kekId
 // An opened value must also open its commitment (SHA-256(salt || value)) or it is rejected.
 //
+// Plaintexts are padded to a multiple of PAD_BYTES: values of similar length seal to the same size.
 // Limits: this module holds no state and does no I/O; randomness is injected. A KEK secret is
 // not stretched (HKDF, not a password hash): it must be a random secret of at least
 // KEK_SECRET_MIN_BYTES bytes (`openssl rand -base64 32`).
@@ -27,6 +28,8 @@ const TAG_BYTES = 16;
 /** Random key ids: 8 bytes, hex. */
 export const KID_BYTES = 8;
 export const KEK_SECRET_MIN_BYTES = 32;
+/** Sealed plaintexts are padded with spaces to a multiple of this, so a ciphertext's length does not tell a value's length. */
+export const PAD_BYTES = 128;
 
 /** A key-encryption key: 32 bytes derived from a secret, and its public id (hex). */
 export interface SubjectKek {
@@ -113,7 +116,10 @@ export function unwrapSubjectKey(kek: SubjectKek, w: WrappedSubjectKey): Uint8Ar
 /** Seals an opening under `key`. The result carries no clear value and no salt. */
 export function sealOpening(record: { readonly commitment: string; readonly seq: number; readonly salt: string; readonly value: string }, kid: string, key: Uint8Array, random: Random): SealedSubjectRecord {
   const nonce = random.bytes(NONCE_BYTES);
-  const plain = encodeUtf8(JSON.stringify({ salt: record.salt, value: record.value }));
+  const json = encodeUtf8(JSON.stringify({ salt: record.salt, value: record.value }));
+  // JSON allows trailing whitespace: the padding is parsed away.
+  const plain = new Uint8Array(Math.ceil(json.byteLength / PAD_BYTES) * PAD_BYTES).fill(0x20);
+  plain.set(json);
   return { commitment: record.commitment, seq: record.seq, kid, nonce: b64(nonce), sealed: b64(seal(key, nonce, openingAad(record.commitment, record.seq, kid), plain)) };
 }
 

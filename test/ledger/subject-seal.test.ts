@@ -54,6 +54,13 @@ describe('sealing primitives', () => {
     for (const [what, record, k] of table) expect(openSealed(record, k), what).toBeNull();
   });
 
+  it('pads the plaintext: a short and a longer value seal to the same length', () => {
+    const short = sealOpening(commitSubject('al', 0, realRandom), kid, subjectKey, realRandom);
+    const long = sealOpening(commitSubject('alexandra.longname@example.com', 0, realRandom), kid, subjectKey, realRandom);
+    expect(Buffer.from(short.sealed, 'base64').byteLength).toBe(Buffer.from(long.sealed, 'base64').byteLength);
+    expect(openSealed(long, subjectKey)?.value).toBe('alexandra.longname@example.com');
+  });
+
   it('wraps subject keys under a KEK bound to the key id', () => {
     const w = wrapSubjectKey(KEK_1, kid, subjectKey, realRandom);
     expect(w.kek).toBe(KEK_1.id);
