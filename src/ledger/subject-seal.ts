@@ -186,6 +186,19 @@ export interface SubjectsAtRest {
   readonly migrationPending: boolean;
 }
 
+/**
+ * One plain line for `verify` and reports on how the openings are kept, or null when there is
+ * nothing to say (no openings, or all sealed and opened).
+ */
+export function describeSubjectsAtRest(r: SubjectsAtRest): string | null {
+  if (r.clear > 0) {
+    return `subject openings: ${r.clear} stored in clear (logins and e-mails readable by anyone who reads the ledger or a copy of it); set ${SUBJECT_KEK_ENV} and run \`trailmark erase\` to seal them (docs/erasure.md)`;
+  }
+  if (r.sealed > 0 && !r.sealing) return `subject openings: ${r.sealed} sealed; no ${SUBJECT_KEK_ENV} configured, so they show as [erased]`;
+  if (r.unopenable > 0) return `subject openings: ${r.sealed} sealed, ${r.unopenable} of them unopenable with the configured secret (erased, or sealed under another secret)`;
+  return null;
+}
+
 /** Implemented by the stores that seal (dir, postgres, ledger branch). */
 export interface SubjectSealingStore {
   subjectsAtRest(): Promise<SubjectsAtRest>;

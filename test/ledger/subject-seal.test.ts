@@ -11,7 +11,7 @@ import { openLedger, type EntryDraft } from '../../src/ledger/log.js';
 import { subjectIndex } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { subjectSealingFromEnv } from '../../src/ledger/store/subject-keys.js';
-import { newSubjectKey, openSealed, sealOpening, subjectKekFromSecret, unwrapSubjectKey, wrapSubjectKey } from '../../src/ledger/subject-seal.js';
+import { describeSubjectsAtRest, newSubjectKey, openSealed, sealOpening, subjectKekFromSecret, unwrapSubjectKey, wrapSubjectKey } from '../../src/ledger/subject-seal.js';
 import { subjectSealing, type SubjectSealing } from '../../src/ledger/subject-vault.js';
 import { commitSubject, displaySubject, ERASED, parseSubjectRecord, type SealedSubjectRecord } from '../../src/ledger/subjects.js';
 import { containsText, openableValues, realRandom } from './erase-support.js';
@@ -212,6 +212,17 @@ describe('directory store with a subject key secret', () => {
     const stale = openDirStore(dir, { subjectSealing: sealingWith(SECRET_1) });
     expect(await code(eraseSubject(stale, BOB, fixedClock()))).toBe('NO_KEY');
     expect(readFileSync(join(dir, 'subject-keys.jsonl'), 'utf8').split('\n').filter(Boolean)).toEqual(keyLines);
+  });
+
+  it('says plainly how openings are kept, for verify and reports', async () => {
+    const { dir } = await ledgerIn(null);
+    const clear = describeSubjectsAtRest(await openDirStore(dir, { subjectSealing: null }).subjectsAtRest());
+    expect(clear).toBe('subject openings: 4 stored in clear (logins and e-mails readable by anyone who reads the ledger or a copy of it); set TRAILMARK_SUBJECT_KEK and run `trailmark erase` to seal them (docs/erasure.md)');
+    const store = openDirStore(dir, { subjectSealing: sealingWith(SECRET_1) });
+    await eraseSubject(store, ALICE, fixedClock());
+    expect(describeSubjectsAtRest(await store.subjectsAtRest())).toBeNull();
+    expect(describeSubjectsAtRest(await openDirStore(dir, { subjectSealing: null }).subjectsAtRest())).toBe('subject openings: 2 sealed; no TRAILMARK_SUBJECT_KEK configured, so they show as [erased]');
+    expect(describeSubjectsAtRest(await openDirStore(dir, { subjectSealing: sealingWith(SECRET_2) }).subjectsAtRest())).toBe('subject openings: 2 sealed, 2 of them unopenable with the configured secret (erased, or sealed under another secret)');
   });
 
   it('refuses to write with a wrong secret and leaves the files untouched', async () => {
