@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseInputs } from '../../action/inputs.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
 import { ledgerBranchSink } from '../../src/github/ledger-branch-sink.js';
@@ -158,5 +159,15 @@ describe('erasure on the ledger branch, checked on every git object', () => {
     // docs/erasure.md: history written before sealing is only cleaned by rewriting the branch.
     const history = await everything(await replay(server, REF));
     expect(containsText(history, ALICE)).toBe(true);
+  });
+});
+
+describe('the Action inputs that carry the secrets', () => {
+  const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
+  it('reads subject-key and the previous secrets (one per line), and refuses a previous secret without a current one', () => {
+    expect(parseInputs(reader({ 'github-token': 't', 'subject-key': ` ${SECRET_2}\n`, 'subject-key-previous': `${SECRET_1}\n\nold-${SECRET_1}\n` }))).toMatchObject({ subjectKey: SECRET_2, subjectKeyPrevious: [SECRET_1, `old-${SECRET_1}`] });
+    const none = parseInputs(reader({ 'github-token': 't' }));
+    expect('subjectKey' in none || 'subjectKeyPrevious' in none).toBe(false);
+    expect(() => parseInputs(reader({ 'github-token': 't', 'subject-key-previous': SECRET_1 }))).toThrow(/subject-key-previous is set without subject-key/);
   });
 });
