@@ -27,8 +27,8 @@ export class PushError extends TrailmarkError<PushCode> {}
 
 export const PUSH_RESULT_SCHEMA = 'trailmark.record-push/v1';
 export const COLLECTORS_SCHEMA = 'trailmark.collectors/v1';
-export const BATCH_SCHEMA = 'trailmark.batch/v1';
-export const DEVICE_SCHEMA = 'trailmark.device/v1';
+export { BATCH_SCHEMA, DEVICE_SCHEMA } from '../core/capture.js';
+import { BATCH_SCHEMA, DEVICE_SCHEMA } from '../core/capture.js';
 
 export interface CollectorLimits {
   readonly batchRecords: number;

@@ -9,7 +9,8 @@ import { TrailmarkError, printable } from '../core/errors.js';
 import { canonicalize } from '../ledger/canonical.js';
 import type { SpoolRecord } from './types.js';
 
-export const RECEIPT_SCHEMA = 'trailmark.receipt/v1';
+export { RECEIPT_SCHEMA } from '../core/capture.js';
+import { RECEIPT_SCHEMA } from '../core/capture.js';
 
 /** BAD_SIGNATURE is an integrity failure (CLI exit 1); RECEIPT_INVALID a malformed document. */
 export type ReceiptCode = 'BAD_SIGNATURE' | 'RECEIPT_INVALID' | 'BAD_KEY';

@@ -10,6 +10,10 @@
 // spool -> `trailmark record push` sends the spool to the collector in order, in batches, and
 // keeps its signed receipts.
 
+import type { SPOOL_RECORD_SCHEMA } from '../core/capture.js';
+
+export { SPOOL_RECORD_SCHEMA, TRACE_METADATA_KEY } from '../core/capture.js';
+
 /** The tools `trailmark capture` reads payloads from. */
 export const CAPTURE_TOOLS = ['claude-code', 'cursor', 'codex', 'copilot', 'generic'] as const;
 export type CaptureTool = (typeof CAPTURE_TOOLS)[number];
@@ -61,8 +65,6 @@ export interface CaptureSkip {
   readonly skipped: string;
 }
 
-/** Key of trailmark's own block in an Agent Trace record's `metadata`. */
-export const TRACE_METADATA_KEY = 'dev.trailmark';
 
 /**
  * trailmark's metadata on an Agent Trace record it wrote. `stage: "edit"` records describe the
@@ -82,8 +84,6 @@ export interface TraceMetadata {
   readonly edits?: readonly string[];
 }
 
-/** Schema id of a spool record. */
-export const SPOOL_RECORD_SCHEMA = 'trailmark.spool/v1';
 
 /**
  * One line of the spool (canonical JSON) and one element of a collector batch. `id` is the

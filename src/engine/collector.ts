@@ -9,13 +9,8 @@ import { createHash } from 'node:crypto';
 import { canonicalBytes, canonicalize, parseStrictJson } from '../ledger/canonical.js';
 import { ed25519Verifier, generateNoteKey, keyId, parseSignerKey, type NoteSigner } from '../ledger/note.js';
 
-export const DEVICE_SCHEMA = 'trailmark.device/v1';
-export const BATCH_SCHEMA = 'trailmark.batch/v1';
-export const RECEIPT_SCHEMA = 'trailmark.receipt/v1';
-/** src/capture/types.ts SPOOL_RECORD_SCHEMA (engine may not import capture/: the wire value is repeated here). */
-export const SPOOL_RECORD_SCHEMA = 'trailmark.spool/v1';
-/** src/capture/types.ts TRACE_METADATA_KEY: trailmark's block in an Agent Trace record's `metadata`. */
-export const TRACE_METADATA_KEY = 'dev.trailmark';
+export { BATCH_SCHEMA, DEVICE_SCHEMA, RECEIPT_SCHEMA, SPOOL_RECORD_SCHEMA, TRACE_METADATA_KEY } from '../core/capture.js';
+import { BATCH_SCHEMA, DEVICE_SCHEMA, RECEIPT_SCHEMA, SPOOL_RECORD_SCHEMA, TRACE_METADATA_KEY } from '../core/capture.js';
 
 /** Upload limits per token (docs/collector.md; each configurable by the App's environment). */
 export interface CollectorLimits {
