@@ -10,7 +10,7 @@ import { canonicalBytes, canonicalize, parseStrictJson } from '../ledger/canonic
 import { ed25519Verifier, generateNoteKey, keyId, parseSignerKey, type NoteSigner } from '../ledger/note.js';
 
 export { BATCH_SCHEMA, DEVICE_SCHEMA, RECEIPT_SCHEMA, SPOOL_RECORD_SCHEMA, TRACE_METADATA_KEY } from '../core/capture.js';
-import type { RECEIPT_SCHEMA} from '../core/capture.js';
+import type { RECEIPT_SCHEMA } from '../core/capture.js';
 import { BATCH_SCHEMA, DEVICE_SCHEMA, SPOOL_RECORD_SCHEMA, TRACE_METADATA_KEY } from '../core/capture.js';
 
 /** Upload limits per token (docs/collector.md; each configurable by the App's environment). */
