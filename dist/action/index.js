@@ -25335,6 +25335,7 @@ function retentionCutoff(period, nowMs) {
   }
 }
 var DEFAULT_POLICY = {
+  capture: { detail: { sensitive: true, minLines: 200 } },
   version: "default-1",
   // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
   // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.
@@ -25423,6 +25424,21 @@ var POLICY_FILE_SCHEMA = {
       type: "object",
       additionalProperties: false,
       properties: { every: { type: "string", minLength: 1, maxLength: 20 } }
+    },
+    // Agent hooks: when an edit keeps the detailed tier (docs/capture.md).
+    capture: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        detail: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            sensitive: { type: "boolean" },
+            "min-lines": { type: "integer", minimum: 0, maximum: 1e6 }
+          }
+        }
+      }
     }
   }
 };
@@ -25450,7 +25466,11 @@ var KNOWN_KEYS = [
   "retention.records",
   "retention.prompts",
   "drill",
-  "drill.every"
+  "drill.every",
+  "capture",
+  "capture.detail",
+  "capture.detail.sensitive",
+  "capture.detail.min-lines"
 ];
 
 // src/config/policy.ts
@@ -25532,7 +25552,13 @@ function parsePolicy(yamlText, options = {}) {
     blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
     // Present only when a rule is set: without one everything is kept forever.
     ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy },
-    ...drill2 === void 0 ? {} : { drill: drill2 }
+    ...drill2 === void 0 ? {} : { drill: drill2 },
+    capture: {
+      detail: {
+        sensitive: file.capture?.detail?.sensitive ?? base.capture.detail.sensitive,
+        minLines: file.capture?.detail?.["min-lines"] ?? base.capture.detail.minLines
+      }
+    }
   };
 }
 function markerValueProblem(kind, value) {
