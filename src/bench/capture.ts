@@ -241,8 +241,9 @@ async function benchSpool(options: CaptureBenchOptions, home: string, rawDir: st
 
 /**
  * captureEvent (src/capture/capture.ts) in process, with the build's real spool when it has one.
- * Its dependency object is the capture module's own; the bench passes what the contract names
- * (spool, detail, home, clock) and reports a skip when the call is refused.
+ * Its dependencies are CaptureDeps (src/capture/capture.ts): the spool, the device id, env, cwd,
+ * clock, ids and log; no detail keeper (the light tier every edit pays). A refused call or a
+ * skipped edit is reported as the reason, not as a time.
  */
 async function benchCaptureEvent(options: CaptureBenchOptions, repo: string, home: string, file: string): Promise<CaptureBenchReport['captureEvent']> {
   const mod = await distModule(options.projectRoot, 'src/capture/capture.js');
@@ -252,6 +253,15 @@ async function benchCaptureEvent(options: CaptureBenchOptions, repo: string, hom
   const openSpool = spoolMod?.['openSpool'];
   if (typeof openSpool !== 'function') return { skipped: 'captureEvent needs a spool and this build has no openSpool (dist/lib/src/capture/spool.js)' };
   const spool = await (openSpool as (home: string) => Promise<SpoolWriter>)(home);
+  const deviceMod = await distModule(options.projectRoot, 'src/capture/device.js');
+  const deviceId = deviceMod?.['deviceId'];
+  const device = typeof deviceId === 'function' ? String((deviceId as (home: string) => unknown)(home)) : 'd_benchbenchbenchbenchbenchbe';
+  const notes: string[] = [];
+  let n = 0;
+  const deps = {
+    spool, device, env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }, cwd: repo,
+    now: () => new Date(Date.UTC(2026, 0, 1)), newId: () => `00000000-0000-4000-9000-${String(++n).padStart(12, '0')}`, log: (m: string) => void notes.push(m),
+  };
   const samples: number[] = [];
   try {
     for (let i = 0; i < options.iterations + 1; i++) {
@@ -262,8 +272,9 @@ async function benchCaptureEvent(options: CaptureBenchOptions, repo: string, hom
         time: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), edits: [{ path: file, operation: 'write', content }],
       };
       const start = process.hrtime.bigint();
-      await (captureEvent as (event: CaptureEvent, deps: Record<string, unknown>) => Promise<unknown>)(event, { spool, home, clock: () => new Date(Date.UTC(2026, 0, 1)) });
+      const result = await (captureEvent as (event: CaptureEvent, deps: Record<string, unknown>) => Promise<unknown>)(event, deps);
       if (i > 0) samples.push(ms(start));
+      if (typeof result === 'object' && result !== null && 'skipped' in result) return { skipped: `captureEvent skipped the bench's edit: ${String((result).skipped)}` };
     }
   } catch (err) {
     return { skipped: `captureEvent refused the bench's call: ${err instanceof Error ? err.message : String(err)}` };
