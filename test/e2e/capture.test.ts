@@ -17,7 +17,7 @@
 // skips the test with a printed reason naming it (never a fake pass).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,25 +36,33 @@ const BIN = join(REPO_ROOT, 'bin/trailmark.js');
 const INSTALLATION = 31337;
 const MODEL = 'claude-sonnet-4-5-20250929';
 
-/** The pieces of issue #10 this test drives, and the file each one ships in. */
-const PIECES: readonly (readonly [string, string])[] = [
+/** The pieces of issue #10 the developer-side steps need, and the file each one ships in. */
+const LOCAL_PIECES: readonly (readonly [string, string])[] = [
   ['`trailmark capture` (attrib)', 'cli/commands/capture.ts'],
   ['captureEvent and the git-hook logic (attrib)', 'src/capture/commit.ts'],
   ['Claude Code payload parsing (payloads)', 'src/capture/payloads/claude-code.ts'],
   ['`trailmark hooks install` (hooks)', 'cli/commands/hooks.ts'],
-  ['the spool and `trailmark record push` (spool)', 'cli/commands/record.ts'],
 ];
-const missingCapture = PIECES.filter(([, file]) => !existsSync(join(REPO_ROOT, file))).map(([what, file]) => `${what}: ${file} is not in this checkout`);
+/** …and the upload to the App. */
+const PUSH_PIECES: readonly (readonly [string, string])[] = [
+  ['the spool and `trailmark record register/push/status` (spool)', 'cli/commands/record.ts'],
+];
+const missing = (pieces: readonly (readonly [string, string])[]) => pieces.filter(([, file]) => !existsSync(join(REPO_ROOT, file))).map(([what, file]) => `${what}: ${file} is not in this checkout`);
 
-/** The App's batch collector (POST /trailmark/records/batch, docs/collector-protocol.md). */
-async function collectorMissing(): Promise<string | undefined> {
-  const { stdout } = await run('git', ['grep', '-l', '-F', '/trailmark/records/batch', '--', 'app'], { cwd: REPO_ROOT }).catch(() => ({ stdout: '' }));
-  return stdout.trim() === '' ? 'the App\'s batch collector (collector): no route for /trailmark/records/batch in app/' : undefined;
+/** The App's batch collector (POST /trailmark/records/batch, docs/collector-protocol.md), found by its route in app/. */
+function collectorMissing(): string | undefined {
+  const dir = join(REPO_ROOT, 'app');
+  const has = readdirSync(dir).some((n) => n.endsWith('.ts') && readFileSync(join(dir, n), 'utf8').includes('/trailmark/records/batch'));
+  return has ? undefined : 'the App\'s batch collector (collector): no route for /trailmark/records/batch in app/';
 }
 
 const simMissing = simUnavailable();
-const skipCapture = missingCapture.length > 0 ? `skipped: capture path pieces missing — ${missingCapture.join('; ')}` : undefined;
-if (skipCapture !== undefined) process.stdout.write(`${skipCapture}\n`);
+const localMissing = missing(LOCAL_PIECES);
+const skipLocal = localMissing.length > 0 ? `capture path pieces missing — ${localMissing.join('; ')}` : undefined;
+const pushMissing = [...missing(PUSH_PIECES), ...[collectorMissing()].filter((x) => x !== undefined)];
+const skipPush = skipLocal ?? (pushMissing.length > 0 ? `upload pieces missing — ${pushMissing.join('; ')}` : undefined);
+if (skipLocal !== undefined) process.stdout.write(`skipped (capture e2e): ${skipLocal}\n`);
+else if (skipPush !== undefined) process.stdout.write(`skipped (capture e2e, App part): ${skipPush}\n`);
 
 // ---------------------------------------------------------------------------------------------
 // The App (`npm start`), as test/e2e/app.test.ts runs it.
@@ -195,9 +203,15 @@ function spawnCollect(cmd: string, args: readonly string[], options: { cwd: stri
   });
 }
 
-/** The claude-code hook commands that `.claude/settings.json` names for an event (what Claude Code runs). */
+/**
+ * Where `hooks install --claude-code --repo` puts the hooks: `.claude/settings.local.json` (the
+ * repository's uncommitted Claude Code settings, docs/hooks.md), or `.claude/settings.json`.
+ */
+const claudeSettings = (repoDir: string): string => [join(repoDir, '.claude', 'settings.local.json'), join(repoDir, '.claude', 'settings.json')].find((f) => existsSync(f)) ?? join(repoDir, '.claude', 'settings.local.json');
+
+/** The trailmark commands the repository's Claude Code settings name for an event (what Claude Code runs). */
 async function claudeHookCommands(repoDir: string, event: string, tool?: string): Promise<string[]> {
-  const settings = JSON.parse(await readFile(join(repoDir, '.claude', 'settings.json'), 'utf8')) as {
+  const settings = JSON.parse(await readFile(claudeSettings(repoDir), 'utf8')) as {
     hooks?: Record<string, { matcher?: string; hooks?: { type?: string; command?: string }[] }[]>;
   };
   const out: string[] = [];
@@ -297,7 +311,34 @@ interface ScanHunk {
   readonly evidence: readonly { readonly class: string; readonly source: string; readonly detail?: string; readonly model?: string }[];
 }
 
-describe.skipIf(simMissing !== undefined || skipCapture !== undefined)('capture end to end: hook → commit → scan → push → the App (npm start) against the GitHub simulator', () => {
+/**
+ * The developer's side up to the commit: hooks installed, the agent's Write through the installed
+ * PostToolUse command, the human's edits, `git commit` with the installed git hooks.
+ */
+async function captureAndCommit(s: RunningSim): Promise<{ dev: Dev; sha: string }> {
+  const dev = await developer(s);
+  const repo = dev.work.repo;
+
+  const install = await dev.trailmark(['hooks', 'install', '--git', '--claude-code', '--repo', '--json']);
+  expect(install.code, install.stderr).toBe(0);
+  expect(existsSync(claudeSettings(repo.dir))).toBe(true);
+  // The installed Claude Code settings are the developer's own: not part of the commit.
+  await writeFile(join(repo.dir, '.git', 'info', 'exclude'), '.claude/\n', { flag: 'a' });
+
+  const session = '6f1c2b9e-4d7a-4e1b-9a31-2c5d8e7f0a14';
+  await writeTranscript(dev, session);
+  for (const r of await agentWrites(dev, session, 'src/stats.ts', STATS_AGENT.join('\n'))) {
+    expect(r.code, r.stderr).toBe(0);
+  }
+  // The human: two of the agent's lines rewritten, and a hunk of their own in another file.
+  await repo.write('src/stats.ts', STATS_HUMAN.join('\n'));
+  const readme = await readFile(join(repo.dir, 'README.md'), 'utf8');
+  await repo.write('README.md', `${readme}\n## Statistics\n\nSee src/stats.ts for mean and median.\n`);
+  const sha = await commit(dev, 'feat(stats): mean and median helpers');
+  return { dev, sha };
+}
+
+describe.skipIf(simMissing !== undefined)('capture end to end: hook → commit → scan → push → the App (npm start) against the GitHub simulator', () => {
   beforeAll(async () => {
     await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
     keyDir = await mkdtemp(join(tmpdir(), 'trailmark-e2e-capture-key-'));
@@ -315,33 +356,11 @@ describe.skipIf(simMissing !== undefined || skipCapture !== undefined)('capture 
     await rm(keyDir, { recursive: true, force: true });
   });
 
-  test('agent edit on stdin of the installed hook, a human edit, git commit, scan: recorded on the agent\'s lines only; register, push (receipt verified), PR analyzed by the App as attested; erin refused; zero violations', async (ctx) => {
-    const collector = await collectorMissing();
-    if (collector !== undefined) {
-      process.stdout.write(`skipped: ${collector}\n`);
-      ctx.skip();
-    }
+  test.skipIf(skipLocal !== undefined)('an agent edit on stdin of the installed hook, a human edit, git commit with the installed hooks: one Assisted-by trailer; the record and the scan give recorded evidence on the agent\'s lines only', async () => {
     const s = await startSim({ scenario: 'basic' });
     sims.push(s);
-    const dev = await developer(s);
+    const { dev, sha } = await captureAndCommit(s);
     const repo = dev.work.repo;
-
-    const install = await dev.trailmark(['hooks', 'install', '--git', '--claude-code', '--repo', '--json']);
-    expect(install.code, install.stderr).toBe(0);
-    expect(existsSync(join(repo.dir, '.claude', 'settings.json'))).toBe(true);
-    // The installed .claude/settings.json is the developer's own file: not part of the commit.
-    await writeFile(join(repo.dir, '.git', 'info', 'exclude'), '.claude/\n', { flag: 'a' });
-
-    const session = '6f1c2b9e-4d7a-4e1b-9a31-2c5d8e7f0a14';
-    await writeTranscript(dev, session);
-    for (const r of await agentWrites(dev, session, 'src/stats.ts', STATS_AGENT.join('\n'))) {
-      expect(r.code, r.stderr).toBe(0);
-    }
-    // The human: two of the agent's lines rewritten, and a hunk of their own in another file.
-    await repo.write('src/stats.ts', STATS_HUMAN.join('\n'));
-    const readme = await readFile(join(repo.dir, 'README.md'), 'utf8');
-    await repo.write('README.md', `${readme}\n## Statistics\n\nSee src/stats.ts for mean and median.\n`);
-    const sha = await commit(dev, 'feat(stats): mean and median helpers');
 
     // One Assisted-by trailer naming the agent and the model from the transcript.
     const message = await repo.git(['log', '-1', '--format=%B', sha]);
@@ -377,6 +396,14 @@ describe.skipIf(simMissing !== undefined || skipCapture !== undefined)('capture 
     expect(stats[0]!.verdict).toBe('attested');
     const readmeHunks = hunks.filter((h) => h.path === 'README.md' && h.startLine > 10);
     for (const h of readmeHunks) expect(h.evidence.filter((e) => e.class === 'recorded')).toEqual([]);
+    expect(await s.violations()).toEqual([]);
+  });
+
+  test.skipIf(skipPush !== undefined)('register (alice; erin refused), push with a verified receipt, the commit pushed to the simulated PR: the App (npm start) attests the agent hunk by recorded evidence; zero violations', async () => {
+    const s = await startSim({ scenario: 'basic' });
+    sims.push(s);
+    const { dev, sha } = await captureAndCommit(s);
+    const repo = dev.work.repo;
 
     // The App: register the device with alice's user token, push the spool, verified receipt.
     const app = await startApp(s);
@@ -431,12 +458,7 @@ describe.skipIf(simMissing !== undefined || skipCapture !== undefined)('capture 
     expect(await s.violations()).toEqual([]);
   });
 
-  test('collector down, then up: a push while the App is stopped loses nothing; the next push delivers every record once', async (ctx) => {
-    const collector = await collectorMissing();
-    if (collector !== undefined) {
-      process.stdout.write(`skipped: ${collector}\n`);
-      ctx.skip();
-    }
+  test.skipIf(skipPush !== undefined)('collector down, then up: a push while the App is stopped loses nothing; the next push delivers every record once', async () => {
     const s = await startSim({ scenario: 'basic' });
     sims.push(s);
     const dev = await developer(s);
