@@ -338,6 +338,38 @@ async function captureAndCommit(s: RunningSim): Promise<{ dev: Dev; sha: string 
   return { dev, sha };
 }
 
+/** `trailmark record push --json` (trailmark.record-push/v1), one entry per registered collector. */
+interface PushJson {
+  readonly schema: string;
+  readonly busy: boolean;
+  readonly ok: boolean;
+  readonly collectors: readonly { readonly url: string; readonly sent: number; readonly accepted: number; readonly duplicates: number; readonly rejected: readonly unknown[]; readonly cursor: number; readonly pending: number; readonly error?: { readonly message: string } }[];
+}
+/** `trailmark record status --json` (trailmark.record-status/v1). */
+interface StatusJson {
+  readonly lastSeq: number;
+  readonly collectors: readonly { readonly url: string; readonly cursor: number; readonly pending: number }[];
+}
+
+/**
+ * `trailmark record push --json`; when a push the git hooks started in the background holds the
+ * lock (`busy`), waits for it and pushes again, so the result is this push's own.
+ */
+async function push(dev: Dev): Promise<{ code: number; json: PushJson; out: string }> {
+  for (;;) {
+    const r = await dev.trailmark(['record', 'push', '--json']);
+    const json = JSON.parse(r.stdout) as PushJson;
+    if (!json.busy) return { code: r.code, json, out: `${r.stdout}${r.stderr}` };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function status(dev: Dev): Promise<StatusJson> {
+  const r = await dev.trailmark(['record', 'status', '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
 describe.skipIf(simMissing !== undefined)('capture end to end: hook → commit → scan → push → the App (npm start) against the GitHub simulator', () => {
   beforeAll(async () => {
     await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
@@ -416,13 +448,16 @@ describe.skipIf(simMissing !== undefined)('capture end to end: hook → commit �
     // The user token is read from the environment, never stored.
     const stored = await readFile(join(dev.home, 'collectors.json'), 'utf8');
     expect(stored).not.toContain('ghu_');
-    const push = await dev.trailmark(['record', 'push', '--json']);
-    expect(push.code, push.stderr).toBe(0);
-    const pushed = JSON.parse(push.stdout) as { schema: string; accepted?: number; duplicates?: number; rejected?: number; pending?: number };
-    expect(pushed.schema).toBe('trailmark.record-push/v1');
-    expect(pushed.rejected ?? 0).toBe(0);
-    expect(pushed.pending ?? 0).toBe(0);
-    expect(pushed.accepted).toBeGreaterThanOrEqual(2);
+    const pushed = await push(dev);
+    expect(pushed.code, pushed.out).toBe(0);
+    expect(pushed.json.schema).toBe('trailmark.record-push/v1');
+    expect(pushed.json.collectors).toHaveLength(1);
+    const sent = pushed.json.collectors[0]!;
+    expect(sent.rejected).toEqual([]);
+    expect(sent.pending).toBe(0);
+    // At least the agent's edit record and the commit record.
+    expect(sent.accepted).toBeGreaterThanOrEqual(2);
+    expect(sent.cursor).toBe((await status(dev)).lastSeq);
     const receipts = (await readFile(join(dev.home, 'spool', 'receipts.jsonl'), 'utf8')).split('\n').filter((l) => l !== '');
     expect(receipts.length).toBeGreaterThan(0);
     expect(JSON.parse(receipts.at(-1)!)).toMatchObject({ schema: 'trailmark.receipt/v1', installation: INSTALLATION });
@@ -451,7 +486,7 @@ describe.skipIf(simMissing !== undefined)('capture end to end: hook → commit �
     for (const h of appHunks.filter((x) => x.path === 'README.md')) expect(h.evidence).not.toContain('recorded');
     // One `record` ledger entry per accepted record, carrying device and seq.
     const recordEntries = entries.filter((e) => e.kind === 'record');
-    expect(recordEntries.length).toBe(pushed.accepted);
+    expect(recordEntries.length).toBe(sent.accepted);
     await verifyLedger(app);
     const report = await s.report(['--fail-on-violations']);
     expect(report.code, report.stdout).toBe(0);
@@ -477,28 +512,28 @@ describe.skipIf(simMissing !== undefined)('capture end to end: hook → commit �
     for (const r of await agentWrites(dev, session, 'src/range.ts', 'export const span = (xs: readonly number[]): number => Math.max(...xs) - Math.min(...xs);\n')) expect(r.code, r.stderr).toBe(0);
     await commit(dev, 'feat(stats): span');
 
-    const status = async () => JSON.parse((await dev.trailmark(['record', 'status', '--json'])).stdout) as { lastSeq?: number; cursor?: number; pending?: number };
-    const before = await status();
-    expect(before.pending).toBeGreaterThanOrEqual(4);
-    const down = await dev.trailmark(['record', 'push', '--json']);
+    const before = await status(dev);
+    const pending = before.collectors[0]!.pending;
+    // Two edit records and two commit records at least, none acknowledged.
+    expect(pending).toBeGreaterThanOrEqual(4);
+    expect(pending).toBe(before.lastSeq);
+    const down = await push(dev);
+    expect(down.code, down.out).not.toBe(0);
+    expect(down.json.collectors[0]!.error).toBeDefined();
     // Nothing acknowledged, nothing lost: the cursor did not move.
-    const afterDown = await status();
-    expect(afterDown.pending, down.stdout + down.stderr).toBe(before.pending);
-    expect(afterDown.cursor ?? 0).toBe(before.cursor ?? 0);
+    const afterDown = await status(dev);
+    expect(afterDown.collectors[0]).toMatchObject({ cursor: before.collectors[0]!.cursor, pending });
+    expect(afterDown.lastSeq).toBe(before.lastSeq);
 
     const second = await startApp(s, { dataDir: first.dataDir, port: first.port });
-    const up = await dev.trailmark(['record', 'push', '--json']);
-    expect(up.code, up.stderr).toBe(0);
-    const result = JSON.parse(up.stdout) as { accepted?: number; duplicates?: number; rejected?: number };
-    expect(result.accepted).toBe(before.pending);
-    expect(result.duplicates ?? 0).toBe(0);
-    expect(result.rejected ?? 0).toBe(0);
-    expect((await status()).pending).toBe(0);
+    const up = await push(dev);
+    expect(up.code, up.out).toBe(0);
+    expect(up.json.collectors[0]).toMatchObject({ accepted: pending, duplicates: 0, rejected: [], pending: 0, cursor: before.lastSeq });
     // Pushing again sends nothing; the App holds each record once.
-    const again = JSON.parse((await dev.trailmark(['record', 'push', '--json'])).stdout) as { accepted?: number };
-    expect(again.accepted ?? 0).toBe(0);
+    const again = await push(dev);
+    expect(again.json.collectors[0]).toMatchObject({ sent: 0, accepted: 0, pending: 0 });
     const recordEntries = (await ledger(second)).filter((e) => e.kind === 'record');
-    expect(recordEntries).toHaveLength(before.pending!);
+    expect(recordEntries).toHaveLength(pending);
     const ids = recordEntries.map((e) => JSON.stringify([(e.body as { device?: string }).device, (e.body as { seq?: number }).seq]));
     expect(new Set(ids).size).toBe(ids.length);
     await verifyLedger(second);
