@@ -3,8 +3,10 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { register as blame } from './blame.js';
 import { register as demo } from './demo.js';
+import { register as detail } from './detail.js';
 import { register as drill } from './drill.js';
 import { register as erase } from './erase.js';
+import { register as hooks } from './hooks.js';
 import { register as keygen } from './keygen.js';
 import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
@@ -29,4 +31,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   drill,
   ledger,
   witness,
+  detail,
+  hooks,
 ];
