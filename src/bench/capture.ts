@@ -3,7 +3,8 @@
 // `node bin/trailmark.js capture claude-code < payload` in a real repository, reported as a median
 // and as a ratio to the raw primitive "start a node process that does nothing" (`node -e 0`)
 // measured in the same run. Also: `trailmark --version` (the CLI's own load cost, the floor of
-// every hook), the in-process cost of one captureEvent, and one spool append against one fsync'd
+// every hook through bin/trailmark.js), a process importing only the capture command (the floor
+// of a capture-only entry point), the in-process cost of one captureEvent, and one spool append against one fsync'd
 // 1 KiB append (the durability floor of an acknowledged record).
 //
 // The capture modules are loaded by URL at run time and driven through the small local
@@ -36,10 +37,12 @@ export interface ProcessTimes {
 export interface CaptureBenchReport {
   /** `node -e 0`: the raw primitive. */
   readonly nodeStart: ProcessTimes;
-  /** `node bin/trailmark.js --version`: the CLI's load cost. */
+  /** `node bin/trailmark.js --version`: the CLI's load cost (every command module is imported). */
   readonly cliStart: ProcessTimes & { readonly ratio: number };
+  /** A process importing only the capture command's module: the floor a capture-only entry point would have. */
+  readonly captureModuleStart: (ProcessTimes & { readonly ratio: number }) | { readonly skipped: string };
   /** One PostToolUse hook process, or why it was not measured. */
-  readonly hook: (ProcessTimes & { readonly ratio: number; readonly payload: string; readonly exitCodes: readonly number[] }) | { readonly skipped: string };
+  readonly hook: (ProcessTimes & { readonly ratio: number; readonly payload: string; readonly exitCodes: readonly number[]; readonly recorded: number | null }) | { readonly skipped: string };
   /** One captureEvent in process (median ms), or why not. */
   readonly captureEvent: { readonly medianMs: number; readonly iterations: number } | { readonly skipped: string };
   /** One spool append of one record vs one fsync'd 1 KiB append (medians, ms). */
@@ -150,8 +153,11 @@ export async function benchCapture(options: CaptureBenchOptions): Promise<Captur
     const file = join(repo, 'src', 'scale.ts');
 
     // Interleaved rounds (raw, CLI, hook), so a loaded machine slows all three alike.
+    const captureModule = join(options.projectRoot, 'dist', 'lib', 'cli', 'commands', 'capture.js');
+    const importOnly = ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(captureModule).href)});`];
     const node: number[] = [];
     const cli: number[] = [];
+    const moduleOnly: number[] = [];
     const hook: number[] = [];
     const codes: number[] = [];
     let payloadSource = '';
@@ -164,6 +170,8 @@ export async function benchCapture(options: CaptureBenchOptions): Promise<Captur
         cli.push(b.ms);
       }
       if (hookAvailable) {
+        const m = await timeProcess(importOnly, { cwd: repo, env });
+        if (i > 0) moduleOnly.push(m.ms);
         const content = sourceFor(i + 1);
         writeFileSync(file, content);
         const payload = hookPayload(options.projectRoot, repo, file, content, transcript);
@@ -178,13 +186,19 @@ export async function benchCapture(options: CaptureBenchOptions): Promise<Captur
     const nodeStart = times(node);
     const cliStart = { ...times(cli), ratio: round(quantile(cli, 0.5) / nodeStart.medianMs) };
     log(`capture bench: node -e 0 ${nodeStart.medianMs} ms, trailmark --version ${cliStart.medianMs} ms (${cliStart.ratio}×), medians of ${runs}`);
+    const noCapture = { skipped: 'this build has no `trailmark capture` (dist/lib/cli/commands/capture.js)' };
+    // Hooks always exit 0: whether each run recorded its edit is read from the spool.
+    const spoolMod = await distModule(options.projectRoot, 'src/capture/spool.js');
+    const openSpool = spoolMod?.['openSpool'];
+    const recorded = hookAvailable && typeof openSpool === 'function' ? (await (await (openSpool as (home: string) => Promise<{ stats(): Promise<{ lastSeq: number }> }>)(home)).stats()).lastSeq : null;
     const hookReport: CaptureBenchReport['hook'] = hookAvailable
-      ? { ...times(hook), ratio: round(quantile(hook, 0.5) / nodeStart.medianMs), payload: payloadSource, exitCodes: [...new Set(codes)] }
-      : { skipped: 'this build has no `trailmark capture` (dist/lib/cli/commands/capture.js)' };
+      ? { ...times(hook), ratio: round(quantile(hook, 0.5) / nodeStart.medianMs), payload: payloadSource, exitCodes: [...new Set(codes)], recorded }
+      : noCapture;
+    const captureModuleStart: CaptureBenchReport['captureModuleStart'] = hookAvailable ? { ...times(moduleOnly), ratio: round(quantile(moduleOnly, 0.5) / nodeStart.medianMs) } : noCapture;
 
     const captureReport = await benchCaptureEvent(options, repo, home, file);
     const spoolReport = await benchSpool(options, join(root, 'spool-home'), join(root, 'raw'));
-    return { nodeStart, cliStart, hook: hookReport, captureEvent: captureReport, spool: spoolReport };
+    return { nodeStart, cliStart, captureModuleStart, hook: hookReport, captureEvent: captureReport, spool: spoolReport };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -289,8 +303,9 @@ export function captureLines(r: CaptureBenchReport): string[] {
     `capture what an agent waits for (medians of ${r.nodeStart.runs} runs; raw primitive: node -e 0 ${r.nodeStart.medianMs} ms, p90 ${r.nodeStart.p90Ms} ms)`,
     `       trailmark --version (CLI load)     ${r.cliStart.medianMs} ms = ${r.cliStart.ratio}× node start`,
   ];
+  if (!('skipped' in r.captureModuleStart)) lines.push(`       import capture command only         ${r.captureModuleStart.medianMs} ms = ${r.captureModuleStart.ratio}× node start (a capture-only entry point's floor)`);
   if ('skipped' in r.hook) lines.push(`       hook process                       skipped: ${r.hook.skipped}`);
-  else lines.push(`       capture claude-code (PostToolUse)  ${r.hook.medianMs} ms = ${r.hook.ratio}× node start (p90 ${r.hook.p90Ms} ms; exit ${r.hook.exitCodes.join('/')}; payload ${r.hook.payload})`);
+  else lines.push(`       capture claude-code (PostToolUse)  ${r.hook.medianMs} ms = ${r.hook.ratio}× node start (p90 ${r.hook.p90Ms} ms; exit ${r.hook.exitCodes.join('/')}; ${r.hook.recorded ?? '?'} records spooled by ${r.hook.runs + 1} runs; payload ${r.hook.payload})`);
   if ('skipped' in r.captureEvent) lines.push(`       captureEvent in process            skipped: ${r.captureEvent.skipped}`);
   else lines.push(`       captureEvent in process            ${r.captureEvent.medianMs} ms (median of ${r.captureEvent.iterations})`);
   if ('skipped' in r.spool) lines.push(`       spool append                       skipped: ${r.spool.skipped}`);
