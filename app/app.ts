@@ -15,6 +15,9 @@ import { ledgerViews } from './access-views.js';
 import { CookieCodec } from './auth/session.js';
 import { identify, signInRoute } from './auth/sign-in.js';
 import { collectorRoute, type Access } from './collector.js';
+import { COLLECTOR_KEY_NAME, loadCollectorKey } from './collector-key.js';
+import { collectorRoutes } from './collector-routes.js';
+import { DEFAULT_COLLECTOR_LIMITS } from '../src/engine/collector.js';
 import { DeliveryLog } from './deliveries.js';
 import { webhookDispatch } from './events.js';
 import { jobKey, type Job } from './job.js';
@@ -193,6 +196,27 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
         throw err;
       }
     };
+    const permissionOf = async (installationId: number, owner: string, repo: string, login: string): Promise<string> => {
+      try {
+        return (await (await clientFor(installationId)).rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: login })).data.permission;
+      } catch (err) {
+        if (httpStatusOf(err) === 404) return 'none';
+        throw err;
+      }
+    };
+    // Device registration, batch uploads with signed receipts, the receipt key (collector-routes.ts).
+    fnOptions.addHandler(collectorRoutes({
+      dataDir: settings.dataDir, records, ledgers, limits: settings.collectorLimits ?? DEFAULT_COLLECTOR_LIMITS,
+      key: () => loadCollectorKey(settings.dataDir, random), origin: settings.publicUrl ?? COLLECTOR_KEY_NAME,
+      clock, random, stateFiles, userOf, accessOf, installationOf,
+      canPush: async (installationId, owner, repo, login) => {
+        const permission = await permissionOf(installationId, owner, repo, login);
+        // `permission` is the legacy base role: maintain reads as write, triage as read.
+        return permission === 'admin' || permission === 'write';
+      },
+      isAdmin: async (installationId, owner, repo, login) => (await permissionOf(installationId, owner, repo, login)) === 'admin',
+      log, logError,
+    }));
     const audit = async (installationId: number, event: AccessEvent): Promise<void> => {
       if (ledgers === undefined) throw new Error('no ledger signing key: accesses cannot be audited');
       await ledgers.with(installationId, (ledger) => ledger.append([accessDraft(event)]));

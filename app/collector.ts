@@ -26,7 +26,7 @@ export interface CollectorDependencies {
   readonly accessOf: (token: string, owner: string, repo: string) => Promise<Access>;
 }
 
-function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+export function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 }
 

@@ -4,6 +4,8 @@ import { UsageError } from '../src/core/errors.js';
 import type { NoteSigner } from '../src/engine/job-ledger.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
 import { readSignInSettings, type SignInSettings } from './auth/settings.js';
+import type { CollectorLimits } from '../src/engine/collector.js';
+import { readCollectorLimits } from './collector-settings.js';
 import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
 
 export interface AppSettings {
@@ -24,6 +26,8 @@ export interface AppSettings {
   readonly publicUrl?: string;
   /** How often the weekly report schedule runs (`TRAILMARK_REPORT_INTERVAL`, seconds; absent: an hour). */
   readonly reportIntervalMs?: number;
+  /** The collector's upload limits (`TRAILMARK_COLLECTOR_*`, collector-settings.ts; absent: the defaults). */
+  readonly collectorLimits?: CollectorLimits;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -68,11 +72,13 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
     throw new UsageError('USAGE', `TRAILMARK_REPORT_INTERVAL ${JSON.stringify(intervalText)} is not a number of seconds from 1 to 86400`, { hint: 'unset it for the default of an hour' });
   }
   const publicUrl = publicUrlOf(env.TRAILMARK_PUBLIC_URL);
+  const collectorLimits = readCollectorLimits(env);
   const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
   return {
     dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret,
     signIn: readSignInSettings(env),
     ...(intervalText === undefined ? {} : { reportIntervalMs: interval * 1000 }),
     ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(collectorLimits === undefined ? {} : { collectorLimits }),
   };
 }

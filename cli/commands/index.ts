@@ -7,6 +7,7 @@ import { register as detail } from './detail.js';
 import { register as drill } from './drill.js';
 import { register as erase } from './erase.js';
 import { register as hooks } from './hooks.js';
+import { register as exportRecords } from './export.js';
 import { register as keygen } from './keygen.js';
 import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
@@ -33,4 +34,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   witness,
   detail,
   hooks,
+  exportRecords,
 ];

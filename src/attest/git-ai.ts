@@ -17,6 +17,9 @@
 // lines are right-trimmed, blank lines skipped, empty parts of a range list skipped, a quoted path
 // only loses its quotes. The note is attacker-controlled (anyone who can push refs/notes/ai can
 // write one; the spec has no signature). A malformed note is rejected whole, as a RecordError value.
+//
+// formatGitAiNote writes the same format (for `trailmark export --git-ai-notes`), in a form this
+// parser reads back to the same ranges.
 
 import { RecordError, printable } from '../core/errors.js';
 
@@ -190,4 +193,101 @@ function isObj(v: unknown): v is Obj {
 }
 function own(o: Obj, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
+/** One AI session of a note written by trailmark: the metadata.sessions record of its key. */
+export interface GitAiSession {
+  /** `s_<14hex>`: the session part of the attestation keys that point at it. */
+  readonly key: string;
+  readonly tool: string;
+  /** The tool's own session or conversation id. */
+  readonly id: string;
+  readonly model: string;
+}
+
+/** One attestation entry: a key (`s_<14hex>::t_<14hex>`) and the lines it covers in one file. */
+export interface GitAiEntry {
+  readonly path: string;
+  readonly key: string;
+  readonly ranges: readonly (readonly [number, number])[];
+}
+
+export interface GitAiNoteDraft {
+  /** The commit the note attaches to (metadata.base_commit_sha). */
+  readonly baseCommit: string;
+  readonly sessions: readonly GitAiSession[];
+  readonly entries: readonly GitAiEntry[];
+  /** metadata.git_ai_version: the writer, e.g. `trailmark 0.1.0`. */
+  readonly writer: string;
+}
+
+export const GIT_AI_SCHEMA_VERSION = 'authorship/3.0.0';
+
+/**
+ * The text of an `authorship/3.0.0` note, in the form parseGitAiNote (and git-ai's own reader)
+ * reads back to the same ranges: files in path order, entries in key order, each entry's ranges
+ * sorted and merged. A path is quoted when it holds a space or a tab, or would otherwise read as
+ * something else (`---`, or a path that is itself wrapped in quotes); a path with a line break
+ * cannot be written (the format has no escaping) and is a RecordError, as are keys or sessions
+ * that do not match the spec's patterns.
+ */
+export function formatGitAiNote(draft: GitAiNoteDraft): string | RecordError {
+  const fail = (msg: string): RecordError => new RecordError('RECORD_INVALID', `git-ai note for ${printable(draft.baseCommit, 64)}: ${msg}`);
+  const sessions: Record<string, { agent_id: { tool: string; id: string; model: string } }> = {};
+  for (const s of [...draft.sessions].sort((a, b) => cmp(a.key, b.key))) {
+    if (!/^s_[0-9a-f]{14}$/.test(s.key)) return fail(`session key ${printable(s.key, 40)} is not s_<14 hex>`);
+    if (HUMAN_TOOLS.includes(s.tool)) return fail(`session tool ${printable(s.tool, 40)} denotes a person`);
+    sessions[s.key] = { agent_id: { tool: s.tool, id: s.id, model: s.model } };
+  }
+  const byPath = new Map<string, Map<string, [number, number][]>>();
+  for (const e of draft.entries) {
+    if (!SESSION_KEY.test(e.key)) return fail(`entry key ${printable(e.key, 60)} is not s_<14 hex>::t_<14 hex>`);
+    if (!Object.prototype.hasOwnProperty.call(sessions, e.key.slice(0, 16))) return fail(`entry key ${e.key} has no session`);
+    if (e.path.length === 0) return fail('empty file path');
+    if (e.path.includes('\n') || e.path.includes('\r')) return fail(`file path ${printable(e.path, 80)} holds a line break`);
+    for (const [s, t] of e.ranges) {
+      if (!Number.isSafeInteger(s) || !Number.isSafeInteger(t) || s < 1 || t < s) return fail(`range ${s}-${t} of ${printable(e.path, 80)} is not 1-based and ascending`);
+    }
+    const keys = byPath.get(e.path) ?? new Map<string, [number, number][]>();
+    byPath.set(e.path, keys);
+    keys.set(e.key, [...(keys.get(e.key) ?? []), ...e.ranges.map(([s, t]): [number, number] => [s, t])]);
+  }
+  const lines: string[] = [];
+  for (const path of [...byPath.keys()].sort(cmp)) {
+    lines.push(quotePath(path));
+    const keys = byPath.get(path)!;
+    for (const key of [...keys.keys()].sort(cmp)) lines.push(`  ${key} ${formatRanges(keys.get(key)!)}`);
+  }
+  lines.push('---');
+  const meta = {
+    schema_version: GIT_AI_SCHEMA_VERSION,
+    git_ai_version: draft.writer,
+    base_commit_sha: draft.baseCommit,
+    prompts: {},
+    sessions,
+    humans: {},
+  };
+  lines.push(JSON.stringify(meta, null, 2));
+  return `${lines.join('\n')}\n`;
+}
+
+function quotePath(path: string): string {
+  const wrapped = path.length >= 2 && path.startsWith('"') && path.endsWith('"');
+  return path.includes(' ') || path.includes('\t') || path === '---' || wrapped ? `"${path}"` : path;
+}
+
+/** Sorted, overlapping and adjacent ranges merged: `1-4,9,12-13`. */
+function formatRanges(ranges: readonly [number, number][]): string {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && s <= last[1] + 1) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  return merged.map(([s, e]) => (s === e ? `${s}` : `${s}-${e}`)).join(',');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -243,22 +243,40 @@ export type CaptureOutcome =
   /** `stored` false: the same record was stored before (its entry is appended at most once). */
   | { readonly status: 'stored'; readonly digest: string; readonly ranges: number; readonly stored: boolean };
 
+/**
+ * A record uploaded in a collector batch (engine/collector.ts): its entry carries the device,
+ * seq, stage and receipt digest, and its job key is the record id (`record-id:ID`), so a replayed
+ * batch never appends twice.
+ */
+export interface CaptureUpload {
+  readonly id: string;
+  readonly device: string;
+  readonly seq: number;
+  readonly stage: 'edit' | 'commit';
+  readonly receipt: string;
+}
+
 /** Most validation problems reported back to the poster. */
 const CAPTURE_PROBLEMS_SHOWN = 10;
 
 /**
  * A capture record posted for a repository (Agent Trace JSON or JSONL, attacker-controlled):
- * validated by attest/, stored, and recorded once per stored record (key `record:REPO:DIGEST`),
+ * validated by attest/, stored, and recorded once per stored record (key `record:REPO:DIGEST`,
+ * or `record-id:ID` for a collector upload),
  * also when it was already stored: a crash between storing it and appending leaves it without
  * an entry until the client posts it again. No repository policy is loaded: APP_POLICY.
  */
-export async function recordCaptured(ports: { readonly ledger?: OutcomeLedger; readonly store: CaptureStore }, req: { readonly repository: string; readonly text: string }): Promise<CaptureOutcome> {
+export async function recordCaptured(ports: { readonly ledger?: OutcomeLedger; readonly store: CaptureStore }, req: { readonly repository: string; readonly text: string; readonly upload?: CaptureUpload }): Promise<CaptureOutcome> {
   const parsed = parseAgentTrace(req.text, 'collector');
   if (parsed.problems.length > 0 || parsed.ranges.length === 0) return { status: 'invalid', problems: parsed.problems.slice(0, CAPTURE_PROBLEMS_SHOWN).map((p) => p.message) };
   const stored = await ports.store.put(req.text);
   if (stored === null) return { status: 'full' };
-  const key = `record:${req.repository}:${stored.digest}`;
-  const body: RecordBody = { schema: RECORD_SCHEMA, repository: req.repository, format: 'agent-trace', digest: stored.digest, bytes: Buffer.byteLength(req.text), ranges: parsed.ranges.length, job: key };
+  const u = req.upload;
+  const key = u === undefined ? `record:${req.repository}:${stored.digest}` : `record-id:${u.id}`;
+  const body: RecordBody = {
+    schema: RECORD_SCHEMA, repository: req.repository, format: 'agent-trace', digest: stored.digest, bytes: Buffer.byteLength(req.text), ranges: parsed.ranges.length, job: key,
+    ...(u === undefined ? {} : { device: u.device, seq: u.seq, stage: u.stage, receipt: u.receipt }),
+  };
   await ports.ledger?.appendOnce(key, [{ kind: RECORD_KIND, policy: APP_POLICY, body }]);
   return { status: 'stored', digest: stored.digest, ranges: parsed.ranges.length, stored: stored.stored };
 }

@@ -228,6 +228,7 @@ export async function buildReport(sources: readonly ReportSource[], options: Rep
     provenance: r.provenance,
     drill: r.drill,
     cells: r.cells,
+    ...(r.captureGaps === undefined ? {} : { captureGaps: r.captureGaps }),
   };
 }
 

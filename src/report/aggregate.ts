@@ -13,6 +13,7 @@ import { EVIDENCE_CLASSES, VERDICTS, type EvidenceClass, type FindingKind, type 
 import type { StoredEntry } from '../ledger/read.js';
 import { ERASED, type SubjectRecord } from '../ledger/subjects.js';
 import type {
+  CaptureGapRow,
   AgentRow,
   DrillSummary,
   ErasureRow,
@@ -24,6 +25,7 @@ import type {
   ReportCell,
   VolumeTotals,
 } from './model.js';
+import { CaptureGapTracker } from './capture-gaps.js';
 import { fisherExactTwoSided, holmAdjust, rateHistogram } from './stats.js';
 import { isoWeekOf, weekRange } from './week.js';
 
@@ -317,6 +319,8 @@ export interface AggregateResult {
   readonly provenance: { readonly ledgers: LedgerProvenance[]; readonly gaps: ProvenanceGap[] };
   readonly drill: DrillSummary | null;
   readonly cells: ReportCell[];
+  /** Present only when some `record` entry carries a device and seq. */
+  readonly captureGaps?: CaptureGapRow[];
 }
 
 export class ReportAggregator {
@@ -338,6 +342,7 @@ export class ReportAggregator {
   private readonly retentionCommitments = new Set<string>();
   private readonly erasures: (Omit<ErasureRow, 'reason'> & { ledgerIndex: number })[] = [];
   private drill: DrillSummary | null = null;
+  private readonly captureGaps = new CaptureGapTracker();
   private drillTime = -Infinity;
   private readonly repoFilter: ReadonlySet<string> | null;
   private readonly persons = new Map<string, { readonly display: string; readonly key: string; readonly erased: boolean }>();
@@ -448,8 +453,11 @@ export class ReportAggregator {
         return this.drillEntry(ledger, seq, entry.time, time, body);
       case 'analysis.failed':
         return this.failed(ledger, time, body);
+      case 'record':
+        if (time < this.until) this.captureGaps.add(ledger.input.location, body);
+        return;
       default:
-        // record, access, report.published: read for provenance counts only.
+        // access, report.published: read for provenance counts only.
         return;
     }
   }
@@ -802,6 +810,7 @@ export class ReportAggregator {
       provenance: this.provenance(),
       drill: this.drill,
       cells: this.cells(),
+      ...(this.captureGaps.seen ? { captureGaps: this.captureGaps.rows((r) => this.wanted(r)) } : {}),
     };
   }
 

@@ -191,6 +191,26 @@ export interface ReportCell {
   readonly contradicted: number;
 }
 
+export interface SeqRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** One capture device's sequence numbers as the `record` entries show them (capture-gaps.ts). */
+export interface CaptureGapRow {
+  readonly ledger: string;
+  /** The device id (random, not personal data). */
+  readonly device: string;
+  /** `record` entries of the device up to the period's end. */
+  readonly records: number;
+  /** Highest seq recorded. */
+  readonly high: number;
+  /** Numbers from 1 to `high` no entry carries. */
+  readonly missingCount: number;
+  /** The missing ranges, ascending, at most 50 (`missingCount` stays exact). */
+  readonly missing: readonly SeqRange[];
+}
+
 export interface ReportModel {
   readonly schema: typeof REPORT_SCHEMA;
   readonly generatedAt: string;
@@ -217,6 +237,11 @@ export interface ReportModel {
   /** The latest drill entry up to the period's end, or null when no drill was ever run. */
   readonly drill: DrillSummary | null;
   readonly cells: readonly ReportCell[];
+  /**
+   * Per capture device, the sequence numbers missing from its `record` entries (added in 0.3,
+   * optional): present only when some `record` entry carries `device` and `seq`.
+   */
+  readonly captureGaps?: readonly CaptureGapRow[];
 }
 
 /** One CSV row per finding (streamed, never held in memory). */

@@ -100,5 +100,6 @@ export function reportJsonValue(m: ReportModel): Record<string, unknown> {
     provenance: { ledgers: m.provenance.ledgers.map(ledger), gaps: m.provenance.gaps.map(provGap) },
     drill: drill(m.drill),
     cells: m.cells.map(cell),
+    ...(m.captureGaps === undefined ? {} : { captureGaps: m.captureGaps.map((g) => ({ ledger: g.ledger, device: g.device, records: g.records, high: g.high, missingCount: g.missingCount, missing: g.missing.map((r) => ({ from: r.from, to: r.to })) })) }),
   };
 }

@@ -179,6 +179,21 @@ function provenance(m: ReportModel, cap: number): string {
   return out;
 }
 
+function captureGaps(m: ReportModel, cap: number): string {
+  const rows = m.captureGaps ?? [];
+  const gapped = rows.filter((r) => r.missingCount > 0);
+  let out = gapped.length === 0
+    ? `_No capture gap: ${plural(rows.length, 'device')} uploaded every record in sequence._\n`
+    : `${plural(gapped.length, 'device')} of ${int(rows.length)} lost records before they reached the collector (a wiped spool, a reused device id).\n\n`;
+  out += table(
+    ['Device', 'Ledger', 'Records', 'Highest seq', 'Missing', 'Missing ranges'],
+    gapped.map((r) => [p(r.device), t(r.ledger), int(r.records), int(r.high), int(r.missingCount), r.missing.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`)).join(', ') + (r.missing.reduce((n, g) => n + g.to - g.from + 1, 0) < r.missingCount ? ', …' : '')]),
+    cap,
+    'device',
+  );
+  return out;
+}
+
 function drill(m: ReportModel): string {
   const d = m.drill;
   if (d === null) return '_No audit drill has been run._\n';
@@ -221,6 +236,7 @@ function render(m: ReportModel, o: WeeklyMarkdownOptions, cap: number): string {
   out += `## Events\n\n${events(m, cap)}\n`;
   out += `## Erasures\n\n${erasures(m, cap)}\n`;
   out += `## Provenance\n\n${provenance(m, cap)}\n`;
+  if (m.captureGaps !== undefined) out += `## Capture gaps\n\n${captureGaps(m, cap)}\n`;
   out += `## Audit drill\n\n${drill(m)}`;
   return out;
 }

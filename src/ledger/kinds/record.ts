@@ -1,5 +1,7 @@
 // Body of a `record` entry (GitHub App collector): an Agent Trace record was accepted for a
-// repository. The digest of the stored bytes, never the record (it may quote prompts).
+// repository. The digest of the stored bytes, never the record (it may quote prompts). Records
+// uploaded in collector batches also carry the device, its sequence number, the stage and the
+// receipt digest (all optional: entries of single posts and older entries have none).
 import { digest, text, uint } from './common.js';
 
 export const RECORD_KIND = 'record';
@@ -19,6 +21,14 @@ export type RecordBody = {
   readonly job?: string;
   /** Line ranges the record attributes. */
   readonly ranges: number;
+  /** The uploading device (collector batches; docs/collector-protocol.md). Absent for single posts. */
+  readonly device?: string;
+  /** The device's sequence number of the record: with `device`, what the report's capture gaps are computed from. */
+  readonly seq?: number;
+  /** `commit`: read as `recorded` evidence; `edit`: kept as audit only. */
+  readonly stage?: 'edit' | 'commit';
+  /** `sha256:` of the spool record's canonical JSON, as the collector's signed receipt lists it. */
+  readonly receipt?: string;
 };
 
 export const recordSchema = {
@@ -33,5 +43,9 @@ export const recordSchema = {
     bytes: uint,
     ranges: uint,
     job: text(200),
+    device: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    seq: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    stage: { enum: ['edit', 'commit'] },
+    receipt: digest,
   },
 } as const;
