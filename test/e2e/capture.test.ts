@@ -4,8 +4,8 @@
 //
 // A developer checks out the simulated pull request (same commit ids, test/support/sim-git.ts),
 // installs the hooks (`trailmark hooks install --git --claude-code --repo`); Claude Code's
-// PostToolUse payloads arrive on stdin of the very command the installed .claude/settings.json
-// names; a human then edits some of the agent's lines; a real `git commit` runs the installed git
+// PostToolUse payloads arrive on stdin of the very command the installed Claude Code settings
+// (.claude/settings.local.json) name; a human then edits some of the agent's lines; a real `git commit` runs the installed git
 // hooks. The scan of that commit shows `recorded` evidence on the agent's lines only. With the App
 // running, `trailmark record register` (alice's user token) and `trailmark record push` send the
 // records (receipt verified by the client); the commit is pushed to the simulated PR, the webhook
