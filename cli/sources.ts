@@ -1,14 +1,18 @@
 // The CLI's port implementations for the review use case (engine/review.ts): the policy file
 // (the base revision, `--config FILE` overriding), the capture records (the Agent Trace file at
-// the head, git-ai notes, `--records`), and the ledger directory (`--ledger DIR`).
+// the head, git-ai notes, the records `trailmark capture post-commit` wrote to
+// `<git common dir>/trailmark/records.jsonl`, `--records`), and the ledger directory (`--ledger DIR`).
+import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { UsageError } from '../src/core/errors.js';
 import { systemClock, systemRandom, type PolicySource, type RawRecord, type RecordSource } from '../src/core/ports.js';
 import type { ChangeSet } from '../src/core/types.js';
 import { storeLedgerSink } from '../src/engine/ledger.js';
 import { AGENT_TRACE_PATH, CONFIG_PATH, type ReviewLedger } from '../src/engine/review.js';
-import { readFileAtRevision, readGitAiNotes } from '../src/git/index.js';
+import { Git, readFileAtRevision, readGitAiNotes } from '../src/git/index.js';
+import { repoPaths } from '../src/capture/paths.js';
 import { openDirStore } from '../src/ledger/store/dir.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
 
@@ -46,6 +50,8 @@ export function localRecordSource(change: LocalChange, paths: readonly string[])
         const inRepo = await readFileAtRevision(change.repo, head, AGENT_TRACE_PATH);
         if (inRepo !== undefined) records.push({ format: 'agent-trace', origin: `${AGENT_TRACE_PATH}@${head.slice(0, 12)}`, text: inRepo });
         records.push(...(await readGitAiNotes(change.repo, commits.map((c) => c.sha))));
+        const captured = await readCaptureRecords(change.repo, commits.map((c) => c.sha));
+        if (captured !== undefined) records.push(captured);
       }
       for (const path of paths) {
         for (const file of await recordFiles(path)) {
@@ -88,6 +94,45 @@ export function dirLedger(o: DirLedgerOptions): ReviewLedger {
       onRepair: (m) => o.warn(`ledger repaired on open: ${m}`),
     }).appendOnce(key, drafts),
   };
+}
+
+/** Where the local capture records are named in evidence and omissions. */
+export const CAPTURE_RECORDS_ORIGIN = '.git/trailmark/records.jsonl';
+
+/**
+ * The repository's local capture records (capture/commit.ts), as one Agent Trace JSONL text.
+ * Up to MAX_RECORD_FILE_BYTES the whole file is read (a record may match by content hash in a
+ * commit it was not written for, e.g. a cherry-pick); above it, only the lines that name one of
+ * the change's commits, streamed, so the file's growth never bounds the scan. None: undefined.
+ */
+async function readCaptureRecords(repo: string, commits: readonly string[]): Promise<RawRecord | undefined> {
+  let file: string;
+  try {
+    file = repoPaths(await new Git(repo).text(['rev-parse', '--path-format=absolute', '--git-common-dir'])).records;
+  } catch {
+    return undefined;
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile()) return undefined;
+  if (info.size <= MAX_RECORD_FILE_BYTES) return { format: 'agent-trace', origin: CAPTURE_RECORDS_ORIGIN, text: await readFile(file, 'utf8') };
+  const wanted = new Set(commits.map((c) => c.toLowerCase()));
+  const kept: string[] = [];
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    // Keeps line numbers: a skipped line stays as an empty line (the parser skips blank lines).
+    kept.push(namesCommit(line, wanted) ? line : '');
+  }
+  return { format: 'agent-trace', origin: CAPTURE_RECORDS_ORIGIN, text: kept.join('\n') };
+}
+
+function namesCommit(line: string, commits: ReadonlySet<string>): boolean {
+  try {
+    const doc = JSON.parse(line) as { vcs?: { revision?: unknown } };
+    const rev = doc.vcs?.revision;
+    return typeof rev === 'string' && commits.has(rev.toLowerCase());
+  } catch {
+    return false;
+  }
 }
 
 async function recordFiles(path: string): Promise<string[]> {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { register as blame } from './blame.js';
+import { register as capture } from './capture.js';
 import { register as demo } from './demo.js';
 import { register as detail } from './detail.js';
 import { register as drill } from './drill.js';
@@ -11,6 +12,7 @@ import { register as exportRecords } from './export.js';
 import { register as keygen } from './keygen.js';
 import { register as ledger } from './ledger.js';
 import { register as prove } from './prove.js';
+import { register as record } from './record.js';
 import { register as report } from './report.js';
 import { register as scan } from './scan.js';
 import { register as verify } from './verify.js';
@@ -35,4 +37,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   detail,
   hooks,
   exportRecords,
+  capture,
+  record,
 ];

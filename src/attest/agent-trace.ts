@@ -26,6 +26,12 @@ export interface TraceRange {
   readonly revision?: string;
   readonly tool?: string;
   readonly recordId: string;
+  /**
+   * `metadata["dev.trailmark"].stage` of a record trailmark wrote: "edit" ranges describe the
+   * working file at edit time (an audit trail, never matched to hunks); "commit" ranges carry
+   * the commit's line numbers. Absent for records written by other tools.
+   */
+  readonly stage?: 'edit' | 'commit';
   readonly origin: string;
   /** 1-based line of the record in its text (JSONL line; 1 for a single object or array). */
   readonly line: number;
@@ -181,6 +187,7 @@ function validateRecord(doc: unknown, origin: string, line: number): TraceRange[
     if (typeof name === 'string' && name.length > 0) tool = name.slice(0, 100);
   }
 
+  const stage = trailmarkStage(doc['metadata']);
   const out: TraceRange[] = [];
   for (let fi = 0; fi < files.length; fi++) {
     const f: unknown = files[fi];
@@ -221,6 +228,7 @@ function validateRecord(doc: unknown, origin: string, line: number): TraceRange[
           ...(revision !== undefined ? { revision } : {}),
           ...(tool !== undefined ? { tool } : {}),
           recordId: id,
+          ...(stage !== undefined ? { stage } : {}),
           origin,
           line,
         });
@@ -228,6 +236,15 @@ function validateRecord(doc: unknown, origin: string, line: number): TraceRange[
     }
   }
   return out;
+}
+
+/** `metadata["dev.trailmark"].stage` when it is "edit" or "commit"; anything else is ignored. */
+function trailmarkStage(metadata: unknown): 'edit' | 'commit' | undefined {
+  if (!isObj(metadata)) return undefined;
+  const own = metadata['dev.trailmark'];
+  if (!isObj(own)) return undefined;
+  const stage = own['stage'];
+  return stage === 'edit' || stage === 'commit' ? stage : undefined;
 }
 
 function contributorOf(v: unknown, at: string): { type: ContributorType; modelId?: string } | string {

@@ -18,6 +18,9 @@
 //   Within a note, when entries overlap the later one wins the line, as in git-ai's blame.
 // - Paths are compared literally (records with absolute paths do not match).
 // - Contributor `unknown` (and git-ai untracked lines) produce no evidence: unknown is not human.
+// - Ranges of trailmark's own stage "edit" records (`metadata["dev.trailmark"].stage`) are never
+//   matched, by line or by hash: they are the audit trail of the working file at edit time. The
+//   stage "commit" record of the same lines carries the evidence.
 
 import { createHash } from 'node:crypto';
 import type { Evidence } from '../core/types.js';
@@ -118,7 +121,7 @@ export function recordedEvidence(hunk: HunkLines, records: ParsedRecords, head: 
   const windows = new WindowHashes(hunk.addedLines);
 
   for (const range of records.traces.get(hunk.path) ?? []) {
-    if (range.contributor === 'unknown') continue;
+    if (range.contributor === 'unknown' || range.stage === 'edit') continue;
     const revisionCommit = range.revision === undefined ? undefined : resolveRevision(range.revision, headSha, hunk.commits);
     const onParent = range.revision !== undefined && revisionCommit === undefined && resolveRevision(range.revision, undefined, hunk.parents ?? []) !== undefined;
     const revisionOk = range.revision === undefined || revisionCommit !== undefined || onParent;

@@ -23,8 +23,7 @@
 // call in a process ~40 ms (the preset's rules warm up); then ~0.7 ms for a 4 KiB prompt, ~1.8 ms
 // for 64 KiB, ~9 ms for 256 KiB (about 50x a SHA-256 of the same text). Hooks pay it only for the
 // detailed tier.
-import { lintSource } from '@secretlint/core';
-import { rules as presetRules } from '@secretlint/secretlint-rule-preset-recommend';
+import type { lintSource } from '@secretlint/core';
 
 type SecretLintCoreConfig = Parameters<typeof lintSource>[0]['options']['config'];
 type SecretLintCoreResultMessage = Awaited<ReturnType<typeof lintSource>>['messages'][number];
@@ -50,11 +49,22 @@ const FILTER_COMMENTS_RULE = '@secretlint/secretlint-rule-filter-comments';
 /** secretlint's aws rule scans for access key ids and account ids only when asked (`enableIDScanRule`). */
 const AWS_RULE = '@secretlint/secretlint-rule-aws';
 
-const PRESET_CONFIG: SecretLintCoreConfig = {
-  rules: presetRules
-    .filter((rule) => rule.meta.id !== FILTER_COMMENTS_RULE)
-    .map((rule) => (rule.meta.id === AWS_RULE ? { id: rule.meta.id, rule, options: { enableIDScanRule: true } } : { id: rule.meta.id, rule })),
-};
+/**
+ * secretlint and its preset, loaded on the first redaction: the capture hook imports this module
+ * on every agent edit, and only edits that keep the detailed tier pay for the rules (~40 ms).
+ */
+let secretlint: Promise<{ readonly lint: typeof lintSource; readonly config: SecretLintCoreConfig }> | undefined;
+function loadSecretlint(): Promise<{ readonly lint: typeof lintSource; readonly config: SecretLintCoreConfig }> {
+  secretlint ??= Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]).then(([core, preset]) => ({
+    lint: core.lintSource,
+    config: {
+      rules: preset.rules
+        .filter((rule) => rule.meta.id !== FILTER_COMMENTS_RULE)
+        .map((rule) => (rule.meta.id === AWS_RULE ? { id: rule.meta.id, rule, options: { enableIDScanRule: true } } : { id: rule.meta.id, rule })),
+    },
+  }));
+  return secretlint;
+}
 
 /**
  * The file name secretlint sees. Its gcp rule looks for service-account key JSON only in `.json`
@@ -153,9 +163,10 @@ async function presetSpans(text: string): Promise<Span[]> {
   const ext = virtualExtension(text);
   // secretlint drops a leading byte order mark and reports ranges without it.
   const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const result = await lintSource({
+  const { lint, config } = await loadSecretlint();
+  const result = await lint({
     source: { content: text, filePath: `prompt${ext}`, ext, contentType: 'text' },
-    options: { config: PRESET_CONFIG, maskSecrets: false, noPhysicFilePath: true },
+    options: { config, maskSecrets: false, noPhysicFilePath: true },
   });
   const spans: Span[] = [];
   for (const message of result.messages) {

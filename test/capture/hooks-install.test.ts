@@ -289,7 +289,7 @@ describe('git hooks', () => {
     expect(existsSync(join(wt, '.claude', 'settings.local.json'))).toBe(true);
     expect(existsSync(join(repo.dir, '.claude'))).toBe(false);
     const manifest = json(join(repo.dir, '.git', 'trailmark', 'hooks.json')) as { entries: { path: string }[] };
-    expect(manifest.entries.map((e) => e.path)).toEqual([join(repo.dir, '.git', 'hooks', 'post-commit'), join(repo.dir, '.git', 'hooks', 'prepare-commit-msg'), join(wt, '.claude', 'settings.local.json')].sort());
+    expect(manifest.entries.map((e) => e.path)).toEqual([join(repo.dir, '.git', 'hooks', 'commit-msg'), join(repo.dir, '.git', 'hooks', 'post-commit'), join(repo.dir, '.git', 'hooks', 'prepare-commit-msg'), join(wt, '.claude', 'settings.local.json')].sort());
     expect((await cli(['uninstall'], repo.dir)).code).toBe(0);
     expect(existsSync(join(wt, '.claude'))).toBe(false);
     expect(existsSync(join(repo.dir, '.git', 'hooks', 'post-commit'))).toBe(false);

@@ -129,12 +129,23 @@ export function codexConfigPath(scope: HookScope, env: ToolEnvironment, root: st
   return scope === 'user' ? join(env.codexHome ?? join(env.home, '.codex'), 'config.toml') : join(root, '.codex', 'config.toml');
 }
 
-export const GIT_HOOKS = ['prepare-commit-msg', 'post-commit'] as const;
+/**
+ * prepare-commit-msg adds the Assisted-by trailers; commit-msg empties a message that holds only
+ * them, so an aborted edit still aborts; post-commit records the commit's agent lines.
+ */
+export const GIT_HOOKS = ['prepare-commit-msg', 'commit-msg', 'post-commit'] as const;
 export type GitHookName = (typeof GIT_HOOKS)[number];
 
 /** The shell line a git hook's block runs: never fails the commit. */
 export function gitHookLine(prefix: string, hook: GitHookName): string {
-  return hook === 'prepare-commit-msg' ? `${prefix} capture prepare-commit-msg "$@" || true` : `${prefix} capture post-commit || true`;
+  switch (hook) {
+    case 'prepare-commit-msg':
+      return `${prefix} capture prepare-commit-msg "$@" || true`;
+    case 'commit-msg':
+      return `${prefix} capture commit-msg "$1" || true`;
+    case 'post-commit':
+      return `${prefix} capture post-commit || true`;
+  }
 }
 
 /** The command an agent tool's hook runs. */
