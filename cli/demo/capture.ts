@@ -175,8 +175,9 @@ export async function runCaptureDemo(input: CaptureDemoInput, ctx: CommandContex
   // 5. Offline: the records wait in the spool until `trailmark record push` reaches the App.
   const status = bufferIo(io, env, repo);
   if ((await cli(status.io, ['record', 'status', '--json']).catch(() => -1)) === 0) {
-    const s = JSON.parse(status.out()) as { pending?: number };
-    if (typeof s.pending === 'number') say(`\n${s.pending} capture records wait in the local spool for \`trailmark record push\` (no App needed until then).\n`);
+    const s = JSON.parse(status.out()) as { lastSeq?: unknown; collectors?: unknown };
+    const registered = Array.isArray(s.collectors) ? s.collectors.length : 0;
+    if (typeof s.lastSeq === 'number') say(`\n${s.lastSeq} capture records (edit and commit stages) wait in this device's spool; ${registered === 0 ? 'no collector is registered: nothing left the machine' : `${registered} collector(s) registered`}.\nLater: \`trailmark record register --collector URL --repository OWNER/NAME\`, then \`trailmark record push\`.\n`);
   }
   return { commit, verdict: hunk.verdict, recorded };
 }

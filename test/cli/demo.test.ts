@@ -63,6 +63,7 @@ describe('trailmark demo: the capture scene', () => {
     agentLines.forEach((l, i) => {
       if (l !== '' && !changed.includes(i + 1)) expect(lines.has(i + 1), `line ${i + 1}`).toBe(true);
     });
+    expect(scene).toContain('wait in this device\'s spool; no collector is registered: nothing left the machine');
     // Offline: the demo's own TRAILMARK_HOME holds the spool; no collector is registered.
     expect(existsSync(join(dir, 'capture-home'))).toBe(true);
     expect(existsSync(join(dir, 'capture-home', 'collectors.json'))).toBe(false);
