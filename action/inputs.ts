@@ -13,6 +13,10 @@ export interface ActionInputs {
   readonly ledgerBranch: string;
   /** C2SP note signer key (`PRIVATE+KEY+name+hash+base64`); without it the ledger is not written. */
   readonly signingKey?: string;
+  /** Secret sealing the subject openings on the ledger branch (docs/erasure.md); absent: openings in clear. */
+  readonly subjectKey?: string;
+  /** Previous subject-key secrets during a rotation (one per line). */
+  readonly subjectKeyPrevious?: readonly string[];
   readonly failOn: FailOn;
   /** Path to write SARIF to, relative to the workspace. */
   readonly sarifFile?: string;
@@ -54,6 +58,9 @@ export function parseInputs(read: InputReader): ActionInputs {
   const config = get('config') || CONFIG_PATH;
   if (config.startsWith('/') || config.split('/').includes('..')) throw new UsageError('BAD_INPUT', `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: 'use a path such as .github/trailmark.yml' });
   const signingKey = read('signing-key').trim();
+  const subjectKey = read('subject-key').trim();
+  const subjectKeyPrevious = read('subject-key-previous').split(/[\n,]/).map((k) => k.trim()).filter((k) => k !== '');
+  if (subjectKey === '' && subjectKeyPrevious.length > 0) throw new UsageError('BAD_INPUT', 'input subject-key-previous is set without subject-key', { hint: 'pass the new secret as subject-key and the old one as subject-key-previous' });
   const sarifFile = get('sarif-file');
   const reportWeek = get('report-week');
   // The week's shape only; the report engine checks that it is a real week (W53 exists only in some years).
@@ -65,6 +72,8 @@ export function parseInputs(read: InputReader): ActionInputs {
     ledger: oneOf('ledger', get('ledger'), ['branch', 'none'] as const, 'branch'),
     ledgerBranch,
     ...(signingKey === '' ? {} : { signingKey }),
+    ...(subjectKey === '' ? {} : { subjectKey }),
+    ...(subjectKeyPrevious.length === 0 ? {} : { subjectKeyPrevious }),
     failOn: oneOf('fail-on', get('fail-on'), ['none', 'unattested', 'contradicted'] as const, 'none'),
     ...(sarifFile === '' ? {} : { sarifFile }),
     mode: oneOf('mode', get('mode'), ['auto', 'analyze', 'report'] as const, 'auto'),

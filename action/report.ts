@@ -47,7 +47,11 @@ export async function runReport(ctx: ReportRunContext): Promise<RunOutcome> {
   runner.info(`trailmark: report run for ${repository} (policy: ${source})`);
   const signer = inputs.signingKey;
   const branch = inputs.ledgerBranch;
-  const store = new LedgerBranchStore({ client, owner: env.owner, repo: env.repo, branch, holder: `run ${env.runId} attempt ${env.runAttempt} (report)` });
+  const store = new LedgerBranchStore({
+    client, owner: env.owner, repo: env.repo, branch, holder: `run ${env.runId} attempt ${env.runAttempt} (report)`, random: deps.random ?? systemRandom,
+    ...(inputs.subjectKey === undefined ? {} : { subjectKey: inputs.subjectKey }),
+    ...(inputs.subjectKeyPrevious === undefined ? {} : { subjectKeyPrevious: inputs.subjectKeyPrevious }),
+  });
   const outcome = await runReportJob({
     policy, store, repository, clock, random: deps.random ?? systemRandom,
     ...(inputs.reportWeek === undefined ? {} : { week: inputs.reportWeek }),

@@ -75,6 +75,8 @@ function ledgerPort(deps: ActionDependencies, client: GitHubClient, env: ActionE
       signer: inputs.signingKey, ...(policy.ledger.origin === undefined ? {} : { origin: policy.ledger.origin }),
       clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom, sleep: deps.sleep ?? realSleep,
       log: (line) => runner.info(`trailmark: ${line}`),
+      ...(inputs.subjectKey === undefined ? {} : { subjectKey: inputs.subjectKey }),
+      ...(inputs.subjectKeyPrevious === undefined ? {} : { subjectKeyPrevious: inputs.subjectKeyPrevious }),
     });
   };
 }
@@ -83,6 +85,7 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
   const inputs = parseInputs((name) => runner.input(name));
   runner.mask(inputs.token);
   if (inputs.signingKey !== undefined) runner.mask(inputs.signingKey);
+  for (const secret of [inputs.subjectKey, ...(inputs.subjectKeyPrevious ?? [])]) if (secret !== undefined) runner.mask(secret);
   const env = readEnvironment(deps.env);
   let payload: unknown;
   try {

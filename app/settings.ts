@@ -3,6 +3,7 @@
 import { UsageError } from '../src/core/errors.js';
 import type { NoteSigner } from '../src/engine/job-ledger.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
+import { subjectSealingFromEnv } from '../src/ledger/store/subject-keys.js';
 import { readSignInSettings, type SignInSettings } from './auth/settings.js';
 import type { CollectorLimits } from '../src/engine/collector.js';
 import { readCollectorLimits } from './collector-settings.js';
@@ -28,6 +29,12 @@ export interface AppSettings {
   readonly reportIntervalMs?: number;
   /** The collector's upload limits (`TRAILMARK_COLLECTOR_*`, collector-settings.ts; absent: the defaults). */
   readonly collectorLimits?: CollectorLimits;
+  /**
+   * Id of the KEK that seals subject openings (`TRAILMARK_SUBJECT_KEK`, docs/erasure.md), parsed
+   * here so a bad secret fails the start; the stores read the same variables when they open.
+   * Absent: openings are stored in clear.
+   */
+  readonly subjectKeyId?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -73,6 +80,7 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
   }
   const publicUrl = publicUrlOf(env.TRAILMARK_PUBLIC_URL);
   const collectorLimits = readCollectorLimits(env);
+  const subjectKeyId = subjectSealingFromEnv(env)?.kek.id;
   const webhookPath = env.WEBHOOK_PATH === undefined || env.WEBHOOK_PATH === '' ? DEFAULT_WEBHOOK_PATH : env.WEBHOOK_PATH;
   return {
     dataDir, signer: hasKey ? loadSigner({ env, cwd }) : undefined, apiBaseUrl, concurrency, webhookPath, webhookSecret,
@@ -80,5 +88,6 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
     ...(intervalText === undefined ? {} : { reportIntervalMs: interval * 1000 }),
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(collectorLimits === undefined ? {} : { collectorLimits }),
+    ...(subjectKeyId === undefined ? {} : { subjectKeyId }),
   };
 }

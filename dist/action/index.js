@@ -16800,13 +16800,13 @@ function queryRange(parsed, tree, startLine, endLine) {
   const lastLine = parsed.lines[endLine - 1] ?? "";
   const start2 = { row: startLine - 1, column: 0 };
   const end = { row: endLine - 1, column: lastLine.length * 2 + 1 };
-  const cover = tree.rootNode.descendantForPosition(start2, end);
+  const cover2 = tree.rootNode.descendantForPosition(start2, end);
   const units = [];
-  for (const node of cover.descendantsOfType(UNIT_NODE_TYPES, start2, end)) {
+  for (const node of cover2.descendantsOfType(UNIT_NODE_TYPES, start2, end)) {
     const info2 = describeUnit(parsed, node);
     if (info2 !== void 0) units.push(info2);
   }
-  for (let node = cover.parent; node !== null; node = node.parent) {
+  for (let node = cover2.parent; node !== null; node = node.parent) {
     if (!UNIT_TYPE_SET.has(node.type)) continue;
     const info2 = describeUnit(parsed, node);
     if (info2 !== void 0) units.push(info2);
@@ -18890,6 +18890,7 @@ function validateRecord(doc, origin, line) {
     if (name2 !== void 0 && typeof name2 !== "string") return "tool.name is not a string";
     if (typeof name2 === "string" && name2.length > 0) tool = name2.slice(0, 100);
   }
+  const stage = trailmarkStage(doc["metadata"]);
   const out2 = [];
   for (let fi = 0; fi < files.length; fi++) {
     const f = files[fi];
@@ -18930,6 +18931,7 @@ function validateRecord(doc, origin, line) {
           ...revision !== void 0 ? { revision } : {},
           ...tool !== void 0 ? { tool } : {},
           recordId: id,
+          ...stage !== void 0 ? { stage } : {},
           origin,
           line
         });
@@ -18937,6 +18939,13 @@ function validateRecord(doc, origin, line) {
     }
   }
   return out2;
+}
+function trailmarkStage(metadata2) {
+  if (!isObj(metadata2)) return void 0;
+  const own2 = metadata2["dev.trailmark"];
+  if (!isObj(own2)) return void 0;
+  const stage = own2["stage"];
+  return stage === "edit" || stage === "commit" ? stage : void 0;
 }
 function contributorOf(v, at) {
   if (v === void 0) return { type: "unknown" };
@@ -19197,7 +19206,7 @@ function recordedEvidence(hunk, records, head) {
   const groups = /* @__PURE__ */ new Map();
   const windows = new WindowHashes(hunk.addedLines);
   for (const range of records.traces.get(hunk.path) ?? []) {
-    if (range.contributor === "unknown") continue;
+    if (range.contributor === "unknown" || range.stage === "edit") continue;
     const revisionCommit = range.revision === void 0 ? void 0 : resolveRevision(range.revision, headSha, hunk.commits);
     const onParent = range.revision !== void 0 && revisionCommit === void 0 && resolveRevision(range.revision, void 0, hunk.parents ?? []) !== void 0;
     const revisionOk = range.revision === void 0 || revisionCommit !== void 0 || onParent;
@@ -24757,7 +24766,11 @@ var recordSchema = {
     digest,
     bytes: uint,
     ranges: uint,
-    job: text(200)
+    job: text(200),
+    device: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+    seq: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+    stage: { enum: ["edit", "commit"] },
+    receipt: digest
   }
 };
 
@@ -25071,9 +25084,9 @@ function parseNote(note) {
     const rest = line.slice(SIG_PREFIX.length);
     const space = rest.indexOf(" ");
     const name2 = space < 0 ? rest : rest.slice(0, space);
-    const b64 = space < 0 ? "" : rest.slice(space + 1);
+    const b642 = space < 0 ? "" : rest.slice(space + 1);
     if (!isValidKeyName(name2)) throw malformed(`signature line ${i2 + 1} has an invalid key name`);
-    const blob = b64 === "" ? void 0 : decodeBase64(b64);
+    const blob = b642 === "" ? void 0 : decodeBase64(b642);
     if (blob === void 0 || blob.byteLength < 5) throw malformed(`signature line ${i2 + 1} (${name2}) has malformed base64`);
     const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
     return { name: name2, keyHash: view.getUint32(0, false), signature: blob.subarray(4) };
@@ -30341,10 +30354,15 @@ function parseSubjectRecord(text2) {
   if (typeof r.commitment !== "string" || typeof r.seq !== "number" || !Number.isSafeInteger(r.seq)) return null;
   if (typeof r.salt === "string" && typeof r.value === "string") return { commitment: r.commitment, seq: r.seq, salt: r.salt, value: r.value };
   if (typeof r.erased === "string") return { commitment: r.commitment, seq: r.seq, erased: r.erased };
+  if (typeof r.kid === "string" && /^[0-9a-f]{16}$/.test(r.kid) && typeof r.nonce === "string" && typeof r.sealed === "string") {
+    return { commitment: r.commitment, seq: r.seq, kid: r.kid, nonce: r.nonce, sealed: r.sealed };
+  }
   return null;
 }
 function formatSubjectRecord(record) {
-  return "value" in record ? JSON.stringify({ commitment: record.commitment, seq: record.seq, salt: record.salt, value: record.value }) : JSON.stringify({ commitment: record.commitment, seq: record.seq, erased: record.erased });
+  if ("value" in record) return JSON.stringify({ commitment: record.commitment, seq: record.seq, salt: record.salt, value: record.value });
+  if ("sealed" in record) return JSON.stringify({ commitment: record.commitment, seq: record.seq, kid: record.kid, nonce: record.nonce, sealed: record.sealed });
+  return JSON.stringify({ commitment: record.commitment, seq: record.seq, erased: record.erased });
 }
 
 // src/ledger/log.ts
@@ -30729,15 +30747,266 @@ import { createHash as createHash7 } from "node:crypto";
 // src/ledger/store.ts
 var NEWLINE = 10;
 
+// src/ledger/subject-seal.ts
+import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
+var SUBJECT_KEY_BYTES = 32;
+var NONCE_BYTES = 12;
+var TAG_BYTES = 16;
+var KID_BYTES = 8;
+var KEK_SECRET_MIN_BYTES = 32;
+var PAD_BYTES = 128;
+var KID = /^[0-9a-f]{16}$/;
+var B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+function subjectKekFromSecret(secret) {
+  const ikm = encodeUtf8(secret.trim());
+  if (ikm.byteLength < KEK_SECRET_MIN_BYTES) {
+    throw new UsageError("BAD_INPUT", `the subject key secret is ${ikm.byteLength} bytes, fewer than ${KEK_SECRET_MIN_BYTES}`, { hint: "generate one with `openssl rand -base64 32`" });
+  }
+  const salt = encodeUtf8("trailmark.subject-kek/v1");
+  const key = new Uint8Array(hkdfSync("sha256", ikm, salt, encodeUtf8("wrap"), SUBJECT_KEY_BYTES));
+  const id = encodeHex(new Uint8Array(hkdfSync("sha256", ikm, salt, encodeUtf8("id"), KID_BYTES)));
+  return { id, key };
+}
+function b64(bytes2) {
+  return Buffer.from(bytes2).toString("base64");
+}
+function unb64(text2) {
+  if (!B64.test(text2) || text2.length % 4 !== 0) return null;
+  return new Uint8Array(Buffer.from(text2, "base64"));
+}
+function seal(key, nonce, aad, plain) {
+  const c = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
+  c.setAAD(encodeUtf8(aad));
+  return new Uint8Array(Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]));
+}
+function unseal(key, nonce, aad, sealed) {
+  if (nonce.byteLength !== NONCE_BYTES || sealed.byteLength < TAG_BYTES || key.byteLength !== SUBJECT_KEY_BYTES) return null;
+  try {
+    const d = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
+    d.setAAD(encodeUtf8(aad));
+    d.setAuthTag(sealed.subarray(sealed.byteLength - TAG_BYTES));
+    return new Uint8Array(Buffer.concat([d.update(sealed.subarray(0, sealed.byteLength - TAG_BYTES)), d.final()]));
+  } catch {
+    return null;
+  }
+}
+var keyAad = (kid, kekId) => `trailmark.subject-key/v1\0${kid}\0${kekId}`;
+var openingAad = (commitment, seq, kid) => `trailmark.subject/v1\0${commitment}\0${seq}\0${kid}`;
+function newSubjectKey(random) {
+  return { kid: encodeHex(random.bytes(KID_BYTES)), key: random.bytes(SUBJECT_KEY_BYTES) };
+}
+function wrapSubjectKey(kek, kid, key, random) {
+  const nonce = random.bytes(NONCE_BYTES);
+  return { kid, kek: kek.id, nonce: b64(nonce), wrapped: b64(seal(kek.key, nonce, keyAad(kid, kek.id), key)) };
+}
+function unwrapSubjectKey(kek, w) {
+  if (w.kek !== kek.id) return null;
+  const nonce = unb64(w.nonce);
+  const wrapped = unb64(w.wrapped);
+  if (nonce === null || wrapped === null) return null;
+  const key = unseal(kek.key, nonce, keyAad(w.kid, w.kek), wrapped);
+  return key !== null && key.byteLength === SUBJECT_KEY_BYTES ? key : null;
+}
+function sealOpening(record, kid, key, random) {
+  const nonce = random.bytes(NONCE_BYTES);
+  const json = encodeUtf8(JSON.stringify({ salt: record.salt, value: record.value }));
+  const plain = new Uint8Array(Math.ceil(json.byteLength / PAD_BYTES) * PAD_BYTES).fill(32);
+  plain.set(json);
+  return { commitment: record.commitment, seq: record.seq, kid, nonce: b64(nonce), sealed: b64(seal(key, nonce, openingAad(record.commitment, record.seq, kid), plain)) };
+}
+function openSealed(record, key) {
+  const nonce = unb64(record.nonce);
+  const sealed = unb64(record.sealed);
+  if (nonce === null || sealed === null) return null;
+  const plain = unseal(key, nonce, openingAad(record.commitment, record.seq, record.kid), sealed);
+  if (plain === null) return null;
+  let v;
+  try {
+    v = JSON.parse(Buffer.from(plain).toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const { salt, value } = v;
+  if (typeof salt !== "string" || typeof value !== "string") return null;
+  const saltBytes = decodeHex(salt);
+  if (saltBytes === void 0 || commitmentOf(saltBytes, value) !== record.commitment) return null;
+  return { commitment: record.commitment, seq: record.seq, salt, value };
+}
+function parseWrappedKey(text2) {
+  let v;
+  try {
+    v = JSON.parse(text2);
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const r = v;
+  if (typeof r.kid !== "string" || !KID.test(r.kid) || typeof r.kek !== "string" || !KID.test(r.kek)) return null;
+  if (typeof r.nonce !== "string" || typeof r.wrapped !== "string") return null;
+  return { kid: r.kid, kek: r.kek, nonce: r.nonce, wrapped: r.wrapped };
+}
+function formatWrappedKey(k) {
+  return JSON.stringify({ kid: k.kid, kek: k.kek, nonce: k.nonce, wrapped: k.wrapped });
+}
+var SUBJECT_KEK_ENV = "TRAILMARK_SUBJECT_KEK";
+var SUBJECT_KEK_PREVIOUS_ENV = "TRAILMARK_SUBJECT_KEK_PREVIOUS";
+
+// src/ledger/subject-vault.ts
+var SUBJECT_KEYS_FILE = "subject-keys.jsonl";
+function subjectSealing(secret, previous, random) {
+  if (secret === void 0 || secret.trim() === "") {
+    if (previous.some((p2) => p2.trim() !== "")) throw new UsageError("NO_KEY", "a previous subject key secret is set without a current one", { hint: `set ${SUBJECT_KEK_ENV} to the new secret` });
+    return void 0;
+  }
+  const kek = subjectKekFromSecret(secret);
+  return { kek, previous: previous.filter((p2) => p2.trim() !== "").map(subjectKekFromSecret).filter((p2) => p2.id !== kek.id), random };
+}
+var SubjectVault = class {
+  #sealing;
+  #location;
+  /** Sealed forms of the openings this vault opened, by commitment: a rewrite keeps them. */
+  #opened = /* @__PURE__ */ new Map();
+  constructor(sealing, location) {
+    this.#sealing = sealing;
+    this.#location = location;
+  }
+  get sealing() {
+    return this.#sealing !== void 0;
+  }
+  #unwrap(w) {
+    const s = this.#sealing;
+    if (s === void 0) return null;
+    for (const kek of [s.kek, ...s.previous]) {
+      if (w.kek !== kek.id) continue;
+      return unwrapSubjectKey(kek, w);
+    }
+    return null;
+  }
+  #keys(keyring) {
+    const out2 = /* @__PURE__ */ new Map();
+    for (const w of keyring) {
+      const key = this.#unwrap(w);
+      if (key !== null) out2.set(w.kid, key);
+    }
+    return out2;
+  }
+  /** What readers see: sealed records opened where a configured KEK unwraps their key. */
+  open(raw, keyring) {
+    if (this.#sealing === void 0 || keyring.length === 0) return [...raw];
+    const keys = this.#keys(keyring);
+    return raw.map((r) => {
+      if (!("sealed" in r)) return r;
+      const key = keys.get(r.kid);
+      const opened = key === void 0 ? null : openSealed(r, key);
+      if (opened === null) return r;
+      this.#opened.set(r.commitment, { sealed: r, salt: opened.salt, value: opened.value });
+      return opened;
+    });
+  }
+  /** Refuses writes that would split the keyring or put clear openings beside sealed ones. */
+  #checkWritable(keyring, clearOpenings) {
+    const s = this.#sealing;
+    if (s === void 0) {
+      if (keyring.length > 0 && clearOpenings) {
+        throw new UsageError("NO_KEY", `the ledger ${this.#location} seals subject openings, and no subject key secret is configured`, { hint: `set ${SUBJECT_KEK_ENV} (the Action's subject-key input) to the ledger's secret` });
+      }
+      return;
+    }
+    const known = /* @__PURE__ */ new Set([s.kek.id, ...s.previous.map((p2) => p2.id)]);
+    const foreign = [...new Set(keyring.filter((w) => !known.has(w.kek)).map((w) => w.kek))].sort();
+    if (foreign.length > 0) {
+      throw new UsageError("NO_KEY", `subject keys of ${this.#location} are wrapped under key ${foreign.join(", ")}, not under the configured secret (${s.kek.id})`, {
+        hint: `set ${SUBJECT_KEK_ENV} to the ledger's secret, or, to rotate it, the old one in ${SUBJECT_KEK_PREVIOUS_ENV}`
+      });
+    }
+  }
+  #rewrap(w) {
+    const s = this.#sealing;
+    if (w.kek === s.kek.id) return w;
+    const key = this.#unwrap(w);
+    if (key === null) throw new UsageError("NO_KEY", `subject key ${w.kid} of ${this.#location} does not unwrap under the previous secret`, { hint: `check ${SUBJECT_KEK_PREVIOUS_ENV}` });
+    return wrapSubjectKey(s.kek, w.kid, key, s.random);
+  }
+  #seal(r) {
+    const s = this.#sealing;
+    const { kid, key } = newSubjectKey(s.random);
+    return { record: sealOpening(r, kid, key, s.random), key: wrapSubjectKey(s.kek, kid, key, s.random) };
+  }
+  /**
+   * Appending new openings. `keys` are to be appended to the keyring, or, when `replaceKeyring`
+   * (a rotation is pending), they are the whole new keyring. Write them before `records`.
+   */
+  sealAppend(records, keyring) {
+    this.#checkWritable(keyring, records.some((r) => "value" in r));
+    const s = this.#sealing;
+    if (s === void 0) return { records: [...records], keys: [], replaceKeyring: false };
+    const added = [];
+    const out2 = records.map((r) => {
+      if (!("value" in r)) return r;
+      const sealed = this.#seal(r);
+      added.push(sealed.key);
+      this.#opened.set(r.commitment, { sealed: sealed.record, salt: r.salt, value: r.value });
+      return sealed.record;
+    });
+    const rotate = keyring.some((w) => w.kek !== s.kek.id);
+    return rotate ? { records: out2, keys: [...keyring.map((w) => this.#rewrap(w)), ...added], replaceKeyring: true } : { records: out2, keys: added, replaceKeyring: false };
+  }
+  /**
+   * Replacing the whole side store. Returns the records and the whole keyring to store (write
+   * the keyring first): only keys named by a returned record survive.
+   */
+  sealRewrite(records, keyring) {
+    this.#checkWritable(keyring, records.some((r) => "value" in r));
+    const s = this.#sealing;
+    const byKid = new Map(keyring.map((w) => [w.kid, w]));
+    const added = [];
+    const out2 = records.map((r) => {
+      if (s === void 0 || !("value" in r)) return r;
+      const known = this.#opened.get(r.commitment);
+      if (known !== void 0 && known.salt === r.salt && known.value === r.value && known.sealed.seq === r.seq && byKid.has(known.sealed.kid)) return known.sealed;
+      const sealed = this.#seal(r);
+      added.push(sealed.key);
+      this.#opened.set(r.commitment, { sealed: sealed.record, salt: r.salt, value: r.value });
+      return sealed.record;
+    });
+    const named = new Set(out2.flatMap((r) => "sealed" in r ? [r.kid] : []));
+    const kept = keyring.filter((w) => named.has(w.kid)).map((w) => s === void 0 ? w : this.#rewrap(w));
+    return { records: out2, keyring: [...kept, ...added] };
+  }
+  /** Counts for `SubjectSealingStore.subjectsAtRest`. */
+  atRest(raw, keyring) {
+    const keys = this.#keys(keyring);
+    let clear = 0;
+    let sealed = 0;
+    let unopenable = 0;
+    let tombstones = 0;
+    const named = /* @__PURE__ */ new Set();
+    for (const r of raw) {
+      if ("value" in r) clear++;
+      else if ("sealed" in r) {
+        sealed++;
+        named.add(r.kid);
+        const key = keys.get(r.kid);
+        if (key === void 0 || openSealed(r, key) === null) unopenable++;
+      } else tombstones++;
+    }
+    const s = this.#sealing;
+    const migrationPending = s !== void 0 && (clear > 0 || keyring.some((w) => w.kek !== s.kek.id || !named.has(w.kid)));
+    return { clear, sealed, unopenable, tombstones, keys: keyring.length, sealing: s !== void 0, migrationPending };
+  }
+};
+
 // src/github/ledger-branch-store.ts
 var FILES = {
   entries: "entries.jsonl",
   checkpoint: "checkpoint",
   checkpoints: "checkpoints/",
   subjects: "subjects.jsonl",
+  subjectKeys: SUBJECT_KEYS_FILE,
   treeState: "tree-state.json"
 };
-var TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.treeState];
+var TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.subjectKeys, FILES.treeState];
 var GRAPHQL_BLOB_TEXT_MAX = 512e3;
 var SHARED = /* @__PURE__ */ new WeakMap();
 function sharedOf(client, key) {
@@ -30796,6 +31065,7 @@ function utf8Text(bytes2) {
 var LedgerBranchStore = class {
   location;
   #o;
+  #vault;
   #shared;
   /** Staged writes of the session this handle holds (path -> new content); null: not holding. */
   #pending = null;
@@ -30805,6 +31075,7 @@ var LedgerBranchStore = class {
     this.#o = options;
     this.location = `${options.owner}/${options.repo}@${options.branch}`;
     this.#shared = sharedOf(options.client, `${options.owner}/${options.repo}@${options.branch}`);
+    this.#vault = new SubjectVault(subjectSealing(options.subjectKey, options.subjectKeyPrevious ?? [], options.random ?? systemRandom), this.location);
   }
   /** Forgets the cached view: the next read fetches the branch again. */
   refresh() {
@@ -30928,15 +31199,25 @@ var LedgerBranchStore = class {
     const bytes2 = await this.#file(FILES.treeState);
     return bytes2 === null ? null : decoder.decode(bytes2);
   }
-  async readSubjects() {
-    const bytes2 = await this.#file(FILES.subjects);
+  /** Records of a JSONL side file; a torn last record (no newline) is ignored, as the directory store does. */
+  async #jsonl(path, parse3) {
+    const bytes2 = await this.#file(path);
     if (bytes2 === null) return [];
     const out2 = [];
     for (const line of splitComplete(bytes2).lines) {
-      const record = parseSubjectRecord(decoder.decode(line));
+      const record = parse3(decoder.decode(line));
       if (record !== null) out2.push(record);
     }
     return out2;
+  }
+  async #keyring() {
+    return this.#jsonl(FILES.subjectKeys, parseWrappedKey);
+  }
+  async readSubjects() {
+    return this.#vault.open(await this.#jsonl(FILES.subjects, parseSubjectRecord), await this.#keyring());
+  }
+  async subjectsAtRest() {
+    return this.#vault.atRest(await this.#jsonl(FILES.subjects, parseSubjectRecord), await this.#keyring());
   }
   /** The latest checkpoint size of the published view and the staged writes; listing only when `atOrBelow` needs it. */
   async #latestAbove(size) {
@@ -30997,17 +31278,30 @@ var LedgerBranchStore = class {
     this.#requirePending("writeTreeState");
     await this.#stage(FILES.treeState, encoder.encode(text2));
   }
+  /** Stages `lines` appended after the complete lines of a JSONL side file. */
+  async #appendJsonl(path, lines) {
+    if (lines.length === 0) return;
+    const old = await this.#file(path) ?? new Uint8Array(0);
+    await this.#stage(path, concat(old.slice(0, splitComplete(old).completeBytes), encoder.encode(lines.map((l) => `${l}
+`).join(""))));
+  }
+  // Keyring and records are staged into the same commit: they change together or not at all.
   async appendSubjects(records) {
     this.#requirePending("appendSubjects");
     if (records.length === 0) return;
-    const old = await this.#file(FILES.subjects) ?? new Uint8Array(0);
-    const added = encoder.encode(records.map((r) => `${formatSubjectRecord(r)}
-`).join(""));
-    await this.#stage(FILES.subjects, concat(old.slice(0, splitComplete(old).completeBytes), added));
+    const sealed = this.#vault.sealAppend(records, await this.#keyring());
+    if (sealed.replaceKeyring) await this.#stage(FILES.subjectKeys, encoder.encode(sealed.keys.map((k) => `${formatWrappedKey(k)}
+`).join("")));
+    else await this.#appendJsonl(FILES.subjectKeys, sealed.keys.map(formatWrappedKey));
+    await this.#appendJsonl(FILES.subjects, sealed.records.map(formatSubjectRecord));
   }
   async rewriteSubjects(records) {
     this.#requirePending("rewriteSubjects");
-    await this.#stage(FILES.subjects, encoder.encode(records.map((r) => `${formatSubjectRecord(r)}
+    const keyring = await this.#keyring();
+    const sealed = this.#vault.sealRewrite(records, keyring);
+    if (keyring.length > 0 || sealed.keyring.length > 0) await this.#stage(FILES.subjectKeys, encoder.encode(sealed.keyring.map((k) => `${formatWrappedKey(k)}
+`).join("")));
+    await this.#stage(FILES.subjects, encoder.encode(sealed.records.map((r) => `${formatSubjectRecord(r)}
 `).join("")));
   }
   /** Publishes the staged writes now (one commit); the session stays open. */
@@ -31103,7 +31397,7 @@ function ledgerBranchSink(o) {
     origin,
     appendOnce: async (key, drafts2) => {
       for (let attempt = 1; ; attempt++) {
-        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder });
+        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder, random: o.random, ...o.subjectKey === void 0 ? {} : { subjectKey: o.subjectKey }, ...o.subjectKeyPrevious === void 0 ? {} : { subjectKeyPrevious: o.subjectKeyPrevious } });
         if (attempt > 1) store.refresh();
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });
@@ -31247,6 +31541,9 @@ function parseInputs(read) {
   const config = get("config") || CONFIG_PATH;
   if (config.startsWith("/") || config.split("/").includes("..")) throw new UsageError("BAD_INPUT", `input config ${JSON.stringify(config)} is not a repository-relative path`, { hint: "use a path such as .github/trailmark.yml" });
   const signingKey = read("signing-key").trim();
+  const subjectKey = read("subject-key").trim();
+  const subjectKeyPrevious = read("subject-key-previous").split(/[\n,]/).map((k) => k.trim()).filter((k) => k !== "");
+  if (subjectKey === "" && subjectKeyPrevious.length > 0) throw new UsageError("BAD_INPUT", "input subject-key-previous is set without subject-key", { hint: "pass the new secret as subject-key and the old one as subject-key-previous" });
   const sarifFile = get("sarif-file");
   const reportWeek = get("report-week");
   if (reportWeek !== "" && !/^\d{4}-W(?:0[1-9]|[1-4]\d|5[0-3])$/.test(reportWeek)) throw new UsageError("BAD_INPUT", `input report-week ${JSON.stringify(reportWeek)} is not an ISO week`, { hint: "use the form 2026-W49, or leave it empty for the last complete week" });
@@ -31257,6 +31554,8 @@ function parseInputs(read) {
     ledger: oneOf("ledger", get("ledger"), ["branch", "none"], "branch"),
     ledgerBranch,
     ...signingKey === "" ? {} : { signingKey },
+    ...subjectKey === "" ? {} : { subjectKey },
+    ...subjectKeyPrevious.length === 0 ? {} : { subjectKeyPrevious },
     failOn: oneOf("fail-on", get("fail-on"), ["none", "unattested", "contradicted"], "none"),
     ...sarifFile === "" ? {} : { sarifFile },
     mode: oneOf("mode", get("mode"), ["auto", "analyze", "report"], "auto"),
@@ -31508,6 +31807,21 @@ function provenance(m, cap) {
   } else out2 += "\n_No provenance gap._\n";
   return out2;
 }
+function captureGaps(m, cap) {
+  const rows = m.captureGaps ?? [];
+  const gapped = rows.filter((r) => r.missingCount > 0);
+  let out2 = gapped.length === 0 ? `_No capture gap: ${plural(rows.length, "device")} uploaded every record in sequence._
+` : `${plural(gapped.length, "device")} of ${int(rows.length)} lost records before they reached the collector (a wiped spool, a reused device id).
+
+`;
+  out2 += table(
+    ["Device", "Ledger", "Records", "Highest seq", "Missing", "Missing ranges"],
+    gapped.map((r) => [p(r.device), t(r.ledger), int(r.records), int(r.high), int(r.missingCount), r.missing.map((g) => g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`).join(", ") + (r.missing.reduce((n, g) => n + g.to - g.from + 1, 0) < r.missingCount ? ", …" : "")]),
+    cap,
+    "device"
+  );
+  return out2;
+}
 function drill(m) {
   const d = m.drill;
   if (d === null) return "_No audit drill has been run._\n";
@@ -31591,6 +31905,10 @@ ${erasures(m, cap)}
   out2 += `## Provenance
 
 ${provenance(m, cap)}
+`;
+  if (m.captureGaps !== void 0) out2 += `## Capture gaps
+
+${captureGaps(m, cap)}
 `;
   out2 += `## Audit drill
 
@@ -32272,6 +32590,88 @@ async function settleRaces(store, report) {
 // src/engine/report.ts
 var import_picomatch3 = __toESM(require_picomatch2(), 1);
 
+// src/report/capture-gaps.ts
+var CAPTURE_GAP_RANGES_MAX = 50;
+var DEVICE = /^[A-Za-z0-9_-]{1,64}$/;
+var CaptureGapTracker = class {
+  #devices = /* @__PURE__ */ new Map();
+  /** Notes one `record` entry body of ledger `ledger`; entries without a valid device and seq are ignored. */
+  add(ledger, body2) {
+    const { device, seq, repository } = body2;
+    if (typeof device !== "string" || !DEVICE.test(device)) return;
+    if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) return;
+    const key = `${ledger}\0${device}`;
+    let state = this.#devices.get(key);
+    if (state === void 0) {
+      state = { ledger, device, covered: [], records: 0, repositories: /* @__PURE__ */ new Set() };
+      this.#devices.set(key, state);
+    }
+    state.records++;
+    if (typeof repository === "string") state.repositories.add(repository);
+    cover(state.covered, seq);
+  }
+  /** Whether any entry carried a device and seq (the section is shown only then). */
+  get seen() {
+    return this.#devices.size > 0;
+  }
+  /** One row per device (of a wanted repository), devices with gaps first, then by ledger and device. */
+  rows(wanted) {
+    const out2 = [];
+    for (const s of this.#devices.values()) {
+      if (![...s.repositories].some(wanted)) continue;
+      const missing = [];
+      let missingCount = 0;
+      let next = 1;
+      for (const r of s.covered) {
+        if (r.from > next) {
+          missingCount += r.from - next;
+          if (missing.length < CAPTURE_GAP_RANGES_MAX) missing.push({ from: next, to: r.from - 1 });
+        }
+        next = r.to + 1;
+      }
+      out2.push({ ledger: s.ledger, device: s.device, records: s.records, high: s.covered.at(-1)?.to ?? 0, missingCount, missing });
+    }
+    return out2.sort((a, b) => (b.missingCount > 0 ? 1 : 0) - (a.missingCount > 0 ? 1 : 0) || cmp2(a.ledger, b.ledger) || cmp2(a.device, b.device));
+  }
+};
+function cmp2(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function cover(covered, seq) {
+  const last = covered.at(-1);
+  if (last === void 0 || seq > last.to + 1) {
+    covered.push({ from: seq, to: seq });
+    return;
+  }
+  if (seq === last.to + 1) {
+    last.to = seq;
+    return;
+  }
+  let lo = 0;
+  let hi = covered.length - 1;
+  while (lo < hi) {
+    const mid = lo + hi >> 1;
+    if (covered[mid].to < seq - 1) lo = mid + 1;
+    else hi = mid;
+  }
+  const r = covered[lo];
+  if (seq >= r.from && seq <= r.to) return;
+  if (seq === r.to + 1) {
+    r.to = seq;
+    const n = covered[lo + 1];
+    if (n !== void 0 && n.from === seq + 1) {
+      r.to = n.to;
+      covered.splice(lo + 1, 1);
+    }
+    return;
+  }
+  if (seq === r.from - 1) {
+    r.from = seq;
+    return;
+  }
+  covered.splice(lo, 0, { from: seq, to: seq });
+}
+
 // src/report/stats.ts
 function logGamma(x) {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
@@ -32439,6 +32839,7 @@ var ReportAggregator = class {
   retentionCommitments = /* @__PURE__ */ new Set();
   erasures = [];
   drill = null;
+  captureGaps = new CaptureGapTracker();
   drillTime = -Infinity;
   repoFilter;
   persons = /* @__PURE__ */ new Map();
@@ -32450,7 +32851,7 @@ var ReportAggregator = class {
     const tombstones = /* @__PURE__ */ new Map();
     for (const r of input.subjects) {
       if ("value" in r) values.set(r.commitment, r.value);
-      else if (r.seq < input.size) tombstones.set(r.seq, [...tombstones.get(r.seq) ?? [], { commitment: r.commitment, erased: r.erased }]);
+      else if ("erased" in r && r.seq < input.size) tombstones.set(r.seq, [...tombstones.get(r.seq) ?? [], { commitment: r.commitment, erased: r.erased }]);
     }
     const index = this.ledgers.length;
     const { subjects: _subjects, ...rest } = input;
@@ -32527,6 +32928,9 @@ var ReportAggregator = class {
         return this.drillEntry(ledger, seq, entry.time, time, body2);
       case "analysis.failed":
         return this.failed(ledger, time, body2);
+      case "record":
+        if (time < this.until) this.captureGaps.add(ledger.input.location, body2);
+        return;
       default:
         return;
     }
@@ -32845,11 +33249,12 @@ var ReportAggregator = class {
       gaps: this.gapRows(),
       people: this.people(),
       agents: this.agentRows(),
-      events: this.events.slice().sort((a, b) => cmp2(a.time, b.time) || cmp2(a.repository, b.repository) || (a.pullRequest ?? -1) - (b.pullRequest ?? -1) || cmp2(a.kind, b.kind) || a.seq - b.seq),
+      events: this.events.slice().sort((a, b) => cmp3(a.time, b.time) || cmp3(a.repository, b.repository) || (a.pullRequest ?? -1) - (b.pullRequest ?? -1) || cmp3(a.kind, b.kind) || a.seq - b.seq),
       erasures: this.erasureRows(),
       provenance: this.provenance(),
       drill: this.drill,
-      cells: this.cells()
+      cells: this.cells(),
+      ...this.captureGaps.seen ? { captureGaps: this.captureGaps.rows((r) => this.wanted(r)) } : {}
     };
   }
   weekTotals(w) {
@@ -32899,7 +33304,7 @@ var ReportAggregator = class {
       pullRequests: prs.size,
       sensitive: sensitive2
     });
-    const rank2 = (a, b) => b.gapLines - a.gapLines || b.unattested + b.contradicted - (a.unattested + a.contradicted) || cmp2(a.repository, b.repository) || cmp2(a.path ?? "", b.path ?? "");
+    const rank2 = (a, b) => b.gapLines - a.gapLines || b.unattested + b.contradicted - (a.unattested + a.contradicted) || cmp3(a.repository, b.repository) || cmp3(a.path ?? "", b.path ?? "");
     const repoRows = [...repos].map(([repo, r]) => toRow(repo, null, r.agg, r.prs, false)).sort(rank2);
     const allPaths = [...paths.values()].map((r) => toRow(r.repository, r.path, r.agg, r.prs, this.options.isSensitive(r.repository, r.path)));
     const gapPaths = allPaths.filter((r) => r.unattested + r.contradicted > 0).sort(rank2).slice(0, this.options.pathRowCap);
@@ -32924,7 +33329,7 @@ var ReportAggregator = class {
       poolAi += r.ai;
       poolAtt += r.attested;
     }
-    const tested = [...authors.entries()].filter(([, r]) => r.ai >= minLines && r.changes >= minChanges).sort(([a], [b]) => cmp2(a, b));
+    const tested = [...authors.entries()].filter(([, r]) => r.ai >= minLines && r.changes >= minChanges).sort(([a], [b]) => cmp3(a, b));
     const raw = tested.map(([, r]) => fisherExactTwoSided(r.attested, r.ai - r.attested, poolAtt - r.attested, poolAi - r.ai - (poolAtt - r.attested)));
     const adjusted = holmAdjust(raw);
     const named = [];
@@ -32936,7 +33341,7 @@ var ReportAggregator = class {
       const peerRate = (poolAtt - r.attested) / peerAi;
       named.push({ author: r.display, aiLines: r.ai, attestedLines: r.attested, rate, peerRate, pValue: p2, direction: rate < peerRate ? "below" : "above" });
     });
-    named.sort((a, b) => a.pValue - b.pValue || cmp2(a.author, b.author));
+    named.sort((a, b) => a.pValue - b.pValue || cmp3(a.author, b.author));
     return {
       test: { method: SIGNIFICANCE_METHOD, alpha, minLines, minChanges },
       pooledRate: poolAi === 0 ? null : poolAtt / poolAi,
@@ -32963,20 +33368,20 @@ var ReportAggregator = class {
       }
     }
     const windowDays = this.options.rewriteWindowDays;
-    return [...rows.values()].map((r) => ({ agent: r.agent, model: r.model, changes: r.changes.size, hunks: r.hunks, lines: r.lines, rewrittenLines: r.rewritten, rewrittenShare: r.lines === 0 ? null : r.rewritten / r.lines, windowDays })).sort((a, b) => b.lines - a.lines || cmp2(a.agent, b.agent) || cmp2(a.model ?? "", b.model ?? ""));
+    return [...rows.values()].map((r) => ({ agent: r.agent, model: r.model, changes: r.changes.size, hunks: r.hunks, lines: r.lines, rewrittenLines: r.rewritten, rewrittenShare: r.lines === 0 ? null : r.rewritten / r.lines, windowDays })).sort((a, b) => b.lines - a.lines || cmp3(a.agent, b.agent) || cmp3(a.model ?? "", b.model ?? ""));
   }
   erasureRows() {
     return this.erasures.filter((e) => {
       const t2 = Date.parse(e.erasedAt);
       return t2 >= this.since && t2 < this.until;
-    }).map(({ ledgerIndex: _i, ...e }) => ({ ...e, reason: this.retentionCommitments.has(e.commitment) ? "retention" : "erasure" })).sort((a, b) => cmp2(a.erasedAt, b.erasedAt) || cmp2(a.ledger, b.ledger) || a.seq - b.seq || cmp2(a.commitment, b.commitment));
+    }).map(({ ledgerIndex: _i, ...e }) => ({ ...e, reason: this.retentionCommitments.has(e.commitment) ? "retention" : "erasure" })).sort((a, b) => cmp3(a.erasedAt, b.erasedAt) || cmp3(a.ledger, b.ledger) || a.seq - b.seq || cmp3(a.commitment, b.commitment));
   }
   provenance() {
     const ledgers = [];
     const gaps = [];
     for (const l of this.ledgers) {
       const i2 = l.input;
-      const unknownKinds = Object.fromEntries([...l.unknownKinds].sort(([a], [b]) => cmp2(a, b)));
+      const unknownKinds = Object.fromEntries([...l.unknownKinds].sort(([a], [b]) => cmp3(a, b)));
       ledgers.push({
         location: i2.location,
         origin: i2.origin,
@@ -32993,10 +33398,10 @@ var ReportAggregator = class {
       if (l.entriesInPeriod === 0 && l.entriesBefore > 0) {
         gaps.push({ kind: "ledger-silent", ledger: i2.location, repository: null, detail: `no entries in the period; ${l.entriesBefore} entr${l.entriesBefore === 1 ? "y" : "ies"} before it, the last at ${l.lastEntry ?? "?"}` });
       }
-      for (const [repo, f] of [...l.failed].sort(([a], [b]) => cmp2(a, b))) {
+      for (const [repo, f] of [...l.failed].sort(([a], [b]) => cmp3(a, b))) {
         gaps.push({ kind: "analysis-failed", ledger: i2.location, repository: repo, detail: `${f.count} analys${f.count === 1 ? "is" : "es"} failed; last error: ${f.last}` });
       }
-      for (const [repo, o] of [...l.omissions].sort(([a], [b]) => cmp2(a, b))) {
+      for (const [repo, o] of [...l.omissions].sort(([a], [b]) => cmp3(a, b))) {
         gaps.push({ kind: "omissions", ledger: i2.location, repository: repo, detail: `${o.changes} change${o.changes === 1 ? "" : "s"} analysed with ${o.omitted} omission${o.omitted === 1 ? "" : "s"} (files or hunks not analysed)` });
       }
       const unknown = [...l.unknownKinds.values()].reduce((a, b) => a + b, 0);
@@ -33018,7 +33423,7 @@ var ReportAggregator = class {
     }
     let list = [...cells.values()];
     if (list.length > this.options.cellCap) {
-      list.sort((a, b) => b.agg.unattestedAiLines - a.agg.unattestedAiLines || b.agg.addedLines - a.agg.addedLines || cmp2(a.week, b.week) || cmp2(a.repository, b.repository) || cmp2(a.path, b.path));
+      list.sort((a, b) => b.agg.unattestedAiLines - a.agg.unattestedAiLines || b.agg.addedLines - a.agg.addedLines || cmp3(a.week, b.week) || cmp3(a.repository, b.repository) || cmp3(a.path, b.path));
       const kept = list.slice(0, Math.max(0, this.options.cellCap - this.options.cellWeeks.length * 4));
       const folded = /* @__PURE__ */ new Map();
       for (const c of list.slice(kept.length)) {
@@ -33029,7 +33434,7 @@ var ReportAggregator = class {
       }
       list = [...kept, ...folded.values()];
     }
-    return list.sort((a, b) => cmp2(a.week, b.week) || cmp2(a.repository, b.repository) || cmp2(a.path, b.path)).map((c) => ({
+    return list.sort((a, b) => cmp3(a.week, b.week) || cmp3(a.repository, b.repository) || cmp3(a.path, b.path)).map((c) => ({
       week: c.week,
       repository: c.repository,
       path: c.path,
@@ -33088,7 +33493,7 @@ function weekLabelOf(since, until) {
   const r = weekRange(label);
   return Date.parse(r.since) === Date.parse(since) && Date.parse(r.until) === Date.parse(until) ? label : null;
 }
-var cmp2 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+var cmp3 = (a, b) => a < b ? -1 : a > b ? 1 : 0;
 var short = (d) => d === null ? "(none)" : d.slice(0, "sha256:".length + 12);
 var agentKey = (agent, model) => `${agent}\0${model ?? ""}`;
 function splitAgentKey(key) {
@@ -33290,7 +33695,8 @@ async function buildReport(sources, options) {
     erasures: r.erasures,
     provenance: r.provenance,
     drill: r.drill,
-    cells: r.cells
+    cells: r.cells,
+    ...r.captureGaps === void 0 ? {} : { captureGaps: r.captureGaps }
   };
 }
 
@@ -33629,7 +34035,16 @@ async function runReport(ctx) {
   runner.info(`trailmark: report run for ${repository} (policy: ${source})`);
   const signer = inputs.signingKey;
   const branch = inputs.ledgerBranch;
-  const store = new LedgerBranchStore({ client, owner: env.owner, repo: env.repo, branch, holder: `run ${env.runId} attempt ${env.runAttempt} (report)` });
+  const store = new LedgerBranchStore({
+    client,
+    owner: env.owner,
+    repo: env.repo,
+    branch,
+    holder: `run ${env.runId} attempt ${env.runAttempt} (report)`,
+    random: deps.random ?? systemRandom,
+    ...inputs.subjectKey === void 0 ? {} : { subjectKey: inputs.subjectKey },
+    ...inputs.subjectKeyPrevious === void 0 ? {} : { subjectKeyPrevious: inputs.subjectKeyPrevious }
+  });
   const outcome = await runReportJob({
     policy,
     store,
@@ -35902,7 +36317,9 @@ function ledgerPort(deps, client, env, inputs, target, runner) {
       clock: deps.clock ?? systemClock,
       random: deps.random ?? systemRandom,
       sleep: deps.sleep ?? realSleep,
-      log: (line) => runner.info(`trailmark: ${line}`)
+      log: (line) => runner.info(`trailmark: ${line}`),
+      ...inputs.subjectKey === void 0 ? {} : { subjectKey: inputs.subjectKey },
+      ...inputs.subjectKeyPrevious === void 0 ? {} : { subjectKeyPrevious: inputs.subjectKeyPrevious }
     });
   };
 }
@@ -35910,6 +36327,7 @@ async function run2(deps, runner) {
   const inputs = parseInputs((name2) => runner.input(name2));
   runner.mask(inputs.token);
   if (inputs.signingKey !== void 0) runner.mask(inputs.signingKey);
+  for (const secret of [inputs.subjectKey, ...inputs.subjectKeyPrevious ?? []]) if (secret !== void 0) runner.mask(secret);
   const env = readEnvironment(deps.env);
   let payload;
   try {

@@ -38,6 +38,13 @@ export interface LedgerBranchSinkOptions {
   /** First backoff; doubled per attempt, times a random factor in [1, 2). Default 500 ms. */
   readonly backoffMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * The `subject-key` secret: subject openings are committed sealed (docs/erasure.md). Without
+   * it they are committed in clear, unless the branch already seals (then appends fail NO_KEY).
+   */
+  readonly subjectKey?: string;
+  /** During a rotation, the previous secret(s): every append rewraps the keyring under `subjectKey`. */
+  readonly subjectKeyPrevious?: readonly string[];
 }
 
 export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDraft, AppendResult> {
@@ -49,7 +56,7 @@ export function ledgerBranchSink(o: LedgerBranchSinkOptions): LedgerSink<EntryDr
     origin,
     appendOnce: async (key, drafts) => {
       for (let attempt = 1; ; attempt++) {
-        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder });
+        const store = new LedgerBranchStore({ client: o.client, owner: o.owner, repo: o.repo, branch: o.branch, holder: o.holder, random: o.random, ...(o.subjectKey === undefined ? {} : { subjectKey: o.subjectKey }), ...(o.subjectKeyPrevious === undefined ? {} : { subjectKeyPrevious: o.subjectKeyPrevious }) });
         if (attempt > 1) store.refresh();
         try {
           const ledger = await openLedger({ store, signer, origin, clock: o.clock, random: o.random });

@@ -1,6 +1,12 @@
 // A LedgerStore on a git branch of the repository, written through the git data API. The
 // branch holds exactly the files of the directory store (entries.jsonl, checkpoint,
-// checkpoints/<N>, subjects.jsonl, tree-state.json), so `trailmark verify` works on a checkout.
+// checkpoints/<N>, subjects.jsonl, subject-keys.jsonl, tree-state.json), so `trailmark verify`
+// works on a checkout.
+// Subject openings: with `subjectSealing` (the Action's `subject-key` secret) every opening is
+// committed sealed and its subject key only wrapped under the secret's KEK, in the same commit
+// (ledger/store/subject-keys.ts). Git history keeps every earlier blob: an erased opening stays
+// in history sealed, and its key stays in history wrapped, until the secret is rotated and the
+// old one deleted (docs/erasure.md); a branch written before sealing keeps its clear blobs.
 //
 // Protocol (fewest requests the compare-and-swap allows):
 //  - reading the branch: one `get-ref`, then one GraphQL query for the ledger files at that
@@ -36,6 +42,9 @@ import { LedgerError } from '../core/errors.js';
 import { MAX_LINE_BYTES } from '../ledger/entry.js';
 import { NEWLINE, type LedgerStore, type StoreLock, type StoreTail } from '../ledger/store.js';
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../ledger/subjects.js';
+import { formatWrappedKey, parseWrappedKey, type SubjectSealingStore, type SubjectsAtRest, type WrappedSubjectKey } from '../ledger/subject-seal.js';
+import { SUBJECT_KEYS_FILE, subjectSealing, SubjectVault } from '../ledger/subject-vault.js';
+import { systemRandom, type Random } from '../core/ports.js';
 import type { GitHubClient } from './client.js';
 import { httpStatusOf } from './errors.js';
 
@@ -45,10 +54,11 @@ const FILES = {
   checkpoint: 'checkpoint',
   checkpoints: 'checkpoints/',
   subjects: 'subjects.jsonl',
+  subjectKeys: SUBJECT_KEYS_FILE,
   treeState: 'tree-state.json',
 } as const;
 /** The files read with every view; a change to any of them by another writer is a conflict. */
-const TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.treeState] as const;
+const TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.subjectKeys, FILES.treeState] as const;
 
 /** GitHub's GraphQL `Blob.text` is cut at this many bytes (observed; github-sim README). */
 const GRAPHQL_BLOB_TEXT_MAX = 512_000;
@@ -63,6 +73,15 @@ export interface LedgerBranchStoreOptions {
   readonly holder: string;
   /** Rebuilds of a commit on a head moved by a non-ledger commit. Default 5. */
   readonly casRetries?: number;
+  /**
+   * The `subject-key` secret: subject openings are committed sealed (docs/erasure.md). Without it
+   * they are committed in clear, unless the branch already seals (then writing them fails NO_KEY).
+   */
+  readonly subjectKey?: string;
+  /** During a rotation, the previous secret(s): every write rewraps the keyring under `subjectKey`. */
+  readonly subjectKeyPrevious?: readonly string[];
+  /** Subject keys and nonces (default: the system CSPRNG). */
+  readonly random?: Random;
 }
 
 interface View {
@@ -159,9 +178,10 @@ interface GraphqlBlob {
   readonly isTruncated?: boolean;
 }
 
-export class LedgerBranchStore implements LedgerStore {
+export class LedgerBranchStore implements LedgerStore, SubjectSealingStore {
   readonly location: string;
   readonly #o: LedgerBranchStoreOptions;
+  readonly #vault: SubjectVault;
   readonly #shared: Shared;
   /** Staged writes of the session this handle holds (path -> new content); null: not holding. */
   #pending: Map<string, Uint8Array> | null = null;
@@ -172,6 +192,7 @@ export class LedgerBranchStore implements LedgerStore {
     this.#o = options;
     this.location = `${options.owner}/${options.repo}@${options.branch}`;
     this.#shared = sharedOf(options.client, `${options.owner}/${options.repo}@${options.branch}`);
+    this.#vault = new SubjectVault(subjectSealing(options.subjectKey, options.subjectKeyPrevious ?? [], options.random ?? systemRandom), this.location);
   }
 
   /** Forgets the cached view: the next read fetches the branch again. */
@@ -315,16 +336,28 @@ export class LedgerBranchStore implements LedgerStore {
     return bytes === null ? null : decoder.decode(bytes);
   }
 
-  async readSubjects(): Promise<SubjectRecord[]> {
-    const bytes = await this.#file(FILES.subjects);
+  /** Records of a JSONL side file; a torn last record (no newline) is ignored, as the directory store does. */
+  async #jsonl<T>(path: string, parse: (text: string) => T | null): Promise<T[]> {
+    const bytes = await this.#file(path);
     if (bytes === null) return [];
-    // A torn last record (no newline) is ignored, as the directory store does.
-    const out: SubjectRecord[] = [];
+    const out: T[] = [];
     for (const line of splitComplete(bytes).lines) {
-      const record = parseSubjectRecord(decoder.decode(line));
+      const record = parse(decoder.decode(line));
       if (record !== null) out.push(record);
     }
     return out;
+  }
+
+  async #keyring(): Promise<WrappedSubjectKey[]> {
+    return this.#jsonl(FILES.subjectKeys, parseWrappedKey);
+  }
+
+  async readSubjects(): Promise<SubjectRecord[]> {
+    return this.#vault.open(await this.#jsonl(FILES.subjects, parseSubjectRecord), await this.#keyring());
+  }
+
+  async subjectsAtRest(): Promise<SubjectsAtRest> {
+    return this.#vault.atRest(await this.#jsonl(FILES.subjects, parseSubjectRecord), await this.#keyring());
   }
 
   /** The latest checkpoint size of the published view and the staged writes; listing only when `atOrBelow` needs it. */
@@ -395,17 +428,29 @@ export class LedgerBranchStore implements LedgerStore {
     await this.#stage(FILES.treeState, encoder.encode(text));
   }
 
+  /** Stages `lines` appended after the complete lines of a JSONL side file. */
+  async #appendJsonl(path: string, lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const old = (await this.#file(path)) ?? new Uint8Array(0);
+    await this.#stage(path, concat(old.slice(0, splitComplete(old).completeBytes), encoder.encode(lines.map((l) => `${l}\n`).join(''))));
+  }
+
+  // Keyring and records are staged into the same commit: they change together or not at all.
   async appendSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requirePending('appendSubjects');
     if (records.length === 0) return;
-    const old = (await this.#file(FILES.subjects)) ?? new Uint8Array(0);
-    const added = encoder.encode(records.map((r) => `${formatSubjectRecord(r)}\n`).join(''));
-    await this.#stage(FILES.subjects, concat(old.slice(0, splitComplete(old).completeBytes), added));
+    const sealed = this.#vault.sealAppend(records, await this.#keyring());
+    if (sealed.replaceKeyring) await this.#stage(FILES.subjectKeys, encoder.encode(sealed.keys.map((k) => `${formatWrappedKey(k)}\n`).join('')));
+    else await this.#appendJsonl(FILES.subjectKeys, sealed.keys.map(formatWrappedKey));
+    await this.#appendJsonl(FILES.subjects, sealed.records.map(formatSubjectRecord));
   }
 
   async rewriteSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requirePending('rewriteSubjects');
-    await this.#stage(FILES.subjects, encoder.encode(records.map((r) => `${formatSubjectRecord(r)}\n`).join('')));
+    const keyring = await this.#keyring();
+    const sealed = this.#vault.sealRewrite(records, keyring);
+    if (keyring.length > 0 || sealed.keyring.length > 0) await this.#stage(FILES.subjectKeys, encoder.encode(sealed.keyring.map((k) => `${formatWrappedKey(k)}\n`).join('')));
+    await this.#stage(FILES.subjects, encoder.encode(sealed.records.map((r) => `${formatSubjectRecord(r)}\n`).join('')));
   }
 
   /** Publishes the staged writes now (one commit); the session stays open. */

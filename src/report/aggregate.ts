@@ -370,7 +370,7 @@ export class ReportAggregator {
       if ('value' in r) values.set(r.commitment, r.value);
       // Only tombstones whose committing entry is in the ledger (a side store may hold records
       // of an interrupted append beyond the committed size).
-      else if (r.seq < input.size) tombstones.set(r.seq, [...(tombstones.get(r.seq) ?? []), { commitment: r.commitment, erased: r.erased }]);
+      else if ('erased' in r && r.seq < input.size) tombstones.set(r.seq, [...(tombstones.get(r.seq) ?? []), { commitment: r.commitment, erased: r.erased }]);
     }
     const index = this.ledgers.length;
     const { subjects: _subjects, ...rest } = input;

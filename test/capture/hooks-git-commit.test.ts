@@ -53,7 +53,7 @@ describe('installed git hooks in a real commit', () => {
     expect(r.code).toBe(0);
 
     expect((await commit('first')).code).toBe(0);
-    expect(readFileSync(marker, 'utf8')).toBe(`prepare-commit-msg .git/COMMIT_EDITMSG message\npost-commit\n`);
+    expect(readFileSync(marker, 'utf8')).toBe(`prepare-commit-msg .git/COMMIT_EDITMSG message\ncommit-msg .git/COMMIT_EDITMSG\npost-commit\n`);
     expect(readFileSync(join(repo.dir, '.git', 'husky-marker'), 'utf8')).toBe('husky-ran message\n');
     expect(await repo.git(['log', '--format=%s'])).toBe('first');
   });

@@ -198,7 +198,7 @@ describe('install then uninstall on existing configurations', () => {
     expect(dry.code).toBe(0);
     const planned = JSON.parse(dry.stdout) as { dryRun: boolean; results: { tool: string; action: string }[]; notes: string[] };
     expect(planned.dryRun).toBe(true);
-    expect(planned.results.map((x) => `${x.tool}:${x.action}`)).toEqual(['claude-code:created', 'cursor:created', 'git:created', 'git:created']);
+    expect(planned.results.map((x) => `${x.tool}:${x.action}`)).toEqual(['claude-code:created', 'cursor:created', 'git:created', 'git:created', 'git:created']);
     expect(planned.notes[0]).toBe('detected: claude-code, cursor, git');
     expect(tree(home)).toEqual(before);
 

@@ -3,12 +3,17 @@
 //   DIR/entries.jsonl      one canonical entry per line, append-only
 //   DIR/checkpoint         the latest signed checkpoint (mirror of the largest in checkpoints/)
 //   DIR/checkpoints/<N>    every checkpoint ever committed, by tree size N (decimal), never removed
-//   DIR/subjects.jsonl     side store: openings of personal-data commitments (erasable)
+//   DIR/subjects.jsonl     side store: openings of personal-data commitments (erasable), in
+//                          clear or sealed under per-opening subject keys (subject-keys.ts)
+//   DIR/subject-keys.jsonl the subject keyring: each key wrapped under the KEK of a secret kept
+//                          outside the directory (TRAILMARK_SUBJECT_KEK); absent before sealing
 //   DIR/tree-state.json    cache: the appender's compact range (validated before use)
 //   DIR/tail-hint.json     cache: {size, bytes} of a known complete prefix of entries.jsonl
 //   DIR/lock               writer lock (O_EXCL), see lock-file.ts
 //
 // Crash consistency, step by step, for one append (the facade in ../log.ts drives the steps):
+//   0. subject-keys.jsonl (sealing only): append + fsync. Crash after: orphan keys, pruned by
+//      the next rewrite of the side store.
 //   1. subjects.jsonl: write + fsync. Crash after: orphan records nobody references (inert,
 //      erasable); the entries are not there.
 //   2. entries.jsonl: one write of all lines + fsync. Crash during: any prefix of the bytes may
@@ -29,12 +34,16 @@ import { NEWLINE, SIGNATURE_LINES, type LedgerStore, type StoreLock, type StoreT
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../subjects.js';
 import { isNotFound, nodeFileOps, type FileOps } from './file-ops.js';
 import { LockFile, type LockOptions } from './lock-file.js';
+import { formatWrappedKey, parseWrappedKey, type SubjectSealingStore, type SubjectsAtRest, type WrappedSubjectKey } from '../subject-seal.js';
+import { SUBJECT_KEYS_FILE, SubjectVault, type SubjectSealing } from '../subject-vault.js';
+import { subjectSealingFromEnv } from './subject-keys.js';
 
 export const LEDGER_FILES = {
   entries: 'entries.jsonl',
   checkpoint: 'checkpoint',
   checkpoints: 'checkpoints',
   subjects: 'subjects.jsonl',
+  subjectKeys: SUBJECT_KEYS_FILE,
   treeState: 'tree-state.json',
   tailHint: 'tail-hint.json',
   lock: 'lock',
@@ -51,6 +60,11 @@ export interface DirStoreOptions extends LockOptions {
   readonly create?: boolean;
   /** File-system port; tests inject faults through it. */
   readonly ops?: FileOps;
+  /**
+   * Seals subject openings under this KEK (subject-keys.ts). `openDirStore` defaults it from
+   * TRAILMARK_SUBJECT_KEK; `null` turns sealing off even when the variable is set.
+   */
+  readonly subjectSealing?: SubjectSealing | null;
 }
 
 interface Prefix {
@@ -60,25 +74,32 @@ interface Prefix {
   readonly bytes: number;
 }
 
+function jsonl(lines: readonly string[]): Buffer {
+  return Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+}
+
 function ioError(what: string, err: unknown): LedgerError {
   if (err instanceof LedgerError) return err;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return new LedgerError('IO', `${what} failed${code ? ` (${code})` : ''}`, { cause: err });
 }
 
+/** The adapters' entry point: sealing defaults to the KEK of TRAILMARK_SUBJECT_KEK when set. */
 export function openDirStore(dir: string, options: DirStoreOptions = {}): DirStore {
-  return new DirStore(dir, options);
+  return new DirStore(dir, options.subjectSealing === undefined ? { ...options, subjectSealing: subjectSealingFromEnv(process.env) ?? null } : options);
 }
 
-export class DirStore implements LedgerStore {
+export class DirStore implements LedgerStore, SubjectSealingStore {
   readonly location: string;
   readonly #ops: FileOps;
   readonly #lock: LockFile;
+  readonly #vault: SubjectVault;
   #tmpCounter = 0;
 
   constructor(dir: string, options: DirStoreOptions = {}) {
     this.location = dir;
     this.#ops = options.ops ?? nodeFileOps;
+    this.#vault = new SubjectVault(options.subjectSealing ?? undefined, dir);
     const ops = this.#ops;
     if (ops.mtimeMs(dir) === null) {
       if (options.create !== true) {
@@ -456,34 +477,62 @@ export class DirStore implements LedgerStore {
 
   // ---- subjects side store ----
 
-  async readSubjects(): Promise<SubjectRecord[]> {
-    const buf = this.#ops.readFileOrNull(this.#path(LEDGER_FILES.subjects));
+  /** Complete newline-terminated records of a JSONL side file; a torn last record is ignored. */
+  #readJsonl<T>(name: string, parse: (line: string) => T | null, hint: string): T[] {
+    const buf = this.#ops.readFileOrNull(this.#path(name));
     if (buf === null) return [];
     const text = buf.toString('utf8');
     const end = text.lastIndexOf('\n');
-    const out: SubjectRecord[] = [];
+    const out: T[] = [];
     // Attacker-controlled file content: every record is parsed defensively. A torn last record
     // (after the last newline) belongs to an interrupted append and is ignored.
     text.slice(0, end + 1).split('\n').forEach((line, i) => {
       if (line === '') return;
-      const r = parseSubjectRecord(line);
-      if (r === null) throw new LedgerError('IO', `malformed record on line ${i + 1} of ${LEDGER_FILES.subjects}`, { hint: 'restore subjects.jsonl from a backup' });
+      const r = parse(line);
+      if (r === null) throw new LedgerError('IO', `malformed record on line ${i + 1} of ${name}`, { hint });
       out.push(r);
     });
     return out;
   }
 
+  #rawSubjects(): SubjectRecord[] {
+    return this.#readJsonl(LEDGER_FILES.subjects, parseSubjectRecord, 'restore subjects.jsonl from a backup');
+  }
+
+  #keyring(): WrappedSubjectKey[] {
+    return this.#readJsonl(LEDGER_FILES.subjectKeys, parseWrappedKey, `restore ${LEDGER_FILES.subjectKeys} from a backup`);
+  }
+
+  async readSubjects(): Promise<SubjectRecord[]> {
+    return this.#vault.open(this.#rawSubjects(), this.#keyring());
+  }
+
+  async subjectsAtRest(): Promise<SubjectsAtRest> {
+    return this.#vault.atRest(this.#rawSubjects(), this.#keyring());
+  }
+
   async appendSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requireLiveLock('appendSubjects');
     if (records.length === 0) return;
-    const path = this.#path(LEDGER_FILES.subjects);
+    const sealed = this.#vault.sealAppend(records, this.#keyring());
+    // Keys before the records they open (subject-keys.ts).
+    if (sealed.replaceKeyring) this.#writeFile(LEDGER_FILES.subjectKeys, jsonl(sealed.keys.map(formatWrappedKey)), true, 0o600);
+    else this.#appendJsonl(LEDGER_FILES.subjectKeys, sealed.keys.map(formatWrappedKey));
+    this.#appendJsonl(LEDGER_FILES.subjects, sealed.records.map(formatSubjectRecord));
+    return;
+  }
+
+  /** Durably appends lines to a JSONL side file (mode 0600), cutting a torn last line first. */
+  #appendJsonl(name: string, lines: readonly string[]): void {
+    if (lines.length === 0) return;
+    const path = this.#path(name);
     const created = this.#ops.mtimeMs(path) === null;
-    const buf = Buffer.from(records.map((r) => formatSubjectRecord(r) + '\n').join(''), 'utf8');
+    const buf = jsonl(lines);
     let fd: number;
     try {
       fd = this.#ops.openSync(path, 'a+', 0o600);
     } catch (err) {
-      throw ioError(`opening ${LEDGER_FILES.subjects}`, err);
+      throw ioError(`opening ${name}`, err);
     }
     try {
       const size = this.#ops.fstatSync(fd).size;
@@ -501,18 +550,22 @@ export class DirStore implements LedgerStore {
       while (written < buf.byteLength) written += this.#ops.writeSync(fd, buf, written, buf.byteLength - written, null);
       this.#ops.fsyncSync(fd);
     } catch (err) {
-      throw ioError(`appending to ${LEDGER_FILES.subjects}`, err);
+      throw ioError(`appending to ${name}`, err);
     } finally {
       this.#ops.closeSync(fd);
     }
     if (created) this.#fsyncDir(this.location);
-    return;
   }
 
   async rewriteSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requireLiveLock('rewriteSubjects');
-    // Atomic replace: after a crash the side store is the old one or the new one.
-    this.#writeFile(LEDGER_FILES.subjects, Buffer.from(records.map((r) => formatSubjectRecord(r) + '\n').join(''), 'utf8'), true, 0o600);
+    const keyring = this.#keyring();
+    const sealed = this.#vault.sealRewrite(records, keyring);
+    // Atomic replaces, keyring first: the keys of erased openings are destroyed before their
+    // lines are rewritten, and new keys are durable before the lines they open. A crash between
+    // leaves unopenable lines (shown [erased]) or orphan keys (pruned by the next rewrite).
+    if (keyring.length > 0 || sealed.keyring.length > 0) this.#writeFile(LEDGER_FILES.subjectKeys, jsonl(sealed.keyring.map(formatWrappedKey)), true, 0o600);
+    this.#writeFile(LEDGER_FILES.subjects, jsonl(sealed.records.map(formatSubjectRecord)), true, 0o600);
     return;
   }
 

@@ -57,6 +57,19 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'subject keyring (crypto-shredding of subject openings)',
+    // One subject key per row, wrapped under a KEK that is never in the database (subject-vault.ts).
+    statements: (s) => [
+      `CREATE TABLE ${s}.ledger_subject_keys (
+        log bigint NOT NULL REFERENCES ${s}.ledger_logs (id),
+        kid text NOT NULL CHECK (kid ~ '^[0-9a-f]{16}$'),
+        record text NOT NULL,
+        PRIMARY KEY (log, kid)
+      )`,
+    ],
+  },
 ];
 
 export interface MigrationResult {

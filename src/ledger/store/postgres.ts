@@ -6,6 +6,7 @@
 //   ledger_lines(log, idx, bytes bytea)               one complete entry line per row (no newline)
 //   ledger_checkpoints(log, size, text)               every checkpoint ever committed, by tree size
 //   ledger_subjects(log, pos, record)                 side store: one formatted SubjectRecord per row
+//   ledger_subject_keys(log, kid, record)             subject keyring: one wrapped key per row (sealing)
 // The schema is created by postgres-migrations.ts.
 //
 // The writer lock is a session-level advisory lock (pg_advisory_lock on a 64-bit hash of the
@@ -29,7 +30,10 @@
 //    the pointer never lags the history (the contract allows a lag of one; it never happens here).
 //  - the tree state is a column of the head row; like every cache it is validated by its readers.
 //  - `rewriteSubjects` deletes and reinserts in one transaction. Deleted rows stay in the heap
-//    until VACUUM and in WAL/backups: erasure that holds there is crypto-shredding (issue 12).
+//    until VACUUM and in WAL/backups: erasure that holds there is crypto-shredding (issue 12):
+//    with `subjectSealing` the side store holds sealed openings only, the keyring holds keys
+//    wrapped under a KEK that is never in the database, and the keyring and the records change
+//    in the same transaction (docs/erasure.md).
 // Readers never lock; they read committed data only, and `readLines` streams by keyset
 // pagination (BATCH lines per query), never the whole log in memory.
 import { createHash } from 'node:crypto';
@@ -37,6 +41,9 @@ import { LedgerError, UsageError } from '../../core/errors.js';
 import { MAX_LINE_BYTES } from '../entry.js';
 import { NEWLINE, type LedgerStore, type StoreLock, type StoreTail } from '../store.js';
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../subjects.js';
+import { formatWrappedKey, parseWrappedKey, type SubjectSealingStore, type SubjectsAtRest, type WrappedSubjectKey } from '../subject-seal.js';
+import { SubjectVault, type SubjectSealing } from '../subject-vault.js';
+import { subjectSealingFromEnv } from './subject-keys.js';
 
 // ---- the SQL port: implemented over `pg` (postgres-pool.ts) and over PGlite (tests) ----
 
@@ -130,6 +137,11 @@ export interface PostgresStoreOptions {
   readonly create?: boolean;
   /** Lines per query when streaming (keyset pagination). */
   readonly batch?: number;
+  /**
+   * Seals subject openings under this KEK (../subject-vault.ts). Defaults to the KEK of
+   * TRAILMARK_SUBJECT_KEK when set; `null` turns sealing off even then.
+   */
+  readonly subjectSealing?: SubjectSealing | null;
 }
 
 /** Opens (or, with `create`, creates) the log `name`. The tables must exist (see postgres-migrations.ts). */
@@ -142,7 +154,8 @@ export async function openPostgresStore(sql: SqlClient, options: PostgresStoreOp
     if (options.create === true) await sql.query(`INSERT INTO ${s}.ledger_logs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [log]);
     const { rows } = await sql.query<{ id: unknown }>(`SELECT id FROM ${s}.ledger_logs WHERE name = $1`, [log]);
     if (rows.length === 0) throw new UsageError('NOT_FOUND', `no ledger log ${JSON.stringify(log)} in ${sql.label}${schema === DEFAULT_SCHEMA ? '' : ` (schema ${schema})`}`, { hint: 'check --log NAME (the App names them installation/<id>)' });
-    return new PostgresStore(sql, { id: toInt(rows[0]!.id), schema, location, batch: options.batch ?? 256 });
+    const sealing = options.subjectSealing === undefined ? subjectSealingFromEnv(process.env) : (options.subjectSealing ?? undefined);
+    return new PostgresStore(sql, { id: toInt(rows[0]!.id), schema, location, batch: options.batch ?? 256, ...(sealing === undefined ? {} : { subjectSealing: sealing }) });
   } catch (err) {
     throw dbError(`opening log ${JSON.stringify(log)}`, location, err);
   }
@@ -156,22 +169,24 @@ export async function listPostgresLogs(sql: SqlClient, schema = DEFAULT_SCHEMA):
 
 const INSERT_ROWS = 500;
 
-export class PostgresStore implements LedgerStore {
+export class PostgresStore implements LedgerStore, SubjectSealingStore {
   readonly location: string;
   readonly #sql: SqlClient;
   readonly #id: number;
-  readonly #t: { logs: string; lines: string; checkpoints: string; subjects: string };
+  readonly #t: { logs: string; lines: string; checkpoints: string; subjects: string; subjectKeys: string };
+  readonly #vault: SubjectVault;
   readonly #key: bigint;
   readonly #batch: number;
   #session: SqlLockedSession | null = null;
   #acquiring = false;
 
-  constructor(sql: SqlClient, o: { id: number; schema: string; location: string; batch: number }) {
+  constructor(sql: SqlClient, o: { id: number; schema: string; location: string; batch: number; subjectSealing?: SubjectSealing }) {
     this.#sql = sql;
     this.#id = o.id;
     this.location = o.location;
     const s = quoteSchema(o.schema);
-    this.#t = { logs: `${s}.ledger_logs`, lines: `${s}.ledger_lines`, checkpoints: `${s}.ledger_checkpoints`, subjects: `${s}.ledger_subjects` };
+    this.#t = { logs: `${s}.ledger_logs`, lines: `${s}.ledger_lines`, checkpoints: `${s}.ledger_checkpoints`, subjects: `${s}.ledger_subjects`, subjectKeys: `${s}.ledger_subject_keys` };
+    this.#vault = new SubjectVault(o.subjectSealing, o.location);
     this.#key = advisoryKey('ledger', o.schema, String(o.id));
     if (!Number.isSafeInteger(o.batch) || o.batch < 1) throw new UsageError('BAD_INPUT', `invalid batch size ${o.batch}`);
     this.#batch = o.batch;
@@ -349,8 +364,9 @@ export class PostgresStore implements LedgerStore {
 
   // ---- subjects side store ----
 
-  async readSubjects(): Promise<SubjectRecord[]> {
-    const rows = await this.#read<{ pos: unknown; record: string }>('reading subjects', `SELECT pos, record FROM ${this.#t.subjects} WHERE log = $1 ORDER BY pos`, [this.#id]);
+  async #rawSubjects(q: SqlQueryable | null): Promise<SubjectRecord[]> {
+    const text = `SELECT pos, record FROM ${this.#t.subjects} WHERE log = $1 ORDER BY pos`;
+    const rows = q === null ? await this.#read<{ pos: unknown; record: string }>('reading subjects', text, [this.#id]) : (await q.query<{ pos: unknown; record: string }>(text, [this.#id])).rows;
     return rows.map((r) => {
       const record = parseSubjectRecord(r.record);
       if (record === null) throw new LedgerError('IO', `malformed subject record at position ${toInt(r.pos)} of ${this.location}`, { hint: 'restore ledger_subjects from a backup' });
@@ -358,21 +374,57 @@ export class PostgresStore implements LedgerStore {
     });
   }
 
+  async #keyring(q: SqlQueryable | null): Promise<WrappedSubjectKey[]> {
+    const text = `SELECT kid, record FROM ${this.#t.subjectKeys} WHERE log = $1 ORDER BY kid`;
+    const rows = q === null ? await this.#read<{ kid: string; record: string }>('reading subject keys', text, [this.#id]) : (await q.query<{ kid: string; record: string }>(text, [this.#id])).rows;
+    return rows.map((r) => {
+      const key = parseWrappedKey(r.record);
+      if (key === null || key.kid !== r.kid) throw new LedgerError('IO', `malformed subject key ${JSON.stringify(r.kid)} of ${this.location}`, { hint: 'restore ledger_subject_keys from a backup' });
+      return key;
+    });
+  }
+
+  async readSubjects(): Promise<SubjectRecord[]> {
+    return this.#vault.open(await this.#rawSubjects(null), await this.#keyring(null));
+  }
+
+  async subjectsAtRest(): Promise<SubjectsAtRest> {
+    return this.#vault.atRest(await this.#rawSubjects(null), await this.#keyring(null));
+  }
+
+  // Keyring and records change in one transaction: both or neither.
   async appendSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requireLock('appendSubjects');
     if (records.length === 0) return;
     await this.#mutate('appendSubjects', async (tx) => {
+      const sealed = this.#vault.sealAppend(records, await this.#keyring(tx));
+      if (sealed.replaceKeyring) await tx.query(`DELETE FROM ${this.#t.subjectKeys} WHERE log = $1`, [this.#id]);
+      await this.#insertKeys(tx, sealed.keys);
       const { rows } = await tx.query<{ next: unknown }>(`SELECT coalesce(max(pos) + 1, 0) AS next FROM ${this.#t.subjects} WHERE log = $1`, [this.#id]);
-      await this.#insertSubjects(tx, toInt(rows[0]!.next), records);
+      await this.#insertSubjects(tx, toInt(rows[0]!.next), sealed.records);
     });
   }
 
   async rewriteSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requireLock('rewriteSubjects');
     await this.#mutate('rewriteSubjects', async (tx) => {
+      const sealed = this.#vault.sealRewrite(records, await this.#keyring(tx));
+      await tx.query(`DELETE FROM ${this.#t.subjectKeys} WHERE log = $1`, [this.#id]);
+      await this.#insertKeys(tx, sealed.keyring);
       await tx.query(`DELETE FROM ${this.#t.subjects} WHERE log = $1`, [this.#id]);
-      await this.#insertSubjects(tx, 0, records);
+      await this.#insertSubjects(tx, 0, sealed.records);
     });
+  }
+
+  async #insertKeys(tx: SqlQueryable, keys: readonly WrappedSubjectKey[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += INSERT_ROWS) {
+      const params: unknown[] = [this.#id];
+      const values = keys.slice(start, start + INSERT_ROWS).map((k) => {
+        params.push(k.kid, formatWrappedKey(k));
+        return `($1, $${params.length - 1}, $${params.length})`;
+      });
+      await tx.query(`INSERT INTO ${this.#t.subjectKeys} (log, kid, record) VALUES ${values.join(', ')}`, params);
+    }
   }
 
   async #insertSubjects(tx: SqlQueryable, first: number, records: readonly SubjectRecord[]): Promise<void> {
