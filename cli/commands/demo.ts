@@ -1,6 +1,7 @@
 // `trailmark demo`: builds a throwaway repository with a realistic mix of changes, scans it and
 // prints the report; then writes a signed ledger, verifies it, proves one finding, and shows
-// verification failing on a tampered copy.
+// verification failing on a tampered copy; last, offline, an agent's edit captured by its hook,
+// committed after a human change, and scanned as recorded evidence.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import type { CommandContext } from '../main.js';
 import { buildDemoRepository } from '../demo/build.js';
 import { runScan } from './scan.js';
 import { runLedgerDemo } from '../demo/ledger.js';
+import { runCaptureDemo } from '../demo/capture.js';
 import { newLedgerKey } from '../../src/engine/ledger.js';
 import { systemRandom } from '../../src/core/ports.js';
 
@@ -21,6 +23,7 @@ interface DemoOptions {
   keep?: boolean;
   format: 'text' | 'json' | 'sarif' | 'markdown';
   ledger: boolean;
+  capture: boolean;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -31,6 +34,7 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--keep', 'keep the temporary directory')
     .option('--format <format>', 'report format: text, json, sarif, markdown', 'text')
     .option('--no-ledger', 'skip the ledger part of the demo')
+    .option('--no-capture', 'skip the capture part of the demo (agent hook → commit → scan, offline)')
     .action(async (opts: DemoOptions) => {
       const { io } = ctx;
       const dir = opts.dir !== undefined ? resolve(io.cwd, opts.dir) : await mkdtemp(join(tmpdir(), 'trailmark-demo-'));
@@ -55,6 +59,7 @@ export function register(program: Command, ctx: CommandContext): void {
           ...(opts.ledger ? { ledger: ledgerDir } : {}),
         }, scanCtx);
         if (opts.ledger) await runLedgerDemo({ ledgerDir, work: dir, verifierKeyFile }, ctx);
+        if (opts.capture) await runCaptureDemo({ repoDir: repo.dir, work: dir }, ctx);
       } finally {
         if (cleanup) await rm(dir, { recursive: true, force: true });
         else io.stderr.write(`\nkept: ${dir}\n`);

@@ -4,7 +4,8 @@
 //
 // GitHub API cost is counted, not timed: requests per Action run against the simulator.
 // Options: --json (stable machine output), --quick (smaller runs, no 1M-entry memory run),
-// --api-only (only the API request counts), --report-only (only the report case).
+// --api-only (only the API request counts), --report-only (only the report case),
+// --capture-only (only the capture hook latency).
 
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { benchLedger, benchLedgerAppend } from './ledger.js';
 import { benchApiCost } from './api-cost.js';
 import { benchReport, type ReportBenchReport } from './report.js';
 import { benchPostgresStore, type PostgresBenchReport } from './ledger-postgres.js';
+import { benchCapture, captureLines } from './capture.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -40,6 +42,12 @@ const reportLines = (r: ReportBenchReport | null): string[] => {
   if (r.memory !== null) lines.push(`       buildReport on ${r.memory.entries} entries (${r.memory.fileMiB} MiB) in ${r.memory.reportSec} s: peak RSS ${r.memory.peakRssMiB} MiB (baseline ${r.memory.baselineRssMiB}), peak heap ${r.memory.peakHeapMiB} MiB`);
   return lines;
 };
+const runCapture = () => benchCapture({ projectRoot, runs: quick ? 15 : 31, iterations: quick ? 50 : 200, log });
+if (args.has('--capture-only')) {
+  const c = await runCapture();
+  process.stdout.write(json ? `${JSON.stringify({ capture: c }, null, 2)}\n` : `${captureLines(c).join('\n')}\n`);
+  process.exit(0);
+}
 if (reportOnly) {
   const r = await runReport();
   process.stdout.write(json ? `${JSON.stringify({ report: r }, null, 2)}\n` : `${reportLines(r).join('\n')}\n`);
@@ -69,6 +77,7 @@ const ledger = scanOnly ? null : await benchLedger({ rateEntries: quick ? 2_000 
 // Real entry sizes (~4.4 KB), concurrent callers (group commit), bulk and sequential appends.
 const ledgerAppend = scanOnly ? null : await benchLedgerAppend({ changes: quick ? 400 : 2_000, rounds: 3, log });
 const report = scanOnly ? null : await runReport();
+const capture = scanOnly ? null : await runCapture();
 
 const postgres = scanOnly ? null : await benchPostgresStore({ entries: quick ? 500 : 5_000, log });
 const postgresLines = (p: PostgresBenchReport | null, f: (n: number, d?: number) => string): string[] => {
@@ -80,7 +89,7 @@ const postgresLines = (p: PostgresBenchReport | null, f: (n: number, d?: number)
 };
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ scan, ledger, ledgerAppend, report, postgres, api }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ scan, ledger, ledgerAppend, report, capture, postgres, api }, null, 2)}\n`);
 } else {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const lines = [
@@ -114,6 +123,7 @@ if (json) {
     lines.push(`       verify ${m.entries} entries (${f(m.fileMiB, 0)} MiB) in ${f(m.verifySec, 1)} s: peak RSS ${f(m.peakRssMiB, 0)} MiB (baseline ${f(m.baselineRssMiB, 0)}), peak heap ${f(m.peakHeapMiB, 0)} MiB`);
   }
   lines.push(...reportLines(report));
+  if (capture !== null) lines.push(...captureLines(capture));
   lines.push(...postgresLines(postgres, f));
   lines.push(...apiLines());
   process.stdout.write(`${lines.join('\n')}\n`);
