@@ -1,6 +1,5 @@
 // The registry of subcommands. Each module exports `register(program, ctx)`.
-import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { RegisterCommand } from '../program.js';
 import { register as blame } from './blame.js';
 import { register as capture } from './capture.js';
 import { register as demo } from './demo.js';
@@ -19,7 +18,7 @@ import { register as verify } from './verify.js';
 import { register as verifyProof } from './verify-proof.js';
 import { register as witness } from './witness.js';
 
-export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
+export type { RegisterCommand } from '../program.js';
 
 export const COMMANDS: readonly RegisterCommand[] = [
   scan,

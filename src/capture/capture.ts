@@ -9,7 +9,6 @@
 // files are named by the path's digest).
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parsePolicy } from '../config/policy.js';
 import { describeError, printable } from '../core/errors.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { AttributionStore, applyAgentEdit, hasAgentLines, splitLines, toRanges, type LineOwner } from './attribution.js';
@@ -206,6 +205,9 @@ export async function repoPolicy(repo: CaptureRepo, log: (m: string) => void): P
     return DEFAULT_POLICY;
   }
   try {
+    // Loaded only when the repository has a policy: YAML and the schema validator are most of a
+    // hook's start-up otherwise.
+    const { parsePolicy } = await import('../config/policy.js');
     return parsePolicy(text, { source: POLICY_PATH });
   } catch (err) {
     log(`policy ignored, defaults used: ${describeError(err)}`);
