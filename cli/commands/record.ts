@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { UsageError, describeError } from '../../src/core/errors.js';
 import { trailmarkHome } from '../../src/capture/paths.js';
-import { appendLog, cursorKey, lastReceipt, pushSpool, readCollectors, register as registerDevice, type PushResult } from '../../src/capture/push.js';
+import { DEFAULT_MAX_ATTEMPTS, appendLog, cursorKey, lastReceipt, pushSpool, readCollectors, register as registerDevice, type PushResult } from '../../src/capture/push.js';
 import { openSpool } from '../../src/capture/spool.js';
 import { EXIT_INTEGRITY, EXIT_OK, EXIT_USAGE } from '../io.js';
 import { progressReporter } from '../progress.js';
@@ -70,12 +70,16 @@ export function register(program: Command, ctx: CommandContext): void {
     .description('send the spool to every registered collector, in order and in batches, keeping the signed receipts')
     .option('--json', 'machine-readable outcome (schema trailmark.record-push/v1)')
     .option('--background', 'run quietly: outcome and errors go to capture.log (used by the hooks)')
-    .action(async (opts: { json?: boolean; background?: boolean }) => {
+    .option('--attempts <n>', `tries per batch before giving up, with backoff between them (default ${DEFAULT_MAX_ATTEMPTS}); nothing is lost when it gives up`, parseAttempts)
+    .action(async (opts: { json?: boolean; background?: boolean; attempts?: number }) => {
+      // A background push (started by a hook) gives up sooner: the next hook or an explicit push
+      // tries again, and the spool keeps everything meanwhile.
+      const attempts = opts.attempts !== undefined ? { maxAttempts: opts.attempts } : opts.background === true ? { maxAttempts: BACKGROUND_ATTEMPTS } : {};
       const home = trailmarkHome(ctx.io.env);
       if (opts.background === true) {
         try {
           if (readCollectors(home).length === 0) return;
-          const result = await pushSpool({ home, log: (line) => appendLog(home, `record push: ${line}`) });
+          const result = await pushSpool({ home, ...attempts, log: (line) => appendLog(home, `record push: ${line}`) });
           if (!result.busy) appendLog(home, `record push: ${describePush(result).trim().replace(/\n/g, '; ')}`);
         } catch (err) {
           appendLog(home, `record push: ${describeError(err)}`);
@@ -87,7 +91,7 @@ export function register(program: Command, ctx: CommandContext): void {
       const progress = progressReporter(ctx.io, 'record push');
       let result: PushResult;
       try {
-        result = await pushSpool({ home, progress: progress.update, log: ctx.io.stderr.isTTY ? (line) => ctx.io.stderr.write(`${line}\n`) : undefined });
+        result = await pushSpool({ home, ...attempts, progress: progress.update, log: ctx.io.stderr.isTTY ? (line) => ctx.io.stderr.write(`${line}\n`) : undefined });
       } finally {
         progress.done();
       }
@@ -121,4 +125,13 @@ export function register(program: Command, ctx: CommandContext): void {
       if (gaps.length > 0) out += `the collector reports missing seqs ${gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}-${g.to}`)).join(', ')}\n`;
       ctx.io.stdout.write(out);
     });
+}
+
+/** Tries per batch of a background push. */
+const BACKGROUND_ATTEMPTS = 2;
+
+function parseAttempts(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 100) throw new UsageError('USAGE', `--attempts ${JSON.stringify(text)} is not a whole number from 1 to 100`, { hint: 'leave it out for the default' });
+  return n;
 }

@@ -355,9 +355,9 @@ interface StatusJson {
  * `trailmark record push --json`; when a push the git hooks started in the background holds the
  * lock (`busy`), waits for it and pushes again, so the result is this push's own.
  */
-async function push(dev: Dev): Promise<{ code: number; json: PushJson; out: string }> {
+async function push(dev: Dev, extra: readonly string[] = []): Promise<{ code: number; json: PushJson; out: string }> {
   for (;;) {
-    const r = await dev.trailmark(['record', 'push', '--json']);
+    const r = await dev.trailmark(['record', 'push', '--json', ...extra]);
     const json = JSON.parse(r.stdout) as PushJson;
     if (!json.busy) return { code: r.code, json, out: `${r.stdout}${r.stderr}` };
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -517,7 +517,8 @@ describe.skipIf(simMissing !== undefined)('capture end to end: hook â†’ commit â
     // Two edit records and two commit records at least, none acknowledged.
     expect(pending).toBeGreaterThanOrEqual(4);
     expect(pending).toBe(before.lastSeq);
-    const down = await push(dev);
+    // One try: the retries and their backoff are the push tests' subject, not this one's.
+    const down = await push(dev, ['--attempts', '1']);
     expect(down.code, down.out).not.toBe(0);
     expect(down.json.collectors[0]!.error).toBeDefined();
     // Nothing acknowledged, nothing lost: the cursor did not move.

@@ -3,7 +3,7 @@
 // .ci/run) or TRAILMARK_CHROMIUM. Without it the suites skip with a printed reason, unless
 // TRAILMARK_CI_STRICT=1 (set by .ci/run), which turns that into a failure.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -27,6 +27,28 @@ export const CHROMIUM_ARGS = [
   '--font-render-hinting=none', '--disable-lcd-text', '--force-color-profile=srgb', '--hide-scrollbars',
 ];
 
+/**
+ * Fonts Chromium may use: only DejaVu (apt `fonts-dejavu-core`, installed by .ci/run), through a
+ * fontconfig file of our own. Otherwise `sans-serif` resolves to whatever else the machine has
+ * (Liberation, Noto…) and the reference screenshot depends on the machine, not on the page.
+ */
+export const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+
+async function fontconfigFile(dir: string): Promise<string> {
+  const file = join(dir, 'fonts.conf');
+  await writeFile(file, `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>${FONT_DIR}</dir>
+  <cachedir>${join(dir, 'fontcache')}</cachedir>
+  <alias><family>sans-serif</family><prefer><family>DejaVu Sans</family></prefer></alias>
+  <alias><family>serif</family><prefer><family>DejaVu Serif</family></prefer></alias>
+  <alias><family>monospace</family><prefer><family>DejaVu Sans Mono</family></prefer></alias>
+</fontconfig>
+`);
+  return file;
+}
+
 export interface Browser {
   readonly context: BrowserContext;
   close(): Promise<void>;
@@ -38,8 +60,10 @@ export interface Browser {
  */
 export async function launchBrowser(options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Browser> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'trailmark-chromium-'));
+  const fonts = await fontconfigFile(userDataDir);
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
+    env: { ...process.env, FONTCONFIG_FILE: fonts },
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
