@@ -17,6 +17,7 @@ import { openDirStore } from '../../src/ledger/store/dir.js';
 import { displaySubject } from '../../src/ledger/subjects.js';
 import { freePort } from '../support/free-port.js';
 import { REPO_ROOT, type RunningSim } from '../support/github-sim.js';
+import { buildDist } from '../support/build-dist.js';
 
 const run = promisify(execFile);
 
@@ -40,7 +41,7 @@ export async function ledgerKeys(): Promise<Keys> {
 
 /** Builds dist/lib from this checkout (the e2e tests run the shipped artifact). */
 export async function build(): Promise<void> {
-  await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+  await buildDist();
 }
 
 /** The OAuth edge: github.com's /login/oauth/* for the sign-in, tokens from the simulator. */

@@ -24,6 +24,7 @@ import { weekRange } from '../../src/report/week.js';
 import { freePort } from '../support/free-port.js';
 import { inProcessApp } from '../support/in-process-app.js';
 import { REPO_ROOT, simUnavailable, startSim, type RunningSim, type Violation } from '../support/github-sim.js';
+import { buildDist } from '../support/build-dist.js';
 
 const run = promisify(execFile);
 const unavailable = simUnavailable();
@@ -140,7 +141,7 @@ function productViolations(v: readonly Violation[]): unknown[] {
 
 describe.skipIf(unavailable !== undefined)('the weekly attestation-gap issue (shipped App on the simulator)', () => {
   beforeAll(async () => {
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+    await buildDist();
     keyDir = await mkdtemp(join(tmpdir(), 'trailmark-weekly-'));
     const key = generateNoteKey(KEY_NAME, randomBytes(32));
     signerKey = key.signerKey;

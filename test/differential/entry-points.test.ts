@@ -26,6 +26,7 @@ import { openDirStore } from '../../src/ledger/store/dir.js';
 import type { GitFixture } from '../support/git-fixture.js';
 import { installSim, REPO_ROOT, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 import { cloneFromSim, SimApi } from './sim-repo.js';
+import { buildDist } from '../support/build-dist.js';
 
 const run = promisify(execFile);
 const unavailable = simUnavailable();
@@ -225,7 +226,7 @@ describe.skipIf(unavailable !== undefined)('the CLI, the Action and the App conc
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'trailmark-entry-points-'));
     // The shipped artifacts: bin/trailmark.js and `npm start` run dist/lib, built from this checkout.
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+    await buildDist();
   }, 300_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { readEntries } from '../../src/ledger/read.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { AI_FILE } from '../app/harness.js';
 import { REPO_ROOT, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
+import { buildDist } from '../support/build-dist.js';
 
 const run = promisify(execFile);
 const unavailable = simUnavailable();
@@ -157,7 +158,7 @@ async function expectNoViolations(s: RunningSim): Promise<void> {
 describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitHub simulator, as GitHub Enterprise Server', () => {
   beforeAll(async () => {
     // The shipped artifact: built from this checkout once.
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+    await buildDist();
     keyDir = await mkdtemp(join(tmpdir(), 'trailmark-e2e-key-'));
     const key = generateNoteKey(KEY_NAME, randomBytes(32));
     signerKey = key.signerKey;

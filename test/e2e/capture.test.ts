@@ -30,6 +30,7 @@ import { openDirStore } from '../../src/ledger/store/dir.js';
 import { freePort } from '../support/free-port.js';
 import { REPO_ROOT, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 import { pushToSim, simWorkRepo, type SimWorkRepo } from '../support/sim-git.js';
+import { buildDist } from '../support/build-dist.js';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'bin/trailmark.js');
@@ -372,7 +373,7 @@ async function status(dev: Dev): Promise<StatusJson> {
 
 describe.skipIf(simMissing !== undefined)('capture end to end: hook → commit → scan → push → the App (npm start) against the GitHub simulator', () => {
   beforeAll(async () => {
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT });
+    await buildDist();
     keyDir = await mkdtemp(join(tmpdir(), 'trailmark-e2e-capture-key-'));
     const key = generateNoteKey('example.com/trailmark-e2e-capture', randomBytes(32));
     signerKey = key.signerKey;
