@@ -15,7 +15,7 @@ import {
   type ReceiptDuplicate, type ReceiptRejected, type SeqRange,
 } from '../src/engine/collector.js';
 import { recordCaptured } from '../src/engine/outcome.js';
-import { answer, type Access } from './collector.js';
+import { answer, bearer, readBytes, type Access } from './collector.js';
 import { DeviceRegistry, type DeviceGrant } from './collector-devices.js';
 import { DeviceSequences } from './collector-sequences.js';
 import type { InstallationLedgers } from './ledgers.js';
@@ -56,34 +56,6 @@ export interface CollectorRoutesDependencies {
   readonly isAdmin: (installationId: number, owner: string, repo: string, login: string) => Promise<boolean>;
   readonly log: (line: string) => void;
   readonly logError: (line: string) => void;
-}
-
-function bearer(req: IncomingMessage): string {
-  const auth = req.headers.authorization ?? '';
-  return auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : auth.startsWith('token ') ? auth.slice('token '.length).trim() : '';
-}
-
-/** The body's bytes, or null when it is over `max` (the rest is not read). */
-function readBytes(req: IncomingMessage, max: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > max) {
-        over = true;
-        req.destroy();
-        resolve(null);
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (err) => {
-      if (!over) reject(err);
-    });
-  });
 }
 
 class TimedCache<V> {

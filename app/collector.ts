@@ -30,8 +30,8 @@ export function answer(res: ServerResponse, status: number, body: Record<string,
   res.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 }
 
-/** The body as UTF-8 text, or null when it is over the limit (the rest is not read). */
-function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+/** The body's bytes, or null when it is over `max` (the rest is not read). */
+export function readBytes(req: IncomingMessage, max: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -45,12 +45,18 @@ function readBody(req: IncomingMessage, max: number): Promise<string | null> {
       } else chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (!over) resolve(Buffer.concat(chunks));
     });
     req.on('error', (err) => {
       if (!over) reject(err);
     });
   });
+}
+
+/** The token of an `Authorization: Bearer …` (or `token …`) header, or ''. */
+export function bearer(req: IncomingMessage): string {
+  const auth = req.headers.authorization ?? '';
+  return auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : auth.startsWith('token ') ? auth.slice('token '.length).trim() : '';
 }
 
 export async function handleRecordPost(req: IncomingMessage, res: ServerResponse, deps: CollectorDependencies): Promise<void> {
@@ -60,8 +66,7 @@ export async function handleRecordPost(req: IncomingMessage, res: ServerResponse
   const owner = repository.slice(0, slash);
   const repo = repository.slice(slash + 1);
   if (slash < 0 || !isRepositoryName(owner, repo)) return answer(res, 400, { error: 'the repository query parameter must be OWNER/NAME' });
-  const auth = req.headers.authorization ?? '';
-  const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length).trim() : auth.startsWith('token ') ? auth.slice('token '.length).trim() : '';
+  const token = bearer(req);
   if (token === '') return answer(res, 401, { error: 'missing Authorization: Bearer <GitHub token>' });
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > RECORD_MAX_BYTES) return answer(res, 413, { error: `records are limited to ${RECORD_MAX_BYTES} bytes` });
@@ -72,12 +77,12 @@ export async function handleRecordPost(req: IncomingMessage, res: ServerResponse
   const installationId = await deps.installationOf(owner, repo);
   if (installationId === null) return answer(res, 404, { error: `the trailmark App is not installed on ${owner}/${repo}` });
 
-  const text = await readBody(req, RECORD_MAX_BYTES);
-  if (text === null) return answer(res, 413, { error: `records are limited to ${RECORD_MAX_BYTES} bytes` });
+  const bytes = await readBytes(req, RECORD_MAX_BYTES);
+  if (bytes === null) return answer(res, 413, { error: `records are limited to ${RECORD_MAX_BYTES} bytes` });
   const outcome = await recordCaptured({
     store: { put: (record) => deps.records.put(installationId, owner, repo, record) },
     ...(deps.ledgers === undefined ? {} : { ledger: deps.ledgers.sinkOf(installationId) }),
-  }, { repository: `${owner}/${repo}`, text });
+  }, { repository: `${owner}/${repo}`, text: bytes.toString('utf8') });
   if (outcome.status === 'invalid') return answer(res, 422, { error: 'not a valid Agent Trace record', problems: outcome.problems });
   if (outcome.status === 'full') return answer(res, 507, { error: `${owner}/${repo} holds the maximum number of records` });
   answer(res, outcome.stored ? 201 : 200, { digest: outcome.digest, ranges: outcome.ranges, stored: outcome.stored });
