@@ -51,8 +51,10 @@ export interface TrailmarkAppOptions {
 
 export interface TrailmarkApp {
   readonly appFn: ApplicationFunction;
-  /** Resolves when the queue is idle (after `appFn` ran). */
+  /** Resolves when no schedule tick runs and the queue is idle (after `appFn` ran). */
   drain(): Promise<void>;
+  /** Stops the schedules' timers and waits for a tick in progress; queued jobs stay queued. */
+  close(): Promise<void>;
   /** Runs the weekly report schedule now (after `appFn` ran); resolves with the jobs it queued. */
   weeklyTick(): Promise<number>;
   /** Runs the retention schedule now (after `appFn` ran); resolves with the jobs it queued. */
@@ -68,6 +70,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const queues: WorkQueue[] = [];
   const schedules: WeeklyReports[] = [];
   const retentions: RetentionSchedule[] = [];
+  const stops: (() => void)[] = [];
 
   const appFn: ApplicationFunction = async (app: Probot, fnOptions) => {
     const log = (line: string) => app.log.info(line);
@@ -123,11 +126,11 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     if (resumed > 0) log(`trailmark: resumed ${resumed} queued jobs`);
     if (weekly !== undefined) {
       schedules.push(weekly);
-      weekly.start(options.weeklyTimer, settings.reportIntervalMs);
+      stops.push(weekly.start(options.weeklyTimer, settings.reportIntervalMs));
     }
     if (retention !== undefined) {
       retentions.push(retention);
-      retention.start(options.weeklyTimer);
+      stops.push(retention.start(options.weeklyTimer));
     }
 
     // The delivery id is remembered only once its job is durably queued: a crash in between
@@ -258,10 +261,20 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     });
   };
 
+  const settleTicks = async (): Promise<void> => {
+    await Promise.all([...schedules, ...retentions].map((s) => s.tick.settled()));
+  };
+
   return {
     appFn,
     drain: async () => {
+      // A schedule tick (one runs at start) may still be queueing jobs: wait for it first.
+      await settleTicks();
       for (const q of queues) await q.drain();
+    },
+    close: async () => {
+      for (const stop of stops.splice(0)) stop();
+      await settleTicks();
     },
     weeklyTick: async () => {
       let queued = 0;

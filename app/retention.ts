@@ -39,7 +39,7 @@ import type { Job } from './job.js';
 import { jobKey } from './job.js';
 import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
 import { StateFile, type StateFileOptions } from './state-file.js';
-import { realTimer, serialized, startSchedule, type Timer } from './schedule.js';
+import { realTimer, serialized, type Serialized, startSchedule, type Timer } from './schedule.js';
 import { installationRepositories, installationsWithLedger } from './weekly-report.js';
 
 export type RetentionJob = Extract<Job, { readonly kind: 'retention' }>;
@@ -88,7 +88,7 @@ export class RetentionSchedule {
   }
 
   /** Queues the day's job of every installation whose day is not done; returns how many. Ticks do not overlap. */
-  readonly tick: () => Promise<number> = serialized(() => this.#tick());
+  readonly tick: Serialized = serialized(() => this.#tick());
 
   async #tick(): Promise<number> {
     const day = retentionDay(this.o.clock.now());

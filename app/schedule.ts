@@ -21,15 +21,28 @@ export function startSchedule(tick: () => Promise<unknown>, name: string, log: (
   return timer(run, everyMs);
 }
 
+/** A function whose calls never overlap, and a way to wait until none runs. */
+export interface Serialized {
+  (): Promise<number>;
+  /** Resolves once no call runs (calls made meanwhile included); never rejects. */
+  settled(): Promise<void>;
+}
+
 /**
  * `fn` with calls that never overlap: a call made while one runs waits for it, then runs once
  * more (a failed run does not stop the next).
  */
-export function serialized(fn: () => Promise<number>): () => Promise<number> {
+export function serialized(fn: () => Promise<number>): Serialized {
   let running: Promise<number> | undefined;
-  return () => {
+  const call = () => {
     const next = (running ?? Promise.resolve(0)).catch(() => 0).then(fn);
     running = next;
     return next;
   };
+  const settled = async (): Promise<void> => {
+    for (let seen = running; seen !== undefined; seen = seen === running ? undefined : running) {
+      await seen.catch(() => 0);
+    }
+  };
+  return Object.assign(call, { settled });
 }

@@ -31,7 +31,7 @@ import { openDirStore } from '../src/ledger/store/dir.js';
 import type { Job } from './job.js';
 import { jobKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
-import { realTimer, serialized, startSchedule, type Timer } from './schedule.js';
+import { realTimer, serialized, type Serialized, startSchedule, type Timer } from './schedule.js';
 
 export type WeeklyReportJob = Extract<Job, { readonly kind: 'weekly-report' }>;
 
@@ -106,7 +106,7 @@ export class WeeklyReports {
   }
 
   /** Enqueues the due weeks of every installation; returns how many jobs were queued. Ticks do not overlap. */
-  readonly tick: () => Promise<number> = serialized(() => this.#tick());
+  readonly tick: Serialized = serialized(() => this.#tick());
 
   async #tick(): Promise<number> {
     let queued = 0;

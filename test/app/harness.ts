@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import examplesJson from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import nock from 'nock';
 import { pino, type Logger } from 'pino';
+import { afterEach } from 'vitest';
 import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from 'probot';
 
 type Handler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
@@ -58,6 +59,13 @@ export interface Harness {
 
 let deliveries = 0;
 
+// Every App a test started stops its schedules when the test ends: a schedule tick (one runs at
+// start) of an earlier test's App must not queue work that meets the next test's GitHub mocks.
+const started: TrailmarkApp[] = [];
+afterEach(async () => {
+  for (const app of started.splice(0)) await app.close();
+});
+
 export async function startApp(options: { dataDir?: string; concurrency?: number; signed?: boolean; backoff?: BackoffPolicy; log?: Logger } = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trailmark-app-'));
   const sleeps: number[] = [];
@@ -69,6 +77,7 @@ export async function startApp(options: { dataDir?: string; concurrency?: number
     random: seededRandom(),
     sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); },
   });
+  started.push(app);
   const handlers: Handler[] = [];
   await probot.load(app.appFn, { cwd: dataDir, addHandler: (h) => handlers.push(h) });
   return {
