@@ -24,7 +24,7 @@ import { jobKey, type Job } from './job.js';
 import { InstallationLedgers } from './ledgers.js';
 import { PullStateStore } from './pull-state.js';
 import { isRepositoryName, RecordStore } from './record-store.js';
-import { WorkQueue, type BackoffPolicy } from './queue.js';
+import { WorkQueue, type BackoffPolicy, type JobQueue } from './queue.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
 import { RetentionSchedule, type RetentionJob } from './retention.js';
@@ -67,7 +67,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const { settings } = options;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
-  const queues: WorkQueue[] = [];
+  const queues: JobQueue[] = [];
   const schedules: WeeklyReports[] = [];
   const retentions: RetentionSchedule[] = [];
   const stops: (() => void)[] = [];
@@ -88,7 +88,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     const records = new RecordStore(settings.dataDir);
     const deliveries = new DeliveryLog(settings.dataDir, stateFiles);
     // The queue and the worker call each other only once jobs run (after queue.start below).
-    const queue: WorkQueue = new WorkQueue({
+    const queue: JobQueue = new WorkQueue({
       dataDir: settings.dataDir,
       concurrency: settings.concurrency,
       run: (job, key) => worker.run(job, key),

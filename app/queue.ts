@@ -89,12 +89,35 @@ export interface QueueOptions {
   readonly stateFiles?: StateFileOptions;
 }
 
-function describeJob(job: Job): string {
+/**
+ * What the App needs of a work queue: this file's `WorkQueue` (a data directory, one process) or
+ * `pg-queue.ts` (PostgreSQL, several replicas). Semantics as described at the top of this file:
+ * durable before `enqueue` resolves, coalesced per key, retried with backoff, failed jobs kept.
+ */
+export interface JobQueue {
+  /** Schedules the jobs left by an earlier process; returns how many. */
+  start(): Promise<number>;
+  enqueue(key: string, job: Job): Promise<void>;
+  /** Jobs persisted and not yet completed or failed for good. */
+  pending(): Promise<number>;
+  /** Jobs that failed for good and were not requeued, by key. */
+  failed(): Promise<Readonly<Record<string, FailedJob>>>;
+  requeueFailed(pick: (job: Job, key: string) => boolean): Promise<number>;
+  dropFailed(pick: (job: Job, key: string) => boolean): Promise<void>;
+  /** Resolves when this process runs, waits for and sleeps on nothing. */
+  drain(): Promise<void>;
+  /** Removes persisted jobs matching `drop`; running ones finish. */
+  remove(drop: (job: Job) => boolean): Promise<void>;
+  /** Stops taking jobs; resolves when this process's running jobs ended. */
+  stop?(): Promise<void>;
+}
+
+export function describeJob(job: Job): string {
   if (job.kind === 'retention') return `retention job for installation ${job.installationId} (${job.day})`;
   return job.kind === 'weekly-report' ? `weekly-report job for ${job.owner}/${job.repo} ${job.week}` : `${job.kind} job for ${job.owner}/${job.repo}#${job.number}`;
 }
 
-export class WorkQueue {
+export class WorkQueue implements JobQueue {
   readonly #file: StateFile<QueueDocument>;
   readonly #failed: StateFile<FailedDocument>;
   readonly #o: QueueOptions;
