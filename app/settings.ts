@@ -35,6 +35,11 @@ export interface AppSettings {
    * Absent: openings are stored in clear.
    */
   readonly subjectKeyId?: string;
+  /**
+   * `DATABASE_URL`: when set, the App keeps its ledgers, queue and state in this PostgreSQL
+   * database (several replicas may share it) instead of `dataDir` (docs/app.md).
+   */
+  readonly databaseUrl?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
