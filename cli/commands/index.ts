@@ -1,41 +1,40 @@
-// The registry of subcommands. Each module exports `register(program, ctx)`.
+// The registry of subcommands. Each module exports `register(program, ctx)` and is loaded only
+// when it runs: `trailmark scan …` imports the scanner, not the report renderers, the hooks'
+// installers or the collector client (each command's start then costs only what it uses).
 import type { RegisterCommand } from '../program.js';
-import { register as blame } from './blame.js';
-import { register as capture } from './capture.js';
-import { register as demo } from './demo.js';
-import { register as detail } from './detail.js';
-import { register as drill } from './drill.js';
-import { register as erase } from './erase.js';
-import { register as hooks } from './hooks.js';
-import { register as exportRecords } from './export.js';
-import { register as keygen } from './keygen.js';
-import { register as ledger } from './ledger.js';
-import { register as prove } from './prove.js';
-import { register as record } from './record.js';
-import { register as report } from './report.js';
-import { register as scan } from './scan.js';
-import { register as verify } from './verify.js';
-import { register as verifyProof } from './verify-proof.js';
-import { register as witness } from './witness.js';
 
 export type { RegisterCommand } from '../program.js';
 
-export const COMMANDS: readonly RegisterCommand[] = [
-  scan,
-  demo,
-  keygen,
-  verify,
-  prove,
-  verifyProof,
-  erase,
-  report,
-  blame,
-  drill,
-  ledger,
-  witness,
-  detail,
-  hooks,
-  exportRecords,
-  capture,
-  record,
-];
+type CommandModule = () => Promise<{ readonly register: RegisterCommand }>;
+
+/** Command name → its module, in the order `trailmark --help` lists them. */
+export const COMMAND_MODULES: Readonly<Record<string, CommandModule>> = {
+  scan: () => import('./scan.js'),
+  demo: () => import('./demo.js'),
+  keygen: () => import('./keygen.js'),
+  verify: () => import('./verify.js'),
+  prove: () => import('./prove.js'),
+  'verify-proof': () => import('./verify-proof.js'),
+  erase: () => import('./erase.js'),
+  report: () => import('./report.js'),
+  blame: () => import('./blame.js'),
+  drill: () => import('./drill.js'),
+  ledger: () => import('./ledger.js'),
+  witness: () => import('./witness.js'),
+  detail: () => import('./detail.js'),
+  hooks: () => import('./hooks.js'),
+  export: () => import('./export.js'),
+  capture: () => import('./capture.js'),
+  record: () => import('./record.js'),
+};
+
+/**
+ * The commands `argv` needs: the one it names, or every command when it names none or an unknown
+ * one (the program's help, version and "did you mean" then see them all).
+ */
+export async function loadCommands(argv: readonly string[]): Promise<RegisterCommand[]> {
+  const first = argv[0];
+  const only = first === undefined ? undefined : Object.hasOwn(COMMAND_MODULES, first) ? COMMAND_MODULES[first] : undefined;
+  const modules = only === undefined ? Object.values(COMMAND_MODULES) : [only];
+  return Promise.all(modules.map(async (load) => (await load()).register));
+}

@@ -82,7 +82,7 @@ function bufferIo(io: CliIo, env: Record<string, string | undefined>, cwd: strin
 
 async function cli(io: CliIo, args: readonly string[]): Promise<number> {
   const ctx: CommandContext = { io, exitCode: 0 };
-  await buildProgram(ctx).parseAsync([...args], { from: 'user' });
+  await (await buildProgram(ctx)).parseAsync([...args], { from: 'user' });
   return ctx.exitCode;
 }
 
@@ -95,20 +95,11 @@ async function git(cwd: string, args: readonly string[], env: Record<string, str
   return stdout;
 }
 
-/** Whether this build has the capture command (the scene is skipped with a reason otherwise). */
-export function captureAvailable(io: CliIo): boolean {
-  return buildProgram({ io, exitCode: 0 }).commands.some((c) => c.name() === 'capture');
-}
-
-/** Runs the scene; returns undefined (after saying why) when this build has no `trailmark capture`. */
+/** Runs the scene. */
 export async function runCaptureDemo(input: CaptureDemoInput, ctx: CommandContext): Promise<CaptureDemoResult | undefined> {
   const { io } = ctx;
   const say = (t: string): void => io.stdout.write(t);
   say('\n── capture ─────────────────────────────────────────────────────────────\n');
-  if (!captureAvailable(io)) {
-    say('skipped: this build has no `trailmark capture` command\n');
-    return undefined;
-  }
   const home = join(input.work, 'capture-home');
   const env: Record<string, string | undefined> = { ...io.env, TRAILMARK_HOME: home };
   const repo = input.repoDir;

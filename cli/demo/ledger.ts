@@ -16,7 +16,7 @@ export interface LedgerDemoInput {
 /** Runs one CLI command against the demo's io and returns its exit code. */
 async function cli(io: CliIo, args: readonly string[]): Promise<number> {
   const ctx: CommandContext = { io, exitCode: 0 };
-  await buildProgram(ctx).parseAsync([...args], { from: 'user' });
+  await (await buildProgram(ctx)).parseAsync([...args], { from: 'user' });
   return ctx.exitCode;
 }
 
