@@ -18,6 +18,7 @@ export const COMMAND_MODULES: Readonly<Record<string, CommandModule>> = {
   erase: () => import('./erase.js'),
   report: () => import('./report.js'),
   blame: () => import('./blame.js'),
+  calibrate: () => import('./calibrate.js'),
   drill: () => import('./drill.js'),
   ledger: () => import('./ledger.js'),
   witness: () => import('./witness.js'),

@@ -3,11 +3,12 @@
 // review use case (engine/review.ts: the same policy, fail-on and idempotent append as the
 // Action and the App), render its result.
 
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ChangeSet } from '../../src/core/types.js';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError, describeError, printable } from '../../src/core/errors.js';
+import { calibratedThresholds, currentModel, parseCalibration } from '../../src/engine/calibration.js';
 import { analyzeChange, digestLines } from '../../src/engine/analyze.js';
 import { patchChangeSource } from '../../src/engine/patch.js';
 import { renderReport, type ReportFormat } from '../../src/engine/render.js';
@@ -34,6 +35,9 @@ export interface ScanSettings {
   readonly keyFile?: string;
   readonly origin?: string;
   readonly verbose: boolean;
+  /** A `trailmark calibrate --json` file, and the repository in it to take (default: its only one). */
+  readonly calibration?: string;
+  readonly calibrationRepository?: string;
 }
 
 interface RawOptions {
@@ -50,6 +54,8 @@ interface RawOptions {
   keyFile?: string;
   origin?: string;
   verbose?: boolean;
+  calibration?: string;
+  calibrationRepository?: string;
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -69,6 +75,8 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--key-file <file>', 'ledger signing key file (default: $TRAILMARK_SIGNING_KEY)')
     .option('--origin <origin>', 'ledger origin line (default: the key name)')
     .option('-v, --verbose', 'list clear hunks too in the text report')
+    .option('--calibration <file>', "use the repository's calibrated thresholds from this trailmark calibrate --json file (docs/calibration.md)")
+    .option('--calibration-repository <owner/name>', 'the repository to take from the calibration file (default: its only one)')
     .action(async (opts: RawOptions) => {
       const settings = parseSettings(opts, ctx.io.cwd);
       ctx.exitCode = await runScan(settings, ctx);
@@ -97,6 +105,8 @@ function parseSettings(opts: RawOptions, cwd: string): ScanSettings {
     ...(opts.keyFile !== undefined ? { keyFile: resolve(cwd, opts.keyFile) } : {}),
     ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
     verbose: opts.verbose === true,
+    ...(opts.calibration !== undefined ? { calibration: resolve(cwd, opts.calibration) } : {}),
+    ...(opts.calibrationRepository !== undefined ? { calibrationRepository: opts.calibrationRepository } : {}),
   };
 }
 
@@ -109,6 +119,7 @@ export async function runScan(settings: ScanSettings, ctx: CommandContext): Prom
     // The review reports a ledger failure as text; the error itself decides the exit code.
     ledger = { ...sink, appendOnce: (key, drafts) => sink.appendOnce(key, drafts).catch((err: unknown) => { ledgerError = err; throw err; }) };
   }
+  const calibration = settings.calibration === undefined ? undefined : await loadCalibration(settings.calibration, settings.calibrationRepository, io);
   const { change, scope } = await loadChange(settings, ctx);
   let key = '';
   const progress = progressReporter(io, 'analyzing files');
@@ -124,6 +135,7 @@ export async function runScan(settings: ScanSettings, ctx: CommandContext): Prom
       key: (policy, c) => (key = analysisKey(scope, c.base, c.head, policy)),
       failOn: settings.failOn,
       repository: basename(settings.repo),
+      ...(calibration === undefined ? {} : { calibration }),
     });
   } finally {
     progress.done();
@@ -165,4 +177,33 @@ async function loadChange(settings: ScanSettings, ctx: CommandContext): Promise<
   const source = new GitChangeSource({ repo: settings.repo, head: settings.head, ...(settings.base !== undefined ? { base: settings.base } : {}) });
   const changeSet: ChangeSet = await source.load();
   return { change: { repo: settings.repo, changeSet }, scope: `cli:${settings.repo}` };
+}
+
+/**
+ * The calibrated operating point for this scan from a `trailmark calibrate --json` file; undefined
+ * (with a line on stderr) when the repository was not calibrated (too little history).
+ */
+async function loadCalibration(file: string, repository: string | undefined, io: CommandContext['io']): Promise<{ thresholds: { low: number; high: number }; reason: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError('NOT_FOUND', `cannot read --calibration ${printable(file, 200)}: ${describeError(err)}`, { hint: 'write it with trailmark calibrate --json > FILE' });
+  }
+  const report = parseCalibration(text, file);
+  if (report.model !== currentModel()) {
+    io.stderr.write(`trailmark: --calibration ${printable(file, 200)} was made for model ${printable(report.model, 80)}, this is ${currentModel()}: the shipped thresholds apply (run trailmark calibrate again)\n`);
+    return undefined;
+  }
+  const chosen = repository === undefined ? (report.repositories.length === 1 ? report.repositories[0] : undefined) : calibratedThresholds(report, repository);
+  if (chosen === undefined) {
+    throw new UsageError('USAGE', repository === undefined
+      ? `--calibration ${printable(file, 200)} holds ${report.repositories.length} repositories`
+      : `--calibration ${printable(file, 200)} has no repository ${printable(repository, 200)}`, { hint: `pass --calibration-repository with one of: ${report.repositories.map((r) => r.repository).join(', ') || '(none)'}` });
+  }
+  if (chosen.status !== 'calibrated') {
+    io.stderr.write(`trailmark: ${printable(chosen.repository, 200)} is not calibrated: ${printable(chosen.reason, 400)}\n`);
+    return undefined;
+  }
+  return { thresholds: { ...chosen.calibrated.thresholds }, reason: chosen.reason };
 }

@@ -12,7 +12,7 @@ import type { ChangeSet, LedgerRef, Remediation, ScanResult, ScanSummary } from 
 import { TOOL_VERSION } from '../core/version.js';
 import type { AppendResult, EntryDraft } from '../ledger/log.js';
 import { toAnnotations } from '../report/annotations.js';
-import { markdownCode, markdownFence } from '../report/escape.js';
+import { markdownCode, markdownFence, markdownText } from '../report/escape.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { analyzeChange, digestLines, type AnalyzeOptions } from './analyze.js';
@@ -130,6 +130,11 @@ export interface ReviewRequest {
   readonly headSha?: string;
   /** Markdown appended to the summary (platform help, e.g. how to declare on this platform). */
   readonly footer?: string;
+  /**
+   * The repository's calibrated operating point (engine/calibration.ts): replaces the policy's
+   * thresholds, and the summary says so with the reason.
+   */
+  readonly calibration?: { readonly thresholds: { readonly low: number; readonly high: number }; readonly reason: string };
 }
 
 export interface LedgerOutcome {
@@ -231,8 +236,9 @@ export async function review(ports: ReviewPorts, request: ReviewRequest): Promis
     const delivery = ports.checks !== undefined && request.headSha !== undefined ? await ports.checks.publish({ ...check, headSha: request.headSha }) : undefined;
     return { status: 'invalid-policy', error: err, check, failure: `invalid configuration: ${explain(err)}`, notes, ...(delivery === undefined ? {} : { delivery }) };
   }
-  const { policy } = loaded;
+  const policy = request.calibration === undefined ? loaded.policy : { ...loaded.policy, thresholds: request.calibration.thresholds };
   notes.push(`policy: ${loaded.source} (version ${policy.version})`);
+  if (request.calibration !== undefined) notes.push(`thresholds calibrated for this repository: ${request.calibration.reason}`);
 
   const changeSet = await ports.changes.load();
   const records: readonly RawRecord[] = ports.records === undefined ? [] : await ports.records.load();
@@ -242,7 +248,8 @@ export async function review(ports: ReviewPorts, request: ReviewRequest): Promis
   const ledger = await writeLedger(ports, request, policy, result, notes);
   const blocking = blockingOf(result.summary, effectiveFailOn(policy, request.failOn));
   const report = renderMarkdown(ledger.ref === undefined ? result : { ...result, ledger: ledger.ref }, { maxBytes: CHECK_SUMMARY_MAX - NOTES_ROOM - (request.footer?.length ?? 0), failOn: blocking.failOn });
-  const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...(request.footer === undefined ? [] : [request.footer])].join('\n\n');
+  const calibrated = request.calibration === undefined ? [] : [`Operating point calibrated from this repository's ledger: ${markdownText(request.calibration.reason)}.`];
+  const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...calibrated, ...(request.footer === undefined ? [] : [request.footer])].join('\n\n');
   const check: CheckOutput = {
     name: CHECK_NAME,
     headSha: request.headSha ?? result.head ?? '',

@@ -213,3 +213,15 @@ test('the real analysis: a check on the head with the engine\'s conclusion, titl
   expect(check.annotations).toHaveLength(out.result.findings.filter((f) => f.path !== '').length);
   expect(out.result.summary.files).toBe(1);
 });
+
+test('a calibrated operating point replaces the policy thresholds, and the summary and notes say why', async () => {
+  const checks = recordingChecks();
+  const calibration = { thresholds: { low: 0.6, high: 0.71 }, reason: 'high raised from 0.63 to 0.71 so that at most 1% of <b>this</b> repository\'s 300 unattested hunks are flagged' };
+  const out = await review({ changes: changes(), policy: policies(missing('none')), ledger: { off: 'switched-off' }, checks }, { ...request, headSha: 'h'.repeat(40), calibration });
+  if (out.status !== 'reviewed') throw new Error('not reviewed');
+  expect(out.result.summary.thresholds).toEqual({ low: 0.6, high: 0.71 });
+  const summary = checks.published[0]!.summary;
+  expect(summary).toContain("Operating point calibrated from this repository's ledger: high raised from 0.63 to 0.71");
+  expect(summary).not.toContain('<b>');
+  expect(out.notes.some((n) => n.startsWith('thresholds calibrated for this repository: high raised'))).toBe(true);
+});
