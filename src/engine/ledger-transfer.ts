@@ -109,7 +109,10 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   if (isSubjectSealingStore(store) && (await store.subjectsAtRest()).clear !== clearSubjects) {
     throw new LedgerError('STORE_CONTRACT', `${store.location} returned opened subject records: open the source without subject sealing, so that openings travel sealed`);
   }
-  const keys = keyring === undefined ? [] : await keyring.read();
+  // The keyring after the records: an erasure in between removes a key whose record was read
+  // sealed (it then exports unopenable, as erased), never the reverse. Sorted by key id: the
+  // same keyring exports to the same bytes from every store.
+  const keys = keyring === undefined ? [] : [...(await keyring.read())].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   if (keyring === undefined && subjects.some((r) => 'sealed' in r)) throw new LedgerError('STORE_CONTRACT', `${store.location} holds sealed subject records and no keyring was given to export with them`);
   if (clearSubjects > 0) warnings.push(`${clearSubjects} subject opening${clearSubjects === 1 ? ' is' : 's are'} stored in clear in the source, and so in clear in this file: set ${SUBJECT_KEK_ENV} and run \`trailmark erase\` on the source to seal them first (docs/erasure.md)`);
   const treeState = await store.readTreeState();

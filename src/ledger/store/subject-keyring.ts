@@ -115,3 +115,20 @@ export function dirSubjectKeyring(dir: string, sealing: SubjectSealing | null | 
 export function postgresSubjectKeyring(store: PostgresStore, sealing: SubjectSealing | null | undefined): SubjectKeyringAccess {
   return { accepted: acceptedKeks(sealing), read: () => store.readSubjectKeyring(), importKeys: (keys) => store.importSubjectKeyring(keys) };
 }
+
+/**
+ * What `trailmark erase` adds after an erasure: what the store now holds, and what copies made
+ * before it (backups, replicas, WAL, git history) still hold (docs/erasure.md).
+ */
+export function describeErasureAtRest(r: SubjectsAtRest, erased: number, database: boolean): string[] {
+  const lines: string[] = [];
+  const copies = database ? 'backups, dumps, WAL archives and replicas made before this erasure' : 'copies made before this erasure (backups, clones, the git history of a ledger branch)';
+  if (erased > 0 && r.sealing) {
+    lines.push(`the subject keys of the erased openings are destroyed; ${copies} still hold them wrapped under the current secret: expire those copies, or rotate ${SUBJECT_KEK_ENV} and delete the old secret (docs/erasure.md)`);
+  } else if (erased > 0) {
+    lines.push(`warning: the erased openings were stored in clear: ${copies} still hold them readable; set ${SUBJECT_KEK_ENV} to seal openings from now on (docs/erasure.md)`);
+  }
+  const atRest = describeSubjectsAtRest(r);
+  if (atRest !== null) lines.push(`warning: ${atRest}`);
+  return lines;
+}
