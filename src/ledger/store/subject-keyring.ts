@@ -13,7 +13,7 @@ import type { LedgerStore } from '../store.js';
 import { describeSubjectsAtRest, formatWrappedKey, isSubjectSealingStore, parseWrappedKey, SUBJECT_KEK_ENV, type SubjectsAtRest, type WrappedSubjectKey } from '../subject-seal.js';
 import { SUBJECT_KEYS_FILE, type SubjectSealing } from '../subject-vault.js';
 import { subjectSealingFromEnv } from './subject-keys.js';
-import { PostgresStore } from './postgres.js';
+import type { PostgresStore } from './postgres.js';
 
 export type { SubjectSealing, SubjectsAtRest, WrappedSubjectKey };
 export { subjectSealingFromEnv };
