@@ -81,7 +81,7 @@ export async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 
 function summaryText(verb: string, where: string, s: TransferSummary): string {
   const keys = s.subjectKeys === 0 ? '' : ` (sealed, with ${s.subjectKeys} wrapped subject key${s.subjectKeys === 1 ? '' : 's'})`;
   let out = `${verb} ${s.entries} entries, ${s.checkpoints} checkpoint${s.checkpoints === 1 ? '' : 's'}, ${s.subjects} subject record${s.subjects === 1 ? '' : 's'}${keys} ${where} (sha256 ${s.sha256})\n`;
-  for (const w of s.warnings) out += `warning: ${w}\n`;
+  for (const w of [...s.warnings, ...s.subjectWarnings]) out += `warning: ${w}\n`;
   return out;
 }
 

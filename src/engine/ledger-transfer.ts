@@ -67,6 +67,8 @@ export interface TransferSummary {
   readonly sha256: string;
   /** What was not carried over, and why (never silent). */
   readonly warnings: readonly string[];
+  /** How subject openings travel and land: in clear, sealed on import, without keys (docs/erasure.md). */
+  readonly subjectWarnings: readonly string[];
 }
 
 interface Header {
@@ -114,7 +116,8 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   // same keyring exports to the same bytes from every store.
   const keys = keyring === undefined ? [] : [...(await keyring.read())].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   if (keyring === undefined && subjects.some((r) => 'sealed' in r)) throw new LedgerError('STORE_CONTRACT', `${store.location} holds sealed subject records and no keyring was given to export with them`);
-  if (clearSubjects > 0) warnings.push(`${clearSubjects} subject opening${clearSubjects === 1 ? ' is' : 's are'} stored in clear in the source, and so in clear in this file: set ${SUBJECT_KEK_ENV} and run \`trailmark erase\` on the source to seal them first (docs/erasure.md)`);
+  const subjectWarnings: string[] = [];
+  if (clearSubjects > 0) subjectWarnings.push(`${clearSubjects} subject opening${clearSubjects === 1 ? ' is' : 's are'} stored in clear in the source, and so in clear in this file: set ${SUBJECT_KEK_ENV} and run \`trailmark erase\` on the source to seal them first (docs/erasure.md)`);
   const treeState = await store.readTreeState();
   const header: Header = keys.length === 0
     ? { format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, checkpoints: sizes, subjectKeys: 0, subjects: subjects.length, treeState: treeState !== null }
@@ -168,7 +171,7 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   const sha256 = hash.digest('hex');
   await emit(enc.encode(JSON.stringify({ end: EXPORT_FORMAT, sha256 })), false);
   await flush();
-  return { entries, checkpoints: sizes.length, subjects: subjects.length, subjectKeys: keys.length, clearSubjects, treeState: treeState !== null, sha256, warnings };
+  return { entries, checkpoints: sizes.length, subjects: subjects.length, subjectKeys: keys.length, clearSubjects, treeState: treeState !== null, sha256, warnings, subjectWarnings };
 }
 
 /** Lines of a byte stream, without their newline; a last line without one is an error. */
@@ -348,7 +351,7 @@ export async function checkExport(chunks: AsyncIterable<Uint8Array>, accepted?: 
   const c = await checkFile(chunks);
   if (accepted !== undefined) checkKeks(c, accepted, target);
   const h = c.header;
-  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, subjectKeys: h.subjectKeys, clearSubjects: c.clearSubjects, treeState: h.treeState, sha256: c.sha256, warnings: [] };
+  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, subjectKeys: h.subjectKeys, clearSubjects: c.clearSubjects, treeState: h.treeState, sha256: c.sha256, warnings: [], subjectWarnings: [] };
 }
 
 /**
@@ -407,5 +410,5 @@ export async function importLog(store: LedgerStore, open: () => AsyncIterable<Ui
   } finally {
     await lock.release();
   }
-  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, subjectKeys: h.subjectKeys, clearSubjects: c.clearSubjects, treeState: h.treeState, sha256, warnings: importWarnings(c, keyring) };
+  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, subjectKeys: h.subjectKeys, clearSubjects: c.clearSubjects, treeState: h.treeState, sha256, warnings: [], subjectWarnings: importWarnings(c, keyring) };
 }
