@@ -8,6 +8,13 @@
 // (`queue.json`, `failed.json`), each replaced by `[erased]`. Stop the App first: its state
 // files have one writer. Each file is replaced atomically (temporary file, fsync, rename).
 //
+// `--database URL --log NAME` (or DATABASE_URL with --log, as `ledger` and `verify` take them)
+// erases it from a PostgreSQL log instead: the openings become tombstones and the subject keys
+// that opened them are deleted from ledger_subject_keys in the same transaction, so the live
+// database, its replicas and any backup or dump taken AFTER the erasure cannot open them. A
+// backup taken BEFORE still holds the key wrapped under the current secret: expire such
+// backups, or rotate TRAILMARK_SUBJECT_KEK and delete the old secret (docs/erasure.md).
+//
 // `trailmark erase --expired` applies the policy's `retention:` instead (engine/retention.ts):
 // subject openings of entries older than `subjects:` become tombstones, capture records the App
 // stored (`--app-data`) older than `records:` are deleted, and each rule that erased something
@@ -26,6 +33,9 @@ import { applyRetention, type RetentionResult } from '../../src/engine/retention
 import { CONFIG_PATH } from '../../src/engine/review.js';
 import { appRecordStore } from '../../src/ledger/store/app-records.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
+import { DEFAULT_SCHEMA } from '../../src/ledger/store/postgres.js';
+import { describeErasureAtRest, subjectSealingFromEnv } from '../../src/ledger/store/subject-keyring.js';
+import { openTarget } from './ledger.js';
 import { writeJsonAtomic } from '../../src/ledger/store/json-file.js';
 import { loadSigner } from '../../src/ledger/store/key-source.js';
 import type { CommandContext } from '../main.js';
@@ -39,6 +49,9 @@ interface EraseOptions {
   readonly keyFile?: string;
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  readonly database?: string;
+  readonly log?: string;
+  readonly schema: string;
 }
 
 /** Version of the `erase --expired --json` document; bumped on any incompatible change. */
@@ -197,9 +210,15 @@ export function register(program: Command, ctx: CommandContext): void {
     .option('--config <file>', `policy file for --expired (default: ${CONFIG_PATH} in the current directory)`)
     .option('--key-file <file>', 'ledger signing key file for --expired (default: $TRAILMARK_SIGNING_KEY)')
     .option('--dry-run', 'with --expired: list what would be erased, change nothing')
+    .option('--database <url>', 'erase from a log in PostgreSQL instead of a directory (default with --log: $DATABASE_URL)')
+    .option('--log <name>', 'log name in the database (the App: installation/<id>)')
+    .option('--schema <name>', 'PostgreSQL schema of the ledger tables', DEFAULT_SCHEMA)
     .option('--json', 'machine-readable result')
     .action(async (opts: EraseOptions) => {
       const resolve = (dir: string) => (isAbsolute(dir) ? dir : join(ctx.io.cwd, dir));
+      if ((opts.database !== undefined || opts.log !== undefined) && (opts.appData !== undefined || opts.expired === true)) {
+        throw new UsageError('USAGE', '--database/--log erase one subject from one log; --app-data and --expired work on directories', { hint: 'trailmark erase --database URL --log NAME --subject VALUE' });
+      }
       if (opts.expired === true) {
         if (opts.subject !== undefined) throw new UsageError('USAGE', '--expired and --subject cannot be combined', { hint: 'erase one subject with --subject VALUE, or what retention expired with --expired' });
         return eraseExpired(opts, ctx, resolve);
@@ -208,17 +227,26 @@ export function register(program: Command, ctx: CommandContext): void {
       if (opts.subject === undefined) throw new UsageError('USAGE', 'erase needs --subject VALUE or --expired', { hint: 'trailmark erase --subject LOGIN, or trailmark erase --expired to apply the retention policy' });
       if (opts.subject === '') throw new UsageError('BAD_INPUT', 'empty --subject', { hint: 'pass the exact login, e-mail or name to erase' });
       const subject = opts.subject;
-      let result: { erased: number; seqs: readonly number[] };
+      const inDatabase = opts.database !== undefined || opts.log !== undefined;
+      let result: Awaited<ReturnType<typeof eraseFromLedger>>;
       let stateValues: number | undefined;
       if (opts.appData !== undefined) {
         const app = await eraseFromAppData(resolve(opts.appData), subject);
         result = app;
         stateValues = app.stateValues;
+      } else if (inDatabase) {
+        const opened = await openTarget({ ...(opts.database === undefined ? {} : { database: opts.database }), ...(opts.log === undefined ? {} : { log: opts.log }), schema: opts.schema }, ctx, 'read');
+        try {
+          result = await eraseFromLedger(opened.store, subject, systemClock);
+        } finally {
+          await opened.close();
+        }
       } else {
-        result = await eraseFromLedger(openDirStore(resolve(opts.ledger)), subject, systemClock);
+        result = await eraseFromLedger(openDirStore(resolve(opts.ledger), { subjectSealing: subjectSealingFromEnv(ctx.io.env) ?? null }), subject, systemClock);
       }
+      const atRest = result.atRest;
       if (opts.json === true) {
-        ctx.io.stdout.write(`${JSON.stringify({ erased: result.erased, seqs: result.seqs, ...(stateValues === undefined ? {} : { appState: stateValues }) }, null, 2)}\n`);
+        ctx.io.stdout.write(`${JSON.stringify({ erased: result.erased, seqs: result.seqs, ...(stateValues === undefined ? {} : { appState: stateValues }), ...(atRest === undefined ? {} : { subjectsAtRest: atRest }) }, null, 2)}\n`);
         return;
       }
       if (result.erased === 0) {
@@ -227,5 +255,6 @@ export function register(program: Command, ctx: CommandContext): void {
         ctx.io.stdout.write(`erased ${result.erased} record(s) referenced by entries ${result.seqs.join(', ')}; the entries keep only salted commitments and still verify\n`);
       }
       if (stateValues !== undefined) ctx.io.stdout.write(`erased ${stateValues} login(s) from the App's state files\n`);
+      if (atRest !== undefined) for (const line of describeErasureAtRest(atRest, result.erased, inDatabase)) ctx.io.stdout.write(`${line}\n`);
     });
 }

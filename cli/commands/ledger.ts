@@ -13,6 +13,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { checkExport, exportLog, importLog, type TransferSummary } from '../../src/engine/ledger-transfer.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { DEFAULT_SCHEMA, openPostgresStore } from '../../src/ledger/store/postgres.js';
+import { acceptedKeks, dirSubjectKeyring, postgresSubjectKeyring, subjectSealingFromEnv, type SubjectKeyringAccess, type SubjectSealing } from '../../src/ledger/store/subject-keyring.js';
 import { migrate } from '../../src/ledger/store/postgres-migrations.js';
 import { connectPostgres, type PostgresConnection } from '../../src/ledger/store/postgres-pool.js';
 import type { LedgerStore } from '../../src/engine/ledger.js';
@@ -40,10 +41,17 @@ const JSON_VERSION = 1;
 export interface Opened {
   readonly store: LedgerStore;
   readonly name: string;
+  /** The subject keyring as stored (wrapped keys), for export and import. */
+  readonly keyring: SubjectKeyringAccess;
   close(): Promise<void>;
 }
 
-export async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 'create'): Promise<Opened> {
+/**
+ * Opens a directory ledger or a database log. `sealing` is the subject sealing of the store
+ * (docs/erasure.md): by default TRAILMARK_SUBJECT_KEK of the command's environment; `null` reads
+ * and writes subject records as stored (an export carries them sealed).
+ */
+export async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 'create', sealing: SubjectSealing | null = subjectSealingFromEnv(ctx.io.env) ?? null): Promise<Opened> {
   const resolve = (p: string) => (isAbsolute(p) ? p : join(ctx.io.cwd, p));
   // A URL on the command line is visible to every user of the host (ps): DATABASE_URL, as the
   // App reads it, keeps a password off it. It applies when --log names a database log.
@@ -55,8 +63,8 @@ export async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 
     const conn: PostgresConnection = connectPostgres(database, { max: 2, applicationName: 'trailmark-cli' });
     try {
       if (mode === 'create') await migrate(conn, { schema: o.schema });
-      const store = await openPostgresStore(conn, { log: o.log, schema: o.schema, create: mode === 'create' });
-      return { store, name: o.log, close: () => conn.end() };
+      const store = await openPostgresStore(conn, { log: o.log, schema: o.schema, create: mode === 'create', subjectSealing: sealing });
+      return { store, name: o.log, keyring: postgresSubjectKeyring(store, sealing), close: () => conn.end() };
     } catch (err) {
       await conn.end().catch(() => undefined);
       throw err;
@@ -67,12 +75,13 @@ export async function openTarget(o: Target, ctx: CommandContext, mode: 'read' | 
   if (mode === 'create' && existsSync(join(dir, 'entries.jsonl'))) {
     throw new UsageError('BAD_INPUT', `${o.ledger ?? DEFAULT_LEDGER_DIR} already holds a ledger: import only into a new ledger`, { hint: 'pass a new --ledger directory' });
   }
-  return { store: openDirStore(dir, { create: mode === 'create' }), name: o.ledger ?? DEFAULT_LEDGER_DIR, close: () => Promise.resolve() };
+  return { store: openDirStore(dir, { create: mode === 'create', subjectSealing: sealing }), name: o.ledger ?? DEFAULT_LEDGER_DIR, keyring: dirSubjectKeyring(dir, sealing), close: () => Promise.resolve() };
 }
 
 function summaryText(verb: string, where: string, s: TransferSummary): string {
-  let out = `${verb} ${s.entries} entries, ${s.checkpoints} checkpoint${s.checkpoints === 1 ? '' : 's'}, ${s.subjects} subject record${s.subjects === 1 ? '' : 's'} ${where} (sha256 ${s.sha256})\n`;
-  for (const w of s.warnings) out += `warning: ${w}\n`;
+  const keys = s.subjectKeys === 0 ? '' : ` (sealed, with ${s.subjectKeys} wrapped subject key${s.subjectKeys === 1 ? '' : 's'})`;
+  let out = `${verb} ${s.entries} entries, ${s.checkpoints} checkpoint${s.checkpoints === 1 ? '' : 's'}, ${s.subjects} subject record${s.subjects === 1 ? '' : 's'}${keys} ${where} (sha256 ${s.sha256})\n`;
+  for (const w of [...s.warnings, ...s.subjectWarnings]) out += `warning: ${w}\n`;
   return out;
 }
 
@@ -93,14 +102,16 @@ export function register(program: Command, ctx: CommandContext): void {
     .action(async (opts: ExportOptions) => {
       const output = isAbsolute(opts.output) ? opts.output : join(ctx.io.cwd, opts.output);
       if (existsSync(output)) throw new UsageError('BAD_INPUT', `${opts.output} already exists`, { hint: 'pass a new --output file' });
-      const source = await openTarget(opts, ctx, 'read');
+      // Without sealing: subject records are read as stored, and travel sealed with their
+      // wrapped keys; nothing is unwrapped, so the export needs no secret (docs/erasure.md).
+      const source = await openTarget(opts, ctx, 'read', null);
       // Temporary file + fsync + rename: a failed export never leaves a file that looks complete.
       const tmp = `${output}.tmp-${process.pid}`;
       let summary: TransferSummary;
       try {
         const fh = await open(tmp, 'wx', 0o600);
         try {
-          summary = await exportLog(source.store, async (chunk) => void (await fh.write(chunk)));
+          summary = await exportLog(source.store, async (chunk) => void (await fh.write(chunk)), source.keyring);
           await fh.sync();
         } finally {
           await fh.close();
@@ -122,12 +133,14 @@ export function register(program: Command, ctx: CommandContext): void {
       const input = isAbsolute(opts.input) ? opts.input : join(ctx.io.cwd, opts.input);
       if (!existsSync(input)) throw new UsageError('NOT_FOUND', `no file ${opts.input}`, { hint: 'pass --input FILE written by `trailmark ledger export`' });
       const read = () => createReadStream(input, { highWaterMark: 1 << 20 });
-      // Check the whole file before creating anything: a bad file leaves no empty ledger behind.
-      await checkExport(read());
-      const target = await openTarget(opts, ctx, 'create');
+      // Check the whole file before creating anything: a bad file, or subject keys wrapped
+      // under a secret this environment does not hold, leaves no empty ledger behind.
+      const sealing = subjectSealingFromEnv(ctx.io.env) ?? null;
+      await checkExport(read(), acceptedKeks(sealing), opts.log ?? opts.ledger ?? DEFAULT_LEDGER_DIR);
+      const target = await openTarget(opts, ctx, 'create', sealing);
       let summary: TransferSummary;
       try {
-        summary = await importLog(target.store, read);
+        summary = await importLog(target.store, read, target.keyring);
       } finally {
         await target.close();
       }

@@ -16,6 +16,7 @@ import { CONFIG_PATH } from '../../src/engine/review.js';
 import { buildReport, findingsCsv, renderWeeklyReport, verifySources, weekRange, type ReportOptions, type ReportSource } from '../../src/engine/report.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { loadVerifiers } from '../../src/ledger/store/key-source.js';
+import { subjectsAtRestOf } from '../../src/ledger/store/subject-keyring.js';
 import { EXIT_INTEGRITY, EXIT_OK } from '../io.js';
 import type { CommandContext } from '../main.js';
 
@@ -113,6 +114,10 @@ export function register(program: Command, ctx: CommandContext): void {
           throw new UsageError('NOT_FOUND', `${d} holds no ledger (no entries, no checkpoint)`, { hint: 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
         }
         sources.push({ store, keys, location: d });
+        // The at-rest line (docs/erasure.md): openings kept in clear are said plainly, on
+        // standard error so the report document itself stays as it is; never a failure.
+        const atRest = await subjectsAtRestOf(store);
+        if (atRest !== null && atRest.warning !== null) ctx.io.stderr.write(`trailmark: warning: ledger ${d}: ${atRest.warning}\n`);
       }
       const period = opts.week !== undefined ? weekRange(opts.week) : { since: opts.since, until: opts.until };
       // The policy's sensitive paths, merged with --sensitive (duplicates dropped, policy first).

@@ -8,6 +8,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
 import { loadVerifiers } from '../../src/ledger/store/key-source.js';
 import { DEFAULT_SCHEMA } from '../../src/ledger/store/postgres.js';
+import { subjectSealingForReading, subjectsAtRestOf, type SubjectsAtRestReport } from '../../src/ledger/store/subject-keyring.js';
 import { EXIT_INTEGRITY, EXIT_OK } from '../io.js';
 import type { CommandContext } from '../main.js';
 import { openTarget } from './ledger.js';
@@ -117,16 +118,29 @@ export function register(program: Command, ctx: CommandContext): void {
       // A database log (--database/--log, or DATABASE_URL with --log) or the directory: the same
       // verifier checks both, as they hold the same bytes (docs/ledger-format.md §8.4).
       const inDatabase = opts.database !== undefined || opts.log !== undefined;
+      // The subject secret only tells, after verification, whether sealed openings still open
+      // (docs/erasure.md); an unusable one is reported, never fatal: verify needs no secret.
+      const reading = subjectSealingForReading(ctx.io.env);
       const opened = inDatabase
-        ? await openTarget({ ...(opts.database === undefined ? {} : { database: opts.database }), ...(opts.log === undefined ? {} : { log: opts.log }), schema: opts.schema }, ctx, 'read')
-        : { store: openDirStore(dir), name: opts.ledger, close: () => Promise.resolve() };
+        ? await openTarget({ ...(opts.database === undefined ? {} : { database: opts.database }), ...(opts.log === undefined ? {} : { log: opts.log }), schema: opts.schema }, ctx, 'read', reading.sealing)
+        : { store: openDirStore(dir, { subjectSealing: reading.sealing }), name: opts.ledger, close: () => Promise.resolve() };
       const store = opened.store;
       let v: Awaited<ReturnType<typeof verifyLedger>>;
+      let atRest: SubjectsAtRestReport | null = null;
+      const subjectWarnings: string[] = reading.problem === null ? [] : [reading.problem];
       try {
         if (await isEmptyLedger(store)) {
           throw new UsageError('NOT_FOUND', `${opened.name} holds no ledger (no entries, no checkpoint)`, { hint: inDatabase ? 'check --log and --schema' : 'pass --ledger DIR pointing at a ledger directory (it holds entries.jsonl and checkpoint)' });
         }
         v = await verifyLedger(store, keys, { repair: opts.repair === true, ...(trusted === undefined ? {} : { trusted }), witnesses, ...(minWitnesses === undefined ? {} : { minWitnesses }), ...(threads === undefined ? {} : { threads }) });
+        // How the side store keeps openings: a warning, never a verification failure (the
+        // openings are not part of what is signed).
+        try {
+          atRest = await subjectsAtRestOf(store);
+          if (atRest !== null && atRest.warning !== null) subjectWarnings.unshift(atRest.warning);
+        } catch (err) {
+          subjectWarnings.push(`subject openings: the side store could not be read (${err instanceof Error ? err.message : String(err)})`);
+        }
       } finally {
         await opened.close();
       }
@@ -145,10 +159,11 @@ export function register(program: Command, ctx: CommandContext): void {
       }
       if (opts.json === true) {
         const { ok, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings } = report;
-        const doc = { ok, ledger: opened.name, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs, trust: v.trust, witnesses: v.witnesses };
+        const doc = { ok, ledger: opened.name, origin, entries, checkpoint, checkpoints, uncommitted, tornBytes, kinds, keys: byKey, problems, warnings, repairs, trust: v.trust, witnesses: v.witnesses, subjectsAtRest: atRest, subjectWarnings };
         ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else {
         let out = render(opened.name, report, repairs) + renderTrust(v);
+        for (const w of subjectWarnings) out += `warning: ${w}\n`;
         if (saved !== null) out += `saved the latest checkpoint to ${opts.saveTrusted}: pass it as --trusted next time\n`;
         (report.ok ? ctx.io.stdout : ctx.io.stderr).write(out);
       }

@@ -5,7 +5,10 @@
 //
 // The export file (docs/ledger-format.md, "Moving a log between stores"), newline-terminated lines:
 //   1. header  {"format":"trailmark-ledger-export","version":1,"entries":N,"checkpoints":[sizes…],"subjects":M,"treeState":bool}
-//   2. M subject records, exactly as the lines of subjects.jsonl
+//      (version 2 when the log has a subject keyring: "subjectKeys":K after "checkpoints")
+//   1b. version 2: K subject keys, exactly as the lines of subject-keys.jsonl (each still wrapped
+//      under its KEK: docs/erasure.md)
+//   2. M subject records, exactly as stored (sealed openings stay sealed)
 //   3. the N entry lines, the exact bytes of entries.jsonl line for line, with one
 //      {"size":S,"text":"…"} record of the checkpoint history right after the S-th entry line
 //      (the header's sizes say where: the file is read without guessing)
@@ -15,14 +18,36 @@
 // writing anything, then to write it. The target must be empty. Lines are appended and each
 // checkpoint written as soon as its lines are in, as the appender does, so an interrupted import
 // leaves a prefix of the log that verifies on its own.
+//
+// Subject openings travel as they are at rest (docs/erasure.md): sealed records sealed, keys
+// wrapped, nothing is unwrapped or opened in transit. A key destroyed on the source (erasure)
+// is absent from the file, so its opening stays erased on the target. Importing keys needs the
+// secret they are wrapped under (the same TRAILMARK_SUBJECT_KEK on the target), else the import
+// fails before writing anything, naming the key id.
 import { createHash } from 'node:crypto';
 import { LedgerError, UsageError } from '../core/errors.js';
 import { MAX_LINE_BYTES } from '../ledger/entry.js';
 import { NEWLINE, type LedgerStore } from '../ledger/store.js';
+import { formatWrappedKey, isSubjectSealingStore, parseWrappedKey, SUBJECT_KEK_ENV, SUBJECT_KEK_PREVIOUS_ENV, type WrappedSubjectKey } from '../ledger/subject-seal.js';
 import { formatSubjectRecord, parseSubjectRecord, type SubjectRecord } from '../ledger/subjects.js';
 
 export const EXPORT_FORMAT = 'trailmark-ledger-export';
+/** The version written when the log has no subject keyring (readers of version 1 read it). */
 export const EXPORT_VERSION = 1;
+/** The version written when the log has a subject keyring (the keys follow the header). */
+export const EXPORT_VERSION_KEYRING = 2;
+
+/**
+ * The subject keyring of a store as stored (src/ledger/store/subject-keyring.ts): read to
+ * export it, written by an import before any record it opens.
+ */
+export interface SubjectKeyringPort {
+  read(): Promise<readonly WrappedSubjectKey[]>;
+  /** Writes wrapped keys as they are into a store with no keyring yet (lock held). */
+  importKeys(keys: readonly WrappedSubjectKey[]): Promise<void>;
+  /** Ids of the KEKs the target's writer accepts (current first); empty without a secret. */
+  readonly accepted: readonly string[];
+}
 /** No record of an export file may be longer (checkpoints and tree states are a few KB). */
 const MAX_RECORD_BYTES = 16 << 20;
 
@@ -33,11 +58,17 @@ export interface TransferSummary {
   readonly entries: number;
   readonly checkpoints: number;
   readonly subjects: number;
+  /** Wrapped subject keys carried (0 for a log that does not seal). */
+  readonly subjectKeys: number;
+  /** Subject records in clear (readable by anyone who reads the file). */
+  readonly clearSubjects: number;
   readonly treeState: boolean;
   /** Hex SHA-256 of the export file before its trailer. */
   readonly sha256: string;
   /** What was not carried over, and why (never silent). */
   readonly warnings: readonly string[];
+  /** How subject openings travel and land: in clear, sealed on import, without keys (docs/erasure.md). */
+  readonly subjectWarnings: readonly string[];
 }
 
 interface Header {
@@ -45,6 +76,8 @@ interface Header {
   readonly version: number;
   readonly entries: number;
   readonly checkpoints: readonly number[];
+  /** Version 2 only (0 in version 1). */
+  readonly subjectKeys: number;
   readonly subjects: number;
   readonly treeState: boolean;
 }
@@ -54,8 +87,12 @@ const enc = new TextEncoder();
 /**
  * Writes the whole log of `store` to `write` (called with chunks, in order). The file names no
  * store and no log: the same log exports to the same bytes from every store.
+ *
+ * Subject records are exported as `store.readSubjects()` returns them: open the store WITHOUT
+ * subject sealing (`subjectSealing: null`) so they come as stored, and pass its `keyring` so the
+ * wrapped keys travel with them. A sealing store that returns opened records is refused.
  */
-export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) => Promise<void>): Promise<TransferSummary> {
+export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) => Promise<void>, keyring?: SubjectKeyringPort): Promise<TransferSummary> {
   // Checkpoints first, then the tail: a checkpoint is written after its lines, so every
   // listed size is covered by the lines counted next, even while an appender runs.
   const sizes = await store.listCheckpoints();
@@ -70,8 +107,21 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   const lastText = last === undefined ? null : await store.readCheckpointAt(last);
   if (pointer !== lastText) warnings.push('the latest-checkpoint pointer lags the history; the import points at the largest checkpoint (as recovery would)');
   const subjects = await store.readSubjects();
+  const clearSubjects = subjects.filter((r) => 'value' in r).length;
+  if (isSubjectSealingStore(store) && (await store.subjectsAtRest()).clear !== clearSubjects) {
+    throw new LedgerError('STORE_CONTRACT', `${store.location} returned opened subject records: open the source without subject sealing, so that openings travel sealed`);
+  }
+  // The keyring after the records: an erasure in between removes a key whose record was read
+  // sealed (it then exports unopenable, as erased), never the reverse. Sorted by key id: the
+  // same keyring exports to the same bytes from every store.
+  const keys = keyring === undefined ? [] : [...(await keyring.read())].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
+  if (keyring === undefined && subjects.some((r) => 'sealed' in r)) throw new LedgerError('STORE_CONTRACT', `${store.location} holds sealed subject records and no keyring was given to export with them`);
+  const subjectWarnings: string[] = [];
+  if (clearSubjects > 0) subjectWarnings.push(`${clearSubjects} subject opening${clearSubjects === 1 ? ' is' : 's are'} stored in clear in the source, and so in clear in this file: set ${SUBJECT_KEK_ENV} and run \`trailmark erase\` on the source to seal them first (docs/erasure.md)`);
   const treeState = await store.readTreeState();
-  const header: Header = { format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, checkpoints: sizes, subjects: subjects.length, treeState: treeState !== null };
+  const header: Header = keys.length === 0
+    ? { format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, checkpoints: sizes, subjectKeys: 0, subjects: subjects.length, treeState: treeState !== null }
+    : { format: EXPORT_FORMAT, version: EXPORT_VERSION_KEYRING, entries, checkpoints: sizes, subjectKeys: keys.length, subjects: subjects.length, treeState: treeState !== null };
 
   const hash = createHash('sha256');
   let pending: Uint8Array[] = [];
@@ -93,7 +143,9 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
     if (pendingBytes >= FLUSH_BYTES) await flush();
   };
 
-  await emit(enc.encode(JSON.stringify(header)));
+  const { subjectKeys: _k, ...v1 } = header;
+  await emit(enc.encode(JSON.stringify(header.version === EXPORT_VERSION ? v1 : header)));
+  for (const k of keys) await emit(enc.encode(formatWrappedKey(k)));
   for (const r of subjects) await emit(enc.encode(formatSubjectRecord(r)));
   // Checkpoint records sit right after the line that completes their size, as an importer
   // writes them: each one as soon as its lines are in.
@@ -119,7 +171,7 @@ export async function exportLog(store: LedgerStore, write: (chunk: Uint8Array) =
   const sha256 = hash.digest('hex');
   await emit(enc.encode(JSON.stringify({ end: EXPORT_FORMAT, sha256 })), false);
   await flush();
-  return { entries, checkpoints: sizes.length, subjects: subjects.length, treeState: treeState !== null, sha256, warnings };
+  return { entries, checkpoints: sizes.length, subjects: subjects.length, subjectKeys: keys.length, clearSubjects, treeState: treeState !== null, sha256, warnings, subjectWarnings };
 }
 
 /** Lines of a byte stream, without their newline; a last line without one is an error. */
@@ -160,16 +212,19 @@ function parseHeader(line: Uint8Array | undefined): Header {
   if (line === undefined) throw bad('the file is empty');
   const h = parseJson(line, 'the header');
   if (h.format !== EXPORT_FORMAT) throw bad('the header does not name the format');
-  if (h.version !== EXPORT_VERSION) throw bad(`format version ${JSON.stringify(h.version)} (this trailmark reads version ${EXPORT_VERSION})`);
+  if (h.version !== EXPORT_VERSION && h.version !== EXPORT_VERSION_KEYRING) throw bad(`format version ${JSON.stringify(h.version)} (this trailmark reads versions ${EXPORT_VERSION} and ${EXPORT_VERSION_KEYRING})`);
   const { entries, checkpoints, subjects, treeState } = h;
-  if (!isCount(entries) || !isCount(subjects) || typeof treeState !== 'boolean') throw bad('the header fields are malformed');
+  const subjectKeys = h.version === EXPORT_VERSION ? 0 : h.subjectKeys;
+  if (!isCount(entries) || !isCount(subjects) || !isCount(subjectKeys) || typeof treeState !== 'boolean') throw bad('the header fields are malformed');
+  if (h.version === EXPORT_VERSION && 'subjectKeys' in h) throw bad('a version 1 header with subject keys');
   if (!Array.isArray(checkpoints) || !checkpoints.every(isCount) || checkpoints.some((s, i) => (i > 0 && s <= checkpoints[i - 1]!) || s > entries)) {
     throw bad('the checkpoint sizes are not ascending sizes within the entries');
   }
-  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, entries, checkpoints, subjects, treeState };
+  return { format: EXPORT_FORMAT, version: h.version, entries, checkpoints, subjectKeys, subjects, treeState };
 }
 
 type Item =
+  | { readonly kind: 'key'; readonly key: WrappedSubjectKey }
   | { readonly kind: 'entry'; readonly bytes: Uint8Array }
   | { readonly kind: 'checkpoint'; readonly size: number; readonly text: string }
   | { readonly kind: 'subject'; readonly record: SubjectRecord }
@@ -194,6 +249,14 @@ async function* readExport(chunks: AsyncIterable<Uint8Array>, on: { header(h: He
     hash.update(line).update(newline);
     return line;
   };
+  const kids = new Set<string>();
+  for (let i = 0; i < header.subjectKeys; i++) {
+    const key = parseWrappedKey(Buffer.from(await take(`subject key ${i}`)).toString('utf8'));
+    if (key === null) throw bad(`subject key ${i} is malformed`);
+    if (kids.has(key.kid)) throw bad(`subject key ${key.kid} appears twice`);
+    kids.add(key.kid);
+    yield { kind: 'key', key };
+  }
   for (let i = 0; i < header.subjects; i++) {
     const record = parseSubjectRecord(Buffer.from(await take(`subject record ${i}`)).toString('utf8'));
     if (record === null) throw bad(`subject record ${i} is malformed`);
@@ -227,36 +290,95 @@ async function* readExport(chunks: AsyncIterable<Uint8Array>, on: { header(h: He
   on.digest(digest);
 }
 
-async function checkFile(chunks: AsyncIterable<Uint8Array>): Promise<{ header: Header; sha256: string; items: number }> {
+interface Checked {
+  readonly header: Header;
+  readonly sha256: string;
+  readonly items: number;
+  /** KEK ids the file's subject keys are wrapped under, sorted. */
+  readonly keks: readonly string[];
+  readonly clearSubjects: number;
+  readonly sealedSubjects: number;
+}
+
+async function checkFile(chunks: AsyncIterable<Uint8Array>): Promise<Checked> {
   let header: Header | undefined;
   let sha256 = '';
   let items = 0;
-  for await (const _item of readExport(chunks, { header: (h) => void (header = h), digest: (d) => void (sha256 = d) })) items++;
-  return { header: header!, sha256, items };
+  const keks = new Set<string>();
+  let clearSubjects = 0;
+  let sealedSubjects = 0;
+  for await (const item of readExport(chunks, { header: (h) => void (header = h), digest: (d) => void (sha256 = d) })) {
+    items++;
+    if (item.kind === 'key') keks.add(item.key.kek);
+    else if (item.kind === 'subject' && 'value' in item.record) clearSubjects++;
+    else if (item.kind === 'subject' && 'sealed' in item.record) sealedSubjects++;
+  }
+  return { header: header!, sha256, items, keks: [...keks].sort(), clearSubjects, sealedSubjects };
 }
 
-/** Checks a whole export file without writing anything (an importer calls it before creating its target). */
-export async function checkExport(chunks: AsyncIterable<Uint8Array>): Promise<TransferSummary> {
-  const { header: h, sha256 } = await checkFile(chunks);
-  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, treeState: h.treeState, sha256, warnings: [] };
+/** Refuses keys the target cannot hold: wrapped under a KEK its writer does not accept (or no target keyring at all). */
+function checkKeks(c: Checked, accepted: readonly string[] | undefined, target: string): void {
+  if (c.header.subjectKeys === 0) return;
+  const known = new Set(accepted ?? []);
+  const foreign = c.keks.filter((k) => !known.has(k));
+  if (foreign.length === 0) return;
+  const have = accepted === undefined ? `${target} cannot hold a subject keyring` : accepted.length === 0 ? `no ${SUBJECT_KEK_ENV} is configured` : `the configured secret is key ${accepted[0]}`;
+  throw new UsageError('NO_KEY', `the export's ${c.header.subjectKeys} subject key${c.header.subjectKeys === 1 ? ' is' : 's are'} wrapped under key ${foreign.join(', ')}, and ${have}`, {
+    hint: `set ${SUBJECT_KEK_ENV} to the source ledger's secret (or put it in ${SUBJECT_KEK_PREVIOUS_ENV} during a rotation): sealed openings travel sealed and open only with that secret`,
+  });
+}
+
+function importWarnings(c: Checked, keyring: SubjectKeyringPort | undefined): string[] {
+  const warnings: string[] = [];
+  const sealing = keyring !== undefined && keyring.accepted.length > 0;
+  if (c.clearSubjects > 0) {
+    warnings.push(sealing
+      ? `${c.clearSubjects} subject opening${c.clearSubjects === 1 ? ' was' : 's were'} in clear in the file and ${c.clearSubjects === 1 ? 'is' : 'are'} sealed in the target; the file itself still holds ${c.clearSubjects === 1 ? 'it' : 'them'} in clear: delete it`
+      : `${c.clearSubjects} subject opening${c.clearSubjects === 1 ? ' is' : 's are'} stored in clear in the target (no ${SUBJECT_KEK_ENV} configured; docs/erasure.md)`);
+  }
+  if (c.header.subjectKeys === 0 && c.sealedSubjects > 0) {
+    warnings.push(`${c.sealedSubjects} sealed subject opening${c.sealedSubjects === 1 ? '' : 's'} came without keys (an export of version 1): ${c.sealedSubjects === 1 ? 'it shows' : 'they show'} as [erased]; export again with this version to carry the keyring`);
+  }
+  return warnings;
+}
+
+/**
+ * Checks a whole export file without writing anything (an importer calls it before creating its
+ * target). With `accepted` (the KEK ids the target's writer holds), also that every subject key
+ * in the file can be kept there.
+ */
+export async function checkExport(chunks: AsyncIterable<Uint8Array>, accepted?: readonly string[], target = 'the target'): Promise<TransferSummary> {
+  const c = await checkFile(chunks);
+  if (accepted !== undefined) checkKeks(c, accepted, target);
+  const h = c.header;
+  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, subjectKeys: h.subjectKeys, clearSubjects: c.clearSubjects, treeState: h.treeState, sha256: c.sha256, warnings: [], subjectWarnings: [] };
 }
 
 /**
  * Imports an export file into an empty store. `open` is called twice: the first pass checks
- * the whole file, the second writes it.
+ * the whole file, the second writes it. Subject keys are written through `keyring` (as they
+ * are, before any record), and need a target whose secret is the one they are wrapped under;
+ * records go through `store.appendSubjects` (a sealing store keeps sealed records as they are
+ * and seals clear ones).
  */
-export async function importLog(store: LedgerStore, open: () => AsyncIterable<Uint8Array>): Promise<TransferSummary> {
-  const { header: h, sha256, items: checked } = await checkFile(open());
+export async function importLog(store: LedgerStore, open: () => AsyncIterable<Uint8Array>, keyring?: SubjectKeyringPort): Promise<TransferSummary> {
+  const c = await checkFile(open());
+  const { header: h, sha256, items: checked } = c;
+  checkKeks(c, keyring?.accepted, store.location);
 
   const lock = await store.lock();
   try {
     const tail = await store.tail();
-    if (tail.size > 0 || tail.tornBytes > 0 || (await store.listCheckpoints()).length > 0 || (await store.readSubjects()).length > 0) {
+    if (tail.size > 0 || tail.tornBytes > 0 || (await store.listCheckpoints()).length > 0 || (await store.readSubjects()).length > 0 || ((await keyring?.read()) ?? []).length > 0) {
       throw new UsageError('BAD_INPUT', `${store.location} is not empty: import only into a new ledger`, { hint: 'pass a new --ledger directory or a new --log name' });
     }
     let batch: Uint8Array[] = [];
     let subjects: SubjectRecord[] = [];
+    let keys: WrappedSubjectKey[] = [];
     const flush = async () => {
+      // Keys before the records they open (docs/erasure.md, crash consistency).
+      if (keys.length > 0) await keyring!.importKeys(keys);
+      keys = [];
       if (subjects.length > 0) await store.appendSubjects(subjects);
       subjects = [];
       if (batch.length > 0) await store.append(batch);
@@ -267,7 +389,9 @@ export async function importLog(store: LedgerStore, open: () => AsyncIterable<Ui
     // The second pass re-checks everything (the file could change in between) while writing.
     for await (const item of readExport(open(), { header: () => undefined, digest: (d) => void (secondDigest = d) })) {
       written++;
-      if (item.kind === 'subject') {
+      if (item.kind === 'key') {
+        keys.push(item.key);
+      } else if (item.kind === 'subject') {
         subjects.push(item.record);
         if (subjects.length >= APPEND_BATCH) await flush();
       } else if (item.kind === 'entry') {
@@ -286,5 +410,5 @@ export async function importLog(store: LedgerStore, open: () => AsyncIterable<Ui
   } finally {
     await lock.release();
   }
-  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, treeState: h.treeState, sha256, warnings: [] };
+  return { entries: h.entries, checkpoints: h.checkpoints.length, subjects: h.subjects, subjectKeys: h.subjectKeys, clearSubjects: c.clearSubjects, treeState: h.treeState, sha256, warnings: [], subjectWarnings: importWarnings(c, keyring) };
 }

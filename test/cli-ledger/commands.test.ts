@@ -60,7 +60,7 @@ describe('trailmark verify', () => {
     const j = await runCli(['verify', '--ledger', 'ledger', '--key', f.key.verifierKey, '--json'], { cwd: f.root });
     expect(j.code).toBe(0);
     const doc = JSON.parse(j.stdout);
-    expect(Object.keys(doc)).toEqual(['ok', 'ledger', 'origin', 'entries', 'checkpoint', 'checkpoints', 'uncommitted', 'tornBytes', 'kinds', 'keys', 'problems', 'warnings', 'repairs', 'trust', 'witnesses']);
+    expect(Object.keys(doc)).toEqual(['ok', 'ledger', 'origin', 'entries', 'checkpoint', 'checkpoints', 'uncommitted', 'tornBytes', 'kinds', 'keys', 'problems', 'warnings', 'repairs', 'trust', 'witnesses', 'subjectsAtRest', 'subjectWarnings']);
     expect(doc).toMatchObject({ ok: true, entries: 6, checkpoints: 3, kinds: { 'change.analyzed': 3, finding: 3 }, problems: [] });
   });
 
@@ -183,7 +183,11 @@ describe('trailmark erase', () => {
     expect(before.filter((r) => 'value' in r && r.value === 'octocat')).toHaveLength(3);
     const r = await runCli(['erase', '--ledger', f.dir, '--subject', 'octocat'], { cwd: f.root });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('erased 3 record(s) referenced by entries 0, 2, 4; the entries keep only salted commitments and still verify\n');
+    expect(r.stdout).toBe(
+      'erased 3 record(s) referenced by entries 0, 2, 4; the entries keep only salted commitments and still verify\n' +
+        'warning: the erased openings were stored in clear: copies made before this erasure (backups, clones, the git history of a ledger branch) still hold them readable; set TRAILMARK_SUBJECT_KEK to seal openings from now on (docs/erasure.md)\n' +
+        'warning: subject openings: 3 stored in clear (logins and e-mails readable by anyone who reads the ledger or a copy of it); set TRAILMARK_SUBJECT_KEK and run `trailmark erase` to seal them (docs/erasure.md)\n',
+    );
     expect(r.stdout + r.stderr).not.toContain('octocat');
     expect(readFileSync(join(f.dir, 'subjects.jsonl'), 'utf8')).not.toContain('octocat');
     const after = new Map((await store.readSubjects()).map((x) => [x.commitment, x]));
@@ -193,6 +197,6 @@ describe('trailmark erase', () => {
     expect((await verifyStore(store, [f.key.verifier])).ok).toBe(true);
     expect((await runCli(['verify', '--ledger', f.dir, '--key', f.pubFile], { cwd: f.root })).code).toBe(0);
     const again = await runCli(['erase', '--ledger', f.dir, '--subject', 'octocat', '--json'], { cwd: f.root });
-    expect(JSON.parse(again.stdout)).toEqual({ erased: 0, seqs: [] });
+    expect(JSON.parse(again.stdout)).toEqual({ erased: 0, seqs: [], subjectsAtRest: { clear: 3, sealed: 0, unopenable: 0, tombstones: 3, keys: 0, sealing: false, migrationPending: false } });
   });
 });

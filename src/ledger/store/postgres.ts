@@ -392,6 +392,28 @@ export class PostgresStore implements LedgerStore, SubjectSealingStore {
     return this.#vault.atRest(await this.#rawSubjects(null), await this.#keyring(null));
   }
 
+  /**
+   * The keyring as stored: every subject key still wrapped under its KEK (never unwrapped here).
+   * For `trailmark ledger export`, which carries it beside the sealed records.
+   */
+  async readSubjectKeyring(): Promise<WrappedSubjectKey[]> {
+    return this.#keyring(null);
+  }
+
+  /**
+   * Stores wrapped subject keys as they are, into a log whose keyring and side store are still
+   * empty (`trailmark ledger import`, before the records they open). Holds the lock.
+   */
+  async importSubjectKeyring(keys: readonly WrappedSubjectKey[]): Promise<void> {
+    this.#requireLock('importSubjectKeyring');
+    if (keys.length === 0) return;
+    await this.#mutate('importSubjectKeyring', async (tx) => {
+      const { rows } = await tx.query<{ n: unknown }>(`SELECT (SELECT count(*) FROM ${this.#t.subjectKeys} WHERE log = $1) + (SELECT count(*) FROM ${this.#t.subjects} WHERE log = $1) AS n`, [this.#id]);
+      if (toInt(rows[0]!.n) > 0) throw new UsageError('BAD_INPUT', `${this.location} already holds subject records or keys: import only into a new log`, { hint: 'pass a new --log name' });
+      await this.#insertKeys(tx, keys);
+    });
+  }
+
   // Keyring and records change in one transaction: both or neither.
   async appendSubjects(records: readonly SubjectRecord[]): Promise<void> {
     this.#requireLock('appendSubjects');
