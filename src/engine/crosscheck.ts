@@ -57,7 +57,11 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
     return { verdict: 'clear', reason: 'declared human-written' };
   }
   if (score >= thresholds.high) {
-    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high} and nothing declares AI involvement` };
+    const message = evidence.find((e) => e.class === 'inferred' && e.says === 'ai' && (e.source === 'commit-message' || e.source === 'pr-description'));
+    const also = message === undefined ? '' : message.commit !== undefined
+      ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)`
+      : ' (with the agent-like pull request description)';
+    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high}${also} and nothing declares AI involvement` };
   }
   if (score >= thresholds.low) {
     return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };

@@ -1,0 +1,125 @@
+// The commit message as commit-level inferred evidence, end to end: real git commits read by the
+// local change source, real tree-sitter, the shipped hunk and message models.
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
+import type { HunkResult, ScanResult } from '../../src/core/types.js';
+import { analyzeChange } from '../../src/engine/analyze.js';
+import { GitChangeSource } from '../../src/git/index.js';
+import { GitFixture } from '../support/git-fixture.js';
+
+const BASE = [
+  'export interface User {',
+  '  id: string;',
+  '  name: string;',
+  '}',
+  '',
+  'export function byId(users: User[], id: string): User | undefined {',
+  '  return users.find((u) => u.id === id);',
+  '}',
+  '',
+].join('\n');
+
+// A small change (4 added lines): on its own the code model leaves it unscored.
+const CHANGED = `${BASE}export function names(users: User[]): string[] {\n  return users.map((u) => u.name);\n}\n\n`;
+
+const AGENT_MESSAGE = [
+  'Add names helper for user lists',
+  '',
+  '## Summary',
+  '- Add `names()` to `src/users.ts` so callers can list user names',
+  '- Keep `byId()` unchanged',
+  '- Export the helper from the module entry point',
+  '',
+  '## Changes',
+  '- `src/users.ts`: new `names()` function',
+  '',
+  '## Test plan',
+  '- [x] `npm test -- test/users.test.ts`',
+  '- [x] Type-checked with `tsc --noEmit`',
+].join('\n');
+
+const repos: GitFixture[] = [];
+afterEach(async () => {
+  for (const r of repos.splice(0)) await r.cleanup();
+});
+
+async function scan(message: string, options: { trailers?: string[] } = {}): Promise<{ result: ScanResult; hunk: HunkResult; sha: string }> {
+  const repo = await GitFixture.create();
+  repos.push(repo);
+  await repo.write('src/users.ts', BASE);
+  await repo.commit('initial');
+  await repo.git(['branch', 'base']);
+  await repo.write('src/users.ts', CHANGED);
+  const sha = await repo.commit(message, { trailers: options.trailers ?? [] });
+  const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+  const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY });
+  const hunk = result.hunks.find((h) => h.path === 'src/users.ts');
+  expect(hunk).toBeDefined();
+  return { result, hunk: hunk!, sha };
+}
+
+describe('commit messages as commit-level evidence (real git, real tree-sitter)', () => {
+  it('turns a small hunk in a commit with an agent-style message into a likely-AI finding, with the reason shown', async () => {
+    const { result, hunk, sha } = await scan(AGENT_MESSAGE);
+    expect(hunk.addedLines).toBeLessThanOrEqual(20);
+    expect(hunk.commits).toEqual([sha]);
+    const message = hunk.evidence.find((e) => e.source === 'commit-message');
+    expect(message).toMatchObject({ class: 'inferred', says: 'ai', commit: sha });
+    expect(message!.detail).toContain(`commit ${sha.slice(0, 7)}'s message reads like agent-written messages: 13 lines`);
+    expect(message!.detail).toContain('sections "Summary", "Changes", "Test plan"');
+    expect(hunk.verdict).toBe('unattested');
+    expect(hunk.reason).toContain(`with commit ${sha.slice(0, 7)}'s agent-like message`);
+    expect(hunk.signals.map((s) => s.id)).toContain('commit-message/agent-like');
+    const finding = result.findings.find((f) => f.path === 'src/users.ts');
+    expect(finding?.kind).toBe('unattested');
+    expect(finding?.message).toContain('reads like agent-written messages');
+    expect(result.summary.evidence.inferred).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leaves the same hunk alone when the message is terse', async () => {
+    const agent = await scan(AGENT_MESSAGE);
+    const { result, hunk } = await scan('add names helper');
+    expect(hunk.evidence.filter((e) => e.source === 'commit-message')).toEqual([]);
+    expect(hunk.signals.map((s) => s.id)).not.toContain('commit-message/agent-like');
+    expect(hunk.verdict).not.toBe('unattested');
+    expect(result.findings).toEqual([]);
+    expect(hunk.score).toBeLessThan(agent.hunk.score);
+    // Same code, same content digest: only the message differs.
+    expect(hunk.contentDigest).toBe(agent.hunk.contentDigest);
+  });
+
+  it('still attests a stamped commit: the stamp wins, and the stamp is not what the message is scored on', async () => {
+    const { hunk, sha } = await scan(`${AGENT_MESSAGE}\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)`, { trailers: ['Co-Authored-By: Claude <noreply@anthropic.com>'] });
+    expect(hunk.verdict).toBe('attested');
+    expect(hunk.evidence.map((e) => e.class)).toContain('stamped');
+    const unstamped = await scan(AGENT_MESSAGE);
+    expect(hunk.score).toBe(unstamped.hunk.score);
+    // The message evidence is still shown, with the same words (the stamp stripped).
+    const detail = (h: HunkResult) => h.evidence.find((e) => e.source === 'commit-message')?.detail?.replace(/commit [0-9a-f]{7}/, 'commit X');
+    expect(detail(hunk)).toBe(detail(unstamped.hunk));
+    expect(hunk.evidence.find((e) => e.source === 'commit-message')?.commit).toBe(sha);
+  });
+
+  it('uses an agent-template PR description when the hunk has no commit attribution', async () => {
+    const repo = await GitFixture.create();
+    repos.push(repo);
+    await repo.write('src/users.ts', BASE);
+    await repo.commit('initial');
+    await repo.git(['branch', 'base']);
+    await repo.write('src/users.ts', CHANGED);
+    await repo.commit('add names helper');
+    const loaded = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const changeSet = {
+      ...loaded,
+      files: loaded.files.map((f) => { const { lineCommits: _drop, ...rest } = f; return rest; }),
+      context: { pullRequestBody: AGENT_MESSAGE },
+    };
+    const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY });
+    const hunk = result.hunks.find((h) => h.path === 'src/users.ts')!;
+    expect(hunk.commits).toEqual([]);
+    const pr = hunk.evidence.find((e) => e.source === 'pr-description');
+    expect(pr).toMatchObject({ class: 'inferred', says: 'ai' });
+    expect(pr!.detail).toContain('the pull request description reads like agent-written messages');
+    expect(hunk.verdict).toBe('unattested');
+  });
+});
