@@ -152,7 +152,8 @@ export const MESSAGE_FEATURE_IDS = [
   'lines', 'body-chars', 'subject-chars', 'subject-over-72', 'paragraphs', 'bullet-share', 'bullets',
   'headings', 'sections', 'code-spans', 'file-paths', 'conventional', 'wrapped-72', 'long-lines',
   'subject-period', 'emoji', 'bold', 'pr-number', 'issue-refs', 'subject-lowercase', 'colon-lines',
-  'numbered', 'empty-body',
+  'numbered', 'empty-body', 'lines-5', 'lines-10', 'lines-20', 'body-400', 'body-1200', 'has-sections',
+  'has-headings', 'has-code-spans', 'has-bullets',
 ] as const;
 export type MessageFeatureId = (typeof MESSAGE_FEATURE_IDS)[number];
 
@@ -220,6 +221,16 @@ export function messageFeatures(stripped: string): MessageFeatures {
     'colon-lines': Math.log1p(body.filter((l) => l.trim() !== '' && COLON_LINE.test(l)).length),
     numbered: Math.log1p(numbered),
     'empty-body': bodyNonEmpty.length === 0 ? 1 : 0,
+    // Steps over the log scales: the model is linear, the length effect is not.
+    'lines-5': nonEmpty.length >= 5 ? 1 : 0,
+    'lines-10': nonEmpty.length >= 10 ? 1 : 0,
+    'lines-20': nonEmpty.length >= 20 ? 1 : 0,
+    'body-400': bodyText.length >= 400 ? 1 : 0,
+    'body-1200': bodyText.length >= 1200 ? 1 : 0,
+    'has-sections': sections > 0 ? 1 : 0,
+    'has-headings': headings > 0 ? 1 : 0,
+    'has-code-spans': count(CODE_SPAN, stripped) > 0 ? 1 : 0,
+    'has-bullets': bullets > 0 ? 1 : 0,
   };
 }
 

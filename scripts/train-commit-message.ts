@@ -41,7 +41,7 @@ const RESERVED = new Set([
 const HUMAN_SINCE = '2024-01-01';
 /** Commits kept per repository and class (a deterministic sample by sha digest). */
 const CAP_PER_CLASS = 2500;
-const L2 = 1e-2;
+const L2 = 1e-5;
 
 interface Sample {
   readonly repo: string;
@@ -65,7 +65,7 @@ const markers = stampMarkersFrom(REGISTRY);
 
 function readRepo(dir: string, repo: string): Sample[] {
   const raw = execFileSync('git', ['-C', dir, 'log', '--no-merges', '--since=2023-12-01', '-z',
-    '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%aI%x1f%B', 'HEAD'], { maxBuffer: 2 * 1024 * 1024 * 1024, encoding: 'utf8' });
+    '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%aI%x1f%B', '--all'], { maxBuffer: 2 * 1024 * 1024 * 1024, encoding: 'utf8' });
   const split = splitOf(repo);
   const agents: { sha: string; agent: string; message: string }[] = [];
   const humans: { sha: string; message: string }[] = [];

@@ -31,6 +31,28 @@ const AGENT_STYLE = [
   '- [x] Manually triggered a 503 from the mock server',
 ].join('\n');
 
+const AGENT_LONG = [
+  'feat(users): add names helper so callers can list user names',
+  '',
+  'Summary:',
+  'The admin panel and the nightly export job both map over user records to get their',
+  'display names, each with its own copy of the same loop. This adds a small names()',
+  'helper next to byId() in src/users.ts and switches both callers to it, so the',
+  'mapping lives in one place and is covered by the module tests.',
+  '',
+  'Changes:',
+  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
+  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
+  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
+  '- Document the contract in the module comment, including the empty-list case',
+  '',
+  'Test plan:',
+  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
+  '  empty list and one for duplicate names',
+  '- Type-checked the whole project with `tsc --noEmit`',
+  '- Checked the export job output by hand against the previous release: identical',
+].join('\n');
+
 const TERSE = 'fix typo';
 const HUMAN_PLAIN = 'Fix off-by-one in pagination\n\nThe last page was dropped when the total was a multiple of the page size.';
 
@@ -101,11 +123,11 @@ describe('stripStamps', () => {
 describe('messageFeatures', () => {
   it('measures the structure of an agent-style message', () => {
     const f = messageFeatures(AGENT_STYLE);
-    expect(f.lines).toBeCloseTo(Math.log1p(13));
+    expect(f.lines).toBeCloseTo(Math.log1p(11));
     expect(f.headings).toBeCloseTo(Math.log1p(3));
     expect(f.sections).toBeCloseTo(Math.log1p(3));
     expect(f.bullets).toBeCloseTo(Math.log1p(7));
-    expect(f['bullet-share']).toBeCloseTo(7 / 12);
+    expect(f['bullet-share']).toBeCloseTo(7 / 10);
     expect(f['code-spans']).toBeCloseTo(Math.log1p(6));
     expect(f['file-paths']).toBeGreaterThanOrEqual(Math.log1p(3));
     expect(f.conventional).toBe(0);
@@ -133,7 +155,7 @@ describe('messageFeatures', () => {
   });
 
   it('describes a message in words a reader can check', () => {
-    expect(describeMessage(AGENT_STYLE)).toBe('13 lines, 7 bullet points, sections "Summary", "Changes", "Test plan", 6 code spans, 4 file paths');
+    expect(describeMessage(AGENT_STYLE)).toBe('11 lines, 7 bullet points, sections "Summary", "Changes", "Test plan", 6 code spans, 4 file paths');
     expect(describeMessage(TERSE)).toBe('1 line');
   });
 });
@@ -146,7 +168,7 @@ describe('the shipped commit-message model', () => {
   });
 
   it('orders an agent-style message above plain and terse human ones', () => {
-    const agent = scoreMessage(AGENT_STYLE, markers);
+    const agent = scoreMessage(AGENT_LONG, markers);
     const plain = scoreMessage(HUMAN_PLAIN, markers);
     const terse = scoreMessage(TERSE, markers);
     expect(agent.llr).toBeGreaterThan(plain.llr);

@@ -23,19 +23,25 @@ const BASE = [
 const CHANGED = `${BASE}export function names(users: User[]): string[] {\n  return users.map((u) => u.name);\n}\n\n`;
 
 const AGENT_MESSAGE = [
-  'Add names helper for user lists',
+  'feat(users): add names helper so callers can list user names',
   '',
-  '## Summary',
-  '- Add `names()` to `src/users.ts` so callers can list user names',
-  '- Keep `byId()` unchanged',
-  '- Export the helper from the module entry point',
+  'Summary:',
+  'The admin panel and the nightly export job both map over user records to get their',
+  'display names, each with its own copy of the same loop. This adds a small names()',
+  'helper next to byId() in src/users.ts and switches both callers to it, so the',
+  'mapping lives in one place and is covered by the module tests.',
   '',
-  '## Changes',
-  '- `src/users.ts`: new `names()` function',
+  'Changes:',
+  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
+  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
+  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
+  '- Document the contract in the module comment, including the empty-list case',
   '',
-  '## Test plan',
-  '- [x] `npm test -- test/users.test.ts`',
-  '- [x] Type-checked with `tsc --noEmit`',
+  'Test plan:',
+  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
+  '  empty list and one for duplicate names',
+  '- Type-checked the whole project with `tsc --noEmit`',
+  '- Checked the export job output by hand against the previous release: identical',
 ].join('\n');
 
 const repos: GitFixture[] = [];
@@ -65,7 +71,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     expect(hunk.commits).toEqual([sha]);
     const message = hunk.evidence.find((e) => e.source === 'commit-message');
     expect(message).toMatchObject({ class: 'inferred', says: 'ai', commit: sha });
-    expect(message!.detail).toContain(`commit ${sha.slice(0, 7)}'s message reads like agent-written messages: 13 lines`);
+    expect(message!.detail).toContain(`commit ${sha.slice(0, 7)}'s message reads like agent-written messages: 16 lines, 7 bullet points`);
     expect(message!.detail).toContain('sections "Summary", "Changes", "Test plan"');
     expect(hunk.verdict).toBe('unattested');
     expect(hunk.reason).toContain(`with commit ${sha.slice(0, 7)}'s agent-like message`);
