@@ -12,7 +12,6 @@
 // Messages are attacker-controlled and may be huge: only the first MAX_MESSAGE_CHARS are read,
 // and every step is a single pass of linear-time patterns.
 
-import type { Feature } from '../src/core/types.js';
 import data from './commit-message-weights.json' with { type: 'json' };
 
 /** Characters of a message read; the rest is ignored (a longer message scores as this long). */
