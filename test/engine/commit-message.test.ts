@@ -5,7 +5,11 @@ import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import type { HunkResult, ScanResult } from '../../src/core/types.js';
 import { analyzeChange } from '../../src/engine/analyze.js';
 import { GitChangeSource } from '../../src/git/index.js';
+import { GitHubChangeSource } from '../../src/github/change-source.js';
+import { createGitHubClient } from '../../src/github/client.js';
 import { GitFixture } from '../support/git-fixture.js';
+import { simUnavailable, startSim } from '../support/github-sim.js';
+import { cloneFromSim, SimApi } from '../differential/sim-repo.js';
 
 const BASE = [
   'export interface User {',
@@ -128,4 +132,38 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     expect(pr!.detail).toContain('the pull request description reads like agent-written messages');
     expect(hunk.verdict).toBe('unattested');
   });
+});
+
+describe.skipIf(simUnavailable() !== undefined)('commit-message evidence: REST and local-git paths agree', () => {
+  it('gives the same evidence, score and verdict from the GitHub API as from git', async () => {
+    const sim = await startSim({ scenario: 'basic' });
+    let repo: GitFixture | undefined;
+    try {
+      const api = await SimApi.open(sim);
+      const info = (await sim.simInfo()) as { pullRequest: { headSha: string } };
+      const head0 = info.pullRequest.headSha;
+      const author = { name: 'Alice Author', email: 'alice@acme.test', date: '2026-01-05T12:00:00Z' };
+      const base = await api.commit({ parents: [head0], baseTree: await api.treeOf(head0), files: { 'src/users.ts': BASE }, message: 'add users module\n', author });
+      const agent = await api.commit({ parents: [base.sha], baseTree: base.tree, files: { 'src/users.ts': CHANGED }, message: `${AGENT_MESSAGE}\n`, author: { ...author, date: '2026-01-05T12:10:00Z' } });
+      const terse = await api.commit({ parents: [agent.sha], baseTree: agent.tree, files: { 'src/more.ts': 'export function count(xs: string[]): number {\n  return xs.length;\n}\n' }, message: 'add count\n', author: { ...author, date: '2026-01-05T12:20:00Z' } });
+      repo = await cloneFromSim(api, [terse.sha, base.sha]);
+      const local = await new GitChangeSource({ repo: repo.dir, base: base.sha, head: terse.sha }).load();
+      const { token } = (await sim.admin('POST', '/_sim/tokens', { kind: 'installation' })) as { token: string };
+      const rest = await new GitHubChangeSource({ client: createGitHubClient({ token, baseUrl: sim.url }), owner: 'acme', repo: 'widgets', target: { kind: 'compare', base: base.sha, head: terse.sha } }).load();
+      // The API gives the message without git's final newline; the text is otherwise the same.
+      expect(rest.commits.map((c) => c.message.trimEnd())).toEqual(local.commits.map((c) => c.message.trimEnd()));
+      const [fromRest, fromLocal] = await Promise.all([analyzeChange(rest, { policy: DEFAULT_POLICY }), analyzeChange(local, { policy: DEFAULT_POLICY })]);
+      const view = (r: ScanResult) => r.hunks.map((h) => ({ path: h.path, score: h.score, verdict: h.verdict, reason: h.reason, evidence: h.evidence, signals: h.signals }));
+      expect(view(fromRest)).toEqual(view(fromLocal));
+      const users = fromLocal.hunks.find((h) => h.path === 'src/users.ts')!;
+      expect(users.evidence.find((e) => e.source === 'commit-message')?.commit).toBe(agent.sha);
+      expect(users.verdict).toBe('unattested');
+      // The terse commit's hunk does not share the other commit's message evidence.
+      const more = fromLocal.hunks.find((h) => h.path === 'src/more.ts')!;
+      expect(more.evidence.filter((e) => e.source === 'commit-message')).toEqual([]);
+    } finally {
+      await repo?.cleanup();
+      await sim.stop();
+    }
+  }, 120_000);
 });
