@@ -152,7 +152,8 @@ export const MESSAGE_FEATURE_IDS = [
   'headings', 'sections', 'code-spans', 'file-paths', 'conventional', 'wrapped-72', 'long-lines',
   'subject-period', 'emoji', 'bold', 'pr-number', 'issue-refs', 'subject-lowercase', 'colon-lines',
   'numbered', 'empty-body', 'lines-5', 'lines-10', 'lines-20', 'body-400', 'body-1200', 'has-sections',
-  'has-headings', 'has-code-spans', 'has-bullets',
+  'has-headings', 'has-code-spans', 'has-bullets', 'lines-3', 'subject-50', 'subject-70', 'checkboxes',
+  'trailers-left', 'body-starts-bullet', 'mean-line-chars', 'subject-code',
 ] as const;
 export type MessageFeatureId = (typeof MESSAGE_FEATURE_IDS)[number];
 
@@ -168,6 +169,7 @@ const ISSUE_REF = /(?:^|[\s(])(?:[\w.-]+\/[\w.-]+)?#\d{1,7}\b/g;
 const EMOJI = /\p{Extended_Pictographic}/u;
 const BOLD = /\*\*[^*\n]{1,80}\*\*/;
 const COLON_LINE = /:[ \t]*$/;
+const CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
 
 function count(re: RegExp, text: string): number {
   let n = 0;
@@ -230,6 +232,15 @@ export function messageFeatures(stripped: string): MessageFeatures {
     'has-headings': headings > 0 ? 1 : 0,
     'has-code-spans': count(CODE_SPAN, stripped) > 0 ? 1 : 0,
     'has-bullets': bullets > 0 ? 1 : 0,
+    'lines-3': nonEmpty.length >= 3 ? 1 : 0,
+    'subject-50': subject.trim().length >= 50 ? 1 : 0,
+    'subject-70': subject.trim().length >= 70 ? 1 : 0,
+    checkboxes: Math.log1p(body.filter((l) => CHECKBOX.test(l)).length),
+    // Trailers that are not stamps (Signed-off-by, Reviewed-by, Fixes): a mailing-list habit.
+    'trailers-left': Math.log1p(body.filter((l) => TRAILER_LINE.test(l) && !/^\s*[-*]/.test(l) && !/:\s*$/.test(l) && /^[A-Z][A-Za-z-]*-[A-Za-z-]*:|^(?:Fixes|Closes|Refs|Resolves):/.test(l.trim())).length),
+    'body-starts-bullet': (bodyNonEmpty[0] !== undefined && BULLET.test(bodyNonEmpty[0])) ? 1 : 0,
+    'mean-line-chars': bodyNonEmpty.length === 0 ? 0 : Math.log1p(bodyNonEmpty.reduce((n, l) => n + l.length, 0) / bodyNonEmpty.length),
+    'subject-code': /`[^`]+`/.test(subject) ? 1 : 0,
   };
 }
 

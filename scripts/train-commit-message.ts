@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitEvidence } from '../src/attest/commit-evidence.js';
-import { REGISTRY } from '../src/attest/registry.js';
+import { normalizeAgent, REGISTRY } from '../src/attest/registry.js';
 import { splitOf, type Split } from '../src/eval/split.js';
 import { auroc as aurocOf } from '../src/eval/metrics.js';
 import {
@@ -62,6 +62,7 @@ function args(): { mirrors: string; out: string; dryRun: boolean } {
 }
 
 const markers = stampMarkersFrom(REGISTRY);
+const AGENT_IDS: ReadonlySet<string> = new Set(REGISTRY.agents.map((a) => a.id));
 
 function readRepo(dir: string, repo: string): Sample[] {
   const raw = execFileSync('git', ['-C', dir, 'log', '--no-merges', '--since=2023-12-01', '-z',
@@ -77,7 +78,9 @@ function readRepo(dir: string, repo: string): Sample[] {
     const commit = { sha, parents: parents.split(' ').filter(Boolean), author: { name: an, email: ae }, committer: { name: cn, email: ce }, authorDate: date, message };
     const ai = commitEvidence(commit).filter((e) => e.says === 'ai' && (e.class === 'stamped' || e.class === 'declared') && e.weak !== true);
     if (ai.length > 0) {
-      agents.push({ sha, agent: ai.find((e) => e.agent !== undefined && e.agent !== '')?.agent ?? 'unknown', message });
+      // Per-agent figures by registry id; free-text declarations (`Generated-by: Claude Opus 5`) are normalised or `other`.
+      const named = ai.map((e) => (e.agent === undefined ? undefined : AGENT_IDS.has(e.agent) ? e.agent : normalizeAgent(e.agent) ?? normalizeAgent(e.agent.split(/\s+/)[0] ?? ''))).find((a) => a !== undefined);
+      agents.push({ sha, agent: named ?? 'other', message });
     } else if (date >= HUMAN_SINCE && !/\[bot\]|bot@|noreply@github\.com$/i.test(`${an} ${ae}`) && !/\[bot\]/i.test(message.split('\n')[0] ?? '')) {
       humans.push({ sha, message });
     }

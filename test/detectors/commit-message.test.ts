@@ -154,6 +154,16 @@ describe('messageFeatures', () => {
     expect(messageFeatures(`Fix\n\n${'word '.repeat(30)}\nmore`)['long-lines']).toBeCloseTo(1 / 2);
   });
 
+  it('counts checkboxes, non-stamp trailers and a code span in the subject', () => {
+    const f = messageFeatures('Fix `parse()` on empty input\n\n- [x] tests\n- [ ] docs\n\nSigned-off-by: Ada <ada@example.com>\nReviewed-by: Bo <bo@example.com>\nFixes: #12');
+    expect(f.checkboxes).toBeCloseTo(Math.log1p(2));
+    expect(f['trailers-left']).toBeCloseTo(Math.log1p(3));
+    expect(f['subject-code']).toBe(1);
+    expect(f['body-starts-bullet']).toBe(1);
+    expect(f['lines-3']).toBe(1);
+    expect(f['subject-50']).toBe(0);
+  });
+
   it('describes a message in words a reader can check', () => {
     expect(describeMessage(AGENT_STYLE)).toBe('11 lines, 7 bullet points, sections "Summary", "Changes", "Test plan", 6 code spans, 4 file paths');
     expect(describeMessage(TERSE)).toBe('1 line');
