@@ -110,6 +110,24 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     expect(hunk.evidence.find((e) => e.source === 'commit-message')?.commit).toBe(sha);
   });
 
+  it('applies an agent-template PR description to hunks whose commits have terse messages, and not a terse one', async () => {
+    const repo = await GitFixture.create();
+    repos.push(repo);
+    await repo.write('src/users.ts', BASE);
+    await repo.commit('initial');
+    await repo.git(['branch', 'base']);
+    await repo.write('src/users.ts', CHANGED);
+    await repo.commit('Initial plan');
+    const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const withBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: AGENT_MESSAGE } }, { policy: DEFAULT_POLICY });
+    const hunk = withBody.hunks.find((h) => h.path === 'src/users.ts')!;
+    expect(hunk.commits).toHaveLength(1);
+    expect(hunk.evidence.find((e) => e.source === 'pr-description')).toMatchObject({ class: 'inferred', says: 'ai' });
+    expect(hunk.reason).toContain('with the agent-like pull request description');
+    const terseBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: 'Adds a names helper.' } }, { policy: DEFAULT_POLICY });
+    expect(terseBody.hunks.find((h) => h.path === 'src/users.ts')!.evidence.filter((e) => e.source === 'pr-description')).toEqual([]);
+  });
+
   it('uses an agent-template PR description when the hunk has no commit attribution', async () => {
     const repo = await GitFixture.create();
     repos.push(repo);
