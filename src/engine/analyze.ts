@@ -302,11 +302,12 @@ function messageEvidence(m: MessageScore, model: MessageModel, sha: string | und
   if (!m.agentLike) return undefined;
   const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
   const what = sha === undefined ? 'the pull request description' : `commit ${sha.slice(0, 7)}'s message`;
-  const detail = `${what} reads like agent-written messages: ${m.description} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
+  const reason = `${what} reads like agent-written messages: ${m.description}`;
+  const detail = `${reason} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
   const evidence: Evidence = sha === undefined
     ? { class: 'inferred', source: 'pr-description', says: 'ai', detail }
     : { class: 'inferred', source: 'commit-message', says: 'ai', detail, commit: sha };
-  return { evidence, logOdds, signal: { id: sha === undefined ? 'pr-description/agent-like' : 'commit-message/agent-like', weight: logOdds, detail } };
+  return { evidence, logOdds, signal: { id: sha === undefined ? 'pr-description/agent-like' : 'commit-message/agent-like', weight: logOdds, detail: reason } };
 }
 
 /** Adds the `inferred` evidence entry once the score reaches the low threshold. */
