@@ -9,7 +9,10 @@
 //   2. attested     — any recorded, declared or stamped evidence (or a remediation) says AI.
 //      Weak evidence (a branch prefix) is shown but never decides.
 //   3. clear        — a human claim stands unchallenged.
-//   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters.
+//   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters. The
+//      score may include an agent-like commit message or PR description (inferred evidence,
+//      sources commit-message / pr-description); the reason then names it. Inferred evidence
+//      never attests.
 //   5. uncertain    — low ≤ score < high: counted, never flagged.
 //   6. clear        — otherwise.
 
