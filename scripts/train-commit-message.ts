@@ -204,7 +204,8 @@ function main(): void {
   const { bias, w } = fit(train);
   const logit = (s: Sample): number => vec(s.x).reduce((acc, v, j) => acc + v * w[j]!, bias);
   const trainHuman = train.filter((s) => s.label === 0).map(logit);
-  const threshold = quantileThreshold(trainHuman, 0.01);
+  // Rounded up, so the stored operating point never lets more training humans through.
+  const threshold = Math.ceil(quantileThreshold(trainHuman, 0.01) * 1e3) / 1e3;
 
   const pos = test.filter((s) => s.label === 1);
   const neg = test.filter((s) => s.label === 0);
@@ -258,7 +259,7 @@ function main(): void {
     version: `1.0.0+${digest.slice(0, 12)}`,
     bias: round(bias),
     weights,
-    threshold: round(threshold, 1e3),
+    threshold,
     trainedOn: `mirrored public repositories; split by repository (src/eval/split.ts); agent = stamped/declared AI evidence (commitEvidence), human = no evidence, no bot, authored ≥ ${HUMAN_SINCE}; merges left out; at most ${CAP_PER_CLASS} commits per repository and class; classes weighted equally; L2 ${L2}`,
     referencesDigest: `sha256:${digest}`,
     repos,
