@@ -32,7 +32,9 @@ import { splitLines } from '../../detectors/line-facts.js';
 import { enclosingUnits } from '../../detectors/units.js';
 import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
 import type { Detector, DetectorContext } from '../../detectors/detector.js';
-import { analyzeHunk, DEFAULT_MODEL, type ScoringModel } from '../../detectors/model.js';
+import { analyzeHunk, coefficient, DEFAULT_MODEL, type ScoringModel } from '../../detectors/model.js';
+import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom, type MessageModel, type MessageScore } from '../../detectors/commit-message.js';
+import { REGISTRY } from '../attest/registry.js';
 import { commitEvidence, contextEvidence, remediationCovers, remediationEvidence, remediationScope } from '../attest/commit-evidence.js';
 import { parseRecords, recordedEvidence } from '../attest/match.js';
 import { crosscheck } from './crosscheck.js';
@@ -44,6 +46,8 @@ export interface AnalyzeOptions {
   readonly remediations?: readonly Remediation[];
   readonly detectors?: readonly Detector[];
   readonly model?: ScoringModel;
+  /** Commit-message model (detectors/commit-message.ts); default the shipped weights. */
+  readonly messageModel?: MessageModel;
   /**
    * Tree-sitter backend (detectors/parsers/): the native binding by default; the Action passes
    * the WASM one. Each file is parsed once and released once its hunks are scored.
@@ -55,6 +59,21 @@ export interface AnalyzeOptions {
 
 /** How many top signals a hunk keeps in the result (the reasons shown to authors). */
 const MAX_SIGNALS_PER_HUNK = 8;
+/**
+ * Most a message adds to a hunk's log-odds. A message at or above the model's operating point
+ * (≤1% of current-era human commits on the training repositories) adds its log-likelihood
+ * ratio up to this bound; a message below it adds nothing, so the code's own score stands.
+ */
+export const MAX_MESSAGE_LOG_ODDS = 3;
+const STAMP_MARKERS = stampMarkersFrom(REGISTRY);
+const MESSAGE_SIGNALS: ReadonlySet<string> = new Set(['commit-message/agent-like', 'pr-description/agent-like']);
+
+/** A commit message or PR description scored as agent-like: what it adds to its hunks. */
+interface MessageEvidence {
+  readonly evidence: Evidence;
+  readonly signal: Signal;
+  readonly logOdds: number;
+}
 
 export function analyzeChange(changeSet: ChangeSet, options: AnalyzeOptions): Promise<ScanResult> {
   // Synchronous work behind an async contract: sources and sinks are async, analysis is CPU.
@@ -80,6 +99,26 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
     return ev;
   };
   const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
+  const messageModel = options.messageModel ?? DEFAULT_MESSAGE_MODEL;
+  const messageByCommit = new Map<string, MessageEvidence | undefined>();
+  const messageOf = (commit: Commit): MessageEvidence | undefined => {
+    if (!messageByCommit.has(commit.sha)) {
+      messageByCommit.set(commit.sha, messageEvidence(scoreMessage(commit.message, STAMP_MARKERS, messageModel), messageModel, commit.sha));
+    }
+    return messageByCommit.get(commit.sha);
+  };
+  const body = changeSet.context?.pullRequestBody;
+  const prMessage = body !== undefined && body.trim() !== '' ? messageEvidence(scoreMessage(body, STAMP_MARKERS, messageModel), messageModel, undefined) : undefined;
+  // The strongest agent-like message among a hunk's commits, else the PR description.
+  const messageFor = (commitShas: readonly string[]): MessageEvidence | undefined => {
+    let best: MessageEvidence | undefined;
+    for (const sha of commitShas) {
+      const commit = commitsBySha.get(sha);
+      const m = commit === undefined ? undefined : messageOf(commit);
+      if (m !== undefined && (best === undefined || m.logOdds > best.logOdds)) best = m;
+    }
+    return best ?? prMessage;
+  };
   const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
   const omissions: Omission[] = [...changeSet.omissions, ...problems.map((p) => ({ reason: `record ignored: ${p.message}` }))];
@@ -103,6 +142,7 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
         onParseFailure: (why) => omissions.push({ path: file.path, reason: `not parsed, scored without a syntax tree: ${why}` }),
         low: policy.thresholds.low,
         evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits),
+        messageFor,
       });
       for (const h of fileHunks) {
         const cross = h.verdict === 'skipped' ? undefined : crosscheck(h.score, h.evidence, policy.thresholds);
@@ -166,6 +206,8 @@ interface FileAnalysisDeps {
   readonly parser: Parser;
   readonly onParseFailure: (why: string) => void;
   readonly evidenceFor: (hunk: AnalysedHunk, commits: readonly string[]) => Evidence[];
+  /** The agent-like commit message (or PR description) the hunk's commits share, if any. */
+  readonly messageFor: (commits: readonly string[]) => MessageEvidence | undefined;
   readonly low: number;
 }
 
@@ -211,10 +253,15 @@ function analyzeHunks(file: FileChange, language: Language, parsed: ParsedFile |
       hunk: { startLine, endLine, added, deleted },
       addedLines,
     };
-    const { score, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
+    const analysis = analyzeHunk(ctx, deps.detectors, deps.model);
     const commits = commitsOf(file, added);
     const units: readonly SyntacticUnit[] = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines.has(l)) : [];
     const evidence = deps.evidenceFor({ startLine, endLine, added }, commits);
+    // The commit is the unit an author wrote: its agent-like message joins every hunk it
+    // introduced, added to the code's log-odds (bounded), small hunks included.
+    const message = deps.messageFor(commits);
+    const score = message === undefined ? analysis.score : sigmoid(codeLogOdds(analysis.features, deps.model) + message.logOdds);
+    const signals = message === undefined ? analysis.signals : [...analysis.signals, message.signal];
     return {
       path: file.path,
       startLine,
@@ -222,7 +269,7 @@ function analyzeHunks(file: FileChange, language: Language, parsed: ParsedFile |
       language,
       score: round(score),
       signals: topSignals(signals),
-      evidence,
+      evidence: message === undefined ? evidence : dedupeEvidence([...evidence, message.evidence]),
       verdict: 'clear',
       addedLines: added.length,
       deletedLines: deleted.length,
@@ -233,10 +280,41 @@ function analyzeHunks(file: FileChange, language: Language, parsed: ParsedFile |
   }).map((h) => withInferredEvidence(h, deps.low));
 }
 
+/** The hunk model's log-odds, exactly as scoreFeatures sums them (before the sigmoid). */
+function codeLogOdds(features: readonly { readonly id: string; readonly value: number }[], model: ScoringModel): number {
+  let z = Number.isFinite(model.bias) ? model.bias : 0;
+  for (const f of features) if (Number.isFinite(f.value)) z += coefficient(model, f.id) * f.value;
+  return z;
+}
+
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/**
+ * Evidence from a scored message when it is at or above the operating point: `inferred`, source
+ * `commit-message` (with the commit) or `pr-description`, and the signal that carries its
+ * log-likelihood ratio into the hunk score, bounded by MAX_MESSAGE_LOG_ODDS.
+ */
+function messageEvidence(m: MessageScore, model: MessageModel, sha: string | undefined): MessageEvidence | undefined {
+  if (!m.agentLike) return undefined;
+  const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
+  const what = sha === undefined ? 'the pull request description' : `commit ${sha.slice(0, 7)}'s message`;
+  const reason = `${what} reads like agent-written messages: ${m.description}`;
+  const detail = `${reason} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
+  const evidence: Evidence = sha === undefined
+    ? { class: 'inferred', source: 'pr-description', says: 'ai', detail }
+    : { class: 'inferred', source: 'commit-message', says: 'ai', detail, commit: sha };
+  return { evidence, logOdds, signal: { id: sha === undefined ? 'pr-description/agent-like' : 'commit-message/agent-like', weight: logOdds, detail: reason } };
+}
+
 /** Adds the `inferred` evidence entry once the score reaches the low threshold. */
 function withInferredEvidence(h: HunkResult, low: number): HunkResult {
   if (h.verdict === 'skipped' || h.score < low) return h;
-  const top = h.signals.filter((s) => s.weight > 0).slice(0, 3).map((s) => s.detail);
+  // The message signals have their own evidence entry (commit-message, pr-description).
+  const top = h.signals.filter((s) => s.weight > 0 && !MESSAGE_SIGNALS.has(s.id)).slice(0, 3).map((s) => s.detail);
   if (top.length === 0) return h;
   const inferred: Evidence = {
     class: 'inferred',

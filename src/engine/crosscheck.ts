@@ -9,7 +9,10 @@
 //   2. attested     — any recorded, declared or stamped evidence (or a remediation) says AI.
 //      Weak evidence (a branch prefix) is shown but never decides.
 //   3. clear        — a human claim stands unchallenged.
-//   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters.
+//   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters. The
+//      score may include an agent-like commit message or PR description (inferred evidence,
+//      sources commit-message / pr-description); the reason then names it. Inferred evidence
+//      never attests.
 //   5. uncertain    — low ≤ score < high: counted, never flagged.
 //   6. clear        — otherwise.
 
@@ -57,7 +60,11 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
     return { verdict: 'clear', reason: 'declared human-written' };
   }
   if (score >= thresholds.high) {
-    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high} and nothing declares AI involvement` };
+    const message = evidence.find((e) => e.class === 'inferred' && e.says === 'ai' && (e.source === 'commit-message' || e.source === 'pr-description'));
+    const also = message === undefined ? '' : message.commit !== undefined
+      ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)`
+      : ' (with the agent-like pull request description)';
+    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high}${also} and nothing declares AI involvement` };
   }
   if (score >= thresholds.low) {
     return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };

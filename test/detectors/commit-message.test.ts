@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_MESSAGE_MODEL,
+  describeMessage,
+  messageFeatures,
+  messageLogit,
+  scoreMessage,
+  stampMarkersFrom,
+  stripStamps,
+  type MessageModel,
+} from '../../detectors/commit-message.js';
+import { REGISTRY } from '../../src/attest/registry.js';
+import { commitEvidence } from '../../src/attest/commit-evidence.js';
+
+const markers = stampMarkersFrom(REGISTRY);
+
+const AGENT_STYLE = [
+  'Add retry with exponential backoff to the webhook client',
+  '',
+  '## Summary',
+  '- Wrap `sendWebhook` in `retry()` so transient 5xx responses are retried',
+  '- Add `src/lib/retry.ts` with jittered exponential backoff',
+  '- Cap the total delay at 30 seconds',
+  '',
+  '## Changes',
+  '- `src/webhooks/client.ts`: call the new helper',
+  '- `src/lib/retry.ts`: new module',
+  '',
+  '## Test plan',
+  '- [x] `npm test -- test/webhooks/client.test.ts`',
+  '- [x] Manually triggered a 503 from the mock server',
+].join('\n');
+
+const AGENT_LONG = [
+  'feat(users): add names helper so callers can list user names',
+  '',
+  'Summary:',
+  'The admin panel and the nightly export job both map over user records to get their',
+  'display names, each with its own copy of the same loop. This adds a small names()',
+  'helper next to byId() in src/users.ts and switches both callers to it, so the',
+  'mapping lives in one place and is covered by the module tests.',
+  '',
+  'Changes:',
+  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
+  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
+  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
+  '- Document the contract in the module comment, including the empty-list case',
+  '',
+  'Test plan:',
+  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
+  '  empty list and one for duplicate names',
+  '- Type-checked the whole project with `tsc --noEmit`',
+  '- Checked the export job output by hand against the previous release: identical',
+].join('\n');
+
+const TERSE = 'fix typo';
+const HUMAN_PLAIN = 'Fix off-by-one in pagination\n\nThe last page was dropped when the total was a multiple of the page size.';
+
+function commitWith(message: string) {
+  const person = { name: 'Ada', email: 'ada@example.com' };
+  return { sha: 'a'.repeat(40), parents: [], author: person, committer: person, authorDate: '2026-01-01T00:00:00Z', message };
+}
+
+describe('stripStamps', () => {
+  const base = 'Fix the parser\n\nHandle empty input without throwing.';
+
+  it('removes every footer of the registry, and the message then scores like the unstamped one', () => {
+    expect(REGISTRY.footers.length).toBeGreaterThan(0);
+    for (const f of REGISTRY.footers) {
+      for (const line of [`🤖 ${f.text}`, f.text.toUpperCase(), `Some text https://${f.text}123 more`]) {
+        const stamped = `${base}\n\n${line}\n`;
+        // The test is only meaningful where the registry itself sees a stamp.
+        if (commitEvidence(commitWith(stamped)).length === 0) continue;
+        expect(stripStamps(stamped, markers)).toBe(base);
+        expect(scoreMessage(stamped, markers).llr).toBe(scoreMessage(base, markers).llr);
+      }
+    }
+  });
+
+  it('removes the real Claude Code footer and co-author trailer', () => {
+    const stamped = `${base}\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n`;
+    expect(commitEvidence(commitWith(stamped)).some((e) => e.says === 'ai')).toBe(true);
+    expect(stripStamps(stamped, markers)).toBe(base);
+    expect(scoreMessage(stamped, markers)).toEqual(scoreMessage(base, markers));
+  });
+
+  it('removes every declaration key, stamp key and AI identity the registry knows', () => {
+    const lines: string[] = [];
+    for (const k of REGISTRY.declarationKeys) lines.push(`${k.key}: Claude:claude-opus-4-5`, `${k.key.toUpperCase()}: yes`);
+    for (const k of REGISTRY.stampKeys) lines.push(`${k.prefix === true ? `${k.key}Transcript` : k.key}: ${k.values?.[0] ?? 'https://example.com/session/1'}`);
+    for (const i of REGISTRY.identities) {
+      const email = i.email ?? `bot@${i.domain ?? 'x'}`;
+      lines.push(`Co-authored-by: Some Tool <${email}>`, `Signed-off-by: Some Tool <${email}>`);
+    }
+    lines.push('Co-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>');
+    for (const line of lines) {
+      const stamped = `${base}\n\n${line}`;
+      expect(commitEvidence(commitWith(stamped)).some((e) => e.says === 'ai' || e.says === 'human'), line).toBe(true);
+      expect(stripStamps(stamped, markers), line).toBe(base);
+      expect(scoreMessage(stamped, markers).llr, line).toBe(scoreMessage(base, markers).llr);
+    }
+    // All of them at once, after a body paragraph.
+    expect(stripStamps(`${base}\n\n${lines.join('\n')}\n`, markers)).toBe(base);
+  });
+
+  it('removes the aider subject prefix, session links and agent names, and keeps other trailers', () => {
+    expect(stripStamps(`${REGISTRY.aider.subjectPrefix}Fix the parser`, markers)).toBe('Fix the parser');
+    expect(stripStamps('Fix it\n\nDevin session: https://app.devin.ai/sessions/abc', markers)).toBe('Fix it');
+    expect(stripStamps('Fix it\n\nSee https://chatgpt.com/codex/tasks/task_e_1', markers)).toBe('Fix it');
+    expect(stripStamps('Ask Claude Code to fix the parser', markers)).toBe('Ask to fix the parser');
+    expect(stripStamps('Fix it\n\nSigned-off-by: Ada <ada@example.com>', markers)).toBe('Fix it\n\nSigned-off-by: Ada <ada@example.com>');
+    // Ordinary words that are also agent aliases stay.
+    expect(stripStamps('Continue when the cursor is at the end', markers)).toBe('Continue when the cursor is at the end');
+  });
+
+  it('reads CRLF as LF and bounds the work on huge messages', () => {
+    expect(stripStamps('Fix it\r\n\r\nBody.\r\n', markers)).toBe('Fix it\n\nBody.');
+    const huge = `Subject\n\n${'x'.repeat(200_000)}`;
+    expect(stripStamps(huge, markers).length).toBeLessThanOrEqual(65_536);
+  });
+});
+
+describe('messageFeatures', () => {
+  it('measures the structure of an agent-style message', () => {
+    const f = messageFeatures(AGENT_STYLE);
+    expect(f.lines).toBeCloseTo(Math.log1p(11));
+    expect(f.headings).toBeCloseTo(Math.log1p(3));
+    expect(f.sections).toBeCloseTo(Math.log1p(3));
+    expect(f.bullets).toBeCloseTo(Math.log1p(7));
+    expect(f['bullet-share']).toBeCloseTo(7 / 10);
+    expect(f['code-spans']).toBeCloseTo(Math.log1p(6));
+    expect(f['file-paths']).toBeGreaterThanOrEqual(Math.log1p(3));
+    expect(f.conventional).toBe(0);
+    expect(f['empty-body']).toBe(0);
+    expect(f.paragraphs).toBeCloseTo(Math.log1p(4));
+  });
+
+  it('measures a terse conventional subject', () => {
+    const f = messageFeatures('feat(api): add users endpoint (#123)');
+    expect(f.conventional).toBe(1);
+    expect(f['pr-number']).toBe(1);
+    expect(f['empty-body']).toBe(1);
+    expect(f.bullets).toBe(0);
+    expect(f['subject-lowercase']).toBe(1);
+    expect(f.lines).toBeCloseTo(Math.log1p(1));
+  });
+
+  it('sees wrapping, trailing periods, emoji and bold text', () => {
+    const f = messageFeatures('Fix the parser.\n\nFirst line of a wrapped body\nsecond line of the wrapped body\n\n✨ **Bold** note');
+    expect(f['subject-period']).toBe(1);
+    expect(f['wrapped-72']).toBe(1);
+    expect(f.emoji).toBe(1);
+    expect(f.bold).toBe(1);
+    expect(messageFeatures(`Fix\n\n${'word '.repeat(30)}\nmore`)['long-lines']).toBeCloseTo(1 / 2);
+  });
+
+  it('counts checkboxes, non-stamp trailers and a code span in the subject', () => {
+    const f = messageFeatures('Fix `parse()` on empty input\n\n- [x] tests\n- [ ] docs\n\nSigned-off-by: Ada <ada@example.com>\nReviewed-by: Bo <bo@example.com>\nFixes: #12');
+    expect(f.checkboxes).toBeCloseTo(Math.log1p(2));
+    expect(f['trailers-left']).toBeCloseTo(Math.log1p(3));
+    expect(f['subject-code']).toBe(1);
+    expect(f['body-starts-bullet']).toBe(1);
+    expect(f['lines-3']).toBe(1);
+    expect(f['subject-50']).toBe(0);
+  });
+
+  it('describes a message in words a reader can check', () => {
+    expect(describeMessage(AGENT_STYLE)).toBe('11 lines, 7 bullet points, sections "Summary", "Changes", "Test plan", 6 code spans, 4 file paths');
+    expect(describeMessage(TERSE)).toBe('1 line');
+  });
+});
+
+describe('the shipped commit-message model', () => {
+  it('was trained (weights, an operating point and held-out figures)', () => {
+    expect(Object.keys(DEFAULT_MESSAGE_MODEL.weights).length).toBeGreaterThan(5);
+    expect(Number.isFinite(DEFAULT_MESSAGE_MODEL.threshold)).toBe(true);
+    expect(DEFAULT_MESSAGE_MODEL.version).not.toMatch(/untrained/);
+  });
+
+  it('orders an agent-style message above plain and terse human ones', () => {
+    const agent = scoreMessage(AGENT_LONG, markers);
+    const plain = scoreMessage(HUMAN_PLAIN, markers);
+    const terse = scoreMessage(TERSE, markers);
+    expect(agent.llr).toBeGreaterThan(plain.llr);
+    expect(agent.llr).toBeGreaterThan(terse.llr);
+    expect(agent.agentLike).toBe(true);
+    expect(plain.agentLike).toBe(false);
+    expect(terse.agentLike).toBe(false);
+  });
+
+  it('scores as the logistic model over the features says', () => {
+    const model: MessageModel = { id: 't', version: '1', bias: -1, weights: { bullets: 2, sections: 1 }, threshold: 0.5 };
+    const f = messageFeatures(AGENT_STYLE);
+    expect(messageLogit(f, model)).toBeCloseTo(-1 + 2 * Math.log1p(7) + Math.log1p(3));
+    expect(scoreMessage(TERSE, markers, model)).toMatchObject({ llr: -1, agentLike: false });
+  });
+});

@@ -1,0 +1,187 @@
+// The commit message as commit-level inferred evidence, end to end: real git commits read by the
+// local change source, real tree-sitter, the shipped hunk and message models.
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
+import type { HunkResult, ScanResult } from '../../src/core/types.js';
+import { analyzeChange } from '../../src/engine/analyze.js';
+import { GitChangeSource } from '../../src/git/index.js';
+import { GitHubChangeSource } from '../../src/github/change-source.js';
+import { createGitHubClient } from '../../src/github/client.js';
+import { GitFixture } from '../support/git-fixture.js';
+import { simUnavailable, startSim } from '../support/github-sim.js';
+import { cloneFromSim, SimApi } from '../differential/sim-repo.js';
+
+const BASE = [
+  'export interface User {',
+  '  id: string;',
+  '  name: string;',
+  '}',
+  '',
+  'export function byId(users: User[], id: string): User | undefined {',
+  '  return users.find((u) => u.id === id);',
+  '}',
+  '',
+].join('\n');
+
+// A small change (4 added lines): on its own the code model leaves it unscored.
+const CHANGED = `${BASE}export function names(users: User[]): string[] {\n  return users.map((u) => u.name);\n}\n\n`;
+
+const AGENT_MESSAGE = [
+  'feat(users): add names helper so callers can list user names',
+  '',
+  'Summary:',
+  'The admin panel and the nightly export job both map over user records to get their',
+  'display names, each with its own copy of the same loop. This adds a small names()',
+  'helper next to byId() in src/users.ts and switches both callers to it, so the',
+  'mapping lives in one place and is covered by the module tests.',
+  '',
+  'Changes:',
+  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
+  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
+  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
+  '- Document the contract in the module comment, including the empty-list case',
+  '',
+  'Test plan:',
+  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
+  '  empty list and one for duplicate names',
+  '- Type-checked the whole project with `tsc --noEmit`',
+  '- Checked the export job output by hand against the previous release: identical',
+].join('\n');
+
+const repos: GitFixture[] = [];
+afterEach(async () => {
+  for (const r of repos.splice(0)) await r.cleanup();
+});
+
+async function scan(message: string, options: { trailers?: string[] } = {}): Promise<{ result: ScanResult; hunk: HunkResult; sha: string }> {
+  const repo = await GitFixture.create();
+  repos.push(repo);
+  await repo.write('src/users.ts', BASE);
+  await repo.commit('initial');
+  await repo.git(['branch', 'base']);
+  await repo.write('src/users.ts', CHANGED);
+  const sha = await repo.commit(message, { trailers: options.trailers ?? [] });
+  const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+  const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY });
+  const hunk = result.hunks.find((h) => h.path === 'src/users.ts');
+  expect(hunk).toBeDefined();
+  return { result, hunk: hunk!, sha };
+}
+
+describe('commit messages as commit-level evidence (real git, real tree-sitter)', () => {
+  it('turns a small hunk in a commit with an agent-style message into a likely-AI finding, with the reason shown', async () => {
+    const { result, hunk, sha } = await scan(AGENT_MESSAGE);
+    expect(hunk.addedLines).toBeLessThanOrEqual(20);
+    expect(hunk.commits).toEqual([sha]);
+    const message = hunk.evidence.find((e) => e.source === 'commit-message');
+    expect(message).toMatchObject({ class: 'inferred', says: 'ai', commit: sha });
+    expect(message!.detail).toContain(`commit ${sha.slice(0, 7)}'s message reads like agent-written messages: 16 lines, 7 bullet points`);
+    expect(message!.detail).toContain('sections "Summary", "Changes", "Test plan"');
+    expect(hunk.verdict).toBe('unattested');
+    expect(hunk.reason).toContain(`with commit ${sha.slice(0, 7)}'s agent-like message`);
+    expect(hunk.signals.map((s) => s.id)).toContain('commit-message/agent-like');
+    const finding = result.findings.find((f) => f.path === 'src/users.ts');
+    expect(finding?.kind).toBe('unattested');
+    expect(finding?.message).toContain('reads like agent-written messages');
+    expect(result.summary.evidence.inferred).toBeGreaterThanOrEqual(1);
+  });
+
+  it('leaves the same hunk alone when the message is terse', async () => {
+    const agent = await scan(AGENT_MESSAGE);
+    const { result, hunk } = await scan('add names helper');
+    expect(hunk.evidence.filter((e) => e.source === 'commit-message')).toEqual([]);
+    expect(hunk.signals.map((s) => s.id)).not.toContain('commit-message/agent-like');
+    expect(hunk.verdict).not.toBe('unattested');
+    expect(result.findings).toEqual([]);
+    expect(hunk.score).toBeLessThan(agent.hunk.score);
+    // Same code, same content digest: only the message differs.
+    expect(hunk.contentDigest).toBe(agent.hunk.contentDigest);
+  });
+
+  it('still attests a stamped commit: the stamp wins, and the stamp is not what the message is scored on', async () => {
+    const { hunk, sha } = await scan(`${AGENT_MESSAGE}\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)`, { trailers: ['Co-Authored-By: Claude <noreply@anthropic.com>'] });
+    expect(hunk.verdict).toBe('attested');
+    expect(hunk.evidence.map((e) => e.class)).toContain('stamped');
+    const unstamped = await scan(AGENT_MESSAGE);
+    expect(hunk.score).toBe(unstamped.hunk.score);
+    // The message evidence is still shown, with the same words (the stamp stripped).
+    const detail = (h: HunkResult) => h.evidence.find((e) => e.source === 'commit-message')?.detail?.replace(/commit [0-9a-f]{7}/, 'commit X');
+    expect(detail(hunk)).toBe(detail(unstamped.hunk));
+    expect(hunk.evidence.find((e) => e.source === 'commit-message')?.commit).toBe(sha);
+  });
+
+  it('applies an agent-template PR description to hunks whose commits have terse messages, and not a terse one', async () => {
+    const repo = await GitFixture.create();
+    repos.push(repo);
+    await repo.write('src/users.ts', BASE);
+    await repo.commit('initial');
+    await repo.git(['branch', 'base']);
+    await repo.write('src/users.ts', CHANGED);
+    await repo.commit('Initial plan');
+    const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const withBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: AGENT_MESSAGE } }, { policy: DEFAULT_POLICY });
+    const hunk = withBody.hunks.find((h) => h.path === 'src/users.ts')!;
+    expect(hunk.commits).toHaveLength(1);
+    expect(hunk.evidence.find((e) => e.source === 'pr-description')).toMatchObject({ class: 'inferred', says: 'ai' });
+    expect(hunk.reason).toContain('with the agent-like pull request description');
+    const terseBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: 'Adds a names helper.' } }, { policy: DEFAULT_POLICY });
+    expect(terseBody.hunks.find((h) => h.path === 'src/users.ts')!.evidence.filter((e) => e.source === 'pr-description')).toEqual([]);
+  });
+
+  it('uses an agent-template PR description when the hunk has no commit attribution', async () => {
+    const repo = await GitFixture.create();
+    repos.push(repo);
+    await repo.write('src/users.ts', BASE);
+    await repo.commit('initial');
+    await repo.git(['branch', 'base']);
+    await repo.write('src/users.ts', CHANGED);
+    await repo.commit('add names helper');
+    const loaded = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const changeSet = {
+      ...loaded,
+      files: loaded.files.map((f) => { const { lineCommits: _drop, ...rest } = f; return rest; }),
+      context: { pullRequestBody: AGENT_MESSAGE },
+    };
+    const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY });
+    const hunk = result.hunks.find((h) => h.path === 'src/users.ts')!;
+    expect(hunk.commits).toEqual([]);
+    const pr = hunk.evidence.find((e) => e.source === 'pr-description');
+    expect(pr).toMatchObject({ class: 'inferred', says: 'ai' });
+    expect(pr!.detail).toContain('the pull request description reads like agent-written messages');
+    expect(hunk.verdict).toBe('unattested');
+  });
+});
+
+describe.skipIf(simUnavailable() !== undefined)('commit-message evidence: REST and local-git paths agree', () => {
+  it('gives the same evidence, score and verdict from the GitHub API as from git', async () => {
+    const sim = await startSim({ scenario: 'basic' });
+    let repo: GitFixture | undefined;
+    try {
+      const api = await SimApi.open(sim);
+      const info = (await sim.simInfo()) as { pullRequest: { headSha: string } };
+      const head0 = info.pullRequest.headSha;
+      const author = { name: 'Alice Author', email: 'alice@acme.test', date: '2026-01-05T12:00:00Z' };
+      const base = await api.commit({ parents: [head0], baseTree: await api.treeOf(head0), files: { 'src/users.ts': BASE }, message: 'add users module\n', author });
+      const agent = await api.commit({ parents: [base.sha], baseTree: base.tree, files: { 'src/users.ts': CHANGED }, message: `${AGENT_MESSAGE}\n`, author: { ...author, date: '2026-01-05T12:10:00Z' } });
+      const terse = await api.commit({ parents: [agent.sha], baseTree: agent.tree, files: { 'src/more.ts': 'export function count(xs: string[]): number {\n  return xs.length;\n}\n' }, message: 'add count\n', author: { ...author, date: '2026-01-05T12:20:00Z' } });
+      repo = await cloneFromSim(api, [terse.sha, base.sha]);
+      const local = await new GitChangeSource({ repo: repo.dir, base: base.sha, head: terse.sha }).load();
+      const { token } = (await sim.admin('POST', '/_sim/tokens', { kind: 'installation' })) as { token: string };
+      const rest = await new GitHubChangeSource({ client: createGitHubClient({ token, baseUrl: sim.url }), owner: 'acme', repo: 'widgets', target: { kind: 'compare', base: base.sha, head: terse.sha } }).load();
+      // The API gives the message without git's final newline; the text is otherwise the same.
+      expect(rest.commits.map((c) => c.message.trimEnd())).toEqual(local.commits.map((c) => c.message.trimEnd()));
+      const [fromRest, fromLocal] = await Promise.all([analyzeChange(rest, { policy: DEFAULT_POLICY }), analyzeChange(local, { policy: DEFAULT_POLICY })]);
+      const view = (r: ScanResult) => r.hunks.map((h) => ({ path: h.path, score: h.score, verdict: h.verdict, reason: h.reason, evidence: h.evidence, signals: h.signals }));
+      expect(view(fromRest)).toEqual(view(fromLocal));
+      const users = fromLocal.hunks.find((h) => h.path === 'src/users.ts')!;
+      expect(users.evidence.find((e) => e.source === 'commit-message')?.commit).toBe(agent.sha);
+      expect(users.verdict).toBe('unattested');
+      // The terse commit's hunk does not share the other commit's message evidence.
+      const more = fromLocal.hunks.find((h) => h.path === 'src/more.ts')!;
+      expect(more.evidence.filter((e) => e.source === 'commit-message')).toEqual([]);
+    } finally {
+      await repo?.cleanup();
+      await sim.stop();
+    }
+  }, 120_000);
+});
