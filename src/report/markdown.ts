@@ -133,7 +133,7 @@ function tailSection(result: ScanResult, options: MarkdownOptions): string {
     '- **recorded**: an IDE or agent hook captured the edit (Agent Trace record, git-ai note): line-level, the strongest.',
     '- **declared**: a person declared it in the commit (`Assisted-by:`, `Generated-by:`, `AI-Assisted:`) or on the pull request (`/trailmark attest`).',
     '- **stamped**: the tool marked its own output (vendor `Co-authored-by` identity, bot author, "Generated with" footer): commit-level, can be stripped or wrong.',
-    '- **inferred**: trailmark\'s detectors scored the code itself: a signal, never proof.',
+    '- **inferred**: trailmark\'s detectors scored the code, or the structure of the commit message or PR description: a signal, never proof.',
     '',
     '</details>',
   ].join('\n'));
