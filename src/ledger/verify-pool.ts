@@ -14,8 +14,10 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LedgerError } from '../core/errors.js';
 import { formatVerifierKey, type NoteVerifier } from './note.js';
-import type { LedgerVerifier } from './verify.js';
-import type { BatchReply, BatchRequest, WorkerInit } from './verify-worker.js';
+import { keyRing, type LedgerVerifier } from './verify.js';
+import { checkBatch, REPLY_STRINGS, type BatchReply, type BatchRequest } from './verify-batch.js';
+import type { WorkerInit } from './verify-worker.js';
+import { HASH_SIZE } from './merkle.js';
 
 /**
  * Lines verified on the calling thread before workers start. Starting two workers (module
@@ -98,6 +100,7 @@ class SignaturePool {
       const worker = spawnWorker(file, init);
       const slot: Slot = { worker, jobs: new Map() };
       worker.on('message', (reply: BatchReply) => {
+        this.replied = true;
         const job = slot.jobs.get(reply.id);
         slot.jobs.delete(reply.id);
         job?.resolve(reply);
@@ -119,6 +122,9 @@ class SignaturePool {
       s.jobs.clear();
     }
   }
+
+  /** Whether any worker has replied yet (workers take a while to load their modules). */
+  replied = false;
 
   run(data: Uint8Array, ends: Uint32Array): Promise<BatchReply> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
@@ -142,7 +148,16 @@ interface InFlight {
   /** Index in the log of lines[0]. */
   readonly first: number;
   readonly reply: Promise<BatchReply>;
+  /** Checked on the calling thread (while the workers were starting), not by a worker. */
+  readonly local: boolean;
+  readonly bytes: number;
 }
+
+/**
+ * Bytes of batches the calling thread may check itself, ahead of batches still with workers
+ * that have not replied yet (starting): it would otherwise sit idle for the workers' start-up.
+ */
+const LOCAL_BYTES = 16 * 2 ** 20;
 
 /**
  * Feeds a LedgerVerifier, with the same calls (`checkpoint`, `line`), checking entries in
@@ -179,6 +194,13 @@ export class ParallelFeed {
     this.#batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
   }
 
+  /** Lines of batches this thread checked itself while the workers were starting. */
+  get localLines(): number {
+    return this.#localLines;
+  }
+
+  #localLines = 0;
+
   /** Whether workers were started (the log passed the threshold with threads > 1). */
   get parallel(): boolean {
     return this.#pool !== null;
@@ -204,9 +226,15 @@ export class ParallelFeed {
     this.#batch.push(bytes);
     if (this.#batch.length < this.#batchLines) return true;
     this.#dispatch();
-    if (this.#inFlight.length < this.#maxInFlight) return true;
-    return this.#drainOne().then(() => !this.#stopped);
+    if (this.#poolInFlight < this.#maxInFlight) return true;
+    if (this.#inFlight[0]!.local || this.#pool.replied || this.#localBytes >= LOCAL_BYTES) return this.#drainOne().then(() => !this.#stopped);
+    return true;
   }
+
+  /** Batches with the workers, and bytes of batches checked here, in flight. */
+  #poolInFlight = 0;
+  #localBytes = 0;
+  #ring: ReadonlyMap<string, NoteVerifier> | null = null;
 
   /** Verifies what is in flight, hands over the remaining checkpoints, stops the workers. */
   async finish(): Promise<void> {
@@ -245,23 +273,38 @@ export class ParallelFeed {
       at += lines[i]!.byteLength;
       ends[i] = at;
     }
+    const first = this.#fed - lines.length;
+    // The window of worker batches is full and no worker has answered yet: they are still
+    // starting, so this thread checks the batch itself (the same function, the same result).
+    if (this.#poolInFlight >= this.#maxInFlight && !this.#pool!.replied) {
+      this.#ring ??= keyRing(this.#keys);
+      const local = checkBatch({ id: -1, data, ends }, this.#ring);
+      this.#localBytes += total;
+      this.#localLines += lines.length;
+      this.#inFlight.push({ lines, first, reply: Promise.resolve(local), local: true, bytes: total });
+      return;
+    }
     const reply = this.#pool!.run(data, ends);
     // Awaited in order by #drainOne; a failure before then must not be an unhandled rejection.
     reply.catch(() => undefined);
-    this.#inFlight.push({ lines, first: this.#fed - lines.length, reply });
+    this.#poolInFlight++;
+    this.#inFlight.push({ lines, first, reply, local: false, bytes: total });
   }
 
   async #drainOne(): Promise<void> {
     const batch = this.#inFlight.shift()!;
+    if (batch.local) this.#localBytes -= batch.bytes;
+    else this.#poolInFlight--;
     const reply = await batch.reply;
-    const { seqs, strings } = reply;
+    const { seqs, strings, leaves } = reply;
     for (let i = 0; i < batch.lines.length && !this.#stopped; i++) {
       this.#flushCheckpoints(batch.first + i);
       const bytes = batch.lines[i]!;
+      const s = REPLY_STRINGS * i;
       // Lines from the first failure on go through the sequential checks: same problem, same message.
       const ok =
         i < reply.passed
-          ? this.#inner.lineChecked(bytes, { seq: seqs[i]!, prev: strings[4 * i]!, time: strings[4 * i + 1]!, kind: strings[4 * i + 2]!, kid: strings[4 * i + 3]! })
+          ? this.#inner.lineChecked(bytes, { seq: seqs[i]!, prev: strings[s]!, time: strings[s + 1]!, kind: strings[s + 2]!, kid: strings[s + 3]!, hash: strings[s + 4]!, leaf: leaves.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE) })
           : this.#inner.line(bytes);
       if (!ok) this.#stopped = true;
     }
