@@ -1,13 +1,16 @@
 // Parallel verification: the per-entry checks that need no other entry (canonical form, fields,
-// key, Ed25519 signature, body schema) run in worker threads (./verify-worker.ts), batch by
-// batch; hashing, chaining, counting, the Merkle tree and the checkpoints stay on the calling
-// thread, in log order, in the LedgerVerifier (./verify.ts). Results are consumed strictly in
-// order, so a later batch finishing first changes nothing: the first bad seq is the one the
-// sequential verifier reports, with the same message (the failing line is re-checked by it).
+// key, Ed25519 signature, body schema) and each line's two digests (line hash, Merkle leaf hash)
+// run in worker threads (./verify-worker.ts, ./verify-batch.ts), batch by batch; chaining,
+// counting, the Merkle tree and the checkpoints stay on the calling thread, in log order, in
+// the LedgerVerifier (./verify.ts). Results are consumed strictly in order, so a later batch
+// finishing first changes nothing: the first bad seq is the one the sequential verifier
+// reports, with the same message (the failing line is re-checked by it).
 //
-// Memory stays flat: at most `2 × threads` batches are in flight; the feeder makes its caller
-// wait (backpressure) before reading more lines. Logs shorter than the threshold never start a
-// worker: the first `threshold` lines are always verified on the calling thread.
+// Memory stays flat: at most `2 × threads` batches are with the workers, plus at most
+// LOCAL_BYTES of batches the calling thread checked itself while the workers were starting;
+// the feeder makes its caller wait (backpressure) before reading more lines. Logs shorter than
+// the threshold never start a worker: the first `threshold` lines are always verified on the
+// calling thread.
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -41,10 +44,10 @@ export interface ParallelOptions {
 }
 
 /**
- * One thread unless asked: on the 2-core machine we measure on, worker threads were slower than
- * one thread (0.46× vs 0.61× raw verify on 20k real-size entries, the machine loaded) and add
- * ~100 MiB of resident memory; `--threads N` opts in until a measurement on idle cores says
- * otherwise. `maxThreads()` is what a caller that opts in without a number should use.
+ * One thread unless asked: on the shared 2-core machine we measure on, worker threads were not
+ * faster than one thread with both cores busy with other jobs (load average 6 to 12; see
+ * docs/ledger-format.md §9) and add ~50 MiB of resident memory each; `--threads N` opts in
+ * until a measurement on idle cores says otherwise. `maxThreads()` is what a caller that opts in without a number should use.
  */
 export function defaultThreads(): number {
   return 1;
