@@ -5,7 +5,8 @@
 // GitHub API cost is counted, not timed: requests per Action run against the simulator.
 // Options: --json (stable machine output), --quick (smaller runs, no 1M-entry memory run),
 // --api-only (only the API request counts), --report-only (only the report case),
-// --capture-only (only the capture hook latency).
+// --capture-only (only the capture hook latency), --ledger-only (only the ledger append/verify
+// runs: the figures as JSON on stdout, the log lines on stderr).
 
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -51,6 +52,13 @@ if (args.has('--capture-only')) {
 if (reportOnly) {
   const r = await runReport();
   process.stdout.write(json ? `${JSON.stringify({ report: r }, null, 2)}\n` : `${reportLines(r).join('\n')}\n`);
+  process.exit(0);
+}
+
+if (args.has('--ledger-only')) {
+  const ledger = await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
+  const ledgerAppend = await benchLedgerAppend({ changes: quick ? 400 : 2_000, rounds: 3, log });
+  process.stdout.write(`${JSON.stringify({ ledger, ledgerAppend }, null, 2)}\n`);
   process.exit(0);
 }
 

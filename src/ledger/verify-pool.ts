@@ -1,21 +1,26 @@
 // Parallel verification: the per-entry checks that need no other entry (canonical form, fields,
-// key, Ed25519 signature, body schema) run in worker threads (./verify-worker.ts), batch by
-// batch; hashing, chaining, counting, the Merkle tree and the checkpoints stay on the calling
-// thread, in log order, in the LedgerVerifier (./verify.ts). Results are consumed strictly in
-// order, so a later batch finishing first changes nothing: the first bad seq is the one the
-// sequential verifier reports, with the same message (the failing line is re-checked by it).
+// key, Ed25519 signature, body schema) and each line's two digests (line hash, Merkle leaf hash)
+// run in worker threads (./verify-worker.ts, ./verify-batch.ts), batch by batch; chaining,
+// counting, the Merkle tree and the checkpoints stay on the calling thread, in log order, in
+// the LedgerVerifier (./verify.ts). Results are consumed strictly in order, so a later batch
+// finishing first changes nothing: the first bad seq is the one the sequential verifier
+// reports, with the same message (the failing line is re-checked by it).
 //
-// Memory stays flat: at most `2 × threads` batches are in flight; the feeder makes its caller
-// wait (backpressure) before reading more lines. Logs shorter than the threshold never start a
-// worker: the first `threshold` lines are always verified on the calling thread.
+// Memory stays flat: at most `2 × threads` batches are with the workers, plus at most
+// LOCAL_BYTES of batches the calling thread checked itself while the workers were starting;
+// the feeder makes its caller wait (backpressure) before reading more lines. Logs shorter than
+// the threshold never start a worker: the first `threshold` lines are always verified on the
+// calling thread.
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LedgerError } from '../core/errors.js';
 import { formatVerifierKey, type NoteVerifier } from './note.js';
-import type { LedgerVerifier } from './verify.js';
-import type { BatchReply, BatchRequest, WorkerInit } from './verify-worker.js';
+import { keyRing, type LedgerVerifier } from './verify.js';
+import { checkBatch, REPLY_STRINGS, type BatchReply, type BatchRequest } from './verify-batch.js';
+import type { WorkerInit } from './verify-worker.js';
+import { HASH_SIZE } from './merkle.js';
 
 /**
  * Lines verified on the calling thread before workers start. Starting two workers (module
@@ -39,10 +44,10 @@ export interface ParallelOptions {
 }
 
 /**
- * One thread unless asked: on the 2-core machine we measure on, worker threads were slower than
- * one thread (0.46× vs 0.61× raw verify on 20k real-size entries, the machine loaded) and add
- * ~100 MiB of resident memory; `--threads N` opts in until a measurement on idle cores says
- * otherwise. `maxThreads()` is what a caller that opts in without a number should use.
+ * One thread unless asked: on the shared 2-core machine we measure on, worker threads were not
+ * faster than one thread with both cores busy with other jobs (load average 6 to 12; see
+ * docs/ledger-format.md §9) and add ~50 MiB of resident memory each; `--threads N` opts in
+ * until a measurement on idle cores says otherwise. `maxThreads()` is what a caller that opts in without a number should use.
  */
 export function defaultThreads(): number {
   return 1;
@@ -98,6 +103,7 @@ class SignaturePool {
       const worker = spawnWorker(file, init);
       const slot: Slot = { worker, jobs: new Map() };
       worker.on('message', (reply: BatchReply) => {
+        this.replied = true;
         const job = slot.jobs.get(reply.id);
         slot.jobs.delete(reply.id);
         job?.resolve(reply);
@@ -119,6 +125,9 @@ class SignaturePool {
       s.jobs.clear();
     }
   }
+
+  /** Whether any worker has replied yet (workers take a while to load their modules). */
+  replied = false;
 
   run(data: Uint8Array, ends: Uint32Array): Promise<BatchReply> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
@@ -142,7 +151,16 @@ interface InFlight {
   /** Index in the log of lines[0]. */
   readonly first: number;
   readonly reply: Promise<BatchReply>;
+  /** Checked on the calling thread (while the workers were starting), not by a worker. */
+  readonly local: boolean;
+  readonly bytes: number;
 }
+
+/**
+ * Bytes of batches the calling thread may check itself, ahead of batches still with workers
+ * that have not replied yet (starting): it would otherwise sit idle for the workers' start-up.
+ */
+const LOCAL_BYTES = 16 * 2 ** 20;
 
 /**
  * Feeds a LedgerVerifier, with the same calls (`checkpoint`, `line`), checking entries in
@@ -179,6 +197,13 @@ export class ParallelFeed {
     this.#batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
   }
 
+  /** Lines of batches this thread checked itself while the workers were starting. */
+  get localLines(): number {
+    return this.#localLines;
+  }
+
+  #localLines = 0;
+
   /** Whether workers were started (the log passed the threshold with threads > 1). */
   get parallel(): boolean {
     return this.#pool !== null;
@@ -204,9 +229,15 @@ export class ParallelFeed {
     this.#batch.push(bytes);
     if (this.#batch.length < this.#batchLines) return true;
     this.#dispatch();
-    if (this.#inFlight.length < this.#maxInFlight) return true;
-    return this.#drainOne().then(() => !this.#stopped);
+    if (this.#poolInFlight < this.#maxInFlight) return true;
+    if (this.#inFlight[0]!.local || this.#pool.replied || this.#localBytes >= LOCAL_BYTES) return this.#drainOne().then(() => !this.#stopped);
+    return true;
   }
+
+  /** Batches with the workers, and bytes of batches checked here, in flight. */
+  #poolInFlight = 0;
+  #localBytes = 0;
+  #ring: ReadonlyMap<string, NoteVerifier> | null = null;
 
   /** Verifies what is in flight, hands over the remaining checkpoints, stops the workers. */
   async finish(): Promise<void> {
@@ -245,23 +276,38 @@ export class ParallelFeed {
       at += lines[i]!.byteLength;
       ends[i] = at;
     }
+    const first = this.#fed - lines.length;
+    // The window of worker batches is full and no worker has answered yet: they are still
+    // starting, so this thread checks the batch itself (the same function, the same result).
+    if (this.#poolInFlight >= this.#maxInFlight && !this.#pool!.replied) {
+      this.#ring ??= keyRing(this.#keys);
+      const local = checkBatch({ id: -1, data, ends }, this.#ring);
+      this.#localBytes += total;
+      this.#localLines += lines.length;
+      this.#inFlight.push({ lines, first, reply: Promise.resolve(local), local: true, bytes: total });
+      return;
+    }
     const reply = this.#pool!.run(data, ends);
     // Awaited in order by #drainOne; a failure before then must not be an unhandled rejection.
     reply.catch(() => undefined);
-    this.#inFlight.push({ lines, first: this.#fed - lines.length, reply });
+    this.#poolInFlight++;
+    this.#inFlight.push({ lines, first, reply, local: false, bytes: total });
   }
 
   async #drainOne(): Promise<void> {
     const batch = this.#inFlight.shift()!;
+    if (batch.local) this.#localBytes -= batch.bytes;
+    else this.#poolInFlight--;
     const reply = await batch.reply;
-    const { seqs, strings } = reply;
+    const { seqs, strings, leaves } = reply;
     for (let i = 0; i < batch.lines.length && !this.#stopped; i++) {
       this.#flushCheckpoints(batch.first + i);
       const bytes = batch.lines[i]!;
+      const s = REPLY_STRINGS * i;
       // Lines from the first failure on go through the sequential checks: same problem, same message.
       const ok =
         i < reply.passed
-          ? this.#inner.lineChecked(bytes, { seq: seqs[i]!, prev: strings[4 * i]!, time: strings[4 * i + 1]!, kind: strings[4 * i + 2]!, kid: strings[4 * i + 3]! })
+          ? this.#inner.lineChecked(bytes, { seq: seqs[i]!, prev: strings[s]!, time: strings[s + 1]!, kind: strings[s + 2]!, kid: strings[s + 3]!, hash: strings[s + 4]!, leaf: leaves.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE) })
           : this.#inner.line(bytes);
       if (!ok) this.#stopped = true;
     }

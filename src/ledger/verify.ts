@@ -58,6 +58,10 @@ export interface CheckedFields {
   readonly time: string;
   readonly kind: string;
   readonly kid: string;
+  /** Hex SHA-256 of the line (what the next entry's `prev` must name). */
+  readonly hash: string;
+  /** Its Merkle leaf hash, SHA-256(0x00 || line). */
+  readonly leaf: Uint8Array;
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -245,26 +249,27 @@ export class LedgerVerifier {
       this.#entryProblem = { code: err.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err.message}` };
       return false;
     }
-    this.#accepted(bytes, entry.time, entry.kind, entry.sig.kid);
+    this.#accepted(leafHash(bytes), lineHash(bytes), entry.time, entry.kind, entry.sig.kid);
     return true;
   }
 
   /**
    * Feeds the next line whose entry checks (everything but seq and prev: size, UTF-8,
    * canonical form, fields, key, signature, body) already passed elsewhere, on these exact
-   * bytes (the worker pool, ./verify-pool.ts, runs `verifyEntryLine(bytes, keys, null)`).
-   * Chaining, counting and the Merkle tree stay here, in order. When the seq or prev does not
+   * bytes, which also gave its two digests (./verify-batch.ts: `verifyEntryLine(bytes, keys,
+   * null)`, the line hash and the leaf hash). Chaining, counting and the Merkle tree stay here,
+   * in order. When the seq or prev does not
    * follow, the line goes through `line()`, so the problem reported is exactly the sequential one.
    */
   lineChecked(bytes: Uint8Array, fields: CheckedFields): boolean {
     if (this.#ended) throw new Error('LedgerVerifier.lineChecked() after end()');
     if (this.#entryProblem !== null) return false;
     if (fields.seq !== this.#builder.size || fields.prev !== this.#prev) return this.line(bytes);
-    this.#accepted(bytes, fields.time, fields.kind, fields.kid);
+    this.#accepted(fields.leaf, fields.hash, fields.time, fields.kind, fields.kid);
     return true;
   }
 
-  #accepted(bytes: Uint8Array, time: string, kind: string, kid: string): void {
+  #accepted(leaf: Uint8Array, hash: string, time: string, kind: string, kid: string): void {
     const seq = this.#builder.size;
     if (time !== this.#runTime) {
       this.#runTime = time;
@@ -272,8 +277,8 @@ export class LedgerVerifier {
     }
     this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
     this.#kids.set(kid, (this.#kids.get(kid) ?? 0) + 1);
-    this.#builder.append(leafHash(bytes));
-    this.#prev = lineHash(bytes);
+    this.#builder.append(leaf);
+    this.#prev = hash;
     const reached = this.#pending.get(this.#builder.size);
     if (reached !== undefined) {
       this.#pending.delete(this.#builder.size);

@@ -95,6 +95,43 @@ describe('parallel verification', () => {
     expect(await verifyStore(openDirStore(later), [key.verifier], slow)).toEqual(laterSequential);
   });
 
+  it('checks batches on the calling thread while the workers start, with the same report', async () => {
+    const slowStart = new URL('./slow-start-worker.ts', import.meta.url);
+    const run = async (lines: readonly Buffer[]) => {
+      const verifier = new LedgerVerifier({ keys: [key.verifier], latest: base.pointer });
+      const feed = new ParallelFeed(verifier, [key.verifier], { ...PARALLEL, workerFile: slowStart });
+      const sizes = [...base.history.keys()].sort((a, b) => a - b);
+      let next = 0;
+      let fed = 0;
+      try {
+        for (const line of lines) {
+          while (next < sizes.length && sizes[next]! <= fed) feed.checkpoint(sizes[next]!, base.history.get(sizes[next++]!)!);
+          if (!(await feed.line(line))) break;
+          fed++;
+        }
+        while (next < sizes.length) feed.checkpoint(sizes[next]!, base.history.get(sizes[next++]!)!);
+        await feed.finish();
+      } finally {
+        await feed.close();
+      }
+      return { report: verifier.end(0), local: feed.localLines };
+    };
+    const good = await run(base.lines);
+    const dir = writeLedger(bytesOf(base.lines), base.pointer, base.history);
+    expect(good.report).toEqual(await verifyStore(openDirStore(dir), [key.verifier], SEQUENTIAL));
+    // 4 batches of 8 wait for the two starting workers; the other 148 lines are checked here.
+    expect(good.local).toBe(148);
+    // A bad line among the locally checked ones: the sequential problem, at its seq.
+    const lines = [...base.lines];
+    lines[100] = Buffer.from(lines[100]!.toString().replace('"policy":"default-1"', '"policy":"default-2"'));
+    const bad = await run(lines);
+    const badDir = writeLedger(bytesOf(lines), base.pointer, base.history);
+    const sequential = await verifyStore(openDirStore(badDir), [key.verifier], SEQUENTIAL);
+    expect(sequential.problems[0]).toMatchObject({ seq: 100, code: 'BAD_SIGNATURE' });
+    expect(bad.report).toEqual(sequential);
+    expect(bad.local).toBeGreaterThan(0);
+  });
+
   it('fails with a clear error, not a verdict, when a worker throws', async () => {
     const dir = writeLedger(bytesOf(base.lines), base.pointer, base.history);
     const run = verifyStore(openDirStore(dir), [key.verifier], { ...PARALLEL, workerFile: new URL('./throw-worker.ts', import.meta.url) });
