@@ -279,6 +279,7 @@ describe('eval --real end to end', () => {
     expect(all.operatingPoints.map((o) => o.targetFpr)).toEqual([0.01, 0.05]);
     expect(r.test.comparisons.map((c) => c.name)).toEqual(expect.arrayContaining(['era-matched', 'vs-human-old', 'agent:other']));
     expect(r.test.bySize.reduce((a, b) => a + b.agent + b.human, 0)).toBe(all.positives + all.negatives);
+    for (const b of r.test.bySize) expect(b.noSignal).toBeLessThanOrEqual(b.agent + b.human);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 
@@ -287,7 +288,10 @@ describe('eval --real end to end', () => {
     const { commits, summary } = loadAll(samples);
     const outcome = await scoreRealCommits(commits, DEFAULT_POLICY);
     expect(outcome.scored.length + outcome.notScored.length).toBe(samples.length);
-    for (const s of outcome.scored) expect(Number.isFinite(s.score)).toBe(true);
+    for (const s of outcome.scored) {
+      expect(Number.isFinite(s.score)).toBe(true);
+      expect(Number.isSafeInteger(s.signals)).toBe(true);
+    }
     const report = buildRealReport(outcome, summary, { model: { id: 'm', version: '1' }, detectorsVersion: 'd', shipped: { low: 0.5, high: 0.6 } });
     expect(report.test.shipped.high).toBe(0.6);
   });

@@ -22,6 +22,8 @@ export const MIN_AGENT_HUNKS = 20;
 export interface RealScored {
   readonly sample: RealSample;
   readonly score: number;
+  /** Signals the analyzer reported for the hunk (0: nothing fired, the score is the model's base). */
+  readonly signals: number;
 }
 
 export interface NotScored {
@@ -51,7 +53,7 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
       if (h === undefined) notScored.push({ sample: s, reason: 'hunk not in the analysis' });
       else if (h.contentDigest !== s.sha256) notScored.push({ sample: s, reason: 'analyzed hunk has another digest' });
       else if (h.verdict === 'skipped') notScored.push({ sample: s, reason: `skipped: ${h.reason ?? 'no reason'}` });
-      else scored.push({ sample: s, score: h.score });
+      else scored.push({ sample: s, score: h.score, signals: h.signals.length });
     }
     onCommit?.(++done);
   }
@@ -73,6 +75,8 @@ export interface SizeBucket {
   readonly name: string;
   readonly agent: number;
   readonly human: number;
+  /** Hunks of the bucket (agent and human) on which no signal fired: scored, but only at the model's base. */
+  readonly noSignal: number;
   readonly auroc: number | null;
 }
 
@@ -167,6 +171,7 @@ export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, option
       name: b.name,
       agent: inB.filter((x) => agent(x.sample)).length,
       human: inB.filter((x) => human(x.sample)).length,
+      noSignal: inB.filter((x) => x.signals === 0).length,
       auroc: auroc(inB.map((x) => ({ score: x.score, positive: agent(x.sample) }))) ?? null,
     };
   });

@@ -37,7 +37,7 @@ export function renderRealText(r: RealEvalReport): string {
   for (const comp of r.test.comparisons) out.push(...comparisonLines(comp));
   out.push('');
   out.push('by added lines (test):');
-  for (const b of r.test.bySize) out.push(`  ${b.name}: agent ${b.agent}, human ${b.human}, AUROC ${num(b.auroc)}`);
+  for (const b of r.test.bySize) out.push(`  ${b.name}: agent ${b.agent}, human ${b.human}, no signal fired on ${b.noSignal}, AUROC ${num(b.auroc)}`);
   const s = r.test.shipped;
   out.push('');
   out.push(`shipped thresholds (low ${s.low}, high ${s.high}), test: agent recall ${pct(s.agentRecall)}; human flagged ${pct(s.humanFlagged)} (old ${pct(s.humanOldFlagged)}, current ${pct(s.humanCurrentFlagged)})`);
