@@ -27,6 +27,7 @@ export function renderRealText(r: RealEvalReport): string {
   out.push(`corpus: ${c.samples} hunks in the manifest, ${c.loaded} loaded, ${c.scored} scored`);
   for (const [reason, n] of Object.entries(c.loadSkipped)) out.push(`  not loaded: ${n} (${reason})`);
   if (c.missingRepos.length > 0) out.push(`  mirrors missing: ${c.missingRepos.join(', ')}`);
+  if (Object.keys(c.notScored).length === 0) out.push('  hunks not scored: none');
   for (const [reason, n] of Object.entries(c.notScored)) out.push(`  hunks not scored: ${n} (${reason})`);
   for (const split of ['train', 'test'] as const) {
     const s = c.bySplit[split];
