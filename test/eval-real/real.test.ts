@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { parseSamples, serializeSamples, type RealSample } from '../../src/eval/
 import { midranks, operatingPoint, withinGroupAuroc } from '../../src/eval/real/metrics.js';
 import { labelCommit, mineRepo } from '../../src/eval/real/mine.js';
 import { isReserved } from '../../src/eval/real/reserved.js';
+import { renderRealText } from '../../src/eval/real/report.js';
 import { runRealEval } from '../../src/eval/real/run.js';
 import { splitOf } from '../../src/eval/split.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
@@ -281,6 +282,10 @@ describe('eval --real end to end', () => {
     expect(r.test.bySize.reduce((a, b) => a + b.agent + b.human, 0)).toBe(all.positives + all.negatives);
     for (const b of r.test.bySize) expect(b.noSignal).toBeLessThanOrEqual(b.agent + b.human);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+    const text = renderRealText(r);
+    expect(text).toContain(`corpus: ${samples.length} hunks in the manifest, ${samples.length} loaded`);
+    expect(text).toContain(`all: ${all.positives} agent vs ${all.negatives} human hunks`);
+    expect(text).toContain('shipped thresholds');
   });
 
   it('scores a commit\'s hunks exactly as the analyzer returns them', async () => {
@@ -303,5 +308,16 @@ describe('eval --real end to end', () => {
     writeFileSync(manifest, serializeSamples(mineRepo({ repo: NAMES.train, gitDir: gitDirOf(NAMES.train) }).samples));
     const result = await runRealEval({ mirrors: empty, manifest });
     expect(result).toEqual({ skipped: true, reason: `no mirrors of the corpus repositories under ${empty}` });
+    // The command: exit 0 with "skipped: no mirrors", or 2 under --require-mirrors.
+    const cli = (extra: string[]): { status: number | null; stdout: string; stderr: string } => {
+      const r = spawnSync('npx', ['tsx', 'src/eval/main.ts', '--real', '--mirrors', empty, '--manifest', manifest, ...extra], { encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const plain = cli([]);
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toBe(`skipped: no mirrors (no mirrors of the corpus repositories under ${empty})\n`);
+    const strict = cli(['--require-mirrors']);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toContain('hint: pass --mirrors DIR or set TRAILMARK_MIRRORS');
   });
 });
