@@ -8,16 +8,24 @@ import { TrailmarkError } from '../core/errors.js';
 import { DEFAULT_DETECTORS, DEFAULT_MODEL, DETECTORS_VERSION } from '../../detectors/index.js';
 import { loadCorpus } from './corpus.js';
 import { renderText, type EvalReport } from './eval-report.js';
+import { REAL_SCHEMA } from './real/evaluate.js';
+import { defaultMirrors } from './real/load.js';
+import { renderRealText } from './real/report.js';
+import { runRealEval } from './real/run.js';
 import { featureDirections, HUMAN_FLAG_BUDGET, scoreSamples, splitReport, trainOperatingThreshold } from './evaluate.js';
 
-const USAGE = 'usage: node dist/lib/src/eval/main.js [--json] [--split train|test] [--cache-dir DIR]';
+const USAGE = 'usage: node dist/lib/src/eval/main.js [--json] [--split train|test] [--cache-dir DIR]\n' +
+  '       node dist/lib/src/eval/main.js --real [--mirrors DIR] [--manifest FILE] [--require-mirrors] [--json]';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args;
   try {
     args = parseArgs({
       args: [...argv],
-      options: { json: { type: 'boolean' }, split: { type: 'string' }, 'cache-dir': { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        json: { type: 'boolean' }, split: { type: 'string' }, 'cache-dir': { type: 'string' }, help: { type: 'boolean' },
+        real: { type: 'boolean' }, mirrors: { type: 'string' }, manifest: { type: 'string' }, 'require-mirrors': { type: 'boolean' },
+      },
       strict: true,
     }).values;
   } catch (err) {
@@ -27,6 +35,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (args.help === true) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (args.real === true) return realEval(args);
+  if (args.mirrors !== undefined || args.manifest !== undefined || args['require-mirrors'] === true) {
+    process.stderr.write(`--mirrors, --manifest and --require-mirrors need --real\n${USAGE}\n`);
+    return 2;
   }
   const only = args.split;
   if (only !== undefined && only !== 'train' && only !== 'test') {
@@ -60,6 +73,32 @@ async function main(argv: readonly string[]): Promise<number> {
     splits,
   };
   process.stdout.write(args.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  return 0;
+}
+
+async function realEval(args: { json?: boolean; mirrors?: string; manifest?: string; 'require-mirrors'?: boolean; split?: string; 'cache-dir'?: string }): Promise<number> {
+  if (args.split !== undefined || args['cache-dir'] !== undefined) {
+    process.stderr.write(`--split and --cache-dir do not apply to --real (it always reports the test split)\n${USAGE}\n`);
+    return 2;
+  }
+  const tty = process.stderr.isTTY;
+  const result = await runRealEval({
+    mirrors: args.mirrors ?? defaultMirrors(),
+    ...(args.manifest === undefined ? {} : { manifest: args.manifest }),
+    ...(tty ? { onProgress: (done: number) => { if (done % 50 === 0) process.stderr.write(`\rscoring commit ${done}`); } } : {}),
+  });
+  if (tty) process.stderr.write('\n');
+  if (result.skipped) {
+    if (args['require-mirrors'] === true) {
+      process.stderr.write(`eval --real: ${result.reason}\nhint: pass --mirrors DIR or set TRAILMARK_MIRRORS\n`);
+      return 2;
+    }
+    process.stdout.write(args.json === true
+      ? `${JSON.stringify({ schema: REAL_SCHEMA, skipped: true, reason: result.reason }, null, 2)}\n`
+      : `skipped: no mirrors (${result.reason})\n`);
+    return 0;
+  }
+  process.stdout.write(args.json === true ? `${JSON.stringify(result.report, null, 2)}\n` : renderRealText(result.report));
   return 0;
 }
 

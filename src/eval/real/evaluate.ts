@@ -1,0 +1,214 @@
+// Scores the real-commit corpus with the production analyzer (each commit's diff as a plain
+// patch through engine/analyze, the path `trailmark scan --patch` takes) and summarises the
+// repository-held-out test split. Operating points are chosen on the train split only.
+
+import type { HunkResult } from '../../core/types.js';
+import type { Policy } from '../../core/policy.js';
+import { analyzeChange } from '../../engine/analyze.js';
+import { patchChangeSource } from '../../engine/patch.js';
+import { auroc, rate } from '../metrics.js';
+import type { LoadedCommit, LoadSummary } from './load.js';
+import type { RealLabel, RealSample } from './manifest.js';
+import { operatingPoint, withinGroupAuroc, type OperatingPoint, type WithinGroup } from './metrics.js';
+
+export const REAL_SCHEMA = 'trailmark.eval-real/v1';
+/** Target human flag rates for the reported operating points. */
+export const TARGET_FPRS: readonly number[] = [0.01, 0.05];
+/** Repositories need this many of each class to enter the mean per-repository AUROC. */
+export const MIN_PER_REPO = 10;
+/** Agents with fewer test hunks than this are reported together as `agent:other`. */
+export const MIN_AGENT_HUNKS = 20;
+
+export interface RealScored {
+  readonly sample: RealSample;
+  readonly score: number;
+  /** Signals the analyzer reported for the hunk (0: nothing fired, the score is the model's base). */
+  readonly signals: number;
+}
+
+export interface NotScored {
+  readonly sample: RealSample;
+  readonly reason: string;
+}
+
+export interface ScoreOutcome {
+  readonly scored: RealScored[];
+  readonly notScored: NotScored[];
+}
+
+const key = (path: string, start: number, end: number): string => `${path}\0${start}\0${end}`;
+
+/** Scores every loaded sample; a sample the analyzer skips or does not return is counted with its reason. */
+export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: Policy, onCommit?: (done: number) => void): Promise<ScoreOutcome> {
+  const scored: RealScored[] = [];
+  const notScored: NotScored[] = [];
+  let done = 0;
+  for (const c of commits) {
+    const changeSet = await patchChangeSource(c.patch).load();
+    const result = await analyzeChange(changeSet, { policy });
+    const byKey = new Map<string, HunkResult>();
+    for (const h of result.hunks) byKey.set(key(h.path, h.startLine, h.endLine), h);
+    for (const s of c.samples) {
+      const h = byKey.get(key(s.path, s.startLine, s.endLine));
+      if (h === undefined) notScored.push({ sample: s, reason: 'hunk not in the analysis' });
+      else if (h.contentDigest !== s.sha256) notScored.push({ sample: s, reason: 'analyzed hunk has another digest' });
+      else if (h.verdict === 'skipped') notScored.push({ sample: s, reason: `skipped: ${h.reason ?? 'no reason'}` });
+      else scored.push({ sample: s, score: h.score, signals: h.signals.length });
+    }
+    onCommit?.(++done);
+  }
+  return { scored, notScored };
+}
+
+export interface Comparison {
+  /** `all`, `agent:<name>`, `era-matched`, `vs-human-old`. */
+  readonly name: string;
+  readonly positives: number;
+  readonly negatives: number;
+  readonly repos: number;
+  readonly auroc: number | null;
+  readonly operatingPoints: readonly OperatingPoint[];
+  readonly withinRepo: WithinGroup;
+}
+
+export interface SizeBucket {
+  readonly name: string;
+  readonly agent: number;
+  readonly human: number;
+  /** Hunks of the bucket (agent and human) on which no signal fired: scored, but only at the model's base. */
+  readonly noSignal: number;
+  readonly auroc: number | null;
+}
+
+export interface ShippedRates {
+  readonly low: number;
+  readonly high: number;
+  /** Share of test agent hunks at or above `high`. */
+  readonly agentRecall: number | null;
+  /** Share of test human hunks at or above `high` (old, current, both). */
+  readonly humanOldFlagged: number | null;
+  readonly humanCurrentFlagged: number | null;
+  readonly humanFlagged: number | null;
+}
+
+export interface RealEvalReport {
+  readonly schema: typeof REAL_SCHEMA;
+  readonly model: { readonly id: string; readonly version: string };
+  readonly detectorsVersion: string;
+  readonly neverTuned: 'test';
+  readonly corpus: {
+    readonly samples: number;
+    readonly loaded: number;
+    readonly loadSkipped: Readonly<Record<string, number>>;
+    readonly missingRepos: readonly string[];
+    readonly scored: number;
+    readonly notScored: Readonly<Record<string, number>>;
+    /** Scored hunks per split and label, and repositories per split. */
+    readonly bySplit: Readonly<Record<'train' | 'test', { readonly repos: number } & Readonly<Record<RealLabel, number>>>>;
+  };
+  /** Figures on the test split; thresholds of operating points chosen on train. */
+  readonly test: {
+    readonly comparisons: readonly Comparison[];
+    readonly bySize: readonly SizeBucket[];
+    readonly shipped: ShippedRates;
+  };
+}
+
+export const REAL_SIZE_BUCKETS: readonly { readonly name: string; readonly min: number; readonly max: number }[] = [
+  { name: '≤ 20 lines', min: 0, max: 20 },
+  { name: '21-80 lines', min: 21, max: 80 },
+  { name: '> 80 lines', min: 81, max: Infinity },
+];
+
+const isHuman = (l: RealLabel): boolean => l !== 'agent';
+
+function compare(name: string, train: readonly RealScored[], test: readonly RealScored[], positive: (s: RealSample) => boolean, negative: (s: RealSample) => boolean): Comparison {
+  const tuning = train.filter((x) => negative(x.sample)).map((x) => x.score);
+  const inTest = test.filter((x) => positive(x.sample) || negative(x.sample));
+  const samples = inTest.map((x) => ({ score: x.score, positive: positive(x.sample), group: x.sample.repo }));
+  return {
+    name,
+    positives: samples.filter((s) => s.positive).length,
+    negatives: samples.filter((s) => !s.positive).length,
+    repos: new Set(inTest.map((x) => x.sample.repo)).size,
+    auroc: auroc(samples) ?? null,
+    operatingPoints: TARGET_FPRS.map((f) => operatingPoint(tuning, samples, f)),
+    withinRepo: withinGroupAuroc(samples, MIN_PER_REPO),
+  };
+}
+
+function flagged(xs: readonly RealScored[], high: number): number | null {
+  return rate(xs.filter((x) => x.score >= high).length, xs.length) ?? null;
+}
+
+export interface BuildOptions {
+  readonly model: { readonly id: string; readonly version: string };
+  readonly detectorsVersion: string;
+  readonly shipped: { readonly low: number; readonly high: number };
+}
+
+export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, options: BuildOptions): RealEvalReport {
+  const train = outcome.scored.filter((x) => x.sample.split === 'train');
+  const test = outcome.scored.filter((x) => x.sample.split === 'test');
+  const agent = (s: RealSample): boolean => s.label === 'agent';
+  const human = (s: RealSample): boolean => isHuman(s.label);
+  // Agents with fewer test hunks than MIN_AGENT_HUNKS are pooled as `other`.
+  const perAgent = new Map<string, number>();
+  for (const x of test) if (agent(x.sample)) perAgent.set(x.sample.agent ?? 'unknown', (perAgent.get(x.sample.agent ?? 'unknown') ?? 0) + 1);
+  const named = new Set([...perAgent].filter(([, n]) => n >= MIN_AGENT_HUNKS).map(([a]) => a));
+  const agentOf = (s: RealSample): string => (named.has(s.agent ?? 'unknown') ? s.agent ?? 'unknown' : 'other');
+  const agents = [...named].sort();
+  if (named.size < perAgent.size) agents.push('other');
+  const comparisons: Comparison[] = [
+    compare('all', train, test, agent, human),
+    compare('era-matched', train, test, agent, (s) => s.label === 'human-current'),
+    compare('vs-human-old', train, test, agent, (s) => s.label === 'human-old'),
+    ...agents.map((a) => compare(`agent:${a}`, train, test, (s) => agent(s) && agentOf(s) === a, human)),
+  ];
+  const bySize = REAL_SIZE_BUCKETS.map((b): SizeBucket => {
+    const inB = test.filter((x) => x.sample.added >= b.min && x.sample.added <= b.max);
+    return {
+      name: b.name,
+      agent: inB.filter((x) => agent(x.sample)).length,
+      human: inB.filter((x) => human(x.sample)).length,
+      noSignal: inB.filter((x) => x.signals === 0).length,
+      auroc: auroc(inB.map((x) => ({ score: x.score, positive: agent(x.sample) }))) ?? null,
+    };
+  });
+  const high = options.shipped.high;
+  const shipped: ShippedRates = {
+    ...options.shipped,
+    agentRecall: flagged(test.filter((x) => agent(x.sample)), high),
+    humanOldFlagged: flagged(test.filter((x) => x.sample.label === 'human-old'), high),
+    humanCurrentFlagged: flagged(test.filter((x) => x.sample.label === 'human-current'), high),
+    humanFlagged: flagged(test.filter((x) => human(x.sample)), high),
+  };
+  const notScored: Record<string, number> = {};
+  for (const n of outcome.notScored) notScored[n.reason] = (notScored[n.reason] ?? 0) + 1;
+  const count = (xs: readonly RealScored[]): { repos: number } & Record<RealLabel, number> => ({
+    repos: new Set(xs.map((x) => x.sample.repo)).size,
+    agent: xs.filter((x) => x.sample.label === 'agent').length,
+    'human-old': xs.filter((x) => x.sample.label === 'human-old').length,
+    'human-current': xs.filter((x) => x.sample.label === 'human-current').length,
+  });
+  return {
+    schema: REAL_SCHEMA,
+    model: options.model,
+    detectorsVersion: options.detectorsVersion,
+    neverTuned: 'test',
+    corpus: {
+      samples: load.samples,
+      loaded: load.loaded,
+      loadSkipped: { ...load.skipped },
+      missingRepos: load.missingRepos,
+      scored: outcome.scored.length,
+      notScored: sortedRecord(notScored),
+      bySplit: { train: count(train), test: count(test) },
+    },
+    test: { comparisons, bySize, shipped },
+  };
+}
+
+function sortedRecord(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
