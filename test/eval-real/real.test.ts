@@ -321,3 +321,34 @@ describe('eval --real end to end', () => {
     expect(strict.stderr).toContain('hint: pass --mirrors DIR or set TRAILMARK_MIRRORS');
   });
 });
+
+describe('scoreRealCommits: code and commit message together, and the code alone', () => {
+  const PATCH = ['diff --git a/src/sum.ts b/src/sum.ts', 'new file mode 100644', '--- /dev/null', '+++ b/src/sum.ts', '@@ -0,0 +1,3 @@',
+    '+export function sum(a: number, b: number): number {', '+  return a + b;', '+}', ''].join('\n');
+  const added = ['export function sum(a: number, b: number): number {', '  return a + b;', '}'];
+  const sample = (commit: string): RealSample => ({
+    repo: 'acme/x', commit, parent: 'p'.repeat(40), path: 'src/sum.ts', startLine: 1, endLine: 3, added: 3, deleted: 0,
+    sha256: `sha256:${createHash('sha256').update(added.join('\n')).digest('hex')}`, label: 'agent', agent: 'claude-code', evidence: 'co-author:anthropic', authorDate: '2026-01-01T00:00:00Z', split: 'test',
+  });
+  // Shaped like agent-written messages (sections, bullets, code spans, file paths), the stamp included (the model strips it).
+  const agentLike = [
+    'feat(sum): add sum helper so callers can total two numbers', '',
+    'Summary:', 'The report and the export job both add two numbers with their own copy of the same', 'expression. This adds a small sum() helper in src/sum.ts and switches both callers to it,', 'so the arithmetic lives in one place and is covered by the module tests.', '',
+    'Changes:', '- Add `sum()` to `src/sum.ts`, returning the sum of its two arguments', '- Re-export the helper from `src/index.ts` so the CLI can use it as well', '- Keep `total()` unchanged; the invoice loader depends on its current behaviour', '- Document the contract in the module comment, including negative numbers', '',
+    'Test plan:', '- Ran `npm test -- test/sum.test.ts`; all tests pass, including a new case for', '  negative numbers and one for zero', '- Type-checked the whole project with `tsc --noEmit`', '',
+    'Co-Authored-By: Claude <noreply@anthropic.com>',
+  ].join('\n');
+
+  it('an agent-like message raises the scan score; the code-only score takes it back out; a terse message adds nothing', async () => {
+    const commits: LoadedCommit[] = [
+      { repo: 'acme/x', commit: 'a'.repeat(40), parent: 'p'.repeat(40), message: agentLike, patch: PATCH, samples: [sample('a'.repeat(40))] },
+      { repo: 'acme/x', commit: 'b'.repeat(40), parent: 'p'.repeat(40), message: 'sum\n', patch: PATCH, samples: [sample('b'.repeat(40))] },
+    ];
+    const { scored, notScored } = await scoreRealCommits(commits, DEFAULT_POLICY);
+    expect(notScored).toEqual([]);
+    const [withMessage, terse] = scored;
+    expect(withMessage!.score).toBeGreaterThan(withMessage!.codeScore);
+    expect(withMessage!.codeScore).toBeCloseTo(terse!.codeScore, 3); // scores are stored to 4 decimals
+    expect(terse!.score).toBe(terse!.codeScore);
+  });
+});

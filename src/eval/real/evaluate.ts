@@ -2,7 +2,7 @@
 // patch through engine/analyze, the path `trailmark scan --patch` takes) and summarises the
 // repository-held-out test split. Operating points are chosen on the train split only.
 
-import type { HunkResult } from '../../core/types.js';
+import type { ChangeSet, Commit, HunkResult } from '../../core/types.js';
 import type { Policy } from '../../core/policy.js';
 import { analyzeChange } from '../../engine/analyze.js';
 import { patchChangeSource } from '../../engine/patch.js';
@@ -21,7 +21,10 @@ export const MIN_AGENT_HUNKS = 20;
 
 export interface RealScored {
   readonly sample: RealSample;
+  /** The hunk's score with its commit's message evidence (what a scan of that commit gives). */
   readonly score: number;
+  /** The score of the code alone: the message's log-odds taken back out. */
+  readonly codeScore: number;
   /** Signals the analyzer reported for the hunk (0: nothing fired, the score is the model's base). */
   readonly signals: number;
 }
@@ -44,8 +47,7 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
   const notScored: NotScored[] = [];
   let done = 0;
   for (const c of commits) {
-    const changeSet = await patchChangeSource(c.patch).load();
-    const result = await analyzeChange(changeSet, { policy });
+    const result = await analyzeChange(withCommit(await patchChangeSource(c.patch).load(), c), { policy });
     const byKey = new Map<string, HunkResult>();
     for (const h of result.hunks) byKey.set(key(h.path, h.startLine, h.endLine), h);
     for (const s of c.samples) {
@@ -53,11 +55,40 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
       if (h === undefined) notScored.push({ sample: s, reason: 'hunk not in the analysis' });
       else if (h.contentDigest !== s.sha256) notScored.push({ sample: s, reason: 'analyzed hunk has another digest' });
       else if (h.verdict === 'skipped') notScored.push({ sample: s, reason: `skipped: ${h.reason ?? 'no reason'}` });
-      else scored.push({ sample: s, score: h.score, signals: h.signals.length });
+      else scored.push({ sample: s, score: h.score, codeScore: withoutMessage(h), signals: h.signals.filter((g) => !MESSAGE_SIGNAL.test(g.id)).length });
     }
     onCommit?.(++done);
   }
   return { scored, notScored };
+}
+
+/** Signals that carry a commit message's or PR description's log-odds (engine/analyze.ts). */
+const MESSAGE_SIGNAL = /^(?:commit-message|pr-description)\//;
+
+/**
+ * The change set of one commit as a scan of that commit sees it: the commit (its full message; the
+ * message model strips every stamp itself) and every added line attributed to it. The author is
+ * not in the corpus: a neutral identity stands in (identities give stamped evidence, never score).
+ */
+function withCommit(changeSet: ChangeSet, c: LoadedCommit): ChangeSet {
+  const who = { name: 'corpus', email: 'corpus@invalid' };
+  const commit: Commit = { sha: c.commit, parents: [c.parent], author: who, committer: who, authorDate: '1970-01-01T00:00:00Z', message: c.message };
+  return {
+    ...changeSet,
+    commits: [commit],
+    files: changeSet.files.map((f) => ({
+      ...f,
+      lineCommits: new Map(f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add' && l.newLine !== undefined).map((l): [number, string] => [l.newLine!, c.commit]))),
+    })),
+  };
+}
+
+/** The hunk's score without the message signals' log-odds (the code alone). */
+function withoutMessage(h: HunkResult): number {
+  const message = h.signals.filter((g) => MESSAGE_SIGNAL.test(g.id)).reduce((sum, g) => sum + g.weight, 0);
+  if (message === 0) return h.score;
+  const p = Math.min(1 - 1e-12, Math.max(1e-12, h.score));
+  return 1 / (1 + Math.exp(-(Math.log(p / (1 - p)) - message)));
 }
 
 export interface Comparison {
@@ -108,7 +139,10 @@ export interface RealEvalReport {
   };
   /** Figures on the test split; thresholds of operating points chosen on train. */
   readonly test: {
+    /** Code and commit message together (what a scan gives). */
     readonly comparisons: readonly Comparison[];
+    /** The code alone (the message's log-odds taken out): all, era-matched, vs-human-old. */
+    readonly codeOnly: readonly Comparison[];
     readonly bySize: readonly SizeBucket[];
     readonly shipped: ShippedRates;
   };
@@ -165,6 +199,12 @@ export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, option
     compare('vs-human-old', train, test, agent, (s) => s.label === 'human-old'),
     ...agents.map((a) => compare(`agent:${a}`, train, test, (s) => agent(s) && agentOf(s) === a, human)),
   ];
+  const code = (xs: readonly RealScored[]): RealScored[] => xs.map((x) => ({ ...x, score: x.codeScore }));
+  const codeOnly: Comparison[] = [
+    compare('all', code(train), code(test), agent, human),
+    compare('era-matched', code(train), code(test), agent, (s) => s.label === 'human-current'),
+    compare('vs-human-old', code(train), code(test), agent, (s) => s.label === 'human-old'),
+  ];
   const bySize = REAL_SIZE_BUCKETS.map((b): SizeBucket => {
     const inB = test.filter((x) => x.sample.added >= b.min && x.sample.added <= b.max);
     return {
@@ -205,7 +245,7 @@ export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, option
       notScored: sortedRecord(notScored),
       bySplit: { train: count(train), test: count(test) },
     },
-    test: { comparisons, bySize, shipped },
+    test: { comparisons, codeOnly, bySize, shipped },
   };
 }
 

@@ -34,8 +34,11 @@ export function renderRealText(r: RealEvalReport): string {
     out.push(`  ${split}: ${s.repos} repos; agent ${s.agent}, human-old ${s['human-old']}, human-current ${s['human-current']}`);
   }
   out.push('');
-  out.push('TEST split (repositories never used for tuning); operating-point thresholds chosen on the train split\'s human hunks:');
+  out.push('TEST split (repositories never used for tuning); operating-point thresholds chosen on the train split\'s human hunks; code and commit message together:');
   for (const comp of r.test.comparisons) out.push(...comparisonLines(comp));
+  out.push('');
+  out.push('the code alone (commit-message log-odds taken out), test:');
+  for (const comp of r.test.codeOnly) out.push(...comparisonLines(comp));
   out.push('');
   out.push('by added lines (test):');
   for (const b of r.test.bySize) out.push(`  ${b.name}: agent ${b.agent}, human ${b.human}, no signal fired on ${b.noSignal}, AUROC ${num(b.auroc)}`);
