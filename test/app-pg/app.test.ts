@@ -8,6 +8,7 @@ import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
   INSTALLATION, addedFile, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
 } from '../app/harness.js';
+import type { SqlClient } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS } from '../../src/ledger/store/postgres-migrations.js';
 import { pgliteClient, realServer } from '../support/postgres.js';
 import { pgLedger, serverMissing, startPgApp, testDatabase } from './harness.js';
@@ -133,10 +134,37 @@ test('restart with queued work: the restarted process analyzes the newest head a
   expect(analyzedHeads(entries)).toEqual([HEAD2]);
 });
 
+/** `sql` with `before` awaited before each query and `after` called after it (to force an interleaving of two processes). */
+function gated(sql: SqlClient, before: (text: string) => Promise<void>, after: (text: string) => void): SqlClient {
+  return {
+    label: sql.label,
+    query: async (text, params) => {
+      await before(text);
+      const out = await sql.query(text, params);
+      after(text);
+      return out;
+    },
+    transaction: (fn) => sql.transaction(fn),
+    lockedSession: (key) => sql.lockedSession(key),
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 test('two App processes on one database receiving the same delivery at once: one analysis, one check run, one ledger entry', async () => {
   const db = await testDatabase();
+  // Both processes find the delivery new (has), then both try to queue it (claim): A first.
+  const isHas = (t: string) => t.startsWith('SELECT 1 FROM') && t.includes('app_deliveries');
+  const isClaim = (t: string) => t.includes('app_deliveries') && t.includes('DO UPDATE SET claimed_at');
+  const [aHas, bHas, aClaim] = [deferred(), deferred(), deferred()];
+  const sqlA = gated(db.client(), (t) => (isClaim(t) ? bHas.promise : Promise.resolve()), (t) => (isHas(t) ? aHas.resolve() : isClaim(t) ? aClaim.resolve() : undefined));
+  const sqlB = gated(db.client(), (t) => (isHas(t) ? aHas.promise : isClaim(t) ? aClaim.promise : Promise.resolve()), (t) => (isHas(t) ? bHas.resolve() : undefined));
   const logs = [capturingLog(), capturingLog()];
-  const [a, b] = [await startPgApp(db, { log: logs[0]!.log }), await startPgApp(db, { log: logs[1]!.log })];
+  const [a, b] = [await startPgApp(db, { log: logs[0]!.log, sql: sqlA }), await startPgApp(db, { log: logs[1]!.log, sql: sqlB })];
   const checks: CheckBody[] = [];
   const mock = github(1, analysis(HEAD, FILES, (body) => checks.push(body as CheckBody)));
   const payload = pullRequestEvent('opened');
@@ -145,8 +173,9 @@ test('two App processes on one database receiving the same delivery at once: one
   mock.verify();
   expect(checks).toHaveLength(1);
   expect(analyzedHeads((await pgLedger(db)).entries)).toEqual([HEAD]);
-  const ignored = logs.flatMap((l) => l.lines).filter((line) => line.includes('delivery twice is being handled by another replica') || line.includes('delivery twice was already handled'));
-  expect(ignored).toHaveLength(1);
+  const messages = logs.map((l) => l.lines.map((line) => (JSON.parse(line) as { msg: string }).msg));
+  expect(messages[1]).toContain('trailmark: delivery twice is being handled by another replica; ignored');
+  expect(messages.flat().filter((m) => m.includes('failed'))).toEqual([]);
 });
 
 test('two App processes taking turns on one installation ledger: one contiguous ledger that verifies', async () => {
