@@ -8,7 +8,7 @@ import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
   INSTALLATION, addedFile, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
 } from '../app/harness.js';
-import type { SqlClient } from '../../src/ledger/store/postgres.js';
+import { openPostgresStore, type SqlClient } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS } from '../../src/ledger/store/postgres-migrations.js';
 import { pgliteClient, realServer } from '../support/postgres.js';
 import { pgLedger, serverMissing, startPgApp, testDatabase } from './harness.js';
@@ -229,4 +229,23 @@ test('the schema is migrated once at start; a second App on the same database ap
   const newest = MIGRATIONS.at(-1)!.version;
   expect(versions[0]).toBe(`trailmark: database ${db.sql.label} schema ${db.schema} at version ${newest} (applied ${MIGRATIONS.map((m) => m.version).join(', ')})`);
   expect(versions[1]).toBe(`trailmark: database ${db.sql.label} schema ${db.schema} at version ${newest}`);
+});
+
+test('schedules on PostgreSQL: installations come from the database logs, and a tick is skipped while another replica holds its lease', async () => {
+  const db = await testDatabase();
+  const a = await startPgApp(db, { concurrency: 0 });
+  const b = await startPgApp(db, { concurrency: 0 });
+  // The ticks each App runs at start are over (they found no installation).
+  await Promise.all([a.app.drain(), b.app.drain()]);
+  // An installation with a ledger: a log in the database, nothing on disk.
+  await openPostgresStore(db.sql, { log: `installation/${INSTALLATION}`, schema: db.schema, create: true });
+  expect(await a.app.retentionTick()).toBe(1);
+  const leases = await db.sql.query<{ name: string }>(`SELECT name FROM "${db.schema}".app_leases ORDER BY name`);
+  expect(leases.rows.map((r) => r.name)).toEqual(['retention', 'weekly-report']);
+  // Another replica is in the middle of the retention tick.
+  await db.sql.query(`UPDATE "${db.schema}".app_leases SET holder = 'elsewhere', until = now() + interval '1 minute' WHERE name = 'retention'`);
+  expect(await b.app.retentionTick()).toBe(0);
+  expect(await a.app.retentionTick()).toBe(0);
+  await db.sql.query(`UPDATE "${db.schema}".app_leases SET until = now() WHERE name = 'retention'`);
+  expect(await b.app.retentionTick()).toBe(1);
 });
