@@ -6,11 +6,15 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
-  INSTALLATION, addedFile, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
+  INSTALLATION, OWNER, REPO, addedFile, ledgerKey, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
 } from '../app/harness.js';
 import { openPostgresStore, type SqlClient } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS } from '../../src/ledger/store/postgres-migrations.js';
 import { pgliteClient, realServer } from '../support/postgres.js';
+import { ledgerViews } from '../../app/access-views.js';
+import { pgInstallationStores } from '../../app/pg/ledgers.js';
+import { parseSignerKey } from '../../src/ledger/note.js';
+import { fixedClock } from '../ledger/fixtures.js';
 import { pgLedger, serverMissing, startPgApp, testDatabase } from './harness.js';
 
 interface PullRequestPayload {
@@ -96,6 +100,24 @@ test('pull request opened: check run, and the signed ledger, delivery id and pul
   expect(documents.rows.map((r) => r.name)).toEqual([`installations/${INSTALLATION}/appended-jobs.json`, `installations/${INSTALLATION}/pulls.json`]);
   // On disk: the file queue only (queue-factory.ts; the PostgreSQL queue replaces it).
   expect(filesUnder(h.dataDir).filter((f) => !/^(queue|failed)\.json$/.test(f))).toEqual([]);
+});
+
+test('the query views read the database ledger (the dashboard\'s and the report endpoint\'s source)', async () => {
+  const db = await testDatabase();
+  const h = await startPgApp(db);
+  const mock = github(1, analysis(HEAD, FILES, () => undefined));
+  await h.receive('pull_request', pullRequestEvent('opened'), 'd-views');
+  await h.app.drain();
+  mock.verify();
+  const stores = pgInstallationStores(db.sql, db.schema);
+  const views = ledgerViews(parseSignerKey(ledgerKey.signerKey), fixedClock(), (l) => stores.open(l.installationId, true));
+  // The fixed clock's week (2026-01-02 is in 2026-W01); a ledger directory that does not exist, to show it is not read.
+  const req = { ledgers: [{ installationId: INSTALLATION, dir: join(h.dataDir, 'nowhere') }], repositories: [`${OWNER}/${REPO}`], week: '2026-W01' };
+  const report = await views.report(req, 'json');
+  expect(report.results).toBeGreaterThan(0);
+  expect(report.body).toContain('src/lib/a.ts');
+  const empty = await ledgerViews(parseSignerKey(ledgerKey.signerKey), fixedClock()).report(req, 'json');
+  expect(empty.results).toBe(0);
 });
 
 test('a redelivery is not analyzed twice, by the same process, a restarted one, or another replica with its own disk', async () => {
