@@ -8,7 +8,7 @@ import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
   INSTALLATION, OWNER, REPO, addedFile, ledgerKey, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
 } from '../app/harness.js';
-import { openPostgresStore, type SqlClient } from '../../src/ledger/store/postgres.js';
+import { openPostgresStore, type SqlClient, type SqlRow } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS } from '../../src/ledger/store/postgres-migrations.js';
 import { pgliteClient, realServer } from '../support/postgres.js';
 import { ledgerViews } from '../../app/access-views.js';
@@ -160,9 +160,9 @@ test('restart with queued work: the restarted process analyzes the newest head a
 function gated(sql: SqlClient, before: (text: string) => Promise<void>, after: (text: string) => void): SqlClient {
   return {
     label: sql.label,
-    query: async (text, params) => {
+    query: async <R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]) => {
       await before(text);
-      const out = await sql.query(text, params);
+      const out = await sql.query<R>(text, params);
       after(text);
       return out;
     },

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readAppSettings } from '../../app/settings.js';
 import { InstallationLedgers } from '../../app/ledgers.js';
+import { DeviceSequences } from '../../app/collector-sequences.js';
 import { PgRecordStore } from '../../app/pg/records.js';
 import { RECORD_FILES_PER_REPOSITORY_MAX } from '../../app/record-store.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
@@ -145,7 +146,7 @@ function suite(name: string, backend: () => Backend) {
       expect(results.filter((r) => r !== null)).toHaveLength(jobs.length);
       const store = await openPostgresStore(clients[0]!, { log: 'installation/42', schema });
       const seen: { seq: number; job: string }[] = [];
-      for await (const e of readEntries(store)) seen.push({ seq: e.seq, job: (e.entry.body as { job: string }).job });
+      for await (const e of readEntries(store)) seen.push({ seq: e.seq, job: (e.entry.body as unknown as { job: string }).job });
       expect(seen.map((e) => e.seq)).toEqual(jobs.map((_, i) => i));
       expect(seen.map((e) => e.job).sort()).toEqual([...jobs].sort());
       expect((await verifyStore(store, [key.verifier])).ok).toBe(true);
@@ -181,6 +182,26 @@ function suite(name: string, backend: () => Backend) {
       expect(await rx.put(9, 'o', 'r', 'one more')).toBeNull();
       expect(await rx.put(9, 'o', 'r', 'x')).toBeNull();
       expect((await rx.putAudit(9, 'o', 'r', 'audit is not limited')).stored).toBe(true);
+    });
+
+    test('a device\'s batches from several replicas at once: each reads the state the previous one wrote (no lost batch)', async () => {
+      const b = backend();
+      const schema = b.schema();
+      const clients = b.clients(3);
+      await migrate(clients[0]!, { schema });
+      const replicas = clients.map((sql) => new DeviceSequences('/data', { documents: new PgDocuments(sql, { schema, root: '/data' }) }));
+      // Each batch takes the next seq after an await (the records and ledger appends of a real batch).
+      const batches = replicas.flatMap((seqs, r) => Array.from({ length: 5 }, (_, i) => seqs.with(5, 'laptop-1', async (state) => {
+        const seq = state.high + 1;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return { state: { ...state, high: seq, seqs: { ...state.seqs, [String(seq)]: `r${r}-${i}` } }, result: seq };
+      })));
+      const seqs = await Promise.all(batches);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      const { rows } = await clients[0]!.query<{ body: string }>(`SELECT body FROM "${schema}".app_documents WHERE name = 'installations/5/collector/laptop-1.json'`);
+      const stored = JSON.parse(rows[0]!.body) as { high: number; seqs: Record<string, string> };
+      expect(stored.high).toBe(15);
+      expect(Object.keys(stored.seqs)).toHaveLength(15);
     });
 
     test('installation stores: one log per installation, listed in order; the installation lock has one holder at a time', async () => {
