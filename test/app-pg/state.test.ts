@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readAppSettings } from '../../app/settings.js';
 import { InstallationLedgers } from '../../app/ledgers.js';
 import { DeviceSequences } from '../../app/collector-sequences.js';
+import { COLLECTOR_KEY_DOCUMENT, loadCollectorKeyDocument } from '../../app/collector-key.js';
 import { PgRecordStore } from '../../app/pg/records.js';
 import { RECORD_FILES_PER_REPOSITORY_MAX } from '../../app/record-store.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
@@ -202,6 +203,17 @@ function suite(name: string, backend: () => Backend) {
       const stored = JSON.parse(rows[0]!.body) as { high: number; seqs: Record<string, string> };
       expect(stored.high).toBe(15);
       expect(Object.keys(stored.seqs)).toHaveLength(15);
+    });
+
+    test('the collector key: replicas starting at once all end up with the one key made first', async () => {
+      const b = backend();
+      const schema = b.schema();
+      const clients = b.clients(3);
+      await migrate(clients[0]!, { schema });
+      const keys = await Promise.all(clients.map((sql, r) => loadCollectorKeyDocument(new PgDocuments(sql, { schema, root: '/data' }).document(COLLECTOR_KEY_DOCUMENT, () => ({})), seededRandom(`key-${r}`))));
+      expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
+      const again = await loadCollectorKeyDocument(new PgDocuments(clients[1]!, { schema, root: '/data' }).document(COLLECTOR_KEY_DOCUMENT, () => ({})), seededRandom('later'));
+      expect(again.keyId).toBe(keys[0]!.keyId);
     });
 
     test('installation stores: one log per installation, listed in order; the installation lock has one holder at a time', async () => {
