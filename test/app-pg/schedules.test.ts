@@ -1,7 +1,9 @@
-// Retention in the PostgreSQL mode, end to end on the GitHub simulator: the App analyzes a pull
-// request into its database ledger, the collector's records are rows, and the retention job
-// (ticked by two App processes on one database) erases the openings and the record past
-// `retention:` in the database, appends its signed entries there, and the ledger verifies.
+// The schedules in the PostgreSQL mode, end to end on the GitHub simulator. Retention: the App
+// analyzes a pull request into its database ledger, the collector's records are rows, and the
+// retention job (ticked by two App processes on one database) erases the openings and the
+// record past `retention:` in the database, appends its signed entries there, and the ledger
+// verifies. The weekly report: published once from the database ledger, and not due again for
+// the other process.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,9 @@ import { RETENTION_KIND, type RetentionBody } from '../../src/ledger/kinds/reten
 import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
 import { openPostgresStore } from '../../src/ledger/store/postgres.js';
+import { lastCompleteWeek, shiftWeek } from '../../src/engine/weekly-report.js';
+import { reportIssueMarker } from '../../src/github/report-issue.js';
+import { weekRange } from '../../src/report/week.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 import { testDatabase, type TestDatabase } from './harness.js';
 
@@ -28,6 +33,7 @@ const unavailable = simUnavailable();
 describe.skipIf(unavailable !== undefined)('retention on PostgreSQL (simulator, App in process)', () => {
   let dir: string;
   let sim: RunningSim;
+  let weeklySim: RunningSim;
   const signerKey = generateNoteKey('example.com/trailmark-pg-retention', randomBytes(32)).signerKey;
   const apps: TrailmarkApp[] = [];
   beforeAll(async () => {
@@ -35,17 +41,22 @@ describe.skipIf(unavailable !== undefined)('retention on PostgreSQL (simulator, 
     const probe = await startSim({ scenario: 'basic' });
     const file = join(dir, 'scenario.json');
     await writeFile(file, JSON.stringify({ extends: join(probe.dir, 'scenarios', 'basic.json'), repository: { files: { '.github/trailmark.yml': 'retention:\n  subjects: 30d\n  records: 30d\n' } } }));
+    const weeklyFile = join(dir, 'weekly.json');
+    await writeFile(weeklyFile, JSON.stringify({ extends: join(probe.dir, 'scenarios', 'basic.json'), repository: { files: { '.github/trailmark.yml': 'report:\n  destination: issue\n' } } }));
     await probe.stop();
     sim = await startSim({ scenario: file });
+    weeklySim = await startSim({ scenario: weeklyFile });
   });
   afterAll(async () => {
     for (const app of apps) await app.close();
     await sim.stop();
+    await weeklySim.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   /** The App in process on `db`, with its own data directory and an injected clock. */
-  async function pgApp(db: TestDatabase, now: () => number) {
+  async function pgApp(db: TestDatabase, now: () => number, sim_: RunningSim = sim) {
+    const sim = sim_;
     const privateKey = await readFile(sim.info.privateKeyPath, 'utf8');
     const log: string[] = [];
     const probot = new Probot({
@@ -101,5 +112,33 @@ describe.skipIf(unavailable !== undefined)('retention on PostgreSQL (simulator, 
     expect((await verifyStore(await store(), [verifierOf(parseSignerKey(signerKey))])).ok).toBe(true);
     // The day is done for every replica: the retention state is one document.
     expect((await a.app.retentionTick()) + (await b.app.retentionTick())).toBe(0);
+  });
+
+  test('the weekly report: published once from the database ledger; the other process renders it again and publishes nothing new', async () => {
+    const db = await testDatabase();
+    const week = shiftWeek(lastCompleteWeek(Date.now()), -2);
+    const inWeek = (w: string) => Date.parse(weekRange(w).since) + 2 * DAY;
+    let now = inWeek(week);
+    const [a, b] = [await pgApp(db, () => now, weeklySim), await pgApp(db, () => now, weeklySim)];
+    await a.pullRequest('opened', 'pg-week-1');
+    now = inWeek(shiftWeek(week, 1));
+    expect(await a.app.weeklyTick()).toBe(1);
+    await a.app.drain();
+    const marker = reportIssueMarker({ owner: 'acme', repo: 'widgets', week });
+    const issues = async () => ((await weeklySim.state()) as { issues: { body: string | null }[] }).issues.filter((i) => (i.body ?? '').startsWith(`${marker}\n`));
+    const published = async () => {
+      const out = [];
+      for await (const e of readEntries(await openPostgresStore(db.sql, { log: `installation/${INSTALLATION}`, schema: db.schema }))) if (e.entry.kind === 'report.published') out.push((e.entry.body as unknown as { week: string }).week);
+      return out;
+    };
+    expect(await issues()).toHaveLength(1);
+    expect(await published()).toEqual([week]);
+    // The other process has not looked at the installation yet: it renders the last published
+    // week again (late entries would change it), finds it unchanged, and publishes nothing new.
+    expect(await b.app.weeklyTick()).toBe(1);
+    await b.app.drain();
+    expect(await issues()).toHaveLength(1);
+    expect(await published()).toEqual([week]);
+    expect(b.log.join('\n')).toContain(`weekly report acme/widgets ${week}: unchanged since its publication`);
   });
 });
