@@ -972,13 +972,13 @@ var require_parse = __commonJS({
         consume(token.value);
       };
       const negate = () => {
-        let count2 = 1;
+        let count3 = 1;
         while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
           advance();
           state.start++;
-          count2++;
+          count3++;
         }
-        if (count2 % 2 === 0) {
+        if (count3 % 2 === 0) {
           return false;
         }
         state.negated = true;
@@ -2840,10 +2840,10 @@ var require_util = __commonJS({
     var codegen_1 = require_codegen();
     var code_1 = require_code();
     function toHash(arr) {
-      const hash2 = {};
+      const hash3 = {};
       for (const item of arr)
-        hash2[item] = true;
-      return hash2;
+        hash3[item] = true;
+      return hash3;
     }
     exports.toHash = toHash;
     function alwaysValidSchema(it, schema) {
@@ -3999,20 +3999,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count2 = 0;
+      let count3 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count2++;
+        count3++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count2 += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count3 += countKeys(sch));
         }
-        if (count2 === Infinity)
+        if (count3 === Infinity)
           return Infinity;
       }
-      return count2;
+      return count3;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -7550,8 +7550,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count2 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count2)));
+          const count3 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count3)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i2) => {
@@ -7564,16 +7564,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count2) {
-          gen.code((0, codegen_1._)`${count2}++`);
+        function checkLimits(count3) {
+          gen.code((0, codegen_1._)`${count3}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count2} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count3} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count2} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -9285,8 +9285,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -9394,13 +9394,13 @@ var require_Alias = __commonJS({
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
       } else if (identity.isCollection(node)) {
-        let count2 = 0;
+        let count3 = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count2)
-            count2 = c;
+          if (c > count3)
+            count3 = c;
         }
-        return count2;
+        return count3;
       } else if (identity.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
@@ -12353,8 +12353,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count2, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count2);
+          for (const { count: count3, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count3);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -12431,12 +12431,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count2 = 1;
+        let count3 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count3 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count2);
+        const pointer = " ".repeat(ci) + "^".repeat(count3);
         error.message += `:
 
 ${lineStr}
@@ -16185,9 +16185,9 @@ function generatedMarker(text2) {
 }
 function replacementShare(text2) {
   if (text2.length === 0) return 0;
-  let count2 = 0;
-  for (let i2 = text2.indexOf("�"); i2 !== -1; i2 = text2.indexOf("�", i2 + 1)) count2++;
-  return count2 / text2.length;
+  let count3 = 0;
+  for (let i2 = text2.indexOf("�"); i2 !== -1; i2 = text2.indexOf("�", i2 + 1)) count3++;
+  return count3 / text2.length;
 }
 function averageLineLength(text2) {
   let lines = 1;
@@ -16322,14 +16322,14 @@ var ShapeTable = class {
   #hashes = new Int32Array(256);
   #shapes = new Int8Array(256);
   #count = 0;
-  of(line, start2, end, hash2) {
+  of(line, start2, end, hash3) {
     let mask = this.#keys.length - 1;
-    let slot = hash2 & mask;
+    let slot = hash3 & mask;
     const length = end - start2;
     for (; ; ) {
       const key = this.#keys[slot];
       if (key === void 0) break;
-      if (this.#hashes[slot] === hash2 && key.length === length && line.startsWith(key, start2)) return this.#shapes[slot];
+      if (this.#hashes[slot] === hash3 && key.length === length && line.startsWith(key, start2)) return this.#shapes[slot];
       slot = slot + 1 & mask;
     }
     const name2 = line.slice(start2, end);
@@ -16337,11 +16337,11 @@ var ShapeTable = class {
     if (this.#count * 2 >= this.#keys.length) {
       this.#grow();
       mask = this.#keys.length - 1;
-      slot = hash2 & mask;
+      slot = hash3 & mask;
       while (this.#keys[slot] !== void 0) slot = slot + 1 & mask;
     }
     this.#keys[slot] = name2;
-    this.#hashes[slot] = hash2;
+    this.#hashes[slot] = hash3;
     this.#shapes[slot] = shape;
     this.#count++;
     return shape;
@@ -16481,17 +16481,17 @@ function scan(lines) {
       if (isWordChar(c)) {
         hasCode = true;
         wordStart = i2;
-        let hash2 = c;
+        let hash3 = c;
         i2++;
         for (; i2 < len; i2++) {
           const d = line.charCodeAt(i2);
           if (!isWordChar(d)) break;
-          hash2 = Math.imul(hash2, 31) + d | 0;
+          hash3 = Math.imul(hash3, 31) + d | 0;
         }
         wordEnd = i2;
         lastSig = WORD;
         if ((c < 48 || c > 57) && c < 128) {
-          const shape = shapes.of(line, wordStart, wordEnd, hash2);
+          const shape = shapes.of(line, wordStart, wordEnd, hash3);
           if (shape !== NOT_A_NAME && nameCount < 65535) {
             nameCount++;
             nameLength += wordEnd - wordStart;
@@ -16970,8 +16970,8 @@ function clamp01(value) {
   if (!Number.isFinite(value) || value <= 0) return 0;
   return value >= 1 ? 1 : value;
 }
-function saturate(count2, full) {
-  return clamp01(count2 / full);
+function saturate(count3, full) {
+  return clamp01(count3 / full);
 }
 function support(n, min, full) {
   if (n < min) return 0;
@@ -17885,7 +17885,7 @@ var restatingComment = {
   detect(ctx) {
     const view = hunkView(ctx);
     const { facts } = view;
-    let count2 = 0;
+    let count3 = 0;
     let firstLine3 = 0;
     let example = "";
     for (const c of view.comments) {
@@ -17904,19 +17904,19 @@ var restatingComment = {
       }
       if (code === void 0 || code.length > 200) continue;
       if (restates(c.text, code)) {
-        if (count2++ === 0) {
+        if (count3++ === 0) {
           firstLine3 = c.line;
           example = `${snippet(`// ${c.text}`)} ${c.trailing ? "on" : "above"} ${snippet(code)}`;
         }
       }
     }
-    if (count2 === 0) return [];
+    if (count3 === 0) return [];
     return finish([
       {
         id: `${ID10}/restates-code`,
-        value: saturate(count2, 3),
+        value: saturate(count3, 3),
         line: firstLine3,
-        detail: `${count2} comment${count2 === 1 ? "" : "s"} restate${count2 === 1 ? "s" : ""} the code, e.g. ${example}`
+        detail: `${count3} comment${count3 === 1 ? "" : "s"} restate${count3 === 1 ? "s" : ""} the code, e.g. ${example}`
       }
     ]);
   }
@@ -18050,6 +18050,817 @@ var DEFAULT_MODEL = Object.freeze({
   metrics: Object.freeze(finiteRecord(model_weights_default.metrics)),
   ...model_weights_default.thresholds !== void 0 ? { thresholds: Object.freeze({ low: model_weights_default.thresholds.low, high: model_weights_default.thresholds.high }) } : {}
 });
+
+// detectors/commit-message-weights.json
+var commit_message_weights_default = {
+  id: "trailmark-commit-message",
+  version: "1.0.0+969b1df869a5",
+  bias: -4.6417,
+  weights: {
+    lines: -0.6936,
+    "body-chars": 1.6891,
+    "subject-chars": 0.6974,
+    "subject-over-72": -0.1557,
+    paragraphs: -1.2558,
+    "bullet-share": -1.2612,
+    bullets: 0.7671,
+    headings: -1.1129,
+    sections: 2.004,
+    "code-spans": 0.1571,
+    "file-paths": 0.1413,
+    conventional: 0.82,
+    "wrapped-72": -0.0558,
+    "long-lines": -0.0185,
+    "subject-period": -1.2086,
+    emoji: -0.1006,
+    bold: 0.7281,
+    "pr-number": -0.4765,
+    "issue-refs": 0.0191,
+    "subject-lowercase": -1.1799,
+    "colon-lines": 0.0402,
+    numbered: 0.2174,
+    "empty-body": 2.9631,
+    "lines-5": -0.2328,
+    "lines-10": -0.1641,
+    "lines-20": -0.1576,
+    "body-400": -0.6287,
+    "body-1200": -0.2856,
+    "has-sections": -1.6774,
+    "has-headings": 0.5208,
+    "has-code-spans": -0.5964,
+    "has-bullets": -0.38,
+    "lines-3": 0.4472,
+    "subject-50": 0.708,
+    "subject-70": 0.0586,
+    checkboxes: -0.2243,
+    "trailers-left": 0.1925,
+    "body-starts-bullet": 0.0107,
+    "mean-line-chars": -0.8127,
+    "subject-code": -1.1563
+  },
+  threshold: 2.525,
+  trainedOn: "mirrored public repositories; split by repository (src/eval/split.ts); agent = stamped/declared AI evidence (commitEvidence), human = no evidence, no bot, authored ≥ 2024-01-01; merges left out; at most 2500 commits per repository and class; classes weighted equally; L2 0.00001",
+  referencesDigest: "sha256:969b1df869a575d25d7abfb3572f9a26fdc72393d75bb10a532c9e2ad7e1f4ef",
+  repos: [
+    {
+      repo: "Aider-AI/aider",
+      split: "train",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "CopilotKit/CopilotKit",
+      split: "test",
+      agent: 2242,
+      human: 2500
+    },
+    {
+      repo: "Effect-TS/effect",
+      split: "train",
+      agent: 357,
+      human: 2500
+    },
+    {
+      repo: "Kilo-Org/kilocode-legacy",
+      split: "train",
+      agent: 428,
+      human: 2500
+    },
+    {
+      repo: "PostHog/posthog-js",
+      split: "train",
+      agent: 1280,
+      human: 2500
+    },
+    {
+      repo: "RooCodeInc/Roo-Code",
+      split: "train",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "TanStack/query",
+      split: "train",
+      agent: 125,
+      human: 2500
+    },
+    {
+      repo: "VoltAgent/voltagent",
+      split: "test",
+      agent: 34,
+      human: 2500
+    },
+    {
+      repo: "actions/toolkit",
+      split: "train",
+      agent: 65,
+      human: 1254
+    },
+    {
+      repo: "anthropics/anthropic-sdk-typescript",
+      split: "train",
+      agent: 63,
+      human: 1090
+    },
+    {
+      repo: "apollographql/apollo-client",
+      split: "train",
+      agent: 95,
+      human: 2500
+    },
+    {
+      repo: "assistant-ui/assistant-ui",
+      split: "train",
+      agent: 1373,
+      human: 2500
+    },
+    {
+      repo: "better-auth/better-auth",
+      split: "train",
+      agent: 496,
+      human: 2500
+    },
+    {
+      repo: "biomejs/website",
+      split: "train",
+      agent: 50,
+      human: 2500
+    },
+    {
+      repo: "browserbase/stagehand",
+      split: "train",
+      agent: 1054,
+      human: 2500
+    },
+    {
+      repo: "cloudflare/agents",
+      split: "train",
+      agent: 1027,
+      human: 2500
+    },
+    {
+      repo: "cloudflare/workers-sdk",
+      split: "train",
+      agent: 1044,
+      human: 2500
+    },
+    {
+      repo: "continuedev/continue",
+      split: "train",
+      agent: 790,
+      human: 2500
+    },
+    {
+      repo: "denoland/std",
+      split: "train",
+      agent: 37,
+      human: 2500
+    },
+    {
+      repo: "documenso/documenso",
+      split: "train",
+      agent: 156,
+      human: 2500
+    },
+    {
+      repo: "drizzle-team/drizzle-orm",
+      split: "test",
+      agent: 56,
+      human: 2500
+    },
+    {
+      repo: "dubinc/dub",
+      split: "train",
+      agent: 64,
+      human: 2500
+    },
+    {
+      repo: "e2b-dev/E2B",
+      split: "test",
+      agent: 1269,
+      human: 2500
+    },
+    {
+      repo: "electric-sql/electric",
+      split: "train",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "electron/electron",
+      split: "test",
+      agent: 1005,
+      human: 2500
+    },
+    {
+      repo: "eslint/eslint",
+      split: "train",
+      agent: 82,
+      human: 2500
+    },
+    {
+      repo: "fastify/fastify",
+      split: "train",
+      agent: 49,
+      human: 2500
+    },
+    {
+      repo: "formbricks/formbricks",
+      split: "train",
+      agent: 1662,
+      human: 2500
+    },
+    {
+      repo: "getsentry/sentry-javascript",
+      split: "train",
+      agent: 1428,
+      human: 2500
+    },
+    {
+      repo: "github/github-mcp-server",
+      split: "train",
+      agent: 1238,
+      human: 2500
+    },
+    {
+      repo: "google-gemini/gemini-cli",
+      split: "train",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "hey-api/openapi-ts",
+      split: "train",
+      agent: 856,
+      human: 2500
+    },
+    {
+      repo: "inngest/inngest-js",
+      split: "train",
+      agent: 125,
+      human: 2500
+    },
+    {
+      repo: "jestjs/jest",
+      split: "test",
+      agent: 226,
+      human: 2500
+    },
+    {
+      repo: "langchain-ai/langchainjs",
+      split: "test",
+      agent: 176,
+      human: 2500
+    },
+    {
+      repo: "langchain-ai/langgraphjs",
+      split: "train",
+      agent: 269,
+      human: 2500
+    },
+    {
+      repo: "langfuse/langfuse",
+      split: "test",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "mendableai/firecrawl",
+      split: "test",
+      agent: 340,
+      human: 2500
+    },
+    {
+      repo: "mermaid-js/mermaid",
+      split: "train",
+      agent: 196,
+      human: 2500
+    },
+    {
+      repo: "microsoft/playwright",
+      split: "train",
+      agent: 433,
+      human: 2500
+    },
+    {
+      repo: "microsoft/rushstack",
+      split: "train",
+      agent: 840,
+      human: 2500
+    },
+    {
+      repo: "microsoft/typespec",
+      split: "train",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "microsoft/vscode-copilot-chat",
+      split: "test",
+      agent: 974,
+      human: 2500
+    },
+    {
+      repo: "microsoft/vscode-js-debug",
+      split: "train",
+      agent: 80,
+      human: 411
+    },
+    {
+      repo: "microsoft/vscode-pull-request-github",
+      split: "train",
+      agent: 1497,
+      human: 2500
+    },
+    {
+      repo: "microsoft/vscode-python",
+      split: "train",
+      agent: 195,
+      human: 2500
+    },
+    {
+      repo: "mui/base-ui",
+      split: "train",
+      agent: 436,
+      human: 2500
+    },
+    {
+      repo: "nodejs/undici",
+      split: "train",
+      agent: 287,
+      human: 2500
+    },
+    {
+      repo: "nuxt/nuxt",
+      split: "train",
+      agent: 102,
+      human: 2500
+    },
+    {
+      repo: "openai/openai-node",
+      split: "train",
+      agent: 23,
+      human: 2500
+    },
+    {
+      repo: "outline/outline",
+      split: "test",
+      agent: 1887,
+      human: 2500
+    },
+    {
+      repo: "payloadcms/payload",
+      split: "train",
+      agent: 695,
+      human: 2500
+    },
+    {
+      repo: "pnpm/pnpm",
+      split: "train",
+      agent: 2500,
+      human: 2500
+    },
+    {
+      repo: "prettier/prettier",
+      split: "test",
+      agent: 74,
+      human: 2500
+    },
+    {
+      repo: "prisma/prisma",
+      split: "test",
+      agent: 1016,
+      human: 2500
+    },
+    {
+      repo: "remix-run/react-router",
+      split: "test",
+      agent: 202,
+      human: 2500
+    },
+    {
+      repo: "rollup/rollup",
+      split: "train",
+      agent: 14,
+      human: 2111
+    },
+    {
+      repo: "shadcn-ui/ui",
+      split: "train",
+      agent: 274,
+      human: 2500
+    },
+    {
+      repo: "supabase/supabase-js",
+      split: "test",
+      agent: 55,
+      human: 2500
+    },
+    {
+      repo: "sveltejs/kit",
+      split: "train",
+      agent: 137,
+      human: 2500
+    },
+    {
+      repo: "sveltejs/svelte",
+      split: "train",
+      agent: 118,
+      human: 2500
+    },
+    {
+      repo: "tailwindlabs/tailwindcss",
+      split: "train",
+      agent: 51,
+      human: 2500
+    },
+    {
+      repo: "triggerdotdev/trigger.dev",
+      split: "test",
+      agent: 1458,
+      human: 2500
+    },
+    {
+      repo: "typescript-eslint/typescript-eslint",
+      split: "train",
+      agent: 84,
+      human: 2500
+    },
+    {
+      repo: "unkeyed/unkey",
+      split: "train",
+      agent: 1049,
+      human: 2500
+    },
+    {
+      repo: "unocss/unocss",
+      split: "train",
+      agent: 18,
+      human: 2500
+    },
+    {
+      repo: "upstash/context7",
+      split: "test",
+      agent: 76,
+      human: 2125
+    },
+    {
+      repo: "vercel/ai-chatbot",
+      split: "train",
+      agent: 110,
+      human: 2500
+    },
+    {
+      repo: "vercel/swr",
+      split: "test",
+      agent: 16,
+      human: 509
+    },
+    {
+      repo: "vitest-dev/vitest",
+      split: "train",
+      agent: 1176,
+      human: 2500
+    },
+    {
+      repo: "vueuse/vueuse",
+      split: "train",
+      agent: 38,
+      human: 2500
+    },
+    {
+      repo: "webdriverio/webdriverio",
+      split: "test",
+      agent: 134,
+      human: 2500
+    },
+    {
+      repo: "webpack/webpack",
+      split: "train",
+      agent: 719,
+      human: 2500
+    },
+    {
+      repo: "withastro/astro",
+      split: "train",
+      agent: 130,
+      human: 2500
+    }
+  ],
+  metrics: {
+    "train.repos": 55,
+    "train.agent": 37915,
+    "train.human": 132366,
+    "test.repos": 19,
+    "test.agent": 13740,
+    "test.human": 45134,
+    "test.auroc": 0.8704,
+    "test.tprAt1pctFpr": 0.1205,
+    "test.tprAt5pctFpr": 0.4616,
+    "test.operatingPoint.tpr": 0.1791,
+    "test.operatingPoint.fpr": 0.016,
+    "train.auroc": 0.8313,
+    "test.within.CopilotKit/CopilotKit": 0.7955,
+    "test.within.VoltAgent/voltagent": 0.9039,
+    "test.within.drizzle-team/drizzle-orm": 0.9091,
+    "test.within.e2b-dev/E2B": 0.9258,
+    "test.within.electron/electron": 0.7929,
+    "test.within.jestjs/jest": 0.9123,
+    "test.within.langchain-ai/langchainjs": 0.8941,
+    "test.within.langfuse/langfuse": 0.9552,
+    "test.within.mendableai/firecrawl": 0.9498,
+    "test.within.microsoft/vscode-copilot-chat": 0.7545,
+    "test.within.outline/outline": 0.74,
+    "test.within.prettier/prettier": 0.8843,
+    "test.within.prisma/prisma": 0.8316,
+    "test.within.remix-run/react-router": 0.7308,
+    "test.within.supabase/supabase-js": 0.8742,
+    "test.within.triggerdotdev/trigger.dev": 0.8049,
+    "test.within.upstash/context7": 0.776,
+    "test.within.webdriverio/webdriverio": 0.9499,
+    "test.withinRepoAuroc": 0.8386,
+    "test.agent.claude-code.n": 10054,
+    "test.agent.claude-code.auroc": 0.9124,
+    "test.agent.claude-code.tprAt1pctFpr": 0.1515,
+    "test.agent.coderabbit.n": 78,
+    "test.agent.coderabbit.auroc": 0.6344,
+    "test.agent.coderabbit.tprAt1pctFpr": 0,
+    "test.agent.copilot.n": 210,
+    "test.agent.copilot.auroc": 0.7861,
+    "test.agent.copilot.tprAt1pctFpr": 0.0857,
+    "test.agent.copilot-coding-agent.n": 1388,
+    "test.agent.copilot-coding-agent.auroc": 0.6589,
+    "test.agent.copilot-coding-agent.tprAt1pctFpr": 0.0166,
+    "test.agent.cursor.n": 1207,
+    "test.agent.cursor.auroc": 0.8541,
+    "test.agent.cursor.tprAt1pctFpr": 0.0497,
+    "test.agent.devin.n": 589,
+    "test.agent.devin.auroc": 0.8087,
+    "test.agent.devin.tprAt1pctFpr": 0.0289,
+    "test.agent.jules.n": 78,
+    "test.agent.jules.auroc": 0.8662,
+    "test.agent.jules.tprAt1pctFpr": 0.1667,
+    "test.agent.other.n": 91,
+    "test.agent.other.auroc": 0.5489,
+    "test.agent.other.tprAt1pctFpr": 0
+  }
+};
+
+// detectors/commit-message.ts
+var MAX_MESSAGE_CHARS = 65536;
+var ALWAYS_REMOVED_KEYS = ["co-authored-by", "co-developed-by"];
+var SESSION_LINKS = [
+  "app.devin.ai/",
+  "cursor.com/agents",
+  "cursor.com/background-agent",
+  "chatgpt.com/codex",
+  "claude.ai/code",
+  "claude.com/claude-code",
+  "jules.google.com/",
+  "ampcode.com/threads",
+  "opencode.ai",
+  "github.com/copilot/"
+];
+var COMMON_WORDS = /* @__PURE__ */ new Set(["continue", "entire", "warp", "cascade", "sweep", "droid", "cursor", "pi", "oz", "amp", "roo", "open code", "all hands"]);
+var VENDORS = ["anthropic", "openai", "github copilot", "google labs", "cognition"];
+function stampMarkersFrom(d) {
+  const keys = new Set(ALWAYS_REMOVED_KEYS);
+  const prefixes = [];
+  for (const k of d.declarationKeys) keys.add(k.key.toLowerCase());
+  for (const k of d.stampKeys) {
+    if (k.prefix === true) prefixes.push(k.key.toLowerCase());
+    else keys.add(k.key.toLowerCase());
+  }
+  const lineMarkers = [
+    ...d.footers.map((f) => f.text.toLowerCase()),
+    ...d.identities.flatMap((i2) => [i2.email, i2.domain === void 0 ? void 0 : `@${i2.domain}`]).filter((s) => s !== void 0).map((s) => s.toLowerCase()),
+    ...SESSION_LINKS
+  ];
+  const names = new Set(VENDORS);
+  for (const a of d.agents) {
+    for (const alias of [a.id, ...a.aliases]) {
+      const n = alias.toLowerCase();
+      if (n.length >= 4 && !COMMON_WORDS.has(n)) names.add(n);
+    }
+  }
+  const sorted = [...names].sort((x, y) => y.length - x.length || (x < y ? -1 : 1));
+  return { trailerKeys: keys, trailerPrefixes: prefixes, lineMarkers, names: sorted, subjectPrefix: d.aider.subjectPrefix.toLowerCase() };
+}
+var TRAILER_LINE = /^[ \t]*([A-Za-z0-9][A-Za-z0-9-]{0,63})[ \t]*:[ \t]*(.*)$/;
+function stripStamps(message, markers) {
+  const text2 = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+  const out2 = [];
+  const lines = text2.split(/\r?\n/);
+  lines.forEach((raw, i2) => {
+    let line = raw;
+    const lower = line.toLowerCase();
+    const t2 = TRAILER_LINE.exec(line);
+    if (t2 !== null) {
+      const key = t2[1].toLowerCase();
+      if (markers.trailerKeys.has(key) || markers.trailerPrefixes.some((p2) => key.startsWith(p2))) return;
+    }
+    if (markers.lineMarkers.some((m) => lower.includes(m))) return;
+    if (i2 === 0 && lower.startsWith(markers.subjectPrefix)) line = line.slice(markers.subjectPrefix.length);
+    line = removeNames(line, markers.names);
+    out2.push(line.replace(/[ \t]+$/, ""));
+  });
+  while (out2.length > 0 && out2[out2.length - 1].trim() === "") out2.pop();
+  const squeezed = [];
+  for (const l of out2) if (!(l === "" && squeezed.length > 0 && squeezed[squeezed.length - 1] === "")) squeezed.push(l);
+  return squeezed.join("\n");
+}
+function removeNames(line, names) {
+  let lower = line.toLowerCase();
+  let result = line;
+  for (const name2 of names) {
+    let from = 0;
+    for (; ; ) {
+      const at = lower.indexOf(name2, from);
+      if (at < 0) break;
+      const before = at === 0 ? " " : lower[at - 1];
+      const after = at + name2.length >= lower.length ? " " : lower[at + name2.length];
+      if (isWordChar2(before) || isWordChar2(after)) {
+        from = at + name2.length;
+        continue;
+      }
+      result = result.slice(0, at) + result.slice(at + name2.length);
+      lower = lower.slice(0, at) + lower.slice(at + name2.length);
+      from = at;
+    }
+  }
+  return result === line ? line : result.replace(/ {2,}/g, " ");
+}
+function isWordChar2(ch) {
+  return /[a-z0-9_]/.test(ch);
+}
+var MESSAGE_FEATURE_IDS = [
+  "lines",
+  "body-chars",
+  "subject-chars",
+  "subject-over-72",
+  "paragraphs",
+  "bullet-share",
+  "bullets",
+  "headings",
+  "sections",
+  "code-spans",
+  "file-paths",
+  "conventional",
+  "wrapped-72",
+  "long-lines",
+  "subject-period",
+  "emoji",
+  "bold",
+  "pr-number",
+  "issue-refs",
+  "subject-lowercase",
+  "colon-lines",
+  "numbered",
+  "empty-body",
+  "lines-5",
+  "lines-10",
+  "lines-20",
+  "body-400",
+  "body-1200",
+  "has-sections",
+  "has-headings",
+  "has-code-spans",
+  "has-bullets",
+  "lines-3",
+  "subject-50",
+  "subject-70",
+  "checkboxes",
+  "trailers-left",
+  "body-starts-bullet",
+  "mean-line-chars",
+  "subject-code"
+];
+var BULLET = /^[ \t]*(?:[-*•+])[ \t]+\S/;
+var NUMBERED = /^[ \t]*\d{1,3}[.)][ \t]+\S/;
+var HEADING = /^[ \t]{0,3}#{1,6}[ \t]+\S/;
+var SECTION = /^[ \t]{0,3}(?:#{1,6}[ \t]+)?(?:\*\*)?(?:summary|changes(?: made)?|test plan|testing|tests|motivation|why|what|details|description|notes?|context|problem|solution|root cause|implementation|breaking changes?|background|overview|key changes|verification|approach|impact|technical details|files changed)(?:\*\*)?[ \t]*:?(?:\*\*)?[ \t]*$/i;
+var CODE_SPAN = /`[^`\n]{1,200}`/g;
+var FILE_PATH = /(?:^|[\s(`'"])(?:[\w.@-]+\/)+[\w.@-]+|(?:^|[\s(`'"])[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|json|md|yml|yaml|css|scss|html|vue|svelte|py|go|rs|sh|toml|lock)\b/g;
+var CONVENTIONAL = /^(?:feat|fix|chore|docs|refactor|test|tests|perf|build|ci|style|revert|deps|release)(?:\([^)\n]{0,60}\))?!?:[ \t]/i;
+var PR_NUMBER = /\(#\d{1,7}\)[ \t]*$/;
+var ISSUE_REF = /(?:^|[\s(])(?:[\w.-]+\/[\w.-]+)?#\d{1,7}\b/g;
+var EMOJI2 = new RegExp("\\p{Extended_Pictographic}", "u");
+var BOLD = /\*\*[^*\n]{1,80}\*\*/;
+var COLON_LINE = /:[ \t]*$/;
+var CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
+function count(re, text2) {
+  let n = 0;
+  re.lastIndex = 0;
+  while (re.exec(text2) !== null) n += 1;
+  return n;
+}
+function messageFeatures(stripped) {
+  const lines = stripped.split("\n");
+  const subject = lines[0] ?? "";
+  const body2 = lines.slice(1);
+  const bodyText = body2.join("\n").trim();
+  const nonEmpty = lines.filter((l) => l.trim() !== "");
+  const bodyNonEmpty = body2.filter((l) => l.trim() !== "");
+  let paragraphs = 0;
+  let inPara = false;
+  for (const l of lines) {
+    if (l.trim() === "") inPara = false;
+    else if (!inPara) {
+      inPara = true;
+      paragraphs += 1;
+    }
+  }
+  const bullets = bodyNonEmpty.filter((l) => BULLET.test(l)).length;
+  const numbered = bodyNonEmpty.filter((l) => NUMBERED.test(l)).length;
+  const headings = lines.filter((l) => HEADING.test(l)).length;
+  const sections = body2.filter((l) => SECTION.test(l)).length;
+  const bodyLong = bodyNonEmpty.filter((l) => l.length > 100).length;
+  const bodyMax = bodyNonEmpty.reduce((m, l) => Math.max(m, l.length), 0);
+  return {
+    lines: Math.log1p(nonEmpty.length),
+    "body-chars": Math.log1p(bodyText.length),
+    "subject-chars": Math.log1p(subject.trim().length),
+    "subject-over-72": subject.trim().length > 72 ? 1 : 0,
+    paragraphs: Math.log1p(paragraphs),
+    "bullet-share": bodyNonEmpty.length === 0 ? 0 : bullets / bodyNonEmpty.length,
+    bullets: Math.log1p(bullets),
+    headings: Math.log1p(headings),
+    sections: Math.log1p(sections),
+    "code-spans": Math.log1p(count(CODE_SPAN, stripped)),
+    "file-paths": Math.log1p(count(FILE_PATH, stripped)),
+    conventional: CONVENTIONAL.test(subject) ? 1 : 0,
+    "wrapped-72": bodyNonEmpty.length >= 2 && bodyMax <= 72 ? 1 : 0,
+    "long-lines": bodyNonEmpty.length === 0 ? 0 : bodyLong / bodyNonEmpty.length,
+    "subject-period": /[^.]\.$/.test(subject.trim()) ? 1 : 0,
+    emoji: EMOJI2.test(stripped) ? 1 : 0,
+    bold: BOLD.test(stripped) ? 1 : 0,
+    "pr-number": PR_NUMBER.test(subject) ? 1 : 0,
+    "issue-refs": Math.log1p(count(ISSUE_REF, bodyText)),
+    "subject-lowercase": /^[a-z]/.test(subject.replace(CONVENTIONAL, "").trim()) ? 1 : 0,
+    "colon-lines": Math.log1p(body2.filter((l) => l.trim() !== "" && COLON_LINE.test(l)).length),
+    numbered: Math.log1p(numbered),
+    "empty-body": bodyNonEmpty.length === 0 ? 1 : 0,
+    // Steps over the log scales: the model is linear, the length effect is not.
+    "lines-5": nonEmpty.length >= 5 ? 1 : 0,
+    "lines-10": nonEmpty.length >= 10 ? 1 : 0,
+    "lines-20": nonEmpty.length >= 20 ? 1 : 0,
+    "body-400": bodyText.length >= 400 ? 1 : 0,
+    "body-1200": bodyText.length >= 1200 ? 1 : 0,
+    "has-sections": sections > 0 ? 1 : 0,
+    "has-headings": headings > 0 ? 1 : 0,
+    "has-code-spans": count(CODE_SPAN, stripped) > 0 ? 1 : 0,
+    "has-bullets": bullets > 0 ? 1 : 0,
+    "lines-3": nonEmpty.length >= 3 ? 1 : 0,
+    "subject-50": subject.trim().length >= 50 ? 1 : 0,
+    "subject-70": subject.trim().length >= 70 ? 1 : 0,
+    checkboxes: Math.log1p(body2.filter((l) => CHECKBOX.test(l)).length),
+    // Trailers that are not stamps (Signed-off-by, Reviewed-by, Fixes): a mailing-list habit.
+    "trailers-left": Math.log1p(body2.filter((l) => TRAILER_LINE.test(l) && !/^\s*[-*]/.test(l) && !/:\s*$/.test(l) && /^[A-Z][A-Za-z-]*-[A-Za-z-]*:|^(?:Fixes|Closes|Refs|Resolves):/.test(l.trim())).length),
+    "body-starts-bullet": bodyNonEmpty[0] !== void 0 && BULLET.test(bodyNonEmpty[0]) ? 1 : 0,
+    "mean-line-chars": bodyNonEmpty.length === 0 ? 0 : Math.log1p(bodyNonEmpty.reduce((n, l) => n + l.length, 0) / bodyNonEmpty.length),
+    "subject-code": /`[^`]+`/.test(subject) ? 1 : 0
+  };
+}
+var DEFAULT_MESSAGE_MODEL = Object.freeze({
+  id: commit_message_weights_default.id,
+  version: commit_message_weights_default.version,
+  bias: commit_message_weights_default.bias,
+  weights: Object.freeze({ ...commit_message_weights_default.weights }),
+  threshold: commit_message_weights_default.threshold
+});
+function messageLogit(features, model) {
+  let z = Number.isFinite(model.bias) ? model.bias : 0;
+  for (const id of MESSAGE_FEATURE_IDS) {
+    const w = model.weights[id];
+    if (typeof w === "number" && Number.isFinite(w)) z += w * features[id];
+  }
+  return z;
+}
+function scoreMessage(message, markers, model = DEFAULT_MESSAGE_MODEL) {
+  const stripped = stripStamps(message, markers);
+  const features = messageFeatures(stripped);
+  const llr = Math.round(messageLogit(features, model) * 1e4) / 1e4;
+  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped) };
+}
+function describeMessage(stripped) {
+  const lines = stripped.split("\n");
+  const nonEmpty = lines.filter((l) => l.trim() !== "").length;
+  const body2 = lines.slice(1);
+  const parts2 = [`${nonEmpty} ${nonEmpty === 1 ? "line" : "lines"}`];
+  const bullets = body2.filter((l) => BULLET.test(l) || NUMBERED.test(l)).length;
+  if (bullets > 0) parts2.push(`${bullets} bullet ${bullets === 1 ? "point" : "points"}`);
+  const sections = body2.filter((l) => SECTION.test(l) || HEADING.test(l)).map((l) => l.replace(/[#*:]/g, "").trim()).filter((s) => s.length > 0);
+  if (sections.length > 0) {
+    const shown = [...new Set(sections.map((s) => s.slice(0, 24)))].slice(0, 3);
+    parts2.push(`${shown.length === 1 ? "a section" : "sections"} ${shown.map((s) => `"${s}"`).join(", ")}`);
+  }
+  const spans = count(CODE_SPAN, stripped);
+  if (spans > 0) parts2.push(`${spans} code ${spans === 1 ? "span" : "spans"}`);
+  const paths = count(FILE_PATH, stripped);
+  if (paths > 0) parts2.push(`${paths} file ${paths === 1 ? "path" : "paths"}`);
+  return parts2.join(", ");
+}
+var MESSAGE_MODEL_METRICS = Object.freeze({ ...commit_message_weights_default.metrics });
 
 // src/attest/markers.v1.json
 var markers_v1_default = {
@@ -18916,8 +19727,8 @@ function validateRecord(doc, origin, line) {
         const e = r["end_line"];
         if (!isLine(s) || !isLine(e)) return `${rat}: start_line and end_line must be integers >= 1`;
         if (s > e) return `${rat}: start_line ${s} > end_line ${e}`;
-        const hash2 = r["content_hash"];
-        if (hash2 !== void 0 && (typeof hash2 !== "string" || hash2.length > 200)) return `${rat}.content_hash is not a string`;
+        const hash3 = r["content_hash"];
+        if (hash3 !== void 0 && (typeof hash3 !== "string" || hash3.length > 200)) return `${rat}.content_hash is not a string`;
         const own2 = r["contributor"] === void 0 ? conv : contributorOf(r["contributor"], `${rat}.contributor`);
         if (typeof own2 === "string") return own2;
         if (out2.length >= MAX_RANGES_PER_RECORD) return `more than ${MAX_RANGES_PER_RECORD} ranges`;
@@ -18927,7 +19738,7 @@ function validateRecord(doc, origin, line) {
           endLine: e,
           contributor: own2.type,
           ...own2.modelId !== void 0 ? { modelId: own2.modelId } : {},
-          ...typeof hash2 === "string" ? { contentHash: hash2 } : {},
+          ...typeof hash3 === "string" ? { contentHash: hash3 } : {},
           ...revision !== void 0 ? { revision } : {},
           ...tool !== void 0 ? { tool } : {},
           recordId: id,
@@ -19216,10 +20027,10 @@ function recordedEvidence(hunk, records, head) {
       covered = overlap(hunk.addedLines, range.startLine, range.endLine);
       how = range.revision === void 0 ? "lines, no revision" : onParent ? "lines, recorded on the parent" : "lines";
     }
-    const hash2 = covered.length === 0 && range.contentHash !== void 0 ? checkableHash(range.contentHash) : void 0;
-    if (hash2 !== void 0) {
-      covered = windows.find(hash2.algorithm, range.endLine - range.startLine + 1, hash2.hex);
-      how = `content ${hash2.algorithm}`;
+    const hash3 = covered.length === 0 && range.contentHash !== void 0 ? checkableHash(range.contentHash) : void 0;
+    if (hash3 !== void 0) {
+      covered = windows.find(hash3.algorithm, range.endLine - range.startLine + 1, hash3.hex);
+      how = `content ${hash3.algorithm}`;
     }
     if (covered.length === 0) continue;
     const says = range.contributor === "human" ? "human" : "ai";
@@ -19390,7 +20201,9 @@ function crosscheck(score2, evidence2, thresholds) {
     return { verdict: "clear", reason: "declared human-written" };
   }
   if (score2 >= thresholds.high) {
-    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high} and nothing declares AI involvement` };
+    const message = evidence2.find((e) => e.class === "inferred" && e.says === "ai" && (e.source === "commit-message" || e.source === "pr-description"));
+    const also = message === void 0 ? "" : message.commit !== void 0 ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)` : " (with the agent-like pull request description)";
+    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high}${also} and nothing declares AI involvement` };
   }
   if (score2 >= thresholds.low) {
     return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
@@ -19443,6 +20256,9 @@ function capitalize(text2) {
 
 // src/engine/analyze.ts
 var MAX_SIGNALS_PER_HUNK = 8;
+var MAX_MESSAGE_LOG_ODDS = 3;
+var STAMP_MARKERS = stampMarkersFrom(REGISTRY);
+var MESSAGE_SIGNALS = /* @__PURE__ */ new Set(["commit-message/agent-like", "pr-description/agent-like"]);
 function analyzeChange(changeSet, options) {
   return Promise.resolve(analyzeChangeSync(changeSet, options));
 }
@@ -19464,6 +20280,25 @@ function analyzeChangeSync(changeSet, options) {
     return ev;
   };
   const changeWide = changeSet.context ? contextEvidence(changeSet.context) : [];
+  const messageModel = options.messageModel ?? DEFAULT_MESSAGE_MODEL;
+  const messageByCommit = /* @__PURE__ */ new Map();
+  const messageOf = (commit) => {
+    if (!messageByCommit.has(commit.sha)) {
+      messageByCommit.set(commit.sha, messageEvidence(scoreMessage(commit.message, STAMP_MARKERS, messageModel), messageModel, commit.sha));
+    }
+    return messageByCommit.get(commit.sha);
+  };
+  const body2 = changeSet.context?.pullRequestBody;
+  const prMessage = body2 !== void 0 && body2.trim() !== "" ? messageEvidence(scoreMessage(body2, STAMP_MARKERS, messageModel), messageModel, void 0) : void 0;
+  const messageFor = (commitShas) => {
+    let best;
+    for (const sha of commitShas) {
+      const commit = commitsBySha.get(sha);
+      const m = commit === void 0 ? void 0 : messageOf(commit);
+      if (m !== void 0 && (best === void 0 || m.logOdds > best.logOdds)) best = m;
+    }
+    return best ?? prMessage;
+  };
   const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
   const omissions = [...changeSet.omissions, ...problems.map((p2) => ({ reason: `record ignored: ${p2.message}` }))];
@@ -19483,7 +20318,8 @@ function analyzeChangeSync(changeSet, options) {
         // Scored on lines alone then: said, never silent (a backend that cannot load fails every file).
         onParseFailure: (why) => omissions.push({ path: file.path, reason: `not parsed, scored without a syntax tree: ${why}` }),
         low: policy.thresholds.low,
-        evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits)
+        evidenceFor: (hunk, commits) => hunkEvidence(file, hunk, commits),
+        messageFor
       });
       for (const h of fileHunks) {
         const cross = h.verdict === "skipped" ? void 0 : crosscheck(h.score, h.evidence, policy.thresholds);
@@ -19568,10 +20404,13 @@ function analyzeHunks(file, language, parsed, text2, deps) {
       hunk: { startLine, endLine, added, deleted },
       addedLines: addedLines3
     };
-    const { score: score2, signals } = analyzeHunk(ctx, deps.detectors, deps.model);
+    const analysis = analyzeHunk(ctx, deps.detectors, deps.model);
     const commits = commitsOf(file, added);
     const units = parsed?.tree ? enclosingUnits(parsed, startLine, endLine, (l) => addedLines3.has(l)) : [];
     const evidence2 = deps.evidenceFor({ startLine, endLine, added }, commits);
+    const message = deps.messageFor(commits);
+    const score2 = message === void 0 ? analysis.score : sigmoid2(codeLogOdds(analysis.features, deps.model) + message.logOdds);
+    const signals = message === void 0 ? analysis.signals : [...analysis.signals, message.signal];
     return {
       path: file.path,
       startLine,
@@ -19579,7 +20418,7 @@ function analyzeHunks(file, language, parsed, text2, deps) {
       language,
       score: round2(score2),
       signals: topSignals(signals),
-      evidence: evidence2,
+      evidence: message === void 0 ? evidence2 : dedupeEvidence([...evidence2, message.evidence]),
       verdict: "clear",
       addedLines: added.length,
       deletedLines: deleted.length,
@@ -19589,9 +20428,28 @@ function analyzeHunks(file, language, parsed, text2, deps) {
     };
   }).map((h) => withInferredEvidence(h, deps.low));
 }
+function codeLogOdds(features, model) {
+  let z = Number.isFinite(model.bias) ? model.bias : 0;
+  for (const f of features) if (Number.isFinite(f.value)) z += coefficient(model, f.id) * f.value;
+  return z;
+}
+function sigmoid2(x) {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+function messageEvidence(m, model, sha) {
+  if (!m.agentLike) return void 0;
+  const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
+  const what = sha === void 0 ? "the pull request description" : `commit ${sha.slice(0, 7)}'s message`;
+  const reason = `${what} reads like agent-written messages: ${m.description}`;
+  const detail = `${reason} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
+  const evidence2 = sha === void 0 ? { class: "inferred", source: "pr-description", says: "ai", detail } : { class: "inferred", source: "commit-message", says: "ai", detail, commit: sha };
+  return { evidence: evidence2, logOdds, signal: { id: sha === void 0 ? "pr-description/agent-like" : "commit-message/agent-like", weight: logOdds, detail: reason } };
+}
 function withInferredEvidence(h, low) {
   if (h.verdict === "skipped" || h.score < low) return h;
-  const top = h.signals.filter((s) => s.weight > 0).slice(0, 3).map((s) => s.detail);
+  const top = h.signals.filter((s) => s.weight > 0 && !MESSAGE_SIGNALS.has(s.id)).slice(0, 3).map((s) => s.detail);
   if (top.length === 0) return h;
   const inferred = {
     class: "inferred",
@@ -19901,12 +20759,12 @@ var Tree = class _Tree {
       throw new TypeError("Argument must be a Tree");
     }
     C._ts_tree_get_changed_ranges_wasm(this[0], other[0]);
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count2);
-    if (count2 > 0) {
+    const result = new Array(count3);
+    if (count3 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count2; i2++) {
+      for (let i2 = 0; i2 < count3; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -19917,12 +20775,12 @@ var Tree = class _Tree {
   /** Get the included ranges that were used to parse the syntax tree. */
   getIncludedRanges() {
     C._ts_tree_included_ranges_wasm(this[0]);
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count2);
-    if (count2 > 0) {
+    const result = new Array(count3);
+    if (count3 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count2; i2++) {
+      for (let i2 = 0; i2 < count3; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -20447,12 +21305,12 @@ var Node = class {
   childrenForFieldId(fieldId) {
     marshalNode(this);
     C._ts_node_children_by_field_id_wasm(this.tree[0], fieldId);
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count2);
-    if (count2 > 0) {
+    const result = new Array(count3);
+    if (count3 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count2; i2++) {
+      for (let i2 = 0; i2 < count3; i2++) {
         result[i2] = unmarshalNode(this.tree, address);
         address += SIZE_OF_NODE;
       }
@@ -20524,12 +21382,12 @@ var Node = class {
     if (!this._children) {
       marshalNode(this);
       C._ts_node_children_wasm(this.tree[0]);
-      const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+      const count3 = C.getValue(TRANSFER_BUFFER, "i32");
       const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-      this._children = new Array(count2);
-      if (count2 > 0) {
+      this._children = new Array(count3);
+      if (count3 > 0) {
         let address = buffer;
-        for (let i2 = 0; i2 < count2; i2++) {
+        for (let i2 = 0; i2 < count3; i2++) {
           this._children[i2] = unmarshalNode(this.tree, address);
           address += SIZE_OF_NODE;
         }
@@ -20547,12 +21405,12 @@ var Node = class {
     if (!this._namedChildren) {
       marshalNode(this);
       C._ts_node_named_children_wasm(this.tree[0]);
-      const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+      const count3 = C.getValue(TRANSFER_BUFFER, "i32");
       const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-      this._namedChildren = new Array(count2);
-      if (count2 > 0) {
+      this._namedChildren = new Array(count3);
+      if (count3 > 0) {
         let address = buffer;
-        for (let i2 = 0; i2 < count2; i2++) {
+        for (let i2 = 0; i2 < count3; i2++) {
           this._namedChildren[i2] = unmarshalNode(this.tree, address);
           address += SIZE_OF_NODE;
         }
@@ -21396,14 +22254,14 @@ var Query = class {
       maxStartDepth,
       timeoutMicros
     );
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const startAddress = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
     const didExceedMatchLimit = C.getValue(TRANSFER_BUFFER + 2 * SIZE_OF_INT, "i32");
     const result = new Array();
     this.exceededMatchLimit = Boolean(didExceedMatchLimit);
     const captures = new Array();
     let address = startAddress;
-    for (let i2 = 0; i2 < count2; i2++) {
+    for (let i2 = 0; i2 < count3; i2++) {
       const patternIndex = C.getValue(address, "i32");
       address += SIZE_OF_INT;
       const captureCount = C.getValue(address, "i32");
@@ -21651,12 +22509,12 @@ var Language = class _Language {
    */
   get supertypes() {
     C._ts_language_supertypes_wasm(this[0]);
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count2);
-    if (count2 > 0) {
+    const result = new Array(count3);
+    if (count3 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count2; i2++) {
+      for (let i2 = 0; i2 < count3; i2++) {
         result[i2] = C.getValue(address, "i16");
         address += SIZE_OF_SHORT;
       }
@@ -21668,12 +22526,12 @@ var Language = class _Language {
    */
   subtypes(supertype) {
     C._ts_language_subtypes_wasm(this[0], supertype);
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count2);
-    if (count2 > 0) {
+    const result = new Array(count3);
+    if (count3 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count2; i2++) {
+      for (let i2 = 0; i2 < count3; i2++) {
         result[i2] = C.getValue(address, "i16");
         address += SIZE_OF_SHORT;
       }
@@ -22269,8 +23127,8 @@ var Module2 = (() => {
               customSection.neededDynlibs.push(libname);
             }
           } else if (subsectionType === WASM_DYLINK_EXPORT_INFO) {
-            var count2 = getLEB();
-            while (count2--) {
+            var count3 = getLEB();
+            while (count3--) {
               var symname = getString();
               var flags2 = getLEB();
               if (flags2 & WASM_SYMBOL_TLS) {
@@ -22278,8 +23136,8 @@ var Module2 = (() => {
               }
             }
           } else if (subsectionType === WASM_DYLINK_IMPORT_INFO) {
-            var count2 = getLEB();
-            while (count2--) {
+            var count3 = getLEB();
+            while (count3--) {
               var modname = getString();
               var symname = getString();
               var flags2 = getLEB();
@@ -22468,9 +23326,9 @@ var Module2 = (() => {
       }
       return func2;
     }, "getWasmTableEntry");
-    var updateTableMap = /* @__PURE__ */ __name((offset, count2) => {
+    var updateTableMap = /* @__PURE__ */ __name((offset, count3) => {
       if (functionsInTableMap) {
-        for (var i2 = offset; i2 < offset + count2; i2++) {
+        for (var i2 = offset; i2 < offset + count3; i2++) {
           var item = getWasmTableEntry(i2);
           if (item) {
             functionsInTableMap.set(item, i2);
@@ -23609,12 +24467,12 @@ var Parser = class {
   /** Get the ranges of text that the parser will include when parsing. */
   getIncludedRanges() {
     C._ts_parser_included_ranges_wasm(this[0]);
-    const count2 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count2);
-    if (count2 > 0) {
+    const result = new Array(count3);
+    if (count3 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count2; i2++) {
+      for (let i2 = 0; i2 < count3; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -24072,7 +24930,7 @@ function tailSection(result, options) {
     "- **recorded**: an IDE or agent hook captured the edit (Agent Trace record, git-ai note): line-level, the strongest.",
     "- **declared**: a person declared it in the commit (`Assisted-by:`, `Generated-by:`, `AI-Assisted:`) or on the pull request (`/trailmark attest`).",
     '- **stamped**: the tool marked its own output (vendor `Co-authored-by` identity, bot author, "Generated with" footer): commit-level, can be stripped or wrong.',
-    "- **inferred**: trailmark's detectors scored the code itself: a signal, never proof.",
+    "- **inferred**: trailmark's detectors scored the code, or the structure of the commit message or PR description: a signal, never proof.",
     "",
     "</details>"
   ].join("\n"));
@@ -25005,12 +25863,12 @@ function splitKey(rest, kind) {
   const p2 = p1 < 0 ? -1 : rest.indexOf("+", p1 + 1);
   if (p1 < 0 || p2 < 0) throw badKey(`${kind} key is not of the form name+hash+base64`);
   const name2 = rest.slice(0, p1);
-  const hash2 = rest.slice(p1 + 1, p2);
+  const hash3 = rest.slice(p1 + 1, p2);
   if (!isValidKeyName(name2)) throw badKey(`${kind} key has an invalid name ${JSON.stringify(name2)}`);
-  if (!KEY_HASH_HEX.test(hash2)) throw badKey(`${kind} key ${name2} has a malformed key hash (want 8 hex digits)`);
+  if (!KEY_HASH_HEX.test(hash3)) throw badKey(`${kind} key ${name2} has a malformed key hash (want 8 hex digits)`);
   const bytes2 = decodeBase64(rest.slice(p2 + 1));
   if (bytes2 === void 0 || bytes2.byteLength < 2) throw badKey(`${kind} key ${name2} has malformed base64 key material`);
-  return { name: name2, keyHash: parseInt(hash2, 16), alg: bytes2[0], material: bytes2.subarray(1) };
+  return { name: name2, keyHash: parseInt(hash3, 16), alg: bytes2[0], material: bytes2.subarray(1) };
 }
 function ed25519Signer(name2, seed) {
   const { publicKey, sign } = ed25519KeyPair(seed);
@@ -25773,8 +26631,9 @@ The configuration is read from the base revision (${markdownCode(CONFIG_PATH)}),
     const delivery2 = ports.checks !== void 0 && request2.headSha !== void 0 ? await ports.checks.publish({ ...check2, headSha: request2.headSha }) : void 0;
     return { status: "invalid-policy", error: err2, check: check2, failure: `invalid configuration: ${explain(err2)}`, notes, ...delivery2 === void 0 ? {} : { delivery: delivery2 } };
   }
-  const { policy } = loaded;
+  const policy = request2.calibration === void 0 ? loaded.policy : { ...loaded.policy, thresholds: request2.calibration.thresholds };
   notes.push(`policy: ${loaded.source} (version ${policy.version})`);
+  if (request2.calibration !== void 0) notes.push(`thresholds calibrated for this repository: ${request2.calibration.reason}`);
   const changeSet = await ports.changes.load();
   const records = ports.records === void 0 ? [] : await ports.records.load();
   if (records.length > 0) notes.push(`records: ${records.length} (${[...new Set(records.map((r) => r.format))].join(", ")})`);
@@ -25782,7 +26641,8 @@ The configuration is read from the base revision (${markdownCode(CONFIG_PATH)}),
   const ledger = await writeLedger(ports, request2, policy, result, notes);
   const blocking = blockingOf(result.summary, effectiveFailOn(policy, request2.failOn));
   const report = renderMarkdown(ledger.ref === void 0 ? result : { ...result, ledger: ledger.ref }, { maxBytes: CHECK_SUMMARY_MAX - NOTES_ROOM - (request2.footer?.length ?? 0), failOn: blocking.failOn });
-  const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...request2.footer === void 0 ? [] : [request2.footer]].join("\n\n");
+  const calibrated = request2.calibration === void 0 ? [] : [`Operating point calibrated from this repository's ledger: ${markdownText(request2.calibration.reason)}.`];
+  const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...calibrated, ...request2.footer === void 0 ? [] : [request2.footer]].join("\n\n");
   const check = {
     name: CHECK_NAME,
     headSha: request2.headSha ?? result.head ?? "",
@@ -30165,10 +31025,10 @@ var TreeBuilder = class _TreeBuilder {
   get size() {
     return this.#size;
   }
-  append(hash2) {
-    checkHash("leaf hash", hash2);
+  append(hash3) {
+    checkHash("leaf hash", hash3);
     if (this.#size === Number.MAX_SAFE_INTEGER) throw new LedgerError("BAD_PROOF", "tree size would exceed 2^53 - 1");
-    let node = hash2;
+    let node = hash3;
     for (let s = this.#size; s % 2 === 1; s = (s - 1) / 2) node = nodeHash(this.#range.pop(), node);
     this.#range.push(node);
     this.#size++;
@@ -30223,20 +31083,20 @@ function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
   h2 = chainBorderRight(h2, proof, start2 + inner);
   if (!bytesEqual(h2, newRoot)) throw new LedgerError("BAD_PROOF", `consistency proof from ${oldSize} to ${newSize} does not lead to the new root`);
 }
-function chainInner(seed, proof, from, count2, index) {
+function chainInner(seed, proof, from, count3, index) {
   let h = seed;
   let idx = index;
-  for (let i2 = 0; i2 < count2; i2++) {
+  for (let i2 = 0; i2 < count3; i2++) {
     const p2 = proof[from + i2];
     h = idx % 2 === 0 ? nodeHash(h, p2) : nodeHash(p2, h);
     idx = Math.floor(idx / 2);
   }
   return h;
 }
-function chainInnerRight(seed, proof, from, count2, index) {
+function chainInnerRight(seed, proof, from, count3, index) {
   let h = seed;
   let idx = index;
-  for (let i2 = 0; i2 < count2; i2++) {
+  for (let i2 = 0; i2 < count3; i2++) {
     if (idx % 2 === 1) h = nodeHash(proof[from + i2], h);
     idx = Math.floor(idx / 2);
   }
@@ -30603,9 +31463,9 @@ function refuse(store, what) {
   });
 }
 async function uncommittedProblem(store, committed, lines) {
-  const count2 = lines - committed;
-  const range = `${count2} complete entr${count2 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
-  if (count2 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
+  const count3 = lines - committed;
+  const range = `${count3} complete entr${count3 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
+  if (count3 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
   const cached = parseTreeState(await store.readTreeState());
   if (cached !== null && cached.size > committed) return `${range}, and the appender recorded a commit at size ${cached.size}: checkpoints are missing`;
   let prev = GENESIS_PREV;
@@ -31450,7 +32310,7 @@ function object(v) {
 function str(v) {
   return typeof v === "string" ? v : void 0;
 }
-function count(v) {
+function count2(v) {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : void 0;
 }
 function objectId(v, what) {
@@ -31472,14 +32332,14 @@ function targetOfEvent(eventName, payloadValue, sha) {
       const action = str(payload.action) ?? "";
       if (!PULL_REQUEST_ACTIONS.includes(action)) return { kind: "skip", reason: `pull request action ${JSON.stringify(action)} does not change the code; nothing to analyze` };
       const pr = object(payload.pull_request);
-      const number = count(pr.number) ?? count(payload.number);
+      const number = count2(pr.number) ?? count2(payload.number);
       if (number === void 0) throw new UsageError("BAD_INPUT", "pull request event without a number", { hint: "the event payload is incomplete" });
       const base = object(pr.base);
       const head = object(pr.head);
       const baseRepo = str(object(base.repo).full_name);
       const headRepo = str(object(head.repo).full_name);
-      const commitCount = count(pr.commits);
-      const changedFiles = count(pr.changed_files);
+      const commitCount = count2(pr.commits);
+      const changedFiles = count2(pr.changed_files);
       const author = str(object(pr.user).login);
       const headBranch = str(head.ref);
       const body2 = str(pr.body);
@@ -31615,11 +32475,11 @@ function weekRange(label) {
   const start2 = mondayOf(parseWeek(label));
   return { since: new Date(start2).toISOString(), until: new Date(start2 + WEEK_MS).toISOString() };
 }
-function previousWeeks(label, count2) {
-  if (!Number.isSafeInteger(count2) || count2 < 1) throw new UsageError("BAD_INPUT", `week count ${count2} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
+function previousWeeks(label, count3) {
+  if (!Number.isSafeInteger(count3) || count3 < 1) throw new UsageError("BAD_INPUT", `week count ${count3} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
   const end = mondayOf(parseWeek(label));
   const out2 = [];
-  for (let i2 = count2 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
+  for (let i2 = count3 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
   return out2;
 }
 function lastCompleteWeek(now) {
@@ -32081,24 +32941,25 @@ var LedgerVerifier = class {
       this.#entryProblem = { code: err2.code, seq, location: `entry ${seq}`, message: `seq ${seq}: ${err2.message}` };
       return false;
     }
-    this.#accepted(bytes2, entry.time, entry.kind, entry.sig.kid);
+    this.#accepted(leafHash(bytes2), lineHash(bytes2), entry.time, entry.kind, entry.sig.kid);
     return true;
   }
   /**
    * Feeds the next line whose entry checks (everything but seq and prev: size, UTF-8,
    * canonical form, fields, key, signature, body) already passed elsewhere, on these exact
-   * bytes (the worker pool, ./verify-pool.ts, runs `verifyEntryLine(bytes, keys, null)`).
-   * Chaining, counting and the Merkle tree stay here, in order. When the seq or prev does not
+   * bytes, which also gave its two digests (./verify-batch.ts: `verifyEntryLine(bytes, keys,
+   * null)`, the line hash and the leaf hash). Chaining, counting and the Merkle tree stay here,
+   * in order. When the seq or prev does not
    * follow, the line goes through `line()`, so the problem reported is exactly the sequential one.
    */
   lineChecked(bytes2, fields) {
     if (this.#ended) throw new Error("LedgerVerifier.lineChecked() after end()");
     if (this.#entryProblem !== null) return false;
     if (fields.seq !== this.#builder.size || fields.prev !== this.#prev) return this.line(bytes2);
-    this.#accepted(bytes2, fields.time, fields.kind, fields.kid);
+    this.#accepted(fields.leaf, fields.hash, fields.time, fields.kind, fields.kid);
     return true;
   }
-  #accepted(bytes2, time, kind, kid) {
+  #accepted(leaf, hash3, time, kind, kid) {
     const seq = this.#builder.size;
     if (time !== this.#runTime) {
       this.#runTime = time;
@@ -32106,8 +32967,8 @@ var LedgerVerifier = class {
     }
     this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
     this.#kids.set(kid, (this.#kids.get(kid) ?? 0) + 1);
-    this.#builder.append(leafHash(bytes2));
-    this.#prev = lineHash(bytes2);
+    this.#builder.append(leaf);
+    this.#prev = hash3;
     const reached = this.#pending.get(this.#builder.size);
     if (reached !== void 0) {
       this.#pending.delete(this.#builder.size);
@@ -32210,6 +33071,35 @@ function signingBytesOf(bytes2, text2, entry) {
 import { createRequire as createRequire2 } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+
+// src/ledger/verify-batch.ts
+import { hash as hash2 } from "node:crypto";
+var REPLY_STRINGS = 5;
+function checkBatch(req, ring) {
+  const n = req.ends.length;
+  const seqs = [];
+  const strings2 = [];
+  const leaves = new Uint8Array(n * HASH_SIZE);
+  let begin = 0;
+  let passed = 0;
+  for (; passed < n; passed++) {
+    const end = req.ends[passed];
+    const bytes2 = req.data.subarray(begin, end);
+    try {
+      const e = verifyEntryLine(bytes2, ring, null);
+      seqs.push(e.seq);
+      strings2.push(e.prev, e.time, e.kind, e.sig.kid, hash2("sha256", bytes2, "hex"));
+      leaves.set(leafHash(bytes2), passed * HASH_SIZE);
+    } catch (err2) {
+      if (!(err2 instanceof LedgerError)) throw err2;
+      break;
+    }
+    begin = end;
+  }
+  return { id: req.id, passed, seqs, strings: strings2, leaves };
+}
+
+// src/ledger/verify-pool.ts
 var PARALLEL_THRESHOLD = 8192;
 var BATCH_LINES = 256;
 function defaultThreads() {
@@ -32236,6 +33126,7 @@ var SignaturePool = class {
       const worker = spawnWorker(file, init2);
       const slot = { worker, jobs: /* @__PURE__ */ new Map() };
       worker.on("message", (reply) => {
+        this.replied = true;
         const job = slot.jobs.get(reply.id);
         slot.jobs.delete(reply.id);
         job?.resolve(reply);
@@ -32256,6 +33147,8 @@ var SignaturePool = class {
       s.jobs.clear();
     }
   }
+  /** Whether any worker has replied yet (workers take a while to load their modules). */
+  replied = false;
   run(data, ends) {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     let slot = this.#slots[0];
@@ -32271,6 +33164,7 @@ var SignaturePool = class {
     await Promise.all(this.#slots.map((s) => s.worker.terminate()));
   }
 };
+var LOCAL_BYTES = 16 * 2 ** 20;
 var ParallelFeed = class {
   #inner;
   #keys;
@@ -32299,6 +33193,11 @@ var ParallelFeed = class {
     this.#maxInFlight = 2 * threads;
     this.#batchLines = Math.max(1, options.batchLines ?? BATCH_LINES);
   }
+  /** Lines of batches this thread checked itself while the workers were starting. */
+  get localLines() {
+    return this.#localLines;
+  }
+  #localLines = 0;
   /** Whether workers were started (the log passed the threshold with threads > 1). */
   get parallel() {
     return this.#pool !== null;
@@ -32322,9 +33221,14 @@ var ParallelFeed = class {
     this.#batch.push(bytes2);
     if (this.#batch.length < this.#batchLines) return true;
     this.#dispatch();
-    if (this.#inFlight.length < this.#maxInFlight) return true;
-    return this.#drainOne().then(() => !this.#stopped);
+    if (this.#poolInFlight < this.#maxInFlight) return true;
+    if (this.#inFlight[0].local || this.#pool.replied || this.#localBytes >= LOCAL_BYTES) return this.#drainOne().then(() => !this.#stopped);
+    return true;
   }
+  /** Batches with the workers, and bytes of batches checked here, in flight. */
+  #poolInFlight = 0;
+  #localBytes = 0;
+  #ring = null;
   /** Verifies what is in flight, hands over the remaining checkpoints, stops the workers. */
   async finish() {
     try {
@@ -32359,18 +33263,31 @@ var ParallelFeed = class {
       at += lines[i2].byteLength;
       ends[i2] = at;
     }
+    const first = this.#fed - lines.length;
+    if (this.#poolInFlight >= this.#maxInFlight && !this.#pool.replied) {
+      this.#ring ??= keyRing(this.#keys);
+      const local = checkBatch({ id: -1, data, ends }, this.#ring);
+      this.#localBytes += total;
+      this.#localLines += lines.length;
+      this.#inFlight.push({ lines, first, reply: Promise.resolve(local), local: true, bytes: total });
+      return;
+    }
     const reply = this.#pool.run(data, ends);
     reply.catch(() => void 0);
-    this.#inFlight.push({ lines, first: this.#fed - lines.length, reply });
+    this.#poolInFlight++;
+    this.#inFlight.push({ lines, first, reply, local: false, bytes: total });
   }
   async #drainOne() {
     const batch = this.#inFlight.shift();
+    if (batch.local) this.#localBytes -= batch.bytes;
+    else this.#poolInFlight--;
     const reply = await batch.reply;
-    const { seqs, strings: strings2 } = reply;
+    const { seqs, strings: strings2, leaves } = reply;
     for (let i2 = 0; i2 < batch.lines.length && !this.#stopped; i2++) {
       this.#flushCheckpoints(batch.first + i2);
       const bytes2 = batch.lines[i2];
-      const ok = i2 < reply.passed ? this.#inner.lineChecked(bytes2, { seq: seqs[i2], prev: strings2[4 * i2], time: strings2[4 * i2 + 1], kind: strings2[4 * i2 + 2], kid: strings2[4 * i2 + 3] }) : this.#inner.line(bytes2);
+      const s = REPLY_STRINGS * i2;
+      const ok = i2 < reply.passed ? this.#inner.lineChecked(bytes2, { seq: seqs[i2], prev: strings2[s], time: strings2[s + 1], kind: strings2[s + 2], kid: strings2[s + 3], hash: strings2[s + 4], leaf: leaves.subarray(i2 * HASH_SIZE, (i2 + 1) * HASH_SIZE) }) : this.#inner.line(bytes2);
       if (!ok) this.#stopped = true;
     }
   }
@@ -34988,8 +35905,8 @@ function applyHunks(old, hunks, origin) {
   };
   let index = 0;
   let offset = 0;
-  const take = (count2, keep) => {
-    let left = count2;
+  const take = (count3, keep) => {
+    let left = count3;
     while (left > 0 && index < old.length) {
       const run3 = old[index];
       const available = run3.length - offset;
@@ -35657,9 +36574,9 @@ async function readGitAiNotes(repo, commits) {
 }
 
 // src/github/blobs.ts
-function blobQuery(count2) {
-  const vars = Array.from({ length: count2 }, (_, k) => `$e${k}: String!`).join(", ");
-  const fields = Array.from({ length: count2 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
+function blobQuery(count3) {
+  const vars = Array.from({ length: count3 }, (_, k) => `$e${k}: String!`).join(", ");
+  const fields = Array.from({ length: count3 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
   return `query trailmarkBlobs($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
 }
 var STRICT_UTF82 = new TextDecoder("utf-8", { fatal: true });
@@ -35947,8 +36864,8 @@ function addedFileText(f) {
   const lines = f.patch.split("\n");
   const header = /^@@ -0,0 \+1(?:,(\d+))? @@/.exec(lines[0] ?? "");
   if (header === null) return void 0;
-  const count2 = header[1] === void 0 ? 1 : Number(header[1]);
-  if (count2 !== f.additions) return void 0;
+  const count3 = header[1] === void 0 ? 1 : Number(header[1]);
+  if (count3 !== f.additions) return void 0;
   const parts2 = [];
   let noNewline = false;
   for (let k = 1; k < lines.length; k++) {
@@ -35957,7 +36874,7 @@ function addedFileText(f) {
     else if (line === "\\ No newline at end of file" && k === lines.length - 1 && parts2.length > 0) noNewline = true;
     else return void 0;
   }
-  if (parts2.length !== count2) return void 0;
+  if (parts2.length !== count3) return void 0;
   return parts2.join("\n") + (noNewline ? "" : "\n");
 }
 function wantsText(change, needs) {
