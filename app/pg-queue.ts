@@ -75,7 +75,18 @@ interface FetchedRow extends SqlRow {
   readonly id: string;
   readonly data: JobData;
   readonly retry_count: number;
-  readonly output: { readonly message?: unknown } | null;
+  readonly output: BossOutput | null;
+}
+
+/** A failed job's output: ours is `{message}`; pg-boss's expiry writes `{value: {message}}`. */
+interface BossOutput {
+  readonly message?: unknown;
+  readonly value?: { readonly message?: unknown };
+}
+
+function outputMessage(output: BossOutput | null): string | undefined {
+  const message = output?.message ?? output?.value?.message;
+  return typeof message === 'string' ? message : undefined;
 }
 
 /** pg-boss's `Db` port over our SqlQueryable. */
@@ -94,6 +105,7 @@ export class PgQueue implements JobQueue {
   /** Ids of jobs this process enqueued and has not yet seen finished (drain waits for them). */
   readonly #mine = new Set<string>();
   #started = false;
+  #starting: Promise<void> | undefined;
   #stopping = false;
   #filling = false;
   #fillAgain = false;
@@ -121,20 +133,31 @@ export class PgQueue implements JobQueue {
 
   /** Creates or migrates pg-boss's schema (under its lock) and the queue, and starts polling. Returns the jobs waiting or running. */
   async start(): Promise<number> {
-    if (!this.#started) {
-      await this.#boss.start();
-      await this.#boss.createQueue(QUEUE_NAME, { name: QUEUE_NAME, policy: 'standard' });
-      this.#started = true;
-      this.#timer = setInterval(() => this.#fill(), this.#pollMs);
-      this.#timer.unref();
-    }
+    await this.#ensureStarted();
     const pending = await this.pending();
     this.#fill();
     return pending;
   }
 
+  #ensureStarted(): Promise<void> {
+    this.#starting ??= (async () => {
+      await this.#boss.start();
+      // pg-boss's create_queue deadlocks when two replicas run it at once (both create and attach
+      // the queue's partition): one at a time, under a lock, and only when the queue is missing.
+      await this.#o.sql.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.#schema}:create-queue`]);
+        const { rows } = await tx.query(`SELECT 1 FROM ${this.#schema}.queue WHERE name = $1`, [QUEUE_NAME]);
+        if (rows.length === 0) await tx.query(`SELECT ${this.#schema}.create_queue($1, $2)`, [QUEUE_NAME, { policy: 'standard' }]);
+      });
+      this.#started = true;
+      this.#timer = setInterval(() => this.#fill(), this.#pollMs);
+      this.#timer.unref();
+    })();
+    return this.#starting;
+  }
+
   async enqueue(key: string, job: Job): Promise<void> {
-    if (!this.#started) await this.start();
+    await this.#ensureStarted();
     const id = await this.#o.sql.transaction(async (tx) => {
       await this.#lockKey(tx, key, true);
       await tx.query(`DELETE FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'active'`, [QUEUE_NAME, key]);
@@ -162,13 +185,12 @@ export class PgQueue implements JobQueue {
 
   /** The newest failed job of each key not requeued or dropped since. */
   async failed(): Promise<Readonly<Record<string, FailedJob>>> {
-    const { rows } = await this.#o.sql.query<{ data: JobData; retry_count: number; output: { message?: unknown } | null; at: string }>(
+    const { rows } = await this.#o.sql.query<{ data: JobData; retry_count: number; output: BossOutput | null; at: string }>(
       `SELECT DISTINCT ON (singleton_key) data, retry_count, output, (extract(epoch FROM completed_on) * 1000)::bigint::text AS at
        FROM ${this.#schema}.job WHERE name = $1 AND state = 'failed' ORDER BY singleton_key, completed_on DESC`, [QUEUE_NAME]);
     const out: Record<string, FailedJob> = {};
     for (const r of rows) {
-      const message = r.output?.message;
-      out[r.data.key] = { job: r.data.job, attempts: r.retry_count + 1, error: typeof message === 'string' ? message : JSON.stringify(r.output), at: Number(r.at) };
+      out[r.data.key] = { job: r.data.job, attempts: r.retry_count + 1, error: outputMessage(r.output) ?? JSON.stringify(r.output), at: Number(r.at) };
     }
     return out;
   }
@@ -307,7 +329,7 @@ export class PgQueue implements JobQueue {
   async #runRow(row: FetchedRow): Promise<void> {
     const { key, job } = row.data;
     try {
-      if (row.retry_count > 0 && typeof row.output?.message === 'string' && row.output.message.includes('timeout')) {
+      if (row.retry_count > 0 && (outputMessage(row.output) ?? '').includes('by timeout')) {
         this.#o.log(`trailmark: ${describeJob(job)} picked up again (attempt ${row.retry_count + 1} of ${this.#backoff.maxAttempts}): its last run exceeded the job timeout of ${this.#timeout} s (a replica stopped or hung)`);
       }
       let failure: { err: unknown } | undefined;

@@ -68,6 +68,8 @@ describe('PgQueue', () => {
       },
     });
     expect(await queue.start()).toBe(3);
+    // Two start, the third waits for a free slot.
+    await until(() => running === 2);
     while (ran.length < 3) {
       await tick();
       release.shift()?.();
