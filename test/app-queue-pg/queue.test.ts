@@ -254,6 +254,12 @@ describe('PgQueue', () => {
     const schema = backend.schema();
     const a = queueOn(schema, { concurrency: 0, run: () => Promise.resolve() });
     const b = queueOn(schema, { concurrency: 0, run: () => Promise.resolve() });
+    // On the server both also start (migrate, create the queue) at once; PGlite is one session,
+    // where pg-boss's migration script would run inside the other's transaction.
+    if (backend.kind === 'pglite') {
+      await a.start();
+      await b.start();
+    }
     await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).enqueue('same', job(i))));
     expect(await a.pending()).toBe(1);
     const ran: number[] = [];
