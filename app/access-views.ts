@@ -1,24 +1,26 @@
 // What the dashboard and the query endpoints serve: the engine's access views
 // (src/engine/access-views.ts) over the installation ledgers, opened here as directory stores
-// (`create` only makes an installation without entries read as an empty ledger). The App's own
-// signing key is the trusted verifier key.
+// (`create` only makes an installation without entries read as an empty ledger), or by `storeOf`
+// (the App's InstallationLedgers: the PostgreSQL store in that mode). The App's own signing key
+// is the trusted verifier key.
 import type { Clock } from '../src/core/ports.js';
 import { blameView, dashboardView, reportView, verifierOf } from '../src/engine/access-views.js';
 import type { NoteSigner } from '../src/engine/job-ledger.js';
+import type { LedgerStore } from '../src/engine/ledger.js';
 import { openDirStore } from '../src/ledger/store/dir.js';
 import type { AccessViews, LedgerRef, ReportRequest } from './access-route.js';
 
-const storeOf = (l: LedgerRef) => openDirStore(l.dir, { create: true });
+const dirStoreOf = (l: LedgerRef) => Promise.resolve<LedgerStore>(openDirStore(l.dir, { create: true }));
 
-export function ledgerViews(signer: NoteSigner, clock: Clock): AccessViews {
+export function ledgerViews(signer: NoteSigner, clock: Clock, storeOf: (l: LedgerRef) => Promise<LedgerStore> = dirStoreOf): AccessViews {
   const keys = [verifierOf(signer)];
-  const request = (req: ReportRequest) => ({
-    sources: req.ledgers.map((l) => ({ store: storeOf(l), keys, location: `installation ${l.installationId}` })),
+  const request = async (req: ReportRequest) => ({
+    sources: await Promise.all(req.ledgers.map(async (l) => ({ store: await storeOf(l), keys, location: `installation ${l.installationId}` }))),
     repositories: req.repositories, week: req.week, clock,
   });
   return {
-    dashboard: (req) => dashboardView(request(req)),
-    report: (req, format) => reportView(request(req), format),
-    blame: (req) => blameView({ stores: req.ledgers.map(storeOf), repository: req.repository, path: req.path, startLine: req.startLine, endLine: req.endLine }),
+    dashboard: async (req) => dashboardView(await request(req)),
+    report: async (req, format) => reportView(await request(req), format),
+    blame: async (req) => blameView({ stores: await Promise.all(req.ledgers.map(storeOf)), repository: req.repository, path: req.path, startLine: req.startLine, endLine: req.endLine }),
   };
 }

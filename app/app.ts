@@ -2,6 +2,7 @@
 // the work runs on the queue (queue.ts). Deliveries are idempotent by X-GitHub-Delivery.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ApplicationFunction, Probot } from 'probot';
 import { describeError } from '../src/core/errors.js';
@@ -15,16 +16,24 @@ import { ledgerViews } from './access-views.js';
 import { CookieCodec } from './auth/session.js';
 import { identify, signInRoute } from './auth/sign-in.js';
 import { collectorRoute, type Access } from './collector.js';
-import { COLLECTOR_KEY_NAME, loadCollectorKey } from './collector-key.js';
+import { COLLECTOR_KEY_DOCUMENT, COLLECTOR_KEY_NAME, loadCollectorKey, loadCollectorKeyDocument } from './collector-key.js';
 import { collectorRoutes } from './collector-routes.js';
 import { DEFAULT_COLLECTOR_LIMITS } from '../src/engine/collector.js';
-import { DeliveryLog } from './deliveries.js';
+import { DeliveryLog, type Deliveries } from './deliveries.js';
 import { webhookDispatch } from './events.js';
 import { jobKey, type Job } from './job.js';
 import { InstallationLedgers } from './ledgers.js';
 import { PullStateStore } from './pull-state.js';
-import { isRepositoryName, RecordStore } from './record-store.js';
-import { WorkQueue, type BackoffPolicy, type JobQueue } from './queue.js';
+import { isRepositoryName, RecordStore, type Records } from './record-store.js';
+import type { SqlClient } from '../src/ledger/store/postgres.js';
+import { DEFAULT_SCHEMA } from '../src/ledger/store/postgres.js';
+import type { BackoffPolicy, JobQueue } from './queue.js';
+import { createQueue, type AppDatabase } from './queue-factory.js';
+import { connectAppDatabase, exclusiveTick, migrateAppDatabase, pingDatabase } from './pg/database.js';
+import { PgDeliveryLog } from './pg/deliveries.js';
+import { PgDocuments } from './pg/documents.js';
+import { pgInstallationStores } from './pg/ledgers.js';
+import { PgRecordStore } from './pg/records.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
 import { RetentionSchedule, type RetentionJob } from './retention.js';
@@ -47,6 +56,11 @@ export interface TrailmarkAppOptions {
   readonly fetch?: typeof fetch;
   /** The weekly report and retention schedules' timer (schedule.ts realTimer when absent). */
   readonly weeklyTimer?: Timer;
+  /**
+   * The database of the PostgreSQL mode, instead of a pool on `settings.databaseUrl` (tests pass
+   * PGlite here). The App migrates it but never closes it: its owner does.
+   */
+  readonly database?: SqlClient;
 }
 
 export interface TrailmarkApp {
@@ -63,6 +77,9 @@ export interface TrailmarkApp {
 
 export const HEALTH_PATH = '/trailmark/healthz';
 
+/** Apps created by this process (tests run several): part of each one's schedule lease holder name. */
+let appsCreated = 0;
+
 export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const { settings } = options;
   const clock = options.clock ?? systemClock;
@@ -71,11 +88,31 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const schedules: WeeklyReports[] = [];
   const retentions: RetentionSchedule[] = [];
   const stops: (() => void)[] = [];
+  /** Closed by close(): the pool this App opened on DATABASE_URL. */
+  const owned: { end(): Promise<void> }[] = [];
+  const schema = settings.databaseSchema ?? DEFAULT_SCHEMA;
+  /** Tells this replica's schedule leases from the others'. */
+  const holder = `${hostname()}:${process.pid}:${++appsCreated}:${Buffer.from(random.bytes(6)).toString('hex')}`;
 
   const appFn: ApplicationFunction = async (app: Probot, fnOptions) => {
     const log = (line: string) => app.log.info(line);
     const logError = (line: string) => app.log.error(line);
-    const stateFiles = { clock, report: logError };
+    // PostgreSQL mode (DATABASE_URL, docs/app.md): the pool, migrated before anything reads it.
+    const connect = (url: string): AppDatabase => {
+      const pool = connectAppDatabase(url);
+      owned.push(pool);
+      return { sql: pool, schema, url };
+    };
+    const database: AppDatabase | undefined = options.database !== undefined ? { sql: options.database, schema } : settings.databaseUrl === undefined ? undefined : connect(settings.databaseUrl);
+    if (database !== undefined) {
+      const migrated = await migrateAppDatabase(database.sql, schema);
+      log(`trailmark: database ${database.sql.label} schema ${schema} at version ${migrated.version}${migrated.applied.length === 0 ? '' : ` (applied ${migrated.applied.join(', ')})`}`);
+    }
+    const fileStateFiles = { clock, report: logError };
+    // The App's state documents: rows of app_documents in the PostgreSQL mode, files otherwise.
+    const documents = database === undefined ? undefined : new PgDocuments(database.sql, { schema, root: settings.dataDir, clock, report: logError });
+    const stateFiles = documents === undefined ? fileStateFiles : { ...fileStateFiles, documents };
+    const exclusive = database === undefined ? undefined : (name: string, tick: () => Promise<number>) => exclusiveTick(database.sql, schema, holder, name, tick, 0);
     // Probot's installation client only mints the token: requests go through our client, with
     // its retries and the configured base URL (GHES: `<host>/api/v3`, see probot-octokit.ts).
     const clientFor = async (installationId: number): Promise<GitHubClient> => {
@@ -84,18 +121,19 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       return createGitHubClient({ token, baseUrl: settings.apiBaseUrl, userAgentSuffix: 'app', clock, log, ...(options.sleep === undefined ? {} : { sleep: options.sleep }) });
     };
     const pulls = new PullStateStore(settings.dataDir, stateFiles);
-    const ledgers = settings.signer === undefined ? undefined : new InstallationLedgers(settings.dataDir, settings.signer, clock, random, stateFiles);
-    const records = new RecordStore(settings.dataDir);
-    const deliveries = new DeliveryLog(settings.dataDir, stateFiles);
+    const ledgers = settings.signer === undefined ? undefined : new InstallationLedgers(settings.dataDir, settings.signer, clock, random, stateFiles, database === undefined ? undefined : pgInstallationStores(database.sql, schema));
+    const pgRecords = database === undefined ? undefined : new PgRecordStore(database.sql, schema);
+    const records: Records = pgRecords ?? new RecordStore(settings.dataDir);
+    const deliveries: Deliveries = database === undefined ? new DeliveryLog(settings.dataDir, stateFiles) : new PgDeliveryLog(database.sql, schema);
     // The queue and the worker call each other only once jobs run (after queue.start below).
-    const queue: JobQueue = new WorkQueue({
-      dataDir: settings.dataDir,
-      concurrency: settings.concurrency,
+    // queue-factory.ts is the one place the queue is made (the PostgreSQL queue goes there).
+    const queue: JobQueue = createQueue(settings, {
+      ...(database === undefined ? {} : { database }),
       run: (job, key) => worker.run(job, key),
       retryable: isTransient,
       onFinalFailure: (job, _key, err, attempts) => worker.reportFailure(job, err, attempts),
       log: logError,
-      clock, random, stateFiles,
+      clock, random, stateFiles: fileStateFiles,
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     });
@@ -103,10 +141,13 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     const weekly = ledgers === undefined ? undefined : new WeeklyReports({
       dataDir: settings.dataDir, ledgers, clientFor, clock, log, enqueue: (key, job) => queue.enqueue(key, job),
       ...(settings.publicUrl === undefined ? {} : { publicUrl: settings.publicUrl }),
+      ...(exclusive === undefined ? {} : { exclusive }),
     });
     // Retention (retention.ts): the strictest `retention:` of the installation's repositories, once a day.
     const retention = ledgers === undefined ? undefined : new RetentionSchedule({
       dataDir: settings.dataDir, ledgers, clientFor, clock, log, stateFiles, enqueue: (key, job) => queue.enqueue(key, job),
+      ...(exclusive === undefined ? {} : { exclusive }),
+      ...(pgRecords === undefined ? {} : { captureRecords: (id: number) => pgRecords.captureStore(id) }),
     });
     const worker: Worker = new Worker({
       clientFor, ledgers, pulls, records, clock, log,
@@ -144,7 +185,17 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
         log(failed > 0 ? `trailmark: delivery ${deliveryId} redelivered after its job failed; queued again` : `trailmark: delivery ${deliveryId} was already handled; ignored`);
         return;
       }
-      await queue.enqueue(key, job);
+      // With several replicas, the same delivery may reach two at once: one claims it.
+      if (!(await deliveries.claim(deliveryId))) {
+        log(`trailmark: delivery ${deliveryId} is being handled by another replica; ignored`);
+        return;
+      }
+      try {
+        await queue.enqueue(key, job);
+      } catch (err) {
+        await deliveries.release(deliveryId).catch(() => undefined);
+        throw err;
+      }
       await deliveries.remember(deliveryId);
     };
     const dispatch = webhookDispatch(accept, {
@@ -154,7 +205,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
         log(`trailmark: installation ${id} removed; its queued work and pull request state were dropped, its ledger is kept`);
       },
       installationCreated: async (id) => {
-        await mkdir(pulls.installationDir(id), { recursive: true });
+        if (database === undefined) await mkdir(pulls.installationDir(id), { recursive: true });
         log(`trailmark: installation ${id} set up`);
       },
     });
@@ -210,7 +261,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     // Device registration, batch uploads with signed receipts, the receipt key (collector-routes.ts).
     fnOptions.addHandler(collectorRoutes({
       dataDir: settings.dataDir, records, ledgers, limits: settings.collectorLimits ?? DEFAULT_COLLECTOR_LIMITS,
-      key: () => loadCollectorKey(settings.dataDir, random), origin: settings.publicUrl ?? COLLECTOR_KEY_NAME,
+      key: documents === undefined ? () => loadCollectorKey(settings.dataDir, random) : () => loadCollectorKeyDocument(documents.document(COLLECTOR_KEY_DOCUMENT, () => ({})), random), origin: settings.publicUrl ?? COLLECTOR_KEY_NAME,
       clock, random, stateFiles, userOf, accessOf, installationOf,
       canPush: async (installationId, owner, repo, login) => {
         const permission = await permissionOf(installationId, owner, repo, login);
@@ -246,15 +297,17 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       auditorsTeam: team === null ? null : { name: `${team.org}/${team.slug}`, member: async (id, login) => isActiveTeamMember(await clientFor(id), team, login) },
       audit,
       ledgerDir: (id) => join(settings.dataDir, 'installations', String(id), 'ledger'),
-      views: ledgers === undefined ? undefined : (options.views ?? ledgerViews(ledgers.signer, clock)),
+      views: ledgers === undefined ? undefined : (options.views ?? ledgerViews(ledgers.signer, clock, database === undefined ? undefined : (l) => ledgers.storeOf(l.installationId, true))),
       signInEnabled: codec !== null,
       log: logError,
     }));
 
     fnOptions.addHandler((req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;
-      void Promise.all([queue.pending(), queue.failed()]).then(
-        ([pending, failed]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pending, failed: Object.keys(failed).length })),
+      // In the PostgreSQL mode, 200 only when the database answers (a load balancer's check).
+      const db = database === undefined ? undefined : pingDatabase(database.sql).then(() => 'ok' as const, (err: unknown) => { throw new Error(`database ${database.sql.label} unreachable: ${describeError(err)}`); });
+      void Promise.all([queue.pending(), queue.failed(), db]).then(
+        ([pending, failed, dbStatus]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pending, failed: Object.keys(failed).length, ...(dbStatus === undefined ? {} : { database: dbStatus }) })),
         (err: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: describeError(err) })),
       );
       return true;
@@ -275,6 +328,11 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     close: async () => {
       for (const stop of stops.splice(0)) stop();
       await settleTicks();
+      // The pool this App opened goes last, once this process's jobs ended.
+      if (owned.length > 0) {
+        for (const q of queues) await q.stop?.();
+        for (const pool of owned.splice(0)) await pool.end();
+      }
     },
     weeklyTick: async () => {
       let queued = 0;

@@ -8,7 +8,7 @@
 // from redeliveries within days, far fewer than this many appends.
 import { join } from 'node:path';
 import { appendOnceIndexed, type AppendResult, type EntryDraft, type Ledger } from '../src/engine/job-ledger.js';
-import { StateFile, type StateFileOptions } from './state-file.js';
+import { stateDoc, type StateDoc, type StateFileOptions } from './state-file.js';
 
 export const REMEMBERED_JOBS = 20_000;
 
@@ -18,10 +18,10 @@ interface IndexDocument {
 }
 
 export class AppendedJobs {
-  readonly #file: StateFile<IndexDocument>;
+  readonly #file: StateDoc<IndexDocument>;
 
   constructor(installationDir: string, options: StateFileOptions = {}) {
-    this.#file = new StateFile(join(installationDir, 'appended-jobs.json'), () => ({ size: 0, jobs: {} }), options);
+    this.#file = stateDoc(join(installationDir, 'appended-jobs.json'), () => ({ size: 0, jobs: {} }), options);
   }
 
   /**

@@ -3,7 +3,7 @@
 // the file does not let anyone upload. A device id belongs to one login per installation; the
 // same user registering the device again replaces its token (the old one stops working).
 import { join } from 'node:path';
-import { StateFile, type StateFileOptions } from './state-file.js';
+import { stateDoc, type StateDoc, type StateFileOptions } from './state-file.js';
 
 export interface DeviceGrant {
   readonly installation: number;
@@ -24,10 +24,10 @@ interface DevicesDocument {
 export type Registration = { readonly status: 'registered' } | { readonly status: 'taken'; readonly by: string };
 
 export class DeviceRegistry {
-  readonly #file: StateFile<DevicesDocument>;
+  readonly #file: StateDoc<DevicesDocument>;
 
   constructor(dataDir: string, stateFiles: StateFileOptions = {}) {
-    this.#file = new StateFile<DevicesDocument>(join(dataDir, 'collector', 'devices.json'), () => ({ tokens: {} }), stateFiles);
+    this.#file = stateDoc<DevicesDocument>(join(dataDir, 'collector', 'devices.json'), () => ({ tokens: {} }), stateFiles);
   }
 
   /** The grant of a token hash, or null (unknown or revoked). */

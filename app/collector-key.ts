@@ -9,6 +9,7 @@ import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Random } from '../src/core/ports.js';
 import { collectorKeyOf, generateCollectorKey, type CollectorKey } from '../src/engine/collector.js';
+import type { StateDoc } from './state-file.js';
 
 export const COLLECTOR_KEY_NAME = 'trailmark-collector';
 
@@ -41,4 +42,21 @@ export async function loadCollectorKey(dataDir: string, random: Random): Promise
     await unlink(tmp);
   }
   return collectorKeyOf((await readFile(path, 'utf8')).trim());
+}
+
+/** The key's document in the PostgreSQL mode (app/pg/documents.ts), shared by every replica. */
+export const COLLECTOR_KEY_DOCUMENT = 'collector/key.json';
+
+/**
+ * The key kept in a state document (PostgreSQL mode), made on first use: the update runs under
+ * the document's row lock, so replicas starting at once all end up with the one key made first.
+ */
+export async function loadCollectorKeyDocument(doc: StateDoc<{ key?: string }>, random: Random): Promise<CollectorKey> {
+  const stored = (await doc.read()).key;
+  if (typeof stored === 'string') return collectorKeyOf(stored);
+  const text = await doc.update((d) => {
+    if (typeof d.key !== 'string') d.key = generateCollectorKey(COLLECTOR_KEY_NAME, random.bytes(32));
+    return d.key;
+  });
+  return collectorKeyOf(text);
 }

@@ -19,7 +19,7 @@ import { answer, bearer, readBytes, type Access } from './collector.js';
 import { DeviceRegistry, type DeviceGrant } from './collector-devices.js';
 import { DeviceSequences } from './collector-sequences.js';
 import type { InstallationLedgers } from './ledgers.js';
-import type { RecordStore } from './record-store.js';
+import type { Records } from './record-store.js';
 import type { StateFileOptions } from './state-file.js';
 
 export const DEVICES_PATH = '/trailmark/devices';
@@ -35,7 +35,7 @@ const CACHE_MAX = 10_000;
 
 export interface CollectorRoutesDependencies {
   readonly dataDir: string;
-  readonly records: RecordStore;
+  readonly records: Records;
   readonly ledgers: InstallationLedgers | undefined;
   readonly limits: CollectorLimits;
   /** The collector key (collector-key.ts), loaded once. */

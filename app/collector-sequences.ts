@@ -8,16 +8,16 @@
 // again, which stores nothing twice (content-addressed files, ledger job key = record id).
 import { join } from 'node:path';
 import { EMPTY_DEVICE_LEDGER, isDeviceId, type DeviceLedger } from '../src/engine/collector.js';
-import { StateFile, type StateFileOptions } from './state-file.js';
+import { stateDoc, type StateDoc, type StateFileOptions } from './state-file.js';
 
 export class DeviceSequences {
   readonly #chains = new Map<string, Promise<unknown>>();
 
   constructor(readonly dataDir: string, readonly stateFiles: StateFileOptions = {}) {}
 
-  #file(installationId: number, device: string): StateFile<DeviceLedger> {
+  #file(installationId: number, device: string): StateDoc<DeviceLedger> {
     if (!isDeviceId(device)) throw new Error(`invalid device id ${JSON.stringify(device)}`);
-    return new StateFile<DeviceLedger>(join(this.dataDir, 'installations', String(installationId), 'collector', `${device}.json`), () => ({ ...EMPTY_DEVICE_LEDGER }), this.stateFiles);
+    return stateDoc<DeviceLedger>(join(this.dataDir, 'installations', String(installationId), 'collector', `${device}.json`), () => ({ ...EMPTY_DEVICE_LEDGER }), this.stateFiles);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../src/core/errors.js';
 import { recordCaptured } from '../src/engine/outcome.js';
 import type { InstallationLedgers } from './ledgers.js';
-import { isRepositoryName, type RecordStore } from './record-store.js';
+import { isRepositoryName, type Records } from './record-store.js';
 
 export const RECORDS_PATH = '/trailmark/records';
 /** Largest accepted request body (ours: an Agent Trace file of a large session is far smaller). */
@@ -18,7 +18,7 @@ export const RECORD_MAX_BYTES = 1024 * 1024;
 export type Access = 'push' | 'no-push' | 'invalid-token';
 
 export interface CollectorDependencies {
-  readonly records: RecordStore;
+  readonly records: Records;
   readonly ledgers: InstallationLedgers | undefined;
   /** The installation of this App on the repository, or null when it is not installed there. */
   readonly installationOf: (owner: string, repo: string) => Promise<number | null>;

@@ -2,7 +2,7 @@
 // and the remediations made on it, which later analyses pass to the engine.
 import { join } from 'node:path';
 import type { Remediation } from '../src/core/types.js';
-import { StateFile, type StateFileOptions } from './state-file.js';
+import { stateDoc, type StateDoc, type StateFileOptions } from './state-file.js';
 
 export interface ApprovalState {
   readonly review: number;
@@ -20,7 +20,7 @@ export interface PullState {
 type Document = Record<string, PullState>;
 
 export class PullStateStore {
-  readonly #files = new Map<number, StateFile<Document>>();
+  readonly #files = new Map<number, StateDoc<Document>>();
 
   constructor(readonly dataDir: string, readonly options: StateFileOptions = {}) {}
 
@@ -28,10 +28,10 @@ export class PullStateStore {
     return join(this.dataDir, 'installations', String(installationId));
   }
 
-  #file(installationId: number): StateFile<Document> {
+  #file(installationId: number): StateDoc<Document> {
     let f = this.#files.get(installationId);
     if (f === undefined) {
-      f = new StateFile(join(this.installationDir(installationId), 'pulls.json'), () => ({}), this.options);
+      f = stateDoc(join(this.installationDir(installationId), 'pulls.json'), () => ({}), this.options);
       this.#files.set(installationId, f);
     }
     return f;

@@ -28,7 +28,15 @@ export function isRepositoryName(owner: string, repo: string): boolean {
   return NAME.test(owner) && NAME.test(repo) && owner !== '.' && owner !== '..' && repo !== '.' && repo !== '..';
 }
 
-export class RecordStore {
+/** What the collector and the worker need of the capture records: this file store, or app/pg/records.ts. */
+export interface Records {
+  put(installationId: number, owner: string, repo: string, text: string): Promise<{ digest: string; stored: boolean } | null>;
+  putReceipted(installationId: number, owner: string, repo: string, text: string, kid: string): Promise<{ digest: string; stored: boolean } | null>;
+  putAudit(installationId: number, owner: string, repo: string, text: string): Promise<{ digest: string; stored: boolean }>;
+  load(installationId: number, owner: string, repo: string): Promise<RawRecord[]>;
+}
+
+export class RecordStore implements Records {
   #counter = 0;
 
   constructor(readonly dataDir: string) {}

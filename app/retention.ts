@@ -24,7 +24,7 @@
 // other links (analysis, evidence, records, inclusion proof, checkpoint) are checked for real.
 import { join } from 'node:path';
 import { describeError } from '../src/core/errors.js';
-import type { Clock } from '../src/core/ports.js';
+import type { CaptureRecordStore, Clock } from '../src/core/ports.js';
 import { appDrillJobKey, drillEvery, dueDrillPeriod, lastAppDrill, repositoryRetention, retentionDay, strictestRetention, type RepositoryRetention } from '../src/engine/app-retention.js';
 import { runDrill, type DrillReport } from '../src/engine/drill.js';
 import { applyRetention, type RetentionResult } from '../src/engine/retention.js';
@@ -32,15 +32,12 @@ import { CONFIG_PATH } from '../src/engine/review.js';
 import type { GitHubClient } from '../src/github/client.js';
 import { gitHubPolicySource } from '../src/github/config.js';
 import { appRecordStore } from '../src/ledger/store/app-records.js';
-import { nodeFileOps } from '../src/ledger/store/file-ops.js';
-import { LockFile } from '../src/ledger/store/lock-file.js';
-import { openDirStore } from '../src/ledger/store/dir.js';
 import type { Job } from './job.js';
 import { jobKey } from './job.js';
 import { APP_POLICY, type InstallationLedgers } from './ledgers.js';
-import { StateFile, type StateFileOptions } from './state-file.js';
+import { stateDoc, type StateDoc, type StateFileOptions } from './state-file.js';
 import { realTimer, serialized, type Serialized, startSchedule, type Timer } from './schedule.js';
-import { installationRepositories, installationsWithLedger } from './weekly-report.js';
+import { installationRepositories } from './weekly-report.js';
 
 export type RetentionJob = Extract<Job, { readonly kind: 'retention' }>;
 
@@ -48,6 +45,13 @@ export type RetentionJob = Extract<Job, { readonly kind: 'retention' }>;
 export const RETENTION_INTERVAL_MS = 60 * 60_000;
 
 export interface RetentionScheduleOptions {
+  /**
+   * Runs a tick unless another replica runs this schedule's tick now (PostgreSQL mode:
+   * app/pg/database.ts exclusiveTick), resolving with 0 then. Absent: every tick runs.
+   */
+  readonly exclusive?: (schedule: string, tick: () => Promise<number>) => Promise<number>;
+  /** The installation's capture records (PostgreSQL mode: app/pg/records.ts); absent: the files under the data directory. */
+  readonly captureRecords?: (installationId: number) => CaptureRecordStore;
   readonly dataDir: string;
   readonly ledgers: InstallationLedgers;
   readonly clientFor: (installationId: number) => Promise<GitHubClient>;
@@ -78,7 +82,7 @@ export interface RetentionJobOutcome {
 export const APP_NO_CLONE = 'the App keeps no clone; run `trailmark drill --repo CLONE` from a clone to check this link';
 
 export class RetentionSchedule {
-  readonly #states = new Map<number, StateFile<RetentionState>>();
+  readonly #states = new Map<number, StateDoc<RetentionState>>();
 
   constructor(readonly o: RetentionScheduleOptions) {}
 
@@ -88,12 +92,12 @@ export class RetentionSchedule {
   }
 
   /** Queues the day's job of every installation whose day is not done; returns how many. Ticks do not overlap. */
-  readonly tick: Serialized = serialized(() => this.#tick());
+  readonly tick: Serialized = serialized(() => (this.o.exclusive === undefined ? this.#tick() : this.o.exclusive('retention', () => this.#tick())));
 
   async #tick(): Promise<number> {
     const day = retentionDay(this.o.clock.now());
     let queued = 0;
-    for (const installationId of await installationsWithLedger(this.o.dataDir, this.o.ledgers)) {
+    for (const installationId of await this.o.ledgers.installations()) {
       if ((await this.#state(installationId).read()).day === day) continue;
       const job: RetentionJob = { kind: 'retention', installationId, day };
       await this.o.enqueue(jobKey(job, ''), job);
@@ -102,10 +106,10 @@ export class RetentionSchedule {
     return queued;
   }
 
-  #state(installationId: number): StateFile<RetentionState> {
+  #state(installationId: number): StateDoc<RetentionState> {
     let file = this.#states.get(installationId);
     if (file === undefined) {
-      file = new StateFile<RetentionState>(join(this.#installationDir(installationId), 'retention.json'), () => ({}), this.o.stateFiles ?? {});
+      file = stateDoc<RetentionState>(join(this.#installationDir(installationId), 'retention.json'), () => ({}), this.o.stateFiles ?? {});
       this.#states.set(installationId, file);
     }
     return file;
@@ -122,7 +126,7 @@ export class RetentionSchedule {
     const ledgers = this.o.ledgers;
     const drill = await ledgers.with(id, async (ledger) => {
       const { size } = await ledger.head();
-      const store = openDirStore(ledgers.dirOf(id));
+      const store = await ledgers.storeOf(id);
       const period = dueDrillPeriod(every.period, await lastAppDrill(store, id, size), now);
       if (period === null) return undefined;
       return runDrill({
@@ -141,9 +145,7 @@ export class RetentionSchedule {
   /** Runs a `retention` job: applies the installation's strictest retention now (the job's day only names the queue key). */
   async run(job: RetentionJob): Promise<RetentionJobOutcome> {
     const id = job.installationId;
-    const lock = new LockFile(nodeFileOps, join(this.#installationDir(id), 'retention.lock'), { waitMs: 5 * 60_000 });
-    await lock.acquire();
-    try {
+    return this.o.ledgers.stores.exclusive(id, 'retention', async () => {
       const client = await this.o.clientFor(id);
       const repositories: RepositoryRetention[] = [];
       const skipped: string[] = [];
@@ -165,10 +167,10 @@ export class RetentionSchedule {
       if (Object.keys(policy).length > 0) {
         const ledgers = this.o.ledgers;
         // After every earlier write of this process to the ledger; the store's lock covers other processes.
-        result = await ledgers.with(id, () => applyRetention({
-          store: openDirStore(ledgers.dirOf(id)), policy, clock: this.o.clock, random: ledgers.random,
+        result = await ledgers.with(id, async () => applyRetention({
+          store: await ledgers.storeOf(id), policy, clock: this.o.clock, random: ledgers.random,
           signer: ledgers.signer, origin: ledgers.signer.name, policyVersion: APP_POLICY,
-          records: appRecordStore(this.#installationDir(id)),
+          records: this.o.captureRecords?.(id) ?? appRecordStore(this.#installationDir(id)),
           onRepair: (m) => this.o.log(`trailmark: retention: installation ${id}: ledger repaired on open: ${m}`),
         }));
         for (const r of result.rules) {
@@ -183,8 +185,6 @@ export class RetentionSchedule {
         doc.day = retentionDay(now);
       });
       return { repositories, skipped, ...(result === undefined ? {} : { result }), ...(drill === undefined ? {} : { drill }) };
-    } finally {
-      lock.release();
-    }
+    });
   }
 }

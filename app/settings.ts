@@ -1,8 +1,11 @@
 // The App's own settings, parsed once from the environment (Probot reads its own: APP_ID,
 // PRIVATE_KEY/PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, GHE_HOST, GHE_PROTOCOL, LOG_LEVEL).
+import { join } from 'node:path';
 import { UsageError } from '../src/core/errors.js';
 import type { NoteSigner } from '../src/engine/job-ledger.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
+import { DEFAULT_SCHEMA, quoteSchema } from '../src/ledger/store/postgres.js';
+import { redactUrl } from '../src/ledger/store/postgres-pool.js';
 import { subjectSealingFromEnv } from '../src/ledger/store/subject-keys.js';
 import { readSignInSettings, type SignInSettings } from './auth/settings.js';
 import type { CollectorLimits } from '../src/engine/collector.js';
@@ -10,7 +13,11 @@ import { readCollectorLimits } from './collector-settings.js';
 import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
 
 export interface AppSettings {
-  /** Ledgers, queue, delivery ids and pull request state live here. */
+  /**
+   * Ledgers, queue, delivery ids and pull request state live here. With `databaseUrl` only what
+   * is not in the database does (docs/app.md, "PostgreSQL"); `TRAILMARK_DATA_DIR` is then
+   * optional and defaults to `DEFAULT_DATA_DIR` under the working directory.
+   */
   readonly dataDir: string;
   readonly signer: NoteSigner | undefined;
   /** REST base URL: https://api.github.com, or `GHE_PROTOCOL://GHE_HOST/api/v3`. */
@@ -40,6 +47,36 @@ export interface AppSettings {
    * database (several replicas may share it) instead of `dataDir` (docs/app.md).
    */
   readonly databaseUrl?: string;
+  /** `TRAILMARK_DATABASE_SCHEMA`: the schema holding the App's tables (default `public`). */
+  readonly databaseSchema?: string;
+}
+
+/** The data directory when `DATABASE_URL` is set and `TRAILMARK_DATA_DIR` is not (relative to the working directory). */
+export const DEFAULT_DATA_DIR = 'trailmark-data';
+
+const DATABASE_URL_HINT = 'set it to postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, or unset it to keep everything in TRAILMARK_DATA_DIR';
+
+/** `DATABASE_URL`, checked; messages show it without its password. */
+export function databaseUrlOf(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // The text may hold a password: never echo it.
+    throw new UsageError('USAGE', 'DATABASE_URL is not a URL', { hint: DATABASE_URL_HINT });
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    // Not shown: without a postgres://user:password@ shape the password cannot be told apart.
+    throw new UsageError('USAGE', `DATABASE_URL has scheme ${JSON.stringify(url.protocol.slice(0, 20))}, not postgres:`, { hint: DATABASE_URL_HINT });
+  }
+  const shown = redactUrl(text);
+  if (url.hostname === '' && !url.searchParams.has('host')) {
+    throw new UsageError('USAGE', `DATABASE_URL ${shown} names no host`, { hint: DATABASE_URL_HINT });
+  }
+  if (url.hash !== '') {
+    throw new UsageError('USAGE', `DATABASE_URL ${shown} has a fragment`, { hint: DATABASE_URL_HINT });
+  }
+  return text;
 }
 
 export const DEFAULT_CONCURRENCY = 2;
@@ -60,9 +97,23 @@ function publicUrlOf(text: string | undefined): string | undefined {
 }
 
 export function readAppSettings(env: Readonly<Record<string, string | undefined>>, cwd: string): AppSettings {
-  const dataDir = env.TRAILMARK_DATA_DIR;
+  const databaseUrl = env.DATABASE_URL === undefined || env.DATABASE_URL === '' ? undefined : databaseUrlOf(env.DATABASE_URL);
+  const schemaText = env.TRAILMARK_DATABASE_SCHEMA;
+  if (schemaText !== undefined && schemaText !== '') {
+    if (databaseUrl === undefined) throw new UsageError('USAGE', 'TRAILMARK_DATABASE_SCHEMA is set without DATABASE_URL', { hint: 'set DATABASE_URL too, or unset TRAILMARK_DATABASE_SCHEMA' });
+    try {
+      quoteSchema(schemaText);
+    } catch {
+      throw new UsageError('USAGE', `TRAILMARK_DATABASE_SCHEMA ${JSON.stringify(schemaText)} is not a schema name`, { hint: 'lower-case letters, digits and _ (at most 63), starting with a letter or _; unset it for public' });
+    }
+  }
+  const databaseSchema = schemaText === undefined || schemaText === '' ? undefined : schemaText;
+  let dataDir = env.TRAILMARK_DATA_DIR;
   if (dataDir === undefined || dataDir === '') {
-    throw new UsageError('USAGE', 'TRAILMARK_DATA_DIR is not set', { hint: 'set it to a persistent directory for the ledgers and the work queue (see docs/app.md)' });
+    if (databaseUrl === undefined) {
+      throw new UsageError('USAGE', 'TRAILMARK_DATA_DIR is not set', { hint: 'set it to a persistent directory for the ledgers and the work queue, or set DATABASE_URL (see docs/app.md)' });
+    }
+    dataDir = join(cwd, DEFAULT_DATA_DIR);
   }
   const concurrencyText = env.TRAILMARK_CONCURRENCY ?? String(DEFAULT_CONCURRENCY);
   const concurrency = Number(concurrencyText);
@@ -94,5 +145,7 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(collectorLimits === undefined ? {} : { collectorLimits }),
     ...(subjectKeyId === undefined ? {} : { subjectKeyId }),
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(databaseSchema === undefined || databaseSchema === DEFAULT_SCHEMA ? {} : { databaseSchema }),
   };
 }

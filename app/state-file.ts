@@ -19,18 +19,41 @@ export interface StateFileOptions {
   readonly clock?: Clock;
   /** Receives the line that says a file was quarantined; standard error by default. */
   readonly report?: (line: string) => void;
+  /**
+   * Where `stateDoc` keeps the documents instead of files (PostgreSQL mode: app/pg/documents.ts).
+   * Absent: files, as StateFile.
+   */
+  readonly documents?: StateDocuments;
+}
+
+/** A JSON document read whole and updated under a lock: a StateFile, or a row (app/pg/documents.ts). */
+export interface StateDoc<T> {
+  read(): Promise<T>;
+  /** Reads, applies `change`, writes back, with no other update of the document in between. */
+  update<R>(change: (doc: T) => R): Promise<R>;
+}
+
+/** Opens the document that the data-directory mode keeps at `path`. */
+export interface StateDocuments {
+  open<T>(path: string, empty: () => T): StateDoc<T>;
+}
+
+/** The document kept at `path`: in `options.documents` when set, else the file itself. */
+export function stateDoc<T>(path: string, empty: () => T, options: StateFileOptions = {}): StateDoc<T> {
+  return options.documents === undefined ? new StateFile(path, empty, options) : options.documents.open(path, empty);
+}
+
+/** Whether `doc` has the top-level shape of `empty` (an array, or an object). */
+export function sameShape(doc: unknown, empty: unknown): boolean {
+  if (Array.isArray(empty)) return Array.isArray(doc);
+  return typeof doc === 'object' && doc !== null && !Array.isArray(doc);
 }
 
 const stderrReport = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-function sameShape(doc: unknown, empty: unknown): boolean {
-  if (Array.isArray(empty)) return Array.isArray(doc);
-  return typeof doc === 'object' && doc !== null && !Array.isArray(doc);
-}
-
-export class StateFile<T> {
+export class StateFile<T> implements StateDoc<T> {
   #chain: Promise<unknown> = Promise.resolve();
   readonly #clock: Clock;
   readonly #report: (line: string) => void;

@@ -12,9 +12,6 @@
 // the first's `report.published` entry (or, after a crash between the issue write and the
 // append, the issue by its marker). Replicas on separate data directories meet only on GitHub:
 // github/report-issue.ts makes them converge on one issue.
-import { join } from 'node:path';
-import { readdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { describeError } from '../src/core/errors.js';
 import type { Clock } from '../src/core/ports.js';
 import { CONFIG_PATH } from '../src/engine/review.js';
@@ -25,9 +22,6 @@ import {
 import type { GitHubClient } from '../src/github/client.js';
 import { gitHubPolicySource } from '../src/github/config.js';
 import { ISSUE_BODY_MAX_CHARS, reportIssueBody, reportIssueMarker, textDigest, upsertReportIssue } from '../src/github/report-issue.js';
-import { nodeFileOps } from '../src/ledger/store/file-ops.js';
-import { LockFile } from '../src/ledger/store/lock-file.js';
-import { openDirStore } from '../src/ledger/store/dir.js';
 import type { Job } from './job.js';
 import { jobKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
@@ -43,6 +37,11 @@ const MAX_REPOSITORIES = 10_000;
 
 
 export interface WeeklyReportsOptions {
+  /**
+   * Runs a tick unless another replica runs this schedule's tick now (PostgreSQL mode:
+   * app/pg/database.ts exclusiveTick), resolving with 0 then. Absent: every tick runs.
+   */
+  readonly exclusive?: (schedule: string, tick: () => Promise<number>) => Promise<number>;
   readonly dataDir: string;
   readonly ledgers: InstallationLedgers;
   readonly clientFor: (installationId: number) => Promise<GitHubClient>;
@@ -67,16 +66,9 @@ interface ListedRepository {
   readonly archived?: boolean;
 }
 
-/** Installations with a ledger directory, ascending (the weekly report and retention schedules). */
-export async function installationsWithLedger(dataDir: string, ledgers: InstallationLedgers): Promise<number[]> {
-  const dir = join(dataDir, 'installations');
-  if (!existsSync(dir)) return [];
-  const ids: number[] = [];
-  for (const name of await readdir(dir)) {
-    const id = Number(name);
-    if (/^[1-9][0-9]{0,15}$/.test(name) && Number.isSafeInteger(id) && existsSync(ledgers.dirOf(id))) ids.push(id);
-  }
-  return ids.sort((a, b) => a - b);
+/** Installations with a ledger, ascending (the weekly report and retention schedules). */
+export function installationsWithLedger(_dataDir: string, ledgers: InstallationLedgers): Promise<number[]> {
+  return ledgers.installations();
 }
 
 /** The repositories the installation can list, archived ones left out (at most MAX_REPOSITORIES). */
@@ -106,7 +98,7 @@ export class WeeklyReports {
   }
 
   /** Enqueues the due weeks of every installation; returns how many jobs were queued. Ticks do not overlap. */
-  readonly tick: Serialized = serialized(() => this.#tick());
+  readonly tick: Serialized = serialized(() => (this.o.exclusive === undefined ? this.#tick() : this.o.exclusive('weekly-report', () => this.#tick())));
 
   async #tick(): Promise<number> {
     let queued = 0;
@@ -130,7 +122,7 @@ export class WeeklyReports {
     const index = this.#indexes.get(installationId) ?? emptyPublishedIndex();
     this.#indexes.set(installationId, index);
     const { size } = await this.o.ledgers.with(installationId, (ledger) => ledger.head());
-    return scanPublished(openDirStore(this.o.ledgers.dirOf(installationId)), index, size);
+    return scanPublished(await this.o.ledgers.storeOf(installationId), index, size);
   }
 
   async #tickInstallation(installationId: number): Promise<number> {
@@ -194,9 +186,7 @@ export class WeeklyReports {
 
   async #run(job: WeeklyReportJob): Promise<WeeklyReportOutcome | undefined> {
     const repository = `${job.owner}/${job.repo}`;
-    const lock = new LockFile(nodeFileOps, join(this.o.dataDir, 'installations', String(job.installationId), 'weekly-report.lock'), { waitMs: 5 * 60_000 });
-    await lock.acquire();
-    try {
+    return this.o.ledgers.stores.exclusive(job.installationId, 'weekly-report', async () => {
       const client = await this.o.clientFor(job.installationId);
       const { data: repo } = await client.rest.repos.get({ owner: job.owner, repo: job.repo });
       const policy = await weeklyReportPolicy(gitHubPolicySource(client, { owner: job.owner, repo: job.repo, path: CONFIG_PATH, base: repo.default_branch }));
@@ -207,7 +197,7 @@ export class WeeklyReports {
       const target = { owner: job.owner, repo: job.repo, week: job.week };
       const marker = reportIssueMarker(target);
       const dashboardUrl = this.o.publicUrl === undefined ? undefined : `${this.o.publicUrl}/trailmark/dashboard?repo=${encodeURIComponent(repository)}&week=${job.week}`;
-      const store = openDirStore(this.o.ledgers.dirOf(job.installationId));
+      const store = await this.o.ledgers.storeOf(job.installationId);
       const outcome = await publishWeeklyReport({
         render: () => renderWeeklyReport(signedReportSource(store, this.o.ledgers.signer, `installation ${job.installationId}`), {
           repository, week: job.week, clock: this.o.clock, sensitivePaths: policy.sensitivePaths,
@@ -226,8 +216,6 @@ export class WeeklyReports {
       }, { installationId: job.installationId, repository, week: job.week });
       this.o.log(`trailmark: weekly report ${repository} ${job.week}: ${outcome.status === 'published' ? `issue #${outcome.issue} ${outcome.action}` : outcome.status === 'unchanged' ? `unchanged since its publication${outcome.issue === null ? '' : ` (issue #${outcome.issue})`}` : 'no activity in the repository that week; no issue'}`);
       return outcome;
-    } finally {
-      lock.release();
-    }
+    });
   }
 }

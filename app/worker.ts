@@ -22,7 +22,7 @@ import type { Job, PullRef } from './job.js';
 import { pullKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
 import type { PullStateStore } from './pull-state.js';
-import type { RecordStore } from './record-store.js';
+import type { Records } from './record-store.js';
 import { isTransient } from './transient.js';
 
 export { CHECK_NAME, CONFIG_PATH };
@@ -40,7 +40,7 @@ export interface WorkerDependencies {
   readonly ledgers: InstallationLedgers | undefined;
   readonly pulls: PullStateStore;
   /** Agent Trace records posted to the collector, used as `recorded` evidence. */
-  readonly records: RecordStore;
+  readonly records: Records;
   readonly clock: Clock;
   readonly log: (line: string) => void;
   /** Queues again the jobs of the pull request that failed for good (a `/trailmark recheck`). */

@@ -70,6 +70,44 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'App state: documents, delivery ids, capture records and schedule leases',
+    // The App's state beside its ledgers (app/pg/): small JSON documents read and updated under
+    // a row lock (pull-request state, job indexes, collector devices, schedules), and the
+    // delivery ids claimed across replicas (one row per X-GitHub-Delivery).
+    statements: (s) => [
+      `CREATE TABLE ${s}.app_documents (
+        name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 400),
+        body text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE ${s}.app_deliveries (
+        id text PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 200),
+        queued boolean NOT NULL DEFAULT false,
+        claimed_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX app_deliveries_claimed_at ON ${s}.app_deliveries (claimed_at)`,
+      // Capture records posted to the collector (app/record-store.ts's files): content-addressed
+      // per installation and lower-cased repository; `kid` marks a receipted record.
+      `CREATE TABLE ${s}.app_records (
+        installation bigint NOT NULL CHECK (installation > 0),
+        repository text NOT NULL CHECK (repository ~ '^[a-z0-9_.-]{1,100}/[a-z0-9_.-]{1,100}$'),
+        kind text NOT NULL CHECK (kind IN ('record', 'audit')),
+        digest text NOT NULL CHECK (digest ~ '^[0-9a-f]{64}$'),
+        kid text NULL,
+        body text NOT NULL,
+        stored_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (installation, kind, repository, digest)
+      )`,
+      // Which replica runs a schedule's tick now (the weekly report, retention), until when.
+      `CREATE TABLE ${s}.app_leases (
+        name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 200),
+        holder text NOT NULL,
+        until timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export interface MigrationResult {
