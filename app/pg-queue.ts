@@ -89,9 +89,71 @@ function outputMessage(output: BossOutput | null): string | undefined {
   return typeof message === 'string' ? message : undefined;
 }
 
-/** pg-boss's `Db` port over our SqlQueryable. */
-function bossDb(sql: SqlQueryable): { executeSql(text: string, values: unknown[]): Promise<{ rows: SqlRow[] }> } {
-  return { executeSql: async (text, values) => ({ rows: (await sql.query(text, values ?? [])).rows }) };
+/**
+ * The statements of a script, split at top-level semicolons (not inside quotes, dollar-quoted
+ * bodies or comments).
+ */
+export function splitStatements(script: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  while (i < script.length) {
+    const c = script[i]!;
+    if (c === "'" || c === '"') {
+      const end = script.indexOf(c, i + 1);
+      i = end < 0 ? script.length : end + 1;
+    } else if (c === '-' && script[i + 1] === '-') {
+      const end = script.indexOf('\n', i);
+      i = end < 0 ? script.length : end + 1;
+    } else if (c === '/' && script[i + 1] === '*') {
+      const end = script.indexOf('*/', i + 2);
+      i = end < 0 ? script.length : end + 2;
+    } else if (c === '$') {
+      const tag = /^\$[A-Za-z_]*\$/.exec(script.slice(i))?.[0];
+      if (tag === undefined) i++;
+      else {
+        const end = script.indexOf(tag, i + tag.length);
+        i = end < 0 ? script.length : end + tag.length;
+      }
+    } else if (c === ';') {
+      out.push(script.slice(start, i));
+      i++;
+      start = i;
+    } else i++;
+  }
+  out.push(script.slice(start));
+  return out.map((t) => t.trim()).filter((t) => t !== '');
+}
+
+/**
+ * pg-boss's `Db` port over our SqlClient. pg-boss sends its migrations as one script
+ * (BEGIN; …; COMMIT) without parameters, which node-postgres runs over the simple query
+ * protocol; a client that runs one statement per query (PGlite) refuses it, and then the
+ * script's statements run one by one in one of our transactions instead.
+ */
+function bossDb(sql: SqlClient): { executeSql(text: string, values: unknown[]): Promise<{ rows: SqlRow[] }> } {
+  return {
+    executeSql: async (text, values) => {
+      try {
+        return { rows: (await sql.query(text, values ?? [])).rows };
+      } catch (err) {
+        if ((values ?? []).length > 0 || !/cannot insert multiple commands/.test(describeError(err))) throw err;
+        return sql.transaction(async (tx) => {
+          let rows: SqlRow[] = [];
+          for (const statement of splitStatements(text)) {
+            if (/^(BEGIN|COMMIT)$/i.test(statement)) continue;
+            rows = (await tx.query(statement)).rows;
+          }
+          return { rows };
+        });
+      }
+    },
+  };
+}
+
+/** pg-boss's `Db` port inside one of our transactions. */
+function txDb(tx: SqlQueryable): { executeSql(text: string, values: unknown[]): Promise<{ rows: SqlRow[] }> } {
+  return { executeSql: async (text, values) => ({ rows: (await tx.query(text, values ?? [])).rows }) };
 }
 
 export class PgQueue implements JobQueue {
@@ -169,7 +231,7 @@ export class PgQueue implements JobQueue {
         retryDelay: Math.max(1, Math.round(this.#backoff.baseDelayMs / 2000)),
         retryBackoff: true,
         expireInSeconds: this.#timeout,
-        db: bossDb(tx),
+        db: txDb(tx),
       });
     });
     if (id === null) throw new Error(`pg-boss did not queue the ${describeJob(job)}`);
@@ -179,15 +241,24 @@ export class PgQueue implements JobQueue {
 
   /** Jobs waiting, in a backoff or running, on every replica. */
   async pending(): Promise<number> {
-    const { rows } = await this.#o.sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${this.#schema}.job WHERE name = $1 AND state <= 'active'`, [QUEUE_NAME]);
+    const { rows } = await this.#read(() => this.#o.sql.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${this.#schema}.job WHERE name = $1 AND state <= 'active'`, [QUEUE_NAME]));
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** A read the health check makes: its error names the database. */
+  async #read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (err) {
+      throw new Error(`the queue's database ${this.#o.sql.label} is unreachable: ${describeError(err)}`, { cause: err });
+    }
   }
 
   /** The newest failed job of each key not requeued or dropped since. */
   async failed(): Promise<Readonly<Record<string, FailedJob>>> {
-    const { rows } = await this.#o.sql.query<{ data: JobData; retry_count: number; output: BossOutput | null; at: string }>(
+    const { rows } = await this.#read(() => this.#o.sql.query<{ data: JobData; retry_count: number; output: BossOutput | null; at: string }>(
       `SELECT DISTINCT ON (singleton_key) data, retry_count, output, (extract(epoch FROM completed_on) * 1000)::bigint::text AS at
-       FROM ${this.#schema}.job WHERE name = $1 AND state = 'failed' ORDER BY singleton_key, completed_on DESC`, [QUEUE_NAME]);
+       FROM ${this.#schema}.job WHERE name = $1 AND state = 'failed' ORDER BY singleton_key, completed_on DESC`, [QUEUE_NAME]));
     const out: Record<string, FailedJob> = {};
     for (const r of rows) {
       out[r.data.key] = { job: r.data.job, attempts: r.retry_count + 1, error: outputMessage(r.output) ?? JSON.stringify(r.output), at: Number(r.at) };

@@ -32,16 +32,5 @@ export async function openBackend(): Promise<QueueBackend> {
     };
   }
   const lite = await pgliteClient();
-  // pg-boss sends its migrations as several statements in one text without parameters, which
-  // node-postgres runs over the simple query protocol; PGlite's `query` is the extended
-  // protocol (one statement), its `exec` the simple one.
-  const sql: SqlClient = {
-    ...lite,
-    query: async (text, params) => {
-      if (params !== undefined && params.length > 0) return lite.query(text, params);
-      const results = await lite.db.exec(text);
-      return { rows: (results.at(-1)?.rows ?? []) as never[] };
-    },
-  };
-  return { kind: 'pglite', sql, schema, close: () => lite.close() };
+  return { kind: 'pglite', sql: lite, schema, close: () => lite.close() };
 }
