@@ -24,6 +24,7 @@
 // and its maintenance; this file adds the fetch and the coalescing as SQL over pg-boss's job
 // table, because pg-boss's own fetch cannot hold a key back while it runs (its `stately` and
 // `singleton` policies make that fetch fail on their unique index instead).
+import { hostname } from 'node:os';
 import PgBoss from 'pg-boss';
 import { UsageError, describeError } from '../src/core/errors.js';
 import type { SqlClient, SqlQueryable, SqlRow } from '../src/ledger/store/postgres.js';
@@ -36,6 +37,8 @@ export const DEFAULT_BOSS_SCHEMA = 'trailmark_boss';
 /** A running job older than this is taken for dead and run again (15 minutes). */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 900;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,49}$/;
+/** This process, as written into the rows of the jobs it runs (`output.runner`). */
+export const RUNNER = `${hostname()}:${process.pid}`;
 
 export interface PgQueueOptions {
   readonly sql: SqlClient;
@@ -71,10 +74,14 @@ interface JobData {
   readonly job: Job;
 }
 
-interface FetchedRow extends SqlRow {
+interface ActivatedRow extends SqlRow {
   readonly id: string;
   readonly data: JobData;
   readonly retry_count: number;
+}
+
+interface FetchedRow extends ActivatedRow {
+  /** The output before this run: the last failure's. */
   readonly output: BossOutput | null;
 }
 
@@ -379,17 +386,21 @@ export class PgQueue implements JobQueue {
         const key = candidates[0]?.singleton_key;
         if (key === undefined) return 'none';
         if (!(await this.#lockKey(tx, key, false))) return 'busy';
-        const { rows: ofKey } = await tx.query<{ id: string; state: string; due: boolean }>(
-          `SELECT id, state::text AS state, start_after < now() AS due FROM ${s}.job WHERE name = $1 AND singleton_key = $2 AND state <= 'active' ORDER BY created_on DESC, id DESC`, [QUEUE_NAME, key]);
+        const { rows: ofKey } = await tx.query<{ id: string; state: string; due: boolean; output: BossOutput | null }>(
+          `SELECT id, state::text AS state, start_after < now() AS due, output FROM ${s}.job WHERE name = $1 AND singleton_key = $2 AND state <= 'active' ORDER BY created_on DESC, id DESC`, [QUEUE_NAME, key]);
         if (ofKey.some((r) => r.state === 'active')) return 'busy';
         const newest = ofKey[0];
         if (newest === undefined) return 'busy';
         if (ofKey.length > 1) await tx.query(`DELETE FROM ${s}.job WHERE name = $1 AND singleton_key = $2 AND state < 'active' AND id <> $3`, [QUEUE_NAME, key, newest.id]);
         if (!newest.due) return 'busy';
-        const { rows } = await tx.query<FetchedRow>(
-          `UPDATE ${s}.job SET state = 'active', started_on = now(), retry_count = CASE WHEN started_on IS NOT NULL THEN retry_count + 1 ELSE retry_count END
-           WHERE name = $1 AND id = $2 RETURNING id, data, retry_count, output`, [QUEUE_NAME, newest.id]);
-        return rows[0] ?? 'busy';
+        // The runner is written into the row (what an operator, or a test, sees of a running job);
+        // the previous output (the last failure) is returned for the log.
+        const { rows } = await tx.query<ActivatedRow>(
+          `UPDATE ${s}.job SET state = 'active', started_on = now(), retry_count = CASE WHEN started_on IS NOT NULL THEN retry_count + 1 ELSE retry_count END,
+             output = jsonb_build_object('runner', $3::text)
+           WHERE name = $1 AND id = $2 RETURNING id, data, retry_count`, [QUEUE_NAME, newest.id, RUNNER]);
+        const row = rows[0];
+        return row === undefined ? 'busy' : { ...row, output: newest.output };
       });
       if (result === 'none') return undefined;
       if (result !== 'busy') return result;
