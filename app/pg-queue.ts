@@ -24,6 +24,7 @@
 // and its maintenance; this file adds the fetch and the coalescing as SQL over pg-boss's job
 // table, because pg-boss's own fetch cannot hold a key back while it runs (its `stately` and
 // `singleton` policies make that fetch fail on their unique index instead).
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import PgBoss from 'pg-boss';
 import { UsageError, describeError } from '../src/core/errors.js';
@@ -37,6 +38,11 @@ export const DEFAULT_BOSS_SCHEMA = 'trailmark_boss';
 /** A running job older than this is taken for dead and run again (15 minutes). */
 export const DEFAULT_JOB_TIMEOUT_SECONDS = 900;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,49}$/;
+/** A session advisory lock key for `name` (the first 8 bytes of its SHA-256). */
+function lockKeyOf(name: string): bigint {
+  return createHash('sha256').update(`trailmark-queue:${name}`).digest().readBigInt64BE(0);
+}
+
 /** This process, as written into the rows of the jobs it runs (`output.runner`). */
 export const RUNNER = `${hostname()}:${process.pid}`;
 
@@ -210,7 +216,14 @@ export class PgQueue implements JobQueue {
 
   #ensureStarted(): Promise<void> {
     this.#starting ??= (async () => {
-      await this.#boss.start();
+      // pg-boss's own lock covers its migrations but not its first install (two replicas both
+      // find no schema, the second fails on "already exists"): replicas start one at a time.
+      const session = await this.#o.sql.lockedSession(lockKeyOf(`${this.#schema}:start`));
+      try {
+        await this.#boss.start();
+      } finally {
+        await session.release();
+      }
       // pg-boss's create_queue deadlocks when two replicas run it at once (both create and attach
       // the queue's partition): one at a time, under a lock, and only when the queue is missing.
       await this.#o.sql.transaction(async (tx) => {

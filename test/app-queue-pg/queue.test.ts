@@ -282,6 +282,22 @@ describe('PgQueue', () => {
 });
 
 describe.skipIf(serverMissing !== undefined)('PgQueue across processes (real server)', () => {
+  test('four processes starting at once on a fresh schema: pg-boss is installed once and every one starts', async () => {
+    const schema = backend.schema();
+    const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runner.ts'), PG_URL, schema], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const outputs = await Promise.all(children.map((child) => new Promise<string>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('started')) resolve(out);
+      });
+      child.stderr.on('data', (c: Buffer) => void (out += c.toString()));
+      child.on('exit', () => resolve(out));
+    })));
+    for (const child of children) child.kill('SIGKILL');
+    expect(outputs.map((o) => o.trim())).toEqual(['started', 'started', 'started', 'started']);
+  });
+
   test('a job whose process is SIGKILLed mid-run is run again by another queue after the job timeout, and logged', async () => {
     const schema = backend.schema();
     // The schema exists before the child starts (pg-boss migrates under its lock either way).

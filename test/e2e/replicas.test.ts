@@ -221,7 +221,7 @@ describe.skipIf(unavailable !== undefined)('three App replicas on one PostgreSQL
     const analyzed = entries.filter((e) => e.kind === 'change.analyzed').map((e) => (e.body as unknown as { head: string | null }).head);
     expect(analyzed).toHaveLength(3);
     expect(new Set(analyzed).size).toBe(3);
-    const approvals = entries.filter((e) => e.kind === 'review.approved').map((e) => (e.body as unknown as { key: string }).key);
+    const approvals = entries.filter((e) => e.kind === 'review.approved').map((e) => (e.body as unknown as { job?: string }).job);
     expect(approvals.sort()).toEqual(['review-approved:d-review', 'review-approved:d-review-twice']);
     const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'bin/trailmark.js'), 'verify', '--database', PG_URL, '--schema', schema, '--log', LOG, '--key', verifierFile, '--json'], { cwd: REPO_ROOT });
     expect(JSON.parse(stdout)).toMatchObject({ ok: true });
