@@ -197,11 +197,13 @@ describe.skipIf(unavailable !== undefined)('three App replicas on one PostgreSQL
     const victim = replicas.find((r) => r.child.pid === pid);
     expect(victim).toBeDefined();
     const killed = new Promise((resolve) => victim!.child.once('exit', (_code, signal) => resolve(signal)));
+    const killedAt = Date.now();
     victim!.child.kill('SIGKILL');
     expect(await killed).toBe('SIGKILL');
     const survivors = replicas.filter((r) => r !== victim);
     // A survivor takes the job after the timeout (and its retry delay) and finishes it.
     await idle();
+    process.stdout.write(`replicas: the killed replica's job was finished by a survivor ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (job timeout ${JOB_TIMEOUT} s)\n`);
     const pickedUp = survivors.filter((r) => r.log().includes('picked up again (attempt 2 of 5)'));
     expect(pickedUp).toHaveLength(1);
     for (const r of survivors) expect(await r.health()).toMatchObject({ status: 'ok', pending: 0, failed: 0 });
