@@ -239,6 +239,11 @@ export class PgQueue implements JobQueue {
   }
 
   async enqueue(key: string, job: Job): Promise<void> {
+    await this.#enqueue(key, job);
+  }
+
+  /** Returns the new job's id. */
+  async #enqueue(key: string, job: Job): Promise<string> {
     await this.#ensureStarted();
     const id = await this.#o.sql.transaction(async (tx) => {
       await this.#lockKey(tx, key, true);
@@ -257,6 +262,7 @@ export class PgQueue implements JobQueue {
     if (id === null) throw new Error(`pg-boss did not queue the ${describeJob(job)}`);
     this.#mine.add(id);
     this.#fill();
+    return id;
   }
 
   /** Jobs waiting, in a backoff or running, on every replica. */
@@ -291,8 +297,10 @@ export class PgQueue implements JobQueue {
     const failed = await this.failed();
     const keys = Object.keys(failed).filter((k) => pick(failed[k]!.job, k));
     for (const key of keys) {
-      await this.enqueue(key, failed[key]!.job);
-      await this.#o.sql.query(`DELETE FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state = 'failed'`, [QUEUE_NAME, key]);
+      // Queued before its failures are forgotten (a crash between leaves both: it runs, the list
+      // keeps the old failure); a failure of the new job itself is kept.
+      const id = await this.#enqueue(key, failed[key]!.job);
+      await this.#o.sql.query(`DELETE FROM ${this.#schema}.job WHERE name = $1 AND singleton_key = $2 AND state = 'failed' AND id <> $3`, [QUEUE_NAME, key, id]);
     }
     return keys.length;
   }

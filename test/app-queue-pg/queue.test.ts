@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Job, PullJob } from '../../app/job.js';
-import { DEFAULT_JOB_TIMEOUT_SECONDS, jobTimeoutFromEnv, PgQueue, type PgQueueOptions } from '../../app/pg-queue.js';
+import { DEFAULT_JOB_TIMEOUT_SECONDS, jobTimeoutFromEnv, PgQueue, splitStatements, type PgQueueOptions } from '../../app/pg-queue.js';
 import { UsageError } from '../../src/core/errors.js';
 import { PG_URL } from '../support/postgres.js';
 import { openBackend, serverMissing, type QueueBackend } from './backend.js';
@@ -268,6 +268,16 @@ describe('PgQueue', () => {
     await until(async () => (await c.pending()) === 0);
     await c.drain();
     expect(ran).toHaveLength(1);
+  });
+
+  test('splitStatements: top-level semicolons only (not in strings, dollar-quoted bodies or comments)', () => {
+    const script = "BEGIN;\nCREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; END; $$ LANGUAGE plpgsql;\n-- a comment; still one\nSELECT 'a;b', \"x;y\" FROM t /* c; d */;\nCOMMIT;";
+    expect(splitStatements(script)).toEqual([
+      'BEGIN',
+      'CREATE FUNCTION f() RETURNS void AS $$ BEGIN PERFORM 1; END; $$ LANGUAGE plpgsql',
+      "-- a comment; still one\nSELECT 'a;b', \"x;y\" FROM t /* c; d */",
+      'COMMIT',
+    ]);
   });
 
   test('TRAILMARK_JOB_TIMEOUT: seconds from 1 to 86400, a clear error otherwise', () => {
