@@ -1,7 +1,8 @@
 // Per device, what the collector accepted: seq -> id, id -> (seq, receipt digest), the highest
 // seq and the gaps below it (engine/collector.ts DeviceLedger), in
 // `installations/<id>/collector/<device>.json` (StateFile: atomic replace). Updates of one device
-// are serialized here; each batch reads the document once and writes it once.
+// are serialized here, and across replicas in the PostgreSQL mode (the document's advisory
+// lock, app/pg/documents.ts); each batch reads the document once and writes it once.
 //
 // Crash consistency: the document is written after the batch's records were stored and their
 // `record` entries appended. A crash before the write makes the replayed batch process them
@@ -15,9 +16,13 @@ export class DeviceSequences {
 
   constructor(readonly dataDir: string, readonly stateFiles: StateFileOptions = {}) {}
 
-  #file(installationId: number, device: string): StateDoc<DeviceLedger> {
+  #path(installationId: number, device: string): string {
     if (!isDeviceId(device)) throw new Error(`invalid device id ${JSON.stringify(device)}`);
-    return stateDoc<DeviceLedger>(join(this.dataDir, 'installations', String(installationId), 'collector', `${device}.json`), () => ({ ...EMPTY_DEVICE_LEDGER }), this.stateFiles);
+    return join(this.dataDir, 'installations', String(installationId), 'collector', `${device}.json`);
+  }
+
+  #file(installationId: number, device: string): StateDoc<DeviceLedger> {
+    return stateDoc<DeviceLedger>(this.#path(installationId, device), () => ({ ...EMPTY_DEVICE_LEDGER }), this.stateFiles);
   }
 
   /**
@@ -27,13 +32,16 @@ export class DeviceSequences {
   with<T>(installationId: number, device: string, work: (state: DeviceLedger) => Promise<{ readonly state: DeviceLedger; readonly result: T }>): Promise<T> {
     const key = `${installationId}/${device}`;
     const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    const run = async () => {
       const file = this.#file(installationId, device);
       const doc = await file.read();
       const { state, result } = await work({ ...EMPTY_DEVICE_LEDGER, ...doc });
       await file.update((d) => Object.assign(d, state));
       return result;
-    });
+    };
+    // Several replicas (PostgreSQL mode): one batch of a device at a time across them too.
+    const documents = this.stateFiles.documents;
+    const next = previous.then(() => (documents === undefined ? run() : documents.exclusive(this.#path(installationId, device), run)));
     this.#chains.set(key, next.catch(() => undefined));
     return next;
   }

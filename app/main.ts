@@ -38,7 +38,15 @@ export async function main(env: Readonly<Record<string, string | undefined>>, cw
     env: { ...env },
     overrides: { Octokit: EnterpriseProbotOctokit, ...(LOG_LEVELS.includes(level) ? { logLevel: level as LogLevel } : {}) },
   });
-  const middleware = await createNodeMiddleware(app.appFn, { probot });
+  let middleware;
+  try {
+    // Runs the App function: with DATABASE_URL, connects and migrates the schema first.
+    middleware = await createNodeMiddleware(app.appFn, { probot });
+  } catch (err) {
+    const hint = err instanceof TrailmarkError ? err.hint : undefined;
+    process.stderr.write(`trailmark app: cannot start: ${describeError(err)}${hint === undefined ? '' : `\nhint: ${hint}`}\n`);
+    return 1;
+  }
   const server = createServer((req, res) => {
     Promise.resolve(middleware(req, res, () => {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}\n');

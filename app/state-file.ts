@@ -36,6 +36,12 @@ export interface StateDoc<T> {
 /** Opens the document that the data-directory mode keeps at `path`. */
 export interface StateDocuments {
   open<T>(path: string, empty: () => T): StateDoc<T>;
+  /**
+   * Runs `fn` holding a lock on the document at `path` that one holder has at a time across
+   * processes, for a read, asynchronous work, then an update that must not interleave with
+   * another process's (collector-sequences.ts).
+   */
+  exclusive<R>(path: string, fn: () => Promise<R>): Promise<R>;
 }
 
 /** The document kept at `path`: in `options.documents` when set, else the file itself. */

@@ -14,7 +14,7 @@
 import { relative, sep } from 'node:path';
 import { describeError } from '../../src/core/errors.js';
 import { systemClock, type Clock } from '../../src/core/ports.js';
-import { quoteSchema, type SqlClient, type SqlQueryable } from '../../src/ledger/store/postgres.js';
+import { advisoryKey, quoteSchema, type SqlClient, type SqlQueryable } from '../../src/ledger/store/postgres.js';
 import { sameShape, type StateDoc, type StateDocuments } from '../state-file.js';
 
 export interface PgDocumentsOptions {
@@ -62,6 +62,16 @@ export class PgDocuments implements StateDocuments {
         return out;
       }),
     };
+  }
+
+  /** Runs `fn` holding the document's advisory lock (a dedicated session; released when it ends or dies). */
+  async exclusive<R>(path: string, fn: () => Promise<R>): Promise<R> {
+    const session = await this.sql.lockedSession(advisoryKey('app-document', this.o.schema, this.nameOf(path)));
+    try {
+      return await fn();
+    } finally {
+      await session.release();
+    }
   }
 
   /** Names of the documents under `prefix` (e.g. `installations/`), sorted. */

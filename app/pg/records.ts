@@ -24,21 +24,22 @@ export class PgRecordStore implements Records {
   }
 
   put(installationId: number, owner: string, repo: string, text: string): Promise<Stored | null> {
-    return this.#put(installationId, this.#repository(owner, repo), 'record', text, null);
+    return this.#put(installationId, owner, repo, 'record', text, null);
   }
 
   putReceipted(installationId: number, owner: string, repo: string, text: string, kid: string): Promise<Stored | null> {
-    return this.#put(installationId, this.#repository(owner, repo), 'record', text, kid);
+    return this.#put(installationId, owner, repo, 'record', text, kid);
   }
 
   async putAudit(installationId: number, owner: string, repo: string, text: string): Promise<Stored> {
-    return (await this.#put(installationId, this.#repository(owner, repo), 'audit', text, null))!;
+    return (await this.#put(installationId, owner, repo, 'audit', text, null))!;
   }
 
-  #put(installation: number, repository: string, kind: 'record' | 'audit', text: string, kid: string | null): Promise<Stored | null> {
+  async #put(installation: number, owner: string, repo: string, kind: 'record' | 'audit', text: string, kid: string | null): Promise<Stored | null> {
+    const repository = this.#repository(owner, repo);
     const hex = createHash('sha256').update(text, 'utf8').digest('hex');
     const digest = `sha256:${hex}`;
-    return this.sql.transaction(async (tx) => {
+    return await this.sql.transaction(async (tx) => {
       // One writer per repository at a time, so the limit holds across replicas.
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`trailmark app_records ${this.schema} ${installation} ${repository}`]);
       const key = [installation, kind, repository, hex];

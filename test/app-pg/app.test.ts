@@ -6,10 +6,15 @@ import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
 import { NockGitHub, type Expectation } from '../github/expectations.js';
 import {
-  INSTALLATION, addedFile, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
+  INSTALLATION, OWNER, REPO, addedFile, ledgerKey, capturingLog, createCheck, getPull, mockToken, noConfig, prCommits, prFiles, recorded, restCommit, type FileSpec,
 } from '../app/harness.js';
+import { openPostgresStore, type SqlClient, type SqlRow } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS } from '../../src/ledger/store/postgres-migrations.js';
 import { pgliteClient, realServer } from '../support/postgres.js';
+import { ledgerViews } from '../../app/access-views.js';
+import { pgInstallationStores } from '../../app/pg/ledgers.js';
+import { parseSignerKey } from '../../src/ledger/note.js';
+import { fixedClock } from '../ledger/fixtures.js';
 import { pgLedger, serverMissing, startPgApp, testDatabase } from './harness.js';
 
 interface PullRequestPayload {
@@ -97,6 +102,24 @@ test('pull request opened: check run, and the signed ledger, delivery id and pul
   expect(filesUnder(h.dataDir).filter((f) => !/^(queue|failed)\.json$/.test(f))).toEqual([]);
 });
 
+test('the query views read the database ledger (the dashboard\'s and the report endpoint\'s source)', async () => {
+  const db = await testDatabase();
+  const h = await startPgApp(db);
+  const mock = github(1, analysis(HEAD, FILES, () => undefined));
+  await h.receive('pull_request', pullRequestEvent('opened'), 'd-views');
+  await h.app.drain();
+  mock.verify();
+  const stores = pgInstallationStores(db.sql, db.schema);
+  const views = ledgerViews(parseSignerKey(ledgerKey.signerKey), fixedClock(), (l) => stores.open(l.installationId, true));
+  // The fixed clock's week (2026-01-02 is in 2026-W01); a ledger directory that does not exist, to show it is not read.
+  const req = { ledgers: [{ installationId: INSTALLATION, dir: join(h.dataDir, 'nowhere') }], repositories: [`${OWNER}/${REPO}`], week: '2026-W01' };
+  const report = await views.report(req, 'json');
+  expect(report.results).toBeGreaterThan(0);
+  expect(report.body).toContain('src/lib/a.ts');
+  const empty = await ledgerViews(parseSignerKey(ledgerKey.signerKey), fixedClock()).report(req, 'json');
+  expect(empty.results).toBe(0);
+});
+
 test('a redelivery is not analyzed twice, by the same process, a restarted one, or another replica with its own disk', async () => {
   const db = await testDatabase();
   const h = await startPgApp(db);
@@ -133,10 +156,37 @@ test('restart with queued work: the restarted process analyzes the newest head a
   expect(analyzedHeads(entries)).toEqual([HEAD2]);
 });
 
+/** `sql` with `before` awaited before each query and `after` called after it (to force an interleaving of two processes). */
+function gated(sql: SqlClient, before: (text: string) => Promise<void>, after: (text: string) => void): SqlClient {
+  return {
+    label: sql.label,
+    query: async <R extends SqlRow = SqlRow>(text: string, params?: readonly unknown[]) => {
+      await before(text);
+      const out = await sql.query<R>(text, params);
+      after(text);
+      return out;
+    },
+    transaction: (fn) => sql.transaction(fn),
+    lockedSession: (key) => sql.lockedSession(key),
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 test('two App processes on one database receiving the same delivery at once: one analysis, one check run, one ledger entry', async () => {
   const db = await testDatabase();
+  // Both processes find the delivery new (has), then both try to queue it (claim): A first.
+  const isHas = (t: string) => t.startsWith('SELECT 1 FROM') && t.includes('app_deliveries');
+  const isClaim = (t: string) => t.includes('app_deliveries') && t.includes('DO UPDATE SET claimed_at');
+  const [aHas, bHas, aClaim] = [deferred(), deferred(), deferred()];
+  const sqlA = gated(db.client(), (t) => (isClaim(t) ? bHas.promise : Promise.resolve()), (t) => (isHas(t) ? aHas.resolve() : isClaim(t) ? aClaim.resolve() : undefined));
+  const sqlB = gated(db.client(), (t) => (isHas(t) ? aHas.promise : isClaim(t) ? aClaim.promise : Promise.resolve()), (t) => (isHas(t) ? bHas.resolve() : undefined));
   const logs = [capturingLog(), capturingLog()];
-  const [a, b] = [await startPgApp(db, { log: logs[0]!.log }), await startPgApp(db, { log: logs[1]!.log })];
+  const [a, b] = [await startPgApp(db, { log: logs[0]!.log, sql: sqlA }), await startPgApp(db, { log: logs[1]!.log, sql: sqlB })];
   const checks: CheckBody[] = [];
   const mock = github(1, analysis(HEAD, FILES, (body) => checks.push(body as CheckBody)));
   const payload = pullRequestEvent('opened');
@@ -145,8 +195,9 @@ test('two App processes on one database receiving the same delivery at once: one
   mock.verify();
   expect(checks).toHaveLength(1);
   expect(analyzedHeads((await pgLedger(db)).entries)).toEqual([HEAD]);
-  const ignored = logs.flatMap((l) => l.lines).filter((line) => line.includes('delivery twice is being handled by another replica') || line.includes('delivery twice was already handled'));
-  expect(ignored).toHaveLength(1);
+  const messages = logs.map((l) => l.lines.map((line) => (JSON.parse(line) as { msg: string }).msg));
+  expect(messages[1]).toContain('trailmark: delivery twice is being handled by another replica; ignored');
+  expect(messages.flat().filter((m) => m.includes('failed'))).toEqual([]);
 });
 
 test('two App processes taking turns on one installation ledger: one contiguous ledger that verifies', async () => {
@@ -200,4 +251,23 @@ test('the schema is migrated once at start; a second App on the same database ap
   const newest = MIGRATIONS.at(-1)!.version;
   expect(versions[0]).toBe(`trailmark: database ${db.sql.label} schema ${db.schema} at version ${newest} (applied ${MIGRATIONS.map((m) => m.version).join(', ')})`);
   expect(versions[1]).toBe(`trailmark: database ${db.sql.label} schema ${db.schema} at version ${newest}`);
+});
+
+test('schedules on PostgreSQL: installations come from the database logs, and a tick is skipped while another replica holds its lease', async () => {
+  const db = await testDatabase();
+  const a = await startPgApp(db, { concurrency: 0 });
+  const b = await startPgApp(db, { concurrency: 0 });
+  // The ticks each App runs at start are over (they found no installation).
+  await Promise.all([a.app.drain(), b.app.drain()]);
+  // An installation with a ledger: a log in the database, nothing on disk.
+  await openPostgresStore(db.sql, { log: `installation/${INSTALLATION}`, schema: db.schema, create: true });
+  expect(await a.app.retentionTick()).toBe(1);
+  const leases = await db.sql.query<{ name: string }>(`SELECT name FROM "${db.schema}".app_leases ORDER BY name`);
+  expect(leases.rows.map((r) => r.name)).toEqual(['retention', 'weekly-report']);
+  // Another replica is in the middle of the retention tick.
+  await db.sql.query(`UPDATE "${db.schema}".app_leases SET holder = 'elsewhere', until = now() + interval '1 minute' WHERE name = 'retention'`);
+  expect(await b.app.retentionTick()).toBe(0);
+  expect(await a.app.retentionTick()).toBe(0);
+  await db.sql.query(`UPDATE "${db.schema}".app_leases SET until = now() WHERE name = 'retention'`);
+  expect(await b.app.retentionTick()).toBe(1);
 });

@@ -3,6 +3,17 @@
 // claims, schedule leases; and DATABASE_URL's settings.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readAppSettings } from '../../app/settings.js';
+import { InstallationLedgers } from '../../app/ledgers.js';
+import { DeviceSequences } from '../../app/collector-sequences.js';
+import { COLLECTOR_KEY_DOCUMENT, loadCollectorKeyDocument } from '../../app/collector-key.js';
+import { PgRecordStore } from '../../app/pg/records.js';
+import { RECORD_FILES_PER_REPOSITORY_MAX } from '../../app/record-store.js';
+import { verifyStore } from '../../src/ledger/check-store.js';
+import { REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, type ReviewApprovedBody } from '../../src/ledger/kinds/review-approved.js';
+import { parseSignerKey } from '../../src/ledger/note.js';
+import { readEntries } from '../../src/ledger/read.js';
+import { openPostgresStore } from '../../src/ledger/store/postgres.js';
+import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
 import { exclusiveTick, migrateAppDatabase, TICK_LEASE_SECONDS } from '../../app/pg/database.js';
 import { PgDeliveryLog } from '../../app/pg/deliveries.js';
 import { PgDocuments } from '../../app/pg/documents.js';
@@ -12,6 +23,9 @@ import type { SqlClient } from '../../src/ledger/store/postgres.js';
 import { MIGRATIONS, migrate } from '../../src/ledger/store/postgres-migrations.js';
 import type { PostgresConnection } from '../../src/ledger/store/postgres-pool.js';
 import { dropSchema, freshSchemaName, pgliteClient, pgUnavailable, realServer, type PgliteClient } from '../support/postgres.js';
+
+const key = testKey('app', 'example.com/trailmark-app');
+const approval = (job: string): ReviewApprovedBody => ({ schema: REVIEW_APPROVED_SCHEMA, repository: 'o/r', pullRequest: 2, review: 1, head: 'a'.repeat(40), diffDigest: `sha256:${'0'.repeat(64)}`, subjects: {}, job });
 
 interface Backend {
   /** Clients standing for separate replicas (separate pools on the server; the one PGlite). */
@@ -119,6 +133,87 @@ function suite(name: string, backend: () => Backend) {
       expect(await exclusiveTick(y!, schema, 'replica-b', 'weekly-report', () => Promise.resolve(7), -1)).toBe(-1);
       await x!.query(`UPDATE "${schema}".app_leases SET until = now() - interval '1 second' WHERE name = 'weekly-report'`);
       expect(await exclusiveTick(y!, schema, 'replica-b', 'weekly-report', () => Promise.resolve(7), -1)).toBe(7);
+    });
+
+    test('three replicas appending the same jobs to one installation at once: each job once, seq contiguous, the ledger verifies', async () => {
+      const b = backend();
+      const schema = b.schema();
+      const clients = b.clients(3);
+      await migrate(clients[0]!, { schema });
+      const replicas = clients.map((sql, r) => new InstallationLedgers('/data', parseSignerKey(key.signerKey), fixedClock(), seededRandom(`replica-${r}`),
+        { documents: new PgDocuments(sql, { schema, root: '/data' }) }, pgInstallationStores(sql, schema)));
+      const jobs = Array.from({ length: 8 }, (_, i) => `review-approved:d${i}`);
+      const results = await Promise.all(replicas.flatMap((ledgers) => jobs.map((job) => ledgers.appendOnce(42, job, [{ kind: REVIEW_APPROVED_KIND, policy: 'app', body: approval(job) }]))));
+      expect(results.filter((r) => r !== null)).toHaveLength(jobs.length);
+      const store = await openPostgresStore(clients[0]!, { log: 'installation/42', schema });
+      const seen: { seq: number; job: string }[] = [];
+      for await (const e of readEntries(store)) seen.push({ seq: e.seq, job: (e.entry.body as unknown as { job: string }).job });
+      expect(seen.map((e) => e.seq)).toEqual(jobs.map((_, i) => i));
+      expect(seen.map((e) => e.job).sort()).toEqual([...jobs].sort());
+      expect((await verifyStore(store, [key.verifier])).ok).toBe(true);
+      // The job index is one document, shared by the replicas.
+      const { rows } = await clients[0]!.query<{ body: string }>(`SELECT body FROM "${schema}".app_documents WHERE name = 'installations/42/appended-jobs.json'`);
+      expect((JSON.parse(rows[0]!.body) as { size: number }).size).toBe(jobs.length);
+    });
+
+    test('capture records: content-addressed, receipt marks, audit apart, the per-repository limit, retention\'s list and remove', async () => {
+      const b = backend();
+      const schema = b.schema();
+      const [x, y] = b.clients(2);
+      await migrate(x!, { schema });
+      const [rx, ry] = [new PgRecordStore(x!, schema), new PgRecordStore(y!, schema)];
+      const text = '{"version":"0.1.0","id":"r1"}\n';
+      const [first, second] = await Promise.all([rx.put(7, 'Octo', 'API', text), ry.put(7, 'octo', 'api', text)]);
+      expect([first!.stored, second!.stored].sort()).toEqual([false, true]);
+      expect(first!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(await ry.putReceipted(7, 'octo', 'api', text, 'trailmark-collector+0a1b2c3d')).toEqual({ digest: first!.digest, stored: false });
+      expect((await ry.putAudit(7, 'octo', 'api', 'edit trace')).stored).toBe(true);
+      const loaded = await rx.load(7, 'OCTO', 'api');
+      expect(loaded).toEqual([{ format: 'agent-trace', origin: `collector receipt trailmark-collector+0a1b2c3d ${first!.digest.slice(7, 19)}`, text }]);
+      expect(await rx.load(8, 'octo', 'api')).toEqual([]);
+      await expect(rx.put(7, '..', 'api', text)).rejects.toThrow(/invalid repository name/);
+      const capture = rx.captureStore(7);
+      const listed = await capture.list();
+      expect(listed.map((r) => [r.digest, r.repository])).toEqual([[first!.digest, 'octo/api']]);
+      expect(await capture.remove(listed)).toBe(1);
+      expect(await capture.remove(listed)).toBe(0);
+      expect(await rx.load(7, 'octo', 'api')).toEqual([]);
+      // The limit: RECORD_FILES_PER_REPOSITORY_MAX records, then null for a new one (an existing one is still found).
+      await x!.query(`INSERT INTO "${schema}".app_records (installation, repository, kind, digest, body) SELECT 9, 'o/r', 'record', lpad(to_hex(i), 64, '0'), 'x' FROM generate_series(1, $1) AS i`, [RECORD_FILES_PER_REPOSITORY_MAX]);
+      expect(await rx.put(9, 'o', 'r', 'one more')).toBeNull();
+      expect(await rx.put(9, 'o', 'r', 'x')).toBeNull();
+      expect((await rx.putAudit(9, 'o', 'r', 'audit is not limited')).stored).toBe(true);
+    });
+
+    test('a device\'s batches from several replicas at once: each reads the state the previous one wrote (no lost batch)', async () => {
+      const b = backend();
+      const schema = b.schema();
+      const clients = b.clients(3);
+      await migrate(clients[0]!, { schema });
+      const replicas = clients.map((sql) => new DeviceSequences('/data', { documents: new PgDocuments(sql, { schema, root: '/data' }) }));
+      // Each batch takes the next seq after an await (the records and ledger appends of a real batch).
+      const batches = replicas.flatMap((seqs, r) => Array.from({ length: 5 }, (_, i) => seqs.with(5, 'laptop-1', async (state) => {
+        const seq = state.high + 1;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return { state: { ...state, high: seq, seqs: { ...state.seqs, [String(seq)]: `r${r}-${i}` } }, result: seq };
+      })));
+      const seqs = await Promise.all(batches);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+      const { rows } = await clients[0]!.query<{ body: string }>(`SELECT body FROM "${schema}".app_documents WHERE name = 'installations/5/collector/laptop-1.json'`);
+      const stored = JSON.parse(rows[0]!.body) as { high: number; seqs: Record<string, string> };
+      expect(stored.high).toBe(15);
+      expect(Object.keys(stored.seqs)).toHaveLength(15);
+    });
+
+    test('the collector key: replicas starting at once all end up with the one key made first', async () => {
+      const b = backend();
+      const schema = b.schema();
+      const clients = b.clients(3);
+      await migrate(clients[0]!, { schema });
+      const keys = await Promise.all(clients.map((sql, r) => loadCollectorKeyDocument(new PgDocuments(sql, { schema, root: '/data' }).document(COLLECTOR_KEY_DOCUMENT, () => ({})), seededRandom(`key-${r}`))));
+      expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
+      const again = await loadCollectorKeyDocument(new PgDocuments(clients[1]!, { schema, root: '/data' }).document(COLLECTOR_KEY_DOCUMENT, () => ({})), seededRandom('later'));
+      expect(again.keyId).toBe(keys[0]!.keyId);
     });
 
     test('installation stores: one log per installation, listed in order; the installation lock has one holder at a time', async () => {
