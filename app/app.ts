@@ -67,7 +67,7 @@ export interface TrailmarkApp {
   readonly appFn: ApplicationFunction;
   /** Resolves when no schedule tick runs and the queue is idle (after `appFn` ran). */
   drain(): Promise<void>;
-  /** Stops the schedules' timers and waits for a tick in progress; queued jobs stay queued. */
+  /** Stops the schedules and the queue (running jobs end first); queued jobs stay queued. */
   close(): Promise<void>;
   /** Runs the weekly report schedule now (after `appFn` ran); resolves with the jobs it queued. */
   weeklyTick(): Promise<number>;
@@ -328,11 +328,10 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     close: async () => {
       for (const stop of stops.splice(0)) stop();
       await settleTicks();
-      // The pool this App opened goes last, once this process's jobs ended.
-      if (owned.length > 0) {
-        for (const q of queues) await q.stop?.();
-        for (const pool of owned.splice(0)) await pool.end();
-      }
+      // The queues stop taking jobs (pg-boss's timers too, whoever owns the database); the pool
+      // this App opened goes last, once this process's jobs ended.
+      for (const q of queues) await q.stop?.();
+      for (const pool of owned.splice(0)) await pool.end();
     },
     weeklyTick: async () => {
       let queued = 0;

@@ -62,5 +62,20 @@ export async function main(env: Readonly<Record<string, string | undefined>>, cw
     server.listen(port, host, () => resolve());
   });
   probot.log.info(`trailmark: listening on http://${host}:${port}`);
+  // A rolling restart: stop taking requests and jobs, let running jobs end, then exit (a job cut
+  // short is picked up by another replica after its timeout; one never started stays queued).
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    probot.log.info(`trailmark: ${signal}: finishing running jobs, then exiting`);
+    server.close();
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      probot.log.error(`trailmark: shutdown: ${describeError(err)}`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   return undefined;
 }

@@ -38,7 +38,7 @@ export function bossSchemaOf(appSchema: string): string {
 export function createQueue(settings: AppSettings, options: QueueFactoryOptions): JobQueue {
   const { database, env, ...queue } = options;
   if (database === undefined) return new WorkQueue({ ...queue, dataDir: settings.dataDir, concurrency: settings.concurrency });
-  const jobTimeoutSeconds = jobTimeoutFromEnv(env ?? process.env);
+  const jobTimeoutSeconds = settings.jobTimeoutSeconds ?? jobTimeoutFromEnv(env ?? process.env);
   return new PgQueue({
     sql: database.sql,
     schema: bossSchemaOf(database.schema),

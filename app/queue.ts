@@ -133,6 +133,8 @@ export class WorkQueue implements JobQueue {
   /** Keys whose delay was slept out: their next run does not wait for `notBefore` again. */
   readonly #due = new Set<string>();
   #idle: (() => void)[] = [];
+  #stopped = false;
+  #stoppedWaiters: (() => void)[] = [];
 
   constructor(options: QueueOptions) {
     this.#o = options;
@@ -210,6 +212,13 @@ export class WorkQueue implements JobQueue {
     });
   }
 
+  /** Starts no further job; resolves when the running ones ended (the rest stay in queue.json for the next start). */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#stoppedWaiters.push(resolve));
+  }
+
   #isIdle(): boolean {
     return this.#waiting.length === 0 && this.#running.size === 0 && this.#delayed.size === 0;
   }
@@ -221,6 +230,10 @@ export class WorkQueue implements JobQueue {
   }
 
   #pump(): void {
+    if (this.#stopped) {
+      if (this.#running.size === 0) for (const resolve of this.#stoppedWaiters.splice(0)) resolve();
+      return;
+    }
     while (this.#running.size < this.#o.concurrency) {
       const index = this.#waiting.findIndex((k) => !this.#running.has(k));
       if (index < 0) break;

@@ -11,6 +11,7 @@ import { readSignInSettings, type SignInSettings } from './auth/settings.js';
 import type { CollectorLimits } from '../src/engine/collector.js';
 import { readCollectorLimits } from './collector-settings.js';
 import { DEFAULT_WEBHOOK_PATH } from './webhook-route.js';
+import { jobTimeoutFromEnv } from './pg-queue.js';
 
 export interface AppSettings {
   /**
@@ -49,6 +50,11 @@ export interface AppSettings {
   readonly databaseUrl?: string;
   /** `TRAILMARK_DATABASE_SCHEMA`: the schema holding the App's tables (default `public`). */
   readonly databaseSchema?: string;
+  /**
+   * `TRAILMARK_JOB_TIMEOUT` (seconds, PostgreSQL mode only): a job whose replica died runs again
+   * on another one this long after it started (docs/replicas.md).
+   */
+  readonly jobTimeoutSeconds?: number;
 }
 
 /** The data directory when `DATABASE_URL` is set and `TRAILMARK_DATA_DIR` is not (relative to the working directory). */
@@ -146,6 +152,7 @@ export function readAppSettings(env: Readonly<Record<string, string | undefined>
     ...(collectorLimits === undefined ? {} : { collectorLimits }),
     ...(subjectKeyId === undefined ? {} : { subjectKeyId }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    ...(databaseUrl === undefined ? {} : { jobTimeoutSeconds: jobTimeoutFromEnv(env) }),
     ...(databaseSchema === undefined || databaseSchema === DEFAULT_SCHEMA ? {} : { databaseSchema }),
   };
 }

@@ -97,6 +97,38 @@ describe('WorkQueue', () => {
     expect(JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8'))).toEqual({});
   });
 
+  test('stop: running jobs end, no further job starts, the rest stay in queue.json for the next start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-queue-'));
+    const ran: number[] = [];
+    const release: (() => void)[] = [];
+    const options = {
+      dataDir, concurrency: 1, retryable: () => false, onFinalFailure: () => Promise.resolve(), log: () => undefined,
+      run: async (j: Job) => {
+        await new Promise<void>((resolve) => release.push(resolve));
+        ran.push((j as PullJob).number);
+      },
+    };
+    const queue = new WorkQueue(options);
+    await queue.enqueue('k1', job(1));
+    await queue.enqueue('k2', job(2));
+    while (release.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    let stopped = false;
+    const stopping = queue.stop().then(() => { stopped = true; });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release.shift()!();
+    await stopping;
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual([1]);
+    expect(release).toEqual([]);
+    expect(Object.keys(JSON.parse(readFileSync(join(dataDir, 'queue.json'), 'utf8')) as object)).toEqual(['k2']);
+    // The next process runs what was left.
+    const next = new WorkQueue({ ...options, run: (j: Job) => { ran.push((j as PullJob).number); return Promise.resolve(); } });
+    expect(await next.start()).toBe(1);
+    await next.drain();
+    expect(ran).toEqual([1, 2]);
+  });
+
   test('a job enqueued while its key runs makes it run again; a job that throws a permanent error is reported once and kept in the failed list', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-queue-'));
     const ran: number[] = [];
@@ -181,6 +213,11 @@ describe('readAppSettings', () => {
     expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', GHE_HOST: 'ghe.example.com', GHE_PROTOCOL: 'http' }, '/')).toEqual({ dataDir: '/d', signer: undefined, apiBaseUrl: 'http://ghe.example.com/api/v3', concurrency: 2, webhookPath: '/api/github/webhooks', webhookSecret: '', signIn: { webFlow: null, oauthBaseUrl: 'http://ghe.example.com', auditorsTeam: null } });
     expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d' }, '/').apiBaseUrl).toBe('https://api.github.com');
   });
+  test('the job timeout is read with a database (default 900 s), and not without one', () => {
+    expect(readAppSettings({ DATABASE_URL: 'postgres://u@db/trailmark' }, '/').jobTimeoutSeconds).toBe(900);
+    expect(readAppSettings({ DATABASE_URL: 'postgres://u@db/trailmark', TRAILMARK_JOB_TIMEOUT: '120' }, '/').jobTimeoutSeconds).toBe(120);
+    expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', TRAILMARK_JOB_TIMEOUT: '120' }, '/').jobTimeoutSeconds).toBeUndefined();
+  });
   test('the signing key is parsed when given', () => {
     const key = testKey('app', 'example.com/app');
     expect(readAppSettings({ TRAILMARK_DATA_DIR: '/d', TRAILMARK_SIGNING_KEY: key.signerKey }, '/').signer?.name).toBe('example.com/app');
@@ -189,6 +226,8 @@ describe('readAppSettings', () => {
     [{}, /TRAILMARK_DATA_DIR is not set/],
     [{ TRAILMARK_DATA_DIR: '/d', TRAILMARK_CONCURRENCY: 'many' }, /TRAILMARK_CONCURRENCY "many"/],
     [{ TRAILMARK_DATA_DIR: '/d', TRAILMARK_CONCURRENCY: '-1' }, /from 0 to 64/],
+    [{ DATABASE_URL: 'postgres://u@db/trailmark', TRAILMARK_JOB_TIMEOUT: '0' }, /TRAILMARK_JOB_TIMEOUT "0" is not a number of seconds from 1 to 86400/],
+    [{ DATABASE_URL: 'postgres://u@db/trailmark', TRAILMARK_JOB_TIMEOUT: '5m' }, /TRAILMARK_JOB_TIMEOUT "5m"/],
   ])('refuses %j with a hint', (env, message) => {
     expect(() => readAppSettings(env, '/')).toThrow(message);
     try {

@@ -216,6 +216,11 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     expect(trailmarkChecks(after, after.pullRequest.headSha)).toHaveLength(2);
     await verifyLedger(app);
     await expectNoViolations(s);
+
+    // SIGTERM (a rolling restart) stops the App gracefully: it says so and exits 0.
+    await app.stop('SIGTERM');
+    expect(app.log()).toContain('SIGTERM: finishing running jobs, then exiting');
+    expect(app.child.exitCode).toBe(0);
   });
 
   test('kill -9 with a job queued: the restarted App runs it', async () => {
