@@ -17985,8 +17985,8 @@ var model_weights_default = {
     testAiRecall: 0.0798
   },
   thresholds: {
-    low: 0.53,
-    high: 0.63
+    low: 0.49,
+    high: 0.85
   }
 };
 
@@ -26210,7 +26210,7 @@ var DEFAULT_POLICY = {
   version: "default-1",
   // The scoring model's operating points (detectors/model-weights.json `thresholds`, chosen on
   // the training split: ≤10% / ≤2% of human hunks reach low / high). A test keeps them equal.
-  thresholds: { low: 0.53, high: 0.63 },
+  thresholds: { low: 0.49, high: 0.85 },
   sensitivePaths: [],
   ignore: [],
   annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },

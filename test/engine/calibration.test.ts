@@ -26,6 +26,8 @@ new file mode 100644
 +}
 `;
 
+/** The shipped high threshold: the test data sits around it. */
+const H = DEFAULT_POLICY.thresholds.high;
 const STAMP: Evidence = { class: 'stamped', source: 'co-author:anthropic', says: 'ai', agent: 'claude-code', commit: 'a'.repeat(40) };
 const HUMAN_DECLARED: Evidence = { class: 'declared', source: 'trailer:AI-Assisted', says: 'human' };
 
@@ -100,8 +102,8 @@ describe('lowestHighFor', () => {
 
 describe('calibrate', () => {
   it('raises a repository whose human code scores high, and reports recall at both points', async () => {
-    const unattested = spread(400, 0.2, 0.75).map((score, i) => ({ score, id: `u${i}` }));
-    const attested = spread(40, 0.6, 0.99).map((score, i) => ({ score, id: `a${i}`, evidence: [STAMP] }));
+    const unattested = spread(400, H - 0.45, H + 0.1).map((score, i) => ({ score, id: `u${i}` }));
+    const attested = spread(40, H - 0.05, 0.99).map((score, i) => ({ score, id: `a${i}`, evidence: [STAMP] }));
     const dir = await ledgerOf('verbose', 'acme/verbose', [...unattested, ...attested]);
     const report = await calibrate([openDirStore(dir)], { model: currentModel(), thresholds: DEFAULT_POLICY.thresholds });
     expect(report.schema).toBe(CALIBRATION_SCHEMA);
@@ -118,14 +120,14 @@ describe('calibrate', () => {
   });
 
   it('the bound stops the move: a history full of high scores cannot switch detection off', async () => {
-    const unattested = spread(300, 0.5, 0.99).map((score, i) => ({ score, id: `x${i}` }));
-    const attested = spread(20, 0.9, 0.99).map((score, i) => ({ score, id: `y${i}`, evidence: [STAMP] }));
+    const unattested = spread(300, H - 0.2, 0.999).map((score, i) => ({ score, id: `x${i}` }));
+    const attested = spread(20, H, 0.999).map((score, i) => ({ score, id: `y${i}`, evidence: [STAMP] }));
     const dir = await ledgerOf('ai-heavy', 'acme/ai-heavy', [...unattested, ...attested]);
-    const [r] = (await calibrate([openDirStore(dir)], { model: currentModel(), thresholds: DEFAULT_POLICY.thresholds })).repositories;
+    const [r] = (await calibrate([openDirStore(dir)], { model: currentModel(), thresholds: DEFAULT_POLICY.thresholds, maxShift: 0.05 })).repositories;
     expect(r).toMatchObject({ status: 'calibrated', clipped: true });
-    expect(r!.calibrated.thresholds.high).toBeCloseTo(DEFAULT_POLICY.thresholds.high + 0.15, 4);
+    expect(r!.calibrated.thresholds.high).toBeCloseTo(H + 0.05, 4);
     expect(r!.calibrated.unattestedFlagRate).toBeGreaterThan(0.01);
-    expect(r!.reason).toContain('the bound of ±0.15 stopped it');
+    expect(r!.reason).toContain('the bound of ±0.05 stopped it');
   });
 
   it('re-analyses of the same content count once; human-declared hunks are not positives; too little history keeps the shipped point', async () => {
@@ -152,8 +154,8 @@ describe('trailmark calibrate and scan --calibration', () => {
   let dir: string;
   let file: string;
   beforeAll(async () => {
-    const unattested = spread(300, 0.3, 0.75).map((score, i) => ({ score, id: `cu${i}` }));
-    const attested = spread(30, 0.7, 0.99).map((score, i) => ({ score, id: `ca${i}`, evidence: [STAMP] }));
+    const unattested = spread(300, H - 0.4, H + 0.1).map((score, i) => ({ score, id: `cu${i}` }));
+    const attested = spread(30, H, 0.999).map((score, i) => ({ score, id: `ca${i}`, evidence: [STAMP] }));
     dir = await ledgerOf('cli', 'acme/cli', [...unattested, ...attested]);
     file = join(root, 'calibration.json');
   });
