@@ -30,7 +30,7 @@ import PgBoss from 'pg-boss';
 import { UsageError, describeError } from '../src/core/errors.js';
 import type { SqlClient, SqlQueryable, SqlRow } from '../src/ledger/store/postgres.js';
 import type { Job } from './job.js';
-import { DEFAULT_BACKOFF, describeJob, type BackoffPolicy, type FailedJob, type JobQueue } from './queue.js';
+import { DEFAULT_BACKOFF, describeJob, type BackoffPolicy, type FailedJob, type JobQueue, type JobRunner } from './queue.js';
 
 /** The pg-boss queue that holds the App's jobs. */
 export const QUEUE_NAME = 'trailmark-jobs';
@@ -46,16 +46,10 @@ function lockKeyOf(name: string): bigint {
 /** This process, as written into the rows of the jobs it runs (`output.runner`). */
 export const RUNNER = `${hostname()}:${process.pid}`;
 
-export interface PgQueueOptions {
+export interface PgQueueOptions extends JobRunner {
   readonly sql: SqlClient;
   /** pg-boss's schema (default `trailmark_boss`). */
   readonly schema?: string;
-  readonly concurrency: number;
-  readonly run: (job: Job, key: string) => Promise<void>;
-  readonly retryable: (err: unknown) => boolean;
-  readonly onFinalFailure: (job: Job, key: string, err: unknown, attempts: number) => Promise<void>;
-  readonly log: (line: string) => void;
-  readonly backoff?: BackoffPolicy;
   /** Seconds a job may run before another replica takes it for dead (TRAILMARK_JOB_TIMEOUT). */
   readonly jobTimeoutSeconds?: number;
   /** How often an idle replica looks for jobs (default 2000 ms). */

@@ -70,8 +70,8 @@ export function backoffDelay(failed: number, policy: BackoffPolicy, random: Rand
   return Math.round(exp / 2 + (exp / 2) * unit);
 }
 
-export interface QueueOptions {
-  readonly dataDir: string;
+/** What any queue runs jobs with: the worker, the retry rule and the failure report. */
+export interface JobRunner {
   readonly concurrency: number;
   /** Runs a job; `key` is the key it was enqueued under (its idempotency key). */
   readonly run: (job: Job, key: string) => Promise<void>;
@@ -82,6 +82,10 @@ export interface QueueOptions {
   /** One line per failed attempt and per final failure. */
   readonly log: (line: string) => void;
   readonly backoff?: BackoffPolicy;
+}
+
+export interface QueueOptions extends JobRunner {
+  readonly dataDir: string;
   readonly clock?: Clock;
   readonly random?: Random;
   /** Waits out a backoff delay (injected in tests). */
