@@ -151,8 +151,14 @@ export async function openPostgresStore(sql: SqlClient, options: PostgresStoreOp
   const s = quoteSchema(schema);
   const location = `${sql.label}#${schema === DEFAULT_SCHEMA ? '' : `${schema}.`}${log}`;
   try {
-    if (options.create === true) await sql.query(`INSERT INTO ${s}.ledger_logs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [log]);
-    const { rows } = await sql.query<{ id: unknown }>(`SELECT id FROM ${s}.ledger_logs WHERE name = $1`, [log]);
+    // The log usually exists (the App opens it per job): look it up first, and insert only when
+    // it is missing, so an open costs one query and no sequence value.
+    const find = () => sql.query<{ id: unknown }>(`SELECT id FROM ${s}.ledger_logs WHERE name = $1`, [log]);
+    let { rows } = await find();
+    if (rows.length === 0 && options.create === true) {
+      await sql.query(`INSERT INTO ${s}.ledger_logs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, [log]);
+      ({ rows } = await find());
+    }
     if (rows.length === 0) throw new UsageError('NOT_FOUND', `no ledger log ${JSON.stringify(log)} in ${sql.label}${schema === DEFAULT_SCHEMA ? '' : ` (schema ${schema})`}`, { hint: 'check --log NAME (the App names them installation/<id>)' });
     const sealing = options.subjectSealing === undefined ? subjectSealingFromEnv(process.env) : (options.subjectSealing ?? undefined);
     return new PostgresStore(sql, { id: toInt(rows[0]!.id), schema, location, batch: options.batch ?? 256, ...(sealing === undefined ? {} : { subjectSealing: sealing }) });
