@@ -11,6 +11,7 @@ import {
 } from '../../detectors/commit-message.js';
 import { REGISTRY } from '../../src/attest/registry.js';
 import { commitEvidence } from '../../src/attest/commit-evidence.js';
+import { AGENT_STYLE_MESSAGE } from '../support/commit-messages.js';
 
 const markers = stampMarkersFrom(REGISTRY);
 
@@ -31,27 +32,6 @@ const AGENT_STYLE = [
   '- [x] Manually triggered a 503 from the mock server',
 ].join('\n');
 
-const AGENT_LONG = [
-  'feat(users): add names helper so callers can list user names',
-  '',
-  'Summary:',
-  'The admin panel and the nightly export job both map over user records to get their',
-  'display names, each with its own copy of the same loop. This adds a small names()',
-  'helper next to byId() in src/users.ts and switches both callers to it, so the',
-  'mapping lives in one place and is covered by the module tests.',
-  '',
-  'Changes:',
-  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
-  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
-  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
-  '- Document the contract in the module comment, including the empty-list case',
-  '',
-  'Test plan:',
-  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
-  '  empty list and one for duplicate names',
-  '- Type-checked the whole project with `tsc --noEmit`',
-  '- Checked the export job output by hand against the previous release: identical',
-].join('\n');
 
 const TERSE = 'fix typo';
 const HUMAN_PLAIN = 'Fix off-by-one in pagination\n\nThe last page was dropped when the total was a multiple of the page size.';
@@ -178,7 +158,7 @@ describe('the shipped commit-message model', () => {
   });
 
   it('orders an agent-style message above plain and terse human ones', () => {
-    const agent = scoreMessage(AGENT_LONG, markers);
+    const agent = scoreMessage(AGENT_STYLE_MESSAGE, markers);
     const plain = scoreMessage(HUMAN_PLAIN, markers);
     const terse = scoreMessage(TERSE, markers);
     expect(agent.llr).toBeGreaterThan(plain.llr);

@@ -10,6 +10,7 @@ import { createGitHubClient } from '../../src/github/client.js';
 import { GitFixture } from '../support/git-fixture.js';
 import { simUnavailable, startSim } from '../support/github-sim.js';
 import { cloneFromSim, SimApi } from '../differential/sim-repo.js';
+import { AGENT_STYLE_MESSAGE } from '../support/commit-messages.js';
 
 const BASE = [
   'export interface User {',
@@ -26,27 +27,6 @@ const BASE = [
 // A small change (4 added lines): on its own the code model leaves it unscored.
 const CHANGED = `${BASE}export function names(users: User[]): string[] {\n  return users.map((u) => u.name);\n}\n\n`;
 
-const AGENT_MESSAGE = [
-  'feat(users): add names helper so callers can list user names',
-  '',
-  'Summary:',
-  'The admin panel and the nightly export job both map over user records to get their',
-  'display names, each with its own copy of the same loop. This adds a small names()',
-  'helper next to byId() in src/users.ts and switches both callers to it, so the',
-  'mapping lives in one place and is covered by the module tests.',
-  '',
-  'Changes:',
-  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
-  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
-  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
-  '- Document the contract in the module comment, including the empty-list case',
-  '',
-  'Test plan:',
-  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
-  '  empty list and one for duplicate names',
-  '- Type-checked the whole project with `tsc --noEmit`',
-  '- Checked the export job output by hand against the previous release: identical',
-].join('\n');
 
 const repos: GitFixture[] = [];
 afterEach(async () => {
@@ -70,7 +50,7 @@ async function scan(message: string, options: { trailers?: string[] } = {}): Pro
 
 describe('commit messages as commit-level evidence (real git, real tree-sitter)', () => {
   it('turns a small hunk in a commit with an agent-style message into a likely-AI finding, with the reason shown', async () => {
-    const { result, hunk, sha } = await scan(AGENT_MESSAGE);
+    const { result, hunk, sha } = await scan(AGENT_STYLE_MESSAGE);
     expect(hunk.addedLines).toBeLessThanOrEqual(20);
     expect(hunk.commits).toEqual([sha]);
     const message = hunk.evidence.find((e) => e.source === 'commit-message');
@@ -87,7 +67,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
   });
 
   it('leaves the same hunk alone when the message is terse', async () => {
-    const agent = await scan(AGENT_MESSAGE);
+    const agent = await scan(AGENT_STYLE_MESSAGE);
     const { result, hunk } = await scan('add names helper');
     expect(hunk.evidence.filter((e) => e.source === 'commit-message')).toEqual([]);
     expect(hunk.signals.map((s) => s.id)).not.toContain('commit-message/agent-like');
@@ -99,10 +79,10 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
   });
 
   it('still attests a stamped commit: the stamp wins, and the stamp is not what the message is scored on', async () => {
-    const { hunk, sha } = await scan(`${AGENT_MESSAGE}\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)`, { trailers: ['Co-Authored-By: Claude <noreply@anthropic.com>'] });
+    const { hunk, sha } = await scan(`${AGENT_STYLE_MESSAGE}\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)`, { trailers: ['Co-Authored-By: Claude <noreply@anthropic.com>'] });
     expect(hunk.verdict).toBe('attested');
     expect(hunk.evidence.map((e) => e.class)).toContain('stamped');
-    const unstamped = await scan(AGENT_MESSAGE);
+    const unstamped = await scan(AGENT_STYLE_MESSAGE);
     expect(hunk.score).toBe(unstamped.hunk.score);
     // The message evidence is still shown, with the same words (the stamp stripped).
     const detail = (h: HunkResult) => h.evidence.find((e) => e.source === 'commit-message')?.detail?.replace(/commit [0-9a-f]{7}/, 'commit X');
@@ -119,7 +99,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     await repo.write('src/users.ts', CHANGED);
     await repo.commit('Initial plan');
     const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
-    const withBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: AGENT_MESSAGE } }, { policy: DEFAULT_POLICY });
+    const withBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: AGENT_STYLE_MESSAGE } }, { policy: DEFAULT_POLICY });
     const hunk = withBody.hunks.find((h) => h.path === 'src/users.ts')!;
     expect(hunk.commits).toHaveLength(1);
     expect(hunk.evidence.find((e) => e.source === 'pr-description')).toMatchObject({ class: 'inferred', says: 'ai' });
@@ -140,7 +120,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     const changeSet = {
       ...loaded,
       files: loaded.files.map((f) => { const { lineCommits: _drop, ...rest } = f; return rest; }),
-      context: { pullRequestBody: AGENT_MESSAGE },
+      context: { pullRequestBody: AGENT_STYLE_MESSAGE },
     };
     const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY });
     const hunk = result.hunks.find((h) => h.path === 'src/users.ts')!;
@@ -162,7 +142,7 @@ describe.skipIf(simUnavailable() !== undefined)('commit-message evidence: REST a
       const head0 = info.pullRequest.headSha;
       const author = { name: 'Alice Author', email: 'alice@acme.test', date: '2026-01-05T12:00:00Z' };
       const base = await api.commit({ parents: [head0], baseTree: await api.treeOf(head0), files: { 'src/users.ts': BASE }, message: 'add users module\n', author });
-      const agent = await api.commit({ parents: [base.sha], baseTree: base.tree, files: { 'src/users.ts': CHANGED }, message: `${AGENT_MESSAGE}\n`, author: { ...author, date: '2026-01-05T12:10:00Z' } });
+      const agent = await api.commit({ parents: [base.sha], baseTree: base.tree, files: { 'src/users.ts': CHANGED }, message: `${AGENT_STYLE_MESSAGE}\n`, author: { ...author, date: '2026-01-05T12:10:00Z' } });
       const terse = await api.commit({ parents: [agent.sha], baseTree: agent.tree, files: { 'src/more.ts': 'export function count(xs: string[]): number {\n  return xs.length;\n}\n' }, message: 'add count\n', author: { ...author, date: '2026-01-05T12:20:00Z' } });
       repo = await cloneFromSim(api, [terse.sha, base.sha]);
       const local = await new GitChangeSource({ repo: repo.dir, base: base.sha, head: terse.sha }).load();

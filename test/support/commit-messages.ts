@@ -1,0 +1,23 @@
+// A commit message shaped like agent-written ones (sections, bullets, code spans, file paths),
+// with no stamp: the commit-message model's and the engine's tests share it.
+export const AGENT_STYLE_MESSAGE = [
+  'feat(users): add names helper so callers can list user names',
+  '',
+  'Summary:',
+  'The admin panel and the nightly export job both map over user records to get their',
+  'display names, each with its own copy of the same loop. This adds a small names()',
+  'helper next to byId() in src/users.ts and switches both callers to it, so the',
+  'mapping lives in one place and is covered by the module tests.',
+  '',
+  'Changes:',
+  '- Add `names()` to `src/users.ts`, returning the names in the order of the input',
+  '- Re-export the helper from `src/index.ts` so the CLI can use it as well',
+  '- Keep `byId()` unchanged; the session loader depends on its current behaviour',
+  '- Document the contract in the module comment, including the empty-list case',
+  '',
+  'Test plan:',
+  '- Ran `npm test -- test/users.test.ts`; all tests pass, including a new case for an',
+  '  empty list and one for duplicate names',
+  '- Type-checked the whole project with `tsc --noEmit`',
+  '- Checked the export job output by hand against the previous release: identical',
+].join('\n');
