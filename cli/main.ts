@@ -1,14 +1,45 @@
 // `trailmark` command line. Each subcommand lives in commands/<name>.ts and registers itself;
 // this file loads the one the arguments name (commands/index.ts) and runs it (program.ts runs
 // them and maps errors to exit codes).
+//
+// Arguments that name no command (`--help`, `--version`, nothing, a misspelt name) need only the
+// commands' names and one-line summaries, not their modules (which load the scanner, the ledger,
+// the report renderers: most of a second of CPU). COMMAND_SUMMARIES holds what the program's
+// help shows of each command; test/cli/command-summaries.test.ts holds it equal to the commands'
+// own registration, so the help reads the same either way.
 
-import type { Command } from 'commander';
+import { Help, type Command } from 'commander';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
-import { loadCommands } from './commands/index.js';
-import { buildProgram as build, runProgram, type CommandContext } from './program.js';
+import { COMMAND_MODULES, loadCommands } from './commands/index.js';
+import { buildProgram as build, runProgram, type CommandContext, type RegisterCommand } from './program.js';
 
 export type { CommandContext } from './program.js';
+
+/**
+ * Command name → [the arguments its help line shows after the name, its description], in the
+ * order of COMMAND_MODULES.
+ */
+export const COMMAND_SUMMARIES: Readonly<Record<string, readonly [string, string]>> = {
+  scan: ['[options]', 'score every hunk of a change set for AI-generation signals and cross-check it with declared, stamped and recorded evidence'],
+  demo: ['[options]', 'build a throwaway repository with human, stamped, declared, undeclared and recorded AI changes, scan it and demonstrate the ledger'],
+  keygen: ['[options]', 'create an Ed25519 key pair that signs a ledger (C2SP note key format)'],
+  verify: ['[options]', 'verify a ledger offline: canonical entries, seq, hash chain, signatures, bodies, Merkle root and every checkpoint'],
+  prove: ['[options] [seq]', 'print an inclusion proof for entry SEQ, or a consistency proof from an older tree size, as JSON'],
+  'verify-proof': ['[options] <proof>', 'verify an inclusion or consistency proof written by `trailmark prove`, offline'],
+  erase: ['[options]', 'erase a data subject (login, e-mail, name) from the ledger side store, or (--expired) everything past the retention policy; the ledger still verifies'],
+  report: ['[options]', 'the attestation-gap report over ledgers for a period (default: the last complete ISO week)'],
+  blame: ['[options] <file>', 'show, line by line, the commits and pull requests behind a file and what the ledger recorded about their AI involvement'],
+  calibrate: ['[options]', 'set each repository\'s operating point from its own history in the ledgers (bounded; see docs/calibration.md)'],
+  drill: ['[options]', 'fire drill: trace one random merged change from its pull request to today\'s code, and record the outcome in the ledger'],
+  ledger: ['', 'move a ledger log between the directory store and PostgreSQL, byte for byte'],
+  witness: ['[options]', 'witness a ledger: check its latest checkpoint is consistent with the state this witness saw last, cosign it (C2SP cosignature/v1), record the new state'],
+  detail: ['', 'the detailed tier on this device: redacted prompts and outputs, encrypted at rest; only their salted commitments leave the machine'],
+  hooks: ['', 'install the agent and git hooks that capture AI edits (`trailmark capture`), or take them out'],
+  export: ['[options]', 'export the committed capture records of a range: as Agent Trace JSONL (--agent-trace) and/or as git-ai notes under refs/notes/ai (--git-ai-notes)'],
+  capture: ['', 'record what an agent or a commit did (run by hooks: always exits 0, errors go to the capture log)'],
+  record: ['', 'send captured records to the App\'s collector: register this device, push the spool, show its status'],
+};
 
 /** The program with every command registered. */
 export async function buildProgram(ctx: CommandContext): Promise<Command> {
@@ -16,5 +47,41 @@ export async function buildProgram(ctx: CommandContext): Promise<Command> {
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  return runProgram(argv, await loadCommands(argv), io);
+  const named = commandNamed(argv);
+  if (named !== undefined) return runProgram(argv, await loadCommands([named]), io);
+  let dispatched: string | undefined;
+  const code = await runProgram(argv, summaryCommands((name) => (dispatched = name)), io, { subcommandTerm: helpTerm });
+  // Not reached by any argument list commander accepts (the program has no options of its own
+  // that could precede a command name); kept so that a stub never swallows a command.
+  if (dispatched !== undefined) return runProgram(argv, await loadCommands([dispatched]), io);
+  return code;
+}
+
+/** The command `argv` runs (`trailmark NAME …` or `trailmark help NAME`), if it names one. */
+function commandNamed(argv: readonly string[]): string | undefined {
+  const [first, second] = argv;
+  if (first !== undefined && Object.hasOwn(COMMAND_MODULES, first)) return first;
+  if (first === 'help' && second !== undefined && Object.hasOwn(COMMAND_MODULES, second)) return second;
+  return undefined;
+}
+
+/** A name and a description per command, for help, version and suggestions. */
+function summaryCommands(onDispatch: (name: string) => void): RegisterCommand[] {
+  return Object.keys(COMMAND_MODULES).map((name) => (program: Command) => {
+    program
+      .command(name)
+      .description(COMMAND_SUMMARIES[name]?.[1] ?? '')
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => onDispatch(name));
+  });
+}
+
+const defaultHelp = new Help();
+
+function helpTerm(cmd: Command): string {
+  const summary = Object.hasOwn(COMMAND_SUMMARIES, cmd.name()) ? COMMAND_SUMMARIES[cmd.name()] : undefined;
+  if (summary === undefined) return defaultHelp.subcommandTerm(cmd);
+  return summary[0] === '' ? cmd.name() : `${cmd.name()} ${summary[0]}`;
 }

@@ -2,7 +2,7 @@
 // 0 ok (findings are not errors), 1 verification/integrity failure, 2 usage or input error.
 // main.ts runs it with every command; hook-main.ts with only the commands hooks call.
 
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type HelpConfiguration } from 'commander';
 import { TrailmarkError, UsageError, describeError } from '../src/core/errors.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeOf, processIo, type CliIo } from './io.js';
 import { TOOL_VERSION } from '../src/core/version.js';
@@ -16,7 +16,7 @@ export interface CommandContext {
 /** Registers one command on the program (each commands/<name>.ts exports one). */
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
-export function buildProgram(ctx: CommandContext, commands: readonly RegisterCommand[]): Command {
+export function buildProgram(ctx: CommandContext, commands: readonly RegisterCommand[], help?: HelpConfiguration): Command {
   const program = new Command('trailmark')
     .description('Find AI-written changes nobody attested, and keep a signed, verifiable ledger of every conclusion.')
     .version(TOOL_VERSION)
@@ -26,13 +26,15 @@ export function buildProgram(ctx: CommandContext, commands: readonly RegisterCom
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
+  if (help !== undefined) program.configureHelp(help);
   for (const register of commands) register(program, ctx);
   return program;
 }
 
-export async function runProgram(argv: readonly string[], commands: readonly RegisterCommand[], io: CliIo = processIo()): Promise<number> {
+/** `help` customises the program's help (main.ts: the help lines of commands not loaded). */
+export async function runProgram(argv: readonly string[], commands: readonly RegisterCommand[], io: CliIo = processIo(), help?: HelpConfiguration): Promise<number> {
   const ctx: CommandContext = { io, exitCode: EXIT_OK };
-  const program = buildProgram(ctx, commands);
+  const program = buildProgram(ctx, commands, help);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;

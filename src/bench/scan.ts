@@ -84,7 +84,7 @@ function git(cwd: string, args: string[]): string {
 }
 
 /** The project's tracked TypeScript sources (no declaration files, no build output), sorted. */
-function sources(projectRoot: string, maxBytes: number): { rel: string; text: string }[] {
+export function sources(projectRoot: string, maxBytes: number): { rel: string; text: string }[] {
   const all = git(projectRoot, ['ls-files', '-z', '--', '*.ts', '*.tsx']).split('\0')
     .filter((p) => p !== '' && !p.endsWith('.d.ts') && !p.startsWith('dist/') && !p.includes('node_modules/'))
     .sort()
@@ -100,7 +100,7 @@ function reduced(text: string): string {
 }
 
 /** Builds the repository; returns the base revision. */
-function buildRepository(repo: string, files: readonly { rel: string; text: string }[], commits: number): string {
+export function buildRepository(repo: string, files: readonly { rel: string; text: string }[], commits: number): string {
   const write = (rel: string, text: string): void => {
     mkdirSync(dirname(join(repo, rel)), { recursive: true });
     writeFileSync(join(repo, rel), text);

@@ -3,11 +3,14 @@
 // lookup that found nothing leaves a note saying why.
 import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import type { PolicyLookup, PolicySource } from '../core/ports.js';
-import { parsePolicy } from '../config/policy.js';
 
 /** Reads the policy: the repository's, else the organization's, else the defaults. Throws ConfigError. */
 export async function loadPolicy(source: PolicySource, notes: string[]): Promise<{ readonly policy: Policy; readonly source: string }> {
-  const parse = (found: Extract<PolicyLookup, { found: true }>) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
+  // The parser (YAML, the schema validator) is loaded only when there is a file to parse.
+  const parse = async (found: Extract<PolicyLookup, { found: true }>) => {
+    const { parsePolicy } = await import('../config/policy.js');
+    return { policy: parsePolicy(found.text, { source: found.source }), source: found.source };
+  };
   const own = await source.atBase();
   if (own.found) return parse(own);
   notes.push(`no repository policy: ${own.why}`);

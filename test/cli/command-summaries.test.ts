@@ -1,0 +1,52 @@
+// cli/main.ts answers `--help`, `--version` and misspelt names from COMMAND_SUMMARIES without
+// loading the commands: the summaries must say exactly what the commands register.
+import { tmpdir } from 'node:os';
+import { Command, Help } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_MODULES, loadCommands } from '../../cli/commands/index.js';
+import { COMMAND_SUMMARIES, main } from '../../cli/main.js';
+import { runProgram } from '../../cli/program.js';
+import type { CliIo } from '../../cli/io.js';
+
+function capture(): { io: CliIo; out: () => string } {
+  let out = '';
+  const io: CliIo = {
+    stdout: { write: (s: string) => { out += s; return true; }, isTTY: false },
+    stderr: { write: () => true, isTTY: false },
+    env: {}, cwd: tmpdir(), readStdin: () => Promise.resolve(Buffer.alloc(0)),
+  };
+  return { io, out: () => out };
+}
+
+describe('command summaries', () => {
+  it('name, help line and description of every command match its registration', async () => {
+    expect(Object.keys(COMMAND_SUMMARIES)).toEqual(Object.keys(COMMAND_MODULES));
+    const help = new Help();
+    for (const name of Object.keys(COMMAND_MODULES)) {
+      const program = new Command();
+      for (const register of await loadCommands([name])) register(program, { io: capture().io, exitCode: 0 });
+      const cmd = program.commands[0]!;
+      const [args, description] = COMMAND_SUMMARIES[name]!;
+      expect(help.subcommandTerm(cmd)).toBe(args === '' ? name : `${name} ${args}`);
+      expect(cmd.description()).toBe(description);
+    }
+  });
+
+  it('help without the commands loaded reads exactly as with all of them', async () => {
+    const full = capture();
+    expect(await runProgram(['--help'], await loadCommands([]), full.io)).toBe(0);
+    const fast = capture();
+    expect(await main(['--help'], fast.io)).toBe(0);
+    expect(fast.out()).toBe(full.out());
+    expect(fast.out()).toContain('verify-proof [options] <proof>');
+    const version = capture();
+    expect(await main(['--version'], version.io)).toBe(0);
+    expect(version.out()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('help NAME shows the command’s own options', async () => {
+    const out = capture();
+    expect(await main(['help', 'scan'], out.io)).toBe(0);
+    expect(out.out()).toContain('--base <ref>');
+  });
+});
