@@ -162,8 +162,20 @@ function current(): Snapshot {
   return { commit: PINNED, files: sources.length, hunks };
 }
 
+/** A clone without this repository's history (shallow, or an unpacked tarball) cannot read the pinned tree. */
+function pinnedMissing(): string | undefined {
+  try {
+    git(['cat-file', '-e', `${PINNED}^{commit}`]);
+    return undefined;
+  } catch {
+    return `commit ${PINNED} is not in this clone (shallow or no .git): the snapshot's sources cannot be read`;
+  }
+}
+const missing = pinnedMissing();
+if (missing !== undefined) process.stdout.write(`skipped (perf invariance): ${missing}\n`);
+
 describe('detector output is unchanged by performance work', () => {
-  it(`every detector's features on real sources of ${PINNED} match the snapshot`, () => {
+  it.skipIf(missing !== undefined)(`every detector's features on real sources of ${PINNED} match the snapshot`, () => {
     const now = current();
     if (process.env.TRAILMARK_UPDATE_INVARIANCE === '1' || !existsSync(SNAPSHOT)) {
       writeFileSync(SNAPSHOT, `${JSON.stringify(toFile(now), null, 1)}\n`);
