@@ -158,6 +158,19 @@ describe('trailmark capture <tool> (the command the hooks run)', () => {
     expect(strict.stderr).toContain(`hint: see ${join(home, 'capture.log')}`);
   });
 
+  it('Copilot: the event the installed handler sets in TRAILMARK_HOOK_EVENT is checked against the payload', async () => {
+    await repo.write('src/auth.ts', 'export function allowed(): boolean {\n  return false;\n}\n');
+    await repo.commit('base');
+    await repo.write('src/auth.ts', 'export function allowed(): boolean {\n  return true;\n}\n');
+    const payload = (await fixture('copilot', 'post-tool-use-edit.json')).split('/path/to/project').join(repo.dir);
+    const run = (event: string) => runCli(['capture', 'copilot'], { cwd: repo.dir, env: { ...env(), TRAILMARK_HOOK_EVENT: event }, stdin: payload });
+    expect(await run('sessionStart')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await captureLog()).toMatch(/capture copilot: payload skipped: sessionStart payload without source/);
+    expect(await spooled()).toEqual([]);
+    expect(await run('postToolUse')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await spooled()).map((r) => r.stage)).toEqual(['edit']);
+  });
+
   it('Cursor\'s beforeSubmitPrompt is answered {"continue":true} on stdout, so the prompt is never held up', async () => {
     const payload = (await fixture('cursor', 'before-submit-prompt.json')).split('/home/ada/repo').join(repo.dir);
     const r = await capture('cursor', payload);

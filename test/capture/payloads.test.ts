@@ -335,3 +335,25 @@ describe('the shared field readers (untrusted.ts)', () => {
     expect(replacement({ old_string: 'a' }, 'edits[0]')).toEqual({ skipped: 'edits[0].new_string is not a string' });
   });
 });
+
+describe('copilot: the event the installed hook names (TRAILMARK_HOOK_EVENT)', () => {
+  const withEvent = (name: string, hookEvent: string): CaptureEvent | CaptureSkip => parsePayload('copilot', fixture('copilot', name), now, { hookEvent });
+  it('each fixture under its own event parses as without it', () => {
+    const pairs: [string, string][] = [
+      ['post-tool-use-edit.json', 'postToolUse'], ['post-tool-use-create.json', 'postToolUse'], ['user-prompt-submitted.json', 'userPromptSubmitted'],
+      ['session-start.json', 'sessionStart'], ['session-end.json', 'sessionEnd'],
+    ];
+    for (const [name, event] of pairs) expect(withEvent(name, event), name).toEqual(parse('copilot', fixture('copilot', name)));
+  });
+  it('a payload without its event\'s shape, preToolUse, errorOccurred and unknown events are skipped with a reason', () => {
+    expect(withEvent('session-start.json', 'postToolUse')).toEqual({ skipped: 'postToolUse payload without toolResult' });
+    expect(withEvent('post-tool-use-edit.json', 'sessionEnd')).toEqual({ skipped: 'sessionEnd payload without reason' });
+    expect(withEvent('pre-tool-use.json', 'preToolUse')).toEqual({ skipped: 'preToolUse: the edit has not happened yet' });
+    expect(withEvent('error-occurred.json', 'errorOccurred')).toEqual({ skipped: 'errorOccurred is not captured' });
+    expect(withEvent('post-tool-use-edit.json', 'toString')).toEqual({ skipped: 'hook event toString is not captured' });
+    expect(withEvent('post-tool-use-edit.json', 'agentStop\n')).toEqual({ skipped: 'hook event agentStop\\x0a is not captured' });
+  });
+  it('is ignored by the tools whose payload names its event', () => {
+    expect(parsePayload('cursor', fixture('cursor', 'after-file-edit.json'), now, { hookEvent: 'sessionEnd' })).toEqual(parse('cursor', fixture('cursor', 'after-file-edit.json')));
+  });
+});
