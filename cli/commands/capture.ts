@@ -27,7 +27,8 @@ export const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 export interface CaptureWiring {
   openSpool(home: string): Promise<SpoolWriter>;
   openDetail(home: string): Promise<DetailKeeper | undefined>;
-  parsePayload(tool: CaptureTool, text: string, now: Date): Promise<CaptureEvent | CaptureSkip>;
+  /** `hookEvent`: TRAILMARK_HOOK_EVENT, set by the hooks trailmark installs for tools whose payload does not name its event. */
+  parsePayload(tool: CaptureTool, text: string, now: Date, hookEvent?: string): Promise<CaptureEvent | CaptureSkip>;
   device(home: string): Promise<string>;
   /** Starts `trailmark record push --background` when a collector is registered. */
   pushInBackground(home: string): Promise<void>;
@@ -59,7 +60,7 @@ export function register(program: Command, ctx: CommandContext): void {
       .action((opts: StrictOption) => hook(ctx, opts, `capture ${tool}`, async (w, home) => {
         const input = await ctx.io.readStdin();
         if (input.length > MAX_PAYLOAD_BYTES) return `payload of ${input.length} bytes skipped: over ${MAX_PAYLOAD_BYTES}`;
-        const parsed = await w.parsePayload(tool, input.toString('utf8'), new Date());
+        const parsed = await w.parsePayload(tool, input.toString('utf8'), new Date(), ctx.io.env['TRAILMARK_HOOK_EVENT']);
         if ('skipped' in parsed) return `payload skipped: ${parsed.skipped}`;
         // Cursor reads beforeSubmitPrompt's stdout as its answer; every other hook prints nothing
         // (Claude Code would add a prompt hook's stdout to the model's context).
@@ -186,7 +187,7 @@ function loadWiring(): CaptureWiring {
   return {
     openSpool: async (home) => (await import('../../src/capture/spool.js')).openSpool(home),
     openDetail: async (home) => (await import('../../src/capture/detail.js')).openDetail(home),
-    parsePayload: async (tool, text, now) => (await import('../../src/capture/payloads/index.js')).parsePayload(tool, text, () => now),
+    parsePayload: async (tool, text, now, hookEvent) => (await import('../../src/capture/payloads/index.js')).parsePayload(tool, text, () => now, hookEvent !== undefined ? { hookEvent } : {}),
     device: async (home) => (await import('../../src/capture/device.js')).deviceId(home),
     pushInBackground: async (home) => {
       const push = await import('../../src/capture/push.js');

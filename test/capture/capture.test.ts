@@ -178,6 +178,25 @@ describe('captureEvent', () => {
     expect(detail.kept).toEqual([{ path: 'src/auth/login.ts', output: '--- src/auth/login.ts\ncheck()' }]);
   });
 
+  it('keeps the detailed tier for an edit of at least capture.detail.min-lines added lines (policy file), and the light tier below it', async () => {
+    await repo.write('.github/trailmark.yml', 'capture:\n  detail:\n    min-lines: 3\n');
+    await repo.write('src/small.ts', text('s1', 's2'));
+    await repo.write('src/large.ts', text('l1', 'l2', 'l3'));
+    const detail = new MemoryDetail();
+    const deps = testDeps(repo.dir, repo.env(), spool, { detail });
+    await capture({ edits: [{ path: 'src/small.ts', operation: 'write' }] }, deps);
+    await capture({ edits: [{ path: 'src/large.ts', operation: 'write' }] }, deps);
+    expect(traceOf(spool, 0).metadata['dev.trailmark']['detail']).toBeUndefined();
+    expect(traceOf(spool, 1).metadata['dev.trailmark']['detail']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(detail.kept.map((k) => k.path)).toEqual(['src/large.ts']);
+    // The light tier of both: who, tool, model, file, ranges and digests; never the text itself.
+    for (const i of [0, 1]) {
+      const t = traceOf(spool, i);
+      expect(JSON.stringify(t)).not.toMatch(/"l1|"s1/);
+      expect(t.files[0]!.conversations[0]!.ranges[0]!.content_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    }
+  });
+
   it('concurrent captures serialize: every file keeps a consistent state', async () => {
     const files = ['c1.ts', 'c2.ts', 'c3.ts', 'c4.ts', 'c5.ts'];
     for (const f of files) await repo.write(f, text(`agent ${f}`));

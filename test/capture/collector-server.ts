@@ -36,6 +36,8 @@ export class TestCollector {
   /** How many times each id was stored as accepted (must end at 1 for every id). */
   readonly acceptedCount = new Map<string, number>();
   readonly batches: number[][] = [];
+  /** Every request body received (registration and batches), as sent over the wire. */
+  readonly received: Buffer[] = [];
   readonly #bySeq = new Map<number, string>();
   readonly #keys = generateKeyPairSync('ed25519');
   readonly publicKey: string;
@@ -83,6 +85,7 @@ export class TestCollector {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
+    this.received.push(body);
     const json = (status: number, doc: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(doc));

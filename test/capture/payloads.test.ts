@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseApplyPatch, parsePayload, parseGenericArgs, readTranscriptTail, transcriptFacts, TRANSCRIPT_TAIL_BYTES, type TranscriptTailReader } from '../../src/capture/payloads/index.js';
 import type { CaptureEvent, CaptureSkip, CaptureTool } from '../../src/capture/types.js';
+import { defined, objectList, optional, readStrings, replacement, required } from '../../src/capture/payloads/untrusted.js';
 
 const FIXTURES = new URL('../fixtures/capture/', import.meta.url);
 const NOW = new Date('2026-12-05T01:30:00.000Z');
@@ -305,5 +306,54 @@ describe('parseGenericArgs', () => {
     expect(parseGenericArgs({ agent: 'b'.repeat(81), files: ['x'] }, now)).toEqual({ skipped: 'agent is longer than 80 characters' });
     expect(parseGenericArgs({ agent: 'bot', files: ['a\0'] }, now)).toEqual({ skipped: 'files[0] holds a nul character' });
     expect(parseGenericArgs({ agent: '  ', files: ['a'] }, now)).toEqual({ skipped: 'agent missing' });
+  });
+});
+
+describe('the shared field readers (untrusted.ts)', () => {
+  const spec = { event: required('hook_event_name', 10), session: optional('session_id', 5) };
+  it('readStrings: required and optional values, an empty or null optional is absent', () => {
+    expect(readStrings({ hook_event_name: 'Stop', session_id: 'abc' }, spec)).toEqual({ event: 'Stop', session: 'abc' });
+    expect(readStrings({ hook_event_name: 'Stop', session_id: '' }, spec)).toEqual({ event: 'Stop', session: undefined });
+    expect(readStrings({ hook_event_name: 'Stop', session_id: null }, spec)).toEqual({ event: 'Stop', session: undefined });
+  });
+  it('readStrings: the first wrong field in the spec\'s order is the skip; inherited keys are not read', () => {
+    expect(readStrings({ session_id: 7 }, spec)).toEqual({ skipped: 'hook_event_name missing' });
+    expect(readStrings({ hook_event_name: 'Stop', session_id: 'abcdef' }, spec)).toEqual({ skipped: 'session_id is longer than 5 characters' });
+    expect(readStrings(Object.create({ hook_event_name: 'Stop' }) as Record<string, unknown>, spec)).toEqual({ skipped: 'hook_event_name missing' });
+  });
+  it('defined drops undefined entries only', () => {
+    const d = defined({ a: 'x', b: undefined, c: '' });
+    expect(d).toStrictEqual({ a: 'x', c: '' });
+    expect('b' in d).toBe(false);
+  });
+  it('objectList and replacement name the place of what is wrong', () => {
+    expect(objectList({ edits: [{}, 1] }, 'edits', 'tool_input.edits')).toEqual({ skipped: 'tool_input.edits[1] is not an object' });
+    expect(objectList({ edits: 'x' }, 'edits', 'edits')).toEqual({ skipped: 'edits is not an array' });
+    expect(objectList({ edits: new Array(10_001).fill({}) }, 'edits', 'edits')).toEqual({ skipped: 'edits has more than 10000 entries' });
+    expect(objectList({ edits: [] }, 'edits', 'edits')).toEqual([]);
+    expect(replacement({ old_string: 'a', new_string: 'b' }, 'edits[0]')).toEqual({ oldText: 'a', newText: 'b' });
+    expect(replacement({ old_string: 'a' }, 'edits[0]')).toEqual({ skipped: 'edits[0].new_string is not a string' });
+  });
+});
+
+describe('copilot: the event the installed hook names (TRAILMARK_HOOK_EVENT)', () => {
+  const withEvent = (name: string, hookEvent: string): CaptureEvent | CaptureSkip => parsePayload('copilot', fixture('copilot', name), now, { hookEvent });
+  it('each fixture under its own event parses as without it', () => {
+    const pairs: [string, string][] = [
+      ['post-tool-use-edit.json', 'postToolUse'], ['post-tool-use-create.json', 'postToolUse'], ['user-prompt-submitted.json', 'userPromptSubmitted'],
+      ['session-start.json', 'sessionStart'], ['session-end.json', 'sessionEnd'],
+    ];
+    for (const [name, event] of pairs) expect(withEvent(name, event), name).toEqual(parse('copilot', fixture('copilot', name)));
+  });
+  it('a payload without its event\'s shape, preToolUse, errorOccurred and unknown events are skipped with a reason', () => {
+    expect(withEvent('session-start.json', 'postToolUse')).toEqual({ skipped: 'postToolUse payload without toolResult' });
+    expect(withEvent('post-tool-use-edit.json', 'sessionEnd')).toEqual({ skipped: 'sessionEnd payload without reason' });
+    expect(withEvent('pre-tool-use.json', 'preToolUse')).toEqual({ skipped: 'preToolUse: the edit has not happened yet' });
+    expect(withEvent('error-occurred.json', 'errorOccurred')).toEqual({ skipped: 'errorOccurred is not captured' });
+    expect(withEvent('post-tool-use-edit.json', 'toString')).toEqual({ skipped: 'hook event toString is not captured' });
+    expect(withEvent('post-tool-use-edit.json', 'agentStop\n')).toEqual({ skipped: 'hook event agentStop\\x0a is not captured' });
+  });
+  it('is ignored by the tools whose payload names its event', () => {
+    expect(parsePayload('cursor', fixture('cursor', 'after-file-edit.json'), now, { hookEvent: 'sessionEnd' })).toEqual(parse('cursor', fixture('cursor', 'after-file-edit.json')));
   });
 });

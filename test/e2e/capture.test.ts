@@ -87,7 +87,7 @@ const running: AppProcess[] = [];
 const sims: RunningSim[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 
-async function startApp(sim: RunningSim, options: { dataDir?: string; port?: number } = {}): Promise<AppProcess> {
+async function startApp(sim: RunningSim, options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<AppProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trailmark-e2e-capture-app-')));
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
@@ -104,6 +104,7 @@ async function startApp(sim: RunningSim, options: { dataDir?: string; port?: num
     TRAILMARK_DATA_DIR: dataDir,
     TRAILMARK_SIGNING_KEY: signerKey,
     TRAILMARK_CONCURRENCY: '2',
+    ...options.env,
   };
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/lib/app/start.js')], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -539,6 +540,78 @@ describe.skipIf(simMissing !== undefined)('capture end to end: hook â†’ commit â
     const ids = recordEntries.map((e) => JSON.stringify([(e.body as { device?: string }).device, (e.body as { seq?: number }).seq]));
     expect(new Set(ids).size).toBe(ids.length);
     await verifyLedger(second);
+    expect(await s.violations()).toEqual([]);
+  });
+
+  test.skipIf(skipPush !== undefined)('the App SIGKILLed mid-replay, several rounds: every record reaches its ledger exactly once, the ledger verifies, the spool loses nothing', async () => {
+    const s = await startSim({ scenario: 'basic' });
+    sims.push(s);
+    const dev = await developer(s);
+    const repo = dev.work.repo;
+    expect((await dev.trailmark(['hooks', 'install', '--git', '--claude-code', '--repo'])).code).toBe(0);
+    await writeFile(join(repo.dir, '.git', 'info', 'exclude'), '.claude/\n', { flag: 'a' });
+    // One record per batch, so a replay is many requests and a kill lands between or inside them.
+    const env = { TRAILMARK_COLLECTOR_BATCH_RECORDS: '1' };
+    let app = await startApp(s, { env });
+    const { dataDir, port } = app;
+
+    // The records first (no collector registered yet, so the hooks start no background push).
+    const session = '5d2a7c1e-9b3f-4a6d-8e2c-1f4b6a8d0c3e';
+    await writeTranscript(dev, session);
+    for (let i = 1; i <= 5; i++) {
+      for (const r of await agentWrites(dev, session, `src/part${i}.ts`, `export const part${i} = (x: number): number => x * ${i};\n`)) expect(r.code, r.stderr).toBe(0);
+      await commit(dev, `feat: part ${i}`);
+    }
+    const alice = ((await s.admin('POST', '/_sim/tokens', { kind: 'user', login: 'alice' })) as { token: string }).token;
+    expect((await dev.trailmark(['record', 'register', '--collector', app.url, '--repository', 'acme/widgets'], { env: { GITHUB_TOKEN: alice } })).code).toBe(0);
+    const total = (await status(dev)).lastSeq;
+    // Five edit records and five commit records at least.
+    expect(total).toBeGreaterThanOrEqual(10);
+
+    const cursorFile = join(dev.home, 'spool', 'cursor.json');
+    const acknowledged = (): number => {
+      if (!existsSync(cursorFile)) return 0;
+      const doc = JSON.parse(readFileSync(cursorFile, 'utf8')) as { cursors: Record<string, number> };
+      return Math.max(0, ...Object.values(doc.cursors));
+    };
+    // Each round: a push starts; as soon as the collector has acknowledged one more record, the
+    // App is killed (SIGKILL: no shutdown handler runs) while the push sends the next batch, then
+    // started again on the same data directory.
+    let interrupted = 0;
+    for (let round = 0; round < 4 && acknowledged() < total; round++) {
+      const from = acknowledged();
+      let settled = false;
+      const pushing = dev.trailmark(['record', 'push', '--json', '--attempts', '1']).finally(() => void (settled = true));
+      while (!settled && acknowledged() <= from) await new Promise((r) => setTimeout(r, 1));
+      const exited = new Promise((r) => app.child.once('exit', r));
+      app.child.kill('SIGKILL');
+      await exited;
+      const r = await pushing;
+      const json = JSON.parse(r.stdout) as PushJson;
+      expect(json.busy).toBe(false);
+      const c = json.collectors[0]!;
+      // Whatever the push saw acknowledged is in the spool's cursor; nothing was rejected.
+      expect(c.rejected).toEqual([]);
+      expect(c.cursor).toBe(acknowledged());
+      if (r.code !== 0 && c.pending > 0) {
+        interrupted++;
+        expect(c.error).toBeDefined();
+      }
+      app = await startApp(s, { dataDir, port, env });
+    }
+    // At least one push was cut off in the middle of its replay.
+    expect(interrupted).toBeGreaterThanOrEqual(1);
+
+    const last = await push(dev);
+    expect(last.code, last.out).toBe(0);
+    expect(last.json.collectors[0]).toMatchObject({ rejected: [], pending: 0, cursor: total });
+    expect((await push(dev)).json.collectors[0]).toMatchObject({ sent: 0, accepted: 0, pending: 0 });
+    // The App's ledger: one `record` entry per spool record, seqs 1..total each once.
+    const entries = (await ledger(app)).filter((e) => e.kind === 'record');
+    const seqs = entries.map((e) => (e.body as { seq?: number }).seq);
+    expect([...seqs].sort((a, b) => a! - b!)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(new Set(entries.map((e) => (e.body as { device?: string }).device)).size).toBe(1);
+    await verifyLedger(app);
     expect(await s.violations()).toEqual([]);
   });
 });

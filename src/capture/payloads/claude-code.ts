@@ -17,7 +17,8 @@ import { printable } from '../../core/errors.js';
 import type { CaptureEdit, CaptureEvent, CaptureSkip, LineRange } from '../types.js';
 import { transcriptFacts, type TranscriptTailReader } from './transcript.js';
 import {
-  MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, addedRanges, agentOf, filePath, isObj, isSkip, optString, own, parseObject, reqString, skip, text, type Obj,
+  MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, addedRanges, agentOf, defined, filePath, isObj, isSkip, objectList, optional, optString, own, parseObject,
+  readStrings, reqString, replacement, required, skip, text, type Obj,
 } from './untrusted.js';
 
 const EDIT_TOOLS: readonly string[] = ['Write', 'Edit', 'MultiEdit'];
@@ -26,22 +27,20 @@ const MAX_HUNKS = 100_000;
 export function parseClaudeCode(payload: string, now: () => Date, readTail?: TranscriptTailReader): CaptureEvent | CaptureSkip {
   const doc = parseObject(payload, 'claude-code');
   if (isSkip(doc)) return doc;
-  const event = reqString(doc, 'hook_event_name', 100);
-  if (isSkip(event)) return event;
-  const sessionId = optString(doc, 'session_id', MAX_ID_CHARS);
-  if (isSkip(sessionId)) return sessionId;
-  const cwd = optString(doc, 'cwd', MAX_PATH_CHARS);
-  if (isSkip(cwd)) return cwd;
-  const transcriptPath = optString(doc, 'transcript_path', MAX_PATH_CHARS);
-  if (isSkip(transcriptPath)) return transcriptPath;
+  const f = readStrings(doc, {
+    event: required('hook_event_name', 100),
+    sessionId: optional('session_id', MAX_ID_CHARS),
+    cwd: optional('cwd', MAX_PATH_CHARS),
+    transcriptPath: optional('transcript_path', MAX_PATH_CHARS),
+  });
+  if (isSkip(f)) return f;
+  const { event, transcriptPath } = f;
 
   const base = {
     tool: 'claude-code' as const,
     agent: agentOf('claude-code', 'claude-code'),
     time: now().toISOString(),
-    ...(sessionId !== undefined ? { sessionId } : {}),
-    ...(cwd !== undefined ? { cwd } : {}),
-    ...(transcriptPath !== undefined ? { transcriptPath } : {}),
+    ...defined({ sessionId: f.sessionId, cwd: f.cwd, transcriptPath }),
   };
 
   switch (event) {
@@ -49,7 +48,7 @@ export function parseClaudeCode(payload: string, now: () => Date, readTail?: Tra
       // SessionStart is the one event whose input names the model (hooks reference, SessionStart input).
       const model = optString(doc, 'model', MAX_MODEL_CHARS);
       if (isSkip(model)) return model;
-      return { ...base, ...(model !== undefined ? { model } : {}), kind: 'session-start', edits: [] };
+      return { ...base, ...defined({ model }), kind: 'session-start', edits: [] };
     }
     case 'SessionEnd':
       return { ...base, kind: 'session-end', edits: [] };
@@ -85,31 +84,20 @@ function editOf(toolName: string, input: unknown, response: unknown): CaptureEdi
     return { path, operation: 'write', content, ...withRanges };
   }
   if (toolName === 'Edit') {
-    const pair = pairOf(input, 'tool_input');
+    const pair = replacement(input, 'tool_input');
     if (isSkip(pair)) return pair;
     return { path, operation: 'edit', replacements: [pair], ...withRanges };
   }
-  const edits = own(input, 'edits');
-  if (!Array.isArray(edits)) return skip('tool_input.edits is not an array');
+  const edits = objectList(input, 'edits', 'tool_input.edits');
+  if (isSkip(edits)) return edits;
   if (edits.length === 0) return skip('tool_input.edits is empty');
-  if (edits.length > MAX_EDITS) return skip(`tool_input.edits has more than ${MAX_EDITS} entries`);
   const replacements: { oldText: string; newText: string }[] = [];
-  for (let i = 0; i < edits.length; i++) {
-    const e: unknown = edits[i];
-    if (!isObj(e)) return skip(`tool_input.edits[${i}] is not an object`);
-    const pair = pairOf(e, `tool_input.edits[${i}]`);
+  for (const [i, e] of edits.entries()) {
+    const pair = replacement(e, `tool_input.edits[${i}]`);
     if (isSkip(pair)) return pair;
     replacements.push(pair);
   }
   return { path, operation: 'multi-edit', replacements, ...withRanges };
-}
-
-function pairOf(o: Obj, at: string): { oldText: string; newText: string } | CaptureSkip {
-  const oldText = text(o, 'old_string');
-  if (isSkip(oldText)) return skip(`${at}.${oldText.skipped}`);
-  const newText = text(o, 'new_string');
-  if (isSkip(newText)) return skip(`${at}.${newText.skipped}`);
-  return { oldText, newText };
 }
 
 /**

@@ -22,7 +22,8 @@
 import { printable } from '../../core/errors.js';
 import type { CaptureEdit, CaptureEvent, CaptureSkip } from '../types.js';
 import {
-  MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, agentOf, isObj, isSkip, optString, own, parseObject, reqString, skip,
+  MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, agentOf, defined, isObj, isSkip, optional, optString, own, parseObject, readStrings, reqString,
+  required, skip,
 } from './untrusted.js';
 
 export function parseCodex(payload: string, now: () => Date): CaptureEvent | CaptureSkip {
@@ -33,27 +34,21 @@ export function parseCodex(payload: string, now: () => Date): CaptureEvent | Cap
     if (type === 'agent-turn-complete') return skip('codex notify (agent-turn-complete) names no files: nothing to attribute; install the codex PostToolUse hook');
     return skip('codex notify type is not captured');
   }
-  const event = reqString(doc, 'hook_event_name', 100);
-  if (isSkip(event)) return event;
-  const sessionId = optString(doc, 'session_id', MAX_ID_CHARS);
-  if (isSkip(sessionId)) return sessionId;
-  const requestId = optString(doc, 'turn_id', MAX_ID_CHARS);
-  if (isSkip(requestId)) return requestId;
-  const model = optString(doc, 'model', MAX_MODEL_CHARS);
-  if (isSkip(model)) return model;
-  const cwd = optString(doc, 'cwd', MAX_PATH_CHARS);
-  if (isSkip(cwd)) return cwd;
-  const transcriptPath = optString(doc, 'transcript_path', MAX_PATH_CHARS);
-  if (isSkip(transcriptPath)) return transcriptPath;
+  const f = readStrings(doc, {
+    event: required('hook_event_name', 100),
+    sessionId: optional('session_id', MAX_ID_CHARS),
+    requestId: optional('turn_id', MAX_ID_CHARS),
+    model: optional('model', MAX_MODEL_CHARS),
+    cwd: optional('cwd', MAX_PATH_CHARS),
+    transcriptPath: optional('transcript_path', MAX_PATH_CHARS),
+  });
+  if (isSkip(f)) return f;
+  const { event, ...ids } = f;
   const base = {
     tool: 'codex' as const,
     agent: agentOf('codex', 'codex'),
     time: now().toISOString(),
-    ...(model !== undefined ? { model } : {}),
-    ...(sessionId !== undefined ? { sessionId } : {}),
-    ...(requestId !== undefined ? { requestId } : {}),
-    ...(cwd !== undefined ? { cwd } : {}),
-    ...(transcriptPath !== undefined ? { transcriptPath } : {}),
+    ...defined(ids),
   };
   switch (event) {
     case 'SessionStart':

@@ -13,6 +13,9 @@
 // `toolArgs.path` (its example reads `.toolArgs | .path`) but not the argument that carries the
 // text, so an edit is `operation: 'unknown'` and the attribution layer diffs the file.
 // The payload carries no session id, no model and no request id.
+// The hooks trailmark installs name the event in the handler's env (`TRAILMARK_HOOK_EVENT`,
+// docs/hooks.md); when it is given, the payload must have that event's shape, else the shape
+// alone tells the event (a hook someone wrote by hand).
 
 import { printable } from '../../core/errors.js';
 import type { CaptureEvent, CaptureSkip } from '../types.js';
@@ -20,9 +23,25 @@ import { MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, agentOf, filePath, fromMillis, isObj
 
 const EDIT_TOOLS: readonly string[] = ['edit', 'create'];
 
-export function parseCopilot(payload: string, now: () => Date): CaptureEvent | CaptureSkip {
+/** The events of the hooks configuration reference, and the field that marks each one's payload. */
+const EVENT_FIELDS: Readonly<Record<string, string>> = {
+  postToolUse: 'toolResult',
+  preToolUse: 'toolName',
+  userPromptSubmitted: 'prompt',
+  sessionStart: 'source',
+  sessionEnd: 'reason',
+  errorOccurred: 'error',
+};
+
+export function parseCopilot(payload: string, now: () => Date, hookEvent?: string): CaptureEvent | CaptureSkip {
   const doc = parseObject(payload, 'copilot');
   if (isSkip(doc)) return doc;
+  if (hookEvent !== undefined && hookEvent !== '') {
+    const field = Object.prototype.hasOwnProperty.call(EVENT_FIELDS, hookEvent) ? EVENT_FIELDS[hookEvent] : undefined;
+    if (field === undefined) return skip(`hook event ${printable(hookEvent, 40)} is not captured`);
+    if (hookEvent === 'preToolUse') return skip('preToolUse: the edit has not happened yet');
+    if (own(doc, field) === undefined) return skip(`${hookEvent} payload without ${field}`);
+  }
   const cwd = optString(doc, 'cwd', MAX_PATH_CHARS);
   if (isSkip(cwd)) return cwd;
   const base = {

@@ -10,20 +10,21 @@
 import { printable } from '../../core/errors.js';
 import type { CaptureEdit, CaptureEvent, CaptureSkip } from '../types.js';
 import {
-  MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, agentOf, filePath, isObj, isSkip, optString, own, parseObject, reqString, skip, text,
+  MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, MAX_PAYLOAD_BYTES, agentOf, defined, filePath, isSkip, objectList, optional, optString, own, parseObject, readStrings,
+  replacement, required, skip,
 } from './untrusted.js';
 
 export function parseCursor(payload: string, now: () => Date): CaptureEvent | CaptureSkip {
   const doc = parseObject(payload, 'cursor');
   if (isSkip(doc)) return doc;
-  const event = reqString(doc, 'hook_event_name', 100);
-  if (isSkip(event)) return event;
-  const sessionId = optString(doc, 'conversation_id', MAX_ID_CHARS);
-  if (isSkip(sessionId)) return sessionId;
-  const requestId = optString(doc, 'generation_id', MAX_ID_CHARS);
-  if (isSkip(requestId)) return requestId;
-  const model = optString(doc, 'model', MAX_MODEL_CHARS);
-  if (isSkip(model)) return model;
+  const f = readStrings(doc, {
+    event: required('hook_event_name', 100),
+    sessionId: optional('conversation_id', MAX_ID_CHARS),
+    requestId: optional('generation_id', MAX_ID_CHARS),
+    model: optional('model', MAX_MODEL_CHARS),
+  });
+  if (isSkip(f)) return f;
+  const { event } = f;
   const roots = own(doc, 'workspace_roots');
   let cwd: string | undefined;
   if (roots !== undefined && roots !== null) {
@@ -38,10 +39,7 @@ export function parseCursor(payload: string, now: () => Date): CaptureEvent | Ca
     tool: 'cursor' as const,
     agent: agentOf('cursor', 'cursor'),
     time: now().toISOString(),
-    ...(model !== undefined ? { model } : {}),
-    ...(sessionId !== undefined ? { sessionId } : {}),
-    ...(requestId !== undefined ? { requestId } : {}),
-    ...(cwd !== undefined ? { cwd } : {}),
+    ...defined({ model: f.model, sessionId: f.sessionId, requestId: f.requestId, cwd }),
   };
   switch (event) {
     case 'afterFileEdit': {
@@ -69,21 +67,16 @@ export function parseCursor(payload: string, now: () => Date): CaptureEvent | Ca
 function editOf(doc: Record<string, unknown>): CaptureEdit | CaptureSkip {
   const path = filePath(doc, 'file_path');
   if (isSkip(path)) return path;
-  const edits = own(doc, 'edits');
-  if (!Array.isArray(edits)) return skip('edits is not an array');
-  if (edits.length > MAX_EDITS) return skip(`edits has more than ${MAX_EDITS} entries`);
+  const edits = objectList(doc, 'edits', 'edits');
+  if (isSkip(edits)) return edits;
   // An edit list Cursor leaves empty still says the agent touched the file: the attribution
   // layer diffs it against its last snapshot.
   if (edits.length === 0) return { path, operation: 'unknown' };
   const replacements: { oldText: string; newText: string }[] = [];
-  for (let i = 0; i < edits.length; i++) {
-    const e: unknown = edits[i];
-    if (!isObj(e)) return skip(`edits[${i}] is not an object`);
-    const oldText = text(e, 'old_string');
-    if (isSkip(oldText)) return skip(`edits[${i}].${oldText.skipped}`);
-    const newText = text(e, 'new_string');
-    if (isSkip(newText)) return skip(`edits[${i}].${newText.skipped}`);
-    replacements.push({ oldText, newText });
+  for (const [i, e] of edits.entries()) {
+    const pair = replacement(e, `edits[${i}]`);
+    if (isSkip(pair)) return pair;
+    replacements.push(pair);
   }
   return { path, operation: replacements.length === 1 ? 'edit' : 'multi-edit', replacements };
 }

@@ -7,7 +7,7 @@
 
 import { printable } from '../../core/errors.js';
 import type { CaptureEvent, CaptureSkip } from '../types.js';
-import { MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, agentOf, isSkip, optString, own, parseObject, reqString, skip } from './untrusted.js';
+import { MAX_EDITS, MAX_ID_CHARS, MAX_MODEL_CHARS, MAX_PATH_CHARS, agentOf, defined, isSkip, optional, own, parseObject, readStrings, required, skip } from './untrusted.js';
 
 export interface GenericArgs {
   readonly agent: string;
@@ -54,13 +54,9 @@ export function parseGenericArgs(args: GenericArgs, now: () => Date): CaptureEve
 export function parseGeneric(payload: string, now: () => Date): CaptureEvent | CaptureSkip {
   const doc = parseObject(payload, 'generic');
   if (isSkip(doc)) return doc;
-  const agent = reqString(doc, 'agent', MAX_AGENT_CHARS);
-  if (isSkip(agent)) return agent;
-  const model = optString(doc, 'model', MAX_MODEL_CHARS);
-  if (isSkip(model)) return model;
-  const session = optString(doc, 'session', MAX_ID_CHARS);
-  if (isSkip(session)) return session;
+  const f = readStrings(doc, { agent: required('agent', MAX_AGENT_CHARS), model: optional('model', MAX_MODEL_CHARS), session: optional('session', MAX_ID_CHARS) });
+  if (isSkip(f)) return f;
   const files = own(doc, 'files');
   if (!Array.isArray(files)) return skip('files is not an array');
-  return parseGenericArgs({ agent, files: files as string[], ...(model !== undefined ? { model } : {}), ...(session !== undefined ? { session } : {}) }, now);
+  return parseGenericArgs({ agent: f.agent, files: files as string[], ...defined({ model: f.model, session: f.session }) }, now);
 }

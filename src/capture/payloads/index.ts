@@ -20,6 +20,11 @@ export { MAX_PAYLOAD_BYTES, isSkip } from './untrusted.js';
 export interface PayloadOptions {
   /** How the Claude Code transcript tail is read (default: the file system, transcript.ts). */
   readonly readTranscriptTail?: TranscriptTailReader;
+  /**
+   * The event the installed hook names in its environment (`TRAILMARK_HOOK_EVENT`), for tools
+   * whose payload does not name it (Copilot). Ignored by the others.
+   */
+  readonly hookEvent?: string;
 }
 
 export function parsePayload(tool: CaptureTool, text: string, now: () => Date, options: PayloadOptions = {}): CaptureEvent | CaptureSkip {
@@ -37,7 +42,7 @@ export function parsePayload(tool: CaptureTool, text: string, now: () => Date, o
     case 'codex':
       return parseCodex(text, now);
     case 'copilot':
-      return parseCopilot(text, now);
+      return parseCopilot(text, now, options.hookEvent);
     case 'generic':
       return parseGeneric(text, now);
   }

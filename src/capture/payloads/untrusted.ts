@@ -68,6 +68,71 @@ export function reqString(o: Obj, key: string, max: number): string | CaptureSki
   return v;
 }
 
+/** One string field of a payload: the key it is read from, whether it must be there, its longest length. */
+export interface StringField<R extends boolean = boolean> {
+  readonly key: string;
+  readonly required: R;
+  readonly max: number;
+}
+
+/** A string field that must be present and non-empty. */
+export const required = (key: string, max: number): StringField<true> => ({ key, required: true, max });
+/** A string field that may be absent, null or empty (read as undefined). */
+export const optional = (key: string, max: number): StringField<false> => ({ key, required: false, max });
+
+/** The values `readStrings` gives for a spec: a string for a required field, maybe undefined for an optional one. */
+export type StringValues<S extends Readonly<Record<string, StringField>>> = {
+  readonly [K in keyof S]: S[K] extends StringField<true> ? string : string | undefined;
+};
+
+/**
+ * The string fields `spec` names, each checked by `reqString` or `optString`, in the spec's
+ * order: the first wrong one is the skip. One place for the field checks every tool's payload
+ * shares (event name, session, request and model ids, paths).
+ */
+export function readStrings<S extends Readonly<Record<string, StringField>>>(o: Obj, spec: S): StringValues<S> | CaptureSkip {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, field] of Object.entries(spec)) {
+    const v = field.required ? reqString(o, field.key, field.max) : optString(o, field.key, field.max);
+    if (isSkip(v)) return v;
+    out[name] = v;
+  }
+  return out as StringValues<S>;
+}
+
+/** `o` without its undefined entries, so an absent optional field is absent from the event too. */
+export function defined<T extends Readonly<Record<string, unknown>>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/**
+ * An array of objects at `o[key]` (MultiEdit's or Cursor's `edits`), at most MAX_EDITS long;
+ * `at` names it in the skip reasons (`tool_input.edits`, `edits`).
+ */
+export function objectList(o: Obj, key: string, at: string): Obj[] | CaptureSkip {
+  const list = own(o, key);
+  if (!Array.isArray(list)) return skip(`${at} is not an array`);
+  if (list.length > MAX_EDITS) return skip(`${at} has more than ${MAX_EDITS} entries`);
+  const out: Obj[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const e: unknown = list[i];
+    if (!isObj(e)) return skip(`${at}[${i}] is not an object`);
+    out.push(e);
+  }
+  return out;
+}
+
+/** A replacement `{old_string, new_string}` (Claude Code Edit and MultiEdit, Cursor afterFileEdit); `at` prefixes the skip reasons. */
+export function replacement(o: Obj, at: string): { oldText: string; newText: string } | CaptureSkip {
+  const oldText = text(o, 'old_string');
+  if (isSkip(oldText)) return skip(`${at}.${oldText.skipped}`);
+  const newText = text(o, 'new_string');
+  if (isSkip(newText)) return skip(`${at}.${newText.skipped}`);
+  return { oldText, newText };
+}
+
 /** A file path as the payload gives it: non-empty, no NUL, at most MAX_PATH_CHARS. */
 export function filePath(o: Obj, key: string): string | CaptureSkip {
   const v = reqString(o, key, MAX_PATH_CHARS);
