@@ -106,11 +106,22 @@ function fileRows(result: ScanResult): string[] {
   for (const [path, hunks] of groups) {
     const counts = VERDICTS.filter((v) => v !== 'skipped').map((v) => [v, hunks.filter((h) => h.verdict === v).length] as const).filter(([, n]) => n > 0);
     const flagged = hunks.find((h) => h.verdict === 'contradicted' || h.verdict === 'unattested');
-    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? '' : '';
+    // A file without findings names what attested it (the strongest evidence class first), so a
+    // recorded hook capture shows as such rather than as a bare count.
+    const attested = flagged === undefined ? strongestAttested(hunks) : undefined;
+    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? '' : attested?.reason ?? '';
     const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : '';
     rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(', ')}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
   }
   return rows;
+}
+
+const STATED_RANK: Readonly<Record<string, number>> = { recorded: 0, declared: 1, stamped: 2 };
+
+/** The attested hunk whose AI evidence is of the strongest class (recorded, declared, stamped). */
+function strongestAttested(hunks: readonly HunkResult[]): HunkResult | undefined {
+  const rank = (h: HunkResult): number => Math.min(...h.evidence.filter((e) => e.says === 'ai').map((e) => STATED_RANK[e.class] ?? 3), 3);
+  return hunks.filter((h) => h.verdict === 'attested').sort((a, b) => rank(a) - rank(b))[0];
 }
 
 function tailSection(result: ScanResult, options: MarkdownOptions): string {

@@ -472,7 +472,7 @@ describe.skipIf(simMissing !== undefined)('capture end to end: hook â†’ commit â
     const st = (await s.state()) as { checkRuns: { name: string; head_sha: string; id: number; conclusion: string | null; output: { summary: string | null } }[] };
     const checks = st.checkRuns.filter((c) => c.name === 'trailmark' && c.head_sha === sha).sort((a, b) => b.id - a.id);
     expect(checks.length).toBeGreaterThan(0);
-    expect(checks[0]!.output.summary).toMatch(/\| `src\/stats\.ts` \| 1 attested \|/);
+    expect(checks[0]!.output.summary).toMatch(/\| `src\/stats\.ts` \| 1 attested \| AI involvement stated by recorded evidence \(agent-trace\) \|/);
     // The App's own conclusion, from its ledger: the agent hunk carries recorded evidence from the collector.
     const entries = await ledger(app);
     const analyzed = entries.filter((e) => e.kind === 'change.analyzed' && (e.body as { head?: string }).head === sha);
