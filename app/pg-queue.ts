@@ -501,7 +501,8 @@ export class PgQueue implements JobQueue {
       lease.stop();
       if (failure === undefined) {
         const ended = await this.#complete(row);
-        if (lease.lapsed) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; ${ended ? 'completed (it is not run again)' : 'another run of its key took over'}`);
+        if (!ended) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; its row had moved on (run again, superseded or failed), so it was not completed`);
+        else if (lease.lapsed) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; completed (it is not run again)`);
         return;
       }
       const attempts = row.retry_count + 1;
