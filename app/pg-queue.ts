@@ -498,8 +498,8 @@ export class PgQueue implements JobQueue {
       } catch (err) {
         failure = { err };
       }
-      lease.stop();
       if (failure === undefined) {
+        lease.stop();
         const ended = await this.#complete(row);
         if (!ended) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; its row had moved on (run again, superseded or failed), so it was not completed`);
         else if (lease.lapsed) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; completed (it is not run again)`);
@@ -508,6 +508,7 @@ export class PgQueue implements JobQueue {
       const attempts = row.retry_count + 1;
       const why = describeError(failure.err);
       if (this.#o.retryable(failure.err) && attempts < this.#backoff.maxAttempts) {
+        lease.stop();
         const own = await this.#ifOwnRun(row, (tx) => this.#boss.fail(QUEUE_NAME, row.id, { message: why }, { db: txDb(tx) }));
         if (!own) return this.#o.log(`trailmark: ${describeJob(job)} failed after its lease lapsed (attempt ${attempts}): ${why}; the queue runs it again`);
         const { rows } = await this.#o.sql.query<{ wait: number | null }>(
@@ -522,7 +523,9 @@ export class PgQueue implements JobQueue {
         return this.#o.log(`trailmark: ${describeJob(job)} failed after its lease lapsed (attempt ${attempts}): ${why}; the queue decides its next attempt`);
       }
       this.#o.log(`trailmark: ${describeJob(job)} failed for good after ${attempts} attempt(s): ${why}`);
+      // The lease is extended while the report runs (it calls GitHub).
       await this.#report(job, key, failure.err, attempts);
+      lease.stop();
       await this.#ifOwnRun(row, async (tx) => {
         await tx.query(`UPDATE ${this.#schema}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
         await this.#boss.fail(QUEUE_NAME, row.id, { message: why, report: { by: RUNNER, done: true } }, { db: txDb(tx) });
