@@ -16,9 +16,19 @@
 //   `maxAttempts`, or at once for a permanent error, `onFinalFailure` reports it and the job
 //   moves to the failed state, where `failed()` lists it and `requeueFailed` finds it. Every
 //   failed attempt, every final failure and every job picked up again after an expiry is logged.
-// - A replica that dies (SIGKILL, a lost host) leaves its jobs active: pg-boss's maintenance
-//   (one replica at a time) moves an active job older than the job timeout back to retry, and
-//   any replica runs it again. The timeout must exceed the longest job (TRAILMARK_JOB_TIMEOUT).
+// - A lease per running job: the replica running it extends the job's expiry (pg-boss's
+//   `expire_in`) every third of the job timeout, so a slow but alive replica keeps its job; a
+//   replica that dies (SIGKILL, a lost host) or hangs (its event loop blocked) stops extending
+//   it, and pg-boss's maintenance (one replica at a time) moves the job back to retry one job
+//   timeout after the last extension; any replica runs it again. A lease is extended up to
+//   MAX_RUN_TIMEOUTS job timeouts in all: a job still running then is taken for hung.
+// - A run ends only its own run: completion and failure match the row's `started_on` (the run's
+//   identity), so a replica whose lease lapsed never ends the run another replica took over.
+// - A job that exceeded the timeout on its last attempt (pg-boss moves it to failed without us)
+//   is reported by `onFinalFailure` once: a sweep on the poll tick claims it in the row
+//   (`output.report`) under FOR UPDATE SKIP LOCKED; a claim not marked done within a job timeout
+//   (the claiming replica died) is taken again.
+// - A job whose payload the App cannot read is moved to the failed list at once, with a log line.
 //
 // pg-boss owns its schema (default `trailmark_boss`), its migrations (under its advisory lock)
 // and its maintenance; this file adds the fetch and the coalescing as SQL over pg-boss's job
@@ -45,6 +55,26 @@ function lockKeyOf(name: string): bigint {
 
 /** This process, as written into the rows of the jobs it runs (`output.runner`). */
 export const RUNNER = `${hostname()}:${process.pid}`;
+
+/** A running job's lease is extended up to this many job timeouts; past that it is taken for hung. */
+export const MAX_RUN_TIMEOUTS = 4;
+/** pg-boss's output of a job it moved out of the active state by its expiry. */
+const EXPIRED_MESSAGE = 'job failed by timeout in active state';
+
+const JOB_KINDS = {
+  'analyze': true, 'review-approved': true, 'merged': true, 'command': true, 'weekly-report': true, 'retention': true,
+} as const satisfies Record<Job['kind'], true>;
+
+/** Why a job row's payload cannot be run, or undefined when it can. */
+export function unreadablePayload(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return 'the payload is not an object';
+  const { key, job } = data as { key?: unknown; job?: unknown };
+  if (typeof key !== 'string' || key === '') return 'the payload has no key';
+  if (typeof job !== 'object' || job === null) return 'the payload has no job';
+  const kind = (job as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(JOB_KINDS, kind)) return `the job kind ${JSON.stringify(kind ?? null)} is unknown to this version of the App`;
+  return undefined;
+}
 
 export interface PgQueueOptions extends JobRunner {
   readonly sql: SqlClient;
@@ -78,6 +108,8 @@ interface ActivatedRow extends SqlRow {
   readonly id: string;
   readonly data: JobData;
   readonly retry_count: number;
+  /** `started_on` as text: this run's identity. */
+  readonly started: string;
 }
 
 interface FetchedRow extends ActivatedRow {
@@ -178,6 +210,7 @@ export class PgQueue implements JobQueue {
   #stopping = false;
   #filling = false;
   #fillAgain = false;
+  #sweeping = false;
   #timer: NodeJS.Timeout | undefined;
   #idle: (() => void)[] = [];
 
@@ -226,7 +259,10 @@ export class PgQueue implements JobQueue {
         if (rows.length === 0) await tx.query(`SELECT ${this.#schema}.create_queue($1, $2)`, [QUEUE_NAME, { policy: 'standard' }]);
       });
       this.#started = true;
-      this.#timer = setInterval(() => this.#fill(), this.#pollMs);
+      this.#timer = setInterval(() => {
+        this.#fill();
+        this.#sweep();
+      }, this.#pollMs);
       this.#timer.unref();
     })();
     return this.#starting;
@@ -281,6 +317,8 @@ export class PgQueue implements JobQueue {
        FROM ${this.#schema}.job WHERE name = $1 AND state = 'failed' ORDER BY singleton_key, completed_on DESC`, [QUEUE_NAME]));
     const out: Record<string, FailedJob> = {};
     for (const r of rows) {
+      // An unreadable payload (logged when it was failed) stays in the table, not in this list.
+      if (unreadablePayload(r.data) !== undefined) continue;
       out[r.data.key] = { job: r.data.job, attempts: r.retry_count + 1, error: outputMessage(r.output) ?? JSON.stringify(r.output), at: Number(r.at) };
     }
     return out;
@@ -310,7 +348,7 @@ export class PgQueue implements JobQueue {
   async remove(drop: (job: Job) => boolean): Promise<void> {
     const { rows } = await this.#o.sql.query<{ id: string; data: JobData }>(
       `SELECT id, data FROM ${this.#schema}.job WHERE name = $1 AND (state < 'active' OR state = 'failed')`, [QUEUE_NAME]);
-    const ids = rows.filter((r) => drop(r.data.job)).map((r) => r.id);
+    const ids = rows.filter((r) => unreadablePayload(r.data) === undefined && drop(r.data.job)).map((r) => r.id);
     if (ids.length === 0) return;
     await this.#o.sql.query(`DELETE FROM ${this.#schema}.job WHERE name = $1 AND id = ANY($2::uuid[]) AND (state < 'active' OR state = 'failed')`, [QUEUE_NAME, ids]);
   }
@@ -333,7 +371,7 @@ export class PgQueue implements JobQueue {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    while (this.#running.size > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    while (this.#running.size > 0 || this.#sweeping) await new Promise<void>((resolve) => this.#idle.push(resolve));
     if (this.#started) await this.#boss.stop({ graceful: false, close: false, wait: true });
   }
 
@@ -356,6 +394,22 @@ export class PgQueue implements JobQueue {
     const idle = this.#idle;
     this.#idle = [];
     for (const resolve of idle) resolve();
+  }
+
+  /** Reports the jobs that expired on their last attempt (a few per tick); a queue that runs nothing reports nothing. */
+  #sweep(): void {
+    if (!this.#started || this.#stopping || this.#sweeping || this.#o.concurrency === 0) return;
+    this.#sweeping = true;
+    void (async () => {
+      try {
+        for (let n = 0; n < 10 && !this.#stopping && (await this.#sweepExpired()); n++);
+      } catch (err) {
+        this.#o.log(`trailmark: the queue could not look for jobs that expired on their last attempt: ${describeError(err)}`);
+      } finally {
+        this.#sweeping = false;
+        this.#wake();
+      }
+    })();
   }
 
   /** Starts jobs while there is room. One fill at a time; a call during one makes it look again. */
@@ -395,7 +449,7 @@ export class PgQueue implements JobQueue {
     for (let tries = 0; tries < 5; tries++) {
       const result = await this.#o.sql.transaction(async (tx): Promise<FetchedRow | 'busy' | 'none'> => {
         const { rows: candidates } = await tx.query<{ singleton_key: string }>(
-          `SELECT j.singleton_key FROM ${s}.job j WHERE j.name = $1 AND j.state < 'active' AND j.start_after < now()
+          `SELECT j.singleton_key FROM ${s}.job j WHERE j.name = $1 AND j.state < 'active' AND j.start_after < now() AND j.singleton_key IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM ${s}.job a WHERE a.name = $1 AND a.state = 'active' AND a.singleton_key = j.singleton_key)
            ORDER BY j.created_on, j.id LIMIT 1 FOR UPDATE SKIP LOCKED`, [QUEUE_NAME]);
         const key = candidates[0]?.singleton_key;
@@ -413,7 +467,7 @@ export class PgQueue implements JobQueue {
         const { rows } = await tx.query<ActivatedRow>(
           `UPDATE ${s}.job SET state = 'active', started_on = now(), retry_count = CASE WHEN started_on IS NOT NULL THEN retry_count + 1 ELSE retry_count END,
              output = jsonb_build_object('runner', $3::text)
-           WHERE name = $1 AND id = $2 RETURNING id, data, retry_count`, [QUEUE_NAME, newest.id, RUNNER]);
+           WHERE name = $1 AND id = $2 RETURNING id, data, retry_count, started_on::text AS started`, [QUEUE_NAME, newest.id, RUNNER]);
         const row = rows[0];
         return row === undefined ? 'busy' : { ...row, output: newest.output };
       });
@@ -424,10 +478,19 @@ export class PgQueue implements JobQueue {
   }
 
   async #runRow(row: FetchedRow): Promise<void> {
-    const { key, job } = row.data;
+    const lease = this.#lease(row);
     try {
+      const unreadable = unreadablePayload(row.data);
+      if (unreadable !== undefined) {
+        await this.#ifOwnRun(row, (tx) => tx.query(
+          `UPDATE ${this.#schema}.job SET state = 'failed', completed_on = now(), output = jsonb_build_object('message', $3::text, 'unreadable', true) WHERE name = $1 AND id = $2`,
+          [QUEUE_NAME, row.id, `unreadable payload: ${unreadable}`]));
+        this.#o.log(`trailmark: queued job ${row.id} cannot be run: ${unreadable}; moved to the failed list (${this.#schema}.job) without running`);
+        return;
+      }
+      const { key, job } = row.data;
       if (row.retry_count > 0 && (outputMessage(row.output) ?? '').includes('by timeout')) {
-        this.#o.log(`trailmark: ${describeJob(job)} picked up again (attempt ${row.retry_count + 1} of ${this.#backoff.maxAttempts}): its last run exceeded the job timeout of ${this.#timeout} s (a replica stopped or hung)`);
+        this.#o.log(`trailmark: ${describeJob(job)} picked up again (attempt ${row.retry_count + 1} of ${this.#backoff.maxAttempts}): its last run exceeded the job timeout of ${this.#timeout} s without extending its lease (a replica stopped or hung)`);
       }
       let failure: { err: unknown } | undefined;
       try {
@@ -436,34 +499,144 @@ export class PgQueue implements JobQueue {
         failure = { err };
       }
       if (failure === undefined) {
-        await this.#boss.complete(QUEUE_NAME, row.id);
+        lease.stop();
+        const ended = await this.#complete(row);
+        if (!ended) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; its row had moved on (run again, superseded or failed), so it was not completed`);
+        else if (lease.lapsed) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; completed (it is not run again)`);
         return;
       }
       const attempts = row.retry_count + 1;
       const why = describeError(failure.err);
       if (this.#o.retryable(failure.err) && attempts < this.#backoff.maxAttempts) {
-        await this.#boss.fail(QUEUE_NAME, row.id, { message: why });
+        lease.stop();
+        const own = await this.#ifOwnRun(row, (tx) => this.#boss.fail(QUEUE_NAME, row.id, { message: why }, { db: txDb(tx) }));
+        if (!own) return this.#o.log(`trailmark: ${describeJob(job)} failed after its lease lapsed (attempt ${attempts}): ${why}; the queue runs it again`);
         const { rows } = await this.#o.sql.query<{ wait: number | null }>(
           `SELECT ceil(extract(epoch FROM start_after - now()))::int AS wait FROM ${this.#schema}.job WHERE name = $1 AND id = $2 AND state = 'retry'`, [QUEUE_NAME, row.id]);
         this.#o.log(`trailmark: ${describeJob(job)} failed (attempt ${attempts} of ${this.#backoff.maxAttempts}), retrying in ${Math.max(0, rows[0]?.wait ?? 0)} s: ${why}`);
         return;
       }
-      this.#o.log(`trailmark: ${describeJob(job)} failed for good after ${attempts} attempt(s): ${why}`);
-      try {
-        await this.#o.onFinalFailure(job, key, failure.err, attempts);
-      } catch (err) {
-        this.#o.log(`trailmark: the failure of the ${describeJob(job)} could not be reported: ${describeError(err)}`);
+      // Reported while the row is still active (a crash in between leaves it to expire, and the
+      // sweep reports it again: reports are idempotent), then moved to failed (no retry left:
+      // pg-boss's fail then moves it there) only if it is still this run's.
+      if (!(await this.#ifOwnRun(row, () => Promise.resolve()))) {
+        return this.#o.log(`trailmark: ${describeJob(job)} failed after its lease lapsed (attempt ${attempts}): ${why}; the queue decides its next attempt`);
       }
-      // No retry left: pg-boss's fail then moves it to the failed state.
-      await this.#o.sql.query(`UPDATE ${this.#schema}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2 AND state = 'active'`, [QUEUE_NAME, row.id]);
-      await this.#boss.fail(QUEUE_NAME, row.id, { message: why });
+      this.#o.log(`trailmark: ${describeJob(job)} failed for good after ${attempts} attempt(s): ${why}`);
+      // The lease is extended while the report runs (it calls GitHub).
+      await this.#report(job, key, failure.err, attempts);
+      lease.stop();
+      await this.#ifOwnRun(row, async (tx) => {
+        await tx.query(`UPDATE ${this.#schema}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
+        await this.#boss.fail(QUEUE_NAME, row.id, { message: why, report: { by: RUNNER, done: true } }, { db: txDb(tx) });
+      });
     } catch (err) {
       // Only the database can throw here: the job stays active and runs again after the job timeout.
-      this.#o.log(`trailmark: queue state for ${key} could not be written: ${describeError(err)}`);
+      this.#o.log(`trailmark: queue state for job ${row.id} could not be written: ${describeError(err)}`);
     } finally {
+      lease.stop();
       this.#running.delete(row.id);
       this.#wake();
       this.#fill();
     }
+  }
+
+  async #report(job: Job, key: string, err: unknown, attempts: number): Promise<void> {
+    try {
+      await this.#o.onFinalFailure(job, key, err, attempts);
+    } catch (reportErr) {
+      this.#o.log(`trailmark: the failure of the ${describeJob(job)} could not be reported: ${describeError(reportErr)}`);
+    }
+  }
+
+  /**
+   * Runs `fn` in a transaction holding the job's row when the row is still this run's (active,
+   * same `started_on`); false when the lease lapsed and the row moved on.
+   */
+  async #ifOwnRun(row: FetchedRow, fn: (tx: SqlQueryable) => Promise<unknown>): Promise<boolean> {
+    return this.#o.sql.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `SELECT 1 FROM ${this.#schema}.job WHERE name = $1 AND id = $2 AND state = 'active' AND started_on = $3::timestamptz FOR UPDATE`, [QUEUE_NAME, row.id, row.started]);
+      if (rows.length === 0) return false;
+      await fn(tx);
+      return true;
+    });
+  }
+
+  /**
+   * Completes this run's row: while it is active, and also after its lease lapsed as long as no
+   * other run started (in retry, or failed by the timeout and not yet claimed for a report).
+   */
+  async #complete(row: FetchedRow): Promise<boolean> {
+    const { rows } = await this.#o.sql.query(
+      `UPDATE ${this.#schema}.job SET state = 'completed', completed_on = now(), output = jsonb_build_object('runner', $4::text)
+       WHERE name = $1 AND id = $2 AND started_on = $3::timestamptz
+         AND (state IN ('active', 'retry') OR (state = 'failed' AND output->'value'->>'message' = $5 AND NOT output ? 'report'))
+       RETURNING 1`, [QUEUE_NAME, row.id, row.started, RUNNER, EXPIRED_MESSAGE]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Extends the run's expiry every third of the job timeout while it runs (up to
+   * MAX_RUN_TIMEOUTS timeouts); `lapsed` once an extension found the row no longer this run's.
+   */
+  #lease(row: FetchedRow): { stop(): void; readonly lapsed: boolean } {
+    const state = { lapsed: false, stopped: false };
+    const extend = async () => {
+      const { rows } = await this.#o.sql.query(
+        `UPDATE ${this.#schema}.job SET expire_in = (now() - started_on) + make_interval(secs => $4)
+         WHERE name = $1 AND id = $2 AND state = 'active' AND started_on = $3::timestamptz AND now() - started_on < make_interval(secs => $5)
+         RETURNING 1`, [QUEUE_NAME, row.id, row.started, this.#timeout, this.#timeout * MAX_RUN_TIMEOUTS]);
+      if (rows.length > 0 || state.lapsed || state.stopped) return;
+      state.lapsed = true;
+      const what = unreadablePayload(row.data) === undefined ? describeJob(row.data.job) : `job ${row.id}`;
+      this.#o.log(`trailmark: ${what} still runs after ${this.#timeout} s and its lease was not extended (${MAX_RUN_TIMEOUTS} job timeouts reached, or the queue took it for dead): another replica may run it again`);
+    };
+    const timer = setInterval(() => {
+      extend().catch((err: unknown) => this.#o.log(`trailmark: the lease of job ${row.id} could not be extended: ${describeError(err)}`));
+    }, Math.max(100, Math.floor((this.#timeout * 1000) / 3)));
+    timer.unref();
+    return {
+      stop: () => {
+        state.stopped = true;
+        clearInterval(timer);
+      },
+      get lapsed() {
+        return state.lapsed;
+      },
+    };
+  }
+
+  /**
+   * Reports one job that pg-boss's maintenance failed by the timeout on its last attempt (no run
+   * was left to report it): claims it in its row, reports it unless a newer job of its key
+   * exists, and marks the report done. Returns whether it found one.
+   */
+  async #sweepExpired(): Promise<boolean> {
+    const s = this.#schema;
+    const { rows } = await this.#o.sql.query<{ id: string; data: JobData; retry_count: number; superseded: boolean }>(
+      `UPDATE ${s}.job j SET output = j.output || jsonb_build_object('report', jsonb_build_object('by', $2::text, 'at', now()))
+       WHERE j.name = $1 AND j.id = (
+         SELECT f.id FROM ${s}.job f WHERE f.name = $1 AND f.state = 'failed' AND f.output->'value'->>'message' = $3
+           AND (NOT f.output ? 'report' OR (f.output->'report'->>'done' IS NULL AND (f.output->'report'->>'at')::timestamptz < now() - make_interval(secs => $4)))
+         ORDER BY f.completed_on LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING j.id, j.data, j.retry_count,
+         EXISTS (SELECT 1 FROM ${s}.job n WHERE n.name = $1 AND n.singleton_key = j.singleton_key AND n.created_on > j.created_on) AS superseded`,
+      [QUEUE_NAME, RUNNER, EXPIRED_MESSAGE, this.#timeout]);
+    const row = rows[0];
+    if (row === undefined) return false;
+    const unreadable = unreadablePayload(row.data);
+    const attempts = row.retry_count + 1;
+    if (unreadable !== undefined) {
+      this.#o.log(`trailmark: queued job ${row.id} exceeded the job timeout on its last attempt and cannot be reported: ${unreadable}`);
+    } else if (row.superseded) {
+      this.#o.log(`trailmark: ${describeJob(row.data.job)} exceeded the job timeout of ${this.#timeout} s on its last attempt (${attempts}); not reported: a newer job of its key was queued since`);
+    } else {
+      const why = `the job ran longer than the job timeout of ${this.#timeout} s on every attempt (${attempts}): a replica stopped or hung`;
+      this.#o.log(`trailmark: ${describeJob(row.data.job)} failed for good after ${attempts} attempt(s): ${why}`);
+      await this.#report(row.data.job, row.data.key, new Error(why), attempts);
+    }
+    await this.#o.sql.query(`UPDATE ${s}.job SET output = jsonb_set(output, '{report,done}', 'true') WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
+    return true;
   }
 }

@@ -77,7 +77,13 @@ export interface JobRunner {
   readonly run: (job: Job, key: string) => Promise<void>;
   /** Whether another attempt could succeed (5xx, network errors, rate limits). */
   readonly retryable: (err: unknown) => boolean;
-  /** Reports a job that will not be attempted again (after `attempts` attempts); a throw here is logged, the job still moves to failed. */
+  /**
+   * Reports a job that will not be attempted again (after `attempts` attempts); a throw here is
+   * logged, the job still moves to failed. PgQueue also calls it for a job whose last attempt
+   * exceeded the job timeout (`err` says so), and may call it twice for one failure when a
+   * replica dies mid-report: reports must be idempotent (the App's are: a keyed ledger entry, a
+   * check run published once).
+   */
   readonly onFinalFailure: (job: Job, key: string, err: unknown, attempts: number) => Promise<void>;
   /** One line per failed attempt and per final failure. */
   readonly log: (line: string) => void;

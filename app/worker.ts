@@ -7,7 +7,7 @@ import { parseCommand } from '../src/engine/command.js';
 import { APP_POLICY, analysisFailureCheck, appAnalysisScope, commandFailureReply, recordApproval, recordMerge, recordRemediation, withApproval, withRemediation, type OutcomeLedger, type PullSubject } from '../src/engine/outcome.js';
 import { CHECK_NAME, CONFIG_PATH, analysisKey, review } from '../src/engine/review.js';
 import { GitHubChangeSource } from '../src/github/change-source.js';
-import { gitHubCheckSink } from '../src/github/check-run.js';
+import { checkRunExternalId, gitHubCheckSink } from '../src/github/check-run.js';
 import { setCheckRunActions } from '../src/github/check-run-actions.js';
 import type { GitHubClient } from '../src/github/client.js';
 import { commentOnPullRequest } from '../src/github/comments.js';
@@ -55,9 +55,9 @@ function repository(p: PullRef): string {
   return `${p.owner}/${p.repo}`;
 }
 
-/** Publishes a check run the engine decided, without the App's button. */
+/** Publishes a check run the engine decided, without the App's button (a second report of the same failure completes the first run). */
 async function publishNeutral(client: GitHubClient, p: PullRef, check: CheckOutput): Promise<void> {
-  await gitHubCheckSink(client, { owner: p.owner, repo: p.repo }).publish(check);
+  await gitHubCheckSink(client, { owner: p.owner, repo: p.repo, externalId: (c) => checkRunExternalId(`failure:${c.summary}`, c) }).publish(check);
 }
 
 export class Worker {
@@ -162,6 +162,9 @@ export class Worker {
   async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState): Promise<void> {
     const state = await this.deps.pulls.get(p.installationId, pullKey(p));
     const ledgers = this.deps.ledgers;
+    // Publishing once: the analysis key goes into the check run's external id, so a job run twice
+    // (docs/replicas.md) completes the first run's check run instead of creating a second.
+    let analysis: string | undefined;
     const outcome = await review({
       changes: new GitHubChangeSource({
         client, owner: p.owner, repo: p.repo,
@@ -181,6 +184,7 @@ export class Worker {
         : ledgers.sinkOf(p.installationId),
       checks: gitHubCheckSink(client, {
         owner: p.owner, repo: p.repo,
+        externalId: (check) => checkRunExternalId(analysis, check),
         // One more request, only when there is something to declare.
         onPublished: async (id, check) => {
           if (check.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, id, [ATTEST_ACTION]);
@@ -188,7 +192,10 @@ export class Worker {
       }),
     }, {
       // A late declaration changes the analysis of the same head: it is part of the key.
-      key: (policy, c) => analysisKey(appAnalysisScope(repository(p), p.number, state.remediations), c.base, c.head, policy),
+      key: (policy, c) => {
+        analysis = analysisKey(appAnalysisScope(repository(p), p.number, state.remediations), c.base, c.head, policy);
+        return analysis;
+      },
       remediations: state.remediations,
       repository: repository(p),
       pullRequest: p.number,
@@ -222,7 +229,7 @@ export class Worker {
     const { files } = await listPullRequestFiles(client, job.owner, job.repo, job.number);
     const { approvals } = await this.deps.pulls.get(job.installationId, pullKey(job));
     const mergeCommitParents = job.mergeCommit === null ? undefined : await commitParents(client, job.owner, job.repo, job.mergeCommit);
-    await recordMerge({ ...this.#ports(job), checks: gitHubCheckSink(client, { owner: job.owner, repo: job.repo }) }, {
+    await recordMerge({ ...this.#ports(job), checks: gitHubCheckSink(client, { owner: job.owner, repo: job.repo, externalId: (check) => checkRunExternalId(key, check) }) }, {
       ...(await this.#subject(job, key)), head: job.head, mergeCommit: job.mergeCommit, mergedBy: job.mergedBy, files, approvals,
       ...(mergeCommitParents === undefined ? {} : { mergeCommitParents }),
     });

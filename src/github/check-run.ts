@@ -1,7 +1,15 @@
 // Publishes one completed check run with its annotations: create with the first batch, then one
 // update per further batch (GitHub appends annotations across updates of the same run).
+//
+// Idempotent when the request carries an `externalId` (checkRunExternalId: the analysis and
+// what the run shows): one list request first (the head's runs of that name) finds a run
+// published before under the same id (a job run twice: a replica taken for dead, a report
+// retried), and that run is completed instead of a second being created: nothing more is sent
+// when it is complete, else only what is missing (its status and conclusion, the annotations
+// after the ones it has).
+import { createHash } from 'node:crypto';
 import type { GitHubError } from '../core/errors.js';
-import type { CheckConclusion, CheckOutput, CheckSink } from '../core/ports.js';
+import type { CheckAnnotationOutput, CheckConclusion, CheckOutput, CheckSink } from '../core/ports.js';
 import type { GitHubClient } from './client.js';
 import { httpStatusOf, toGitHubError } from './errors.js';
 import {
@@ -45,7 +53,8 @@ export interface CheckRunRequest {
 }
 
 export type CheckRunPublication =
-  | { readonly published: true; readonly id: number; readonly url: string; readonly requests: number }
+  /** `existing`: a run with the same external id was found and completed instead of a new one created. */
+  | { readonly published: true; readonly id: number; readonly url: string; readonly requests: number; readonly existing?: true }
   /** The token may not write checks (fork pull requests, missing `checks: write`). */
   | { readonly published: false; readonly error: GitHubError };
 
@@ -63,6 +72,34 @@ function toRest(a: CheckAnnotation) {
   };
 }
 
+/**
+ * The external id of a publication: a digest of the analysis (its idempotency key, when known)
+ * and of what the run shows but its summary (which says whether this run appended the ledger
+ * entry), so a second publication of one analysis finds the first, and a different result on
+ * the same head gets a run of its own (annotations cannot be taken back from a run).
+ */
+export function checkRunExternalId(key: string | undefined, check: Pick<CheckOutput, 'name' | 'headSha' | 'conclusion' | 'title'> & { readonly annotations: readonly CheckAnnotationOutput[] }): string {
+  const annotations = check.annotations.map((a) => [a.path, a.startLine, a.endLine, a.level, a.title ?? null, a.message, a.rawDetails ?? null]);
+  const digest = createHash('sha256').update(JSON.stringify([key ?? null, check.name, check.headSha, check.conclusion, check.title, annotations])).digest('hex');
+  return `trailmark:${digest.slice(0, 40)}`;
+}
+
+interface ExistingRun {
+  readonly id: number;
+  readonly url: string;
+  readonly completed: boolean;
+  readonly conclusion: string | null;
+  readonly annotations: number;
+}
+
+/** The head's run of this name carrying `externalId` (one list request: the newest 100 runs of the name). */
+async function findRun(client: GitHubClient, run: CheckRunRequest, externalId: string): Promise<ExistingRun | undefined> {
+  const { data } = await client.rest.checks.listForRef({ owner: run.owner, repo: run.repo, ref: run.headSha, check_name: run.name, filter: 'all', per_page: 100 });
+  const found = data.check_runs.find((r) => r.external_id === externalId && r.head_sha === run.headSha);
+  if (found === undefined) return undefined;
+  return { id: Number(found.id), url: found.html_url ?? '', completed: found.status === 'completed', conclusion: found.conclusion, annotations: found.output.annotations_count };
+}
+
 export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest): Promise<CheckRunPublication> {
   const batches: CheckAnnotation[][] = [];
   for (let i = 0; i < run.annotations.length; i += CHECK_RUN_ANNOTATIONS_PER_REQUEST) {
@@ -73,6 +110,33 @@ export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest
     summary: truncateText(run.summary, CHECK_RUN_SUMMARY_MAX_CHARS, SUMMARY_CUT_NOTE),
     ...(batch === undefined ? {} : { annotations: batch.map(toRest) }),
   });
+  let existing: ExistingRun | undefined;
+  if (run.externalId !== undefined) {
+    try {
+      existing = await findRun(client, run, run.externalId);
+    } catch (err) {
+      const error = toGitHubError(err, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs');
+      if (httpStatusOf(error) === 403) return { published: false, error };
+      throw error;
+    }
+  }
+  if (existing !== undefined) {
+    // Annotations it already has are not sent again (GitHub would append them a second time).
+    const sent = Math.min(existing.annotations, run.annotations.length);
+    const missing = run.annotations.slice(sent);
+    let requests = 1;
+    if (!existing.completed || existing.conclusion !== run.conclusion || missing.length > 0) {
+      const rest: CheckAnnotation[][] = [];
+      for (let i = 0; i < missing.length; i += CHECK_RUN_ANNOTATIONS_PER_REQUEST) rest.push(missing.slice(i, i + CHECK_RUN_ANNOTATIONS_PER_REQUEST));
+      await client.rest.checks.update({
+        owner: run.owner, repo: run.repo, check_run_id: existing.id, status: 'completed', conclusion: run.conclusion, output: output(rest[0]),
+        ...(run.detailsUrl === undefined ? {} : { details_url: run.detailsUrl }),
+      });
+      for (const batch of rest.slice(1)) await client.rest.checks.update({ owner: run.owner, repo: run.repo, check_run_id: existing.id, output: output(batch) });
+      requests += Math.max(1, rest.length);
+    }
+    return { published: true, id: existing.id, url: existing.url, requests, existing: true };
+  }
   let created;
   try {
     created = await client.rest.checks.create({
@@ -95,14 +159,18 @@ export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest
   for (const batch of batches.slice(1)) {
     await client.rest.checks.update({ owner: run.owner, repo: run.repo, check_run_id: id, output: output(batch) });
   }
-  return { published: true, id, url: created.data.html_url ?? '', requests: Math.max(1, batches.length) };
+  return { published: true, id, url: created.data.html_url ?? '', requests: Math.max(1, batches.length) + (run.externalId === undefined ? 0 : 1) };
 }
 
 export interface CheckSinkOptions {
   readonly owner: string;
   readonly repo: string;
   readonly detailsUrl?: string;
-  readonly externalId?: string;
+  /**
+   * The run's external id, or how to make it from the check (checkRunExternalId): with one, a
+   * second publication of the same run completes the first instead of creating another.
+   */
+  readonly externalId?: string | ((check: CheckOutput) => string | undefined);
   /** Called after a run is published, with its id (the App adds its "Declare AI use" button when there are findings). */
   readonly onPublished?: (id: number, check: CheckOutput) => Promise<void>;
 }
@@ -111,11 +179,12 @@ export interface CheckSinkOptions {
 export function gitHubCheckSink(client: GitHubClient, o: CheckSinkOptions): CheckSink {
   return {
     publish: async (check) => {
+      const externalId = typeof o.externalId === 'function' ? o.externalId(check) : o.externalId;
       const run = await publishCheckRun(client, {
         owner: o.owner, repo: o.repo, headSha: check.headSha, name: check.name, conclusion: check.conclusion, title: check.title, summary: check.summary,
         annotations: check.annotations.map((a) => ({ ...a })),
         ...(o.detailsUrl === undefined ? {} : { detailsUrl: o.detailsUrl }),
-        ...(o.externalId === undefined ? {} : { externalId: o.externalId }),
+        ...(externalId === undefined ? {} : { externalId }),
       });
       if (!run.published) return { published: false, why: run.error.message };
       if (o.onPublished !== undefined) await o.onPublished(run.id, check);

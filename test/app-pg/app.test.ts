@@ -64,7 +64,7 @@ function pullRequestEvent(action: string, head = HEAD): PullRequestPayload {
 }
 
 function analysis(head: string, files: readonly FileSpec[], capture: (b: unknown) => void): Expectation[] {
-  return [getPull({ number: 2, base: BASE, head }), ...noConfig(), ...prFiles(2, files), ...prCommits(2, [restCommit(head, BASE)]), createCheck(capture)];
+  return [getPull({ number: 2, base: BASE, head }), ...noConfig(), ...prFiles(2, files), ...prCommits(2, [restCommit(head, BASE)]), ...createCheck(capture, head)];
 }
 
 const analyzedHeads = (entries: readonly { entry: { kind: string; body: unknown } }[]) =>

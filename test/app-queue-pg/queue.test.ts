@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Job, PullJob } from '../../app/job.js';
-import { DEFAULT_JOB_TIMEOUT_SECONDS, jobTimeoutFromEnv, PgQueue, splitStatements, type PgQueueOptions } from '../../app/pg-queue.js';
+import { DEFAULT_JOB_TIMEOUT_SECONDS, MAX_RUN_TIMEOUTS, QUEUE_NAME, jobTimeoutFromEnv, PgQueue, splitStatements, unreadablePayload, type PgQueueOptions } from '../../app/pg-queue.js';
 import { UsageError } from '../../src/core/errors.js';
 import { PG_URL } from '../support/postgres.js';
 import { openBackend, serverMissing, type QueueBackend } from './backend.js';
@@ -280,6 +280,141 @@ describe('PgQueue', () => {
     ]);
   });
 
+  test('a slow but alive runner keeps its job past the job timeout (its lease is extended): the other queue never runs it a second time', async () => {
+    const schema = backend.schema();
+    const ran: string[] = [];
+    const logs: string[] = [];
+    const slow = queueOn(schema, {
+      jobTimeoutSeconds: 1, log: (l) => logs.push(l),
+      // Three and a half job timeouts: without the lease the other queue would take it for dead after one.
+      run: async () => {
+        ran.push('slow');
+        await tick(3_500);
+      },
+    });
+    const other = queueOn(schema, { jobTimeoutSeconds: 1, log: (l) => logs.push(l), run: () => Promise.resolve(void ran.push('other')) });
+    await slow.enqueue('k', job(1));
+    await until(() => ran.length === 1);
+    await other.start();
+    await slow.drain();
+    await tick(1_500);
+    expect(ran).toEqual(['slow']);
+    const rows = (await backend.sql.query<{ state: string }>(`SELECT state::text AS state FROM ${schema}.job WHERE name = $1`, [QUEUE_NAME])).rows;
+    expect(rows.map((r) => r.state)).toEqual(['completed']);
+    expect(logs).toEqual([]);
+  });
+
+  test('a job past its lease on its last attempt is reported once (onFinalFailure), by one of the queues, and listed as failed', async () => {
+    const schema = backend.schema();
+    const reports: { by: string; attempts: number; error: string }[] = [];
+    const logs: string[] = [];
+    const once = { maxAttempts: 1, baseDelayMs: 1_000, maxDelayMs: 1_000 };
+    let release = () => undefined as void;
+    const reporter = (by: string) => (_j: Job, _k: string, err: unknown, attempts: number) => {
+      reports.push({ by, attempts, error: err instanceof Error ? err.message : String(err) });
+      return Promise.resolve();
+    };
+    // A run that never ends by itself: its lease is extended up to MAX_RUN_TIMEOUTS timeouts, then lapses.
+    const hung = queueOn(schema, {
+      jobTimeoutSeconds: 1, backoff: once, log: (l) => logs.push(`hung: ${l}`), onFinalFailure: reporter('hung'),
+      run: () => new Promise<void>((resolve) => void (release = resolve)),
+    });
+    const a = queueOn(schema, { jobTimeoutSeconds: 1, backoff: once, log: (l) => logs.push(`a: ${l}`), onFinalFailure: reporter('a'), run: () => Promise.resolve() });
+    const b = queueOn(schema, { jobTimeoutSeconds: 1, backoff: once, log: (l) => logs.push(`b: ${l}`), onFinalFailure: reporter('b'), run: () => Promise.resolve() });
+    await hung.enqueue('k', job(5));
+    await a.start();
+    await b.start();
+    await until(() => reports.length > 0);
+    // Both sweeps keep running: a second report would come within a few poll ticks.
+    await tick(1_500);
+    expect(reports).toHaveLength(1);
+    expect(['a', 'b', 'hung']).toContain(reports[0]!.by);
+    expect(reports[0]).toMatchObject({ attempts: 1, error: 'the job ran longer than the job timeout of 1 s on every attempt (1): a replica stopped or hung' });
+    expect(logs.some((l) => l.startsWith('hung: ') && l.includes(`analyze job for o/r#5 still runs after 1 s and its lease was not extended (${MAX_RUN_TIMEOUTS} job timeouts reached`))).toBe(true);
+    expect(logs.some((l) => l.includes('analyze job for o/r#5 failed for good after 1 attempt(s): the job ran longer than the job timeout'))).toBe(true);
+    const failed = await a.failed();
+    expect(Object.keys(failed)).toEqual(['k']);
+    expect(failed.k).toMatchObject({ job: job(5), attempts: 1 });
+    // The hung run ends at last: it does not complete the failed row that was reported.
+    release();
+    await hung.drain();
+    expect(logs.some((l) => l.startsWith('hung: ') && l.includes('finished after its lease lapsed; its row had moved on'))).toBe(true);
+    expect(Object.keys(await a.failed())).toEqual(['k']);
+    expect(reports).toHaveLength(1);
+  });
+
+  test('a run whose lease lapsed and was run again never ends the run that took over; its late completion is logged', async () => {
+    const schema = backend.schema();
+    const releases: (() => void)[] = [];
+    const logs: string[] = [];
+    const run = () => new Promise<void>((resolve) => void releases.push(resolve));
+    const first = queueOn(schema, { jobTimeoutSeconds: 1, log: (l) => logs.push(`first: ${l}`), run });
+    await first.enqueue('k', job(3));
+    await until(() => releases.length === 1);
+    // What pg-boss's expiry does to a run whose replica stopped extending it (a partition, a
+    // blocked event loop), done at once here.
+    await backend.sql.query(`UPDATE ${schema}.job SET state = 'retry', start_after = now(), output = '{"value":{"message":"job failed by timeout in active state"}}' WHERE name = $1 AND state = 'active'`, [QUEUE_NAME]);
+    const second = queueOn(schema, { jobTimeoutSeconds: 1, log: (l) => logs.push(`second: ${l}`), run });
+    await second.start();
+    await until(() => releases.length === 2);
+    expect(logs.some((l) => l.startsWith('second: ') && l.includes('analyze job for o/r#3 picked up again (attempt 2 of 5)'))).toBe(true);
+    releases[0]!();
+    await until(() => logs.some((l) => l.startsWith('first: ') && l.includes('finished after its lease lapsed; its row had moved on')));
+    const state = async () => (await backend.sql.query<{ state: string }>(`SELECT state::text AS state FROM ${schema}.job WHERE name = $1`, [QUEUE_NAME])).rows.map((r) => r.state);
+    expect(await state()).toEqual(['active']);
+    releases[1]!();
+    await second.drain();
+    await first.drain();
+    expect(await state()).toEqual(['completed']);
+  });
+
+  test('a job whose payload cannot be read is moved to the failed list with a log line, never run, and the queue goes on', async () => {
+    const schema = backend.schema();
+    const ran: number[] = [];
+    const logs: string[] = [];
+    const producer = queueOn(schema, { concurrency: 0, run: () => Promise.reject(new Error('never runs')) });
+    await producer.enqueue('bad', job(1));
+    await backend.sql.query(`UPDATE ${schema}.job SET data = '{"key":"bad","job":{"kind":"frobnicate"}}' WHERE name = $1 AND singleton_key = 'bad'`, [QUEUE_NAME]);
+    await producer.enqueue('good', job(2));
+    const queue = queueOn(schema, { log: (l) => logs.push(l), run: (j) => Promise.resolve(void ran.push(numberOf(j))) });
+    await queue.start();
+    await until(async () => ran.length === 1 && (await queue.pending()) === 0);
+    expect(ran).toEqual([2]);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^trailmark: queued job [0-9a-f-]{36} cannot be run: the job kind "frobnicate" is unknown to this version of the App; moved to the failed list \(tmq[a-z0-9_]*\.job\) without running$/);
+    const rows = (await backend.sql.query<{ state: string; message: string }>(`SELECT state::text AS state, output->>'message' AS message FROM ${schema}.job WHERE name = $1 AND singleton_key = 'bad'`, [QUEUE_NAME])).rows;
+    expect(rows).toEqual([{ state: 'failed', message: 'unreadable payload: the job kind "frobnicate" is unknown to this version of the App' }]);
+    expect(await queue.failed()).toEqual({});
+    expect(unreadablePayload(null)).toBe('the payload is not an object');
+    expect(unreadablePayload({ key: 'k' })).toBe('the payload has no job');
+    expect(unreadablePayload({ job: job(1) })).toBe('the payload has no key');
+    expect(unreadablePayload({ key: 'k', job: job(1) })).toBeUndefined();
+  });
+
+  test('stop() while a job runs takes no new job, waits for the running one and completes it', async () => {
+    const schema = backend.schema();
+    let release = () => undefined as void;
+    const ran: number[] = [];
+    const queue = queueOn(schema, {
+      run: (j) => new Promise<void>((resolve) => {
+        ran.push(numberOf(j));
+        release = resolve;
+      }),
+    });
+    await queue.enqueue('k1', job(1));
+    await until(() => ran.length === 1);
+    let stopped = false;
+    const stopping = queue.stop().then(() => void (stopped = true));
+    await queue.enqueue('k2', job(2));
+    await tick(300);
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    expect(ran).toEqual([1]);
+    const rows = (await backend.sql.query<{ key: string; state: string }>(`SELECT singleton_key AS key, state::text AS state FROM ${schema}.job WHERE name = $1 ORDER BY singleton_key`, [QUEUE_NAME])).rows;
+    expect(rows).toEqual([{ key: 'k1', state: 'completed' }, { key: 'k2', state: 'created' }]);
+  });
+
   test('TRAILMARK_JOB_TIMEOUT: seconds from 1 to 86400, a clear error otherwise', () => {
     expect(jobTimeoutFromEnv({})).toBe(DEFAULT_JOB_TIMEOUT_SECONDS);
     expect(jobTimeoutFromEnv({ TRAILMARK_JOB_TIMEOUT: '30' })).toBe(30);
@@ -335,7 +470,7 @@ describe.skipIf(serverMissing !== undefined)('PgQueue across processes (real ser
     await until(async () => ran.length > 0 && (await survivor.pending()) === 0);
     await producer.drain();
     expect(ran).toEqual([7]);
-    expect(logs.some((l) => /analyze job for o\/r#7 picked up again \(attempt 2 of 5\): its last run exceeded the job timeout of 2 s/.test(l))).toBe(true);
+    expect(logs.some((l) => /analyze job for o\/r#7 picked up again \(attempt 2 of 5\): its last run exceeded the job timeout of 2 s without extending its lease/.test(l))).toBe(true);
     expect(await survivor.failed()).toEqual({});
   });
 });

@@ -93,7 +93,7 @@ function analysis(head: string, files: readonly FileSpec[], capture: (b: unknown
     ...noConfig(),
     ...prFiles(2, files),
     ...prCommits(2, extra.commits ?? [restCommit(head, BASE)]),
-    createCheck(capture),
+    ...createCheck(capture, head),
   ];
 }
 
@@ -117,8 +117,8 @@ test('pull request opened: analysis of the newest head, neutral check with annot
   // The check-run summary carries the signed checkpoint of the ledger it just wrote.
   expect(check.output.summary).toContain('example.com/trailmark-app');
   expect(check.output.summary).toContain(`\n${entries.length}\n`);
-  // Plus the installation token, which Probot caches for an hour.
-  expect(requestCount(expectations)).toBe(8);
+  // Plus the installation token, which Probot caches for an hour; the check-run list (publishing once) included.
+  expect(requestCount(expectations)).toBe(9);
 });
 
 test('synchronize: the new head is analyzed and appended after the earlier analysis', async () => {
@@ -264,7 +264,7 @@ test('review approved, then a new push, then merge: approval-drift in the ledger
   const checks: CheckBody[] = [];
   const mock = github(
     getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, approvedFiles, { contents: false }),
-    ...prFiles(2, mergedFiles, { contents: false }), mergeCommitOf('c'.repeat(40), 2), createCheck((b) => checks.push(b as CheckBody)));
+    ...prFiles(2, mergedFiles, { contents: false }), mergeCommitOf('c'.repeat(40), 2), createCheck((b) => checks.push(b as CheckBody), 'c'.repeat(40)));
   await h.receive('pull_request_review', reviewEvent(HEAD));
   await h.app.drain();
   await h.receive('pull_request', mergedEvent(HEAD2, 'c'.repeat(40)));
@@ -476,7 +476,7 @@ test.each([false, true])('crash after the review.approved append (appended-jobs 
 test('crash after the merge append, before the index write: one merge and one approval-drift finding after the restart', async () => {
   const approvedFiles = [addedFile('src/lib/a.ts', 'export const a = 1;\n')];
   const mergedFiles = [addedFile('src/lib/a.ts', 'export const a = 2;\n')];
-  const mergeRun = () => [...prFiles(2, mergedFiles, { contents: false }), mergeCommitOf('c'.repeat(40), 2), createCheck(() => undefined)];
+  const mergeRun = () => [...prFiles(2, mergedFiles, { contents: false }), mergeCommitOf('c'.repeat(40), 2), ...createCheck(() => undefined, 'c'.repeat(40))];
   const mock = githubFor(3, getPull({ number: 2, base: BASE, head: HEAD }), ...prFiles(2, approvedFiles, { contents: false }), ...mergeRun(), ...mergeRun());
   const dataDir = await crashAfterAppend(async (h) => {
     // The approval runs to completion first (a paused App only queues: run it on its own).

@@ -51,7 +51,7 @@ test('a record posted by a user who can push is stored once, logged, and used as
   const tokenScope = mockToken();
   const checks: unknown[] = [];
   gh.expect(userRepo(true), installation(), userRepo(true), installation(),
-    getPull({ number: 2, base: BASE, head: HEAD }), ...noConfig(), ...prFiles(2, [addedFile(RETRY_PATH, RETRY_TS)]), ...prCommits(2, [restCommit(HEAD, BASE)]), createCheck((b) => checks.push(b)));
+    getPull({ number: 2, base: BASE, head: HEAD }), ...noConfig(), ...prFiles(2, [addedFile(RETRY_PATH, RETRY_TS)]), ...prCommits(2, [restCommit(HEAD, BASE)]), ...createCheck((b) => checks.push(b)));
   const record = agentTraceRecord(HEAD);
   expect(await post(server.url, record)).toMatchObject({ status: 201, body: { stored: true, ranges: 1 } });
   expect(await post(server.url, record)).toMatchObject({ status: 200, body: { stored: false } });

@@ -221,11 +221,21 @@ export const prCommits = (number: number, commits: readonly unknown[]): Expectat
   return out;
 };
 
-export const createCheck = (capture: (body: unknown) => void): Expectation => ({
+/** The head the App tests analyze. */
+export const TEST_HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+
+/** The list of `ref`'s check runs of the App's name that a publication makes first (src/github/check-run.ts: publishing once). */
+export const listChecks = (ref: string, runs: readonly object[] = []): Expectation => ({
+  method: 'GET', route: '/repos/{owner}/{repo}/commits/{ref}/check-runs', params: { ...repo, ref },
+  reply: { status: 200, body: { total_count: runs.length, check_runs: runs } },
+});
+
+/** A check run published on `ref`: the list that finds none there yet, then the create. */
+export const createCheck = (capture: (body: unknown) => void, ref: string = TEST_HEAD): Expectation[] => [listChecks(ref), {
   method: 'POST', route: '/repos/{owner}/{repo}/check-runs', params: repo,
   reply: { status: 201, body: { id: 7, html_url: `https://github.com/${OWNER}/${REPO}/runs/7` } },
   body: capture,
-});
+}];
 
 export const updateCheck = (times: number, capture: (body: unknown) => void): Expectation => ({
   method: 'PATCH', route: '/repos/{owner}/{repo}/check-runs/{check_run_id}', params: { ...repo, check_run_id: 7 }, times,
