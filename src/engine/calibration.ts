@@ -272,3 +272,34 @@ export function parseCalibration(text: string, source: string): CalibrationRepor
   }
   return d as CalibrationReport;
 }
+
+/** Where a review finds the repository's calibration (the Action: the ledger branch's `calibration.json`; the App: its state). */
+export interface CalibrationSource {
+  /** The calibration document, or undefined when none was made yet. */
+  load(): Promise<CalibrationReport | undefined>;
+}
+
+/** What a review does with a calibration: apply it, or say in one sentence why not. */
+export type CalibrationDecision =
+  | { readonly applied: { readonly thresholds: Thresholds; readonly reason: string }; readonly note: string }
+  | { readonly applied?: undefined; readonly note: string; /** Whether the check run says it (not when there is simply no calibration yet). */ readonly shown: boolean };
+
+/**
+ * The operating point a review of `repository` uses from `report`, starting from the policy's
+ * `thresholds`: applied only when the calibration is for the models in force, the repository
+ * was calibrated, and it started from these thresholds (a policy that changed its thresholds
+ * since is not overridden by a calibration of the old ones).
+ */
+export function decideCalibration(report: CalibrationReport | undefined, repository: string, thresholds: Thresholds): CalibrationDecision {
+  if (report === undefined) return { note: 'no calibration of this repository yet: the policy\'s thresholds apply', shown: false };
+  const stale = calibrationStale(report);
+  if (stale !== undefined) return { note: `the calibration is stale and ignored (${stale}); the policy's thresholds apply until it is made again`, shown: true };
+  const r = calibratedThresholds(report, repository);
+  if (r === undefined) return { note: 'the calibration has no entry for this repository yet: the policy\'s thresholds apply', shown: false };
+  if (r.status !== 'calibrated') return { note: `not calibrated: ${r.reason}`, shown: true };
+  const from = r.shipped.thresholds;
+  if (from.low !== thresholds.low || from.high !== thresholds.high) {
+    return { note: `the calibration started from thresholds ${from.low}/${from.high}, the policy sets ${thresholds.low}/${thresholds.high}: ignored until it is made again`, shown: true };
+  }
+  return { applied: { thresholds: r.calibrated.thresholds, reason: r.reason }, note: `thresholds calibrated for this repository: ${r.reason}` };
+}
