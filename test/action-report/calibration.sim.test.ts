@@ -3,6 +3,9 @@
 // real Ed25519 key); the report job calibrates from it and writes `calibration.json` on the
 // branch in one commit (and nothing when it did not change); a review run reads that one file
 // with one request and applies it. Every request is counted; zero simulator violations.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ledgerBranchCalibration, ledgerBranchCalibrationSink } from '../../action/calibration.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
@@ -111,6 +114,11 @@ describe.skipIf(skip !== undefined)('calibration.json on the ledger branch (simu
     expect(first.model.operatingPoints).toHaveLength(1);
     expect(first.model.operatingPoints![0]).toMatchObject({ repository: REPOSITORY, source: 'calibrated', status: 'calibrated', hunks: { attested: 30, unattested: 240 } });
     expect(first.markdown).toContain('## Operating points');
+    // The JSON form (trailmark.report/v1 with the optional operatingPoints) is valid against the published schema.
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../docs/schemas/report-v1.schema.json', import.meta.url), 'utf8')) as object);
+    expect(validate(JSON.parse(JSON.stringify(first.model))), JSON.stringify(validate.errors)).toBe(true);
     expect(renderReportMarkdown(first.model)).toContain('| calibrated | calibrated |');
     // Calibration adds the side file's read (one query) and one commit (tree, commit, ref update); the ledger is read once.
     const withCalibration = await operations(sim, from);
