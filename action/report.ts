@@ -11,6 +11,7 @@ import { httpStatusOf } from '../src/github/errors.js';
 import { gitHubPolicySource } from '../src/github/config.js';
 import { LedgerBranchStore } from '../src/github/ledger-branch-store.js';
 import { reportIssueBody, upsertReportIssue, type UpsertReportIssueResult } from '../src/github/report-issue.js';
+import { ledgerBranchCalibrationSink } from './calibration.js';
 import type { ActionDependencies, RunOutcome } from './run.js';
 import type { ActionEnvironment } from './environment.js';
 import type { ActionInputs } from './inputs.js';
@@ -62,6 +63,8 @@ export async function runReport(ctx: ReportRunContext): Promise<RunOutcome> {
     // A token without `contents: write`: the report still goes out, with a warning.
     retentionRefused: (err) => (httpStatusOf(err) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err)}); add \`permissions: { contents: write }\`` : undefined),
     dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`,
+    // calibration.json on the ledger branch, read by review runs (action/calibration.ts).
+    calibration: ledgerBranchCalibrationSink(store),
   }, notes);
   for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
   if (outcome.retention !== null && 'refused' in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);

@@ -17,6 +17,7 @@ import { truncateText } from '../src/github/truncate.js';
 import { readEnvironment, type ActionEnvironment } from './environment.js';
 import { isReportRun, targetOfEvent } from './event.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
+import { ledgerBranchCalibration } from './calibration.js';
 import { runReport } from './report.js';
 import { actionSources, type Target } from './sources.js';
 import { Runner } from './platform/workflow-commands.js';
@@ -125,6 +126,8 @@ export async function run(deps: ActionDependencies, runner: Runner): Promise<Run
     ledger: ledgerPort(deps, client, env, inputs, target, runner),
     ...(readOnly ? {} : { checks: gitHubCheckSink(client, { owner: env.owner, repo: env.repo, detailsUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}` }) }),
     ...(deps.analyze === undefined ? {} : { analyze: deps.analyze }),
+    // The operating point the scheduled report run calibrated from the ledger branch (one request).
+    ...(inputs.ledger === 'none' ? {} : { calibration: ledgerBranchCalibration(client, env.owner, env.repo, inputs.ledgerBranch) }),
   }, {
     // The same change under the same policy is the same analysis, whichever run or attempt repeats it.
     key: (policy, c) => analysisKey(`action:${repository}${target.kind === 'pull-request' ? `#${target.number}` : `:${target.event}`}`, c.base, c.head, policy),

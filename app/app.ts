@@ -37,6 +37,7 @@ import { PgRecordStore } from './pg/records.js';
 import type { AppSettings } from './settings.js';
 import { isTransient } from './transient.js';
 import { RetentionSchedule, type RetentionJob } from './retention.js';
+import { CalibrationSchedule } from './calibration.js';
 import type { Timer } from './schedule.js';
 import { WeeklyReports, type WeeklyReportJob } from './weekly-report.js';
 import { webhookRoute } from './webhook-route.js';
@@ -73,6 +74,8 @@ export interface TrailmarkApp {
   weeklyTick(): Promise<number>;
   /** Runs the retention schedule now (after `appFn` ran); resolves with the jobs it queued. */
   retentionTick(): Promise<number>;
+  /** Runs the calibration schedule now (after `appFn` ran); resolves with the installations it calibrated. */
+  calibrationTick(): Promise<number>;
 }
 
 export const HEALTH_PATH = '/trailmark/healthz';
@@ -87,6 +90,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   const queues: JobQueue[] = [];
   const schedules: WeeklyReports[] = [];
   const retentions: RetentionSchedule[] = [];
+  const calibrations: CalibrationSchedule[] = [];
   const stops: (() => void)[] = [];
   /** Closed by close(): the pool this App opened on DATABASE_URL. */
   const owned: { end(): Promise<void> }[] = [];
@@ -149,8 +153,13 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       ...(exclusive === undefined ? {} : { exclusive }),
       ...(pgRecords === undefined ? {} : { captureRecords: (id: number) => pgRecords.captureStore(id) }),
     });
+    // Calibration (calibration.ts): each installation's repositories from its ledger, hourly when it grew.
+    const calibration = ledgers === undefined ? undefined : new CalibrationSchedule({
+      dataDir: settings.dataDir, ledgers, log, stateFiles, ...(exclusive === undefined ? {} : { exclusive }),
+    });
     const worker: Worker = new Worker({
       clientFor, ledgers, pulls, records, clock, log,
+      ...(calibration === undefined ? {} : { calibration: (id: number) => calibration.sourceOf(id) }),
       ...(weekly === undefined ? {} : { weeklyReport: (job: WeeklyReportJob) => weekly.run(job) }),
       ...(retention === undefined ? {} : { retention: (job: RetentionJob) => retention.run(job) }),
       // A recheck analyzes the pull request itself: a failed analysis is forgotten, the other
@@ -172,6 +181,10 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     if (retention !== undefined) {
       retentions.push(retention);
       stops.push(retention.start(options.weeklyTimer));
+    }
+    if (calibration !== undefined) {
+      calibrations.push(calibration);
+      stops.push(calibration.start(options.weeklyTimer));
     }
 
     // The delivery id is remembered only once its job is durably queued: a crash in between
@@ -315,7 +328,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
   };
 
   const settleTicks = async (): Promise<void> => {
-    await Promise.all([...schedules, ...retentions].map((s) => s.tick.settled()));
+    await Promise.all([...schedules, ...retentions, ...calibrations].map((s) => s.tick.settled()));
   };
 
   return {
@@ -342,6 +355,11 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       let queued = 0;
       for (const r of retentions) queued += await r.tick();
       return queued;
+    },
+    calibrationTick: async () => {
+      let made = 0;
+      for (const c of calibrations) made += await c.tick();
+      return made;
     },
   };
 }

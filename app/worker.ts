@@ -18,6 +18,7 @@ import { agentTraceAtHead } from '../src/github/records.js';
 import { repositoryPermission } from '../src/github/permissions.js';
 import { getPullRequest, listPullRequestFiles, type PullRequestState } from '../src/github/pull-request.js';
 import { analysisFailedDraft, analysisFailedKey } from '../src/engine/weekly-report.js';
+import type { CalibrationSource } from '../src/engine/calibration.js';
 import type { Job, PullRef } from './job.js';
 import { pullKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
@@ -47,6 +48,8 @@ export interface WorkerDependencies {
   readonly requeueFailed: (p: PullRef) => Promise<number>;
   /** Publishes a weekly report (app/weekly-report.ts); absent without a signing key (no ledger to report from). */
   readonly weeklyReport?: (job: Extract<Job, { readonly kind: 'weekly-report' }>) => Promise<unknown>;
+  /** The installation's calibration, made by app/calibration.ts's schedule (one state read per analysis); absent without a ledger. */
+  readonly calibration?: (installationId: number) => CalibrationSource;
   /** Applies an installation's retention (app/retention.ts); absent without a signing key. */
   readonly retention?: (job: Extract<Job, { readonly kind: 'retention' }>) => Promise<unknown>;
 }
@@ -182,6 +185,7 @@ export class Worker {
       ledger: ledgers === undefined
         ? { off: 'no-signing-key', help: 'Set `TRAILMARK_SIGNING_KEY` on the App; see docs/app.md.' }
         : ledgers.sinkOf(p.installationId),
+      ...(this.deps.calibration === undefined ? {} : { calibration: this.deps.calibration(p.installationId) }),
       checks: gitHubCheckSink(client, {
         owner: p.owner, repo: p.repo,
         externalId: (check) => checkRunExternalId(analysis, check),

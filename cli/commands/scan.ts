@@ -8,7 +8,7 @@ import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ChangeSet } from '../../src/core/types.js';
 import { UsageError, describeError, printable } from '../../src/core/errors.js';
-import { calibratedThresholds, currentModel, parseCalibration } from '../../src/engine/calibration.js';
+import { calibratedThresholds, calibrationStale, parseCalibration } from '../../src/engine/calibration.js';
 import { analyzeChange, digestLines } from '../../src/engine/analyze.js';
 import { patchChangeSource } from '../../src/engine/patch.js';
 import { renderReport, type ReportFormat } from '../../src/engine/render.js';
@@ -191,8 +191,9 @@ async function loadCalibration(file: string, repository: string | undefined, io:
     throw new UsageError('NOT_FOUND', `cannot read --calibration ${printable(file, 200)}: ${describeError(err)}`, { hint: 'write it with trailmark calibrate --json > FILE' });
   }
   const report = parseCalibration(text, file);
-  if (report.model !== currentModel()) {
-    io.stderr.write(`trailmark: --calibration ${printable(file, 200)} was made for model ${printable(report.model, 80)}, this is ${currentModel()}: the shipped thresholds apply (run trailmark calibrate again)\n`);
+  const stale = calibrationStale(report);
+  if (stale !== undefined) {
+    io.stderr.write(`trailmark: --calibration ${printable(file, 200)} is stale: ${printable(stale, 300)}: the shipped thresholds apply (run trailmark calibrate again)\n`);
     return undefined;
   }
   const chosen = repository === undefined ? (report.repositories.length === 1 ? report.repositories[0] : undefined) : calibratedThresholds(report, repository);

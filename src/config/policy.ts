@@ -34,6 +34,7 @@ interface PolicyFile {
   retention?: { subjects?: string; records?: string; prompts?: string };
   drill?: { every?: string };
   capture?: { detail?: { sensitive?: boolean; 'min-lines'?: number } };
+  calibration?: 'auto' | 'off';
 }
 
 export interface ParsePolicyOptions {
@@ -125,6 +126,7 @@ export function parsePolicy(yamlText: string, options: ParsePolicyOptions = {}):
     // Present only when a rule is set: without one everything is kept forever.
     ...(Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy }),
     ...(drill === undefined ? {} : { drill }),
+    ...(file.calibration !== undefined ? { calibration: file.calibration } : base.calibration !== undefined ? { calibration: base.calibration } : {}),
     capture: {
       detail: {
         sensitive: file.capture?.detail?.sensitive ?? base.capture.detail.sensitive,

@@ -71,6 +71,8 @@ export const POLICY_FILE_SCHEMA = {
       additionalProperties: false,
       properties: { every: { type: 'string', minLength: 1, maxLength: 20 } },
     },
+    // Per-repository calibration from the ledger (docs/calibration.md).
+    calibration: { enum: ['auto', 'off'] },
     // Agent hooks: when an edit keeps the detailed tier (docs/capture.md).
     capture: {
       type: 'object',
@@ -95,5 +97,5 @@ export const KNOWN_KEYS: readonly string[] = [
   'annotations', 'annotations.unattested', 'annotations.unattested-sensitive', 'annotations.contradicted',
   'markers', 'ledger', 'ledger.enabled', 'ledger.origin', 'ledger.branch', 'report', 'report.destination', 'fail-on',
   'retention', 'retention.subjects', 'retention.records', 'retention.prompts', 'drill', 'drill.every',
-  'capture', 'capture.detail', 'capture.detail.sensitive', 'capture.detail.min-lines',
+  'capture', 'capture.detail', 'capture.detail.sensitive', 'capture.detail.min-lines', 'calibration',
 ];

@@ -44,6 +44,12 @@ export interface Policy {
   readonly drill?: { readonly every: RetentionPeriod };
   /** What agent hooks capture (`capture:`): when an edit also keeps the detailed tier. */
   readonly capture: CapturePolicy;
+  /**
+   * Per-repository calibration (`calibration: auto | off`, docs/calibration.md): with `auto` (or
+   * absent) the Action and the App apply the operating point calibrated from the repository's
+   * own ledger when there is one; `off` keeps these thresholds.
+   */
+  readonly calibration?: 'auto' | 'off';
 }
 
 /**

@@ -6,13 +6,13 @@
 // inclusion proof).
 //
 // No I/O of its own: ledger stores and the clone (BlameGit) come in as ports. Ledgers are
-// streamed once (readEntries) and only what the query's repository needs is kept. Nothing is
+// streamed once (readEntries; analyses paired with their pages by engine/analyses.ts) and only
+// what the query's repository needs is kept. Nothing is
 // verified here: `trailmark verify` (or the proofs) say whether the ledger can be trusted.
 import { UsageError } from '../core/errors.js';
 import type { EvidenceClass, Verdict } from '../core/types.js';
 import { EVIDENCE_CLASSES } from '../core/types.js';
 import type { ChangeAnalyzedBody, ChangeAnalyzedHunk, HunkAttribution } from '../ledger/kinds/change-analyzed.js';
-import type { ChangeHunksBody } from '../ledger/kinds/change-hunks.js';
 import type { FindingBody } from '../ledger/kinds/finding.js';
 import type { MergeBody } from '../ledger/kinds/merge.js';
 import type { RecordBody } from '../ledger/kinds/record.js';
@@ -23,6 +23,7 @@ import { proveInclusion } from '../ledger/prove.js';
 import { readEntries, subjectIndex } from '../ledger/read.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { displaySubject, type SubjectRecord } from '../ledger/subjects.js';
+import { AnalysisPages } from './analyses.js';
 
 export const BLAME_SCHEMA = 'trailmark.blame/v1';
 export const LEDGER_QUERY_SCHEMA = 'trailmark.blame.query/v1';
@@ -271,6 +272,7 @@ export class LedgerIndex {
     for (let s = 0; s < stores.length; s++) {
       const store = stores[s]!;
       const byChange = new Map<number, IndexedAnalysis>();
+      const pages = new AnalysisPages<IndexedAnalysis>();
       let entries = 0;
       for await (const { seq, hash, entry } of readEntries(store)) {
         entries++;
@@ -284,14 +286,14 @@ export class LedgerIndex {
             const analysis: IndexedAnalysis = { at, body: rest, hunks: [] };
             for (const hunk of hunks ?? []) analysis.hunks.push({ analysis, page: null, hunk });
             byChange.set(seq, analysis);
+            pages.analysis(seq, hash, body, analysis);
             index.analyses.push(analysis);
             break;
           }
           case 'change.hunks': {
-            const page = body as unknown as ChangeHunksBody;
-            const analysis = byChange.get(page.change.seq);
-            if (analysis === undefined || analysis.at.hash !== page.change.hash) break;
-            for (const hunk of page.hunks) analysis.hunks.push({ analysis, page: at, hunk });
+            const page = pages.page(body);
+            if (page === undefined) break;
+            for (const hunk of page.hunks) page.value.hunks.push({ analysis: page.value, page: at, hunk });
             break;
           }
           case 'finding': {

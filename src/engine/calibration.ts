@@ -21,10 +21,10 @@
 //   sees what the calibration costs.
 import { UsageError } from '../core/errors.js';
 import type { LedgerStore } from '../ledger/store.js';
-import { readEntries } from '../ledger/read.js';
 import type { ChangeAnalyzedBody, ChangeAnalyzedHunk } from '../ledger/kinds/change-analyzed.js';
-import type { ChangeHunksBody } from '../ledger/kinds/change-hunks.js';
 import { DEFAULT_MODEL } from '../../detectors/model.js';
+import { DEFAULT_MESSAGE_MODEL } from '../../detectors/commit-message.js';
+import { readAnalyses } from './analyses.js';
 
 export const CALIBRATION_SCHEMA = 'trailmark.calibration/v1';
 
@@ -38,6 +38,11 @@ export interface CalibrationOptions {
   readonly repository?: string;
   /** The scoring model in force (`id@version`, as `change.analyzed` records it). */
   readonly model: string;
+  /**
+   * The commit-message model in force (`id@version`, `change.analyzed` `messageModel`); default
+   * the shipped one. Scores count only when both models match.
+   */
+  readonly messageModel?: string;
   /** The shipped (or policy) thresholds the calibration starts from. */
   readonly thresholds: Thresholds;
   /** Largest share of unattested hunks the calibrated `high` flags (default 0.01). */
@@ -76,6 +81,8 @@ export interface RepositoryCalibration {
 export interface CalibrationReport {
   readonly schema: typeof CALIBRATION_SCHEMA;
   readonly model: string;
+  /** The commit-message model the scores were made with (absent in documents written before 0.3: stale). */
+  readonly messageModel?: string;
   readonly rule: { readonly targetFlagRate: number; readonly minUnattested: number; readonly minAttested: number; readonly maxShift: number };
   readonly repositories: readonly RepositoryCalibration[];
 }
@@ -119,13 +126,17 @@ export async function calibrate(stores: readonly LedgerStore[], options: Calibra
   const repositories = [...byRepository.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([repository, r]) => calibrateRepository(repository, r, options.thresholds, rule));
-  return { schema: CALIBRATION_SCHEMA, model: options.model, rule, repositories };
+  return { schema: CALIBRATION_SCHEMA, model: options.model, messageModel: options.messageModel ?? currentMessageModel(), rule, repositories };
 }
 
 async function collect(store: LedgerStore, options: CalibrationOptions, into: Map<string, RepositoryHunks>): Promise<void> {
-  // A change's pages follow it in the same append; the page names its change by seq and hash.
-  const changes = new Map<number, { readonly hash: string; readonly repository: string; readonly current: boolean }>();
-  const add = (repository: string, current: boolean, hunks: readonly ChangeAnalyzedHunk[]) => {
+  const messageModel = options.messageModel ?? currentMessageModel();
+  const wanted = (body: ChangeAnalyzedBody) => body.repository !== null && (options.repository === undefined || body.repository.toLowerCase() === options.repository.toLowerCase());
+  for await (const { analysis, hunks } of readAnalyses(store, { wanted })) {
+    const repository = analysis.body.repository!;
+    // Scores count only under the code AND message models in force; an entry written before
+    // entries named their message model (no `messageModel`) counts as another model.
+    const current = analysis.body.model === options.model && analysis.body.messageModel === messageModel;
     let r = into.get(repository);
     if (r === undefined) {
       r = { hunks: new Map(), otherModel: 0, skipped: 0 };
@@ -144,21 +155,6 @@ async function collect(store: LedgerStore, options: CalibrationOptions, into: Ma
       // Later entries win: re-analyses of the same content keep their newest score.
       r.hunks.delete(key);
       r.hunks.set(key, { score: h.score, attested: saysAi(h) });
-    }
-  };
-  for await (const { seq, hash, entry } of readEntries(store)) {
-    if (entry.kind === 'change.analyzed') {
-      const body = entry.body as unknown as ChangeAnalyzedBody;
-      if (body.repository === null) continue;
-      if (options.repository !== undefined && body.repository.toLowerCase() !== options.repository.toLowerCase()) continue;
-      const current = body.model === options.model;
-      changes.set(seq, { hash, repository: body.repository, current });
-      add(body.repository, current, body.hunks);
-    } else if (entry.kind === 'change.hunks') {
-      const page = entry.body as unknown as ChangeHunksBody;
-      const change = changes.get(page.change.seq);
-      if (change === undefined || change.hash !== page.change.hash) continue;
-      add(change.repository, change.current, page.hunks);
     }
   }
 }
@@ -237,6 +233,23 @@ export function currentModel(): string {
   return `${DEFAULT_MODEL.id}@${DEFAULT_MODEL.version}`;
 }
 
+/** The commit-message model in force, as `change.analyzed` entries name it (`id@version`). */
+export function currentMessageModel(): string {
+  return `${DEFAULT_MESSAGE_MODEL.id}@${DEFAULT_MESSAGE_MODEL.version}`;
+}
+
+/**
+ * Why a calibration no longer applies: it was made for other models than the ones in force (its
+ * scores would set the thresholds of a different score). Undefined when it applies.
+ */
+export function calibrationStale(report: CalibrationReport): string | undefined {
+  const model = currentModel();
+  const messageModel = currentMessageModel();
+  if (report.model !== model) return `it was made for model ${report.model}, this is ${model}`;
+  if (report.messageModel !== messageModel) return `it was made ${report.messageModel === undefined ? 'before calibrations named their commit-message model' : `for commit-message model ${report.messageModel}`}, this is ${messageModel}`;
+  return undefined;
+}
+
 /** Parses a `trailmark.calibration/v1` document (from `trailmark calibrate --json`), checking what `scan` relies on. */
 export function parseCalibration(text: string, source: string): CalibrationReport {
   let doc: unknown;
@@ -246,7 +259,7 @@ export function parseCalibration(text: string, source: string): CalibrationRepor
     throw new UsageError('BAD_INPUT', `${source} is not JSON: ${(err as Error).message}`, { hint: 'write it with trailmark calibrate --json' });
   }
   const d = doc as Partial<CalibrationReport> | null;
-  if (d === null || typeof d !== 'object' || d.schema !== CALIBRATION_SCHEMA || !Array.isArray(d.repositories) || typeof d.model !== 'string') {
+  if (d === null || typeof d !== 'object' || d.schema !== CALIBRATION_SCHEMA || !Array.isArray(d.repositories) || typeof d.model !== 'string' || (d.messageModel !== undefined && typeof d.messageModel !== 'string')) {
     throw new UsageError('BAD_INPUT', `${source} is not a ${CALIBRATION_SCHEMA} document`, { hint: 'write it with trailmark calibrate --json' });
   }
   for (const r of d.repositories as unknown[]) {
@@ -258,4 +271,35 @@ export function parseCalibration(text: string, source: string): CalibrationRepor
     }
   }
   return d as CalibrationReport;
+}
+
+/** Where a review finds the repository's calibration (the Action: the ledger branch's `calibration.json`; the App: its state). */
+export interface CalibrationSource {
+  /** The calibration document, or undefined when none was made yet. */
+  load(): Promise<CalibrationReport | undefined>;
+}
+
+/** What a review does with a calibration: apply it, or say in one sentence why not. */
+export type CalibrationDecision =
+  | { readonly applied: { readonly thresholds: Thresholds; readonly reason: string }; readonly note: string }
+  | { readonly applied?: undefined; readonly note: string; /** Whether the check run says it (not when there is simply no calibration yet). */ readonly shown: boolean };
+
+/**
+ * The operating point a review of `repository` uses from `report`, starting from the policy's
+ * `thresholds`: applied only when the calibration is for the models in force, the repository
+ * was calibrated, and it started from these thresholds (a policy that changed its thresholds
+ * since is not overridden by a calibration of the old ones).
+ */
+export function decideCalibration(report: CalibrationReport | undefined, repository: string, thresholds: Thresholds): CalibrationDecision {
+  if (report === undefined) return { note: 'no calibration of this repository yet: the policy\'s thresholds apply', shown: false };
+  const stale = calibrationStale(report);
+  if (stale !== undefined) return { note: `the calibration is stale and ignored (${stale}); the policy's thresholds apply until it is made again`, shown: true };
+  const r = calibratedThresholds(report, repository);
+  if (r === undefined) return { note: 'the calibration has no entry for this repository yet: the policy\'s thresholds apply', shown: false };
+  if (r.status !== 'calibrated') return { note: `not calibrated: ${r.reason}`, shown: true };
+  const from = r.shipped.thresholds;
+  if (from.low !== thresholds.low || from.high !== thresholds.high) {
+    return { note: `the calibration started from thresholds ${from.low}/${from.high}, the policy sets ${thresholds.low}/${thresholds.high}: ignored until it is made again`, shown: true };
+  }
+  return { applied: { thresholds: r.calibrated.thresholds, reason: r.reason }, note: `thresholds calibrated for this repository: ${r.reason}` };
 }

@@ -19,6 +19,7 @@ import {
 import { CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, type ChangeHunksBody } from '../ledger/kinds/change-hunks.js';
 import { FINDING_KIND, FINDING_SCHEMA, type FindingBody } from '../ledger/kinds/finding.js';
 import type { AppendResult, DraftContext, EntryDraft, Ledger } from '../ledger/log.js';
+import { DEFAULT_MESSAGE_MODEL } from '../../detectors/commit-message.js';
 
 export interface RecordMeta {
   /** `owner/name`, when known. */
@@ -122,6 +123,8 @@ export function scanDrafts(result: ScanResult, meta: RecordMeta): EntryDraft[] {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     detectors: [...s.detectors].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((d) => ({ id: d.id, version: d.version })),
     model: s.modelVersion,
+    // The review scores with the shipped commit-message model (engine/analyze.ts default).
+    messageModel: `${DEFAULT_MESSAGE_MODEL.id}@${DEFAULT_MESSAGE_MODEL.version}`,
     thresholds: { low: s.thresholds.low, high: s.thresholds.high },
     counts: {
       files: s.files,

@@ -4,7 +4,6 @@
 // report of one ISO week and render it as markdown with Mermaid charts. Delivery (job summary,
 // weekly issue) is the adapter's. No I/O of its own: the store, policy source, clock and
 // randomness come in.
-import type { Policy } from '../core/policy.js';
 import type { Clock, Random } from '../core/ports.js';
 import { verifierOf } from '../ledger/log.js';
 import { parseSignerKey, type NoteSigner, type NoteVerifier } from '../ledger/note.js';
@@ -15,6 +14,9 @@ import { renderReportMarkdown } from '../report/weekly-markdown.js';
 import { isEmptyLedger, verifyLedger } from './ledger.js';
 import { buildReport } from './report.js';
 import { applyRetention, type RetentionResult } from './retention.js';
+import { calibrate, currentModel, type CalibrationReport } from './calibration.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
+import type { OperatingPointRow } from '../report/model.js';
 
 export type { ReportModel, RetentionResult };
 
@@ -45,8 +47,23 @@ export interface ReportJobRequest {
    */
   readonly retentionRefused?: (err: unknown) => string | undefined;
   readonly dashboardUrl?: string;
+  /**
+   * Where the repository's calibration is kept next to the ledger (the Action: `calibration.json`
+   * on the ledger branch). With it and the policy's `calibration: auto` (the default), the run
+   * calibrates the repository from the ledger and writes the document when it changed; review
+   * runs read that one file. Absent: no calibration.
+   */
+  readonly calibration?: CalibrationSink;
   readonly clock: Clock;
   readonly random: Random;
+}
+
+/** The calibration document next to the ledger. */
+export interface CalibrationSink {
+  /** Its text, or null when there is none. */
+  read(): Promise<string | null>;
+  /** Replaces it; LedgerError LOCKED when another writer changed the ledger first (written again after `refresh`). */
+  write(text: string): Promise<void>;
 }
 
 export interface ReportJobOutcome {
@@ -58,6 +75,8 @@ export interface ReportJobOutcome {
   readonly retention: { readonly applied: RetentionResult } | { readonly skipped: string; readonly refused?: true } | null;
   /** Log lines: what was verified, skipped, repaired. */
   readonly notes: readonly string[];
+  /** The calibration made from the ledger and whether its document was written, or why none was; null without a sink. */
+  readonly calibration: { readonly report: CalibrationReport; readonly written: boolean } | { readonly skipped: string } | null;
 }
 
 function isLocked(err: unknown): boolean {
@@ -111,10 +130,65 @@ export async function runReportJob(req: ReportJobRequest, notes: string[] = []):
     }
   }
 
-  const model = await buildReport([{ store: req.store, keys }], {
+  const built = await buildReport([{ store: req.store, keys }], {
     since: range.since, until: range.until, clock: req.clock, repositories: [req.repository], sensitivePaths: req.policy.sensitivePaths,
   });
+  const calibration = await calibrateJob(req, built.provenance.ledgers[0]?.verified === true, notes);
+  const model = calibration !== null && 'report' in calibration ? { ...built, operatingPoints: operatingPointsOf(calibration.report, req.policy) } : built;
   const markdown = renderReportMarkdown(model, req.dashboardUrl === undefined ? {} : { dashboardUrl: req.dashboardUrl });
-  return { week, model, markdown, retention, notes };
+  return { week, model, markdown, retention, notes, calibration };
 }
 
+/**
+ * Calibrates the repository from the ledger and writes the document when its text changed (no
+ * request when it did not). Only from a ledger that verified: a calibration moves thresholds.
+ */
+async function calibrateJob(req: ReportJobRequest, verified: boolean, notes: string[]): Promise<ReportJobOutcome['calibration']> {
+  const sink = req.calibration;
+  if (sink === undefined) return null;
+  if (req.policy.calibration === 'off') return { skipped: 'the policy says `calibration: off`' };
+  if (!verified) return { skipped: 'the ledger did not verify with the signing key: no calibration is made from it' };
+  const report = await calibrate([req.store], { repository: req.repository, model: currentModel(), thresholds: req.policy.thresholds });
+  const r = report.repositories[0];
+  notes.push(`calibration of ${req.repository}: ${r === undefined ? 'no analysis in the ledger yet' : `${r.status}, ${r.reason}`}`);
+  if (req.readOnly !== undefined) return { report, written: false };
+  const text = `${JSON.stringify(report, null, 2)}\n`;
+  if ((await sink.read()) === text) return { report, written: false };
+  const attempts = req.retentionAttempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sink.write(text);
+      notes.push('calibration.json written next to the ledger');
+      return { report, written: true };
+    } catch (err) {
+      if (!isLocked(err) || attempt >= attempts || req.refresh === undefined) {
+        const refused = req.retentionRefused?.(err);
+        if (refused === undefined) throw err;
+        notes.push(`calibration not written: ${refused}`);
+        return { report, written: false };
+      }
+      req.refresh();
+      notes.push(`calibration: another writer changed the ledger first; writing again (attempt ${attempt + 1} of ${attempts})`);
+    }
+  }
+}
+
+
+/** The report's operating-point rows of a calibration: the thresholds a review now uses, and what they cost. */
+export function operatingPointsOf(report: CalibrationReport, policy: Policy): OperatingPointRow[] {
+  const fromPolicy = policy.thresholds.low !== DEFAULT_POLICY.thresholds.low || policy.thresholds.high !== DEFAULT_POLICY.thresholds.high;
+  return report.repositories.map((r) => {
+    const calibrated = r.status === 'calibrated' && policy.calibration !== 'off';
+    const point = calibrated ? r.calibrated : r.shipped;
+    return {
+      repository: r.repository,
+      source: calibrated ? 'calibrated' : fromPolicy ? 'policy' : 'shipped',
+      status: r.status,
+      thresholds: point.thresholds,
+      unattestedFlagRate: point.unattestedFlagRate,
+      attestedRecall: point.attestedRecall,
+      hunks: r.hunks,
+      reason: r.reason,
+    };
+  });
+}

@@ -18,6 +18,7 @@ import { renderSarif } from '../report/sarif.js';
 import { analyzeChange, digestLines, type AnalyzeOptions } from './analyze.js';
 import { ledgerRefOf, scanDrafts } from './record.js';
 import { loadPolicy } from './policy.js';
+import { decideCalibration, type CalibrationSource } from './calibration.js';
 
 /** The check run's name (DESIGN.md §4), the same for the Action and the App. */
 export const CHECK_NAME = 'trailmark';
@@ -114,6 +115,12 @@ export interface ReviewPorts {
   readonly analyze?: Analyze;
   /** Absent: nothing is published (the CLI renders the outcome itself). */
   readonly checks?: CheckSink;
+  /**
+   * The repository's calibration made from its own ledger (the Action: `calibration.json` on the
+   * ledger branch; the App: its state), read once when the policy says `calibration: auto` (the
+   * default) and no `request.calibration` is given. A failed read is a note, never a failure.
+   */
+  readonly calibration?: CalibrationSource;
 }
 
 export interface ReviewRequest {
@@ -236,9 +243,25 @@ export async function review(ports: ReviewPorts, request: ReviewRequest): Promis
     const delivery = ports.checks !== undefined && request.headSha !== undefined ? await ports.checks.publish({ ...check, headSha: request.headSha }) : undefined;
     return { status: 'invalid-policy', error: err, check, failure: `invalid configuration: ${explain(err)}`, notes, ...(delivery === undefined ? {} : { delivery }) };
   }
-  const policy = request.calibration === undefined ? loaded.policy : { ...loaded.policy, thresholds: request.calibration.thresholds };
+  let calibration = request.calibration;
+  /** Said in the check run: why a calibration there is was not applied. */
+  const calibrationNotes: string[] = [];
+  if (calibration === undefined && ports.calibration !== undefined && loaded.policy.calibration !== 'off' && request.repository !== undefined) {
+    try {
+      const decision = decideCalibration(await ports.calibration.load(), request.repository, loaded.policy.thresholds);
+      calibration = decision.applied;
+      if (decision.applied === undefined) {
+        if (decision.shown) calibrationNotes.push(decision.note);
+        else notes.push(`calibration: ${decision.note}`);
+      }
+    } catch (err) {
+      calibrationNotes.push(`the calibration could not be read (${explain(err)}): the policy's thresholds apply`);
+    }
+  }
+  const policy = calibration === undefined ? loaded.policy : { ...loaded.policy, thresholds: calibration.thresholds };
   notes.push(`policy: ${loaded.source} (version ${policy.version})`);
-  if (request.calibration !== undefined) notes.push(`thresholds calibrated for this repository: ${request.calibration.reason}`);
+  if (calibration !== undefined) notes.push(`thresholds calibrated for this repository: ${calibration.reason}`);
+  for (const n of calibrationNotes) notes.push(`calibration: ${n}`);
 
   const changeSet = await ports.changes.load();
   const records: readonly RawRecord[] = ports.records === undefined ? [] : await ports.records.load();
@@ -248,7 +271,9 @@ export async function review(ports: ReviewPorts, request: ReviewRequest): Promis
   const ledger = await writeLedger(ports, request, policy, result, notes);
   const blocking = blockingOf(result.summary, effectiveFailOn(policy, request.failOn));
   const report = renderMarkdown(ledger.ref === undefined ? result : { ...result, ledger: ledger.ref }, { maxBytes: CHECK_SUMMARY_MAX - NOTES_ROOM - (request.footer?.length ?? 0), failOn: blocking.failOn });
-  const calibrated = request.calibration === undefined ? [] : [`Operating point calibrated from this repository's ledger: ${markdownText(request.calibration.reason)}.`];
+  const calibrated = calibration !== undefined
+    ? [`Operating point calibrated from this repository's ledger: ${markdownText(calibration.reason)}.`]
+    : calibrationNotes.length > 0 ? [`Calibration: ${markdownText(calibrationNotes.join('; '))}.`] : [];
   const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...calibrated, ...(request.footer === undefined ? [] : [request.footer])].join('\n\n');
   const check: CheckOutput = {
     name: CHECK_NAME,

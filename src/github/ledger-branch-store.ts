@@ -60,6 +60,12 @@ const FILES = {
 /** The files read with every view; a change to any of them by another writer is a conflict. */
 const TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.subjectKeys, FILES.treeState] as const;
 
+/** Side files: plain top-level names that are not ledger files (`calibration.json`). */
+function sideFile(name: string): string {
+  if (!/^[a-z][a-z0-9-]*\.json$/.test(name) || (TRACKED as readonly string[]).includes(name)) throw contract(`side file ${JSON.stringify(name)} is not a plain name outside the ledger's files`);
+  return name;
+}
+
 /** GitHub's GraphQL `Blob.text` is cut at this many bytes (observed; github-sim README). */
 const GRAPHQL_BLOB_TEXT_MAX = 512_000;
 
@@ -369,7 +375,22 @@ export class LedgerBranchStore implements LedgerStore, SubjectSealingStore {
     return latest < 0 ? undefined : latest;
   }
 
+  /**
+   * A file kept next to the ledger that is not part of it (`calibration.json`): its text, or
+   * null. Read with the branch's view (one GraphQL query the first time).
+   */
+  async readSideFile(name: string): Promise<string | null> {
+    const bytes = await this.#file(sideFile(name));
+    return bytes === null ? null : decoder.decode(bytes);
+  }
+
   // ---- writing (staged until release/flush) ----------------------------------------------------
+
+  /** Stages a side file (see readSideFile) into the session's commit; never a ledger file. */
+  async writeSideFile(name: string, text: string): Promise<void> {
+    this.#requirePending('writeSideFile');
+    await this.#stage(sideFile(name), encoder.encode(text));
+  }
 
   #requirePending(op: string): Map<string, Uint8Array> {
     if (this.#pending === null) throw contract(`${op} without holding the lock`);

@@ -7,7 +7,8 @@
 //  - a change key is (repository, pull request), or (repository, base..head) for a push;
 //  - volume and lines of a period (the report's period, or one trend week) come from the latest
 //    `change.analyzed` of each change key analysed in that period; `change.hunks` pages belong
-//    to their change entry; re-analyses are counted in `analyses` but never double count lines;
+//    to their change entry (paired by ledger/kinds/change-hunks.ts AnalysisPages, the reader
+//    blame and calibration share); re-analyses are counted in `analyses` but never double count lines;
 //  - a hunk's lines are `addedLines` when recorded, else `endLine - startLine + 1`.
 import { EVIDENCE_CLASSES, VERDICTS, type EvidenceClass, type FindingKind, type Verdict } from '../core/types.js';
 import type { StoredEntry } from '../ledger/read.js';
@@ -25,6 +26,7 @@ import type {
   ReportCell,
   VolumeTotals,
 } from './model.js';
+import { AnalysisPages } from '../ledger/kinds/change-hunks.js';
 import { CaptureGapTracker } from './capture-gaps.js';
 import { fisherExactTwoSided, holmAdjust, rateHistogram } from './stats.js';
 import { isoWeekOf, weekRange } from './week.js';
@@ -253,7 +255,7 @@ interface LedgerState {
   entriesBefore: number;
   readonly unknownKinds: Map<string, number>;
   /** Pages still expected, by the seq of their change entry. */
-  readonly pending: Map<number, { analysis: Analysis | null; remaining: number }>;
+  readonly pending: AnalysisPages<Analysis | null>;
   /** Recent change and merge entries by seq: what a finding refers to (repository, pull request). */
   readonly refs: RecentRefs;
   readonly failed: Map<string, { count: number; last: string }>;
@@ -333,7 +335,7 @@ export class ReportAggregator {
   /** Superseded analyses to subtract, by ledger: seq → the week they were counted in. */
   private readonly superseded = new Map<number, Map<number, WeekBucket>>();
   /** Pages of superseded analyses still to subtract, by ledger and change seq. */
-  private readonly subtractPages = new Map<number, Map<number, { week: WeekBucket; repository: string; remaining: number }>>();
+  private readonly subtractPages = new Map<number, AnalysisPages<{ readonly week: WeekBucket; readonly repository: string }>>();
   private readonly ledgers: LedgerState[] = [];
   private readonly prs = new Map<string, PullRequestState>();
   /** Live agent hunks by repository and path, for the rewrite proxy. */
@@ -384,7 +386,7 @@ export class ReportAggregator {
       entriesInPeriod: 0,
       entriesBefore: 0,
       unknownKinds: new Map(),
-      pending: new Map(),
+      pending: new AnalysisPages({ byHash: false }),
       refs: new RecentRefs(),
       failed: new Map(),
       omissions: new Map(),
@@ -435,7 +437,7 @@ export class ReportAggregator {
     }
     switch (entry.kind) {
       case 'change.analyzed':
-        return this.change(ledger, seq, time, body);
+        return this.change(ledger, seq, stored.hash, time, body);
       case 'change.hunks':
         return this.page(ledger, body);
       case 'review.approved':
@@ -474,14 +476,13 @@ export class ReportAggregator {
     return time >= this.since && time < this.until;
   }
 
-  private change(ledger: LedgerState, seq: number, time: number, body: Obj): void {
+  private change(ledger: LedgerState, seq: number, hash: string, time: number, body: Obj): void {
     const repository = str(body.repository);
     const pullRequest = uint(body.pullRequest);
     const head = str(body.head);
     ledger.refs.set(seq, { kind: 'change', repository, pullRequest, head });
-    const pages = uint(body.hunkPages) ?? 0;
     if (!this.wanted(repository)) {
-      if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
+      ledger.pending.analysis(seq, hash, body, null);
       return;
     }
     const repo = this.intern(repository ?? NO_REPOSITORY);
@@ -546,18 +547,14 @@ export class ReportAggregator {
       if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
       if (analysis.inPeriod) pr.inPeriod = true;
     }
-    if (pages > 0) ledger.pending.set(seq, { analysis, remaining: pages });
+    ledger.pending.analysis(seq, hash, body, analysis);
     for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.hunk(analysis, readHunk(h));
   }
 
   private page(ledger: LedgerState, body: Obj): void {
-    const ref = isObj(body.change) ? uint(body.change.seq) : null;
-    if (ref === null) return;
-    const pending = ledger.pending.get(ref);
-    if (pending === undefined) return;
-    if (--pending.remaining <= 0) ledger.pending.delete(ref);
-    if (pending.analysis === null) return;
-    for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.hunk(pending.analysis, readHunk(h));
+    const found = ledger.pending.page(body);
+    if (found === undefined || found.value === null) return;
+    for (const h of found.hunks) this.hunk(found.value, readHunk(h));
   }
 
   /** Ledgers to read again from `from` to subtract superseded analyses; empty when none. */
@@ -571,7 +568,7 @@ export class ReportAggregator {
    */
   subtract(ledgerIndex: number, stored: StoredEntry): boolean {
     const todo = this.superseded.get(ledgerIndex);
-    const pages = this.subtractPages.get(ledgerIndex) ?? new Map<number, { week: WeekBucket; repository: string; remaining: number }>();
+    const pages = this.subtractPages.get(ledgerIndex) ?? new AnalysisPages<{ readonly week: WeekBucket; readonly repository: string }>({ byHash: false });
     this.subtractPages.set(ledgerIndex, pages);
     const body: Obj = isObj(stored.entry.body) ? stored.entry.body : {};
     const week = todo?.get(stored.seq);
@@ -582,17 +579,12 @@ export class ReportAggregator {
       const findingCounts = isObj(counts.findings) ? counts.findings : {};
       FINDING_KINDS.forEach((k, i) => (week.findings[i]! -= uint(findingCounts[k]) ?? 0));
       for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.weekHunk(week, repository, readHunk(h), -1);
-      const n = uint(body.hunkPages) ?? 0;
-      if (n > 0) pages.set(stored.seq, { week, repository, remaining: n });
+      pages.analysis(stored.seq, stored.hash, body, { week, repository });
     } else if (stored.entry.kind === 'change.hunks') {
-      const ref = isObj(body.change) ? uint(body.change.seq) : null;
-      const p = ref === null ? undefined : pages.get(ref);
-      if (p !== undefined) {
-        if (--p.remaining <= 0) pages.delete(ref!);
-        for (const h of Array.isArray(body.hunks) ? body.hunks : []) this.weekHunk(p.week, p.repository, readHunk(h), -1);
-      }
+      const p = pages.page(body);
+      if (p !== undefined) for (const h of p.hunks) this.weekHunk(p.value.week, p.value.repository, readHunk(h), -1);
     }
-    return (todo?.size ?? 0) > 0 || pages.size > 0;
+    return (todo?.size ?? 0) > 0 || pages.waiting > 0;
   }
 
   private weekHunk(week: WeekBucket, repository: string, h: Hunk | null, sign: 1 | -1): void {

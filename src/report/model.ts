@@ -242,6 +242,27 @@ export interface ReportModel {
    * optional): present only when some `record` entry carries `device` and `seq`.
    */
   readonly captureGaps?: readonly CaptureGapRow[];
+  /**
+   * Per repository, the operating point in force and what it costs (added in 0.3, optional):
+   * present when the report run calibrated from the ledger (docs/calibration.md).
+   */
+  readonly operatingPoints?: readonly OperatingPointRow[];
+}
+
+/** A repository's operating point: the thresholds in force, where they come from, and their flag rate and recall on its own history. */
+export interface OperatingPointRow {
+  readonly repository: string;
+  /** `calibrated` from the ledger, else the `policy`'s thresholds or the `shipped` ones. */
+  readonly source: 'calibrated' | 'policy' | 'shipped';
+  readonly status: 'calibrated' | 'insufficient';
+  readonly thresholds: { readonly low: number; readonly high: number };
+  /** Share of the repository's unattested hunks (scored by the models in force) at or above `high`. */
+  readonly unattestedFlagRate: number;
+  /** Share of its attested hunks at or above `high`; null when none is attested. */
+  readonly attestedRecall: number | null;
+  readonly hunks: { readonly attested: number; readonly unattested: number; readonly otherModel: number; readonly skipped: number };
+  /** One sentence: what was done, or what is missing. */
+  readonly reason: string;
 }
 
 /** One CSV row per finding (streamed, never held in memory). */

@@ -6,7 +6,7 @@
 // the text fits.
 import type { EvidenceClass, Verdict } from '../core/types.js';
 import { markdownCodeCell, markdownText } from './escape.js';
-import type { GapRow, ReportModel, VolumeTotals } from './model.js';
+import type { GapRow, OperatingPointRow, ReportModel, VolumeTotals } from './model.js';
 
 /** GitHub's limit on an issue or comment body, in characters. */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -216,6 +216,17 @@ function safeUrl(url: string | undefined): string | null {
   }
 }
 
+function operatingPoints(rows: readonly OperatingPointRow[], cap: number): string {
+  if (rows.length === 0) return '_No analysed hunk in the ledger yet: the policy\'s thresholds apply._\n';
+  const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+  let out = '| Repository | Thresholds in force | Source | Status | Flag rate (unattested) | Recall (attested) | Hunks (attested / unattested) | Why |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n';
+  for (const r of rows.slice(0, cap)) {
+    out += `| ${p(r.repository)} | ${r.thresholds.low} / ${r.thresholds.high} | ${r.source} | ${r.status} | ${pct(r.unattestedFlagRate)} | ${pct(r.attestedRecall)} | ${r.hunks.attested} / ${r.hunks.unattested} | ${t(r.reason).replaceAll('|', '\\|')} |\n`;
+  }
+  if (rows.length > cap) out += `\n_${rows.length - cap} more repositories not shown._\n`;
+  return out;
+}
+
 function render(m: ReportModel, o: WeeklyMarkdownOptions, cap: number): string {
   const unverified = m.provenance.ledgers.filter((l) => !l.verified);
   let out = `# Attestation-gap report: ${periodTitle(m)}\n\n`;
@@ -237,6 +248,7 @@ function render(m: ReportModel, o: WeeklyMarkdownOptions, cap: number): string {
   out += `## Erasures\n\n${erasures(m, cap)}\n`;
   out += `## Provenance\n\n${provenance(m, cap)}\n`;
   if (m.captureGaps !== undefined) out += `## Capture gaps\n\n${captureGaps(m, cap)}\n`;
+  if (m.operatingPoints !== undefined) out += `## Operating points\n\n${operatingPoints(m.operatingPoints, cap)}\n`;
   out += `## Audit drill\n\n${drill(m)}`;
   return out;
 }

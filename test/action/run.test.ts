@@ -55,6 +55,8 @@ const noConfig = (p: PullRequestPayload): Expectation => ({ method: 'GET', route
 // The repository has no policy: the organization's `.github` repository is asked next (404: none).
 const noOrgConfig: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { owner: OWNER, repo: '.github', path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } } };
 // Capture records committed with the change, read at the head on the API path (404: none).
+/** The review run reads the report run's calibration from the ledger branch (action/calibration.ts): one request. */
+const noCalibration: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: 'calibration.json' }, reply: { status: 404, body: { message: 'Not Found' } } };
 const noRecords: Expectation = { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.agent-trace/traces.jsonl' }, reply: { status: 404, body: { message: 'Not Found' } } };
 const prFiles = (p: PullRequestPayload, files: unknown[], reply: Partial<Expectation['reply']> = {}): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr(p), reply: { status: 200, body: files, ...reply } });
 const prCommits = (p: PullRequestPayload): Expectation => ({ method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr(p), reply: { status: 200, body: [{ sha: p.pull_request.head.sha, parents: [{ sha: p.pull_request.base.sha }], commit: { message: 'feat: x', author: { name: 'A', email: 'a@example.com', date: '2026-01-01T00:00:00Z' }, committer: { name: 'A', email: 'a@example.com', date: '2026-01-01T00:00:00Z' } } }] } });
@@ -114,7 +116,7 @@ test('a token without checks: write: the 403 falls back to workflow annotations 
 test('fork pull request: no check run attempted with the read-only token; the 10 most important workflow annotations, escaped, and says so', async () => {
   const p = recordedPullRequest('opened');
   p.pull_request.head.repo.full_name = 'mallory/Hello-World';
-  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p));
+  server.expect(noConfig(p), noOrgConfig, noCalibration, noRecords, prFiles(p, [textFile]), prCommits(p));
   const files = runnerFiles('pull_request', p, { 'signing-key': testKey().signerKey }, apiUrl);
   const runner = enterRunner(files);
   const hostile = finding(99, { kind: 'contradicted', level: 'warning', path: 'evil::path,\n::error::x.ts', message: 'line1\n::error file=a::pwned %0A' });
@@ -151,7 +153,7 @@ test('502 and a secondary rate limit on GitHub are retried with the injected sle
 
 test('a GitHub failure that outlives the retries fails the step with a clear error in the log and the summary', async () => {
   const p = recordedPullRequest('opened');
-  server.expect(noConfig(p), noOrgConfig, prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), { ...prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), times: 4 });
+  server.expect(noConfig(p), noOrgConfig, noCalibration, prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), { ...prFiles(p, [], { status: 503, body: { message: 'unavailable' } }), times: 4 });
   const files = runnerFiles('pull_request', p, {}, apiUrl);
   const runner = enterRunner(files);
   await runAndReport(deps([]));
@@ -188,7 +190,7 @@ test('ledger branch with a signing key: entries committed, checkpoint in outputs
   const p = recordedPullRequest('opened');
   const key = testKey('action', 'example.com/ledger');
   let summary = '';
-  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
+  server.expect(noConfig(p), noOrgConfig, noCalibration, noRecords, prFiles(p, [textFile]), prCommits(p), createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
   const files = runnerFiles('pull_request', p, { 'signing-key': key.signerKey, 'ledger-branch': 'audit-ledger', 'sarif-file': 'out/trailmark.sarif' }, apiUrl);
   enterRunner(files);
   await runAndReport(deps([finding(1)]));
@@ -211,7 +213,7 @@ test('ledger branch with a signing key: entries committed, checkpoint in outputs
 
 test('without a signing key the ledger is not written and the summary says how to add one', async () => {
   const p = recordedPullRequest('opened');
-  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, []), prCommits(p), createCheck(created));
+  server.expect(noConfig(p), noOrgConfig, noCalibration, noRecords, prFiles(p, []), prCommits(p), createCheck(created));
   const files = runnerFiles('pull_request', p, {}, apiUrl);
   enterRunner(files);
   await runAndReport(deps([]));
@@ -249,7 +251,7 @@ test('a ledger write that GitHub refuses still publishes the check run, then fai
   const p = recordedPullRequest('opened');
   const key = testKey('action', 'example.com/ledger');
   let summary = '';
-  server.expect(noConfig(p), noOrgConfig, noRecords, prFiles(p, [textFile]), prCommits(p),
+  server.expect(noConfig(p), noOrgConfig, noCalibration, noRecords, prFiles(p, [textFile]), prCommits(p),
     { method: 'POST', route: '/repos/{owner}/{repo}/git/trees', params: repo, reply: { status: 403, body: { message: 'Resource not accessible by integration' } } },
     createCheck(created, (b) => (summary = (b as { output: { summary: string } }).output.summary)));
   const files = runnerFiles('pull_request', p, { 'signing-key': key.signerKey }, apiUrl);

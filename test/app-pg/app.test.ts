@@ -263,7 +263,7 @@ test('schedules on PostgreSQL: installations come from the database logs, and a 
   await openPostgresStore(db.sql, { log: `installation/${INSTALLATION}`, schema: db.schema, create: true });
   expect(await a.app.retentionTick()).toBe(1);
   const leases = await db.sql.query<{ name: string }>(`SELECT name FROM "${db.schema}".app_leases ORDER BY name`);
-  expect(leases.rows.map((r) => r.name)).toEqual(['retention', 'weekly-report']);
+  expect(leases.rows.map((r) => r.name)).toEqual(['calibration', 'retention', 'weekly-report']);
   // Another replica is in the middle of the retention tick.
   await db.sql.query(`UPDATE "${db.schema}".app_leases SET holder = 'elsewhere', until = now() + interval '1 minute' WHERE name = 'retention'`);
   expect(await b.app.retentionTick()).toBe(0);

@@ -50,6 +50,12 @@ export type ChangeAnalyzedBody = {
   readonly tool: { readonly name: string; readonly version: string };
   readonly detectors: readonly { readonly id: string; readonly version: string }[];
   readonly model: string;
+  /**
+   * Optional (added in 0.3): the commit-message model (`id@version`) whose evidence entered the
+   * scores. Calibration counts a score only when both `model` and this match the models in
+   * force; an entry without it is treated as scored by another model.
+   */
+  readonly messageModel?: string;
   readonly thresholds: { readonly low: number; readonly high: number };
   readonly counts: {
     readonly files: number;
@@ -130,6 +136,7 @@ export const changeAnalyzedSchema = {
       items: { type: 'object', additionalProperties: false, required: ['id', 'version'], properties: { id: text(128), version: text(64) } },
     },
     model: text(128),
+    messageModel: text(128),
     thresholds: { type: 'object', additionalProperties: false, required: ['low', 'high'], properties: { low: score, high: score } },
     counts: {
       type: 'object',
