@@ -12,12 +12,24 @@ var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err2) => function __init() {
+  if (err2) throw err2[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err2 = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require2() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
   } catch (e) {
     throw mod = 0, e;
   }
+};
+var __export = (target, all) => {
+  for (var name2 in all)
+    __defProp(target, name2, { get: all[name2], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -972,13 +984,13 @@ var require_parse = __commonJS({
         consume(token.value);
       };
       const negate = () => {
-        let count3 = 1;
+        let count4 = 1;
         while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
           advance();
           state.start++;
-          count3++;
+          count4++;
         }
-        if (count3 % 2 === 0) {
+        if (count4 % 2 === 0) {
           return false;
         }
         state.negated = true;
@@ -1663,7 +1675,7 @@ var require_picomatch = __commonJS({
     var parse3 = require_parse();
     var utils = require_utils();
     var constants = require_constants();
-    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch4 = (glob, options, returnState = false) => {
       if (Array.isArray(glob)) {
         const fns = glob.map((input) => picomatch4(input, options, returnState));
@@ -1676,7 +1688,7 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject(glob) && glob.tokens && glob.input;
+      const isState = isObject2(glob) && glob.tokens && glob.input;
       if (glob === "" || typeof glob !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
@@ -1809,6 +1821,55 @@ var require_picomatch2 = __commonJS({
     }
     Object.assign(picomatch4, pico);
     module2.exports = picomatch4;
+  }
+});
+
+// src/core/errors.ts
+function describeError(err2) {
+  if (err2 instanceof Error) return err2.message;
+  return String(err2);
+}
+function printable(value, max = 120) {
+  const cut2 = value.length > max ? `${value.slice(0, max)}…` : value;
+  let out2 = "";
+  for (const ch of cut2) {
+    const c = ch.codePointAt(0);
+    if (c < 32 || c >= 127 && c <= 159 || c === 8232 || c === 8233 || c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297) {
+      out2 += c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
+    } else {
+      out2 += ch;
+    }
+  }
+  return out2;
+}
+var TrailmarkError, UsageError, DiffError, GitError, ConfigError, RecordError, LedgerError, GitHubError;
+var init_errors = __esm({
+  "src/core/errors.ts"() {
+    "use strict";
+    TrailmarkError = class extends Error {
+      code;
+      hint;
+      constructor(code, message, options = {}) {
+        super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
+        this.code = code;
+        if (options.hint !== void 0) this.hint = options.hint;
+        this.name = new.target.name;
+      }
+    };
+    UsageError = class extends TrailmarkError {
+    };
+    DiffError = class extends TrailmarkError {
+    };
+    GitError = class extends TrailmarkError {
+    };
+    ConfigError = class extends TrailmarkError {
+    };
+    RecordError = class extends TrailmarkError {
+    };
+    LedgerError = class extends TrailmarkError {
+    };
+    GitHubError = class extends TrailmarkError {
+    };
   }
 });
 
@@ -3649,8 +3710,8 @@ var require_keyword = __commonJS({
       var _a;
       const { gen, keyword, schema, parentSchema, $data, it } = cxt;
       checkAsyncKeyword(it, def);
-      const validate2 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-      const validateRef = useKeyword(gen, keyword, validate2);
+      const validate = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+      const validateRef = useKeyword(gen, keyword, validate);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
       cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
@@ -3999,20 +4060,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count3 = 0;
+      let count4 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count3++;
+        count4++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count3 += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count4 += countKeys(sch));
         }
-        if (count3 === Infinity)
+        if (count4 === Infinity)
           return Infinity;
       }
-      return count3;
+      return count4;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -4723,28 +4784,28 @@ var require_compile = __commonJS({
         if (this.opts.code.process)
           sourceCode = this.opts.code.process(sourceCode, sch);
         const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
-        const validate2 = makeValidate(this, this.scope.get());
-        this.scope.value(validateName, { ref: validate2 });
-        validate2.errors = null;
-        validate2.schema = sch.schema;
-        validate2.schemaEnv = sch;
+        const validate = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate });
+        validate.errors = null;
+        validate.schema = sch.schema;
+        validate.schemaEnv = sch;
         if (sch.$async)
-          validate2.$async = true;
+          validate.$async = true;
         if (this.opts.code.source === true) {
-          validate2.source = { validateName, validateCode, scopeValues: gen._values };
+          validate.source = { validateName, validateCode, scopeValues: gen._values };
         }
         if (this.opts.unevaluated) {
           const { props, items } = schemaCxt;
-          validate2.evaluated = {
+          validate.evaluated = {
             props: props instanceof codegen_1.Name ? void 0 : props,
             items: items instanceof codegen_1.Name ? void 0 : items,
             dynamicProps: props instanceof codegen_1.Name,
             dynamicItems: items instanceof codegen_1.Name
           };
-          if (validate2.source)
-            validate2.source.evaluated = (0, codegen_1.stringify)(validate2.evaluated);
+          if (validate.source)
+            validate.source.evaluated = (0, codegen_1.stringify)(validate.evaluated);
         }
-        sch.validate = validate2;
+        sch.validate = validate;
         return sch;
       } catch (e) {
         delete sch.validate;
@@ -5832,12 +5893,12 @@ var require_fast_uri = __commonJS({
     }
     function hasMalformedPercentEncoding(component) {
       if (component === void 0) return false;
-      let percent = component.indexOf("%");
-      while (percent !== -1) {
-        if (percent + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent + 1, percent + 3))) {
+      let percent2 = component.indexOf("%");
+      while (percent2 !== -1) {
+        if (percent2 + 2 >= component.length || !/^[\da-f]{2}$/iu.test(component.slice(percent2 + 1, percent2 + 3))) {
           return true;
         }
-        percent = component.indexOf("%", percent + 3);
+        percent2 = component.indexOf("%", percent2 + 3);
       }
       return false;
     }
@@ -7550,8 +7611,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count3 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count3)));
+          const count4 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count4)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i2) => {
@@ -7564,16 +7625,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count3) {
-          gen.code((0, codegen_1._)`${count3}++`);
+        function checkLimits(count4) {
+          gen.code((0, codegen_1._)`${count4}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count4} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count3} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count4} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count3} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count4} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -8717,6 +8778,54 @@ var require_ajv = __commonJS({
   }
 });
 
+// src/core/policy.ts
+function parseRetentionPeriod(text2) {
+  const m = RETENTION_PERIOD.exec(text2.trim());
+  if (m === null) return void 0;
+  const amount = Number(m[1]);
+  const unit = m[2];
+  return { amount, unit, text: `${amount}${unit}` };
+}
+function retentionCutoff(period, nowMs) {
+  const d = new Date(nowMs);
+  switch (period.unit) {
+    case "d":
+      return nowMs - period.amount * 864e5;
+    case "w":
+      return nowMs - period.amount * 7 * 864e5;
+    case "m":
+      d.setUTCMonth(d.getUTCMonth() - period.amount);
+      return d.getTime();
+    case "y":
+      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
+      return d.getTime();
+  }
+}
+var RETENTION_RULES, RETENTION_PERIOD, DEFAULT_POLICY;
+var init_policy = __esm({
+  "src/core/policy.ts"() {
+    "use strict";
+    RETENTION_RULES = ["subjects", "records", "prompts"];
+    RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
+    DEFAULT_POLICY = {
+      capture: { detail: { sensitive: true, minLines: 200 } },
+      version: "default-1",
+      // The scoring model's operating points (detectors/model-weights.json `thresholds`), chosen on
+      // the real-commit corpus's training split with the commit-message evidence in the score
+      // (scripts/operating-points.ts): ≤10% / ≤1% of human hunks reach low / high. A test keeps
+      // them equal.
+      thresholds: { low: 0.49, high: 0.85 },
+      sensitivePaths: [],
+      ignore: [],
+      annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
+      markers: [],
+      ledger: { enabled: true, branch: "trailmark-ledger" },
+      report: { destination: "none" },
+      blocking: { failOn: "none" }
+    };
+  }
+});
+
 // node_modules/yaml/dist/nodes/identity.js
 var require_identity = __commonJS({
   "node_modules/yaml/dist/nodes/identity.js"(exports) {
@@ -9285,8 +9394,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count3, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count3);
+          for (const { count: count4, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count4);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -9394,13 +9503,13 @@ var require_Alias = __commonJS({
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
       } else if (identity.isCollection(node)) {
-        let count3 = 0;
+        let count4 = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count3)
-            count3 = c;
+          if (c > count4)
+            count4 = c;
         }
-        return count3;
+        return count4;
       } else if (identity.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
@@ -12353,8 +12462,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count3, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count3);
+          for (const { count: count4, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count4);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -12431,12 +12540,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count3 = 1;
+        let count4 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count3 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count4 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count3);
+        const pointer = " ".repeat(ci) + "^".repeat(count4);
         error.message += `:
 
 ${lineStr}
@@ -16047,6 +16156,319 @@ var require_dist = __commonJS({
   }
 });
 
+// src/config/schema.ts
+var POLICY_FILE_SCHEMA, KNOWN_KEYS;
+var init_schema = __esm({
+  "src/config/schema.ts"() {
+    "use strict";
+    POLICY_FILE_SCHEMA = {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        "policy-version": { type: "string", minLength: 1, maxLength: 200 },
+        thresholds: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            low: { type: "number", minimum: 0, maximum: 1 },
+            high: { type: "number", minimum: 0, maximum: 1 }
+          }
+        },
+        "sensitive-paths": { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
+        ignore: { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
+        annotations: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            unattested: { enum: ["notice", "warning"] },
+            "unattested-sensitive": { enum: ["notice", "warning"] },
+            contradicted: { enum: ["notice", "warning"] }
+          }
+        },
+        markers: {
+          type: "array",
+          maxItems: 200,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["kind", "value", "agent"],
+            properties: {
+              kind: { enum: ["co-author-email", "co-author-domain", "author-email", "trailer-key", "footer"] },
+              value: { type: "string", minLength: 3, maxLength: 300 },
+              agent: { type: "string", minLength: 1, maxLength: 100 },
+              class: { enum: ["declared", "stamped"] }
+            }
+          }
+        },
+        ledger: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            enabled: { type: "boolean" },
+            origin: { type: "string", minLength: 1, maxLength: 300 },
+            branch: { type: "string", minLength: 1, maxLength: 200 }
+          }
+        },
+        report: {
+          type: "object",
+          additionalProperties: false,
+          properties: { destination: { enum: ["issue", "none"] } }
+        },
+        "fail-on": { enum: ["none", "unattested", "contradicted"] },
+        // Durations (`7y`, `18m`, `12w`, `30d`); the shape is checked in policy.ts for a clear message.
+        retention: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            subjects: { type: "string", minLength: 1, maxLength: 20 },
+            records: { type: "string", minLength: 1, maxLength: 20 },
+            prompts: { type: "string", minLength: 1, maxLength: 20 }
+          }
+        },
+        // The App's scheduled fire drill; `every` is a duration like retention's.
+        drill: {
+          type: "object",
+          additionalProperties: false,
+          properties: { every: { type: "string", minLength: 1, maxLength: 20 } }
+        },
+        // Per-repository calibration from the ledger (docs/calibration.md).
+        calibration: { enum: ["auto", "off"] },
+        // Agent hooks: when an edit keeps the detailed tier (docs/capture.md).
+        capture: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            detail: {
+              type: "object",
+              additionalProperties: false,
+              properties: {
+                sensitive: { type: "boolean" },
+                "min-lines": { type: "integer", minimum: 0, maximum: 1e6 }
+              }
+            }
+          }
+        }
+      }
+    };
+    KNOWN_KEYS = [
+      "policy-version",
+      "thresholds",
+      "thresholds.low",
+      "thresholds.high",
+      "sensitive-paths",
+      "ignore",
+      "annotations",
+      "annotations.unattested",
+      "annotations.unattested-sensitive",
+      "annotations.contradicted",
+      "markers",
+      "ledger",
+      "ledger.enabled",
+      "ledger.origin",
+      "ledger.branch",
+      "report",
+      "report.destination",
+      "fail-on",
+      "retention",
+      "retention.subjects",
+      "retention.records",
+      "retention.prompts",
+      "drill",
+      "drill.every",
+      "capture",
+      "capture.detail",
+      "capture.detail.sensitive",
+      "capture.detail.min-lines",
+      "calibration"
+    ];
+  }
+});
+
+// src/config/policy.ts
+var policy_exports = {};
+__export(policy_exports, {
+  MAX_POLICY_BYTES: () => MAX_POLICY_BYTES,
+  parsePolicy: () => parsePolicy
+});
+function parsePolicy(yamlText, options = {}) {
+  const source = options.source ?? ".github/trailmark.yml";
+  const base = options.base ?? DEFAULT_POLICY;
+  const fail2 = (message, cause) => {
+    throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
+      ...cause !== void 0 ? { cause } : {},
+      hint: "fix the key named above; every key is documented in docs/config.md"
+    });
+  };
+  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail2(`file is larger than ${MAX_POLICY_BYTES} bytes`);
+  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
+  if (doc.errors.length > 0) fail2(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
+  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tagWarning !== void 0) fail2(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err2) {
+    fail2(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
+  }
+  if (value === null || value === void 0) return base;
+  const validate = validator();
+  if (!validate(value)) fail2(describeErrors(validate.errors ?? [], value));
+  const file = value;
+  file.markers?.forEach((m, i2) => {
+    const problem = markerValueProblem(m.kind, m.value);
+    if (problem !== void 0) fail2(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
+  });
+  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
+  if (thresholds.low > thresholds.high) fail2(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
+  for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
+    globs?.forEach((g, i2) => {
+      try {
+        import_picomatch2.default.makeRe(g);
+      } catch (err2) {
+        fail2(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
+      }
+    });
+  }
+  const retention = { ...base.retention };
+  for (const rule of RETENTION_RULES) {
+    const written = file.retention?.[rule];
+    if (written === void 0) continue;
+    const period = parseRetentionPeriod(written);
+    if (period === void 0) fail2(`retention.${rule}: ${JSON.stringify(written)} is not a duration (write a positive whole number and a unit: 30d, 12w, 18m, 7y; leave the key out to keep forever)`);
+    else retention[rule] = period;
+  }
+  const retentionPolicy = retention;
+  let drill2 = base.drill;
+  const every = file.drill?.every;
+  if (every !== void 0) {
+    const period = parseRetentionPeriod(every);
+    if (period === void 0) fail2(`drill.every: ${JSON.stringify(every)} is not a duration (write a positive whole number and a unit: 7d, 4w, 1m; leave the key out for no scheduled drill)`);
+    else drill2 = { every: period };
+  }
+  return {
+    version: file["policy-version"] ?? base.version,
+    thresholds,
+    sensitivePaths: file["sensitive-paths"] ?? base.sensitivePaths,
+    ignore: file.ignore ?? base.ignore,
+    annotations: {
+      unattested: file.annotations?.unattested ?? base.annotations.unattested,
+      unattestedSensitive: file.annotations?.["unattested-sensitive"] ?? base.annotations.unattestedSensitive,
+      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted
+    },
+    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === "trailer-key" ? "declared" : "stamped") })) ?? base.markers,
+    ledger: {
+      enabled: file.ledger?.enabled ?? base.ledger.enabled,
+      ...file.ledger?.origin !== void 0 ? { origin: file.ledger.origin } : base.ledger.origin !== void 0 ? { origin: base.ledger.origin } : {},
+      branch: file.ledger?.branch ?? base.ledger.branch
+    },
+    report: { destination: file.report?.destination ?? base.report.destination },
+    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
+    // Present only when a rule is set: without one everything is kept forever.
+    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy },
+    ...drill2 === void 0 ? {} : { drill: drill2 },
+    ...file.calibration !== void 0 ? { calibration: file.calibration } : base.calibration !== void 0 ? { calibration: base.calibration } : {},
+    capture: {
+      detail: {
+        sensitive: file.capture?.detail?.sensitive ?? base.capture.detail.sensitive,
+        minLines: file.capture?.detail?.["min-lines"] ?? base.capture.detail.minLines
+      }
+    }
+  };
+}
+function markerValueProblem(kind, value) {
+  const at = value.indexOf("@");
+  switch (kind) {
+    case "co-author-email":
+    case "author-email":
+      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
+    case "co-author-domain":
+      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
+    case "trailer-key":
+      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
+    case "footer":
+      return void 0;
+  }
+}
+function describeErrors(errors, value) {
+  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
+  const e = sorted[0];
+  if (e === void 0) return "invalid policy";
+  const path = keyPath(e.instancePath);
+  if (e.keyword === "additionalProperty" || e.keyword === "additionalProperties") {
+    const key = String(e.params.additionalProperty);
+    const full = path === "" ? key : `${path}.${key}`;
+    const suggestion = closest(full);
+    return `unknown key ${JSON.stringify(full)}${suggestion !== void 0 ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ""}`;
+  }
+  if (e.keyword === "enum") {
+    const allowed = e.params.allowedValues ?? [];
+    return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
+  }
+  const actual = valueAt(value, e.instancePath);
+  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
+  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
+}
+function valueAt(value, pointer) {
+  let at = value;
+  for (const part of pointer.split("/").slice(1)) {
+    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (at === null || typeof at !== "object") return void 0;
+    at = at[key];
+  }
+  return at;
+}
+function rank(e) {
+  return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
+}
+function keyPath(pointer) {
+  return pointer.split("/").slice(1).map((p2) => p2.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
+}
+function closest(key) {
+  let best;
+  let bestDistance = Infinity;
+  for (const known of KNOWN_KEYS) {
+    const d = distance(key.toLowerCase(), known);
+    if (d < bestDistance) {
+      best = known;
+      bestDistance = d;
+    }
+  }
+  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
+  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
+  return suffixed.length === 1 ? suffixed[0] : void 0;
+}
+function distance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
+  for (let i2 = 1; i2 <= a.length; i2++) {
+    let prev = row[0];
+    row[0] = i2;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i2 - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+function firstLine2(text2) {
+  return text2.split("\n")[0] ?? text2;
+}
+var import_ajv2, import_picomatch2, import_yaml, MAX_POLICY_BYTES, MAX_ALIASES, compiled, validator;
+var init_policy2 = __esm({
+  "src/config/policy.ts"() {
+    "use strict";
+    import_ajv2 = __toESM(require_ajv(), 1);
+    import_picomatch2 = __toESM(require_picomatch2(), 1);
+    import_yaml = __toESM(require_dist(), 1);
+    init_errors();
+    init_policy();
+    init_schema();
+    MAX_POLICY_BYTES = 256 * 1024;
+    MAX_ALIASES = 100;
+    validator = () => compiled ??= new import_ajv2.Ajv({ allErrors: true, strict: true }).compile(POLICY_FILE_SCHEMA);
+  }
+});
+
 // action/bundle.ts
 import { fileURLToPath } from "node:url";
 
@@ -16185,9 +16607,9 @@ function generatedMarker(text2) {
 }
 function replacementShare(text2) {
   if (text2.length === 0) return 0;
-  let count3 = 0;
-  for (let i2 = text2.indexOf("�"); i2 !== -1; i2 = text2.indexOf("�", i2 + 1)) count3++;
-  return count3 / text2.length;
+  let count4 = 0;
+  for (let i2 = text2.indexOf("�"); i2 !== -1; i2 = text2.indexOf("�", i2 + 1)) count4++;
+  return count4 / text2.length;
 }
 function averageLineLength(text2) {
   let lines = 1;
@@ -16203,48 +16625,8 @@ function isParsable(language) {
   return language === "typescript" || language === "tsx" || language === "javascript" || language === "jsx";
 }
 
-// src/core/errors.ts
-var TrailmarkError = class extends Error {
-  code;
-  hint;
-  constructor(code, message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause });
-    this.code = code;
-    if (options.hint !== void 0) this.hint = options.hint;
-    this.name = new.target.name;
-  }
-};
-var UsageError = class extends TrailmarkError {
-};
-var DiffError = class extends TrailmarkError {
-};
-var GitError = class extends TrailmarkError {
-};
-var ConfigError = class extends TrailmarkError {
-};
-var RecordError = class extends TrailmarkError {
-};
-var LedgerError = class extends TrailmarkError {
-};
-var GitHubError = class extends TrailmarkError {
-};
-function describeError(err2) {
-  if (err2 instanceof Error) return err2.message;
-  return String(err2);
-}
-function printable(value, max = 120) {
-  const cut2 = value.length > max ? `${value.slice(0, max)}…` : value;
-  let out2 = "";
-  for (const ch of cut2) {
-    const c = ch.codePointAt(0);
-    if (c < 32 || c >= 127 && c <= 159 || c === 8232 || c === 8233 || c >= 8234 && c <= 8238 || c >= 8294 && c <= 8297) {
-      out2 += c <= 255 ? `\\x${c.toString(16).padStart(2, "0")}` : `\\u${c.toString(16).padStart(4, "0")}`;
-    } else {
-      out2 += ch;
-    }
-  }
-  return out2;
-}
+// detectors/parsers/port.ts
+init_errors();
 
 // detectors/identifiers.ts
 var NOT_NAMES = new Set(
@@ -16970,8 +17352,8 @@ function clamp01(value) {
   if (!Number.isFinite(value) || value <= 0) return 0;
   return value >= 1 ? 1 : value;
 }
-function saturate(count3, full) {
-  return clamp01(count3 / full);
+function saturate(count4, full) {
+  return clamp01(count4 / full);
 }
 function support(n, min, full) {
   if (n < min) return 0;
@@ -17885,7 +18267,7 @@ var restatingComment = {
   detect(ctx) {
     const view = hunkView(ctx);
     const { facts } = view;
-    let count3 = 0;
+    let count4 = 0;
     let firstLine3 = 0;
     let example = "";
     for (const c of view.comments) {
@@ -17904,19 +18286,19 @@ var restatingComment = {
       }
       if (code === void 0 || code.length > 200) continue;
       if (restates(c.text, code)) {
-        if (count3++ === 0) {
+        if (count4++ === 0) {
           firstLine3 = c.line;
           example = `${snippet(`// ${c.text}`)} ${c.trailing ? "on" : "above"} ${snippet(code)}`;
         }
       }
     }
-    if (count3 === 0) return [];
+    if (count4 === 0) return [];
     return finish([
       {
         id: `${ID10}/restates-code`,
-        value: saturate(count3, 3),
+        value: saturate(count4, 3),
         line: firstLine3,
-        detail: `${count3} comment${count3 === 1 ? "" : "s"} restate${count3 === 1 ? "s" : ""} the code, e.g. ${example}`
+        detail: `${count4} comment${count4 === 1 ? "" : "s"} restate${count4 === 1 ? "s" : ""} the code, e.g. ${example}`
       }
     ]);
   }
@@ -19134,6 +19516,9 @@ function parenthesized(name2) {
 var DEFAULT_REGISTRY = createRegistry(REGISTRY);
 var normalizeAgent = (name2) => DEFAULT_REGISTRY.normalizeAgent(name2);
 
+// src/attest/commit-evidence.ts
+init_errors();
+
 // src/attest/declaration.ts
 var MAX_AGENT = 64;
 var MAX_MODEL = 250;
@@ -19571,9 +19956,11 @@ function dedupe(evidence2) {
 }
 
 // src/attest/match.ts
+init_errors();
 import { createHash } from "node:crypto";
 
 // src/attest/agent-trace.ts
+init_errors();
 var CONTRIBUTOR_TYPES = ["human", "ai", "mixed", "unknown"];
 var MAX_RECORD_BYTES = 1024 * 1024;
 var MAX_TRACE_TEXT_BYTES = 64 * 1024 * 1024;
@@ -19620,7 +20007,7 @@ function parseAll(text2, origin) {
         problems.push(new RecordError("RECORD_TOO_LARGE", `agent trace ${where}:1 [${i2}]: record of ${size} bytes exceeds ${MAX_RECORD_BYTES}`));
         return;
       }
-      collect(item, `${where}:1 [${i2}]`, 1);
+      collect2(item, `${where}:1 [${i2}]`, 1);
     });
     return { ranges, problems };
   }
@@ -19633,7 +20020,7 @@ function parseAll(text2, origin) {
       ok = false;
     }
     if (ok) {
-      collect(doc, `${where}:1`, 1);
+      collect2(doc, `${where}:1`, 1);
       return { ranges, problems };
     }
   }
@@ -19662,10 +20049,10 @@ function parseAll(text2, origin) {
       problems.push(new RecordError("RECORD_INVALID", `agent trace ${where}:${lineNo}: not valid json`, { cause }));
       continue;
     }
-    collect(doc, `${where}:${lineNo}`, lineNo);
+    collect2(doc, `${where}:${lineNo}`, lineNo);
   }
   return { ranges, problems };
-  function collect(doc, at, line) {
+  function collect2(doc, at, line) {
     const result = validateRecord(doc, origin, line);
     if (typeof result === "string") problems.push(new RecordError("RECORD_INVALID", `agent trace ${at}: ${result}`));
     else ranges.push(...result);
@@ -19789,6 +20176,7 @@ function normalizePath(p2) {
 }
 
 // src/attest/git-ai.ts
+init_errors();
 var MAX_NOTE_BYTES = 8 * 1024 * 1024;
 var MAX_RANGES = 1e5;
 var SESSION_KEY = /^s_[0-9a-f]{14}::t_[0-9a-f]{14}$/;
@@ -20759,12 +21147,12 @@ var Tree = class _Tree {
       throw new TypeError("Argument must be a Tree");
     }
     C._ts_tree_get_changed_ranges_wasm(this[0], other[0]);
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count3);
-    if (count3 > 0) {
+    const result = new Array(count4);
+    if (count4 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count3; i2++) {
+      for (let i2 = 0; i2 < count4; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -20775,12 +21163,12 @@ var Tree = class _Tree {
   /** Get the included ranges that were used to parse the syntax tree. */
   getIncludedRanges() {
     C._ts_tree_included_ranges_wasm(this[0]);
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count3);
-    if (count3 > 0) {
+    const result = new Array(count4);
+    if (count4 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count3; i2++) {
+      for (let i2 = 0; i2 < count4; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -21305,12 +21693,12 @@ var Node = class {
   childrenForFieldId(fieldId) {
     marshalNode(this);
     C._ts_node_children_by_field_id_wasm(this.tree[0], fieldId);
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count3);
-    if (count3 > 0) {
+    const result = new Array(count4);
+    if (count4 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count3; i2++) {
+      for (let i2 = 0; i2 < count4; i2++) {
         result[i2] = unmarshalNode(this.tree, address);
         address += SIZE_OF_NODE;
       }
@@ -21382,12 +21770,12 @@ var Node = class {
     if (!this._children) {
       marshalNode(this);
       C._ts_node_children_wasm(this.tree[0]);
-      const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+      const count4 = C.getValue(TRANSFER_BUFFER, "i32");
       const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-      this._children = new Array(count3);
-      if (count3 > 0) {
+      this._children = new Array(count4);
+      if (count4 > 0) {
         let address = buffer;
-        for (let i2 = 0; i2 < count3; i2++) {
+        for (let i2 = 0; i2 < count4; i2++) {
           this._children[i2] = unmarshalNode(this.tree, address);
           address += SIZE_OF_NODE;
         }
@@ -21405,12 +21793,12 @@ var Node = class {
     if (!this._namedChildren) {
       marshalNode(this);
       C._ts_node_named_children_wasm(this.tree[0]);
-      const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+      const count4 = C.getValue(TRANSFER_BUFFER, "i32");
       const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-      this._namedChildren = new Array(count3);
-      if (count3 > 0) {
+      this._namedChildren = new Array(count4);
+      if (count4 > 0) {
         let address = buffer;
-        for (let i2 = 0; i2 < count3; i2++) {
+        for (let i2 = 0; i2 < count4; i2++) {
           this._namedChildren[i2] = unmarshalNode(this.tree, address);
           address += SIZE_OF_NODE;
         }
@@ -22254,14 +22642,14 @@ var Query = class {
       maxStartDepth,
       timeoutMicros
     );
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const startAddress = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
     const didExceedMatchLimit = C.getValue(TRANSFER_BUFFER + 2 * SIZE_OF_INT, "i32");
     const result = new Array();
     this.exceededMatchLimit = Boolean(didExceedMatchLimit);
     const captures = new Array();
     let address = startAddress;
-    for (let i2 = 0; i2 < count3; i2++) {
+    for (let i2 = 0; i2 < count4; i2++) {
       const patternIndex = C.getValue(address, "i32");
       address += SIZE_OF_INT;
       const captureCount = C.getValue(address, "i32");
@@ -22509,12 +22897,12 @@ var Language = class _Language {
    */
   get supertypes() {
     C._ts_language_supertypes_wasm(this[0]);
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count3);
-    if (count3 > 0) {
+    const result = new Array(count4);
+    if (count4 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count3; i2++) {
+      for (let i2 = 0; i2 < count4; i2++) {
         result[i2] = C.getValue(address, "i16");
         address += SIZE_OF_SHORT;
       }
@@ -22526,12 +22914,12 @@ var Language = class _Language {
    */
   subtypes(supertype) {
     C._ts_language_subtypes_wasm(this[0], supertype);
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count3);
-    if (count3 > 0) {
+    const result = new Array(count4);
+    if (count4 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count3; i2++) {
+      for (let i2 = 0; i2 < count4; i2++) {
         result[i2] = C.getValue(address, "i16");
         address += SIZE_OF_SHORT;
       }
@@ -23127,8 +23515,8 @@ var Module2 = (() => {
               customSection.neededDynlibs.push(libname);
             }
           } else if (subsectionType === WASM_DYLINK_EXPORT_INFO) {
-            var count3 = getLEB();
-            while (count3--) {
+            var count4 = getLEB();
+            while (count4--) {
               var symname = getString();
               var flags2 = getLEB();
               if (flags2 & WASM_SYMBOL_TLS) {
@@ -23136,8 +23524,8 @@ var Module2 = (() => {
               }
             }
           } else if (subsectionType === WASM_DYLINK_IMPORT_INFO) {
-            var count3 = getLEB();
-            while (count3--) {
+            var count4 = getLEB();
+            while (count4--) {
               var modname = getString();
               var symname = getString();
               var flags2 = getLEB();
@@ -23326,9 +23714,9 @@ var Module2 = (() => {
       }
       return func2;
     }, "getWasmTableEntry");
-    var updateTableMap = /* @__PURE__ */ __name((offset, count3) => {
+    var updateTableMap = /* @__PURE__ */ __name((offset, count4) => {
       if (functionsInTableMap) {
-        for (var i2 = offset; i2 < offset + count3; i2++) {
+        for (var i2 = offset; i2 < offset + count4; i2++) {
           var item = getWasmTableEntry(i2);
           if (item) {
             functionsInTableMap.set(item, i2);
@@ -24467,12 +24855,12 @@ var Parser = class {
   /** Get the ranges of text that the parser will include when parsing. */
   getIncludedRanges() {
     C._ts_parser_included_ranges_wasm(this[0]);
-    const count3 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count3);
-    if (count3 > 0) {
+    const result = new Array(count4);
+    if (count4 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count3; i2++) {
+      for (let i2 = 0; i2 < count4; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -24620,6 +25008,7 @@ async function loadWasmParser(dir) {
 }
 
 // action/run.ts
+init_errors();
 import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
 
@@ -24632,6 +25021,9 @@ var systemRandom = {
     return out2;
   }
 };
+
+// src/engine/review.ts
+init_errors();
 
 // src/core/version.ts
 var TOOL_NAME = "trailmark";
@@ -24904,11 +25296,17 @@ function fileRows(result) {
   for (const [path, hunks] of groups) {
     const counts = VERDICTS.filter((v) => v !== "skipped").map((v) => [v, hunks.filter((h) => h.verdict === v).length]).filter(([, n]) => n > 0);
     const flagged = hunks.find((h) => h.verdict === "contradicted" || h.verdict === "unattested");
-    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : "";
+    const attested = flagged === void 0 ? strongestAttested(hunks) : void 0;
+    const reason = flagged ? flagged.signals.find((s) => s.weight > 0)?.detail ?? flagged.reason ?? "" : attested?.reason ?? "";
     const where = flagged ? ` (L${flagged.startLine}-${flagged.endLine})` : "";
     rows.push(`| ${markdownCodeCell(truncate(path, PATH_MAX))} | ${counts.map(([v, n]) => `${n} ${v}`).join(", ")}${where} | ${markdownText(truncate(reason, REASON_MAX))} |`);
   }
   return rows;
+}
+var STATED_RANK = { recorded: 0, declared: 1, stamped: 2 };
+function strongestAttested(hunks) {
+  const rank2 = (h) => Math.min(...h.evidence.filter((e) => e.says === "ai").map((e) => STATED_RANK[e.class] ?? 3), 3);
+  return hunks.filter((h) => h.verdict === "attested").sort((a, b) => rank2(a) - rank2(b))[0];
 }
 function tailSection(result, options) {
   const parts2 = [];
@@ -25046,6 +25444,7 @@ function encodePath(path) {
 }
 
 // src/ledger/canonical.ts
+init_errors();
 var MAX_JSON_DEPTH = 256;
 var LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 function canonicalize(value) {
@@ -25363,10 +25762,12 @@ var StrictParser = class {
 };
 
 // src/ledger/entry.ts
+init_errors();
 import { hash } from "node:crypto";
 
 // src/ledger/body.ts
 var import_ajv = __toESM(require_ajv(), 1);
+init_errors();
 
 // src/ledger/kinds/common.ts
 var DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$";
@@ -25494,6 +25895,7 @@ var changeAnalyzedSchema = {
       items: { type: "object", additionalProperties: false, required: ["id", "version"], properties: { id: text(128), version: text(64) } }
     },
     model: text(128),
+    messageModel: text(128),
     thresholds: { type: "object", additionalProperties: false, required: ["low", "high"], properties: { low: score, high: score } },
     counts: {
       type: "object",
@@ -25529,6 +25931,46 @@ var changeHunksSchema = {
     change: entryRef,
     page: { ...uint, minimum: 1 },
     hunks: { type: "array", minItems: 1, items: hunkSchema }
+  }
+};
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+function count2(x) {
+  return typeof x === "number" && Number.isSafeInteger(x) && x > 0 ? x : 0;
+}
+var AnalysisPages = class {
+  /**
+   * `byHash` false pairs by seq alone (the report's aggregation, which counts what the ledger
+   * holds and says separately whether it verified); default true: a page naming another hash
+   * continues nothing.
+   */
+  constructor(options = {}) {
+    this.options = options;
+  }
+  options;
+  #open = /* @__PURE__ */ new Map();
+  /** A `change.analyzed` entry at `seq`/`hash`: its pages will be attributed to `value`. */
+  analysis(seq, hash3, body2, value) {
+    const pages = isObject(body2) ? count2(body2.hunkPages) : 0;
+    if (pages > 0) this.#open.set(seq, { hash: hash3, remaining: pages, value });
+  }
+  /**
+   * A `change.hunks` entry: the value of its analysis and its hunks, or undefined when it
+   * continues no analysis this reader saw (or all its pages were already read).
+   */
+  page(body2) {
+    if (!isObject(body2) || !isObject(body2.change)) return void 0;
+    const { seq, hash: hash3 } = body2.change;
+    if (typeof seq !== "number") return void 0;
+    const open = this.#open.get(seq);
+    if (open === void 0 || this.options.byHash !== false && hash3 !== open.hash) return void 0;
+    if (--open.remaining <= 0) this.#open.delete(seq);
+    return { value: open.value, hunks: Array.isArray(body2.hunks) ? body2.hunks : [] };
+  }
+  /** Analyses still waiting for pages (a bound on what is held). */
+  get waiting() {
+    return this.#open.size;
   }
 };
 
@@ -25711,8 +26153,8 @@ var reviewApprovedSchema = {
 // src/ledger/body.ts
 var ajv = new import_ajv.Ajv({ strict: true, allErrors: false });
 function lazy(schema) {
-  let compiled;
-  return () => compiled ??= ajv.compile(schema);
+  let compiled2;
+  return () => compiled2 ??= ajv.compile(schema);
 }
 var KINDS = /* @__PURE__ */ new Map([
   [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: lazy(changeAnalyzedSchema) }],
@@ -25738,9 +26180,9 @@ function bodyProblem(kind, body2) {
   if (schema !== spec.schema) {
     return `body schema ${JSON.stringify(schema)} does not match kind ${kind} (want ${spec.schema})`;
   }
-  const validate2 = spec.validate();
-  if (validate2(body2)) return null;
-  const err2 = validate2.errors?.[0];
+  const validate = spec.validate();
+  if (validate(body2)) return null;
+  const err2 = validate.errors?.[0];
   return `body${err2?.instancePath ?? ""} ${err2?.message ?? "is invalid"}`;
 }
 function checkBody(kind, body2) {
@@ -25786,6 +26228,7 @@ function bytesEqual(a, b) {
 }
 
 // src/ledger/note.ts
+init_errors();
 import { createHash as createHash4, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
 var ALG_ED25519 = 1;
 var MAX_NOTE_SIGNATURES = 100;
@@ -26122,6 +26565,8 @@ function scanDrafts(result, meta) {
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     detectors: [...s.detectors].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0).map((d) => ({ id: d.id, version: d.version })),
     model: s.modelVersion,
+    // The review scores with the shipped commit-message model (engine/analyze.ts default).
+    messageModel: `${DEFAULT_MESSAGE_MODEL.id}@${DEFAULT_MESSAGE_MODEL.version}`,
     thresholds: { low: s.thresholds.low, high: s.thresholds.high },
     counts: {
       files: s.files,
@@ -26180,342 +26625,13 @@ function ledgerRefOf(appended, location, origin) {
   };
 }
 
-// src/core/policy.ts
-var RETENTION_RULES = ["subjects", "records", "prompts"];
-var RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
-function parseRetentionPeriod(text2) {
-  const m = RETENTION_PERIOD.exec(text2.trim());
-  if (m === null) return void 0;
-  const amount = Number(m[1]);
-  const unit = m[2];
-  return { amount, unit, text: `${amount}${unit}` };
-}
-function retentionCutoff(period, nowMs) {
-  const d = new Date(nowMs);
-  switch (period.unit) {
-    case "d":
-      return nowMs - period.amount * 864e5;
-    case "w":
-      return nowMs - period.amount * 7 * 864e5;
-    case "m":
-      d.setUTCMonth(d.getUTCMonth() - period.amount);
-      return d.getTime();
-    case "y":
-      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
-      return d.getTime();
-  }
-}
-var DEFAULT_POLICY = {
-  capture: { detail: { sensitive: true, minLines: 200 } },
-  version: "default-1",
-  // The scoring model's operating points (detectors/model-weights.json `thresholds`), chosen on
-  // the real-commit corpus's training split with the commit-message evidence in the score
-  // (scripts/operating-points.ts): ≤10% / ≤1% of human hunks reach low / high. A test keeps
-  // them equal.
-  thresholds: { low: 0.49, high: 0.85 },
-  sensitivePaths: [],
-  ignore: [],
-  annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
-  markers: [],
-  ledger: { enabled: true, branch: "trailmark-ledger" },
-  report: { destination: "none" },
-  blocking: { failOn: "none" }
-};
-
-// src/config/policy.ts
-var import_ajv2 = __toESM(require_ajv(), 1);
-var import_picomatch2 = __toESM(require_picomatch2(), 1);
-var import_yaml = __toESM(require_dist(), 1);
-
-// src/config/schema.ts
-var POLICY_FILE_SCHEMA = {
-  type: "object",
-  additionalProperties: false,
-  properties: {
-    "policy-version": { type: "string", minLength: 1, maxLength: 200 },
-    thresholds: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        low: { type: "number", minimum: 0, maximum: 1 },
-        high: { type: "number", minimum: 0, maximum: 1 }
-      }
-    },
-    "sensitive-paths": { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
-    ignore: { type: "array", maxItems: 500, items: { type: "string", minLength: 1, maxLength: 1e3 } },
-    annotations: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        unattested: { enum: ["notice", "warning"] },
-        "unattested-sensitive": { enum: ["notice", "warning"] },
-        contradicted: { enum: ["notice", "warning"] }
-      }
-    },
-    markers: {
-      type: "array",
-      maxItems: 200,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["kind", "value", "agent"],
-        properties: {
-          kind: { enum: ["co-author-email", "co-author-domain", "author-email", "trailer-key", "footer"] },
-          value: { type: "string", minLength: 3, maxLength: 300 },
-          agent: { type: "string", minLength: 1, maxLength: 100 },
-          class: { enum: ["declared", "stamped"] }
-        }
-      }
-    },
-    ledger: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        enabled: { type: "boolean" },
-        origin: { type: "string", minLength: 1, maxLength: 300 },
-        branch: { type: "string", minLength: 1, maxLength: 200 }
-      }
-    },
-    report: {
-      type: "object",
-      additionalProperties: false,
-      properties: { destination: { enum: ["issue", "none"] } }
-    },
-    "fail-on": { enum: ["none", "unattested", "contradicted"] },
-    // Durations (`7y`, `18m`, `12w`, `30d`); the shape is checked in policy.ts for a clear message.
-    retention: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        subjects: { type: "string", minLength: 1, maxLength: 20 },
-        records: { type: "string", minLength: 1, maxLength: 20 },
-        prompts: { type: "string", minLength: 1, maxLength: 20 }
-      }
-    },
-    // The App's scheduled fire drill; `every` is a duration like retention's.
-    drill: {
-      type: "object",
-      additionalProperties: false,
-      properties: { every: { type: "string", minLength: 1, maxLength: 20 } }
-    },
-    // Agent hooks: when an edit keeps the detailed tier (docs/capture.md).
-    capture: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        detail: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            sensitive: { type: "boolean" },
-            "min-lines": { type: "integer", minimum: 0, maximum: 1e6 }
-          }
-        }
-      }
-    }
-  }
-};
-var KNOWN_KEYS = [
-  "policy-version",
-  "thresholds",
-  "thresholds.low",
-  "thresholds.high",
-  "sensitive-paths",
-  "ignore",
-  "annotations",
-  "annotations.unattested",
-  "annotations.unattested-sensitive",
-  "annotations.contradicted",
-  "markers",
-  "ledger",
-  "ledger.enabled",
-  "ledger.origin",
-  "ledger.branch",
-  "report",
-  "report.destination",
-  "fail-on",
-  "retention",
-  "retention.subjects",
-  "retention.records",
-  "retention.prompts",
-  "drill",
-  "drill.every",
-  "capture",
-  "capture.detail",
-  "capture.detail.sensitive",
-  "capture.detail.min-lines"
-];
-
-// src/config/policy.ts
-var MAX_POLICY_BYTES = 256 * 1024;
-var MAX_ALIASES = 100;
-var ajv2 = new import_ajv2.Ajv({ allErrors: true, strict: true });
-var validate = ajv2.compile(POLICY_FILE_SCHEMA);
-function parsePolicy(yamlText, options = {}) {
-  const source = options.source ?? ".github/trailmark.yml";
-  const base = options.base ?? DEFAULT_POLICY;
-  const fail2 = (message, cause) => {
-    throw new ConfigError("CONFIG_INVALID", `${source}: ${message}`, {
-      ...cause !== void 0 ? { cause } : {},
-      hint: "fix the key named above; every key is documented in docs/config.md"
-    });
-  };
-  if (Buffer.byteLength(yamlText, "utf8") > MAX_POLICY_BYTES) fail2(`file is larger than ${MAX_POLICY_BYTES} bytes`);
-  const doc = (0, import_yaml.parseDocument)(yamlText, { schema: "core", uniqueKeys: true, prettyErrors: true, strict: true });
-  if (doc.errors.length > 0) fail2(`not valid YAML: ${firstLine2(doc.errors[0].message)}`, doc.errors[0]);
-  const tagWarning = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
-  if (tagWarning !== void 0) fail2(`custom YAML tags are not allowed: ${firstLine2(tagWarning.message)}`, tagWarning);
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err2) {
-    fail2(`not valid YAML: ${err2 instanceof Error ? firstLine2(err2.message) : "unreadable"}`, err2);
-  }
-  if (value === null || value === void 0) return base;
-  if (!validate(value)) fail2(describeErrors(validate.errors ?? [], value));
-  const file = value;
-  file.markers?.forEach((m, i2) => {
-    const problem = markerValueProblem(m.kind, m.value);
-    if (problem !== void 0) fail2(`markers[${i2}].value: ${JSON.stringify(m.value)} ${problem} (kind ${m.kind})`);
-  });
-  const thresholds = { low: file.thresholds?.low ?? base.thresholds.low, high: file.thresholds?.high ?? base.thresholds.high };
-  if (thresholds.low > thresholds.high) fail2(`thresholds.low (${thresholds.low}) must be <= thresholds.high (${thresholds.high})`);
-  for (const [key, globs] of [["sensitive-paths", file["sensitive-paths"]], ["ignore", file.ignore]]) {
-    globs?.forEach((g, i2) => {
-      try {
-        import_picomatch2.default.makeRe(g);
-      } catch (err2) {
-        fail2(`${key}[${i2}]: ${JSON.stringify(g)} is not a valid glob`, err2);
-      }
-    });
-  }
-  const retention = { ...base.retention };
-  for (const rule of RETENTION_RULES) {
-    const written = file.retention?.[rule];
-    if (written === void 0) continue;
-    const period = parseRetentionPeriod(written);
-    if (period === void 0) fail2(`retention.${rule}: ${JSON.stringify(written)} is not a duration (write a positive whole number and a unit: 30d, 12w, 18m, 7y; leave the key out to keep forever)`);
-    else retention[rule] = period;
-  }
-  const retentionPolicy = retention;
-  let drill2 = base.drill;
-  const every = file.drill?.every;
-  if (every !== void 0) {
-    const period = parseRetentionPeriod(every);
-    if (period === void 0) fail2(`drill.every: ${JSON.stringify(every)} is not a duration (write a positive whole number and a unit: 7d, 4w, 1m; leave the key out for no scheduled drill)`);
-    else drill2 = { every: period };
-  }
-  return {
-    version: file["policy-version"] ?? base.version,
-    thresholds,
-    sensitivePaths: file["sensitive-paths"] ?? base.sensitivePaths,
-    ignore: file.ignore ?? base.ignore,
-    annotations: {
-      unattested: file.annotations?.unattested ?? base.annotations.unattested,
-      unattestedSensitive: file.annotations?.["unattested-sensitive"] ?? base.annotations.unattestedSensitive,
-      contradicted: file.annotations?.contradicted ?? base.annotations.contradicted
-    },
-    markers: file.markers?.map((m) => ({ kind: m.kind, value: m.value.toLowerCase(), agent: m.agent, class: m.class ?? (m.kind === "trailer-key" ? "declared" : "stamped") })) ?? base.markers,
-    ledger: {
-      enabled: file.ledger?.enabled ?? base.ledger.enabled,
-      ...file.ledger?.origin !== void 0 ? { origin: file.ledger.origin } : base.ledger.origin !== void 0 ? { origin: base.ledger.origin } : {},
-      branch: file.ledger?.branch ?? base.ledger.branch
-    },
-    report: { destination: file.report?.destination ?? base.report.destination },
-    blocking: { failOn: file["fail-on"] ?? base.blocking.failOn },
-    // Present only when a rule is set: without one everything is kept forever.
-    ...Object.keys(retentionPolicy).length === 0 ? {} : { retention: retentionPolicy },
-    ...drill2 === void 0 ? {} : { drill: drill2 },
-    capture: {
-      detail: {
-        sensitive: file.capture?.detail?.sensitive ?? base.capture.detail.sensitive,
-        minLines: file.capture?.detail?.["min-lines"] ?? base.capture.detail.minLines
-      }
-    }
-  };
-}
-function markerValueProblem(kind, value) {
-  const at = value.indexOf("@");
-  switch (kind) {
-    case "co-author-email":
-    case "author-email":
-      return at > 0 && at === value.lastIndexOf("@") && at < value.length - 1 && !/\s/.test(value) ? void 0 : "is not an e-mail address";
-    case "co-author-domain":
-      return at === -1 && !/\s/.test(value) && value.includes(".") ? void 0 : "is not a bare domain (write acme.ai, without @)";
-    case "trailer-key":
-      return /^[A-Za-z0-9][A-Za-z0-9-]*$/.test(value) ? void 0 : "is not a trailer key (letters, digits and hyphens, without the colon)";
-    case "footer":
-      return void 0;
-  }
-}
-function describeErrors(errors, value) {
-  const sorted = [...errors].sort((a, b) => rank(a) - rank(b) || (a.instancePath < b.instancePath ? -1 : 1));
-  const e = sorted[0];
-  if (e === void 0) return "invalid policy";
-  const path = keyPath(e.instancePath);
-  if (e.keyword === "additionalProperty" || e.keyword === "additionalProperties") {
-    const key = String(e.params.additionalProperty);
-    const full = path === "" ? key : `${path}.${key}`;
-    const suggestion = closest(full);
-    return `unknown key ${JSON.stringify(full)}${suggestion !== void 0 ? ` (did you mean ${JSON.stringify(suggestion)}?)` : ""}`;
-  }
-  if (e.keyword === "enum") {
-    const allowed = e.params.allowedValues ?? [];
-    return `${path || "(root)"}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`;
-  }
-  const actual = valueAt(value, e.instancePath);
-  const quote2 = e.keyword === "type" && e.params.type === "string" && (typeof actual === "number" || typeof actual === "boolean") ? ` (quote it: "${String(actual)}")` : "";
-  return `${path || "(root)"}: ${e.message ?? "invalid"}${quote2}`;
-}
-function valueAt(value, pointer) {
-  let at = value;
-  for (const part of pointer.split("/").slice(1)) {
-    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (at === null || typeof at !== "object") return void 0;
-    at = at[key];
-  }
-  return at;
-}
-function rank(e) {
-  return e.keyword === "additionalProperties" ? 0 : e.keyword === "enum" || e.keyword === "type" ? 1 : 2;
-}
-function keyPath(pointer) {
-  return pointer.split("/").slice(1).map((p2) => p2.replaceAll("~1", "/").replaceAll("~0", "~")).reduce((acc, part) => /^\d+$/.test(part) ? `${acc}[${part}]` : acc === "" ? part : `${acc}.${part}`, "");
-}
-function closest(key) {
-  let best;
-  let bestDistance = Infinity;
-  for (const known of KNOWN_KEYS) {
-    const d = distance(key.toLowerCase(), known);
-    if (d < bestDistance) {
-      best = known;
-      bestDistance = d;
-    }
-  }
-  if (bestDistance <= Math.max(2, Math.floor(key.length / 4))) return best;
-  const suffixed = KNOWN_KEYS.filter((k) => k.endsWith(`-${key.toLowerCase()}`) || k.endsWith(`.${key.toLowerCase()}`));
-  return suffixed.length === 1 ? suffixed[0] : void 0;
-}
-function distance(a, b) {
-  const row = Array.from({ length: b.length + 1 }, (_, i2) => i2);
-  for (let i2 = 1; i2 <= a.length; i2++) {
-    let prev = row[0];
-    row[0] = i2;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i2 - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-function firstLine2(text2) {
-  return text2.split("\n")[0] ?? text2;
-}
-
 // src/engine/policy.ts
+init_policy();
 async function loadPolicy(source, notes) {
-  const parse3 = (found) => ({ policy: parsePolicy(found.text, { source: found.source }), source: found.source });
+  const parse3 = async (found) => {
+    const { parsePolicy: parsePolicy2 } = await Promise.resolve().then(() => (init_policy2(), policy_exports));
+    return { policy: parsePolicy2(found.text, { source: found.source }), source: found.source };
+  };
   const own2 = await source.atBase();
   if (own2.found) return parse3(own2);
   notes.push(`no repository policy: ${own2.why}`);
@@ -26525,6 +26641,207 @@ async function loadPolicy(source, notes) {
     notes.push(`no organization policy: ${org.why}`);
   }
   return { policy: DEFAULT_POLICY, source: "defaults (no config file)" };
+}
+
+// src/engine/calibration.ts
+init_errors();
+
+// src/ledger/read.ts
+init_errors();
+async function* readEntries(store, from = 0) {
+  let seq = from;
+  for await (const line of store.readLines(from)) {
+    const text2 = decodeUtf8(line);
+    if (text2 === void 0) throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not well-formed utf-8`, { hint: "run `trailmark verify`" });
+    let entry;
+    try {
+      entry = parseStrictJson(text2);
+    } catch (err2) {
+      throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not valid json`, { cause: err2, hint: "run `trailmark verify`" });
+    }
+    yield { seq, hash: lineHash(line), entry };
+    seq++;
+  }
+}
+
+// src/engine/analyses.ts
+var ANALYZED = "change.analyzed";
+var PAGE = "change.hunks";
+async function* readAnalyses(store, options = {}) {
+  const pages = new AnalysisPages();
+  for await (const stored of readEntries(store)) {
+    options.onEntry?.(stored);
+    const { seq, hash: hash3, entry } = stored;
+    if (entry.kind === ANALYZED) {
+      const body2 = entry.body;
+      if (options.wanted !== void 0 && !options.wanted(body2)) continue;
+      const analysis = { seq, hash: hash3, time: entry.time, body: body2 };
+      pages.analysis(seq, hash3, body2, analysis);
+      yield { analysis, page: null, hunks: Array.isArray(body2.hunks) ? body2.hunks : [] };
+    } else if (entry.kind === PAGE) {
+      const found = pages.page(entry.body);
+      if (found !== void 0) yield { analysis: found.value, page: { seq, hash: hash3, time: entry.time }, hunks: found.hunks };
+    }
+  }
+}
+
+// src/engine/calibration.ts
+var CALIBRATION_SCHEMA = "trailmark.calibration/v1";
+var CALIBRATION_DEFAULTS = { targetFlagRate: 0.01, minUnattested: 200, minAttested: 20, maxShift: 0.15 };
+var STATED = /* @__PURE__ */ new Set(["recorded", "declared", "stamped"]);
+function saysAi(h) {
+  if (h.attribution !== void 0) return h.attribution.some((a) => STATED.has(a.class));
+  return h.verdict === "attested";
+}
+async function calibrate(stores, options) {
+  if (stores.length === 0) throw new UsageError("USAGE", "no ledger given", { hint: "pass --ledger DIR (repeatable) pointing at a ledger directory" });
+  const rule = {
+    targetFlagRate: options.targetFlagRate ?? CALIBRATION_DEFAULTS.targetFlagRate,
+    minUnattested: options.minUnattested ?? CALIBRATION_DEFAULTS.minUnattested,
+    minAttested: options.minAttested ?? CALIBRATION_DEFAULTS.minAttested,
+    maxShift: options.maxShift ?? CALIBRATION_DEFAULTS.maxShift
+  };
+  if (!(rule.targetFlagRate > 0 && rule.targetFlagRate < 1)) throw new UsageError("USAGE", `target flag rate ${rule.targetFlagRate} must be between 0 and 1`);
+  if (!(rule.maxShift >= 0 && rule.maxShift <= 1)) throw new UsageError("USAGE", `maximum shift ${rule.maxShift} must be between 0 and 1`);
+  const byRepository = /* @__PURE__ */ new Map();
+  for (const store of stores) await collect(store, options, byRepository);
+  const repositories = [...byRepository.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([repository, r]) => calibrateRepository(repository, r, options.thresholds, rule));
+  return { schema: CALIBRATION_SCHEMA, model: options.model, messageModel: options.messageModel ?? currentMessageModel(), rule, repositories };
+}
+async function collect(store, options, into) {
+  const messageModel = options.messageModel ?? currentMessageModel();
+  const wanted = (body2) => body2.repository !== null && (options.repository === void 0 || body2.repository.toLowerCase() === options.repository.toLowerCase());
+  for await (const { analysis, hunks } of readAnalyses(store, { wanted })) {
+    const repository = analysis.body.repository;
+    const current = analysis.body.model === options.model && analysis.body.messageModel === messageModel;
+    let r = into.get(repository);
+    if (r === void 0) {
+      r = { hunks: /* @__PURE__ */ new Map(), otherModel: 0, skipped: 0 };
+      into.set(repository, r);
+    }
+    for (const h of hunks) {
+      if (!current) {
+        r.otherModel++;
+        continue;
+      }
+      if (h.verdict === "skipped") {
+        r.skipped++;
+        continue;
+      }
+      const key = `${h.path}\0${h.contentDigest}`;
+      r.hunks.delete(key);
+      r.hunks.set(key, { score: h.score, attested: saysAi(h) });
+    }
+  }
+}
+function calibrateRepository(repository, r, shipped, rule) {
+  const scored = [...r.hunks.values()];
+  const attested = scored.filter((s) => s.attested).map((s) => s.score);
+  const unattested = scored.filter((s) => !s.attested).map((s) => s.score).sort((a, b) => a - b);
+  const counts = { attested: attested.length, unattested: unattested.length, otherModel: r.otherModel, skipped: r.skipped };
+  const point = (t2) => ({
+    thresholds: t2,
+    unattestedFlagRate: rate(unattested, t2.high),
+    attestedRecall: attested.length === 0 ? null : rate(attested, t2.high)
+  });
+  const shippedPoint = point(shipped);
+  const missing = [];
+  if (unattested.length < rule.minUnattested) missing.push(`${rule.minUnattested - unattested.length} more unattested`);
+  if (attested.length < rule.minAttested) missing.push(`${rule.minAttested - attested.length} more attested`);
+  if (missing.length > 0) {
+    return {
+      repository,
+      status: "insufficient",
+      hunks: counts,
+      shipped: shippedPoint,
+      calibrated: shippedPoint,
+      clipped: false,
+      reason: `the shipped thresholds stay: ${attested.length} attested and ${unattested.length} unattested hunks scored by this model; calibration needs ${missing.join(" and ")}`
+    };
+  }
+  const wanted = lowestHighFor(unattested, rule.targetFlagRate);
+  const lo = shipped.high - rule.maxShift;
+  const hi = Math.min(1, shipped.high + rule.maxShift);
+  const high = round3(Math.min(hi, Math.max(lo, wanted)));
+  const clipped = high !== round3(wanted);
+  const low = round3(Math.min(high, Math.max(0, shipped.low + (high - shipped.high))));
+  const calibrated = point({ low, high });
+  const direction = high > shipped.high ? "raised" : high < shipped.high ? "lowered" : "kept";
+  return {
+    repository,
+    status: "calibrated",
+    hunks: counts,
+    shipped: shippedPoint,
+    calibrated,
+    clipped,
+    reason: `high ${direction} from ${shipped.high} to ${high} so that at most ${percent(rule.targetFlagRate)} of this repository's ${unattested.length} unattested hunks are flagged` + (clipped ? ` (the bound of ±${rule.maxShift} stopped it at ${high}; unclipped it would be ${round3(wanted)})` : "") + `; recall on its ${attested.length} attested hunks ${percent(shippedPoint.attestedRecall ?? 0)} → ${percent(calibrated.attestedRecall ?? 0)}`
+  };
+}
+function rate(scores, threshold) {
+  if (scores.length === 0) return 0;
+  return scores.filter((s) => s >= threshold).length / scores.length;
+}
+function lowestHighFor(sorted, target) {
+  const allowed = Math.floor(sorted.length * target);
+  if (allowed >= sorted.length) return 0;
+  const blocker = sorted[sorted.length - allowed - 1];
+  return nextAbove(blocker);
+}
+function nextAbove(x) {
+  let t2 = Math.ceil(x * 1e4) / 1e4;
+  while (t2 <= x) t2 = (Math.round(t2 * 1e4) + 1) / 1e4;
+  return t2;
+}
+var round3 = (x) => Math.round(x * 1e4) / 1e4;
+var percent = (x) => `${(x * 100).toFixed(1).replace(/\.0$/, "")}%`;
+function calibratedThresholds(report, repository) {
+  return report.repositories.find((r) => r.repository.toLowerCase() === repository.toLowerCase());
+}
+function currentModel() {
+  return `${DEFAULT_MODEL.id}@${DEFAULT_MODEL.version}`;
+}
+function currentMessageModel() {
+  return `${DEFAULT_MESSAGE_MODEL.id}@${DEFAULT_MESSAGE_MODEL.version}`;
+}
+function calibrationStale(report) {
+  const model = currentModel();
+  const messageModel = currentMessageModel();
+  if (report.model !== model) return `it was made for model ${report.model}, this is ${model}`;
+  if (report.messageModel !== messageModel) return `it was made ${report.messageModel === void 0 ? "before calibrations named their commit-message model" : `for commit-message model ${report.messageModel}`}, this is ${messageModel}`;
+  return void 0;
+}
+function parseCalibration(text2, source) {
+  let doc;
+  try {
+    doc = JSON.parse(text2);
+  } catch (err2) {
+    throw new UsageError("BAD_INPUT", `${source} is not JSON: ${err2.message}`, { hint: "write it with trailmark calibrate --json" });
+  }
+  const d = doc;
+  if (d === null || typeof d !== "object" || d.schema !== CALIBRATION_SCHEMA || !Array.isArray(d.repositories) || typeof d.model !== "string" || d.messageModel !== void 0 && typeof d.messageModel !== "string") {
+    throw new UsageError("BAD_INPUT", `${source} is not a ${CALIBRATION_SCHEMA} document`, { hint: "write it with trailmark calibrate --json" });
+  }
+  for (const r of d.repositories) {
+    const rc = r;
+    const t2 = rc?.calibrated?.thresholds;
+    if (rc === null || typeof rc.repository !== "string" || rc.status !== "calibrated" && rc.status !== "insufficient" || typeof rc.reason !== "string" || t2 === void 0 || !(typeof t2.low === "number" && typeof t2.high === "number" && t2.low >= 0 && t2.low <= t2.high && t2.high <= 1)) {
+      throw new UsageError("BAD_INPUT", `${source}: a repository entry is malformed`, { hint: "write it again with trailmark calibrate --json" });
+    }
+  }
+  return d;
+}
+function decideCalibration(report, repository, thresholds) {
+  if (report === void 0) return { note: "no calibration of this repository yet: the policy's thresholds apply", shown: false };
+  const stale = calibrationStale(report);
+  if (stale !== void 0) return { note: `the calibration is stale and ignored (${stale}); the policy's thresholds apply until it is made again`, shown: true };
+  const r = calibratedThresholds(report, repository);
+  if (r === void 0) return { note: "the calibration has no entry for this repository yet: the policy's thresholds apply", shown: false };
+  if (r.status !== "calibrated") return { note: `not calibrated: ${r.reason}`, shown: true };
+  const from = r.shipped.thresholds;
+  if (from.low !== thresholds.low || from.high !== thresholds.high) {
+    return { note: `the calibration started from thresholds ${from.low}/${from.high}, the policy sets ${thresholds.low}/${thresholds.high}: ignored until it is made again`, shown: true };
+  }
+  return { applied: { thresholds: r.calibrated.thresholds, reason: r.reason }, note: `thresholds calibrated for this repository: ${r.reason}` };
 }
 
 // src/engine/review.ts
@@ -26633,9 +26950,24 @@ The configuration is read from the base revision (${markdownCode(CONFIG_PATH)}),
     const delivery2 = ports.checks !== void 0 && request2.headSha !== void 0 ? await ports.checks.publish({ ...check2, headSha: request2.headSha }) : void 0;
     return { status: "invalid-policy", error: err2, check: check2, failure: `invalid configuration: ${explain(err2)}`, notes, ...delivery2 === void 0 ? {} : { delivery: delivery2 } };
   }
-  const policy = request2.calibration === void 0 ? loaded.policy : { ...loaded.policy, thresholds: request2.calibration.thresholds };
+  let calibration = request2.calibration;
+  const calibrationNotes = [];
+  if (calibration === void 0 && ports.calibration !== void 0 && loaded.policy.calibration !== "off" && request2.repository !== void 0) {
+    try {
+      const decision = decideCalibration(await ports.calibration.load(), request2.repository, loaded.policy.thresholds);
+      calibration = decision.applied;
+      if (decision.applied === void 0) {
+        if (decision.shown) calibrationNotes.push(decision.note);
+        else notes.push(`calibration: ${decision.note}`);
+      }
+    } catch (err2) {
+      calibrationNotes.push(`the calibration could not be read (${explain(err2)}): the policy's thresholds apply`);
+    }
+  }
+  const policy = calibration === void 0 ? loaded.policy : { ...loaded.policy, thresholds: calibration.thresholds };
   notes.push(`policy: ${loaded.source} (version ${policy.version})`);
-  if (request2.calibration !== void 0) notes.push(`thresholds calibrated for this repository: ${request2.calibration.reason}`);
+  if (calibration !== void 0) notes.push(`thresholds calibrated for this repository: ${calibration.reason}`);
+  for (const n of calibrationNotes) notes.push(`calibration: ${n}`);
   const changeSet = await ports.changes.load();
   const records = ports.records === void 0 ? [] : await ports.records.load();
   if (records.length > 0) notes.push(`records: ${records.length} (${[...new Set(records.map((r) => r.format))].join(", ")})`);
@@ -26643,7 +26975,7 @@ The configuration is read from the base revision (${markdownCode(CONFIG_PATH)}),
   const ledger = await writeLedger(ports, request2, policy, result, notes);
   const blocking = blockingOf(result.summary, effectiveFailOn(policy, request2.failOn));
   const report = renderMarkdown(ledger.ref === void 0 ? result : { ...result, ledger: ledger.ref }, { maxBytes: CHECK_SUMMARY_MAX - NOTES_ROOM - (request2.footer?.length ?? 0), failOn: blocking.failOn });
-  const calibrated = request2.calibration === void 0 ? [] : [`Operating point calibrated from this repository's ledger: ${markdownText(request2.calibration.reason)}.`];
+  const calibrated = calibration !== void 0 ? [`Operating point calibrated from this repository's ledger: ${markdownText(calibration.reason)}.`] : calibrationNotes.length > 0 ? [`Calibration: ${markdownText(calibrationNotes.join("; "))}.`] : [];
   const summary = [report.trimEnd(), ledger.note, `Policy: ${markdownCode(loaded.source)}.`, ...calibrated, ...request2.footer === void 0 ? [] : [request2.footer]].join("\n\n");
   const check = {
     name: CHECK_NAME,
@@ -26672,6 +27004,7 @@ The configuration is read from the base revision (${markdownCode(CONFIG_PATH)}),
 }
 
 // src/github/errors.ts
+init_errors();
 function isHttpFailure(err2) {
   return err2 instanceof Error && typeof err2.status === "number";
 }
@@ -26744,6 +27077,12 @@ function toRest(a) {
     ...a.rawDetails === void 0 ? {} : { raw_details: truncateText(a.rawDetails, CHECK_RUN_ANNOTATION_MESSAGE_MAX_CHARS, "…") }
   };
 }
+async function findRun(client, run3, externalId) {
+  const { data } = await client.rest.checks.listForRef({ owner: run3.owner, repo: run3.repo, ref: run3.headSha, check_name: run3.name, filter: "all", per_page: 100 });
+  const found = data.check_runs.find((r) => r.external_id === externalId && r.head_sha === run3.headSha);
+  if (found === void 0) return void 0;
+  return { id: Number(found.id), url: found.html_url ?? "", completed: found.status === "completed", conclusion: found.conclusion, annotations: found.output.annotations_count };
+}
 async function publishCheckRun(client, run3) {
   const batches = [];
   for (let i2 = 0; i2 < run3.annotations.length; i2 += CHECK_RUN_ANNOTATIONS_PER_REQUEST) {
@@ -26754,6 +27093,37 @@ async function publishCheckRun(client, run3) {
     summary: truncateText(run3.summary, CHECK_RUN_SUMMARY_MAX_CHARS, SUMMARY_CUT_NOTE),
     ...batch === void 0 ? {} : { annotations: batch.map(toRest) }
   });
+  let existing;
+  if (run3.externalId !== void 0) {
+    try {
+      existing = await findRun(client, run3, run3.externalId);
+    } catch (err2) {
+      const error = toGitHubError(err2, "GET /repos/{owner}/{repo}/commits/{ref}/check-runs");
+      if (httpStatusOf(error) === 403) return { published: false, error };
+      throw error;
+    }
+  }
+  if (existing !== void 0) {
+    const sent = Math.min(existing.annotations, run3.annotations.length);
+    const missing = run3.annotations.slice(sent);
+    let requests = 1;
+    if (!existing.completed || existing.conclusion !== run3.conclusion || missing.length > 0) {
+      const rest = [];
+      for (let i2 = 0; i2 < missing.length; i2 += CHECK_RUN_ANNOTATIONS_PER_REQUEST) rest.push(missing.slice(i2, i2 + CHECK_RUN_ANNOTATIONS_PER_REQUEST));
+      await client.rest.checks.update({
+        owner: run3.owner,
+        repo: run3.repo,
+        check_run_id: existing.id,
+        status: "completed",
+        conclusion: run3.conclusion,
+        output: output(rest[0]),
+        ...run3.detailsUrl === void 0 ? {} : { details_url: run3.detailsUrl }
+      });
+      for (const batch of rest.slice(1)) await client.rest.checks.update({ owner: run3.owner, repo: run3.repo, check_run_id: existing.id, output: output(batch) });
+      requests += Math.max(1, rest.length);
+    }
+    return { published: true, id: existing.id, url: existing.url, requests, existing: true };
+  }
   let created;
   try {
     created = await client.rest.checks.create({
@@ -26776,11 +27146,12 @@ async function publishCheckRun(client, run3) {
   for (const batch of batches.slice(1)) {
     await client.rest.checks.update({ owner: run3.owner, repo: run3.repo, check_run_id: id, output: output(batch) });
   }
-  return { published: true, id, url: created.data.html_url ?? "", requests: Math.max(1, batches.length) };
+  return { published: true, id, url: created.data.html_url ?? "", requests: Math.max(1, batches.length) + (run3.externalId === void 0 ? 0 : 1) };
 }
 function gitHubCheckSink(client, o) {
   return {
     publish: async (check) => {
+      const externalId = typeof o.externalId === "function" ? o.externalId(check) : o.externalId;
       const run3 = await publishCheckRun(client, {
         owner: o.owner,
         repo: o.repo,
@@ -26791,7 +27162,7 @@ function gitHubCheckSink(client, o) {
         summary: check.summary,
         annotations: check.annotations.map((a) => ({ ...a })),
         ...o.detailsUrl === void 0 ? {} : { detailsUrl: o.detailsUrl },
-        ...o.externalId === void 0 ? {} : { externalId: o.externalId }
+        ...externalId === void 0 ? {} : { externalId }
       });
       if (!run3.published) return { published: false, why: run3.error.message };
       if (o.onPublished !== void 0) await o.onPublished(run3.id, check);
@@ -27434,8 +27805,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject = val !== null && typeof val === "object";
-    const hasToJSON = isObject && typeof val.toJSON === "function";
+    const isObject2 = val !== null && typeof val === "object";
+    const hasToJSON = isObject2 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -30921,7 +31292,11 @@ function createGitHubClient(options) {
   return octokit;
 }
 
+// src/github/config.ts
+init_errors();
+
 // src/github/org-config.ts
+init_errors();
 var ORGANIZATION_CONFIG_REPOSITORY = ".github";
 async function readOrganizationFile(client, owner, path) {
   let data;
@@ -30983,7 +31358,17 @@ function gitHubPolicySource(client, o) {
   };
 }
 
+// src/github/ledger-branch-sink.ts
+init_errors();
+
+// src/ledger/log.ts
+init_errors();
+
+// src/ledger/checkpoint.ts
+init_errors();
+
 // src/ledger/merkle.ts
+init_errors();
 import { createHash as createHash5, hash as oneShotHash } from "node:crypto";
 var HASH_SIZE = 32;
 var EMPTY_ROOT = oneShotHash("sha256", new Uint8Array(0), "buffer");
@@ -31085,20 +31470,20 @@ function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
   h2 = chainBorderRight(h2, proof, start2 + inner);
   if (!bytesEqual(h2, newRoot)) throw new LedgerError("BAD_PROOF", `consistency proof from ${oldSize} to ${newSize} does not lead to the new root`);
 }
-function chainInner(seed, proof, from, count3, index) {
+function chainInner(seed, proof, from, count4, index) {
   let h = seed;
   let idx = index;
-  for (let i2 = 0; i2 < count3; i2++) {
+  for (let i2 = 0; i2 < count4; i2++) {
     const p2 = proof[from + i2];
     h = idx % 2 === 0 ? nodeHash(h, p2) : nodeHash(p2, h);
     idx = Math.floor(idx / 2);
   }
   return h;
 }
-function chainInnerRight(seed, proof, from, count3, index) {
+function chainInnerRight(seed, proof, from, count4, index) {
   let h = seed;
   let idx = index;
-  for (let i2 = 0; i2 < count3; i2++) {
+  for (let i2 = 0; i2 < count4; i2++) {
     if (idx % 2 === 1) h = nodeHash(proof[from + i2], h);
     idx = Math.floor(idx / 2);
   }
@@ -31465,9 +31850,9 @@ function refuse(store, what) {
   });
 }
 async function uncommittedProblem(store, committed, lines) {
-  const count3 = lines - committed;
-  const range = `${count3} complete entr${count3 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
-  if (count3 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
+  const count4 = lines - committed;
+  const range = `${count4} complete entr${count4 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
+  if (count4 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
   const cached = parseTreeState(await store.readTreeState());
   if (cached !== null && cached.size > committed) return `${range}, and the appender recorded a commit at size ${cached.size}: checkpoints are missing`;
   let prev = GENESIS_PREV;
@@ -31560,24 +31945,8 @@ function parseTreeState(text2) {
   }
 }
 
-// src/ledger/read.ts
-async function* readEntries(store, from = 0) {
-  let seq = from;
-  for await (const line of store.readLines(from)) {
-    const text2 = decodeUtf8(line);
-    if (text2 === void 0) throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not well-formed utf-8`, { hint: "run `trailmark verify`" });
-    let entry;
-    try {
-      entry = parseStrictJson(text2);
-    } catch (err2) {
-      throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not valid json`, { cause: err2, hint: "run `trailmark verify`" });
-    }
-    yield { seq, hash: lineHash(line), entry };
-    seq++;
-  }
-}
-
 // src/engine/job-ledger.ts
+init_errors();
 function jobOf(body2) {
   if (typeof body2 !== "object" || body2 === null) return void 0;
   const job = body2.job;
@@ -31604,12 +31973,14 @@ async function appendOnceScanned(ledger, key, drafts2) {
 }
 
 // src/github/ledger-branch-store.ts
+init_errors();
 import { createHash as createHash7 } from "node:crypto";
 
 // src/ledger/store.ts
 var NEWLINE = 10;
 
 // src/ledger/subject-seal.ts
+init_errors();
 import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
 var SUBJECT_KEY_BYTES = 32;
 var NONCE_BYTES = 12;
@@ -31715,6 +32086,7 @@ var SUBJECT_KEK_ENV = "TRAILMARK_SUBJECT_KEK";
 var SUBJECT_KEK_PREVIOUS_ENV = "TRAILMARK_SUBJECT_KEK_PREVIOUS";
 
 // src/ledger/subject-vault.ts
+init_errors();
 var SUBJECT_KEYS_FILE = "subject-keys.jsonl";
 function subjectSealing(secret, previous, random) {
   if (secret === void 0 || secret.trim() === "") {
@@ -31869,6 +32241,10 @@ var FILES = {
   treeState: "tree-state.json"
 };
 var TRACKED = [FILES.entries, FILES.checkpoint, FILES.subjects, FILES.subjectKeys, FILES.treeState];
+function sideFile(name2) {
+  if (!/^[a-z][a-z0-9-]*\.json$/.test(name2) || TRACKED.includes(name2)) throw contract(`side file ${JSON.stringify(name2)} is not a plain name outside the ledger's files`);
+  return name2;
+}
 var GRAPHQL_BLOB_TEXT_MAX = 512e3;
 var SHARED = /* @__PURE__ */ new WeakMap();
 function sharedOf(client, key) {
@@ -32088,7 +32464,20 @@ var LedgerBranchStore = class {
     const latest = Math.max(staged ?? -1, published ?? -1);
     return latest < 0 ? void 0 : latest;
   }
+  /**
+   * A file kept next to the ledger that is not part of it (`calibration.json`): its text, or
+   * null. Read with the branch's view (one GraphQL query the first time).
+   */
+  async readSideFile(name2) {
+    const bytes2 = await this.#file(sideFile(name2));
+    return bytes2 === null ? null : decoder.decode(bytes2);
+  }
   // ---- writing (staged until release/flush) ----------------------------------------------------
+  /** Stages a side file (see readSideFile) into the session's commit; never a ledger file. */
+  async writeSideFile(name2, text2) {
+    this.#requirePending("writeSideFile");
+    await this.#stage(sideFile(name2), encoder.encode(text2));
+  }
   #requirePending(op) {
     if (this.#pending === null) throw contract(`${op} without holding the lock`);
     return this.#pending;
@@ -32278,6 +32667,7 @@ function ledgerBranchSink(o) {
 }
 
 // action/environment.ts
+init_errors();
 function readEnvironment(env) {
   const need = (name2) => {
     const value = env[name2];
@@ -32303,6 +32693,7 @@ function readEnvironment(env) {
 }
 
 // action/event.ts
+init_errors();
 var PULL_REQUEST_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review"];
 var OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 var ZERO = /^0+$/;
@@ -32312,7 +32703,7 @@ function object(v) {
 function str(v) {
   return typeof v === "string" ? v : void 0;
 }
-function count2(v) {
+function count3(v) {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : void 0;
 }
 function objectId(v, what) {
@@ -32334,14 +32725,14 @@ function targetOfEvent(eventName, payloadValue, sha) {
       const action = str(payload.action) ?? "";
       if (!PULL_REQUEST_ACTIONS.includes(action)) return { kind: "skip", reason: `pull request action ${JSON.stringify(action)} does not change the code; nothing to analyze` };
       const pr = object(payload.pull_request);
-      const number = count2(pr.number) ?? count2(payload.number);
+      const number = count3(pr.number) ?? count3(payload.number);
       if (number === void 0) throw new UsageError("BAD_INPUT", "pull request event without a number", { hint: "the event payload is incomplete" });
       const base = object(pr.base);
       const head = object(pr.head);
       const baseRepo = str(object(base.repo).full_name);
       const headRepo = str(object(head.repo).full_name);
-      const commitCount = count2(pr.commits);
-      const changedFiles = count2(pr.changed_files);
+      const commitCount = count3(pr.commits);
+      const changedFiles = count3(pr.changed_files);
       const author = str(object(pr.user).login);
       const headBranch = str(head.ref);
       const body2 = str(pr.body);
@@ -32386,6 +32777,7 @@ function targetOfEvent(eventName, payloadValue, sha) {
 }
 
 // action/inputs.ts
+init_errors();
 function oneOf(name2, value, allowed, fallback) {
   if (value === "") return fallback;
   if (allowed.includes(value)) return value;
@@ -32426,7 +32818,35 @@ function parseInputs(read) {
   };
 }
 
+// action/calibration.ts
+var CALIBRATION_FILE = "calibration.json";
+function ledgerBranchCalibration(client, owner, repo, branch) {
+  return {
+    load: async () => {
+      const text2 = await readRepositoryFile(client, owner, repo, CALIBRATION_FILE, branch);
+      return text2 === null ? void 0 : parseCalibration(text2, `${CALIBRATION_FILE} on ${branch}`);
+    }
+  };
+}
+function ledgerBranchCalibrationSink(store) {
+  return {
+    read: () => store.readSideFile(CALIBRATION_FILE),
+    write: async (text2) => {
+      const lock = await store.lock();
+      try {
+        await store.writeSideFile(CALIBRATION_FILE, text2);
+      } finally {
+        await lock.release();
+      }
+    }
+  };
+}
+
+// action/report.ts
+init_errors();
+
 // src/report/week.ts
+init_errors();
 var DAY_MS = 864e5;
 var WEEK_MS = 7 * DAY_MS;
 var LABEL = /^(\d{4})-W(\d{2})$/;
@@ -32477,11 +32897,11 @@ function weekRange(label) {
   const start2 = mondayOf(parseWeek(label));
   return { since: new Date(start2).toISOString(), until: new Date(start2 + WEEK_MS).toISOString() };
 }
-function previousWeeks(label, count3) {
-  if (!Number.isSafeInteger(count3) || count3 < 1) throw new UsageError("BAD_INPUT", `week count ${count3} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
+function previousWeeks(label, count4) {
+  if (!Number.isSafeInteger(count4) || count4 < 1) throw new UsageError("BAD_INPUT", `week count ${count4} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
   const end = mondayOf(parseWeek(label));
   const out2 = [];
-  for (let i2 = count3 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
+  for (let i2 = count4 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
   return out2;
 }
 function lastCompleteWeek(now) {
@@ -32706,6 +33126,19 @@ function safeUrl(url) {
     return null;
   }
 }
+function operatingPoints(rows, cap) {
+  if (rows.length === 0) return "_No analysed hunk in the ledger yet: the policy's thresholds apply._\n";
+  const pct2 = (x) => x === null ? "–" : `${(x * 100).toFixed(1)}%`;
+  let out2 = "| Repository | Thresholds in force | Source | Status | Flag rate (unattested) | Recall (attested) | Hunks (attested / unattested) | Why |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const r of rows.slice(0, cap)) {
+    out2 += `| ${p(r.repository)} | ${r.thresholds.low} / ${r.thresholds.high} | ${r.source} | ${r.status} | ${pct2(r.unattestedFlagRate)} | ${pct2(r.attestedRecall)} | ${r.hunks.attested} / ${r.hunks.unattested} | ${t(r.reason).replaceAll("|", "\\|")} |
+`;
+  }
+  if (rows.length > cap) out2 += `
+_${rows.length - cap} more repositories not shown._
+`;
+  return out2;
+}
 function render(m, o, cap) {
   const unverified = m.provenance.ledgers.filter((l) => !l.verified);
   let out2 = `# Attestation-gap report: ${periodTitle(m)}
@@ -32772,6 +33205,10 @@ ${provenance(m, cap)}
 
 ${captureGaps(m, cap)}
 `;
+  if (m.operatingPoints !== void 0) out2 += `## Operating points
+
+${operatingPoints(m.operatingPoints, cap)}
+`;
   out2 += `## Audit drill
 
 ${drill(m)}`;
@@ -32792,6 +33229,7 @@ function renderReportMarkdown(model, options = {}) {
 }
 
 // src/ledger/verify.ts
+init_errors();
 var HEX64 = /^[0-9a-f]{64}$/;
 var SIG_FIELDS = ["alg", "kid", "value"];
 function keyRing(keys) {
@@ -33070,11 +33508,13 @@ function signingBytesOf(bytes2, text2, entry) {
 }
 
 // src/ledger/verify-pool.ts
+init_errors();
 import { createRequire as createRequire2 } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
 // src/ledger/verify-batch.ts
+init_errors();
 import { hash as hash2 } from "node:crypto";
 var REPLY_STRINGS = 5;
 function checkBatch(req, ring) {
@@ -33333,7 +33773,20 @@ async function verifyStore(store, keys, options = {}) {
   return verifier.end(tornBytes);
 }
 
+// src/ledger/erase.ts
+init_errors();
+
+// src/ledger/proof.ts
+init_errors();
+
+// src/ledger/prove.ts
+init_errors();
+
+// src/engine/ledger.ts
+init_errors();
+
 // src/ledger/cosignature.ts
+init_errors();
 var TIMESTAMP_SIZE = 8;
 var ED25519_SIGNATURE_SIZE2 = 64;
 var MAX_TIMESTAMP = 2n ** 63n - 1n;
@@ -33359,6 +33812,7 @@ function checkCosignatures(note, witnesses) {
 }
 
 // src/ledger/trusted.ts
+init_errors();
 function trustedFromCheckpoint(text2, keys) {
   const { checkpoint, verifiedBy } = openCheckpoint(text2, keys);
   if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
@@ -33508,6 +33962,7 @@ async function settleRaces(store, report) {
 
 // src/engine/report.ts
 var import_picomatch3 = __toESM(require_picomatch2(), 1);
+init_errors();
 
 // src/report/capture-gaps.ts
 var CAPTURE_GAP_RANGES_MAX = 50;
@@ -33643,7 +34098,7 @@ function rateHistogram(rates) {
 // src/report/aggregate.ts
 var DAY_MS2 = 864e5;
 var FINDING_KINDS = ["unattested", "contradicted", "approval-drift"];
-var STATED = /* @__PURE__ */ new Set(["recorded", "declared", "stamped"]);
+var STATED2 = /* @__PURE__ */ new Set(["recorded", "declared", "stamped"]);
 var REPORT_KINDS = /* @__PURE__ */ new Set([
   "change.analyzed",
   "change.hunks",
@@ -33784,7 +34239,7 @@ var ReportAggregator = class {
       entriesInPeriod: 0,
       entriesBefore: 0,
       unknownKinds: /* @__PURE__ */ new Map(),
-      pending: /* @__PURE__ */ new Map(),
+      pending: new AnalysisPages({ byHash: false }),
       refs: new RecentRefs(),
       failed: /* @__PURE__ */ new Map(),
       omissions: /* @__PURE__ */ new Map()
@@ -33829,7 +34284,7 @@ var ReportAggregator = class {
     }
     switch (entry.kind) {
       case "change.analyzed":
-        return this.change(ledger, seq, time, body2);
+        return this.change(ledger, seq, stored.hash, time, body2);
       case "change.hunks":
         return this.page(ledger, body2);
       case "review.approved":
@@ -33864,14 +34319,13 @@ var ReportAggregator = class {
   inPeriod(time) {
     return time >= this.since && time < this.until;
   }
-  change(ledger, seq, time, body2) {
+  change(ledger, seq, hash3, time, body2) {
     const repository = str2(body2.repository);
     const pullRequest = uint2(body2.pullRequest);
     const head = str2(body2.head);
     ledger.refs.set(seq, { kind: "change", repository, pullRequest, head });
-    const pages = uint2(body2.hunkPages) ?? 0;
     if (!this.wanted(repository)) {
-      if (pages > 0) ledger.pending.set(seq, { analysis: null, remaining: pages });
+      ledger.pending.analysis(seq, hash3, body2, null);
       return;
     }
     const repo = this.intern(repository ?? NO_REPOSITORY);
@@ -33936,17 +34390,13 @@ var ReportAggregator = class {
       if (pr.firstApproval === null) pr.pre = { author: analysis.author, lines: analysis.lines };
       if (analysis.inPeriod) pr.inPeriod = true;
     }
-    if (pages > 0) ledger.pending.set(seq, { analysis, remaining: pages });
+    ledger.pending.analysis(seq, hash3, body2, analysis);
     for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.hunk(analysis, readHunk(h));
   }
   page(ledger, body2) {
-    const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
-    if (ref === null) return;
-    const pending = ledger.pending.get(ref);
-    if (pending === void 0) return;
-    if (--pending.remaining <= 0) ledger.pending.delete(ref);
-    if (pending.analysis === null) return;
-    for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.hunk(pending.analysis, readHunk(h));
+    const found = ledger.pending.page(body2);
+    if (found === void 0 || found.value === null) return;
+    for (const h of found.hunks) this.hunk(found.value, readHunk(h));
   }
   /** Ledgers to read again from `from` to subtract superseded analyses; empty when none. */
   secondPass() {
@@ -33958,7 +34408,7 @@ var ReportAggregator = class {
    */
   subtract(ledgerIndex, stored) {
     const todo = this.superseded.get(ledgerIndex);
-    const pages = this.subtractPages.get(ledgerIndex) ?? /* @__PURE__ */ new Map();
+    const pages = this.subtractPages.get(ledgerIndex) ?? new AnalysisPages({ byHash: false });
     this.subtractPages.set(ledgerIndex, pages);
     const body2 = isObj3(stored.entry.body) ? stored.entry.body : {};
     const week = todo?.get(stored.seq);
@@ -33969,17 +34419,12 @@ var ReportAggregator = class {
       const findingCounts = isObj3(counts.findings) ? counts.findings : {};
       FINDING_KINDS.forEach((k, i2) => week.findings[i2] -= uint2(findingCounts[k]) ?? 0);
       for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.weekHunk(week, repository, readHunk(h), -1);
-      const n = uint2(body2.hunkPages) ?? 0;
-      if (n > 0) pages.set(stored.seq, { week, repository, remaining: n });
+      pages.analysis(stored.seq, stored.hash, body2, { week, repository });
     } else if (stored.entry.kind === "change.hunks") {
-      const ref = isObj3(body2.change) ? uint2(body2.change.seq) : null;
-      const p2 = ref === null ? void 0 : pages.get(ref);
-      if (p2 !== void 0) {
-        if (--p2.remaining <= 0) pages.delete(ref);
-        for (const h of Array.isArray(body2.hunks) ? body2.hunks : []) this.weekHunk(p2.week, p2.repository, readHunk(h), -1);
-      }
+      const p2 = pages.page(body2);
+      if (p2 !== void 0) for (const h of p2.hunks) this.weekHunk(p2.value.week, p2.value.repository, readHunk(h), -1);
     }
-    return (todo?.size ?? 0) > 0 || pages.size > 0;
+    return (todo?.size ?? 0) > 0 || pages.waiting > 0;
   }
   weekHunk(week, repository, h, sign) {
     if (h === null) return;
@@ -34041,7 +34486,7 @@ var ReportAggregator = class {
   }
   agentHunk(a, h) {
     const keys = /* @__PURE__ */ new Set();
-    const statedAttr = h.attribution.filter((x) => STATED.has(x.cls)).map((x) => ({ agent: normaliseAgent(x.agent), model: x.model }));
+    const statedAttr = h.attribution.filter((x) => STATED2.has(x.cls)).map((x) => ({ agent: normaliseAgent(x.agent), model: x.model }));
     const withModel = new Set(statedAttr.filter((x) => x.model !== null).map((x) => x.agent));
     for (const x of statedAttr) if (x.model !== null || !withModel.has(x.agent)) keys.add(agentKey(x.agent, x.model));
     if (keys.size === 0) keys.add(agentKey("unknown", null));
@@ -34256,9 +34701,9 @@ var ReportAggregator = class {
       const p2 = adjusted[i2];
       const peerAi = poolAi - r.ai;
       if (p2 >= alpha || r.erased || peerAi === 0) return;
-      const rate = r.attested / r.ai;
+      const rate2 = r.attested / r.ai;
       const peerRate = (poolAtt - r.attested) / peerAi;
-      named.push({ author: r.display, aiLines: r.ai, attestedLines: r.attested, rate, peerRate, pValue: p2, direction: rate < peerRate ? "below" : "above" });
+      named.push({ author: r.display, aiLines: r.ai, attestedLines: r.attested, rate: rate2, peerRate, pValue: p2, direction: rate2 < peerRate ? "below" : "above" });
     });
     named.sort((a, b) => a.pValue - b.pValue || cmp3(a.author, b.author));
     return {
@@ -34390,7 +34835,7 @@ function volume(week, since, until, analyses, pullRequests, pushes, sum, finding
 }
 function classify(h) {
   const gap = h.verdict === "unattested" || h.verdict === "contradicted";
-  const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED.has(e));
+  const stated = h.verdict !== "contradicted" && h.evidence.some((e) => STATED2.has(e));
   return { gap, stated };
 }
 function applyHunk(v, h, sign) {
@@ -34620,6 +35065,8 @@ async function buildReport(sources, options) {
 }
 
 // src/engine/retention.ts
+init_errors();
+init_policy();
 var PROMPTS_SKIPPED = "detailed capture records (prompts) are not collected yet; the rule applies once capture lands";
 async function readFacts(store, size) {
   const times = /* @__PURE__ */ new Map();
@@ -34737,6 +35184,7 @@ async function applyRetention(o) {
 }
 
 // src/engine/report-job.ts
+init_policy();
 function isLocked(err2) {
   return typeof err2 === "object" && err2 !== null && err2.code === "LOCKED";
 }
@@ -34788,18 +35236,68 @@ async function runReportJob(req, notes = []) {
       }
     }
   }
-  const model = await buildReport([{ store: req.store, keys }], {
+  const built = await buildReport([{ store: req.store, keys }], {
     since: range.since,
     until: range.until,
     clock: req.clock,
     repositories: [req.repository],
     sensitivePaths: req.policy.sensitivePaths
   });
+  const calibration = await calibrateJob(req, built.provenance.ledgers[0]?.verified === true, notes);
+  const model = calibration !== null && "report" in calibration ? { ...built, operatingPoints: operatingPointsOf(calibration.report, req.policy) } : built;
   const markdown = renderReportMarkdown(model, req.dashboardUrl === void 0 ? {} : { dashboardUrl: req.dashboardUrl });
-  return { week, model, markdown, retention, notes };
+  return { week, model, markdown, retention, notes, calibration };
+}
+async function calibrateJob(req, verified, notes) {
+  const sink = req.calibration;
+  if (sink === void 0) return null;
+  if (req.policy.calibration === "off") return { skipped: "the policy says `calibration: off`" };
+  if (!verified) return { skipped: "the ledger did not verify with the signing key: no calibration is made from it" };
+  const report = await calibrate([req.store], { repository: req.repository, model: currentModel(), thresholds: req.policy.thresholds });
+  const r = report.repositories[0];
+  notes.push(`calibration of ${req.repository}: ${r === void 0 ? "no analysis in the ledger yet" : `${r.status}, ${r.reason}`}`);
+  if (req.readOnly !== void 0) return { report, written: false };
+  const text2 = `${JSON.stringify(report, null, 2)}
+`;
+  if (await sink.read() === text2) return { report, written: false };
+  const attempts = req.retentionAttempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sink.write(text2);
+      notes.push("calibration.json written next to the ledger");
+      return { report, written: true };
+    } catch (err2) {
+      if (!isLocked(err2) || attempt >= attempts || req.refresh === void 0) {
+        const refused = req.retentionRefused?.(err2);
+        if (refused === void 0) throw err2;
+        notes.push(`calibration not written: ${refused}`);
+        return { report, written: false };
+      }
+      req.refresh();
+      notes.push(`calibration: another writer changed the ledger first; writing again (attempt ${attempt + 1} of ${attempts})`);
+    }
+  }
+}
+function operatingPointsOf(report, policy) {
+  const fromPolicy = policy.thresholds.low !== DEFAULT_POLICY.thresholds.low || policy.thresholds.high !== DEFAULT_POLICY.thresholds.high;
+  return report.repositories.map((r) => {
+    const calibrated = r.status === "calibrated" && policy.calibration !== "off";
+    const point = calibrated ? r.calibrated : r.shipped;
+    return {
+      repository: r.repository,
+      source: calibrated ? "calibrated" : fromPolicy ? "policy" : "shipped",
+      status: r.status,
+      thresholds: point.thresholds,
+      unattestedFlagRate: point.unattestedFlagRate,
+      attestedRecall: point.attestedRecall,
+      hunks: r.hunks,
+      reason: r.reason
+    };
+  });
 }
 
 // src/github/report-issue.ts
+init_errors();
 import { createHash as createHash8 } from "node:crypto";
 var REPORT_LABEL = "trailmark-report";
 var REPORT_LABEL_COLOR = "5319e7";
@@ -34977,7 +35475,9 @@ async function runReport(ctx) {
     refresh: () => store.refresh(),
     // A token without `contents: write`: the report still goes out, with a warning.
     retentionRefused: (err2) => httpStatusOf(err2) === 403 ? `the token cannot write the ledger branch ${branch} (${describeError(err2)}); add \`permissions: { contents: write }\`` : void 0,
-    dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`
+    dashboardUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}`,
+    // calibration.json on the ledger branch, read by review runs (action/calibration.ts).
+    calibration: ledgerBranchCalibrationSink(store)
   }, notes);
   for (const line of [...outcome.notes, ...retentionLines(outcome)]) runner.info(`trailmark: ${line}`);
   if (outcome.retention !== null && "refused" in outcome.retention) runner.warning(`trailmark: retention not applied: ${outcome.retention.skipped}`);
@@ -35015,6 +35515,15 @@ ${issueNote}
   runner.output("report-issue", issue === void 0 ? "" : String(issue.issue));
   return { analyzed: false, findings: findings.unattested + findings.contradicted, unattested: findings.unattested, contradicted: findings.contradicted, ...checkpoint === void 0 ? {} : { checkpoint } };
 }
+
+// action/sources.ts
+init_errors();
+
+// src/git/change-source.ts
+init_errors();
+
+// src/diff/parse.ts
+init_errors();
 
 // src/diff/path-token.ts
 var SIMPLE_ESCAPES = {
@@ -35580,6 +36089,7 @@ function isHex(s) {
 }
 
 // src/git/revision.ts
+init_errors();
 async function resolveCommit(git, rev) {
   return resolveAs(git, rev, "commit");
 }
@@ -35907,8 +36417,8 @@ function applyHunks(old, hunks, origin) {
   };
   let index = 0;
   let offset = 0;
-  const take = (count3, keep) => {
-    let left = count3;
+  const take = (count4, keep) => {
+    let left = count4;
     while (left > 0 && index < old.length) {
       const run3 = old[index];
       const available = run3.length - offset;
@@ -36068,6 +36578,7 @@ function rfc3339(seconds, tz) {
 }
 
 // src/git/git.ts
+init_errors();
 import { spawn } from "node:child_process";
 var DEFAULT_GIT_MAX_BUFFER = 256 * 1024 * 1024;
 var MAX_STDERR = 64 * 1024;
@@ -36196,6 +36707,7 @@ function gitFailure(shown, exitCode, signal, stderr, repo) {
 }
 
 // src/git/objects.ts
+init_errors();
 async function readObjects(git, names, options) {
   return await readObjectsWithin(git, names, { ...options, maxTotalBytes: Number.POSITIVE_INFINITY });
 }
@@ -36532,6 +37044,7 @@ function compare(a, b) {
 }
 
 // src/git/revision-file.ts
+init_errors();
 var MAX_REVISION_FILE_BYTES = 4 * 1024 * 1024;
 async function readFileAtRevision(repo, rev, path) {
   const git = new Git(repo);
@@ -36575,10 +37088,14 @@ async function readGitAiNotes(repo, commits) {
   return records;
 }
 
+// src/github/change-source.ts
+init_errors();
+
 // src/github/blobs.ts
-function blobQuery(count3) {
-  const vars = Array.from({ length: count3 }, (_, k) => `$e${k}: String!`).join(", ");
-  const fields = Array.from({ length: count3 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
+init_errors();
+function blobQuery(count4) {
+  const vars = Array.from({ length: count4 }, (_, k) => `$e${k}: String!`).join(", ");
+  const fields = Array.from({ length: count4 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
   return `query trailmarkBlobs($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
 }
 var STRICT_UTF82 = new TextDecoder("utf-8", { fatal: true });
@@ -36866,8 +37383,8 @@ function addedFileText(f) {
   const lines = f.patch.split("\n");
   const header = /^@@ -0,0 \+1(?:,(\d+))? @@/.exec(lines[0] ?? "");
   if (header === null) return void 0;
-  const count3 = header[1] === void 0 ? 1 : Number(header[1]);
-  if (count3 !== f.additions) return void 0;
+  const count4 = header[1] === void 0 ? 1 : Number(header[1]);
+  if (count4 !== f.additions) return void 0;
   const parts2 = [];
   let noNewline = false;
   for (let k = 1; k < lines.length; k++) {
@@ -36876,7 +37393,7 @@ function addedFileText(f) {
     else if (line === "\\ No newline at end of file" && k === lines.length - 1 && parts2.length > 0) noNewline = true;
     else return void 0;
   }
-  if (parts2.length !== count3) return void 0;
+  if (parts2.length !== count4) return void 0;
   return parts2.join("\n") + (noNewline ? "" : "\n");
 }
 function wantsText(change, needs) {
@@ -36932,6 +37449,7 @@ async function agentTraceAtHead(client, owner, repo, head, log) {
 }
 
 // action/local-checkout.ts
+init_errors();
 import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join as join2 } from "node:path";
@@ -37293,7 +37811,9 @@ Nothing analyzed: ${target.reason}.
     policy: gitHubPolicySource(client, { owner: env.owner, repo: env.repo, path: inputs.config, base: target.base }),
     ledger: ledgerPort(deps, client, env, inputs, target, runner),
     ...readOnly ? {} : { checks: gitHubCheckSink(client, { owner: env.owner, repo: env.repo, detailsUrl: `${env.serverUrl}/${repository}/actions/runs/${env.runId}` }) },
-    ...deps.analyze === void 0 ? {} : { analyze: deps.analyze }
+    ...deps.analyze === void 0 ? {} : { analyze: deps.analyze },
+    // The operating point the scheduled report run calibrated from the ledger branch (one request).
+    ...inputs.ledger === "none" ? {} : { calibration: ledgerBranchCalibration(client, env.owner, env.repo, inputs.ledgerBranch) }
   }, {
     // The same change under the same policy is the same analysis, whichever run or attempt repeats it.
     key: (policy, c) => analysisKey(`action:${repository}${target.kind === "pull-request" ? `#${target.number}` : `:${target.event}`}`, c.base, c.head, policy),
