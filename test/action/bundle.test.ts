@@ -96,6 +96,8 @@ function pullRequestExpectations(p: PullRequestPayload, check: Expectation['repl
   return [
     { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.github/trailmark.yml' }, reply: { status: 404, body: { message: 'Not Found' } } },
     noOrgConfig,
+    // The report run's calibration, read from the ledger branch (action/calibration.ts): none yet.
+    { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: 'calibration.json' }, reply: { status: 404, body: { message: 'Not Found' } } },
     { method: 'GET', route: '/repos/{owner}/{repo}/contents/{path}', params: { ...repo, path: '.agent-trace/traces.jsonl' }, reply: { status: 404, body: { message: 'Not Found' } } },
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/files', params: pr, reply: { status: 200, body: [{ filename: 'src/greet.ts', status: 'added', additions: 13, deletions: 0, changes: 13, patch }] } },
     { method: 'GET', route: '/repos/{owner}/{repo}/pulls/{pull_number}/commits', params: pr, reply: { status: 200, body: [{ sha: p.pull_request.head.sha, parents: [{ sha: p.pull_request.base.sha }], commit: { message: 'Add greet\n\nSigned-off-by: Ann <ann@example.com>', author: { name: 'Ann', email: 'ann@example.com', date }, committer: { name: 'Ann', email: 'ann@example.com', date } } }] } },

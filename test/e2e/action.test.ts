@@ -130,11 +130,12 @@ describe.skipIf(skip !== undefined)('the committed Action against the GitHub sim
       expect(ledgerOps(ops)).toEqual({ 'git/get-ref': 1, 'git/create-tree': 1, 'git/create-commit': 1, 'git/create-ref': 1 });
       // The rest of the budget (3 + ⌈files/100⌉ + ⌈annotations/50⌉ + the commit reads): one page
       // of files, one of commits, one GraphQL read of the head texts the patches do not give,
-      // one read of each of the 3 commits (line attribution), one check-run request, and three
-      // contents reads: the policy at the base, the organization's, the Agent Trace file.
+      // one read of each of the 3 commits (line attribution), one check-run request, and four
+      // contents reads: the policy at the base, the organization's, the Agent Trace file, and the
+      // report run's calibration on the ledger branch.
       const { 'repos/get-content': contents, ...rest } = Object.fromEntries(Object.entries(ops).filter(([op]) => !LEDGER_OPS.includes(op)));
       expect(rest).toEqual({ 'pulls/list-files': 1, 'pulls/list-commits': 1, 'graphql:trailmarkBlobs': 1, 'repos/get-commit': 3, 'checks/create': 1 });
-      expect(contents).toBe(3);
+      expect(contents).toBe(4);
       const ledger = await verifiedLedger(sim);
       expect(ledger.checkpoint).toBe(run.result.outputs.checkpoint);
       expect(ledger.jobs).toEqual([`analysis:action:acme/widgets#12:${(await sim.simInfo() as { pullRequest: { baseSha: string } }).pullRequest.baseSha}..${head}:default-1`]);
