@@ -1,0 +1,277 @@
+// Fits the hunk model on the real-commit corpus's TRAIN split (issue #11) and writes
+// detectors/model-weights.json. The test split is never read here: thresholds and every tuning
+// choice come from cross-validation grouped by repository inside train.
+//
+//   npx tsx scripts/train-real.ts [--mirrors DIR] [--cache FILE] [--max-commits N] [--dry-run]
+//
+// Features: each train commit is scanned exactly as `npm run eval -- --real` scans it (its diff,
+// each file's head text from the mirror, engine/analyze), with the detectors wrapped so that
+// every feature they report for every hunk is recorded — the model learns from the same
+// contexts production scores. Features are cached (.cache/real-features.json; delete it when a
+// detector changes).
+//
+// Model: class-balanced L2-regularised logistic regression toward the previous weights (the
+// expert prior), batch gradient descent with a fixed step count (deterministic), each weight
+// kept on its feature's declared side (AI features ≥ 0, human markers ≤ 0) so every reason
+// shown stays true; the hunk-shape features stay capped. L2 strength is chosen by 5-fold
+// cross-validation grouped by repository (mean within-fold AUROC); thresholds come from the
+// out-of-fold human scores: `high` flags at most 1% of train human hunks, `low` at most 10%.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Detector, FeatureDirection } from '../detectors/detector.js';
+import { DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../detectors/model.js';
+import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../detectors/registry.js';
+import { DEFAULT_POLICY } from '../src/core/policy.js';
+import { analyzeChange } from '../src/engine/analyze.js';
+import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
+import { commitChangeSet } from '../src/eval/real/evaluate.js';
+import { loadRealCommits, readManifest, sampleCommits } from '../src/eval/real/load.js';
+import { withinGroupAuroc } from '../src/eval/real/metrics.js';
+import { REAL_MANIFEST } from '../src/eval/real/run.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+};
+const mirrors = opt('--mirrors', process.env.TRAILMARK_MIRRORS ?? '/work/.mirror');
+const cache = opt('--cache', join(root, '.cache', 'real-features.json'));
+const dryRun = args.includes('--dry-run');
+/** Train commits featurized (a deterministic subsample, src/eval/real/load.ts sampleCommits). */
+const MAX_COMMITS = Number(opt('--max-commits', '1800'));
+
+const HIGH_HUMAN_BUDGET = 0.01;
+const LOW_HUMAN_BUDGET = 0.1;
+const ITERATIONS = 3000;
+const STEP = 0.5;
+const FOLDS = 5;
+const LAMBDAS = [0.0003, 0.001, 0.003, 0.01, 0.03];
+const SHAPE_CAP = 0.25;
+const MAX_WEIGHT: Readonly<Record<string, number>> = { 'hunk-shape/size': SHAPE_CAP, 'hunk-shape/whole-units': SHAPE_CAP };
+const MODEL_ID = 'trailmark-logistic';
+
+export interface FeatureRow {
+  readonly repo: string;
+  readonly commit: string;
+  readonly label: string;
+  readonly agent?: string;
+  readonly added: number;
+  readonly features: Readonly<Record<string, number>>;
+}
+
+/** Detectors that record what they report for each hunk (path, start, end) into `sink`. */
+function recording(detectors: readonly Detector[], sink: Map<string, Record<string, number>>): Detector[] {
+  return detectors.map((d) => ({
+    ...d,
+    detect(ctx) {
+      const features = d.detect(ctx);
+      const key = `${ctx.path}\0${ctx.hunk.startLine}\0${ctx.hunk.endLine}`;
+      let row = sink.get(key);
+      if (row === undefined) sink.set(key, (row = {}));
+      for (const f of features) if (Number.isFinite(f.value) && f.value > 0) row[f.id] = f.value;
+      return features;
+    },
+  }));
+}
+
+async function featurize(): Promise<FeatureRow[]> {
+  if (existsSync(cache)) {
+    const cached = JSON.parse(readFileSync(cache, 'utf8')) as { detectors: string; maxCommits: number; rows: FeatureRow[] };
+    if (cached.detectors === DETECTORS_VERSION && cached.maxCommits === MAX_COMMITS) return cached.rows;
+    process.stderr.write(`cache is for detectors ${cached.detectors} / ${cached.maxCommits} commits: re-featurizing\n`);
+  }
+  // TRAIN only: the test split is not even loaded.
+  const samples = sampleCommits(readManifest(join(root, REAL_MANIFEST)).filter((s) => s.split === 'train'), MAX_COMMITS);
+  const rows: FeatureRow[] = [];
+  let done = 0;
+  for (const c of loadRealCommits(samples, { mirrors, heads: true })) {
+    const sink = new Map<string, Record<string, number>>();
+    const result = await analyzeChange(await commitChangeSet(c), { policy: DEFAULT_POLICY, detectors: recording(DEFAULT_DETECTORS, sink) });
+    const byKey = new Map(result.hunks.map((h) => [`${h.path}\0${h.startLine}\0${h.endLine}`, h]));
+    for (const s of c.samples) {
+      const key = `${s.path}\0${s.startLine}\0${s.endLine}`;
+      const h = byKey.get(key);
+      if (h === undefined || h.verdict === 'skipped' || h.contentDigest !== s.sha256) continue;
+      rows.push({ repo: s.repo, commit: s.commit, label: s.label, ...(s.agent === undefined ? {} : { agent: s.agent }), added: s.added, features: sink.get(key) ?? {} });
+    }
+    if (++done % 250 === 0) process.stderr.write(`featurized ${done} commits, ${rows.length} hunks\n`);
+  }
+  mkdirSync(dirname(cache), { recursive: true });
+  writeFileSync(cache, JSON.stringify({ detectors: DETECTORS_VERSION, maxCommits: MAX_COMMITS, rows }));
+  return rows;
+}
+
+const specs = DEFAULT_DETECTORS.flatMap((d) => d.features);
+const featureIds = specs.map((s) => s.id);
+const directions: FeatureDirection[] = specs.map((s) => s.direction);
+const caps = featureIds.map((id) => MAX_WEIGHT[id] ?? Infinity);
+/** The previous shipped weights are the prior; a feature new to the model starts at 0. */
+const prior = featureIds.map((id, j) => {
+  const w = DEFAULT_MODEL.weights[id] ?? 0;
+  const signed = directions[j] === 'ai' ? Math.max(0, w) : Math.min(0, w);
+  return Math.min(signed, caps[j] as number);
+});
+
+interface Row {
+  readonly x: Float64Array;
+  readonly y: number;
+  readonly repo: string;
+  readonly mass: number;
+}
+
+function vector(features: Readonly<Record<string, number>>): Float64Array {
+  const x = new Float64Array(featureIds.length);
+  featureIds.forEach((id, j) => {
+    const v = features[id];
+    if (v !== undefined && Number.isFinite(v)) x[j] = v;
+  });
+  return x;
+}
+
+const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+interface Fit {
+  readonly bias: number;
+  readonly w: Float64Array;
+}
+
+/** Projected batch gradient descent, class-balanced (each class half the mass), from the prior. */
+function fit(rows: readonly Row[], lambda: number): Fit {
+  const d = featureIds.length;
+  const w = Float64Array.from(prior);
+  let bias = DEFAULT_MODEL.bias;
+  let pos = 0;
+  let neg = 0;
+  for (const r of rows) {
+    if (r.y === 1) pos += r.mass;
+    else neg += r.mass;
+  }
+  const total = pos + neg;
+  const cw = (r: Row): number => r.mass * (r.y === 1 ? total / (2 * Math.max(1e-9, pos)) : total / (2 * Math.max(1e-9, neg)));
+  const weights = rows.map(cw);
+  const grad = new Float64Array(d);
+  // Only the non-zero coordinates of each row matter.
+  const sparse = rows.map((r) => {
+    const idx: number[] = [];
+    for (let j = 0; j < d; j++) if ((r.x[j] as number) !== 0) idx.push(j);
+    return Int32Array.from(idx);
+  });
+  for (let it = 0; it < ITERATIONS; it++) {
+    grad.fill(0);
+    let gb = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i] as Row;
+      const nz = sparse[i] as Int32Array;
+      let z = bias;
+      for (const j of nz) z += (w[j] as number) * (r.x[j] as number);
+      const err = (sigmoid(z) - r.y) * (weights[i] as number);
+      gb += err;
+      for (const j of nz) grad[j] = (grad[j] as number) + err * (r.x[j] as number);
+    }
+    bias -= (STEP * gb) / total;
+    for (let j = 0; j < d; j++) {
+      let next = (w[j] as number) - STEP * ((grad[j] as number) / total + lambda * ((w[j] as number) - (prior[j] as number)));
+      if (directions[j] === 'ai' && next < 0) next = 0;
+      if (directions[j] === 'human' && next > 0) next = 0;
+      if (next > (caps[j] as number)) next = caps[j] as number;
+      w[j] = next;
+    }
+  }
+  return { bias, w };
+}
+
+function scoreRow(m: Fit, r: Row): number {
+  let z = m.bias;
+  for (let j = 0; j < featureIds.length; j++) z += (m.w[j] as number) * (r.x[j] as number);
+  return sigmoid(z);
+}
+
+const foldOf = (repo: string): number => createHash('sha256').update(repo).digest().readUInt32BE(0) % FOLDS;
+const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+interface CvResult {
+  readonly lambda: number;
+  readonly oof: Float64Array;
+  readonly auroc: number;
+  readonly withinRepo: number;
+}
+
+/** Out-of-fold scores of the real rows (devset rows, when present, only ever train). */
+function crossValidate(real: readonly Row[], extra: readonly Row[], lambda: number): CvResult {
+  const oof = new Float64Array(real.length);
+  for (let k = 0; k < FOLDS; k++) {
+    const m = fit([...real.filter((r) => foldOf(r.repo) !== k), ...extra], lambda);
+    real.forEach((r, i) => {
+      if (foldOf(r.repo) === k) oof[i] = scoreRow(m, r);
+    });
+  }
+  const scored = real.map((r, i) => ({ score: oof[i] as number, positive: r.y === 1, group: r.repo }));
+  return { lambda, oof, auroc: auroc(scored) ?? Number.NaN, withinRepo: withinGroupAuroc(scored, 10).meanAuroc ?? Number.NaN };
+}
+
+async function main(): Promise<void> {
+  const featureRows = await featurize();
+  const real: Row[] = featureRows.map((r) => ({ x: vector(r.features), y: r.label === 'agent' ? 1 : 0, repo: r.repo, mass: 1 }));
+  const extra: Row[] = [];
+  const agents = real.filter((r) => r.y === 1).length;
+  console.log(`train rows: ${real.length} real (${agents} agent, ${real.length - agents} human, ${new Set(real.map((r) => r.repo)).size} repos)${extra.length > 0 ? ` + ${extra.length} devset` : ''}`);
+  const base = real.map((r) => ({ score: scoreRow({ bias: DEFAULT_MODEL.bias, w: Float64Array.from(featureIds.map((id) => DEFAULT_MODEL.weights[id] ?? 0)) }, r), positive: r.y === 1, group: r.repo }));
+  const baseWithin = withinGroupAuroc(base, 10).meanAuroc ?? Number.NaN;
+  console.log(`previous model on train: AUROC ${(auroc(base) ?? Number.NaN).toFixed(3)}, within-repo ${baseWithin.toFixed(3)}`);
+  let best: CvResult | undefined;
+  for (const lambda of LAMBDAS) {
+    const cv = crossValidate(real, extra, lambda);
+    console.log(`  lambda ${lambda}: grouped-CV AUROC ${cv.auroc.toFixed(3)}, within-repo ${cv.withinRepo.toFixed(3)}`);
+    if (best === undefined || cv.auroc + cv.withinRepo > best.auroc + best.withinRepo + 1e-9) best = cv;
+  }
+  const chosen = best!;
+  const humanOof = real.flatMap((r, i) => (r.y === 0 ? [chosen.oof[i] as number] : []));
+  const high = round(Math.min(0.99, Math.ceil(thresholdAtFlagRate(humanOof, HIGH_HUMAN_BUDGET) * 100 - 1e-9) / 100), 2);
+  const low = round(Math.min(high, Math.ceil(thresholdAtFlagRate(humanOof, LOW_HUMAN_BUDGET) * 100 - 1e-9) / 100), 2);
+  const model = fit([...real, ...extra], chosen.lambda);
+  const weights: Record<string, number> = {};
+  featureIds.forEach((id, j) => {
+    const w = round(model.w[j] as number);
+    if (w !== 0) weights[id] = w;
+  });
+  const digest = createHash('sha256').update(JSON.stringify({ bias: round(model.bias), weights, DETECTORS_VERSION })).digest('hex').slice(0, 12);
+  const agentOof = real.flatMap((r, i) => (r.y === 1 ? [chosen.oof[i] as number] : []));
+  const share = (xs: readonly number[], t: number): number => xs.filter((x) => x >= t).length / Math.max(1, xs.length);
+  const shipped: ScoringModel = {
+    id: MODEL_ID,
+    version: `2.0.0+${digest}`,
+    bias: round(model.bias),
+    weights,
+    trainedOn:
+      `trailmark real-commit corpus v1, train split: ${real.length} hunks (${agents} agent, ${real.length - agents} human) from ${new Set(real.map((r) => r.repo)).size} repositories, scanned with head file context` +
+      `${extra.length > 0 ? ` + ${extra.length} devset v1 train hunks at a third of the mass` : ''}; detectors ${DETECTORS_VERSION}; L2 ${chosen.lambda} toward the 1.0 weights (chosen by 5-fold CV grouped by repository), ${ITERATIONS} GD steps, class-balanced, sign-constrained, shape capped at ${SHAPE_CAP}`,
+    metrics: {},
+    thresholds: { low, high },
+  };
+  const inSample = real.map((r) => {
+    const features = featureIds.flatMap((id, j) => ((r.x[j] as number) > 0 ? [{ id, value: r.x[j] as number, detail: '' }] : []));
+    return { score: scoreFeatures(features, shipped).score, positive: r.y === 1, group: r.repo };
+  });
+  const metrics: Record<string, number> = {
+    trainAuroc: round(auroc(inSample) ?? Number.NaN),
+    trainWithinRepoAuroc: round(withinGroupAuroc(inSample, 10).meanAuroc ?? Number.NaN),
+    trainCvAuroc: round(chosen.auroc),
+    trainCvWithinRepoAuroc: round(chosen.withinRepo),
+    trainCvHumanFlagRate: round(share(humanOof, high)),
+    trainCvAgentRecall: round(share(agentOof, high)),
+  };
+  console.log(`chosen lambda ${chosen.lambda}; bias ${shipped.bias}`);
+  for (const [id, w] of Object.entries(weights).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1))) console.log(`  ${w.toFixed(4).padStart(8)}  ${id}`);
+  console.log(`thresholds (out-of-fold train): low ${low}, high ${high}`);
+  console.log(JSON.stringify(metrics));
+  if (!dryRun) {
+    writeFileSync(join(root, 'detectors/model-weights.json'), `${JSON.stringify({ ...shipped, metrics }, null, 2)}\n`);
+    console.log('wrote detectors/model-weights.json');
+  }
+}
+
+await main();
