@@ -2,13 +2,16 @@
 // detectors/model-weights.json. The test split is never read here: thresholds and every tuning
 // choice come from cross-validation grouped by repository inside train.
 //
-//   npx tsx scripts/train-real.ts [--mirrors DIR] [--cache FILE] [--max-commits N] [--dry-run]
+//   npx tsx scripts/train-real.ts [--mirrors DIR] [--cache FILE] [--max-commits N] [--with-devset] [--dry-run]
 //
 // Features: each train commit is scanned exactly as `npm run eval -- --real` scans it (its diff,
 // each file's head text from the mirror, engine/analyze), with the detectors wrapped so that
 // every feature they report for every hunk is recorded — the model learns from the same
 // contexts production scores. Features are cached (.cache/real-features.json; delete it when a
-// detector changes).
+// detector changes). With --with-devset the development set's train split (chat-style AI hunks
+// and npm human hunks, scripts/train.ts) also trains every fit, at a third of the real rows'
+// mass; cross-validation still scores real train rows only. Both variants are printed with the
+// development set's own AUROC, so the choice is measured.
 //
 // Model: class-balanced L2-regularised logistic regression toward the previous weights (the
 // expert prior), batch gradient descent with a fixed step count (deterministic), each weight
@@ -22,10 +25,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Detector, FeatureDirection } from '../detectors/detector.js';
-import { DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../detectors/model.js';
+import { hunkContext } from '../detectors/context.js';
+import { languageOfPath } from '../detectors/language.js';
+import { splitLines } from '../detectors/line-facts.js';
+import { analyzeHunk, DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../detectors/model.js';
+import { parseSource, type ParsedFile } from '../detectors/parse.js';
 import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../detectors/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
 import { analyzeChange } from '../src/engine/analyze.js';
+import { loadCorpus } from '../src/eval/corpus.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { commitChangeSet } from '../src/eval/real/evaluate.js';
 import { loadRealCommits, readManifest, sampleCommits } from '../src/eval/real/load.js';
@@ -213,10 +221,63 @@ function crossValidate(real: readonly Row[], extra: readonly Row[], lambda: numb
   return { lambda, oof, auroc: auroc(scored) ?? Number.NaN, withinRepo: withinGroupAuroc(scored, 10).meanAuroc ?? Number.NaN };
 }
 
+/** Feature vectors of the development set's train split (as scripts/train.ts builds them). */
+async function devsetRows(): Promise<Row[]> {
+  const samples = await loadCorpus({ split: 'train' });
+  const parses = new Map<string, { parsed: ParsedFile | undefined; lines: readonly string[] }>();
+  const empty: ScoringModel = { id: 'empty', version: '0', bias: 0, weights: {}, trainedOn: '', metrics: {} };
+  return samples.map((sample) => {
+    const language = languageOfPath(sample.path);
+    const key = `${language}\0${sample.fileText}`;
+    let entry = parses.get(key);
+    if (entry === undefined) {
+      const parsed = parseSource(sample.fileText, language);
+      entry = { parsed, lines: parsed?.lines ?? splitLines(sample.fileText) };
+      parses.set(key, entry);
+    }
+    const ctx = hunkContext(
+      { path: sample.path, language, lines: entry.lines, ...(entry.parsed !== undefined ? { parsed: entry.parsed } : {}) },
+      sample.startLine,
+      sample.endLine,
+      sample.deleted !== undefined ? { deleted: sample.deleted } : {},
+    );
+    const features: Record<string, number> = {};
+    for (const f of analyzeHunk(ctx, DEFAULT_DETECTORS, empty).features) features[f.id] = f.value;
+    return { x: vector(features), y: sample.label === 'ai' ? 1 : 0, repo: `devset:${sample.source}`, mass: 1 };
+  });
+}
+
+/**
+ * Small hunks and the commit as a unit: for hunks of at most 20 added lines, the AUROC of their
+ * own out-of-fold score against the mean out-of-fold score of their commit's sampled hunks.
+ */
+function smallHunkReport(featureRows: readonly FeatureRow[], oof: Float64Array): void {
+  const byCommit = new Map<string, number[]>();
+  featureRows.forEach((r, i) => {
+    const k = `${r.repo}\0${r.commit}`;
+    const list = byCommit.get(k);
+    if (list === undefined) byCommit.set(k, [oof[i] as number]);
+    else list.push(oof[i] as number);
+  });
+  const small = featureRows.flatMap((r, i) => (r.added <= 20 ? [{ r, own: oof[i] as number }] : []));
+  const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const own = small.map(({ r, own: score }) => ({ score, positive: r.label === 'agent', group: r.repo }));
+  const commit = small.map(({ r }) => ({ score: mean(byCommit.get(`${r.repo}\0${r.commit}`)!), positive: r.label === 'agent', group: r.repo }));
+  const noFeature = small.filter(({ r }) => Object.keys(r.features).length === 0).length;
+  console.log(
+    `hunks ≤ 20 lines: ${small.length} (${noFeature} with no feature at all); out-of-fold AUROC own score ${(auroc(own) ?? Number.NaN).toFixed(3)} ` +
+      `(within-repo ${(withinGroupAuroc(own, 10).meanAuroc ?? Number.NaN).toFixed(3)}), commit mean ${(auroc(commit) ?? Number.NaN).toFixed(3)} (within-repo ${(withinGroupAuroc(commit, 10).meanAuroc ?? Number.NaN).toFixed(3)})`,
+  );
+}
+
 async function main(): Promise<void> {
   const featureRows = await featurize();
   const real: Row[] = featureRows.map((r) => ({ x: vector(r.features), y: r.label === 'agent' ? 1 : 0, repo: r.repo, mass: 1 }));
-  const extra: Row[] = [];
+  const withDevset = args.includes('--with-devset');
+  const dev = await devsetRows();
+  // The development set weighs a third of the real rows when it trains.
+  const devMass = real.length / 3 / Math.max(1, dev.length);
+  const extra: Row[] = withDevset ? dev.map((r) => ({ ...r, mass: devMass })) : [];
   const agents = real.filter((r) => r.y === 1).length;
   console.log(`train rows: ${real.length} real (${agents} agent, ${real.length - agents} human, ${new Set(real.map((r) => r.repo)).size} repos)${extra.length > 0 ? ` + ${extra.length} devset` : ''}`);
   const base = real.map((r) => ({ score: scoreRow({ bias: DEFAULT_MODEL.bias, w: Float64Array.from(featureIds.map((id) => DEFAULT_MODEL.weights[id] ?? 0)) }, r), positive: r.y === 1, group: r.repo }));
@@ -229,6 +290,7 @@ async function main(): Promise<void> {
     if (best === undefined || cv.auroc + cv.withinRepo > best.auroc + best.withinRepo + 1e-9) best = cv;
   }
   const chosen = best!;
+  smallHunkReport(featureRows, chosen.oof);
   const humanOof = real.flatMap((r, i) => (r.y === 0 ? [chosen.oof[i] as number] : []));
   const high = round(Math.min(0.99, Math.ceil(thresholdAtFlagRate(humanOof, HIGH_HUMAN_BUDGET) * 100 - 1e-9) / 100), 2);
   const low = round(Math.min(high, Math.ceil(thresholdAtFlagRate(humanOof, LOW_HUMAN_BUDGET) * 100 - 1e-9) / 100), 2);
@@ -267,6 +329,8 @@ async function main(): Promise<void> {
   console.log(`chosen lambda ${chosen.lambda}; bias ${shipped.bias}`);
   for (const [id, w] of Object.entries(weights).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1))) console.log(`  ${w.toFixed(4).padStart(8)}  ${id}`);
   console.log(`thresholds (out-of-fold train): low ${low}, high ${high}`);
+  const devScored = dev.map((r) => ({ score: scoreRow(model, r), positive: r.y === 1 }));
+  metrics.devsetTrainAuroc = round(auroc(devScored) ?? Number.NaN);
   console.log(JSON.stringify(metrics));
   if (!dryRun) {
     writeFileSync(join(root, 'detectors/model-weights.json'), `${JSON.stringify({ ...shipped, metrics }, null, 2)}\n`);
