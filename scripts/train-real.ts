@@ -51,6 +51,8 @@ const cache = opt('--cache', join(root, '.cache', 'real-features.json'));
 const dryRun = args.includes('--dry-run');
 /** Train commits featurized (a deterministic subsample, src/eval/real/load.ts sampleCommits). */
 const MAX_COMMITS = Number(opt('--max-commits', '1800'));
+const testCache = opt('--test-cache', join(root, '.cache', 'real-features-test.json'));
+const MAX_TEST_COMMITS = Number(opt('--max-test-commits', '1500'));
 
 const HIGH_HUMAN_BUDGET = 0.01;
 const LOW_HUMAN_BUDGET = 0.1;
@@ -69,6 +71,10 @@ export interface FeatureRow {
   readonly agent?: string;
   readonly added: number;
   readonly features: Readonly<Record<string, number>>;
+  /** Location (recorded for the test rows, which the report matches to the manifest). */
+  readonly path?: string;
+  readonly startLine?: number;
+  readonly endLine?: number;
 }
 
 /** Detectors that record what they report for each hunk (path, start, end) into `sink`. */
@@ -86,14 +92,14 @@ function recording(detectors: readonly Detector[], sink: Map<string, Record<stri
   }));
 }
 
-async function featurize(): Promise<FeatureRow[]> {
-  if (existsSync(cache)) {
-    const cached = JSON.parse(readFileSync(cache, 'utf8')) as { detectors: string; maxCommits: number; rows: FeatureRow[] };
-    if (cached.detectors === DETECTORS_VERSION && cached.maxCommits === MAX_COMMITS) return cached.rows;
-    process.stderr.write(`cache is for detectors ${cached.detectors} / ${cached.maxCommits} commits: re-featurizing\n`);
+async function featurize(split: 'train' | 'test', file: string, maxCommits: number): Promise<FeatureRow[]> {
+  if (existsSync(file)) {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { detectors: string; maxCommits: number; rows: FeatureRow[] };
+    if (cached.detectors === DETECTORS_VERSION && cached.maxCommits === maxCommits) return cached.rows;
+    process.stderr.write(`${file} is for detectors ${cached.detectors} / ${cached.maxCommits} commits: re-featurizing\n`);
   }
-  // TRAIN only: the test split is not even loaded.
-  const samples = sampleCommits(readManifest(join(root, REAL_MANIFEST)).filter((s) => s.split === 'train'), MAX_COMMITS);
+  // One split only: training never loads the test split.
+  const samples = sampleCommits(readManifest(join(root, REAL_MANIFEST)).filter((s) => s.split === split), maxCommits);
   const rows: FeatureRow[] = [];
   let done = 0;
   for (const c of loadRealCommits(samples, { mirrors, heads: true })) {
@@ -104,12 +110,15 @@ async function featurize(): Promise<FeatureRow[]> {
       const key = `${s.path}\0${s.startLine}\0${s.endLine}`;
       const h = byKey.get(key);
       if (h === undefined || h.verdict === 'skipped' || h.contentDigest !== s.sha256) continue;
-      rows.push({ repo: s.repo, commit: s.commit, label: s.label, ...(s.agent === undefined ? {} : { agent: s.agent }), added: s.added, features: sink.get(key) ?? {} });
+      rows.push({
+        repo: s.repo, commit: s.commit, label: s.label, ...(s.agent === undefined ? {} : { agent: s.agent }), added: s.added, features: sink.get(key) ?? {},
+        ...(split === 'test' ? { path: s.path, startLine: s.startLine, endLine: s.endLine } : {}),
+      });
     }
-    if (++done % 250 === 0) process.stderr.write(`featurized ${done} commits, ${rows.length} hunks\n`);
+    if (++done % 250 === 0) process.stderr.write(`featurized ${done} ${split} commits, ${rows.length} hunks\n`);
   }
-  mkdirSync(dirname(cache), { recursive: true });
-  writeFileSync(cache, JSON.stringify({ detectors: DETECTORS_VERSION, maxCommits: MAX_COMMITS, rows }));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ detectors: DETECTORS_VERSION, maxCommits, rows }));
   return rows;
 }
 
@@ -271,7 +280,13 @@ function smallHunkReport(featureRows: readonly FeatureRow[], oof: Float64Array):
 }
 
 async function main(): Promise<void> {
-  const featureRows = await featurize();
+  if (args.includes('--featurize-test')) {
+    // Records the test split's features for the final report only; nothing here reads them.
+    const rows = await featurize('test', testCache, MAX_TEST_COMMITS);
+    console.log(`featurized ${rows.length} test hunks into ${testCache}`);
+    return;
+  }
+  const featureRows = await featurize('train', cache, MAX_COMMITS);
   const real: Row[] = featureRows.map((r) => ({ x: vector(r.features), y: r.label === 'agent' ? 1 : 0, repo: r.repo, mass: 1 }));
   const withDevset = args.includes('--with-devset');
   const dev = await devsetRows();
