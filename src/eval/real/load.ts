@@ -71,7 +71,7 @@ export function readManifest(path: string): RealSample[] {
 
 /**
  * A deterministic subsample: the samples of at most `maxCommits` commits, the commits taken in
- * the order of sha256(repo, commit) (which interleaves repositories and labels). Scanning with
+ * the order of a salted sha256 of (repo, commit), which interleaves repositories and labels. Scanning with
  * file context costs about a second per commit on a busy machine; this bounds a run. Order of
  * the returned samples is the manifest's.
  */
@@ -79,7 +79,9 @@ export function sampleCommits(samples: readonly RealSample[], maxCommits: number
   const keyOf = (s: RealSample): string => `${s.repo}\0${s.commit}`;
   const commits = [...new Set(samples.map(keyOf))];
   if (commits.length <= maxCommits) return [...samples];
-  const rank = (k: string): string => createHash('sha256').update(k).digest('hex');
+  // Salted: the miner chose which commits of a repository to keep by the unsalted hash of the
+  // same key, so the unsalted order would put the kept agent commits last.
+  const rank = (k: string): string => createHash('sha256').update(`trailmark-subsample\0${k}`).digest('hex');
   const kept = new Set(commits.map((k) => ({ k, r: rank(k) })).sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : 0)).slice(0, Math.max(0, maxCommits)).map((x) => x.k));
   return samples.filter((s) => kept.has(keyOf(s)));
 }
