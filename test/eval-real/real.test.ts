@@ -361,6 +361,9 @@ describe('eval --real end to end', () => {
     const strict = cli(['--require-mirrors']);
     expect(strict.status).toBe(2);
     expect(strict.stderr).toContain('hint: pass --mirrors DIR or set TRAILMARK_MIRRORS');
+    const badCap = cli(['--max-commits', '0']);
+    expect(badCap.status).toBe(2);
+    expect(badCap.stderr).toContain('--max-commits must be a positive integer, got "0"');
   });
 });
 
