@@ -10,7 +10,9 @@ import { hunkShape } from './hunk-shape.js';
 import { jsdoc } from './jsdoc.js';
 import { lexical } from './lexical.js';
 import { narration } from './narration.js';
+import { relative } from './relative.js';
 import { restatingComment } from './restating-comment.js';
+import { rewrite } from './rewrite.js';
 
 export const DEFAULT_DETECTORS: readonly Detector[] = [
   assistantText,
@@ -22,9 +24,11 @@ export const DEFAULT_DETECTORS: readonly Detector[] = [
   lexical,
   hunkShape,
   consistency,
+  relative,
+  rewrite,
   humanMarkers,
 ];
 
 /** Bump when any detector's version changes or detectors are added or removed. */
-export const DETECTORS_VERSION = '1.1.0';
+export const DETECTORS_VERSION = '1.2.0';
 

@@ -4,21 +4,23 @@
 // its threshold adds its log-likelihood ratio, capped, to every hunk of its commit, so its false
 // positives spend the same 1% budget as the code's). The test split is only reported.
 //
-//   npx tsx scripts/operating-points.ts [--mirrors DIR] [--cache FILE] [--json]
+//   npx tsx scripts/operating-points.ts [--mirrors DIR] [--features FILE] [--cache FILE]
 //
-// Needs the mirrors (eval/real/repos.json names them). Scores the code once per commit (the
-// analyzer without the message) and the message once, caches both, then searches.
+// Needs the mirrors (for the commit messages) and the train features scripts/train-real.ts
+// cached (.cache/real-features.json: the train hunks of its commit subsample, scanned with file
+// context). Scores the code with the shipped model and each message once, caches both (keyed
+// by the model version), then searches. Train only: `npm run eval -- --real` reports test.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom } from '../detectors/commit-message.js';
 import { REGISTRY } from '../src/attest/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
-import { analyzeChange } from '../src/engine/analyze.js';
-import { patchChangeSource } from '../src/engine/patch.js';
+import { DEFAULT_MODEL, scoreFeatures } from '../detectors/model.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
-import { loadRealCommits, readManifest } from '../src/eval/real/load.js';
-import { REAL_MANIFEST } from '../src/eval/real/run.js';
+import { gitText } from '../src/eval/real/git.js';
+import { mirrorOf } from '../src/eval/real/load.js';
+import type { FeatureRow } from './train-real.js';
 
 /** The engine's cap on a message's log-odds (src/engine/analyze.ts MAX_MESSAGE_LOG_ODDS). */
 const MESSAGE_CAP = 3;
@@ -44,26 +46,36 @@ const opt = (name: string, fallback: string): string => {
 };
 const mirrors = opt('--mirrors', process.env.TRAILMARK_MIRRORS ?? '/work/.mirror');
 const cache = opt('--cache', join(root, '.cache', 'operating-points.json'));
+const features = opt('--features', join(root, '.cache', 'real-features.json'));
 
-async function score(): Promise<Row[]> {
-  if (existsSync(cache)) return JSON.parse(readFileSync(cache, 'utf8')) as Row[];
-  const samples = readManifest(join(root, REAL_MANIFEST));
+function score(): Row[] {
+  if (existsSync(cache)) {
+    const cached = JSON.parse(readFileSync(cache, 'utf8')) as { model: string; rows: Row[] };
+    if (cached.model === DEFAULT_MODEL.version) return cached.rows;
+  }
+  // The code features of the train hunks, as scripts/train-real.ts recorded them from scans with
+  // file context (the same subsample of commits), scored with the shipped model.
+  if (!existsSync(features)) throw new Error(`no ${features}: run scripts/train-real.ts first`);
+  const featureRows = (JSON.parse(readFileSync(features, 'utf8')) as { rows: FeatureRow[] }).rows;
   const markers = stampMarkersFrom(REGISTRY);
+  const llrOf = new Map<string, number>();
   const rows: Row[] = [];
-  let done = 0;
-  for (const c of loadRealCommits(samples, { mirrors })) {
-    const result = await analyzeChange(await patchChangeSource(c.patch).load(), { policy: DEFAULT_POLICY });
-    const llr = scoreMessage(c.message, markers, DEFAULT_MESSAGE_MODEL).llr;
-    const byKey = new Map(result.hunks.map((h) => [`${h.path}\0${h.startLine}\0${h.endLine}`, h]));
-    for (const s of c.samples) {
-      const h = byKey.get(`${s.path}\0${s.startLine}\0${s.endLine}`);
-      if (h === undefined || h.verdict === 'skipped' || h.contentDigest !== s.sha256) continue;
-      rows.push({ repo: s.repo, split: s.split, label: s.label, ...(s.agent === undefined ? {} : { agent: s.agent }), code: h.score, llr });
+  for (const r of featureRows) {
+    const key = `${r.repo}\0${r.commit}`;
+    let llr = llrOf.get(key);
+    if (llr === undefined) {
+      const gitDir = mirrorOf(mirrors, r.repo);
+      if (gitDir === undefined) continue;
+      const raw = gitText(gitDir, ['cat-file', 'commit', r.commit]);
+      const body = raw.indexOf('\n\n');
+      llr = scoreMessage(body === -1 ? '' : raw.slice(body + 2), markers, DEFAULT_MESSAGE_MODEL).llr;
+      llrOf.set(key, llr);
     }
-    if (++done % 500 === 0) process.stderr.write(`scored ${done} commits\n`);
+    const features = Object.entries(r.features).map(([id, value]) => ({ id, value, detail: '' }));
+    rows.push({ repo: r.repo, split: 'train', label: r.label, ...(r.agent === undefined ? {} : { agent: r.agent }), code: scoreFeatures(features, DEFAULT_MODEL).score, llr });
   }
   mkdirSync(dirname(cache), { recursive: true });
-  writeFileSync(cache, JSON.stringify(rows));
+  writeFileSync(cache, JSON.stringify({ model: DEFAULT_MODEL.version, rows }));
   return rows;
 }
 
@@ -87,9 +99,8 @@ function evaluate(rows: readonly Row[], t: number, high: number, low: number) {
   };
 }
 
-const rows = await score();
+const rows = score();
 const train = rows.filter((r) => r.split === 'train');
-const test = rows.filter((r) => r.split === 'test');
 const candidates = [Infinity, ...Array.from({ length: 45 }, (_, i) => 2 + i * 0.25)];
 let best: { t: number; high: number; low: number; tpr: number } | undefined;
 const grid: { t: number; high: number; trainTpr: number }[] = [];
@@ -105,12 +116,12 @@ const chosen = best!;
 const shipped = { t: DEFAULT_MESSAGE_MODEL.threshold, high: DEFAULT_POLICY.thresholds.high, low: DEFAULT_POLICY.thresholds.low };
 const out = {
   rule: `on train: high flags at most ${HUMAN_HIGH_RATE * 100}% of human hunks, low at most ${HUMAN_LOW_RATE * 100}%; the message threshold chosen with high to maximise train recall`,
-  hunks: { train: train.length, test: test.length },
+  model: DEFAULT_MODEL.version,
+  hunks: { train: train.length },
   chosen: { messageThreshold: chosen.t, low: chosen.low, high: chosen.high },
   train: evaluate(train, chosen.t, chosen.high, chosen.low),
-  test: evaluate(test, chosen.t, chosen.high, chosen.low),
-  shipped: { ...shipped, train: evaluate(train, shipped.t, shipped.high, shipped.low), test: evaluate(test, shipped.t, shipped.high, shipped.low) },
-  codeOnlyAtChosen: { test: evaluate(test, Infinity, chosen.high, chosen.low) },
+  shipped: { ...shipped, train: evaluate(train, shipped.t, shipped.high, shipped.low) },
+  codeOnlyAtChosen: { train: evaluate(train, Infinity, chosen.high, chosen.low) },
   grid,
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

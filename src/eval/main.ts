@@ -15,7 +15,7 @@ import { runRealEval } from './real/run.js';
 import { featureDirections, HUMAN_FLAG_BUDGET, scoreSamples, splitReport, trainOperatingThreshold } from './evaluate.js';
 
 const USAGE = 'usage: node dist/lib/src/eval/main.js [--json] [--split train|test] [--cache-dir DIR]\n' +
-  '       node dist/lib/src/eval/main.js --real [--mirrors DIR] [--manifest FILE] [--require-mirrors] [--json]';
+  '       node dist/lib/src/eval/main.js --real [--mirrors DIR] [--manifest FILE] [--require-mirrors] [--max-commits N] [--json]';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args;
@@ -25,6 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
       options: {
         json: { type: 'boolean' }, split: { type: 'string' }, 'cache-dir': { type: 'string' }, help: { type: 'boolean' },
         real: { type: 'boolean' }, mirrors: { type: 'string' }, manifest: { type: 'string' }, 'require-mirrors': { type: 'boolean' },
+        'max-commits': { type: 'string' },
       },
       strict: true,
     }).values;
@@ -37,8 +38,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (args.real === true) return realEval(args);
-  if (args.mirrors !== undefined || args.manifest !== undefined || args['require-mirrors'] === true) {
-    process.stderr.write(`--mirrors, --manifest and --require-mirrors need --real\n${USAGE}\n`);
+  if (args.mirrors !== undefined || args.manifest !== undefined || args['require-mirrors'] === true || args['max-commits'] !== undefined) {
+    process.stderr.write(`--mirrors, --manifest, --require-mirrors and --max-commits need --real\n${USAGE}\n`);
     return 2;
   }
   const only = args.split;
@@ -76,15 +77,21 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-async function realEval(args: { json?: boolean; mirrors?: string; manifest?: string; 'require-mirrors'?: boolean; split?: string; 'cache-dir'?: string }): Promise<number> {
+async function realEval(args: { json?: boolean; mirrors?: string; manifest?: string; 'require-mirrors'?: boolean; 'max-commits'?: string; split?: string; 'cache-dir'?: string }): Promise<number> {
   if (args.split !== undefined || args['cache-dir'] !== undefined) {
     process.stderr.write(`--split and --cache-dir do not apply to --real (it always reports the test split)\n${USAGE}\n`);
+    return 2;
+  }
+  const maxCommits = args['max-commits'] === undefined ? undefined : Number(args['max-commits']);
+  if (maxCommits !== undefined && !(Number.isSafeInteger(maxCommits) && maxCommits > 0)) {
+    process.stderr.write(`--max-commits must be a positive integer, got ${JSON.stringify(args['max-commits'])}\n${USAGE}\n`);
     return 2;
   }
   const tty = process.stderr.isTTY;
   const result = await runRealEval({
     mirrors: args.mirrors ?? defaultMirrors(),
     ...(args.manifest === undefined ? {} : { manifest: args.manifest }),
+    ...(maxCommits === undefined ? {} : { maxCommits }),
     ...(tty ? { onProgress: (done: number) => { if (done % 50 === 0) process.stderr.write(`\rscoring commit ${done}`); } } : {}),
   });
   if (tty) process.stderr.write('\n');

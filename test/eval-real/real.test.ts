@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auroc } from '../../src/eval/metrics.js';
-import { buildRealReport, scoreRealCommits } from '../../src/eval/real/evaluate.js';
-import { loadRealCommits, type LoadedCommit, type LoadSummary } from '../../src/eval/real/load.js';
+import { buildRealReport, commitChangeSet, scoreRealCommits } from '../../src/eval/real/evaluate.js';
+import { loadRealCommits, sampleCommits, type LoadedCommit, type LoadSummary } from '../../src/eval/real/load.js';
 import { parseSamples, serializeSamples, type RealSample } from '../../src/eval/real/manifest.js';
 import { midranks, operatingPoint, withinGroupAuroc } from '../../src/eval/real/metrics.js';
 import { labelCommit, mineRepo } from '../../src/eval/real/mine.js';
@@ -203,6 +203,48 @@ describe('loadRealCommits', () => {
     expect(many.patch).toContain('+++ b/src/a.ts');
   });
 
+  it('reads the head files at the commit on request, and the change set carries them as headText', async () => {
+    const r = mineRepo({ repo: NAMES.train, gitDir: gitDirOf(NAMES.train) });
+    const box: { value?: LoadSummary } = {};
+    const commits = [...loadRealCommits(r.samples, { mirrors, heads: true }, box)];
+    const many = commits.find((c) => c.commit === shas[`${NAMES.train}:agent-many`])!;
+    const head = spaced(['alpha3', 'beta3', 'gamma3', 'delta3']);
+    expect(many.headFiles?.get('src/a.ts')).toBe(head);
+    const changeSet = await commitChangeSet(many);
+    const file = changeSet.files.find((f) => f.path === 'src/a.ts')!;
+    expect(file.headText).toBe(head);
+    expect(file.headSize).toBe(Buffer.byteLength(head));
+    expect(changeSet.commits.map((c) => c.message)).toEqual([many.message]);
+    for (const h of file.hunks) for (const l of h.lines) if (l.kind === 'add') expect(file.lineCommits?.get(l.newLine!)).toBe(many.commit);
+    // Without `heads`, no head text: the patch alone.
+    const plain = loadAll(r.samples).commits.find((c) => c.commit === many.commit)!;
+    expect(plain.headFiles).toBeUndefined();
+    expect((await commitChangeSet(plain)).files.every((f) => f.headText === undefined)).toBe(true);
+  });
+
+  it('a file missing at the commit is marked unavailable, not guessed', async () => {
+    const r = mineRepo({ repo: NAMES.train, gitDir: gitDirOf(NAMES.train) });
+    const c = loadAll(r.samples).commits.find((x) => x.commit === shas[`${NAMES.train}:agent-many`])!;
+    const changeSet = await commitChangeSet({ ...c, headFiles: new Map([['src/a.ts', undefined]]) });
+    expect(changeSet.files[0]).toMatchObject({ path: 'src/a.ts', headTextMissing: 'unavailable' });
+    expect(changeSet.files[0]!.headText).toBeUndefined();
+  });
+
+  it('subsamples whole commits deterministically', () => {
+    const samples = [NAMES.train, NAMES.test].flatMap((n) => mineRepo({ repo: n, gitDir: gitDirOf(n) }).samples);
+    // The two repositories are built alike, so their commits share ids: a commit is (repo, id).
+    const key = (s: RealSample): string => `${s.repo} ${s.commit}`;
+    const commits = new Set(samples.map(key)).size;
+    const three = sampleCommits(samples, 3);
+    expect(new Set(three.map(key)).size).toBe(3);
+    // Every sample of a kept commit is kept, in manifest order.
+    for (const s of samples) if (three.some((t) => key(t) === key(s))) expect(three).toContainEqual(s);
+    expect(three).toEqual(samples.filter((s) => three.includes(s)));
+    expect(sampleCommits([...samples].reverse(), 3).map((s) => s.sha256).sort()).toEqual(three.map((s) => s.sha256).sort());
+    expect(sampleCommits(samples, commits + 5)).toEqual(samples);
+    expect(sampleCommits(samples, 0)).toEqual([]);
+  });
+
   it('counts digest mismatches, missing hunks, missing mirrors and reserved repositories', () => {
     const r = mineRepo({ repo: NAMES.train, gitDir: gitDirOf(NAMES.train) });
     const [first, second, third, ...rest] = r.samples;
@@ -319,6 +361,9 @@ describe('eval --real end to end', () => {
     const strict = cli(['--require-mirrors']);
     expect(strict.status).toBe(2);
     expect(strict.stderr).toContain('hint: pass --mirrors DIR or set TRAILMARK_MIRRORS');
+    const badCap = cli(['--max-commits', '0']);
+    expect(badCap.status).toBe(2);
+    expect(badCap.stderr).toContain('--max-commits must be a positive integer, got "0"');
   });
 });
 

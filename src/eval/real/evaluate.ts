@@ -1,8 +1,10 @@
-// Scores the real-commit corpus with the production analyzer (each commit's diff as a plain
-// patch through engine/analyze, the path `trailmark scan --patch` takes) and summarises the
-// repository-held-out test split. Operating points are chosen on the train split only.
+// Scores the real-commit corpus with the production analyzer and summarises the
+// repository-held-out test split. Each commit is scanned as `trailmark scan` scans a repository:
+// the commit's diff of the sampled files, each file's head text read from the mirror at the
+// commit (the detectors' file context), the commit with its message. Operating points are
+// chosen on the train split only.
 
-import type { ChangeSet, Commit, HunkResult } from '../../core/types.js';
+import type { ChangeSet, Commit, FileChange, HunkResult } from '../../core/types.js';
 import type { Policy } from '../../core/policy.js';
 import { analyzeChange } from '../../engine/analyze.js';
 import { patchChangeSource } from '../../engine/patch.js';
@@ -47,7 +49,7 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
   const notScored: NotScored[] = [];
   let done = 0;
   for (const c of commits) {
-    const result = await analyzeChange(withCommit(await patchChangeSource(c.patch).load(), c), { policy });
+    const result = await analyzeChange(await commitChangeSet(c), { policy });
     const byKey = new Map<string, HunkResult>();
     for (const h of result.hunks) byKey.set(key(h.path, h.startLine, h.endLine), h);
     for (const s of c.samples) {
@@ -65,21 +67,31 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
 /** Signals that carry a commit message's or PR description's log-odds (engine/analyze.ts). */
 const MESSAGE_SIGNAL = /^(?:commit-message|pr-description)\//;
 
+/** Head files larger than this are not given to the detectors (src/git/change-source.ts DEFAULT_MAX_FILE_BYTES). */
+export const MAX_HEAD_BYTES = 1024 * 1024;
+
 /**
  * The change set of one commit as a scan of that commit sees it: the commit (its full message; the
- * message model strips every stamp itself) and every added line attributed to it. The author is
- * not in the corpus: a neutral identity stands in (identities give stamped evidence, never score).
+ * message model strips every stamp itself), every added line attributed to it and, when the
+ * loader read them (`heads: true`), each file's head text. The author is not in the corpus: a
+ * neutral identity stands in (identities give stamped evidence, never score).
  */
-function withCommit(changeSet: ChangeSet, c: LoadedCommit): ChangeSet {
+export async function commitChangeSet(c: LoadedCommit): Promise<ChangeSet> {
+  const changeSet = await patchChangeSource(c.patch).load();
   const who = { name: 'corpus', email: 'corpus@invalid' };
   const commit: Commit = { sha: c.commit, parents: [c.parent], author: who, committer: who, authorDate: '1970-01-01T00:00:00Z', message: c.message };
   return {
     ...changeSet,
     commits: [commit],
-    files: changeSet.files.map((f) => ({
-      ...f,
-      lineCommits: new Map(f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add' && l.newLine !== undefined).map((l): [number, string] => [l.newLine!, c.commit]))),
-    })),
+    files: changeSet.files.map((f): FileChange => {
+      const lineCommits = new Map(f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === 'add' && l.newLine !== undefined).map((l): [number, string] => [l.newLine!, c.commit])));
+      const head = c.headFiles?.get(f.path);
+      if (c.headFiles === undefined || f.status === 'deleted') return { ...f, lineCommits };
+      if (head === undefined) return { ...f, lineCommits, headTextMissing: 'unavailable' };
+      const size = Buffer.byteLength(head, 'utf8');
+      if (size > MAX_HEAD_BYTES) return { ...f, lineCommits, headSize: size, headTextMissing: 'too-large' };
+      return { ...f, lineCommits, headText: head, headSize: size };
+    }),
   };
 }
 
@@ -128,6 +140,8 @@ export interface RealEvalReport {
   readonly detectorsVersion: string;
   readonly neverTuned: 'test';
   readonly corpus: {
+    /** Present when the run scored a deterministic subsample of at most this many commits. */
+    readonly subsample?: { readonly maxCommits: number; readonly manifestSamples: number };
     readonly samples: number;
     readonly loaded: number;
     readonly loadSkipped: Readonly<Record<string, number>>;
@@ -179,6 +193,9 @@ export interface BuildOptions {
   readonly model: { readonly id: string; readonly version: string };
   readonly detectorsVersion: string;
   readonly shipped: { readonly low: number; readonly high: number };
+  /** Set when only a subsample of the manifest's commits was scored. */
+  readonly maxCommits?: number;
+  readonly manifestSamples?: number;
 }
 
 export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, options: BuildOptions): RealEvalReport {
@@ -237,6 +254,7 @@ export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, option
     detectorsVersion: options.detectorsVersion,
     neverTuned: 'test',
     corpus: {
+      ...(options.maxCommits === undefined ? {} : { subsample: { maxCommits: options.maxCommits, manifestSamples: options.manifestSamples ?? load.samples } }),
       samples: load.samples,
       loaded: load.loaded,
       loadSkipped: { ...load.skipped },

@@ -4,6 +4,7 @@
 // message, the diff of the sampled files (the patch the eval scores) and, on request, the
 // parent versions of those files.
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChange } from '../../core/types.js';
@@ -29,6 +30,11 @@ export interface LoadedCommit {
   readonly samples: readonly RealSample[];
   /** Parent version of each sampled path (undefined: the file is new). Only with `parents: true`. */
   readonly parentFiles?: ReadonlyMap<string, string | undefined>;
+  /**
+   * Head version of each sampled path, read from the mirror at the commit (what `trailmark scan`
+   * on a repository gives the detectors). Only with `heads: true`; undefined for a missing blob.
+   */
+  readonly headFiles?: ReadonlyMap<string, string | undefined>;
 }
 
 export interface LoadOptions {
@@ -36,6 +42,8 @@ export interface LoadOptions {
   readonly mirrors: string;
   /** Read the parent file contents too (memory: keep it off when not needed). */
   readonly parents?: boolean;
+  /** Read the head (commit) file contents, the detectors' file context. */
+  readonly heads?: boolean;
 }
 
 export interface LoadSummary {
@@ -59,6 +67,23 @@ export function mirrorOf(mirrors: string, repo: string): string | undefined {
 
 export function readManifest(path: string): RealSample[] {
   return parseSamples(readFileSync(path, 'utf8'));
+}
+
+/**
+ * A deterministic subsample: the samples of at most `maxCommits` commits, the commits taken in
+ * the order of a salted sha256 of (repo, commit), which interleaves repositories and labels. Scanning with
+ * file context costs about a second per commit on a busy machine; this bounds a run. Order of
+ * the returned samples is the manifest's.
+ */
+export function sampleCommits(samples: readonly RealSample[], maxCommits: number): RealSample[] {
+  const keyOf = (s: RealSample): string => `${s.repo}\0${s.commit}`;
+  const commits = [...new Set(samples.map(keyOf))];
+  if (commits.length <= maxCommits) return [...samples];
+  // Salted: the miner chose which commits of a repository to keep by the unsalted hash of the
+  // same key, so the unsalted order would put the kept agent commits last.
+  const rank = (k: string): string => createHash('sha256').update(`trailmark-subsample\0${k}`).digest('hex');
+  const kept = new Set(commits.map((k) => ({ k, r: rank(k) })).sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : 0)).slice(0, Math.max(0, maxCommits)).map((x) => x.k));
+  return samples.filter((s) => kept.has(keyOf(s)));
 }
 
 /**
@@ -127,6 +152,11 @@ export function* loadRealCommits(samples: readonly RealSample[], options: LoadOp
       const blobs = readBlobs(gitDir, paths.map((p) => `${first.parent}:${p}`));
       parentFiles = new Map(paths.map((p, i) => [p, blobs[i]]));
     }
+    let headFiles: Map<string, string | undefined> | undefined;
+    if (options.heads === true) {
+      const blobs = readBlobs(gitDir, paths.map((p) => `${first.commit}:${p}`));
+      headFiles = new Map(paths.map((p, i) => [p, blobs[i]]));
+    }
     yield {
       repo: first.repo,
       commit: first.commit,
@@ -135,6 +165,7 @@ export function* loadRealCommits(samples: readonly RealSample[], options: LoadOp
       patch,
       samples: ok,
       ...(parentFiles === undefined ? {} : { parentFiles }),
+      ...(headFiles === undefined ? {} : { headFiles }),
     };
   }
   summary.value = { samples: samples.length, loaded, skipped, missingRepos: [...missing].sort() };

@@ -24,6 +24,7 @@ export function renderRealText(r: RealEvalReport): string {
   const out: string[] = [];
   out.push(`trailmark eval --real — model ${r.model.id} ${r.model.version}, detectors ${r.detectorsVersion}`);
   const c = r.corpus;
+  if (c.subsample !== undefined) out.push(`subsample: the hunks of at most ${c.subsample.maxCommits} commits (of ${c.subsample.manifestSamples} manifest hunks), chosen by hash`);
   out.push(`corpus: ${c.samples} hunks in the manifest, ${c.loaded} loaded, ${c.scored} scored`);
   for (const [reason, n] of Object.entries(c.loadSkipped)) out.push(`  not loaded: ${n} (${reason})`);
   if (c.missingRepos.length > 0) out.push(`  mirrors missing: ${c.missingRepos.join(', ')}`);

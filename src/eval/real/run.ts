@@ -8,7 +8,7 @@ import { CorpusError } from '../corpus-error.js';
 import { DEFAULT_POLICY } from '../../core/policy.js';
 import { DEFAULT_MODEL, DETECTORS_VERSION } from '../../../detectors/index.js';
 import { buildRealReport, scoreRealCommits, type RealEvalReport } from './evaluate.js';
-import { loadRealCommits, mirrorOf, readManifest, type LoadSummary } from './load.js';
+import { loadRealCommits, mirrorOf, readManifest, sampleCommits, type LoadSummary } from './load.js';
 
 export const REAL_MANIFEST = 'eval/real/corpus.v1.jsonl';
 
@@ -17,6 +17,8 @@ export interface RealRunOptions {
   /** Default: eval/real/corpus.v1.jsonl above this module. */
   readonly manifest?: string;
   readonly onProgress?: (done: number) => void;
+  /** Score only this many commits (a deterministic subsample, load.ts sampleCommits). */
+  readonly maxCommits?: number;
 }
 
 export type RealRunResult =
@@ -34,13 +36,14 @@ export function findManifest(): string {
 }
 
 export async function runRealEval(options: RealRunOptions): Promise<RealRunResult> {
-  const samples = readManifest(options.manifest ?? findManifest());
+  const all = readManifest(options.manifest ?? findManifest());
+  const samples = options.maxCommits === undefined ? all : sampleCommits(all, options.maxCommits);
   const repos = [...new Set(samples.map((s) => s.repo))];
   const present = existsSync(options.mirrors) && readdirSync(options.mirrors).length > 0 && repos.some((r) => mirrorOf(options.mirrors, r) !== undefined);
   if (!present) return { skipped: true, reason: `no mirrors of the corpus repositories under ${options.mirrors}` };
   const summary: { value?: LoadSummary } = {};
   const thresholds = DEFAULT_MODEL.thresholds ?? DEFAULT_POLICY.thresholds;
-  const outcome = await scoreRealCommits(loadRealCommits(samples, { mirrors: options.mirrors }, summary), DEFAULT_POLICY, options.onProgress);
+  const outcome = await scoreRealCommits(loadRealCommits(samples, { mirrors: options.mirrors, heads: true }, summary), DEFAULT_POLICY, options.onProgress);
   if (summary.value === undefined) throw new Error('loader did not finish');
   return {
     skipped: false,
@@ -48,6 +51,7 @@ export async function runRealEval(options: RealRunOptions): Promise<RealRunResul
       model: { id: DEFAULT_MODEL.id, version: DEFAULT_MODEL.version },
       detectorsVersion: DETECTORS_VERSION,
       shipped: { low: thresholds.low, high: thresholds.high },
+      ...(options.maxCommits === undefined ? {} : { maxCommits: options.maxCommits, manifestSamples: all.length }),
     }),
   };
 }
