@@ -984,13 +984,13 @@ var require_parse = __commonJS({
         consume(token.value);
       };
       const negate = () => {
-        let count4 = 1;
+        let count5 = 1;
         while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
           advance();
           state.start++;
-          count4++;
+          count5++;
         }
-        if (count4 % 2 === 0) {
+        if (count5 % 2 === 0) {
           return false;
         }
         state.negated = true;
@@ -4060,20 +4060,20 @@ var require_resolve = __commonJS({
       return false;
     }
     function countKeys(schema) {
-      let count4 = 0;
+      let count5 = 0;
       for (const key in schema) {
         if (key === "$ref")
           return Infinity;
-        count4++;
+        count5++;
         if (SIMPLE_INLINED.has(key))
           continue;
         if (typeof schema[key] == "object") {
-          (0, util_1.eachItem)(schema[key], (sch) => count4 += countKeys(sch));
+          (0, util_1.eachItem)(schema[key], (sch) => count5 += countKeys(sch));
         }
-        if (count4 === Infinity)
+        if (count5 === Infinity)
           return Infinity;
       }
-      return count4;
+      return count5;
     }
     function getFullPath(resolver, id = "", normalize) {
       if (normalize !== false)
@@ -5751,50 +5751,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative2, options, skipNormalization) {
+    function resolveComponent(base, relative3, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse3(serialize(base, options), options);
-        relative2 = parse3(serialize(relative2, options), options);
+        relative3 = parse3(serialize(relative3, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative2.scheme) {
-        target.scheme = relative2.scheme;
-        target.userinfo = relative2.userinfo;
-        target.host = relative2.host;
-        target.port = relative2.port;
-        target.path = removeDotSegments(relative2.path || "");
-        target.query = relative2.query;
+      if (!options.tolerant && relative3.scheme) {
+        target.scheme = relative3.scheme;
+        target.userinfo = relative3.userinfo;
+        target.host = relative3.host;
+        target.port = relative3.port;
+        target.path = removeDotSegments(relative3.path || "");
+        target.query = relative3.query;
       } else {
-        if (relative2.userinfo !== void 0 || relative2.host !== void 0 || relative2.port !== void 0) {
-          target.userinfo = relative2.userinfo;
-          target.host = relative2.host;
-          target.port = relative2.port;
-          target.path = removeDotSegments(relative2.path || "");
-          target.query = relative2.query;
+        if (relative3.userinfo !== void 0 || relative3.host !== void 0 || relative3.port !== void 0) {
+          target.userinfo = relative3.userinfo;
+          target.host = relative3.host;
+          target.port = relative3.port;
+          target.path = removeDotSegments(relative3.path || "");
+          target.query = relative3.query;
         } else {
-          if (!relative2.path) {
+          if (!relative3.path) {
             target.path = base.path;
-            if (relative2.query !== void 0) {
-              target.query = relative2.query;
+            if (relative3.query !== void 0) {
+              target.query = relative3.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative2.path[0] === "/") {
-              target.path = removeDotSegments(relative2.path);
+            if (relative3.path[0] === "/") {
+              target.path = removeDotSegments(relative3.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative2.path;
+                target.path = "/" + relative3.path;
               } else if (!base.path) {
-                target.path = relative2.path;
+                target.path = relative3.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative2.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative3.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative2.query;
+            target.query = relative3.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -5802,7 +5802,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative2.fragment;
+      target.fragment = relative3.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -7611,8 +7611,8 @@ var require_contains = __commonJS({
         cxt.result(valid, () => cxt.reset());
         function validateItemsWithCount() {
           const schValid = gen.name("_valid");
-          const count4 = gen.let("count", 0);
-          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count4)));
+          const count5 = gen.let("count", 0);
+          validateItems(schValid, () => gen.if(schValid, () => checkLimits(count5)));
         }
         function validateItems(_valid, block) {
           gen.forRange("i", 0, len, (i2) => {
@@ -7625,16 +7625,16 @@ var require_contains = __commonJS({
             block();
           });
         }
-        function checkLimits(count4) {
-          gen.code((0, codegen_1._)`${count4}++`);
+        function checkLimits(count5) {
+          gen.code((0, codegen_1._)`${count5}++`);
           if (max === void 0) {
-            gen.if((0, codegen_1._)`${count4} >= ${min}`, () => gen.assign(valid, true).break());
+            gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true).break());
           } else {
-            gen.if((0, codegen_1._)`${count4} > ${max}`, () => gen.assign(valid, false).break());
+            gen.if((0, codegen_1._)`${count5} > ${max}`, () => gen.assign(valid, false).break());
             if (min === 1)
               gen.assign(valid, true);
             else
-              gen.if((0, codegen_1._)`${count4} >= ${min}`, () => gen.assign(valid, true));
+              gen.if((0, codegen_1._)`${count5} >= ${min}`, () => gen.assign(valid, true));
           }
         }
       }
@@ -9394,8 +9394,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count4, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count4);
+          for (const { count: count5, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count5);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -9503,13 +9503,13 @@ var require_Alias = __commonJS({
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
       } else if (identity.isCollection(node)) {
-        let count4 = 0;
+        let count5 = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count4)
-            count4 = c;
+          if (c > count5)
+            count5 = c;
         }
-        return count4;
+        return count5;
       } else if (identity.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
@@ -12462,8 +12462,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count: count4, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count4);
+          for (const { count: count5, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count5);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -12540,12 +12540,12 @@ var require_errors2 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count4 = 1;
+        let count5 = 1;
         const end = error.linePos[1];
         if (end?.line === line && end.col > col) {
-          count4 = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count5 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count4);
+        const pointer = " ".repeat(ci) + "^".repeat(count5);
         error.message += `:
 
 ${lineStr}
@@ -16607,9 +16607,9 @@ function generatedMarker(text2) {
 }
 function replacementShare(text2) {
   if (text2.length === 0) return 0;
-  let count4 = 0;
-  for (let i2 = text2.indexOf("�"); i2 !== -1; i2 = text2.indexOf("�", i2 + 1)) count4++;
-  return count4 / text2.length;
+  let count5 = 0;
+  for (let i2 = text2.indexOf("�"); i2 !== -1; i2 = text2.indexOf("�", i2 + 1)) count5++;
+  return count5 / text2.length;
 }
 function averageLineLength(text2) {
   let lines = 1;
@@ -17352,8 +17352,8 @@ function clamp01(value) {
   if (!Number.isFinite(value) || value <= 0) return 0;
   return value >= 1 ? 1 : value;
 }
-function saturate(count4, full) {
-  return clamp01(count4 / full);
+function saturate(count5, full) {
+  return clamp01(count5 / full);
 }
 function support(n, min, full) {
   if (n < min) return 0;
@@ -18198,8 +18198,182 @@ var narration = {
   }
 };
 
+// detectors/relative.ts
+var ID10 = "relative";
+var MIN_BASELINE_CODE = 30;
+var MIN_HUNK_CODE = 3;
+var SENTENCE2 = /^[A-Z][^\n]*[.!?]$/;
+var OPTIONAL = /\?\.(?!\d)|\?\?/g;
+var CATCH2 = /\bcatch\b|\.catch\(/g;
+function count(re, text2) {
+  re.lastIndex = 0;
+  let n = 0;
+  while (re.exec(text2) !== null) n++;
+  return n;
+}
+function isSentence(text2) {
+  const t2 = text2.trim().replace(/\s+/g, " ");
+  return t2.length >= 12 && SENTENCE2.test(t2);
+}
+function measureRelative(facts, include, from = 1, to = facts.lines.length) {
+  let codeLines = 0;
+  let codeChars = 0;
+  let blankLines = 0;
+  let nonBlankLines = 0;
+  let commentLines = 0;
+  let comments = 0;
+  let sentenceComments = 0;
+  let commentWords2 = 0;
+  let optionalChains = 0;
+  let catches = 0;
+  const last = Math.min(to, facts.lines.length);
+  for (let line = Math.max(1, from); line <= last; line++) {
+    if (!include(line)) continue;
+    const i2 = line - 1;
+    const kind = facts.kinds[i2];
+    if (kind === LineKind.Blank) {
+      blankLines++;
+      continue;
+    }
+    nonBlankLines++;
+    if (kind === LineKind.Comment || kind === LineKind.Mixed) {
+      commentLines++;
+      const at = facts.commentAt[i2];
+      const block = at >= 0 ? facts.comments[at] : void 0;
+      if (block !== void 0 && block.line === line) {
+        comments++;
+        if (isSentence(block.text)) sentenceComments++;
+        commentWords2 += block.text.split(/\s+/).filter((w) => w.length > 0).length;
+      }
+    }
+    if (kind === LineKind.Code || kind === LineKind.Mixed) {
+      codeLines++;
+      const code = facts.code[i2].trim();
+      codeChars += Math.min(code.length, 300);
+      const bare = facts.bare[i2];
+      optionalChains += count(OPTIONAL, bare);
+      catches += count(CATCH2, bare);
+    }
+  }
+  return { codeLines, codeChars, blankLines, nonBlankLines, commentLines, comments, sentenceComments, commentWords: commentWords2, optionalChains, catches };
+}
+var baselines2 = /* @__PURE__ */ new WeakMap();
+function baselineOf2(facts, addedLines3) {
+  let perFile = baselines2.get(facts.lines);
+  if (perFile === void 0) {
+    perFile = /* @__PURE__ */ new WeakMap();
+    baselines2.set(facts.lines, perFile);
+  }
+  let m = perFile.get(addedLines3);
+  if (m === void 0) {
+    m = measureRelative(facts, (line) => !addedLines3.has(line));
+    perFile.set(addedLines3, m);
+  }
+  return m;
+}
+var pct = (x) => `${Math.round(x * 100)}%`;
+var plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+var relative = {
+  id: ID10,
+  version: "1.0.0",
+  features: [
+    { id: `${ID10}/longer-lines`, direction: "ai", description: "added code lines longer than the rest of the file" },
+    { id: `${ID10}/shorter-lines`, direction: "human", description: "added code lines shorter than the rest of the file" },
+    { id: `${ID10}/more-comments`, direction: "ai", description: "more comment lines per code line than the rest of the file" },
+    { id: `${ID10}/sentence-comments`, direction: "ai", description: "comments written as full sentences where the file rarely does" },
+    { id: `${ID10}/longer-comments`, direction: "ai", description: "longer comments than the rest of the file" },
+    { id: `${ID10}/more-blank-lines`, direction: "ai", description: "more blank lines than the rest of the file" },
+    { id: `${ID10}/optional-chaining`, direction: "ai", description: "`?.` and `??` more often than the rest of the file" },
+    { id: `${ID10}/try-catch`, direction: "ai", description: "catch clauses where the rest of the file has few" }
+  ],
+  detect(ctx) {
+    const view = hunkView(ctx);
+    if (view.baseline.codeLines < MIN_BASELINE_CODE || view.added.length === 0) return [];
+    const base = baselineOf2(view.facts, ctx.addedLines);
+    if (base.codeLines < MIN_BASELINE_CODE) return [];
+    const first = view.added[0];
+    const last = view.added[view.added.length - 1];
+    const hunk = measureRelative(view.facts, view.isAdded, first, last);
+    const out2 = [];
+    if (hunk.codeLines >= MIN_HUNK_CODE) {
+      const trust = support(hunk.codeLines, MIN_HUNK_CODE, 10);
+      const hm = hunk.codeChars / hunk.codeLines;
+      const fm = base.codeChars / base.codeLines;
+      const detail = `added code lines average ${hm.toFixed(0)} characters, against ${fm.toFixed(0)} in the rest of this file`;
+      if (hm >= fm + 4) out2.push({ id: `${ID10}/longer-lines`, value: clamp01((hm - fm - 4) / 20 + 0.2) * trust, detail });
+      else if (hm <= fm - 4) out2.push({ id: `${ID10}/shorter-lines`, value: clamp01((fm - hm - 4) / 15 + 0.2) * trust, detail });
+    }
+    if (hunk.comments >= 1 && hunk.codeLines >= 1) {
+      const hr = hunk.commentLines / (hunk.codeLines + hunk.commentLines);
+      const fr = base.commentLines / (base.codeLines + base.commentLines);
+      if (hr >= fr + 0.05) {
+        out2.push({
+          id: `${ID10}/more-comments`,
+          value: clamp01((hr - fr) * 3) * support(hunk.nonBlankLines, 4, 12),
+          detail: `comments on ${pct(hr)} of the added non-blank lines, against ${pct(fr)} in the rest of this file`
+        });
+      }
+    }
+    if (hunk.comments >= 2) {
+      const hs = hunk.sentenceComments / hunk.comments;
+      const fs2 = base.comments === 0 ? 0 : base.sentenceComments / base.comments;
+      if (hunk.sentenceComments >= 2 && hs >= fs2 + 0.3) {
+        out2.push({
+          id: `${ID10}/sentence-comments`,
+          value: clamp01(hs - fs2) * support(hunk.comments, 2, 4),
+          detail: `${hunk.sentenceComments} of ${hunk.comments} added comments are sentences ending in a full stop, against ${pct(fs2)} of ${plural(base.comments, "comment")} in the rest of this file`
+        });
+      }
+      const hw = hunk.commentWords / hunk.comments;
+      const fw = base.comments === 0 ? 0 : base.commentWords / base.comments;
+      if (base.comments >= 3 ? hw >= fw * 1.5 + 2 : hw >= 8) {
+        out2.push({
+          id: `${ID10}/longer-comments`,
+          value: clamp01((hw - fw) / 10) * support(hunk.comments, 2, 4),
+          detail: base.comments >= 3 ? `added comments average ${hw.toFixed(0)} words, against ${fw.toFixed(0)} in the rest of this file` : `added comments average ${hw.toFixed(0)} words; the rest of this file has ${plural(base.comments, "comment")}`
+        });
+      }
+    }
+    const hunkLines = hunk.blankLines + hunk.nonBlankLines;
+    if (hunkLines >= 8 && hunk.blankLines >= 2) {
+      const hb = hunk.blankLines / hunkLines;
+      const fb = base.blankLines / Math.max(1, base.blankLines + base.nonBlankLines);
+      if (hb >= fb + 0.06) {
+        out2.push({
+          id: `${ID10}/more-blank-lines`,
+          value: clamp01((hb - fb) * 4) * support(hunkLines, 8, 20),
+          detail: `${pct(hb)} of the added lines are blank, against ${pct(fb)} in the rest of this file`
+        });
+      }
+    }
+    if (hunk.optionalChains >= 2 && hunk.codeLines >= MIN_HUNK_CODE) {
+      const hr = hunk.optionalChains / hunk.codeLines;
+      const fr = base.optionalChains / base.codeLines;
+      if (hr >= fr * 2 + 0.05) {
+        out2.push({
+          id: `${ID10}/optional-chaining`,
+          value: clamp01((hr - fr) * 4),
+          detail: `${plural(hunk.optionalChains, "use")} of \`?.\`/\`??\` in ${plural(hunk.codeLines, "added code line")}; the rest of this file has ${base.optionalChains} in ${base.codeLines}`
+        });
+      }
+    }
+    if (hunk.catches >= 1 && hunk.codeLines >= MIN_HUNK_CODE) {
+      const hr = hunk.catches / hunk.codeLines;
+      const fr = base.catches / base.codeLines;
+      if (hr >= fr * 3 && hr >= 0.02) {
+        out2.push({
+          id: `${ID10}/try-catch`,
+          value: clamp01(0.5 + (hr - fr) * 5) * support(hunk.codeLines, MIN_HUNK_CODE, 10),
+          detail: `${plural(hunk.catches, "catch clause")} in ${plural(hunk.codeLines, "added code line")}; the rest of this file has ${base.catches} in ${base.codeLines}`
+        });
+      }
+    }
+    return finish(out2);
+  }
+};
+
 // detectors/restating-comment.ts
-var ID10 = "restating-comment";
+var ID11 = "restating-comment";
 var STOP_WORDS = new Set(
   "a an the to of for and or in on at by with from into is are be it its this that these those we our us if then else as so all each any some new current given value values based using use via".split(" ")
 );
@@ -18259,15 +18433,15 @@ function restates(comment, code) {
   return hits * 4 >= words.length * 3;
 }
 var restatingComment = {
-  id: ID10,
+  id: ID11,
   version: "1.0.0",
   features: [
-    { id: `${ID10}/restates-code`, direction: "ai", description: "comments that restate the line of code they annotate" }
+    { id: `${ID11}/restates-code`, direction: "ai", description: "comments that restate the line of code they annotate" }
   ],
   detect(ctx) {
     const view = hunkView(ctx);
     const { facts } = view;
-    let count4 = 0;
+    let count5 = 0;
     let firstLine3 = 0;
     let example = "";
     for (const c of view.comments) {
@@ -18286,23 +18460,105 @@ var restatingComment = {
       }
       if (code === void 0 || code.length > 200) continue;
       if (restates(c.text, code)) {
-        if (count4++ === 0) {
+        if (count5++ === 0) {
           firstLine3 = c.line;
           example = `${snippet(`// ${c.text}`)} ${c.trailing ? "on" : "above"} ${snippet(code)}`;
         }
       }
     }
-    if (count4 === 0) return [];
+    if (count5 === 0) return [];
     return finish([
       {
-        id: `${ID10}/restates-code`,
-        value: saturate(count4, 3),
+        id: `${ID11}/restates-code`,
+        value: saturate(count5, 3),
         line: firstLine3,
-        detail: `${count4} comment${count4 === 1 ? "" : "s"} restate${count4 === 1 ? "s" : ""} the code, e.g. ${example}`
+        detail: `${count5} comment${count5 === 1 ? "" : "s"} restate${count5 === 1 ? "s" : ""} the code, e.g. ${example}`
       }
     ]);
   }
 };
+
+// detectors/rewrite.ts
+var ID12 = "rewrite";
+var MIN_DELETED = 4;
+var COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*(?!\*?\/?\s*$)|\*\/)/;
+function deletedComment(text2) {
+  return COMMENT_LINE.test(text2);
+}
+var norm = (s) => s.trim().replace(/\s+/g, " ");
+var rewrite = {
+  id: ID12,
+  version: "1.0.0",
+  features: [
+    { id: `${ID12}/block-replaced`, direction: "ai", description: "a block of code replaced wholesale, almost no line kept" },
+    { id: `${ID12}/comments-added`, direction: "ai", description: "comments added to code that had none" },
+    { id: `${ID12}/lines-lengthened`, direction: "ai", description: "replacement lines longer than the lines they replace" },
+    { id: `${ID12}/edit-in-place`, direction: "human", description: "a small edit of existing lines: most replaced lines kept nearly as they were" }
+  ],
+  detect(ctx) {
+    const deleted = ctx.hunk.deleted.map(norm).filter((t2) => t2.length > 0);
+    if (deleted.length === 0) return [];
+    const view = hunkView(ctx);
+    const addedTexts = [];
+    let addedComments = 0;
+    let addedCode = 0;
+    let addedCodeChars = 0;
+    for (const line of view.added) {
+      const kind = view.facts.kinds[line - 1];
+      if (kind === LineKind.Blank) continue;
+      addedTexts.push(norm(view.facts.lines[line - 1]));
+      if (kind === LineKind.Comment) addedComments++;
+      if (kind === LineKind.Code || kind === LineKind.Mixed) {
+        addedCode++;
+        addedCodeChars += Math.min(300, view.facts.code[line - 1].trim().length);
+      }
+    }
+    if (addedTexts.length === 0) return [];
+    const out2 = [];
+    const added = new Set(addedTexts);
+    const kept = deleted.filter((t2) => added.has(t2)).length;
+    const prefixes = new Set(addedTexts.map((t2) => t2.slice(0, 12)));
+    const similar = deleted.filter((t2) => added.has(t2) || prefixes.has(t2.slice(0, 12))).length;
+    if (deleted.length >= MIN_DELETED && addedTexts.length >= MIN_DELETED && similar / deleted.length <= 0.2) {
+      out2.push({
+        id: `${ID12}/block-replaced`,
+        value: clamp01(1 - similar / deleted.length) * support(Math.min(deleted.length, addedTexts.length), MIN_DELETED, 12),
+        detail: `${deleted.length} lines removed and ${addedTexts.length} written in their place; ${kept} of the removed lines kept`
+      });
+    }
+    const deletedComments = deleted.filter(deletedComment).length;
+    if (deleted.length >= 3 && deletedComments === 0 && addedComments >= 2) {
+      out2.push({
+        id: `${ID12}/comments-added`,
+        value: saturateRatio(addedComments, addedTexts.length),
+        detail: `${addedComments} comment lines added where the ${deleted.length} replaced lines had none`
+      });
+    }
+    const deletedCode = deleted.filter((t2) => !deletedComment(t2));
+    if (deletedCode.length >= 3 && addedCode >= 3) {
+      const dm = deletedCode.reduce((s, t2) => s + Math.min(300, t2.length), 0) / deletedCode.length;
+      const am = addedCodeChars / addedCode;
+      if (am >= dm + 6) {
+        out2.push({
+          id: `${ID12}/lines-lengthened`,
+          value: clamp01((am - dm - 6) / 20 + 0.2) * support(Math.min(deletedCode.length, addedCode), 3, 8),
+          detail: `replacement code lines average ${am.toFixed(0)} characters, the ${deletedCode.length} replaced ones ${dm.toFixed(0)}`
+        });
+      }
+    }
+    if (deleted.length <= 6 && addedTexts.length <= deleted.length + 3 && similar >= Math.ceil(deleted.length / 2)) {
+      out2.push({
+        id: `${ID12}/edit-in-place`,
+        value: clamp01(similar / deleted.length),
+        detail: `${addedTexts.length} added lines edit ${deleted.length} existing ones; ${similar} of those kept their start`
+      });
+    }
+    return finish(out2);
+  }
+};
+function saturateRatio(part, whole) {
+  return clamp01(0.3 + part / Math.max(1, whole) * 2);
+}
 
 // detectors/registry.ts
 var DEFAULT_DETECTORS = [
@@ -18315,6 +18571,8 @@ var DEFAULT_DETECTORS = [
   lexical,
   hunkShape,
   consistency,
+  relative,
+  rewrite,
   humanMarkers
 ];
 
@@ -19130,7 +19388,7 @@ var EMOJI2 = new RegExp("\\p{Extended_Pictographic}", "u");
 var BOLD = /\*\*[^*\n]{1,80}\*\*/;
 var COLON_LINE = /:[ \t]*$/;
 var CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
-function count(re, text2) {
+function count2(re, text2) {
   let n = 0;
   re.lastIndex = 0;
   while (re.exec(text2) !== null) n += 1;
@@ -19168,8 +19426,8 @@ function messageFeatures(stripped) {
     bullets: Math.log1p(bullets),
     headings: Math.log1p(headings),
     sections: Math.log1p(sections),
-    "code-spans": Math.log1p(count(CODE_SPAN, stripped)),
-    "file-paths": Math.log1p(count(FILE_PATH, stripped)),
+    "code-spans": Math.log1p(count2(CODE_SPAN, stripped)),
+    "file-paths": Math.log1p(count2(FILE_PATH, stripped)),
     conventional: CONVENTIONAL.test(subject) ? 1 : 0,
     "wrapped-72": bodyNonEmpty.length >= 2 && bodyMax <= 72 ? 1 : 0,
     "long-lines": bodyNonEmpty.length === 0 ? 0 : bodyLong / bodyNonEmpty.length,
@@ -19177,7 +19435,7 @@ function messageFeatures(stripped) {
     emoji: EMOJI2.test(stripped) ? 1 : 0,
     bold: BOLD.test(stripped) ? 1 : 0,
     "pr-number": PR_NUMBER.test(subject) ? 1 : 0,
-    "issue-refs": Math.log1p(count(ISSUE_REF, bodyText)),
+    "issue-refs": Math.log1p(count2(ISSUE_REF, bodyText)),
     "subject-lowercase": /^[a-z]/.test(subject.replace(CONVENTIONAL, "").trim()) ? 1 : 0,
     "colon-lines": Math.log1p(body2.filter((l) => l.trim() !== "" && COLON_LINE.test(l)).length),
     numbered: Math.log1p(numbered),
@@ -19190,7 +19448,7 @@ function messageFeatures(stripped) {
     "body-1200": bodyText.length >= 1200 ? 1 : 0,
     "has-sections": sections > 0 ? 1 : 0,
     "has-headings": headings > 0 ? 1 : 0,
-    "has-code-spans": count(CODE_SPAN, stripped) > 0 ? 1 : 0,
+    "has-code-spans": count2(CODE_SPAN, stripped) > 0 ? 1 : 0,
     "has-bullets": bullets > 0 ? 1 : 0,
     "lines-3": nonEmpty.length >= 3 ? 1 : 0,
     "subject-50": subject.trim().length >= 50 ? 1 : 0,
@@ -19236,9 +19494,9 @@ function describeMessage(stripped) {
     const shown = [...new Set(sections.map((s) => s.slice(0, 24)))].slice(0, 3);
     parts2.push(`${shown.length === 1 ? "a section" : "sections"} ${shown.map((s) => `"${s}"`).join(", ")}`);
   }
-  const spans = count(CODE_SPAN, stripped);
+  const spans = count2(CODE_SPAN, stripped);
   if (spans > 0) parts2.push(`${spans} code ${spans === 1 ? "span" : "spans"}`);
-  const paths = count(FILE_PATH, stripped);
+  const paths = count2(FILE_PATH, stripped);
   if (paths > 0) parts2.push(`${paths} file ${paths === 1 ? "path" : "paths"}`);
   return parts2.join(", ");
 }
@@ -21147,12 +21405,12 @@ var Tree = class _Tree {
       throw new TypeError("Argument must be a Tree");
     }
     C._ts_tree_get_changed_ranges_wasm(this[0], other[0]);
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count4);
-    if (count4 > 0) {
+    const result = new Array(count5);
+    if (count5 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count4; i2++) {
+      for (let i2 = 0; i2 < count5; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -21163,12 +21421,12 @@ var Tree = class _Tree {
   /** Get the included ranges that were used to parse the syntax tree. */
   getIncludedRanges() {
     C._ts_tree_included_ranges_wasm(this[0]);
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count4);
-    if (count4 > 0) {
+    const result = new Array(count5);
+    if (count5 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count4; i2++) {
+      for (let i2 = 0; i2 < count5; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -21693,12 +21951,12 @@ var Node = class {
   childrenForFieldId(fieldId) {
     marshalNode(this);
     C._ts_node_children_by_field_id_wasm(this.tree[0], fieldId);
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count4);
-    if (count4 > 0) {
+    const result = new Array(count5);
+    if (count5 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count4; i2++) {
+      for (let i2 = 0; i2 < count5; i2++) {
         result[i2] = unmarshalNode(this.tree, address);
         address += SIZE_OF_NODE;
       }
@@ -21770,12 +22028,12 @@ var Node = class {
     if (!this._children) {
       marshalNode(this);
       C._ts_node_children_wasm(this.tree[0]);
-      const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+      const count5 = C.getValue(TRANSFER_BUFFER, "i32");
       const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-      this._children = new Array(count4);
-      if (count4 > 0) {
+      this._children = new Array(count5);
+      if (count5 > 0) {
         let address = buffer;
-        for (let i2 = 0; i2 < count4; i2++) {
+        for (let i2 = 0; i2 < count5; i2++) {
           this._children[i2] = unmarshalNode(this.tree, address);
           address += SIZE_OF_NODE;
         }
@@ -21793,12 +22051,12 @@ var Node = class {
     if (!this._namedChildren) {
       marshalNode(this);
       C._ts_node_named_children_wasm(this.tree[0]);
-      const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+      const count5 = C.getValue(TRANSFER_BUFFER, "i32");
       const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-      this._namedChildren = new Array(count4);
-      if (count4 > 0) {
+      this._namedChildren = new Array(count5);
+      if (count5 > 0) {
         let address = buffer;
-        for (let i2 = 0; i2 < count4; i2++) {
+        for (let i2 = 0; i2 < count5; i2++) {
           this._namedChildren[i2] = unmarshalNode(this.tree, address);
           address += SIZE_OF_NODE;
         }
@@ -22642,14 +22900,14 @@ var Query = class {
       maxStartDepth,
       timeoutMicros
     );
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const startAddress = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
     const didExceedMatchLimit = C.getValue(TRANSFER_BUFFER + 2 * SIZE_OF_INT, "i32");
     const result = new Array();
     this.exceededMatchLimit = Boolean(didExceedMatchLimit);
     const captures = new Array();
     let address = startAddress;
-    for (let i2 = 0; i2 < count4; i2++) {
+    for (let i2 = 0; i2 < count5; i2++) {
       const patternIndex = C.getValue(address, "i32");
       address += SIZE_OF_INT;
       const captureCount = C.getValue(address, "i32");
@@ -22897,12 +23155,12 @@ var Language = class _Language {
    */
   get supertypes() {
     C._ts_language_supertypes_wasm(this[0]);
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count4);
-    if (count4 > 0) {
+    const result = new Array(count5);
+    if (count5 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count4; i2++) {
+      for (let i2 = 0; i2 < count5; i2++) {
         result[i2] = C.getValue(address, "i16");
         address += SIZE_OF_SHORT;
       }
@@ -22914,12 +23172,12 @@ var Language = class _Language {
    */
   subtypes(supertype) {
     C._ts_language_subtypes_wasm(this[0], supertype);
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count4);
-    if (count4 > 0) {
+    const result = new Array(count5);
+    if (count5 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count4; i2++) {
+      for (let i2 = 0; i2 < count5; i2++) {
         result[i2] = C.getValue(address, "i16");
         address += SIZE_OF_SHORT;
       }
@@ -23515,8 +23773,8 @@ var Module2 = (() => {
               customSection.neededDynlibs.push(libname);
             }
           } else if (subsectionType === WASM_DYLINK_EXPORT_INFO) {
-            var count4 = getLEB();
-            while (count4--) {
+            var count5 = getLEB();
+            while (count5--) {
               var symname = getString();
               var flags2 = getLEB();
               if (flags2 & WASM_SYMBOL_TLS) {
@@ -23524,8 +23782,8 @@ var Module2 = (() => {
               }
             }
           } else if (subsectionType === WASM_DYLINK_IMPORT_INFO) {
-            var count4 = getLEB();
-            while (count4--) {
+            var count5 = getLEB();
+            while (count5--) {
               var modname = getString();
               var symname = getString();
               var flags2 = getLEB();
@@ -23714,9 +23972,9 @@ var Module2 = (() => {
       }
       return func2;
     }, "getWasmTableEntry");
-    var updateTableMap = /* @__PURE__ */ __name((offset, count4) => {
+    var updateTableMap = /* @__PURE__ */ __name((offset, count5) => {
       if (functionsInTableMap) {
-        for (var i2 = offset; i2 < offset + count4; i2++) {
+        for (var i2 = offset; i2 < offset + count5; i2++) {
           var item = getWasmTableEntry(i2);
           if (item) {
             functionsInTableMap.set(item, i2);
@@ -24855,12 +25113,12 @@ var Parser = class {
   /** Get the ranges of text that the parser will include when parsing. */
   getIncludedRanges() {
     C._ts_parser_included_ranges_wasm(this[0]);
-    const count4 = C.getValue(TRANSFER_BUFFER, "i32");
+    const count5 = C.getValue(TRANSFER_BUFFER, "i32");
     const buffer = C.getValue(TRANSFER_BUFFER + SIZE_OF_INT, "i32");
-    const result = new Array(count4);
-    if (count4 > 0) {
+    const result = new Array(count5);
+    if (count5 > 0) {
       let address = buffer;
-      for (let i2 = 0; i2 < count4; i2++) {
+      for (let i2 = 0; i2 < count5; i2++) {
         result[i2] = unmarshalRange(address);
         address += SIZE_OF_RANGE;
       }
@@ -25010,7 +25268,7 @@ async function loadWasmParser(dir) {
 // action/run.ts
 init_errors();
 import { appendFile, mkdir as mkdir2, readFile as readFile2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname, isAbsolute as isAbsolute2, relative, resolve } from "node:path";
+import { dirname, isAbsolute as isAbsolute2, relative as relative2, resolve } from "node:path";
 
 // src/core/ports.ts
 var systemClock = { now: () => Date.now() };
@@ -25045,8 +25303,8 @@ function groupByPath(hunks) {
   }
   return [...groups];
 }
-function pluralize(n, singular, plural2 = `${singular}s`) {
-  return `${n} ${n === 1 ? singular : plural2}`;
+function pluralize(n, singular, plural3 = `${singular}s`) {
+  return `${n} ${n === 1 ? singular : plural3}`;
 }
 
 // src/report/rules.ts
@@ -25936,7 +26194,7 @@ var changeHunksSchema = {
 function isObject(x) {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
-function count2(x) {
+function count3(x) {
   return typeof x === "number" && Number.isSafeInteger(x) && x > 0 ? x : 0;
 }
 var AnalysisPages = class {
@@ -25952,7 +26210,7 @@ var AnalysisPages = class {
   #open = /* @__PURE__ */ new Map();
   /** A `change.analyzed` entry at `seq`/`hash`: its pages will be attributed to `value`. */
   analysis(seq, hash3, body2, value) {
-    const pages = isObject(body2) ? count2(body2.hunkPages) : 0;
+    const pages = isObject(body2) ? count3(body2.hunkPages) : 0;
     if (pages > 0) this.#open.set(seq, { hash: hash3, remaining: pages, value });
   }
   /**
@@ -31470,20 +31728,20 @@ function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
   h2 = chainBorderRight(h2, proof, start2 + inner);
   if (!bytesEqual(h2, newRoot)) throw new LedgerError("BAD_PROOF", `consistency proof from ${oldSize} to ${newSize} does not lead to the new root`);
 }
-function chainInner(seed, proof, from, count4, index) {
+function chainInner(seed, proof, from, count5, index) {
   let h = seed;
   let idx = index;
-  for (let i2 = 0; i2 < count4; i2++) {
+  for (let i2 = 0; i2 < count5; i2++) {
     const p2 = proof[from + i2];
     h = idx % 2 === 0 ? nodeHash(h, p2) : nodeHash(p2, h);
     idx = Math.floor(idx / 2);
   }
   return h;
 }
-function chainInnerRight(seed, proof, from, count4, index) {
+function chainInnerRight(seed, proof, from, count5, index) {
   let h = seed;
   let idx = index;
-  for (let i2 = 0; i2 < count4; i2++) {
+  for (let i2 = 0; i2 < count5; i2++) {
     if (idx % 2 === 1) h = nodeHash(proof[from + i2], h);
     idx = Math.floor(idx / 2);
   }
@@ -31850,9 +32108,9 @@ function refuse(store, what) {
   });
 }
 async function uncommittedProblem(store, committed, lines) {
-  const count4 = lines - committed;
-  const range = `${count4} complete entr${count4 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
-  if (count4 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
+  const count5 = lines - committed;
+  const range = `${count5} complete entr${count5 === 1 ? "y" : "ies"} (seq ${committed}..${lines - 1}) lie beyond the latest checkpoint (size ${committed})`;
+  if (count5 > MAX_APPEND_ENTRIES) return `${range}, more than one append writes (${MAX_APPEND_ENTRIES})`;
   const cached = parseTreeState(await store.readTreeState());
   if (cached !== null && cached.size > committed) return `${range}, and the appender recorded a commit at size ${cached.size}: checkpoints are missing`;
   let prev = GENESIS_PREV;
@@ -32703,7 +32961,7 @@ function object(v) {
 function str(v) {
   return typeof v === "string" ? v : void 0;
 }
-function count3(v) {
+function count4(v) {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : void 0;
 }
 function objectId(v, what) {
@@ -32725,14 +32983,14 @@ function targetOfEvent(eventName, payloadValue, sha) {
       const action = str(payload.action) ?? "";
       if (!PULL_REQUEST_ACTIONS.includes(action)) return { kind: "skip", reason: `pull request action ${JSON.stringify(action)} does not change the code; nothing to analyze` };
       const pr = object(payload.pull_request);
-      const number = count3(pr.number) ?? count3(payload.number);
+      const number = count4(pr.number) ?? count4(payload.number);
       if (number === void 0) throw new UsageError("BAD_INPUT", "pull request event without a number", { hint: "the event payload is incomplete" });
       const base = object(pr.base);
       const head = object(pr.head);
       const baseRepo = str(object(base.repo).full_name);
       const headRepo = str(object(head.repo).full_name);
-      const commitCount = count3(pr.commits);
-      const changedFiles = count3(pr.changed_files);
+      const commitCount = count4(pr.commits);
+      const changedFiles = count4(pr.changed_files);
       const author = str(object(pr.user).login);
       const headBranch = str(head.ref);
       const body2 = str(pr.body);
@@ -32897,11 +33155,11 @@ function weekRange(label) {
   const start2 = mondayOf(parseWeek(label));
   return { since: new Date(start2).toISOString(), until: new Date(start2 + WEEK_MS).toISOString() };
 }
-function previousWeeks(label, count4) {
-  if (!Number.isSafeInteger(count4) || count4 < 1) throw new UsageError("BAD_INPUT", `week count ${count4} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
+function previousWeeks(label, count5) {
+  if (!Number.isSafeInteger(count5) || count5 < 1) throw new UsageError("BAD_INPUT", `week count ${count5} must be a positive integer`, { hint: "pass --trend-weeks N with N ≥ 1" });
   const end = mondayOf(parseWeek(label));
   const out2 = [];
-  for (let i2 = count4 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
+  for (let i2 = count5 - 1; i2 >= 0; i2--) out2.push(isoWeekOf(end - i2 * WEEK_MS));
   return out2;
 }
 function lastCompleteWeek(now) {
@@ -32926,11 +33184,11 @@ var GITHUB_BODY_LIMIT = 65536;
 var EVIDENCE = ["recorded", "declared", "stamped", "inferred"];
 var VERDICTS2 = ["attested", "unattested", "contradicted", "clear", "uncertain", "skipped"];
 var int = (n) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-var pct = (r) => r === null ? "–" : `${(r * 100).toFixed(1)}%`;
+var pct2 = (r) => r === null ? "–" : `${(r * 100).toFixed(1)}%`;
 var t = (s) => markdownText(s);
 var p = (s) => markdownCodeCell(s);
 var pval = (v) => v < 1e-4 ? v.toExponential(2) : v.toFixed(4);
-var plural = (n, one, many = `${one}s`) => `${int(n)} ${n === 1 ? one : many}`;
+var plural2 = (n, one, many = `${one}s`) => `${int(n)} ${n === 1 ? one : many}`;
 function table(header, rows, cap, what) {
   if (rows.length === 0) return "";
   const shown = rows.slice(0, cap);
@@ -32940,7 +33198,7 @@ function table(header, rows, cap, what) {
   for (const r of shown) out2 += `| ${r.join(" | ")} |
 `;
   if (rows.length > shown.length) out2 += `
-_${plural(rows.length - shown.length, `more ${what}`, `more ${what}s`)} not shown (see \`trailmark report --format json\` or the dashboard)._
+_${plural2(rows.length - shown.length, `more ${what}`, `more ${what}s`)} not shown (see \`trailmark report --format json\` or the dashboard)._
 `;
   return out2;
 }
@@ -32958,7 +33216,7 @@ function headline2(m) {
     ["Added lines", (x) => int(x.addedLines)],
     ["Lines with stated AI involvement", (x) => int(x.statedAiLines)],
     ["Lines inferred AI but not attested", (x) => int(x.unattestedAiLines)],
-    ["Stated share of AI lines", (x) => pct(x.statedShare)],
+    ["Stated share of AI lines", (x) => pct2(x.statedShare)],
     ["Findings (unattested / contradicted / approval drift)", (x) => `${int(x.findings.unattested)} / ${int(x.findings.contradicted)} / ${int(x.findings["approval-drift"])}`]
   ];
   let out2 = prev === null ? "| Figure | Value |\n| --- | ---: |\n" : `| Figure | ${m.period.week} | ${prev.week} |
@@ -32987,7 +33245,7 @@ function trend(m) {
 `;
   out2 += "```\n\n";
   out2 += "| Week | Analyses | PRs | Added lines | Stated AI lines | Not attested | Stated share |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
-  for (const w of m.trend) out2 += `| ${w.week ?? w.since.slice(0, 10)} | ${int(w.analyses)} | ${int(w.pullRequests)} | ${int(w.addedLines)} | ${int(w.statedAiLines)} | ${int(w.unattestedAiLines)} | ${pct(w.statedShare)} |
+  for (const w of m.trend) out2 += `| ${w.week ?? w.since.slice(0, 10)} | ${int(w.analyses)} | ${int(w.pullRequests)} | ${int(w.addedLines)} | ${int(w.statedAiLines)} | ${int(w.unattestedAiLines)} | ${pct2(w.statedShare)} |
 `;
   return out2;
 }
@@ -33016,7 +33274,7 @@ function gapTable(rows, cap, withPath) {
 function people(m, cap) {
   const s = m.people;
   let out2 = `Attestation rate: the share of an author's AI-involved lines that were stated before the pull request's first approval. `;
-  out2 += `Pooled rate ${pct(s.pooledRate)} over ${plural(s.authors, "author")}; ${plural(s.authorsTested, "author")} with at least ${int(s.test.minLines)} AI-involved lines and ${int(s.test.minChanges)} changes tested.
+  out2 += `Pooled rate ${pct2(s.pooledRate)} over ${plural2(s.authors, "author")}; ${plural2(s.authorsTested, "author")} with at least ${int(s.test.minLines)} AI-involved lines and ${int(s.test.minChanges)} changes tested.
 
 `;
   out2 += `Test: ${t(s.test.method)}, alpha ${s.test.alpha}. An author is named only when the test says their rate differs from their peers'; erased authors are never named.
@@ -33032,7 +33290,7 @@ function people(m, cap) {
   else {
     out2 += table(
       ["Author", "AI lines", "Attested lines", "Rate", "Peer rate", "Adjusted p", "Direction"],
-      s.named.map((n) => [t(n.author), int(n.aiLines), int(n.attestedLines), pct(n.rate), pct(n.peerRate), pval(n.pValue), n.direction]),
+      s.named.map((n) => [t(n.author), int(n.aiLines), int(n.attestedLines), pct2(n.rate), pct2(n.peerRate), pval(n.pValue), n.direction]),
       cap,
       "author"
     );
@@ -33044,7 +33302,7 @@ function agents(m, cap) {
   const window2 = m.agents[0].windowDays;
   let out2 = table(
     ["Agent", "Model", "Changes", "Hunks", "Lines", `Rewritten within ${window2} days`, "Share"],
-    m.agents.map((a) => [t(a.agent), a.model === null ? "–" : t(a.model), int(a.changes), int(a.hunks), int(a.lines), int(a.rewrittenLines), pct(a.rewrittenShare)]),
+    m.agents.map((a) => [t(a.agent), a.model === null ? "–" : t(a.model), int(a.changes), int(a.hunks), int(a.lines), int(a.rewrittenLines), pct2(a.rewrittenShare)]),
     cap,
     "agent"
   );
@@ -33092,8 +33350,8 @@ function provenance(m, cap) {
 function captureGaps(m, cap) {
   const rows = m.captureGaps ?? [];
   const gapped = rows.filter((r) => r.missingCount > 0);
-  let out2 = gapped.length === 0 ? `_No capture gap: ${plural(rows.length, "device")} uploaded every record in sequence._
-` : `${plural(gapped.length, "device")} of ${int(rows.length)} lost records before they reached the collector (a wiped spool, a reused device id).
+  let out2 = gapped.length === 0 ? `_No capture gap: ${plural2(rows.length, "device")} uploaded every record in sequence._
+` : `${plural2(gapped.length, "device")} of ${int(rows.length)} lost records before they reached the collector (a wiped spool, a reused device id).
 
 `;
   out2 += table(
@@ -33128,10 +33386,10 @@ function safeUrl(url) {
 }
 function operatingPoints(rows, cap) {
   if (rows.length === 0) return "_No analysed hunk in the ledger yet: the policy's thresholds apply._\n";
-  const pct2 = (x) => x === null ? "–" : `${(x * 100).toFixed(1)}%`;
+  const pct3 = (x) => x === null ? "–" : `${(x * 100).toFixed(1)}%`;
   let out2 = "| Repository | Thresholds in force | Source | Status | Flag rate (unattested) | Recall (attested) | Hunks (attested / unattested) | Why |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const r of rows.slice(0, cap)) {
-    out2 += `| ${p(r.repository)} | ${r.thresholds.low} / ${r.thresholds.high} | ${r.source} | ${r.status} | ${pct2(r.unattestedFlagRate)} | ${pct2(r.attestedRecall)} | ${r.hunks.attested} / ${r.hunks.unattested} | ${t(r.reason).replaceAll("|", "\\|")} |
+    out2 += `| ${p(r.repository)} | ${r.thresholds.low} / ${r.thresholds.high} | ${r.source} | ${r.status} | ${pct3(r.unattestedFlagRate)} | ${pct3(r.attestedRecall)} | ${r.hunks.attested} / ${r.hunks.unattested} | ${t(r.reason).replaceAll("|", "\\|")} |
 `;
   }
   if (rows.length > cap) out2 += `
@@ -33146,7 +33404,7 @@ function render(m, o, cap) {
 `;
   out2 += `Period ${m.period.since} to ${m.period.until} (exclusive)`;
   out2 += m.repositories.length > 0 ? `, repositories ${m.repositories.map((r) => t(r)).join(", ")}` : ", all repositories";
-  out2 += `. Generated ${m.generatedAt} by ${m.tool.name} ${m.tool.version} from ${plural(m.provenance.ledgers.length, "ledger")}.
+  out2 += `. Generated ${m.generatedAt} by ${m.tool.name} ${m.tool.version} from ${plural2(m.provenance.ledgers.length, "ledger")}.
 
 `;
   const url = safeUrl(o.dashboardUrl);
@@ -33154,7 +33412,7 @@ function render(m, o, cap) {
 
 `;
   if (unverified.length > 0) out2 += `> [!CAUTION]
-> ${plural(unverified.length, "ledger")} did not verify: ${unverified.map((l) => t(l.location)).join(", ")}. Figures from ${unverified.length === 1 ? "it are" : "them are"} shown but cannot be trusted (see Provenance).
+> ${plural2(unverified.length, "ledger")} did not verify: ${unverified.map((l) => t(l.location)).join(", ")}. Figures from ${unverified.length === 1 ? "it are" : "them are"} shown but cannot be trusted (see Provenance).
 
 `;
   out2 += `## Headline
@@ -36417,8 +36675,8 @@ function applyHunks(old, hunks, origin) {
   };
   let index = 0;
   let offset = 0;
-  const take = (count4, keep) => {
-    let left = count4;
+  const take = (count5, keep) => {
+    let left = count5;
     while (left > 0 && index < old.length) {
       const run3 = old[index];
       const available = run3.length - offset;
@@ -37093,9 +37351,9 @@ init_errors();
 
 // src/github/blobs.ts
 init_errors();
-function blobQuery(count4) {
-  const vars = Array.from({ length: count4 }, (_, k) => `$e${k}: String!`).join(", ");
-  const fields = Array.from({ length: count4 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
+function blobQuery(count5) {
+  const vars = Array.from({ length: count5 }, (_, k) => `$e${k}: String!`).join(", ");
+  const fields = Array.from({ length: count5 }, (_, k) => `f${k}: object(expression: $e${k}) { __typename ... on Blob { oid byteSize isBinary isTruncated text } }`).join(" ");
   return `query trailmarkBlobs($owner: String!, $name: String!, ${vars}) { repository(owner: $owner, name: $name) { ${fields} } }`;
 }
 var STRICT_UTF82 = new TextDecoder("utf-8", { fatal: true });
@@ -37383,8 +37641,8 @@ function addedFileText(f) {
   const lines = f.patch.split("\n");
   const header = /^@@ -0,0 \+1(?:,(\d+))? @@/.exec(lines[0] ?? "");
   if (header === null) return void 0;
-  const count4 = header[1] === void 0 ? 1 : Number(header[1]);
-  if (count4 !== f.additions) return void 0;
+  const count5 = header[1] === void 0 ? 1 : Number(header[1]);
+  if (count5 !== f.additions) return void 0;
   const parts2 = [];
   let noNewline = false;
   for (let k = 1; k < lines.length; k++) {
@@ -37393,7 +37651,7 @@ function addedFileText(f) {
     else if (line === "\\ No newline at end of file" && k === lines.length - 1 && parts2.length > 0) noNewline = true;
     else return void 0;
   }
-  if (parts2.length !== count4) return void 0;
+  if (parts2.length !== count5) return void 0;
   return parts2.join("\n") + (noNewline ? "" : "\n");
 }
 function wantsText(change, needs) {
@@ -37854,7 +38112,7 @@ ${delivery}
   let sarifFile;
   if (inputs.sarifFile !== void 0) {
     const path = resolve(env.workspace, inputs.sarifFile);
-    const rel = relative(env.workspace, path);
+    const rel = relative2(env.workspace, path);
     if (rel.startsWith("..") || isAbsolute2(rel)) throw new UsageError("BAD_INPUT", `sarif-file ${JSON.stringify(inputs.sarifFile)} is outside the workspace`, { hint: "use a relative path such as trailmark.sarif" });
     await mkdir2(dirname(path), { recursive: true });
     await writeFile2(path, sarifOf(result));
