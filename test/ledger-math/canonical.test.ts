@@ -249,3 +249,35 @@ describe('isCanonical and parseCanonical', () => {
     expect(messageOf(() => parseCanonical('{"a":1, "b":2}'))).toContain('position 7');
   });
 });
+
+describe('canonicalize: member order, planted prototype members, many names', () => {
+  it('sorts members of objects that lack some of the names used elsewhere, and integer-like names', () => {
+    const v = { b: [{ z: 1, a: '\u00e9' }, { a: null, '10': true, '9': false }], a: { y: -0, x: 1e21 } };
+    expect(canonicalize(v)).toBe('{"a":{"x":1e+21,"y":0},"b":[{"a":"\u00e9","z":1},{"10":true,"9":false,"a":null}]}');
+  });
+
+  it('ignores a value planted on Object.prototype, as the full path does', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.path = 'planted';
+    try {
+      expect(canonicalize({ list: [{ path: 'a' }, { other: 1 }] })).toBe('{"list":[{"path":"a"},{"other":1}]}');
+    } finally {
+      delete proto.path;
+    }
+  });
+
+  it('does not call a toJSON planted on Object.prototype', () => {
+    Object.defineProperty(Object.prototype, 'toJSON', { value: () => 'planted', configurable: true, writable: true });
+    try {
+      expect(canonicalize({ a: { b: 1 } })).toBe('{"a":{"b":1}}');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).toJSON;
+    }
+  });
+
+  it('gives the same bytes for many distinct names in many objects (the full path takes over)', () => {
+    const v = Array.from({ length: 400 }, (_, i) => ({ [`k${i}`]: i, [`j${399 - i}`]: String(i) }));
+    const expected = '[' + v.map((_, i) => `{"j${399 - i}":"${i}","k${i}":${i}}`).join(',') + ']';
+    expect(canonicalize(v)).toBe(expected);
+  });
+});
