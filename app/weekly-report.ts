@@ -200,7 +200,7 @@ export class WeeklyReports {
       const store = await this.o.ledgers.storeOf(job.installationId);
       const outcome = await publishWeeklyReport({
         render: () => renderWeeklyReport(signedReportSource(store, this.o.ledgers.signer, `installation ${job.installationId}`), {
-          repository, week: job.week, clock: this.o.clock, sensitivePaths: policy.sensitivePaths,
+          repository, week: job.week, clock: this.o.clock, sensitivePaths: policy.sensitivePaths, policy: policy.policy,
           maxChars: ISSUE_BODY_MAX_CHARS - marker.length - 1,
           ...(dashboardUrl === undefined ? {} : { dashboardUrl }),
         }),

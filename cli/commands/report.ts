@@ -8,10 +8,12 @@ import { finished } from 'node:stream/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parsePolicy } from '../../src/config/policy.js';
+import { DEFAULT_POLICY, type Policy } from '../../src/core/policy.js';
 import { UsageError } from '../../src/core/errors.js';
 import { systemClock, type Clock } from '../../src/core/ports.js';
 import { isEmptyLedger } from '../../src/engine/ledger.js';
 import { renderReportHtml } from '../../src/engine/report-html.js';
+import { operatingPointsFor } from '../../src/engine/report-job.js';
 import { CONFIG_PATH } from '../../src/engine/review.js';
 import { buildReport, findingsCsv, renderWeeklyReport, verifySources, weekRange, type ReportOptions, type ReportSource } from '../../src/engine/report.js';
 import { DEFAULT_LEDGER_DIR, openDirStore } from '../../src/ledger/store/dir.js';
@@ -71,15 +73,15 @@ function policyFile(config: string | false | undefined, cwd: string): { readonly
   }
 }
 
-/** The sensitive-path globs of the policy file (an invalid file is a configuration error, exit 2). */
-async function policySensitivePaths(file: { readonly path: string; readonly given: boolean }): Promise<readonly string[]> {
+/** The policy file (an invalid file is a configuration error, exit 2). */
+async function readPolicyFile(file: { readonly path: string; readonly given: boolean }): Promise<Policy> {
   let text: string;
   try {
     text = await readFile(file.path, 'utf8');
   } catch (cause) {
     throw new UsageError('NOT_FOUND', `cannot read the policy file ${file.path}`, { cause, hint: file.given ? 'check the --config path' : 'fix the file, or pass --no-config to report without it' });
   }
-  return parsePolicy(text, { source: file.path }).sensitivePaths;
+  return parsePolicy(text, { source: file.path });
 }
 
 export function register(program: Command, ctx: CommandContext): void {
@@ -122,7 +124,8 @@ export function register(program: Command, ctx: CommandContext): void {
       const period = opts.week !== undefined ? weekRange(opts.week) : { since: opts.since, until: opts.until };
       // The policy's sensitive paths, merged with --sensitive (duplicates dropped, policy first).
       const file = policyFile(opts.config, cwd);
-      const sensitive = [...new Set([...(file === undefined ? [] : await policySensitivePaths(file)), ...opts.sensitive])];
+      const policy = file === undefined ? DEFAULT_POLICY : await readPolicyFile(file);
+      const sensitive = [...new Set([...(file === undefined ? [] : policy.sensitivePaths), ...opts.sensitive])];
       const tw = trendWeeks(opts.trendWeeks);
       const options: ReportOptions = {
         ...(period.since !== undefined ? { since: period.since } : {}),
@@ -153,8 +156,13 @@ export function register(program: Command, ctx: CommandContext): void {
           await done;
         }
       } else {
-        const model = await buildReport(sources, options);
-        verified = model.provenance.ledgers.every((l) => l.verified);
+        const built = await buildReport(sources, options);
+        verified = built.provenance.ledgers.every((l) => l.verified);
+        // The operating points (docs/calibration.md), from the ledgers that verified only: a
+        // calibration moves thresholds, so it is never made from a ledger that failed.
+        const trusted = sources.filter((s) => built.provenance.ledgers.some((l) => l.location === s.location && l.verified)).map((s) => s.store);
+        const points = await operatingPointsFor(trusted, policy, opts.repo);
+        const model = points.length === 0 ? built : { ...built, operatingPoints: points };
         const text = opts.format === 'html' ? await renderReportHtml(model) : renderWeeklyReport(model, opts.format);
         if (output === undefined) ctx.io.stdout.write(text);
         else await writeFile(output, text);

@@ -192,3 +192,26 @@ export function operatingPointsOf(report: CalibrationReport, policy: Policy): Op
     };
   });
 }
+
+/**
+ * The report's operating points over `stores` (ledgers that verified): each repository's
+ * calibration from the policy's thresholds, as `trailmark report` and the App's weekly issue show
+ * them. `repositories` non-empty: only those.
+ */
+export async function operatingPointsFor(stores: readonly LedgerStore[], policy: Policy, repositories: readonly string[] = [], o: OperatingPointsOptions = {}): Promise<OperatingPointRow[]> {
+  if (stores.length === 0) return [];
+  const only = repositories.length === 1 ? { repository: repositories[0] as string } : {};
+  const report = await calibrate(stores, { ...only, model: currentModel(), thresholds: policy.thresholds });
+  const own = policy.thresholds.low !== DEFAULT_POLICY.thresholds.low || policy.thresholds.high !== DEFAULT_POLICY.thresholds.high;
+  // Where reviews calibrate only from the shipped thresholds (the App), a policy with its own
+  // thresholds keeps them: the row says so rather than show a point no review uses.
+  const rows = o.shippedOnly === true && own
+    ? operatingPointsOf(report, { ...policy, calibration: 'off' }).map((row) => ({ ...row, reason: `reviews use the policy's own thresholds as they are (the App calibrates from the shipped ones only); ${row.reason}` }))
+    : operatingPointsOf(report, policy);
+  return repositories.length === 0 ? rows : rows.filter((r) => repositories.includes(r.repository));
+}
+
+export interface OperatingPointsOptions {
+  /** Reviews apply a calibration only when it started from the shipped thresholds (the App). */
+  readonly shippedOnly?: boolean;
+}

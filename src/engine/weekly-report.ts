@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock, PolicySource } from '../core/ports.js';
 import { parsePolicy } from '../config/policy.js';
-import { DEFAULT_POLICY } from '../core/policy.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy.js';
 import { ANALYSIS_FAILED_ERROR_MAX, ANALYSIS_FAILED_KIND, ANALYSIS_FAILED_SCHEMA, type AnalysisFailedBody } from '../ledger/kinds/analysis-failed.js';
 import { REPORT_PUBLISHED_KIND, REPORT_PUBLISHED_SCHEMA, type ReportPublishedBody } from '../ledger/kinds/report-published.js';
 import { verifierOf, type AppendResult, type EntryDraft } from '../ledger/log.js';
@@ -27,6 +27,7 @@ import type { ReportModel } from '../report/model.js';
 import { isoWeekOf, lastCompleteWeek, shiftWeek, weekRange } from '../report/week.js';
 import { renderReportMarkdown } from '../report/weekly-markdown.js';
 import { buildReport, type ReportSource, type SensitivePaths } from './report.js';
+import { operatingPointsFor } from './report-job.js';
 
 export { isoWeekOf, lastCompleteWeek, shiftWeek };
 
@@ -72,6 +73,8 @@ export interface WeeklyReportPolicy {
   /** Where it came from (`.github/trailmark.yml@main`, `OWNER/.github:…`, or the defaults). */
   readonly source: string;
   readonly sensitivePaths: readonly string[];
+  /** The whole policy (its thresholds and `calibration` key give the report's operating points). */
+  readonly policy: Policy;
 }
 
 /**
@@ -81,9 +84,9 @@ export interface WeeklyReportPolicy {
 export async function weeklyReportPolicy(source: PolicySource): Promise<WeeklyReportPolicy> {
   const own = await source.atBase();
   const found = own.found || source.organization === undefined ? own : await source.organization();
-  if (!found.found) return { destination: DEFAULT_POLICY.report.destination, source: 'defaults (no config file)', sensitivePaths: DEFAULT_POLICY.sensitivePaths };
+  if (!found.found) return { destination: DEFAULT_POLICY.report.destination, source: 'defaults (no config file)', sensitivePaths: DEFAULT_POLICY.sensitivePaths, policy: DEFAULT_POLICY };
   const policy = parsePolicy(found.text, { source: found.source });
-  return { destination: policy.report.destination, source: found.source, sensitivePaths: policy.sensitivePaths };
+  return { destination: policy.report.destination, source: found.source, sensitivePaths: policy.sensitivePaths, policy };
 }
 
 /** The installation's ledger as a report source, trusting the App's own key. */
@@ -180,21 +183,28 @@ export interface RenderWeeklyReportOptions {
   readonly sensitivePaths?: SensitivePaths;
   /** Characters the markdown may take (the issue limit minus the marker line). */
   readonly maxChars: number;
+  /** The repository's policy: with it, the report lists its operating points (calibrated from this ledger when it verified). */
+  readonly policy?: Policy;
 }
 
 /** The week's report of one repository from the installation's ledger; null when nothing happened in the repository that week. */
 export async function renderWeeklyReport(source: ReportSource, o: RenderWeeklyReportOptions): Promise<RenderedWeeklyReport | null> {
   const { since, until } = weekRange(o.week);
-  const model = await buildReport([source], {
+  const built = await buildReport([source], {
     since, until, clock: o.clock, repositories: [o.repository],
     ...(o.sensitivePaths === undefined ? {} : { sensitivePaths: o.sensitivePaths }),
   });
-  const failed = model.provenance.gaps.some((g) => g.kind === 'analysis-failed' && g.repository === o.repository);
-  if (model.totals.analyses === 0 && !failed) return null;
+  const failed = built.provenance.gaps.some((g) => g.kind === 'analysis-failed' && g.repository === o.repository);
+  if (built.totals.analyses === 0 && !failed) return null;
+  const points = o.policy === undefined || built.provenance.ledgers[0]?.verified !== true ? [] : await operatingPointsFor([source.store], o.policy, [o.repository], { shippedOnly: true });
+  const model: ReportModel = points.length === 0 ? built : { ...built, operatingPoints: points };
   const options = { maxChars: o.maxChars, ...(o.dashboardUrl === undefined ? {} : { dashboardUrl: o.dashboardUrl }) };
   const markdown = renderReportMarkdown(model, options);
+  // The content key leaves out the operating points: they describe the ledger as it is now, not
+  // the week, so a later analysis must not republish an earlier week's issue.
+  const { operatingPoints: _current, ...week } = model;
   const stable: ReportModel = {
-    ...model,
+    ...week,
     generatedAt: '',
     provenance: { ...model.provenance, ledgers: model.provenance.ledgers.map((l) => ({ ...l, size: 0, root: null, lastEntry: null })) },
   };

@@ -194,6 +194,10 @@ describe.skipIf(unavailable !== undefined)('the weekly attestation-gap issue (sh
     expect(created!.body!.length).toBeLessThanOrEqual(65_536);
     // The trend row of the week: one analysis of one pull request, from the ledger.
     expect(created!.body).toMatch(new RegExp(`\\| ${WEEK} \\| 1 \\| 1 \\|`));
+    // The repository's operating point, from the installation's ledger: the shipped thresholds,
+    // with what a calibration still needs (one analysis is far from enough history).
+    expect(created!.body).toContain('## Operating points');
+    expect(created!.body).toMatch(new RegExp(`\\| \`${REPOSITORY}\` \\| 0\\.49 / 0\\.85 \\| shipped \\| insufficient \\|[^\\n]*calibration needs`));
     let entries = await published(dataDir);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.body).toMatchObject({ repository: REPOSITORY, week: WEEK, destination: 'issue', issue: created!.number, digest: textDigest(created!.body!) });
