@@ -22,27 +22,13 @@ import { openLedger } from '../../src/ledger/log.js';
 import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { fixedClock, seededRandom } from '../ledger/fixtures.js';
 import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
+import { PATCH, STAMP, spread } from '../support/calibration-fixtures.js';
 
 const skip = simUnavailable();
 const ORIGIN = 'example.com/acme/widgets';
 const KEY = generateNoteKey(ORIGIN, new Uint8Array(32).fill(11));
 const REPOSITORY = 'acme/widgets';
 const H = DEFAULT_POLICY.thresholds.high;
-const STAMP: Evidence = { class: 'stamped', source: 'co-author:anthropic', says: 'ai', agent: 'claude-code', commit: 'a'.repeat(40) };
-const PATCH = `diff --git a/src/a.ts b/src/a.ts
-new file mode 100644
---- /dev/null
-+++ b/src/a.ts
-@@ -0,0 +1,3 @@
-+export function add(a: number, b: number): number {
-+  return a + b;
-+}
-`;
-
-function spread(n: number, from: number, to: number): number[] {
-  return Array.from({ length: n }, (_, i) => from + ((to - from) * ((i * 7919) % n)) / n);
-}
-
 function resultWith(template: ScanResult, hunks: readonly { score: number; id: string; evidence?: readonly Evidence[] }[]): ScanResult {
   const base = template.hunks[0]!;
   return {

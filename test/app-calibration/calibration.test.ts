@@ -21,26 +21,12 @@ import { recordScan } from '../../src/engine/record.js';
 import type { SqlClient } from '../../src/ledger/store/postgres.js';
 import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
 import { dropSchema, freshSchemaName, pgliteClient, pgUnavailable, realServer } from '../support/postgres.js';
+import { PATCH, STAMP, spread } from '../support/calibration-fixtures.js';
 
 const KEY = testKey('app-calibration', 'example.com/trailmark-app');
 const INSTALLATION = 42;
 const REPOSITORY = 'acme/widgets';
 const H = DEFAULT_POLICY.thresholds.high;
-const STAMP: Evidence = { class: 'stamped', source: 'co-author:anthropic', says: 'ai', agent: 'claude-code', commit: 'a'.repeat(40) };
-const PATCH = `diff --git a/src/a.ts b/src/a.ts
-new file mode 100644
---- /dev/null
-+++ b/src/a.ts
-@@ -0,0 +1,3 @@
-+export function add(a: number, b: number): number {
-+  return a + b;
-+}
-`;
-
-function spread(n: number, from: number, to: number): number[] {
-  return Array.from({ length: n }, (_, i) => from + ((to - from) * ((i * 7919) % n)) / n);
-}
-
 let template: ScanResult;
 beforeAll(async () => {
   template = await analyzeChange(changeSetFromPatch(PATCH), { policy: DEFAULT_POLICY });

@@ -14,16 +14,8 @@ import { review } from '../../src/engine/review.js';
 import { openLedger } from '../../src/ledger/log.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { ORIGIN, changeBody, fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
+import { PATCH } from '../support/calibration-fixtures.js';
 
-const PATCH = `diff --git a/src/a.ts b/src/a.ts
-new file mode 100644
---- /dev/null
-+++ b/src/a.ts
-@@ -0,0 +1,3 @@
-+export function add(a: number, b: number): number {
-+  return a + b;
-+}
-`;
 const REPOSITORY = 'acme/widgets';
 const CALIBRATED = { low: 0.6, high: 0.96 };
 

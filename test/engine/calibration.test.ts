@@ -15,27 +15,13 @@ import { openLedger } from '../../src/ledger/log.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { ORIGIN, fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
 import { runCli } from '../cli-ledger/harness.js';
-
-const PATCH = `diff --git a/src/a.ts b/src/a.ts
-new file mode 100644
---- /dev/null
-+++ b/src/a.ts
-@@ -0,0 +1,3 @@
-+export function add(a: number, b: number): number {
-+  return a + b;
-+}
-`;
+import { PATCH, STAMP, spread } from '../support/calibration-fixtures.js';
 
 /** The shipped high threshold: the test data sits around it. */
 const H = DEFAULT_POLICY.thresholds.high;
-const STAMP: Evidence = { class: 'stamped', source: 'co-author:anthropic', says: 'ai', agent: 'claude-code', commit: 'a'.repeat(40) };
 const HUMAN_DECLARED: Evidence = { class: 'declared', source: 'trailer:AI-Assisted', says: 'human' };
 
 /** A deterministic spread of `n` scores in [from, to). */
-function spread(n: number, from: number, to: number): number[] {
-  return Array.from({ length: n }, (_, i) => from + ((to - from) * ((i * 7919) % n)) / n);
-}
-
 let root: string;
 let template: ScanResult;
 
