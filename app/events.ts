@@ -61,7 +61,7 @@ export function webhookDispatch(accept: Accept, hooks: InstallationHooks): (name
         if (payload.action === 'rerequested') {
           for (const pr of payload.check_run.pull_requests) {
             const ref = pullRef(payload, pr.number);
-            if (ref !== undefined) await accept(`${id}#${pr.number}`, { kind: 'analyze', ...ref, head: payload.check_run.head_sha });
+            if (ref !== undefined) await accept(`${id}#${pr.number}`, { kind: 'analyze', ...ref, head: payload.check_run.head_sha, rerun: id });
           }
         } else if (payload.action === 'requested_action' && payload.requested_action?.identifier === ATTEST_ACTION.identifier) {
           for (const pr of payload.check_run.pull_requests) {
@@ -79,7 +79,7 @@ export function webhookDispatch(accept: Accept, hooks: InstallationHooks): (name
         if (payload.action !== 'rerequested') return;
         for (const pr of payload.check_suite.pull_requests) {
           const ref = pullRef(payload, pr.number);
-          if (ref !== undefined) await accept(`${id}#${pr.number}`, { kind: 'analyze', ...ref, head: payload.check_suite.head_sha });
+          if (ref !== undefined) await accept(`${id}#${pr.number}`, { kind: 'analyze', ...ref, head: payload.check_suite.head_sha, rerun: id });
         }
         return;
       }

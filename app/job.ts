@@ -16,7 +16,12 @@ export type Job =
    * request. `head`: the head the webhook named, where a final failure is reported when the
    * pull request itself cannot be read.
    */
-  | ({ readonly kind: 'analyze'; readonly head?: string } & PullRef)
+  /**
+   * `rerun`: the delivery of a check run or suite that a person asked to re-run (GitHub expects a
+   * new check run then): it goes into the check run's external id, so that run is new while a
+   * job that runs twice still completes its own.
+   */
+  | ({ readonly kind: 'analyze'; readonly head?: string; readonly rerun?: string } & PullRef)
   | ({ readonly kind: 'review-approved'; readonly review: number; readonly head: string; readonly reviewer: string } & PullRef)
   | ({ readonly kind: 'merged'; readonly head: string; readonly mergeCommit: string | null; readonly mergedBy: string } & PullRef)
   /** `head`: the head the user saw when the webhook names it (the check-run button); a declaration covers that head. */

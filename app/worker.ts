@@ -97,14 +97,14 @@ export class Worker {
    * `reportFailure` after the last attempt; any other failure is reported here at once, as a
    * neutral check run on the head (`head` when the pull request itself could not be read).
    */
-  async analyze(p: PullRef & { readonly head?: string }): Promise<void> {
+  async analyze(p: PullRef & { readonly head?: string; readonly rerun?: string }): Promise<void> {
     let client: GitHubClient | undefined;
     let pr: PullRequestState | undefined;
     try {
       client = await this.deps.clientFor(p.installationId);
       pr = await getPullRequest(client, p.owner, p.repo, p.number);
       if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
-      await this.#analyzeWith(client, p, pr);
+      await this.#analyzeWith(client, p, pr, p.rerun);
     } catch (err) {
       if (isTransient(err)) throw err;
       this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
@@ -162,7 +162,7 @@ export class Worker {
     }
   }
 
-  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState): Promise<void> {
+  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState, rerun?: string): Promise<void> {
     const state = await this.deps.pulls.get(p.installationId, pullKey(p));
     const ledgers = this.deps.ledgers;
     // Publishing once: the analysis key goes into the check run's external id, so a job run twice
@@ -188,7 +188,9 @@ export class Worker {
       ...(this.deps.calibration === undefined ? {} : { calibration: this.deps.calibration(p.installationId) }),
       checks: gitHubCheckSink(client, {
         owner: p.owner, repo: p.repo,
-        externalId: (check) => checkRunExternalId(analysis, check),
+        // A re-run a person asked for is a new check run (GitHub's re-run contract): its delivery
+        // joins the key, so only a second run of that same job completes it.
+        externalId: (check) => checkRunExternalId(rerun === undefined || analysis === undefined ? analysis : `${analysis}#rerun:${rerun}`, check),
         // One more request, only when there is something to declare.
         onPublished: async (id, check) => {
           if (check.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, id, [ATTEST_ACTION]);
