@@ -12,14 +12,14 @@
 // by the model version), then searches. Train only: `npm run eval -- --real` reports test.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom } from '../detectors/commit-message.js';
 import { REGISTRY } from '../src/attest/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
 import { DEFAULT_MODEL, scoreFeatures } from '../detectors/model.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { gitText } from '../src/eval/real/git.js';
-import { mirrorOf } from '../src/eval/real/load.js';
+import { defaultMirrors, mirrorOf } from '../src/eval/real/load.js';
+import { PROJECT_ROOT, option } from './options.js';
 import type { FeatureRow } from './train-real.js';
 
 /** The engine's cap on a message's log-odds (src/engine/analyze.ts MAX_MESSAGE_LOG_ODDS). */
@@ -38,15 +38,9 @@ interface Row {
   readonly llr: number;
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const mirrors = opt('--mirrors', process.env.TRAILMARK_MIRRORS ?? '/work/.mirror');
-const cache = opt('--cache', join(root, '.cache', 'operating-points.json'));
-const features = opt('--features', join(root, '.cache', 'real-features.json'));
+const mirrors = option('--mirrors', defaultMirrors());
+const cache = option('--cache', join(PROJECT_ROOT, '.cache', 'operating-points.json'));
+const features = option('--features', join(PROJECT_ROOT, '.cache', 'real-features.json'));
 
 function score(): Row[] {
   if (existsSync(cache)) {

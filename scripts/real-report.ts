@@ -9,8 +9,7 @@
 //   npx tsx scripts/real-report.ts [--mirrors DIR] [--json]
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom } from '../detectors/commit-message.js';
 import { DEFAULT_MODEL, scoreFeatures } from '../detectors/model.js';
 import { DETECTORS_VERSION } from '../detectors/registry.js';
@@ -19,21 +18,16 @@ import { DEFAULT_POLICY } from '../src/core/policy.js';
 import { MAX_MESSAGE_LOG_ODDS } from '../src/engine/analyze.js';
 import { buildRealReport, type RealScored } from '../src/eval/real/evaluate.js';
 import { gitText } from '../src/eval/real/git.js';
-import { mirrorOf, readManifest } from '../src/eval/real/load.js';
+import { defaultMirrors, mirrorOf, readManifest } from '../src/eval/real/load.js';
+import { ARGS, PROJECT_ROOT, option } from './options.js';
 import { REAL_MANIFEST } from '../src/eval/real/run.js';
 import type { RealLabel, RealSample } from '../src/eval/real/manifest.js';
 import { renderRealText } from '../src/eval/real/report.js';
 import type { FeatureRow } from './train-real.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const mirrors = opt('--mirrors', process.env.TRAILMARK_MIRRORS ?? '/work/.mirror');
-const trainFile = opt('--cache', join(root, '.cache', 'real-features.json'));
-const testFile = opt('--test-cache', join(root, '.cache', 'real-features-test.json'));
+const mirrors = option('--mirrors', defaultMirrors());
+const trainFile = option('--cache', join(PROJECT_ROOT, '.cache', 'real-features.json'));
+const testFile = option('--test-cache', join(PROJECT_ROOT, '.cache', 'real-features-test.json'));
 
 function load(file: string): { maxCommits: number; rows: FeatureRow[] } {
   if (!existsSync(file)) throw new Error(`no ${file}: run scripts/train-real.ts (and --featurize-test) first`);
@@ -87,6 +81,6 @@ const report = buildRealReport(outcome, { samples: n, loaded: n, skipped: {}, mi
   detectorsVersion: DETECTORS_VERSION,
   shipped: { low: thresholds.low, high: thresholds.high },
   maxCommits: train.maxCommits + test.maxCommits,
-  manifestSamples: readManifest(join(root, REAL_MANIFEST)).length,
+  manifestSamples: readManifest(join(PROJECT_ROOT, REAL_MANIFEST)).length,
 });
-process.stdout.write(args.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : renderRealText(report));
+process.stdout.write(ARGS.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : renderRealText(report));

@@ -23,7 +23,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Detector, FeatureDirection } from '../detectors/detector.js';
 import { hunkContext } from '../detectors/context.js';
 import { languageOfPath } from '../detectors/language.js';
@@ -36,23 +35,18 @@ import { analyzeChange } from '../src/engine/analyze.js';
 import { loadCorpus } from '../src/eval/corpus.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { commitChangeSet } from '../src/eval/real/evaluate.js';
-import { loadRealCommits, readManifest, sampleCommits } from '../src/eval/real/load.js';
+import { defaultMirrors, loadRealCommits, readManifest, sampleCommits } from '../src/eval/real/load.js';
+import { ARGS, PROJECT_ROOT, option } from './options.js';
 import { withinGroupAuroc } from '../src/eval/real/metrics.js';
 import { REAL_MANIFEST } from '../src/eval/real/run.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const mirrors = opt('--mirrors', process.env.TRAILMARK_MIRRORS ?? '/work/.mirror');
-const cache = opt('--cache', join(root, '.cache', 'real-features.json'));
-const dryRun = args.includes('--dry-run');
+const mirrors = option('--mirrors', defaultMirrors());
+const cache = option('--cache', join(PROJECT_ROOT, '.cache', 'real-features.json'));
+const dryRun = ARGS.includes('--dry-run');
 /** Train commits featurized (a deterministic subsample, src/eval/real/load.ts sampleCommits). */
-const MAX_COMMITS = Number(opt('--max-commits', '1800'));
-const testCache = opt('--test-cache', join(root, '.cache', 'real-features-test.json'));
-const MAX_TEST_COMMITS = Number(opt('--max-test-commits', '1500'));
+const MAX_COMMITS = Number(option('--max-commits', '1800'));
+const testCache = option('--test-cache', join(PROJECT_ROOT, '.cache', 'real-features-test.json'));
+const MAX_TEST_COMMITS = Number(option('--max-test-commits', '1500'));
 
 const HIGH_HUMAN_BUDGET = 0.01;
 const LOW_HUMAN_BUDGET = 0.1;
@@ -99,7 +93,7 @@ async function featurize(split: 'train' | 'test', file: string, maxCommits: numb
     process.stderr.write(`${file} is for detectors ${cached.detectors} / ${cached.maxCommits} commits: re-featurizing\n`);
   }
   // One split only: training never loads the test split.
-  const samples = sampleCommits(readManifest(join(root, REAL_MANIFEST)).filter((s) => s.split === split), maxCommits);
+  const samples = sampleCommits(readManifest(join(PROJECT_ROOT, REAL_MANIFEST)).filter((s) => s.split === split), maxCommits);
   const rows: FeatureRow[] = [];
   let done = 0;
   for (const c of loadRealCommits(samples, { mirrors, heads: true })) {
@@ -280,7 +274,7 @@ function smallHunkReport(featureRows: readonly FeatureRow[], oof: Float64Array):
 }
 
 async function main(): Promise<void> {
-  if (args.includes('--featurize-test')) {
+  if (ARGS.includes('--featurize-test')) {
     // Records the test split's features for the final report only; nothing here reads them.
     const rows = await featurize('test', testCache, MAX_TEST_COMMITS);
     console.log(`featurized ${rows.length} test hunks into ${testCache}`);
@@ -288,7 +282,7 @@ async function main(): Promise<void> {
   }
   const featureRows = await featurize('train', cache, MAX_COMMITS);
   const real: Row[] = featureRows.map((r) => ({ x: vector(r.features), y: r.label === 'agent' ? 1 : 0, repo: r.repo, mass: 1 }));
-  const withDevset = args.includes('--with-devset');
+  const withDevset = ARGS.includes('--with-devset');
   const dev = await devsetRows();
   // The development set weighs a third of the real rows when it trains.
   const devMass = real.length / 3 / Math.max(1, dev.length);
@@ -348,7 +342,7 @@ async function main(): Promise<void> {
   metrics.devsetTrainAuroc = round(auroc(devScored) ?? Number.NaN);
   console.log(JSON.stringify(metrics));
   if (!dryRun) {
-    writeFileSync(join(root, 'detectors/model-weights.json'), `${JSON.stringify({ ...shipped, metrics }, null, 2)}\n`);
+    writeFileSync(join(PROJECT_ROOT, 'detectors/model-weights.json'), `${JSON.stringify({ ...shipped, metrics }, null, 2)}\n`);
     console.log('wrote detectors/model-weights.json');
   }
 }
