@@ -310,7 +310,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       auditorsTeam: team === null ? null : { name: `${team.org}/${team.slug}`, member: async (id, login) => isActiveTeamMember(await clientFor(id), team, login) },
       audit,
       ledgerDir: (id) => join(settings.dataDir, 'installations', String(id), 'ledger'),
-      views: ledgers === undefined ? undefined : (options.views ?? ledgerViews(ledgers.signer, clock, database === undefined ? undefined : (l) => ledgers.storeOf(l.installationId, true))),
+      views: ledgers === undefined ? undefined : (options.views ?? ledgerViews(ledgers.signer, clock, database === undefined ? undefined : (l) => ledgers.storeOf(l.installationId, true), calibration === undefined ? undefined : (id) => calibration.sourceOf(id))),
       signInEnabled: codec !== null,
       log: logError,
     }));

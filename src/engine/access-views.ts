@@ -9,6 +9,10 @@ import { renderDashboard } from '../report/dashboard/html.js';
 import { queryLedger, type LedgerQueryResult } from './blame.js';
 import { buildReport, reportFindings, renderWeeklyReport, weekRange, type ReportSource } from './report.js';
 import { renderFindingsCsv } from '../report/report-csv.js';
+import type { OperatingPointRow, ReportModel } from '../report/model.js';
+import { DEFAULT_POLICY } from '../core/policy.js';
+import type { CalibrationSource } from './calibration.js';
+import { operatingPointsOf } from './report-job.js';
 
 export type AccessReportFormat = 'json' | 'csv' | 'markdown';
 
@@ -23,6 +27,11 @@ export interface AccessReportRequest {
   /** ISO week label; null for the last complete week. */
   readonly week: string | null;
   readonly clock: Clock;
+  /**
+   * The stored calibrations of the ledgers' installations (the App's hourly documents): when
+   * given, the dashboard and the JSON and markdown reports show each repository's operating point.
+   */
+  readonly calibrations?: readonly CalibrationSource[];
 }
 
 /** The period: the ISO week asked for (parseWeek's UsageError for a bad label: the route answers 400), else the last complete week. */
@@ -30,9 +39,37 @@ function options(req: AccessReportRequest) {
   return { clock: req.clock, repositories: req.repositories, ...(req.week === null ? {} : weekRange(req.week)) };
 }
 
+/**
+ * The operating points of the stored calibrations, for the request's repositories (all when none
+ * is named). They are read, never made here: a calibration reads the whole ledger, the hourly
+ * schedule makes it. An installation whose document is missing or unreadable has no rows until
+ * the schedule makes it again (it remakes an unreadable one on its next tick).
+ */
+async function storedOperatingPoints(req: AccessReportRequest): Promise<OperatingPointRow[] | undefined> {
+  if (req.calibrations === undefined) return undefined;
+  const rows: OperatingPointRow[] = [];
+  for (const source of req.calibrations) {
+    const report = await source.load().catch(() => undefined);
+    if (report === undefined) continue;
+    // The App calibrates from the shipped thresholds; a repository whose policy sets its own
+    // keeps them in its reviews, which the dashboard cannot see without reading that policy.
+    for (const row of operatingPointsOf(report, DEFAULT_POLICY)) {
+      if (req.repositories.length === 0 || req.repositories.includes(row.repository)) {
+        rows.push({ ...row, reason: `${row.reason} (from the shipped thresholds; a repository whose policy sets its own thresholds keeps them)` });
+      }
+    }
+  }
+  return rows.sort((a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0));
+}
+
+async function modelOf(req: AccessReportRequest): Promise<ReportModel> {
+  const [built, points] = await Promise.all([buildReport(req.sources, options(req)), storedOperatingPoints(req)]);
+  return points === undefined ? built : { ...built, operatingPoints: points };
+}
+
 /** The dashboard; `results`: the report cells (week × repository × path) it was built from. */
 export async function dashboardView(req: AccessReportRequest): Promise<{ readonly html: string; readonly results: number }> {
-  const model = await buildReport(req.sources, options(req));
+  const model = await modelOf(req);
   return { html: await renderDashboard(model), results: model.cells.length };
 }
 
@@ -55,7 +92,7 @@ export async function reportView(req: AccessReportRequest, format: AccessReportF
     for await (const chunk of renderFindingsCsv(counted())) chunks.push(chunk);
     return { body: chunks.join(''), contentType: 'text/csv; charset=utf-8; header=present', results: rows };
   }
-  const model = await buildReport(req.sources, opts);
+  const model = await modelOf(req);
   return format === 'json'
     ? { body: renderWeeklyReport(model, 'json'), contentType: 'application/json; charset=utf-8', results: model.cells.length }
     : { body: renderWeeklyReport(model, 'markdown'), contentType: 'text/markdown; charset=utf-8', results: model.cells.length };

@@ -4,7 +4,7 @@
 // zero-width characters in strings are written as \u escapes (escape.ts jsonVisible).
 import { EVIDENCE_CLASSES, VERDICTS, type EvidenceClass, type FindingKind, type Verdict } from '../core/types.js';
 import { jsonVisible } from './escape.js';
-import type { AgentRow, DrillSummary, ErasureRow, EventRow, GapRow, LedgerProvenance, PeopleSection, ProvenanceGap, ReportCell, ReportModel, VolumeTotals } from './model.js';
+import type { AgentRow, DrillSummary, ErasureRow, EventRow, GapRow, LedgerProvenance, OperatingPointRow, PeopleSection, ProvenanceGap, ReportCell, ReportModel, VolumeTotals } from './model.js';
 
 const FINDINGS: readonly FindingKind[] = ['unattested', 'contradicted', 'approval-drift'];
 
@@ -82,6 +82,17 @@ const cell = (c: ReportCell) => ({
   contradicted: c.contradicted,
 });
 
+const operatingPoint = (r: OperatingPointRow) => ({
+  repository: r.repository,
+  source: r.source,
+  status: r.status,
+  thresholds: { low: r.thresholds.low, high: r.thresholds.high },
+  unattestedFlagRate: r.unattestedFlagRate,
+  attestedRecall: r.attestedRecall,
+  hunks: { attested: r.hunks.attested, unattested: r.hunks.unattested, otherModel: r.hunks.otherModel, skipped: r.hunks.skipped },
+  reason: r.reason,
+});
+
 /** The model as a plain object in the contract's key order. */
 export function reportJsonValue(m: ReportModel): Record<string, unknown> {
   return {
@@ -101,5 +112,6 @@ export function reportJsonValue(m: ReportModel): Record<string, unknown> {
     drill: drill(m.drill),
     cells: m.cells.map(cell),
     ...(m.captureGaps === undefined ? {} : { captureGaps: m.captureGaps.map((g) => ({ ledger: g.ledger, device: g.device, records: g.records, high: g.high, missingCount: g.missingCount, missing: g.missing.map((r) => ({ from: r.from, to: r.to })) })) }),
+    ...(m.operatingPoints === undefined ? {} : { operatingPoints: m.operatingPoints.map(operatingPoint) }),
   };
 }

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ledgerViews } from '../../app/access-views.js';
 import { CalibrationSchedule } from '../../app/calibration.js';
 import { InstallationLedgers } from '../../app/ledgers.js';
 import { migrateAppDatabase } from '../../app/pg/database.js';
@@ -18,6 +19,7 @@ import { changeSetFromPatch } from '../../src/diff/patch-source.js';
 import { analyzeChange, digestLines } from '../../src/engine/analyze.js';
 import { decideCalibration } from '../../src/engine/calibration.js';
 import { recordScan } from '../../src/engine/record.js';
+import type { ReportModel } from '../../src/report/model.js';
 import type { SqlClient } from '../../src/ledger/store/postgres.js';
 import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
 import { dropSchema, freshSchemaName, pgliteClient, pgUnavailable, realServer } from '../support/postgres.js';
@@ -72,8 +74,25 @@ describe('the App calibration schedule', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'trailmark-app-calibration-'));
     const ledgers = new InstallationLedgers(dataDir, KEY.signer, fixedClock(), seededRandom('files'));
     const lines: string[] = [];
-    await scenario(ledgers, new CalibrationSchedule({ dataDir, ledgers, log: (l) => lines.push(l) }));
+    const schedule = new CalibrationSchedule({ dataDir, ledgers, log: (l) => lines.push(l) });
+    await scenario(ledgers, schedule);
     expect(lines.some((l) => l.includes(`installation ${INSTALLATION}`) && l.includes('1 of 1 repositories calibrated'))).toBe(true);
+
+    // The dashboard and the JSON report the App serves show the stored operating point (read, not remade).
+    const views = ledgerViews(KEY.signer, fixedClock(), undefined, (id) => schedule.sourceOf(id));
+    const request = { ledgers: [{ installationId: INSTALLATION, dir: join(dataDir, 'installations', String(INSTALLATION), 'ledger') }], repositories: [REPOSITORY], week: null };
+    const json = JSON.parse((await views.report(request, 'json')).body) as ReportModel;
+    expect(json.operatingPoints?.map((r) => [r.repository, r.source, r.status, r.hunks.attested, r.hunks.unattested])).toEqual([[REPOSITORY, 'calibrated', 'calibrated', 25, 221]]);
+    expect(json.operatingPoints![0]!.thresholds.high).toBeGreaterThan(H);
+    const { html } = await views.dashboard(request);
+    expect(html).toContain(`<section id="operating-points"`);
+    expect(html).toContain(`<th scope="row">${REPOSITORY}</th><td>${json.operatingPoints![0]!.thresholds.low} / ${json.operatingPoints![0]!.thresholds.high}</td><td>calibrated</td>`);
+    // Another repository asked for alone: no row of acme/widgets.
+    const other = JSON.parse((await views.report({ ...request, repositories: ['acme/other'] }, 'json')).body) as ReportModel;
+    expect(other.operatingPoints).toEqual([]);
+    // Without the calibrations (the views of an App without a schedule) the section is absent.
+    const plain = JSON.parse((await ledgerViews(KEY.signer, fixedClock()).report(request, 'json')).body) as ReportModel;
+    expect(plain.operatingPoints).toBeUndefined();
   }, 120_000);
 
   describe('PostgreSQL mode', () => {

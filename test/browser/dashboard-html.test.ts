@@ -155,4 +155,40 @@ describe('dashboard HTML', () => {
     expect(out).toContain('no author with enough data');
     expect(out).toContain("no one is named");
   });
+  it('shows capture gaps and operating points when the model has them, and no section when it has not', async () => {
+    expect(html).not.toContain('id="operating-points"');
+    expect(html).not.toContain('id="capture-gaps"');
+    const hostile = '<img src=x onerror=alert(1)>';
+    const withBoth: ReportModel = {
+      ...model,
+      captureGaps: [
+        { ledger: 'installations/1', device: 'dev-a', records: 40, high: 45, missingCount: 5, missing: [{ from: 3, to: 3 }, { from: 10, to: 13 }] },
+        { ledger: 'installations/1', device: 'dev-b', records: 9, high: 9, missingCount: 0, missing: [] },
+        { ledger: 'installations/1', device: 'dev-c', records: 100, high: 200, missingCount: 100, missing: [{ from: 1, to: 50 }] },
+      ],
+      operatingPoints: [
+        { repository: 'acme/api', source: 'calibrated', status: 'calibrated', thresholds: { low: 0.41, high: 0.8 }, unattestedFlagRate: 0.0123, attestedRecall: 0.456, hunks: { attested: 120, unattested: 900, otherModel: 0, skipped: 2 }, reason: hostile },
+        { repository: 'acme/web', source: 'shipped', status: 'insufficient', thresholds: { low: 0.49, high: 0.85 }, unattestedFlagRate: 0.02, attestedRecall: null, hunks: { attested: 3, unattested: 50, otherModel: 0, skipped: 0 }, reason: 'too few attested hunks' },
+      ],
+    };
+    const out = await renderDashboard(withBoth);
+    const points = between(out, '<section id="operating-points"', '</section>');
+    expect(points).toContain('<th scope="row">acme/api</th><td>0.41 / 0.8</td><td>calibrated</td><td><span class="ok">calibrated</span></td><td class="num">1.2%</td><td class="num">45.6%</td><td class="num">120 / 900</td>');
+    expect(points).toContain('<td class="num">–</td>');
+    expect(points).toContain(htmlText(hostile));
+    expect(points).not.toContain(hostile);
+    const gaps = between(out, '<section id="capture-gaps"', '</section>');
+    expect(gaps).toContain('2 of 3 devices');
+    expect(gaps).toContain('<code>dev-a</code>');
+    expect(gaps).toContain('<td>3, 10–13</td>');
+    // dev-c's 100 missing numbers are listed as one range of 50: the rest is marked, not dropped.
+    expect(gaps).toContain('<td>1–50, …</td>');
+    expect(gaps).not.toContain('dev-b');
+    // Sections sit before the fire drill, in the markdown report's order.
+    expect(out.indexOf('id="capture-gaps"')).toBeLessThan(out.indexOf('id="operating-points"'));
+    expect(out.indexOf('id="operating-points"')).toBeLessThan(out.indexOf('id="drill"'));
+    const none = await renderDashboard({ ...model, captureGaps: [], operatingPoints: [] });
+    expect(between(none, '<section id="capture-gaps"', '</section>')).toContain('No capture gap: 0 devices');
+    expect(between(none, '<section id="operating-points"', '</section>')).toContain("the policy's thresholds apply");
+  });
 });

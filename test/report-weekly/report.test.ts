@@ -220,6 +220,17 @@ describe('trailmark report --format html', () => {
     for (const r of m.gaps.repositories) expect(html).toContain(r.repository);
     expect(html).not.toContain(ERASED_LOGIN);
   });
+
+  it('shows the operating points that the markdown and json reports list', () => {
+    const m = JSON.parse(outputs.json!) as ReportModel;
+    expect(m.operatingPoints?.length).toBeGreaterThan(0);
+    const start = outputs.html!.indexOf('<section id="operating-points"');
+    expect(start).toBeGreaterThan(-1);
+    const section = outputs.html!.slice(start, outputs.html!.indexOf('</section>', start));
+    for (const r of m.operatingPoints!) {
+      expect(section).toContain(`<th scope="row">${r.repository}</th><td>${r.thresholds.low} / ${r.thresholds.high}</td><td>${r.source}</td>`);
+    }
+  });
 });
 
 describe('markdown renderer', () => {

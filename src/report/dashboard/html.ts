@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceClass, Verdict } from '../../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../../core/types.js';
-import type { GapRow, ReportModel, VolumeTotals } from '../model.js';
+import type { CaptureGapRow, GapRow, OperatingPointRow, ReportModel, VolumeTotals } from '../model.js';
 import { gapsByRepositoryWeek, pathPrefixes, sumByWeek, weeksOf, type CellFilter } from './aggregate.js';
 import { barChart, gapsChart, trendChart, verdictChart } from './charts.js';
 import { CLIENT_SCRIPT } from './client.js';
@@ -189,7 +189,7 @@ ${table(`Sensitive paths ranked by gap lines (first ${PATH_TABLE_ROWS})`, GAP_PA
 <p class="note" id="gaps-sensitive-more">${model.gaps.sensitivePaths.length > PATH_TABLE_ROWS ? `${model.gaps.sensitivePaths.length - PATH_TABLE_ROWS} more sensitive paths not shown.` : ''}</p>
 </section>`;
 
-  const sections = [filters, '<main>', headline, trend, gaps, await peopleSection(model), await agentsSection(model), eventsSection(model), erasuresSection(model), provenanceSection(model), drillSection(model), '</main>'];
+  const sections = [filters, '<main>', headline, trend, gaps, await peopleSection(model), await agentsSection(model), eventsSection(model), erasuresSection(model), provenanceSection(model), ...optionalSections(model), drillSection(model), '</main>'];
 
   // Paths, prefixes and repositories are shown with textContent, which would let a bidi
   // override reorder the text: the page gets them already made visible (escape.ts visibleText),
@@ -333,6 +333,46 @@ function provenanceSection(model: ReportModel): string {
 ${table('Ledgers and checkpoints', [{ label: 'ledger' }, { label: 'origin' }, { label: 'tree size', numeric: true }, { label: 'checkpoint root' }, { label: 'verification' }, { label: 'first entry' }, { label: 'last entry' }, { label: 'entries in period', numeric: true }], ledgers, { empty: 'no ledger' })}
 <h3>Gaps</h3>
 ${table('Gaps in what the report could see', [{ label: 'kind' }, { label: 'ledger' }, { label: 'repository' }, { label: 'detail' }], gapsRows, { empty: 'no gaps' })}
+</section>`;
+}
+
+/**
+ * The sections a model carries only where its source had them (both optional in the model, as
+ * in the markdown report): capture gaps when some `record` entry carried a device sequence, and
+ * operating points when the report run calibrated from the ledger (docs/calibration.md).
+ */
+function optionalSections(model: ReportModel): string[] {
+  const out: string[] = [];
+  if (model.captureGaps !== undefined) out.push(captureGapsSection(model.captureGaps));
+  if (model.operatingPoints !== undefined) out.push(operatingPointsSection(model.operatingPoints));
+  return out;
+}
+
+function captureGapsSection(rows: readonly CaptureGapRow[]): string {
+  const gapped = rows.filter((r) => r.missingCount > 0);
+  const ranges = (r: CaptureGapRow): string => {
+    const shown = r.missing.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`)).join(', ');
+    // `missing` holds at most 50 ranges while `missingCount` stays exact: say when some are not listed.
+    return r.missing.reduce((n, g) => n + g.to - g.from + 1, 0) < r.missingCount ? `${shown}, …` : shown;
+  };
+  const lead = gapped.length === 0
+    ? `No capture gap: ${num(rows.length)} ${rows.length === 1 ? 'device' : 'devices'} uploaded every record in sequence.`
+    : `<strong class="bad">${num(gapped.length)} of ${num(rows.length)} devices</strong> lost records before they reached the collector (a wiped spool, a reused device id).`;
+  return `<section id="capture-gaps" aria-labelledby="capture-gaps-h"><h2 id="capture-gaps-h">Capture gaps</h2>
+<p>${lead}</p>
+${table('Devices with missing record sequence numbers', [{ label: 'device' }, { label: 'ledger' }, { label: 'records', numeric: true }, { label: 'highest seq', numeric: true }, { label: 'missing', numeric: true }, { label: 'missing ranges' }],
+    gapped.map((r) => [`<code>${h(r.device)}</code>`, `<code>${h(r.ledger)}</code>`, num(r.records), num(r.high), num(r.missingCount), h(ranges(r))]), { empty: 'no device lost a record' })}
+</section>`;
+}
+
+function operatingPointsSection(rows: readonly OperatingPointRow[]): string {
+  const body = rows.length === 0
+    ? '<p>No analysed hunk in the ledger yet: the policy\'s thresholds apply.</p>'
+    : table('Thresholds in force per repository, and what they cost on its own history', [{ label: 'repository' }, { label: 'thresholds (low / high)' }, { label: 'source' }, { label: 'status' }, { label: 'flag rate (unattested)', numeric: true }, { label: 'recall (attested)', numeric: true }, { label: 'hunks (attested / unattested)', numeric: true }, { label: 'why' }],
+      rows.map((r) => [h(r.repository), h(`${r.thresholds.low} / ${r.thresholds.high}`), h(r.source), r.status === 'calibrated' ? '<span class="ok">calibrated</span>' : h(r.status), pct(r.unattestedFlagRate), pct(r.attestedRecall), `${num(r.hunks.attested)} / ${num(r.hunks.unattested)}`, h(r.reason)]));
+  return `<section id="operating-points" aria-labelledby="operating-points-h"><h2 id="operating-points-h">Operating points</h2>
+<p class="note">Flag rate: the share of a repository's unattested hunks at or above <code>high</code>. Recall: the share of its attested hunks at or above it. A repository is calibrated from its own stamped and declared history once there is enough of it (docs/calibration.md).</p>
+${body}
 </section>`;
 }
 
