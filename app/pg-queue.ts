@@ -40,7 +40,7 @@ import PgBoss from 'pg-boss';
 import { UsageError, describeError } from '../src/core/errors.js';
 import type { SqlClient, SqlQueryable, SqlRow } from '../src/ledger/store/postgres.js';
 import type { Job } from './job.js';
-import { DEFAULT_BACKOFF, describeJob, type BackoffPolicy, type FailedJob, type JobQueue, type JobRunner } from './queue.js';
+import { DEFAULT_BACKOFF, describeJob, type BackoffPolicy, type DeadLetters, type FailedJob, type JobQueue, type JobRunner } from './queue.js';
 
 /** The pg-boss queue that holds the App's jobs. */
 export const QUEUE_NAME = 'trailmark-jobs';
@@ -322,6 +322,18 @@ export class PgQueue implements JobQueue {
       out[r.data.key] = { job: r.data.job, attempts: r.retry_count + 1, error: outputMessage(r.output) ?? JSON.stringify(r.output), at: Number(r.at) };
     }
     return out;
+  }
+
+  /**
+   * Every failed row of the queue (pg-boss archives them after 30 days), and those marked
+   * unreadable when they were failed: `failed()` leaves both older failures of a key and
+   * unreadable payloads out, the health check must not.
+   */
+  async deadLetters(): Promise<DeadLetters> {
+    const { rows } = await this.#read(() => this.#o.sql.query<{ total: string; unreadable: string }>(
+      `SELECT count(*)::text AS total, count(*) FILTER (WHERE output->>'unreadable' = 'true')::text AS unreadable
+       FROM ${this.#schema}.job WHERE name = $1 AND state = 'failed'`, [QUEUE_NAME]));
+    return { total: Number(rows[0]?.total ?? 0), unreadable: Number(rows[0]?.unreadable ?? 0) };
   }
 
   /** Queues the failed jobs matching `pick` again (fresh attempts), then forgets their failures. */
@@ -636,7 +648,8 @@ export class PgQueue implements JobQueue {
       this.#o.log(`trailmark: ${describeJob(row.data.job)} failed for good after ${attempts} attempt(s): ${why}`);
       await this.#report(row.data.job, row.data.key, new Error(why), attempts);
     }
-    await this.#o.sql.query(`UPDATE ${s}.job SET output = jsonb_set(output, '{report,done}', 'true') WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
+    // An unreadable payload is marked as such, so the health check counts it (deadLetters).
+    await this.#o.sql.query(`UPDATE ${s}.job SET output = jsonb_set(output, '{report,done}', 'true') || CASE WHEN $3 THEN '{"unreadable":true}'::jsonb ELSE '{}'::jsonb END WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id, unreadable !== undefined]);
     return true;
   }
 }

@@ -70,6 +70,19 @@ export function backoffDelay(failed: number, policy: BackoffPolicy, random: Rand
   return Math.round(exp / 2 + (exp / 2) * unit);
 }
 
+/**
+ * The dead-letter list as an operator's health check sees it. `failed()` lists only the jobs a
+ * recheck or a redelivery can queue again (the newest failure of each key, with a payload this
+ * version reads); these counts cover every job the queue will not run again, so a job no one can
+ * requeue (an unreadable payload) still shows.
+ */
+export interface DeadLetters {
+  /** Every job kept as failed for good: older failures of a key and unreadable payloads included. */
+  readonly total: number;
+  /** Of these, jobs whose payload this version of the App cannot read (never run; see the log). */
+  readonly unreadable: number;
+}
+
 /** What any queue runs jobs with: the worker, the retry rule and the failure report. */
 export interface JobRunner {
   readonly concurrency: number;
@@ -112,6 +125,8 @@ export interface JobQueue {
   pending(): Promise<number>;
   /** Jobs that failed for good and were not requeued, by key. */
   failed(): Promise<Readonly<Record<string, FailedJob>>>;
+  /** Counts of the dead-letter list (what the health check reports): see DeadLetters. */
+  deadLetters(): Promise<DeadLetters>;
   requeueFailed(pick: (job: Job, key: string) => boolean): Promise<number>;
   dropFailed(pick: (job: Job, key: string) => boolean): Promise<void>;
   /** Resolves when this process runs, waits for and sleeps on nothing. */
@@ -180,6 +195,11 @@ export class WorkQueue implements JobQueue {
   /** Jobs that failed for good and were not requeued, by key. */
   async failed(): Promise<Readonly<FailedDocument>> {
     return this.#failed.read();
+  }
+
+  /** failed.json holds one entry per key, written only by this version: nothing in it is unreadable. */
+  async deadLetters(): Promise<DeadLetters> {
+    return { total: Object.keys(await this.#failed.read()).length, unreadable: 0 };
   }
 
   /**
