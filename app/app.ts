@@ -133,7 +133,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     // queue-factory.ts is the one place the queue is made (the PostgreSQL queue goes there).
     const queue: JobQueue = createQueue(settings, {
       ...(database === undefined ? {} : { database }),
-      run: (job, key) => worker.run(job, key),
+      run: (job, key, signal) => worker.run(job, key, signal),
       retryable: isTransient,
       onFinalFailure: (job, _key, err, attempts) => worker.reportFailure(job, err, attempts),
       log: logError,
