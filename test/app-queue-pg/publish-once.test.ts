@@ -201,5 +201,5 @@ describe.skipIf(noSim !== undefined)('check runs published once on a head with m
       { check_name: name, filter: 'all', per_page: '100', page: '2' },
     ]);
     expect(await sim.violations()).toEqual([]);
-  }, 120_000);
+  });
 });
