@@ -133,7 +133,7 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
     // queue-factory.ts is the one place the queue is made (the PostgreSQL queue goes there).
     const queue: JobQueue = createQueue(settings, {
       ...(database === undefined ? {} : { database }),
-      run: (job, key) => worker.run(job, key),
+      run: (job, key, signal) => worker.run(job, key, signal),
       retryable: isTransient,
       onFinalFailure: (job, _key, err, attempts) => worker.reportFailure(job, err, attempts),
       log: logError,
@@ -319,8 +319,14 @@ export function createTrailmarkApp(options: TrailmarkAppOptions): TrailmarkApp {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== HEALTH_PATH) return false;
       // In the PostgreSQL mode, 200 only when the database answers (a load balancer's check).
       const db = database === undefined ? undefined : pingDatabase(database.sql).then(() => 'ok' as const, (err: unknown) => { throw new Error(`database ${database.sql.label} unreachable: ${describeError(err)}`); });
-      void Promise.all([queue.pending(), queue.failed(), db]).then(
-        ([pending, failed, dbStatus]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pending, failed: Object.keys(failed).length, ...(dbStatus === undefined ? {} : { database: dbStatus }) })),
+      // `failed` counts what a recheck can queue again; `deadLetter` every job the queue will not
+      // run again, `unreadable` of those the ones no one can requeue (docs/app.md). Fields are
+      // only ever added here: health checks parse this body.
+      void Promise.all([queue.pending(), queue.failed(), queue.deadLetters(), db]).then(
+        ([pending, failed, dead, dbStatus]) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+          status: 'ok', pending, failed: Object.keys(failed).length, deadLetter: dead.total, unreadable: dead.unreadable,
+          ...(dbStatus === undefined ? {} : { database: dbStatus }),
+        })),
         (err: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', error: describeError(err) })),
       );
       return true;

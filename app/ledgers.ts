@@ -109,18 +109,23 @@ export class InstallationLedgers {
    * Appends `drafts` once per job `key` (see appended-jobs.ts): null when an entry carrying
    * `key` in its body's `job` field is already committed (a re-run after a crash, a redelivery).
    */
-  appendOnce(installationId: number, key: string, drafts: readonly EntryDraft[]): Promise<AppendResult | null> {
+  appendOnce(installationId: number, key: string, drafts: readonly EntryDraft[], signal?: AbortSignal): Promise<AppendResult | null> {
     let jobs = this.#jobs.get(installationId);
     if (jobs === undefined) {
       jobs = new AppendedJobs(join(this.dataDir, 'installations', String(installationId)), this.stateFiles);
       this.#jobs.set(installationId, jobs);
     }
     const index = jobs;
-    return this.with(installationId, (ledger) => index.appendOnce(ledger, key, drafts));
+    // Checked once the append's turn came (the installation's lock held), right before the
+    // write: a run that lost its job's lease meanwhile appends nothing (lease-guard.ts).
+    return this.with(installationId, (ledger) => {
+      signal?.throwIfAborted();
+      return index.appendOnce(ledger, key, drafts);
+    });
   }
 
   /** The installation's ledger as the engine's sink. */
-  sinkOf(installationId: number): OutcomeLedger {
-    return { location: `installation ${installationId}`, origin: this.signer.name, appendOnce: (key, drafts) => this.appendOnce(installationId, key, drafts) };
+  sinkOf(installationId: number, signal?: AbortSignal): OutcomeLedger {
+    return { location: `installation ${installationId}`, origin: this.signer.name, appendOnce: (key, drafts) => this.appendOnce(installationId, key, drafts, signal) };
   }
 }

@@ -22,8 +22,16 @@
 //   it, and pg-boss's maintenance (one replica at a time) moves the job back to retry one job
 //   timeout after the last extension; any replica runs it again. A lease is extended up to
 //   MAX_RUN_TIMEOUTS job timeouts in all: a job still running then is taken for hung.
+// - A lost lease stops the run: when an extension is refused (that limit reached, or the row
+//   taken for dead and moved on), the run's AbortSignal aborts with a LeaseLostError, which the
+//   App's worker checks between steps and right before each write (lease-guard.ts), and the
+//   queue never completes that run, whatever it ends with. The lost lease is the attempt's
+//   failure: logged, counted, retried with the backoff (reported after the last attempt) when
+//   the row is still the run's (the limit case, caught before pg-boss's expiry lets another
+//   replica take it), else already counted by the run that took the row over.
 // - A run ends only its own run: completion and failure match the row's `started_on` (the run's
-//   identity), so a replica whose lease lapsed never ends the run another replica took over.
+//   identity) and completion needs the row still active (the lease held), so a replica whose
+//   lease lapsed never ends the run another replica took over, nor a row waiting to run again.
 // - A job that exceeded the timeout on its last attempt (pg-boss moves it to failed without us)
 //   is reported by `onFinalFailure` once: a sweep on the poll tick claims it in the row
 //   (`output.report`) under FOR UPDATE SKIP LOCKED; a claim not marked done within a job timeout
@@ -40,7 +48,7 @@ import PgBoss from 'pg-boss';
 import { UsageError, describeError } from '../src/core/errors.js';
 import type { SqlClient, SqlQueryable, SqlRow } from '../src/ledger/store/postgres.js';
 import type { Job } from './job.js';
-import { DEFAULT_BACKOFF, describeJob, type BackoffPolicy, type FailedJob, type JobQueue, type JobRunner } from './queue.js';
+import { DEFAULT_BACKOFF, LeaseLostError, describeJob, type BackoffPolicy, type DeadLetters, type FailedJob, type JobQueue, type JobRunner } from './queue.js';
 
 /** The pg-boss queue that holds the App's jobs. */
 export const QUEUE_NAME = 'trailmark-jobs';
@@ -97,6 +105,12 @@ export function jobTimeoutFromEnv(env: Readonly<Record<string, string | undefine
     throw new UsageError('USAGE', `TRAILMARK_JOB_TIMEOUT ${JSON.stringify(text)} is not a number of seconds from 1 to 86400`, { hint: `unset it for the default of ${DEFAULT_JOB_TIMEOUT_SECONDS} s; it must exceed the longest job` });
   }
   return seconds;
+}
+
+/** A running job's lease (PgQueue's #lease). */
+interface Lease {
+  stop(): void;
+  readonly lapsed: boolean;
 }
 
 interface JobData {
@@ -324,6 +338,18 @@ export class PgQueue implements JobQueue {
     return out;
   }
 
+  /**
+   * Every failed row of the queue (pg-boss archives them after 30 days), and those marked
+   * unreadable when they were failed: `failed()` leaves both older failures of a key and
+   * unreadable payloads out, the health check must not.
+   */
+  async deadLetters(): Promise<DeadLetters> {
+    const { rows } = await this.#read(() => this.#o.sql.query<{ total: string; unreadable: string }>(
+      `SELECT count(*)::text AS total, count(*) FILTER (WHERE output->>'unreadable' = 'true')::text AS unreadable
+       FROM ${this.#schema}.job WHERE name = $1 AND state = 'failed'`, [QUEUE_NAME]));
+    return { total: Number(rows[0]?.total ?? 0), unreadable: Number(rows[0]?.unreadable ?? 0) };
+  }
+
   /** Queues the failed jobs matching `pick` again (fresh attempts), then forgets their failures. */
   async requeueFailed(pick: (job: Job, key: string) => boolean): Promise<number> {
     const failed = await this.failed();
@@ -478,7 +504,9 @@ export class PgQueue implements JobQueue {
   }
 
   async #runRow(row: FetchedRow): Promise<void> {
-    const lease = this.#lease(row);
+    // Aborted when the lease is lost (LeaseLostError): the run stops at its next step.
+    const abort = new AbortController();
+    const lease = this.#lease(row, abort);
     try {
       const unreadable = unreadablePayload(row.data);
       if (unreadable !== undefined) {
@@ -494,42 +522,27 @@ export class PgQueue implements JobQueue {
       }
       let failure: { err: unknown } | undefined;
       try {
-        await this.#o.run(job, key);
+        await this.#o.run(job, key, abort.signal);
       } catch (err) {
         failure = { err };
+      }
+      if (abort.signal.aborted) {
+        // Whatever the run ended with, the lease was lost first: it is not the job's outcome (no
+        // completion: another run may be under way). The lost lease is the attempt's failure,
+        // retried like a transient one: recorded in the row when it is still this run's (the
+        // extension was refused at MAX_RUN_TIMEOUTS), else already counted by the run that took
+        // the row over.
+        lease.stop();
+        const lost = abort.signal.reason instanceof LeaseLostError ? abort.signal.reason : new LeaseLostError('LEASE_LOST', `the lease of job ${row.id} was lost`);
+        return await this.#fail(row, job, key, lost, true, lease, failure === undefined ? 'finished' : 'stopped');
       }
       if (failure === undefined) {
         lease.stop();
         const ended = await this.#complete(row);
         if (!ended) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; its row had moved on (run again, superseded or failed), so it was not completed`);
-        else if (lease.lapsed) this.#o.log(`trailmark: ${describeJob(job)} finished after its lease lapsed; completed (it is not run again)`);
         return;
       }
-      const attempts = row.retry_count + 1;
-      const why = describeError(failure.err);
-      if (this.#o.retryable(failure.err) && attempts < this.#backoff.maxAttempts) {
-        lease.stop();
-        const own = await this.#ifOwnRun(row, (tx) => this.#boss.fail(QUEUE_NAME, row.id, { message: why }, { db: txDb(tx) }));
-        if (!own) return this.#o.log(`trailmark: ${describeJob(job)} failed after its lease lapsed (attempt ${attempts}): ${why}; the queue runs it again`);
-        const { rows } = await this.#o.sql.query<{ wait: number | null }>(
-          `SELECT ceil(extract(epoch FROM start_after - now()))::int AS wait FROM ${this.#schema}.job WHERE name = $1 AND id = $2 AND state = 'retry'`, [QUEUE_NAME, row.id]);
-        this.#o.log(`trailmark: ${describeJob(job)} failed (attempt ${attempts} of ${this.#backoff.maxAttempts}), retrying in ${Math.max(0, rows[0]?.wait ?? 0)} s: ${why}`);
-        return;
-      }
-      // Reported while the row is still active (a crash in between leaves it to expire, and the
-      // sweep reports it again: reports are idempotent), then moved to failed (no retry left:
-      // pg-boss's fail then moves it there) only if it is still this run's.
-      if (!(await this.#ifOwnRun(row, () => Promise.resolve()))) {
-        return this.#o.log(`trailmark: ${describeJob(job)} failed after its lease lapsed (attempt ${attempts}): ${why}; the queue decides its next attempt`);
-      }
-      this.#o.log(`trailmark: ${describeJob(job)} failed for good after ${attempts} attempt(s): ${why}`);
-      // The lease is extended while the report runs (it calls GitHub).
-      await this.#report(job, key, failure.err, attempts);
-      lease.stop();
-      await this.#ifOwnRun(row, async (tx) => {
-        await tx.query(`UPDATE ${this.#schema}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
-        await this.#boss.fail(QUEUE_NAME, row.id, { message: why, report: { by: RUNNER, done: true } }, { db: txDb(tx) });
-      });
+      await this.#fail(row, job, key, failure.err, this.#o.retryable(failure.err), lease, 'failed');
     } catch (err) {
       // Only the database can throw here: the job stays active and runs again after the job timeout.
       this.#o.log(`trailmark: queue state for job ${row.id} could not be written: ${describeError(err)}`);
@@ -539,6 +552,42 @@ export class PgQueue implements JobQueue {
       this.#wake();
       this.#fill();
     }
+  }
+
+  /**
+   * Records a failed attempt of this run: back to the queue with the backoff when `retryable` and
+   * attempts remain, else reported and moved to failed; each only while the row is still this
+   * run's. `ended` says how the run ended when its lease was lost first ('finished', 'stopped').
+   */
+  async #fail(row: FetchedRow, job: Job, key: string, err: unknown, retryable: boolean, lease: Lease, ended: 'failed' | 'finished' | 'stopped'): Promise<void> {
+    const attempts = row.retry_count + 1;
+    const why = describeError(err);
+    const moved = () => ended === 'failed'
+      ? `failed after its lease lapsed (attempt ${attempts}): ${why}`
+      : `${ended} after its lease lapsed; its row had moved on (run again, superseded or failed), so it was not completed; attempt ${attempts} of ${this.#backoff.maxAttempts} counted`;
+    if (retryable && attempts < this.#backoff.maxAttempts) {
+      lease.stop();
+      const own = await this.#ifOwnRun(row, (tx) => this.#boss.fail(QUEUE_NAME, row.id, { message: why }, { db: txDb(tx) }));
+      if (!own) return this.#o.log(`trailmark: ${describeJob(job)} ${moved()}; the queue runs it again`);
+      const { rows } = await this.#o.sql.query<{ wait: number | null }>(
+        `SELECT ceil(extract(epoch FROM start_after - now()))::int AS wait FROM ${this.#schema}.job WHERE name = $1 AND id = $2 AND state = 'retry'`, [QUEUE_NAME, row.id]);
+      this.#o.log(`trailmark: ${describeJob(job)} ${ended === 'failed' ? 'failed' : `${ended} after its lease was lost, not completed`} (attempt ${attempts} of ${this.#backoff.maxAttempts}), retrying in ${Math.max(0, rows[0]?.wait ?? 0)} s: ${why}`);
+      return;
+    }
+    // Reported while the row is still active (a crash in between leaves it to expire, and the
+    // sweep reports it again: reports are idempotent), then moved to failed (no retry left:
+    // pg-boss's fail then moves it there) only if it is still this run's.
+    if (!(await this.#ifOwnRun(row, () => Promise.resolve()))) {
+      return this.#o.log(`trailmark: ${describeJob(job)} ${moved()}; the queue decides its next attempt`);
+    }
+    this.#o.log(`trailmark: ${describeJob(job)} failed for good after ${attempts} attempt(s): ${why}`);
+    // The lease is extended while the report runs (it calls GitHub), unless it was lost.
+    await this.#report(job, key, err, attempts);
+    lease.stop();
+    await this.#ifOwnRun(row, async (tx) => {
+      await tx.query(`UPDATE ${this.#schema}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
+      await this.#boss.fail(QUEUE_NAME, row.id, { message: why, report: { by: RUNNER, done: true } }, { db: txDb(tx) });
+    });
   }
 
   async #report(job: Job, key: string, err: unknown, attempts: number): Promise<void> {
@@ -564,33 +613,44 @@ export class PgQueue implements JobQueue {
   }
 
   /**
-   * Completes this run's row: while it is active, and also after its lease lapsed as long as no
-   * other run started (in retry, or failed by the timeout and not yet claimed for a report).
+   * Completes this run's row, only while the run holds its lease (the row active, with this
+   * run's `started_on`): a row that expired meanwhile is another run's to end, even when none
+   * started yet, so a run that outlived its lease never ends the job (or writes after it).
    */
   async #complete(row: FetchedRow): Promise<boolean> {
     const { rows } = await this.#o.sql.query(
       `UPDATE ${this.#schema}.job SET state = 'completed', completed_on = now(), output = jsonb_build_object('runner', $4::text)
-       WHERE name = $1 AND id = $2 AND started_on = $3::timestamptz
-         AND (state IN ('active', 'retry') OR (state = 'failed' AND output->'value'->>'message' = $5 AND NOT output ? 'report'))
-       RETURNING 1`, [QUEUE_NAME, row.id, row.started, RUNNER, EXPIRED_MESSAGE]);
+       WHERE name = $1 AND id = $2 AND started_on = $3::timestamptz AND state = 'active'
+       RETURNING 1`, [QUEUE_NAME, row.id, row.started, RUNNER]);
     return rows.length > 0;
   }
 
   /**
    * Extends the run's expiry every third of the job timeout while it runs (up to
-   * MAX_RUN_TIMEOUTS timeouts); `lapsed` once an extension found the row no longer this run's.
+   * MAX_RUN_TIMEOUTS timeouts); once an extension is refused (the limit reached, or the row no
+   * longer this run's: the queue took it for dead) the lease is lost: `lapsed`, a log line, and
+   * `abort` aborted with a LeaseLostError saying which.
    */
-  #lease(row: FetchedRow): { stop(): void; readonly lapsed: boolean } {
+  #lease(row: FetchedRow, abort: AbortController): Lease {
     const state = { lapsed: false, stopped: false };
     const extend = async () => {
-      const { rows } = await this.#o.sql.query(
-        `UPDATE ${this.#schema}.job SET expire_in = (now() - started_on) + make_interval(secs => $4)
-         WHERE name = $1 AND id = $2 AND state = 'active' AND started_on = $3::timestamptz AND now() - started_on < make_interval(secs => $5)
-         RETURNING 1`, [QUEUE_NAME, row.id, row.started, this.#timeout, this.#timeout * MAX_RUN_TIMEOUTS]);
-      if (rows.length > 0 || state.lapsed || state.stopped) return;
+      const { rows } = await this.#o.sql.query<{ extended: boolean; own: boolean }>(
+        `WITH extended AS (
+           UPDATE ${this.#schema}.job SET expire_in = (now() - started_on) + make_interval(secs => $4)
+           WHERE name = $1 AND id = $2 AND state = 'active' AND started_on = $3::timestamptz AND now() - started_on < make_interval(secs => $5)
+           RETURNING 1)
+         SELECT EXISTS (SELECT 1 FROM extended) AS extended,
+           EXISTS (SELECT 1 FROM ${this.#schema}.job WHERE name = $1 AND id = $2 AND state = 'active' AND started_on = $3::timestamptz) AS own`,
+        [QUEUE_NAME, row.id, row.started, this.#timeout, this.#timeout * MAX_RUN_TIMEOUTS]);
+      if (rows[0]?.extended === true || state.lapsed || state.stopped) return;
       state.lapsed = true;
+      const own = rows[0]?.own === true;
       const what = unreadablePayload(row.data) === undefined ? describeJob(row.data.job) : `job ${row.id}`;
-      this.#o.log(`trailmark: ${what} still runs after ${this.#timeout} s and its lease was not extended (${MAX_RUN_TIMEOUTS} job timeouts reached, or the queue took it for dead): another replica may run it again`);
+      const why = own
+        ? `it ran past ${MAX_RUN_TIMEOUTS} job timeouts (${this.#timeout * MAX_RUN_TIMEOUTS} s), the most a lease is extended: taken for hung`
+        : 'the queue took it for dead (its lease was not extended in time) and moved its row on';
+      this.#o.log(`trailmark: ${what} still runs after ${this.#timeout} s and its lease was not extended (${own ? `${MAX_RUN_TIMEOUTS} job timeouts reached` : 'the queue took it for dead'}): the run is told to stop and will not be completed; another replica may run it again`);
+      abort.abort(new LeaseLostError('LEASE_LOST', `lease lost: ${why}`, { hint: `raise TRAILMARK_JOB_TIMEOUT (now ${this.#timeout} s) above a quarter of the longest job` }));
     };
     const timer = setInterval(() => {
       extend().catch((err: unknown) => this.#o.log(`trailmark: the lease of job ${row.id} could not be extended: ${describeError(err)}`));
@@ -636,7 +696,8 @@ export class PgQueue implements JobQueue {
       this.#o.log(`trailmark: ${describeJob(row.data.job)} failed for good after ${attempts} attempt(s): ${why}`);
       await this.#report(row.data.job, row.data.key, new Error(why), attempts);
     }
-    await this.#o.sql.query(`UPDATE ${s}.job SET output = jsonb_set(output, '{report,done}', 'true') WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id]);
+    // An unreadable payload is marked as such, so the health check counts it (deadLetters).
+    await this.#o.sql.query(`UPDATE ${s}.job SET output = jsonb_set(output, '{report,done}', 'true') || CASE WHEN $3 THEN '{"unreadable":true}'::jsonb ELSE '{}'::jsonb END WHERE name = $1 AND id = $2`, [QUEUE_NAME, row.id, unreadable !== undefined]);
     return true;
   }
 }

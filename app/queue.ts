@@ -15,7 +15,7 @@
 // finds it. Crash windows: the failed entry is written before the job leaves the queue, so a
 // crash between the two runs the job once more, never loses it.
 import { join } from 'node:path';
-import { describeError } from '../src/core/errors.js';
+import { TrailmarkError, describeError } from '../src/core/errors.js';
 import { systemClock, systemRandom, type Clock, type Random } from '../src/core/ports.js';
 import { realSleep, type Sleep } from '../src/github/client.js';
 import type { Job } from './job.js';
@@ -70,11 +70,39 @@ export function backoffDelay(failed: number, policy: BackoffPolicy, random: Rand
   return Math.round(exp / 2 + (exp / 2) * unit);
 }
 
+/**
+ * The dead-letter list as an operator's health check sees it. `failed()` lists only the jobs a
+ * recheck or a redelivery can queue again (the newest failure of each key, with a payload this
+ * version reads); these counts cover every job the queue will not run again, so a job no one can
+ * requeue (an unreadable payload) still shows.
+ */
+export interface DeadLetters {
+  /** Every job kept as failed for good: older failures of a key and unreadable payloads included. */
+  readonly total: number;
+  /** Of these, jobs whose payload this version of the App cannot read (never run; see the log). */
+  readonly unreadable: number;
+}
+
+/**
+ * Why a run was told to stop (the reason of its AbortSignal): the queue lost the job's lease, by
+ * running past MAX_RUN_TIMEOUTS job timeouts or by being taken for dead (pg-queue.ts).
+ */
+export class LeaseLostError extends TrailmarkError<'LEASE_LOST'> {}
+
+/** A signal that never aborts: the file queue holds no lease it could lose. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** What any queue runs jobs with: the worker, the retry rule and the failure report. */
 export interface JobRunner {
   readonly concurrency: number;
-  /** Runs a job; `key` is the key it was enqueued under (its idempotency key). */
-  readonly run: (job: Job, key: string) => Promise<void>;
+  /**
+   * Runs a job; `key` is the key it was enqueued under (its idempotency key). `signal` aborts
+   * (with a LeaseLostError) when the queue no longer holds the job's lease: another replica may
+   * run it by then, so the run must stop at its next step and write nothing more (no ledger
+   * entry, no check run); what it ends with is then not taken as the job's outcome. The file
+   * queue (one process, no lease) never aborts it.
+   */
+  readonly run: (job: Job, key: string, signal: AbortSignal) => Promise<void>;
   /** Whether another attempt could succeed (5xx, network errors, rate limits). */
   readonly retryable: (err: unknown) => boolean;
   /**
@@ -112,6 +140,8 @@ export interface JobQueue {
   pending(): Promise<number>;
   /** Jobs that failed for good and were not requeued, by key. */
   failed(): Promise<Readonly<Record<string, FailedJob>>>;
+  /** Counts of the dead-letter list (what the health check reports): see DeadLetters. */
+  deadLetters(): Promise<DeadLetters>;
   requeueFailed(pick: (job: Job, key: string) => boolean): Promise<number>;
   dropFailed(pick: (job: Job, key: string) => boolean): Promise<void>;
   /** Resolves when this process runs, waits for and sleeps on nothing. */
@@ -180,6 +210,11 @@ export class WorkQueue implements JobQueue {
   /** Jobs that failed for good and were not requeued, by key. */
   async failed(): Promise<Readonly<FailedDocument>> {
     return this.#failed.read();
+  }
+
+  /** failed.json holds one entry per key, written only by this version: nothing in it is unreadable. */
+  async deadLetters(): Promise<DeadLetters> {
+    return { total: Object.keys(await this.#failed.read()).length, unreadable: 0 };
   }
 
   /**
@@ -291,7 +326,7 @@ export class WorkQueue implements JobQueue {
       if (wait > 0 && !due) return this.#delay(key, wait);
       let failure: { err: unknown } | undefined;
       try {
-        await this.#o.run(slot.job, key);
+        await this.#o.run(slot.job, key, NEVER_ABORTED);
       } catch (err) {
         failure = { err };
       }

@@ -24,6 +24,7 @@ import { pullKey } from './job.js';
 import type { InstallationLedgers } from './ledgers.js';
 import type { PullStateStore } from './pull-state.js';
 import type { Records } from './record-store.js';
+import { NOT_ABORTED, guardedChanges, guardedChecks, guardedPolicy, guardedRecords } from './lease-guard.js';
 import { isTransient } from './transient.js';
 
 export { CHECK_NAME, CONFIG_PATH };
@@ -69,17 +70,20 @@ export class Worker {
   /**
    * Runs `job`; `key` is its queue key (kind and X-GitHub-Delivery for every job that appends
    * an approval, merge or remediation), written into the entry so a re-run never appends twice.
+   * `signal` aborts when the queue lost the job's lease: the job stops at its next step and
+   * writes nothing more (lease-guard.ts), and nothing is reported for it here.
    */
-  async run(job: Job, key: string): Promise<void> {
+  async run(job: Job, key: string, signal: AbortSignal = NOT_ABORTED): Promise<void> {
+    signal.throwIfAborted();
     switch (job.kind) {
       case 'analyze':
-        return this.analyze(job);
+        return this.analyze(job, signal);
       case 'review-approved':
-        return this.#reviewApproved(job, key);
+        return this.#reviewApproved(job, key, signal);
       case 'merged':
-        return this.#merged(job, key);
+        return this.#merged(job, key, signal);
       case 'command':
-        return this.#command(job, key);
+        return this.#command(job, key, signal);
       case 'weekly-report':
         if (this.deps.weeklyReport === undefined) return this.deps.log(`${job.owner}/${job.repo}: weekly report ${job.week} not published: no ledger (TRAILMARK_SIGNING_KEY is not set)`);
         await this.deps.weeklyReport(job);
@@ -97,16 +101,18 @@ export class Worker {
    * `reportFailure` after the last attempt; any other failure is reported here at once, as a
    * neutral check run on the head (`head` when the pull request itself could not be read).
    */
-  async analyze(p: PullRef & { readonly head?: string; readonly rerun?: string }): Promise<void> {
+  async analyze(p: PullRef & { readonly head?: string; readonly rerun?: string }, signal: AbortSignal = NOT_ABORTED): Promise<void> {
     let client: GitHubClient | undefined;
     let pr: PullRequestState | undefined;
     try {
       client = await this.deps.clientFor(p.installationId);
       pr = await getPullRequest(client, p.owner, p.repo, p.number);
       if (pr.state === 'closed') return this.deps.log(`${pullKey(p)}: closed; not analyzed`);
-      await this.#analyzeWith(client, p, pr, p.rerun);
+      await this.#analyzeWith(client, p, pr, p.rerun, signal);
     } catch (err) {
-      if (isTransient(err)) throw err;
+      // The lease was lost: no failure entry, no neutral check run (the replica that runs the
+      // job now publishes its outcome).
+      if (signal.aborted || isTransient(err)) throw err;
       this.deps.log(`${pullKey(p)}: analysis failed: ${describeError(err)}`);
       const head = pr?.head ?? p.head;
       await this.#recordAnalysisFailure(p, head ?? null, 1, err);
@@ -162,31 +168,32 @@ export class Worker {
     }
   }
 
-  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState, rerun?: string): Promise<void> {
+  async #analyzeWith(client: GitHubClient, p: PullRef, pr: PullRequestState, rerun: string | undefined, signal: AbortSignal): Promise<void> {
     const state = await this.deps.pulls.get(p.installationId, pullKey(p));
     const ledgers = this.deps.ledgers;
     // Publishing once: the analysis key goes into the check run's external id, so a job run twice
     // (docs/replicas.md) completes the first run's check run instead of creating a second.
     let analysis: string | undefined;
     const outcome = await review({
-      changes: new GitHubChangeSource({
+      // Every port checks the lease first (lease-guard.ts): the analysis stops between its steps.
+      changes: guardedChanges(new GitHubChangeSource({
         client, owner: p.owner, repo: p.repo,
         target: { kind: 'pull-request', number: p.number, base: pr.base, head: pr.head, commitCount: pr.commits, changedFiles: pr.changedFiles },
         context: { repository: repository(p), pullRequest: p.number, headBranch: pr.headBranch, pullRequestBody: pr.body, ...(pr.author === null ? {} : { pullRequestAuthor: pr.author }) },
-      }),
-      policy: gitHubPolicySource(client, { owner: p.owner, repo: p.repo, path: CONFIG_PATH, base: pr.base }),
+      }), signal),
+      policy: guardedPolicy(gitHubPolicySource(client, { owner: p.owner, repo: p.repo, path: CONFIG_PATH, base: pr.base }), signal),
       // Collector uploads, and the Agent Trace file committed with the change.
-      records: {
+      records: guardedRecords({
         load: async () => [
           ...(await this.deps.records.load(p.installationId, p.owner, p.repo)),
           ...(await agentTraceAtHead(client, p.owner, p.repo, pr.head, this.deps.log)),
         ],
-      },
+      }, signal),
       ledger: ledgers === undefined
         ? { off: 'no-signing-key', help: 'Set `TRAILMARK_SIGNING_KEY` on the App; see docs/app.md.' }
-        : ledgers.sinkOf(p.installationId),
+        : ledgers.sinkOf(p.installationId, signal),
       ...(this.deps.calibration === undefined ? {} : { calibration: this.deps.calibration(p.installationId) }),
-      checks: gitHubCheckSink(client, {
+      checks: guardedChecks(gitHubCheckSink(client, {
         owner: p.owner, repo: p.repo,
         // A re-run a person asked for is a new check run (GitHub's re-run contract): its delivery
         // joins the key, so only a second run of that same job completes it.
@@ -195,7 +202,7 @@ export class Worker {
         onPublished: async (id, check) => {
           if (check.findings.length > 0) await setCheckRunActions(client, p.owner, p.repo, id, [ATTEST_ACTION]);
         },
-      }),
+      }), signal),
     }, {
       // A late declaration changes the analysis of the same head: it is part of the key.
       key: (policy, c) => {
@@ -211,6 +218,7 @@ export class Worker {
     });
     for (const note of outcome.notes) this.deps.log(`${pullKey(p)}: ${note}`);
     if (outcome.status !== 'reviewed') return;
+    signal.throwIfAborted();
     if (outcome.ledger.failure !== undefined) this.deps.log(`${pullKey(p)}: ${outcome.ledger.failure}`);
     if (state.policy !== outcome.policy.version) {
       await this.deps.pulls.update(p.installationId, pullKey(p), (s) => {
@@ -219,56 +227,62 @@ export class Worker {
     }
   }
 
-  async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>, key: string): Promise<void> {
+  async #reviewApproved(job: Extract<Job, { kind: 'review-approved' }>, key: string, signal: AbortSignal): Promise<void> {
     const client = await this.deps.clientFor(job.installationId);
     const pr = await getPullRequest(client, job.owner, job.repo, job.number);
     const files = await pullDiffFilesAt(client, job.owner, job.repo, pr, job.head);
-    const approval = await recordApproval(this.#ports(job), { ...(await this.#subject(job, key)), review: job.review, head: job.head, reviewer: job.reviewer, files });
+    const approval = await recordApproval(this.#ports(job, signal), { ...(await this.#subject(job, key)), review: job.review, head: job.head, reviewer: job.reviewer, files });
     // Idempotent too: a re-run finds the approval already recorded.
+    signal.throwIfAborted();
     await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
       s.approvals = withApproval(s.approvals, approval);
     });
   }
 
-  async #merged(job: Extract<Job, { kind: 'merged' }>, key: string): Promise<void> {
+  async #merged(job: Extract<Job, { kind: 'merged' }>, key: string, signal: AbortSignal): Promise<void> {
     const client = await this.deps.clientFor(job.installationId);
     const { files } = await listPullRequestFiles(client, job.owner, job.repo, job.number);
     const { approvals } = await this.deps.pulls.get(job.installationId, pullKey(job));
     const mergeCommitParents = job.mergeCommit === null ? undefined : await commitParents(client, job.owner, job.repo, job.mergeCommit);
-    await recordMerge({ ...this.#ports(job), checks: gitHubCheckSink(client, { owner: job.owner, repo: job.repo, externalId: (check) => checkRunExternalId(key, check) }) }, {
+    await recordMerge({ ...this.#ports(job, signal), checks: guardedChecks(gitHubCheckSink(client, { owner: job.owner, repo: job.repo, externalId: (check) => checkRunExternalId(key, check) }), signal) }, {
       ...(await this.#subject(job, key)), head: job.head, mergeCommit: job.mergeCommit, mergedBy: job.mergedBy, files, approvals,
       ...(mergeCommitParents === undefined ? {} : { mergeCommitParents }),
     });
   }
 
-  async #command(job: Extract<Job, { kind: 'command' }>, key: string): Promise<void> {
+  async #command(job: Extract<Job, { kind: 'command' }>, key: string, signal: AbortSignal): Promise<void> {
     const command = parseCommand(job.body);
     if (command === null) return;
     const client = await this.deps.clientFor(job.installationId);
     const again = { installationId: job.installationId, owner: job.owner, repo: job.repo, number: job.number };
     if (command.kind === 'recheck') {
+      signal.throwIfAborted();
       const requeued = await this.deps.requeueFailed(job);
       if (requeued > 0) this.deps.log(`${pullKey(job)}: recheck queued ${requeued} failed job(s) again`);
-      return this.analyze(again);
+      return this.analyze(again, signal);
     }
     const outcome = await recordRemediation({
-      ...this.#ports(job),
-      reply: (text) => commentOnPullRequest(client, job.owner, job.repo, job.number, text),
+      ...this.#ports(job, signal),
+      reply: (text) => {
+        signal.throwIfAborted();
+        return commentOnPullRequest(client, job.owner, job.repo, job.number, text);
+      },
       permission: () => repositoryPermission(client, job.owner, job.repo, job.user),
       headNow: async () => (await getPullRequest(client, job.owner, job.repo, job.number)).head,
       clock: this.deps.clock,
     }, { ...(await this.#subject(job, key)), command, user: job.user, ...(job.head === undefined ? {} : { head: job.head }) });
     if (outcome.status !== 'recorded') return;
     // Idempotent too: a re-run finds the declaration already recorded (its time is the first run's).
+    signal.throwIfAborted();
     await this.deps.pulls.update(job.installationId, pullKey(job), (s) => {
       s.remediations = withRemediation(s.remediations, outcome.remediation);
     });
-    await this.analyze(again);
+    await this.analyze(again, signal);
   }
 
-  /** The installation's ledger, when there is a signing key. */
-  #ports(p: PullRef): { readonly ledger?: OutcomeLedger } {
-    return this.deps.ledgers === undefined ? {} : { ledger: this.deps.ledgers.sinkOf(p.installationId) };
+  /** The installation's ledger, when there is a signing key; an append checks `signal` in its turn. */
+  #ports(p: PullRef, signal: AbortSignal): { readonly ledger?: OutcomeLedger } {
+    return this.deps.ledgers === undefined ? {} : { ledger: this.deps.ledgers.sinkOf(p.installationId, signal) };
   }
 
   /** The entry's subject; its policy is the pull request's last analysis's (`app` when it was never analyzed). */

@@ -2,7 +2,8 @@
 // update per further batch (GitHub appends annotations across updates of the same run).
 //
 // Idempotent when the request carries an `externalId` (checkRunExternalId: the analysis and
-// what the run shows): one list request first (the head's runs of that name) finds a run
+// what the run shows): a list first (the head's runs of that name, every page until the run is
+// found: one request unless the head has more than 100 runs of the name) finds a run
 // published before under the same id (a job run twice: a replica taken for dead, a report
 // retried), and that run is completed instead of a second being created: nothing more is sent
 // when it is complete, else only what is missing (its status and conclusion, the annotations
@@ -17,6 +18,7 @@ import {
   CHECK_RUN_ANNOTATIONS_PER_REQUEST,
   CHECK_RUN_SUMMARY_MAX_CHARS,
   CHECK_RUN_TITLE_MAX_CHARS,
+  REST_PER_PAGE_MAX,
 } from './limits.js';
 import { truncateText } from './truncate.js';
 
@@ -92,12 +94,26 @@ interface ExistingRun {
   readonly annotations: number;
 }
 
-/** The head's run of this name carrying `externalId` (one list request: the newest 100 runs of the name). */
-async function findRun(client: GitHubClient, run: CheckRunRequest, externalId: string): Promise<ExistingRun | undefined> {
-  const { data } = await client.rest.checks.listForRef({ owner: run.owner, repo: run.repo, ref: run.headSha, check_name: run.name, filter: 'all', per_page: 100 });
-  const found = data.check_runs.find((r) => r.external_id === externalId && r.head_sha === run.headSha);
-  if (found === undefined) return undefined;
-  return { id: Number(found.id), url: found.html_url ?? '', completed: found.status === 'completed', conclusion: found.conclusion, annotations: found.output.annotations_count };
+/**
+ * The head's run of this name carrying `externalId`, and how many list requests finding it took.
+ * GitHub filters by name (`check_name`) and keeps every run of it (`filter: all`; `latest` would
+ * hide an earlier run behind a newer one of the same name), newest first, 100 a page
+ * (REST_PER_PAGE_MAX); the pages are followed by their `Link` header until the run is found, so a
+ * head with more than 100 runs of the name (a job re-run many times, many results on one head)
+ * never hides the one to complete, and the usual case, a run among the newest 100, costs one
+ * request.
+ */
+async function findRun(client: GitHubClient, run: CheckRunRequest, externalId: string): Promise<{ readonly found?: ExistingRun; readonly requests: number }> {
+  let requests = 0;
+  const pages = client.paginate.iterator(client.rest.checks.listForRef, { owner: run.owner, repo: run.repo, ref: run.headSha, check_name: run.name, filter: 'all', per_page: REST_PER_PAGE_MAX });
+  for await (const { data } of pages) {
+    requests++;
+    const found = data.find((r) => r.external_id === externalId && r.head_sha === run.headSha);
+    if (found !== undefined) {
+      return { requests, found: { id: Number(found.id), url: found.html_url ?? '', completed: found.status === 'completed', conclusion: found.conclusion, annotations: found.output.annotations_count } };
+    }
+  }
+  return { requests };
 }
 
 export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest): Promise<CheckRunPublication> {
@@ -111,9 +127,10 @@ export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest
     ...(batch === undefined ? {} : { annotations: batch.map(toRest) }),
   });
   let existing: ExistingRun | undefined;
+  let listed = 0;
   if (run.externalId !== undefined) {
     try {
-      existing = await findRun(client, run, run.externalId);
+      ({ found: existing, requests: listed } = await findRun(client, run, run.externalId));
     } catch (err) {
       const error = toGitHubError(err, 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs');
       if (httpStatusOf(error) === 403) return { published: false, error };
@@ -124,7 +141,7 @@ export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest
     // Annotations it already has are not sent again (GitHub would append them a second time).
     const sent = Math.min(existing.annotations, run.annotations.length);
     const missing = run.annotations.slice(sent);
-    let requests = 1;
+    let requests = listed;
     if (!existing.completed || existing.conclusion !== run.conclusion || missing.length > 0) {
       const rest: CheckAnnotation[][] = [];
       for (let i = 0; i < missing.length; i += CHECK_RUN_ANNOTATIONS_PER_REQUEST) rest.push(missing.slice(i, i + CHECK_RUN_ANNOTATIONS_PER_REQUEST));
@@ -159,7 +176,7 @@ export async function publishCheckRun(client: GitHubClient, run: CheckRunRequest
   for (const batch of batches.slice(1)) {
     await client.rest.checks.update({ owner: run.owner, repo: run.repo, check_run_id: id, output: output(batch) });
   }
-  return { published: true, id, url: created.data.html_url ?? '', requests: Math.max(1, batches.length) + (run.externalId === undefined ? 0 : 1) };
+  return { published: true, id, url: created.data.html_url ?? '', requests: Math.max(1, batches.length) + listed };
 }
 
 export interface CheckSinkOptions {

@@ -228,7 +228,7 @@ test('health check: 200 with the database answering, 503 once it does not', asyn
   try {
     const ok = await fetch(`${server.url}/trailmark/healthz`);
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ status: 'ok', pending: 0, failed: 0, database: 'ok' });
+    expect(await ok.json()).toEqual({ status: 'ok', pending: 0, failed: 0, deadLetter: 0, unreadable: 0, database: 'ok' });
     await h.app.close();
     await closeOwn();
     const down = await fetch(`${server.url}/trailmark/healthz`);

@@ -5,14 +5,19 @@
 //   a publication cut between annotation batches is completed without duplicating any;
 // - two PgQueues on one database: a job that outlives the job timeout on one runner (its lease
 //   holds) is not run by the other; a run whose lease lapsed and that the other queue ran again
-//   publishes into the same check run. One check run per head either way.
+//   publishes into the same check run. One check run per head either way;
+// - a head with more than 100 runs of the check's name (one list page): the earlier run is found
+//   on the second page and completed, not duplicated.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Job } from '../../app/job.js';
 import { PgQueue, QUEUE_NAME, type PgQueueOptions } from '../../app/pg-queue.js';
 import type { CheckOutput } from '../../src/core/ports.js';
 import { checkRunExternalId, gitHubCheckSink, publishCheckRun, type CheckAnnotation } from '../../src/github/check-run.js';
 import { createGitHubClient, type GitHubClient } from '../../src/github/client.js';
-import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
+import { installSim, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 import { openBackend, type QueueBackend } from './backend.js';
 
 const noSim = simUnavailable();
@@ -143,5 +148,58 @@ describe.skipIf(noSim !== undefined)('check runs published once (GitHub simulato
     const listed = (await sim.requests()).filter((r) => r.operationId === 'checks/list-for-ref').length;
     const created = (await sim.requests()).filter((r) => r.operationId === 'checks/create').length;
     process.stdout.write(`check-run requests in this file: ${listed} list, ${created} create\n`);
+  });
+});
+
+describe.skipIf(noSim !== undefined)('check runs published once on a head with more than one page of runs (GitHub simulator)', () => {
+  let sim: RunningSim;
+
+  beforeAll(async () => {
+    // The basic scenario, with GitHub's secondary limit on content creation (80 a minute) raised:
+    // this test itself makes the 130 runs a monorepo's CI makes over a day.
+    const scenario = JSON.parse(await readFile(join(await installSim(), 'scenarios', 'basic.json'), 'utf8')) as { limits: Record<string, unknown> };
+    scenario.limits.contentCreationPerMinute = 1_000;
+    const path = join(await mkdtemp(join(tmpdir(), 'trailmark-sim-scenario-')), 'many-runs.json');
+    await writeFile(path, JSON.stringify(scenario));
+    sim = await startSim({ scenario: path });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  test('the run to complete is older than the newest 100 of its name: found on the second page, no duplicate', async () => {
+    const info = await sim.simInfo();
+    const [owner, repo] = String(info.repository).split('/') as [string, string];
+    const head = (info.pullRequest as { headSha: string }).headSha;
+    const { token } = (await sim.admin('POST', '/_sim/tokens', { kind: 'installation' })) as { token: string };
+    const client = createGitHubClient({ token, baseUrl: `${sim.url}/api/v3`, sleep: () => Promise.resolve() });
+    const name = 'trailmark';
+    const check: CheckOutput = { name, headSha: head, conclusion: 'neutral', title: '1 finding', summary: 'first run', findings: [],
+      annotations: [{ path: 'src/index.ts', startLine: 1, endLine: 1, level: 'warning', message: 'finding 1' }] };
+    const id = checkRunExternalId('analysis:many', check);
+    const request = { owner, repo, headSha: head, name, conclusion: check.conclusion, title: check.title, summary: check.summary, annotations: check.annotations, externalId: id };
+    const first = await publishCheckRun(client, request);
+    expect(first).toMatchObject({ published: true, requests: 2 });
+    // 130 later runs of the same name on the head (other analyses' results), newest first in the list.
+    for (let i = 0; i < 130; i++) {
+      await client.rest.checks.create({ owner, repo, name, head_sha: head, status: 'completed', conclusion: 'success', external_id: `other:${i}`, output: { title: `other ${i}`, summary: 'other' } });
+    }
+    const since = (await sim.requests()).length;
+    const again = await publishCheckRun(client, { ...request, summary: 'second run' });
+    expect(again).toMatchObject({ published: true, existing: true, requests: 2 });
+    if (first.published && again.published) expect(again.id).toBe(first.id);
+    const runs = ((await sim.state()) as { checkRuns: SimCheckRun[] }).checkRuns.filter((c) => c.name === name && c.head_sha === head);
+    expect(runs).toHaveLength(131);
+    expect(runs.filter((r) => r.external_id === id)).toHaveLength(1);
+    // Two list pages (100 newest, then the rest), with GitHub's documented filters; nothing created.
+    const asked = (await sim.requests()).slice(since);
+    expect(asked.map((r) => r.operationId)).toEqual(['checks/list-for-ref', 'checks/list-for-ref']);
+    const query = (r: Record<string, unknown>) => Object.fromEntries(new URLSearchParams(typeof r.query === 'string' ? r.query : ''));
+    expect(asked.map(query)).toEqual([
+      { check_name: name, filter: 'all', per_page: '100' },
+      { check_name: name, filter: 'all', per_page: '100', page: '2' },
+    ]);
+    expect(await sim.violations()).toEqual([]);
   });
 });

@@ -385,6 +385,8 @@ describe('PgQueue', () => {
     const rows = (await backend.sql.query<{ state: string; message: string }>(`SELECT state::text AS state, output->>'message' AS message FROM ${schema}.job WHERE name = $1 AND singleton_key = 'bad'`, [QUEUE_NAME])).rows;
     expect(rows).toEqual([{ state: 'failed', message: 'unreadable payload: the job kind "frobnicate" is unknown to this version of the App' }]);
     expect(await queue.failed()).toEqual({});
+    // Not requeueable, so not in failed(); still a dead letter the health check counts.
+    expect(await queue.deadLetters()).toEqual({ total: 1, unreadable: 1 });
     expect(unreadablePayload(null)).toBe('the payload is not an object');
     expect(unreadablePayload({ key: 'k' })).toBe('the payload has no job');
     expect(unreadablePayload({ job: job(1) })).toBe('the payload has no key');
