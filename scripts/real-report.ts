@@ -67,7 +67,7 @@ function scored(rows: readonly FeatureRow[], split: 'train' | 'test'): RealScore
       added: r.added, deleted: 0, sha256: '', label: r.label as RealLabel, ...(r.agent === undefined ? {} : { agent: r.agent }),
       evidence: '', authorDate: '', split,
     };
-    return { sample, score, codeScore: code.score, signals: code.signals.length };
+    return { sample, score, codeScore: code.score, signals: code.signals.length, messageLlr: llr };
   });
 }
 
