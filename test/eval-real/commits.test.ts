@@ -189,6 +189,26 @@ describe('hunks in their commit\'s context', () => {
     expect(get(all, 'scan').auroc).toBe(0.875);
     expect(get(all, 'code+message').auroc).toBe(1);
     expect(get(all, 'code+message-capped').auroc).toBe(1);
+    // Positive part only: the human messages (-1) add nothing, the agent ones (+1) still lift.
+    expect(get(all, 'code+message-positive').auroc).toBe(1);
+    expect(all!.scores.map((s) => s.name)).toEqual(['own-code', 'commit-code-mean', 'commit-code-mean+message', 'scan', 'code+message', 'code+message-capped', 'code+message-positive']);
+  });
+});
+
+describe('the message ratio added to hunks: uncapped, capped, positive part', () => {
+  it('a person-like message lowers its hunks only in the uncapped and capped forms', () => {
+    // Human hunks read as agent code (0.9) under a person-like message (-5); agent hunks are
+    // neutral code (0.5) under a neutral message (0).
+    const specs: Spec[] = [
+      ...many(3, 'd/train', 'agent', 'train', () => 0, () => 0.5), ...many(3, 'd/train', 'human-old', 'train', () => -5, () => 0.9),
+      ...many(3, 'd/test', 'agent', 'test', () => 0, () => 0.5), ...many(3, 'd/test', 'human-old', 'test', () => -5, () => 0.9),
+    ];
+    const all = buildCommitLevel(hunksOf(specs)).hunksInCommitContext[1]!;
+    const auc = (name: string): number | null => all.scores.find((s) => s.name === name)!.comparison.auroc;
+    expect(auc('own-code')).toBe(0);
+    expect(auc('code+message')).toBe(1);
+    expect(auc('code+message-capped')).toBe(1);
+    expect(auc('code+message-positive')).toBe(0);
   });
 });
 

@@ -113,7 +113,7 @@ export interface CommitScoreReport {
 }
 
 export interface HunkContextScore {
-  /** `own-code`, `commit-code-mean`, `commit-code-mean+message`, `scan`, `code+message`, `code+message-capped`. */
+  /** `own-code`, `commit-code-mean`, `commit-code-mean+message`, `scan`, `code+message`, `code+message-capped`, `code+message-positive`. */
   readonly name: string;
   readonly description: string;
   /** Agent against human hunks of the test split (thresholds from train hunks of the same set). */
@@ -175,7 +175,8 @@ export function buildCommitLevel(scored: readonly HunkInCommit[]): CommitLevelRe
 /**
  * Hunk-level comparisons (agent against human hunks) of scores that bring in the commit: the
  * hunk's own code, its commit's mean code, that plus the message, the scan's score, and the code
- * with the message's ratio always added (uncapped, and capped as the engine caps it).
+ * with the message's ratio always added: uncapped, capped as the engine caps it, and only its
+ * positive part (the engine's rule without the gate at the model's operating point).
  */
 function hunkContext(scored: readonly HunkInCommit[], commits: readonly CommitScored[], maxAdded: number | null): HunkContextSet {
   const byCommit = new Map(commits.map((c) => [`${c.sample.repo}\0${c.sample.commit}`, c] as const));
@@ -187,6 +188,7 @@ function hunkContext(scored: readonly HunkInCommit[], commits: readonly CommitSc
     { name: 'scan', description: 'the scan\'s score (message added only at or above its operating point, capped)', score: (h) => h.score },
     { name: 'code+message', description: 'own code log-odds + the message ratio, always added', score: (h) => codeLogOdds(h.codeScore) + h.messageLlr },
     { name: 'code+message-capped', description: `own code log-odds + the message ratio capped at ${ENGINE_MESSAGE_CAP}, always added`, score: (h) => codeLogOdds(h.codeScore) + Math.min(h.messageLlr, ENGINE_MESSAGE_CAP) },
+    { name: 'code+message-positive', description: `own code log-odds + the message ratio between 0 and ${ENGINE_MESSAGE_CAP} (no gate; a person-like message adds nothing)`, score: (h) => codeLogOdds(h.codeScore) + Math.min(Math.max(h.messageLlr, 0), ENGINE_MESSAGE_CAP) },
   ];
   const units = (split: Split, view: (typeof views)[number]): RankedUnit[] => inSet.flatMap((h) => {
     const c = byCommit.get(`${h.sample.repo}\0${h.sample.commit}`);
