@@ -187,34 +187,32 @@ export interface BuildOptions {
 export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, options: BuildOptions): RealEvalReport {
   const train = outcome.scored.filter((x) => x.sample.split === 'train');
   const test = outcome.scored.filter((x) => x.sample.split === 'test');
-  const agent = isAgent;
-  const human = isHuman;
   // Agents with fewer test hunks than MIN_AGENT_HUNKS are pooled as `other`.
   const comparisons: Comparison[] = standardComparisons(train, test, agentGroups(test, MIN_AGENT_HUNKS));
   const code = (xs: readonly RealScored[]): RealScored[] => xs.map((x) => ({ ...x, score: x.codeScore }));
   const codeOnly: Comparison[] = [
-    compare('all', code(train), code(test), agent, human),
-    compare('era-matched', code(train), code(test), agent, (s) => s.label === 'human-current'),
-    compare('vs-human-old', code(train), code(test), agent, (s) => s.label === 'human-old'),
+    compare('all', code(train), code(test), isAgent, isHuman),
+    compare('era-matched', code(train), code(test), isAgent, (s) => s.label === 'human-current'),
+    compare('vs-human-old', code(train), code(test), isAgent, (s) => s.label === 'human-old'),
   ];
   const commits = buildCommitLevel(outcome.scored);
   const bySize = REAL_SIZE_BUCKETS.map((b): SizeBucket => {
     const inB = test.filter((x) => x.sample.added >= b.min && x.sample.added <= b.max);
     return {
       name: b.name,
-      agent: inB.filter((x) => agent(x.sample)).length,
-      human: inB.filter((x) => human(x.sample)).length,
+      agent: inB.filter((x) => isAgent(x.sample)).length,
+      human: inB.filter((x) => isHuman(x.sample)).length,
       noSignal: inB.filter((x) => x.signals === 0).length,
-      auroc: auroc(inB.map((x) => ({ score: x.score, positive: agent(x.sample) }))) ?? null,
+      auroc: auroc(inB.map((x) => ({ score: x.score, positive: isAgent(x.sample) }))) ?? null,
     };
   });
   const high = options.shipped.high;
   const shipped: ShippedRates = {
     ...options.shipped,
-    agentRecall: flagged(test.filter((x) => agent(x.sample)), high),
+    agentRecall: flagged(test.filter((x) => isAgent(x.sample)), high),
     humanOldFlagged: flagged(test.filter((x) => x.sample.label === 'human-old'), high),
     humanCurrentFlagged: flagged(test.filter((x) => x.sample.label === 'human-current'), high),
-    humanFlagged: flagged(test.filter((x) => human(x.sample)), high),
+    humanFlagged: flagged(test.filter((x) => isHuman(x.sample)), high),
   };
   const notScored: Record<string, number> = {};
   for (const n of outcome.notScored) notScored[n.reason] = (notScored[n.reason] ?? 0) + 1;
