@@ -3,7 +3,8 @@
 // with file context (engine/analyze with recording detectors: the same features a scan gives).
 // Each hunk's code score is the shipped model on those features; the scan score adds its commit
 // message's log-likelihood ratio, capped, when it reaches the message model's threshold — the
-// engine's rule (src/engine/analyze.ts). Thresholds of the operating points come from train.
+// engine's rule (src/engine/analyze.ts); the commit-level section reads the message's ratio
+// whatever its value. Thresholds of the operating points come from train.
 // Rescoring a new model takes seconds instead of a full scan of the corpus.
 //
 //   npx tsx scripts/real-report.ts [--mirrors DIR] [--json]
@@ -67,7 +68,7 @@ function scored(rows: readonly FeatureRow[], split: 'train' | 'test'): RealScore
       added: r.added, deleted: 0, sha256: '', label: r.label as RealLabel, ...(r.agent === undefined ? {} : { agent: r.agent }),
       evidence: '', authorDate: '', split,
     };
-    return { sample, score, codeScore: code.score, signals: code.signals.length };
+    return { sample, score, codeScore: code.score, signals: code.signals.length, messageLlr: llr };
   });
 }
 

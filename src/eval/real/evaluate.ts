@@ -8,16 +8,17 @@ import type { ChangeSet, Commit, FileChange, HunkResult } from '../../core/types
 import type { Policy } from '../../core/policy.js';
 import { analyzeChange } from '../../engine/analyze.js';
 import { patchChangeSource } from '../../engine/patch.js';
+import { REGISTRY } from '../../attest/registry.js';
+import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom } from '../../../detectors/commit-message.js';
 import { auroc, rate } from '../metrics.js';
+import { buildCommitLevel, type CommitLevelReport } from './commits.js';
+import { agentGroups, compare, isAgent, isHuman, standardComparisons, type Comparison } from './compare.js';
 import type { LoadedCommit, LoadSummary } from './load.js';
 import type { RealLabel, RealSample } from './manifest.js';
-import { operatingPoint, withinGroupAuroc, type OperatingPoint, type WithinGroup } from './metrics.js';
+
+export { MIN_PER_REPO, TARGET_FPRS, type Comparison } from './compare.js';
 
 export const REAL_SCHEMA = 'trailmark.eval-real/v1';
-/** Target human flag rates for the reported operating points. */
-export const TARGET_FPRS: readonly number[] = [0.01, 0.05];
-/** Repositories need this many of each class to enter the mean per-repository AUROC. */
-export const MIN_PER_REPO = 10;
 /** Agents with fewer test hunks than this are reported together as `agent:other`. */
 export const MIN_AGENT_HUNKS = 20;
 
@@ -29,6 +30,11 @@ export interface RealScored {
   readonly codeScore: number;
   /** Signals the analyzer reported for the hunk (0: nothing fired, the score is the model's base). */
   readonly signals: number;
+  /**
+   * The commit message's log-likelihood ratio (detectors/commit-message.ts, every stamp stripped),
+   * whether or not the engine added it: the same for every hunk of a commit.
+   */
+  readonly messageLlr: number;
 }
 
 export interface NotScored {
@@ -49,6 +55,7 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
   const notScored: NotScored[] = [];
   let done = 0;
   for (const c of commits) {
+    const messageLlr = scoreMessage(c.message, STAMP_MARKERS, DEFAULT_MESSAGE_MODEL).llr;
     const result = await analyzeChange(await commitChangeSet(c), { policy });
     const byKey = new Map<string, HunkResult>();
     for (const h of result.hunks) byKey.set(key(h.path, h.startLine, h.endLine), h);
@@ -57,12 +64,14 @@ export async function scoreRealCommits(commits: Iterable<LoadedCommit>, policy: 
       if (h === undefined) notScored.push({ sample: s, reason: 'hunk not in the analysis' });
       else if (h.contentDigest !== s.sha256) notScored.push({ sample: s, reason: 'analyzed hunk has another digest' });
       else if (h.verdict === 'skipped') notScored.push({ sample: s, reason: `skipped: ${h.reason ?? 'no reason'}` });
-      else scored.push({ sample: s, score: h.score, codeScore: withoutMessage(h), signals: h.signals.filter((g) => !MESSAGE_SIGNAL.test(g.id)).length });
+      else scored.push({ sample: s, score: h.score, codeScore: withoutMessage(h), signals: h.signals.filter((g) => !MESSAGE_SIGNAL.test(g.id)).length, messageLlr });
     }
     onCommit?.(++done);
   }
   return { scored, notScored };
 }
+
+const STAMP_MARKERS = stampMarkersFrom(REGISTRY);
 
 /** Signals that carry a commit message's or PR description's log-odds (engine/analyze.ts). */
 const MESSAGE_SIGNAL = /^(?:commit-message|pr-description)\//;
@@ -101,17 +110,6 @@ function withoutMessage(h: HunkResult): number {
   if (message === 0) return h.score;
   const p = Math.min(1 - 1e-12, Math.max(1e-12, h.score));
   return 1 / (1 + Math.exp(-(Math.log(p / (1 - p)) - message)));
-}
-
-export interface Comparison {
-  /** `all`, `agent:<name>`, `era-matched`, `vs-human-old`. */
-  readonly name: string;
-  readonly positives: number;
-  readonly negatives: number;
-  readonly repos: number;
-  readonly auroc: number | null;
-  readonly operatingPoints: readonly OperatingPoint[];
-  readonly withinRepo: WithinGroup;
 }
 
 export interface SizeBucket {
@@ -159,6 +157,11 @@ export interface RealEvalReport {
     readonly codeOnly: readonly Comparison[];
     readonly bySize: readonly SizeBucket[];
     readonly shipped: ShippedRates;
+    /**
+     * Commits as the unit (src/eval/real/commits.ts): the message alone, the code aggregated over
+     * the commit's hunks, both added; and hunk scores that bring in their commit.
+     */
+    readonly commits: CommitLevelReport;
   };
 }
 
@@ -167,23 +170,6 @@ export const REAL_SIZE_BUCKETS: readonly { readonly name: string; readonly min: 
   { name: '21-80 lines', min: 21, max: 80 },
   { name: '> 80 lines', min: 81, max: Infinity },
 ];
-
-const isHuman = (l: RealLabel): boolean => l !== 'agent';
-
-function compare(name: string, train: readonly RealScored[], test: readonly RealScored[], positive: (s: RealSample) => boolean, negative: (s: RealSample) => boolean): Comparison {
-  const tuning = train.filter((x) => negative(x.sample)).map((x) => x.score);
-  const inTest = test.filter((x) => positive(x.sample) || negative(x.sample));
-  const samples = inTest.map((x) => ({ score: x.score, positive: positive(x.sample), group: x.sample.repo }));
-  return {
-    name,
-    positives: samples.filter((s) => s.positive).length,
-    negatives: samples.filter((s) => !s.positive).length,
-    repos: new Set(inTest.map((x) => x.sample.repo)).size,
-    auroc: auroc(samples) ?? null,
-    operatingPoints: TARGET_FPRS.map((f) => operatingPoint(tuning, samples, f)),
-    withinRepo: withinGroupAuroc(samples, MIN_PER_REPO),
-  };
-}
 
 function flagged(xs: readonly RealScored[], high: number): number | null {
   return rate(xs.filter((x) => x.score >= high).length, xs.length) ?? null;
@@ -201,44 +187,32 @@ export interface BuildOptions {
 export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, options: BuildOptions): RealEvalReport {
   const train = outcome.scored.filter((x) => x.sample.split === 'train');
   const test = outcome.scored.filter((x) => x.sample.split === 'test');
-  const agent = (s: RealSample): boolean => s.label === 'agent';
-  const human = (s: RealSample): boolean => isHuman(s.label);
   // Agents with fewer test hunks than MIN_AGENT_HUNKS are pooled as `other`.
-  const perAgent = new Map<string, number>();
-  for (const x of test) if (agent(x.sample)) perAgent.set(x.sample.agent ?? 'unknown', (perAgent.get(x.sample.agent ?? 'unknown') ?? 0) + 1);
-  const named = new Set([...perAgent].filter(([, n]) => n >= MIN_AGENT_HUNKS).map(([a]) => a));
-  const agentOf = (s: RealSample): string => (named.has(s.agent ?? 'unknown') ? s.agent ?? 'unknown' : 'other');
-  const agents = [...named].sort();
-  if (named.size < perAgent.size) agents.push('other');
-  const comparisons: Comparison[] = [
-    compare('all', train, test, agent, human),
-    compare('era-matched', train, test, agent, (s) => s.label === 'human-current'),
-    compare('vs-human-old', train, test, agent, (s) => s.label === 'human-old'),
-    ...agents.map((a) => compare(`agent:${a}`, train, test, (s) => agent(s) && agentOf(s) === a, human)),
-  ];
+  const comparisons: Comparison[] = standardComparisons(train, test, agentGroups(test, MIN_AGENT_HUNKS));
   const code = (xs: readonly RealScored[]): RealScored[] => xs.map((x) => ({ ...x, score: x.codeScore }));
   const codeOnly: Comparison[] = [
-    compare('all', code(train), code(test), agent, human),
-    compare('era-matched', code(train), code(test), agent, (s) => s.label === 'human-current'),
-    compare('vs-human-old', code(train), code(test), agent, (s) => s.label === 'human-old'),
+    compare('all', code(train), code(test), isAgent, isHuman),
+    compare('era-matched', code(train), code(test), isAgent, (s) => s.label === 'human-current'),
+    compare('vs-human-old', code(train), code(test), isAgent, (s) => s.label === 'human-old'),
   ];
+  const commits = buildCommitLevel(outcome.scored);
   const bySize = REAL_SIZE_BUCKETS.map((b): SizeBucket => {
     const inB = test.filter((x) => x.sample.added >= b.min && x.sample.added <= b.max);
     return {
       name: b.name,
-      agent: inB.filter((x) => agent(x.sample)).length,
-      human: inB.filter((x) => human(x.sample)).length,
+      agent: inB.filter((x) => isAgent(x.sample)).length,
+      human: inB.filter((x) => isHuman(x.sample)).length,
       noSignal: inB.filter((x) => x.signals === 0).length,
-      auroc: auroc(inB.map((x) => ({ score: x.score, positive: agent(x.sample) }))) ?? null,
+      auroc: auroc(inB.map((x) => ({ score: x.score, positive: isAgent(x.sample) }))) ?? null,
     };
   });
   const high = options.shipped.high;
   const shipped: ShippedRates = {
     ...options.shipped,
-    agentRecall: flagged(test.filter((x) => agent(x.sample)), high),
+    agentRecall: flagged(test.filter((x) => isAgent(x.sample)), high),
     humanOldFlagged: flagged(test.filter((x) => x.sample.label === 'human-old'), high),
     humanCurrentFlagged: flagged(test.filter((x) => x.sample.label === 'human-current'), high),
-    humanFlagged: flagged(test.filter((x) => human(x.sample)), high),
+    humanFlagged: flagged(test.filter((x) => isHuman(x.sample)), high),
   };
   const notScored: Record<string, number> = {};
   for (const n of outcome.notScored) notScored[n.reason] = (notScored[n.reason] ?? 0) + 1;
@@ -263,7 +237,7 @@ export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, option
       notScored: sortedRecord(notScored),
       bySplit: { train: count(train), test: count(test) },
     },
-    test: { comparisons, codeOnly, bySize, shipped },
+    test: { comparisons, codeOnly, bySize, shipped, commits },
   };
 }
 
