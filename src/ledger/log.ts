@@ -280,10 +280,16 @@ class LogLedger implements Ledger {
         const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
         // Crash after: orphan subject records, no entries. Harmless.
         await this.store.appendSubjects(built.flatMap((b) => b.subjects));
-        // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes them.
-        await this.store.append(built.flatMap((b) => b.lines));
-        // The commit point, for every caller of the group at once.
-        await this.store.writeCheckpoint(size, checkpoint);
+        // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes
+        // them. The checkpoint is the commit point, for every caller of the group at once. A
+        // store that can overlap the two (the directory store's fsyncs) does both in one call.
+        const lines = built.flatMap((b) => b.lines);
+        if (this.store.commitAppend !== undefined) {
+          await this.store.commitAppend(lines, size, checkpoint);
+        } else {
+          await this.store.append(lines);
+          await this.store.writeCheckpoint(size, checkpoint);
+        }
         this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
         // Cache only: a crash before it costs one rebuild at the next append.
         await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
