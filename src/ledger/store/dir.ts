@@ -558,9 +558,16 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
     return;
   }
 
-  /** Caches are best effort: a failure to refresh one leaves a stale copy that readers detect. */
+  /**
+   * Caches are best effort: a failure to refresh one leaves a stale copy that readers detect.
+   * The old copy is removed before the new one is renamed into place: ext4 (auto_da_alloc)
+   * flushes a file renamed over an existing one, which cost about 3 ms per cache per append
+   * right after the commit's fsyncs (0.15 ms onto a free name). A crash in between leaves no
+   * cache, which readers treat as a missing one.
+   */
   #writeCache(name: string, text: string): void {
     try {
+      this.#unlinkQuietly(this.#path(name));
       this.#writeFile(name, Buffer.from(text, 'utf8'), false);
     } catch {
       try {
