@@ -20,7 +20,7 @@ import type { Clock, Random } from '../core/ports.js';
 import type { EntryBody } from './body.js';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
-import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
+import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntryLine, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
 import { keyId, parseNote, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
 import type { LedgerStore, StoreLock } from './store.js';
@@ -340,11 +340,11 @@ class LogLedger implements Ledger {
         },
       };
       const body = typeof draft.body === 'function' ? draft.body(ctx) : draft.body;
-      const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
-      prev = lineHash(line);
-      entries.push({ seq, kind: draft.kind, hash: prev, entry });
+      const { entry, line, hash, leaf } = signEntryLine({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
+      prev = hash;
+      entries.push({ seq, kind: draft.kind, hash, entry });
       lines.push(line);
-      leaves.push(leafHash(line));
+      leaves.push(leaf);
     }
     return { entries, lines, leaves, subjects, last: prev };
   }
