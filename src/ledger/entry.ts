@@ -86,8 +86,10 @@ export interface SignedLine {
 }
 
 // The bytes a signature covers are encoded here, signed, and copied into the line: never kept,
-// so one buffer serves every call (signing is synchronous). Grown when an entry needs more.
-let signingScratch = Buffer.allocUnsafe(3 * 1024 * 16);
+// so one buffer serves every call (signing is synchronous). It holds any entry that can be
+// written (UTF-8 takes at most 3 bytes per UTF-16 code unit); a larger one, refused as
+// ENTRY_TOO_LARGE after signing, gets a buffer of its own.
+const signingScratch = Buffer.allocUnsafe(3 * (MAX_LINE_BYTES + 1));
 
 /**
  * `signEntry` plus the line's two digests, computed without copying the line again: the line is
@@ -100,10 +102,9 @@ export function signEntryLine(entry: UnsignedEntry, signer: NoteSigner): SignedL
   if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError('BAD_ENTRY', `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
   // Members listed in canonical order, so canonicalize's sort has nothing to move.
   const unsigned = canonicalize({ body, kind, policy, prev, seq, time, v });
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  if (signingScratch.byteLength < 3 * unsigned.length) signingScratch = Buffer.allocUnsafe(3 * unsigned.length);
-  const unsignedLength = signingScratch.write(unsigned, 0, 'utf8');
-  const unsignedBytes = signingScratch.subarray(0, unsignedLength);
+  const scratch = 3 * unsigned.length <= signingScratch.byteLength ? signingScratch : Buffer.allocUnsafe(3 * unsigned.length);
+  const unsignedLength = scratch.write(unsigned, 0, 'utf8');
+  const unsignedBytes = scratch.subarray(0, unsignedLength);
   const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: signerKid(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
   const signed: Entry = { v, seq, time, kind, prev, policy, body, sig };
   // `sig` sorts between `seq` and `time`, the last two members being `time` and `v`: the
