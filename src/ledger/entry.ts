@@ -70,36 +70,69 @@ export function signingBytes(entry: UnsignedEntry): Uint8Array {
  * newline). Throws LedgerError BAD_BODY or ENTRY_TOO_LARGE before anything is written.
  */
 export function signEntry(entry: UnsignedEntry, signer: NoteSigner): { entry: Entry; line: Uint8Array } {
+  const { entry: signed, line } = signEntryLine(entry, signer);
+  return { entry: signed, line };
+}
+
+/** A signed entry with its line and the two digests the appender needs of it. */
+export interface SignedLine {
+  readonly entry: Entry;
+  /** Canonical JSON of the entry, no newline. */
+  readonly line: Uint8Array;
+  /** Hex SHA-256 of the line: the next entry's `prev` (`lineHash`). */
+  readonly hash: string;
+  /** RFC 6962 leaf hash of the line, SHA-256(0x00 || line) (`leafHash` in ./merkle.ts). */
+  readonly leaf: Uint8Array;
+}
+
+// The bytes a signature covers are encoded here, signed, and copied into the line: never kept,
+// so one buffer serves every call (signing is synchronous). It holds any entry that can be
+// written (UTF-8 takes at most 3 bytes per UTF-16 code unit); a larger one, refused as
+// ENTRY_TOO_LARGE after signing, gets a buffer of its own.
+const signingScratch = Buffer.allocUnsafe(3 * (MAX_LINE_BYTES + 1));
+
+/**
+ * `signEntry` plus the line's two digests, computed without copying the line again: the line is
+ * built one byte into its buffer, whose first byte is the 0x00 leaf prefix. Same checks, same
+ * bytes as `signEntry`.
+ */
+export function signEntryLine(entry: UnsignedEntry, signer: NoteSigner): SignedLine {
   checkBody(entry.kind, entry.body);
   const { v, seq, time, kind, prev, policy, body } = entry;
   if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError('BAD_ENTRY', `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
   // Members listed in canonical order, so canonicalize's sort has nothing to move.
   const unsigned = canonicalize({ body, kind, policy, prev, seq, time, v });
-  const unsignedBytes = Buffer.from(unsigned, 'utf8');
+  const scratch = 3 * unsigned.length <= signingScratch.byteLength ? signingScratch : Buffer.allocUnsafe(3 * unsigned.length);
+  const unsignedLength = scratch.write(unsigned, 0, 'utf8');
+  const unsignedBytes = scratch.subarray(0, unsignedLength);
   const sig: EntrySignature = { alg: SIGNATURE_ALG, kid: signerKid(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
   const signed: Entry = { v, seq, time, kind, prev, policy, body, sig };
   // `sig` sorts between `seq` and `time`, the last two members being `time` and `v`: the
   // canonical line is the canonical unsigned entry with the `sig` member spliced in before them
   // (`time` matches ENTRY_TIME_PATTERN, so the tail is ASCII: as many bytes as characters).
   const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
-  let line: Buffer;
+  let framed: Buffer;
   if (unsigned.endsWith(tail)) {
     const member = `,"sig":${canonicalize(sig)}`;
-    const cut = unsignedBytes.byteLength - tail.length;
+    const cut = unsignedLength - tail.length;
     const memberBytes = Buffer.byteLength(member, 'utf8');
-    line = Buffer.allocUnsafe(unsignedBytes.byteLength + memberBytes);
-    unsignedBytes.copy(line, 0, 0, cut);
-    line.write(member, cut, 'utf8');
-    unsignedBytes.copy(line, cut + memberBytes, cut);
+    framed = Buffer.allocUnsafe(1 + unsignedLength + memberBytes);
+    unsignedBytes.copy(framed, 1, 0, cut);
+    framed.write(member, 1 + cut, 'utf8');
+    unsignedBytes.copy(framed, 1 + cut + memberBytes, cut);
   } else {
-    line = Buffer.from(canonicalize(signed), 'utf8');
+    const text = canonicalize(signed);
+    framed = Buffer.allocUnsafe(1 + Buffer.byteLength(text, 'utf8'));
+    framed.write(text, 1, 'utf8');
   }
+  framed[0] = 0x00;
+  const line = framed.subarray(1);
   if (line.byteLength > MAX_LINE_BYTES) {
     throw new LedgerError('ENTRY_TOO_LARGE', `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
       hint: 'entries hold digests, never payloads: store a sha256 of large content instead',
     });
   }
-  return { entry: signed, line };
+  return { entry: signed, line, hash: hash('sha256', line, 'hex'), leaf: hash('sha256', framed, 'buffer') };
 }
 
 // keyId per signer, remembered with the name and key hash it was made from: a hit is used only

@@ -20,7 +20,7 @@ import type { Clock, Random } from '../core/ports.js';
 import type { EntryBody } from './body.js';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeHex, encodeBase64, encodeHex } from './encoding.js';
-import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntry, type Entry } from './entry.js';
+import { GENESIS_PREV, LEDGER_FORMAT_VERSION, entryTime, lineHash, signEntryLine, type Entry } from './entry.js';
 import { TreeBuilder, leafHash } from './merkle.js';
 import { keyId, parseNote, parseVerifierKey, type NoteSigner, type NoteVerifier } from './note.js';
 import type { LedgerStore, StoreLock } from './store.js';
@@ -280,10 +280,16 @@ class LogLedger implements Ledger {
         const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
         // Crash after: orphan subject records, no entries. Harmless.
         await this.store.appendSubjects(built.flatMap((b) => b.subjects));
-        // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes them.
-        await this.store.append(built.flatMap((b) => b.lines));
-        // The commit point, for every caller of the group at once.
-        await this.store.writeCheckpoint(size, checkpoint);
+        // Crash during or after: lines beyond the checkpoint, all with one time; recovery removes
+        // them. The checkpoint is the commit point, for every caller of the group at once. A
+        // store that can overlap the two (the directory store's fsyncs) does both in one call.
+        const lines = built.flatMap((b) => b.lines);
+        if (this.store.commitAppend !== undefined) {
+          await this.store.commitAppend(lines, size, checkpoint);
+        } else {
+          await this.store.append(lines);
+          await this.store.writeCheckpoint(size, checkpoint);
+        }
         this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
         // Cache only: a crash before it costs one rebuild at the next append.
         await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
@@ -334,11 +340,11 @@ class LogLedger implements Ledger {
         },
       };
       const body = typeof draft.body === 'function' ? draft.body(ctx) : draft.body;
-      const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
-      prev = lineHash(line);
-      entries.push({ seq, kind: draft.kind, hash: prev, entry });
+      const { entry, line, hash, leaf } = signEntryLine({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body }, this.#signer);
+      prev = hash;
+      entries.push({ seq, kind: draft.kind, hash, entry });
       lines.push(line);
-      leaves.push(leafHash(line));
+      leaves.push(leaf);
     }
     return { entries, lines, leaves, subjects, last: prev };
   }

@@ -68,6 +68,16 @@ export interface LedgerStore {
    * smaller than the latest checkpoint's size.
    */
   writeCheckpoint(size: number, text: string): Promise<void>;
+  /**
+   * Optional: `append(lines)` followed by `writeCheckpoint(size, text)` as one call, with the
+   * contract and crash consistency of the two in sequence (the lines are durable before the
+   * checkpoint at `size` is in the history; after a crash, the lines are committed with it or
+   * are an uncommitted prefix beyond the latest checkpoint). It lets a store overlap the durable
+   * writes that do not depend on each other (the directory store fsyncs the lines and both
+   * checkpoint files at once) instead of waiting for each in turn. Requires the lock; `size`
+   * must be the number of complete lines after the append.
+   */
+  commitAppend?(lines: readonly Uint8Array[], size: number, text: string): Promise<void>;
   /** Sizes of every checkpoint in the history, ascending. */
   listCheckpoints(): Promise<number[]>;
   readCheckpointAt(size: number): Promise<string | null>;

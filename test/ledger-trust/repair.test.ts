@@ -16,6 +16,12 @@ class CrashBeforeCommit extends DirStore {
   override writeCheckpoint(): Promise<void> {
     return Promise.reject(new Error('simulated crash before the commit point'));
   }
+
+  // The appender's one-call commit: the lines are written, the checkpoint never is.
+  override async commitAppend(lines: readonly Uint8Array[]): Promise<void> {
+    await this.append(lines);
+    throw new Error('simulated crash before the commit point');
+  }
 }
 
 async function rejection(p: Promise<unknown>): Promise<LedgerError> {

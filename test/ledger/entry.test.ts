@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../../src/ledger/canonical.js';
-import { ENTRY_TIME_PATTERN, GENESIS_PREV, entryTime, lineHash, signEntry, signingBytes } from '../../src/ledger/entry.js';
+import { ENTRY_TIME_PATTERN, GENESIS_PREV, entryTime, lineHash, signEntry, signEntryLine, signingBytes } from '../../src/ledger/entry.js';
+import { leafHash } from '../../src/ledger/merkle.js';
 import { keyRing, verifyEntryLine } from '../../src/ledger/verify.js';
 import { MemoryStore } from '../../src/ledger/store/memory.js';
 import { changeBody, findingBody, prng, testKey } from './fixtures.js';
@@ -20,6 +21,30 @@ describe('entries', () => {
       expect(verifyEntryLine(line, keyRing([key.verifier]), null).seq).toBe(i * 7919);
       expect(entry.time).toMatch(ENTRY_TIME_PATTERN);
     }
+  });
+
+  it('signEntryLine gives signEntry\'s line with its line hash and leaf hash, and earlier lines stay intact', () => {
+    const rand = prng(5);
+    const kept: { line: Uint8Array; copy: Buffer }[] = [];
+    for (let i = 0; i < 120; i++) {
+      // Paths of every size up to a line of ~60 KB, some with multi-byte and astral characters.
+      const long = 'é'.repeat(Math.floor(rand() * 4000)) + (i % 3 === 0 ? '\u{1F600}' : '');
+      const base = changeBody(i);
+      const hunk = { ...base.hunks[0]!, path: `src/${long}/f-${i}.ts` };
+      const body = { ...base, hunks: Array.from({ length: 1 + Math.floor(rand() * 6) }, () => hunk) };
+      const unsigned = { v: 1 as const, seq: i, time: entryTime(Math.floor(rand() * 4e12)), kind: 'change.analyzed', prev: GENESIS_PREV, policy: `p-ü-${i}`, body };
+      const signed = signEntryLine(unsigned, key.signer);
+      const { line } = signEntry(unsigned, key.signer);
+      expect(Buffer.from(signed.line).equals(Buffer.from(line))).toBe(true);
+      expect(Buffer.from(signed.line).toString('utf8')).toBe(canonicalize(signed.entry));
+      expect(signed.hash).toBe(lineHash(line));
+      expect(Buffer.from(signed.leaf).equals(Buffer.from(leafHash(line)))).toBe(true);
+      kept.push({ line: signed.line, copy: Buffer.from(signed.line) });
+    }
+    for (const k of kept) expect(Buffer.from(k.line).equals(k.copy)).toBe(true);
+    const huge = { ...changeBody(0), hunks: changeBody(0).hunks.map((h) => ({ ...h, path: 'x'.repeat(4000) })) };
+    const many = { ...huge, hunks: Array.from({ length: 20 }, () => huge.hunks[0]!) };
+    expect(() => signEntryLine({ v: 1, seq: 0, time: entryTime(0), kind: 'change.analyzed', prev: GENESIS_PREV, policy: 'p', body: many }, key.signer)).toThrow(expect.objectContaining({ code: 'ENTRY_TOO_LARGE' }));
   });
 
   it('names the signing key by its note key id', () => {

@@ -7,14 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyStore } from '../../src/ledger/check-store.js';
-import { openLedger } from '../../src/ledger/log.js';
+import { openLedger, type EntryDraft } from '../../src/ledger/log.js';
 import { openDirStore } from '../../src/ledger/store/dir.js';
 import { nodeFileOps, type FileOps } from '../../src/ledger/store/file-ops.js';
 import { fixedClock, ORIGIN, scanDrafts, seededRandom, testKey } from './fixtures.js';
 
 const key = testKey();
-type Op = 'writeSync' | 'fsyncSync' | 'renameSync' | 'openSync';
-const OPS: readonly Op[] = ['writeSync', 'fsyncSync', 'renameSync', 'openSync'];
+// `fsync` is the asynchronous fsync the directory store issues several at a time when it commits.
+type Op = 'writeSync' | 'fsyncSync' | 'fsync' | 'renameSync' | 'openSync';
+const OPS: readonly Op[] = ['writeSync', 'fsyncSync', 'fsync', 'renameSync', 'openSync'];
 
 /** Real file operations, except that the `nth` call of `op` fails with EIO. */
 function faulty(op: Op, nth: number): { ops: FileOps; fired: () => boolean } {
@@ -30,6 +31,17 @@ function faulty(op: Op, nth: number): { ops: FileOps; fired: () => boolean } {
     return real(...args);
   };
   return { ops: wrapped, fired: () => fired };
+}
+
+/**
+ * The drafts with a personal value committed in the first body, so that the append writes the
+ * subjects side file too (its own write + fsync) before the lines and the checkpoint.
+ */
+function withSubject(drafts: EntryDraft[]): EntryDraft[] {
+  const [first, ...rest] = drafts;
+  const body = first!.body;
+  if (typeof body === 'function') throw new Error('withSubject wants a literal first body');
+  return [{ ...first!, body: (ctx) => ({ ...body, subjects: { 'pr.author': ctx.commit('octocat') } }) }, ...rest];
 }
 
 async function committedLedger(root: string) {
@@ -52,7 +64,7 @@ describe('fault injection on each write step of the directory store', () => {
           let succeeded = false;
           try {
             const ledger = await openLedger({ store: openDirStore(dir, { ops: fault.ops }), signer: key.signer, origin: ORIGIN, clock: fixedClock(), random: seededRandom('f') });
-            await ledger.append(scanDrafts(2));
+            await ledger.append(withSubject(scanDrafts(2)));
             succeeded = true;
           } catch (err) {
             expect(fault.fired(), `${op} #${nth}: failed without an injected fault: ${String(err)}`).toBe(true);

@@ -119,6 +119,37 @@ export function runStoreConformance(name: string, factory: () => Promise<StoreHa
       expect(await store.readCheckpoint()).toBe('cp3\n');
     }));
 
+    it('commitAppend, where a store has it, is append then writeCheckpoint with their contract', withStore(async (h) => {
+      const { store } = h;
+      if (store.commitAppend === undefined) return;
+      expect(await code(store.commitAppend([line(0)], 1, 'cp1\n'))).toBe('STORE_CONTRACT');
+      const lock = await store.lock();
+      await store.commitAppend([line(0)], 1, 'cp1\n');
+      await store.commitAppend([line(1), line(2)], 3, 'cp3\n');
+      expect(await collect(store.readLines())).toEqual([0, 1, 2].map((seq) => JSON.stringify({ seq, pad: '' })));
+      expect(await store.tail()).toEqual({ size: 3, tornBytes: 0 });
+      expect(await store.readCheckpoint()).toBe('cp3\n');
+      expect(await store.listCheckpoints()).toEqual([1, 3]);
+      expect(await store.readCheckpointAt(1)).toBe('cp1\n');
+      // A size that is not the line count after the append, a bad line, a checkpoint below the
+      // committed one: refused, and nothing is written.
+      expect(await code(store.commitAppend([line(3)], 5, 'cp5\n'))).toBe('STORE_CONTRACT');
+      expect(await code(store.commitAppend([line(3), enc.encode('a\nb')], 5, 'cp5\n'))).toBe('STORE_CONTRACT');
+      expect(await code(store.commitAppend([line(3)], 1, 'cp1\n'))).toBe('STORE_CONTRACT');
+      expect(await store.tail()).toEqual({ size: 3, tornBytes: 0 });
+      expect(await store.listCheckpoints()).toEqual([1, 3]);
+      if (h.tearTail !== undefined) {
+        await h.tearTail(enc.encode('{"seq":3,"pa'));
+        expect(await code(store.commitAppend([line(3)], 4, 'cp4\n'))).toBe('STORE_CONTRACT');
+        await store.truncate(3);
+      }
+      await store.commitAppend([line(3)], 4, 'cp4\n');
+      await lock.release();
+      expect(await store.readCheckpoint()).toBe('cp4\n');
+      expect(await store.listCheckpoints()).toEqual([1, 3, 4]);
+      expect(await collect(store.readLines(3))).toEqual([JSON.stringify({ seq: 3, pad: '' })]);
+    }));
+
     it('truncates a torn tail and uncommitted lines, never below the checkpoint', withStore(async (h) => {
       const { store } = h;
       const lock = await store.lock();

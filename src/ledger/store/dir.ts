@@ -26,6 +26,10 @@
 //      rewrites it from checkpoints/<N>.
 //   5. tree-state.json, tail-hint.json: temp + rename, no fsync. Caches: a stale or lost one is
 //      detected and rebuilt.
+// The appender calls `commitAppend`, which does steps 2 to 4 with the fsyncs of the lines, of
+// the content of checkpoints/<N> and of the pointer's content issued together (they do not
+// depend on one another), and the renames after them, in the order above; `append` followed by
+// `writeCheckpoint` is the same with every fsync in turn.
 /* eslint-disable @typescript-eslint/require-await -- LedgerStore methods are async by contract; this store does its I/O synchronously inside them, so errors surface as rejections. */
 import { join } from 'node:path';
 import { LedgerError, UsageError } from '../../core/errors.js';
@@ -76,6 +80,23 @@ interface Prefix {
 
 function jsonl(lines: readonly string[]): Buffer {
   return Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+}
+
+/** The lines of an append, each followed by a newline; throws STORE_CONTRACT on a bad line. */
+function lineBytes(lines: readonly Uint8Array[]): Buffer {
+  lines.forEach((line, i) => {
+    if (line.byteLength === 0 || line.byteLength > MAX_LINE_BYTES || line.includes(NEWLINE)) {
+      throw new LedgerError('STORE_CONTRACT', `line ${i} of the append is empty, too large or contains a newline`);
+    }
+  });
+  const buf = Buffer.allocUnsafe(lines.reduce((n, l) => n + l.byteLength + 1, 0));
+  let o = 0;
+  for (const l of lines) {
+    buf.set(l, o);
+    o += l.byteLength;
+    buf[o++] = NEWLINE;
+  }
+  return buf;
 }
 
 function ioError(what: string, err: unknown): LedgerError {
@@ -286,20 +307,9 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
 
   async append(lines: readonly Uint8Array[]): Promise<void> {
     this.#requireLiveLock('append');
-    lines.forEach((line, i) => {
-      if (line.byteLength === 0 || line.byteLength > MAX_LINE_BYTES || line.includes(NEWLINE)) {
-        throw new LedgerError('STORE_CONTRACT', `line ${i} of the append is empty, too large or contains a newline`);
-      }
-    });
+    const buf = lineBytes(lines);
     if (lines.length === 0) return;
-    const total = lines.reduce((n, l) => n + l.byteLength + 1, 0);
-    const buf = Buffer.allocUnsafe(total);
-    let o = 0;
-    for (const l of lines) {
-      buf.set(l, o);
-      o += l.byteLength;
-      buf[o++] = NEWLINE;
-    }
+    const total = buf.byteLength;
     const created = this.#ops.mtimeMs(this.#path(LEDGER_FILES.entries)) === null;
     const fd = this.#openEntries('a+');
     if (fd === null) throw new LedgerError('IO', `cannot open ${LEDGER_FILES.entries} in ${this.location}`);
@@ -411,6 +421,92 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
     this.#writeFile(LEDGER_FILES.checkpoint, bytes, 'content');
   }
 
+  /**
+   * Steps 2 to 4 of an append with their fsyncs overlapped. The lines, the content of
+   * checkpoints/<N> and the content of the pointer are written, then fsynced all at once (the
+   * journal commits them together: one fsync's latency instead of three in turn); only when
+   * every one of them is durable is checkpoints/<N> renamed into place and its directory
+   * fsynced (the commit point), and then the pointer renamed. What becomes durable before what
+   * is unchanged from append + writeCheckpoint: the lines before the history names them, the
+   * history before the pointer. A crash before the rename leaves uncommitted lines (and temp
+   * files removed at the next lock); a failure before it takes the lines back out, best effort.
+   */
+  async commitAppend(lines: readonly Uint8Array[], size: number, text: string): Promise<void> {
+    this.#requireLiveLock('commitAppend');
+    const buf = lineBytes(lines);
+    if (lines.length === 0) return this.writeCheckpoint(size, text);
+    const latest = this.#pointerSize();
+    if (latest !== null && size < latest) throw new LedgerError('STORE_CONTRACT', `checkpoint size ${size} is smaller than the committed ${latest}`);
+    const name = join(LEDGER_FILES.checkpoints, String(size));
+    const bytes = Buffer.from(text, 'utf8');
+    const existing = this.#ops.readFileOrNull(this.#path(name));
+    if (existing !== null && !existing.equals(bytes)) throw new LedgerError('STORE_CONTRACT', `checkpoint at size ${size} already exists with different content`);
+    const created = this.#ops.mtimeMs(this.#path(LEDGER_FILES.entries)) === null;
+    const fd = this.#openEntries('a+');
+    if (fd === null) throw new LedgerError('IO', `cannot open ${LEDGER_FILES.entries} in ${this.location}`);
+    const temps: { readonly fd: number; readonly tmp: string }[] = [];
+    let dirFd: number | null = null;
+    let history: string | null = null;
+    let pointer: string;
+    let before: { prefix: Prefix; fileSize: number };
+    try {
+      before = this.#tailOf(fd);
+      if (before.fileSize !== before.prefix.bytes) {
+        throw new LedgerError('STORE_CONTRACT', `append over a torn tail of ${before.fileSize - before.prefix.bytes} bytes in ${this.location}`);
+      }
+      if (size !== before.prefix.size + lines.length) {
+        throw new LedgerError('STORE_CONTRACT', `checkpoint for size ${size} over ${before.prefix.size + lines.length} complete lines`);
+      }
+      try {
+        // One write for the whole batch (O_APPEND), as in append().
+        let written = 0;
+        while (written < buf.byteLength) written += this.#ops.writeSync(fd, buf, written, buf.byteLength - written, null);
+        if (existing === null) {
+          temps.push(this.#writeTemp(bytes, 0o644));
+          history = temps[0]!.tmp;
+        }
+        temps.push(this.#writeTemp(bytes, 0o644));
+        pointer = temps.at(-1)!.tmp;
+        // A new entries.jsonl: its name must be durable before the commit point refers to it.
+        if (created) dirFd = this.#ops.openSync(this.location, 'r');
+        const fds = [fd, ...temps.map((t) => t.fd), ...(dirFd === null ? [] : [dirFd])];
+        // Settled, not raced: no descriptor is closed while an fsync on it is in flight.
+        const synced = await Promise.allSettled(fds.map(async (f) => this.#ops.fsync(f)));
+        const failed = synced.find((r) => r.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+      } catch (err) {
+        // Best effort: take the lines back out now; recovery would anyway (beyond the checkpoint).
+        try {
+          this.#ops.ftruncateSync(fd, before.fileSize);
+          this.#ops.fsyncSync(fd);
+        } catch {
+          // Left for recovery.
+        }
+        for (const t of temps) this.#unlinkQuietly(t.tmp);
+        throw ioError(`appending ${lines.length} line(s) and checkpoint ${size} in ${this.location}`, err);
+      }
+    } finally {
+      this.#ops.closeSync(fd);
+      for (const t of temps) this.#closeQuietly(t.fd);
+      if (dirFd !== null) this.#closeQuietly(dirFd);
+    }
+    try {
+      // Step 3, the commit point: durable once the rename and the directory fsync are.
+      if (history !== null) {
+        this.#ops.renameSync(history, this.#path(name));
+        history = null;
+        await this.#fsyncDirAsync(this.#path(LEDGER_FILES.checkpoints));
+      }
+      // Step 4: the pointer, its content already durable; the directory is not fsynced (see writeCheckpoint).
+      this.#ops.renameSync(pointer, this.#path(LEDGER_FILES.checkpoint));
+    } catch (err) {
+      if (history !== null) this.#unlinkQuietly(history);
+      this.#unlinkQuietly(pointer);
+      throw ioError(`committing checkpoint ${size} in ${this.location}`, err);
+    }
+    this.#writeCache(LEDGER_FILES.tailHint, JSON.stringify({ size, bytes: before.fileSize + buf.byteLength }));
+  }
+
   async listCheckpoints(): Promise<number[]> {
     return this.#historySizes();
   }
@@ -462,9 +558,16 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
     return;
   }
 
-  /** Caches are best effort: a failure to refresh one leaves a stale copy that readers detect. */
+  /**
+   * Caches are best effort: a failure to refresh one leaves a stale copy that readers detect.
+   * The old copy is removed before the new one is renamed into place: ext4 (auto_da_alloc)
+   * flushes a file renamed over an existing one, which cost about 3 ms per cache per append
+   * right after the commit's fsyncs (0.15 ms onto a free name). A crash in between leaves no
+   * cache, which readers treat as a missing one.
+   */
   #writeCache(name: string, text: string): void {
     try {
+      this.#unlinkQuietly(this.#path(name));
       this.#writeFile(name, Buffer.from(text, 'utf8'), false);
     } catch {
       try {
@@ -607,6 +710,53 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
       throw ioError(`writing ${name}`, err);
     }
     if (durable === true) this.#fsyncDir(join(target, '..'));
+  }
+
+  /** Opens a new temp file in the ledger root and writes `bytes` to it (no fsync, left open). */
+  #writeTemp(bytes: Uint8Array, mode: number): { readonly fd: number; readonly tmp: string } {
+    const tmp = join(this.location, `.tmp-${process.pid}-${++this.#tmpCounter}`);
+    const fd = this.#ops.openSync(tmp, 'w', mode);
+    try {
+      let written = 0;
+      while (written < bytes.byteLength) written += this.#ops.writeSync(fd, bytes, written, bytes.byteLength - written, null);
+    } catch (err) {
+      this.#closeQuietly(fd);
+      this.#unlinkQuietly(tmp);
+      throw err;
+    }
+    return { fd, tmp };
+  }
+
+  #closeQuietly(fd: number): void {
+    try {
+      this.#ops.closeSync(fd);
+    } catch {
+      // Already failing, or nothing to do: the descriptor is gone either way.
+    }
+  }
+
+  #unlinkQuietly(path: string): void {
+    try {
+      this.#ops.unlinkSync(path);
+    } catch {
+      // Temp files are removed at the next lock() otherwise.
+    }
+  }
+
+  async #fsyncDirAsync(dir: string): Promise<void> {
+    let fd: number;
+    try {
+      fd = this.#ops.openSync(dir, 'r');
+    } catch (err) {
+      throw ioError(`opening directory ${dir}`, err);
+    }
+    try {
+      await this.#ops.fsync(fd);
+    } catch (err) {
+      throw ioError(`fsync of directory ${dir}`, err);
+    } finally {
+      this.#ops.closeSync(fd);
+    }
   }
 
   #fsyncDir(dir: string): void {

@@ -11,6 +11,11 @@ export interface FileOps {
   /** Asynchronous read, for streaming large files without blocking the event loop. */
   read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   fsyncSync(fd: number): void;
+  /**
+   * Asynchronous fsync (libuv's thread pool): several in flight at once are committed together
+   * by the file system's journal, so a commit overlaps the fsyncs it may overlap.
+   */
+  fsync(fd: number): Promise<void>;
   ftruncateSync(fd: number, length: number): void;
   fstatSync(fd: number): { readonly size: number };
   renameSync(from: string, to: string): void;
@@ -35,6 +40,7 @@ export const nodeFileOps: FileOps = {
   read: (fd, b, o, l, pos) =>
     new Promise((resolve, reject) => fs.read(fd, b, o, l, pos, (err, n) => (err ? reject(err) : resolve(n)))),
   fsyncSync: (fd) => fs.fsyncSync(fd),
+  fsync: (fd) => new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve()))),
   ftruncateSync: (fd, l) => fs.ftruncateSync(fd, l),
   fstatSync: (fd) => fs.fstatSync(fd),
   renameSync: (a, b) => fs.renameSync(a, b),

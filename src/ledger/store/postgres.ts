@@ -28,6 +28,8 @@
 //    between `append` and `writeCheckpoint`).
 //  - `writeCheckpoint` records the history row and moves the latest pointer in one transaction:
 //    the pointer never lags the history (the contract allows a lag of one; it never happens here).
+//  - `commitAppend` (what the appender calls) inserts the lines and records their checkpoint in
+//    one transaction: an append is committed whole or leaves nothing.
 //  - the tree state is a column of the head row; like every cache it is validated by its readers.
 //  - `rewriteSubjects` deletes and reinserts in one transaction. Deleted rows stay in the heap
 //    until VACUUM and in WAL/backups: erasure that holds there is crypto-shredding (issue 12):
@@ -283,23 +285,45 @@ export class PostgresStore implements LedgerStore, SubjectSealingStore {
 
   async append(lines: readonly Uint8Array[]): Promise<void> {
     this.#requireLock('append');
+    this.#checkLines(lines);
+    if (lines.length === 0) return;
+    await this.#mutate('append', async (tx, head) => this.#insertLines(tx, head.size, lines));
+  }
+
+  #checkLines(lines: readonly Uint8Array[]): void {
     lines.forEach((line, i) => {
       if (line.byteLength === 0 || line.byteLength > MAX_LINE_BYTES || line.includes(NEWLINE)) {
         throw contract(this.location, `line ${i} of the append is empty, too large or contains a newline`);
       }
     });
-    if (lines.length === 0) return;
-    await this.#mutate('append', async (tx, head) => {
-      for (let start = 0; start < lines.length; start += INSERT_ROWS) {
-        const chunk = lines.slice(start, start + INSERT_ROWS);
-        const params: unknown[] = [this.#id];
-        const values = chunk.map((line, i) => {
-          params.push(head.size + start + i, Buffer.from(line.buffer, line.byteOffset, line.byteLength));
-          return `($1, $${params.length - 1}, $${params.length})`;
-        });
-        await tx.query(`INSERT INTO ${this.#t.lines} (log, idx, bytes) VALUES ${values.join(', ')}`, params);
-      }
-      await tx.query(`UPDATE ${this.#t.logs} SET size = $2 WHERE id = $1`, [this.#id, head.size + lines.length]);
+  }
+
+  /** Inserts `lines` from index `size` on and moves the head's size past them (inside a mutation). */
+  async #insertLines(tx: SqlQueryable, size: number, lines: readonly Uint8Array[]): Promise<void> {
+    for (let start = 0; start < lines.length; start += INSERT_ROWS) {
+      const chunk = lines.slice(start, start + INSERT_ROWS);
+      const params: unknown[] = [this.#id];
+      const values = chunk.map((line, i) => {
+        params.push(size + start + i, Buffer.from(line.buffer, line.byteOffset, line.byteLength));
+        return `($1, $${params.length - 1}, $${params.length})`;
+      });
+      await tx.query(`INSERT INTO ${this.#t.lines} (log, idx, bytes) VALUES ${values.join(', ')}`, params);
+    }
+    await tx.query(`UPDATE ${this.#t.logs} SET size = $2 WHERE id = $1`, [this.#id, size + lines.length]);
+  }
+
+  /**
+   * The lines and their checkpoint in ONE transaction: one commit (one WAL flush) per append
+   * instead of two, and the append is committed with its lines or not at all (no uncommitted
+   * lines are ever left behind, stronger than the contract).
+   */
+  async commitAppend(lines: readonly Uint8Array[], size: number, text: string): Promise<void> {
+    this.#requireLock('commitAppend');
+    this.#checkLines(lines);
+    await this.#mutate('commitAppend', async (tx, head) => {
+      if (size !== head.size + lines.length) throw contract(this.location, `checkpoint for size ${size} over ${head.size + lines.length} lines`);
+      if (lines.length > 0) await this.#insertLines(tx, head.size, lines);
+      await this.#recordCheckpoint(tx, head.latest, size, text);
     });
   }
 
@@ -332,13 +356,18 @@ export class PostgresStore implements LedgerStore, SubjectSealingStore {
     this.#requireLock('writeCheckpoint');
     await this.#mutate('writeCheckpoint', async (tx, head) => {
       if (size !== head.size) throw contract(this.location, `checkpoint for size ${size} over ${head.size} lines`);
-      if (head.latest !== null && size < head.latest) throw contract(this.location, `checkpoint size ${size} is smaller than the committed ${head.latest}`);
-      const { rows } = await tx.query<{ text: string }>(`SELECT text FROM ${this.#t.checkpoints} WHERE log = $1 AND size = $2`, [this.#id, size]);
-      if (rows.length > 0 && rows[0]!.text !== text) throw contract(this.location, `checkpoint at size ${size} already exists with different content`);
-      // History row and pointer in one transaction: this commit is the commit point of the append.
-      if (rows.length === 0) await tx.query(`INSERT INTO ${this.#t.checkpoints} (log, size, text) VALUES ($1, $2, $3)`, [this.#id, size, text]);
-      await tx.query(`UPDATE ${this.#t.logs} SET latest = $2 WHERE id = $1`, [this.#id, size]);
+      await this.#recordCheckpoint(tx, head.latest, size, text);
     });
+  }
+
+  /** The history row and the pointer (inside a mutation whose lines number `size`). */
+  async #recordCheckpoint(tx: SqlQueryable, latest: number | null, size: number, text: string): Promise<void> {
+    if (latest !== null && size < latest) throw contract(this.location, `checkpoint size ${size} is smaller than the committed ${latest}`);
+    const { rows } = await tx.query<{ text: string }>(`SELECT text FROM ${this.#t.checkpoints} WHERE log = $1 AND size = $2`, [this.#id, size]);
+    if (rows.length > 0 && rows[0]!.text !== text) throw contract(this.location, `checkpoint at size ${size} already exists with different content`);
+    // History row and pointer in one transaction: this commit is the commit point of the append.
+    if (rows.length === 0) await tx.query(`INSERT INTO ${this.#t.checkpoints} (log, size, text) VALUES ($1, $2, $3)`, [this.#id, size, text]);
+    await tx.query(`UPDATE ${this.#t.logs} SET latest = $2 WHERE id = $1`, [this.#id, size]);
   }
 
   async listCheckpoints(): Promise<number[]> {
