@@ -63,8 +63,8 @@ function boxWrap(text: string, width: number): string {
       out.push('');
       continue;
     }
-    let current = [chunks[0]!];
-    let used = chunks[0]!.length;
+    let current = [chunks[0]];
+    let used = chunks[0].length;
     for (const chunk of chunks.slice(1)) {
       if (used + chunk.length <= width) {
         current.push(chunk);
