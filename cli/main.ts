@@ -6,13 +6,15 @@
 // commands' names and one-line summaries, not their modules (which load the scanner, the ledger,
 // the report renderers: most of a second of CPU). COMMAND_SUMMARIES holds what the program's
 // help shows of each command; test/cli/command-summaries.test.ts holds it equal to the commands'
-// own registration, so the help reads the same either way.
+// own registration, so the help reads the same either way. `--help` and `--version` alone are
+// answered before commander itself is loaded (help.ts lays the help out as commander does).
 
-import { Help, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { CliIo } from './io.js';
-import { processIo } from './io.js';
 import { COMMAND_MODULES, loadCommands } from './commands/index.js';
-import { buildProgram as build, runProgram, type CommandContext, type RegisterCommand } from './program.js';
+import { programHelp, stdoutHelpWidth, type CommandSummary } from './help.js';
+import type { CommandContext, RegisterCommand } from './program.js';
+import { TOOL_VERSION } from '../src/core/version.js';
 
 export type { CommandContext } from './program.js';
 
@@ -20,7 +22,7 @@ export type { CommandContext } from './program.js';
  * Command name → [the arguments its help line shows after the name, its description], in the
  * order of COMMAND_MODULES.
  */
-export const COMMAND_SUMMARIES: Readonly<Record<string, readonly [string, string]>> = {
+export const COMMAND_SUMMARIES: Readonly<Record<string, CommandSummary>> = {
   scan: ['[options]', 'score every hunk of a change set for AI-generation signals and cross-check it with declared, stamped and recorded evidence'],
   demo: ['[options]', 'build a throwaway repository with human, stamped, declared, undeclared and recorded AI changes, scan it and demonstrate the ledger'],
   keygen: ['[options]', 'create an Ed25519 key pair that signs a ledger (C2SP note key format)'],
@@ -43,18 +45,44 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, readonly [string, string
 
 /** The program with every command registered. */
 export async function buildProgram(ctx: CommandContext): Promise<Command> {
+  const { buildProgram: build } = await import('./program.js');
   return build(ctx, await loadCommands([]));
 }
 
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: readonly string[], io?: CliIo): Promise<number> {
+  const quick = quickAnswer(argv);
+  if (quick !== undefined) {
+    if (io === undefined) process.stdout.write(quick);
+    else io.stdout.write(quick);
+    return 0;
+  }
+  const [{ processIo }, { runProgram }, { Help }] = await Promise.all([import('./io.js'), import('./program.js'), import('commander')]);
+  const cliIo = io ?? processIo();
   const named = commandNamed(argv);
-  if (named !== undefined) return runProgram(argv, await loadCommands([named]), io);
+  if (named !== undefined) return runProgram(argv, await loadCommands([named]), cliIo);
+  const defaultHelp = new Help();
+  const helpTerm = (cmd: Command): string => {
+    const summary = Object.hasOwn(COMMAND_SUMMARIES, cmd.name()) ? COMMAND_SUMMARIES[cmd.name()] : undefined;
+    if (summary === undefined) return defaultHelp.subcommandTerm(cmd);
+    return summary[0] === '' ? cmd.name() : `${cmd.name()} ${summary[0]}`;
+  };
   let dispatched: string | undefined;
-  const code = await runProgram(argv, summaryCommands((name) => (dispatched = name)), io, { subcommandTerm: helpTerm });
+  const code = await runProgram(argv, summaryCommands((name) => (dispatched = name)), cliIo, { subcommandTerm: helpTerm });
   // Not reached by any argument list commander accepts (the program has no options of its own
   // that could precede a command name); kept so that a stub never swallows a command.
-  if (dispatched !== undefined) return runProgram(argv, await loadCommands([dispatched]), io);
+  if (dispatched !== undefined) return runProgram(argv, await loadCommands([dispatched]), cliIo);
   return code;
+}
+
+/**
+ * The output of `trailmark --help` (`-h`) or `--version` (`-V`) given alone, exactly as commander
+ * prints them; undefined for any other arguments (commander parses those).
+ */
+function quickAnswer(argv: readonly string[]): string | undefined {
+  if (argv.length !== 1) return undefined;
+  if (argv[0] === '--version' || argv[0] === '-V') return `${TOOL_VERSION}\n`;
+  if (argv[0] === '--help' || argv[0] === '-h') return programHelp(COMMAND_SUMMARIES, stdoutHelpWidth());
+  return undefined;
 }
 
 /** The command `argv` runs (`trailmark NAME …` or `trailmark help NAME`), if it names one. */
@@ -76,12 +104,4 @@ function summaryCommands(onDispatch: (name: string) => void): RegisterCommand[] 
       .allowExcessArguments()
       .action(() => onDispatch(name));
   });
-}
-
-const defaultHelp = new Help();
-
-function helpTerm(cmd: Command): string {
-  const summary = Object.hasOwn(COMMAND_SUMMARIES, cmd.name()) ? COMMAND_SUMMARIES[cmd.name()] : undefined;
-  if (summary === undefined) return defaultHelp.subcommandTerm(cmd);
-  return summary[0] === '' ? cmd.name() : `${cmd.name()} ${summary[0]}`;
 }

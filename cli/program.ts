@@ -6,6 +6,7 @@ import { Command, CommanderError, type HelpConfiguration } from 'commander';
 import { TrailmarkError, UsageError, describeError } from '../src/core/errors.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeOf, processIo, type CliIo } from './io.js';
 import { TOOL_VERSION } from '../src/core/version.js';
+import { PROGRAM_DESCRIPTION } from './help.js';
 
 export interface CommandContext {
   readonly io: CliIo;
@@ -18,7 +19,7 @@ export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 export function buildProgram(ctx: CommandContext, commands: readonly RegisterCommand[], help?: HelpConfiguration): Command {
   const program = new Command('trailmark')
-    .description('Find AI-written changes nobody attested, and keep a signed, verifiable ledger of every conclusion.')
+    .description(PROGRAM_DESCRIPTION)
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

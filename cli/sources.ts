@@ -9,11 +9,9 @@ import { createInterface } from 'node:readline';
 import { UsageError } from '../src/core/errors.js';
 import { systemClock, systemRandom, type PolicySource, type RawRecord, type RecordSource } from '../src/core/ports.js';
 import type { ChangeSet } from '../src/core/types.js';
-import { storeLedgerSink } from '../src/engine/ledger.js';
 import { AGENT_TRACE_PATH, CONFIG_PATH, type ReviewLedger } from '../src/engine/review.js';
 import { Git, readFileAtRevision, readGitAiNotes } from '../src/git/index.js';
 import { repoPaths } from '../src/capture/paths.js';
-import { openDirStore } from '../src/ledger/store/dir.js';
 import { loadSigner } from '../src/ledger/store/key-source.js';
 
 /** Record files bigger than this are refused rather than read into memory. */
@@ -89,10 +87,15 @@ export function dirLedger(o: DirLedgerOptions): ReviewLedger {
   return {
     location: o.dir,
     origin,
-    appendOnce: (key, drafts) => storeLedgerSink({
-      store: openDirStore(o.dir, { create: true }), signer, origin, clock: systemClock, random: systemRandom,
-      onRepair: (m) => o.warn(`ledger repaired on open: ${m}`),
-    }).appendOnce(key, drafts),
+    // The ledger's store and writer (entry schemas, the validator, Merkle tree, checkpoints) load
+    // when the review appends, not at start-up: a scan without --ledger never uses them.
+    appendOnce: async (key, drafts) => {
+      const [{ storeLedgerSink }, { openDirStore }] = await Promise.all([import('../src/engine/ledger.js'), import('../src/ledger/store/dir.js')]);
+      return storeLedgerSink({
+        store: openDirStore(o.dir, { create: true }), signer, origin, clock: systemClock, random: systemRandom,
+        onRepair: (m) => o.warn(`ledger repaired on open: ${m}`),
+      }).appendOnce(key, drafts);
+    },
   };
 }
 

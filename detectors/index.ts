@@ -1,6 +1,6 @@
 // Public surface of detectors/: parsing, the detector set, the scoring model.
 
-export { DEFAULT_DETECTORS, DETECTORS_VERSION } from './registry.js';
+export { DEFAULT_DETECTORS, detectorsFor, DETECTORS_VERSION, FEATURE_DETECTORS } from './registry.js';
 export type { AddedLine, Detector, DetectorContext, FeatureDirection, FeatureSpec } from './detector.js';
 export { analyzeHunk, coefficient, DEFAULT_MODEL, scoreFeatures, type HunkAnalysis, type HunkScore, type ScoringModel } from './model.js';
 export { isParsable, languageOfPath, type ParsableLanguage } from './language.js';

@@ -29,7 +29,7 @@ import { languageOfPath } from '../detectors/language.js';
 import { splitLines } from '../detectors/line-facts.js';
 import { analyzeHunk, DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../detectors/model.js';
 import { parseSource, type ParsedFile } from '../detectors/parse.js';
-import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../detectors/registry.js';
+import { DETECTORS_VERSION, FEATURE_DETECTORS } from '../detectors/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
 import { analyzeChange } from '../src/engine/analyze.js';
 import { loadCorpus } from '../src/eval/corpus.js';
@@ -98,7 +98,7 @@ async function featurize(split: 'train' | 'test', file: string, maxCommits: numb
   let done = 0;
   for (const c of loadRealCommits(samples, { mirrors, heads: true })) {
     const sink = new Map<string, Record<string, number>>();
-    const result = await analyzeChange(await commitChangeSet(c), { policy: DEFAULT_POLICY, detectors: recording(DEFAULT_DETECTORS, sink) });
+    const result = await analyzeChange(await commitChangeSet(c), { policy: DEFAULT_POLICY, detectors: recording(FEATURE_DETECTORS, sink) });
     const byKey = new Map(result.hunks.map((h) => [`${h.path}\0${h.startLine}\0${h.endLine}`, h]));
     for (const s of c.samples) {
       const key = `${s.path}\0${s.startLine}\0${s.endLine}`;
@@ -116,7 +116,7 @@ async function featurize(split: 'train' | 'test', file: string, maxCommits: numb
   return rows;
 }
 
-const specs = DEFAULT_DETECTORS.flatMap((d) => d.features);
+const specs = FEATURE_DETECTORS.flatMap((d) => d.features);
 const featureIds = specs.map((s) => s.id);
 const directions: FeatureDirection[] = specs.map((s) => s.direction);
 const caps = featureIds.map((id) => MAX_WEIGHT[id] ?? Infinity);
@@ -245,7 +245,7 @@ async function devsetRows(): Promise<Row[]> {
       sample.deleted !== undefined ? { deleted: sample.deleted } : {},
     );
     const features: Record<string, number> = {};
-    for (const f of analyzeHunk(ctx, DEFAULT_DETECTORS, empty).features) features[f.id] = f.value;
+    for (const f of analyzeHunk(ctx, FEATURE_DETECTORS, empty).features) features[f.id] = f.value;
     return { x: vector(features), y: sample.label === 'ai' ? 1 : 0, repo: `devset:${sample.source}`, mass: 1 };
   });
 }

@@ -23,7 +23,7 @@ import { languageOfPath } from '../detectors/language.js';
 import { splitLines } from '../detectors/line-facts.js';
 import { analyzeHunk, scoreFeatures, type ScoringModel } from '../detectors/model.js';
 import { parseSource, type ParsedFile } from '../detectors/parse.js';
-import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../detectors/registry.js';
+import { DETECTORS_VERSION, FEATURE_DETECTORS } from '../detectors/registry.js';
 import { loadCorpus, type Sample } from '../src/eval/corpus.js';
 import { auroc, confusion, thresholdAtFlagRate } from '../src/eval/metrics.js';
 
@@ -90,7 +90,7 @@ const dryRun = args.has('--dry-run');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const weightsPath = join(root, 'detectors/model-weights.json');
 
-const specs = DEFAULT_DETECTORS.flatMap((d) => d.features);
+const specs = FEATURE_DETECTORS.flatMap((d) => d.features);
 const featureIds = specs.map((s) => s.id);
 const directions: FeatureDirection[] = specs.map((s) => s.direction);
 const index = new Map(featureIds.map((id, i) => [id, i]));
@@ -124,7 +124,7 @@ function featurize(samples: readonly Sample[]): Row[] {
       sample.endLine,
       sample.deleted !== undefined ? { deleted: sample.deleted } : {},
     );
-    const analysis = analyzeHunk(ctx, DEFAULT_DETECTORS, EMPTY_MODEL);
+    const analysis = analyzeHunk(ctx, FEATURE_DETECTORS, EMPTY_MODEL);
     if (analysis.failures.length > 0) throw new Error(`detector failure on ${sample.id}: ${analysis.failures.map((f) => f.message).join('; ')}`);
     const x = new Float64Array(featureIds.length);
     for (const f of analysis.features) {

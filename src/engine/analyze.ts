@@ -30,7 +30,7 @@ import { classifyFile } from '../diff/classify.js';
 import { nativeParser, type ParsedFile, type Parser } from '../../detectors/parse.js';
 import { splitLines } from '../../detectors/line-facts.js';
 import { enclosingUnits } from '../../detectors/units.js';
-import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
+import { DEFAULT_DETECTORS, detectorsFor } from '../../detectors/registry.js';
 import type { Detector, DetectorContext } from '../../detectors/detector.js';
 import { analyzeHunk, coefficient, DEFAULT_MODEL, type ScoringModel } from '../../detectors/model.js';
 import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom, type MessageModel, type MessageScore } from '../../detectors/commit-message.js';
@@ -44,6 +44,7 @@ export interface AnalyzeOptions {
   readonly policy: Policy;
   readonly records?: readonly RawRecord[];
   readonly remediations?: readonly Remediation[];
+  /** Default: the detectors whose features `model` weighs (detectors/registry.ts detectorsFor). */
   readonly detectors?: readonly Detector[];
   readonly model?: ScoringModel;
   /** Commit-message model (detectors/commit-message.ts); default the shipped weights. */
@@ -82,8 +83,8 @@ export function analyzeChange(changeSet: ChangeSet, options: AnalyzeOptions): Pr
 
 export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions): ScanResult {
   const { policy } = options;
-  const detectors = options.detectors ?? DEFAULT_DETECTORS;
   const model = options.model ?? DEFAULT_MODEL;
+  const detectors = options.detectors ?? (model === DEFAULT_MODEL ? DEFAULT_DETECTORS : detectorsFor(model));
   const parser = options.parser ?? nativeParser;
   const isIgnored = picomatch(policy.ignore.length > 0 ? [...policy.ignore] : ['\0never'], { dot: true });
   const isSensitive = picomatch(policy.sensitivePaths.length > 0 ? [...policy.sensitivePaths] : ['\0never'], { dot: true });

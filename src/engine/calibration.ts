@@ -24,7 +24,6 @@ import type { LedgerStore } from '../ledger/store.js';
 import type { ChangeAnalyzedBody, ChangeAnalyzedHunk } from '../ledger/kinds/change-analyzed.js';
 import { DEFAULT_MODEL } from '../../detectors/model.js';
 import { DEFAULT_MESSAGE_MODEL } from '../../detectors/commit-message.js';
-import { readAnalyses } from './analyses.js';
 
 export const CALIBRATION_SCHEMA = 'trailmark.calibration/v1';
 
@@ -132,6 +131,9 @@ export async function calibrate(stores: readonly LedgerStore[], options: Calibra
 async function collect(store: LedgerStore, options: CalibrationOptions, into: Map<string, RepositoryHunks>): Promise<void> {
   const messageModel = options.messageModel ?? currentMessageModel();
   const wanted = (body: ChangeAnalyzedBody) => body.repository !== null && (options.repository === undefined || body.repository.toLowerCase() === options.repository.toLowerCase());
+  // The ledger reader (entries, their schemas and validator) loads only to calibrate: the scan
+  // and the review import this module for decideCalibration and never read a ledger here.
+  const { readAnalyses } = await import('./analyses.js');
   for await (const { analysis, hunks } of readAnalyses(store, { wanted })) {
     const repository = analysis.body.repository!;
     // Scores count only under the code AND message models in force; an entry written before

@@ -16,7 +16,6 @@ import { markdownCode, markdownFence, markdownText } from '../report/escape.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { analyzeChange, digestLines, type AnalyzeOptions } from './analyze.js';
-import { ledgerRefOf, scanDrafts } from './record.js';
 import { loadPolicy } from './policy.js';
 import { decideCalibration, type CalibrationSource } from './calibration.js';
 
@@ -200,6 +199,9 @@ async function writeLedger(ports: ReviewPorts, request: ReviewRequest, policy: P
   try {
     const sink = typeof ports.ledger === 'function' ? ports.ledger(policy) : ports.ledger;
     if ('off' in sink) return { note: ledgerOffNote(sink, policy) };
+    // The entry builders (and through them the ledger's schemas and validator) load only when
+    // there is a ledger to write: a local scan without one never needs them.
+    const { ledgerRefOf, scanDrafts } = await import('./record.js');
     const drafts = scanDrafts(result, {
       policy: policy.version,
       job: key,

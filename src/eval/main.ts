@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_POLICY } from '../core/policy.js';
 import { TrailmarkError } from '../core/errors.js';
-import { DEFAULT_DETECTORS, DEFAULT_MODEL, DETECTORS_VERSION } from '../../detectors/index.js';
+import { DEFAULT_MODEL, DETECTORS_VERSION, FEATURE_DETECTORS } from '../../detectors/index.js';
 import { loadCorpus } from './corpus.js';
 import { renderText, type EvalReport } from './eval-report.js';
 import { REAL_SCHEMA } from './real/evaluate.js';
@@ -50,7 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const tty = process.stderr.isTTY;
   if (tty) process.stderr.write('loading development set…\n');
   const samples = await loadCorpus(args['cache-dir'] !== undefined ? { cacheDir: args['cache-dir'] } : {});
-  const scored = scoreSamples(samples, DEFAULT_DETECTORS, DEFAULT_MODEL, tty
+  const scored = scoreSamples(samples, FEATURE_DETECTORS, DEFAULT_MODEL, tty
     ? (done, total) => {
         if (done % 100 === 0 || done === total) process.stderr.write(`\rscoring ${done}/${total}`);
         if (done === total) process.stderr.write('\n');
@@ -59,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const thresholds = DEFAULT_MODEL.thresholds !== undefined
     ? { ...DEFAULT_MODEL.thresholds, source: 'model' as const }
     : { ...DEFAULT_POLICY.thresholds, source: 'default-policy' as const };
-  const directions = featureDirections(DEFAULT_DETECTORS);
+  const directions = featureDirections(FEATURE_DETECTORS);
   const operating = trainOperatingThreshold(scored);
   const wanted: readonly ('train' | 'test')[] = only === undefined ? ['train', 'test'] : [only];
   const splits = wanted.map((split) =>

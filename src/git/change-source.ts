@@ -67,26 +67,40 @@ export class GitChangeSource implements ChangeSource {
   async load(): Promise<ChangeSet> {
     const git = this.git;
     const headName = this.options.head ?? 'HEAD';
-    const head = await resolveCommit(git, headName);
-    const { baseCommit, diffBase } = await this.base(head);
+    // Head and an explicit base resolve concurrently; a bad head is reported before a bad base.
+    const [headRead, givenRead] = await Promise.allSettled([
+      resolveCommit(git, headName),
+      this.options.base === undefined ? Promise.resolve(undefined) : resolveCommit(git, this.options.base),
+    ]);
+    const head = settledValue(headRead);
+    const { baseCommit, diffBase } = await this.base(head, settledValue(givenRead));
     const omissions: Omission[] = [];
 
     // Independent reads run concurrently; the first failure in this order is the one reported.
-    const [commitsRead, diffRead, branchRead, headsRead] = await Promise.allSettled([
-      rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
+    // Line tracking needs only the commits, so its diff-tree runs beside the range diff and the
+    // head reads rather than after them (it is the longest git command of a multi-commit range).
+    const commitsRead = rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids));
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const tracking = commitsRead.then((commits) =>
+      singleCommitOrigin(commits, baseCommit, diffBase) === undefined ? trackRange(git, commits, TRACKING_DIFF_ARGS, maxBytes) : undefined);
+    const [commitsDone, diffRead, branchRead, headsRead, trackingDone] = await Promise.allSettled([
+      commitsRead,
       this.diff(diffBase, head),
       currentBranch(git, headName),
       this.prefetchHeads(diffBase, head),
+      tracking,
     ]);
-    const commits = settledValue(commitsRead);
+    const commits = settledValue(commitsDone);
     const diffed = settledValue(diffRead);
     const branch = settledValue(branchRead);
     // A failed prefetch only means the heads are read after the diff, as without it.
     const prefetched = headsRead.status === 'fulfilled' ? headsRead.value : undefined;
+    // trackRange turns its own failures into undefined (blame instead); only a failed commit read rejects, reported above.
+    const tracked = settledValue(trackingDone);
     const rediffed = new Set<string>();
     const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
     const files = await this.readHeads(head, parsed, prefetched);
-    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
+    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed, tracked);
 
     const result: ChangeSet = {
       base: diffBase,
@@ -99,9 +113,8 @@ export class GitChangeSource implements ChangeSource {
   }
 
   /** baseCommit bounds the commit range (undefined: from the root); diffBase is what the diff starts from. */
-  private async base(head: string): Promise<{ baseCommit: string | undefined; diffBase: string }> {
-    if (this.options.base !== undefined) {
-      const given = await resolveCommit(this.git, this.options.base);
+  private async base(head: string, given: string | undefined): Promise<{ baseCommit: string | undefined; diffBase: string }> {
+    if (this.options.base !== undefined && given !== undefined) {
       const base = await mergeBase(this.git, given, head);
       if (base === undefined) {
         throw new GitError('BAD_REVISION', `'${printable(this.options.base)}' and '${printable(this.options.head ?? 'HEAD')}' have no common history`, {
@@ -210,6 +223,7 @@ export class GitChangeSource implements ChangeSource {
   /**
    * Sets lineCommits on every file with added lines (mutates the list in place). `rediffed`:
    * paths whose range diff was redone with --text (the per-commit diff sees them as binary).
+   * `tracked`: forward tracking of the range (undefined for a single commit, or when it failed).
    */
   private async attribute(
     head: string,
@@ -219,11 +233,10 @@ export class GitChangeSource implements ChangeSource {
     files: ParsedFile[],
     omissions: Omission[],
     rediffed: ReadonlySet<string>,
+    tracked: TrackedRange | undefined,
   ): Promise<void> {
     const inRange = new Set(commits.map((c) => c.sha));
-    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
     const single = singleCommitOrigin(commits, base, diffBase);
-    const tracked = single === undefined ? await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes) : undefined;
     const toBlame: BlameRequest[] = [];
     const attributed = new Map<string, Map<number, string>>();
     for (const f of files) {

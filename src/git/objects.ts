@@ -1,5 +1,6 @@
 // Reads many objects with two git processes in total: `cat-file --batch-check` for types and
-// sizes, then `cat-file --batch` for the contents of those within the size cap.
+// sizes (checkObjects), then `cat-file --batch` for the contents of those within the size cap
+// (readContents).
 
 import { GitError } from '../core/errors.js';
 import type { Git } from './git.js';
@@ -34,42 +35,57 @@ export async function readObjectsWithin(
   names: readonly string[],
   options: { readonly maxObjectBytes: number; readonly maxTotalBytes: number },
 ): Promise<Map<string, GitObject> | undefined> {
+  const checked = await checkObjects(git, names);
+  const found = new Map<string, GitObject>();
+  const wanted: { name: string; object: GitObject }[] = [];
+  for (const [name, object] of checked) {
+    if (object.size > options.maxObjectBytes) found.set(name, object);
+    else wanted.push({ name, object });
+  }
+  if (wanted.length === 0) return found;
+  const contentBytes = [...new Map(wanted.map((w) => [w.object.id, w.object.size])).values()].reduce((n, size) => n + size, 0);
+  if (contentBytes > options.maxTotalBytes) return undefined;
+  const contents = await readContents(git, wanted.map((w) => w.object));
+  for (const w of wanted) {
+    const content = contents.get(w.object.id);
+    if (content !== undefined) found.set(w.name, { ...w.object, content });
+  }
+  return found;
+}
+
+/**
+ * Types and sizes (no contents) by the name they were asked for, with one `cat-file
+ * --batch-check` process; names git cannot resolve (missing, ambiguous) or that cannot be asked
+ * in batch mode (a newline or NUL in them) are absent.
+ */
+export async function checkObjects(git: Git, names: readonly string[]): Promise<Map<string, GitObject>> {
   const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes('\n') && !n.includes('\0')))];
   const found = new Map<string, GitObject>();
   if (asked.length === 0) return found;
   const check = await git.text(['cat-file', '--batch-check', '--buffer'], { input: asked.map((n) => `${n}\n`).join('') });
   const lines = check.split('\n');
-  const wanted: { name: string; id: string; type: string; size: number }[] = [];
   asked.forEach((name, k) => {
     const fields = (lines[k] ?? '').split(' ');
     if (fields.length !== 3) return; // "<name> missing" / "ambiguous"
     const [id, type, sizeText] = fields as [string, string, string];
     const size = Number(sizeText);
     if (!Number.isSafeInteger(size) || size < 0) return;
-    if (size > options.maxObjectBytes) found.set(name, { id, type, size });
-    else wanted.push({ name, id, type, size });
+    found.set(name, { id, type, size });
   });
-  if (wanted.length === 0) return found;
-  const sizes = new Map(wanted.map((w) => [w.id, w.size]));
-  const ids = [...sizes.keys()];
+  return found;
+}
+
+/** The contents of objects checkObjects found, by id, with one `cat-file --batch` process. */
+export async function readContents(git: Git, objects: readonly GitObject[]): Promise<Map<string, Buffer>> {
+  const sizes = new Map(objects.map((o) => [o.id, o.size]));
+  if (sizes.size === 0) return new Map();
   let expected = 0;
-  let contentBytes = 0;
-  for (const [id, size] of sizes) {
-    expected += size + id.length + 64;
-    contentBytes += size;
-  }
-  if (contentBytes > options.maxTotalBytes) return undefined;
+  for (const [id, size] of sizes) expected += size + id.length + 64;
   const { stdout } = await git.run(['cat-file', '--batch', '--buffer'], {
-    input: ids.map((id) => `${id}\n`).join(''),
+    input: [...sizes.keys()].map((id) => `${id}\n`).join(''),
     maxBuffer: expected + 1024,
   });
-  const contents = parseBatch(stdout);
-  for (const w of wanted) {
-    const content = contents.get(w.id);
-    if (content === undefined) continue;
-    found.set(w.name, { id: w.id, type: w.type, size: w.size, content });
-  }
-  return found;
+  return parseBatch(stdout);
 }
 
 /** `<id> <type> <size>\n<bytes>\n` records, by id. */

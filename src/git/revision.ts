@@ -16,20 +16,28 @@ export async function resolveTree(git: Git, rev: string): Promise<string> {
 }
 
 async function resolveAs(git: Git, rev: string, kind: 'commit' | 'tree'): Promise<string> {
+  checkRevisionName(rev);
+  const out = await git.run(['rev-parse', '--verify', '--quiet', `${rev}^{${kind}}`], { allowExitCodes: [1] });
+  const id = out.stdout.toString('utf8').trim();
+  if (out.exitCode !== 0 || !isObjectId(id)) throw unknownRevision(rev);
+  return id;
+}
+
+/** Refuses a revision name git would read as an option or that cannot be passed on one line. */
+export function checkRevisionName(rev: string): void {
   if (rev.length === 0 || rev.startsWith('-') || rev.includes('\0') || rev.includes('\n')) {
     throw new GitError('BAD_REVISION', `invalid revision name "${printable(rev, 100)}"`, { hint: 'pass a branch, tag or commit id' });
   }
-  const out = await git.run(['rev-parse', '--verify', '--quiet', `${rev}^{${kind}}`], { allowExitCodes: [1] });
-  const id = out.stdout.toString('utf8').trim();
-  if (out.exitCode !== 0 || !isObjectId(id)) {
-    throw new GitError('BAD_REVISION', `unknown revision '${printable(rev, 100)}'`, {
-      hint:
-        rev === 'HEAD'
-          ? 'the repository has no commits yet: commit first, or name a revision'
-          : 'check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)',
-    });
-  }
-  return id;
+}
+
+/** The error for a revision name that names no commit (or tree) in the repository. */
+export function unknownRevision(rev: string): GitError {
+  return new GitError('BAD_REVISION', `unknown revision '${printable(rev, 100)}'`, {
+    hint:
+      rev === 'HEAD'
+        ? 'the repository has no commits yet: commit first, or name a revision'
+        : 'check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)',
+  });
 }
 
 export function isObjectId(s: string): boolean {

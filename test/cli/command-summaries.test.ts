@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_MODULES, loadCommands } from '../../cli/commands/index.js';
-import { COMMAND_SUMMARIES, main } from '../../cli/main.js';
+import { COMMAND_SUMMARIES, buildProgram, main } from '../../cli/main.js';
+import { programHelp } from '../../cli/help.js';
 import { runProgram } from '../../cli/program.js';
 import type { CliIo } from '../../cli/io.js';
 
@@ -42,6 +43,24 @@ describe('command summaries', () => {
     const version = capture();
     expect(await main(['--version'], version.io)).toBe(0);
     expect(version.out()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('help and version given alone (answered without commander) read exactly as commander prints them', async () => {
+    for (const [fast, full] of [[['-h'], ['--help']], [['-V'], ['--version']], [['--version'], ['--version']]] as const) {
+      const expected = capture();
+      expect(await runProgram(full, await loadCommands([]), expected.io)).toBe(0);
+      const got = capture();
+      expect(await main(fast, got.io)).toBe(0);
+      expect(got.out(), fast[0]).toBe(expected.out());
+    }
+  });
+
+  it.each([20, 45, 60, 79, 80, 100, 132, 250])('lays the help out as commander does at %i columns', async (width) => {
+    const program = await buildProgram({ io: capture().io, exitCode: 0 });
+    program.configureOutput({ getOutHelpWidth: () => width });
+    const expected = program.helpInformation();
+    expect(expected).toContain('verify-proof [options] <proof>');
+    expect(programHelp(COMMAND_SUMMARIES, width)).toBe(expected);
   });
 
   it('help NAME shows the command’s own options', async () => {

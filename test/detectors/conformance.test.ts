@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hunkContext } from '../../detectors/context.js';
 import type { Detector, DetectorContext } from '../../detectors/detector.js';
-import { DEFAULT_DETECTORS, DETECTORS_VERSION } from '../../detectors/registry.js';
+import { FEATURE_DETECTORS, DETECTORS_VERSION } from '../../detectors/registry.js';
 import { parseSource } from '../../detectors/parse.js';
 import { splitLines } from '../../detectors/line-facts.js';
 import { contextOf } from './fixture.js';
@@ -104,11 +104,11 @@ function checkFeatures(detector: Detector, ctx: DetectorContext): void {
 describe('detector set', () => {
   it('has unique kebab-case ids, semver versions and declared feature ids', () => {
     expect(DETECTORS_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
-    const ids = DEFAULT_DETECTORS.map((d) => d.id);
+    const ids = FEATURE_DETECTORS.map((d) => d.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const featureIds = DEFAULT_DETECTORS.flatMap((d) => d.features.map((f) => f.id));
+    const featureIds = FEATURE_DETECTORS.flatMap((d) => d.features.map((f) => f.id));
     expect(new Set(featureIds).size).toBe(featureIds.length);
-    for (const d of DEFAULT_DETECTORS) {
+    for (const d of FEATURE_DETECTORS) {
       expect(d.id).toMatch(/^[a-z]+(?:-[a-z]+)*$/);
       expect(d.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect(d.features.length).toBeGreaterThan(0);
@@ -121,7 +121,7 @@ describe('detector set', () => {
   });
 });
 
-describe.each(DEFAULT_DETECTORS.map((d) => [d.id, d] as const))('detector %s conforms', (_id, detector) => {
+describe.each(FEATURE_DETECTORS.map((d) => [d.id, d] as const))('detector %s conforms', (_id, detector) => {
   it.each(cases())('%s', (_name, make) => {
     checkFeatures(detector, make());
     expect(detector.detect(make())).toEqual(detector.detect(make()));
@@ -131,10 +131,10 @@ describe.each(DEFAULT_DETECTORS.map((d) => [d.id, d] as const))('detector %s con
 describe('the detector set fires where it should', () => {
   it('reports something on the AI-looking sample and human markers on the human one', () => {
     const ai = contextOf(AI_SAMPLE);
-    const aiIds = DEFAULT_DETECTORS.flatMap((d) => d.detect(ai).map((f) => f.id));
+    const aiIds = FEATURE_DETECTORS.flatMap((d) => d.detect(ai).map((f) => f.id));
     expect(aiIds).toEqual(expect.arrayContaining(['assistant-text/chat-phrase', 'assistant-text/code-fence', 'assistant-text/placeholder', 'narration/step-comment', 'defensive/log-rethrow']));
     const human = contextOf(HUMAN_SAMPLE, undefined, 'javascript');
-    const humanIds = DEFAULT_DETECTORS.flatMap((d) => d.detect(human).map((f) => f.id));
+    const humanIds = FEATURE_DETECTORS.flatMap((d) => d.detect(human).map((f) => f.id));
     expect(humanIds).toEqual(expect.arrayContaining(['human-markers/todo', 'human-markers/commented-out-code', 'human-markers/informal']));
   });
 });

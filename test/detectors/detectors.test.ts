@@ -13,7 +13,7 @@ import { jsdoc } from '../../detectors/jsdoc.js';
 import { lexical } from '../../detectors/lexical.js';
 import { narration } from '../../detectors/narration.js';
 import { restatingComment, restates } from '../../detectors/restating-comment.js';
-import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
+import { FEATURE_DETECTORS } from '../../detectors/registry.js';
 import { nameShape, NameShape } from '../../detectors/identifiers.js';
 import { appendedContext, contextOf } from './fixture.js';
 
@@ -31,7 +31,7 @@ n += chunk.length
 `;
 
 describe('no AI-direction feature fires on a terse human edit', () => {
-  it.each(DEFAULT_DETECTORS.map((d) => [d.id, d] as const))('%s', (_id, detector) => {
+  it.each(FEATURE_DETECTORS.map((d) => [d.id, d] as const))('%s', (_id, detector) => {
     const aiDirection = new Set(detector.features.filter((f) => f.direction === 'ai').map((f) => f.id));
     const fired = detector.detect(contextOf(TERSE_HUMAN, undefined, 'javascript')).filter((f) => aiDirection.has(f.id) && f.id !== 'hunk-shape/size');
     expect(fired).toEqual([]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Feature } from '../../src/core/types.js';
 import { analyzeHunk, DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../../detectors/model.js';
 import type { Detector } from '../../detectors/detector.js';
-import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
+import { DEFAULT_DETECTORS, FEATURE_DETECTORS } from '../../detectors/registry.js';
 import { contextOf } from './fixture.js';
 
 const MODEL: ScoringModel = {
@@ -66,7 +66,7 @@ describe('DEFAULT_MODEL', () => {
   });
 
   it('weighs every feature in its declared direction', () => {
-    for (const spec of DEFAULT_DETECTORS.flatMap((d) => d.features)) {
+    for (const spec of FEATURE_DETECTORS.flatMap((d) => d.features)) {
       const w = DEFAULT_MODEL.weights[spec.id] ?? 0;
       if (spec.direction === 'ai') expect(w).toBeGreaterThanOrEqual(0);
       else expect(w).toBeLessThanOrEqual(0);

@@ -19,7 +19,7 @@ import type { AddedLine, DetectorContext } from '../../detectors/detector.js';
 import { languageOfPath } from '../../detectors/language.js';
 import { splitLines } from '../../detectors/line-facts.js';
 import { parseSource, type ParsedFile } from '../../detectors/parse.js';
-import { DEFAULT_DETECTORS } from '../../detectors/registry.js';
+import { FEATURE_DETECTORS } from '../../detectors/registry.js';
 import { enclosingUnits } from '../../detectors/units.js';
 
 /** A commit of this repository (2026-12-05, before the scan-speed work). */
@@ -96,7 +96,7 @@ function pinnedSources(): { path: string; text: string }[] {
 
 function outputs(ctx: DetectorContext, parsed: ParsedFile | undefined, isAdded: (line: number) => boolean): Record<string, string> {
   const row: Record<string, string> = {};
-  for (const d of DEFAULT_DETECTORS) row[`${d.id}@${d.version}`] = digest(d.detect(ctx));
+  for (const d of FEATURE_DETECTORS) row[`${d.id}@${d.version}`] = digest(d.detect(ctx));
   if (parsed?.tree !== undefined) row.units = digest(enclosingUnits(parsed, ctx.hunk.startLine, ctx.hunk.endLine, isAdded));
   return row;
 }

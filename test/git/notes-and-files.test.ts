@@ -71,8 +71,14 @@ describe('readFileAtRevision', () => {
     expect(await readFileAtRevision(repo.dir, empty, '.github/trailmark.yml')).toBeUndefined();
   });
 
-  it.each([['unknown', 'no-such-branch'], ['option-like', '--help']])('%s revision is BAD_REVISION', async (_name, rev) => {
-    const err = await readFileAtRevision(repo.dir, rev, '.github/trailmark.yml').catch((e: unknown) => e);
+  it('refuses a revision that names a blob, not a tree-ish', async () => {
+    const blob = (await repo.git(['rev-parse', 'HEAD:.github/trailmark.yml'])).trim();
+    const err = await readFileAtRevision(repo.dir, blob, '.github/trailmark.yml').catch((e: unknown) => e);
+    expect((err as GitError).code).toBe('BAD_REVISION');
+  });
+
+  it.each([['unknown', 'no-such-branch'], ['option-like', '--help'], ['unknown, with a bad path', 'no-such-branch']])('%s revision is BAD_REVISION', async (name, rev) => {
+    const err = await readFileAtRevision(repo.dir, rev, name.includes('bad path') ? 'a\nb' : '.github/trailmark.yml').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
     expect((err as GitError).code).toBe('BAD_REVISION');
   });
