@@ -1824,6 +1824,16 @@ var require_picomatch2 = __commonJS({
   }
 });
 
+// src/core/types.ts
+var EVIDENCE_CLASSES, VERDICTS;
+var init_types = __esm({
+  "src/core/types.ts"() {
+    "use strict";
+    EVIDENCE_CLASSES = ["recorded", "declared", "stamped", "inferred"];
+    VERDICTS = ["attested", "unattested", "contradicted", "clear", "uncertain", "skipped"];
+  }
+});
+
 // src/core/errors.ts
 function describeError(err2) {
   if (err2 instanceof Error) return err2.message;
@@ -1869,6 +1879,887 @@ var init_errors = __esm({
     LedgerError = class extends TrailmarkError {
     };
     GitHubError = class extends TrailmarkError {
+    };
+  }
+});
+
+// detectors/commit-message-weights.json
+var commit_message_weights_default;
+var init_commit_message_weights = __esm({
+  "detectors/commit-message-weights.json"() {
+    commit_message_weights_default = {
+      id: "trailmark-commit-message",
+      version: "1.0.0+969b1df869a5",
+      bias: -4.6417,
+      weights: {
+        lines: -0.6936,
+        "body-chars": 1.6891,
+        "subject-chars": 0.6974,
+        "subject-over-72": -0.1557,
+        paragraphs: -1.2558,
+        "bullet-share": -1.2612,
+        bullets: 0.7671,
+        headings: -1.1129,
+        sections: 2.004,
+        "code-spans": 0.1571,
+        "file-paths": 0.1413,
+        conventional: 0.82,
+        "wrapped-72": -0.0558,
+        "long-lines": -0.0185,
+        "subject-period": -1.2086,
+        emoji: -0.1006,
+        bold: 0.7281,
+        "pr-number": -0.4765,
+        "issue-refs": 0.0191,
+        "subject-lowercase": -1.1799,
+        "colon-lines": 0.0402,
+        numbered: 0.2174,
+        "empty-body": 2.9631,
+        "lines-5": -0.2328,
+        "lines-10": -0.1641,
+        "lines-20": -0.1576,
+        "body-400": -0.6287,
+        "body-1200": -0.2856,
+        "has-sections": -1.6774,
+        "has-headings": 0.5208,
+        "has-code-spans": -0.5964,
+        "has-bullets": -0.38,
+        "lines-3": 0.4472,
+        "subject-50": 0.708,
+        "subject-70": 0.0586,
+        checkboxes: -0.2243,
+        "trailers-left": 0.1925,
+        "body-starts-bullet": 0.0107,
+        "mean-line-chars": -0.8127,
+        "subject-code": -1.1563
+      },
+      threshold: 2.525,
+      trainedOn: "mirrored public repositories; split by repository (src/eval/split.ts); agent = stamped/declared AI evidence (commitEvidence), human = no evidence, no bot, authored ≥ 2024-01-01; merges left out; at most 2500 commits per repository and class; classes weighted equally; L2 0.00001",
+      referencesDigest: "sha256:969b1df869a575d25d7abfb3572f9a26fdc72393d75bb10a532c9e2ad7e1f4ef",
+      repos: [
+        {
+          repo: "Aider-AI/aider",
+          split: "train",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "CopilotKit/CopilotKit",
+          split: "test",
+          agent: 2242,
+          human: 2500
+        },
+        {
+          repo: "Effect-TS/effect",
+          split: "train",
+          agent: 357,
+          human: 2500
+        },
+        {
+          repo: "Kilo-Org/kilocode-legacy",
+          split: "train",
+          agent: 428,
+          human: 2500
+        },
+        {
+          repo: "PostHog/posthog-js",
+          split: "train",
+          agent: 1280,
+          human: 2500
+        },
+        {
+          repo: "RooCodeInc/Roo-Code",
+          split: "train",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "TanStack/query",
+          split: "train",
+          agent: 125,
+          human: 2500
+        },
+        {
+          repo: "VoltAgent/voltagent",
+          split: "test",
+          agent: 34,
+          human: 2500
+        },
+        {
+          repo: "actions/toolkit",
+          split: "train",
+          agent: 65,
+          human: 1254
+        },
+        {
+          repo: "anthropics/anthropic-sdk-typescript",
+          split: "train",
+          agent: 63,
+          human: 1090
+        },
+        {
+          repo: "apollographql/apollo-client",
+          split: "train",
+          agent: 95,
+          human: 2500
+        },
+        {
+          repo: "assistant-ui/assistant-ui",
+          split: "train",
+          agent: 1373,
+          human: 2500
+        },
+        {
+          repo: "better-auth/better-auth",
+          split: "train",
+          agent: 496,
+          human: 2500
+        },
+        {
+          repo: "biomejs/website",
+          split: "train",
+          agent: 50,
+          human: 2500
+        },
+        {
+          repo: "browserbase/stagehand",
+          split: "train",
+          agent: 1054,
+          human: 2500
+        },
+        {
+          repo: "cloudflare/agents",
+          split: "train",
+          agent: 1027,
+          human: 2500
+        },
+        {
+          repo: "cloudflare/workers-sdk",
+          split: "train",
+          agent: 1044,
+          human: 2500
+        },
+        {
+          repo: "continuedev/continue",
+          split: "train",
+          agent: 790,
+          human: 2500
+        },
+        {
+          repo: "denoland/std",
+          split: "train",
+          agent: 37,
+          human: 2500
+        },
+        {
+          repo: "documenso/documenso",
+          split: "train",
+          agent: 156,
+          human: 2500
+        },
+        {
+          repo: "drizzle-team/drizzle-orm",
+          split: "test",
+          agent: 56,
+          human: 2500
+        },
+        {
+          repo: "dubinc/dub",
+          split: "train",
+          agent: 64,
+          human: 2500
+        },
+        {
+          repo: "e2b-dev/E2B",
+          split: "test",
+          agent: 1269,
+          human: 2500
+        },
+        {
+          repo: "electric-sql/electric",
+          split: "train",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "electron/electron",
+          split: "test",
+          agent: 1005,
+          human: 2500
+        },
+        {
+          repo: "eslint/eslint",
+          split: "train",
+          agent: 82,
+          human: 2500
+        },
+        {
+          repo: "fastify/fastify",
+          split: "train",
+          agent: 49,
+          human: 2500
+        },
+        {
+          repo: "formbricks/formbricks",
+          split: "train",
+          agent: 1662,
+          human: 2500
+        },
+        {
+          repo: "getsentry/sentry-javascript",
+          split: "train",
+          agent: 1428,
+          human: 2500
+        },
+        {
+          repo: "github/github-mcp-server",
+          split: "train",
+          agent: 1238,
+          human: 2500
+        },
+        {
+          repo: "google-gemini/gemini-cli",
+          split: "train",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "hey-api/openapi-ts",
+          split: "train",
+          agent: 856,
+          human: 2500
+        },
+        {
+          repo: "inngest/inngest-js",
+          split: "train",
+          agent: 125,
+          human: 2500
+        },
+        {
+          repo: "jestjs/jest",
+          split: "test",
+          agent: 226,
+          human: 2500
+        },
+        {
+          repo: "langchain-ai/langchainjs",
+          split: "test",
+          agent: 176,
+          human: 2500
+        },
+        {
+          repo: "langchain-ai/langgraphjs",
+          split: "train",
+          agent: 269,
+          human: 2500
+        },
+        {
+          repo: "langfuse/langfuse",
+          split: "test",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "mendableai/firecrawl",
+          split: "test",
+          agent: 340,
+          human: 2500
+        },
+        {
+          repo: "mermaid-js/mermaid",
+          split: "train",
+          agent: 196,
+          human: 2500
+        },
+        {
+          repo: "microsoft/playwright",
+          split: "train",
+          agent: 433,
+          human: 2500
+        },
+        {
+          repo: "microsoft/rushstack",
+          split: "train",
+          agent: 840,
+          human: 2500
+        },
+        {
+          repo: "microsoft/typespec",
+          split: "train",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "microsoft/vscode-copilot-chat",
+          split: "test",
+          agent: 974,
+          human: 2500
+        },
+        {
+          repo: "microsoft/vscode-js-debug",
+          split: "train",
+          agent: 80,
+          human: 411
+        },
+        {
+          repo: "microsoft/vscode-pull-request-github",
+          split: "train",
+          agent: 1497,
+          human: 2500
+        },
+        {
+          repo: "microsoft/vscode-python",
+          split: "train",
+          agent: 195,
+          human: 2500
+        },
+        {
+          repo: "mui/base-ui",
+          split: "train",
+          agent: 436,
+          human: 2500
+        },
+        {
+          repo: "nodejs/undici",
+          split: "train",
+          agent: 287,
+          human: 2500
+        },
+        {
+          repo: "nuxt/nuxt",
+          split: "train",
+          agent: 102,
+          human: 2500
+        },
+        {
+          repo: "openai/openai-node",
+          split: "train",
+          agent: 23,
+          human: 2500
+        },
+        {
+          repo: "outline/outline",
+          split: "test",
+          agent: 1887,
+          human: 2500
+        },
+        {
+          repo: "payloadcms/payload",
+          split: "train",
+          agent: 695,
+          human: 2500
+        },
+        {
+          repo: "pnpm/pnpm",
+          split: "train",
+          agent: 2500,
+          human: 2500
+        },
+        {
+          repo: "prettier/prettier",
+          split: "test",
+          agent: 74,
+          human: 2500
+        },
+        {
+          repo: "prisma/prisma",
+          split: "test",
+          agent: 1016,
+          human: 2500
+        },
+        {
+          repo: "remix-run/react-router",
+          split: "test",
+          agent: 202,
+          human: 2500
+        },
+        {
+          repo: "rollup/rollup",
+          split: "train",
+          agent: 14,
+          human: 2111
+        },
+        {
+          repo: "shadcn-ui/ui",
+          split: "train",
+          agent: 274,
+          human: 2500
+        },
+        {
+          repo: "supabase/supabase-js",
+          split: "test",
+          agent: 55,
+          human: 2500
+        },
+        {
+          repo: "sveltejs/kit",
+          split: "train",
+          agent: 137,
+          human: 2500
+        },
+        {
+          repo: "sveltejs/svelte",
+          split: "train",
+          agent: 118,
+          human: 2500
+        },
+        {
+          repo: "tailwindlabs/tailwindcss",
+          split: "train",
+          agent: 51,
+          human: 2500
+        },
+        {
+          repo: "triggerdotdev/trigger.dev",
+          split: "test",
+          agent: 1458,
+          human: 2500
+        },
+        {
+          repo: "typescript-eslint/typescript-eslint",
+          split: "train",
+          agent: 84,
+          human: 2500
+        },
+        {
+          repo: "unkeyed/unkey",
+          split: "train",
+          agent: 1049,
+          human: 2500
+        },
+        {
+          repo: "unocss/unocss",
+          split: "train",
+          agent: 18,
+          human: 2500
+        },
+        {
+          repo: "upstash/context7",
+          split: "test",
+          agent: 76,
+          human: 2125
+        },
+        {
+          repo: "vercel/ai-chatbot",
+          split: "train",
+          agent: 110,
+          human: 2500
+        },
+        {
+          repo: "vercel/swr",
+          split: "test",
+          agent: 16,
+          human: 509
+        },
+        {
+          repo: "vitest-dev/vitest",
+          split: "train",
+          agent: 1176,
+          human: 2500
+        },
+        {
+          repo: "vueuse/vueuse",
+          split: "train",
+          agent: 38,
+          human: 2500
+        },
+        {
+          repo: "webdriverio/webdriverio",
+          split: "test",
+          agent: 134,
+          human: 2500
+        },
+        {
+          repo: "webpack/webpack",
+          split: "train",
+          agent: 719,
+          human: 2500
+        },
+        {
+          repo: "withastro/astro",
+          split: "train",
+          agent: 130,
+          human: 2500
+        }
+      ],
+      metrics: {
+        "train.repos": 55,
+        "train.agent": 37915,
+        "train.human": 132366,
+        "test.repos": 19,
+        "test.agent": 13740,
+        "test.human": 45134,
+        "test.auroc": 0.8704,
+        "test.tprAt1pctFpr": 0.1205,
+        "test.tprAt5pctFpr": 0.4616,
+        "test.operatingPoint.tpr": 0.1791,
+        "test.operatingPoint.fpr": 0.016,
+        "train.auroc": 0.8313,
+        "test.within.CopilotKit/CopilotKit": 0.7955,
+        "test.within.VoltAgent/voltagent": 0.9039,
+        "test.within.drizzle-team/drizzle-orm": 0.9091,
+        "test.within.e2b-dev/E2B": 0.9258,
+        "test.within.electron/electron": 0.7929,
+        "test.within.jestjs/jest": 0.9123,
+        "test.within.langchain-ai/langchainjs": 0.8941,
+        "test.within.langfuse/langfuse": 0.9552,
+        "test.within.mendableai/firecrawl": 0.9498,
+        "test.within.microsoft/vscode-copilot-chat": 0.7545,
+        "test.within.outline/outline": 0.74,
+        "test.within.prettier/prettier": 0.8843,
+        "test.within.prisma/prisma": 0.8316,
+        "test.within.remix-run/react-router": 0.7308,
+        "test.within.supabase/supabase-js": 0.8742,
+        "test.within.triggerdotdev/trigger.dev": 0.8049,
+        "test.within.upstash/context7": 0.776,
+        "test.within.webdriverio/webdriverio": 0.9499,
+        "test.withinRepoAuroc": 0.8386,
+        "test.agent.claude-code.n": 10054,
+        "test.agent.claude-code.auroc": 0.9124,
+        "test.agent.claude-code.tprAt1pctFpr": 0.1515,
+        "test.agent.coderabbit.n": 78,
+        "test.agent.coderabbit.auroc": 0.6344,
+        "test.agent.coderabbit.tprAt1pctFpr": 0,
+        "test.agent.copilot.n": 210,
+        "test.agent.copilot.auroc": 0.7861,
+        "test.agent.copilot.tprAt1pctFpr": 0.0857,
+        "test.agent.copilot-coding-agent.n": 1388,
+        "test.agent.copilot-coding-agent.auroc": 0.6589,
+        "test.agent.copilot-coding-agent.tprAt1pctFpr": 0.0166,
+        "test.agent.cursor.n": 1207,
+        "test.agent.cursor.auroc": 0.8541,
+        "test.agent.cursor.tprAt1pctFpr": 0.0497,
+        "test.agent.devin.n": 589,
+        "test.agent.devin.auroc": 0.8087,
+        "test.agent.devin.tprAt1pctFpr": 0.0289,
+        "test.agent.jules.n": 78,
+        "test.agent.jules.auroc": 0.8662,
+        "test.agent.jules.tprAt1pctFpr": 0.1667,
+        "test.agent.other.n": 91,
+        "test.agent.other.auroc": 0.5489,
+        "test.agent.other.tprAt1pctFpr": 0
+      }
+    };
+  }
+});
+
+// detectors/commit-message.ts
+function stampMarkersFrom(d) {
+  const keys = new Set(ALWAYS_REMOVED_KEYS);
+  const prefixes = [];
+  for (const k of d.declarationKeys) keys.add(k.key.toLowerCase());
+  for (const k of d.stampKeys) {
+    if (k.prefix === true) prefixes.push(k.key.toLowerCase());
+    else keys.add(k.key.toLowerCase());
+  }
+  const lineMarkers = [
+    ...d.footers.map((f) => f.text.toLowerCase()),
+    ...d.identities.flatMap((i2) => [i2.email, i2.domain === void 0 ? void 0 : `@${i2.domain}`]).filter((s) => s !== void 0).map((s) => s.toLowerCase()),
+    ...SESSION_LINKS
+  ];
+  const names = new Set(VENDORS);
+  for (const a of d.agents) {
+    for (const alias of [a.id, ...a.aliases]) {
+      const n = alias.toLowerCase();
+      if (n.length >= 4 && !COMMON_WORDS.has(n)) names.add(n);
+    }
+  }
+  const sorted = [...names].sort((x, y) => y.length - x.length || (x < y ? -1 : 1));
+  return { trailerKeys: keys, trailerPrefixes: prefixes, lineMarkers, names: sorted, subjectPrefix: d.aider.subjectPrefix.toLowerCase() };
+}
+function stripStamps(message, markers) {
+  const text2 = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
+  const out2 = [];
+  const lines = text2.split(/\r?\n/);
+  lines.forEach((raw, i2) => {
+    let line = raw;
+    const lower = line.toLowerCase();
+    const t2 = TRAILER_LINE.exec(line);
+    if (t2 !== null) {
+      const key = t2[1].toLowerCase();
+      if (markers.trailerKeys.has(key) || markers.trailerPrefixes.some((p2) => key.startsWith(p2))) return;
+    }
+    if (markers.lineMarkers.some((m) => lower.includes(m))) return;
+    if (i2 === 0 && lower.startsWith(markers.subjectPrefix)) line = line.slice(markers.subjectPrefix.length);
+    line = removeNames(line, markers.names);
+    out2.push(line.replace(/[ \t]+$/, ""));
+  });
+  while (out2.length > 0 && out2[out2.length - 1].trim() === "") out2.pop();
+  const squeezed = [];
+  for (const l of out2) if (!(l === "" && squeezed.length > 0 && squeezed[squeezed.length - 1] === "")) squeezed.push(l);
+  return squeezed.join("\n");
+}
+function removeNames(line, names) {
+  let lower = line.toLowerCase();
+  let result = line;
+  for (const name2 of names) {
+    let from = 0;
+    for (; ; ) {
+      const at = lower.indexOf(name2, from);
+      if (at < 0) break;
+      const before = at === 0 ? " " : lower[at - 1];
+      const after = at + name2.length >= lower.length ? " " : lower[at + name2.length];
+      if (isWordChar2(before) || isWordChar2(after)) {
+        from = at + name2.length;
+        continue;
+      }
+      result = result.slice(0, at) + result.slice(at + name2.length);
+      lower = lower.slice(0, at) + lower.slice(at + name2.length);
+      from = at;
+    }
+  }
+  return result === line ? line : result.replace(/ {2,}/g, " ");
+}
+function isWordChar2(ch) {
+  return /[a-z0-9_]/.test(ch);
+}
+function count2(re, text2) {
+  let n = 0;
+  re.lastIndex = 0;
+  while (re.exec(text2) !== null) n += 1;
+  return n;
+}
+function messageFeatures(stripped) {
+  const lines = stripped.split("\n");
+  const subject = lines[0] ?? "";
+  const body2 = lines.slice(1);
+  const bodyText = body2.join("\n").trim();
+  const nonEmpty = lines.filter((l) => l.trim() !== "");
+  const bodyNonEmpty = body2.filter((l) => l.trim() !== "");
+  let paragraphs = 0;
+  let inPara = false;
+  for (const l of lines) {
+    if (l.trim() === "") inPara = false;
+    else if (!inPara) {
+      inPara = true;
+      paragraphs += 1;
+    }
+  }
+  const bullets = bodyNonEmpty.filter((l) => BULLET.test(l)).length;
+  const numbered = bodyNonEmpty.filter((l) => NUMBERED.test(l)).length;
+  const headings = lines.filter((l) => HEADING.test(l)).length;
+  const sections = body2.filter((l) => SECTION.test(l)).length;
+  const bodyLong = bodyNonEmpty.filter((l) => l.length > 100).length;
+  const bodyMax = bodyNonEmpty.reduce((m, l) => Math.max(m, l.length), 0);
+  return {
+    lines: Math.log1p(nonEmpty.length),
+    "body-chars": Math.log1p(bodyText.length),
+    "subject-chars": Math.log1p(subject.trim().length),
+    "subject-over-72": subject.trim().length > 72 ? 1 : 0,
+    paragraphs: Math.log1p(paragraphs),
+    "bullet-share": bodyNonEmpty.length === 0 ? 0 : bullets / bodyNonEmpty.length,
+    bullets: Math.log1p(bullets),
+    headings: Math.log1p(headings),
+    sections: Math.log1p(sections),
+    "code-spans": Math.log1p(count2(CODE_SPAN, stripped)),
+    "file-paths": Math.log1p(count2(FILE_PATH, stripped)),
+    conventional: CONVENTIONAL.test(subject) ? 1 : 0,
+    "wrapped-72": bodyNonEmpty.length >= 2 && bodyMax <= 72 ? 1 : 0,
+    "long-lines": bodyNonEmpty.length === 0 ? 0 : bodyLong / bodyNonEmpty.length,
+    "subject-period": /[^.]\.$/.test(subject.trim()) ? 1 : 0,
+    emoji: EMOJI2.test(stripped) ? 1 : 0,
+    bold: BOLD.test(stripped) ? 1 : 0,
+    "pr-number": PR_NUMBER.test(subject) ? 1 : 0,
+    "issue-refs": Math.log1p(count2(ISSUE_REF, bodyText)),
+    "subject-lowercase": /^[a-z]/.test(subject.replace(CONVENTIONAL, "").trim()) ? 1 : 0,
+    "colon-lines": Math.log1p(body2.filter((l) => l.trim() !== "" && COLON_LINE.test(l)).length),
+    numbered: Math.log1p(numbered),
+    "empty-body": bodyNonEmpty.length === 0 ? 1 : 0,
+    // Steps over the log scales: the model is linear, the length effect is not.
+    "lines-5": nonEmpty.length >= 5 ? 1 : 0,
+    "lines-10": nonEmpty.length >= 10 ? 1 : 0,
+    "lines-20": nonEmpty.length >= 20 ? 1 : 0,
+    "body-400": bodyText.length >= 400 ? 1 : 0,
+    "body-1200": bodyText.length >= 1200 ? 1 : 0,
+    "has-sections": sections > 0 ? 1 : 0,
+    "has-headings": headings > 0 ? 1 : 0,
+    "has-code-spans": count2(CODE_SPAN, stripped) > 0 ? 1 : 0,
+    "has-bullets": bullets > 0 ? 1 : 0,
+    "lines-3": nonEmpty.length >= 3 ? 1 : 0,
+    "subject-50": subject.trim().length >= 50 ? 1 : 0,
+    "subject-70": subject.trim().length >= 70 ? 1 : 0,
+    checkboxes: Math.log1p(body2.filter((l) => CHECKBOX.test(l)).length),
+    // Trailers that are not stamps (Signed-off-by, Reviewed-by, Fixes): a mailing-list habit.
+    "trailers-left": Math.log1p(body2.filter((l) => TRAILER_LINE.test(l) && !/^\s*[-*]/.test(l) && !/:\s*$/.test(l) && /^[A-Z][A-Za-z-]*-[A-Za-z-]*:|^(?:Fixes|Closes|Refs|Resolves):/.test(l.trim())).length),
+    "body-starts-bullet": bodyNonEmpty[0] !== void 0 && BULLET.test(bodyNonEmpty[0]) ? 1 : 0,
+    "mean-line-chars": bodyNonEmpty.length === 0 ? 0 : Math.log1p(bodyNonEmpty.reduce((n, l) => n + l.length, 0) / bodyNonEmpty.length),
+    "subject-code": /`[^`]+`/.test(subject) ? 1 : 0
+  };
+}
+function messageLogit(features, model) {
+  let z = Number.isFinite(model.bias) ? model.bias : 0;
+  for (const id of MESSAGE_FEATURE_IDS) {
+    const w = model.weights[id];
+    if (typeof w === "number" && Number.isFinite(w)) z += w * features[id];
+  }
+  return z;
+}
+function scoreMessage(message, markers, model = DEFAULT_MESSAGE_MODEL) {
+  const stripped = stripStamps(message, markers);
+  const features = messageFeatures(stripped);
+  const llr = Math.round(messageLogit(features, model) * 1e4) / 1e4;
+  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped) };
+}
+function describeMessage(stripped) {
+  const lines = stripped.split("\n");
+  const nonEmpty = lines.filter((l) => l.trim() !== "").length;
+  const body2 = lines.slice(1);
+  const parts2 = [`${nonEmpty} ${nonEmpty === 1 ? "line" : "lines"}`];
+  const bullets = body2.filter((l) => BULLET.test(l) || NUMBERED.test(l)).length;
+  if (bullets > 0) parts2.push(`${bullets} bullet ${bullets === 1 ? "point" : "points"}`);
+  const sections = body2.filter((l) => SECTION.test(l) || HEADING.test(l)).map((l) => l.replace(/[#*:]/g, "").trim()).filter((s) => s.length > 0);
+  if (sections.length > 0) {
+    const shown = [...new Set(sections.map((s) => s.slice(0, 24)))].slice(0, 3);
+    parts2.push(`${shown.length === 1 ? "a section" : "sections"} ${shown.map((s) => `"${s}"`).join(", ")}`);
+  }
+  const spans = count2(CODE_SPAN, stripped);
+  if (spans > 0) parts2.push(`${spans} code ${spans === 1 ? "span" : "spans"}`);
+  const paths = count2(FILE_PATH, stripped);
+  if (paths > 0) parts2.push(`${paths} file ${paths === 1 ? "path" : "paths"}`);
+  return parts2.join(", ");
+}
+var MAX_MESSAGE_CHARS, ALWAYS_REMOVED_KEYS, SESSION_LINKS, COMMON_WORDS, VENDORS, TRAILER_LINE, MESSAGE_FEATURE_IDS, BULLET, NUMBERED, HEADING, SECTION, CODE_SPAN, FILE_PATH, CONVENTIONAL, PR_NUMBER, ISSUE_REF, EMOJI2, BOLD, COLON_LINE, CHECKBOX, DEFAULT_MESSAGE_MODEL, MESSAGE_MODEL_METRICS;
+var init_commit_message = __esm({
+  "detectors/commit-message.ts"() {
+    "use strict";
+    init_commit_message_weights();
+    MAX_MESSAGE_CHARS = 65536;
+    ALWAYS_REMOVED_KEYS = ["co-authored-by", "co-developed-by"];
+    SESSION_LINKS = [
+      "app.devin.ai/",
+      "cursor.com/agents",
+      "cursor.com/background-agent",
+      "chatgpt.com/codex",
+      "claude.ai/code",
+      "claude.com/claude-code",
+      "jules.google.com/",
+      "ampcode.com/threads",
+      "opencode.ai",
+      "github.com/copilot/"
+    ];
+    COMMON_WORDS = /* @__PURE__ */ new Set(["continue", "entire", "warp", "cascade", "sweep", "droid", "cursor", "pi", "oz", "amp", "roo", "open code", "all hands"]);
+    VENDORS = ["anthropic", "openai", "github copilot", "google labs", "cognition"];
+    TRAILER_LINE = /^[ \t]*([A-Za-z0-9][A-Za-z0-9-]{0,63})[ \t]*:[ \t]*(.*)$/;
+    MESSAGE_FEATURE_IDS = [
+      "lines",
+      "body-chars",
+      "subject-chars",
+      "subject-over-72",
+      "paragraphs",
+      "bullet-share",
+      "bullets",
+      "headings",
+      "sections",
+      "code-spans",
+      "file-paths",
+      "conventional",
+      "wrapped-72",
+      "long-lines",
+      "subject-period",
+      "emoji",
+      "bold",
+      "pr-number",
+      "issue-refs",
+      "subject-lowercase",
+      "colon-lines",
+      "numbered",
+      "empty-body",
+      "lines-5",
+      "lines-10",
+      "lines-20",
+      "body-400",
+      "body-1200",
+      "has-sections",
+      "has-headings",
+      "has-code-spans",
+      "has-bullets",
+      "lines-3",
+      "subject-50",
+      "subject-70",
+      "checkboxes",
+      "trailers-left",
+      "body-starts-bullet",
+      "mean-line-chars",
+      "subject-code"
+    ];
+    BULLET = /^[ \t]*(?:[-*•+])[ \t]+\S/;
+    NUMBERED = /^[ \t]*\d{1,3}[.)][ \t]+\S/;
+    HEADING = /^[ \t]{0,3}#{1,6}[ \t]+\S/;
+    SECTION = /^[ \t]{0,3}(?:#{1,6}[ \t]+)?(?:\*\*)?(?:summary|changes(?: made)?|test plan|testing|tests|motivation|why|what|details|description|notes?|context|problem|solution|root cause|implementation|breaking changes?|background|overview|key changes|verification|approach|impact|technical details|files changed)(?:\*\*)?[ \t]*:?(?:\*\*)?[ \t]*$/i;
+    CODE_SPAN = /`[^`\n]{1,200}`/g;
+    FILE_PATH = /(?:^|[\s(`'"])(?:[\w.@-]+\/)+[\w.@-]+|(?:^|[\s(`'"])[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|json|md|yml|yaml|css|scss|html|vue|svelte|py|go|rs|sh|toml|lock)\b/g;
+    CONVENTIONAL = /^(?:feat|fix|chore|docs|refactor|test|tests|perf|build|ci|style|revert|deps|release)(?:\([^)\n]{0,60}\))?!?:[ \t]/i;
+    PR_NUMBER = /\(#\d{1,7}\)[ \t]*$/;
+    ISSUE_REF = /(?:^|[\s(])(?:[\w.-]+\/[\w.-]+)?#\d{1,7}\b/g;
+    EMOJI2 = new RegExp("\\p{Extended_Pictographic}", "u");
+    BOLD = /\*\*[^*\n]{1,80}\*\*/;
+    COLON_LINE = /:[ \t]*$/;
+    CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
+    DEFAULT_MESSAGE_MODEL = Object.freeze({
+      id: commit_message_weights_default.id,
+      version: commit_message_weights_default.version,
+      bias: commit_message_weights_default.bias,
+      weights: Object.freeze({ ...commit_message_weights_default.weights }),
+      threshold: commit_message_weights_default.threshold
+    });
+    MESSAGE_MODEL_METRICS = Object.freeze({ ...commit_message_weights_default.metrics });
+  }
+});
+
+// src/core/version.ts
+var TOOL_NAME, TOOL_VERSION;
+var init_version = __esm({
+  "src/core/version.ts"() {
+    "use strict";
+    TOOL_NAME = "trailmark";
+    TOOL_VERSION = "0.1.0";
+  }
+});
+
+// src/core/policy.ts
+function parseRetentionPeriod(text2) {
+  const m = RETENTION_PERIOD.exec(text2.trim());
+  if (m === null) return void 0;
+  const amount = Number(m[1]);
+  const unit = m[2];
+  return { amount, unit, text: `${amount}${unit}` };
+}
+function retentionCutoff(period, nowMs) {
+  const d = new Date(nowMs);
+  switch (period.unit) {
+    case "d":
+      return nowMs - period.amount * 864e5;
+    case "w":
+      return nowMs - period.amount * 7 * 864e5;
+    case "m":
+      d.setUTCMonth(d.getUTCMonth() - period.amount);
+      return d.getTime();
+    case "y":
+      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
+      return d.getTime();
+  }
+}
+var RETENTION_RULES, RETENTION_PERIOD, DEFAULT_POLICY;
+var init_policy = __esm({
+  "src/core/policy.ts"() {
+    "use strict";
+    RETENTION_RULES = ["subjects", "records", "prompts"];
+    RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
+    DEFAULT_POLICY = {
+      capture: { detail: { sensitive: true, minLines: 200 } },
+      version: "default-1",
+      // The scoring model's operating points (detectors/model-weights.json `thresholds`), chosen on
+      // the real-commit corpus's training split with the commit-message evidence in the score
+      // (scripts/operating-points.ts): ≤10% / ≤1% of human hunks reach low / high. A test keeps
+      // them equal.
+      thresholds: { low: 0.49, high: 0.85 },
+      sensitivePaths: [],
+      ignore: [],
+      annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
+      markers: [],
+      ledger: { enabled: true, branch: "trailmark-ledger" },
+      report: { destination: "none" },
+      blocking: { failOn: "none" }
     };
   }
 });
@@ -8775,54 +9666,6 @@ var require_ajv = __commonJS({
     Object.defineProperty(exports, "MissingRefError", { enumerable: true, get: function() {
       return ref_error_1.default;
     } });
-  }
-});
-
-// src/core/policy.ts
-function parseRetentionPeriod(text2) {
-  const m = RETENTION_PERIOD.exec(text2.trim());
-  if (m === null) return void 0;
-  const amount = Number(m[1]);
-  const unit = m[2];
-  return { amount, unit, text: `${amount}${unit}` };
-}
-function retentionCutoff(period, nowMs) {
-  const d = new Date(nowMs);
-  switch (period.unit) {
-    case "d":
-      return nowMs - period.amount * 864e5;
-    case "w":
-      return nowMs - period.amount * 7 * 864e5;
-    case "m":
-      d.setUTCMonth(d.getUTCMonth() - period.amount);
-      return d.getTime();
-    case "y":
-      d.setUTCFullYear(d.getUTCFullYear() - period.amount);
-      return d.getTime();
-  }
-}
-var RETENTION_RULES, RETENTION_PERIOD, DEFAULT_POLICY;
-var init_policy = __esm({
-  "src/core/policy.ts"() {
-    "use strict";
-    RETENTION_RULES = ["subjects", "records", "prompts"];
-    RETENTION_PERIOD = /^([1-9][0-9]{0,4})([dwmy])$/;
-    DEFAULT_POLICY = {
-      capture: { detail: { sensitive: true, minLines: 200 } },
-      version: "default-1",
-      // The scoring model's operating points (detectors/model-weights.json `thresholds`), chosen on
-      // the real-commit corpus's training split with the commit-message evidence in the score
-      // (scripts/operating-points.ts): ≤10% / ≤1% of human hunks reach low / high. A test keeps
-      // them equal.
-      thresholds: { low: 0.49, high: 0.85 },
-      sensitivePaths: [],
-      ignore: [],
-      annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
-      markers: [],
-      ledger: { enabled: true, branch: "trailmark-ledger" },
-      report: { destination: "none" },
-      blocking: { failOn: "none" }
-    };
   }
 });
 
@@ -16453,11 +17296,11 @@ function distance(a, b) {
 function firstLine2(text2) {
   return text2.split("\n")[0] ?? text2;
 }
-var import_ajv2, import_picomatch2, import_yaml, MAX_POLICY_BYTES, MAX_ALIASES, compiled, validator;
+var import_ajv, import_picomatch2, import_yaml, MAX_POLICY_BYTES, MAX_ALIASES, compiled, validator;
 var init_policy2 = __esm({
   "src/config/policy.ts"() {
     "use strict";
-    import_ajv2 = __toESM(require_ajv(), 1);
+    import_ajv = __toESM(require_ajv(), 1);
     import_picomatch2 = __toESM(require_picomatch2(), 1);
     import_yaml = __toESM(require_dist(), 1);
     init_errors();
@@ -16465,7 +17308,1414 @@ var init_policy2 = __esm({
     init_schema();
     MAX_POLICY_BYTES = 256 * 1024;
     MAX_ALIASES = 100;
-    validator = () => compiled ??= new import_ajv2.Ajv({ allErrors: true, strict: true }).compile(POLICY_FILE_SCHEMA);
+    validator = () => compiled ??= new import_ajv.Ajv({ allErrors: true, strict: true }).compile(POLICY_FILE_SCHEMA);
+  }
+});
+
+// src/ledger/kinds/common.ts
+var DIGEST_PATTERN, HEX_HASH_PATTERN, uint, digest, score, text, nullable, entryRef, subjects;
+var init_common = __esm({
+  "src/ledger/kinds/common.ts"() {
+    "use strict";
+    DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$";
+    HEX_HASH_PATTERN = "^[0-9a-f]{64}$";
+    uint = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+    digest = { type: "string", pattern: DIGEST_PATTERN };
+    score = { type: "number", minimum: 0, maximum: 1 };
+    text = (maxLength) => ({ type: "string", maxLength });
+    nullable = (schema) => ({ anyOf: [schema, { type: "null" }] });
+    entryRef = {
+      type: "object",
+      additionalProperties: false,
+      required: ["seq", "hash"],
+      properties: { seq: uint, hash: { type: "string", pattern: HEX_HASH_PATTERN } }
+    };
+    subjects = {
+      type: "object",
+      propertyNames: { pattern: "^[a-z][a-z0-9.-]{0,63}$" },
+      additionalProperties: digest,
+      maxProperties: 64
+    };
+  }
+});
+
+// src/ledger/kinds/change-analyzed.ts
+var CHANGE_ANALYZED_KIND, CHANGE_ANALYZED_SCHEMA, MAX_HUNK_COMMITS, MAX_HUNK_ATTRIBUTION, counted, hunkSchema, changeAnalyzedSchema;
+var init_change_analyzed = __esm({
+  "src/ledger/kinds/change-analyzed.ts"() {
+    "use strict";
+    init_types();
+    init_common();
+    CHANGE_ANALYZED_KIND = "change.analyzed";
+    CHANGE_ANALYZED_SCHEMA = "trailmark.change.analyzed/v1";
+    MAX_HUNK_COMMITS = 64;
+    MAX_HUNK_ATTRIBUTION = 16;
+    counted = (keys) => ({
+      type: "object",
+      additionalProperties: false,
+      required: [...keys],
+      properties: Object.fromEntries(keys.map((k) => [k, uint]))
+    });
+    hunkSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["path", "startLine", "endLine", "contentDigest", "verdict", "evidence", "score"],
+      properties: {
+        path: text(4096),
+        startLine: uint,
+        endLine: uint,
+        contentDigest: digest,
+        verdict: { enum: [...VERDICTS] },
+        evidence: { type: "array", uniqueItems: true, items: { enum: [...EVIDENCE_CLASSES] } },
+        score,
+        addedLines: uint,
+        commits: { type: "array", maxItems: MAX_HUNK_COMMITS, items: { type: "string", pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$" } },
+        attribution: {
+          type: "array",
+          maxItems: MAX_HUNK_ATTRIBUTION,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["class", "source", "agent", "model", "commit"],
+            properties: {
+              class: { enum: [...EVIDENCE_CLASSES] },
+              source: text(128),
+              agent: nullable(text(128)),
+              model: nullable(text(128)),
+              commit: nullable({ type: "string", pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$" })
+            }
+          }
+        }
+      }
+    };
+    changeAnalyzedSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "pullRequest", "base", "head", "tool", "detectors", "model", "thresholds", "counts", "subjects", "hunks", "hunkPages"],
+      properties: {
+        schema: { const: CHANGE_ANALYZED_SCHEMA },
+        repository: nullable(text(512)),
+        pullRequest: nullable(uint),
+        base: nullable(text(128)),
+        head: nullable(text(128)),
+        tool: { type: "object", additionalProperties: false, required: ["name", "version"], properties: { name: text(64), version: text(64) } },
+        detectors: {
+          type: "array",
+          maxItems: 256,
+          items: { type: "object", additionalProperties: false, required: ["id", "version"], properties: { id: text(128), version: text(64) } }
+        },
+        model: text(128),
+        messageModel: text(128),
+        thresholds: { type: "object", additionalProperties: false, required: ["low", "high"], properties: { low: score, high: score } },
+        counts: {
+          type: "object",
+          additionalProperties: false,
+          required: ["files", "hunks", "addedLines", "commits", "omissions", "verdicts", "findings", "evidence"],
+          properties: {
+            files: uint,
+            hunks: uint,
+            addedLines: uint,
+            commits: uint,
+            omissions: uint,
+            verdicts: counted(VERDICTS),
+            findings: counted(["unattested", "contradicted", "approval-drift"]),
+            evidence: counted(EVIDENCE_CLASSES)
+          }
+        },
+        subjects,
+        hunks: { type: "array", items: hunkSchema },
+        hunkPages: uint,
+        job: text(200)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/change-hunks.ts
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+function count3(x) {
+  return typeof x === "number" && Number.isSafeInteger(x) && x > 0 ? x : 0;
+}
+var CHANGE_HUNKS_KIND, CHANGE_HUNKS_SCHEMA, changeHunksSchema, AnalysisPages;
+var init_change_hunks = __esm({
+  "src/ledger/kinds/change-hunks.ts"() {
+    "use strict";
+    init_change_analyzed();
+    init_common();
+    CHANGE_HUNKS_KIND = "change.hunks";
+    CHANGE_HUNKS_SCHEMA = "trailmark.change.hunks/v1";
+    changeHunksSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "change", "page", "hunks"],
+      properties: {
+        schema: { const: CHANGE_HUNKS_SCHEMA },
+        change: entryRef,
+        page: { ...uint, minimum: 1 },
+        hunks: { type: "array", minItems: 1, items: hunkSchema }
+      }
+    };
+    AnalysisPages = class {
+      /**
+       * `byHash` false pairs by seq alone (the report's aggregation, which counts what the ledger
+       * holds and says separately whether it verified); default true: a page naming another hash
+       * continues nothing.
+       */
+      constructor(options = {}) {
+        this.options = options;
+      }
+      options;
+      #open = /* @__PURE__ */ new Map();
+      /** A `change.analyzed` entry at `seq`/`hash`: its pages will be attributed to `value`. */
+      analysis(seq, hash3, body2, value) {
+        const pages = isObject(body2) ? count3(body2.hunkPages) : 0;
+        if (pages > 0) this.#open.set(seq, { hash: hash3, remaining: pages, value });
+      }
+      /**
+       * A `change.hunks` entry: the value of its analysis and its hunks, or undefined when it
+       * continues no analysis this reader saw (or all its pages were already read).
+       */
+      page(body2) {
+        if (!isObject(body2) || !isObject(body2.change)) return void 0;
+        const { seq, hash: hash3 } = body2.change;
+        if (typeof seq !== "number") return void 0;
+        const open = this.#open.get(seq);
+        if (open === void 0 || this.options.byHash !== false && hash3 !== open.hash) return void 0;
+        if (--open.remaining <= 0) this.#open.delete(seq);
+        return { value: open.value, hunks: Array.isArray(body2.hunks) ? body2.hunks : [] };
+      }
+      /** Analyses still waiting for pages (a bound on what is held). */
+      get waiting() {
+        return this.#open.size;
+      }
+    };
+  }
+});
+
+// src/ledger/canonical.ts
+function canonicalize(value) {
+  const ancestors = [];
+  try {
+    return write(value, ancestors);
+  } catch (err2) {
+    const hint = "ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects";
+    if (err2 instanceof Refusal) throw new LedgerError("CANONICAL_INPUT", `cannot canonicalize ${err2.what} at ${jsonPointer(err2.path)}`, { hint });
+    throw new LedgerError("CANONICAL_INPUT", `cannot canonicalize: reading the value threw (${err2 instanceof Error ? err2.message : String(err2)})`, { hint, cause: err2 });
+  }
+}
+function canonicalBytes(value) {
+  return Buffer.from(canonicalize(value), "utf8");
+}
+function write(value, ancestors) {
+  switch (typeof value) {
+    case "string":
+      return quote(value);
+    case "number":
+      if (!Number.isFinite(value)) throw new Refusal(`non-finite number ${String(value)}`);
+      return String(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      if (value === null) return "null";
+      return Array.isArray(value) ? writeArray(value, ancestors) : writeObject(value, ancestors);
+    case "undefined":
+      throw new Refusal("undefined");
+    case "bigint":
+      throw new Refusal(`bigint ${value.toString()}`);
+    case "function":
+      throw new Refusal("function");
+    case "symbol":
+      throw new Refusal("symbol");
+  }
+}
+function quote(s) {
+  if (!ESCAPED_OR_SURROGATE.test(s)) return '"' + s + '"';
+  if (!isWellFormed(s)) throw new Refusal("string with a lone surrogate");
+  return JSON.stringify(s);
+}
+function enter(value, ancestors) {
+  if (ancestors.includes(value)) throw new Refusal("cycle");
+  if (ancestors.length >= MAX_JSON_DEPTH) throw new Refusal(`nesting deeper than ${MAX_JSON_DEPTH}`);
+  ancestors.push(value);
+}
+function writeArray(items, ancestors) {
+  enter(items, ancestors);
+  if (Object.getPrototypeOf(items) !== Array.prototype) throw new Refusal("array subclass");
+  let out2 = "[";
+  let i2 = 0;
+  try {
+    for (; i2 < items.length; i2++) {
+      if (!(i2 in items)) throw new Refusal("hole in sparse array");
+      if (i2 > 0) out2 += ",";
+      out2 += write(items[i2], ancestors);
+    }
+  } catch (err2) {
+    if (err2 instanceof Refusal) err2.path.unshift(i2);
+    throw err2;
+  }
+  ancestors.pop();
+  return out2 + "]";
+}
+function writeObject(value, ancestors) {
+  enter(value, ancestors);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
+  if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal("object with symbol keys");
+  const record = value;
+  const keys = sortKeys(Object.keys(record));
+  let out2 = "{";
+  let i2 = 0;
+  try {
+    for (; i2 < keys.length; i2++) {
+      const key = keys[i2];
+      out2 += memberName(key, i2 > 0) + write(record[key], ancestors);
+    }
+  } catch (err2) {
+    if (err2 instanceof Refusal) err2.path.unshift(keys[i2]);
+    throw err2;
+  }
+  ancestors.pop();
+  return out2 + "}";
+}
+function sortKeys(keys) {
+  const n = keys.length;
+  if (n > 32) return keys.sort();
+  for (let i2 = 1; i2 < n; i2++) {
+    const k = keys[i2];
+    let j = i2 - 1;
+    if (!(k < keys[j])) continue;
+    do {
+      keys[j + 1] = keys[j];
+      j--;
+    } while (j >= 0 && k < keys[j]);
+    keys[j + 1] = k;
+  }
+  return keys;
+}
+function memberName(key, comma) {
+  let spelled = memberNames.get(key);
+  if (spelled === void 0) {
+    if (!isWellFormed(key)) throw new Refusal("key with a lone surrogate");
+    const name2 = JSON.stringify(key) + ":";
+    spelled = [name2, "," + name2];
+    if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
+  }
+  return comma ? spelled[1] : spelled[0];
+}
+function describeProto(proto) {
+  if (typeof proto === "object" && proto !== null) {
+    const ctor = proto.constructor;
+    if (typeof ctor === "function" && ctor.name !== "") return ctor.name;
+  }
+  return "unknown prototype";
+}
+function jsonPointer(path) {
+  if (path.length === 0) return '""';
+  return JSON.stringify(path.map((p2) => "/" + String(p2).replaceAll("~", "~0").replaceAll("/", "~1")).join(""));
+}
+function parseStrictJson(text2) {
+  const parser = new StrictParser(text2);
+  parser.skipWhitespace();
+  const value = parser.value(0);
+  parser.skipWhitespace();
+  if (parser.pos !== text2.length) parser.fail("unexpected data after the json value");
+  return value;
+}
+function parseCanonical(text2) {
+  let value;
+  try {
+    value = JSON.parse(text2);
+  } catch (err2) {
+    throw new LedgerError("NOT_CANONICAL", `invalid json: ${lowerFirst(err2 instanceof Error ? err2.message : String(err2))}`, { cause: err2 });
+  }
+  let canonical;
+  try {
+    canonical = canonicalize(value);
+  } catch (err2) {
+    const detail = err2 instanceof LedgerError ? err2.message : String(err2);
+    throw new LedgerError("NOT_CANONICAL", `json text has no canonical form: ${detail}`, { cause: err2 });
+  }
+  if (canonical !== text2) {
+    throw new LedgerError("NOT_CANONICAL", `json text is not rfc 8785 canonical (first difference at position ${firstDifference(canonical, text2)})`);
+  }
+  return value;
+}
+function firstDifference(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i2 = 0; i2 < n; i2++) if (a.charCodeAt(i2) !== b.charCodeAt(i2)) return i2;
+  return n;
+}
+function lowerFirst(s) {
+  return s.length === 0 ? s : s[0].toLowerCase() + s.slice(1);
+}
+var MAX_JSON_DEPTH, LONE_SURROGATE, Refusal, isWellFormed, ESCAPED_OR_SURROGATE, MEMBER_NAME_CACHE, memberNames, NUMBER, ESCAPES, StrictParser;
+var init_canonical = __esm({
+  "src/ledger/canonical.ts"() {
+    "use strict";
+    init_errors();
+    MAX_JSON_DEPTH = 256;
+    LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+    Refusal = class extends Error {
+      constructor(what) {
+        super(what);
+        this.what = what;
+      }
+      what;
+      path = [];
+    };
+    isWellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE_SURROGATE.test(s);
+    ESCAPED_OR_SURROGATE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
+    MEMBER_NAME_CACHE = 4096;
+    memberNames = /* @__PURE__ */ new Map();
+    NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+    ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
+    StrictParser = class {
+      constructor(text2) {
+        this.text = text2;
+      }
+      text;
+      pos = 0;
+      fail(what, at = this.pos) {
+        throw new LedgerError("NOT_CANONICAL", `invalid json at position ${at}: ${what}`);
+      }
+      skipWhitespace() {
+        const t2 = this.text;
+        let i2 = this.pos;
+        for (; ; ) {
+          const c = t2.charCodeAt(i2);
+          if (c === 32 || c === 10 || c === 13 || c === 9) i2++;
+          else break;
+        }
+        this.pos = i2;
+      }
+      value(depth) {
+        const t2 = this.text;
+        const c = t2[this.pos];
+        switch (c) {
+          case "{":
+            return this.object(depth + 1);
+          case "[":
+            return this.array(depth + 1);
+          case '"':
+            return this.string();
+          case "t":
+            return this.literal("true", true);
+          case "f":
+            return this.literal("false", false);
+          case "n":
+            return this.literal("null", null);
+          case void 0:
+            return this.fail("unexpected end of text");
+          default:
+            if (c === "-" || c >= "0" && c <= "9") return this.number();
+            return this.fail(`unexpected character ${JSON.stringify(c)}`);
+        }
+      }
+      literal(word, value) {
+        if (!this.text.startsWith(word, this.pos)) this.fail(`unexpected character ${JSON.stringify(this.text[this.pos])}`);
+        this.pos += word.length;
+        return value;
+      }
+      number() {
+        const start2 = this.pos;
+        NUMBER.lastIndex = start2;
+        const m = NUMBER.exec(this.text);
+        if (m === null) return this.fail("malformed number");
+        const end = start2 + m[0].length;
+        const next = this.text[end];
+        if (next !== void 0 && /[0-9.eE+-]/.test(next)) this.fail("malformed number", end);
+        const n = Number(m[0]);
+        if (!Number.isFinite(n)) this.fail(`number out of range ${m[0]}`, start2);
+        this.pos = end;
+        return n;
+      }
+      string() {
+        const t2 = this.text;
+        const start2 = this.pos;
+        let i2 = start2 + 1;
+        let out2 = "";
+        let chunk = i2;
+        for (; ; ) {
+          const c = t2.charCodeAt(i2);
+          if (Number.isNaN(c)) this.fail("unterminated string", start2);
+          if (c === 34) break;
+          if (c < 32) this.fail("control character in string", i2);
+          if (c === 92) {
+            out2 += t2.slice(chunk, i2);
+            const e = t2[i2 + 1];
+            if (e === "u") {
+              const hex = t2.slice(i2 + 2, i2 + 6);
+              if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("malformed \\u escape", i2);
+              out2 += String.fromCharCode(parseInt(hex, 16));
+              i2 += 6;
+            } else {
+              const r = e === void 0 ? void 0 : ESCAPES[e];
+              if (r === void 0) this.fail("malformed escape", i2);
+              out2 += r;
+              i2 += 2;
+            }
+            chunk = i2;
+            continue;
+          }
+          i2++;
+        }
+        out2 += t2.slice(chunk, i2);
+        if (LONE_SURROGATE.test(out2)) this.fail("lone surrogate in string", start2);
+        this.pos = i2 + 1;
+        return out2;
+      }
+      array(depth) {
+        if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+        this.pos++;
+        const out2 = [];
+        this.skipWhitespace();
+        if (this.text[this.pos] === "]") {
+          this.pos++;
+          return out2;
+        }
+        for (; ; ) {
+          this.skipWhitespace();
+          out2.push(this.value(depth));
+          this.skipWhitespace();
+          const c = this.text[this.pos];
+          this.pos++;
+          if (c === "]") return out2;
+          if (c !== ",") this.fail("expected ',' or ']'", this.pos - 1);
+        }
+      }
+      object(depth) {
+        if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
+        this.pos++;
+        const out2 = {};
+        this.skipWhitespace();
+        if (this.text[this.pos] === "}") {
+          this.pos++;
+          return out2;
+        }
+        for (; ; ) {
+          this.skipWhitespace();
+          const keyAt = this.pos;
+          if (this.text[keyAt] !== '"') this.fail("expected a member name");
+          const key = this.string();
+          if (Object.hasOwn(out2, key)) this.fail(`duplicate member name ${JSON.stringify(key)}`, keyAt);
+          this.skipWhitespace();
+          if (this.text[this.pos] !== ":") this.fail("expected ':'");
+          this.pos++;
+          this.skipWhitespace();
+          const v = this.value(depth);
+          if (key === "__proto__") Object.defineProperty(out2, key, { value: v, enumerable: true, writable: true, configurable: true });
+          else out2[key] = v;
+          this.skipWhitespace();
+          const c = this.text[this.pos];
+          this.pos++;
+          if (c === "}") return out2;
+          if (c !== ",") this.fail("expected ',' or '}'", this.pos - 1);
+        }
+      }
+    };
+  }
+});
+
+// src/ledger/encoding.ts
+function asBuffer(bytes2) {
+  return Buffer.isBuffer(bytes2) ? bytes2 : Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
+}
+function encodeHex(bytes2) {
+  return asBuffer(bytes2).toString("hex");
+}
+function decodeHex(text2) {
+  if (!HEX_LOWER.test(text2)) return void 0;
+  return Buffer.from(text2, "hex");
+}
+function encodeBase64(bytes2) {
+  return asBuffer(bytes2).toString("base64");
+}
+function decodeBase64(text2) {
+  if (!BASE64_STD.test(text2)) return void 0;
+  const bytes2 = Buffer.from(text2, "base64");
+  if (bytes2.toString("base64") !== text2) return void 0;
+  return bytes2;
+}
+function encodeUtf8(text2) {
+  return Buffer.from(text2, "utf8");
+}
+function decodeUtf8(bytes2) {
+  try {
+    return FATAL_UTF8.decode(bytes2);
+  } catch {
+    return void 0;
+  }
+}
+function bytesEqual(a, b) {
+  return a.byteLength === b.byteLength && asBuffer(a).equals(asBuffer(b));
+}
+var HEX_LOWER, BASE64_STD, FATAL_UTF8;
+var init_encoding = __esm({
+  "src/ledger/encoding.ts"() {
+    "use strict";
+    HEX_LOWER = /^(?:[0-9a-f]{2})*$/;
+    BASE64_STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  }
+});
+
+// src/ledger/kinds/access.ts
+var ACCESS_KIND, ACCESS_SCHEMA, ACCESS_QUERY_MAX_KEYS, ACCESS_QUERY_MAX_VALUE, accessSchema;
+var init_access = __esm({
+  "src/ledger/kinds/access.ts"() {
+    "use strict";
+    init_common();
+    ACCESS_KIND = "access";
+    ACCESS_SCHEMA = "trailmark.access/v1";
+    ACCESS_QUERY_MAX_KEYS = 16;
+    ACCESS_QUERY_MAX_VALUE = 512;
+    accessSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "route", "query", "repository", "allowed", "reason", "results", "subjects"],
+      properties: {
+        schema: { const: ACCESS_SCHEMA },
+        route: text(200),
+        query: {
+          type: "object",
+          maxProperties: ACCESS_QUERY_MAX_KEYS,
+          propertyNames: { pattern: "^[a-z][a-z0-9_-]{0,31}$" },
+          additionalProperties: text(ACCESS_QUERY_MAX_VALUE)
+        },
+        repository: nullable(text(300)),
+        allowed: { type: "boolean" },
+        reason: text(200),
+        results: uint,
+        subjects
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/analysis-failed.ts
+var ANALYSIS_FAILED_KIND, ANALYSIS_FAILED_SCHEMA, ANALYSIS_FAILED_ERROR_MAX, analysisFailedSchema;
+var init_analysis_failed = __esm({
+  "src/ledger/kinds/analysis-failed.ts"() {
+    "use strict";
+    init_common();
+    ANALYSIS_FAILED_KIND = "analysis.failed";
+    ANALYSIS_FAILED_SCHEMA = "trailmark.analysis-failed/v1";
+    ANALYSIS_FAILED_ERROR_MAX = 1e3;
+    analysisFailedSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "pullRequest", "head", "job", "attempts", "error"],
+      properties: {
+        schema: { const: ANALYSIS_FAILED_SCHEMA },
+        repository: text(300),
+        pullRequest: nullable(uint),
+        head: nullable(text(64)),
+        job: text(400),
+        attempts: uint,
+        error: text(ANALYSIS_FAILED_ERROR_MAX)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/drill.ts
+var DRILL_KIND, DRILL_SCHEMA, MAX_DRILL_LINKS, RFC33392, drillSchema;
+var init_drill = __esm({
+  "src/ledger/kinds/drill.ts"() {
+    "use strict";
+    init_common();
+    DRILL_KIND = "drill";
+    DRILL_SCHEMA = "trailmark.drill/v1";
+    MAX_DRILL_LINKS = 32;
+    RFC33392 = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:\\d{2})$";
+    drillSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "pullRequest", "head", "mergeCommit", "period", "outcome", "links", "missing"],
+      properties: {
+        schema: { const: DRILL_SCHEMA },
+        repository: nullable(text(512)),
+        pullRequest: nullable(uint),
+        head: nullable(text(128)),
+        mergeCommit: nullable(text(128)),
+        period: {
+          type: "object",
+          additionalProperties: false,
+          required: ["since", "until"],
+          properties: { since: { type: "string", pattern: RFC33392 }, until: { type: "string", pattern: RFC33392 } }
+        },
+        outcome: { enum: ["passed", "failed", "incomplete"] },
+        links: {
+          type: "array",
+          maxItems: MAX_DRILL_LINKS,
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["link", "ok", "detail"],
+            properties: { link: text(64), ok: nullable({ type: "boolean" }), detail: text(1024) }
+          }
+        },
+        missing: { type: "array", maxItems: MAX_DRILL_LINKS, items: text(1024) },
+        job: text(200)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/finding.ts
+var FINDING_KIND, FINDING_SCHEMA, findingSchema;
+var init_finding = __esm({
+  "src/ledger/kinds/finding.ts"() {
+    "use strict";
+    init_common();
+    FINDING_KIND = "finding";
+    FINDING_SCHEMA = "trailmark.finding/v1";
+    findingSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "change", "finding", "path", "startLine", "endLine", "level", "score", "message"],
+      properties: {
+        schema: { const: FINDING_SCHEMA },
+        change: entryRef,
+        finding: { enum: ["unattested", "contradicted", "approval-drift"] },
+        path: text(4096),
+        startLine: uint,
+        endLine: uint,
+        level: { enum: ["notice", "warning"] },
+        score: nullable(score),
+        message: text(8192)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/merge.ts
+var MERGE_KIND, MERGE_SCHEMA, mergeSchema;
+var init_merge = __esm({
+  "src/ledger/kinds/merge.ts"() {
+    "use strict";
+    init_common();
+    MERGE_KIND = "merge";
+    MERGE_SCHEMA = "trailmark.merge/v1";
+    mergeSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "pullRequest", "mergeCommit", "method", "head", "diffDigest", "approvedDigest", "subjects"],
+      properties: {
+        schema: { const: MERGE_SCHEMA },
+        repository: text(300),
+        pullRequest: uint,
+        mergeCommit: nullable(text(64)),
+        method: { enum: ["merge", "squash-or-rebase", "unknown"] },
+        head: text(64),
+        diffDigest: digest,
+        approvedDigest: nullable(digest),
+        subjects,
+        job: text(200)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/record.ts
+var RECORD_KIND, RECORD_SCHEMA, recordSchema;
+var init_record = __esm({
+  "src/ledger/kinds/record.ts"() {
+    "use strict";
+    init_common();
+    RECORD_KIND = "record";
+    RECORD_SCHEMA = "trailmark.record/v1";
+    recordSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "format", "digest", "bytes", "ranges"],
+      properties: {
+        schema: { const: RECORD_SCHEMA },
+        repository: text(300),
+        format: { const: "agent-trace" },
+        digest,
+        bytes: uint,
+        ranges: uint,
+        job: text(200),
+        device: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+        seq: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+        stage: { enum: ["edit", "commit"] },
+        receipt: digest
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/remediation.ts
+var REMEDIATION_KIND, REMEDIATION_SCHEMA, remediationSchema;
+var init_remediation = __esm({
+  "src/ledger/kinds/remediation.ts"() {
+    "use strict";
+    init_common();
+    REMEDIATION_KIND = "remediation";
+    REMEDIATION_SCHEMA = "trailmark.remediation/v1";
+    remediationSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "pullRequest", "head", "declaration", "paths", "subjects"],
+      properties: {
+        schema: { const: REMEDIATION_SCHEMA },
+        repository: text(300),
+        pullRequest: uint,
+        head: text(64),
+        declaration: text(300),
+        paths: { type: "array", maxItems: 100, items: text(4096) },
+        subjects,
+        job: text(200)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/report-published.ts
+var REPORT_PUBLISHED_KIND, REPORT_PUBLISHED_SCHEMA, ISO_WEEK_PATTERN, reportPublishedSchema;
+var init_report_published = __esm({
+  "src/ledger/kinds/report-published.ts"() {
+    "use strict";
+    init_common();
+    REPORT_PUBLISHED_KIND = "report.published";
+    REPORT_PUBLISHED_SCHEMA = "trailmark.report-published/v1";
+    ISO_WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$";
+    reportPublishedSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "week", "destination", "issue", "digest"],
+      properties: {
+        schema: { const: REPORT_PUBLISHED_SCHEMA },
+        repository: text(300),
+        week: { type: "string", pattern: ISO_WEEK_PATTERN },
+        destination: { enum: ["issue"] },
+        issue: nullable(uint),
+        digest,
+        job: text(400)
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/retention.ts
+var RETENTION_KIND, RETENTION_SCHEMA, RETENTION_COMMITMENTS_MAX, RETENTION_COMMITMENTS_PER_ENTRY, retentionSchema;
+var init_retention = __esm({
+  "src/ledger/kinds/retention.ts"() {
+    "use strict";
+    init_common();
+    RETENTION_KIND = "retention";
+    RETENTION_SCHEMA = "trailmark.retention/v1";
+    RETENTION_COMMITMENTS_MAX = 4096;
+    RETENTION_COMMITMENTS_PER_ENTRY = 800;
+    retentionSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "rule", "keep", "olderThan", "erased", "commitments"],
+      properties: {
+        schema: { const: RETENTION_SCHEMA },
+        rule: { enum: ["subjects", "records", "prompts"] },
+        keep: { type: "string", pattern: "^[1-9][0-9]{0,4}[dwmy]$" },
+        olderThan: { type: "string", maxLength: 40, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z$" },
+        erased: uint,
+        commitments: { type: "array", maxItems: RETENTION_COMMITMENTS_MAX, items: digest }
+      }
+    };
+  }
+});
+
+// src/ledger/kinds/review-approved.ts
+var REVIEW_APPROVED_KIND, REVIEW_APPROVED_SCHEMA, reviewApprovedSchema;
+var init_review_approved = __esm({
+  "src/ledger/kinds/review-approved.ts"() {
+    "use strict";
+    init_common();
+    REVIEW_APPROVED_KIND = "review.approved";
+    REVIEW_APPROVED_SCHEMA = "trailmark.review-approved/v1";
+    reviewApprovedSchema = {
+      type: "object",
+      additionalProperties: false,
+      required: ["schema", "repository", "pullRequest", "review", "head", "diffDigest", "subjects"],
+      properties: {
+        schema: { const: REVIEW_APPROVED_SCHEMA },
+        repository: text(300),
+        pullRequest: uint,
+        review: uint,
+        head: text(64),
+        diffDigest: digest,
+        subjects,
+        job: text(200)
+      }
+    };
+  }
+});
+
+// src/ledger/body.ts
+function lazy(schema) {
+  let compiled2;
+  return () => compiled2 ??= ajv.compile(schema);
+}
+function bodyProblem(kind, body2) {
+  const spec = KINDS.get(kind);
+  if (spec === void 0) return `unknown entry kind ${JSON.stringify(kind)}`;
+  if (typeof body2 !== "object" || body2 === null || Array.isArray(body2)) return "body is not an object";
+  const schema = body2.schema;
+  if (schema !== spec.schema) {
+    return `body schema ${JSON.stringify(schema)} does not match kind ${kind} (want ${spec.schema})`;
+  }
+  const validate = spec.validate();
+  if (validate(body2)) return null;
+  const err2 = validate.errors?.[0];
+  return `body${err2?.instancePath ?? ""} ${err2?.message ?? "is invalid"}`;
+}
+function checkBody(kind, body2) {
+  const problem = bodyProblem(kind, body2);
+  if (problem !== null) throw new LedgerError("BAD_BODY", problem, { hint: `see docs/ledger-format.md for the ${kind} body` });
+}
+var import_ajv2, ajv, KINDS, ENTRY_KINDS;
+var init_body = __esm({
+  "src/ledger/body.ts"() {
+    "use strict";
+    import_ajv2 = __toESM(require_ajv(), 1);
+    init_errors();
+    init_access();
+    init_analysis_failed();
+    init_change_analyzed();
+    init_change_hunks();
+    init_drill();
+    init_finding();
+    init_merge();
+    init_record();
+    init_remediation();
+    init_report_published();
+    init_retention();
+    init_review_approved();
+    ajv = new import_ajv2.Ajv({ strict: true, allErrors: false });
+    KINDS = /* @__PURE__ */ new Map([
+      [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: lazy(changeAnalyzedSchema) }],
+      [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: lazy(changeHunksSchema) }],
+      [FINDING_KIND, { schema: FINDING_SCHEMA, validate: lazy(findingSchema) }],
+      // Written by the GitHub App (app/).
+      [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: lazy(accessSchema) }],
+      [MERGE_KIND, { schema: MERGE_SCHEMA, validate: lazy(mergeSchema) }],
+      [RECORD_KIND, { schema: RECORD_SCHEMA, validate: lazy(recordSchema) }],
+      [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: lazy(remediationSchema) }],
+      [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: lazy(retentionSchema) }],
+      [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: lazy(reviewApprovedSchema) }],
+      [DRILL_KIND, { schema: DRILL_SCHEMA, validate: lazy(drillSchema) }],
+      [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: lazy(analysisFailedSchema) }],
+      [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: lazy(reportPublishedSchema) }]
+    ]);
+    ENTRY_KINDS = [...KINDS.keys()].sort();
+  }
+});
+
+// src/ledger/note.ts
+import { createHash as createHash4, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
+function hasControlCharacter(s, allowNewline) {
+  for (let i2 = 0; i2 < s.length; i2++) {
+    const c = s.charCodeAt(i2);
+    if (c < 32 && !(allowNewline && c === 10)) return true;
+  }
+  return false;
+}
+function isValidKeyName(name2) {
+  return name2 !== "" && !name2.includes("+") && !SPACE.test(name2) && !hasControlCharacter(name2, false) && !LONE_SURROGATE2.test(name2);
+}
+function computeKeyHash(name2, alg, publicKey) {
+  const digest2 = createHash4("sha256").update(name2, "utf8").update(new Uint8Array([10, alg])).update(publicKey).digest();
+  return digest2.readUInt32BE(0);
+}
+function keyId(v) {
+  return `${v.name}+${hex8(v.keyHash)}`;
+}
+function hex8(n) {
+  return n.toString(16).padStart(8, "0");
+}
+function formatVerifierKey(k) {
+  return `${keyId(k)}+${encodeBase64(withAlg(k.publicKey))}`;
+}
+function parseSignerKey(text2) {
+  const key = trimAscii(text2);
+  const prefix = "PRIVATE+KEY+";
+  if (!key.startsWith(prefix)) {
+    throw badKey("signer key does not start with PRIVATE+KEY+", looksLikeVerifierKey(key) ? "this looks like a verifier (public) key; signing needs the PRIVATE+KEY+... file" : void 0);
+  }
+  const { name: name2, keyHash, alg, material } = splitKey(key.slice(prefix.length), "signer");
+  if (alg !== ALG_ED25519) throw badKey(`signer key ${name2} uses unsupported algorithm 0x${alg.toString(16).padStart(2, "0")}`, "only ed25519 (0x01) note keys are supported");
+  if (material.byteLength !== ED25519_SEED_SIZE) throw badKey(`signer key ${name2} has a ${material.byteLength}-byte ed25519 seed, want ${ED25519_SEED_SIZE}`);
+  const signer = ed25519Signer(name2, material);
+  if (signer.keyHash !== keyHash) throw badKey(`signer key ${name2}+${hex8(keyHash)} has a key hash that does not match its key (want ${hex8(signer.keyHash)})`);
+  return signer;
+}
+function parseVerifierKey(text2) {
+  const { name: name2, keyHash, alg, material } = decodeVerifierKey(text2);
+  const id = keyId({ name: name2, keyHash });
+  if (alg !== ALG_ED25519) throw badKey(`verifier key ${id} uses unsupported algorithm 0x${alg.toString(16).padStart(2, "0")}`, "only ed25519 (0x01) note keys are supported");
+  return { name: name2, keyHash, publicKey: material, verify: ed25519Verifier(id, material) };
+}
+function decodeVerifierKey(text2) {
+  const key = trimAscii(text2);
+  if (key.startsWith("PRIVATE+")) throw badKey("expected a verifier (public) key, got a signer (private) key", "pass the name+hash+base64 public key; keep the PRIVATE+KEY file secret");
+  const parts2 = splitKey(key, "verifier");
+  const computed = computeKeyHash(parts2.name, parts2.alg, parts2.material);
+  if (computed !== parts2.keyHash) throw badKey(`verifier key ${keyId(parts2)} has a key hash that does not match its key (want ${hex8(computed)})`);
+  return { ...parts2, material: new Uint8Array(parts2.material) };
+}
+function ed25519Verifier(id, publicKey) {
+  if (publicKey.byteLength !== ED25519_PUBLIC_SIZE) throw badKey(`verifier key ${id} has a ${publicKey.byteLength}-byte ed25519 public key, want ${ED25519_PUBLIC_SIZE}`);
+  let key;
+  try {
+    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: "der", type: "spki" });
+  } catch (err2) {
+    throw badKey(`verifier key ${id} is not a valid ed25519 public key`, void 0, err2);
+  }
+  return (message, signature) => signature.byteLength === ED25519_SIGNATURE_SIZE && cryptoVerify(null, message, key, signature);
+}
+function splitKey(rest, kind) {
+  const p1 = rest.indexOf("+");
+  const p2 = p1 < 0 ? -1 : rest.indexOf("+", p1 + 1);
+  if (p1 < 0 || p2 < 0) throw badKey(`${kind} key is not of the form name+hash+base64`);
+  const name2 = rest.slice(0, p1);
+  const hash3 = rest.slice(p1 + 1, p2);
+  if (!isValidKeyName(name2)) throw badKey(`${kind} key has an invalid name ${JSON.stringify(name2)}`);
+  if (!KEY_HASH_HEX.test(hash3)) throw badKey(`${kind} key ${name2} has a malformed key hash (want 8 hex digits)`);
+  const bytes2 = decodeBase64(rest.slice(p2 + 1));
+  if (bytes2 === void 0 || bytes2.byteLength < 2) throw badKey(`${kind} key ${name2} has malformed base64 key material`);
+  return { name: name2, keyHash: parseInt(hash3, 16), alg: bytes2[0], material: bytes2.subarray(1) };
+}
+function ed25519Signer(name2, seed) {
+  const { publicKey, sign } = ed25519KeyPair(seed);
+  return { name: name2, keyHash: computeKeyHash(name2, ALG_ED25519, publicKey), publicKey, sign };
+}
+function ed25519KeyPair(seed) {
+  if (seed.byteLength !== ED25519_SEED_SIZE) throw badKey(`ed25519 seed has ${seed.byteLength} bytes, want ${ED25519_SEED_SIZE}`);
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+  const publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.byteLength));
+  return { publicKey, sign: (message) => cryptoSign(null, message, privateKey) };
+}
+function withAlg(material, alg = ALG_ED25519) {
+  const out2 = new Uint8Array(1 + material.byteLength);
+  out2[0] = alg;
+  out2.set(material, 1);
+  return out2;
+}
+function trimAscii(s) {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isAsciiSpace(s.charCodeAt(a))) a++;
+  while (b > a && isAsciiSpace(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
+}
+function isAsciiSpace(c) {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+function looksLikeVerifierKey(key) {
+  return key.split("+").length >= 3 && !key.startsWith("PRIVATE");
+}
+function signNote(text2, signers) {
+  checkNoteText(text2);
+  if (signers.length === 0) throw new LedgerError("BAD_SIGNATURE", "a note needs at least one signer");
+  if (signers.length > MAX_NOTE_SIGNATURES) throw new LedgerError("BAD_SIGNATURE", `${signers.length} signers exceed the ${MAX_NOTE_SIGNATURES}-signature limit`);
+  const message = encodeUtf8(text2);
+  const seen = /* @__PURE__ */ new Set();
+  let out2 = text2 + "\n";
+  for (const s of signers) {
+    if (!isValidKeyName(s.name)) throw badKey(`invalid signer name ${JSON.stringify(s.name)}`);
+    const id = keyId(s);
+    if (seen.has(id)) throw new LedgerError("BAD_SIGNATURE", `signer ${id} given twice`);
+    seen.add(id);
+    const sig = s.sign(message);
+    const blob = new Uint8Array(4 + sig.byteLength);
+    new DataView(blob.buffer).setUint32(0, s.keyHash >>> 0, false);
+    blob.set(sig, 4);
+    out2 += `${SIG_PREFIX}${s.name} ${encodeBase64(blob)}
+`;
+  }
+  return out2;
+}
+function checkNoteText(text2) {
+  if (!text2.endsWith("\n")) throw new LedgerError("BAD_CHECKPOINT", "note text must end with a newline");
+  if (hasControlCharacter(text2, true)) throw new LedgerError("BAD_CHECKPOINT", "note text contains a control character");
+  if (LONE_SURROGATE2.test(text2)) throw new LedgerError("BAD_CHECKPOINT", "note text is not well-formed unicode (lone surrogate)");
+}
+function parseNote(note) {
+  if (hasControlCharacter(note, true)) throw malformed("it contains a control character");
+  if (LONE_SURROGATE2.test(note)) throw malformed("it is not well-formed unicode");
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0) throw malformed("there is no blank line before the signatures");
+  const text2 = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (block === "") throw malformed("it has no signature lines");
+  if (!block.endsWith("\n")) throw malformed("the last signature line does not end with a newline");
+  const lines = block.slice(0, -1).split("\n");
+  if (lines.length > MAX_NOTE_SIGNATURES) throw malformed(`it has more than ${MAX_NOTE_SIGNATURES} signatures`);
+  const signatures = lines.map((line, i2) => {
+    if (!line.startsWith(SIG_PREFIX)) throw malformed(`signature line ${i2 + 1} does not start with an em dash and a space`);
+    const rest = line.slice(SIG_PREFIX.length);
+    const space = rest.indexOf(" ");
+    const name2 = space < 0 ? rest : rest.slice(0, space);
+    const b642 = space < 0 ? "" : rest.slice(space + 1);
+    if (!isValidKeyName(name2)) throw malformed(`signature line ${i2 + 1} has an invalid key name`);
+    const blob = b642 === "" ? void 0 : decodeBase64(b642);
+    if (blob === void 0 || blob.byteLength < 5) throw malformed(`signature line ${i2 + 1} (${name2}) has malformed base64`);
+    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+    return { name: name2, keyHash: view.getUint32(0, false), signature: blob.subarray(4) };
+  });
+  return { text: text2, signatures };
+}
+function openNote(note, verifiers) {
+  const { text: text2, signatures } = parseNote(note);
+  const message = encodeUtf8(text2);
+  const verifiedBy = [];
+  const unverified = [];
+  const seenKnown = /* @__PURE__ */ new Set();
+  const seenUnknown = /* @__PURE__ */ new Set();
+  for (const s of signatures) {
+    const id = keyId(s);
+    const v = verifiers.find((k) => k.name === s.name && k.keyHash === s.keyHash);
+    if (v === void 0) {
+      if (!seenUnknown.has(id)) unverified.push({ name: s.name, keyHash: s.keyHash });
+      seenUnknown.add(id);
+      continue;
+    }
+    if (seenKnown.has(id)) continue;
+    seenKnown.add(id);
+    if (!v.verify(message, s.signature)) {
+      throw new LedgerError("BAD_SIGNATURE", `note signature by ${id} does not verify`, {
+        hint: "the note was altered after signing, or was signed by a different key with the same name and hash"
+      });
+    }
+    verifiedBy.push(v);
+  }
+  if (verifiedBy.length === 0) {
+    const names = unverified.map(keyId).join(", ");
+    throw new LedgerError("UNKNOWN_KEY", `note is not signed by any trusted key (signed by ${names})`, {
+      hint: `trusted keys: ${verifiers.length === 0 ? "none given" : verifiers.map(keyId).join(", ")}; pass the log's verifier key`
+    });
+  }
+  return { text: text2, verifiedBy, unverified };
+}
+function malformed(why) {
+  return new LedgerError("BAD_CHECKPOINT", `malformed signed note: ${why}`);
+}
+function badKey(message, hint, cause) {
+  return new LedgerError("BAD_KEY", message, {
+    hint: hint ?? "note keys look like name+hash+base64 (verifier) or PRIVATE+KEY+name+hash+base64 (signer); create one with `trailmark keygen`",
+    ...cause === void 0 ? {} : { cause }
+  });
+}
+var ALG_ED25519, MAX_NOTE_SIGNATURES, ED25519_SEED_SIZE, ED25519_PUBLIC_SIZE, ED25519_SIGNATURE_SIZE, SIG_PREFIX, PKCS8_ED25519_PREFIX, SPKI_ED25519_PREFIX, SPACE, LONE_SURROGATE2, KEY_HASH_HEX;
+var init_note = __esm({
+  "src/ledger/note.ts"() {
+    "use strict";
+    init_errors();
+    init_encoding();
+    ALG_ED25519 = 1;
+    MAX_NOTE_SIGNATURES = 100;
+    ED25519_SEED_SIZE = 32;
+    ED25519_PUBLIC_SIZE = 32;
+    ED25519_SIGNATURE_SIZE = 64;
+    SIG_PREFIX = "— ";
+    PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+    SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+    SPACE = /[\t\n\v\f\r \u0085\u00a0\p{Z}]/u;
+    LONE_SURROGATE2 = /[\uD800-\uDFFF]/u;
+    KEY_HASH_HEX = /^[0-9a-fA-F]{8}$/;
+  }
+});
+
+// src/ledger/entry.ts
+import { hash } from "node:crypto";
+function lineHash(line) {
+  return hash("sha256", line, "hex");
+}
+function signingBytes(entry) {
+  const { v, seq, time, kind, prev, policy, body: body2 } = entry;
+  return canonicalBytes({ v, seq, time, kind, prev, policy, body: body2 });
+}
+function signEntryLine(entry, signer) {
+  checkBody(entry.kind, entry.body);
+  const { v, seq, time, kind, prev, policy, body: body2 } = entry;
+  if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError("BAD_ENTRY", `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
+  const unsigned = canonicalize({ body: body2, kind, policy, prev, seq, time, v });
+  const scratch = 3 * unsigned.length <= signingScratch.byteLength ? signingScratch : Buffer.allocUnsafe(3 * unsigned.length);
+  const unsignedLength = scratch.write(unsigned, 0, "utf8");
+  const unsignedBytes = scratch.subarray(0, unsignedLength);
+  const sig = { alg: SIGNATURE_ALG, kid: signerKid(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
+  const signed = { v, seq, time, kind, prev, policy, body: body2, sig };
+  const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
+  let framed;
+  if (unsigned.endsWith(tail)) {
+    const member = `,"sig":${canonicalize(sig)}`;
+    const cut2 = unsignedLength - tail.length;
+    const memberBytes = Buffer.byteLength(member, "utf8");
+    framed = Buffer.allocUnsafe(1 + unsignedLength + memberBytes);
+    unsignedBytes.copy(framed, 1, 0, cut2);
+    framed.write(member, 1 + cut2, "utf8");
+    unsignedBytes.copy(framed, 1 + cut2 + memberBytes, cut2);
+  } else {
+    const text2 = canonicalize(signed);
+    framed = Buffer.allocUnsafe(1 + Buffer.byteLength(text2, "utf8"));
+    framed.write(text2, 1, "utf8");
+  }
+  framed[0] = 0;
+  const line = framed.subarray(1);
+  if (line.byteLength > MAX_LINE_BYTES) {
+    throw new LedgerError("ENTRY_TOO_LARGE", `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
+      hint: "entries hold digests, never payloads: store a sha256 of large content instead"
+    });
+  }
+  return { entry: signed, line, hash: hash("sha256", line, "hex"), leaf: hash("sha256", framed, "buffer") };
+}
+function signerKid(signer) {
+  const known = kids.get(signer);
+  if (known !== void 0 && known.name === signer.name && known.keyHash === signer.keyHash) return known.kid;
+  const kid = keyId(signer);
+  kids.set(signer, { name: signer.name, keyHash: signer.keyHash, kid });
+  return kid;
+}
+function entryTime(epochMs) {
+  return new Date(epochMs).toISOString();
+}
+var LEDGER_FORMAT_VERSION, MAX_LINE_BYTES, GENESIS_PREV, SIGNATURE_ALG, ENTRY_FIELDS, ENTRY_TIME_PATTERN, signingScratch, kids;
+var init_entry = __esm({
+  "src/ledger/entry.ts"() {
+    "use strict";
+    init_errors();
+    init_body();
+    init_canonical();
+    init_encoding();
+    init_note();
+    LEDGER_FORMAT_VERSION = 1;
+    MAX_LINE_BYTES = 65535;
+    GENESIS_PREV = "0".repeat(64);
+    SIGNATURE_ALG = "ed25519";
+    ENTRY_FIELDS = ["body", "kind", "policy", "prev", "seq", "sig", "time", "v"];
+    ENTRY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+    signingScratch = Buffer.allocUnsafe(3 * (MAX_LINE_BYTES + 1));
+    kids = /* @__PURE__ */ new WeakMap();
+  }
+});
+
+// src/ledger/read.ts
+async function* readEntries(store, from = 0) {
+  let seq = from;
+  for await (const line of store.readLines(from)) {
+    const text2 = decodeUtf8(line);
+    if (text2 === void 0) throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not well-formed utf-8`, { hint: "run `trailmark verify`" });
+    let entry;
+    try {
+      entry = parseStrictJson(text2);
+    } catch (err2) {
+      throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not valid json`, { cause: err2, hint: "run `trailmark verify`" });
+    }
+    yield { seq, hash: lineHash(line), entry };
+    seq++;
+  }
+}
+var init_read = __esm({
+  "src/ledger/read.ts"() {
+    "use strict";
+    init_errors();
+    init_canonical();
+    init_encoding();
+    init_entry();
+  }
+});
+
+// src/engine/analyses.ts
+var analyses_exports = {};
+__export(analyses_exports, {
+  AnalysisPages: () => AnalysisPages,
+  readAnalyses: () => readAnalyses
+});
+async function* readAnalyses(store, options = {}) {
+  const pages = new AnalysisPages();
+  for await (const stored of readEntries(store)) {
+    options.onEntry?.(stored);
+    const { seq, hash: hash3, entry } = stored;
+    if (entry.kind === ANALYZED) {
+      const body2 = entry.body;
+      if (options.wanted !== void 0 && !options.wanted(body2)) continue;
+      const analysis = { seq, hash: hash3, time: entry.time, body: body2 };
+      pages.analysis(seq, hash3, body2, analysis);
+      yield { analysis, page: null, hunks: Array.isArray(body2.hunks) ? body2.hunks : [] };
+    } else if (entry.kind === PAGE) {
+      const found = pages.page(entry.body);
+      if (found !== void 0) yield { analysis: found.value, page: { seq, hash: hash3, time: entry.time }, hunks: found.hunks };
+    }
+  }
+}
+var ANALYZED, PAGE;
+var init_analyses = __esm({
+  "src/engine/analyses.ts"() {
+    "use strict";
+    init_change_hunks();
+    init_read();
+    ANALYZED = "change.analyzed";
+    PAGE = "change.hunks";
+  }
+});
+
+// src/engine/record.ts
+var record_exports = {};
+__export(record_exports, {
+  ledgerRefOf: () => ledgerRefOf,
+  recordScan: () => recordScan,
+  scanDrafts: () => scanDrafts
+});
+function attributionOf(h) {
+  const seen = /* @__PURE__ */ new Set();
+  const out2 = [];
+  for (const e of h.evidence) {
+    if (e.class === "inferred" || e.weak === true || e.says !== "ai") continue;
+    const a = {
+      class: e.class,
+      source: e.source.slice(0, 128),
+      agent: clip(e.agent, 128),
+      model: clip(e.model, 128),
+      commit: e.commit !== void 0 && COMMIT_ID.test(e.commit) ? e.commit : null
+    };
+    const key = JSON.stringify(a);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out2.push(a);
+    if (out2.length === MAX_HUNK_ATTRIBUTION) break;
+  }
+  return out2;
+}
+function hunkOf(h) {
+  const classes = new Set(h.evidence.map((e) => e.class));
+  const commits = h.commits.filter((c) => COMMIT_ID.test(c));
+  const attribution = attributionOf(h);
+  return {
+    path: h.path,
+    startLine: h.startLine,
+    endLine: h.endLine,
+    contentDigest: h.contentDigest,
+    verdict: h.verdict,
+    evidence: EVIDENCE_CLASSES.filter((c) => classes.has(c)),
+    score: h.score,
+    addedLines: h.addedLines,
+    // The newest commits matter most to blame: keep the last ones when there are too many.
+    ...commits.length === 0 ? {} : { commits: commits.slice(-MAX_HUNK_COMMITS) },
+    ...attribution.length === 0 ? {} : { attribution }
+  };
+}
+function bytesOf(value) {
+  return Buffer.byteLength(canonicalize(value), "utf8");
+}
+function paginate(hunks, firstBodyBytes, laterBodyBytes, policy) {
+  const envelope = ENVELOPE_SLACK + Buffer.byteLength(JSON.stringify(policy), "utf8");
+  const pages = [[]];
+  let used = envelope + firstBodyBytes;
+  for (const h of hunks) {
+    const n = bytesOf(h) + 1;
+    const page = pages[pages.length - 1];
+    if (used + n > MAX_LINE_BYTES && (page.length > 0 || pages.length > 1)) {
+      pages.push([h]);
+      used = envelope + laterBodyBytes + n;
+    } else {
+      page.push(h);
+      used += n;
+    }
+  }
+  return pages;
+}
+function scanDrafts(result, meta) {
+  const s = result.summary;
+  const hunks = result.hunks.map(hunkOf);
+  const roles = Object.keys(meta.subjects ?? {}).sort();
+  const changeBody = (ctx, pageHunks, hunkPages) => ({
+    schema: CHANGE_ANALYZED_SCHEMA,
+    repository: meta.repository ?? null,
+    pullRequest: meta.pullRequest ?? null,
+    base: result.base,
+    head: result.head,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    detectors: [...s.detectors].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0).map((d) => ({ id: d.id, version: d.version })),
+    model: s.modelVersion,
+    // The review scores with the shipped commit-message model (engine/analyze.ts default).
+    messageModel: `${DEFAULT_MESSAGE_MODEL.id}@${DEFAULT_MESSAGE_MODEL.version}`,
+    thresholds: { low: s.thresholds.low, high: s.thresholds.high },
+    counts: {
+      files: s.files,
+      hunks: s.hunks,
+      addedLines: s.addedLines,
+      commits: s.commits,
+      omissions: s.omissions.length,
+      verdicts: { ...s.verdicts },
+      findings: { ...s.findings },
+      evidence: { ...s.evidence }
+    },
+    // Commitments are 71 characters whatever the value: a placeholder sizes them exactly.
+    subjects: Object.fromEntries(roles.map((r) => [r, ctx === null ? `sha256:${"0".repeat(64)}` : ctx.commit(meta.subjects[r])])),
+    hunks: pageHunks,
+    hunkPages,
+    ...meta.job === void 0 ? {} : { job: meta.job }
+  });
+  const pageSkeleton = { schema: CHANGE_HUNKS_SCHEMA, change: { seq: Number.MAX_SAFE_INTEGER, hash: "0".repeat(64) }, page: Number.MAX_SAFE_INTEGER, hunks: [] };
+  const pages = paginate(hunks, bytesOf(changeBody(null, [], Number.MAX_SAFE_INTEGER)), bytesOf(pageSkeleton), meta.policy);
+  const changeRef = (ctx) => ({ seq: ctx.previous[0].seq, hash: ctx.previous[0].hash });
+  const drafts2 = [{ kind: CHANGE_ANALYZED_KIND, policy: meta.policy, body: (ctx) => changeBody(ctx, pages[0], pages.length - 1) }];
+  pages.slice(1).forEach((page, i2) => {
+    drafts2.push({
+      kind: CHANGE_HUNKS_KIND,
+      policy: meta.policy,
+      body: (ctx) => ({ schema: CHANGE_HUNKS_SCHEMA, change: changeRef(ctx), page: i2 + 1, hunks: page })
+    });
+  });
+  for (const f of result.findings) {
+    drafts2.push({
+      kind: FINDING_KIND,
+      policy: meta.policy,
+      body: (ctx) => ({
+        schema: FINDING_SCHEMA,
+        change: changeRef(ctx),
+        finding: f.kind,
+        path: f.path,
+        startLine: f.startLine,
+        endLine: f.endLine,
+        level: f.level,
+        score: f.score ?? null,
+        message: f.message
+      })
+    });
+  }
+  return drafts2;
+}
+function ledgerRefOf(appended, location, origin) {
+  return {
+    dir: location,
+    origin,
+    size: appended.size,
+    root: appended.root,
+    checkpoint: appended.checkpoint,
+    entries: appended.entries.map((e) => ({ seq: e.seq, kind: e.kind }))
+  };
+}
+async function recordScan(result, ledger, meta) {
+  return ledgerRefOf(await ledger.append(scanDrafts(result, meta)), ledger.store.location, ledger.origin);
+}
+var ENVELOPE_SLACK, COMMIT_ID, clip;
+var init_record2 = __esm({
+  "src/engine/record.ts"() {
+    "use strict";
+    init_types();
+    init_version();
+    init_canonical();
+    init_entry();
+    init_change_analyzed();
+    init_change_hunks();
+    init_finding();
+    init_commit_message();
+    ENVELOPE_SLACK = 512;
+    COMMIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+    clip = (s, n) => s === void 0 || s === "" ? null : s.slice(0, n);
   }
 });
 
@@ -16474,11 +18724,8 @@ import { fileURLToPath } from "node:url";
 
 // src/engine/analyze.ts
 var import_picomatch = __toESM(require_picomatch2(), 1);
+init_types();
 import { createHash as createHash2 } from "node:crypto";
-
-// src/core/types.ts
-var EVIDENCE_CLASSES = ["recorded", "declared", "stamped", "inferred"];
-var VERDICTS = ["attested", "unattested", "contradicted", "clear", "uncertain", "skipped"];
 
 // src/diff/classify.ts
 var MAX_CLASSIFY_BYTES = 1024 * 1024;
@@ -18110,6 +20357,121 @@ var lexical = {
   }
 };
 
+// detectors/model-weights.json
+var model_weights_default = {
+  id: "trailmark-logistic",
+  version: "1.0.0+37fe37c32c5c",
+  bias: -0.1731,
+  weights: {
+    "assistant-text/chat-phrase": 4,
+    "assistant-text/code-fence": 4,
+    "assistant-text/placeholder": 3.5,
+    "narration/step-comment": 1.1082,
+    "narration/imperative-walkthrough": 0.7207,
+    "narration/sentence-comments": 1.5264,
+    "narration/stock-vocabulary": 0.8,
+    "comment-density/trailing": 0.2247,
+    "restating-comment/restates-code": 0.8732,
+    "jsdoc/uniform": 0.4977,
+    "jsdoc/trivial": 0.4847,
+    "jsdoc/typed-in-ts": 0.4411,
+    "defensive/log-rethrow": 1.4182,
+    "defensive/log-swallow": 0.9013,
+    "defensive/error-idiom": 1.962,
+    "defensive/input-guards": 1.0945,
+    "lexical/emoji": 1,
+    "hunk-shape/whole-units": 0.25,
+    "hunk-shape/size": 0.25,
+    "consistency/quote-style": 1,
+    "consistency/semicolons": 1,
+    "consistency/indentation": 0.8,
+    "consistency/naming": 0.8,
+    "consistency/comment-excess": 0.793,
+    "consistency/jsdoc-excess": 0.0113,
+    "human-markers/todo": -1.1795,
+    "human-markers/commented-out-code": -1.224,
+    "human-markers/informal": -1.5873,
+    "human-markers/lowercase-comments": -2.3428
+  },
+  trainedOn: "trailmark devset v1, train split: 1904 hunks (226 ai, 1678 human); detectors 1.1.0; L2 0.001 toward expert priors, 4000 GD steps, class-balanced, sign-constrained, shape capped at 0.25",
+  metrics: {
+    trainAuroc: 0.6695,
+    trainHumanFlagRate: 0.0179,
+    trainAiRecall: 0.1283,
+    trainCvAuroc: 0.6656,
+    trainCvHumanFlagRate: 0.0197,
+    trainCvAiRecall: 0.115,
+    testAuroc: 0.6554,
+    testHumanFlagRate: 89e-4,
+    testAiRecall: 0.0798
+  },
+  thresholds: {
+    low: 0.49,
+    high: 0.85
+  }
+};
+
+// detectors/model.ts
+var ROUND = 1e4;
+function round(value) {
+  return Math.round(value * ROUND) / ROUND;
+}
+function sigmoid(x) {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+function coefficient(model, id) {
+  if (!Object.hasOwn(model.weights, id)) return 0;
+  const w = model.weights[id];
+  return typeof w === "number" && Number.isFinite(w) ? w : 0;
+}
+function scoreFeatures(features, model) {
+  let logit = Number.isFinite(model.bias) ? model.bias : 0;
+  const signals = [];
+  for (const f of features) {
+    if (!Number.isFinite(f.value)) continue;
+    const contribution = coefficient(model, f.id) * f.value;
+    if (contribution === 0) continue;
+    logit += contribution;
+    const weight = round(contribution);
+    if (weight === 0) continue;
+    signals.push(f.line !== void 0 ? { id: f.id, weight, line: f.line, detail: f.detail } : { id: f.id, weight, detail: f.detail });
+  }
+  signals.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+  return { score: round(sigmoid(logit)), signals };
+}
+function analyzeHunk(ctx, detectors, model) {
+  const features = [];
+  const failures = [];
+  for (const detector of detectors) {
+    try {
+      features.push(...detector.detect(ctx));
+    } catch (err2) {
+      failures.push({ detector: detector.id, message: err2 instanceof Error ? err2.message : "non-error thrown" });
+    }
+  }
+  features.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
+  return { ...scoreFeatures(features, model), features, failures };
+}
+function finiteRecord(record) {
+  const out2 = {};
+  for (const key of Object.keys(record).sort()) {
+    const value = record[key];
+    if (typeof value === "number" && Number.isFinite(value)) out2[key] = value;
+  }
+  return out2;
+}
+var DEFAULT_MODEL = Object.freeze({
+  id: model_weights_default.id,
+  version: model_weights_default.version,
+  bias: model_weights_default.bias,
+  weights: Object.freeze(finiteRecord(model_weights_default.weights)),
+  trainedOn: model_weights_default.trainedOn,
+  metrics: Object.freeze(finiteRecord(model_weights_default.metrics)),
+  ...model_weights_default.thresholds !== void 0 ? { thresholds: Object.freeze({ low: model_weights_default.thresholds.low, high: model_weights_default.thresholds.high }) } : {}
+});
+
 // detectors/narration.ts
 var ID9 = "narration";
 var STEP = /^(?:step\s*\d+\b|(?:first|second|third|next|then|now|finally|lastly|here),?\s+(?:we|let'?s|i)\b|let'?s\s+\w+|we\s+(?:need|want|have|will|can|must|should)\s+to\b|(?:this|the following|the code below)\s+(?:function|method|block|code|line|section)\s+(?:will|is used to|handles|ensures)\b)/i;
@@ -18561,7 +20923,7 @@ function saturateRatio(part, whole) {
 }
 
 // detectors/registry.ts
-var DEFAULT_DETECTORS = [
+var FEATURE_DETECTORS = [
   assistantText,
   narration,
   commentDensity,
@@ -18575,932 +20937,13 @@ var DEFAULT_DETECTORS = [
   rewrite,
   humanMarkers
 ];
+function detectorsFor(model) {
+  return FEATURE_DETECTORS.filter((d) => d.features.some((f) => coefficient(model, f.id) !== 0));
+}
+var DEFAULT_DETECTORS = detectorsFor(DEFAULT_MODEL);
 
-// detectors/model-weights.json
-var model_weights_default = {
-  id: "trailmark-logistic",
-  version: "1.0.0+37fe37c32c5c",
-  bias: -0.1731,
-  weights: {
-    "assistant-text/chat-phrase": 4,
-    "assistant-text/code-fence": 4,
-    "assistant-text/placeholder": 3.5,
-    "narration/step-comment": 1.1082,
-    "narration/imperative-walkthrough": 0.7207,
-    "narration/sentence-comments": 1.5264,
-    "narration/stock-vocabulary": 0.8,
-    "comment-density/trailing": 0.2247,
-    "restating-comment/restates-code": 0.8732,
-    "jsdoc/uniform": 0.4977,
-    "jsdoc/trivial": 0.4847,
-    "jsdoc/typed-in-ts": 0.4411,
-    "defensive/log-rethrow": 1.4182,
-    "defensive/log-swallow": 0.9013,
-    "defensive/error-idiom": 1.962,
-    "defensive/input-guards": 1.0945,
-    "lexical/emoji": 1,
-    "hunk-shape/whole-units": 0.25,
-    "hunk-shape/size": 0.25,
-    "consistency/quote-style": 1,
-    "consistency/semicolons": 1,
-    "consistency/indentation": 0.8,
-    "consistency/naming": 0.8,
-    "consistency/comment-excess": 0.793,
-    "consistency/jsdoc-excess": 0.0113,
-    "human-markers/todo": -1.1795,
-    "human-markers/commented-out-code": -1.224,
-    "human-markers/informal": -1.5873,
-    "human-markers/lowercase-comments": -2.3428
-  },
-  trainedOn: "trailmark devset v1, train split: 1904 hunks (226 ai, 1678 human); detectors 1.1.0; L2 0.001 toward expert priors, 4000 GD steps, class-balanced, sign-constrained, shape capped at 0.25",
-  metrics: {
-    trainAuroc: 0.6695,
-    trainHumanFlagRate: 0.0179,
-    trainAiRecall: 0.1283,
-    trainCvAuroc: 0.6656,
-    trainCvHumanFlagRate: 0.0197,
-    trainCvAiRecall: 0.115,
-    testAuroc: 0.6554,
-    testHumanFlagRate: 89e-4,
-    testAiRecall: 0.0798
-  },
-  thresholds: {
-    low: 0.49,
-    high: 0.85
-  }
-};
-
-// detectors/model.ts
-var ROUND = 1e4;
-function round(value) {
-  return Math.round(value * ROUND) / ROUND;
-}
-function sigmoid(x) {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-function coefficient(model, id) {
-  if (!Object.hasOwn(model.weights, id)) return 0;
-  const w = model.weights[id];
-  return typeof w === "number" && Number.isFinite(w) ? w : 0;
-}
-function scoreFeatures(features, model) {
-  let logit = Number.isFinite(model.bias) ? model.bias : 0;
-  const signals = [];
-  for (const f of features) {
-    if (!Number.isFinite(f.value)) continue;
-    const contribution = coefficient(model, f.id) * f.value;
-    if (contribution === 0) continue;
-    logit += contribution;
-    const weight = round(contribution);
-    if (weight === 0) continue;
-    signals.push(f.line !== void 0 ? { id: f.id, weight, line: f.line, detail: f.detail } : { id: f.id, weight, detail: f.detail });
-  }
-  signals.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
-  return { score: round(sigmoid(logit)), signals };
-}
-function analyzeHunk(ctx, detectors, model) {
-  const features = [];
-  const failures = [];
-  for (const detector of detectors) {
-    try {
-      features.push(...detector.detect(ctx));
-    } catch (err2) {
-      failures.push({ detector: detector.id, message: err2 instanceof Error ? err2.message : "non-error thrown" });
-    }
-  }
-  features.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.line ?? 0) - (b.line ?? 0));
-  return { ...scoreFeatures(features, model), features, failures };
-}
-function finiteRecord(record) {
-  const out2 = {};
-  for (const key of Object.keys(record).sort()) {
-    const value = record[key];
-    if (typeof value === "number" && Number.isFinite(value)) out2[key] = value;
-  }
-  return out2;
-}
-var DEFAULT_MODEL = Object.freeze({
-  id: model_weights_default.id,
-  version: model_weights_default.version,
-  bias: model_weights_default.bias,
-  weights: Object.freeze(finiteRecord(model_weights_default.weights)),
-  trainedOn: model_weights_default.trainedOn,
-  metrics: Object.freeze(finiteRecord(model_weights_default.metrics)),
-  ...model_weights_default.thresholds !== void 0 ? { thresholds: Object.freeze({ low: model_weights_default.thresholds.low, high: model_weights_default.thresholds.high }) } : {}
-});
-
-// detectors/commit-message-weights.json
-var commit_message_weights_default = {
-  id: "trailmark-commit-message",
-  version: "1.0.0+969b1df869a5",
-  bias: -4.6417,
-  weights: {
-    lines: -0.6936,
-    "body-chars": 1.6891,
-    "subject-chars": 0.6974,
-    "subject-over-72": -0.1557,
-    paragraphs: -1.2558,
-    "bullet-share": -1.2612,
-    bullets: 0.7671,
-    headings: -1.1129,
-    sections: 2.004,
-    "code-spans": 0.1571,
-    "file-paths": 0.1413,
-    conventional: 0.82,
-    "wrapped-72": -0.0558,
-    "long-lines": -0.0185,
-    "subject-period": -1.2086,
-    emoji: -0.1006,
-    bold: 0.7281,
-    "pr-number": -0.4765,
-    "issue-refs": 0.0191,
-    "subject-lowercase": -1.1799,
-    "colon-lines": 0.0402,
-    numbered: 0.2174,
-    "empty-body": 2.9631,
-    "lines-5": -0.2328,
-    "lines-10": -0.1641,
-    "lines-20": -0.1576,
-    "body-400": -0.6287,
-    "body-1200": -0.2856,
-    "has-sections": -1.6774,
-    "has-headings": 0.5208,
-    "has-code-spans": -0.5964,
-    "has-bullets": -0.38,
-    "lines-3": 0.4472,
-    "subject-50": 0.708,
-    "subject-70": 0.0586,
-    checkboxes: -0.2243,
-    "trailers-left": 0.1925,
-    "body-starts-bullet": 0.0107,
-    "mean-line-chars": -0.8127,
-    "subject-code": -1.1563
-  },
-  threshold: 2.525,
-  trainedOn: "mirrored public repositories; split by repository (src/eval/split.ts); agent = stamped/declared AI evidence (commitEvidence), human = no evidence, no bot, authored ≥ 2024-01-01; merges left out; at most 2500 commits per repository and class; classes weighted equally; L2 0.00001",
-  referencesDigest: "sha256:969b1df869a575d25d7abfb3572f9a26fdc72393d75bb10a532c9e2ad7e1f4ef",
-  repos: [
-    {
-      repo: "Aider-AI/aider",
-      split: "train",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "CopilotKit/CopilotKit",
-      split: "test",
-      agent: 2242,
-      human: 2500
-    },
-    {
-      repo: "Effect-TS/effect",
-      split: "train",
-      agent: 357,
-      human: 2500
-    },
-    {
-      repo: "Kilo-Org/kilocode-legacy",
-      split: "train",
-      agent: 428,
-      human: 2500
-    },
-    {
-      repo: "PostHog/posthog-js",
-      split: "train",
-      agent: 1280,
-      human: 2500
-    },
-    {
-      repo: "RooCodeInc/Roo-Code",
-      split: "train",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "TanStack/query",
-      split: "train",
-      agent: 125,
-      human: 2500
-    },
-    {
-      repo: "VoltAgent/voltagent",
-      split: "test",
-      agent: 34,
-      human: 2500
-    },
-    {
-      repo: "actions/toolkit",
-      split: "train",
-      agent: 65,
-      human: 1254
-    },
-    {
-      repo: "anthropics/anthropic-sdk-typescript",
-      split: "train",
-      agent: 63,
-      human: 1090
-    },
-    {
-      repo: "apollographql/apollo-client",
-      split: "train",
-      agent: 95,
-      human: 2500
-    },
-    {
-      repo: "assistant-ui/assistant-ui",
-      split: "train",
-      agent: 1373,
-      human: 2500
-    },
-    {
-      repo: "better-auth/better-auth",
-      split: "train",
-      agent: 496,
-      human: 2500
-    },
-    {
-      repo: "biomejs/website",
-      split: "train",
-      agent: 50,
-      human: 2500
-    },
-    {
-      repo: "browserbase/stagehand",
-      split: "train",
-      agent: 1054,
-      human: 2500
-    },
-    {
-      repo: "cloudflare/agents",
-      split: "train",
-      agent: 1027,
-      human: 2500
-    },
-    {
-      repo: "cloudflare/workers-sdk",
-      split: "train",
-      agent: 1044,
-      human: 2500
-    },
-    {
-      repo: "continuedev/continue",
-      split: "train",
-      agent: 790,
-      human: 2500
-    },
-    {
-      repo: "denoland/std",
-      split: "train",
-      agent: 37,
-      human: 2500
-    },
-    {
-      repo: "documenso/documenso",
-      split: "train",
-      agent: 156,
-      human: 2500
-    },
-    {
-      repo: "drizzle-team/drizzle-orm",
-      split: "test",
-      agent: 56,
-      human: 2500
-    },
-    {
-      repo: "dubinc/dub",
-      split: "train",
-      agent: 64,
-      human: 2500
-    },
-    {
-      repo: "e2b-dev/E2B",
-      split: "test",
-      agent: 1269,
-      human: 2500
-    },
-    {
-      repo: "electric-sql/electric",
-      split: "train",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "electron/electron",
-      split: "test",
-      agent: 1005,
-      human: 2500
-    },
-    {
-      repo: "eslint/eslint",
-      split: "train",
-      agent: 82,
-      human: 2500
-    },
-    {
-      repo: "fastify/fastify",
-      split: "train",
-      agent: 49,
-      human: 2500
-    },
-    {
-      repo: "formbricks/formbricks",
-      split: "train",
-      agent: 1662,
-      human: 2500
-    },
-    {
-      repo: "getsentry/sentry-javascript",
-      split: "train",
-      agent: 1428,
-      human: 2500
-    },
-    {
-      repo: "github/github-mcp-server",
-      split: "train",
-      agent: 1238,
-      human: 2500
-    },
-    {
-      repo: "google-gemini/gemini-cli",
-      split: "train",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "hey-api/openapi-ts",
-      split: "train",
-      agent: 856,
-      human: 2500
-    },
-    {
-      repo: "inngest/inngest-js",
-      split: "train",
-      agent: 125,
-      human: 2500
-    },
-    {
-      repo: "jestjs/jest",
-      split: "test",
-      agent: 226,
-      human: 2500
-    },
-    {
-      repo: "langchain-ai/langchainjs",
-      split: "test",
-      agent: 176,
-      human: 2500
-    },
-    {
-      repo: "langchain-ai/langgraphjs",
-      split: "train",
-      agent: 269,
-      human: 2500
-    },
-    {
-      repo: "langfuse/langfuse",
-      split: "test",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "mendableai/firecrawl",
-      split: "test",
-      agent: 340,
-      human: 2500
-    },
-    {
-      repo: "mermaid-js/mermaid",
-      split: "train",
-      agent: 196,
-      human: 2500
-    },
-    {
-      repo: "microsoft/playwright",
-      split: "train",
-      agent: 433,
-      human: 2500
-    },
-    {
-      repo: "microsoft/rushstack",
-      split: "train",
-      agent: 840,
-      human: 2500
-    },
-    {
-      repo: "microsoft/typespec",
-      split: "train",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "microsoft/vscode-copilot-chat",
-      split: "test",
-      agent: 974,
-      human: 2500
-    },
-    {
-      repo: "microsoft/vscode-js-debug",
-      split: "train",
-      agent: 80,
-      human: 411
-    },
-    {
-      repo: "microsoft/vscode-pull-request-github",
-      split: "train",
-      agent: 1497,
-      human: 2500
-    },
-    {
-      repo: "microsoft/vscode-python",
-      split: "train",
-      agent: 195,
-      human: 2500
-    },
-    {
-      repo: "mui/base-ui",
-      split: "train",
-      agent: 436,
-      human: 2500
-    },
-    {
-      repo: "nodejs/undici",
-      split: "train",
-      agent: 287,
-      human: 2500
-    },
-    {
-      repo: "nuxt/nuxt",
-      split: "train",
-      agent: 102,
-      human: 2500
-    },
-    {
-      repo: "openai/openai-node",
-      split: "train",
-      agent: 23,
-      human: 2500
-    },
-    {
-      repo: "outline/outline",
-      split: "test",
-      agent: 1887,
-      human: 2500
-    },
-    {
-      repo: "payloadcms/payload",
-      split: "train",
-      agent: 695,
-      human: 2500
-    },
-    {
-      repo: "pnpm/pnpm",
-      split: "train",
-      agent: 2500,
-      human: 2500
-    },
-    {
-      repo: "prettier/prettier",
-      split: "test",
-      agent: 74,
-      human: 2500
-    },
-    {
-      repo: "prisma/prisma",
-      split: "test",
-      agent: 1016,
-      human: 2500
-    },
-    {
-      repo: "remix-run/react-router",
-      split: "test",
-      agent: 202,
-      human: 2500
-    },
-    {
-      repo: "rollup/rollup",
-      split: "train",
-      agent: 14,
-      human: 2111
-    },
-    {
-      repo: "shadcn-ui/ui",
-      split: "train",
-      agent: 274,
-      human: 2500
-    },
-    {
-      repo: "supabase/supabase-js",
-      split: "test",
-      agent: 55,
-      human: 2500
-    },
-    {
-      repo: "sveltejs/kit",
-      split: "train",
-      agent: 137,
-      human: 2500
-    },
-    {
-      repo: "sveltejs/svelte",
-      split: "train",
-      agent: 118,
-      human: 2500
-    },
-    {
-      repo: "tailwindlabs/tailwindcss",
-      split: "train",
-      agent: 51,
-      human: 2500
-    },
-    {
-      repo: "triggerdotdev/trigger.dev",
-      split: "test",
-      agent: 1458,
-      human: 2500
-    },
-    {
-      repo: "typescript-eslint/typescript-eslint",
-      split: "train",
-      agent: 84,
-      human: 2500
-    },
-    {
-      repo: "unkeyed/unkey",
-      split: "train",
-      agent: 1049,
-      human: 2500
-    },
-    {
-      repo: "unocss/unocss",
-      split: "train",
-      agent: 18,
-      human: 2500
-    },
-    {
-      repo: "upstash/context7",
-      split: "test",
-      agent: 76,
-      human: 2125
-    },
-    {
-      repo: "vercel/ai-chatbot",
-      split: "train",
-      agent: 110,
-      human: 2500
-    },
-    {
-      repo: "vercel/swr",
-      split: "test",
-      agent: 16,
-      human: 509
-    },
-    {
-      repo: "vitest-dev/vitest",
-      split: "train",
-      agent: 1176,
-      human: 2500
-    },
-    {
-      repo: "vueuse/vueuse",
-      split: "train",
-      agent: 38,
-      human: 2500
-    },
-    {
-      repo: "webdriverio/webdriverio",
-      split: "test",
-      agent: 134,
-      human: 2500
-    },
-    {
-      repo: "webpack/webpack",
-      split: "train",
-      agent: 719,
-      human: 2500
-    },
-    {
-      repo: "withastro/astro",
-      split: "train",
-      agent: 130,
-      human: 2500
-    }
-  ],
-  metrics: {
-    "train.repos": 55,
-    "train.agent": 37915,
-    "train.human": 132366,
-    "test.repos": 19,
-    "test.agent": 13740,
-    "test.human": 45134,
-    "test.auroc": 0.8704,
-    "test.tprAt1pctFpr": 0.1205,
-    "test.tprAt5pctFpr": 0.4616,
-    "test.operatingPoint.tpr": 0.1791,
-    "test.operatingPoint.fpr": 0.016,
-    "train.auroc": 0.8313,
-    "test.within.CopilotKit/CopilotKit": 0.7955,
-    "test.within.VoltAgent/voltagent": 0.9039,
-    "test.within.drizzle-team/drizzle-orm": 0.9091,
-    "test.within.e2b-dev/E2B": 0.9258,
-    "test.within.electron/electron": 0.7929,
-    "test.within.jestjs/jest": 0.9123,
-    "test.within.langchain-ai/langchainjs": 0.8941,
-    "test.within.langfuse/langfuse": 0.9552,
-    "test.within.mendableai/firecrawl": 0.9498,
-    "test.within.microsoft/vscode-copilot-chat": 0.7545,
-    "test.within.outline/outline": 0.74,
-    "test.within.prettier/prettier": 0.8843,
-    "test.within.prisma/prisma": 0.8316,
-    "test.within.remix-run/react-router": 0.7308,
-    "test.within.supabase/supabase-js": 0.8742,
-    "test.within.triggerdotdev/trigger.dev": 0.8049,
-    "test.within.upstash/context7": 0.776,
-    "test.within.webdriverio/webdriverio": 0.9499,
-    "test.withinRepoAuroc": 0.8386,
-    "test.agent.claude-code.n": 10054,
-    "test.agent.claude-code.auroc": 0.9124,
-    "test.agent.claude-code.tprAt1pctFpr": 0.1515,
-    "test.agent.coderabbit.n": 78,
-    "test.agent.coderabbit.auroc": 0.6344,
-    "test.agent.coderabbit.tprAt1pctFpr": 0,
-    "test.agent.copilot.n": 210,
-    "test.agent.copilot.auroc": 0.7861,
-    "test.agent.copilot.tprAt1pctFpr": 0.0857,
-    "test.agent.copilot-coding-agent.n": 1388,
-    "test.agent.copilot-coding-agent.auroc": 0.6589,
-    "test.agent.copilot-coding-agent.tprAt1pctFpr": 0.0166,
-    "test.agent.cursor.n": 1207,
-    "test.agent.cursor.auroc": 0.8541,
-    "test.agent.cursor.tprAt1pctFpr": 0.0497,
-    "test.agent.devin.n": 589,
-    "test.agent.devin.auroc": 0.8087,
-    "test.agent.devin.tprAt1pctFpr": 0.0289,
-    "test.agent.jules.n": 78,
-    "test.agent.jules.auroc": 0.8662,
-    "test.agent.jules.tprAt1pctFpr": 0.1667,
-    "test.agent.other.n": 91,
-    "test.agent.other.auroc": 0.5489,
-    "test.agent.other.tprAt1pctFpr": 0
-  }
-};
-
-// detectors/commit-message.ts
-var MAX_MESSAGE_CHARS = 65536;
-var ALWAYS_REMOVED_KEYS = ["co-authored-by", "co-developed-by"];
-var SESSION_LINKS = [
-  "app.devin.ai/",
-  "cursor.com/agents",
-  "cursor.com/background-agent",
-  "chatgpt.com/codex",
-  "claude.ai/code",
-  "claude.com/claude-code",
-  "jules.google.com/",
-  "ampcode.com/threads",
-  "opencode.ai",
-  "github.com/copilot/"
-];
-var COMMON_WORDS = /* @__PURE__ */ new Set(["continue", "entire", "warp", "cascade", "sweep", "droid", "cursor", "pi", "oz", "amp", "roo", "open code", "all hands"]);
-var VENDORS = ["anthropic", "openai", "github copilot", "google labs", "cognition"];
-function stampMarkersFrom(d) {
-  const keys = new Set(ALWAYS_REMOVED_KEYS);
-  const prefixes = [];
-  for (const k of d.declarationKeys) keys.add(k.key.toLowerCase());
-  for (const k of d.stampKeys) {
-    if (k.prefix === true) prefixes.push(k.key.toLowerCase());
-    else keys.add(k.key.toLowerCase());
-  }
-  const lineMarkers = [
-    ...d.footers.map((f) => f.text.toLowerCase()),
-    ...d.identities.flatMap((i2) => [i2.email, i2.domain === void 0 ? void 0 : `@${i2.domain}`]).filter((s) => s !== void 0).map((s) => s.toLowerCase()),
-    ...SESSION_LINKS
-  ];
-  const names = new Set(VENDORS);
-  for (const a of d.agents) {
-    for (const alias of [a.id, ...a.aliases]) {
-      const n = alias.toLowerCase();
-      if (n.length >= 4 && !COMMON_WORDS.has(n)) names.add(n);
-    }
-  }
-  const sorted = [...names].sort((x, y) => y.length - x.length || (x < y ? -1 : 1));
-  return { trailerKeys: keys, trailerPrefixes: prefixes, lineMarkers, names: sorted, subjectPrefix: d.aider.subjectPrefix.toLowerCase() };
-}
-var TRAILER_LINE = /^[ \t]*([A-Za-z0-9][A-Za-z0-9-]{0,63})[ \t]*:[ \t]*(.*)$/;
-function stripStamps(message, markers) {
-  const text2 = message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message;
-  const out2 = [];
-  const lines = text2.split(/\r?\n/);
-  lines.forEach((raw, i2) => {
-    let line = raw;
-    const lower = line.toLowerCase();
-    const t2 = TRAILER_LINE.exec(line);
-    if (t2 !== null) {
-      const key = t2[1].toLowerCase();
-      if (markers.trailerKeys.has(key) || markers.trailerPrefixes.some((p2) => key.startsWith(p2))) return;
-    }
-    if (markers.lineMarkers.some((m) => lower.includes(m))) return;
-    if (i2 === 0 && lower.startsWith(markers.subjectPrefix)) line = line.slice(markers.subjectPrefix.length);
-    line = removeNames(line, markers.names);
-    out2.push(line.replace(/[ \t]+$/, ""));
-  });
-  while (out2.length > 0 && out2[out2.length - 1].trim() === "") out2.pop();
-  const squeezed = [];
-  for (const l of out2) if (!(l === "" && squeezed.length > 0 && squeezed[squeezed.length - 1] === "")) squeezed.push(l);
-  return squeezed.join("\n");
-}
-function removeNames(line, names) {
-  let lower = line.toLowerCase();
-  let result = line;
-  for (const name2 of names) {
-    let from = 0;
-    for (; ; ) {
-      const at = lower.indexOf(name2, from);
-      if (at < 0) break;
-      const before = at === 0 ? " " : lower[at - 1];
-      const after = at + name2.length >= lower.length ? " " : lower[at + name2.length];
-      if (isWordChar2(before) || isWordChar2(after)) {
-        from = at + name2.length;
-        continue;
-      }
-      result = result.slice(0, at) + result.slice(at + name2.length);
-      lower = lower.slice(0, at) + lower.slice(at + name2.length);
-      from = at;
-    }
-  }
-  return result === line ? line : result.replace(/ {2,}/g, " ");
-}
-function isWordChar2(ch) {
-  return /[a-z0-9_]/.test(ch);
-}
-var MESSAGE_FEATURE_IDS = [
-  "lines",
-  "body-chars",
-  "subject-chars",
-  "subject-over-72",
-  "paragraphs",
-  "bullet-share",
-  "bullets",
-  "headings",
-  "sections",
-  "code-spans",
-  "file-paths",
-  "conventional",
-  "wrapped-72",
-  "long-lines",
-  "subject-period",
-  "emoji",
-  "bold",
-  "pr-number",
-  "issue-refs",
-  "subject-lowercase",
-  "colon-lines",
-  "numbered",
-  "empty-body",
-  "lines-5",
-  "lines-10",
-  "lines-20",
-  "body-400",
-  "body-1200",
-  "has-sections",
-  "has-headings",
-  "has-code-spans",
-  "has-bullets",
-  "lines-3",
-  "subject-50",
-  "subject-70",
-  "checkboxes",
-  "trailers-left",
-  "body-starts-bullet",
-  "mean-line-chars",
-  "subject-code"
-];
-var BULLET = /^[ \t]*(?:[-*•+])[ \t]+\S/;
-var NUMBERED = /^[ \t]*\d{1,3}[.)][ \t]+\S/;
-var HEADING = /^[ \t]{0,3}#{1,6}[ \t]+\S/;
-var SECTION = /^[ \t]{0,3}(?:#{1,6}[ \t]+)?(?:\*\*)?(?:summary|changes(?: made)?|test plan|testing|tests|motivation|why|what|details|description|notes?|context|problem|solution|root cause|implementation|breaking changes?|background|overview|key changes|verification|approach|impact|technical details|files changed)(?:\*\*)?[ \t]*:?(?:\*\*)?[ \t]*$/i;
-var CODE_SPAN = /`[^`\n]{1,200}`/g;
-var FILE_PATH = /(?:^|[\s(`'"])(?:[\w.@-]+\/)+[\w.@-]+|(?:^|[\s(`'"])[\w-]+\.(?:ts|tsx|js|jsx|mjs|cjs|json|md|yml|yaml|css|scss|html|vue|svelte|py|go|rs|sh|toml|lock)\b/g;
-var CONVENTIONAL = /^(?:feat|fix|chore|docs|refactor|test|tests|perf|build|ci|style|revert|deps|release)(?:\([^)\n]{0,60}\))?!?:[ \t]/i;
-var PR_NUMBER = /\(#\d{1,7}\)[ \t]*$/;
-var ISSUE_REF = /(?:^|[\s(])(?:[\w.-]+\/[\w.-]+)?#\d{1,7}\b/g;
-var EMOJI2 = new RegExp("\\p{Extended_Pictographic}", "u");
-var BOLD = /\*\*[^*\n]{1,80}\*\*/;
-var COLON_LINE = /:[ \t]*$/;
-var CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
-function count2(re, text2) {
-  let n = 0;
-  re.lastIndex = 0;
-  while (re.exec(text2) !== null) n += 1;
-  return n;
-}
-function messageFeatures(stripped) {
-  const lines = stripped.split("\n");
-  const subject = lines[0] ?? "";
-  const body2 = lines.slice(1);
-  const bodyText = body2.join("\n").trim();
-  const nonEmpty = lines.filter((l) => l.trim() !== "");
-  const bodyNonEmpty = body2.filter((l) => l.trim() !== "");
-  let paragraphs = 0;
-  let inPara = false;
-  for (const l of lines) {
-    if (l.trim() === "") inPara = false;
-    else if (!inPara) {
-      inPara = true;
-      paragraphs += 1;
-    }
-  }
-  const bullets = bodyNonEmpty.filter((l) => BULLET.test(l)).length;
-  const numbered = bodyNonEmpty.filter((l) => NUMBERED.test(l)).length;
-  const headings = lines.filter((l) => HEADING.test(l)).length;
-  const sections = body2.filter((l) => SECTION.test(l)).length;
-  const bodyLong = bodyNonEmpty.filter((l) => l.length > 100).length;
-  const bodyMax = bodyNonEmpty.reduce((m, l) => Math.max(m, l.length), 0);
-  return {
-    lines: Math.log1p(nonEmpty.length),
-    "body-chars": Math.log1p(bodyText.length),
-    "subject-chars": Math.log1p(subject.trim().length),
-    "subject-over-72": subject.trim().length > 72 ? 1 : 0,
-    paragraphs: Math.log1p(paragraphs),
-    "bullet-share": bodyNonEmpty.length === 0 ? 0 : bullets / bodyNonEmpty.length,
-    bullets: Math.log1p(bullets),
-    headings: Math.log1p(headings),
-    sections: Math.log1p(sections),
-    "code-spans": Math.log1p(count2(CODE_SPAN, stripped)),
-    "file-paths": Math.log1p(count2(FILE_PATH, stripped)),
-    conventional: CONVENTIONAL.test(subject) ? 1 : 0,
-    "wrapped-72": bodyNonEmpty.length >= 2 && bodyMax <= 72 ? 1 : 0,
-    "long-lines": bodyNonEmpty.length === 0 ? 0 : bodyLong / bodyNonEmpty.length,
-    "subject-period": /[^.]\.$/.test(subject.trim()) ? 1 : 0,
-    emoji: EMOJI2.test(stripped) ? 1 : 0,
-    bold: BOLD.test(stripped) ? 1 : 0,
-    "pr-number": PR_NUMBER.test(subject) ? 1 : 0,
-    "issue-refs": Math.log1p(count2(ISSUE_REF, bodyText)),
-    "subject-lowercase": /^[a-z]/.test(subject.replace(CONVENTIONAL, "").trim()) ? 1 : 0,
-    "colon-lines": Math.log1p(body2.filter((l) => l.trim() !== "" && COLON_LINE.test(l)).length),
-    numbered: Math.log1p(numbered),
-    "empty-body": bodyNonEmpty.length === 0 ? 1 : 0,
-    // Steps over the log scales: the model is linear, the length effect is not.
-    "lines-5": nonEmpty.length >= 5 ? 1 : 0,
-    "lines-10": nonEmpty.length >= 10 ? 1 : 0,
-    "lines-20": nonEmpty.length >= 20 ? 1 : 0,
-    "body-400": bodyText.length >= 400 ? 1 : 0,
-    "body-1200": bodyText.length >= 1200 ? 1 : 0,
-    "has-sections": sections > 0 ? 1 : 0,
-    "has-headings": headings > 0 ? 1 : 0,
-    "has-code-spans": count2(CODE_SPAN, stripped) > 0 ? 1 : 0,
-    "has-bullets": bullets > 0 ? 1 : 0,
-    "lines-3": nonEmpty.length >= 3 ? 1 : 0,
-    "subject-50": subject.trim().length >= 50 ? 1 : 0,
-    "subject-70": subject.trim().length >= 70 ? 1 : 0,
-    checkboxes: Math.log1p(body2.filter((l) => CHECKBOX.test(l)).length),
-    // Trailers that are not stamps (Signed-off-by, Reviewed-by, Fixes): a mailing-list habit.
-    "trailers-left": Math.log1p(body2.filter((l) => TRAILER_LINE.test(l) && !/^\s*[-*]/.test(l) && !/:\s*$/.test(l) && /^[A-Z][A-Za-z-]*-[A-Za-z-]*:|^(?:Fixes|Closes|Refs|Resolves):/.test(l.trim())).length),
-    "body-starts-bullet": bodyNonEmpty[0] !== void 0 && BULLET.test(bodyNonEmpty[0]) ? 1 : 0,
-    "mean-line-chars": bodyNonEmpty.length === 0 ? 0 : Math.log1p(bodyNonEmpty.reduce((n, l) => n + l.length, 0) / bodyNonEmpty.length),
-    "subject-code": /`[^`]+`/.test(subject) ? 1 : 0
-  };
-}
-var DEFAULT_MESSAGE_MODEL = Object.freeze({
-  id: commit_message_weights_default.id,
-  version: commit_message_weights_default.version,
-  bias: commit_message_weights_default.bias,
-  weights: Object.freeze({ ...commit_message_weights_default.weights }),
-  threshold: commit_message_weights_default.threshold
-});
-function messageLogit(features, model) {
-  let z = Number.isFinite(model.bias) ? model.bias : 0;
-  for (const id of MESSAGE_FEATURE_IDS) {
-    const w = model.weights[id];
-    if (typeof w === "number" && Number.isFinite(w)) z += w * features[id];
-  }
-  return z;
-}
-function scoreMessage(message, markers, model = DEFAULT_MESSAGE_MODEL) {
-  const stripped = stripStamps(message, markers);
-  const features = messageFeatures(stripped);
-  const llr = Math.round(messageLogit(features, model) * 1e4) / 1e4;
-  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped) };
-}
-function describeMessage(stripped) {
-  const lines = stripped.split("\n");
-  const nonEmpty = lines.filter((l) => l.trim() !== "").length;
-  const body2 = lines.slice(1);
-  const parts2 = [`${nonEmpty} ${nonEmpty === 1 ? "line" : "lines"}`];
-  const bullets = body2.filter((l) => BULLET.test(l) || NUMBERED.test(l)).length;
-  if (bullets > 0) parts2.push(`${bullets} bullet ${bullets === 1 ? "point" : "points"}`);
-  const sections = body2.filter((l) => SECTION.test(l) || HEADING.test(l)).map((l) => l.replace(/[#*:]/g, "").trim()).filter((s) => s.length > 0);
-  if (sections.length > 0) {
-    const shown = [...new Set(sections.map((s) => s.slice(0, 24)))].slice(0, 3);
-    parts2.push(`${shown.length === 1 ? "a section" : "sections"} ${shown.map((s) => `"${s}"`).join(", ")}`);
-  }
-  const spans = count2(CODE_SPAN, stripped);
-  if (spans > 0) parts2.push(`${spans} code ${spans === 1 ? "span" : "spans"}`);
-  const paths = count2(FILE_PATH, stripped);
-  if (paths > 0) parts2.push(`${paths} file ${paths === 1 ? "path" : "paths"}`);
-  return parts2.join(", ");
-}
-var MESSAGE_MODEL_METRICS = Object.freeze({ ...commit_message_weights_default.metrics });
+// src/engine/analyze.ts
+init_commit_message();
 
 // src/attest/markers.v1.json
 var markers_v1_default = {
@@ -20910,8 +22353,8 @@ function analyzeChange(changeSet, options) {
 }
 function analyzeChangeSync(changeSet, options) {
   const { policy } = options;
-  const detectors = options.detectors ?? DEFAULT_DETECTORS;
   const model = options.model ?? DEFAULT_MODEL;
+  const detectors = options.detectors ?? (model === DEFAULT_MODEL ? DEFAULT_DETECTORS : detectorsFor(model));
   const parser = options.parser ?? nativeParser;
   const isIgnored = (0, import_picomatch.default)(policy.ignore.length > 0 ? [...policy.ignore] : ["\0never"], { dot: true });
   const isSensitive = (0, import_picomatch.default)(policy.sensitivePaths.length > 0 ? [...policy.sensitivePaths] : ["\0never"], { dot: true });
@@ -25282,10 +26725,7 @@ var systemRandom = {
 
 // src/engine/review.ts
 init_errors();
-
-// src/core/version.ts
-var TOOL_NAME = "trailmark";
-var TOOL_VERSION = "0.1.0";
+init_version();
 
 // src/report/grouping.ts
 function compareStrings(a, b) {
@@ -25477,6 +26917,7 @@ function toAnnotations(result) {
 }
 
 // src/report/markdown.ts
+init_types();
 var CHECK_RUN_SUMMARY_MAX = 65535;
 var REASON_MAX = 140;
 var PATH_MAX = 300;
@@ -25626,6 +27067,7 @@ function bytes(text2) {
 }
 
 // src/report/sarif.ts
+init_version();
 import { createHash as createHash3 } from "node:crypto";
 var SARIF_RESULTS_PER_RUN_MAX = 25e3;
 var MESSAGE_MAX2 = 4096;
@@ -25701,1188 +27143,6 @@ function encodePath(path) {
   return path.split("/").map((seg) => encodeURIComponent(seg)).join("/");
 }
 
-// src/ledger/canonical.ts
-init_errors();
-var MAX_JSON_DEPTH = 256;
-var LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-function canonicalize(value) {
-  const ancestors = [];
-  try {
-    return write(value, ancestors);
-  } catch (err2) {
-    const hint = "ledger values must be plain JSON data: null, booleans, finite numbers, well-formed strings, arrays and plain objects";
-    if (err2 instanceof Refusal) throw new LedgerError("CANONICAL_INPUT", `cannot canonicalize ${err2.what} at ${jsonPointer(err2.path)}`, { hint });
-    throw new LedgerError("CANONICAL_INPUT", `cannot canonicalize: reading the value threw (${err2 instanceof Error ? err2.message : String(err2)})`, { hint, cause: err2 });
-  }
-}
-function canonicalBytes(value) {
-  return Buffer.from(canonicalize(value), "utf8");
-}
-var Refusal = class extends Error {
-  constructor(what) {
-    super(what);
-    this.what = what;
-  }
-  what;
-  path = [];
-};
-var isWellFormed = typeof String.prototype.isWellFormed === "function" ? (s) => s.isWellFormed() : (s) => !LONE_SURROGATE.test(s);
-function write(value, ancestors) {
-  switch (typeof value) {
-    case "string":
-      return quote(value);
-    case "number":
-      if (!Number.isFinite(value)) throw new Refusal(`non-finite number ${String(value)}`);
-      return String(value);
-    case "boolean":
-      return value ? "true" : "false";
-    case "object":
-      if (value === null) return "null";
-      return Array.isArray(value) ? writeArray(value, ancestors) : writeObject(value, ancestors);
-    case "undefined":
-      throw new Refusal("undefined");
-    case "bigint":
-      throw new Refusal(`bigint ${value.toString()}`);
-    case "function":
-      throw new Refusal("function");
-    case "symbol":
-      throw new Refusal("symbol");
-  }
-}
-var ESCAPED_OR_SURROGATE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
-function quote(s) {
-  if (!ESCAPED_OR_SURROGATE.test(s)) return '"' + s + '"';
-  if (!isWellFormed(s)) throw new Refusal("string with a lone surrogate");
-  return JSON.stringify(s);
-}
-function enter(value, ancestors) {
-  if (ancestors.includes(value)) throw new Refusal("cycle");
-  if (ancestors.length >= MAX_JSON_DEPTH) throw new Refusal(`nesting deeper than ${MAX_JSON_DEPTH}`);
-  ancestors.push(value);
-}
-function writeArray(items, ancestors) {
-  enter(items, ancestors);
-  if (Object.getPrototypeOf(items) !== Array.prototype) throw new Refusal("array subclass");
-  let out2 = "[";
-  let i2 = 0;
-  try {
-    for (; i2 < items.length; i2++) {
-      if (!(i2 in items)) throw new Refusal("hole in sparse array");
-      if (i2 > 0) out2 += ",";
-      out2 += write(items[i2], ancestors);
-    }
-  } catch (err2) {
-    if (err2 instanceof Refusal) err2.path.unshift(i2);
-    throw err2;
-  }
-  ancestors.pop();
-  return out2 + "]";
-}
-function writeObject(value, ancestors) {
-  enter(value, ancestors);
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw new Refusal(`non-plain object (${describeProto(proto)})`);
-  if (Object.getOwnPropertySymbols(value).length > 0) throw new Refusal("object with symbol keys");
-  const record = value;
-  const keys = sortKeys(Object.keys(record));
-  let out2 = "{";
-  let i2 = 0;
-  try {
-    for (; i2 < keys.length; i2++) {
-      const key = keys[i2];
-      out2 += memberName(key, i2 > 0) + write(record[key], ancestors);
-    }
-  } catch (err2) {
-    if (err2 instanceof Refusal) err2.path.unshift(keys[i2]);
-    throw err2;
-  }
-  ancestors.pop();
-  return out2 + "}";
-}
-function sortKeys(keys) {
-  const n = keys.length;
-  if (n > 32) return keys.sort();
-  for (let i2 = 1; i2 < n; i2++) {
-    const k = keys[i2];
-    let j = i2 - 1;
-    if (!(k < keys[j])) continue;
-    do {
-      keys[j + 1] = keys[j];
-      j--;
-    } while (j >= 0 && k < keys[j]);
-    keys[j + 1] = k;
-  }
-  return keys;
-}
-var MEMBER_NAME_CACHE = 4096;
-var memberNames = /* @__PURE__ */ new Map();
-function memberName(key, comma) {
-  let spelled = memberNames.get(key);
-  if (spelled === void 0) {
-    if (!isWellFormed(key)) throw new Refusal("key with a lone surrogate");
-    const name2 = JSON.stringify(key) + ":";
-    spelled = [name2, "," + name2];
-    if (memberNames.size < MEMBER_NAME_CACHE) memberNames.set(key, spelled);
-  }
-  return comma ? spelled[1] : spelled[0];
-}
-function describeProto(proto) {
-  if (typeof proto === "object" && proto !== null) {
-    const ctor = proto.constructor;
-    if (typeof ctor === "function" && ctor.name !== "") return ctor.name;
-  }
-  return "unknown prototype";
-}
-function jsonPointer(path) {
-  if (path.length === 0) return '""';
-  return JSON.stringify(path.map((p2) => "/" + String(p2).replaceAll("~", "~0").replaceAll("/", "~1")).join(""));
-}
-function parseStrictJson(text2) {
-  const parser = new StrictParser(text2);
-  parser.skipWhitespace();
-  const value = parser.value(0);
-  parser.skipWhitespace();
-  if (parser.pos !== text2.length) parser.fail("unexpected data after the json value");
-  return value;
-}
-function parseCanonical(text2) {
-  let value;
-  try {
-    value = JSON.parse(text2);
-  } catch (err2) {
-    throw new LedgerError("NOT_CANONICAL", `invalid json: ${lowerFirst(err2 instanceof Error ? err2.message : String(err2))}`, { cause: err2 });
-  }
-  let canonical;
-  try {
-    canonical = canonicalize(value);
-  } catch (err2) {
-    const detail = err2 instanceof LedgerError ? err2.message : String(err2);
-    throw new LedgerError("NOT_CANONICAL", `json text has no canonical form: ${detail}`, { cause: err2 });
-  }
-  if (canonical !== text2) {
-    throw new LedgerError("NOT_CANONICAL", `json text is not rfc 8785 canonical (first difference at position ${firstDifference(canonical, text2)})`);
-  }
-  return value;
-}
-function firstDifference(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i2 = 0; i2 < n; i2++) if (a.charCodeAt(i2) !== b.charCodeAt(i2)) return i2;
-  return n;
-}
-function lowerFirst(s) {
-  return s.length === 0 ? s : s[0].toLowerCase() + s.slice(1);
-}
-var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-var ESCAPES = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "	" };
-var StrictParser = class {
-  constructor(text2) {
-    this.text = text2;
-  }
-  text;
-  pos = 0;
-  fail(what, at = this.pos) {
-    throw new LedgerError("NOT_CANONICAL", `invalid json at position ${at}: ${what}`);
-  }
-  skipWhitespace() {
-    const t2 = this.text;
-    let i2 = this.pos;
-    for (; ; ) {
-      const c = t2.charCodeAt(i2);
-      if (c === 32 || c === 10 || c === 13 || c === 9) i2++;
-      else break;
-    }
-    this.pos = i2;
-  }
-  value(depth) {
-    const t2 = this.text;
-    const c = t2[this.pos];
-    switch (c) {
-      case "{":
-        return this.object(depth + 1);
-      case "[":
-        return this.array(depth + 1);
-      case '"':
-        return this.string();
-      case "t":
-        return this.literal("true", true);
-      case "f":
-        return this.literal("false", false);
-      case "n":
-        return this.literal("null", null);
-      case void 0:
-        return this.fail("unexpected end of text");
-      default:
-        if (c === "-" || c >= "0" && c <= "9") return this.number();
-        return this.fail(`unexpected character ${JSON.stringify(c)}`);
-    }
-  }
-  literal(word, value) {
-    if (!this.text.startsWith(word, this.pos)) this.fail(`unexpected character ${JSON.stringify(this.text[this.pos])}`);
-    this.pos += word.length;
-    return value;
-  }
-  number() {
-    const start2 = this.pos;
-    NUMBER.lastIndex = start2;
-    const m = NUMBER.exec(this.text);
-    if (m === null) return this.fail("malformed number");
-    const end = start2 + m[0].length;
-    const next = this.text[end];
-    if (next !== void 0 && /[0-9.eE+-]/.test(next)) this.fail("malformed number", end);
-    const n = Number(m[0]);
-    if (!Number.isFinite(n)) this.fail(`number out of range ${m[0]}`, start2);
-    this.pos = end;
-    return n;
-  }
-  string() {
-    const t2 = this.text;
-    const start2 = this.pos;
-    let i2 = start2 + 1;
-    let out2 = "";
-    let chunk = i2;
-    for (; ; ) {
-      const c = t2.charCodeAt(i2);
-      if (Number.isNaN(c)) this.fail("unterminated string", start2);
-      if (c === 34) break;
-      if (c < 32) this.fail("control character in string", i2);
-      if (c === 92) {
-        out2 += t2.slice(chunk, i2);
-        const e = t2[i2 + 1];
-        if (e === "u") {
-          const hex = t2.slice(i2 + 2, i2 + 6);
-          if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail("malformed \\u escape", i2);
-          out2 += String.fromCharCode(parseInt(hex, 16));
-          i2 += 6;
-        } else {
-          const r = e === void 0 ? void 0 : ESCAPES[e];
-          if (r === void 0) this.fail("malformed escape", i2);
-          out2 += r;
-          i2 += 2;
-        }
-        chunk = i2;
-        continue;
-      }
-      i2++;
-    }
-    out2 += t2.slice(chunk, i2);
-    if (LONE_SURROGATE.test(out2)) this.fail("lone surrogate in string", start2);
-    this.pos = i2 + 1;
-    return out2;
-  }
-  array(depth) {
-    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
-    this.pos++;
-    const out2 = [];
-    this.skipWhitespace();
-    if (this.text[this.pos] === "]") {
-      this.pos++;
-      return out2;
-    }
-    for (; ; ) {
-      this.skipWhitespace();
-      out2.push(this.value(depth));
-      this.skipWhitespace();
-      const c = this.text[this.pos];
-      this.pos++;
-      if (c === "]") return out2;
-      if (c !== ",") this.fail("expected ',' or ']'", this.pos - 1);
-    }
-  }
-  object(depth) {
-    if (depth > MAX_JSON_DEPTH) this.fail(`nesting deeper than ${MAX_JSON_DEPTH}`);
-    this.pos++;
-    const out2 = {};
-    this.skipWhitespace();
-    if (this.text[this.pos] === "}") {
-      this.pos++;
-      return out2;
-    }
-    for (; ; ) {
-      this.skipWhitespace();
-      const keyAt = this.pos;
-      if (this.text[keyAt] !== '"') this.fail("expected a member name");
-      const key = this.string();
-      if (Object.hasOwn(out2, key)) this.fail(`duplicate member name ${JSON.stringify(key)}`, keyAt);
-      this.skipWhitespace();
-      if (this.text[this.pos] !== ":") this.fail("expected ':'");
-      this.pos++;
-      this.skipWhitespace();
-      const v = this.value(depth);
-      if (key === "__proto__") Object.defineProperty(out2, key, { value: v, enumerable: true, writable: true, configurable: true });
-      else out2[key] = v;
-      this.skipWhitespace();
-      const c = this.text[this.pos];
-      this.pos++;
-      if (c === "}") return out2;
-      if (c !== ",") this.fail("expected ',' or '}'", this.pos - 1);
-    }
-  }
-};
-
-// src/ledger/entry.ts
-init_errors();
-import { hash } from "node:crypto";
-
-// src/ledger/body.ts
-var import_ajv = __toESM(require_ajv(), 1);
-init_errors();
-
-// src/ledger/kinds/common.ts
-var DIGEST_PATTERN = "^sha256:[0-9a-f]{64}$";
-var HEX_HASH_PATTERN = "^[0-9a-f]{64}$";
-var uint = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
-var digest = { type: "string", pattern: DIGEST_PATTERN };
-var score = { type: "number", minimum: 0, maximum: 1 };
-var text = (maxLength) => ({ type: "string", maxLength });
-var nullable = (schema) => ({ anyOf: [schema, { type: "null" }] });
-var entryRef = {
-  type: "object",
-  additionalProperties: false,
-  required: ["seq", "hash"],
-  properties: { seq: uint, hash: { type: "string", pattern: HEX_HASH_PATTERN } }
-};
-var subjects = {
-  type: "object",
-  propertyNames: { pattern: "^[a-z][a-z0-9.-]{0,63}$" },
-  additionalProperties: digest,
-  maxProperties: 64
-};
-
-// src/ledger/kinds/access.ts
-var ACCESS_KIND = "access";
-var ACCESS_SCHEMA = "trailmark.access/v1";
-var ACCESS_QUERY_MAX_KEYS = 16;
-var ACCESS_QUERY_MAX_VALUE = 512;
-var accessSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "route", "query", "repository", "allowed", "reason", "results", "subjects"],
-  properties: {
-    schema: { const: ACCESS_SCHEMA },
-    route: text(200),
-    query: {
-      type: "object",
-      maxProperties: ACCESS_QUERY_MAX_KEYS,
-      propertyNames: { pattern: "^[a-z][a-z0-9_-]{0,31}$" },
-      additionalProperties: text(ACCESS_QUERY_MAX_VALUE)
-    },
-    repository: nullable(text(300)),
-    allowed: { type: "boolean" },
-    reason: text(200),
-    results: uint,
-    subjects
-  }
-};
-
-// src/ledger/kinds/analysis-failed.ts
-var ANALYSIS_FAILED_KIND = "analysis.failed";
-var ANALYSIS_FAILED_SCHEMA = "trailmark.analysis-failed/v1";
-var ANALYSIS_FAILED_ERROR_MAX = 1e3;
-var analysisFailedSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "pullRequest", "head", "job", "attempts", "error"],
-  properties: {
-    schema: { const: ANALYSIS_FAILED_SCHEMA },
-    repository: text(300),
-    pullRequest: nullable(uint),
-    head: nullable(text(64)),
-    job: text(400),
-    attempts: uint,
-    error: text(ANALYSIS_FAILED_ERROR_MAX)
-  }
-};
-
-// src/ledger/kinds/change-analyzed.ts
-var CHANGE_ANALYZED_KIND = "change.analyzed";
-var CHANGE_ANALYZED_SCHEMA = "trailmark.change.analyzed/v1";
-var MAX_HUNK_COMMITS = 64;
-var MAX_HUNK_ATTRIBUTION = 16;
-var counted = (keys) => ({
-  type: "object",
-  additionalProperties: false,
-  required: [...keys],
-  properties: Object.fromEntries(keys.map((k) => [k, uint]))
-});
-var hunkSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["path", "startLine", "endLine", "contentDigest", "verdict", "evidence", "score"],
-  properties: {
-    path: text(4096),
-    startLine: uint,
-    endLine: uint,
-    contentDigest: digest,
-    verdict: { enum: [...VERDICTS] },
-    evidence: { type: "array", uniqueItems: true, items: { enum: [...EVIDENCE_CLASSES] } },
-    score,
-    addedLines: uint,
-    commits: { type: "array", maxItems: MAX_HUNK_COMMITS, items: { type: "string", pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$" } },
-    attribution: {
-      type: "array",
-      maxItems: MAX_HUNK_ATTRIBUTION,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["class", "source", "agent", "model", "commit"],
-        properties: {
-          class: { enum: [...EVIDENCE_CLASSES] },
-          source: text(128),
-          agent: nullable(text(128)),
-          model: nullable(text(128)),
-          commit: nullable({ type: "string", pattern: "^[0-9a-f]{40}([0-9a-f]{24})?$" })
-        }
-      }
-    }
-  }
-};
-var changeAnalyzedSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "pullRequest", "base", "head", "tool", "detectors", "model", "thresholds", "counts", "subjects", "hunks", "hunkPages"],
-  properties: {
-    schema: { const: CHANGE_ANALYZED_SCHEMA },
-    repository: nullable(text(512)),
-    pullRequest: nullable(uint),
-    base: nullable(text(128)),
-    head: nullable(text(128)),
-    tool: { type: "object", additionalProperties: false, required: ["name", "version"], properties: { name: text(64), version: text(64) } },
-    detectors: {
-      type: "array",
-      maxItems: 256,
-      items: { type: "object", additionalProperties: false, required: ["id", "version"], properties: { id: text(128), version: text(64) } }
-    },
-    model: text(128),
-    messageModel: text(128),
-    thresholds: { type: "object", additionalProperties: false, required: ["low", "high"], properties: { low: score, high: score } },
-    counts: {
-      type: "object",
-      additionalProperties: false,
-      required: ["files", "hunks", "addedLines", "commits", "omissions", "verdicts", "findings", "evidence"],
-      properties: {
-        files: uint,
-        hunks: uint,
-        addedLines: uint,
-        commits: uint,
-        omissions: uint,
-        verdicts: counted(VERDICTS),
-        findings: counted(["unattested", "contradicted", "approval-drift"]),
-        evidence: counted(EVIDENCE_CLASSES)
-      }
-    },
-    subjects,
-    hunks: { type: "array", items: hunkSchema },
-    hunkPages: uint,
-    job: text(200)
-  }
-};
-
-// src/ledger/kinds/change-hunks.ts
-var CHANGE_HUNKS_KIND = "change.hunks";
-var CHANGE_HUNKS_SCHEMA = "trailmark.change.hunks/v1";
-var changeHunksSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "change", "page", "hunks"],
-  properties: {
-    schema: { const: CHANGE_HUNKS_SCHEMA },
-    change: entryRef,
-    page: { ...uint, minimum: 1 },
-    hunks: { type: "array", minItems: 1, items: hunkSchema }
-  }
-};
-function isObject(x) {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-function count3(x) {
-  return typeof x === "number" && Number.isSafeInteger(x) && x > 0 ? x : 0;
-}
-var AnalysisPages = class {
-  /**
-   * `byHash` false pairs by seq alone (the report's aggregation, which counts what the ledger
-   * holds and says separately whether it verified); default true: a page naming another hash
-   * continues nothing.
-   */
-  constructor(options = {}) {
-    this.options = options;
-  }
-  options;
-  #open = /* @__PURE__ */ new Map();
-  /** A `change.analyzed` entry at `seq`/`hash`: its pages will be attributed to `value`. */
-  analysis(seq, hash3, body2, value) {
-    const pages = isObject(body2) ? count3(body2.hunkPages) : 0;
-    if (pages > 0) this.#open.set(seq, { hash: hash3, remaining: pages, value });
-  }
-  /**
-   * A `change.hunks` entry: the value of its analysis and its hunks, or undefined when it
-   * continues no analysis this reader saw (or all its pages were already read).
-   */
-  page(body2) {
-    if (!isObject(body2) || !isObject(body2.change)) return void 0;
-    const { seq, hash: hash3 } = body2.change;
-    if (typeof seq !== "number") return void 0;
-    const open = this.#open.get(seq);
-    if (open === void 0 || this.options.byHash !== false && hash3 !== open.hash) return void 0;
-    if (--open.remaining <= 0) this.#open.delete(seq);
-    return { value: open.value, hunks: Array.isArray(body2.hunks) ? body2.hunks : [] };
-  }
-  /** Analyses still waiting for pages (a bound on what is held). */
-  get waiting() {
-    return this.#open.size;
-  }
-};
-
-// src/ledger/kinds/drill.ts
-var DRILL_KIND = "drill";
-var DRILL_SCHEMA = "trailmark.drill/v1";
-var MAX_DRILL_LINKS = 32;
-var RFC33392 = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:Z|[+-]\\d{2}:\\d{2})$";
-var drillSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "pullRequest", "head", "mergeCommit", "period", "outcome", "links", "missing"],
-  properties: {
-    schema: { const: DRILL_SCHEMA },
-    repository: nullable(text(512)),
-    pullRequest: nullable(uint),
-    head: nullable(text(128)),
-    mergeCommit: nullable(text(128)),
-    period: {
-      type: "object",
-      additionalProperties: false,
-      required: ["since", "until"],
-      properties: { since: { type: "string", pattern: RFC33392 }, until: { type: "string", pattern: RFC33392 } }
-    },
-    outcome: { enum: ["passed", "failed", "incomplete"] },
-    links: {
-      type: "array",
-      maxItems: MAX_DRILL_LINKS,
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["link", "ok", "detail"],
-        properties: { link: text(64), ok: nullable({ type: "boolean" }), detail: text(1024) }
-      }
-    },
-    missing: { type: "array", maxItems: MAX_DRILL_LINKS, items: text(1024) },
-    job: text(200)
-  }
-};
-
-// src/ledger/kinds/finding.ts
-var FINDING_KIND = "finding";
-var FINDING_SCHEMA = "trailmark.finding/v1";
-var findingSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "change", "finding", "path", "startLine", "endLine", "level", "score", "message"],
-  properties: {
-    schema: { const: FINDING_SCHEMA },
-    change: entryRef,
-    finding: { enum: ["unattested", "contradicted", "approval-drift"] },
-    path: text(4096),
-    startLine: uint,
-    endLine: uint,
-    level: { enum: ["notice", "warning"] },
-    score: nullable(score),
-    message: text(8192)
-  }
-};
-
-// src/ledger/kinds/merge.ts
-var MERGE_KIND = "merge";
-var MERGE_SCHEMA = "trailmark.merge/v1";
-var mergeSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "pullRequest", "mergeCommit", "method", "head", "diffDigest", "approvedDigest", "subjects"],
-  properties: {
-    schema: { const: MERGE_SCHEMA },
-    repository: text(300),
-    pullRequest: uint,
-    mergeCommit: nullable(text(64)),
-    method: { enum: ["merge", "squash-or-rebase", "unknown"] },
-    head: text(64),
-    diffDigest: digest,
-    approvedDigest: nullable(digest),
-    subjects,
-    job: text(200)
-  }
-};
-
-// src/ledger/kinds/record.ts
-var RECORD_KIND = "record";
-var RECORD_SCHEMA = "trailmark.record/v1";
-var recordSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "format", "digest", "bytes", "ranges"],
-  properties: {
-    schema: { const: RECORD_SCHEMA },
-    repository: text(300),
-    format: { const: "agent-trace" },
-    digest,
-    bytes: uint,
-    ranges: uint,
-    job: text(200),
-    device: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
-    seq: { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
-    stage: { enum: ["edit", "commit"] },
-    receipt: digest
-  }
-};
-
-// src/ledger/kinds/remediation.ts
-var REMEDIATION_KIND = "remediation";
-var REMEDIATION_SCHEMA = "trailmark.remediation/v1";
-var remediationSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "pullRequest", "head", "declaration", "paths", "subjects"],
-  properties: {
-    schema: { const: REMEDIATION_SCHEMA },
-    repository: text(300),
-    pullRequest: uint,
-    head: text(64),
-    declaration: text(300),
-    paths: { type: "array", maxItems: 100, items: text(4096) },
-    subjects,
-    job: text(200)
-  }
-};
-
-// src/ledger/kinds/report-published.ts
-var REPORT_PUBLISHED_KIND = "report.published";
-var REPORT_PUBLISHED_SCHEMA = "trailmark.report-published/v1";
-var ISO_WEEK_PATTERN = "^[0-9]{4}-W(0[1-9]|[1-4][0-9]|5[0-3])$";
-var reportPublishedSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "week", "destination", "issue", "digest"],
-  properties: {
-    schema: { const: REPORT_PUBLISHED_SCHEMA },
-    repository: text(300),
-    week: { type: "string", pattern: ISO_WEEK_PATTERN },
-    destination: { enum: ["issue"] },
-    issue: nullable(uint),
-    digest,
-    job: text(400)
-  }
-};
-
-// src/ledger/kinds/retention.ts
-var RETENTION_KIND = "retention";
-var RETENTION_SCHEMA = "trailmark.retention/v1";
-var RETENTION_COMMITMENTS_MAX = 4096;
-var RETENTION_COMMITMENTS_PER_ENTRY = 800;
-var retentionSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "rule", "keep", "olderThan", "erased", "commitments"],
-  properties: {
-    schema: { const: RETENTION_SCHEMA },
-    rule: { enum: ["subjects", "records", "prompts"] },
-    keep: { type: "string", pattern: "^[1-9][0-9]{0,4}[dwmy]$" },
-    olderThan: { type: "string", maxLength: 40, pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z$" },
-    erased: uint,
-    commitments: { type: "array", maxItems: RETENTION_COMMITMENTS_MAX, items: digest }
-  }
-};
-
-// src/ledger/kinds/review-approved.ts
-var REVIEW_APPROVED_KIND = "review.approved";
-var REVIEW_APPROVED_SCHEMA = "trailmark.review-approved/v1";
-var reviewApprovedSchema = {
-  type: "object",
-  additionalProperties: false,
-  required: ["schema", "repository", "pullRequest", "review", "head", "diffDigest", "subjects"],
-  properties: {
-    schema: { const: REVIEW_APPROVED_SCHEMA },
-    repository: text(300),
-    pullRequest: uint,
-    review: uint,
-    head: text(64),
-    diffDigest: digest,
-    subjects,
-    job: text(200)
-  }
-};
-
-// src/ledger/body.ts
-var ajv = new import_ajv.Ajv({ strict: true, allErrors: false });
-function lazy(schema) {
-  let compiled2;
-  return () => compiled2 ??= ajv.compile(schema);
-}
-var KINDS = /* @__PURE__ */ new Map([
-  [CHANGE_ANALYZED_KIND, { schema: CHANGE_ANALYZED_SCHEMA, validate: lazy(changeAnalyzedSchema) }],
-  [CHANGE_HUNKS_KIND, { schema: CHANGE_HUNKS_SCHEMA, validate: lazy(changeHunksSchema) }],
-  [FINDING_KIND, { schema: FINDING_SCHEMA, validate: lazy(findingSchema) }],
-  // Written by the GitHub App (app/).
-  [ACCESS_KIND, { schema: ACCESS_SCHEMA, validate: lazy(accessSchema) }],
-  [MERGE_KIND, { schema: MERGE_SCHEMA, validate: lazy(mergeSchema) }],
-  [RECORD_KIND, { schema: RECORD_SCHEMA, validate: lazy(recordSchema) }],
-  [REMEDIATION_KIND, { schema: REMEDIATION_SCHEMA, validate: lazy(remediationSchema) }],
-  [RETENTION_KIND, { schema: RETENTION_SCHEMA, validate: lazy(retentionSchema) }],
-  [REVIEW_APPROVED_KIND, { schema: REVIEW_APPROVED_SCHEMA, validate: lazy(reviewApprovedSchema) }],
-  [DRILL_KIND, { schema: DRILL_SCHEMA, validate: lazy(drillSchema) }],
-  [ANALYSIS_FAILED_KIND, { schema: ANALYSIS_FAILED_SCHEMA, validate: lazy(analysisFailedSchema) }],
-  [REPORT_PUBLISHED_KIND, { schema: REPORT_PUBLISHED_SCHEMA, validate: lazy(reportPublishedSchema) }]
-]);
-var ENTRY_KINDS = [...KINDS.keys()].sort();
-function bodyProblem(kind, body2) {
-  const spec = KINDS.get(kind);
-  if (spec === void 0) return `unknown entry kind ${JSON.stringify(kind)}`;
-  if (typeof body2 !== "object" || body2 === null || Array.isArray(body2)) return "body is not an object";
-  const schema = body2.schema;
-  if (schema !== spec.schema) {
-    return `body schema ${JSON.stringify(schema)} does not match kind ${kind} (want ${spec.schema})`;
-  }
-  const validate = spec.validate();
-  if (validate(body2)) return null;
-  const err2 = validate.errors?.[0];
-  return `body${err2?.instancePath ?? ""} ${err2?.message ?? "is invalid"}`;
-}
-function checkBody(kind, body2) {
-  const problem = bodyProblem(kind, body2);
-  if (problem !== null) throw new LedgerError("BAD_BODY", problem, { hint: `see docs/ledger-format.md for the ${kind} body` });
-}
-
-// src/ledger/encoding.ts
-var HEX_LOWER = /^(?:[0-9a-f]{2})*$/;
-var BASE64_STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-function asBuffer(bytes2) {
-  return Buffer.isBuffer(bytes2) ? bytes2 : Buffer.from(bytes2.buffer, bytes2.byteOffset, bytes2.byteLength);
-}
-function encodeHex(bytes2) {
-  return asBuffer(bytes2).toString("hex");
-}
-function decodeHex(text2) {
-  if (!HEX_LOWER.test(text2)) return void 0;
-  return Buffer.from(text2, "hex");
-}
-function encodeBase64(bytes2) {
-  return asBuffer(bytes2).toString("base64");
-}
-function decodeBase64(text2) {
-  if (!BASE64_STD.test(text2)) return void 0;
-  const bytes2 = Buffer.from(text2, "base64");
-  if (bytes2.toString("base64") !== text2) return void 0;
-  return bytes2;
-}
-function encodeUtf8(text2) {
-  return Buffer.from(text2, "utf8");
-}
-var FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-function decodeUtf8(bytes2) {
-  try {
-    return FATAL_UTF8.decode(bytes2);
-  } catch {
-    return void 0;
-  }
-}
-function bytesEqual(a, b) {
-  return a.byteLength === b.byteLength && asBuffer(a).equals(asBuffer(b));
-}
-
-// src/ledger/note.ts
-init_errors();
-import { createHash as createHash4, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from "node:crypto";
-var ALG_ED25519 = 1;
-var MAX_NOTE_SIGNATURES = 100;
-var ED25519_SEED_SIZE = 32;
-var ED25519_PUBLIC_SIZE = 32;
-var ED25519_SIGNATURE_SIZE = 64;
-var SIG_PREFIX = "— ";
-var PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
-var SPKI_ED25519_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
-var SPACE = /[\t\n\v\f\r \u0085\u00a0\p{Z}]/u;
-var LONE_SURROGATE2 = /[\uD800-\uDFFF]/u;
-var KEY_HASH_HEX = /^[0-9a-fA-F]{8}$/;
-function hasControlCharacter(s, allowNewline) {
-  for (let i2 = 0; i2 < s.length; i2++) {
-    const c = s.charCodeAt(i2);
-    if (c < 32 && !(allowNewline && c === 10)) return true;
-  }
-  return false;
-}
-function isValidKeyName(name2) {
-  return name2 !== "" && !name2.includes("+") && !SPACE.test(name2) && !hasControlCharacter(name2, false) && !LONE_SURROGATE2.test(name2);
-}
-function computeKeyHash(name2, alg, publicKey) {
-  const digest2 = createHash4("sha256").update(name2, "utf8").update(new Uint8Array([10, alg])).update(publicKey).digest();
-  return digest2.readUInt32BE(0);
-}
-function keyId(v) {
-  return `${v.name}+${hex8(v.keyHash)}`;
-}
-function hex8(n) {
-  return n.toString(16).padStart(8, "0");
-}
-function formatVerifierKey(k) {
-  return `${keyId(k)}+${encodeBase64(withAlg(k.publicKey))}`;
-}
-function parseSignerKey(text2) {
-  const key = trimAscii(text2);
-  const prefix = "PRIVATE+KEY+";
-  if (!key.startsWith(prefix)) {
-    throw badKey("signer key does not start with PRIVATE+KEY+", looksLikeVerifierKey(key) ? "this looks like a verifier (public) key; signing needs the PRIVATE+KEY+... file" : void 0);
-  }
-  const { name: name2, keyHash, alg, material } = splitKey(key.slice(prefix.length), "signer");
-  if (alg !== ALG_ED25519) throw badKey(`signer key ${name2} uses unsupported algorithm 0x${alg.toString(16).padStart(2, "0")}`, "only ed25519 (0x01) note keys are supported");
-  if (material.byteLength !== ED25519_SEED_SIZE) throw badKey(`signer key ${name2} has a ${material.byteLength}-byte ed25519 seed, want ${ED25519_SEED_SIZE}`);
-  const signer = ed25519Signer(name2, material);
-  if (signer.keyHash !== keyHash) throw badKey(`signer key ${name2}+${hex8(keyHash)} has a key hash that does not match its key (want ${hex8(signer.keyHash)})`);
-  return signer;
-}
-function parseVerifierKey(text2) {
-  const { name: name2, keyHash, alg, material } = decodeVerifierKey(text2);
-  const id = keyId({ name: name2, keyHash });
-  if (alg !== ALG_ED25519) throw badKey(`verifier key ${id} uses unsupported algorithm 0x${alg.toString(16).padStart(2, "0")}`, "only ed25519 (0x01) note keys are supported");
-  return { name: name2, keyHash, publicKey: material, verify: ed25519Verifier(id, material) };
-}
-function decodeVerifierKey(text2) {
-  const key = trimAscii(text2);
-  if (key.startsWith("PRIVATE+")) throw badKey("expected a verifier (public) key, got a signer (private) key", "pass the name+hash+base64 public key; keep the PRIVATE+KEY file secret");
-  const parts2 = splitKey(key, "verifier");
-  const computed = computeKeyHash(parts2.name, parts2.alg, parts2.material);
-  if (computed !== parts2.keyHash) throw badKey(`verifier key ${keyId(parts2)} has a key hash that does not match its key (want ${hex8(computed)})`);
-  return { ...parts2, material: new Uint8Array(parts2.material) };
-}
-function ed25519Verifier(id, publicKey) {
-  if (publicKey.byteLength !== ED25519_PUBLIC_SIZE) throw badKey(`verifier key ${id} has a ${publicKey.byteLength}-byte ed25519 public key, want ${ED25519_PUBLIC_SIZE}`);
-  let key;
-  try {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: "der", type: "spki" });
-  } catch (err2) {
-    throw badKey(`verifier key ${id} is not a valid ed25519 public key`, void 0, err2);
-  }
-  return (message, signature) => signature.byteLength === ED25519_SIGNATURE_SIZE && cryptoVerify(null, message, key, signature);
-}
-function splitKey(rest, kind) {
-  const p1 = rest.indexOf("+");
-  const p2 = p1 < 0 ? -1 : rest.indexOf("+", p1 + 1);
-  if (p1 < 0 || p2 < 0) throw badKey(`${kind} key is not of the form name+hash+base64`);
-  const name2 = rest.slice(0, p1);
-  const hash3 = rest.slice(p1 + 1, p2);
-  if (!isValidKeyName(name2)) throw badKey(`${kind} key has an invalid name ${JSON.stringify(name2)}`);
-  if (!KEY_HASH_HEX.test(hash3)) throw badKey(`${kind} key ${name2} has a malformed key hash (want 8 hex digits)`);
-  const bytes2 = decodeBase64(rest.slice(p2 + 1));
-  if (bytes2 === void 0 || bytes2.byteLength < 2) throw badKey(`${kind} key ${name2} has malformed base64 key material`);
-  return { name: name2, keyHash: parseInt(hash3, 16), alg: bytes2[0], material: bytes2.subarray(1) };
-}
-function ed25519Signer(name2, seed) {
-  const { publicKey, sign } = ed25519KeyPair(seed);
-  return { name: name2, keyHash: computeKeyHash(name2, ALG_ED25519, publicKey), publicKey, sign };
-}
-function ed25519KeyPair(seed) {
-  if (seed.byteLength !== ED25519_SEED_SIZE) throw badKey(`ed25519 seed has ${seed.byteLength} bytes, want ${ED25519_SEED_SIZE}`);
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
-  const spki = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  const publicKey = new Uint8Array(spki.subarray(SPKI_ED25519_PREFIX.byteLength));
-  return { publicKey, sign: (message) => cryptoSign(null, message, privateKey) };
-}
-function withAlg(material, alg = ALG_ED25519) {
-  const out2 = new Uint8Array(1 + material.byteLength);
-  out2[0] = alg;
-  out2.set(material, 1);
-  return out2;
-}
-function trimAscii(s) {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isAsciiSpace(s.charCodeAt(a))) a++;
-  while (b > a && isAsciiSpace(s.charCodeAt(b - 1))) b--;
-  return s.slice(a, b);
-}
-function isAsciiSpace(c) {
-  return c === 32 || c === 9 || c === 10 || c === 13;
-}
-function looksLikeVerifierKey(key) {
-  return key.split("+").length >= 3 && !key.startsWith("PRIVATE");
-}
-function signNote(text2, signers) {
-  checkNoteText(text2);
-  if (signers.length === 0) throw new LedgerError("BAD_SIGNATURE", "a note needs at least one signer");
-  if (signers.length > MAX_NOTE_SIGNATURES) throw new LedgerError("BAD_SIGNATURE", `${signers.length} signers exceed the ${MAX_NOTE_SIGNATURES}-signature limit`);
-  const message = encodeUtf8(text2);
-  const seen = /* @__PURE__ */ new Set();
-  let out2 = text2 + "\n";
-  for (const s of signers) {
-    if (!isValidKeyName(s.name)) throw badKey(`invalid signer name ${JSON.stringify(s.name)}`);
-    const id = keyId(s);
-    if (seen.has(id)) throw new LedgerError("BAD_SIGNATURE", `signer ${id} given twice`);
-    seen.add(id);
-    const sig = s.sign(message);
-    const blob = new Uint8Array(4 + sig.byteLength);
-    new DataView(blob.buffer).setUint32(0, s.keyHash >>> 0, false);
-    blob.set(sig, 4);
-    out2 += `${SIG_PREFIX}${s.name} ${encodeBase64(blob)}
-`;
-  }
-  return out2;
-}
-function checkNoteText(text2) {
-  if (!text2.endsWith("\n")) throw new LedgerError("BAD_CHECKPOINT", "note text must end with a newline");
-  if (hasControlCharacter(text2, true)) throw new LedgerError("BAD_CHECKPOINT", "note text contains a control character");
-  if (LONE_SURROGATE2.test(text2)) throw new LedgerError("BAD_CHECKPOINT", "note text is not well-formed unicode (lone surrogate)");
-}
-function parseNote(note) {
-  if (hasControlCharacter(note, true)) throw malformed("it contains a control character");
-  if (LONE_SURROGATE2.test(note)) throw malformed("it is not well-formed unicode");
-  const split = note.lastIndexOf("\n\n");
-  if (split < 0) throw malformed("there is no blank line before the signatures");
-  const text2 = note.slice(0, split + 1);
-  const block = note.slice(split + 2);
-  if (block === "") throw malformed("it has no signature lines");
-  if (!block.endsWith("\n")) throw malformed("the last signature line does not end with a newline");
-  const lines = block.slice(0, -1).split("\n");
-  if (lines.length > MAX_NOTE_SIGNATURES) throw malformed(`it has more than ${MAX_NOTE_SIGNATURES} signatures`);
-  const signatures = lines.map((line, i2) => {
-    if (!line.startsWith(SIG_PREFIX)) throw malformed(`signature line ${i2 + 1} does not start with an em dash and a space`);
-    const rest = line.slice(SIG_PREFIX.length);
-    const space = rest.indexOf(" ");
-    const name2 = space < 0 ? rest : rest.slice(0, space);
-    const b642 = space < 0 ? "" : rest.slice(space + 1);
-    if (!isValidKeyName(name2)) throw malformed(`signature line ${i2 + 1} has an invalid key name`);
-    const blob = b642 === "" ? void 0 : decodeBase64(b642);
-    if (blob === void 0 || blob.byteLength < 5) throw malformed(`signature line ${i2 + 1} (${name2}) has malformed base64`);
-    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-    return { name: name2, keyHash: view.getUint32(0, false), signature: blob.subarray(4) };
-  });
-  return { text: text2, signatures };
-}
-function openNote(note, verifiers) {
-  const { text: text2, signatures } = parseNote(note);
-  const message = encodeUtf8(text2);
-  const verifiedBy = [];
-  const unverified = [];
-  const seenKnown = /* @__PURE__ */ new Set();
-  const seenUnknown = /* @__PURE__ */ new Set();
-  for (const s of signatures) {
-    const id = keyId(s);
-    const v = verifiers.find((k) => k.name === s.name && k.keyHash === s.keyHash);
-    if (v === void 0) {
-      if (!seenUnknown.has(id)) unverified.push({ name: s.name, keyHash: s.keyHash });
-      seenUnknown.add(id);
-      continue;
-    }
-    if (seenKnown.has(id)) continue;
-    seenKnown.add(id);
-    if (!v.verify(message, s.signature)) {
-      throw new LedgerError("BAD_SIGNATURE", `note signature by ${id} does not verify`, {
-        hint: "the note was altered after signing, or was signed by a different key with the same name and hash"
-      });
-    }
-    verifiedBy.push(v);
-  }
-  if (verifiedBy.length === 0) {
-    const names = unverified.map(keyId).join(", ");
-    throw new LedgerError("UNKNOWN_KEY", `note is not signed by any trusted key (signed by ${names})`, {
-      hint: `trusted keys: ${verifiers.length === 0 ? "none given" : verifiers.map(keyId).join(", ")}; pass the log's verifier key`
-    });
-  }
-  return { text: text2, verifiedBy, unverified };
-}
-function malformed(why) {
-  return new LedgerError("BAD_CHECKPOINT", `malformed signed note: ${why}`);
-}
-function badKey(message, hint, cause) {
-  return new LedgerError("BAD_KEY", message, {
-    hint: hint ?? "note keys look like name+hash+base64 (verifier) or PRIVATE+KEY+name+hash+base64 (signer); create one with `trailmark keygen`",
-    ...cause === void 0 ? {} : { cause }
-  });
-}
-
-// src/ledger/entry.ts
-var LEDGER_FORMAT_VERSION = 1;
-var MAX_LINE_BYTES = 65535;
-var GENESIS_PREV = "0".repeat(64);
-var SIGNATURE_ALG = "ed25519";
-var ENTRY_FIELDS = ["body", "kind", "policy", "prev", "seq", "sig", "time", "v"];
-function lineHash(line) {
-  return hash("sha256", line, "hex");
-}
-var ENTRY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-function signingBytes(entry) {
-  const { v, seq, time, kind, prev, policy, body: body2 } = entry;
-  return canonicalBytes({ v, seq, time, kind, prev, policy, body: body2 });
-}
-function signEntry(entry, signer) {
-  checkBody(entry.kind, entry.body);
-  const { v, seq, time, kind, prev, policy, body: body2 } = entry;
-  if (!ENTRY_TIME_PATTERN.test(time)) throw new LedgerError("BAD_ENTRY", `entry time ${JSON.stringify(time)} is not an rfc 3339 utc time`);
-  const unsigned = canonicalize({ body: body2, kind, policy, prev, seq, time, v });
-  const unsignedBytes = Buffer.from(unsigned, "utf8");
-  const sig = { alg: SIGNATURE_ALG, kid: signerKid(signer), value: encodeBase64(signer.sign(unsignedBytes)) };
-  const signed = { v, seq, time, kind, prev, policy, body: body2, sig };
-  const tail = `,"time":${JSON.stringify(time)},"v":${v}}`;
-  let line;
-  if (unsigned.endsWith(tail)) {
-    const member = `,"sig":${canonicalize(sig)}`;
-    const cut2 = unsignedBytes.byteLength - tail.length;
-    const memberBytes = Buffer.byteLength(member, "utf8");
-    line = Buffer.allocUnsafe(unsignedBytes.byteLength + memberBytes);
-    unsignedBytes.copy(line, 0, 0, cut2);
-    line.write(member, cut2, "utf8");
-    unsignedBytes.copy(line, cut2 + memberBytes, cut2);
-  } else {
-    line = Buffer.from(canonicalize(signed), "utf8");
-  }
-  if (line.byteLength > MAX_LINE_BYTES) {
-    throw new LedgerError("ENTRY_TOO_LARGE", `${entry.kind} entry at seq ${entry.seq} is ${line.byteLength} bytes, over the ${MAX_LINE_BYTES}-byte limit`, {
-      hint: "entries hold digests, never payloads: store a sha256 of large content instead"
-    });
-  }
-  return { entry: signed, line };
-}
-var kids = /* @__PURE__ */ new WeakMap();
-function signerKid(signer) {
-  const known = kids.get(signer);
-  if (known !== void 0 && known.name === signer.name && known.keyHash === signer.keyHash) return known.kid;
-  const kid = keyId(signer);
-  kids.set(signer, { name: signer.name, keyHash: signer.keyHash, kid });
-  return kid;
-}
-function entryTime(epochMs) {
-  return new Date(epochMs).toISOString();
-}
-
-// src/engine/record.ts
-var ENVELOPE_SLACK = 512;
-var COMMIT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-var clip = (s, n) => s === void 0 || s === "" ? null : s.slice(0, n);
-function attributionOf(h) {
-  const seen = /* @__PURE__ */ new Set();
-  const out2 = [];
-  for (const e of h.evidence) {
-    if (e.class === "inferred" || e.weak === true || e.says !== "ai") continue;
-    const a = {
-      class: e.class,
-      source: e.source.slice(0, 128),
-      agent: clip(e.agent, 128),
-      model: clip(e.model, 128),
-      commit: e.commit !== void 0 && COMMIT_ID.test(e.commit) ? e.commit : null
-    };
-    const key = JSON.stringify(a);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out2.push(a);
-    if (out2.length === MAX_HUNK_ATTRIBUTION) break;
-  }
-  return out2;
-}
-function hunkOf(h) {
-  const classes = new Set(h.evidence.map((e) => e.class));
-  const commits = h.commits.filter((c) => COMMIT_ID.test(c));
-  const attribution = attributionOf(h);
-  return {
-    path: h.path,
-    startLine: h.startLine,
-    endLine: h.endLine,
-    contentDigest: h.contentDigest,
-    verdict: h.verdict,
-    evidence: EVIDENCE_CLASSES.filter((c) => classes.has(c)),
-    score: h.score,
-    addedLines: h.addedLines,
-    // The newest commits matter most to blame: keep the last ones when there are too many.
-    ...commits.length === 0 ? {} : { commits: commits.slice(-MAX_HUNK_COMMITS) },
-    ...attribution.length === 0 ? {} : { attribution }
-  };
-}
-function bytesOf(value) {
-  return Buffer.byteLength(canonicalize(value), "utf8");
-}
-function paginate(hunks, firstBodyBytes, laterBodyBytes, policy) {
-  const envelope = ENVELOPE_SLACK + Buffer.byteLength(JSON.stringify(policy), "utf8");
-  const pages = [[]];
-  let used = envelope + firstBodyBytes;
-  for (const h of hunks) {
-    const n = bytesOf(h) + 1;
-    const page = pages[pages.length - 1];
-    if (used + n > MAX_LINE_BYTES && (page.length > 0 || pages.length > 1)) {
-      pages.push([h]);
-      used = envelope + laterBodyBytes + n;
-    } else {
-      page.push(h);
-      used += n;
-    }
-  }
-  return pages;
-}
-function scanDrafts(result, meta) {
-  const s = result.summary;
-  const hunks = result.hunks.map(hunkOf);
-  const roles = Object.keys(meta.subjects ?? {}).sort();
-  const changeBody = (ctx, pageHunks, hunkPages) => ({
-    schema: CHANGE_ANALYZED_SCHEMA,
-    repository: meta.repository ?? null,
-    pullRequest: meta.pullRequest ?? null,
-    base: result.base,
-    head: result.head,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    detectors: [...s.detectors].sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0).map((d) => ({ id: d.id, version: d.version })),
-    model: s.modelVersion,
-    // The review scores with the shipped commit-message model (engine/analyze.ts default).
-    messageModel: `${DEFAULT_MESSAGE_MODEL.id}@${DEFAULT_MESSAGE_MODEL.version}`,
-    thresholds: { low: s.thresholds.low, high: s.thresholds.high },
-    counts: {
-      files: s.files,
-      hunks: s.hunks,
-      addedLines: s.addedLines,
-      commits: s.commits,
-      omissions: s.omissions.length,
-      verdicts: { ...s.verdicts },
-      findings: { ...s.findings },
-      evidence: { ...s.evidence }
-    },
-    // Commitments are 71 characters whatever the value: a placeholder sizes them exactly.
-    subjects: Object.fromEntries(roles.map((r) => [r, ctx === null ? `sha256:${"0".repeat(64)}` : ctx.commit(meta.subjects[r])])),
-    hunks: pageHunks,
-    hunkPages,
-    ...meta.job === void 0 ? {} : { job: meta.job }
-  });
-  const pageSkeleton = { schema: CHANGE_HUNKS_SCHEMA, change: { seq: Number.MAX_SAFE_INTEGER, hash: "0".repeat(64) }, page: Number.MAX_SAFE_INTEGER, hunks: [] };
-  const pages = paginate(hunks, bytesOf(changeBody(null, [], Number.MAX_SAFE_INTEGER)), bytesOf(pageSkeleton), meta.policy);
-  const changeRef = (ctx) => ({ seq: ctx.previous[0].seq, hash: ctx.previous[0].hash });
-  const drafts2 = [{ kind: CHANGE_ANALYZED_KIND, policy: meta.policy, body: (ctx) => changeBody(ctx, pages[0], pages.length - 1) }];
-  pages.slice(1).forEach((page, i2) => {
-    drafts2.push({
-      kind: CHANGE_HUNKS_KIND,
-      policy: meta.policy,
-      body: (ctx) => ({ schema: CHANGE_HUNKS_SCHEMA, change: changeRef(ctx), page: i2 + 1, hunks: page })
-    });
-  });
-  for (const f of result.findings) {
-    drafts2.push({
-      kind: FINDING_KIND,
-      policy: meta.policy,
-      body: (ctx) => ({
-        schema: FINDING_SCHEMA,
-        change: changeRef(ctx),
-        finding: f.kind,
-        path: f.path,
-        startLine: f.startLine,
-        endLine: f.endLine,
-        level: f.level,
-        score: f.score ?? null,
-        message: f.message
-      })
-    });
-  }
-  return drafts2;
-}
-function ledgerRefOf(appended, location, origin) {
-  return {
-    dir: location,
-    origin,
-    size: appended.size,
-    root: appended.root,
-    checkpoint: appended.checkpoint,
-    entries: appended.entries.map((e) => ({ seq: e.seq, kind: e.kind }))
-  };
-}
-
 // src/engine/policy.ts
 init_policy();
 async function loadPolicy(source, notes) {
@@ -26903,47 +27163,7 @@ async function loadPolicy(source, notes) {
 
 // src/engine/calibration.ts
 init_errors();
-
-// src/ledger/read.ts
-init_errors();
-async function* readEntries(store, from = 0) {
-  let seq = from;
-  for await (const line of store.readLines(from)) {
-    const text2 = decodeUtf8(line);
-    if (text2 === void 0) throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not well-formed utf-8`, { hint: "run `trailmark verify`" });
-    let entry;
-    try {
-      entry = parseStrictJson(text2);
-    } catch (err2) {
-      throw new LedgerError("NOT_CANONICAL", `entry ${seq} is not valid json`, { cause: err2, hint: "run `trailmark verify`" });
-    }
-    yield { seq, hash: lineHash(line), entry };
-    seq++;
-  }
-}
-
-// src/engine/analyses.ts
-var ANALYZED = "change.analyzed";
-var PAGE = "change.hunks";
-async function* readAnalyses(store, options = {}) {
-  const pages = new AnalysisPages();
-  for await (const stored of readEntries(store)) {
-    options.onEntry?.(stored);
-    const { seq, hash: hash3, entry } = stored;
-    if (entry.kind === ANALYZED) {
-      const body2 = entry.body;
-      if (options.wanted !== void 0 && !options.wanted(body2)) continue;
-      const analysis = { seq, hash: hash3, time: entry.time, body: body2 };
-      pages.analysis(seq, hash3, body2, analysis);
-      yield { analysis, page: null, hunks: Array.isArray(body2.hunks) ? body2.hunks : [] };
-    } else if (entry.kind === PAGE) {
-      const found = pages.page(entry.body);
-      if (found !== void 0) yield { analysis: found.value, page: { seq, hash: hash3, time: entry.time }, hunks: found.hunks };
-    }
-  }
-}
-
-// src/engine/calibration.ts
+init_commit_message();
 var CALIBRATION_SCHEMA = "trailmark.calibration/v1";
 var CALIBRATION_DEFAULTS = { targetFlagRate: 0.01, minUnattested: 200, minAttested: 20, maxShift: 0.15 };
 var STATED = /* @__PURE__ */ new Set(["recorded", "declared", "stamped"]);
@@ -26969,7 +27189,8 @@ async function calibrate(stores, options) {
 async function collect(store, options, into) {
   const messageModel = options.messageModel ?? currentMessageModel();
   const wanted = (body2) => body2.repository !== null && (options.repository === void 0 || body2.repository.toLowerCase() === options.repository.toLowerCase());
-  for await (const { analysis, hunks } of readAnalyses(store, { wanted })) {
+  const { readAnalyses: readAnalyses2 } = await Promise.resolve().then(() => (init_analyses(), analyses_exports));
+  for await (const { analysis, hunks } of readAnalyses2(store, { wanted })) {
     const repository = analysis.body.repository;
     const current = analysis.body.model === options.model && analysis.body.messageModel === messageModel;
     let r = into.get(repository);
@@ -27160,7 +27381,8 @@ async function writeLedger(ports, request2, policy, result, notes) {
   try {
     const sink = typeof ports.ledger === "function" ? ports.ledger(policy) : ports.ledger;
     if ("off" in sink) return { note: ledgerOffNote(sink, policy) };
-    const drafts2 = scanDrafts(result, {
+    const { ledgerRefOf: ledgerRefOf2, scanDrafts: scanDrafts2 } = await Promise.resolve().then(() => (init_record2(), record_exports));
+    const drafts2 = scanDrafts2(result, {
       policy: policy.version,
       job: key,
       ...request2.repository === void 0 ? {} : { repository: request2.repository },
@@ -27172,7 +27394,7 @@ async function writeLedger(ports, request2, policy, result, notes) {
       notes.push(`ledger ${sink.location}: analysis ${key} is already recorded; not appended again`);
       return { appended: false, note: `Ledger ${markdownCode(sink.location)}: this analysis is already recorded (key ${markdownCode(key)}); nothing appended again.` };
     }
-    const ref = ledgerRefOf(appended, sink.location, sink.origin);
+    const ref = ledgerRefOf2(appended, sink.location, sink.origin);
     notes.push(`ledger ${sink.location}: ${ref.entries.length} entries appended, tree size ${ref.size}`);
     return {
       ref,
@@ -27336,10 +27558,16 @@ function toRest(a) {
   };
 }
 async function findRun(client, run3, externalId) {
-  const { data } = await client.rest.checks.listForRef({ owner: run3.owner, repo: run3.repo, ref: run3.headSha, check_name: run3.name, filter: "all", per_page: 100 });
-  const found = data.check_runs.find((r) => r.external_id === externalId && r.head_sha === run3.headSha);
-  if (found === void 0) return void 0;
-  return { id: Number(found.id), url: found.html_url ?? "", completed: found.status === "completed", conclusion: found.conclusion, annotations: found.output.annotations_count };
+  let requests = 0;
+  const pages = client.paginate.iterator(client.rest.checks.listForRef, { owner: run3.owner, repo: run3.repo, ref: run3.headSha, check_name: run3.name, filter: "all", per_page: REST_PER_PAGE_MAX });
+  for await (const { data } of pages) {
+    requests++;
+    const found = data.find((r) => r.external_id === externalId && r.head_sha === run3.headSha);
+    if (found !== void 0) {
+      return { requests, found: { id: Number(found.id), url: found.html_url ?? "", completed: found.status === "completed", conclusion: found.conclusion, annotations: found.output.annotations_count } };
+    }
+  }
+  return { requests };
 }
 async function publishCheckRun(client, run3) {
   const batches = [];
@@ -27352,9 +27580,10 @@ async function publishCheckRun(client, run3) {
     ...batch === void 0 ? {} : { annotations: batch.map(toRest) }
   });
   let existing;
+  let listed = 0;
   if (run3.externalId !== void 0) {
     try {
-      existing = await findRun(client, run3, run3.externalId);
+      ({ found: existing, requests: listed } = await findRun(client, run3, run3.externalId));
     } catch (err2) {
       const error = toGitHubError(err2, "GET /repos/{owner}/{repo}/commits/{ref}/check-runs");
       if (httpStatusOf(error) === 403) return { published: false, error };
@@ -27364,7 +27593,7 @@ async function publishCheckRun(client, run3) {
   if (existing !== void 0) {
     const sent = Math.min(existing.annotations, run3.annotations.length);
     const missing = run3.annotations.slice(sent);
-    let requests = 1;
+    let requests = listed;
     if (!existing.completed || existing.conclusion !== run3.conclusion || missing.length > 0) {
       const rest = [];
       for (let i2 = 0; i2 < missing.length; i2 += CHECK_RUN_ANNOTATIONS_PER_REQUEST) rest.push(missing.slice(i2, i2 + CHECK_RUN_ANNOTATIONS_PER_REQUEST));
@@ -27404,7 +27633,7 @@ async function publishCheckRun(client, run3) {
   for (const batch of batches.slice(1)) {
     await client.rest.checks.update({ owner: run3.owner, repo: run3.repo, check_run_id: id, output: output(batch) });
   }
-  return { published: true, id, url: created.data.html_url ?? "", requests: Math.max(1, batches.length) + (run3.externalId === void 0 ? 0 : 1) };
+  return { published: true, id, url: created.data.html_url ?? "", requests: Math.max(1, batches.length) + listed };
 }
 function gitHubCheckSink(client, o) {
   return {
@@ -31478,6 +31707,9 @@ function legacyRestEndpointMethods(octokit) {
 }
 legacyRestEndpointMethods.VERSION = VERSION6;
 
+// src/github/client.ts
+init_version();
+
 // src/github/retry.ts
 var DEFAULT_RETRY_POLICY = {
   maxRetries: 4,
@@ -31624,9 +31856,11 @@ init_errors();
 
 // src/ledger/checkpoint.ts
 init_errors();
+init_encoding();
 
 // src/ledger/merkle.ts
 init_errors();
+init_encoding();
 import { createHash as createHash5, hash as oneShotHash } from "node:crypto";
 var HASH_SIZE = 32;
 var EMPTY_ROOT = oneShotHash("sha256", new Uint8Array(0), "buffer");
@@ -31785,6 +32019,7 @@ function checkHash(what, h) {
 }
 
 // src/ledger/checkpoint.ts
+init_note();
 var DECIMAL = /^(?:0|[1-9][0-9]*)$/;
 var LONE_SURROGATE3 = /[\uD800-\uDFFF]/u;
 function formatCheckpoint(c) {
@@ -31836,7 +32071,13 @@ function bad(message) {
   return new LedgerError("BAD_CHECKPOINT", message);
 }
 
+// src/ledger/log.ts
+init_encoding();
+init_entry();
+init_note();
+
 // src/ledger/subjects.ts
+init_encoding();
 import { createHash as createHash6 } from "node:crypto";
 var SALT_BYTES = 16;
 var ERASED = "[erased]";
@@ -32023,8 +32264,13 @@ var LogLedger = class {
         const root = builder.root();
         const checkpoint = signCheckpoint({ origin: this.origin, size, root, extensions: [] }, [this.#signer]);
         await this.store.appendSubjects(built.flatMap((b) => b.subjects));
-        await this.store.append(built.flatMap((b) => b.lines));
-        await this.store.writeCheckpoint(size, checkpoint);
+        const lines = built.flatMap((b) => b.lines);
+        if (this.store.commitAppend !== void 0) {
+          await this.store.commitAppend(lines, size, checkpoint);
+        } else {
+          await this.store.append(lines);
+          await this.store.writeCheckpoint(size, checkpoint);
+        }
         this.#own = { text: checkpoint, checkpoint: { origin: this.origin, size, root, extensions: [] } };
         await this.store.writeTreeState(formatTreeState({ size, last: prev, builder }));
         const rootHex = encodeHex(root);
@@ -32071,11 +32317,11 @@ var LogLedger = class {
         }
       };
       const body2 = typeof draft.body === "function" ? draft.body(ctx) : draft.body;
-      const { entry, line } = signEntry({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body: body2 }, this.#signer);
-      prev = lineHash(line);
-      entries.push({ seq, kind: draft.kind, hash: prev, entry });
+      const { entry, line, hash: hash3, leaf } = signEntryLine({ v: LEDGER_FORMAT_VERSION, seq, time, kind: draft.kind, prev, policy: draft.policy, body: body2 }, this.#signer);
+      prev = hash3;
+      entries.push({ seq, kind: draft.kind, hash: hash3, entry });
       lines.push(line);
-      leaves.push(leafHash(line));
+      leaves.push(leaf);
     }
     return { entries, lines, leaves, subjects: subjects2, last: prev };
   }
@@ -32203,8 +32449,14 @@ function parseTreeState(text2) {
   }
 }
 
+// src/github/ledger-branch-sink.ts
+init_note();
+
 // src/engine/job-ledger.ts
 init_errors();
+init_canonical();
+init_encoding();
+init_read();
 function jobOf(body2) {
   if (typeof body2 !== "object" || body2 === null) return void 0;
   const job = body2.job;
@@ -32232,6 +32484,7 @@ async function appendOnceScanned(ledger, key, drafts2) {
 
 // src/github/ledger-branch-store.ts
 init_errors();
+init_entry();
 import { createHash as createHash7 } from "node:crypto";
 
 // src/ledger/store.ts
@@ -32239,6 +32492,7 @@ var NEWLINE = 10;
 
 // src/ledger/subject-seal.ts
 init_errors();
+init_encoding();
 import { createCipheriv, createDecipheriv, hkdfSync } from "node:crypto";
 var SUBJECT_KEY_BYTES = 32;
 var NONCE_BYTES = 12;
@@ -33103,6 +33357,9 @@ function ledgerBranchCalibrationSink(store) {
 // action/report.ts
 init_errors();
 
+// src/engine/report-job.ts
+init_note();
+
 // src/report/week.ts
 init_errors();
 var DAY_MS = 864e5;
@@ -33488,6 +33745,11 @@ function renderReportMarkdown(model, options = {}) {
 
 // src/ledger/verify.ts
 init_errors();
+init_body();
+init_canonical();
+init_encoding();
+init_entry();
+init_note();
 var HEX64 = /^[0-9a-f]{64}$/;
 var SIG_FIELDS = ["alg", "kid", "value"];
 function keyRing(keys) {
@@ -33767,6 +34029,7 @@ function signingBytesOf(bytes2, text2, entry) {
 
 // src/ledger/verify-pool.ts
 init_errors();
+init_note();
 import { createRequire as createRequire2 } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -34033,18 +34296,28 @@ async function verifyStore(store, keys, options = {}) {
 
 // src/ledger/erase.ts
 init_errors();
+init_entry();
+
+// src/engine/ledger.ts
+init_note();
 
 // src/ledger/proof.ts
 init_errors();
+init_canonical();
+init_encoding();
 
 // src/ledger/prove.ts
 init_errors();
+init_encoding();
+init_note();
 
 // src/engine/ledger.ts
 init_errors();
 
 // src/ledger/cosignature.ts
 init_errors();
+init_encoding();
+init_note();
 var TIMESTAMP_SIZE = 8;
 var ED25519_SIGNATURE_SIZE2 = 64;
 var MAX_TIMESTAMP = 2n ** 63n - 1n;
@@ -34069,8 +34342,13 @@ function checkCosignatures(note, witnesses) {
   return out2;
 }
 
+// src/engine/ledger.ts
+init_encoding();
+init_note();
+
 // src/ledger/trusted.ts
 init_errors();
+init_encoding();
 function trustedFromCheckpoint(text2, keys) {
   const { checkpoint, verifiedBy } = openCheckpoint(text2, keys);
   if (!verifiedBy.some((v) => v.name === checkpoint.origin)) {
@@ -34220,7 +34498,14 @@ async function settleRaces(store, report) {
 
 // src/engine/report.ts
 var import_picomatch3 = __toESM(require_picomatch2(), 1);
+init_version();
 init_errors();
+init_encoding();
+init_read();
+
+// src/report/aggregate.ts
+init_types();
+init_change_hunks();
 
 // src/report/capture-gaps.ts
 var CAPTURE_GAP_RANGES_MAX = 50;
@@ -35185,6 +35470,9 @@ var FINDINGS_CSV_COLUMNS = [
 var FINDINGS_CSV_HEADER = `${FINDINGS_CSV_COLUMNS.join(",")}\r
 `;
 
+// src/report/report-json.ts
+init_types();
+
 // src/engine/report.ts
 function resolvePeriod(options) {
   if (options.since === void 0 !== (options.until === void 0)) {
@@ -35325,6 +35613,10 @@ async function buildReport(sources, options) {
 // src/engine/retention.ts
 init_errors();
 init_policy();
+init_entry();
+init_record();
+init_retention();
+init_read();
 var PROMPTS_SKIPPED = "detailed capture records (prompts) are not collected yet; the rule applies once capture lands";
 async function readFacts(store, size) {
   const times = /* @__PURE__ */ new Map();
@@ -36351,21 +36643,22 @@ init_errors();
 async function resolveCommit(git, rev) {
   return resolveAs(git, rev, "commit");
 }
-async function resolveTree(git, rev) {
-  return resolveAs(git, rev, "tree");
-}
 async function resolveAs(git, rev, kind) {
+  checkRevisionName(rev);
+  const out2 = await git.run(["rev-parse", "--verify", "--quiet", `${rev}^{${kind}}`], { allowExitCodes: [1] });
+  const id = out2.stdout.toString("utf8").trim();
+  if (out2.exitCode !== 0 || !isObjectId(id)) throw unknownRevision(rev);
+  return id;
+}
+function checkRevisionName(rev) {
   if (rev.length === 0 || rev.startsWith("-") || rev.includes("\0") || rev.includes("\n")) {
     throw new GitError("BAD_REVISION", `invalid revision name "${printable(rev, 100)}"`, { hint: "pass a branch, tag or commit id" });
   }
-  const out2 = await git.run(["rev-parse", "--verify", "--quiet", `${rev}^{${kind}}`], { allowExitCodes: [1] });
-  const id = out2.stdout.toString("utf8").trim();
-  if (out2.exitCode !== 0 || !isObjectId(id)) {
-    throw new GitError("BAD_REVISION", `unknown revision '${printable(rev, 100)}'`, {
-      hint: rev === "HEAD" ? "the repository has no commits yet: commit first, or name a revision" : "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)"
-    });
-  }
-  return id;
+}
+function unknownRevision(rev) {
+  return new GitError("BAD_REVISION", `unknown revision '${printable(rev, 100)}'`, {
+    hint: rev === "HEAD" ? "the repository has no commits yet: commit first, or name a revision" : "check the revision name; in a shallow clone, fetch more history (git fetch --unshallow)"
+  });
 }
 function isObjectId(s) {
   if (s.length !== 40 && s.length !== 64) return false;
@@ -36970,44 +37263,51 @@ async function readObjects(git, names, options) {
   return await readObjectsWithin(git, names, { ...options, maxTotalBytes: Number.POSITIVE_INFINITY });
 }
 async function readObjectsWithin(git, names, options) {
+  const checked = await checkObjects(git, names);
+  const found = /* @__PURE__ */ new Map();
+  const wanted = [];
+  for (const [name2, object2] of checked) {
+    if (object2.size > options.maxObjectBytes) found.set(name2, object2);
+    else wanted.push({ name: name2, object: object2 });
+  }
+  if (wanted.length === 0) return found;
+  const contentBytes = [...new Map(wanted.map((w) => [w.object.id, w.object.size])).values()].reduce((n, size) => n + size, 0);
+  if (contentBytes > options.maxTotalBytes) return void 0;
+  const contents = await readContents(git, wanted.map((w) => w.object));
+  for (const w of wanted) {
+    const content = contents.get(w.object.id);
+    if (content !== void 0) found.set(w.name, { ...w.object, content });
+  }
+  return found;
+}
+async function checkObjects(git, names) {
   const asked = [...new Set(names.filter((n) => n.length > 0 && !n.includes("\n") && !n.includes("\0")))];
   const found = /* @__PURE__ */ new Map();
   if (asked.length === 0) return found;
   const check = await git.text(["cat-file", "--batch-check", "--buffer"], { input: asked.map((n) => `${n}
 `).join("") });
   const lines = check.split("\n");
-  const wanted = [];
   asked.forEach((name2, k) => {
     const fields = (lines[k] ?? "").split(" ");
     if (fields.length !== 3) return;
     const [id, type, sizeText] = fields;
     const size = Number(sizeText);
     if (!Number.isSafeInteger(size) || size < 0) return;
-    if (size > options.maxObjectBytes) found.set(name2, { id, type, size });
-    else wanted.push({ name: name2, id, type, size });
+    found.set(name2, { id, type, size });
   });
-  if (wanted.length === 0) return found;
-  const sizes = new Map(wanted.map((w) => [w.id, w.size]));
-  const ids = [...sizes.keys()];
+  return found;
+}
+async function readContents(git, objects) {
+  const sizes = new Map(objects.map((o) => [o.id, o.size]));
+  if (sizes.size === 0) return /* @__PURE__ */ new Map();
   let expected = 0;
-  let contentBytes = 0;
-  for (const [id, size] of sizes) {
-    expected += size + id.length + 64;
-    contentBytes += size;
-  }
-  if (contentBytes > options.maxTotalBytes) return void 0;
+  for (const [id, size] of sizes) expected += size + id.length + 64;
   const { stdout: stdout2 } = await git.run(["cat-file", "--batch", "--buffer"], {
-    input: ids.map((id) => `${id}
+    input: [...sizes.keys()].map((id) => `${id}
 `).join(""),
     maxBuffer: expected + 1024
   });
-  const contents = parseBatch(stdout2);
-  for (const w of wanted) {
-    const content = contents.get(w.id);
-    if (content === void 0) continue;
-    found.set(w.name, { id: w.id, type: w.type, size: w.size, content });
-  }
-  return found;
+  return parseBatch(stdout2);
 }
 function parseBatch(out2) {
   const result = /* @__PURE__ */ new Map();
@@ -37075,23 +37375,32 @@ var GitChangeSource = class {
   async load() {
     const git = this.git;
     const headName = this.options.head ?? "HEAD";
-    const head = await resolveCommit(git, headName);
-    const { baseCommit, diffBase } = await this.base(head);
+    const [headRead, givenRead] = await Promise.allSettled([
+      resolveCommit(git, headName),
+      this.options.base === void 0 ? Promise.resolve(void 0) : resolveCommit(git, this.options.base)
+    ]);
+    const head = settledValue(headRead);
+    const { baseCommit, diffBase } = await this.base(head, settledValue(givenRead));
     const omissions = [];
-    const [commitsRead, diffRead, branchRead, headsRead] = await Promise.allSettled([
-      rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids)),
+    const commitsRead = rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids));
+    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
+    const tracking = commitsRead.then((commits2) => singleCommitOrigin(commits2, baseCommit, diffBase) === void 0 ? trackRange(git, commits2, TRACKING_DIFF_ARGS, maxBytes) : void 0);
+    const [commitsDone, diffRead, branchRead, headsRead, trackingDone] = await Promise.allSettled([
+      commitsRead,
       this.diff(diffBase, head),
       currentBranch(git, headName),
-      this.prefetchHeads(diffBase, head)
+      this.prefetchHeads(diffBase, head),
+      tracking
     ]);
-    const commits = settledValue(commitsRead);
+    const commits = settledValue(commitsDone);
     const diffed = settledValue(diffRead);
     const branch = settledValue(branchRead);
     const prefetched = headsRead.status === "fulfilled" ? headsRead.value : void 0;
+    const tracked = settledValue(trackingDone);
     const rediffed = /* @__PURE__ */ new Set();
     const parsed = await this.textDiffOfFalseBinaries(diffBase, head, diffed, rediffed);
     const files = await this.readHeads(head, parsed, prefetched);
-    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed);
+    await this.attribute(head, baseCommit, diffBase, commits, files, omissions, rediffed, tracked);
     const result = {
       base: diffBase,
       head,
@@ -37102,9 +37411,8 @@ var GitChangeSource = class {
     return branch === void 0 ? result : { ...result, context: { headBranch: branch } };
   }
   /** baseCommit bounds the commit range (undefined: from the root); diffBase is what the diff starts from. */
-  async base(head) {
-    if (this.options.base !== void 0) {
-      const given = await resolveCommit(this.git, this.options.base);
+  async base(head, given) {
+    if (this.options.base !== void 0 && given !== void 0) {
       const base = await mergeBase(this.git, given, head);
       if (base === void 0) {
         throw new GitError("BAD_REVISION", `'${printable(this.options.base)}' and '${printable(this.options.head ?? "HEAD")}' have no common history`, {
@@ -37206,12 +37514,11 @@ var GitChangeSource = class {
   /**
    * Sets lineCommits on every file with added lines (mutates the list in place). `rediffed`:
    * paths whose range diff was redone with --text (the per-commit diff sees them as binary).
+   * `tracked`: forward tracking of the range (undefined for a single commit, or when it failed).
    */
-  async attribute(head, base, diffBase, commits, files, omissions, rediffed) {
+  async attribute(head, base, diffBase, commits, files, omissions, rediffed, tracked) {
     const inRange = new Set(commits.map((c) => c.sha));
-    const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
     const single = singleCommitOrigin(commits, base, diffBase);
-    const tracked = single === void 0 ? await trackRange(this.git, commits, TRACKING_DIFF_ARGS, maxBytes) : void 0;
     const toBlame = [];
     const attributed = /* @__PURE__ */ new Map();
     for (const f of files) {
@@ -37305,20 +37612,25 @@ function compare(a, b) {
 init_errors();
 var MAX_REVISION_FILE_BYTES = 4 * 1024 * 1024;
 async function readFileAtRevision(repo, rev, path) {
+  checkRevisionName(rev);
   const git = new Git(repo);
-  const tree = await resolveTree(git, rev);
   const clean = path.startsWith("/") ? path.slice(1) : path;
-  if (clean.length === 0 || clean.includes("\n") || clean.includes("\0")) return void 0;
-  const name2 = `${tree}:${clean}`;
-  const objects = await readObjects(git, [name2], { maxObjectBytes: MAX_REVISION_FILE_BYTES });
-  const object2 = objects.get(name2);
+  const readable = clean.length > 0 && !clean.includes("\n") && !clean.includes("\0");
+  const treeName = `${rev}^{tree}`;
+  const fileName = `${treeName}:${clean}`;
+  const found = await checkObjects(git, readable ? [treeName, fileName] : [treeName]);
+  if (found.get(treeName)?.type !== "tree") throw unknownRevision(rev);
+  if (!readable) return void 0;
+  const object2 = found.get(fileName);
   if (object2 === void 0 || object2.type !== "blob") return void 0;
-  if (object2.content === void 0) {
+  if (object2.size > MAX_REVISION_FILE_BYTES) {
     throw new GitError("GIT_FAILED", `${printable(clean)} at ${printable(rev)} is ${object2.size} bytes, over the ${MAX_REVISION_FILE_BYTES}-byte limit`, {
       hint: "keep the file smaller"
     });
   }
-  return new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(object2.content);
+  const content = (await readContents(git, [object2])).get(object2.id);
+  if (content === void 0) return void 0;
+  return new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(content);
 }
 
 // src/git/notes.ts
