@@ -403,16 +403,25 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
     return names.filter((n) => CHECKPOINT_NAME.test(n)).map(Number).sort((a, b) => a - b);
   }
 
-  async writeCheckpoint(size: number, text: string): Promise<void> {
-    this.#requireLiveLock('writeCheckpoint');
-    const { size: lines, tornBytes } = await this.tail();
-    if (size !== lines || tornBytes !== 0) throw new LedgerError('STORE_CONTRACT', `checkpoint for size ${size} over ${lines} complete lines (${tornBytes} torn bytes)`);
+  /**
+   * The history file a checkpoint of `size` goes to, its bytes, and what is there already: a
+   * checkpoint never moves the committed size back, and one at a size never changes.
+   */
+  #checkpointToWrite(size: number, text: string): { readonly name: string; readonly bytes: Buffer; readonly existing: Buffer | null } {
     const latest = this.#pointerSize();
     if (latest !== null && size < latest) throw new LedgerError('STORE_CONTRACT', `checkpoint size ${size} is smaller than the committed ${latest}`);
     const name = join(LEDGER_FILES.checkpoints, String(size));
     const bytes = Buffer.from(text, 'utf8');
     const existing = this.#ops.readFileOrNull(this.#path(name));
     if (existing !== null && !existing.equals(bytes)) throw new LedgerError('STORE_CONTRACT', `checkpoint at size ${size} already exists with different content`);
+    return { name, bytes, existing };
+  }
+
+  async writeCheckpoint(size: number, text: string): Promise<void> {
+    this.#requireLiveLock('writeCheckpoint');
+    const { size: lines, tornBytes } = await this.tail();
+    if (size !== lines || tornBytes !== 0) throw new LedgerError('STORE_CONTRACT', `checkpoint for size ${size} over ${lines} complete lines (${tornBytes} torn bytes)`);
+    const { name, bytes, existing } = this.#checkpointToWrite(size, text);
     // Step 3, the commit point: durable once the rename and the directory fsync are.
     if (existing === null) this.#writeFile(name, bytes, true);
     // Step 4: the pointer. Its content is fsynced before the rename (never a torn pointer) but
@@ -435,12 +444,7 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
     this.#requireLiveLock('commitAppend');
     const buf = lineBytes(lines);
     if (lines.length === 0) return this.writeCheckpoint(size, text);
-    const latest = this.#pointerSize();
-    if (latest !== null && size < latest) throw new LedgerError('STORE_CONTRACT', `checkpoint size ${size} is smaller than the committed ${latest}`);
-    const name = join(LEDGER_FILES.checkpoints, String(size));
-    const bytes = Buffer.from(text, 'utf8');
-    const existing = this.#ops.readFileOrNull(this.#path(name));
-    if (existing !== null && !existing.equals(bytes)) throw new LedgerError('STORE_CONTRACT', `checkpoint at size ${size} already exists with different content`);
+    const { name, bytes, existing } = this.#checkpointToWrite(size, text);
     const created = this.#ops.mtimeMs(this.#path(LEDGER_FILES.entries)) === null;
     const fd = this.#openEntries('a+');
     if (fd === null) throw new LedgerError('IO', `cannot open ${LEDGER_FILES.entries} in ${this.location}`);
@@ -743,13 +747,16 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
     }
   }
 
-  async #fsyncDirAsync(dir: string): Promise<void> {
-    let fd: number;
+  #openDir(dir: string): number {
     try {
-      fd = this.#ops.openSync(dir, 'r');
+      return this.#ops.openSync(dir, 'r');
     } catch (err) {
       throw ioError(`opening directory ${dir}`, err);
     }
+  }
+
+  async #fsyncDirAsync(dir: string): Promise<void> {
+    const fd = this.#openDir(dir);
     try {
       await this.#ops.fsync(fd);
     } catch (err) {
@@ -760,12 +767,7 @@ export class DirStore implements LedgerStore, SubjectSealingStore {
   }
 
   #fsyncDir(dir: string): void {
-    let fd: number;
-    try {
-      fd = this.#ops.openSync(dir, 'r');
-    } catch (err) {
-      throw ioError(`opening directory ${dir}`, err);
-    }
+    const fd = this.#openDir(dir);
     try {
       this.#ops.fsyncSync(fd);
     } catch (err) {
