@@ -24,11 +24,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Detector, FeatureDirection } from '../detectors/detector.js';
-import { hunkContext } from '../detectors/context.js';
-import { languageOfPath } from '../detectors/language.js';
-import { splitLines } from '../detectors/line-facts.js';
-import { analyzeHunk, DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../detectors/model.js';
-import { parseSource, type ParsedFile } from '../detectors/parse.js';
+import { DEFAULT_MODEL, scoreFeatures, type ScoringModel } from '../detectors/model.js';
 import { DETECTORS_VERSION, FEATURE_DETECTORS } from '../detectors/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
 import { analyzeChange } from '../src/engine/analyze.js';
@@ -36,6 +32,7 @@ import { loadCorpus } from '../src/eval/corpus.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { commitChangeSet } from '../src/eval/real/evaluate.js';
 import { defaultMirrors, loadRealCommits, readManifest, sampleCommits } from '../src/eval/real/load.js';
+import { devsetFeaturizer } from './devset-features.js';
 import { ARGS, PROJECT_ROOT, option } from './options.js';
 import { withinGroupAuroc } from '../src/eval/real/metrics.js';
 import { REAL_MANIFEST } from '../src/eval/real/run.js';
@@ -227,25 +224,10 @@ function crossValidate(real: readonly Row[], extra: readonly Row[], lambda: numb
 /** Feature vectors of the development set's train split (as scripts/train.ts builds them). */
 async function devsetRows(): Promise<Row[]> {
   const samples = await loadCorpus({ split: 'train' });
-  const parses = new Map<string, { parsed: ParsedFile | undefined; lines: readonly string[] }>();
-  const empty: ScoringModel = { id: 'empty', version: '0', bias: 0, weights: {}, trainedOn: '', metrics: {} };
+  const analyze = devsetFeaturizer();
   return samples.map((sample) => {
-    const language = languageOfPath(sample.path);
-    const key = `${language}\0${sample.fileText}`;
-    let entry = parses.get(key);
-    if (entry === undefined) {
-      const parsed = parseSource(sample.fileText, language);
-      entry = { parsed, lines: parsed?.lines ?? splitLines(sample.fileText) };
-      parses.set(key, entry);
-    }
-    const ctx = hunkContext(
-      { path: sample.path, language, lines: entry.lines, ...(entry.parsed !== undefined ? { parsed: entry.parsed } : {}) },
-      sample.startLine,
-      sample.endLine,
-      sample.deleted !== undefined ? { deleted: sample.deleted } : {},
-    );
     const features: Record<string, number> = {};
-    for (const f of analyzeHunk(ctx, FEATURE_DETECTORS, empty).features) features[f.id] = f.value;
+    for (const f of analyze(sample).features) features[f.id] = f.value;
     return { x: vector(features), y: sample.label === 'ai' ? 1 : 0, repo: `devset:${sample.source}`, mass: 1 };
   });
 }

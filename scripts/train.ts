@@ -17,14 +17,11 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hunkContext } from '../detectors/context.js';
 import type { FeatureDirection } from '../detectors/detector.js';
-import { languageOfPath } from '../detectors/language.js';
-import { splitLines } from '../detectors/line-facts.js';
-import { analyzeHunk, scoreFeatures, type ScoringModel } from '../detectors/model.js';
-import { parseSource, type ParsedFile } from '../detectors/parse.js';
+import { scoreFeatures, type ScoringModel } from '../detectors/model.js';
 import { DETECTORS_VERSION, FEATURE_DETECTORS } from '../detectors/registry.js';
 import { loadCorpus, type Sample } from '../src/eval/corpus.js';
+import { devsetFeaturizer } from './devset-features.js';
 import { auroc, confusion, thresholdAtFlagRate } from '../src/eval/metrics.js';
 
 const HIGH_HUMAN_BUDGET = 0.02;
@@ -97,8 +94,6 @@ const index = new Map(featureIds.map((id, i) => [id, i]));
 const caps = featureIds.map((id) => MAX_WEIGHT[id] ?? Infinity);
 const prior = featureIds.map((id) => Math.min(PRIOR[id] ?? 0, MAX_WEIGHT[id] ?? Infinity));
 
-const EMPTY_MODEL: ScoringModel = { id: 'empty', version: '0', bias: 0, weights: {}, trainedOn: '', metrics: {} };
-
 interface Row {
   readonly sample: Sample;
   readonly x: Float64Array;
@@ -107,24 +102,10 @@ interface Row {
 
 /** Feature vectors of the samples; samples sharing a file text share one parse. */
 function featurize(samples: readonly Sample[]): Row[] {
-  const parses = new Map<string, { parsed: ParsedFile | undefined; lines: readonly string[] }>();
+  const analyze = devsetFeaturizer();
   const rows: Row[] = [];
   for (const sample of samples) {
-    const language = languageOfPath(sample.path);
-    const key = `${language}\0${sample.fileText}`;
-    let entry = parses.get(key);
-    if (entry === undefined) {
-      const parsed = parseSource(sample.fileText, language);
-      entry = { parsed, lines: parsed?.lines ?? splitLines(sample.fileText) };
-      parses.set(key, entry);
-    }
-    const ctx = hunkContext(
-      { path: sample.path, language, lines: entry.lines, ...(entry.parsed !== undefined ? { parsed: entry.parsed } : {}) },
-      sample.startLine,
-      sample.endLine,
-      sample.deleted !== undefined ? { deleted: sample.deleted } : {},
-    );
-    const analysis = analyzeHunk(ctx, FEATURE_DETECTORS, EMPTY_MODEL);
+    const analysis = analyze(sample);
     if (analysis.failures.length > 0) throw new Error(`detector failure on ${sample.id}: ${analysis.failures.map((f) => f.message).join('; ')}`);
     const x = new Float64Array(featureIds.length);
     for (const f of analysis.features) {

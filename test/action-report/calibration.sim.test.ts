@@ -9,9 +9,8 @@ import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ledgerBranchCalibration, ledgerBranchCalibrationSink } from '../../action/calibration.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import type { Evidence, HunkResult, ScanResult } from '../../src/core/types.js';
 import { changeSetFromPatch } from '../../src/diff/patch-source.js';
-import { analyzeChange, digestLines } from '../../src/engine/analyze.js';
+import { analyzeChange } from '../../src/engine/analyze.js';
 import { decideCalibration } from '../../src/engine/calibration.js';
 import { recordScan } from '../../src/engine/record.js';
 import { runReportJob } from '../../src/engine/report-job.js';
@@ -21,38 +20,14 @@ import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
 import { openLedger } from '../../src/ledger/log.js';
 import { generateNoteKey, parseSignerKey } from '../../src/ledger/note.js';
 import { fixedClock, seededRandom } from '../ledger/fixtures.js';
-import { simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
-import { PATCH, STAMP, spread } from '../support/calibration-fixtures.js';
+import { operations, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
+import { PATCH, STAMP, resultWith, spread } from '../support/calibration-fixtures.js';
 
 const skip = simUnavailable();
 const ORIGIN = 'example.com/acme/widgets';
 const KEY = generateNoteKey(ORIGIN, new Uint8Array(32).fill(11));
 const REPOSITORY = 'acme/widgets';
 const H = DEFAULT_POLICY.thresholds.high;
-function resultWith(template: ScanResult, hunks: readonly { score: number; id: string; evidence?: readonly Evidence[] }[]): ScanResult {
-  const base = template.hunks[0]!;
-  return {
-    ...template,
-    hunks: hunks.map((h, i): HunkResult => ({
-      ...base, path: `src/f${i % 7}.ts`, startLine: 1 + i, endLine: 3 + i, score: h.score, evidence: h.evidence ?? [],
-      verdict: h.evidence !== undefined ? 'attested' : h.score >= H ? 'unattested' : 'clear', contentDigest: digestLines([h.id]),
-    })),
-    findings: [],
-  };
-}
-
-/** Requests by operation since `from`. */
-async function operations(sim: RunningSim, from: number): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const r of await sim.requests(from)) {
-    const named = typeof r.operationId === 'string' ? r.operationId : `${String(r.method)} ${String(r.path)}`;
-    const gql = r.graphql as { operationName?: string } | undefined;
-    const op = named === 'graphql' ? `graphql:${gql?.operationName ?? '?'}` : named;
-    out[op] = (out[op] ?? 0) + 1;
-  }
-  return out;
-}
-
 describe.skipIf(skip !== undefined)('calibration.json on the ledger branch (simulator)', () => {
   let sim: RunningSim;
   let client: GitHubClient;

@@ -14,16 +14,16 @@ import { migrateAppDatabase } from '../../app/pg/database.js';
 import { PgDocuments } from '../../app/pg/documents.js';
 import { pgInstallationStores } from '../../app/pg/ledgers.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import type { Evidence, HunkResult, ScanResult } from '../../src/core/types.js';
+import type { ScanResult } from '../../src/core/types.js';
 import { changeSetFromPatch } from '../../src/diff/patch-source.js';
-import { analyzeChange, digestLines } from '../../src/engine/analyze.js';
+import { analyzeChange } from '../../src/engine/analyze.js';
 import { decideCalibration } from '../../src/engine/calibration.js';
 import { recordScan } from '../../src/engine/record.js';
 import type { ReportModel } from '../../src/report/model.js';
 import type { SqlClient } from '../../src/ledger/store/postgres.js';
 import { fixedClock, seededRandom, testKey } from '../ledger/fixtures.js';
 import { dropSchema, freshSchemaName, pgliteClient, pgUnavailable, realServer } from '../support/postgres.js';
-import { PATCH, STAMP, spread } from '../support/calibration-fixtures.js';
+import { PATCH, STAMP, resultWith, spread } from '../support/calibration-fixtures.js';
 
 const KEY = testKey('app-calibration', 'example.com/trailmark-app');
 const INSTALLATION = 42;
@@ -34,24 +34,12 @@ beforeAll(async () => {
   template = await analyzeChange(changeSetFromPatch(PATCH), { policy: DEFAULT_POLICY });
 });
 
-function resultWith(hunks: readonly { score: number; id: string; evidence?: readonly Evidence[] }[]): ScanResult {
-  const base = template.hunks[0]!;
-  return {
-    ...template,
-    hunks: hunks.map((h, i): HunkResult => ({
-      ...base, path: `src/f${i % 7}.ts`, startLine: 1 + i, endLine: 3 + i, score: h.score, evidence: h.evidence ?? [],
-      verdict: h.evidence !== undefined ? 'attested' : h.score >= H ? 'unattested' : 'clear', contentDigest: digestLines([h.id]),
-    })),
-    findings: [],
-  };
-}
-
 async function scenario(ledgers: InstallationLedgers, schedule: CalibrationSchedule): Promise<void> {
   const unattested = spread(220, H - 0.45, H + 0.1).map((score, i) => ({ score, id: `u${i}` }));
   const attested = spread(25, H - 0.05, 0.99).map((score, i) => ({ score, id: `a${i}`, evidence: [STAMP] }));
   const all = [...unattested, ...attested];
   for (let p = 0; p < 3; p++) {
-    await ledgers.with(INSTALLATION, (ledger) => recordScan(resultWith(all.slice(p * 82, (p + 1) * 82)), ledger, { repository: REPOSITORY, policy: 'app', pullRequest: p + 1 }));
+    await ledgers.with(INSTALLATION, (ledger) => recordScan(resultWith(template, all.slice(p * 82, (p + 1) * 82)), ledger, { repository: REPOSITORY, policy: 'app', pullRequest: p + 1 }));
   }
   expect(await schedule.tick()).toBe(1);
   // The ledger did not grow: nothing is made again.
@@ -64,7 +52,7 @@ async function scenario(ledgers: InstallationLedgers, schedule: CalibrationSched
   // Another repository of the installation has no entry: the policy's thresholds, said in the log only.
   expect(decideCalibration(report, 'acme/other', DEFAULT_POLICY.thresholds)).toMatchObject({ shown: false });
   // The ledger grew: calibrated again, counting the new hunks.
-  await ledgers.with(INSTALLATION, (ledger) => recordScan(resultWith([{ score: 0.2, id: 'late' }]), ledger, { repository: REPOSITORY, policy: 'app', pullRequest: 9 }));
+  await ledgers.with(INSTALLATION, (ledger) => recordScan(resultWith(template, [{ score: 0.2, id: 'late' }]), ledger, { repository: REPOSITORY, policy: 'app', pullRequest: 9 }));
   expect(await schedule.calibrateInstallation(INSTALLATION)).toBe(true);
   expect((await schedule.sourceOf(INSTALLATION).load())?.repositories[0]?.hunks.unattested).toBe(221);
 }

@@ -18,7 +18,7 @@ import { LedgerBranchStore } from '../../src/github/ledger-branch-store.js';
 import { verifyStore } from '../../src/ledger/check-store.js';
 import { generateNoteKey, parseVerifierKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
-import { REPO_ROOT, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
+import { operations, REPO_ROOT, simScript, simUnavailable, startSim, type RunningSim } from '../support/github-sim.js';
 
 const skip = simUnavailable();
 // action.yml says node24; the runner's Node. Installed with
@@ -59,19 +59,6 @@ async function checkRuns(sim: RunningSim): Promise<SimCheckRun[]> {
 
 async function prHead(sim: RunningSim): Promise<string> {
   return ((await sim.simInfo()).pullRequest as { headSha: string }).headSha;
-}
-
-/** Requests by operationId since `from`. */
-async function operations(sim: RunningSim, from = 0): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const r of await sim.requests(from)) {
-    const named = typeof r.operationId === 'string' ? r.operationId : `${String(r.method)} ${String(r.path)}`;
-    // GraphQL requests by operation: the ledger's LedgerFiles read, the change source's blob reads.
-    const gql = r.graphql as { operationName?: string } | undefined;
-    const op = named === 'graphql' ? `graphql:${gql?.operationName ?? '?'}` : named;
-    out[op] = (out[op] ?? 0) + 1;
-  }
-  return out;
 }
 
 const LEDGER_OPS = ['git/get-ref', 'graphql:LedgerFiles', 'git/create-tree', 'git/create-commit', 'git/create-ref', 'git/update-ref', 'git/create-blob', 'git/get-blob', 'git/get-tree', 'git/get-commit'];

@@ -201,3 +201,19 @@ export async function simScript(script: string, args: readonly string[], options
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
+
+/**
+ * The simulator's requests since `from`, counted by operation: the OpenAPI operationId, else
+ * method and path, and GraphQL requests by their operation name (the ledger's LedgerFiles read,
+ * the change source's blob reads).
+ */
+export async function operations(sim: RunningSim, from = 0): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const r of await sim.requests(from)) {
+    const named = typeof r.operationId === 'string' ? r.operationId : `${String(r.method)} ${String(r.path)}`;
+    const gql = r.graphql as { operationName?: string } | undefined;
+    const op = named === 'graphql' ? `graphql:${gql?.operationName ?? '?'}` : named;
+    out[op] = (out[op] ?? 0) + 1;
+  }
+  return out;
+}
