@@ -2752,7 +2752,7 @@ var init_policy = __esm({
       // the real-commit corpus's training split with the commit-message evidence in the score
       // (scripts/operating-points.ts): ≤10% / ≤1% of human hunks reach low / high. A test keeps
       // them equal.
-      thresholds: { low: 0.49, high: 0.85 },
+      thresholds: { low: 0.65, high: 0.92 },
       sensitivePaths: [],
       ignore: [],
       annotations: { unattested: "notice", unattestedSensitive: "warning", contradicted: "warning" },
@@ -20360,7 +20360,7 @@ var lexical = {
 // detectors/model-weights.json
 var model_weights_default = {
   id: "trailmark-logistic",
-  version: "1.0.0+37fe37c32c5c",
+  version: "1.1.0+37fe37c32c5c",
   bias: -0.1731,
   weights: {
     "assistant-text/chat-phrase": 4,
@@ -20406,8 +20406,8 @@ var model_weights_default = {
     testAiRecall: 0.0798
   },
   thresholds: {
-    low: 0.49,
-    high: 0.85
+    low: 0.65,
+    high: 0.92
   }
 };
 
@@ -22277,7 +22277,8 @@ function crosscheck(score2, evidence2, thresholds) {
       return { verdict: "contradicted", reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
     }
     if (score2 >= thresholds.high && aiClaims.length === 0) {
-      return { verdict: "contradicted", reason: `declared human-written, but the code scores ${score2.toFixed(2)} for AI generation` };
+      const message = messageNote(evidence2);
+      return { verdict: "contradicted", reason: `declared human-written, but the ${message === "" ? "code" : "change"} scores ${score2.toFixed(2)} for AI generation${message}` };
     }
   }
   if (aiClaims.length > 0) {
@@ -22290,14 +22291,17 @@ function crosscheck(score2, evidence2, thresholds) {
     return { verdict: "clear", reason: "declared human-written" };
   }
   if (score2 >= thresholds.high) {
-    const message = evidence2.find((e) => e.class === "inferred" && e.says === "ai" && (e.source === "commit-message" || e.source === "pr-description"));
-    const also = message === void 0 ? "" : message.commit !== void 0 ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)` : " (with the agent-like pull request description)";
-    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high}${also} and nothing declares AI involvement` };
+    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high}${messageNote(evidence2)} and nothing declares AI involvement` };
   }
   if (score2 >= thresholds.low) {
     return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
   }
   return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}` };
+}
+function messageNote(evidence2) {
+  const message = evidence2.find((e) => e.class === "inferred" && e.says === "ai" && (e.source === "commit-message" || e.source === "pr-description"));
+  if (message === void 0) return "";
+  return message.commit !== void 0 ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)` : " (with the agent-like pull request description)";
 }
 var CLASS_RANK = { recorded: 0, declared: 1, stamped: 2, inferred: 3 };
 function strongest(evidence2) {
@@ -22347,7 +22351,7 @@ function capitalize(text2) {
 var MAX_SIGNALS_PER_HUNK = 8;
 var MAX_MESSAGE_LOG_ODDS = 3;
 var STAMP_MARKERS = stampMarkersFrom(REGISTRY);
-var MESSAGE_SIGNALS = /* @__PURE__ */ new Set(["commit-message/agent-like", "pr-description/agent-like"]);
+var isMessageSignal = (id) => id.startsWith("commit-message/") || id.startsWith("pr-description/");
 function analyzeChange(changeSet, options) {
   return Promise.resolve(analyzeChangeSync(changeSet, options));
 }
@@ -22378,7 +22382,8 @@ function analyzeChangeSync(changeSet, options) {
     return messageByCommit.get(commit.sha);
   };
   const body2 = changeSet.context?.pullRequestBody;
-  const prMessage = body2 !== void 0 && body2.trim() !== "" ? messageEvidence(scoreMessage(body2, STAMP_MARKERS, messageModel), messageModel, void 0) : void 0;
+  const prScored = body2 !== void 0 && body2.trim() !== "" ? messageEvidence(scoreMessage(body2, STAMP_MARKERS, messageModel), messageModel, void 0) : void 0;
+  const prMessage = prScored?.evidence === void 0 ? void 0 : prScored;
   const messageFor = (commitShas) => {
     let best;
     for (const sha of commitShas) {
@@ -22386,7 +22391,7 @@ function analyzeChangeSync(changeSet, options) {
       const m = commit === void 0 ? void 0 : messageOf(commit);
       if (m !== void 0 && (best === void 0 || m.logOdds > best.logOdds)) best = m;
     }
-    return best ?? prMessage;
+    return prMessage !== void 0 && (best === void 0 || prMessage.logOdds > best.logOdds) ? prMessage : best;
   };
   const remediations = (options.remediations ?? []).map((r) => ({ r, evidence: remediationEvidence(r), scope: remediationScope(r.headSha, changeSet.head, changeSet.commits) }));
   const { records, problems } = parseRecords(options.records ?? []);
@@ -22507,7 +22512,7 @@ function analyzeHunks(file, language, parsed, text2, deps) {
       language,
       score: round2(score2),
       signals: topSignals(signals),
-      evidence: message === void 0 ? evidence2 : dedupeEvidence([...evidence2, message.evidence]),
+      evidence: message?.evidence === void 0 ? evidence2 : dedupeEvidence([...evidence2, message.evidence]),
       verdict: "clear",
       addedLines: added.length,
       deletedLines: deleted.length,
@@ -22528,17 +22533,23 @@ function sigmoid2(x) {
   return e / (1 + e);
 }
 function messageEvidence(m, model, sha) {
-  if (!m.agentLike) return void 0;
+  if (!(m.llr > 0)) return void 0;
   const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
   const what = sha === void 0 ? "the pull request description" : `commit ${sha.slice(0, 7)}'s message`;
+  const ratio = `log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)}`;
+  const source = sha === void 0 ? "pr-description" : "commit-message";
+  if (!m.agentLike) {
+    const detail2 = `${what} has some of the structure of agent-written messages, below the operating point: ${m.description} (${ratio})`;
+    return { logOdds, signal: { id: `${source}/leans-agent`, weight: logOdds, detail: detail2 } };
+  }
   const reason = `${what} reads like agent-written messages: ${m.description}`;
-  const detail = `${reason} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
+  const detail = `${reason} (${ratio})`;
   const evidence2 = sha === void 0 ? { class: "inferred", source: "pr-description", says: "ai", detail } : { class: "inferred", source: "commit-message", says: "ai", detail, commit: sha };
-  return { evidence: evidence2, logOdds, signal: { id: sha === void 0 ? "pr-description/agent-like" : "commit-message/agent-like", weight: logOdds, detail: reason } };
+  return { evidence: evidence2, logOdds, signal: { id: `${source}/agent-like`, weight: logOdds, detail: reason } };
 }
 function withInferredEvidence(h, low) {
   if (h.verdict === "skipped" || h.score < low) return h;
-  const top = h.signals.filter((s) => s.weight > 0 && !MESSAGE_SIGNALS.has(s.id)).slice(0, 3).map((s) => s.detail);
+  const top = h.signals.filter((s) => s.weight > 0 && !isMessageSignal(s.id)).slice(0, 3).map((s) => s.detail);
   if (top.length === 0) return h;
   const inferred = {
     class: "inferred",
@@ -22608,7 +22619,13 @@ function skippedHunk(file, hunk, reason, language, deletedLines) {
   };
 }
 function topSignals(signals) {
-  return [...signals].filter((s) => s.weight !== 0).sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, MAX_SIGNALS_PER_HUNK).map((s) => ({ ...s, weight: round2(s.weight) }));
+  const kept = signals.filter((s) => s.weight !== 0);
+  const message = kept.filter((s) => isMessageSignal(s.id));
+  const code = kept.filter((s) => !isMessageSignal(s.id)).sort(byStrength).slice(0, Math.max(0, MAX_SIGNALS_PER_HUNK - message.length));
+  return [...message, ...code].sort(byStrength).map((s) => ({ ...s, weight: round2(s.weight) }));
+}
+function byStrength(a, b) {
+  return Math.abs(b.weight) - Math.abs(a.weight) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 function dedupeEvidence(evidence2) {
   const seen = /* @__PURE__ */ new Set();

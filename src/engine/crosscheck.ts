@@ -10,9 +10,10 @@
 //      Weak evidence (a branch prefix) is shown but never decides.
 //   3. clear        — a human claim stands unchallenged.
 //   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters. The
-//      score may include an agent-like commit message or PR description (inferred evidence,
-//      sources commit-message / pr-description); the reason then names it. Inferred evidence
-//      never attests.
+//      score includes the commit message's ratio (raising or lowering it); when the message or
+//      the PR description is at the message model's operating point it is inferred evidence
+//      (sources commit-message / pr-description), and the reason (here and for a contradiction)
+//      names it. Inferred evidence never attests.
 //   5. uncertain    — low ≤ score < high: counted, never flagged.
 //   6. clear        — otherwise.
 
@@ -47,7 +48,8 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
       return { verdict: 'contradicted', reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
     }
     if (score >= thresholds.high && aiClaims.length === 0) {
-      return { verdict: 'contradicted', reason: `declared human-written, but the code scores ${score.toFixed(2)} for AI generation` };
+      const message = messageNote(evidence);
+      return { verdict: 'contradicted', reason: `declared human-written, but the ${message === '' ? 'code' : 'change'} scores ${score.toFixed(2)} for AI generation${message}` };
     }
   }
   if (aiClaims.length > 0) {
@@ -60,16 +62,19 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
     return { verdict: 'clear', reason: 'declared human-written' };
   }
   if (score >= thresholds.high) {
-    const message = evidence.find((e) => e.class === 'inferred' && e.says === 'ai' && (e.source === 'commit-message' || e.source === 'pr-description'));
-    const also = message === undefined ? '' : message.commit !== undefined
-      ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)`
-      : ' (with the agent-like pull request description)';
-    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high}${also} and nothing declares AI involvement` };
+    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high}${messageNote(evidence)} and nothing declares AI involvement` };
   }
   if (score >= thresholds.low) {
     return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
   }
   return { verdict: 'clear', reason: `score ${score.toFixed(2)} < ${thresholds.low}` };
+}
+
+/** " (with commit 1a2b3c4's agent-like message)" when an agent-like message is in the score. */
+function messageNote(evidence: readonly Evidence[]): string {
+  const message = evidence.find((e) => e.class === 'inferred' && e.says === 'ai' && (e.source === 'commit-message' || e.source === 'pr-description'));
+  if (message === undefined) return '';
+  return message.commit !== undefined ? ` (with commit ${message.commit.slice(0, 7)}'s agent-like message)` : ' (with the agent-like pull request description)';
 }
 
 const CLASS_RANK: Readonly<Record<Evidence['class'], number>> = { recorded: 0, declared: 1, stamped: 2, inferred: 3 };

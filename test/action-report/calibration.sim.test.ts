@@ -43,7 +43,7 @@ describe.skipIf(skip !== undefined)('calibration.json on the ledger branch (simu
   test('the report job calibrates and writes the file once; a review reads it with one request and applies it', async () => {
     // A repository whose human code scores high: 240 unattested hunks around the shipped high, 30 stamped ones.
     const template = await analyzeChange(changeSetFromPatch(PATCH), { policy: DEFAULT_POLICY });
-    const unattested = spread(240, H - 0.45, H + 0.1).map((score, i) => ({ score, id: `u${i}` }));
+    const unattested = spread(240, H - 0.45, Math.min(H + 0.1, 0.999)).map((score, i) => ({ score, id: `u${i}` }));
     const attested = spread(30, H - 0.05, 0.99).map((score, i) => ({ score, id: `a${i}`, evidence: [STAMP] }));
     const all = [...unattested, ...attested];
     const writer = await openLedger({ store: store(), signer: parseSignerKey(KEY.signerKey), origin: ORIGIN, clock: fixedClock(Date.UTC(2026, 10, 2)), random: seededRandom('ledger') });

@@ -88,7 +88,7 @@ describe('lowestHighFor', () => {
 
 describe('calibrate', () => {
   it('raises a repository whose human code scores high, and reports recall at both points', async () => {
-    const unattested = spread(400, H - 0.45, H + 0.1).map((score, i) => ({ score, id: `u${i}` }));
+    const unattested = spread(400, H - 0.45, Math.min(H + 0.1, 0.999)).map((score, i) => ({ score, id: `u${i}` }));
     const attested = spread(40, H - 0.05, 0.99).map((score, i) => ({ score, id: `a${i}`, evidence: [STAMP] }));
     const dir = await ledgerOf('verbose', 'acme/verbose', [...unattested, ...attested]);
     const report = await calibrate([openDirStore(dir)], { model: currentModel(), thresholds: DEFAULT_POLICY.thresholds });
@@ -140,7 +140,7 @@ describe('trailmark calibrate and scan --calibration', () => {
   let dir: string;
   let file: string;
   beforeAll(async () => {
-    const unattested = spread(300, H - 0.4, H + 0.1).map((score, i) => ({ score, id: `cu${i}` }));
+    const unattested = spread(300, H - 0.4, Math.min(H + 0.1, 0.999)).map((score, i) => ({ score, id: `cu${i}` }));
     const attested = spread(30, H, 0.999).map((score, i) => ({ score, id: `ca${i}`, evidence: [STAMP] }));
     dir = await ledgerOf('cli', 'acme/cli', [...unattested, ...attested]);
     file = join(root, 'calibration.json');

@@ -11,6 +11,8 @@ import { GitFixture } from '../support/git-fixture.js';
 import { simUnavailable, startSim } from '../support/github-sim.js';
 import { cloneFromSim, SimApi } from '../differential/sim-repo.js';
 import { AGENT_STYLE_MESSAGE } from '../support/commit-messages.js';
+import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom } from '../../detectors/commit-message.js';
+import { REGISTRY } from '../../src/attest/registry.js';
 
 const BASE = [
   'export interface User {',
@@ -70,12 +72,52 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     const agent = await scan(AGENT_STYLE_MESSAGE);
     const { result, hunk } = await scan('add names helper');
     expect(hunk.evidence.filter((e) => e.source === 'commit-message')).toEqual([]);
-    expect(hunk.signals.map((s) => s.id)).not.toContain('commit-message/agent-like');
+    expect(hunk.signals.filter((s) => s.id.startsWith('commit-message/'))).toEqual([]);
     expect(hunk.verdict).not.toBe('unattested');
     expect(result.findings).toEqual([]);
     expect(hunk.score).toBeLessThan(agent.hunk.score);
     // Same code, same content digest: only the message differs.
     expect(hunk.contentDigest).toBe(agent.hunk.contentDigest);
+  });
+
+  it('adds every message\'s ratio to the code\'s log-odds, bounded at 3, never below 0 (a terse message does not clear AI-like code), with evidence only at the operating point', async () => {
+    const markers = stampMarkersFrom(REGISTRY);
+    // The code's own log-odds: the same change with no commit attribution (a plain patch).
+    const repo = await GitFixture.create();
+    repos.push(repo);
+    await repo.write('src/users.ts', BASE);
+    await repo.commit('initial');
+    await repo.git(['branch', 'base']);
+    await repo.write('src/users.ts', CHANGED);
+    await repo.commit('x');
+    const loaded = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const unattributed = { ...loaded, files: loaded.files.map((f) => { const { lineCommits: _drop, ...rest } = f; return rest; }) };
+    const code = (await analyzeChange(unattributed, { policy: DEFAULT_POLICY })).hunks.find((h) => h.path === 'src/users.ts')!;
+    expect(code.signals.filter((s) => /^(commit-message|pr-description)\//.test(s.id))).toEqual([]);
+    const logit = (p: number): number => Math.log(p / (1 - p));
+    const leaning = 'Add a names helper for user lists\n\nThe admin panel and the export job both mapped users to their names by hand.\nThis adds `names()` next to `byId()` in `src/users.ts` and uses it in both places.\n';
+    for (const message of ['add names helper', 'fix', leaning, AGENT_STYLE_MESSAGE]) {
+      const { llr } = scoreMessage(message, markers);
+      const { hunk } = await scan(message);
+      const added = Math.max(0, Math.min(3, llr));
+      expect(logit(hunk.score) - logit(code.score)).toBeCloseTo(added, 2);
+      const signals = hunk.signals.filter((s) => s.id.startsWith('commit-message/'));
+      if (llr <= 0) {
+        expect(signals).toEqual([]);
+        expect(hunk.score).toBe(code.score);
+      } else {
+        expect(signals).toHaveLength(1);
+        expect(signals[0]!.weight).toBeCloseTo(added, 3);
+        expect(signals[0]!.id).toBe(llr >= DEFAULT_MESSAGE_MODEL.threshold ? 'commit-message/agent-like' : 'commit-message/leans-agent');
+      }
+      expect(hunk.evidence.some((e) => e.source === 'commit-message')).toBe(llr >= DEFAULT_MESSAGE_MODEL.threshold);
+    }
+    // The cases cover each side: a person-like message, one leaning agent, one past the bound.
+    const llrs = ['fix', leaning, AGENT_STYLE_MESSAGE].map((m) => scoreMessage(m, markers).llr);
+    expect(llrs[0]).toBeLessThan(0);
+    expect(llrs[1]).toBeGreaterThan(0);
+    expect(llrs[1]).toBeLessThan(DEFAULT_MESSAGE_MODEL.threshold);
+    expect(llrs[2]).toBeGreaterThan(3);
   });
 
   it('still attests a stamped commit: the stamp wins, and the stamp is not what the message is scored on', async () => {
