@@ -2,7 +2,7 @@
 // local change source, real tree-sitter, the shipped hunk and message models.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import type { HunkResult, ScanResult } from '../../src/core/types.js';
+import type { ChangeSet, HunkResult, ScanResult } from '../../src/core/types.js';
 import { analyzeChange } from '../../src/engine/analyze.js';
 import { GitChangeSource } from '../../src/git/index.js';
 import { GitHubChangeSource } from '../../src/github/change-source.js';
@@ -35,15 +35,20 @@ afterEach(async () => {
   for (const r of repos.splice(0)) await r.cleanup();
 });
 
-async function scan(message: string, options: { trailers?: string[] } = {}): Promise<{ result: ScanResult; hunk: HunkResult; sha: string }> {
+/** A real repository whose one commit after `base` adds the names helper with `message`. */
+async function changed(message: string, trailers: string[] = []): Promise<{ changeSet: ChangeSet; sha: string }> {
   const repo = await GitFixture.create();
   repos.push(repo);
   await repo.write('src/users.ts', BASE);
   await repo.commit('initial');
   await repo.git(['branch', 'base']);
   await repo.write('src/users.ts', CHANGED);
-  const sha = await repo.commit(message, { trailers: options.trailers ?? [] });
-  const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+  const sha = await repo.commit(message, { trailers });
+  return { changeSet: await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load(), sha };
+}
+
+async function scan(message: string, options: { trailers?: string[] } = {}): Promise<{ result: ScanResult; hunk: HunkResult; sha: string }> {
+  const { changeSet, sha } = await changed(message, options.trailers);
   const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY });
   const hunk = result.hunks.find((h) => h.path === 'src/users.ts');
   expect(hunk).toBeDefined();
@@ -83,14 +88,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
   it('adds every message\'s ratio to the code\'s log-odds, bounded at 3, never below 0 (a terse message does not clear AI-like code), with evidence only at the operating point', async () => {
     const markers = stampMarkersFrom(REGISTRY);
     // The code's own log-odds: the same change with no commit attribution (a plain patch).
-    const repo = await GitFixture.create();
-    repos.push(repo);
-    await repo.write('src/users.ts', BASE);
-    await repo.commit('initial');
-    await repo.git(['branch', 'base']);
-    await repo.write('src/users.ts', CHANGED);
-    await repo.commit('x');
-    const loaded = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const { changeSet: loaded } = await changed('x');
     const unattributed = { ...loaded, files: loaded.files.map((f) => { const { lineCommits: _drop, ...rest } = f; return rest; }) };
     const code = (await analyzeChange(unattributed, { policy: DEFAULT_POLICY })).hunks.find((h) => h.path === 'src/users.ts')!;
     expect(code.signals.filter((s) => /^(commit-message|pr-description)\//.test(s.id))).toEqual([]);
@@ -133,14 +131,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
   });
 
   it('applies an agent-template PR description to hunks whose commits have terse messages, and not a terse one', async () => {
-    const repo = await GitFixture.create();
-    repos.push(repo);
-    await repo.write('src/users.ts', BASE);
-    await repo.commit('initial');
-    await repo.git(['branch', 'base']);
-    await repo.write('src/users.ts', CHANGED);
-    await repo.commit('Initial plan');
-    const changeSet = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const { changeSet } = await changed('Initial plan');
     const withBody = await analyzeChange({ ...changeSet, context: { pullRequestBody: AGENT_STYLE_MESSAGE } }, { policy: DEFAULT_POLICY });
     const hunk = withBody.hunks.find((h) => h.path === 'src/users.ts')!;
     expect(hunk.commits).toHaveLength(1);
@@ -151,14 +142,7 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
   });
 
   it('uses an agent-template PR description when the hunk has no commit attribution', async () => {
-    const repo = await GitFixture.create();
-    repos.push(repo);
-    await repo.write('src/users.ts', BASE);
-    await repo.commit('initial');
-    await repo.git(['branch', 'base']);
-    await repo.write('src/users.ts', CHANGED);
-    await repo.commit('add names helper');
-    const loaded = await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load();
+    const { changeSet: loaded } = await changed('add names helper');
     const changeSet = {
       ...loaded,
       files: loaded.files.map((f) => { const { lineCommits: _drop, ...rest } = f; return rest; }),
