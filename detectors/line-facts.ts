@@ -83,6 +83,15 @@ const REGEX_AFTER_WORDS = new Set(['return', 'typeof', 'case', 'do', 'else', 'in
 const NOTHING = -1;
 const WORD = -2;
 
+/**
+ * The code unit at `i`, -1 past the end. `charCodeAt` gives NaN there, which no comparison
+ * below matches either; reading past the end deoptimizes the optimized lexer (V8 recompiles it
+ * once per such site), so the look-aheads read through this.
+ */
+function codeAt(s: string, i: number): number {
+  return i < s.length ? s.charCodeAt(i) : -1;
+}
+
 function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c > 127;
 }
@@ -212,8 +221,8 @@ function scan(lines: readonly string[]): LineFacts {
       // Drop the indentation, one leading `*` and one space after it.
       let k = 0;
       while (k < body.length && (body.charCodeAt(k) === 32 || body.charCodeAt(k) === 9)) k++;
-      if (body.charCodeAt(k) === 42) k++;
-      if (body.charCodeAt(k) === 32) k++;
+      if (codeAt(body, k) === 42) k++;
+      if (codeAt(body, k) === 32) k++;
       block.parts.push(k === 0 ? body : body.slice(k));
       if (end === -1) {
         kinds[li] = LineKind.Comment;
@@ -241,7 +250,7 @@ function scan(lines: readonly string[]): LineFacts {
             continue;
           }
           if (c === 96) break;
-          if (c === 36 && line.charCodeAt(i + 1) === 123) break;
+          if (c === 36 && codeAt(line, i + 1) === 123) break;
           i++;
         }
         if (i >= len) {
@@ -299,7 +308,7 @@ function scan(lines: readonly string[]): LineFacts {
         continue;
       }
       if (c === 47 /* / */) {
-        const next = line.charCodeAt(i + 1);
+        const next = codeAt(line, i + 1);
         if (next === 47) {
           hasComment = true;
           codeOut += line.slice(seg, i);
@@ -313,7 +322,7 @@ function scan(lines: readonly string[]): LineFacts {
           hasComment = true;
           codeOut += line.slice(seg, i);
           bareOut += line.slice(seg, i);
-          const jsdoc = line.charCodeAt(i + 2) === 42 && line.charCodeAt(i + 3) !== 47;
+          const jsdoc = codeAt(line, i + 2) === 42 && codeAt(line, i + 3) !== 47;
           const style: CommentStyle = jsdoc ? 'jsdoc' : 'block';
           const bodyStart = i + (jsdoc ? 3 : 2);
           const end = line.indexOf('*/', bodyStart);

@@ -22,6 +22,24 @@ describe('lineFactsOf', () => {
     expect(facts(line).kinds[0]).toBe(kind);
   });
 
+  // Look-aheads past the end of a line (`/`, `$`, `/*`, `/**` as its last characters, a block
+  // comment line that is only `*`) see no character: nothing continues onto the next line.
+  it.each([
+    ['x = a /', [LineKind.Code], ['x = a /'], ['x = a /'], []],
+    ['x = `$', [LineKind.Code], ['x = `$'], ['x = `'], []],
+    ['x = `a$\n{b}`', [LineKind.Code, LineKind.Code], ['x = `a$', '{b}`'], ['x = `', '`'], []],
+    ['/*', [LineKind.Comment], [''], [''], [[1, 1, 'block', '']]],
+    ['/**', [LineKind.Comment], [''], [''], [[1, 1, 'jsdoc', '']]],
+    ['/* a\n *', [LineKind.Comment, LineKind.Comment], ['', ''], ['', ''], [[1, 2, 'block', 'a']]],
+    ['y = 1 /* c */ /', [LineKind.Mixed], ['y = 1  /'], ['y = 1  /'], [[1, 1, 'block', 'c']]],
+  ])('reads nothing past the end of %j', (text, kinds, code, bare, comments) => {
+    const f = facts(text);
+    expect(Array.from(f.kinds)).toEqual(kinds);
+    expect(f.code).toEqual(code);
+    expect(f.bare).toEqual(bare);
+    expect(f.comments.map((c) => [c.line, c.endLine, c.style, c.text])).toEqual(comments);
+  });
+
   it('extracts comment text and marks trailing comments', () => {
     const f = facts('x++; // bump x\n// whole line\n/** doc */');
     expect(f.comments.map((c) => [c.line, c.style, c.text, c.trailing])).toEqual([
