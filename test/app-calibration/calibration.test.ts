@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 async function scenario(ledgers: InstallationLedgers, schedule: CalibrationSchedule): Promise<void> {
-  const unattested = spread(220, H - 0.45, H + 0.1).map((score, i) => ({ score, id: `u${i}` }));
+  const unattested = spread(220, H - 0.45, Math.min(H + 0.1, 0.999)).map((score, i) => ({ score, id: `u${i}` }));
   const attested = spread(25, H - 0.05, 0.99).map((score, i) => ({ score, id: `a${i}`, evidence: [STAMP] }));
   const all = [...unattested, ...attested];
   for (let p = 0; p < 3; p++) {

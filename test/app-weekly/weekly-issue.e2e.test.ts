@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { lastCompleteWeek } from '../../src/engine/weekly-report.js';
 import { reportIssueMarker, reportIssueTitle, textDigest, REPORT_LABEL } from '../../src/github/report-issue.js';
 import type { Entry as LedgerEntry } from '../../src/ledger/entry.js';
@@ -197,7 +198,9 @@ describe.skipIf(unavailable !== undefined)('the weekly attestation-gap issue (sh
     // The repository's operating point, from the installation's ledger: the shipped thresholds,
     // with what a calibration still needs (one analysis is far from enough history).
     expect(created!.body).toContain('## Operating points');
-    expect(created!.body).toMatch(new RegExp(`\\| \`${REPOSITORY}\` \\| 0\\.49 / 0\\.85 \\| shipped \\| insufficient \\|[^\\n]*calibration needs`));
+    const { low, high } = DEFAULT_POLICY.thresholds;
+    const shipped = `${low.toFixed(2)} / ${high.toFixed(2)}`.replace(/\./g, '\\.');
+    expect(created!.body).toMatch(new RegExp(`\\| \`${REPOSITORY}\` \\| ${shipped} \\| shipped \\| insufficient \\|[^\\n]*calibration needs`));
     let entries = await published(dataDir);
     expect(entries).toHaveLength(1);
     expect(entries[0]!.body).toMatchObject({ repository: REPOSITORY, week: WEEK, destination: 'issue', issue: created!.number, digest: textDigest(created!.body!) });

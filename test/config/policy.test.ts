@@ -69,7 +69,7 @@ describe('parsePolicy', () => {
     ['version: x', /unknown key "version" \(did you mean "policy-version"\?\)/],
     ['thresholds: { low: -0.1 }', /thresholds\.low: must be >= 0/],
     ['thresholds: { high: "0.8" }', /thresholds\.high: must be number/],
-    ['thresholds: { low: 0.9 }', /thresholds\.low \(0\.9\) must be <= thresholds\.high \(0\.85\)/],
+    ['thresholds: { low: 0.95 }', /thresholds\.low \(0\.95\) must be <= thresholds\.high \(0\.92\)/],
     ['sensitive-paths: ["src/**", 3]', /sensitive-paths\[1\]: must be string/],
     ['ignore: [""]', /ignore\[0\]: must NOT have fewer than 1 characters/],
     ['ledger: { enabled: yes }', /ledger\.enabled: must be boolean/],
