@@ -213,8 +213,11 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     await stopAll(perTest);
   });
   afterAll(async () => {
+    // A scenario whose test did not run (a -t filter) is stopped where it is: stopping its App
+    // or simulator makes its next step fail, and what it started meanwhile is stopped after.
     for (const ahead of [flaky, badGets]) {
       if (ahead === undefined) continue;
+      await stopAll(ahead.owned);
       await ahead.done.catch(() => undefined);
       await stopAll(ahead.owned);
     }
