@@ -19,6 +19,18 @@ import { GitChangeSource } from '../../src/git/index.js';
 import { buildDemoRepository } from '../../cli/demo/build.js';
 import { nodeModulesWasmBinaries } from './wasm-binaries.js';
 
+// toEqual compares typed arrays element by element through their iterators and then again
+// through Object.entries (~3 µs an element: ~5 s for the line facts of big-2mb.ts, 13 arrays of
+// 84,900). Integer arrays of one type are equal exactly when their bytes are.
+const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+const bytesOf = (v: ArrayBufferView): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+expect.addEqualityTesters([
+  function integerArraysEqual(a: unknown, b: unknown): boolean | undefined {
+    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || !INTEGER_ARRAYS.some((type) => a instanceof type)) return undefined;
+    return a.constructor === b.constructor && bytesOf(a).equals(bytesOf(b));
+  },
+]);
+
 let native: Parser;
 let wasm: WasmParserBackend;
 beforeAll(async () => {
@@ -64,6 +76,8 @@ const BAD_INPUT: [string, Language, string][] = [
   ['unclosed-braces.ts', 'typescript', '{'.repeat(100000)],
   ['prose.ts', 'typescript', 'function ( {\n  here is some prose\n```\nHere is the updated code.\n'],
 ];
+/** The inputs nested deeper than PARENT_DEPTH. */
+const DEEP_INPUTS: ReadonlySet<string> = new Set(['deep-parens.ts', 'deep-arrays.js', 'deep-functions.ts', 'deep-arrows.tsx']);
 
 test("a failure reads as its first line (a binding that cannot load appends the runner's paths)", () => {
   expect(failureOf(new Error("Cannot find module 'tree-sitter'\nRequire stack:\n- /tmp/runner/dist/action/index.js"))).toBe("Cannot find module 'tree-sitter'");
@@ -162,20 +176,46 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Every named node in document order with what detectors read of it (iterative: trees can be 100,000 deep). */
-function shapeOf(parsed: ParsedFile): string[] {
-  const out: string[] = [];
-  const stack: SyntaxNode[] = [parsed.tree!.rootNode];
+/**
+ * Nodes whose `parent` is read and checked against the walk: every node this deep or shallower,
+ * and every node at a multiple of it below. Both backends find a parent by walking down from the
+ * root (O(depth) a read), so reading it on every node of deep-arrays.js (20,000 levels) took
+ * ~30 s; the bound covers every node of the corpus (≤ 42 levels) and of all but the four deep
+ * inputs, which the test below pins.
+ */
+const PARENT_DEPTH = 1000;
+
+interface Shape {
+  /** Every named node in document order with what detectors read of it. */
+  readonly lines: string[];
+  /** Nodes whose `parent` is not the node the walk came from, as shape lines. */
+  readonly wrongParents: string[];
+  readonly deepest: number;
+}
+
+/** The tree walked iteratively (trees can be 100,000 deep), the parent type taken from the walk. */
+function shapeOf(parsed: ParsedFile): Shape {
+  const lines: string[] = [];
+  const wrongParents: string[] = [];
+  let deepest = 0;
+  const stack: [SyntaxNode, SyntaxNode | null, number][] = [[parsed.tree!.rootNode, null, 0]];
   while (stack.length > 0) {
-    const n = stack.pop()!;
+    const [n, from, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
     const s = n.startPosition;
     const e = n.endPosition;
     const name = n.childForFieldName('name');
-    out.push(`${n.type} ${n.startIndex}-${n.endIndex} ${s.row}:${s.column}-${e.row}:${e.column} ${n.namedChildCount}${n.hasError ? ' !' : ''} ${n.parent?.type ?? '-'}${name === null ? '' : ` name=${nodeText(parsed, name)}`}`);
+    const line = `${n.type} ${n.startIndex}-${n.endIndex} ${s.row}:${s.column}-${e.row}:${e.column} ${n.namedChildCount}${n.hasError ? ' !' : ''} ${from?.type ?? '-'}${name === null ? '' : ` name=${nodeText(parsed, name)}`}`;
+    lines.push(line);
+    if (depth <= PARENT_DEPTH || depth % PARENT_DEPTH === 0) {
+      const p = n.parent;
+      const same = p === null || from === null ? p === from : p.id === from.id && p.type === from.type && p.startIndex === from.startIndex && p.endIndex === from.endIndex;
+      if (!same) wrongParents.push(`${line} (parent ${p === null ? 'null' : `${p.type} ${p.startIndex}-${p.endIndex}`})`);
+    }
     // namedChild(i), not namedChildren: see the native defect below.
-    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
+    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push([n.namedChild(i)!, n, depth + 1]);
   }
-  return out;
+  return { lines, wrongParents, deepest };
 }
 
 /** The first place two long lists differ (toEqual's diff of 500,000 lines is unreadable). */
@@ -215,7 +255,7 @@ describe('native and WASM agree', () => {
     expect(new Set(corpus.map(([, l]) => l))).toEqual(new Set(['typescript', 'javascript']));
   });
 
-  test.each([...corpus, ...EXTRA, ...BAD_INPUT])('%s: same tree, facts and units', (_path, language, text) => {
+  test.each([...corpus, ...EXTRA, ...BAD_INPUT])('%s: same tree, facts and units', (path, language, text) => {
     const a = native.parse(text, language)!;
     const b = wasm.parse(text, language)!;
     try {
@@ -223,9 +263,14 @@ describe('native and WASM agree', () => {
       expect(b.parseFailure).toBeUndefined();
       expect(b.hasErrors).toBe(a.hasErrors);
       expect(b.lines).toEqual(a.lines);
-      const shape = shapeOf(a);
-      expect(shape.length).toBeGreaterThan(0);
-      expect(firstDifference(shape, shapeOf(b))).toBeUndefined();
+      const shapeA = shapeOf(a);
+      const shapeB = shapeOf(b);
+      expect(shapeA.lines.length).toBeGreaterThan(0);
+      expect(firstDifference(shapeA.lines, shapeB.lines)).toBeUndefined();
+      expect(shapeA.wrongParents).toEqual([]);
+      expect(shapeB.wrongParents).toEqual([]);
+      // Only the deep inputs have nodes whose parent goes unread.
+      expect(shapeA.deepest > PARENT_DEPTH).toBe(DEEP_INPUTS.has(path));
       expect(unitsOf(b)).toEqual(unitsOf(a));
       expect(b.facts).toEqual(a.facts);
     } finally {
@@ -279,10 +324,10 @@ describe('native and WASM agree', () => {
     try {
       expect([a.hasErrors, b.hasErrors]).toEqual([true, true]);
       expect([a.parseFailure, b.parseFailure]).toEqual([undefined, undefined]);
-      const first = (f: ParsedFile) => shapeOf(f).slice(1, 6);
+      const first = (f: ParsedFile) => shapeOf(f).lines.slice(1, 6);
       expect(first(b)).toEqual(first(a));
       // The divergence itself, pinned so that aligning the versions shows up here.
-      expect(firstDifference(shapeOf(a), shapeOf(b))).toBeDefined();
+      expect(firstDifference(shapeOf(a).lines, shapeOf(b).lines)).toBeDefined();
     } finally {
       native.release(a);
       wasm.release(b);

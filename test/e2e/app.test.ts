@@ -58,10 +58,19 @@ interface AppProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const running: AppProcess[] = [];
-const sims: RunningSim[] = [];
+/** The Apps and simulators started for one test (or one scenario run ahead, below), stopped after it. */
+interface Owned {
+  readonly apps: AppProcess[];
+  readonly sims: RunningSim[];
+}
+const perTest: Owned = { apps: [], sims: [] };
 
-async function startApp(sim: RunningSim, options: { dataDir?: string; concurrency?: number } = {}): Promise<AppProcess> {
+async function stopAll(owned: Owned): Promise<void> {
+  for (const app of owned.apps.splice(0)) await app.stop();
+  for (const s of owned.sims.splice(0)) await s.stop();
+}
+
+async function startApp(sim: RunningSim, options: { dataDir?: string; concurrency?: number } = {}, owned = perTest): Promise<AppProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'trailmark-e2e-app-')));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
@@ -115,14 +124,31 @@ async function startApp(sim: RunningSim, options: { dataDir?: string; concurrenc
       }
     },
   };
-  running.push(app);
+  owned.apps.push(app);
   return app;
 }
 
-async function sim(scenario: string): Promise<RunningSim> {
+async function sim(scenario: string, owned = perTest): Promise<RunningSim> {
   const s = await startSim({ scenario });
-  sims.push(s);
+  owned.sims.push(s);
   return s;
+}
+
+/**
+ * A scenario started before the tests, on its own App and simulator: two of them spend most of
+ * their time in real waits (request retries, job backoff) that would otherwise run alone. Its
+ * test awaits it at the end of the file, then asserts what it would have asserted had it run it.
+ */
+interface Ahead<T> {
+  readonly owned: Owned;
+  readonly done: Promise<T>;
+}
+function runAhead<T>(scenario: (owned: Owned) => Promise<T>): Ahead<T> {
+  const owned: Owned = { apps: [], sims: [] };
+  const done = scenario(owned);
+  // Rejections surface in the test that awaits `done`, not as unhandled here.
+  done.catch(() => undefined);
+  return { owned, done };
 }
 
 /** send-webhook.mjs to the App; fails the test when a delivery is not answered 2xx. */
@@ -156,6 +182,8 @@ async function expectNoViolations(s: RunningSim): Promise<void> {
 }
 
 describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitHub simulator, as GitHub Enterprise Server', () => {
+  let flaky: Ahead<{ s: RunningSim; app: AppProcess }> | undefined;
+  let badGets: Ahead<{ s: RunningSim; app: AppProcess }> | undefined;
   beforeAll(async () => {
     // The shipped artifact: built from this checkout once.
     await buildDist();
@@ -164,12 +192,35 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     signerKey = key.signerKey;
     verifierFile = join(keyDir, 'ledger.pub');
     await writeFile(verifierFile, `${key.verifierKey}\n`);
+    flaky = runAhead(async (owned) => {
+      const s = await sim('flaky', owned);
+      const app = await startApp(s, {}, owned);
+      await send(s, app, ['--event', 'pull_request', '--action', 'opened']);
+      await app.idle();
+      return { s, app };
+    });
+    badGets = runAhead(async (owned) => {
+      const s = await sim('basic', owned);
+      await s.admin('POST', '/_sim/faults', { match: { operationId: 'pulls/get' }, kind: 'status', status: 502, times: 5 });
+      const app = await startApp(s, {}, owned);
+      await send(s, app, ['--event', 'pull_request', '--action', 'opened']);
+      // Real waits: 1 + 2 + 4 + 8 s of request retries, then 15 to 30 s of job backoff.
+      await app.idle();
+      return { s, app };
+    });
   });
   afterEach(async () => {
-    for (const app of running.splice(0)) await app.stop();
-    for (const s of sims.splice(0)) await s.stop();
+    await stopAll(perTest);
   });
   afterAll(async () => {
+    // A scenario whose test did not run (a -t filter) is stopped where it is: stopping its App
+    // or simulator makes its next step fail, and what it started meanwhile is stopped after.
+    for (const ahead of [flaky, badGets]) {
+      if (ahead === undefined) continue;
+      await stopAll(ahead.owned);
+      await ahead.done.catch(() => undefined);
+      await stopAll(ahead.owned);
+    }
     await rm(keyDir, { recursive: true, force: true });
   });
 
@@ -240,41 +291,6 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     await second.idle();
     expect(trailmarkChecks(await state(s), st.pullRequest.headSha)).toHaveLength(1);
     await verifyLedger(second);
-    await expectNoViolations(s);
-  });
-
-  test('flaky: a 502 on the check-run create and a secondary rate limit on listFiles are retried; the check run lands on the head', async () => {
-    const s = await sim('flaky');
-    const app = await startApp(s);
-    await send(s, app, ['--event', 'pull_request', '--action', 'opened']);
-    await app.idle();
-    const st = await state(s);
-    expect(trailmarkChecks(st, st.pullRequest.headSha)).toHaveLength(1);
-    const requests = await s.requests();
-    const creates = requests.filter((r) => r.operationId === 'checks/create').map((r) => r.status);
-    expect(creates).toEqual([502, 201]);
-    const files = requests.filter((r) => r.operationId === 'pulls/list-files').map((r) => r.status);
-    expect(files[0]).toBe(403);
-    expect(files.at(-1)).toBe(200);
-    const report = await s.report(['--fail-on-violations']);
-    expect(report.code, report.stdout).toBe(0);
-    await expectNoViolations(s);
-  });
-
-  test('five 502s on pulls/get: the request retries run out, the job is attempted again after its backoff, and the check run appears', async () => {
-    const s = await sim('basic');
-    await s.admin('POST', '/_sim/faults', { match: { operationId: 'pulls/get' }, kind: 'status', status: 502, times: 5 });
-    const app = await startApp(s);
-    await send(s, app, ['--event', 'pull_request', '--action', 'opened']);
-    // Real waits: 1 + 2 + 4 + 8 s of request retries, then 15 to 30 s of job backoff.
-    await app.idle();
-    const gets = (await s.requests()).filter((r) => r.operationId === 'pulls/get').map((r) => r.status);
-    expect(gets).toEqual([502, 502, 502, 502, 502, 200]);
-    const st = await state(s);
-    expect(trailmarkChecks(st, st.pullRequest.headSha)).toHaveLength(1);
-    expect((await app.health()).failed).toBe(0);
-    expect(app.log()).toContain('failed (attempt 1 of 5), retrying in');
-    await verifyLedger(app);
     await expectNoViolations(s);
   });
 
@@ -415,6 +431,34 @@ describe.skipIf(unavailable !== undefined)('the App (npm start) against the GitH
     expect(app.log()).not.toContain(marker);
     expect(app.log()).toContain('refused with 413');
     expect((await app.health()).pending).toBe(0);
+    await expectNoViolations(s);
+  });
+
+  // The scenarios run ahead (beforeAll): their waits overlapped the tests above.
+  test('flaky: a 502 on the check-run create and a secondary rate limit on listFiles are retried; the check run lands on the head', async () => {
+    const { s } = await flaky!.done;
+    const st = await state(s);
+    expect(trailmarkChecks(st, st.pullRequest.headSha)).toHaveLength(1);
+    const requests = await s.requests();
+    const creates = requests.filter((r) => r.operationId === 'checks/create').map((r) => r.status);
+    expect(creates).toEqual([502, 201]);
+    const files = requests.filter((r) => r.operationId === 'pulls/list-files').map((r) => r.status);
+    expect(files[0]).toBe(403);
+    expect(files.at(-1)).toBe(200);
+    const report = await s.report(['--fail-on-violations']);
+    expect(report.code, report.stdout).toBe(0);
+    await expectNoViolations(s);
+  });
+
+  test('five 502s on pulls/get: the request retries run out, the job is attempted again after its backoff, and the check run appears', async () => {
+    const { s, app } = await badGets!.done;
+    const gets = (await s.requests()).filter((r) => r.operationId === 'pulls/get').map((r) => r.status);
+    expect(gets).toEqual([502, 502, 502, 502, 502, 200]);
+    const st = await state(s);
+    expect(trailmarkChecks(st, st.pullRequest.headSha)).toHaveLength(1);
+    expect((await app.health()).failed).toBe(0);
+    expect(app.log()).toContain('failed (attempt 1 of 5), retrying in');
+    await verifyLedger(app);
     await expectNoViolations(s);
   });
 });
