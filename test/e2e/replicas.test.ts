@@ -27,10 +27,7 @@ const run = promisify(execFile);
 const unavailable = simUnavailable() ?? (await pgUnavailable());
 const INSTALLATION = 31337;
 const LOG = `installation/${INSTALLATION}`;
-// Seconds. A killed replica's job waits up to twice this (its expiry, then the maintenance
-// interval, which is this when shorter than a minute) plus the first backoff (docs/replicas.md);
-// a live replica extends its leases every third of it, and no job here runs near it.
-const JOB_TIMEOUT = 10;
+const JOB_TIMEOUT = 20;
 
 interface CheckRunState {
   readonly id: number;
