@@ -18942,6 +18942,9 @@ var REGEX_AFTER_CHARS = new Set(["(", ",", "=", ":", "[", "!", "&", "|", "?", "{
 var REGEX_AFTER_WORDS = /* @__PURE__ */ new Set(["return", "typeof", "case", "do", "else", "in", "of", "new", "delete", "void", "throw", "yield", "await", "instanceof"]);
 var NOTHING = -1;
 var WORD = -2;
+function codeAt(s, i2) {
+  return i2 < s.length ? s.charCodeAt(i2) : -1;
+}
 function isWordChar(c) {
   return c >= 48 && c <= 57 || c >= 65 && c <= 90 || c >= 97 && c <= 122 || c === 95 || c === 36 || c > 127;
 }
@@ -19049,8 +19052,8 @@ function scan(lines) {
       const body2 = end === -1 ? line : line.slice(0, end);
       let k = 0;
       while (k < body2.length && (body2.charCodeAt(k) === 32 || body2.charCodeAt(k) === 9)) k++;
-      if (body2.charCodeAt(k) === 42) k++;
-      if (body2.charCodeAt(k) === 32) k++;
+      if (codeAt(body2, k) === 42) k++;
+      if (codeAt(body2, k) === 32) k++;
       block.parts.push(k === 0 ? body2 : body2.slice(k));
       if (end === -1) {
         kinds[li] = LineKind.Comment;
@@ -19076,7 +19079,7 @@ function scan(lines) {
             continue;
           }
           if (c2 === 96) break;
-          if (c2 === 36 && line.charCodeAt(i2 + 1) === 123) break;
+          if (c2 === 36 && codeAt(line, i2 + 1) === 123) break;
           i2++;
         }
         if (i2 >= len) {
@@ -19133,7 +19136,7 @@ function scan(lines) {
         continue;
       }
       if (c === 47) {
-        const next = line.charCodeAt(i2 + 1);
+        const next = codeAt(line, i2 + 1);
         if (next === 47) {
           hasComment = true;
           codeOut += line.slice(seg, i2);
@@ -19147,7 +19150,7 @@ function scan(lines) {
           hasComment = true;
           codeOut += line.slice(seg, i2);
           bareOut += line.slice(seg, i2);
-          const jsdoc2 = line.charCodeAt(i2 + 2) === 42 && line.charCodeAt(i2 + 3) !== 47;
+          const jsdoc2 = codeAt(line, i2 + 2) === 42 && codeAt(line, i2 + 3) !== 47;
           const style = jsdoc2 ? "jsdoc" : "block";
           const bodyStart = i2 + (jsdoc2 ? 3 : 2);
           const end = line.indexOf("*/", bodyStart);
