@@ -316,14 +316,14 @@ function messageEvidence(m: MessageScore, model: MessageModel, sha: string | und
   if (!(m.llr > 0)) return undefined;
   const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
   const what = sha === undefined ? 'the pull request description' : `commit ${sha.slice(0, 7)}'s message`;
-  const ratio = `log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)}`;
   const source = sha === undefined ? 'pr-description' : 'commit-message';
   if (!m.agentLike) {
-    const detail = `${what} has some of the structure of agent-written messages, below the operating point: ${m.description} (${ratio})`;
+    // Shown with its weight, which is the ratio itself.
+    const detail = `${what} leans toward agent-written messages (below the operating point): ${m.description}`;
     return { logOdds, signal: { id: `${source}/leans-agent`, weight: logOdds, detail } };
   }
   const reason = `${what} reads like agent-written messages: ${m.description}`;
-  const detail = `${reason} (${ratio})`;
+  const detail = `${reason} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
   const evidence: Evidence = sha === undefined
     ? { class: 'inferred', source: 'pr-description', says: 'ai', detail }
     : { class: 'inferred', source: 'commit-message', says: 'ai', detail, commit: sha };

@@ -107,6 +107,9 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
         expect(signals).toHaveLength(1);
         expect(signals[0]!.weight).toBeCloseTo(added, 3);
         expect(signals[0]!.id).toBe(llr >= DEFAULT_MESSAGE_MODEL.threshold ? 'commit-message/agent-like' : 'commit-message/leans-agent');
+        expect(signals[0]!.detail).toMatch(llr >= DEFAULT_MESSAGE_MODEL.threshold
+          ? /^commit [0-9a-f]{7}'s message reads like agent-written messages: 16 lines, 7 bullet points/
+          : /^commit [0-9a-f]{7}'s message leans toward agent-written messages \(below the operating point\): 3 lines, 3 code spans, 1 file path$/);
       }
       expect(hunk.evidence.some((e) => e.source === 'commit-message')).toBe(llr >= DEFAULT_MESSAGE_MODEL.threshold);
     }
