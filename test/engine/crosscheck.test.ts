@@ -45,6 +45,16 @@ describe('crosscheck', () => {
     expect(crosscheck(0.1, [declaredHuman, recordedAi], T).reason).toContain('agent-trace');
   });
 
+  it('names an agent-like message in the score, for an unattested and a contradicted hunk alike', () => {
+    const message: Evidence = { class: 'inferred', source: 'commit-message', says: 'ai', commit: 'b520935aa' };
+    const pr: Evidence = { class: 'inferred', source: 'pr-description', says: 'ai' };
+    expect(crosscheck(0.9, [message], T).reason).toBe("score 0.90 ≥ 0.8 (with commit b520935's agent-like message) and nothing declares AI involvement");
+    expect(crosscheck(0.9, [pr], T).reason).toBe('score 0.90 ≥ 0.8 (with the agent-like pull request description) and nothing declares AI involvement');
+    expect(crosscheck(0.9, [declaredHuman, message], T)).toEqual({ verdict: 'contradicted', reason: "declared human-written, but the change scores 0.90 for AI generation (with commit b520935's agent-like message)" });
+    // Without a message in the score, it is the code that scores.
+    expect(crosscheck(0.9, [declaredHuman], T).reason).toBe('declared human-written, but the code scores 0.90 for AI generation');
+  });
+
   it('respects configured thresholds', () => {
     expect(crosscheck(0.6, [], { low: 0.3, high: 0.6 }).verdict).toBe('unattested');
     expect(crosscheck(0.29, [], { low: 0.3, high: 0.6 }).verdict).toBe('clear');
