@@ -22539,14 +22539,13 @@ function messageEvidence(m, model, sha) {
   if (!(m.llr > 0)) return void 0;
   const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
   const what = sha === void 0 ? "the pull request description" : `commit ${sha.slice(0, 7)}'s message`;
-  const ratio = `log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)}`;
   const source = sha === void 0 ? "pr-description" : "commit-message";
   if (!m.agentLike) {
-    const detail2 = `${what} has some of the structure of agent-written messages, below the operating point: ${m.description} (${ratio})`;
+    const detail2 = `${what} leans toward agent-written messages (below the operating point): ${m.description}`;
     return { logOdds, signal: { id: `${source}/leans-agent`, weight: logOdds, detail: detail2 } };
   }
   const reason = `${what} reads like agent-written messages: ${m.description}`;
-  const detail = `${reason} (${ratio})`;
+  const detail = `${reason} (log-likelihood ratio ${m.llr.toFixed(2)}, operating point ${model.threshold.toFixed(2)})`;
   const evidence2 = sha === void 0 ? { class: "inferred", source: "pr-description", says: "ai", detail } : { class: "inferred", source: "commit-message", says: "ai", detail, commit: sha };
   return { evidence: evidence2, logOdds, signal: { id: `${source}/agent-like`, weight: logOdds, detail: reason } };
 }
