@@ -22267,7 +22267,7 @@ function crosscheck(score2, evidence2, thresholds) {
   const humanDeclarations = evidence2.filter((e) => e.says === "human" && e.class === "declared");
   const humanRecords = evidence2.filter((e) => e.says === "human" && e.class === "recorded");
   if (score2 >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
-    return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but the code scores ${score2.toFixed(2)} for AI generation` };
+    return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but the ${scored(score2, evidence2)}`, fromScore: true };
   }
   if (humanDeclarations.length > 0) {
     const recordedAi = aiClaims.find((e) => e.class === "recorded");
@@ -22280,8 +22280,7 @@ function crosscheck(score2, evidence2, thresholds) {
       return { verdict: "contradicted", reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
     }
     if (score2 >= thresholds.high && aiClaims.length === 0) {
-      const message = messageNote(evidence2);
-      return { verdict: "contradicted", reason: `declared human-written, but the ${message === "" ? "code" : "change"} scores ${score2.toFixed(2)} for AI generation${message}` };
+      return { verdict: "contradicted", reason: `declared human-written, but the ${scored(score2, evidence2)}`, fromScore: true };
     }
   }
   if (aiClaims.length > 0) {
@@ -22294,12 +22293,16 @@ function crosscheck(score2, evidence2, thresholds) {
     return { verdict: "clear", reason: "declared human-written" };
   }
   if (score2 >= thresholds.high) {
-    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high}${messageNote(evidence2)} and nothing declares AI involvement` };
+    return { verdict: "unattested", reason: `score ${score2.toFixed(2)} ≥ ${thresholds.high}${messageNote(evidence2)} and nothing declares AI involvement`, fromScore: true };
   }
   if (score2 >= thresholds.low) {
-    return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
+    return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}`, fromScore: true };
   }
-  return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}` };
+  return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}`, fromScore: true };
+}
+function scored(score2, evidence2) {
+  const message = messageNote(evidence2);
+  return `${message === "" ? "code" : "change"} scores ${score2.toFixed(2)} for AI generation${message}`;
 }
 function messageNote(evidence2) {
   const message = evidence2.find((e) => e.class === "inferred" && e.says === "ai" && (e.source === "commit-message" || e.source === "pr-description"));
@@ -22420,7 +22423,7 @@ function analyzeChangeSync(changeSet, options) {
       });
       for (const h of fileHunks) {
         const cross = h.verdict === "skipped" ? void 0 : crosscheck(h.score, h.evidence, policy.thresholds);
-        const result = cross ? { ...h, verdict: cross.verdict, reason: cross.reason } : h;
+        const result = cross ? { ...h, verdict: cross.verdict, reason: cross.fromScore === true ? withCodeNote(cross.reason, h) : cross.reason } : h;
         hunks.push(result);
         const finding = findingFor(result, policy, isSensitive(file.path));
         if (finding) findings.push(finding);
@@ -22549,6 +22552,11 @@ function messageEvidence(m, model, sha) {
   const evidence2 = sha === void 0 ? { class: "inferred", source: "pr-description", says: "ai", detail } : { class: "inferred", source: "commit-message", says: "ai", detail, commit: sha };
   return { evidence: evidence2, logOdds, signal: { id: `${source}/agent-like`, weight: logOdds, detail: reason } };
 }
+function withCodeNote(reason, h) {
+  if (h.signals.some((s) => !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL)) return reason;
+  return `${reason}; beyond its size, no code signal fired on its ${h.addedLines} added ${h.addedLines === 1 ? "line" : "lines"}`;
+}
+var SIZE_SIGNAL = "hunk-shape/size";
 function withInferredEvidence(h, low) {
   if (h.verdict === "skipped" || h.score < low) return h;
   const top = h.signals.filter((s) => s.weight > 0 && !isMessageSignal(s.id)).slice(0, 3).map((s) => s.detail);
@@ -27233,9 +27241,9 @@ async function collect(store, options, into) {
   }
 }
 function calibrateRepository(repository, r, shipped, rule) {
-  const scored = [...r.hunks.values()];
-  const attested = scored.filter((s) => s.attested).map((s) => s.score);
-  const unattested = scored.filter((s) => !s.attested).map((s) => s.score).sort((a, b) => a - b);
+  const scored2 = [...r.hunks.values()];
+  const attested = scored2.filter((s) => s.attested).map((s) => s.score);
+  const unattested = scored2.filter((s) => !s.attested).map((s) => s.score).sort((a, b) => a - b);
   const counts = { attested: attested.length, unattested: unattested.length, otherModel: r.otherModel, skipped: r.skipped };
   const point = (t2) => ({
     thresholds: t2,

@@ -159,7 +159,7 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
       });
       for (const h of fileHunks) {
         const cross = h.verdict === 'skipped' ? undefined : crosscheck(h.score, h.evidence, policy.thresholds);
-        const result: HunkResult = cross ? { ...h, verdict: cross.verdict, reason: cross.reason } : h;
+        const result: HunkResult = cross ? { ...h, verdict: cross.verdict, reason: cross.fromScore === true ? withCodeNote(cross.reason, h) : cross.reason } : h;
         hunks.push(result);
         const finding = findingFor(result, policy, isSensitive(file.path));
         if (finding) findings.push(finding);
@@ -329,6 +329,18 @@ function messageEvidence(m: MessageScore, model: MessageModel, sha: string | und
     : { class: 'inferred', source: 'commit-message', says: 'ai', detail, commit: sha };
   return { evidence, logOdds, signal: { id: `${source}/agent-like`, weight: logOdds, detail: reason } };
 }
+
+/**
+ * A score-based reason says so when no code signal fired: the score is then the model's base,
+ * plus the commit message if one leans toward agents'. Small hunks are mostly like this.
+ */
+function withCodeNote(reason: string, h: HunkResult): string {
+  if (h.signals.some((s) => !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL)) return reason;
+  return `${reason}; beyond its size, no code signal fired on its ${h.addedLines} added ${h.addedLines === 1 ? 'line' : 'lines'}`;
+}
+
+/** The hunk-shape size feature: it fires on every hunk, so it says nothing about the content. */
+const SIZE_SIGNAL = 'hunk-shape/size';
 
 /** Adds the `inferred` evidence entry once the score reaches the low threshold. */
 function withInferredEvidence(h: HunkResult, low: number): HunkResult {

@@ -27,6 +27,8 @@ export interface Thresholds {
 export interface CrosscheckResult {
   readonly verdict: Exclude<Verdict, 'skipped'>;
   readonly reason: string;
+  /** The verdict follows from the score (not from stated evidence alone). */
+  readonly fromScore?: true;
 }
 
 export function crosscheck(score: number, evidence: readonly Evidence[], thresholds: Thresholds): CrosscheckResult {
@@ -35,7 +37,7 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
   const humanRecords = evidence.filter((e) => e.says === 'human' && e.class === 'recorded');
 
   if (score >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
-    return { verdict: 'contradicted', reason: `recorded as human-written by ${describe(humanRecords[0]!)}, but the code scores ${score.toFixed(2)} for AI generation` };
+    return { verdict: 'contradicted', reason: `recorded as human-written by ${describe(humanRecords[0]!)}, but the ${scored(score, evidence)}`, fromScore: true };
   }
   if (humanDeclarations.length > 0) {
     const recordedAi = aiClaims.find((e) => e.class === 'recorded');
@@ -48,8 +50,7 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
       return { verdict: 'contradicted', reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
     }
     if (score >= thresholds.high && aiClaims.length === 0) {
-      const message = messageNote(evidence);
-      return { verdict: 'contradicted', reason: `declared human-written, but the ${message === '' ? 'code' : 'change'} scores ${score.toFixed(2)} for AI generation${message}` };
+      return { verdict: 'contradicted', reason: `declared human-written, but the ${scored(score, evidence)}`, fromScore: true };
     }
   }
   if (aiClaims.length > 0) {
@@ -62,12 +63,18 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
     return { verdict: 'clear', reason: 'declared human-written' };
   }
   if (score >= thresholds.high) {
-    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high}${messageNote(evidence)} and nothing declares AI involvement` };
+    return { verdict: 'unattested', reason: `score ${score.toFixed(2)} ≥ ${thresholds.high}${messageNote(evidence)} and nothing declares AI involvement`, fromScore: true };
   }
   if (score >= thresholds.low) {
-    return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}` };
+    return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}`, fromScore: true };
   }
-  return { verdict: 'clear', reason: `score ${score.toFixed(2)} < ${thresholds.low}` };
+  return { verdict: 'clear', reason: `score ${score.toFixed(2)} < ${thresholds.low}`, fromScore: true };
+}
+
+/** "code scores 0.95 for AI generation", or "change scores …" when an agent-like message is in the score. */
+function scored(score: number, evidence: readonly Evidence[]): string {
+  const message = messageNote(evidence);
+  return `${message === '' ? 'code' : 'change'} scores ${score.toFixed(2)} for AI generation${message}`;
 }
 
 /** " (with commit 1a2b3c4's agent-like message)" when an agent-like message is in the score. */

@@ -35,14 +35,14 @@ afterEach(async () => {
   for (const r of repos.splice(0)) await r.cleanup();
 });
 
-/** A real repository whose one commit after `base` adds the names helper with `message`. */
-async function changed(message: string, trailers: string[] = []): Promise<{ changeSet: ChangeSet; sha: string }> {
+/** A real repository whose one commit after `base` adds the names helper (or `head`) with `message`. */
+async function changed(message: string, trailers: string[] = [], head = CHANGED): Promise<{ changeSet: ChangeSet; sha: string }> {
   const repo = await GitFixture.create();
   repos.push(repo);
   await repo.write('src/users.ts', BASE);
   await repo.commit('initial');
   await repo.git(['branch', 'base']);
-  await repo.write('src/users.ts', CHANGED);
+  await repo.write('src/users.ts', head);
   const sha = await repo.commit(message, { trailers });
   return { changeSet: await new GitChangeSource({ repo: repo.dir, base: 'base', head: 'HEAD' }).load(), sha };
 }
@@ -119,6 +119,26 @@ describe('commit messages as commit-level evidence (real git, real tree-sitter)'
     expect(llrs[1]).toBeGreaterThan(0);
     expect(llrs[1]).toBeLessThan(DEFAULT_MESSAGE_MODEL.threshold);
     expect(llrs[2]).toBeGreaterThan(3);
+  });
+
+  it('says when no code signal fired: a one-line change is clear with a terse message, and flagged by an agent-like message alone', async () => {
+    const oneLine = `${BASE}export const MAX_USERS = 500;\n`;
+    const terse = await changed('raise the user limit', [], oneLine);
+    const [clear] = (await analyzeChange(terse.changeSet, { policy: DEFAULT_POLICY })).hunks;
+    expect(clear!.signals.map((s) => s.id)).toEqual(['hunk-shape/size']);
+    expect(clear!.verdict).toBe('clear');
+    expect(clear!.reason).toMatch(/^score 0\.\d\d < 0\.65; beyond its size, no code signal fired on its 1 added line$/);
+    const agent = await changed(AGENT_STYLE_MESSAGE, [], oneLine);
+    const [flagged] = (await analyzeChange(agent.changeSet, { policy: DEFAULT_POLICY })).hunks;
+    expect(flagged!.signals.map((s) => s.id)).toEqual(['commit-message/agent-like', 'hunk-shape/size']);
+    expect(flagged!.verdict).toBe('unattested');
+    expect(flagged!.reason).toBe(`score ${flagged!.score.toFixed(2)} ≥ 0.92 (with commit ${agent.sha.slice(0, 7)}'s agent-like message) and nothing declares AI involvement; beyond its size, no code signal fired on its 1 added line`);
+    // A hunk with code signals says nothing of the kind.
+    const narrated = `${BASE}export function names(users: User[]): string[] {\n  // Validate the input parameters to ensure they are correct.\n  if (!Array.isArray(users)) {\n    throw new Error('users must be an array');\n  }\n  // Map each user to their display name and return the result.\n  return users.map((u) => u.name);\n}\n`;
+    const [hunk] = (await analyzeChange((await changed(AGENT_STYLE_MESSAGE, [], narrated)).changeSet, { policy: DEFAULT_POLICY })).hunks;
+    if (hunk === undefined) throw new Error('no hunk');
+    expect(hunk.signals.some((s) => !s.id.startsWith('commit-message/') && s.id !== 'hunk-shape/size')).toBe(true);
+    expect(hunk.reason).not.toContain('no code signal');
   });
 
   it('still attests a stamped commit: the stamp wins, and the stamp is not what the message is scored on', async () => {
