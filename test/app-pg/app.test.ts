@@ -15,7 +15,7 @@ import { ledgerViews } from '../../app/access-views.js';
 import { pgInstallationStores } from '../../app/pg/ledgers.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
 import { fixedClock } from '../ledger/fixtures.js';
-import { pgLedger, serverMissing, startPgApp, testDatabase } from './harness.js';
+import { pgLedger, queueSettled, serverMissing, startPgApp, testDatabase } from './harness.js';
 
 interface PullRequestPayload {
   action: string;
@@ -148,6 +148,9 @@ test('restart with queued work: the restarted process analyzes the newest head a
   const checks: CheckBody[] = [];
   const mock = github(1, analysis(HEAD2, FILES, (b) => checks.push(b as CheckBody)));
   const restarted = await startPgApp(db, { dataDir: paused.dataDir });
+  // The restarted process did not enqueue these jobs, so its drain alone could return before it
+  // fetched them: wait for the shared queue first.
+  await queueSettled(db);
   await restarted.app.drain();
   mock.verify();
   expect(checks.map((c) => c.head_sha)).toEqual([HEAD2]);

@@ -12,6 +12,8 @@ import type { Logger } from 'pino';
 import type { ApplicationFunctionOptions, Probot } from 'probot';
 import { afterEach } from 'vitest';
 import { createTrailmarkApp, type TrailmarkApp } from '../../app/app.js';
+import { QUEUE_NAME } from '../../app/pg-queue.js';
+import { bossSchemaOf } from '../../app/queue-factory.js';
 import type { AppSettings } from '../../app/settings.js';
 import { parseSignerKey } from '../../src/ledger/note.js';
 import { readEntries } from '../../src/ledger/read.js';
@@ -104,6 +106,19 @@ export async function startPgApp(db: TestDatabase, options: { dataDir?: string; 
       return { url: `http://127.0.0.1:${port}`, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
     },
   };
+}
+
+/**
+ * Resolves when the shared queue holds no job waiting or running, whichever process enqueued it.
+ * A process's own `drain()` waits only for the jobs it enqueued (and those it runs), so a
+ * restarted process that has not fetched a recovered job yet would look drained.
+ */
+export async function queueSettled(db: TestDatabase): Promise<void> {
+  for (;;) {
+    const { rows } = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${bossSchemaOf(db.schema)}".job WHERE name = $1 AND state <= 'active'`, [QUEUE_NAME]);
+    if (rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** The installation's ledger in the database: verified with the App's key, and its entries. */
