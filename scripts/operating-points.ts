@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_MESSAGE_MODEL, scoreMessage, stampMarkersFrom } from '../detectors/commit-message.js';
 import { REGISTRY } from '../src/attest/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
+import { MAX_MESSAGE_LOG_ODDS } from '../src/engine/analyze.js';
 import { DEFAULT_MODEL, scoreFeatures } from '../detectors/model.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { gitText } from '../src/eval/real/git.js';
@@ -26,8 +27,6 @@ import { defaultMirrors, mirrorOf } from '../src/eval/real/load.js';
 import { PROJECT_ROOT, option } from './options.js';
 import type { FeatureRow } from './train-real.js';
 
-/** The engine's cap on a message's log-odds (src/engine/analyze.ts MAX_MESSAGE_LOG_ODDS). */
-const MESSAGE_CAP = 3;
 const HUMAN_HIGH_RATE = 0.01;
 const HUMAN_LOW_RATE = 0.10;
 
@@ -83,7 +82,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 /** How a message's ratio joins its hunks: always, within [floor, cap]; or only at or above a gate. */
 type Rule = { readonly kind: 'always'; readonly floor: number } | { readonly kind: 'gated'; readonly gate: number };
 const added = (llr: number, rule: Rule): number =>
-  rule.kind === 'always' ? Math.max(rule.floor, Math.min(llr, MESSAGE_CAP)) : llr >= rule.gate ? Math.min(llr, MESSAGE_CAP) : 0;
+  rule.kind === 'always' ? Math.max(rule.floor, Math.min(llr, MAX_MESSAGE_LOG_ODDS)) : llr >= rule.gate ? Math.min(llr, MAX_MESSAGE_LOG_ODDS) : 0;
 const combined = (r: Row, rule: Rule): number => sigmoid(logit(r.code) + added(r.llr, rule));
 const describe = (rule: Rule): string => (rule.kind === 'always' ? `always, floor ${rule.floor}` : `gated at ${rule.gate}`);
 /** Two decimals, rounded up: the shipped thresholds are shown that way and must not flag more. */
@@ -125,7 +124,7 @@ const formerRule: Rule = { kind: 'gated', gate: DEFAULT_MESSAGE_MODEL.threshold 
 const formerHuman = train.filter((r) => r.label !== 'agent').map((r) => combined(r, formerRule));
 const former = { rule: describe(formerRule), high: up2(thresholdAtFlagRate(formerHuman, HUMAN_HIGH_RATE)), low: up2(thresholdAtFlagRate(formerHuman, HUMAN_LOW_RATE)) };
 const out = {
-  rule: `on train: high flags at most ${HUMAN_HIGH_RATE * 100}% of human hunks, low at most ${HUMAN_LOW_RATE * 100}%, with the message's ratio added within [0, ${MESSAGE_CAP}] (the grid shows other floors and the former gate)`,
+  rule: `on train: high flags at most ${HUMAN_HIGH_RATE * 100}% of human hunks, low at most ${HUMAN_LOW_RATE * 100}%, with the message's ratio added within [0, ${MAX_MESSAGE_LOG_ODDS}] (the grid shows other floors and the former gate)`,
   model: DEFAULT_MODEL.version,
   hunks: { train: train.length },
   chosen: { message: describe(chosen.rule), low: chosen.low, high: chosen.high },

@@ -2,9 +2,9 @@
 // features scripts/train-real.ts recorded while scanning the train and test commit subsamples
 // with file context (engine/analyze with recording detectors: the same features a scan gives).
 // Each hunk's code score is the shipped model on those features; the scan score adds its commit
-// message's log-likelihood ratio, capped, when it reaches the message model's threshold — the
-// engine's rule (src/engine/analyze.ts); the commit-level section reads the message's ratio
-// whatever its value. Thresholds of the operating points come from train.
+// message's log-likelihood ratio as the engine does (src/engine/analyze.ts messageLogOdds: within
+// [0, 3]); the commit-level section reads the ratio whatever its value. Thresholds of the
+// operating points come from train.
 // Rescoring a new model takes seconds instead of a full scan of the corpus.
 //
 //   npx tsx scripts/real-report.ts [--mirrors DIR] [--json]
@@ -16,7 +16,7 @@ import { DEFAULT_MODEL, scoreFeatures } from '../detectors/model.js';
 import { DETECTORS_VERSION } from '../detectors/registry.js';
 import { REGISTRY } from '../src/attest/registry.js';
 import { DEFAULT_POLICY } from '../src/core/policy.js';
-import { MAX_MESSAGE_LOG_ODDS } from '../src/engine/analyze.js';
+import { messageLogOdds } from '../src/engine/analyze.js';
 import { buildRealReport, type RealScored } from '../src/eval/real/evaluate.js';
 import { gitText } from '../src/eval/real/git.js';
 import { defaultMirrors, mirrorOf, readManifest } from '../src/eval/real/load.js';
@@ -62,7 +62,8 @@ function scored(rows: readonly FeatureRow[], split: 'train' | 'test'): RealScore
     const features = Object.entries(r.features).map(([id, value]) => ({ id, value, detail: '' }));
     const code = scoreFeatures(features, DEFAULT_MODEL);
     const llr = llrOf(r.repo, r.commit);
-    const score = llr >= DEFAULT_MESSAGE_MODEL.threshold ? round4(sigmoid(logit(code.score) + Math.min(llr, MAX_MESSAGE_LOG_ODDS))) : code.score;
+    const added = messageLogOdds(llr);
+    const score = added === 0 ? code.score : round4(sigmoid(logit(code.score) + added));
     const sample: RealSample = {
       repo: r.repo, commit: r.commit, parent: '', path: r.path ?? '', startLine: r.startLine ?? 0, endLine: r.endLine ?? 0,
       added: r.added, deleted: 0, sha256: '', label: r.label as RealLabel, ...(r.agent === undefined ? {} : { agent: r.agent }),

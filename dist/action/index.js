@@ -22267,7 +22267,7 @@ function crosscheck(score2, evidence2, thresholds) {
   const humanDeclarations = evidence2.filter((e) => e.says === "human" && e.class === "declared");
   const humanRecords = evidence2.filter((e) => e.says === "human" && e.class === "recorded");
   if (score2 >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
-    return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but the ${scored(score2, evidence2)}`, fromScore: true };
+    return { verdict: "contradicted", reason: `recorded as human-written by ${describe(humanRecords[0])}, but it scores ${score2.toFixed(2)} for AI generation${messageNote(evidence2)}`, fromScore: true };
   }
   if (humanDeclarations.length > 0) {
     const recordedAi = aiClaims.find((e) => e.class === "recorded");
@@ -22280,7 +22280,7 @@ function crosscheck(score2, evidence2, thresholds) {
       return { verdict: "contradicted", reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
     }
     if (score2 >= thresholds.high && aiClaims.length === 0) {
-      return { verdict: "contradicted", reason: `declared human-written, but the ${scored(score2, evidence2)}`, fromScore: true };
+      return { verdict: "contradicted", reason: `declared human-written, but it scores ${score2.toFixed(2)} for AI generation${messageNote(evidence2)}`, fromScore: true };
     }
   }
   if (aiClaims.length > 0) {
@@ -22299,10 +22299,6 @@ function crosscheck(score2, evidence2, thresholds) {
     return { verdict: "uncertain", reason: `score ${score2.toFixed(2)} between ${thresholds.low} and ${thresholds.high}`, fromScore: true };
   }
   return { verdict: "clear", reason: `score ${score2.toFixed(2)} < ${thresholds.low}`, fromScore: true };
-}
-function scored(score2, evidence2) {
-  const message = messageNote(evidence2);
-  return `${message === "" ? "code" : "change"} scores ${score2.toFixed(2)} for AI generation${message}`;
 }
 function messageNote(evidence2) {
   const message = evidence2.find((e) => e.class === "inferred" && e.says === "ai" && (e.source === "commit-message" || e.source === "pr-description"));
@@ -22356,6 +22352,9 @@ function capitalize(text2) {
 // src/engine/analyze.ts
 var MAX_SIGNALS_PER_HUNK = 8;
 var MAX_MESSAGE_LOG_ODDS = 3;
+function messageLogOdds(llr) {
+  return llr > 0 ? Math.min(llr, MAX_MESSAGE_LOG_ODDS) : 0;
+}
 var STAMP_MARKERS = stampMarkersFrom(REGISTRY);
 var isMessageSignal = (id) => id.startsWith("commit-message/") || id.startsWith("pr-description/");
 function analyzeChange(changeSet, options) {
@@ -22539,8 +22538,8 @@ function sigmoid2(x) {
   return e / (1 + e);
 }
 function messageEvidence(m, model, sha) {
-  if (!(m.llr > 0)) return void 0;
-  const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
+  const logOdds = messageLogOdds(m.llr);
+  if (logOdds === 0) return void 0;
   const what = sha === void 0 ? "the pull request description" : `commit ${sha.slice(0, 7)}'s message`;
   const source = sha === void 0 ? "pr-description" : "commit-message";
   if (!m.agentLike) {
@@ -26790,7 +26789,7 @@ var RULES = [
     kind: "contradicted",
     title: "Declared human-written, but evidence says AI",
     short: "A human-authorship declaration contradicted by a capture record, a tool stamp on the same commit, or a high AI score.",
-    full: "A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or the code scores at or above the threshold.",
+    full: "A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or its score (the code, plus its commit message when the message leans toward agent-written ones) is at or above the threshold.",
     help: DECLARE_HELP
   },
   {
@@ -27241,9 +27240,9 @@ async function collect(store, options, into) {
   }
 }
 function calibrateRepository(repository, r, shipped, rule) {
-  const scored2 = [...r.hunks.values()];
-  const attested = scored2.filter((s) => s.attested).map((s) => s.score);
-  const unattested = scored2.filter((s) => !s.attested).map((s) => s.score).sort((a, b) => a - b);
+  const scored = [...r.hunks.values()];
+  const attested = scored.filter((s) => s.attested).map((s) => s.score);
+  const unattested = scored.filter((s) => !s.attested).map((s) => s.score).sort((a, b) => a - b);
   const counts = { attested: attested.length, unattested: unattested.length, otherModel: r.otherModel, skipped: r.skipped };
   const point = (t2) => ({
     thresholds: t2,

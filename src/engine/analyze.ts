@@ -71,6 +71,11 @@ const MAX_SIGNALS_PER_HUNK = 8;
  * operating point were added, with the same 1% human flag budget.
  */
 export const MAX_MESSAGE_LOG_ODDS = 3;
+
+/** What a message with log-likelihood ratio `llr` adds to its hunks' log-odds: the ratio within [0, MAX_MESSAGE_LOG_ODDS]. */
+export function messageLogOdds(llr: number): number {
+  return llr > 0 ? Math.min(llr, MAX_MESSAGE_LOG_ODDS) : 0;
+}
 const STAMP_MARKERS = stampMarkersFrom(REGISTRY);
 /** The message signals (commit-message/…, pr-description/…): they have their own evidence entry. */
 const isMessageSignal = (id: string): boolean => id.startsWith('commit-message/') || id.startsWith('pr-description/');
@@ -313,8 +318,8 @@ function sigmoid(x: number): number {
  * `pr-description`).
  */
 function messageEvidence(m: MessageScore, model: MessageModel, sha: string | undefined): MessageEvidence | undefined {
-  if (!(m.llr > 0)) return undefined;
-  const logOdds = Math.min(m.llr, MAX_MESSAGE_LOG_ODDS);
+  const logOdds = messageLogOdds(m.llr);
+  if (logOdds === 0) return undefined;
   const what = sha === undefined ? 'the pull request description' : `commit ${sha.slice(0, 7)}'s message`;
   const source = sha === undefined ? 'pr-description' : 'commit-message';
   if (!m.agentLike) {

@@ -10,10 +10,11 @@
 //      Weak evidence (a branch prefix) is shown but never decides.
 //   3. clear        — a human claim stands unchallenged.
 //   4. unattested   — inferred score ≥ high and nothing says AI: the finding that matters. The
-//      score includes the commit message's ratio (raising or lowering it); when the message or
-//      the PR description is at the message model's operating point it is inferred evidence
-//      (sources commit-message / pr-description), and the reason (here and for a contradiction)
-//      names it. Inferred evidence never attests.
+//      score includes the commit message's ratio when the message leans toward agents' (it
+//      never lowers the score); when the message or the PR description is at the message
+//      model's operating point it is inferred evidence (sources commit-message /
+//      pr-description), and the reason (here and for a contradiction) names it. Inferred
+//      evidence never attests.
 //   5. uncertain    — low ≤ score < high: counted, never flagged.
 //   6. clear        — otherwise.
 
@@ -37,7 +38,7 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
   const humanRecords = evidence.filter((e) => e.says === 'human' && e.class === 'recorded');
 
   if (score >= thresholds.high && aiClaims.length === 0 && humanDeclarations.length === 0 && humanRecords.length > 0) {
-    return { verdict: 'contradicted', reason: `recorded as human-written by ${describe(humanRecords[0]!)}, but the ${scored(score, evidence)}`, fromScore: true };
+    return { verdict: 'contradicted', reason: `recorded as human-written by ${describe(humanRecords[0]!)}, but it scores ${score.toFixed(2)} for AI generation${messageNote(evidence)}`, fromScore: true };
   }
   if (humanDeclarations.length > 0) {
     const recordedAi = aiClaims.find((e) => e.class === 'recorded');
@@ -50,7 +51,7 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
       return { verdict: 'contradicted', reason: `declared human-written, but the same commit carries ${describe(stampedSameCommit)}` };
     }
     if (score >= thresholds.high && aiClaims.length === 0) {
-      return { verdict: 'contradicted', reason: `declared human-written, but the ${scored(score, evidence)}`, fromScore: true };
+      return { verdict: 'contradicted', reason: `declared human-written, but it scores ${score.toFixed(2)} for AI generation${messageNote(evidence)}`, fromScore: true };
     }
   }
   if (aiClaims.length > 0) {
@@ -69,12 +70,6 @@ export function crosscheck(score: number, evidence: readonly Evidence[], thresho
     return { verdict: 'uncertain', reason: `score ${score.toFixed(2)} between ${thresholds.low} and ${thresholds.high}`, fromScore: true };
   }
   return { verdict: 'clear', reason: `score ${score.toFixed(2)} < ${thresholds.low}`, fromScore: true };
-}
-
-/** "code scores 0.95 for AI generation", or "change scores …" when an agent-like message is in the score. */
-function scored(score: number, evidence: readonly Evidence[]): string {
-  const message = messageNote(evidence);
-  return `${message === '' ? 'code' : 'change'} scores ${score.toFixed(2)} for AI generation${message}`;
 }
 
 /** " (with commit 1a2b3c4's agent-like message)" when an agent-like message is in the score. */

@@ -31,7 +31,7 @@ export const RULES: readonly Rule[] = [
     kind: 'contradicted',
     title: 'Declared human-written, but evidence says AI',
     short: 'A human-authorship declaration contradicted by a capture record, a tool stamp on the same commit, or a high AI score.',
-    full: 'A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or the code scores at or above the threshold.',
+    full: 'A commit declares the change human-written (for example `AI-Assisted: no`), but a line-level capture record or a vendor stamp on the same commit says AI, or its score (the code, plus its commit message when the message leans toward agent-written ones) is at or above the threshold.',
     help: DECLARE_HELP,
   },
   {

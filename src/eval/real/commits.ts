@@ -2,12 +2,13 @@
 // the eval also compares whole commits: the message model's log-likelihood ratio alone, the code
 // scores of the commit's hunks aggregated, and the two added. Every threshold and the one fitted
 // weight come from the train split; the test split is only measured. Also measured here: small
-// hunks scored with their commit's code, and hunk scores with the message's ratio always added
-// (what the engine would give if it did not gate the message at its operating point).
+// hunks scored with their commit's code, and hunk scores with the message's ratio added in other
+// ways than the engine's (uncapped, or with negative ratios too).
 //
 // A commit's code aggregate covers the hunks the corpus sampled from it (the miner keeps at most
 // three per commit) and the eval scored, not every hunk of the commit.
 
+import { MAX_MESSAGE_LOG_ODDS, messageLogOdds } from '../../engine/analyze.js';
 import { auroc } from '../metrics.js';
 import type { Split } from '../split.js';
 import { agentGroups, compare, isAgent, isHuman, standardComparisons, type Comparison, type RankedUnit, type UnitLabel } from './compare.js';
@@ -19,8 +20,6 @@ export const MIN_AGENT_COMMITS = 10;
 export const SMALL_HUNK_LINES = 20;
 /** Code weights tried for the fitted combination (message weight 1): 0, 0.05, …, 3. */
 export const CODE_WEIGHT_GRID: readonly number[] = Array.from({ length: 61 }, (_, i) => i / 20);
-/** The most a message adds to a hunk in the engine (src/engine/analyze.ts MAX_MESSAGE_LOG_ODDS). */
-const ENGINE_MESSAGE_CAP = 3;
 
 /** What the commit view reads of a scored hunk (RealScored, evaluate.ts). */
 export interface HunkInCommit {
@@ -175,8 +174,8 @@ export function buildCommitLevel(scored: readonly HunkInCommit[]): CommitLevelRe
 /**
  * Hunk-level comparisons (agent against human hunks) of scores that bring in the commit: the
  * hunk's own code, its commit's mean code, that plus the message, the scan's score, and the code
- * with the message's ratio always added: uncapped, capped as the engine caps it, and only its
- * positive part (the engine's rule without the gate at the model's operating point).
+ * with the message's ratio added: uncapped, capped but negative ratios included, and as the
+ * engine adds it (messageLogOdds; `scan` must equal it, which shows the engine does what is measured).
  */
 function hunkContext(scored: readonly HunkInCommit[], commits: readonly CommitScored[], maxAdded: number | null): HunkContextSet {
   const byCommit = new Map(commits.map((c) => [`${c.sample.repo}\0${c.sample.commit}`, c] as const));
@@ -185,10 +184,10 @@ function hunkContext(scored: readonly HunkInCommit[], commits: readonly CommitSc
     { name: 'own-code', description: 'the hunk\'s own code log-odds', score: (h) => codeLogOdds(h.codeScore) },
     { name: 'commit-code-mean', description: 'its commit\'s mean code log-odds', score: (_h, c) => c.codeMean },
     { name: 'commit-code-mean+message', description: 'its commit\'s mean code log-odds + the message ratio', score: (_h, c) => c.codeMean + c.messageLlr },
-    { name: 'scan', description: 'the scan\'s score (message added only at or above its operating point, capped)', score: (h) => h.score },
+    { name: 'scan', description: 'the scan\'s score', score: (h) => h.score },
     { name: 'code+message', description: 'own code log-odds + the message ratio, always added', score: (h) => codeLogOdds(h.codeScore) + h.messageLlr },
-    { name: 'code+message-capped', description: `own code log-odds + the message ratio capped at ${ENGINE_MESSAGE_CAP}, always added`, score: (h) => codeLogOdds(h.codeScore) + Math.min(h.messageLlr, ENGINE_MESSAGE_CAP) },
-    { name: 'code+message-positive', description: `own code log-odds + the message ratio between 0 and ${ENGINE_MESSAGE_CAP} (no gate; a person-like message adds nothing)`, score: (h) => codeLogOdds(h.codeScore) + Math.min(Math.max(h.messageLlr, 0), ENGINE_MESSAGE_CAP) },
+    { name: 'code+message-capped', description: `own code log-odds + the message ratio capped at ${MAX_MESSAGE_LOG_ODDS}, negative ratios included`, score: (h) => codeLogOdds(h.codeScore) + Math.min(h.messageLlr, MAX_MESSAGE_LOG_ODDS) },
+    { name: 'code+message-positive', description: `own code log-odds + the message ratio between 0 and ${MAX_MESSAGE_LOG_ODDS}, as the engine adds it`, score: (h) => codeLogOdds(h.codeScore) + messageLogOdds(h.messageLlr) },
   ];
   const units = (split: Split, view: (typeof views)[number]): RankedUnit[] => inSet.flatMap((h) => {
     const c = byCommit.get(`${h.sample.repo}\0${h.sample.commit}`);
