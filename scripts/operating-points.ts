@@ -6,7 +6,13 @@
 // messages (the ratio measures agent-written commits, not AI-written code). That floor is a
 // design choice, not fitted; the grid prints what other floors and the former gate would give.
 // A message's false positives spend the same 1% budget as the code's, since the thresholds are
-// chosen on the combined score. The test split is only reported.
+// chosen on the combined score. The budgets are spent on the current-era human hunks
+// (`human-current`, 2024 on), the people a scan meets today: pre-2022 human hunks are almost never
+// flagged (their messages predate agent-style ones), so pooling them in let today's people be
+// flagged at 1.6% under a "1%" point. The pooled rate is printed too, and so is the spread of the
+// current-era rate over repositories (a bootstrap that resamples whole repositories), since
+// false flags gather in the repositories whose people write agent-like messages. The test split
+// is only reported.
 //
 //   npx tsx scripts/operating-points.ts [--mirrors DIR] [--features FILE] [--cache FILE]
 //
@@ -29,6 +35,9 @@ import type { FeatureRow } from './train-real.js';
 
 const HUMAN_HIGH_RATE = 0.01;
 const HUMAN_LOW_RATE = 0.10;
+/** The human hunks the budgets are spent on. */
+const BUDGET_LABEL = 'human-current';
+const BOOTSTRAP_DRAWS = 2000;
 
 interface Row {
   readonly repo: string;
@@ -103,6 +112,49 @@ function evaluate(rows: readonly Row[], rule: Rule, high: number, low: number) {
   };
 }
 
+/** A deterministic PRNG (mulberry32), so the bootstrap prints the same figures every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The spread of the budget label's flag rate at `high` over repositories: each draw resamples
+ * whole repositories with replacement and pools their hunks. Percentiles 50, 90 and 95.
+ */
+function repoBootstrap(rows: readonly Row[], rule: Rule, high: number) {
+  const byRepo = new Map<string, { flagged: number; n: number }>();
+  for (const r of rows) {
+    if (r.label !== BUDGET_LABEL) continue;
+    const c = byRepo.get(r.repo) ?? { flagged: 0, n: 0 };
+    c.n++;
+    if (combined(r, rule) >= high) c.flagged++;
+    byRepo.set(r.repo, c);
+  }
+  const repos = [...byRepo.values()];
+  const next = prng(11);
+  const rates: number[] = [];
+  for (let d = 0; d < BOOTSTRAP_DRAWS; d++) {
+    let flagged = 0;
+    let n = 0;
+    for (let i = 0; i < repos.length; i++) {
+      const c = repos[Math.floor(next() * repos.length)]!;
+      flagged += c.flagged;
+      n += c.n;
+    }
+    rates.push(n === 0 ? 0 : flagged / n);
+  }
+  rates.sort((x, y) => x - y);
+  const at = (q: number): number => round4(rates[Math.min(rates.length - 1, Math.floor(q * rates.length))] ?? NaN);
+  return { repositories: repos.length, reposWithAFlag: repos.filter((c) => c.flagged > 0).length, p50: at(0.5), p90: at(0.9), p95: at(0.95) };
+}
+
 const rows = score();
 const train = rows.filter((r) => r.split === 'train');
 const rules: Rule[] = [
@@ -110,7 +162,7 @@ const rules: Rule[] = [
   ...[Infinity, ...Array.from({ length: 45 }, (_, i) => 2 + i * 0.25)].map((gate): Rule => ({ kind: 'gated', gate })),
 ];
 const grid = rules.map((rule) => {
-  const human = train.filter((r) => r.label !== 'agent').map((r) => combined(r, rule));
+  const human = train.filter((r) => r.label === BUDGET_LABEL).map((r) => combined(r, rule));
   const high = up2(thresholdAtFlagRate(human, HUMAN_HIGH_RATE));
   const low = Math.min(high, up2(thresholdAtFlagRate(human, HUMAN_LOW_RATE)));
   return { rule, high, low, train: evaluate(train, rule, high, low) };
@@ -121,17 +173,18 @@ const chosen = grid.find((g) => g.rule.kind === CHOSEN.kind && g.rule.floor === 
 // former rule: the message added only at or above its operating point, thresholds re-chosen.
 const shipped = { rule: describe(CHOSEN), high: DEFAULT_POLICY.thresholds.high, low: DEFAULT_POLICY.thresholds.low };
 const formerRule: Rule = { kind: 'gated', gate: DEFAULT_MESSAGE_MODEL.threshold };
-const formerHuman = train.filter((r) => r.label !== 'agent').map((r) => combined(r, formerRule));
+const formerHuman = train.filter((r) => r.label === BUDGET_LABEL).map((r) => combined(r, formerRule));
 const former = { rule: describe(formerRule), high: up2(thresholdAtFlagRate(formerHuman, HUMAN_HIGH_RATE)), low: up2(thresholdAtFlagRate(formerHuman, HUMAN_LOW_RATE)) };
 const out = {
-  rule: `on train: high flags at most ${HUMAN_HIGH_RATE * 100}% of human hunks, low at most ${HUMAN_LOW_RATE * 100}%, with the message's ratio added within [0, ${MAX_MESSAGE_LOG_ODDS}] (the grid shows other floors and the former gate)`,
+  rule: `on train: high flags at most ${HUMAN_HIGH_RATE * 100}% of ${BUDGET_LABEL} hunks, low at most ${HUMAN_LOW_RATE * 100}%, with the message's ratio added within [0, ${MAX_MESSAGE_LOG_ODDS}] (the grid shows other floors and the former gate)`,
   model: DEFAULT_MODEL.version,
   hunks: { train: train.length },
   chosen: { message: describe(chosen.rule), low: chosen.low, high: chosen.high },
   train: chosen.train,
-  shipped: { ...shipped, train: evaluate(train, CHOSEN, shipped.high, shipped.low) },
+  [`${BUDGET_LABEL}FlaggedOverRepositories`]: repoBootstrap(train, CHOSEN, chosen.high),
+  shipped: { ...shipped, train: evaluate(train, CHOSEN, shipped.high, shipped.low), [`${BUDGET_LABEL}FlaggedOverRepositories`]: repoBootstrap(train, CHOSEN, shipped.high) },
   former: { ...former, train: evaluate(train, formerRule, former.high, Math.min(former.high, former.low)) },
   codeOnlyAtChosen: { train: evaluate(train, { kind: 'gated', gate: Infinity }, chosen.high, chosen.low) },
-  grid: grid.map((g) => ({ message: describe(g.rule), high: g.high, low: g.low, trainAuroc: g.train.auroc, trainTpr: g.train.tpr, trainHumanFlagged: g.train.humanFlagged })),
+  grid: grid.map((g) => ({ message: describe(g.rule), high: g.high, low: g.low, trainAuroc: g.train.auroc, trainTpr: g.train.tpr, trainHumanFlagged: g.train.humanFlagged, trainHumanCurrentFlagged: g.train.humanCurrentFlagged })),
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
