@@ -69,7 +69,8 @@ describe('parsePolicy', () => {
     ['version: x', /unknown key "version" \(did you mean "policy-version"\?\)/],
     ['thresholds: { low: -0.1 }', /thresholds\.low: must be >= 0/],
     ['thresholds: { high: "0.8" }', /thresholds\.high: must be number/],
-    ['thresholds: { low: 0.95 }', /thresholds\.low \(0\.95\) must be <= thresholds\.high \(0\.92\)/],
+    // The shipped `high` (below 0.95) is what the file's `low` is compared with.
+    ['thresholds: { low: 0.95 }', new RegExp(`thresholds\\.low \\(0\\.95\\) must be <= thresholds\\.high \\(${String(DEFAULT_POLICY.thresholds.high).replace('.', '\\.')}\\)`)],
     ['sensitive-paths: ["src/**", 3]', /sensitive-paths\[1\]: must be string/],
     ['ignore: [""]', /ignore\[0\]: must NOT have fewer than 1 characters/],
     ['ledger: { enabled: yes }', /ledger\.enabled: must be boolean/],
