@@ -68,7 +68,7 @@ const MAX_SIGNALS_PER_HUNK = 8;
  * under their own terse messages (the ratio measures agent-written commits, not AI-written code).
  * Thresholds for this rule were chosen on the real-commit train split by
  * scripts/operating-points.ts: train AUROC 0.80, against 0.57 when only messages at or above the
- * operating point were added, with the same 1% human flag budget.
+ * operating point were added, with the same 1% flag budget (spent on current-era human hunks).
  */
 export const MAX_MESSAGE_LOG_ODDS = 3;
 
