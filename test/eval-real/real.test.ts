@@ -328,6 +328,17 @@ describe('eval --real end to end', () => {
     expect(text).toContain(`corpus: ${samples.length} hunks in the manifest, ${samples.length} loaded`);
     expect(text).toContain(`all: ${all.positives} agent vs ${all.negatives} human hunks`);
     expect(text).toContain('shipped thresholds');
+    // Per repository: the rows add up to the split's counts and to the pooled rates.
+    const rows = r.test.shipped.byRepository;
+    expect(rows.map((x) => x.repo)).toEqual([...new Set(rows.map((x) => x.repo))].sort());
+    expect(rows.reduce((n, x) => n + x.agent, 0)).toBe(r.corpus.bySplit.test.agent);
+    expect(rows.reduce((n, x) => n + x.humanCurrent, 0)).toBe(r.corpus.bySplit.test['human-current']);
+    expect(rows.reduce((n, x) => n + x.humanOld, 0)).toBe(r.corpus.bySplit.test['human-old']);
+    const humans = r.corpus.bySplit.test['human-current'] + r.corpus.bySplit.test['human-old'];
+    const flaggedHumans = rows.reduce((n, x) => n + x.humanCurrentFlagged + x.humanOldFlagged, 0);
+    expect(flaggedHumans / humans).toBeCloseTo(r.test.shipped.humanFlagged ?? NaN, 12);
+    expect(rows.reduce((n, x) => n + x.agentFlagged, 0) / r.corpus.bySplit.test.agent).toBeCloseTo(r.test.shipped.agentRecall ?? NaN, 12);
+    expect(text).toMatch(/human hunks flagged in \d+ of \d+ test repositories/);
   });
 
   it('scores a commit\'s hunks exactly as the analyzer returns them', async () => {

@@ -130,6 +130,41 @@ export interface ShippedRates {
   readonly humanOldFlagged: number | null;
   readonly humanCurrentFlagged: number | null;
   readonly humanFlagged: number | null;
+  /**
+   * The same per test repository (sorted by name): false flags gather in the repositories whose
+   * people write agent-like messages, so the pooled rate hides how uneven they are.
+   */
+  readonly byRepository: readonly RepositoryRates[];
+}
+
+export interface RepositoryRates {
+  readonly repo: string;
+  readonly agent: number;
+  readonly agentFlagged: number;
+  readonly humanCurrent: number;
+  readonly humanCurrentFlagged: number;
+  readonly humanOld: number;
+  readonly humanOldFlagged: number;
+}
+
+function repositoryRates(test: readonly RealScored[], high: number): RepositoryRates[] {
+  const byRepo = new Map<string, RealScored[]>();
+  for (const x of test) {
+    const list = byRepo.get(x.sample.repo);
+    if (list === undefined) byRepo.set(x.sample.repo, [x]);
+    else list.push(x);
+  }
+  const tally = (xs: readonly RealScored[], label: RealLabel): [number, number] => {
+    const of = xs.filter((x) => x.sample.label === label);
+    return [of.length, of.filter((x) => x.score >= high).length];
+  };
+  return [...byRepo.keys()].sort().map((repo): RepositoryRates => {
+    const xs = byRepo.get(repo)!;
+    const [agent, agentFlagged] = tally(xs, 'agent');
+    const [humanCurrent, humanCurrentFlagged] = tally(xs, 'human-current');
+    const [humanOld, humanOldFlagged] = tally(xs, 'human-old');
+    return { repo, agent, agentFlagged, humanCurrent, humanCurrentFlagged, humanOld, humanOldFlagged };
+  });
 }
 
 export interface RealEvalReport {
@@ -213,6 +248,7 @@ export function buildRealReport(outcome: ScoreOutcome, load: LoadSummary, option
     humanOldFlagged: flagged(test.filter((x) => x.sample.label === 'human-old'), high),
     humanCurrentFlagged: flagged(test.filter((x) => x.sample.label === 'human-current'), high),
     humanFlagged: flagged(test.filter((x) => isHuman(x.sample)), high),
+    byRepository: repositoryRates(test, high),
   };
   const notScored: Record<string, number> = {};
   for (const n of outcome.notScored) notScored[n.reason] = (notScored[n.reason] ?? 0) + 1;

@@ -47,6 +47,12 @@ export function renderRealText(r: RealEvalReport): string {
   const s = r.test.shipped;
   out.push('');
   out.push(`shipped thresholds (low ${s.low}, high ${s.high}), test: agent recall ${pct(s.agentRecall)}; human flagged ${pct(s.humanFlagged)} (old ${pct(s.humanOldFlagged)}, current ${pct(s.humanCurrentFlagged)})`);
+  const withHumans = s.byRepository.filter((r) => r.humanCurrent + r.humanOld > 0);
+  const withFlags = withHumans.filter((r) => r.humanCurrentFlagged + r.humanOldFlagged > 0);
+  out.push(`  human hunks flagged in ${withFlags.length} of ${withHumans.length} test repositories${withFlags.length === 0 ? '' : ':'}`);
+  for (const r of [...withFlags].sort((a, b) => b.humanCurrentFlagged + b.humanOldFlagged - (a.humanCurrentFlagged + a.humanOldFlagged) || (a.repo < b.repo ? -1 : 1))) {
+    out.push(`    ${r.repo}: current ${r.humanCurrentFlagged} of ${r.humanCurrent}, old ${r.humanOldFlagged} of ${r.humanOld}; agent ${r.agentFlagged} of ${r.agent}`);
+  }
   out.push('', ...commitLines(r.test.commits));
   return `${out.join('\n')}\n`;
 }
