@@ -29,6 +29,8 @@ import { parseUnifiedDiff } from '../src/diff/parse.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { defaultMirrors, loadRealCommits, readManifest, sampleCommits, type LoadSummary } from '../src/eval/real/load.js';
 import { withinGroupAuroc, type GroupedScored } from '../src/eval/real/metrics.js';
+import type { RealLabel } from '../src/eval/real/manifest.js';
+import { hunkRef } from '../src/eval/real/mine.js';
 import { REAL_MANIFEST } from '../src/eval/real/run.js';
 import { PROJECT_ROOT, option } from './options.js';
 
@@ -53,12 +55,10 @@ const log = (msg: string): void => {
 // ---------------------------------------------------------------------------------------------
 // Data: the train split's hunks, re-extracted from the mirrors.
 
-type Label = 'agent' | 'human-current' | 'human-old';
-
 interface Row {
   readonly repo: string;
   readonly commit: string;
-  readonly label: Label;
+  readonly label: RealLabel;
   readonly agent?: string;
   readonly path: string;
   readonly status: string;
@@ -95,11 +95,12 @@ function loadRows(): Cache {
       const f = files.find((x) => x.path === s.path);
       if (f === undefined) continue;
       for (const h of f.hunks) {
-        const add = h.lines.filter((l) => l.kind === 'add');
-        if (add.length === 0 || add[0]!.newLine !== s.startLine || add[add.length - 1]!.newLine !== s.endLine) continue;
+        // The sample's hunk: same added range and the digest the corpus recorded (src/eval/real/mine.ts).
+        const ref = hunkRef(f.path, h);
+        if (ref === undefined || ref.startLine !== s.startLine || ref.endLine !== s.endLine || ref.sha256 !== s.sha256) continue;
         rows.push({
           repo: s.repo, commit: s.commit, label: s.label, ...(s.agent === undefined ? {} : { agent: s.agent }), path: s.path, status: f.status,
-          added: add.map((l) => l.text), deleted: h.lines.filter((l) => l.kind === 'del').map((l) => l.text),
+          added: h.lines.filter((l) => l.kind === 'add').map((l) => l.text), deleted: h.lines.filter((l) => l.kind === 'del').map((l) => l.text),
         });
         break;
       }
@@ -339,7 +340,7 @@ interface Comparison {
 }
 
 /** Agent against the negatives in `negatives`; other labels left out. */
-function compare(scores: ArrayLike<number>, rows: readonly Row[], negatives: ReadonlySet<Label>, withTpr: boolean): Comparison {
+function compare(scores: ArrayLike<number>, rows: readonly Row[], negatives: ReadonlySet<RealLabel>, withTpr: boolean): Comparison {
   const s: GroupedScored[] = [];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
@@ -368,8 +369,8 @@ function compare(scores: ArrayLike<number>, rows: readonly Row[], negatives: Rea
   return { auroc: round(auroc(s)), withinRepo: round(w.meanAuroc), withinRepos: w.groups, tprAt1pctFpr: round(tpr), ...(perRepo === undefined ? {} : { perRepo }) };
 }
 
-const ALL_HUMANS: ReadonlySet<Label> = new Set<Label>(['human-current', 'human-old']);
-const CURRENT: ReadonlySet<Label> = new Set<Label>(['human-current']);
+const ALL_HUMANS: ReadonlySet<RealLabel> = new Set<RealLabel>(['human-current', 'human-old']);
+const CURRENT: ReadonlySet<RealLabel> = new Set<RealLabel>(['human-current']);
 
 // ---------------------------------------------------------------------------------------------
 // Class-balanced L2 logistic regression on sparse rows, L-BFGS with a backtracking line search.
@@ -531,7 +532,7 @@ function repoFolds(rows: readonly Row[]): Map<string, number> {
 type ModelKind = 'hand' | 'tokens' | 'combined';
 
 /** The fitted variants: features, and which human hunks are the training negatives. */
-const VARIANTS: readonly { readonly name: string; readonly kind: ModelKind; readonly negatives: ReadonlySet<Label> }[] = [
+const VARIANTS: readonly { readonly name: string; readonly kind: ModelKind; readonly negatives: ReadonlySet<RealLabel> }[] = [
   { name: 'hand', kind: 'hand', negatives: ALL_HUMANS },
   { name: 'tokens', kind: 'tokens', negatives: ALL_HUMANS },
   { name: 'combined', kind: 'combined', negatives: ALL_HUMANS },

@@ -30,6 +30,7 @@ import { DEFAULT_MODEL, scoreFeatures } from '../detectors/model.js';
 import { auroc, thresholdAtFlagRate } from '../src/eval/metrics.js';
 import { gitText } from '../src/eval/real/git.js';
 import { defaultMirrors, mirrorOf } from '../src/eval/real/load.js';
+import { seededRandom } from '../src/eval/split.js';
 import { PROJECT_ROOT, option } from './options.js';
 import type { FeatureRow } from './train-real.js';
 
@@ -112,18 +113,6 @@ function evaluate(rows: readonly Row[], rule: Rule, high: number, low: number) {
   };
 }
 
-/** A deterministic PRNG (mulberry32), so the bootstrap prints the same figures every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The spread of the budget label's flag rate at `high` over repositories: each draw resamples
  * whole repositories with replacement and pools their hunks. Percentiles 50, 90 and 95.
@@ -138,7 +127,8 @@ function repoBootstrap(rows: readonly Row[], rule: Rule, high: number) {
     byRepo.set(r.repo, c);
   }
   const repos = [...byRepo.values()];
-  const next = prng(11);
+  // Seeded (mulberry32), so the bootstrap prints the same figures every run.
+  const next = seededRandom(11);
   const rates: number[] = [];
   for (let d = 0; d < BOOTSTRAP_DRAWS; d++) {
     let flagged = 0;
