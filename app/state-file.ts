@@ -1,16 +1,26 @@
 // A small JSON document on disk, replaced atomically (write a temporary file, fsync, rename):
-// after a crash the file holds the old or the new document, never a mix. Writes through one
-// StateFile object are serialized.
+// after a crash the file holds the old or the new document, never a mix. Updates are serialized
+// through one StateFile object, and across objects and processes by a lock file beside the
+// document (`<name>.lock`, O_EXCL, the ledger's lock implementation): two processes on one data
+// directory (a rolling restart that overlaps) never lose each other's update of queue.json or
+// deliveries.json. A holder that died is detected by its pid; one on another host after
+// STATE_LOCK_STALE_MS (an update holds the lock for milliseconds).
 //
 // A file that does not parse, or whose top level is not the shape of `empty()` (array or
 // object), is quarantined: renamed to `<name>.corrupt-<epoch ms>` with one error line, and the
 // document starts from empty. The App keeps serving; what the file held is in the quarantined
 // copy for an operator (a truncated write cannot happen through this class, so corruption comes
 // from outside: a full disk restored from a backup, a hand edit).
-import { readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { describeError } from '../src/core/errors.js';
+import { nodeFileOps } from '../src/ledger/store/file-ops.js';
 import { writeJsonAtomic } from '../src/ledger/store/json-file.js';
+import { LockFile } from '../src/ledger/store/lock-file.js';
 import { systemClock, type Clock } from '../src/core/ports.js';
+
+/** Age after which a state file's lock is broken whoever holds it (a live update takes milliseconds). */
+export const STATE_LOCK_STALE_MS = 30_000;
 
 /** Process-wide, so two quarantines of one path in the same millisecond never share a name. */
 let quarantineCounter = 0;
@@ -61,6 +71,7 @@ const stderrReport = (line: string): void => {
 
 export class StateFile<T> implements StateDoc<T> {
   #chain: Promise<unknown> = Promise.resolve();
+  #lock: LockFile | undefined;
   readonly #clock: Clock;
   readonly #report: (line: string) => void;
 
@@ -104,13 +115,23 @@ export class StateFile<T> implements StateDoc<T> {
     this.#report(`trailmark: error: state file ${this.path} is corrupt (${problem}); moved to ${target}, continuing with an empty document`);
   }
 
-  /** Reads, applies `change`, writes back; serialized with every other update of this object. */
+  /**
+   * Reads, applies `change`, writes back; serialized with every other update of this object,
+   * and under the document's lock file with updates from other objects and processes.
+   */
   update<R>(change: (doc: T) => R): Promise<R> {
     const next = this.#chain.then(async () => {
-      const doc = await this.read();
-      const out = change(doc);
-      await this.#write(doc);
-      return out;
+      await mkdir(dirname(this.path), { recursive: true });
+      this.#lock ??= new LockFile(nodeFileOps, `${this.path}.lock`, { staleMs: STATE_LOCK_STALE_MS });
+      await this.#lock.acquire();
+      try {
+        const doc = await this.read();
+        const out = change(doc);
+        await this.#write(doc);
+        return out;
+      } finally {
+        this.#lock.release();
+      }
     });
     this.#chain = next.catch(() => undefined);
     return next;

@@ -9,6 +9,7 @@
 // had the App run then. The simulator's clock is the wall clock; the shipped App uses it too.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +93,9 @@ async function startShippedApp(s: RunningSim, dataDir: string): Promise<{ child:
   return {
     child, url, log: () => log,
     idle: async () => {
-      await waitFor('the queue to drain', async () => ((await health()).pending === 0 ? true : undefined), () => log);
+      // On a timeout: this process's log and what the shared queue file still holds.
+      const state = () => `${log}\nqueue.json: ${existsSync(join(dataDir, 'queue.json')) ? readFileSync(join(dataDir, 'queue.json'), 'utf8') : '(none)'}`;
+      await waitFor('the queue to drain', async () => ((await health()).pending === 0 ? true : undefined), state);
     },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
