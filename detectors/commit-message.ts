@@ -142,7 +142,8 @@ function isWordChar(ch: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Features of a stripped message: structure only, no word that names a tool.
+// Features of a stripped message: its structure, and a few phrases chosen before fitting (no
+// word that names a tool; PHRASES below).
 
 /** Feature values of one message, by id (all finite, most in 0..1 or a log count). */
 export type MessageFeatures = Readonly<Record<MessageFeatureId, number>>;
@@ -154,7 +155,11 @@ export const MESSAGE_FEATURE_IDS = [
   'numbered', 'empty-body', 'lines-5', 'lines-10', 'lines-20', 'body-400', 'body-1200', 'has-sections',
   'has-headings', 'has-code-spans', 'has-bullets', 'lines-3', 'subject-50', 'subject-70', 'checkboxes',
   'trailers-left', 'body-starts-bullet', 'mean-line-chars', 'subject-code',
+  'em-dash', 'now', 'instead-of', 'ensure', 'comprehensive', 'address-review', 'arrow', 'properly',
+  'enhance', 'this-change', 'add-support', 'robust', 'streamline', 'improve', 'first-person', 'curly-quote',
 ] as const;
+/** The phrase features (the last sixteen ids), each 0 or 1: PHRASES. */
+type PhraseId = Extract<MessageFeatureId, 'em-dash' | 'now' | 'instead-of' | 'ensure' | 'comprehensive' | 'address-review' | 'arrow' | 'properly' | 'enhance' | 'this-change' | 'add-support' | 'robust' | 'streamline' | 'improve' | 'first-person' | 'curly-quote'>;
 export type MessageFeatureId = (typeof MESSAGE_FEATURE_IDS)[number];
 
 const BULLET = /^[ \t]*(?:[-*•+])[ \t]+\S/;
@@ -170,6 +175,32 @@ const EMOJI = /\p{Extended_Pictographic}/u;
 const BOLD = /\*\*[^*\n]{1,80}\*\*/;
 const COLON_LINE = /:[ \t]*$/;
 const CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
+
+/**
+ * Phrases, each a 0/1 feature, with the words a reason quotes. Chosen before fitting, from
+ * published descriptions of assistant prose (the em dash, "ensure", "comprehensive", "robust")
+ * and of agent commit habits ("now" for new behaviour, "instead of", "address review feedback");
+ * none names a tool. The fit decides each one's sign: `first-person` is expected to count
+ * against an agent. describeMessage quotes only those with a positive weight.
+ */
+export const PHRASES: readonly { readonly id: PhraseId; readonly re: RegExp; readonly shown: string }[] = [
+  { id: 'em-dash', re: /\u2014/, shown: 'an em dash' },
+  { id: 'now', re: /\bnow\b/i, shown: '"now"' },
+  { id: 'instead-of', re: /\binstead of\b/i, shown: '"instead of"' },
+  { id: 'ensure', re: /\bensur(?:e|es|ed|ing)\b/i, shown: '"ensure"' },
+  { id: 'comprehensive', re: /\bcomprehensive(?:ly)?\b/i, shown: '"comprehensive"' },
+  { id: 'address-review', re: /\baddress(?:es|ed|ing)?\b[^.\n]{0,40}\b(?:review|feedback|comments?)\b/i, shown: '"address … review"' },
+  { id: 'arrow', re: /\u2192| -> /, shown: 'an arrow' },
+  { id: 'properly', re: /\bproperly\b/i, shown: '"properly"' },
+  { id: 'enhance', re: /\benhanc(?:e|es|ed|ing|ement|ements)\b/i, shown: '"enhance"' },
+  { id: 'this-change', re: /\bthis (?:commit|change|pr|patch)\b/i, shown: '"this commit"' },
+  { id: 'add-support', re: /\badd(?:s|ed|ing)? support\b/i, shown: '"add support"' },
+  { id: 'robust', re: /\brobust(?:ness|ly)?\b/i, shown: '"robust"' },
+  { id: 'streamline', re: /\bstreamlin(?:e|es|ed|ing)\b/i, shown: '"streamline"' },
+  { id: 'improve', re: /\bimprov(?:e|es|ed|ing|ement|ements)\b/i, shown: '"improve"' },
+  { id: 'first-person', re: /\b(?:I|I'm|I've|I'd|my|me)\b/, shown: 'the first person' },
+  { id: 'curly-quote', re: /[\u2018\u2019\u201c\u201d]/, shown: 'curly quotes' },
+];
 
 function count(re: RegExp, text: string): number {
   let n = 0;
@@ -241,7 +272,14 @@ export function messageFeatures(stripped: string): MessageFeatures {
     'body-starts-bullet': (bodyNonEmpty[0] !== undefined && BULLET.test(bodyNonEmpty[0])) ? 1 : 0,
     'mean-line-chars': bodyNonEmpty.length === 0 ? 0 : Math.log1p(bodyNonEmpty.reduce((n, l) => n + l.length, 0) / bodyNonEmpty.length),
     'subject-code': /`[^`]+`/.test(subject) ? 1 : 0,
+    ...phraseFeatures(stripped),
   };
+}
+
+function phraseFeatures(stripped: string): Record<PhraseId, number> {
+  const out: Partial<Record<PhraseId, number>> = {};
+  for (const p of PHRASES) out[p.id] = p.re.test(stripped) ? 1 : 0;
+  return out as Record<PhraseId, number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,11 +327,15 @@ export function scoreMessage(message: string, markers: StampMarkers, model: Mess
   const stripped = stripStamps(message, markers);
   const features = messageFeatures(stripped);
   const llr = Math.round(messageLogit(features, model) * 1e4) / 1e4;
-  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped) };
+  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped, model) };
 }
 
-/** "14 lines, a bullet list, a Test plan section": what a reader can check in the message. */
-export function describeMessage(stripped: string): string {
+/**
+ * "14 lines, 3 bullet points, a section "Test plan", an em dash": what a reader can check in the
+ * message. Phrases are named only when `model` weighs them toward an agent (a phrase that
+ * counts against one, such as the first person, is never given as a reason for one).
+ */
+export function describeMessage(stripped: string, model: MessageModel = DEFAULT_MESSAGE_MODEL): string {
   const lines = stripped.split('\n');
   const nonEmpty = lines.filter((l) => l.trim() !== '').length;
   const body = lines.slice(1);
@@ -309,6 +351,8 @@ export function describeMessage(stripped: string): string {
   if (spans > 0) parts.push(`${spans} code ${spans === 1 ? 'span' : 'spans'}`);
   const paths = count(FILE_PATH, stripped);
   if (paths > 0) parts.push(`${paths} file ${paths === 1 ? 'path' : 'paths'}`);
+  const phrases = PHRASES.filter((p) => (model.weights[p.id] ?? 0) > 0 && p.re.test(stripped)).map((p) => p.shown);
+  if (phrases.length > 0) parts.push(phrases.join(', '));
   return parts.join(', ');
 }
 

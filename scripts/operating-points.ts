@@ -55,10 +55,13 @@ const mirrors = option('--mirrors', defaultMirrors());
 const cache = option('--cache', join(PROJECT_ROOT, '.cache', 'operating-points.json'));
 const features = option('--features', join(PROJECT_ROOT, '.cache', 'real-features.json'));
 
+/** Both models score the rows: a new code or message model scores them again. */
+const cacheKey = `${DEFAULT_MODEL.version} ${DEFAULT_MESSAGE_MODEL.version}`;
+
 function score(): Row[] {
   if (existsSync(cache)) {
     const cached = JSON.parse(readFileSync(cache, 'utf8')) as { model: string; rows: Row[] };
-    if (cached.model === DEFAULT_MODEL.version) return cached.rows;
+    if (cached.model === cacheKey) return cached.rows;
   }
   // The code features of the train hunks, as scripts/train-real.ts recorded them from scans with
   // file context (the same subsample of commits), scored with the shipped model.
@@ -82,7 +85,7 @@ function score(): Row[] {
     rows.push({ repo: r.repo, split: 'train', label: r.label, ...(r.agent === undefined ? {} : { agent: r.agent }), code: scoreFeatures(features, DEFAULT_MODEL).score, llr });
   }
   mkdirSync(dirname(cache), { recursive: true });
-  writeFileSync(cache, JSON.stringify({ model: DEFAULT_MODEL.version, rows }));
+  writeFileSync(cache, JSON.stringify({ model: cacheKey, rows }));
   return rows;
 }
 

@@ -256,7 +256,7 @@ function main(): void {
   });
   const model = {
     id: 'trailmark-commit-message',
-    version: `1.0.0+${digest.slice(0, 12)}`,
+    version: `1.1.0+${digest.slice(0, 12)}`,
     bias: round(bias),
     weights,
     threshold,

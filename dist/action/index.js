@@ -1889,51 +1889,67 @@ var init_commit_message_weights = __esm({
   "detectors/commit-message-weights.json"() {
     commit_message_weights_default = {
       id: "trailmark-commit-message",
-      version: "1.0.0+969b1df869a5",
-      bias: -4.6417,
+      version: "1.1.0+969b1df869a5",
+      bias: -5.051,
       weights: {
-        lines: -0.6936,
-        "body-chars": 1.6891,
-        "subject-chars": 0.6974,
-        "subject-over-72": -0.1557,
-        paragraphs: -1.2558,
-        "bullet-share": -1.2612,
-        bullets: 0.7671,
-        headings: -1.1129,
-        sections: 2.004,
-        "code-spans": 0.1571,
-        "file-paths": 0.1413,
-        conventional: 0.82,
-        "wrapped-72": -0.0558,
-        "long-lines": -0.0185,
-        "subject-period": -1.2086,
-        emoji: -0.1006,
-        bold: 0.7281,
-        "pr-number": -0.4765,
-        "issue-refs": 0.0191,
-        "subject-lowercase": -1.1799,
-        "colon-lines": 0.0402,
-        numbered: 0.2174,
-        "empty-body": 2.9631,
-        "lines-5": -0.2328,
-        "lines-10": -0.1641,
-        "lines-20": -0.1576,
-        "body-400": -0.6287,
-        "body-1200": -0.2856,
-        "has-sections": -1.6774,
-        "has-headings": 0.5208,
-        "has-code-spans": -0.5964,
-        "has-bullets": -0.38,
-        "lines-3": 0.4472,
-        "subject-50": 0.708,
-        "subject-70": 0.0586,
-        checkboxes: -0.2243,
-        "trailers-left": 0.1925,
-        "body-starts-bullet": 0.0107,
-        "mean-line-chars": -0.8127,
-        "subject-code": -1.1563
+        lines: -0.4692,
+        "body-chars": 1.4903,
+        "subject-chars": 0.6887,
+        "subject-over-72": -0.1631,
+        paragraphs: -1.0595,
+        "bullet-share": -1.2536,
+        bullets: 0.7387,
+        headings: -0.9056,
+        sections: 1.3053,
+        "code-spans": 0.1137,
+        "file-paths": 0.135,
+        conventional: 0.8401,
+        "wrapped-72": -0.04,
+        "long-lines": 0.136,
+        "subject-period": -1.1258,
+        emoji: -0.0706,
+        bold: 0.6295,
+        "pr-number": -0.4387,
+        "issue-refs": 0.0338,
+        "subject-lowercase": -1.2197,
+        "colon-lines": 0.1882,
+        numbered: 0.2836,
+        "empty-body": 3.1214,
+        "lines-5": -0.2573,
+        "lines-10": -0.2866,
+        "lines-20": -0.1419,
+        "body-400": -0.6181,
+        "body-1200": -0.392,
+        "has-sections": -1.244,
+        "has-headings": 0.6572,
+        "has-code-spans": -0.522,
+        "has-bullets": -0.3666,
+        "lines-3": 0.5568,
+        "subject-50": 0.7101,
+        "subject-70": 0.0621,
+        checkboxes: -0.0283,
+        "trailers-left": 0.1984,
+        "body-starts-bullet": -0.0624,
+        "mean-line-chars": -0.6225,
+        "subject-code": -1.1442,
+        "em-dash": 0.5311,
+        now: -0.0889,
+        "instead-of": 0.147,
+        ensure: -0.4079,
+        comprehensive: 1.2592,
+        "address-review": 0.7197,
+        arrow: 0.2534,
+        properly: 0.1969,
+        enhance: -0.8484,
+        "this-change": -0.9369,
+        "add-support": -0.479,
+        robust: -0.2226,
+        streamline: 0.3754,
+        improve: -0.3126,
+        "first-person": -1.2802,
+        "curly-quote": -1.0205
       },
-      threshold: 2.525,
+      threshold: 2.619,
       trainedOn: "mirrored public repositories; split by repository (src/eval/split.ts); agent = stamped/declared AI evidence (commitEvidence), human = no evidence, no bot, authored ≥ 2024-01-01; merges left out; at most 2500 commits per repository and class; classes weighted equally; L2 0.00001",
       referencesDigest: "sha256:969b1df869a575d25d7abfb3572f9a26fdc72393d75bb10a532c9e2ad7e1f4ef",
       repos: [
@@ -2389,54 +2405,54 @@ var init_commit_message_weights = __esm({
         "test.repos": 19,
         "test.agent": 13740,
         "test.human": 45134,
-        "test.auroc": 0.8704,
-        "test.tprAt1pctFpr": 0.1205,
-        "test.tprAt5pctFpr": 0.4616,
-        "test.operatingPoint.tpr": 0.1791,
-        "test.operatingPoint.fpr": 0.016,
-        "train.auroc": 0.8313,
-        "test.within.CopilotKit/CopilotKit": 0.7955,
-        "test.within.VoltAgent/voltagent": 0.9039,
-        "test.within.drizzle-team/drizzle-orm": 0.9091,
-        "test.within.e2b-dev/E2B": 0.9258,
+        "test.auroc": 0.8736,
+        "test.tprAt1pctFpr": 0.1329,
+        "test.tprAt5pctFpr": 0.48,
+        "test.operatingPoint.tpr": 0.2105,
+        "test.operatingPoint.fpr": 0.017,
+        "train.auroc": 0.8355,
+        "test.within.CopilotKit/CopilotKit": 0.7959,
+        "test.within.VoltAgent/voltagent": 0.9309,
+        "test.within.drizzle-team/drizzle-orm": 0.9126,
+        "test.within.e2b-dev/E2B": 0.9299,
         "test.within.electron/electron": 0.7929,
-        "test.within.jestjs/jest": 0.9123,
-        "test.within.langchain-ai/langchainjs": 0.8941,
-        "test.within.langfuse/langfuse": 0.9552,
-        "test.within.mendableai/firecrawl": 0.9498,
-        "test.within.microsoft/vscode-copilot-chat": 0.7545,
-        "test.within.outline/outline": 0.74,
-        "test.within.prettier/prettier": 0.8843,
-        "test.within.prisma/prisma": 0.8316,
-        "test.within.remix-run/react-router": 0.7308,
-        "test.within.supabase/supabase-js": 0.8742,
-        "test.within.triggerdotdev/trigger.dev": 0.8049,
-        "test.within.upstash/context7": 0.776,
-        "test.within.webdriverio/webdriverio": 0.9499,
-        "test.withinRepoAuroc": 0.8386,
+        "test.within.jestjs/jest": 0.9173,
+        "test.within.langchain-ai/langchainjs": 0.8928,
+        "test.within.langfuse/langfuse": 0.9553,
+        "test.within.mendableai/firecrawl": 0.9524,
+        "test.within.microsoft/vscode-copilot-chat": 0.7618,
+        "test.within.outline/outline": 0.7465,
+        "test.within.prettier/prettier": 0.8824,
+        "test.within.prisma/prisma": 0.8397,
+        "test.within.remix-run/react-router": 0.7345,
+        "test.within.supabase/supabase-js": 0.8786,
+        "test.within.triggerdotdev/trigger.dev": 0.8143,
+        "test.within.upstash/context7": 0.774,
+        "test.within.webdriverio/webdriverio": 0.9525,
+        "test.withinRepoAuroc": 0.8423,
         "test.agent.claude-code.n": 10054,
-        "test.agent.claude-code.auroc": 0.9124,
-        "test.agent.claude-code.tprAt1pctFpr": 0.1515,
+        "test.agent.claude-code.auroc": 0.9153,
+        "test.agent.claude-code.tprAt1pctFpr": 0.1628,
         "test.agent.coderabbit.n": 78,
-        "test.agent.coderabbit.auroc": 0.6344,
+        "test.agent.coderabbit.auroc": 0.6057,
         "test.agent.coderabbit.tprAt1pctFpr": 0,
         "test.agent.copilot.n": 210,
-        "test.agent.copilot.auroc": 0.7861,
-        "test.agent.copilot.tprAt1pctFpr": 0.0857,
+        "test.agent.copilot.auroc": 0.7863,
+        "test.agent.copilot.tprAt1pctFpr": 0.0571,
         "test.agent.copilot-coding-agent.n": 1388,
-        "test.agent.copilot-coding-agent.auroc": 0.6589,
-        "test.agent.copilot-coding-agent.tprAt1pctFpr": 0.0166,
+        "test.agent.copilot-coding-agent.auroc": 0.6693,
+        "test.agent.copilot-coding-agent.tprAt1pctFpr": 0.0223,
         "test.agent.cursor.n": 1207,
-        "test.agent.cursor.auroc": 0.8541,
-        "test.agent.cursor.tprAt1pctFpr": 0.0497,
+        "test.agent.cursor.auroc": 0.8547,
+        "test.agent.cursor.tprAt1pctFpr": 0.0663,
         "test.agent.devin.n": 589,
-        "test.agent.devin.auroc": 0.8087,
-        "test.agent.devin.tprAt1pctFpr": 0.0289,
+        "test.agent.devin.auroc": 0.8179,
+        "test.agent.devin.tprAt1pctFpr": 0.0934,
         "test.agent.jules.n": 78,
-        "test.agent.jules.auroc": 0.8662,
-        "test.agent.jules.tprAt1pctFpr": 0.1667,
+        "test.agent.jules.auroc": 0.8153,
+        "test.agent.jules.tprAt1pctFpr": 0.1154,
         "test.agent.other.n": 91,
-        "test.agent.other.auroc": 0.5489,
+        "test.agent.other.auroc": 0.5511,
         "test.agent.other.tprAt1pctFpr": 0
       }
     };
@@ -2583,8 +2599,14 @@ function messageFeatures(stripped) {
     "trailers-left": Math.log1p(body2.filter((l) => TRAILER_LINE.test(l) && !/^\s*[-*]/.test(l) && !/:\s*$/.test(l) && /^[A-Z][A-Za-z-]*-[A-Za-z-]*:|^(?:Fixes|Closes|Refs|Resolves):/.test(l.trim())).length),
     "body-starts-bullet": bodyNonEmpty[0] !== void 0 && BULLET.test(bodyNonEmpty[0]) ? 1 : 0,
     "mean-line-chars": bodyNonEmpty.length === 0 ? 0 : Math.log1p(bodyNonEmpty.reduce((n, l) => n + l.length, 0) / bodyNonEmpty.length),
-    "subject-code": /`[^`]+`/.test(subject) ? 1 : 0
+    "subject-code": /`[^`]+`/.test(subject) ? 1 : 0,
+    ...phraseFeatures(stripped)
   };
+}
+function phraseFeatures(stripped) {
+  const out2 = {};
+  for (const p2 of PHRASES) out2[p2.id] = p2.re.test(stripped) ? 1 : 0;
+  return out2;
 }
 function messageLogit(features, model) {
   let z = Number.isFinite(model.bias) ? model.bias : 0;
@@ -2598,9 +2620,9 @@ function scoreMessage(message, markers, model = DEFAULT_MESSAGE_MODEL) {
   const stripped = stripStamps(message, markers);
   const features = messageFeatures(stripped);
   const llr = Math.round(messageLogit(features, model) * 1e4) / 1e4;
-  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped) };
+  return { llr, agentLike: llr >= model.threshold, features, description: describeMessage(stripped, model) };
 }
-function describeMessage(stripped) {
+function describeMessage(stripped, model = DEFAULT_MESSAGE_MODEL) {
   const lines = stripped.split("\n");
   const nonEmpty = lines.filter((l) => l.trim() !== "").length;
   const body2 = lines.slice(1);
@@ -2616,9 +2638,11 @@ function describeMessage(stripped) {
   if (spans > 0) parts2.push(`${spans} code ${spans === 1 ? "span" : "spans"}`);
   const paths = count2(FILE_PATH, stripped);
   if (paths > 0) parts2.push(`${paths} file ${paths === 1 ? "path" : "paths"}`);
+  const phrases = PHRASES.filter((p2) => (model.weights[p2.id] ?? 0) > 0 && p2.re.test(stripped)).map((p2) => p2.shown);
+  if (phrases.length > 0) parts2.push(phrases.join(", "));
   return parts2.join(", ");
 }
-var MAX_MESSAGE_CHARS, ALWAYS_REMOVED_KEYS, SESSION_LINKS, COMMON_WORDS, VENDORS, TRAILER_LINE, MESSAGE_FEATURE_IDS, BULLET, NUMBERED, HEADING, SECTION, CODE_SPAN, FILE_PATH, CONVENTIONAL, PR_NUMBER, ISSUE_REF, EMOJI2, BOLD, COLON_LINE, CHECKBOX, DEFAULT_MESSAGE_MODEL, MESSAGE_MODEL_METRICS;
+var MAX_MESSAGE_CHARS, ALWAYS_REMOVED_KEYS, SESSION_LINKS, COMMON_WORDS, VENDORS, TRAILER_LINE, MESSAGE_FEATURE_IDS, BULLET, NUMBERED, HEADING, SECTION, CODE_SPAN, FILE_PATH, CONVENTIONAL, PR_NUMBER, ISSUE_REF, EMOJI2, BOLD, COLON_LINE, CHECKBOX, PHRASES, DEFAULT_MESSAGE_MODEL, MESSAGE_MODEL_METRICS;
 var init_commit_message = __esm({
   "detectors/commit-message.ts"() {
     "use strict";
@@ -2680,7 +2704,23 @@ var init_commit_message = __esm({
       "trailers-left",
       "body-starts-bullet",
       "mean-line-chars",
-      "subject-code"
+      "subject-code",
+      "em-dash",
+      "now",
+      "instead-of",
+      "ensure",
+      "comprehensive",
+      "address-review",
+      "arrow",
+      "properly",
+      "enhance",
+      "this-change",
+      "add-support",
+      "robust",
+      "streamline",
+      "improve",
+      "first-person",
+      "curly-quote"
     ];
     BULLET = /^[ \t]*(?:[-*•+])[ \t]+\S/;
     NUMBERED = /^[ \t]*\d{1,3}[.)][ \t]+\S/;
@@ -2695,6 +2735,24 @@ var init_commit_message = __esm({
     BOLD = /\*\*[^*\n]{1,80}\*\*/;
     COLON_LINE = /:[ \t]*$/;
     CHECKBOX = /^[ \t]*[-*][ \t]+\[[ xX]\]/;
+    PHRASES = [
+      { id: "em-dash", re: /\u2014/, shown: "an em dash" },
+      { id: "now", re: /\bnow\b/i, shown: '"now"' },
+      { id: "instead-of", re: /\binstead of\b/i, shown: '"instead of"' },
+      { id: "ensure", re: /\bensur(?:e|es|ed|ing)\b/i, shown: '"ensure"' },
+      { id: "comprehensive", re: /\bcomprehensive(?:ly)?\b/i, shown: '"comprehensive"' },
+      { id: "address-review", re: /\baddress(?:es|ed|ing)?\b[^.\n]{0,40}\b(?:review|feedback|comments?)\b/i, shown: '"address … review"' },
+      { id: "arrow", re: /\u2192| -> /, shown: "an arrow" },
+      { id: "properly", re: /\bproperly\b/i, shown: '"properly"' },
+      { id: "enhance", re: /\benhanc(?:e|es|ed|ing|ement|ements)\b/i, shown: '"enhance"' },
+      { id: "this-change", re: /\bthis (?:commit|change|pr|patch)\b/i, shown: '"this commit"' },
+      { id: "add-support", re: /\badd(?:s|ed|ing)? support\b/i, shown: '"add support"' },
+      { id: "robust", re: /\brobust(?:ness|ly)?\b/i, shown: '"robust"' },
+      { id: "streamline", re: /\bstreamlin(?:e|es|ed|ing)\b/i, shown: '"streamline"' },
+      { id: "improve", re: /\bimprov(?:e|es|ed|ing|ement|ements)\b/i, shown: '"improve"' },
+      { id: "first-person", re: /\b(?:I|I'm|I've|I'd|my|me)\b/, shown: "the first person" },
+      { id: "curly-quote", re: /[\u2018\u2019\u201c\u201d]/, shown: "curly quotes" }
+    ];
     DEFAULT_MESSAGE_MODEL = Object.freeze({
       id: commit_message_weights_default.id,
       version: commit_message_weights_default.version,

@@ -4,6 +4,8 @@ import {
   describeMessage,
   messageFeatures,
   messageLogit,
+  MESSAGE_FEATURE_IDS,
+  PHRASES,
   scoreMessage,
   stampMarkersFrom,
   stripStamps,
@@ -142,6 +144,31 @@ describe('messageFeatures', () => {
     expect(f['body-starts-bullet']).toBe(1);
     expect(f['lines-3']).toBe(1);
     expect(f['subject-50']).toBe(0);
+  });
+
+  it('finds each phrase, and no phrase in a message without one', () => {
+    // Every phrase feature is listed once, after the structural ones.
+    expect(PHRASES.map((p) => p.id)).toEqual(MESSAGE_FEATURE_IDS.slice(-PHRASES.length));
+    const f = messageFeatures([
+      'Use the cache instead of refetching — ensures a robust, comprehensive fix',
+      '',
+      'Parsing now streamlines the path: old → new. This change adds support for tabs,',
+      'enhances errors and improves logs; I checked it properly and addressed the review comments.',
+      'It’s done.',
+    ].join('\n'));
+    for (const p of PHRASES) expect([p.id, f[p.id]]).toEqual([p.id, 1]);
+    const none = messageFeatures(HUMAN_PLAIN);
+    for (const p of PHRASES) expect([p.id, none[p.id]]).toEqual([p.id, 0]);
+    // Words that only contain a phrase do not count.
+    const near = messageFeatures('Fix snowfall and insurers\n\nknown improvisation, mine');
+    expect([near.now, near.ensure, near.improve, near['first-person']]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('names a phrase as a reason only when the model weighs it toward an agent', () => {
+    const text = 'Use the cache instead of refetching — I checked it';
+    const model: MessageModel = { id: 't', version: '1', bias: 0, weights: { 'instead-of': 0.5, 'em-dash': 0.2, 'first-person': -0.7 }, threshold: 1 };
+    expect(describeMessage(text, model)).toBe('1 line, an em dash, "instead of"');
+    expect(describeMessage(text, { ...model, weights: {} })).toBe('1 line');
   });
 
   it('describes a message in words a reader can check', () => {
