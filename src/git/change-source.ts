@@ -82,7 +82,11 @@ export class GitChangeSource implements ChangeSource {
     const commitsRead = rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids));
     const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
     const tracking = commitsRead.then((commits) =>
-      singleCommitOrigin(commits, baseCommit, diffBase) === undefined ? trackRange(git, commits, TRACKING_DIFF_ARGS, maxBytes) : undefined);
+      // Versions over the file cap are not read as text: such a head is not attributed anyway
+      // (an omission), and a path that was big only in between is blamed.
+      singleCommitOrigin(commits, baseCommit, diffBase) === undefined
+        ? trackRange(git, commits, TRACKING_DIFF_ARGS, maxBytes, this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)
+        : undefined);
     const [commitsDone, diffRead, branchRead, headsRead, trackingDone] = await Promise.allSettled([
       commitsRead,
       this.diff(diffBase, head),

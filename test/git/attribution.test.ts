@@ -152,3 +152,43 @@ describe('line attribution', () => {
     expect(trackedFiles).toBeGreaterThan(3 * blamedFiles);
   });
 });
+
+describe('line tracking past big files', () => {
+  // A data file rewritten in every commit, next to code: the range's per-commit diff is mostly
+  // the data file. Over the file cap it is diffed as binary (core.bigFileThreshold), so the
+  // tracker reports that one path as untracked instead of giving up on the whole range.
+  const dataLine = (commit: number, k: number): string => `{"row":${k},"commit":${commit},"pad":"${'x'.repeat(40)}"}`;
+  const data = (commit: number): string => Array.from({ length: 40_000 }, (_, k) => dataLine(commit, k)).join('\n') + '\n';
+
+  it('tracks the code and leaves the big file to blame, where one big diff made it give up', async () => {
+    const repo = await GitFixture.create();
+    try {
+      await repo.writeFiles({ 'src/a.ts': 'export const a = 1;\n', 'data.jsonl': data(0) });
+      const base = await repo.commit('base');
+      await repo.writeFiles({ 'src/a.ts': 'export const a = 1;\nexport const b = 2;\n', 'data.jsonl': data(1) });
+      const first = await repo.commit('first');
+      await repo.writeFiles({ 'src/a.ts': 'export const a = 1;\nexport const b = 2;\nexport const c = 3;\n', 'data.jsonl': data(2) });
+      const second = await repo.commit('second');
+      const commits = [{ sha: first, parents: [base] }, { sha: second, parents: [first] }];
+      const size = Buffer.byteLength(data(0));
+      expect(size).toBeGreaterThan(2 << 20);
+      const args = ['--find-renames', '--src-prefix=a/', '--dst-prefix=b/'];
+      // The two commits' diffs carry about 4 × size of data lines: over this buffer.
+      const maxBytes = 3 * size;
+      expect(await trackRange(new Git(repo.dir), commits, args, maxBytes)).toBeUndefined();
+      const tracked = await trackRange(new Git(repo.dir), commits, args, maxBytes, 1 << 20);
+      expect(tracked).toBeDefined();
+      expect([...tracked!.untracked]).toEqual(['data.jsonl']);
+      expect([1, 2, 3].map((n) => originAt(tracked!.files.get('src/a.ts')!, n))).toEqual([null, first, second]);
+
+      // Through the change source, with that diff cap: the code's lines come from their
+      // commits, the data file (over the file cap at head) is an omission, as before.
+      const set = await new GitChangeSource({ repo: repo.dir, base, maxDiffBytes: maxBytes, maxFileBytes: 1 << 20 }).load();
+      const code = set.files.find((f) => f.path === 'src/a.ts')!;
+      expect(Object.fromEntries(code.lineCommits ?? new Map())).toEqual({ 2: first, 3: second });
+      expect(set.omissions).toContainEqual({ path: 'data.jsonl', reason: 'lines not attributed to commits: file over the size cap' });
+    } finally {
+      await repo.cleanup();
+    }
+  });
+});
