@@ -10,6 +10,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { benchHistory } from './history.js';
 import { benchScan } from './scan.js';
 import { benchLedger, benchLedgerAppend } from './ledger.js';
 import { benchApiCost } from './api-cost.js';
@@ -86,6 +87,15 @@ const scan = await benchScan({
   ...(quick ? { maxBytes: 1.5 * 1024 * 1024, rounds: 3, startRuns: 5 } : { rounds: 5, startRuns: 9 }),
   log,
 });
+// The same against a real history: this project's last 300 first-parent commits, when it is a git checkout with them.
+const history = benchHistory({
+  repo: projectRoot,
+  bin: join(projectRoot, 'bin', 'trailmark.js'),
+  rawParse: join(dirname(fileURLToPath(import.meta.url)), 'raw-parse.js'),
+  commits: quick ? 50 : 300,
+  rounds: 3,
+  log,
+});
 const ledger = scanOnly ? null : await benchLedger({ rateEntries: quick ? 2_000 : 20_000, memoryEntries: quick ? 0 : 1_000_000, log });
 // Real entry sizes (~4.4 KB), concurrent callers (group commit), bulk and sequential appends.
 const ledgerAppend = scanOnly ? null : await benchLedgerAppend({ changes: quick ? 400 : 2_000, rounds: 3, log });
@@ -102,7 +112,7 @@ const postgresLines = (p: PostgresBenchReport | null, f: (n: number, d?: number)
 };
 
 if (json) {
-  process.stdout.write(`${JSON.stringify({ scan, ledger, ledgerAppend, report, capture, postgres, api }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ scan, history, ledger, ledgerAppend, report, capture, postgres, api }, null, 2)}\n`);
 } else {
   const f = (n: number, d = 2): string => n.toFixed(d);
   const ms = (n: number): string => `${Math.round(n)} ms`;
@@ -117,6 +127,14 @@ if (json) {
     `       engine alone (in process) ${ms(scan.engine.engineMs)} = ${f(scan.engine.ratio)}× parseSource ${ms(scan.engine.rawParseMs)}; git load ${ms(scan.engine.loadMs)}`,
     `       start-up CPU: trailmark --help ${cpu(scan.start.help.cpuMs)} (goal < 100 ms), scan --help ${cpu(scan.start.scanHelp.cpuMs)}, --version ${cpu(scan.start.version.cpuMs)}; node -e 0 ${cpu(scan.start.node.cpuMs)}`,
     `                 wall: --help ${ms(scan.start.help.wallMs)}, scan --help ${ms(scan.start.scanHelp.wallMs)}, --version ${ms(scan.start.version.wallMs)}; node -e 0 ${ms(scan.start.node.wallMs)}`,
+    ...(history.skipped !== undefined || history.scan === undefined || history.raw === undefined
+      ? ['', `history skipped: ${history.skipped ?? 'no result'}`]
+      : [
+        '',
+        `history this repository's last ${history.firstParentCommits} first-parent commits (${history.commits} with merged branches): ${history.hunks} hunks; ${history.files} files parsed, ${f(history.megabytes ?? 0, 1)} MiB (medians of ${history.rounds} rounds)`,
+        `       raw parse process ${ms(history.raw.wallMs)} wall  ${cpu(history.raw.cpuMs)} CPU; trailmark scan process ${ms(history.scan.wallMs)} wall  ${cpu(history.scan.cpuMs)} CPU`,
+        `       whole scan = ${f(history.wallRatio ?? 0)}× raw parse in wall time, ${history.cpuRatio === null || history.cpuRatio === undefined ? 'n/a' : `${f(history.cpuRatio)}×`} in CPU  (goal ≤ 1.5×)`,
+      ]),
   ];
   if (ledger) lines.push(
     '',

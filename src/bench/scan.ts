@@ -79,7 +79,7 @@ const GIT_ENV = {
   GIT_COMMITTER_EMAIL: 'bench@example.com',
 };
 
-function git(cwd: string, args: string[]): string {
+export function git(cwd: string, args: string[]): string {
   return execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...GIT_ENV } });
 }
 
@@ -134,7 +134,7 @@ export function buildRepository(repo: string, files: readonly { rel: string; tex
   return base;
 }
 
-const median = (values: readonly number[]): number => {
+export const median = (values: readonly number[]): number => {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
@@ -155,14 +155,14 @@ function childrenCpuMs(): number | null {
   }
 }
 
-interface Run {
+export interface Run {
   readonly wallMs: number;
   readonly cpuMs: number | null;
   readonly stdout: string;
 }
 
 /** Runs `node args…`, stdout to /dev/null unless captured; throws on a non-zero exit. */
-function run(args: readonly string[], cwd: string, captureStdout = false): Run {
+export function run(args: readonly string[], cwd: string, captureStdout = false): Run {
   const devNull = captureStdout ? undefined : openSync('/dev/null', 'w');
   try {
     const cpu0 = childrenCpuMs();
@@ -183,7 +183,7 @@ function run(args: readonly string[], cwd: string, captureStdout = false): Run {
   }
 }
 
-function costOf(runs: readonly Run[]): ProcessCost {
+export function costOf(runs: readonly Run[]): ProcessCost {
   const cpu = runs.map((r) => r.cpuMs);
   return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: cpu.every((c) => c !== null) ? median(cpu) : null };
 }
