@@ -37098,12 +37098,13 @@ function originsAt(runs, lines) {
 }
 
 // src/git/line-tracking.ts
-async function trackRange(git, commits, diffOptions, maxBytes) {
+async function trackRange(git, commits, diffOptions, maxBytes, bigFileBytes) {
   if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
   const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p2) => ({ sha: c.sha, line: `${c.sha} ${p2}` })));
   let text2;
   try {
-    const { stdout: stdout2 } = await git.run(["--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
+    const big = bigFileBytes === void 0 ? [] : ["-c", `core.bigFileThreshold=${Math.max(1, Math.floor(bigFileBytes))}`];
+    const { stdout: stdout2 } = await git.run([...big, "--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
       input: pairs.map((p2) => `${p2.line}
 `).join(""),
       maxBuffer: maxBytes
@@ -37468,7 +37469,11 @@ var GitChangeSource = class {
     const omissions = [];
     const commitsRead = rangeCommits(git, head, baseCommit).then((ids) => readCommits(git, ids));
     const maxBytes = this.options.maxDiffBytes ?? DEFAULT_MAX_DIFF_BYTES;
-    const tracking = commitsRead.then((commits2) => singleCommitOrigin(commits2, baseCommit, diffBase) === void 0 ? trackRange(git, commits2, TRACKING_DIFF_ARGS, maxBytes) : void 0);
+    const tracking = commitsRead.then((commits2) => (
+      // Versions over the file cap are not read as text: such a head is not attributed anyway
+      // (an omission), and a path that was big only in between is blamed.
+      singleCommitOrigin(commits2, baseCommit, diffBase) === void 0 ? trackRange(git, commits2, TRACKING_DIFF_ARGS, maxBytes, this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES) : void 0
+    ));
     const [commitsDone, diffRead, branchRead, headsRead, trackingDone] = await Promise.allSettled([
       commitsRead,
       this.diff(diffBase, head),
