@@ -37101,55 +37101,106 @@ function originsAt(runs, lines) {
 async function trackRange(git, commits, diffOptions, maxBytes, bigFileBytes) {
   if (commits.length === 0) return { files: /* @__PURE__ */ new Map(), untracked: /* @__PURE__ */ new Set() };
   const pairs = commits.flatMap((c) => c.parents.length === 0 ? [{ sha: c.sha, line: c.sha }] : c.parents.map((p2) => ({ sha: c.sha, line: `${c.sha} ${p2}` })));
-  let text2;
+  const tracker = new LineOriginTracker(commits);
+  const feed = new PairFeed(commits, pairs.map((p2) => p2.sha), maxBytes, tracker);
+  const big = bigFileBytes === void 0 ? [] : ["-c", `core.bigFileThreshold=${Math.max(1, Math.floor(bigFileBytes))}`];
   try {
-    const big = bigFileBytes === void 0 ? [] : ["-c", `core.bigFileThreshold=${Math.max(1, Math.floor(bigFileBytes))}`];
-    const { stdout: stdout2 } = await git.run([...big, "--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
+    await git.run([...big, "--literal-pathspecs", "diff-tree", "--stdin", "--always", "-r", "-p", "-U0", "--root", ...diffOptions], {
       input: pairs.map((p2) => `${p2.line}
 `).join(""),
-      maxBuffer: maxBytes
+      onStdout: (chunk) => feed.push(chunk)
     });
-    text2 = stdout2.toString("utf8");
+    feed.end();
   } catch {
     return void 0;
   }
-  const chunks = splitByCommit(text2, pairs.map((p2) => p2.sha));
-  if (chunks === void 0) return void 0;
-  const tracker = new LineOriginTracker(commits);
-  let chunk = 0;
-  for (const commit of commits) {
-    const diffs = [];
-    for (let k = 0; k < Math.max(1, commit.parents.length); k++) {
-      try {
-        diffs.push(parseUnifiedDiff(chunks[chunk++] ?? "", { maxBytes }));
-      } catch {
-        return void 0;
-      }
-    }
-    tracker.apply(commit, diffs);
-  }
   return tracker.at(commits[commits.length - 1].sha);
 }
-function splitByCommit(text2, commits) {
-  const chunks = [];
-  let next = 0;
-  let start2 = -1;
-  let pos = 0;
-  while (pos < text2.length) {
-    const nl = text2.indexOf("\n", pos);
-    const end = nl === -1 ? text2.length : nl;
-    const id = commits[next];
-    if (id !== void 0 && end - pos === id.length && text2.startsWith(id, pos)) {
-      if (start2 !== -1) chunks.push(text2.slice(start2, pos));
-      start2 = Math.min(end + 1, text2.length);
-      next++;
-    }
-    if (nl === -1) break;
-    pos = nl + 1;
+var UnreadableRange = class extends Error {
+};
+var PairFeed = class {
+  constructor(commits, separators, maxBytes, tracker) {
+    this.commits = commits;
+    this.separators = separators;
+    this.maxBytes = maxBytes;
+    this.tracker = tracker;
   }
-  if (start2 !== -1) chunks.push(text2.slice(start2));
-  return next === commits.length ? chunks : void 0;
-}
+  commits;
+  separators;
+  maxBytes;
+  tracker;
+  #decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  /** The current pair's diff so far, and the start of a line not yet complete. */
+  #parts = [];
+  #size = 0;
+  #carry = "";
+  /** Index of the next separator expected; -1 before the first. */
+  #next = 0;
+  #pair = -1;
+  #commit = 0;
+  #diffs = [];
+  push(chunk) {
+    const text2 = this.#carry + this.#decoder.decode(chunk, { stream: true });
+    const lastNl = text2.lastIndexOf("\n");
+    if (lastNl === -1) {
+      this.#carry = text2;
+      this.#grow(0);
+      return;
+    }
+    this.#carry = text2.slice(lastNl + 1);
+    this.#lines(text2, lastNl + 1);
+  }
+  end() {
+    const rest = this.#carry + this.#decoder.decode();
+    this.#carry = "";
+    if (rest !== "") this.#lines(`${rest}
+`, rest.length + 1);
+    if (this.#next !== this.separators.length) throw new UnreadableRange("diff-tree did not print every commit");
+    this.#closePair();
+  }
+  /** Complete lines of `text` up to `end`: separators close a pair, the rest is its diff. */
+  #lines(text2, end) {
+    let pos = 0;
+    let from = 0;
+    while (pos < end) {
+      const nl = text2.indexOf("\n", pos);
+      const lineEnd = nl === -1 || nl >= end ? end : nl;
+      const id = this.separators[this.#next];
+      if (id !== void 0 && lineEnd - pos === id.length && text2.startsWith(id, pos)) {
+        this.#append(text2.slice(from, pos));
+        this.#closePair();
+        this.#next++;
+        this.#pair++;
+        from = Math.min(lineEnd + 1, end);
+      }
+      pos = lineEnd + 1;
+    }
+    this.#append(text2.slice(from, end));
+  }
+  #append(piece) {
+    if (piece === "") return;
+    if (this.#pair < 0) return;
+    this.#parts.push(piece);
+    this.#grow(piece.length);
+  }
+  #grow(n) {
+    this.#size += n;
+    if (this.#size + this.#carry.length > this.maxBytes) throw new UnreadableRange(`one commit's diff is over ${this.maxBytes} bytes`);
+  }
+  #closePair() {
+    if (this.#pair < 0) return;
+    const text2 = this.#parts.join("");
+    this.#parts = [];
+    this.#size = 0;
+    this.#diffs.push(parseUnifiedDiff(text2, { maxBytes: this.maxBytes }));
+    const commit = this.commits[this.#commit];
+    if (this.#diffs.length === Math.max(1, commit.parents.length)) {
+      this.tracker.apply(commit, this.#diffs);
+      this.#diffs = [];
+      this.#commit++;
+    }
+  }
+};
 
 // src/git/commit-object.ts
 var UTF82 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -37280,6 +37331,15 @@ var Git = class {
       let size = 0;
       let stderr = "";
       child.stdout.on("data", (chunk) => {
+        if (options.onStdout !== void 0) {
+          if (settled) return;
+          try {
+            options.onStdout(chunk);
+          } catch (err2) {
+            fail2(err2 instanceof Error ? err2 : new Error(String(err2)));
+          }
+          return;
+        }
         size += chunk.length;
         if (size > maxBuffer) {
           fail2(new GitError("OUTPUT_TOO_LARGE", `${shown}: output is larger than ${maxBuffer} bytes`, {

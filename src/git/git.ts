@@ -60,6 +60,12 @@ export interface GitRunOptions {
   readonly maxBuffer?: number;
   /** Exit codes that are answers rather than failures (`merge-base` says 1 for "none"). */
   readonly allowExitCodes?: readonly number[];
+  /**
+   * Receives stdout as it arrives instead of buffering it: `maxBuffer` does not apply and the
+   * result's `stdout` is empty. Runs synchronously in the data event, so git waits on the pipe
+   * while it works. A throw kills git and rejects the run with that error.
+   */
+  readonly onStdout?: (chunk: Buffer) => void;
 }
 
 export interface GitOutput {
@@ -93,7 +99,7 @@ export class Git {
     const shown = printable(`git ${args.join(' ')}`, 300);
     return new Promise((resolve, reject) => {
       let settled = false;
-      const fail = (err: GitError): void => {
+      const fail = (err: Error): void => {
         if (settled) return;
         settled = true;
         child.kill('SIGKILL');
@@ -110,6 +116,15 @@ export class Git {
       let size = 0;
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
+        if (options.onStdout !== undefined) {
+          if (settled) return;
+          try {
+            options.onStdout(chunk);
+          } catch (err) {
+            fail(err instanceof Error ? err : new Error(String(err)));
+          }
+          return;
+        }
         size += chunk.length;
         if (size > maxBuffer) {
           fail(new GitError('OUTPUT_TOO_LARGE', `${shown}: output is larger than ${maxBuffer} bytes`, {

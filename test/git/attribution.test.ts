@@ -173,20 +173,54 @@ describe('line tracking past big files', () => {
       const size = Buffer.byteLength(data(0));
       expect(size).toBeGreaterThan(2 << 20);
       const args = ['--find-renames', '--src-prefix=a/', '--dst-prefix=b/'];
-      // The two commits' diffs carry about 4 × size of data lines: over this buffer.
-      const maxBytes = 3 * size;
+      // Each commit's diff carries about 2 × size of data lines (the old rows out, the new in): over this cap.
+      const maxBytes = 1.5 * size;
       expect(await trackRange(new Git(repo.dir), commits, args, maxBytes)).toBeUndefined();
       const tracked = await trackRange(new Git(repo.dir), commits, args, maxBytes, 1 << 20);
       expect(tracked).toBeDefined();
       expect([...tracked!.untracked]).toEqual(['data.jsonl']);
       expect([1, 2, 3].map((n) => originAt(tracked!.files.get('src/a.ts')!, n))).toEqual([null, first, second]);
 
-      // Through the change source, with that diff cap: the code's lines come from their
-      // commits, the data file (over the file cap at head) is an omission, as before.
-      const set = await new GitChangeSource({ repo: repo.dir, base, maxDiffBytes: maxBytes, maxFileBytes: 1 << 20 }).load();
+      // Through the change source (the range diff holds the data file once: a cap over it):
+      // the code's lines come from their commits, the data file (over the file cap at head) is
+      // an omission, as before.
+      const set = await new GitChangeSource({ repo: repo.dir, base, maxDiffBytes: 3 * size, maxFileBytes: 1 << 20 }).load();
       const code = set.files.find((f) => f.path === 'src/a.ts')!;
       expect(Object.fromEntries(code.lineCommits ?? new Map())).toEqual({ 2: first, 3: second });
       expect(set.omissions).toContainEqual({ path: 'data.jsonl', reason: 'lines not attributed to commits: file over the size cap' });
+    } finally {
+      await repo.cleanup();
+    }
+  });
+});
+
+describe('line tracking over a long range', () => {
+  it('reads the range commit by commit: a range whose diff is over the cap is still tracked, one commit over it is not', async () => {
+    const repo = await GitFixture.create();
+    try {
+      const lines: string[] = ['export const start = 0;'];
+      await repo.write('src/log.ts', `${lines.join('\n')}\n`);
+      const base = await repo.commit('base');
+      const commits: { sha: string; parents: string[] }[] = [];
+      let parent = base;
+      for (let c = 0; c < 12; c++) {
+        for (let k = 0; k < 40; k++) lines.push(`export const v${c}_${k} = ${c * 100 + k}; // ${'w'.repeat(30)}`);
+        await repo.write('src/log.ts', `${lines.join('\n')}\n`);
+        const sha = await repo.commit(`step ${c}`);
+        commits.push({ sha, parents: [parent] });
+        parent = sha;
+      }
+      const args = ['--find-renames', '--src-prefix=a/', '--dst-prefix=b/'];
+      const whole = (await repo.git(['diff-tree', '--stdin', '--always', '-r', '-p', '-U0', '--root', ...args], { input: commits.map((c) => `${c.sha} ${c.parents[0]}\n`).join('') })).length;
+      const perCommit = Math.ceil(whole / commits.length);
+      // A cap of three commits' diffs: the whole range is four times over it.
+      const tracked = await trackRange(new Git(repo.dir), commits, args, 3 * perCommit);
+      expect(tracked).toBeDefined();
+      const runs = tracked!.files.get('src/log.ts')!;
+      for (let c = 0; c < 12; c++) expect(originAt(runs, 2 + c * 40 + 17)).toBe(commits[c]!.sha);
+      expect(originAt(runs, 1)).toBeNull();
+      // One commit's diff over the cap: blame instead.
+      expect(await trackRange(new Git(repo.dir), commits, args, Math.floor(perCommit / 2))).toBeUndefined();
     } finally {
       await repo.cleanup();
     }

@@ -67,6 +67,17 @@ describe('Git', () => {
     expect((err as GitError).code).toBe('OUTPUT_TOO_LARGE');
   });
 
+  it('streams stdout to onStdout with no cap, and a throw there kills git and rejects', async () => {
+    const chunks: Buffer[] = [];
+    const out = await new Git(repo.dir).run(['cat-file', '--batch'], { input: 'HEAD:a.ts\n'.repeat(5000), maxBuffer: 10, onStdout: (c) => chunks.push(c) });
+    expect(out.stdout.length).toBe(0);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.split('\n').filter((l) => l === 'a')).toHaveLength(5000);
+    const stop = new Error('enough');
+    const err = await new Git(repo.dir).run(['cat-file', '--batch'], { input: 'HEAD:a.ts\n'.repeat(50_000), onStdout: () => { throw stop; } }).catch((e: unknown) => e);
+    expect(err).toBe(stop);
+  });
+
   it('maps failures to typed errors naming the command, with a hint', async () => {
     const err = await new Git(repo.dir).run(['cat-file', '-p', 'no-such-rev']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GitError);
