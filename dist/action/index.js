@@ -37709,8 +37709,7 @@ function trackedLines(tracked, path, added, inRange) {
   const origins = originsAt(runs, added);
   for (let k = 0; k < added.length; k++) {
     const origin = origins[k];
-    if (origin === null || origin === void 0 || !inRange.has(origin)) return void 0;
-    out2.set(added[k], origin);
+    if (origin !== null && origin !== void 0 && inRange.has(origin)) out2.set(added[k], origin);
   }
   return out2;
 }
