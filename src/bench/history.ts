@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isParsable, languageOfPath } from '../../detectors/language.js';
-import { costOf, git, median, run, type ProcessCost, type Run } from './scan.js';
+import { alternateRounds, git, run, type ProcessCost } from './scan.js';
 
 /** Largest head read for the raw side (the scan's own cap is 1 MiB). */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -91,26 +91,8 @@ export function benchHistory(options: HistoryBenchOptions): HistoryBenchReport {
 
     run([options.rawParse, listFile], dir);
     const rounds = options.rounds ?? 3;
-    const raws: Run[] = [];
-    const scans: Run[] = [];
-    for (let round = 0; round < rounds; round++) {
-      raws.push(run([options.rawParse, listFile], dir));
-      scans.push(run(scanArgs, options.repo));
-      log(`history bench round ${round + 1}/${rounds}: raw ${Math.round(raws[round]!.wallMs)} ms, scan ${Math.round(scans[round]!.wallMs)} ms`);
-    }
-    const cpuRatios = scans.map((s, i) => (s.cpuMs === null || raws[i]!.cpuMs === null ? null : s.cpuMs / raws[i]!.cpuMs));
-    return {
-      firstParentCommits: n,
-      commits: first.summary.commits,
-      files: files.length,
-      megabytes: bytes / 1048576,
-      hunks: first.summary.hunks,
-      rounds,
-      raw: costOf(raws),
-      scan: costOf(scans),
-      wallRatio: median(scans.map((s, i) => s.wallMs / raws[i]!.wallMs)),
-      cpuRatio: cpuRatios.every((r) => r !== null) ? median(cpuRatios) : null,
-    };
+    const measured = alternateRounds('history bench', { args: [options.rawParse, listFile], cwd: dir }, { args: scanArgs, cwd: options.repo }, rounds, log);
+    return { firstParentCommits: n, commits: first.summary.commits, files: files.length, megabytes: bytes / 1048576, hunks: first.summary.hunks, rounds, ...measured };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

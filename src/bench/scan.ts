@@ -134,7 +134,7 @@ export function buildRepository(repo: string, files: readonly { rel: string; tex
   return base;
 }
 
-export const median = (values: readonly number[]): number => {
+const median = (values: readonly number[]): number => {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
@@ -155,7 +155,7 @@ function childrenCpuMs(): number | null {
   }
 }
 
-export interface Run {
+interface Run {
   readonly wallMs: number;
   readonly cpuMs: number | null;
   readonly stdout: string;
@@ -183,9 +183,34 @@ export function run(args: readonly string[], cwd: string, captureStdout = false)
   }
 }
 
-export function costOf(runs: readonly Run[]): ProcessCost {
+function costOf(runs: readonly Run[]): ProcessCost {
   const cpu = runs.map((r) => r.cpuMs);
   return { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: cpu.every((c) => c !== null) ? median(cpu) : null };
+}
+
+/** Raw parse and scan processes run alternately, `rounds` times: their costs and the medians of the per-round ratios. */
+export interface AlternateRounds {
+  readonly raw: ProcessCost;
+  readonly scan: ProcessCost;
+  readonly wallRatio: number;
+  readonly cpuRatio: number | null;
+}
+
+export function alternateRounds(label: string, raw: { args: readonly string[]; cwd: string }, scan: { args: readonly string[]; cwd: string }, rounds: number, log: (line: string) => void): AlternateRounds {
+  const raws: Run[] = [];
+  const scans: Run[] = [];
+  for (let round = 0; round < rounds; round++) {
+    raws.push(run(raw.args, raw.cwd));
+    scans.push(run(scan.args, scan.cwd));
+    log(`${label} round ${round + 1}/${rounds}: raw ${Math.round(raws[round]!.wallMs)} ms, scan ${Math.round(scans[round]!.wallMs)} ms`);
+  }
+  const cpuRatios = scans.map((s, i) => (s.cpuMs === null || raws[i]!.cpuMs === null ? null : s.cpuMs / raws[i]!.cpuMs));
+  return {
+    raw: costOf(raws),
+    scan: costOf(scans),
+    wallRatio: median(scans.map((s, i) => s.wallMs / raws[i]!.wallMs)),
+    cpuRatio: cpuRatios.every((r) => r !== null) ? median(cpuRatios) : null,
+  };
 }
 
 export async function benchScan(options: ScanBenchOptions): Promise<ScanBenchReport> {
@@ -208,17 +233,8 @@ export async function benchScan(options: ScanBenchOptions): Promise<ScanBenchRep
     const first = JSON.parse(run(scanArgs, repo, true).stdout) as { summary: { hunks: number; addedLines: number; commits: number } };
     run([options.rawParse, listFile], repo);
 
-    const raws: Run[] = [];
-    const scans: Run[] = [];
-    for (let round = 0; round < rounds; round++) {
-      raws.push(run([options.rawParse, listFile], repo));
-      scans.push(run(scanArgs, repo));
-      log(`scan bench round ${round + 1}/${rounds}: raw ${Math.round(raws[round]!.wallMs)} ms, scan ${Math.round(scans[round]!.wallMs)} ms`);
-    }
-    const wallRatio = median(scans.map((s, i) => s.wallMs / raws[i]!.wallMs));
-    const cpuRatios = scans.map((s, i) => (s.cpuMs === null || raws[i]!.cpuMs === null ? null : s.cpuMs / raws[i]!.cpuMs));
-    const cpuRatio = cpuRatios.every((r) => r !== null) ? median(cpuRatios) : null;
-    const scan = costOf(scans);
+    const measured = alternateRounds('scan bench', { args: [options.rawParse, listFile], cwd: repo }, { args: scanArgs, cwd: repo }, rounds, log);
+    const { wallRatio, cpuRatio, scan } = measured;
 
     // The engine alone, in this process, over the same change set.
     parseSource('const a = 1;', 'typescript');
@@ -255,7 +271,7 @@ export async function benchScan(options: ScanBenchOptions): Promise<ScanBenchRep
       hunks: first.summary.hunks,
       addedLines: first.summary.addedLines,
       rounds,
-      raw: costOf(raws),
+      raw: measured.raw,
       scan,
       wallRatio,
       cpuRatio,

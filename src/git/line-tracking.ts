@@ -1,8 +1,9 @@
 // Forward line tracking over a range: one `git diff-tree --stdin -p -U0` process for the whole
-// range instead of one `git blame` per file. The tracking itself (runs, renames, merges, blame's
-// rules) is pure and shared with the REST source: diff/line-origins.ts. Paths the tracker cannot
-// follow (binary in some commit) are reported so the caller can blame them; an unreadable range
-// diff makes the whole tracker give up (undefined).
+// range, read commit by commit as it streams, instead of one `git blame` per file. The tracking
+// itself (runs, renames, merges, blame's rules) is pure and shared with the REST source:
+// diff/line-origins.ts. Paths the tracker cannot follow (binary or over the file cap in some
+// commit) are reported so the caller can blame them; a commit's diff that cannot be read, or is
+// over the diff cap, makes the whole tracker give up (undefined).
 
 import { parseUnifiedDiff } from '../diff/parse.js';
 import { LineOriginTracker, type RangeCommit, type TrackedRange } from '../diff/line-origins.js';

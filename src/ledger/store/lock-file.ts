@@ -98,8 +98,9 @@ export class LockFile {
       }
       if (Date.now() - started > this.#waitMs) {
         const who = holder === null ? null : parseLock(holder);
-        throw new LedgerError('LOCKED', `ledger lock ${this.#path} is held${who ? ` by pid ${who.pid} on ${who.host} since ${new Date(who.time).toISOString()}` : ''}`, {
-          hint: 'another trailmark process is appending; retry later, or remove the lock file if that process is gone',
+        // The same lock guards ledger appends, the App's state files and its weekly-report jobs: the path says which.
+        throw new LedgerError('LOCKED', `lock ${this.#path} is held${who ? ` by pid ${who.pid} on ${who.host} since ${new Date(who.time).toISOString()}` : ''}`, {
+          hint: 'another trailmark process is writing there; retry later, or remove the lock file if that process is gone',
         });
       }
       await sleep(delay);
