@@ -22467,6 +22467,12 @@ function analyzeChangeSync(changeSet, options) {
     const classification = ignored ? { skip: true, reason: "ignored by config" } : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status, mode: file.newMode });
     if (classification.skip) {
       hunks.push(...skippedHunks(file, classification.reason));
+    } else if (!isParsable(classification.language)) {
+      for (const h of unscoredHunks(file, classification.language, (hunk, commits) => hunkEvidence(file, hunk, commits), policy.thresholds)) {
+        hunks.push(h);
+        const finding = findingFor(h, policy, isSensitive(file.path));
+        if (finding) findings.push(finding);
+      }
     } else {
       const fileHunks = analyzeFile(file, classification.language, {
         detectors,
@@ -22641,6 +22647,48 @@ function commitsOf(file, added) {
     if (sha) seen.add(sha);
   }
   return [...seen];
+}
+function unscoredHunks(file, language, evidenceFor, thresholds) {
+  const reason = `not scored: the detectors read TypeScript and JavaScript, not ${textKind(file.path)}`;
+  return file.hunks.map((hunk) => {
+    const added = [];
+    let deleted = 0;
+    for (const l of hunk.lines) {
+      if (l.kind === "add" && l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
+      else if (l.kind === "del") deleted++;
+    }
+    if (added.length === 0) return skippedHunk(file, hunk, "only deletions: nothing was written", language, deleted);
+    const skipped = skippedHunk(file, hunk, reason, language, deleted);
+    const evidence2 = evidenceFor({ startLine: skipped.startLine, endLine: skipped.endLine, added }, skipped.commits);
+    const cross = crosscheck(0, evidence2, thresholds);
+    return cross.fromScore === true ? { ...skipped, evidence: evidence2 } : { ...skipped, evidence: evidence2, verdict: cross.verdict, reason: cross.reason };
+  });
+}
+var TEXT_KINDS = {
+  md: "Markdown",
+  mdx: "Markdown",
+  markdown: "Markdown",
+  json: "JSON",
+  jsonc: "JSON",
+  json5: "JSON",
+  yml: "YAML",
+  yaml: "YAML",
+  css: "CSS",
+  scss: "CSS",
+  sass: "CSS",
+  less: "CSS",
+  html: "HTML",
+  htm: "HTML",
+  vue: "Vue single-file components",
+  svelte: "Svelte components",
+  astro: "Astro components"
+};
+function textKind(path) {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  const dot = base.lastIndexOf(".");
+  if (dot <= 0) return "files without an extension";
+  const ext = base.slice(dot + 1).toLowerCase();
+  return TEXT_KINDS[ext] ?? `.${ext} files`;
 }
 function skippedHunks(file, reason) {
   const language = file.binary ? "binary" : "unknown";

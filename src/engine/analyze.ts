@@ -28,6 +28,7 @@ import type {
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
 import { classifyFile } from '../diff/classify.js';
 import { nativeParser, type ParsedFile, type Parser } from '../../detectors/parse.js';
+import { isParsable } from '../../detectors/language.js';
 import { splitLines } from '../../detectors/line-facts.js';
 import { enclosingUnits } from '../../detectors/units.js';
 import { DEFAULT_DETECTORS, detectorsFor } from '../../detectors/registry.js';
@@ -151,6 +152,12 @@ export function analyzeChangeSync(changeSet: ChangeSet, options: AnalyzeOptions)
       : classifyFile({ path: file.path, headText: file.headText, binary: file.binary, size: file.headSize, status: file.status, mode: file.newMode });
     if (classification.skip) {
       hunks.push(...skippedHunks(file, classification.reason));
+    } else if (!isParsable(classification.language)) {
+      for (const h of unscoredHunks(file, classification.language, (hunk, commits) => hunkEvidence(file, hunk, commits), policy.thresholds)) {
+        hunks.push(h);
+        const finding = findingFor(h, policy, isSensitive(file.path));
+        if (finding) findings.push(finding);
+      }
     } else {
       const fileHunks = analyzeFile(file, classification.language, {
         detectors,
@@ -378,6 +385,56 @@ function commitsOf(file: FileChange, added: readonly { line: number }[]): string
     if (sha) seen.add(sha);
   }
   return [...seen];
+}
+
+/**
+ * Hunks of a text file in a language the detectors and the model do not cover (Markdown, JSON,
+ * YAML, CSS, other programming languages). The model was fitted and its operating points chosen
+ * on TypeScript and JavaScript; run over prose or data, its signals are not true statements (a
+ * code fence in Markdown is no chat residue) and a third of real .mdx hunks reached `high`. So
+ * nothing is inferred from their content, commit messages included. What the commits, the pull
+ * request and the records say still decides: `attested`, `contradicted`, or `clear` when a person
+ * declared it; otherwise the hunk is `skipped` with the reason, its evidence kept.
+ */
+function unscoredHunks(
+  file: FileChange,
+  language: Language,
+  evidenceFor: (hunk: AnalysedHunk, commits: readonly string[]) => Evidence[],
+  thresholds: Policy['thresholds'],
+): HunkResult[] {
+  const reason = `not scored: the detectors read TypeScript and JavaScript, not ${textKind(file.path)}`;
+  return file.hunks.map((hunk): HunkResult => {
+    const added: { line: number; text: string }[] = [];
+    let deleted = 0;
+    for (const l of hunk.lines) {
+      if (l.kind === 'add' && l.newLine !== undefined) added.push({ line: l.newLine, text: l.text });
+      else if (l.kind === 'del') deleted++;
+    }
+    if (added.length === 0) return skippedHunk(file, hunk, 'only deletions: nothing was written', language, deleted);
+    const skipped = skippedHunk(file, hunk, reason, language, deleted);
+    const evidence = evidenceFor({ startLine: skipped.startLine, endLine: skipped.endLine, added }, skipped.commits);
+    // A score of 0: only claims decide (crosscheck), never inference.
+    const cross = crosscheck(0, evidence, thresholds);
+    return cross.fromScore === true ? { ...skipped, evidence } : { ...skipped, evidence, verdict: cross.verdict, reason: cross.reason };
+  });
+}
+
+const TEXT_KINDS: Readonly<Record<string, string>> = {
+  md: 'Markdown', mdx: 'Markdown', markdown: 'Markdown',
+  json: 'JSON', jsonc: 'JSON', json5: 'JSON',
+  yml: 'YAML', yaml: 'YAML',
+  css: 'CSS', scss: 'CSS', sass: 'CSS', less: 'CSS',
+  html: 'HTML', htm: 'HTML',
+  vue: 'Vue single-file components', svelte: 'Svelte components', astro: 'Astro components',
+};
+
+/** What kind of text a path holds, for the reason an unscored hunk gives. */
+function textKind(path: string): string {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return 'files without an extension';
+  const ext = base.slice(dot + 1).toLowerCase();
+  return TEXT_KINDS[ext] ?? `.${ext} files`;
 }
 
 function skippedHunks(file: FileChange, reason: string): HunkResult[] {

@@ -403,8 +403,9 @@ describe('the engine with either backend', () => {
     const changeSet: ChangeSet = { base: null, head: null, commits: [], files: [addedFile('src/a.ts', 'export function a(): number {\n  return 1;\n}\n'), addedFile('README.md', '# hi\n')], omissions: [] };
     const result = await analyzeChange(changeSet, { policy: DEFAULT_POLICY, parser: gone });
     expect(result.summary.omissions).toEqual([{ path: 'src/a.ts', reason: 'not parsed, scored without a syntax tree: parser disposed' }]);
-    // README.md is text: never parsed, so no omission for it.
-    expect(result.hunks.map((h) => [h.path, h.verdict === 'skipped', h.units])).toEqual([['README.md', false, []], ['src/a.ts', false, []]]);
+    // README.md is text: never parsed, so no omission for it, and not scored (a skip with its reason).
+    expect(result.hunks.map((h) => [h.path, h.verdict === 'skipped', h.units])).toEqual([['README.md', true, []], ['src/a.ts', false, []]]);
+    expect(result.hunks[0]!.reason).toBe('not scored: the detectors read TypeScript and JavaScript, not Markdown');
     const parsed = await analyzeChange(changeSet, { policy: DEFAULT_POLICY, parser: native });
     expect(parsed.summary.omissions).toEqual([]);
     expect(parsed.hunks.find((h) => h.path === 'src/a.ts')!.units).toEqual([{ kind: 'function', name: 'a', startLine: 1, endLine: 3, whole: true }]);
