@@ -105,11 +105,13 @@ describe.skipIf(skip !== undefined)('the committed Action against the GitHub sim
       expect(run.result.summary.markdown).toContain(`Check run [trailmark]`);
       // The REST path (the runner's checkout has no history): commit 1 carries a Claude Code
       // co-author stamp, and its lines in src/math.ts and src/index.ts are attributed to it
-      // through each commit's own diff; the binary logo is skipped; the rest is clear.
+      // through each commit's own diff; the binary logo is skipped, and so is README.md (Markdown
+      // is not scored); the rest is clear.
       const md = run.result.summary.markdown;
       expect(md).toMatch(/\| ✅ attested [^|]*\| 2 \|/);
-      expect(md).toContain('| ✔️ clear | 3 |');
-      expect(md).toMatch(/\| ➖ skipped \| 1 \|/);
+      expect(md).toContain('| ✔️ clear | 2 |');
+      expect(md).toMatch(/\| ➖ skipped \| 2 \|/);
+      expect(md).toContain('- `README.md`: not scored: the detectors read TypeScript and JavaScript, not Markdown');
       expect(md).toContain('| `src/math.ts` | 1 attested |');
       expect(md).toContain('| `src/index.ts` | 1 attested |');
       const ops = await operations(sim);
