@@ -27335,7 +27335,7 @@ async function collect(store, options, into) {
         r.otherModel++;
         continue;
       }
-      if (h.verdict === "skipped") {
+      if (h.verdict === "skipped" || !isParsable(languageOf(h.path.slice(h.path.lastIndexOf("/") + 1)))) {
         r.skipped++;
         continue;
       }

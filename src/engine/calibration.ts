@@ -7,7 +7,8 @@
 // The rule, bounded and stated in the output:
 // - Only hunks scored by the model in force count (scores of another model version do not
 //   calibrate this one), each distinct hunk once (the same content re-analysed at a later head
-//   counts once, its latest analysis kept). Skipped hunks do not count.
+//   counts once, its latest analysis kept). Skipped hunks do not count, nor do hunks of text the
+//   detectors do not read (Markdown, JSON, YAML…: not scored, judged by their path).
 // - Attested hunks (stated AI evidence: recorded, declared or stamped) are the positives; the
 //   rest are hunks with no stated evidence or with stated evidence that says human. The rest are mostly human but may hold undeclared AI,
 //   so their flag rate is an upper bound on the human flag rate.
@@ -19,6 +20,8 @@
 //   more it needs.
 // - The recall on the repository's attested hunks at both operating points is shown, so a reader
 //   sees what the calibration costs.
+import { languageOf } from '../diff/classify.js';
+import { isParsable } from '../../detectors/language.js';
 import { UsageError } from '../core/errors.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ChangeAnalyzedBody, ChangeAnalyzedHunk } from '../ledger/kinds/change-analyzed.js';
@@ -149,7 +152,9 @@ async function collect(store: LedgerStore, options: CalibrationOptions, into: Ma
         r.otherModel++;
         continue;
       }
-      if (h.verdict === 'skipped') {
+      // Text the detectors do not read was never scored by the model (since scans stopped
+      // scoring it; before, its scores were not the model's kind of input either).
+      if (h.verdict === 'skipped' || !isParsable(languageOf(h.path.slice(h.path.lastIndexOf('/') + 1)))) {
         r.skipped++;
         continue;
       }

@@ -128,6 +128,14 @@ describe('calibrate', () => {
     expect(r!.reason).toContain('174 more unattested and 15 more attested');
   });
 
+  it('hunks of text the detectors do not read are not calibration data, attested or not', async () => {
+    const code = Array.from({ length: 10 }, (_, i) => ({ score: 0.5, id: `c${i}` }));
+    const docs = Array.from({ length: 12 }, (_, i) => ({ score: 0, id: `d${i}`, path: i % 2 === 0 ? `docs/page${i}.mdx` : `config/${i}.json`, ...(i < 4 ? { evidence: [STAMP] } : {}) }));
+    const dir = await ledgerOf('docs', 'acme/docs', [...code, ...docs], 2);
+    const [r] = (await calibrate([openDirStore(dir)], { model: currentModel(), thresholds: DEFAULT_POLICY.thresholds })).repositories;
+    expect(r!.hunks).toEqual({ attested: 0, unattested: 10, otherModel: 0, skipped: 12 });
+  });
+
   it('scores of another model version do not calibrate this one', async () => {
     const dir = await ledgerOf('other-model', 'acme/other', spread(250, 0.1, 0.9).map((score, i) => ({ score, id: `o${i}` })));
     const [r] = (await calibrate([openDirStore(dir)], { model: 'some-older-model@0.1', thresholds: DEFAULT_POLICY.thresholds })).repositories;
