@@ -260,6 +260,29 @@ describe('loadRealCommits', () => {
     expect(summary.loaded).toBe(rest.length);
     expect(summary.missingRepos).toEqual(['acme/absent']);
   });
+
+  it('reads the commit, its parent\'s files and its own together, and counts a commit the mirror lacks as a git error', () => {
+    const r = mineRepo({ repo: NAMES.train, gitDir: gitDirOf(NAMES.train) });
+    const box: { value?: LoadSummary } = {};
+    const both = [...loadRealCommits(r.samples, { mirrors, parents: true, heads: true }, box)];
+    expect(box.value!.loaded).toBe(r.samples.length);
+    const many = both.find((c) => c.commit === shas[`${NAMES.train}:agent-many`])!;
+    expect(many.parentFiles?.get('src/a.ts')).toBe(spaced(['alpha2', 'beta', 'gamma2', 'delta']));
+    expect(many.headFiles?.get('src/a.ts')).toBe(spaced(['alpha3', 'beta3', 'gamma3', 'delta3']));
+    // The same as reading each kind alone.
+    const alone = (o: { parents?: boolean; heads?: boolean }) => [...loadRealCommits(r.samples, { mirrors, ...o }, {})].find((c) => c.commit === many.commit)!;
+    expect(many.parentFiles).toEqual(alone({ parents: true }).parentFiles);
+    expect(many.headFiles).toEqual(alone({ heads: true }).headFiles);
+    expect(many.message).toBe(alone({}).message);
+    const agent = both.find((c) => c.commit === shas[`${NAMES.train}:agent`])!;
+    expect(agent.parentFiles?.get('src/b.ts')).toBeUndefined();
+    expect(agent.headFiles?.get('src/b.ts')).toBeDefined();
+    // A commit id the mirror does not have (a rewritten history).
+    const [first, ...rest] = r.samples;
+    const gone = `${'e'.repeat(39)}1`;
+    const { summary } = loadAll([{ ...first!, commit: gone }, ...rest.filter((s) => s.commit !== first!.commit)], true);
+    expect(summary.skipped).toEqual({ 'git-error': 1 });
+  });
 });
 
 describe('real metrics', () => {

@@ -51,10 +51,25 @@ export function commitDiff(gitDir: string, parent: string, commit: string, paths
  * missing object. Binary content is decoded as UTF-8 like the rest of the pipeline.
  */
 export function readBlobs(gitDir: string, names: readonly string[]): (string | undefined)[] {
+  return readObjects(gitDir, names).map((o) => (o?.type === 'blob' ? o.bytes.toString('utf8') : undefined));
+}
+
+/** A git object read by `readObjects`. */
+export interface GitObject {
+  readonly type: string;
+  readonly bytes: Buffer;
+}
+
+/**
+ * Objects of any type (commits, blobs) for object names, in one `git cat-file --batch` call;
+ * undefined for a missing or ambiguous name. One process for what would otherwise be one per
+ * kind of object: the loader reads a commit, its parent's files and its own in one call.
+ */
+export function readObjects(gitDir: string, names: readonly string[]): (GitObject | undefined)[] {
   if (names.length === 0) return [];
   for (const n of names) if (n.includes('\n')) throw new GitReadError('object name contains a newline');
   const out = gitBytes(gitDir, ['cat-file', '--batch'], `${names.join('\n')}\n`);
-  const result: (string | undefined)[] = [];
+  const result: (GitObject | undefined)[] = [];
   let at = 0;
   for (let i = 0; i < names.length; i++) {
     const nl = out.indexOf(10, at);
@@ -67,7 +82,7 @@ export function readBlobs(gitDir: string, names: readonly string[]): (string | u
     }
     const size = Number(header.slice(header.lastIndexOf(' ') + 1));
     if (!Number.isSafeInteger(size)) throw new GitReadError(`unexpected cat-file header ${JSON.stringify(header)}`);
-    result.push(header.split(' ')[1] === 'blob' ? out.subarray(at, at + size).toString('utf8') : undefined);
+    result.push({ type: header.split(' ')[1] ?? '', bytes: out.subarray(at, at + size) });
     at += size + 1;
   }
   return result;

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChange } from '../../core/types.js';
 import { parseUnifiedDiff } from '../../diff/parse.js';
-import { GitReadError, commitDiff, gitText, readBlobs } from './git.js';
+import { GitReadError, commitDiff, readObjects, type GitObject } from './git.js';
 import { hunkRef } from './mine.js';
 import { parseSamples, type RealSample } from './manifest.js';
 import { isReserved } from './reserved.js';
@@ -120,8 +120,16 @@ export function* loadRealCommits(samples: readonly RealSample[], options: LoadOp
     let patch: string;
     let message: string;
     let files: FileChange[];
+    // The commit object and, when asked for, its parent's and its own versions of the paths: one
+    // cat-file process (a process per read made the real evaluation mostly fork time).
+    const parentNames = options.parents === true ? paths.map((p) => `${first.parent}:${p}`) : [];
+    const headNames = options.heads === true ? paths.map((p) => `${first.commit}:${p}`) : [];
+    let objects: ReturnType<typeof readObjects>;
     try {
-      const raw = gitText(gitDir, ['cat-file', 'commit', first.commit]);
+      objects = readObjects(gitDir, [first.commit, ...parentNames, ...headNames]);
+      const commitObject = objects[0];
+      if (commitObject?.type !== 'commit') throw new GitReadError(`${first.commit} is not a commit`);
+      const raw = commitObject.bytes.toString('utf8');
       const body = raw.indexOf('\n\n');
       message = body === -1 ? '' : raw.slice(body + 2);
       patch = commitDiff(gitDir, first.parent, first.commit, paths);
@@ -147,16 +155,9 @@ export function* loadRealCommits(samples: readonly RealSample[], options: LoadOp
     }
     if (ok.length === 0) continue;
     loaded += ok.length;
-    let parentFiles: Map<string, string | undefined> | undefined;
-    if (options.parents === true) {
-      const blobs = readBlobs(gitDir, paths.map((p) => `${first.parent}:${p}`));
-      parentFiles = new Map(paths.map((p, i) => [p, blobs[i]]));
-    }
-    let headFiles: Map<string, string | undefined> | undefined;
-    if (options.heads === true) {
-      const blobs = readBlobs(gitDir, paths.map((p) => `${first.commit}:${p}`));
-      headFiles = new Map(paths.map((p, i) => [p, blobs[i]]));
-    }
+    const blobText = (o: GitObject | undefined): string | undefined => (o?.type === 'blob' ? o.bytes.toString('utf8') : undefined);
+    const parentFiles = options.parents === true ? new Map(paths.map((p, i) => [p, blobText(objects[1 + i])])) : undefined;
+    const headFiles = options.heads === true ? new Map(paths.map((p, i) => [p, blobText(objects[1 + parentNames.length + i])])) : undefined;
     yield {
       repo: first.repo,
       commit: first.commit,
