@@ -27139,14 +27139,32 @@ function strongestAttested(hunks) {
   const rank2 = (h) => Math.min(...h.evidence.filter((e) => e.says === "ai").map((e) => STATED_RANK[e.class] ?? 3), 3);
   return hunks.filter((h) => h.verdict === "attested").sort((a, b) => rank2(a) - rank2(b))[0];
 }
+var SKIPPED_LISTED = 30;
+var SKIPPED_EXAMPLES = 3;
+function skippedByReason(skipped) {
+  const byReason = /* @__PURE__ */ new Map();
+  for (const [path, hunks] of skipped) {
+    const reason = hunks[0].reason ?? "skipped";
+    const paths = byReason.get(reason);
+    if (paths === void 0) byReason.set(reason, [path]);
+    else paths.push(path);
+  }
+  const groups = [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+  const shown = groups.slice(0, SKIPPED_LISTED);
+  const list = shown.map(([reason, paths]) => {
+    const examples = paths.slice(0, SKIPPED_EXAMPLES).map((p2) => markdownCode(truncate(p2, PATH_MAX))).join(", ");
+    return `- ${markdownText(truncate(reason, REASON_MAX))}: ${pluralize(paths.length, "file")} (${examples}${paths.length > SKIPPED_EXAMPLES ? ", …" : ""})`;
+  });
+  const rest = groups.slice(shown.length);
+  if (rest.length > 0) list.push(`- …and ${pluralize(rest.reduce((n, [, paths]) => n + paths.length, 0), "more file")} for ${pluralize(rest.length, "other reason")}`);
+  return list;
+}
 function tailSection(result, options) {
   const parts2 = [];
   const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
   if (skipped.length > 0) {
-    const shown = skipped.slice(0, 30);
-    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`);
-    if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, "more file")}`);
-    parts2.push(["<details><summary>Skipped files</summary>", "", ...list, "", "</details>"].join("\n"));
+    const list = skipped.length <= SKIPPED_LISTED ? skipped.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`) : skippedByReason(skipped);
+    parts2.push([`<details><summary>Skipped files (${skipped.length})</summary>`, "", ...list, "", "</details>"].join("\n"));
   }
   const omissions = result.summary.omissions;
   if (omissions.length > 0) {

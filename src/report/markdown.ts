@@ -7,7 +7,7 @@
 import type { HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { VERDICTS } from '../core/types.js';
 import { markdownCode, markdownCodeCell, markdownFence, markdownText, truncate } from './escape.js';
-import { groupByPath, pluralize } from './grouping.js';
+import { compareStrings, groupByPath, pluralize } from './grouping.js';
 import { ruleFor } from './rules.js';
 
 export interface MarkdownOptions {
@@ -124,14 +124,41 @@ function strongestAttested(hunks: readonly HunkResult[]): HunkResult | undefined
   return hunks.filter((h) => h.verdict === 'attested').sort((a, b) => rank(a) - rank(b))[0];
 }
 
+/** Skipped files listed one by one up to this many; past it, one line per reason. */
+const SKIPPED_LISTED = 30;
+/** Paths named on a reason's line. */
+const SKIPPED_EXAMPLES = 3;
+
+/**
+ * Many skipped files (a documentation change, a regenerated client): one line per reason, the
+ * most common first, with its file count and the first paths, so the reasons stay readable
+ * whatever the number of files.
+ */
+function skippedByReason(skipped: readonly (readonly [string, readonly HunkResult[]])[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const [path, hunks] of skipped) {
+    const reason = hunks[0]!.reason ?? 'skipped';
+    const paths = byReason.get(reason);
+    if (paths === undefined) byReason.set(reason, [path]);
+    else paths.push(path);
+  }
+  const groups = [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+  const shown = groups.slice(0, SKIPPED_LISTED);
+  const list = shown.map(([reason, paths]) => {
+    const examples = paths.slice(0, SKIPPED_EXAMPLES).map((p) => markdownCode(truncate(p, PATH_MAX))).join(', ');
+    return `- ${markdownText(truncate(reason, REASON_MAX))}: ${pluralize(paths.length, 'file')} (${examples}${paths.length > SKIPPED_EXAMPLES ? ', …' : ''})`;
+  });
+  const rest = groups.slice(shown.length);
+  if (rest.length > 0) list.push(`- …and ${pluralize(rest.reduce((n, [, paths]) => n + paths.length, 0), 'more file')} for ${pluralize(rest.length, 'other reason')}`);
+  return list;
+}
+
 function tailSection(result: ScanResult, options: MarkdownOptions): string {
   const parts: string[] = [];
   const skipped = groupByPath(result.hunks.filter((h) => h.verdict === 'skipped'));
   if (skipped.length > 0) {
-    const shown = skipped.slice(0, 30);
-    const list = shown.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0]!.reason ?? 'skipped', REASON_MAX))}`);
-    if (skipped.length > shown.length) list.push(`- …and ${pluralize(skipped.length - shown.length, 'more file')}`);
-    parts.push(['<details><summary>Skipped files</summary>', '', ...list, '', '</details>'].join('\n'));
+    const list = skipped.length <= SKIPPED_LISTED ? skipped.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0]!.reason ?? 'skipped', REASON_MAX))}`) : skippedByReason(skipped);
+    parts.push([`<details><summary>Skipped files (${skipped.length})</summary>`, '', ...list, '', '</details>'].join('\n'));
   }
   const omissions = result.summary.omissions;
   if (omissions.length > 0) {

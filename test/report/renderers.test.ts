@@ -177,6 +177,31 @@ describe('renderMarkdown', () => {
     expect(withLedger).toContain('— example.com/log AAAA');
   });
 
+  it('lists up to 30 skipped files one by one, and more as one line per reason, the most common first', () => {
+    const base = sampleResult();
+    const skippedHunk = (path: string, reason: string): HunkResult => ({ ...base.hunks[0]!, path, verdict: 'skipped', reason, score: 0, signals: [], evidence: [] });
+    const few = renderMarkdown({ ...base, hunks: [skippedHunk('docs/a.md', 'not scored: Markdown'), skippedHunk('yarn.lock', 'lockfile (yarn.lock)')] });
+    expect(few).toContain('<details><summary>Skipped files (2)</summary>\n\n- `docs/a.md`: not scored: Markdown\n- `yarn.lock`: lockfile (yarn.lock)\n');
+    const hunks = [
+      ...Array.from({ length: 1200 }, (_, i) => skippedHunk(`docs/page-${String(i).padStart(4, '0')}.mdx`, 'not scored: the detectors read TypeScript and JavaScript, not Markdown')),
+      ...Array.from({ length: 40 }, (_, i) => skippedHunk(`gen/api-${String(i).padStart(2, '0')}.gen.ts`, 'generated file (*.gen.ts)')),
+      skippedHunk('Cargo.lock', 'lockfile (Cargo.lock)'),
+      // A file's second hunk does not count it twice.
+      skippedHunk('Cargo.lock', 'lockfile (Cargo.lock)'),
+      ...Array.from({ length: 35 }, (_, i) => skippedHunk(`deleted-${String(i).padStart(2, '0')}.ts`, `reason number ${String(i).padStart(2, '0')}`)),
+    ];
+    const md = renderMarkdown({ ...base, hunks });
+    const section = md.slice(md.indexOf('<details><summary>Skipped files'), md.indexOf('</details>', md.indexOf('<details><summary>Skipped files')));
+    const lines = section.split('\n').filter((l) => l.startsWith('- '));
+    expect(section).toContain('Skipped files (1276)');
+    expect(lines[0]).toBe('- not scored: the detectors read TypeScript and JavaScript, not Markdown: 1200 files (`docs/page-0000.mdx`, `docs/page-0001.mdx`, `docs/page-0002.mdx`, …)');
+    expect(lines[1]).toBe('- generated file (\\*.gen.ts): 40 files (`gen/api-00.gen.ts`, `gen/api-01.gen.ts`, `gen/api-02.gen.ts`, …)');
+    expect(lines[2]).toBe('- lockfile (Cargo.lock): 1 file (`Cargo.lock`)');
+    // 38 reasons: 30 lines, then the other 8 reasons' files on one line.
+    expect(lines).toHaveLength(31);
+    expect(lines[30]).toBe('- …and 8 more files for 8 other reasons');
+  });
+
   it('stays under the size limit with thousands of files, saying how many are not shown', () => {
     const base = sampleResult();
     const hunks: HunkResult[] = [];
