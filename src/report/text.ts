@@ -6,7 +6,7 @@
 import type { Evidence, HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
 import { terminalText, truncate } from './escape.js';
-import { compareHunks, groupByPath, pluralize } from './grouping.js';
+import { compareHunks, compareStrings, groupByPath, pluralize } from './grouping.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -14,6 +14,11 @@ export interface TextOptions {
   /** The opt-in blocking policy; findings are called non-blocking unless it makes them block. */
   readonly failOn?: 'none' | 'unattested' | 'contradicted';
 }
+
+/** Wholly skipped files listed one by one up to this many (without --verbose). */
+const SKIPPED_LISTED = 30;
+/** Paths named on a collapsed skip reason's line. */
+const SKIPPED_EXAMPLES = 3;
 
 /** How many signals a flagged hunk lists as reasons. */
 const REASONS_SHOWN = 4;
@@ -36,7 +41,20 @@ export function renderText(result: ScanResult, options: TextOptions): string {
 
   let clearFiles = 0;
   let clearHunks = 0;
-  for (const [path, hunks] of groupByPath(result.hunks)) {
+  const files = groupByPath(result.hunks);
+  const whollySkipped = (hunks: readonly HunkResult[]): boolean => hunks.every((h) => h.verdict === 'skipped');
+  // Many skipped files (a documentation change) are collapsed to one line per reason unless
+  // verbose, as clear files are collapsed to a count.
+  const collapseSkipped = options.verbose !== true && files.filter(([, hunks]) => whollySkipped(hunks)).length > SKIPPED_LISTED;
+  const skippedFiles = new Map<string, string[]>();
+  for (const [path, hunks] of files) {
+    if (collapseSkipped && whollySkipped(hunks)) {
+      const reason = [...new Set(hunks.map((h) => h.reason ?? 'skipped'))].join('; ');
+      const paths = skippedFiles.get(reason);
+      if (paths === undefined) skippedFiles.set(reason, [path]);
+      else paths.push(path);
+      continue;
+    }
     const shown = hunks.filter((h) => options.verbose === true || (h.verdict !== 'clear' && h.verdict !== 'skipped'));
     const skipped = hunks.filter((h) => h.verdict === 'skipped');
     const clear = hunks.filter((h) => h.verdict === 'clear');
@@ -57,6 +75,13 @@ export function renderText(result: ScanResult, options: TextOptions): string {
     if (options.verbose !== true && skipped.length > 0) out.push(paint('dim', `  ${pluralize(skipped.length, 'hunk')} skipped: ${terminalText(skipped[0]!.reason ?? '')}`));
   }
 
+  const byCount = [...skippedFiles].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+  for (const [reason, paths] of byCount) {
+    const examples = paths.slice(0, SKIPPED_EXAMPLES).map((p) => terminalText(p)).join(', ');
+    const more = paths.length > SKIPPED_EXAMPLES ? `, … ${paths.length - SKIPPED_EXAMPLES} more` : '';
+    out.push(`${paint('dim', '–')} ${paint('dim', `${pluralize(paths.length, 'file')} skipped: ${terminalText(reason)}`)} (${examples}${more})`);
+  }
+  if (byCount.length > 0) out.push(paint('dim', `  (${pluralize([...skippedFiles.values()].reduce((n, p) => n + p.length, 0), 'skipped file')}; --verbose lists them one by one)`));
   if (clearFiles > 0) out.push(`${paint('green', '✓')} ${paint('dim', `${pluralize(clearFiles, 'more file')} clear (${pluralize(clearHunks, 'hunk')}; --verbose lists them)`)}`);
   out.push('');
   out.push(...summaryLines(result, paint, options.failOn ?? 'none'));

@@ -315,6 +315,31 @@ describe('renderText', () => {
     const verbose = renderText({ ...base, hunks }, { color: false, verbose: true });
     expect(verbose).toContain('lib/clear-7.ts\n  L5-6         clear        score 0.20');
   });
+
+  it('lists up to 30 wholly skipped files one by one, and more as one line per reason unless verbose', () => {
+    const base = sampleResult();
+    const skippedHunk = (path: string, reason: string): HunkResult => ({ ...base.hunks[0]!, path, verdict: 'skipped', reason, score: 0, signals: [], evidence: [] });
+    const docs = (n: number) => Array.from({ length: n }, (_, i) => skippedHunk(`docs/p${String(i).padStart(3, '0')}.md`, 'not scored: Markdown'));
+    // The sample has one skipped file (package-lock.json): 29 more make 30.
+    const few = renderText({ ...base, hunks: [...base.hunks, ...docs(29)] }, { color: false });
+    expect(few).toContain('– docs/p007.md skipped: not scored: Markdown');
+    const hunks = [...base.hunks, ...docs(400), skippedHunk('yarn.lock', 'lockfile (yarn.lock)'), skippedHunk('\x1b[31mevil.json', 'not scored: JSON')];
+    const quiet = renderText({ ...base, hunks }, { color: false });
+    expect(quiet).not.toContain('docs/p007.md');
+    expect(quiet).toContain([
+      '– 400 files skipped: not scored: Markdown (docs/p000.md, docs/p001.md, docs/p002.md, … 397 more)',
+      '– 1 file skipped: lockfile (package-lock.json) (package-lock.json)',
+      '– 1 file skipped: lockfile (yarn.lock) (yarn.lock)',
+      '– 1 file skipped: not scored: JSON (\\x1b[31mevil.json)',
+      '  (403 skipped files; --verbose lists them one by one)',
+    ].join('\n'));
+    expect(quiet).not.toContain('\x1b');
+    // Files with flagged hunks are listed as before.
+    expect(quiet).toContain('src/billing/invoice.ts\n  L1-43        contradicted score 0.96');
+    const verbose = renderText({ ...base, hunks }, { color: false, verbose: true });
+    expect(verbose).toContain('docs/p007.md\n  L10-40       skipped');
+    expect(verbose).not.toContain('files skipped');
+  });
 });
 
 describe('toAnnotations', () => {
