@@ -1,8 +1,13 @@
 // Progress for long-running commands: a bar on an interactive terminal, nothing in CI or when
 // output is piped (so `--format json` output and logs stay clean).
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { CliIo } from './io.js';
+
+// cli-progress (18 modules) is loaded when a bar is first drawn: a scan in CI, piped or in a
+// hook never loads it.
+const requireModule = createRequire(import.meta.url);
 
 export interface ProgressReporter {
   readonly update: (done: number, total: number) => void;
@@ -15,11 +20,12 @@ const MIN_TOTAL_FOR_BAR = 20;
 export function progressReporter(io: CliIo, label: string): ProgressReporter {
   const interactive = io.stderr.isTTY && io.env.CI === undefined && io.env.TRAILMARK_NO_PROGRESS === undefined;
   if (!interactive) return { update: () => undefined, done: () => undefined };
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   return {
     update: (done, total) => {
       if (total < MIN_TOTAL_FOR_BAR) return;
       if (bar === undefined) {
+        const cliProgress = requireModule('cli-progress') as typeof CliProgress;
         bar = new cliProgress.SingleBar({
           format: `${label} [{bar}] {value}/{total}`,
           stream: process.stderr,

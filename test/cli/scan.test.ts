@@ -41,6 +41,19 @@ describe('trailmark scan', () => {
     expect(result.head).toBe(repo.head);
   });
 
+  it('a scan piped to a file never loads the progress bar library (the bin, as users run it)', async () => {
+    // A preload records the CommonJS modules the process loaded (cli-progress is CommonJS).
+    const preload = join(root, 'loaded.cjs');
+    const out = join(root, 'loaded.json');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    const bin = new URL('../../bin/trailmark.js', import.meta.url).pathname;
+    const env = { ...process.env, CI: undefined, TRAILMARK_NO_PROGRESS: undefined };
+    await execFileP(process.execPath, ['--require', preload, bin, 'scan', '--base', 'main', '--format', 'json'], { cwd: repo.dir, env });
+    const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    expect(loaded.some((p) => p.includes('node_modules/tree-sitter/'))).toBe(true);
+    expect(loaded.filter((p) => p.includes('cli-progress'))).toEqual([]);
+  });
+
   it('exits 0 with findings, 1 with --fail-on when they exist', async () => {
     expect((await runCli(['scan', '--base', 'main'], { cwd: repo.dir })).code).toBe(0);
     const failing = await runCli(['scan', '--base', 'main', '--fail-on', 'contradicted'], { cwd: repo.dir });
