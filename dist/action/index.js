@@ -22555,7 +22555,7 @@ function analyzeHunks(file, language, parsed, text2, deps) {
       }
     }
     if (added.length === 0) {
-      return skippedHunk(file, hunk, "only deletions: nothing was written", language, deleted.length);
+      return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted.length);
     }
     const startLine = added[0].line;
     const endLine = added[added.length - 1].line;
@@ -22657,13 +22657,14 @@ function unscoredHunks(file, language, evidenceFor, thresholds) {
       if (l.kind === "add" && l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
       else if (l.kind === "del") deleted++;
     }
-    if (added.length === 0) return skippedHunk(file, hunk, "only deletions: nothing was written", language, deleted);
+    if (added.length === 0) return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted);
     const skipped = skippedHunk(file, hunk, reason, language, deleted);
     const evidence2 = evidenceFor({ startLine: skipped.startLine, endLine: skipped.endLine, added }, skipped.commits);
     const cross = crosscheck(0, evidence2, thresholds);
     return cross.fromScore === true ? { ...skipped, evidence: evidence2 } : { ...skipped, evidence: evidence2, verdict: cross.verdict, reason: cross.reason };
   });
 }
+var ONLY_DELETIONS = "only deletions: nothing was written";
 var TEXT_KINDS = {
   md: "Markdown",
   mdx: "Markdown",
@@ -26875,6 +26876,16 @@ function groupByPath(hunks) {
   }
   return [...groups];
 }
+function skippedByReason(files) {
+  const byReason = /* @__PURE__ */ new Map();
+  for (const [path, hunks] of files) {
+    const reason = [...new Set(hunks.map((h) => h.reason ?? "skipped"))].join("; ");
+    const paths = byReason.get(reason);
+    if (paths === void 0) byReason.set(reason, [path]);
+    else paths.push(path);
+  }
+  return [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+}
 function pluralize(n, singular, plural3 = `${singular}s`) {
   return `${n} ${n === 1 ? singular : plural3}`;
 }
@@ -27141,15 +27152,8 @@ function strongestAttested(hunks) {
 }
 var SKIPPED_LISTED = 30;
 var SKIPPED_EXAMPLES = 3;
-function skippedByReason(skipped) {
-  const byReason = /* @__PURE__ */ new Map();
-  for (const [path, hunks] of skipped) {
-    const reason = hunks[0].reason ?? "skipped";
-    const paths = byReason.get(reason);
-    if (paths === void 0) byReason.set(reason, [path]);
-    else paths.push(path);
-  }
-  const groups = [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+function skippedLines(skipped) {
+  const groups = skippedByReason(skipped);
   const shown = groups.slice(0, SKIPPED_LISTED);
   const list = shown.map(([reason, paths]) => {
     const examples = paths.slice(0, SKIPPED_EXAMPLES).map((p2) => markdownCode(truncate(p2, PATH_MAX))).join(", ");
@@ -27163,7 +27167,7 @@ function tailSection(result, options) {
   const parts2 = [];
   const skipped = groupByPath(result.hunks.filter((h) => h.verdict === "skipped"));
   if (skipped.length > 0) {
-    const list = skipped.length <= SKIPPED_LISTED ? skipped.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`) : skippedByReason(skipped);
+    const list = skipped.length <= SKIPPED_LISTED ? skipped.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0].reason ?? "skipped", REASON_MAX))}`) : skippedLines(skipped);
     parts2.push([`<details><summary>Skipped files (${skipped.length})</summary>`, "", ...list, "", "</details>"].join("\n"));
   }
   const omissions = result.summary.omissions;

@@ -265,7 +265,7 @@ function analyzeHunks(file: FileChange, language: Language, parsed: ParsedFile |
       }
     }
     if (added.length === 0) {
-      return skippedHunk(file, hunk, 'only deletions: nothing was written', language, deleted.length);
+      return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted.length);
     }
     const startLine = added[0]!.line;
     const endLine = added[added.length - 1]!.line;
@@ -410,7 +410,7 @@ function unscoredHunks(
       if (l.kind === 'add' && l.newLine !== undefined) added.push({ line: l.newLine, text: l.text });
       else if (l.kind === 'del') deleted++;
     }
-    if (added.length === 0) return skippedHunk(file, hunk, 'only deletions: nothing was written', language, deleted);
+    if (added.length === 0) return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted);
     const skipped = skippedHunk(file, hunk, reason, language, deleted);
     const evidence = evidenceFor({ startLine: skipped.startLine, endLine: skipped.endLine, added }, skipped.commits);
     // A score of 0: only claims decide (crosscheck), never inference.
@@ -418,6 +418,9 @@ function unscoredHunks(
     return cross.fromScore === true ? { ...skipped, evidence } : { ...skipped, evidence, verdict: cross.verdict, reason: cross.reason };
   });
 }
+
+/** The skip reason of a hunk that adds no line, in scored and unscored files alike. */
+const ONLY_DELETIONS = 'only deletions: nothing was written';
 
 const TEXT_KINDS: Readonly<Record<string, string>> = {
   md: 'Markdown', mdx: 'Markdown', markdown: 'Markdown',

@@ -22,6 +22,22 @@ export function groupByPath(hunks: readonly HunkResult[]): [string, HunkResult[]
   return [...groups];
 }
 
+/**
+ * Wholly or partly skipped files grouped by their skip reason (a file's distinct reasons joined
+ * by "; "), the most common reason first, then by reason; paths in path order. Renderers collapse
+ * a long skipped list to these groups.
+ */
+export function skippedByReason(files: readonly (readonly [string, readonly HunkResult[]])[]): [string, string[]][] {
+  const byReason = new Map<string, string[]>();
+  for (const [path, hunks] of files) {
+    const reason = [...new Set(hunks.map((h) => h.reason ?? 'skipped'))].join('; ');
+    const paths = byReason.get(reason);
+    if (paths === undefined) byReason.set(reason, [path]);
+    else paths.push(path);
+  }
+  return [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+}
+
 export function pluralize(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }

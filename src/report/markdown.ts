@@ -7,7 +7,7 @@
 import type { HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { VERDICTS } from '../core/types.js';
 import { markdownCode, markdownCodeCell, markdownFence, markdownText, truncate } from './escape.js';
-import { compareStrings, groupByPath, pluralize } from './grouping.js';
+import { groupByPath, pluralize, skippedByReason } from './grouping.js';
 import { ruleFor } from './rules.js';
 
 export interface MarkdownOptions {
@@ -134,15 +134,8 @@ const SKIPPED_EXAMPLES = 3;
  * most common first, with its file count and the first paths, so the reasons stay readable
  * whatever the number of files.
  */
-function skippedByReason(skipped: readonly (readonly [string, readonly HunkResult[]])[]): string[] {
-  const byReason = new Map<string, string[]>();
-  for (const [path, hunks] of skipped) {
-    const reason = hunks[0]!.reason ?? 'skipped';
-    const paths = byReason.get(reason);
-    if (paths === undefined) byReason.set(reason, [path]);
-    else paths.push(path);
-  }
-  const groups = [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+function skippedLines(skipped: readonly (readonly [string, readonly HunkResult[]])[]): string[] {
+  const groups = skippedByReason(skipped);
   const shown = groups.slice(0, SKIPPED_LISTED);
   const list = shown.map(([reason, paths]) => {
     const examples = paths.slice(0, SKIPPED_EXAMPLES).map((p) => markdownCode(truncate(p, PATH_MAX))).join(', ');
@@ -157,7 +150,7 @@ function tailSection(result: ScanResult, options: MarkdownOptions): string {
   const parts: string[] = [];
   const skipped = groupByPath(result.hunks.filter((h) => h.verdict === 'skipped'));
   if (skipped.length > 0) {
-    const list = skipped.length <= SKIPPED_LISTED ? skipped.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0]!.reason ?? 'skipped', REASON_MAX))}`) : skippedByReason(skipped);
+    const list = skipped.length <= SKIPPED_LISTED ? skipped.map(([path, hunks]) => `- ${markdownCode(truncate(path, PATH_MAX))}: ${markdownText(truncate(hunks[0]!.reason ?? 'skipped', REASON_MAX))}`) : skippedLines(skipped);
     parts.push([`<details><summary>Skipped files (${skipped.length})</summary>`, '', ...list, '', '</details>'].join('\n'));
   }
   const omissions = result.summary.omissions;

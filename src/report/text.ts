@@ -6,7 +6,7 @@
 import type { Evidence, HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
 import { terminalText, truncate } from './escape.js';
-import { compareHunks, compareStrings, groupByPath, pluralize } from './grouping.js';
+import { compareHunks, groupByPath, pluralize, skippedByReason } from './grouping.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -46,13 +46,10 @@ export function renderText(result: ScanResult, options: TextOptions): string {
   // Many skipped files (a documentation change) are collapsed to one line per reason unless
   // verbose, as clear files are collapsed to a count.
   const collapseSkipped = options.verbose !== true && files.filter(([, hunks]) => whollySkipped(hunks)).length > SKIPPED_LISTED;
-  const skippedFiles = new Map<string, string[]>();
+  const collapsed: (readonly [string, HunkResult[]])[] = [];
   for (const [path, hunks] of files) {
     if (collapseSkipped && whollySkipped(hunks)) {
-      const reason = [...new Set(hunks.map((h) => h.reason ?? 'skipped'))].join('; ');
-      const paths = skippedFiles.get(reason);
-      if (paths === undefined) skippedFiles.set(reason, [path]);
-      else paths.push(path);
+      collapsed.push([path, hunks]);
       continue;
     }
     const shown = hunks.filter((h) => options.verbose === true || (h.verdict !== 'clear' && h.verdict !== 'skipped'));
@@ -75,13 +72,12 @@ export function renderText(result: ScanResult, options: TextOptions): string {
     if (options.verbose !== true && skipped.length > 0) out.push(paint('dim', `  ${pluralize(skipped.length, 'hunk')} skipped: ${terminalText(skipped[0]!.reason ?? '')}`));
   }
 
-  const byCount = [...skippedFiles].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
-  for (const [reason, paths] of byCount) {
+  for (const [reason, paths] of skippedByReason(collapsed)) {
     const examples = paths.slice(0, SKIPPED_EXAMPLES).map((p) => terminalText(p)).join(', ');
     const more = paths.length > SKIPPED_EXAMPLES ? `, … ${paths.length - SKIPPED_EXAMPLES} more` : '';
     out.push(`${paint('dim', '–')} ${paint('dim', `${pluralize(paths.length, 'file')} skipped: ${terminalText(reason)}`)} (${examples}${more})`);
   }
-  if (byCount.length > 0) out.push(paint('dim', `  (${pluralize([...skippedFiles.values()].reduce((n, p) => n + p.length, 0), 'skipped file')}; --verbose lists them one by one)`));
+  if (collapsed.length > 0) out.push(paint('dim', `  (${pluralize(collapsed.length, 'skipped file')}; --verbose lists them one by one)`));
   if (clearFiles > 0) out.push(`${paint('green', '✓')} ${paint('dim', `${pluralize(clearFiles, 'more file')} clear (${pluralize(clearHunks, 'hunk')}; --verbose lists them)`)}`);
   out.push('');
   out.push(...summaryLines(result, paint, options.failOn ?? 'none'));
