@@ -121,16 +121,20 @@ export class StateFile<T> implements StateDoc<T> {
    */
   update<R>(change: (doc: T) => R): Promise<R> {
     const next = this.#chain.then(async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      this.#lock ??= new LockFile(nodeFileOps, `${this.path}.lock`, { staleMs: STATE_LOCK_STALE_MS });
-      await this.#lock.acquire();
+      if (this.#lock === undefined) {
+        // The lock file lives beside the document, whose directory may not exist yet.
+        await mkdir(dirname(this.path), { recursive: true });
+        this.#lock = new LockFile(nodeFileOps, `${this.path}.lock`, { staleMs: STATE_LOCK_STALE_MS });
+      }
+      const lock = this.#lock;
+      await lock.acquire();
       try {
         const doc = await this.read();
         const out = change(doc);
         await this.#write(doc);
         return out;
       } finally {
-        this.#lock.release();
+        lock.release();
       }
     });
     this.#chain = next.catch(() => undefined);

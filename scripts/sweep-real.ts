@@ -13,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { codeSignalFired } from '../src/engine/analyze.js';
 import { defaultMirrors, mirrorOf } from '../src/eval/real/load.js';
 import { ARGS, PROJECT_ROOT, option } from './options.js';
 
@@ -23,7 +24,7 @@ interface RepoSweep {
   readonly error?: string;
   readonly hunks?: number;
   readonly verdicts?: Record<string, number>;
-  /** Unattested hunks by file extension, and those whose only positive signals are a message's. */
+  /** Unattested hunks by file extension, and those on which no code signal beyond size fired. */
   readonly unattestedByExtension?: Record<string, number>;
   readonly unattestedOnMessageAlone?: number;
 }
@@ -49,8 +50,6 @@ const extension = (path: string): string => {
   const dot = base.lastIndexOf('.');
   return dot <= 0 ? '(none)' : base.slice(dot + 1).toLowerCase();
 };
-const isMessageSignal = (id: string): boolean => id.startsWith('commit-message/') || id.startsWith('pr-description/');
-const SIZE_SIGNAL = 'hunk-shape/size';
 
 function sweep(repo: string): RepoSweep {
   const gitDir = mirrorOf(mirrors, repo);
@@ -69,7 +68,8 @@ function sweep(repo: string): RepoSweep {
   const unattested = result.hunks.filter((h) => h.verdict === 'unattested');
   const unattestedByExtension: Record<string, number> = {};
   for (const h of unattested) unattestedByExtension[extension(h.path)] = (unattestedByExtension[extension(h.path)] ?? 0) + 1;
-  const onMessageAlone = unattested.filter((h) => h.signals.some((s) => isMessageSignal(s.id)) && !h.signals.some((s) => s.weight > 0 && !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL)).length;
+  // What the engine's reason calls "beyond its size, no code signal fired".
+  const onMessageAlone = unattested.filter((h) => !codeSignalFired(h)).length;
   return { repo, status: 'ok', seconds, hunks: result.summary.hunks, verdicts: result.summary.verdicts, unattestedByExtension, unattestedOnMessageAlone: onMessageAlone };
 }
 

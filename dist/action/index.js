@@ -18926,6 +18926,25 @@ function averageLineLength(text2) {
 import { createRequire } from "node:module";
 
 // detectors/language.ts
+var BY_EXTENSION = /* @__PURE__ */ new Map([
+  ["ts", "typescript"],
+  ["mts", "typescript"],
+  ["cts", "typescript"],
+  ["tsx", "tsx"],
+  ["js", "javascript"],
+  ["mjs", "javascript"],
+  ["cjs", "javascript"],
+  ["jsx", "jsx"]
+]);
+function languageOfPath(path) {
+  const slash = path.lastIndexOf("/");
+  const base = path.slice(slash + 1);
+  const dot = base.lastIndexOf(".");
+  if (dot <= 0) return "unknown";
+  const ext = base.slice(dot + 1).toLowerCase();
+  if (base.toLowerCase().endsWith(".d.ts")) return "typescript";
+  return BY_EXTENSION.get(ext) ?? "unknown";
+}
 function isParsable(language) {
   return language === "typescript" || language === "tsx" || language === "javascript" || language === "jsx";
 }
@@ -22540,20 +22559,24 @@ function analyzeFile(file, language, deps) {
     if (parsed !== void 0) deps.parser.release(parsed);
   }
 }
+function splitHunk(hunk) {
+  const added = [];
+  const deleted = [];
+  for (const l of hunk.lines) {
+    if (l.kind === "add") {
+      if (l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
+    } else if (l.kind === "del") {
+      deleted.push(l.text);
+    }
+  }
+  return { added, deleted };
+}
 function analyzeHunks(file, language, parsed, text2, deps) {
   const lines = parsed?.lines ?? (text2 === void 0 ? [] : splitLines(text2));
   const addedLines3 = /* @__PURE__ */ new Set();
   for (const h of file.hunks) for (const l of h.lines) if (l.kind === "add" && l.newLine !== void 0) addedLines3.add(l.newLine);
   return file.hunks.map((hunk) => {
-    const added = [];
-    const deleted = [];
-    for (const l of hunk.lines) {
-      if (l.kind === "add") {
-        if (l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
-      } else if (l.kind === "del") {
-        deleted.push(l.text);
-      }
-    }
+    const { added, deleted } = splitHunk(hunk);
     if (added.length === 0) {
       return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted.length);
     }
@@ -22616,10 +22639,13 @@ function messageEvidence(m, model, sha) {
   return { evidence: evidence2, logOdds, signal: { id: `${source}/agent-like`, weight: logOdds, detail: reason } };
 }
 function withCodeNote(reason, h) {
-  if (h.signals.some((s) => !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL)) return reason;
+  if (codeSignalFired(h)) return reason;
   return `${reason}; beyond its size, no code signal fired on its ${h.addedLines} added ${h.addedLines === 1 ? "line" : "lines"}`;
 }
 var SIZE_SIGNAL = "hunk-shape/size";
+function codeSignalFired(h) {
+  return h.signals.some((s) => !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL);
+}
 function withInferredEvidence(h, low) {
   if (h.verdict === "skipped" || h.score < low) return h;
   const top = h.signals.filter((s) => s.weight > 0 && !isMessageSignal(s.id)).slice(0, 3).map((s) => s.detail);
@@ -22651,14 +22677,9 @@ function commitsOf(file, added) {
 function unscoredHunks(file, language, evidenceFor, thresholds) {
   const reason = `not scored: the detectors read TypeScript and JavaScript, not ${textKind(file.path)}`;
   return file.hunks.map((hunk) => {
-    const added = [];
-    let deleted = 0;
-    for (const l of hunk.lines) {
-      if (l.kind === "add" && l.newLine !== void 0) added.push({ line: l.newLine, text: l.text });
-      else if (l.kind === "del") deleted++;
-    }
-    if (added.length === 0) return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted);
-    const skipped = skippedHunk(file, hunk, reason, language, deleted);
+    const { added, deleted } = splitHunk(hunk);
+    if (added.length === 0) return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted.length);
+    const skipped = skippedHunk(file, hunk, reason, language, deleted.length);
     const evidence2 = evidenceFor({ startLine: skipped.startLine, endLine: skipped.endLine, added }, skipped.commits);
     const cross = crosscheck(0, evidence2, thresholds);
     return cross.fromScore === true ? { ...skipped, evidence: evidence2 } : { ...skipped, evidence: evidence2, verdict: cross.verdict, reason: cross.reason };
@@ -26876,6 +26897,8 @@ function groupByPath(hunks) {
   }
   return [...groups];
 }
+var SKIPPED_LISTED = 30;
+var SKIPPED_EXAMPLES = 3;
 function skippedByReason(files) {
   const byReason = /* @__PURE__ */ new Map();
   for (const [path, hunks] of files) {
@@ -27150,8 +27173,6 @@ function strongestAttested(hunks) {
   const rank2 = (h) => Math.min(...h.evidence.filter((e) => e.says === "ai").map((e) => STATED_RANK[e.class] ?? 3), 3);
   return hunks.filter((h) => h.verdict === "attested").sort((a, b) => rank2(a) - rank2(b))[0];
 }
-var SKIPPED_LISTED = 30;
-var SKIPPED_EXAMPLES = 3;
 function skippedLines(skipped) {
   const groups = skippedByReason(skipped);
   const shown = groups.slice(0, SKIPPED_LISTED);
@@ -27357,7 +27378,7 @@ async function collect(store, options, into) {
         r.otherModel++;
         continue;
       }
-      if (h.verdict === "skipped" || !isParsable(languageOf(h.path.slice(h.path.lastIndexOf("/") + 1)))) {
+      if (h.verdict === "skipped" || !isParsable(languageOfPath(h.path))) {
         r.skipped++;
         continue;
       }

@@ -249,21 +249,27 @@ function analyzeFile(file: FileChange, language: Language, deps: FileAnalysisDep
   }
 }
 
+/** A hunk's added lines (with their head line numbers) and deleted texts. */
+function splitHunk(hunk: DiffHunk): { added: { line: number; text: string }[]; deleted: string[] } {
+  const added: { line: number; text: string }[] = [];
+  const deleted: string[] = [];
+  for (const l of hunk.lines) {
+    if (l.kind === 'add') {
+      if (l.newLine !== undefined) added.push({ line: l.newLine, text: l.text });
+    } else if (l.kind === 'del') {
+      deleted.push(l.text);
+    }
+  }
+  return { added, deleted };
+}
+
 function analyzeHunks(file: FileChange, language: Language, parsed: ParsedFile | undefined, text: string | undefined, deps: FileAnalysisDeps): HunkResult[] {
   const lines: readonly string[] = parsed?.lines ?? (text === undefined ? [] : splitLines(text));
   const addedLines = new Set<number>();
   for (const h of file.hunks) for (const l of h.lines) if (l.kind === 'add' && l.newLine !== undefined) addedLines.add(l.newLine);
 
   return file.hunks.map((hunk): HunkResult => {
-    const added: { line: number; text: string }[] = [];
-    const deleted: string[] = [];
-    for (const l of hunk.lines) {
-      if (l.kind === 'add') {
-        if (l.newLine !== undefined) added.push({ line: l.newLine, text: l.text });
-      } else if (l.kind === 'del') {
-        deleted.push(l.text);
-      }
-    }
+    const { added, deleted } = splitHunk(hunk);
     if (added.length === 0) {
       return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted.length);
     }
@@ -347,12 +353,17 @@ function messageEvidence(m: MessageScore, model: MessageModel, sha: string | und
  * plus the commit message if one leans toward agents'. Small hunks are mostly like this.
  */
 function withCodeNote(reason: string, h: HunkResult): string {
-  if (h.signals.some((s) => !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL)) return reason;
+  if (codeSignalFired(h)) return reason;
   return `${reason}; beyond its size, no code signal fired on its ${h.addedLines} added ${h.addedLines === 1 ? 'line' : 'lines'}`;
 }
 
 /** The hunk-shape size feature: it fires on every hunk, so it says nothing about the content. */
 const SIZE_SIGNAL = 'hunk-shape/size';
+
+/** Whether a code signal other than size fired on the hunk (else its score is the model's base plus its message). */
+export function codeSignalFired(h: { readonly signals: readonly { readonly id: string }[] }): boolean {
+  return h.signals.some((s) => !isMessageSignal(s.id) && s.id !== SIZE_SIGNAL);
+}
 
 /** Adds the `inferred` evidence entry once the score reaches the low threshold. */
 function withInferredEvidence(h: HunkResult, low: number): HunkResult {
@@ -404,14 +415,9 @@ function unscoredHunks(
 ): HunkResult[] {
   const reason = `not scored: the detectors read TypeScript and JavaScript, not ${textKind(file.path)}`;
   return file.hunks.map((hunk): HunkResult => {
-    const added: { line: number; text: string }[] = [];
-    let deleted = 0;
-    for (const l of hunk.lines) {
-      if (l.kind === 'add' && l.newLine !== undefined) added.push({ line: l.newLine, text: l.text });
-      else if (l.kind === 'del') deleted++;
-    }
-    if (added.length === 0) return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted);
-    const skipped = skippedHunk(file, hunk, reason, language, deleted);
+    const { added, deleted } = splitHunk(hunk);
+    if (added.length === 0) return skippedHunk(file, hunk, ONLY_DELETIONS, language, deleted.length);
+    const skipped = skippedHunk(file, hunk, reason, language, deleted.length);
     const evidence = evidenceFor({ startLine: skipped.startLine, endLine: skipped.endLine, added }, skipped.commits);
     // A score of 0: only claims decide (crosscheck), never inference.
     const cross = crosscheck(0, evidence, thresholds);

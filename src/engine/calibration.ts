@@ -20,8 +20,7 @@
 //   more it needs.
 // - The recall on the repository's attested hunks at both operating points is shown, so a reader
 //   sees what the calibration costs.
-import { languageOf } from '../diff/classify.js';
-import { isParsable } from '../../detectors/language.js';
+import { isParsable, languageOfPath } from '../../detectors/language.js';
 import { UsageError } from '../core/errors.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { ChangeAnalyzedBody, ChangeAnalyzedHunk } from '../ledger/kinds/change-analyzed.js';
@@ -154,7 +153,7 @@ async function collect(store: LedgerStore, options: CalibrationOptions, into: Ma
       }
       // Text the detectors do not read was never scored by the model (since scans stopped
       // scoring it; before, its scores were not the model's kind of input either).
-      if (h.verdict === 'skipped' || !isParsable(languageOf(h.path.slice(h.path.lastIndexOf('/') + 1)))) {
+      if (h.verdict === 'skipped' || !isParsable(languageOfPath(h.path))) {
         r.skipped++;
         continue;
       }

@@ -22,6 +22,11 @@ export function groupByPath(hunks: readonly HunkResult[]): [string, HunkResult[]
   return [...groups];
 }
 
+/** Skipped files a renderer lists one by one up to this many; past it, one line per reason. */
+export const SKIPPED_LISTED = 30;
+/** Paths named on a reason's line. */
+export const SKIPPED_EXAMPLES = 3;
+
 /**
  * Wholly or partly skipped files grouped by their skip reason (a file's distinct reasons joined
  * by "; "), the most common reason first, then by reason; paths in path order. Renderers collapse

@@ -7,7 +7,7 @@
 import type { HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { VERDICTS } from '../core/types.js';
 import { markdownCode, markdownCodeCell, markdownFence, markdownText, truncate } from './escape.js';
-import { groupByPath, pluralize, skippedByReason } from './grouping.js';
+import { groupByPath, pluralize, SKIPPED_EXAMPLES, SKIPPED_LISTED, skippedByReason } from './grouping.js';
 import { ruleFor } from './rules.js';
 
 export interface MarkdownOptions {
@@ -123,11 +123,6 @@ function strongestAttested(hunks: readonly HunkResult[]): HunkResult | undefined
   const rank = (h: HunkResult): number => Math.min(...h.evidence.filter((e) => e.says === 'ai').map((e) => STATED_RANK[e.class] ?? 3), 3);
   return hunks.filter((h) => h.verdict === 'attested').sort((a, b) => rank(a) - rank(b))[0];
 }
-
-/** Skipped files listed one by one up to this many; past it, one line per reason. */
-const SKIPPED_LISTED = 30;
-/** Paths named on a reason's line. */
-const SKIPPED_EXAMPLES = 3;
 
 /**
  * Many skipped files (a documentation change, a regenerated client): one line per reason, the

@@ -6,7 +6,7 @@
 import type { Evidence, HunkResult, ScanResult, Verdict } from '../core/types.js';
 import { EVIDENCE_CLASSES, VERDICTS } from '../core/types.js';
 import { terminalText, truncate } from './escape.js';
-import { compareHunks, groupByPath, pluralize, skippedByReason } from './grouping.js';
+import { compareHunks, groupByPath, pluralize, SKIPPED_EXAMPLES, SKIPPED_LISTED, skippedByReason } from './grouping.js';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -14,11 +14,6 @@ export interface TextOptions {
   /** The opt-in blocking policy; findings are called non-blocking unless it makes them block. */
   readonly failOn?: 'none' | 'unattested' | 'contradicted';
 }
-
-/** Wholly skipped files listed one by one up to this many (without --verbose). */
-const SKIPPED_LISTED = 30;
-/** Paths named on a collapsed skip reason's line. */
-const SKIPPED_EXAMPLES = 3;
 
 /** How many signals a flagged hunk lists as reasons. */
 const REASONS_SHOWN = 4;

@@ -51,7 +51,12 @@ export function commitDiff(gitDir: string, parent: string, commit: string, paths
  * missing object. Binary content is decoded as UTF-8 like the rest of the pipeline.
  */
 export function readBlobs(gitDir: string, names: readonly string[]): (string | undefined)[] {
-  return readObjects(gitDir, names).map((o) => (o?.type === 'blob' ? o.bytes.toString('utf8') : undefined));
+  return readObjects(gitDir, names).map(blobText);
+}
+
+/** A blob's content as UTF-8; undefined for a missing object or one of another type. */
+export function blobText(o: GitObject | undefined): string | undefined {
+  return o?.type === 'blob' ? o.bytes.toString('utf8') : undefined;
 }
 
 /** A git object read by `readObjects`. */

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileChange } from '../../core/types.js';
 import { parseUnifiedDiff } from '../../diff/parse.js';
-import { GitReadError, commitDiff, readObjects, type GitObject } from './git.js';
+import { GitReadError, blobText, commitDiff, readObjects } from './git.js';
 import { hunkRef } from './mine.js';
 import { parseSamples, type RealSample } from './manifest.js';
 import { isReserved } from './reserved.js';
@@ -155,7 +155,6 @@ export function* loadRealCommits(samples: readonly RealSample[], options: LoadOp
     }
     if (ok.length === 0) continue;
     loaded += ok.length;
-    const blobText = (o: GitObject | undefined): string | undefined => (o?.type === 'blob' ? o.bytes.toString('utf8') : undefined);
     const parentFiles = options.parents === true ? new Map(paths.map((p, i) => [p, blobText(objects[1 + i])])) : undefined;
     const headFiles = options.heads === true ? new Map(paths.map((p, i) => [p, blobText(objects[1 + parentNames.length + i])])) : undefined;
     yield {
